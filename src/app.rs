@@ -1,0 +1,311 @@
+//! The running appliance: store, HTTP server, control socket and workers, with one shutdown.
+
+use crate::clock::SharedClock;
+use crate::config::{Config, TlsMode};
+use crate::control;
+use crate::http::{self, AppState, AssetUrls, Layout};
+use crate::mail::{OutboxWorker, Transport};
+use crate::services::{accounts, setup};
+use crate::store::{OpenError, Store};
+use actix_web::dev::ServerHandle;
+use actix_web::{App as ActixApp, HttpServer, middleware, web};
+use anyhow::Context;
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Set on the first start of a scripted deploy: creates the admin when none exists.
+#[derive(Debug, Clone, Default)]
+pub struct Bootstrap {
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] OpenError),
+    /// Bad input from the operator (exit code 2).
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+pub struct App {
+    local_addr: SocketAddr,
+    scheme: &'static str,
+    instance_url: String,
+    setup_url: Option<String>,
+    handle: ServerHandle,
+    server: JoinHandle<std::io::Result<()>>,
+    workers: Vec<JoinHandle<()>>,
+    shutdown: watch::Sender<bool>,
+    store: Store,
+    shutdown_timeout: Duration,
+    control_path: PathBuf,
+}
+
+impl App {
+    /// Opens the store, binds the listener (port 0 works), starts every worker. Call inside a
+    /// tokio runtime.
+    pub async fn start(
+        config: Config,
+        clock: SharedClock,
+        bootstrap: Bootstrap,
+    ) -> Result<Self, StartError> {
+        let data_dir = config.storage.data_dir.clone();
+        let (dir, cache_mb, now) = (data_dir.clone(), config.storage.cache_mb, clock.now());
+        let store = tokio::task::spawn_blocking(move || Store::open(&dir, cache_mb, now))
+            .await
+            .context("opening the store")??;
+
+        let listener = TcpListener::bind(config.server.listen)
+            .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+        let local_addr = listener.local_addr().context("reading the bound address")?;
+        let scheme = match config.server.tls {
+            TlsMode::Off => "http",
+            TlsMode::Static => "https",
+        };
+        let instance_url = instance_url(&config, scheme, local_addr);
+        if config.server.public_url.is_none() && !local_addr.ip().is_loopback() {
+            tracing::warn!(
+                "server.public_url is not set while listening on {local_addr}: links in emails and OAuth redirects will point at {instance_url}, which your users probably cannot reach. Set server.public_url."
+            );
+            eprintln!("WARNING: server.public_url is not set; links will use {instance_url}");
+        }
+
+        bootstrap_admin(&store, &clock, bootstrap).await?;
+        let setup_url = setup::issue(&store, clock.now())?
+            .map(|token| format!("{}/setup/{token}", instance_url.trim_end_matches('/')));
+        store.flush().await?;
+
+        let mail_from = config
+            .smtp
+            .from
+            .parse()
+            .map_err(|e| StartError::Invalid(format!("smtp.from: {e}")))?;
+        let transport = Transport::from_config(&config.smtp, &data_dir)?;
+        tracing::info!(transport = %transport.describe(), "outgoing mail");
+        let worker = Arc::new(OutboxWorker::new(
+            store.clone(),
+            transport,
+            clock.clone(),
+            config.outbox.clone(),
+        ));
+        let released = worker.recover()?;
+        if released > 0 {
+            tracing::warn!(
+                released,
+                "re-queued mail that a stopped process was sending"
+            );
+        }
+
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut workers = Vec::new();
+        for _ in 0..config.outbox.concurrency {
+            workers.push(tokio::spawn(
+                worker.clone().run_until_stopped(shutdown_rx.clone()),
+            ));
+        }
+
+        let state = AppState {
+            store: store.clone(),
+            clock: clock.clone(),
+            layout: Layout::new(&AssetUrls::build()),
+            instance_url: instance_url.clone(),
+            mail_from,
+        };
+        let control_path = control::socket_path(&data_dir);
+        let _ = std::fs::remove_file(&control_path); // stale from a killed process; we hold the store lock
+        let control_listener = tokio::net::UnixListener::bind(&control_path)
+            .with_context(|| format!("binding the control socket {}", control_path.display()))?;
+        restrict_to_owner(&control_path)?;
+        let ctx = control::Context {
+            store: store.clone(),
+            clock: clock.clone(),
+            instance_url: instance_url.clone(),
+            mail_from: state.mail_from.clone(),
+        };
+        workers.push(tokio::spawn(control::serve(
+            control_listener,
+            ctx,
+            shutdown_rx.clone(),
+        )));
+
+        let max_body = config.server.max_body_kb * 1024;
+        let data = web::Data::new(state);
+        let server = HttpServer::new(move || {
+            ActixApp::new()
+                .app_data(data.clone())
+                .wrap(middleware::Compress::default())
+                .wrap(
+                    middleware::DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        .add(("X-Frame-Options", "DENY")),
+                )
+                .configure(|cfg| http::configure(cfg, max_body))
+        })
+        .disable_signals()
+        .shutdown_timeout(config.server.shutdown_timeout_secs);
+        let server = match config.server.tls {
+            TlsMode::Off => server.listen(listener),
+            TlsMode::Static => server.listen_rustls_0_23(listener, tls_config(&config)?),
+        }
+        .context("starting the HTTP server")?
+        .run();
+        let handle = server.handle();
+        let server = tokio::spawn(server);
+
+        Ok(Self {
+            local_addr,
+            scheme,
+            instance_url,
+            setup_url,
+            handle,
+            server,
+            workers,
+            shutdown,
+            store,
+            shutdown_timeout: Duration::from_secs(config.server.shutdown_timeout_secs),
+            control_path,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    /// `http(s)://ip:port` as bound (for printing and for tests).
+    pub fn local_url(&self) -> String {
+        format!("{}://{}", self.scheme, printable(self.local_addr))
+    }
+
+    pub fn instance_url(&self) -> &str {
+        &self.instance_url
+    }
+
+    /// The one-time setup link, when no admin existed at start.
+    pub fn setup_url(&self) -> Option<&str> {
+        self.setup_url.as_deref()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    pub async fn run_until_signal(self) -> anyhow::Result<()> {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("installing the SIGTERM handler")?;
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM received, shutting down"),
+            _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received, shutting down"),
+        }
+        self.shutdown().await
+    }
+
+    /// Stops accepting, lets in-flight requests and sends finish (bounded), flushes the store.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let bound = self.shutdown_timeout + Duration::from_secs(2);
+        let drain = async {
+            self.handle.stop(true).await;
+            let _ = self.shutdown.send(true);
+            for w in self.workers {
+                let _ = w.await;
+            }
+            let _ = self.server.await;
+        };
+        if tokio::time::timeout(bound, drain).await.is_err() {
+            tracing::warn!(
+                "shutdown bound reached; abandoning unfinished work (it will be retried)"
+            );
+        }
+        let _ = std::fs::remove_file(&self.control_path);
+        self.store.flush().await?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+fn printable(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::from([127, 0, 0, 1]),
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, addr.port()).to_string()
+}
+
+fn instance_url(config: &Config, scheme: &str, bound: SocketAddr) -> String {
+    match &config.server.public_url {
+        Some(url) => url.as_str().trim_end_matches('/').to_string(),
+        None => format!("{scheme}://{}", printable(bound)),
+    }
+}
+
+fn restrict_to_owner(path: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("restricting {}", path.display()))
+}
+
+async fn bootstrap_admin(
+    store: &Store,
+    clock: &SharedClock,
+    b: Bootstrap,
+) -> Result<(), StartError> {
+    let (Some(email), Some(password)) = (b.admin_email, b.admin_password) else {
+        return Ok(());
+    };
+    if store.users().admin_exists()? {
+        tracing::info!("PLAUDIT_ADMIN_EMAIL ignored: an admin exists already");
+        return Ok(());
+    }
+    let (store2, now) = (store.clone(), clock.now());
+    let created = tokio::task::spawn_blocking(move || {
+        accounts::create_admin(&store2, &email, "", Some(password), now)
+    })
+    .await
+    .context("creating the admin")?;
+    match created {
+        Ok(c) => {
+            store.flush().await?;
+            tracing::info!(email = %c.user.email, "instance admin created from PLAUDIT_ADMIN_EMAIL");
+            Ok(())
+        }
+        Err(accounts::AccountError::Other(e)) => Err(StartError::Other(e)),
+        Err(e) => Err(StartError::Invalid(format!(
+            "PLAUDIT_ADMIN_EMAIL / PLAUDIT_ADMIN_PASSWORD: {e}"
+        ))),
+    }
+}
+
+fn tls_config(config: &Config) -> anyhow::Result<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let cert_path = config
+        .server
+        .tls_cert
+        .as_ref()
+        .context("server.tls_cert is required")?;
+    let key_path = config
+        .server
+        .tls_key
+        .as_ref()
+        .context("server.tls_key is required")?;
+    let certs = CertificateDer::pem_file_iter(cert_path)
+        .with_context(|| format!("reading {}", cert_path.display()))?
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("parsing {}", cert_path.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key_path)
+        .with_context(|| format!("reading {}", key_path.display()))?;
+    rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .context("the TLS certificate and key do not match")
+}

@@ -1,0 +1,241 @@
+//! The command line: parse, load config, run a command, map the outcome to exit codes 0/1/2.
+
+use crate::app::{App, Bootstrap, StartError};
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::{self, Config, LoadedConfig};
+use crate::control::{self, Failure, Request, Response};
+use crate::store::{OpenError, Store};
+use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "plaudit",
+    version,
+    about = "Self-hosted review and feedback appliance"
+)]
+pub struct Cli {
+    /// Config file (default: ./plaudit.toml when it exists, else built-in defaults).
+    #[arg(long, global = true, env = "PLAUDIT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run everything: web UI, API, mail outbox, housekeeping.
+    Serve,
+    /// Write a new config file with every key documented; never overwrites.
+    Init,
+    /// Validate the config: exit 0 when fine, 2 with `file:line: key: problem` when not.
+    CheckConfig,
+    /// Instance administration (works whether or not `serve` is running).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an instance admin. The password is read from stdin; on a terminal, one is generated and printed once.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// Queue a test email to check the mail settings end to end.
+    TestEmail {
+        #[arg(long)]
+        to: String,
+    },
+}
+
+/// A failed command: `Usage` exits 2, `Runtime` exits 1.
+pub enum Failed {
+    Usage(String),
+    Runtime(String),
+}
+
+impl Failed {
+    fn runtime(e: impl std::fmt::Display) -> Self {
+        Self::Runtime(e.to_string())
+    }
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failed::Usage(m)) => {
+            eprintln!("plaudit: {m}");
+            ExitCode::from(2)
+        }
+        Err(Failed::Runtime(m)) => {
+            eprintln!("plaudit: {m}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn load(path: Option<PathBuf>) -> Result<LoadedConfig, Failed> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let path = config::resolve_path(path);
+    config::load(path.as_deref(), &env).map_err(|e| Failed::Usage(e.to_string()))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failed> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Failed::runtime)
+}
+
+fn dispatch(cli: Cli) -> Result<(), Failed> {
+    match cli.command {
+        Command::Init => init(cli.config.unwrap_or_else(|| PathBuf::from("plaudit.toml"))),
+        Command::CheckConfig => {
+            let loaded = load(cli.config)?;
+            match loaded.source {
+                Some(p) => println!("{}: ok", p.display()),
+                None => println!("no config file; the built-in defaults are valid"),
+            }
+            Ok(())
+        }
+        Command::Serve => serve(load(cli.config)?.config),
+        Command::Admin { command } => {
+            let config = load(cli.config)?.config;
+            let request = match command {
+                AdminCommand::Create { email, name } => Request::CreateAdmin {
+                    email,
+                    name,
+                    password: read_password()?,
+                },
+                AdminCommand::TestEmail { to } => Request::TestEmail { to },
+            };
+            admin(&config, request)
+        }
+    }
+}
+
+fn init(path: PathBuf) -> Result<(), Failed> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Failed::Usage(format!(
+                "{} exists already; not overwriting it",
+                path.display()
+            )),
+            _ => Failed::Usage(format!("cannot create {}: {e}", path.display())),
+        })?;
+    file.write_all(config::EXAMPLE.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(Failed::runtime)?;
+    println!(
+        "wrote {}; edit it, then run `plaudit check-config --config {0}`",
+        path.display()
+    );
+    Ok(())
+}
+
+fn serve(config: Config) -> Result<(), Failed> {
+    crate::logging::init(&config.logs);
+    let bootstrap = Bootstrap {
+        admin_email: std::env::var("PLAUDIT_ADMIN_EMAIL").ok(),
+        admin_password: std::env::var("PLAUDIT_ADMIN_PASSWORD").ok(),
+    };
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let clock: SharedClock = Arc::new(SystemClock);
+        let app = App::start(config, clock, bootstrap).await.map_err(|e| match e {
+            StartError::Invalid(m) => Failed::Usage(m),
+            StartError::Store(OpenError::Other(e)) | StartError::Other(e) => {
+                Failed::Runtime(format!("{e:#}"))
+            }
+            StartError::Store(e) => Failed::runtime(e),
+        })?;
+        println!("plaudit {} listening on {}", env!("CARGO_PKG_VERSION"), app.local_url());
+        if let Some(url) = app.setup_url() {
+            println!("No administrator exists yet. Open this link within 30 minutes to create one (it works once):");
+            println!("  {url}");
+        }
+        app.run_until_signal().await.map_err(|e| Failed::Runtime(format!("{e:#}")))
+    })
+}
+
+/// Stdin when piped (first line); nothing when interactive, so a password is generated.
+fn read_password() -> Result<Option<String>, Failed> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(None);
+    }
+    let mut input = String::new();
+    stdin
+        .lock()
+        .take(64 * 1024)
+        .read_to_string(&mut input)
+        .map_err(Failed::runtime)?;
+    let line = input.lines().next().unwrap_or("").to_string();
+    Ok((!line.is_empty()).then_some(line))
+}
+
+fn admin(config: &Config, request: Request) -> Result<(), Failed> {
+    let data_dir = &config.storage.data_dir;
+    let response =
+        match control::call(data_dir, &request).map_err(|e| Failed::Runtime(format!("{e:#}")))? {
+            Some(r) => r,
+            None => {
+                // No server running: open the store ourselves.
+                let store = Store::open(
+                    data_dir,
+                    config.storage.cache_mb,
+                    time::OffsetDateTime::now_utc(),
+                )
+                .map_err(Failed::runtime)?;
+                let ctx = control::Context {
+                    store,
+                    clock: Arc::new(SystemClock),
+                    instance_url: config.server.public_url.as_ref().map_or_else(
+                        || format!("http://{}", config.server.listen),
+                        |u| u.to_string(),
+                    ),
+                    mail_from: config
+                        .smtp
+                        .from
+                        .parse()
+                        .map_err(|e| Failed::Usage(format!("smtp.from: {e}")))?,
+                };
+                runtime()?.block_on(control::handle(&ctx, request))
+            }
+        };
+    match response {
+        Response::Ok(value) => {
+            print_result(&value);
+            Ok(())
+        }
+        Response::Err {
+            kind: Failure::Invalid,
+            message,
+        } => Err(Failed::Usage(message)),
+        Response::Err { message, .. } => Err(Failed::Runtime(message)),
+    }
+}
+
+fn print_result(value: &serde_json::Value) {
+    if let Some(obj) = value.as_object() {
+        for (k, v) in obj {
+            match v {
+                serde_json::Value::Null => {}
+                serde_json::Value::String(s) => println!("{k}: {s}"),
+                other => println!("{k}: {other}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Reading the config: file, then environment overrides, then validation, each error pointing at its key.
+
+use super::{Config, validate};
+use std::path::{Path, PathBuf};
+
+/// A config that parsed and validated, with where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub config: Config,
+    pub source: Option<PathBuf>,
+}
+
+/// One precise complaint: `file:line: key: problem` (or `env VAR: key: problem`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{location}: {key}: {problem}")]
+pub struct ConfigError {
+    pub location: String,
+    pub key: String,
+    pub problem: String,
+}
+
+/// `--config` / `PLAUDIT_CONFIG` if given, else `./plaudit.toml` when it exists, else none (defaults).
+pub fn resolve_path(explicit: Option<PathBuf>) -> Option<PathBuf> {
+    explicit.or_else(|| {
+        let local = PathBuf::from("plaudit.toml");
+        local.is_file().then_some(local)
+    })
+}
+
+/// Loads and validates. `env` is passed in (not read here) so tests control it.
+pub fn load(path: Option<&Path>, env: &[(String, String)]) -> Result<LoadedConfig, ConfigError> {
+    let file_name = path.map_or_else(|| "(defaults)".to_string(), |p| p.display().to_string());
+    let text = match path {
+        Some(p) => std::fs::read_to_string(p).map_err(|e| ConfigError {
+            location: file_name.clone(),
+            key: "-".into(),
+            problem: format!("cannot read the config file: {e}"),
+        })?,
+        None => String::new(),
+    };
+    let source = Source {
+        file: file_name,
+        text,
+    };
+    let mut config: Config = toml::from_str(&source.text).map_err(|e| source.toml_error(&e))?;
+
+    let overrides = env_overrides(env);
+    if !overrides.is_empty() {
+        config = apply_overrides(&source, &overrides)?;
+    }
+    validate::validate(&mut config, &|key| source.locate(key, &overrides))?;
+    Ok(LoadedConfig {
+        config,
+        source: path.map(Path::to_path_buf),
+    })
+}
+
+/// An environment override: `PLAUDIT_SERVER__LISTEN=...` sets `server.listen`.
+#[derive(Debug, Clone)]
+pub(super) struct Override {
+    var: String,
+    section: String,
+    key: String,
+    value: String,
+}
+
+fn env_overrides(env: &[(String, String)]) -> Vec<Override> {
+    let mut found: Vec<Override> = env
+        .iter()
+        .filter_map(|(var, value)| {
+            let rest = var.strip_prefix("PLAUDIT_")?;
+            let (section, key) = rest.split_once("__")?;
+            Some(Override {
+                var: var.clone(),
+                section: section.to_ascii_lowercase(),
+                key: key.to_ascii_lowercase(),
+                value: value.clone(),
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| a.var.cmp(&b.var));
+    found
+}
+
+/// Re-reads the file as a table, applies overrides one by one (so an error names its variable),
+/// typing each value like the default it replaces.
+fn apply_overrides(source: &Source, overrides: &[Override]) -> Result<Config, ConfigError> {
+    let defaults = toml::Table::try_from(Config::default()).map_err(|e| ConfigError {
+        location: "(defaults)".into(),
+        key: "-".into(),
+        problem: e.to_string(),
+    })?;
+    let mut table: toml::Table = toml::from_str(&source.text).map_err(|e| source.toml_error(&e))?;
+    let mut config = None;
+    for o in overrides {
+        let err = |problem: String| ConfigError {
+            location: format!("env {}", o.var),
+            key: format!("{}.{}", o.section, o.key),
+            problem,
+        };
+        let Some(default_section) = defaults.get(&o.section).and_then(|v| v.as_table()) else {
+            return Err(err(format!("unknown section `{}`", o.section)));
+        };
+        let value = typed_value(&o.value, default_section.get(&o.key)).map_err(err)?;
+        let section = table
+            .entry(o.section.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        match section.as_table_mut() {
+            Some(s) => {
+                s.insert(o.key.clone(), value);
+            }
+            None => return Err(err(format!("`{}` is not a table in the file", o.section))),
+        }
+        config = Some(
+            toml::Value::Table(table.clone())
+                .try_into::<Config>()
+                .map_err(|e| err(e.message().to_string()))?,
+        );
+    }
+    config.ok_or_else(|| ConfigError {
+        location: "env".into(),
+        key: "-".into(),
+        problem: "no overrides".into(),
+    })
+}
+
+fn typed_value(raw: &str, like: Option<&toml::Value>) -> Result<toml::Value, String> {
+    use toml::Value;
+    Ok(match like {
+        Some(Value::Integer(_)) => Value::Integer(
+            raw.trim()
+                .parse()
+                .map_err(|_| format!("expected an integer, found `{raw}`"))?,
+        ),
+        Some(Value::Float(_)) => Value::Float(
+            raw.trim()
+                .parse()
+                .map_err(|_| format!("expected a number, found `{raw}`"))?,
+        ),
+        Some(Value::Boolean(_)) => Value::Boolean(match raw.trim() {
+            "true" | "1" | "yes" | "on" => true,
+            "false" | "0" | "no" | "off" => false,
+            _ => return Err(format!("expected true or false, found `{raw}`")),
+        }),
+        Some(Value::Array(_)) => Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_string()))
+                .collect(),
+        ),
+        _ => Value::String(raw.to_string()),
+    })
+}
+
+/// The file text, kept to turn byte spans and key names into line numbers.
+struct Source {
+    file: String,
+    text: String,
+}
+
+impl Source {
+    fn toml_error(&self, e: &toml::de::Error) -> ConfigError {
+        let (line, key) = match e.span() {
+            Some(span) => {
+                let line = self.text[..span.start.min(self.text.len())]
+                    .matches('\n')
+                    .count()
+                    + 1;
+                (Some(line), self.key_at_line(line))
+            }
+            None => (None, None),
+        };
+        ConfigError {
+            location: match line {
+                Some(l) => format!("{}:{l}", self.file),
+                None => self.file.clone(),
+            },
+            key: key.unwrap_or_else(|| "-".into()),
+            problem: e.message().trim().to_string(),
+        }
+    }
+
+    /// The dotted key defined or opened at a 1-based line.
+    fn key_at_line(&self, line: usize) -> Option<String> {
+        let mut section = String::new();
+        for (n, text) in self.text.lines().enumerate() {
+            let t = text.trim();
+            if let Some(h) = t.strip_prefix('[').and_then(|h| h.split(']').next()) {
+                section = h.trim().to_string();
+                if n + 1 == line {
+                    return Some(section);
+                }
+                continue;
+            }
+            if n + 1 == line {
+                let key = t.split('=').next()?.trim().trim_matches('"');
+                if key.is_empty() {
+                    return (!section.is_empty()).then_some(section);
+                }
+                return Some(if section.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{section}.{key}")
+                });
+            }
+        }
+        None
+    }
+
+    /// Where a dotted key got its value: an env variable, a file line, or the defaults.
+    fn locate(&self, dotted: &str, overrides: &[Override]) -> String {
+        let (section, key) = dotted.split_once('.').unwrap_or(("", dotted));
+        if let Some(o) = overrides
+            .iter()
+            .rev()
+            .find(|o| o.section == section && o.key == key)
+        {
+            return format!("env {}", o.var);
+        }
+        let mut current = String::new();
+        for (n, text) in self.text.lines().enumerate() {
+            let t = text.trim();
+            if let Some(h) = t.strip_prefix('[').and_then(|h| h.split(']').next()) {
+                current = h.trim().to_string();
+            } else if current == section
+                && t.split('=').next().map(str::trim) == Some(key)
+                && t.contains('=')
+            {
+                return format!("{}:{}", self.file, n + 1);
+            }
+        }
+        format!("{} (default)", self.file)
+    }
+}

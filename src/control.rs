@@ -1,0 +1,188 @@
+//! Admin commands over a Unix socket in the data folder, so the CLI works while `serve` owns the
+//! store; the same `handle` runs in-process when no server is running.
+
+use crate::clock::SharedClock;
+use crate::services::{accounts, mailing};
+use crate::store::Store;
+use lettre::message::Mailbox;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio::sync::watch;
+
+pub fn socket_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("control.sock")
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Request {
+    CreateAdmin {
+        email: String,
+        name: String,
+        password: Option<String>,
+    },
+    TestEmail {
+        to: String,
+    },
+    Status,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// Bad input from the caller (exit code 2).
+    Invalid,
+    /// The request clashes with stored state (exit code 1).
+    Conflict,
+    Internal,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Response {
+    Ok(Value),
+    Err { kind: Failure, message: String },
+}
+
+/// What commands need from the running instance (or from a store opened by the CLI).
+#[derive(Clone)]
+pub struct Context {
+    pub store: Store,
+    pub clock: SharedClock,
+    pub instance_url: String,
+    pub mail_from: Mailbox,
+}
+
+fn err(kind: Failure, message: impl Into<String>) -> Response {
+    Response::Err {
+        kind,
+        message: message.into(),
+    }
+}
+
+/// Runs one command and flushes before answering, so an "ok" is durable.
+pub async fn handle(ctx: &Context, request: Request) -> Response {
+    let now = ctx.clock.now();
+    let response = match request {
+        Request::CreateAdmin {
+            email,
+            name,
+            password,
+        } => {
+            let store = ctx.store.clone();
+            let created = tokio::task::spawn_blocking(move || {
+                accounts::create_admin(&store, &email, &name, password, now)
+            })
+            .await;
+            match created {
+                Ok(Ok(c)) => Response::Ok(json!({
+                    "user_id": c.user.id.to_string(),
+                    "email": c.user.email.to_string(),
+                    "generated_password": c.generated_password,
+                })),
+                Ok(Err(accounts::AccountError::Invalid(m))) => err(Failure::Invalid, m),
+                Ok(Err(accounts::AccountError::EmailTaken)) => err(
+                    Failure::Conflict,
+                    "an account with this email already exists",
+                ),
+                Ok(Err(accounts::AccountError::Other(e))) => {
+                    err(Failure::Internal, format!("{e:#}"))
+                }
+                Err(e) => err(Failure::Internal, e.to_string()),
+            }
+        }
+        Request::TestEmail { to } => {
+            match mailing::queue_test_email(
+                &ctx.store,
+                &ctx.mail_from,
+                &ctx.instance_url,
+                &to,
+                "plaudit admin test-email",
+                now,
+            ) {
+                Ok(msg) => Response::Ok(json!({
+                    "id": msg.id.to_string(),
+                    "message_id": msg.message_id,
+                })),
+                Err(m) => err(Failure::Invalid, m),
+            }
+        }
+        Request::Status => match ctx.store.users().admin_exists() {
+            Ok(admin) => Response::Ok(json!({
+                "admin_exists": admin,
+                "outbox_pending": ctx.store.outbox().pending(),
+                "store_bytes": ctx.store.size_on_disk(),
+            })),
+            Err(e) => err(Failure::Internal, format!("{e:#}")),
+        },
+    };
+    if matches!(response, Response::Ok(_)) {
+        if let Err(e) = ctx.store.flush().await {
+            return err(Failure::Internal, format!("{e:#}"));
+        }
+    }
+    response
+}
+
+/// Serves the socket until `shutdown`; one JSON line in, one JSON line out, per connection.
+pub async fn serve(
+    listener: tokio::net::UnixListener,
+    ctx: Context,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => { tracing::warn!(error = %e, "control socket accept failed"); continue; }
+            },
+            _ = shutdown.changed() => break,
+        };
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            let (read, mut write) = stream.into_split();
+            let mut line = String::new();
+            let mut reader = tokio::io::BufReader::new(read).take(1024 * 1024);
+            if reader.read_line(&mut line).await.is_err() {
+                return;
+            }
+            let response = match serde_json::from_str::<Request>(&line) {
+                Ok(req) => handle(&ctx, req).await,
+                Err(e) => err(Failure::Invalid, format!("bad control request: {e}")),
+            };
+            let mut out = serde_json::to_vec(&response).unwrap_or_default();
+            out.push(b'\n');
+            let _ = write.write_all(&out).await;
+        });
+    }
+}
+
+/// Client side: `Ok(None)` when no server is listening (absent or stale socket).
+pub fn call(data_dir: &Path, request: &Request) -> anyhow::Result<Option<Response>> {
+    let path = socket_path(data_dir);
+    let mut stream = match std::os::unix::net::UnixStream::connect(&path) {
+        Ok(s) => s,
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            return Ok(None);
+        }
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!("connecting to {}", path.display())));
+        }
+    };
+    let mut line = serde_json::to_vec(request)?;
+    line.push(b'\n');
+    stream.write_all(&line)?;
+    let mut answer = String::new();
+    BufReader::new(stream).read_line(&mut answer)?;
+    Ok(Some(serde_json::from_str(&answer)?))
+}
+
+use tokio::io::AsyncReadExt as _;

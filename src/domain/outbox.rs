@@ -1,0 +1,58 @@
+//! A queued email and where it is in its delivery.
+
+use super::Id;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// An email as queued: everything needed to send it again, identically, after a crash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub id: Id,
+    /// RFC 5322 Message-ID, fixed at enqueue so a repeated send is recognisably the same mail.
+    pub message_id: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+    /// Extra headers (e.g. List-Unsubscribe), already validated by whoever queued the mail.
+    pub headers: Vec<(String, String)>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub attempts: u32,
+    /// When the message is next due (also its key in the due index while it is pending).
+    #[serde(with = "time::serde::rfc3339")]
+    pub due_at: OffsetDateTime,
+    pub state: DeliveryState,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DeliveryState {
+    Queued,
+    /// Claimed by a sender until `until`; a crash leaves it to be claimed again.
+    Leased {
+        #[serde(with = "time::serde::rfc3339")]
+        until: OffsetDateTime,
+    },
+    Sent {
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    Failed {
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        reason: String,
+    },
+}
+
+impl DeliveryState {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Leased { .. } => "sending",
+            Self::Sent { .. } => "sent",
+            Self::Failed { .. } => "failed",
+        }
+    }
+}

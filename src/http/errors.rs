@@ -1,0 +1,179 @@
+//! Errors as users see them: JSON under /api, a readable page elsewhere; full chains only in logs.
+
+use super::{AppState, Layout};
+use actix_web::error::{JsonPayloadError, UrlencodedError};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use askama::Template;
+use serde_json::json;
+use std::fmt;
+
+/// `{"error":{"code","message"}}` with its status.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(e: anyhow::Error) -> Self {
+        tracing::error!(error = %format!("{e:#}"), "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side; it has been logged",
+        )
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status)
+            .insert_header(("Cache-Control", "no-store"))
+            .json(json!({"error": {"code": self.code, "message": self.message}}))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/error.html")]
+struct ErrorPage<'a> {
+    layout: &'a Layout,
+    title: &'a str,
+    message: &'a str,
+}
+
+/// A page-rendering error with a message safe to show.
+#[derive(Debug)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub message: String,
+    layout: Layout,
+}
+
+impl PageError {
+    pub fn new(layout: &Layout, status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            layout: layout.clone(),
+        }
+    }
+
+    pub fn internal(layout: &Layout, e: anyhow::Error) -> Self {
+        tracing::error!(error = %format!("{e:#}"), "internal error");
+        Self::new(
+            layout,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on our side. It has been logged; please try again.",
+        )
+    }
+}
+
+impl fmt::Display for PageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        page_response(&self.layout, self.status, &self.message)
+    }
+}
+
+fn page_response(layout: &Layout, status: StatusCode, message: &str) -> HttpResponse {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let body = ErrorPage {
+        layout,
+        title,
+        message,
+    }
+    .render()
+    .unwrap_or_else(|_| message.to_string());
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+fn is_api(req: &HttpRequest) -> bool {
+    req.path() == "/api" || req.path().starts_with("/api/")
+}
+
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    if is_api(&req) {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such route or object",
+        )
+        .error_response();
+    }
+    let layout = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.layout.clone())
+        .unwrap_or_default();
+    page_response(
+        &layout,
+        StatusCode::NOT_FOUND,
+        "There is nothing at this address.",
+    )
+}
+
+pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let e = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                err.to_string(),
+            )
+        }
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", err.to_string()),
+    };
+    e.into()
+}
+
+pub fn form_error(err: UrlencodedError, req: &HttpRequest) -> actix_web::Error {
+    let status = match err {
+        UrlencodedError::Overflow { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let layout = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.layout.clone())
+        .unwrap_or_default();
+    PageError::new(
+        &layout,
+        status,
+        format!("The form could not be read: {err}."),
+    )
+    .into()
+}

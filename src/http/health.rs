@@ -1,0 +1,24 @@
+//! Liveness and readiness probes for orchestrators and load balancers.
+
+use super::AppState;
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz));
+}
+
+/// Answers without touching the store: the process is up.
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// 200 only when the store answers a read.
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let store = state.store.clone();
+    match web::block(move || store.ping()).await {
+        Ok(true) => HttpResponse::Ok().json(json!({"status": "ready"})),
+        _ => HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable"})),
+    }
+}

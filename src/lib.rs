@@ -1,0 +1,17 @@
+//! Plaudit: a self-hosted review and feedback appliance, as a library the binary and the tests share.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod control;
+pub mod domain;
+pub mod http;
+pub mod logging;
+pub mod mail;
+pub mod services;
+pub mod store;
+
+pub use app::App;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::Config;

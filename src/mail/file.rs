@@ -1,0 +1,38 @@
+//! The file transport: each message becomes `<data>/mail/<id>.eml`, for instances without SMTP.
+
+use super::{SendError, message};
+use crate::domain::OutboxMessage;
+use lettre::message::Mailbox;
+use std::path::PathBuf;
+
+pub struct FileSender {
+    dir: PathBuf,
+    from: Mailbox,
+}
+
+impl FileSender {
+    pub fn new(dir: PathBuf, from: Mailbox) -> Self {
+        Self { dir, from }
+    }
+
+    pub fn describe(&self) -> String {
+        format!("files in {} (no smtp.host configured)", self.dir.display())
+    }
+
+    pub async fn send(&self, msg: &OutboxMessage) -> Result<(), SendError> {
+        let bytes = message::build(msg, &self.from)?.formatted();
+        let (dir, id) = (self.dir.clone(), msg.id);
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            use std::io::Write;
+            std::fs::create_dir_all(&dir)?;
+            let tmp = dir.join(format!(".{id}.eml.tmp"));
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, dir.join(format!("{id}.eml")))
+        })
+        .await
+        .map_err(|e| SendError::Transient(format!("file writer stopped: {e}")))?
+        .map_err(|e| SendError::Transient(format!("cannot write the mail file: {e}")))
+    }
+}

@@ -1,0 +1,152 @@
+//! Queueing mail and the worker that delivers it: claim → send → record, one step at a time.
+
+use super::templates::Rendered;
+use super::{SendError, Transport, message};
+use crate::clock::SharedClock;
+use crate::config::OutboxConfig;
+use crate::domain::{DeliveryState, Email, Id, OutboxMessage};
+use crate::store::Store;
+use lettre::message::Mailbox;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+use time::Duration;
+use tokio::sync::watch;
+
+/// Stores a rendered email for `to`; durable once the caller flushes the store.
+pub fn queue(
+    store: &Store,
+    now: time::OffsetDateTime,
+    from: &Mailbox,
+    to: &Email,
+    email: Rendered,
+    headers: Vec<(String, String)>,
+) -> anyhow::Result<OutboxMessage> {
+    let id = Id::generate(now);
+    let msg = OutboxMessage {
+        id,
+        message_id: message::message_id(&id, from),
+        to: to.to_string(),
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        headers,
+        created_at: now,
+        attempts: 0,
+        due_at: now,
+        state: DeliveryState::Queued,
+        last_error: None,
+    };
+    store.outbox().enqueue(&msg)?;
+    Ok(msg)
+}
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Idle,
+    Sent(Id),
+    Retry(Id, String),
+    Failed(Id, String),
+}
+
+pub struct OutboxWorker {
+    store: Store,
+    transport: Transport,
+    clock: SharedClock,
+    config: OutboxConfig,
+}
+
+impl OutboxWorker {
+    pub fn new(
+        store: Store,
+        transport: Transport,
+        clock: SharedClock,
+        config: OutboxConfig,
+    ) -> Self {
+        Self {
+            store,
+            transport,
+            clock,
+            config,
+        }
+    }
+
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Messages leased by a process that died are due again at once.
+    pub fn recover(&self) -> anyhow::Result<usize> {
+        self.store.outbox().release_leases(self.clock.now())
+    }
+
+    /// Claims one due message, sends it, records the result durably.
+    pub async fn step(&self) -> anyhow::Result<Outcome> {
+        let now = self.clock.now();
+        let lease = Duration::seconds(i64::try_from(self.config.lease_secs).unwrap_or(300));
+        let Some(msg) = self.store.outbox().claim_due(now, lease)? else {
+            return Ok(Outcome::Idle);
+        };
+        let result = self.transport.send(&msg).await;
+        let now = self.clock.now();
+        let outcome = match result {
+            Ok(()) => {
+                self.store.outbox().mark_sent(&msg.id, now)?;
+                tracing::info!(id = %msg.id, attempts = msg.attempts, "mail sent");
+                Outcome::Sent(msg.id)
+            }
+            Err(SendError::Transient(e)) if msg.attempts < self.config.max_attempts => {
+                let at = now + self.backoff(&msg);
+                self.store.outbox().reschedule(&msg.id, at, &e)?;
+                tracing::warn!(id = %msg.id, attempts = msg.attempts, retry_at = %at, error = %e, "mail deferred");
+                Outcome::Retry(msg.id, e)
+            }
+            Err(SendError::Transient(e)) => {
+                let reason = format!("gave up after {} attempts: {e}", msg.attempts);
+                self.store.outbox().mark_failed(&msg.id, now, &reason)?;
+                tracing::error!(id = %msg.id, %reason, "mail failed");
+                Outcome::Failed(msg.id, reason)
+            }
+            Err(SendError::Permanent(reason)) => {
+                self.store.outbox().mark_failed(&msg.id, now, &reason)?;
+                tracing::error!(id = %msg.id, %reason, "mail failed");
+                Outcome::Failed(msg.id, reason)
+            }
+        };
+        self.store.flush().await?;
+        Ok(outcome)
+    }
+
+    /// base × 2^(attempts−1), at most six hours, plus up to 25 % jitter derived from the id so
+    /// that a burst of failures does not come back as a burst.
+    fn backoff(&self, msg: &OutboxMessage) -> Duration {
+        let base = self.config.retry_base_secs as f64;
+        let exp = 2f64.powi(
+            i32::try_from(msg.attempts.saturating_sub(1))
+                .unwrap_or(30)
+                .min(30),
+        );
+        let secs = (base * exp).min(6.0 * 3600.0);
+        let jitter = f64::from(msg.id.as_bytes()[15]) / 255.0 * 0.25;
+        Duration::seconds_f64(secs * (1.0 + jitter))
+    }
+
+    /// Loops over `step` until `shutdown` turns true; an in-flight send is finished first.
+    pub async fn run_until_stopped(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let idle = StdDuration::from_millis(self.config.poll_interval_ms);
+        while !*shutdown.borrow() {
+            let pause = match self.step().await {
+                Ok(Outcome::Idle) => idle,
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "outbox step failed");
+                    idle * 5
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}

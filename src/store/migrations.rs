@@ -1,0 +1,86 @@
+//! Ordered schema migrations, each run once, after a snapshot of the old data.
+//!
+//! History of the on-disk layout:
+//! - v1: `meta` (schema_version, instance_secret, setup_token); `users` keyed by lower-cased
+//!   email, value = {email, name, password_hash, instance_admin, created_at}.
+//! - v2: users get stable ids so an email can change: `users` keyed by id, `users_by_email`
+//!   (email → id), `instance_admins` (id → ()); the outbox trees `outbox` and `outbox_due`.
+
+use super::{codec, meta};
+use crate::domain::{Email, Id, User};
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError;
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+pub fn backup_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("backups")
+}
+
+/// Runs every migration from `from` up to the current schema, bumping the version after each.
+pub fn run(db: &sled::Db, from: u32) -> anyhow::Result<()> {
+    for version in from..super::SCHEMA_VERSION {
+        match version {
+            1 => v1_to_v2(db).context("migrating the store from schema 1 to 2")?,
+            other => bail!("no migration from schema {other}"),
+        }
+        db.flush().context("flushing after a migration")?;
+        tracing::info!(to = version + 1, "store migrated");
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct V1User {
+    email: Email,
+    name: String,
+    password_hash: String,
+    instance_admin: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+}
+
+fn v1_to_v2(db: &sled::Db) -> anyhow::Result<()> {
+    let tree = |name: &str| {
+        db.open_tree(name)
+            .with_context(|| format!("opening tree {name}"))
+    };
+    let (users, by_email, admins, meta_tree) = (
+        tree("users")?,
+        tree("users_by_email")?,
+        tree("instance_admins")?,
+        tree("meta")?,
+    );
+    let mut moves = Vec::new();
+    for entry in users.iter() {
+        let (old_key, value) = entry.context("reading v1 users")?;
+        let old: V1User = codec::decode(&value)
+            .with_context(|| format!("v1 user {}", String::from_utf8_lossy(&old_key)))?;
+        let user = User {
+            id: Id::generate(old.created_at),
+            email: old.email,
+            name: old.name,
+            password_hash: old.password_hash,
+            instance_admin: old.instance_admin,
+            created_at: old.created_at,
+        };
+        moves.push((old_key, codec::encode(&user)?, user));
+    }
+    (&users, &by_email, &admins, &meta_tree)
+        .transaction(|(users, by_email, admins, meta_tree)| {
+            for (old_key, value, user) in &moves {
+                users.remove(old_key)?;
+                users.insert(user.id.as_bytes(), value.clone())?;
+                by_email.insert(user.email.as_str().as_bytes(), user.id.as_bytes())?;
+                if user.instance_admin {
+                    admins.insert(user.id.as_bytes(), &[])?;
+                }
+            }
+            meta_tree.insert(meta::SCHEMA_KEY, &2u32.to_be_bytes())?;
+            Ok::<_, ConflictableTransactionError<()>>(())
+        })
+        .map_err(|e| anyhow::anyhow!("v1→v2 transaction failed: {e:?}"))?;
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! The sled store: the only code that knows trees, key layouts and value encodings.
+
+mod codec;
+mod keys;
+mod meta;
+pub mod migrations;
+mod outbox;
+pub mod snapshot;
+mod users;
+
+pub use meta::SetupToken;
+pub use outbox::{Outbox, OutboxCounts};
+pub use users::{AdminFromSetup, InsertUser, Users};
+
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+/// The schema this binary writes. See `migrations` for the history.
+pub const SCHEMA_VERSION: u32 = 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(
+        "the data folder {0} is in use by another Plaudit process; stop it first, or run admin commands while it runs (they use its control socket)"
+    )]
+    Locked(PathBuf),
+    #[error(
+        "the data folder {path} was written by a newer Plaudit (schema {found}; this binary knows up to {known}); run the newer binary or restore a backup"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: u32,
+        known: u32,
+    },
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Every tree, declared once. Cloning is cheap (sled handles are reference counted).
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    dir: PathBuf,
+    meta: sled::Tree,
+    users: sled::Tree,
+    users_by_email: sled::Tree,
+    instance_admins: sled::Tree,
+    outbox: sled::Tree,
+    outbox_due: sled::Tree,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store under `data_dir/db`, migrating older layouts after
+    /// taking a snapshot into `data_dir/backups`.
+    pub fn open(data_dir: &Path, cache_mb: u64, now: OffsetDateTime) -> Result<Self, OpenError> {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+        let db = sled::Config::new()
+            .path(data_dir.join("db"))
+            .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(io)
+                    if io.kind() == std::io::ErrorKind::WouldBlock
+                        || io.raw_os_error() == Some(11) =>
+                {
+                    OpenError::Locked(data_dir.to_path_buf())
+                }
+                other => OpenError::Other(
+                    anyhow::Error::new(other)
+                        .context(format!("cannot open the store in {}", data_dir.display())),
+                ),
+            })?;
+        let found = meta::schema_version(&db)?;
+        match found {
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(OpenError::NewerSchema {
+                    path: data_dir.to_path_buf(),
+                    found: v,
+                    known: SCHEMA_VERSION,
+                });
+            }
+            Some(v) if v < SCHEMA_VERSION => {
+                let backup = migrations::backup_dir(data_dir);
+                let file = snapshot::write(&db, &backup, &format!("pre-migration-v{v}"), now)?;
+                tracing::warn!(from = v, to = SCHEMA_VERSION, backup = %file.display(), "migrating the store");
+                migrations::run(&db, v)?;
+            }
+            Some(_) => {}
+            None => meta::set_schema_version(&db, SCHEMA_VERSION)?,
+        }
+        let store = Self::with_trees(db, data_dir)?;
+        store.meta().ensure_instance_secret()?;
+        store.db.flush().context("flushing the store after open")?;
+        Ok(store)
+    }
+
+    fn with_trees(db: sled::Db, dir: &Path) -> anyhow::Result<Self> {
+        let tree = |name: &str| {
+            db.open_tree(name)
+                .with_context(|| format!("opening tree {name}"))
+        };
+        Ok(Self {
+            meta: tree("meta")?,
+            users: tree("users")?,
+            users_by_email: tree("users_by_email")?,
+            instance_admins: tree("instance_admins")?,
+            outbox: tree("outbox")?,
+            outbox_due: tree("outbox_due")?,
+            dir: dir.to_path_buf(),
+            db,
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Makes everything written so far durable. Call before acknowledging anything that matters.
+    pub async fn flush(&self) -> anyhow::Result<()> {
+        self.db.flush_async().await.context("flushing the store")?;
+        Ok(())
+    }
+
+    /// Blocking flush for the CLI paths that run without a runtime.
+    pub fn flush_blocking(&self) -> anyhow::Result<()> {
+        self.db.flush().context("flushing the store")?;
+        Ok(())
+    }
+
+    /// A cheap read that proves the store answers (for /readyz).
+    pub fn ping(&self) -> bool {
+        self.meta.get(meta::SCHEMA_KEY).is_ok()
+    }
+
+    pub fn size_on_disk(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+
+    pub fn schema_version(&self) -> anyhow::Result<Option<u32>> {
+        meta::schema_version(&self.db)
+    }
+
+    pub fn meta(&self) -> meta::Meta<'_> {
+        meta::Meta { tree: &self.meta }
+    }
+
+    pub fn users(&self) -> Users<'_> {
+        Users { store: self }
+    }
+
+    pub fn outbox(&self) -> Outbox<'_> {
+        Outbox {
+            outbox: &self.outbox,
+            due: &self.outbox_due,
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! The durable outbox: messages by id plus a due index ((due time, id) → ()) of pending ones.
+
+use super::{codec, keys};
+use crate::domain::{DeliveryState, Id, OutboxMessage};
+use anyhow::Context;
+use serde::Serialize;
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use time::{Duration, OffsetDateTime};
+
+pub struct Outbox<'a> {
+    pub(super) outbox: &'a sled::Tree,
+    pub(super) due: &'a sled::Tree,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxCounts {
+    pub queued: u64,
+    pub sending: u64,
+    pub sent: u64,
+    pub failed: u64,
+}
+
+fn is_pending(state: &DeliveryState) -> bool {
+    matches!(state, DeliveryState::Queued | DeliveryState::Leased { .. })
+}
+
+impl Outbox<'_> {
+    /// Stores a new message as queued and due at `msg.due_at`.
+    pub fn enqueue(&self, msg: &OutboxMessage) -> anyhow::Result<()> {
+        let value = codec::encode(msg)?;
+        (self.outbox, self.due)
+            .transaction(|(outbox, due)| {
+                outbox.insert(&keys::id(&msg.id), value.clone())?;
+                due.insert(&keys::due(msg.due_at, &msg.id), &[])?;
+                Ok::<_, ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| anyhow::anyhow!("queueing a message: {e:?}"))
+    }
+
+    pub fn get(&self, id: &Id) -> anyhow::Result<Option<OutboxMessage>> {
+        self.outbox
+            .get(keys::id(id))
+            .context("reading an outbox message")?
+            .map(|v| codec::decode(&v))
+            .transpose()
+    }
+
+    /// Number of messages still to be delivered (queued or being sent).
+    pub fn pending(&self) -> usize {
+        self.due.len()
+    }
+
+    /// Claims the oldest due message with a lease until `now + lease`: counts an attempt and
+    /// moves its due entry to the lease expiry, so a sender that dies leaves it to be retried.
+    pub fn claim_due(
+        &self,
+        now: OffsetDateTime,
+        lease: Duration,
+    ) -> anyhow::Result<Option<OutboxMessage>> {
+        let upper = keys::due_upper_bound(now);
+        for entry in self.due.range(..upper.as_slice()) {
+            let (key, _) = entry.context("scanning the due index")?;
+            let Some(id) = keys::due_id(&key) else {
+                continue;
+            };
+            let claimed = self.update(&id, |msg| {
+                if !is_pending(&msg.state) || keys::due(msg.due_at, &msg.id)[..] != key[..] {
+                    return false; // someone else moved it since we looked
+                }
+                msg.attempts += 1;
+                msg.due_at = now + lease;
+                msg.state = DeliveryState::Leased { until: msg.due_at };
+                true
+            })?;
+            if let Some(msg) = claimed {
+                return Ok(Some(msg));
+            }
+        }
+        Ok(None)
+    }
+
+    pub fn mark_sent(&self, id: &Id, now: OffsetDateTime) -> anyhow::Result<()> {
+        self.update(id, |msg| {
+            msg.state = DeliveryState::Sent { at: now };
+            msg.last_error = None;
+            true
+        })?;
+        Ok(())
+    }
+
+    /// Puts a message back in the queue after a temporary failure.
+    pub fn reschedule(&self, id: &Id, at: OffsetDateTime, error: &str) -> anyhow::Result<()> {
+        self.update(id, |msg| {
+            msg.state = DeliveryState::Queued;
+            msg.due_at = at;
+            msg.last_error = Some(error.to_string());
+            true
+        })?;
+        Ok(())
+    }
+
+    pub fn mark_failed(&self, id: &Id, now: OffsetDateTime, reason: &str) -> anyhow::Result<()> {
+        self.update(id, |msg| {
+            msg.state = DeliveryState::Failed {
+                at: now,
+                reason: reason.to_string(),
+            };
+            msg.last_error = Some(reason.to_string());
+            true
+        })?;
+        Ok(())
+    }
+
+    /// At start-up this process owns the store, so every lease is a dead process's: make those
+    /// messages due now instead of waiting for their leases to run out.
+    pub fn release_leases(&self, now: OffsetDateTime) -> anyhow::Result<usize> {
+        let mut released = 0;
+        let ids: Vec<Id> = self
+            .due
+            .iter()
+            .keys()
+            .filter_map(|k| k.ok().and_then(|k| keys::due_id(&k)))
+            .collect();
+        for id in ids {
+            let moved = self.update(&id, |msg| {
+                if !matches!(msg.state, DeliveryState::Leased { .. }) {
+                    return false;
+                }
+                msg.state = DeliveryState::Queued;
+                msg.due_at = now;
+                true
+            })?;
+            released += usize::from(moved.is_some());
+        }
+        Ok(released)
+    }
+
+    /// Counts by state. Scans every stored message: for admin commands and tests, not requests.
+    pub fn counts(&self) -> anyhow::Result<OutboxCounts> {
+        let mut counts = OutboxCounts::default();
+        for entry in self.outbox.iter().values() {
+            let msg: OutboxMessage = codec::decode(&entry.context("scanning the outbox")?)?;
+            match msg.state {
+                DeliveryState::Queued => counts.queued += 1,
+                DeliveryState::Leased { .. } => counts.sending += 1,
+                DeliveryState::Sent { .. } => counts.sent += 1,
+                DeliveryState::Failed { .. } => counts.failed += 1,
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Applies `change` to a message in one transaction with its due entry; `change` returns
+    /// false to leave it alone. Returns the message as written, if it was.
+    fn update(
+        &self,
+        id: &Id,
+        change: impl Fn(&mut OutboxMessage) -> bool,
+    ) -> anyhow::Result<Option<OutboxMessage>> {
+        let result = (self.outbox, self.due).transaction(|(outbox, due)| {
+            let Some(raw) = outbox.get(keys::id(id))? else {
+                return Ok(None);
+            };
+            let mut msg: OutboxMessage =
+                codec::decode(&raw).map_err(ConflictableTransactionError::Abort)?;
+            let old_key = keys::due(msg.due_at, &msg.id);
+            if !change(&mut msg) {
+                return Ok(None);
+            }
+            due.remove(&old_key)?;
+            if is_pending(&msg.state) {
+                due.insert(&keys::due(msg.due_at, &msg.id), &[])?;
+            }
+            let value = codec::encode(&msg).map_err(ConflictableTransactionError::Abort)?;
+            outbox.insert(&keys::id(id), value)?;
+            Ok(Some(msg))
+        });
+        match result {
+            Ok(msg) => Ok(msg),
+            Err(TransactionError::Abort(e)) => Err(e),
+            Err(TransactionError::Storage(e)) => Err(e).context("updating an outbox message"),
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Users by id, the email index, and the instance-admin set; written together or not at all.
+
+use super::{Store, codec, keys, meta};
+use crate::domain::{Email, Id, User};
+use anyhow::Context;
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use time::OffsetDateTime;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum InsertUser {
+    Inserted,
+    EmailTaken,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum AdminFromSetup {
+    Created,
+    /// The token is unknown, used, or expired.
+    TokenInvalid,
+    EmailTaken,
+}
+
+pub struct Users<'a> {
+    pub(super) store: &'a Store,
+}
+
+enum Abort {
+    TokenInvalid,
+    EmailTaken,
+}
+
+impl Users<'_> {
+    pub fn get(&self, id: &Id) -> anyhow::Result<Option<User>> {
+        self.store
+            .users
+            .get(keys::id(id))
+            .context("reading a user")?
+            .map(|v| codec::decode(&v))
+            .transpose()
+    }
+
+    pub fn by_email(&self, email: &Email) -> anyhow::Result<Option<User>> {
+        let Some(id) = self
+            .store
+            .users_by_email
+            .get(keys::email(email))
+            .context("reading the email index")?
+        else {
+            return Ok(None);
+        };
+        let id: [u8; 16] = id
+            .as_ref()
+            .try_into()
+            .context("malformed email index entry")?;
+        self.get(&Id::from_bytes(id))
+    }
+
+    pub fn admin_exists(&self) -> anyhow::Result<bool> {
+        Ok(!self.store.instance_admins.is_empty())
+    }
+
+    pub fn insert(&self, user: &User) -> anyhow::Result<InsertUser> {
+        match self.write(user, None) {
+            Ok(()) => Ok(InsertUser::Inserted),
+            Err(TransactionError::Abort(Abort::EmailTaken)) => Ok(InsertUser::EmailTaken),
+            Err(TransactionError::Abort(Abort::TokenInvalid)) => unreachable_abort(),
+            Err(TransactionError::Storage(e)) => Err(e).context("inserting a user"),
+        }
+    }
+
+    /// Creates the first admin and burns the setup token in one transaction, so two browsers
+    /// racing on the same link cannot both succeed.
+    pub fn create_admin_with_setup_token(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+        user: &User,
+    ) -> anyhow::Result<AdminFromSetup> {
+        match self.write(user, Some((token_hash, now))) {
+            Ok(()) => Ok(AdminFromSetup::Created),
+            Err(TransactionError::Abort(Abort::EmailTaken)) => Ok(AdminFromSetup::EmailTaken),
+            Err(TransactionError::Abort(Abort::TokenInvalid)) => Ok(AdminFromSetup::TokenInvalid),
+            Err(TransactionError::Storage(e)) => Err(e).context("creating the admin"),
+        }
+    }
+
+    fn write(
+        &self,
+        user: &User,
+        setup: Option<(&str, OffsetDateTime)>,
+    ) -> Result<(), TransactionError<Abort>> {
+        let value = codec::encode(user)
+            .map_err(|e| TransactionError::Storage(sled::Error::Unsupported(format!("{e:#}"))))?;
+        let s = self.store;
+        (&s.users, &s.users_by_email, &s.instance_admins, &s.meta).transaction(
+            |(users, by_email, admins, meta)| {
+                if let Some((hash, now)) = setup {
+                    let valid = match meta.get(meta::SETUP_KEY)? {
+                        Some(raw) => codec::decode::<meta::SetupToken>(&raw)
+                            .map(|t| t.hash == hash && t.expires_at > now)
+                            .unwrap_or(false),
+                        None => false,
+                    };
+                    if !valid {
+                        return Err(ConflictableTransactionError::Abort(Abort::TokenInvalid));
+                    }
+                }
+                if by_email.get(keys::email(&user.email))?.is_some() {
+                    return Err(ConflictableTransactionError::Abort(Abort::EmailTaken));
+                }
+                users.insert(&keys::id(&user.id), value.clone())?;
+                by_email.insert(keys::email(&user.email), &keys::id(&user.id))?;
+                if user.instance_admin {
+                    admins.insert(&keys::id(&user.id), &[])?;
+                    // Once any admin exists, no setup link may work: this is what makes a
+                    // valid token imply "no admin yet", whichever path created the admin.
+                    meta.remove(meta::SETUP_KEY)?;
+                }
+                Ok(())
+            },
+        )
+    }
+}
+
+fn unreachable_abort() -> anyhow::Result<InsertUser> {
+    anyhow::bail!("a plain insert cannot abort on a setup token")
+}
