@@ -193,15 +193,12 @@ fn admin(config: &Config, request: Request) -> Result<(), Failed> {
             Some(r) => r,
             None => {
                 // No server running: open the store ourselves.
-                let store = Store::open(
-                    data_dir,
-                    config.storage.cache_mb,
-                    time::OffsetDateTime::now_utc(),
-                )
-                .map_err(Failed::runtime)?;
+                let clock: SharedClock = Arc::new(SystemClock);
+                let store = Store::open(data_dir, config.storage.cache_mb, clock.now())
+                    .map_err(Failed::runtime)?;
                 let ctx = control::Context {
                     store,
-                    clock: Arc::new(SystemClock),
+                    clock,
                     instance_url: config.server.public_url.as_ref().map_or_else(
                         || format!("http://{}", config.server.listen),
                         |u| u.to_string(),

@@ -119,10 +119,10 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
             Err(e) => err(Failure::Internal, format!("{e:#}")),
         },
     };
-    if matches!(response, Response::Ok(_)) {
-        if let Err(e) = ctx.store.flush().await {
-            return err(Failure::Internal, format!("{e:#}"));
-        }
+    if matches!(response, Response::Ok(_))
+        && let Err(e) = ctx.store.flush().await
+    {
+        return err(Failure::Internal, format!("{e:#}"));
     }
     response
 }

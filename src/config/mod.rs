@@ -194,3 +194,6 @@ impl fmt::Debug for Secret {
 
 /// The documented example config, also what `plaudit init` writes.
 pub const EXAMPLE: &str = include_str!("../../config.example.toml");
+
+#[cfg(test)]
+mod tests;

@@ -18,13 +18,38 @@ pub(super) fn validate(config: &mut Config, locate: Locate) -> Result<(), Config
     validate_storage(config, locate)?;
     validate_smtp(config, locate)?;
     validate_numbers(config, locate)?;
-    tracing_subscriber::EnvFilter::try_new(&config.logs.level).map_err(|e| {
+    validate_log_level(&config.logs.level).map_err(|bad| {
         fail(
             locate,
             "logs.level",
-            format!("expected a level such as `info` or a filter such as `plaudit=debug`: {e}"),
+            format!(
+                "expected a level such as `info` or a filter such as `plaudit=debug`, found `{bad}`"
+            ),
         )
     })?;
+    Ok(())
+}
+
+/// Each comma-separated part is a level or `target=level` (EnvFilter alone would take any word
+/// as a target name and silently log nothing).
+fn validate_log_level(filter: &str) -> Result<(), String> {
+    const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+    for part in filter.split(',').map(str::trim) {
+        let level = part.rsplit_once('=').map_or(part, |(target, level)| {
+            if target.is_empty()
+                || !target
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "_:-".contains(c))
+            {
+                ""
+            } else {
+                level
+            }
+        });
+        if !LEVELS.contains(&level.to_ascii_lowercase().as_str()) {
+            return Err(part.to_string());
+        }
+    }
     Ok(())
 }
 
@@ -57,7 +82,7 @@ fn validate_server(config: &Config, locate: Locate) -> Result<(), ConfigError> {
             };
             let pem = std::fs::read_to_string(path)
                 .map_err(|e| fail(locate, key, format!("cannot read {}: {e}", path.display())))?;
-            if !pem.contains(&format!("-----BEGIN ")) || !pem.contains(label) {
+            if !pem.contains("-----BEGIN ") || !pem.contains(label) {
                 return Err(fail(
                     locate,
                     key,
@@ -161,16 +186,15 @@ fn validate_smtp(config: &mut Config, locate: Locate) -> Result<(), ConfigError>
             "smtp.username and smtp.password go together",
         ));
     }
-    if let Some(host) = &smtp.host {
-        if host.trim().is_empty()
-            || host.contains(['/', ' ', ':']) && host.parse::<std::net::Ipv6Addr>().is_err()
-        {
-            return Err(fail(
-                locate,
-                "smtp.host",
-                format!("expected a host name or IP address, found `{host}`"),
-            ));
-        }
+    if let Some(host) = &smtp.host
+        && (host.trim().is_empty()
+            || host.contains(['/', ' ', ':']) && host.parse::<std::net::Ipv6Addr>().is_err())
+    {
+        return Err(fail(
+            locate,
+            "smtp.host",
+            format!("expected a host name or IP address, found `{host}`"),
+        ));
     }
     smtp.from.parse::<lettre::message::Mailbox>().map_err(|_| {
         fail(

@@ -61,10 +61,10 @@ impl SmtpSender {
 
     async fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
         let mut cached = self.transport.lock().await;
-        if let Some((at, t)) = cached.as_ref() {
-            if at.elapsed() < RESOLVE_TTL {
-                return Ok(t.clone());
-            }
+        if let Some((at, t)) = cached.as_ref()
+            && at.elapsed() < RESOLVE_TTL
+        {
+            return Ok(t.clone());
         }
         let host = self.config.host.clone().unwrap_or_default();
         let ip = resolve(&host).await?;

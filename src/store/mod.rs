@@ -61,9 +61,11 @@ impl Store {
             .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
             .open()
             .map_err(|e| match e {
+                // sled wraps the flock failure in an io::Error of its own; match its text too.
                 sled::Error::Io(io)
                     if io.kind() == std::io::ErrorKind::WouldBlock
-                        || io.raw_os_error() == Some(11) =>
+                        || io.raw_os_error() == Some(11)
+                        || io.to_string().contains("could not acquire lock") =>
                 {
                     OpenError::Locked(data_dir.to_path_buf())
                 }

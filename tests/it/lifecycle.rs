@@ -1,0 +1,537 @@
+//! The server's life: first start, the setup link, one owner per data folder, signals, restarts.
+
+use crate::support::{Server, http, plaudit, text, wait_until, write_config};
+use std::time::Duration;
+
+async fn submit_setup(url: &str, email: &str, password: &str) -> reqwest::Response {
+    http()
+        .post(url)
+        .form(&[
+            ("email", email),
+            ("name", "Ada"),
+            ("password", password),
+            ("password_confirm", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn setup_link_works_once_and_never_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path(), "");
+    let link = server
+        .setup_url()
+        .expect("a setup link is printed when no admin exists");
+    assert!(
+        link.starts_with(&server.url),
+        "{link} is built from the instance URL"
+    );
+
+    let page = http().get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Create the administrator")
+    );
+
+    // Bad input keeps the link usable and says what is wrong.
+    let short = submit_setup(&link, "ada@example.com", "short").await;
+    assert_eq!(short.status(), 422);
+    assert!(
+        short
+            .text()
+            .await
+            .unwrap()
+            .contains("at least 8 characters")
+    );
+
+    // A cross-site post is refused and burns nothing.
+    let forged = http()
+        .post(&link)
+        .header("Origin", "https://evil.example")
+        .form(&[
+            ("email", "eve@example.com"),
+            ("password", "longenough1"),
+            ("password_confirm", "longenough1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+
+    let done = submit_setup(&link, "ada@example.com", "correct horse battery").await;
+    assert_eq!(done.status(), 200);
+    assert!(done.text().await.unwrap().contains("Administrator created"));
+
+    for _ in 0..2 {
+        assert_eq!(http().get(&link).send().await.unwrap().status(), 404);
+        let again = submit_setup(&link, "mallory@example.com", "another password").await;
+        assert_eq!(again.status(), 404);
+        assert!(again.text().await.unwrap().contains("not valid"));
+    }
+    let wrong = format!("{}/setup/{}", server.url, "0".repeat(64));
+    assert_eq!(http().get(&wrong).send().await.unwrap().status(), 404);
+
+    // After a restart the admin is there and no new link is printed.
+    let (status, _) = server.terminate(Duration::from_secs(15));
+    assert!(status.unwrap().success());
+    let server = Server::spawn(tmp.path(), tmp.path().join("plaudit.toml"), &[]).unwrap();
+    assert_eq!(server.setup_url(), None);
+    let token = link.rsplit('/').next().unwrap();
+    let link = format!("{}/setup/{token}", server.url);
+    assert_eq!(http().get(&link).send().await.unwrap().status(), 404);
+    let out = plaudit(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ada@example.com",
+            "--config",
+            server.config.to_str().unwrap(),
+        ],
+        &[],
+        Some("x-password-9\n"),
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    assert!(text(&out).1.contains("already exists"));
+}
+
+#[test]
+fn a_second_server_on_the_same_data_folder_fails_clearly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = Server::start(tmp.path(), "");
+    let second = Server::spawn(tmp.path(), first.config.clone(), &[]);
+    let (_, err) = second.err().expect("the second server must not start");
+    assert!(err.contains("in use by another Plaudit process"), "{err}");
+    // The first one is unharmed.
+    assert!(wait_until(Duration::from_secs(5), || {
+        std::net::TcpStream::connect(first.url.trim_start_matches("http://")).is_ok()
+    }));
+}
+
+#[tokio::test]
+async fn sigterm_stops_within_the_bound_and_a_restart_sees_acknowledged_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path(), "");
+    let cfg = server.config.to_str().unwrap().to_string();
+    // A write acknowledged over the control socket while the server runs.
+    let out = plaudit(
+        &[
+            "admin",
+            "test-email",
+            "--to",
+            "owner@example.com",
+            "--config",
+            &cfg,
+        ],
+        &[],
+        None,
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let queued_id = text(&out)
+        .0
+        .lines()
+        .find_map(|l| l.strip_prefix("id: ").map(str::to_string))
+        .unwrap();
+
+    // A request being handled when SIGTERM arrives is finished and its write kept: the setup
+    // form spends about half a second hashing the password (argon2id), and the signal is sent
+    // 100 ms after the request went out, in the middle of that work.
+    let link = server.setup_url().unwrap();
+    let body = "email=late%40example.com&name=Late&password=a+late+password&password_confirm=a+late+password";
+    let path = link.trim_start_matches(&server.url).to_string();
+    let mut conn = std::net::TcpStream::connect(server.url.trim_start_matches("http://")).unwrap();
+    use std::io::{Read, Write};
+    write!(
+        conn,
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let finisher = std::thread::spawn(move || {
+        let mut answer = String::new();
+        let _ = conn.read_to_string(&mut answer);
+        answer
+    });
+    let (status, took) = server.terminate(Duration::from_secs(20));
+    let status = status.expect("serve must exit after SIGTERM");
+    assert!(status.success(), "{status:?}");
+    assert!(
+        took < Duration::from_secs(8),
+        "shutdown took {took:?}, bound is shutdown_timeout_secs (5) + 2"
+    );
+    let answer = finisher.join().unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "in-flight request answered: {answer:?}"
+    );
+
+    let server = Server::spawn(tmp.path(), tmp.path().join("plaudit.toml"), &[]).unwrap();
+    let cfg = server.config.to_str().unwrap().to_string();
+    assert_eq!(server.setup_url(), None);
+    let out = plaudit(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "late@example.com",
+            "--config",
+            &cfg,
+        ],
+        &[],
+        Some("yet another password\n"),
+        tmp.path(),
+    );
+    assert!(
+        text(&out).1.contains("already exists"),
+        "the in-flight write survived: {:?}",
+        text(&out)
+    );
+    // The queued test email went out through the file transport (no SMTP configured).
+    let mail = tmp
+        .path()
+        .join("data/mail")
+        .join(format!("{queued_id}.eml"));
+    assert!(
+        wait_until(Duration::from_secs(10), || mail.exists()),
+        "queued mail was delivered after restart"
+    );
+    let raw = std::fs::read_to_string(mail).unwrap();
+    assert!(raw.contains("To: owner@example.com"));
+}
+
+#[tokio::test]
+async fn sigkill_after_an_acknowledged_admin_create_loses_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path(), "");
+    let link = server.setup_url().unwrap();
+    let done = submit_setup(&link, "first@example.com", "first admin password").await;
+    assert_eq!(done.status(), 200);
+    // A second admin through the control socket while the server runs.
+    let cfg = tmp.path().join("plaudit.toml");
+    let cfg = cfg.to_str().unwrap();
+    let out = plaudit(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "second@example.com",
+            "--config",
+            cfg,
+        ],
+        &[],
+        Some("second admin password\n"),
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    server.kill9();
+    for email in ["first@example.com", "second@example.com"] {
+        let out = plaudit(
+            &["admin", "create", "--email", email, "--config", cfg],
+            &[],
+            Some("whatever-password\n"),
+            tmp.path(),
+        );
+        assert!(
+            text(&out).1.contains("already exists"),
+            "{email}: {:?}",
+            text(&out)
+        );
+    }
+}
+
+#[test]
+fn admin_create_works_offline_generates_a_password_and_rejects_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write_config(tmp.path(), "");
+    let cfg = cfg.to_str().unwrap();
+    // No password on stdin: one is generated and printed once.
+    let out = plaudit(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "Root@Example.com",
+            "--config",
+            cfg,
+        ],
+        &[],
+        Some(""),
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let stdout = text(&out).0;
+    assert!(stdout.contains("email: root@example.com"));
+    let generated = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("generated_password: "))
+        .unwrap();
+    assert_eq!(generated.len(), 20);
+
+    let out = plaudit(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "not-an-email",
+            "--config",
+            cfg,
+        ],
+        &[],
+        Some("long enough pw\n"),
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("not a valid email"));
+    let out = plaudit(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "b@example.com",
+            "--config",
+            cfg,
+        ],
+        &[],
+        Some("short\n"),
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("at least 8"));
+
+    // With an admin present, serve prints no setup link.
+    let server = Server::spawn(tmp.path(), tmp.path().join("plaudit.toml"), &[]).unwrap();
+    assert_eq!(server.setup_url(), None);
+}
+
+#[test]
+fn scripted_deploys_create_the_admin_from_the_environment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let env = [
+        ("PLAUDIT_ADMIN_EMAIL", "deploy@example.com"),
+        ("PLAUDIT_ADMIN_PASSWORD", "from the environment"),
+    ];
+    let server = Server::start_with_env(tmp.path(), "", &env);
+    assert_eq!(server.setup_url(), None);
+    drop(server);
+    let bad = tempfile::tempdir().unwrap();
+    write_config(bad.path(), "");
+    let err = Server::spawn(
+        bad.path(),
+        bad.path().join("plaudit.toml"),
+        &[
+            ("PLAUDIT_ADMIN_EMAIL", "x"),
+            ("PLAUDIT_ADMIN_PASSWORD", "long enough"),
+        ],
+    )
+    .err()
+    .unwrap();
+    assert!(err.1.contains("PLAUDIT_ADMIN_EMAIL"), "{err:?}");
+}
+
+#[tokio::test]
+async fn health_errors_and_assets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path(), "");
+    let c = http();
+    let health = c
+        .get(format!("{}/healthz", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(
+        health.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({"status":"ok"})
+    );
+    assert_eq!(
+        c.get(format!("{}/readyz", server.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let api = c
+        .get(format!("{}/api/v1/nope", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 404);
+    assert!(
+        api.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let body: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+
+    let page = c
+        .get(format!("{}/no/such/page", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 404);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("There is nothing at this address")
+    );
+
+    // Home links its stylesheet by fingerprinted name; that name caches for a year, and the
+    // ETag answers 304.
+    let home = c
+        .get(&server.url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("Welcome to Plaudit"),
+        "empty state for a fresh instance"
+    );
+    let css = home
+        .split("href=\"")
+        .find_map(|s| s.split('"').next().filter(|h| h.ends_with(".css")))
+        .unwrap()
+        .to_string();
+    let r = c.get(format!("{}{css}", server.url)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let again = c
+        .get(format!("{}{css}", server.url))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    let plain = c
+        .get(format!("{}/assets/css/app.css", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.headers()["cache-control"], "no-cache");
+    let stale = c
+        .get(format!("{}/assets/css/app.00000000.css", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 404);
+    assert_eq!(
+        c.get(format!("{}/assets/../Cargo.toml", server.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    let login = c.get(format!("{}/login", server.url)).send().await.unwrap();
+    assert_eq!(login.status(), 200);
+    assert!(login.text().await.unwrap().contains("Sign in"));
+
+    // Oversized bodies are refused before they reach a handler.
+    let big = "a".repeat(300 * 1024);
+    let link = server.setup_url().unwrap();
+    let r = c
+        .post(&link)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("email={big}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+}
+
+#[tokio::test]
+async fn tls_static_serves_https_over_http1_and_http2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (cert, key) = (tmp.path().join("cert.pem"), tmp.path().join("key.pem"));
+    let ok = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl (scripts/test installs it)");
+    assert!(ok.status.success());
+    let extra = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\nshutdown_timeout_secs = 5\ntls = \"static\"\ntls_cert = \"{}\"\ntls_key = \"{}\"\n",
+        cert.display(),
+        key.display()
+    );
+    let server = Server::start(tmp.path(), &extra);
+    assert!(server.url.starts_with("https://"), "{}", server.url);
+    let h2 = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let r = h2
+        .get(format!("{}/healthz", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.version(), reqwest::Version::HTTP_2);
+    let h1 = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .http1_only()
+        .build()
+        .unwrap();
+    let r = h1
+        .get(format!("{}/healthz", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.version(), reqwest::Version::HTTP_11);
+    let plain = reqwest::get(format!(
+        "{}/healthz",
+        server.url.replace("https://", "http://")
+    ))
+    .await;
+    assert!(
+        plain.is_err() || plain.unwrap().status() != 200,
+        "plain HTTP must not be served on the TLS port"
+    );
+}

@@ -1,0 +1,9 @@
+//! Plaudit's integration tests: the real binary, real sled, a real SMTP server process.
+#![allow(clippy::disallowed_methods)] // tests may read the wall clock to seed data
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
+
+mod config;
+mod lifecycle;
+mod migration;
+mod outbox;
+mod support;

@@ -1,0 +1,138 @@
+//! Schema migrations on a data folder written in the old layout, and refusal of newer ones.
+
+use crate::support::{Server, plaudit, text, write_config};
+use plaudit::domain::Email;
+use plaudit::store::{SCHEMA_VERSION, Store, snapshot};
+use serde_json::json;
+use time::OffsetDateTime;
+
+/// Writes a data folder exactly as schema 1 laid it out (users keyed by email).
+fn write_v1(data: &std::path::Path) {
+    let db = sled::open(data.join("db")).unwrap();
+    let meta = db.open_tree("meta").unwrap();
+    meta.insert("schema_version", &1u32.to_be_bytes()).unwrap();
+    meta.insert("instance_secret", &[7u8; 32]).unwrap();
+    let users = db.open_tree("users").unwrap();
+    for (email, admin) in [
+        ("old-admin@example.com", true),
+        ("member@example.com", false),
+    ] {
+        let mut value = vec![1u8];
+        value.extend(
+            serde_json::to_vec(&json!({
+                "email": email, "name": "Old", "password_hash": "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA",
+                "instance_admin": admin, "created_at": "2026-01-02T03:04:05Z"
+            }))
+            .unwrap(),
+        );
+        users.insert(email.as_bytes(), value).unwrap();
+    }
+    db.flush().unwrap();
+}
+
+#[test]
+fn schema_1_is_migrated_to_2_after_a_snapshot() {
+    assert_eq!(SCHEMA_VERSION, 2);
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write_config(tmp.path(), "");
+    let data = tmp.path().join("data");
+    write_v1(&data);
+
+    // The first start of the new binary migrates, and finds the migrated admin.
+    let server = Server::spawn(tmp.path(), cfg.clone(), &[]).unwrap();
+    assert_eq!(
+        server.setup_url(),
+        None,
+        "the v1 admin is recognised after migration"
+    );
+    assert!(server.stderr().contains("migrating the store"));
+    drop(server);
+
+    let backups: Vec<_> = std::fs::read_dir(data.join("backups"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(backups.len(), 1);
+    assert!(
+        backups[0]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("pre-migration-v1-")
+    );
+    let (trees, entries) = snapshot::verify(&backups[0]).unwrap();
+    assert!(
+        trees >= 2 && entries >= 4,
+        "{trees} trees, {entries} entries"
+    );
+
+    let store = Store::open(&data, 16, OffsetDateTime::now_utc()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), Some(2));
+    let admin = store
+        .users()
+        .by_email(&Email::parse("old-admin@example.com").unwrap())
+        .unwrap()
+        .unwrap();
+    assert!(admin.instance_admin);
+    assert_eq!(
+        admin.created_at,
+        time::macros::datetime!(2026-01-02 03:04:05 UTC)
+    );
+    assert!(admin.password_hash.starts_with("$argon2id$"));
+    assert_eq!(store.users().get(&admin.id).unwrap().unwrap(), admin);
+    let member = store
+        .users()
+        .by_email(&Email::parse("member@example.com").unwrap())
+        .unwrap()
+        .unwrap();
+    assert!(!member.instance_admin);
+    drop(store);
+
+    // Opening again neither migrates nor snapshots twice.
+    let out = plaudit(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "new@example.com",
+            "--config",
+            cfg.to_str().unwrap(),
+        ],
+        &[],
+        Some("a new password\n"),
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert_eq!(std::fs::read_dir(data.join("backups")).unwrap().count(), 1);
+}
+
+#[test]
+fn a_data_folder_from_a_newer_version_is_refused_and_left_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write_config(tmp.path(), "");
+    let data = tmp.path().join("data");
+    {
+        let db = sled::open(data.join("db")).unwrap();
+        db.open_tree("meta")
+            .unwrap()
+            .insert("schema_version", &99u32.to_be_bytes())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let (_, err) = Server::spawn(tmp.path(), cfg, &[])
+        .err()
+        .expect("must refuse");
+    assert!(
+        err.contains("newer Plaudit (schema 99; this binary knows up to 2)"),
+        "{err}"
+    );
+    let db = sled::open(data.join("db")).unwrap();
+    let v = db
+        .open_tree("meta")
+        .unwrap()
+        .get("schema_version")
+        .unwrap()
+        .unwrap();
+    assert_eq!(v.as_ref(), &99u32.to_be_bytes());
+}

@@ -1,0 +1,328 @@
+//! Test harness: the real binary on port 0 with a temp data folder, a real SMTP server process.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_plaudit");
+
+/// Polls `cond` until it holds or `limit` passes; returns whether it held.
+pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + limit;
+    while Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    cond()
+}
+
+/// Runs the CLI to completion with a clean environment (no PLAUDIT_* leaking in).
+pub fn plaudit(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>, cwd: &Path) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PLAUDIT") {
+            cmd.env_remove(k);
+        }
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn plaudit");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().expect("wait plaudit")
+}
+
+pub fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A running `plaudit serve`.
+pub struct Server {
+    child: Option<Child>,
+    pub url: String,
+    pub dir: PathBuf,
+    pub config: PathBuf,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+/// Writes `dir/plaudit.toml` listening on port 0 with data in `dir/data`, plus `extra` TOML
+/// (which must not repeat [server]/[storage] keys given here).
+pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
+    let path = dir.join("plaudit.toml");
+    let has_server = extra.contains("[server]");
+    let mut text = String::new();
+    if !has_server {
+        text.push_str("[server]\nlisten = \"127.0.0.1:0\"\nshutdown_timeout_secs = 5\n");
+    }
+    text.push_str(&format!(
+        "[storage]\ndata_dir = \"{}\"\ncache_mb = 16\n",
+        dir.join("data").display()
+    ));
+    text.push_str(extra);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+impl Server {
+    pub fn start(dir: &Path, extra: &str) -> Server {
+        Self::start_with_env(dir, extra, &[])
+    }
+
+    pub fn start_with_env(dir: &Path, extra: &str, env: &[(&str, &str)]) -> Server {
+        let config = write_config(dir, extra);
+        Self::spawn(dir, config, env)
+            .unwrap_or_else(|(out, err)| panic!("server did not start:\n{out}\n{err}"))
+    }
+
+    /// Starts and waits for "listening on"; on failure returns (stdout, stderr) of the exited process.
+    pub fn spawn(
+        dir: &Path,
+        config: PathBuf,
+        env: &[(&str, &str)],
+    ) -> Result<Server, (String, String)> {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("serve")
+            .arg("--config")
+            .arg(&config)
+            .current_dir(dir);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("PLAUDIT") {
+                cmd.env_remove(k);
+            }
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        static STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let stderr_path = dir.join(format!("serve-{n}.stderr"));
+        let stderr_file = std::fs::File::create(&stderr_path).unwrap();
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(stderr_file)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("spawn serve");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let out = child.stdout.take().unwrap();
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let mut url = None;
+        let started = wait_until(Duration::from_secs(30), || {
+            url = lines
+                .lock()
+                .unwrap()
+                .iter()
+                .find_map(|l| l.split("listening on ").nth(1).map(str::to_string));
+            url.is_some() || matches!(child.try_wait(), Ok(Some(_)))
+        });
+        match url {
+            Some(url) if started => Ok(Server {
+                child: Some(child),
+                url,
+                dir: dir.to_path_buf(),
+                config,
+                lines,
+            }),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let out = lines.lock().unwrap().join("\n");
+                Err((
+                    out,
+                    std::fs::read_to_string(&stderr_path).unwrap_or_default(),
+                ))
+            }
+        }
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_dir(&self.dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".stderr"))
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn stdout(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    pub fn setup_url(&self) -> Option<String> {
+        self.stdout().iter().find_map(|l| {
+            l.trim()
+                .strip_prefix("http")
+                .filter(|r| r.contains("/setup/"))
+                .map(|r| format!("http{r}"))
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    /// Sends SIGTERM and waits (up to `limit`); returns the exit status and how long it took.
+    pub fn terminate(mut self, limit: Duration) -> (Option<ExitStatus>, Duration) {
+        let started = Instant::now();
+        signal(self.pid(), "TERM");
+        let mut child = self.child.take().unwrap();
+        let mut status = None;
+        wait_until(limit, || {
+            status = child.try_wait().ok().flatten();
+            status.is_some()
+        });
+        if status.is_none() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        (status, started.elapsed())
+    }
+
+    pub fn kill9(mut self) {
+        let mut child = self.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+pub fn signal(pid: u32, sig: &str) {
+    let ok = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(ok.success(), "kill -{sig} {pid} failed");
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// aiosmtpd (a real SMTP server, not ours) with the scripted handler in tests/support.
+pub struct Smtp {
+    child: Child,
+    pub port: u16,
+    pub maildir: PathBuf,
+}
+
+impl Smtp {
+    pub fn start(dir: &Path) -> Smtp {
+        let maildir = dir.join("received");
+        let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support");
+        for _ in 0..5 {
+            let port = free_port();
+            let child = Command::new("python3")
+                .args([
+                    "-m",
+                    "aiosmtpd",
+                    "-n",
+                    "-l",
+                    &format!("127.0.0.1:{port}"),
+                    "-c",
+                    "smtp_sink.Handler",
+                ])
+                .arg(&maildir)
+                .env("PYTHONPATH", &support)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("python3 with aiosmtpd (scripts/test installs it)");
+            let mut smtp = Smtp {
+                child,
+                port,
+                maildir: maildir.clone(),
+            };
+            if wait_until(Duration::from_secs(15), || {
+                TcpStream::connect(("127.0.0.1", port)).is_ok()
+            }) {
+                return smtp;
+            }
+            let _ = smtp.child.kill();
+        }
+        panic!("aiosmtpd did not start");
+    }
+
+    /// Every received message, as text.
+    pub fn messages(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(&self.maildir) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .collect()
+    }
+
+    pub fn config(&self) -> String {
+        format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\nfrom = \"Plaudit Test <plaudit@example.com>\"\ntimeout_secs = 5\n",
+            self.port
+        )
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The Message-ID header of a raw message.
+pub fn message_id(raw: &str) -> Option<String> {
+    raw.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("message-id")
+            .then(|| v.trim().to_string())
+    })
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap()
+}
