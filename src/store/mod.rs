@@ -54,8 +54,15 @@ impl Store {
     /// Opens (creating if needed) the store under `data_dir/db`, migrating older layouts after
     /// taking a snapshot into `data_dir/backups`.
     pub fn open(data_dir: &Path, cache_mb: u64, now: OffsetDateTime) -> Result<Self, OpenError> {
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+        if !data_dir.exists() {
+            use std::os::unix::fs::DirBuilderExt;
+            // Only the service user may read reviews, contacts and secrets.
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(data_dir)
+                .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+        }
         let db = sled::Config::new()
             .path(data_dir.join("db"))
             .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
