@@ -29,7 +29,9 @@ run_in_root() {
     PLAUDIT_SMTP__HOST=smtp.plaudit.test PLAUDIT_SMTP__PORT="$smtp_port" PLAUDIT_SMTP__SECURITY=none \
     "$(command -v chroot)" "$root" /plaudit "$@"
 }
-run_in_root serve > "$root/out.log" 2>&1 &
+(run_in_root() { exec env -i PLAUDIT_SERVER__LISTEN="127.0.0.1:$port" PLAUDIT_STORAGE__DATA_DIR=/data \
+    PLAUDIT_SMTP__HOST=smtp.plaudit.test PLAUDIT_SMTP__PORT="$smtp_port" PLAUDIT_SMTP__SECURITY=none \
+    "$(command -v chroot)" "$root" /plaudit "$@"; }; run_in_root serve) > "$root/out.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 200); do
   if answer=$(curl -fsS "http://127.0.0.1:$port/healthz" 2>/dev/null); then
