@@ -278,7 +278,7 @@ async fn bootstrap_admin(
             tracing::info!(email = %c.user.email, "instance admin created from PLAUDIT_ADMIN_EMAIL");
             Ok(())
         }
-        Err(accounts::AccountError::Other(e)) => Err(StartError::Other(e)),
+        Err(crate::services::Error::Internal(e)) => Err(StartError::Other(e)),
         Err(e) => Err(StartError::Invalid(format!(
             "PLAUDIT_ADMIN_EMAIL / PLAUDIT_ADMIN_PASSWORD: {e}"
         ))),

@@ -2,7 +2,7 @@
 //! store; the same `handle` runs in-process when no server is running.
 
 use crate::clock::SharedClock;
-use crate::services::{accounts, mailing};
+use crate::services::{Error, accounts, mailing};
 use crate::store::Store;
 use lettre::message::Mailbox;
 use serde::{Deserialize, Serialize};
@@ -83,14 +83,9 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
                     "email": c.user.email.to_string(),
                     "generated_password": c.generated_password,
                 })),
-                Ok(Err(accounts::AccountError::Invalid(m))) => err(Failure::Invalid, m),
-                Ok(Err(accounts::AccountError::EmailTaken)) => err(
-                    Failure::Conflict,
-                    "an account with this email already exists",
-                ),
-                Ok(Err(accounts::AccountError::Other(e))) => {
-                    err(Failure::Internal, format!("{e:#}"))
-                }
+                Ok(Err(Error::Invalid(m))) => err(Failure::Invalid, m),
+                Ok(Err(Error::Conflict(m))) => err(Failure::Conflict, m),
+                Ok(Err(e)) => err(Failure::Internal, format!("{e:#}")),
                 Err(e) => err(Failure::Internal, e.to_string()),
             }
         }

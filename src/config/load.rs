@@ -59,9 +59,15 @@ pub fn load(path: Option<&Path>, env: &[(String, String)]) -> Result<LoadedConfi
 #[derive(Debug, Clone)]
 pub(super) struct Override {
     var: String,
-    section: String,
-    key: String,
+    /// `PLAUDIT_PROVIDERS__GOOGLE__CLIENT_ID` → ["providers", "google", "client_id"].
+    path: Vec<String>,
     value: String,
+}
+
+impl Override {
+    fn dotted(&self) -> String {
+        self.path.join(".")
+    }
 }
 
 fn env_overrides(env: &[(String, String)]) -> Vec<Override> {
@@ -69,11 +75,9 @@ fn env_overrides(env: &[(String, String)]) -> Vec<Override> {
         .iter()
         .filter_map(|(var, value)| {
             let rest = var.strip_prefix("PLAUDIT_")?;
-            let (section, key) = rest.split_once("__")?;
-            Some(Override {
+            rest.contains("__").then(|| Override {
                 var: var.clone(),
-                section: section.to_ascii_lowercase(),
-                key: key.to_ascii_lowercase(),
+                path: rest.split("__").map(str::to_ascii_lowercase).collect(),
                 value: value.clone(),
             })
         })
@@ -95,22 +99,25 @@ fn apply_overrides(source: &Source, overrides: &[Override]) -> Result<Config, Co
     for o in overrides {
         let err = |problem: String| ConfigError {
             location: format!("env {}", o.var),
-            key: format!("{}.{}", o.section, o.key),
+            key: o.dotted(),
             problem,
         };
-        let Some(default_section) = defaults.get(&o.section).and_then(|v| v.as_table()) else {
-            return Err(err(format!("unknown section `{}`", o.section)));
-        };
-        let value = typed_value(&o.value, default_section.get(&o.key)).map_err(err)?;
-        let section = table
-            .entry(o.section.clone())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        match section.as_table_mut() {
-            Some(s) => {
-                s.insert(o.key.clone(), value);
+        let (key, sections) = o.path.split_last().ok_or_else(|| err("empty key".into()))?;
+        let mut default = Some(&defaults);
+        let mut target = &mut table;
+        for section in sections {
+            default = default.and_then(|d| d.get(section)).and_then(|v| v.as_table());
+            if default.is_none() && target.get(section).is_none() {
+                return Err(err(format!("unknown section `{section}`")));
             }
-            None => return Err(err(format!("`{}` is not a table in the file", o.section))),
+            target = target
+                .entry(section.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                .as_table_mut()
+                .ok_or_else(|| err(format!("`{section}` is not a table in the file")))?;
         }
+        let value = typed_value(&o.value, default.and_then(|d| d.get(key))).map_err(err)?;
+        target.insert(key.clone(), value);
         config = Some(
             toml::Value::Table(table.clone())
                 .try_into::<Config>()
@@ -210,12 +217,8 @@ impl Source {
 
     /// Where a dotted key got its value: an env variable, a file line, or the defaults.
     fn locate(&self, dotted: &str, overrides: &[Override]) -> String {
-        let (section, key) = dotted.split_once('.').unwrap_or(("", dotted));
-        if let Some(o) = overrides
-            .iter()
-            .rev()
-            .find(|o| o.section == section && o.key == key)
-        {
+        let (section, key) = dotted.rsplit_once('.').unwrap_or(("", dotted));
+        if let Some(o) = overrides.iter().rev().find(|o| o.dotted() == dotted) {
             return format!("env {}", o.var);
         }
         let mut current = String::new();

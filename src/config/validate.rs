@@ -17,6 +17,8 @@ pub(super) fn validate(config: &mut Config, locate: Locate) -> Result<(), Config
     validate_server(config, locate)?;
     validate_storage(config, locate)?;
     validate_smtp(config, locate)?;
+    validate_accounts(config, locate)?;
+    validate_providers(config, locate)?;
     validate_numbers(config, locate)?;
     validate_log_level(&config.logs.level).map_err(|bad| {
         fail(
@@ -209,8 +211,92 @@ fn validate_smtp(config: &mut Config, locate: Locate) -> Result<(), ConfigError>
     Ok(())
 }
 
+fn validate_accounts(config: &Config, locate: Locate) -> Result<(), ConfigError> {
+    if !config.plans.contains_key(&config.accounts.default_plan) {
+        let known: Vec<&str> = config.plans.keys().map(String::as_str).collect();
+        return Err(fail(
+            locate,
+            "accounts.default_plan",
+            format!(
+                "no plan `{}` is defined; defined plans: {}",
+                config.accounts.default_plan,
+                known.join(", ")
+            ),
+        ));
+    }
+    for origin in &config.security.cors_origins {
+        let ok = url::Url::parse(origin).is_ok_and(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host().is_some()
+                && u.path() == "/"
+                && !origin.ends_with('/')
+                && u.query().is_none()
+        });
+        if !ok {
+            return Err(fail(
+                locate,
+                "security.cors_origins",
+                format!("`{origin}` is not an origin such as https://app.example.com"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Reads `client_secret_file` into `client_secret`; an id needs its secret.
+fn provider_secret(
+    locate: Locate,
+    name: &str,
+    id: &Option<String>,
+    secret: &mut Option<Secret>,
+    file: &Option<std::path::PathBuf>,
+) -> Result<(), ConfigError> {
+    let key = |k: &str| format!("providers.{name}.{k}");
+    if let Some(path) = file {
+        if secret.is_some() {
+            return Err(fail(
+                locate,
+                &key("client_secret_file"),
+                "set either client_secret or client_secret_file, not both",
+            ));
+        }
+        let value = std::fs::read_to_string(path).map_err(|e| {
+            fail(locate, &key("client_secret_file"), format!("cannot read {}: {e}", path.display()))
+        })?;
+        *secret = Some(Secret::new(value.trim_end_matches(['\r', '\n'])));
+    }
+    if id.is_some() != secret.is_some() {
+        return Err(fail(locate, &key("client_id"), "client_id and client_secret go together"));
+    }
+    Ok(())
+}
+
+fn validate_providers(config: &mut Config, locate: Locate) -> Result<(), ConfigError> {
+    let g = &mut config.providers.google;
+    provider_secret(locate, "google", &g.client_id, &mut g.client_secret, &g.client_secret_file)?;
+    let f = &mut config.providers.facebook;
+    provider_secret(locate, "facebook", &f.client_id, &mut f.client_secret, &f.client_secret_file)?;
+    let version = &config.providers.facebook.graph_version;
+    if !version.starts_with('v') || version[1..].parse::<f32>().is_err() {
+        return Err(fail(
+            locate,
+            "providers.facebook.graph_version",
+            format!("expected a version such as v23.0, found `{version}`"),
+        ));
+    }
+    Ok(())
+}
+
 fn validate_numbers(config: &Config, locate: Locate) -> Result<(), ConfigError> {
-    let checks: [(&str, u64, u64, u64); 9] = [
+    let a = &config.accounts;
+    let checks: [(&str, u64, u64, u64); 16] = [
+        ("accounts.session_hours", a.session_hours, 1, 720),
+        ("accounts.verify_link_hours", a.verify_link_hours, 1, 24 * 30),
+        ("accounts.reset_link_minutes", a.reset_link_minutes, 5, 24 * 60),
+        ("accounts.invite_link_days", a.invite_link_days, 1, 90),
+        ("accounts.login_attempts_per_account", u64::from(a.login_attempts_per_account), 1, 10_000),
+        ("accounts.auth_attempts_per_ip", u64::from(a.auth_attempts_per_ip), 1, 100_000),
+        ("accounts.hash_concurrency", a.hash_concurrency as u64, 1, 64),
         (
             "server.shutdown_timeout_secs",
             config.server.shutdown_timeout_secs,

@@ -1,7 +1,7 @@
 //! The one-time setup link: a form that creates the first instance admin.
 
 use super::{AppState, Layout, PageError, csrf};
-use crate::services::accounts::AccountError;
+use crate::services::Error;
 use crate::services::setup::{self, SetupError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
@@ -125,7 +125,7 @@ async fn submit(
             .map_into_boxed_body())
         }
         Err(SetupError::LinkInvalid) => Err(link_invalid(layout)),
-        Err(SetupError::Account(AccountError::Other(e))) => Err(PageError::internal(layout, e)),
+        Err(SetupError::Account(Error::Internal(e))) => Err(PageError::internal(layout, e)),
         Err(SetupError::Account(e)) => Ok(again(e.to_string())
             .customize()
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)

@@ -49,6 +49,152 @@ impl TestEmail<'_> {
     }
 }
 
+/// Sent to confirm an address: at registration and on an email change.
+pub struct VerifyEmail<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub link: &'a str,
+    pub valid_for: &'a str,
+    pub instance_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/verify_email/subject.txt")]
+struct VerifyEmailSubject<'a> {
+    m: &'a VerifyEmail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/verify_email/body.txt")]
+struct VerifyEmailText<'a> {
+    m: &'a VerifyEmail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/verify_email/body.html")]
+struct VerifyEmailHtml<'a> {
+    m: &'a VerifyEmail<'a>,
+}
+
+impl VerifyEmail<'_> {
+    pub fn render(&self) -> askama::Result<Rendered> {
+        Ok(Rendered {
+            subject: one_line(&VerifyEmailSubject { m: self }.render()?),
+            text: VerifyEmailText { m: self }.render()?,
+            html: Some(VerifyEmailHtml { m: self }.render()?),
+        })
+    }
+}
+
+/// Sent when someone asks to reset a password.
+pub struct ResetPassword<'a> {
+    pub name: &'a str,
+    pub link: &'a str,
+    pub valid_for: &'a str,
+    pub instance_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/reset_password/subject.txt")]
+struct ResetPasswordSubject<'a> {
+    m: &'a ResetPassword<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/reset_password/body.txt")]
+struct ResetPasswordText<'a> {
+    m: &'a ResetPassword<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/reset_password/body.html")]
+struct ResetPasswordHtml<'a> {
+    m: &'a ResetPassword<'a>,
+}
+
+impl ResetPassword<'_> {
+    pub fn render(&self) -> askama::Result<Rendered> {
+        Ok(Rendered {
+            subject: one_line(&ResetPasswordSubject { m: self }.render()?),
+            text: ResetPasswordText { m: self }.render()?,
+            html: Some(ResetPasswordHtml { m: self }.render()?),
+        })
+    }
+}
+
+/// Sent to someone invited to a workspace.
+pub struct InvitationEmail<'a> {
+    pub inviter: &'a str,
+    pub workspace: &'a str,
+    pub role: &'a str,
+    pub link: &'a str,
+    pub valid_for: &'a str,
+    pub instance_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/invitation/subject.txt")]
+struct InvitationEmailSubject<'a> {
+    m: &'a InvitationEmail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/invitation/body.txt")]
+struct InvitationEmailText<'a> {
+    m: &'a InvitationEmail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/invitation/body.html")]
+struct InvitationEmailHtml<'a> {
+    m: &'a InvitationEmail<'a>,
+}
+
+impl InvitationEmail<'_> {
+    pub fn render(&self) -> askama::Result<Rendered> {
+        Ok(Rendered {
+            subject: one_line(&InvitationEmailSubject { m: self }.render()?),
+            text: InvitationEmailText { m: self }.render()?,
+            html: Some(InvitationEmailHtml { m: self }.render()?),
+        })
+    }
+}
+
+/// Sent instead of a verification when someone registers with a known address.
+pub struct AccountExists<'a> {
+    pub email: &'a str,
+    pub reset_link: &'a str,
+    pub instance_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/account_exists/subject.txt")]
+struct AccountExistsSubject<'a> {
+    m: &'a AccountExists<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/account_exists/body.txt")]
+struct AccountExistsText<'a> {
+    m: &'a AccountExists<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/account_exists/body.html")]
+struct AccountExistsHtml<'a> {
+    m: &'a AccountExists<'a>,
+}
+
+impl AccountExists<'_> {
+    pub fn render(&self) -> askama::Result<Rendered> {
+        Ok(Rendered {
+            subject: one_line(&AccountExistsSubject { m: self }.render()?),
+            text: AccountExistsText { m: self }.render()?,
+            html: Some(AccountExistsHtml { m: self }.render()?),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

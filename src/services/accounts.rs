@@ -1,27 +1,24 @@
-//! Creating accounts and checking passwords (argon2id with OWASP's parameters).
+//! Accounts: registration, verification, sign-in checks, password and email changes, deletion.
 
-use crate::domain::{Email, Id, Password, User};
-use crate::store::{InsertUser, Store};
+use super::limits::AuthLimits;
+use super::links::{hash, new_token};
+use super::{Ctx, Error, Result, mailing};
+use crate::config::Registration;
+use crate::domain::{Email, Id, LinkPurpose, LinkToken, Password, Role, User};
+use crate::store::{AcceptInvitation, ChangeEmail, InsertUser, Store};
 use anyhow::Context;
-use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;
-use time::OffsetDateTime;
+use std::net::IpAddr;
+use time::{Duration, OffsetDateTime};
 
-#[derive(Debug, thiserror::Error)]
-pub enum AccountError {
-    #[error("{0}")]
-    Invalid(String),
-    #[error("an account with this email already exists")]
-    EmailTaken,
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
-}
+const WRONG_CREDENTIALS: &str = "the email or the password is wrong";
 
 /// OWASP's argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
 fn hasher() -> anyhow::Result<Argon2<'static>> {
-    let params =
-        Params::new(19 * 1024, 2, 1, None).map_err(|e| anyhow::anyhow!("argon2 params: {e}"))?;
+    let params = Params::new(19 * 1024, 2, 1, None)
+        .map_err(|e| anyhow::anyhow!("argon2 params: {e}"))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -33,20 +30,31 @@ pub fn hash_password(password: &Password) -> anyhow::Result<String> {
         .to_string())
 }
 
+/// Verifies against a stored PHC string; an empty hash (account without password) never matches.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .is_ok_and(|parsed| hasher().is_ok_and(|h| h.verify_password(password.as_bytes(), &parsed).is_ok()))
+}
+
 /// A random password for admins created without one: 20 characters from an unambiguous set.
 pub fn generate_password() -> String {
     const SET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..20)
-        .map(|_| SET[rng.random_range(0..SET.len())] as char)
-        .collect()
+    (0..20).map(|_| SET[rng.random_range(0..SET.len())] as char).collect()
 }
 
-/// The outcome of creating an admin: the id, and the password when we generated it.
-#[derive(Debug)]
-pub struct CreatedAdmin {
-    pub user: User,
-    pub generated_password: Option<String>,
+pub fn clean_name(name: &str, email: &Email) -> Result<String> {
+    let name = name.trim();
+    if name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(Error::Invalid(
+            "the name may have at most 200 characters and no control characters".into(),
+        ));
+    }
+    Ok(if name.is_empty() {
+        email.as_str().split('@').next().unwrap_or_default().to_string()
+    } else {
+        name.to_string()
+    })
 }
 
 /// Builds a new user record with a hashed password (slow on purpose: call off the executor).
@@ -56,32 +64,27 @@ pub fn new_user(
     password: Password,
     instance_admin: bool,
     now: OffsetDateTime,
-) -> Result<User, AccountError> {
-    let email = Email::parse(email).map_err(AccountError::Invalid)?;
-    let name = name.trim();
-    if name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(AccountError::Invalid(
-            "the name may have at most 200 characters and no control characters".into(),
-        ));
-    }
-    let name = if name.is_empty() {
-        email
-            .as_str()
-            .split('@')
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    } else {
-        name.to_string()
-    };
+) -> Result<User> {
+    let email = Email::parse(email).map_err(Error::Invalid)?;
     Ok(User {
         id: Id::generate(now),
+        name: clean_name(name, &email)?,
         password_hash: hash_password(&password)?,
         email,
-        name,
         instance_admin,
         created_at: now,
+        email_verified: false,
+        disabled: false,
+        sessions_valid_after: None,
+        identities: Vec::new(),
     })
+}
+
+/// The outcome of creating an admin: the user, and the password when we generated it.
+#[derive(Debug)]
+pub struct CreatedAdmin {
+    pub user: User,
+    pub generated_password: Option<String>,
 }
 
 /// Creates an instance admin; `password` None means generate one (returned once).
@@ -91,7 +94,7 @@ pub fn create_admin(
     name: &str,
     password: Option<String>,
     now: OffsetDateTime,
-) -> Result<CreatedAdmin, AccountError> {
+) -> Result<CreatedAdmin> {
     let (password, generated) = match password {
         Some(p) => (p, None),
         None => {
@@ -99,13 +102,271 @@ pub fn create_admin(
             (p.clone(), Some(p))
         }
     };
-    let password = Password::parse(password).map_err(AccountError::Invalid)?;
-    let user = new_user(email, name, password, true, now)?;
+    let password = Password::parse(password).map_err(Error::Invalid)?;
+    let mut user = new_user(email, name, password, true, now)?;
+    user.email_verified = true;
     match store.users().insert(&user).context("creating the admin")? {
         InsertUser::Inserted => Ok(CreatedAdmin {
             user,
             generated_password: generated,
         }),
-        InsertUser::EmailTaken => Err(AccountError::EmailTaken),
+        InsertUser::EmailTaken => Err(Error::Conflict("an account with this email already exists".into())),
     }
+}
+
+fn link(ctx: &Ctx, purpose: LinkPurpose, valid: Duration) -> Result<String> {
+    let token = new_token();
+    let record = LinkToken {
+        purpose,
+        expires_at: ctx.clock.now() + valid,
+    };
+    ctx.store.access().put_link(&hash(&token), &record)?;
+    Ok(token)
+}
+
+fn verify_link_validity(ctx: &Ctx) -> Duration {
+    Duration::hours(i64::try_from(ctx.config.accounts.verify_link_hours).unwrap_or(48))
+}
+
+pub struct Registered;
+
+/// Registration. Answers the same whether or not the email is known: a known address gets an
+/// email saying so instead of a verification link. With an `invitation` token the address is
+/// proven by that link, so the account starts verified and joins the workspace.
+pub fn register(
+    ctx: &Ctx,
+    limits: &AuthLimits,
+    ip: IpAddr,
+    email: &str,
+    password: String,
+    name: &str,
+    invitation: Option<&str>,
+) -> Result<Registered> {
+    limits.check_ip(ip)?;
+    let now = ctx.clock.now();
+    let email = Email::parse(email).map_err(Error::Invalid)?;
+    let password = Password::parse(password).map_err(Error::Invalid)?;
+    let invited = match invitation {
+        Some(token) => Some(invitation_for(ctx, token, &email)?),
+        None => None,
+    };
+    match (ctx.config.accounts.registration, invited.is_some()) {
+        (Registration::Closed, _) => {
+            return Err(Error::Forbidden("registration is closed on this instance".into()));
+        }
+        (Registration::Invite, false) => {
+            return Err(Error::Forbidden(
+                "registration on this instance is by invitation: use the link in your invitation email".into(),
+            ));
+        }
+        _ => {}
+    }
+    if ctx.store.users().by_email(&email)?.is_some() {
+        // Same work as the other branch (one hash), different email.
+        let _ = hash_password(&password)?;
+        mailing::account_exists(ctx, &email)?;
+        return Ok(Registered);
+    }
+    let mut user = new_user(email.as_str(), name, password, false, now)?;
+    user.email_verified = invited.is_some();
+    if ctx.store.users().insert(&user)? == InsertUser::EmailTaken {
+        mailing::account_exists(ctx, &email)?;
+        return Ok(Registered);
+    }
+    match invitation {
+        Some(token) => {
+            accept_invitation(ctx, &user, token)?;
+        }
+        None => {
+            let token = link(
+                ctx,
+                LinkPurpose::VerifyEmail { user: user.id, email: email.clone() },
+                verify_link_validity(ctx),
+            )?;
+            mailing::verification(ctx, &user.name, &email, &token)?;
+        }
+    }
+    Ok(Registered)
+}
+
+/// The invitation behind a token, when it is valid and addressed to `email`.
+fn invitation_for(ctx: &Ctx, token: &str, email: &Email) -> Result<crate::domain::Invitation> {
+    let invalid = || Error::Invalid("the invitation link is not valid: used, revoked or expired".into());
+    let link = ctx.store.access().peek_link(&hash(token), ctx.clock.now())?.ok_or_else(invalid)?;
+    let LinkPurpose::Invitation { workspace, invitation } = link.purpose else {
+        return Err(invalid());
+    };
+    let inv = ctx.store.workspaces().invitation(&workspace, &invitation)?.ok_or_else(invalid)?;
+    if &inv.email != email {
+        return Err(Error::Invalid(format!(
+            "this invitation was sent to another address; register with the invited address or ask for a new invitation"
+        )));
+    }
+    Ok(inv)
+}
+
+/// Joins the workspace behind an invitation link as `user` (whose email must be the invited one).
+pub fn accept_invitation(ctx: &Ctx, user: &User, token: &str) -> Result<(Id, Role)> {
+    invitation_for(ctx, token, &user.email)?;
+    match ctx.store.workspaces().accept_invitation(&hash(token), &user.id, ctx.clock.now())? {
+        AcceptInvitation::Joined { workspace, role } => Ok((workspace, role)),
+        AcceptInvitation::Invalid => Err(Error::Invalid("the invitation link is not valid: used, revoked or expired".into())),
+    }
+}
+
+/// Uses a verification link: confirms the address, or moves the account to a new one.
+pub fn verify_email(ctx: &Ctx, token: &str) -> Result<User> {
+    let invalid = || Error::Invalid("this link is not valid: it was used already or it expired".into());
+    let link = ctx.store.access().take_link(&hash(token), ctx.clock.now())?.ok_or_else(invalid)?;
+    let LinkPurpose::VerifyEmail { user, email } = link.purpose else {
+        return Err(invalid());
+    };
+    let mut user = ctx.store.users().get(&user)?.ok_or_else(invalid)?;
+    if user.email == email {
+        user.email_verified = true;
+        ctx.store.users().put(&user)?;
+        return Ok(user);
+    }
+    let old = std::mem::replace(&mut user.email, email);
+    user.email_verified = true;
+    match ctx.store.users().change_email(&user, &old)? {
+        ChangeEmail::Changed => Ok(user),
+        ChangeEmail::EmailTaken => Err(Error::Conflict("another account uses this address now".into())),
+    }
+}
+
+/// Checks a password sign-in. Unknown emails cost the same hash as known ones.
+pub fn check_login(ctx: &Ctx, limits: &AuthLimits, ip: IpAddr, email: &str, password: &str) -> Result<User> {
+    limits.check_ip(ip)?;
+    let Ok(email) = Email::parse(email) else {
+        let _ = verify_password(ctx.dummy_hash(), password);
+        return Err(Error::Unauthorized(WRONG_CREDENTIALS.into()));
+    };
+    limits.check_account(email.as_str())?;
+    let Some(user) = ctx.store.users().by_email(&email)? else {
+        let _ = verify_password(ctx.dummy_hash(), password);
+        return Err(Error::Unauthorized(WRONG_CREDENTIALS.into()));
+    };
+    if !verify_password(&user.password_hash, password) || user.disabled {
+        return Err(Error::Unauthorized(WRONG_CREDENTIALS.into()));
+    }
+    if !user.email_verified {
+        return Err(Error::Forbidden(
+            "confirm your email address first: open the link we sent you".into(),
+        ));
+    }
+    Ok(user)
+}
+
+/// Sends a reset link when the account exists; answers the same either way.
+pub fn request_reset(ctx: &Ctx, limits: &AuthLimits, ip: IpAddr, email: &str) -> Result<()> {
+    limits.check_ip(ip)?;
+    let Ok(email) = Email::parse(email) else {
+        return Ok(());
+    };
+    if let Some(user) = ctx.store.users().by_email(&email)?
+        && !user.disabled
+    {
+        let valid = Duration::minutes(i64::try_from(ctx.config.accounts.reset_link_minutes).unwrap_or(60));
+        let token = link(ctx, LinkPurpose::ResetPassword { user: user.id }, valid)?;
+        mailing::reset(ctx, &user.name, &user.email, &token)?;
+    }
+    Ok(())
+}
+
+/// True when a reset link is usable (to decide whether to show its form).
+pub fn reset_link_valid(ctx: &Ctx, token: &str) -> Result<bool> {
+    Ok(ctx
+        .store
+        .access()
+        .peek_link(&hash(token), ctx.clock.now())?
+        .is_some_and(|l| matches!(l.purpose, LinkPurpose::ResetPassword { .. })))
+}
+
+fn set_password(ctx: &Ctx, user: &mut User, password: Password) -> Result<()> {
+    user.password_hash = hash_password(&password)?;
+    // Every session issued before now stops working, this one included.
+    user.sessions_valid_after = Some(ctx.clock.now());
+    ctx.store.users().put(user)?;
+    Ok(())
+}
+
+pub fn reset_password(ctx: &Ctx, token: &str, password: String) -> Result<User> {
+    let password = Password::parse(password).map_err(Error::Invalid)?;
+    let invalid = || Error::Invalid("this link is not valid: it was used already or it expired".into());
+    let link = ctx.store.access().take_link(&hash(token), ctx.clock.now())?.ok_or_else(invalid)?;
+    let LinkPurpose::ResetPassword { user } = link.purpose else {
+        return Err(invalid());
+    };
+    let mut user = ctx.store.users().get(&user)?.ok_or_else(invalid)?;
+    user.email_verified = true; // the link proved the mailbox
+    set_password(ctx, &mut user, password)?;
+    Ok(user)
+}
+
+fn confirm_password(user: &User, password: &str) -> Result<()> {
+    if verify_password(&user.password_hash, password) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden("the current password is wrong".into()))
+    }
+}
+
+pub fn change_password(ctx: &Ctx, user: &User, current: &str, new: String) -> Result<User> {
+    confirm_password(user, current)?;
+    let password = Password::parse(new).map_err(Error::Invalid)?;
+    let mut user = user.clone();
+    set_password(ctx, &mut user, password)?;
+    Ok(user)
+}
+
+/// Sends a verification link to the new address; the change happens when it is opened.
+pub fn request_email_change(ctx: &Ctx, user: &User, password: &str, new_email: &str) -> Result<()> {
+    confirm_password(user, password)?;
+    let email = Email::parse(new_email).map_err(Error::Invalid)?;
+    if email == user.email {
+        return Err(Error::Invalid("this is already your address".into()));
+    }
+    let token = link(
+        ctx,
+        LinkPurpose::VerifyEmail { user: user.id, email: email.clone() },
+        verify_link_validity(ctx),
+    )?;
+    mailing::verification(ctx, &user.name, &email, &token)?;
+    Ok(())
+}
+
+pub fn rename(ctx: &Ctx, user: &User, name: &str) -> Result<User> {
+    let mut user = user.clone();
+    user.name = clean_name(name, &user.email)?;
+    ctx.store.users().put(&user)?;
+    Ok(user)
+}
+
+/// Deletes the caller's own account after checking the password. Refused while the account is
+/// the last owner of a workspace that has other members (it would be left without an owner).
+pub fn delete_account(ctx: &Ctx, user: &User, password: &str) -> Result<()> {
+    if !user.password_hash.is_empty() {
+        confirm_password(user, password)?;
+    }
+    let workspaces = ctx.store.workspaces();
+    for (ws, role) in workspaces.of_user(&user.id)? {
+        let members = workspaces.members(&ws)?;
+        let other_owner = members.iter().any(|(u, r)| *r == Role::Owner && *u != user.id);
+        if role == Role::Owner && !other_owner && members.len() > 1 {
+            let name = workspaces.get(&ws)?.map(|w| w.name).unwrap_or_default();
+            return Err(Error::Conflict(format!(
+                "you are the last owner of “{name}”: make someone else owner, or delete the workspace first"
+            )));
+        }
+    }
+    for (ws, role) in workspaces.of_user(&user.id)? {
+        if role == Role::Owner && workspaces.members(&ws)?.len() == 1 {
+            workspaces.delete(&ws)?;
+        } else {
+            workspaces.remove_member(&ws, &user.id)?;
+        }
+    }
+    ctx.store.users().delete(user)?;
+    Ok(())
 }

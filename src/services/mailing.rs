@@ -1,7 +1,8 @@
-//! Mail that the instance itself sends (test emails now; verification and invitations later).
+//! Mail the instance itself sends: test emails, verification, password reset, invitations.
 
+use super::Ctx;
 use crate::domain::{Email, OutboxMessage};
-use crate::mail::{self, templates::TestEmail};
+use crate::mail::{self, templates::*};
 use crate::store::Store;
 use lettre::message::Mailbox;
 use time::OffsetDateTime;
@@ -23,4 +24,74 @@ pub fn queue_test_email(
     .render()
     .map_err(|e| format!("rendering the test email: {e}"))?;
     mail::queue(store, now, from, &to, rendered, Vec::new()).map_err(|e| format!("{e:#}"))
+}
+
+fn send(ctx: &Ctx, to: &Email, rendered: askama::Result<Rendered>) -> anyhow::Result<()> {
+    let rendered = rendered.map_err(|e| anyhow::anyhow!("rendering an email: {e}"))?;
+    mail::queue(&ctx.store, ctx.clock.now(), &ctx.mail_from, to, rendered, Vec::new())?;
+    Ok(())
+}
+
+pub fn hours(h: u64) -> String {
+    match h {
+        1 => "1 hour".into(),
+        h if h % 24 == 0 => format!("{} days", h / 24),
+        h => format!("{h} hours"),
+    }
+}
+
+pub fn verification(ctx: &Ctx, name: &str, to: &Email, token: &str) -> anyhow::Result<()> {
+    let link = ctx.link(&format!("/verify/{token}"));
+    let valid_for = hours(ctx.config.accounts.verify_link_hours);
+    let email = VerifyEmail {
+        name,
+        email: to.as_str(),
+        link: &link,
+        valid_for: &valid_for,
+        instance_url: &ctx.instance_url,
+    };
+    send(ctx, to, email.render())
+}
+
+pub fn reset(ctx: &Ctx, name: &str, to: &Email, token: &str) -> anyhow::Result<()> {
+    let link = ctx.link(&format!("/reset/{token}"));
+    let valid_for = format!("{} minutes", ctx.config.accounts.reset_link_minutes);
+    let email = ResetPassword {
+        name,
+        link: &link,
+        valid_for: &valid_for,
+        instance_url: &ctx.instance_url,
+    };
+    send(ctx, to, email.render())
+}
+
+pub fn invitation(
+    ctx: &Ctx,
+    inviter: &str,
+    workspace: &str,
+    role: &str,
+    to: &Email,
+    token: &str,
+) -> anyhow::Result<()> {
+    let link = ctx.link(&format!("/invite/{token}"));
+    let valid_for = hours(ctx.config.accounts.invite_link_days * 24);
+    let email = InvitationEmail {
+        inviter,
+        workspace,
+        role,
+        link: &link,
+        valid_for: &valid_for,
+        instance_url: &ctx.instance_url,
+    };
+    send(ctx, to, email.render())
+}
+
+pub fn account_exists(ctx: &Ctx, to: &Email) -> anyhow::Result<()> {
+    let reset_link = ctx.link("/reset");
+    let email = AccountExists {
+        email: to.as_str(),
+        reset_link: &reset_link,
+        instance_url: &ctx.instance_url,
+    };
+    send(ctx, to, email.render())
 }

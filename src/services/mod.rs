@@ -1,5 +1,18 @@
 //! The rules: plain Rust over the store, knowing nothing of HTTP.
 
 pub mod accounts;
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
+mod context;
+mod error;
+pub mod limits;
+pub mod links;
+pub mod locations;
 pub mod mailing;
+pub mod sessions;
 pub mod setup;
+pub mod workspaces;
+
+pub use context::Ctx;
+pub use error::{Error, Result};

@@ -1,17 +1,13 @@
 //! The one-time setup link that lets the first person create the instance admin in a browser.
 
-use super::accounts::{AccountError, new_user};
+use super::Error;
+use super::accounts::new_user;
+use super::links::{constant_time_eq, hash, new_token};
 use crate::domain::{Password, User};
 use crate::store::{AdminFromSetup, SetupToken, Store};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
 pub const SETUP_LINK_VALIDITY: Duration = Duration::minutes(30);
-
-fn hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
 
 /// Issues a fresh setup token when no admin exists (replacing any older one); returns the token.
 pub fn issue(store: &Store, now: OffsetDateTime) -> anyhow::Result<Option<String>> {
@@ -19,9 +15,7 @@ pub fn issue(store: &Store, now: OffsetDateTime) -> anyhow::Result<Option<String
         store.meta().clear_setup_token()?;
         return Ok(None);
     }
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+    let token = new_token();
     store.meta().put_setup_token(&SetupToken {
         hash: hash(&token),
         expires_at: now + SETUP_LINK_VALIDITY,
@@ -31,18 +25,9 @@ pub fn issue(store: &Store, now: OffsetDateTime) -> anyhow::Result<Option<String
 
 /// True when `token` is the current, unexpired setup token.
 pub fn is_valid(store: &Store, token: &str, now: OffsetDateTime) -> anyhow::Result<bool> {
-    Ok(store
-        .meta()
-        .setup_token()?
-        .is_some_and(|t| t.expires_at > now && constant_time_eq(&t.hash, &hash(token))))
-}
-
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    Ok(store.meta().setup_token()?.is_some_and(|t| {
+        t.expires_at > now && constant_time_eq(t.hash.as_bytes(), hash(token).as_bytes())
+    }))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +37,7 @@ pub enum SetupError {
     )]
     LinkInvalid,
     #[error(transparent)]
-    Account(#[from] AccountError),
+    Account(#[from] Error),
 }
 
 /// Creates the first admin from the setup form; burns the token in the same transaction.
@@ -64,18 +49,22 @@ pub fn complete(
     password: String,
     now: OffsetDateTime,
 ) -> Result<User, SetupError> {
-    if !is_valid(store, token, now).map_err(AccountError::Other)? {
+    if !is_valid(store, token, now).map_err(Error::Internal)? {
         return Err(SetupError::LinkInvalid);
     }
-    let password = Password::parse(password).map_err(AccountError::Invalid)?;
-    let user = new_user(email, name, password, true, now)?;
+    let password = Password::parse(password).map_err(Error::Invalid)?;
+    let mut user = new_user(email, name, password, true, now)?;
+    user.email_verified = true;
     match store
         .users()
         .create_admin_with_setup_token(&hash(token), now, &user)
-        .map_err(AccountError::Other)?
+        .map_err(Error::Internal)?
     {
         AdminFromSetup::Created => Ok(user),
         AdminFromSetup::TokenInvalid => Err(SetupError::LinkInvalid),
-        AdminFromSetup::EmailTaken => Err(AccountError::EmailTaken.into()),
+        AdminFromSetup::EmailTaken => Err(Error::Conflict(
+            "an account with this email already exists".into(),
+        )
+        .into()),
     }
 }

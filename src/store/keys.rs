@@ -32,3 +32,34 @@ pub fn due_id(key: &[u8]) -> Option<Id> {
     let bytes: [u8; 16] = key.get(8..24)?.try_into().ok()?;
     Some(Id::from_bytes(bytes))
 }
+
+/// (a, b): e.g. (workspace, user) so a prefix scan on `a` lists b's.
+pub fn pair(a: &Id, b: &Id) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    key[..16].copy_from_slice(a.as_bytes());
+    key[16..].copy_from_slice(b.as_bytes());
+    key
+}
+
+/// The second id of a `pair` key (or of a key cut after its prefix).
+pub fn id_at(key: &[u8], at: usize) -> Option<Id> {
+    let bytes: [u8; 16] = key.get(at..at + 16)?.try_into().ok()?;
+    Some(Id::from_bytes(bytes))
+}
+
+/// (workspace, time ms, sequence): audit entries of one workspace in time order.
+pub fn audit(ws: &Id, at: OffsetDateTime, seq: u64) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    key[..16].copy_from_slice(ws.as_bytes());
+    key[16..24].copy_from_slice(&millis(at).to_be_bytes());
+    key[24..].copy_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// provider \0 subject: an OAuth identity.
+pub fn identity(provider: &str, subject: &str) -> Vec<u8> {
+    let mut key = provider.as_bytes().to_vec();
+    key.push(0);
+    key.extend_from_slice(subject.as_bytes());
+    key
+}

@@ -65,6 +65,11 @@ fn v1_to_v2(db: &sled::Db) -> anyhow::Result<()> {
             password_hash: old.password_hash,
             instance_admin: old.instance_admin,
             created_at: old.created_at,
+            // v1 only ever held admins made by the operator, whose addresses were trusted.
+            email_verified: true,
+            disabled: false,
+            sessions_valid_after: None,
+            identities: Vec::new(),
         };
         moves.push((old_key, codec::encode(&user)?, user));
     }

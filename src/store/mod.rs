@@ -1,16 +1,25 @@
 //! The sled store: the only code that knows trees, key layouts and value encodings.
 
+mod access;
+mod audit;
 mod codec;
 mod keys;
+mod locations;
 mod meta;
 pub mod migrations;
 mod outbox;
 pub mod snapshot;
+mod typed;
 mod users;
+mod workspaces;
 
+pub use access::Access;
+pub use audit::Audit;
+pub use locations::Locations;
 pub use meta::SetupToken;
 pub use outbox::{Outbox, OutboxCounts};
-pub use users::{AdminFromSetup, InsertUser, Users};
+pub use users::{AdminFromSetup, ChangeEmail, InsertUser, Users};
+pub use workspaces::{AcceptInvitation, Workspaces};
 
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -48,6 +57,17 @@ pub struct Store {
     instance_admins: sled::Tree,
     outbox: sled::Tree,
     outbox_due: sled::Tree,
+    identities: sled::Tree,
+    sessions: sled::Tree,
+    tokens: sled::Tree,
+    workspaces: sled::Tree,
+    members: sled::Tree,
+    members_by_user: sled::Tree,
+    invitations: sled::Tree,
+    api_keys: sled::Tree,
+    api_keys_by_workspace: sled::Tree,
+    locations: sled::Tree,
+    audit: sled::Tree,
 }
 
 impl Store {
@@ -117,6 +137,17 @@ impl Store {
             instance_admins: tree("instance_admins")?,
             outbox: tree("outbox")?,
             outbox_due: tree("outbox_due")?,
+            identities: tree("identities")?,
+            sessions: tree("sessions")?,
+            tokens: tree("tokens")?,
+            workspaces: tree("workspaces")?,
+            members: tree("members")?,
+            members_by_user: tree("members_by_user")?,
+            invitations: tree("invitations")?,
+            api_keys: tree("api_keys")?,
+            api_keys_by_workspace: tree("api_keys_by_workspace")?,
+            locations: tree("locations")?,
+            audit: tree("audit")?,
             dir: dir.to_path_buf(),
             db,
         })
@@ -157,6 +188,22 @@ impl Store {
 
     pub fn users(&self) -> Users<'_> {
         Users { store: self }
+    }
+
+    pub fn workspaces(&self) -> Workspaces<'_> {
+        Workspaces { store: self }
+    }
+
+    pub fn access(&self) -> Access<'_> {
+        Access { store: self }
+    }
+
+    pub fn locations(&self) -> Locations<'_> {
+        Locations { store: self }
+    }
+
+    pub fn audit(&self) -> Audit<'_> {
+        Audit { store: self }
     }
 
     pub fn outbox(&self) -> Outbox<'_> {

@@ -1,6 +1,6 @@
 //! Users by id, the email index, and the instance-admin set; written together or not at all.
 
-use super::{Store, codec, keys, meta};
+use super::{Store, codec, keys, meta, typed};
 use crate::domain::{Email, Id, User};
 use anyhow::Context;
 use sled::Transactional;
@@ -125,4 +125,83 @@ impl Users<'_> {
 
 fn unreachable_abort() -> anyhow::Result<InsertUser> {
     anyhow::bail!("a plain insert cannot abort on a setup token")
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ChangeEmail {
+    Changed,
+    EmailTaken,
+}
+
+impl Users<'_> {
+    /// Rewrites a user whose email did not change (use `change_email` for that).
+    pub fn put(&self, user: &User) -> anyhow::Result<()> {
+        typed::put(&self.store.users, &keys::id(&user.id), user)
+    }
+
+    /// Moves a user to a new email, keeping the index exact.
+    pub fn change_email(&self, user: &User, old: &Email) -> anyhow::Result<ChangeEmail> {
+        let value = codec::encode(user)?;
+        let s = self.store;
+        let result = (&s.users, &s.users_by_email).transaction(|(users, by_email)| {
+            if let Some(owner) = by_email.get(keys::email(&user.email))?
+                && owner.as_ref() != keys::id(&user.id).as_slice()
+            {
+                return Err(ConflictableTransactionError::Abort(()));
+            }
+            by_email.remove(keys::email(old))?;
+            by_email.insert(keys::email(&user.email), &keys::id(&user.id))?;
+            users.insert(&keys::id(&user.id), value.clone())?;
+            Ok(())
+        });
+        match result {
+            Ok(()) => Ok(ChangeEmail::Changed),
+            Err(TransactionError::Abort(())) => Ok(ChangeEmail::EmailTaken),
+            Err(TransactionError::Storage(e)) => Err(e).context("changing an email"),
+        }
+    }
+
+    /// The user signed in by an OAuth identity, if one is linked.
+    pub fn by_identity(&self, provider: &str, subject: &str) -> anyhow::Result<Option<User>> {
+        let Some(id) = self
+            .store
+            .identities
+            .get(keys::identity(provider, subject))
+            .context("reading identities")?
+        else {
+            return Ok(None);
+        };
+        let id = keys::id_at(&id, 0).context("malformed identity entry")?;
+        self.get(&id)
+    }
+
+    /// Links an identity to `user` (already holding it in `user.identities`).
+    pub fn link_identity(&self, user: &User, provider: &str, subject: &str) -> anyhow::Result<()> {
+        let value = codec::encode(user)?;
+        let s = self.store;
+        (&s.users, &s.identities)
+            .transaction(|(users, ids)| {
+                users.insert(&keys::id(&user.id), value.clone())?;
+                ids.insert(keys::identity(provider, subject), &keys::id(&user.id))?;
+                Ok::<_, ConflictableTransactionError<()>>(())
+            })
+            .map_err(typed::txn)
+    }
+
+    /// Removes a user, its email index, identities and admin flag (memberships are removed
+    /// by the caller, which knows the workspaces).
+    pub fn delete(&self, user: &User) -> anyhow::Result<()> {
+        let s = self.store;
+        (&s.users, &s.users_by_email, &s.identities, &s.instance_admins)
+            .transaction(|(users, by_email, ids, admins)| {
+                users.remove(&keys::id(&user.id))?;
+                by_email.remove(keys::email(&user.email))?;
+                for i in &user.identities {
+                    ids.remove(keys::identity(&i.provider, &i.subject))?;
+                }
+                admins.remove(&keys::id(&user.id))?;
+                Ok::<_, ConflictableTransactionError<()>>(())
+            })
+            .map_err(typed::txn)
+    }
 }

@@ -1,0 +1,88 @@
+//! Credentials and their records: sessions, API keys, single-use link tokens, invitations.
+
+use super::{Email, Id, Role, Scope};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A signed-in browser or API client; the JWT names it by `sid` so it can be revoked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub id: Id,
+    pub user: Id,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    pub revoked: bool,
+    pub ip: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: Id,
+    pub workspace: Id,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    /// SHA-256 of the secret part (the secret has 256 bits of entropy: no slow hash needed).
+    pub secret_hash: String,
+    pub created_by: Id,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+/// What a single-use emailed link does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LinkPurpose {
+    VerifyEmail { user: Id, email: Email },
+    ResetPassword { user: Id },
+    Invitation { workspace: Id, invitation: Id },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkToken {
+    pub purpose: LinkPurpose,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub id: Id,
+    pub workspace: Id,
+    pub email: Email,
+    pub role: Role,
+    pub invited_by: Id,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// The token's hash, so revoking the invitation can burn its link.
+    pub token_hash: String,
+}
+
+/// A sign-in identity at an OAuth provider: provider + subject, never the email alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    pub provider: String,
+    pub subject: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub picture_url: Option<String>,
+}
+
+/// One line of a workspace's append-only audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// `user:<id>`, `api_key:<id>` or `system`.
+    pub actor: String,
+    /// The actor's email or key name when it was written (kept if the actor is deleted later).
+    pub actor_label: String,
+    pub action: String,
+    pub target: String,
+    pub ip: String,
+}

@@ -1,0 +1,88 @@
+//! Workspace API keys: `plk_<id>_<secret>`, shown once, stored as a hash, revocable.
+
+use super::auth::{Principal, authorize};
+use super::links::{constant_time_eq, hash, new_token};
+use super::workspaces::plan;
+use super::{Ctx, Error, Result, audit};
+use crate::domain::{Access, ApiKey, Id, Scope};
+use time::Duration;
+
+const PREFIX: &str = "plk_";
+
+pub fn create(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id,
+    name: &str,
+    scopes: &[String],
+) -> Result<(ApiKey, String)> {
+    let granted = authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    let user = principal.user()?; // keys are made by people, not by other keys
+    if !plan(ctx, &granted.workspace)?.api {
+        return Err(Error::PlanLimit(format!(
+            "API access is not part of the `{}` plan",
+            granted.workspace.plan
+        )));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(Error::Invalid("the key name needs 1 to 100 characters".into()));
+    }
+    let mut parsed: Vec<Scope> = scopes
+        .iter()
+        .map(|s| Scope::parse(s))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(Error::Invalid)?;
+    parsed.sort();
+    parsed.dedup();
+    if parsed.is_empty() {
+        return Err(Error::Invalid("give the key at least one scope: read, write or admin".into()));
+    }
+    let now = ctx.clock.now();
+    let secret = new_token();
+    let key = ApiKey {
+        id: Id::generate(now),
+        workspace: *ws,
+        name: name.to_string(),
+        scopes: parsed,
+        secret_hash: hash(&secret),
+        created_by: user.id,
+        created_at: now,
+        last_used_at: None,
+    };
+    ctx.store.access().put_api_key(&key)?;
+    audit::record(ctx, ws, principal, ip, "api_key.created", &key.name);
+    Ok((key.clone(), format!("{PREFIX}{}_{secret}", key.id)))
+}
+
+pub fn list(ctx: &Ctx, principal: &Principal, ws: &Id) -> Result<Vec<ApiKey>> {
+    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    Ok(ctx.store.access().api_keys(ws)?)
+}
+
+pub fn revoke(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, id: &Id) -> Result<()> {
+    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    let key = ctx.store.access().api_key(id)?.filter(|k| k.workspace == *ws).ok_or(Error::NotFound)?;
+    ctx.store.access().delete_api_key(&key)?;
+    audit::record(ctx, ws, principal, ip, "api_key.revoked", &key.name);
+    Ok(())
+}
+
+/// Authenticates a presented key. Notes the use at most once a minute (to spare the disk).
+pub fn authenticate(ctx: &Ctx, presented: &str) -> Result<Principal> {
+    let refused = || Error::Unauthorized("the API key is invalid or was revoked".into());
+    let rest = presented.strip_prefix(PREFIX).ok_or_else(refused)?;
+    let (id, secret) = rest.split_once('_').ok_or_else(refused)?;
+    let id: Id = id.parse().map_err(|_| refused())?;
+    let mut key = ctx.store.access().api_key(&id)?.ok_or_else(refused)?;
+    if !constant_time_eq(key.secret_hash.as_bytes(), hash(secret).as_bytes()) {
+        return Err(refused());
+    }
+    let now = ctx.clock.now();
+    if key.last_used_at.is_none_or(|t| now - t > Duration::minutes(1)) {
+        key.last_used_at = Some(now);
+        ctx.store.access().put_api_key(&key)?;
+    }
+    Ok(Principal::ApiKey { key })
+}

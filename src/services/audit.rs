@@ -1,0 +1,25 @@
+//! Writing the audit log: who did what, where, from which address.
+
+use super::Ctx;
+use super::auth::Principal;
+use crate::domain::{AuditEntry, Id};
+
+/// Appends one entry; a failure is logged, never turned into a failed user action, because the
+/// action itself has already happened.
+pub fn record(ctx: &Ctx, ws: &Id, actor: &Principal, ip: &str, action: &str, target: &str) {
+    record_as(ctx, ws, &actor.actor(), &actor.label(), ip, action, target);
+}
+
+pub fn record_as(ctx: &Ctx, ws: &Id, actor: &str, label: &str, ip: &str, action: &str, target: &str) {
+    let entry = AuditEntry {
+        at: ctx.clock.now(),
+        actor: actor.to_string(),
+        actor_label: label.to_string(),
+        action: action.to_string(),
+        target: target.to_string(),
+        ip: ip.to_string(),
+    };
+    if let Err(e) = ctx.store.audit().append(ws, &entry) {
+        tracing::error!(error = %format!("{e:#}"), %action, "could not write the audit log");
+    }
+}

@@ -1,0 +1,110 @@
+//! Who is calling (a signed-in user or a workspace API key) and what they may do where.
+
+use super::{Error, Result};
+use crate::config::PlanConfig;
+use crate::domain::{Access, ApiKey, Id, Role, User, Workspace};
+use crate::store::Store;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone)]
+pub enum Principal {
+    User { user: User, session: Id },
+    ApiKey { key: ApiKey },
+}
+
+impl Principal {
+    /// `user:<id>` or `api_key:<id>`, for the audit log.
+    pub fn actor(&self) -> String {
+        match self {
+            Self::User { user, .. } => format!("user:{}", user.id),
+            Self::ApiKey { key } => format!("api_key:{}", key.id),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            Self::User { user, .. } => user.email.to_string(),
+            Self::ApiKey { key } => format!("API key “{}”", key.name),
+        }
+    }
+
+    pub fn user(&self) -> Result<&User> {
+        match self {
+            Self::User { user, .. } => Ok(user),
+            Self::ApiKey { .. } => Err(Error::Forbidden(
+                "this needs a signed-in person; API keys act only inside their workspace".into(),
+            )),
+        }
+    }
+
+    pub fn is_instance_admin(&self) -> bool {
+        matches!(self, Self::User { user, .. } if user.instance_admin)
+    }
+}
+
+/// A workspace the caller may act in, with the role it acts as.
+#[derive(Debug, Clone)]
+pub struct Granted {
+    pub workspace: Workspace,
+    pub role: Role,
+}
+
+/// The policy, in one place. A workspace the caller has nothing to do with is `NotFound` (its
+/// existence is not revealed); a known caller lacking the role or scope gets `Forbidden`.
+/// Instance admins act as owners everywhere. API keys act only in their own workspace, within
+/// their scopes, and only while the plan allows API access.
+pub fn authorize(
+    store: &Store,
+    plans: &BTreeMap<String, PlanConfig>,
+    principal: &Principal,
+    ws: &Id,
+    access: Access,
+) -> Result<Granted> {
+    let workspace = store.workspaces().get(ws)?.ok_or(Error::NotFound)?;
+    let role = match principal {
+        Principal::User { user, .. } => {
+            match (store.workspaces().role(ws, &user.id)?, user.instance_admin) {
+                (_, true) => Role::Owner,
+                (Some(role), false) => role,
+                (None, false) => return Err(Error::NotFound),
+            }
+        }
+        Principal::ApiKey { key } => {
+            if key.workspace != *ws {
+                return Err(Error::NotFound);
+            }
+            if !plans.get(&workspace.plan).is_some_and(|p| p.api) {
+                return Err(Error::PlanLimit(format!(
+                    "API access is not part of the `{}` plan",
+                    workspace.plan
+                )));
+            }
+            if !key.scopes.iter().any(|s| s.grants(access)) {
+                return Err(Error::Forbidden(format!(
+                    "this API key lacks the scope for this action ({})",
+                    access_name(access)
+                )));
+            }
+            Role::Owner
+        }
+    };
+    if !role.allows(access) {
+        return Err(Error::Forbidden(format!(
+            "your role here ({role}) does not allow this; it needs {}",
+            match access {
+                Access::Read => "viewer",
+                Access::Write => "manager",
+                Access::Admin => "owner",
+            }
+        )));
+    }
+    Ok(Granted { workspace, role })
+}
+
+fn access_name(access: Access) -> &'static str {
+    match access {
+        Access::Read => "read",
+        Access::Write => "write",
+        Access::Admin => "admin",
+    }
+}

@@ -1,0 +1,51 @@
+//! What every service call needs: the store, the config, the clock, and how to address mail.
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::store::Store;
+use lettre::message::Mailbox;
+use std::sync::{Arc, OnceLock};
+
+#[derive(Clone)]
+pub struct Ctx {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub clock: SharedClock,
+    pub mail_from: Mailbox,
+    /// Base of every link we hand out: `server.public_url`, else the listen address.
+    pub instance_url: String,
+    /// An argon2id hash to verify against when the email is unknown, so both answers take
+    /// the same time. Made on first use (hashing is slow on purpose).
+    dummy_hash: Arc<OnceLock<String>>,
+}
+
+impl Ctx {
+    pub fn new(
+        store: Store,
+        config: Arc<Config>,
+        clock: SharedClock,
+        mail_from: Mailbox,
+        instance_url: String,
+    ) -> Self {
+        Self {
+            store,
+            config,
+            clock,
+            mail_from,
+            instance_url: instance_url.trim_end_matches('/').to_string(),
+            dummy_hash: Arc::new(OnceLock::new()),
+        }
+    }
+
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.instance_url)
+    }
+
+    pub fn dummy_hash(&self) -> &str {
+        self.dummy_hash.get_or_init(|| {
+            let pw = crate::domain::Password::parse("a placeholder nobody uses".into())
+                .unwrap_or_else(|_| unreachable!("the placeholder is a valid password"));
+            super::accounts::hash_password(&pw).unwrap_or_default()
+        })
+    }
+}

@@ -1,0 +1,34 @@
+//! The one error type services return: each variant is a clear, safe answer for the caller.
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input; the message says which field and why.
+    #[error("{0}")]
+    Invalid(String),
+    /// No valid credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Known caller, action not allowed for its role or scope.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Absent, or belongs to a workspace the caller cannot see (the same answer on purpose).
+    #[error("no such object")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    /// The workspace's plan does not allow this.
+    #[error("{0}")]
+    PlanLimit(String),
+    #[error("too many attempts; try again in {retry_after} seconds")]
+    Throttled { retry_after: u64 },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl From<sled::Error> for Error {
+    fn from(e: sled::Error) -> Self {
+        Self::Internal(anyhow::Error::new(e))
+    }
+}

@@ -1,0 +1,63 @@
+//! Brute-force brakes for sign-in, registration and reset: per client address and per account.
+
+use super::Error;
+use crate::config::AccountsConfig;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Shared by every worker thread.
+#[derive(Clone)]
+pub struct AuthLimits {
+    per_ip: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    per_account: Arc<DefaultKeyedRateLimiter<String>>,
+    clock: DefaultClock,
+}
+
+fn nonzero(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
+}
+
+impl AuthLimits {
+    pub fn new(config: &AccountsConfig) -> Self {
+        let per_account = config.login_attempts_per_account.max(1);
+        // N attempts per 15 minutes: a burst of N, then one every 15 min / N.
+        let account_quota = Quota::with_period(Duration::from_secs(900) / per_account)
+            .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
+            .allow_burst(nonzero(per_account));
+        Self {
+            per_ip: Arc::new(RateLimiter::keyed(Quota::per_minute(nonzero(config.auth_attempts_per_ip)))),
+            per_account: Arc::new(RateLimiter::keyed(account_quota)),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    fn verdict(&self, result: Result<(), governor::NotUntil<governor::clock::QuantaInstant>>) -> Result<(), Error> {
+        result.map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.clock.now());
+            Error::Throttled {
+                retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            }
+        })
+    }
+
+    /// One attempt from `ip` at any of sign-in, registration or reset.
+    pub fn check_ip(&self, ip: IpAddr) -> Result<(), Error> {
+        self.verdict(self.per_ip.check_key(&ip))
+    }
+
+    /// One sign-in attempt at `email`, from anywhere. Reset has no account brake, so an owner
+    /// whose account is under attack can still reset their password.
+    pub fn check_account(&self, email: &str) -> Result<(), Error> {
+        self.verdict(self.per_account.check_key(&email.to_ascii_lowercase()))
+    }
+
+    /// Drops idle keys so memory stays bounded (called by housekeeping).
+    pub fn forget_idle(&self) {
+        self.per_ip.retain_recent();
+        self.per_account.retain_recent();
+    }
+}
