@@ -106,7 +106,9 @@ fn apply_overrides(source: &Source, overrides: &[Override]) -> Result<Config, Co
         let mut default = Some(&defaults);
         let mut target = &mut table;
         for section in sections {
-            default = default.and_then(|d| d.get(section)).and_then(|v| v.as_table());
+            default = default
+                .and_then(|d| d.get(section))
+                .and_then(|v| v.as_table());
             if default.is_none() && target.get(section).is_none() {
                 return Err(err(format!("unknown section `{section}`")));
             }

@@ -39,16 +39,34 @@ fn key_of(s: &str) -> &str {
 
 /// The fields the code accepts, read from serde's own "expected one of" list.
 fn accepted_keys() -> BTreeSet<String> {
-    let top = toml::from_str::<Config>("zz_probe = 1")
-        .unwrap_err()
-        .to_string();
+    let probe = |section: &str| {
+        let text = if section.is_empty() {
+            "zz_probe = 1".to_string()
+        } else {
+            format!("[{section}]\nzz_probe = 1")
+        };
+        toml::from_str::<Config>(&text)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
     let mut keys = BTreeSet::new();
-    for section in expected(&top) {
-        let err = toml::from_str::<Config>(&format!("[{section}]\nzz_probe = 1"))
-            .unwrap_err()
-            .to_string();
-        for key in expected(&err) {
-            keys.insert(format!("{section}.{key}"));
+    let mut sections: Vec<String> = expected(&probe(""));
+    while let Some(section) = sections.pop() {
+        // Named tables ([plans.<name>]) are probed through their one documented name.
+        let section = if section == "plans" {
+            "plans.standard".to_string()
+        } else {
+            section
+        };
+        for key in expected(&probe(&section)) {
+            let nested = format!("{section}.{key}");
+            // A key that is itself a table (providers.google) is probed in turn.
+            if probe(&nested).contains("unknown field `zz_probe`") {
+                sections.push(nested);
+            } else {
+                keys.insert(nested);
+            }
         }
     }
     keys

@@ -261,21 +261,41 @@ fn provider_secret(
             ));
         }
         let value = std::fs::read_to_string(path).map_err(|e| {
-            fail(locate, &key("client_secret_file"), format!("cannot read {}: {e}", path.display()))
+            fail(
+                locate,
+                &key("client_secret_file"),
+                format!("cannot read {}: {e}", path.display()),
+            )
         })?;
         *secret = Some(Secret::new(value.trim_end_matches(['\r', '\n'])));
     }
     if id.is_some() != secret.is_some() {
-        return Err(fail(locate, &key("client_id"), "client_id and client_secret go together"));
+        return Err(fail(
+            locate,
+            &key("client_id"),
+            "client_id and client_secret go together",
+        ));
     }
     Ok(())
 }
 
 fn validate_providers(config: &mut Config, locate: Locate) -> Result<(), ConfigError> {
     let g = &mut config.providers.google;
-    provider_secret(locate, "google", &g.client_id, &mut g.client_secret, &g.client_secret_file)?;
+    provider_secret(
+        locate,
+        "google",
+        &g.client_id,
+        &mut g.client_secret,
+        &g.client_secret_file,
+    )?;
     let f = &mut config.providers.facebook;
-    provider_secret(locate, "facebook", &f.client_id, &mut f.client_secret, &f.client_secret_file)?;
+    provider_secret(
+        locate,
+        "facebook",
+        &f.client_id,
+        &mut f.client_secret,
+        &f.client_secret_file,
+    )?;
     let version = &config.providers.facebook.graph_version;
     if !version.starts_with('v') || version[1..].parse::<f32>().is_err() {
         return Err(fail(
@@ -291,12 +311,37 @@ fn validate_numbers(config: &Config, locate: Locate) -> Result<(), ConfigError> 
     let a = &config.accounts;
     let checks: [(&str, u64, u64, u64); 16] = [
         ("accounts.session_hours", a.session_hours, 1, 720),
-        ("accounts.verify_link_hours", a.verify_link_hours, 1, 24 * 30),
-        ("accounts.reset_link_minutes", a.reset_link_minutes, 5, 24 * 60),
+        (
+            "accounts.verify_link_hours",
+            a.verify_link_hours,
+            1,
+            24 * 30,
+        ),
+        (
+            "accounts.reset_link_minutes",
+            a.reset_link_minutes,
+            5,
+            24 * 60,
+        ),
         ("accounts.invite_link_days", a.invite_link_days, 1, 90),
-        ("accounts.login_attempts_per_account", u64::from(a.login_attempts_per_account), 1, 10_000),
-        ("accounts.auth_attempts_per_ip", u64::from(a.auth_attempts_per_ip), 1, 100_000),
-        ("accounts.hash_concurrency", a.hash_concurrency as u64, 1, 64),
+        (
+            "accounts.login_attempts_per_account",
+            u64::from(a.login_attempts_per_account),
+            1,
+            10_000,
+        ),
+        (
+            "accounts.auth_attempts_per_ip",
+            u64::from(a.auth_attempts_per_ip),
+            1,
+            100_000,
+        ),
+        (
+            "accounts.hash_concurrency",
+            a.hash_concurrency as u64,
+            1,
+            64,
+        ),
         (
             "server.shutdown_timeout_secs",
             config.server.shutdown_timeout_secs,

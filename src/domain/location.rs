@@ -49,8 +49,16 @@ impl LocationFields {
                 "`{timezone}` is not a time zone name such as Europe/Paris or America/New_York"
             ));
         }
-        let google = link(google, "google_review_url", &["google.com", "g.page", "goo.gl"])?;
-        let facebook = link(facebook, "facebook_page_url", &["facebook.com", "fb.com", "fb.me"])?;
+        let google = link(
+            google,
+            "google_review_url",
+            &["google.com", "g.page", "goo.gl"],
+        )?;
+        let facebook = link(
+            facebook,
+            "facebook_page_url",
+            &["facebook.com", "fb.com", "fb.me"],
+        )?;
         Ok(Self {
             name: name.to_string(),
             address: address.to_string(),
@@ -65,8 +73,16 @@ impl LocationFields {
 /// shape check refuses typos like `Paris` or `GMT+2` that would silently mis-bucket days.
 fn is_timezone_name(tz: &str) -> bool {
     const AREAS: [&str; 10] = [
-        "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
-        "Indian", "Pacific",
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
     ];
     if tz == "UTC" {
         return true;
@@ -79,7 +95,8 @@ fn is_timezone_name(tz: &str) -> bool {
         && rest.iter().all(|p| {
             !p.is_empty()
                 && p.len() <= 40
-                && p.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
         })
 }
 
@@ -94,7 +111,10 @@ fn link(raw: Option<&str>, field: &str, hosts: &[&str]) -> Result<Option<String>
         .iter()
         .any(|h| host == *h || host.ends_with(&format!(".{h}")));
     if url.scheme() != "https" || !on_host {
-        return Err(format!("{field}: expected an https link on {}", hosts.join(" or ")));
+        return Err(format!(
+            "{field}: expected an https link on {}",
+            hosts.join(" or ")
+        ));
     }
     Ok(Some(url.to_string()))
 }
@@ -114,11 +134,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.name, "Bakery");
-        for (tz, good) in [("UTC", true), ("America/Argentina/Buenos_Aires", true), ("Paris", false), ("Europe/", false), ("GMT+2", false)] {
+        for (tz, good) in [
+            ("UTC", true),
+            ("America/Argentina/Buenos_Aires", true),
+            ("Paris", false),
+            ("Europe/", false),
+            ("GMT+2", false),
+        ] {
             assert_eq!(is_timezone_name(tz), good, "{tz}");
         }
         assert!(LocationFields::parse("x", "", "UTC", Some("javascript:alert(1)"), None).is_err());
-        assert!(LocationFields::parse("x", "", "UTC", Some("https://evil.example/google.com"), None).is_err());
+        assert!(
+            LocationFields::parse(
+                "x",
+                "",
+                "UTC",
+                Some("https://evil.example/google.com"),
+                None
+            )
+            .is_err()
+        );
         assert!(LocationFields::parse("", "", "UTC", None, None).is_err());
     }
 }

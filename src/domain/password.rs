@@ -54,7 +54,11 @@ mod tests {
         assert!(Password::parse("Password123".into()).is_err());
         assert!(Password::parse("a".repeat(1025)).is_err());
         let long = "correct horse battery staple ".repeat(30);
-        assert_eq!(Password::parse(long.clone()).unwrap().expose(), long, "no truncation");
+        assert_eq!(
+            Password::parse(long.clone()).unwrap().expose(),
+            long,
+            "no truncation"
+        );
         assert!(Password::parse("ünïcødé-pässwörd".into()).is_ok());
     }
 }

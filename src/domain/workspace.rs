@@ -32,7 +32,9 @@ impl Role {
             "viewer" => Ok(Self::Viewer),
             "manager" => Ok(Self::Manager),
             "owner" => Ok(Self::Owner),
-            other => Err(format!("`{other}` is not a role: use owner, manager or viewer")),
+            other => Err(format!(
+                "`{other}` is not a role: use owner, manager or viewer"
+            )),
         }
     }
 
@@ -84,7 +86,9 @@ impl Scope {
             "read" => Ok(Self::Read),
             "write" => Ok(Self::Write),
             "admin" => Ok(Self::Admin),
-            other => Err(format!("`{other}` is not a scope: use read, write or admin")),
+            other => Err(format!(
+                "`{other}` is not a scope: use read, write or admin"
+            )),
         }
     }
 

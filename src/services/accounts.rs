@@ -7,7 +7,9 @@ use crate::config::Registration;
 use crate::domain::{Email, Id, LinkPurpose, LinkToken, Password, Role, User};
 use crate::store::{AcceptInvitation, ChangeEmail, InsertUser, Store};
 use anyhow::Context;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;
 use std::net::IpAddr;
@@ -17,8 +19,8 @@ const WRONG_CREDENTIALS: &str = "the email or the password is wrong";
 
 /// OWASP's argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
 fn hasher() -> anyhow::Result<Argon2<'static>> {
-    let params = Params::new(19 * 1024, 2, 1, None)
-        .map_err(|e| anyhow::anyhow!("argon2 params: {e}"))?;
+    let params =
+        Params::new(19 * 1024, 2, 1, None).map_err(|e| anyhow::anyhow!("argon2 params: {e}"))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -32,15 +34,18 @@ pub fn hash_password(password: &Password) -> anyhow::Result<String> {
 
 /// Verifies against a stored PHC string; an empty hash (account without password) never matches.
 pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|parsed| hasher().is_ok_and(|h| h.verify_password(password.as_bytes(), &parsed).is_ok()))
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        hasher().is_ok_and(|h| h.verify_password(password.as_bytes(), &parsed).is_ok())
+    })
 }
 
 /// A random password for admins created without one: 20 characters from an unambiguous set.
 pub fn generate_password() -> String {
     const SET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..20).map(|_| SET[rng.random_range(0..SET.len())] as char).collect()
+    (0..20)
+        .map(|_| SET[rng.random_range(0..SET.len())] as char)
+        .collect()
 }
 
 pub fn clean_name(name: &str, email: &Email) -> Result<String> {
@@ -51,7 +56,12 @@ pub fn clean_name(name: &str, email: &Email) -> Result<String> {
         ));
     }
     Ok(if name.is_empty() {
-        email.as_str().split('@').next().unwrap_or_default().to_string()
+        email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_string()
     } else {
         name.to_string()
     })
@@ -110,7 +120,9 @@ pub fn create_admin(
             user,
             generated_password: generated,
         }),
-        InsertUser::EmailTaken => Err(Error::Conflict("an account with this email already exists".into())),
+        InsertUser::EmailTaken => Err(Error::Conflict(
+            "an account with this email already exists".into(),
+        )),
     }
 }
 
@@ -152,7 +164,9 @@ pub fn register(
     };
     match (ctx.config.accounts.registration, invited.is_some()) {
         (Registration::Closed, _) => {
-            return Err(Error::Forbidden("registration is closed on this instance".into()));
+            return Err(Error::Forbidden(
+                "registration is closed on this instance".into(),
+            ));
         }
         (Registration::Invite, false) => {
             return Err(Error::Forbidden(
@@ -180,7 +194,10 @@ pub fn register(
         None => {
             let token = link(
                 ctx,
-                LinkPurpose::VerifyEmail { user: user.id, email: email.clone() },
+                LinkPurpose::VerifyEmail {
+                    user: user.id,
+                    email: email.clone(),
+                },
                 verify_link_validity(ctx),
             )?;
             mailing::verification(ctx, &user.name, &email, &token)?;
@@ -191,12 +208,25 @@ pub fn register(
 
 /// The invitation behind a token, when it is valid and addressed to `email`.
 fn invitation_for(ctx: &Ctx, token: &str, email: &Email) -> Result<crate::domain::Invitation> {
-    let invalid = || Error::Invalid("the invitation link is not valid: used, revoked or expired".into());
-    let link = ctx.store.access().peek_link(&hash(token), ctx.clock.now())?.ok_or_else(invalid)?;
-    let LinkPurpose::Invitation { workspace, invitation } = link.purpose else {
+    let invalid =
+        || Error::Invalid("the invitation link is not valid: used, revoked or expired".into());
+    let link = ctx
+        .store
+        .access()
+        .peek_link(&hash(token), ctx.clock.now())?
+        .ok_or_else(invalid)?;
+    let LinkPurpose::Invitation {
+        workspace,
+        invitation,
+    } = link.purpose
+    else {
         return Err(invalid());
     };
-    let inv = ctx.store.workspaces().invitation(&workspace, &invitation)?.ok_or_else(invalid)?;
+    let inv = ctx
+        .store
+        .workspaces()
+        .invitation(&workspace, &invitation)?
+        .ok_or_else(invalid)?;
     if &inv.email != email {
         return Err(Error::Invalid(format!(
             "this invitation was sent to another address; register with the invited address or ask for a new invitation"
@@ -208,16 +238,27 @@ fn invitation_for(ctx: &Ctx, token: &str, email: &Email) -> Result<crate::domain
 /// Joins the workspace behind an invitation link as `user` (whose email must be the invited one).
 pub fn accept_invitation(ctx: &Ctx, user: &User, token: &str) -> Result<(Id, Role)> {
     invitation_for(ctx, token, &user.email)?;
-    match ctx.store.workspaces().accept_invitation(&hash(token), &user.id, ctx.clock.now())? {
+    match ctx
+        .store
+        .workspaces()
+        .accept_invitation(&hash(token), &user.id, ctx.clock.now())?
+    {
         AcceptInvitation::Joined { workspace, role } => Ok((workspace, role)),
-        AcceptInvitation::Invalid => Err(Error::Invalid("the invitation link is not valid: used, revoked or expired".into())),
+        AcceptInvitation::Invalid => Err(Error::Invalid(
+            "the invitation link is not valid: used, revoked or expired".into(),
+        )),
     }
 }
 
 /// Uses a verification link: confirms the address, or moves the account to a new one.
 pub fn verify_email(ctx: &Ctx, token: &str) -> Result<User> {
-    let invalid = || Error::Invalid("this link is not valid: it was used already or it expired".into());
-    let link = ctx.store.access().take_link(&hash(token), ctx.clock.now())?.ok_or_else(invalid)?;
+    let invalid =
+        || Error::Invalid("this link is not valid: it was used already or it expired".into());
+    let link = ctx
+        .store
+        .access()
+        .take_link(&hash(token), ctx.clock.now())?
+        .ok_or_else(invalid)?;
     let LinkPurpose::VerifyEmail { user, email } = link.purpose else {
         return Err(invalid());
     };
@@ -231,12 +272,20 @@ pub fn verify_email(ctx: &Ctx, token: &str) -> Result<User> {
     user.email_verified = true;
     match ctx.store.users().change_email(&user, &old)? {
         ChangeEmail::Changed => Ok(user),
-        ChangeEmail::EmailTaken => Err(Error::Conflict("another account uses this address now".into())),
+        ChangeEmail::EmailTaken => Err(Error::Conflict(
+            "another account uses this address now".into(),
+        )),
     }
 }
 
 /// Checks a password sign-in. Unknown emails cost the same hash as known ones.
-pub fn check_login(ctx: &Ctx, limits: &AuthLimits, ip: IpAddr, email: &str, password: &str) -> Result<User> {
+pub fn check_login(
+    ctx: &Ctx,
+    limits: &AuthLimits,
+    ip: IpAddr,
+    email: &str,
+    password: &str,
+) -> Result<User> {
     limits.check_ip(ip)?;
     let Ok(email) = Email::parse(email) else {
         let _ = verify_password(ctx.dummy_hash(), password);
@@ -267,7 +316,8 @@ pub fn request_reset(ctx: &Ctx, limits: &AuthLimits, ip: IpAddr, email: &str) ->
     if let Some(user) = ctx.store.users().by_email(&email)?
         && !user.disabled
     {
-        let valid = Duration::minutes(i64::try_from(ctx.config.accounts.reset_link_minutes).unwrap_or(60));
+        let valid =
+            Duration::minutes(i64::try_from(ctx.config.accounts.reset_link_minutes).unwrap_or(60));
         let token = link(ctx, LinkPurpose::ResetPassword { user: user.id }, valid)?;
         mailing::reset(ctx, &user.name, &user.email, &token)?;
     }
@@ -293,8 +343,13 @@ fn set_password(ctx: &Ctx, user: &mut User, password: Password) -> Result<()> {
 
 pub fn reset_password(ctx: &Ctx, token: &str, password: String) -> Result<User> {
     let password = Password::parse(password).map_err(Error::Invalid)?;
-    let invalid = || Error::Invalid("this link is not valid: it was used already or it expired".into());
-    let link = ctx.store.access().take_link(&hash(token), ctx.clock.now())?.ok_or_else(invalid)?;
+    let invalid =
+        || Error::Invalid("this link is not valid: it was used already or it expired".into());
+    let link = ctx
+        .store
+        .access()
+        .take_link(&hash(token), ctx.clock.now())?
+        .ok_or_else(invalid)?;
     let LinkPurpose::ResetPassword { user } = link.purpose else {
         return Err(invalid());
     };
@@ -329,7 +384,10 @@ pub fn request_email_change(ctx: &Ctx, user: &User, password: &str, new_email: &
     }
     let token = link(
         ctx,
-        LinkPurpose::VerifyEmail { user: user.id, email: email.clone() },
+        LinkPurpose::VerifyEmail {
+            user: user.id,
+            email: email.clone(),
+        },
         verify_link_validity(ctx),
     )?;
     mailing::verification(ctx, &user.name, &email, &token)?;
@@ -352,7 +410,9 @@ pub fn delete_account(ctx: &Ctx, user: &User, password: &str) -> Result<()> {
     let workspaces = ctx.store.workspaces();
     for (ws, role) in workspaces.of_user(&user.id)? {
         let members = workspaces.members(&ws)?;
-        let other_owner = members.iter().any(|(u, r)| *r == Role::Owner && *u != user.id);
+        let other_owner = members
+            .iter()
+            .any(|(u, r)| *r == Role::Owner && *u != user.id);
         if role == Role::Owner && !other_owner && members.len() > 1 {
             let name = workspaces.get(&ws)?.map(|w| w.name).unwrap_or_default();
             return Err(Error::Conflict(format!(

@@ -27,7 +27,9 @@ pub fn create(
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(Error::Invalid("the key name needs 1 to 100 characters".into()));
+        return Err(Error::Invalid(
+            "the key name needs 1 to 100 characters".into(),
+        ));
     }
     let mut parsed: Vec<Scope> = scopes
         .iter()
@@ -37,7 +39,9 @@ pub fn create(
     parsed.sort();
     parsed.dedup();
     if parsed.is_empty() {
-        return Err(Error::Invalid("give the key at least one scope: read, write or admin".into()));
+        return Err(Error::Invalid(
+            "give the key at least one scope: read, write or admin".into(),
+        ));
     }
     let now = ctx.clock.now();
     let secret = new_token();
@@ -63,7 +67,12 @@ pub fn list(ctx: &Ctx, principal: &Principal, ws: &Id) -> Result<Vec<ApiKey>> {
 
 pub fn revoke(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, id: &Id) -> Result<()> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
-    let key = ctx.store.access().api_key(id)?.filter(|k| k.workspace == *ws).ok_or(Error::NotFound)?;
+    let key = ctx
+        .store
+        .access()
+        .api_key(id)?
+        .filter(|k| k.workspace == *ws)
+        .ok_or(Error::NotFound)?;
     ctx.store.access().delete_api_key(&key)?;
     audit::record(ctx, ws, principal, ip, "api_key.revoked", &key.name);
     Ok(())
@@ -80,7 +89,10 @@ pub fn authenticate(ctx: &Ctx, presented: &str) -> Result<Principal> {
         return Err(refused());
     }
     let now = ctx.clock.now();
-    if key.last_used_at.is_none_or(|t| now - t > Duration::minutes(1)) {
+    if key
+        .last_used_at
+        .is_none_or(|t| now - t > Duration::minutes(1))
+    {
         key.last_used_at = Some(now);
         ctx.store.access().put_api_key(&key)?;
     }

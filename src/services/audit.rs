@@ -10,7 +10,15 @@ pub fn record(ctx: &Ctx, ws: &Id, actor: &Principal, ip: &str, action: &str, tar
     record_as(ctx, ws, &actor.actor(), &actor.label(), ip, action, target);
 }
 
-pub fn record_as(ctx: &Ctx, ws: &Id, actor: &str, label: &str, ip: &str, action: &str, target: &str) {
+pub fn record_as(
+    ctx: &Ctx,
+    ws: &Id,
+    actor: &str,
+    label: &str,
+    ip: &str,
+    action: &str,
+    target: &str,
+) {
     let entry = AuditEntry {
         at: ctx.clock.now(),
         actor: actor.to_string(),

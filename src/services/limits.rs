@@ -29,13 +29,18 @@ impl AuthLimits {
             .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
             .allow_burst(nonzero(per_account));
         Self {
-            per_ip: Arc::new(RateLimiter::keyed(Quota::per_minute(nonzero(config.auth_attempts_per_ip)))),
+            per_ip: Arc::new(RateLimiter::keyed(Quota::per_minute(nonzero(
+                config.auth_attempts_per_ip,
+            )))),
             per_account: Arc::new(RateLimiter::keyed(account_quota)),
             clock: DefaultClock::default(),
         }
     }
 
-    fn verdict(&self, result: Result<(), governor::NotUntil<governor::clock::QuantaInstant>>) -> Result<(), Error> {
+    fn verdict(
+        &self,
+        result: Result<(), governor::NotUntil<governor::clock::QuantaInstant>>,
+    ) -> Result<(), Error> {
         result.map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
             Error::Throttled {

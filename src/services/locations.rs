@@ -35,7 +35,13 @@ fn check_limit(ctx: &Ctx, ws: &crate::domain::Workspace) -> Result<()> {
     Ok(())
 }
 
-pub fn create(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, input: &Input) -> Result<Location> {
+pub fn create(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id,
+    input: &Input,
+) -> Result<Location> {
     let granted = authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Write)?;
     let fields = parse(input)?;
     check_limit(ctx, &granted.workspace)?;

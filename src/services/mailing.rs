@@ -28,7 +28,14 @@ pub fn queue_test_email(
 
 fn send(ctx: &Ctx, to: &Email, rendered: askama::Result<Rendered>) -> anyhow::Result<()> {
     let rendered = rendered.map_err(|e| anyhow::anyhow!("rendering an email: {e}"))?;
-    mail::queue(&ctx.store, ctx.clock.now(), &ctx.mail_from, to, rendered, Vec::new())?;
+    mail::queue(
+        &ctx.store,
+        ctx.clock.now(),
+        &ctx.mail_from,
+        to,
+        rendered,
+        Vec::new(),
+    )?;
     Ok(())
 }
 

@@ -36,9 +36,8 @@ pub struct SessionKeys {
 }
 
 fn derive(secret: &[u8], label: &str) -> Vec<u8> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| {
-        unreachable!("HMAC accepts keys of any length")
-    });
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
     mac.update(label.as_bytes());
     mac.finalize().into_bytes().to_vec()
 }
@@ -102,10 +101,17 @@ impl SessionKeys {
         validation.set_required_spec_claims(&["exp", "iat", "aud", "iss", "sub"]);
         // Expiry is checked below against the app's clock, not the library's wall clock.
         validation.validate_exp = false;
-        let data = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(&self.key), &validation)
-            .map_err(|_| refused())?;
+        let data = jsonwebtoken::decode::<Claims>(
+            token,
+            &DecodingKey::from_secret(&self.key),
+            &validation,
+        )
+        .map_err(|_| refused())?;
         let claims = data.claims;
-        if claims.typ != TYPE || claims.exp <= now.unix_timestamp() || claims.iat > now.unix_timestamp() + 60 {
+        if claims.typ != TYPE
+            || claims.exp <= now.unix_timestamp()
+            || claims.iat > now.unix_timestamp() + 60
+        {
             return Err(refused());
         }
         let sid: Id = claims.sid.parse().map_err(|_| refused())?;

@@ -62,9 +62,8 @@ pub fn complete(
     {
         AdminFromSetup::Created => Ok(user),
         AdminFromSetup::TokenInvalid => Err(SetupError::LinkInvalid),
-        AdminFromSetup::EmailTaken => Err(Error::Conflict(
-            "an account with this email already exists".into(),
-        )
-        .into()),
+        AdminFromSetup::EmailTaken => {
+            Err(Error::Conflict("an account with this email already exists".into()).into())
+        }
     }
 }

@@ -10,16 +10,21 @@ use time::Duration;
 fn clean_name(name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
-        return Err(Error::Invalid("the workspace name needs 1 to 120 characters".into()));
+        return Err(Error::Invalid(
+            "the workspace name needs 1 to 120 characters".into(),
+        ));
     }
     Ok(name.to_string())
 }
 
 pub fn plan<'a>(ctx: &'a Ctx, ws: &Workspace) -> Result<&'a PlanConfig> {
-    ctx.config
-        .plans
-        .get(&ws.plan)
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("workspace {} has unknown plan {}", ws.id, ws.plan)))
+    ctx.config.plans.get(&ws.plan).ok_or_else(|| {
+        Error::Internal(anyhow::anyhow!(
+            "workspace {} has unknown plan {}",
+            ws.id,
+            ws.plan
+        ))
+    })
 }
 
 /// Any signed-in person may create a workspace; they become its owner.
@@ -47,7 +52,11 @@ pub fn list(ctx: &Ctx, principal: &Principal) -> Result<Vec<(Workspace, Role)>> 
         }
         Principal::User { user, .. } if user.instance_admin => {
             for ws in ctx.store.workspaces().all()? {
-                let role = ctx.store.workspaces().role(&ws.id, &user.id)?.unwrap_or(Role::Owner);
+                let role = ctx
+                    .store
+                    .workspaces()
+                    .role(&ws.id, &user.id)?
+                    .unwrap_or(Role::Owner);
                 out.push((ws, role));
             }
         }
@@ -71,16 +80,26 @@ pub fn update(
     name: Option<&str>,
     plan_name: Option<&str>,
 ) -> Result<Workspace> {
-    let Granted { mut workspace, .. } = authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    let Granted { mut workspace, .. } =
+        authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
     if let Some(name) = name {
         workspace.name = clean_name(name)?;
     }
     if let Some(p) = plan_name {
         let new_plan = ctx.config.plans.get(p).ok_or_else(|| {
-            Error::Invalid(format!("no plan `{p}`; plans: {}", ctx.config.plans.keys().cloned().collect::<Vec<_>>().join(", ")))
+            Error::Invalid(format!(
+                "no plan `{p}`; plans: {}",
+                ctx.config
+                    .plans
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
         })?;
         let locations = ctx.store.locations().count_active(ws)?;
-        let members = ctx.store.workspaces().members(ws)?.len() + ctx.store.workspaces().invitations(ws)?.len();
+        let members = ctx.store.workspaces().members(ws)?.len()
+            + ctx.store.workspaces().invitations(ws)?.len();
         if locations > new_plan.max_locations as usize || members > new_plan.max_members as usize {
             return Err(Error::PlanLimit(format!(
                 "the `{p}` plan allows {} locations and {} members; this workspace has {locations} and {members}",
@@ -109,7 +128,11 @@ pub struct Member {
     pub role: Role,
 }
 
-pub fn members(ctx: &Ctx, principal: &Principal, ws: &Id) -> Result<(Vec<Member>, Vec<Invitation>)> {
+pub fn members(
+    ctx: &Ctx,
+    principal: &Principal,
+    ws: &Id,
+) -> Result<(Vec<Member>, Vec<Invitation>)> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Read)?;
     let mut out = Vec::new();
     for (id, role) in ctx.store.workspaces().members(ws)? {
@@ -121,7 +144,14 @@ pub fn members(ctx: &Ctx, principal: &Principal, ws: &Id) -> Result<(Vec<Member>
 }
 
 /// Invites `email` with `role` by an emailed single-use link.
-pub fn invite(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, email: &str, role: &str) -> Result<Invitation> {
+pub fn invite(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id,
+    email: &str,
+    role: &str,
+) -> Result<Invitation> {
     let granted = authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
     let email = Email::parse(email).map_err(Error::Invalid)?;
     let role = Role::parse(role).map_err(Error::Invalid)?;
@@ -141,7 +171,9 @@ pub fn invite(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, email: &str, 
         return Err(Error::Conflict(format!("{email} is a member already")));
     }
     if pending.iter().any(|i| i.email == email) {
-        return Err(Error::Conflict(format!("{email} has a pending invitation; revoke it to send a new one")));
+        return Err(Error::Conflict(format!(
+            "{email} has a pending invitation; revoke it to send a new one"
+        )));
     }
     let now = ctx.clock.now();
     let token = new_token();
@@ -157,48 +189,124 @@ pub fn invite(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, email: &str, 
         token_hash: hash(&token),
     };
     let link = LinkToken {
-        purpose: LinkPurpose::Invitation { workspace: *ws, invitation: invitation.id },
+        purpose: LinkPurpose::Invitation {
+            workspace: *ws,
+            invitation: invitation.id,
+        },
         expires_at: invitation.expires_at,
     };
     store.put_invitation(&invitation, &link)?;
-    mailing::invitation(ctx, &principal.label(), &granted.workspace.name, role.as_str(), &email, &token)?;
-    audit::record(ctx, ws, principal, ip, "member.invited", &format!("{email} as {role}"));
+    mailing::invitation(
+        ctx,
+        &principal.label(),
+        &granted.workspace.name,
+        role.as_str(),
+        &email,
+        &token,
+    )?;
+    audit::record(
+        ctx,
+        ws,
+        principal,
+        ip,
+        "member.invited",
+        &format!("{email} as {role}"),
+    );
     Ok(invitation)
 }
 
-pub fn revoke_invitation(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, id: &Id) -> Result<()> {
+pub fn revoke_invitation(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id,
+    id: &Id,
+) -> Result<()> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
-    let inv = ctx.store.workspaces().invitation(ws, id)?.ok_or(Error::NotFound)?;
+    let inv = ctx
+        .store
+        .workspaces()
+        .invitation(ws, id)?
+        .ok_or(Error::NotFound)?;
     ctx.store.workspaces().revoke_invitation(&inv)?;
-    audit::record(ctx, ws, principal, ip, "member.invitation_revoked", inv.email.as_str());
+    audit::record(
+        ctx,
+        ws,
+        principal,
+        ip,
+        "member.invitation_revoked",
+        inv.email.as_str(),
+    );
     Ok(())
 }
 
 fn owners(ctx: &Ctx, ws: &Id) -> Result<usize> {
-    Ok(ctx.store.workspaces().members(ws)?.iter().filter(|(_, r)| *r == Role::Owner).count())
+    Ok(ctx
+        .store
+        .workspaces()
+        .members(ws)?
+        .iter()
+        .filter(|(_, r)| *r == Role::Owner)
+        .count())
 }
 
-pub fn set_role(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, user: &Id, role: &str) -> Result<Role> {
+pub fn set_role(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id,
+    user: &Id,
+    role: &str,
+) -> Result<Role> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
     let role = Role::parse(role).map_err(Error::Invalid)?;
-    let current = ctx.store.workspaces().role(ws, user)?.ok_or(Error::NotFound)?;
+    let current = ctx
+        .store
+        .workspaces()
+        .role(ws, user)?
+        .ok_or(Error::NotFound)?;
     if current == Role::Owner && role != Role::Owner && owners(ctx, ws)? == 1 {
-        return Err(Error::Conflict("a workspace keeps at least one owner".into()));
+        return Err(Error::Conflict(
+            "a workspace keeps at least one owner".into(),
+        ));
     }
     ctx.store.workspaces().set_role(ws, user, role)?;
-    let who = ctx.store.users().get(user)?.map(|u| u.email.to_string()).unwrap_or_default();
-    audit::record(ctx, ws, principal, ip, "member.role_changed", &format!("{who}: {current} → {role}"));
+    let who = ctx
+        .store
+        .users()
+        .get(user)?
+        .map(|u| u.email.to_string())
+        .unwrap_or_default();
+    audit::record(
+        ctx,
+        ws,
+        principal,
+        ip,
+        "member.role_changed",
+        &format!("{who}: {current} → {role}"),
+    );
     Ok(role)
 }
 
 pub fn remove_member(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, user: &Id) -> Result<()> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
-    let current = ctx.store.workspaces().role(ws, user)?.ok_or(Error::NotFound)?;
+    let current = ctx
+        .store
+        .workspaces()
+        .role(ws, user)?
+        .ok_or(Error::NotFound)?;
     if current == Role::Owner && owners(ctx, ws)? == 1 {
-        return Err(Error::Conflict("a workspace keeps at least one owner".into()));
+        return Err(Error::Conflict(
+            "a workspace keeps at least one owner".into(),
+        ));
     }
     ctx.store.workspaces().remove_member(ws, user)?;
-    let who = ctx.store.users().get(user)?.map(|u| u.email.to_string()).unwrap_or_default();
+    let who = ctx
+        .store
+        .users()
+        .get(user)?
+        .map(|u| u.email.to_string())
+        .unwrap_or_default();
     audit::record(ctx, ws, principal, ip, "member.removed", &who);
     Ok(())
 }

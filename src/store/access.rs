@@ -35,8 +35,10 @@ impl Access<'_> {
 
     /// Reads a link without using it up (to show a form behind it).
     pub fn peek_link(&self, hash: &str, now: OffsetDateTime) -> anyhow::Result<Option<LinkToken>> {
-        Ok(typed::get::<LinkToken>(&self.store.tokens, hash.as_bytes())?
-            .filter(|l| l.expires_at > now))
+        Ok(
+            typed::get::<LinkToken>(&self.store.tokens, hash.as_bytes())?
+                .filter(|l| l.expires_at > now),
+        )
     }
 
     /// Uses a link up: removes it and returns it when it existed and had not expired.

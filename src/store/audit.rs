@@ -10,7 +10,11 @@ pub struct Audit<'a> {
 
 impl Audit<'_> {
     pub fn append(&self, ws: &Id, entry: &AuditEntry) -> anyhow::Result<()> {
-        let seq = self.store.db.generate_id().context("numbering an audit entry")?;
+        let seq = self
+            .store
+            .db
+            .generate_id()
+            .context("numbering an audit entry")?;
         typed::put(&self.store.audit, &keys::audit(ws, entry.at, seq), entry)
     }
 

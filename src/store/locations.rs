@@ -9,7 +9,11 @@ pub struct Locations<'a> {
 
 impl Locations<'_> {
     pub fn put(&self, loc: &Location) -> anyhow::Result<()> {
-        typed::put(&self.store.locations, &keys::pair(&loc.workspace, &loc.id), loc)
+        typed::put(
+            &self.store.locations,
+            &keys::pair(&loc.workspace, &loc.id),
+            loc,
+        )
     }
 
     pub fn get(&self, ws: &Id, id: &Id) -> anyhow::Result<Option<Location>> {
@@ -22,6 +26,10 @@ impl Locations<'_> {
 
     /// Active (not archived) locations, for plan limits.
     pub fn count_active(&self, ws: &Id) -> anyhow::Result<usize> {
-        Ok(self.of_workspace(ws)?.iter().filter(|l| !l.archived).count())
+        Ok(self
+            .of_workspace(ws)?
+            .iter()
+            .filter(|l| !l.archived)
+            .count())
     }
 }

@@ -192,7 +192,12 @@ impl Users<'_> {
     /// by the caller, which knows the workspaces).
     pub fn delete(&self, user: &User) -> anyhow::Result<()> {
         let s = self.store;
-        (&s.users, &s.users_by_email, &s.identities, &s.instance_admins)
+        (
+            &s.users,
+            &s.users_by_email,
+            &s.identities,
+            &s.instance_admins,
+        )
             .transaction(|(users, by_email, ids, admins)| {
                 users.remove(&keys::id(&user.id))?;
                 by_email.remove(keys::email(&user.email))?;

@@ -12,7 +12,10 @@ pub struct Workspaces<'a> {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum AcceptInvitation {
-    Joined { workspace: Id, role: Role },
+    Joined {
+        workspace: Id,
+        role: Role,
+    },
     /// Unknown, used, revoked or expired.
     Invalid,
 }
@@ -121,24 +124,39 @@ impl Workspaces<'_> {
             self.remove_member(ws, &user)?;
         }
         for invitation in self.invitations(ws)? {
-            s.tokens.remove(invitation.token_hash.as_bytes()).context("removing a link")?;
+            s.tokens
+                .remove(invitation.token_hash.as_bytes())
+                .context("removing a link")?;
         }
         for key in typed::scan_keys(&s.api_keys_by_workspace, ws.as_bytes())? {
             if let Some(id) = keys::id_at(&key, 0) {
-                s.api_keys.remove(keys::id(&id)).context("removing an API key")?;
+                s.api_keys
+                    .remove(keys::id(&id))
+                    .context("removing an API key")?;
             }
         }
-        for tree in [&s.invitations, &s.locations, &s.api_keys_by_workspace, &s.audit] {
+        for tree in [
+            &s.invitations,
+            &s.locations,
+            &s.api_keys_by_workspace,
+            &s.audit,
+        ] {
             for key in tree.scan_prefix(ws.as_bytes()).keys() {
                 tree.remove(key.context("scanning a workspace")?)
                     .context("removing workspace data")?;
             }
         }
-        s.workspaces.remove(keys::id(ws)).context("removing a workspace")?;
+        s.workspaces
+            .remove(keys::id(ws))
+            .context("removing a workspace")?;
         Ok(())
     }
 
-    pub fn put_invitation(&self, inv: &Invitation, link: &crate::domain::LinkToken) -> anyhow::Result<()> {
+    pub fn put_invitation(
+        &self,
+        inv: &Invitation,
+        link: &crate::domain::LinkToken,
+    ) -> anyhow::Result<()> {
         let s = self.store;
         let (inv_value, link_value) = (codec::encode(inv)?, codec::encode(link)?);
         (&s.invitations, &s.tokens)
@@ -182,7 +200,10 @@ impl Workspaces<'_> {
                 let invalid = || ConflictableTransactionError::Abort(());
                 let raw = t.get(token_hash.as_bytes())?.ok_or_else(invalid)?;
                 let link: crate::domain::LinkToken = codec::decode(&raw).map_err(|_| invalid())?;
-                let crate::domain::LinkPurpose::Invitation { workspace, invitation } = link.purpose
+                let crate::domain::LinkPurpose::Invitation {
+                    workspace,
+                    invitation,
+                } = link.purpose
                 else {
                     return Err(invalid());
                 };
@@ -196,7 +217,9 @@ impl Workspaces<'_> {
                 t.remove(token_hash.as_bytes())?;
                 i.remove(&keys::pair(&workspace, &invitation))?;
                 // Joining never lowers a role someone already has.
-                let current = m.get(&keys::pair(&workspace, user))?.and_then(|v| role_from(&v));
+                let current = m
+                    .get(&keys::pair(&workspace, user))?
+                    .and_then(|v| role_from(&v));
                 let role = current.map_or(inv.role, |r| r.max(inv.role));
                 m.insert(&keys::pair(&workspace, user), &role_bytes(role))?;
                 mu.insert(&keys::pair(user, &workspace), &role_bytes(role))?;
