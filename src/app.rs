@@ -3,9 +3,12 @@
 use crate::clock::SharedClock;
 use crate::config::{Config, TlsMode};
 use crate::control;
+use crate::http::session::SessionCookie;
 use crate::http::{self, AppState, AssetUrls, Layout};
 use crate::mail::{OutboxWorker, Transport};
-use crate::services::{accounts, setup};
+use crate::services::limits::AuthLimits;
+use crate::services::sessions::SessionKeys;
+use crate::services::{Ctx, accounts, setup};
 use crate::store::{OpenError, Store};
 use actix_web::dev::ServerHandle;
 use actix_web::{App as ActixApp, HttpServer, middleware, web};
@@ -112,12 +115,29 @@ impl App {
             ));
         }
 
+        let secure = scheme == "https"
+            || config
+                .server
+                .public_url
+                .as_ref()
+                .is_some_and(|u| u.scheme() == "https");
+        let session_hours = config.accounts.session_hours;
+        let lifetime = time::Duration::hours(i64::try_from(session_hours).unwrap_or(12));
         let state = AppState {
-            store: store.clone(),
-            clock: clock.clone(),
+            sessions: SessionKeys::new(&store.meta().instance_secret()?, &instance_url, lifetime),
+            limits: AuthLimits::new(&config.accounts),
+            hashing: Arc::new(tokio::sync::Semaphore::new(
+                config.accounts.hash_concurrency,
+            )),
+            cookie: SessionCookie::new(secure, lifetime.whole_seconds()),
             layout: Layout::new(&AssetUrls::build()),
-            instance_url: instance_url.clone(),
-            mail_from,
+            ctx: Ctx::new(
+                store.clone(),
+                Arc::new(config.clone()),
+                clock.clone(),
+                mail_from,
+                instance_url.clone(),
+            ),
         };
         let control_path = control::socket_path(&data_dir);
         let _ = std::fs::remove_file(&control_path); // stale from a killed process; we hold the store lock
@@ -128,7 +148,7 @@ impl App {
             store: store.clone(),
             clock: clock.clone(),
             instance_url: instance_url.clone(),
-            mail_from: state.mail_from.clone(),
+            mail_from: state.ctx.mail_from.clone(),
         };
         workers.push(tokio::spawn(control::serve(
             control_listener,
@@ -137,6 +157,7 @@ impl App {
         )));
 
         let max_body = config.server.max_body_kb * 1024;
+        let cors_origins = config.security.cors_origins.clone();
         let data = web::Data::new(state);
         let server = HttpServer::new(move || {
             ActixApp::new()
@@ -148,7 +169,7 @@ impl App {
                         .add(("Referrer-Policy", "same-origin"))
                         .add(("X-Frame-Options", "DENY")),
                 )
-                .configure(|cfg| http::configure(cfg, max_body))
+                .configure(|cfg| http::configure(cfg, max_body, &cors_origins))
         })
         .disable_signals()
         .shutdown_timeout(config.server.shutdown_timeout_secs);

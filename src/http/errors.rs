@@ -1,6 +1,7 @@
 //! Errors as users see them: JSON under /api, a readable page elsewhere; full chains only in logs.
 
 use super::{AppState, Layout};
+use crate::services::Error;
 use actix_web::error::{JsonPayloadError, UrlencodedError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
@@ -14,6 +15,7 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -22,6 +24,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -47,9 +50,39 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .insert_header(("Cache-Control", "no-store"))
-            .json(json!({"error": {"code": self.code, "message": self.message}}))
+        let mut resp = HttpResponse::build(self.status);
+        resp.insert_header(("Cache-Control", "no-store"));
+        if let Some(secs) = self.retry_after {
+            resp.insert_header(("Retry-After", secs.max(1).to_string()));
+        }
+        resp.json(json!({"error": {"code": self.code, "message": self.message}}))
+    }
+}
+
+/// The one mapping from service answers to HTTP.
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        let (status, code) = match &e {
+            Error::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+            Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Error::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Error::PlanLimit(_) => (StatusCode::FORBIDDEN, "plan_limit"),
+            Error::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            Error::Internal(_) => return Self::internal(anyhow::anyhow!("{e:#}")),
+        };
+        let mut out = Self::new(status, code, e.to_string());
+        if let Error::Throttled { retry_after } = e {
+            out.retry_after = Some(retry_after);
+        }
+        out
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Self::internal(anyhow::anyhow!("blocking task failed: {e}"))
     }
 }
 
@@ -75,6 +108,17 @@ impl PageError {
             status,
             message: message.into(),
             layout: layout.clone(),
+        }
+    }
+
+    /// A service answer as a page: its message, with the matching status.
+    pub fn from_service(layout: &Layout, e: Error) -> Self {
+        match e {
+            Error::Internal(e) => Self::internal(layout, e),
+            other => {
+                let api = ApiError::from(other);
+                Self::new(layout, api.status, api.message)
+            }
         }
     }
 
@@ -159,6 +203,22 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
         _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", err.to_string()),
     };
     e.into()
+}
+
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", err.to_string()).into()
+}
+
+pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no such object ({err})"),
+    )
+    .into()
 }
 
 pub fn form_error(err: UrlencodedError, req: &HttpRequest) -> actix_web::Error {

@@ -16,7 +16,7 @@ async fn healthz() -> HttpResponse {
 
 /// 200 only when the store answers a read.
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let store = state.store.clone();
+    let store = state.ctx.store.clone();
     match web::block(move || store.ping()).await {
         Ok(true) => HttpResponse::Ok().json(json!({"status": "ready"})),
         _ => HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable"})),

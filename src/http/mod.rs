@@ -1,35 +1,48 @@
 //! The web surface: routes composed per area, shared state, errors, embedded assets.
 
+pub mod api;
 mod assets;
 mod csrf;
 mod errors;
 mod health;
 mod layout;
 mod pages;
+pub mod session;
 mod setup;
 
 pub use assets::AssetUrls;
 pub use errors::{ApiError, PageError};
 pub use layout::Layout;
 
-use crate::clock::SharedClock;
-use crate::store::Store;
-use actix_web::web;
-use lettre::message::Mailbox;
+use crate::services::Ctx;
+use crate::services::limits::AuthLimits;
+use crate::services::sessions::SessionKeys;
+use actix_web::{middleware, web};
+use session::SessionCookie;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 /// What every handler may use. Cheap to clone; one per worker thread.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    pub clock: SharedClock,
+    pub ctx: Ctx,
+    pub sessions: SessionKeys,
+    pub limits: AuthLimits,
+    /// Caps concurrent password hashing (each takes 19 MiB and a core).
+    pub hashing: Arc<Semaphore>,
+    pub cookie: SessionCookie,
     pub layout: Layout,
-    /// Base URL for every link we hand out (`server.public_url`, else the listen address).
-    pub instance_url: String,
-    pub mail_from: Mailbox,
 }
 
 /// All routes; middleware order is set once, in `app`.
-pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, cors_origins: &[String]) {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers(["authorization", "content-type", "x-csrf-token"])
+        .max_age(600);
+    for origin in cors_origins {
+        cors = cors.allowed_origin(origin);
+    }
     cfg.app_data(web::PayloadConfig::new(max_body_bytes))
         .app_data(
             web::FormConfig::default()
@@ -40,6 +53,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             web::JsonConfig::default()
                 .limit(max_body_bytes)
                 .error_handler(errors::json_error),
+        )
+        .app_data(web::QueryConfig::default().error_handler(errors::query_error))
+        .app_data(web::PathConfig::default().error_handler(errors::path_error))
+        .service(
+            web::scope("/api/v1")
+                .wrap(cors)
+                .wrap(middleware::DefaultHeaders::new().add(("Cache-Control", "no-store")))
+                .configure(api::configure)
+                .default_service(web::to(errors::not_found)),
         )
         .configure(health::configure)
         .configure(assets::configure)

@@ -18,7 +18,7 @@ struct HomePage {
 }
 
 async fn home(state: web::Data<AppState>) -> Result<impl Responder, PageError> {
-    let store = state.store.clone();
+    let store = state.ctx.store.clone();
     let admin_exists = web::block(move || store.users().admin_exists())
         .await
         .map_err(|e| PageError::internal(&state.layout, e.into()))?

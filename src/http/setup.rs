@@ -44,7 +44,11 @@ async fn show(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<impl Responder, PageError> {
-    let (store, now, t) = (state.store.clone(), state.clock.now(), token.clone());
+    let (store, now, t) = (
+        state.ctx.store.clone(),
+        state.ctx.clock.now(),
+        token.clone(),
+    );
     let valid = web::block(move || setup::is_valid(&store, &t, now))
         .await
         .map_err(|e| PageError::internal(&state.layout, e.into()))?
@@ -77,7 +81,7 @@ async fn submit(
     form: web::Form<SetupForm>,
 ) -> Result<HttpResponse, PageError> {
     let layout = &state.layout;
-    if !csrf::same_origin(&req, &state.instance_url) {
+    if !csrf::same_origin(&req, &state.ctx.instance_url) {
         return Err(PageError::new(
             layout,
             StatusCode::FORBIDDEN,
@@ -99,7 +103,7 @@ async fn submit(
             .respond_to(&req)
             .map_into_boxed_body());
     }
-    let (store, now) = (state.store.clone(), state.clock.now());
+    let (store, now) = (state.ctx.store.clone(), state.ctx.clock.now());
     let (t, email, name, password) = (
         token.to_string(),
         form.email.clone(),
@@ -112,6 +116,7 @@ async fn submit(
     match result {
         Ok(user) => {
             state
+                .ctx
                 .store
                 .flush()
                 .await

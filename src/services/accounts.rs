@@ -228,9 +228,7 @@ fn invitation_for(ctx: &Ctx, token: &str, email: &Email) -> Result<crate::domain
         .invitation(&workspace, &invitation)?
         .ok_or_else(invalid)?;
     if &inv.email != email {
-        return Err(Error::Invalid(format!(
-            "this invitation was sent to another address; register with the invited address or ask for a new invitation"
-        )));
+        return Err(Error::Invalid("this invitation was sent to another address; register with the invited address or ask for a new invitation".into()));
     }
     Ok(inv)
 }

@@ -68,7 +68,7 @@ pub fn list(ctx: &Ctx, principal: &Principal) -> Result<Vec<(Workspace, Role)>> 
             }
         }
     }
-    out.sort_by(|a, b| a.0.name.to_lowercase().cmp(&b.0.name.to_lowercase()));
+    out.sort_by_key(|(ws, _)| ws.name.to_lowercase());
     Ok(out)
 }
 

@@ -211,14 +211,14 @@ impl Workspaces<'_> {
                     return Err(invalid());
                 }
                 let raw = i
-                    .get(&keys::pair(&workspace, &invitation))?
+                    .get(keys::pair(&workspace, &invitation))?
                     .ok_or_else(invalid)?;
                 let inv: Invitation = codec::decode(&raw).map_err(|_| invalid())?;
                 t.remove(token_hash.as_bytes())?;
                 i.remove(&keys::pair(&workspace, &invitation))?;
                 // Joining never lowers a role someone already has.
                 let current = m
-                    .get(&keys::pair(&workspace, user))?
+                    .get(keys::pair(&workspace, user))?
                     .and_then(|v| role_from(&v));
                 let role = current.map_or(inv.role, |r| r.max(inv.role));
                 m.insert(&keys::pair(&workspace, user), &role_bytes(role))?;

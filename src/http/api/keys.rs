@@ -1,0 +1,82 @@
+//! /workspaces/{ws}/api-keys: create (shown once), list, revoke.
+
+use super::{PageQuery, Registrar, id, list, read, views, write};
+use crate::http::session::Caller;
+use crate::http::{ApiError, AppState};
+use crate::services::api_keys;
+use actix_web::http::Method;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+pub fn routes(r: &mut Registrar) {
+    r.add(Method::GET, "/workspaces/{ws}/api-keys", keys)
+        .doc(
+            "api-keys",
+            "API keys of the workspace, with their last use (owner)",
+        )
+        .query(&["limit", "cursor"]);
+    r.add(Method::POST, "/workspaces/{ws}/api-keys", create)
+        .doc(
+            "api-keys",
+            "Create an API key; the key is in this answer only (owner)",
+        )
+        .body(&[("name", "string"), ("scopes", "array")])
+        .status(201);
+    r.add(Method::DELETE, "/workspaces/{ws}/api-keys/{id}", revoke)
+        .doc("api-keys", "Revoke an API key (owner)")
+        .status(204);
+}
+
+async fn keys(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let all = read(&state, move |ctx| {
+        api_keys::list(ctx, &caller.principal, &ws)
+    })
+    .await?;
+    let (items, next) = q.page(all, |k| k.id.to_string())?;
+    Ok(list(items.iter().map(views::api_key).collect(), next))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    name: String,
+    scopes: Vec<String>,
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: web::Json<CreateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let b = body.into_inner();
+    let ip = caller.ip();
+    let (key, secret) = write(&state, move |ctx| {
+        api_keys::create(ctx, &caller.principal, &ip, &ws, &b.name, &b.scopes)
+    })
+    .await?;
+    let mut out = views::api_key(&key);
+    out["key"] = serde_json::Value::String(secret);
+    Ok(HttpResponse::Created().json(out))
+}
+
+async fn revoke(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, key) = (id(&path.0)?, id(&path.1)?);
+    let ip = caller.ip();
+    write(&state, move |ctx| {
+        api_keys::revoke(ctx, &caller.principal, &ip, &ws, &key)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,163 @@
+//! /workspaces/{ws}/locations: create, list, read, edit, archive.
+
+use super::{PageQuery, Registrar, id, list, read, views, write};
+use crate::http::session::Caller;
+use crate::http::{ApiError, AppState};
+use crate::services::locations::{self, Input};
+use actix_web::http::Method;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+pub fn routes(r: &mut Registrar) {
+    r.add(Method::GET, "/workspaces/{ws}/locations", list_locations)
+        .doc("locations", "Locations of the workspace")
+        .query(&["limit", "cursor"]);
+    r.add(Method::POST, "/workspaces/{ws}/locations", create)
+        .doc("locations", "Add a location (manager)")
+        .body(&[
+            ("name", "string"),
+            ("address?", "string"),
+            ("timezone", "string"),
+            ("google_review_url?", "string|null"),
+            ("facebook_page_url?", "string|null"),
+        ])
+        .status(201);
+    r.add(Method::GET, "/workspaces/{ws}/locations/{loc}", get)
+        .doc("locations", "One location");
+    r.add(Method::PATCH, "/workspaces/{ws}/locations/{loc}", update)
+        .doc(
+            "locations",
+            "Edit, archive (archived: true) or restore a location (manager)",
+        )
+        .body(&[
+            ("name?", "string"),
+            ("address?", "string"),
+            ("timezone?", "string"),
+            ("google_review_url?", "string|null"),
+            ("facebook_page_url?", "string|null"),
+            ("archived?", "boolean"),
+        ]);
+}
+
+async fn list_locations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let all = read(&state, move |ctx| {
+        locations::list(ctx, &caller.principal, &ws)
+    })
+    .await?;
+    let (items, next) = q.page(all, |l| l.id.to_string())?;
+    Ok(list(items.iter().map(views::location).collect(), next))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    name: String,
+    #[serde(default)]
+    address: String,
+    timezone: String,
+    google_review_url: Option<String>,
+    facebook_page_url: Option<String>,
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: web::Json<CreateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let b = body.into_inner();
+    let ip = caller.ip();
+    let loc = write(&state, move |ctx| {
+        let input = Input {
+            name: &b.name,
+            address: &b.address,
+            timezone: &b.timezone,
+            google_review_url: b.google_review_url.as_deref(),
+            facebook_page_url: b.facebook_page_url.as_deref(),
+        };
+        locations::create(ctx, &caller.principal, &ip, &ws, &input)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(views::location(&loc)))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, loc) = (id(&path.0)?, id(&path.1)?);
+    let loc = read(&state, move |ctx| {
+        locations::get(ctx, &caller.principal, &ws, &loc)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(views::location(&loc)))
+}
+
+/// Absent fields keep their value; `null` clears a link.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateBody {
+    name: Option<String>,
+    address: Option<String>,
+    timezone: Option<String>,
+    #[serde(default, with = "double_option")]
+    google_review_url: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    facebook_page_url: Option<Option<String>>,
+    archived: Option<bool>,
+}
+
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
+        Option::<String>::deserialize(d).map(Some)
+    }
+}
+
+async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: web::Json<UpdateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, loc_id) = (id(&path.0)?, id(&path.1)?);
+    let b = body.into_inner();
+    let ip = caller.ip();
+    let loc = write(&state, move |ctx| {
+        let current = locations::get(ctx, &caller.principal, &ws, &loc_id)?;
+        let pick = |new: &Option<Option<String>>, old: &Option<String>| match new {
+            Some(v) => v.clone(),
+            None => old.clone(),
+        };
+        let google = pick(&b.google_review_url, &current.google_review_url);
+        let facebook = pick(&b.facebook_page_url, &current.facebook_page_url);
+        let input = Input {
+            name: b.name.as_deref().unwrap_or(&current.name),
+            address: b.address.as_deref().unwrap_or(&current.address),
+            timezone: b.timezone.as_deref().unwrap_or(&current.timezone),
+            google_review_url: google.as_deref(),
+            facebook_page_url: facebook.as_deref(),
+        };
+        locations::update(
+            ctx,
+            &caller.principal,
+            &ip,
+            &ws,
+            &loc_id,
+            &input,
+            b.archived,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(views::location(&loc)))
+}

@@ -1,0 +1,147 @@
+//! /workspaces/{ws}/members and /invitations: who belongs, with which role, and who is invited.
+
+use super::{PageQuery, Registrar, id, list, read, views, write};
+use crate::http::session::Caller;
+use crate::http::{ApiError, AppState};
+use crate::services::workspaces;
+use actix_web::http::Method;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(r: &mut Registrar) {
+    r.add(Method::GET, "/workspaces/{ws}/members", members)
+        .doc("members", "Members and their roles")
+        .query(&["limit", "cursor"]);
+    r.add(Method::POST, "/workspaces/{ws}/members", invite)
+        .doc(
+            "members",
+            "Invite someone by email with a role (owner); they get a single-use link",
+        )
+        .body(&[("email", "string"), ("role", "string")])
+        .status(201);
+    r.add(Method::PATCH, "/workspaces/{ws}/members/{user}", set_role)
+        .doc("members", "Change a member's role (owner)")
+        .body(&[("role", "string")]);
+    r.add(Method::DELETE, "/workspaces/{ws}/members/{user}", remove)
+        .doc("members", "Remove a member (owner)")
+        .status(204);
+    r.add(Method::GET, "/workspaces/{ws}/invitations", invitations)
+        .doc("members", "Pending invitations")
+        .query(&["limit", "cursor"]);
+    r.add(Method::DELETE, "/workspaces/{ws}/invitations/{id}", revoke)
+        .doc(
+            "members",
+            "Revoke an invitation; its link stops working (owner)",
+        )
+        .status(204);
+}
+
+async fn members(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let (all, _) = read(&state, move |ctx| {
+        workspaces::members(ctx, &caller.principal, &ws)
+    })
+    .await?;
+    let (items, next) = q.page(all, |m| m.user.id.to_string())?;
+    Ok(list(
+        items
+            .iter()
+            .map(|m| views::member(&m.user, m.role))
+            .collect(),
+        next,
+    ))
+}
+
+async fn invitations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let (_, all) = read(&state, move |ctx| {
+        workspaces::members(ctx, &caller.principal, &ws)
+    })
+    .await?;
+    let (items, next) = q.page(all, |i| i.id.to_string())?;
+    Ok(list(items.iter().map(views::invitation).collect(), next))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InviteBody {
+    email: String,
+    role: String,
+}
+
+async fn invite(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: web::Json<InviteBody>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let b = body.into_inner();
+    let ip = caller.ip();
+    let inv = write(&state, move |ctx| {
+        workspaces::invite(ctx, &caller.principal, &ip, &ws, &b.email, &b.role)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(views::invitation(&inv)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleBody {
+    role: String,
+}
+
+async fn set_role(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: web::Json<RoleBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, user) = (id(&path.0)?, id(&path.1)?);
+    let role = body.into_inner().role;
+    let ip = caller.ip();
+    let role = write(&state, move |ctx| {
+        workspaces::set_role(ctx, &caller.principal, &ip, &ws, &user, &role)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({"user_id": user, "role": role.as_str()})))
+}
+
+async fn remove(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, user) = (id(&path.0)?, id(&path.1)?);
+    let ip = caller.ip();
+    write(&state, move |ctx| {
+        workspaces::remove_member(ctx, &caller.principal, &ip, &ws, &user)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn revoke(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, inv) = (id(&path.0)?, id(&path.1)?);
+    let ip = caller.ip();
+    write(&state, move |ctx| {
+        workspaces::revoke_invitation(ctx, &caller.principal, &ip, &ws, &inv)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,198 @@
+//! The JSON API under /api/v1: one route table that both registers handlers and documents them.
+
+mod accounts;
+mod keys;
+mod locations;
+mod members;
+mod openapi;
+mod views;
+mod workspaces;
+
+pub use openapi::document;
+
+use super::{ApiError, AppState};
+use crate::domain::Id;
+use crate::services::{self, Ctx};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{FromRequest, Handler, Responder, web};
+use serde::Deserialize;
+
+/// One documented route.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub tag: &'static str,
+    pub public: bool,
+    /// Body fields as (name, JSON type); a name ending in `?` is optional.
+    pub body: &'static [(&'static str, &'static str)],
+    pub query: &'static [&'static str],
+    pub status: u16,
+}
+
+impl Route {
+    pub fn doc(&mut self, tag: &'static str, summary: &'static str) -> &mut Self {
+        self.tag = tag;
+        self.summary = summary;
+        self
+    }
+    pub fn public(&mut self) -> &mut Self {
+        self.public = true;
+        self
+    }
+    pub fn body(&mut self, fields: &'static [(&'static str, &'static str)]) -> &mut Self {
+        self.body = fields;
+        self
+    }
+    pub fn query(&mut self, names: &'static [&'static str]) -> &mut Self {
+        self.query = names;
+        self
+    }
+    pub fn status(&mut self, code: u16) -> &mut Self {
+        self.status = code;
+        self
+    }
+}
+
+/// Registers handlers (when given a config) and records every route for the OpenAPI document,
+/// so what is served and what is documented cannot drift apart.
+pub struct Registrar<'a> {
+    cfg: Option<&'a mut web::ServiceConfig>,
+    routes: Vec<Route>,
+}
+
+impl Registrar<'_> {
+    pub fn add<F, Args>(&mut self, method: Method, path: &'static str, handler: F) -> &mut Route
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        if let Some(cfg) = self.cfg.as_deref_mut() {
+            cfg.route(path, web::method(method.clone()).to(handler));
+        }
+        let index = self.routes.len();
+        self.routes.push(Route {
+            method,
+            path,
+            summary: "",
+            tag: "",
+            public: false,
+            body: &[],
+            query: &[],
+            status: 200,
+        });
+        &mut self.routes[index]
+    }
+}
+
+fn define(r: &mut Registrar) {
+    r.add(Method::GET, "/openapi.json", openapi::serve)
+        .doc("meta", "This document")
+        .public();
+    accounts::routes(r);
+    workspaces::routes(r);
+    members::routes(r);
+    keys::routes(r);
+    locations::routes(r);
+}
+
+/// Mounts the API (paths are relative to /api/v1).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let mut r = Registrar {
+        cfg: Some(cfg),
+        routes: Vec::new(),
+    };
+    define(&mut r);
+}
+
+/// Every route the API serves, as registered.
+pub fn routes() -> Vec<Route> {
+    let mut r = Registrar {
+        cfg: None,
+        routes: Vec::new(),
+    };
+    define(&mut r);
+    r.routes
+}
+
+/// An id from a path segment; a malformed one is simply not found.
+pub fn id(raw: &str) -> Result<Id, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such object"))
+}
+
+/// Runs service work off the async executor, then flushes so the answer is durable.
+pub async fn write<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&Ctx) -> services::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let ctx = state.ctx.clone();
+    let out = web::block(move || work(&ctx)).await??;
+    state.ctx.store.flush().await.map_err(ApiError::internal)?;
+    Ok(out)
+}
+
+/// Like `write`, for work that hashes a password: at most `hash_concurrency` at once.
+pub async fn hashing<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&Ctx) -> services::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let _permit = state
+        .hashing
+        .acquire()
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing pool closed: {e}")))?;
+    write(state, work).await
+}
+
+/// Service work that only reads.
+pub async fn read<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&Ctx) -> services::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let ctx = state.ctx.clone();
+    Ok(web::block(move || work(&ctx)).await??)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn limit(&self) -> Result<usize, ApiError> {
+        match self.limit {
+            None => Ok(50),
+            Some(n) if (1..=200).contains(&n) => Ok(n),
+            Some(_) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_limit",
+                "limit must be between 1 and 200",
+            )),
+        }
+    }
+
+    /// Pages a list sorted by `key` (ids sort by creation time): items after the cursor.
+    pub fn page<T>(
+        &self,
+        mut items: Vec<T>,
+        key: impl Fn(&T) -> String,
+    ) -> Result<(Vec<T>, Option<String>), ApiError> {
+        let limit = self.limit()?;
+        items.sort_by_key(|i| key(i));
+        if let Some(cursor) = &self.cursor {
+            items.retain(|i| key(i).as_str() > cursor.as_str());
+        }
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next = if more { items.last().map(&key) } else { None };
+        Ok((items, next))
+    }
+}
+
+pub fn list(items: Vec<serde_json::Value>, next: Option<String>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next}))
+}

@@ -1,0 +1,174 @@
+//! /workspaces: create, list, read, rename or change plan, delete; and the audit log.
+
+use super::{PageQuery, Registrar, id, list, read, views, write};
+use crate::domain::Access;
+use crate::http::session::Caller;
+use crate::http::{ApiError, AppState};
+use crate::services::{auth::authorize, workspaces};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpResponse, web};
+use base64::Engine;
+use serde::Deserialize;
+
+pub fn routes(r: &mut Registrar) {
+    r.add(Method::GET, "/workspaces", list_workspaces)
+        .doc("workspaces", "Workspaces you can see, with your role")
+        .query(&["limit", "cursor"]);
+    r.add(Method::POST, "/workspaces", create)
+        .doc("workspaces", "Create a workspace; you become its owner")
+        .body(&[("name", "string")])
+        .status(201);
+    r.add(Method::GET, "/workspaces/{ws}", get)
+        .doc("workspaces", "One workspace");
+    r.add(Method::PATCH, "/workspaces/{ws}", update)
+        .doc(
+            "workspaces",
+            "Rename a workspace or change its plan (owner)",
+        )
+        .body(&[("name?", "string"), ("plan?", "string")]);
+    r.add(Method::DELETE, "/workspaces/{ws}", delete)
+        .doc(
+            "workspaces",
+            "Delete a workspace and everything in it (owner)",
+        )
+        .status(204);
+    r.add(Method::GET, "/workspaces/{ws}/audit", audit)
+        .doc(
+            "workspaces",
+            "The workspace's audit log, newest first (owner)",
+        )
+        .query(&["limit", "cursor"]);
+}
+
+async fn list_workspaces(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let items = read(&state, move |ctx| workspaces::list(ctx, &caller.principal)).await?;
+    let (items, next) = q.page(items, |(w, _)| w.id.to_string())?;
+    Ok(list(
+        items
+            .iter()
+            .map(|(w, r)| views::workspace(w, Some(*r)))
+            .collect(),
+        next,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    name: String,
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<CreateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let name = body.into_inner().name;
+    let ws = write(&state, move |ctx| {
+        workspaces::create(ctx, &caller.principal, &name)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(views::workspace(&ws, Some(crate::domain::Role::Owner))))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let granted = read(&state, move |ctx| {
+        authorize(
+            &ctx.store,
+            &ctx.config.plans,
+            &caller.principal,
+            &ws,
+            Access::Read,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(views::workspace(&granted.workspace, Some(granted.role))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateBody {
+    name: Option<String>,
+    plan: Option<String>,
+}
+
+async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: web::Json<UpdateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let b = body.into_inner();
+    let ip = caller.ip();
+    let updated = write(&state, move |ctx| {
+        workspaces::update(
+            ctx,
+            &caller.principal,
+            &ip,
+            &ws,
+            b.name.as_deref(),
+            b.plan.as_deref(),
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(views::workspace(&updated, None)))
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    write(&state, move |ctx| {
+        workspaces::delete(ctx, &caller.principal, &ws)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn audit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let limit = q.limit()?;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let cursor = match &q.cursor {
+        Some(c) => Some(b64.decode(c).map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_cursor",
+                "the cursor is not one this API gave out",
+            )
+        })?),
+        None => None,
+    };
+    let (entries, next) = read(&state, move |ctx| {
+        authorize(
+            &ctx.store,
+            &ctx.config.plans,
+            &caller.principal,
+            &ws,
+            Access::Admin,
+        )?;
+        Ok(ctx.store.audit().page(&ws, cursor.as_deref(), limit)?)
+    })
+    .await?;
+    Ok(list(
+        entries.iter().map(views::audit).collect(),
+        next.map(|n| b64.encode(n)),
+    ))
+}
