@@ -2,7 +2,9 @@
 #![allow(clippy::disallowed_methods)] // tests may read the wall clock to seed data
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
+mod authz;
 mod config;
+mod inproc;
 mod lifecycle;
 mod migration;
 mod outbox;

@@ -193,7 +193,7 @@ async fn login(
 
 async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let Principal::User { session, .. } = caller.principal else {
-        return Err(ApiError::from(crate::services::Error::Invalid(
+        return Err(ApiError::from(crate::services::Error::Forbidden(
             "API keys have no session to end; revoke the key instead".into(),
         )));
     };

@@ -1,0 +1,459 @@
+//! The authorization table: every API route × every kind of caller gets exactly what the policy
+//! allows, and another workspace's ids answer 404 and change nothing.
+
+use crate::inproc::InProc;
+use plaudit::Clock;
+use plaudit::domain::{
+    Access, ApiKey, Email, Id, Invitation, LinkPurpose, LinkToken, Location, Role, Scope, User,
+    Workspace,
+};
+use plaudit::http::api;
+use plaudit::services::{accounts, links};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Anonymous,
+    Viewer,
+    Manager,
+    Owner,
+    OtherOwner,
+    Admin,
+    Key(Scope),
+}
+
+/// What a route needs: nothing, any signed-in person, or access to the workspace in its path.
+#[derive(Clone, Copy, Debug)]
+enum Need {
+    Public,
+    Person,
+    Anyone,
+    Ws(Access, bool /* people only, not API keys */),
+}
+
+fn need(method: &Method, path: &str) -> Need {
+    use Access::*;
+    match (method.as_str(), path) {
+        (_, "/openapi.json") | (_, "/auth/register") | (_, "/auth/verify") | (_, "/auth/login") => {
+            Need::Public
+        }
+        (_, "/auth/password-reset") | (_, "/auth/password-reset/confirm") => Need::Public,
+        (_, "/auth/logout") | (_, "/me") | (_, "/me/password") | (_, "/me/email") => Need::Person,
+        (_, "/invitations/accept") | ("POST", "/workspaces") => Need::Person,
+        ("GET", "/workspaces") => Need::Anyone,
+        ("GET", "/workspaces/{ws}") => Need::Ws(Read, false),
+        ("PATCH", "/workspaces/{ws}") => Need::Ws(Admin, false),
+        ("DELETE", "/workspaces/{ws}") => Need::Ws(Admin, true),
+        ("GET", "/workspaces/{ws}/audit") => Need::Ws(Admin, false),
+        ("GET", "/workspaces/{ws}/members") | ("GET", "/workspaces/{ws}/invitations") => {
+            Need::Ws(Read, false)
+        }
+        ("POST", "/workspaces/{ws}/members") => Need::Ws(Admin, false),
+        (_, "/workspaces/{ws}/members/{user}") | (_, "/workspaces/{ws}/invitations/{id}") => {
+            Need::Ws(Admin, false)
+        }
+        ("GET", "/workspaces/{ws}/api-keys") | ("DELETE", "/workspaces/{ws}/api-keys/{id}") => {
+            Need::Ws(Admin, false)
+        }
+        ("POST", "/workspaces/{ws}/api-keys") => Need::Ws(Admin, true),
+        ("GET", "/workspaces/{ws}/locations") | ("GET", "/workspaces/{ws}/locations/{loc}") => {
+            Need::Ws(Read, false)
+        }
+        ("POST", "/workspaces/{ws}/locations") | ("PATCH", "/workspaces/{ws}/locations/{loc}") => {
+            Need::Ws(Write, false)
+        }
+        other => {
+            panic!("route {other:?} is missing from the authorization table: add its policy here")
+        }
+    }
+}
+
+/// The status the policy prescribes, or None when the call must succeed.
+fn expected(need: Need, who: Who) -> Option<u16> {
+    let person = !matches!(who, Who::Key(_));
+    match (need, who) {
+        (Need::Public, _) => None,
+        (_, Who::Anonymous) => Some(401),
+        (Need::Person, _) => (!person).then_some(403),
+        (Need::Anyone, _) => None,
+        (Need::Ws(_, _), Who::OtherOwner) => Some(404),
+        (Need::Ws(_, true), Who::Key(_)) => Some(403),
+        (Need::Ws(access, _), Who::Key(scope)) => (!scope.grants(access)).then_some(403),
+        (Need::Ws(_, _), Who::Admin | Who::Owner) => None,
+        (Need::Ws(access, _), Who::Manager) => (!Role::Manager.allows(access)).then_some(403),
+        (Need::Ws(access, _), Who::Viewer) => (!Role::Viewer.allows(access)).then_some(403),
+    }
+}
+
+struct World {
+    h: InProc,
+    ws: Workspace,
+    other_ws: Workspace,
+    tokens: Vec<(Who, Option<String>, Option<User>)>,
+}
+
+fn key(h: &InProc, ws: &Workspace, creator: &User, scope: Scope) -> String {
+    let secret = links::new_token();
+    let key = ApiKey {
+        id: Id::generate(h.clock.now()),
+        workspace: ws.id,
+        name: format!("{scope:?}"),
+        scopes: vec![scope],
+        secret_hash: links::hash(&secret),
+        created_by: creator.id,
+        created_at: h.clock.now(),
+        last_used_at: None,
+    };
+    h.store.access().put_api_key(&key).unwrap();
+    format!("plk_{}_{secret}", key.id)
+}
+
+async fn world() -> World {
+    let h = InProc::start(|c| {
+        // Every call adds fixtures to workspace A: lift the plan limits out of the way.
+        let plan = c.plans.get_mut("standard").unwrap();
+        plan.max_members = 100_000;
+        plan.max_locations = 100_000;
+    })
+    .await;
+    let (owner, owner_t) = h.user("owner@a.example.com", false);
+    let (manager, manager_t) = h.user("manager@a.example.com", false);
+    let (viewer, viewer_t) = h.user("viewer@a.example.com", false);
+    let (other, other_t) = h.user("owner@b.example.com", false);
+    let (admin, admin_t) = h.user("admin@example.com", true);
+    let ws = h.workspace("A", &owner);
+    h.add(&ws, &manager, Role::Manager);
+    h.add(&ws, &viewer, Role::Viewer);
+    let other_ws = h.workspace("B", &other);
+    let tokens = vec![
+        (Who::Anonymous, None, None),
+        (Who::Viewer, Some(viewer_t), Some(viewer)),
+        (Who::Manager, Some(manager_t), Some(manager)),
+        (Who::Owner, Some(owner_t), Some(owner.clone())),
+        (Who::OtherOwner, Some(other_t), Some(other)),
+        (Who::Admin, Some(admin_t), Some(admin)),
+        (
+            Who::Key(Scope::Read),
+            Some(key(&h, &ws, &owner, Scope::Read)),
+            None,
+        ),
+        (
+            Who::Key(Scope::Write),
+            Some(key(&h, &ws, &owner, Scope::Write)),
+            None,
+        ),
+        (
+            Who::Key(Scope::Admin),
+            Some(key(&h, &ws, &owner, Scope::Admin)),
+            None,
+        ),
+    ];
+    World {
+        h,
+        ws,
+        other_ws,
+        tokens,
+    }
+}
+
+/// Fresh objects for one call, so every call can succeed on its own.
+fn fixtures(w: &World, n: usize) -> (Id, Id, Id, Id, Location) {
+    let h = &w.h;
+    let now = h.clock.now();
+    let spare = h.user(&format!("spare{n}@a.example.com"), false).0;
+    h.add(&w.ws, &spare, Role::Viewer);
+    let loc = Location {
+        id: Id::generate(now),
+        workspace: w.ws.id,
+        name: format!("Shop {n}"),
+        address: String::new(),
+        timezone: "UTC".into(),
+        google_review_url: None,
+        facebook_page_url: None,
+        archived: false,
+        created_at: now,
+    };
+    h.store.locations().put(&loc).unwrap();
+    let inv = Invitation {
+        id: Id::generate(now),
+        workspace: w.ws.id,
+        email: Email::parse(&format!("inv{n}@x.example.com")).unwrap(),
+        role: Role::Viewer,
+        invited_by: spare.id,
+        created_at: now,
+        expires_at: now + time::Duration::days(1),
+        token_hash: links::hash(&format!("t{n}")),
+    };
+    let link = LinkToken {
+        purpose: LinkPurpose::Invitation {
+            workspace: w.ws.id,
+            invitation: inv.id,
+        },
+        expires_at: inv.expires_at,
+    };
+    h.store.workspaces().put_invitation(&inv, &link).unwrap();
+    let key_id: Id = key(h, &w.ws, &spare, Scope::Read)
+        .split('_')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    (spare.id, inv.id, key_id, loc.id, loc)
+}
+
+fn body(method: &Method, path: &str, n: usize) -> Option<Value> {
+    Some(match (method.as_str(), path) {
+        ("PATCH", "/me") => json!({"name": "New Name"}),
+        ("POST", "/me/email") => {
+            json!({"password": "the password 123", "new_email": format!("new{n}@example.com")})
+        }
+        ("POST", "/me/password") => {
+            json!({"current_password": "the password 123", "new_password": "another password 456"})
+        }
+        ("DELETE", "/me") => json!({"password": "the password 123"}),
+        ("POST", "/invitations/accept") => json!({"token": format!("me{n}")}),
+        ("POST", "/workspaces") => json!({"name": "Fresh"}),
+        ("PATCH", "/workspaces/{ws}") => json!({"name": "A"}),
+        ("POST", "/workspaces/{ws}/members") => {
+            json!({"email": format!("invitee{n}@example.com"), "role": "viewer"})
+        }
+        ("PATCH", "/workspaces/{ws}/members/{user}") => json!({"role": "manager"}),
+        ("POST", "/workspaces/{ws}/api-keys") => json!({"name": "ci", "scopes": ["read"]}),
+        ("POST", "/workspaces/{ws}/locations") => {
+            json!({"name": "New shop", "timezone": "Europe/Paris"})
+        }
+        ("PATCH", "/workspaces/{ws}/locations/{loc}") => json!({"name": "Renamed shop"}),
+        _ => return None,
+    })
+}
+
+#[tokio::test]
+async fn every_route_times_every_caller_gets_what_the_policy_allows() {
+    let w = world().await;
+    let client = w.h.http();
+    let mut n = 0;
+    let mut checked = 0;
+    for route in api::routes() {
+        let method = Method::from_bytes(route.method.as_str().as_bytes()).unwrap();
+        let need = need(&method, route.path);
+        if matches!(need, Need::Public) {
+            continue;
+        }
+        for (who, token, user) in &w.tokens {
+            n += 1;
+            let (spare, inv, key_id, loc, _) = fixtures(&w, n);
+            let mut ws = w.ws.id;
+            let mut token = token.clone();
+            // Calls that use up their caller get a fresh one of the same kind.
+            let fresh_person = matches!(
+                route.path,
+                "/me" | "/me/password" | "/me/email" | "/auth/logout" | "/invitations/accept"
+            );
+            if fresh_person && user.is_some() {
+                let email = format!("fresh{n}@example.com");
+                let (mut u, _) = w.h.user(&email, *who == Who::Admin);
+                u.password_hash = accounts::hash_password(
+                    &plaudit::domain::Password::parse("the password 123".into()).unwrap(),
+                )
+                .unwrap();
+                w.h.store.users().put(&u).unwrap();
+                let t =
+                    w.h.keys
+                        .issue(&w.h.store, &u.id, "127.0.0.1", w.h.clock.now())
+                        .unwrap()
+                        .0;
+                // An invitation addressed to this person, for /invitations/accept.
+                let inv = Invitation {
+                    id: Id::generate(w.h.clock.now()),
+                    workspace: w.ws.id,
+                    email: u.email.clone(),
+                    role: Role::Viewer,
+                    invited_by: u.id,
+                    created_at: w.h.clock.now(),
+                    expires_at: w.h.clock.now() + time::Duration::days(1),
+                    token_hash: links::hash(&format!("me{n}")),
+                };
+                let link = LinkToken {
+                    purpose: LinkPurpose::Invitation {
+                        workspace: w.ws.id,
+                        invitation: inv.id,
+                    },
+                    expires_at: inv.expires_at,
+                };
+                w.h.store.workspaces().put_invitation(&inv, &link).unwrap();
+                token = Some(t);
+            }
+            if route.path == "/workspaces/{ws}"
+                && method == Method::DELETE
+                && expected(need, *who).is_none()
+            {
+                // Deleting is allowed: delete a fresh workspace set up like A instead of A itself.
+                let owner = w
+                    .tokens
+                    .iter()
+                    .find(|t| t.0 == Who::Owner)
+                    .unwrap()
+                    .2
+                    .clone()
+                    .unwrap();
+                let fresh = w.h.workspace("to delete", &owner);
+                ws = fresh.id;
+            }
+            let path = route
+                .path
+                .replace("{ws}", &ws.to_string())
+                .replace("{user}", &spare.to_string())
+                .replace(
+                    "{id}",
+                    &if route.path.contains("api-keys") {
+                        key_id
+                    } else {
+                        inv
+                    }
+                    .to_string(),
+                )
+                .replace("{loc}", &loc.to_string());
+            let mut req = client.request(method.clone(), format!("{}/api/v1{path}", w.h.url));
+            if let Some(t) = &token {
+                req = req.bearer_auth(t);
+            }
+            if let Some(b) = body(&method, route.path, n) {
+                req = req.json(&b);
+            }
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap();
+            match expected(need, *who) {
+                Some(code) => assert_eq!(
+                    status, code,
+                    "{} {} as {who:?}: {text}",
+                    route.method, route.path
+                ),
+                None => assert!(
+                    (200..300).contains(&status),
+                    "{} {} as {who:?} must succeed, got {status}: {text}",
+                    route.method,
+                    route.path
+                ),
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 150, "only {checked} calls checked");
+}
+
+#[tokio::test]
+async fn another_workspaces_ids_answer_404_and_change_nothing() {
+    let w = world().await;
+    let client = w.h.http();
+    let (spare, inv, key_id, loc, loc_before) = fixtures(&w, 0);
+    let other_t = w
+        .tokens
+        .iter()
+        .find(|t| t.0 == Who::OtherOwner)
+        .unwrap()
+        .1
+        .clone()
+        .unwrap();
+    let members_before = w.h.store.workspaces().members(&w.ws.id).unwrap();
+    let keys_before = w.h.store.access().api_keys(&w.ws.id).unwrap().len();
+    let ws = w.ws.id;
+    let calls: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, format!("/workspaces/{ws}"), None),
+        (
+            Method::PATCH,
+            format!("/workspaces/{ws}"),
+            Some(json!({"name": "pwned"})),
+        ),
+        (Method::DELETE, format!("/workspaces/{ws}"), None),
+        (Method::GET, format!("/workspaces/{ws}/members"), None),
+        (
+            Method::POST,
+            format!("/workspaces/{ws}/members"),
+            Some(json!({"email": "x@evil.example.com", "role": "owner"})),
+        ),
+        (
+            Method::PATCH,
+            format!("/workspaces/{ws}/members/{spare}"),
+            Some(json!({"role": "owner"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/workspaces/{ws}/members/{spare}"),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/workspaces/{ws}/invitations/{inv}"),
+            None,
+        ),
+        (Method::GET, format!("/workspaces/{ws}/api-keys"), None),
+        (
+            Method::POST,
+            format!("/workspaces/{ws}/api-keys"),
+            Some(json!({"name": "x", "scopes": ["admin"]})),
+        ),
+        (
+            Method::DELETE,
+            format!("/workspaces/{ws}/api-keys/{key_id}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/workspaces/{ws}/locations/{loc}"),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/workspaces/{ws}/locations/{loc}"),
+            Some(json!({"name": "pwned", "archived": true})),
+        ),
+        (Method::GET, format!("/workspaces/{ws}/audit"), None),
+        // A's objects addressed through B's own workspace id.
+        (
+            Method::GET,
+            format!("/workspaces/{}/locations/{loc}", w.other_ws.id),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/workspaces/{}/api-keys/{key_id}", w.other_ws.id),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/workspaces/{}/invitations/{inv}", w.other_ws.id),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/workspaces/{}/members/{spare}", w.other_ws.id),
+            Some(json!({"role": "owner"})),
+        ),
+    ];
+    for (method, path, body) in calls {
+        let mut req = client
+            .request(method.clone(), format!("{}/api/v1{path}", w.h.url))
+            .bearer_auth(&other_t);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), 404, "{method} {path}");
+    }
+    assert_eq!(w.h.store.workspaces().get(&ws).unwrap().unwrap().name, "A");
+    assert_eq!(w.h.store.workspaces().members(&ws).unwrap(), members_before);
+    assert_eq!(
+        w.h.store.locations().get(&ws, &loc).unwrap().unwrap(),
+        loc_before
+    );
+    assert_eq!(w.h.store.access().api_keys(&ws).unwrap().len(), keys_before);
+    assert!(
+        w.h.store
+            .workspaces()
+            .invitation(&ws, &inv)
+            .unwrap()
+            .is_some()
+    );
+}
