@@ -15,6 +15,9 @@ pub struct Session {
     pub expires_at: OffsetDateTime,
     pub revoked: bool,
     pub ip: String,
+    /// The user's `session_epoch` when this session began.
+    #[serde(default)]
+    pub epoch: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -19,9 +19,10 @@ pub struct User {
     pub email_verified: bool,
     #[serde(default)]
     pub disabled: bool,
-    /// Sessions issued before this instant are refused (password change, sign out everywhere).
-    #[serde(with = "time::serde::rfc3339::option", default)]
-    pub sessions_valid_after: Option<OffsetDateTime>,
+    /// Bumped on a password change: sessions carrying an older epoch are refused. A counter,
+    /// not a time, so a session made in the same instant as the change is still told apart.
+    #[serde(default)]
+    pub session_epoch: u32,
     #[serde(default)]
     pub identities: Vec<Identity>,
 }

@@ -85,7 +85,7 @@ pub fn new_user(
         created_at: now,
         email_verified: false,
         disabled: false,
-        sessions_valid_after: None,
+        session_epoch: 0,
         identities: Vec::new(),
     })
 }
@@ -334,7 +334,7 @@ pub fn reset_link_valid(ctx: &Ctx, token: &str) -> Result<bool> {
 fn set_password(ctx: &Ctx, user: &mut User, password: Password) -> Result<()> {
     user.password_hash = hash_password(&password)?;
     // Every session issued before now stops working, this one included.
-    user.sessions_valid_after = Some(ctx.clock.now());
+    user.session_epoch = user.session_epoch.wrapping_add(1);
     ctx.store.users().put(user)?;
     Ok(())
 }

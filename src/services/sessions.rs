@@ -62,7 +62,13 @@ impl SessionKeys {
         ip: &str,
         now: OffsetDateTime,
     ) -> Result<(String, OffsetDateTime)> {
+        let epoch = store
+            .users()
+            .get(user)?
+            .map(|u| u.session_epoch)
+            .ok_or_else(|| Error::Unauthorized("no such account".into()))?;
         let session = Session {
+            epoch,
             id: Id::generate(now),
             user: *user,
             created_at: now,
@@ -123,10 +129,7 @@ impl SessionKeys {
         if user.disabled {
             return Err(refused());
         }
-        if user
-            .sessions_valid_after
-            .is_some_and(|after| session.created_at < after)
-        {
+        if user.session_epoch != session.epoch {
             return Err(refused());
         }
         Ok(Principal::User { user, session: sid })

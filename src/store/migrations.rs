@@ -68,7 +68,7 @@ fn v1_to_v2(db: &sled::Db) -> anyhow::Result<()> {
             // v1 only ever held admins made by the operator, whose addresses were trusted.
             email_verified: true,
             disabled: false,
-            sessions_valid_after: None,
+            session_epoch: 0,
             identities: Vec::new(),
         };
         moves.push((old_key, codec::encode(&user)?, user));

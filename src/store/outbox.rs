@@ -80,10 +80,14 @@ impl Outbox<'_> {
         Ok(None)
     }
 
+    /// Records delivery and drops the bodies: they may carry single-use links (whose tokens are
+    /// otherwise kept only as hashes), and a delivered body is never needed again.
     pub fn mark_sent(&self, id: &Id, now: OffsetDateTime) -> anyhow::Result<()> {
         self.update(id, |msg| {
             msg.state = DeliveryState::Sent { at: now };
             msg.last_error = None;
+            msg.text.clear();
+            msg.html = None;
             true
         })?;
         Ok(())

@@ -228,7 +228,7 @@ fn body(method: &Method, path: &str, n: usize) -> Option<Value> {
     })
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_times_every_caller_gets_what_the_policy_allows() {
     let w = world().await;
     let client = w.h.http();
@@ -343,7 +343,7 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
     assert!(checked > 150, "only {checked} calls checked");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_workspaces_ids_answer_404_and_change_nothing() {
     let w = world().await;
     let client = w.h.http();

@@ -11,6 +11,8 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 pub struct InProc {
+    /// Kept so the server runs as long as the harness lives.
+    #[allow(dead_code)]
     pub app: Option<App>,
     pub url: String,
     pub clock: ManualClock,
@@ -63,7 +65,7 @@ impl InProc {
             created_at: self.clock.now(),
             email_verified: true,
             disabled: false,
-            sessions_valid_after: None,
+            session_epoch: 0,
             identities: vec![],
         };
         self.store.users().insert(&user).unwrap();
@@ -94,11 +96,5 @@ impl InProc {
 
     pub fn http(&self) -> reqwest::Client {
         crate::support::http()
-    }
-
-    pub async fn stop(mut self) {
-        if let Some(app) = self.app.take() {
-            app.shutdown().await.unwrap();
-        }
     }
 }

@@ -83,6 +83,11 @@ async fn a_message_reaches_the_smtp_server_with_its_fixed_message_id() {
     assert!(received[0].contains("multipart/alternative"));
     let stored = rig.store.outbox().get(&msg.id).unwrap().unwrap();
     assert!(matches!(stored.state, DeliveryState::Sent { .. }));
+    assert!(
+        stored.text.is_empty() && stored.html.is_none(),
+        "delivered bodies are dropped"
+    );
+    assert_eq!(stored.message_id, msg.message_id);
     assert_eq!(rig.store.outbox().pending(), 0);
 }
 

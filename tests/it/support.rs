@@ -326,3 +326,82 @@ pub fn http() -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// Undoes quoted-printable soft line breaks and `=XX` escapes (enough to read links in mail).
+pub fn unquote(raw: &str) -> String {
+    let joined = raw.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+        {
+            out.push(u8::from_str_radix(&joined[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Waits for a mail to `to` in a file-transport folder whose text has a link under `path`
+/// (e.g. "/verify/"); returns (full link, token). Mails already seen are skipped.
+pub fn wait_for_link(
+    maildir: &Path,
+    to: &str,
+    path: &str,
+    seen: &mut Vec<PathBuf>,
+) -> (String, String) {
+    let mut found = None;
+    let ok = wait_until(Duration::from_secs(10), || {
+        let Ok(entries) = std::fs::read_dir(maildir) else {
+            return false;
+        };
+        for e in entries.filter_map(Result::ok) {
+            let p = e.path();
+            if seen.contains(&p) || p.extension().is_none_or(|x| x != "eml") {
+                continue;
+            }
+            let text = unquote(&std::fs::read_to_string(&p).unwrap_or_default());
+            if !text.contains(&format!("To: {to}")) {
+                continue;
+            }
+            if let Some(start) = text.find(path) {
+                let begin = text[..start].rfind("http").unwrap();
+                let link: String = text[begin..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<')
+                    .collect();
+                let token = link.rsplit('/').next().unwrap().to_string();
+                seen.push(p);
+                found = Some((link, token));
+                return true;
+            }
+        }
+        false
+    });
+    if !ok {
+        for e in std::fs::read_dir(maildir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+        {
+            eprintln!(
+                "--- {}\n{}",
+                e.path().display(),
+                unquote(&std::fs::read_to_string(e.path()).unwrap_or_default())
+            );
+        }
+    }
+    assert!(
+        ok,
+        "no mail to {to} with a {path} link in {}",
+        maildir.display()
+    );
+    found.unwrap()
+}
