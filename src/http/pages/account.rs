@@ -1,0 +1,177 @@
+//! Account settings: name, password, email, linked sign-in providers, deletion.
+
+use super::{PageUser, html, redirect, run, run_hashing};
+use crate::domain::Identity;
+use crate::http::{AppState, Layout, PageError};
+use crate::services::accounts;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/account", web::get().to(page))
+        .route("/account/name", web::post().to(rename))
+        .route("/account/password", web::post().to(password))
+        .route("/account/email", web::post().to(email))
+        .route("/account/delete", web::post().to(delete));
+}
+
+#[derive(Template)]
+#[template(path = "pages/account.html")]
+struct AccountPage {
+    layout: Layout,
+    name: String,
+    email: String,
+    identities: Vec<Identity>,
+    google: bool,
+    facebook: bool,
+}
+
+async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+) -> Result<HttpResponse, PageError> {
+    let providers = &state.ctx.config.providers;
+    let page = AccountPage {
+        layout: user.layout.clone(),
+        name: user.user.name.clone(),
+        email: user.user.email.to_string(),
+        identities: user.user.identities.clone(),
+        google: providers.google.client_id.is_some(),
+        facebook: providers.facebook.client_id.is_some(),
+    };
+    html(&req, &page, &user.layout)
+}
+
+#[derive(Deserialize)]
+struct NameForm {
+    csrf: String,
+    name: String,
+}
+
+async fn rename(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<NameForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let (u, name) = (user.user.clone(), form.into_inner().name);
+    Ok(
+        match run(&state, &user.layout, move |ctx| {
+            accounts::rename(ctx, &u, &name)
+        })
+        .await?
+        {
+            Ok(_) => redirect("/account", Ok("Your name is saved.")),
+            Err(m) => redirect("/account", Err(&m)),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    csrf: String,
+    current_password: String,
+    new_password: String,
+    new_password_confirm: String,
+}
+
+async fn password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let f = form.into_inner();
+    if f.new_password != f.new_password_confirm {
+        return Ok(redirect("/account", Err("The two new passwords differ.")));
+    }
+    let u = user.user.clone();
+    let ip = user.ip(&req);
+    let sessions = state.sessions.clone();
+    let result = run_hashing(&state, &user.layout, move |ctx| {
+        let changed = accounts::change_password(ctx, &u, &f.current_password, f.new_password)?;
+        // Every other session is now signed out; this browser gets a fresh one.
+        let (token, _) = sessions.issue(&ctx.store, &changed.id, &ip, ctx.clock.now())?;
+        Ok(token)
+    })
+    .await?;
+    Ok(match result {
+        Ok(token) => {
+            let mut resp = redirect(
+                "/account",
+                Ok("Your password is changed; other devices are signed out."),
+            );
+            resp.add_cookie(&state.cookie.set(&token))
+                .map_err(|e| PageError::internal(&user.layout, e.into()))?;
+            resp
+        }
+        Err(m) => redirect("/account", Err(&m)),
+    })
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    csrf: String,
+    password: String,
+    new_email: String,
+}
+
+async fn email(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<EmailForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let f = form.into_inner();
+    let u = user.user.clone();
+    Ok(
+        match run_hashing(&state, &user.layout, move |ctx| {
+            accounts::request_email_change(ctx, &u, &f.password, &f.new_email)
+        })
+        .await?
+        {
+            Ok(()) => redirect(
+                "/account",
+                Ok("Open the link we sent to the new address to finish the change."),
+            ),
+            Err(m) => redirect("/account", Err(&m)),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    csrf: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<DeleteForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let (u, pw) = (user.user.clone(), form.into_inner().password);
+    Ok(
+        match run_hashing(&state, &user.layout, move |ctx| {
+            accounts::delete_account(ctx, &u, &pw)
+        })
+        .await?
+        {
+            Ok(()) => {
+                let mut resp = redirect("/login", Ok("Your account is deleted."));
+                resp.add_cookie(&state.cookie.clear())
+                    .map_err(|e| PageError::internal(&user.layout, e.into()))?;
+                resp
+            }
+            Err(m) => redirect("/account", Err(&m)),
+        },
+    )
+}

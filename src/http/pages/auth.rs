@@ -1,0 +1,444 @@
+//! Sign-in, sign-out, registration, email verification and password reset pages.
+
+use super::{MaybeUser, PageUser, html, redirect, run, run_hashing};
+use crate::config::Registration;
+use crate::http::{AppState, Layout, PageError, csrf, session};
+use crate::services::accounts;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(login_page))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout))
+        .route("/register", web::get().to(register_page))
+        .route("/register", web::post().to(register))
+        .route("/verify/{token}", web::get().to(verify_page))
+        .route("/verify/{token}", web::post().to(verify))
+        .route("/reset", web::get().to(reset_request_page))
+        .route("/reset", web::post().to(reset_request))
+        .route("/reset/{token}", web::get().to(reset_page))
+        .route("/reset/{token}", web::post().to(reset));
+}
+
+/// Only same-site paths: `/w/..`, never `//evil.example` or `https://..`.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/w".to_string(),
+    }
+}
+
+fn refuse_cross_site(
+    req: &HttpRequest,
+    state: &AppState,
+    layout: &Layout,
+) -> Result<(), PageError> {
+    if csrf::same_origin(req, &state.ctx.instance_url) {
+        Ok(())
+    } else {
+        Err(PageError::new(
+            layout,
+            StatusCode::FORBIDDEN,
+            "This form was sent from another site and has been refused.",
+        ))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/login.html")]
+struct LoginPage {
+    layout: Layout,
+    email: String,
+    next: String,
+    google: bool,
+    facebook: bool,
+    registration_open: bool,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+fn login_view(state: &AppState, layout: Layout, email: String, next: String) -> LoginPage {
+    let providers = &state.ctx.config.providers;
+    LoginPage {
+        layout,
+        email,
+        next,
+        google: providers.google.client_id.is_some(),
+        facebook: providers.facebook.client_id.is_some(),
+        registration_open: state.ctx.config.accounts.registration == Registration::Open,
+    }
+}
+
+async fn login_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse, PageError> {
+    let next = safe_next(q.next.as_deref());
+    if who.0.is_some() {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", next))
+            .finish());
+    }
+    html(
+        &req,
+        &login_view(&state, who.1.clone(), String::new(), next),
+        &who.1,
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, PageError> {
+    let layout = who.1;
+    refuse_cross_site(&req, &state, &layout)?;
+    let f = form.into_inner();
+    let next = safe_next(f.next.as_deref());
+    let ip = session::client_ip(&req);
+    let (limits, sessions) = (state.limits.clone(), state.sessions.clone());
+    let email = f.email.clone();
+    let result = run_hashing(&state, &layout, move |ctx| {
+        let user = accounts::check_login(ctx, &limits, ip, &email, &f.password)?;
+        let (token, _) = sessions.issue(&ctx.store, &user.id, &ip.to_string(), ctx.clock.now())?;
+        for (ws, _) in ctx.store.workspaces().of_user(&user.id)? {
+            crate::services::audit::record_as(
+                ctx,
+                &ws,
+                &format!("user:{}", user.id),
+                user.email.as_str(),
+                &ip.to_string(),
+                "user.signed_in",
+                "",
+            );
+        }
+        Ok(token)
+    })
+    .await?;
+    match result {
+        Ok(token) => Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", next))
+            .cookie(state.cookie.set(&token))
+            .finish()),
+        Err(message) => {
+            let mut layout = layout.clone();
+            layout.error = Some(message);
+            let page = login_view(&state, layout.clone(), f.email, next);
+            let mut resp = html(&req, &page, &layout)?;
+            *resp.status_mut() = StatusCode::UNAUTHORIZED;
+            Ok(resp)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let session = user.session;
+    run(&state, &user.layout, move |ctx| {
+        Ok(ctx.store.access().revoke_session(&session)?)
+    })
+    .await?
+    .ok();
+    let mut resp = redirect("/login", Ok("You are signed out."));
+    resp.add_cookie(&state.cookie.clear())
+        .map_err(|e| PageError::internal(&user.layout, e.into()))?;
+    Ok(resp)
+}
+
+#[derive(Template)]
+#[template(path = "pages/register.html")]
+struct RegisterPage {
+    layout: Layout,
+    open: bool,
+    invitation: String,
+    email: String,
+    name: String,
+    done: bool,
+}
+
+#[derive(Deserialize)]
+struct RegisterQuery {
+    invitation: Option<String>,
+    email: Option<String>,
+}
+
+async fn register_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    q: web::Query<RegisterQuery>,
+) -> Result<HttpResponse, PageError> {
+    let q = q.into_inner();
+    let page = RegisterPage {
+        layout: who.1.clone(),
+        open: state.ctx.config.accounts.registration == Registration::Open
+            || q.invitation.is_some(),
+        invitation: q.invitation.unwrap_or_default(),
+        email: q.email.unwrap_or_default(),
+        name: String::new(),
+        done: false,
+    };
+    html(&req, &page, &who.1)
+}
+
+#[derive(Deserialize)]
+struct RegisterForm {
+    email: String,
+    #[serde(default)]
+    name: String,
+    password: String,
+    password_confirm: String,
+    #[serde(default)]
+    invitation: String,
+}
+
+async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    form: web::Form<RegisterForm>,
+) -> Result<HttpResponse, PageError> {
+    let layout = who.1;
+    refuse_cross_site(&req, &state, &layout)?;
+    let f = form.into_inner();
+    let mut page = RegisterPage {
+        layout: layout.clone(),
+        open: true,
+        invitation: f.invitation.clone(),
+        email: f.email.clone(),
+        name: f.name.clone(),
+        done: false,
+    };
+    let result = if f.password != f.password_confirm {
+        Err("The two passwords differ.".to_string())
+    } else {
+        let ip = session::client_ip(&req);
+        let limits = state.limits.clone();
+        let invitation = (!f.invitation.is_empty()).then_some(f.invitation.clone());
+        run_hashing(&state, &layout, move |ctx| {
+            accounts::register(
+                ctx,
+                &limits,
+                ip,
+                &f.email,
+                f.password,
+                &f.name,
+                invitation.as_deref(),
+            )
+        })
+        .await?
+        .map(|_| ())
+    };
+    match result {
+        Ok(()) => page.done = true,
+        Err(message) => page.layout.error = Some(message),
+    }
+    let status = if page.done {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = html(&req, &page, &layout)?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+#[derive(Template)]
+#[template(path = "pages/token_form.html")]
+struct TokenPage {
+    layout: Layout,
+    title: &'static str,
+    intro: &'static str,
+    action: String,
+    button: &'static str,
+    password: bool,
+}
+
+async fn verify_page(
+    req: HttpRequest,
+    who: MaybeUser,
+    token: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    // A GET never uses the link up: mail scanners open links too.
+    let page = TokenPage {
+        layout: who.1.clone(),
+        title: "Confirm your email address",
+        intro: "One click to confirm that this address is yours.",
+        action: format!("/verify/{}", token.into_inner()),
+        button: "Confirm my email",
+        password: false,
+    };
+    html(&req, &page, &who.1)
+}
+
+async fn verify(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    token: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    refuse_cross_site(&req, &state, &who.1)?;
+    let token = token.into_inner();
+    match run(&state, &who.1, move |ctx| {
+        accounts::verify_email(ctx, &token)
+    })
+    .await?
+    {
+        Ok(user) => Ok(redirect(
+            &format!("/login?next=/w"),
+            Ok(&format!("{} is confirmed. You can sign in.", user.email)),
+        )),
+        Err(message) => Err(PageError::new(
+            &who.1,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            message,
+        )),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/reset_request.html")]
+struct ResetRequestPage {
+    layout: Layout,
+    sent: bool,
+}
+
+async fn reset_request_page(req: HttpRequest, who: MaybeUser) -> Result<HttpResponse, PageError> {
+    html(
+        &req,
+        &ResetRequestPage {
+            layout: who.1.clone(),
+            sent: false,
+        },
+        &who.1,
+    )
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    email: String,
+}
+
+async fn reset_request(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    form: web::Form<EmailForm>,
+) -> Result<HttpResponse, PageError> {
+    refuse_cross_site(&req, &state, &who.1)?;
+    let email = form.into_inner().email;
+    let ip = session::client_ip(&req);
+    let limits = state.limits.clone();
+    if let Err(message) = run(&state, &who.1, move |ctx| {
+        accounts::request_reset(ctx, &limits, ip, &email)
+    })
+    .await?
+    {
+        return Err(PageError::new(
+            &who.1,
+            StatusCode::TOO_MANY_REQUESTS,
+            message,
+        ));
+    }
+    html(
+        &req,
+        &ResetRequestPage {
+            layout: who.1.clone(),
+            sent: true,
+        },
+        &who.1,
+    )
+}
+
+async fn reset_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    token: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let token = token.into_inner();
+    let t = token.clone();
+    let valid = run(&state, &who.1, move |ctx| {
+        accounts::reset_link_valid(ctx, &t)
+    })
+    .await?
+    .unwrap_or(false);
+    if !valid {
+        return Err(PageError::new(
+            &who.1,
+            StatusCode::NOT_FOUND,
+            "This reset link is not valid: it was used already or it expired. Ask for a new one.",
+        ));
+    }
+    let page = TokenPage {
+        layout: who.1.clone(),
+        title: "Choose a new password",
+        intro: "Every device signed in to your account will be signed out.",
+        action: format!("/reset/{token}"),
+        button: "Set the new password",
+        password: true,
+    };
+    html(&req, &page, &who.1)
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    password: String,
+    password_confirm: String,
+}
+
+async fn reset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: MaybeUser,
+    token: web::Path<String>,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, PageError> {
+    refuse_cross_site(&req, &state, &who.1)?;
+    let token = token.into_inner();
+    let f = form.into_inner();
+    if f.password != f.password_confirm {
+        return Ok(redirect(
+            &format!("/reset/{token}"),
+            Err("The two passwords differ."),
+        ));
+    }
+    let t = token.clone();
+    match run_hashing(&state, &who.1, move |ctx| {
+        accounts::reset_password(ctx, &t, f.password)
+    })
+    .await?
+    {
+        Ok(_) => Ok(redirect(
+            "/login",
+            Ok("Your password is changed. Sign in with the new one."),
+        )),
+        Err(message) => Ok(redirect(&format!("/reset/{token}"), Err(&message))),
+    }
+}

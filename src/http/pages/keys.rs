@@ -1,0 +1,117 @@
+//! API keys page: list with last use, create (the key is shown once, on the answer), revoke.
+
+use super::workspaces::{WsNav, enter};
+use super::{PageUser, html, id, redirect, run};
+use crate::domain::{Access, ApiKey};
+use crate::http::{AppState, Layout, PageError};
+use crate::services::api_keys;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/w/{ws}/api-keys", web::get().to(page))
+        .route("/w/{ws}/api-keys", web::post().to(create))
+        .route("/w/{ws}/api-keys/{id}/revoke", web::post().to(revoke));
+}
+
+#[derive(Template)]
+#[template(path = "pages/api_keys.html")]
+struct KeysPage {
+    layout: Layout,
+    ws: WsNav,
+    keys: Vec<ApiKey>,
+    created: Option<String>,
+}
+
+async fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &PageUser,
+    ws: &str,
+    created: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let nav = enter(state, user, ws, Access::Admin, "api-keys").await?;
+    let (principal, wid) = (user.principal.clone(), nav.id);
+    let keys = run(state, &user.layout, move |ctx| {
+        api_keys::list(ctx, &principal, &wid)
+    })
+    .await?
+    .unwrap_or_default();
+    html(
+        req,
+        &KeysPage {
+            layout: user.layout.clone(),
+            ws: nav,
+            keys,
+            created,
+        },
+        &user.layout,
+    )
+}
+
+async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    render(&req, &state, &user, &ws, None).await
+}
+
+#[derive(Deserialize)]
+struct CreateForm {
+    csrf: String,
+    name: String,
+    scope: String,
+}
+
+/// Answers with the page itself (no redirect): the new key must be shown exactly once.
+async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    form: web::Form<CreateForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let wid = id(&user.layout, &ws)?;
+    let f = form.into_inner();
+    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    match run(&state, &user.layout, move |ctx| {
+        api_keys::create(ctx, &principal, &ip, &wid, &f.name, &[f.scope])
+    })
+    .await?
+    {
+        Ok((_, secret)) => render(&req, &state, &user, &ws, Some(secret)).await,
+        Err(m) => Ok(redirect(&format!("/w/{wid}/api-keys"), Err(&m))),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let (ws, key) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    let back = format!("/w/{ws}/api-keys");
+    Ok(
+        match run(&state, &user.layout, move |ctx| {
+            api_keys::revoke(ctx, &principal, &ip, &ws, &key)
+        })
+        .await?
+        {
+            Ok(()) => redirect(&back, Ok("Key revoked.")),
+            Err(m) => redirect(&back, Err(&m)),
+        },
+    )
+}

@@ -1,0 +1,162 @@
+//! Locations pages: list with an add form, and one location's edit form with archive/restore.
+
+use super::workspaces::{WsNav, enter};
+use super::{PageUser, html, id, redirect, run};
+use crate::domain::{Access, Location};
+use crate::http::{AppState, Layout, PageError};
+use crate::services::locations::{self, Input};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/w/{ws}/locations", web::get().to(list))
+        .route("/w/{ws}/locations", web::post().to(create))
+        .route("/w/{ws}/locations/{loc}", web::get().to(edit))
+        .route("/w/{ws}/locations/{loc}", web::post().to(update));
+}
+
+#[derive(Template)]
+#[template(path = "pages/locations.html")]
+struct ListPage {
+    layout: Layout,
+    ws: WsNav,
+    items: Vec<Location>,
+}
+
+async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let nav = enter(&state, &user, &ws, Access::Read, "locations").await?;
+    let (principal, wid) = (user.principal.clone(), nav.id);
+    let items = run(&state, &user.layout, move |ctx| {
+        locations::list(ctx, &principal, &wid)
+    })
+    .await?
+    .unwrap_or_default();
+    html(
+        &req,
+        &ListPage {
+            layout: user.layout.clone(),
+            ws: nav,
+            items,
+        },
+        &user.layout,
+    )
+}
+
+#[derive(Deserialize)]
+struct LocationForm {
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    address: String,
+    timezone: String,
+    #[serde(default)]
+    google_review_url: String,
+    #[serde(default)]
+    facebook_page_url: String,
+    /// "archive", "restore" or absent (plain save).
+    action: Option<String>,
+}
+
+impl LocationForm {
+    fn input(&self) -> Input<'_> {
+        Input {
+            name: &self.name,
+            address: &self.address,
+            timezone: &self.timezone,
+            google_review_url: Some(self.google_review_url.as_str()),
+            facebook_page_url: Some(self.facebook_page_url.as_str()),
+        }
+    }
+}
+
+async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    form: web::Form<LocationForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let wid = id(&user.layout, &ws)?;
+    let f = form.into_inner();
+    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    let back = format!("/w/{wid}/locations");
+    Ok(
+        match run(&state, &user.layout, move |ctx| {
+            locations::create(ctx, &principal, &ip, &wid, &f.input())
+        })
+        .await?
+        {
+            Ok(loc) => redirect(&back, Ok(&format!("{} added.", loc.name))),
+            Err(m) => redirect(&back, Err(&m)),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "pages/location.html")]
+struct EditPage {
+    layout: Layout,
+    ws: WsNav,
+    loc: Location,
+}
+
+async fn edit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let nav = enter(&state, &user, &path.0, Access::Read, "locations").await?;
+    let loc_id = id(&user.layout, &path.1)?;
+    let (principal, wid) = (user.principal.clone(), nav.id);
+    let loc = run(&state, &user.layout, move |ctx| {
+        locations::get(ctx, &principal, &wid, &loc_id)
+    })
+    .await?
+    .map_err(|m| PageError::new(&user.layout, actix_web::http::StatusCode::FORBIDDEN, m))?;
+    html(
+        &req,
+        &EditPage {
+            layout: user.layout.clone(),
+            ws: nav,
+            loc,
+        },
+        &user.layout,
+    )
+}
+
+async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<LocationForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let (wid, loc_id) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let f = form.into_inner();
+    let archived = match f.action.as_deref() {
+        Some("archive") => Some(true),
+        Some("restore") => Some(false),
+        _ => None,
+    };
+    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    let back = format!("/w/{wid}/locations/{loc_id}");
+    Ok(
+        match run(&state, &user.layout, move |ctx| {
+            locations::update(ctx, &principal, &ip, &wid, &loc_id, &f.input(), archived)
+        })
+        .await?
+        {
+            Ok(_) => redirect(&back, Ok("Saved.")),
+            Err(m) => redirect(&back, Err(&m)),
+        },
+    )
+}

@@ -1,0 +1,243 @@
+//! Members and invitations: who has access with which role, inviting, and accepting an invite.
+
+use super::workspaces::{WsNav, enter};
+use super::{MaybeUser, PageUser, html, id, redirect, run};
+use crate::domain::{Access, Invitation};
+use crate::http::{AppState, Layout, PageError};
+use crate::services::{accounts, audit, workspaces};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/w/{ws}/members", web::get().to(page))
+        .route("/w/{ws}/members", web::post().to(invite))
+        .route("/w/{ws}/members/{user}/role", web::post().to(set_role))
+        .route("/w/{ws}/members/{user}/remove", web::post().to(remove))
+        .route("/w/{ws}/invitations/{id}/revoke", web::post().to(revoke))
+        .route("/invite/{token}", web::get().to(invitation_page))
+        .route("/invite/{token}", web::post().to(accept));
+}
+
+struct Row {
+    id: String,
+    name: String,
+    email: String,
+    role: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/members.html")]
+struct MembersPage {
+    layout: Layout,
+    ws: WsNav,
+    members: Vec<Row>,
+    invitations: Vec<Invitation>,
+}
+
+async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let nav = enter(&state, &user, &ws, Access::Read, "members").await?;
+    let (principal, wid) = (user.principal.clone(), nav.id);
+    let (members, invitations) = run(&state, &user.layout, move |ctx| {
+        workspaces::members(ctx, &principal, &wid)
+    })
+    .await?
+    .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
+    let members = members
+        .into_iter()
+        .map(|m| Row {
+            id: m.user.id.to_string(),
+            name: m.user.name,
+            email: m.user.email.to_string(),
+            role: m.role.to_string(),
+        })
+        .collect();
+    html(
+        &req,
+        &MembersPage {
+            layout: user.layout.clone(),
+            ws: nav,
+            members,
+            invitations,
+        },
+        &user.layout,
+    )
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    csrf: String,
+    email: String,
+    role: String,
+}
+
+async fn invite(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    form: web::Form<InviteForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let ws = id(&user.layout, &ws)?;
+    let f = form.into_inner();
+    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    let back = format!("/w/{ws}/members");
+    Ok(
+        match run(&state, &user.layout, move |ctx| {
+            workspaces::invite(ctx, &principal, &ip, &ws, &f.email, &f.role)
+        })
+        .await?
+        {
+            Ok(inv) => redirect(&back, Ok(&format!("Invitation sent to {}.", inv.email))),
+            Err(m) => redirect(&back, Err(&m)),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    csrf: String,
+    role: String,
+}
+
+async fn set_role(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<RoleForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let (ws, member) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (principal, ip, role) = (
+        user.principal.clone(),
+        user.ip(&req),
+        form.into_inner().role,
+    );
+    let back = format!("/w/{ws}/members");
+    Ok(
+        match run(&state, &user.layout, move |ctx| {
+            workspaces::set_role(ctx, &principal, &ip, &ws, &member, &role)
+        })
+        .await?
+        {
+            Ok(_) => redirect(&back, Ok("Role changed.")),
+            Err(m) => redirect(&back, Err(&m)),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn remove(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let (ws, member) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    let back = format!("/w/{ws}/members");
+    Ok(
+        match run(&state, &user.layout, move |ctx| {
+            workspaces::remove_member(ctx, &principal, &ip, &ws, &member)
+        })
+        .await?
+        {
+            Ok(()) => redirect(&back, Ok("Member removed.")),
+            Err(m) => redirect(&back, Err(&m)),
+        },
+    )
+}
+
+async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let (ws, inv) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    let back = format!("/w/{ws}/members");
+    Ok(
+        match run(&state, &user.layout, move |ctx| {
+            workspaces::revoke_invitation(ctx, &principal, &ip, &ws, &inv)
+        })
+        .await?
+        {
+            Ok(()) => redirect(&back, Ok("Invitation revoked.")),
+            Err(m) => redirect(&back, Err(&m)),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "pages/invitation.html")]
+struct InvitationPage {
+    layout: Layout,
+    token: String,
+    signed_in_as: Option<String>,
+}
+
+async fn invitation_page(
+    req: HttpRequest,
+    who: MaybeUser,
+    token: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let page = InvitationPage {
+        layout: who.1.clone(),
+        token: token.into_inner(),
+        signed_in_as: who.0.as_ref().map(|u| u.user.email.to_string()),
+    };
+    html(&req, &page, &who.1)
+}
+
+#[derive(Deserialize)]
+struct AcceptForm {
+    csrf: String,
+}
+
+async fn accept(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    token: web::Path<String>,
+    form: web::Form<AcceptForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let token = token.into_inner();
+    let (principal, u, ip) = (user.principal.clone(), user.user.clone(), user.ip(&req));
+    Ok(
+        match run(&state, &user.layout, move |ctx| {
+            let (ws, role) = accounts::accept_invitation(ctx, &u, &token)?;
+            audit::record(
+                ctx,
+                &ws,
+                &principal,
+                &ip,
+                "member.joined",
+                &format!("{} as {role}", u.email),
+            );
+            Ok(ws)
+        })
+        .await?
+        {
+            Ok(ws) => redirect(&format!("/w/{ws}"), Ok("Welcome aboard.")),
+            Err(m) => redirect("/w", Err(&m)),
+        },
+    )
+}

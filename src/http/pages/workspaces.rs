@@ -1,0 +1,285 @@
+//! Workspace pages: the switcher with a create form, a workspace's overview, settings, audit log.
+
+use super::{PageUser, html, id, redirect, run};
+use crate::domain::{Access, AuditEntry, Id, Role, Workspace};
+use crate::http::{AppState, Layout, PageError};
+use crate::services::{auth::authorize, workspaces};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/w", web::get().to(list))
+        .route("/w", web::post().to(create))
+        .route("/w/{ws}", web::get().to(overview))
+        .route("/w/{ws}/settings", web::get().to(settings))
+        .route("/w/{ws}/settings", web::post().to(update))
+        .route("/w/{ws}/delete", web::post().to(delete))
+        .route("/w/{ws}/audit", web::get().to(audit));
+}
+
+/// The workspace header and tabs every workspace page shows.
+pub struct WsNav {
+    pub id: Id,
+    pub name: String,
+    pub plan: String,
+    pub role: Role,
+    pub tab: &'static str,
+}
+
+impl WsNav {
+    pub fn is_owner(&self) -> bool {
+        self.role == Role::Owner
+    }
+    pub fn can_write(&self) -> bool {
+        self.role >= Role::Manager
+    }
+}
+
+/// Authorizes `access` on the workspace in the path and returns its header.
+pub async fn enter(
+    state: &AppState,
+    user: &PageUser,
+    raw: &str,
+    access: Access,
+    tab: &'static str,
+) -> Result<WsNav, PageError> {
+    let ws = id(&user.layout, raw)?;
+    let principal = user.principal.clone();
+    let granted = run(state, &user.layout, move |ctx| {
+        authorize(&ctx.store, &ctx.config.plans, &principal, &ws, access)
+    })
+    .await?
+    .map_err(|m| PageError::new(&user.layout, actix_web::http::StatusCode::FORBIDDEN, m))?;
+    Ok(WsNav {
+        id: ws,
+        name: granted.workspace.name,
+        plan: granted.workspace.plan,
+        role: granted.role,
+        tab,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "pages/workspaces.html")]
+struct ListPage {
+    layout: Layout,
+    items: Vec<(Workspace, Role)>,
+}
+
+async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+) -> Result<HttpResponse, PageError> {
+    let principal = user.principal.clone();
+    let items = run(&state, &user.layout, move |ctx| {
+        workspaces::list(ctx, &principal)
+    })
+    .await?
+    .unwrap_or_default();
+    html(
+        &req,
+        &ListPage {
+            layout: user.layout.clone(),
+            items,
+        },
+        &user.layout,
+    )
+}
+
+#[derive(Deserialize)]
+struct NameForm {
+    csrf: String,
+    name: String,
+}
+
+async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<NameForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let (principal, name) = (user.principal.clone(), form.into_inner().name);
+    Ok(
+        match run(&state, &user.layout, move |ctx| {
+            workspaces::create(ctx, &principal, &name)
+        })
+        .await?
+        {
+            Ok(ws) => redirect(
+                &format!("/w/{}", ws.id),
+                Ok("Workspace created. Add its first location."),
+            ),
+            Err(m) => redirect("/w", Err(&m)),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "pages/workspace.html")]
+struct OverviewPage {
+    layout: Layout,
+    ws: WsNav,
+    locations: usize,
+    members: usize,
+}
+
+async fn overview(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let nav = enter(&state, &user, &ws, Access::Read, "overview").await?;
+    let wid = nav.id;
+    let (locations, members) = run(&state, &user.layout, move |ctx| {
+        Ok((
+            ctx.store.locations().count_active(&wid)?,
+            ctx.store.workspaces().members(&wid)?.len(),
+        ))
+    })
+    .await?
+    .unwrap_or_default();
+    html(
+        &req,
+        &OverviewPage {
+            layout: user.layout.clone(),
+            ws: nav,
+            locations,
+            members,
+        },
+        &user.layout,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "pages/workspace_settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    ws: WsNav,
+    plans: Vec<String>,
+}
+
+async fn settings(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let nav = enter(&state, &user, &ws, Access::Admin, "settings").await?;
+    let plans = state.ctx.config.plans.keys().cloned().collect();
+    html(
+        &req,
+        &SettingsPage {
+            layout: user.layout.clone(),
+            ws: nav,
+            plans,
+        },
+        &user.layout,
+    )
+}
+
+#[derive(Deserialize)]
+struct SettingsForm {
+    csrf: String,
+    name: String,
+    plan: String,
+}
+
+async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    form: web::Form<SettingsForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let ws = id(&user.layout, &ws)?;
+    let f = form.into_inner();
+    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    let back = format!("/w/{ws}/settings");
+    Ok(
+        match run(&state, &user.layout, move |ctx| {
+            workspaces::update(ctx, &principal, &ip, &ws, Some(&f.name), Some(&f.plan))
+        })
+        .await?
+        {
+            Ok(_) => redirect(&back, Ok("Settings saved.")),
+            Err(m) => redirect(&back, Err(&m)),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct ConfirmForm {
+    csrf: String,
+    confirm: String,
+}
+
+async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    form: web::Form<ConfirmForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let nav = enter(&state, &user, &ws, Access::Admin, "settings").await?;
+    if form.confirm.trim() != nav.name {
+        return Ok(redirect(
+            &format!("/w/{}/settings", nav.id),
+            Err("Type the workspace's exact name to delete it."),
+        ));
+    }
+    let (principal, wid) = (user.principal.clone(), nav.id);
+    Ok(
+        match run(&state, &user.layout, move |ctx| {
+            workspaces::delete(ctx, &principal, &wid)
+        })
+        .await?
+        {
+            Ok(()) => redirect("/w", Ok("Workspace deleted.")),
+            Err(m) => redirect(&format!("/w/{wid}/settings"), Err(&m)),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "pages/audit.html")]
+struct AuditPage {
+    layout: Layout,
+    ws: WsNav,
+    entries: Vec<AuditEntry>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CursorQuery {
+    before: Option<String>,
+}
+
+async fn audit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    q: web::Query<CursorQuery>,
+) -> Result<HttpResponse, PageError> {
+    let nav = enter(&state, &user, &ws, Access::Admin, "audit").await?;
+    let wid = nav.id;
+    let before = q.into_inner().before.and_then(|b| hex::decode(b).ok());
+    let (entries, next) = run(&state, &user.layout, move |ctx| {
+        Ok(ctx.store.audit().page(&wid, before.as_deref(), 100)?)
+    })
+    .await?
+    .unwrap_or_default();
+    let page = AuditPage {
+        layout: user.layout.clone(),
+        ws: nav,
+        entries,
+        next: next.map(hex::encode),
+    };
+    html(&req, &page, &user.layout)
+}
