@@ -99,7 +99,7 @@ struct ErrorPage<'a> {
 pub struct PageError {
     pub status: StatusCode,
     pub message: String,
-    layout: Layout,
+    layout: Box<Layout>,
 }
 
 impl PageError {
@@ -107,7 +107,7 @@ impl PageError {
         Self {
             status,
             message: message.into(),
-            layout: layout.clone(),
+            layout: Box::new(layout.clone()),
         }
     }
 

@@ -311,7 +311,7 @@ async fn verify(
     .await?
     {
         Ok(user) => Ok(redirect(
-            &format!("/login?next=/w"),
+            "/login?next=/w",
             Ok(&format!("{} is confirmed. You can sign in.", user.email)),
         )),
         Err(message) => Err(PageError::new(
