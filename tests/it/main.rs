@@ -9,4 +9,5 @@ mod inproc;
 mod lifecycle;
 mod migration;
 mod outbox;
+mod pages;
 mod support;

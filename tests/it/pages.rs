@@ -1,0 +1,246 @@
+//! Browser pages over HTTP: sign in by form, cookies, CSRF on every form, escaping, redirects.
+
+use crate::inproc::InProc;
+use plaudit::domain::Password;
+use plaudit::services::accounts;
+use reqwest::{Client, StatusCode, redirect::Policy};
+
+fn browser() -> Client {
+    Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf-token\" content=\"")
+        .expect("a signed-in page carries its CSRF token")
+        + 27;
+    html[at..at + 64].to_string()
+}
+
+async fn signed_in(h: &InProc, name: &str) -> (Client, String) {
+    let (mut user, _) = h.user("ana@example.com", false);
+    user.name = name.to_string();
+    user.password_hash =
+        accounts::hash_password(&Password::parse("a fine password".into()).unwrap()).unwrap();
+    h.store.users().put(&user).unwrap();
+    let c = browser();
+    let r = c
+        .post(format!("{}/login", h.url))
+        .form(&[
+            ("email", "ana@example.com"),
+            ("password", "a fine password"),
+            ("next", "/w"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/w");
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Secure"),
+        "{cookie}"
+    );
+    assert!(
+        cookie.starts_with("__Host-plaudit_session="),
+        "an https public URL gives the __Host- prefix: {cookie}"
+    );
+    let page = c
+        .get(format!("{}/w", h.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    (c, csrf_of(&page))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_create_a_workspace_and_a_location_by_form() {
+    let h = InProc::start(|_| {}).await;
+    let (c, csrf) = signed_in(&h, "Ana <script>alert(1)</script>").await;
+    let page = c
+        .get(format!("{}/w", h.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("No workspaces yet"), "empty state");
+    assert!(
+        !page.contains("<script>alert(1)</script>"),
+        "names are escaped"
+    );
+    assert!(page.contains("&#60;script&#62;") || page.contains("&lt;script&gt;"));
+
+    let r = c
+        .post(format!("{}/w", h.url))
+        .header("Origin", &h.url)
+        .form(&[("csrf", csrf.as_str()), ("name", "Rossi Bakery")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let ws_path = r.headers()["location"].to_str().unwrap().to_string();
+    let page = c
+        .get(format!("{}{ws_path}", h.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Rossi Bakery") && page.contains("Workspace created"),
+        "flash shown after the redirect"
+    );
+
+    let r = c
+        .post(format!("{}{ws_path}/locations", h.url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Via Roma"),
+            ("timezone", "Europe/Rome"),
+            ("address", ""),
+            ("google_review_url", ""),
+            ("facebook_page_url", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = c
+        .get(format!("{}{ws_path}/locations", h.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Via Roma added.") && page.contains("Europe/Rome"));
+
+    // Bad input comes back as a readable message and changes nothing.
+    let r = c
+        .post(format!("{}{ws_path}/locations", h.url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "X"),
+            ("timezone", "Mars/Olympus"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = c
+        .get(format!("{}{ws_path}/locations", h.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("is not a time zone name"), "{page}");
+    assert_eq!(page.matches("/locations/").count(), 1, "still one location");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_site_form_posts_without_the_csrf_proof_are_refused() {
+    let h = InProc::start(|_| {}).await;
+    let (c, csrf) = signed_in(&h, "Ana").await;
+    let url = format!("{}/w", h.url);
+    let forged = [
+        vec![("name", "No token")],
+        vec![
+            (
+                "csrf",
+                "0000000000000000000000000000000000000000000000000000000000000000",
+            ),
+            ("name", "Wrong token"),
+        ],
+    ];
+    for form in forged {
+        let r = c.post(&url).form(&form).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), if form.len() == 1 { 400 } else { 403 });
+    }
+    // The right token from another site is refused too.
+    let r = c
+        .post(&url)
+        .header("Origin", "https://evil.example")
+        .form(&[("csrf", csrf.as_str()), ("name", "Cross site")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = c
+        .post(&url)
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[("csrf", csrf.as_str()), ("name", "Cross site")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = c
+        .post(format!("{}/logout", h.url))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "no forced sign-out");
+    let page = c.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("No workspaces yet"), "nothing was created");
+    // A cross-site sign-in form post is refused as well (login CSRF).
+    let r = browser()
+        .post(format!("{}/login", h.url))
+        .header("Origin", "https://evil.example")
+        .form(&[
+            ("email", "ana@example.com"),
+            ("password", "a fine password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_need_a_session_and_redirects_stay_on_site() {
+    let h = InProc::start(|_| {}).await;
+    let c = browser();
+    let r = c
+        .get(format!("{}/w/abc/members", h.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/login?next=%2Fw%2Fabc%2Fmembers");
+    let (c, _) = signed_in(&h, "Ana").await;
+    for next in [
+        "//evil.example/x",
+        "https://evil.example",
+        "/\\evil.example",
+    ] {
+        let r = c
+            .get(format!("{}/login", h.url))
+            .query(&[("next", next)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/w", "next={next}");
+    }
+    // Another workspace's pages answer 404.
+    let (other, _) = h.user("bob@example.com", false);
+    let ws = h.workspace("Bob's", &other);
+    let r = c
+        .get(format!("{}/w/{}/locations", h.url, ws.id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
