@@ -131,6 +131,7 @@ impl App {
             )),
             cookie: SessionCookie::new(secure, lifetime.whole_seconds()),
             layout: Layout::new(&AssetUrls::build()),
+            http: crate::sources::oauth::http_client(),
             ctx: Ctx::new(
                 store.clone(),
                 Arc::new(config.clone()),

@@ -33,6 +33,11 @@ pub enum Command {
     Init,
     /// Validate the config: exit 0 when fine, 2 with `file:line: key: problem` when not.
     CheckConfig,
+    /// Local fake Google and Facebook APIs for demos and tests; prints the config to use them.
+    FakeProviders {
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+    },
     /// Instance administration (works whether or not `serve` is running).
     Admin {
         #[command(subcommand)]
@@ -107,6 +112,7 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
             Ok(())
         }
         Command::Serve => serve(load(cli.config)?.config),
+        Command::FakeProviders { listen } => fake_providers(listen),
         Command::Admin { command } => {
             let config = load(cli.config)?.config;
             let request = match command {
@@ -167,6 +173,21 @@ fn serve(config: Config) -> Result<(), Failed> {
             println!("  {url}");
         }
         app.run_until_signal().await.map_err(|e| Failed::Runtime(format!("{e:#}")))
+    })
+}
+
+fn fake_providers(listen: std::net::SocketAddr) -> Result<(), Failed> {
+    runtime()?.block_on(async move {
+        let fake = crate::fakes::FakeProviders::start(listen)
+            .map_err(|e| Failed::Usage(format!("cannot listen on {listen}: {e}")))?;
+        println!("fake Google and Facebook listening on {}", fake.base_url());
+        println!(
+            "add this to plaudit.toml to use them:\n\n{}",
+            fake.config_snippet()
+        );
+        let _ = tokio::signal::ctrl_c().await;
+        fake.stop().await;
+        Ok(())
     })
 }
 

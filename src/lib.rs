@@ -6,10 +6,12 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod domain;
+pub mod fakes;
 pub mod http;
 pub mod logging;
 pub mod mail;
 pub mod services;
+pub mod sources;
 pub mod store;
 
 pub use app::App;

@@ -89,3 +89,16 @@ pub struct AuditEntry {
     pub target: String,
     pub ip: String,
 }
+
+/// A sign-in in progress at a provider, keyed by the hash of its `state`; used once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OAuthState {
+    pub provider: String,
+    /// The PKCE verifier; only its challenge went to the provider.
+    pub verifier: String,
+    /// Set when a signed-in person links the provider to their account.
+    pub link_user: Option<Id>,
+    pub next: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}

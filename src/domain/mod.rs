@@ -9,7 +9,9 @@ mod password;
 mod user;
 mod workspace;
 
-pub use access::{ApiKey, AuditEntry, Identity, Invitation, LinkPurpose, LinkToken, Session};
+pub use access::{
+    ApiKey, AuditEntry, Identity, Invitation, LinkPurpose, LinkToken, OAuthState, Session,
+};
 pub use email::Email;
 pub use ids::{Id, IdParseError};
 pub use location::{Location, LocationFields};

@@ -32,6 +32,8 @@ pub struct AppState {
     pub hashing: Arc<Semaphore>,
     pub cookie: SessionCookie,
     pub layout: Layout,
+    /// Outbound HTTP (OAuth token exchanges), with timeouts.
+    pub http: reqwest::Client,
 }
 
 /// All routes; middleware order is set once, in `app`.

@@ -12,6 +12,7 @@ pub mod locations;
 pub mod mailing;
 pub mod sessions;
 pub mod setup;
+pub mod social;
 pub mod workspaces;
 
 pub use context::Ctx;

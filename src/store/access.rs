@@ -1,7 +1,7 @@
 //! Sessions, single-use link tokens and API keys.
 
 use super::{Store, codec, keys, typed};
-use crate::domain::{ApiKey, Id, LinkToken, Session};
+use crate::domain::{ApiKey, Id, LinkToken, OAuthState, Session};
 use anyhow::Context;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -52,6 +52,27 @@ impl Access<'_> {
             .map(|v| codec::decode::<LinkToken>(&v))
             .transpose()?
             .filter(|l| l.expires_at > now))
+    }
+
+    pub fn put_oauth_state(&self, hash: &str, state: &OAuthState) -> anyhow::Result<()> {
+        typed::put(&self.store.oauth_states, hash.as_bytes(), state)
+    }
+
+    /// Uses a sign-in state up: a replayed `state` finds nothing.
+    pub fn take_oauth_state(
+        &self,
+        hash: &str,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<Option<OAuthState>> {
+        let old = self
+            .store
+            .oauth_states
+            .remove(hash.as_bytes())
+            .context("using a sign-in state")?;
+        Ok(old
+            .map(|v| codec::decode::<OAuthState>(&v))
+            .transpose()?
+            .filter(|s| s.expires_at > now))
     }
 
     pub fn put_api_key(&self, key: &ApiKey) -> anyhow::Result<()> {

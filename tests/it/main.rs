@@ -8,6 +8,7 @@ mod config;
 mod inproc;
 mod lifecycle;
 mod migration;
+mod oauth;
 mod outbox;
 mod pages;
 mod support;

@@ -7,6 +7,7 @@ mod home;
 mod keys;
 mod locations;
 mod members;
+mod oauth;
 mod workspaces;
 
 use super::{AppState, Layout, PageError, csrf, session};
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     members::configure(cfg);
     keys::configure(cfg);
     locations::configure(cfg);
+    oauth::configure(cfg);
 }
 
 const FLASH: &str = "plaudit_flash";

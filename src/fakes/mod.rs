@@ -1,0 +1,78 @@
+//! Local stand-ins for Google and Facebook that speak their documented wire formats, for demos
+//! and tests (`plaudit fake-providers`). Never used by `serve` itself.
+
+mod oauth;
+
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpServer, web};
+use std::collections::HashMap;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Mutex;
+
+/// A consented sign-in, waiting for its code to be exchanged.
+#[derive(Debug, Clone)]
+struct Grant {
+    provider: &'static str,
+    client_id: String,
+    redirect_uri: String,
+    challenge: String,
+    person: Person,
+    /// `token`: the token endpoint answers with an error page instead of a token.
+    fail: String,
+}
+
+#[derive(Debug, Clone)]
+struct Person {
+    subject: String,
+    email: String,
+    name: String,
+}
+
+#[derive(Default)]
+struct Fake {
+    codes: Mutex<HashMap<String, Grant>>,
+    tokens: Mutex<HashMap<String, Person>>,
+}
+
+/// A running fake; stops when dropped or stopped.
+pub struct FakeProviders {
+    pub addr: SocketAddr,
+    handle: ServerHandle,
+}
+
+impl FakeProviders {
+    /// Binds (port 0 works) and serves in the current tokio runtime.
+    pub fn start(listen: SocketAddr) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(listen)?;
+        let addr = listener.local_addr()?;
+        let data = web::Data::new(Fake::default());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .configure(oauth::configure)
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)?
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Ok(Self { addr, handle })
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The config keys that point Plaudit at this fake.
+    pub fn config_snippet(&self) -> String {
+        let b = self.base_url();
+        format!(
+            "[providers.google]\nclient_id = \"fake-google-client\"\nclient_secret = \"fake-google-secret\"\nauth_url = \"{b}/o/oauth2/v2/auth\"\ntoken_url = \"{b}/token\"\nuserinfo_url = \"{b}/v1/userinfo\"\n\n[providers.facebook]\nclient_id = \"fake-facebook-app\"\nclient_secret = \"fake-facebook-secret\"\ndialog_url = \"{b}\"\ngraph_url = \"{b}\"\n"
+        )
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}

@@ -1,0 +1,133 @@
+//! Sign in with Google or Facebook: an identity is provider + subject, never the email alone.
+
+use super::links::{hash, new_token};
+use super::{Ctx, Error, Result};
+use crate::config::Registration;
+use crate::domain::{Email, Id, Identity, OAuthState, User};
+use crate::sources::oauth::{self, Profile, Provider};
+use crate::store::InsertUser;
+use time::Duration;
+
+const STATE_VALIDITY: Duration = Duration::minutes(10);
+
+pub fn redirect_uri(ctx: &Ctx, p: Provider) -> String {
+    ctx.link(&format!("/auth/{}/callback", p.as_str()))
+}
+
+/// Records a fresh state and PKCE verifier; returns where to send the browser.
+pub fn start(ctx: &Ctx, p: Provider, link_user: Option<Id>, next: &str) -> Result<String> {
+    let (state, verifier) = (new_token(), new_token());
+    let url = oauth::authorize_url(
+        &ctx.config.providers,
+        p,
+        &redirect_uri(ctx, p),
+        &state,
+        &verifier,
+    )
+    .map_err(|e| Error::Invalid(e.to_string()))?;
+    ctx.store.access().put_oauth_state(
+        &hash(&state),
+        &OAuthState {
+            provider: p.as_str().into(),
+            verifier,
+            link_user,
+            next: next.to_string(),
+            expires_at: ctx.clock.now() + STATE_VALIDITY,
+        },
+    )?;
+    Ok(url)
+}
+
+/// Uses up the state a callback carries. Unknown, replayed, expired or another provider's
+/// state is refused.
+pub fn take_state(ctx: &Ctx, p: Provider, state: &str) -> Result<OAuthState> {
+    ctx.store
+        .access()
+        .take_oauth_state(&hash(state), ctx.clock.now())?
+        .filter(|s| s.provider == p.as_str())
+        .ok_or_else(|| {
+            Error::Invalid(
+                "this sign-in link is not valid any more (used, expired or forged); start again"
+                    .into(),
+            )
+        })
+}
+
+fn identity(p: Provider, profile: &Profile) -> Identity {
+    Identity {
+        provider: p.as_str().into(),
+        subject: profile.subject.clone(),
+        email: profile.email.clone(),
+        name: profile.name.clone(),
+        picture_url: profile.picture_url.clone(),
+    }
+}
+
+/// The account for a provider profile: the linked one; or, when linking, the signed-in one;
+/// or a new account when registration is open and the address is not taken.
+pub fn sign_in(ctx: &Ctx, p: Provider, profile: &Profile, link_user: Option<Id>) -> Result<User> {
+    let users = ctx.store.users();
+    let linked = users.by_identity(p.as_str(), &profile.subject)?;
+    if let Some(target) = link_user {
+        if let Some(other) = &linked {
+            if other.id != target {
+                return Err(Error::Conflict(format!(
+                    "this {} account is linked to another Plaudit account",
+                    p.label()
+                )));
+            }
+            return Ok(other.clone());
+        }
+        let mut user = users.get(&target)?.ok_or(Error::NotFound)?;
+        user.identities.retain(|i| i.provider != p.as_str());
+        user.identities.push(identity(p, profile));
+        users.link_identity(&user, p.as_str(), &profile.subject)?;
+        return Ok(user);
+    }
+    if let Some(mut user) = linked {
+        if user.disabled {
+            return Err(Error::Unauthorized("this account is disabled".into()));
+        }
+        // Keep the stored profile fresh (name, picture, email at the provider).
+        user.identities.retain(|i| i.provider != p.as_str());
+        user.identities.push(identity(p, profile));
+        users.put(&user)?;
+        return Ok(user);
+    }
+    let no_account = || {
+        Error::Forbidden(format!(
+            "no Plaudit account is linked to this {} account. Sign in with your password, then link {} in your account settings",
+            p.label(),
+            p.label()
+        ))
+    };
+    if ctx.config.accounts.registration != Registration::Open {
+        return Err(no_account());
+    }
+    let (Some(email), true) = (profile.email.as_deref(), profile.email_verified) else {
+        return Err(Error::Forbidden(format!(
+            "{} did not share a verified email address",
+            p.label()
+        )));
+    };
+    let email = Email::parse(email).map_err(Error::Invalid)?;
+    let now = ctx.clock.now();
+    let user = User {
+        id: Id::generate(now),
+        name: super::accounts::clean_name(profile.name.as_deref().unwrap_or(""), &email)?,
+        email,
+        password_hash: String::new(),
+        instance_admin: false,
+        created_at: now,
+        email_verified: true,
+        disabled: false,
+        session_epoch: 0,
+        identities: vec![identity(p, profile)],
+    };
+    // An existing account with this address is never taken over by a provider sign-in.
+    if users.insert(&user)? == InsertUser::EmailTaken {
+        return Err(no_account());
+    }
+    users.link_identity(&user, p.as_str(), &profile.subject)?;
+    Ok(user)
+}

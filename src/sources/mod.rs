@@ -1,0 +1,3 @@
+//! Talking to review providers: OAuth now; the Google and Facebook connectors come next.
+
+pub mod oauth;
