@@ -11,4 +11,5 @@ mod migration;
 mod oauth;
 mod outbox;
 mod pages;
+mod plans;
 mod support;
