@@ -4,6 +4,7 @@
 
 mod accounts;
 mod authz;
+mod browser;
 mod config;
 mod inproc;
 mod lifecycle;
@@ -13,3 +14,4 @@ mod outbox;
 mod pages;
 mod plans;
 mod support;
+mod webdriver;

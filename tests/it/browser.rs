@@ -1,0 +1,68 @@
+//! Real headless Chromium through the real pages: sign in, create a workspace and a location,
+//! invite someone; hostile names stay text.
+
+use crate::inproc::InProc;
+use crate::webdriver::Browser;
+use plaudit::domain::Password;
+use plaudit::services::accounts;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_signs_in_and_sets_up_a_workspace_in_chromium() {
+    // Plain http on loopback: the cookie is not `Secure`, so no public https URL here.
+    let h = InProc::start(|c| c.server.public_url = None).await;
+    let (mut user, _) = h.user("ana@example.com", false);
+    user.name = "Ana <img src=x onerror=alert(1)>".into();
+    user.password_hash =
+        accounts::hash_password(&Password::parse("a fine password".into()).unwrap()).unwrap();
+    h.store.users().put(&user).unwrap();
+
+    let b = Browser::start().await;
+    b.goto(&format!("{}/w", h.url)).await;
+    b.wait_for("Sign in").await;
+    assert!(
+        b.url().await.contains("/login?next="),
+        "unsigned visitors land on sign-in"
+    );
+    b.fill("input[name=email]", "ana@example.com").await;
+    b.fill("input[name=password]", "a fine password").await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    let page = b.wait_for("No workspaces yet").await;
+    assert!(
+        !page.contains("<img src=x onerror"),
+        "a hostile name is shown as text"
+    );
+
+    b.fill("input[name=name]", "Rossi Bakery").await;
+    b.click("form[action='/w'] button[type=submit]").await;
+    b.wait_for("Workspace created").await;
+    b.click("a[href$='/locations']").await;
+    b.wait_for("Add a location").await;
+    b.fill("form input[name=name]", "Via Roma").await;
+    b.fill("form input[name=timezone]", "Europe/Rome").await;
+    b.click("form[action$='/locations'] button[type=submit]")
+        .await;
+    b.wait_for("Via Roma added.").await;
+
+    b.click("a[href$='/members']").await;
+    b.wait_for("Invite someone").await;
+    b.fill("form input[name=email]", "luca@example.com").await;
+    b.click("form[action$='/members'] button[type=submit]")
+        .await;
+    b.wait_for("Invitation sent to luca@example.com.").await;
+    if let Ok(dir) = std::env::var("PLAUDIT_SCREENSHOT_DIR") {
+        b.screenshot(&std::path::Path::new(&dir).join("members.png"))
+            .await;
+    }
+    let ws = h.store.workspaces().of_user(&user.id).unwrap();
+    assert_eq!(ws.len(), 1);
+    assert_eq!(
+        h.store.locations().of_workspace(&ws[0].0).unwrap()[0].name,
+        "Via Roma"
+    );
+    assert_eq!(
+        h.store.workspaces().invitations(&ws[0].0).unwrap()[0]
+            .email
+            .as_str(),
+        "luca@example.com"
+    );
+}
