@@ -8,7 +8,7 @@ use crate::http::{self, AppState, AssetUrls, Layout};
 use crate::mail::{OutboxWorker, Transport};
 use crate::services::limits::AuthLimits;
 use crate::services::sessions::SessionKeys;
-use crate::services::{Ctx, accounts, setup};
+use crate::services::{Ctx, setup};
 use crate::store::{OpenError, Store};
 use actix_web::dev::ServerHandle;
 use actix_web::{App as ActixApp, HttpServer, middleware, web};
@@ -81,7 +81,26 @@ impl App {
             eprintln!("WARNING: server.public_url is not set; links will use {instance_url}");
         }
 
-        bootstrap_admin(&store, &clock, bootstrap).await?;
+        if let (Some(email), Some(password)) = (bootstrap.admin_email, bootstrap.admin_password) {
+            let (store2, now) = (store.clone(), clock.now());
+            let created = tokio::task::spawn_blocking(move || {
+                setup::bootstrap_admin(&store2, &email, password, now)
+            })
+            .await
+            .context("creating the admin")?;
+            match created {
+                Ok(Some(email)) => {
+                    tracing::info!(%email, "instance admin created from PLAUDIT_ADMIN_EMAIL")
+                }
+                Ok(None) => tracing::info!("PLAUDIT_ADMIN_EMAIL ignored: an admin exists already"),
+                Err(crate::services::Error::Internal(e)) => return Err(StartError::Other(e)),
+                Err(e) => {
+                    return Err(StartError::Invalid(format!(
+                        "PLAUDIT_ADMIN_EMAIL / PLAUDIT_ADMIN_PASSWORD: {e}"
+                    )));
+                }
+            }
+        }
         let setup_url = setup::issue(&store, clock.now())?
             .map(|token| format!("{}/setup/{token}", instance_url.trim_end_matches('/')));
         store.flush().await?;
@@ -176,7 +195,9 @@ impl App {
         .shutdown_timeout(config.server.shutdown_timeout_secs);
         let server = match config.server.tls {
             TlsMode::Off => server.listen(listener),
-            TlsMode::Static => server.listen_rustls_0_23(listener, tls_config(&config)?),
+            TlsMode::Static => {
+                server.listen_rustls_0_23(listener, http::tls::server_config(&config)?)
+            }
         }
         .context("starting the HTTP server")?
         .run();
@@ -274,60 +295,4 @@ fn restrict_to_owner(path: &std::path::Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
         .with_context(|| format!("restricting {}", path.display()))
-}
-
-async fn bootstrap_admin(
-    store: &Store,
-    clock: &SharedClock,
-    b: Bootstrap,
-) -> Result<(), StartError> {
-    let (Some(email), Some(password)) = (b.admin_email, b.admin_password) else {
-        return Ok(());
-    };
-    if store.users().admin_exists()? {
-        tracing::info!("PLAUDIT_ADMIN_EMAIL ignored: an admin exists already");
-        return Ok(());
-    }
-    let (store2, now) = (store.clone(), clock.now());
-    let created = tokio::task::spawn_blocking(move || {
-        accounts::create_admin(&store2, &email, "", Some(password), now)
-    })
-    .await
-    .context("creating the admin")?;
-    match created {
-        Ok(c) => {
-            store.flush().await?;
-            tracing::info!(email = %c.user.email, "instance admin created from PLAUDIT_ADMIN_EMAIL");
-            Ok(())
-        }
-        Err(crate::services::Error::Internal(e)) => Err(StartError::Other(e)),
-        Err(e) => Err(StartError::Invalid(format!(
-            "PLAUDIT_ADMIN_EMAIL / PLAUDIT_ADMIN_PASSWORD: {e}"
-        ))),
-    }
-}
-
-fn tls_config(config: &Config) -> anyhow::Result<rustls::ServerConfig> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let cert_path = config
-        .server
-        .tls_cert
-        .as_ref()
-        .context("server.tls_cert is required")?;
-    let key_path = config
-        .server
-        .tls_key
-        .as_ref()
-        .context("server.tls_key is required")?;
-    let certs = CertificateDer::pem_file_iter(cert_path)
-        .with_context(|| format!("reading {}", cert_path.display()))?
-        .collect::<Result<Vec<_>, _>>()
-        .with_context(|| format!("parsing {}", cert_path.display()))?;
-    let key = PrivateKeyDer::from_pem_file(key_path)
-        .with_context(|| format!("reading {}", key_path.display()))?;
-    rustls::ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .context("the TLS certificate and key do not match")
 }

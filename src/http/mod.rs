@@ -9,6 +9,7 @@ mod layout;
 mod pages;
 pub mod session;
 mod setup;
+pub mod tls;
 
 pub use assets::AssetUrls;
 pub use errors::{ApiError, PageError};

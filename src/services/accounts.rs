@@ -1,52 +1,15 @@
-//! Accounts: registration, verification, sign-in checks, password and email changes, deletion.
+//! Accounts: creation, registration, verification, invitations, email and name changes, deletion.
 
 use super::limits::AuthLimits;
-use super::links::{hash, new_token};
+use super::links::{self, hash};
+use super::passwords::{confirm_password, generate_password, hash_password};
 use super::{Ctx, Error, Result, mailing};
 use crate::config::Registration;
-use crate::domain::{Email, Id, LinkPurpose, LinkToken, Password, Role, User};
+use crate::domain::{Email, Id, LinkPurpose, Password, Role, User};
 use crate::store::{AcceptInvitation, ChangeEmail, InsertUser, Store};
 use anyhow::Context;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
-use argon2::{Algorithm, Argon2, Params, Version};
-use rand::Rng;
 use std::net::IpAddr;
 use time::{Duration, OffsetDateTime};
-
-const WRONG_CREDENTIALS: &str = "the email or the password is wrong";
-
-/// OWASP's argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
-fn hasher() -> anyhow::Result<Argon2<'static>> {
-    let params =
-        Params::new(19 * 1024, 2, 1, None).map_err(|e| anyhow::anyhow!("argon2 params: {e}"))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-}
-
-pub fn hash_password(password: &Password) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Ok(hasher()?
-        .hash_password(password.expose().as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?
-        .to_string())
-}
-
-/// Verifies against a stored PHC string; an empty hash (account without password) never matches.
-pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        hasher().is_ok_and(|h| h.verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-}
-
-/// A random password for admins created without one: 20 characters from an unambiguous set.
-pub fn generate_password() -> String {
-    const SET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rng();
-    (0..20)
-        .map(|_| SET[rng.random_range(0..SET.len())] as char)
-        .collect()
-}
 
 pub fn clean_name(name: &str, email: &Email) -> Result<String> {
     let name = name.trim();
@@ -126,16 +89,6 @@ pub fn create_admin(
     }
 }
 
-fn link(ctx: &Ctx, purpose: LinkPurpose, valid: Duration) -> Result<String> {
-    let token = new_token();
-    let record = LinkToken {
-        purpose,
-        expires_at: ctx.clock.now() + valid,
-    };
-    ctx.store.access().put_link(&hash(&token), &record)?;
-    Ok(token)
-}
-
 fn verify_link_validity(ctx: &Ctx) -> Duration {
     Duration::hours(i64::try_from(ctx.config.accounts.verify_link_hours).unwrap_or(48))
 }
@@ -192,7 +145,7 @@ pub fn register(
             accept_invitation(ctx, &user, token)?;
         }
         None => {
-            let token = link(
+            let token = links::issue(
                 ctx,
                 LinkPurpose::VerifyEmail {
                     user: user.id,
@@ -276,103 +229,6 @@ pub fn verify_email(ctx: &Ctx, token: &str) -> Result<User> {
     }
 }
 
-/// Checks a password sign-in. Unknown emails cost the same hash as known ones.
-pub fn check_login(
-    ctx: &Ctx,
-    limits: &AuthLimits,
-    ip: IpAddr,
-    email: &str,
-    password: &str,
-) -> Result<User> {
-    limits.check_ip(ip)?;
-    let Ok(email) = Email::parse(email) else {
-        let _ = verify_password(ctx.dummy_hash(), password);
-        return Err(Error::Unauthorized(WRONG_CREDENTIALS.into()));
-    };
-    limits.check_account(email.as_str())?;
-    let Some(user) = ctx.store.users().by_email(&email)? else {
-        let _ = verify_password(ctx.dummy_hash(), password);
-        return Err(Error::Unauthorized(WRONG_CREDENTIALS.into()));
-    };
-    if !verify_password(&user.password_hash, password) || user.disabled {
-        return Err(Error::Unauthorized(WRONG_CREDENTIALS.into()));
-    }
-    if !user.email_verified {
-        return Err(Error::Forbidden(
-            "confirm your email address first: open the link we sent you".into(),
-        ));
-    }
-    Ok(user)
-}
-
-/// Sends a reset link when the account exists; answers the same either way.
-pub fn request_reset(ctx: &Ctx, limits: &AuthLimits, ip: IpAddr, email: &str) -> Result<()> {
-    limits.check_ip(ip)?;
-    let Ok(email) = Email::parse(email) else {
-        return Ok(());
-    };
-    if let Some(user) = ctx.store.users().by_email(&email)?
-        && !user.disabled
-    {
-        let valid =
-            Duration::minutes(i64::try_from(ctx.config.accounts.reset_link_minutes).unwrap_or(60));
-        let token = link(ctx, LinkPurpose::ResetPassword { user: user.id }, valid)?;
-        mailing::reset(ctx, &user.name, &user.email, &token)?;
-    }
-    Ok(())
-}
-
-/// True when a reset link is usable (to decide whether to show its form).
-pub fn reset_link_valid(ctx: &Ctx, token: &str) -> Result<bool> {
-    Ok(ctx
-        .store
-        .access()
-        .peek_link(&hash(token), ctx.clock.now())?
-        .is_some_and(|l| matches!(l.purpose, LinkPurpose::ResetPassword { .. })))
-}
-
-fn set_password(ctx: &Ctx, user: &mut User, password: Password) -> Result<()> {
-    user.password_hash = hash_password(&password)?;
-    // Every session issued before now stops working, this one included.
-    user.session_epoch = user.session_epoch.wrapping_add(1);
-    ctx.store.users().put(user)?;
-    Ok(())
-}
-
-pub fn reset_password(ctx: &Ctx, token: &str, password: String) -> Result<User> {
-    let password = Password::parse(password).map_err(Error::Invalid)?;
-    let invalid =
-        || Error::Invalid("this link is not valid: it was used already or it expired".into());
-    let link = ctx
-        .store
-        .access()
-        .take_link(&hash(token), ctx.clock.now())?
-        .ok_or_else(invalid)?;
-    let LinkPurpose::ResetPassword { user } = link.purpose else {
-        return Err(invalid());
-    };
-    let mut user = ctx.store.users().get(&user)?.ok_or_else(invalid)?;
-    user.email_verified = true; // the link proved the mailbox
-    set_password(ctx, &mut user, password)?;
-    Ok(user)
-}
-
-fn confirm_password(user: &User, password: &str) -> Result<()> {
-    if verify_password(&user.password_hash, password) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden("the current password is wrong".into()))
-    }
-}
-
-pub fn change_password(ctx: &Ctx, user: &User, current: &str, new: String) -> Result<User> {
-    confirm_password(user, current)?;
-    let password = Password::parse(new).map_err(Error::Invalid)?;
-    let mut user = user.clone();
-    set_password(ctx, &mut user, password)?;
-    Ok(user)
-}
-
 /// Sends a verification link to the new address; the change happens when it is opened.
 pub fn request_email_change(ctx: &Ctx, user: &User, password: &str, new_email: &str) -> Result<()> {
     confirm_password(user, password)?;
@@ -380,7 +236,7 @@ pub fn request_email_change(ctx: &Ctx, user: &User, password: &str, new_email: &
     if email == user.email {
         return Err(Error::Invalid("this is already your address".into()));
     }
-    let token = link(
+    let token = links::issue(
         ctx,
         LinkPurpose::VerifyEmail {
             user: user.id,

@@ -45,7 +45,7 @@ impl Ctx {
         self.dummy_hash.get_or_init(|| {
             let pw = crate::domain::Password::parse("a placeholder nobody uses".into())
                 .unwrap_or_else(|_| unreachable!("the placeholder is a valid password"));
-            super::accounts::hash_password(&pw).unwrap_or_default()
+            super::passwords::hash_password(&pw).unwrap_or_default()
         })
     }
 }

@@ -10,6 +10,7 @@ pub mod limits;
 pub mod links;
 pub mod locations;
 pub mod mailing;
+pub mod passwords;
 pub mod sessions;
 pub mod setup;
 pub mod social;

@@ -67,3 +67,18 @@ pub fn complete(
         }
     }
 }
+
+/// `PLAUDIT_ADMIN_EMAIL` + `PLAUDIT_ADMIN_PASSWORD` on a first start: creates the admin when
+/// none exists. Returns the email when it did.
+pub fn bootstrap_admin(
+    store: &Store,
+    email: &str,
+    password: String,
+    now: OffsetDateTime,
+) -> Result<Option<String>, Error> {
+    if store.users().admin_exists()? {
+        return Ok(None);
+    }
+    let created = super::accounts::create_admin(store, email, "", Some(password), now)?;
+    Ok(Some(created.user.email.to_string()))
+}

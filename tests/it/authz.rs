@@ -8,7 +8,7 @@ use plaudit::domain::{
     Workspace,
 };
 use plaudit::http::api;
-use plaudit::services::{accounts, links};
+use plaudit::services::{links, passwords};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -253,7 +253,7 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
             if fresh_person && user.is_some() {
                 let email = format!("fresh{n}@example.com");
                 let (mut u, _) = w.h.user(&email, *who == Who::Admin);
-                u.password_hash = accounts::hash_password(
+                u.password_hash = passwords::hash_password(
                     &plaudit::domain::Password::parse("the password 123".into()).unwrap(),
                 )
                 .unwrap();

@@ -4,7 +4,7 @@
 use crate::inproc::InProc;
 use crate::webdriver::Browser;
 use plaudit::domain::Password;
-use plaudit::services::accounts;
+use plaudit::services::passwords;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_signs_in_and_sets_up_a_workspace_in_chromium() {
@@ -13,7 +13,7 @@ async fn a_person_signs_in_and_sets_up_a_workspace_in_chromium() {
     let (mut user, _) = h.user("ana@example.com", false);
     user.name = "Ana <img src=x onerror=alert(1)>".into();
     user.password_hash =
-        accounts::hash_password(&Password::parse("a fine password".into()).unwrap()).unwrap();
+        passwords::hash_password(&Password::parse("a fine password".into()).unwrap()).unwrap();
     h.store.users().put(&user).unwrap();
 
     let b = Browser::start().await;

@@ -2,7 +2,7 @@
 
 use crate::inproc::InProc;
 use plaudit::domain::Password;
-use plaudit::services::accounts;
+use plaudit::services::passwords;
 use reqwest::{Client, StatusCode, redirect::Policy};
 
 fn browser() -> Client {
@@ -25,7 +25,7 @@ async fn signed_in(h: &InProc, name: &str) -> (Client, String) {
     let (mut user, _) = h.user("ana@example.com", false);
     user.name = name.to_string();
     user.password_hash =
-        accounts::hash_password(&Password::parse("a fine password".into()).unwrap()).unwrap();
+        passwords::hash_password(&Password::parse("a fine password".into()).unwrap()).unwrap();
     h.store.users().put(&user).unwrap();
     let c = browser();
     let r = c

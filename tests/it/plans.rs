@@ -231,7 +231,7 @@ async fn roles_keep_an_owner_and_accounts_can_leave() {
 async fn changing_email_takes_effect_when_the_new_address_confirms() {
     let h = InProc::start(|_| {}).await;
     let (mut user, t) = h.user("old@example.com", false);
-    user.password_hash = plaudit::services::accounts::hash_password(
+    user.password_hash = plaudit::services::passwords::hash_password(
         &plaudit::domain::Password::parse("a fine password".into()).unwrap(),
     )
     .unwrap();

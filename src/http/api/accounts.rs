@@ -4,7 +4,7 @@ use super::{Registrar, hashing, read, views, write};
 use crate::http::session::{Caller, ClientIp};
 use crate::http::{ApiError, AppState};
 use crate::services::auth::Principal;
-use crate::services::{accounts, workspaces};
+use crate::services::{accounts, passwords, workspaces};
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -185,7 +185,7 @@ async fn login(
     let b = body.into_inner();
     let limits = state.limits.clone();
     let user = hashing(&state, move |ctx| {
-        accounts::check_login(ctx, &limits, ip.0, &b.email, &b.password)
+        passwords::check_login(ctx, &limits, ip.0, &b.email, &b.password)
     })
     .await?;
     signed_in(&state, user.id, ip.0.to_string()).await
@@ -220,7 +220,7 @@ async fn request_reset(
     let email = body.into_inner().email;
     let limits = state.limits.clone();
     write(&state, move |ctx| {
-        accounts::request_reset(ctx, &limits, ip.0, &email)
+        passwords::request_reset(ctx, &limits, ip.0, &email)
     })
     .await?;
     Ok(HttpResponse::Accepted().json(json!({
@@ -242,7 +242,7 @@ async fn confirm_reset(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let user = hashing(&state, move |ctx| {
-        accounts::reset_password(ctx, &b.token, b.password)
+        passwords::reset_password(ctx, &b.token, b.password)
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({"status": "password_changed", "email": user.email})))
@@ -299,7 +299,7 @@ async fn change_password(
     let ip = caller.ip();
     let principal = caller.principal;
     let user = hashing(&state, move |ctx| {
-        accounts::change_password(ctx, principal.user()?, &b.current_password, b.new_password)
+        passwords::change_password(ctx, principal.user()?, &b.current_password, b.new_password)
     })
     .await?;
     // Every earlier token is now refused: hand this client a fresh one.

@@ -3,7 +3,7 @@
 use super::{PageUser, html, redirect, run, run_hashing};
 use crate::domain::Identity;
 use crate::http::{AppState, Layout, PageError};
-use crate::services::accounts;
+use crate::services::{accounts, passwords};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -93,7 +93,7 @@ async fn password(
     let ip = user.ip(&req);
     let sessions = state.sessions.clone();
     let result = run_hashing(&state, &user.layout, move |ctx| {
-        let changed = accounts::change_password(ctx, &u, &f.current_password, f.new_password)?;
+        let changed = passwords::change_password(ctx, &u, &f.current_password, f.new_password)?;
         // Every other session is now signed out; this browser gets a fresh one.
         let (token, _) = sessions.issue(&ctx.store, &changed.id, &ip, ctx.clock.now())?;
         Ok(token)

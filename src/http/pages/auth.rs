@@ -3,7 +3,7 @@
 use super::{MaybeUser, PageUser, html, redirect, run, run_hashing};
 use crate::config::Registration;
 use crate::http::{AppState, Layout, PageError, csrf, session};
-use crate::services::accounts;
+use crate::services::{accounts, passwords};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -115,7 +115,7 @@ async fn login(
     let (limits, sessions) = (state.limits.clone(), state.sessions.clone());
     let email = f.email.clone();
     let result = run_hashing(&state, &layout, move |ctx| {
-        let user = accounts::check_login(ctx, &limits, ip, &email, &f.password)?;
+        let user = passwords::check_login(ctx, &limits, ip, &email, &f.password)?;
         let (token, _) = sessions.issue(&ctx.store, &user.id, &ip.to_string(), ctx.clock.now())?;
         for (ws, _) in ctx.store.workspaces().of_user(&user.id)? {
             crate::services::audit::record_as(
@@ -356,7 +356,7 @@ async fn reset_request(
     let ip = session::client_ip(&req);
     let limits = state.limits.clone();
     if let Err(message) = run(&state, &who.1, move |ctx| {
-        accounts::request_reset(ctx, &limits, ip, &email)
+        passwords::request_reset(ctx, &limits, ip, &email)
     })
     .await?
     {
@@ -385,7 +385,7 @@ async fn reset_page(
     let token = token.into_inner();
     let t = token.clone();
     let valid = run(&state, &who.1, move |ctx| {
-        accounts::reset_link_valid(ctx, &t)
+        passwords::reset_link_valid(ctx, &t)
     })
     .await?
     .unwrap_or(false);
@@ -431,7 +431,7 @@ async fn reset(
     }
     let t = token.clone();
     match run_hashing(&state, &who.1, move |ctx| {
-        accounts::reset_password(ctx, &t, f.password)
+        passwords::reset_password(ctx, &t, f.password)
     })
     .await?
     {

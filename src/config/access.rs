@@ -1,0 +1,141 @@
+//! Config of who gets in: registration and sessions, plans, sign-in providers, CORS origins.
+
+use super::Secret;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Registration {
+    /// Only people invited to a workspace can create an account.
+    Invite,
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountsConfig {
+    pub registration: Registration,
+    pub session_hours: u64,
+    pub default_plan: String,
+    pub verify_link_hours: u64,
+    pub reset_link_minutes: u64,
+    pub invite_link_days: u64,
+    /// Sign-in attempts per account per 15 minutes, from any number of addresses.
+    pub login_attempts_per_account: u32,
+    /// Sign-in, registration and reset attempts per client address per minute.
+    pub auth_attempts_per_ip: u32,
+    /// Password hashes computed at once (each takes 19 MiB and a core for a moment).
+    pub hash_concurrency: usize,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        Self {
+            registration: Registration::Invite,
+            session_hours: 12,
+            default_plan: "standard".into(),
+            verify_link_hours: 48,
+            reset_link_minutes: 60,
+            invite_link_days: 7,
+            login_attempts_per_account: 10,
+            auth_attempts_per_ip: 30,
+            hash_concurrency: 2,
+        }
+    }
+}
+
+/// What a workspace on this plan may do. Plans are named tables: `[plans.standard]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlanConfig {
+    pub max_locations: u32,
+    pub max_members: u32,
+    pub campaigns: bool,
+    pub api: bool,
+}
+
+impl Default for PlanConfig {
+    fn default() -> Self {
+        Self {
+            max_locations: 25,
+            max_members: 20,
+            campaigns: true,
+            api: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProvidersConfig {
+    pub google: GoogleConfig,
+    pub facebook: FacebookConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GoogleConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<Secret>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret_file: Option<PathBuf>,
+    pub auth_url: url::Url,
+    pub token_url: url::Url,
+    pub userinfo_url: url::Url,
+}
+
+fn fixed_url(s: &str) -> url::Url {
+    url::Url::parse(s).unwrap_or_else(|_| unreachable!("built-in URL {s} parses"))
+}
+
+impl Default for GoogleConfig {
+    fn default() -> Self {
+        Self {
+            client_id: None,
+            client_secret: None,
+            client_secret_file: None,
+            auth_url: fixed_url("https://accounts.google.com/o/oauth2/v2/auth"),
+            token_url: fixed_url("https://oauth2.googleapis.com/token"),
+            userinfo_url: fixed_url("https://openidconnect.googleapis.com/v1/userinfo"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FacebookConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<Secret>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret_file: Option<PathBuf>,
+    /// Where the login dialog lives: `{dialog_url}/{graph_version}/dialog/oauth`.
+    pub dialog_url: url::Url,
+    pub graph_url: url::Url,
+    pub graph_version: String,
+}
+
+impl Default for FacebookConfig {
+    fn default() -> Self {
+        Self {
+            client_id: None,
+            client_secret: None,
+            client_secret_file: None,
+            dialog_url: fixed_url("https://www.facebook.com"),
+            graph_url: fixed_url("https://graph.facebook.com"),
+            graph_version: "v23.0".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// Browser origins allowed to call /api/v1 from their own pages (CORS).
+    pub cors_origins: Vec<String>,
+}
