@@ -3,6 +3,7 @@
 mod accounts;
 mod keys;
 mod locations;
+mod me;
 mod members;
 mod openapi;
 mod views;
@@ -92,6 +93,7 @@ fn define(r: &mut Registrar) {
         .doc("meta", "This document")
         .public();
     accounts::routes(r);
+    me::routes(r);
     workspaces::routes(r);
     members::routes(r);
     keys::routes(r);

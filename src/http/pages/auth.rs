@@ -1,4 +1,4 @@
-//! Sign-in, sign-out, registration, email verification and password reset pages.
+//! Sign-in, sign-out and registration pages.
 
 use super::{MaybeUser, PageUser, html, redirect, run, run_hashing};
 use crate::config::Registration;
@@ -14,13 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout))
         .route("/register", web::get().to(register_page))
-        .route("/register", web::post().to(register))
-        .route("/verify/{token}", web::get().to(verify_page))
-        .route("/verify/{token}", web::post().to(verify))
-        .route("/reset", web::get().to(reset_request_page))
-        .route("/reset", web::post().to(reset_request))
-        .route("/reset/{token}", web::get().to(reset_page))
-        .route("/reset/{token}", web::post().to(reset));
+        .route("/register", web::post().to(register));
 }
 
 /// Only same-site paths: `/w/..`, never `//evil.example` or `https://..`.
@@ -31,7 +25,7 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn refuse_cross_site(
+pub(super) fn refuse_cross_site(
     req: &HttpRequest,
     state: &AppState,
     layout: &Layout,
@@ -267,178 +261,4 @@ async fn register(
     let mut resp = html(&req, &page, &layout)?;
     *resp.status_mut() = status;
     Ok(resp)
-}
-
-#[derive(Template)]
-#[template(path = "pages/token_form.html")]
-struct TokenPage {
-    layout: Layout,
-    title: &'static str,
-    intro: &'static str,
-    action: String,
-    button: &'static str,
-    password: bool,
-}
-
-async fn verify_page(
-    req: HttpRequest,
-    who: MaybeUser,
-    token: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    // A GET never uses the link up: mail scanners open links too.
-    let page = TokenPage {
-        layout: who.1.clone(),
-        title: "Confirm your email address",
-        intro: "One click to confirm that this address is yours.",
-        action: format!("/verify/{}", token.into_inner()),
-        button: "Confirm my email",
-        password: false,
-    };
-    html(&req, &page, &who.1)
-}
-
-async fn verify(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    who: MaybeUser,
-    token: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    refuse_cross_site(&req, &state, &who.1)?;
-    let token = token.into_inner();
-    match run(&state, &who.1, move |ctx| {
-        accounts::verify_email(ctx, &token)
-    })
-    .await?
-    {
-        Ok(user) => Ok(redirect(
-            "/login?next=/w",
-            Ok(&format!("{} is confirmed. You can sign in.", user.email)),
-        )),
-        Err(message) => Err(PageError::new(
-            &who.1,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            message,
-        )),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "pages/reset_request.html")]
-struct ResetRequestPage {
-    layout: Layout,
-    sent: bool,
-}
-
-async fn reset_request_page(req: HttpRequest, who: MaybeUser) -> Result<HttpResponse, PageError> {
-    html(
-        &req,
-        &ResetRequestPage {
-            layout: who.1.clone(),
-            sent: false,
-        },
-        &who.1,
-    )
-}
-
-#[derive(Deserialize)]
-struct EmailForm {
-    email: String,
-}
-
-async fn reset_request(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    who: MaybeUser,
-    form: web::Form<EmailForm>,
-) -> Result<HttpResponse, PageError> {
-    refuse_cross_site(&req, &state, &who.1)?;
-    let email = form.into_inner().email;
-    let ip = session::client_ip(&req);
-    let limits = state.limits.clone();
-    if let Err(message) = run(&state, &who.1, move |ctx| {
-        passwords::request_reset(ctx, &limits, ip, &email)
-    })
-    .await?
-    {
-        return Err(PageError::new(
-            &who.1,
-            StatusCode::TOO_MANY_REQUESTS,
-            message,
-        ));
-    }
-    html(
-        &req,
-        &ResetRequestPage {
-            layout: who.1.clone(),
-            sent: true,
-        },
-        &who.1,
-    )
-}
-
-async fn reset_page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    who: MaybeUser,
-    token: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    let token = token.into_inner();
-    let t = token.clone();
-    let valid = run(&state, &who.1, move |ctx| {
-        passwords::reset_link_valid(ctx, &t)
-    })
-    .await?
-    .unwrap_or(false);
-    if !valid {
-        return Err(PageError::new(
-            &who.1,
-            StatusCode::NOT_FOUND,
-            "This reset link is not valid: it was used already or it expired. Ask for a new one.",
-        ));
-    }
-    let page = TokenPage {
-        layout: who.1.clone(),
-        title: "Choose a new password",
-        intro: "Every device signed in to your account will be signed out.",
-        action: format!("/reset/{token}"),
-        button: "Set the new password",
-        password: true,
-    };
-    html(&req, &page, &who.1)
-}
-
-#[derive(Deserialize)]
-struct PasswordForm {
-    password: String,
-    password_confirm: String,
-}
-
-async fn reset(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    who: MaybeUser,
-    token: web::Path<String>,
-    form: web::Form<PasswordForm>,
-) -> Result<HttpResponse, PageError> {
-    refuse_cross_site(&req, &state, &who.1)?;
-    let token = token.into_inner();
-    let f = form.into_inner();
-    if f.password != f.password_confirm {
-        return Ok(redirect(
-            &format!("/reset/{token}"),
-            Err("The two passwords differ."),
-        ));
-    }
-    let t = token.clone();
-    match run_hashing(&state, &who.1, move |ctx| {
-        passwords::reset_password(ctx, &t, f.password)
-    })
-    .await?
-    {
-        Ok(_) => Ok(redirect(
-            "/login",
-            Ok("Your password is changed. Sign in with the new one."),
-        )),
-        Err(message) => Ok(redirect(&format!("/reset/{token}"), Err(&message))),
-    }
 }

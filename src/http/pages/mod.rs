@@ -5,6 +5,7 @@ mod account;
 mod auth;
 mod home;
 mod keys;
+mod links;
 mod locations;
 mod members;
 mod oauth;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     workspaces::configure(cfg);
     members::configure(cfg);
     keys::configure(cfg);
+    links::configure(cfg);
     locations::configure(cfg);
     oauth::configure(cfg);
 }

@@ -1,0 +1,139 @@
+//! /me: the signed-in person's own account: profile, password, email, deletion.
+
+use super::accounts::signed_in;
+use super::{Registrar, hashing, read, views, write};
+use crate::http::session::Caller;
+use crate::http::{ApiError, AppState};
+use crate::services::{accounts, passwords, workspaces};
+use actix_web::http::Method;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(r: &mut Registrar) {
+    r.add(Method::GET, "/me", me)
+        .doc("account", "The signed-in person and their workspaces");
+    r.add(Method::PATCH, "/me", rename)
+        .doc("account", "Change your name")
+        .body(&[("name", "string")]);
+    r.add(Method::POST, "/me/password", change_password)
+        .doc(
+            "account",
+            "Change your password; every earlier session token stops working",
+        )
+        .body(&[("current_password", "string"), ("new_password", "string")]);
+    r.add(Method::POST, "/me/email", change_email)
+        .doc(
+            "account",
+            "Change your email: a link is sent to the new address",
+        )
+        .body(&[("password", "string"), ("new_email", "string")])
+        .status(202);
+    r.add(Method::DELETE, "/me", delete_me)
+        .doc("account", "Delete your account")
+        .body(&[("password", "string")])
+        .status(204);
+}
+
+async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let principal = caller.principal;
+    let (user, list) = read(&state, move |ctx| {
+        let user = principal.user()?.clone();
+        Ok((user, workspaces::list(ctx, &principal)?))
+    })
+    .await?;
+    let mut out = views::user(&user);
+    out["workspaces"] = json!(
+        list.iter()
+            .map(|(w, r)| json!({"id": w.id, "name": w.name, "role": r.as_str()}))
+            .collect::<Vec<_>>()
+    );
+    Ok(HttpResponse::Ok().json(out))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameBody {
+    name: String,
+}
+
+async fn rename(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<NameBody>,
+) -> Result<HttpResponse, ApiError> {
+    let name = body.into_inner().name;
+    let user = write(&state, move |ctx| {
+        accounts::rename(ctx, caller.principal.user()?, &name)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(views::user(&user)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+async fn change_password(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<PasswordBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let ip = caller.ip();
+    let principal = caller.principal;
+    let user = hashing(&state, move |ctx| {
+        passwords::change_password(ctx, principal.user()?, &b.current_password, b.new_password)
+    })
+    .await?;
+    // Every earlier token is now refused: hand this client a fresh one.
+    signed_in(&state, user.id, ip).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmailChangeBody {
+    password: String,
+    new_email: String,
+}
+
+async fn change_email(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<EmailChangeBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let principal = caller.principal;
+    hashing(&state, move |ctx| {
+        accounts::request_email_change(ctx, principal.user()?, &b.password, &b.new_email)
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(
+        json!({"status": "accepted", "message": "open the link sent to the new address to finish"}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordOnly {
+    password: String,
+}
+
+async fn delete_me(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<PasswordOnly>,
+) -> Result<HttpResponse, ApiError> {
+    let password = body.into_inner().password;
+    let principal = caller.principal;
+    hashing(&state, move |ctx| {
+        accounts::delete_account(ctx, principal.user()?, &password)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(state.cookie.clear())
+        .finish())
+}
