@@ -1,7 +1,7 @@
 //! API keys page: list with last use, create (the key is shown once, on the answer), revoke.
 
 use super::workspaces::{WsNav, enter};
-use super::{PageUser, html, id, redirect, run};
+use super::{PageUser, act, html, id, redirect, run};
 use crate::domain::{Access, ApiKey};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::api_keys;
@@ -100,18 +100,16 @@ async fn revoke(
     path: web::Path<(String, String)>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
     let (ws, key) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
-    let (principal, ip) = (user.principal.clone(), user.ip(&req));
     let back = format!("/w/{ws}/api-keys");
-    Ok(
-        match run(&state, &user.layout, move |ctx| {
-            api_keys::revoke(ctx, &principal, &ip, &ws, &key)
-        })
-        .await?
-        {
-            Ok(()) => redirect(&back, Ok("Key revoked.")),
-            Err(m) => redirect(&back, Err(&m)),
-        },
+    act(
+        &req,
+        &state,
+        &user,
+        &form.csrf,
+        &back,
+        "Key revoked.",
+        move |ctx, who, ip| api_keys::revoke(ctx, who, ip, &ws, &key),
     )
+    .await
 }

@@ -1,7 +1,7 @@
 //! Locations pages: list with an add form, and one location's edit form with archive/restore.
 
 use super::workspaces::{WsNav, enter};
-use super::{PageUser, html, id, redirect, run};
+use super::{PageUser, act, html, id, redirect, run};
 use crate::domain::{Access, Location};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::locations::{self, Input};
@@ -139,7 +139,6 @@ async fn update(
     path: web::Path<(String, String)>,
     form: web::Form<LocationForm>,
 ) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
     let (wid, loc_id) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
     let f = form.into_inner();
     let archived = match f.action.as_deref() {
@@ -147,16 +146,16 @@ async fn update(
         Some("restore") => Some(false),
         _ => None,
     };
-    let (principal, ip) = (user.principal.clone(), user.ip(&req));
     let back = format!("/w/{wid}/locations/{loc_id}");
-    Ok(
-        match run(&state, &user.layout, move |ctx| {
-            locations::update(ctx, &principal, &ip, &wid, &loc_id, &f.input(), archived)
-        })
-        .await?
-        {
-            Ok(_) => redirect(&back, Ok("Saved.")),
-            Err(m) => redirect(&back, Err(&m)),
-        },
+    let csrf = f.csrf.clone();
+    act(
+        &req,
+        &state,
+        &user,
+        &csrf,
+        &back,
+        "Saved.",
+        move |ctx, who, ip| locations::update(ctx, who, ip, &wid, &loc_id, &f.input(), archived),
     )
+    .await
 }

@@ -1,7 +1,7 @@
 //! Members and invitations: who has access with which role, inviting, and accepting an invite.
 
 use super::workspaces::{WsNav, enter};
-use super::{MaybeUser, PageUser, html, id, redirect, run};
+use super::{MaybeUser, PageUser, act, html, id, redirect, run};
 use crate::domain::{Access, Invitation};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::{accounts, audit, workspaces};
@@ -114,24 +114,19 @@ async fn set_role(
     path: web::Path<(String, String)>,
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
     let (ws, member) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
-    let (principal, ip, role) = (
-        user.principal.clone(),
-        user.ip(&req),
-        form.into_inner().role,
-    );
+    let RoleForm { csrf, role } = form.into_inner();
     let back = format!("/w/{ws}/members");
-    Ok(
-        match run(&state, &user.layout, move |ctx| {
-            workspaces::set_role(ctx, &principal, &ip, &ws, &member, &role)
-        })
-        .await?
-        {
-            Ok(_) => redirect(&back, Ok("Role changed.")),
-            Err(m) => redirect(&back, Err(&m)),
-        },
+    act(
+        &req,
+        &state,
+        &user,
+        &csrf,
+        &back,
+        "Role changed.",
+        move |ctx, who, ip| workspaces::set_role(ctx, who, ip, &ws, &member, &role),
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -146,20 +141,18 @@ async fn remove(
     path: web::Path<(String, String)>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
     let (ws, member) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
-    let (principal, ip) = (user.principal.clone(), user.ip(&req));
     let back = format!("/w/{ws}/members");
-    Ok(
-        match run(&state, &user.layout, move |ctx| {
-            workspaces::remove_member(ctx, &principal, &ip, &ws, &member)
-        })
-        .await?
-        {
-            Ok(()) => redirect(&back, Ok("Member removed.")),
-            Err(m) => redirect(&back, Err(&m)),
-        },
+    act(
+        &req,
+        &state,
+        &user,
+        &form.csrf,
+        &back,
+        "Member removed.",
+        move |ctx, who, ip| workspaces::remove_member(ctx, who, ip, &ws, &member),
     )
+    .await
 }
 
 async fn revoke(
@@ -169,20 +162,18 @@ async fn revoke(
     path: web::Path<(String, String)>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
     let (ws, inv) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
-    let (principal, ip) = (user.principal.clone(), user.ip(&req));
     let back = format!("/w/{ws}/members");
-    Ok(
-        match run(&state, &user.layout, move |ctx| {
-            workspaces::revoke_invitation(ctx, &principal, &ip, &ws, &inv)
-        })
-        .await?
-        {
-            Ok(()) => redirect(&back, Ok("Invitation revoked.")),
-            Err(m) => redirect(&back, Err(&m)),
-        },
+    act(
+        &req,
+        &state,
+        &user,
+        &form.csrf,
+        &back,
+        "Invitation revoked.",
+        move |ctx, who, ip| workspaces::revoke_invitation(ctx, who, ip, &ws, &inv),
     )
+    .await
 }
 
 #[derive(Template)]

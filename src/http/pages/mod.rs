@@ -249,6 +249,27 @@ pub async fn run<T: Send + 'static>(
     }
 }
 
+/// The shape of most form posts: check the form's proof, run the service as this person from
+/// this address, and go back to `back` with `done` or with the service's refusal.
+pub async fn act<T: Send + 'static>(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &PageUser,
+    csrf: &str,
+    back: &str,
+    done: &str,
+    work: impl FnOnce(&Ctx, &Principal, &str) -> services::Result<T> + Send + 'static,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(req, state, csrf)?;
+    let (principal, ip) = (user.principal.clone(), user.ip(req));
+    Ok(
+        match run(state, &user.layout, move |ctx| work(ctx, &principal, &ip)).await? {
+            Ok(_) => redirect(back, Ok(done)),
+            Err(m) => redirect(back, Err(&m)),
+        },
+    )
+}
+
 /// `run` for work that hashes a password (bounded concurrency).
 pub async fn run_hashing<T: Send + 'static>(
     state: &AppState,

@@ -1,6 +1,6 @@
 //! Workspace pages: the switcher with a create form, a workspace's overview, settings, audit log.
 
-use super::{PageUser, html, id, redirect, run};
+use super::{PageUser, act, html, id, redirect, run};
 use crate::domain::{Access, AuditEntry, Id, Role, Workspace};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::{auth::authorize, workspaces};
@@ -195,21 +195,20 @@ async fn update(
     ws: web::Path<String>,
     form: web::Form<SettingsForm>,
 ) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
     let ws = id(&user.layout, &ws)?;
     let f = form.into_inner();
-    let (principal, ip) = (user.principal.clone(), user.ip(&req));
     let back = format!("/w/{ws}/settings");
-    Ok(
-        match run(&state, &user.layout, move |ctx| {
-            workspaces::update(ctx, &principal, &ip, &ws, Some(&f.name), Some(&f.plan))
-        })
-        .await?
-        {
-            Ok(_) => redirect(&back, Ok("Settings saved.")),
-            Err(m) => redirect(&back, Err(&m)),
-        },
+    let csrf = f.csrf.clone();
+    act(
+        &req,
+        &state,
+        &user,
+        &csrf,
+        &back,
+        "Settings saved.",
+        move |ctx, who, ip| workspaces::update(ctx, who, ip, &ws, Some(&f.name), Some(&f.plan)),
     )
+    .await
 }
 
 #[derive(Deserialize)]
