@@ -3,9 +3,13 @@
 use crate::clock::SharedClock;
 use crate::config::{Config, TlsMode};
 use crate::control;
+use crate::edge::metrics::Metrics;
+use crate::edge::request_log::RequestLog;
+use crate::edge::{self, Edge};
 use crate::http::session::SessionCookie;
 use crate::http::{self, AppState, AssetUrls, Layout};
 use crate::mail::{OutboxWorker, Transport};
+use crate::ops::housekeeping::Housekeeping;
 use crate::services::limits::AuthLimits;
 use crate::services::sessions::SessionKeys;
 use crate::services::{Ctx, setup};
@@ -112,12 +116,16 @@ impl App {
             .map_err(|e| StartError::Invalid(format!("smtp.from: {e}")))?;
         let transport = Transport::from_config(&config.smtp, &data_dir)?;
         tracing::info!(transport = %transport.describe(), "outgoing mail");
-        let worker = Arc::new(OutboxWorker::new(
-            store.clone(),
-            transport,
-            clock.clone(),
-            config.outbox.clone(),
-        ));
+        let metrics = Metrics::new();
+        let worker = Arc::new(
+            OutboxWorker::new(
+                store.clone(),
+                transport,
+                clock.clone(),
+                config.outbox.clone(),
+            )
+            .with_metrics(metrics.outbox_deliveries.clone()),
+        );
         let released = worker.recover()?;
         if released > 0 {
             tracing::warn!(
@@ -128,6 +136,19 @@ impl App {
 
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut workers = Vec::new();
+        let (log, log_writer) =
+            RequestLog::start(store.clone(), config.logs.access_log, shutdown_rx.clone());
+        workers.push(log_writer);
+        let edge = web::Data::new(Edge::new(&config, clock.clone(), log, metrics));
+        let housekeeping = Housekeeping::new(
+            store.clone(),
+            edge.clone().into_inner(),
+            clock.clone(),
+            config.logs.retention_days,
+        );
+        workers.push(tokio::spawn(
+            housekeeping.run_until_stopped(shutdown_rx.clone()),
+        ));
         for _ in 0..config.outbox.concurrency {
             workers.push(tokio::spawn(
                 worker.clone().run_until_stopped(shutdown_rx.clone()),
@@ -182,13 +203,10 @@ impl App {
         let server = HttpServer::new(move || {
             ActixApp::new()
                 .app_data(data.clone())
+                .app_data(edge.clone())
                 .wrap(middleware::Compress::default())
-                .wrap(
-                    middleware::DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("Referrer-Policy", "same-origin"))
-                        .add(("X-Frame-Options", "DENY")),
-                )
+                // Wrapped last, so it runs first: the edge sees every request before routing.
+                .wrap(middleware::from_fn(edge::guard))
                 .configure(|cfg| http::configure(cfg, max_body, &cors_origins))
         })
         .disable_signals()

@@ -133,9 +133,95 @@ impl Default for FacebookConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SecurityConfig {
     /// Browser origins allowed to call /api/v1 from their own pages (CORS).
     pub cors_origins: Vec<String>,
+    /// Reverse proxies (CIDRs) whose X-Forwarded-For / Forwarded headers are believed.
+    pub trusted_proxies: Vec<String>,
+    /// Clients (CIDRs) that are never rate-limited or banned.
+    pub allow_list: Vec<String>,
+    /// Bearer token for GET /metrics from beyond loopback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<Secret>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_token_file: Option<PathBuf>,
+    /// The whole edge guard (WAF, limits, bans). Off only to measure its cost or to debug.
+    pub edge: bool,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+            allow_list: Vec::new(),
+            metrics_token: None,
+            metrics_token_file: None,
+            edge: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Requests per client address per minute, all routes together.
+    pub per_ip_per_minute: u32,
+    /// How many of those may come at once.
+    pub per_ip_burst: u32,
+    /// Requests per client address per minute to the public feedback and unsubscribe pages.
+    pub public_per_ip_per_minute: u32,
+    /// Requests per API key per minute.
+    pub api_key_per_minute: u32,
+    /// A client with this many blocked or throttled requests within `ban_window_secs`...
+    pub ban_after: u32,
+    pub ban_window_secs: u64,
+    /// ...is refused outright for this long.
+    pub ban_secs: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            per_ip_per_minute: 1200,
+            per_ip_burst: 200,
+            public_per_ip_per_minute: 60,
+            api_key_per_minute: 600,
+            ban_after: 50,
+            ban_window_secs: 300,
+            ban_secs: 3600,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WafMode {
+    Block,
+    /// Rules match and are logged and counted, nothing is refused.
+    LogOnly,
+    Off,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WafConfig {
+    pub mode: WafMode,
+    /// Rule ids to skip, e.g. ["sqli-tautology"].
+    pub disabled_rules: Vec<String>,
+    pub max_headers: usize,
+    pub max_header_bytes: usize,
+}
+
+impl Default for WafConfig {
+    fn default() -> Self {
+        Self {
+            mode: WafMode::Block,
+            disabled_rules: Vec::new(),
+            max_headers: 64,
+            max_header_bytes: 16 * 1024,
+        }
+    }
 }

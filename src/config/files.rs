@@ -197,6 +197,17 @@ fn provider_secret(
 }
 
 pub(super) fn validate_providers(config: &mut Config, locate: Locate) -> Result<(), ConfigError> {
+    let security = &mut config.security;
+    if let Some(path) = &security.metrics_token_file {
+        let token = std::fs::read_to_string(path).map_err(|e| {
+            fail(
+                locate,
+                "security.metrics_token_file",
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
+        security.metrics_token = Some(Secret::new(token.trim_end_matches(['\r', '\n'])));
+    }
     let g = &mut config.providers.google;
     provider_secret(
         locate,

@@ -6,8 +6,8 @@ mod load;
 mod validate;
 
 pub use access::{
-    AccountsConfig, FacebookConfig, GoogleConfig, PlanConfig, ProvidersConfig, Registration,
-    SecurityConfig,
+    AccountsConfig, FacebookConfig, GoogleConfig, LimitsConfig, PlanConfig, ProvidersConfig,
+    Registration, SecurityConfig, WafConfig, WafMode,
 };
 
 pub use load::{ConfigError, LoadedConfig, load, resolve_path};
@@ -27,6 +27,8 @@ pub struct Config {
     pub plans: BTreeMap<String, PlanConfig>,
     pub providers: ProvidersConfig,
     pub security: SecurityConfig,
+    pub limits: LimitsConfig,
+    pub waf: WafConfig,
     pub smtp: SmtpConfig,
     pub outbox: OutboxConfig,
     pub logs: LogsConfig,
@@ -41,6 +43,8 @@ impl Default for Config {
             plans: BTreeMap::from([("standard".to_string(), PlanConfig::default())]),
             providers: ProvidersConfig::default(),
             security: SecurityConfig::default(),
+            limits: LimitsConfig::default(),
+            waf: WafConfig::default(),
             smtp: SmtpConfig::default(),
             outbox: OutboxConfig::default(),
             logs: LogsConfig::default(),
@@ -181,6 +185,12 @@ impl Default for OutboxConfig {
 pub struct LogsConfig {
     pub format: LogFormat,
     pub level: String,
+    /// One line per request on stdout: "combined" (Apache/nginx style), "json" or "off".
+    pub access_log: AccessLogFormat,
+    /// Days the request log and its per-minute rollups are kept.
+    pub retention_days: u64,
+    /// Store client addresses only as a keyed hash in the request log.
+    pub hash_ips: bool,
 }
 
 impl Default for LogsConfig {
@@ -188,8 +198,19 @@ impl Default for LogsConfig {
         Self {
             format: LogFormat::Text,
             level: "info".into(),
+            access_log: AccessLogFormat::Combined,
+            retention_days: 30,
+            hash_ips: false,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessLogFormat {
+    Combined,
+    Json,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

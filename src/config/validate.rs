@@ -68,6 +68,25 @@ fn validate_accounts(config: &Config, locate: Locate) -> Result<(), ConfigError>
             ),
         ));
     }
+    for (key, list) in [
+        ("security.trusted_proxies", &config.security.trusted_proxies),
+        ("security.allow_list", &config.security.allow_list),
+    ] {
+        for entry in list {
+            entry
+                .parse::<crate::edge::cidr::Cidr>()
+                .map_err(|problem| fail(locate, key, problem))?;
+        }
+    }
+    for id in &config.waf.disabled_rules {
+        if !crate::edge::waf::RULE_IDS.contains(&id.as_str()) {
+            return Err(fail(
+                locate,
+                "waf.disabled_rules",
+                format!("no WAF rule `{id}`; see config.example.toml for the ids"),
+            ));
+        }
+    }
     for origin in &config.security.cors_origins {
         let ok = url::Url::parse(origin).is_ok_and(|u| {
             matches!(u.scheme(), "http" | "https")

@@ -7,7 +7,7 @@ use crate::services::auth::Principal;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
 use actix_web::http::{Method, StatusCode, header};
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use std::future::{Ready, ready};
 use std::net::IpAddr;
 
@@ -50,10 +50,19 @@ impl SessionCookie {
     }
 }
 
-/// The client's address. Until trusted proxies are configured, the TCP peer.
+/// The client's address as the edge settled it (trusted proxies considered), else the peer.
 pub fn client_ip(req: &HttpRequest) -> IpAddr {
+    if let Some(addr) = req.extensions().get::<crate::edge::ClientAddr>() {
+        return addr.0;
+    }
     req.peer_addr()
         .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip())
+}
+
+/// Notes who is calling, for the request log.
+fn note_user(req: &HttpRequest, principal: &Principal) {
+    req.extensions_mut()
+        .insert(crate::edge::LoggedUser(principal.actor()));
 }
 
 pub fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
@@ -94,6 +103,7 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         } else {
             state.sessions.verify(&ctx.store, token, now)?
         };
+        note_user(req, &principal);
         return Ok(Caller { principal, ip });
     }
     let Some(cookie) = req.cookie(state.cookie.name) else {
@@ -104,6 +114,7 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         ));
     };
     let principal = state.sessions.verify(&ctx.store, cookie.value(), now)?;
+    note_user(req, &principal);
     if !is_safe(req.method()) {
         // A cookie rides along on cross-site requests; the CSRF proof cannot.
         let Principal::User { session, .. } = &principal else {

@@ -54,6 +54,7 @@ pub struct OutboxWorker {
     transport: Transport,
     clock: SharedClock,
     config: OutboxConfig,
+    deliveries: Option<prometheus::IntCounterVec>,
 }
 
 impl OutboxWorker {
@@ -68,7 +69,14 @@ impl OutboxWorker {
             transport,
             clock,
             config,
+            deliveries: None,
         }
+    }
+
+    /// Counts each step's result in `outbox_deliveries_total{result}`.
+    pub fn with_metrics(mut self, deliveries: prometheus::IntCounterVec) -> Self {
+        self.deliveries = Some(deliveries);
+        self
     }
 
     pub fn transport(&self) -> &Transport {
@@ -114,6 +122,15 @@ impl OutboxWorker {
             }
         };
         self.store.flush().await?;
+        if let Some(d) = &self.deliveries {
+            let result = match &outcome {
+                Outcome::Sent(_) => "sent",
+                Outcome::Retry(..) => "deferred",
+                Outcome::Failed(..) => "failed",
+                Outcome::Idle => "idle",
+            };
+            d.with_label_values(&[result]).inc();
+        }
         Ok(outcome)
     }
 

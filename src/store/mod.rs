@@ -9,6 +9,7 @@ mod meta;
 pub mod migrations;
 mod outbox;
 pub mod snapshot;
+mod traffic;
 mod typed;
 mod users;
 mod workspaces;
@@ -18,6 +19,7 @@ pub use audit::Audit;
 pub use locations::Locations;
 pub use meta::SetupToken;
 pub use outbox::{Outbox, OutboxCounts};
+pub use traffic::{RequestRecord, Rollup, Traffic};
 pub use users::{AdminFromSetup, ChangeEmail, InsertUser, Users};
 pub use workspaces::{AcceptInvitation, Workspaces};
 
@@ -69,6 +71,8 @@ pub struct Store {
     api_keys_by_workspace: sled::Tree,
     locations: sled::Tree,
     audit: sled::Tree,
+    request_log: sled::Tree,
+    traffic_minutes: sled::Tree,
 }
 
 impl Store {
@@ -150,6 +154,8 @@ impl Store {
             api_keys_by_workspace: tree("api_keys_by_workspace")?,
             locations: tree("locations")?,
             audit: tree("audit")?,
+            request_log: tree("request_log")?,
+            traffic_minutes: tree("traffic_minutes")?,
             dir: dir.to_path_buf(),
             db,
         })
@@ -206,6 +212,10 @@ impl Store {
 
     pub fn audit(&self) -> Audit<'_> {
         Audit { store: self }
+    }
+
+    pub fn traffic(&self) -> Traffic<'_> {
+        Traffic { store: self }
     }
 
     pub fn outbox(&self) -> Outbox<'_> {

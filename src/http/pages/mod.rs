@@ -99,6 +99,11 @@ fn page_user(req: &HttpRequest) -> Result<PageUser, SignInFirst> {
     let Principal::User { user, session } = &principal else {
         return Err(back());
     };
+    {
+        use actix_web::HttpMessage;
+        req.extensions_mut()
+            .insert(crate::edge::LoggedUser(principal.actor()));
+    }
     let (notice, error) = flash_of(req);
     let mut layout = state.layout.signed_in(
         NavUser {

@@ -1,0 +1,185 @@
+//! Request logging off the request path: records go through a bounded channel to one writer
+//! task that batches them into the store; one access-log line per request goes to stdout.
+
+use crate::config::AccessLogFormat;
+use crate::store::{RequestRecord, Store};
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use time::format_description::well_known::Rfc3339;
+use tokio::sync::{mpsc, watch};
+
+/// Query keys whose values are secrets, and path prefixes whose last segment is one.
+const SECRET_KEYS: &[&str] = &[
+    "token",
+    "key",
+    "code",
+    "state",
+    "password",
+    "secret",
+    "access_token",
+    "invitation",
+    "api_key",
+];
+const SECRET_PATHS: &[&str] = &["/setup/", "/verify/", "/reset/", "/invite/", "/u/", "/f/"];
+
+/// The path and query as logged: secrets replaced, control characters escaped.
+pub fn loggable_path(path: &str, query: &str) -> String {
+    let mut out = match SECRET_PATHS.iter().find(|p| path.starts_with(*p)) {
+        Some(prefix) => format!("{prefix}REDACTED"),
+        None => path.to_string(),
+    };
+    if !query.is_empty() {
+        let parts: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) if SECRET_KEYS.contains(&k.to_ascii_lowercase().as_str()) => {
+                    format!("{k}=REDACTED")
+                }
+                _ => pair.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&parts.join("&"));
+    }
+    escape(&out)
+}
+
+/// Control characters, quotes and backslashes escaped so one request is one line.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Apache/nginx "combined" format, which fail2ban and log shippers read.
+pub fn combined(r: &RequestRecord) -> String {
+    let at = r.at.format(&time::macros::format_description!(
+        "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
+    ));
+    format!(
+        "{} - {} [{}] \"{} {} HTTP/1.1\" {} {} \"{}\" \"{}\"{}",
+        r.client,
+        r.user.as_deref().unwrap_or("-"),
+        at.unwrap_or_default(),
+        escape(&r.method),
+        r.path,
+        r.status,
+        r.bytes,
+        escape(&r.referrer),
+        escape(&r.user_agent),
+        r.acted
+            .as_deref()
+            .map(|a| format!(" acted={}", escape(a)))
+            .unwrap_or_default()
+    )
+}
+
+#[derive(Clone)]
+pub struct RequestLog {
+    tx: mpsc::Sender<RequestRecord>,
+    format: AccessLogFormat,
+    pub dropped: Arc<AtomicU64>,
+}
+
+impl RequestLog {
+    /// Starts the writer; it drains and exits when `shutdown` turns true.
+    pub fn start(
+        store: Store,
+        format: AccessLogFormat,
+        shutdown: watch::Receiver<bool>,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(10_000);
+        let handle = tokio::spawn(write_batches(store, rx, shutdown));
+        (
+            Self {
+                tx,
+                format,
+                dropped: Arc::new(AtomicU64::new(0)),
+            },
+            handle,
+        )
+    }
+
+    /// Never blocks the request: when the writer falls behind, the record is counted and dropped.
+    pub fn record(&self, r: RequestRecord) {
+        match self.format {
+            AccessLogFormat::Off => {}
+            AccessLogFormat::Combined => {
+                let _ = writeln!(std::io::stdout().lock(), "{}", combined(&r));
+            }
+            AccessLogFormat::Json => {
+                if let Ok(line) = serde_json::to_string(&serde_json::json!({
+                    "time": r.at.format(&Rfc3339).unwrap_or_default(), "client": r.client, "user": r.user,
+                    "method": r.method, "path": r.path, "status": r.status, "bytes": r.bytes,
+                    "latency_us": r.latency_us, "user_agent": r.user_agent, "referrer": r.referrer, "acted": r.acted,
+                })) {
+                    let _ = writeln!(std::io::stdout().lock(), "{line}");
+                }
+            }
+        }
+        if self.tx.try_send(r).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+async fn write_batches(
+    store: Store,
+    mut rx: mpsc::Receiver<RequestRecord>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut batch = Vec::with_capacity(512);
+    loop {
+        let stop = tokio::select! {
+            n = rx.recv_many(&mut batch, 512) => n == 0,
+            _ = shutdown.changed() => true,
+        };
+        if stop {
+            while let Ok(r) = rx.try_recv() {
+                batch.push(r);
+            }
+        }
+        if !batch.is_empty() {
+            let (s, b) = (store.clone(), std::mem::take(&mut batch));
+            match tokio::task::spawn_blocking(move || s.traffic().append(&b)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::error!(error = %format!("{e:#}"), "request log write failed")
+                }
+                Err(e) => tracing::error!(error = %e, "request log writer panicked"),
+            }
+        }
+        if stop {
+            return;
+        }
+        // Let a burst accumulate into one batch.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_and_control_characters_never_reach_the_log() {
+        assert_eq!(loggable_path("/reset/abc123", ""), "/reset/REDACTED");
+        assert_eq!(
+            loggable_path("/auth/google/callback", "code=xyz&state=s1&x=1"),
+            "/auth/google/callback?code=REDACTED&state=REDACTED&x=1"
+        );
+        assert_eq!(
+            escape("evil\r\n127.0.0.1 - - \"GET"),
+            "evil\\x0d\\x0a127.0.0.1 - - \\\"GET"
+        );
+    }
+}

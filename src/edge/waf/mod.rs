@@ -1,0 +1,263 @@
+//! The WAF: normalizes what a request carries (URL-decoded twice, lower case, whitespace and
+//! SQL comments folded) and runs the rules that fit each value's context.
+
+mod rules;
+
+pub use rules::{Context, Family, RULE_IDS};
+
+use crate::config::{WafConfig, WafMode};
+use actix_web::http::Method;
+use actix_web::http::header::HeaderMap;
+use percent_encoding::percent_decode_str;
+use rules::Rule;
+use std::collections::HashSet;
+
+/// A rule that matched, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub family: Family,
+    pub location: String,
+}
+
+/// Field names whose values are prose people write: only prose-safe rules apply to them.
+const FREE_TEXT: &[&str] = &[
+    "text",
+    "comment",
+    "reply",
+    "review",
+    "note",
+    "notes",
+    "message",
+    "body",
+    "body_text",
+    "body_html",
+    "description",
+    "subject",
+    "feedback",
+    "q",
+    "name",
+    "address",
+    "title",
+];
+
+const METHODS: &[Method] = &[
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::PATCH,
+    Method::DELETE,
+    Method::OPTIONS,
+];
+
+pub struct Waf {
+    pub mode: WafMode,
+    rules: Vec<Rule>,
+    disabled: HashSet<String>,
+    max_headers: usize,
+    max_header_bytes: usize,
+}
+
+/// Decodes percent escapes (and `+` as space) up to twice, so `%2527` is seen as `'`.
+fn decode(raw: &str) -> String {
+    let mut s = raw.replace('+', " ");
+    for _ in 0..2 {
+        let next = percent_decode_str(&s).decode_utf8_lossy().into_owned();
+        if next == s {
+            break;
+        }
+        s = next;
+    }
+    s
+}
+
+/// Lower case, SQL comments and runs of whitespace folded to one space.
+pub fn normalize(raw: &str) -> String {
+    let decoded = decode(raw).to_lowercase();
+    let mut out = String::with_capacity(decoded.len());
+    let mut chars = decoded.chars().peekable();
+    let mut space = false;
+    while let Some(c) = chars.next() {
+        if c == '/' && chars.peek() == Some(&'*') {
+            // /* ... */ and /*!50000 ... */ act as whitespace to SQL parsers.
+            chars.next();
+            let mut prev = ' ';
+            for d in chars.by_ref() {
+                if prev == '*' && d == '/' {
+                    break;
+                }
+                prev = d;
+            }
+            space = true;
+            continue;
+        }
+        if c.is_whitespace() || c == '\u{0b}' {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.push(c);
+    }
+    out
+}
+
+fn is_free_text(name: &str) -> bool {
+    FREE_TEXT.contains(&name.to_ascii_lowercase().as_str())
+}
+
+impl Waf {
+    pub fn new(config: &WafConfig) -> Self {
+        Self {
+            mode: config.mode,
+            rules: rules::build(),
+            disabled: config.disabled_rules.iter().cloned().collect(),
+            max_headers: config.max_headers,
+            max_header_bytes: config.max_header_bytes,
+        }
+    }
+
+    fn enabled(&self, id: &str) -> bool {
+        self.mode != WafMode::Off && !self.disabled.contains(id)
+    }
+
+    fn finding(&self, id: &'static str, family: Family, location: &str) -> Option<Finding> {
+        self.enabled(id).then(|| Finding {
+            rule: id,
+            family,
+            location: location.to_string(),
+        })
+    }
+
+    /// Runs every enabled rule for `context` over one value.
+    pub fn scan(&self, value: &str, context: Context, location: &str) -> Option<Finding> {
+        if value.is_empty() || self.mode == WafMode::Off {
+            return None;
+        }
+        let normalized = normalize(value);
+        self.rules
+            .iter()
+            .filter(|r| r.contexts.contains(&context) && self.enabled(r.id))
+            .find(|r| r.matches(&normalized))
+            .map(|r| Finding {
+                rule: r.id,
+                family: r.family,
+                location: location.to_string(),
+            })
+    }
+
+    /// Method, protocol, path, query and headers: everything before the body.
+    pub fn inspect_head(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &str,
+        headers: &HeaderMap,
+    ) -> Option<Finding> {
+        if !METHODS.contains(method) {
+            return self.finding("proto-method", Family::Protocol, "method");
+        }
+        let lengths = headers.get_all("content-length").count();
+        let chunked = headers.get("transfer-encoding");
+        if lengths > 1
+            || (lengths == 1 && chunked.is_some())
+            || chunked.is_some_and(|te| !te.as_bytes().eq_ignore_ascii_case(b"chunked"))
+        {
+            return self.finding("proto-smuggling", Family::Protocol, "headers");
+        }
+        let header_bytes: usize = headers
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len())
+            .sum();
+        if headers.len() > self.max_headers || header_bytes > self.max_header_bytes {
+            return self.finding("proto-headers", Family::Protocol, "headers");
+        }
+        let has_nul = |s: &str| s.contains('\0') || s.to_ascii_lowercase().contains("%00");
+        if has_nul(path) || has_nul(query) || headers.iter().any(|(_, v)| v.as_bytes().contains(&0))
+        {
+            return self.finding("proto-nul", Family::Protocol, "request");
+        }
+        if let Some(f) = self.scan(path, Context::Path, "path") {
+            return Some(f);
+        }
+        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let context = if is_free_text(&name) {
+                Context::FreeText
+            } else {
+                Context::Value
+            };
+            if let Some(f) = self
+                .scan(&value, context, &format!("query {name}"))
+                .or_else(|| self.scan(&name, Context::Value, "query name"))
+            {
+                return Some(f);
+            }
+        }
+        for (name, value) in headers {
+            let Ok(value) = value.to_str() else { continue };
+            let found = match name.as_str() {
+                "user-agent" => self.scan(value, Context::UserAgent, "user-agent"),
+                // Opaque credentials: nothing an attacker writes there reaches a parser of ours.
+                "authorization" | "x-csrf-token" | "if-none-match" => None,
+                "cookie" => value.split(';').find_map(|c| {
+                    let (k, v) = c.split_once('=').unwrap_or(("", c));
+                    self.scan(v, Context::Value, &format!("cookie {}", k.trim()))
+                }),
+                other => self.scan(value, Context::Value, other),
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+
+    /// Form and JSON bodies, field by field.
+    pub fn inspect_body(&self, content_type: &str, body: &[u8]) -> Option<Finding> {
+        if self.mode == WafMode::Off || body.is_empty() {
+            return None;
+        }
+        if body.contains(&0) {
+            return self.finding("proto-nul", Family::Protocol, "body");
+        }
+        if content_type.starts_with("application/json") {
+            let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+            return self.walk_json(&value, None);
+        }
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            for (name, value) in url::form_urlencoded::parse(body) {
+                let context = if is_free_text(&name) {
+                    Context::FreeText
+                } else {
+                    Context::Value
+                };
+                if let Some(f) = self.scan(&value, context, &format!("form {name}")) {
+                    return Some(f);
+                }
+            }
+        }
+        None
+    }
+
+    fn walk_json(&self, value: &serde_json::Value, key: Option<&str>) -> Option<Finding> {
+        match value {
+            serde_json::Value::String(s) => {
+                let context = if key.is_some_and(is_free_text) {
+                    Context::FreeText
+                } else {
+                    Context::Value
+                };
+                self.scan(s, context, &format!("json {}", key.unwrap_or("value")))
+            }
+            serde_json::Value::Array(items) => items.iter().find_map(|v| self.walk_json(v, key)),
+            serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+                self.scan(k, Context::Value, "json key")
+                    .or_else(|| self.walk_json(v, Some(k)))
+            }),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The WAF's rules: each matches an attack by its grammar in context, never by a bare word,
+//! so review texts that say "select", "union", "drop by" or "<3" pass.
+
+use regex::Regex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    Sqli,
+    Xss,
+    Traversal,
+    Shell,
+    Scanner,
+    Protocol,
+}
+
+impl Family {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqli => "sqli",
+            Self::Xss => "xss",
+            Self::Traversal => "traversal",
+            Self::Shell => "shell",
+            Self::Scanner => "scanner",
+            Self::Protocol => "protocol",
+        }
+    }
+}
+
+/// Where a value came from decides which rules apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// The URL path.
+    Path,
+    /// Query values, form fields, JSON fields, header values that are not free text.
+    Value,
+    /// Free text people write (review, reply, comment, note, search): only rules that cannot
+    /// fire on prose apply.
+    FreeText,
+    UserAgent,
+}
+
+pub struct Rule {
+    pub id: &'static str,
+    pub family: Family,
+    pub contexts: &'static [Context],
+    pattern: Regex,
+    /// For tautologies: the two captured operands must be equal (`'a'='a'`, `1=1`).
+    equal_operands: bool,
+}
+
+impl Rule {
+    pub fn matches(&self, normalized: &str) -> bool {
+        if !self.equal_operands {
+            return self.pattern.is_match(normalized);
+        }
+        self.pattern.captures_iter(normalized).any(|c| {
+            let a = c.name("a").map(|m| m.as_str().trim_matches(['\'', '"']));
+            let b = c.name("b").map(|m| m.as_str().trim_matches(['\'', '"']));
+            a.is_some() && a == b
+        })
+    }
+}
+
+use Context::{FreeText, Path, UserAgent, Value};
+
+const ALL: &[Context] = &[Path, Value, FreeText, UserAgent];
+const STRICT: &[Context] = &[Path, Value, UserAgent];
+
+const COMMANDS: &str = "cat|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|rm|ping|nslookup|python[23]?|perl|php|chmod|chown|powershell|cmd|certutil|busybox|telnet";
+
+/// (id, family, contexts, pattern, operands must be equal). Patterns run on normalized text:
+/// decoded twice, lower case, whitespace and SQL comments folded to one space.
+pub const RULE_IDS: &[&str] = &[
+    "sqli-tautology",
+    "sqli-comment",
+    "sqli-union",
+    "sqli-stacked",
+    "sqli-time",
+    "sqli-probe",
+    "xss-script",
+    "xss-handler",
+    "xss-tag",
+    "xss-js-url",
+    "xss-data-url",
+    "traversal-dotdot",
+    "lfi-file",
+    "probe-path",
+    "shell-chain",
+    "shell-subst",
+    "shellshock",
+    "scanner-ua",
+    "proto-method",
+    "proto-smuggling",
+    "proto-nul",
+    "proto-headers",
+];
+
+pub fn build() -> Vec<Rule> {
+    let rule = |id, family, contexts, pattern: &str, equal_operands| Rule {
+        id,
+        family,
+        contexts,
+        pattern: Regex::new(pattern).unwrap_or_else(|e| unreachable!("rule {id} compiles: {e}")),
+        equal_operands,
+    };
+    vec![
+        // ' or 'a'='a   " or 1=1   ') or ('x'='x   1 or 1=1
+        rule(
+            "sqli-tautology",
+            Family::Sqli,
+            STRICT,
+            r#"(?:['"\)\d]|^)\s*(?:or|and|\|\||&&)\s*\(?\s*(?P<a>'[^']*'|"[^"]*"|\d+|[a-z_]\w*)\s*(?:=|like|<=>)\s*\(?\s*(?P<b>'[^']*'|"[^"]*"|\d+|[a-z_]\w*)"#,
+            true,
+        ),
+        // admin'--   1'#   ' /*
+        rule(
+            "sqli-comment",
+            Family::Sqli,
+            STRICT,
+            r#"['"]\s*(?:--|#|;\s*--)"#,
+            false,
+        ),
+        rule(
+            "sqli-union",
+            Family::Sqli,
+            ALL,
+            r"\bunion\s+(?:all\s+|distinct\s+)?select\s+(?:null|\d+|@@|[\w.`*]+\s*(?:,|\bfrom\b))",
+            false,
+        ),
+        rule(
+            "sqli-stacked",
+            Family::Sqli,
+            ALL,
+            r"[;'\)]\s*(?:drop|truncate|alter)\s+(?:table|database|schema)\b|;\s*(?:delete\s+from|insert\s+into|update\s+\w+\s+set|exec(?:ute)?\s+(?:xp_|sp_)|shutdown\b)",
+            false,
+        ),
+        rule(
+            "sqli-time",
+            Family::Sqli,
+            ALL,
+            r"\b(?:pg_)?sleep\s*\(\s*\d|\bbenchmark\s*\(\s*\d+\s*,|\bwaitfor\s+delay\s+'|\bdbms_pipe\.receive_message",
+            false,
+        ),
+        rule(
+            "sqli-probe",
+            Family::Sqli,
+            ALL,
+            r"\binformation_schema\b|\bload_file\s*\(|\binto\s+(?:out|dump)file\b|\bxp_cmdshell\b|@@version\b|\bextractvalue\s*\(|\bupdatexml\s*\(",
+            false,
+        ),
+        rule("xss-script", Family::Xss, ALL, r"<\s*/?\s*script\b", false),
+        rule(
+            "xss-handler",
+            Family::Xss,
+            ALL,
+            r#"<[a-z!/][^>]*?[\s/"']on[a-z]{3,}\s*="#,
+            false,
+        ),
+        rule(
+            "xss-tag",
+            Family::Xss,
+            ALL,
+            r"<\s*(?:iframe|frame|object|embed|applet|svg|math|base|link|meta|form|isindex|template)\b",
+            false,
+        ),
+        rule(
+            "xss-js-url",
+            Family::Xss,
+            STRICT,
+            r"(?:^|[\s'\x22=(])(?:java|vb|live)script\s*:",
+            false,
+        ),
+        rule(
+            "xss-data-url",
+            Family::Xss,
+            ALL,
+            r"data\s*:\s*text/html|\bsrcdoc\s*=|expression\s*\(",
+            false,
+        ),
+        rule(
+            "traversal-dotdot",
+            Family::Traversal,
+            STRICT,
+            r"(?:^|[/\\=])\.\.(?:[/\\]|$)",
+            false,
+        ),
+        rule(
+            "lfi-file",
+            Family::Traversal,
+            ALL,
+            r"/etc/(?:passwd|shadow|group|hosts)\b|/proc/self/|\bc:\\windows\\|\b(?:boot|win|system)\.ini\b|\bphp://(?:filter|input)|\bfile:///",
+            false,
+        ),
+        rule(
+            "probe-path",
+            Family::Traversal,
+            &[Path],
+            r"^/(?:\.env|\.git/|\.svn/|\.aws/|wp-admin|wp-login\.php|phpmyadmin|cgi-bin/|\.ds_store|server-status|actuator/|vendor/phpunit)",
+            false,
+        ),
+        rule(
+            "shell-chain",
+            Family::Shell,
+            STRICT,
+            &format!(r"(?:;|\||&&|\|\||\n)\s*(?:{COMMANDS})(?:\s|$|;|\||<|>)"),
+            false,
+        ),
+        rule(
+            "shell-subst",
+            Family::Shell,
+            ALL,
+            &format!(
+                r"\$\(\s*(?:{COMMANDS})\b|`\s*(?:{COMMANDS})\b[^`]*`|(?:;|\||&&)\s*(?:{COMMANDS})\s+(?:-\w|/\w|https?://)"
+            ),
+            false,
+        ),
+        rule(
+            "shellshock",
+            Family::Shell,
+            ALL,
+            r"\(\s*\)\s*\{\s*:?\s*;?\s*\}\s*;",
+            false,
+        ),
+        rule(
+            "scanner-ua",
+            Family::Scanner,
+            &[UserAgent],
+            r"sqlmap|nikto|nmap|masscan|zgrab|nuclei|dirbuster|gobuster|wpscan|acunetix|nessus|openvas|w3af|havij|jorgee|zmeu|fimap|wfuzz|\bffuf\b|feroxbuster|whatweb|arachni|skipfish|netsparker|appscan|burp\s*collaborator",
+            false,
+        ),
+    ]
+}

@@ -1,0 +1,3 @@
+//! Operating the appliance: periodic housekeeping (and later backups and restores).
+
+pub mod housekeeping;

@@ -1,0 +1,176 @@
+//! The request log ((time, seq) → request) and its per-minute rollups (minute → counts), which
+//! the traffic page reads so its cost does not grow with the number of stored requests.
+
+use super::{Store, codec, typed};
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+/// One request as the log keeps it (secrets already stripped from the path).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub client: String,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub bytes: u64,
+    pub latency_us: u64,
+    pub user_agent: String,
+    pub referrer: String,
+    pub user: Option<String>,
+    /// The WAF rule, limit or ban that acted on it.
+    pub acted: Option<String>,
+}
+
+/// Counts for one minute. Top lists keep the busiest entries only, so a rollup stays small.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Rollup {
+    pub requests: u64,
+    pub bytes: u64,
+    pub latency_us_sum: u64,
+    pub statuses: BTreeMap<u16, u64>,
+    pub paths: BTreeMap<String, u64>,
+    pub clients: BTreeMap<String, u64>,
+    pub acted: BTreeMap<String, u64>,
+}
+
+/// Entries kept per top list per minute.
+const TOP: usize = 50;
+
+fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
+    *map.entry(key.to_string()).or_default() += 1;
+    if map.len() > TOP * 2 {
+        let mut entries: Vec<(String, u64)> = std::mem::take(map).into_iter().collect();
+        entries.sort_by_key(|e| std::cmp::Reverse(e.1));
+        entries.truncate(TOP);
+        *map = entries.into_iter().collect();
+    }
+}
+
+impl Rollup {
+    pub fn add(&mut self, r: &RequestRecord) {
+        self.requests += 1;
+        self.bytes += r.bytes;
+        self.latency_us_sum += r.latency_us;
+        *self.statuses.entry(r.status).or_default() += 1;
+        bump(&mut self.paths, &r.path);
+        bump(&mut self.clients, &r.client);
+        if let Some(a) = &r.acted {
+            bump(&mut self.acted, a);
+        }
+    }
+
+    pub fn merge(&mut self, other: &Rollup) {
+        self.requests += other.requests;
+        self.bytes += other.bytes;
+        self.latency_us_sum += other.latency_us_sum;
+        for (k, v) in &other.statuses {
+            *self.statuses.entry(*k).or_default() += v;
+        }
+        for (mine, theirs) in [
+            (&mut self.paths, &other.paths),
+            (&mut self.clients, &other.clients),
+            (&mut self.acted, &other.acted),
+        ] {
+            for (k, v) in theirs {
+                *mine.entry(k.clone()).or_default() += v;
+            }
+        }
+    }
+}
+
+fn minute(at: OffsetDateTime) -> i64 {
+    at.unix_timestamp().div_euclid(60)
+}
+
+fn minute_key(m: i64) -> [u8; 8] {
+    u64::try_from(m).unwrap_or(0).to_be_bytes()
+}
+
+pub struct Traffic<'a> {
+    pub(super) store: &'a Store,
+}
+
+impl Traffic<'_> {
+    /// Appends a batch and folds it into the minute rollups (one writer: no lost updates).
+    pub fn append(&self, batch: &[RequestRecord]) -> anyhow::Result<()> {
+        let s = self.store;
+        let mut log = sled::Batch::default();
+        let mut rollups: BTreeMap<i64, Rollup> = BTreeMap::new();
+        for r in batch {
+            let seq = s.db.generate_id().context("numbering a request")?;
+            let ms = u64::try_from(r.at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+            let mut key = [0u8; 16];
+            key[..8].copy_from_slice(&ms.to_be_bytes());
+            key[8..].copy_from_slice(&seq.to_be_bytes());
+            log.insert(&key, codec::encode(r)?);
+            rollups.entry(minute(r.at)).or_default().add(r);
+        }
+        s.request_log
+            .apply_batch(log)
+            .context("writing the request log")?;
+        for (m, add) in rollups {
+            let mut current: Rollup =
+                typed::get(&s.traffic_minutes, &minute_key(m))?.unwrap_or_default();
+            current.merge(&add);
+            typed::put(&s.traffic_minutes, &minute_key(m), &current)?;
+        }
+        Ok(())
+    }
+
+    /// Per-minute rollups from `from` to `to` (inclusive), oldest first.
+    pub fn minutes(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> anyhow::Result<Vec<(i64, Rollup)>> {
+        let (a, b) = (minute_key(minute(from)), minute_key(minute(to) + 1));
+        self.store
+            .traffic_minutes
+            .range(a..b)
+            .map(|e| {
+                let (k, v) = e.context("reading rollups")?;
+                let m = i64::try_from(u64::from_be_bytes(k.as_ref().try_into()?)).unwrap_or(0);
+                Ok((m, codec::decode(&v)?))
+            })
+            .collect()
+    }
+
+    /// The newest `limit` requests, newest first.
+    pub fn recent(&self, limit: usize) -> anyhow::Result<Vec<RequestRecord>> {
+        self.store
+            .request_log
+            .iter()
+            .rev()
+            .take(limit)
+            .map(|e| codec::decode(&e.context("reading the request log")?.1))
+            .collect()
+    }
+
+    /// Removes requests and rollups older than `before`; returns how many requests went.
+    pub fn purge_before(&self, before: OffsetDateTime) -> anyhow::Result<usize> {
+        let s = self.store;
+        let ms = u64::try_from(before.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+        let mut removed = 0;
+        for key in s.request_log.range(..ms.to_be_bytes().as_slice()).keys() {
+            s.request_log
+                .remove(key.context("scanning the request log")?)?;
+            removed += 1;
+        }
+        for key in s
+            .traffic_minutes
+            .range(..minute_key(minute(before)).as_slice())
+            .keys()
+        {
+            s.traffic_minutes.remove(key.context("scanning rollups")?)?;
+        }
+        Ok(removed)
+    }
+
+    pub fn stored_requests(&self) -> usize {
+        self.store.request_log.len()
+    }
+}
