@@ -6,6 +6,7 @@ mod csrf;
 mod errors;
 mod health;
 mod layout;
+mod metrics;
 mod pages;
 pub mod session;
 mod setup;
@@ -67,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, cors_origi
                 .default_service(web::to(errors::not_found)),
         )
         .configure(health::configure)
+        .configure(metrics::configure)
         .configure(assets::configure)
         .configure(pages::configure)
         .configure(setup::configure)

@@ -14,6 +14,7 @@ pub mod passwords;
 pub mod sessions;
 pub mod setup;
 pub mod social;
+pub mod traffic;
 pub mod workspaces;
 
 pub use context::Ctx;

@@ -32,6 +32,7 @@ impl InProc {
         config.storage.data_dir = dir.path().join("data");
         config.storage.cache_mb = 16;
         config.outbox.poll_interval_ms = 50;
+        config.logs.access_log = plaudit::config::AccessLogFormat::Off;
         adjust(&mut config);
         let clock = ManualClock::new(OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap());
         let lifetime = time::Duration::hours(config.accounts.session_hours as i64);

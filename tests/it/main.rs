@@ -6,6 +6,7 @@ mod accounts;
 mod authz;
 mod browser;
 mod config;
+mod edge;
 mod inproc;
 mod lifecycle;
 mod migration;

@@ -109,7 +109,7 @@ pub fn build() -> Vec<Rule> {
             "sqli-tautology",
             Family::Sqli,
             STRICT,
-            r#"(?:['"\)\d]|^)\s*(?:or|and|\|\||&&)\s*\(?\s*(?P<a>'[^']*'|"[^"]*"|\d+|[a-z_]\w*)\s*(?:=|like|<=>)\s*\(?\s*(?P<b>'[^']*'|"[^"]*"|\d+|[a-z_]\w*)"#,
+            r#"(?:['"\)\d]|^)\s*(?:or|and|\|\||&&)\s*\(?\s*(?P<a>'[^']*'|"[^"]*"|\d+|[a-z_]\w*)\s*(?:=|like|<=>)\s*\(?\s*(?P<b>'[^']*'?|"[^"]*"?|\d+|[a-z_]\w*)"#,
             true,
         ),
         // admin'--   1'#   ' /*
@@ -181,14 +181,14 @@ pub fn build() -> Vec<Rule> {
             "traversal-dotdot",
             Family::Traversal,
             STRICT,
-            r"(?:^|[/\\=])\.\.(?:[/\\]|$)",
+            r"(?:^|[/\\=;])\.\.(?:[/\\]|;/|\x{FFFD}|$)",
             false,
         ),
         rule(
             "lfi-file",
             Family::Traversal,
             ALL,
-            r"/etc/(?:passwd|shadow|group|hosts)\b|/proc/self/|\bc:\\windows\\|\b(?:boot|win|system)\.ini\b|\bphp://(?:filter|input)|\bfile:///",
+            r"(?:^|/|\x{FFFD})etc/(?:passwd|shadow|group|hosts)\b|/proc/self/|\bc:\\windows\\|\b(?:boot|win|system)\.ini\b|\bphp://(?:filter|input)|\bfile:///",
             false,
         ),
         rule(

@@ -1,6 +1,7 @@
 //! The JSON API under /api/v1: one route table that both registers handlers and documents them.
 
 mod accounts;
+mod admin;
 mod keys;
 mod locations;
 mod me;
@@ -98,6 +99,7 @@ fn define(r: &mut Registrar) {
     members::routes(r);
     keys::routes(r);
     locations::routes(r);
+    admin::routes(r);
 }
 
 /// Mounts the API (paths are relative to /api/v1).

@@ -9,6 +9,7 @@ mod links;
 mod locations;
 mod members;
 mod oauth;
+mod traffic;
 mod workspaces;
 
 use super::{AppState, Layout, PageError, csrf, session};
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     links::configure(cfg);
     locations::configure(cfg);
     oauth::configure(cfg);
+    traffic::configure(cfg);
 }
 
 const FLASH: &str = "plaudit_flash";

@@ -1,0 +1,86 @@
+//! /admin: instance-wide traffic and bans, for instance administrators.
+
+use super::{Registrar, views};
+use crate::edge::Edge;
+use crate::http::session::Caller;
+use crate::http::{ApiError, AppState};
+use crate::services::traffic::{self, require_admin};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(r: &mut Registrar) {
+    r.add(Method::GET, "/admin/traffic", traffic_summary)
+        .doc(
+            "admin",
+            "Requests per minute, statuses, top paths and clients, blocks (instance admin)",
+        )
+        .query(&["minutes"]);
+    r.add(Method::GET, "/admin/bans", bans)
+        .doc("admin", "Clients banned right now (instance admin)");
+    r.add(Method::DELETE, "/admin/bans/{client}", lift)
+        .doc("admin", "Lift a ban (instance admin)")
+        .status(204);
+}
+
+#[derive(Deserialize)]
+struct MinutesQuery {
+    minutes: Option<usize>,
+}
+
+async fn traffic_summary(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<MinutesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller.principal)?;
+    let (store, now, minutes) = (
+        state.ctx.store.clone(),
+        state.ctx.clock.now(),
+        q.minutes.unwrap_or(60),
+    );
+    let s = web::block(move || traffic::summary(&store, now, minutes)).await??;
+    Ok(HttpResponse::Ok().json(json!({
+        "minutes": s.minutes,
+        "first_minute": s.first_minute * 60,
+        "requests_per_minute": s.per_minute,
+        "blocked_per_minute": s.blocked_per_minute,
+        "requests": s.totals.requests,
+        "statuses": s.totals.statuses,
+        "top_paths": traffic::top(&s.totals.paths, 10),
+        "top_clients": traffic::top(&s.totals.clients, 10),
+        "acted": traffic::top(&s.totals.acted, 20),
+    })))
+}
+
+async fn bans(
+    state: web::Data<AppState>,
+    edge: web::Data<Edge>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller.principal)?;
+    let items: Vec<_> = edge
+        .bans
+        .list(state.ctx.clock.now())
+        .iter()
+        .map(|b| json!({"client": b.client, "until": views::time(b.until), "reason": b.reason}))
+        .collect();
+    Ok(super::list(items, None))
+}
+
+async fn lift(
+    edge: web::Data<Edge>,
+    caller: Caller,
+    client: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller.principal)?;
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "not_found", "no ban for this client");
+    let ip: std::net::IpAddr = client.parse().map_err(|_| not_found())?;
+    if edge.bans.lift(crate::edge::cidr::client_key(ip)) {
+        tracing::info!(client = %ip, "ban lifted");
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found())
+    }
+}
