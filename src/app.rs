@@ -139,7 +139,8 @@ impl App {
         let (log, log_writer) =
             RequestLog::start(store.clone(), config.logs.access_log, shutdown_rx.clone());
         workers.push(log_writer);
-        let edge = web::Data::new(Edge::new(&config, clock.clone(), log, metrics));
+        let secret = store.meta().instance_secret()?;
+        let edge = web::Data::new(Edge::new(&config, clock.clone(), log, metrics, &secret));
         let housekeeping = Housekeeping::new(
             store.clone(),
             edge.clone().into_inner(),

@@ -51,6 +51,8 @@ pub struct Edge {
     pub metrics: Metrics,
     clock: SharedClock,
     max_body: usize,
+    /// With `logs.hash_ips`, the key that turns addresses into stable pseudonyms in the log.
+    ip_hash_key: Option<Vec<u8>>,
 }
 
 fn cidrs(list: &[String]) -> Vec<Cidr> {
@@ -58,7 +60,13 @@ fn cidrs(list: &[String]) -> Vec<Cidr> {
 }
 
 impl Edge {
-    pub fn new(config: &Config, clock: SharedClock, log: RequestLog, metrics: Metrics) -> Self {
+    pub fn new(
+        config: &Config,
+        clock: SharedClock,
+        log: RequestLog,
+        metrics: Metrics,
+        instance_secret: &[u8],
+    ) -> Self {
         Self {
             enabled: config.security.edge,
             tls: config.server.tls == crate::config::TlsMode::Static,
@@ -71,6 +79,22 @@ impl Edge {
             metrics,
             clock,
             max_body: config.server.max_body_kb * 1024,
+            ip_hash_key: config.logs.hash_ips.then(|| instance_secret.to_vec()),
+        }
+    }
+
+    /// The client as the request log stores it: the address, or its keyed hash.
+    fn logged_client(&self, client: IpAddr) -> String {
+        use hmac::Mac;
+        match &self.ip_hash_key {
+            None => client.to_string(),
+            Some(key) => {
+                let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(key)
+                    .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+                mac.update(b"request-log ip ");
+                mac.update(client.to_string().as_bytes());
+                format!("ip-{}", hex::encode(&mac.finalize().into_bytes()[..8]))
+            }
         }
     }
 
@@ -308,7 +332,7 @@ pub async fn guard(
         .map(|u| u.0.clone());
     edge.log.record(RequestRecord {
         at: edge.clock.now(),
-        client: client.to_string(),
+        client: edge.logged_client(client),
         method,
         path: request_log::loggable_path(&path, &query),
         status,

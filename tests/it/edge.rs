@@ -483,3 +483,23 @@ async fn attack_replay_and_benign_suites() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn addresses_can_be_logged_as_keyed_hashes() {
+    let h = InProc::start(|c| c.logs.hash_ips = true).await;
+    from(90)
+        .get(format!("{}/healthz", h.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(crate::support::wait_until(
+        std::time::Duration::from_secs(5),
+        || h.store.traffic().stored_requests() > 0
+    ));
+    let r = &h.store.traffic().recent(1).unwrap()[0];
+    assert!(
+        r.client.starts_with("ip-") && !r.client.contains("127.0.0.90"),
+        "{}",
+        r.client
+    );
+}

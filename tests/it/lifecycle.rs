@@ -535,3 +535,43 @@ async fn tls_static_serves_https_over_http1_and_http2() {
         "plain HTTP must not be served on the TLS port"
     );
 }
+
+#[tokio::test]
+async fn the_access_log_is_one_escaped_combined_line_per_request_without_secrets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path(), "");
+    let c = http();
+    c.get(format!("{}/reset/a-secret-reset-token?x=1", server.url))
+        .header("User-Agent", "evil\"agent")
+        .header("Referer", "https://ref.example/a b")
+        .send()
+        .await
+        .unwrap();
+    c.get(format!("{}/healthz?token=abc", server.url))
+        .send()
+        .await
+        .unwrap();
+    let lines = || {
+        server
+            .stdout()
+            .into_iter()
+            .filter(|l| l.starts_with("127.0.0.1 - "))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        wait_until(Duration::from_secs(5), || lines().len() >= 2),
+        "{:?}",
+        server.stdout()
+    );
+    let all = lines().join("\n");
+    assert!(
+        all.contains("\"GET /reset/REDACTED?x=1 HTTP/1.1\" 404"),
+        "{all}"
+    );
+    assert!(
+        all.contains("\"GET /healthz?token=REDACTED HTTP/1.1\" 200"),
+        "{all}"
+    );
+    assert!(all.contains("\"evil\\\"agent\""), "quotes escaped: {all}");
+    assert!(!all.contains("a-secret-reset-token"));
+}
