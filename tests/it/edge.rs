@@ -503,3 +503,64 @@ async fn addresses_can_be_logged_as_keyed_hashes() {
         r.client
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_can_be_disabled_by_id_and_the_waf_can_only_log() {
+    let attack = "/api/v1/workspaces?filter=%3Cscript%3Ealert(1)%3C%2Fscript%3E";
+    let h = InProc::start(|c| c.waf.disabled_rules = vec!["xss-script".into()]).await;
+    let r = from(100)
+        .get(format!("{}{attack}", h.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "rule off: the request reaches the API");
+    let h = InProc::start(|c| c.waf.mode = plaudit::config::WafMode::LogOnly).await;
+    let r = from(101)
+        .get(format!("{}{attack}", h.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "log_only: not refused");
+    let m = from(101)
+        .get(format!("{}/metrics", h.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m.contains("plaudit_waf_blocks_total{rule=\"xss-script\"} 1"),
+        "but counted"
+    );
+    assert!(
+        crate::support::wait_until(std::time::Duration::from_secs(5), || {
+            h.store
+                .traffic()
+                .recent(10)
+                .unwrap()
+                .iter()
+                .any(|r| r.acted.as_deref() == Some("xss-script"))
+        }),
+        "and logged with the rule"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_bodies_and_headers_are_refused_before_any_handler() {
+    let h = InProc::start(|c| c.server.max_body_kb = 4).await;
+    let c = from(110);
+    let r = c
+        .post(format!("{}/api/v1/auth/login", h.url))
+        .header("content-type", "application/json")
+        .body(format!("{{\"email\":\"{}\"}}", "a".repeat(8000)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let mut req = c.get(format!("{}/healthz", h.url));
+    for i in 0..80 {
+        req = req.header(format!("x-h{i}"), "v");
+    }
+    assert_eq!(req.send().await.unwrap().status(), 403, "too many headers");
+}
