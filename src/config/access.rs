@@ -24,7 +24,7 @@ pub struct AccountsConfig {
     pub invite_link_days: u64,
     /// Sign-in attempts per account per 15 minutes, from any number of addresses.
     pub login_attempts_per_account: u32,
-    /// Sign-in, registration and reset attempts per client address per minute.
+    /// Attempts per client address per minute at each of sign-in, registration and reset.
     pub auth_attempts_per_ip: u32,
     /// Password hashes computed at once (each takes 19 MiB and a core for a moment).
     pub hash_concurrency: usize,

@@ -124,12 +124,14 @@ impl OutboxWorker {
         self.store.flush().await?;
         if let Some(d) = &self.deliveries {
             let result = match &outcome {
-                Outcome::Sent(_) => "sent",
-                Outcome::Retry(..) => "deferred",
-                Outcome::Failed(..) => "failed",
-                Outcome::Idle => "idle",
+                Outcome::Sent(_) => Some("sent"),
+                Outcome::Retry(..) => Some("deferred"),
+                Outcome::Failed(..) => Some("failed"),
+                Outcome::Idle => None,
             };
-            d.with_label_values(&[result]).inc();
+            if let Some(result) = result {
+                d.with_label_values(&[result]).inc();
+            }
         }
         Ok(outcome)
     }

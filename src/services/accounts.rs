@@ -107,7 +107,7 @@ pub fn register(
     name: &str,
     invitation: Option<&str>,
 ) -> Result<Registered> {
-    limits.check_ip(ip)?;
+    limits.check_ip(super::limits::Door::Register, ip)?;
     let now = ctx.clock.now();
     let email = Email::parse(email).map_err(Error::Invalid)?;
     let password = Password::parse(password).map_err(Error::Invalid)?;

@@ -9,10 +9,19 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Which door an attempt knocks on; each has its own per-address quota, so a flood of
+/// registrations does not lock people out of signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Door {
+    SignIn,
+    Register,
+    Reset,
+}
+
 /// Shared by every worker thread.
 #[derive(Clone)]
 pub struct AuthLimits {
-    per_ip: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    per_ip: Arc<DefaultKeyedRateLimiter<(Door, IpAddr)>>,
     per_account: Arc<DefaultKeyedRateLimiter<String>>,
     clock: DefaultClock,
 }
@@ -49,9 +58,12 @@ impl AuthLimits {
         })
     }
 
-    /// One attempt from `ip` at any of sign-in, registration or reset.
-    pub fn check_ip(&self, ip: IpAddr) -> Result<(), Error> {
-        self.verdict(self.per_ip.check_key(&ip))
+    /// One attempt from `ip` at `door`.
+    pub fn check_ip(&self, door: Door, ip: IpAddr) -> Result<(), Error> {
+        self.verdict(
+            self.per_ip
+                .check_key(&(door, crate::edge::cidr::client_key(ip))),
+        )
     }
 
     /// One sign-in attempt at `email`, from anywhere. Reset has no account brake, so an owner

@@ -53,7 +53,7 @@ pub fn check_login(
     email: &str,
     password: &str,
 ) -> Result<User> {
-    limits.check_ip(ip)?;
+    limits.check_ip(super::limits::Door::SignIn, ip)?;
     let Ok(email) = Email::parse(email) else {
         let _ = verify_password(ctx.dummy_hash(), password);
         return Err(Error::Unauthorized(WRONG_CREDENTIALS.into()));
@@ -76,7 +76,7 @@ pub fn check_login(
 
 /// Sends a reset link when the account exists; answers the same either way.
 pub fn request_reset(ctx: &Ctx, limits: &AuthLimits, ip: IpAddr, email: &str) -> Result<()> {
-    limits.check_ip(ip)?;
+    limits.check_ip(super::limits::Door::Reset, ip)?;
     let Ok(email) = Email::parse(email) else {
         return Ok(());
     };

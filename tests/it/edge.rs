@@ -313,8 +313,9 @@ fn corpus(name: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Refused by a WAF rule: JSON on the API, a readable page elsewhere.
 fn blocked(status: StatusCode, body: &str) -> bool {
-    status == 403 && body.contains("\"blocked\"")
+    status == 403 && (body.contains("\"blocked\"") || body.contains("blocked by rule"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

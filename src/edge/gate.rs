@@ -1,0 +1,177 @@
+//! The decision before the handler: ban, WAF, body size, rate limits. `Some(answer)` refuses.
+
+use super::Edge;
+use super::cidr::{any_contains, client_key};
+use crate::config::WafMode;
+use actix_web::HttpMessage;
+use actix_web::HttpResponse;
+use actix_web::dev::ServiceRequest;
+use actix_web::http::{StatusCode, header};
+use actix_web::web::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use serde_json::json;
+use std::net::IpAddr;
+
+/// A refusal: JSON under /api, a small readable page elsewhere; both carry the request id.
+fn refusal(
+    req: &ServiceRequest,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    id: &str,
+    retry_after: Option<u64>,
+) -> HttpResponse {
+    let mut r = HttpResponse::build(status);
+    if let Some(s) = retry_after {
+        r.insert_header((header::RETRY_AFTER, s.max(1).to_string()));
+    }
+    if req.path().starts_with("/api/") {
+        return r.json(json!({"error": {"code": code, "message": message, "request_id": id}}));
+    }
+    let title = status.canonical_reason().unwrap_or("Refused");
+    r.content_type("text/html; charset=utf-8").body(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;color:#1f2933\">\
+         <h1>{title}</h1><p>{message}.</p><p style=\"color:#616e7c\">Request id: {id}</p></body></html>"
+    ))
+}
+
+/// Reads the body (bounded) so the WAF can see it, then puts it back for the handler.
+async fn take_body(req: &mut ServiceRequest, limit: usize) -> Result<Option<Bytes>, ()> {
+    let mut payload = req.take_payload();
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ())?;
+        if buf.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    let bytes = buf.freeze();
+    req.set_payload(actix_web::dev::Payload::from(bytes.clone()));
+    Ok(Some(bytes))
+}
+
+/// Decides before the handler: Some(answer) refuses the request, None lets it through.
+pub(super) async fn judge(
+    edge: &Edge,
+    req: &mut ServiceRequest,
+    client: IpAddr,
+    id: &str,
+    acted: &mut Option<String>,
+) -> Option<HttpResponse> {
+    let now = edge.clock.now();
+    let key = client_key(client);
+    let allowed = any_contains(&edge.allow, client);
+    if !allowed && let Some(left) = edge.bans.banned(key, now) {
+        *acted = Some("ban".into());
+        return Some(refusal(
+            req,
+            StatusCode::FORBIDDEN,
+            "banned",
+            "this address is temporarily banned",
+            id,
+            Some(left),
+        ));
+    }
+    let mut finding =
+        edge.waf
+            .inspect_head(req.method(), req.path(), req.query_string(), req.headers());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > edge.max_body) {
+        *acted = Some("body-size".into());
+        return Some(refusal(
+            req,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the request body is too large",
+            id,
+            None,
+        ));
+    }
+    let content_type = req.content_type().to_ascii_lowercase();
+    if finding.is_none()
+        && edge.waf.mode != WafMode::Off
+        && (content_type.contains("json") || content_type.contains("form-urlencoded"))
+    {
+        match take_body(req, edge.max_body).await {
+            Ok(Some(body)) => finding = edge.waf.inspect_body(&content_type, &body),
+            Ok(None) => {
+                *acted = Some("body-size".into());
+                return Some(refusal(
+                    req,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    "the request body is too large",
+                    id,
+                    None,
+                ));
+            }
+            Err(()) => {
+                return Some(refusal(
+                    req,
+                    StatusCode::BAD_REQUEST,
+                    "bad_body",
+                    "the request body could not be read",
+                    id,
+                    None,
+                ));
+            }
+        }
+    }
+    if let Some(f) = finding {
+        edge.metrics.waf_blocks.with_label_values(&[f.rule]).inc();
+        *acted = Some(f.rule.to_string());
+        tracing::warn!(rule = f.rule, family = f.family.name(), location = %f.location, %client, request_id = id, "WAF match");
+        if edge.waf.mode == WafMode::Block {
+            if !allowed && edge.bans.strike(key, now, f.rule) {
+                edge.metrics.banned.inc();
+            }
+            return Some(refusal(
+                req,
+                StatusCode::FORBIDDEN,
+                "blocked",
+                &format!("this request was blocked by rule {}", f.rule),
+                id,
+                None,
+            ));
+        }
+    }
+    if allowed {
+        return None;
+    }
+    let path = req.path();
+    let public = path.starts_with("/u/") || path.starts_with("/f/");
+    let api_key = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .filter(|t| t.starts_with("plk_"))
+        .map(str::to_string);
+    if let Err((quota, retry)) = edge.limits.check(key, public, api_key.as_deref()) {
+        edge.metrics
+            .throttled
+            .with_label_values(&[quota.name()])
+            .inc();
+        *acted = Some(format!("limit:{}", quota.name()));
+        if edge.bans.strike(key, now, quota.name()) {
+            edge.metrics.banned.inc();
+        }
+        return Some(refusal(
+            req,
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "too many requests; slow down",
+            id,
+            Some(retry),
+        ));
+    }
+    None
+}
