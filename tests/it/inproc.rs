@@ -33,6 +33,9 @@ impl InProc {
         config.storage.cache_mb = 16;
         config.outbox.poll_interval_ms = 50;
         config.logs.access_log = plaudit::config::AccessLogFormat::Off;
+        // Tests fire hundreds of requests from one address; those about limits set their own.
+        config.limits.per_ip_per_minute = 1_000_000;
+        config.limits.per_ip_burst = 1_000_000;
         adjust(&mut config);
         let clock = ManualClock::new(OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap());
         let lifetime = time::Duration::hours(config.accounts.session_hours as i64);
