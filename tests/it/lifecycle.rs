@@ -141,21 +141,25 @@ async fn sigterm_stops_within_the_bound_and_a_restart_sees_acknowledged_writes()
         .unwrap();
 
     // A request being handled when SIGTERM arrives is finished and its write kept: the setup
-    // form spends about half a second hashing the password (argon2id), and the signal is sent
-    // 100 ms after the request went out, in the middle of that work.
+    // form's headers and half its body are in before the signal; the rest follows 400 ms after
+    // it, while the server is draining.
     let link = server.setup_url().unwrap();
     let body = "email=late%40example.com&name=Late&password=a+late+password&password_confirm=a+late+password";
+    let (first, rest) = body.split_at(body.len() / 2);
     let path = link.trim_start_matches(&server.url).to_string();
     let mut conn = std::net::TcpStream::connect(server.url.trim_start_matches("http://")).unwrap();
     use std::io::{Read, Write};
     write!(
         conn,
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{first}",
         body.len()
     )
     .unwrap();
     std::thread::sleep(Duration::from_millis(100));
+    let rest = rest.to_string();
     let finisher = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(400));
+        conn.write_all(rest.as_bytes()).unwrap();
         let mut answer = String::new();
         let _ = conn.read_to_string(&mut answer);
         answer
