@@ -130,6 +130,22 @@ pub(super) fn validate_smtp(config: &mut Config, locate: Locate) -> Result<(), C
         })?;
         smtp.password = Some(Secret::new(secret.trim_end_matches(['\r', '\n'])));
     }
+    if let Some(path) = &smtp.ca_file {
+        let pem = std::fs::read_to_string(path).map_err(|e| {
+            fail(
+                locate,
+                "smtp.ca_file",
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
+        if !pem.contains("-----BEGIN CERTIFICATE-----") {
+            return Err(fail(
+                locate,
+                "smtp.ca_file",
+                format!("{} is not a PEM certificate", path.display()),
+            ));
+        }
+    }
     if smtp.username.is_some() != smtp.password.is_some() {
         return Err(fail(
             locate,

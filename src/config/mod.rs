@@ -121,6 +121,9 @@ pub struct SmtpConfig {
     pub from: String,
     pub timeout_secs: u64,
     pub pool_size: u32,
+    /// Extra CA certificate (PEM) to trust for the relay, e.g. a company's private CA.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for SmtpConfig {
@@ -135,6 +138,7 @@ impl Default for SmtpConfig {
             from: "Plaudit <plaudit@localhost>".into(),
             timeout_secs: 30,
             pool_size: 4,
+            ca_file: None,
         }
     }
 }

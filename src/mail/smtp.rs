@@ -10,7 +10,7 @@ use crate::domain::OutboxMessage;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -80,7 +80,18 @@ impl SmtpSender {
     ) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
         let c = &self.config;
         let tls_params = || {
-            TlsParameters::new(host.to_string())
+            let mut builder = TlsParameters::builder(host.to_string());
+            if let Some(path) = &c.ca_file {
+                let pem = std::fs::read(path).map_err(|e| {
+                    SendError::Transient(format!("reading smtp.ca_file {}: {e}", path.display()))
+                })?;
+                let cert = Certificate::from_pem(&pem).map_err(|e| {
+                    SendError::Permanent(format!("smtp.ca_file {}: {e}", path.display()))
+                })?;
+                builder = builder.add_root_certificate(cert);
+            }
+            builder
+                .build_rustls()
                 .map_err(|e| SendError::Permanent(format!("TLS setup for {host}: {e}")))
         };
         let tls = match c.security {

@@ -239,3 +239,140 @@ fn sigkill_while_sending_loses_no_message() {
         (60, 0, 0, 0)
     );
 }
+
+/// A private CA and a certificate for `localhost` signed by it (openssl, as an admin would).
+fn private_ca(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Plaudit Test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "leaf.key",
+        "-out",
+        "leaf.csr",
+    ]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        "leaf.pem",
+        "-extfile",
+        "leaf.ext",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("leaf.pem"),
+        dir.join("leaf.key"),
+    )
+}
+
+async fn send_one(dir: &Path, smtp: SmtpConfig) -> Outcome {
+    let clock = ManualClock::new(OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap());
+    let store = Store::open(&dir.join("data"), 16, clock.now()).unwrap();
+    let worker = OutboxWorker::new(
+        store.clone(),
+        Transport::from_config(&smtp, dir).unwrap(),
+        Arc::new(clock.clone()),
+        OutboxConfig::default(),
+    );
+    let from = "Plaudit Test <plaudit@example.com>".parse().unwrap();
+    let mail = Rendered {
+        subject: "TLS".into(),
+        text: "over TLS".into(),
+        html: None,
+    };
+    queue(
+        &store,
+        clock.now(),
+        &from,
+        &Email::parse("ana@example.com").unwrap(),
+        mail,
+        vec![],
+    )
+    .unwrap();
+    worker.step().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_and_implicit_tls_relays_are_verified_against_the_configured_ca() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = private_ca(tmp.path());
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    for (security, flags) in [
+        (SmtpSecurity::Starttls, ["--tlscert", cert, "--tlskey", key]),
+        (SmtpSecurity::Tls, ["--smtpscert", cert, "--smtpskey", key]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let smtp = Smtp::start_with(dir.path(), &flags);
+        let config = SmtpConfig {
+            host: Some("localhost".into()),
+            security,
+            ca_file: Some(ca.clone()),
+            ..smtp_config(smtp.port)
+        };
+        assert!(
+            matches!(send_one(dir.path(), config.clone()).await, Outcome::Sent(_)),
+            "{security:?}"
+        );
+        assert_eq!(smtp.messages().len(), 1, "{security:?}");
+        // Without the CA the relay's certificate is not trusted: nothing is sent in clear.
+        let other = tempfile::tempdir().unwrap();
+        let untrusted = SmtpConfig {
+            ca_file: None,
+            ..config
+        };
+        assert!(
+            !matches!(send_one(other.path(), untrusted).await, Outcome::Sent(_)),
+            "{security:?} without the CA"
+        );
+        assert_eq!(smtp.messages().len(), 1);
+    }
+}

@@ -248,20 +248,20 @@ pub struct Smtp {
 
 impl Smtp {
     pub fn start(dir: &Path) -> Smtp {
+        Self::start_with(dir, &[])
+    }
+
+    /// With extra aiosmtpd flags, e.g. `--tlscert`/`--tlskey` (STARTTLS required) or
+    /// `--smtpscert`/`--smtpskey` (implicit TLS).
+    pub fn start_with(dir: &Path, flags: &[&str]) -> Smtp {
         let maildir = dir.join("received");
         let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support");
         for _ in 0..5 {
             let port = free_port();
             let child = Command::new("python3")
-                .args([
-                    "-m",
-                    "aiosmtpd",
-                    "-n",
-                    "-l",
-                    &format!("127.0.0.1:{port}"),
-                    "-c",
-                    "smtp_sink.Handler",
-                ])
+                .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+                .args(flags)
+                .args(["-c", "smtp_sink.Handler"])
                 .arg(&maildir)
                 .env("PYTHONPATH", &support)
                 .stdout(Stdio::null())
