@@ -82,6 +82,10 @@ impl Edge {
         }
     }
 
+    pub fn allowed(&self, client: IpAddr) -> bool {
+        cidr::any_contains(&self.allow, client)
+    }
+
     /// The client as the request log stores it: the address, or its keyed hash.
     fn logged_client(&self, client: IpAddr) -> String {
         use hmac::Mac;
@@ -159,6 +163,23 @@ pub async fn guard(
             .insert(header::HeaderName::from_static("x-request-id"), v);
     }
     let status = res.status().as_u16();
+    if status == 429 && acted.is_none() {
+        // Refused by the sign-in, registration or reset brakes behind the edge: counted like
+        // the edge's own limits, and a strike towards a ban.
+        edge.metrics
+            .throttled
+            .with_label_values(&["accounts"])
+            .inc();
+        acted = Some("limit:accounts".into());
+        if edge.enabled
+            && !edge.allowed(client)
+            && edge
+                .bans
+                .strike(cidr::client_key(client), edge.clock.now(), "accounts")
+        {
+            edge.metrics.banned.inc();
+        }
+    }
     let route = res
         .request()
         .match_pattern()

@@ -452,6 +452,19 @@ async fn many_attempts_from_one_address_hit_the_address_limit() {
     let (status, retry) = last.unwrap();
     assert_eq!(status, 429);
     assert!(retry.unwrap().to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    let metrics = h
+        .http()
+        .get(format!("{}/metrics", h.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("plaudit_rate_limited_total{quota=\"accounts\"} 1"),
+        "counted with the edge's limits"
+    );
     // Another address is unaffected.
     let other = reqwest::Client::builder()
         .local_address(IpAddr::from([127, 0, 0, 9]))
