@@ -139,8 +139,13 @@ impl App {
         let (log, log_writer) =
             RequestLog::start(store.clone(), config.logs.access_log, shutdown_rx.clone());
         workers.push(log_writer);
-        let secret = store.meta().instance_secret()?;
-        let edge = web::Data::new(Edge::new(&config, clock.clone(), log, metrics, &secret));
+        let edge = web::Data::new(Edge::new(
+            &config,
+            store.clone(),
+            clock.clone(),
+            log,
+            metrics,
+        )?);
         let housekeeping = Housekeeping::new(
             store.clone(),
             edge.clone().into_inner(),

@@ -1,17 +1,13 @@
 //! Bans: a client that collects too many blocks or 429s within a window is refused for a while.
+//! Checked in memory on every request; written through to the store so a restart keeps them.
 
 use crate::config::LimitsConfig;
+pub use crate::store::Ban;
+use crate::store::Store;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use time::{Duration, OffsetDateTime};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ban {
-    pub client: IpAddr,
-    pub until: OffsetDateTime,
-    pub reason: String,
-}
 
 struct Strikes {
     since: OffsetDateTime,
@@ -19,6 +15,7 @@ struct Strikes {
 }
 
 pub struct Bans {
+    store: Option<Store>,
     after: u32,
     window: Duration,
     length: Duration,
@@ -31,13 +28,37 @@ fn secs(s: u64) -> Duration {
 }
 
 impl Bans {
+    /// In memory only (tests of the rules themselves).
     pub fn new(config: &LimitsConfig) -> Self {
         Self {
+            store: None,
             after: config.ban_after.max(1),
             window: secs(config.ban_window_secs),
             length: secs(config.ban_secs),
             strikes: Mutex::new(HashMap::new()),
             banned: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Backed by the store: bans from before a restart are loaded and still hold.
+    pub fn persistent(config: &LimitsConfig, store: Store) -> anyhow::Result<Self> {
+        let mut bans = Self::new(config);
+        let loaded: HashMap<IpAddr, Ban> = store
+            .bans()
+            .all()?
+            .into_iter()
+            .map(|b| (b.client, b))
+            .collect();
+        bans.banned = Mutex::new(loaded);
+        bans.store = Some(store);
+        Ok(bans)
+    }
+
+    fn write_through(&self, change: impl FnOnce(&Store) -> anyhow::Result<()>) {
+        if let Some(store) = &self.store
+            && let Err(e) = change(store)
+        {
+            tracing::error!(error = %format!("{e:#}"), "could not store a ban change");
         }
     }
 
@@ -79,6 +100,7 @@ impl Bans {
             ),
         };
         tracing::warn!(%client, until = %ban.until, reason = %ban.reason, "client banned");
+        self.write_through(|s| s.bans().put(&ban));
         self.banned
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -94,6 +116,7 @@ impl Bans {
     }
 
     pub fn lift(&self, client: IpAddr) -> bool {
+        self.write_through(|s| s.bans().remove(client));
         self.banned
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -103,10 +126,19 @@ impl Bans {
 
     /// Drops expired bans and stale strike counts (housekeeping).
     pub fn forget_idle(&self, now: OffsetDateTime) {
-        self.banned
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|_, b| b.until > now);
+        let expired: Vec<IpAddr> = {
+            let mut banned = self.banned.lock().unwrap_or_else(|p| p.into_inner());
+            let gone = banned
+                .values()
+                .filter(|b| b.until <= now)
+                .map(|b| b.client)
+                .collect();
+            banned.retain(|_, b| b.until > now);
+            gone
+        };
+        for client in expired {
+            self.write_through(|s| s.bans().remove(client));
+        }
         let window = self.window;
         self.strikes
             .lock()

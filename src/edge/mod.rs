@@ -13,7 +13,7 @@ pub mod waf;
 
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::store::RequestRecord;
+use crate::store::{RequestRecord, Store};
 use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -61,25 +61,26 @@ fn cidrs(list: &[String]) -> Vec<Cidr> {
 impl Edge {
     pub fn new(
         config: &Config,
+        store: Store,
         clock: SharedClock,
         log: RequestLog,
         metrics: Metrics,
-        instance_secret: &[u8],
-    ) -> Self {
-        Self {
+    ) -> anyhow::Result<Self> {
+        let instance_secret = store.meta().instance_secret()?;
+        Ok(Self {
             enabled: config.security.edge,
             tls: config.server.tls == crate::config::TlsMode::Static,
             trusted: cidrs(&config.security.trusted_proxies),
             allow: cidrs(&config.security.allow_list),
             waf: Waf::new(&config.waf),
             limits: EdgeLimits::new(&config.limits),
-            bans: Bans::new(&config.limits),
+            bans: Bans::persistent(&config.limits, store)?,
             log,
             metrics,
             clock,
             max_body: config.server.max_body_kb * 1024,
             ip_hash_key: config.logs.hash_ips.then(|| instance_secret.to_vec()),
-        }
+        })
     }
 
     pub fn allowed(&self, client: IpAddr) -> bool {

@@ -2,6 +2,7 @@
 
 mod access;
 mod audit;
+mod bans;
 mod codec;
 mod keys;
 mod locations;
@@ -16,6 +17,7 @@ mod workspaces;
 
 pub use access::Access;
 pub use audit::Audit;
+pub use bans::{Ban, Bans};
 pub use locations::Locations;
 pub use meta::SetupToken;
 pub use outbox::{Outbox, OutboxCounts};
@@ -73,6 +75,7 @@ pub struct Store {
     audit: sled::Tree,
     request_log: sled::Tree,
     traffic_minutes: sled::Tree,
+    bans: sled::Tree,
 }
 
 impl Store {
@@ -156,6 +159,7 @@ impl Store {
             audit: tree("audit")?,
             request_log: tree("request_log")?,
             traffic_minutes: tree("traffic_minutes")?,
+            bans: tree("bans")?,
             dir: dir.to_path_buf(),
             db,
         })
@@ -212,6 +216,10 @@ impl Store {
 
     pub fn audit(&self) -> Audit<'_> {
         Audit { store: self }
+    }
+
+    pub fn bans(&self) -> Bans<'_> {
+        Bans { store: self }
     }
 
     pub fn traffic(&self) -> Traffic<'_> {

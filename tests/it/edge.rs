@@ -565,3 +565,46 @@ async fn oversized_bodies_and_headers_are_refused_before_any_handler() {
     }
     assert_eq!(req.send().await.unwrap().status(), 403, "too many headers");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bans_survive_a_restart() {
+    use crate::support::Server;
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path(), "[limits]\nban_after = 2\n");
+    let attacker = from(120);
+    for _ in 0..2 {
+        let r = attacker
+            .get(format!("{}/?q=%3Cscript%3E", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+    }
+    assert_eq!(
+        attacker
+            .get(format!("{}/healthz", server.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let (status, _) = server.terminate(std::time::Duration::from_secs(15));
+    assert!(status.unwrap().success());
+    let server = Server::spawn(tmp.path(), tmp.path().join("plaudit.toml"), &[]).unwrap();
+    let r = attacker
+        .get(format!("{}/healthz", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "still banned after the restart");
+    assert_eq!(
+        from(121)
+            .get(format!("{}/healthz", server.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
