@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
 pub fn socket_path(data_dir: &Path) -> PathBuf {
@@ -179,5 +179,3 @@ pub fn call(data_dir: &Path, request: &Request) -> anyhow::Result<Option<Respons
     BufReader::new(stream).read_line(&mut answer)?;
     Ok(Some(serde_json::from_str(&answer)?))
 }
-
-use tokio::io::AsyncReadExt as _;
