@@ -6,7 +6,7 @@ use super::passwords::{confirm_password, generate_password, hash_password};
 use super::{Ctx, Error, Result, mailing};
 use crate::config::Registration;
 use crate::domain::{Email, Id, LinkPurpose, Password, Role, User};
-use crate::store::{AcceptInvitation, ChangeEmail, InsertUser, Store};
+use crate::store::{ChangeEmail, InsertUser, Store};
 use anyhow::Context;
 use std::net::IpAddr;
 use time::{Duration, OffsetDateTime};
@@ -112,7 +112,7 @@ pub fn register(
     let email = Email::parse(email).map_err(Error::Invalid)?;
     let password = Password::parse(password).map_err(Error::Invalid)?;
     let invited = match invitation {
-        Some(token) => Some(invitation_for(ctx, token, &email)?),
+        Some(token) => Some(super::invitations::for_token(ctx, token, &email)?),
         None => None,
     };
     match (ctx.config.accounts.registration, invited.is_some()) {
@@ -142,7 +142,7 @@ pub fn register(
     }
     match invitation {
         Some(token) => {
-            accept_invitation(ctx, &user, token)?;
+            super::invitations::accept(ctx, &user, token)?;
         }
         None => {
             let token = links::issue(
@@ -157,48 +157,6 @@ pub fn register(
         }
     }
     Ok(Registered)
-}
-
-/// The invitation behind a token, when it is valid and addressed to `email`.
-fn invitation_for(ctx: &Ctx, token: &str, email: &Email) -> Result<crate::domain::Invitation> {
-    let invalid =
-        || Error::Invalid("the invitation link is not valid: used, revoked or expired".into());
-    let link = ctx
-        .store
-        .access()
-        .peek_link(&hash(token), ctx.clock.now())?
-        .ok_or_else(invalid)?;
-    let LinkPurpose::Invitation {
-        workspace,
-        invitation,
-    } = link.purpose
-    else {
-        return Err(invalid());
-    };
-    let inv = ctx
-        .store
-        .workspaces()
-        .invitation(&workspace, &invitation)?
-        .ok_or_else(invalid)?;
-    if &inv.email != email {
-        return Err(Error::Invalid("this invitation was sent to another address; register with the invited address or ask for a new invitation".into()));
-    }
-    Ok(inv)
-}
-
-/// Joins the workspace behind an invitation link as `user` (whose email must be the invited one).
-pub fn accept_invitation(ctx: &Ctx, user: &User, token: &str) -> Result<(Id, Role)> {
-    invitation_for(ctx, token, &user.email)?;
-    match ctx
-        .store
-        .workspaces()
-        .accept_invitation(&hash(token), &user.id, ctx.clock.now())?
-    {
-        AcceptInvitation::Joined { workspace, role } => Ok((workspace, role)),
-        AcceptInvitation::Invalid => Err(Error::Invalid(
-            "the invitation link is not valid: used, revoked or expired".into(),
-        )),
-    }
 }
 
 /// Uses a verification link: confirms the address, or moves the account to a new one.

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 mod context;
 mod error;
+pub mod invitations;
 pub mod limits;
 pub mod links;
 pub mod locations;

@@ -1,11 +1,9 @@
-//! Workspaces, members, roles and invitations, with the plan's limits enforced here.
+//! Workspaces, members and roles, with the plan's limits enforced here.
 
 use super::auth::{Granted, Principal, authorize};
-use super::links::{hash, new_token};
-use super::{Ctx, Error, Result, audit, mailing};
+use super::{Ctx, Error, Result, audit};
 use crate::config::PlanConfig;
-use crate::domain::{Access, Email, Id, Invitation, LinkPurpose, LinkToken, Role, User, Workspace};
-use time::Duration;
+use crate::domain::{Access, Id, Invitation, Role, User, Workspace};
 
 fn clean_name(name: &str) -> Result<String> {
     let name = name.trim();
@@ -141,103 +139,6 @@ pub fn members(
         }
     }
     Ok((out, ctx.store.workspaces().invitations(ws)?))
-}
-
-/// Invites `email` with `role` by an emailed single-use link.
-pub fn invite(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id,
-    email: &str,
-    role: &str,
-) -> Result<Invitation> {
-    let granted = authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
-    let email = Email::parse(email).map_err(Error::Invalid)?;
-    let role = Role::parse(role).map_err(Error::Invalid)?;
-    let plan = plan(ctx, &granted.workspace)?;
-    let store = ctx.store.workspaces();
-    let members = store.members(ws)?;
-    let pending = store.invitations(ws)?;
-    if members.len() + pending.len() >= plan.max_members as usize {
-        return Err(Error::PlanLimit(format!(
-            "the `{}` plan allows {} members (pending invitations count)",
-            granted.workspace.plan, plan.max_members
-        )));
-    }
-    if let Some(user) = ctx.store.users().by_email(&email)?
-        && members.iter().any(|(id, _)| *id == user.id)
-    {
-        return Err(Error::Conflict(format!("{email} is a member already")));
-    }
-    if pending.iter().any(|i| i.email == email) {
-        return Err(Error::Conflict(format!(
-            "{email} has a pending invitation; revoke it to send a new one"
-        )));
-    }
-    let now = ctx.clock.now();
-    let token = new_token();
-    let valid = Duration::days(i64::try_from(ctx.config.accounts.invite_link_days).unwrap_or(7));
-    let invitation = Invitation {
-        id: Id::generate(now),
-        workspace: *ws,
-        email: email.clone(),
-        role,
-        invited_by: principal.user().map(|u| u.id).unwrap_or(*ws),
-        created_at: now,
-        expires_at: now + valid,
-        token_hash: hash(&token),
-    };
-    let link = LinkToken {
-        purpose: LinkPurpose::Invitation {
-            workspace: *ws,
-            invitation: invitation.id,
-        },
-        expires_at: invitation.expires_at,
-    };
-    store.put_invitation(&invitation, &link)?;
-    mailing::invitation(
-        ctx,
-        &principal.label(),
-        &granted.workspace.name,
-        role.as_str(),
-        &email,
-        &token,
-    )?;
-    audit::record(
-        ctx,
-        ws,
-        principal,
-        ip,
-        "member.invited",
-        &format!("{email} as {role}"),
-    );
-    Ok(invitation)
-}
-
-pub fn revoke_invitation(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id,
-    id: &Id,
-) -> Result<()> {
-    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
-    let inv = ctx
-        .store
-        .workspaces()
-        .invitation(ws, id)?
-        .ok_or(Error::NotFound)?;
-    ctx.store.workspaces().revoke_invitation(&inv)?;
-    audit::record(
-        ctx,
-        ws,
-        principal,
-        ip,
-        "member.invitation_revoked",
-        inv.email.as_str(),
-    );
-    Ok(())
 }
 
 fn owners(ctx: &Ctx, ws: &Id) -> Result<usize> {

@@ -4,7 +4,7 @@ use super::{Registrar, hashing, views, write};
 use crate::http::session::{Caller, ClientIp};
 use crate::http::{ApiError, AppState};
 use crate::services::auth::Principal;
-use crate::services::{accounts, passwords};
+use crate::services::{accounts, invitations, passwords};
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -236,7 +236,7 @@ async fn accept_invitation(
     let principal = caller.principal;
     let (ws, role) = write(&state, move |ctx| {
         let user = principal.user()?;
-        let (ws, role) = accounts::accept_invitation(ctx, user, &token)?;
+        let (ws, role) = invitations::accept(ctx, user, &token)?;
         crate::services::audit::record(
             ctx,
             &ws,

@@ -3,7 +3,7 @@
 use super::{PageQuery, Registrar, id, list, read, views, write};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
-use crate::services::workspaces;
+use crate::services::{invitations, workspaces};
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -90,7 +90,7 @@ async fn invite(
     let b = body.into_inner();
     let ip = caller.ip();
     let inv = write(&state, move |ctx| {
-        workspaces::invite(ctx, &caller.principal, &ip, &ws, &b.email, &b.role)
+        invitations::invite(ctx, &caller.principal, &ip, &ws, &b.email, &b.role)
     })
     .await?;
     Ok(HttpResponse::Created().json(views::invitation(&inv)))
@@ -140,7 +140,7 @@ async fn revoke(
     let (ws, inv) = (id(&path.0)?, id(&path.1)?);
     let ip = caller.ip();
     write(&state, move |ctx| {
-        workspaces::revoke_invitation(ctx, &caller.principal, &ip, &ws, &inv)
+        invitations::revoke(ctx, &caller.principal, &ip, &ws, &inv)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

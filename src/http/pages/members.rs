@@ -4,7 +4,7 @@ use super::workspaces::{WsNav, enter};
 use super::{MaybeUser, PageUser, act, html, id, redirect, run};
 use crate::domain::{Access, Invitation};
 use crate::http::{AppState, Layout, PageError};
-use crate::services::{accounts, audit, workspaces};
+use crate::services::{audit, invitations, workspaces};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -91,7 +91,7 @@ async fn invite(
     let back = format!("/w/{ws}/members");
     Ok(
         match run(&state, &user.layout, move |ctx| {
-            workspaces::invite(ctx, &principal, &ip, &ws, &f.email, &f.role)
+            invitations::invite(ctx, &principal, &ip, &ws, &f.email, &f.role)
         })
         .await?
         {
@@ -171,7 +171,7 @@ async fn revoke(
         &form.csrf,
         &back,
         "Invitation revoked.",
-        move |ctx, who, ip| workspaces::revoke_invitation(ctx, who, ip, &ws, &inv),
+        move |ctx, who, ip| invitations::revoke(ctx, who, ip, &ws, &inv),
     )
     .await
 }
@@ -214,7 +214,7 @@ async fn accept(
     let (principal, u, ip) = (user.principal.clone(), user.user.clone(), user.ip(&req));
     Ok(
         match run(&state, &user.layout, move |ctx| {
-            let (ws, role) = accounts::accept_invitation(ctx, &u, &token)?;
+            let (ws, role) = invitations::accept(ctx, &u, &token)?;
             audit::record(
                 ctx,
                 &ws,

@@ -1,0 +1,146 @@
+//! Invitations: sent by an owner as a single-use emailed link, accepted by the invited address.
+
+use super::auth::{Principal, authorize};
+use super::links::{hash, new_token};
+use super::workspaces::plan;
+use super::{Ctx, Error, Result, audit, mailing};
+use crate::domain::{Access, Email, Id, Invitation, LinkPurpose, LinkToken, Role, User};
+use crate::store::AcceptInvitation;
+use time::Duration;
+
+/// Invites `email` with `role` by an emailed single-use link.
+pub fn invite(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id,
+    email: &str,
+    role: &str,
+) -> Result<Invitation> {
+    let granted = authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    let email = Email::parse(email).map_err(Error::Invalid)?;
+    let role = Role::parse(role).map_err(Error::Invalid)?;
+    let plan = plan(ctx, &granted.workspace)?;
+    let store = ctx.store.workspaces();
+    let members = store.members(ws)?;
+    let pending = store.invitations(ws)?;
+    if members.len() + pending.len() >= plan.max_members as usize {
+        return Err(Error::PlanLimit(format!(
+            "the `{}` plan allows {} members (pending invitations count)",
+            granted.workspace.plan, plan.max_members
+        )));
+    }
+    if let Some(user) = ctx.store.users().by_email(&email)?
+        && members.iter().any(|(id, _)| *id == user.id)
+    {
+        return Err(Error::Conflict(format!("{email} is a member already")));
+    }
+    if pending.iter().any(|i| i.email == email) {
+        return Err(Error::Conflict(format!(
+            "{email} has a pending invitation; revoke it to send a new one"
+        )));
+    }
+    let now = ctx.clock.now();
+    let token = new_token();
+    let valid = Duration::days(i64::try_from(ctx.config.accounts.invite_link_days).unwrap_or(7));
+    let invitation = Invitation {
+        id: Id::generate(now),
+        workspace: *ws,
+        email: email.clone(),
+        role,
+        invited_by: principal.user().map(|u| u.id).unwrap_or(*ws),
+        created_at: now,
+        expires_at: now + valid,
+        token_hash: hash(&token),
+    };
+    let link = LinkToken {
+        purpose: LinkPurpose::Invitation {
+            workspace: *ws,
+            invitation: invitation.id,
+        },
+        expires_at: invitation.expires_at,
+    };
+    store.put_invitation(&invitation, &link)?;
+    mailing::invitation(
+        ctx,
+        &principal.label(),
+        &granted.workspace.name,
+        role.as_str(),
+        &email,
+        &token,
+    )?;
+    audit::record(
+        ctx,
+        ws,
+        principal,
+        ip,
+        "member.invited",
+        &format!("{email} as {role}"),
+    );
+    Ok(invitation)
+}
+
+pub fn revoke(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, id: &Id) -> Result<()> {
+    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    let inv = ctx
+        .store
+        .workspaces()
+        .invitation(ws, id)?
+        .ok_or(Error::NotFound)?;
+    ctx.store.workspaces().revoke_invitation(&inv)?;
+    audit::record(
+        ctx,
+        ws,
+        principal,
+        ip,
+        "member.invitation_revoked",
+        inv.email.as_str(),
+    );
+    Ok(())
+}
+
+/// The invitation behind a token, when it is valid and addressed to `email`.
+pub(super) fn for_token(
+    ctx: &Ctx,
+    token: &str,
+    email: &Email,
+) -> Result<crate::domain::Invitation> {
+    let invalid =
+        || Error::Invalid("the invitation link is not valid: used, revoked or expired".into());
+    let link = ctx
+        .store
+        .access()
+        .peek_link(&hash(token), ctx.clock.now())?
+        .ok_or_else(invalid)?;
+    let LinkPurpose::Invitation {
+        workspace,
+        invitation,
+    } = link.purpose
+    else {
+        return Err(invalid());
+    };
+    let inv = ctx
+        .store
+        .workspaces()
+        .invitation(&workspace, &invitation)?
+        .ok_or_else(invalid)?;
+    if &inv.email != email {
+        return Err(Error::Invalid("this invitation was sent to another address; register with the invited address or ask for a new invitation".into()));
+    }
+    Ok(inv)
+}
+
+/// Joins the workspace behind an invitation link as `user` (whose email must be the invited one).
+pub fn accept(ctx: &Ctx, user: &User, token: &str) -> Result<(Id, Role)> {
+    for_token(ctx, token, &user.email)?;
+    match ctx
+        .store
+        .workspaces()
+        .accept_invitation(&hash(token), &user.id, ctx.clock.now())?
+    {
+        AcceptInvitation::Joined { workspace, role } => Ok((workspace, role)),
+        AcceptInvitation::Invalid => Err(Error::Invalid(
+            "the invitation link is not valid: used, revoked or expired".into(),
+        )),
+    }
+}
