@@ -3,9 +3,9 @@
 use crate::clock::SharedClock;
 use crate::config::{Config, TlsMode};
 use crate::control;
+use crate::edge::Edge;
 use crate::edge::metrics::Metrics;
 use crate::edge::request_log::RequestLog;
-use crate::edge::{self, Edge};
 use crate::http::session::SessionCookie;
 use crate::http::{self, AppState, AssetUrls, Layout};
 use crate::mail::{OutboxWorker, Transport};
@@ -15,7 +15,7 @@ use crate::services::sessions::SessionKeys;
 use crate::services::{Ctx, setup};
 use crate::store::{OpenError, Store};
 use actix_web::dev::ServerHandle;
-use actix_web::{App as ActixApp, HttpServer, middleware, web};
+use actix_web::web;
 use anyhow::Context;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -203,28 +203,7 @@ impl App {
             shutdown_rx.clone(),
         )));
 
-        let max_body = config.server.max_body_kb * 1024;
-        let cors_origins = config.security.cors_origins.clone();
-        let data = web::Data::new(state);
-        let server = HttpServer::new(move || {
-            ActixApp::new()
-                .app_data(data.clone())
-                .app_data(edge.clone())
-                .wrap(middleware::Compress::default())
-                // Wrapped last, so it runs first: the edge sees every request before routing.
-                .wrap(middleware::from_fn(edge::guard))
-                .configure(|cfg| http::configure(cfg, max_body, &cors_origins))
-        })
-        .disable_signals()
-        .shutdown_timeout(config.server.shutdown_timeout_secs);
-        let server = match config.server.tls {
-            TlsMode::Off => server.listen(listener),
-            TlsMode::Static => {
-                server.listen_rustls_0_23(listener, http::tls::server_config(&config)?)
-            }
-        }
-        .context("starting the HTTP server")?
-        .run();
+        let server = http::server::build(&config, state, edge, listener)?;
         let handle = server.handle();
         let server = tokio::spawn(server);
 

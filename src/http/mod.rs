@@ -8,6 +8,7 @@ mod health;
 mod layout;
 mod metrics;
 mod pages;
+pub mod server;
 pub mod session;
 mod setup;
 pub mod tls;
