@@ -1,6 +1,6 @@
 //! Sign-in, sign-out and registration pages.
 
-use super::{MaybeUser, PageUser, html, redirect, run, run_hashing};
+use super::{CsrfForm, MaybeUser, PageUser, html, redirect, run, run_hashing};
 use crate::config::Registration;
 use crate::http::{AppState, Layout, PageError, csrf, session};
 use crate::services::{accounts, passwords};
@@ -139,11 +139,6 @@ async fn login(
             Ok(resp)
         }
     }
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 async fn logout(

@@ -1,7 +1,7 @@
 //! API keys page: list with last use, create (the key is shown once, on the answer), revoke.
 
 use super::workspaces::{WsNav, enter};
-use super::{PageUser, act, html, id, redirect, run};
+use super::{CsrfForm, PageUser, act, html, id, redirect, run};
 use crate::domain::{Access, ApiKey};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::api_keys;
@@ -86,11 +86,6 @@ async fn create(
         Ok((_, secret)) => render(&req, &state, &user, &ws, Some(secret)).await,
         Err(m) => Ok(redirect(&format!("/w/{wid}/api-keys"), Err(&m))),
     }
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 async fn revoke(

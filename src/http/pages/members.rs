@@ -1,7 +1,7 @@
 //! Members and invitations: who has access with which role, inviting, and accepting an invite.
 
 use super::workspaces::{WsNav, enter};
-use super::{MaybeUser, PageUser, act, html, id, redirect, run};
+use super::{CsrfForm, MaybeUser, PageUser, act, html, id, redirect, run};
 use crate::domain::{Access, Invitation};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::{audit, invitations, workspaces};
@@ -127,11 +127,6 @@ async fn set_role(
         move |ctx, who, ip| workspaces::set_role(ctx, who, ip, &ws, &member, &role),
     )
     .await
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 async fn remove(

@@ -38,6 +38,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 const FLASH: &str = "plaudit_flash";
 
+/// A form whose only field is its CSRF proof (buttons: revoke, remove, sign out, lift).
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
 /// A signed-in person on a page, with the layout their pages use.
 pub struct PageUser {
     pub user: User,

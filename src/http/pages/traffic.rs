@@ -1,7 +1,7 @@
 //! The traffic page for instance admins: charts and tables drawn from per-minute rollups, and
 //! the current bans with a way to lift them.
 
-use super::{PageUser, html, redirect};
+use super::{CsrfForm, PageUser, html, redirect};
 use crate::edge::Edge;
 use crate::edge::bans::Ban;
 use crate::http::{AppState, Layout, PageError};
@@ -122,11 +122,6 @@ async fn page(
         bans: edge.bans.list(state.ctx.clock.now()),
     };
     html(&req, &page, &user.layout)
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 async fn lift(
