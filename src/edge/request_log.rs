@@ -86,7 +86,6 @@ pub fn combined(r: &RequestRecord) -> String {
 #[derive(Clone)]
 pub struct RequestLog {
     tx: mpsc::Sender<RequestRecord>,
-    format: AccessLogFormat,
     pub dropped: Arc<AtomicU64>,
 }
 
@@ -98,42 +97,42 @@ impl RequestLog {
         shutdown: watch::Receiver<bool>,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(10_000);
-        let handle = tokio::spawn(write_batches(store, rx, shutdown));
+        let handle = tokio::spawn(write_batches(store, format, rx, shutdown));
         (
             Self {
                 tx,
-                format,
                 dropped: Arc::new(AtomicU64::new(0)),
             },
             handle,
         )
     }
 
-    /// Never blocks the request: when the writer falls behind, the record is counted and dropped.
+    /// Never blocks the request and does no I/O on its path: the writer task prints the access
+    /// line and stores the record. When the writer falls behind, the record is counted and dropped.
     pub fn record(&self, r: RequestRecord) {
-        match self.format {
-            AccessLogFormat::Off => {}
-            AccessLogFormat::Combined => {
-                let _ = writeln!(std::io::stdout().lock(), "{}", combined(&r));
-            }
-            AccessLogFormat::Json => {
-                if let Ok(line) = serde_json::to_string(&serde_json::json!({
-                    "time": r.at.format(&Rfc3339).unwrap_or_default(), "client": r.client, "user": r.user,
-                    "method": r.method, "path": r.path, "status": r.status, "bytes": r.bytes,
-                    "latency_us": r.latency_us, "user_agent": r.user_agent, "referrer": r.referrer, "acted": r.acted,
-                })) {
-                    let _ = writeln!(std::io::stdout().lock(), "{line}");
-                }
-            }
-        }
         if self.tx.try_send(r).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
 
+/// One access-log line in the configured format (None when the access log is off).
+fn access_line(format: AccessLogFormat, r: &RequestRecord) -> Option<String> {
+    match format {
+        AccessLogFormat::Off => None,
+        AccessLogFormat::Combined => Some(combined(r)),
+        AccessLogFormat::Json => serde_json::to_string(&serde_json::json!({
+            "time": r.at.format(&Rfc3339).unwrap_or_default(), "client": r.client, "user": r.user,
+            "method": r.method, "path": r.path, "status": r.status, "bytes": r.bytes,
+            "latency_us": r.latency_us, "user_agent": r.user_agent, "referrer": r.referrer, "acted": r.acted,
+        }))
+        .ok(),
+    }
+}
+
 async fn write_batches(
     store: Store,
+    format: AccessLogFormat,
     mut rx: mpsc::Receiver<RequestRecord>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -149,6 +148,15 @@ async fn write_batches(
             }
         }
         if !batch.is_empty() {
+            // One locked, buffered write for the whole batch of access lines.
+            let lines: String = batch
+                .iter()
+                .filter_map(|r| access_line(format, r))
+                .map(|l| l + "\n")
+                .collect();
+            if !lines.is_empty() {
+                let _ = std::io::stdout().lock().write_all(lines.as_bytes());
+            }
             let (s, b) = (store.clone(), std::mem::take(&mut batch));
             match tokio::task::spawn_blocking(move || s.traffic().append(&b)).await {
                 Ok(Ok(())) => {}
