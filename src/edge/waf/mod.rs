@@ -9,6 +9,7 @@ use crate::config::{WafConfig, WafMode};
 use actix_web::http::Method;
 use actix_web::http::header::HeaderMap;
 use percent_encoding::percent_decode_str;
+use regex::RegexSet;
 use rules::Rule;
 use std::collections::HashSet;
 
@@ -56,6 +57,9 @@ const METHODS: &[Method] = &[
 pub struct Waf {
     pub mode: WafMode,
     rules: Vec<Rule>,
+    /// Per context: every enabled rule's pattern in one set (one pass over a value), and which
+    /// rule each set entry is.
+    sets: Vec<(Context, RegexSet, Vec<usize>)>,
     disabled: HashSet<String>,
     max_headers: usize,
     max_header_bytes: usize,
@@ -113,10 +117,33 @@ fn is_free_text(name: &str) -> bool {
 
 impl Waf {
     pub fn new(config: &WafConfig) -> Self {
+        let rules = rules::build();
+        let disabled: HashSet<String> = config.disabled_rules.iter().cloned().collect();
+        let sets = [
+            Context::Path,
+            Context::Value,
+            Context::FreeText,
+            Context::UserAgent,
+        ]
+        .into_iter()
+        .map(|context| {
+            let members: Vec<usize> = (0..rules.len())
+                .filter(|&i| {
+                    rules[i].contexts.contains(&context) && !disabled.contains(rules[i].id)
+                })
+                .collect();
+            let set = RegexSet::new(members.iter().map(|&i| rules[i].source.as_str()))
+                .unwrap_or_else(|e| {
+                    unreachable!("rules compiled one by one compile together: {e}")
+                });
+            (context, set, members)
+        })
+        .collect();
         Self {
             mode: config.mode,
-            rules: rules::build(),
-            disabled: config.disabled_rules.iter().cloned().collect(),
+            rules,
+            sets,
+            disabled,
             max_headers: config.max_headers,
             max_header_bytes: config.max_header_bytes,
         }
@@ -140,9 +167,11 @@ impl Waf {
             return None;
         }
         let normalized = normalize(value);
-        self.rules
-            .iter()
-            .filter(|r| r.contexts.contains(&context) && self.enabled(r.id))
+        let (_, set, members) = self.sets.iter().find(|(c, _, _)| *c == context)?;
+        set.matches(&normalized)
+            .into_iter()
+            .map(|hit| &self.rules[members[hit]])
+            // The set says "may match"; a rule with a condition beyond its pattern confirms.
             .find(|r| r.matches(&normalized))
             .map(|r| Finding {
                 rule: r.id,

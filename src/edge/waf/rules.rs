@@ -44,6 +44,8 @@ pub struct Rule {
     pub family: Family,
     pub contexts: &'static [Context],
     pattern: Regex,
+    /// The pattern's source, for the combined per-context set.
+    pub source: String,
     /// For tautologies: the two captured operands must be equal (`'a'='a'`, `1=1`).
     equal_operands: bool,
 }
@@ -101,6 +103,7 @@ pub fn build() -> Vec<Rule> {
         family,
         contexts,
         pattern: Regex::new(pattern).unwrap_or_else(|e| unreachable!("rule {id} compiles: {e}")),
+        source: pattern.to_string(),
         equal_operands,
     };
     vec![
