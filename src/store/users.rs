@@ -64,7 +64,9 @@ impl Users<'_> {
         match self.write(user, None) {
             Ok(()) => Ok(InsertUser::Inserted),
             Err(TransactionError::Abort(Abort::EmailTaken)) => Ok(InsertUser::EmailTaken),
-            Err(TransactionError::Abort(Abort::TokenInvalid)) => unreachable_abort(),
+            Err(TransactionError::Abort(Abort::TokenInvalid)) => {
+                anyhow::bail!("a plain insert cannot abort on a setup token")
+            }
             Err(TransactionError::Storage(e)) => Err(e).context("inserting a user"),
         }
     }
@@ -121,10 +123,6 @@ impl Users<'_> {
             },
         )
     }
-}
-
-fn unreachable_abort() -> anyhow::Result<InsertUser> {
-    anyhow::bail!("a plain insert cannot abort on a setup token")
 }
 
 #[derive(Debug, PartialEq, Eq)]
