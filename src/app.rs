@@ -146,6 +146,11 @@ impl App {
             log,
             metrics,
         )?);
+        crate::ops::watchdog::start(
+            store.clone(),
+            Duration::from_secs(config.storage.stuck_secs),
+        )
+        .context("starting the store watchdog")?;
         let housekeeping = Housekeeping::new(
             store.clone(),
             edge.clone().into_inner(),
@@ -272,7 +277,12 @@ impl App {
             );
         }
         let _ = std::fs::remove_file(&self.control_path);
-        self.store.flush().await?;
+        // A stuck store must not keep the process alive past its bound: what was acknowledged
+        // was flushed already.
+        match tokio::time::timeout(Duration::from_secs(3), self.store.flush()).await {
+            Ok(flushed) => flushed?,
+            Err(_) => tracing::error!("the store did not flush within 3 s; stopping anyway"),
+        }
         tracing::info!("stopped");
         Ok(())
     }

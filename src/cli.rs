@@ -158,7 +158,7 @@ fn serve(config: Config) -> Result<(), Failed> {
         admin_password: std::env::var("PLAUDIT_ADMIN_PASSWORD").ok(),
     };
     let rt = runtime()?;
-    rt.block_on(async move {
+    let out = rt.block_on(async move {
         let clock: SharedClock = Arc::new(SystemClock);
         let app = App::start(config, clock, bootstrap).await.map_err(|e| match e {
             StartError::Invalid(m) => Failed::Usage(m),
@@ -173,7 +173,10 @@ fn serve(config: Config) -> Result<(), Failed> {
             println!("  {url}");
         }
         app.run_until_signal().await.map_err(|e| Failed::Runtime(format!("{e:#}")))
-    })
+    });
+    // Blocking store calls stuck in a hung sled must not hold the exit: leave them behind.
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    out
 }
 
 fn fake_providers(listen: std::net::SocketAddr) -> Result<(), Failed> {

@@ -93,6 +93,8 @@ pub enum TlsMode {
 pub struct StorageConfig {
     pub data_dir: PathBuf,
     pub cache_mb: u64,
+    /// Seconds without a store read answering before the watchdog exits the process (70).
+    pub stuck_secs: u64,
 }
 
 impl Default for StorageConfig {
@@ -100,6 +102,7 @@ impl Default for StorageConfig {
         Self {
             data_dir: PathBuf::from("./plaudit-data"),
             cache_mb: 64,
+            stuck_secs: 30,
         }
     }
 }

@@ -14,11 +14,12 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// 200 only when the store answers a read.
+/// 200 only when the store answers a read within a second; 503 otherwise, at once.
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let store = state.ctx.store.clone();
-    match web::block(move || store.ping()).await {
-        Ok(true) => HttpResponse::Ok().json(json!({"status": "ready"})),
+    let probe = tokio::task::spawn_blocking(move || store.ping());
+    match tokio::time::timeout(std::time::Duration::from_secs(1), probe).await {
+        Ok(Ok(true)) => HttpResponse::Ok().json(json!({"status": "ready"})),
         _ => HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable"})),
     }
 }

@@ -7,5 +7,5 @@ mod smtp;
 pub mod templates;
 mod transport;
 
-pub use outbox::{OutboxWorker, Outcome, queue};
+pub use outbox::{OutboxWorker, Outcome, message, queue};
 pub use transport::{SendError, Transport};

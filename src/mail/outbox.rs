@@ -1,7 +1,7 @@
 //! Queueing mail and the worker that delivers it: claim → send → record, one step at a time.
 
 use super::templates::Rendered;
-use super::{SendError, Transport, message};
+use super::{SendError, Transport, message as headers_of};
 use crate::clock::SharedClock;
 use crate::config::OutboxConfig;
 use crate::domain::{DeliveryState, Email, Id, OutboxMessage};
@@ -21,10 +21,23 @@ pub fn queue(
     email: Rendered,
     headers: Vec<(String, String)>,
 ) -> anyhow::Result<OutboxMessage> {
+    let msg = message(now, from, to, email, headers);
+    store.outbox().enqueue(&msg)?;
+    Ok(msg)
+}
+
+/// A queued message, not yet stored: for changes that store their mail in their own transaction.
+pub fn message(
+    now: time::OffsetDateTime,
+    from: &Mailbox,
+    to: &Email,
+    email: Rendered,
+    headers: Vec<(String, String)>,
+) -> OutboxMessage {
     let id = Id::generate(now);
-    let msg = OutboxMessage {
+    OutboxMessage {
         id,
-        message_id: message::message_id(&id, from),
+        message_id: headers_of::message_id(&id, from),
         to: to.to_string(),
         subject: email.subject,
         text: email.text,
@@ -35,9 +48,7 @@ pub fn queue(
         due_at: now,
         state: DeliveryState::Queued,
         last_error: None,
-    };
-    store.outbox().enqueue(&msg)?;
-    Ok(msg)
+    }
 }
 
 /// What one step did.

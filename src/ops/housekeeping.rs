@@ -1,5 +1,6 @@
-//! Housekeeping: drops idle rate-limiter keys and expired bans, and purges request logs older
-//! than `logs.retention_days`. One `step`, run every minute.
+//! Housekeeping: drops idle rate-limiter keys and expired bans, purges request logs older
+//! than `logs.retention_days`, and purges deleted workspaces in chunks. One `step`, run every
+//! minute.
 
 use crate::clock::SharedClock;
 use crate::edge::Edge;
@@ -35,6 +36,7 @@ impl Housekeeping {
         if purged > 0 {
             tracing::info!(purged, "request log entries past retention removed");
         }
+        purge_deleted_workspaces(&self.store, PURGE_CHUNKS_PER_STEP)?;
         Ok(purged)
     }
 
@@ -51,4 +53,29 @@ impl Housekeeping {
             }
         }
     }
+}
+
+/// Chunks of `PURGE_CHUNK` records one housekeeping step removes at most (the rest waits for
+/// the next step, so a huge workspace never holds the store for long).
+const PURGE_CHUNKS_PER_STEP: usize = 200;
+const PURGE_CHUNK: usize = 1000;
+
+/// Purges deleted workspaces, at most `chunks` chunks; returns how many records went. Each chunk
+/// is its own write, so a kill in the middle resumes from what is left.
+pub fn purge_deleted_workspaces(store: &Store, chunks: usize) -> anyhow::Result<usize> {
+    let mut removed = 0;
+    let mut budget = chunks;
+    for ws in store.purge().pending()? {
+        while budget > 0 {
+            budget -= 1;
+            match store.purge().step(&ws, PURGE_CHUNK)? {
+                crate::store::PurgeStep::Removed(n) => removed += n,
+                crate::store::PurgeStep::Done => {
+                    tracing::info!(workspace = %ws, "deleted workspace purged");
+                    break;
+                }
+            }
+        }
+    }
+    Ok(removed)
 }

@@ -1,3 +1,4 @@
-//! Operating the appliance: periodic housekeeping (and later backups and restores).
+//! Operating the appliance: periodic housekeeping, the store watchdog (later backups).
 
 pub mod housekeeping;
+pub mod watchdog;

@@ -220,23 +220,21 @@ pub fn delete_account(ctx: &Ctx, user: &User, password: &str) -> Result<()> {
         confirm_password(user, password)?;
     }
     let workspaces = ctx.store.workspaces();
-    for (ws, role) in workspaces.of_user(&user.id)? {
-        let members = workspaces.members(&ws)?;
-        let other_owner = members
-            .iter()
-            .any(|(u, r)| *r == Role::Owner && *u != user.id);
-        if role == Role::Owner && !other_owner && members.len() > 1 {
-            let name = workspaces.get(&ws)?.map(|w| w.name).unwrap_or_default();
+    let mine = workspaces.all_of_user(&user.id)?;
+    for (ws, role) in &mine {
+        let counts = workspaces.counts(ws)?;
+        if *role == Role::Owner && counts.owners <= 1 && counts.members > 1 {
+            let name = workspaces.get(ws)?.map(|w| w.name).unwrap_or_default();
             return Err(Error::Conflict(format!(
                 "you are the last owner of “{name}”: make someone else owner, or delete the workspace first"
             )));
         }
     }
-    for (ws, role) in workspaces.of_user(&user.id)? {
-        if role == Role::Owner && workspaces.members(&ws)?.len() == 1 {
-            workspaces.delete(&ws)?;
+    for (ws, role) in &mine {
+        if *role == Role::Owner && workspaces.counts(ws)?.members <= 1 {
+            ctx.store.purge().delete_workspace(ws)?;
         } else {
-            workspaces.remove_member(&ws, &user.id)?;
+            workspaces.remove_member(ws, &user.id, None)??;
         }
     }
     ctx.store.users().delete(user)?;

@@ -5,6 +5,7 @@ use super::links::{constant_time_eq, hash, new_token};
 use super::workspaces::plan;
 use super::{Ctx, Error, Result, audit};
 use crate::domain::{Access, ApiKey, Id, Scope};
+use crate::store::{Page, PageRequest};
 use time::Duration;
 
 const PREFIX: &str = "plk_";
@@ -55,14 +56,15 @@ pub fn create(
         created_at: now,
         last_used_at: None,
     };
-    ctx.store.access().put_api_key(&key)?;
-    audit::record(ctx, ws, principal, ip, "api_key.created", &key.name);
+    let entry = audit::entry(ctx, principal, ip, "api_key.created", &key.name);
+    ctx.store.access().put_api_key(&key, Some(&entry))?;
     Ok((key.clone(), format!("{PREFIX}{}_{secret}", key.id)))
 }
 
-pub fn list(ctx: &Ctx, principal: &Principal, ws: &Id) -> Result<Vec<ApiKey>> {
+/// One page of the workspace's keys, oldest first.
+pub fn list(ctx: &Ctx, principal: &Principal, ws: &Id, req: &PageRequest) -> Result<Page<ApiKey>> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
-    Ok(ctx.store.access().api_keys(ws)?)
+    Ok(ctx.store.access().api_keys(ws, req)?)
 }
 
 pub fn revoke(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, id: &Id) -> Result<()> {
@@ -73,8 +75,8 @@ pub fn revoke(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, id: &Id) -> R
         .api_key(id)?
         .filter(|k| k.workspace == *ws)
         .ok_or(Error::NotFound)?;
-    ctx.store.access().delete_api_key(&key)?;
-    audit::record(ctx, ws, principal, ip, "api_key.revoked", &key.name);
+    let entry = audit::entry(ctx, principal, ip, "api_key.revoked", &key.name);
+    ctx.store.access().delete_api_key(&key, &entry)?;
     Ok(())
 }
 
@@ -94,7 +96,7 @@ pub fn authenticate(ctx: &Ctx, presented: &str) -> Result<Principal> {
         .is_none_or(|t| now - t > Duration::minutes(1))
     {
         key.last_used_at = Some(now);
-        ctx.store.access().put_api_key(&key)?;
+        ctx.store.access().put_api_key(&key, None)?;
     }
     Ok(Principal::ApiKey { key })
 }

@@ -4,6 +4,18 @@ use super::Ctx;
 use super::auth::Principal;
 use crate::domain::{AuditEntry, Id};
 
+/// The entry for an action, to be stored in the same transaction as the action itself.
+pub fn entry(ctx: &Ctx, actor: &Principal, ip: &str, action: &str, target: &str) -> AuditEntry {
+    AuditEntry {
+        at: ctx.clock.now(),
+        actor: actor.actor(),
+        actor_label: actor.label(),
+        action: action.to_string(),
+        target: target.to_string(),
+        ip: ip.to_string(),
+    }
+}
+
 /// Appends one entry; a failure is logged, never turned into a failed user action, because the
 /// action itself has already happened.
 pub fn record(ctx: &Ctx, ws: &Id, actor: &Principal, ip: &str, action: &str, target: &str) {

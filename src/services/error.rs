@@ -32,3 +32,20 @@ impl From<sled::Error> for Error {
         Self::Internal(anyhow::Error::new(e))
     }
 }
+
+impl From<crate::store::Refused> for Error {
+    fn from(r: crate::store::Refused) -> Self {
+        use crate::store::Refused;
+        match r {
+            Refused::NotFound => Self::NotFound,
+            Refused::LastOwner => Self::Conflict("a workspace keeps at least one owner".into()),
+            Refused::OverLimit { limit } => {
+                Self::PlanLimit(format!("the workspace's plan allows {limit}"))
+            }
+            Refused::AlreadyMember => Self::Conflict("that address is a member already".into()),
+            Refused::AlreadyInvited => Self::Conflict(
+                "that address has a pending invitation; revoke it to send a new one".into(),
+            ),
+        }
+    }
+}

@@ -5,7 +5,7 @@ use super::links::{hash, new_token};
 use super::workspaces::plan;
 use super::{Ctx, Error, Result, audit, mailing};
 use crate::domain::{Access, Email, Id, Invitation, LinkPurpose, LinkToken, Role, User};
-use crate::store::AcceptInvitation;
+use crate::store::{AcceptInvitation, NewInvitation, Refused};
 use time::Duration;
 
 /// Invites `email` with `role` by an emailed single-use link.
@@ -21,25 +21,6 @@ pub fn invite(
     let email = Email::parse(email).map_err(Error::Invalid)?;
     let role = Role::parse(role).map_err(Error::Invalid)?;
     let plan = plan(ctx, &granted.workspace)?;
-    let store = ctx.store.workspaces();
-    let members = store.members(ws)?;
-    let pending = store.invitations(ws)?;
-    if members.len() + pending.len() >= plan.max_members as usize {
-        return Err(Error::PlanLimit(format!(
-            "the `{}` plan allows {} members (pending invitations count)",
-            granted.workspace.plan, plan.max_members
-        )));
-    }
-    if let Some(user) = ctx.store.users().by_email(&email)?
-        && members.iter().any(|(id, _)| *id == user.id)
-    {
-        return Err(Error::Conflict(format!("{email} is a member already")));
-    }
-    if pending.iter().any(|i| i.email == email) {
-        return Err(Error::Conflict(format!(
-            "{email} has a pending invitation; revoke it to send a new one"
-        )));
-    }
     let now = ctx.clock.now();
     let token = new_token();
     let valid = Duration::days(i64::try_from(ctx.config.accounts.invite_link_days).unwrap_or(7));
@@ -60,8 +41,7 @@ pub fn invite(
         },
         expires_at: invitation.expires_at,
     };
-    store.put_invitation(&invitation, &link)?;
-    mailing::invitation(
+    let mail = mailing::invitation(
         ctx,
         &principal.label(),
         &granted.workspace.name,
@@ -69,36 +49,45 @@ pub fn invite(
         &email,
         &token,
     )?;
-    audit::record(
-        ctx,
-        ws,
-        principal,
-        ip,
-        "member.invited",
-        &format!("{email} as {role}"),
-    );
-    Ok(invitation)
+    let target = format!("{email} as {role}");
+    let new = NewInvitation {
+        invitation: &invitation,
+        link: &link,
+        email: Some(&mail),
+        audit: Some(&audit::entry(ctx, principal, ip, "member.invited", &target)),
+        max_members: u64::from(plan.max_members),
+    };
+    match ctx.store.invitations().create(&new)? {
+        Ok(()) => Ok(invitation),
+        Err(Refused::OverLimit { .. }) => Err(Error::PlanLimit(format!(
+            "the `{}` plan allows {} members (pending invitations count)",
+            granted.workspace.plan, plan.max_members
+        ))),
+        Err(Refused::AlreadyMember) => Err(Error::Conflict(format!("{email} is a member already"))),
+        Err(Refused::AlreadyInvited) => Err(Error::Conflict(format!(
+            "{email} has a pending invitation; revoke it to send a new one"
+        ))),
+        Err(other) => Err(other.into()),
+    }
 }
 
 pub fn revoke(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, id: &Id) -> Result<()> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
     let inv = ctx
         .store
-        .workspaces()
-        .invitation(ws, id)?
+        .invitations()
+        .get(ws, id)?
         .ok_or(Error::NotFound)?;
-    ctx.store.workspaces().revoke_invitation(&inv)?;
-    audit::record(
+    let entry = audit::entry(
         ctx,
-        ws,
         principal,
         ip,
         "member.invitation_revoked",
         inv.email.as_str(),
     );
+    ctx.store.invitations().revoke(ws, id, &entry)??;
     Ok(())
 }
-
 /// The invitation behind a token, when it is valid and addressed to `email`.
 pub(super) fn for_token(
     ctx: &Ctx,
@@ -121,8 +110,8 @@ pub(super) fn for_token(
     };
     let inv = ctx
         .store
-        .workspaces()
-        .invitation(&workspace, &invitation)?
+        .invitations()
+        .get(&workspace, &invitation)?
         .ok_or_else(invalid)?;
     if &inv.email != email {
         return Err(Error::Invalid("this invitation was sent to another address; register with the invited address or ask for a new invitation".into()));
@@ -135,8 +124,8 @@ pub fn accept(ctx: &Ctx, user: &User, token: &str) -> Result<(Id, Role)> {
     for_token(ctx, token, &user.email)?;
     match ctx
         .store
-        .workspaces()
-        .accept_invitation(&hash(token), &user.id, ctx.clock.now())?
+        .invitations()
+        .accept(&hash(token), &user.id, ctx.clock.now())?
     {
         AcceptInvitation::Joined { workspace, role } => Ok((workspace, role)),
         AcceptInvitation::Invalid => Err(Error::Invalid(

@@ -3,7 +3,8 @@
 use super::auth::{Principal, authorize};
 use super::workspaces::plan;
 use super::{Ctx, Error, Result, audit};
-use crate::domain::{Access, Id, Location, LocationFields};
+use crate::domain::{Access, AuditEntry, Id, Location, LocationFields};
+use crate::store::{Page, PageRequest, Refused};
 
 pub struct Input<'a> {
     pub name: &'a str,
@@ -24,15 +25,30 @@ fn parse(input: &Input) -> Result<LocationFields> {
     .map_err(Error::Invalid)
 }
 
-fn check_limit(ctx: &Ctx, ws: &crate::domain::Workspace) -> Result<()> {
-    let plan = plan(ctx, ws)?;
-    if ctx.store.locations().count_active(&ws.id)? >= plan.max_locations as usize {
-        return Err(Error::PlanLimit(format!(
-            "the `{}` plan allows {} active locations; archive one or change the plan",
-            ws.plan, plan.max_locations
-        )));
+fn max_active(ctx: &Ctx, ws: &crate::domain::Workspace) -> Result<u64> {
+    Ok(u64::from(plan(ctx, ws)?.max_locations))
+}
+
+fn limit_message(ws: &crate::domain::Workspace, max: u64) -> Error {
+    Error::PlanLimit(format!(
+        "the `{}` plan allows {max} active locations; archive one or change the plan",
+        ws.plan
+    ))
+}
+
+/// Stores with the limit checked in the same transaction as the write.
+fn save(
+    ctx: &Ctx,
+    ws: &crate::domain::Workspace,
+    loc: &Location,
+    entry: &AuditEntry,
+) -> Result<()> {
+    let max = max_active(ctx, ws)?;
+    match ctx.store.locations().save(loc, max, Some(entry))? {
+        Ok(()) => Ok(()),
+        Err(Refused::OverLimit { .. }) => Err(limit_message(ws, max)),
+        Err(other) => Err(other.into()),
     }
-    Ok(())
 }
 
 pub fn create(
@@ -44,7 +60,6 @@ pub fn create(
 ) -> Result<Location> {
     let granted = authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Write)?;
     let fields = parse(input)?;
-    check_limit(ctx, &granted.workspace)?;
     let now = ctx.clock.now();
     let loc = Location {
         id: Id::generate(now),
@@ -57,14 +72,20 @@ pub fn create(
         archived: false,
         created_at: now,
     };
-    ctx.store.locations().put(&loc)?;
-    audit::record(ctx, ws, principal, ip, "location.created", &loc.name);
+    let entry = audit::entry(ctx, principal, ip, "location.created", &loc.name);
+    save(ctx, &granted.workspace, &loc, &entry)?;
     Ok(loc)
 }
 
-pub fn list(ctx: &Ctx, principal: &Principal, ws: &Id) -> Result<Vec<Location>> {
+/// One page of the locations, oldest first.
+pub fn list(
+    ctx: &Ctx,
+    principal: &Principal,
+    ws: &Id,
+    req: &PageRequest,
+) -> Result<Page<Location>> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Read)?;
-    Ok(ctx.store.locations().of_workspace(ws)?)
+    Ok(ctx.store.locations().page(ws, req)?)
 }
 
 pub fn get(ctx: &Ctx, principal: &Principal, ws: &Id, id: &Id) -> Result<Location> {
@@ -84,9 +105,6 @@ pub fn update(
     let granted = authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Write)?;
     let mut loc = ctx.store.locations().get(ws, id)?.ok_or(Error::NotFound)?;
     let fields = parse(input)?;
-    if archived == Some(false) && loc.archived {
-        check_limit(ctx, &granted.workspace)?;
-    }
     let action = match archived {
         Some(true) if !loc.archived => "location.archived",
         Some(false) if loc.archived => "location.restored",
@@ -98,7 +116,7 @@ pub fn update(
     loc.google_review_url = fields.google_review_url;
     loc.facebook_page_url = fields.facebook_page_url;
     loc.archived = archived.unwrap_or(loc.archived);
-    ctx.store.locations().put(&loc)?;
-    audit::record(ctx, ws, principal, ip, action, &loc.name);
+    let entry = audit::entry(ctx, principal, ip, action, &loc.name);
+    save(ctx, &granted.workspace, &loc, &entry)?;
     Ok(loc)
 }

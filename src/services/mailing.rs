@@ -72,6 +72,8 @@ pub fn reset(ctx: &Ctx, name: &str, to: &Email, token: &str) -> anyhow::Result<(
     send(ctx, to, email.render())
 }
 
+/// The invitation email, built but not queued: the caller stores it in the same transaction as
+/// the invitation (a transactional outbox).
 pub fn invitation(
     ctx: &Ctx,
     inviter: &str,
@@ -79,7 +81,7 @@ pub fn invitation(
     role: &str,
     to: &Email,
     token: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<OutboxMessage> {
     let link = ctx.link(&format!("/invite/{token}"));
     let valid_for = hours(ctx.config.accounts.invite_link_days * 24);
     let email = InvitationEmail {
@@ -90,7 +92,16 @@ pub fn invitation(
         valid_for: &valid_for,
         instance_url: &ctx.instance_url,
     };
-    send(ctx, to, email.render())
+    let rendered = email
+        .render()
+        .map_err(|e| anyhow::anyhow!("rendering an email: {e}"))?;
+    Ok(mail::message(
+        ctx.clock.now(),
+        &ctx.mail_from,
+        to,
+        rendered,
+        Vec::new(),
+    ))
 }
 
 pub fn account_exists(ctx: &Ctx, to: &Email) -> anyhow::Result<()> {

@@ -1,9 +1,10 @@
 //! Workspaces, members and roles, with the plan's limits enforced here.
 
-use super::auth::{Granted, Principal, authorize};
+use super::auth::{Principal, authorize};
 use super::{Ctx, Error, Result, audit};
 use crate::config::PlanConfig;
 use crate::domain::{Access, Id, Invitation, Role, User, Workspace};
+use crate::store::{Page, PageRequest};
 
 fn clean_name(name: &str) -> Result<String> {
     let name = name.trim();
@@ -39,35 +40,47 @@ pub fn create(ctx: &Ctx, principal: &Principal, name: &str) -> Result<Workspace>
     Ok(ws)
 }
 
-/// The workspaces the caller can see, with its role in each.
-pub fn list(ctx: &Ctx, principal: &Principal) -> Result<Vec<(Workspace, Role)>> {
-    let mut out = Vec::new();
+/// One page of the workspaces the caller can see, with its role in each, by workspace id.
+pub fn list(
+    ctx: &Ctx,
+    principal: &Principal,
+    req: &PageRequest,
+) -> Result<Page<(Workspace, Role)>> {
     match principal {
         Principal::ApiKey { key } => {
-            if let Some(ws) = ctx.store.workspaces().get(&key.workspace)? {
-                out.push((ws, Role::Owner));
-            }
+            let ws = ctx.store.workspaces().get(&key.workspace)?;
+            Ok(Page {
+                items: ws.into_iter().map(|w| (w, Role::Owner)).collect(),
+                next: None,
+            })
         }
         Principal::User { user, .. } if user.instance_admin => {
-            for ws in ctx.store.workspaces().all()? {
-                let role = ctx
-                    .store
-                    .workspaces()
-                    .role(&ws.id, &user.id)?
-                    .unwrap_or(Role::Owner);
-                out.push((ws, role));
+            let page = ctx.store.workspaces().page_all(req)?;
+            let mut items = Vec::with_capacity(page.items.len());
+            for ws in page.items {
+                let role = ctx.store.workspaces().role(&ws.id, &user.id)?;
+                items.push((ws, role.unwrap_or(Role::Owner)));
             }
+            Ok(Page {
+                items,
+                next: page.next,
+            })
         }
         Principal::User { user, .. } => {
-            for (id, role) in ctx.store.workspaces().of_user(&user.id)? {
+            let page = ctx.store.workspaces().of_user(&user.id, req)?;
+            let mut items = Vec::with_capacity(page.items.len());
+            for (id, role) in page.items {
+                // A workspace being purged has no record any more: skip it.
                 if let Some(ws) = ctx.store.workspaces().get(&id)? {
-                    out.push((ws, role));
+                    items.push((ws, role));
                 }
             }
+            Ok(Page {
+                items,
+                next: page.next,
+            })
         }
     }
-    out.sort_by_key(|(ws, _)| ws.name.to_lowercase());
-    Ok(out)
 }
 
 pub fn update(
@@ -78,45 +91,64 @@ pub fn update(
     name: Option<&str>,
     plan_name: Option<&str>,
 ) -> Result<Workspace> {
-    let Granted { mut workspace, .. } =
-        authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
-    if let Some(name) = name {
-        workspace.name = clean_name(name)?;
-    }
-    if let Some(p) = plan_name {
-        let new_plan = ctx.config.plans.get(p).ok_or_else(|| {
-            Error::Invalid(format!(
-                "no plan `{p}`; plans: {}",
-                ctx.config
-                    .plans
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?;
-        let locations = ctx.store.locations().count_active(ws)?;
-        let members = ctx.store.workspaces().members(ws)?.len()
-            + ctx.store.workspaces().invitations(ws)?.len();
-        if locations > new_plan.max_locations as usize || members > new_plan.max_members as usize {
-            return Err(Error::PlanLimit(format!(
-                "the `{p}` plan allows {} locations and {} members; this workspace has {locations} and {members}",
-                new_plan.max_locations, new_plan.max_members
+    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    let name = name.map(clean_name).transpose()?;
+    let new_plan = match plan_name {
+        Some(p) => Some((
+            p.to_string(),
+            ctx.config.plans.get(p).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "no plan `{p}`; plans: {}",
+                    ctx.config
+                        .plans
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?,
+        )),
+        None => None,
+    };
+    let over = std::cell::Cell::new(None);
+    let updated = ctx.store.workspaces().update(ws, |w, counts| {
+        if let Some(name) = &name {
+            w.name = name.clone();
+        }
+        let Some((p, plan)) = &new_plan else {
+            return Ok(None);
+        };
+        let members = counts.members + counts.invitations;
+        if counts.active_locations > u64::from(plan.max_locations)
+            || members > u64::from(plan.max_members)
+        {
+            over.set(Some(format!(
+                "the `{p}` plan allows {} locations and {} members; this workspace has {} and {members}",
+                plan.max_locations, plan.max_members, counts.active_locations
             )));
+            return Err(crate::store::Refused::OverLimit { limit: 0 });
         }
-        if workspace.plan != p {
-            audit::record(ctx, ws, principal, ip, "workspace.plan_changed", p);
-        }
-        workspace.plan = p.to_string();
+        let changed = w.plan != *p;
+        w.plan = p.clone();
+        Ok(changed.then(|| audit::entry(ctx, principal, ip, "workspace.plan_changed", p)))
+    })?;
+    match updated {
+        Ok(w) => Ok(w),
+        Err(crate::store::Refused::OverLimit { .. }) => Err(Error::PlanLimit(
+            over.take()
+                .unwrap_or_else(|| "the plan does not allow this".into()),
+        )),
+        Err(r) => Err(r.into()),
     }
-    ctx.store.workspaces().put(&workspace)?;
-    Ok(workspace)
 }
 
+/// Deletes at once (every route answers 404 from now on); housekeeping purges the records.
 pub fn delete(ctx: &Ctx, principal: &Principal, ws: &Id) -> Result<()> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
     principal.user()?; // API keys cannot delete their own workspace
-    ctx.store.workspaces().delete(ws)?;
+    if !ctx.store.purge().delete_workspace(ws)? {
+        return Err(Error::NotFound);
+    }
     Ok(())
 }
 
@@ -126,31 +158,48 @@ pub struct Member {
     pub role: Role,
 }
 
+/// One page of the members, by user id.
 pub fn members(
     ctx: &Ctx,
     principal: &Principal,
     ws: &Id,
-) -> Result<(Vec<Member>, Vec<Invitation>)> {
+    req: &PageRequest,
+) -> Result<Page<Member>> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Read)?;
-    let mut out = Vec::new();
-    for (id, role) in ctx.store.workspaces().members(ws)? {
+    let page = ctx.store.workspaces().members(ws, req)?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for (id, role) in page.items {
         if let Some(user) = ctx.store.users().get(&id)? {
-            out.push(Member { user, role });
+            items.push(Member { user, role });
         }
     }
-    Ok((out, ctx.store.workspaces().invitations(ws)?))
+    Ok(Page {
+        items,
+        next: page.next,
+    })
 }
 
-fn owners(ctx: &Ctx, ws: &Id) -> Result<usize> {
+/// One page of the pending invitations, oldest first.
+pub fn invitations(
+    ctx: &Ctx,
+    principal: &Principal,
+    ws: &Id,
+    req: &PageRequest,
+) -> Result<Page<Invitation>> {
+    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Read)?;
+    Ok(ctx.store.invitations().page(ws, req)?)
+}
+
+fn email_of(ctx: &Ctx, user: &Id) -> Result<String> {
     Ok(ctx
         .store
-        .workspaces()
-        .members(ws)?
-        .iter()
-        .filter(|(_, r)| *r == Role::Owner)
-        .count())
+        .users()
+        .get(user)?
+        .map(|u| u.email.to_string())
+        .unwrap_or_default())
 }
 
+/// Changes a role; the last owner cannot be demoted (checked in the same transaction).
 pub fn set_role(
     ctx: &Ctx,
     principal: &Principal,
@@ -161,53 +210,22 @@ pub fn set_role(
 ) -> Result<Role> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
     let role = Role::parse(role).map_err(Error::Invalid)?;
-    let current = ctx
-        .store
+    let who = email_of(ctx, user)?;
+    ctx.store
         .workspaces()
-        .role(ws, user)?
-        .ok_or(Error::NotFound)?;
-    if current == Role::Owner && role != Role::Owner && owners(ctx, ws)? == 1 {
-        return Err(Error::Conflict(
-            "a workspace keeps at least one owner".into(),
-        ));
-    }
-    ctx.store.workspaces().set_role(ws, user, role)?;
-    let who = ctx
-        .store
-        .users()
-        .get(user)?
-        .map(|u| u.email.to_string())
-        .unwrap_or_default();
-    audit::record(
-        ctx,
-        ws,
-        principal,
-        ip,
-        "member.role_changed",
-        &format!("{who}: {current} → {role}"),
-    );
+        .set_role(ws, user, role, |current| {
+            let target = format!("{who}: {current} → {role}");
+            audit::entry(ctx, principal, ip, "member.role_changed", &target)
+        })??;
     Ok(role)
 }
 
 pub fn remove_member(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, user: &Id) -> Result<()> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
-    let current = ctx
-        .store
+    let who = email_of(ctx, user)?;
+    let entry = audit::entry(ctx, principal, ip, "member.removed", &who);
+    ctx.store
         .workspaces()
-        .role(ws, user)?
-        .ok_or(Error::NotFound)?;
-    if current == Role::Owner && owners(ctx, ws)? == 1 {
-        return Err(Error::Conflict(
-            "a workspace keeps at least one owner".into(),
-        ));
-    }
-    ctx.store.workspaces().remove_member(ws, user)?;
-    let who = ctx
-        .store
-        .users()
-        .get(user)?
-        .map(|u| u.email.to_string())
-        .unwrap_or_default();
-    audit::record(ctx, ws, principal, ip, "member.removed", &who);
+        .remove_member(ws, user, Some(&entry))??;
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! Sessions, single-use link tokens and API keys.
 
-use super::{Store, codec, keys, typed};
-use crate::domain::{ApiKey, Id, LinkToken, OAuthState, Session};
+use super::counters::{self, Counter};
+use super::page::{self, Order, Page, PageRequest};
+use super::{Store, audit, codec, keys, typed};
+use crate::domain::{ApiKey, AuditEntry, Id, LinkToken, OAuthState, Session};
 use anyhow::Context;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -75,13 +77,26 @@ impl Access<'_> {
             .filter(|s| s.expires_at > now))
     }
 
-    pub fn put_api_key(&self, key: &ApiKey) -> anyhow::Result<()> {
+    /// Stores a new key with its audit entry, or (without one) notes the last use of a key that
+    /// still exists.
+    pub fn put_api_key(&self, key: &ApiKey, entry: Option<&AuditEntry>) -> anyhow::Result<()> {
         let s = self.store;
         let value = codec::encode(key)?;
-        (&s.api_keys, &s.api_keys_by_workspace)
-            .transaction(|(k, kw)| {
+        let seq = audit::next_seq(s)?;
+        (&s.api_keys, &s.api_keys_by_workspace, &s.counters, &s.audit)
+            .transaction(|(k, kw, c, a)| {
+                let existed = k.get(keys::id(&key.id))?.is_some();
+                if entry.is_none() && !existed {
+                    return Ok(()); // noting a use never brings a revoked key back
+                }
                 k.insert(&keys::id(&key.id), value.clone())?;
-                kw.insert(&keys::pair(&key.workspace, &key.id), &[])?;
+                if !existed {
+                    counters::add_tx(c, &key.workspace, Counter::ApiKeys, 1)?;
+                    kw.insert(&keys::pair(&key.workspace, &key.id), &[])?;
+                }
+                if let Some(entry) = entry {
+                    audit::append_tx(a, &key.workspace, entry, seq)?;
+                }
                 Ok::<_, ConflictableTransactionError<()>>(())
             })
             .map_err(typed::txn)
@@ -91,20 +106,36 @@ impl Access<'_> {
         typed::get(&self.store.api_keys, &keys::id(id))
     }
 
-    pub fn api_keys(&self, ws: &Id) -> anyhow::Result<Vec<ApiKey>> {
-        typed::scan_keys(&self.store.api_keys_by_workspace, ws.as_bytes())?
-            .iter()
-            .filter_map(|k| keys::id_at(k, 0))
-            .filter_map(|id| self.api_key(&id).transpose())
-            .collect()
+    /// One page of the keys of `ws`, oldest first.
+    pub fn api_keys(&self, ws: &Id, req: &PageRequest) -> anyhow::Result<Page<ApiKey>> {
+        let raw = page::scan(
+            &self.store.api_keys_by_workspace,
+            ws.as_bytes(),
+            req,
+            Order::Ascending,
+        )?;
+        let mut items = Vec::with_capacity(raw.items.len());
+        for (k, _) in &raw.items {
+            if let Some(key) = keys::id_at(k, 16).map(|id| self.api_key(&id)).transpose()? {
+                items.extend(key);
+            }
+        }
+        Ok(Page {
+            items,
+            next: raw.next,
+        })
     }
 
-    pub fn delete_api_key(&self, key: &ApiKey) -> anyhow::Result<()> {
+    pub fn delete_api_key(&self, key: &ApiKey, entry: &AuditEntry) -> anyhow::Result<()> {
         let s = self.store;
-        (&s.api_keys, &s.api_keys_by_workspace)
-            .transaction(|(k, kw)| {
-                k.remove(&keys::id(&key.id))?;
+        let seq = audit::next_seq(s)?;
+        (&s.api_keys, &s.api_keys_by_workspace, &s.counters, &s.audit)
+            .transaction(|(k, kw, c, a)| {
+                if k.remove(&keys::id(&key.id))?.is_some() {
+                    counters::add_tx(c, &key.workspace, Counter::ApiKeys, -1)?;
+                }
                 kw.remove(&keys::pair(&key.workspace, &key.id))?;
+                audit::append_tx(a, &key.workspace, entry, seq)?;
                 Ok::<_, ConflictableTransactionError<()>>(())
             })
             .map_err(|e: TransactionError<()>| typed::txn(e))

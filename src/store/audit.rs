@@ -1,8 +1,27 @@
 //! The append-only audit log: (workspace, time, sequence) → entry. Nothing here deletes.
 
-use super::{Store, keys, typed};
+use super::{Store, codec, keys, typed};
 use crate::domain::{AuditEntry, Id};
 use anyhow::Context;
+use sled::transaction::{TransactionalTree, UnabortableTransactionError};
+
+/// A sequence number for an entry written inside a transaction (taken before it starts).
+pub(super) fn next_seq(store: &Store) -> anyhow::Result<u64> {
+    store.db.generate_id().context("numbering an audit entry")
+}
+
+/// Appends inside a transaction, so an action and its audit entry are stored together.
+pub(super) fn append_tx(
+    t: &TransactionalTree,
+    ws: &Id,
+    entry: &AuditEntry,
+    seq: u64,
+) -> Result<(), UnabortableTransactionError> {
+    // Encoding a plain struct of strings cannot fail; an empty value would decode as an error.
+    let value = codec::encode(entry).unwrap_or_default();
+    t.insert(&keys::audit(ws, entry.at, seq), value)?;
+    Ok(())
+}
 
 pub struct Audit<'a> {
     pub(super) store: &'a Store,
@@ -10,11 +29,7 @@ pub struct Audit<'a> {
 
 impl Audit<'_> {
     pub fn append(&self, ws: &Id, entry: &AuditEntry) -> anyhow::Result<()> {
-        let seq = self
-            .store
-            .db
-            .generate_id()
-            .context("numbering an audit entry")?;
+        let seq = next_seq(self.store)?;
         typed::put(&self.store.audit, &keys::audit(ws, entry.at, seq), entry)
     }
 

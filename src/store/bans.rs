@@ -32,11 +32,10 @@ impl Bans<'_> {
     }
 
     pub fn all(&self) -> anyhow::Result<Vec<Ban>> {
-        self.store
-            .bans
-            .iter()
-            .values()
-            .map(|v| codec::decode(&v.context("reading bans")?))
-            .collect()
+        let mut raw = Vec::new();
+        for value in self.store.bans.iter().values() {
+            raw.push(value.context("reading bans")?);
+        }
+        raw.iter().map(|v| codec::decode(v)).collect()
     }
 }

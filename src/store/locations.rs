@@ -1,35 +1,69 @@
-//! Locations of a workspace, keyed (workspace, location).
+//! Locations of a workspace, keyed (workspace, location), with the active-location counter
+//! and the audit entry written in the same transaction as the location.
 
-use super::{Store, keys, typed};
-use crate::domain::{Id, Location};
+use super::counters::{self, Counter};
+use super::page::{self, Order, Page, PageRequest};
+use super::workspaces::{Refused, refuse, settle};
+use super::{Store, audit, codec, keys, typed};
+use crate::domain::{AuditEntry, Id, Location};
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError;
 
 pub struct Locations<'a> {
     pub(super) store: &'a Store,
 }
 
 impl Locations<'_> {
-    pub fn put(&self, loc: &Location) -> anyhow::Result<()> {
-        typed::put(
-            &self.store.locations,
-            &keys::pair(&loc.workspace, &loc.id),
-            loc,
-        )
+    /// Stores `loc` (new or changed) with its audit entry. When it becomes active (new, or
+    /// restored from the archive) the workspace must have fewer than `max_active`.
+    pub fn save(
+        &self,
+        loc: &Location,
+        max_active: u64,
+        entry: Option<&AuditEntry>,
+    ) -> anyhow::Result<Result<(), Refused>> {
+        let s = self.store;
+        let (ws, key) = (&loc.workspace, keys::pair(&loc.workspace, &loc.id));
+        let value = codec::encode(loc)?;
+        let seq = audit::next_seq(s)?;
+        let result = (&s.locations, &s.counters, &s.audit).transaction(|(l, c, a)| {
+            let old: Option<Location> = match l.get(key)? {
+                Some(raw) => Some(
+                    codec::decode(&raw)
+                        .map_err(|_| ConflictableTransactionError::Abort(Refused::NotFound))?,
+                ),
+                None => None,
+            };
+            let was_active = old.as_ref().is_some_and(|o| !o.archived);
+            let delta = i64::from(!loc.archived) - i64::from(was_active);
+            if delta > 0 && counters::get_tx(c, ws, Counter::ActiveLocations)? >= max_active {
+                return refuse(Refused::OverLimit { limit: max_active });
+            }
+            l.insert(&key, value.clone())?;
+            counters::add_tx(c, ws, Counter::ActiveLocations, delta)?;
+            if let Some(entry) = entry {
+                audit::append_tx(a, ws, entry, seq)?;
+            }
+            Ok(())
+        });
+        settle(result, "storing a location")
     }
 
     pub fn get(&self, ws: &Id, id: &Id) -> anyhow::Result<Option<Location>> {
         typed::get(&self.store.locations, &keys::pair(ws, id))
     }
 
-    pub fn of_workspace(&self, ws: &Id) -> anyhow::Result<Vec<Location>> {
-        typed::scan(&self.store.locations, ws.as_bytes())
-    }
-
-    /// Active (not archived) locations, for plan limits.
-    pub fn count_active(&self, ws: &Id) -> anyhow::Result<usize> {
-        Ok(self
-            .of_workspace(ws)?
+    /// One page of the locations of `ws`, oldest first.
+    pub fn page(&self, ws: &Id, req: &PageRequest) -> anyhow::Result<Page<Location>> {
+        let raw = page::scan(&self.store.locations, ws.as_bytes(), req, Order::Ascending)?;
+        let items = raw
+            .items
             .iter()
-            .filter(|l| !l.archived)
-            .count())
+            .map(|(_, v)| codec::decode(v))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Page {
+            items,
+            next: raw.next,
+        })
     }
 }

@@ -5,6 +5,11 @@
 //!   email, value = {email, name, password_hash, instance_admin, created_at}.
 //! - v2: users get stable ids so an email can change: `users` keyed by id, `users_by_email`
 //!   (email → id), `instance_admins` (id → ()); the outbox trees `outbox` and `outbox_due`.
+//! - v3: `counters` ((workspace, kind) → u64: members, owners, pending invitations, active
+//!   locations, API keys), `invitations_by_email` ((workspace, email) → invitation id) and
+//!   `purge_queue` (tombstones of deleted workspaces). The migration derives the first two from
+//!   the records, workspace by workspace; every write sets a value computed from scratch, so a
+//!   migration killed half-way simply runs again (the version moves only at the end).
 
 use super::{codec, meta};
 use crate::domain::{Email, Id, User};
@@ -24,6 +29,7 @@ pub fn run(db: &sled::Db, from: u32) -> anyhow::Result<()> {
     for version in from..super::SCHEMA_VERSION {
         match version {
             1 => v1_to_v2(db).context("migrating the store from schema 1 to 2")?,
+            2 => v2_to_v3(db).context("migrating the store from schema 2 to 3")?,
             other => bail!("no migration from schema {other}"),
         }
         db.flush().context("flushing after a migration")?;
@@ -87,5 +93,74 @@ fn v1_to_v2(db: &sled::Db) -> anyhow::Result<()> {
             Ok::<_, ConflictableTransactionError<()>>(())
         })
         .map_err(|e| anyhow::anyhow!("v1→v2 transaction failed: {e:?}"))?;
+    Ok(())
+}
+
+/// Collects every (key, value) of a tree; only for migrations of small, pre-v3 data.
+fn entries(tree: &sled::Tree) -> anyhow::Result<Vec<(sled::IVec, sled::IVec)>> {
+    let mut out = Vec::new();
+    for entry in tree.iter() {
+        out.push(entry.context("reading for a migration")?);
+    }
+    Ok(out)
+}
+
+fn v2_to_v3(db: &sled::Db) -> anyhow::Result<()> {
+    use super::counters::Counter;
+    use std::collections::BTreeMap;
+    let tree = |name: &str| {
+        db.open_tree(name)
+            .with_context(|| format!("opening tree {name}"))
+    };
+    let (members, invitations, by_email, locations, keys_by_ws, counter_tree, meta_tree) = (
+        tree("members")?,
+        tree("invitations")?,
+        tree("invitations_by_email")?,
+        tree("locations")?,
+        tree("api_keys_by_workspace")?,
+        tree("counters")?,
+        tree("meta")?,
+    );
+    let ws_of = |key: &[u8]| super::keys::id_at(key, 0);
+    let mut counts: BTreeMap<(Id, u8), u64> = BTreeMap::new();
+    let mut bump = |ws: Id, c: Counter| *counts.entry((ws, c as u8)).or_default() += 1;
+    for (k, v) in entries(&members)? {
+        let Some(ws) = ws_of(&k) else { continue };
+        bump(ws, Counter::Members);
+        if super::workspaces::role_from(&v) == Some(crate::domain::Role::Owner) {
+            bump(ws, Counter::Owners);
+        }
+    }
+    let mut email_index = sled::Batch::default();
+    for (k, v) in entries(&invitations)? {
+        let Some(ws) = ws_of(&k) else { continue };
+        let inv: crate::domain::Invitation = codec::decode(&v)?;
+        bump(ws, Counter::Invitations);
+        let key = [ws.as_bytes().as_slice(), inv.email.as_str().as_bytes()].concat();
+        email_index.insert(key, inv.id.as_bytes().as_slice());
+    }
+    for (k, v) in entries(&locations)? {
+        let Some(ws) = ws_of(&k) else { continue };
+        let loc: crate::domain::Location = codec::decode(&v)?;
+        if !loc.archived {
+            bump(ws, Counter::ActiveLocations);
+        }
+    }
+    for (k, _) in entries(&keys_by_ws)? {
+        if let Some(ws) = ws_of(&k) {
+            bump(ws, Counter::ApiKeys);
+        }
+    }
+    by_email.apply_batch(email_index)?;
+    let mut batch = sled::Batch::default();
+    for ((ws, c), n) in counts {
+        let mut key = [0u8; 17];
+        key[..16].copy_from_slice(ws.as_bytes());
+        key[16] = c;
+        batch.insert(key.as_slice(), n.to_be_bytes().as_slice());
+    }
+    counter_tree.apply_batch(batch)?;
+    db.flush().context("flushing the derived counters")?;
+    meta_tree.insert(meta::SCHEMA_KEY, &3u32.to_be_bytes())?;
     Ok(())
 }

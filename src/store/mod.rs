@@ -4,11 +4,15 @@ mod access;
 mod audit;
 mod bans;
 mod codec;
+mod counters;
+mod invitations;
 mod keys;
 mod locations;
 mod meta;
 pub mod migrations;
 mod outbox;
+mod page;
+mod purge;
 pub mod snapshot;
 mod traffic;
 mod typed;
@@ -18,19 +22,22 @@ mod workspaces;
 pub use access::Access;
 pub use audit::Audit;
 pub use bans::{Ban, Bans};
+pub use invitations::{AcceptInvitation, Invitations, NewInvitation};
 pub use locations::Locations;
 pub use meta::SetupToken;
 pub use outbox::{Outbox, OutboxCounts};
+pub use page::{Order, Page, PageRequest};
+pub use purge::{Purge, PurgeStep};
 pub use traffic::{RequestRecord, Rollup, Traffic};
 pub use users::{AdminFromSetup, ChangeEmail, InsertUser, Users};
-pub use workspaces::{AcceptInvitation, Workspaces};
+pub use workspaces::{Counts, Refused, Workspaces};
 
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 /// The schema this binary writes. See `migrations` for the history.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -69,6 +76,9 @@ pub struct Store {
     members: sled::Tree,
     members_by_user: sled::Tree,
     invitations: sled::Tree,
+    invitations_by_email: sled::Tree,
+    counters: sled::Tree,
+    purge_queue: sled::Tree,
     api_keys: sled::Tree,
     api_keys_by_workspace: sled::Tree,
     locations: sled::Tree,
@@ -153,6 +163,9 @@ impl Store {
             members: tree("members")?,
             members_by_user: tree("members_by_user")?,
             invitations: tree("invitations")?,
+            invitations_by_email: tree("invitations_by_email")?,
+            counters: tree("counters")?,
+            purge_queue: tree("purge_queue")?,
             api_keys: tree("api_keys")?,
             api_keys_by_workspace: tree("api_keys_by_workspace")?,
             locations: tree("locations")?,
@@ -208,6 +221,14 @@ impl Store {
 
     pub fn access(&self) -> Access<'_> {
         Access { store: self }
+    }
+
+    pub fn invitations(&self) -> Invitations<'_> {
+        Invitations { store: self }
+    }
+
+    pub fn purge(&self) -> Purge<'_> {
+        Purge { store: self }
     }
 
     pub fn locations(&self) -> Locations<'_> {

@@ -21,6 +21,9 @@ pub struct OutboxCounts {
     pub failed: u64,
 }
 
+/// How many due entries one claim looks at; others claiming at once may take some of them.
+const CLAIM_CANDIDATES: usize = 16;
+
 fn is_pending(state: &DeliveryState) -> bool {
     matches!(state, DeliveryState::Queued | DeliveryState::Leased { .. })
 }
@@ -36,6 +39,19 @@ impl Outbox<'_> {
                 Ok::<_, ConflictableTransactionError<()>>(())
             })
             .map_err(|e| anyhow::anyhow!("queueing a message: {e:?}"))
+    }
+
+    /// Queues inside a transaction over (outbox, outbox_due): a message is stored together with
+    /// the change that causes it, or not at all.
+    pub(super) fn enqueue_tx(
+        outbox: &sled::transaction::TransactionalTree,
+        due: &sled::transaction::TransactionalTree,
+        msg: &OutboxMessage,
+    ) -> Result<(), sled::transaction::UnabortableTransactionError> {
+        let value = codec::encode(msg).unwrap_or_default();
+        outbox.insert(&keys::id(&msg.id), value)?;
+        due.insert(&keys::due(msg.due_at, &msg.id), &[])?;
+        Ok(())
     }
 
     pub fn get(&self, id: &Id) -> anyhow::Result<Option<OutboxMessage>> {
@@ -59,8 +75,13 @@ impl Outbox<'_> {
         lease: Duration,
     ) -> anyhow::Result<Option<OutboxMessage>> {
         let upper = keys::due_upper_bound(now);
-        for entry in self.due.range(..upper.as_slice()) {
-            let (key, _) = entry.context("scanning the due index")?;
+        // Collect a few candidates and drop the iterator before any transaction: an iterator
+        // alive across a transaction while a batch waits is sled 0.34's deadlock.
+        let mut candidates = Vec::with_capacity(CLAIM_CANDIDATES);
+        for entry in self.due.range(..upper.as_slice()).take(CLAIM_CANDIDATES) {
+            candidates.push(entry.context("scanning the due index")?.0);
+        }
+        for key in candidates {
             let Some(id) = keys::due_id(&key) else {
                 continue;
             };
@@ -120,12 +141,10 @@ impl Outbox<'_> {
     /// messages due now instead of waiting for their leases to run out.
     pub fn release_leases(&self, now: OffsetDateTime) -> anyhow::Result<usize> {
         let mut released = 0;
-        let ids: Vec<Id> = self
-            .due
-            .iter()
-            .keys()
-            .filter_map(|k| k.ok().and_then(|k| keys::due_id(&k)))
-            .collect();
+        let mut ids = Vec::new();
+        for key in self.due.iter().keys() {
+            ids.extend(keys::due_id(&key.context("scanning the due index")?));
+        }
         for id in ids {
             let moved = self.update(&id, |msg| {
                 if !matches!(msg.state, DeliveryState::Leased { .. }) {
@@ -143,8 +162,12 @@ impl Outbox<'_> {
     /// Counts by state. Scans every stored message: for admin commands and tests, not requests.
     pub fn counts(&self) -> anyhow::Result<OutboxCounts> {
         let mut counts = OutboxCounts::default();
+        let mut values = Vec::new();
         for entry in self.outbox.iter().values() {
-            let msg: OutboxMessage = codec::decode(&entry.context("scanning the outbox")?)?;
+            values.push(entry.context("scanning the outbox")?);
+        }
+        for raw in values {
+            let msg: OutboxMessage = codec::decode(&raw)?;
             match msg.state {
                 DeliveryState::Queued => counts.queued += 1,
                 DeliveryState::Leased { .. } => counts.sending += 1,

@@ -4,6 +4,8 @@
 use super::{Store, codec, typed};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
@@ -90,15 +92,19 @@ fn minute_key(m: i64) -> [u8; 8] {
     u64::try_from(m).unwrap_or(0).to_be_bytes()
 }
 
+/// How many old entries one purge batch removes.
+const PURGE_CHUNK: usize = 1000;
+
 pub struct Traffic<'a> {
     pub(super) store: &'a Store,
 }
 
 impl Traffic<'_> {
-    /// Appends a batch and folds it into the minute rollups (one writer: no lost updates).
+    /// Appends a batch and folds it into the minute rollups, in one transaction: a rollup never
+    /// counts a request the log lacks, and two writers cannot lose each other's counts.
     pub fn append(&self, batch: &[RequestRecord]) -> anyhow::Result<()> {
         let s = self.store;
-        let mut log = sled::Batch::default();
+        let mut log = Vec::with_capacity(batch.len());
         let mut rollups: BTreeMap<i64, Rollup> = BTreeMap::new();
         for r in batch {
             let seq = s.db.generate_id().context("numbering a request")?;
@@ -106,19 +112,27 @@ impl Traffic<'_> {
             let mut key = [0u8; 16];
             key[..8].copy_from_slice(&ms.to_be_bytes());
             key[8..].copy_from_slice(&seq.to_be_bytes());
-            log.insert(&key, codec::encode(r)?);
+            log.push((key, codec::encode(r)?));
             rollups.entry(minute(r.at)).or_default().add(r);
         }
-        s.request_log
-            .apply_batch(log)
-            .context("writing the request log")?;
-        for (m, add) in rollups {
-            let mut current: Rollup =
-                typed::get(&s.traffic_minutes, &minute_key(m))?.unwrap_or_default();
-            current.merge(&add);
-            typed::put(&s.traffic_minutes, &minute_key(m), &current)?;
-        }
-        Ok(())
+        (&s.request_log, &s.traffic_minutes)
+            .transaction(|(l, t)| {
+                for (key, value) in &log {
+                    l.insert(key, value.clone())?;
+                }
+                for (m, add) in &rollups {
+                    let mut current: Rollup = match t.get(minute_key(*m))? {
+                        Some(raw) => codec::decode(&raw).unwrap_or_default(),
+                        None => Rollup::default(),
+                    };
+                    current.merge(add);
+                    let value = codec::encode(&current).unwrap_or_default();
+                    t.insert(&minute_key(*m), value)?;
+                }
+                Ok::<_, ConflictableTransactionError<()>>(())
+            })
+            .map_err(typed::txn)
+            .context("writing the request log")
     }
 
     /// Per-minute rollups from `from` to `to` (inclusive), oldest first.
@@ -128,44 +142,54 @@ impl Traffic<'_> {
         to: OffsetDateTime,
     ) -> anyhow::Result<Vec<(i64, Rollup)>> {
         let (a, b) = (minute_key(minute(from)), minute_key(minute(to) + 1));
-        self.store
-            .traffic_minutes
-            .range(a..b)
-            .map(|e| {
-                let (k, v) = e.context("reading rollups")?;
+        let mut raw = Vec::new();
+        for entry in self.store.traffic_minutes.range(a..b) {
+            raw.push(entry.context("reading rollups")?);
+        }
+        raw.iter()
+            .map(|(k, v)| {
                 let m = i64::try_from(u64::from_be_bytes(k.as_ref().try_into()?)).unwrap_or(0);
-                Ok((m, codec::decode(&v)?))
+                Ok((m, codec::decode(v)?))
             })
             .collect()
     }
 
     /// The newest `limit` requests, newest first.
     pub fn recent(&self, limit: usize) -> anyhow::Result<Vec<RequestRecord>> {
-        self.store
-            .request_log
-            .iter()
-            .rev()
-            .take(limit)
-            .map(|e| codec::decode(&e.context("reading the request log")?.1))
-            .collect()
+        let mut raw = Vec::with_capacity(limit);
+        for entry in self.store.request_log.iter().rev().take(limit) {
+            raw.push(entry.context("reading the request log")?.1);
+        }
+        raw.iter().map(|v| codec::decode(v)).collect()
     }
 
-    /// Removes requests and rollups older than `before`; returns how many requests went.
+    /// Removes requests and rollups older than `before`, in chunks with no iterator alive while
+    /// removing; returns how many requests went.
     pub fn purge_before(&self, before: OffsetDateTime) -> anyhow::Result<usize> {
         let s = self.store;
         let ms = u64::try_from(before.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
         let mut removed = 0;
-        for key in s.request_log.range(..ms.to_be_bytes().as_slice()).keys() {
-            s.request_log
-                .remove(key.context("scanning the request log")?)?;
-            removed += 1;
-        }
-        for key in s
-            .traffic_minutes
-            .range(..minute_key(minute(before)).as_slice())
-            .keys()
-        {
-            s.traffic_minutes.remove(key.context("scanning rollups")?)?;
+        for (tree, end) in [
+            (&s.request_log, ms.to_be_bytes()),
+            (&s.traffic_minutes, minute_key(minute(before))),
+        ] {
+            loop {
+                let mut keys = Vec::new();
+                for key in tree.range(..end.as_slice()).keys().take(PURGE_CHUNK) {
+                    keys.push(key.context("scanning for old entries")?);
+                }
+                if keys.is_empty() {
+                    break;
+                }
+                let mut batch = sled::Batch::default();
+                for key in &keys {
+                    batch.remove(key);
+                }
+                tree.apply_batch(batch).context("purging old entries")?;
+                if std::ptr::eq(tree, &s.request_log) {
+                    removed += keys.len();
+                }
+            }
         }
         Ok(removed)
     }

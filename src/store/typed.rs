@@ -1,4 +1,4 @@
-//! Small typed helpers over sled trees: get, put, and prefix scans of encoded values.
+//! Small typed helpers over sled trees: get and put of encoded values. Lists go through `page`.
 
 use super::codec;
 use anyhow::Context;
@@ -16,22 +16,6 @@ pub fn put<T: Serialize>(tree: &sled::Tree, key: &[u8], value: &T) -> anyhow::Re
     tree.insert(key, codec::encode(value)?)
         .context("writing the store")?;
     Ok(())
-}
-
-/// Every value under `prefix`, in key order.
-pub fn scan<T: DeserializeOwned>(tree: &sled::Tree, prefix: &[u8]) -> anyhow::Result<Vec<T>> {
-    tree.scan_prefix(prefix)
-        .values()
-        .map(|v| codec::decode(&v.context("scanning the store")?))
-        .collect()
-}
-
-/// Every key under `prefix` with the prefix cut off.
-pub fn scan_keys(tree: &sled::Tree, prefix: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> {
-    tree.scan_prefix(prefix)
-        .keys()
-        .map(|k| Ok(k.context("scanning the store")?[prefix.len()..].to_vec()))
-        .collect()
 }
 
 /// Turns a transaction failure whose abort carries no information into an error.

@@ -1,7 +1,10 @@
-//! Workspaces, their members (indexed both ways) and pending invitations.
+//! Workspaces and their members (indexed both ways), with member and owner counters kept in
+//! the same transactions, so the last-owner rule and plan limits hold under concurrency.
 
-use super::{Store, codec, keys, typed};
-use crate::domain::{Id, Invitation, Role, Workspace};
+use super::counters::{self, Counter};
+use super::page::{self, Order, Page, PageRequest};
+use super::{Store, audit, codec, keys, typed};
+use crate::domain::{AuditEntry, Id, Role, Workspace};
 use anyhow::Context;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -10,17 +13,31 @@ pub struct Workspaces<'a> {
     pub(super) store: &'a Store,
 }
 
-#[derive(Debug, PartialEq, Eq)]
-pub enum AcceptInvitation {
-    Joined {
-        workspace: Id,
-        role: Role,
+/// Why a guarded write did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    NotFound,
+    /// It would leave the workspace without an owner.
+    LastOwner,
+    /// A plan limit: the counter already holds `limit`.
+    OverLimit {
+        limit: u64,
     },
-    /// Unknown, used, revoked or expired.
-    Invalid,
+    AlreadyMember,
+    AlreadyInvited,
 }
 
-fn role_bytes(role: Role) -> [u8; 1] {
+/// The counters of one workspace.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub members: u64,
+    pub owners: u64,
+    pub invitations: u64,
+    pub active_locations: u64,
+    pub api_keys: u64,
+}
+
+pub(super) fn role_bytes(role: Role) -> [u8; 1] {
     [match role {
         Role::Viewer => 1,
         Role::Manager => 2,
@@ -28,7 +45,7 @@ fn role_bytes(role: Role) -> [u8; 1] {
     }]
 }
 
-fn role_from(bytes: &[u8]) -> Option<Role> {
+pub(super) fn role_from(bytes: &[u8]) -> Option<Role> {
     match bytes {
         [1] => Some(Role::Viewer),
         [2] => Some(Role::Manager),
@@ -37,16 +54,51 @@ fn role_from(bytes: &[u8]) -> Option<Role> {
     }
 }
 
+/// Turns a transaction's outcome into the two tiers: refusals for the caller, failures for logs.
+pub(super) fn settle<T>(
+    result: Result<T, TransactionError<Refused>>,
+    what: &'static str,
+) -> anyhow::Result<Result<T, Refused>> {
+    match result {
+        Ok(v) => Ok(Ok(v)),
+        Err(TransactionError::Abort(r)) => Ok(Err(r)),
+        Err(TransactionError::Storage(e)) => Err(e).context(what),
+    }
+}
+
+pub(super) fn refuse<T>(r: Refused) -> Result<T, ConflictableTransactionError<Refused>> {
+    Err(ConflictableTransactionError::Abort(r))
+}
+
+fn counts_tx(
+    c: &sled::transaction::TransactionalTree,
+    ws: &Id,
+) -> Result<Counts, sled::transaction::UnabortableTransactionError> {
+    Ok(Counts {
+        members: counters::get_tx(c, ws, Counter::Members)?,
+        owners: counters::get_tx(c, ws, Counter::Owners)?,
+        invitations: counters::get_tx(c, ws, Counter::Invitations)?,
+        active_locations: counters::get_tx(c, ws, Counter::ActiveLocations)?,
+        api_keys: counters::get_tx(c, ws, Counter::ApiKeys)?,
+    })
+}
+
+fn owner_delta(old: Option<Role>, new: Option<Role>) -> i64 {
+    i64::from(new == Some(Role::Owner)) - i64::from(old == Some(Role::Owner))
+}
+
 impl Workspaces<'_> {
     /// Stores a new workspace with its first owner.
     pub fn create(&self, ws: &Workspace, owner: &Id) -> anyhow::Result<()> {
         let s = self.store;
         let value = codec::encode(ws)?;
-        (&s.workspaces, &s.members, &s.members_by_user)
-            .transaction(|(w, m, mu)| {
+        (&s.workspaces, &s.members, &s.members_by_user, &s.counters)
+            .transaction(|(w, m, mu, c)| {
                 w.insert(&keys::id(&ws.id), value.clone())?;
                 m.insert(&keys::pair(&ws.id, owner), &role_bytes(Role::Owner))?;
                 mu.insert(&keys::pair(owner, &ws.id), &role_bytes(Role::Owner))?;
+                counters::add_tx(c, &ws.id, Counter::Members, 1)?;
+                counters::add_tx(c, &ws.id, Counter::Owners, 1)?;
                 Ok::<_, ConflictableTransactionError<()>>(())
             })
             .map_err(typed::txn)
@@ -56,13 +108,47 @@ impl Workspaces<'_> {
         typed::get(&self.store.workspaces, &keys::id(id))
     }
 
-    pub fn put(&self, ws: &Workspace) -> anyhow::Result<()> {
-        typed::put(&self.store.workspaces, &keys::id(&ws.id), ws)
+    /// Changes a workspace in one transaction with its audit entry; `change` sees the counters
+    /// as they are at commit, so a plan change cannot race a new member or location.
+    pub fn update(
+        &self,
+        id: &Id,
+        change: impl Fn(&mut Workspace, &Counts) -> Result<Option<AuditEntry>, Refused>,
+    ) -> anyhow::Result<Result<Workspace, Refused>> {
+        let s = self.store;
+        let seq = audit::next_seq(s)?;
+        let result = (&s.workspaces, &s.counters, &s.audit).transaction(|(w, c, a)| {
+            let raw = match w.get(keys::id(id))? {
+                Some(raw) => raw,
+                None => return refuse(Refused::NotFound),
+            };
+            let mut ws: Workspace = codec::decode(&raw)
+                .map_err(|_| ConflictableTransactionError::Abort(Refused::NotFound))?;
+            let counts = counts_tx(c, id)?;
+            let entry = change(&mut ws, &counts).map_err(ConflictableTransactionError::Abort)?;
+            let value = codec::encode(&ws)
+                .map_err(|_| ConflictableTransactionError::Abort(Refused::NotFound))?;
+            w.insert(&keys::id(id), value)?;
+            if let Some(entry) = &entry {
+                audit::append_tx(a, id, entry, seq)?;
+            }
+            Ok(ws)
+        });
+        settle(result, "updating a workspace")
     }
 
-    /// Every workspace (for instance admins).
-    pub fn all(&self) -> anyhow::Result<Vec<Workspace>> {
-        typed::scan(&self.store.workspaces, &[])
+    /// Every workspace, one page at a time (for instance admins).
+    pub fn page_all(&self, req: &PageRequest) -> anyhow::Result<Page<Workspace>> {
+        let raw = page::scan(&self.store.workspaces, &[], req, Order::Ascending)?;
+        let items = raw
+            .items
+            .iter()
+            .map(|(_, v)| codec::decode(v))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Page {
+            items,
+            next: raw.next,
+        })
     }
 
     pub fn role(&self, ws: &Id, user: &Id) -> anyhow::Result<Option<Role>> {
@@ -74,162 +160,142 @@ impl Workspaces<'_> {
             .and_then(|v| role_from(&v)))
     }
 
-    pub fn set_role(&self, ws: &Id, user: &Id, role: Role) -> anyhow::Result<()> {
+    pub fn counts(&self, ws: &Id) -> anyhow::Result<Counts> {
+        let t = &self.store.counters;
+        Ok(Counts {
+            members: counters::get(t, ws, Counter::Members)?,
+            owners: counters::get(t, ws, Counter::Owners)?,
+            invitations: counters::get(t, ws, Counter::Invitations)?,
+            active_locations: counters::get(t, ws, Counter::ActiveLocations)?,
+            api_keys: counters::get(t, ws, Counter::ApiKeys)?,
+        })
+    }
+
+    /// Adds `user` with `role`, or changes their role when it only goes up (fixtures, imports).
+    pub fn add_member(&self, ws: &Id, user: &Id, role: Role) -> anyhow::Result<()> {
         let s = self.store;
-        (&s.members, &s.members_by_user)
-            .transaction(|(m, mu)| {
+        (&s.members, &s.members_by_user, &s.counters)
+            .transaction(|(m, mu, c)| {
+                let current = m.get(keys::pair(ws, user))?.and_then(|v| role_from(&v));
+                let role = current.map_or(role, |r| r.max(role));
                 m.insert(&keys::pair(ws, user), &role_bytes(role))?;
                 mu.insert(&keys::pair(user, ws), &role_bytes(role))?;
+                if current.is_none() {
+                    counters::add_tx(c, ws, Counter::Members, 1)?;
+                }
+                counters::add_tx(c, ws, Counter::Owners, owner_delta(current, Some(role)))?;
                 Ok::<_, ConflictableTransactionError<()>>(())
             })
             .map_err(typed::txn)
     }
 
-    pub fn remove_member(&self, ws: &Id, user: &Id) -> anyhow::Result<()> {
+    /// Gives `user` a new role; refused when it would demote the last owner.
+    pub fn set_role(
+        &self,
+        ws: &Id,
+        user: &Id,
+        role: Role,
+        entry: impl Fn(Role) -> AuditEntry,
+    ) -> anyhow::Result<Result<Role, Refused>> {
         let s = self.store;
-        (&s.members, &s.members_by_user)
-            .transaction(|(m, mu)| {
+        let seq = audit::next_seq(s)?;
+        let result =
+            (&s.members, &s.members_by_user, &s.counters, &s.audit).transaction(|(m, mu, c, a)| {
+                let current = m.get(keys::pair(ws, user))?.and_then(|v| role_from(&v));
+                let Some(current) = current else {
+                    return refuse(Refused::NotFound);
+                };
+                let owners = counters::get_tx(c, ws, Counter::Owners)?;
+                if current == Role::Owner && role != Role::Owner && owners <= 1 {
+                    return refuse(Refused::LastOwner);
+                }
+                m.insert(&keys::pair(ws, user), &role_bytes(role))?;
+                mu.insert(&keys::pair(user, ws), &role_bytes(role))?;
+                counters::add_tx(
+                    c,
+                    ws,
+                    Counter::Owners,
+                    owner_delta(Some(current), Some(role)),
+                )?;
+                audit::append_tx(a, ws, &entry(current), seq)?;
+                Ok(current)
+            });
+        settle(result, "changing a role")
+    }
+
+    /// Removes `user` from `ws`; refused when they are its last owner, unless `last_too`
+    /// (the workspace is being deleted with them).
+    pub fn remove_member(
+        &self,
+        ws: &Id,
+        user: &Id,
+        entry: Option<&AuditEntry>,
+    ) -> anyhow::Result<Result<Role, Refused>> {
+        let s = self.store;
+        let seq = audit::next_seq(s)?;
+        let result =
+            (&s.members, &s.members_by_user, &s.counters, &s.audit).transaction(|(m, mu, c, a)| {
+                let current = m.get(keys::pair(ws, user))?.and_then(|v| role_from(&v));
+                let Some(current) = current else {
+                    return refuse(Refused::NotFound);
+                };
+                if current == Role::Owner && counters::get_tx(c, ws, Counter::Owners)? <= 1 {
+                    return refuse(Refused::LastOwner);
+                }
                 m.remove(&keys::pair(ws, user))?;
                 mu.remove(&keys::pair(user, ws))?;
-                Ok::<_, ConflictableTransactionError<()>>(())
-            })
-            .map_err(typed::txn)
+                counters::add_tx(c, ws, Counter::Members, -1)?;
+                counters::add_tx(c, ws, Counter::Owners, owner_delta(Some(current), None))?;
+                if let Some(entry) = entry {
+                    audit::append_tx(a, ws, entry, seq)?;
+                }
+                Ok(current)
+            });
+        settle(result, "removing a member")
     }
 
-    fn memberships(tree: &sled::Tree, prefix: &Id) -> anyhow::Result<Vec<(Id, Role)>> {
-        tree.scan_prefix(prefix.as_bytes())
-            .map(|entry| {
-                let (k, v) = entry.context("scanning memberships")?;
-                let other = keys::id_at(&k, 16).context("malformed membership key")?;
-                let role = role_from(&v).context("malformed membership role")?;
+    fn memberships(
+        tree: &sled::Tree,
+        prefix: &Id,
+        req: &PageRequest,
+    ) -> anyhow::Result<Page<(Id, Role)>> {
+        let raw = page::scan(tree, prefix.as_bytes(), req, Order::Ascending)?;
+        let items = raw
+            .items
+            .iter()
+            .map(|(k, v)| {
+                let other = keys::id_at(k, 16).context("malformed membership key")?;
+                let role = role_from(v).context("malformed membership role")?;
                 Ok((other, role))
             })
-            .collect()
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Page {
+            items,
+            next: raw.next,
+        })
     }
 
-    /// (user, role) for every member of `ws`.
-    pub fn members(&self, ws: &Id) -> anyhow::Result<Vec<(Id, Role)>> {
-        Self::memberships(&self.store.members, ws)
+    /// (user, role) for one page of the members of `ws`, by user id.
+    pub fn members(&self, ws: &Id, req: &PageRequest) -> anyhow::Result<Page<(Id, Role)>> {
+        Self::memberships(&self.store.members, ws, req)
     }
 
-    /// (workspace, role) for every workspace `user` belongs to.
-    pub fn of_user(&self, user: &Id) -> anyhow::Result<Vec<(Id, Role)>> {
-        Self::memberships(&self.store.members_by_user, user)
+    /// (workspace, role) for one page of the workspaces `user` belongs to, by workspace id.
+    pub fn of_user(&self, user: &Id, req: &PageRequest) -> anyhow::Result<Page<(Id, Role)>> {
+        Self::memberships(&self.store.members_by_user, user, req)
     }
 
-    /// Deletes a workspace and everything in it that this version stores.
-    pub fn delete(&self, ws: &Id) -> anyhow::Result<()> {
-        let s = self.store;
-        for (user, _) in self.members(ws)? {
-            self.remove_member(ws, &user)?;
-        }
-        for invitation in self.invitations(ws)? {
-            s.tokens
-                .remove(invitation.token_hash.as_bytes())
-                .context("removing a link")?;
-        }
-        for key in typed::scan_keys(&s.api_keys_by_workspace, ws.as_bytes())? {
-            if let Some(id) = keys::id_at(&key, 0) {
-                s.api_keys
-                    .remove(keys::id(&id))
-                    .context("removing an API key")?;
+    /// Every membership of `user`, page by page (for account deletion and sign-in auditing).
+    pub fn all_of_user(&self, user: &Id) -> anyhow::Result<Vec<(Id, Role)>> {
+        let mut req = PageRequest::first(500);
+        let mut out = Vec::new();
+        loop {
+            let page = self.of_user(user, &req)?;
+            out.extend(page.items);
+            match page.next {
+                Some(next) => req.cursor = Some(next),
+                None => return Ok(out),
             }
-        }
-        for tree in [
-            &s.invitations,
-            &s.locations,
-            &s.api_keys_by_workspace,
-            &s.audit,
-        ] {
-            for key in tree.scan_prefix(ws.as_bytes()).keys() {
-                tree.remove(key.context("scanning a workspace")?)
-                    .context("removing workspace data")?;
-            }
-        }
-        s.workspaces
-            .remove(keys::id(ws))
-            .context("removing a workspace")?;
-        Ok(())
-    }
-
-    pub fn put_invitation(
-        &self,
-        inv: &Invitation,
-        link: &crate::domain::LinkToken,
-    ) -> anyhow::Result<()> {
-        let s = self.store;
-        let (inv_value, link_value) = (codec::encode(inv)?, codec::encode(link)?);
-        (&s.invitations, &s.tokens)
-            .transaction(|(i, t)| {
-                i.insert(&keys::pair(&inv.workspace, &inv.id), inv_value.clone())?;
-                t.insert(inv.token_hash.as_bytes(), link_value.clone())?;
-                Ok::<_, ConflictableTransactionError<()>>(())
-            })
-            .map_err(typed::txn)
-    }
-
-    pub fn invitations(&self, ws: &Id) -> anyhow::Result<Vec<Invitation>> {
-        typed::scan(&self.store.invitations, ws.as_bytes())
-    }
-
-    pub fn invitation(&self, ws: &Id, id: &Id) -> anyhow::Result<Option<Invitation>> {
-        typed::get(&self.store.invitations, &keys::pair(ws, id))
-    }
-
-    pub fn revoke_invitation(&self, inv: &Invitation) -> anyhow::Result<()> {
-        let s = self.store;
-        (&s.invitations, &s.tokens)
-            .transaction(|(i, t)| {
-                i.remove(&keys::pair(&inv.workspace, &inv.id))?;
-                t.remove(inv.token_hash.as_bytes())?;
-                Ok::<_, ConflictableTransactionError<()>>(())
-            })
-            .map_err(typed::txn)
-    }
-
-    /// Burns the link, drops the invitation and adds `user` with its role, all or nothing.
-    pub fn accept_invitation(
-        &self,
-        token_hash: &str,
-        user: &Id,
-        now: time::OffsetDateTime,
-    ) -> anyhow::Result<AcceptInvitation> {
-        let s = self.store;
-        let result = (&s.tokens, &s.invitations, &s.members, &s.members_by_user).transaction(
-            |(t, i, m, mu)| {
-                let invalid = || ConflictableTransactionError::Abort(());
-                let raw = t.get(token_hash.as_bytes())?.ok_or_else(invalid)?;
-                let link: crate::domain::LinkToken = codec::decode(&raw).map_err(|_| invalid())?;
-                let crate::domain::LinkPurpose::Invitation {
-                    workspace,
-                    invitation,
-                } = link.purpose
-                else {
-                    return Err(invalid());
-                };
-                if link.expires_at <= now {
-                    return Err(invalid());
-                }
-                let raw = i
-                    .get(keys::pair(&workspace, &invitation))?
-                    .ok_or_else(invalid)?;
-                let inv: Invitation = codec::decode(&raw).map_err(|_| invalid())?;
-                t.remove(token_hash.as_bytes())?;
-                i.remove(&keys::pair(&workspace, &invitation))?;
-                // Joining never lowers a role someone already has.
-                let current = m
-                    .get(keys::pair(&workspace, user))?
-                    .and_then(|v| role_from(&v));
-                let role = current.map_or(inv.role, |r| r.max(inv.role));
-                m.insert(&keys::pair(&workspace, user), &role_bytes(role))?;
-                mu.insert(&keys::pair(user, &workspace), &role_bytes(role))?;
-                Ok((workspace, role))
-            },
-        );
-        match result {
-            Ok((workspace, role)) => Ok(AcceptInvitation::Joined { workspace, role }),
-            Err(TransactionError::Abort(())) => Ok(AcceptInvitation::Invalid),
-            Err(TransactionError::Storage(e)) => Err(e).context("accepting an invitation"),
         }
     }
 }

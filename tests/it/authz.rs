@@ -9,6 +9,7 @@ use plaudit::domain::{
 };
 use plaudit::http::api;
 use plaudit::services::{links, passwords};
+use plaudit::store::PageRequest;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -99,6 +100,17 @@ struct World {
     tokens: Vec<(Who, Option<String>, Option<User>)>,
 }
 
+fn fixture_entry(h: &InProc) -> plaudit::domain::AuditEntry {
+    plaudit::domain::AuditEntry {
+        at: h.clock.now(),
+        actor: "system".into(),
+        actor_label: "fixture".into(),
+        action: "api_key.created".into(),
+        target: String::new(),
+        ip: String::new(),
+    }
+}
+
 fn key(h: &InProc, ws: &Workspace, creator: &User, scope: Scope) -> String {
     let secret = links::new_token();
     let key = ApiKey {
@@ -111,7 +123,10 @@ fn key(h: &InProc, ws: &Workspace, creator: &User, scope: Scope) -> String {
         created_at: h.clock.now(),
         last_used_at: None,
     };
-    h.store.access().put_api_key(&key).unwrap();
+    h.store
+        .access()
+        .put_api_key(&key, Some(&fixture_entry(h)))
+        .unwrap();
     format!("plk_{}_{secret}", key.id)
 }
 
@@ -180,7 +195,11 @@ fn fixtures(w: &World, n: usize) -> (Id, Id, Id, Id, Location) {
         archived: false,
         created_at: now,
     };
-    h.store.locations().put(&loc).unwrap();
+    h.store
+        .locations()
+        .save(&loc, u64::MAX, None)
+        .unwrap()
+        .unwrap();
     let inv = Invitation {
         id: Id::generate(now),
         workspace: w.ws.id,
@@ -198,7 +217,7 @@ fn fixtures(w: &World, n: usize) -> (Id, Id, Id, Id, Location) {
         },
         expires_at: inv.expires_at,
     };
-    h.store.workspaces().put_invitation(&inv, &link).unwrap();
+    crate::inproc::invite(&h.store, &inv, &link);
     let key_id: Id = key(h, &w.ws, &spare, Scope::Read)
         .split('_')
         .nth(1)
@@ -287,7 +306,7 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                     },
                     expires_at: inv.expires_at,
                 };
-                w.h.store.workspaces().put_invitation(&inv, &link).unwrap();
+                crate::inproc::invite(&w.h.store, &inv, &link);
                 token = Some(t);
             }
             if route.path == "/workspaces/{ws}"
@@ -368,8 +387,18 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
         .1
         .clone()
         .unwrap();
-    let members_before = w.h.store.workspaces().members(&w.ws.id).unwrap();
-    let keys_before = w.h.store.access().api_keys(&w.ws.id).unwrap().len();
+    let members_before =
+        w.h.store
+            .workspaces()
+            .members(&w.ws.id, &PageRequest::first(200))
+            .unwrap();
+    let keys_before =
+        w.h.store
+            .access()
+            .api_keys(&w.ws.id, &PageRequest::first(200))
+            .unwrap()
+            .items
+            .len();
     let ws = w.ws.id;
     let calls: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/workspaces/{ws}"), None),
@@ -455,17 +484,25 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
         assert_eq!(resp.status(), 404, "{method} {path}");
     }
     assert_eq!(w.h.store.workspaces().get(&ws).unwrap().unwrap().name, "A");
-    assert_eq!(w.h.store.workspaces().members(&ws).unwrap(), members_before);
+    assert_eq!(
+        w.h.store
+            .workspaces()
+            .members(&ws, &PageRequest::first(200))
+            .unwrap(),
+        members_before
+    );
     assert_eq!(
         w.h.store.locations().get(&ws, &loc).unwrap().unwrap(),
         loc_before
     );
-    assert_eq!(w.h.store.access().api_keys(&ws).unwrap().len(), keys_before);
-    assert!(
+    assert_eq!(
         w.h.store
-            .workspaces()
-            .invitation(&ws, &inv)
+            .access()
+            .api_keys(&ws, &PageRequest::first(200))
             .unwrap()
-            .is_some()
+            .items
+            .len(),
+        keys_before
     );
+    assert!(w.h.store.invitations().get(&ws, &inv).unwrap().is_some());
 }

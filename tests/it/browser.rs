@@ -53,14 +53,20 @@ async fn a_person_signs_in_and_sets_up_a_workspace_in_chromium() {
         b.screenshot(&std::path::Path::new(&dir).join("members.png"))
             .await;
     }
-    let ws = h.store.workspaces().of_user(&user.id).unwrap();
+    let first = plaudit::store::PageRequest::first(10);
+    let ws = h
+        .store
+        .workspaces()
+        .of_user(&user.id, &first)
+        .unwrap()
+        .items;
     assert_eq!(ws.len(), 1);
     assert_eq!(
-        h.store.locations().of_workspace(&ws[0].0).unwrap()[0].name,
+        h.store.locations().page(&ws[0].0, &first).unwrap().items[0].name,
         "Via Roma"
     );
     assert_eq!(
-        h.store.workspaces().invitations(&ws[0].0).unwrap()[0]
+        h.store.invitations().page(&ws[0].0, &first).unwrap().items[0]
             .email
             .as_str(),
         "luca@example.com"

@@ -94,11 +94,23 @@ impl InProc {
     pub fn add(&self, ws: &Workspace, user: &User, role: Role) {
         self.store
             .workspaces()
-            .set_role(&ws.id, &user.id, role)
+            .add_member(&ws.id, &user.id, role)
             .unwrap();
     }
 
     pub fn http(&self) -> reqwest::Client {
         crate::support::http()
     }
+}
+
+/// Stores a pending invitation (no email, no audit entry) as a fixture.
+pub fn invite(store: &Store, inv: &plaudit::domain::Invitation, link: &plaudit::domain::LinkToken) {
+    let new = plaudit::store::NewInvitation {
+        invitation: inv,
+        link,
+        email: None,
+        audit: None,
+        max_members: u64::MAX,
+    };
+    store.invitations().create(&new).unwrap().unwrap();
 }

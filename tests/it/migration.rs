@@ -31,8 +31,8 @@ fn write_v1(data: &std::path::Path) {
 }
 
 #[test]
-fn schema_1_is_migrated_to_2_after_a_snapshot() {
-    assert_eq!(SCHEMA_VERSION, 2);
+fn schema_1_is_migrated_to_the_current_schema_after_a_snapshot() {
+    assert_eq!(SCHEMA_VERSION, 3);
     let tmp = tempfile::tempdir().unwrap();
     let cfg = write_config(tmp.path(), "");
     let data = tmp.path().join("data");
@@ -68,7 +68,7 @@ fn schema_1_is_migrated_to_2_after_a_snapshot() {
     );
 
     let store = Store::open(&data, 16, OffsetDateTime::now_utc()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), Some(2));
+    assert_eq!(store.schema_version().unwrap(), Some(SCHEMA_VERSION));
     let admin = store
         .users()
         .by_email(&Email::parse("old-admin@example.com").unwrap())
@@ -124,7 +124,7 @@ fn a_data_folder_from_a_newer_version_is_refused_and_left_alone() {
         .err()
         .expect("must refuse");
     assert!(
-        err.contains("newer Plaudit (schema 99; this binary knows up to 2)"),
+        err.contains("newer Plaudit (schema 99; this binary knows up to 3)"),
         "{err}"
     );
     let db = sled::open(data.join("db")).unwrap();
@@ -135,4 +135,89 @@ fn a_data_folder_from_a_newer_version_is_refused_and_left_alone() {
         .unwrap()
         .unwrap();
     assert_eq!(v.as_ref(), &99u32.to_be_bytes());
+}
+
+/// A schema-2 folder has no counters and no invitation email index: the migration derives
+/// them from the records, so plan limits and the last-owner rule hold on old data.
+#[test]
+fn schema_2_gets_its_counters_derived_from_the_records() {
+    use plaudit::domain::{Id, Invitation, LinkPurpose, LinkToken, Location, Role, Workspace};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    let ws = Workspace {
+        id: Id::generate(now),
+        name: "Old".into(),
+        plan: "standard".into(),
+        created_at: now,
+    };
+    {
+        let store = Store::open(&data, 16, now).unwrap();
+        let (a, b) = (Id::generate(now), Id::generate(now));
+        store.workspaces().create(&ws, &a).unwrap();
+        store
+            .workspaces()
+            .add_member(&ws.id, &b, Role::Viewer)
+            .unwrap();
+        for archived in [false, false, true] {
+            let loc = Location {
+                id: Id::generate(now),
+                workspace: ws.id,
+                name: "Shop".into(),
+                address: String::new(),
+                timezone: "UTC".into(),
+                google_review_url: None,
+                facebook_page_url: None,
+                archived,
+                created_at: now,
+            };
+            store
+                .locations()
+                .save(&loc, u64::MAX, None)
+                .unwrap()
+                .unwrap();
+        }
+        let inv = Invitation {
+            id: Id::generate(now),
+            workspace: ws.id,
+            email: Email::parse("x@example.com").unwrap(),
+            role: Role::Viewer,
+            invited_by: a,
+            created_at: now,
+            expires_at: now + time::Duration::days(1),
+            token_hash: "h".into(),
+        };
+        let link = LinkToken {
+            purpose: LinkPurpose::Invitation {
+                workspace: ws.id,
+                invitation: inv.id,
+            },
+            expires_at: inv.expires_at,
+        };
+        crate::inproc::invite(&store, &inv, &link);
+        store.flush_blocking().unwrap();
+    }
+    {
+        // Make it schema 2 again: no counters, no email index.
+        let db = sled::open(data.join("db")).unwrap();
+        db.drop_tree("counters").unwrap();
+        db.drop_tree("invitations_by_email").unwrap();
+        db.open_tree("meta")
+            .unwrap()
+            .insert("schema_version", &2u32.to_be_bytes())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let store = Store::open(&data, 16, now).unwrap();
+    assert_eq!(store.schema_version().unwrap(), Some(SCHEMA_VERSION));
+    let counts = store.workspaces().counts(&ws.id).unwrap();
+    assert_eq!(
+        (
+            counts.members,
+            counts.owners,
+            counts.invitations,
+            counts.active_locations
+        ),
+        (2, 1, 1, 2)
+    );
 }

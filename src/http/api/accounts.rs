@@ -130,7 +130,7 @@ pub(super) async fn signed_in(
     let sessions = state.sessions.clone();
     let (token, expires) = write(state, move |ctx| {
         let out = sessions.issue(&ctx.store, &user_id, &ip, ctx.clock.now())?;
-        for (ws, _) in ctx.store.workspaces().of_user(&user_id)? {
+        for (ws, _) in ctx.store.workspaces().all_of_user(&user_id)? {
             let label = ctx
                 .store
                 .users()

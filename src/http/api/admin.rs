@@ -66,7 +66,7 @@ async fn bans(
         .iter()
         .map(|b| json!({"client": b.client, "until": views::time(b.until), "reason": b.reason}))
         .collect();
-    Ok(super::list(items, None))
+    Ok(super::list(crate::store::Page { items, next: None }, |v| v))
 }
 
 async fn lift(

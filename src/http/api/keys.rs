@@ -33,13 +33,12 @@ async fn keys(
     ws: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
-    let all = read(&state, move |ctx| {
-        api_keys::list(ctx, &caller.principal, &ws)
+    let (ws, req) = (id(&ws)?, q.request()?);
+    let page = read(&state, move |ctx| {
+        api_keys::list(ctx, &caller.principal, &ws, &req)
     })
     .await?;
-    let (items, next) = q.page(all, |k| k.id.to_string())?;
-    Ok(list(items.iter().map(views::api_key).collect(), next))
+    Ok(list(page, |k| views::api_key(&k)))
 }
 
 #[derive(Deserialize)]

@@ -45,13 +45,12 @@ async fn list_locations(
     ws: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
-    let all = read(&state, move |ctx| {
-        locations::list(ctx, &caller.principal, &ws)
+    let (ws, req) = (id(&ws)?, q.request()?);
+    let page = read(&state, move |ctx| {
+        locations::list(ctx, &caller.principal, &ws, &req)
     })
     .await?;
-    let (items, next) = q.page(all, |l| l.id.to_string())?;
-    Ok(list(items.iter().map(views::location).collect(), next))
+    Ok(list(page, |l| views::location(&l)))
 }
 
 #[derive(Deserialize)]

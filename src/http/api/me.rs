@@ -39,12 +39,15 @@ async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, 
     let principal = caller.principal;
     let (user, list) = read(&state, move |ctx| {
         let user = principal.user()?.clone();
-        Ok((user, workspaces::list(ctx, &principal)?))
+        // The first 200 by id; `GET /workspaces` pages through all of them.
+        let first = crate::store::PageRequest::first(200);
+        Ok((user, workspaces::list(ctx, &principal, &first)?))
     })
     .await?;
     let mut out = views::user(&user);
     out["workspaces"] = json!(
-        list.iter()
+        list.items
+            .iter()
             .map(|(w, r)| json!({"id": w.id, "name": w.name, "role": r.as_str()}))
             .collect::<Vec<_>>()
     );

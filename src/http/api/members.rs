@@ -43,19 +43,12 @@ async fn members(
     ws: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
-    let (all, _) = read(&state, move |ctx| {
-        workspaces::members(ctx, &caller.principal, &ws)
+    let (ws, req) = (id(&ws)?, q.request()?);
+    let page = read(&state, move |ctx| {
+        workspaces::members(ctx, &caller.principal, &ws, &req)
     })
     .await?;
-    let (items, next) = q.page(all, |m| m.user.id.to_string())?;
-    Ok(list(
-        items
-            .iter()
-            .map(|m| views::member(&m.user, m.role))
-            .collect(),
-        next,
-    ))
+    Ok(list(page, |m| views::member(&m.user, m.role)))
 }
 
 async fn invitations(
@@ -64,13 +57,12 @@ async fn invitations(
     ws: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
-    let (_, all) = read(&state, move |ctx| {
-        workspaces::members(ctx, &caller.principal, &ws)
+    let (ws, req) = (id(&ws)?, q.request()?);
+    let page = read(&state, move |ctx| {
+        workspaces::invitations(ctx, &caller.principal, &ws, &req)
     })
     .await?;
-    let (items, next) = q.page(all, |i| i.id.to_string())?;
-    Ok(list(items.iter().map(views::invitation).collect(), next))
+    Ok(list(page, |i| views::invitation(&i)))
 }
 
 #[derive(Deserialize)]

@@ -15,6 +15,7 @@ pub use openapi::document;
 use super::{ApiError, AppState};
 use crate::domain::Id;
 use crate::services::{self, Ctx};
+use crate::store::{Page, PageRequest};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, Handler, Responder, web};
 use serde::Deserialize;
@@ -162,41 +163,38 @@ pub async fn read<T: Send + 'static>(
 
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
-    pub limit: Option<usize>,
+    /// Taken as text so that `limit=` (empty) means the default, as documented.
+    pub limit: Option<String>,
     pub cursor: Option<String>,
 }
 
 impl PageQuery {
     pub fn limit(&self) -> Result<usize, ApiError> {
-        match self.limit {
-            None => Ok(50),
-            Some(n) if (1..=200).contains(&n) => Ok(n),
-            Some(_) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_limit",
-                "limit must be between 1 and 200",
-            )),
+        match self.limit.as_deref().map(str::trim) {
+            None | Some("") => Ok(50),
+            Some(n) => match n.parse::<usize>() {
+                Ok(n) if (1..=200).contains(&n) => Ok(n),
+                _ => Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_limit",
+                    "limit must be a whole number between 1 and 200",
+                )),
+            },
         }
     }
 
-    /// Pages a list sorted by `key` (ids sort by creation time): items after the cursor.
-    pub fn page<T>(
-        &self,
-        mut items: Vec<T>,
-        key: impl Fn(&T) -> String,
-    ) -> Result<(Vec<T>, Option<String>), ApiError> {
-        let limit = self.limit()?;
-        items.sort_by_key(|i| key(i));
-        if let Some(cursor) = &self.cursor {
-            items.retain(|i| key(i).as_str() > cursor.as_str());
-        }
-        let more = items.len() > limit;
-        items.truncate(limit);
-        let next = if more { items.last().map(&key) } else { None };
-        Ok((items, next))
+    /// The page the store should read.
+    pub fn request(&self) -> Result<PageRequest, ApiError> {
+        Ok(PageRequest {
+            cursor: self.cursor.clone().filter(|c| !c.is_empty()),
+            limit: self.limit()?,
+        })
     }
 }
 
-pub fn list(items: Vec<serde_json::Value>, next: Option<String>) -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next}))
+/// `{"items": [...], "next_cursor": ...}`.
+pub fn list<T>(page: Page<T>, view: impl FnMut(T) -> serde_json::Value) -> actix_web::HttpResponse {
+    let page = page.map(view);
+    actix_web::HttpResponse::Ok()
+        .json(serde_json::json!({"items": page.items, "next_cursor": page.next}))
 }

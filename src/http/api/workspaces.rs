@@ -45,15 +45,12 @@ async fn list_workspaces(
     caller: Caller,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let items = read(&state, move |ctx| workspaces::list(ctx, &caller.principal)).await?;
-    let (items, next) = q.page(items, |(w, _)| w.id.to_string())?;
-    Ok(list(
-        items
-            .iter()
-            .map(|(w, r)| views::workspace(w, Some(*r)))
-            .collect(),
-        next,
-    ))
+    let req = q.request()?;
+    let page = read(&state, move |ctx| {
+        workspaces::list(ctx, &caller.principal, &req)
+    })
+    .await?;
+    Ok(list(page, |(w, r)| views::workspace(&w, Some(r))))
 }
 
 #[derive(Deserialize)]
@@ -167,8 +164,9 @@ async fn audit(
         Ok(ctx.store.audit().page(&ws, cursor.as_deref(), limit)?)
     })
     .await?;
-    Ok(list(
-        entries.iter().map(views::audit).collect(),
-        next.map(|n| b64.encode(n)),
-    ))
+    let page = crate::store::Page {
+        items: entries,
+        next: next.map(|n| b64.encode(n)),
+    };
+    Ok(list(page, |e| views::audit(&e)))
 }

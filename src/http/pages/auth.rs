@@ -111,7 +111,7 @@ async fn login(
     let result = run_hashing(&state, &layout, move |ctx| {
         let user = passwords::check_login(ctx, &limits, ip, &email, &f.password)?;
         let (token, _) = sessions.issue(&ctx.store, &user.id, &ip.to_string(), ctx.clock.now())?;
-        for (ws, _) in ctx.store.workspaces().of_user(&user.id)? {
+        for (ws, _) in ctx.store.workspaces().all_of_user(&user.id)? {
             crate::services::audit::record_as(
                 ctx,
                 &ws,

@@ -1,10 +1,11 @@
 //! API keys page: list with last use, create (the key is shown once, on the answer), revoke.
 
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, PageUser, act, html, id, redirect, run};
+use super::{CsrfForm, PAGE_ROWS, PageUser, act, html, id, redirect, run, show};
 use crate::domain::{Access, ApiKey};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::api_keys;
+use crate::store::PageRequest;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -33,11 +34,11 @@ async fn render(
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(state, user, ws, Access::Admin, "api-keys").await?;
     let (principal, wid) = (user.principal.clone(), nav.id);
-    let keys = run(state, &user.layout, move |ctx| {
-        api_keys::list(ctx, &principal, &wid)
+    let keys = show(state, &user.layout, move |ctx| {
+        api_keys::list(ctx, &principal, &wid, &PageRequest::first(PAGE_ROWS))
     })
     .await?
-    .unwrap_or_default();
+    .items;
     html(
         req,
         &KeysPage {

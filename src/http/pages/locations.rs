@@ -1,10 +1,11 @@
 //! Locations pages: list with an add form, and one location's edit form with archive/restore.
 
 use super::workspaces::{WsNav, enter};
-use super::{PageUser, act, html, id, redirect, run};
+use super::{PAGE_ROWS, PageUser, act, html, id, redirect, run, show};
 use crate::domain::{Access, Location};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::locations::{self, Input};
+use crate::store::PageRequest;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -32,11 +33,11 @@ async fn list(
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "locations").await?;
     let (principal, wid) = (user.principal.clone(), nav.id);
-    let items = run(&state, &user.layout, move |ctx| {
-        locations::list(ctx, &principal, &wid)
+    let items = show(&state, &user.layout, move |ctx| {
+        locations::list(ctx, &principal, &wid, &PageRequest::first(PAGE_ROWS))
     })
     .await?
-    .unwrap_or_default();
+    .items;
     html(
         &req,
         &ListPage {

@@ -1,11 +1,11 @@
 //! Members and invitations: who has access with which role, inviting, and accepting an invite.
 
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, MaybeUser, PageUser, act, html, id, redirect, run};
+use super::{CsrfForm, MaybeUser, PAGE_ROWS, PageUser, act, html, id, redirect, run, show};
 use crate::domain::{Access, Invitation};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::{audit, invitations, workspaces};
-use actix_web::http::StatusCode;
+use crate::store::PageRequest;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -44,11 +44,14 @@ async fn page(
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "members").await?;
     let (principal, wid) = (user.principal.clone(), nav.id);
-    let (members, invitations) = run(&state, &user.layout, move |ctx| {
-        workspaces::members(ctx, &principal, &wid)
+    let (members, invitations) = show(&state, &user.layout, move |ctx| {
+        let first = PageRequest::first(PAGE_ROWS);
+        Ok((
+            workspaces::members(ctx, &principal, &wid, &first)?.items,
+            workspaces::invitations(ctx, &principal, &wid, &first)?.items,
+        ))
     })
-    .await?
-    .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
+    .await?;
     let members = members
         .into_iter()
         .map(|m| Row {

@@ -262,6 +262,36 @@ pub async fn run<T: Send + 'static>(
     }
 }
 
+/// Service work that only reads, for a page that shows its result: no flush, and a refusal is
+/// the same status as on the API (403 for a role that may not, 404 for what is not there).
+pub async fn show<T: Send + 'static>(
+    state: &AppState,
+    layout: &Layout,
+    work: impl FnOnce(&Ctx) -> services::Result<T> + Send + 'static,
+) -> Result<T, PageError> {
+    let ctx = state.ctx.clone();
+    let out = web::block(move || work(&ctx))
+        .await
+        .map_err(|e| PageError::internal(layout, e.into()))?;
+    out.map_err(|e| match e {
+        services::Error::Internal(e) => PageError::internal(layout, e),
+        services::Error::NotFound => PageError::new(
+            layout,
+            StatusCode::NOT_FOUND,
+            "There is nothing at this address.",
+        ),
+        services::Error::Invalid(m) => PageError::new(layout, StatusCode::BAD_REQUEST, m),
+        services::Error::Unauthorized(m) => PageError::new(layout, StatusCode::UNAUTHORIZED, m),
+        services::Error::Throttled { .. } => {
+            PageError::new(layout, StatusCode::TOO_MANY_REQUESTS, e.to_string())
+        }
+        other => PageError::new(layout, StatusCode::FORBIDDEN, other.to_string()),
+    })
+}
+
+/// How many rows a list page shows.
+pub const PAGE_ROWS: usize = 200;
+
 /// The shape of most form posts: check the form's proof, run the service as this person from
 /// this address, and go back to `back` with `done` or with the service's refusal.
 pub async fn act<T: Send + 'static>(

@@ -145,7 +145,7 @@ async fn callback(
     let result = run(&state, &layout, move |ctx| {
         let user = social::sign_in(ctx, p, &profile, link_user)?;
         let (token, _) = sessions.issue(&ctx.store, &user.id, &ip, ctx.clock.now())?;
-        for (ws, _) in ctx.store.workspaces().of_user(&user.id)? {
+        for (ws, _) in ctx.store.workspaces().all_of_user(&user.id)? {
             audit::record_as(
                 ctx,
                 &ws,

@@ -1,9 +1,10 @@
 //! Workspace pages: the switcher with a create form, a workspace's overview, settings, audit log.
 
-use super::{PageUser, act, html, id, redirect, run};
+use super::{PAGE_ROWS, PageUser, act, html, id, redirect, run, show};
 use crate::domain::{Access, AuditEntry, Id, Role, Workspace};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::{auth::authorize, workspaces};
+use crate::store::PageRequest;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -73,11 +74,12 @@ async fn list(
     user: PageUser,
 ) -> Result<HttpResponse, PageError> {
     let principal = user.principal.clone();
-    let items = run(&state, &user.layout, move |ctx| {
-        workspaces::list(ctx, &principal)
+    let mut items = show(&state, &user.layout, move |ctx| {
+        workspaces::list(ctx, &principal, &PageRequest::first(PAGE_ROWS))
     })
     .await?
-    .unwrap_or_default();
+    .items;
+    items.sort_by_key(|(ws, _)| ws.name.to_lowercase());
     html(
         &req,
         &ListPage {
@@ -134,14 +136,14 @@ async fn overview(
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "overview").await?;
     let wid = nav.id;
-    let (locations, members) = run(&state, &user.layout, move |ctx| {
-        Ok((
-            ctx.store.locations().count_active(&wid)?,
-            ctx.store.workspaces().members(&wid)?.len(),
-        ))
+    let counts = show(&state, &user.layout, move |ctx| {
+        Ok(ctx.store.workspaces().counts(&wid)?)
     })
-    .await?
-    .unwrap_or_default();
+    .await?;
+    let (locations, members) = (
+        usize::try_from(counts.active_locations).unwrap_or(usize::MAX),
+        usize::try_from(counts.members).unwrap_or(usize::MAX),
+    );
     html(
         &req,
         &OverviewPage {

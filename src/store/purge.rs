@@ -1,0 +1,150 @@
+//! Deleting a workspace: the record goes at once (so every route answers 404), a tombstone
+//! queues the rest, and housekeeping purges it in chunks, each chunk idempotent, so a kill in
+//! the middle resumes where it stopped.
+
+use super::counters;
+use super::page;
+use super::{Store, keys, typed};
+use crate::domain::Id;
+use anyhow::Context;
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError;
+
+pub struct Purge<'a> {
+    pub(super) store: &'a Store,
+}
+
+/// What one purge step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurgeStep {
+    /// Removed this many records; more may remain.
+    Removed(usize),
+    /// Nothing of the workspace is left; its tombstone is gone too.
+    Done,
+}
+
+impl Purge<'_> {
+    /// Removes the workspace record and leaves a tombstone, in one transaction. False when
+    /// there was no such workspace.
+    pub fn delete_workspace(&self, ws: &Id) -> anyhow::Result<bool> {
+        let s = self.store;
+        (&s.workspaces, &s.purge_queue)
+            .transaction(|(w, q)| {
+                if w.remove(&keys::id(ws))?.is_none() {
+                    return Ok(false);
+                }
+                q.insert(&keys::id(ws), &[])?;
+                Ok::<_, ConflictableTransactionError<()>>(true)
+            })
+            .map_err(typed::txn)
+    }
+
+    /// Workspaces waiting to be purged.
+    pub fn pending(&self) -> anyhow::Result<Vec<Id>> {
+        let keys = page::keys(&self.store.purge_queue, &[], usize::MAX)?;
+        Ok(keys.iter().filter_map(|k| keys::id_at(k, 0)).collect())
+    }
+
+    /// Removes up to `chunk` records of `ws`, one kind at a time.
+    pub fn step(&self, ws: &Id, chunk: usize) -> anyhow::Result<PurgeStep> {
+        let s = self.store;
+        let prefix = ws.as_bytes();
+
+        let members = page::keys(&s.members, prefix, chunk)?;
+        if !members.is_empty() {
+            (&s.members, &s.members_by_user)
+                .transaction(|(m, mu)| {
+                    for key in &members {
+                        m.remove(key)?;
+                        if let Some(user) = keys::id_at(key, 16) {
+                            mu.remove(&keys::pair(&user, ws))?;
+                        }
+                    }
+                    Ok::<_, ConflictableTransactionError<()>>(())
+                })
+                .map_err(typed::txn)?;
+            return Ok(PurgeStep::Removed(members.len()));
+        }
+
+        let invitations = page::keys(&s.invitations, prefix, chunk)?;
+        if !invitations.is_empty() {
+            let mut hashes = Vec::new();
+            for key in &invitations {
+                if let Some(inv) = typed::get::<crate::domain::Invitation>(&s.invitations, key)? {
+                    hashes.push(inv.token_hash);
+                }
+            }
+            (&s.invitations, &s.tokens)
+                .transaction(|(i, t)| {
+                    for key in &invitations {
+                        i.remove(key)?;
+                    }
+                    for hash in &hashes {
+                        t.remove(hash.as_bytes())?;
+                    }
+                    Ok::<_, ConflictableTransactionError<()>>(())
+                })
+                .map_err(typed::txn)?;
+            return Ok(PurgeStep::Removed(invitations.len()));
+        }
+
+        let api_keys = page::keys(&s.api_keys_by_workspace, prefix, chunk)?;
+        if !api_keys.is_empty() {
+            (&s.api_keys, &s.api_keys_by_workspace)
+                .transaction(|(k, kw)| {
+                    for key in &api_keys {
+                        kw.remove(key)?;
+                        if let Some(id) = keys::id_at(key, 16) {
+                            k.remove(&keys::id(&id))?;
+                        }
+                    }
+                    Ok::<_, ConflictableTransactionError<()>>(())
+                })
+                .map_err(typed::txn)?;
+            return Ok(PurgeStep::Removed(api_keys.len()));
+        }
+
+        // Trees whose records belong to the workspace alone: plain chunked removal.
+        for tree in [&s.locations, &s.invitations_by_email, &s.audit] {
+            let keys = page::keys(tree, prefix, chunk)?;
+            if !keys.is_empty() {
+                let mut batch = sled::Batch::default();
+                for key in &keys {
+                    batch.remove(key);
+                }
+                tree.apply_batch(batch).context("purging a workspace")?;
+                return Ok(PurgeStep::Removed(keys.len()));
+            }
+        }
+
+        let mut batch = sled::Batch::default();
+        for c in counters::ALL {
+            batch.remove(&counters::key(ws, c));
+        }
+        s.counters.apply_batch(batch).context("purging counters")?;
+        s.purge_queue
+            .remove(keys::id(ws))
+            .context("removing a tombstone")?;
+        Ok(PurgeStep::Done)
+    }
+
+    /// Whether any record of `ws` is left in any workspace-keyed tree (for tests).
+    pub fn leftovers(&self, ws: &Id) -> anyhow::Result<usize> {
+        let s = self.store;
+        let mut n = 0;
+        for tree in [
+            &s.members,
+            &s.invitations,
+            &s.invitations_by_email,
+            &s.api_keys_by_workspace,
+            &s.locations,
+            &s.audit,
+            &s.counters,
+        ] {
+            n += page::keys(tree, ws.as_bytes(), usize::MAX)?.len();
+        }
+        n += usize::from(s.workspaces.contains_key(keys::id(ws))?);
+        n += usize::from(s.purge_queue.contains_key(keys::id(ws))?);
+        Ok(n)
+    }
+}
