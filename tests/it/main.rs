@@ -7,6 +7,7 @@ mod authz;
 mod browser;
 mod config;
 mod edge;
+mod floor;
 mod inproc;
 mod lifecycle;
 mod migration;
