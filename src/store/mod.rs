@@ -5,6 +5,7 @@ mod audit;
 mod bans;
 mod codec;
 mod counters;
+mod durability;
 mod invitations;
 mod keys;
 mod locations;
@@ -62,6 +63,7 @@ pub enum OpenError {
 pub struct Store {
     db: sled::Db,
     dir: PathBuf,
+    flusher: std::sync::Arc<durability::Flusher>,
     meta: sled::Tree,
     users: sled::Tree,
     users_by_email: sled::Tree,
@@ -174,6 +176,7 @@ impl Store {
             traffic_minutes: tree("traffic_minutes")?,
             bans: tree("bans")?,
             dir: dir.to_path_buf(),
+            flusher: std::sync::Arc::new(durability::Flusher::start(db.clone())?),
             db,
         })
     }
@@ -183,9 +186,9 @@ impl Store {
     }
 
     /// Makes everything written so far durable. Call before acknowledging anything that matters.
+    /// Concurrent callers share one flush (see `durability` for why not sled's `flush_async`).
     pub async fn flush(&self) -> anyhow::Result<()> {
-        self.db.flush_async().await.context("flushing the store")?;
-        Ok(())
+        self.flusher.flush().await
     }
 
     /// Blocking flush for the CLI paths that run without a runtime.
