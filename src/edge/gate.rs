@@ -25,7 +25,7 @@ fn refusal(
     if let Some(s) = retry_after {
         r.insert_header((header::RETRY_AFTER, s.max(1).to_string()));
     }
-    if req.path().starts_with("/api/") {
+    if super::routes::classify(req.path()).is_api() {
         return r.json(json!({"error": {"code": code, "message": message, "request_id": id}}));
     }
     let title = status.canonical_reason().unwrap_or("Refused");
@@ -144,7 +144,7 @@ pub(super) async fn judge(
         return None;
     }
     let path = req.path();
-    let public = path.starts_with("/u/") || path.starts_with("/f/");
+    let public = super::routes::classify(path) == super::routes::RouteClass::PublicLink;
     let api_key = req
         .headers()
         .get(header::AUTHORIZATION)

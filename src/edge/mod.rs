@@ -9,6 +9,7 @@ pub mod headers;
 pub mod limits;
 pub mod metrics;
 pub mod request_log;
+pub mod routes;
 pub mod waf;
 
 use crate::clock::SharedClock;
@@ -156,7 +157,7 @@ pub async fn guard(
         Some(answer) => req.into_response(answer),
         None => next.call(req).await?.map_into_boxed_body(),
     };
-    let is_api = path.starts_with("/api/");
+    let is_api = routes::classify(&path).is_api();
     let private = is_api || res.request().extensions().get::<LoggedUser>().is_some();
     headers::apply(res.headers_mut(), edge.tls, private);
     if let Ok(v) = header::HeaderValue::from_str(&id) {
@@ -164,19 +165,17 @@ pub async fn guard(
             .insert(header::HeaderName::from_static("x-request-id"), v);
     }
     let status = res.status().as_u16();
-    if status == 429 && acted.is_none() {
+    let strike = res.response().extensions().get::<routes::Strike>().copied();
+    if let Some(routes::Strike(quota)) = strike.filter(|_| acted.is_none()) {
         // Refused by the sign-in, registration or reset brakes behind the edge: counted like
-        // the edge's own limits, and a strike towards a ban.
-        edge.metrics
-            .throttled
-            .with_label_values(&["accounts"])
-            .inc();
-        acted = Some("limit:accounts".into());
+        // the edge's own limits, and a strike towards a ban. Other 429s are not strikes.
+        edge.metrics.throttled.with_label_values(&[quota]).inc();
+        acted = Some(format!("limit:{quota}"));
         if edge.enabled
             && !edge.allowed(client)
             && edge
                 .bans
-                .strike(cidr::client_key(client), edge.clock.now(), "accounts")
+                .strike(cidr::client_key(client), edge.clock.now(), quota)
         {
             edge.metrics.banned.inc();
         }

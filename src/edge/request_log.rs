@@ -22,11 +22,10 @@ const SECRET_KEYS: &[&str] = &[
     "invitation",
     "api_key",
 ];
-const SECRET_PATHS: &[&str] = &["/setup/", "/verify/", "/reset/", "/invite/", "/u/", "/f/"];
 
 /// The path and query as logged: secrets replaced, control characters escaped.
 pub fn loggable_path(path: &str, query: &str) -> String {
-    let mut out = match SECRET_PATHS.iter().find(|p| path.starts_with(*p)) {
+    let mut out = match super::routes::RouteClass::redacted_prefix(path) {
         Some(prefix) => format!("{prefix}REDACTED"),
         None => path.to_string(),
     };

@@ -16,6 +16,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub retry_after: Option<u64>,
+    /// Set for the account brakes' refusals: the edge counts them towards a ban.
+    pub strike: Option<&'static str>,
 }
 
 impl ApiError {
@@ -25,6 +27,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            strike: None,
         }
     }
 
@@ -55,7 +58,12 @@ impl ResponseError for ApiError {
         if let Some(secs) = self.retry_after {
             resp.insert_header(("Retry-After", secs.max(1).to_string()));
         }
-        resp.json(json!({"error": {"code": self.code, "message": self.message}}))
+        let mut resp = resp.json(json!({"error": {"code": self.code, "message": self.message}}));
+        if let Some(quota) = self.strike {
+            resp.extensions_mut()
+                .insert(crate::edge::routes::Strike(quota));
+        }
+        resp
     }
 }
 
@@ -75,6 +83,7 @@ impl From<Error> for ApiError {
         let mut out = Self::new(status, code, e.to_string());
         if let Error::Throttled { retry_after } = e {
             out.retry_after = Some(retry_after);
+            out.strike = Some("accounts");
         }
         out
     }
@@ -100,6 +109,7 @@ pub struct PageError {
     pub status: StatusCode,
     pub message: String,
     layout: Box<Layout>,
+    strike: Option<&'static str>,
 }
 
 impl PageError {
@@ -108,7 +118,15 @@ impl PageError {
             status,
             message: message.into(),
             layout: Box::new(layout.clone()),
+            strike: None,
         }
+    }
+
+    /// A refusal by the account brakes: 429, counted by the edge towards a ban.
+    pub fn throttled(layout: &Layout, message: impl Into<String>) -> Self {
+        let mut e = Self::new(layout, StatusCode::TOO_MANY_REQUESTS, message);
+        e.strike = Some("accounts");
+        e
     }
 
     /// A service answer as a page: its message, with the matching status.
@@ -117,7 +135,9 @@ impl PageError {
             Error::Internal(e) => Self::internal(layout, e),
             other => {
                 let api = ApiError::from(other);
-                Self::new(layout, api.status, api.message)
+                let mut page = Self::new(layout, api.status, api.message);
+                page.strike = api.strike;
+                page
             }
         }
     }
@@ -144,7 +164,12 @@ impl ResponseError for PageError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        page_response(&self.layout, self.status, &self.message)
+        let mut resp = page_response(&self.layout, self.status, &self.message);
+        if let Some(quota) = self.strike {
+            resp.extensions_mut()
+                .insert(crate::edge::routes::Strike(quota));
+        }
+        resp
     }
 }
 
@@ -163,7 +188,7 @@ fn page_response(layout: &Layout, status: StatusCode, message: &str) -> HttpResp
 }
 
 fn is_api(req: &HttpRequest) -> bool {
-    req.path() == "/api" || req.path().starts_with("/api/")
+    crate::edge::routes::classify(req.path()).is_api()
 }
 
 pub async fn not_found(req: HttpRequest) -> HttpResponse {

@@ -263,3 +263,38 @@ async fn a_deleted_workspace_answers_at_once_and_housekeeping_leaves_nothing() {
         .unwrap();
     assert_eq!(mine.items.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_known_path_with_another_method_is_405_with_allow() {
+    let h = InProc::start(|_| {}).await;
+    let c = h.http();
+    let r = c
+        .get(format!("{}/api/v1/auth/login", h.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "POST");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    let (owner, t) = h.user("owner@example.com", false);
+    let ws = h.workspace("Shop", &owner);
+    let r = c
+        .put(format!("{}/api/v1/workspaces/{}", h.url, ws.id))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    let allow = r.headers()["allow"].to_str().unwrap().to_string();
+    for m in ["GET", "PATCH", "DELETE"] {
+        assert!(allow.contains(m), "{allow}");
+    }
+    // Unknown paths stay 404.
+    let r = c
+        .get(format!("{}/api/v1/nothing-here", h.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

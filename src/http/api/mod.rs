@@ -110,6 +110,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         routes: Vec::new(),
     };
     define(&mut r);
+    // A known path with a method it does not serve: 405 with `Allow`, registered after every
+    // declared route so it only catches what they leave.
+    let mut allowed: std::collections::BTreeMap<&'static str, Vec<String>> = Default::default();
+    for route in &r.routes {
+        allowed
+            .entry(route.path)
+            .or_default()
+            .push(route.method.to_string());
+    }
+    if let Some(cfg) = r.cfg {
+        for (path, methods) in allowed {
+            let allow = methods.join(", ");
+            cfg.route(
+                path,
+                web::route().to(move || {
+                    let allow = allow.clone();
+                    async move { method_not_allowed(allow) }
+                }),
+            );
+        }
+    }
+}
+
+fn method_not_allowed(allow: String) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::MethodNotAllowed()
+        .insert_header((actix_web::http::header::ALLOW, allow.clone()))
+        .json(serde_json::json!({"error": {
+            "code": "method_not_allowed",
+            "message": format!("this path answers only {allow}"),
+        }}))
 }
 
 /// Every route the API serves, as registered.

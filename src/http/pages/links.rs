@@ -109,11 +109,7 @@ async fn reset_request(
     })
     .await?
     {
-        return Err(PageError::new(
-            &who.1,
-            StatusCode::TOO_MANY_REQUESTS,
-            message,
-        ));
+        return Err(PageError::throttled(&who.1, message));
     }
     html(
         &req,

@@ -274,18 +274,12 @@ pub async fn show<T: Send + 'static>(
         .await
         .map_err(|e| PageError::internal(layout, e.into()))?;
     out.map_err(|e| match e {
-        services::Error::Internal(e) => PageError::internal(layout, e),
         services::Error::NotFound => PageError::new(
             layout,
             StatusCode::NOT_FOUND,
             "There is nothing at this address.",
         ),
-        services::Error::Invalid(m) => PageError::new(layout, StatusCode::BAD_REQUEST, m),
-        services::Error::Unauthorized(m) => PageError::new(layout, StatusCode::UNAUTHORIZED, m),
-        services::Error::Throttled { .. } => {
-            PageError::new(layout, StatusCode::TOO_MANY_REQUESTS, e.to_string())
-        }
-        other => PageError::new(layout, StatusCode::FORBIDDEN, other.to_string()),
+        other => PageError::from_service(layout, other),
     })
 }
 

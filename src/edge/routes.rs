@@ -1,0 +1,70 @@
+//! The one classification of request paths, used by the edge (quotas, refusals), the error
+//! pages (JSON or HTML) and log redaction (which paths carry a secret).
+
+/// What kind of route a path belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteClass {
+    /// `/api/...`: answers and refusals are JSON.
+    Api,
+    /// A link from an email that anyone may open (`/u/TOKEN` unsubscribe, `/f/TOKEN` feedback):
+    /// public quotas, and the token is a secret.
+    PublicLink,
+    /// A single-use emailed link (`/setup/`, `/verify/`, `/reset/`, `/invite/`): its token is a
+    /// secret, never logged.
+    SecretLink,
+    /// Everything else: browser pages, assets, probes.
+    Page,
+}
+
+const PUBLIC_LINKS: &[&str] = &["/u/", "/f/"];
+const SECRET_LINKS: &[&str] = &["/setup/", "/verify/", "/reset/", "/invite/"];
+
+pub fn classify(path: &str) -> RouteClass {
+    if path == "/api" || path.starts_with("/api/") {
+        RouteClass::Api
+    } else if PUBLIC_LINKS.iter().any(|p| path.starts_with(p)) {
+        RouteClass::PublicLink
+    } else if SECRET_LINKS.iter().any(|p| path.starts_with(p)) {
+        RouteClass::SecretLink
+    } else {
+        RouteClass::Page
+    }
+}
+
+impl RouteClass {
+    pub fn is_api(self) -> bool {
+        self == Self::Api
+    }
+
+    /// The path prefix to log in place of the whole path, when the path carries a secret.
+    pub fn redacted_prefix(path: &str) -> Option<&'static str> {
+        PUBLIC_LINKS
+            .iter()
+            .chain(SECRET_LINKS)
+            .find(|p| path.starts_with(**p))
+            .copied()
+    }
+}
+
+/// Marks a handler's answer as throttling that counts as a strike towards a ban (the sign-in,
+/// registration and reset brakes). Any other 429 a handler returns is not held against the
+/// client: a throttled campaign send must never ban a paying customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Strike(pub &'static str);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_classified_once() {
+        assert_eq!(classify("/api"), RouteClass::Api);
+        assert_eq!(classify("/api/v1/me"), RouteClass::Api);
+        assert_eq!(classify("/apix"), RouteClass::Page);
+        assert_eq!(classify("/u/abc"), RouteClass::PublicLink);
+        assert_eq!(classify("/reset/abc"), RouteClass::SecretLink);
+        assert_eq!(classify("/reset"), RouteClass::Page);
+        assert_eq!(RouteClass::redacted_prefix("/invite/tok"), Some("/invite/"));
+        assert_eq!(RouteClass::redacted_prefix("/w/1"), None);
+    }
+}
