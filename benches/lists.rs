@@ -136,20 +136,35 @@ fn peak_rss_mib() -> u64 {
         / 1024
 }
 
-async fn median_ms(client: &reqwest::Client, url: &str, token: &str) -> f64 {
-    let mut times = Vec::new();
-    for round in 0..45 {
-        let t0 = Instant::now();
-        let r = client.get(url).bearer_auth(token).send().await.unwrap();
-        assert_eq!(r.status(), 200, "{url}");
-        let body = r.bytes().await.unwrap();
-        assert!(body.len() > 20);
-        if round >= 5 {
-            times.push(t0.elapsed());
-        }
-    }
+async fn once(client: &reqwest::Client, url: &str, token: &str) -> Duration {
+    let t0 = Instant::now();
+    let r = client.get(url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{url}");
+    let body = r.bytes().await.unwrap();
+    assert!(body.len() > 20);
+    t0.elapsed()
+}
+
+fn median_ms(mut times: Vec<Duration>) -> f64 {
     times.sort();
     times[times.len() / 2].as_secs_f64() * 1000.0
+}
+
+/// Medians of 200 reads of each, interleaved so both see the same machine noise.
+async fn paired(
+    client: &reqwest::Client,
+    (small, ts): (&str, &str),
+    (big, tb): (&str, &str),
+) -> (f64, f64) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for round in 0..210 {
+        let (x, y) = (once(client, small, ts).await, once(client, big, tb).await);
+        if round >= 10 {
+            a.push(x);
+            b.push(y);
+        }
+    }
+    (median_ms(a), median_ms(b))
 }
 
 fn main() {
@@ -204,8 +219,7 @@ fn main() {
                     format!("{base}/api/v1/workspaces/{ws}{list}")
                 }
             };
-            let a = median_ms(&client, &url(&small.ws), &ts).await;
-            let b = median_ms(&client, &url(&big.ws), &tb).await;
+            let (a, b) = paired(&client, (&url(&small.ws), &ts), (&url(&big.ws), &tb)).await;
             let name = if list.is_empty() { "workspaces of a user" } else { &list[1..] };
             worst = worst.max(b / a);
             println!(

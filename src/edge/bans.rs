@@ -54,11 +54,20 @@ impl Bans {
         Ok(bans)
     }
 
-    fn write_through(&self, change: impl FnOnce(&Store) -> anyhow::Result<()>) {
-        if let Some(store) = &self.store
-            && let Err(e) = change(store)
-        {
-            tracing::error!(error = %format!("{e:#}"), "could not store a ban change");
+    /// Stores a change on the blocking pool when there is a runtime (bans are decided on the
+    /// request path, which must never wait for the store), else right here.
+    fn write_through(&self, change: impl FnOnce(&Store) -> anyhow::Result<()> + Send + 'static) {
+        let Some(store) = self.store.clone() else {
+            return;
+        };
+        let work = move || {
+            if let Err(e) = change(&store) {
+                tracing::error!(error = %format!("{e:#}"), "could not store a ban change");
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => drop(rt.spawn_blocking(work)),
+            Err(_) => work(),
         }
     }
 
@@ -100,7 +109,8 @@ impl Bans {
             ),
         };
         tracing::warn!(%client, until = %ban.until, reason = %ban.reason, "client banned");
-        self.write_through(|s| s.bans().put(&ban));
+        let stored = ban.clone();
+        self.write_through(move |s| s.bans().put(&stored));
         self.banned
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -116,7 +126,7 @@ impl Bans {
     }
 
     pub fn lift(&self, client: IpAddr) -> bool {
-        self.write_through(|s| s.bans().remove(client));
+        self.write_through(move |s| s.bans().remove(client));
         self.banned
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -137,7 +147,7 @@ impl Bans {
             gone
         };
         for client in expired {
-            self.write_through(|s| s.bans().remove(client));
+            self.write_through(move |s| s.bans().remove(client));
         }
         let window = self.window;
         self.strikes

@@ -8,6 +8,7 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
 use std::future::{Ready, ready};
 use std::net::IpAddr;
 
@@ -92,18 +93,28 @@ impl Caller {
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
-    let state = state(req)?;
-    let ctx = &state.ctx;
-    let now = ctx.clock.now();
-    let ip = client_ip(req);
-    if let Some(token) = bearer(req) {
-        let principal = if token.starts_with("plk_") {
-            api_keys::authenticate(ctx, token)?
+/// Checks a token against the store, off the async workers: a store that is slow or stuck
+/// must never block the threads that answer /healthz and every other request.
+async fn verify(state: &web::Data<AppState>, token: String) -> Result<Principal, ApiError> {
+    let state = state.clone();
+    let principal = web::block(move || {
+        let ctx = &state.ctx;
+        if token.starts_with("plk_") {
+            api_keys::authenticate(ctx, &token)
         } else {
-            state.sessions.verify(&ctx.store, token, now)?
-        };
-        note_user(req, &principal);
+            state.sessions.verify(&ctx.store, &token, ctx.clock.now())
+        }
+    })
+    .await??;
+    Ok(principal)
+}
+
+async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
+    let state = state(&req)?.clone();
+    let ip = client_ip(&req);
+    if let Some(token) = bearer(&req) {
+        let principal = verify(&state, token.to_string()).await?;
+        note_user(&req, &principal);
         return Ok(Caller { principal, ip });
     }
     let Some(cookie) = req.cookie(state.cookie.name) else {
@@ -113,8 +124,15 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
             "sign in first: send `Authorization: Bearer <token>` or the session cookie",
         ));
     };
-    let principal = state.sessions.verify(&ctx.store, cookie.value(), now)?;
-    note_user(req, &principal);
+    if cookie.value().starts_with("plk_") {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "the session cookie is invalid or has expired",
+        ));
+    }
+    let principal = verify(&state, cookie.value().to_string()).await?;
+    note_user(&req, &principal);
     if !is_safe(req.method()) {
         // A cookie rides along on cross-site requests; the CSRF proof cannot.
         let Principal::User { session, .. } = &principal else {
@@ -126,7 +144,7 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
             .headers()
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok());
-        if !csrf::same_origin(req, &ctx.instance_url)
+        if !csrf::same_origin(&req, &state.ctx.instance_url)
             || !token.is_some_and(|t| state.sessions.csrf_valid(session, t))
         {
             return Err(ApiError::new(
@@ -141,10 +159,10 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        Box::pin(authenticate(req.clone()))
     }
 }
 

@@ -21,7 +21,7 @@ use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
-use std::future::{Ready, ready};
+use futures_util::future::LocalBoxFuture;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     home::configure(cfg);
@@ -89,7 +89,8 @@ fn flash_of(req: &HttpRequest) -> (Option<String>, Option<String>) {
     }
 }
 
-fn page_user(req: &HttpRequest) -> Result<PageUser, SignInFirst> {
+/// The signed-in person behind the session cookie; the store is read off the async workers.
+async fn page_user(req: HttpRequest) -> Result<PageUser, SignInFirst> {
     let back = || {
         SignInFirst(
             req.uri()
@@ -98,12 +99,21 @@ fn page_user(req: &HttpRequest) -> Result<PageUser, SignInFirst> {
                 .to_string(),
         )
     };
-    let state = session::state(req).map_err(|_| back())?;
-    let cookie = req.cookie(state.cookie.name).ok_or_else(back)?;
-    let principal = state
-        .sessions
-        .verify(&state.ctx.store, cookie.value(), state.ctx.clock.now())
-        .map_err(|_| back())?;
+    let state = session::state(&req).map_err(|_| back())?.clone();
+    let token = req
+        .cookie(state.cookie.name)
+        .ok_or_else(back)?
+        .value()
+        .to_string();
+    let checker = state.clone();
+    let principal = web::block(move || {
+        checker
+            .sessions
+            .verify(&checker.ctx.store, &token, checker.ctx.clock.now())
+    })
+    .await
+    .map_err(|_| back())?
+    .map_err(|_| back())?;
     let Principal::User { user, session } = &principal else {
         return Err(back());
     };
@@ -112,7 +122,7 @@ fn page_user(req: &HttpRequest) -> Result<PageUser, SignInFirst> {
         req.extensions_mut()
             .insert(crate::edge::LoggedUser(principal.actor()));
     }
-    let (notice, error) = flash_of(req);
+    let (notice, error) = flash_of(&req);
     let mut layout = state.layout.signed_in(
         NavUser {
             name: user.name.clone(),
@@ -133,9 +143,9 @@ fn page_user(req: &HttpRequest) -> Result<PageUser, SignInFirst> {
 
 impl FromRequest for PageUser {
     type Error = SignInFirst;
-    type Future = Ready<Result<Self, SignInFirst>>;
+    type Future = LocalBoxFuture<'static, Result<Self, SignInFirst>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(page_user(req))
+        Box::pin(page_user(req.clone()))
     }
 }
 
@@ -144,25 +154,28 @@ pub struct MaybeUser(pub Option<PageUser>, pub Layout);
 
 impl FromRequest for MaybeUser {
     type Error = PageError;
-    type Future = Ready<Result<Self, PageError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, PageError>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let user = page_user(req).ok();
-        let layout = match &user {
-            Some(u) => u.layout.clone(),
-            None => {
-                let base = req
-                    .app_data::<web::Data<AppState>>()
-                    .map(|s| s.layout.clone())
-                    .unwrap_or_default();
-                let (notice, error) = flash_of(req);
-                Layout {
-                    notice,
-                    error,
-                    ..base
+        let req = req.clone();
+        Box::pin(async move {
+            let user = page_user(req.clone()).await.ok();
+            let layout = match &user {
+                Some(u) => u.layout.clone(),
+                None => {
+                    let base = req
+                        .app_data::<web::Data<AppState>>()
+                        .map(|s| s.layout.clone())
+                        .unwrap_or_default();
+                    let (notice, error) = flash_of(&req);
+                    Layout {
+                        notice,
+                        error,
+                        ..base
+                    }
                 }
-            }
-        };
-        ready(Ok(Self(user, layout)))
+            };
+            Ok(Self(user, layout))
+        })
     }
 }
 
