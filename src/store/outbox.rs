@@ -159,6 +159,15 @@ impl Outbox<'_> {
         Ok(released)
     }
 
+    /// Every stored message, delivered or not: for admin commands and tests, not requests.
+    pub fn all(&self) -> anyhow::Result<Vec<OutboxMessage>> {
+        let mut values = Vec::new();
+        for entry in self.outbox.iter().values() {
+            values.push(entry.context("scanning the outbox")?);
+        }
+        values.iter().map(|v| codec::decode(v)).collect()
+    }
+
     /// Counts by state. Scans every stored message: for admin commands and tests, not requests.
     pub fn counts(&self) -> anyhow::Result<OutboxCounts> {
         let mut counts = OutboxCounts::default();

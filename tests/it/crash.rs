@@ -1,0 +1,225 @@
+//! Deletion and crashes: a deleted workspace is answered at once and purged completely, in
+//! chunks that resume after a kill; an invitation is never stored without its email.
+
+use crate::inproc::InProc;
+use plaudit::Clock;
+use plaudit::domain::{AuditEntry, Id, Location, Role};
+use plaudit::store::PageRequest;
+use serde_json::{Value, json};
+
+fn location(h: &InProc, ws: Id, n: usize) -> Location {
+    Location {
+        id: Id::generate(h.clock.now()),
+        workspace: ws,
+        name: format!("Shop {n}"),
+        address: String::new(),
+        timezone: "UTC".into(),
+        google_review_url: None,
+        facebook_page_url: None,
+        archived: false,
+        created_at: h.clock.now(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_workspace_answers_at_once_and_housekeeping_leaves_nothing() {
+    let h = InProc::start(|_| {}).await;
+    let (owner, t) = h.user("owner@example.com", false);
+    let ws = h.workspace("Big", &owner);
+    let keep = h.workspace("Kept", &owner);
+    // 100,000 records: audit entries, locations and members.
+    let entry = |n: usize| AuditEntry {
+        at: h.clock.now() + time::Duration::milliseconds(n as i64),
+        actor: "system".into(),
+        actor_label: "fixture".into(),
+        action: "fixture".into(),
+        target: n.to_string(),
+        ip: String::new(),
+    };
+    for n in 0..95_000 {
+        h.store.audit().append(&ws.id, &entry(n)).unwrap();
+    }
+    for n in 0..4_000 {
+        let loc = location(&h, ws.id, n);
+        h.store
+            .locations()
+            .save(&loc, u64::MAX, None)
+            .unwrap()
+            .unwrap();
+    }
+    for n in 0..1_000 {
+        h.store
+            .workspaces()
+            .add_member(
+                &ws.id,
+                &Id::generate(h.clock.now()),
+                if n % 2 == 0 {
+                    Role::Viewer
+                } else {
+                    Role::Owner
+                },
+            )
+            .unwrap();
+    }
+    h.store.audit().append(&keep.id, &entry(0)).unwrap();
+    let c = h.http();
+    let url = format!("{}/api/v1/workspaces/{}", h.url, ws.id);
+    let started = std::time::Instant::now();
+    let r = c.delete(&url).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    // "At once" here means it does not scale with the records: a handful of writes.
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(
+        c.get(&url).bearer_auth(&t).send().await.unwrap().status(),
+        404
+    );
+    assert!(h.store.purge().leftovers(&ws.id).unwrap() > 0);
+
+    // A purge interrupted after a few chunks (as a kill would) resumes where it stopped.
+    let store = h.store.clone();
+    let partial = tokio::task::spawn_blocking(move || {
+        plaudit::ops::housekeeping::purge_deleted_workspaces(&store, 3)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!((1..=3_000).contains(&partial), "{partial}");
+    assert!(h.store.purge().leftovers(&ws.id).unwrap() > 90_000);
+    let store = h.store.clone();
+    tokio::task::spawn_blocking(move || {
+        plaudit::ops::housekeeping::purge_deleted_workspaces(&store, usize::MAX)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(h.store.purge().leftovers(&ws.id).unwrap(), 0);
+    assert!(h.store.purge().pending().unwrap().is_empty());
+    // The other workspace is untouched.
+    let kept = h.store.audit().page(&keep.id, None, 10).unwrap().0;
+    assert_eq!(kept.len(), 1);
+    let mine = h
+        .store
+        .workspaces()
+        .of_user(&owner.id, &PageRequest::first(10))
+        .unwrap();
+    assert_eq!(mine.items.len(), 1);
+}
+
+/// An invitation and its email are one transaction: killed at any moment, the store never
+/// holds one without the other, and every acknowledged invitation survives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigkill_during_invitations_never_splits_an_invitation_from_its_email() {
+    use crate::support::{Server, http};
+    use std::collections::BTreeSet;
+    use std::sync::{Arc, Mutex};
+    for round in 0..4u64 {
+        let tmp = tempfile::tempdir().unwrap();
+        let extra = "[limits]\nper_ip_per_minute = 1000000\nper_ip_burst = 1000000\n\
+                     [plans.standard]\nmax_members = 1000000\n";
+        let server = Server::start_with_env(
+            tmp.path(),
+            extra,
+            &[
+                ("PLAUDIT_ADMIN_EMAIL", "admin@example.com"),
+                ("PLAUDIT_ADMIN_PASSWORD", "a long admin password"),
+            ],
+        );
+        let c = http();
+        let login: Value = c
+            .post(format!("{}/api/v1/auth/login", server.url))
+            .json(&json!({"email": "admin@example.com", "password": "a long admin password"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap().to_string();
+        let ws: Value = c
+            .post(format!("{}/api/v1/workspaces", server.url))
+            .bearer_auth(&token)
+            .json(&json!({"name": "Kill"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let url = format!(
+            "{}/api/v1/workspaces/{}/members",
+            server.url,
+            ws["id"].as_str().unwrap()
+        );
+        let acked = Arc::new(Mutex::new(BTreeSet::new()));
+        let mut tasks = Vec::new();
+        for client in 0..6 {
+            let (c, url, token, acked) = (c.clone(), url.clone(), token.clone(), acked.clone());
+            tasks.push(tokio::spawn(async move {
+                for n in 0.. {
+                    let email = format!("k{client}-{n}@example.com");
+                    let sent = c
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .json(&json!({"email": email, "role": "viewer"}))
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(r) if r.status() == 201 => {
+                            acked.lock().unwrap().insert(email);
+                        }
+                        Ok(r) => panic!("unexpected {}", r.status()),
+                        Err(_) => return, // the server is gone
+                    }
+                }
+            }));
+        }
+        // A different moment each round.
+        tokio::time::sleep(std::time::Duration::from_millis(150 + 170 * round)).await;
+        server.kill9();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let store = plaudit::store::Store::open(
+            &tmp.path().join("data"),
+            16,
+            time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
+        )
+        .unwrap();
+        let ws_id: Id = ws["id"].as_str().unwrap().parse().unwrap();
+        let mut invited = BTreeSet::new();
+        let mut req = PageRequest::first(200);
+        loop {
+            let page = store.invitations().page(&ws_id, &req).unwrap();
+            invited.extend(page.items.iter().map(|i| i.email.to_string()));
+            match page.next {
+                Some(n) => req.cursor = Some(n),
+                None => break,
+            }
+        }
+        let mailed: BTreeSet<String> = store
+            .outbox()
+            .all()
+            .unwrap()
+            .into_iter()
+            .map(|m| m.to)
+            .collect();
+        let acked = acked.lock().unwrap().clone();
+        assert!(
+            !acked.is_empty(),
+            "round {round}: nothing was acknowledged before the kill"
+        );
+        assert_eq!(
+            invited, mailed,
+            "round {round}: invitations and emails differ"
+        );
+        assert!(
+            acked.is_subset(&invited),
+            "round {round}: an acknowledged invitation was lost"
+        );
+        assert_eq!(
+            store.workspaces().counts(&ws_id).unwrap().invitations,
+            invited.len() as u64,
+            "round {round}: the counter agrees"
+        );
+    }
+}
