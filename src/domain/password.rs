@@ -8,6 +8,11 @@ const COMMON: &str = include_str!("common-passwords.txt");
 pub struct Password(String);
 
 impl Password {
+    /// The refused common passwords (lower case), for the API document.
+    pub fn common() -> impl Iterator<Item = &'static str> {
+        COMMON.lines().filter(|l| !l.is_empty())
+    }
+
     pub const MIN_CHARS: usize = 8;
     /// Long enough for any passphrase, short enough that hashing stays cheap.
     pub const MAX_CHARS: usize = 1024;

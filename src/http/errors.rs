@@ -76,6 +76,7 @@ impl From<Error> for ApiError {
             Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Error::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Error::InvalidLink(_) => (StatusCode::NOT_FOUND, "invalid_link"),
             Error::PlanLimit(_) => (StatusCode::FORBIDDEN, "plan_limit"),
             Error::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             Error::Internal(_) => return Self::internal(anyhow::anyhow!("{e:#}")),

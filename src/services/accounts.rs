@@ -162,7 +162,7 @@ pub fn register(
 /// Uses a verification link: confirms the address, or moves the account to a new one.
 pub fn verify_email(ctx: &Ctx, token: &str) -> Result<User> {
     let invalid =
-        || Error::Invalid("this link is not valid: it was used already or it expired".into());
+        || Error::InvalidLink("this link is not valid: it was used already or it expired".into());
     let link = ctx
         .store
         .access()

@@ -16,6 +16,9 @@ pub enum Error {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// An emailed link's token that is unknown, used or expired: nothing is there any more.
+    #[error("{0}")]
+    InvalidLink(String),
     /// The workspace's plan does not allow this.
     #[error("{0}")]
     PlanLimit(String),

@@ -95,7 +95,7 @@ pub(super) fn for_token(
     email: &Email,
 ) -> Result<crate::domain::Invitation> {
     let invalid =
-        || Error::Invalid("the invitation link is not valid: used, revoked or expired".into());
+        || Error::InvalidLink("the invitation link is not valid: used, revoked or expired".into());
     let link = ctx
         .store
         .access()
@@ -128,7 +128,7 @@ pub fn accept(ctx: &Ctx, user: &User, token: &str) -> Result<(Id, Role)> {
         .accept(&hash(token), &user.id, ctx.clock.now())?
     {
         AcceptInvitation::Joined { workspace, role } => Ok((workspace, role)),
-        AcceptInvitation::Invalid => Err(Error::Invalid(
+        AcceptInvitation::Invalid => Err(Error::InvalidLink(
             "the invitation link is not valid: used, revoked or expired".into(),
         )),
     }

@@ -111,7 +111,7 @@ fn set_password(ctx: &Ctx, user: &mut User, password: Password) -> Result<()> {
 pub fn reset_password(ctx: &Ctx, token: &str, password: String) -> Result<User> {
     let password = Password::parse(password).map_err(Error::Invalid)?;
     let invalid =
-        || Error::Invalid("this link is not valid: it was used already or it expired".into());
+        || Error::InvalidLink("this link is not valid: it was used already or it expired".into());
     let link = ctx
         .store
         .access()

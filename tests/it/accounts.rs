@@ -122,7 +122,7 @@ async fn register_verify_sign_in_and_out() {
         json!({"token": token}),
     )
     .await;
-    assert_eq!(s, 422, "a verification link works once");
+    assert_eq!(s, 404, "a verification link works once");
 
     let (s, body) = login(&h, "ana@example.com", "a fine password").await;
     assert_eq!(s, 200);
@@ -419,7 +419,7 @@ async fn reset_links_are_single_use_expire_and_keep_working_under_attack() {
     assert_eq!(confirm(&token, "reset password 1").await.0, 200);
     assert_eq!(
         confirm(&token, "reset password 2").await.0,
-        422,
+        404,
         "single use"
     );
 
@@ -432,7 +432,7 @@ async fn reset_links_are_single_use_expire_and_keep_working_under_attack() {
     .await;
     let (_, token) = wait_for_link(&maildir, "ana@example.com", "/reset/", &mut seen);
     h.clock.advance(time::Duration::minutes(61));
-    assert_eq!(confirm(&token, "reset password 3").await.0, 422, "expired");
+    assert_eq!(confirm(&token, "reset password 3").await.0, 404, "expired");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -537,7 +537,7 @@ async fn invitations_are_single_use_links_from_the_public_url() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 422);
+    assert_eq!(r.status(), 404);
     // Audit log shows the invitation, visible to the owner only.
     let audit: Value = c
         .get(format!("{}/api/v1/workspaces/{}/audit", h.url, ws.id))

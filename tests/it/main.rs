@@ -6,6 +6,7 @@ mod accounts;
 mod authz;
 mod browser;
 mod config;
+mod contract;
 mod crash;
 mod edge;
 mod floor;

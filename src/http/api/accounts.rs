@@ -1,11 +1,11 @@
 //! /auth: registration, verification, sign-in and out, password reset; accepting invitations.
 
-use super::{Registrar, hashing, views, write};
+use super::{Body, Registrar, hashing, views, write};
 use crate::http::session::{Caller, ClientIp};
 use crate::http::{ApiError, AppState};
 use crate::services::auth::Principal;
 use crate::services::{accounts, invitations, passwords};
-use actix_web::http::Method;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
@@ -17,24 +17,19 @@ pub fn routes(r: &mut Registrar) {
             "Create an account (202 whether or not the email is known)",
         )
         .public()
-        .body(&[
-            ("email", "string"),
-            ("password", "string"),
-            ("name?", "string"),
-            ("invitation?", "string"),
-        ])
+        .body::<RegisterBody>()
         .status(202);
     r.add(Method::POST, "/auth/verify", verify)
         .doc("auth", "Use an email verification link's token")
         .public()
-        .body(&[("token", "string")]);
+        .body::<TokenBody>();
     r.add(Method::POST, "/auth/login", login)
         .doc(
             "auth",
             "Sign in; answers a session token and sets the session cookie",
         )
         .public()
-        .body(&[("email", "string"), ("password", "string")]);
+        .body::<LoginBody>();
     r.add(Method::POST, "/auth/logout", logout)
         .doc(
             "auth",
@@ -47,7 +42,7 @@ pub fn routes(r: &mut Registrar) {
             "Email a password reset link (202 whether or not the email is known)",
         )
         .public()
-        .body(&[("email", "string")])
+        .body::<EmailBody>()
         .status(202);
     r.add(Method::POST, "/auth/password-reset/confirm", confirm_reset)
         .doc(
@@ -55,29 +50,34 @@ pub fn routes(r: &mut Registrar) {
             "Set a new password with a reset link's token; signs out every session",
         )
         .public()
-        .body(&[("token", "string"), ("password", "string")]);
+        .body::<ResetBody>();
     r.add(Method::POST, "/invitations/accept", accept_invitation)
         .doc(
             "account",
             "Join a workspace with an invitation link's token",
         )
-        .body(&[("token", "string")]);
+        .body::<TokenBody>();
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RegisterBody {
+    #[schemars(email, length(max = 254))]
     email: String,
+    #[schemars(schema_with = "super::schema::new_password")]
     password: String,
     #[serde(default)]
+    #[schemars(regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"), length(max = 200))]
     name: String,
+    /// The token of an invitation link, to join its workspace on verification.
+    #[schemars(length(min = 1, max = 512))]
     invitation: Option<String>,
 }
 
 async fn register(
     state: web::Data<AppState>,
     ip: ClientIp,
-    body: web::Json<RegisterBody>,
+    body: Body<RegisterBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let limits = state.limits.clone();
@@ -99,22 +99,23 @@ async fn register(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TokenBody {
+    #[schemars(length(min = 1, max = 512))]
     token: String,
 }
 
 async fn verify(
     state: web::Data<AppState>,
-    body: web::Json<TokenBody>,
+    body: Body<TokenBody>,
 ) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().token;
     let user = write(&state, move |ctx| accounts::verify_email(ctx, &token)).await?;
     Ok(HttpResponse::Ok().json(json!({"status": "verified", "email": user.email})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginBody {
     email: String,
@@ -158,7 +159,7 @@ pub(super) async fn signed_in(
 async fn login(
     state: web::Data<AppState>,
     ip: ClientIp,
-    body: web::Json<LoginBody>,
+    body: Body<LoginBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let limits = state.limits.clone();
@@ -184,18 +185,23 @@ async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpRespon
         .finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct EmailBody {
+    #[schemars(email, length(max = 254))]
     email: String,
 }
 
 async fn request_reset(
     state: web::Data<AppState>,
     ip: ClientIp,
-    body: web::Json<EmailBody>,
+    body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
     let email = body.into_inner().email;
+    // A malformed address reveals nothing about accounts: say so (the answer for a
+    // well-formed one stays the same whether or not it is known).
+    crate::domain::Email::parse(&email)
+        .map_err(|m| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", m))?;
     let limits = state.limits.clone();
     write(&state, move |ctx| {
         passwords::request_reset(ctx, &limits, ip.0, &email)
@@ -207,16 +213,18 @@ async fn request_reset(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ResetBody {
+    #[schemars(length(min = 1, max = 512))]
     token: String,
+    #[schemars(schema_with = "super::schema::new_password")]
     password: String,
 }
 
 async fn confirm_reset(
     state: web::Data<AppState>,
-    body: web::Json<ResetBody>,
+    body: Body<ResetBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let user = hashing(&state, move |ctx| {
@@ -229,7 +237,7 @@ async fn confirm_reset(
 async fn accept_invitation(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<TokenBody>,
+    body: Body<TokenBody>,
 ) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().token;
     let ip = caller.ip();

@@ -16,7 +16,7 @@ pub fn routes(r: &mut Registrar) {
             "admin",
             "Requests per minute, statuses, top paths and clients, blocks (instance admin)",
         )
-        .query(&["minutes"]);
+        .query::<MinutesQuery>();
     r.add(Method::GET, "/admin/bans", bans)
         .doc("admin", "Clients banned right now (instance admin)");
     r.add(Method::DELETE, "/admin/bans/{client}", lift)
@@ -24,8 +24,10 @@ pub fn routes(r: &mut Registrar) {
         .status(204);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct MinutesQuery {
+    /// How far back the summary looks (default 60).
+    #[schemars(range(min = 1, max = 10080))]
     minutes: Option<usize>,
 }
 
@@ -35,11 +37,15 @@ async fn traffic_summary(
     q: web::Query<MinutesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller.principal)?;
-    let (store, now, minutes) = (
-        state.ctx.store.clone(),
-        state.ctx.clock.now(),
-        q.minutes.unwrap_or(60),
-    );
+    let minutes = q.minutes.unwrap_or(60);
+    if !(1..=10_080).contains(&minutes) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "minutes must be between 1 and 10080 (a week)",
+        ));
+    }
+    let (store, now) = (state.ctx.store.clone(), state.ctx.clock.now());
     let s = web::block(move || traffic::summary(&store, now, minutes)).await??;
     Ok(HttpResponse::Ok().json(json!({
         "minutes": s.minutes,

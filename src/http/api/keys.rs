@@ -1,6 +1,6 @@
 //! /workspaces/{ws}/api-keys: create (shown once), list, revoke.
 
-use super::{PageQuery, Registrar, id, list, read, views, write};
+use super::{Body, PageQuery, Registrar, id, list, read, views, write};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::api_keys;
@@ -14,13 +14,13 @@ pub fn routes(r: &mut Registrar) {
             "api-keys",
             "API keys of the workspace, with their last use (owner)",
         )
-        .query(&["limit", "cursor"]);
+        .paged();
     r.add(Method::POST, "/workspaces/{ws}/api-keys", create)
         .doc(
             "api-keys",
             "Create an API key; the key is in this answer only (owner)",
         )
-        .body(&[("name", "string"), ("scopes", "array")])
+        .body::<CreateBody>()
         .status(201);
     r.add(Method::DELETE, "/workspaces/{ws}/api-keys/{id}", revoke)
         .doc("api-keys", "Revoke an API key (owner)")
@@ -41,10 +41,12 @@ async fn keys(
     Ok(list(page, |k| views::api_key(&k)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
+    #[schemars(regex(pattern = super::schema::NAME), length(max = 100))]
     name: String,
+    #[schemars(with = "Vec<super::schema::Scope>", length(min = 1))]
     scopes: Vec<String>,
 }
 
@@ -52,7 +54,7 @@ async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     ws: web::Path<String>,
-    body: web::Json<CreateBody>,
+    body: Body<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = id(&ws)?;
     let b = body.into_inner();

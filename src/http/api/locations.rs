@@ -1,6 +1,6 @@
 //! /workspaces/{ws}/locations: create, list, read, edit, archive.
 
-use super::{PageQuery, Registrar, id, list, read, views, write};
+use super::{Body, PageQuery, Registrar, id, list, read, views, write};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::locations::{self, Input};
@@ -11,16 +11,10 @@ use serde::Deserialize;
 pub fn routes(r: &mut Registrar) {
     r.add(Method::GET, "/workspaces/{ws}/locations", list_locations)
         .doc("locations", "Locations of the workspace")
-        .query(&["limit", "cursor"]);
+        .paged();
     r.add(Method::POST, "/workspaces/{ws}/locations", create)
         .doc("locations", "Add a location (manager)")
-        .body(&[
-            ("name", "string"),
-            ("address?", "string"),
-            ("timezone", "string"),
-            ("google_review_url?", "string|null"),
-            ("facebook_page_url?", "string|null"),
-        ])
+        .body::<CreateBody>()
         .status(201);
     r.add(Method::GET, "/workspaces/{ws}/locations/{loc}", get)
         .doc("locations", "One location");
@@ -29,14 +23,7 @@ pub fn routes(r: &mut Registrar) {
             "locations",
             "Edit, archive (archived: true) or restore a location (manager)",
         )
-        .body(&[
-            ("name?", "string"),
-            ("address?", "string"),
-            ("timezone?", "string"),
-            ("google_review_url?", "string|null"),
-            ("facebook_page_url?", "string|null"),
-            ("archived?", "boolean"),
-        ]);
+        .body::<UpdateBody>();
 }
 
 async fn list_locations(
@@ -53,14 +40,19 @@ async fn list_locations(
     Ok(list(page, |l| views::location(&l)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
+    #[schemars(regex(pattern = super::schema::NAME), length(max = 200))]
     name: String,
     #[serde(default)]
+    #[schemars(regex(pattern = super::schema::TEXT), length(max = 500))]
     address: String,
+    #[schemars(regex(pattern = super::schema::TIMEZONE))]
     timezone: String,
+    #[schemars(regex(pattern = super::schema::GOOGLE_URL))]
     google_review_url: Option<String>,
+    #[schemars(regex(pattern = super::schema::FACEBOOK_URL))]
     facebook_page_url: Option<String>,
 }
 
@@ -68,7 +60,7 @@ async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     ws: web::Path<String>,
-    body: web::Json<CreateBody>,
+    body: Body<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = id(&ws)?;
     let b = body.into_inner();
@@ -101,15 +93,20 @@ async fn get(
 }
 
 /// Absent fields keep their value; `null` clears a link.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateBody {
+    #[schemars(regex(pattern = super::schema::NAME), length(max = 200))]
     name: Option<String>,
+    #[schemars(regex(pattern = super::schema::TEXT), length(max = 500))]
     address: Option<String>,
+    #[schemars(regex(pattern = super::schema::TIMEZONE))]
     timezone: Option<String>,
-    #[serde(default, with = "double_option")]
+    #[serde(default, deserialize_with = "double_option::deserialize")]
+    #[schemars(with = "Option<String>", regex(pattern = super::schema::GOOGLE_URL))]
     google_review_url: Option<Option<String>>,
-    #[serde(default, with = "double_option")]
+    #[serde(default, deserialize_with = "double_option::deserialize")]
+    #[schemars(with = "Option<String>", regex(pattern = super::schema::FACEBOOK_URL))]
     facebook_page_url: Option<Option<String>>,
     archived: Option<bool>,
 }
@@ -127,7 +124,7 @@ async fn update(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(String, String)>,
-    body: web::Json<UpdateBody>,
+    body: Body<UpdateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, loc_id) = (id(&path.0)?, id(&path.1)?);
     let b = body.into_inner();

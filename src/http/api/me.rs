@@ -1,7 +1,7 @@
 //! /me: the signed-in person's own account: profile, password, email, deletion.
 
 use super::accounts::signed_in;
-use super::{Registrar, hashing, read, views, write};
+use super::{Body, Registrar, hashing, read, views, write};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::{accounts, passwords, workspaces};
@@ -15,23 +15,23 @@ pub fn routes(r: &mut Registrar) {
         .doc("account", "The signed-in person and their workspaces");
     r.add(Method::PATCH, "/me", rename)
         .doc("account", "Change your name")
-        .body(&[("name", "string")]);
+        .body::<NameBody>();
     r.add(Method::POST, "/me/password", change_password)
         .doc(
             "account",
             "Change your password; every earlier session token stops working",
         )
-        .body(&[("current_password", "string"), ("new_password", "string")]);
+        .body::<PasswordBody>();
     r.add(Method::POST, "/me/email", change_email)
         .doc(
             "account",
             "Change your email: a link is sent to the new address",
         )
-        .body(&[("password", "string"), ("new_email", "string")])
+        .body::<EmailChangeBody>()
         .status(202);
     r.add(Method::DELETE, "/me", delete_me)
         .doc("account", "Delete your account")
-        .body(&[("password", "string")])
+        .body::<PasswordOnly>()
         .status(204);
 }
 
@@ -54,16 +54,17 @@ async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, 
     Ok(HttpResponse::Ok().json(out))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NameBody {
+    #[schemars(regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"), length(max = 200))]
     name: String,
 }
 
 async fn rename(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<NameBody>,
+    body: Body<NameBody>,
 ) -> Result<HttpResponse, ApiError> {
     let name = body.into_inner().name;
     let user = write(&state, move |ctx| {
@@ -73,17 +74,18 @@ async fn rename(
     Ok(HttpResponse::Ok().json(views::user(&user)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordBody {
     current_password: String,
+    #[schemars(schema_with = "super::schema::new_password")]
     new_password: String,
 }
 
 async fn change_password(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<PasswordBody>,
+    body: Body<PasswordBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let ip = caller.ip();
@@ -96,17 +98,18 @@ async fn change_password(
     signed_in(&state, user.id, ip).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct EmailChangeBody {
     password: String,
+    #[schemars(email, length(max = 254))]
     new_email: String,
 }
 
 async fn change_email(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<EmailChangeBody>,
+    body: Body<EmailChangeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let principal = caller.principal;
@@ -119,7 +122,7 @@ async fn change_email(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordOnly {
     password: String,
@@ -128,7 +131,7 @@ struct PasswordOnly {
 async fn delete_me(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<PasswordOnly>,
+    body: Body<PasswordOnly>,
 ) -> Result<HttpResponse, ApiError> {
     let password = body.into_inner().password;
     let principal = caller.principal;

@@ -1,6 +1,6 @@
 //! /workspaces/{ws}/members and /invitations: who belongs, with which role, and who is invited.
 
-use super::{PageQuery, Registrar, id, list, read, views, write};
+use super::{Body, PageQuery, Registrar, id, list, read, views, write};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::{invitations, workspaces};
@@ -12,23 +12,23 @@ use serde_json::json;
 pub fn routes(r: &mut Registrar) {
     r.add(Method::GET, "/workspaces/{ws}/members", members)
         .doc("members", "Members and their roles")
-        .query(&["limit", "cursor"]);
+        .paged();
     r.add(Method::POST, "/workspaces/{ws}/members", invite)
         .doc(
             "members",
             "Invite someone by email with a role (owner); they get a single-use link",
         )
-        .body(&[("email", "string"), ("role", "string")])
+        .body::<InviteBody>()
         .status(201);
     r.add(Method::PATCH, "/workspaces/{ws}/members/{user}", set_role)
         .doc("members", "Change a member's role (owner)")
-        .body(&[("role", "string")]);
+        .body::<RoleBody>();
     r.add(Method::DELETE, "/workspaces/{ws}/members/{user}", remove)
         .doc("members", "Remove a member (owner)")
         .status(204);
     r.add(Method::GET, "/workspaces/{ws}/invitations", invitations)
         .doc("members", "Pending invitations")
-        .query(&["limit", "cursor"]);
+        .paged();
     r.add(Method::DELETE, "/workspaces/{ws}/invitations/{id}", revoke)
         .doc(
             "members",
@@ -65,10 +65,12 @@ async fn invitations(
     Ok(list(page, |i| views::invitation(&i)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct InviteBody {
+    #[schemars(email, length(max = 254))]
     email: String,
+    #[schemars(with = "super::schema::Role")]
     role: String,
 }
 
@@ -76,7 +78,7 @@ async fn invite(
     state: web::Data<AppState>,
     caller: Caller,
     ws: web::Path<String>,
-    body: web::Json<InviteBody>,
+    body: Body<InviteBody>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = id(&ws)?;
     let b = body.into_inner();
@@ -88,9 +90,10 @@ async fn invite(
     Ok(HttpResponse::Created().json(views::invitation(&inv)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RoleBody {
+    #[schemars(with = "super::schema::Role")]
     role: String,
 }
 
@@ -98,7 +101,7 @@ async fn set_role(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(String, String)>,
-    body: web::Json<RoleBody>,
+    body: Body<RoleBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, user) = (id(&path.0)?, id(&path.1)?);
     let role = body.into_inner().role;

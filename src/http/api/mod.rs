@@ -2,14 +2,17 @@
 
 mod accounts;
 mod admin;
+mod body;
 mod keys;
 mod locations;
 mod me;
 mod members;
 mod openapi;
+mod schema;
 mod views;
 mod workspaces;
 
+pub use body::Body;
 pub use openapi::document;
 
 use super::{ApiError, AppState};
@@ -20,6 +23,23 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, Handler, Responder, web};
 use serde::Deserialize;
 
+/// A JSON Schema derived from a Rust type, made when the document is built.
+pub type SchemaOf = fn() -> serde_json::Value;
+
+/// The schema of `T` with every subschema inline (the document has no shared definitions).
+pub fn schema_of<T: schemars::JsonSchema>() -> serde_json::Value {
+    let mut schema = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| s.inline_subschemas = true)
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value();
+    if let Some(o) = schema.as_object_mut() {
+        o.remove("$schema");
+        o.remove("title");
+    }
+    schema
+}
+
 /// One documented route.
 #[derive(Debug, Clone)]
 pub struct Route {
@@ -28,9 +48,12 @@ pub struct Route {
     pub summary: &'static str,
     pub tag: &'static str,
     pub public: bool,
-    /// Body fields as (name, JSON type); a name ending in `?` is optional.
-    pub body: &'static [(&'static str, &'static str)],
-    pub query: &'static [&'static str],
+    /// The request body's type, as a schema.
+    pub body: Option<SchemaOf>,
+    /// The query string's type (an object whose properties are the parameters).
+    pub query: Option<SchemaOf>,
+    /// The success answer's type.
+    pub returns: Option<SchemaOf>,
     pub status: u16,
 }
 
@@ -44,12 +67,23 @@ impl Route {
         self.public = true;
         self
     }
-    pub fn body(&mut self, fields: &'static [(&'static str, &'static str)]) -> &mut Self {
-        self.body = fields;
+    /// The JSON body is a `T` (the handler deserialises the same type).
+    pub fn body<T: schemars::JsonSchema>(&mut self) -> &mut Self {
+        self.body = Some(schema_of::<T>);
         self
     }
-    pub fn query(&mut self, names: &'static [&'static str]) -> &mut Self {
-        self.query = names;
+    /// The query string is a `T`.
+    pub fn query<T: schemars::JsonSchema>(&mut self) -> &mut Self {
+        self.query = Some(schema_of::<T>);
+        self
+    }
+    /// A list answer: `{"items": [T...], "next_cursor": ...}`, paged by `PageQuery`.
+    pub fn paged(&mut self) -> &mut Self {
+        self.query::<PageQuery>()
+    }
+    /// The success answer is a `T`.
+    pub fn returns<T: schemars::JsonSchema>(&mut self) -> &mut Self {
+        self.returns = Some(schema_of::<T>);
         self
     }
     pub fn status(&mut self, code: u16) -> &mut Self {
@@ -82,8 +116,9 @@ impl Registrar<'_> {
             summary: "",
             tag: "",
             public: false,
-            body: &[],
-            query: &[],
+            body: None,
+            query: None,
+            returns: None,
             status: 200,
         });
         &mut self.routes[index]
@@ -191,17 +226,20 @@ pub async fn read<T: Send + 'static>(
     Ok(web::block(move || work(&ctx)).await??)
 }
 
-#[derive(Debug, Deserialize)]
+/// `?limit=&cursor=` of every list.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct PageQuery {
-    /// Taken as text so that `limit=` (empty) means the default, as documented.
+    /// How many items (default 50). Taken as text so that a bad value gets a clear message.
+    #[schemars(with = "Option<u8>", range(min = 1, max = 200))]
     pub limit: Option<String>,
+    /// The `next_cursor` of the previous page; absent or empty for the first page.
     pub cursor: Option<String>,
 }
 
 impl PageQuery {
     pub fn limit(&self) -> Result<usize, ApiError> {
-        match self.limit.as_deref().map(str::trim) {
-            None | Some("") => Ok(50),
+        match self.limit.as_deref() {
+            None => Ok(50),
             Some(n) => match n.parse::<usize>() {
                 Ok(n) if (1..=200).contains(&n) => Ok(n),
                 _ => Err(ApiError::new(

@@ -4,29 +4,70 @@ use super::{Route, routes};
 use actix_web::HttpResponse;
 use serde_json::{Map, Value, json};
 
-pub async fn serve() -> HttpResponse {
-    HttpResponse::Ok().json(document())
+/// The document, with this instance's plan names filled in where a plan is asked for.
+pub async fn serve(state: actix_web::web::Data<crate::http::AppState>) -> HttpResponse {
+    let mut doc = document();
+    let plans: Vec<Value> = state
+        .ctx
+        .config
+        .plans
+        .keys()
+        .map(|p| Value::String(p.clone()))
+        .collect();
+    fill_plans(&mut doc, &plans);
+    HttpResponse::Ok().json(doc)
 }
 
-fn schema(fields: &[(&str, &str)]) -> Value {
-    let mut properties = Map::new();
-    let mut required = Vec::new();
-    for (name, kind) in fields {
-        let (name, optional) = match name.strip_suffix('?') {
-            Some(n) => (n, true),
-            None => (*name, false),
-        };
-        let prop = match *kind {
-            "array" => json!({"type": "array", "items": {"type": "string"}}),
-            "string|null" => json!({"type": ["string", "null"]}),
-            other => json!({"type": other}),
-        };
-        properties.insert(name.to_string(), prop);
-        if !optional {
-            required.push(name.to_string());
+fn fill_plans(v: &mut Value, plans: &[Value]) {
+    match v {
+        Value::Object(o) => {
+            if o.remove("x-plaudit-plans").is_some() {
+                o.insert("enum".into(), Value::Array(plans.to_vec()));
+            }
+            o.values_mut().for_each(|v| fill_plans(v, plans));
         }
+        Value::Array(a) => a.iter_mut().for_each(|v| fill_plans(v, plans)),
+        _ => {}
     }
-    json!({"type": "object", "properties": properties, "required": required, "additionalProperties": false})
+}
+
+/// Ids in paths are 32 lower-case hex digits; `client` is an IP address.
+fn path_parameter(name: &str) -> Value {
+    let schema = match name {
+        "client" => json!({"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]}),
+        _ => json!({"type": "string", "pattern": "^[0-9a-f]{32}$"}),
+    };
+    json!({"name": name, "in": "path", "required": true, "schema": schema})
+}
+
+/// A query type's properties, one parameter each.
+fn query_parameters(schema: &Value) -> Vec<Value> {
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(properties) = schema["properties"].as_object() else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .map(|(name, prop)| {
+            let mut prop = prop.clone();
+            // An optional parameter is simply absent; `null` has no query-string form.
+            if let Some(types) = prop["type"].as_array() {
+                let kept: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+                if kept.len() == 1 {
+                    prop["type"] = kept[0].clone();
+                }
+            }
+            let description = prop
+                .as_object_mut()
+                .and_then(|o| o.remove("description"))
+                .unwrap_or(Value::Null);
+            json!({"name": name, "in": "query", "required": required.contains(&name.as_str()),
+                   "description": description, "schema": prop})
+        })
+        .collect()
 }
 
 fn operation(route: &Route) -> Value {
@@ -34,24 +75,29 @@ fn operation(route: &Route) -> Value {
         .path
         .split('/')
         .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+        .map(path_parameter)
         .collect();
-    for q in route.query {
-        parameters.push(
-            json!({"name": q, "in": "query", "required": false, "schema": {"type": "string"}}),
-        );
+    if let Some(query) = route.query {
+        parameters.extend(query_parameters(&query()));
     }
+    let success = match route.returns {
+        Some(schema) => {
+            json!({"description": "success", "content": {"application/json": {"schema": schema()}}})
+        }
+        None => json!({"description": "success"}),
+    };
     let mut op = json!({
         "summary": route.summary,
         "tags": [route.tag],
         "parameters": parameters,
         "responses": {
-            route.status.to_string(): {"description": "success"},
+            route.status.to_string(): success,
             "default": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         }
     });
-    if !route.body.is_empty() {
-        op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": schema(route.body)}}});
+    if let Some(body) = route.body {
+        op["requestBody"] =
+            json!({"required": true, "content": {"application/json": {"schema": body()}}});
     }
     op["security"] = if route.public {
         json!([])

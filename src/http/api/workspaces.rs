@@ -1,11 +1,11 @@
 //! /workspaces: create, list, read, rename or change plan, delete; and the audit log.
 
-use super::{PageQuery, Registrar, id, list, read, views, write};
+use super::{Body, PageQuery, Registrar, id, list, read, views, write};
 use crate::domain::Access;
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::{auth::authorize, workspaces};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use base64::Engine;
 use serde::Deserialize;
@@ -13,10 +13,10 @@ use serde::Deserialize;
 pub fn routes(r: &mut Registrar) {
     r.add(Method::GET, "/workspaces", list_workspaces)
         .doc("workspaces", "Workspaces you can see, with your role")
-        .query(&["limit", "cursor"]);
+        .paged();
     r.add(Method::POST, "/workspaces", create)
         .doc("workspaces", "Create a workspace; you become its owner")
-        .body(&[("name", "string")])
+        .body::<CreateBody>()
         .status(201);
     r.add(Method::GET, "/workspaces/{ws}", get)
         .doc("workspaces", "One workspace");
@@ -25,7 +25,7 @@ pub fn routes(r: &mut Registrar) {
             "workspaces",
             "Rename a workspace or change its plan (owner)",
         )
-        .body(&[("name?", "string"), ("plan?", "string")]);
+        .body::<UpdateBody>();
     r.add(Method::DELETE, "/workspaces/{ws}", delete)
         .doc(
             "workspaces",
@@ -37,7 +37,7 @@ pub fn routes(r: &mut Registrar) {
             "workspaces",
             "The workspace's audit log, newest first (owner)",
         )
-        .query(&["limit", "cursor"]);
+        .paged();
 }
 
 async fn list_workspaces(
@@ -53,16 +53,17 @@ async fn list_workspaces(
     Ok(list(page, |(w, r)| views::workspace(&w, Some(r))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
+    #[schemars(regex(pattern = super::schema::NAME), length(max = 120))]
     name: String,
 }
 
 async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<CreateBody>,
+    body: Body<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let name = body.into_inner().name;
     let ws = write(&state, move |ctx| {
@@ -91,10 +92,12 @@ async fn get(
     Ok(HttpResponse::Ok().json(views::workspace(&granted.workspace, Some(granted.role))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateBody {
+    #[schemars(regex(pattern = super::schema::NAME), length(max = 120))]
     name: Option<String>,
+    #[schemars(with = "Option<super::schema::Plan>")]
     plan: Option<String>,
 }
 
@@ -102,7 +105,7 @@ async fn update(
     state: web::Data<AppState>,
     caller: Caller,
     ws: web::Path<String>,
-    body: web::Json<UpdateBody>,
+    body: Body<UpdateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = id(&ws)?;
     let b = body.into_inner();
@@ -144,14 +147,9 @@ async fn audit(
     let limit = q.limit()?;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let cursor = match &q.cursor {
-        Some(c) => Some(b64.decode(c).map_err(|_| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_cursor",
-                "the cursor is not one this API gave out",
-            )
-        })?),
-        None => None,
+        // As for every list, a cursor this API did not give out just starts somewhere.
+        Some(c) if !c.is_empty() => Some(b64.decode(c).unwrap_or_else(|_| c.as_bytes().to_vec())),
+        _ => None,
     };
     let (entries, next) = read(&state, move |ctx| {
         authorize(
