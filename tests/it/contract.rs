@@ -87,6 +87,30 @@ async fn schemathesis_finds_no_contract_violation() {
             .unwrap();
         assert!(r.status().is_success(), "seeding {path}: {}", r.status());
     }
+    // The document carries the shapes from the types, with this instance's plans filled in.
+    let doc: Value = c
+        .get(api("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = &doc["paths"]["/api/v1/workspaces"]["get"];
+    let items =
+        &list["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["items"];
+    assert_eq!(
+        items["items"]["properties"]["id"]["pattern"],
+        "^[0-9a-f]{32}$"
+    );
+    let patch = &doc["paths"]["/api/v1/workspaces/{ws}"]["patch"]["requestBody"]["content"]["application/json"]
+        ["schema"]["properties"];
+    assert_eq!(patch["name"]["maxLength"], 120);
+    assert!(
+        patch["plan"].to_string().contains("\"standard\""),
+        "{}",
+        patch["plan"]
+    );
     let mut cmd = Command::new("python3");
     cmd.args(["-m", "schemathesis.cli", "run", &api("/openapi.json")])
         .args(["--checks", "all", "--max-examples", "25", "--seed", "7"])

@@ -26,7 +26,8 @@ pub fn routes(r: &mut Registrar) {
     r.add(Method::POST, "/auth/login", login)
         .doc(
             "auth",
-            "Sign in; answers a session token and sets the session cookie",
+            "Sign in
+        .returns::<views::SessionView>(); answers a session token and sets the session cookie",
         )
         .public()
         .body::<LoginBody>();
@@ -153,7 +154,10 @@ pub(super) async fn signed_in(
     .await?;
     Ok(HttpResponse::Ok()
         .cookie(state.cookie.set(&token))
-        .json(json!({"token": token, "expires_at": views::time(expires)})))
+        .json(views::SessionView {
+            token,
+            expires_at: expires.into(),
+        }))
 }
 
 async fn login(

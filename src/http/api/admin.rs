@@ -18,7 +18,8 @@ pub fn routes(r: &mut Registrar) {
         )
         .query::<MinutesQuery>();
     r.add(Method::GET, "/admin/bans", bans)
-        .doc("admin", "Clients banned right now (instance admin)");
+        .doc("admin", "Clients banned right now (instance admin)")
+        .returns::<views::List<views::BanView>>();
     r.add(Method::DELETE, "/admin/bans/{client}", lift)
         .doc("admin", "Lift a ban (instance admin)")
         .status(204);
@@ -70,7 +71,11 @@ async fn bans(
         .bans
         .list(state.ctx.clock.now())
         .iter()
-        .map(|b| json!({"client": b.client, "until": views::time(b.until), "reason": b.reason}))
+        .map(|b| views::BanView {
+            client: b.client.to_string(),
+            until: b.until.into(),
+            reason: b.reason.clone(),
+        })
         .collect();
     Ok(super::list(crate::store::Page { items, next: None }, |v| v))
 }

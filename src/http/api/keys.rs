@@ -14,11 +14,12 @@ pub fn routes(r: &mut Registrar) {
             "api-keys",
             "API keys of the workspace, with their last use (owner)",
         )
-        .paged();
+        .paged::<views::ApiKeyView>();
     r.add(Method::POST, "/workspaces/{ws}/api-keys", create)
         .doc(
             "api-keys",
-            "Create an API key; the key is in this answer only (owner)",
+            "Create an API key
+        .returns::<views::CreatedKeyView>(); the key is in this answer only (owner)",
         )
         .body::<CreateBody>()
         .status(201);
@@ -63,9 +64,10 @@ async fn create(
         api_keys::create(ctx, &caller.principal, &ip, &ws, &b.name, &b.scopes)
     })
     .await?;
-    let mut out = views::api_key(&key);
-    out["key"] = serde_json::Value::String(secret);
-    Ok(HttpResponse::Created().json(out))
+    Ok(HttpResponse::Created().json(views::CreatedKeyView {
+        api_key: views::api_key(&key),
+        key: secret,
+    }))
 }
 
 async fn revoke(

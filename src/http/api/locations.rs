@@ -11,19 +11,22 @@ use serde::Deserialize;
 pub fn routes(r: &mut Registrar) {
     r.add(Method::GET, "/workspaces/{ws}/locations", list_locations)
         .doc("locations", "Locations of the workspace")
-        .paged();
+        .paged::<views::LocationView>();
     r.add(Method::POST, "/workspaces/{ws}/locations", create)
         .doc("locations", "Add a location (manager)")
         .body::<CreateBody>()
-        .status(201);
+        .status(201)
+        .returns::<views::LocationView>();
     r.add(Method::GET, "/workspaces/{ws}/locations/{loc}", get)
-        .doc("locations", "One location");
+        .doc("locations", "One location")
+        .returns::<views::LocationView>();
     r.add(Method::PATCH, "/workspaces/{ws}/locations/{loc}", update)
         .doc(
             "locations",
             "Edit, archive (archived: true) or restore a location (manager)",
         )
-        .body::<UpdateBody>();
+        .body::<UpdateBody>()
+        .returns::<views::LocationView>();
 }
 
 async fn list_locations(

@@ -12,10 +12,12 @@ use serde_json::json;
 
 pub fn routes(r: &mut Registrar) {
     r.add(Method::GET, "/me", me)
-        .doc("account", "The signed-in person and their workspaces");
+        .doc("account", "The signed-in person and their workspaces")
+        .returns::<views::MeView>();
     r.add(Method::PATCH, "/me", rename)
         .doc("account", "Change your name")
-        .body::<NameBody>();
+        .body::<NameBody>()
+        .returns::<views::UserView>();
     r.add(Method::POST, "/me/password", change_password)
         .doc(
             "account",
@@ -44,14 +46,18 @@ async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, 
         Ok((user, workspaces::list(ctx, &principal, &first)?))
     })
     .await?;
-    let mut out = views::user(&user);
-    out["workspaces"] = json!(
-        list.items
+    Ok(HttpResponse::Ok().json(views::MeView {
+        user: views::user(&user),
+        workspaces: list
+            .items
             .iter()
-            .map(|(w, r)| json!({"id": w.id, "name": w.name, "role": r.as_str()}))
-            .collect::<Vec<_>>()
-    );
-    Ok(HttpResponse::Ok().json(out))
+            .map(|(w, r)| views::MyWorkspace {
+                id: w.id.into(),
+                name: w.name.clone(),
+                role: r.as_str(),
+            })
+            .collect(),
+    }))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]

@@ -12,11 +12,12 @@ use serde_json::json;
 pub fn routes(r: &mut Registrar) {
     r.add(Method::GET, "/workspaces/{ws}/members", members)
         .doc("members", "Members and their roles")
-        .paged();
+        .paged::<views::MemberView>();
     r.add(Method::POST, "/workspaces/{ws}/members", invite)
         .doc(
             "members",
-            "Invite someone by email with a role (owner); they get a single-use link",
+            "Invite someone by email with a role (owner)
+        .returns::<views::InvitationView>(); they get a single-use link",
         )
         .body::<InviteBody>()
         .status(201);
@@ -28,7 +29,7 @@ pub fn routes(r: &mut Registrar) {
         .status(204);
     r.add(Method::GET, "/workspaces/{ws}/invitations", invitations)
         .doc("members", "Pending invitations")
-        .paged();
+        .paged::<views::InvitationView>();
     r.add(Method::DELETE, "/workspaces/{ws}/invitations/{id}", revoke)
         .doc(
             "members",

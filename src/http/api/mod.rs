@@ -78,7 +78,8 @@ impl Route {
         self
     }
     /// A list answer: `{"items": [T...], "next_cursor": ...}`, paged by `PageQuery`.
-    pub fn paged(&mut self) -> &mut Self {
+    pub fn paged<T: schemars::JsonSchema>(&mut self) -> &mut Self {
+        self.returns::<views::List<T>>();
         self.query::<PageQuery>()
     }
     /// The success answer is a `T`.
@@ -261,8 +262,13 @@ impl PageQuery {
 }
 
 /// `{"items": [...], "next_cursor": ...}`.
-pub fn list<T>(page: Page<T>, view: impl FnMut(T) -> serde_json::Value) -> actix_web::HttpResponse {
+pub fn list<T, V: serde::Serialize>(
+    page: Page<T>,
+    view: impl FnMut(T) -> V,
+) -> actix_web::HttpResponse {
     let page = page.map(view);
-    actix_web::HttpResponse::Ok()
-        .json(serde_json::json!({"items": page.items, "next_cursor": page.next}))
+    actix_web::HttpResponse::Ok().json(views::List {
+        items: page.items,
+        next_cursor: page.next,
+    })
 }

@@ -13,19 +13,25 @@ use serde::Deserialize;
 pub fn routes(r: &mut Registrar) {
     r.add(Method::GET, "/workspaces", list_workspaces)
         .doc("workspaces", "Workspaces you can see, with your role")
-        .paged();
+        .paged::<views::WorkspaceView>();
     r.add(Method::POST, "/workspaces", create)
-        .doc("workspaces", "Create a workspace; you become its owner")
+        .doc(
+            "workspaces",
+            "Create a workspace
+        .returns::<views::WorkspaceView>(); you become its owner",
+        )
         .body::<CreateBody>()
         .status(201);
     r.add(Method::GET, "/workspaces/{ws}", get)
-        .doc("workspaces", "One workspace");
+        .doc("workspaces", "One workspace")
+        .returns::<views::WorkspaceView>();
     r.add(Method::PATCH, "/workspaces/{ws}", update)
         .doc(
             "workspaces",
             "Rename a workspace or change its plan (owner)",
         )
-        .body::<UpdateBody>();
+        .body::<UpdateBody>()
+        .returns::<views::WorkspaceView>();
     r.add(Method::DELETE, "/workspaces/{ws}", delete)
         .doc(
             "workspaces",
@@ -37,7 +43,7 @@ pub fn routes(r: &mut Registrar) {
             "workspaces",
             "The workspace's audit log, newest first (owner)",
         )
-        .paged();
+        .paged::<views::AuditView>();
 }
 
 async fn list_workspaces(
