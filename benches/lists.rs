@@ -17,11 +17,11 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 struct Seeded {
-    ws: Id,
-    owner: Id,
+    ws: Id<Workspace>,
+    owner: Id<User>,
 }
 
-fn user(store: &Store, now: OffsetDateTime, email: String) -> Id {
+fn user(store: &Store, now: OffsetDateTime, email: String) -> Id<User> {
     let u = User {
         id: Id::generate(now),
         email: Email::parse(&email).unwrap(),
@@ -38,7 +38,7 @@ fn user(store: &Store, now: OffsetDateTime, email: String) -> Id {
     u.id
 }
 
-fn workspace(store: &Store, now: OffsetDateTime, owner: &Id, name: &str) -> Id {
+fn workspace(store: &Store, now: OffsetDateTime, owner: &Id<User>, name: &str) -> Id<Workspace> {
     let ws = Workspace {
         id: Id::generate(now),
         name: name.into(),
@@ -102,7 +102,7 @@ fn seed(store: &Store, now: OffsetDateTime, tag: &str, n: usize) -> Seeded {
             workspace: ws,
             email: Email::parse(&format!("i{i}-{tag}@example.com")).unwrap(),
             role: Role::Viewer,
-            invited_by: owner,
+            invited_by: Some(owner),
             created_at: now,
             expires_at: now + time::Duration::days(7),
             token_hash: format!("{tag}-{i}"),
@@ -206,13 +206,13 @@ fn main() {
             app.instance_url(),
             time::Duration::hours(12),
         );
-        let token = |who: &Id| keys.issue(&store, who, "127.0.0.1", now).unwrap().0;
+        let token = |who: &Id<User>| keys.issue(&store, who, "127.0.0.1", now).unwrap().0;
         let (ts, tb) = (token(&small.owner), token(&big.owner));
         let client = reqwest::Client::new();
         let base = app.local_url();
         let mut worst: f64 = 0.0;
         for list in ["", "/members", "/locations", "/api-keys", "/invitations", "/audit"] {
-            let url = |ws: &Id| {
+            let url = |ws: &Id<Workspace>| {
                 if list.is_empty() {
                     format!("{base}/api/v1/workspaces")
                 } else {

@@ -1,14 +1,14 @@
 //! Credentials and their records: sessions, API keys, single-use link tokens, invitations.
 
-use super::{Email, Id, Role, Scope};
+use super::{Email, Id, Role, Scope, User, Workspace};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// A signed-in browser or API client; the JWT names it by `sid` so it can be revoked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
-    pub id: Id,
-    pub user: Id,
+    pub id: Id<Session>,
+    pub user: Id<User>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -22,13 +22,13 @@ pub struct Session {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiKey {
-    pub id: Id,
-    pub workspace: Id,
+    pub id: Id<ApiKey>,
+    pub workspace: Id<Workspace>,
     pub name: String,
     pub scopes: Vec<Scope>,
     /// SHA-256 of the secret part (the secret has 256 bits of entropy: no slow hash needed).
     pub secret_hash: String,
-    pub created_by: Id,
+    pub created_by: Id<User>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option", default)]
@@ -39,9 +39,17 @@ pub struct ApiKey {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LinkPurpose {
-    VerifyEmail { user: Id, email: Email },
-    ResetPassword { user: Id },
-    Invitation { workspace: Id, invitation: Id },
+    VerifyEmail {
+        user: Id<User>,
+        email: Email,
+    },
+    ResetPassword {
+        user: Id<User>,
+    },
+    Invitation {
+        workspace: Id<Workspace>,
+        invitation: Id<Invitation>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,11 +61,13 @@ pub struct LinkToken {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Invitation {
-    pub id: Id,
-    pub workspace: Id,
+    pub id: Id<Invitation>,
+    pub workspace: Id<Workspace>,
     pub email: Email,
     pub role: Role,
-    pub invited_by: Id,
+    /// Who sent it; none when an API key did.
+    #[serde(default)]
+    pub invited_by: Option<Id<User>>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -97,7 +107,7 @@ pub struct OAuthState {
     /// The PKCE verifier; only its challenge went to the provider.
     pub verifier: String,
     /// Set when a signed-in person links the provider to their account.
-    pub link_user: Option<Id>,
+    pub link_user: Option<Id<User>>,
     pub next: String,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,

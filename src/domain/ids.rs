@@ -1,64 +1,104 @@
 //! 128-bit ids that sort by creation time: 48 bits of milliseconds, then 80 random bits.
+//! `Id<User>`, `Id<Workspace>`, ...: the type says what an id names, so passing a workspace
+//! id where a user id belongs does not compile. On disk and on the wire an id is 32 hex digits.
 
 use rand::RngCore;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
 use std::str::FromStr;
 use time::OffsetDateTime;
 
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Id([u8; 16]);
+pub struct Id<T> {
+    bytes: [u8; 16],
+    // `fn() -> T`: an id neither owns nor borrows a T, and is Send + Sync whatever T is.
+    kind: PhantomData<fn() -> T>,
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("not a valid id")]
 pub struct IdParseError;
 
-impl Id {
+impl<T> Id<T> {
     pub fn generate(now: OffsetDateTime) -> Self {
         let millis = u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
         let mut bytes = [0u8; 16];
         bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
         rand::rng().fill_bytes(&mut bytes[6..]);
-        Self(bytes)
+        Self::from_bytes(bytes)
     }
 
     pub fn from_bytes(bytes: [u8; 16]) -> Self {
-        Self(bytes)
+        Self {
+            bytes,
+            kind: PhantomData,
+        }
     }
 
     pub fn as_bytes(&self) -> &[u8; 16] {
-        &self.0
+        &self.bytes
     }
 }
 
-impl fmt::Display for Id {
+// Written out rather than derived: a derive would ask the same of `T`.
+impl<T> Clone for Id<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Id<T> {}
+impl<T> PartialEq for Id<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+impl<T> Eq for Id<T> {}
+impl<T> PartialOrd for Id<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T> Ord for Id<T> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.bytes.cmp(&other.bytes)
+    }
+}
+impl<T> Hash for Id<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.bytes.hash(state);
+    }
+}
+
+impl<T> fmt::Display for Id<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
+        f.write_str(&hex::encode(self.bytes))
     }
 }
 
-impl fmt::Debug for Id {
+impl<T> fmt::Debug for Id<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Id({self})")
     }
 }
 
-impl FromStr for Id {
+impl<T> FromStr for Id<T> {
     type Err = IdParseError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut bytes = [0u8; 16];
         hex::decode_to_slice(s, &mut bytes).map_err(|_| IdParseError)?;
-        Ok(Self(bytes))
+        Ok(Self::from_bytes(bytes))
     }
 }
 
-impl Serialize for Id {
+impl<T> Serialize for Id<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
 }
 
-impl<'de> Deserialize<'de> for Id {
+impl<'de, T> Deserialize<'de> for Id<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         s.parse().map_err(serde::de::Error::custom)
@@ -69,13 +109,15 @@ impl<'de> Deserialize<'de> for Id {
 mod tests {
     use super::*;
 
+    struct Thing;
+
     #[test]
     fn ids_sort_by_creation_time_and_round_trip() {
         let t0 = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
-        let a = Id::generate(t0);
-        let b = Id::generate(t0 + time::Duration::milliseconds(1));
+        let a = Id::<Thing>::generate(t0);
+        let b = Id::<Thing>::generate(t0 + time::Duration::milliseconds(1));
         assert!(a < b);
-        assert_eq!(a.to_string().parse::<Id>().unwrap(), a);
-        assert!("zz".parse::<Id>().is_err());
+        assert_eq!(a.to_string().parse::<Id<Thing>>().unwrap(), a);
+        assert!("zz".parse::<Id<Thing>>().is_err());
     }
 }

@@ -1,13 +1,13 @@
 //! A location: one shop or clinic, one listing on Google and/or Facebook.
 
-use super::Id;
+use super::{Id, Workspace};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Location {
-    pub id: Id,
-    pub workspace: Id,
+    pub id: Id<Location>,
+    pub workspace: Id<Workspace>,
     pub name: String,
     pub address: String,
     pub timezone: String,

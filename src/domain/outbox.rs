@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 /// An email as queued: everything needed to send it again, identically, after a crash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxMessage {
-    pub id: Id,
+    pub id: Id<OutboxMessage>,
     /// RFC 5322 Message-ID, fixed at enqueue so a repeated send is recognisably the same mail.
     pub message_id: String,
     pub to: String,

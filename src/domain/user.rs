@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
-    pub id: Id,
+    pub id: Id<User>,
     pub email: Email,
     pub name: String,
     /// PHC string (argon2id).

@@ -1,13 +1,14 @@
 //! Workspaces (one per client business), roles within them, and what each role may do.
 
 use super::Id;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Workspace {
-    pub id: Id,
+    pub id: Id<Workspace>,
     pub name: String,
     pub plan: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -15,7 +16,9 @@ pub struct Workspace {
 }
 
 /// A role in one workspace. Ordered: a higher role can do everything a lower one can.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Read-only: the agency's client.
@@ -72,7 +75,9 @@ impl Role {
 }
 
 /// An API key scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     Read,

@@ -7,7 +7,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 
 /// The Message-ID for a new message: `<id@domain of the sender>`.
-pub fn message_id(id: &crate::domain::Id, from: &Mailbox) -> String {
+pub fn message_id<T>(id: &crate::domain::Id<T>, from: &Mailbox) -> String {
     format!("<{id}@{}>", from.email.domain())
 }
 

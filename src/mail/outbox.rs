@@ -55,9 +55,9 @@ pub fn message(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Idle,
-    Sent(Id),
-    Retry(Id, String),
-    Failed(Id, String),
+    Sent(Id<OutboxMessage>),
+    Retry(Id<OutboxMessage>, String),
+    Failed(Id<OutboxMessage>, String),
 }
 
 pub struct OutboxWorker {

@@ -4,7 +4,7 @@ use super::auth::{Principal, authorize};
 use super::links::{constant_time_eq, hash, new_token};
 use super::workspaces::plan;
 use super::{Ctx, Error, Result, audit};
-use crate::domain::{Access, ApiKey, Id, Scope};
+use crate::domain::{Access, ApiKey, Id, Scope, Workspace};
 use crate::store::{Page, PageRequest};
 use time::Duration;
 
@@ -14,9 +14,9 @@ pub fn create(
     ctx: &Ctx,
     principal: &Principal,
     ip: &str,
-    ws: &Id,
+    ws: &Id<Workspace>,
     name: &str,
-    scopes: &[String],
+    scopes: &[Scope],
 ) -> Result<(ApiKey, String)> {
     let granted = authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
     let user = principal.user()?; // keys are made by people, not by other keys
@@ -32,11 +32,7 @@ pub fn create(
             "the key name needs 1 to 100 characters".into(),
         ));
     }
-    let mut parsed: Vec<Scope> = scopes
-        .iter()
-        .map(|s| Scope::parse(s))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(Error::Invalid)?;
+    let mut parsed: Vec<Scope> = scopes.to_vec();
     parsed.sort();
     parsed.dedup();
     if parsed.is_empty() {
@@ -62,12 +58,23 @@ pub fn create(
 }
 
 /// One page of the workspace's keys, oldest first.
-pub fn list(ctx: &Ctx, principal: &Principal, ws: &Id, req: &PageRequest) -> Result<Page<ApiKey>> {
+pub fn list(
+    ctx: &Ctx,
+    principal: &Principal,
+    ws: &Id<Workspace>,
+    req: &PageRequest,
+) -> Result<Page<ApiKey>> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
     Ok(ctx.store.access().api_keys(ws, req)?)
 }
 
-pub fn revoke(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, id: &Id) -> Result<()> {
+pub fn revoke(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    id: &Id<ApiKey>,
+) -> Result<()> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
     let key = ctx
         .store
@@ -85,7 +92,7 @@ pub fn authenticate(ctx: &Ctx, presented: &str) -> Result<Principal> {
     let refused = || Error::Unauthorized("the API key is invalid or was revoked".into());
     let rest = presented.strip_prefix(PREFIX).ok_or_else(refused)?;
     let (id, secret) = rest.split_once('_').ok_or_else(refused)?;
-    let id: Id = id.parse().map_err(|_| refused())?;
+    let id: Id<ApiKey> = id.parse().map_err(|_| refused())?;
     let mut key = ctx.store.access().api_key(&id)?.ok_or_else(refused)?;
     if !constant_time_eq(key.secret_hash.as_bytes(), hash(secret).as_bytes()) {
         return Err(refused());

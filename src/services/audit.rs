@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use super::auth::Principal;
-use crate::domain::{AuditEntry, Id};
+use crate::domain::{AuditEntry, Id, Workspace};
 
 /// The entry for an action, to be stored in the same transaction as the action itself.
 pub fn entry(ctx: &Ctx, actor: &Principal, ip: &str, action: &str, target: &str) -> AuditEntry {
@@ -18,13 +18,20 @@ pub fn entry(ctx: &Ctx, actor: &Principal, ip: &str, action: &str, target: &str)
 
 /// Appends one entry; a failure is logged, never turned into a failed user action, because the
 /// action itself has already happened.
-pub fn record(ctx: &Ctx, ws: &Id, actor: &Principal, ip: &str, action: &str, target: &str) {
+pub fn record(
+    ctx: &Ctx,
+    ws: &Id<Workspace>,
+    actor: &Principal,
+    ip: &str,
+    action: &str,
+    target: &str,
+) {
     record_as(ctx, ws, &actor.actor(), &actor.label(), ip, action, target);
 }
 
 pub fn record_as(
     ctx: &Ctx,
-    ws: &Id,
+    ws: &Id<Workspace>,
     actor: &str,
     label: &str,
     ip: &str,

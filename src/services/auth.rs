@@ -2,13 +2,13 @@
 
 use super::{Error, Result};
 use crate::config::PlanConfig;
-use crate::domain::{Access, ApiKey, Id, Role, User, Workspace};
+use crate::domain::{Access, ApiKey, Id, Role, Session, User, Workspace};
 use crate::store::Store;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
 pub enum Principal {
-    User { user: User, session: Id },
+    User { user: User, session: Id<Session> },
     ApiKey { key: ApiKey },
 }
 
@@ -57,7 +57,7 @@ pub fn authorize(
     store: &Store,
     plans: &BTreeMap<String, PlanConfig>,
     principal: &Principal,
-    ws: &Id,
+    ws: &Id<Workspace>,
     access: Access,
 ) -> Result<Granted> {
     let workspace = store.workspaces().get(ws)?.ok_or(Error::NotFound)?;

@@ -4,7 +4,7 @@ use super::auth::{Principal, authorize};
 use super::links::{hash, new_token};
 use super::workspaces::plan;
 use super::{Ctx, Error, Result, audit, mailing};
-use crate::domain::{Access, Email, Id, Invitation, LinkPurpose, LinkToken, Role, User};
+use crate::domain::{Access, Email, Id, Invitation, LinkPurpose, LinkToken, Role, User, Workspace};
 use crate::store::{AcceptInvitation, NewInvitation, Refused};
 use time::Duration;
 
@@ -13,13 +13,12 @@ pub fn invite(
     ctx: &Ctx,
     principal: &Principal,
     ip: &str,
-    ws: &Id,
+    ws: &Id<Workspace>,
     email: &str,
-    role: &str,
+    role: Role,
 ) -> Result<Invitation> {
     let granted = authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
     let email = Email::parse(email).map_err(Error::Invalid)?;
-    let role = Role::parse(role).map_err(Error::Invalid)?;
     let plan = plan(ctx, &granted.workspace)?;
     let now = ctx.clock.now();
     let token = new_token();
@@ -29,7 +28,7 @@ pub fn invite(
         workspace: *ws,
         email: email.clone(),
         role,
-        invited_by: principal.user().map(|u| u.id).unwrap_or(*ws),
+        invited_by: principal.user().ok().map(|u| u.id),
         created_at: now,
         expires_at: now + valid,
         token_hash: hash(&token),
@@ -71,7 +70,13 @@ pub fn invite(
     }
 }
 
-pub fn revoke(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, id: &Id) -> Result<()> {
+pub fn revoke(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    id: &Id<Invitation>,
+) -> Result<()> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
     let inv = ctx
         .store
@@ -120,7 +125,7 @@ pub(super) fn for_token(
 }
 
 /// Joins the workspace behind an invitation link as `user` (whose email must be the invited one).
-pub fn accept(ctx: &Ctx, user: &User, token: &str) -> Result<(Id, Role)> {
+pub fn accept(ctx: &Ctx, user: &User, token: &str) -> Result<(Id<Workspace>, Role)> {
     for_token(ctx, token, &user.email)?;
     match ctx
         .store

@@ -3,7 +3,7 @@
 use super::auth::{Principal, authorize};
 use super::workspaces::plan;
 use super::{Ctx, Error, Result, audit};
-use crate::domain::{Access, AuditEntry, Id, Location, LocationFields};
+use crate::domain::{Access, AuditEntry, Id, Location, LocationFields, Workspace};
 use crate::store::{Page, PageRequest, Refused};
 
 pub struct Input<'a> {
@@ -55,7 +55,7 @@ pub fn create(
     ctx: &Ctx,
     principal: &Principal,
     ip: &str,
-    ws: &Id,
+    ws: &Id<Workspace>,
     input: &Input,
 ) -> Result<Location> {
     let granted = authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Write)?;
@@ -81,14 +81,19 @@ pub fn create(
 pub fn list(
     ctx: &Ctx,
     principal: &Principal,
-    ws: &Id,
+    ws: &Id<Workspace>,
     req: &PageRequest,
 ) -> Result<Page<Location>> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Read)?;
     Ok(ctx.store.locations().page(ws, req)?)
 }
 
-pub fn get(ctx: &Ctx, principal: &Principal, ws: &Id, id: &Id) -> Result<Location> {
+pub fn get(
+    ctx: &Ctx,
+    principal: &Principal,
+    ws: &Id<Workspace>,
+    id: &Id<Location>,
+) -> Result<Location> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Read)?;
     ctx.store.locations().get(ws, id)?.ok_or(Error::NotFound)
 }
@@ -97,8 +102,8 @@ pub fn update(
     ctx: &Ctx,
     principal: &Principal,
     ip: &str,
-    ws: &Id,
-    id: &Id,
+    ws: &Id<Workspace>,
+    id: &Id<Location>,
     input: &Input,
     archived: Option<bool>,
 ) -> Result<Location> {

@@ -3,7 +3,7 @@
 use super::auth::Principal;
 use super::links::constant_time_eq;
 use super::{Error, Result};
-use crate::domain::{Id, Session};
+use crate::domain::{Id, Session, User};
 use crate::store::Store;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -58,7 +58,7 @@ impl SessionKeys {
     pub fn issue(
         &self,
         store: &Store,
-        user: &Id,
+        user: &Id<User>,
         ip: &str,
         now: OffsetDateTime,
     ) -> Result<(String, OffsetDateTime)> {
@@ -120,7 +120,7 @@ impl SessionKeys {
         {
             return Err(refused());
         }
-        let sid: Id = claims.sid.parse().map_err(|_| refused())?;
+        let sid: Id<Session> = claims.sid.parse().map_err(|_| refused())?;
         let session = store.access().session(&sid)?.ok_or_else(refused)?;
         if session.revoked || session.expires_at <= now || session.user.to_string() != claims.sub {
             return Err(refused());
@@ -136,11 +136,11 @@ impl SessionKeys {
     }
 
     /// The CSRF token for a session: bound to it, useless elsewhere.
-    pub fn csrf_token(&self, session: &Id) -> String {
+    pub fn csrf_token(&self, session: &Id<Session>) -> String {
         hex::encode(derive(&self.key, &format!("csrf {session}")))
     }
 
-    pub fn csrf_valid(&self, session: &Id, presented: &str) -> bool {
+    pub fn csrf_valid(&self, session: &Id<Session>, presented: &str) -> bool {
         constant_time_eq(self.csrf_token(session).as_bytes(), presented.as_bytes())
     }
 }

@@ -15,7 +15,7 @@ pub fn redirect_uri(ctx: &Ctx, p: Provider) -> String {
 }
 
 /// Records a fresh state and PKCE verifier; returns where to send the browser.
-pub fn start(ctx: &Ctx, p: Provider, link_user: Option<Id>, next: &str) -> Result<String> {
+pub fn start(ctx: &Ctx, p: Provider, link_user: Option<Id<User>>, next: &str) -> Result<String> {
     let (state, verifier) = (new_token(), new_token());
     let url = oauth::authorize_url(
         &ctx.config.providers,
@@ -65,7 +65,12 @@ fn identity(p: Provider, profile: &Profile) -> Identity {
 
 /// The account for a provider profile: the linked one; or, when linking, the signed-in one;
 /// or a new account when registration is open and the address is not taken.
-pub fn sign_in(ctx: &Ctx, p: Provider, profile: &Profile, link_user: Option<Id>) -> Result<User> {
+pub fn sign_in(
+    ctx: &Ctx,
+    p: Provider,
+    profile: &Profile,
+    link_user: Option<Id<User>>,
+) -> Result<User> {
     let users = ctx.store.users();
     let linked = users.by_identity(p.as_str(), &profile.subject)?;
     if let Some(target) = link_user {

@@ -87,7 +87,7 @@ pub fn update(
     ctx: &Ctx,
     principal: &Principal,
     ip: &str,
-    ws: &Id,
+    ws: &Id<Workspace>,
     name: Option<&str>,
     plan_name: Option<&str>,
 ) -> Result<Workspace> {
@@ -143,7 +143,7 @@ pub fn update(
 }
 
 /// Deletes at once (every route answers 404 from now on); housekeeping purges the records.
-pub fn delete(ctx: &Ctx, principal: &Principal, ws: &Id) -> Result<()> {
+pub fn delete(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>) -> Result<()> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
     principal.user()?; // API keys cannot delete their own workspace
     if !ctx.store.purge().delete_workspace(ws)? {
@@ -162,7 +162,7 @@ pub struct Member {
 pub fn members(
     ctx: &Ctx,
     principal: &Principal,
-    ws: &Id,
+    ws: &Id<Workspace>,
     req: &PageRequest,
 ) -> Result<Page<Member>> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Read)?;
@@ -183,14 +183,14 @@ pub fn members(
 pub fn invitations(
     ctx: &Ctx,
     principal: &Principal,
-    ws: &Id,
+    ws: &Id<Workspace>,
     req: &PageRequest,
 ) -> Result<Page<Invitation>> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Read)?;
     Ok(ctx.store.invitations().page(ws, req)?)
 }
 
-fn email_of(ctx: &Ctx, user: &Id) -> Result<String> {
+fn email_of(ctx: &Ctx, user: &Id<User>) -> Result<String> {
     Ok(ctx
         .store
         .users()
@@ -204,12 +204,11 @@ pub fn set_role(
     ctx: &Ctx,
     principal: &Principal,
     ip: &str,
-    ws: &Id,
-    user: &Id,
-    role: &str,
+    ws: &Id<Workspace>,
+    user: &Id<User>,
+    role: Role,
 ) -> Result<Role> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
-    let role = Role::parse(role).map_err(Error::Invalid)?;
     let who = email_of(ctx, user)?;
     ctx.store
         .workspaces()
@@ -220,7 +219,13 @@ pub fn set_role(
     Ok(role)
 }
 
-pub fn remove_member(ctx: &Ctx, principal: &Principal, ip: &str, ws: &Id, user: &Id) -> Result<()> {
+pub fn remove_member(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    user: &Id<User>,
+) -> Result<()> {
     authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
     let who = email_of(ctx, user)?;
     let entry = audit::entry(ctx, principal, ip, "member.removed", &who);

@@ -3,7 +3,7 @@
 use super::counters::{self, Counter};
 use super::page::{self, Order, Page, PageRequest};
 use super::{Store, audit, codec, keys, typed};
-use crate::domain::{ApiKey, AuditEntry, Id, LinkToken, OAuthState, Session};
+use crate::domain::{ApiKey, AuditEntry, Id, LinkToken, OAuthState, Session, Workspace};
 use anyhow::Context;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -18,11 +18,11 @@ impl Access<'_> {
         typed::put(&self.store.sessions, &keys::id(&session.id), session)
     }
 
-    pub fn session(&self, id: &Id) -> anyhow::Result<Option<Session>> {
+    pub fn session(&self, id: &Id<Session>) -> anyhow::Result<Option<Session>> {
         typed::get(&self.store.sessions, &keys::id(id))
     }
 
-    pub fn revoke_session(&self, id: &Id) -> anyhow::Result<()> {
+    pub fn revoke_session(&self, id: &Id<Session>) -> anyhow::Result<()> {
         if let Some(mut s) = self.session(id)? {
             s.revoked = true;
             self.put_session(&s)?;
@@ -102,12 +102,12 @@ impl Access<'_> {
             .map_err(typed::txn)
     }
 
-    pub fn api_key(&self, id: &Id) -> anyhow::Result<Option<ApiKey>> {
+    pub fn api_key(&self, id: &Id<ApiKey>) -> anyhow::Result<Option<ApiKey>> {
         typed::get(&self.store.api_keys, &keys::id(id))
     }
 
     /// One page of the keys of `ws`, oldest first.
-    pub fn api_keys(&self, ws: &Id, req: &PageRequest) -> anyhow::Result<Page<ApiKey>> {
+    pub fn api_keys(&self, ws: &Id<Workspace>, req: &PageRequest) -> anyhow::Result<Page<ApiKey>> {
         let raw = page::scan(
             &self.store.api_keys_by_workspace,
             ws.as_bytes(),

@@ -1,7 +1,7 @@
 //! The append-only audit log: (workspace, time, sequence) → entry. Nothing here deletes.
 
 use super::{Store, codec, keys, typed};
-use crate::domain::{AuditEntry, Id};
+use crate::domain::{AuditEntry, Id, Workspace};
 use anyhow::Context;
 use sled::transaction::{TransactionalTree, UnabortableTransactionError};
 
@@ -13,7 +13,7 @@ pub(super) fn next_seq(store: &Store) -> anyhow::Result<u64> {
 /// Appends inside a transaction, so an action and its audit entry are stored together.
 pub(super) fn append_tx(
     t: &TransactionalTree,
-    ws: &Id,
+    ws: &Id<Workspace>,
     entry: &AuditEntry,
     seq: u64,
 ) -> Result<(), UnabortableTransactionError> {
@@ -28,7 +28,7 @@ pub struct Audit<'a> {
 }
 
 impl Audit<'_> {
-    pub fn append(&self, ws: &Id, entry: &AuditEntry) -> anyhow::Result<()> {
+    pub fn append(&self, ws: &Id<Workspace>, entry: &AuditEntry) -> anyhow::Result<()> {
         let seq = next_seq(self.store)?;
         typed::put(&self.store.audit, &keys::audit(ws, entry.at, seq), entry)
     }
@@ -36,7 +36,7 @@ impl Audit<'_> {
     /// Newest first, at most `limit`, starting after the cursor (an opaque key suffix).
     pub fn page(
         &self,
-        ws: &Id,
+        ws: &Id<Workspace>,
         before: Option<&[u8]>,
         limit: usize,
     ) -> anyhow::Result<(Vec<AuditEntry>, Option<Vec<u8>>)> {

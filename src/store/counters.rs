@@ -1,7 +1,7 @@
 //! Per-workspace counters kept in the same transaction as the records they count, so a plan
 //! limit or the last-owner rule reads one key instead of a whole collection.
 
-use crate::domain::Id;
+use crate::domain::{Id, Workspace};
 use sled::transaction::{TransactionalTree, UnabortableTransactionError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub(super) const ALL: [Counter; 5] = [
     Counter::ApiKeys,
 ];
 
-pub(super) fn key(ws: &Id, counter: Counter) -> [u8; 17] {
+pub(super) fn key(ws: &Id<Workspace>, counter: Counter) -> [u8; 17] {
     let mut key = [0u8; 17];
     key[..16].copy_from_slice(ws.as_bytes());
     key[16] = counter as u8;
@@ -34,13 +34,13 @@ fn value(raw: Option<&[u8]>) -> u64 {
         .unwrap_or(0)
 }
 
-pub(super) fn get(tree: &sled::Tree, ws: &Id, counter: Counter) -> anyhow::Result<u64> {
+pub(super) fn get(tree: &sled::Tree, ws: &Id<Workspace>, counter: Counter) -> anyhow::Result<u64> {
     Ok(value(tree.get(key(ws, counter))?.as_deref()))
 }
 
 pub(super) fn get_tx(
     t: &TransactionalTree,
-    ws: &Id,
+    ws: &Id<Workspace>,
     counter: Counter,
 ) -> Result<u64, UnabortableTransactionError> {
     Ok(value(t.get(key(ws, counter))?.as_deref()))
@@ -49,7 +49,7 @@ pub(super) fn get_tx(
 /// Adds `delta` (saturating at zero) and returns the new value.
 pub(super) fn add_tx(
     t: &TransactionalTree,
-    ws: &Id,
+    ws: &Id<Workspace>,
     counter: Counter,
     delta: i64,
 ) -> Result<u64, UnabortableTransactionError> {

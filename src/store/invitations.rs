@@ -7,7 +7,7 @@ use super::page::{self, Order, Page, PageRequest};
 use super::workspaces::{Refused, refuse, role_bytes, role_from, settle};
 use super::{Store, audit, codec, keys, typed};
 use crate::domain::{
-    AuditEntry, Email, Id, Invitation, LinkPurpose, LinkToken, OutboxMessage, Role,
+    AuditEntry, Email, Id, Invitation, LinkPurpose, LinkToken, OutboxMessage, Role, User, Workspace,
 };
 use anyhow::Context;
 use sled::Transactional;
@@ -20,7 +20,7 @@ pub struct Invitations<'a> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum AcceptInvitation {
     Joined {
-        workspace: Id,
+        workspace: Id<Workspace>,
         role: Role,
     },
     /// Unknown, used, revoked or expired.
@@ -38,7 +38,7 @@ pub struct NewInvitation<'a> {
     pub max_members: u64,
 }
 
-fn by_email(ws: &Id, email: &Email) -> Vec<u8> {
+fn by_email(ws: &Id<Workspace>, email: &Email) -> Vec<u8> {
     [ws.as_bytes().as_slice(), keys::email(email)].concat()
 }
 
@@ -71,7 +71,7 @@ impl Invitations<'_> {
                 });
             }
             if let Some(user) = ue.get(keys::email(&inv.email))?
-                && let Some(user) = keys::id_at(&user, 0)
+                && let Some(user) = keys::id_at::<User>(&user, 0)
                 && m.get(keys::pair(ws, &user))?.is_some()
             {
                 return refuse(Refused::AlreadyMember);
@@ -95,7 +95,7 @@ impl Invitations<'_> {
     }
 
     /// One page of the pending invitations of `ws`, oldest first.
-    pub fn page(&self, ws: &Id, req: &PageRequest) -> anyhow::Result<Page<Invitation>> {
+    pub fn page(&self, ws: &Id<Workspace>, req: &PageRequest) -> anyhow::Result<Page<Invitation>> {
         let raw = page::scan(
             &self.store.invitations,
             ws.as_bytes(),
@@ -113,15 +113,19 @@ impl Invitations<'_> {
         })
     }
 
-    pub fn get(&self, ws: &Id, id: &Id) -> anyhow::Result<Option<Invitation>> {
+    pub fn get(
+        &self,
+        ws: &Id<Workspace>,
+        id: &Id<Invitation>,
+    ) -> anyhow::Result<Option<Invitation>> {
         typed::get(&self.store.invitations, &keys::pair(ws, id))
     }
 
     /// Drops the invitation and burns its link, with the audit entry.
     pub fn revoke(
         &self,
-        ws: &Id,
-        id: &Id,
+        ws: &Id<Workspace>,
+        id: &Id<Invitation>,
         entry: &AuditEntry,
     ) -> anyhow::Result<Result<Invitation, Refused>> {
         let s = self.store;
@@ -152,7 +156,7 @@ impl Invitations<'_> {
     pub fn accept(
         &self,
         token_hash: &str,
-        user: &Id,
+        user: &Id<User>,
         now: time::OffsetDateTime,
     ) -> anyhow::Result<AcceptInvitation> {
         let s = self.store;

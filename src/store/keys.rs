@@ -1,9 +1,9 @@
 //! Key layouts: big-endian so byte order is numeric and time order.
 
-use crate::domain::{Email, Id};
+use crate::domain::{Email, Id, Workspace};
 use time::OffsetDateTime;
 
-pub fn id(id: &Id) -> [u8; 16] {
+pub fn id<T>(id: &Id<T>) -> [u8; 16] {
     *id.as_bytes()
 }
 
@@ -16,7 +16,7 @@ fn millis(at: OffsetDateTime) -> u64 {
 }
 
 /// (due time in ms, id): a range scan up to `now` yields what is due, oldest first.
-pub fn due(at: OffsetDateTime, id: &Id) -> [u8; 24] {
+pub fn due<T>(at: OffsetDateTime, id: &Id<T>) -> [u8; 24] {
     let mut key = [0u8; 24];
     key[..8].copy_from_slice(&millis(at).to_be_bytes());
     key[8..].copy_from_slice(id.as_bytes());
@@ -28,13 +28,13 @@ pub fn due_upper_bound(at: OffsetDateTime) -> [u8; 8] {
     (millis(at) + 1).to_be_bytes()
 }
 
-pub fn due_id(key: &[u8]) -> Option<Id> {
+pub fn due_id<T>(key: &[u8]) -> Option<Id<T>> {
     let bytes: [u8; 16] = key.get(8..24)?.try_into().ok()?;
     Some(Id::from_bytes(bytes))
 }
 
 /// (a, b): e.g. (workspace, user) so a prefix scan on `a` lists b's.
-pub fn pair(a: &Id, b: &Id) -> [u8; 32] {
+pub fn pair<A, B>(a: &Id<A>, b: &Id<B>) -> [u8; 32] {
     let mut key = [0u8; 32];
     key[..16].copy_from_slice(a.as_bytes());
     key[16..].copy_from_slice(b.as_bytes());
@@ -42,13 +42,13 @@ pub fn pair(a: &Id, b: &Id) -> [u8; 32] {
 }
 
 /// The second id of a `pair` key (or of a key cut after its prefix).
-pub fn id_at(key: &[u8], at: usize) -> Option<Id> {
+pub fn id_at<T>(key: &[u8], at: usize) -> Option<Id<T>> {
     let bytes: [u8; 16] = key.get(at..at + 16)?.try_into().ok()?;
     Some(Id::from_bytes(bytes))
 }
 
 /// (workspace, time ms, sequence): audit entries of one workspace in time order.
-pub fn audit(ws: &Id, at: OffsetDateTime, seq: u64) -> [u8; 32] {
+pub fn audit(ws: &Id<Workspace>, at: OffsetDateTime, seq: u64) -> [u8; 32] {
     let mut key = [0u8; 32];
     key[..16].copy_from_slice(ws.as_bytes());
     key[16..24].copy_from_slice(&millis(at).to_be_bytes());

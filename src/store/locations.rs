@@ -5,7 +5,7 @@ use super::counters::{self, Counter};
 use super::page::{self, Order, Page, PageRequest};
 use super::workspaces::{Refused, refuse, settle};
 use super::{Store, audit, codec, keys, typed};
-use crate::domain::{AuditEntry, Id, Location};
+use crate::domain::{AuditEntry, Id, Location, Workspace};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
 
@@ -49,12 +49,12 @@ impl Locations<'_> {
         settle(result, "storing a location")
     }
 
-    pub fn get(&self, ws: &Id, id: &Id) -> anyhow::Result<Option<Location>> {
+    pub fn get(&self, ws: &Id<Workspace>, id: &Id<Location>) -> anyhow::Result<Option<Location>> {
         typed::get(&self.store.locations, &keys::pair(ws, id))
     }
 
     /// One page of the locations of `ws`, oldest first.
-    pub fn page(&self, ws: &Id, req: &PageRequest) -> anyhow::Result<Page<Location>> {
+    pub fn page(&self, ws: &Id<Workspace>, req: &PageRequest) -> anyhow::Result<Page<Location>> {
         let raw = page::scan(&self.store.locations, ws.as_bytes(), req, Order::Ascending)?;
         let items = raw
             .items

@@ -12,7 +12,7 @@
 //!   migration killed half-way simply runs again (the version moves only at the end).
 
 use super::{codec, meta};
-use crate::domain::{Email, Id, User};
+use crate::domain::{Email, Id, User, Workspace};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use sled::Transactional;
@@ -122,8 +122,8 @@ fn v2_to_v3(db: &sled::Db) -> anyhow::Result<()> {
         tree("meta")?,
     );
     let ws_of = |key: &[u8]| super::keys::id_at(key, 0);
-    let mut counts: BTreeMap<(Id, u8), u64> = BTreeMap::new();
-    let mut bump = |ws: Id, c: Counter| *counts.entry((ws, c as u8)).or_default() += 1;
+    let mut counts: BTreeMap<(Id<Workspace>, u8), u64> = BTreeMap::new();
+    let mut bump = |ws: Id<Workspace>, c: Counter| *counts.entry((ws, c as u8)).or_default() += 1;
     for (k, v) in entries(&members)? {
         let Some(ws) = ws_of(&k) else { continue };
         bump(ws, Counter::Members);

@@ -54,7 +54,7 @@ impl Outbox<'_> {
         Ok(())
     }
 
-    pub fn get(&self, id: &Id) -> anyhow::Result<Option<OutboxMessage>> {
+    pub fn get(&self, id: &Id<OutboxMessage>) -> anyhow::Result<Option<OutboxMessage>> {
         self.outbox
             .get(keys::id(id))
             .context("reading an outbox message")?
@@ -103,7 +103,7 @@ impl Outbox<'_> {
 
     /// Records delivery and drops the bodies: they may carry single-use links (whose tokens are
     /// otherwise kept only as hashes), and a delivered body is never needed again.
-    pub fn mark_sent(&self, id: &Id, now: OffsetDateTime) -> anyhow::Result<()> {
+    pub fn mark_sent(&self, id: &Id<OutboxMessage>, now: OffsetDateTime) -> anyhow::Result<()> {
         self.update(id, |msg| {
             msg.state = DeliveryState::Sent { at: now };
             msg.last_error = None;
@@ -115,7 +115,12 @@ impl Outbox<'_> {
     }
 
     /// Puts a message back in the queue after a temporary failure.
-    pub fn reschedule(&self, id: &Id, at: OffsetDateTime, error: &str) -> anyhow::Result<()> {
+    pub fn reschedule(
+        &self,
+        id: &Id<OutboxMessage>,
+        at: OffsetDateTime,
+        error: &str,
+    ) -> anyhow::Result<()> {
         self.update(id, |msg| {
             msg.state = DeliveryState::Queued;
             msg.due_at = at;
@@ -125,7 +130,12 @@ impl Outbox<'_> {
         Ok(())
     }
 
-    pub fn mark_failed(&self, id: &Id, now: OffsetDateTime, reason: &str) -> anyhow::Result<()> {
+    pub fn mark_failed(
+        &self,
+        id: &Id<OutboxMessage>,
+        now: OffsetDateTime,
+        reason: &str,
+    ) -> anyhow::Result<()> {
         self.update(id, |msg| {
             msg.state = DeliveryState::Failed {
                 at: now,
@@ -191,7 +201,7 @@ impl Outbox<'_> {
     /// false to leave it alone. Returns the message as written, if it was.
     fn update(
         &self,
-        id: &Id,
+        id: &Id<OutboxMessage>,
         change: impl Fn(&mut OutboxMessage) -> bool,
     ) -> anyhow::Result<Option<OutboxMessage>> {
         let result = (self.outbox, self.due).transaction(|(outbox, due)| {

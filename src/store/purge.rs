@@ -5,7 +5,7 @@
 use super::counters;
 use super::page;
 use super::{Store, keys, typed};
-use crate::domain::Id;
+use crate::domain::{Id, User, Workspace};
 use anyhow::Context;
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
@@ -26,7 +26,7 @@ pub enum PurgeStep {
 impl Purge<'_> {
     /// Removes the workspace record and leaves a tombstone, in one transaction. False when
     /// there was no such workspace.
-    pub fn delete_workspace(&self, ws: &Id) -> anyhow::Result<bool> {
+    pub fn delete_workspace(&self, ws: &Id<Workspace>) -> anyhow::Result<bool> {
         let s = self.store;
         (&s.workspaces, &s.purge_queue)
             .transaction(|(w, q)| {
@@ -40,13 +40,13 @@ impl Purge<'_> {
     }
 
     /// Workspaces waiting to be purged.
-    pub fn pending(&self) -> anyhow::Result<Vec<Id>> {
+    pub fn pending(&self) -> anyhow::Result<Vec<Id<Workspace>>> {
         let keys = page::keys(&self.store.purge_queue, &[], usize::MAX)?;
         Ok(keys.iter().filter_map(|k| keys::id_at(k, 0)).collect())
     }
 
     /// Removes up to `chunk` records of `ws`, one kind at a time.
-    pub fn step(&self, ws: &Id, chunk: usize) -> anyhow::Result<PurgeStep> {
+    pub fn step(&self, ws: &Id<Workspace>, chunk: usize) -> anyhow::Result<PurgeStep> {
         let s = self.store;
         let prefix = ws.as_bytes();
 
@@ -56,7 +56,7 @@ impl Purge<'_> {
                 .transaction(|(m, mu)| {
                     for key in &members {
                         m.remove(key)?;
-                        if let Some(user) = keys::id_at(key, 16) {
+                        if let Some(user) = keys::id_at::<User>(key, 16) {
                             mu.remove(&keys::pair(&user, ws))?;
                         }
                     }
@@ -94,7 +94,7 @@ impl Purge<'_> {
                 .transaction(|(k, kw)| {
                     for key in &api_keys {
                         kw.remove(key)?;
-                        if let Some(id) = keys::id_at(key, 16) {
+                        if let Some(id) = keys::id_at::<crate::domain::ApiKey>(key, 16) {
                             k.remove(&keys::id(&id))?;
                         }
                     }
@@ -129,7 +129,7 @@ impl Purge<'_> {
     }
 
     /// Whether any record of `ws` is left in any workspace-keyed tree (for tests).
-    pub fn leftovers(&self, ws: &Id) -> anyhow::Result<usize> {
+    pub fn leftovers(&self, ws: &Id<Workspace>) -> anyhow::Result<usize> {
         let s = self.store;
         let mut n = 0;
         for tree in [

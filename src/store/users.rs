@@ -31,7 +31,7 @@ enum Abort {
 }
 
 impl Users<'_> {
-    pub fn get(&self, id: &Id) -> anyhow::Result<Option<User>> {
+    pub fn get(&self, id: &Id<User>) -> anyhow::Result<Option<User>> {
         self.store
             .users
             .get(keys::id(id))

@@ -4,7 +4,7 @@
 use super::counters::{self, Counter};
 use super::page::{self, Order, Page, PageRequest};
 use super::{Store, audit, codec, keys, typed};
-use crate::domain::{AuditEntry, Id, Role, Workspace};
+use crate::domain::{AuditEntry, Id, Role, User, Workspace};
 use anyhow::Context;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -72,7 +72,7 @@ pub(super) fn refuse<T>(r: Refused) -> Result<T, ConflictableTransactionError<Re
 
 fn counts_tx(
     c: &sled::transaction::TransactionalTree,
-    ws: &Id,
+    ws: &Id<Workspace>,
 ) -> Result<Counts, sled::transaction::UnabortableTransactionError> {
     Ok(Counts {
         members: counters::get_tx(c, ws, Counter::Members)?,
@@ -89,7 +89,7 @@ fn owner_delta(old: Option<Role>, new: Option<Role>) -> i64 {
 
 impl Workspaces<'_> {
     /// Stores a new workspace with its first owner.
-    pub fn create(&self, ws: &Workspace, owner: &Id) -> anyhow::Result<()> {
+    pub fn create(&self, ws: &Workspace, owner: &Id<User>) -> anyhow::Result<()> {
         let s = self.store;
         let value = codec::encode(ws)?;
         (&s.workspaces, &s.members, &s.members_by_user, &s.counters)
@@ -104,7 +104,7 @@ impl Workspaces<'_> {
             .map_err(typed::txn)
     }
 
-    pub fn get(&self, id: &Id) -> anyhow::Result<Option<Workspace>> {
+    pub fn get(&self, id: &Id<Workspace>) -> anyhow::Result<Option<Workspace>> {
         typed::get(&self.store.workspaces, &keys::id(id))
     }
 
@@ -112,7 +112,7 @@ impl Workspaces<'_> {
     /// as they are at commit, so a plan change cannot race a new member or location.
     pub fn update(
         &self,
-        id: &Id,
+        id: &Id<Workspace>,
         change: impl Fn(&mut Workspace, &Counts) -> Result<Option<AuditEntry>, Refused>,
     ) -> anyhow::Result<Result<Workspace, Refused>> {
         let s = self.store;
@@ -151,7 +151,7 @@ impl Workspaces<'_> {
         })
     }
 
-    pub fn role(&self, ws: &Id, user: &Id) -> anyhow::Result<Option<Role>> {
+    pub fn role(&self, ws: &Id<Workspace>, user: &Id<User>) -> anyhow::Result<Option<Role>> {
         Ok(self
             .store
             .members
@@ -160,7 +160,7 @@ impl Workspaces<'_> {
             .and_then(|v| role_from(&v)))
     }
 
-    pub fn counts(&self, ws: &Id) -> anyhow::Result<Counts> {
+    pub fn counts(&self, ws: &Id<Workspace>) -> anyhow::Result<Counts> {
         let t = &self.store.counters;
         Ok(Counts {
             members: counters::get(t, ws, Counter::Members)?,
@@ -172,7 +172,12 @@ impl Workspaces<'_> {
     }
 
     /// Adds `user` with `role`, or changes their role when it only goes up (fixtures, imports).
-    pub fn add_member(&self, ws: &Id, user: &Id, role: Role) -> anyhow::Result<()> {
+    pub fn add_member(
+        &self,
+        ws: &Id<Workspace>,
+        user: &Id<User>,
+        role: Role,
+    ) -> anyhow::Result<()> {
         let s = self.store;
         (&s.members, &s.members_by_user, &s.counters)
             .transaction(|(m, mu, c)| {
@@ -192,8 +197,8 @@ impl Workspaces<'_> {
     /// Gives `user` a new role; refused when it would demote the last owner.
     pub fn set_role(
         &self,
-        ws: &Id,
-        user: &Id,
+        ws: &Id<Workspace>,
+        user: &Id<User>,
         role: Role,
         entry: impl Fn(Role) -> AuditEntry,
     ) -> anyhow::Result<Result<Role, Refused>> {
@@ -227,8 +232,8 @@ impl Workspaces<'_> {
     /// (the workspace is being deleted with them).
     pub fn remove_member(
         &self,
-        ws: &Id,
-        user: &Id,
+        ws: &Id<Workspace>,
+        user: &Id<User>,
         entry: Option<&AuditEntry>,
     ) -> anyhow::Result<Result<Role, Refused>> {
         let s = self.store;
@@ -254,11 +259,11 @@ impl Workspaces<'_> {
         settle(result, "removing a member")
     }
 
-    fn memberships(
+    fn memberships<P, O>(
         tree: &sled::Tree,
-        prefix: &Id,
+        prefix: &Id<P>,
         req: &PageRequest,
-    ) -> anyhow::Result<Page<(Id, Role)>> {
+    ) -> anyhow::Result<Page<(Id<O>, Role)>> {
         let raw = page::scan(tree, prefix.as_bytes(), req, Order::Ascending)?;
         let items = raw
             .items
@@ -276,17 +281,25 @@ impl Workspaces<'_> {
     }
 
     /// (user, role) for one page of the members of `ws`, by user id.
-    pub fn members(&self, ws: &Id, req: &PageRequest) -> anyhow::Result<Page<(Id, Role)>> {
+    pub fn members(
+        &self,
+        ws: &Id<Workspace>,
+        req: &PageRequest,
+    ) -> anyhow::Result<Page<(Id<User>, Role)>> {
         Self::memberships(&self.store.members, ws, req)
     }
 
     /// (workspace, role) for one page of the workspaces `user` belongs to, by workspace id.
-    pub fn of_user(&self, user: &Id, req: &PageRequest) -> anyhow::Result<Page<(Id, Role)>> {
+    pub fn of_user(
+        &self,
+        user: &Id<User>,
+        req: &PageRequest,
+    ) -> anyhow::Result<Page<(Id<Workspace>, Role)>> {
         Self::memberships(&self.store.members_by_user, user, req)
     }
 
     /// Every membership of `user`, page by page (for account deletion and sign-in auditing).
-    pub fn all_of_user(&self, user: &Id) -> anyhow::Result<Vec<(Id, Role)>> {
+    pub fn all_of_user(&self, user: &Id<User>) -> anyhow::Result<Vec<(Id<Workspace>, Role)>> {
         let mut req = PageRequest::first(500);
         let mut out = Vec::new();
         loop {

@@ -601,7 +601,8 @@ async fn cookie_sessions_need_the_csrf_proof_for_writes() {
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let claims: Value =
         serde_json::from_slice(&b64.decode(token.split('.').nth(1).unwrap()).unwrap()).unwrap();
-    let sid: plaudit::domain::Id = claims["sid"].as_str().unwrap().parse().unwrap();
+    let sid: plaudit::domain::Id<plaudit::domain::Session> =
+        claims["sid"].as_str().unwrap().parse().unwrap();
     let csrf = h.keys.csrf_token(&sid);
     let r = c
         .post(&url)

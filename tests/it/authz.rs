@@ -179,7 +179,7 @@ async fn world() -> World {
 }
 
 /// Fresh objects for one call, so every call can succeed on its own.
-fn fixtures(w: &World, n: usize) -> (Id, Id, Id, Id, Location) {
+fn fixtures(w: &World, n: usize) -> (Id<User>, Id<Invitation>, Id<ApiKey>, Id<Location>, Location) {
     let h = &w.h;
     let now = h.clock.now();
     let spare = h.user(&format!("spare{n}@a.example.com"), false).0;
@@ -205,7 +205,7 @@ fn fixtures(w: &World, n: usize) -> (Id, Id, Id, Id, Location) {
         workspace: w.ws.id,
         email: Email::parse(&format!("inv{n}@x.example.com")).unwrap(),
         role: Role::Viewer,
-        invited_by: spare.id,
+        invited_by: Some(spare.id),
         created_at: now,
         expires_at: now + time::Duration::days(1),
         token_hash: links::hash(&format!("t{n}")),
@@ -218,7 +218,7 @@ fn fixtures(w: &World, n: usize) -> (Id, Id, Id, Id, Location) {
         expires_at: inv.expires_at,
     };
     crate::inproc::invite(&h.store, &inv, &link);
-    let key_id: Id = key(h, &w.ws, &spare, Scope::Read)
+    let key_id: Id<ApiKey> = key(h, &w.ws, &spare, Scope::Read)
         .split('_')
         .nth(1)
         .unwrap()
@@ -294,7 +294,7 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                     workspace: w.ws.id,
                     email: u.email.clone(),
                     role: Role::Viewer,
-                    invited_by: u.id,
+                    invited_by: Some(u.id),
                     created_at: w.h.clock.now(),
                     expires_at: w.h.clock.now() + time::Duration::days(1),
                     token_hash: links::hash(&format!("me{n}")),
@@ -332,11 +332,10 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                 .replace(
                     "{id}",
                     &if route.path.contains("api-keys") {
-                        key_id
+                        key_id.to_string()
                     } else {
-                        inv
-                    }
-                    .to_string(),
+                        inv.to_string()
+                    },
                 )
                 .replace("{loc}", &loc.to_string())
                 .replace("{client}", "192.0.2.99");

@@ -7,7 +7,7 @@ use plaudit::domain::{AuditEntry, Id, Location, Role};
 use plaudit::store::PageRequest;
 use serde_json::{Value, json};
 
-fn location(h: &InProc, ws: Id, n: usize) -> Location {
+fn location(h: &InProc, ws: Id<plaudit::domain::Workspace>, n: usize) -> Location {
     Location {
         id: Id::generate(h.clock.now()),
         workspace: ws,
@@ -185,7 +185,7 @@ async fn sigkill_during_invitations_never_splits_an_invitation_from_its_email() 
             time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
         )
         .unwrap();
-        let ws_id: Id = ws["id"].as_str().unwrap().parse().unwrap();
+        let ws_id: Id<plaudit::domain::Workspace> = ws["id"].as_str().unwrap().parse().unwrap();
         let mut invited = BTreeSet::new();
         let mut req = PageRequest::first(200);
         loop {

@@ -8,7 +8,7 @@ use plaudit::domain::{Id, Location, Role};
 use plaudit::store::PageRequest;
 use serde_json::{Value, json};
 
-fn location(h: &InProc, ws: Id, n: usize) -> Location {
+fn location(h: &InProc, ws: Id<plaudit::domain::Workspace>, n: usize) -> Location {
     Location {
         id: Id::generate(h.clock.now()),
         workspace: ws,
@@ -87,7 +87,7 @@ async fn two_owners_demoting_each_other_at_once_leave_an_owner() {
         let (b, tb) = h.user(&format!("b{round}@example.com"), false);
         let ws = h.workspace("Shared", &a);
         h.add(&ws, &b, Role::Owner);
-        let demote = |token: &str, who: Id| {
+        let demote = |token: &str, who: Id<plaudit::domain::User>| {
             c.patch(format!(
                 "{}/api/v1/workspaces/{}/members/{who}",
                 h.url, ws.id

@@ -182,7 +182,7 @@ fn schema_2_gets_its_counters_derived_from_the_records() {
             workspace: ws.id,
             email: Email::parse("x@example.com").unwrap(),
             role: Role::Viewer,
-            invited_by: a,
+            invited_by: Some(a),
             created_at: now,
             expires_at: now + time::Duration::days(1),
             token_hash: "h".into(),

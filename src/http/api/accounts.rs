@@ -126,7 +126,7 @@ struct LoginBody {
 /// Issues a session for `user` and answers with its token and cookie.
 pub(super) async fn signed_in(
     state: &AppState,
-    user_id: crate::domain::Id,
+    user_id: crate::domain::Id<crate::domain::User>,
     ip: String,
 ) -> Result<HttpResponse, ApiError> {
     let sessions = state.sessions.clone();

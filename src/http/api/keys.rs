@@ -47,8 +47,8 @@ async fn keys(
 struct CreateBody {
     #[schemars(regex(pattern = super::schema::NAME), length(max = 100))]
     name: String,
-    #[schemars(with = "Vec<super::schema::Scope>", length(min = 1))]
-    scopes: Vec<String>,
+    #[schemars(length(min = 1))]
+    scopes: Vec<crate::domain::Scope>,
 }
 
 async fn create(

@@ -71,8 +71,7 @@ async fn invitations(
 struct InviteBody {
     #[schemars(email, length(max = 254))]
     email: String,
-    #[schemars(with = "super::schema::Role")]
-    role: String,
+    role: crate::domain::Role,
 }
 
 async fn invite(
@@ -85,7 +84,7 @@ async fn invite(
     let b = body.into_inner();
     let ip = caller.ip();
     let inv = write(&state, move |ctx| {
-        invitations::invite(ctx, &caller.principal, &ip, &ws, &b.email, &b.role)
+        invitations::invite(ctx, &caller.principal, &ip, &ws, &b.email, b.role)
     })
     .await?;
     Ok(HttpResponse::Created().json(views::invitation(&inv)))
@@ -94,8 +93,7 @@ async fn invite(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RoleBody {
-    #[schemars(with = "super::schema::Role")]
-    role: String,
+    role: crate::domain::Role,
 }
 
 async fn set_role(
@@ -108,7 +106,7 @@ async fn set_role(
     let role = body.into_inner().role;
     let ip = caller.ip();
     let role = write(&state, move |ctx| {
-        workspaces::set_role(ctx, &caller.principal, &ip, &ws, &user, &role)
+        workspaces::set_role(ctx, &caller.principal, &ip, &ws, &user, role)
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({"user_id": user, "role": role.as_str()})))

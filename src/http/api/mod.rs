@@ -189,7 +189,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// An id from a path segment; a malformed one is simply not found.
-pub fn id(raw: &str) -> Result<Id, ApiError> {
+pub fn id<T>(raw: &str) -> Result<Id<T>, ApiError> {
     raw.parse()
         .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such object"))
 }

@@ -15,26 +15,6 @@ pub const GOOGLE_URL: &str = r"^(|https://([a-z0-9-]+\.)*(google\.com|g\.page|go
 /// An https link on Facebook's hosts, or empty.
 pub const FACEBOOK_URL: &str = r"^(|https://([a-z0-9-]+\.)*(facebook\.com|fb\.com|fb\.me)(/[A-Za-z0-9._~%!$&'()*+,;=:@/?#-]*)?)$";
 
-/// A role in a workspace.
-#[derive(JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code)] // a shape for the document, never built
-pub enum Role {
-    Owner,
-    Manager,
-    Viewer,
-}
-
-/// What an API key may do.
-#[derive(JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code)] // a shape for the document, never built
-pub enum Scope {
-    Read,
-    Write,
-    Admin,
-}
-
 /// A plan name from this instance's `[plans.*]`; the served document lists them.
 #[derive(JsonSchema)]
 #[schemars(extend("x-plaudit-plans" = true))]

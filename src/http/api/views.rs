@@ -24,8 +24,8 @@ pub struct List<T> {
 #[serde(transparent)]
 pub struct IdView(#[schemars(regex(pattern = r"^[0-9a-f]{32}$"))] String);
 
-impl From<Id> for IdView {
-    fn from(id: Id) -> Self {
+impl<T> From<Id<T>> for IdView {
+    fn from(id: Id<T>) -> Self {
         Self(id.to_string())
     }
 }
@@ -65,7 +65,7 @@ pub fn user(u: &User) -> UserView {
 pub struct MyWorkspace {
     pub id: IdView,
     pub name: String,
-    #[schemars(with = "super::schema::Role")]
+    #[schemars(with = "crate::domain::Role")]
     pub role: &'static str,
 }
 
@@ -84,7 +84,7 @@ pub struct WorkspaceView {
     pub plan: String,
     pub created_at: Timestamp,
     /// The caller's role here (null where the answer does not say).
-    #[schemars(with = "Option<super::schema::Role>")]
+    #[schemars(with = "Option<crate::domain::Role>")]
     pub role: Option<&'static str>,
 }
 
@@ -103,7 +103,7 @@ pub struct MemberView {
     pub user_id: IdView,
     pub email: String,
     pub name: String,
-    #[schemars(with = "super::schema::Role")]
+    #[schemars(with = "crate::domain::Role")]
     pub role: &'static str,
 }
 
@@ -120,7 +120,7 @@ pub fn member(u: &User, role: Role) -> MemberView {
 pub struct InvitationView {
     pub id: IdView,
     pub email: String,
-    #[schemars(with = "super::schema::Role")]
+    #[schemars(with = "crate::domain::Role")]
     pub role: &'static str,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
@@ -140,7 +140,6 @@ pub fn invitation(i: &Invitation) -> InvitationView {
 pub struct ApiKeyView {
     pub id: IdView,
     pub name: String,
-    #[schemars(with = "Vec<super::schema::Scope>")]
     pub scopes: Vec<crate::domain::Scope>,
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,

@@ -64,7 +64,7 @@ async fn page(
 struct CreateForm {
     csrf: String,
     name: String,
-    scope: String,
+    scope: crate::domain::Scope,
 }
 
 /// Answers with the page itself (no redirect): the new key must be shown exactly once.

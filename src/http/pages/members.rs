@@ -77,7 +77,7 @@ async fn page(
 struct InviteForm {
     csrf: String,
     email: String,
-    role: String,
+    role: crate::domain::Role,
 }
 
 async fn invite(
@@ -94,7 +94,7 @@ async fn invite(
     let back = format!("/w/{ws}/members");
     Ok(
         match run(&state, &user.layout, move |ctx| {
-            invitations::invite(ctx, &principal, &ip, &ws, &f.email, &f.role)
+            invitations::invite(ctx, &principal, &ip, &ws, &f.email, f.role)
         })
         .await?
         {
@@ -107,7 +107,7 @@ async fn invite(
 #[derive(Deserialize)]
 struct RoleForm {
     csrf: String,
-    role: String,
+    role: crate::domain::Role,
 }
 
 async fn set_role(
@@ -127,7 +127,7 @@ async fn set_role(
         &csrf,
         &back,
         "Role changed.",
-        move |ctx, who, ip| workspaces::set_role(ctx, who, ip, &ws, &member, &role),
+        move |ctx, who, ip| workspaces::set_role(ctx, who, ip, &ws, &member, role),
     )
     .await
 }

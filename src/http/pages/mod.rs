@@ -13,7 +13,7 @@ mod traffic;
 mod workspaces;
 
 use super::{AppState, Layout, PageError, csrf, session};
-use crate::domain::{Id, User};
+use crate::domain::{Id, Session, User};
 use crate::http::layout::NavUser;
 use crate::services::{self, Ctx, auth::Principal};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
@@ -47,7 +47,7 @@ pub struct CsrfForm {
 /// A signed-in person on a page, with the layout their pages use.
 pub struct PageUser {
     pub user: User,
-    pub session: Id,
+    pub session: Id<Session>,
     pub layout: Layout,
     pub principal: Principal,
 }
@@ -334,7 +334,7 @@ pub async fn run_hashing<T: Send + 'static>(
 }
 
 /// A path id; a malformed one is simply not found.
-pub fn id(layout: &Layout, raw: &str) -> Result<Id, PageError> {
+pub fn id<T>(layout: &Layout, raw: &str) -> Result<Id<T>, PageError> {
     raw.parse().map_err(|_| {
         PageError::new(
             layout,

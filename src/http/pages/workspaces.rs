@@ -21,7 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The workspace header and tabs every workspace page shows.
 pub struct WsNav {
-    pub id: Id,
+    pub id: Id<Workspace>,
     pub name: String,
     pub plan: String,
     pub role: Role,
