@@ -61,6 +61,11 @@ data_dir = "{self.dir}/data"
 stuck_secs = 60
 [accounts]
 auth_attempts_per_ip = 100000
+login_attempts_per_account = 10000
+[security]
+# Loopback on the allow-list: the WAF still inspects every request, but bans stay out of it
+# (one client address stands for sixteen users here).
+allow_list = ["127.0.0.1/32"]
 [limits]
 per_ip_per_minute = 100000000
 per_ip_burst = 100000000
@@ -218,7 +223,7 @@ def soak(args):
             n += 1; pick = rnd.random()
             if pick < 0.05:
                 s, _ = anon.call("POST", "/api/v1/auth/login", {"email": "load@example.com", "password": PASSWORD})
-                tally.note(s, "login")
+                tally.note(s, "login", designed=(429,))
             elif pick < 0.55:
                 s, _ = me.call("GET", rnd.choice(lists) + ("?limit=20" if rnd.random() < 0.5 else ""))
                 tally.note(s, "list")

@@ -1,9 +1,9 @@
 //! Workspace API keys: `plk_<id>_<secret>`, shown once, stored as a hash, revocable.
 
-use super::auth::{Principal, authorize};
+use super::auth::Principal;
 use super::links::{constant_time_eq, hash, new_token};
 use super::workspaces::plan;
-use super::{Ctx, Error, Result, audit};
+use super::{Ctx, Error, Result};
 use crate::domain::{Access, ApiKey, Id, Scope, Workspace};
 use crate::store::{Page, PageRequest};
 use time::Duration;
@@ -18,12 +18,12 @@ pub fn create(
     name: &str,
     scopes: &[Scope],
 ) -> Result<(ApiKey, String)> {
-    let granted = authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    let here = ctx.enter(principal, ws, Access::Admin)?.at(ip);
     let user = principal.user()?; // keys are made by people, not by other keys
-    if !plan(ctx, &granted.workspace)?.api {
+    if !plan(ctx, &here.workspace)?.api {
         return Err(Error::PlanLimit(format!(
             "API access is not part of the `{}` plan",
-            granted.workspace.plan
+            here.workspace.plan
         )));
     }
     let name = name.trim();
@@ -52,7 +52,7 @@ pub fn create(
         created_at: now,
         last_used_at: None,
     };
-    let entry = audit::entry(ctx, principal, ip, "api_key.created", &key.name);
+    let entry = here.audit("api_key.created", &key.name);
     ctx.store.access().put_api_key(&key, Some(&entry))?;
     Ok((key.clone(), format!("{PREFIX}{}_{secret}", key.id)))
 }
@@ -64,7 +64,7 @@ pub fn list(
     ws: &Id<Workspace>,
     req: &PageRequest,
 ) -> Result<Page<ApiKey>> {
-    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    ctx.enter(principal, ws, Access::Admin)?;
     Ok(ctx.store.access().api_keys(ws, req)?)
 }
 
@@ -75,14 +75,14 @@ pub fn revoke(
     ws: &Id<Workspace>,
     id: &Id<ApiKey>,
 ) -> Result<()> {
-    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    let here = ctx.enter(principal, ws, Access::Admin)?.at(ip);
     let key = ctx
         .store
         .access()
         .api_key(id)?
         .filter(|k| k.workspace == *ws)
         .ok_or(Error::NotFound)?;
-    let entry = audit::entry(ctx, principal, ip, "api_key.revoked", &key.name);
+    let entry = here.audit("api_key.revoked", &key.name);
     ctx.store.access().delete_api_key(&key, &entry)?;
     Ok(())
 }

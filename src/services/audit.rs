@@ -50,3 +50,19 @@ pub fn record_as(
         tracing::error!(error = %format!("{e:#}"), %action, "could not write the audit log");
     }
 }
+
+/// Notes a sign-in in the audit log of every workspace the person belongs to.
+pub fn signed_in(ctx: &Ctx, user: &crate::domain::User, ip: &str, how: &str) -> super::Result<()> {
+    for (ws, _) in ctx.store.workspaces().all_of_user(&user.id)? {
+        record_as(
+            ctx,
+            &ws,
+            &format!("user:{}", user.id),
+            user.email.as_str(),
+            ip,
+            "user.signed_in",
+            how,
+        );
+    }
+    Ok(())
+}

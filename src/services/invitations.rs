@@ -1,9 +1,9 @@
 //! Invitations: sent by an owner as a single-use emailed link, accepted by the invited address.
 
-use super::auth::{Principal, authorize};
+use super::auth::Principal;
 use super::links::{hash, new_token};
 use super::workspaces::plan;
-use super::{Ctx, Error, Result, audit, mailing};
+use super::{Ctx, Error, Result, mailing};
 use crate::domain::{Access, Email, Id, Invitation, LinkPurpose, LinkToken, Role, User, Workspace};
 use crate::store::{AcceptInvitation, NewInvitation, Refused};
 use time::Duration;
@@ -17,9 +17,9 @@ pub fn invite(
     email: &str,
     role: Role,
 ) -> Result<Invitation> {
-    let granted = authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    let here = ctx.enter(principal, ws, Access::Admin)?.at(ip);
     let email = Email::parse(email).map_err(Error::Invalid)?;
-    let plan = plan(ctx, &granted.workspace)?;
+    let plan = plan(ctx, &here.workspace)?;
     let now = ctx.clock.now();
     let token = new_token();
     let valid = Duration::days(i64::try_from(ctx.config.accounts.invite_link_days).unwrap_or(7));
@@ -43,7 +43,7 @@ pub fn invite(
     let mail = mailing::invitation(
         ctx,
         &principal.label(),
-        &granted.workspace.name,
+        &here.workspace.name,
         role.as_str(),
         &email,
         &token,
@@ -53,14 +53,14 @@ pub fn invite(
         invitation: &invitation,
         link: &link,
         email: Some(&mail),
-        audit: Some(&audit::entry(ctx, principal, ip, "member.invited", &target)),
+        audit: Some(&here.audit("member.invited", &target)),
         max_members: u64::from(plan.max_members),
     };
     match ctx.store.invitations().create(&new)? {
         Ok(()) => Ok(invitation),
         Err(Refused::OverLimit { .. }) => Err(Error::PlanLimit(format!(
             "the `{}` plan allows {} members (pending invitations count)",
-            granted.workspace.plan, plan.max_members
+            here.workspace.plan, plan.max_members
         ))),
         Err(Refused::AlreadyMember) => Err(Error::Conflict(format!("{email} is a member already"))),
         Err(Refused::AlreadyInvited) => Err(Error::Conflict(format!(
@@ -77,19 +77,13 @@ pub fn revoke(
     ws: &Id<Workspace>,
     id: &Id<Invitation>,
 ) -> Result<()> {
-    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    let here = ctx.enter(principal, ws, Access::Admin)?.at(ip);
     let inv = ctx
         .store
         .invitations()
         .get(ws, id)?
         .ok_or(Error::NotFound)?;
-    let entry = audit::entry(
-        ctx,
-        principal,
-        ip,
-        "member.invitation_revoked",
-        inv.email.as_str(),
-    );
+    let entry = here.audit("member.invitation_revoked", inv.email.as_str());
     ctx.store.invitations().revoke(ws, id, &entry)??;
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! Locations within a workspace: create, edit, archive, with the plan's location limit.
 
-use super::auth::{Principal, authorize};
+use super::auth::Principal;
 use super::workspaces::plan;
-use super::{Ctx, Error, Result, audit};
+use super::{Ctx, Error, Result};
 use crate::domain::{Access, AuditEntry, Id, Location, LocationFields, Workspace};
 use crate::store::{Page, PageRequest, Refused};
 
@@ -58,7 +58,7 @@ pub fn create(
     ws: &Id<Workspace>,
     input: &Input,
 ) -> Result<Location> {
-    let granted = authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Write)?;
+    let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
     let fields = parse(input)?;
     let now = ctx.clock.now();
     let loc = Location {
@@ -72,8 +72,8 @@ pub fn create(
         archived: false,
         created_at: now,
     };
-    let entry = audit::entry(ctx, principal, ip, "location.created", &loc.name);
-    save(ctx, &granted.workspace, &loc, &entry)?;
+    let entry = here.audit("location.created", &loc.name);
+    save(ctx, &here.workspace, &loc, &entry)?;
     Ok(loc)
 }
 
@@ -84,7 +84,7 @@ pub fn list(
     ws: &Id<Workspace>,
     req: &PageRequest,
 ) -> Result<Page<Location>> {
-    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Read)?;
+    ctx.enter(principal, ws, Access::Read)?;
     Ok(ctx.store.locations().page(ws, req)?)
 }
 
@@ -94,7 +94,7 @@ pub fn get(
     ws: &Id<Workspace>,
     id: &Id<Location>,
 ) -> Result<Location> {
-    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Read)?;
+    ctx.enter(principal, ws, Access::Read)?;
     ctx.store.locations().get(ws, id)?.ok_or(Error::NotFound)
 }
 
@@ -107,7 +107,7 @@ pub fn update(
     input: &Input,
     archived: Option<bool>,
 ) -> Result<Location> {
-    let granted = authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Write)?;
+    let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
     let mut loc = ctx.store.locations().get(ws, id)?.ok_or(Error::NotFound)?;
     let fields = parse(input)?;
     let action = match archived {
@@ -121,7 +121,7 @@ pub fn update(
     loc.google_review_url = fields.google_review_url;
     loc.facebook_page_url = fields.facebook_page_url;
     loc.archived = archived.unwrap_or(loc.archived);
-    let entry = audit::entry(ctx, principal, ip, action, &loc.name);
-    save(ctx, &granted.workspace, &loc, &entry)?;
+    let entry = here.audit(action, &loc.name);
+    save(ctx, &here.workspace, &loc, &entry)?;
     Ok(loc)
 }

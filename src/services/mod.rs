@@ -12,6 +12,7 @@ pub mod links;
 pub mod locations;
 pub mod mailing;
 pub mod passwords;
+mod scope;
 pub mod sessions;
 pub mod setup;
 pub mod social;
@@ -20,3 +21,4 @@ pub mod workspaces;
 
 pub use context::Ctx;
 pub use error::{Error, Result};
+pub use scope::InWorkspace;

@@ -1,7 +1,7 @@
 //! Workspaces, members and roles, with the plan's limits enforced here.
 
-use super::auth::{Principal, authorize};
-use super::{Ctx, Error, Result, audit};
+use super::auth::Principal;
+use super::{Ctx, Error, Result};
 use crate::config::PlanConfig;
 use crate::domain::{Access, Id, Invitation, Role, User, Workspace};
 use crate::store::{Page, PageRequest};
@@ -38,6 +38,29 @@ pub fn create(ctx: &Ctx, principal: &Principal, name: &str) -> Result<Workspace>
     };
     ctx.store.workspaces().create(&ws, &user.id)?;
     Ok(ws)
+}
+
+/// A workspace as the caller may see it with `access`, and the caller's role there.
+pub fn get(
+    ctx: &Ctx,
+    principal: &Principal,
+    ws: &Id<Workspace>,
+    access: Access,
+) -> Result<(Workspace, Role)> {
+    let here = ctx.enter(principal, ws, access)?;
+    Ok((here.workspace, here.role))
+}
+
+/// One page of the audit log, newest first (owners only).
+pub fn audit_page(
+    ctx: &Ctx,
+    principal: &Principal,
+    ws: &Id<Workspace>,
+    before: Option<&[u8]>,
+    limit: usize,
+) -> Result<(Vec<crate::domain::AuditEntry>, Option<Vec<u8>>)> {
+    ctx.enter(principal, ws, Access::Admin)?;
+    Ok(ctx.store.audit().page(ws, before, limit)?)
 }
 
 /// One page of the workspaces the caller can see, with its role in each, by workspace id.
@@ -91,7 +114,7 @@ pub fn update(
     name: Option<&str>,
     plan_name: Option<&str>,
 ) -> Result<Workspace> {
-    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    let here = ctx.enter(principal, ws, Access::Admin)?.at(ip);
     let name = name.map(clean_name).transpose()?;
     let new_plan = match plan_name {
         Some(p) => Some((
@@ -130,7 +153,7 @@ pub fn update(
         }
         let changed = w.plan != *p;
         w.plan = p.clone();
-        Ok(changed.then(|| audit::entry(ctx, principal, ip, "workspace.plan_changed", p)))
+        Ok(changed.then(|| here.audit("workspace.plan_changed", p)))
     })?;
     match updated {
         Ok(w) => Ok(w),
@@ -144,7 +167,7 @@ pub fn update(
 
 /// Deletes at once (every route answers 404 from now on); housekeeping purges the records.
 pub fn delete(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>) -> Result<()> {
-    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    ctx.enter(principal, ws, Access::Admin)?;
     principal.user()?; // API keys cannot delete their own workspace
     if !ctx.store.purge().delete_workspace(ws)? {
         return Err(Error::NotFound);
@@ -165,7 +188,7 @@ pub fn members(
     ws: &Id<Workspace>,
     req: &PageRequest,
 ) -> Result<Page<Member>> {
-    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Read)?;
+    ctx.enter(principal, ws, Access::Read)?;
     let page = ctx.store.workspaces().members(ws, req)?;
     let mut items = Vec::with_capacity(page.items.len());
     for (id, role) in page.items {
@@ -186,7 +209,7 @@ pub fn invitations(
     ws: &Id<Workspace>,
     req: &PageRequest,
 ) -> Result<Page<Invitation>> {
-    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Read)?;
+    ctx.enter(principal, ws, Access::Read)?;
     Ok(ctx.store.invitations().page(ws, req)?)
 }
 
@@ -208,13 +231,13 @@ pub fn set_role(
     user: &Id<User>,
     role: Role,
 ) -> Result<Role> {
-    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    let here = ctx.enter(principal, ws, Access::Admin)?.at(ip);
     let who = email_of(ctx, user)?;
     ctx.store
         .workspaces()
         .set_role(ws, user, role, |current| {
             let target = format!("{who}: {current} → {role}");
-            audit::entry(ctx, principal, ip, "member.role_changed", &target)
+            here.audit("member.role_changed", &target)
         })??;
     Ok(role)
 }
@@ -226,9 +249,9 @@ pub fn remove_member(
     ws: &Id<Workspace>,
     user: &Id<User>,
 ) -> Result<()> {
-    authorize(&ctx.store, &ctx.config.plans, principal, ws, Access::Admin)?;
+    let here = ctx.enter(principal, ws, Access::Admin)?.at(ip);
     let who = email_of(ctx, user)?;
-    let entry = audit::entry(ctx, principal, ip, "member.removed", &who);
+    let entry = here.audit("member.removed", &who);
     ctx.store
         .workspaces()
         .remove_member(ws, user, Some(&entry))??;

@@ -132,22 +132,8 @@ pub(super) async fn signed_in(
     let sessions = state.sessions.clone();
     let (token, expires) = write(state, move |ctx| {
         let out = sessions.issue(&ctx.store, &user_id, &ip, ctx.clock.now())?;
-        for (ws, _) in ctx.store.workspaces().all_of_user(&user_id)? {
-            let label = ctx
-                .store
-                .users()
-                .get(&user_id)?
-                .map(|u| u.email.to_string())
-                .unwrap_or_default();
-            crate::services::audit::record_as(
-                ctx,
-                &ws,
-                &format!("user:{user_id}"),
-                &label,
-                &ip,
-                "user.signed_in",
-                "",
-            );
+        if let Some(user) = ctx.store.users().get(&user_id)? {
+            crate::services::audit::signed_in(ctx, &user, &ip, "")?;
         }
         Ok(out)
     })

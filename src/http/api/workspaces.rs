@@ -4,7 +4,7 @@ use super::{Body, PageQuery, Registrar, id, list, read, views, write};
 use crate::domain::Access;
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
-use crate::services::{auth::authorize, workspaces};
+use crate::services::workspaces;
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use base64::Engine;
@@ -85,17 +85,11 @@ async fn get(
     ws: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = id(&ws)?;
-    let granted = read(&state, move |ctx| {
-        authorize(
-            &ctx.store,
-            &ctx.config.plans,
-            &caller.principal,
-            &ws,
-            Access::Read,
-        )
+    let (workspace, role) = read(&state, move |ctx| {
+        workspaces::get(ctx, &caller.principal, &ws, Access::Read)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(views::workspace(&granted.workspace, Some(granted.role))))
+    Ok(HttpResponse::Ok().json(views::workspace(&workspace, Some(role))))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -158,14 +152,7 @@ async fn audit(
         _ => None,
     };
     let (entries, next) = read(&state, move |ctx| {
-        authorize(
-            &ctx.store,
-            &ctx.config.plans,
-            &caller.principal,
-            &ws,
-            Access::Admin,
-        )?;
-        Ok(ctx.store.audit().page(&ws, cursor.as_deref(), limit)?)
+        workspaces::audit_page(ctx, &caller.principal, &ws, cursor.as_deref(), limit)
     })
     .await?;
     let page = crate::store::Page {

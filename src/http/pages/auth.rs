@@ -111,17 +111,7 @@ async fn login(
     let result = run_hashing(&state, &layout, move |ctx| {
         let user = passwords::check_login(ctx, &limits, ip, &email, &f.password)?;
         let (token, _) = sessions.issue(&ctx.store, &user.id, &ip.to_string(), ctx.clock.now())?;
-        for (ws, _) in ctx.store.workspaces().all_of_user(&user.id)? {
-            crate::services::audit::record_as(
-                ctx,
-                &ws,
-                &format!("user:{}", user.id),
-                user.email.as_str(),
-                &ip.to_string(),
-                "user.signed_in",
-                "",
-            );
-        }
+        crate::services::audit::signed_in(ctx, &user, &ip.to_string(), "")?;
         Ok(token)
     })
     .await?;

@@ -145,17 +145,7 @@ async fn callback(
     let result = run(&state, &layout, move |ctx| {
         let user = social::sign_in(ctx, p, &profile, link_user)?;
         let (token, _) = sessions.issue(&ctx.store, &user.id, &ip, ctx.clock.now())?;
-        for (ws, _) in ctx.store.workspaces().all_of_user(&user.id)? {
-            audit::record_as(
-                ctx,
-                &ws,
-                &format!("user:{}", user.id),
-                user.email.as_str(),
-                &ip,
-                "user.signed_in",
-                p.as_str(),
-            );
-        }
+        audit::signed_in(ctx, &user, &ip, p.as_str())?;
         Ok(token)
     })
     .await?;

@@ -3,7 +3,7 @@
 use super::{PAGE_ROWS, PageUser, act, html, id, redirect, run, show};
 use crate::domain::{Access, AuditEntry, Id, Role, Workspace};
 use crate::http::{AppState, Layout, PageError};
-use crate::services::{auth::authorize, workspaces};
+use crate::services::workspaces;
 use crate::store::PageRequest;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -47,16 +47,15 @@ pub async fn enter(
 ) -> Result<WsNav, PageError> {
     let ws = id(&user.layout, raw)?;
     let principal = user.principal.clone();
-    let granted = run(state, &user.layout, move |ctx| {
-        authorize(&ctx.store, &ctx.config.plans, &principal, &ws, access)
+    let (workspace, role) = show(state, &user.layout, move |ctx| {
+        workspaces::get(ctx, &principal, &ws, access)
     })
-    .await?
-    .map_err(|m| PageError::new(&user.layout, actix_web::http::StatusCode::FORBIDDEN, m))?;
+    .await?;
     Ok(WsNav {
         id: ws,
-        name: granted.workspace.name,
-        plan: granted.workspace.plan,
-        role: granted.role,
+        name: workspace.name,
+        plan: workspace.plan,
+        role,
         tab,
     })
 }
@@ -271,11 +270,11 @@ async fn audit(
     let nav = enter(&state, &user, &ws, Access::Admin, "audit").await?;
     let wid = nav.id;
     let before = q.into_inner().before.and_then(|b| hex::decode(b).ok());
-    let (entries, next) = run(&state, &user.layout, move |ctx| {
-        Ok(ctx.store.audit().page(&wid, before.as_deref(), 100)?)
+    let principal = user.principal.clone();
+    let (entries, next) = show(&state, &user.layout, move |ctx| {
+        workspaces::audit_page(ctx, &principal, &wid, before.as_deref(), 100)
     })
-    .await?
-    .unwrap_or_default();
+    .await?;
     let page = AuditPage {
         layout: user.layout.clone(),
         ws: nav,

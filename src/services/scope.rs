@@ -1,0 +1,70 @@
+//! The one way into a workspace: `ctx.enter(&principal, ip, ws, Access::Write)?` checks the
+//! grant once and yields a scope that knows who acts, from where, in which workspace with which
+//! role, under which plan, and writes audit entries in their name.
+
+use super::auth::{Principal, authorize};
+use super::{Ctx, Result};
+use crate::config::PlanConfig;
+use crate::domain::{Access, AuditEntry, Id, Role, Workspace};
+
+/// A caller inside one workspace, with the access it was granted.
+pub struct InWorkspace<'a> {
+    pub ctx: &'a Ctx,
+    pub principal: &'a Principal,
+    /// The client address, for audit entries (set with `at`).
+    pub ip: &'a str,
+    pub workspace: Workspace,
+    pub role: Role,
+}
+
+impl Ctx {
+    /// Checks that `principal` may act in `ws` with `access`: a workspace it has nothing to do
+    /// with is `NotFound`, a missing role or scope `Forbidden`, a plan without the API
+    /// `PlanLimit` (see `auth::authorize`).
+    pub fn enter<'a>(
+        &'a self,
+        principal: &'a Principal,
+        ws: &Id<Workspace>,
+        access: Access,
+    ) -> Result<InWorkspace<'a>> {
+        let granted = authorize(&self.store, &self.config.plans, principal, ws, access)?;
+        Ok(InWorkspace {
+            ctx: self,
+            principal,
+            ip: "",
+            workspace: granted.workspace,
+            role: granted.role,
+        })
+    }
+}
+
+impl<'a> InWorkspace<'a> {
+    /// Where the caller is, for the audit entries of the actions taken here.
+    pub fn at(self, ip: &'a str) -> Self {
+        Self { ip, ..self }
+    }
+
+    pub fn id(&self) -> Id<Workspace> {
+        self.workspace.id
+    }
+
+    /// The audit entry for an action taken here, to store with the action itself.
+    pub fn audit(&self, action: &str, target: &str) -> AuditEntry {
+        super::audit::entry(self.ctx, self.principal, self.ip, action, target)
+    }
+
+    /// The workspace's plan.
+    pub fn plan(&self) -> Result<&PlanConfig> {
+        super::workspaces::plan(self.ctx, &self.workspace)
+    }
+
+    /// The workspace's plan name, for messages.
+    pub fn plan_name(&self) -> &str {
+        &self.workspace.plan
+    }
+
+    /// Refuses API keys: some actions need a person.
+    pub fn person(&self) -> Result<&crate::domain::User> {
+        self.principal.user()
+    }
+}
