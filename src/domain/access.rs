@@ -109,6 +109,10 @@ pub struct OAuthState {
     /// Set when a signed-in person links the provider to their account.
     pub link_user: Option<Id<User>>,
     pub next: String,
+    /// Hash of the nonce in the cookie of the browser that started the flow: the callback
+    /// counts only in that browser (a handed-over provider URL signs nobody in).
+    #[serde(default)]
+    pub browser: String,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
 }

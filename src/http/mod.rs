@@ -7,6 +7,7 @@ mod errors;
 mod health;
 mod layout;
 mod metrics;
+pub mod next;
 mod pages;
 pub mod server;
 pub mod session;

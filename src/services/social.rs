@@ -14,8 +14,15 @@ pub fn redirect_uri(ctx: &Ctx, p: Provider) -> String {
     ctx.link(&format!("/auth/{}/callback", p.as_str()))
 }
 
-/// Records a fresh state and PKCE verifier; returns where to send the browser.
-pub fn start(ctx: &Ctx, p: Provider, link_user: Option<Id<User>>, next: &str) -> Result<String> {
+/// Records a fresh state and PKCE verifier, bound to `browser_nonce` (the value of a cookie set
+/// in the browser that starts the flow); returns where to send the browser.
+pub fn start(
+    ctx: &Ctx,
+    p: Provider,
+    link_user: Option<Id<User>>,
+    next: &str,
+    browser_nonce: &str,
+) -> Result<String> {
     let (state, verifier) = (new_token(), new_token());
     let url = oauth::authorize_url(
         &ctx.config.providers,
@@ -32,6 +39,7 @@ pub fn start(ctx: &Ctx, p: Provider, link_user: Option<Id<User>>, next: &str) ->
             verifier,
             link_user,
             next: next.to_string(),
+            browser: hash(browser_nonce),
             expires_at: ctx.clock.now() + STATE_VALIDITY,
         },
     )?;
@@ -39,9 +47,16 @@ pub fn start(ctx: &Ctx, p: Provider, link_user: Option<Id<User>>, next: &str) ->
 }
 
 /// Uses up the state a callback carries. Unknown, replayed, expired or another provider's
-/// state is refused.
-pub fn take_state(ctx: &Ctx, p: Provider, state: &str) -> Result<OAuthState> {
-    ctx.store
+/// state is refused, and so is a state started in another browser (`browser_nonce` is the
+/// value of this browser's flow cookie, if any).
+pub fn take_state(
+    ctx: &Ctx,
+    p: Provider,
+    state: &str,
+    browser_nonce: Option<&str>,
+) -> Result<OAuthState> {
+    let flow = ctx
+        .store
         .access()
         .take_oauth_state(&hash(state), ctx.clock.now())?
         .filter(|s| s.provider == p.as_str())
@@ -50,7 +65,18 @@ pub fn take_state(ctx: &Ctx, p: Provider, state: &str) -> Result<OAuthState> {
                 "this sign-in link is not valid any more (used, expired or forged); start again"
                     .into(),
             )
-        })
+        })?;
+    let same_browser = browser_nonce.is_some_and(|n| {
+        !flow.browser.is_empty()
+            && super::links::constant_time_eq(hash(n).as_bytes(), flow.browser.as_bytes())
+    });
+    if !same_browser {
+        return Err(Error::Forbidden(
+            "this sign-in was started in another browser; nothing was changed. Start again here"
+                .into(),
+        ));
+    }
+    Ok(flow)
 }
 
 fn identity(p: Provider, profile: &Profile) -> Identity {

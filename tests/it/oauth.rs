@@ -244,7 +244,12 @@ async fn pkce_binds_the_code_to_the_browser_that_started() {
         .append_pair("state", &state);
     let r = victim.get(forged.as_str()).send().await.unwrap();
     assert_eq!(r.status(), 403);
-    assert!(r.text().await.unwrap().contains("Invalid code verifier"));
+    let text = r.text().await.unwrap();
+    assert!(text.contains("could not confirm the sign-in"), "{text}");
+    assert!(
+        !text.contains("Invalid code verifier"),
+        "the provider's words stay in the log"
+    );
     assert!(
         h.store
             .users()
@@ -350,4 +355,96 @@ async fn an_email_alone_never_signs_in_and_linking_needs_a_session() {
     let fresh = browser();
     let callback = consent(&h, &fresh, "google", &[("subject", "g-ana")], "").await;
     assert_eq!(fresh.get(&callback).send().await.unwrap().status(), 303);
+}
+
+/// A provider URL handed to someone else signs nobody in and links nothing: the flow belongs
+/// to the browser that started it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handed_over_provider_url_signs_nobody_in_and_links_nothing() {
+    let (h, _fake) = setup(Registration::Open).await;
+    // Plain sign-in (login CSRF): the attacker starts, the victim's browser comes back.
+    let attacker = browser();
+    let callback = consent(&h, &attacker, "google", &[("subject", "victim-sub")], "").await;
+    let victim = browser();
+    let r = victim.get(&callback).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.headers()
+            .get("set-cookie")
+            .is_none_or(|c| !c.to_str().unwrap().contains("plaudit_session=e"))
+    );
+    assert!(r.text().await.unwrap().contains("another browser"));
+    assert!(
+        h.store
+            .users()
+            .by_identity("google", "victim-sub")
+            .unwrap()
+            .is_none()
+    );
+    // Linking: a signed-in attacker starts `?link=1` and hands the URL over.
+    let (attacker_user, attacker_token) = h.user("attacker@example.com", false);
+    let jar_url = url::Url::parse(&h.url).unwrap();
+    let attacker = Client::builder()
+        .redirect(Policy::none())
+        .cookie_provider(std::sync::Arc::new({
+            let jar = reqwest::cookie::Jar::default();
+            jar.add_cookie_str(
+                &format!("__Host-plaudit_session={attacker_token}; Path=/"),
+                &jar_url,
+            );
+            jar
+        }))
+        .build()
+        .unwrap();
+    let callback = consent(
+        &h,
+        &attacker,
+        "google",
+        &[("subject", "victim-google")],
+        "?link=1",
+    )
+    .await;
+    let r = browser().get(&callback).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        h.store
+            .users()
+            .by_identity("google", "victim-google")
+            .unwrap()
+            .is_none()
+    );
+    let attacker_now = h.store.users().get(&attacker_user.id).unwrap().unwrap();
+    assert!(attacker_now.identities.is_empty(), "nothing was linked");
+}
+
+/// Text a provider (or anyone) puts in the callback URL never reaches the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_error_text_is_never_shown() {
+    let (h, _fake) = setup(Registration::Open).await;
+    let c = browser();
+    let callback = consent(&h, &c, "google", &[("subject", "x")], "").await;
+    let mut spoofed = url::Url::parse(&callback).unwrap();
+    let state = spoofed
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    spoofed
+        .query_pairs_mut()
+        .clear()
+        .append_pair("state", &state)
+        .append_pair("error", "server_error")
+        .append_pair(
+            "error_description",
+            "Your Plaudit licence expired. Call +1-555-0100",
+        );
+    let r = c.get(spoofed.as_str()).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let text = r.text().await.unwrap();
+    assert!(!text.contains("licence") && !text.contains("555"), "{text}");
+    assert!(
+        text.contains("Google could not complete the sign-in"),
+        "{text}"
+    );
 }

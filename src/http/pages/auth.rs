@@ -18,12 +18,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Only same-site paths: `/w/..`, never `//evil.example` or `https://..`.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/w".to_string(),
-    }
-}
 
 pub(super) fn refuse_cross_site(
     req: &HttpRequest,
@@ -75,7 +69,7 @@ async fn login_page(
     who: MaybeUser,
     q: web::Query<NextQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let next = safe_next(q.next.as_deref());
+    let next = crate::http::next::safe_next(q.next.as_deref(), &state.ctx.instance_url, "/w");
     if who.0.is_some() {
         return Ok(HttpResponse::SeeOther()
             .insert_header(("Location", next))
@@ -104,7 +98,7 @@ async fn login(
     let layout = who.1;
     refuse_cross_site(&req, &state, &layout)?;
     let f = form.into_inner();
-    let next = safe_next(f.next.as_deref());
+    let next = crate::http::next::safe_next(f.next.as_deref(), &state.ctx.instance_url, "/w");
     let ip = session::client_ip(&req);
     let (limits, sessions) = (state.limits.clone(), state.sessions.clone());
     let email = f.email.clone();

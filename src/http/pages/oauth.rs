@@ -4,6 +4,7 @@ use super::{MaybeUser, redirect, run};
 use crate::http::{AppState, Layout, PageError, session};
 use crate::services::{audit, social};
 use crate::sources::oauth::{self, OAuthError, Provider};
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -46,27 +47,41 @@ async fn start(
                 .finish());
         }
     };
-    let next = q
-        .next
-        .clone()
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-        .unwrap_or_else(|| {
-            if link_user.is_some() {
-                "/account".into()
-            } else {
-                "/w".into()
-            }
-        });
+    let fallback = if link_user.is_some() {
+        "/account"
+    } else {
+        "/w"
+    };
+    let next = crate::http::next::safe_next(q.next.as_deref(), &state.ctx.instance_url, fallback);
+    // The flow counts only in the browser that starts it: a nonce cookie here, its hash in
+    // the stored state, both required at the callback.
+    let nonce = crate::services::links::new_token();
+    let bound = nonce.clone();
     match run(&state, &layout, move |ctx| {
-        social::start(ctx, p, link_user, &next)
+        social::start(ctx, p, link_user, &next, &bound)
     })
     .await?
     {
         Ok(url) => Ok(HttpResponse::SeeOther()
             .insert_header(("Location", url))
+            .cookie(flow_cookie(&state, nonce, 600))
             .finish()),
         Err(m) => Err(PageError::new(&layout, StatusCode::NOT_FOUND, m)),
     }
+}
+
+const FLOW_COOKIE: &str = "plaudit_oauth_flow";
+
+/// HttpOnly and SameSite=Lax: sent on the provider's top-level redirect back to us, never
+/// readable by scripts.
+fn flow_cookie(state: &AppState, value: String, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build(FLOW_COOKIE, value)
+        .path("/auth/")
+        .http_only(true)
+        .secure(state.cookie.secure)
+        .same_site(SameSite::Lax)
+        .max_age(CookieDuration::seconds(max_age_secs))
+        .finish()
 }
 
 #[derive(Deserialize)]
@@ -95,12 +110,26 @@ async fn callback(
         ));
     };
     // The state is used up whatever happens next: a replay finds nothing.
+    let nonce = req.cookie(FLOW_COOKIE).map(|c| c.value().to_string());
     let taken = run(&state, &layout, move |ctx| {
-        social::take_state(ctx, p, &raw_state)
+        social::take_state(ctx, p, &raw_state, nonce.as_deref())
     })
     .await?;
     let flow = taken.map_err(|m| PageError::new(&layout, StatusCode::BAD_REQUEST, m))?;
+    // Linking adds an identity to the account that asked for it, and only while that account
+    // is the one signed in here.
+    if let Some(linker) = flow.link_user
+        && who.0.as_ref().map(|u| u.user.id) != Some(linker)
+    {
+        return Err(PageError::new(
+            &layout,
+            StatusCode::FORBIDDEN,
+            "This link request belongs to another account; nothing was changed. Sign in and start again.",
+        ));
+    }
     if let Some(error) = q.error {
+        // The provider's own words go to the log only: anyone can put text in this URL.
+        tracing::warn!(provider = p.as_str(), %error, description = ?q.error_description, "provider refused the sign-in");
         let message = if error == "access_denied" {
             format!(
                 "You declined to sign in with {}. Nothing was changed.",
@@ -108,9 +137,8 @@ async fn callback(
             )
         } else {
             format!(
-                "{} reported a problem: {}",
-                p.label(),
-                q.error_description.unwrap_or(error)
+                "{} could not complete the sign-in. Nothing was changed; please try again.",
+                p.label()
             )
         };
         return Err(PageError::new(&layout, StatusCode::FORBIDDEN, message));
@@ -138,7 +166,17 @@ async fn callback(
             _ => StatusCode::FORBIDDEN,
         };
         tracing::warn!(provider = p.as_str(), error = %e, "provider sign-in failed");
-        PageError::new(&layout, status, e.to_string())
+        let message = match status {
+            StatusCode::BAD_GATEWAY => format!(
+                "{} did not answer properly. Nothing was changed; please try again.",
+                p.label()
+            ),
+            _ => format!(
+                "{} could not confirm the sign-in. Nothing was changed; please try again.",
+                p.label()
+            ),
+        };
+        PageError::new(&layout, status, message)
     })?;
     let ip = session::client_ip(&req).to_string();
     let (sessions, link_user, next) = (state.sessions.clone(), flow.link_user, flow.next.clone());
@@ -158,6 +196,8 @@ async fn callback(
             };
             let mut resp = redirect(&next, Ok(&note));
             resp.add_cookie(&state.cookie.set(&token))
+                .map_err(|e| PageError::internal(&layout, e.into()))?;
+            resp.add_cookie(&flow_cookie(&state, String::new(), 0))
                 .map_err(|e| PageError::internal(&layout, e.into()))?;
             Ok(resp)
         }
