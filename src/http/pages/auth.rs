@@ -17,7 +17,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/register", web::post().to(register));
 }
 
-/// Only same-site paths: `/w/..`, never `//evil.example` or `https://..`.
 
 pub(super) fn refuse_cross_site(
     req: &HttpRequest,
