@@ -17,7 +17,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/register", web::post().to(register));
 }
 
-
 pub(super) fn refuse_cross_site(
     req: &HttpRequest,
     state: &AppState,
