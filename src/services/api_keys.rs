@@ -97,6 +97,13 @@ pub fn authenticate(ctx: &Ctx, presented: &str) -> Result<Principal> {
     if !constant_time_eq(key.secret_hash.as_bytes(), hash(secret).as_bytes()) {
         return Err(refused());
     }
+    // A key acts for the person who made it: it dies with their access to the workspace.
+    if super::auth::creator_role(&ctx.store, &key)?.is_none() {
+        return Err(Error::Unauthorized(
+            "this API key's creator no longer has access to its workspace; ask an owner for a new key"
+                .into(),
+        ));
+    }
     let now = ctx.clock.now();
     if key
         .last_used_at

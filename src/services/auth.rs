@@ -85,7 +85,13 @@ pub fn authorize(
                     access_name(access)
                 )));
             }
-            Role::Owner
+            // Never more than its creator may do today: a demoted manager's admin key acts as
+            // a manager; a removed one's key does nothing (refused at authentication too).
+            creator_role(store, key)?.ok_or_else(|| {
+                Error::Unauthorized(
+                    "this API key's creator no longer has access to its workspace".into(),
+                )
+            })?
         }
     };
     if !role.allows(access) {
@@ -99,6 +105,20 @@ pub fn authorize(
         )));
     }
     Ok(Granted { workspace, role })
+}
+
+/// The role a key's creator holds in the key's workspace now (see `api_keys::creator_role`).
+pub(super) fn creator_role(store: &Store, key: &ApiKey) -> Result<Option<Role>> {
+    let Some(creator) = store.users().get(&key.created_by)? else {
+        return Ok(None);
+    };
+    if creator.disabled {
+        return Ok(None);
+    }
+    if creator.instance_admin {
+        return Ok(Some(Role::Owner));
+    }
+    Ok(store.workspaces().role(&key.workspace, &creator.id)?)
 }
 
 fn access_name(access: Access) -> &'static str {

@@ -251,7 +251,10 @@ pub fn remove_member(
 ) -> Result<()> {
     let here = ctx.enter(principal, ws, Access::Admin)?.at(ip);
     let who = email_of(ctx, user)?;
-    let entry = here.audit("member.removed", &who);
+    let entry = here.audit(
+        "member.removed",
+        &format!("{who} (API keys they created stop working)"),
+    );
     ctx.store
         .workspaces()
         .remove_member(ws, user, Some(&entry))??;

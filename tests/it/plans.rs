@@ -301,3 +301,100 @@ async fn changing_email_takes_effect_when_the_new_address_confirms() {
             .is_none()
     );
 }
+
+/// A key acts for its creator: removed, the creator's keys answer 401 at once; demoted, they
+/// can do no more than the creator now may.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_keys_die_with_their_creators_access() {
+    let h = InProc::start(|_| {}).await;
+    let (owner, ot) = h.user("owner@example.com", false);
+    let (manager, mt) = h.user("manager@example.com", false);
+    let ws = h.workspace("Shop", &owner);
+    h.add(&ws, &manager, Role::Owner);
+    let c = h.http();
+    let api = |p: &str| format!("{}/api/v1/workspaces/{}{p}", h.url, ws.id);
+    let make_key = |token: String| {
+        let c = c.clone();
+        let url = api("/api-keys");
+        async move {
+            let body: Value = c
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({"name": "ci", "scopes": ["admin"]}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body["key"].as_str().unwrap().to_string()
+        }
+    };
+    let key = make_key(mt.clone()).await;
+    assert_eq!(
+        c.get(api("/members"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Demoted to viewer: the admin key now only reads.
+    let r = c
+        .patch(api(&format!("/members/{}", manager.id)))
+        .bearer_auth(&ot)
+        .json(&json!({"role": "viewer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        c.get(api("/members"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let r = c
+        .post(api("/members"))
+        .bearer_auth(&key)
+        .json(&json!({"email": "x@example.com", "role": "owner"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "no more than its creator may do now");
+    // Removed: every use answers 401 at once.
+    let r = c
+        .delete(api(&format!("/members/{}", manager.id)))
+        .bearer_auth(&ot)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    for (method, path) in [("GET", "/members"), ("POST", "/members")] {
+        let mut req = c
+            .request(method.parse().unwrap(), api(path))
+            .bearer_auth(&key);
+        if method == "POST" {
+            req = req.json(&json!({"email": "manager@example.com", "role": "owner"}));
+        }
+        assert_eq!(req.send().await.unwrap().status(), 401, "{method} {path}");
+    }
+    let audit: Value = c
+        .get(api("/audit"))
+        .bearer_auth(&ot)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .to_string()
+            .contains("API keys they created stop working")
+    );
+}
