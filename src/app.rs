@@ -193,6 +193,8 @@ impl App {
         };
         let control_path = control::socket_path(&data_dir);
         let _ = std::fs::remove_file(&control_path); // stale from a killed process; we hold the store lock
+        // Bound inside the data folder, which is 0700: the moment before the chmod below
+        // exposes nothing to other users.
         let control_listener = tokio::net::UnixListener::bind(&control_path)
             .with_context(|| format!("binding the control socket {}", control_path.display()))?;
         restrict_to_owner(&control_path)?;

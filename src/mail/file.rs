@@ -24,9 +24,10 @@ impl FileSender {
         let (dir, id) = (self.dir.clone(), msg.id);
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             use std::io::Write;
-            std::fs::create_dir_all(&dir)?;
+            crate::store::private::folder(&dir).map_err(std::io::Error::other)?;
             let tmp = dir.join(format!(".{id}.eml.tmp"));
-            let mut f = std::fs::File::create(&tmp)?;
+            // Mail may carry single-use links: 0600 from the first byte.
+            let mut f = crate::store::private::create_file(&tmp)?;
             f.write_all(&bytes)?;
             f.sync_all()?;
             std::fs::rename(&tmp, dir.join(format!("{id}.eml")))

@@ -13,6 +13,7 @@ mod meta;
 pub mod migrations;
 mod outbox;
 mod page;
+pub mod private;
 mod purge;
 pub mod snapshot;
 mod traffic;
@@ -94,15 +95,9 @@ impl Store {
     /// Opens (creating if needed) the store under `data_dir/db`, migrating older layouts after
     /// taking a snapshot into `data_dir/backups`.
     pub fn open(data_dir: &Path, cache_mb: u64, now: OffsetDateTime) -> Result<Self, OpenError> {
-        if !data_dir.exists() {
-            use std::os::unix::fs::DirBuilderExt;
-            // Only the service user may read reviews, contacts and secrets.
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(data_dir)
-                .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
-        }
+        // Only the service user may read reviews, contacts and secrets: the folder is 0700
+        // even when it existed before (a Docker volume, a bind mount at 0755).
+        private::folder(data_dir).context("preparing the data folder")?;
         let db = sled::Config::new()
             .path(data_dir.join("db"))
             .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
@@ -140,6 +135,13 @@ impl Store {
             None => meta::set_schema_version(&db, SCHEMA_VERSION)?,
         }
         let store = Self::with_trees(db, data_dir)?;
+        let tightened = private::tighten_tree(data_dir).context("restricting the data folder")?;
+        if tightened > 0 {
+            tracing::warn!(
+                tightened,
+                "files and folders in the data folder were readable by other users; now 0600/0700"
+            );
+        }
         store.meta().ensure_instance_secret()?;
         store.db.flush().context("flushing the store after open")?;
         Ok(store)

@@ -38,12 +38,12 @@ pub fn write(
     label: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    super::private::folder(dir)?;
     let stamp = now.unix_timestamp();
     let path = dir.join(format!("{label}-{stamp}.snapshot"));
     let tmp = dir.join(format!(".{label}-{stamp}.snapshot.tmp"));
     let file =
-        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        super::private::create_file(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     let mut w = HashingWriter {
         inner: std::io::BufWriter::new(file),
         hash: Sha256::new(),

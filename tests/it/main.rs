@@ -8,6 +8,7 @@ mod browser;
 mod config;
 mod contract;
 mod crash;
+mod disk;
 mod edge;
 mod floor;
 mod inproc;

@@ -1,0 +1,69 @@
+//! The data folder holds the instance secret, session and link hashes, and personal data: only
+//! the service user may read it, whatever the umask and however the folder came to exist.
+
+use anyhow::Context;
+use std::fs::{DirBuilder, OpenOptions, Permissions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+/// Creates `dir` (and parents) as 0700, or tightens an existing one to 0700.
+pub fn folder(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        let mode = std::fs::metadata(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(folder = %dir.display(), mode = format!("{:o}", mode & 0o777), "tightening a folder other users could read to 0700");
+            std::fs::set_permissions(dir, Permissions::from_mode(0o700))
+                .with_context(|| format!("restricting {}", dir.display()))?;
+        }
+        return Ok(());
+    }
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating the folder {}", dir.display()))
+}
+
+/// Opens a new file for writing as 0600 from its first byte (no window at a looser mode).
+pub fn create_file(path: &Path) -> std::io::Result<std::fs::File> {
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// Tightens everything under `root` that other users could read: folders to 0700, files to
+/// 0600 (sled and older versions created their files with the umask's mode).
+pub fn tighten_tree(root: &Path) -> anyhow::Result<usize> {
+    let mut changed = 0;
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = entry.metadata() else { continue };
+            let mode = meta.permissions().mode();
+            let wanted = if meta.is_dir() {
+                stack.push(path.clone());
+                0o700
+            } else if meta.is_file() {
+                0o600
+            } else {
+                continue; // sockets are made 0600 where they are bound
+            };
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(&path, Permissions::from_mode(wanted))
+                    .with_context(|| format!("restricting {}", path.display()))?;
+                changed += 1;
+            }
+        }
+    }
+    Ok(changed)
+}
