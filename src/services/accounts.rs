@@ -89,7 +89,7 @@ pub fn create_admin(
     }
 }
 
-fn verify_link_validity(ctx: &Ctx) -> Duration {
+pub(super) fn verify_link_validity(ctx: &Ctx) -> Duration {
     Duration::hours(i64::try_from(ctx.config.accounts.verify_link_hours).unwrap_or(48))
 }
 

@@ -119,6 +119,13 @@ pub fn sign_in(
         if user.disabled {
             return Err(Error::Unauthorized("this account is disabled".into()));
         }
+        if !user.email_verified {
+            return Err(Error::Forbidden(format!(
+                "confirm {} first with the link we emailed, then sign in with {} again",
+                user.email,
+                p.label()
+            )));
+        }
         // Keep the stored profile fresh (name, picture, email at the provider).
         user.identities.retain(|i| i.provider != p.as_str());
         user.identities.push(identity(p, profile));
@@ -135,13 +142,15 @@ pub fn sign_in(
     if ctx.config.accounts.registration != Registration::Open {
         return Err(no_account());
     }
-    let (Some(email), true) = (profile.email.as_deref(), profile.email_verified) else {
+    let Some(email) = profile.email.as_deref() else {
         return Err(Error::Forbidden(format!(
-            "{} did not share a verified email address",
+            "{} did not share an email address",
             p.label()
         )));
     };
     let email = Email::parse(email).map_err(Error::Invalid)?;
+    // An address the provider did not vouch for is confirmed by mail before it counts.
+    let verified = profile.email_verified;
     let now = ctx.clock.now();
     let user = User {
         id: Id::generate(now),
@@ -150,7 +159,7 @@ pub fn sign_in(
         password_hash: String::new(),
         instance_admin: false,
         created_at: now,
-        email_verified: true,
+        email_verified: verified,
         disabled: false,
         session_epoch: 0,
         identities: vec![identity(p, profile)],
@@ -160,5 +169,21 @@ pub fn sign_in(
         return Err(no_account());
     }
     users.link_identity(&user, p.as_str(), &profile.subject)?;
+    if !verified {
+        let token = super::links::issue(
+            ctx,
+            crate::domain::LinkPurpose::VerifyEmail {
+                user: user.id,
+                email: user.email.clone(),
+            },
+            super::accounts::verify_link_validity(ctx),
+        )?;
+        super::mailing::verification(ctx, &user.name, &user.email, &token)?;
+        return Err(Error::Forbidden(format!(
+            "we emailed a confirmation link to {}: open it, then sign in with {} again",
+            user.email,
+            p.label()
+        )));
+    }
     Ok(user)
 }

@@ -264,7 +264,9 @@ pub async fn finish(
             Ok(Profile {
                 subject: user.id,
                 // Facebook only returns confirmed addresses.
-                email_verified: user.email.is_some(),
+                // Facebook does not say whether it checked the address: never take it as
+                // proof (with open registration it could pre-claim an invitee's address).
+                email_verified: false,
                 email: user.email,
                 name: user.name,
                 picture_url: user.picture.and_then(|p| p.data.url),

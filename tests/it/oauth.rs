@@ -114,8 +114,35 @@ async fn google_and_facebook_sign_in_succeed_and_create_the_account_when_open() 
         )
         .await;
         let r = c.get(&callback).send().await.unwrap();
-        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
-        assert_eq!(location(&r), "/w");
+        if provider == "facebook" {
+            // Facebook does not vouch for addresses: the new account confirms by mail first.
+            assert_eq!(r.status(), 403);
+            assert!(r.text().await.unwrap().contains("confirmation link"));
+            let maildir = h.dir.path().join("data/mail");
+            let (_, token) =
+                crate::support::wait_for_link(&maildir, &email, "/verify/", &mut Vec::new());
+            let v = c
+                .post(format!("{}/api/v1/auth/verify", h.url))
+                .json(&serde_json::json!({"token": token}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(v.status(), 200);
+            let callback = consent(
+                &h,
+                &c,
+                provider,
+                &[("subject", subject), ("email", &email)],
+                "?next=/w",
+            )
+            .await;
+            let r = c.get(&callback).send().await.unwrap();
+            assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+            assert_eq!(location(&r), "/w");
+        } else {
+            assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+            assert_eq!(location(&r), "/w");
+        }
         let page = c
             .get(format!("{}/w", h.url))
             .send()
