@@ -1,6 +1,6 @@
 //! Housekeeping: drops idle rate-limiter keys and expired bans, purges request logs older
-//! than `logs.retention_days`, and purges deleted workspaces in chunks. One `step`, run every
-//! minute.
+//! than `logs.retention_days`, deleted workspaces (in chunks) and expired sessions, links and
+//! sign-in states. One `step`, run every minute.
 
 use crate::clock::SharedClock;
 use crate::edge::Edge;
@@ -37,6 +37,13 @@ impl Housekeeping {
             tracing::info!(purged, "request log entries past retention removed");
         }
         purge_deleted_workspaces(&self.store, PURGE_CHUNKS_PER_STEP)?;
+        let expired = self.store.access().purge_expired(self.clock.now())?;
+        if expired > 0 {
+            tracing::info!(
+                expired,
+                "expired sessions, links and sign-in states removed"
+            );
+        }
         Ok(purged)
     }
 

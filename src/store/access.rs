@@ -141,3 +141,57 @@ impl Access<'_> {
             .map_err(|e: TransactionError<()>| typed::txn(e))
     }
 }
+
+/// How many records one expiry sweep looks at per tree and call.
+const SWEEP_CHUNK: usize = 1000;
+
+impl Access<'_> {
+    /// Removes expired sessions, single-use links and sign-in states, a chunk at a time with no
+    /// iterator alive while removing; returns how many went.
+    pub fn purge_expired(&self, now: OffsetDateTime) -> anyhow::Result<usize> {
+        let s = self.store;
+        let mut removed = 0;
+        removed += sweep::<Session>(&s.sessions, |x| x.expires_at <= now)?;
+        removed += sweep::<LinkToken>(&s.tokens, |x| x.expires_at <= now)?;
+        removed += sweep::<OAuthState>(&s.oauth_states, |x| x.expires_at <= now)?;
+        Ok(removed)
+    }
+}
+
+/// Walks `tree` in chunks, removing the values `expired` says so of.
+fn sweep<T: serde::de::DeserializeOwned>(
+    tree: &sled::Tree,
+    expired: impl Fn(&T) -> bool,
+) -> anyhow::Result<usize> {
+    let mut removed = 0;
+    let mut after: Option<sled::IVec> = None;
+    loop {
+        let mut chunk = Vec::with_capacity(SWEEP_CHUNK);
+        {
+            let iter = match &after {
+                Some(k) => tree.range::<&[u8], _>((
+                    std::ops::Bound::Excluded(k.as_ref()),
+                    std::ops::Bound::Unbounded,
+                )),
+                None => tree.iter(),
+            };
+            for entry in iter.take(SWEEP_CHUNK) {
+                chunk.push(entry.context("sweeping expired records")?);
+            }
+        }
+        let Some((last, _)) = chunk.last() else {
+            return Ok(removed);
+        };
+        after = Some(last.clone());
+        let mut batch = sled::Batch::default();
+        for (k, v) in &chunk {
+            // A value that no longer decodes is kept: never delete what we cannot judge.
+            if codec::decode::<T>(v).is_ok_and(|x| expired(&x)) {
+                batch.remove(k);
+                removed += 1;
+            }
+        }
+        tree.apply_batch(batch)
+            .context("removing expired records")?;
+    }
+}

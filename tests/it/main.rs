@@ -11,6 +11,7 @@ mod crash;
 mod disk;
 mod edge;
 mod floor;
+mod housekeeping;
 mod inproc;
 mod lifecycle;
 mod migration;
