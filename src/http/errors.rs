@@ -185,6 +185,8 @@ fn page_response(layout: &Layout, status: StatusCode, message: &str) -> HttpResp
     .unwrap_or_else(|_| message.to_string());
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
+        // Never compressed, like every page (see pages::html): BREACH.
+        .insert_header((actix_web::http::header::CONTENT_ENCODING, "identity"))
         .body(body)
 }
 

@@ -292,3 +292,35 @@ async fn sign_in_form_redirects_stay_on_site() {
         assert!(!to.contains('\t') && !to.contains('\\'), "{to}");
     }
 }
+
+/// Pages carry the CSRF token next to reflected input: never compressed (BREACH); the API
+/// still is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_never_compressed_but_the_api_is() {
+    let h = InProc::start(|_| {}).await;
+    let (c, _) = signed_in(&h, "Ana").await;
+    for path in ["/w?q=reflected", "/account", "/nothing-here"] {
+        let r = c
+            .get(format!("{}{path}", h.url))
+            .header("accept-encoding", "gzip, br")
+            .send()
+            .await
+            .unwrap();
+        let enc = r
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_string());
+        assert!(
+            enc.as_deref().is_none_or(|e| e == "identity"),
+            "{path}: {enc:?}"
+        );
+    }
+    let r = h
+        .http()
+        .get(format!("{}/api/v1/openapi.json", h.url))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+}

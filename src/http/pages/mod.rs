@@ -215,8 +215,12 @@ pub fn html(
         .render()
         .map_err(|e| PageError::internal(layout, anyhow::anyhow!("rendering: {e}")))?;
     let mut resp = HttpResponse::Ok();
+    // Pages carry the session's CSRF token next to text from the request: compressed, their
+    // length would leak the token to someone who can inject text and watch sizes (BREACH).
+    // An explicit identity encoding keeps the compressor away; assets and the API still shrink.
     resp.content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"));
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CONTENT_ENCODING, "identity"));
     if req.cookie(FLASH).is_some() {
         let mut gone = Cookie::new(FLASH, "");
         gone.set_path("/");
