@@ -112,7 +112,7 @@ pub fn sign_in(
         let mut user = users.get(&target)?.ok_or(Error::NotFound)?;
         user.identities.retain(|i| i.provider != p.as_str());
         user.identities.push(identity(p, profile));
-        users.link_identity(&user, p.as_str(), &profile.subject)?;
+        users.save_identities(&user)?;
         return Ok(user);
     }
     if let Some(mut user) = linked {
@@ -168,7 +168,7 @@ pub fn sign_in(
     if users.insert(&user)? == InsertUser::EmailTaken {
         return Err(no_account());
     }
-    users.link_identity(&user, p.as_str(), &profile.subject)?;
+    users.save_identities(&user)?;
     if !verified {
         let token = super::links::issue(
             ctx,
@@ -185,5 +185,24 @@ pub fn sign_in(
             p.label()
         )));
     }
+    Ok(user)
+}
+
+/// Removes the link to `provider`, keeping at least one way to sign in (a password or
+/// another provider).
+pub fn unlink(ctx: &Ctx, user: &User, provider: &str) -> Result<User> {
+    let mut user = ctx.store.users().get(&user.id)?.ok_or(Error::NotFound)?;
+    let before = user.identities.len();
+    user.identities.retain(|i| i.provider != provider);
+    if user.identities.len() == before {
+        return Err(Error::NotFound);
+    }
+    if user.password_hash.is_empty() && user.identities.is_empty() {
+        return Err(Error::Conflict(
+            "this is your only way to sign in: set a password first (reset it by email), then unlink"
+                .into(),
+        ));
+    }
+    ctx.store.users().save_identities(&user)?;
     Ok(user)
 }

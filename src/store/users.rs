@@ -174,13 +174,30 @@ impl Users<'_> {
     }
 
     /// Links an identity to `user` (already holding it in `user.identities`).
-    pub fn link_identity(&self, user: &User, provider: &str, subject: &str) -> anyhow::Result<()> {
+    /// Stores `user` with its identity index in step: inside one transaction, entries for
+    /// identities the stored record had and `user` lacks go, new ones are added (so a re-link
+    /// or an unlink leaves no stale entry that could sign someone in).
+    pub fn save_identities(&self, user: &User) -> anyhow::Result<()> {
         let value = codec::encode(user)?;
         let s = self.store;
         (&s.users, &s.identities)
             .transaction(|(users, ids)| {
+                let old: Option<User> = users
+                    .get(keys::id(&user.id))?
+                    .and_then(|raw| codec::decode(&raw).ok());
+                for i in old.iter().flat_map(|u| &u.identities) {
+                    let kept = user
+                        .identities
+                        .iter()
+                        .any(|n| n.provider == i.provider && n.subject == i.subject);
+                    if !kept {
+                        ids.remove(keys::identity(&i.provider, &i.subject))?;
+                    }
+                }
                 users.insert(&keys::id(&user.id), value.clone())?;
-                ids.insert(keys::identity(provider, subject), &keys::id(&user.id))?;
+                for i in &user.identities {
+                    ids.insert(keys::identity(&i.provider, &i.subject), &keys::id(&user.id))?;
+                }
                 Ok::<_, ConflictableTransactionError<()>>(())
             })
             .map_err(typed::txn)

@@ -475,3 +475,76 @@ async fn provider_error_text_is_never_shown() {
         "{text}"
     );
 }
+
+fn signed_in_browser(h: &InProc, user: &plaudit::domain::User) -> Client {
+    let (token, _) = h
+        .keys
+        .issue(
+            &h.store,
+            &user.id,
+            "127.0.0.1",
+            plaudit::Clock::now(&h.clock),
+        )
+        .unwrap();
+    let jar_url = url::Url::parse(&h.url).unwrap();
+    Client::builder()
+        .redirect(Policy::none())
+        .cookie_provider(std::sync::Arc::new({
+            let jar = reqwest::cookie::Jar::default();
+            jar.add_cookie_str(&format!("__Host-plaudit_session={token}; Path=/"), &jar_url);
+            jar
+        }))
+        .build()
+        .unwrap()
+}
+
+/// Re-linking replaces the old identity everywhere; unlinking removes it, but never the last
+/// way to sign in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relinking_and_unlinking_leave_no_stale_identity() {
+    let (h, _fake) = setup(Registration::Invite).await;
+    let (ana, _) = h.user("ana@example.com", false);
+    let c = signed_in_browser(&h, &ana);
+    for subject in ["g-old", "g-new"] {
+        let callback = consent(&h, &c, "google", &[("subject", subject)], "?link=1").await;
+        assert_eq!(c.get(&callback).send().await.unwrap().status(), 303);
+    }
+    let users = h.store.users();
+    assert!(
+        users.by_identity("google", "g-old").unwrap().is_none(),
+        "no stale entry"
+    );
+    assert_eq!(
+        users.by_identity("google", "g-new").unwrap().unwrap().id,
+        ana.id
+    );
+    // The only way to sign in (no password): refused.
+    let page = c
+        .get(format!("{}/account", h.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = page.find("name=\"csrf-token\" content=\"").unwrap() + 27;
+    let csrf = page[at..at + 64].to_string();
+    let unlink = || {
+        c.post(format!("{}/account/unlink/google", h.url))
+            .header("origin", PUBLIC_URL)
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+    };
+    assert_eq!(unlink().await.unwrap().status(), 303);
+    assert!(
+        users.by_identity("google", "g-new").unwrap().is_some(),
+        "kept: the last way in"
+    );
+    // With a password it goes, index entry and all.
+    let mut with_password = users.get(&ana.id).unwrap().unwrap();
+    with_password.password_hash = "$argon2id$placeholder".into();
+    users.put(&with_password).unwrap();
+    assert_eq!(unlink().await.unwrap().status(), 303);
+    assert!(users.by_identity("google", "g-new").unwrap().is_none());
+    assert!(users.get(&ana.id).unwrap().unwrap().identities.is_empty());
+}

@@ -13,7 +13,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account/name", web::post().to(rename))
         .route("/account/password", web::post().to(password))
         .route("/account/email", web::post().to(email))
-        .route("/account/delete", web::post().to(delete));
+        .route("/account/delete", web::post().to(delete))
+        .route("/account/unlink/{provider}", web::post().to(unlink));
 }
 
 #[derive(Template)]
@@ -171,6 +172,27 @@ async fn delete(
                     .map_err(|e| PageError::internal(&user.layout, e.into()))?;
                 resp
             }
+            Err(m) => redirect("/account", Err(&m)),
+        },
+    )
+}
+
+async fn unlink(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    provider: web::Path<String>,
+    form: web::Form<super::CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let (u, p) = (user.user.clone(), provider.into_inner());
+    Ok(
+        match run(&state, &user.layout, move |ctx| {
+            crate::services::social::unlink(ctx, &u, &p)
+        })
+        .await?
+        {
+            Ok(_) => redirect("/account", Ok("The provider is unlinked.")),
             Err(m) => redirect("/account", Err(&m)),
         },
     )
