@@ -177,7 +177,7 @@ impl App {
         let state = AppState {
             sessions: SessionKeys::new(&store.meta().instance_secret()?, &instance_url, lifetime),
             limits: AuthLimits::new(&config.accounts),
-            hashing: Arc::new(tokio::sync::Semaphore::new(
+            hashing: Arc::new(crate::http::hash_queue::HashQueue::new(
                 config.accounts.hash_concurrency,
             )),
             cookie: SessionCookie::new(secure, lifetime.whole_seconds()),

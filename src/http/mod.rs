@@ -4,6 +4,7 @@ pub mod api;
 mod assets;
 mod csrf;
 mod errors;
+pub mod hash_queue;
 mod health;
 mod layout;
 mod metrics;
@@ -24,7 +25,6 @@ use crate::services::sessions::SessionKeys;
 use actix_web::{middleware, web};
 use session::SessionCookie;
 use std::sync::Arc;
-use tokio::sync::Semaphore;
 
 /// What every handler may use. Cheap to clone; one per worker thread.
 #[derive(Clone)]
@@ -32,8 +32,8 @@ pub struct AppState {
     pub ctx: Ctx,
     pub sessions: SessionKeys,
     pub limits: AuthLimits,
-    /// Caps concurrent password hashing (each takes 19 MiB and a core).
-    pub hashing: Arc<Semaphore>,
+    /// Password hashing (each takes 19 MiB and a core), bounded and fair per client.
+    pub hashing: Arc<hash_queue::HashQueue>,
     pub cookie: SessionCookie,
     pub layout: Layout,
     /// Outbound HTTP (OAuth token exchanges), with timeouts.

@@ -82,7 +82,7 @@ async fn register(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let limits = state.limits.clone();
-    hashing(&state, move |ctx| {
+    hashing(&state, ip.0, move |ctx| {
         accounts::register(
             ctx,
             &limits,
@@ -153,7 +153,7 @@ async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let limits = state.limits.clone();
-    let user = hashing(&state, move |ctx| {
+    let user = hashing(&state, ip.0, move |ctx| {
         passwords::check_login(ctx, &limits, ip.0, &b.email, &b.password)
     })
     .await?;
@@ -214,10 +214,11 @@ struct ResetBody {
 
 async fn confirm_reset(
     state: web::Data<AppState>,
+    ip: ClientIp,
     body: Body<ResetBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    let user = hashing(&state, move |ctx| {
+    let user = hashing(&state, ip.0, move |ctx| {
         passwords::reset_password(ctx, &b.token, b.password)
     })
     .await?;

@@ -94,9 +94,9 @@ async fn change_password(
     body: Body<PasswordBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    let ip = caller.ip();
+    let (ip, client) = (caller.ip(), caller.ip);
     let principal = caller.principal;
-    let user = hashing(&state, move |ctx| {
+    let user = hashing(&state, client, move |ctx| {
         passwords::change_password(ctx, principal.user()?, &b.current_password, b.new_password)
     })
     .await?;
@@ -118,8 +118,8 @@ async fn change_email(
     body: Body<EmailChangeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    let principal = caller.principal;
-    hashing(&state, move |ctx| {
+    let (principal, client) = (caller.principal, caller.ip);
+    hashing(&state, client, move |ctx| {
         accounts::request_email_change(ctx, principal.user()?, &b.password, &b.new_email)
     })
     .await?;
@@ -140,8 +140,8 @@ async fn delete_me(
     body: Body<PasswordOnly>,
 ) -> Result<HttpResponse, ApiError> {
     let password = body.into_inner().password;
-    let principal = caller.principal;
-    hashing(&state, move |ctx| {
+    let (principal, client) = (caller.principal, caller.ip);
+    hashing(&state, client, move |ctx| {
         accounts::delete_account(ctx, principal.user()?, &password)
     })
     .await?;

@@ -205,14 +205,15 @@ pub async fn write<T: Send + 'static>(
     Ok(out)
 }
 
-/// Like `write`, for work that hashes a password: at most `hash_concurrency` at once.
+/// Like `write`, for work that hashes a password: in `client`'s turn (see `HashQueue`).
 pub async fn hashing<T: Send + 'static>(
     state: &AppState,
+    client: std::net::IpAddr,
     work: impl FnOnce(&Ctx) -> services::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
     let _permit = state
         .hashing
-        .acquire()
+        .enter(client)
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing pool closed: {e}")))?;
     write(state, work).await

@@ -93,12 +93,17 @@ async fn password(
     let u = user.user.clone();
     let ip = user.ip(&req);
     let sessions = state.sessions.clone();
-    let result = run_hashing(&state, &user.layout, move |ctx| {
-        let changed = passwords::change_password(ctx, &u, &f.current_password, f.new_password)?;
-        // Every other session is now signed out; this browser gets a fresh one.
-        let (token, _) = sessions.issue(&ctx.store, &changed.id, &ip, ctx.clock.now())?;
-        Ok(token)
-    })
+    let result = run_hashing(
+        &state,
+        &user.layout,
+        crate::http::session::client_ip(&req),
+        move |ctx| {
+            let changed = passwords::change_password(ctx, &u, &f.current_password, f.new_password)?;
+            // Every other session is now signed out; this browser gets a fresh one.
+            let (token, _) = sessions.issue(&ctx.store, &changed.id, &ip, ctx.clock.now())?;
+            Ok(token)
+        },
+    )
     .await?;
     Ok(match result {
         Ok(token) => {
@@ -131,9 +136,12 @@ async fn email(
     let f = form.into_inner();
     let u = user.user.clone();
     Ok(
-        match run_hashing(&state, &user.layout, move |ctx| {
-            accounts::request_email_change(ctx, &u, &f.password, &f.new_email)
-        })
+        match run_hashing(
+            &state,
+            &user.layout,
+            crate::http::session::client_ip(&req),
+            move |ctx| accounts::request_email_change(ctx, &u, &f.password, &f.new_email),
+        )
         .await?
         {
             Ok(()) => redirect(
@@ -161,9 +169,12 @@ async fn delete(
     user.check_form(&req, &state, &form.csrf)?;
     let (u, pw) = (user.user.clone(), form.into_inner().password);
     Ok(
-        match run_hashing(&state, &user.layout, move |ctx| {
-            accounts::delete_account(ctx, &u, &pw)
-        })
+        match run_hashing(
+            &state,
+            &user.layout,
+            crate::http::session::client_ip(&req),
+            move |ctx| accounts::delete_account(ctx, &u, &pw),
+        )
         .await?
         {
             Ok(()) => {

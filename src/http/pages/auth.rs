@@ -100,7 +100,7 @@ async fn login(
     let ip = session::client_ip(&req);
     let (limits, sessions) = (state.limits.clone(), state.sessions.clone());
     let email = f.email.clone();
-    let result = run_hashing(&state, &layout, move |ctx| {
+    let result = run_hashing(&state, &layout, session::client_ip(&req), move |ctx| {
         let user = passwords::check_login(ctx, &limits, ip, &email, &f.password)?;
         let (token, _) = sessions.issue(&ctx.store, &user.id, &ip.to_string(), ctx.clock.now())?;
         crate::services::audit::signed_in(ctx, &user, &ip.to_string(), "")?;
@@ -212,7 +212,7 @@ async fn register(
         let ip = session::client_ip(&req);
         let limits = state.limits.clone();
         let invitation = (!f.invitation.is_empty()).then_some(f.invitation.clone());
-        run_hashing(&state, &layout, move |ctx| {
+        run_hashing(&state, &layout, session::client_ip(&req), move |ctx| {
             accounts::register(
                 ctx,
                 &limits,

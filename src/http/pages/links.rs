@@ -175,7 +175,7 @@ async fn reset(
         ));
     }
     let t = token.clone();
-    match run_hashing(&state, &who.1, move |ctx| {
+    match run_hashing(&state, &who.1, session::client_ip(&req), move |ctx| {
         passwords::reset_password(ctx, &t, f.password)
     })
     .await?

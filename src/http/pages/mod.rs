@@ -328,10 +328,11 @@ pub async fn act<T: Send + 'static>(
 pub async fn run_hashing<T: Send + 'static>(
     state: &AppState,
     layout: &Layout,
+    client: std::net::IpAddr,
     work: impl FnOnce(&Ctx) -> services::Result<T> + Send + 'static,
 ) -> Result<Result<T, String>, PageError> {
     let _permit =
-        state.hashing.acquire().await.map_err(|e| {
+        state.hashing.enter(client).await.map_err(|e| {
             PageError::internal(layout, anyhow::anyhow!("hashing pool closed: {e}"))
         })?;
     run(state, layout, work).await
