@@ -46,26 +46,11 @@ async fn schemathesis_finds_no_contract_violation() {
     );
     let c = http();
     let api = |p: &str| format!("{}/api/v1{p}", server.url);
-    let login: Value = c
-        .post(api("/auth/login"))
-        .json(&json!({"email": "admin@example.com", "password": "a long admin password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_string();
-    let ws: Value = c
-        .post(api("/workspaces"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "Seed"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let admin = crate::caller::Api::new(&server.url)
+        .signed_in("admin@example.com", "a long admin password")
+        .await;
+    let token = admin.token().to_string();
+    let (_, ws) = admin.post("/workspaces", json!({"name": "Seed"})).await;
     let ws = ws["id"].as_str().unwrap().to_string();
     for (path, body) in [
         (
@@ -78,14 +63,8 @@ async fn schemathesis_finds_no_contract_violation() {
             json!({"email": "luca@example.com", "role": "viewer"}),
         ),
     ] {
-        let r = c
-            .post(api(&format!("/workspaces/{ws}/{path}")))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "seeding {path}: {}", r.status());
+        let (status, _) = admin.post(&format!("/workspaces/{ws}/{path}"), body).await;
+        assert!(status.is_success(), "seeding {path}: {status}");
     }
     // The document carries the shapes from the types, with this instance's plans filled in.
     let doc: Value = c

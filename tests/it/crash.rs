@@ -3,23 +3,9 @@
 
 use crate::inproc::InProc;
 use plaudit::Clock;
-use plaudit::domain::{AuditEntry, Id, Location, Role};
+use plaudit::domain::{AuditEntry, Id, Role};
 use plaudit::store::PageRequest;
-use serde_json::{Value, json};
-
-fn location(h: &InProc, ws: Id<plaudit::domain::Workspace>, n: usize) -> Location {
-    Location {
-        id: Id::generate(h.clock.now()),
-        workspace: ws,
-        name: format!("Shop {n}"),
-        address: String::new(),
-        timezone: "UTC".into(),
-        google_review_url: None,
-        facebook_page_url: None,
-        archived: false,
-        created_at: h.clock.now(),
-    }
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deleted_workspace_answers_at_once_and_housekeeping_leaves_nothing() {
@@ -40,12 +26,7 @@ async fn a_deleted_workspace_answers_at_once_and_housekeeping_leaves_nothing() {
         h.store.audit().append(&ws.id, &entry(n)).unwrap();
     }
     for n in 0..4_000 {
-        let loc = location(&h, ws.id, n);
-        h.store
-            .locations()
-            .save(&loc, u64::MAX, None)
-            .unwrap()
-            .unwrap();
+        h.location(&ws, n);
     }
     for n in 0..1_000 {
         h.store
@@ -125,26 +106,11 @@ async fn sigkill_during_invitations_never_splits_an_invitation_from_its_email() 
             ],
         );
         let c = http();
-        let login: Value = c
-            .post(format!("{}/api/v1/auth/login", server.url))
-            .json(&json!({"email": "admin@example.com", "password": "a long admin password"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = login["token"].as_str().unwrap().to_string();
-        let ws: Value = c
-            .post(format!("{}/api/v1/workspaces", server.url))
-            .bearer_auth(&token)
-            .json(&json!({"name": "Kill"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let admin = crate::caller::Api::new(&server.url)
+            .signed_in("admin@example.com", "a long admin password")
+            .await;
+        let token = admin.token().to_string();
+        let (_, ws) = admin.post("/workspaces", json!({"name": "Kill"})).await;
         let url = format!(
             "{}/api/v1/workspaces/{}/members",
             server.url,

@@ -3,24 +3,10 @@
 
 use crate::inproc::InProc;
 use futures_util::future::join_all;
-use plaudit::Clock;
-use plaudit::domain::{Id, Location, Role};
+use plaudit::domain::Role;
 use plaudit::store::PageRequest;
-use serde_json::{Value, json};
-
-fn location(h: &InProc, ws: Id<plaudit::domain::Workspace>, n: usize) -> Location {
-    Location {
-        id: Id::generate(h.clock.now()),
-        workspace: ws,
-        name: format!("Shop {n}"),
-        address: String::new(),
-        timezone: "UTC".into(),
-        google_review_url: None,
-        facebook_page_url: None,
-        archived: false,
-        created_at: h.clock.now(),
-    }
-}
+use reqwest::StatusCode;
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_racing_creates_against_a_plan_limit_leave_exactly_the_limit() {
@@ -32,36 +18,20 @@ async fn twenty_racing_creates_against_a_plan_limit_leave_exactly_the_limit() {
     let (owner, t) = h.user("owner@example.com", false);
     let ws = h.workspace("Shop", &owner);
     for n in 0..(LIMIT as usize - 1) {
-        let loc = location(&h, ws.id, n);
-        h.store
-            .locations()
-            .save(&loc, u64::MAX, None)
-            .unwrap()
-            .unwrap();
+        h.location(&ws, n);
     }
-    let c = h.http();
-    let url = format!("{}/api/v1/workspaces/{}/locations", h.url, ws.id);
+    let api = h.api().as_(&t);
+    let path = format!("/workspaces/{}/locations", ws.id);
     let calls = (0..20).map(|i| {
-        c.post(&url)
-            .bearer_auth(&t)
-            .json(&json!({"name": format!("Racer {i}"), "timezone": "UTC"}))
-            .send()
+        api.post(
+            &path,
+            json!({"name": format!("Racer {i}"), "timezone": "UTC"}),
+        )
     });
-    let statuses: Vec<u16> = join_all(calls)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap().status().as_u16())
-        .collect();
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 403).count(),
-        19,
-        "{statuses:?}"
-    );
+    let statuses: Vec<StatusCode> = join_all(calls).await.into_iter().map(|(s, _)| s).collect();
+    let count = |s: StatusCode| statuses.iter().filter(|x| **x == s).count();
+    assert_eq!(count(StatusCode::CREATED), 1, "{statuses:?}");
+    assert_eq!(count(StatusCode::FORBIDDEN), 19, "{statuses:?}");
     let stored = h
         .store
         .locations()
@@ -81,23 +51,21 @@ async fn twenty_racing_creates_against_a_plan_limit_leave_exactly_the_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_owners_demoting_each_other_at_once_leave_an_owner() {
     let h = InProc::start(|_| {}).await;
-    let c = h.http();
     for round in 0..15 {
         let (a, ta) = h.user(&format!("a{round}@example.com"), false);
         let (b, tb) = h.user(&format!("b{round}@example.com"), false);
         let ws = h.workspace("Shared", &a);
         h.add(&ws, &b, Role::Owner);
-        let demote = |token: &str, who: Id<plaudit::domain::User>| {
-            c.patch(format!(
-                "{}/api/v1/workspaces/{}/members/{who}",
-                h.url, ws.id
-            ))
-            .bearer_auth(token.to_string())
-            .json(&json!({"role": "viewer"}))
-            .send()
-        };
-        let (ra, rb) = tokio::join!(demote(&ta, b.id), demote(&tb, a.id));
-        let codes = [ra.unwrap().status().as_u16(), rb.unwrap().status().as_u16()];
+        let (as_a, as_b) = (h.api().as_(&ta), h.api().as_(&tb));
+        let (pa, pb) = (
+            format!("/workspaces/{}/members/{}", ws.id, b.id),
+            format!("/workspaces/{}/members/{}", ws.id, a.id),
+        );
+        let viewer = json!({"role": "viewer"});
+        let ((sa, _), (sb, _)) = tokio::join!(
+            as_a.patch(&pa, viewer.clone()),
+            as_b.patch(&pb, viewer.clone())
+        );
         let members = h
             .store
             .workspaces()
@@ -105,13 +73,16 @@ async fn two_owners_demoting_each_other_at_once_leave_an_owner() {
             .unwrap()
             .items;
         let owners = members.iter().filter(|(_, r)| *r == Role::Owner).count();
-        assert!(owners >= 1, "round {round}: no owner left ({codes:?})");
+        assert!(owners >= 1, "round {round}: no owner left ({sa}, {sb})");
         assert_eq!(
             h.store.workspaces().counts(&ws.id).unwrap().owners,
             owners as u64,
             "the counter agrees with the records"
         );
-        assert!(codes.contains(&409) || codes.contains(&403), "{codes:?}");
+        let refused = [sa, sb]
+            .iter()
+            .any(|s| *s == StatusCode::CONFLICT || *s == StatusCode::FORBIDDEN);
+        assert!(refused, "{sa} {sb}");
     }
 }
 
@@ -126,17 +97,12 @@ async fn every_list_pages_without_gaps_or_repeats() {
     let (owner, t) = h.user("owner@example.com", false);
     let ws = h.workspace("Shop", &owner);
     for n in 0..23 {
-        let loc = location(&h, ws.id, n);
-        h.store
-            .locations()
-            .save(&loc, u64::MAX, None)
-            .unwrap()
-            .unwrap();
+        h.location(&ws, n);
         let (u, _) = h.user(&format!("m{n}@example.com"), false);
         h.add(&ws, &u, Role::Viewer);
         h.workspace(&format!("Also {n}"), &owner);
     }
-    let c = h.http();
+    let api = h.api().as_(&t);
     for (path, expected) in [
         (format!("/workspaces/{}/locations", ws.id), 23),
         (format!("/workspaces/{}/members", ws.id), 24),
@@ -145,26 +111,15 @@ async fn every_list_pages_without_gaps_or_repeats() {
         let mut seen = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let mut url = format!("{}/api/v1{path}?limit=5", h.url);
+            let mut url = format!("{path}?limit=5");
             if let Some(cur) = &cursor {
                 url.push_str(&format!("&cursor={cur}"));
             }
-            let body: Value = c
-                .get(url)
-                .bearer_auth(&t)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let (status, body) = api.get(&url).await;
+            assert_eq!(status, StatusCode::OK);
             for item in body["items"].as_array().unwrap() {
-                let id = item["id"]
-                    .as_str()
-                    .or(item["user_id"].as_str())
-                    .unwrap()
-                    .to_string();
-                seen.push(id);
+                let id = item["id"].as_str().or(item["user_id"].as_str()).unwrap();
+                seen.push(id.to_string());
             }
             match body["next_cursor"].as_str() {
                 Some(next) => cursor = Some(next.to_string()),
@@ -191,7 +146,7 @@ async fn a_known_path_with_another_method_is_405_with_allow() {
         .unwrap();
     assert_eq!(r.status(), 405);
     assert_eq!(r.headers()["allow"], "POST");
-    let body: Value = r.json().await.unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "method_not_allowed");
     let (owner, t) = h.user("owner@example.com", false);
     let ws = h.workspace("Shop", &owner);
@@ -207,10 +162,6 @@ async fn a_known_path_with_another_method_is_405_with_allow() {
         assert!(allow.contains(m), "{allow}");
     }
     // Unknown paths stay 404.
-    let r = c
-        .get(format!("{}/api/v1/nothing-here", h.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+    let (status, _) = h.api().get("/nothing-here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -101,6 +101,32 @@ impl InProc {
     pub fn http(&self) -> reqwest::Client {
         crate::support::http()
     }
+
+    /// The API of this server (see `caller::Api`).
+    pub fn api(&self) -> crate::caller::Api {
+        crate::caller::Api::new(&self.url)
+    }
+
+    /// An active location stored as a fixture (no plan limit, no audit entry).
+    pub fn location(&self, ws: &Workspace, n: usize) -> plaudit::domain::Location {
+        let loc = plaudit::domain::Location {
+            id: Id::generate(self.clock.now()),
+            workspace: ws.id,
+            name: format!("Shop {n}"),
+            address: String::new(),
+            timezone: "UTC".into(),
+            google_review_url: None,
+            facebook_page_url: None,
+            archived: false,
+            created_at: self.clock.now(),
+        };
+        self.store
+            .locations()
+            .save(&loc, u64::MAX, None)
+            .unwrap()
+            .unwrap();
+        loc
+    }
 }
 
 /// Stores a pending invitation (no email, no audit entry) as a fixture.

@@ -5,6 +5,7 @@
 mod accounts;
 mod authz;
 mod browser;
+mod caller;
 mod config;
 mod contract;
 mod crash;
