@@ -25,8 +25,8 @@ def free_port():
 
 
 class Client:
-    def __init__(self, port, token=None):
-        self.port, self.token, self.conn = port, token, None
+    def __init__(self, port, token=None, address=None):
+        self.port, self.token, self.conn, self.address = port, token, None, address
 
     def call(self, method, path, body=None):
         for attempt in (0, 1):
@@ -35,6 +35,8 @@ class Client:
             headers = {"content-type": "application/json"}
             if self.token:
                 headers["authorization"] = "Bearer " + self.token
+            if self.address:
+                headers["x-forwarded-for"] = self.address
             try:
                 self.conn.request(method, path, json.dumps(body) if body is not None else None, headers)
                 r = self.conn.getresponse()
@@ -63,9 +65,11 @@ stuck_secs = 60
 auth_attempts_per_ip = 100000
 login_attempts_per_account = 10000
 [security]
-# Loopback on the allow-list: the WAF still inspects every request, but bans stay out of it
-# (one client address stands for sixteen users here).
+# Loopback on the allow-list: the WAF still inspects every request, but bans stay out of it.
 allow_list = ["127.0.0.1/32"]
+# Each client says which address it stands for (X-Forwarded-For), as users behind a proxy do:
+# per-address quotas and the per-address hashing line then see sixteen users, not one.
+trusted_proxies = ["127.0.0.1/32"]
 [limits]
 per_ip_per_minute = 100000000
 per_ip_burst = 100000000
@@ -217,7 +221,8 @@ def soak(args):
 
     def work(i):
         rnd = random.Random(i)
-        me = Client(srv.port, admin); anon = Client(srv.port)
+        address = f"10.0.{i // 250}.{i % 250 + 1}"
+        me = Client(srv.port, admin, address); anon = Client(srv.port, None, address)
         n = 0
         while time.time() < deadline:
             n += 1; pick = rnd.random()
