@@ -189,3 +189,74 @@ async fn sigkill_during_invitations_never_splits_an_invitation_from_its_email() 
         );
     }
 }
+
+/// A purge killed mid-way (SIGKILL while housekeeping works through a 100,000-record workspace)
+/// finishes after the restart, and leaves nothing of the workspace.
+#[test]
+fn a_purge_killed_mid_way_finishes_after_the_restart() {
+    use crate::support::{Server, wait_until};
+    use plaudit::domain::{User, Workspace};
+    use std::time::Duration;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let now = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    let (ws, kept) = {
+        let store = plaudit::store::Store::open(&data, 16, now).unwrap();
+        let owner: Id<User> = Id::generate(now);
+        let mk = |name: &str| Workspace {
+            id: Id::generate(now),
+            name: name.into(),
+            plan: "standard".into(),
+            created_at: now,
+        };
+        let (ws, kept) = (mk("Big"), mk("Kept"));
+        store.workspaces().create(&ws, &owner).unwrap();
+        store.workspaces().create(&kept, &owner).unwrap();
+        for n in 0..100_000 {
+            let entry = AuditEntry {
+                at: now + time::Duration::milliseconds(n),
+                actor: "system".into(),
+                actor_label: "fixture".into(),
+                action: "fixture".into(),
+                target: n.to_string(),
+                ip: String::new(),
+            };
+            store.audit().append(&ws.id, &entry).unwrap();
+        }
+        store
+            .audit()
+            .append(
+                &kept.id,
+                &AuditEntry {
+                    at: now,
+                    actor: "system".into(),
+                    actor_label: "fixture".into(),
+                    action: "fixture".into(),
+                    target: String::new(),
+                    ip: String::new(),
+                },
+            )
+            .unwrap();
+        assert!(store.purge().delete_workspace(&ws.id).unwrap());
+        store.flush_blocking().unwrap();
+        (ws.id, kept.id)
+    };
+    // Housekeeping starts purging at start-up; kill it while it works.
+    let server = Server::start(tmp.path(), "[logs]\nlevel = \"info\"\n");
+    std::thread::sleep(Duration::from_millis(150));
+    server.kill9();
+    let server = Server::start(tmp.path(), "[logs]\nlevel = \"info\"\n");
+    assert!(
+        wait_until(Duration::from_secs(60), || server
+            .stderr()
+            .contains("deleted workspace purged")),
+        "{}",
+        server.stderr()
+    );
+    let (status, _) = server.terminate(Duration::from_secs(15));
+    assert_eq!(status.and_then(|s| s.code()), Some(0));
+    let store = plaudit::store::Store::open(&data, 16, now).unwrap();
+    assert_eq!(store.purge().leftovers(&ws).unwrap(), 0);
+    assert!(store.purge().pending().unwrap().is_empty());
+    assert_eq!(store.audit().page(&kept, None, 10).unwrap().0.len(), 1);
+}
