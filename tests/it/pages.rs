@@ -324,3 +324,45 @@ async fn pages_are_never_compressed_but_the_api_is() {
         .unwrap();
     assert_eq!(r.headers()["content-encoding"], "gzip");
 }
+
+/// A list page shows 200 rows and links to the next page: nothing is out of reach.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_lists_page_on_to_the_rest() {
+    let h = InProc::start(|c| c.plans.get_mut("standard").unwrap().max_locations = 1000).await;
+    let (c, _) = signed_in(&h, "Ana").await;
+    let ana = h
+        .store
+        .users()
+        .by_email(&plaudit::domain::Email::parse("ana@example.com").unwrap())
+        .unwrap()
+        .unwrap();
+    let ws = h.workspace("Chain", &ana);
+    for n in 0..205 {
+        h.location(&ws, n);
+    }
+    let rows = |html: &str| html.matches(&format!("/w/{}/locations/", ws.id)).count();
+    let first = c
+        .get(format!("{}/w/{}/locations", h.url, ws.id))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(rows(&first), 200);
+    let at = first.find("href=\"?cursor=").expect("a next-page link") + 6;
+    let next = &first[at..at + first[at..].find('"').unwrap()];
+    let second = c
+        .get(format!("{}/w/{}/locations{next}", h.url, ws.id))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(rows(&second), 5);
+    assert!(
+        !second.contains("?cursor="),
+        "the last page has no next link"
+    );
+}

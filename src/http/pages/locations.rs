@@ -1,11 +1,10 @@
 //! Locations pages: list with an add form, and one location's edit form with archive/restore.
 
 use super::workspaces::{WsNav, enter};
-use super::{PAGE_ROWS, PageUser, act, html, id, redirect, run, show};
+use super::{PageCursor, PageUser, act, html, id, redirect, run, show};
 use crate::domain::{Access, Location};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::locations::{self, Input};
-use crate::store::PageRequest;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -23,6 +22,8 @@ struct ListPage {
     layout: Layout,
     ws: WsNav,
     items: Vec<Location>,
+    /// The cursor of the next page, when there is one.
+    next: Option<String>,
 }
 
 async fn list(
@@ -30,20 +31,21 @@ async fn list(
     state: web::Data<AppState>,
     user: PageUser,
     ws: web::Path<String>,
+    q: web::Query<PageCursor>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "locations").await?;
-    let (principal, wid) = (user.principal.clone(), nav.id);
-    let items = show(&state, &user.layout, move |ctx| {
-        locations::list(ctx, &principal, &wid, &PageRequest::first(PAGE_ROWS))
+    let (principal, wid, req_page) = (user.principal.clone(), nav.id, q.request());
+    let page = show(&state, &user.layout, move |ctx| {
+        locations::list(ctx, &principal, &wid, &req_page)
     })
-    .await?
-    .items;
+    .await?;
     html(
         &req,
         &ListPage {
             layout: user.layout.clone(),
             ws: nav,
-            items,
+            items: page.items,
+            next: page.next,
         },
         &user.layout,
     )

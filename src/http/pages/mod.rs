@@ -303,6 +303,21 @@ pub async fn show<T: Send + 'static>(
 /// How many rows a list page shows.
 pub const PAGE_ROWS: usize = 200;
 
+/// `?cursor=` of a list page: the `next` link of the page before.
+#[derive(Debug, serde::Deserialize, Default)]
+pub struct PageCursor {
+    pub cursor: Option<String>,
+}
+
+impl PageCursor {
+    pub fn request(&self) -> crate::store::PageRequest {
+        crate::store::PageRequest {
+            cursor: self.cursor.clone().filter(|c| !c.is_empty()),
+            limit: PAGE_ROWS,
+        }
+    }
+}
+
 /// The shape of most form posts: check the form's proof, run the service as this person from
 /// this address, and go back to `back` with `done` or with the service's refusal.
 pub async fn act<T: Send + 'static>(

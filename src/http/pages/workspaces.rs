@@ -1,10 +1,9 @@
 //! Workspace pages: the switcher with a create form, a workspace's overview, settings, audit log.
 
-use super::{PAGE_ROWS, PageUser, act, html, id, redirect, run, show};
+use super::{PageUser, act, html, id, redirect, run, show};
 use crate::domain::{Access, AuditEntry, Id, Role, Workspace};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::workspaces;
-use crate::store::PageRequest;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -65,25 +64,30 @@ pub async fn enter(
 struct ListPage {
     layout: Layout,
     items: Vec<(Workspace, Role)>,
+    /// The cursor of the next page, when there is one.
+    next: Option<String>,
 }
 
 async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
+    q: web::Query<super::PageCursor>,
 ) -> Result<HttpResponse, PageError> {
-    let principal = user.principal.clone();
-    let mut items = show(&state, &user.layout, move |ctx| {
-        workspaces::list(ctx, &principal, &PageRequest::first(PAGE_ROWS))
+    let (principal, req_page) = (user.principal.clone(), q.request());
+    let page = show(&state, &user.layout, move |ctx| {
+        workspaces::list(ctx, &principal, &req_page)
     })
-    .await?
-    .items;
+    .await?;
+    let mut items = page.items;
+    // By name within the page; pages follow creation order, so none is skipped.
     items.sort_by_key(|(ws, _)| ws.name.to_lowercase());
     html(
         &req,
         &ListPage {
             layout: user.layout.clone(),
             items,
+            next: page.next,
         },
         &user.layout,
     )
