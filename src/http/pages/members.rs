@@ -33,6 +33,8 @@ struct MembersPage {
     layout: Layout,
     ws: WsNav,
     members: Vec<Row>,
+    /// The cursor of the next page of members, when there is one.
+    next: Option<String>,
     invitations: Vec<Invitation>,
 }
 
@@ -41,18 +43,21 @@ async fn page(
     state: web::Data<AppState>,
     user: PageUser,
     ws: web::Path<String>,
+    q: web::Query<super::PageCursor>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "members").await?;
-    let (principal, wid) = (user.principal.clone(), nav.id);
+    let (principal, wid, page_req) = (user.principal.clone(), nav.id, q.request());
     let (members, invitations) = show(&state, &user.layout, move |ctx| {
         let first = PageRequest::first(PAGE_ROWS);
         Ok((
-            workspaces::members(ctx, &principal, &wid, &first)?.items,
+            workspaces::members(ctx, &principal, &wid, &page_req)?,
             workspaces::invitations(ctx, &principal, &wid, &first)?.items,
         ))
     })
     .await?;
+    let next = members.next;
     let members = members
+        .items
         .into_iter()
         .map(|m| Row {
             id: m.user.id.to_string(),
@@ -67,6 +72,7 @@ async fn page(
             layout: user.layout.clone(),
             ws: nav,
             members,
+            next,
             invitations,
         },
         &user.layout,
