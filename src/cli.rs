@@ -167,11 +167,12 @@ fn serve(config: Config) -> Result<(), Failed> {
             }
             StartError::Store(e) => Failed::runtime(e),
         })?;
-        println!("plaudit {} listening on {}", env!("CARGO_PKG_VERSION"), app.local_url());
+        // The setup link first: whoever waits for "listening on" then has it already.
         if let Some(url) = app.setup_url() {
             println!("No administrator exists yet. Open this link within 30 minutes to create one (it works once):");
             println!("  {url}");
         }
+        println!("plaudit {} listening on {}", env!("CARGO_PKG_VERSION"), app.local_url());
         app.run_until_signal().await.map_err(|e| Failed::Runtime(format!("{e:#}")))
     });
     // Blocking store calls stuck in a hung sled must not hold the exit: leave them behind.
