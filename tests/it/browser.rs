@@ -72,3 +72,56 @@ async fn a_person_signs_in_and_sets_up_a_workspace_in_chromium() {
         "luca@example.com"
     );
 }
+
+/// Login CSRF in a real browser: a provider URL an attacker started and handed over, opened and
+/// consented to in the victim's Chromium, signs nobody in there and links nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_url_handed_to_another_browser_signs_nobody_in_chromium() {
+    let fake = plaudit::fakes::FakeProviders::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let base = fake.base_url();
+    let h = InProc::start(move |c| {
+        // Plain http on loopback, so the provider sends Chromium back to this very server.
+        c.server.public_url = None;
+        c.accounts.registration = plaudit::config::Registration::Open;
+        let g = &mut c.providers.google;
+        g.client_id = Some("fake-google-client".into());
+        g.client_secret = Some(plaudit::config::Secret::new("fake-google-secret"));
+        g.auth_url = format!("{base}/o/oauth2/v2/auth").parse().unwrap();
+        g.token_url = format!("{base}/token").parse().unwrap();
+        g.userinfo_url = format!("{base}/v1/userinfo").parse().unwrap();
+    })
+    .await;
+    let attacker = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let r = attacker
+        .get(format!("{}/auth/google/start", h.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let provider_url = r.headers()["location"].to_str().unwrap().to_string();
+
+    let b = Browser::start().await;
+    b.goto(&provider_url).await;
+    b.wait_for("Allow").await;
+    b.fill("input[name=subject]", "victim-sub").await;
+    b.click("button[value=allow]").await;
+    b.wait_for("another browser").await;
+    assert!(
+        h.store
+            .users()
+            .by_identity("google", "victim-sub")
+            .unwrap()
+            .is_none(),
+        "no account was made or linked"
+    );
+    b.goto(&format!("{}/w", h.url)).await;
+    b.wait_for("Sign in").await;
+    assert!(
+        b.url().await.contains("/login"),
+        "Chromium is not signed in"
+    );
+}
