@@ -4,7 +4,6 @@
 
 use super::auth::{Principal, authorize};
 use super::{Ctx, Result};
-use crate::config::PlanConfig;
 use crate::domain::{Access, AuditEntry, Id, Role, Workspace};
 
 /// A caller inside one workspace, with the access it was granted.
@@ -44,27 +43,8 @@ impl<'a> InWorkspace<'a> {
         Self { ip, ..self }
     }
 
-    pub fn id(&self) -> Id<Workspace> {
-        self.workspace.id
-    }
-
     /// The audit entry for an action taken here, to store with the action itself.
     pub fn audit(&self, action: &str, target: &str) -> AuditEntry {
         super::audit::entry(self.ctx, self.principal, self.ip, action, target)
-    }
-
-    /// The workspace's plan.
-    pub fn plan(&self) -> Result<&PlanConfig> {
-        super::workspaces::plan(self.ctx, &self.workspace)
-    }
-
-    /// The workspace's plan name, for messages.
-    pub fn plan_name(&self) -> &str {
-        &self.workspace.plan
-    }
-
-    /// Refuses API keys: some actions need a person.
-    pub fn person(&self) -> Result<&crate::domain::User> {
-        self.principal.user()
     }
 }

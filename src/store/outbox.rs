@@ -181,12 +181,7 @@ impl Outbox<'_> {
     /// Counts by state. Scans every stored message: for admin commands and tests, not requests.
     pub fn counts(&self) -> anyhow::Result<OutboxCounts> {
         let mut counts = OutboxCounts::default();
-        let mut values = Vec::new();
-        for entry in self.outbox.iter().values() {
-            values.push(entry.context("scanning the outbox")?);
-        }
-        for raw in values {
-            let msg: OutboxMessage = codec::decode(&raw)?;
+        for msg in self.all()? {
             match msg.state {
                 DeliveryState::Queued => counts.queued += 1,
                 DeliveryState::Leased { .. } => counts.sending += 1,
