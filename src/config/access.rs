@@ -86,6 +86,13 @@ pub struct GoogleConfig {
     pub auth_url: url::Url,
     pub token_url: url::Url,
     pub userinfo_url: url::Url,
+    pub revoke_url: url::Url,
+    /// Business Profile account management (accounts list).
+    pub accounts_api: url::Url,
+    /// Business Profile business information (locations list).
+    pub locations_api: url::Url,
+    /// My Business API v4 (reviews and replies).
+    pub reviews_api: url::Url,
 }
 
 fn fixed_url(s: &str) -> url::Url {
@@ -101,6 +108,10 @@ impl Default for GoogleConfig {
             auth_url: fixed_url("https://accounts.google.com/o/oauth2/v2/auth"),
             token_url: fixed_url("https://oauth2.googleapis.com/token"),
             userinfo_url: fixed_url("https://openidconnect.googleapis.com/v1/userinfo"),
+            revoke_url: fixed_url("https://oauth2.googleapis.com/revoke"),
+            accounts_api: fixed_url("https://mybusinessaccountmanagement.googleapis.com/v1"),
+            locations_api: fixed_url("https://mybusinessbusinessinformation.googleapis.com/v1"),
+            reviews_api: fixed_url("https://mybusiness.googleapis.com/v4"),
         }
     }
 }

@@ -31,6 +31,7 @@ pub struct Config {
     pub waf: WafConfig,
     pub smtp: SmtpConfig,
     pub outbox: OutboxConfig,
+    pub poller: PollerConfig,
     pub logs: LogsConfig,
 }
 
@@ -47,6 +48,7 @@ impl Default for Config {
             waf: WafConfig::default(),
             smtp: SmtpConfig::default(),
             outbox: OutboxConfig::default(),
+            poller: PollerConfig::default(),
             logs: LogsConfig::default(),
         }
     }
@@ -183,6 +185,53 @@ impl Default for OutboxConfig {
             lease_secs: 300,
             concurrency: 4,
             poll_interval_ms: 1000,
+        }
+    }
+}
+
+/// The in-process poller that pulls reviews and comments, and the reply worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PollerConfig {
+    /// Off: nothing is fetched or sent (connections can still be made).
+    pub enabled: bool,
+    /// Seconds between incremental syncs of one connection (a random 10 % is added).
+    pub interval_secs: u64,
+    /// Seconds between full reconciles (which find reviews removed at the provider).
+    pub full_sync_secs: u64,
+    /// Connections synced at the same time.
+    pub concurrency: usize,
+    /// Calls per minute to each provider, kept below the documented quota (Google: 300).
+    pub google_per_minute: u32,
+    pub facebook_per_minute: u32,
+    /// First backoff after a 429 / 5xx without Retry-After; doubles per retry, with jitter.
+    pub backoff_base_ms: u64,
+    /// Retries of one call before the sync gives up until its next run.
+    pub max_retries: u32,
+    /// Longest Retry-After honoured inside a sync; longer ones end the sync until then.
+    pub max_wait_secs: u64,
+    pub timeout_secs: u64,
+    /// Largest provider answer accepted.
+    pub max_answer_kb: usize,
+    /// How often the worker looks for due connections and replies.
+    pub tick_ms: u64,
+}
+
+impl Default for PollerConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interval_secs: 900,
+            full_sync_secs: 6 * 3600,
+            concurrency: 4,
+            google_per_minute: 240,
+            facebook_per_minute: 150,
+            backoff_base_ms: 1000,
+            max_retries: 5,
+            max_wait_secs: 120,
+            timeout_secs: 30,
+            max_answer_kb: 8 * 1024,
+            tick_ms: 1000,
         }
     }
 }

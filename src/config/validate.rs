@@ -108,7 +108,7 @@ fn validate_accounts(config: &Config, locate: Locate) -> Result<(), ConfigError>
 
 fn validate_numbers(config: &Config, locate: Locate) -> Result<(), ConfigError> {
     let a = &config.accounts;
-    let checks: [(&str, u64, u64, u64); 17] = [
+    let checks: [(&str, u64, u64, u64); 28] = [
         ("accounts.session_hours", a.session_hours, 1, 720),
         (
             "accounts.verify_link_hours",
@@ -181,6 +181,17 @@ fn validate_numbers(config: &Config, locate: Locate) -> Result<(), ConfigError> 
             10,
             60_000,
         ),
+        ("poller.interval_secs", config.poller.interval_secs, 10, 86_400 * 7),
+        ("poller.full_sync_secs", config.poller.full_sync_secs, 60, 86_400 * 30),
+        ("poller.concurrency", config.poller.concurrency as u64, 1, 64),
+        ("poller.google_per_minute", u64::from(config.poller.google_per_minute), 1, 300),
+        ("poller.facebook_per_minute", u64::from(config.poller.facebook_per_minute), 1, 6000),
+        ("poller.backoff_base_ms", config.poller.backoff_base_ms, 1, 600_000),
+        ("poller.max_retries", u64::from(config.poller.max_retries), 0, 20),
+        ("poller.max_wait_secs", config.poller.max_wait_secs, 1, 3600),
+        ("poller.timeout_secs", config.poller.timeout_secs, 1, 600),
+        ("poller.max_answer_kb", config.poller.max_answer_kb as u64, 64, 1024 * 1024),
+        ("poller.tick_ms", config.poller.tick_ms, 10, 60_000),
     ];
     for (key, value, min, max) in checks {
         if value < min || value > max {

@@ -1,8 +1,10 @@
 //! Plain types with their rules: ids, email addresses, passwords, users, queued mail.
 
 mod access;
+mod connection;
 mod email;
 mod ids;
+mod item;
 mod location;
 mod outbox;
 mod password;
@@ -12,8 +14,12 @@ mod workspace;
 pub use access::{
     ApiKey, AuditEntry, Identity, Invitation, LinkPurpose, LinkToken, OAuthState, Session,
 };
+pub use connection::{Connection, ConnectionStatus, Feed, SyncState};
 pub use email::Email;
 pub use ids::{Id, IdParseError};
+pub use item::{
+    Author, Fetched, FetchedReply, Item, ItemStatus, Kind, Origin, Rating, Reply, ReplyState, Revision,
+};
 pub use location::{Location, LocationFields};
 pub use outbox::{DeliveryState, OutboxMessage};
 pub use password::Password;

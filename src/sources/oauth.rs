@@ -69,7 +69,7 @@ pub fn pkce_challenge(verifier: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-fn credentials(config: &ProvidersConfig, p: Provider) -> Result<(String, String), OAuthError> {
+pub(crate) fn credentials(config: &ProvidersConfig, p: Provider) -> Result<(String, String), OAuthError> {
     let (id, secret) = match p {
         Provider::Google => (&config.google.client_id, &config.google.client_secret),
         Provider::Facebook => (&config.facebook.client_id, &config.facebook.client_secret),
@@ -80,10 +80,30 @@ fn credentials(config: &ProvidersConfig, p: Provider) -> Result<(String, String)
     }
 }
 
-/// The URL to send the browser to.
+/// Why the browser goes to the provider: to sign someone in, or to connect an account whose
+/// reviews and pages Plaudit will read and answer (offline access, business scopes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    SignIn,
+    Connect,
+}
+
+/// The URL to send the browser to for signing in.
 pub fn authorize_url(
     config: &ProvidersConfig,
     p: Provider,
+    redirect_uri: &str,
+    state: &str,
+    verifier: &str,
+) -> Result<String, OAuthError> {
+    purpose_url(config, p, Purpose::SignIn, redirect_uri, state, verifier)
+}
+
+/// The URL to send the browser to, for either purpose (scopes per PROVIDERS.md).
+pub fn purpose_url(
+    config: &ProvidersConfig,
+    p: Provider,
+    purpose: Purpose,
     redirect_uri: &str,
     state: &str,
     verifier: &str,
@@ -107,12 +127,26 @@ pub fn authorize_url(
             .append_pair("state", state)
             .append_pair("code_challenge", &challenge)
             .append_pair("code_challenge_method", "S256");
-        match p {
-            Provider::Google => {
+        match (p, purpose) {
+            (Provider::Google, Purpose::SignIn) => {
                 q.append_pair("scope", "openid email profile");
             }
-            Provider::Facebook => {
+            (Provider::Facebook, Purpose::SignIn) => {
                 q.append_pair("scope", "email,public_profile");
+            }
+            (Provider::Google, Purpose::Connect) => {
+                q.append_pair(
+                    "scope",
+                    "openid email profile https://www.googleapis.com/auth/business.manage",
+                )
+                .append_pair("access_type", "offline")
+                .append_pair("prompt", "consent");
+            }
+            (Provider::Facebook, Purpose::Connect) => {
+                q.append_pair(
+                    "scope",
+                    "pages_show_list,pages_read_engagement,pages_read_user_content,pages_manage_engagement",
+                );
             }
         }
     }

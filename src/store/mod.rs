@@ -4,9 +4,11 @@ mod access;
 mod audit;
 mod bans;
 mod codec;
+mod connections;
 mod counters;
 mod durability;
 mod invitations;
+mod items;
 mod keys;
 mod locations;
 mod meta;
@@ -24,6 +26,8 @@ mod workspaces;
 pub use access::Access;
 pub use audit::Audit;
 pub use bans::{Ban, Bans};
+pub use connections::Connections;
+pub use items::{DayCounts, Destination, Ingested, ItemFilter, Items};
 pub use invitations::{AcceptInvitation, Invitations, NewInvitation};
 pub use locations::Locations;
 pub use meta::SetupToken;
@@ -89,6 +93,12 @@ pub struct Store {
     request_log: sled::Tree,
     traffic_minutes: sled::Tree,
     bans: sled::Tree,
+    connections: sled::Tree,
+    items: sled::Tree,
+    item_ext: sled::Tree,
+    item_loc: sled::Tree,
+    rollups: sled::Tree,
+    replies_due: sled::Tree,
 }
 
 impl Store {
@@ -177,6 +187,12 @@ impl Store {
             request_log: tree("request_log")?,
             traffic_minutes: tree("traffic_minutes")?,
             bans: tree("bans")?,
+            connections: tree("connections")?,
+            items: tree("items")?,
+            item_ext: tree("item_ext")?,
+            item_loc: tree("item_loc")?,
+            rollups: tree("rollups")?,
+            replies_due: tree("replies_due")?,
             dir: dir.to_path_buf(),
             flusher: std::sync::Arc::new(durability::Flusher::start(db.clone())?),
             db,
@@ -250,6 +266,14 @@ impl Store {
 
     pub fn traffic(&self) -> Traffic<'_> {
         Traffic { store: self }
+    }
+
+    pub fn connections(&self) -> Connections<'_> {
+        Connections { store: self }
+    }
+
+    pub fn items(&self) -> Items<'_> {
+        Items { store: self }
     }
 
     pub fn outbox(&self) -> Outbox<'_> {

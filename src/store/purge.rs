@@ -105,7 +105,17 @@ impl Purge<'_> {
         }
 
         // Trees whose records belong to the workspace alone: plain chunked removal.
-        for tree in [&s.locations, &s.invitations_by_email, &s.audit] {
+        for tree in [
+            &s.locations,
+            &s.invitations_by_email,
+            &s.audit,
+            &s.connections,
+            &s.replies_due,
+            &s.item_ext,
+            &s.item_loc,
+            &s.rollups,
+            &s.items,
+        ] {
             let keys = page::keys(tree, prefix, chunk)?;
             if !keys.is_empty() {
                 let mut batch = sled::Batch::default();
@@ -140,6 +150,12 @@ impl Purge<'_> {
             &s.locations,
             &s.audit,
             &s.counters,
+            &s.connections,
+            &s.items,
+            &s.item_ext,
+            &s.item_loc,
+            &s.rollups,
+            &s.replies_due,
         ] {
             n += page::keys(tree, ws.as_bytes(), usize::MAX)?.len();
         }

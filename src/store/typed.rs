@@ -25,3 +25,11 @@ pub fn txn<E: std::fmt::Debug>(e: TransactionError<E>) -> anyhow::Error {
         TransactionError::Storage(s) => anyhow::Error::new(s).context("store transaction"),
     }
 }
+
+/// Turns a transaction failure whose abort carries an error into that error.
+pub fn txn_any(e: TransactionError<anyhow::Error>) -> anyhow::Error {
+    match e {
+        TransactionError::Abort(a) => a,
+        TransactionError::Storage(s) => anyhow::Error::new(s).context("store transaction"),
+    }
+}

@@ -1,0 +1,326 @@
+//! One item model for everything people write about a location: Google reviews, Facebook
+//! ratings, comments, visitor posts and mentions, and imported rows.
+
+use super::{Id, Location, User, Workspace};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+
+use super::Connection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    Google,
+    Facebook,
+    Import,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Google => "google",
+            Self::Facebook => "facebook",
+            Self::Import => "import",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "google" => Some(Self::Google),
+            "facebook" => Some(Self::Facebook),
+            "import" => Some(Self::Import),
+            _ => None,
+        }
+    }
+
+    /// One byte for keys.
+    pub fn tag(self) -> u8 {
+        match self {
+            Self::Google => b'g',
+            Self::Facebook => b'f',
+            Self::Import => b'i',
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A Google review or a Facebook rating / recommendation.
+    Review,
+    /// A comment under one of the page's posts.
+    Comment,
+    /// A visitor's post on the page.
+    Post,
+    /// A post elsewhere that tags the page.
+    Mention,
+    /// A question (imported; Google closed its Q&A API in 2025).
+    Question,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Review => "review",
+            Self::Comment => "comment",
+            Self::Post => "post",
+            Self::Mention => "mention",
+            Self::Question => "question",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Review,
+            Self::Comment,
+            Self::Post,
+            Self::Mention,
+            Self::Question,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    Stars(u8),
+    /// Facebook's recommendation: true = recommends.
+    Recommends(bool),
+}
+
+impl Rating {
+    /// Stars for averages: a recommendation counts as 5 or 1, as Facebook itself does.
+    pub fn stars(self) -> u8 {
+        match self {
+            Self::Stars(s) => s.clamp(1, 5),
+            Self::Recommends(true) => 5,
+            Self::Recommends(false) => 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub name: String,
+    pub photo_url: Option<String>,
+    pub anonymous: bool,
+    /// The provider's id for the author, when it gives one (Facebook `from.id`).
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ReplyState {
+    /// Stored, not yet confirmed by the provider.
+    Sending,
+    Published,
+    Failed { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    pub text: String,
+    pub state: ReplyState,
+    /// None when the reply was written at the provider, not in Plaudit.
+    pub author: Option<Id<User>>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub written_at: OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub published_at: Option<OffsetDateTime>,
+    /// The provider's id of the reply (Facebook comment id).
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// When an attempt to post began. For Facebook a crash after this moment means the
+    /// comment may exist: look for it before posting again.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub attempt_started_at: Option<OffsetDateTime>,
+    #[serde(default)]
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    Live,
+    Edited,
+    /// No longer at the provider (seen missing by a full reconcile). Kept, never dropped.
+    Removed,
+}
+
+/// An earlier version of an edited item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    pub text: String,
+    pub rating: Option<Rating>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: Id<Item>,
+    pub workspace: Id<Workspace>,
+    pub location: Id<Location>,
+    pub origin: Origin,
+    pub kind: Kind,
+    pub external_id: String,
+    /// The remote location or page this came from (Google `accounts/1/locations/2`, a page id).
+    pub feed: String,
+    pub connection: Option<Id<Connection>>,
+    /// The post a comment belongs to.
+    pub parent_external_id: Option<String>,
+    pub author: Author,
+    pub rating: Option<Rating>,
+    pub text: String,
+    pub link: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub reply: Option<Reply>,
+    pub status: ItemStatus,
+    pub history: Vec<Revision>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub ingested_at: OffsetDateTime,
+}
+
+/// What a connector read at the provider, before it is matched with what is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    pub kind: Kind,
+    pub external_id: String,
+    pub parent_external_id: Option<String>,
+    pub author: Author,
+    pub rating: Option<Rating>,
+    pub text: String,
+    pub link: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    /// The reply as the provider shows it (Google `reviewReply`, the page's own comment).
+    pub reply: Option<FetchedReply>,
+    /// Whether `reply: None` means "no reply" (Google shows it inline) or only "not seen in
+    /// this read" (Facebook replies are comments fetched separately).
+    pub reply_authoritative: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedReply {
+    pub text: String,
+    pub at: OffsetDateTime,
+    pub external_id: Option<String>,
+}
+
+impl Item {
+    /// The item a first sighting becomes. Its id sorts by the provider's creation time, so
+    /// the workspace's items list newest first by key.
+    pub fn first_seen(
+        f: &Fetched,
+        ws: Id<Workspace>,
+        location: Id<Location>,
+        origin: Origin,
+        feed: &str,
+        connection: Option<Id<Connection>>,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id: Id::generate(f.created_at),
+            workspace: ws,
+            location,
+            origin,
+            kind: f.kind,
+            external_id: f.external_id.clone(),
+            feed: feed.to_string(),
+            connection,
+            parent_external_id: f.parent_external_id.clone(),
+            author: f.author.clone(),
+            rating: f.rating,
+            text: f.text.clone(),
+            link: f.link.clone(),
+            created_at: f.created_at,
+            updated_at: f.updated_at,
+            reply: f.reply.as_ref().map(published),
+            status: ItemStatus::Live,
+            history: Vec::new(),
+            ingested_at: now,
+        }
+    }
+
+    /// Folds a later sighting in; returns whether anything changed. An edit keeps the old
+    /// text in `history`; a reply Plaudit is still sending is not overwritten by the
+    /// provider's view (the worker settles it).
+    pub fn merge(&mut self, f: &Fetched) -> bool {
+        let mut changed = false;
+        if f.text != self.text || f.rating != self.rating {
+            self.history.push(Revision {
+                text: std::mem::take(&mut self.text),
+                rating: self.rating,
+                updated_at: self.updated_at,
+            });
+            self.text = f.text.clone();
+            self.rating = f.rating;
+            self.status = ItemStatus::Edited;
+            changed = true;
+        } else if self.status == ItemStatus::Removed {
+            self.status = if self.history.is_empty() {
+                ItemStatus::Live
+            } else {
+                ItemStatus::Edited
+            };
+            changed = true;
+        }
+        if f.updated_at != self.updated_at {
+            self.updated_at = f.updated_at;
+            changed = true;
+        }
+        if f.author != self.author || f.link != self.link {
+            self.author = f.author.clone();
+            self.link = f.link.clone();
+            changed = true;
+        }
+        let sending = self
+            .reply
+            .as_ref()
+            .is_some_and(|r| r.state == ReplyState::Sending);
+        if !sending {
+            match (&f.reply, &self.reply) {
+                (Some(theirs), Some(ours))
+                    if ours.text == theirs.text && ours.state == ReplyState::Published => {}
+                (Some(theirs), _) => {
+                    self.reply = Some(published(theirs));
+                    changed = true;
+                }
+                // Deleted at the provider: a failed reply stays visible so it can be retried.
+                (None, Some(ours))
+                    if ours.state == ReplyState::Published && f.reply_authoritative =>
+                {
+                    self.reply = None;
+                    changed = true;
+                }
+                (None, _) => {}
+            }
+        }
+        changed
+    }
+
+    pub fn replied(&self) -> bool {
+        self.reply
+            .as_ref()
+            .is_some_and(|r| r.state == ReplyState::Published)
+    }
+}
+
+fn published(r: &FetchedReply) -> Reply {
+    Reply {
+        text: r.text.clone(),
+        state: ReplyState::Published,
+        author: None,
+        written_at: r.at,
+        published_at: Some(r.at),
+        external_id: r.external_id.clone(),
+        attempt_started_at: None,
+        attempts: 0,
+    }
+}

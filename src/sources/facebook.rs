@@ -1,0 +1,493 @@
+//! Facebook Pages over the Graph API: login exchange, pages and their tokens, ratings, feed,
+//! tagged posts, comments, replies (wire format: shared/design/PROVIDERS.md).
+
+use super::wire::{ProviderError, Wire, parse_time};
+use super::{RemoteLocation, TokenGrant};
+use crate::config::FacebookConfig;
+use crate::domain::{Author, Fetched, FetchedReply, Kind, Rating};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+
+pub struct Facebook<'a> {
+    pub wire: &'a Wire,
+    pub config: &'a FacebookConfig,
+    pub client_id: &'a str,
+    pub client_secret: &'a str,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct List<T> {
+    #[serde(default = "Vec::new")]
+    data: Vec<T>,
+    #[serde(default)]
+    paging: Option<Paging>,
+}
+
+#[derive(Deserialize)]
+struct Paging {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PageEntry {
+    id: String,
+    name: Option<String>,
+    access_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Me {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct From {
+    id: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RatingEntry {
+    created_time: String,
+    #[serde(default)]
+    rating: Option<u8>,
+    #[serde(default)]
+    recommendation_type: Option<String>,
+    #[serde(default)]
+    review_text: Option<String>,
+    #[serde(default)]
+    reviewer: Option<From>,
+    #[serde(default)]
+    open_graph_story: Option<Story>,
+}
+
+#[derive(Deserialize)]
+struct Story {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct Post {
+    id: String,
+    #[serde(default)]
+    message: Option<String>,
+    created_time: String,
+    #[serde(default)]
+    from: Option<From>,
+    #[serde(default)]
+    permalink_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CommentEntry {
+    id: String,
+    #[serde(default)]
+    from: Option<From>,
+    #[serde(default)]
+    message: Option<String>,
+    created_time: String,
+    #[serde(default)]
+    parent: Option<Parent>,
+    #[serde(default)]
+    permalink_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Parent {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct Created {
+    id: String,
+}
+
+/// A page of one Graph list and the URL of the next (absent on the last page).
+pub struct Batch<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// A comment as read, before the page's own replies are folded into their parents.
+pub struct Comment {
+    pub fetched: Fetched,
+    pub from_id: Option<String>,
+    pub parent: Option<String>,
+}
+
+fn safe_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 100 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn time_of(s: &str) -> Result<OffsetDateTime, ProviderError> {
+    parse_time(s).ok_or_else(|| ProviderError::Malformed(format!("created_time `{s}` is not a time")))
+}
+
+fn author(from: Option<From>) -> Author {
+    match from {
+        Some(f) => Author {
+            anonymous: f.name.is_none(),
+            name: f.name.unwrap_or_else(|| "A Facebook user".into()),
+            photo_url: None,
+            external_id: f.id,
+        },
+        None => Author {
+            name: "A Facebook user".into(),
+            photo_url: None,
+            anonymous: true,
+            external_id: None,
+        },
+    }
+}
+
+impl Facebook<'_> {
+    fn url(&self, path: &str) -> url::Url {
+        let mut u = self.config.graph_url.clone();
+        u.set_path(&format!("/{}/{}", self.config.graph_version, path));
+        u
+    }
+
+    /// `next` links must stay on the Graph host: a forged one would receive the token.
+    fn follow(&self, next: &str) -> Result<url::Url, ProviderError> {
+        let u = url::Url::parse(next)
+            .map_err(|_| ProviderError::Malformed("paging.next is not a URL".into()))?;
+        let base = &self.config.graph_url;
+        if u.scheme() != base.scheme()
+            || u.host_str() != base.host_str()
+            || u.port_or_known_default() != base.port_or_known_default()
+        {
+            return Err(ProviderError::Malformed(
+                "paging.next points away from the Graph API".into(),
+            ));
+        }
+        Ok(u)
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        mut url: url::Url,
+        token: &str,
+    ) -> Result<T, ProviderError> {
+        if !url.query_pairs().any(|(k, _)| k == "access_token") {
+            url.query_pairs_mut().append_pair("access_token", token);
+        }
+        self.wire
+            .json(self.wire.client.get(url).bearer_auth(token))
+            .await
+    }
+
+    async fn list<T: DeserializeOwned>(
+        &self,
+        first: url::Url,
+        next: Option<&str>,
+        token: &str,
+    ) -> Result<Batch<T>, ProviderError> {
+        let url = match next {
+            Some(n) => self.follow(n)?,
+            None => first,
+        };
+        let l: List<T> = self.get(url, token).await?;
+        Ok(Batch {
+            items: l.data,
+            next: l.paging.and_then(|p| p.next).filter(|n| !n.is_empty()),
+        })
+    }
+
+    pub async fn exchange(
+        &self,
+        code: &str,
+        verifier: &str,
+        redirect_uri: &str,
+        now: OffsetDateTime,
+    ) -> Result<TokenGrant, ProviderError> {
+        let short: TokenAnswer = self
+            .wire
+            .json(self.wire.client.get(self.url("oauth/access_token")).query(&[
+                ("client_id", self.client_id),
+                ("redirect_uri", redirect_uri),
+                ("client_secret", self.client_secret),
+                ("code", code),
+                ("code_verifier", verifier),
+            ]))
+            .await?;
+        // The long-lived user token (~60 days); page tokens obtained with it do not expire.
+        let long: TokenAnswer = self
+            .wire
+            .json(self.wire.client.get(self.url("oauth/access_token")).query(&[
+                ("grant_type", "fb_exchange_token"),
+                ("client_id", self.client_id),
+                ("client_secret", self.client_secret),
+                ("fb_exchange_token", short.access_token.as_str()),
+            ]))
+            .await?;
+        Ok(TokenGrant {
+            access_token: long.access_token,
+            expires_at: long
+                .expires_in
+                .map(|s| now + time::Duration::seconds(s.max(0))),
+            refresh_token: None,
+        })
+    }
+
+    pub async fn account_label(&self, token: &str) -> Result<Option<String>, ProviderError> {
+        let mut u = self.url("me");
+        u.query_pairs_mut().append_pair("fields", "id,name");
+        let me: Me = self.get(u, token).await?;
+        Ok(me.name)
+    }
+
+    /// The pages the user manages, each with its page token.
+    pub async fn pages(
+        &self,
+        token: &str,
+    ) -> Result<Vec<(RemoteLocation, Option<String>)>, ProviderError> {
+        let mut out = Vec::new();
+        let mut first = self.url("me/accounts");
+        first
+            .query_pairs_mut()
+            .append_pair("fields", "id,name,access_token,tasks");
+        let mut next: Option<String> = None;
+        loop {
+            let b: Batch<PageEntry> = self.list(first.clone(), next.as_deref(), token).await?;
+            for p in b.items.into_iter().filter(|p| safe_id(&p.id)) {
+                out.push((
+                    RemoteLocation {
+                        name: p.name.unwrap_or_else(|| p.id.clone()),
+                        link: Some(format!("https://www.facebook.com/{}", p.id)),
+                        review_url: Some(format!("https://www.facebook.com/{}/reviews", p.id)),
+                        external_id: p.id,
+                    },
+                    p.access_token,
+                ));
+            }
+            next = b.next;
+            if next.is_none() || out.len() > 10_000 {
+                return Ok(out);
+            }
+        }
+    }
+
+    pub async fn revoke(&self, token: &str) -> Result<(), ProviderError> {
+        let mut u = self.url("me/permissions");
+        u.query_pairs_mut().append_pair("access_token", token);
+        self.wire
+            .bytes(self.wire.client.delete(u).bearer_auth(token))
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn ratings(
+        &self,
+        page: &str,
+        token: &str,
+        next: Option<&str>,
+    ) -> Result<Batch<Fetched>, ProviderError> {
+        let mut first = self.url(&format!("{page}/ratings"));
+        first.query_pairs_mut().append_pair(
+            "fields",
+            "created_time,has_rating,has_review,rating,recommendation_type,review_text,reviewer,open_graph_story",
+        );
+        let b: Batch<RatingEntry> = self.list(first, next, token).await?;
+        let mut items = Vec::with_capacity(b.items.len());
+        for r in b.items {
+            let created = time_of(&r.created_time)?;
+            let rating = match (r.recommendation_type.as_deref(), r.rating) {
+                (Some("positive"), _) => Some(Rating::Recommends(true)),
+                (Some("negative"), _) => Some(Rating::Recommends(false)),
+                (_, Some(n)) if (1..=5).contains(&n) => Some(Rating::Stars(n)),
+                _ => None,
+            };
+            let reviewer_id = r.reviewer.as_ref().and_then(|f| f.id.clone());
+            // The story id is what replies go to; without one, reviewer and time name it.
+            let external_id = match (&r.open_graph_story, &reviewer_id) {
+                (Some(s), _) if safe_id(&s.id) => s.id.clone(),
+                (_, Some(rid)) => format!("rating:{rid}:{}", created.unix_timestamp()),
+                _ => format!("rating:anon:{}", created.unix_timestamp()),
+            };
+            items.push(Fetched {
+                kind: Kind::Review,
+                link: r
+                    .open_graph_story
+                    .as_ref()
+                    .map(|s| format!("https://www.facebook.com/{}", s.id)),
+                external_id,
+                parent_external_id: None,
+                author: author(r.reviewer),
+                rating,
+                text: r.review_text.unwrap_or_default(),
+                created_at: created,
+                updated_at: created,
+                reply: None,
+                reply_authoritative: false,
+            });
+        }
+        Ok(Batch { items, next: b.next })
+    }
+
+    /// The page's feed (`feed`) or posts tagging it (`tagged`): (post, author id) pairs.
+    pub async fn posts(
+        &self,
+        page: &str,
+        edge: &str,
+        token: &str,
+        next: Option<&str>,
+    ) -> Result<Batch<(Fetched, Option<String>)>, ProviderError> {
+        let mut first = self.url(&format!("{page}/{edge}"));
+        first
+            .query_pairs_mut()
+            .append_pair("fields", "id,message,created_time,from,permalink_url");
+        let b: Batch<Post> = self.list(first, next, token).await?;
+        let kind = if edge == "tagged" {
+            Kind::Mention
+        } else {
+            Kind::Post
+        };
+        let mut items = Vec::with_capacity(b.items.len());
+        for p in b.items {
+            if !safe_id(&p.id) {
+                return Err(ProviderError::Malformed("a post id has unsafe characters".into()));
+            }
+            let created = time_of(&p.created_time)?;
+            let from_id = p.from.as_ref().and_then(|f| f.id.clone());
+            items.push((
+                Fetched {
+                    kind,
+                    external_id: p.id,
+                    parent_external_id: None,
+                    author: author(p.from),
+                    rating: None,
+                    text: p.message.unwrap_or_default(),
+                    link: p.permalink_url,
+                    created_at: created,
+                    updated_at: created,
+                    reply: None,
+                    reply_authoritative: false,
+                },
+                from_id,
+            ));
+        }
+        Ok(Batch { items, next: b.next })
+    }
+
+    /// Comments under `object` (a post, or a comment), newest first.
+    pub async fn comments(
+        &self,
+        object: &str,
+        token: &str,
+        next: Option<&str>,
+    ) -> Result<Batch<Comment>, ProviderError> {
+        if !safe_id(object) {
+            return Err(ProviderError::NotFound(format!("`{object}` is not a Facebook id")));
+        }
+        let mut first = self.url(&format!("{object}/comments"));
+        first
+            .query_pairs_mut()
+            .append_pair("fields", "id,from,message,created_time,parent,permalink_url")
+            .append_pair("filter", "stream")
+            .append_pair("order", "reverse_chronological");
+        let b: Batch<CommentEntry> = self.list(first, next, token).await?;
+        let mut items = Vec::with_capacity(b.items.len());
+        for c in b.items {
+            if !safe_id(&c.id) {
+                return Err(ProviderError::Malformed("a comment id has unsafe characters".into()));
+            }
+            let created = time_of(&c.created_time)?;
+            let from_id = c.from.as_ref().and_then(|f| f.id.clone());
+            let parent = c.parent.map(|p| p.id);
+            items.push(Comment {
+                fetched: Fetched {
+                    kind: Kind::Comment,
+                    external_id: c.id,
+                    parent_external_id: Some(object.to_string()),
+                    author: author(c.from),
+                    rating: None,
+                    text: c.message.unwrap_or_default(),
+                    link: c.permalink_url,
+                    created_at: created,
+                    updated_at: created,
+                    reply: None,
+                    reply_authoritative: false,
+                },
+                from_id,
+                parent,
+            });
+        }
+        Ok(Batch { items, next: b.next })
+    }
+
+    /// Posts a reply under `object`; returns the new comment's id.
+    pub async fn reply(
+        &self,
+        object: &str,
+        token: &str,
+        message: &str,
+    ) -> Result<String, ProviderError> {
+        if !safe_id(object) {
+            return Err(ProviderError::Refused(format!("`{object}` cannot be replied to")));
+        }
+        let mut u = self.url(&format!("{object}/comments"));
+        u.query_pairs_mut().append_pair("access_token", token);
+        let c: Created = self
+            .wire
+            .json(
+                self.wire
+                    .client
+                    .post(u)
+                    .bearer_auth(token)
+                    .form(&[("message", message)]),
+            )
+            .await?;
+        Ok(c.id)
+    }
+
+    /// The page's own comment under `object` with exactly `message`, if one exists: how a
+    /// reply whose outcome a crash hid is found before posting it again.
+    pub async fn find_reply(
+        &self,
+        object: &str,
+        page: &str,
+        token: &str,
+        message: &str,
+    ) -> Result<Option<FetchedReply>, ProviderError> {
+        let mut next: Option<String> = None;
+        for _ in 0..20 {
+            let b = self.comments(object, token, next.as_deref()).await?;
+            for c in b.items {
+                if c.from_id.as_deref() == Some(page) && c.fetched.text == message {
+                    return Ok(Some(FetchedReply {
+                        text: c.fetched.text,
+                        at: c.fetched.created_at,
+                        external_id: Some(c.fetched.external_id),
+                    }));
+                }
+            }
+            next = b.next;
+            if next.is_none() {
+                break;
+            }
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_that_go_into_paths_are_plain() {
+        assert!(safe_id("123_456"));
+        assert!(!safe_id("123/../me"));
+        assert!(!safe_id("1?x=2"));
+        assert!(!safe_id(""));
+    }
+}
