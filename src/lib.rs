@@ -12,6 +12,7 @@ pub mod http;
 pub mod logging;
 pub mod mail;
 pub mod ops;
+pub mod poller;
 pub mod services;
 pub mod sources;
 pub mod store;

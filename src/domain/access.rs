@@ -113,6 +113,9 @@ pub struct OAuthState {
     /// counts only in that browser (a handed-over provider URL signs nobody in).
     #[serde(default)]
     pub browser: String,
+    /// Set when the flow connects a provider account to a workspace (not a sign-in).
+    #[serde(default)]
+    pub connect: Option<(Id<super::Workspace>, Id<super::Connection>)>,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
 }

@@ -40,6 +40,7 @@ pub fn start(
             link_user,
             next: next.to_string(),
             browser: hash(browser_nonce),
+            connect: None,
             expires_at: ctx.clock.now() + STATE_VALIDITY,
         },
     )?;

@@ -1,0 +1,269 @@
+//! The in-process poller: finds connections that are due, syncs a few at a time, and runs the
+//! reply worker. `sync_connection` and `replies::step` are the single testable steps.
+
+pub(crate) mod call;
+mod keyring;
+mod replies;
+mod sync;
+
+use crate::config::PollerConfig;
+use crate::domain::{Connection, ConnectionStatus, Id, Workspace};
+use crate::services::Ctx;
+use crate::sources::seal::Sealer;
+use crate::sources::{Clients, Provider, ProviderError};
+use crate::store::{PageRequest, Store};
+pub use call::Budget;
+use keyring::Keyring;
+use rand::Rng;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Semaphore, watch};
+
+pub struct Poller {
+    pub ctx: Ctx,
+    pub clients: Clients,
+    pub sealer: Sealer,
+    budget: Budget,
+    config: PollerConfig,
+    running: Mutex<HashSet<[u8; 32]>>,
+    slots: Arc<Semaphore>,
+}
+
+/// What one sync did, for the caller and the tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    pub fetched: u64,
+    pub error: Option<String>,
+    pub status: Option<ConnectionStatus>,
+}
+
+/// Plain words for the sync status, with the hint a brand-new Google Cloud project needs.
+fn explain(provider: &str, e: &ProviderError, never_succeeded: bool) -> String {
+    let label = if provider == "google" { "Google" } else { "Facebook" };
+    match e {
+        ProviderError::Forbidden(_) | ProviderError::Transient { rate_limited: true, .. }
+            if provider == "google" && never_succeeded =>
+        {
+            format!(
+                "Google refused the first calls ({e}). A new Google Cloud project has a Business Profile API quota of 0 until Google approves access: request access in the Google Cloud console (Business Profile APIs), then press Sync now."
+            )
+        }
+        ProviderError::Transient { .. } => format!("{label} is busy or unreachable ({e}); trying again later"),
+        _ => format!("{label}: {e}"),
+    }
+}
+
+impl Poller {
+    pub fn new(ctx: Ctx) -> anyhow::Result<Arc<Self>> {
+        let config = ctx.config.poller.clone();
+        let secret = ctx.store.meta().instance_secret()?;
+        Ok(Arc::new(Self {
+            clients: Clients::new(&ctx.config),
+            sealer: Sealer::new(&secret),
+            budget: Budget::new(&config),
+            slots: Arc::new(Semaphore::new(config.concurrency)),
+            running: Mutex::new(HashSet::new()),
+            config,
+            ctx,
+        }))
+    }
+
+    /// Runs a store call off the async threads.
+    pub(crate) async fn store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let store = self.ctx.store.clone();
+        tokio::task::spawn_blocking(move || f(&store)).await?
+    }
+
+    fn next_run(&self, failures: u32) -> time::OffsetDateTime {
+        let base = self.config.interval_secs;
+        let secs = if failures == 0 {
+            base + rand::rng().random_range(0..=base / 10)
+        } else {
+            // Back off after failures: 1, 2, 4 ... minutes, never beyond the interval.
+            (60u64 << failures.min(10)).min(base) + rand::rng().random_range(0..=30)
+        };
+        self.ctx.clock.now() + time::Duration::seconds(i64::try_from(secs).unwrap_or(900))
+    }
+
+    /// Syncs one connection now: every feed, then the connection's status and schedule.
+    pub async fn sync_connection(
+        &self,
+        ws: Id<Workspace>,
+        id: Id<Connection>,
+    ) -> anyhow::Result<SyncReport> {
+        let Some(conn) = self
+            .store(move |s| {
+                s.connections().update(&ws, &id, |c| {
+                    c.sync.requested = false;
+                })
+            })
+            .await?
+        else {
+            return Ok(SyncReport::default());
+        };
+        if conn.status != ConnectionStatus::Active {
+            return Ok(SyncReport {
+                status: Some(conn.status),
+                ..SyncReport::default()
+            });
+        }
+        let now = self.ctx.clock.now();
+        let never_succeeded = conn.sync.last_success_at.is_none();
+        let provider = Provider::parse(&conn.provider);
+        let mut report = SyncReport::default();
+        let mut feeds_after = Vec::new();
+        let mut fatal: Option<ProviderError> = None;
+        match Keyring::open(self, conn.clone()) {
+            Err(e) => fatal = Some(e),
+            Ok(mut keys) => {
+                for feed in &conn.feeds {
+                    let full = feed.last_full_at.is_none_or(|t| {
+                        now - t >= time::Duration::seconds(i64::try_from(self.config.full_sync_secs).unwrap_or(21_600))
+                    });
+                    let result = match provider {
+                        Some(Provider::Google) => self.sync_google_feed(&mut keys, feed, full).await,
+                        Some(Provider::Facebook) => self.sync_facebook_page(&mut keys, feed, full).await,
+                        None => Err(ProviderError::Refused("unknown provider".into())),
+                    };
+                    match result {
+                        Ok(o) => {
+                            report.fetched += o.fetched;
+                            feeds_after.push((feed.external_id.clone(), Ok(o)));
+                        }
+                        Err(e @ (ProviderError::Revoked(_) | ProviderError::Forbidden(_)))
+                            if !matches!(e, ProviderError::Forbidden(ref m) if m.contains("this page")) =>
+                        {
+                            fatal = Some(e);
+                            break;
+                        }
+                        Err(e) => {
+                            tracing::warn!(connection = %id, feed = %feed.external_id, error = %e, "feed sync failed");
+                            let stop = matches!(e, ProviderError::Transient { rate_limited: true, .. });
+                            feeds_after.push((feed.external_id.clone(), Err(e)));
+                            if stop {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let provider_name = conn.provider.clone();
+        let first_feed_error = feeds_after.iter().find_map(|(_, r)| r.as_ref().err().cloned());
+        let status_error = fatal
+            .as_ref()
+            .or(first_feed_error.as_ref())
+            .map(|e| explain(&provider_name, e, never_succeeded));
+        let new_status = match &fatal {
+            Some(ProviderError::Revoked(_)) => ConnectionStatus::NeedsReconnect,
+            Some(_) => ConnectionStatus::Broken,
+            None => ConnectionStatus::Active,
+        };
+        let failed = fatal.is_some() || (first_feed_error.is_some() && report.fetched == 0);
+        let failures = if failed { conn.sync.failures + 1 } else { 0 };
+        let next = self.next_run(failures);
+        let fetched = report.fetched;
+        let err_for_store = status_error.clone();
+        let feeds_after = Arc::new(feeds_after);
+        self.store(move |s| {
+            s.connections().update(&ws, &id, |c| {
+                for (ext, r) in feeds_after.iter() {
+                    let Some(f) = c.feeds.iter_mut().find(|f| &f.external_id == ext) else {
+                        continue;
+                    };
+                    match r {
+                        Ok(o) => {
+                            for (k, v) in &o.high_water {
+                                f.high_water.insert(k.clone(), *v);
+                            }
+                            if o.full_done {
+                                f.last_full_at = Some(now);
+                            }
+                            f.ratings_off |= o.ratings_off;
+                            f.error = o.notice.clone();
+                        }
+                        Err(e) => f.error = Some(e.to_string()),
+                    }
+                }
+                if c.status == ConnectionStatus::Active {
+                    c.status = new_status;
+                }
+                c.sync.last_attempt_at = Some(now);
+                c.sync.last_error = err_for_store.clone();
+                c.sync.items_fetched = fetched;
+                c.sync.failures = failures;
+                c.sync.next_run_at = Some(next);
+                if !failed {
+                    c.sync.last_success_at = Some(now);
+                }
+            })
+        })
+        .await?;
+        self.ctx.store.flush().await?;
+        if let Some(e) = &status_error {
+            tracing::warn!(connection = %id, error = %e, "sync finished with a problem");
+        }
+        report.error = status_error;
+        report.status = Some(new_status);
+        Ok(report)
+    }
+
+    /// Starts the syncs that are due (up to the free slots); returns how many started.
+    pub async fn tick(self: &Arc<Self>) -> anyhow::Result<usize> {
+        let now = self.ctx.clock.now();
+        let mut started = 0;
+        let mut req = PageRequest::first(500);
+        loop {
+            let r = req.clone();
+            let page = self.store(move |s| s.connections().all(&r)).await?;
+            for c in page.items.iter().filter(|c| c.due(now)) {
+                let mut k = [0u8; 32];
+                k[..16].copy_from_slice(c.workspace.as_bytes());
+                k[16..].copy_from_slice(c.id.as_bytes());
+                let Ok(permit) = self.slots.clone().try_acquire_owned() else {
+                    return Ok(started);
+                };
+                {
+                    let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+                    if !running.insert(k) {
+                        continue;
+                    }
+                }
+                started += 1;
+                let me = self.clone();
+                let (ws, id) = (c.workspace, c.id);
+                tokio::spawn(async move {
+                    if let Err(e) = me.sync_connection(ws, id).await {
+                        tracing::error!(connection = %id, error = %format!("{e:#}"), "sync failed");
+                    }
+                    me.running.lock().unwrap_or_else(|p| p.into_inner()).remove(&k);
+                    drop(permit);
+                });
+            }
+            match page.next {
+                Some(n) => req.cursor = Some(n),
+                None => return Ok(started),
+            }
+        }
+    }
+
+    pub async fn run_until_stopped(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let tick = Duration::from_millis(self.config.tick_ms);
+        while !*shutdown.borrow() {
+            if let Err(e) = self.tick().await {
+                tracing::error!(error = %format!("{e:#}"), "poller tick failed");
+            }
+            if let Err(e) = self.send_replies().await {
+                tracing::error!(error = %format!("{e:#}"), "reply worker failed");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(tick) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The reply worker: takes replies stored as "sending" to the provider until it confirms.
+//! Google's PUT replaces, so retrying is safe. A Facebook POST adds a comment each time, so
+//! the attempt is recorded (and flushed) before posting, and after a crash the page's
+//! comments are searched for the reply before it is posted again.
+
+use super::Poller;
+use super::keyring::{Keyring, facebook, google};
+use crate::domain::{ConnectionStatus, Id, Item, Origin, ReplyState, Workspace};
+use crate::sources::ProviderError;
+use time::Duration;
+
+/// Replies handled per tick.
+const PER_TICK: usize = 8;
+
+enum Outcome {
+    Published {
+        at: time::OffsetDateTime,
+        external_id: Option<String>,
+    },
+    Failed(String),
+    Retry(String),
+}
+
+impl Poller {
+    /// One round of the reply worker; returns how many replies it settled or retried.
+    pub async fn send_replies(&self) -> anyhow::Result<usize> {
+        let now = self.ctx.clock.now();
+        let due = self.store(move |s| s.items().due_replies(now, PER_TICK)).await?;
+        let n = due.len();
+        for (ws, id) in due {
+            self.send_one(ws, id).await?;
+        }
+        Ok(n)
+    }
+
+    async fn send_one(&self, ws: Id<Workspace>, id: Id<Item>) -> anyhow::Result<()> {
+        let Some(mut item) = self.store(move |s| s.items().get(&ws, &id)).await? else {
+            self.store(move |s| s.items().reschedule_reply(&ws, &id, None)).await?;
+            return Ok(());
+        };
+        let Some(reply) = item.reply.clone().filter(|r| r.state == ReplyState::Sending) else {
+            self.store(move |s| s.items().reschedule_reply(&ws, &id, None)).await?;
+            return Ok(());
+        };
+        let conn = match item.connection {
+            Some(cid) => self.store(move |s| s.connections().get(&ws, &cid)).await?,
+            None => None,
+        };
+        let outcome = match conn {
+            None => Outcome::Failed(
+                "the connection this item came from was removed; connect the account again".into(),
+            ),
+            Some(c) if c.status == ConnectionStatus::NeedsReconnect => Outcome::Failed(format!(
+                "{} no longer accepts the connection; connect it again, then retry",
+                c.provider
+            )),
+            Some(c) => match Keyring::open(self, c) {
+                Err(e) => Outcome::Failed(e.to_string()),
+                Ok(mut keys) => self.deliver(&mut keys, &mut item, &reply.text).await?,
+            },
+        };
+        let now = self.ctx.clock.now();
+        let Some(r) = item.reply.as_mut() else {
+            return Ok(());
+        };
+        let next = match outcome {
+            Outcome::Published { at, external_id } => {
+                r.state = ReplyState::Published;
+                r.published_at = Some(at);
+                r.external_id = external_id.or(r.external_id.take());
+                None
+            }
+            Outcome::Failed(reason) => {
+                r.state = ReplyState::Failed { reason };
+                None
+            }
+            Outcome::Retry(why) => {
+                r.attempts += 1;
+                let wait = Duration::seconds(30i64 << r.attempts.min(7));
+                tracing::info!(item = %id, error = %why, "reply not confirmed yet; retrying later");
+                Some(now + wait.min(Duration::hours(1)))
+            }
+        };
+        let item2 = item.clone();
+        self.store(move |s| {
+            s.items().replace(&item2)?;
+            s.items().reschedule_reply(&ws, &id, next)
+        })
+        .await?;
+        self.ctx.store.flush().await?;
+        Ok(())
+    }
+
+    async fn deliver(
+        &self,
+        keys: &mut Keyring<'_>,
+        item: &mut Item,
+        text: &str,
+    ) -> anyhow::Result<Outcome> {
+        let now = self.ctx.clock.now();
+        let result = match item.origin {
+            Origin::Google => {
+                let g = self.clients.google()?;
+                let api = g.api();
+                let review = item.external_id.clone();
+                google!(keys, t => api.put_reply(&t, &review, text, now).await).map(|at| (at, None))
+            }
+            Origin::Facebook => {
+                let f = self.clients.facebook()?;
+                let api = f.api();
+                let (page, target) = (item.feed.clone(), item.external_id.clone());
+                let attempted = item
+                    .reply
+                    .as_ref()
+                    .is_some_and(|r| r.attempt_started_at.is_some());
+                let found = if attempted {
+                    facebook!(keys, Some(&page), t => api.find_reply(&target, &page, &t, text).await)
+                } else {
+                    Ok(None)
+                };
+                match found {
+                    Ok(Some(r)) => Ok((r.at, r.external_id)),
+                    Err(e) => Err(e),
+                    Ok(None) => {
+                        // Durable before the POST: a crash after this line is searched for.
+                        if let Some(r) = item.reply.as_mut() {
+                            r.attempt_started_at = Some(now);
+                        }
+                        let copy = item.clone();
+                        self.store(move |s| s.items().replace(&copy)).await?;
+                        self.ctx.store.flush().await?;
+                        facebook!(keys, Some(&page), t => api.reply(&target, &t, text).await)
+                            .map(|id| (now, Some(id)))
+                    }
+                }
+            }
+            Origin::Import => Err(ProviderError::Refused("imported items cannot be answered".into())),
+        };
+        Ok(match result {
+            Ok((at, external_id)) => Outcome::Published { at, external_id },
+            Err(e) if e.is_transient() => Outcome::Retry(e.to_string()),
+            Err(e) => Outcome::Failed(e.to_string()),
+        })
+    }
+}

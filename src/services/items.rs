@@ -1,0 +1,131 @@
+//! Reading the items of a workspace and writing replies. A reply is stored as "sending" and
+//! queued in one step; the reply worker takes it to the provider.
+
+use super::auth::Principal;
+use super::{Ctx, Error, Result};
+use crate::domain::{Access, Id, Item, ItemStatus, Kind, Origin, Reply, ReplyState, Workspace};
+use crate::store::{ItemFilter, Page, PageRequest};
+
+pub fn list(
+    ctx: &Ctx,
+    principal: &Principal,
+    ws: &Id<Workspace>,
+    filter: &ItemFilter,
+    req: &PageRequest,
+) -> Result<Page<Item>> {
+    ctx.enter(principal, ws, Access::Read)?;
+    Ok(ctx.store.items().page(ws, filter, req)?)
+}
+
+pub fn get(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>, id: &Id<Item>) -> Result<Item> {
+    ctx.enter(principal, ws, Access::Read)?;
+    ctx.store.items().get(ws, id)?.ok_or(Error::NotFound)
+}
+
+/// The longest reply each provider takes: Google counts bytes (4096), Facebook characters.
+pub fn reply_limit(origin: Origin) -> (usize, &'static str) {
+    match origin {
+        Origin::Google => (4096, "bytes"),
+        _ => (8000, "characters"),
+    }
+}
+
+fn check_text(origin: Origin, text: &str) -> Result<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::Invalid("text: write the reply first".into()));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(Error::Invalid("text: control characters are not allowed".into()));
+    }
+    let (max, unit) = reply_limit(origin);
+    let len = if unit == "bytes" {
+        text.len()
+    } else {
+        text.chars().count()
+    };
+    if len > max {
+        return Err(Error::Invalid(format!(
+            "text: {} takes at most {max} {unit}; this reply has {len}",
+            origin.as_str()
+        )));
+    }
+    Ok(text.to_string())
+}
+
+/// Stores the reply as sending and queues it. Replying again replaces a published or failed
+/// reply (Google replaces; Facebook adds a new comment).
+pub fn reply(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    id: &Id<Item>,
+    text: &str,
+) -> Result<Item> {
+    let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
+    let mut item = ctx.store.items().get(ws, id)?.ok_or(Error::NotFound)?;
+    if item.origin == Origin::Import {
+        return Err(Error::Conflict(
+            "imported items have no provider to answer on".into(),
+        ));
+    }
+    if item.status == ItemStatus::Removed {
+        return Err(Error::Conflict(
+            "this item was removed at the provider; it cannot be answered".into(),
+        ));
+    }
+    if item.origin == Origin::Facebook
+        && item.kind == Kind::Review
+        && item.external_id.starts_with("rating:")
+    {
+        return Err(Error::Conflict(
+            "Facebook gives no way to answer this rating (it has no story to comment on)".into(),
+        ));
+    }
+    if item
+        .reply
+        .as_ref()
+        .is_some_and(|r| r.state == ReplyState::Sending)
+    {
+        return Err(Error::Conflict(
+            "a reply to this item is on its way; wait for it to be published or fail".into(),
+        ));
+    }
+    let text = check_text(item.origin, text)?;
+    let now = ctx.clock.now();
+    item.reply = Some(Reply {
+        text,
+        state: ReplyState::Sending,
+        author: match principal {
+            Principal::User { user, .. } => Some(user.id),
+            Principal::ApiKey { .. } => None,
+        },
+        written_at: now,
+        published_at: None,
+        external_id: None,
+        attempt_started_at: None,
+        attempts: 0,
+    });
+    let entry = here.audit("item.replied", &item.external_id);
+    ctx.store.items().queue_reply(&item, now, Some(&entry))?;
+    Ok(item)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_length_is_counted_as_each_provider_counts() {
+        assert!(check_text(Origin::Google, &"é".repeat(2048)).is_ok());
+        assert!(check_text(Origin::Google, &"é".repeat(2049)).is_err());
+        assert!(check_text(Origin::Facebook, &"é".repeat(8000)).is_ok());
+        assert!(check_text(Origin::Facebook, "  ").is_err());
+        assert!(check_text(Origin::Facebook, "a\u{0}b").is_err());
+        assert_eq!(check_text(Origin::Google, " hi\n ").unwrap(), "hi");
+    }
+}
