@@ -109,7 +109,7 @@ impl App {
             .map(|token| format!("{}/setup/{token}", instance_url.trim_end_matches('/')));
         store.flush().await?;
 
-        let mail_from = config
+        let mail_from: lettre::message::Mailbox = config
             .smtp
             .from
             .parse()
@@ -174,7 +174,22 @@ impl App {
                 .is_some_and(|u| u.scheme() == "https");
         let session_hours = config.accounts.session_hours;
         let lifetime = time::Duration::hours(i64::try_from(session_hours).unwrap_or(12));
+        let poller = crate::poller::Poller::new(Ctx::new(
+            store.clone(),
+            Arc::new(config.clone()),
+            clock.clone(),
+            mail_from.clone(),
+            instance_url.clone(),
+        ))?;
+        if config.poller.enabled {
+            workers.push(tokio::spawn(
+                poller.clone().run_until_stopped(shutdown_rx.clone()),
+            ));
+        } else {
+            tracing::warn!("poller.enabled = false: nothing is fetched from providers and no reply is sent");
+        }
         let state = AppState {
+            poller,
             sessions: SessionKeys::new(&store.meta().instance_secret()?, &instance_url, lifetime),
             limits: AuthLimits::new(&config.accounts),
             hashing: Arc::new(crate::http::hash_queue::HashQueue::new(

@@ -38,6 +38,8 @@ pub struct AppState {
     pub layout: Layout,
     /// Outbound HTTP (OAuth token exchanges), with timeouts.
     pub http: reqwest::Client,
+    /// Connections' provider calls (exchange, remote locations, revoke) and the sync queue.
+    pub poller: std::sync::Arc<crate::poller::Poller>,
 }
 
 /// All routes; middleware order is set once, in `app`.

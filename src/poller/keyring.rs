@@ -30,7 +30,7 @@ impl<'a> Keyring<'a> {
         })
     }
 
-    async fn save(&self) -> Result<(), ProviderError> {
+    pub async fn save(&self) -> Result<(), ProviderError> {
         let sealed = self
             .poller
             .sealer

@@ -2,6 +2,7 @@
 //! reply worker. `sync_connection` and `replies::step` are the single testable steps.
 
 pub(crate) mod call;
+mod connect;
 mod keyring;
 mod replies;
 mod sync;

@@ -3,6 +3,9 @@
 mod accounts;
 mod admin;
 mod body;
+mod connections;
+mod item_views;
+mod items;
 mod keys;
 mod locations;
 mod me;
@@ -136,6 +139,8 @@ fn define(r: &mut Registrar) {
     members::routes(r);
     keys::routes(r);
     locations::routes(r);
+    connections::routes(r);
+    items::routes(r);
     admin::routes(r);
 }
 

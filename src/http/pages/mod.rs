@@ -6,6 +6,7 @@ mod auth;
 mod home;
 mod keys;
 mod links;
+mod connections;
 mod locations;
 mod members;
 mod oauth;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     keys::configure(cfg);
     links::configure(cfg);
     locations::configure(cfg);
+    connections::configure(cfg);
     oauth::configure(cfg);
     traffic::configure(cfg);
 }

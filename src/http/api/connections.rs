@@ -1,0 +1,251 @@
+//! /workspaces/{ws}/connections: connect Google or Facebook, see sync status, list what the
+//! account manages, map it to locations, ask for a sync, disconnect.
+
+use super::item_views::{self as iv, RemoteLocationView, RemoteLocationsView};
+use super::{Body, PageQuery, Registrar, id, list, read, write};
+use crate::domain::Access;
+use crate::http::session::Caller;
+use crate::http::{ApiError, AppState};
+use crate::services::connections;
+use crate::sources::{Provider, ProviderError};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+pub fn routes(r: &mut Registrar) {
+    r.add(Method::POST, "/workspaces/{ws}/connections", create)
+        .doc(
+            "connections",
+            "Start connecting a Google or Facebook account (manager); send the browser to authorize_url",
+        )
+        .body::<CreateBody>()
+        .status(201)
+        .returns::<iv::StartedConnectionView>();
+    r.add(Method::GET, "/workspaces/{ws}/connections", list_connections)
+        .doc("connections", "Connections with their sync status")
+        .paged::<iv::ConnectionView>();
+    r.add(Method::GET, "/workspaces/{ws}/connections/{id}", get)
+        .doc("connections", "One connection and its sync status")
+        .returns::<iv::ConnectionView>();
+    r.add(Method::DELETE, "/workspaces/{ws}/connections/{id}", remove)
+        .doc(
+            "connections",
+            "Disconnect: revoke at the provider and delete the tokens (manager); fetched items stay",
+        )
+        .status(204);
+    r.add(
+        Method::GET,
+        "/workspaces/{ws}/connections/{id}/remote-locations",
+        remote,
+    )
+    .doc(
+        "connections",
+        "Google locations or Facebook pages the connected account manages",
+    )
+    .returns::<RemoteLocationsView>();
+    r.add(Method::POST, "/workspaces/{ws}/connections/{id}/sync", sync)
+        .doc("connections", "Sync as soon as possible (manager)")
+        .status(202)
+        .returns::<iv::ConnectionView>();
+    r.add(Method::PUT, "/workspaces/{ws}/locations/{loc}/sources", set_source)
+        .doc(
+            "connections",
+            "Feed this location from a remote location or page of a connection (manager)",
+        )
+        .body::<SourceBody>()
+        .returns::<iv::ConnectionView>();
+}
+
+pub fn provider_error(e: &ProviderError) -> ApiError {
+    let (status, code) = match e {
+        ProviderError::Revoked(_) => (StatusCode::CONFLICT, "needs_reconnect"),
+        ProviderError::Forbidden(_) => (StatusCode::CONFLICT, "provider_forbidden"),
+        _ => (StatusCode::BAD_GATEWAY, "provider_error"),
+    };
+    ApiError::new(status, code, e.to_string())
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    /// `google` or `facebook`.
+    #[schemars(regex(pattern = r"^(google|facebook)$"))]
+    provider: String,
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<CreateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let p = Provider::parse(&body.into_inner().provider).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "provider: use google or facebook",
+        )
+    })?;
+    let ip = caller.ip();
+    let (conn, url) = write(&state, move |ctx| {
+        connections::start(ctx, &caller.principal, &ip, &ws, p, None)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(iv::StartedConnectionView {
+        id: conn.id.into(),
+        authorize_url: url,
+    }))
+}
+
+async fn list_connections(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, req) = (id(&ws)?, q.request()?);
+    let page = read(&state, move |ctx| {
+        connections::list(ctx, &caller.principal, &ws, &req)
+    })
+    .await?;
+    Ok(list(page, |c| iv::connection(&c)))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let c = read(&state, move |ctx| {
+        connections::get(ctx, &caller.principal, &ws, &cid, Access::Read)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(iv::connection(&c)))
+}
+
+async fn remove(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let principal = caller.principal.clone();
+    let conn = read(&state, move |ctx| {
+        connections::get(ctx, &principal, &ws, &cid, Access::Write)
+    })
+    .await?;
+    if let Err(e) = state.poller.revoke(conn).await {
+        // Deleting our copy matters more than the provider's answer: go on, say so in the log.
+        tracing::warn!(connection = %cid, error = %e, "revoking at the provider failed; tokens deleted anyway");
+    }
+    let ip = caller.ip();
+    write(&state, move |ctx| {
+        connections::remove(ctx, &caller.principal, &ip, &ws, &cid)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn remote(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let conn = read(&state, move |ctx| {
+        connections::get(ctx, &caller.principal, &ws, &cid, Access::Read)
+    })
+    .await?;
+    if conn.status == crate::domain::ConnectionStatus::Pending {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "pending",
+            "this connection is not finished yet: complete the provider's consent first",
+        ));
+    }
+    let items = state
+        .poller
+        .remote_locations(conn)
+        .await
+        .map_err(|e| provider_error(&e))?;
+    Ok(HttpResponse::Ok().json(RemoteLocationsView {
+        items: items
+            .into_iter()
+            .map(|r| RemoteLocationView {
+                external_id: r.external_id,
+                name: r.name,
+                link: r.link,
+                review_url: r.review_url,
+            })
+            .collect(),
+    }))
+}
+
+async fn sync(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let c = write(&state, move |ctx| {
+        connections::request_sync(ctx, &caller.principal, &ws, &cid)
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(iv::connection(&c)))
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct SourceBody {
+    #[schemars(regex(pattern = r"^[0-9a-f]{32}$"))]
+    connection_id: String,
+    /// From `remote-locations`: `accounts/{a}/locations/{l}` (Google) or a page id.
+    #[schemars(length(min = 1, max = 200))]
+    external_id: String,
+    /// A display name for the remote location (optional).
+    #[serde(default)]
+    #[schemars(length(max = 200))]
+    name: Option<String>,
+}
+
+async fn set_source(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: Body<SourceBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, loc) = (id(&path.0)?, id(&path.1)?);
+    let b = body.into_inner();
+    let cid = b.connection_id.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "connection_id: not a connection id",
+        )
+    })?;
+    let ip = caller.ip();
+    let c = write(&state, move |ctx| {
+        let name: String = b
+            .name
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        connections::set_source(
+            ctx,
+            &caller.principal,
+            &ip,
+            &ws,
+            &loc,
+            &cid,
+            &b.external_id,
+            &name,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(iv::connection(&c)))
+}

@@ -1,0 +1,172 @@
+//! /workspaces/{ws}/items: every review, comment and mention, newest first, with filters;
+//! replies.
+
+use super::item_views as iv;
+use super::{Body, Registrar, id, list, read, write};
+use crate::domain::{Kind, Origin};
+use crate::http::session::Caller;
+use crate::http::{ApiError, AppState};
+use crate::services::items;
+use crate::store::{ItemFilter, PageRequest};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+pub fn routes(r: &mut Registrar) {
+    r.add(Method::GET, "/workspaces/{ws}/items", list_items)
+        .doc(
+            "items",
+            "Reviews, comments and mentions, newest first; filters combine",
+        )
+        .query::<ItemsQuery>()
+        .returns::<super::views::List<iv::ItemView>>();
+    r.add(Method::GET, "/workspaces/{ws}/items/{id}", get)
+        .doc("items", "One item with its reply and edit history")
+        .returns::<iv::ItemView>();
+    r.add(Method::POST, "/workspaces/{ws}/items/{id}/reply", reply)
+        .doc(
+            "items",
+            "Reply (manager): stored as sending at once, then published at the provider",
+        )
+        .body::<ReplyBody>()
+        .status(202)
+        .returns::<iv::ItemView>();
+}
+
+/// Filters of the item list, all optional; text so a bad value gets a clear message.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct ItemsQuery {
+    #[schemars(with = "Option<u8>", range(min = 1, max = 200))]
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+    /// A location id.
+    #[schemars(regex(pattern = r"^[0-9a-f]{32}$"))]
+    pub location: Option<String>,
+    /// `google`, `facebook` or `import`.
+    #[schemars(regex(pattern = r"^(google|facebook|import)$"))]
+    pub source: Option<String>,
+    /// `review`, `comment`, `post`, `mention` or `question`.
+    #[schemars(regex(pattern = r"^(review|comment|post|mention|question)$"))]
+    pub kind: Option<String>,
+    /// Stars 1–5.
+    #[schemars(with = "Option<u8>", range(min = 1, max = 5))]
+    pub rating: Option<String>,
+    /// `true` or `false`.
+    #[schemars(with = "Option<bool>")]
+    pub replied: Option<String>,
+    /// Words that must all appear in the text, the author's name or the reply.
+    #[schemars(length(max = 200))]
+    pub q: Option<String>,
+    /// Created at or after (RFC 3339 or YYYY-MM-DD).
+    pub since: Option<String>,
+    /// Created before (RFC 3339 or YYYY-MM-DD).
+    pub until: Option<String>,
+}
+
+fn bad(message: String) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_filter", message)
+}
+
+fn when(field: &str, raw: &str) -> Result<OffsetDateTime, ApiError> {
+    if let Some(t) = crate::sources::wire::parse_time(raw) {
+        return Ok(t);
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(raw, &fmt)
+        .map(|d| d.midnight().assume_utc())
+        .map_err(|_| bad(format!("{field}: `{raw}` is not a date (2026-01-31) or an RFC 3339 time")))
+}
+
+impl ItemsQuery {
+    fn filter(&self) -> Result<(ItemFilter, PageRequest), ApiError> {
+        let empty = |o: &Option<String>| o.as_deref().filter(|s| !s.is_empty()).map(str::to_string);
+        let page = super::PageQuery {
+            limit: self.limit.clone(),
+            cursor: self.cursor.clone(),
+        }
+        .request()?;
+        let mut f = ItemFilter::default();
+        if let Some(l) = empty(&self.location) {
+            f.location = Some(l.parse().map_err(|_| bad(format!("location: `{l}` is not a location id")))?);
+        }
+        if let Some(s) = empty(&self.source) {
+            f.origin = Some(Origin::parse(&s).ok_or_else(|| bad(format!("source: `{s}`: use google, facebook or import")))?);
+        }
+        if let Some(k) = empty(&self.kind) {
+            f.kind = Some(Kind::parse(&k).ok_or_else(|| bad(format!("kind: `{k}`: use review, comment, post, mention or question")))?);
+        }
+        if let Some(r) = empty(&self.rating) {
+            f.stars = Some(r.parse().ok().filter(|n| (1..=5).contains(n)).ok_or_else(|| bad(format!("rating: `{r}`: use 1 to 5")))?);
+        }
+        if let Some(r) = empty(&self.replied) {
+            f.replied = Some(match r.as_str() {
+                "true" => true,
+                "false" => false,
+                _ => return Err(bad(format!("replied: `{r}`: use true or false"))),
+            });
+        }
+        if let Some(q) = empty(&self.q) {
+            if q.chars().count() > 200 {
+                return Err(bad("q: at most 200 characters".into()));
+            }
+            f.words = q.to_lowercase().split_whitespace().map(str::to_string).collect();
+        }
+        if let Some(s) = empty(&self.since) {
+            f.since = Some(when("since", &s)?);
+        }
+        if let Some(u) = empty(&self.until) {
+            f.until = Some(when("until", &u)?);
+        }
+        Ok((f, page))
+    }
+}
+
+async fn list_items(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    q: web::Query<ItemsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let (filter, req) = q.filter()?;
+    let page = read(&state, move |ctx| {
+        items::list(ctx, &caller.principal, &ws, &filter, &req)
+    })
+    .await?;
+    Ok(list(page, |i| iv::item(&i)))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, item) = (id(&path.0)?, id(&path.1)?);
+    let i = read(&state, move |ctx| items::get(ctx, &caller.principal, &ws, &item)).await?;
+    Ok(HttpResponse::Ok().json(iv::item(&i)))
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ReplyBody {
+    /// Google takes up to 4096 bytes, Facebook 8000 characters.
+    #[schemars(length(min = 1, max = 8000))]
+    text: String,
+}
+
+async fn reply(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: Body<ReplyBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, item) = (id(&path.0)?, id(&path.1)?);
+    let text = body.into_inner().text;
+    let ip = caller.ip();
+    let i = write(&state, move |ctx| {
+        items::reply(ctx, &caller.principal, &ip, &ws, &item, &text)
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(iv::item(&i)))
+}
