@@ -1,7 +1,11 @@
 //! Local stand-ins for Google and Facebook that speak their documented wire formats, for demos
 //! and tests (`plaudit fake-providers`). Never used by `serve` itself.
 
+mod control;
+mod facebook;
+mod google;
 mod oauth;
+mod world;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
@@ -32,6 +36,13 @@ struct Person {
 struct Fake {
     codes: Mutex<HashMap<String, Grant>>,
     tokens: Mutex<HashMap<String, Person>>,
+    world: Mutex<world::World>,
+}
+
+fn random() -> String {
+    let mut b = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut b);
+    hex::encode(b)
 }
 
 /// A running fake; stops when dropped or stopped.
@@ -49,7 +60,11 @@ impl FakeProviders {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .app_data(web::JsonConfig::default().limit(1 << 20))
+                .configure(control::configure)
                 .configure(oauth::configure)
+                .configure(google::configure)
+                .configure(facebook::configure)
         })
         .workers(1)
         .disable_signals()
@@ -68,7 +83,7 @@ impl FakeProviders {
     pub fn config_snippet(&self) -> String {
         let b = self.base_url();
         format!(
-            "[providers.google]\nclient_id = \"fake-google-client\"\nclient_secret = \"fake-google-secret\"\nauth_url = \"{b}/o/oauth2/v2/auth\"\ntoken_url = \"{b}/token\"\nuserinfo_url = \"{b}/v1/userinfo\"\n\n[providers.facebook]\nclient_id = \"fake-facebook-app\"\nclient_secret = \"fake-facebook-secret\"\ndialog_url = \"{b}\"\ngraph_url = \"{b}\"\n"
+            "[providers.google]\nclient_id = \"fake-google-client\"\nclient_secret = \"fake-google-secret\"\nauth_url = \"{b}/o/oauth2/v2/auth\"\ntoken_url = \"{b}/token\"\nuserinfo_url = \"{b}/v1/userinfo\"\nrevoke_url = \"{b}/revoke\"\naccounts_api = \"{b}/v1\"\nlocations_api = \"{b}/v1\"\nreviews_api = \"{b}/v4\"\n\n[providers.facebook]\nclient_id = \"fake-facebook-app\"\nclient_secret = \"fake-facebook-secret\"\ndialog_url = \"{b}\"\ngraph_url = \"{b}\"\n"
         )
     }
 

@@ -1,11 +1,10 @@
 //! Fake OAuth endpoints: Google (authorize, token, userinfo) and Facebook (dialog, access_token,
 //! /me), with a consent page where a person (or a test) allows or declines.
 
-use super::{Fake, Grant, Person};
+use super::{Fake, Grant, Person, random};
 use crate::sources::oauth::pkce_challenge;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use rand::RngCore;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -23,11 +22,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/{version}/me", web::get().to(facebook_me));
 }
 
-fn random() -> String {
-    let mut b = [0u8; 16];
-    rand::rng().fill_bytes(&mut b);
-    hex::encode(b)
-}
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -173,8 +167,8 @@ fn unavailable() -> HttpResponse {
         .body("<h1>503 Service Unavailable</h1><p>Try again later.</p>")
 }
 
-/// Checks a code exchange as the provider would; returns the new access token.
-fn redeem(fake: &Fake, provider: &str, p: &HashMap<String, String>) -> Result<String, Refusal> {
+/// Checks a code exchange as the provider would; returns who consented.
+fn redeem(fake: &Fake, provider: &str, p: &HashMap<String, String>) -> Result<Person, Refusal> {
     let code = p.get("code").cloned().unwrap_or_default();
     let Some(grant) = fake
         .codes
@@ -202,27 +196,36 @@ fn redeem(fake: &Fake, provider: &str, p: &HashMap<String, String>) -> Result<St
     if grant.fail == "token" {
         return Err(Refusal::Unavailable);
     }
-    let token = random();
+    Ok(grant.person)
+}
+
+fn remember(fake: &Fake, token: &str, person: Person) {
     fake.tokens
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(token.clone(), grant.person);
-    Ok(token)
+        .insert(token.to_string(), person);
 }
 
 async fn google_token(
     fake: web::Data<Fake>,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    if form.get("grant_type").map(String::as_str) != Some("authorization_code") {
-        return HttpResponse::BadRequest().json(
-            json!({"error": "unsupported_grant_type", "error_description": "Invalid grant_type"}),
-        );
+    match form.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => {}
+        Some("refresh_token") => return super::google::refresh(&fake, &form),
+        _ => {
+            return HttpResponse::BadRequest().json(
+                json!({"error": "unsupported_grant_type", "error_description": "Invalid grant_type"}),
+            );
+        }
     }
     match redeem(&fake, "google", &form) {
-        Ok(token) => HttpResponse::Ok().json(json!({
-            "access_token": token, "expires_in": 3599, "scope": "openid email profile", "token_type": "Bearer"
-        })),
+        Ok(person) => {
+            // Offline access with prompt=consent: a refresh token comes with the first answer.
+            let answer = super::google::grant(&fake, true);
+            remember(&fake, answer["access_token"].as_str().unwrap_or_default(), person);
+            HttpResponse::Ok().json(answer)
+        }
         Err(refusal) => refusal.google(),
     }
 }
@@ -253,9 +256,34 @@ async fn facebook_token(
     fake: web::Data<Fake>,
     q: web::Query<HashMap<String, String>>,
 ) -> HttpResponse {
+    if q.get("grant_type").map(String::as_str) == Some("fb_exchange_token") {
+        // Short-lived user token → long-lived one (~60 days).
+        let short = q.get("fb_exchange_token").cloned().unwrap_or_default();
+        let Some(person) = person_for(&fake, Some(&short)) else {
+            return Refusal::Invalid("Invalid OAuth access token.").facebook();
+        };
+        let token = format!("EAAFAKELONG{}", random());
+        remember(&fake, &token, person);
+        fake.world
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .facebook_user_tokens
+            .insert(token.clone());
+        return HttpResponse::Ok()
+            .json(json!({"access_token": token, "token_type": "bearer", "expires_in": 5183944}));
+    }
     match redeem(&fake, "facebook", &q) {
-        Ok(token) => HttpResponse::Ok()
-            .json(json!({"access_token": token, "token_type": "bearer", "expires_in": 5183944})),
+        Ok(person) => {
+            let token = format!("EAAFAKESHORT{}", random());
+            remember(&fake, &token, person);
+            fake.world
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .facebook_user_tokens
+                .insert(token.clone());
+            HttpResponse::Ok()
+                .json(json!({"access_token": token, "token_type": "bearer", "expires_in": 5183}))
+        }
         Err(refusal) => refusal.facebook(),
     }
 }
