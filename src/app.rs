@@ -186,7 +186,9 @@ impl App {
                 poller.clone().run_until_stopped(shutdown_rx.clone()),
             ));
         } else {
-            tracing::warn!("poller.enabled = false: nothing is fetched from providers and no reply is sent");
+            tracing::warn!(
+                "poller.enabled = false: nothing is fetched from providers and no reply is sent"
+            );
         }
         let state = AppState {
             poller,

@@ -82,6 +82,9 @@ pub struct SyncState {
     pub failures: u32,
     /// Someone asked for a sync now.
     pub requested: bool,
+    /// Syncs completed so far (successful or not).
+    #[serde(default)]
+    pub runs: u64,
 }
 
 impl Connection {

@@ -5,7 +5,6 @@ use super::{Id, Location, User, Workspace};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-
 use super::Connection;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -117,7 +116,9 @@ pub enum ReplyState {
     /// Stored, not yet confirmed by the provider.
     Sending,
     Published,
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,7 +18,8 @@ pub use connection::{Connection, ConnectionStatus, Feed, SyncState};
 pub use email::Email;
 pub use ids::{Id, IdParseError};
 pub use item::{
-    Author, Fetched, FetchedReply, Item, ItemStatus, Kind, Origin, Rating, Reply, ReplyState, Revision,
+    Author, Fetched, FetchedReply, Item, ItemStatus, Kind, Origin, Rating, Reply, ReplyState,
+    Revision,
 };
 pub use location::{Location, LocationFields};
 pub use outbox::{DeliveryState, OutboxMessage};

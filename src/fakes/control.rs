@@ -12,7 +12,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/_fake/google/reviews", web::post().to(review))
         .route("/_fake/facebook/pages", web::post().to(add_page))
         .route("/_fake/facebook/comments", web::post().to(add_comment))
-        .route("/_fake/facebook/deprecate-ratings", web::post().to(deprecate))
+        .route(
+            "/_fake/facebook/deprecate-ratings",
+            web::post().to(deprecate),
+        )
         .route("/_fake/faults", web::post().to(fault))
         .route("/_fake/tokens", web::post().to(tokens))
         .route("/_fake/state", web::get().to(state));
@@ -224,5 +227,6 @@ async fn state(fake: web::Data<Fake>) -> HttpResponse {
         .map(|p| json!({"id": p.id, "ratings": p.ratings.len(), "posts": p.posts.iter().map(|x| x.id.clone()).collect::<Vec<_>>(),
                         "comments": p.posts.iter().map(|x| x.comments.len()).sum::<usize>(), "tagged": p.tagged.len()}))
         .collect();
-    HttpResponse::Ok().json(json!({"counts": w.counts, "google_locations": locations, "facebook_pages": pages}))
+    HttpResponse::Ok()
+        .json(json!({"counts": w.counts, "google_locations": locations, "facebook_pages": pages}))
 }

@@ -19,9 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 fn fb_time(t: OffsetDateTime) -> String {
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]+0000"
-    );
+    let fmt =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]+0000");
     t.to_offset(time::UtcOffset::UTC)
         .format(&fmt)
         .unwrap_or_default()
@@ -80,8 +79,13 @@ fn paged(req: &HttpRequest, q: &HashMap<String, String>, items: Vec<Value>) -> H
     let mut paging = json!({"cursors": {"before": start.to_string(), "after": (start + page.len()).to_string()}});
     if start + limit < items.len() {
         let info = req.connection_info();
-        let mut next = url::Url::parse(&format!("{}://{}{}", info.scheme(), info.host(), req.path()))
-            .unwrap_or_else(|_| unreachable!("a request path makes a URL"));
+        let mut next = url::Url::parse(&format!(
+            "{}://{}{}",
+            info.scheme(),
+            info.host(),
+            req.path()
+        ))
+        .unwrap_or_else(|_| unreachable!("a request path makes a URL"));
         {
             let mut nq = next.query_pairs_mut();
             for (k, v) in q.iter().filter(|(k, _)| *k != "after") {
@@ -101,13 +105,19 @@ async fn accounts(
 ) -> HttpResponse {
     let mut w = world(&fake);
     if !w.facebook_user_tokens.contains(&token_of(&req, &q)) {
-        return graph_error(400, 190, "Error validating access token: The user has not authorized application.");
+        return graph_error(
+            400,
+            190,
+            "Error validating access token: The user has not authorized application.",
+        );
     }
     let pages: Vec<Value> = w
         .facebook_pages
         .iter()
-        .map(|p| json!({"id": p.id, "name": p.name, "access_token": p.token, "category": "Cafe",
-                        "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]}))
+        .map(|p| {
+            json!({"id": p.id, "name": p.name, "access_token": p.token, "category": "Cafe",
+                        "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]})
+        })
         .collect();
     w.counts.requests += 1;
     paged(&req, &q, pages)
@@ -154,7 +164,11 @@ async fn edge(
     let page_of = |w: &World, id: &str| {
         w.facebook_pages
             .iter()
-            .find(|p| id == p.id || id.starts_with(&format!("{}_", p.id)) || p.tagged.iter().any(|t| t.id == id))
+            .find(|p| {
+                id == p.id
+                    || id.starts_with(&format!("{}_", p.id))
+                    || p.tagged.iter().any(|t| t.id == id)
+            })
             .map(|p| p.id.clone())
     };
     let Some(page_id) = page_of(&w, &object).or_else(|| {
@@ -169,13 +183,21 @@ async fn edge(
             })
             .map(|p| p.id.clone())
     }) else {
-        return graph_error(404, 803, "(#803) Some of the aliases you requested do not exist");
+        return graph_error(
+            404,
+            803,
+            "(#803) Some of the aliases you requested do not exist",
+        );
     };
     if let Err(r) = guard(&mut w, &token, Some(&page_id)) {
         return r;
     }
     let Some(page) = w.facebook_page(&page_id).cloned() else {
-        return graph_error(404, 803, "(#803) Some of the aliases you requested do not exist");
+        return graph_error(
+            404,
+            803,
+            "(#803) Some of the aliases you requested do not exist",
+        );
     };
     let post_json = |p: &super::world::FbPost| {
         json!({"id": p.id, "message": p.message, "created_time": fb_time(p.created), "from": from(&p.from),
@@ -184,10 +206,14 @@ async fn edge(
     match (object == page.id, edge.as_str()) {
         (true, "ratings") => {
             if page.ratings_deprecated {
-                return graph_error(400, 12, "(#12) ratings field is deprecated for versions v22.0 and higher");
+                return graph_error(
+                    400,
+                    12,
+                    "(#12) ratings field is deprecated for versions v22.0 and higher",
+                );
             }
             let mut items: Vec<_> = page.ratings.clone();
-            items.sort_by(|a, b| b.created.cmp(&a.created));
+            items.sort_by_key(|r| std::cmp::Reverse(r.created));
             let data = items
                 .iter()
                 .map(|r| {
@@ -206,8 +232,12 @@ async fn edge(
             paged(&req, &q, data)
         }
         (true, "feed") | (true, "tagged") => {
-            let mut posts = if edge == "feed" { page.posts.clone() } else { page.tagged.clone() };
-            posts.sort_by(|a, b| b.created.cmp(&a.created));
+            let mut posts = if edge == "feed" {
+                page.posts.clone()
+            } else {
+                page.tagged.clone()
+            };
+            posts.sort_by_key(|p| std::cmp::Reverse(p.created));
             paged(&req, &q, posts.iter().map(post_json).collect())
         }
         (false, "comments") => {
@@ -228,14 +258,20 @@ async fn edge(
             let mut picked: Vec<(String, FbComment)> = if is_post {
                 all.into_iter().filter(|(p, _)| *p == object).collect()
             } else {
-                all.into_iter().filter(|(_, c)| c.parent.as_deref() == Some(object.as_str())).collect()
+                all.into_iter()
+                    .filter(|(_, c)| c.parent.as_deref() == Some(object.as_str()))
+                    .collect()
             };
             if q.get("order").map(String::as_str) == Some("reverse_chronological") {
                 picked.sort_by(|a, b| b.1.created.cmp(&a.1.created).then(b.1.id.cmp(&a.1.id)));
             } else {
                 picked.sort_by(|a, b| a.1.created.cmp(&b.1.created).then(a.1.id.cmp(&b.1.id)));
             }
-            paged(&req, &q, picked.iter().map(|(p, c)| comment_json(c, p)).collect())
+            paged(
+                &req,
+                &q,
+                picked.iter().map(|(p, c)| comment_json(c, p)).collect(),
+            )
         }
         _ => graph_error(400, 100, "(#100) Tried accessing nonexisting field"),
     }
@@ -269,7 +305,11 @@ async fn post_comment(
     if let Err(r) = guard(&mut w, &token, Some(&page_id)) {
         return r;
     }
-    let Some(message) = form.get("message").filter(|m| !m.trim().is_empty()).cloned() else {
+    let Some(message) = form
+        .get("message")
+        .filter(|m| !m.trim().is_empty())
+        .cloned()
+    else {
         return graph_error(400, 100, "(#100) Missing message");
     };
     let now = w.now();
@@ -279,7 +319,11 @@ async fn post_comment(
         return graph_error(404, 100, "(#100) Object does not exist");
     };
     let me = (page.id.clone(), page.name.clone());
-    let story_post = page.ratings.iter().find(|r| r.story == object).map(|r| r.story.clone());
+    let story_post = page
+        .ratings
+        .iter()
+        .find(|r| r.story == object)
+        .map(|r| r.story.clone());
     if let Some(story) = story_post {
         // A reply to a rating is a comment on its story: keep it under a post of that id.
         if !page.threads.iter().any(|t| t.id == story) {

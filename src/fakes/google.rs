@@ -15,7 +15,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/revoke", web::post().to(revoke))
         .route("/v1/accounts", web::get().to(accounts))
         .route("/v1/accounts/{a}/locations", web::get().to(locations))
-        .route("/v4/accounts/{a}/locations/{l}/reviews", web::get().to(reviews))
+        .route(
+            "/v4/accounts/{a}/locations/{l}/reviews",
+            web::get().to(reviews),
+        )
         .route(
             "/v4/accounts/{a}/locations/{l}/reviews/{r}/reply",
             web::put().to(put_reply),
@@ -132,7 +135,9 @@ async fn revoke(fake: web::Data<Fake>, q: web::Query<HashMap<String, String>>) -
     if known {
         HttpResponse::Ok().json(json!({}))
     } else {
-        HttpResponse::BadRequest().json(json!({"error": "invalid_token", "error_description": "Token expired or revoked"}))
+        HttpResponse::BadRequest().json(
+            json!({"error": "invalid_token", "error_description": "Token expired or revoked"}),
+        )
     }
 }
 
@@ -181,7 +186,11 @@ async fn locations(
         return r;
     }
     if q.read_mask.as_deref().is_none_or(str::is_empty) {
-        return error(400, "Request contains an invalid argument: read_mask is required.", "INVALID_ARGUMENT");
+        return error(
+            400,
+            "Request contains an invalid argument: read_mask is required.",
+            "INVALID_ARGUMENT",
+        );
     }
     let size = q.page_size.unwrap_or(10).clamp(1, 100);
     let start = match offset(q.page_token.as_deref()) {
@@ -207,7 +216,14 @@ async fn locations(
     HttpResponse::Ok().json(body)
 }
 
-const STARS: [&str; 6] = ["STAR_RATING_UNSPECIFIED", "ONE", "TWO", "THREE", "FOUR", "FIVE"];
+const STARS: [&str; 6] = [
+    "STAR_RATING_UNSPECIFIED",
+    "ONE",
+    "TWO",
+    "THREE",
+    "FOUR",
+    "FIVE",
+];
 
 async fn reviews(
     fake: web::Data<Fake>,
@@ -275,7 +291,11 @@ async fn put_reply(
     if let Err(r) = guard(&mut w, &req) {
         return r;
     }
-    let Some(comment) = body.get("comment").and_then(Value::as_str).map(str::to_string) else {
+    let Some(comment) = body
+        .get("comment")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
         return error(400, "comment is required.", "INVALID_ARGUMENT");
     };
     if comment.len() > 4096 {

@@ -1,6 +1,9 @@
 //! Local stand-ins for Google and Facebook that speak their documented wire formats, for demos
 //! and tests (`plaudit fake-providers`). Never used by `serve` itself.
 
+// Handlers answer early with a ready response; boxing it would only add noise to a test fake.
+#![allow(clippy::result_large_err)]
+
 mod control;
 mod facebook;
 mod google;
@@ -49,6 +52,7 @@ fn random() -> String {
 pub struct FakeProviders {
     pub addr: SocketAddr,
     handle: ServerHandle,
+    fake: web::Data<Fake>,
 }
 
 impl FakeProviders {
@@ -57,6 +61,7 @@ impl FakeProviders {
         let listener = TcpListener::bind(listen)?;
         let addr = listener.local_addr()?;
         let data = web::Data::new(Fake::default());
+        let fake = data.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
@@ -72,7 +77,7 @@ impl FakeProviders {
         .run();
         let handle = server.handle();
         tokio::spawn(server);
-        Ok(Self { addr, handle })
+        Ok(Self { addr, handle, fake })
     }
 
     pub fn base_url(&self) -> String {
@@ -85,6 +90,19 @@ impl FakeProviders {
         format!(
             "[providers.google]\nclient_id = \"fake-google-client\"\nclient_secret = \"fake-google-secret\"\nauth_url = \"{b}/o/oauth2/v2/auth\"\ntoken_url = \"{b}/token\"\nuserinfo_url = \"{b}/v1/userinfo\"\nrevoke_url = \"{b}/revoke\"\naccounts_api = \"{b}/v1\"\nlocations_api = \"{b}/v1\"\nreviews_api = \"{b}/v4\"\n\n[providers.facebook]\nclient_id = \"fake-facebook-app\"\nclient_secret = \"fake-facebook-secret\"\ndialog_url = \"{b}\"\ngraph_url = \"{b}\"\n"
         )
+    }
+
+    /// Every token the fake has handed out that still works (for tests that look for
+    /// leaks): access, refresh, user and page tokens.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        let w = self.fake.world.lock().unwrap_or_else(|p| p.into_inner());
+        w.access_tokens
+            .keys()
+            .chain(w.refresh_tokens.iter())
+            .chain(w.facebook_user_tokens.iter())
+            .cloned()
+            .chain(w.facebook_pages.iter().map(|p| p.token.clone()))
+            .collect()
     }
 
     pub async fn stop(self) {

@@ -22,7 +22,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/{version}/me", web::get().to(facebook_me));
 }
 
-
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -223,7 +222,11 @@ async fn google_token(
         Ok(person) => {
             // Offline access with prompt=consent: a refresh token comes with the first answer.
             let answer = super::google::grant(&fake, true);
-            remember(&fake, answer["access_token"].as_str().unwrap_or_default(), person);
+            remember(
+                &fake,
+                answer["access_token"].as_str().unwrap_or_default(),
+                person,
+            );
             HttpResponse::Ok().json(answer)
         }
         Err(refusal) => refusal.google(),

@@ -116,7 +116,9 @@ const FIRST: [&str; 12] = [
     "Ana", "Bruno", "Chloé", "Dmitri", "Emma", "Farid", "Grace", "Hiro", "Inès", "João", "Kofi",
     "Lena",
 ];
-const LAST: [&str; 8] = ["M.", "S.", "K.", "Dubois", "Tanaka", "Okafor", "Silva", "Novak"];
+const LAST: [&str; 8] = [
+    "M.", "S.", "K.", "Dubois", "Tanaka", "Okafor", "Silva", "Novak",
+];
 const GOOD: [&str; 6] = [
     "Great coffee and friendly staff.",
     "Lovely place, we will come back!",
@@ -173,7 +175,8 @@ impl World {
         let mut reviews = Vec::with_capacity(n);
         for i in 0..n {
             let stars = [5, 5, 4, 4, 5, 3, 2, 1, 5, 4][rng.random_range(0..10)];
-            let created = now - Duration::hours(i64::try_from(n - i).unwrap_or(0)) - Duration::minutes(5);
+            let created =
+                now - Duration::hours(i64::try_from(n - i).unwrap_or(0)) - Duration::minutes(5);
             reviews.push(GReview {
                 id: format!("r{id}x{i}"),
                 reviewer: Self::person(&mut rng),

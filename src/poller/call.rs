@@ -111,7 +111,10 @@ mod tests {
         let w2 = b.wait(2, &t(None)).unwrap();
         assert!(w2 >= Duration::from_millis(400) && w2 <= Duration::from_millis(600));
         assert!(b.wait(3, &t(None)).is_none(), "retries run out");
-        assert!(b.wait(0, &t(Some(60))).is_none(), "too long a wait ends the sync");
+        assert!(
+            b.wait(0, &t(Some(60))).is_none(),
+            "too long a wait ends the sync"
+        );
         assert!(b.wait(0, &ProviderError::NotFound(String::new())).is_none());
     }
 }

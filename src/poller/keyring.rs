@@ -43,7 +43,10 @@ impl<'a> Keyring<'a> {
             .map_err(|e| ProviderError::Refused(e.to_string()))?;
         let (ws, id) = (self.conn.workspace, self.conn.id);
         self.poller
-            .store(move |s| s.connections().update(&ws, &id, |c| c.sealed = Some(sealed.clone())))
+            .store(move |s| {
+                s.connections()
+                    .update(&ws, &id, |c| c.sealed = Some(sealed.clone()))
+            })
             .await
             .map_err(|e| ProviderError::Refused(format!("{e:#}")))?;
         Ok(())
@@ -53,7 +56,8 @@ impl<'a> Keyring<'a> {
     pub async fn google_access(&mut self, force: bool) -> Result<String, ProviderError> {
         let now = self.poller.ctx.clock.now();
         if !force
-            && let (Some(t), Some(exp)) = (&self.secrets.access_token, self.secrets.access_expires_at)
+            && let (Some(t), Some(exp)) =
+                (&self.secrets.access_token, self.secrets.access_expires_at)
             && exp > now + Duration::minutes(1)
         {
             return Ok(t.clone());

@@ -41,16 +41,23 @@ pub struct SyncReport {
 
 /// Plain words for the sync status, with the hint a brand-new Google Cloud project needs.
 fn explain(provider: &str, e: &ProviderError, never_succeeded: bool) -> String {
-    let label = if provider == "google" { "Google" } else { "Facebook" };
+    let label = if provider == "google" {
+        "Google"
+    } else {
+        "Facebook"
+    };
     match e {
-        ProviderError::Forbidden(_) | ProviderError::Transient { rate_limited: true, .. }
-            if provider == "google" && never_succeeded =>
-        {
+        ProviderError::Forbidden(_)
+        | ProviderError::Transient {
+            rate_limited: true, ..
+        } if provider == "google" && never_succeeded => {
             format!(
                 "Google refused the first calls ({e}). A new Google Cloud project has a Business Profile API quota of 0 until Google approves access: request access in the Google Cloud console (Business Profile APIs), then press Sync now."
             )
         }
-        ProviderError::Transient { .. } => format!("{label} is busy or unreachable ({e}); trying again later"),
+        ProviderError::Transient { .. } => {
+            format!("{label} is busy or unreachable ({e}); trying again later")
+        }
         _ => format!("{label}: {e}"),
     }
 }
@@ -123,11 +130,18 @@ impl Poller {
             Ok(mut keys) => {
                 for feed in &conn.feeds {
                     let full = feed.last_full_at.is_none_or(|t| {
-                        now - t >= time::Duration::seconds(i64::try_from(self.config.full_sync_secs).unwrap_or(21_600))
+                        now - t
+                            >= time::Duration::seconds(
+                                i64::try_from(self.config.full_sync_secs).unwrap_or(21_600),
+                            )
                     });
                     let result = match provider {
-                        Some(Provider::Google) => self.sync_google_feed(&mut keys, feed, full).await,
-                        Some(Provider::Facebook) => self.sync_facebook_page(&mut keys, feed, full).await,
+                        Some(Provider::Google) => {
+                            self.sync_google_feed(&mut keys, feed, full).await
+                        }
+                        Some(Provider::Facebook) => {
+                            self.sync_facebook_page(&mut keys, feed, full).await
+                        }
                         None => Err(ProviderError::Refused("unknown provider".into())),
                     };
                     match result {
@@ -135,15 +149,20 @@ impl Poller {
                             report.fetched += o.fetched;
                             feeds_after.push((feed.external_id.clone(), Ok(o)));
                         }
-                        Err(e @ (ProviderError::Revoked(_) | ProviderError::Forbidden(_)))
-                            if !matches!(e, ProviderError::Forbidden(ref m) if m.contains("this page")) =>
+                        Err(e @ (ProviderError::Revoked(_) | ProviderError::Forbidden(_))) if !matches!(e, ProviderError::Forbidden(ref m) if m.contains("this page")) =>
                         {
                             fatal = Some(e);
                             break;
                         }
                         Err(e) => {
                             tracing::warn!(connection = %id, feed = %feed.external_id, error = %e, "feed sync failed");
-                            let stop = matches!(e, ProviderError::Transient { rate_limited: true, .. });
+                            let stop = matches!(
+                                e,
+                                ProviderError::Transient {
+                                    rate_limited: true,
+                                    ..
+                                }
+                            );
                             feeds_after.push((feed.external_id.clone(), Err(e)));
                             if stop {
                                 break;
@@ -154,7 +173,9 @@ impl Poller {
             }
         }
         let provider_name = conn.provider.clone();
-        let first_feed_error = feeds_after.iter().find_map(|(_, r)| r.as_ref().err().cloned());
+        let first_feed_error = feeds_after
+            .iter()
+            .find_map(|(_, r)| r.as_ref().err().cloned());
         let status_error = fatal
             .as_ref()
             .or(first_feed_error.as_ref())
@@ -198,6 +219,7 @@ impl Poller {
                 c.sync.items_fetched = fetched;
                 c.sync.failures = failures;
                 c.sync.next_run_at = Some(next);
+                c.sync.runs += 1;
                 if !failed {
                     c.sync.last_success_at = Some(now);
                 }
@@ -241,7 +263,10 @@ impl Poller {
                     if let Err(e) = me.sync_connection(ws, id).await {
                         tracing::error!(connection = %id, error = %format!("{e:#}"), "sync failed");
                     }
-                    me.running.lock().unwrap_or_else(|p| p.into_inner()).remove(&k);
+                    me.running
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .remove(&k);
                     drop(permit);
                 });
             }

@@ -25,7 +25,9 @@ impl Poller {
     /// One round of the reply worker; returns how many replies it settled or retried.
     pub async fn send_replies(&self) -> anyhow::Result<usize> {
         let now = self.ctx.clock.now();
-        let due = self.store(move |s| s.items().due_replies(now, PER_TICK)).await?;
+        let due = self
+            .store(move |s| s.items().due_replies(now, PER_TICK))
+            .await?;
         let n = due.len();
         for (ws, id) in due {
             self.send_one(ws, id).await?;
@@ -35,11 +37,17 @@ impl Poller {
 
     async fn send_one(&self, ws: Id<Workspace>, id: Id<Item>) -> anyhow::Result<()> {
         let Some(mut item) = self.store(move |s| s.items().get(&ws, &id)).await? else {
-            self.store(move |s| s.items().reschedule_reply(&ws, &id, None)).await?;
+            self.store(move |s| s.items().reschedule_reply(&ws, &id, None))
+                .await?;
             return Ok(());
         };
-        let Some(reply) = item.reply.clone().filter(|r| r.state == ReplyState::Sending) else {
-            self.store(move |s| s.items().reschedule_reply(&ws, &id, None)).await?;
+        let Some(reply) = item
+            .reply
+            .clone()
+            .filter(|r| r.state == ReplyState::Sending)
+        else {
+            self.store(move |s| s.items().reschedule_reply(&ws, &id, None))
+                .await?;
             return Ok(());
         };
         let conn = match item.connection {
@@ -134,7 +142,9 @@ impl Poller {
                     }
                 }
             }
-            Origin::Import => Err(ProviderError::Refused("imported items cannot be answered".into())),
+            Origin::Import => Err(ProviderError::Refused(
+                "imported items cannot be answered".into(),
+            )),
         };
         Ok(match result {
             Ok((at, external_id)) => Outcome::Published { at, external_id },

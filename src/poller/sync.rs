@@ -34,33 +34,39 @@ impl Poller {
         feed: &Feed,
         origin: Origin,
         batch: Vec<Fetched>,
-    ) -> Result<(), ProviderError> {
+    ) -> Result<u64, ProviderError> {
         if batch.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
-        let (ws, loc, cid, ext) = (conn.workspace, feed.location, conn.id, feed.external_id.clone());
+        let (ws, loc, cid, ext) = (
+            conn.workspace,
+            feed.location,
+            conn.id,
+            feed.external_id.clone(),
+        );
         let now = self.ctx.clock.now();
         let store = self.ctx.store.clone();
-        self.store(move |s| {
-            s.items().ingest(
-                &Destination {
-                    workspace: ws,
-                    location: loc,
-                    origin,
-                    feed: &ext,
-                    connection: Some(cid),
-                },
-                &batch,
-                now,
-            )
-        })
-        .await
-        .map_err(|e| ProviderError::Refused(format!("storing items failed: {e:#}")))?;
+        let done = self
+            .store(move |s| {
+                s.items().ingest(
+                    &Destination {
+                        workspace: ws,
+                        location: loc,
+                        origin,
+                        feed: &ext,
+                        connection: Some(cid),
+                    },
+                    &batch,
+                    now,
+                )
+            })
+            .await
+            .map_err(|e| ProviderError::Refused(format!("storing items failed: {e:#}")))?;
         store
             .flush()
             .await
             .map_err(|e| ProviderError::Refused(format!("flushing failed: {e:#}")))?;
-        Ok(())
+        Ok((done.new + done.changed) as u64)
     }
 
     async fn mark_removed(
@@ -73,7 +79,10 @@ impl Poller {
     ) -> Result<usize, ProviderError> {
         let (ws, loc, ext) = (conn.workspace, feed.location, feed.external_id.clone());
         let n = self
-            .store(move |s| s.items().mark_missing_removed(&ws, &loc, origin, &ext, kinds, &seen))
+            .store(move |s| {
+                s.items()
+                    .mark_missing_removed(&ws, &loc, origin, &ext, kinds, &seen)
+            })
             .await
             .map_err(|e| ProviderError::Refused(format!("{e:#}")))?;
         self.ctx
@@ -101,7 +110,7 @@ impl Poller {
         for _ in 0..MAX_PAGES {
             let page = google!(keys, access => api.reviews(&access, &feed.external_id, token.as_deref()).await)?;
             // Newest update first: past the mark, the rest is known already.
-            let reached = !full && hw.is_some_and(|h| page.items.iter().any(|i| i.updated_at <= h));
+            let reached = !full && hw.is_some_and(|h| page.items.iter().any(|i| i.updated_at < h));
             let fresh: Vec<Fetched> = page
                 .items
                 .into_iter()
@@ -109,10 +118,9 @@ impl Poller {
                     seen.insert(i.external_id.clone());
                     newest = newest.max(Some(i.updated_at));
                 })
-                .filter(|i| full || hw.is_none_or(|h| i.updated_at > h))
+                .filter(|i| full || hw.is_none_or(|h| i.updated_at >= h))
                 .collect();
-            out.fetched += fresh.len() as u64;
-            self.write(&conn, feed, Origin::Google, fresh).await?;
+            out.fetched += self.write(&conn, feed, Origin::Google, fresh).await?;
             token = page.next_page_token;
             if reached || token.is_none() {
                 break;
@@ -167,7 +175,7 @@ impl Poller {
                     }
                     Err(e) => return Err(e),
                 };
-                let reached = !full && hw.is_some_and(|h| b.items.iter().any(|i| i.created_at <= h));
+                let reached = !full && hw.is_some_and(|h| b.items.iter().any(|i| i.created_at < h));
                 let fresh: Vec<Fetched> = b
                     .items
                     .into_iter()
@@ -175,10 +183,9 @@ impl Poller {
                         seen.insert(i.external_id.clone());
                         newest = newest.max(Some(i.created_at));
                     })
-                    .filter(|i| full || hw.is_none_or(|h| i.created_at > h))
+                    .filter(|i| full || hw.is_none_or(|h| i.created_at >= h))
                     .collect();
-                out.fetched += fresh.len() as u64;
-                self.write(&conn, feed, Origin::Facebook, fresh).await?;
+                out.fetched += self.write(&conn, feed, Origin::Facebook, fresh).await?;
                 next = b.next;
                 if next.is_none() {
                     finished = true;
@@ -214,7 +221,7 @@ impl Poller {
             let mut visitor = Vec::new();
             for (post, from) in b.items {
                 newest_feed = newest_feed.max(Some(post.created_at));
-                let old = hw_feed.is_some_and(|h| post.created_at <= h);
+                let old = hw_feed.is_some_and(|h| post.created_at < h);
                 reached |= !full && old && post.created_at < recent;
                 if full || posts.len() < RECENT_POSTS || !old {
                     posts.push(post.external_id.clone());
@@ -224,8 +231,7 @@ impl Poller {
                     visitor.push(post);
                 }
             }
-            out.fetched += visitor.len() as u64;
-            self.write(&conn, feed, Origin::Facebook, visitor).await?;
+            out.fetched += self.write(&conn, feed, Origin::Facebook, visitor).await?;
             next = b.next;
             feed_finished = next.is_none();
             if reached || next.is_none() {
@@ -250,7 +256,7 @@ impl Poller {
                 let mut reached = false;
                 for c in b.items {
                     newest_comment = newest_comment.max(Some(c.fetched.created_at));
-                    reached |= !full && hw_comments.is_some_and(|h| c.fetched.created_at <= h);
+                    reached |= !full && hw_comments.is_some_and(|h| c.fetched.created_at < h);
                     seen_comments.insert(c.fetched.external_id.clone());
                     if c.from_id.as_deref() == Some(page) {
                         // The page's own comment under a comment is its reply to it.
@@ -277,10 +283,11 @@ impl Poller {
             }
             let fresh: Vec<Fetched> = comments
                 .into_iter()
-                .filter(|c| full || c.reply.is_some() || hw_comments.is_none_or(|h| c.created_at > h))
+                .filter(|c| {
+                    full || c.reply.is_some() || hw_comments.is_none_or(|h| c.created_at >= h)
+                })
                 .collect();
-            out.fetched += fresh.len() as u64;
-            self.write(&conn, feed, Origin::Facebook, fresh).await?;
+            out.fetched += self.write(&conn, feed, Origin::Facebook, fresh).await?;
             // Replies to comments stored earlier than this read.
             for (parent, reply) in replies {
                 self.settle_seen_reply(&conn, parent, reply).await?;
@@ -301,7 +308,8 @@ impl Poller {
         let mut tagged_finished = false;
         for _ in 0..MAX_PAGES {
             let b = facebook!(keys, Some(page), t => api.posts(page, "tagged", &t, next.as_deref()).await)?;
-            let reached = !full && hw.is_some_and(|h| b.items.iter().any(|(i, _)| i.created_at <= h));
+            let reached =
+                !full && hw.is_some_and(|h| b.items.iter().any(|(i, _)| i.created_at < h));
             let fresh: Vec<Fetched> = b
                 .items
                 .into_iter()
@@ -310,10 +318,9 @@ impl Poller {
                     seen_tagged.insert(i.external_id.clone());
                     newest = newest.max(Some(i.created_at));
                 })
-                .filter(|i| full || hw.is_none_or(|h| i.created_at > h))
+                .filter(|i| full || hw.is_none_or(|h| i.created_at >= h))
                 .collect();
-            out.fetched += fresh.len() as u64;
-            self.write(&conn, feed, Origin::Facebook, fresh).await?;
+            out.fetched += self.write(&conn, feed, Origin::Facebook, fresh).await?;
             next = b.next;
             tagged_finished = next.is_none();
             if reached || next.is_none() {
@@ -327,8 +334,14 @@ impl Poller {
 
         if full && complete {
             seen_posts.extend(seen_comments);
-            self.mark_removed(&conn, feed, Origin::Facebook, &[Kind::Post, Kind::Comment], seen_posts)
-                .await?;
+            self.mark_removed(
+                &conn,
+                feed,
+                Origin::Facebook,
+                &[Kind::Post, Kind::Comment],
+                seen_posts,
+            )
+            .await?;
             self.mark_removed(&conn, feed, Origin::Facebook, &[Kind::Mention], seen_tagged)
                 .await?;
             out.full_done = true;

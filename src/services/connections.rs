@@ -133,7 +133,11 @@ pub fn complete(
         actor_label: format!("{} consent", conn.provider),
         ip: String::new(),
         action: "connection.connected".into(),
-        target: format!("{} {}", conn.provider, conn.account.as_deref().unwrap_or("")),
+        target: format!(
+            "{} {}",
+            conn.provider,
+            conn.account.as_deref().unwrap_or("")
+        ),
     };
     ctx.store.audit().append(ws, &entry)?;
     Ok(conn)
@@ -168,18 +172,25 @@ pub fn get(
     ctx.store.connections().get(ws, id)?.ok_or(Error::NotFound)
 }
 
-/// Feeds `loc` from the remote location or page `external_id` of connection `conn_id`.
-/// A remote location feeds one Plaudit location; mapping it again moves it.
+/// A remote location or page of a connection, as a location's source.
+pub struct Source<'a> {
+    pub connection: Id<Connection>,
+    pub external_id: &'a str,
+    /// Display name; empty keeps the one known.
+    pub name: &'a str,
+}
+
+/// Feeds `loc` from the remote location or page of `src`. A remote location feeds one
+/// Plaudit location; mapping it again moves it.
 pub fn set_source(
     ctx: &Ctx,
     principal: &Principal,
     ip: &str,
     ws: &Id<Workspace>,
     loc: &Id<Location>,
-    conn_id: &Id<Connection>,
-    external_id: &str,
-    name: &str,
+    src: &Source,
 ) -> Result<Connection> {
+    let (conn_id, external_id, name) = (&src.connection, src.external_id, src.name);
     let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
     let location = ctx.store.locations().get(ws, loc)?.ok_or(Error::NotFound)?;
     let conn = ctx
@@ -260,12 +271,15 @@ pub fn request_sync(
     id: &Id<Connection>,
 ) -> Result<Connection> {
     ctx.enter(principal, ws, Access::Write)?;
-    let conn = ctx.store.connections().get(ws, id)?.ok_or(Error::NotFound)?;
+    let conn = ctx
+        .store
+        .connections()
+        .get(ws, id)?
+        .ok_or(Error::NotFound)?;
     match conn.status {
         ConnectionStatus::Pending => {
             return Err(Error::Conflict(
-                "this connection is not finished yet: complete the provider's consent first"
-                    .into(),
+                "this connection is not finished yet: complete the provider's consent first".into(),
             ));
         }
         ConnectionStatus::NeedsReconnect => {
@@ -297,11 +311,19 @@ pub fn remove(
     id: &Id<Connection>,
 ) -> Result<()> {
     let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
-    let conn = ctx.store.connections().get(ws, id)?.ok_or(Error::NotFound)?;
+    let conn = ctx
+        .store
+        .connections()
+        .get(ws, id)?
+        .ok_or(Error::NotFound)?;
     ctx.store.connections().remove(ws, id)?;
     let entry = here.audit(
         "connection.removed",
-        &format!("{} {}", conn.provider, conn.account.as_deref().unwrap_or("")),
+        &format!(
+            "{} {}",
+            conn.provider,
+            conn.account.as_deref().unwrap_or("")
+        ),
     );
     ctx.store.audit().append(ws, &entry)?;
     Ok(())

@@ -39,7 +39,9 @@ fn check_text(origin: Origin, text: &str) -> Result<String> {
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
-        return Err(Error::Invalid("text: control characters are not allowed".into()));
+        return Err(Error::Invalid(
+            "text: control characters are not allowed".into(),
+        ));
     }
     let (max, unit) = reply_limit(origin);
     let len = if unit == "bytes" {

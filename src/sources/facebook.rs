@@ -129,7 +129,8 @@ fn safe_id(s: &str) -> bool {
 }
 
 fn time_of(s: &str) -> Result<OffsetDateTime, ProviderError> {
-    parse_time(s).ok_or_else(|| ProviderError::Malformed(format!("created_time `{s}` is not a time")))
+    parse_time(s)
+        .ok_or_else(|| ProviderError::Malformed(format!("created_time `{s}` is not a time")))
 }
 
 fn author(from: Option<From>) -> Author {
@@ -211,23 +212,33 @@ impl Facebook<'_> {
     ) -> Result<TokenGrant, ProviderError> {
         let short: TokenAnswer = self
             .wire
-            .json(self.wire.client.get(self.url("oauth/access_token")).query(&[
-                ("client_id", self.client_id),
-                ("redirect_uri", redirect_uri),
-                ("client_secret", self.client_secret),
-                ("code", code),
-                ("code_verifier", verifier),
-            ]))
+            .json(
+                self.wire
+                    .client
+                    .get(self.url("oauth/access_token"))
+                    .query(&[
+                        ("client_id", self.client_id),
+                        ("redirect_uri", redirect_uri),
+                        ("client_secret", self.client_secret),
+                        ("code", code),
+                        ("code_verifier", verifier),
+                    ]),
+            )
             .await?;
         // The long-lived user token (~60 days); page tokens obtained with it do not expire.
         let long: TokenAnswer = self
             .wire
-            .json(self.wire.client.get(self.url("oauth/access_token")).query(&[
-                ("grant_type", "fb_exchange_token"),
-                ("client_id", self.client_id),
-                ("client_secret", self.client_secret),
-                ("fb_exchange_token", short.access_token.as_str()),
-            ]))
+            .json(
+                self.wire
+                    .client
+                    .get(self.url("oauth/access_token"))
+                    .query(&[
+                        ("grant_type", "fb_exchange_token"),
+                        ("client_id", self.client_id),
+                        ("client_secret", self.client_secret),
+                        ("fb_exchange_token", short.access_token.as_str()),
+                    ]),
+            )
             .await?;
         Ok(TokenGrant {
             access_token: long.access_token,
@@ -330,7 +341,10 @@ impl Facebook<'_> {
                 reply_authoritative: false,
             });
         }
-        Ok(Batch { items, next: b.next })
+        Ok(Batch {
+            items,
+            next: b.next,
+        })
     }
 
     /// The page's feed (`feed`) or posts tagging it (`tagged`): (post, author id) pairs.
@@ -354,7 +368,9 @@ impl Facebook<'_> {
         let mut items = Vec::with_capacity(b.items.len());
         for p in b.items {
             if !safe_id(&p.id) {
-                return Err(ProviderError::Malformed("a post id has unsafe characters".into()));
+                return Err(ProviderError::Malformed(
+                    "a post id has unsafe characters".into(),
+                ));
             }
             let created = time_of(&p.created_time)?;
             let from_id = p.from.as_ref().and_then(|f| f.id.clone());
@@ -375,7 +391,10 @@ impl Facebook<'_> {
                 from_id,
             ));
         }
-        Ok(Batch { items, next: b.next })
+        Ok(Batch {
+            items,
+            next: b.next,
+        })
     }
 
     /// Comments under `object` (a post, or a comment), newest first.
@@ -386,19 +405,26 @@ impl Facebook<'_> {
         next: Option<&str>,
     ) -> Result<Batch<Comment>, ProviderError> {
         if !safe_id(object) {
-            return Err(ProviderError::NotFound(format!("`{object}` is not a Facebook id")));
+            return Err(ProviderError::NotFound(format!(
+                "`{object}` is not a Facebook id"
+            )));
         }
         let mut first = self.url(&format!("{object}/comments"));
         first
             .query_pairs_mut()
-            .append_pair("fields", "id,from,message,created_time,parent,permalink_url")
+            .append_pair(
+                "fields",
+                "id,from,message,created_time,parent,permalink_url",
+            )
             .append_pair("filter", "stream")
             .append_pair("order", "reverse_chronological");
         let b: Batch<CommentEntry> = self.list(first, next, token).await?;
         let mut items = Vec::with_capacity(b.items.len());
         for c in b.items {
             if !safe_id(&c.id) {
-                return Err(ProviderError::Malformed("a comment id has unsafe characters".into()));
+                return Err(ProviderError::Malformed(
+                    "a comment id has unsafe characters".into(),
+                ));
             }
             let created = time_of(&c.created_time)?;
             let from_id = c.from.as_ref().and_then(|f| f.id.clone());
@@ -421,7 +447,10 @@ impl Facebook<'_> {
                 parent,
             });
         }
-        Ok(Batch { items, next: b.next })
+        Ok(Batch {
+            items,
+            next: b.next,
+        })
     }
 
     /// Posts a reply under `object`; returns the new comment's id.
@@ -432,7 +461,9 @@ impl Facebook<'_> {
         message: &str,
     ) -> Result<String, ProviderError> {
         if !safe_id(object) {
-            return Err(ProviderError::Refused(format!("`{object}` cannot be replied to")));
+            return Err(ProviderError::Refused(format!(
+                "`{object}` cannot be replied to"
+            )));
         }
         let mut u = self.url(&format!("{object}/comments"));
         u.query_pairs_mut().append_pair("access_token", token);

@@ -126,8 +126,8 @@ fn safe_segment(s: &str) -> bool {
         && s.len() <= 200
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c))
-            && s != "."
-            && s != ".."
+        && s != "."
+        && s != ".."
 }
 
 /// `accounts/{a}/locations/{l}`, the shape of a Google feed id.
@@ -162,7 +162,9 @@ fn time_of(s: &str, what: &str) -> Result<OffsetDateTime, ProviderError> {
 
 fn review(feed: &str, r: Review) -> Result<Fetched, ProviderError> {
     if !safe_segment(&r.review_id) {
-        return Err(ProviderError::Malformed("a review id has unsafe characters".into()));
+        return Err(ProviderError::Malformed(
+            "a review id has unsafe characters".into(),
+        ));
     }
     let created = time_of(&r.create_time, "createTime")?;
     let updated = match &r.update_time {
@@ -236,7 +238,12 @@ impl Google<'_> {
         ];
         let a: TokenAnswer = self
             .wire
-            .json(self.wire.client.post(self.config.token_url.clone()).form(&form))
+            .json(
+                self.wire
+                    .client
+                    .post(self.config.token_url.clone())
+                    .form(&form),
+            )
             .await?;
         Ok(Self::grant(a, now))
     }
@@ -254,7 +261,12 @@ impl Google<'_> {
         ];
         let a: TokenAnswer = self
             .wire
-            .json(self.wire.client.post(self.config.token_url.clone()).form(&form))
+            .json(
+                self.wire
+                    .client
+                    .post(self.config.token_url.clone())
+                    .form(&form),
+            )
             .await?;
         Ok(Self::grant(a, now))
     }
@@ -322,7 +334,10 @@ impl Google<'_> {
             let mut token: Option<String> = None;
             loop {
                 let mut q = vec![
-                    ("readMask", "name,title,storefrontAddress,metadata".to_string()),
+                    (
+                        "readMask",
+                        "name,title,storefrontAddress,metadata".to_string(),
+                    ),
                     ("pageSize", "100".to_string()),
                 ];
                 if let Some(t) = &token {
@@ -374,7 +389,9 @@ impl Google<'_> {
         page_token: Option<&str>,
     ) -> Result<ReviewsBatch, ProviderError> {
         if !valid_feed(feed) {
-            return Err(ProviderError::NotFound(format!("`{feed}` is not a Google location")));
+            return Err(ProviderError::NotFound(format!(
+                "`{feed}` is not a Google location"
+            )));
         }
         let mut q = vec![("pageSize", "50"), ("orderBy", "updateTime desc")];
         if let Some(t) = page_token {

@@ -49,8 +49,7 @@ impl Clients {
     }
 
     fn credentials(&self, p: Provider) -> Result<(String, String), ProviderError> {
-        oauth::credentials(&self.config, p)
-            .map_err(|e| ProviderError::Refused(e.to_string()))
+        oauth::credentials(&self.config, p).map_err(|e| ProviderError::Refused(e.to_string()))
     }
 
     /// Runs `f` with the Google client (credentials from config).

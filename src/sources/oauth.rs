@@ -69,7 +69,10 @@ pub fn pkce_challenge(verifier: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-pub(crate) fn credentials(config: &ProvidersConfig, p: Provider) -> Result<(String, String), OAuthError> {
+pub(crate) fn credentials(
+    config: &ProvidersConfig,
+    p: Provider,
+) -> Result<(String, String), OAuthError> {
     let (id, secret) = match p {
         Provider::Google => (&config.google.client_id, &config.google.client_secret),
         Provider::Facebook => (&config.facebook.client_id, &config.facebook.client_secret),

@@ -48,7 +48,13 @@ impl Sealer {
     }
 
     fn aad(ws: &Id<Workspace>, provider: &str, conn: &Id<Connection>) -> Vec<u8> {
-        [ws.as_bytes().as_slice(), provider.as_bytes(), b"\0", conn.as_bytes()].concat()
+        [
+            ws.as_bytes().as_slice(),
+            provider.as_bytes(),
+            b"\0",
+            conn.as_bytes(),
+        ]
+        .concat()
     }
 
     pub fn seal(
@@ -91,7 +97,10 @@ impl Sealer {
             .cipher
             .decrypt(
                 XNonce::from_slice(nonce),
-                Payload { msg: body, aad: &aad },
+                Payload {
+                    msg: body,
+                    aad: &aad,
+                },
             )
             .map_err(|_| {
                 anyhow::anyhow!("connection tokens do not open (another instance secret, or moved)")
@@ -118,7 +127,11 @@ mod tests {
         assert_eq!(s.open(&ws, "google", &c1, &sealed).unwrap(), secrets);
         assert!(s.open(&ws, "google", &c2, &sealed).is_err());
         assert!(s.open(&ws, "facebook", &c1, &sealed).is_err());
-        assert!(Sealer::new(b"other").open(&ws, "google", &c1, &sealed).is_err());
+        assert!(
+            Sealer::new(b"other")
+                .open(&ws, "google", &c1, &sealed)
+                .is_err()
+        );
         assert_eq!(format!("{secrets:?}"), "Secrets(sealed)");
     }
 }

@@ -190,23 +190,47 @@ mod tests {
         let h = HeaderMap::new();
         let c = |status, body: &str| classify(status, &h, body.as_bytes());
         assert!(matches!(
-            c(400, r#"{"error":"invalid_grant","error_description":"Token has been expired or revoked."}"#),
+            c(
+                400,
+                r#"{"error":"invalid_grant","error_description":"Token has been expired or revoked."}"#
+            ),
             ProviderError::Revoked(_)
         ));
         assert!(matches!(
-            c(400, r#"{"error":{"message":"Error validating access token","type":"OAuthException","code":190,"error_subcode":460}}"#),
+            c(
+                400,
+                r#"{"error":{"message":"Error validating access token","type":"OAuthException","code":190,"error_subcode":460}}"#
+            ),
             ProviderError::Revoked(_)
         ));
-        assert!(c(400, r#"{"error":{"message":"limit","type":"OAuthException","code":4}}"#).is_transient());
+        assert!(
+            c(
+                400,
+                r#"{"error":{"message":"limit","type":"OAuthException","code":4}}"#
+            )
+            .is_transient()
+        );
         assert!(matches!(
-            c(400, r#"{"error":{"message":"deprecated","type":"OAuthException","code":12}}"#),
+            c(
+                400,
+                r#"{"error":{"message":"deprecated","type":"OAuthException","code":12}}"#
+            ),
             ProviderError::Deprecated(_)
         ));
         assert!(matches!(
-            c(403, r#"{"error":{"message":"perm","type":"OAuthException","code":200}}"#),
+            c(
+                403,
+                r#"{"error":{"message":"perm","type":"OAuthException","code":200}}"#
+            ),
             ProviderError::Forbidden(_)
         ));
-        assert!(c(429, r#"{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED"}}"#).is_transient());
+        assert!(
+            c(
+                429,
+                r#"{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED"}}"#
+            )
+            .is_transient()
+        );
         assert!(c(503, "<html>").is_transient());
         assert!(matches!(c(401, "{}"), ProviderError::Unauthorized(_)));
         assert!(matches!(c(404, "{}"), ProviderError::NotFound(_)));

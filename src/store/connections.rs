@@ -12,11 +12,7 @@ pub struct Connections<'a> {
 
 impl Connections<'_> {
     pub fn put(&self, c: &Connection) -> anyhow::Result<()> {
-        typed::put(
-            &self.store.connections,
-            &keys::pair(&c.workspace, &c.id),
-            c,
-        )
+        typed::put(&self.store.connections, &keys::pair(&c.workspace, &c.id), c)
     }
 
     pub fn get(

@@ -84,7 +84,12 @@ impl ItemFilter {
 const SCAN_BUDGET: usize = 5_000;
 
 fn ext_key(ws: &Id<Workspace>, origin: Origin, external: &str) -> Vec<u8> {
-    [ws.as_bytes().as_slice(), &[origin.tag()], external.as_bytes()].concat()
+    [
+        ws.as_bytes().as_slice(),
+        &[origin.tag()],
+        external.as_bytes(),
+    ]
+    .concat()
 }
 
 fn loc_key(ws: &Id<Workspace>, loc: &Id<Location>, item: &Id<Item>) -> Vec<u8> {
@@ -354,8 +359,8 @@ impl Items<'_> {
                 if let Some(item) = item.filter(|i| filter.matches(i)) {
                     out.push(item);
                     if out.len() == limit {
-                        let more = raw.next.is_some()
-                            || raw.items.last().map(|(lk, _)| lk) != Some(k);
+                        let more =
+                            raw.next.is_some() || raw.items.last().map(|(lk, _)| lk) != Some(k);
                         return Ok(Page {
                             items: out,
                             next: more.then_some(id_hex),
@@ -364,8 +369,7 @@ impl Items<'_> {
                 }
                 cursor = Some(id_hex);
                 if examined >= SCAN_BUDGET {
-                    let more = raw.next.is_some()
-                        || raw.items.last().map(|(lk, _)| lk) != Some(k);
+                    let more = raw.next.is_some() || raw.items.last().map(|(lk, _)| lk) != Some(k);
                     return Ok(Page {
                         items: out,
                         next: if more { cursor } else { None },

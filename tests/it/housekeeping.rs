@@ -32,6 +32,7 @@ async fn expired_sessions_links_and_states_are_purged_and_live_ones_kept() {
                     link_user: None,
                     next: "/w".into(),
                     browser: "b".into(),
+                    connect: None,
                     expires_at: now + time::Duration::minutes(minutes),
                 },
             )

@@ -21,9 +21,13 @@ pub fn routes(r: &mut Registrar) {
         .body::<CreateBody>()
         .status(201)
         .returns::<iv::StartedConnectionView>();
-    r.add(Method::GET, "/workspaces/{ws}/connections", list_connections)
-        .doc("connections", "Connections with their sync status")
-        .paged::<iv::ConnectionView>();
+    r.add(
+        Method::GET,
+        "/workspaces/{ws}/connections",
+        list_connections,
+    )
+    .doc("connections", "Connections with their sync status")
+    .paged::<iv::ConnectionView>();
     r.add(Method::GET, "/workspaces/{ws}/connections/{id}", get)
         .doc("connections", "One connection and its sync status")
         .returns::<iv::ConnectionView>();
@@ -47,13 +51,17 @@ pub fn routes(r: &mut Registrar) {
         .doc("connections", "Sync as soon as possible (manager)")
         .status(202)
         .returns::<iv::ConnectionView>();
-    r.add(Method::PUT, "/workspaces/{ws}/locations/{loc}/sources", set_source)
-        .doc(
-            "connections",
-            "Feed this location from a remote location or page of a connection (manager)",
-        )
-        .body::<SourceBody>()
-        .returns::<iv::ConnectionView>();
+    r.add(
+        Method::PUT,
+        "/workspaces/{ws}/locations/{loc}/sources",
+        set_source,
+    )
+    .doc(
+        "connections",
+        "Feed this location from a remote location or page of a connection (manager)",
+    )
+    .body::<SourceBody>()
+    .returns::<iv::ConnectionView>();
 }
 
 pub fn provider_error(e: &ProviderError) -> ApiError {
@@ -235,16 +243,12 @@ async fn set_source(
             .filter(|c| !c.is_control())
             .take(200)
             .collect();
-        connections::set_source(
-            ctx,
-            &caller.principal,
-            &ip,
-            &ws,
-            &loc,
-            &cid,
-            &b.external_id,
-            &name,
-        )
+        let src = connections::Source {
+            connection: cid,
+            external_id: &b.external_id,
+            name: &name,
+        };
+        connections::set_source(ctx, &caller.principal, &ip, &ws, &loc, &src)
     })
     .await?;
     Ok(HttpResponse::Ok().json(iv::connection(&c)))

@@ -35,6 +35,8 @@ pub struct ConnectionView {
     /// Items fetched by the last sync.
     pub items_fetched: u64,
     pub sync_requested: bool,
+    /// Syncs completed so far, successful or not.
+    pub syncs_completed: u64,
     pub feeds: Vec<FeedView>,
 }
 
@@ -51,6 +53,7 @@ pub fn connection(c: &Connection) -> ConnectionView {
         next_run_at: c.sync.next_run_at.map(Into::into),
         items_fetched: c.sync.items_fetched,
         sync_requested: c.sync.requested,
+        syncs_completed: c.sync.runs,
         feeds: c
             .feeds
             .iter()
@@ -183,4 +186,3 @@ pub fn item(i: &Item) -> ItemView {
             .collect(),
     }
 }
-

@@ -75,7 +75,11 @@ fn when(field: &str, raw: &str) -> Result<OffsetDateTime, ApiError> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(raw, &fmt)
         .map(|d| d.midnight().assume_utc())
-        .map_err(|_| bad(format!("{field}: `{raw}` is not a date (2026-01-31) or an RFC 3339 time")))
+        .map_err(|_| {
+            bad(format!(
+                "{field}: `{raw}` is not a date (2026-01-31) or an RFC 3339 time"
+            ))
+        })
 }
 
 impl ItemsQuery {
@@ -88,16 +92,31 @@ impl ItemsQuery {
         .request()?;
         let mut f = ItemFilter::default();
         if let Some(l) = empty(&self.location) {
-            f.location = Some(l.parse().map_err(|_| bad(format!("location: `{l}` is not a location id")))?);
+            f.location = Some(
+                l.parse()
+                    .map_err(|_| bad(format!("location: `{l}` is not a location id")))?,
+            );
         }
         if let Some(s) = empty(&self.source) {
-            f.origin = Some(Origin::parse(&s).ok_or_else(|| bad(format!("source: `{s}`: use google, facebook or import")))?);
+            f.origin =
+                Some(Origin::parse(&s).ok_or_else(|| {
+                    bad(format!("source: `{s}`: use google, facebook or import"))
+                })?);
         }
         if let Some(k) = empty(&self.kind) {
-            f.kind = Some(Kind::parse(&k).ok_or_else(|| bad(format!("kind: `{k}`: use review, comment, post, mention or question")))?);
+            f.kind = Some(Kind::parse(&k).ok_or_else(|| {
+                bad(format!(
+                    "kind: `{k}`: use review, comment, post, mention or question"
+                ))
+            })?);
         }
         if let Some(r) = empty(&self.rating) {
-            f.stars = Some(r.parse().ok().filter(|n| (1..=5).contains(n)).ok_or_else(|| bad(format!("rating: `{r}`: use 1 to 5")))?);
+            f.stars = Some(
+                r.parse()
+                    .ok()
+                    .filter(|n| (1..=5).contains(n))
+                    .ok_or_else(|| bad(format!("rating: `{r}`: use 1 to 5")))?,
+            );
         }
         if let Some(r) = empty(&self.replied) {
             f.replied = Some(match r.as_str() {
@@ -110,7 +129,11 @@ impl ItemsQuery {
             if q.chars().count() > 200 {
                 return Err(bad("q: at most 200 characters".into()));
             }
-            f.words = q.to_lowercase().split_whitespace().map(str::to_string).collect();
+            f.words = q
+                .to_lowercase()
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
         }
         if let Some(s) = empty(&self.since) {
             f.since = Some(when("since", &s)?);
@@ -143,7 +166,10 @@ async fn get(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, item) = (id(&path.0)?, id(&path.1)?);
-    let i = read(&state, move |ctx| items::get(ctx, &caller.principal, &ws, &item)).await?;
+    let i = read(&state, move |ctx| {
+        items::get(ctx, &caller.principal, &ws, &item)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(iv::item(&i)))
 }
 

@@ -214,9 +214,15 @@ async fn change(
     let here = format!("/w/{wid}/connections/{cid}");
     match f.action.as_str() {
         "sync" => {
-            act(&req, &state, &user, &f.csrf, &list, "A sync will start in a moment.", move |ctx, who, _| {
-                connections::request_sync(ctx, who, &wid, &cid)
-            })
+            act(
+                &req,
+                &state,
+                &user,
+                &f.csrf,
+                &list,
+                "A sync will start in a moment.",
+                move |ctx, who, _| connections::request_sync(ctx, who, &wid, &cid),
+            )
             .await
         }
         "map" => {
@@ -224,9 +230,28 @@ async fn change(
                 return Ok(redirect(&here, Err("Choose a location.")));
             };
             let done = format!("{} now feeds that location.", f.name);
-            act(&req, &state, &user, &f.csrf, &here, &done, move |ctx, who, ip| {
-                connections::set_source(ctx, who, ip, &wid, &loc, &cid, &f.external_id, &f.name)
-            })
+            act(
+                &req,
+                &state,
+                &user,
+                &f.csrf,
+                &here,
+                &done,
+                move |ctx, who, ip| {
+                    connections::set_source(
+                        ctx,
+                        who,
+                        ip,
+                        &wid,
+                        &loc,
+                        &connections::Source {
+                            connection: cid,
+                            external_id: &f.external_id,
+                            name: &f.name,
+                        },
+                    )
+                },
+            )
             .await
         }
         "disconnect" => {
@@ -239,9 +264,15 @@ async fn change(
             if let Err(e) = state.poller.revoke(conn).await {
                 tracing::warn!(connection = %cid, error = %e, "revoking at the provider failed; tokens deleted anyway");
             }
-            act(&req, &state, &user, &f.csrf, &list, "Disconnected; the tokens are deleted.", move |ctx, who, ip| {
-                connections::remove(ctx, who, ip, &wid, &cid)
-            })
+            act(
+                &req,
+                &state,
+                &user,
+                &f.csrf,
+                &list,
+                "Disconnected; the tokens are deleted.",
+                move |ctx, who, ip| connections::remove(ctx, who, ip, &wid, &cid),
+            )
             .await
         }
         _ => Ok(redirect(&here, Err("Unknown action."))),
@@ -263,7 +294,13 @@ async fn callback(
     q: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, PageError> {
     let layout = who.1.clone();
-    let nothing = || PageError::new(&layout, StatusCode::NOT_FOUND, "There is nothing at this address.");
+    let nothing = || {
+        PageError::new(
+            &layout,
+            StatusCode::NOT_FOUND,
+            "There is nothing at this address.",
+        )
+    };
     let p = Provider::parse(&p).ok_or_else(nothing)?;
     let q = q.into_inner();
     let Some(raw_state) = q.state.clone() else {
@@ -282,7 +319,11 @@ async fn callback(
     let back = format!("/w/{ws}/connections");
     let failed = async |reason: String| -> Result<HttpResponse, PageError> {
         let r = reason.clone();
-        run(&state, &layout, move |ctx| connections::fail(ctx, &ws, &cid, &r)).await?.ok();
+        run(&state, &layout, move |ctx| {
+            connections::fail(ctx, &ws, &cid, &r)
+        })
+        .await?
+        .ok();
         let mut resp = redirect(&back, Err(&reason));
         resp.add_cookie(&flow_cookie(&state, String::new(), 0))
             .map_err(|e| PageError::internal(&layout, e.into()))?;
@@ -293,7 +334,10 @@ async fn callback(
         let reason = if error == "access_denied" {
             format!("You declined at {}; nothing was connected.", p.label())
         } else {
-            format!("{} did not grant access; nothing was connected. Try again.", p.label())
+            format!(
+                "{} did not grant access; nothing was connected. Try again.",
+                p.label()
+            )
         };
         return failed(reason).await;
     }
@@ -318,7 +362,11 @@ async fn callback(
         }
         Err(e) => {
             tracing::warn!(provider = p.as_str(), error = %e, "connecting failed");
-            failed(format!("{} could not complete the connection: {e}", p.label())).await
+            failed(format!(
+                "{} could not complete the connection: {e}",
+                p.label()
+            ))
+            .await
         }
     }
 }

@@ -3,10 +3,10 @@
 
 mod account;
 mod auth;
+mod connections;
 mod home;
 mod keys;
 mod links;
-mod connections;
 mod locations;
 mod members;
 mod oauth;

@@ -1,0 +1,183 @@
+//! Helpers for connector tests: point Plaudit at the fake providers, run the consent flow of
+//! a connection as a browser would, drive the fake's control panel.
+
+use crate::caller::Api;
+use plaudit::config::{Config, Secret};
+use plaudit::fakes::FakeProviders;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// Every provider URL of `c` on the fake at `base`.
+pub fn point_at(c: &mut Config, base: &str) {
+    let g = &mut c.providers.google;
+    g.client_id = Some("fake-google-client".into());
+    g.client_secret = Some(Secret::new("fake-google-secret"));
+    g.auth_url = format!("{base}/o/oauth2/v2/auth").parse().unwrap();
+    g.token_url = format!("{base}/token").parse().unwrap();
+    g.userinfo_url = format!("{base}/v1/userinfo").parse().unwrap();
+    g.revoke_url = format!("{base}/revoke").parse().unwrap();
+    g.accounts_api = format!("{base}/v1").parse().unwrap();
+    g.locations_api = format!("{base}/v1").parse().unwrap();
+    g.reviews_api = format!("{base}/v4").parse().unwrap();
+    let f = &mut c.providers.facebook;
+    f.client_id = Some("fake-facebook-app".into());
+    f.client_secret = Some(Secret::new("fake-facebook-secret"));
+    f.dialog_url = base.parse().unwrap();
+    f.graph_url = base.parse().unwrap();
+    c.poller.tick_ms = 50;
+    c.poller.backoff_base_ms = 50;
+    c.poller.google_per_minute = 300;
+    c.poller.facebook_per_minute = 6000;
+}
+
+/// The fake's control panel.
+pub struct Control {
+    pub base: String,
+    client: reqwest::Client,
+}
+
+impl Control {
+    pub fn new(fake: &FakeProviders) -> Self {
+        Self {
+            base: fake.base_url(),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        let r = self
+            .client
+            .post(format!("{}/_fake/{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "fake {path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
+    pub async fn state(&self) -> Value {
+        self.client
+            .get(format!("{}/_fake/state", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+/// Starts a connection through the API and consents at the fake as a person would; returns
+/// the connection id. `local` is the server's own URL (the callback is addressed to
+/// `public`, the configured public URL, which the test cannot reach by name).
+pub async fn connect(api: &Api, ws: &str, provider: &str, public: &str, local: &str) -> String {
+    let (s, started) = api
+        .post(
+            &format!("/workspaces/{ws}/connections"),
+            json!({ "provider": provider }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{started}");
+    let id = started["id"].as_str().unwrap().to_string();
+    let authorize = url::Url::parse(started["authorize_url"].as_str().unwrap()).unwrap();
+    let q: HashMap<String, String> = authorize.query_pairs().into_owned().collect();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut form: Vec<(String, String)> = ["client_id", "redirect_uri", "state", "code_challenge"]
+        .iter()
+        .map(|k| (k.to_string(), q[*k].clone()))
+        .collect();
+    for (k, v) in [
+        ("provider", provider),
+        ("subject", "owner-1"),
+        ("email", "owner@agency.example"),
+        ("name", "Agency Owner"),
+        ("fail", ""),
+        ("decision", "allow"),
+    ] {
+        form.push((k.into(), v.into()));
+    }
+    let origin = authorize.origin().ascii_serialization();
+    let r = browser
+        .post(format!("{origin}/consent"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    let back = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .replace(public, local);
+    let r = browser.get(&back).send().await.unwrap();
+    assert_eq!(r.status(), 303, "callback: {}", r.text().await.unwrap());
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.contains(&format!("/connections/{id}")), "{to}");
+    id
+}
+
+/// Polls the connection until `done` holds (or panics after `limit`); returns it.
+pub async fn wait_connection(
+    api: &Api,
+    ws: &str,
+    id: &str,
+    limit: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let end = Instant::now() + limit;
+    loop {
+        let (s, c) = api.get(&format!("/workspaces/{ws}/connections/{id}")).await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        if done(&c) {
+            return c;
+        }
+        assert!(Instant::now() < end, "connection never got there: {c}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Asks for a sync and waits until it has run; returns the connection after it.
+pub async fn sync(api: &Api, ws: &str, id: &str) -> Value {
+    let (_, before) = api.get(&format!("/workspaces/{ws}/connections/{id}")).await;
+    let runs = before["syncs_completed"].as_u64().unwrap();
+    let (s, body) = api
+        .post(
+            &format!("/workspaces/{ws}/connections/{id}/sync"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    wait_runs(api, ws, id, runs + 1).await
+}
+
+/// Waits until `runs` syncs have completed.
+pub async fn wait_runs(api: &Api, ws: &str, id: &str, runs: u64) -> Value {
+    wait_connection(api, ws, id, Duration::from_secs(120), |c| {
+        c["syncs_completed"].as_u64().unwrap() >= runs
+    })
+    .await
+}
+
+/// Every item of the workspace (walking every page).
+pub async fn all_items(api: &Api, ws: &str, query: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (s, page) = api
+            .get(&format!(
+                "/workspaces/{ws}/items?limit=200&cursor={cursor}{query}"
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        out.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_string(),
+            None => return out,
+        }
+    }
+}
