@@ -85,6 +85,22 @@ pub struct SyncState {
     /// Syncs completed so far (successful or not).
     #[serde(default)]
     pub runs: u64,
+    /// Requests for a sync so far (each "sync now", each new mapping).
+    #[serde(default)]
+    pub tickets: u64,
+    /// The highest ticket a completed sync started after: when it reaches a request's
+    /// ticket, that request has been served.
+    #[serde(default)]
+    pub served: u64,
+}
+
+impl SyncState {
+    /// Asks for a sync as soon as possible; returns the request's ticket.
+    pub fn request(&mut self) -> u64 {
+        self.requested = true;
+        self.tickets += 1;
+        self.tickets
+    }
 }
 
 impl Connection {

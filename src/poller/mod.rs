@@ -119,6 +119,7 @@ impl Poller {
                 ..SyncReport::default()
             });
         }
+        let ticket = conn.sync.tickets;
         let now = self.ctx.clock.now();
         let never_succeeded = conn.sync.last_success_at.is_none();
         let provider = Provider::parse(&conn.provider);
@@ -220,6 +221,7 @@ impl Poller {
                 c.sync.failures = failures;
                 c.sync.next_run_at = Some(next);
                 c.sync.runs += 1;
+                c.sync.served = c.sync.served.max(ticket);
                 if !failed {
                     c.sync.last_success_at = Some(now);
                 }

@@ -124,7 +124,7 @@ pub fn complete(
             c.status = ConnectionStatus::Active;
             c.sync.last_error = None;
             c.sync.failures = 0;
-            c.sync.requested = true;
+            c.sync.request();
         })?
         .ok_or(Error::NotFound)?;
     let entry = crate::domain::AuditEntry {
@@ -252,7 +252,7 @@ pub fn set_source(
                 feed.name = name.clone();
             }
             c.feeds.push(feed);
-            c.sync.requested = true;
+            c.sync.request();
         })?
         .ok_or(Error::NotFound)?;
     let entry = here.audit(
@@ -293,7 +293,7 @@ pub fn request_sync(
     ctx.store
         .connections()
         .update(ws, id, |c| {
-            c.sync.requested = true;
+            c.sync.request();
             if c.status == ConnectionStatus::Broken {
                 c.status = ConnectionStatus::Active;
             }

@@ -4,11 +4,13 @@
 use crate::inproc::InProc;
 use plaudit::Clock;
 use plaudit::domain::{
-    Access, ApiKey, Email, Id, Invitation, LinkPurpose, LinkToken, Location, Role, Scope, User,
+    Access, ApiKey, Author, Connection, ConnectionStatus, Email, Fetched, Id, Invitation, Item,
+    Kind, LinkPurpose, LinkToken, Location, Origin, Rating, Role, Scope, SyncState, User,
     Workspace,
 };
 use plaudit::http::api;
 use plaudit::services::{links, passwords};
+use plaudit::store::Destination;
 use plaudit::store::PageRequest;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -68,6 +70,16 @@ fn need(method: &Method, path: &str) -> Need {
         ("POST", "/workspaces/{ws}/locations") | ("PATCH", "/workspaces/{ws}/locations/{loc}") => {
             Need::Ws(Write, false)
         }
+        ("GET", "/workspaces/{ws}/connections")
+        | ("GET", "/workspaces/{ws}/connections/{id}")
+        | ("GET", "/workspaces/{ws}/connections/{id}/remote-locations")
+        | ("GET", "/workspaces/{ws}/items")
+        | ("GET", "/workspaces/{ws}/items/{id}") => Need::Ws(Read, false),
+        ("POST", "/workspaces/{ws}/connections")
+        | ("DELETE", "/workspaces/{ws}/connections/{id}")
+        | ("POST", "/workspaces/{ws}/connections/{id}/sync")
+        | ("PUT", "/workspaces/{ws}/locations/{loc}/sources")
+        | ("POST", "/workspaces/{ws}/items/{id}/reply") => Need::Ws(Write, false),
         other => {
             panic!("route {other:?} is missing from the authorization table: add its policy here")
         }
@@ -136,6 +148,10 @@ async fn world() -> World {
         let plan = c.plans.get_mut("standard").unwrap();
         plan.max_members = 100_000;
         plan.max_locations = 100_000;
+        // Starting a connection only builds the provider's URL: no network needed.
+        c.providers.google.client_id = Some("authz-client".into());
+        c.providers.google.client_secret = Some(plaudit::config::Secret::new("authz-secret"));
+        c.poller.enabled = false;
     })
     .await;
     let (owner, owner_t) = h.user("owner@a.example.com", false);
@@ -176,6 +192,56 @@ async fn world() -> World {
         other_ws,
         tokens,
     }
+}
+
+/// A connection (no tokens: it never reached a provider) and an item it fed, in `ws`.
+fn connection_and_item(w: &World, loc: &Location, n: usize) -> (Id<Connection>, Id<Item>) {
+    let now = w.h.clock.now();
+    let conn = Connection {
+        id: Id::generate(now),
+        workspace: w.ws.id,
+        provider: "google".into(),
+        status: ConnectionStatus::Active,
+        account: None,
+        sealed: None,
+        created_by: None,
+        created_at: now,
+        feeds: Vec::new(),
+        sync: SyncState::default(),
+    };
+    w.h.store.connections().put(&conn).unwrap();
+    let fetched = Fetched {
+        kind: Kind::Review,
+        external_id: format!("accounts/1/locations/2/reviews/r{n}"),
+        parent_external_id: None,
+        author: Author::default(),
+        rating: Some(Rating::Stars(4)),
+        text: "Nice".into(),
+        link: None,
+        created_at: now,
+        updated_at: now,
+        reply: None,
+        reply_authoritative: true,
+    };
+    let dest = Destination {
+        workspace: w.ws.id,
+        location: loc.id,
+        origin: Origin::Google,
+        feed: "accounts/1/locations/2",
+        connection: Some(conn.id),
+    };
+    w.h.store.items().ingest(&dest, &[fetched], now).unwrap();
+    let item =
+        w.h.store
+            .items()
+            .by_external(
+                &w.ws.id,
+                Origin::Google,
+                &format!("accounts/1/locations/2/reviews/r{n}"),
+            )
+            .unwrap()
+            .unwrap();
+    (conn.id, item.id)
 }
 
 /// Fresh objects for one call, so every call can succeed on its own.
@@ -227,7 +293,7 @@ fn fixtures(w: &World, n: usize) -> (Id<User>, Id<Invitation>, Id<ApiKey>, Id<Lo
     (spare.id, inv.id, key_id, loc.id, loc)
 }
 
-fn body(method: &Method, path: &str, n: usize) -> Option<Value> {
+fn body(method: &Method, path: &str, n: usize, conn: &Id<Connection>) -> Option<Value> {
     Some(match (method.as_str(), path) {
         ("PATCH", "/me") => json!({"name": "New Name"}),
         ("POST", "/me/email") => {
@@ -249,6 +315,11 @@ fn body(method: &Method, path: &str, n: usize) -> Option<Value> {
             json!({"name": "New shop", "timezone": "Europe/Paris"})
         }
         ("PATCH", "/workspaces/{ws}/locations/{loc}") => json!({"name": "Renamed shop"}),
+        ("POST", "/workspaces/{ws}/connections") => json!({"provider": "google"}),
+        ("PUT", "/workspaces/{ws}/locations/{loc}/sources") => {
+            json!({"connection_id": conn.to_string(), "external_id": "accounts/1/locations/2"})
+        }
+        ("POST", "/workspaces/{ws}/items/{id}/reply") => json!({"text": "Thank you!"}),
         _ => return None,
     })
 }
@@ -267,7 +338,8 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
         }
         for (who, token, user) in &w.tokens {
             n += 1;
-            let (spare, inv, key_id, loc, _) = fixtures(&w, n);
+            let (spare, inv, key_id, loc, location) = fixtures(&w, n);
+            let (conn, item) = connection_and_item(&w, &location, n);
             let mut ws = w.ws.id;
             let mut token = token.clone();
             // Calls that use up their caller get a fresh one of the same kind.
@@ -333,6 +405,10 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                     "{id}",
                     &if route.path.contains("api-keys") {
                         key_id.to_string()
+                    } else if route.path.contains("/connections/") {
+                        conn.to_string()
+                    } else if route.path.contains("/items/") {
+                        item.to_string()
                     } else {
                         inv.to_string()
                     },
@@ -343,7 +419,7 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
             if let Some(t) = &token {
                 req = req.bearer_auth(t);
             }
-            if let Some(b) = body(&method, route.path, n) {
+            if let Some(b) = body(&method, route.path, n, &conn) {
                 req = req.json(&b);
             }
             let resp = req.send().await.unwrap();
@@ -352,6 +428,8 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
             // Lifting a ban nobody has: past authorization, the answer is "no such ban".
             let expect = match (route.path, expected(need, *who)) {
                 ("/admin/bans/{client}", None) => Some(404),
+                // Past authorization, a connection that never got tokens needs reconnecting.
+                ("/workspaces/{ws}/connections/{id}/remote-locations", None) => Some(409),
                 (_, e) => e,
             };
             match expect {
@@ -378,6 +456,7 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
     let w = world().await;
     let client = w.h.http();
     let (spare, inv, key_id, loc, loc_before) = fixtures(&w, 0);
+    let (conn, item) = connection_and_item(&w, &loc_before, 0);
     let other_t = w
         .tokens
         .iter()
@@ -471,6 +550,54 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
             format!("/workspaces/{}/members/{spare}", w.other_ws.id),
             Some(json!({"role": "owner"})),
         ),
+        (
+            Method::GET,
+            format!("/workspaces/{ws}/connections/{conn}"),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/workspaces/{ws}/connections/{conn}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/workspaces/{ws}/connections/{conn}/sync"),
+            None,
+        ),
+        (Method::GET, format!("/workspaces/{ws}/items/{item}"), None),
+        (
+            Method::POST,
+            format!("/workspaces/{ws}/items/{item}/reply"),
+            Some(json!({"text": "pwned"})),
+        ),
+        (
+            Method::PUT,
+            format!("/workspaces/{ws}/locations/{loc}/sources"),
+            Some(
+                json!({"connection_id": conn.to_string(), "external_id": "accounts/6/locations/6"}),
+            ),
+        ),
+        (
+            Method::GET,
+            format!("/workspaces/{}/connections/{conn}", w.other_ws.id),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/workspaces/{}/connections/{conn}", w.other_ws.id),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/workspaces/{}/items/{item}", w.other_ws.id),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/workspaces/{}/items/{item}/reply", w.other_ws.id),
+            Some(json!({"text": "pwned"})),
+        ),
     ];
     for (method, path, body) in calls {
         let mut req = client
@@ -483,6 +610,21 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
         assert_eq!(resp.status(), 404, "{method} {path}");
     }
     assert_eq!(w.h.store.workspaces().get(&ws).unwrap().unwrap().name, "A");
+    let c = w.h.store.connections().get(&ws, &conn).unwrap().unwrap();
+    assert!(
+        c.feeds.is_empty() && !c.sync.requested,
+        "connection untouched"
+    );
+    assert!(
+        w.h.store
+            .items()
+            .get(&ws, &item)
+            .unwrap()
+            .unwrap()
+            .reply
+            .is_none(),
+        "no reply"
+    );
     assert_eq!(
         w.h.store
             .workspaces()

@@ -4,9 +4,9 @@
 
 use crate::caller::Api;
 use crate::inproc::{InProc, PUBLIC_URL};
-use crate::providers::{Control, all_items, connect, point_at, sync, wait_connection};
+use crate::providers::{Control, all_items, connect, point_at, served, sync, wait_connection};
 use plaudit::fakes::FakeProviders;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -42,16 +42,10 @@ async fn setup() -> Setup {
     }
 }
 
-async fn map(s: &Setup, conn: &str, external: &str, loc: &str) {
-    let (st, body) = s
-        .api
-        .call(
-            Method::PUT,
-            &format!("/workspaces/{}/locations/{loc}/sources", s.ws),
-            Some(json!({ "connection_id": conn, "external_id": external })),
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{body}");
+/// Maps and waits for the sync the mapping asked for.
+async fn map(s: &Setup, conn: &str, external: &str, loc: &str) -> serde_json::Value {
+    let ticket = crate::providers::map(&s.api, &s.ws, conn, external, loc).await;
+    served(&s.api, &s.ws, conn, ticket).await
 }
 
 fn review_pages(state: &serde_json::Value) -> u64 {
@@ -94,8 +88,7 @@ async fn google_reviews_arrive_completely_then_only_what_changed() {
     );
 
     // The first sync reads all 40 pages of 50.
-    map(&s, &conn, &name, &s.loc).await;
-    let c = crate::providers::wait_runs(&s.api, &s.ws, &conn, 1).await;
+    let c = map(&s, &conn, &name, &s.loc).await;
     assert_eq!(c["last_error"], serde_json::Value::Null, "{c}");
     assert_eq!(c["items_fetched"], 2000);
     let items = all_items(&s.api, &s.ws, "").await;
@@ -223,8 +216,7 @@ async fn quota_answers_5xx_bursts_expired_tokens_and_malformed_pages() {
         )
         .await;
     let started = Instant::now();
-    map(&s, &conn, &name, &s.loc).await;
-    let c = crate::providers::wait_runs(&s.api, &s.ws, &conn, 1).await;
+    let c = map(&s, &conn, &name, &s.loc).await;
     assert!(
         started.elapsed() >= Duration::from_secs(2),
         "Retry-After: 1 honoured twice"
@@ -312,7 +304,6 @@ async fn quota_answers_5xx_bursts_expired_tokens_and_malformed_pages() {
         .to_string();
     let fb = connect(&s.api, &s.ws, "facebook", PUBLIC_URL, &s.h.url).await;
     map(&s, &fb, &page, &s.loc).await;
-    crate::providers::wait_runs(&s.api, &s.ws, &fb, 1).await;
     // Revoke Google's grants only: the fake's revoke endpoint, as a user would at Google.
     let state_tokens = s.fake.issued_tokens();
     for t in state_tokens
@@ -362,8 +353,7 @@ async fn facebook_ratings_comments_mentions_and_replies_that_arrive_once() {
             .any(|r| r["external_id"] == page.as_str()),
         "{remote}"
     );
-    map(&s, &conn, &page, &s.loc).await;
-    let c = crate::providers::wait_runs(&s.api, &s.ws, &conn, 1).await;
+    let c = map(&s, &conn, &page, &s.loc).await;
     assert_eq!(c["last_error"], serde_json::Value::Null, "{c}");
     let items = all_items(&s.api, &s.ws, "").await;
     let count = |kind: &str| items.iter().filter(|i| i["kind"] == kind).count();
@@ -483,8 +473,6 @@ async fn google_replies_publish_and_tokens_never_reach_disk_or_answers() {
     let f = connect(&s.api, &s.ws, "facebook", PUBLIC_URL, &s.h.url).await;
     map(&s, &g, &name, &s.loc).await;
     map(&s, &f, &page, &s.loc).await;
-    crate::providers::wait_runs(&s.api, &s.ws, &g, 1).await;
-    crate::providers::wait_runs(&s.api, &s.ws, &f, 1).await;
 
     let review = all_items(&s.api, &s.ws, "&source=google").await.remove(0);
     let rid = review["id"].as_str().unwrap();

@@ -8,6 +8,7 @@ mod browser;
 mod caller;
 mod config;
 mod connectors;
+mod connectors_crash;
 mod contract;
 mod crash;
 mod disk;

@@ -141,10 +141,9 @@ pub async fn wait_connection(
     }
 }
 
-/// Asks for a sync and waits until it has run; returns the connection after it.
+/// Asks for a sync and waits until a sync that started after the request has completed;
+/// returns the connection after it.
 pub async fn sync(api: &Api, ws: &str, id: &str) -> Value {
-    let (_, before) = api.get(&format!("/workspaces/{ws}/connections/{id}")).await;
-    let runs = before["syncs_completed"].as_u64().unwrap();
     let (s, body) = api
         .post(
             &format!("/workspaces/{ws}/connections/{id}/sync"),
@@ -152,15 +151,29 @@ pub async fn sync(api: &Api, ws: &str, id: &str) -> Value {
         )
         .await;
     assert_eq!(s, StatusCode::ACCEPTED, "{body}");
-    wait_runs(api, ws, id, runs + 1).await
+    served(api, ws, id, body["sync_requests"].as_u64().unwrap()).await
 }
 
-/// Waits until `runs` syncs have completed.
-pub async fn wait_runs(api: &Api, ws: &str, id: &str, runs: u64) -> Value {
+/// Waits until sync request number `ticket` has been served.
+pub async fn served(api: &Api, ws: &str, id: &str, ticket: u64) -> Value {
     wait_connection(api, ws, id, Duration::from_secs(120), |c| {
-        c["syncs_completed"].as_u64().unwrap() >= runs
+        c["sync_requests_served"].as_u64().unwrap() >= ticket
     })
     .await
+}
+
+/// Feeds location `loc` from `external` of connection `conn`; returns the sync ticket the
+/// mapping asked for.
+pub async fn map(api: &Api, ws: &str, conn: &str, external: &str, loc: &str) -> u64 {
+    let (st, body) = api
+        .call(
+            reqwest::Method::PUT,
+            &format!("/workspaces/{ws}/locations/{loc}/sources"),
+            Some(json!({ "connection_id": conn, "external_id": external })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    body["sync_requests"].as_u64().unwrap()
 }
 
 /// Every item of the workspace (walking every page).

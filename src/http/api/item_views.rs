@@ -37,6 +37,10 @@ pub struct ConnectionView {
     pub sync_requested: bool,
     /// Syncs completed so far, successful or not.
     pub syncs_completed: u64,
+    /// Sync requests so far ("sync now", new mappings): a request's number.
+    pub sync_requests: u64,
+    /// The highest request number a completed sync has served.
+    pub sync_requests_served: u64,
     pub feeds: Vec<FeedView>,
 }
 
@@ -54,6 +58,8 @@ pub fn connection(c: &Connection) -> ConnectionView {
         items_fetched: c.sync.items_fetched,
         sync_requested: c.sync.requested,
         syncs_completed: c.sync.runs,
+        sync_requests: c.sync.tickets,
+        sync_requests_served: c.sync.served,
         feeds: c
             .feeds
             .iter()

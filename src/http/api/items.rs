@@ -59,9 +59,22 @@ pub struct ItemsQuery {
     #[schemars(length(max = 200))]
     pub q: Option<String>,
     /// Created at or after (RFC 3339 or YYYY-MM-DD).
+    #[serde(default)]
+    #[schemars(schema_with = "date_or_time")]
     pub since: Option<String>,
     /// Created before (RFC 3339 or YYYY-MM-DD).
+    #[serde(default)]
+    #[schemars(schema_with = "date_or_time")]
     pub until: Option<String>,
+}
+
+fn date_or_time(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [
+            {"type": "string", "format": "date"},
+            {"type": "string", "format": "date-time"}
+        ]
+    })
 }
 
 fn bad(message: String) -> ApiError {
@@ -69,7 +82,8 @@ fn bad(message: String) -> ApiError {
 }
 
 fn when(field: &str, raw: &str) -> Result<OffsetDateTime, ApiError> {
-    if let Some(t) = crate::sources::wire::parse_time(raw) {
+    // RFC 3339 allows lower-case `t` and `z`.
+    if let Some(t) = crate::sources::wire::parse_time(&raw.to_ascii_uppercase()) {
         return Ok(t);
     }
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
