@@ -27,8 +27,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run everything: web UI, API, mail outbox, housekeeping.
-    Serve,
+    /// Run everything: web UI, API, mail outbox, poller, housekeeping.
+    Serve {
+        /// Try Plaudit with no provider account: fake Google and Facebook run in-process on
+        /// loopback, a demo workspace is connected to them, and the real poller fills the
+        /// inbox. Uses a temporary data folder, removed at exit.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Write a new config file with every key documented; never overwrites.
     Init,
     /// Validate the config: exit 0 when fine, 2 with `file:line: key: problem` when not.
@@ -111,7 +117,7 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
             }
             Ok(())
         }
-        Command::Serve => serve(load(cli.config)?.config),
+        Command::Serve { demo } => serve(load(cli.config)?.config, demo),
         Command::FakeProviders { listen } => fake_providers(listen),
         Command::Admin { command } => {
             let config = load(cli.config)?.config;
@@ -151,24 +157,43 @@ fn init(path: PathBuf) -> Result<(), Failed> {
     Ok(())
 }
 
-fn serve(config: Config) -> Result<(), Failed> {
+fn serve(mut config: Config, demo: bool) -> Result<(), Failed> {
     crate::logging::init(&config.logs);
     let bootstrap = Bootstrap {
         admin_email: std::env::var("PLAUDIT_ADMIN_EMAIL").ok(),
         admin_password: std::env::var("PLAUDIT_ADMIN_PASSWORD").ok(),
     };
     let rt = runtime()?;
+    let demo_dir = std::env::temp_dir().join(format!("plaudit-demo-{}", std::process::id()));
+    let demo_folder = demo.then(|| demo_dir.clone());
     let out = rt.block_on(async move {
         let clock: SharedClock = Arc::new(SystemClock);
-        let app = App::start(config, clock, bootstrap).await.map_err(|e| match e {
+        let fake = match &demo_folder {
+            Some(dir) => {
+                let fake = crate::fakes::FakeProviders::start(([127, 0, 0, 1], 0).into())
+                    .map_err(Failed::runtime)?;
+                fake.configure(&mut config).map_err(Failed::runtime)?;
+                config.storage.data_dir = dir.clone();
+                Some(fake)
+            }
+            None => None,
+        };
+        let bootstrap = if fake.is_some() { Bootstrap::default() } else { bootstrap };
+        let app = App::start(config, clock.clone(), bootstrap).await.map_err(|e| match e {
             StartError::Invalid(m) => Failed::Usage(m),
             StartError::Store(OpenError::Other(e)) | StartError::Other(e) => {
                 Failed::Runtime(format!("{e:#}"))
             }
             StartError::Store(e) => Failed::runtime(e),
         })?;
+        if let Some(fake) = &fake {
+            let demo = crate::demo::install(app.store(), fake, clock.now())
+                .map_err(|e| Failed::Runtime(format!("{e:#}")))?;
+            println!("Demo: fake Google and Facebook on {}; nothing leaves this machine.", fake.base_url());
+            println!("Sign in as {} with password {}", demo.email, demo.password);
+        }
         // The setup link first: whoever waits for "listening on" then has it already.
-        if let Some(url) = app.setup_url() {
+        if let Some(url) = app.setup_url().filter(|_| fake.is_none()) {
             println!("No administrator exists yet. Open this link within 30 minutes to create one (it works once):");
             println!("  {url}");
         }
@@ -177,6 +202,9 @@ fn serve(config: Config) -> Result<(), Failed> {
     });
     // Blocking store calls stuck in a hung sled must not hold the exit: leave them behind.
     rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    if demo {
+        let _ = std::fs::remove_dir_all(&demo_dir);
+    }
     out
 }
 

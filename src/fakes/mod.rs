@@ -48,6 +48,14 @@ fn random() -> String {
     hex::encode(b)
 }
 
+/// Tokens for the demo's connections.
+pub struct DemoGrant {
+    pub google_access: String,
+    pub google_refresh: String,
+    pub facebook_user: String,
+    pub facebook_pages: Vec<(String, String)>,
+}
+
 /// A running fake; stops when dropped or stopped.
 pub struct FakeProviders {
     pub addr: SocketAddr,
@@ -84,12 +92,68 @@ impl FakeProviders {
         format!("http://{}", self.addr)
     }
 
+    /// Points `config` at this fake (what `config_snippet` says, applied).
+    pub fn configure(&self, config: &mut crate::config::Config) -> anyhow::Result<()> {
+        let b = self.base_url();
+        let g = &mut config.providers.google;
+        g.client_id = Some("fake-google-client".into());
+        g.client_secret = Some(crate::config::Secret::new("fake-google-secret"));
+        g.auth_url = format!("{b}/o/oauth2/v2/auth").parse()?;
+        g.token_url = format!("{b}/token").parse()?;
+        g.userinfo_url = format!("{b}/v1/userinfo").parse()?;
+        g.revoke_url = format!("{b}/revoke").parse()?;
+        g.accounts_api = format!("{b}/v1").parse()?;
+        g.locations_api = format!("{b}/v1").parse()?;
+        g.reviews_api = format!("{b}/v4").parse()?;
+        let f = &mut config.providers.facebook;
+        f.client_id = Some("fake-facebook-app".into());
+        f.client_secret = Some(crate::config::Secret::new("fake-facebook-secret"));
+        f.dialog_url = b.parse()?;
+        f.graph_url = b.parse()?;
+        Ok(())
+    }
+
     /// The config keys that point Plaudit at this fake.
     pub fn config_snippet(&self) -> String {
         let b = self.base_url();
         format!(
             "[providers.google]\nclient_id = \"fake-google-client\"\nclient_secret = \"fake-google-secret\"\nauth_url = \"{b}/o/oauth2/v2/auth\"\ntoken_url = \"{b}/token\"\nuserinfo_url = \"{b}/v1/userinfo\"\nrevoke_url = \"{b}/revoke\"\naccounts_api = \"{b}/v1\"\nlocations_api = \"{b}/v1\"\nreviews_api = \"{b}/v4\"\n\n[providers.facebook]\nclient_id = \"fake-facebook-app\"\nclient_secret = \"fake-facebook-secret\"\ndialog_url = \"{b}\"\ngraph_url = \"{b}\"\n"
         )
+    }
+
+    /// A realistic data set: one Google account with three locations, two Facebook pages.
+    /// Returns (Google location names, Facebook page ids).
+    pub fn seed_demo(&self) -> (Vec<String>, Vec<String>) {
+        let mut w = self.fake.world.lock().unwrap_or_else(|p| p.into_inner());
+        let google = vec![
+            w.add_google_location("Rosa's Bakery — Old Town", 240, 1),
+            w.add_google_location("Rosa's Bakery — Riverside", 120, 2),
+            w.add_google_location("Rosa's Bakery — Station", 60, 3),
+        ];
+        let facebook = vec![
+            w.add_facebook_page("Rosa's Bakery", 40, 8, 6, 5, 4),
+            w.add_facebook_page("Rosa's Bakery Riverside", 12, 4, 4, 2, 5),
+        ];
+        (google, facebook)
+    }
+
+    /// Tokens as a completed consent would grant them, without a browser (for the demo):
+    /// Google (access, refresh), Facebook user token and page tokens.
+    pub fn grant_demo(&self) -> DemoGrant {
+        let g = google::grant(&self.fake, true);
+        let mut w = self.fake.world.lock().unwrap_or_else(|p| p.into_inner());
+        let user = format!("EAAFAKELONG{}", random());
+        w.facebook_user_tokens.insert(user.clone());
+        DemoGrant {
+            google_access: g["access_token"].as_str().unwrap_or_default().to_string(),
+            google_refresh: g["refresh_token"].as_str().unwrap_or_default().to_string(),
+            facebook_user: user,
+            facebook_pages: w
+                .facebook_pages
+                .iter()
+                .map(|p| (p.id.clone(), p.token.clone()))
+                .collect(),
+        }
     }
 
     /// Every token the fake has handed out that still works (for tests that look for

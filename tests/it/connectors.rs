@@ -562,3 +562,40 @@ async fn google_replies_publish_and_tokens_never_reach_disk_or_answers() {
     }
     assert!(scanned > 10_000, "the store was read");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_demo_fills_a_real_inbox_with_no_provider_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = crate::support::write_config(dir.path(), "");
+    let server = demo_server(dir.path(), &config);
+    let lines = server.stdout().join("\n");
+    let password = lines
+        .split("with password ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no demo password in:\n{lines}"));
+    let api = Api::new(&server.url)
+        .signed_in("demo@plaudit.example", password)
+        .await;
+    let (_, list) = api.get("/workspaces").await;
+    let ws = list["items"][0]["id"].as_str().unwrap().to_string();
+    let end = Instant::now() + Duration::from_secs(60);
+    loop {
+        let items = all_items(&api, &ws, "").await;
+        let google = items.iter().filter(|i| i["source"] == "google").count();
+        let facebook = items.iter().filter(|i| i["source"] == "facebook").count();
+        if google == 420 && facebook > 50 {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "demo inbox: {google} google, {facebook} facebook"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn demo_server(dir: &std::path::Path, config: &std::path::Path) -> crate::support::Server {
+    crate::support::Server::spawn_args(dir, config.to_path_buf(), &[], &["--demo"])
+        .unwrap_or_else(|(o, e)| panic!("demo did not start:\n{o}\n{e}"))
+}

@@ -102,8 +102,19 @@ impl Server {
         config: PathBuf,
         env: &[(&str, &str)],
     ) -> Result<Server, (String, String)> {
+        Self::spawn_args(dir, config, env, &[])
+    }
+
+    /// `spawn` with more arguments after `serve`.
+    pub fn spawn_args(
+        dir: &Path,
+        config: PathBuf,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Result<Server, (String, String)> {
         let mut cmd = Command::new(BIN);
         cmd.arg("serve")
+            .args(args)
             .arg("--config")
             .arg(&config)
             .current_dir(dir);

@@ -1,0 +1,157 @@
+//! `benches/run ingest`: 1,000,000 reviews stored the way the poller stores them (pages of 50:
+//! each page one transaction with the item, its external-id and location index entries and the
+//! day rollups, then one flush), beside a raw sled batch insert of the same encoded items in
+//! the same pages with the same flushes, in one run. Prints items/s of both, the ratio, the
+//! data folder's size and the process's peak RSS after.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::disallowed_methods)]
+
+use plaudit::domain::{Author, Fetched, Id, Item, Kind, Location, Origin, Rating, Workspace};
+use plaudit::store::{Destination, Store};
+use std::time::Instant;
+use time::{Duration, OffsetDateTime};
+
+const PAGE: usize = 50;
+
+fn total() -> usize {
+    std::env::var("INGEST_ITEMS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+const TEXTS: [&str; 6] = [
+    "Great coffee and friendly staff, we come back every week.",
+    "Waited 40 minutes for a table and nobody apologised.",
+    "Très bon accueil, je recommande vivement ce restaurant.",
+    "最高のサービスでした。また来ます。",
+    "Too expensive for what you get, but the view is nice.",
+    "Best croissants in town <3",
+];
+
+fn review(loc: usize, n: usize, base: OffsetDateTime) -> Fetched {
+    let at = base + Duration::seconds(n as i64 * 37);
+    Fetched {
+        kind: Kind::Review,
+        external_id: format!("accounts/1001/locations/{loc}/reviews/r{n:08}"),
+        parent_external_id: None,
+        author: Author {
+            name: format!("Reviewer {}", n % 997),
+            photo_url: Some("https://lh3.googleusercontent.com/a/photo.png".into()),
+            anonymous: false,
+            external_id: None,
+        },
+        rating: Some(Rating::Stars((n % 5) as u8 + 1)),
+        text: TEXTS[n % TEXTS.len()].into(),
+        link: None,
+        created_at: at,
+        updated_at: at,
+        reply: None,
+        reply_authoritative: true,
+    }
+}
+
+fn dir_size(p: &std::path::Path) -> u64 {
+    let mut n = 0;
+    for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
+        let path = e.path();
+        n += if path.is_dir() {
+            dir_size(&path)
+        } else {
+            e.metadata().map(|m| m.len()).unwrap_or(0)
+        };
+    }
+    n
+}
+
+fn peak_rss_mib() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let n = total();
+    let base = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+    let locations = 20;
+
+    // Plaudit's ingest.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), 256, base).unwrap();
+    let ws: Id<Workspace> = Id::generate(base);
+    let locs: Vec<Id<Location>> = (0..locations).map(|_| Id::generate(base)).collect();
+    let feeds: Vec<String> = (0..locations)
+        .map(|l| format!("accounts/1001/locations/{l}"))
+        .collect();
+    let started = Instant::now();
+    let mut encoded_bytes = 0usize;
+    let mut i = 0;
+    while i < n {
+        let l = (i / PAGE) % locations;
+        let page: Vec<Fetched> = (i..(i + PAGE).min(n)).map(|k| review(l, k, base)).collect();
+        let dest = Destination {
+            workspace: ws,
+            location: locs[l],
+            origin: Origin::Google,
+            feed: &feeds[l],
+            connection: None,
+        };
+        let done = store.items().ingest(&dest, &page, base).unwrap();
+        assert_eq!(done.new, page.len());
+        store.flush_blocking().unwrap();
+        i += PAGE;
+    }
+    let plaudit_secs = started.elapsed().as_secs_f64();
+    let plaudit_size = dir_size(dir.path());
+    let rss_after_plaudit = peak_rss_mib();
+
+    // The same items, encoded the same way, as a raw sled batch per page.
+    let raw_dir = tempfile::tempdir().unwrap();
+    let db = sled::Config::new()
+        .path(raw_dir.path())
+        .cache_capacity(256 * 1024 * 1024)
+        .open()
+        .unwrap();
+    let tree = db.open_tree("items").unwrap();
+    let started = Instant::now();
+    let mut i = 0;
+    while i < n {
+        let l = (i / PAGE) % locations;
+        let mut batch = sled::Batch::default();
+        for k in i..(i + PAGE).min(n) {
+            let f = review(l, k, base);
+            let item = Item::first_seen(&f, ws, locs[l], Origin::Google, &feeds[l], None, base);
+            let mut value = vec![1u8];
+            serde_json::to_writer(&mut value, &item).unwrap();
+            encoded_bytes += value.len();
+            let mut key = ws.as_bytes().to_vec();
+            key.extend_from_slice(item.id.as_bytes());
+            batch.insert(key, value);
+        }
+        tree.apply_batch(batch).unwrap();
+        db.flush().unwrap();
+        i += PAGE;
+    }
+    let raw_secs = started.elapsed().as_secs_f64();
+    let raw_size = dir_size(raw_dir.path());
+
+    let ours = n as f64 / plaudit_secs;
+    let raw = n as f64 / raw_secs;
+    println!("ingest of {n} reviews in pages of {PAGE}, one flush per page, {locations} locations");
+    println!(
+        "  plaudit (item + 2 indexes + rollups, one transaction per page): {ours:>9.0} items/s ({plaudit_secs:.1} s)"
+    );
+    println!(
+        "  raw sled batch of the same encoded items:                       {raw:>9.0} items/s ({raw_secs:.1} s)"
+    );
+    println!("  ratio plaudit / raw: {:.2}", ours / raw);
+    println!(
+        "  on disk: plaudit {:.0} MiB, raw {:.0} MiB ({:.0} MiB of encoded items)",
+        plaudit_size as f64 / 1048576.0,
+        raw_size as f64 / 1048576.0,
+        encoded_bytes as f64 / 1048576.0
+    );
+    println!("  peak RSS after the plaudit ingest: {rss_after_plaudit:.0} MiB");
+}

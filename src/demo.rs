@@ -1,0 +1,137 @@
+//! `plaudit serve --demo`: the fake providers started in-process on loopback with a realistic
+//! data set, a demo workspace whose Google and Facebook connections are already made, and the
+//! real poller filling the inbox. Nothing leaves the machine.
+
+use crate::domain::{Connection, ConnectionStatus, Feed, Id, Location, SyncState, Workspace};
+use crate::fakes::FakeProviders;
+use crate::sources::seal::{Sealer, Secrets};
+use crate::store::Store;
+use time::OffsetDateTime;
+
+pub const EMAIL: &str = "demo@plaudit.example";
+
+/// What the person trying the demo needs to sign in.
+pub struct Demo {
+    pub email: String,
+    pub password: String,
+}
+
+fn location(ws: Id<Workspace>, name: &str, tz: &str, now: OffsetDateTime) -> Location {
+    Location {
+        id: Id::generate(now),
+        workspace: ws,
+        name: name.into(),
+        address: String::new(),
+        timezone: tz.into(),
+        google_review_url: None,
+        facebook_page_url: None,
+        archived: false,
+        created_at: now,
+    }
+}
+
+/// Creates the demo admin, workspace, locations and connections (tokens sealed like real
+/// ones), and asks for a first sync.
+pub fn install(store: &Store, fake: &FakeProviders, now: OffsetDateTime) -> anyhow::Result<Demo> {
+    let (google, facebook) = fake.seed_demo();
+    let grant = fake.grant_demo();
+    let password = crate::services::passwords::generate_password();
+    let admin = crate::services::accounts::create_admin(
+        store,
+        EMAIL,
+        "Demo Admin",
+        Some(password.clone()),
+        now,
+    )
+    .map_err(|e| anyhow::anyhow!("creating the demo admin: {e}"))?;
+    let ws = Workspace {
+        id: Id::generate(now),
+        name: "Rosa's Bakery (demo)".into(),
+        plan: "standard".into(),
+        created_at: now,
+    };
+    store.workspaces().create(&ws, &admin.user.id)?;
+    let locs = [
+        location(ws.id, "Old Town", "Europe/Paris", now),
+        location(ws.id, "Riverside", "Europe/Paris", now),
+        location(ws.id, "Station", "Europe/Paris", now),
+    ];
+    for l in &locs {
+        if let Err(refused) = store.locations().save(l, u64::MAX, None)? {
+            anyhow::bail!("storing a demo location: {refused:?}");
+        }
+    }
+    let sealer = Sealer::new(&store.meta().instance_secret()?);
+    let feed = |external: &str, name: &str, loc: &Location| Feed {
+        external_id: external.into(),
+        name: name.into(),
+        location: loc.id,
+        high_water: Default::default(),
+        last_full_at: None,
+        ratings_off: false,
+        error: None,
+    };
+    let connection = |provider: &str, account: &str, feeds: Vec<Feed>| {
+        let mut sync = SyncState::default();
+        sync.request();
+        Connection {
+            id: Id::generate(now),
+            workspace: ws.id,
+            provider: provider.into(),
+            status: ConnectionStatus::Active,
+            account: Some(account.into()),
+            sealed: None,
+            created_by: Some(admin.user.id),
+            created_at: now,
+            feeds,
+            sync,
+        }
+    };
+    let mut g = connection(
+        "google",
+        "rosa@bakery.example",
+        google
+            .iter()
+            .zip(&locs)
+            .map(|(name, loc)| feed(name, &loc.name, loc))
+            .collect(),
+    );
+    g.sealed = Some(sealer.seal(
+        &ws.id,
+        "google",
+        &g.id,
+        &Secrets {
+            refresh_token: Some(grant.google_refresh),
+            access_token: Some(grant.google_access),
+            access_expires_at: Some(now + time::Duration::minutes(50)),
+            page_tokens: Default::default(),
+        },
+    )?);
+    let mut f = connection(
+        "facebook",
+        "Rosa Example",
+        facebook
+            .iter()
+            .zip(&locs)
+            .map(|(id, loc)| feed(id, &loc.name, loc))
+            .collect(),
+    );
+    f.sealed = Some(sealer.seal(
+        &ws.id,
+        "facebook",
+        &f.id,
+        &Secrets {
+            refresh_token: None,
+            access_token: Some(grant.facebook_user),
+            access_expires_at: None,
+            page_tokens: grant.facebook_pages.into_iter().collect(),
+        },
+    )?);
+    store.connections().put(&g)?;
+    store.connections().put(&f)?;
+    store.flush_blocking()?;
+    Ok(Demo {
+        email: EMAIL.into(),
+        password,
+    })
+}
