@@ -4,6 +4,7 @@
 mod account;
 mod auth;
 mod connections;
+mod inbox;
 mod home;
 mod keys;
 mod links;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     links::configure(cfg);
     locations::configure(cfg);
     connections::configure(cfg);
+    inbox::configure(cfg);
     oauth::configure(cfg);
     traffic::configure(cfg);
 }
