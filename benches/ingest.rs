@@ -97,6 +97,7 @@ fn main() {
             origin: Origin::Google,
             feed: &feeds[l],
             connection: None,
+            alert: true,
         };
         let done = store.items().ingest(&dest, &page, base).unwrap();
         assert_eq!(done.new, page.len());

@@ -215,6 +215,9 @@ pub struct PollerConfig {
     pub max_answer_kb: usize,
     /// How often the worker looks for due connections and replies.
     pub tick_ms: u64,
+    /// Let webhooks reach loopback and private addresses (off: a workspace manager could
+    /// otherwise make the server call services on its own network).
+    pub webhooks_to_private_addresses: bool,
 }
 
 impl Default for PollerConfig {
@@ -232,6 +235,7 @@ impl Default for PollerConfig {
             timeout_secs: 30,
             max_answer_kb: 8 * 1024,
             tick_ms: 1000,
+            webhooks_to_private_addresses: false,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Plain types with their rules: ids, email addresses, passwords, users, queued mail.
 
 mod access;
+mod alert;
 mod connection;
 mod email;
 mod ids;
@@ -14,6 +15,7 @@ mod workspace;
 pub use access::{
     ApiKey, AuditEntry, Identity, Invitation, LinkPurpose, LinkToken, OAuthState, Session,
 };
+pub use alert::{AlertMode, AlertPrefs, Webhook, WebhookDelivery, WebhookFormat};
 pub use connection::{Connection, ConnectionStatus, Feed, SyncState};
 pub use email::Email;
 pub use ids::{Id, IdParseError};

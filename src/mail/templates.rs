@@ -195,6 +195,54 @@ impl AccountExists<'_> {
     }
 }
 
+/// One item in an alert email.
+pub struct AlertLine {
+    pub stars: String,
+    pub author: String,
+    pub source: String,
+    pub location: String,
+    pub text: String,
+}
+
+/// New items for one member: at once after a sync, or as the daily digest.
+pub struct NewItemsEmail<'a> {
+    pub workspace: &'a str,
+    pub lines: Vec<AlertLine>,
+    pub total: usize,
+    pub more: usize,
+    pub digest: bool,
+    pub inbox_url: &'a str,
+    pub settings_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/new_items/subject.txt")]
+struct NewItemsSubject<'a> {
+    m: &'a NewItemsEmail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/new_items/body.txt")]
+struct NewItemsText<'a> {
+    m: &'a NewItemsEmail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/new_items/body.html")]
+struct NewItemsHtml<'a> {
+    m: &'a NewItemsEmail<'a>,
+}
+
+impl NewItemsEmail<'_> {
+    pub fn render(&self) -> askama::Result<Rendered> {
+        Ok(Rendered {
+            subject: one_line(&NewItemsSubject { m: self }.render()?),
+            text: NewItemsText { m: self }.render()?,
+            html: Some(NewItemsHtml { m: self }.render()?),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! The in-process poller: finds connections that are due, syncs a few at a time, and runs the
 //! reply worker. `sync_connection` and `replies::step` are the single testable steps.
 
+mod alerts;
 pub(crate) mod call;
 mod connect;
 mod keyring;
@@ -287,6 +288,19 @@ impl Poller {
             }
             if let Err(e) = self.send_replies().await {
                 tracing::error!(error = %format!("{e:#}"), "reply worker failed");
+            }
+            let me = self.clone();
+            match tokio::task::spawn_blocking(move || {
+                me.alert_step().and_then(|_| me.digest_step())
+            })
+            .await
+            {
+                Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "alerts failed"),
+                Err(e) => tracing::error!(error = %e, "alerts failed"),
+                Ok(Ok(_)) => {}
+            }
+            if let Err(e) = self.deliver_webhooks().await {
+                tracing::error!(error = %format!("{e:#}"), "webhook delivery failed");
             }
             tokio::select! {
                 _ = tokio::time::sleep(tick) => {}

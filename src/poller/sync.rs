@@ -44,6 +44,8 @@ impl Poller {
             conn.id,
             feed.external_id.clone(),
         );
+        // A feed's first read is its history: alerts start with what arrives after it.
+        let alert = feed.last_full_at.is_some();
         let now = self.ctx.clock.now();
         let store = self.ctx.store.clone();
         let done = self
@@ -55,6 +57,7 @@ impl Poller {
                         origin,
                         feed: &ext,
                         connection: Some(cid),
+                        alert,
                     },
                     &batch,
                     now,

@@ -1,6 +1,7 @@
 //! The rules: plain Rust over the store, knowing nothing of HTTP.
 
 pub mod accounts;
+pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;

@@ -25,6 +25,8 @@ pub struct Destination<'a> {
     pub origin: Origin,
     pub feed: &'a str,
     pub connection: Option<Id<Connection>>,
+    /// New items raise alerts (not on a feed's first read: that is history, not news).
+    pub alert: bool,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -156,8 +158,14 @@ impl Items<'_> {
     ) -> anyhow::Result<Ingested> {
         let s = self.store;
         let ws = to.workspace;
-        let res = (&s.items, &s.item_ext, &s.item_loc, &s.rollups).transaction(
-            |(items, ext, locs, rollups)| {
+        let res = (
+            &s.items,
+            &s.item_ext,
+            &s.item_loc,
+            &s.rollups,
+            &s.alert_pending,
+        )
+            .transaction(|(items, ext, locs, rollups, pending)| {
                 let mut out = Ingested::default();
                 for f in batch {
                     let ek = ext_key(&ws, to.origin, &f.external_id);
@@ -193,13 +201,15 @@ impl Items<'_> {
                             ext.insert(ek, item.id.as_bytes().as_slice())?;
                             locs.insert(loc_key(&ws, &item.location, &item.id), &[])?;
                             count(rollups, &item, 1)?;
+                            if to.alert {
+                                pending.insert(&keys::pair(&ws, &item.id), &[])?;
+                            }
                             out.new += 1;
                         }
                     }
                 }
                 Ok(out)
-            },
-        );
+            });
         res.map_err(typed::txn_any)
     }
 

@@ -1,6 +1,7 @@
 //! The sled store: the only code that knows trees, key layouts and value encodings.
 
 mod access;
+mod alerts;
 mod audit;
 mod bans;
 mod codec;
@@ -24,6 +25,7 @@ mod users;
 mod workspaces;
 
 pub use access::Access;
+pub use alerts::{Alerts, Settled};
 pub use audit::Audit;
 pub use bans::{Ban, Bans};
 pub use connections::Connections;
@@ -99,6 +101,11 @@ pub struct Store {
     item_loc: sled::Tree,
     rollups: sled::Tree,
     replies_due: sled::Tree,
+    alert_prefs: sled::Tree,
+    alert_pending: sled::Tree,
+    alert_digest: sled::Tree,
+    webhooks: sled::Tree,
+    webhook_due: sled::Tree,
 }
 
 impl Store {
@@ -193,6 +200,11 @@ impl Store {
             item_loc: tree("item_loc")?,
             rollups: tree("rollups")?,
             replies_due: tree("replies_due")?,
+            alert_prefs: tree("alert_prefs")?,
+            alert_pending: tree("alert_pending")?,
+            alert_digest: tree("alert_digest")?,
+            webhooks: tree("webhooks")?,
+            webhook_due: tree("webhook_due")?,
             dir: dir.to_path_buf(),
             flusher: std::sync::Arc::new(durability::Flusher::start(db.clone())?),
             db,
@@ -270,6 +282,10 @@ impl Store {
 
     pub fn connections(&self) -> Connections<'_> {
         Connections { store: self }
+    }
+
+    pub fn alerts(&self) -> Alerts<'_> {
+        Alerts { store: self }
     }
 
     pub fn items(&self) -> Items<'_> {

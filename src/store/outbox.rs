@@ -43,7 +43,7 @@ impl Outbox<'_> {
 
     /// Queues inside a transaction over (outbox, outbox_due): a message is stored together with
     /// the change that causes it, or not at all.
-    pub(super) fn enqueue_tx(
+    pub(in crate::store) fn enqueue_tx(
         outbox: &sled::transaction::TransactionalTree,
         due: &sled::transaction::TransactionalTree,
         msg: &OutboxMessage,

@@ -115,6 +115,10 @@ impl Purge<'_> {
             &s.item_loc,
             &s.rollups,
             &s.items,
+            &s.alert_prefs,
+            &s.alert_pending,
+            &s.alert_digest,
+            &s.webhooks,
         ] {
             let keys = page::keys(tree, prefix, chunk)?;
             if !keys.is_empty() {
@@ -156,6 +160,10 @@ impl Purge<'_> {
             &s.item_loc,
             &s.rollups,
             &s.replies_due,
+            &s.alert_prefs,
+            &s.alert_pending,
+            &s.alert_digest,
+            &s.webhooks,
         ] {
             n += page::keys(tree, ws.as_bytes(), usize::MAX)?.len();
         }

@@ -75,6 +75,11 @@ fn need(method: &Method, path: &str) -> Need {
         | ("GET", "/workspaces/{ws}/connections/{id}/remote-locations")
         | ("GET", "/workspaces/{ws}/items")
         | ("GET", "/workspaces/{ws}/items/{id}") => Need::Ws(Read, false),
+        (_, "/workspaces/{ws}/alerts") => Need::Ws(Read, true),
+        ("GET", "/workspaces/{ws}/webhooks") => Need::Ws(Read, false),
+        ("POST", "/workspaces/{ws}/webhooks") | ("DELETE", "/workspaces/{ws}/webhooks/{id}") => {
+            Need::Ws(Write, false)
+        }
         ("POST", "/workspaces/{ws}/connections")
         | ("DELETE", "/workspaces/{ws}/connections/{id}")
         | ("POST", "/workspaces/{ws}/connections/{id}/sync")
@@ -229,6 +234,7 @@ fn connection_and_item(w: &World, loc: &Location, n: usize) -> (Id<Connection>, 
         origin: Origin::Google,
         feed: "accounts/1/locations/2",
         connection: Some(conn.id),
+        alert: false,
     };
     w.h.store.items().ingest(&dest, &[fetched], now).unwrap();
     let item =
@@ -242,6 +248,20 @@ fn connection_and_item(w: &World, loc: &Location, n: usize) -> (Id<Connection>, 
             .unwrap()
             .unwrap();
     (conn.id, item.id)
+}
+
+/// A webhook of workspace A.
+fn webhook(w: &World, n: usize) -> Id<plaudit::domain::Webhook> {
+    let hook = plaudit::domain::Webhook {
+        id: Id::generate(w.h.clock.now()),
+        workspace: w.ws.id,
+        url: format!("https://hooks.example.com/{n}"),
+        format: plaudit::domain::WebhookFormat::Json,
+        secret: "whsec_fixture".into(),
+        created_at: w.h.clock.now(),
+    };
+    w.h.store.alerts().put_webhook(&hook).unwrap();
+    hook.id
 }
 
 /// Fresh objects for one call, so every call can succeed on its own.
@@ -320,6 +340,8 @@ fn body(method: &Method, path: &str, n: usize, conn: &Id<Connection>) -> Option<
             json!({"connection_id": conn.to_string(), "external_id": "accounts/1/locations/2"})
         }
         ("POST", "/workspaces/{ws}/items/{id}/reply") => json!({"text": "Thank you!"}),
+        ("PUT", "/workspaces/{ws}/alerts") => json!({"mode": "daily", "max_rating": 3}),
+        ("POST", "/workspaces/{ws}/webhooks") => json!({"url": "https://hooks.example.com/in"}),
         _ => return None,
     })
 }
@@ -409,6 +431,8 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                         conn.to_string()
                     } else if route.path.contains("/items/") {
                         item.to_string()
+                    } else if route.path.contains("/webhooks/") {
+                        webhook(&w, n).to_string()
                     } else {
                         inv.to_string()
                     },
@@ -457,6 +481,7 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
     let client = w.h.http();
     let (spare, inv, key_id, loc, loc_before) = fixtures(&w, 0);
     let (conn, item) = connection_and_item(&w, &loc_before, 0);
+    let hook = webhook(&w, 0);
     let other_t = w
         .tokens
         .iter()
@@ -566,6 +591,18 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
             None,
         ),
         (Method::GET, format!("/workspaces/{ws}/items/{item}"), None),
+        (Method::GET, format!("/workspaces/{ws}/webhooks"), None),
+        (
+            Method::DELETE,
+            format!("/workspaces/{ws}/webhooks/{hook}"),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/workspaces/{}/webhooks/{hook}", w.other_ws.id),
+            None,
+        ),
+        (Method::GET, format!("/workspaces/{ws}/alerts"), None),
         (
             Method::POST,
             format!("/workspaces/{ws}/items/{item}/reply"),

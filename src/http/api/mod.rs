@@ -2,6 +2,7 @@
 
 mod accounts;
 mod admin;
+mod alerts;
 mod body;
 mod connections;
 mod item_views;
@@ -141,6 +142,7 @@ fn define(r: &mut Registrar) {
     locations::routes(r);
     connections::routes(r);
     items::routes(r);
+    alerts::routes(r);
     admin::routes(r);
 }
 

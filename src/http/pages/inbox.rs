@@ -98,7 +98,12 @@ impl InboxPage {
         match item.rating {
             Some(crate::domain::Rating::Recommends(true)) => "recommends".into(),
             Some(crate::domain::Rating::Recommends(false)) => "does not recommend".into(),
-            Some(r) => format!("{}{} ({} of 5)", "★".repeat(usize::from(r.stars())), "☆".repeat(5 - usize::from(r.stars())), r.stars()),
+            Some(r) => format!(
+                "{}{} ({} of 5)",
+                "★".repeat(usize::from(r.stars())),
+                "☆".repeat(5 - usize::from(r.stars())),
+                r.stars()
+            ),
             None => String::new(),
         }
     }

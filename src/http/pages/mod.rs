@@ -2,10 +2,11 @@
 //! messages across redirects, and the routes of every page area.
 
 mod account;
+mod alerts;
 mod auth;
 mod connections;
-mod inbox;
 mod home;
+mod inbox;
 mod keys;
 mod links;
 mod locations;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     links::configure(cfg);
     locations::configure(cfg);
     connections::configure(cfg);
+    alerts::configure(cfg);
     inbox::configure(cfg);
     oauth::configure(cfg);
     traffic::configure(cfg);

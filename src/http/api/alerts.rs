@@ -1,0 +1,223 @@
+//! /workspaces/{ws}/alerts (the caller's own email alerts) and /workspaces/{ws}/webhooks.
+
+use super::views::{IdView, Timestamp};
+use super::{Body, Registrar, id, read, write};
+use crate::domain::{AlertMode, AlertPrefs, Origin, Webhook, WebhookFormat};
+use crate::http::session::Caller;
+use crate::http::{ApiError, AppState};
+use crate::services::alerts::{self, PrefsInput};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpResponse, web};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub fn routes(r: &mut Registrar) {
+    r.add(Method::GET, "/workspaces/{ws}/alerts", get_prefs)
+        .doc(
+            "alerts",
+            "Your email alerts for new items in this workspace",
+        )
+        .returns::<PrefsView>();
+    r.add(Method::PUT, "/workspaces/{ws}/alerts", put_prefs)
+        .doc(
+            "alerts",
+            "Set your email alerts: off, instant or a daily digest, with filters",
+        )
+        .body::<PrefsBody>()
+        .returns::<PrefsView>();
+    r.add(Method::GET, "/workspaces/{ws}/webhooks", list_hooks)
+        .doc("alerts", "Webhooks called for every new item")
+        .returns::<super::views::List<WebhookView>>();
+    r.add(Method::POST, "/workspaces/{ws}/webhooks", create_hook)
+        .doc(
+            "alerts",
+            "Add a webhook (manager); its signing secret is shown once",
+        )
+        .body::<WebhookBody>()
+        .status(201)
+        .returns::<CreatedWebhookView>();
+    r.add(
+        Method::DELETE,
+        "/workspaces/{ws}/webhooks/{id}",
+        delete_hook,
+    )
+    .doc("alerts", "Remove a webhook (manager)")
+    .status(204);
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct PrefsView {
+    pub mode: AlertMode,
+    pub max_rating: Option<u8>,
+    pub sources: Vec<Origin>,
+    pub location_ids: Vec<IdView>,
+}
+
+fn prefs(p: &AlertPrefs) -> PrefsView {
+    PrefsView {
+        mode: p.mode,
+        max_rating: p.max_rating,
+        sources: p.sources.clone(),
+        location_ids: p.locations.iter().map(|l| (*l).into()).collect(),
+    }
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct PrefsBody {
+    mode: AlertMode,
+    /// Only items rated at most this (1–5); null for all.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 5))]
+    max_rating: Option<u8>,
+    /// Only these sources; empty or absent for all.
+    #[serde(default)]
+    #[schemars(length(max = 3))]
+    sources: Vec<Origin>,
+    /// Only these locations; empty or absent for all.
+    #[serde(default)]
+    #[schemars(with = "Vec<IdText>", length(max = 200))]
+    location_ids: Vec<String>,
+}
+
+/// A 32-hex-digit id, as text (for schemas only).
+#[derive(JsonSchema)]
+#[schemars(transparent)]
+#[allow(dead_code)]
+struct IdText(#[schemars(regex(pattern = r"^[0-9a-f]{32}$"))] String);
+
+async fn get_prefs(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let p = read(&state, move |ctx| {
+        alerts::my_prefs(ctx, &caller.principal, &ws)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(prefs(&p)))
+}
+
+async fn put_prefs(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<PrefsBody>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let b = body.into_inner();
+    let mut locations = Vec::new();
+    for l in &b.location_ids {
+        locations.push(l.parse().map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                format!("location_ids: `{l}` is not an id"),
+            )
+        })?);
+    }
+    let input = PrefsInput {
+        mode: b.mode,
+        max_rating: b.max_rating,
+        sources: b.sources,
+        locations,
+    };
+    let p = write(&state, move |ctx| {
+        alerts::set_my_prefs(ctx, &caller.principal, &ws, input)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(prefs(&p)))
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct WebhookView {
+    pub id: IdView,
+    pub url: String,
+    pub format: WebhookFormat,
+    pub created_at: Timestamp,
+}
+
+fn hook(h: &Webhook) -> WebhookView {
+    WebhookView {
+        id: h.id.into(),
+        url: h.url.clone(),
+        format: h.format,
+        created_at: h.created_at.into(),
+    }
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct CreatedWebhookView {
+    #[serde(flatten)]
+    pub webhook: WebhookView,
+    /// Verify `X-Plaudit-Signature: sha256=HMAC-SHA256(secret, "{X-Plaudit-Timestamp}.{body}")`.
+    /// Shown only now.
+    pub secret: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct WebhookBody {
+    #[schemars(length(min = 1, max = 2000))]
+    url: String,
+    /// `json` (default) or `slack`.
+    #[serde(default)]
+    format: Option<WebhookFormat>,
+}
+
+async fn list_hooks(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let hooks = read(&state, move |ctx| {
+        alerts::webhooks(ctx, &caller.principal, &ws)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(super::views::List {
+        items: hooks.iter().map(hook).collect(),
+        next_cursor: None,
+    }))
+}
+
+async fn create_hook(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<WebhookBody>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let b = body.into_inner();
+    let ip = caller.ip();
+    let h = write(&state, move |ctx| {
+        alerts::create_webhook(
+            ctx,
+            &caller.principal,
+            &ip,
+            &ws,
+            &b.url,
+            b.format.unwrap_or(WebhookFormat::Json),
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(CreatedWebhookView {
+        webhook: hook(&h),
+        secret: h.secret.clone(),
+    }))
+}
+
+async fn delete_hook(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, hid) = (id(&path.0)?, id(&path.1)?);
+    let ip = caller.ip();
+    write(&state, move |ctx| {
+        alerts::delete_webhook(ctx, &caller.principal, &ip, &ws, &hid)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,201 @@
+//! The alerts page: your own email alerts for the workspace, and its webhooks (managers).
+
+use super::workspaces::{WsNav, enter};
+use super::{PageUser, act, html, id, redirect, run, show};
+use crate::domain::{Access, AlertMode, AlertPrefs, Location, Origin, Webhook, WebhookFormat};
+use crate::http::{AppState, Layout, PageError};
+use crate::services::alerts::{self, PrefsInput};
+use crate::services::locations;
+use crate::store::PageRequest;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/w/{ws}/alerts", web::get().to(page))
+        .route("/w/{ws}/alerts", web::post().to(save))
+        .route("/w/{ws}/webhooks", web::post().to(add_hook))
+        .route("/w/{ws}/webhooks/{id}/delete", web::post().to(delete_hook));
+}
+
+#[derive(Template)]
+#[template(path = "pages/alerts.html")]
+struct AlertsPage {
+    layout: Layout,
+    ws: WsNav,
+    prefs: AlertPrefs,
+    locations: Vec<Location>,
+    hooks: Vec<Webhook>,
+    /// A webhook's secret, right after it was made (shown this once).
+    new_secret: Option<String>,
+}
+
+impl AlertsPage {
+    fn mode_is(&self, m: &str) -> bool {
+        matches!(
+            (self.prefs.mode, m),
+            (AlertMode::Off, "off") | (AlertMode::Instant, "instant") | (AlertMode::Daily, "daily")
+        )
+    }
+    fn max_is(&self, v: &str) -> bool {
+        self.prefs
+            .max_rating
+            .map(|r| r.to_string())
+            .unwrap_or_default()
+            == v
+    }
+    fn source_on(&self, s: &str) -> bool {
+        Origin::parse(s).is_some_and(|o| self.prefs.sources.contains(&o))
+    }
+    fn location_on(&self, l: &Location) -> bool {
+        self.prefs.locations.contains(&l.id)
+    }
+}
+
+async fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &PageUser,
+    raw_ws: &str,
+    new_secret: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let nav = enter(state, user, raw_ws, Access::Read, "alerts").await?;
+    let (principal, wid) = (user.principal.clone(), nav.id);
+    let (prefs, locs, hooks) = show(state, &user.layout, move |ctx| {
+        let p = alerts::my_prefs(ctx, &principal, &wid)?;
+        let l = locations::list(ctx, &principal, &wid, &PageRequest::first(200))?;
+        let h = alerts::webhooks(ctx, &principal, &wid)?;
+        Ok((p, l.items, h))
+    })
+    .await?;
+    html(
+        req,
+        &AlertsPage {
+            layout: user.layout.clone(),
+            ws: nav,
+            prefs,
+            locations: locs,
+            hooks,
+            new_secret,
+        },
+        &user.layout,
+    )
+}
+
+async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    render(&req, &state, &user, &ws, None).await
+}
+
+/// The form posts repeated `source` and `location` fields.
+async fn save(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let wid = id(&user.layout, &ws)?;
+    let back = format!("/w/{wid}/alerts");
+    let mode = match get("mode").as_str() {
+        "instant" => AlertMode::Instant,
+        "daily" => AlertMode::Daily,
+        _ => AlertMode::Off,
+    };
+    let input = PrefsInput {
+        mode,
+        max_rating: get("max_rating").parse().ok(),
+        sources: pairs
+            .iter()
+            .filter(|(k, _)| k == "source")
+            .filter_map(|(_, v)| Origin::parse(v))
+            .collect(),
+        locations: pairs
+            .iter()
+            .filter(|(k, _)| k == "location")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect(),
+    };
+    act(
+        &req,
+        &state,
+        &user,
+        &get("csrf"),
+        &back,
+        "Alert settings saved.",
+        move |ctx, who, _| alerts::set_my_prefs(ctx, who, &wid, input),
+    )
+    .await
+}
+
+#[derive(serde::Deserialize)]
+struct HookForm {
+    csrf: String,
+    url: String,
+    #[serde(default)]
+    format: String,
+}
+
+async fn add_hook(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    form: web::Form<HookForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let wid = id(&user.layout, &ws)?;
+    let f = form.into_inner();
+    let format = if f.format == "slack" {
+        WebhookFormat::Slack
+    } else {
+        WebhookFormat::Json
+    };
+    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    match run(&state, &user.layout, move |ctx| {
+        alerts::create_webhook(ctx, &principal, &ip, &wid, &f.url, format)
+    })
+    .await?
+    {
+        // Shown on this answer only: never in a redirect, a cookie or a log.
+        Ok(h) => render(&req, &state, &user, &ws, Some(h.secret)).await,
+        Err(m) => Ok(redirect(&format!("/w/{wid}/alerts"), Err(&m))),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn delete_hook(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let (wid, hid) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let back = format!("/w/{wid}/alerts");
+    act(
+        &req,
+        &state,
+        &user,
+        &form.csrf,
+        &back,
+        "Webhook removed.",
+        move |ctx, who, ip| alerts::delete_webhook(ctx, who, ip, &wid, &hid),
+    )
+    .await
+}

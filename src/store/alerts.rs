@@ -1,0 +1,227 @@
+//! Alert bookkeeping. Trees: `alert_prefs` (workspace, user) → prefs; `alert_pending`
+//! (workspace, item) → () written with the item by ingest; `alert_digest` (workspace, user,
+//! item) → () for daily digests; `webhooks` (workspace, webhook) → webhook; `webhook_due`
+//! (due ms, delivery) → delivery. Pending alerts turn into mail, digest entries and webhook
+//! deliveries in one transaction, so a crash neither loses nor doubles them.
+
+use super::page::{self, Order, PageRequest};
+use super::{Store, codec, keys, typed};
+use crate::domain::{
+    AlertPrefs, Id, Item, OutboxMessage, User, Webhook, WebhookDelivery, Workspace,
+};
+use anyhow::Context;
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError;
+use time::OffsetDateTime;
+
+pub struct Alerts<'a> {
+    pub(super) store: &'a Store,
+}
+
+/// What a batch of pending alerts became.
+#[derive(Default)]
+pub struct Settled {
+    pub mails: Vec<OutboxMessage>,
+    pub digest: Vec<(Id<Workspace>, Id<User>, Id<Item>)>,
+    pub deliveries: Vec<WebhookDelivery>,
+}
+
+fn abort(e: anyhow::Error) -> ConflictableTransactionError<anyhow::Error> {
+    ConflictableTransactionError::Abort(e)
+}
+
+fn digest_key(ws: &Id<Workspace>, user: &Id<User>, item: &Id<Item>) -> Vec<u8> {
+    [ws.as_bytes().as_slice(), user.as_bytes(), item.as_bytes()].concat()
+}
+
+impl Alerts<'_> {
+    pub fn prefs(&self, ws: &Id<Workspace>, user: &Id<User>) -> anyhow::Result<AlertPrefs> {
+        Ok(typed::get(&self.store.alert_prefs, &keys::pair(ws, user))?
+            .unwrap_or_else(|| AlertPrefs::off(*ws, *user)))
+    }
+
+    pub fn set_prefs(&self, p: &AlertPrefs) -> anyhow::Result<()> {
+        typed::put(
+            &self.store.alert_prefs,
+            &keys::pair(&p.workspace, &p.user),
+            p,
+        )
+    }
+
+    /// Every member's prefs in `ws` (a workspace has tens of members, not millions).
+    pub fn all_prefs(&self, ws: &Id<Workspace>) -> anyhow::Result<Vec<AlertPrefs>> {
+        let raw = page::scan(
+            &self.store.alert_prefs,
+            ws.as_bytes(),
+            &PageRequest::first(10_000),
+            Order::Ascending,
+        )?;
+        raw.items.iter().map(|(_, v)| codec::decode(v)).collect()
+    }
+
+    /// Every workspace's prefs, for the digest step.
+    pub fn every_prefs(&self, req: &PageRequest) -> anyhow::Result<super::Page<AlertPrefs>> {
+        let raw = page::scan(&self.store.alert_prefs, &[], req, Order::Ascending)?;
+        let items = raw
+            .items
+            .iter()
+            .map(|(_, v)| codec::decode(v))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(super::Page {
+            items,
+            next: raw.next,
+        })
+    }
+
+    /// Up to `limit` pending (workspace, item) alerts, oldest first.
+    pub fn pending(&self, limit: usize) -> anyhow::Result<Vec<(Id<Workspace>, Id<Item>)>> {
+        let raw = page::scan(
+            &self.store.alert_pending,
+            &[],
+            &PageRequest::first(limit),
+            Order::Ascending,
+        )?;
+        Ok(raw
+            .items
+            .iter()
+            .filter_map(|(k, _)| Some((keys::id_at(k, 0)?, keys::id_at(k, 16)?)))
+            .collect())
+    }
+
+    /// Removes the pending alerts `done` and stores what they became, all at once.
+    pub fn settle(&self, done: &[(Id<Workspace>, Id<Item>)], out: &Settled) -> anyhow::Result<()> {
+        let s = self.store;
+        (
+            &s.alert_pending,
+            &s.outbox,
+            &s.outbox_due,
+            &s.alert_digest,
+            &s.webhook_due,
+        )
+            .transaction(|(pending, outbox, due, digest, hooks)| {
+                for (ws, item) in done {
+                    pending.remove(&keys::pair(ws, item))?;
+                }
+                for m in &out.mails {
+                    super::outbox::Outbox::enqueue_tx(outbox, due, m)?;
+                }
+                for (ws, user, item) in &out.digest {
+                    digest.insert(digest_key(ws, user, item), &[])?;
+                }
+                for d in &out.deliveries {
+                    hooks.insert(
+                        &keys::due(d.due_at, &d.id),
+                        codec::encode(d).map_err(abort)?,
+                    )?;
+                }
+                Ok(())
+            })
+            .map_err(typed::txn_any)
+    }
+
+    /// Items waiting in `user`'s digest for `ws` (at most `limit`).
+    pub fn digest(
+        &self,
+        ws: &Id<Workspace>,
+        user: &Id<User>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Id<Item>>> {
+        let prefix = keys::pair(ws, user);
+        let raw = page::scan(
+            &self.store.alert_digest,
+            &prefix,
+            &PageRequest::first(limit),
+            Order::Ascending,
+        )?;
+        Ok(raw
+            .items
+            .iter()
+            .filter_map(|(k, _)| keys::id_at(k, 32))
+            .collect())
+    }
+
+    /// Sends a digest: the mail queued, its items cleared and the prefs' time moved, at once.
+    pub fn send_digest(
+        &self,
+        prefs: &AlertPrefs,
+        items: &[Id<Item>],
+        mail: Option<&OutboxMessage>,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<()> {
+        let s = self.store;
+        let mut p = prefs.clone();
+        p.last_digest_at = Some(now);
+        let value = codec::encode(&p)?;
+        (&s.alert_digest, &s.outbox, &s.outbox_due, &s.alert_prefs)
+            .transaction(|(digest, outbox, due, prefs_tree)| {
+                for item in items {
+                    digest.remove(digest_key(&p.workspace, &p.user, item))?;
+                }
+                if let Some(m) = mail {
+                    super::outbox::Outbox::enqueue_tx(outbox, due, m)?;
+                }
+                prefs_tree.insert(&keys::pair(&p.workspace, &p.user), value.clone())?;
+                Ok::<_, ConflictableTransactionError<anyhow::Error>>(())
+            })
+            .map_err(typed::txn_any)
+    }
+
+    pub fn put_webhook(&self, w: &Webhook) -> anyhow::Result<()> {
+        typed::put(&self.store.webhooks, &keys::pair(&w.workspace, &w.id), w)
+    }
+
+    pub fn webhooks(&self, ws: &Id<Workspace>) -> anyhow::Result<Vec<Webhook>> {
+        let raw = page::scan(
+            &self.store.webhooks,
+            ws.as_bytes(),
+            &PageRequest::first(1_000),
+            Order::Ascending,
+        )?;
+        raw.items.iter().map(|(_, v)| codec::decode(v)).collect()
+    }
+
+    pub fn webhook(&self, ws: &Id<Workspace>, id: &Id<Webhook>) -> anyhow::Result<Option<Webhook>> {
+        typed::get(&self.store.webhooks, &keys::pair(ws, id))
+    }
+
+    pub fn remove_webhook(&self, ws: &Id<Workspace>, id: &Id<Webhook>) -> anyhow::Result<bool> {
+        Ok(self
+            .store
+            .webhooks
+            .remove(keys::pair(ws, id))
+            .context("removing a webhook")?
+            .is_some())
+    }
+
+    /// Deliveries due at `now` (at most `limit`), oldest first.
+    pub fn due_deliveries(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> anyhow::Result<Vec<WebhookDelivery>> {
+        let mut out = Vec::new();
+        let upper = keys::due_upper_bound(now);
+        for entry in self.store.webhook_due.range(..upper.to_vec()).take(limit) {
+            let (_, v) = entry.context("reading webhook deliveries")?;
+            out.push(codec::decode(&v)?);
+        }
+        Ok(out)
+    }
+
+    /// Done (None) or due again later.
+    pub fn reschedule_delivery(
+        &self,
+        d: &WebhookDelivery,
+        next: Option<&WebhookDelivery>,
+    ) -> anyhow::Result<()> {
+        let s = &self.store.webhook_due;
+        let mut batch = sled::Batch::default();
+        batch.remove(keys::due(d.due_at, &d.id).to_vec());
+        if let Some(n) = next {
+            batch.insert(keys::due(n.due_at, &n.id).to_vec(), codec::encode(n)?);
+        }
+        s.apply_batch(batch)
+            .context("rescheduling a webhook delivery")?;
+        Ok(())
+    }
+}
