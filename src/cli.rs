@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod import;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "plaudit",
@@ -43,6 +45,11 @@ pub enum Command {
     FakeProviders {
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: std::net::SocketAddr,
+    },
+    /// Import data from files (works whether or not `serve` is running).
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
     },
     /// Instance administration (works whether or not `serve` is running).
     Admin {
@@ -119,6 +126,7 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
         }
         Command::Serve { demo } => serve(load(cli.config)?.config, demo),
         Command::FakeProviders { listen } => fake_providers(listen),
+        Command::Import { command } => import::run(&load(cli.config)?.config, command),
         Command::Admin { command } => {
             let config = load(cli.config)?.config;
             let request = match command {
@@ -240,6 +248,13 @@ fn read_password() -> Result<Option<String>, Failed> {
 }
 
 fn admin(config: &Config, request: Request) -> Result<(), Failed> {
+    let value = call(config, request)?;
+    print_result(&value);
+    Ok(())
+}
+
+/// Runs a control request on the running server, or in this process when none runs.
+fn call(config: &Config, request: Request) -> Result<serde_json::Value, Failed> {
     let data_dir = &config.storage.data_dir;
     let response =
         match control::call(data_dir, &request).map_err(|e| Failed::Runtime(format!("{e:#}")))? {
@@ -266,10 +281,7 @@ fn admin(config: &Config, request: Request) -> Result<(), Failed> {
             }
         };
     match response {
-        Response::Ok(value) => {
-            print_result(&value);
-            Ok(())
-        }
+        Response::Ok(value) => Ok(value),
         Response::Err {
             kind: Failure::Invalid,
             message,

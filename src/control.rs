@@ -28,6 +28,12 @@ pub enum Request {
         to: String,
     },
     Status,
+    /// A chunk of checked CSV rows for `plaudit import reviews`.
+    ImportReviews {
+        workspace: String,
+        rows: Vec<crate::services::import::Row>,
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +109,29 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
                     "message_id": msg.message_id,
                 })),
                 Err(m) => err(Failure::Invalid, m),
+            }
+        }
+        Request::ImportReviews {
+            workspace,
+            rows,
+            dry_run,
+        } => {
+            let Ok(ws) = workspace.parse() else {
+                return err(
+                    Failure::Invalid,
+                    format!("`{workspace}` is not a workspace id"),
+                );
+            };
+            let store = ctx.store.clone();
+            let done = tokio::task::spawn_blocking(move || {
+                crate::services::import::import_rows(&store, &ws, &rows, dry_run, now)
+            })
+            .await;
+            match done {
+                Ok(Ok(report)) => Response::Ok(serde_json::to_value(report).unwrap_or_default()),
+                Ok(Err(Error::Invalid(m))) => err(Failure::Invalid, m),
+                Ok(Err(e)) => err(Failure::Internal, format!("{e:#}")),
+                Err(e) => err(Failure::Internal, e.to_string()),
             }
         }
         Request::Status => match ctx.store.users().admin_exists() {

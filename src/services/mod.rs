@@ -8,6 +8,7 @@ pub mod auth;
 pub mod connections;
 mod context;
 mod error;
+pub mod import;
 pub mod invitations;
 pub mod items;
 pub mod limits;

@@ -17,6 +17,10 @@ const EXCLUDED: &[(&str, &str)] = &[
         "a changed password signs out every earlier session, the run's own included",
     ),
     (
+        "/api/v1/workspaces/{ws}/imports/reviews",
+        "its body is a CSV file, which a schema can only call a string: random strings are bad rows (422); tests/it/imports.rs covers it",
+    ),
+    (
         "/api/v1/me",
         "DELETE deletes the account the run signs in as (GET and PATCH are exercised by other tests)",
     ),

@@ -16,6 +16,7 @@ mod disk;
 mod edge;
 mod floor;
 mod housekeeping;
+mod imports;
 mod inproc;
 mod lifecycle;
 mod migration;

@@ -5,6 +5,7 @@ mod admin;
 mod alerts;
 mod body;
 mod connections;
+mod imports;
 mod item_views;
 mod items;
 mod keys;
@@ -54,6 +55,8 @@ pub struct Route {
     pub public: bool,
     /// The request body's type, as a schema.
     pub body: Option<SchemaOf>,
+    /// The request body is a CSV file (`text/csv`), not JSON.
+    pub csv_body: bool,
     /// The query string's type (an object whose properties are the parameters).
     pub query: Option<SchemaOf>,
     /// The success answer's type.
@@ -74,6 +77,11 @@ impl Route {
     /// The JSON body is a `T` (the handler deserialises the same type).
     pub fn body<T: schemars::JsonSchema>(&mut self) -> &mut Self {
         self.body = Some(schema_of::<T>);
+        self
+    }
+    /// The body is a CSV file.
+    pub fn csv_body(&mut self) -> &mut Self {
+        self.csv_body = true;
         self
     }
     /// The query string is a `T`.
@@ -122,6 +130,7 @@ impl Registrar<'_> {
             tag: "",
             public: false,
             body: None,
+            csv_body: false,
             query: None,
             returns: None,
             status: 200,
@@ -143,6 +152,7 @@ fn define(r: &mut Registrar) {
     connections::routes(r);
     items::routes(r);
     alerts::routes(r);
+    imports::routes(r);
     admin::routes(r);
 }
 

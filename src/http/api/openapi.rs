@@ -99,6 +99,10 @@ fn operation(route: &Route) -> Value {
         op["requestBody"] =
             json!({"required": true, "content": {"application/json": {"schema": body()}}});
     }
+    if route.csv_body {
+        op["requestBody"] =
+            json!({"required": true, "content": {"text/csv": {"schema": {"type": "string"}}}});
+    }
     op["security"] = if route.public {
         json!([])
     } else {

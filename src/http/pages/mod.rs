@@ -6,6 +6,7 @@ mod alerts;
 mod auth;
 mod connections;
 mod home;
+mod import;
 mod inbox;
 mod keys;
 mod links;
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     connections::configure(cfg);
     alerts::configure(cfg);
     inbox::configure(cfg);
+    import::configure(cfg);
     oauth::configure(cfg);
     traffic::configure(cfg);
 }

@@ -1,0 +1,124 @@
+//! /workspaces/{ws}/imports/reviews: a CSV file of reviews (columns in the README), checked
+//! whole before anything is written.
+
+use super::{Registrar, id, write};
+use crate::http::session::Caller;
+use crate::http::{ApiError, AppState};
+use crate::services::import::{self, Report};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+pub fn routes(r: &mut Registrar) {
+    r.add(Method::POST, "/workspaces/{ws}/imports/reviews", import_reviews)
+        .doc(
+            "items",
+            "Import reviews from a CSV body (Content-Type: text/csv; manager). With any bad row nothing is written and every problem is listed with its line",
+        )
+        .query::<ImportQuery>()
+        .csv_body()
+        .returns::<ReportView>();
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct ImportQuery {
+    /// `true`: check and report, write nothing.
+    #[schemars(regex(pattern = r"^(true|false)$"))]
+    pub dry_run: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+pub struct RowErrorView {
+    pub line: u64,
+    pub message: String,
+}
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct ReportView {
+    pub rows: usize,
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub dry_run: bool,
+}
+
+pub fn view(r: Report, dry_run: bool) -> ReportView {
+    ReportView {
+        rows: r.rows,
+        new: r.new,
+        updated: r.updated,
+        unchanged: r.unchanged,
+        dry_run,
+    }
+}
+
+async fn import_reviews(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    q: web::Query<ImportQuery>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let dry_run = match q.dry_run.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                "dry_run: true or false",
+            ));
+        }
+    };
+    let ctype = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !(ctype.starts_with("text/csv") || ctype.starts_with("text/plain")) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the CSV file as the body with Content-Type: text/csv",
+        ));
+    }
+    let ip = caller.ip();
+    let report = write(&state, move |ctx| {
+        let (rows, mut errors) = import::parse(&body);
+        let mut report = import::import(
+            ctx,
+            &caller.principal,
+            &ip,
+            &ws,
+            &rows,
+            dry_run || !errors.is_empty(),
+        )?;
+        errors.append(&mut report.errors);
+        errors.sort_by_key(|e| e.line);
+        report.errors = errors;
+        if !report.errors.is_empty() {
+            (report.new, report.updated, report.unchanged) = (0, 0, 0);
+        }
+        Ok(report)
+    })
+    .await?;
+    if !report.errors.is_empty() {
+        let rows: Vec<RowErrorView> = report
+            .errors
+            .into_iter()
+            .map(|e| RowErrorView {
+                line: e.line,
+                message: e.message,
+            })
+            .collect();
+        return Ok(HttpResponse::UnprocessableEntity().json(serde_json::json!({"error": {
+            "code": "invalid_rows",
+            "message": format!("{} rows have problems; nothing was imported. Fix them and send the file again.", rows.len()),
+            "rows": rows,
+        }})));
+    }
+    Ok(HttpResponse::Ok().json(view(report, dry_run)))
+}

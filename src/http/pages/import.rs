@@ -1,0 +1,113 @@
+//! The import page: upload a CSV file of reviews, check it (dry run) or import it, and see
+//! every bad row with its line.
+
+use super::workspaces::{WsNav, enter};
+use super::{PageUser, html, run};
+use crate::domain::Access;
+use crate::http::{AppState, Layout, PageError};
+use crate::services::import::{self, Report};
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use futures_util::StreamExt;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/w/{ws}/import", web::get().to(page))
+        .route("/w/{ws}/import", web::post().to(upload));
+}
+
+/// Largest file the page takes; bigger ones go through `plaudit import reviews`.
+const MAX_FILE: usize = 5 * 1024 * 1024;
+
+#[derive(Template)]
+#[template(path = "pages/import.html")]
+struct ImportPage {
+    layout: Layout,
+    ws: WsNav,
+    report: Option<Report>,
+    dry_run: bool,
+}
+
+async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let nav = enter(&state, &user, &ws, Access::Write, "import").await?;
+    html(
+        &req,
+        &ImportPage {
+            layout: user.layout.clone(),
+            ws: nav,
+            report: None,
+            dry_run: false,
+        },
+        &user.layout,
+    )
+}
+
+async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    mut form: Multipart,
+) -> Result<HttpResponse, PageError> {
+    let bad = |m: &str| PageError::new(&user.layout, StatusCode::BAD_REQUEST, m.to_string());
+    let (mut csrf, mut file, mut dry_run) = (String::new(), Vec::new(), false);
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|e| bad(&format!("the upload broke off: {e}")))?;
+        let name = field.name().unwrap_or_default().to_string();
+        let mut value = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| bad(&format!("the upload broke off: {e}")))?;
+            if value.len() + chunk.len() > MAX_FILE {
+                return Err(bad(
+                    "the file is larger than 5 MB: use `plaudit import reviews` on the server",
+                ));
+            }
+            value.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&value).into_owned(),
+            "file" => file = value,
+            "dry_run" => dry_run = true,
+            _ => {}
+        }
+    }
+    user.check_form(&req, &state, &csrf)?;
+    let nav = enter(&state, &user, &ws, Access::Write, "import").await?;
+    if file.is_empty() {
+        return Err(bad("choose a CSV file first"));
+    }
+    let (principal, ip, wid) = (user.principal.clone(), user.ip(&req), nav.id);
+    let report = run(&state, &user.layout, move |ctx| {
+        let (rows, mut errors) = import::parse(&file);
+        let mut report = import::import(
+            ctx,
+            &principal,
+            &ip,
+            &wid,
+            &rows,
+            dry_run || !errors.is_empty(),
+        )?;
+        errors.append(&mut report.errors);
+        errors.sort_by_key(|e| e.line);
+        report.errors = errors;
+        Ok(report)
+    })
+    .await?
+    .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
+    html(
+        &req,
+        &ImportPage {
+            layout: user.layout.clone(),
+            ws: nav,
+            report: Some(report),
+            dry_run,
+        },
+        &user.layout,
+    )
+}
