@@ -207,7 +207,7 @@ pub fn parse(bytes: &[u8]) -> (Vec<Row>, Vec<RowError>) {
                 Kind::Review
             }
         };
-        if !link.is_empty() && !(link.starts_with("https://") || link.starts_with("http://")) {
+        if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
             problems.push("link: use an http(s) address".into());
         }
         if !problems.is_empty() {

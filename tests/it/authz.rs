@@ -84,7 +84,8 @@ fn need(method: &Method, path: &str) -> Need {
         | ("DELETE", "/workspaces/{ws}/connections/{id}")
         | ("POST", "/workspaces/{ws}/connections/{id}/sync")
         | ("PUT", "/workspaces/{ws}/locations/{loc}/sources")
-        | ("POST", "/workspaces/{ws}/items/{id}/reply") => Need::Ws(Write, false),
+        | ("POST", "/workspaces/{ws}/items/{id}/reply")
+        | ("POST", "/workspaces/{ws}/imports/reviews") => Need::Ws(Write, false),
         other => {
             panic!("route {other:?} is missing from the authorization table: add its policy here")
         }
@@ -445,6 +446,14 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
             }
             if let Some(b) = body(&method, route.path, n, &conn) {
                 req = req.json(&b);
+            }
+            if route.path.ends_with("/imports/reviews") {
+                let csv = format!(
+                    "location,text,created_at\n{},Lovely,2026-01-0{}\n",
+                    location.name,
+                    n % 9 + 1
+                );
+                req = req.header("content-type", "text/csv").body(csv);
             }
             let resp = req.send().await.unwrap();
             let status = resp.status().as_u16();

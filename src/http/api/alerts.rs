@@ -67,7 +67,7 @@ fn prefs(p: &AlertPrefs) -> PrefsView {
 struct PrefsBody {
     mode: AlertMode,
     /// Only items rated at most this (1–5); null for all.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     #[schemars(range(min = 1, max = 5))]
     max_rating: Option<u8>,
     /// Only these sources; empty or absent for all.
@@ -78,6 +78,28 @@ struct PrefsBody {
     #[serde(default)]
     #[schemars(with = "Vec<IdText>", length(max = 200))]
     location_ids: Vec<String>,
+}
+
+/// JSON Schema's integers include `1.0`: accept any whole number that fits.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+    let n: Option<serde_json::Number> = Option::deserialize(d)?;
+    match n {
+        None => Ok(None),
+        Some(n) => n
+            .as_u64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                    .map(|f| f as u64)
+            })
+            .and_then(|v| u8::try_from(v).ok())
+            .map(Some)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "max_rating: {n} is not a whole number from 1 to 5"
+                ))
+            }),
+    }
 }
 
 /// A 32-hex-digit id, as text (for schemas only).
