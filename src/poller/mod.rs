@@ -7,6 +7,8 @@ mod connect;
 mod keyring;
 mod replies;
 mod sync;
+mod sync_facebook;
+mod webhooks;
 
 use crate::config::PollerConfig;
 use crate::domain::{Connection, ConnectionStatus, Id, Workspace};

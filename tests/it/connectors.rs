@@ -561,6 +561,28 @@ async fn google_replies_publish_and_tokens_never_reach_disk_or_answers() {
         }
     }
     assert!(scanned > 10_000, "the store was read");
+
+    // Disconnecting revokes at the provider and deletes the tokens; the items stay.
+    let revokes = s.control.state().await["counts"]["revokes"]
+        .as_u64()
+        .unwrap();
+    let (st, _) = s
+        .api
+        .delete(&format!("/workspaces/{}/connections/{g}", s.ws))
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    assert_eq!(
+        s.control.state().await["counts"]["revokes"]
+            .as_u64()
+            .unwrap(),
+        revokes + 1
+    );
+    let (st, _) = s
+        .api
+        .get(&format!("/workspaces/{}/connections/{g}", s.ws))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert_eq!(all_items(&s.api, &s.ws, "&source=google").await.len(), 30);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,7 @@ mod accounts;
 mod alerts;
 mod authz;
 mod browser;
+mod browser_connect;
 mod caller;
 mod config;
 mod connectors;

@@ -1,0 +1,208 @@
+//! Reviews, comments and mentions. Trees: `items` (workspace, item) with item ids sorting by
+//! the provider's creation time, so a reverse scan is newest first; `item_ext` (workspace,
+//! origin, external id) → item id, for idempotent ingest; `item_loc` (workspace, location,
+//! item) for per-location lists; `rollups` (workspace, location, day, origin) → counts, kept in
+//! the same transaction as the items; `replies_due` (workspace, item) → next attempt (ms).
+
+mod list;
+mod replies;
+mod rollups;
+
+pub use list::ItemFilter;
+pub use rollups::DayCounts;
+use rollups::{Deltas, abort};
+
+use super::page::{self, Order, PageRequest};
+use super::{Store, codec, keys, typed};
+use crate::domain::{Connection, Fetched, Id, Item, ItemStatus, Location, Origin, Workspace};
+use anyhow::Context;
+use sled::Transactional;
+use time::OffsetDateTime;
+
+pub struct Items<'a> {
+    pub(super) store: &'a Store,
+}
+
+/// Where a page of fetched items goes.
+pub struct Destination<'a> {
+    pub workspace: Id<Workspace>,
+    pub location: Id<Location>,
+    pub origin: Origin,
+    pub feed: &'a str,
+    pub connection: Option<Id<Connection>>,
+    /// New items raise alerts (not on a feed's first read: that is history, not news).
+    pub alert: bool,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Ingested {
+    pub new: usize,
+    pub changed: usize,
+}
+
+fn ext_key(ws: &Id<Workspace>, origin: Origin, external: &str) -> Vec<u8> {
+    [
+        ws.as_bytes().as_slice(),
+        &[origin.tag()],
+        external.as_bytes(),
+    ]
+    .concat()
+}
+
+fn loc_key(ws: &Id<Workspace>, loc: &Id<Location>, item: &Id<Item>) -> Vec<u8> {
+    [ws.as_bytes().as_slice(), loc.as_bytes(), item.as_bytes()].concat()
+}
+
+impl Items<'_> {
+    /// Writes one page of fetched items, their index entries and rollups in one transaction.
+    /// Re-ingesting the same page changes nothing.
+    pub fn ingest(
+        &self,
+        to: &Destination,
+        batch: &[Fetched],
+        now: OffsetDateTime,
+    ) -> anyhow::Result<Ingested> {
+        let s = self.store;
+        let ws = to.workspace;
+        let res = (
+            &s.items,
+            &s.item_ext,
+            &s.item_loc,
+            &s.rollups,
+            &s.alert_pending,
+        )
+            .transaction(|(items, ext, locs, rollups, pending)| {
+                let mut out = Ingested::default();
+                let mut deltas = Deltas::default();
+                for f in batch {
+                    let ek = ext_key(&ws, to.origin, &f.external_id);
+                    match ext.get(&ek)? {
+                        Some(raw_id) => {
+                            let id: Id<Item> = keys::id_at(&raw_id, 0)
+                                .ok_or_else(|| abort(anyhow::anyhow!("bad item index entry")))?;
+                            let key = keys::pair(&ws, &id);
+                            let Some(raw) = items.get(key)? else { continue };
+                            let mut item: Item = codec::decode(&raw).map_err(abort)?;
+                            let before = item.clone();
+                            if item.merge(f) {
+                                deltas.add(&before, -1);
+                                deltas.add(&item, 1);
+                                items.insert(&key, codec::encode(&item).map_err(abort)?)?;
+                                out.changed += 1;
+                            }
+                        }
+                        None => {
+                            let item = Item::first_seen(
+                                f,
+                                ws,
+                                to.location,
+                                to.origin,
+                                to.feed,
+                                to.connection,
+                                now,
+                            );
+                            items.insert(
+                                &keys::pair(&ws, &item.id),
+                                codec::encode(&item).map_err(abort)?,
+                            )?;
+                            ext.insert(ek, item.id.as_bytes().as_slice())?;
+                            locs.insert(loc_key(&ws, &item.location, &item.id), &[])?;
+                            deltas.add(&item, 1);
+                            if to.alert {
+                                pending.insert(&keys::pair(&ws, &item.id), &[])?;
+                            }
+                            out.new += 1;
+                        }
+                    }
+                }
+                deltas.apply(rollups)?;
+                Ok(out)
+            });
+        res.map_err(typed::txn_any)
+    }
+
+    pub fn get(&self, ws: &Id<Workspace>, id: &Id<Item>) -> anyhow::Result<Option<Item>> {
+        typed::get(&self.store.items, &keys::pair(ws, id))
+    }
+
+    pub fn by_external(
+        &self,
+        ws: &Id<Workspace>,
+        origin: Origin,
+        external: &str,
+    ) -> anyhow::Result<Option<Item>> {
+        let Some(raw) = self
+            .store
+            .item_ext
+            .get(ext_key(ws, origin, external))
+            .context("reading the item index")?
+        else {
+            return Ok(None);
+        };
+        match keys::id_at::<Item>(&raw, 0) {
+            Some(id) => self.get(ws, &id),
+            None => Ok(None),
+        }
+    }
+
+    /// Replaces a stored item (reply state changes), keeping its rollups right.
+    pub fn replace(&self, item: &Item) -> anyhow::Result<()> {
+        let s = self.store;
+        let key = keys::pair(&item.workspace, &item.id);
+        (&s.items, &s.rollups)
+            .transaction(|(items, rollups)| {
+                let mut deltas = Deltas::default();
+                if let Some(raw) = items.get(key)? {
+                    let old: Item = codec::decode(&raw).map_err(abort)?;
+                    deltas.add(&old, -1);
+                }
+                deltas.add(item, 1);
+                deltas.apply(rollups)?;
+                items.insert(&key, codec::encode(item).map_err(abort)?)?;
+                Ok(())
+            })
+            .map_err(typed::txn_any)
+    }
+
+    /// Items of one feed at one location that `seen` does not hold, and are not removed yet,
+    /// are marked removed: what a complete full sync calls at its end. Returns how many.
+    pub fn mark_missing_removed(
+        &self,
+        ws: &Id<Workspace>,
+        loc: &Id<Location>,
+        origin: Origin,
+        feed: &str,
+        kinds: &[crate::domain::Kind],
+        seen: &std::collections::HashSet<String>,
+    ) -> anyhow::Result<usize> {
+        let prefix = [ws.as_bytes().as_slice(), loc.as_bytes()].concat();
+        let mut req = PageRequest::first(500);
+        let mut gone = Vec::new();
+        loop {
+            let raw = page::scan(&self.store.item_loc, &prefix, &req, Order::Ascending)?;
+            for (k, _) in &raw.items {
+                let Some(id) = keys::id_at::<Item>(k, 32) else {
+                    continue;
+                };
+                if let Some(item) = self.get(ws, &id)?
+                    && item.origin == origin
+                    && item.feed == feed
+                    && kinds.contains(&item.kind)
+                    && item.status != ItemStatus::Removed
+                    && !seen.contains(&item.external_id)
+                {
+                    gone.push(item);
+                }
+            }
+            match raw.next {
+                Some(n) => req.cursor = Some(n),
+                None => break,
+            }
+        }
+        for mut item in gone.iter().cloned() {
+            item.status = ItemStatus::Removed;
+            self.replace(&item)?;
+        }
+        Ok(gone.len())
+    }
+}

@@ -1,0 +1,89 @@
+//! The reply queue: replies stored as "sending", due for the worker.
+
+use super::Items;
+use super::rollups::{Deltas, abort};
+use crate::domain::{Id, Item, Workspace};
+use crate::store::page::{self, Order, PageRequest};
+use crate::store::{codec, keys, typed};
+use anyhow::Context;
+use sled::Transactional;
+use time::OffsetDateTime;
+
+impl Items<'_> {
+    /// Stores the item with its reply and queues the reply for the worker, in one step.
+    pub fn queue_reply(
+        &self,
+        item: &Item,
+        due: OffsetDateTime,
+        entry: Option<&crate::domain::AuditEntry>,
+    ) -> anyhow::Result<()> {
+        let s = self.store;
+        let key = keys::pair(&item.workspace, &item.id);
+        let seq = crate::store::audit::next_seq(s)?;
+        (&s.items, &s.rollups, &s.replies_due, &s.audit)
+            .transaction(|(items, rollups, due_tree, audit)| {
+                let mut deltas = Deltas::default();
+                if let Some(raw) = items.get(key)? {
+                    let old: Item = codec::decode(&raw).map_err(abort)?;
+                    deltas.add(&old, -1);
+                }
+                deltas.add(item, 1);
+                deltas.apply(rollups)?;
+                items.insert(&key, codec::encode(item).map_err(abort)?)?;
+                due_tree.insert(&key, &millis(due).to_be_bytes())?;
+                if let Some(entry) = entry {
+                    crate::store::audit::append_tx(audit, &item.workspace, entry, seq)?;
+                }
+                Ok(())
+            })
+            .map_err(typed::txn_any)
+    }
+
+    /// Replies waiting to be sent whose time has come: up to `limit` (workspace, item) pairs.
+    pub fn due_replies(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> anyhow::Result<Vec<(Id<Workspace>, Id<Item>)>> {
+        let raw = page::scan(
+            &self.store.replies_due,
+            &[],
+            &PageRequest::first(10_000),
+            Order::Ascending,
+        )?;
+        let now_ms = millis(now);
+        Ok(raw
+            .items
+            .iter()
+            .filter(|(_, v)| {
+                v.as_ref()
+                    .try_into()
+                    .map(u64::from_be_bytes)
+                    .is_ok_and(|at| at <= now_ms)
+            })
+            .filter_map(|(k, _)| Some((keys::id_at(k, 0)?, keys::id_at(k, 16)?)))
+            .take(limit)
+            .collect())
+    }
+
+    /// Retry later, or (None) forget: the reply is settled.
+    pub fn reschedule_reply(
+        &self,
+        ws: &Id<Workspace>,
+        id: &Id<Item>,
+        at: Option<OffsetDateTime>,
+    ) -> anyhow::Result<()> {
+        let key = keys::pair(ws, id);
+        let t = &self.store.replies_due;
+        match at {
+            Some(at) => t.insert(key, &millis(at).to_be_bytes()),
+            None => t.remove(key),
+        }
+        .context("updating the reply queue")?;
+        Ok(())
+    }
+}
+
+fn millis(at: OffsetDateTime) -> u64 {
+    u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+}
