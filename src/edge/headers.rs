@@ -3,15 +3,32 @@
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 /// Scripts only from our own origin (no inline script anywhere); styles too, except inline
-/// `style` attributes in a few templates.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; \
-                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+/// `style` attributes in a few templates. Forms post to this origin, or (connecting an
+/// account: our POST answers with a redirect there) to the providers' consent pages.
+pub fn csp(config: &crate::config::Config) -> HeaderValue {
+    let p = &config.providers;
+    let mut targets: Vec<String> = Vec::new();
+    for url in [&p.google.auth_url, &p.facebook.dialog_url] {
+        let origin = url.origin().ascii_serialization();
+        if origin != "null" && !targets.contains(&origin) {
+            targets.push(origin);
+        }
+    }
+    let value = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; \
+         form-action 'self' {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        targets.join(" ")
+    );
+    HeaderValue::from_str(&value).unwrap_or_else(|_| {
+        HeaderValue::from_static("default-src 'self'; form-action 'self'; frame-ancestors 'none'")
+    })
+}
 
-pub fn apply(headers: &mut HeaderMap, tls: bool, no_store: bool) {
+pub fn apply(headers: &mut HeaderMap, csp: &HeaderValue, tls: bool, no_store: bool) {
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
     let mut set = |name: HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
-    set(header::CONTENT_SECURITY_POLICY, CSP);
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::REFERRER_POLICY, "same-origin");
     set(header::X_FRAME_OPTIONS, "DENY");

@@ -42,6 +42,7 @@ pub struct LoggedUser(pub String);
 pub struct Edge {
     pub enabled: bool,
     pub tls: bool,
+    csp: actix_web::http::header::HeaderValue,
     trusted: Vec<Cidr>,
     allow: Vec<Cidr>,
     pub waf: Waf,
@@ -71,6 +72,7 @@ impl Edge {
         Ok(Self {
             enabled: config.security.edge,
             tls: config.server.tls == crate::config::TlsMode::Static,
+            csp: headers::csp(config),
             trusted: cidrs(&config.security.trusted_proxies),
             allow: cidrs(&config.security.allow_list),
             waf: Waf::new(&config.waf),
@@ -159,7 +161,7 @@ pub async fn guard(
     };
     let is_api = routes::classify(&path).is_api();
     let private = is_api || res.request().extensions().get::<LoggedUser>().is_some();
-    headers::apply(res.headers_mut(), edge.tls, private);
+    headers::apply(res.headers_mut(), &edge.csp, edge.tls, private);
     if let Ok(v) = header::HeaderValue::from_str(&id) {
         res.headers_mut()
             .insert(header::HeaderName::from_static("x-request-id"), v);

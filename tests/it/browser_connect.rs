@@ -57,7 +57,7 @@ async fn connect_google_map_a_location_and_reply_in_chromium() {
 
     b.goto(&format!("{}/w/{}/connections", h.url, ws.id)).await;
     b.wait_for("Connect Google").await;
-    b.click("button[value=google]").await;
+    b.click("input[value=google] ~ button").await;
     b.wait_for("Allow").await;
     b.click("button[value=allow]").await;
     b.wait_for("Google connected").await;

@@ -4,6 +4,7 @@
 mod account;
 mod alerts;
 mod auth;
+mod connect_flow;
 mod connections;
 mod home;
 mod import;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     links::configure(cfg);
     locations::configure(cfg);
     connections::configure(cfg);
+    connect_flow::configure(cfg);
     alerts::configure(cfg);
     inbox::configure(cfg);
     import::configure(cfg);

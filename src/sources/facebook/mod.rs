@@ -1,11 +1,14 @@
 //! Facebook Pages over the Graph API: login exchange, pages and their tokens, ratings, feed,
 //! tagged posts, comments, replies (wire format: shared/design/PROVIDERS.md).
 
-use super::wire::{ProviderError, Wire, parse_time};
-use super::{RemoteLocation, TokenGrant};
+mod model;
+
 use crate::config::FacebookConfig;
-use crate::domain::{Author, Fetched, FetchedReply, Kind, Rating};
-use serde::Deserialize;
+use crate::domain::{Fetched, FetchedReply, Kind, Rating};
+use crate::sources::wire::{ProviderError, Wire};
+use crate::sources::{RemoteLocation, TokenGrant};
+use model::*;
+pub use model::{Batch, Comment};
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
@@ -14,140 +17,6 @@ pub struct Facebook<'a> {
     pub config: &'a FacebookConfig,
     pub client_id: &'a str,
     pub client_secret: &'a str,
-}
-
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    #[serde(default)]
-    expires_in: Option<i64>,
-}
-
-#[derive(Deserialize)]
-struct List<T> {
-    #[serde(default = "Vec::new")]
-    data: Vec<T>,
-    #[serde(default)]
-    paging: Option<Paging>,
-}
-
-#[derive(Deserialize)]
-struct Paging {
-    next: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct PageEntry {
-    id: String,
-    name: Option<String>,
-    access_token: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Me {
-    #[serde(default)]
-    name: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct From {
-    id: Option<String>,
-    name: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RatingEntry {
-    created_time: String,
-    #[serde(default)]
-    rating: Option<u8>,
-    #[serde(default)]
-    recommendation_type: Option<String>,
-    #[serde(default)]
-    review_text: Option<String>,
-    #[serde(default)]
-    reviewer: Option<From>,
-    #[serde(default)]
-    open_graph_story: Option<Story>,
-}
-
-#[derive(Deserialize)]
-struct Story {
-    id: String,
-}
-
-#[derive(Deserialize)]
-struct Post {
-    id: String,
-    #[serde(default)]
-    message: Option<String>,
-    created_time: String,
-    #[serde(default)]
-    from: Option<From>,
-    #[serde(default)]
-    permalink_url: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct CommentEntry {
-    id: String,
-    #[serde(default)]
-    from: Option<From>,
-    #[serde(default)]
-    message: Option<String>,
-    created_time: String,
-    #[serde(default)]
-    parent: Option<Parent>,
-    #[serde(default)]
-    permalink_url: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Parent {
-    id: String,
-}
-
-#[derive(Deserialize)]
-struct Created {
-    id: String,
-}
-
-/// A page of one Graph list and the URL of the next (absent on the last page).
-pub struct Batch<T> {
-    pub items: Vec<T>,
-    pub next: Option<String>,
-}
-
-/// A comment as read, before the page's own replies are folded into their parents.
-pub struct Comment {
-    pub fetched: Fetched,
-    pub from_id: Option<String>,
-    pub parent: Option<String>,
-}
-
-fn safe_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 100 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-fn time_of(s: &str) -> Result<OffsetDateTime, ProviderError> {
-    parse_time(s)
-        .ok_or_else(|| ProviderError::Malformed(format!("created_time `{s}` is not a time")))
-}
-
-fn author(from: Option<From>) -> Author {
-    match from {
-        Some(f) => Author {
-            anonymous: f.name.is_none(),
-            name: f.name.unwrap_or_else(|| "A Facebook user".into()),
-            photo_url: None,
-            external_id: f.id,
-        },
-        None => Author {
-            name: "A Facebook user".into(),
-            photo_url: None,
-            anonymous: true,
-            external_id: None,
-        },
-    }
 }
 
 impl Facebook<'_> {
@@ -507,18 +376,5 @@ impl Facebook<'_> {
             }
         }
         Ok(None)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_that_go_into_paths_are_plain() {
-        assert!(safe_id("123_456"));
-        assert!(!safe_id("123/../me"));
-        assert!(!safe_id("1?x=2"));
-        assert!(!safe_id(""));
     }
 }
