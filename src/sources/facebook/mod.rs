@@ -95,7 +95,9 @@ impl Facebook<'_> {
             )
             .await?;
         // The long-lived user token (~60 days); page tokens obtained with it do not expire.
-        let long: TokenAnswer = self
+        // Should the exchange fail, the short-lived token still works for now: the user
+        // reconnects when Facebook refuses it (190), which says so.
+        let long: TokenAnswer = match self
             .wire
             .json(
                 self.wire
@@ -108,7 +110,14 @@ impl Facebook<'_> {
                         ("fb_exchange_token", short.access_token.as_str()),
                     ]),
             )
-            .await?;
+            .await
+        {
+            Ok(long) => long,
+            Err(e) => {
+                tracing::warn!(error = %e, "Facebook refused the long-lived token exchange; keeping the short-lived token");
+                short
+            }
+        };
         Ok(TokenGrant {
             access_token: long.access_token,
             expires_at: long

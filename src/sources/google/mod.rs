@@ -157,7 +157,7 @@ impl Google<'_> {
                             .client
                             .get(join(
                                 &self.config.locations_api,
-                                &format!("accounts/{account_id}/locations"),
+                                &encoded(&format!("accounts/{account_id}/locations")),
                             ))
                             .query(&q)
                             .bearer_auth(access),
@@ -209,7 +209,10 @@ impl Google<'_> {
             .json(
                 self.wire
                     .client
-                    .get(join(&self.config.reviews_api, &format!("{feed}/reviews")))
+                    .get(join(
+                        &self.config.reviews_api,
+                        &encoded(&format!("{feed}/reviews")),
+                    ))
                     .query(&q)
                     .bearer_auth(access),
             )

@@ -112,13 +112,30 @@ pub struct ReviewsBatch {
 }
 
 /// Path pieces we put into URLs come from the provider or the user: only safe characters.
+/// An id that can be one URL path segment once percent-encoded: nothing that would change
+/// the path's shape (`/`, `?`, `#`, `%`, `\`, spaces, controls, `.` and `..`). Google's ids are
+/// letters, digits, `-` and `_` in practice; the rest is refused rather than guessed at.
 pub(super) fn safe_segment(s: &str) -> bool {
     !s.is_empty()
-        && s.len() <= 200
+        && s.len() <= 300
         && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c))
+            .all(|c| !c.is_whitespace() && !c.is_control() && !"/?#%\\".contains(c))
         && s != "."
         && s != ".."
+}
+
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A checked path (`accounts/1/locations/2/reviews/x`) with each segment percent-encoded.
+pub(super) fn encoded(path: &str) -> String {
+    path.split('/')
+        .map(|seg| percent_encoding::utf8_percent_encode(seg, SEGMENT).to_string())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// `accounts/{a}/locations/{l}`, the shape of a Google feed id.
@@ -207,7 +224,7 @@ pub(super) fn reply_path(review: &str) -> Result<String, ProviderError> {
         .rsplit_once("/reviews/")
         .filter(|(f, id)| valid_feed(f) && safe_segment(id))
         .ok_or_else(|| ProviderError::Refused(format!("`{review}` is not a Google review")))?;
-    Ok(format!("{feed}/reviews/{id}/reply"))
+    Ok(encoded(&format!("{feed}/reviews/{id}/reply")))
 }
 
 #[cfg(test)]
@@ -231,6 +248,11 @@ mod tests {
             "accounts/1/locations/2/reviews/AbC/reply"
         );
         assert!(reply_path("accounts/1/locations/2/reviews/a/b").is_err());
+        assert_eq!(
+            reply_path("accounts/1/locations/2/reviews/Ab:C=").unwrap(),
+            "accounts/1/locations/2/reviews/Ab%3AC%3D/reply"
+        );
+        assert!(reply_path("accounts/1/locations/2/reviews/a%2Fb").is_err());
     }
 
     #[test]
