@@ -10,7 +10,8 @@ mod rollups;
 
 pub use list::ItemFilter;
 pub use rollups::DayCounts;
-use rollups::{Deltas, abort};
+use rollups::{Deltas, Tx, abort};
+use sled::transaction::TransactionalTree;
 
 use super::page::{self, Order, PageRequest};
 use super::{Store, codec, keys, typed};
@@ -63,62 +64,27 @@ impl Items<'_> {
         now: OffsetDateTime,
     ) -> anyhow::Result<Ingested> {
         let s = self.store;
-        let ws = to.workspace;
-        let res = (
-            &s.items,
-            &s.item_ext,
-            &s.item_loc,
-            &s.rollups,
-            &s.alert_pending,
-        )
-            .transaction(|(items, ext, locs, rollups, pending)| {
-                let mut out = Ingested::default();
-                let mut deltas = Deltas::default();
-                for f in batch {
-                    let ek = ext_key(&ws, to.origin, &f.external_id);
-                    match ext.get(&ek)? {
-                        Some(raw_id) => {
-                            let id: Id<Item> = keys::id_at(&raw_id, 0)
-                                .ok_or_else(|| abort(anyhow::anyhow!("bad item index entry")))?;
-                            let key = keys::pair(&ws, &id);
-                            let Some(raw) = items.get(key)? else { continue };
-                            let mut item: Item = codec::decode(&raw).map_err(abort)?;
-                            let before = item.clone();
-                            if item.merge(f) {
-                                deltas.add(&before, -1);
-                                deltas.add(&item, 1);
-                                items.insert(&key, codec::encode(&item).map_err(abort)?)?;
-                                out.changed += 1;
-                            }
-                        }
-                        None => {
-                            let item = Item::first_seen(
-                                f,
-                                ws,
-                                to.location,
-                                to.origin,
-                                to.feed,
-                                to.connection,
-                                now,
-                            );
-                            items.insert(
-                                &keys::pair(&ws, &item.id),
-                                codec::encode(&item).map_err(abort)?,
-                            )?;
-                            ext.insert(ek, item.id.as_bytes().as_slice())?;
-                            locs.insert(loc_key(&ws, &item.location, &item.id), &[])?;
-                            deltas.add(&item, 1);
-                            if to.alert {
-                                pending.insert(&keys::pair(&ws, &item.id), &[])?;
-                            }
-                            out.new += 1;
-                        }
-                    }
-                }
-                deltas.apply(rollups)?;
-                Ok(out)
-            });
-        res.map_err(typed::txn_any)
+        // A first sync or an import raises no alerts: leave the alert queue out of the
+        // transaction then (every tree in a sled transaction costs on every write).
+        if to.alert {
+            (
+                &s.items,
+                &s.item_ext,
+                &s.item_loc,
+                &s.rollups,
+                &s.alert_pending,
+            )
+                .transaction(|(items, ext, locs, rollups, pending)| {
+                    write_page(to, batch, now, items, ext, locs, rollups, Some(pending))
+                })
+                .map_err(typed::txn_any)
+        } else {
+            (&s.items, &s.item_ext, &s.item_loc, &s.rollups)
+                .transaction(|(items, ext, locs, rollups)| {
+                    write_page(to, batch, now, items, ext, locs, rollups, None)
+                })
+                .map_err(typed::txn_any)
+        }
     }
 
     pub fn get(&self, ws: &Id<Workspace>, id: &Id<Item>) -> anyhow::Result<Option<Item>> {
@@ -205,4 +171,57 @@ impl Items<'_> {
         }
         Ok(gone.len())
     }
+}
+
+/// One page of an ingest, inside its transaction.
+#[allow(clippy::too_many_arguments)] // the trees of one transaction, passed as sled hands them out
+fn write_page(
+    to: &Destination,
+    batch: &[Fetched],
+    now: OffsetDateTime,
+    items: &TransactionalTree,
+    ext: &TransactionalTree,
+    locs: &TransactionalTree,
+    rollups: &TransactionalTree,
+    pending: Option<&TransactionalTree>,
+) -> Tx<Ingested> {
+    let ws = to.workspace;
+    let mut out = Ingested::default();
+    let mut deltas = Deltas::default();
+    for f in batch {
+        let ek = ext_key(&ws, to.origin, &f.external_id);
+        match ext.get(&ek)? {
+            Some(raw_id) => {
+                let id: Id<Item> = keys::id_at(&raw_id, 0)
+                    .ok_or_else(|| abort(anyhow::anyhow!("bad item index entry")))?;
+                let key = keys::pair(&ws, &id);
+                let Some(raw) = items.get(key)? else { continue };
+                let mut item: Item = codec::decode(&raw).map_err(abort)?;
+                let before = item.clone();
+                if item.merge(f) {
+                    deltas.add(&before, -1);
+                    deltas.add(&item, 1);
+                    items.insert(&key, codec::encode(&item).map_err(abort)?)?;
+                    out.changed += 1;
+                }
+            }
+            None => {
+                let item =
+                    Item::first_seen(f, ws, to.location, to.origin, to.feed, to.connection, now);
+                items.insert(
+                    &keys::pair(&ws, &item.id),
+                    codec::encode(&item).map_err(abort)?,
+                )?;
+                ext.insert(ek, item.id.as_bytes().as_slice())?;
+                locs.insert(loc_key(&ws, &item.location, &item.id), &[])?;
+                deltas.add(&item, 1);
+                if let Some(pending) = pending {
+                    pending.insert(&keys::pair(&ws, &item.id), &[])?;
+                }
+                out.new += 1;
+            }
+        }
+    }
+    deltas.apply(rollups)?;
+    Ok(out)
 }
