@@ -144,13 +144,25 @@ impl Default for FacebookConfig {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ForwardedHeader {
+    #[serde(rename = "x-forwarded-for")]
+    XForwardedFor,
+    #[serde(rename = "forwarded")]
+    Forwarded,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SecurityConfig {
     /// Browser origins allowed to call /api/v1 from their own pages (CORS).
     pub cors_origins: Vec<String>,
-    /// Reverse proxies (CIDRs) whose X-Forwarded-For / Forwarded headers are believed.
+    /// Reverse proxies (CIDRs) whose forwarding header is believed.
     pub trusted_proxies: Vec<String>,
+    /// The one header those proxies write: `x-forwarded-for` (nginx, HAProxy, Caddy, Traefik
+    /// append to it) or `forwarded` (RFC 7239). The other is ignored: proxies pass a client's
+    /// own copy of it through untouched.
+    pub forwarded_header: ForwardedHeader,
     /// Clients (CIDRs) that are never rate-limited or banned.
     pub allow_list: Vec<String>,
     /// Bearer token for GET /metrics from beyond loopback.
@@ -167,6 +179,7 @@ impl Default for SecurityConfig {
         Self {
             cors_origins: Vec::new(),
             trusted_proxies: Vec::new(),
+            forwarded_header: ForwardedHeader::XForwardedFor,
             allow_list: Vec::new(),
             metrics_token: None,
             metrics_token_file: None,

@@ -6,8 +6,8 @@ mod load;
 mod validate;
 
 pub use access::{
-    AccountsConfig, FacebookConfig, GoogleConfig, LimitsConfig, PlanConfig, ProvidersConfig,
-    Registration, SecurityConfig, WafConfig, WafMode,
+    AccountsConfig, FacebookConfig, ForwardedHeader, GoogleConfig, LimitsConfig, PlanConfig,
+    ProvidersConfig, Registration, SecurityConfig, WafConfig, WafMode,
 };
 
 pub use load::{ConfigError, LoadedConfig, load, resolve_path};

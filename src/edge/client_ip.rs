@@ -1,16 +1,24 @@
-//! The client's address: the TCP peer, unless the peer is a trusted proxy; then the
-//! forwarding headers are read right to left, skipping trusted hops.
+//! The client's address: the TCP peer, unless the peer is a trusted proxy; then the one
+//! forwarding header the proxies write is read right to left, skipping trusted hops. The other
+//! header is never read: proxies append the real client to theirs and pass a client's copy of
+//! the other through, so reading it would let anyone claim any address.
 
 use super::cidr::{Cidr, any_contains, canonical};
+use crate::config::ForwardedHeader;
 use actix_web::http::header::HeaderMap;
 use std::net::IpAddr;
 
-pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]) -> IpAddr {
+pub fn client_ip(
+    peer: IpAddr,
+    headers: &HeaderMap,
+    trusted: &[Cidr],
+    which: ForwardedHeader,
+) -> IpAddr {
     let peer = canonical(peer);
     if !any_contains(trusted, peer) {
         return peer;
     }
-    let hops = match forwarded_for(headers) {
+    let hops = match forwarded_for(headers, which) {
         Some(h) => h,
         None => return peer,
     };
@@ -25,11 +33,19 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]) -> IpAddr 
     client
 }
 
-/// The hop list from `Forwarded` (RFC 7239) or `X-Forwarded-For`; None when absent or when
-/// any entry is malformed (then only the peer is believed).
-fn forwarded_for(headers: &HeaderMap) -> Option<Vec<IpAddr>> {
-    if let Some(v) = headers.get("forwarded") {
-        let text = v.to_str().ok()?;
+/// Every line of header `name`, in order, as one comma-separated list (HAProxy adds its own
+/// line rather than appending).
+fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
+    let parts: Option<Vec<&str>> = headers.get_all(name).map(|v| v.to_str().ok()).collect();
+    let parts = parts?;
+    (!parts.is_empty()).then(|| parts.join(","))
+}
+
+/// The hop list from the configured header; None when absent or when any entry is malformed
+/// (then only the peer is believed).
+fn forwarded_for(headers: &HeaderMap, which: ForwardedHeader) -> Option<Vec<IpAddr>> {
+    if which == ForwardedHeader::Forwarded {
+        let text = joined(headers, "forwarded")?;
         let mut out = Vec::new();
         for element in text.split(',') {
             let fore = element.split(';').find_map(|pair| {
@@ -41,7 +57,7 @@ fn forwarded_for(headers: &HeaderMap) -> Option<Vec<IpAddr>> {
         }
         return (!out.is_empty()).then_some(out);
     }
-    let text = headers.get("x-forwarded-for")?.to_str().ok()?;
+    let text = joined(headers, "x-forwarded-for")?;
     let hops: Option<Vec<IpAddr>> = text.split(',').map(|h| parse_node(h.trim())).collect();
     hops.filter(|h| !h.is_empty())
 }
@@ -75,20 +91,22 @@ mod tests {
         h
     }
 
+    const XFF: ForwardedHeader = ForwardedHeader::XForwardedFor;
+
     #[test]
     fn only_trusted_peers_may_speak_for_clients() {
         let trusted: Vec<Cidr> = vec!["10.0.0.0/8".parse().unwrap()];
         let peer: IpAddr = "203.0.113.9".parse().unwrap();
         let forged = headers(&[("x-forwarded-for", "1.2.3.4")]);
         assert_eq!(
-            client_ip(peer, &forged, &trusted),
+            client_ip(peer, &forged, &trusted, XFF),
             peer,
             "untrusted peer: header ignored"
         );
         let proxy: IpAddr = "10.0.0.2".parse().unwrap();
         let via = headers(&[("x-forwarded-for", "1.2.3.4, 198.51.100.7, 10.0.0.5")]);
         assert_eq!(
-            client_ip(proxy, &via, &trusted),
+            client_ip(proxy, &via, &trusted, XFF),
             "198.51.100.7".parse::<IpAddr>().unwrap(),
             "rightmost untrusted hop"
         );
@@ -97,15 +115,52 @@ mod tests {
             "for=192.0.2.60;proto=http, for=\"[2001:db8::1]:4711\"",
         )]);
         assert_eq!(
-            client_ip(proxy, &fwd, &trusted),
+            client_ip(proxy, &fwd, &trusted, ForwardedHeader::Forwarded),
             "2001:db8::1".parse::<IpAddr>().unwrap()
         );
         let bad = headers(&[("x-forwarded-for", "1.2.3.4, not-an-ip")]);
         assert_eq!(
-            client_ip(proxy, &bad, &trusted),
+            client_ip(proxy, &bad, &trusted, XFF),
             proxy,
             "malformed: the peer"
         );
-        assert_eq!(client_ip(proxy, &HeaderMap::new(), &trusted), proxy);
+        assert_eq!(client_ip(proxy, &HeaderMap::new(), &trusted, XFF), proxy);
+    }
+
+    /// What each popular proxy sends for a client at 203.0.113.9 that forged both headers.
+    #[test]
+    fn each_proxy_s_header_is_read_and_the_other_ignored() {
+        let trusted: Vec<Cidr> = vec!["127.0.0.1/32".parse().unwrap()];
+        let proxy: IpAddr = "127.0.0.1".parse().unwrap();
+        let real: IpAddr = "203.0.113.9".parse().unwrap();
+        // nginx ($proxy_add_x_forwarded_for), Caddy and Traefik append the peer to the
+        // client's own X-Forwarded-For and pass a client's Forwarded through.
+        let appended = headers(&[
+            ("x-forwarded-for", "127.0.0.1, 10.9.9.9, 203.0.113.9"),
+            ("forwarded", "for=127.0.0.1"),
+        ]);
+        assert_eq!(client_ip(proxy, &appended, &trusted, XFF), real);
+        // HAProxy (option forwardfor) adds its own header line after the client's.
+        let haproxy = headers(&[
+            ("x-forwarded-for", "127.0.0.1"),
+            ("x-forwarded-for", "203.0.113.9"),
+            ("forwarded", "for=127.0.0.1"),
+        ]);
+        assert_eq!(client_ip(proxy, &haproxy, &trusted, XFF), real);
+        // A proxy set up for RFC 7239 (e.g. HAProxy's `option forwarded`) appends to Forwarded;
+        // then X-Forwarded-For is the client's and ignored.
+        let rfc = headers(&[
+            ("forwarded", "for=127.0.0.1, for=203.0.113.9;proto=https"),
+            ("x-forwarded-for", "127.0.0.1"),
+        ]);
+        assert_eq!(
+            client_ip(proxy, &rfc, &trusted, ForwardedHeader::Forwarded),
+            real
+        );
+        assert_eq!(
+            client_ip(proxy, &rfc, &trusted, XFF),
+            proxy,
+            "the client's own XFF claims loopback: all trusted, so the peer"
+        );
     }
 }

@@ -44,6 +44,7 @@ pub struct Edge {
     pub tls: bool,
     csp: actix_web::http::header::HeaderValue,
     trusted: Vec<Cidr>,
+    forwarded_header: crate::config::ForwardedHeader,
     allow: Vec<Cidr>,
     pub waf: Waf,
     pub limits: EdgeLimits,
@@ -73,6 +74,7 @@ impl Edge {
             enabled: config.security.edge,
             tls: config.server.tls == crate::config::TlsMode::Static,
             csp: headers::csp(config),
+            forwarded_header: config.security.forwarded_header,
             trusted: cidrs(&config.security.trusted_proxies),
             allow: cidrs(&config.security.allow_list),
             waf: Waf::new(&config.waf),
@@ -133,7 +135,7 @@ pub async fn guard(
     let peer = req
         .peer_addr()
         .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
-    let client = client_ip::client_ip(peer, req.headers(), &edge.trusted);
+    let client = client_ip::client_ip(peer, req.headers(), &edge.trusted, edge.forwarded_header);
     req.extensions_mut().insert(ClientAddr(client));
     let id = request_id();
     let (method, path, query) = (

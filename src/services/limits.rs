@@ -22,7 +22,9 @@ pub enum Door {
 #[derive(Clone)]
 pub struct AuthLimits {
     per_ip: Arc<DefaultKeyedRateLimiter<(Door, IpAddr)>>,
-    per_account: Arc<DefaultKeyedRateLimiter<String>>,
+    /// Keyed by (account, client address): an attacker's failures slow the attacker's
+    /// address only, never the owner signing in from elsewhere.
+    per_account: Arc<DefaultKeyedRateLimiter<(String, IpAddr)>>,
     clock: DefaultClock,
 }
 
@@ -66,10 +68,15 @@ impl AuthLimits {
         )
     }
 
-    /// One sign-in attempt at `email`, from anywhere. Reset has no account brake, so an owner
-    /// whose account is under attack can still reset their password.
-    pub fn check_account(&self, email: &str) -> Result<(), Error> {
-        self.verdict(self.per_account.check_key(&email.to_ascii_lowercase()))
+    /// One sign-in attempt at `email` from `ip`. Counted per (account, address): someone
+    /// hammering an account cannot lock its owner out (a correct password from an address
+    /// that has not failed still gets in). Reset has no account brake at all.
+    pub fn check_account(&self, email: &str, ip: IpAddr) -> Result<(), Error> {
+        let key = (
+            email.to_ascii_lowercase(),
+            crate::edge::cidr::client_key(ip),
+        );
+        self.verdict(self.per_account.check_key(&key))
     }
 
     /// Drops idle keys so memory stays bounded (called by housekeeping).

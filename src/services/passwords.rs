@@ -58,7 +58,7 @@ pub fn check_login(
         let _ = verify_password(ctx.dummy_hash(), password);
         return Err(Error::Unauthorized(WRONG_CREDENTIALS.into()));
     };
-    limits.check_account(email.as_str())?;
+    limits.check_account(email.as_str(), ip)?;
     let Some(user) = ctx.store.users().by_email(&email)? else {
         let _ = verify_password(ctx.dummy_hash(), password);
         return Err(Error::Unauthorized(WRONG_CREDENTIALS.into()));

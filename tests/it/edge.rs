@@ -273,6 +273,42 @@ async fn requests_are_logged_rolled_up_and_counted_without_secrets() {
     );
 }
 
+/// Behind nginx (or Caddy, Traefik, HAProxy's forwardfor), a client's own `Forwarded` header
+/// reaches Plaudit untouched: it must not open loopback-only doors or buy fresh buckets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spoofed_forwarded_header_is_ignored_behind_an_x_forwarded_for_proxy() {
+    let h = InProc::start(|c| {
+        c.security.trusted_proxies = vec!["127.0.0.1/32".into()];
+        c.accounts.auth_attempts_per_ip = 10;
+    })
+    .await;
+    let c = from(1);
+    let spoof = |path: &str, xff: &str, fwd: &str| {
+        c.get(format!("{}{path}", h.url))
+            .header("X-Forwarded-For", xff.to_string())
+            .header("Forwarded", fwd.to_string())
+    };
+    let r = spoof("/metrics", "203.0.113.5", "for=127.0.0.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "the client claimed loopback in Forwarded");
+    // 40 registrations, each with a new Forwarded address, from one real client: limited.
+    let mut limited = 0;
+    for i in 0..40 {
+        let r = c
+            .post(format!("{}/api/v1/auth/register", h.url))
+            .header("X-Forwarded-For", "203.0.113.6")
+            .header("Forwarded", format!("for=198.51.100.{i}"))
+            .json(&json!({"email": format!("p{i}@example.com"), "password": "a fine password 1", "name": "P"}))
+            .send()
+            .await
+            .unwrap();
+        limited += usize::from(r.status() == 429);
+    }
+    assert!(limited >= 25, "only {limited} of 40 were limited");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_beyond_loopback_need_the_token() {
     let h = InProc::start(|c| {
@@ -607,4 +643,63 @@ async fn bans_survive_a_restart() {
             .status(),
         200
     );
+}
+
+/// Someone hammering an account slows only their own address: the owner, from an address
+/// that has not failed, signs in with the right password; reset stays open to everyone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attacker_cannot_lock_the_owner_out_of_their_account() {
+    let h = InProc::start(|c| {
+        c.security.trusted_proxies = vec!["127.0.0.1/32".into()];
+        c.accounts.login_attempts_per_account = 5;
+        c.accounts.auth_attempts_per_ip = 1000;
+    })
+    .await;
+    let (mut owner, _) = h.user("owner@example.com", false);
+    owner.password_hash = plaudit::services::passwords::hash_password(
+        &plaudit::domain::Password::parse("the right password".into()).unwrap(),
+    )
+    .unwrap();
+    h.store.users().put(&owner).unwrap();
+    let c = from(1);
+    let login = |addr: &'static str, password: &'static str| {
+        c.post(format!("{}/api/v1/auth/login", h.url))
+            .header("X-Forwarded-For", addr)
+            .json(&json!({"email": "owner@example.com", "password": password}))
+            .send()
+    };
+    let mut throttled = 0;
+    for _ in 0..12 {
+        let s = login("198.51.100.66", "guess").await.unwrap().status();
+        assert!(s == 401 || s == 429, "{s}");
+        throttled += usize::from(s == 429);
+    }
+    assert!(
+        throttled >= 6,
+        "the attacker's address is slowed ({throttled})"
+    );
+    assert_eq!(
+        login("198.51.100.66", "the right password")
+            .await
+            .unwrap()
+            .status(),
+        429,
+        "even a right guess from the attacker's address waits"
+    );
+    assert_eq!(
+        login("203.0.113.10", "the right password")
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "the owner, from their own address, gets in"
+    );
+    let r = c
+        .post(format!("{}/api/v1/auth/password-reset", h.url))
+        .header("X-Forwarded-For", "198.51.100.66")
+        .json(&json!({"email": "owner@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202, "reset has no account brake");
 }
