@@ -52,6 +52,17 @@ async fn take_body(req: &mut ServiceRequest, limit: usize) -> Result<Option<Byte
     Ok(Some(bytes))
 }
 
+/// Whether the browser says another site made it send this request (`Sec-Fetch-Site`:
+/// `cross-site`, or `same-site`, which a sibling subdomain can be). Tools send no such header.
+fn cross_site(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.eq_ignore_ascii_case("cross-site") || v.eq_ignore_ascii_case("same-site")
+        })
+}
+
 /// Decides before the handler: Some(answer) refuses the request, None lets it through.
 pub(super) async fn judge(
     edge: &Edge,
@@ -127,7 +138,11 @@ pub(super) async fn judge(
         *acted = Some(f.rule.to_string());
         tracing::warn!(rule = f.rule, family = f.family.name(), location = %f.location, %client, request_id = id, "WAF match");
         if edge.waf.mode == WafMode::Block {
-            if !allowed && edge.bans.strike(key, now, f.rule) {
+            // A page anywhere can make visitors' browsers send attack-looking requests (an
+            // <img>, an auto-submitted form): those are refused but never count towards a ban,
+            // or anyone could get an office's shared address banned.
+            let aimed = cross_site(req.headers());
+            if !allowed && !aimed && edge.bans.strike(key, now, f.rule) {
                 edge.metrics.banned.inc();
             }
             return Some(refusal(

@@ -150,7 +150,8 @@ pub async fn guard(
             .unwrap_or("")
             .to_string()
     };
-    let (user_agent, referrer) = (header(header::USER_AGENT), header(header::REFERER));
+    let user_agent = request_log::bounded(header(header::USER_AGENT));
+    let referrer = request_log::loggable_referrer(&header(header::REFERER));
     let mut acted = None;
     let early = if edge.enabled {
         gate::judge(&edge, &mut req, client, &id, &mut acted).await
@@ -164,6 +165,14 @@ pub async fn guard(
     let is_api = routes::classify(&path).is_api();
     let private = is_api || res.request().extensions().get::<LoggedUser>().is_some();
     headers::apply(res.headers_mut(), &edge.csp, edge.tls, private);
+    if routes::RouteClass::redacted_prefix(&path).is_some() {
+        // The page's own URL holds a token: no request it makes (its stylesheet, a link)
+        // may carry that URL anywhere in a Referer.
+        res.headers_mut().insert(
+            header::REFERRER_POLICY,
+            header::HeaderValue::from_static("no-referrer"),
+        );
+    }
     if let Ok(v) = header::HeaderValue::from_str(&id) {
         res.headers_mut()
             .insert(header::HeaderName::from_static("x-request-id"), v);
@@ -210,7 +219,7 @@ pub async fn guard(
         at: edge.clock.now(),
         client: edge.logged_client(client),
         method,
-        path: request_log::loggable_path(&path, &query),
+        path: request_log::bounded(request_log::loggable_path(&path, &query)),
         status,
         bytes,
         latency_us: u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),

@@ -45,6 +45,40 @@ pub fn loggable_path(path: &str, query: &str) -> String {
     escape(&out)
 }
 
+/// Longest path, user agent or referrer kept (bytes): a 60 KB header is an attack on the disk,
+/// not information.
+pub const FIELD_MAX: usize = 512;
+
+/// `s` cut to `FIELD_MAX` bytes at a character boundary, marked when cut.
+pub fn bounded(s: String) -> String {
+    if s.len() <= FIELD_MAX {
+        return s;
+    }
+    let mut end = FIELD_MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// A Referer as logged: its path and query redacted like ours (a page's URL can hold a token,
+/// ours or another site's), bounded.
+pub fn loggable_referrer(raw: &str) -> String {
+    if raw.is_empty() {
+        return String::new();
+    }
+    match url::Url::parse(raw) {
+        Ok(u) => {
+            let origin = u.origin().ascii_serialization();
+            bounded(format!(
+                "{origin}{}",
+                loggable_path(u.path(), u.query().unwrap_or(""))
+            ))
+        }
+        Err(_) => bounded(escape(raw)),
+    }
+}
+
 /// Control characters, quotes and backslashes escaped so one request is one line.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -184,6 +218,16 @@ mod tests {
             loggable_path("/auth/google/callback", "code=xyz&state=s1&x=1"),
             "/auth/google/callback?code=REDACTED&state=REDACTED&x=1"
         );
+        assert_eq!(
+            loggable_referrer("https://reviews.example.com/reset/abc123?x=1"),
+            "https://reviews.example.com/reset/REDACTED?x=1"
+        );
+        assert_eq!(
+            loggable_referrer("https://other.example/cb?code=s3cret"),
+            "https://other.example/cb?code=REDACTED"
+        );
+        let long = bounded("é".repeat(400));
+        assert!(long.len() <= FIELD_MAX + 3 && long.ends_with('…'));
         assert_eq!(
             escape("evil\r\n127.0.0.1 - - \"GET"),
             "evil\\x0d\\x0a127.0.0.1 - - \\\"GET"

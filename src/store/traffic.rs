@@ -107,13 +107,18 @@ impl Traffic<'_> {
         let mut log = Vec::with_capacity(batch.len());
         let mut rollups: BTreeMap<i64, Rollup> = BTreeMap::new();
         for r in batch {
+            rollups.entry(minute(r.at)).or_default().add(r);
+            // Refused requests (bans, blocks, limits) are counted, not kept one by one: a
+            // flood of them must not fill the disk.
+            if r.acted.is_some() && matches!(r.status, 403 | 413 | 429 | 431) {
+                continue;
+            }
             let seq = s.db.generate_id().context("numbering a request")?;
             let ms = u64::try_from(r.at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
             let mut key = [0u8; 16];
             key[..8].copy_from_slice(&ms.to_be_bytes());
             key[8..].copy_from_slice(&seq.to_be_bytes());
             log.push((key, codec::encode(r)?));
-            rollups.entry(minute(r.at)).or_default().add(r);
         }
         (&s.request_log, &s.traffic_minutes)
             .transaction(|(l, t)| {
