@@ -156,6 +156,7 @@ impl App {
             edge.clone().into_inner(),
             clock.clone(),
             config.logs.retention_days,
+            config.logs.max_requests,
         );
         workers.push(tokio::spawn(
             housekeeping.run_until_stopped(shutdown_rx.clone()),

@@ -249,6 +249,9 @@ pub struct LogsConfig {
     pub access_log: AccessLogFormat,
     /// Days the request log and its per-minute rollups are kept.
     pub retention_days: u64,
+    /// Requests kept at most, whatever their age; the oldest go first. Each is at most about
+    /// 2 KB (paths, user agents and referrers are cut to 512 bytes).
+    pub max_requests: u64,
     /// Store client addresses only as a keyed hash in the request log.
     pub hash_ips: bool,
 }
@@ -260,6 +263,7 @@ impl Default for LogsConfig {
             level: "info".into(),
             access_log: AccessLogFormat::Combined,
             retention_days: 30,
+            max_requests: 1_000_000,
             hash_ips: false,
         }
     }

@@ -108,7 +108,7 @@ fn validate_accounts(config: &Config, locate: Locate) -> Result<(), ConfigError>
 
 fn validate_numbers(config: &Config, locate: Locate) -> Result<(), ConfigError> {
     let a = &config.accounts;
-    let checks: [(&str, u64, u64, u64); 28] = [
+    let checks: [(&str, u64, u64, u64); 29] = [
         ("accounts.session_hours", a.session_hours, 1, 720),
         (
             "accounts.verify_link_hours",
@@ -180,6 +180,12 @@ fn validate_numbers(config: &Config, locate: Locate) -> Result<(), ConfigError> 
             config.outbox.poll_interval_ms,
             10,
             60_000,
+        ),
+        (
+            "logs.max_requests",
+            config.logs.max_requests,
+            1_000,
+            100_000_000,
         ),
         (
             "poller.interval_secs",

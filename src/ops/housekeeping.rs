@@ -14,11 +14,19 @@ pub struct Housekeeping {
     edge: Arc<Edge>,
     clock: SharedClock,
     retention: time::Duration,
+    max_requests: u64,
 }
 
 impl Housekeeping {
-    pub fn new(store: Store, edge: Arc<Edge>, clock: SharedClock, retention_days: u64) -> Self {
+    pub fn new(
+        store: Store,
+        edge: Arc<Edge>,
+        clock: SharedClock,
+        retention_days: u64,
+        max_requests: u64,
+    ) -> Self {
         Self {
+            max_requests,
             store,
             edge,
             clock,
@@ -35,6 +43,13 @@ impl Housekeeping {
             .purge_before(self.clock.now() - self.retention)?;
         if purged > 0 {
             tracing::info!(purged, "request log entries past retention removed");
+        }
+        let trimmed = self.store.traffic().trim_to(self.max_requests)?;
+        if trimmed > 0 {
+            tracing::info!(
+                trimmed,
+                "oldest request log entries removed (logs.max_requests)"
+            );
         }
         purge_deleted_workspaces(&self.store, PURGE_CHUNKS_PER_STEP)?;
         let expired = self.store.access().purge_expired(self.clock.now())?;

@@ -25,6 +25,10 @@ pub struct AuthLimits {
     /// Keyed by (account, client address): an attacker's failures slow the attacker's
     /// address only, never the owner signing in from elsewhere.
     per_account: Arc<DefaultKeyedRateLimiter<(String, IpAddr)>>,
+    /// Every address together, at ten times the per-address allowance: slows guessing spread
+    /// over many addresses, while one attacker's address (held to the per-address pace) can
+    /// never use it up.
+    per_account_all: Arc<DefaultKeyedRateLimiter<String>>,
     clock: DefaultClock,
 }
 
@@ -39,11 +43,16 @@ impl AuthLimits {
         let account_quota = Quota::with_period(Duration::from_secs(900) / per_account)
             .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
             .allow_burst(nonzero(per_account));
+        let all = per_account.saturating_mul(10);
+        let all_quota = Quota::with_period(Duration::from_secs(900) / all)
+            .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
+            .allow_burst(nonzero(all));
         Self {
             per_ip: Arc::new(RateLimiter::keyed(Quota::per_minute(nonzero(
                 config.auth_attempts_per_ip,
             )))),
             per_account: Arc::new(RateLimiter::keyed(account_quota)),
+            per_account_all: Arc::new(RateLimiter::keyed(all_quota)),
             clock: DefaultClock::default(),
         }
     }
@@ -70,18 +79,19 @@ impl AuthLimits {
 
     /// One sign-in attempt at `email` from `ip`. Counted per (account, address): someone
     /// hammering an account cannot lock its owner out (a correct password from an address
-    /// that has not failed still gets in). Reset has no account brake at all.
+    /// that has not failed still gets in); and per account over every address at ten times
+    /// that, against guessing spread over many addresses. Reset has no account brake at all.
     pub fn check_account(&self, email: &str, ip: IpAddr) -> Result<(), Error> {
-        let key = (
-            email.to_ascii_lowercase(),
-            crate::edge::cidr::client_key(ip),
-        );
-        self.verdict(self.per_account.check_key(&key))
+        let email = email.to_ascii_lowercase();
+        let key = (email.clone(), crate::edge::cidr::client_key(ip));
+        self.verdict(self.per_account.check_key(&key))?;
+        self.verdict(self.per_account_all.check_key(&email))
     }
 
     /// Drops idle keys so memory stays bounded (called by housekeeping).
     pub fn forget_idle(&self) {
         self.per_ip.retain_recent();
         self.per_account.retain_recent();
+        self.per_account_all.retain_recent();
     }
 }

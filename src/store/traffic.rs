@@ -93,6 +93,9 @@ fn minute_key(m: i64) -> [u8; 8] {
 }
 
 /// How many old entries one purge batch removes.
+/// The meta key of the stored-request count.
+const COUNT_KEY: &[u8] = b"request_log_count";
+
 const PURGE_CHUNK: usize = 1000;
 
 pub struct Traffic<'a> {
@@ -137,7 +140,70 @@ impl Traffic<'_> {
                 Ok::<_, ConflictableTransactionError<()>>(())
             })
             .map_err(typed::txn)
-            .context("writing the request log")
+            .context("writing the request log")?;
+        self.count_changed(i64::try_from(log.len()).unwrap_or(0))
+    }
+
+    /// Keeps an approximate count of stored requests (for the size cap): sled's own length
+    /// walks the whole tree.
+    fn count_changed(&self, by: i64) -> anyhow::Result<()> {
+        if by == 0 {
+            return Ok(());
+        }
+        self.store
+            .meta
+            .update_and_fetch(COUNT_KEY, |old| {
+                let n = old
+                    .and_then(|v| v.try_into().ok())
+                    .map(u64::from_be_bytes)
+                    .unwrap_or(0);
+                Some(n.saturating_add_signed(by).to_be_bytes().to_vec())
+            })
+            .context("counting stored requests")?;
+        Ok(())
+    }
+
+    /// How many requests are stored (approximately: kept alongside, never walked).
+    pub fn count(&self) -> anyhow::Result<u64> {
+        Ok(self
+            .store
+            .meta
+            .get(COUNT_KEY)
+            .context("reading the request count")?
+            .and_then(|v| v.as_ref().try_into().ok())
+            .map(u64::from_be_bytes)
+            .unwrap_or(0))
+    }
+
+    /// Drops the oldest stored requests until at most `max` remain; returns how many went.
+    pub fn trim_to(&self, max: u64) -> anyhow::Result<usize> {
+        let over = self.count()?.saturating_sub(max);
+        let mut removed = 0usize;
+        while (removed as u64) < over {
+            let want = usize::try_from(over - removed as u64)
+                .unwrap_or(PURGE_CHUNK)
+                .min(PURGE_CHUNK);
+            let mut keys = Vec::with_capacity(want);
+            for key in self.store.request_log.iter().keys().take(want) {
+                keys.push(key.context("scanning the request log")?);
+            }
+            if keys.is_empty() {
+                // The count drifted above the truth (a crash between a write and its count).
+                self.count_changed(-i64::try_from(over - removed as u64).unwrap_or(0))?;
+                break;
+            }
+            let mut batch = sled::Batch::default();
+            for key in &keys {
+                batch.remove(key);
+            }
+            self.store
+                .request_log
+                .apply_batch(batch)
+                .context("dropping the oldest requests")?;
+            removed += keys.len();
+            self.count_changed(-i64::try_from(keys.len()).unwrap_or(0))?;
+        }
+        Ok(removed)
     }
 
     /// Per-minute rollups from `from` to `to` (inclusive), oldest first.
@@ -196,6 +262,7 @@ impl Traffic<'_> {
                 }
             }
         }
+        self.count_changed(-i64::try_from(removed).unwrap_or(0))?;
         Ok(removed)
     }
 

@@ -852,3 +852,40 @@ async fn cross_site_requests_cannot_get_an_address_banned() {
         "a tool's attacks still ban"
     );
 }
+
+/// The request log has a total cap: past `logs.max_requests`, the oldest go first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_log_keeps_at_most_its_cap_dropping_the_oldest() {
+    let h = InProc::start(|c| c.logs.max_requests = 1_000).await;
+    let c = from(97);
+    for i in 0..1_300 {
+        let r = c
+            .get(format!("{}/healthz?n={i}", h.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    assert!(crate::support::wait_until(
+        std::time::Duration::from_secs(10),
+        || { h.store.traffic().count().unwrap() >= 1_300 }
+    ));
+    let trimmed = h.store.traffic().trim_to(1_000).unwrap();
+    assert!(trimmed >= 300, "{trimmed}");
+    assert!(h.store.traffic().stored_requests() <= 1_000);
+    let newest = h.store.traffic().recent(1).unwrap();
+    assert!(
+        newest[0].path.ends_with("n=1299"),
+        "the newest stay: {}",
+        newest[0].path
+    );
+    assert!(
+        !h.store
+            .traffic()
+            .recent(1_000)
+            .unwrap()
+            .iter()
+            .any(|r| r.path.ends_with("n=0")),
+        "the oldest went"
+    );
+}
