@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 mod import;
+mod waf;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -51,11 +52,23 @@ pub enum Command {
         #[command(subcommand)]
         command: import::ImportCommand,
     },
+    /// The WAF's rules, checked offline.
+    Waf {
+        #[command(subcommand)]
+        command: WafCommand,
+    },
     /// Instance administration (works whether or not `serve` is running).
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WafCommand {
+    /// Replay a JSON-lines corpus of requests (family, expect, method, uri, headers, body)
+    /// against the rules in-process; print per-family catch rates.
+    Test { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,6 +139,9 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
         }
         Command::Serve { demo } => serve(load(cli.config)?.config, demo),
         Command::FakeProviders { listen } => fake_providers(listen),
+        Command::Waf {
+            command: WafCommand::Test { file },
+        } => waf::test(&load(cli.config)?.config, &file),
         Command::Import { command } => import::run(&load(cli.config)?.config, command),
         Command::Admin { command } => {
             let config = load(cli.config)?.config;

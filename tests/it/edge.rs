@@ -889,3 +889,47 @@ async fn the_request_log_keeps_at_most_its_cap_dropping_the_oldest() {
         "the oldest went"
     );
 }
+
+/// `plaudit waf test FILE` replays a corpus in-process and prints per-family rates; a broken
+/// line is a usage error naming it.
+#[test]
+fn waf_test_replays_a_corpus_and_prints_rates() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sample.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"family":"942","expect":"block","method":"GET","uri":"/search?q=1%27%20or%201=1--","headers":{"Host":"x"},"body":""}"#, "\n",
+            r#"{"family":"942","expect":"pass","method":"GET","uri":"/search?q=coffee","headers":{"Host":"x"},"body":""}"#, "\n",
+            r#"{"family":"913","expect":"block","method":"GET","uri":"/","headers":{"User-Agent":"sqlmap/1.7"},"body":""}"#, "\n",
+        ),
+    )
+    .unwrap();
+    let out = crate::support::plaudit(
+        &["waf", "test", file.to_str().unwrap()],
+        &[],
+        None,
+        dir.path(),
+    );
+    let (stdout, stderr) = crate::support::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("913") && stdout.contains("1/1  100.0 %"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("942") && l.contains("0/1")),
+        "no look-alike caught: {stdout}"
+    );
+    std::fs::write(&file, "{not json\n").unwrap();
+    let out = crate::support::plaudit(
+        &["waf", "test", file.to_str().unwrap()],
+        &[],
+        None,
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(crate::support::text(&out).1.contains("sample.jsonl:1"));
+}
