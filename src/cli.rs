@@ -68,7 +68,12 @@ pub enum Command {
 pub enum WafCommand {
     /// Replay a JSON-lines corpus of requests (family, expect, method, uri, headers, body)
     /// against the rules in-process; print per-family catch rates.
-    Test { file: PathBuf },
+    Test {
+        file: PathBuf,
+        /// Also print every missed attack and every caught look-alike.
+        #[arg(long)]
+        misses: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,8 +145,8 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
         Command::Serve { demo } => serve(load(cli.config)?.config, demo),
         Command::FakeProviders { listen } => fake_providers(listen),
         Command::Waf {
-            command: WafCommand::Test { file },
-        } => waf::test(&load(cli.config)?.config, &file),
+            command: WafCommand::Test { file, misses },
+        } => waf::test(&load(cli.config)?.config, &file, misses),
         Command::Import { command } => import::run(&load(cli.config)?.config, command),
         Command::Admin { command } => {
             let config = load(cli.config)?.config;

@@ -58,7 +58,7 @@ fn caught(waf: &Waf, v: &serde_json::Value) -> Option<bool> {
     Some(waf.inspect_body(&ctype, body.as_bytes()).is_some())
 }
 
-pub fn test(config: &Config, file: &Path) -> Result<(), Failed> {
+pub fn test(config: &Config, file: &Path, misses: bool) -> Result<(), Failed> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| Failed::Usage(format!("cannot read {}: {e}", file.display())))?;
     let waf = Waf::new(&config.waf);
@@ -74,6 +74,14 @@ pub fn test(config: &Config, file: &Path) -> Result<(), Failed> {
             skipped += 1;
             continue;
         };
+        if misses && hit == (v["expect"] == "pass") {
+            let what = if hit { "caught look-alike" } else { "missed" };
+            let body: String = v["body"].as_str().unwrap_or("").chars().take(160).collect();
+            println!(
+                "{what} {} {}: {} {}",
+                v["family"], v["rule"], v["uri"], body
+            );
+        }
         let r = rates
             .entry(v["family"].as_str().unwrap_or("?").to_string())
             .or_default();

@@ -52,6 +52,12 @@ async fn take_body(req: &mut ServiceRequest, limit: usize) -> Result<Option<Byte
     Ok(Some(bytes))
 }
 
+/// Bodies the WAF reads: every type but uploads of files people wrote (multipart forms, CSV),
+/// which carry free text and are checked by the handlers that parse them.
+fn inspected_body(content_type: &str) -> bool {
+    !(content_type.starts_with("multipart/") || content_type.starts_with("text/csv"))
+}
+
 /// Whether the browser says another site made it send this request (`Sec-Fetch-Site`:
 /// `cross-site`, or `same-site`, which a sibling subdomain can be). Tools send no such header.
 fn cross_site(headers: &actix_web::http::header::HeaderMap) -> bool {
@@ -104,10 +110,7 @@ pub(super) async fn judge(
         ));
     }
     let content_type = req.content_type().to_ascii_lowercase();
-    if finding.is_none()
-        && edge.waf.mode != WafMode::Off
-        && (content_type.contains("json") || content_type.contains("form-urlencoded"))
-    {
+    if finding.is_none() && edge.waf.mode != WafMode::Off && inspected_body(&content_type) {
         match take_body(req, edge.max_body).await {
             Ok(Some(body)) => finding = edge.waf.inspect_body(&content_type, &body),
             Ok(None) => {

@@ -266,19 +266,23 @@ impl Waf {
             let value: serde_json::Value = serde_json::from_slice(body).ok()?;
             return self.walk_json(&value, None);
         }
-        if content_type.starts_with("application/x-www-form-urlencoded") {
-            for (name, value) in url::form_urlencoded::parse(body) {
+        let form = |body: &[u8]| {
+            url::form_urlencoded::parse(body).find_map(|(name, value)| {
                 let context = if is_free_text(&name) {
                     Context::FreeText
                 } else {
                     Context::Value
                 };
-                if let Some(f) = self.scan(&value, context, &format!("form {name}")) {
-                    return Some(f);
-                }
-            }
+                self.scan(&value, context, &format!("form {name}"))
+                    .or_else(|| self.scan(&name, Context::Value, "form name"))
+            })
+        };
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            return form(body);
         }
-        None
+        // No type, or one we do not parse (XML, text): read it as form data, as CRS does, and
+        // as one text.
+        form(body).or_else(|| self.scan(&String::from_utf8_lossy(body), Context::Value, "body"))
     }
 
     fn walk_json(&self, value: &serde_json::Value, key: Option<&str>) -> Option<Finding> {

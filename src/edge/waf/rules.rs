@@ -79,6 +79,7 @@ pub const RULE_IDS: &[&str] = &[
     "sqli-stacked",
     "sqli-time",
     "sqli-probe",
+    "sqli-function",
     "xss-script",
     "xss-handler",
     "xss-tag",
@@ -149,6 +150,15 @@ pub fn build() -> Vec<Rule> {
             Family::Sqli,
             ALL,
             r"\binformation_schema\b|\bload_file\s*\(|\binto\s+(?:out|dump)file\b|\bxp_cmdshell\b|@@version\b|\bextractvalue\s*\(|\bupdatexml\s*\(",
+            false,
+        ),
+        // A call to one of SQL's own functions: `benchmark(`, `concat_ws (`, `xmltype(`...
+        // Not in free text, where "trim (the hedge)" is prose.
+        rule(
+            "sqli-function",
+            Family::Sqli,
+            STRICT,
+            r"(?:^|[^\w.])(?:benchmark|(?:pg_)?sleep|concat(?:_ws)?|group_concat|coalesce|(?:un)?compress|cos|sin|tan|pow(?:er)?|rand|ord|md5|sha[12]?|(?:un)?hex|mid|substr(?:ing)?(?:_index)?|ascii|chr|ifnull|nullif|isnull|make_set|export_set|name_const|xmltype|extractvalue|updatexml|database|current_user|session_user|system_user|version|sysdate|load_file|[lr]?trim|insert|decode|encode|find_in_set|elt|sqlite_\w+|jsonb?_\w+|unistr|starts_with|db_name|schema_name|object_id|utl_\w+|dbms_\w+|char_length|conv|last_insert_id|row_count|found_rows|connection_id|getdate|unix_timestamp|from_base64|to_base64|crc32|aes_(?:en|de)crypt|soundex|weight_string|gtid_subset|geometrycollection|multipoint|linestring|polygon)\s*\\?\(",
             false,
         ),
         rule("xss-script", Family::Xss, ALL, r"<\s*/?\s*script\b", false),
