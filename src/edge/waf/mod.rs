@@ -167,6 +167,14 @@ impl Waf {
             return None;
         }
         let normalized = normalize(value);
+        // MySQL runs code in `/*! ... */` and reads optimizer hints in `/*+ ... */`; folding
+        // comments away would hide them.
+        if context != Context::FreeText && self.enabled("sqli-comment-exec") {
+            let decoded = decode(value);
+            if decoded.contains("/*!") || decoded.contains("/*+") {
+                return self.finding("sqli-comment-exec", Family::Sqli, location);
+            }
+        }
         let (_, set, members) = self.sets.iter().find(|(c, _, _)| *c == context)?;
         set.matches(&normalized)
             .into_iter()

@@ -80,6 +80,12 @@ pub const RULE_IDS: &[&str] = &[
     "sqli-time",
     "sqli-probe",
     "sqli-function",
+    "sqli-boolean",
+    "sqli-json",
+    "sqli-nosql",
+    "sqli-overflow",
+    "sqli-ddl",
+    "sqli-comment-exec",
     "xss-script",
     "xss-handler",
     "xss-tag",
@@ -158,7 +164,47 @@ pub fn build() -> Vec<Rule> {
             "sqli-function",
             Family::Sqli,
             STRICT,
-            r"(?:^|[^\w.])(?:benchmark|(?:pg_)?sleep|concat(?:_ws)?|group_concat|coalesce|(?:un)?compress|cos|sin|tan|pow(?:er)?|rand|ord|md5|sha[12]?|(?:un)?hex|mid|substr(?:ing)?(?:_index)?|ascii|chr|ifnull|nullif|isnull|make_set|export_set|name_const|xmltype|extractvalue|updatexml|database|current_user|session_user|system_user|version|sysdate|load_file|[lr]?trim|insert|decode|encode|find_in_set|elt|sqlite_\w+|jsonb?_\w+|unistr|starts_with|db_name|schema_name|object_id|utl_\w+|dbms_\w+|char_length|conv|last_insert_id|row_count|found_rows|connection_id|getdate|unix_timestamp|from_base64|to_base64|crc32|aes_(?:en|de)crypt|soundex|weight_string|gtid_subset|geometrycollection|multipoint|linestring|polygon)\s*\\?\(",
+            r"(?:^|[^\w.])(?:benchmark|(?:pg_)?sleep|concat(?:_ws)?|group_concat|coalesce|(?:un)?compress|cos|sin|tan|pow(?:er)?|rand|ord|md5|sha[12]?|(?:un)?hex|mid|substr(?:ing)?(?:_index)?|ascii|chr|ifnull|nullif|isnull|make_set|export_set|name_const|xmltype|extractvalue|updatexml|database|current_user|session_user|system_user|version|sysdate|load_file|[lr]?trim|insert|decode|encode|find_in_set|elt|sqlite_\w+|jsonb?_\w+|unistr|starts_with|db_name|schema_name|object_id|utl_\w+|dbms_\w+|char_length|conv|last_insert_id|row_count|found_rows|connection_id|getdate|unix_timestamp|from_base64|to_base64|crc32|aes_(?:en|de)crypt|soundex|strcmp|weight_string|gtid_subset|geometrycollection|multipoint|linestring|polygon)\s*\\?\(",
+            false,
+        ),
+        // A closing quote, then a boolean operator and a comparison: `" or "1"="2`, `' and 1=2`.
+        rule(
+            "sqli-boolean",
+            Family::Sqli,
+            STRICT,
+            r#"['"`]\s*\)?\s*(?:or|and|xor|\|\||&&)\s+\(?\s*(?:'[^']*'|"[^"]*"|[\w.@$]+)\s*(?:=|<>|!=|<=>|<|>|\blike\b|\brlike\b|\bregexp\b|\bis\s+(?:not\s+)?null\b|\bbetween\b)|\bselect\s+(?:if|case|sleep|benchmark)\s*\(|union\s*(?:all|distinct)?\s*select[\s\S]{0,200}?\bfrom\b"#,
+            false,
+        ),
+        // PostgreSQL and MySQL JSON operators between quoted documents: `'{..}'::jsonb <@ '{..}'`.
+        rule(
+            "sqli-json",
+            Family::Sqli,
+            STRICT,
+            r#"'\s*::\s*jsonb?\b|'\s*(?:<@|@>|\?[|&]?|#>>?|#-|->>?|@@|@\?|\|\|)\s*'|\bjson_extract\s*\("#,
+            false,
+        ),
+        // MongoDB query operators in parameters or JSON keys: `u_id[$ne]=`, `{"$where": ..}`.
+        rule(
+            "sqli-nosql",
+            Family::Sqli,
+            STRICT,
+            r"(?:^|\[)\$(?:ne|eq|gte?|lte?|in|nin|not|nor|or|and|where|regex|exists|elemmatch|text|expr|all|size|type|mod|jsonschema)\b",
+            false,
+        ),
+        // Values chosen to overflow integer and float parsing (PHP, Java).
+        rule(
+            "sqli-overflow",
+            Family::Sqli,
+            STRICT,
+            r"(?:^|[^\d.])(?:2147483648|4294967296|9223372036854775808|18446744073709551616|2\.2250738585072011e-308)(?:$|[^\d])",
+            false,
+        ),
+        // Schema changes and stacked statements that need no table keyword.
+        rule(
+            "sqli-ddl",
+            Family::Sqli,
+            STRICT,
+            r"\balter\s+table\b|\bcreate\s+(?:table|function|procedure|trigger)\b|;\s*truncate\b|;\s*replace\s+[\w`]+\s*\(",
             false,
         ),
         rule("xss-script", Family::Xss, ALL, r"<\s*/?\s*script\b", false),
