@@ -65,9 +65,11 @@ pub struct Waf {
     max_header_bytes: usize,
 }
 
-/// Decodes percent escapes (and `+` as space) up to twice, so `%2527` is seen as `'`.
+/// Decodes what CRS decodes before matching: percent escapes (and `+` as space, `%uXXXX`) up
+/// to twice, HTML character references, JavaScript `\xNN` / `\uNNNN` escapes, fullwidth forms
+/// folded to ASCII, NUL removed. So `%2527`, `&#x27;`, `\x27` and `＇` are all seen as `'`.
 fn decode(raw: &str) -> String {
-    let mut s = raw.replace('+', " ");
+    let mut s = percent_u(&raw.replace('+', " "));
     for _ in 0..2 {
         let next = percent_decode_str(&s).decode_utf8_lossy().into_owned();
         if next == s {
@@ -75,7 +77,167 @@ fn decode(raw: &str) -> String {
         }
         s = next;
     }
-    s
+    let s = js_escapes(&entities(&s));
+    s.chars()
+        .filter(|c| *c != '\0')
+        .map(|c| match c {
+            // Fullwidth ASCII (U+FF01..U+FF5E) and the ideographic space.
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// `%u003c` (IIS, old browsers) → `<`.
+fn percent_u(s: &str) -> String {
+    if !s.contains("%u") && !s.contains("%U") {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(['%']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let code = tail
+            .get(2..6)
+            .filter(|_| tail[1..].starts_with(['u', 'U']))
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .and_then(char::from_u32);
+        match code {
+            Some(c) => {
+                out.push(c);
+                rest = &tail[6..];
+            }
+            None => {
+                out.push('%');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// HTML character references: numeric (with or without `;`) and the names evasions use.
+fn entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    const NAMED: &[(&str, char)] = &[
+        ("lt", '<'),
+        ("gt", '>'),
+        ("amp", '&'),
+        ("quot", '"'),
+        ("apos", '\''),
+        ("tab", '\t'),
+        ("newline", '\n'),
+        ("colon", ':'),
+        ("lpar", '('),
+        ("rpar", ')'),
+        ("sol", '/'),
+        ("bsol", '\\'),
+        ("comma", ','),
+        ("period", '.'),
+        ("semi", ';'),
+        ("equals", '='),
+        ("lsqb", '['),
+        ("rsqb", ']'),
+        ("lcub", '{'),
+        ("rcub", '}'),
+        ("nbsp", ' '),
+        ("grave", '`'),
+    ];
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + 1..];
+        let (decoded, used) = if let Some(num) = tail.strip_prefix('#') {
+            let (hex, digits) = match num.strip_prefix(['x', 'X']) {
+                Some(h) => (true, h),
+                None => (false, num),
+            };
+            let len = digits
+                .chars()
+                .take_while(|c| {
+                    if hex {
+                        c.is_ascii_hexdigit()
+                    } else {
+                        c.is_ascii_digit()
+                    }
+                })
+                .count()
+                .min(8);
+            let value = u32::from_str_radix(&digits[..len], if hex { 16 } else { 10 }).ok();
+            match value.and_then(char::from_u32).filter(|_| len > 0) {
+                Some(c) => {
+                    let mut used = 1 + usize::from(hex) + len;
+                    if tail[used..].starts_with(';') {
+                        used += 1;
+                    }
+                    (Some(c), used)
+                }
+                None => (None, 0),
+            }
+        } else {
+            NAMED
+                .iter()
+                .find(|(n, _)| {
+                    tail.len() > n.len()
+                        && tail[..n.len()].eq_ignore_ascii_case(n)
+                        && tail[n.len()..].starts_with(';')
+                })
+                .map_or((None, 0), |(n, c)| (Some(*c), n.len() + 1))
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &tail[used..];
+            }
+            None => {
+                out.push('&');
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `\x3c` and `\u003c` → `<`.
+fn js_escapes(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + 1..];
+        let (width, skip) = match tail.chars().next() {
+            Some('x') | Some('X') => (2, 1),
+            Some('u') | Some('U') => (4, 1),
+            _ => (0, 0),
+        };
+        let code = tail
+            .get(skip..skip + width)
+            .filter(|_| width > 0)
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .and_then(char::from_u32);
+        match code {
+            Some(c) => {
+                out.push(c);
+                rest = &tail[skip + width..];
+            }
+            None => {
+                out.push('\\');
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Lower case, SQL comments and runs of whitespace folded to one space.

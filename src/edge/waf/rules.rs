@@ -91,6 +91,9 @@ pub const RULE_IDS: &[&str] = &[
     "xss-tag",
     "xss-js-url",
     "xss-data-url",
+    "xss-js-call",
+    "xss-css",
+    "xss-jsfuck",
     "traversal-dotdot",
     "lfi-file",
     "probe-path",
@@ -219,7 +222,7 @@ pub fn build() -> Vec<Rule> {
             "xss-tag",
             Family::Xss,
             ALL,
-            r"<\s*(?:iframe|frame|object|embed|applet|svg|math|base|link|meta|form|isindex|template)\b",
+            r"<\s*(?:[a-z]+:)?(?:iframe|frame|object|embed|applet|svg|math|base|link|meta|form|isindex|template|style|script)\b|¼\s*/?\s*[a-z]+\s*¾",
             false,
         ),
         rule(
@@ -234,6 +237,30 @@ pub fn build() -> Vec<Rule> {
             Family::Xss,
             ALL,
             r"data\s*:\s*text/html|\bsrcdoc\s*=|expression\s*\(",
+            false,
+        ),
+        // Calls that run or smuggle code: `eval(`, `setTimeout(`, `alert(`, `new Function(`.
+        rule(
+            "xss-js-call",
+            Family::Xss,
+            STRICT,
+            r"(?:^|[^\w.])(?:eval|settimeout|setinterval|execscript|alert|prompt|confirm|atob|btoa|fromcharcode)\s*\(|\bnew\s+function\s*\(|\bdocument\s*\.\s*(?:cookie|write|domain)\b|\bwindow\s*\[",
+            false,
+        ),
+        // Script through style sheets: `url(javascript:`, `-moz-binding`, `@import`, `behavior:`.
+        rule(
+            "xss-css",
+            Family::Xss,
+            STRICT,
+            r"url\s*\(\s*['\x22]?\s*(?:java|vb)script|-moz-binding\s*:|@import\s*['\x22(u]|\bbehaviou?r\s*:\s*url",
+            false,
+        ),
+        // JSFuck: JavaScript written with `[]()!+` only.
+        rule(
+            "xss-jsfuck",
+            Family::Xss,
+            STRICT,
+            r"!\[\]|\[\]\s*\+\s*\[\]|\+!\+\[\]|\(!\[\]\+\[\]\)",
             false,
         ),
         rule(
