@@ -210,7 +210,13 @@ pub fn build() -> Vec<Rule> {
             r"\balter\s+table\b|\bcreate\s+(?:table|function|procedure|trigger)\b|;\s*truncate\b|;\s*replace\s+[\w`]+\s*\(",
             false,
         ),
-        rule("xss-script", Family::Xss, ALL, r"<\s*/?\s*script\b", false),
+        rule(
+            "xss-script",
+            Family::Xss,
+            ALL,
+            r"<\s*/?\s*(?:[a-z]+:)?script\b",
+            false,
+        ),
         rule(
             "xss-handler",
             Family::Xss,
@@ -222,7 +228,7 @@ pub fn build() -> Vec<Rule> {
             "xss-tag",
             Family::Xss,
             ALL,
-            r"<\s*(?:[a-z]+:)?(?:iframe|frame|object|embed|applet|svg|math|base|link|meta|form|isindex|template|style|script)\b|¼\s*/?\s*[a-z]+\s*¾",
+            r"<\s*(?:[a-z]+:)?(?:iframe|frame|object|embed|applet|svg|math|base|link|meta|form|isindex|template|style)\b|¼\s*/?\s*[a-z]+\s*¾",
             false,
         ),
         rule(
