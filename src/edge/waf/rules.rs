@@ -99,6 +99,10 @@ pub const RULE_IDS: &[&str] = &[
     "probe-path",
     "shell-chain",
     "shell-subst",
+    "shell-expansion",
+    "shell-glob",
+    "shell-powershell",
+    "lfi-os-file",
     "shellshock",
     "scanner-ua",
     "proto-method",
@@ -287,7 +291,7 @@ pub fn build() -> Vec<Rule> {
             "probe-path",
             Family::Traversal,
             &[Path],
-            r"^/(?:\.env|\.git/|\.svn/|\.aws/|wp-admin|wp-login\.php|phpmyadmin|cgi-bin/|\.ds_store|server-status|actuator/|vendor/phpunit)",
+            r"^/(?:\.env|\.git/|\.svn/|\.aws/|wp-admin|wp-login\.php|phpmyadmin|cgi-bin/|\.ds_store|server-status|actuator/|vendor/phpunit)|/\.(?:[a-z0-9_-]+)(?:/|$)",
             false,
         ),
         rule(
@@ -304,6 +308,38 @@ pub fn build() -> Vec<Rule> {
             &format!(
                 r"\$\(\s*(?:{COMMANDS})\b|`\s*(?:{COMMANDS})\b[^`]*`|(?:;|\||&&)\s*(?:{COMMANDS})\s+(?:-\w|/\w|https?://)"
             ),
+            false,
+        ),
+        // Shell expansions: `${IFS}`, `${x#}`, `$((..))`, `$[..]`, `<(cmd)`, `>(cmd)`, backticks.
+        rule(
+            "shell-expansion",
+            Family::Shell,
+            STRICT,
+            r"\$\{[^}\s]{0,80}\}|\$\(\(|\$\[[^\]]{0,40}\]|[<>]\(\s*[a-z]|`[^`]{1,200}`",
+            false,
+        ),
+        // Paths spelled with glob brackets to dodge filters: `/etc/pas[s]wd`, `/bi[n]/bash`.
+        rule(
+            "shell-glob",
+            Family::Shell,
+            STRICT,
+            r"/[\w.?*-]*\[[^\]\s]{1,30}\][\w.?*/-]*|/[\w.-]*\?[\w.?-]*/",
+            false,
+        ),
+        rule(
+            "shell-powershell",
+            Family::Shell,
+            STRICT,
+            r"\binvoke-(?:webrequest|expression|restmethod|command|item)\b|\bnew-object\s+(?:system\.)?net\.webclient\b|\b(?:start-process|downloadstring|downloadfile)\b|\biex\s*\(",
+            false,
+        ),
+        // Files an attacker wants from the machine, named at the start of a value or after a
+        // shell redirection: `/etc/subuid`, `/sys/class`, `~/.ssh/id_rsa`, `>/tmp/x`.
+        rule(
+            "lfi-os-file",
+            Family::Traversal,
+            STRICT,
+            r"(?:^|[\s=;|&])/(?:etc|proc|sys|dev|root|boot)/[\w.-]|[<>]\s*/tmp/|(?:^|[/\s=])\.(?:ssh|docker|aws|kube|gnupg|netrc|npmrc|pypirc|bash_history|htpasswd|git-credentials)(?:/|\b)|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\b[\w-]+\.sql(?:\.(?:zip|gz|bz2|tar|7z|rar))?$",
             false,
         ),
         rule(
