@@ -273,6 +273,38 @@ pub fn normalize(raw: &str) -> String {
     out
 }
 
+/// What a shell makes of a value: quotes and backslashes gone (`c'a't`, `c\\at`), `$IFS` and
+/// `${IFS}` as spaces, empty variables like `$u` dropped.
+fn command_line(normalized: &str) -> String {
+    let s = normalized
+        .replace("${ifs}", " ")
+        .replace("$ifs", " ")
+        .replace(['\'', '"', '\\'], "");
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        // `$u` (an unset variable, empty to the shell) before a space or a separator.
+        if c == '$' && chars.peek().is_some_and(|n| n.is_ascii_lowercase()) {
+            let mut name = String::new();
+            while let Some(&n) = chars.peek() {
+                if n.is_ascii_alphanumeric() || n == '_' {
+                    name.push(n);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            if name.len() > 2 {
+                out.push('$');
+                out.push_str(&name);
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn is_free_text(name: &str) -> bool {
     FREE_TEXT.contains(&name.to_ascii_lowercase().as_str())
 }
@@ -338,16 +370,29 @@ impl Waf {
             }
         }
         let (_, set, members) = self.sets.iter().find(|(c, _, _)| *c == context)?;
-        set.matches(&normalized)
-            .into_iter()
+        let shell = command_line(&normalized);
+        let candidates = set.matches(&normalized).into_iter().chain(
+            // Shell rules also see the command line as a shell would after its quoting tricks.
+            set.matches(&shell)
+                .into_iter()
+                .filter(|&i| self.rules[members[i]].family == Family::Shell),
+        );
+        candidates
             .map(|hit| &self.rules[members[hit]])
             // The set says "may match"; a rule with a condition beyond its pattern confirms.
-            .find(|r| r.matches(&normalized))
+            .find(|r| r.matches(&normalized) || (r.family == Family::Shell && r.matches(&shell)))
             .map(|r| Finding {
                 rule: r.id,
                 family: r.family,
                 location: location.to_string(),
             })
+    }
+
+    /// A parameter or JSON key name: every rule but the shell ones (`id`, `uname`, `ls` are
+    /// ordinary names; a command needs a shell to read a value, never a name).
+    fn scan_name(&self, name: &str, location: &str) -> Option<Finding> {
+        self.scan(name, Context::Value, location)
+            .filter(|f| f.family != Family::Shell)
     }
 
     /// Method, protocol, path, query and headers: everything before the body.
@@ -394,7 +439,7 @@ impl Waf {
             };
             if let Some(f) = self
                 .scan(&value, context, &format!("query {name}"))
-                .or_else(|| self.scan(&name, Context::Value, "query name"))
+                .or_else(|| self.scan_name(&name, "query name"))
             {
                 return Some(f);
             }
@@ -444,7 +489,7 @@ impl Waf {
                     Context::Value
                 };
                 self.scan(&value, context, &format!("form {name}"))
-                    .or_else(|| self.scan(&name, Context::Value, "form name"))
+                    .or_else(|| self.scan_name(&name, "form name"))
             })
         };
         if content_type.starts_with("application/x-www-form-urlencoded") {
@@ -467,7 +512,7 @@ impl Waf {
             }
             serde_json::Value::Array(items) => items.iter().find_map(|v| self.walk_json(v, key)),
             serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
-                self.scan(k, Context::Value, "json key")
+                self.scan_name(k, "json key")
                     .or_else(|| self.walk_json(v, Some(k)))
             }),
             _ => None,

@@ -68,6 +68,9 @@ use Context::{FreeText, Path, UserAgent, Value};
 const ALL: &[Context] = &[Path, Value, FreeText, UserAgent];
 const STRICT: &[Context] = &[Path, Value, UserAgent];
 
+/// Unix programs an attacker runs (a subset of CRS's unix-shell list).
+const UNIX: &str = "cat|tac|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|socat|bash|sh|zsh|ksh|csh|dash|rm|ping|nslookup|dig|python[23]?(?:\\.\\d+)?|perl|php|ruby|lua|node|gcc|chmod|chown|chgrp|busybox|telnet|ssh|scp|sftp|tftp|rsync|find|xargs|g?awk|sed|e?grep|head|tail|base32|base64|xxd|od|hexdump|strings|b?s?dtar|tar|unzip|g?zip|gunzip|zcat|zstd|zstdcat|unxz|xz|bzip2|dd|mkfifo|mknod|strace|ltrace|gdb|perf|crontab|systemctl|pkill|killall|netstat|ifconfig|iptables|useradd|usermod|visudo|chroot|mount|printenv|lastlog|lastlogin|column|fold|comm|bridge|flock|cpulimit|trap|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|rmt(?:-[a-z]+)?|openssl|nmap|tcpdump|docker|kubectl|tee|touch|ln|finger|w3m|lynx|aria2c|lwp-download|fetch|certutil|bitsadmin|cmd(?:\\.exe)?|powershell(?:\\.exe)?|net\\s+user|reg\\s+query|tasklist|systeminfo|ipconfig|type";
+
 const COMMANDS: &str = "cat|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|rm|ping|nslookup|python[23]?|perl|php|chmod|chown|powershell|cmd|certutil|busybox|telnet";
 
 /// (id, family, contexts, pattern, operands must be equal). Patterns run on normalized text:
@@ -102,6 +105,7 @@ pub const RULE_IDS: &[&str] = &[
     "shell-expansion",
     "shell-glob",
     "shell-powershell",
+    "shell-command",
     "lfi-os-file",
     "shellshock",
     "scanner-ua",
@@ -307,6 +311,18 @@ pub fn build() -> Vec<Rule> {
             ALL,
             &format!(
                 r"\$\(\s*(?:{COMMANDS})\b|`\s*(?:{COMMANDS})\b[^`]*`|(?:;|\||&&)\s*(?:{COMMANDS})\s+(?:-\w|/\w|https?://)"
+            ),
+            false,
+        ),
+        // A Unix command where a shell would run it: after `;`, `|`, `&`, a backtick, `$(`,
+        // a newline, or as the whole value, with its arguments; quotes, backslashes and empty
+        // variables (`c'a't`, `c\at`, `$u`) are stripped first (see `Rule::matches`).
+        rule(
+            "shell-command",
+            Family::Shell,
+            STRICT,
+            &format!(
+                r"(?:[;|&`\n(]|\$\()\s*(?:(?:sudo|time|nohup|env|exec|timeout\s+\d+|nice|strace|\w+=\S*)\s+)*(?:/?(?:usr/)?(?:local/)?s?bin/)?(?:{UNIX})(?:\s|$|[;|&<>])|^(?:(?:sudo|time|nohup|env|exec|timeout\s+\d+|nice|strace)\s+)*(?:/?(?:usr/)?(?:local/)?s?bin/)?(?:{UNIX})\s+(?:-{{1,2}}[a-z]|/|~/|\.{{1,2}}/|\$)|(?:^|[\s;|&=])/(?:usr/)?(?:local/)?s?bin/\w"
             ),
             false,
         ),
