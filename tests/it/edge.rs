@@ -935,3 +935,104 @@ fn waf_test_replays_a_corpus_and_prints_rates() {
     assert_eq!(out.status.code(), Some(2));
     assert!(crate::support::text(&out).1.contains("sample.jsonl:1"));
 }
+
+/// Half of OWASP CRS's paranoia-level-1 regression stages (tests/it/corpus), replayed at
+/// the real server with the client allow-listed (bans and limits out of the count; the WAF
+/// still inspects). Floors are today's rates, so no change makes them worse; issue 8's goal
+/// (97 % per family, 932 90 %, look-alikes at most 10 %) is above them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crs_regression_stages_are_blocked_at_least_as_well_as_before() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/waf-corpus/crs-pl1-train.jsonl"
+    );
+    let Ok(text) = std::fs::read_to_string(path) else {
+        // The corpus lives beside the checkout (shared by the project's sessions); a checkout
+        // copied elsewhere has no corpus to replay.
+        eprintln!("skipped: no corpus at {path}");
+        return;
+    };
+    let h = InProc::start(|c| c.security.allow_list = vec!["127.0.0.0/8".into()]).await;
+    let c = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut rates: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: Value = serde_json::from_str(line).unwrap();
+        if v.get("raw_b64").is_some() {
+            continue;
+        }
+        let method = reqwest::Method::from_bytes(v["method"].as_str().unwrap().as_bytes()).unwrap();
+        let uri = v["uri"].as_str().unwrap();
+        let mut req = c.request(
+            method,
+            format!(
+                "{}{}",
+                h.url,
+                if uri.starts_with('/') {
+                    uri.to_string()
+                } else {
+                    format!("/{uri}")
+                }
+            ),
+        );
+        for (k, val) in v["headers"].as_object().into_iter().flatten() {
+            let k = k.to_ascii_lowercase();
+            if [
+                "host",
+                "content-length",
+                "connection",
+                "transfer-encoding",
+                "keep-alive",
+                "proxy-connection",
+            ]
+            .contains(&k.as_str())
+            {
+                continue;
+            }
+            if let Some(val) = val.as_str() {
+                req = req.header(k, val);
+            }
+        }
+        let body = v["body"].as_str().unwrap_or("");
+        if !body.is_empty() {
+            req = req.body(body.to_string());
+        }
+        let Ok(r) = req.send().await else { continue };
+        let e = rates
+            .entry((
+                v["family"].as_str().unwrap().to_string(),
+                v["expect"].as_str().unwrap().to_string(),
+            ))
+            .or_default();
+        e.0 += usize::from(r.status() == 403);
+        e.1 += 1;
+    }
+    let pct = |f: &str, e: &str| {
+        let (n, of) = rates
+            .get(&(f.to_string(), e.to_string()))
+            .copied()
+            .unwrap_or((0, 1));
+        100.0 * n as f64 / of as f64
+    };
+    println!("{rates:?}");
+    for (family, floor) in [
+        ("913", 100.0),
+        ("930", 85.0),
+        ("932", 55.0),
+        ("941", 75.0),
+        ("942", 85.0),
+    ] {
+        assert!(
+            pct(family, "block") >= floor,
+            "{family}: {:.1} % < {floor} %: {rates:?}",
+            pct(family, "block")
+        );
+        assert!(
+            pct(family, "pass") <= 10.0,
+            "{family} look-alikes: {:.1} %",
+            pct(family, "pass")
+        );
+    }
+}
