@@ -76,7 +76,18 @@ pub fn test(config: &Config, file: &Path, misses: bool) -> Result<(), Failed> {
         };
         if misses && hit == (v["expect"] == "pass") {
             let what = if hit { "caught look-alike" } else { "missed" };
-            let body: String = v["body"].as_str().unwrap_or("").chars().take(160).collect();
+            let mut body: String = v["body"].as_str().unwrap_or("").chars().take(160).collect();
+            if body.is_empty() {
+                // The attack is in a header: show the unusual ones.
+                body = v["headers"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(k, _)| !["host", "accept", "accept-encoding", "accept-language", "connection", "user-agent", "keep-alive", "proxy-connection", "content-length"].contains(&k.to_ascii_lowercase().as_str()))
+                    .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or("").chars().take(120).collect::<String>()))
+                    .collect::<Vec<_>>()
+                    .join(" | ");
+            }
             println!(
                 "{what} {} {}: {} {}",
                 v["family"], v["rule"], v["uri"], body

@@ -97,6 +97,8 @@ pub const RULE_IDS: &[&str] = &[
     "xss-js-call",
     "xss-css",
     "xss-jsfuck",
+    "xss-attribute",
+    "sqli-json-cast",
     "traversal-dotdot",
     "lfi-file",
     "probe-path",
@@ -183,7 +185,7 @@ pub fn build() -> Vec<Rule> {
             "sqli-boolean",
             Family::Sqli,
             STRICT,
-            r#"['"`]\s*\)?\s*(?:or|and|xor|\|\||&&)\s+\(?\s*(?:'[^']*'|"[^"]*"|[\w.@$]+)\s*(?:=|<>|!=|<=>|<|>|\blike\b|\brlike\b|\bregexp\b|\bis\s+(?:not\s+)?null\b|\bbetween\b)|\bselect\s+(?:if|case|sleep|benchmark)\s*\(|union\s*(?:all|distinct)?\s*select[\s\S]{0,200}?\bfrom\b"#,
+            r#"['"`]\s*\)?\s*(?:or|and|xor|\|\||&&)\s+\(?\s*(?:'[^']*'|"[^"]*"|[\w.@$]+)\s*(?:=|<>|!=|<=>|<|>|\blike\b|\brlike\b|\bregexp\b|\bis\s+(?:not\s+)?null\b|\bbetween\b)|\bselect\s+(?:if|case|sleep|benchmark)\s*\(|union\s*(?:all|distinct)?\s*select[\s\S]{0,200}?from"#,
             false,
         ),
         // PostgreSQL and MySQL JSON operators between quoted documents: `'{..}'::jsonb <@ '{..}'`.
@@ -191,7 +193,24 @@ pub fn build() -> Vec<Rule> {
             "sqli-json",
             Family::Sqli,
             STRICT,
-            r#"'\s*::\s*jsonb?\b|'\s*(?:<@|@>|\?[|&]?|#>>?|#-|->>?|@@|@\?|\|\|)\s*'|\bjson_extract\s*\("#,
+            r#"'\s*(?:<@|@>|\?[|&]?|#>>?|#-|->>?|@@|@\?|\|\||<|>)\s*'|'\s*\?[|&]\s*array\s*\["#,
+            false,
+        ),
+        // An event handler breaking out of an attribute or standing as a name: `' onselect=..`,
+        // `  onload= `; and `javascript:` split by tabs and newlines, which browsers drop.
+        rule(
+            "xss-attribute",
+            Family::Xss,
+            STRICT,
+            r#"(?:^|['"\s])on[a-z]{3,48}\s*=|j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t\s*:"#,
+            false,
+        ),
+        // A quoted JSON document cast for PostgreSQL, or MySQL's JSON_EXTRACT: never prose.
+        rule(
+            "sqli-json-cast",
+            Family::Sqli,
+            ALL,
+            r"'\s*::\s*jsonb?\b|\bjson_extract\s*\(",
             false,
         ),
         // MongoDB query operators in parameters or JSON keys: `u_id[$ne]=`, `{"$where": ..}`.
@@ -250,7 +269,7 @@ pub fn build() -> Vec<Rule> {
             "xss-data-url",
             Family::Xss,
             ALL,
-            r"data\s*:\s*text/html|\bsrcdoc\s*=|expression\s*\(",
+            r"data\s*:\s*text/html|\bdata\s*:\s*[\w/+.-]*\s*(?:;\s*base64\s*)?,\s*<|\bsrcdoc\s*=|expression\s*\(",
             false,
         ),
         // Calls that run or smuggle code: `eval(`, `setTimeout(`, `alert(`, `new Function(`.
