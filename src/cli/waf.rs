@@ -83,8 +83,30 @@ pub fn test(config: &Config, file: &Path, misses: bool) -> Result<(), Failed> {
                     .as_object()
                     .into_iter()
                     .flatten()
-                    .filter(|(k, _)| !["host", "accept", "accept-encoding", "accept-language", "connection", "user-agent", "keep-alive", "proxy-connection", "content-length"].contains(&k.to_ascii_lowercase().as_str()))
-                    .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or("").chars().take(120).collect::<String>()))
+                    .filter(|(k, _)| {
+                        ![
+                            "host",
+                            "accept",
+                            "accept-encoding",
+                            "accept-language",
+                            "connection",
+                            "user-agent",
+                            "keep-alive",
+                            "proxy-connection",
+                            "content-length",
+                        ]
+                        .contains(&k.to_ascii_lowercase().as_str())
+                    })
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}: {}",
+                            v.as_str()
+                                .unwrap_or("")
+                                .chars()
+                                .take(120)
+                                .collect::<String>()
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(" | ");
             }

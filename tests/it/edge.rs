@@ -1019,10 +1019,10 @@ async fn crs_regression_stages_are_blocked_at_least_as_well_as_before() {
     println!("{rates:?}");
     for (family, floor) in [
         ("913", 100.0),
-        ("930", 85.0),
-        ("932", 55.0),
-        ("941", 75.0),
-        ("942", 85.0),
+        ("930", 90.0),
+        ("932", 58.0),
+        ("941", 88.0),
+        ("942", 95.0),
     ] {
         assert!(
             pct(family, "block") >= floor,

@@ -365,9 +365,9 @@ impl Waf {
         // comments away would hide them.
         if context != Context::FreeText && self.enabled("sqli-comment-exec") {
             let decoded = decode(value);
-            let hint = decoded.match_indices("/*").any(|(i, _)| {
-                decoded[i + 2..].trim_start().starts_with(['!', '+'])
-            });
+            let hint = decoded
+                .match_indices("/*")
+                .any(|(i, _)| decoded[i + 2..].trim_start().starts_with(['!', '+']));
             if hint {
                 return self.finding("sqli-comment-exec", Family::Sqli, location);
             }
