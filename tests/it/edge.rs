@@ -1020,7 +1020,7 @@ async fn crs_regression_stages_are_blocked_at_least_as_well_as_before() {
     for (family, floor) in [
         ("913", 100.0),
         ("930", 90.0),
-        ("932", 58.0),
+        ("932", 85.0),
         ("941", 88.0),
         ("942", 95.0),
     ] {

@@ -184,9 +184,10 @@ fn entities(s: &str) -> String {
             NAMED
                 .iter()
                 .find(|(n, _)| {
-                    tail.len() > n.len()
-                        && tail[..n.len()].eq_ignore_ascii_case(n)
-                        && tail[n.len()..].starts_with(';')
+                    // `get`, not indexing: the text after `&` may start with any character.
+                    tail.get(..n.len())
+                        .is_some_and(|t| t.eq_ignore_ascii_case(n))
+                        && tail.get(n.len()..).is_some_and(|t| t.starts_with(';'))
                 })
                 .map_or((None, 0), |(n, c)| (Some(*c), n.len() + 1))
         };
@@ -394,8 +395,10 @@ impl Waf {
     /// A parameter or JSON key name: every rule but the shell ones (`id`, `uname`, `ls` are
     /// ordinary names; a command needs a shell to read a value, never a name).
     fn scan_name(&self, name: &str, location: &str) -> Option<Finding> {
+        // Unless the name holds shell syntax itself (`view=x&cmd < file` sent as one name).
+        let shellish = name.contains([';', '|', '&', '`', '$', '<', '>']);
         self.scan(name, Context::Value, location)
-            .filter(|f| f.family != Family::Shell)
+            .filter(|f| shellish || f.family != Family::Shell)
     }
 
     /// Method, protocol, path, query and headers: everything before the body.
@@ -519,6 +522,41 @@ impl Waf {
                     .or_else(|| self.walk_json(v, Some(k)))
             }),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod decode_tests {
+    use super::*;
+
+    #[test]
+    fn evasions_decode_and_odd_text_never_panics() {
+        assert_eq!(decode("%u003cscript%u003E"), "<script>");
+        assert_eq!(
+            decode("&lt;a&#x20;href=&#106;avascript&colon;x&gt;"),
+            "<a href=javascript:x>"
+        );
+        assert_eq!(decode("\\x3cimg\\u003e"), "<img>");
+        assert_eq!(decode("＜script＞"), "<script>");
+        assert_eq!(decode("a\0b"), "ab");
+        for odd in [
+            "&",
+            "&#",
+            "&#x",
+            "&l",
+            "&€€€;",
+            "&漢字;",
+            "%u12",
+            "%uZZZZ",
+            "\\x",
+            "\\u12",
+            "\\€",
+            "&#99999999999;",
+        ] {
+            let _ = decode(odd);
+            let _ = normalize(odd);
+            let _ = command_line(&normalize(odd));
         }
     }
 }

@@ -69,7 +69,7 @@ const ALL: &[Context] = &[Path, Value, FreeText, UserAgent];
 const STRICT: &[Context] = &[Path, Value, UserAgent];
 
 /// Unix programs an attacker runs (a subset of CRS's unix-shell list).
-const UNIX: &str = "cat|tac|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|socat|bash|sh|zsh|ksh|csh|dash|rm|ping|nslookup|dig|python[23]?(?:\\.\\d+)?|perl|php|ruby|lua|node|gcc|chmod|chown|chgrp|busybox|telnet|ssh|scp|sftp|tftp|rsync|find|xargs|g?awk|sed|e?grep|head|tail|base32|base64|xxd|od|hexdump|strings|b?s?dtar|tar|unzip|g?zip|gunzip|zcat|zstd|zstdcat|unxz|xz|bzip2|dd|mkfifo|mknod|strace|ltrace|gdb|perf|crontab|systemctl|pkill|killall|netstat|ifconfig|iptables|useradd|usermod|visudo|chroot|mount|printenv|lastlog|lastlogin|column|fold|comm|bridge|flock|cpulimit|trap|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|rmt(?:-[a-z]+)?|openssl|nmap|tcpdump|docker|kubectl|tee|touch|ln|finger|w3m|lynx|aria2c|lwp-download|fetch|certutil|bitsadmin|cmd(?:\\.exe)?|powershell(?:\\.exe)?|net\\s+user|reg\\s+query|tasklist|systeminfo|ipconfig|type";
+const UNIX: &str = "cat|tac|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|socat|bash|sh|zsh|ksh|csh|dash|rm|ping|nslookup|dig|python[23]?(?:\\.\\d+)?|perl|php|ruby|lua|node|gcc|chmod|chown|chgrp|busybox|telnet|ssh|scp|sftp|tftp|rsync|find|xargs|g?awk|sed|e?grep|head|tail|base32|base64|xxd|od|hexdump|strings|b?s?dtar|tar|unzip|g?zip|gunzip|zcat|zstd|zstdcat|unxz|xz|bzip2|dd|mkfifo|mknod|strace|ltrace|gdb|perf|crontab|systemctl|pkill|killall|netstat|ifconfig|iptables|useradd|usermod|visudo|chroot|mount|printenv|lastlog|lastlogin|column|fold|comm|bridge|flock|cpulimit|trap|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|rmt(?:-[a-z]+)?|openssl|nmap|tcpdump|docker|kubectl|tee|touch|ln|finger|w3m|lynx|aria2c|lwp-download|fetch|certutil|bitsadmin|cmd(?:\\.exe)?|powershell(?:\\.exe)?|net\\s+user|reg\\s+query|tasklist|systeminfo|ipconfig|type|ps|env|set|who|htop|top|aptitude|apt(?:-get)?|yum|dnf|apk|last|uptime|lsof|history|alias|kill|bcdboot|bcdedit|wmic|schtasks|taskkill|netsh|vssadmin|wevtutil|rundll32|regsvr32|mshta|cscript|wscript|forfiles|findstr";
 
 const COMMANDS: &str = "cat|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|rm|ping|nslookup|python[23]?|perl|php|chmod|chown|powershell|cmd|certutil|busybox|telnet";
 
@@ -341,7 +341,7 @@ pub fn build() -> Vec<Rule> {
             Family::Shell,
             STRICT,
             &format!(
-                r"(?:[;|&`\n(]|\$\()\s*(?:(?:sudo|time|nohup|env|exec|timeout\s+\d+|nice|strace|\w+=\S*)\s+)*(?:/?(?:usr/)?(?:local/)?s?bin/)?(?:{UNIX})(?:\s|$|[;|&<>])|^(?:(?:sudo|time|nohup|env|exec|timeout\s+\d+|nice|strace)\s+)*(?:/?(?:usr/)?(?:local/)?s?bin/)?(?:{UNIX})\s+(?:-{{1,2}}[a-z]|/|~/|\.{{1,2}}/|\$)|(?:^|[\s;|&=])/(?:usr/)?(?:local/)?s?bin/\w"
+                r"(?:[;|&`\n(]|\$\()\s*(?:(?:sudo|time|nohup|env|exec|timeout\s+\d+|nice|strace|\w+=\S*)\s+)*(?:/?(?:usr/)?(?:local/)?s?bin/)?(?:{UNIX})(?:\s|$|[;|&<>])|^(?:(?:sudo|time|nohup|env|exec|timeout\s+\d+|nice|strace)\s+)*(?:/?(?:usr/)?(?:local/)?s?bin/)?(?:{UNIX})\s+(?:-{{1,2}}[a-z]|/|~/|\.{{1,2}}/|\$)|(?:^|[\s;|&=])/(?:usr/)?(?:local/)?s?bin/\w|^(?:sudo|time|nohup|strace|ltrace|env|exec|timeout\s+\d+)\s+(?:{UNIX})(?:\s|$)|^(?:ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|visudo|whoami|ifconfig|bsdtar|python[23](?:\.\d+)?)(?:\s|$)"
             ),
             false,
         ),
@@ -350,7 +350,7 @@ pub fn build() -> Vec<Rule> {
             "shell-expansion",
             Family::Shell,
             STRICT,
-            r"\$\{[^}\s]{0,80}\}|\$\(\(|\$\[[^\]]{0,40}\]|[<>]\(\s*[a-z]|`[^`]{1,200}`",
+            r"\$\{[^}\s]{0,80}\}|\$\(\(|\$\[[^\]]{0,40}\]|[<>]\(\s*[a-z]|`[^`]{1,200}`|\$(?:shell|ifs|home|path)\b|\{[\w.-]*,[\w.,-]*\}|\(\)\s*\{",
             false,
         ),
         // Paths spelled with glob brackets to dodge filters: `/etc/pas[s]wd`, `/bi[n]/bash`.
