@@ -69,6 +69,10 @@ pub struct Waf {
 /// to twice, HTML character references, JavaScript `\xNN` / `\uNNNN` escapes, fullwidth forms
 /// folded to ASCII, NUL removed. So `%2527`, `&#x27;`, `\x27` and `＇` are all seen as `'`.
 fn decode(raw: &str) -> String {
+    // Most values (header values, ids, plain words) have nothing to decode: skip the passes.
+    if raw.is_ascii() && !raw.contains(['%', '&', '\\', '+', '\0']) {
+        return raw.to_string();
+    }
     let mut s = percent_u(&raw.replace('+', " "));
     for _ in 0..2 {
         let next = percent_decode_str(&s).decode_utf8_lossy().into_owned();
@@ -374,17 +378,24 @@ impl Waf {
             }
         }
         let (_, set, members) = self.sets.iter().find(|(c, _, _)| *c == context)?;
-        let shell = command_line(&normalized);
+        // Shell rules also see the command line as a shell would after its quoting tricks; it
+        // differs only when the value holds quotes, backslashes or `$`.
+        let shell = normalized
+            .contains(['\'', '"', '\\', '$'])
+            .then(|| command_line(&normalized));
         let candidates = set.matches(&normalized).into_iter().chain(
-            // Shell rules also see the command line as a shell would after its quoting tricks.
-            set.matches(&shell)
-                .into_iter()
+            shell
+                .iter()
+                .flat_map(|sh| set.matches(sh).into_iter())
                 .filter(|&i| self.rules[members[i]].family == Family::Shell),
         );
         candidates
             .map(|hit| &self.rules[members[hit]])
             // The set says "may match"; a rule with a condition beyond its pattern confirms.
-            .find(|r| r.matches(&normalized) || (r.family == Family::Shell && r.matches(&shell)))
+            .find(|r| {
+                r.matches(&normalized)
+                    || (r.family == Family::Shell && shell.as_ref().is_some_and(|sh| r.matches(sh)))
+            })
             .map(|r| Finding {
                 rule: r.id,
                 family: r.family,
