@@ -216,9 +216,20 @@ impl Poller {
     }
 
     /// Sends the digests that are due (a day after the last one).
+    /// Walks every member's prefs only when some digest holds items, and at most once a
+    /// minute: the poller ticks every second.
     pub fn digest_step(&self) -> anyhow::Result<usize> {
         let store = &self.ctx.store;
         let now = self.ctx.clock.now();
+        {
+            let mut last = self.digest_ran.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|t| now - t < Duration::minutes(1))
+                || !store.alerts().any_digest()?
+            {
+                return Ok(0);
+            }
+            *last = Some(now);
+        }
         let mut sent = 0;
         let mut req = PageRequest::first(500);
         loop {

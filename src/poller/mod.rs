@@ -32,6 +32,8 @@ pub struct Poller {
     config: PollerConfig,
     running: Mutex<HashSet<[u8; 32]>>,
     slots: Arc<Semaphore>,
+    /// When the digest step last walked the prefs.
+    digest_ran: Mutex<Option<time::OffsetDateTime>>,
 }
 
 /// What one sync did, for the caller and the tests.
@@ -75,6 +77,7 @@ impl Poller {
             budget: Budget::new(&config),
             slots: Arc::new(Semaphore::new(config.concurrency)),
             running: Mutex::new(HashSet::new()),
+            digest_ran: Mutex::new(None),
             config,
             ctx,
         }))

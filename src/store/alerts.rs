@@ -119,6 +119,16 @@ impl Alerts<'_> {
             .map_err(typed::txn_any)
     }
 
+    /// Whether any digest holds anything (a cheap check before walking everyone's prefs).
+    pub fn any_digest(&self) -> anyhow::Result<bool> {
+        Ok(self
+            .store
+            .alert_digest
+            .first()
+            .context("reading digests")?
+            .is_some())
+    }
+
     /// Items waiting in `user`'s digest for `ws` (at most `limit`).
     pub fn digest(
         &self,

@@ -6,7 +6,7 @@ use super::{MaybeUser, PageUser, id, redirect, run};
 use crate::http::{AppState, PageError};
 use crate::services::connections;
 use crate::sources::Provider;
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -19,13 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 const FLOW_COOKIE: &str = "plaudit_connect_flow";
 
 fn flow_cookie(state: &AppState, value: String, max_age_secs: i64) -> Cookie<'static> {
-    Cookie::build(FLOW_COOKIE, value)
-        .path("/oauth/")
-        .http_only(true)
-        .secure(state.cookie.secure)
-        .same_site(SameSite::Lax)
-        .max_age(CookieDuration::seconds(max_age_secs))
-        .finish()
+    super::oauth::provider_flow_cookie(state, FLOW_COOKIE, "/oauth/", value, max_age_secs)
 }
 
 #[derive(Deserialize)]

@@ -72,11 +72,22 @@ async fn start(
 
 const FLOW_COOKIE: &str = "plaudit_oauth_flow";
 
-/// HttpOnly and SameSite=Lax: sent on the provider's top-level redirect back to us, never
-/// readable by scripts.
 fn flow_cookie(state: &AppState, value: String, max_age_secs: i64) -> Cookie<'static> {
-    Cookie::build(FLOW_COOKIE, value)
-        .path("/auth/")
+    provider_flow_cookie(state, FLOW_COOKIE, "/auth/", value, max_age_secs)
+}
+
+/// The nonce cookie binding a provider flow (sign-in or connecting) to the browser that
+/// started it. HttpOnly and SameSite=Lax: sent on the provider's top-level redirect back to
+/// us, never readable by scripts.
+pub(super) fn provider_flow_cookie(
+    state: &AppState,
+    name: &'static str,
+    path: &'static str,
+    value: String,
+    max_age_secs: i64,
+) -> Cookie<'static> {
+    Cookie::build(name, value)
+        .path(path)
         .http_only(true)
         .secure(state.cookie.secure)
         .same_site(SameSite::Lax)
