@@ -161,6 +161,10 @@ impl App {
         workers.push(tokio::spawn(
             housekeeping.run_until_stopped(shutdown_rx.clone()),
         ));
+        workers.push(tokio::spawn(crate::ops::indexer::run_until_stopped(
+            store.clone(),
+            shutdown_rx.clone(),
+        )));
         for _ in 0..config.outbox.concurrency {
             workers.push(tokio::spawn(
                 worker.clone().run_until_stopped(shutdown_rx.clone()),

@@ -69,36 +69,45 @@ impl LocationFields {
     }
 }
 
-/// IANA names (`Area/City`, `Area/Sub/City`) or `UTC`. The full database is not embedded; the
-/// shape check refuses typos like `Paris` or `GMT+2` that would silently mis-bucket days.
+/// A name the bundled IANA time zone database knows (`Europe/Paris`, `UTC`). Typos like
+/// `Paris` or `GMT+2` are refused: they would silently put reviews on the wrong day.
 fn is_timezone_name(tz: &str) -> bool {
-    const AREAS: [&str; 10] = [
-        "Africa",
-        "America",
-        "Antarctica",
-        "Arctic",
-        "Asia",
-        "Atlantic",
-        "Australia",
-        "Europe",
-        "Indian",
-        "Pacific",
-    ];
-    if tz == "UTC" {
-        return true;
-    }
-    let mut parts = tz.split('/');
-    let area = parts.next().unwrap_or_default();
-    let rest: Vec<&str> = parts.collect();
-    AREAS.contains(&area)
-        && (1..=2).contains(&rest.len())
-        && rest.iter().all(|p| {
-            !p.is_empty()
-                && p.len() <= 40
-                && p.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
-        })
+    !tz.is_empty() && tz.len() <= 64 && jiff::tz::TimeZone::get(tz).is_ok()
 }
+
+impl Location {
+    /// The location's time zone (UTC if the stored name is no longer in the database).
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        zone(&self.timezone)
+    }
+}
+
+/// The time zone of that name, UTC when unknown.
+pub fn zone(name: &str) -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// Days since 1970-01-01 on the wall calendar of `tz`: what dashboards count "a day" as.
+pub fn local_day(tz: &jiff::tz::TimeZone, t: OffsetDateTime) -> u32 {
+    let secs = t.unix_timestamp();
+    let offset = jiff::Timestamp::from_second(secs)
+        .map(|ts| i64::from(tz.to_offset(ts).seconds()))
+        .unwrap_or(0);
+    u32::try_from((secs + offset).div_euclid(86_400)).unwrap_or(0)
+}
+
+/// The calendar date of a day number.
+pub fn day_date(day: u32) -> time::Date {
+    time::Date::from_julian_day(i32::try_from(day).unwrap_or(0) + UNIX_EPOCH_JULIAN)
+        .unwrap_or(time::Date::MIN)
+}
+
+/// The day number of a calendar date (before 1970: 0).
+pub fn date_day(d: time::Date) -> u32 {
+    u32::try_from(d.to_julian_day() - UNIX_EPOCH_JULIAN).unwrap_or(0)
+}
+
+const UNIX_EPOCH_JULIAN: i32 = 2_440_588;
 
 /// An https link on one of the provider's hosts, or nothing.
 fn link(raw: Option<&str>, field: &str, hosts: &[&str]) -> Result<Option<String>, String> {
@@ -124,6 +133,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn days_follow_the_wall_clock_of_the_zone() {
+        // 2026-03-29 00:30 UTC: still the 28th in New York, already the 29th in Paris (DST day).
+        let t = time::macros::datetime!(2026-03-29 00:30 UTC);
+        let day = |tz: &str| day_date(local_day(&zone(tz), t)).to_string();
+        assert_eq!(day("UTC"), "2026-03-29");
+        assert_eq!(day("America/New_York"), "2026-03-28");
+        assert_eq!(day("Europe/Paris"), "2026-03-29");
+        let late = time::macros::datetime!(2026-07-01 22:30 UTC);
+        assert_eq!(day_date(local_day(&zone("Asia/Tokyo"), late)).to_string(), "2026-07-02");
+        assert_eq!(date_day(day_date(20_000)), 20_000);
+        assert_eq!(zone("No/Such").iana_name(), Some("UTC"));
+    }
+
+    #[test]
     fn fields_are_checked() {
         let ok = LocationFields::parse(
             " Bakery ",
@@ -140,6 +163,7 @@ mod tests {
             ("Paris", false),
             ("Europe/", false),
             ("GMT+2", false),
+            ("Europe/Atlantis", false),
         ] {
             assert_eq!(is_timezone_name(tz), good, "{tz}");
         }

@@ -7,6 +7,8 @@ mod email;
 mod ids;
 mod item;
 mod location;
+pub mod text;
+mod notes;
 mod outbox;
 mod password;
 mod user;
@@ -23,7 +25,11 @@ pub use item::{
     Author, Fetched, FetchedReply, Item, ItemStatus, Kind, Origin, Rating, Reply, ReplyState,
     Revision,
 };
-pub use location::{Location, LocationFields};
+pub use location::{Location, LocationFields, date_day, day_date, local_day, zone};
+pub use notes::{
+    ItemNotes, MAX_NOTES, MAX_TAGS, Note, PLACEHOLDERS, ReplyTemplate, fill_template, parse_note,
+    parse_tag, parse_template,
+};
 pub use outbox::{DeliveryState, OutboxMessage};
 pub use password::Password;
 pub use user::User;

@@ -2,6 +2,7 @@
 
 pub mod api;
 mod assets;
+pub mod charts;
 mod csrf;
 mod errors;
 pub mod hash_queue;

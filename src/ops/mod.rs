@@ -1,4 +1,5 @@
 //! Operating the appliance: periodic housekeeping, the store watchdog (later backups).
 
 pub mod housekeeping;
+pub mod indexer;
 pub mod watchdog;

@@ -117,6 +117,48 @@ pub fn reply(
     Ok(item)
 }
 
+/// Most items one bulk reply answers.
+pub const MAX_BULK: usize = 100;
+
+/// Answers each item with `template` filled in for it; every item succeeds or fails apart
+/// (an item already being answered, or removed, says so and the rest go on).
+pub fn bulk_reply(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    ids: &[Id<Item>],
+    template: &Id<crate::domain::ReplyTemplate>,
+) -> Result<Vec<(Id<Item>, std::result::Result<(), String>)>> {
+    ctx.enter(principal, ws, Access::Write)?;
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(Error::Invalid(format!(
+            "items: choose 1 to {MAX_BULK} items"
+        )));
+    }
+    let t = ctx
+        .store
+        .items()
+        .template(ws, template)?
+        .ok_or_else(|| Error::Invalid("template: no such reply template".into()))?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(item) = ctx.store.items().get(ws, id)? else {
+            out.push((*id, Err("no such item".to_string())));
+            continue;
+        };
+        let loc = ctx.store.locations().get(ws, &item.location)?;
+        let text = crate::domain::fill_template(&t.body, &item, loc.as_ref());
+        let r = match reply(ctx, principal, ip, ws, id, &text) {
+            Ok(_) => Ok(()),
+            Err(Error::Internal(e)) => return Err(Error::Internal(e)),
+            Err(e) => Err(e.to_string()),
+        };
+        out.push((*id, r));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

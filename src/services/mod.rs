@@ -2,12 +2,15 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod annotations;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod connections;
 mod context;
 mod error;
+pub mod exports;
+pub mod facets;
 pub mod import;
 pub mod invitations;
 pub mod items;
@@ -20,6 +23,7 @@ mod scope;
 pub mod sessions;
 pub mod setup;
 pub mod social;
+pub mod stats;
 pub mod traffic;
 pub mod workspaces;
 

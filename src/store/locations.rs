@@ -53,6 +53,20 @@ impl Locations<'_> {
         typed::get(&self.store.locations, &keys::pair(ws, id))
     }
 
+    /// Every location of `ws`, oldest first (plans cap them at a few thousand).
+    pub fn all(&self, ws: &Id<Workspace>) -> anyhow::Result<Vec<Location>> {
+        let mut req = PageRequest::first(500);
+        let mut out = Vec::new();
+        loop {
+            let p = self.page(ws, &req)?;
+            out.extend(p.items);
+            match p.next {
+                Some(n) => req.cursor = Some(n),
+                None => return Ok(out),
+            }
+        }
+    }
+
     /// One page of the locations of `ws`, oldest first.
     pub fn page(&self, ws: &Id<Workspace>, req: &PageRequest) -> anyhow::Result<Page<Location>> {
         let raw = page::scan(&self.store.locations, ws.as_bytes(), req, Order::Ascending)?;

@@ -18,6 +18,7 @@ mod outbox;
 mod page;
 pub mod private;
 mod purge;
+mod search;
 pub mod snapshot;
 mod traffic;
 mod typed;
@@ -30,12 +31,13 @@ pub use audit::Audit;
 pub use bans::{Ban, Bans};
 pub use connections::Connections;
 pub use invitations::{AcceptInvitation, Invitations, NewInvitation};
-pub use items::{DayCounts, Destination, Ingested, ItemFilter, Items};
+pub use items::{ALL, DayCounts, Destination, Ingested, ItemFilter, Items, RESPONSE_BOUNDS_MIN};
 pub use locations::Locations;
 pub use meta::SetupToken;
 pub use outbox::{Outbox, OutboxCounts};
 pub use page::{Order, Page, PageRequest};
 pub use purge::{Purge, PurgeStep};
+pub use search::{Matches, Polarity, Search, WordCount, month_number};
 pub use traffic::{RequestRecord, Rollup, Traffic};
 pub use users::{AdminFromSetup, ChangeEmail, InsertUser, Users};
 pub use workspaces::{Counts, Refused, Workspaces};
@@ -100,6 +102,12 @@ pub struct Store {
     item_ext: sled::Tree,
     item_loc: sled::Tree,
     rollups: sled::Tree,
+    item_changes: sled::Tree,
+    search: sled::Tree,
+    search_docs: sled::Tree,
+    words: sled::Tree,
+    item_notes: sled::Tree,
+    reply_templates: sled::Tree,
     replies_due: sled::Tree,
     alert_prefs: sled::Tree,
     alert_pending: sled::Tree,
@@ -160,6 +168,7 @@ impl Store {
             );
         }
         store.meta().ensure_instance_secret()?;
+        store.items().rebuild_derived()?;
         store.db.flush().context("flushing the store after open")?;
         Ok(store)
     }
@@ -199,6 +208,12 @@ impl Store {
             item_ext: tree("item_ext")?,
             item_loc: tree("item_loc")?,
             rollups: tree("rollups")?,
+            item_changes: tree("item_changes")?,
+            search: tree("search")?,
+            search_docs: tree("search_docs")?,
+            words: tree("words")?,
+            item_notes: tree("item_notes")?,
+            reply_templates: tree("reply_templates")?,
             replies_due: tree("replies_due")?,
             alert_prefs: tree("alert_prefs")?,
             alert_pending: tree("alert_pending")?,

@@ -55,9 +55,20 @@ pub struct ItemsQuery {
     /// `true` or `false`.
     #[schemars(with = "Option<bool>")]
     pub replied: Option<String>,
-    /// Words that must all appear in the text, the author's name or the reply.
+    /// Words that must all appear in the text, the author's name or the reply (case and
+    /// accents do not matter; Chinese, Japanese and Korean are matched by characters).
     #[schemars(length(max = 200))]
     pub q: Option<String>,
+    /// `true`: only items waiting for someone (unanswered with three stars or fewer or no
+    /// rating, or a failed reply).
+    #[schemars(with = "Option<bool>")]
+    pub attention: Option<String>,
+    /// Only items with this tag.
+    #[schemars(length(max = 40))]
+    pub tag: Option<String>,
+    /// Only items assigned to this member (a user id).
+    #[schemars(regex(pattern = r"^[0-9a-f]{32}$"))]
+    pub assignee: Option<String>,
     /// Created at or after (RFC 3339 or YYYY-MM-DD).
     #[serde(default)]
     #[schemars(schema_with = "date_or_time")]
@@ -97,7 +108,7 @@ fn when(field: &str, raw: &str) -> Result<OffsetDateTime, ApiError> {
 }
 
 impl ItemsQuery {
-    fn filter(&self) -> Result<(ItemFilter, PageRequest), ApiError> {
+    pub fn filter(&self) -> Result<(ItemFilter, PageRequest), ApiError> {
         let empty = |o: &Option<String>| o.as_deref().filter(|s| !s.is_empty()).map(str::to_string);
         let page = super::PageQuery {
             limit: self.limit.clone(),
@@ -143,11 +154,23 @@ impl ItemsQuery {
             if q.chars().count() > 200 {
                 return Err(bad("q: at most 200 characters".into()));
             }
-            f.words = q
-                .to_lowercase()
-                .split_whitespace()
-                .map(str::to_string)
-                .collect();
+            f.terms = crate::domain::text::query_terms(&q);
+        }
+        if let Some(a) = empty(&self.attention) {
+            f.attention = match a.as_str() {
+                "true" => true,
+                "false" => false,
+                _ => return Err(bad(format!("attention: `{a}`: use true or false"))),
+            };
+        }
+        if let Some(t) = empty(&self.tag) {
+            f.tag = Some(crate::domain::parse_tag(&t).map_err(|e| bad(format!("tag: {e}")))?);
+        }
+        if let Some(a) = empty(&self.assignee) {
+            f.assignee = Some(
+                a.parse()
+                    .map_err(|_| bad(format!("assignee: `{a}` is not a user id")))?,
+            );
         }
         if let Some(s) = empty(&self.since) {
             f.since = Some(when("since", &s)?);

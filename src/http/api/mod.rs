@@ -3,17 +3,19 @@
 mod accounts;
 mod admin;
 mod alerts;
+mod annotations;
 mod body;
 mod connections;
 mod imports;
 mod item_views;
-mod items;
+pub mod items;
 mod keys;
 mod locations;
 mod me;
 mod members;
 mod openapi;
 mod schema;
+pub mod reports;
 mod views;
 mod workspaces;
 
@@ -57,6 +59,8 @@ pub struct Route {
     pub body: Option<SchemaOf>,
     /// The request body is a CSV file (`text/csv`), not JSON.
     pub csv_body: bool,
+    /// The answer is a CSV file (`text/csv`), not JSON.
+    pub csv_answer: bool,
     /// The query string's type (an object whose properties are the parameters).
     pub query: Option<SchemaOf>,
     /// The success answer's type.
@@ -82,6 +86,11 @@ impl Route {
     /// The body is a CSV file.
     pub fn csv_body(&mut self) -> &mut Self {
         self.csv_body = true;
+        self
+    }
+    /// The answer is a CSV file.
+    pub fn csv_answer(&mut self) -> &mut Self {
+        self.csv_answer = true;
         self
     }
     /// The query string is a `T`.
@@ -131,6 +140,7 @@ impl Registrar<'_> {
             public: false,
             body: None,
             csv_body: false,
+            csv_answer: false,
             query: None,
             returns: None,
             status: 200,
@@ -151,6 +161,8 @@ fn define(r: &mut Registrar) {
     locations::routes(r);
     connections::routes(r);
     items::routes(r);
+    annotations::routes(r);
+    reports::routes(r);
     alerts::routes(r);
     imports::routes(r);
     admin::routes(r);

@@ -86,6 +86,11 @@ fn operation(route: &Route) -> Value {
         }
         None => json!({"description": "success"}),
     };
+    let success = if route.csv_answer {
+        json!({"description": "success", "content": {"text/csv": {"schema": {"type": "string"}}}})
+    } else {
+        success
+    };
     let mut op = json!({
         "summary": route.summary,
         "tags": [route.tag],

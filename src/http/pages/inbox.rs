@@ -1,73 +1,119 @@
-//! The inbox page: every item of the workspace, newest first, with filters, each with its
-//! reply state and a reply form. (The full inbox — counts, shortcuts, notes — builds on this.)
+//! The inbox page: every item of the workspace, newest first, with filters that combine,
+//! counts beside them, and on each item its reply state, composer, tags, assignee and notes.
+//! Forms post to `inbox_forms`; the page works without JavaScript, which only adds shortcuts,
+//! template filling and the live length count.
 
 use super::workspaces::{WsNav, enter};
-use super::{PageUser, act, html, id, show};
-use crate::domain::{Access, Item, Kind, Location, Origin, ReplyState};
+use super::{PageUser, html, show};
+use crate::domain::{
+    Access, Id, Item, ItemNotes, Location, Origin, Rating, ReplyState, ReplyTemplate, User,
+    date_day,
+};
+use crate::http::api::items::ItemsQuery;
 use crate::http::{AppState, Layout, PageError};
-use crate::services::{items, locations};
-use crate::store::{ItemFilter, PageRequest};
+use crate::services::facets::{self, Facets};
+use crate::services::{annotations, items, locations, workspaces};
+use crate::store::PageRequest;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/inbox", web::get().to(list))
-        .route("/w/{ws}/items/{item}/reply", web::post().to(reply));
+    cfg.route("/w/{ws}/inbox", web::get().to(list));
+    super::inbox_forms::configure(cfg);
 }
 
-#[derive(Deserialize, Default)]
-struct Filters {
+/// The filters as typed, echoed back into the form and the links.
+#[derive(serde::Deserialize, Default, Clone)]
+pub struct Filters {
     #[serde(default)]
-    location: String,
+    pub location: String,
     #[serde(default)]
-    source: String,
+    pub source: String,
     #[serde(default)]
-    kind: String,
+    pub kind: String,
     #[serde(default)]
-    rating: String,
+    pub rating: String,
+    /// `replied`, `unreplied` or `attention`.
     #[serde(default)]
-    replied: String,
+    pub status: String,
     #[serde(default)]
-    q: String,
-    cursor: Option<String>,
+    pub since: String,
+    #[serde(default)]
+    pub until: String,
+    #[serde(default)]
+    pub tag: String,
+    #[serde(default)]
+    pub assignee: String,
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub cursor: String,
 }
 
 impl Filters {
-    fn filter(&self) -> ItemFilter {
-        ItemFilter {
-            location: self.location.parse().ok(),
-            origin: Origin::parse(&self.source),
-            kind: Kind::parse(&self.kind),
-            stars: self.rating.parse().ok().filter(|n| (1..=5).contains(n)),
-            replied: match self.replied.as_str() {
-                "yes" => Some(true),
-                "no" => Some(false),
+    fn query(&self) -> ItemsQuery {
+        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+        ItemsQuery {
+            limit: Some("25".into()),
+            cursor: opt(&self.cursor),
+            location: opt(&self.location),
+            source: opt(&self.source),
+            kind: opt(&self.kind),
+            rating: opt(&self.rating),
+            replied: match self.status.as_str() {
+                "replied" => Some("true".into()),
+                "unreplied" => Some("false".into()),
                 _ => None,
             },
-            words: self
-                .q
-                .to_lowercase()
-                .split_whitespace()
-                .take(10)
-                .map(str::to_string)
-                .collect(),
-            ..ItemFilter::default()
+            attention: (self.status == "attention").then(|| "true".into()),
+            q: opt(&self.q),
+            since: opt(&self.since),
+            until: opt(&self.until),
+            tag: opt(&self.tag),
+            assignee: opt(&self.assignee),
         }
     }
 
-    /// The query string of these filters, for the next-page link.
-    fn query(&self) -> String {
+    /// The query string of these filters (no cursor), for links and the CSV export.
+    pub fn link(&self) -> String {
         let mut u = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
             ("location", &self.location),
             ("source", &self.source),
             ("kind", &self.kind),
             ("rating", &self.rating),
-            ("replied", &self.replied),
+            ("status", &self.status),
+            ("since", &self.since),
+            ("until", &self.until),
+            ("tag", &self.tag),
+            ("assignee", &self.assignee),
             ("q", &self.q),
         ] {
             if !v.is_empty() {
+                u.append_pair(k, v);
+            }
+        }
+        u.finish()
+    }
+
+    /// The same filters in the API's names, for the CSV export link.
+    pub fn api_link(&self) -> String {
+        let q = self.query();
+        let mut u = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("location", &q.location),
+            ("source", &q.source),
+            ("kind", &q.kind),
+            ("rating", &q.rating),
+            ("replied", &q.replied),
+            ("attention", &q.attention),
+            ("since", &q.since),
+            ("until", &q.until),
+            ("tag", &q.tag),
+            ("assignee", &q.assignee),
+            ("q", &q.q),
+        ] {
+            if let Some(v) = v {
                 u.append_pair(k, v);
             }
         }
@@ -80,10 +126,14 @@ impl Filters {
 struct InboxPage {
     layout: Layout,
     ws: WsNav,
-    items: Vec<Item>,
+    items: Vec<(Item, ItemNotes)>,
     locations: Vec<Location>,
+    members: Vec<(Id<User>, String)>,
+    templates: Vec<ReplyTemplate>,
+    facets: Facets,
     f: Filters,
     next: Option<String>,
+    problem: Option<String>,
 }
 
 impl InboxPage {
@@ -94,26 +144,50 @@ impl InboxPage {
             .map_or_else(String::new, |l| l.name.clone())
     }
 
+    fn location_count(&self, l: &Location) -> u64 {
+        self.facets
+            .by_location
+            .iter()
+            .find(|(id, _)| *id == l.id)
+            .map_or(0, |(_, n)| *n)
+    }
+
     fn stars(&self, item: &Item) -> String {
         match item.rating {
-            Some(crate::domain::Rating::Recommends(true)) => "recommends".into(),
-            Some(crate::domain::Rating::Recommends(false)) => "does not recommend".into(),
+            Some(Rating::Recommends(true)) => "recommends".into(),
+            Some(Rating::Recommends(false)) => "does not recommend".into(),
             Some(r) => format!(
-                "{}{} ({} of 5)",
+                "{}{}",
                 "★".repeat(usize::from(r.stars())),
                 "☆".repeat(5 - usize::from(r.stars())),
-                r.stars()
             ),
             None => String::new(),
         }
     }
 
-    fn reply_state(&self, item: &Item) -> String {
-        match item.reply.as_ref().map(|r| &r.state) {
-            Some(ReplyState::Sending) => "sending…".into(),
-            Some(ReplyState::Published) => "published".into(),
-            Some(ReplyState::Failed { reason }) => format!("failed: {reason}"),
+    fn stars_label(&self, item: &Item) -> String {
+        match item.rating {
+            Some(Rating::Stars(_)) | Some(Rating::Recommends(_)) => item
+                .rating
+                .map(|r| format!("{} of 5 stars", r.stars()))
+                .unwrap_or_default(),
             None => String::new(),
+        }
+    }
+
+    fn failed(&self, item: &Item) -> Option<String> {
+        match item.reply.as_ref().map(|r| &r.state) {
+            Some(ReplyState::Failed { reason }) => Some(reason.clone()),
+            _ => None,
+        }
+    }
+
+    fn reply_state(&self, item: &Item) -> &'static str {
+        match item.reply.as_ref().map(|r| &r.state) {
+            Some(ReplyState::Sending) => "sending",
+            Some(ReplyState::Published) => "published",
+            Some(ReplyState::Failed { .. }) => "failed",
+            None => "",
         }
     }
 
@@ -127,12 +201,45 @@ impl InboxPage {
                 .is_some_and(|r| r.state == ReplyState::Sending)
     }
 
+    fn limit(&self, item: &Item) -> usize {
+        items::reply_limit(item.origin).0
+    }
+
+    fn limit_unit(&self, item: &Item) -> &'static str {
+        items::reply_limit(item.origin).1
+    }
+
+    fn member_name(&self, id: &Option<Id<User>>) -> String {
+        id.and_then(|id| self.members.iter().find(|(m, _)| *m == id))
+            .map_or_else(String::new, |(_, n)| n.clone())
+    }
+
+    fn assigned(&self, n: &ItemNotes, m: &Id<User>) -> bool {
+        n.assignee == Some(*m)
+    }
+
+    fn first_name(&self, item: &Item) -> String {
+        if item.author.anonymous {
+            return "there".into();
+        }
+        item.author
+            .name
+            .split_whitespace()
+            .next()
+            .unwrap_or("there")
+            .to_string()
+    }
+
     fn when(&self, t: &time::OffsetDateTime) -> String {
         super::connections::when(&Some(*t))
     }
 
     fn is(&self, a: &str, b: &str) -> bool {
         a == b
+    }
+
+    fn back(&self) -> String {
+        format!("/w/{}/inbox?{}", self.ws.id, self.f.link())
     }
 }
 
@@ -141,59 +248,65 @@ async fn list(
     state: web::Data<AppState>,
     user: PageUser,
     ws: web::Path<String>,
-    q: web::Query<Filters>,
+    f: web::Query<Filters>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "inbox").await?;
-    let f = q.into_inner();
-    let (principal, wid, filter) = (user.principal.clone(), nav.id, f.filter());
-    let page_req = PageRequest {
-        cursor: f.cursor.clone().filter(|c| !c.is_empty()),
-        limit: 50,
+    let f = f.into_inner();
+    let (parsed, problem) = match f.query().filter() {
+        Ok(p) => (p, None),
+        Err(e) => (
+            (crate::store::ItemFilter::default(), PageRequest::first(25)),
+            Some(e.message),
+        ),
     };
-    let (page, locs) = show(&state, &user.layout, move |ctx| {
-        let p = items::list(ctx, &principal, &wid, &filter, &page_req)?;
-        let l = locations::list(ctx, &principal, &wid, &PageRequest::first(200))?;
-        Ok((p, l.items))
+    let (filter, page_req) = parsed;
+    let (principal, wid) = (user.principal.clone(), nav.id);
+    let data = show(&state, &user.layout, move |ctx| {
+        let now = ctx.clock.now();
+        let from = filter.since.map_or(0, |t| date_day(t.date()));
+        let to = filter
+            .until
+            .map_or(date_day(now.date()) + 2, |t| date_day(t.date()) + 1);
+        let facets =
+            facets::facets(ctx, &principal, &wid, filter.location.as_ref(), from, to)?;
+        let page = items::list(ctx, &principal, &wid, &filter, &page_req)?;
+        let mut with_notes = Vec::with_capacity(page.items.len());
+        for i in page.items {
+            let n = ctx.store.items().notes(&wid, &i.id)?;
+            with_notes.push((i, n));
+        }
+        let locs = locations::list(ctx, &principal, &wid, &PageRequest::first(500))?;
+        let members = workspaces::members(ctx, &principal, &wid, &PageRequest::first(200))?
+            .items
+            .into_iter()
+            .map(|m| {
+                let name = if m.user.name.trim().is_empty() {
+                    m.user.email.to_string()
+                } else {
+                    m.user.name.clone()
+                };
+                (m.user.id, name)
+            })
+            .collect();
+        let templates = annotations::templates(ctx, &principal, &wid)?;
+        Ok((with_notes, page.next, locs.items, members, templates, facets))
     })
     .await?;
+    let (items, next, locations, members, templates, facets) = data;
     html(
         &req,
         &InboxPage {
             layout: user.layout.clone(),
             ws: nav,
-            items: page.items,
-            locations: locs,
-            next: page.next,
+            items,
+            locations,
+            members,
+            templates,
+            facets,
             f,
+            next,
+            problem,
         },
         &user.layout,
     )
-}
-
-#[derive(Deserialize)]
-struct ReplyForm {
-    csrf: String,
-    text: String,
-}
-
-async fn reply(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    path: web::Path<(String, String)>,
-    form: web::Form<ReplyForm>,
-) -> Result<HttpResponse, PageError> {
-    let (wid, item) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
-    let f = form.into_inner();
-    let back = format!("/w/{wid}/inbox");
-    act(
-        &req,
-        &state,
-        &user,
-        &f.csrf,
-        &back,
-        "Reply saved; it is on its way to the provider.",
-        move |ctx, who, ip| items::reply(ctx, who, ip, &wid, &item, &f.text),
-    )
-    .await
 }

@@ -1,7 +1,8 @@
-//! Item lists: newest first, filtered, a bounded scan per request.
+//! Item lists: newest first, filtered, a bounded amount of work per request. A text search
+//! walks the search index; other lists walk the items (or one location's index) newest first.
 
 use super::Items;
-use crate::domain::{Id, Item, Location, Origin, Workspace};
+use crate::domain::{Id, Item, ItemNotes, ItemStatus, Location, Origin, ReplyState, User, Workspace};
 use crate::store::page::{self, Order, Page, PageRequest};
 use crate::store::{codec, keys};
 use time::OffsetDateTime;
@@ -14,32 +15,49 @@ pub struct ItemFilter {
     pub kind: Option<crate::domain::Kind>,
     pub stars: Option<u8>,
     pub replied: Option<bool>,
+    /// Unanswered and not happy (three stars or fewer, or no rating), or a failed reply.
+    pub attention: bool,
     pub since: Option<OffsetDateTime>,
     pub until: Option<OffsetDateTime>,
-    /// Lower-cased words that must all appear in the text, author or reply.
-    pub words: Vec<String>,
+    /// Search terms (`text::query_terms`) that must all appear in the text, author or reply.
+    pub terms: Vec<String>,
+    pub tag: Option<String>,
+    pub assignee: Option<Id<User>>,
+}
+
+/// Whether an item waits for someone to act on it.
+fn needs_attention(i: &Item) -> bool {
+    if i.status == ItemStatus::Removed {
+        return false;
+    }
+    match i.reply.as_ref().map(|r| &r.state) {
+        Some(ReplyState::Failed { .. }) => true,
+        Some(_) => false,
+        None => i.rating.is_none_or(|r| r.stars() <= 3),
+    }
 }
 
 impl ItemFilter {
     fn matches(&self, i: &Item) -> bool {
-        self.origin.is_none_or(|o| i.origin == o)
+        self.location.is_none_or(|l| i.location == l)
+            && self.origin.is_none_or(|o| i.origin == o)
             && self.kind.is_none_or(|k| i.kind == k)
             && self
                 .stars
                 .is_none_or(|s| i.rating.is_some_and(|r| r.stars() == s))
             && self.replied.is_none_or(|r| i.replied() == r)
+            && (!self.attention || needs_attention(i))
             && self.since.is_none_or(|t| i.created_at >= t)
             && self.until.is_none_or(|t| i.created_at < t)
-            && (self.words.is_empty() || {
-                let hay = format!(
-                    "{} {} {}",
-                    i.text,
-                    i.author.name,
-                    i.reply.as_ref().map_or("", |r| r.text.as_str())
-                )
-                .to_lowercase();
-                self.words.iter().all(|w| hay.contains(w.as_str()))
-            })
+    }
+
+    fn needs_notes(&self) -> bool {
+        self.tag.is_some() || self.assignee.is_some()
+    }
+
+    fn notes_match(&self, n: &ItemNotes) -> bool {
+        self.tag.as_ref().is_none_or(|t| n.tags.contains(t))
+            && self.assignee.is_none_or(|a| n.assignee == Some(a))
     }
 }
 
@@ -55,6 +73,9 @@ impl Items<'_> {
         filter: &ItemFilter,
         req: &PageRequest,
     ) -> anyhow::Result<Page<Item>> {
+        if !filter.terms.is_empty() {
+            return self.search_page(ws, filter, req);
+        }
         let limit = req.limit.max(1);
         let mut out = Vec::new();
         let mut cursor = req.cursor.clone();
@@ -89,15 +110,17 @@ impl Items<'_> {
                 } else {
                     Some(codec::decode(v)?)
                 };
-                if let Some(item) = item.filter(|i| filter.matches(i)) {
-                    out.push(item);
-                    if out.len() == limit {
-                        let more =
-                            raw.next.is_some() || raw.items.last().map(|(lk, _)| lk) != Some(k);
-                        return Ok(Page {
-                            items: out,
-                            next: more.then_some(id_hex),
-                        });
+                if let Some(item) = item {
+                    if self.passes(filter, &item)? {
+                        out.push(item);
+                        if out.len() == limit {
+                            let more =
+                                raw.next.is_some() || raw.items.last().map(|(lk, _)| lk) != Some(k);
+                            return Ok(Page {
+                                items: out,
+                                next: more.then_some(id_hex),
+                            });
+                        }
                     }
                 }
                 cursor = Some(id_hex);
@@ -114,6 +137,71 @@ impl Items<'_> {
                     items: out,
                     next: None,
                 });
+            }
+        }
+    }
+
+    fn passes(&self, filter: &ItemFilter, item: &Item) -> anyhow::Result<bool> {
+        if !filter.matches(item) {
+            return Ok(false);
+        }
+        if filter.needs_notes() {
+            let notes = self.notes(&item.workspace, &item.id)?;
+            return Ok(filter.notes_match(&notes));
+        }
+        Ok(true)
+    }
+
+    /// A page of a text search: matches come from the index, newest first, then the other
+    /// filters are applied to each.
+    fn search_page(
+        &self,
+        ws: &Id<Workspace>,
+        filter: &ItemFilter,
+        req: &PageRequest,
+    ) -> anyhow::Result<Page<Item>> {
+        let limit = req.limit.max(1);
+        let mut before: Option<[u8; 16]> = req
+            .cursor
+            .as_deref()
+            .and_then(|c| hex::decode(c).ok())
+            .and_then(|b| b.try_into().ok());
+        let mut out = Vec::new();
+        let mut examined = 0;
+        loop {
+            let m = self
+                .store
+                .search()
+                .matching(ws, &filter.terms, before, 100, 2_000)?;
+            for id in &m.ids {
+                examined += 1;
+                if let Some(item) = self.get(ws, id)?
+                    && self.passes(filter, &item)?
+                {
+                    out.push(item);
+                    if out.len() == limit {
+                        let more = m.next.is_some() || m.ids.last() != Some(id);
+                        return Ok(Page {
+                            items: out,
+                            next: more.then(|| hex::encode(id.as_bytes())),
+                        });
+                    }
+                }
+            }
+            match m.next {
+                Some(n) if examined < SCAN_BUDGET => before = Some(n),
+                Some(n) => {
+                    return Ok(Page {
+                        items: out,
+                        next: Some(hex::encode(n)),
+                    });
+                }
+                None => {
+                    return Ok(Page {
+                        items: out,
+                        next: None,
+                    });
+                }
             }
         }
     }

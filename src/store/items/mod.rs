@@ -1,15 +1,18 @@
 //! Reviews, comments and mentions. Trees: `items` (workspace, item) with item ids sorting by
 //! the provider's creation time, so a reverse scan is newest first; `item_ext` (workspace,
 //! origin, external id) → item id, for idempotent ingest; `item_loc` (workspace, location,
-//! item) for per-location lists; `rollups` (workspace, location, day, origin) → counts, kept in
-//! the same transaction as the items; `replies_due` (workspace, item) → next attempt (ms).
+//! item) for per-location lists; `rollups` (see `rollups`), kept in the same transaction as the
+//! items; `item_changes` (sequence) → (workspace, item), the change log the search index
+//! follows; `replies_due` (workspace, item) → next attempt (ms).
 
 mod list;
+mod notes;
+mod rebuild;
 mod replies;
 mod rollups;
 
 pub use list::ItemFilter;
-pub use rollups::DayCounts;
+pub use rollups::{ALL, DayCounts, RESPONSE_BOUNDS_MIN};
 use rollups::{Deltas, Tx, abort};
 use sled::transaction::TransactionalTree;
 
@@ -64,6 +67,8 @@ impl Items<'_> {
         now: OffsetDateTime,
     ) -> anyhow::Result<Ingested> {
         let s = self.store;
+        let tz = self.zone_of(&to.workspace, &to.location)?;
+        let seq = s.db.generate_id().context("numbering a change")?;
         // A first sync or an import raises no alerts: leave the alert queue out of the
         // transaction then (every tree in a sled transaction costs on every write).
         if to.alert {
@@ -72,19 +77,45 @@ impl Items<'_> {
                 &s.item_ext,
                 &s.item_loc,
                 &s.rollups,
+                &s.item_changes,
                 &s.alert_pending,
             )
-                .transaction(|(items, ext, locs, rollups, pending)| {
-                    write_page(to, batch, now, items, ext, locs, rollups, Some(pending))
+                .transaction(|(items, ext, locs, rollups, changes, pending)| {
+                    let mut d = Deltas::new(tz.clone());
+                    let out = write_page(to, batch, now, items, ext, locs, &mut d, Some(pending))?;
+                    d.apply(rollups, changes, seq)?;
+                    Ok(out)
                 })
                 .map_err(typed::txn_any)
         } else {
-            (&s.items, &s.item_ext, &s.item_loc, &s.rollups)
-                .transaction(|(items, ext, locs, rollups)| {
-                    write_page(to, batch, now, items, ext, locs, rollups, None)
+            (
+                &s.items,
+                &s.item_ext,
+                &s.item_loc,
+                &s.rollups,
+                &s.item_changes,
+            )
+                .transaction(|(items, ext, locs, rollups, changes)| {
+                    let mut d = Deltas::new(tz.clone());
+                    let out = write_page(to, batch, now, items, ext, locs, &mut d, None)?;
+                    d.apply(rollups, changes, seq)?;
+                    Ok(out)
                 })
                 .map_err(typed::txn_any)
         }
+    }
+
+    /// The time zone days of a location are counted in.
+    fn zone_of(
+        &self,
+        ws: &Id<Workspace>,
+        loc: &Id<Location>,
+    ) -> anyhow::Result<jiff::tz::TimeZone> {
+        Ok(self
+            .store
+            .locations()
+            .get(ws, loc)?
+            .map_or(jiff::tz::TimeZone::UTC, |l| l.zone()))
     }
 
     pub fn get(&self, ws: &Id<Workspace>, id: &Id<Item>) -> anyhow::Result<Option<Item>> {
@@ -115,15 +146,17 @@ impl Items<'_> {
     pub fn replace(&self, item: &Item) -> anyhow::Result<()> {
         let s = self.store;
         let key = keys::pair(&item.workspace, &item.id);
-        (&s.items, &s.rollups)
-            .transaction(|(items, rollups)| {
-                let mut deltas = Deltas::default();
+        let tz = self.zone_of(&item.workspace, &item.location)?;
+        let seq = s.db.generate_id().context("numbering a change")?;
+        (&s.items, &s.rollups, &s.item_changes)
+            .transaction(|(items, rollups, changes)| {
+                let mut deltas = Deltas::new(tz.clone());
                 if let Some(raw) = items.get(key)? {
                     let old: Item = codec::decode(&raw).map_err(abort)?;
                     deltas.add(&old, -1);
                 }
                 deltas.add(item, 1);
-                deltas.apply(rollups)?;
+                deltas.apply(rollups, changes, seq)?;
                 items.insert(&key, codec::encode(item).map_err(abort)?)?;
                 Ok(())
             })
@@ -173,7 +206,7 @@ impl Items<'_> {
     }
 }
 
-/// One page of an ingest, inside its transaction.
+/// One page of an ingest, inside its transaction; rollup changes gathered in `deltas`.
 #[allow(clippy::too_many_arguments)] // the trees of one transaction, passed as sled hands them out
 fn write_page(
     to: &Destination,
@@ -182,12 +215,11 @@ fn write_page(
     items: &TransactionalTree,
     ext: &TransactionalTree,
     locs: &TransactionalTree,
-    rollups: &TransactionalTree,
+    deltas: &mut Deltas,
     pending: Option<&TransactionalTree>,
 ) -> Tx<Ingested> {
     let ws = to.workspace;
     let mut out = Ingested::default();
-    let mut deltas = Deltas::default();
     for f in batch {
         let ek = ext_key(&ws, to.origin, &f.external_id);
         match ext.get(&ek)? {
@@ -222,6 +254,5 @@ fn write_page(
             }
         }
     }
-    deltas.apply(rollups)?;
     Ok(out)
 }

@@ -20,15 +20,23 @@ impl Items<'_> {
         let s = self.store;
         let key = keys::pair(&item.workspace, &item.id);
         let seq = crate::store::audit::next_seq(s)?;
-        (&s.items, &s.rollups, &s.replies_due, &s.audit)
-            .transaction(|(items, rollups, due_tree, audit)| {
-                let mut deltas = Deltas::default();
+        let tz = self.zone_of(&item.workspace, &item.location)?;
+        let change = s.db.generate_id().context("numbering a change")?;
+        (
+            &s.items,
+            &s.rollups,
+            &s.item_changes,
+            &s.replies_due,
+            &s.audit,
+        )
+            .transaction(|(items, rollups, changes, due_tree, audit)| {
+                let mut deltas = Deltas::new(tz.clone());
                 if let Some(raw) = items.get(key)? {
                     let old: Item = codec::decode(&raw).map_err(abort)?;
                     deltas.add(&old, -1);
                 }
                 deltas.add(item, 1);
-                deltas.apply(rollups)?;
+                deltas.apply(rollups, changes, change)?;
                 items.insert(&key, codec::encode(item).map_err(abort)?)?;
                 due_tree.insert(&key, &millis(due).to_be_bytes())?;
                 if let Some(entry) = entry {

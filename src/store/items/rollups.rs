@@ -1,34 +1,130 @@
-//! Day rollups of items: kept in the same transaction as the items they count.
+//! Rollups of items, kept in the same transaction as the items they count, so dashboards
+//! read counts, never items. Keys of the `rollups` tree (scope = a location, or `ALL` for the
+//! whole workspace; days are the location's local days, see `domain::local_day`):
+//! - `ws | scope | 'd' | day | origin` → the day's counts, for series by source;
+//! - `ws | scope | 's' | level | n` → counts of days `[n·2^level, (n+1)·2^level)`, so the total of
+//!   any period is at most two spans per level (≤ 32 reads), whatever the number of reviews.
 
 use super::Items;
-use crate::domain::{Id, Item, ItemStatus, Location, Workspace};
+use crate::domain::{Id, Item, ItemStatus, Location, Origin, Workspace, local_day};
 use crate::store::codec;
-use crate::store::page::{self, Order, PageRequest};
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use std::collections::HashMap;
-use time::OffsetDateTime;
 
-/// Counts per (location, day, origin): what dashboards read instead of items.
+/// The scope of workspace-wide rollups: no location id is all zeros.
+pub const ALL: [u8; 16] = [0; 16];
+
+/// Upper bounds (minutes) of the response-time buckets; the last bucket is "longer".
+pub const RESPONSE_BOUNDS_MIN: [u32; 13] =
+    [15, 30, 60, 120, 240, 480, 720, 1440, 2880, 4320, 10_080, 20_160, 43_200];
+const BUCKETS: usize = RESPONSE_BOUNDS_MIN.len() + 1;
+const LEVELS: u8 = 16;
+const WIDTH: usize = 7 + BUCKETS;
+
+/// Counts of items over a day or a span of days.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayCounts {
     pub items: u64,
     /// Rated items per star (recommendations count as 5 and 1).
     pub stars: [u64; 5],
+    /// Items with a published reply.
     pub replied: u64,
+    /// Replied items per response-time bucket (`RESPONSE_BOUNDS_MIN`).
+    #[serde(default)]
+    pub response: [u64; BUCKETS],
 }
 
-fn day_number(t: OffsetDateTime) -> u32 {
-    // Days since 1970 in UTC.
-    u32::try_from(t.unix_timestamp().div_euclid(86_400)).unwrap_or(0)
+impl DayCounts {
+    pub fn add(&mut self, o: &DayCounts) {
+        self.items += o.items;
+        self.replied += o.replied;
+        for (a, b) in self.stars.iter_mut().zip(o.stars) {
+            *a += b;
+        }
+        for (a, b) in self.response.iter_mut().zip(o.response) {
+            *a += b;
+        }
+    }
+
+    pub fn rated(&self) -> u64 {
+        self.stars.iter().sum()
+    }
+
+    /// Average stars, if anything was rated.
+    pub fn average(&self) -> Option<f64> {
+        let rated = self.rated();
+        (rated > 0).then(|| {
+            let sum: u64 = self.stars.iter().zip(1..).map(|(n, s)| n * s).sum();
+            sum as f64 / rated as f64
+        })
+    }
+
+    /// The response-time bucket holding the median reply: (from, to) in minutes, `to` None
+    /// for the open last bucket.
+    pub fn median_response(&self) -> Option<(u32, Option<u32>)> {
+        let total: u64 = self.response.iter().sum();
+        if total == 0 {
+            return None;
+        }
+        let mut seen = 0;
+        for (i, n) in self.response.iter().enumerate() {
+            seen += n;
+            if seen * 2 >= total {
+                let from = if i == 0 { 0 } else { RESPONSE_BOUNDS_MIN[i - 1] };
+                return Some((from, RESPONSE_BOUNDS_MIN.get(i).copied()));
+            }
+        }
+        None
+    }
+
+    fn apply(&mut self, d: &[i64; WIDTH]) {
+        let add = |n: &mut u64, by: i64| *n = n.saturating_add_signed(by);
+        add(&mut self.items, d[0]);
+        for (s, by) in self.stars.iter_mut().zip(&d[1..6]) {
+            add(s, *by);
+        }
+        add(&mut self.replied, d[6]);
+        for (s, by) in self.response.iter_mut().zip(&d[7..]) {
+            add(s, *by);
+        }
+    }
+
+    fn is_zero(&self) -> bool {
+        *self == DayCounts::default()
+    }
 }
 
-fn rollup_key(i: &Item) -> Vec<u8> {
+fn response_bucket(i: &Item) -> Option<usize> {
+    let r = i.reply.as_ref().filter(|_| i.replied())?;
+    let at = r.published_at.unwrap_or(r.written_at);
+    let minutes = (at - i.created_at).whole_minutes().max(0);
+    Some(
+        RESPONSE_BOUNDS_MIN
+            .iter()
+            .position(|b| minutes < i64::from(*b))
+            .unwrap_or(BUCKETS - 1),
+    )
+}
+
+pub(super) fn day_key(ws: &Id<Workspace>, scope: &[u8; 16], day: u32, origin: Origin) -> Vec<u8> {
     [
-        i.workspace.as_bytes().as_slice(),
-        i.location.as_bytes(),
-        &day_number(i.created_at).to_be_bytes(),
-        &[i.origin.tag()],
+        ws.as_bytes().as_slice(),
+        scope,
+        b"d",
+        &day.to_be_bytes(),
+        &[origin.tag()],
+    ]
+    .concat()
+}
+
+pub(super) fn span_key(ws: &Id<Workspace>, scope: &[u8; 16], level: u8, n: u32) -> Vec<u8> {
+    [
+        ws.as_bytes().as_slice(),
+        scope,
+        b"s",
+        &[level],
+        &n.to_be_bytes(),
     ]
     .concat()
 }
@@ -39,29 +135,74 @@ pub(super) fn abort(e: anyhow::Error) -> ConflictableTransactionError<anyhow::Er
     ConflictableTransactionError::Abort(e)
 }
 
-/// Changes to day counts gathered over a transaction and written once per day: a page of
-/// 50 reviews from the same days touches each rollup once, not 50 times.
-#[derive(Default)]
-pub(super) struct Deltas(HashMap<Vec<u8>, [i64; 7]>);
+/// Changes to rollups gathered over a transaction and written once per key: a page of 50
+/// reviews from the same days touches each rollup once, not 50 times. Also gathers the
+/// changed items for the change log the search indexer follows.
+pub(super) struct Deltas {
+    tz: jiff::tz::TimeZone,
+    sums: HashMap<Vec<u8>, [i64; WIDTH]>,
+    changed: Vec<[u8; 32]>,
+}
 
 impl Deltas {
-    /// Adds (+1) or takes away (-1) one item's share of its day's counts.
-    pub(super) fn add(&mut self, i: &Item, sign: i64) {
-        if i.status == ItemStatus::Removed {
-            return;
-        }
-        let d = self.0.entry(rollup_key(i)).or_default();
-        d[0] += sign;
-        if let Some(r) = i.rating {
-            d[1 + usize::from(r.stars().clamp(1, 5) - 1)] += sign;
-        }
-        if i.replied() {
-            d[6] += sign;
+    /// Deltas for items of one location, whose days are counted in `tz`.
+    pub(super) fn new(tz: jiff::tz::TimeZone) -> Self {
+        Self {
+            tz,
+            sums: HashMap::new(),
+            changed: Vec::new(),
         }
     }
 
-    pub(super) fn apply(self, rollups: &TransactionalTree) -> Tx<()> {
-        for (key, d) in self.0 {
+    /// Adds (+1) or takes away (-1) one item's share of its day's counts.
+    pub(super) fn add(&mut self, i: &Item, sign: i64) {
+        if sign > 0 {
+            self.changed
+                .push(crate::store::keys::pair(&i.workspace, &i.id));
+        }
+        if i.status == ItemStatus::Removed {
+            return;
+        }
+        let mut d = [0i64; WIDTH];
+        d[0] = sign;
+        if let Some(r) = i.rating {
+            d[1 + usize::from(r.stars().clamp(1, 5) - 1)] = sign;
+        }
+        if i.replied() {
+            d[6] = sign;
+        }
+        if let Some(b) = response_bucket(i) {
+            d[7 + b] = sign;
+        }
+        let day = local_day(&self.tz, i.created_at);
+        for scope in [*i.location.as_bytes(), ALL] {
+            let mut keys = vec![day_key(&i.workspace, &scope, day, i.origin)];
+            keys.extend((0..LEVELS).map(|l| span_key(&i.workspace, &scope, l, day >> l)));
+            for key in keys {
+                let e = self.sums.entry(key).or_insert([0; WIDTH]);
+                for (a, b) in e.iter_mut().zip(d) {
+                    *a += b;
+                }
+            }
+        }
+    }
+
+    pub(super) fn forget_counts(&mut self) {
+        self.sums.clear();
+    }
+
+    pub(super) fn forget_changes(&mut self) {
+        self.changed.clear();
+    }
+
+    /// Writes the rollups and appends the changed items to the change log under `seq`.
+    pub(super) fn apply(
+        self,
+        rollups: &TransactionalTree,
+        changes: &TransactionalTree,
+        seq: u64,
+    ) -> Tx<()> {
+        for (key, d) in self.sums {
             if d.iter().all(|n| *n == 0) {
                 continue;
             }
@@ -69,49 +210,91 @@ impl Deltas {
                 Some(v) => codec::decode(&v).map_err(abort)?,
                 None => DayCounts::default(),
             };
-            let add = |n: &mut u64, by: i64| *n = n.saturating_add_signed(by);
-            add(&mut c.items, d[0]);
-            for (s, by) in c.stars.iter_mut().zip(&d[1..6]) {
-                add(s, *by);
+            c.apply(&d);
+            if c.is_zero() {
+                rollups.remove(key)?;
+            } else {
+                rollups.insert(key, codec::encode(&c).map_err(abort)?)?;
             }
-            add(&mut c.replied, d[6]);
-            rollups.insert(key, codec::encode(&c).map_err(abort)?)?;
+        }
+        for (n, key) in (0u32..).zip(self.changed) {
+            let k = [seq.to_be_bytes().as_slice(), &n.to_be_bytes()].concat();
+            changes.insert(k, key.as_slice())?;
         }
         Ok(())
     }
 }
 
+/// The spans that exactly cover days `[from, to)`: (level, n) pairs.
+pub(super) fn cover(from: u32, to: u32) -> Vec<(u8, u32)> {
+    let mut out = Vec::new();
+    let mut a = u64::from(from);
+    let b = u64::from(to);
+    while a < b {
+        let mut level = 0u8;
+        while level + 1 < LEVELS
+            && a % (1u64 << (level + 1)) == 0
+            && a + (1u64 << (level + 1)) <= b
+        {
+            level += 1;
+        }
+        out.push((level, u32::try_from(a >> level).unwrap_or(u32::MAX)));
+        a += 1u64 << level;
+    }
+    out
+}
+
 impl Items<'_> {
-    /// Counts per day for one location (or all) in `[from, to)`, summed by day.
-    pub fn rollups(
+    /// Counts of days `[from, to)` for one location, or the whole workspace (`loc` None).
+    pub fn total(
         &self,
         ws: &Id<Workspace>,
-        loc: &Id<Location>,
-    ) -> anyhow::Result<HashMap<u32, DayCounts>> {
-        let prefix = [ws.as_bytes().as_slice(), loc.as_bytes()].concat();
-        let mut req = PageRequest::first(1000);
-        let mut out: HashMap<u32, DayCounts> = HashMap::new();
-        loop {
-            let raw = page::scan(&self.store.rollups, &prefix, &req, Order::Ascending)?;
-            for (k, v) in &raw.items {
-                let day = k
-                    .get(32..36)
-                    .and_then(|b| b.try_into().ok())
-                    .map(u32::from_be_bytes)
-                    .unwrap_or_default();
-                let c: DayCounts = codec::decode(v)?;
-                let e = out.entry(day).or_default();
-                e.items += c.items;
-                e.replied += c.replied;
-                for (a, b) in e.stars.iter_mut().zip(c.stars) {
-                    *a += b;
-                }
-            }
-            match raw.next {
-                Some(n) => req.cursor = Some(n),
-                None => return Ok(out),
+        loc: Option<&Id<Location>>,
+        from: u32,
+        to: u32,
+    ) -> anyhow::Result<DayCounts> {
+        let scope = loc.map_or(ALL, |l| *l.as_bytes());
+        let mut out = DayCounts::default();
+        for (level, n) in cover(from, to) {
+            if let Some(v) = self.store.rollups.get(span_key(ws, &scope, level, n))? {
+                out.add(&codec::decode(&v)?);
             }
         }
+        Ok(out)
+    }
+
+    /// Day counts by source of days `[from, to)` for one location or the workspace,
+    /// oldest first: (day, origin, counts).
+    pub fn days(
+        &self,
+        ws: &Id<Workspace>,
+        loc: Option<&Id<Location>>,
+        from: u32,
+        to: u32,
+    ) -> anyhow::Result<Vec<(u32, Origin, DayCounts)>> {
+        let scope = loc.map_or(ALL, |l| *l.as_bytes());
+        let start = [ws.as_bytes().as_slice(), &scope, b"d", &from.to_be_bytes()].concat();
+        let end = [ws.as_bytes().as_slice(), &scope, b"d", &to.to_be_bytes()].concat();
+        // Collected before any other store call: no iterator stays alive across one.
+        let raw: Vec<(sled::IVec, sled::IVec)> = self
+            .store
+            .rollups
+            .range(start..end)
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(raw.len());
+        for (k, v) in raw {
+            let day = k
+                .get(33..37)
+                .and_then(|b| b.try_into().ok())
+                .map_or(0, u32::from_be_bytes);
+            let origin = match k.get(37) {
+                Some(b'g') => Origin::Google,
+                Some(b'f') => Origin::Facebook,
+                _ => Origin::Import,
+            };
+            out.push((day, origin, codec::decode(&v)?));
+        }
+        Ok(out)
     }
 }
 
@@ -168,10 +351,23 @@ mod tests {
                 day,
             )
             .unwrap();
-        let r = store.items().rollups(&ws, &loc).unwrap();
-        assert_eq!(r.len(), 2);
-        let d0 = &r[&(day.unix_timestamp() as u32 / 86_400)];
-        assert_eq!((d0.items, d0.stars, d0.replied), (2, [1, 0, 0, 0, 1], 1));
+        let d = (day.unix_timestamp() / 86_400) as u32;
+        let counts = |from: u32, to: u32, loc: Option<&Id<crate::domain::Location>>| {
+            let t = store.items().total(&ws, loc, from, to).unwrap();
+            (t.items, t.stars, t.replied)
+        };
+        assert_eq!(counts(d, d + 1, Some(&loc)), (2, [1, 0, 0, 0, 1], 1));
+        assert_eq!(counts(d, d + 2, None), (3, [1, 0, 0, 1, 1], 1));
+        assert_eq!(counts(0, 60_000, None), (3, [1, 0, 0, 1, 1], 1));
+        assert_eq!(counts(d + 2, d + 900, None).0, 0);
+        let days = store.items().days(&ws, Some(&loc), d, d + 2).unwrap();
+        assert_eq!(days.len(), 2);
+        assert_eq!((days[0].0, days[0].1, days[0].2.items), (d, Origin::Google, 2));
+        // The reply came at once: the first response bucket.
+        assert_eq!(
+            store.items().total(&ws, None, d, d + 1).unwrap().median_response(),
+            Some((0, Some(15)))
+        );
         // An edit from 1 to 3 stars moves the count; a re-read changes nothing.
         store
             .items()
@@ -181,17 +377,28 @@ mod tests {
             .items()
             .ingest(&dest, &[review("b", 3, day, true)], day)
             .unwrap();
-        let d0 = store.items().rollups(&ws, &loc).unwrap()[&(day.unix_timestamp() as u32 / 86_400)]
-            .clone();
-        assert_eq!((d0.items, d0.stars, d0.replied), (2, [0, 0, 1, 0, 1], 1));
+        assert_eq!(counts(d, d + 1, Some(&loc)), (2, [0, 0, 1, 0, 1], 1));
         // Removed at the source: no longer counted.
         let seen = std::collections::HashSet::from(["a".to_string(), "c".to_string()]);
         store
             .items()
             .mark_missing_removed(&ws, &loc, Origin::Google, "f", &[Kind::Review], &seen)
             .unwrap();
-        let d0 = store.items().rollups(&ws, &loc).unwrap()[&(day.unix_timestamp() as u32 / 86_400)]
-            .clone();
-        assert_eq!((d0.items, d0.stars, d0.replied), (1, [0, 0, 0, 0, 1], 0));
+        assert_eq!(counts(d, d + 1, Some(&loc)), (1, [0, 0, 0, 0, 1], 0));
+        assert_eq!(counts(d, d + 1, None), (1, [0, 0, 0, 0, 1], 0));
+    }
+
+    #[test]
+    fn spans_cover_any_period_exactly_and_briefly() {
+        for (from, to) in [(0, 1), (5, 6), (3, 17), (1000, 1365), (0, 65_535), (20_000, 20_090)] {
+            let spans = super::cover(from, to);
+            let mut at = from;
+            for (level, n) in &spans {
+                assert_eq!(n << level, at, "{from}..{to}");
+                at += 1 << level;
+            }
+            assert_eq!(at, to);
+            assert!(spans.len() <= 32, "{from}..{to}: {}", spans.len());
+        }
     }
 }

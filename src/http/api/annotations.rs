@@ -1,0 +1,328 @@
+//! Tags, assignment and notes on items; reply templates; bulk replies from a template.
+
+use super::{Body, Registrar, id, read, write};
+use crate::domain::{ItemNotes, ReplyTemplate};
+use crate::http::session::Caller;
+use crate::http::{ApiError, AppState};
+use crate::services::{annotations, items};
+use actix_web::http::Method;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+pub fn routes(r: &mut Registrar) {
+    r.add(Method::GET, "/workspaces/{ws}/items/{id}/notes", get_notes)
+        .doc("items", "The item's tags, assignee and internal notes")
+        .returns::<NotesView>();
+    r.add(Method::PUT, "/workspaces/{ws}/items/{id}/tags", put_tags)
+        .doc("items", "Replace the item's tags (manager)")
+        .body::<TagsBody>()
+        .returns::<NotesView>();
+    r.add(Method::PUT, "/workspaces/{ws}/items/{id}/assignee", put_assignee)
+        .doc("items", "Assign the item to a member, or to nobody with null (manager)")
+        .body::<AssigneeBody>()
+        .returns::<NotesView>();
+    r.add(Method::POST, "/workspaces/{ws}/items/{id}/notes", post_note)
+        .doc("items", "Add an internal note (manager); never sent to the provider")
+        .body::<NoteBody>()
+        .status(201)
+        .returns::<NotesView>();
+    r.add(Method::POST, "/workspaces/{ws}/items/bulk-reply", bulk_reply)
+        .doc(
+            "items",
+            "Reply to several items with a template filled in for each (manager); each item succeeds or fails on its own",
+        )
+        .body::<BulkBody>()
+        .status(202)
+        .returns::<BulkView>();
+    r.add(Method::GET, "/workspaces/{ws}/reply-templates", list_templates)
+        .doc("items", "The workspace's reply templates, by name")
+        .returns::<TemplatesView>();
+    r.add(Method::POST, "/workspaces/{ws}/reply-templates", create_template)
+        .doc(
+            "items",
+            "Create a reply template (manager); placeholders {first_name}, {name}, {location}, {rating}",
+        )
+        .body::<TemplateBody>()
+        .status(201)
+        .returns::<TemplateView>();
+    r.add(Method::PUT, "/workspaces/{ws}/reply-templates/{id}", update_template)
+        .doc("items", "Change a reply template (manager)")
+        .body::<TemplateBody>()
+        .returns::<TemplateView>();
+    r.add(Method::DELETE, "/workspaces/{ws}/reply-templates/{id}", delete_template)
+        .doc("items", "Delete a reply template (manager)")
+        .status(204);
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct NoteView {
+    author_name: String,
+    text: String,
+    at: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct NotesView {
+    tags: Vec<String>,
+    assignee: Option<String>,
+    notes: Vec<NoteView>,
+}
+
+fn notes_view(n: &ItemNotes) -> NotesView {
+    NotesView {
+        tags: n.tags.clone(),
+        assignee: n.assignee.map(|a| a.to_string()),
+        notes: n
+            .notes
+            .iter()
+            .map(|x| NoteView {
+                author_name: x.author_name.clone(),
+                text: x.text.clone(),
+                at: x
+                    .at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct TagsBody {
+    #[schemars(length(max = 20))]
+    tags: Vec<String>,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct AssigneeBody {
+    /// A member's user id, or null.
+    #[schemars(regex(pattern = r"^[0-9a-f]{32}$"))]
+    user: Option<String>,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct NoteBody {
+    #[schemars(length(min = 1, max = 4000))]
+    text: String,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct BulkBody {
+    /// Item ids, 1 to 100.
+    #[schemars(length(min = 1, max = 100))]
+    items: Vec<String>,
+    /// A reply template id.
+    template: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct BulkResult {
+    id: String,
+    /// `sending`, or `refused` with the reason.
+    state: String,
+    reason: Option<String>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct BulkView {
+    items: Vec<BulkResult>,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct TemplateBody {
+    #[schemars(length(min = 1, max = 80))]
+    name: String,
+    #[schemars(length(min = 1, max = 4000))]
+    body: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct TemplateView {
+    id: String,
+    name: String,
+    body: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct TemplatesView {
+    items: Vec<TemplateView>,
+}
+
+fn template_view(t: &ReplyTemplate) -> TemplateView {
+    TemplateView {
+        id: t.id.to_string(),
+        name: t.name.clone(),
+        body: t.body.clone(),
+    }
+}
+
+async fn get_notes(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, item) = (id(&path.0)?, id(&path.1)?);
+    let n = read(&state, move |ctx| {
+        annotations::notes(ctx, &caller.principal, &ws, &item)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(notes_view(&n)))
+}
+
+async fn put_tags(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: Body<TagsBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, item) = (id(&path.0)?, id(&path.1)?);
+    let tags = body.into_inner().tags;
+    let ip = caller.ip();
+    let n = write(&state, move |ctx| {
+        annotations::set_tags(ctx, &caller.principal, &ip, &ws, &item, &tags)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(notes_view(&n)))
+}
+
+async fn put_assignee(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: Body<AssigneeBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, item) = (id(&path.0)?, id(&path.1)?);
+    let to = match body.into_inner().user {
+        Some(u) => Some(u.parse().map_err(|_| {
+            ApiError::new(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                "invalid",
+                format!("user: `{u}` is not a user id"),
+            )
+        })?),
+        None => None,
+    };
+    let ip = caller.ip();
+    let n = write(&state, move |ctx| {
+        annotations::assign(ctx, &caller.principal, &ip, &ws, &item, to)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(notes_view(&n)))
+}
+
+async fn post_note(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: Body<NoteBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, item) = (id(&path.0)?, id(&path.1)?);
+    let text = body.into_inner().text;
+    let ip = caller.ip();
+    let n = write(&state, move |ctx| {
+        annotations::add_note(ctx, &caller.principal, &ip, &ws, &item, &text)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(notes_view(&n)))
+}
+
+async fn bulk_reply(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<BulkBody>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let b = body.into_inner();
+    let bad = |m: String| ApiError::new(actix_web::http::StatusCode::BAD_REQUEST, "invalid", m);
+    let template = b
+        .template
+        .parse()
+        .map_err(|_| bad(format!("template: `{}` is not a template id", b.template)))?;
+    let ids = b
+        .items
+        .iter()
+        .map(|i| i.parse().map_err(|_| bad(format!("items: `{i}` is not an item id"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ip = caller.ip();
+    let out = write(&state, move |ctx| {
+        items::bulk_reply(ctx, &caller.principal, &ip, &ws, &ids, &template)
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(BulkView {
+        items: out
+            .into_iter()
+            .map(|(id, r)| BulkResult {
+                id: id.to_string(),
+                state: if r.is_ok() { "sending" } else { "refused" }.into(),
+                reason: r.err(),
+            })
+            .collect(),
+    }))
+}
+
+async fn list_templates(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let v = read(&state, move |ctx| {
+        annotations::templates(ctx, &caller.principal, &ws)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(TemplatesView {
+        items: v.iter().map(template_view).collect(),
+    }))
+}
+
+async fn create_template(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<TemplateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let b = body.into_inner();
+    let ip = caller.ip();
+    let t = write(&state, move |ctx| {
+        annotations::save_template(ctx, &caller.principal, &ip, &ws, None, &b.name, &b.body)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(template_view(&t)))
+}
+
+async fn update_template(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: Body<TemplateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, tid) = (id(&path.0)?, id(&path.1)?);
+    let b = body.into_inner();
+    let ip = caller.ip();
+    let t = write(&state, move |ctx| {
+        annotations::save_template(ctx, &caller.principal, &ip, &ws, Some(tid), &b.name, &b.body)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(template_view(&t)))
+}
+
+async fn delete_template(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, tid) = (id(&path.0)?, id(&path.1)?);
+    let ip = caller.ip();
+    write(&state, move |ctx| {
+        annotations::delete_template(ctx, &caller.principal, &ip, &ws, &tid)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,328 @@
+//! The dashboard (per workspace or location, for a period) and the printable monthly report
+//! per location: figures from `services::stats`, charts drawn here as SVG.
+
+use super::workspaces::{WsNav, enter};
+use super::{PageUser, html, show};
+use crate::domain::{Access, Location};
+use crate::http::api::reports::{StatsQuery, parse_date};
+use crate::http::charts::{Chart, Kind, Series};
+use crate::http::{AppState, Layout, PageError};
+use crate::services::stats::{self, Bucket, Period, Stats, Totals};
+use crate::services::locations;
+use crate::store::PageRequest;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/w/{ws}/dashboard", web::get().to(dashboard))
+        .route("/w/{ws}/report", web::get().to(report));
+}
+
+/// Figures and charts shared by the dashboard and the report.
+pub struct View {
+    pub s: Stats,
+    pub rating_chart: String,
+    pub volume_chart: String,
+    pub distribution_chart: String,
+}
+
+fn label(s: &Stats, start: time::Date) -> String {
+    match s.bucket {
+        Bucket::Month => format!("{} {}", &start.month().to_string()[..3], start.year()),
+        _ => format!("{} {}", &start.month().to_string()[..3], start.day()),
+    }
+}
+
+fn view(s: Stats) -> View {
+    let labels: Vec<String> = s.series.iter().map(|p| label(&s, p.start)).collect();
+    let per = s.bucket.as_str();
+    let rating_chart = Chart {
+        id: "rating",
+        title: "Average rating",
+        summary: format!(
+            "Average stars per {per} from {} to {}; over the period {}.",
+            s.from,
+            s.to,
+            s.totals
+                .average
+                .map_or("no rated reviews".into(), |a| format!("{a:.2} of 5"))
+        ),
+        x_labels: labels.clone(),
+        series: vec![Series {
+            name: "average stars".into(),
+            class: "s-line",
+            values: s.series.iter().map(|p| p.average).collect(),
+        }],
+        kind: Kind::Lines,
+        y_range: Some((1.0, 5.0)),
+        y_unit: "stars",
+    }
+    .svg();
+    let volume_chart = Chart {
+        id: "volume",
+        title: "Reviews and comments by source",
+        summary: format!(
+            "Items per {per}: {} in all, {} from Google, {} from Facebook, {} imported.",
+            s.totals.items,
+            s.series.iter().map(|p| p.google).sum::<u64>(),
+            s.series.iter().map(|p| p.facebook).sum::<u64>(),
+            s.series.iter().map(|p| p.import).sum::<u64>()
+        ),
+        x_labels: labels,
+        series: vec![
+            Series {
+                name: "Google".into(),
+                class: "s-google",
+                values: s.series.iter().map(|p| Some(p.google as f64)).collect(),
+            },
+            Series {
+                name: "Facebook".into(),
+                class: "s-facebook",
+                values: s.series.iter().map(|p| Some(p.facebook as f64)).collect(),
+            },
+            Series {
+                name: "Imported".into(),
+                class: "s-import",
+                values: s.series.iter().map(|p| Some(p.import as f64)).collect(),
+            },
+        ],
+        kind: Kind::StackedBars,
+        y_range: None,
+        y_unit: "items",
+    }
+    .svg();
+    let d = s.totals.distribution;
+    let distribution_chart = Chart {
+        id: "distribution",
+        title: "Rating distribution",
+        summary: format!(
+            "Rated reviews by stars: 1 star {}, 2 stars {}, 3 stars {}, 4 stars {}, 5 stars {}.",
+            d[0], d[1], d[2], d[3], d[4]
+        ),
+        x_labels: (1..=5).map(|n| format!("{n} ★")).collect(),
+        series: vec![Series {
+            name: "reviews".into(),
+            class: "s-stars",
+            values: d.iter().map(|n| Some(*n as f64)).collect(),
+        }],
+        kind: Kind::StackedBars,
+        y_range: None,
+        y_unit: "reviews",
+    }
+    .svg();
+    View {
+        s,
+        rating_chart,
+        volume_chart,
+        distribution_chart,
+    }
+}
+
+impl View {
+    pub fn average(&self, t: &Totals) -> String {
+        t.average.map_or("–".into(), |a| format!("{a:.2}"))
+    }
+
+    pub fn avg(&self, a: &Option<f64>) -> String {
+        a.map_or("–".into(), |a| format!("{a:.2}"))
+    }
+
+    pub fn change(&self) -> String {
+        match (self.s.totals.average, self.s.previous.average) {
+            (Some(a), Some(b)) if (a - b).abs() < 0.005 => "no change on the period before".into(),
+            (Some(a), Some(b)) => format!("{:+.2} on the period before ({b:.2})", a - b),
+            _ => "nothing to compare with the period before".into(),
+        }
+    }
+
+    pub fn rate(&self, r: &Option<f64>) -> String {
+        r.map_or("–".into(), |r| format!("{:.0} %", r * 100.0))
+    }
+
+    pub fn median(&self) -> String {
+        let human = |m: u32| match m {
+            0..=59 => format!("{m} min"),
+            60..=1439 => format!("{} h", m / 60),
+            _ => format!("{} days", m / 1440),
+        };
+        match self.s.totals.median_response_minutes {
+            Some(sp) => match sp.to {
+                Some(to) if sp.from == 0 => format!("under {}", human(to)),
+                Some(to) => format!("{} to {}", human(sp.from), human(to)),
+                None => format!("over {}", human(sp.from)),
+            },
+            None => "–".into(),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct Query {
+    #[serde(default)]
+    location: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    bucket: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    ws: WsNav,
+    v: View,
+    locations: Vec<Location>,
+    q: Query,
+    problem: Option<String>,
+}
+
+impl DashboardPage {
+    fn is(&self, a: &str, b: &str) -> bool {
+        a == b
+    }
+    fn worst(&self) -> Vec<&stats::LocationRow> {
+        let rated: Vec<&stats::LocationRow> =
+            self.v.s.locations.iter().filter(|l| l.rated > 0).collect();
+        rated.iter().rev().take(5).copied().collect()
+    }
+    fn best(&self) -> Vec<&stats::LocationRow> {
+        self.v.s.locations.iter().filter(|l| l.rated > 0).take(5).collect()
+    }
+}
+
+fn period(q: &Query) -> Result<Period, String> {
+    let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    StatsQuery {
+        location: opt(&q.location),
+        from: opt(&q.from),
+        to: opt(&q.to),
+        bucket: opt(&q.bucket),
+    }
+    .period()
+}
+
+async fn dashboard(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, PageError> {
+    let nav = enter(&state, &user, &ws, Access::Read, "dashboard").await?;
+    let q = q.into_inner();
+    let (mut p, problem) = match period(&q) {
+        Ok(p) => (p, None),
+        Err(e) => (
+            Period {
+                location: None,
+                from: None,
+                to: None,
+                bucket: None,
+            },
+            Some(e),
+        ),
+    };
+    if p.from.is_some() && p.to.is_some() && p.from > p.to {
+        std::mem::swap(&mut p.from, &mut p.to);
+    }
+    let (principal, wid) = (user.principal.clone(), nav.id);
+    let (s, locs) = show(&state, &user.layout, move |ctx| {
+        let s = stats::stats(ctx, &principal, &wid, &p)?;
+        let l = locations::list(ctx, &principal, &wid, &PageRequest::first(500))?;
+        Ok((s, l.items))
+    })
+    .await?;
+    html(
+        &req,
+        &DashboardPage {
+            layout: user.layout.clone(),
+            ws: nav,
+            v: view(s),
+            locations: locs,
+            q,
+            problem,
+        },
+        &user.layout,
+    )
+}
+
+#[derive(Deserialize)]
+struct ReportQuery {
+    location: String,
+    /// YYYY-MM
+    #[serde(default)]
+    month: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/report.html")]
+struct ReportPage {
+    layout: Layout,
+    ws: WsNav,
+    v: View,
+    location: Location,
+    month: String,
+}
+
+async fn report(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    q: web::Query<ReportQuery>,
+) -> Result<HttpResponse, PageError> {
+    let nav = enter(&state, &user, &ws, Access::Read, "dashboard").await?;
+    let q = q.into_inner();
+    let loc = super::id(&user.layout, &q.location)?;
+    let (principal, wid) = (user.principal.clone(), nav.id);
+    let month = q.month.clone();
+    let (s, location, month) = show(&state, &user.layout, move |ctx| {
+        let location = locations::get(ctx, &principal, &wid, &loc)?;
+        let today = crate::domain::day_date(crate::domain::local_day(
+            &location.zone(),
+            ctx.clock.now(),
+        ));
+        // The month asked for, or the last complete month.
+        let first = match parse_date("month", &format!("{month}-01")) {
+            Ok(d) if !month.is_empty() => d,
+            _ => {
+                let this = today.replace_day(1).unwrap_or(today);
+                (this - time::Duration::days(1)).replace_day(1).unwrap_or(this)
+            }
+        };
+        let last = match first.month() {
+            time::Month::December => time::Date::from_calendar_date(first.year() + 1, time::Month::January, 1),
+            m => time::Date::from_calendar_date(first.year(), m.next(), 1),
+        }
+        .map_or(first, |d| d - time::Duration::days(1));
+        let s = stats::stats(
+            ctx,
+            &principal,
+            &wid,
+            &Period {
+                location: Some(loc),
+                from: Some(first),
+                to: Some(last),
+                bucket: Some(Bucket::Day),
+            },
+        )?;
+        let label = format!("{} {}", first.month(), first.year());
+        Ok((s, location, label))
+    })
+    .await?;
+    html(
+        &req,
+        &ReportPage {
+            layout: user.layout.clone(),
+            ws: nav,
+            v: view(s),
+            location,
+            month,
+        },
+        &user.layout,
+    )
+}

@@ -1,0 +1,201 @@
+//! What the inbox's forms post: a reply, tags, an assignee, a note, a bulk reply. Each goes
+//! back to the inbox as it was filtered (`back`, checked to stay on this workspace's inbox).
+
+use super::{PageUser, act, id};
+use crate::http::{AppState, PageError};
+use crate::services::{annotations, items};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/w/{ws}/items/{item}/reply", web::post().to(reply))
+        .route("/w/{ws}/items/{item}/tags", web::post().to(tags))
+        .route("/w/{ws}/items/{item}/assign", web::post().to(assign))
+        .route("/w/{ws}/items/{item}/notes", web::post().to(note))
+        .route("/w/{ws}/inbox/bulk-reply", web::post().to(bulk));
+}
+
+/// The inbox address to return to: the one the form came from, if it is this inbox.
+fn back_to(ws: &str, back: &str) -> String {
+    let home = format!("/w/{ws}/inbox");
+    if back == home
+        || (back.starts_with(&format!("{home}?"))
+            && !back.contains(['\r', '\n', '\\'])
+            && !back.contains("//"))
+    {
+        back.to_string()
+    } else {
+        home
+    }
+}
+
+#[derive(Deserialize)]
+struct ReplyForm {
+    csrf: String,
+    text: String,
+    #[serde(default)]
+    back: String,
+}
+
+async fn reply(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<ReplyForm>,
+) -> Result<HttpResponse, PageError> {
+    let (wid, item) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let f = form.into_inner();
+    let back = back_to(&wid.to_string(), &f.back);
+    act(
+        &req,
+        &state,
+        &user,
+        &f.csrf,
+        &back,
+        "Reply saved; it is on its way to the provider.",
+        move |ctx, who, ip| items::reply(ctx, who, ip, &wid, &item, &f.text),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct TagsForm {
+    csrf: String,
+    /// Comma-separated.
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    back: String,
+}
+
+async fn tags(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<TagsForm>,
+) -> Result<HttpResponse, PageError> {
+    let (wid, item) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let f = form.into_inner();
+    let back = back_to(&wid.to_string(), &f.back);
+    let list: Vec<String> = f
+        .tags
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
+    act(&req, &state, &user, &f.csrf, &back, "Tags saved.", move |ctx, who, ip| {
+        annotations::set_tags(ctx, who, ip, &wid, &item, &list)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    csrf: String,
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    back: String,
+}
+
+async fn assign(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<AssignForm>,
+) -> Result<HttpResponse, PageError> {
+    let (wid, item) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let f = form.into_inner();
+    let back = back_to(&wid.to_string(), &f.back);
+    let to = if f.user.is_empty() {
+        None
+    } else {
+        Some(id(&user.layout, &f.user)?)
+    };
+    act(&req, &state, &user, &f.csrf, &back, "Assignment saved.", move |ctx, who, ip| {
+        annotations::assign(ctx, who, ip, &wid, &item, to)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct NoteForm {
+    csrf: String,
+    text: String,
+    #[serde(default)]
+    back: String,
+}
+
+async fn note(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<NoteForm>,
+) -> Result<HttpResponse, PageError> {
+    let (wid, item) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let f = form.into_inner();
+    let back = back_to(&wid.to_string(), &f.back);
+    act(&req, &state, &user, &f.csrf, &back, "Note added.", move |ctx, who, ip| {
+        annotations::add_note(ctx, who, ip, &wid, &item, &f.text)
+    })
+    .await
+}
+
+async fn bulk(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let wid = id(&user.layout, &path)?;
+    // Repeated `items` fields: parsed by hand (serde's form parser keeps only one).
+    let (mut csrf, mut template, mut back, mut ids) = (String::new(), String::new(), String::new(), Vec::new());
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "csrf" => csrf = v.into_owned(),
+            "template" => template = v.into_owned(),
+            "back" => back = v.into_owned(),
+            "items" => ids.push(v.into_owned()),
+            _ => {}
+        }
+    }
+    let back = back_to(&wid.to_string(), &back);
+    let ids: Vec<_> = ids.iter().filter_map(|i| i.parse().ok()).collect();
+    let template = template.parse().ok();
+    user.check_form(&req, &state, &csrf)?;
+    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    let outcome = super::run(&state, &user.layout, move |ctx| {
+        let Some(t) = template else {
+            return Err(crate::services::Error::Invalid(
+                "choose a reply template first".into(),
+            ));
+        };
+        items::bulk_reply(ctx, &principal, &ip, &wid, &ids, &t)
+    })
+    .await?;
+    Ok(match outcome {
+        Ok(results) => {
+            let sent = results.iter().filter(|(_, r)| r.is_ok()).count();
+            let refused: Vec<String> = results.into_iter().filter_map(|(_, r)| r.err()).collect();
+            if refused.is_empty() {
+                super::redirect(&back, Ok(&format!("{sent} replies on their way.")))
+            } else {
+                super::redirect(
+                    &back,
+                    Err(&format!(
+                        "{sent} replies on their way; {} refused: {}",
+                        refused.len(),
+                        refused.join("; ")
+                    )),
+                )
+            }
+        }
+        Err(m) => super::redirect(&back, Err(&m)),
+    })
+}

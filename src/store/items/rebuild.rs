@@ -1,0 +1,94 @@
+//! Derived trees rebuilt from the items when their layout changes: the rollups (local days,
+//! spans, response times) and the search index (every item queued on the change log for the
+//! indexer). A rebuild cut short by a crash starts over at the next open: the marker is set last.
+
+use super::Items;
+use super::rollups::Deltas;
+use crate::domain::{Id, Item, Location, Workspace};
+use crate::store::{codec, typed};
+use anyhow::Context;
+use sled::Transactional;
+use std::collections::HashMap;
+use std::ops::Bound;
+
+const ROLLUPS_KEY: &[u8] = b"derived_rollups";
+const ROLLUPS_LAYOUT: &[u8] = b"2";
+const SEARCH_KEY: &[u8] = b"derived_search";
+const SEARCH_LAYOUT: &[u8] = b"1";
+
+impl Items<'_> {
+    /// Rebuilds what is out of date; a no-op on a current store. Returns the items read.
+    pub fn rebuild_derived(&self) -> anyhow::Result<usize> {
+        let s = self.store;
+        let rollups_ok = s.meta.get(ROLLUPS_KEY)?.as_deref() == Some(ROLLUPS_LAYOUT);
+        let search_ok = s.meta.get(SEARCH_KEY)?.as_deref() == Some(SEARCH_LAYOUT);
+        if rollups_ok && search_ok {
+            return Ok(0);
+        }
+        if !rollups_ok {
+            s.rollups.clear().context("clearing the rollups")?;
+        }
+        if !search_ok {
+            for t in [&s.search, &s.search_docs, &s.words, &s.item_changes] {
+                t.clear().context("clearing the search index")?;
+            }
+        }
+        let mut zones: HashMap<(Id<Workspace>, Id<Location>), jiff::tz::TimeZone> = HashMap::new();
+        let mut after: Option<sled::IVec> = None;
+        let mut read = 0;
+        loop {
+            let lower = after.clone().map_or(Bound::Unbounded, Bound::Excluded);
+            // Collected first: no iterator stays alive across the writes below.
+            let chunk: Vec<(sled::IVec, sled::IVec)> = s
+                .items
+                .range::<sled::IVec, _>((lower, Bound::Unbounded))
+                .take(1000)
+                .collect::<Result<_, _>>()
+                .context("reading items to rebuild from")?;
+            let Some((last, _)) = chunk.last() else { break };
+            after = Some(last.clone());
+            let mut groups: HashMap<(Id<Workspace>, Id<Location>), Vec<Item>> = HashMap::new();
+            for (_, v) in &chunk {
+                let item: Item = codec::decode(v)?;
+                groups
+                    .entry((item.workspace, item.location))
+                    .or_default()
+                    .push(item);
+            }
+            read += chunk.len();
+            for ((ws, loc), items) in groups {
+                let tz = match zones.get(&(ws, loc)) {
+                    Some(tz) => tz.clone(),
+                    None => {
+                        let tz = self.zone_of(&ws, &loc)?;
+                        zones.insert((ws, loc), tz.clone());
+                        tz
+                    }
+                };
+                let seq = s.db.generate_id().context("numbering a change")?;
+                (&s.rollups, &s.item_changes)
+                    .transaction(|(rollups, changes)| {
+                        let mut d = Deltas::new(tz.clone());
+                        for i in &items {
+                            d.add(i, 1);
+                        }
+                        if rollups_ok {
+                            d.forget_counts();
+                        }
+                        if search_ok {
+                            d.forget_changes();
+                        }
+                        d.apply(rollups, changes, seq)
+                    })
+                    .map_err(typed::txn_any)?;
+            }
+        }
+        s.meta.insert(ROLLUPS_KEY, ROLLUPS_LAYOUT)?;
+        s.meta.insert(SEARCH_KEY, SEARCH_LAYOUT)?;
+        s.db.flush().context("flushing rebuilt rollups")?;
+        if read > 0 {
+            tracing::warn!(items = read, "rebuilt rollups and queued the search index");
+        }
+        Ok(read)
+    }
+}
