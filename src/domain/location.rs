@@ -141,7 +141,10 @@ mod tests {
         assert_eq!(day("America/New_York"), "2026-03-28");
         assert_eq!(day("Europe/Paris"), "2026-03-29");
         let late = time::macros::datetime!(2026-07-01 22:30 UTC);
-        assert_eq!(day_date(local_day(&zone("Asia/Tokyo"), late)).to_string(), "2026-07-02");
+        assert_eq!(
+            day_date(local_day(&zone("Asia/Tokyo"), late)).to_string(),
+            "2026-07-02"
+        );
         assert_eq!(date_day(day_date(20_000)), 20_000);
         assert_eq!(zone("No/Such").iana_name(), Some("UTC"));
     }

@@ -7,10 +7,10 @@ mod email;
 mod ids;
 mod item;
 mod location;
-pub mod text;
 mod notes;
 mod outbox;
 mod password;
+pub mod text;
 mod user;
 mod workspace;
 

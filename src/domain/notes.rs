@@ -49,7 +49,9 @@ pub fn parse_note(raw: &str) -> Result<String, String> {
     if t.is_empty() || t.chars().count() > 4_000 {
         return Err("notes have 1 to 4,000 characters".into());
     }
-    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if t.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err("control characters are not allowed in notes".into());
     }
     Ok(t.to_string())
@@ -67,7 +69,10 @@ pub struct ReplyTemplate {
 
 /// The placeholders a template may use, with what they stand for.
 pub const PLACEHOLDERS: [(&str, &str); 4] = [
-    ("{first_name}", "the reviewer's first name (\"there\" when anonymous)"),
+    (
+        "{first_name}",
+        "the reviewer's first name (\"there\" when anonymous)",
+    ),
     ("{name}", "the reviewer's full name"),
     ("{location}", "the location's name"),
     ("{rating}", "the stars given, 1–5"),
@@ -82,7 +87,10 @@ pub fn parse_template(name: &str, body: &str) -> Result<(String, String), String
     if body.is_empty() || body.chars().count() > 4_000 {
         return Err("body: 1 to 4,000 characters".into());
     }
-    if body.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if body
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err("body: control characters are not allowed".into());
     }
     Ok((name.to_string(), body.to_string()))
@@ -102,7 +110,10 @@ pub fn fill_template(body: &str, item: &Item, location: Option<&Location>) -> St
     } else {
         name
     };
-    let rating = item.rating.map(|r| r.stars().to_string()).unwrap_or_default();
+    let rating = item
+        .rating
+        .map(|r| r.stars().to_string())
+        .unwrap_or_default();
     let loc = location.map_or("", |l| l.name.as_str());
     // One pass over the body, so a value holding `{location}` is not substituted again.
     let mut out = String::with_capacity(body.len() + 32);

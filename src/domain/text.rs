@@ -158,16 +158,14 @@ const STOP_WORDS: &[&str] = &[
     "one", "our", "out", "has", "him", "his", "how", "its", "may", "new", "now", "own", "she",
     "too", "use", "way", "who", "did", "get", "got", "let", "say", "see", "that", "with", "have",
     "this", "will", "your", "from", "they", "been", "were", "what", "when", "which", "their",
-    "there", "would", "could", "should", "about", "into", "than", "them", "then", "these",
-    "those", "some", "very", "just", "also", "here", "only", "more", "most", "much", "such",
-    "over", "after", "again", "even", "ever", "every", "because", "while", "where", "being",
-    "each", "both", "does", "doing", "done", "went", "came", "come", "make", "made", "really",
-    "there", "what", "i'm", "it's", "we", "us", "my", "me",
-    // French
+    "there", "would", "could", "should", "about", "into", "than", "them", "then", "these", "those",
+    "some", "very", "just", "also", "here", "only", "more", "most", "much", "such", "over",
+    "after", "again", "even", "ever", "every", "because", "while", "where", "being", "each",
+    "both", "does", "doing", "done", "went", "came", "come", "make", "made", "really", "there",
+    "what", "i'm", "it's", "we", "us", "my", "me", // French
     "les", "des", "une", "est", "pas", "que", "qui", "pour", "dans", "par", "sur", "avec", "mais",
     "tres", "nous", "vous", "ils", "elle", "son", "ses", "leur", "aux", "ont", "etait", "cette",
-    "tout", "plus", "bien", "fait", "comme",
-    // German
+    "tout", "plus", "bien", "fait", "comme", // German
     "der", "die", "das", "und", "ist", "nicht", "ein", "eine", "mit", "auf", "fur", "sich", "den",
     "dem", "sehr", "auch", "war", "wir", "sie", "ich", "aber", "noch", "wie", "hat", "bei",
     // Spanish, Italian, Portuguese
@@ -216,7 +214,11 @@ mod tests {
         assert_eq!(document_terms(&[&long])[0].len(), MAX_TERM);
         let many: String = (0..10_000).map(|i| format!("w{i} ")).collect();
         assert_eq!(document_terms(&[&many]).len(), MAX_TERMS);
-        assert!(query_terms("<script>alert(1)</script>").iter().all(|t| t.chars().all(char::is_alphanumeric)));
+        assert!(
+            query_terms("<script>alert(1)</script>")
+                .iter()
+                .all(|t| t.chars().all(char::is_alphanumeric))
+        );
         assert_eq!(query_terms(&many).len(), 12);
     }
 

@@ -92,7 +92,8 @@ impl Chart<'_> {
                         .flat_map(|s| s.values.iter().flatten())
                         .fold(0.0_f64, |a, b| a.max(*b)),
                 };
-                let step = nice_step(max.max(1.0));
+                // Counts: whole-number ticks.
+                let step = nice_step(max.max(1.0)).max(1.0);
                 (0.0, (max / step).ceil().max(1.0) * step, step)
             }
         };
@@ -191,6 +192,9 @@ impl Chart<'_> {
                                     y(val)
                                 );
                                 pen_down = true;
+                                if n > 120 {
+                                    continue;
+                                }
                                 let _ = write!(
                                     s,
                                     r#"<circle class="{}" cx="{:.1}" cy="{:.1}" r="3"><title>{} · {}: {}</title></circle>"#,
@@ -205,7 +209,12 @@ impl Chart<'_> {
                             None => pen_down = false,
                         }
                     }
-                    let _ = write!(s, r#"<path class="{} line" d="{}"/>"#, ser.class, path.trim());
+                    let _ = write!(
+                        s,
+                        r#"<path class="{} line" d="{}"/>"#,
+                        ser.class,
+                        path.trim()
+                    );
                 }
             }
         }
@@ -252,8 +261,15 @@ mod tests {
         assert!(svg.contains("<title id=\"v-t\">Volume &lt;by&gt; source</title>"));
         assert!(svg.contains("&lt;script&gt;") && !svg.contains("<script>"));
         assert!(svg.contains("Google &amp; co"));
-        assert!(svg.contains(">10</text>"), "the y axis reaches a round 10: {svg}");
-        assert_eq!(svg.matches("<rect class=\"s-google\"").count(), 3, "two bars and a legend key");
+        assert!(
+            svg.contains(">10</text>"),
+            "the y axis reaches a round 10: {svg}"
+        );
+        assert_eq!(
+            svg.matches("<rect class=\"s-google\"").count(),
+            3,
+            "two bars and a legend key"
+        );
         let line = Chart {
             kind: Kind::Lines,
             y_range: Some((1.0, 5.0)),
@@ -266,13 +282,17 @@ mod tests {
             ..c
         }
         .svg();
-        assert!(line.contains("d=\"M") && line.matches('M').count() >= 2, "a gap splits the line");
+        assert!(
+            line.contains("d=\"M") && line.matches('M').count() >= 2,
+            "a gap splits the line"
+        );
     }
 
     #[test]
     fn steps_are_round() {
         assert_eq!(nice_step(100.0), 20.0);
         assert_eq!(nice_step(7.0), 2.0);
-        assert_eq!(nice_step(1.0), 0.25);
+        assert_eq!(nice_step(1.0), 0.2);
+        assert_eq!(nice_step(12.0), 2.5);
     }
 }

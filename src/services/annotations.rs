@@ -7,7 +7,12 @@ use crate::domain::{
     parse_note, parse_tag, parse_template,
 };
 
-pub fn notes(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>, item: &Id<Item>) -> Result<ItemNotes> {
+pub fn notes(
+    ctx: &Ctx,
+    principal: &Principal,
+    ws: &Id<Workspace>,
+    item: &Id<Item>,
+) -> Result<ItemNotes> {
     ctx.enter(principal, ws, Access::Read)?;
     ctx.store.items().get(ws, item)?.ok_or(Error::NotFound)?;
     Ok(ctx.store.items().notes(ws, item)?)
@@ -112,7 +117,11 @@ pub fn add_note(
     })
 }
 
-pub fn templates(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>) -> Result<Vec<ReplyTemplate>> {
+pub fn templates(
+    ctx: &Ctx,
+    principal: &Principal,
+    ws: &Id<Workspace>,
+) -> Result<Vec<ReplyTemplate>> {
     ctx.enter(principal, ws, Access::Read)?;
     Ok(ctx.store.items().templates(ws)?)
 }

@@ -49,8 +49,19 @@ pub fn items_csv(
         .collect();
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = [
-        "id", "created_at", "location", "source", "kind", "author", "rating", "text", "reply",
-        "reply_state", "status", "link", "tags",
+        "id",
+        "created_at",
+        "location",
+        "source",
+        "kind",
+        "author",
+        "rating",
+        "text",
+        "reply",
+        "reply_state",
+        "status",
+        "link",
+        "tags",
     ];
     w.write_record(header).map_err(anyhow::Error::from)?;
     let mut req = PageRequest::first(200);
@@ -75,7 +86,12 @@ fn write_row(
     i: &Item,
     names: &std::collections::HashMap<Id<crate::domain::Location>, String>,
 ) -> Result<()> {
-    let tags = ctx.store.items().notes(&i.workspace, &i.id)?.tags.join(", ");
+    let tags = ctx
+        .store
+        .items()
+        .notes(&i.workspace, &i.id)?
+        .tags
+        .join(", ");
     let (reply, state) = match &i.reply {
         Some(r) => (
             r.text.clone(),
@@ -118,7 +134,16 @@ mod tests {
 
     #[test]
     fn formula_cells_are_defused() {
-        for bad in ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=x", "\r=x", "＝1", "  =HYPERLINK(\"x\")"] {
+        for bad in [
+            "=1+1",
+            "+SUM(A1)",
+            "-2+3",
+            "@cmd",
+            "\t=x",
+            "\r=x",
+            "＝1",
+            "  =HYPERLINK(\"x\")",
+        ] {
             assert!(cell(bad).starts_with('\''), "{bad:?}");
         }
         for ok in ["Great food", "5 stars", "", "a=b"] {

@@ -159,6 +159,8 @@ pub struct Stats {
 pub fn stats(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>, p: &Period) -> Result<Stats> {
     ctx.enter(principal, ws, Access::Read)?;
     let store = &ctx.store;
+    // Word counts follow the change log: bring them up to date first.
+    store.search().catch_up(4_096)?;
     let all_locations = store.locations().all(ws)?;
     let here = match &p.location {
         Some(l) => Some(
@@ -170,12 +172,16 @@ pub fn stats(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>, p: &Period) -
         ),
         None => None,
     };
-    let tz = here.as_ref().map_or(jiff::tz::TimeZone::UTC, Location::zone);
+    let tz = here
+        .as_ref()
+        .map_or(jiff::tz::TimeZone::UTC, Location::zone);
     let today = day_date(local_day(&tz, ctx.clock.now()));
     let to = p.to.unwrap_or(today);
     let from = p.from.unwrap_or(to - time::Duration::days(89));
     if from > to {
-        return Err(Error::Invalid("from: the period starts after it ends".into()));
+        return Err(Error::Invalid(
+            "from: the period starts after it ends".into(),
+        ));
     }
     let (a, b) = (date_day(from), date_day(to) + 1);
     if b - a > MAX_DAYS {
@@ -271,11 +277,22 @@ mod tests {
 
     #[test]
     fn buckets_start_on_mondays_and_firsts() {
-        let d = |s: &str| date_day(Date::parse(s, &time::format_description::well_known::Iso8601::DATE).unwrap());
+        let d = |s: &str| {
+            date_day(Date::parse(s, &time::format_description::well_known::Iso8601::DATE).unwrap())
+        };
         // 2026-12-02 is a Wednesday; its week starts Monday 2026-11-30.
-        assert_eq!(day_date(Bucket::Week.start(d("2026-12-02"))).to_string(), "2026-11-30");
-        assert_eq!(day_date(Bucket::Month.start(d("2026-12-31"))).to_string(), "2026-12-01");
-        assert_eq!(day_date(Bucket::Month.next(d("2026-12-01"))).to_string(), "2027-01-01");
+        assert_eq!(
+            day_date(Bucket::Week.start(d("2026-12-02"))).to_string(),
+            "2026-11-30"
+        );
+        assert_eq!(
+            day_date(Bucket::Month.start(d("2026-12-31"))).to_string(),
+            "2026-12-01"
+        );
+        assert_eq!(
+            day_date(Bucket::Month.next(d("2026-12-01"))).to_string(),
+            "2027-01-01"
+        );
         assert_eq!(Bucket::fitting(30), Bucket::Day);
         assert_eq!(Bucket::fitting(90), Bucket::Week);
         assert_eq!(Bucket::fitting(365), Bucket::Month);

@@ -73,6 +73,8 @@ pub struct Store {
     db: sled::Db,
     dir: PathBuf,
     flusher: std::sync::Arc<durability::Flusher>,
+    /// One indexer step at a time: the background worker and a search catching up.
+    indexing: std::sync::Arc<std::sync::Mutex<()>>,
     meta: sled::Tree,
     users: sled::Tree,
     users_by_email: sled::Tree,
@@ -222,6 +224,7 @@ impl Store {
             webhook_due: tree("webhook_due")?,
             dir: dir.to_path_buf(),
             flusher: std::sync::Arc::new(durability::Flusher::start(db.clone())?),
+            indexing: std::sync::Arc::new(std::sync::Mutex::new(())),
             db,
         })
     }

@@ -74,7 +74,11 @@ fn need(method: &Method, path: &str) -> Need {
         | ("GET", "/workspaces/{ws}/connections/{id}")
         | ("GET", "/workspaces/{ws}/connections/{id}/remote-locations")
         | ("GET", "/workspaces/{ws}/items")
-        | ("GET", "/workspaces/{ws}/items/{id}") => Need::Ws(Read, false),
+        | ("GET", "/workspaces/{ws}/items/{id}")
+        | ("GET", "/workspaces/{ws}/items/{id}/notes")
+        | ("GET", "/workspaces/{ws}/items.csv")
+        | ("GET", "/workspaces/{ws}/stats")
+        | ("GET", "/workspaces/{ws}/reply-templates") => Need::Ws(Read, false),
         (_, "/workspaces/{ws}/alerts") => Need::Ws(Read, true),
         ("GET", "/workspaces/{ws}/webhooks") => Need::Ws(Read, false),
         ("POST", "/workspaces/{ws}/webhooks") | ("DELETE", "/workspaces/{ws}/webhooks/{id}") => {
@@ -85,6 +89,13 @@ fn need(method: &Method, path: &str) -> Need {
         | ("POST", "/workspaces/{ws}/connections/{id}/sync")
         | ("PUT", "/workspaces/{ws}/locations/{loc}/sources")
         | ("POST", "/workspaces/{ws}/items/{id}/reply")
+        | ("PUT", "/workspaces/{ws}/items/{id}/tags")
+        | ("PUT", "/workspaces/{ws}/items/{id}/assignee")
+        | ("POST", "/workspaces/{ws}/items/{id}/notes")
+        | ("POST", "/workspaces/{ws}/items/bulk-reply")
+        | ("POST", "/workspaces/{ws}/reply-templates")
+        | ("PUT", "/workspaces/{ws}/reply-templates/{id}")
+        | ("DELETE", "/workspaces/{ws}/reply-templates/{id}")
         | ("POST", "/workspaces/{ws}/imports/reviews") => Need::Ws(Write, false),
         other => {
             panic!("route {other:?} is missing from the authorization table: add its policy here")
@@ -314,7 +325,27 @@ fn fixtures(w: &World, n: usize) -> (Id<User>, Id<Invitation>, Id<ApiKey>, Id<Lo
     (spare.id, inv.id, key_id, loc.id, loc)
 }
 
-fn body(method: &Method, path: &str, n: usize, conn: &Id<Connection>) -> Option<Value> {
+/// A reply template of workspace A.
+fn template(w: &World, n: usize) -> Id<plaudit::domain::ReplyTemplate> {
+    let t = plaudit::domain::ReplyTemplate {
+        id: Id::generate(w.h.clock.now()),
+        workspace: w.ws.id,
+        name: format!("Template {n}"),
+        body: "Thank you {first_name}!".into(),
+        created_at: w.h.clock.now(),
+    };
+    w.h.store.items().put_template(&t).unwrap();
+    t.id
+}
+
+fn body(
+    method: &Method,
+    path: &str,
+    n: usize,
+    conn: &Id<Connection>,
+    item: &Id<Item>,
+    tpl: &Id<plaudit::domain::ReplyTemplate>,
+) -> Option<Value> {
     Some(match (method.as_str(), path) {
         ("PATCH", "/me") => json!({"name": "New Name"}),
         ("POST", "/me/email") => {
@@ -341,6 +372,16 @@ fn body(method: &Method, path: &str, n: usize, conn: &Id<Connection>) -> Option<
             json!({"connection_id": conn.to_string(), "external_id": "accounts/1/locations/2"})
         }
         ("POST", "/workspaces/{ws}/items/{id}/reply") => json!({"text": "Thank you!"}),
+        ("PUT", "/workspaces/{ws}/items/{id}/tags") => json!({"tags": ["vip"]}),
+        ("PUT", "/workspaces/{ws}/items/{id}/assignee") => json!({"user": null}),
+        ("POST", "/workspaces/{ws}/items/{id}/notes") => json!({"text": "Call them back"}),
+        ("POST", "/workspaces/{ws}/items/bulk-reply") => {
+            json!({"items": [item.to_string()], "template": tpl.to_string()})
+        }
+        ("POST", "/workspaces/{ws}/reply-templates")
+        | ("PUT", "/workspaces/{ws}/reply-templates/{id}") => {
+            json!({"name": format!("T{n}"), "body": "Thanks {first_name}"})
+        }
         ("PUT", "/workspaces/{ws}/alerts") => json!({"mode": "daily", "max_rating": 3}),
         ("POST", "/workspaces/{ws}/webhooks") => json!({"url": "https://hooks.example.com/in"}),
         _ => return None,
@@ -363,6 +404,12 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
             n += 1;
             let (spare, inv, key_id, loc, location) = fixtures(&w, n);
             let (conn, item) = connection_and_item(&w, &location, n);
+            let tpl =
+                if route.path.contains("reply-templates/") || route.path.contains("bulk-reply") {
+                    template(&w, n)
+                } else {
+                    Id::generate(w.h.clock.now())
+                };
             let mut ws = w.ws.id;
             let mut token = token.clone();
             // Calls that use up their caller get a fresh one of the same kind.
@@ -430,6 +477,8 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                         key_id.to_string()
                     } else if route.path.contains("/connections/") {
                         conn.to_string()
+                    } else if route.path.contains("/reply-templates/") {
+                        tpl.to_string()
                     } else if route.path.contains("/items/") {
                         item.to_string()
                     } else if route.path.contains("/webhooks/") {
@@ -444,7 +493,7 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
             if let Some(t) = &token {
                 req = req.bearer_auth(t);
             }
-            if let Some(b) = body(&method, route.path, n, &conn) {
+            if let Some(b) = body(&method, route.path, n, &conn, &item, &tpl) {
                 req = req.json(&b);
             }
             if route.path.ends_with("/imports/reviews") {

@@ -267,7 +267,9 @@ async fn requests_are_logged_rolled_up_and_counted_without_secrets() {
         .await
         .unwrap();
     assert!(
-        page.contains("<polyline") && page.contains("xss-script"),
+        page.contains("<path class=\"s-requests line\"")
+            && page.contains("<desc id=\"traffic-d\">")
+            && page.contains("xss-script"),
         "{page}"
     );
 }

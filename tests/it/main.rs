@@ -18,6 +18,7 @@ mod edge;
 mod floor;
 mod housekeeping;
 mod imports;
+mod inbox;
 mod inproc;
 mod lifecycle;
 mod migration;

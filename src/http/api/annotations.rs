@@ -17,12 +17,22 @@ pub fn routes(r: &mut Registrar) {
         .doc("items", "Replace the item's tags (manager)")
         .body::<TagsBody>()
         .returns::<NotesView>();
-    r.add(Method::PUT, "/workspaces/{ws}/items/{id}/assignee", put_assignee)
-        .doc("items", "Assign the item to a member, or to nobody with null (manager)")
-        .body::<AssigneeBody>()
-        .returns::<NotesView>();
+    r.add(
+        Method::PUT,
+        "/workspaces/{ws}/items/{id}/assignee",
+        put_assignee,
+    )
+    .doc(
+        "items",
+        "Assign the item to a member, or to nobody with null (manager)",
+    )
+    .body::<AssigneeBody>()
+    .returns::<NotesView>();
     r.add(Method::POST, "/workspaces/{ws}/items/{id}/notes", post_note)
-        .doc("items", "Add an internal note (manager); never sent to the provider")
+        .doc(
+            "items",
+            "Add an internal note (manager); never sent to the provider",
+        )
         .body::<NoteBody>()
         .status(201)
         .returns::<NotesView>();
@@ -34,9 +44,13 @@ pub fn routes(r: &mut Registrar) {
         .body::<BulkBody>()
         .status(202)
         .returns::<BulkView>();
-    r.add(Method::GET, "/workspaces/{ws}/reply-templates", list_templates)
-        .doc("items", "The workspace's reply templates, by name")
-        .returns::<TemplatesView>();
+    r.add(
+        Method::GET,
+        "/workspaces/{ws}/reply-templates",
+        list_templates,
+    )
+    .doc("items", "The workspace's reply templates, by name")
+    .returns::<TemplatesView>();
     r.add(Method::POST, "/workspaces/{ws}/reply-templates", create_template)
         .doc(
             "items",
@@ -45,13 +59,21 @@ pub fn routes(r: &mut Registrar) {
         .body::<TemplateBody>()
         .status(201)
         .returns::<TemplateView>();
-    r.add(Method::PUT, "/workspaces/{ws}/reply-templates/{id}", update_template)
-        .doc("items", "Change a reply template (manager)")
-        .body::<TemplateBody>()
-        .returns::<TemplateView>();
-    r.add(Method::DELETE, "/workspaces/{ws}/reply-templates/{id}", delete_template)
-        .doc("items", "Delete a reply template (manager)")
-        .status(204);
+    r.add(
+        Method::PUT,
+        "/workspaces/{ws}/reply-templates/{id}",
+        update_template,
+    )
+    .doc("items", "Change a reply template (manager)")
+    .body::<TemplateBody>()
+    .returns::<TemplateView>();
+    r.add(
+        Method::DELETE,
+        "/workspaces/{ws}/reply-templates/{id}",
+        delete_template,
+    )
+    .doc("items", "Delete a reply template (manager)")
+    .status(204);
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -247,7 +269,10 @@ async fn bulk_reply(
     let ids = b
         .items
         .iter()
-        .map(|i| i.parse().map_err(|_| bad(format!("items: `{i}` is not an item id"))))
+        .map(|i| {
+            i.parse()
+                .map_err(|_| bad(format!("items: `{i}` is not an item id")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let ip = caller.ip();
     let out = write(&state, move |ctx| {
@@ -307,7 +332,15 @@ async fn update_template(
     let b = body.into_inner();
     let ip = caller.ip();
     let t = write(&state, move |ctx| {
-        annotations::save_template(ctx, &caller.principal, &ip, &ws, Some(tid), &b.name, &b.body)
+        annotations::save_template(
+            ctx,
+            &caller.principal,
+            &ip,
+            &ws,
+            Some(tid),
+            &b.name,
+            &b.body,
+        )
     })
     .await?;
     Ok(HttpResponse::Ok().json(template_view(&t)))

@@ -14,8 +14,8 @@ mod locations;
 mod me;
 mod members;
 mod openapi;
-mod schema;
 pub mod reports;
+mod schema;
 mod views;
 mod workspaces;
 

@@ -5,8 +5,8 @@ use super::items::ItemsQuery;
 use super::{Registrar, id, read};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
-use crate::services::stats::{self, Bucket, Period, Stats, Totals};
 use crate::services::exports;
+use crate::services::stats::{self, Bucket, Period, Stats, Totals};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -54,11 +54,8 @@ fn bad(message: String) -> ApiError {
 }
 
 pub fn parse_date(field: &str, s: &str) -> Result<Date, String> {
-    Date::parse(
-        s,
-        &time::format_description::well_known::Iso8601::DATE,
-    )
-    .map_err(|_| format!("{field}: `{s}` is not a date such as 2026-11-30"))
+    Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
+        .map_err(|_| format!("{field}: `{s}` is not a date such as 2026-11-30"))
 }
 
 impl StatsQuery {
@@ -72,7 +69,9 @@ impl StatsQuery {
                 ),
                 None => None,
             },
-            from: empty(&self.from).map(|s| parse_date("from", &s)).transpose()?,
+            from: empty(&self.from)
+                .map(|s| parse_date("from", &s))
+                .transpose()?,
             to: empty(&self.to).map(|s| parse_date("to", &s)).transpose()?,
             bucket: match empty(&self.bucket) {
                 Some(b) => Some(

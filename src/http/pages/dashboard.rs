@@ -7,8 +7,8 @@ use crate::domain::{Access, Location};
 use crate::http::api::reports::{StatsQuery, parse_date};
 use crate::http::charts::{Chart, Kind, Series};
 use crate::http::{AppState, Layout, PageError};
-use crate::services::stats::{self, Bucket, Period, Stats, Totals};
 use crate::services::locations;
+use crate::services::stats::{self, Bucket, Period, Stats, Totals};
 use crate::store::PageRequest;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -190,7 +190,13 @@ impl DashboardPage {
         rated.iter().rev().take(5).copied().collect()
     }
     fn best(&self) -> Vec<&stats::LocationRow> {
-        self.v.s.locations.iter().filter(|l| l.rated > 0).take(5).collect()
+        self.v
+            .s
+            .locations
+            .iter()
+            .filter(|l| l.rated > 0)
+            .take(5)
+            .collect()
     }
 }
 
@@ -282,20 +288,22 @@ async fn report(
     let month = q.month.clone();
     let (s, location, month) = show(&state, &user.layout, move |ctx| {
         let location = locations::get(ctx, &principal, &wid, &loc)?;
-        let today = crate::domain::day_date(crate::domain::local_day(
-            &location.zone(),
-            ctx.clock.now(),
-        ));
+        let today =
+            crate::domain::day_date(crate::domain::local_day(&location.zone(), ctx.clock.now()));
         // The month asked for, or the last complete month.
         let first = match parse_date("month", &format!("{month}-01")) {
             Ok(d) if !month.is_empty() => d,
             _ => {
                 let this = today.replace_day(1).unwrap_or(today);
-                (this - time::Duration::days(1)).replace_day(1).unwrap_or(this)
+                (this - time::Duration::days(1))
+                    .replace_day(1)
+                    .unwrap_or(this)
             }
         };
         let last = match first.month() {
-            time::Month::December => time::Date::from_calendar_date(first.year() + 1, time::Month::January, 1),
+            time::Month::December => {
+                time::Date::from_calendar_date(first.year() + 1, time::Month::January, 1)
+            }
             m => time::Date::from_calendar_date(first.year(), m.next(), 1),
         }
         .map_or(first, |d| d - time::Duration::days(1));

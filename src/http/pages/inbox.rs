@@ -144,6 +144,15 @@ impl InboxPage {
             .map_or_else(String::new, |l| l.name.clone())
     }
 
+    /// The link to the original, only if it is a web address (never `javascript:` and the like).
+    fn link(&self, item: &Item) -> Option<String> {
+        item.link
+            .as_deref()
+            .and_then(|l| url::Url::parse(l).ok())
+            .filter(|u| matches!(u.scheme(), "https" | "http"))
+            .map(String::from)
+    }
+
     fn location_count(&self, l: &Location) -> u64 {
         self.facets
             .by_location
@@ -267,8 +276,7 @@ async fn list(
         let to = filter
             .until
             .map_or(date_day(now.date()) + 2, |t| date_day(t.date()) + 1);
-        let facets =
-            facets::facets(ctx, &principal, &wid, filter.location.as_ref(), from, to)?;
+        let facets = facets::facets(ctx, &principal, &wid, filter.location.as_ref(), from, to)?;
         let page = items::list(ctx, &principal, &wid, &filter, &page_req)?;
         let mut with_notes = Vec::with_capacity(page.items.len());
         for i in page.items {
@@ -289,7 +297,9 @@ async fn list(
             })
             .collect();
         let templates = annotations::templates(ctx, &principal, &wid)?;
-        Ok((with_notes, page.next, locs.items, members, templates, facets))
+        Ok((
+            with_notes, page.next, locs.items, members, templates, facets,
+        ))
     })
     .await?;
     let (items, next, locations, members, templates, facets) = data;

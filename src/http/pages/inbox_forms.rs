@@ -86,9 +86,15 @@ async fn tags(
         .filter(|t| !t.is_empty())
         .map(str::to_string)
         .collect();
-    act(&req, &state, &user, &f.csrf, &back, "Tags saved.", move |ctx, who, ip| {
-        annotations::set_tags(ctx, who, ip, &wid, &item, &list)
-    })
+    act(
+        &req,
+        &state,
+        &user,
+        &f.csrf,
+        &back,
+        "Tags saved.",
+        move |ctx, who, ip| annotations::set_tags(ctx, who, ip, &wid, &item, &list),
+    )
     .await
 }
 
@@ -116,9 +122,15 @@ async fn assign(
     } else {
         Some(id(&user.layout, &f.user)?)
     };
-    act(&req, &state, &user, &f.csrf, &back, "Assignment saved.", move |ctx, who, ip| {
-        annotations::assign(ctx, who, ip, &wid, &item, to)
-    })
+    act(
+        &req,
+        &state,
+        &user,
+        &f.csrf,
+        &back,
+        "Assignment saved.",
+        move |ctx, who, ip| annotations::assign(ctx, who, ip, &wid, &item, to),
+    )
     .await
 }
 
@@ -140,9 +152,15 @@ async fn note(
     let (wid, item) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
     let f = form.into_inner();
     let back = back_to(&wid.to_string(), &f.back);
-    act(&req, &state, &user, &f.csrf, &back, "Note added.", move |ctx, who, ip| {
-        annotations::add_note(ctx, who, ip, &wid, &item, &f.text)
-    })
+    act(
+        &req,
+        &state,
+        &user,
+        &f.csrf,
+        &back,
+        "Note added.",
+        move |ctx, who, ip| annotations::add_note(ctx, who, ip, &wid, &item, &f.text),
+    )
     .await
 }
 
@@ -155,7 +173,8 @@ async fn bulk(
 ) -> Result<HttpResponse, PageError> {
     let wid = id(&user.layout, &path)?;
     // Repeated `items` fields: parsed by hand (serde's form parser keeps only one).
-    let (mut csrf, mut template, mut back, mut ids) = (String::new(), String::new(), String::new(), Vec::new());
+    let (mut csrf, mut template, mut back, mut ids) =
+        (String::new(), String::new(), String::new(), Vec::new());
     for (k, v) in url::form_urlencoded::parse(&body) {
         match k.as_ref() {
             "csrf" => csrf = v.into_owned(),

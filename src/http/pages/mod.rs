@@ -16,6 +16,7 @@ mod links;
 mod locations;
 mod members;
 mod oauth;
+mod templates;
 mod traffic;
 mod workspaces;
 
@@ -47,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     import::configure(cfg);
     oauth::configure(cfg);
     traffic::configure(cfg);
+    templates::configure(cfg);
 }
 
 const FLASH: &str = "plaudit_flash";

@@ -4,6 +4,7 @@
 use super::{CsrfForm, PageUser, html, redirect};
 use crate::edge::Edge;
 use crate::edge::bans::Ban;
+use crate::http::charts::{Chart, Kind, Series};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::traffic::{self, require_admin};
 use actix_web::http::StatusCode;
@@ -16,39 +17,42 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/bans/{client}/lift", web::post().to(lift));
 }
 
-/// A line chart as SVG coordinates (width 600 × height 120).
-pub struct Chart {
-    pub points: String,
-    pub blocked_points: String,
-    pub max: u64,
-}
-
-fn chart(series: &[u64], blocked: &[u64]) -> Chart {
-    let max = series.iter().copied().max().unwrap_or(0).max(1);
-    let step = if series.len() > 1 {
-        600.0 / (series.len() - 1) as f64
-    } else {
-        600.0
-    };
-    let to_points = |values: &[u64]| {
-        values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                format!(
-                    "{:.1},{:.1}",
-                    i as f64 * step,
-                    120.0 - (*v as f64 / max as f64) * 115.0
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+/// Requests and refusals per minute as a chart with axes, labels and a legend.
+fn chart(per_minute: &[u64], blocked: &[u64], first_minute: i64) -> String {
+    let labels = (0..per_minute.len())
+        .map(|i| {
+            let t = time::OffsetDateTime::from_unix_timestamp((first_minute + i as i64) * 60)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            format!("{:02}:{:02}", t.hour(), t.minute())
+        })
+        .collect();
+    let peak = per_minute.iter().copied().max().unwrap_or(0);
+    let refused: u64 = blocked.iter().sum();
     Chart {
-        points: to_points(series),
-        blocked_points: to_points(blocked),
-        max,
+        id: "traffic",
+        title: "Requests per minute (UTC)",
+        summary: format!(
+            "Requests per minute over {} minutes: peak {peak}; {refused} refused (blocked or throttled).",
+            per_minute.len()
+        ),
+        x_labels: labels,
+        series: vec![
+            Series {
+                name: "requests".into(),
+                class: "s-requests",
+                values: per_minute.iter().map(|v| Some(*v as f64)).collect(),
+            },
+            Series {
+                name: "blocked or throttled".into(),
+                class: "s-blocked",
+                values: blocked.iter().map(|v| Some(*v as f64)).collect(),
+            },
+        ],
+        kind: Kind::Lines,
+        y_range: None,
+        y_unit: "per minute",
     }
+    .svg()
 }
 
 /// A horizontal bar: label, count, width in percent of the largest.
@@ -76,7 +80,7 @@ struct TrafficPage {
     layout: Layout,
     minutes: usize,
     requests: u64,
-    chart: Chart,
+    chart: String,
     statuses: Vec<Bar>,
     paths: Vec<Bar>,
     clients: Vec<Bar>,
@@ -114,7 +118,7 @@ async fn page(
         layout: user.layout.clone(),
         minutes: s.minutes,
         requests: s.totals.requests,
-        chart: chart(&s.per_minute, &s.blocked_per_minute),
+        chart: chart(&s.per_minute, &s.blocked_per_minute, s.first_minute),
         statuses: bars(statuses),
         paths: bars(traffic::top(&s.totals.paths, 10)),
         clients: bars(traffic::top(&s.totals.clients, 10)),

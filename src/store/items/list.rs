@@ -2,7 +2,9 @@
 //! walks the search index; other lists walk the items (or one location's index) newest first.
 
 use super::Items;
-use crate::domain::{Id, Item, ItemNotes, ItemStatus, Location, Origin, ReplyState, User, Workspace};
+use crate::domain::{
+    Id, Item, ItemNotes, ItemStatus, Location, Origin, ReplyState, User, Workspace,
+};
 use crate::store::page::{self, Order, Page, PageRequest};
 use crate::store::{codec, keys};
 use time::OffsetDateTime;
@@ -160,6 +162,7 @@ impl Items<'_> {
         filter: &ItemFilter,
         req: &PageRequest,
     ) -> anyhow::Result<Page<Item>> {
+        self.store.search().catch_up(4_096)?;
         let limit = req.limit.max(1);
         let mut before: Option<[u8; 16]> = req
             .cursor

@@ -16,8 +16,9 @@ use std::collections::HashMap;
 pub const ALL: [u8; 16] = [0; 16];
 
 /// Upper bounds (minutes) of the response-time buckets; the last bucket is "longer".
-pub const RESPONSE_BOUNDS_MIN: [u32; 13] =
-    [15, 30, 60, 120, 240, 480, 720, 1440, 2880, 4320, 10_080, 20_160, 43_200];
+pub const RESPONSE_BOUNDS_MIN: [u32; 13] = [
+    15, 30, 60, 120, 240, 480, 720, 1440, 2880, 4320, 10_080, 20_160, 43_200,
+];
 const BUCKETS: usize = RESPONSE_BOUNDS_MIN.len() + 1;
 const LEVELS: u8 = 16;
 const WIDTH: usize = 7 + BUCKETS;
@@ -71,7 +72,11 @@ impl DayCounts {
         for (i, n) in self.response.iter().enumerate() {
             seen += n;
             if seen * 2 >= total {
-                let from = if i == 0 { 0 } else { RESPONSE_BOUNDS_MIN[i - 1] };
+                let from = if i == 0 {
+                    0
+                } else {
+                    RESPONSE_BOUNDS_MIN[i - 1]
+                };
                 return Some((from, RESPONSE_BOUNDS_MIN.get(i).copied()));
             }
         }
@@ -232,9 +237,7 @@ pub(super) fn cover(from: u32, to: u32) -> Vec<(u8, u32)> {
     let b = u64::from(to);
     while a < b {
         let mut level = 0u8;
-        while level + 1 < LEVELS
-            && a % (1u64 << (level + 1)) == 0
-            && a + (1u64 << (level + 1)) <= b
+        while level + 1 < LEVELS && a % (1u64 << (level + 1)) == 0 && a + (1u64 << (level + 1)) <= b
         {
             level += 1;
         }
@@ -362,10 +365,17 @@ mod tests {
         assert_eq!(counts(d + 2, d + 900, None).0, 0);
         let days = store.items().days(&ws, Some(&loc), d, d + 2).unwrap();
         assert_eq!(days.len(), 2);
-        assert_eq!((days[0].0, days[0].1, days[0].2.items), (d, Origin::Google, 2));
+        assert_eq!(
+            (days[0].0, days[0].1, days[0].2.items),
+            (d, Origin::Google, 2)
+        );
         // The reply came at once: the first response bucket.
         assert_eq!(
-            store.items().total(&ws, None, d, d + 1).unwrap().median_response(),
+            store
+                .items()
+                .total(&ws, None, d, d + 1)
+                .unwrap()
+                .median_response(),
             Some((0, Some(15)))
         );
         // An edit from 1 to 3 stars moves the count; a re-read changes nothing.
@@ -390,7 +400,14 @@ mod tests {
 
     #[test]
     fn spans_cover_any_period_exactly_and_briefly() {
-        for (from, to) in [(0, 1), (5, 6), (3, 17), (1000, 1365), (0, 65_535), (20_000, 20_090)] {
+        for (from, to) in [
+            (0, 1),
+            (5, 6),
+            (3, 17),
+            (1000, 1365),
+            (0, 65_535),
+            (20_000, 20_090),
+        ] {
             let spans = super::cover(from, to);
             let mut at = from;
             for (level, n) in &spans {

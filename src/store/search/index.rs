@@ -27,6 +27,11 @@ impl Search<'_> {
     /// Indexes up to `limit` logged changes; returns how many log entries it consumed.
     pub fn index_step(&self, limit: usize) -> anyhow::Result<usize> {
         let s = self.store;
+        // Word counts are not idempotent: two steps must never take the same changes.
+        let _one_at_a_time = s
+            .indexing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Collected first: no iterator stays alive across the reads and the transaction.
         let log: Vec<(sled::IVec, sled::IVec)> = s
             .item_changes
@@ -92,7 +97,12 @@ impl Search<'_> {
             }
             if old.words != new.as_ref().and_then(|d| d.words.clone()) {
                 words::gather(&mut word_deltas, &ws, old.words.as_ref(), -1);
-                words::gather(&mut word_deltas, &ws, new.as_ref().and_then(|d| d.words.as_ref()), 1);
+                words::gather(
+                    &mut word_deltas,
+                    &ws,
+                    new.as_ref().and_then(|d| d.words.as_ref()),
+                    1,
+                );
             }
             docs.push((key, new));
         }
@@ -122,6 +132,19 @@ impl Search<'_> {
             })
             .map_err(typed::txn_any)?;
         Ok(log.len())
+    }
+
+    /// Indexes what is waiting, up to `max` changes: a search sees every write made before it.
+    pub fn catch_up(&self, max: usize) -> anyhow::Result<()> {
+        let mut done = 0;
+        while done < max {
+            let n = self.index_step(256)?;
+            if n == 0 {
+                break;
+            }
+            done += n;
+        }
+        Ok(())
     }
 
     /// Changes not indexed yet (for readiness and tests).

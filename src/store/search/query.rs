@@ -41,7 +41,10 @@ impl Search<'_> {
         let mut lookups = 0;
         loop {
             if lookups >= budget {
-                return Ok(Matches { ids, next: Some(hi) });
+                return Ok(Matches {
+                    ids,
+                    next: Some(hi),
+                });
             }
             let mut lowest: Option<[u8; 16]> = None;
             let mut agree = true;
@@ -78,7 +81,10 @@ impl Search<'_> {
                 ids.push(Id::from_bytes(low));
                 hi = low;
                 if ids.len() >= limit {
-                    return Ok(Matches { ids, next: Some(hi) });
+                    return Ok(Matches {
+                        ids,
+                        next: Some(hi),
+                    });
                 }
             } else {
                 match above(low) {
@@ -90,7 +96,12 @@ impl Search<'_> {
     }
 
     /// How many items hold every term, counted up to `cap`: (count, whether it reached the cap).
-    pub fn count(&self, ws: &Id<Workspace>, terms: &[String], cap: usize) -> anyhow::Result<(usize, bool)> {
+    pub fn count(
+        &self,
+        ws: &Id<Workspace>,
+        terms: &[String],
+        cap: usize,
+    ) -> anyhow::Result<(usize, bool)> {
         let m = self.matching(ws, terms, None, cap, cap.saturating_mul(terms.len() + 2))?;
         Ok((m.ids.len(), m.next.is_some()))
     }

@@ -88,7 +88,9 @@ pub(super) fn gather(
 ) {
     let Some(c) = c else { return };
     for scope in [*c.location.as_bytes(), ALL] {
-        let e = into.entry(key(ws, &scope, c.month, c.polarity)).or_default();
+        let e = into
+            .entry(key(ws, &scope, c.month, c.polarity))
+            .or_default();
         for w in &c.words {
             *e.entry(w.clone()).or_default() += sign;
         }

@@ -1,0 +1,106 @@
+//! The workspace's reply templates: list, create, edit, delete.
+
+use super::workspaces::{WsNav, enter};
+use super::{CsrfForm, PageUser, act, html, id, show};
+use crate::domain::{Access, PLACEHOLDERS, ReplyTemplate};
+use crate::http::{AppState, Layout, PageError};
+use crate::services::annotations;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/w/{ws}/templates", web::get().to(page))
+        .route("/w/{ws}/templates", web::post().to(save))
+        .route("/w/{ws}/templates/{id}/delete", web::post().to(delete));
+}
+
+#[derive(Template)]
+#[template(path = "pages/templates.html")]
+struct TemplatesPage {
+    layout: Layout,
+    ws: WsNav,
+    templates: Vec<ReplyTemplate>,
+    placeholders: Vec<(&'static str, &'static str)>,
+}
+
+async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let nav = enter(&state, &user, &ws, Access::Read, "inbox").await?;
+    let (principal, wid) = (user.principal.clone(), nav.id);
+    let templates = show(&state, &user.layout, move |ctx| {
+        annotations::templates(ctx, &principal, &wid)
+    })
+    .await?;
+    html(
+        &req,
+        &TemplatesPage {
+            layout: user.layout.clone(),
+            ws: nav,
+            templates,
+            placeholders: PLACEHOLDERS.to_vec(),
+        },
+        &user.layout,
+    )
+}
+
+#[derive(Deserialize)]
+struct TemplateForm {
+    csrf: String,
+    #[serde(default)]
+    id: String,
+    name: String,
+    body: String,
+}
+
+async fn save(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    form: web::Form<TemplateForm>,
+) -> Result<HttpResponse, PageError> {
+    let wid = id(&user.layout, &ws)?;
+    let f = form.into_inner();
+    let tid = if f.id.is_empty() {
+        None
+    } else {
+        Some(id(&user.layout, &f.id)?)
+    };
+    let back = format!("/w/{wid}/templates");
+    act(
+        &req,
+        &state,
+        &user,
+        &f.csrf,
+        &back,
+        "Template saved.",
+        move |ctx, who, ip| annotations::save_template(ctx, who, ip, &wid, tid, &f.name, &f.body),
+    )
+    .await
+}
+
+async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let (wid, tid) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let back = format!("/w/{wid}/templates");
+    act(
+        &req,
+        &state,
+        &user,
+        &form.csrf,
+        &back,
+        "Template deleted.",
+        move |ctx, who, ip| annotations::delete_template(ctx, who, ip, &wid, &tid),
+    )
+    .await
+}
