@@ -14,6 +14,7 @@ pub const EMAIL: &str = "demo@plaudit.example";
 pub struct Demo {
     pub email: String,
     pub password: String,
+    pub workspace: Id<Workspace>,
 }
 
 fn location(ws: Id<Workspace>, name: &str, tz: &str, now: OffsetDateTime) -> Location {
@@ -133,5 +134,6 @@ pub fn install(store: &Store, fake: &FakeProviders, now: OffsetDateTime) -> anyh
     Ok(Demo {
         email: EMAIL.into(),
         password,
+        workspace: ws.id,
     })
 }

@@ -129,7 +129,7 @@ pub fn notable_words(text: &str) -> Vec<String> {
         let keep = !cjk
             && run.chars().count() >= 3
             && !run.chars().all(|c| c.is_ascii_digit())
-            && !STOP_WORDS.contains(&run.as_str());
+            && !is_stop_word(&run);
         if !keep {
             prev = None;
             continue;
@@ -152,28 +152,23 @@ pub fn notable_words(text: &str) -> Vec<String> {
     out
 }
 
-const STOP_WORDS: &[&str] = &[
-    // English
-    "the", "and", "for", "are", "but", "not", "you", "all", "any", "can", "had", "her", "was",
-    "one", "our", "out", "has", "him", "his", "how", "its", "may", "new", "now", "own", "she",
-    "too", "use", "way", "who", "did", "get", "got", "let", "say", "see", "that", "with", "have",
-    "this", "will", "your", "from", "they", "been", "were", "what", "when", "which", "their",
-    "there", "would", "could", "should", "about", "into", "than", "them", "then", "these", "those",
-    "some", "very", "just", "also", "here", "only", "more", "most", "much", "such", "over",
-    "after", "again", "even", "ever", "every", "because", "while", "where", "being", "each",
-    "both", "does", "doing", "done", "went", "came", "come", "make", "made", "really", "there",
-    "what", "i'm", "it's", "we", "us", "my", "me", // French
-    "les", "des", "une", "est", "pas", "que", "qui", "pour", "dans", "par", "sur", "avec", "mais",
-    "tres", "nous", "vous", "ils", "elle", "son", "ses", "leur", "aux", "ont", "etait", "cette",
-    "tout", "plus", "bien", "fait", "comme", // German
-    "der", "die", "das", "und", "ist", "nicht", "ein", "eine", "mit", "auf", "fur", "sich", "den",
-    "dem", "sehr", "auch", "war", "wir", "sie", "ich", "aber", "noch", "wie", "hat", "bei",
-    // Spanish, Italian, Portuguese
-    "los", "las", "del", "por", "con", "una", "para", "muy", "pero", "como", "mas", "che", "non",
-    "per", "della", "sono", "molto", "nao", "com", "uma", "muito", "mais", "foi", "ser", "esta",
-    // Dutch
-    "het", "een", "van", "niet", "zijn", "voor", "maar", "ook", "met", "zeer", "heel",
-];
+/// Common words of English, French, German, Spanish, Italian, Portuguese and Dutch, and the
+/// pieces contractions split into ("won't" → "won", "t"), space-separated.
+const STOP_WORDS: &str = "\
+    about after again ain all also and any are aren aux bei been being bien both but came can \
+    che com come comme con could couldn cette del della dem den der did didn die does doesn \
+    doing don done das een ein eine elle esta est etait even ever every fait for foi from fur \
+    get got had hadn has hasn hat have haven heel her here het him his how ich ils into isn ist \
+    its just leur les let los las made maar mais make mas may met mit molto more most much muito \
+    mais nao new nicht noch non not now nous one only ook our out over own par para pas per pero \
+    plus por pour que qui really say see sehr ser ses she should shouldn sich sie some son sono \
+    such sur than that the their them then there these they this those too tout tres una und une \
+    uma use van very voor vous war was wasn way were weren what when where which while who wie \
+    will wir with won would wouldn your zeer zijn";
+
+fn is_stop_word(w: &str) -> bool {
+    STOP_WORDS.split_ascii_whitespace().any(|s| s == w)
+}
 
 #[cfg(test)]
 mod tests {

@@ -130,6 +130,7 @@ impl FakeProviders {
             w.add_google_location("Rosa's Bakery — Riverside", 120, 2),
             w.add_google_location("Rosa's Bakery — Station", 60, 3),
         ];
+        w.age_google_reviews(400, 7);
         let facebook = vec![
             w.add_facebook_page("Rosa's Bakery", 40, 8, 6, 5, 4),
             w.add_facebook_page("Rosa's Bakery Riverside", 12, 4, 4, 2, 5),

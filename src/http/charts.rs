@@ -64,8 +64,8 @@ fn number(v: f64) -> String {
     }
 }
 
-const W: f64 = 720.0;
-const H: f64 = 260.0;
+const W: f64 = 560.0;
+const H: f64 = 250.0;
 const LEFT: f64 = 48.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 12.0;

@@ -117,6 +117,9 @@ pub fn reply(
     Ok(item)
 }
 
+/// Each item of a bulk reply with its own outcome: sent on its way, or why not.
+pub type BulkOutcome = Vec<(Id<Item>, std::result::Result<(), String>)>;
+
 /// Most items one bulk reply answers.
 pub const MAX_BULK: usize = 100;
 
@@ -129,7 +132,7 @@ pub fn bulk_reply(
     ws: &Id<Workspace>,
     ids: &[Id<Item>],
     template: &Id<crate::domain::ReplyTemplate>,
-) -> Result<Vec<(Id<Item>, std::result::Result<(), String>)>> {
+) -> Result<BulkOutcome> {
     ctx.enter(principal, ws, Access::Write)?;
     if ids.is_empty() || ids.len() > MAX_BULK {
         return Err(Error::Invalid(format!(

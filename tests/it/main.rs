@@ -7,6 +7,7 @@ mod alerts;
 mod authz;
 mod browser;
 mod browser_connect;
+mod browser_inbox;
 mod caller;
 mod config;
 mod connectors;

@@ -3,6 +3,7 @@
 
 use crate::support::{free_port, wait_until};
 use serde_json::{Value, json};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -19,7 +20,9 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 impl Browser {
     pub async fn start() -> Browser {
         let port = free_port();
+        // Its own process group, so the browser it starts can be stopped with it (see Drop).
         let driver = Command::new("chromedriver")
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -142,6 +145,30 @@ impl Browser {
         panic!("page never showed {text:?}: {}", self.source().await);
     }
 
+    /// The browser profile folder: its path is on every Chromium process's command line.
+    pub fn profile(&self) -> std::path::PathBuf {
+        self._profile.path().to_path_buf()
+    }
+
+    /// Runs `script` in the page as an async function body (`arguments[0]` is the callback).
+    pub async fn run_async(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            json!({"script": script, "args": []}),
+        )
+        .await
+    }
+
+    pub async fn window_size(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            json!({"width": width, "height": height}),
+        )
+        .await;
+    }
+
     pub async fn screenshot(&self, path: &std::path::Path) {
         use base64::Engine;
         let png = self
@@ -155,7 +182,24 @@ impl Browser {
 }
 
 impl Drop for Browser {
+    /// Ends the session (chromedriver then quits Chromium), then stops chromedriver's whole
+    /// process group: killing chromedriver alone left Chromium running, orphaned.
     fn drop(&mut self) {
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://").to_string();
+        if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = write!(
+                s,
+                "DELETE /session/{} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                self.session
+            );
+            let mut answer = Vec::new();
+            let _ = s.read_to_end(&mut answer);
+        }
+        let _ = Command::new("kill")
+            .args(["-KILL", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

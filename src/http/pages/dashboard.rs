@@ -137,7 +137,10 @@ impl View {
     }
 
     pub fn rate(&self, r: &Option<f64>) -> String {
-        r.map_or("–".into(), |r| format!("{:.0} %", r * 100.0))
+        r.map_or("–".into(), |r| match r * 100.0 {
+            p if p > 0.0 && p < 10.0 => format!("{p:.1} %"),
+            p => format!("{p:.0} %"),
+        })
     }
 
     pub fn median(&self) -> String {
@@ -184,10 +187,11 @@ impl DashboardPage {
     fn is(&self, a: &str, b: &str) -> bool {
         a == b
     }
+    /// The five lowest, none of which is among the five best (few locations: none).
     fn worst(&self) -> Vec<&stats::LocationRow> {
         let rated: Vec<&stats::LocationRow> =
             self.v.s.locations.iter().filter(|l| l.rated > 0).collect();
-        rated.iter().rev().take(5).copied().collect()
+        rated.iter().skip(5).rev().take(5).copied().collect()
     }
     fn best(&self) -> Vec<&stats::LocationRow> {
         self.v

@@ -112,17 +112,17 @@ impl Items<'_> {
                 } else {
                     Some(codec::decode(v)?)
                 };
-                if let Some(item) = item {
-                    if self.passes(filter, &item)? {
-                        out.push(item);
-                        if out.len() == limit {
-                            let more =
-                                raw.next.is_some() || raw.items.last().map(|(lk, _)| lk) != Some(k);
-                            return Ok(Page {
-                                items: out,
-                                next: more.then_some(id_hex),
-                            });
-                        }
+                if let Some(item) = item
+                    && self.passes(filter, &item)?
+                {
+                    out.push(item);
+                    if out.len() == limit {
+                        let more =
+                            raw.next.is_some() || raw.items.last().map(|(lk, _)| lk) != Some(k);
+                        return Ok(Page {
+                            items: out,
+                            next: more.then_some(id_hex),
+                        });
                     }
                 }
                 cursor = Some(id_hex);

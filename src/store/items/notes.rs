@@ -57,7 +57,7 @@ impl Items<'_> {
             .iter()
             .map(|(_, v)| codec::decode(v))
             .collect::<anyhow::Result<_>>()?;
-        v.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        v.sort_by_key(|t| t.name.to_lowercase());
         Ok(v)
     }
 

@@ -1,9 +1,10 @@
 //! Finding items by text: the posting lists of all terms intersected newest first by
 //! leapfrogging (each list is asked for its greatest id below a bound), so the work follows the
-//! rarest term, never the number of items.
+//! rarest term, never the number of items. A word also finds longer words it starts
+//! ("croissant" finds "croissants"): each query word stands for the indexed terms it prefixes
+//! (at most `MAX_EXPANSION`), and a group's answer is the greatest among its terms.
 
 use super::Search;
-use super::index::posting;
 use crate::domain::{Id, Item, Workspace};
 use anyhow::Context;
 
@@ -14,6 +15,9 @@ pub struct Matches {
     /// Exclusive upper bound to go on from; None when every match was returned.
     pub next: Option<[u8; 16]>,
 }
+
+/// Indexed terms one query word stands for at most (the shortest ones come first).
+const MAX_EXPANSION: usize = 32;
 
 /// The id just above `id` (as a bound: "at most `id`").
 fn above(id: [u8; 16]) -> Option<[u8; 16]> {
@@ -36,7 +40,14 @@ impl Search<'_> {
         if terms.is_empty() {
             return Ok(Matches { ids, next: None });
         }
-        let prefixes: Vec<Vec<u8>> = terms.iter().map(|t| posting(ws, t, &[])).collect();
+        let mut groups: Vec<Vec<Vec<u8>>> = Vec::with_capacity(terms.len());
+        for t in terms {
+            let group = self.expand(ws, t)?;
+            if group.is_empty() {
+                return Ok(Matches { ids, next: None });
+            }
+            groups.push(group);
+        }
         let mut hi = before.unwrap_or([0xff; 16]);
         let mut lookups = 0;
         loop {
@@ -48,23 +59,29 @@ impl Search<'_> {
             }
             let mut lowest: Option<[u8; 16]> = None;
             let mut agree = true;
-            for p in &prefixes {
-                lookups += 1;
-                let upper = [p.as_slice(), &hi].concat();
-                let found = self
-                    .store
-                    .search
-                    .range(p.clone()..upper)
-                    .next_back()
-                    .transpose()
-                    .context("reading the search index")?;
-                let Some((k, _)) = found else {
+            for group in &groups {
+                let mut best: Option<[u8; 16]> = None;
+                for p in group {
+                    lookups += 1;
+                    let upper = [p.as_slice(), &hi].concat();
+                    let found = self
+                        .store
+                        .search
+                        .range(p.clone()..upper)
+                        .next_back()
+                        .transpose()
+                        .context("reading the search index")?;
+                    if let Some((k, _)) = found {
+                        let id: [u8; 16] = k
+                            .get(k.len().saturating_sub(16)..)
+                            .and_then(|b| b.try_into().ok())
+                            .context("a malformed search entry")?;
+                        best = best.max(Some(id));
+                    }
+                }
+                let Some(id) = best else {
                     return Ok(Matches { ids, next: None });
                 };
-                let id: [u8; 16] = k
-                    .get(k.len().saturating_sub(16)..)
-                    .and_then(|b| b.try_into().ok())
-                    .context("a malformed search entry")?;
                 match lowest {
                     None => lowest = Some(id),
                     Some(l) if l != id => {
@@ -93,6 +110,33 @@ impl Search<'_> {
                 }
             }
         }
+    }
+
+    /// The posting-list prefixes (`ws | term | 0`) of the indexed terms starting with `word`.
+    fn expand(&self, ws: &Id<Workspace>, word: &str) -> anyhow::Result<Vec<Vec<u8>>> {
+        let stem = [ws.as_bytes().as_slice(), word.as_bytes()].concat();
+        let mut out = Vec::new();
+        let mut from = stem.clone();
+        while out.len() < MAX_EXPANSION {
+            let next = self
+                .store
+                .search
+                .range(from.clone()..)
+                .next()
+                .transpose()
+                .context("reading the search index")?;
+            let Some((k, _)) = next else { break };
+            if !k.starts_with(&stem) {
+                break;
+            }
+            let Some(end) = k[16..].iter().position(|b| *b == 0).map(|p| p + 16) else {
+                break;
+            };
+            out.push(k[..=end].to_vec());
+            // Past every posting of this term: the same bytes, then 0x01.
+            from = [&k[..end], &[1u8][..]].concat();
+        }
+        Ok(out)
     }
 
     /// How many items hold every term, counted up to `cap`: (count, whether it reached the cap).

@@ -1,0 +1,193 @@
+//! Real headless Chromium through the inbox and the dashboard on the demo data: sign in,
+//! filter, search, reply with a template and see it published at the fake provider, open the
+//! dashboard and its charts, export CSV; screenshots (laptop and phone width) as artifacts;
+//! and no Chromium process left behind.
+
+use crate::inproc::InProc;
+use crate::providers::{Control, point_at};
+use crate::webdriver::Browser;
+use plaudit::fakes::FakeProviders;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+async fn reload_until(b: &Browser, url: &str, text: &str) -> String {
+    let end = Instant::now() + Duration::from_secs(60);
+    loop {
+        b.goto(url).await;
+        let s = b.source().await;
+        if s.contains(text) {
+            return s;
+        }
+        assert!(Instant::now() < end, "{url} never showed {text:?}:\n{s}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Where screenshots go: `PLAUDIT_SCREENSHOT_DIR`, or `target/test-artifacts`.
+fn artifacts() -> PathBuf {
+    let dir = std::env::var("PLAUDIT_SCREENSHOT_DIR").map_or_else(
+        |_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts"),
+        PathBuf::from,
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn chromium_running(profile: &std::path::Path) -> bool {
+    std::process::Command::new("pgrep")
+        .args(["-f", &profile.display().to_string()])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_and_dashboard_on_the_demo_data_in_chromium() {
+    let fake = FakeProviders::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let base = fake.base_url();
+    let h = InProc::start(move |c| {
+        c.server.public_url = None;
+        point_at(c, &base);
+    })
+    .await;
+    let control = Control::new(&fake);
+    let demo = plaudit::demo::install(&h.store, &fake, plaudit::Clock::now(&h.clock)).unwrap();
+    let ws = demo.workspace;
+    let b = Browser::start().await;
+    let profile = b.profile();
+    b.goto(&format!("{}/login", h.url)).await;
+    b.fill("input[name=email]", &demo.email).await;
+    b.fill("input[name=password]", &demo.password).await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    b.wait_for("Workspaces").await;
+    let inbox = format!("{}/w/{}/inbox", h.url, ws);
+    let page = reload_until(&b, &inbox, "Older items").await;
+    assert_eq!(page.matches("<article").count(), 25, "a page of 25");
+
+    // A template, so the composer and the bulk form offer it.
+    b.goto(&format!("{}/w/{}/templates", h.url, ws)).await;
+    b.fill("input[name=name]", "Thanks").await;
+    b.fill(
+        "textarea[name=body]",
+        "Thank you {first_name}, see you soon at {location}!",
+    )
+    .await;
+    b.click("form[action$='/templates'] button[type=submit]")
+        .await;
+    b.wait_for("Template saved").await;
+
+    // Filter: 5-star Google reviews not replied yet.
+    b.goto(&inbox).await;
+    b.click("select[name=rating] option[value='5']").await;
+    b.click("select[name=source] option[value=google]").await;
+    b.click("select[name=status] option[value=unreplied]").await;
+    b.click("#filters button[type=submit]").await;
+    let page = b.wait_for("rating=5").await;
+    let shown = page.matches("<article").count();
+    assert!(shown > 0, "{page}");
+    assert_eq!(
+        page.matches("aria-label=\"5 of 5 stars\"").count(),
+        shown,
+        "only 5 stars"
+    );
+
+    // Reply to the first with the template, filled in by the page's script.
+    b.click("article select.template-pick option:nth-child(2)")
+        .await;
+    let filled = b
+        .run_async("arguments[0](document.querySelector('article textarea[name=text]').value)")
+        .await;
+    let filled = filled.as_str().unwrap().to_string();
+    assert!(
+        filled.starts_with("Thank you ") && filled.contains("see you soon at"),
+        "{filled}"
+    );
+    assert!(!filled.contains('{'), "placeholders filled: {filled}");
+    b.click("article form[action$='/reply'] button[type=submit]")
+        .await;
+    b.wait_for("on its way").await;
+    let end = Instant::now() + Duration::from_secs(60);
+    loop {
+        let state = control.state().await;
+        if !state["counts"]["google_reply_puts"]
+            .as_object()
+            .unwrap()
+            .is_empty()
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "the reply never reached the fake provider: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // Once the provider took it, the worker marks it published.
+    let mine = format!("{inbox}?status=replied&rating=5&source=google&q=soon");
+    let end = Instant::now() + Duration::from_secs(30);
+    loop {
+        b.goto(&mine).await;
+        let page = b.source().await;
+        let at = page.find("see you soon at").unwrap_or(0);
+        if at > 0
+            && page[at..]
+                .split("</blockquote>")
+                .next()
+                .unwrap()
+                .contains("Reply published")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "our reply never showed as published: {page}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    // Search through the index.
+    b.goto(&inbox).await;
+    b.fill("#search", "croissant").await;
+    b.click("#filters button[type=submit]").await;
+    let page = b.wait_for("q=croissant").await;
+    let found = page.matches("<article").count();
+    assert!(found > 0, "the demo reviews mention croissants");
+    assert!(
+        page.to_lowercase().matches("croissant").count() >= found,
+        "every result mentions it"
+    );
+    b.goto(&inbox).await;
+    b.window_size(1280, 1400).await;
+    b.screenshot(&artifacts().join("inbox.png")).await;
+
+    // The dashboard: figures and three charts with text alternatives.
+    b.goto(&format!("{}/w/{}/dashboard", h.url, ws)).await;
+    let page = b.wait_for("Average rating").await;
+    assert!(page.matches("<svg class=\"chart\"").count() >= 3, "{page}");
+    assert!(page.contains("<desc id=\"volume-d\">") && page.contains("Best rated"));
+    b.window_size(1280, 1900).await;
+    b.screenshot(&artifacts().join("dashboard.png")).await;
+    b.window_size(390, 844).await;
+    b.goto(&format!("{}/w/{}/dashboard", h.url, ws)).await;
+    b.wait_for("Average rating").await;
+    b.screenshot(&artifacts().join("dashboard-phone.png")).await;
+    b.goto(&inbox).await;
+    b.screenshot(&artifacts().join("inbox-phone.png")).await;
+
+    // The CSV export of the filtered inbox, as the page's link fetches it.
+    let csv = b
+        .run_async(
+            "const a = [...document.querySelectorAll('a')].find(x => x.textContent.includes('Export CSV'));
+             fetch(a.href).then(r => r.text()).then(arguments[0]);",
+        )
+        .await;
+    let csv = csv.as_str().unwrap();
+    assert!(
+        csv.starts_with("id,created_at,location,source,kind,author,rating,text"),
+        "{csv}"
+    );
+    assert!(csv.lines().count() > 25);
+    drop(b);
+    let gone = crate::support::wait_until(Duration::from_secs(10), || !chromium_running(&profile));
+    assert!(gone, "a Chromium process outlived the test");
+}
