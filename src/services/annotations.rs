@@ -38,6 +38,14 @@ fn change(
     Ok(notes)
 }
 
+/// The caller may write here and the item exists: checked before the input, so another
+/// workspace's or a missing item answers 404 whatever the body says.
+fn writable(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>, item: &Id<Item>) -> Result<()> {
+    ctx.enter(principal, ws, Access::Write)?;
+    ctx.store.items().get(ws, item)?.ok_or(Error::NotFound)?;
+    Ok(())
+}
+
 /// Replaces the item's tags (each checked, duplicates dropped).
 pub fn set_tags(
     ctx: &Ctx,
@@ -47,6 +55,7 @@ pub fn set_tags(
     item: &Id<Item>,
     raw: &[String],
 ) -> Result<ItemNotes> {
+    writable(ctx, principal, ws, item)?;
     let mut tags: Vec<String> = Vec::new();
     for t in raw {
         let t = parse_tag(t).map_err(|e| Error::Invalid(format!("tags: {e}")))?;
@@ -72,6 +81,7 @@ pub fn assign(
     item: &Id<Item>,
     to: Option<Id<User>>,
 ) -> Result<ItemNotes> {
+    writable(ctx, principal, ws, item)?;
     if let Some(u) = &to
         && ctx.store.workspaces().role(ws, u)?.is_none()
     {
@@ -94,6 +104,7 @@ pub fn add_note(
     item: &Id<Item>,
     text: &str,
 ) -> Result<ItemNotes> {
+    writable(ctx, principal, ws, item)?;
     let text = parse_note(text).map_err(|e| Error::Invalid(format!("text: {e}")))?;
     let (author, author_name) = match principal {
         Principal::User { user, .. } if !user.name.trim().is_empty() => {

@@ -136,10 +136,16 @@ struct NoteBody {
 struct BulkBody {
     /// Item ids, 1 to 100.
     #[schemars(length(min = 1, max = 100))]
-    items: Vec<String>,
+    items: Vec<Hex32>,
     /// A reply template id.
+    #[schemars(regex(pattern = r"^[0-9a-f]{32}$"))]
     template: String,
 }
+
+/// An id: 32 lower-case hex digits.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(transparent)]
+struct Hex32(#[schemars(regex(pattern = r"^[0-9a-f]{32}$"))] String);
 
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct BulkResult {
@@ -269,7 +275,7 @@ async fn bulk_reply(
     let ids = b
         .items
         .iter()
-        .map(|i| {
+        .map(|Hex32(i)| {
             i.parse()
                 .map_err(|_| bad(format!("items: `{i}` is not an item id")))
         })

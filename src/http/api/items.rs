@@ -164,7 +164,8 @@ impl ItemsQuery {
             };
         }
         if let Some(t) = empty(&self.tag) {
-            f.tag = Some(crate::domain::parse_tag(&t).map_err(|e| bad(format!("tag: {e}")))?);
+            // A tag no item can carry simply matches nothing.
+            f.tag = Some(crate::domain::parse_tag(&t).unwrap_or(t));
         }
         if let Some(a) = empty(&self.assignee) {
             f.assignee = Some(

@@ -1,0 +1,255 @@
+//! `benches/run inbox`: the inbox and the dashboard of a workspace holding 1,000,000 reviews
+//! over 200 locations, divided by the same of a workspace holding 10,000 over 200 locations,
+//! in one run, interleaved. Read over HTTP as a browser does: the inbox page (no filter;
+//! rating + location; a text search, each with its counts), the dashboard page (last 90
+//! days), and `GET .../stats`. Prints each median, the ratios, and RSS while serving.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::disallowed_methods)]
+
+use plaudit::app::{App, Bootstrap};
+use plaudit::config::Config;
+use plaudit::domain::{
+    Author, Email, Fetched, FetchedReply, Id, Kind, Location, Origin, Rating, User, Workspace,
+};
+use plaudit::services::sessions::SessionKeys;
+use plaudit::store::{Destination, Store};
+use plaudit::{Clock, ManualClock};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+
+const LOCATIONS: usize = 200;
+const PAGE: usize = 50;
+/// Reviews are spread over the two years before "now".
+const SPAN_DAYS: i64 = 730;
+
+const TEXTS: [&str; 8] = [
+    "Great coffee and friendly staff, we come back every week.",
+    "Waited 40 minutes for a table and nobody apologised.",
+    "Très bon accueil, je recommande vivement ce restaurant.",
+    "最高のサービスでした。また来ます。",
+    "Too expensive for what you get, but the view is nice.",
+    "Best croissants in town <3",
+    "The bathroom was dirty and the music far too loud.",
+    "Lovely terrace, quick service, fair prices.",
+];
+
+struct Seeded {
+    ws: Id<Workspace>,
+    owner: Id<User>,
+    first_location: Id<Location>,
+}
+
+fn seed(store: &Store, now: OffsetDateTime, tag: &str, reviews: usize) -> Seeded {
+    let owner = User {
+        id: Id::generate(now),
+        email: Email::parse(&format!("owner-{tag}@example.com")).unwrap(),
+        name: "Bench".into(),
+        password_hash: String::new(),
+        instance_admin: false,
+        created_at: now,
+        email_verified: true,
+        disabled: false,
+        session_epoch: 0,
+        identities: vec![],
+    };
+    store.users().insert(&owner).unwrap();
+    let ws = Workspace {
+        id: Id::generate(now),
+        name: tag.into(),
+        plan: "standard".into(),
+        created_at: now,
+    };
+    store.workspaces().create(&ws, &owner.id).unwrap();
+    let zones = ["Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC"];
+    let locs: Vec<Location> = (0..LOCATIONS)
+        .map(|i| {
+            let l = Location {
+                id: Id::generate(now),
+                workspace: ws.id,
+                name: format!("{tag} shop {i}"),
+                address: String::new(),
+                timezone: zones[i % zones.len()].into(),
+                google_review_url: None,
+                facebook_page_url: None,
+                archived: false,
+                created_at: now,
+            };
+            store.locations().save(&l, u64::MAX, None).unwrap().unwrap();
+            l
+        })
+        .collect();
+    let per_loc = reviews / LOCATIONS;
+    let step = SPAN_DAYS * 86_400 / per_loc.max(1) as i64;
+    for (li, loc) in locs.iter().enumerate() {
+        let dest = Destination {
+            workspace: ws.id,
+            location: loc.id,
+            origin: if li % 3 == 0 {
+                Origin::Facebook
+            } else {
+                Origin::Google
+            },
+            feed: "bench",
+            connection: None,
+            alert: false,
+        };
+        let all: Vec<Fetched> = (0..per_loc)
+            .map(|n| {
+                let at = now - time::Duration::seconds(step * (per_loc - n) as i64 + li as i64);
+                let stars = [5, 4, 1, 5, 2, 5, 1, 4][(n + li) % 8];
+                Fetched {
+                    kind: Kind::Review,
+                    external_id: format!("r{li}-{n}"),
+                    parent_external_id: None,
+                    author: Author {
+                        name: format!("Reviewer {}", (n * 7 + li) % 4999),
+                        ..Author::default()
+                    },
+                    rating: Some(Rating::Stars(stars)),
+                    text: TEXTS[(n + li) % TEXTS.len()].into(),
+                    link: None,
+                    created_at: at,
+                    updated_at: at,
+                    reply: (n % 3 != 0).then(|| FetchedReply {
+                        text: "Thank you!".into(),
+                        at: at + time::Duration::hours((n % 48) as i64 + 1),
+                        external_id: None,
+                    }),
+                    reply_authoritative: true,
+                }
+            })
+            .collect();
+        for page in all.chunks(PAGE) {
+            store.items().ingest(&dest, page, now).unwrap();
+        }
+    }
+    // Index everything now, so the measured searches never catch up on the way.
+    while store.search().index_step(512).unwrap() > 0 {}
+    Seeded {
+        ws: ws.id,
+        owner: owner.id,
+        first_location: locs[0].id,
+    }
+}
+
+fn status_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .unwrap_or(0)
+}
+
+async fn once(client: &reqwest::Client, url: &str, cookie: &str) -> Duration {
+    let t0 = Instant::now();
+    let r = client
+        .get(url)
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{url}");
+    let body = r.bytes().await.unwrap();
+    assert!(body.len() > 200, "{url}");
+    t0.elapsed()
+}
+
+fn median_ms(mut times: Vec<Duration>) -> f64 {
+    times.sort();
+    times[times.len() / 2].as_secs_f64() * 1000.0
+}
+
+async fn paired(
+    client: &reqwest::Client,
+    small: (&str, &str),
+    big: (&str, &str),
+    rounds: usize,
+) -> (f64, f64) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for round in 0..rounds + 5 {
+        let (x, y) = (
+            once(client, small.0, small.1).await,
+            once(client, big.0, big.1).await,
+        );
+        if round >= 5 {
+            a.push(x);
+            b.push(y);
+        }
+    }
+    (median_ms(a), median_ms(b))
+}
+
+fn main() {
+    let big_n: usize = std::env::var("INBOX_BIG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let small_n = 10_000;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let clock = ManualClock::new(OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap());
+    let now = clock.now();
+    let t0 = Instant::now();
+    let (small, big) = {
+        let store = Store::open(&data, 64, now).unwrap();
+        let small = seed(&store, now, "small", small_n);
+        let big = seed(&store, now, "big", big_n);
+        store.flush_blocking().unwrap();
+        (small, big)
+    };
+    println!(
+        "seeded {small_n} and {big_n} reviews over {LOCATIONS} locations each, indexed, in {:.0} s",
+        t0.elapsed().as_secs_f64()
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async move {
+        let mut config = Config::default();
+        config.server.listen = "127.0.0.1:0".parse().unwrap();
+        config.storage.data_dir = data.clone();
+        config.logs.access_log = plaudit::config::AccessLogFormat::Off;
+        config.limits.per_ip_per_minute = 100_000_000;
+        config.limits.per_ip_burst = 100_000_000;
+        config.poller.enabled = false;
+        let app = App::start(config, Arc::new(clock.clone()), Bootstrap::default())
+            .await
+            .unwrap();
+        let store = app.store().clone();
+        let keys = SessionKeys::new(
+            &store.meta().instance_secret().unwrap(),
+            app.instance_url(),
+            time::Duration::hours(12),
+        );
+        let cookie = |who: &Id<User>| {
+            format!("plaudit_session={}", keys.issue(&store, who, "127.0.0.1", now).unwrap().0)
+        };
+        let (cs, cb) = (cookie(&small.owner), cookie(&big.owner));
+        let client = reqwest::Client::new();
+        let base = app.local_url();
+        let mut worst: f64 = 0.0;
+        let cases: [(&str, Box<dyn Fn(&Seeded) -> String>); 5] = [
+            ("inbox, first page, no filter", Box::new(|s: &Seeded| format!("{base}/w/{}/inbox", s.ws))),
+            (
+                "inbox, rating 1 + a location",
+                Box::new(|s: &Seeded| format!("{base}/w/{}/inbox?rating=1&location={}", s.ws, s.first_location)),
+            ),
+            ("inbox, text search \"croissants\"", Box::new(|s: &Seeded| format!("{base}/w/{}/inbox?q=croissants", s.ws))),
+            ("dashboard page, last 90 days", Box::new(|s: &Seeded| format!("{base}/w/{}/dashboard", s.ws))),
+            ("GET /stats, a year by month", Box::new(|s: &Seeded| {
+                format!("{base}/api/v1/workspaces/{}/stats?from=2026-01-01&to=2026-12-31&bucket=month", s.ws)
+            })),
+        ];
+        for (name, url) in &cases {
+            let (a, b) = paired(&client, (&url(&small), &cs), (&url(&big), &cb), 60).await;
+            worst = worst.max(b / a);
+            println!("{name:<34}: {big_n} reviews {b:7.2} ms, reference {small_n} reviews {a:7.2} ms, ratio {:.2}", b / a);
+        }
+        println!(
+            "worst ratio {worst:.2}; RSS while serving {} MiB (peak of the run, seeding included, {} MiB)",
+            status_kb("VmRSS:") / 1024,
+            status_kb("VmHWM:") / 1024
+        );
+        app.shutdown().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    });
+}
