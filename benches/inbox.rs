@@ -33,6 +33,9 @@ const TEXTS: [&str; 8] = [
     "Lovely terrace, quick service, fair prices.",
 ];
 
+/// A measured page: its name and its address for a seeded workspace.
+type Case<'a> = (&'a str, Box<dyn Fn(&Seeded) -> String + 'a>);
+
 struct Seeded {
     ws: Id<Workspace>,
     owner: Id<User>,
@@ -227,7 +230,7 @@ fn main() {
         let client = reqwest::Client::new();
         let base = app.local_url();
         let mut worst: f64 = 0.0;
-        let cases: [(&str, Box<dyn Fn(&Seeded) -> String>); 5] = [
+        let cases: [Case; 5] = [
             ("inbox, first page, no filter", Box::new(|s: &Seeded| format!("{base}/w/{}/inbox", s.ws))),
             (
                 "inbox, rating 1 + a location",
