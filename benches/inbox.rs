@@ -196,7 +196,7 @@ fn serve(data: &std::path::Path, port: u16) -> Child {
         .env("PLAUDIT_LIMITS__PER_IP_BURST", "100000000")
         .env("PLAUDIT_SECURITY__ALLOW_LIST", "[\"127.0.0.1/32\"]")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .spawn()
         .expect("the plaudit binary")
 }
@@ -223,17 +223,40 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     let small_n = 10_000;
+    // Seeding runs in a child process (this same program, `INBOX_SEED_INTO` set), so the
+    // store is closed and its lock released before the server opens the folder.
+    if let Ok(dir) = std::env::var("INBOX_SEED_INTO") {
+        let now = OffsetDateTime::now_utc();
+        let store = Store::open(std::path::Path::new(&dir), 64, now).unwrap();
+        for (tag, n) in [("small", small_n), ("big", big_n)] {
+            let s = seed(&store, now, tag, n);
+            println!("{tag} {} {} {}", s.ws, s.email, s.first_location);
+        }
+        store.flush_blocking().unwrap();
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let now = OffsetDateTime::now_utc();
     let t0 = Instant::now();
-    let (small, big) = {
-        let store = Store::open(&data, 64, now).unwrap();
-        let small = seed(&store, now, "small", small_n);
-        let big = seed(&store, now, "big", big_n);
-        store.flush_blocking().unwrap();
-        (small, big)
-    };
+    let out = Command::new(std::env::current_exe().unwrap())
+        .env("INBOX_SEED_INTO", &data)
+        .env("INBOX_BIG", big_n.to_string())
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "seeding failed");
+    let seeded: Vec<Seeded> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() == 4).then(|| Seeded {
+                ws: f[1].parse().unwrap(),
+                email: f[2].to_string(),
+                first_location: f[3].parse().unwrap(),
+            })
+        })
+        .collect();
+    let [small, big]: [Seeded; 2] = seeded.try_into().ok().expect("two seeded workspaces");
     println!(
         "seeded {small_n} and {big_n} reviews over {LOCATIONS} locations each, indexed, in {:.0} s",
         t0.elapsed().as_secs_f64()
@@ -251,6 +274,9 @@ fn main() {
         let up = Instant::now();
         while client.get(format!("{base}/readyz")).send().await.map(|r| r.status() != 200).unwrap_or(true) {
             assert!(up.elapsed() < Duration::from_secs(300), "the server never got ready");
+            if let Ok(Some(status)) = server.try_wait() {
+                panic!("the server exited: {status}");
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         println!("server ready on the seeded folder in {:.1} s", up.elapsed().as_secs_f64());

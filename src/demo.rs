@@ -130,6 +130,25 @@ pub fn install(store: &Store, fake: &FakeProviders, now: OffsetDateTime) -> anyh
     )?);
     store.connections().put(&g)?;
     store.connections().put(&f)?;
+    for (name, body) in [
+        (
+            "Thank you (4–5 stars)",
+            "Thank you {first_name}! We are so glad you enjoyed {location}. See you soon!",
+        ),
+        (
+            "Sorry (1–3 stars)",
+            "Dear {first_name}, we are sorry your visit to {location} fell short. Please call us \
+             so we can make it right.",
+        ),
+    ] {
+        store.items().put_template(&crate::domain::ReplyTemplate {
+            id: Id::generate(now),
+            workspace: ws.id,
+            name: name.into(),
+            body: body.into(),
+            created_at: now,
+        })?;
+    }
     store.flush_blocking()?;
     Ok(Demo {
         email: EMAIL.into(),

@@ -6,6 +6,7 @@ mod connection;
 mod email;
 mod ids;
 mod item;
+pub mod language;
 mod location;
 mod notes;
 mod outbox;

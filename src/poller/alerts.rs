@@ -74,10 +74,10 @@ fn payload(
             "text": format!(
                 "{} — {} on {} ({}): {}\n<{}|Reply in Plaudit>",
                 stars(item),
-                item.author.name,
+                slack_text(&item.author.name),
                 item.origin.as_str(),
-                location,
-                short(&item.text),
+                slack_text(location),
+                slack_text(&short(&item.text)),
                 inbox
             )
         })
@@ -274,5 +274,25 @@ impl Poller {
                 None => return Ok(sent),
             }
         }
+    }
+}
+
+/// Text as Slack shows it literally: `&`, `<` and `>` escaped, so a review holding
+/// `<https://evil.example|Verify your account>` or `<!channel>` is not a link or a mention.
+fn slack_text(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod slack_tests {
+    #[test]
+    fn slack_control_sequences_in_reviews_stay_text() {
+        let t = super::slack_text("<https://evil.example|Verify> <!channel> & co");
+        assert_eq!(
+            t,
+            "&lt;https://evil.example|Verify&gt; &lt;!channel&gt; &amp; co"
+        );
     }
 }

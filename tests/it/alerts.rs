@@ -182,7 +182,7 @@ async fn new_items_reach_members_by_their_filters_and_webhooks_signed() {
     assert!(got.0.lock().unwrap().is_empty());
 
     // Two new reviews: one bad, one good.
-    control.post("google/reviews", json!({"location": name, "action": "add", "text": "Cold soup and a rude waiter", "stars": 1})).await;
+    control.post("google/reviews", json!({"location": name, "action": "add", "text": "Cold soup and a rude waiter <img src=x onerror=alert(1)> <https://evil.example|Verify>", "stars": 1})).await;
     control
         .post(
             "google/reviews",
@@ -217,6 +217,14 @@ async fn new_items_reach_members_by_their_filters_and_webhooks_signed() {
             .unwrap()
             .contains(&format!("{PUBLIC_URL}/w/{ws}/inbox"))
     );
+    // Hostile review text is inert in the email's HTML.
+    for m in &mails {
+        let html = m.html.as_deref().unwrap();
+        assert!(
+            !html.contains("<img src=x") && html.contains("onerror=alert(1)"),
+            "{html}"
+        );
+    }
 
     // Webhooks: both items on both hooks, despite the receiver's first 500 (retried after a
     // backoff on Plaudit's clock, which this test moves by hand); signed.
@@ -250,6 +258,23 @@ async fn new_items_reach_members_by_their_filters_and_webhooks_signed() {
         slack
             .iter()
             .all(|(_, _, b)| serde_json::from_str::<Value>(b).unwrap()["text"].is_string())
+    );
+    // A review cannot make links or mentions in Slack: its control characters are escaped.
+    let texts: Vec<String> = slack
+        .iter()
+        .map(|(_, _, b)| {
+            serde_json::from_str::<Value>(b).unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("&lt;https://evil.example|Verify&gt;"))
+            && !texts.iter().any(|t| t.contains("<https://evil")),
+        "{texts:?}"
     );
 
     // The next digest waits a day (the clock moved about 20 s above).

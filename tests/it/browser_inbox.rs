@@ -66,14 +66,13 @@ async fn inbox_and_dashboard_on_the_demo_data_in_chromium() {
 
     // A template, so the composer and the bulk form offer it.
     b.goto(&format!("{}/w/{}/templates", h.url, ws)).await;
-    b.fill("input[name=name]", "Thanks").await;
+    b.fill("#new-template input[name=name]", "Thanks").await;
     b.fill(
-        "textarea[name=body]",
+        "#new-template textarea[name=body]",
         "Thank you {first_name}, see you soon at {location}!",
     )
     .await;
-    b.click("form[action$='/templates'] button[type=submit]")
-        .await;
+    b.click("#new-template button[type=submit]").await;
     b.wait_for("Template saved").await;
 
     // Filter: 5-star Google reviews not replied yet.
@@ -92,10 +91,14 @@ async fn inbox_and_dashboard_on_the_demo_data_in_chromium() {
     );
 
     // Reply to the first with the template, filled in by the page's script.
-    b.click("article select.template-pick option:nth-child(2)")
-        .await;
+    // Choose "Thanks" as a person would, firing the select's change event.
     let filled = b
-        .run_async("arguments[0](document.querySelector('article textarea[name=text]').value)")
+        .run_async(
+            "const s = document.querySelector('article select.template-pick');
+             s.value = [...s.options].find(o => o.textContent === 'Thanks').value;
+             s.dispatchEvent(new Event('change'));
+             arguments[0](document.querySelector('article textarea[name=text]').value)",
+        )
         .await;
     let filled = filled.as_str().unwrap().to_string();
     assert!(

@@ -163,6 +163,16 @@ async fn search_folds_case_and_accents_finds_cjk_and_replies_and_combines_with_f
         )))
         .await;
     assert_eq!(texts(&v2), ["La CRÈME brûlée était parfaite"]);
+    // Language, guessed from the text.
+    assert_eq!(
+        texts(&api.get(&q("language=ja")).await.1),
+        ["東京駅のラーメンは最高でした"]
+    );
+    assert_eq!(
+        texts(&api.get(&q("language=fr")).await.1),
+        ["La CRÈME brûlée était parfaite"]
+    );
+    assert_eq!(api.get(&q("language=xx")).await.0, StatusCode::BAD_REQUEST);
     // Needs attention: unanswered and three stars or fewer.
     let (_, v) = api.get(&q("attention=true")).await;
     assert_eq!(

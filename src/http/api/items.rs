@@ -66,6 +66,10 @@ pub struct ItemsQuery {
     /// Only items with this tag.
     #[schemars(length(max = 40))]
     pub tag: Option<String>,
+    /// Only items in this language (guessed from the text): en, fr, de, es, it, pt, nl, ja,
+    /// ko, zh, ru, el, ar, he or th.
+    #[schemars(regex(pattern = r"^(en|fr|de|es|it|pt|nl|ja|ko|zh|ru|el|ar|he|th)$"))]
+    pub language: Option<String>,
     /// Only items assigned to this member (a user id).
     #[schemars(regex(pattern = r"^[0-9a-f]{32}$"))]
     pub assignee: Option<String>,
@@ -166,6 +170,17 @@ impl ItemsQuery {
         if let Some(t) = empty(&self.tag) {
             // A tag no item can carry simply matches nothing.
             f.tag = Some(crate::domain::parse_tag(&t).unwrap_or(t));
+        }
+        if let Some(l) = empty(&self.language) {
+            if !crate::domain::language::LANGUAGES
+                .iter()
+                .any(|(c, _)| *c == l)
+            {
+                return Err(bad(format!(
+                    "language: `{l}`: use a code such as en, fr, de, es, ja"
+                )));
+            }
+            f.language = Some(l);
         }
         if let Some(a) = empty(&self.assignee) {
             f.assignee = Some(

@@ -45,6 +45,8 @@ pub struct Filters {
     #[serde(default)]
     pub assignee: String,
     #[serde(default)]
+    pub language: String,
+    #[serde(default)]
     pub q: String,
     #[serde(default)]
     pub cursor: String,
@@ -71,6 +73,7 @@ impl Filters {
             until: opt(&self.until),
             tag: opt(&self.tag),
             assignee: opt(&self.assignee),
+            language: opt(&self.language),
         }
     }
 
@@ -87,6 +90,7 @@ impl Filters {
             ("until", &self.until),
             ("tag", &self.tag),
             ("assignee", &self.assignee),
+            ("language", &self.language),
             ("q", &self.q),
         ] {
             if !v.is_empty() {
@@ -111,6 +115,7 @@ impl Filters {
             ("until", &q.until),
             ("tag", &q.tag),
             ("assignee", &q.assignee),
+            ("language", &q.language),
             ("q", &q.q),
         ] {
             if let Some(v) = v {
@@ -241,6 +246,10 @@ impl InboxPage {
 
     fn when(&self, t: &time::OffsetDateTime) -> String {
         super::connections::when(&Some(*t))
+    }
+
+    fn languages(&self) -> Vec<(&'static str, &'static str)> {
+        crate::domain::language::LANGUAGES.to_vec()
     }
 
     fn is(&self, a: &str, b: &str) -> bool {

@@ -25,6 +25,8 @@ pub struct ItemFilter {
     pub terms: Vec<String>,
     pub tag: Option<String>,
     pub assignee: Option<Id<User>>,
+    /// A language code (`domain::language::LANGUAGES`), guessed from the text.
+    pub language: Option<String>,
 }
 
 /// Whether an item waits for someone to act on it.
@@ -51,6 +53,10 @@ impl ItemFilter {
             && (!self.attention || needs_attention(i))
             && self.since.is_none_or(|t| i.created_at >= t)
             && self.until.is_none_or(|t| i.created_at < t)
+            && self
+                .language
+                .as_deref()
+                .is_none_or(|l| crate::domain::language::detect(&i.text) == Some(l))
     }
 
     fn needs_notes(&self) -> bool {

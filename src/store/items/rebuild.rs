@@ -92,3 +92,75 @@ impl Items<'_> {
         Ok(read)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::{Author, Fetched, Id, Kind, Origin, Rating};
+    use crate::store::{Destination, Store};
+    use time::macros::datetime;
+
+    #[test]
+    fn rollups_and_the_index_are_rebuilt_from_the_items_when_their_layout_is_old() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = datetime!(2026-05-01 12:00 UTC);
+        let (ws, loc) = (Id::generate(now), Id::generate(now));
+        let review = |n: u8| Fetched {
+            kind: Kind::Review,
+            external_id: format!("r{n}"),
+            parent_external_id: None,
+            author: Author::default(),
+            rating: Some(Rating::Stars(n)),
+            text: format!("pastry number {n}"),
+            link: None,
+            created_at: now,
+            updated_at: now,
+            reply: None,
+            reply_authoritative: true,
+        };
+        let day = crate::domain::date_day(now.date());
+        {
+            let store = Store::open(dir.path(), 16, now).unwrap();
+            let dest = Destination {
+                workspace: ws,
+                location: loc,
+                origin: Origin::Google,
+                feed: "f",
+                connection: None,
+                alert: false,
+            };
+            store
+                .items()
+                .ingest(&dest, &[review(1), review(5)], now)
+                .unwrap();
+            store.search().catch_up(100).unwrap();
+            // What an older layout leaves: no markers, stale rollups, no index.
+            store.meta.remove(super::ROLLUPS_KEY).unwrap();
+            store.meta.remove(super::SEARCH_KEY).unwrap();
+            store.rollups.clear().unwrap();
+            store.rollups.insert(b"stale", &b"junk"[..]).unwrap();
+            store.search.clear().unwrap();
+            store.flush_blocking().unwrap();
+        }
+        let store = Store::open(dir.path(), 16, now).unwrap();
+        assert!(store.rollups.get(b"stale").unwrap().is_none());
+        let t = store.items().total(&ws, None, day, day + 1).unwrap();
+        assert_eq!((t.items, t.stars), (2, [1, 0, 0, 0, 1]));
+        let terms = crate::domain::text::query_terms("pastry");
+        let page = store
+            .items()
+            .page(
+                &ws,
+                &crate::store::ItemFilter {
+                    terms,
+                    ..Default::default()
+                },
+                &crate::store::PageRequest::first(10),
+            )
+            .unwrap();
+        assert_eq!(page.items.len(), 2);
+        // A second open changes nothing.
+        drop(store);
+        let store = Store::open(dir.path(), 16, now).unwrap();
+        assert_eq!(store.search().backlog(), 0);
+    }
+}
