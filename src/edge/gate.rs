@@ -52,10 +52,15 @@ async fn take_body(req: &mut ServiceRequest, limit: usize) -> Result<Option<Byte
     Ok(Some(bytes))
 }
 
-/// Bodies the WAF reads: every type but uploads of files people wrote (multipart forms, CSV),
-/// which carry free text and are checked by the handlers that parse them.
-fn inspected_body(content_type: &str) -> bool {
-    !(content_type.starts_with("multipart/") || content_type.starts_with("text/csv"))
+/// Bodies the WAF reads: every type but CSV uploads (data for the import, checked row by row
+/// there). Multipart forms are read when they declare a length within the body limit: their
+/// fields are inspected and their files by name; a bigger upload (the import page's CSV file,
+/// up to 5 MB, behind sign-in and CSRF) goes to its handler uninspected.
+fn inspected_body(content_type: &str, declared: Option<usize>, max: usize) -> bool {
+    if content_type.starts_with("multipart/") {
+        return declared.is_some_and(|n| n <= max);
+    }
+    !content_type.starts_with("text/csv")
 }
 
 /// Whether the browser says another site made it send this request (`Sec-Fetch-Site`:
@@ -109,8 +114,18 @@ pub(super) async fn judge(
             None,
         ));
     }
-    let content_type = req.content_type().to_ascii_lowercase();
-    if finding.is_none() && edge.waf.mode != WafMode::Off && inspected_body(&content_type) {
+    // The whole header: a multipart boundary is a parameter, and case-sensitive.
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    if finding.is_none()
+        && edge.waf.mode != WafMode::Off
+        && inspected_body(&content_type.to_ascii_lowercase(), declared, edge.max_body)
+    {
         match take_body(req, edge.max_body).await {
             Ok(Some(body)) => finding = edge.waf.inspect_body(&content_type, &body),
             Ok(None) => {

@@ -1038,3 +1038,68 @@ async fn crs_regression_stages_are_blocked_at_least_as_well_as_before() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multipart_fields_are_inspected_by_name_and_files_by_file_name() {
+    let h = InProc::start(|c| {
+        c.limits.per_ip_per_minute = 100_000;
+        c.limits.per_ip_burst = 100_000;
+        c.limits.ban_after = 1_000_000;
+    })
+    .await;
+    let c = from(120);
+    let send = |fields: Vec<(&'static str, Option<&'static str>, &'static str)>| {
+        let mut body = String::new();
+        for (name, file, value) in fields {
+            body.push_str("--b0undary\r\nContent-Disposition: form-data; name=\"");
+            body.push_str(name);
+            body.push('"');
+            if let Some(f) = file {
+                body.push_str(&format!("; filename=\"{f}\"\r\nContent-Type: text/csv"));
+            }
+            body.push_str("\r\n\r\n");
+            body.push_str(value);
+            body.push_str("\r\n");
+        }
+        body.push_str("--b0undary--\r\n");
+        let req = c
+            .post(format!("{}/w/x/import", h.url))
+            .header("content-type", "multipart/form-data; boundary=b0undary")
+            .body(body);
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status();
+            let text = r.text().await.unwrap();
+            if blocked(status, &text) {
+                println!("blocked: {text}");
+            }
+            blocked(status, &text)
+        }
+    };
+    // Attacks in ordinary fields and in file names are refused.
+    assert!(send(vec![("dry_run", None, "1' or '1'='1")]).await);
+    assert!(
+        send(vec![
+            ("csrf", None, "x"),
+            ("file", Some("../../../etc/passwd"), "a,b")
+        ])
+        .await
+    );
+    assert!(send(vec![("workspace", None, "<script>alert(1)</script>")]).await);
+    // A file's content is the handler's business; prose fields are read as prose.
+    assert!(
+        !send(vec![
+            ("csrf", None, "abc"),
+            ("file", Some("reviews.csv"), "location,text\nShop,\"Select the union of 1=1 flavours; drop by!\"\nShop,<script>alert(1)</script>"),
+        ])
+        .await
+    );
+    assert!(
+        !send(vec![(
+            "text",
+            None,
+            "Best croissants in town <3 -- select the almond one; 10/10"
+        )])
+        .await
+    );
+}

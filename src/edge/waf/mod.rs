@@ -1,6 +1,7 @@
 //! The WAF: normalizes what a request carries (URL-decoded twice, lower case, whitespace and
 //! SQL comments folded) and runs the rules that fit each value's context.
 
+mod multipart;
 mod rules;
 
 pub use rules::{Context, Family, RULE_IDS};
@@ -486,11 +487,12 @@ impl Waf {
         None
     }
 
-    /// Form and JSON bodies, field by field.
-    pub fn inspect_body(&self, content_type: &str, body: &[u8]) -> Option<Finding> {
+    /// Form, multipart and JSON bodies, field by field; `content_type` is the whole header.
+    pub fn inspect_body(&self, content_type_header: &str, body: &[u8]) -> Option<Finding> {
         if self.mode == WafMode::Off || body.is_empty() {
             return None;
         }
+        let content_type = content_type_header.to_ascii_lowercase();
         if body.contains(&0) {
             return self.finding("proto-nul", Family::Protocol, "body");
         }
@@ -512,9 +514,41 @@ impl Waf {
         if content_type.starts_with("application/x-www-form-urlencoded") {
             return form(body);
         }
+        if content_type.starts_with("multipart/form-data") {
+            return self.inspect_multipart(content_type_header, body);
+        }
         // No type, or one we do not parse (XML, text): read it as form data, as CRS does, and
         // as one text.
         form(body).or_else(|| self.scan(&String::from_utf8_lossy(body), Context::Value, "body"))
+    }
+
+    /// A multipart form: each field by its name (free text or not), each file by its name
+    /// only (a file's content is data for the handler that parses it, like a CSV upload).
+    fn inspect_multipart(&self, content_type: &str, body: &[u8]) -> Option<Finding> {
+        let Some(boundary) = multipart::boundary(content_type) else {
+            return self.finding("proto-multipart", Family::Protocol, "content-type");
+        };
+        for part in multipart::parts(body, &boundary) {
+            if let Some(found) = self.scan_name(&part.name, "multipart name") {
+                return Some(found);
+            }
+            let found = match &part.filename {
+                Some(file) => self.scan(file, Context::Value, "multipart filename"),
+                None => {
+                    let context = if is_free_text(&part.name) {
+                        Context::FreeText
+                    } else {
+                        Context::Value
+                    };
+                    let value = String::from_utf8_lossy(part.value);
+                    self.scan(&value, context, &format!("multipart {}", part.name))
+                }
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
     }
 
     fn walk_json(&self, value: &serde_json::Value, key: Option<&str>) -> Option<Finding> {

@@ -114,6 +114,7 @@ pub const RULE_IDS: &[&str] = &[
     "proto-method",
     "proto-smuggling",
     "proto-nul",
+    "proto-multipart",
     "proto-headers",
 ];
 
