@@ -54,7 +54,7 @@ fn caught(waf: &Waf, v: &serde_json::Value) -> Option<bool> {
         .get("content-type")
         .and_then(|c| c.to_str().ok())
         .unwrap_or("application/x-www-form-urlencoded")
-        .to_ascii_lowercase();
+        .to_string();
     Some(waf.inspect_body(&ctype, body.as_bytes()).is_some())
 }
 

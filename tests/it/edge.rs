@@ -1021,9 +1021,9 @@ async fn crs_regression_stages_are_blocked_at_least_as_well_as_before() {
     println!("{rates:?}");
     for (family, floor) in [
         ("913", 100.0),
-        ("930", 90.0),
-        ("932", 85.0),
-        ("941", 88.0),
+        ("930", 97.0),
+        ("932", 95.0),
+        ("941", 90.0),
         ("942", 95.0),
     ] {
         assert!(

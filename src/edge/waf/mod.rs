@@ -82,7 +82,8 @@ fn decode(raw: &str) -> String {
         }
         s = next;
     }
-    let s = js_escapes(&entities(&s));
+    // Twice, as percent escapes: `&amp;tab;` is how a tab hides inside an XML attribute.
+    let s = js_escapes(&entities(&entities(&s)));
     s.chars()
         .filter(|c| *c != '\0')
         .map(|c| match c {
@@ -324,6 +325,7 @@ impl Waf {
             Context::Value,
             Context::FreeText,
             Context::UserAgent,
+            Context::FileName,
         ]
         .into_iter()
         .map(|context| {
@@ -466,6 +468,9 @@ impl Waf {
             let Ok(value) = value.to_str() else { continue };
             let found = match name.as_str() {
                 "user-agent" => self.scan(value, Context::UserAgent, "user-agent"),
+                "x-filename" | "x_filename" | "x-file-name" => {
+                    self.scan_file_name(value, name.as_str())
+                }
                 // Opaque credentials: nothing an attacker writes there reaches a parser of ours.
                 "authorization" | "x-csrf-token" | "if-none-match" => None,
                 "cookie" => value.split(';').find_map(|c| {
@@ -476,7 +481,9 @@ impl Waf {
                     if OWN_COOKIES.contains(&k) {
                         return None;
                     }
+                    // The name too: nothing legitimate names a cookie `<p style=…>`.
                     self.scan(v, Context::Value, &format!("cookie {k}"))
+                        .or_else(|| self.scan(k, Context::Value, "cookie name"))
                 }),
                 other => self.scan(value, Context::Value, other),
             };
@@ -522,6 +529,12 @@ impl Waf {
         form(body).or_else(|| self.scan(&String::from_utf8_lossy(body), Context::Value, "body"))
     }
 
+    /// A file name: the rules for uploads, then those for any value (traversal, shell).
+    fn scan_file_name(&self, name: &str, location: &str) -> Option<Finding> {
+        self.scan(name, Context::FileName, location)
+            .or_else(|| self.scan(name, Context::Value, location))
+    }
+
     /// A multipart form: each field by its name (free text or not), each file by its name
     /// only (a file's content is data for the handler that parses it, like a CSV upload).
     fn inspect_multipart(&self, content_type: &str, body: &[u8]) -> Option<Finding> {
@@ -533,7 +546,7 @@ impl Waf {
                 return Some(found);
             }
             let found = match &part.filename {
-                Some(file) => self.scan(file, Context::Value, "multipart filename"),
+                Some(file) => self.scan_file_name(file, "multipart filename"),
                 None => {
                     let context = if is_free_text(&part.name) {
                         Context::FreeText

@@ -64,12 +64,18 @@ pub fn parts<'a>(body: &'a [u8], boundary: &str) -> Vec<Part<'a>> {
         if rest.starts_with(b"--") {
             break;
         }
-        let Some(head_end) = find(rest, b"\r\n\r\n") else {
-            break;
+        // Line breaks should be CRLF; bare LF is read too (clients and tools send it).
+        let (head_end, gap) = match (find(rest, b"\r\n\r\n"), find(rest, b"\n\n")) {
+            (Some(a), Some(b)) if b < a => (b, 2),
+            (Some(a), _) => (a, 4),
+            (None, Some(b)) => (b, 2),
+            (None, None) => break,
         };
         let head = String::from_utf8_lossy(&rest[..head_end]);
-        let after = &rest[head_end + 4..];
-        let end = find(after, format!("\r\n{delimiter}").as_bytes()).unwrap_or(after.len());
+        let after = &rest[head_end + gap..];
+        let end = find(after, format!("\n{delimiter}").as_bytes()).unwrap_or(after.len());
+        let value = &after[..end];
+        let value = value.strip_suffix(b"\r").unwrap_or(value);
         let disposition = head
             .lines()
             .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
@@ -77,9 +83,9 @@ pub fn parts<'a>(body: &'a [u8], boundary: &str) -> Vec<Part<'a>> {
         out.push(Part {
             name: param(disposition, "name").unwrap_or_default(),
             filename: param(disposition, "filename"),
-            value: &after[..end],
+            value,
         });
-        let skip = (end + 2 + delimiter.len()).min(after.len());
+        let skip = (end + 1 + delimiter.len()).min(after.len());
         rest = &after[skip..];
         if end == after.len() {
             break;
@@ -106,6 +112,13 @@ mod tests {
             Some("a b".into())
         );
         assert_eq!(boundary("multipart/form-data"), None);
+        let lf = b"--B\nContent-Disposition: form-data; name=\"a\"\n\n1\n--B\nContent-Disposition: form-data; name=\"f\"; filename=\"x.yml\"\n\nc\n--B--\n";
+        let p = parts(lf, "B");
+        assert_eq!(p.len(), 2);
+        assert_eq!(
+            (p[0].value, p[1].filename.as_deref()),
+            (&b"1"[..], Some("x.yml"))
+        );
         for odd in [
             &b""[..],
             b"--XyZ",

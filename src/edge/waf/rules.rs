@@ -37,6 +37,8 @@ pub enum Context {
     /// fire on prose apply.
     FreeText,
     UserAgent,
+    /// The name of an uploaded file (multipart `filename`, `X-Filename` headers).
+    FileName,
 }
 
 pub struct Rule {
@@ -63,7 +65,7 @@ impl Rule {
     }
 }
 
-use Context::{FreeText, Path, UserAgent, Value};
+use Context::{FileName, FreeText, Path, UserAgent, Value};
 
 const ALL: &[Context] = &[Path, Value, FreeText, UserAgent];
 const STRICT: &[Context] = &[Path, Value, UserAgent];
@@ -110,6 +112,7 @@ pub const RULE_IDS: &[&str] = &[
     "shell-command",
     "lfi-os-file",
     "shellshock",
+    "upload-restricted",
     "scanner-ua",
     "proto-method",
     "proto-smuggling",
@@ -263,7 +266,8 @@ pub fn build() -> Vec<Rule> {
             "xss-js-url",
             Family::Xss,
             STRICT,
-            r"(?:^|[\s'\x22=(])(?:java|vb|live)script\s*:",
+            // Browsers drop tabs and line breaks inside a URL's scheme: `ja\tvascript:` runs.
+            r"(?:^|[\s'\x22=(])(?:j[\t\n\r]*a[\t\n\r]*v[\t\n\r]*a|v[\t\n\r]*b|l[\t\n\r]*i[\t\n\r]*v[\t\n\r]*e)[\t\n\r]*s[\t\n\r]*c[\t\n\r]*r[\t\n\r]*i[\t\n\r]*p[\t\n\r]*t\s*:",
             false,
         ),
         rule(
@@ -301,7 +305,7 @@ pub fn build() -> Vec<Rule> {
             "traversal-dotdot",
             Family::Traversal,
             STRICT,
-            r"(?:^|[/\\=;])\.\.(?:[/\\]|;/|\x{FFFD}|$)",
+            r"(?:^|[/\\=;])\.\.(?:[/\\]|;/|\x{FFFD}|$)|(?:0x(?:2e|2f|5c)){2}",
             false,
         ),
         rule(
@@ -342,7 +346,7 @@ pub fn build() -> Vec<Rule> {
             Family::Shell,
             STRICT,
             &format!(
-                r"(?:[;|&`\n(]|\$\()\s*(?:(?:sudo|time|nohup|env|exec|timeout\s+\d+|nice|strace|\w+=\S*)\s+)*(?:/?(?:usr/)?(?:local/)?s?bin/)?(?:{UNIX})(?:\s|$|[;|&<>])|^(?:(?:sudo|time|nohup|env|exec|timeout\s+\d+|nice|strace)\s+)*(?:/?(?:usr/)?(?:local/)?s?bin/)?(?:{UNIX})\s+(?:-{{1,2}}[a-z]|/|~/|\.{{1,2}}/|\$)|(?:^|[\s;|&=])/(?:usr/)?(?:local/)?s?bin/\w|^(?:sudo|time|nohup|strace|ltrace|env|exec|timeout\s+\d+)\s+(?:{UNIX})(?:\s|$)|^(?:ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|visudo|whoami|ifconfig|bsdtar|python[23](?:\.\d+)?)(?:\s|$)"
+                r"(?:[;|&`\n(]|\$\()\s*(?:(?:sudo|time|nohup|env|exec|timeout\s+\d+|nice|strace|\w+=\S*)\s+)*(?:/?(?:usr/)?(?:local/)?s?bin/)?(?:{UNIX})(?:\s|$|[;|&<>])|^(?:(?:sudo|time|nohup|env|exec|timeout\s+\d+|nice|strace)\s+)*(?:/?(?:usr/)?(?:local/)?s?bin/)?(?:{UNIX})\s+(?:-{{1,2}}[a-z]|/|~/|\.{{1,2}}/|\$)|(?:^|[\s;|&=])/(?:usr/)?(?:local/)?s?bin/\w|^(?:sudo|time|nohup|strace|ltrace|env|exec|timeout\s+\d+)\s+(?:{UNIX})(?:\s|$)|^(?:ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|visudo|whoami|ifconfig|bsdtar|python[23](?:\.\d+)?)(?:\s|$)|^(?:usr/)?(?:local/)?s?bin/[a-z]"
             ),
             false,
         ),
@@ -383,6 +387,15 @@ pub fn build() -> Vec<Rule> {
             Family::Shell,
             ALL,
             r"\(\s*\)\s*\{\s*:?\s*;?\s*\}\s*;",
+            false,
+        ),
+        // Uploads that would overwrite configuration or secrets (CRS 932180): .htaccess,
+        // wp-config.php and its backups, settings.php, config.yml, .boto, /proc entries.
+        rule(
+            "upload-restricted",
+            Family::Shell,
+            &[FileName],
+            r"(?:^|[/\\])(?:\.ht(?:access|digest|passwd)|\.user\.ini|\.boto|\.env|\.git(?:config|ignore|-credentials)?|\.bash_\w+|\.ssh|\.npmrc|\.pypirc|\.netrc|id_(?:rsa|dsa|ecdsa|ed25519)|web\.config|wp-config[\w.\s-]*|(?:config|configuration|settings|local|database|db|parameters|secrets?)\s*\.\s*(?:php|ya?ml|json|ini|xml|inc|conf)[\w.\s-]*|mtrr|acpi|passwd|shadow)\s*$",
             false,
         ),
         rule(
