@@ -1022,9 +1022,9 @@ async fn crs_regression_stages_are_blocked_at_least_as_well_as_before() {
     for (family, floor) in [
         ("913", 100.0),
         ("930", 97.0),
-        ("932", 95.0),
-        ("941", 90.0),
-        ("942", 95.0),
+        ("932", 97.0),
+        ("941", 97.0),
+        ("942", 97.0),
     ] {
         assert!(
             pct(family, "block") >= floor,

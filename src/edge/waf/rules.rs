@@ -206,7 +206,10 @@ pub fn build() -> Vec<Rule> {
             "xss-attribute",
             Family::Xss,
             STRICT,
-            r#"(?:^|['"\s])on[a-z]{3,48}\s*=|j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t\s*:"#,
+            // After a quote, space, digit or separator, as CRS 941120 reads it (a handler
+            // smuggled into a signature: `…51onabcd=6yJ…`).
+            // Base64 padding (`…0onvozthg==`) is not an assignment.
+            r#"(?:^|['"\s\d;,(])on[a-z]{3,48}\s*=(?:[^=]|$)|j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t\s*:"#,
             false,
         ),
         // A quoted JSON document cast for PostgreSQL, or MySQL's JSON_EXTRACT: never prose.
@@ -282,7 +285,7 @@ pub fn build() -> Vec<Rule> {
             "xss-js-call",
             Family::Xss,
             STRICT,
-            r"(?:^|[^\w.])(?:eval|settimeout|setinterval|execscript|alert|prompt|confirm|atob|btoa|fromcharcode)\s*\(|\bnew\s+function\s*\(|\bdocument\s*\.\s*(?:cookie|write|domain)\b|\bwindow\s*\[",
+            r#"(?:^|[^\w.])(?:eval|settimeout|setinterval|execscript|alert|prompt|confirm|atob|btoa|fromcharcode)\s*\(|\bnew\s+function\s*\(|\bdocument\s*\.\s*(?:cookie|write|domain)\b|\bwindow\s*\[|\bimport\s*\(|\bimport\s*\{[^}]*\}\s*from\s*['"]"#,
             false,
         ),
         // Script through style sheets: `url(javascript:`, `-moz-binding`, `@import`, `behavior:`.
