@@ -194,7 +194,7 @@ fn serve(data: &std::path::Path, port: u16) -> Child {
         .env("PLAUDIT_LOGS__ACCESS_LOG", "off")
         .env("PLAUDIT_LIMITS__PER_IP_PER_MINUTE", "100000000")
         .env("PLAUDIT_LIMITS__PER_IP_BURST", "100000000")
-        .env("PLAUDIT_SECURITY__ALLOW_LIST", "[\"127.0.0.1/32\"]")
+        .env("PLAUDIT_SECURITY__ALLOW_LIST", "127.0.0.1/32")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -235,17 +235,37 @@ fn main() {
         store.flush_blocking().unwrap();
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+    // `INBOX_KEEP=DIR` keeps the seeded folder there and reuses it on the next run (seeding a
+    // million reviews takes a quarter of an hour on this machine).
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::env::var("INBOX_KEEP")
+        .map_or_else(|_| tmp.path().to_path_buf(), std::path::PathBuf::from);
+    let data = root.join("data");
+    let ids = root.join(format!("seeded-{big_n}.txt"));
     let t0 = Instant::now();
-    let out = Command::new(std::env::current_exe().unwrap())
-        .env("INBOX_SEED_INTO", &data)
-        .env("INBOX_BIG", big_n.to_string())
-        .stderr(Stdio::inherit())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "seeding failed");
-    let seeded: Vec<Seeded> = String::from_utf8_lossy(&out.stdout)
+    let listing = match std::fs::read_to_string(&ids) {
+        Ok(text) => {
+            println!("reusing the folder seeded before in {}", root.display());
+            text
+        }
+        Err(_) => {
+            let out = Command::new(std::env::current_exe().unwrap())
+                .env("INBOX_SEED_INTO", &data)
+                .env("INBOX_BIG", big_n.to_string())
+                .stderr(Stdio::inherit())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "seeding failed");
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            std::fs::write(&ids, &text).unwrap();
+            println!(
+                "seeded {small_n} and {big_n} reviews over {LOCATIONS} locations each, indexed, in {:.0} s",
+                t0.elapsed().as_secs_f64()
+            );
+            text
+        }
+    };
+    let seeded: Vec<Seeded> = listing
         .lines()
         .filter_map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
@@ -257,10 +277,6 @@ fn main() {
         })
         .collect();
     let [small, big]: [Seeded; 2] = seeded.try_into().ok().expect("two seeded workspaces");
-    println!(
-        "seeded {small_n} and {big_n} reviews over {LOCATIONS} locations each, indexed, in {:.0} s",
-        t0.elapsed().as_secs_f64()
-    );
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
