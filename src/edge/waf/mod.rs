@@ -372,10 +372,13 @@ impl Waf {
         // MySQL runs code in `/*! ... */` and reads optimizer hints in `/*+ ... */`; folding
         // comments away would hide them.
         if context != Context::FreeText && self.enabled("sqli-comment-exec") {
+            // On the value as received too: decoding reads `+` as a space, which is right for a
+            // raw query but loses the `+` of a hint in a value already decoded once.
             let decoded = decode(value);
-            let hint = decoded
-                .match_indices("/*")
-                .any(|(i, _)| decoded[i + 2..].trim_start().starts_with(['!', '+']));
+            let hint = [value, decoded.as_str()].iter().any(|v| {
+                v.match_indices("/*")
+                    .any(|(i, _)| v[i + 2..].trim_start().starts_with(['!', '+']))
+            });
             if hint {
                 return self.finding("sqli-comment-exec", Family::Sqli, location);
             }
