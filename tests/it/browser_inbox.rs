@@ -33,12 +33,16 @@ fn artifacts() -> PathBuf {
     dir
 }
 
+/// Whether any process has the profile folder on its command line (read from /proc, so the
+/// check needs no tool a fresh machine may lack).
 fn chromium_running(profile: &std::path::Path) -> bool {
-    std::process::Command::new("pgrep")
-        .args(["-f", &profile.display().to_string()])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
+    let needle = profile.display().to_string();
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .any(|cmd| String::from_utf8_lossy(&cmd).contains(&needle))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -197,8 +197,9 @@ impl Drop for Browser {
             let mut answer = Vec::new();
             let _ = s.read_to_end(&mut answer);
         }
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.driver.id())])
+        // The shell's own `kill` (no procps needed) takes a negative id: the whole group.
+        let _ = Command::new("sh")
+            .args(["-c", &format!("kill -KILL -{} 2>/dev/null", self.driver.id())])
             .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
