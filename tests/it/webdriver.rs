@@ -199,7 +199,10 @@ impl Drop for Browser {
         }
         // The shell's own `kill` (no procps needed) takes a negative id: the whole group.
         let _ = Command::new("sh")
-            .args(["-c", &format!("kill -KILL -{} 2>/dev/null", self.driver.id())])
+            .args([
+                "-c",
+                &format!("kill -KILL -{} 2>/dev/null", self.driver.id()),
+            ])
             .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
