@@ -1,7 +1,7 @@
-//! Tags, assignment and notes on items; reply templates; bulk replies from a template.
+//! Tags, assignment and notes on items; bulk replies from a template.
 
 use super::{Body, Registrar, id, read, write};
-use crate::domain::{ItemNotes, ReplyTemplate};
+use crate::domain::ItemNotes;
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::{annotations, items};
@@ -44,36 +44,6 @@ pub fn routes(r: &mut Registrar) {
         .body::<BulkBody>()
         .status(202)
         .returns::<BulkView>();
-    r.add(
-        Method::GET,
-        "/workspaces/{ws}/reply-templates",
-        list_templates,
-    )
-    .doc("items", "The workspace's reply templates, by name")
-    .returns::<TemplatesView>();
-    r.add(Method::POST, "/workspaces/{ws}/reply-templates", create_template)
-        .doc(
-            "items",
-            "Create a reply template (manager); placeholders {first_name}, {name}, {location}, {rating}",
-        )
-        .body::<TemplateBody>()
-        .status(201)
-        .returns::<TemplateView>();
-    r.add(
-        Method::PUT,
-        "/workspaces/{ws}/reply-templates/{id}",
-        update_template,
-    )
-    .doc("items", "Change a reply template (manager)")
-    .body::<TemplateBody>()
-    .returns::<TemplateView>();
-    r.add(
-        Method::DELETE,
-        "/workspaces/{ws}/reply-templates/{id}",
-        delete_template,
-    )
-    .doc("items", "Delete a reply template (manager)")
-    .status(204);
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -158,35 +128,6 @@ pub struct BulkResult {
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct BulkView {
     items: Vec<BulkResult>,
-}
-
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct TemplateBody {
-    #[schemars(length(min = 1, max = 80))]
-    name: String,
-    #[schemars(length(min = 1, max = 4000))]
-    body: String,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct TemplateView {
-    id: String,
-    name: String,
-    body: String,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub struct TemplatesView {
-    items: Vec<TemplateView>,
-}
-
-fn template_view(t: &ReplyTemplate) -> TemplateView {
-    TemplateView {
-        id: t.id.to_string(),
-        name: t.name.clone(),
-        body: t.body.clone(),
-    }
 }
 
 async fn get_notes(
@@ -295,73 +236,4 @@ async fn bulk_reply(
             })
             .collect(),
     }))
-}
-
-async fn list_templates(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
-    let v = read(&state, move |ctx| {
-        annotations::templates(ctx, &caller.principal, &ws)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(TemplatesView {
-        items: v.iter().map(template_view).collect(),
-    }))
-}
-
-async fn create_template(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: web::Path<String>,
-    body: Body<TemplateBody>,
-) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
-    let b = body.into_inner();
-    let ip = caller.ip();
-    let t = write(&state, move |ctx| {
-        annotations::save_template(ctx, &caller.principal, &ip, &ws, None, &b.name, &b.body)
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(template_view(&t)))
-}
-
-async fn update_template(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-    body: Body<TemplateBody>,
-) -> Result<HttpResponse, ApiError> {
-    let (ws, tid) = (id(&path.0)?, id(&path.1)?);
-    let b = body.into_inner();
-    let ip = caller.ip();
-    let t = write(&state, move |ctx| {
-        annotations::save_template(
-            ctx,
-            &caller.principal,
-            &ip,
-            &ws,
-            Some(tid),
-            &b.name,
-            &b.body,
-        )
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(template_view(&t)))
-}
-
-async fn delete_template(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let (ws, tid) = (id(&path.0)?, id(&path.1)?);
-    let ip = caller.ip();
-    write(&state, move |ctx| {
-        annotations::delete_template(ctx, &caller.principal, &ip, &ws, &tid)
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
 }

@@ -16,6 +16,7 @@ mod members;
 mod openapi;
 pub mod reports;
 mod schema;
+mod templates;
 mod views;
 mod workspaces;
 
@@ -162,6 +163,7 @@ fn define(r: &mut Registrar) {
     connections::routes(r);
     items::routes(r);
     annotations::routes(r);
+    templates::routes(r);
     reports::routes(r);
     alerts::routes(r);
     imports::routes(r);

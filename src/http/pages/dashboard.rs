@@ -4,7 +4,7 @@
 use super::workspaces::{WsNav, enter};
 use super::{PageUser, html, show};
 use crate::domain::{Access, Location};
-use crate::http::api::reports::{StatsQuery, parse_date};
+use crate::http::api::reports::StatsQuery;
 use crate::http::charts::{Chart, Kind, Series};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::locations;
@@ -15,8 +15,8 @@ use askama::Template;
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/dashboard", web::get().to(dashboard))
-        .route("/w/{ws}/report", web::get().to(report));
+    cfg.route("/w/{ws}/dashboard", web::get().to(dashboard));
+    super::report::configure(cfg);
 }
 
 /// Figures and charts shared by the dashboard and the report.
@@ -34,7 +34,7 @@ fn label(s: &Stats, start: time::Date) -> String {
     }
 }
 
-fn view(s: Stats) -> View {
+pub fn view(s: Stats) -> View {
     let labels: Vec<String> = s.series.iter().map(|p| label(&s, p.start)).collect();
     let per = s.bucket.as_str();
     let rating_chart = Chart {
@@ -255,85 +255,6 @@ async fn dashboard(
             locations: locs,
             q,
             problem,
-        },
-        &user.layout,
-    )
-}
-
-#[derive(Deserialize)]
-struct ReportQuery {
-    location: String,
-    /// YYYY-MM
-    #[serde(default)]
-    month: String,
-}
-
-#[derive(Template)]
-#[template(path = "pages/report.html")]
-struct ReportPage {
-    layout: Layout,
-    ws: WsNav,
-    v: View,
-    location: Location,
-    month: String,
-}
-
-async fn report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: web::Path<String>,
-    q: web::Query<ReportQuery>,
-) -> Result<HttpResponse, PageError> {
-    let nav = enter(&state, &user, &ws, Access::Read, "dashboard").await?;
-    let q = q.into_inner();
-    let loc = super::id(&user.layout, &q.location)?;
-    let (principal, wid) = (user.principal.clone(), nav.id);
-    let month = q.month.clone();
-    let (s, location, month) = show(&state, &user.layout, move |ctx| {
-        let location = locations::get(ctx, &principal, &wid, &loc)?;
-        let today =
-            crate::domain::day_date(crate::domain::local_day(&location.zone(), ctx.clock.now()));
-        // The month asked for, or the last complete month.
-        let first = match parse_date("month", &format!("{month}-01")) {
-            Ok(d) if !month.is_empty() => d,
-            _ => {
-                let this = today.replace_day(1).unwrap_or(today);
-                (this - time::Duration::days(1))
-                    .replace_day(1)
-                    .unwrap_or(this)
-            }
-        };
-        let last = match first.month() {
-            time::Month::December => {
-                time::Date::from_calendar_date(first.year() + 1, time::Month::January, 1)
-            }
-            m => time::Date::from_calendar_date(first.year(), m.next(), 1),
-        }
-        .map_or(first, |d| d - time::Duration::days(1));
-        let s = stats::stats(
-            ctx,
-            &principal,
-            &wid,
-            &Period {
-                location: Some(loc),
-                from: Some(first),
-                to: Some(last),
-                bucket: Some(Bucket::Day),
-            },
-        )?;
-        let label = format!("{} {}", first.month(), first.year());
-        Ok((s, location, label))
-    })
-    .await?;
-    html(
-        &req,
-        &ReportPage {
-            layout: user.layout.clone(),
-            ws: nav,
-            v: view(s),
-            location,
-            month,
         },
         &user.layout,
     )

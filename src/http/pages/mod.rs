@@ -16,6 +16,7 @@ mod links;
 mod locations;
 mod members;
 mod oauth;
+mod report;
 mod templates;
 mod traffic;
 mod workspaces;

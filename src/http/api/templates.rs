@@ -1,0 +1,141 @@
+//! /workspaces/{ws}/reply-templates: the workspace's reply templates.
+
+use super::{Body, Registrar, id, read, write};
+use crate::domain::ReplyTemplate;
+use crate::http::session::Caller;
+use crate::http::{ApiError, AppState};
+use crate::services::annotations;
+use actix_web::http::Method;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+pub fn routes(r: &mut Registrar) {
+    r.add(
+        Method::GET,
+        "/workspaces/{ws}/reply-templates",
+        list_templates,
+    )
+    .doc("items", "The workspace's reply templates, by name")
+    .returns::<TemplatesView>();
+    r.add(Method::POST, "/workspaces/{ws}/reply-templates", create_template)
+        .doc(
+            "items",
+            "Create a reply template (manager); placeholders {first_name}, {name}, {location}, {rating}",
+        )
+        .body::<TemplateBody>()
+        .status(201)
+        .returns::<TemplateView>();
+    r.add(
+        Method::PUT,
+        "/workspaces/{ws}/reply-templates/{id}",
+        update_template,
+    )
+    .doc("items", "Change a reply template (manager)")
+    .body::<TemplateBody>()
+    .returns::<TemplateView>();
+    r.add(
+        Method::DELETE,
+        "/workspaces/{ws}/reply-templates/{id}",
+        delete_template,
+    )
+    .doc("items", "Delete a reply template (manager)")
+    .status(204);
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct TemplateBody {
+    #[schemars(length(min = 1, max = 80))]
+    name: String,
+    #[schemars(length(min = 1, max = 4000))]
+    body: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct TemplateView {
+    id: String,
+    name: String,
+    body: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct TemplatesView {
+    items: Vec<TemplateView>,
+}
+
+fn template_view(t: &ReplyTemplate) -> TemplateView {
+    TemplateView {
+        id: t.id.to_string(),
+        name: t.name.clone(),
+        body: t.body.clone(),
+    }
+}
+
+async fn list_templates(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let v = read(&state, move |ctx| {
+        annotations::templates(ctx, &caller.principal, &ws)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(TemplatesView {
+        items: v.iter().map(template_view).collect(),
+    }))
+}
+
+async fn create_template(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<TemplateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let b = body.into_inner();
+    let ip = caller.ip();
+    let t = write(&state, move |ctx| {
+        annotations::save_template(ctx, &caller.principal, &ip, &ws, None, &b.name, &b.body)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(template_view(&t)))
+}
+
+async fn update_template(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: Body<TemplateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, tid) = (id(&path.0)?, id(&path.1)?);
+    let b = body.into_inner();
+    let ip = caller.ip();
+    let t = write(&state, move |ctx| {
+        annotations::save_template(
+            ctx,
+            &caller.principal,
+            &ip,
+            &ws,
+            Some(tid),
+            &b.name,
+            &b.body,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(template_view(&t)))
+}
+
+async fn delete_template(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, tid) = (id(&path.0)?, id(&path.1)?);
+    let ip = caller.ip();
+    write(&state, move |ctx| {
+        annotations::delete_template(ctx, &caller.principal, &ip, &ws, &tid)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
