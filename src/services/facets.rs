@@ -16,11 +16,13 @@ pub struct Facets {
     pub by_location: Vec<(Id<Location>, u64)>,
 }
 
-/// Counts of items created on days `[from, to)` (day numbers), for one location or all.
+/// Counts of items created on days `[from, to)` (day numbers), for one location or all;
+/// `locations` are the workspace's, as the caller already read them.
 pub fn facets(
     ctx: &Ctx,
     principal: &Principal,
     ws: &Id<Workspace>,
+    locations: &[Location],
     location: Option<&Id<Location>>,
     from: u32,
     to: u32,
@@ -41,7 +43,7 @@ pub fn facets(
             Origin::Import => f.import += c.items,
         }
     }
-    for l in ctx.store.locations().all(ws)? {
+    for l in locations {
         let n = items.total(ws, Some(&l.id), from, to)?.items;
         f.by_location.push((l.id, n));
     }

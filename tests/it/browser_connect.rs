@@ -8,21 +8,6 @@ use plaudit::domain::Password;
 use plaudit::fakes::FakeProviders;
 use plaudit::services::passwords;
 use serde_json::json;
-use std::time::{Duration, Instant};
-
-/// Reloads `url` until the page shows `text`.
-async fn reload_until(b: &Browser, url: &str, text: &str) -> String {
-    let end = Instant::now() + Duration::from_secs(30);
-    loop {
-        b.goto(url).await;
-        let s = b.source().await;
-        if s.contains(text) {
-            return s;
-        }
-        assert!(Instant::now() < end, "{url} never showed {text:?}:\n{s}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_google_map_a_location_and_reply_in_chromium() {
@@ -67,13 +52,13 @@ async fn connect_google_map_a_location_and_reply_in_chromium() {
     b.wait_for("now feeds that location").await;
 
     let inbox = format!("{}/w/{}/inbox", h.url, ws.id);
-    let page = reload_until(&b, &inbox, "Send reply").await;
+    let page = b.reload_until(&inbox, "Send reply", 30).await;
     assert_eq!(page.matches("<article").count(), 12);
     b.fill("textarea[name=text]", "Thank you <b>so</b> much!")
         .await;
     b.click("article form button[type=submit]").await;
     b.wait_for("on its way").await;
-    let page = reload_until(&b, &inbox, "Reply published").await;
+    let page = b.reload_until(&inbox, "Reply published", 30).await;
     assert!(
         page.contains("Thank you &lt;b&gt;so&lt;/b&gt; much!"),
         "the reply is text"

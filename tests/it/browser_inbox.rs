@@ -10,19 +10,6 @@ use plaudit::fakes::FakeProviders;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-async fn reload_until(b: &Browser, url: &str, text: &str) -> String {
-    let end = Instant::now() + Duration::from_secs(60);
-    loop {
-        b.goto(url).await;
-        let s = b.source().await;
-        if s.contains(text) {
-            return s;
-        }
-        assert!(Instant::now() < end, "{url} never showed {text:?}:\n{s}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
-
 /// Where screenshots go: `PLAUDIT_SCREENSHOT_DIR`, or `target/test-artifacts`.
 fn artifacts() -> PathBuf {
     let dir = std::env::var("PLAUDIT_SCREENSHOT_DIR").map_or_else(
@@ -65,7 +52,7 @@ async fn inbox_and_dashboard_on_the_demo_data_in_chromium() {
     b.click("form[action='/login'] button[type=submit]").await;
     b.wait_for("Workspaces").await;
     let inbox = format!("{}/w/{}/inbox", h.url, ws);
-    let page = reload_until(&b, &inbox, "Older items").await;
+    let page = b.reload_until(&inbox, "Older items", 60).await;
     assert_eq!(page.matches("<article").count(), 25, "a page of 25");
 
     // A template, so the composer and the bulk form offer it.

@@ -133,6 +133,24 @@ impl Browser {
             .to_string()
     }
 
+    /// Reloads `url` until the page shows `text` (what a background worker changes), for up to
+    /// `secs` seconds.
+    pub async fn reload_until(&self, url: &str, text: &str, secs: u64) -> String {
+        let end = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            self.goto(url).await;
+            let s = self.source().await;
+            if s.contains(text) {
+                return s;
+            }
+            assert!(
+                std::time::Instant::now() < end,
+                "{url} never showed {text:?}:\n{s}"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     /// Polls the page until it contains `text` (pages load after clicks).
     pub async fn wait_for(&self, text: &str) -> String {
         for _ in 0..200 {

@@ -180,13 +180,9 @@ impl InboxPage {
     }
 
     fn stars_label(&self, item: &Item) -> String {
-        match item.rating {
-            Some(Rating::Stars(_)) | Some(Rating::Recommends(_)) => item
-                .rating
-                .map(|r| format!("{} of 5 stars", r.stars()))
-                .unwrap_or_default(),
-            None => String::new(),
-        }
+        item.rating
+            .map(|r| format!("{} of 5 stars", r.stars()))
+            .unwrap_or_default()
     }
 
     fn failed(&self, item: &Item) -> Option<String> {
@@ -285,14 +281,22 @@ async fn list(
         let to = filter
             .until
             .map_or(date_day(now.date()) + 2, |t| date_day(t.date()) + 1);
-        let facets = facets::facets(ctx, &principal, &wid, filter.location.as_ref(), from, to)?;
+        let locs = locations::list(ctx, &principal, &wid, &PageRequest::first(500))?;
+        let facets = facets::facets(
+            ctx,
+            &principal,
+            &wid,
+            &locs.items,
+            filter.location.as_ref(),
+            from,
+            to,
+        )?;
         let page = items::list(ctx, &principal, &wid, &filter, &page_req)?;
         let mut with_notes = Vec::with_capacity(page.items.len());
         for i in page.items {
             let n = ctx.store.items().notes(&wid, &i.id)?;
             with_notes.push((i, n));
         }
-        let locs = locations::list(ctx, &principal, &wid, &PageRequest::first(500))?;
         let members = workspaces::members(ctx, &principal, &wid, &PageRequest::first(200))?
             .items
             .into_iter()
