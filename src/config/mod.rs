@@ -129,6 +129,23 @@ pub struct SmtpConfig {
     /// Extra CA certificate (PEM) to trust for the relay, e.g. a company's private CA.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<PathBuf>,
+    /// DKIM: the signing domain (`d=`), the selector (`s=`) and the RSA private key (PEM,
+    /// PKCS#1 or PKCS#8). All three or none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dkim_domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dkim_selector: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dkim_key_file: Option<PathBuf>,
+    /// The key read from `dkim_key_file` at load, as PKCS#1 PEM.
+    #[serde(skip)]
+    pub dkim_key: Option<Secret>,
+    /// Messages a second at most (0: as fast as the relay takes them).
+    pub rate_per_sec: u32,
+    /// An address that also takes unsubscribe requests (`List-Unsubscribe: <mailto:...>`);
+    /// whoever reads that mailbox suppresses the sender in Plaudit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsubscribe_mailto: Option<String>,
 }
 
 impl Default for SmtpConfig {
@@ -144,6 +161,12 @@ impl Default for SmtpConfig {
             timeout_secs: 30,
             pool_size: 4,
             ca_file: None,
+            dkim_domain: None,
+            dkim_selector: None,
+            dkim_key_file: None,
+            dkim_key: None,
+            rate_per_sec: 0,
+            unsubscribe_mailto: None,
         }
     }
 }

@@ -2,7 +2,9 @@
 
 mod access;
 mod alert;
+mod campaign;
 mod connection;
+mod contact;
 mod email;
 mod ids;
 mod item;
@@ -19,7 +21,12 @@ pub use access::{
     ApiKey, AuditEntry, Identity, Invitation, LinkPurpose, LinkToken, OAuthState, Session,
 };
 pub use alert::{AlertMode, AlertPrefs, Webhook, WebhookDelivery, WebhookFormat};
+pub use campaign::{
+    Audience, CAMPAIGN_PLACEHOLDERS, Campaign, CampaignMail, CampaignMessage, CampaignStatus,
+    Feedback, FeedbackSettings, Funnel, Recipient, ScoreScale, parse_message, substitute,
+};
 pub use connection::{Connection, ConnectionStatus, Feed, SyncState};
+pub use contact::{Consent, Contact, ContactFields, Suppression, SuppressionReason, header_safe};
 pub use email::Email;
 pub use ids::{Id, IdParseError};
 pub use item::{

@@ -1,6 +1,6 @@
 //! A queued email and where it is in its delivery.
 
-use super::Id;
+use super::{CampaignMail, Id};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -11,6 +11,9 @@ pub struct OutboxMessage {
     /// RFC 5322 Message-ID, fixed at enqueue so a repeated send is recognisably the same mail.
     pub message_id: String,
     pub to: String,
+    /// The sender's display name, when not the instance's (a workspace's campaigns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
     pub subject: String,
     pub text: String,
     pub html: Option<String>,
@@ -24,6 +27,9 @@ pub struct OutboxMessage {
     pub due_at: OffsetDateTime,
     pub state: DeliveryState,
     pub last_error: Option<String>,
+    /// Set on campaign mail: the worker checks suppression and pause just before sending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<CampaignMail>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +50,12 @@ pub enum DeliveryState {
         at: OffsetDateTime,
         reason: String,
     },
+    /// Not sent on purpose: the address was suppressed or the contact restricted meanwhile.
+    Cancelled {
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        reason: String,
+    },
 }
 
 impl DeliveryState {
@@ -53,6 +65,7 @@ impl DeliveryState {
             Self::Leased { .. } => "sending",
             Self::Sent { .. } => "sent",
             Self::Failed { .. } => "failed",
+            Self::Cancelled { .. } => "cancelled",
         }
     }
 }

@@ -1,18 +1,18 @@
 //! The file transport: each message becomes `<data>/mail/<id>.eml`, for instances without SMTP.
 
-use super::{SendError, message};
+use super::SendError;
+use super::message::Composer;
 use crate::domain::OutboxMessage;
-use lettre::message::Mailbox;
 use std::path::PathBuf;
 
 pub struct FileSender {
     dir: PathBuf,
-    from: Mailbox,
+    composer: Composer,
 }
 
 impl FileSender {
-    pub fn new(dir: PathBuf, from: Mailbox) -> Self {
-        Self { dir, from }
+    pub fn new(dir: PathBuf, composer: Composer) -> Self {
+        Self { dir, composer }
     }
 
     pub fn describe(&self) -> String {
@@ -20,7 +20,7 @@ impl FileSender {
     }
 
     pub async fn send(&self, msg: &OutboxMessage) -> Result<(), SendError> {
-        let bytes = message::build(msg, &self.from)?.formatted();
+        let bytes = self.composer.build(msg)?.formatted();
         let (dir, id) = (self.dir.clone(), msg.id);
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             use std::io::Write;

@@ -39,6 +39,7 @@ pub fn message(
         id,
         message_id: headers_of::message_id(&id, from),
         to: to.to_string(),
+        from_name: None,
         subject: email.subject,
         text: email.text,
         html: email.html,
@@ -48,6 +49,7 @@ pub fn message(
         due_at: now,
         state: DeliveryState::Queued,
         last_error: None,
+        campaign: None,
     }
 }
 

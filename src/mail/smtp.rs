@@ -4,10 +4,10 @@
 //! /etc/resolv.conf) rather than by the C library, so the static binary needs no NSS modules;
 //! TLS still verifies the certificate against the configured host name.
 
-use super::{SendError, message};
+use super::SendError;
+use super::message::Composer;
 use crate::config::{SmtpConfig, SmtpSecurity};
 use crate::domain::OutboxMessage;
-use lettre::message::Mailbox;
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -22,15 +22,15 @@ const RESOLVE_TTL: Duration = Duration::from_secs(300);
 
 pub struct SmtpSender {
     config: SmtpConfig,
-    from: Mailbox,
+    composer: Composer,
     transport: Mutex<Option<(Instant, AsyncSmtpTransport<Tokio1Executor>)>>,
 }
 
 impl SmtpSender {
-    pub fn new(config: SmtpConfig, from: Mailbox) -> Self {
+    pub fn new(config: SmtpConfig, composer: Composer) -> Self {
         Self {
             config,
-            from,
+            composer,
             transport: Mutex::new(None),
         }
     }
@@ -45,7 +45,7 @@ impl SmtpSender {
     }
 
     pub async fn send(&self, msg: &OutboxMessage) -> Result<(), SendError> {
-        let email = message::build(msg, &self.from)?;
+        let email = self.composer.build(msg)?;
         let transport = self.transport().await?;
         match transport.send(email).await {
             Ok(_) => Ok(()),

@@ -1,5 +1,6 @@
 //! Where mail goes: an SMTP relay, or files in the data folder when no relay is configured.
 
+use super::message::Composer;
 use super::{file::FileSender, smtp::SmtpSender};
 use crate::config::SmtpConfig;
 use crate::domain::OutboxMessage;
@@ -27,9 +28,13 @@ impl Transport {
             .from
             .parse()
             .map_err(|e| anyhow::anyhow!("smtp.from: {e}"))?;
+        let composer = Composer {
+            from,
+            dkim: super::dkim::signer(smtp)?,
+        };
         Ok(match &smtp.host {
-            Some(_) => Self::Smtp(SmtpSender::new(smtp.clone(), from)),
-            None => Self::File(FileSender::new(data_dir.join("mail"), from)),
+            Some(_) => Self::Smtp(SmtpSender::new(smtp.clone(), composer)),
+            None => Self::File(FileSender::new(data_dir.join("mail"), composer)),
         })
     }
 

@@ -9,6 +9,8 @@ use time::OffsetDateTime;
 pub const SCHEMA_KEY: &[u8] = b"schema_version";
 const SECRET_KEY: &[u8] = b"instance_secret";
 pub(super) const SETUP_KEY: &[u8] = b"setup_token";
+const LINK_KEY_PREFIX: &[u8] = b"link_key:";
+const LINK_CURRENT: &[u8] = b"link_key_current";
 
 pub fn schema_version(db: &sled::Db) -> anyhow::Result<Option<u32>> {
     let meta = db.open_tree("meta").context("opening tree meta")?;
@@ -82,6 +84,59 @@ impl Meta<'_> {
         self.tree
             .remove(SETUP_KEY)
             .context("removing the setup token")?;
+        Ok(())
+    }
+
+    /// The key that signs new campaign links, made on first use: (key id, key).
+    pub fn current_link_key(&self) -> anyhow::Result<(u8, [u8; 32])> {
+        let kid = match self
+            .tree
+            .get(LINK_CURRENT)
+            .context("reading the link key id")?
+        {
+            Some(v) if !v.is_empty() => v[0],
+            _ => {
+                self.new_link_key(1)?;
+                1
+            }
+        };
+        let key = self
+            .link_key(kid)?
+            .context("the current link key is missing")?;
+        Ok((kid, key))
+    }
+
+    /// A link key by id; old keys stay so that links in old emails keep working.
+    pub fn link_key(&self, kid: u8) -> anyhow::Result<Option<[u8; 32]>> {
+        let v = self
+            .tree
+            .get([LINK_KEY_PREFIX, &[kid]].concat())
+            .context("reading a link key")?;
+        Ok(v.and_then(|v| <[u8; 32]>::try_from(&v[..]).ok()))
+    }
+
+    /// Makes a fresh key the one that signs new links; returns its id.
+    pub fn rotate_link_key(&self) -> anyhow::Result<u8> {
+        let (kid, _) = self.current_link_key()?;
+        let next = kid.checked_add(1).context("255 link keys made already")?;
+        self.new_link_key(next)?;
+        Ok(next)
+    }
+
+    fn new_link_key(&self, kid: u8) -> anyhow::Result<()> {
+        let mut key = [0u8; 32];
+        rand::rng().fill_bytes(&mut key);
+        let _ = self
+            .tree
+            .compare_and_swap(
+                [LINK_KEY_PREFIX, &[kid]].concat(),
+                None as Option<&[u8]>,
+                Some(&key[..]),
+            )
+            .context("storing a link key")?;
+        self.tree
+            .insert(LINK_CURRENT, &[kid])
+            .context("storing the link key id")?;
         Ok(())
     }
 }

@@ -4,8 +4,10 @@ mod access;
 mod alerts;
 mod audit;
 mod bans;
+mod campaigns;
 mod codec;
 mod connections;
+mod contacts;
 mod counters;
 mod durability;
 mod invitations;
@@ -29,7 +31,9 @@ pub use access::Access;
 pub use alerts::{Alerts, Settled};
 pub use audit::Audit;
 pub use bans::{Ban, Bans};
+pub use campaigns::{Campaigns, Queued};
 pub use connections::Connections;
+pub use contacts::{Contacts, Upserted};
 pub use invitations::{AcceptInvitation, Invitations, NewInvitation};
 pub use items::{ALL, DayCounts, Destination, Ingested, ItemFilter, Items, RESPONSE_BOUNDS_MIN};
 pub use locations::Locations;
@@ -116,6 +120,15 @@ pub struct Store {
     alert_digest: sled::Tree,
     webhooks: sled::Tree,
     webhook_due: sled::Tree,
+    contacts: sled::Tree,
+    contact_emails: sled::Tree,
+    suppressions: sled::Tree,
+    campaigns: sled::Tree,
+    recipients: sled::Tree,
+    feedback: sled::Tree,
+    feedback_settings: sled::Tree,
+    /// The key of the email lookup hash (see `contacts`), derived on first use.
+    lookup: std::sync::Arc<std::sync::OnceLock<[u8; 32]>>,
 }
 
 impl Store {
@@ -222,6 +235,14 @@ impl Store {
             alert_digest: tree("alert_digest")?,
             webhooks: tree("webhooks")?,
             webhook_due: tree("webhook_due")?,
+            contacts: tree("contacts")?,
+            contact_emails: tree("contact_emails")?,
+            suppressions: tree("suppressions")?,
+            campaigns: tree("campaigns")?,
+            recipients: tree("recipients")?,
+            feedback: tree("feedback")?,
+            feedback_settings: tree("feedback_settings")?,
+            lookup: Default::default(),
             dir: dir.to_path_buf(),
             flusher: std::sync::Arc::new(durability::Flusher::start(db.clone())?),
             indexing: std::sync::Arc::new(std::sync::Mutex::new(())),
@@ -308,6 +329,14 @@ impl Store {
 
     pub fn items(&self) -> Items<'_> {
         Items { store: self }
+    }
+
+    pub fn contacts(&self) -> Contacts<'_> {
+        Contacts { store: self }
+    }
+
+    pub fn campaigns(&self) -> Campaigns<'_> {
+        Campaigns { store: self }
     }
 
     pub fn outbox(&self) -> Outbox<'_> {

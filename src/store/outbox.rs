@@ -19,6 +19,7 @@ pub struct OutboxCounts {
     pub sending: u64,
     pub sent: u64,
     pub failed: u64,
+    pub cancelled: u64,
 }
 
 /// How many due entries one claim looks at; others claiming at once may take some of them.
@@ -147,6 +148,37 @@ impl Outbox<'_> {
         Ok(())
     }
 
+    /// Drops a message that must not be sent any more (its address was suppressed meanwhile).
+    pub fn cancel(
+        &self,
+        id: &Id<OutboxMessage>,
+        now: OffsetDateTime,
+        reason: &str,
+    ) -> anyhow::Result<()> {
+        self.update(id, |msg| {
+            msg.state = DeliveryState::Cancelled {
+                at: now,
+                reason: reason.to_string(),
+            };
+            msg.text.clear();
+            msg.html = None;
+            true
+        })?;
+        Ok(())
+    }
+
+    /// Puts a claimed message back until `at` without counting the attempt (its campaign is
+    /// paused: nothing was tried).
+    pub fn defer(&self, id: &Id<OutboxMessage>, at: OffsetDateTime) -> anyhow::Result<()> {
+        self.update(id, |msg| {
+            msg.state = DeliveryState::Queued;
+            msg.attempts = msg.attempts.saturating_sub(1);
+            msg.due_at = at;
+            true
+        })?;
+        Ok(())
+    }
+
     /// At start-up this process owns the store, so every lease is a dead process's: make those
     /// messages due now instead of waiting for their leases to run out.
     pub fn release_leases(&self, now: OffsetDateTime) -> anyhow::Result<usize> {
@@ -187,6 +219,7 @@ impl Outbox<'_> {
                 DeliveryState::Leased { .. } => counts.sending += 1,
                 DeliveryState::Sent { .. } => counts.sent += 1,
                 DeliveryState::Failed { .. } => counts.failed += 1,
+                DeliveryState::Cancelled { .. } => counts.cancelled += 1,
             }
         }
         Ok(counts)

@@ -1,0 +1,147 @@
+//! A business's customer who may be asked for feedback, and why they may (not) be mailed.
+
+use super::{Email, Id, Location, Workspace};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: Id<Contact>,
+    pub workspace: Id<Workspace>,
+    pub email: Email,
+    pub name: String,
+    pub location: Option<Id<Location>>,
+    /// Where the contact came from: `api`, `csv`, `form`, or what an integration says.
+    pub source: String,
+    pub consent: Consent,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub last_asked_at: Option<OffsetDateTime>,
+    /// Kept but not processed (a data-subject restriction): never mailed while set.
+    #[serde(default)]
+    pub restricted: bool,
+}
+
+/// The lawful basis for asking: a customer after a visit (soft opt-in, the default), or an
+/// explicit opt-in. Either may be asked; the basis is kept for the record.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Consent {
+    #[default]
+    ExistingCustomer,
+    OptIn,
+}
+
+impl Consent {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', ' '], "_")
+            .as_str()
+        {
+            "" | "existing_customer" => Ok(Self::ExistingCustomer),
+            "opt_in" | "optin" | "yes" => Ok(Self::OptIn),
+            other => Err(format!(
+                "consent `{other}` is not one of existing_customer, opt_in"
+            )),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ExistingCustomer => "existing_customer",
+            Self::OptIn => "opt_in",
+        }
+    }
+}
+
+/// Why an address is never mailed again. Kept by a keyed hash of the address, apart from the
+/// contact, so deleting or re-importing the contact cannot undo it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suppression {
+    pub reason: SuppressionReason,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionReason {
+    Unsubscribed,
+    /// The relay refused the address permanently (a 5xx).
+    Bounced,
+    /// Added by someone in the workspace.
+    Manual,
+}
+
+impl SuppressionReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Unsubscribed => "unsubscribed",
+            Self::Bounced => "bounced",
+            Self::Manual => "manual",
+        }
+    }
+}
+
+/// A contact's editable fields, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactFields {
+    pub email: Email,
+    pub name: String,
+    pub consent: Consent,
+}
+
+impl ContactFields {
+    pub fn parse(email: &str, name: &str, consent: &str) -> Result<Self, String> {
+        let email = Email::parse(email)?;
+        let name = header_safe(name);
+        if name.chars().count() > 120 {
+            return Err("a name has at most 120 characters".into());
+        }
+        Ok(Self {
+            email,
+            name,
+            consent: Consent::parse(consent)?,
+        })
+    }
+}
+
+/// Text that may end up in a mail header (a name, a subject): one line, no control characters,
+/// whitespace runs folded. Header encoding is lettre's; this keeps the meaning plain too.
+pub fn header_safe(raw: &str) -> String {
+    raw.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Contact {
+    /// The first word of the name, or "there" ("Hi there").
+    pub fn first_name(&self) -> &str {
+        self.name.split_whitespace().next().unwrap_or("there")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_bound_text_loses_line_breaks_and_controls() {
+        assert_eq!(
+            header_safe("Ana\r\nBcc: evil@x.com\u{0}\u{85}x"),
+            "Ana Bcc: evil@x.com x"
+        );
+        let f = ContactFields::parse(" Ana@Example.com ", "Ana\nLopez", "").unwrap();
+        assert_eq!(f.email.as_str(), "ana@example.com");
+        assert_eq!(f.name, "Ana Lopez");
+        assert_eq!(f.consent, Consent::ExistingCustomer);
+        assert!(ContactFields::parse("x@y.com", "", "maybe").is_err());
+        assert!(ContactFields::parse("not an address", "", "").is_err());
+    }
+}

@@ -1,0 +1,254 @@
+//! Campaigns (`campaigns`: (ws, campaign)), their recipients (`recipients`: (campaign, contact)
+//! → stages), feedback (`feedback`: (ws, feedback)) and each workspace's feedback settings
+//! (`feedback_settings`: ws → settings). A batch of first messages is queued in one transaction
+//! with its recipients, the contacts' last-asked times and the campaign's cursor.
+
+use super::outbox::Outbox;
+use super::page::{self, Order, PageRequest};
+use super::{Page, Store, codec, keys, typed};
+use crate::domain::{
+    Campaign, Contact, Feedback, FeedbackSettings, Funnel, Id, OutboxMessage, Recipient, Workspace,
+};
+use anyhow::Context;
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError;
+
+pub struct Campaigns<'a> {
+    pub(super) store: &'a Store,
+}
+
+/// One message of a batch: who, their recipient record, their contact as updated, the mail.
+pub struct Queued {
+    pub contact: Contact,
+    pub recipient: Recipient,
+    pub message: OutboxMessage,
+}
+
+impl Campaigns<'_> {
+    pub fn get(&self, ws: &Id<Workspace>, id: &Id<Campaign>) -> anyhow::Result<Option<Campaign>> {
+        typed::get(&self.store.campaigns, &keys::pair(ws, id))
+    }
+
+    pub fn put(&self, c: &Campaign) -> anyhow::Result<()> {
+        typed::put(&self.store.campaigns, &keys::pair(&c.workspace, &c.id), c)
+    }
+
+    /// Changes a campaign atomically; `change` returns false to leave it alone.
+    pub fn update(
+        &self,
+        ws: &Id<Workspace>,
+        id: &Id<Campaign>,
+        change: impl Fn(&mut Campaign) -> bool,
+    ) -> anyhow::Result<Option<Campaign>> {
+        let key = keys::pair(ws, id);
+        loop {
+            let Some(old) = self.store.campaigns.get(key)? else {
+                return Ok(None);
+            };
+            let mut c: Campaign = codec::decode(&old)?;
+            if !change(&mut c) {
+                return Ok(Some(c));
+            }
+            let new = codec::encode(&c)?;
+            if self
+                .store
+                .campaigns
+                .compare_and_swap(key, Some(old), Some(new))
+                .context("writing a campaign")?
+                .is_ok()
+            {
+                return Ok(Some(c));
+            }
+        }
+    }
+
+    /// Newest first.
+    pub fn page(&self, ws: &Id<Workspace>, req: &PageRequest) -> anyhow::Result<Page<Campaign>> {
+        decode_page(page::scan(
+            &self.store.campaigns,
+            ws.as_bytes(),
+            req,
+            Order::Descending,
+        )?)
+    }
+
+    /// Every campaign of every workspace that may have work: for the campaign worker. Only ids
+    /// are collected while the iterator lives.
+    pub fn active(&self) -> anyhow::Result<Vec<Campaign>> {
+        let mut raw = Vec::new();
+        for entry in self.store.campaigns.iter() {
+            raw.push(entry.context("scanning campaigns")?.1);
+        }
+        let mut out = Vec::new();
+        for v in raw {
+            let c: Campaign = codec::decode(&v)?;
+            use crate::domain::CampaignStatus::*;
+            if matches!(c.status, Scheduled | Sending | WaitingReminder) {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn recipient(
+        &self,
+        campaign: &Id<Campaign>,
+        contact: &Id<Contact>,
+    ) -> anyhow::Result<Option<Recipient>> {
+        typed::get(&self.store.recipients, &keys::pair(campaign, contact))
+    }
+
+    /// Changes a recipient's stages atomically; `change` returns false when nothing changed.
+    pub fn update_recipient(
+        &self,
+        campaign: &Id<Campaign>,
+        contact: &Id<Contact>,
+        change: impl Fn(&mut Recipient) -> bool,
+    ) -> anyhow::Result<Option<Recipient>> {
+        let key = keys::pair(campaign, contact);
+        loop {
+            let Some(old) = self.store.recipients.get(key)? else {
+                return Ok(None);
+            };
+            let mut r: Recipient = codec::decode(&old)?;
+            if !change(&mut r) {
+                return Ok(Some(r));
+            }
+            let new = codec::encode(&r)?;
+            if self
+                .store
+                .recipients
+                .compare_and_swap(key, Some(old), Some(new))
+                .context("writing a recipient")?
+                .is_ok()
+            {
+                return Ok(Some(r));
+            }
+        }
+    }
+
+    /// Up to `n` recipients after `after`, in contact order.
+    pub fn recipients_after(
+        &self,
+        campaign: &Id<Campaign>,
+        after: Option<&Id<Contact>>,
+        n: usize,
+    ) -> anyhow::Result<Vec<(Id<Contact>, Recipient)>> {
+        let req = PageRequest {
+            cursor: after.map(|id| hex::encode(id.as_bytes())),
+            limit: n,
+        };
+        let raw = page::scan(
+            &self.store.recipients,
+            campaign.as_bytes(),
+            &req,
+            Order::Ascending,
+        )?;
+        raw.items
+            .iter()
+            .map(|(k, v)| {
+                let id = keys::id_at(k, 16).context("a recipient key")?;
+                Ok((id, codec::decode(v)?))
+            })
+            .collect()
+    }
+
+    /// The funnel, counted over every recipient (pages of 1,000, no iterator kept).
+    pub fn funnel(&self, campaign: &Id<Campaign>) -> anyhow::Result<Funnel> {
+        let mut funnel = Funnel::default();
+        let mut after = None;
+        loop {
+            let batch = self.recipients_after(campaign, after.as_ref(), 1000)?;
+            for (_, r) in &batch {
+                funnel.add(r);
+            }
+            match batch.last() {
+                Some((id, _)) if batch.len() == 1000 => after = Some(*id),
+                _ => return Ok(funnel),
+            }
+        }
+    }
+
+    /// Stores the campaign as changed (cursor, counters), and each message with its recipient
+    /// and contact, all or nothing.
+    pub fn queue_batch(&self, campaign: &Campaign, batch: &[Queued]) -> anyhow::Result<()> {
+        let s = self.store;
+        let campaign_value = codec::encode(campaign)?;
+        let mut encoded = Vec::with_capacity(batch.len());
+        for q in batch {
+            encoded.push((codec::encode(&q.contact)?, codec::encode(&q.recipient)?));
+        }
+        (
+            &s.campaigns,
+            &s.recipients,
+            &s.contacts,
+            &s.outbox,
+            &s.outbox_due,
+        )
+            .transaction(|(campaigns, recipients, contacts, outbox, due)| {
+                campaigns.insert(
+                    &keys::pair(&campaign.workspace, &campaign.id),
+                    campaign_value.clone(),
+                )?;
+                for (q, (contact, recipient)) in batch.iter().zip(&encoded) {
+                    contacts.insert(
+                        &keys::pair(&q.contact.workspace, &q.contact.id),
+                        contact.clone(),
+                    )?;
+                    recipients
+                        .insert(&keys::pair(&campaign.id, &q.contact.id), recipient.clone())?;
+                    Outbox::enqueue_tx(outbox, due, &q.message)?;
+                }
+                Ok::<_, ConflictableTransactionError<()>>(())
+            })
+            .map_err(typed::txn)
+    }
+
+    pub fn feedback(
+        &self,
+        ws: &Id<Workspace>,
+        id: &Id<Feedback>,
+    ) -> anyhow::Result<Option<Feedback>> {
+        typed::get(&self.store.feedback, &keys::pair(ws, id))
+    }
+
+    pub fn put_feedback(&self, f: &Feedback) -> anyhow::Result<()> {
+        typed::put(&self.store.feedback, &keys::pair(&f.workspace, &f.id), f)
+    }
+
+    /// Newest first.
+    pub fn feedback_page(
+        &self,
+        ws: &Id<Workspace>,
+        req: &PageRequest,
+    ) -> anyhow::Result<Page<Feedback>> {
+        decode_page(page::scan(
+            &self.store.feedback,
+            ws.as_bytes(),
+            req,
+            Order::Descending,
+        )?)
+    }
+
+    pub fn settings(&self, ws: &Id<Workspace>) -> anyhow::Result<Option<FeedbackSettings>> {
+        typed::get(&self.store.feedback_settings, ws.as_bytes())
+    }
+
+    pub fn put_settings(&self, ws: &Id<Workspace>, s: &FeedbackSettings) -> anyhow::Result<()> {
+        typed::put(&self.store.feedback_settings, ws.as_bytes(), s)
+    }
+}
+
+fn decode_page<T: serde::de::DeserializeOwned>(
+    raw: Page<(sled::IVec, sled::IVec)>,
+) -> anyhow::Result<Page<T>> {
+    let items = raw
+        .items
+        .iter()
+        .map(|(_, v)| codec::decode(v))
+        .collect::<anyhow::Result<_>>()?;
+    Ok(Page {
+        items,
+        next: raw.next,
+    })
+}

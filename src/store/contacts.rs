@@ -1,0 +1,191 @@
+//! Contacts (`contacts`: (ws, contact) → contact), their address index (`contact_emails`:
+//! (ws, keyed hash of the address) → contact id) and the suppression list (`suppressions`:
+//! (ws, keyed hash) → why). Addresses are looked up by a keyed hash, never stored as keys.
+
+use super::page::{self, Order, PageRequest};
+use super::{Page, Store, codec, keys, typed};
+use crate::domain::{Contact, Email, Id, Suppression, Workspace};
+use anyhow::Context;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError;
+
+pub struct Contacts<'a> {
+    pub(super) store: &'a Store,
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    Created,
+    Updated,
+}
+
+impl Store {
+    /// The key of the email lookup hash, derived from the instance secret once.
+    fn lookup_key(&self) -> anyhow::Result<[u8; 32]> {
+        if let Some(k) = self.lookup.get() {
+            return Ok(*k);
+        }
+        let secret = self.meta().instance_secret()?;
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&secret).context("lookup key")?;
+        mac.update(b"plaudit email lookup v1");
+        let key: [u8; 32] = mac.finalize().into_bytes().into();
+        Ok(*self.lookup.get_or_init(|| key))
+    }
+
+    /// (workspace, HMAC of the address): the key of an address in `contact_emails` and
+    /// `suppressions`.
+    pub(super) fn email_key(&self, ws: &Id<Workspace>, email: &Email) -> anyhow::Result<[u8; 48]> {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.lookup_key()?).context("email hash")?;
+        mac.update(email.as_str().as_bytes());
+        let mut key = [0u8; 48];
+        key[..16].copy_from_slice(ws.as_bytes());
+        key[16..].copy_from_slice(&mac.finalize().into_bytes());
+        Ok(key)
+    }
+}
+
+impl Contacts<'_> {
+    /// Creates the contact, or updates the one with the same address (the first contact keeps
+    /// its id, creation time and history; the new name, location and consent replace the old
+    /// when given).
+    pub fn upsert(&self, new: Contact) -> anyhow::Result<(Contact, Upserted)> {
+        let s = self.store;
+        let email_key = s.email_key(&new.workspace, &new.email)?;
+        let result = (&s.contacts, &s.contact_emails).transaction(|(contacts, emails)| {
+            let existing = match emails.get(email_key)? {
+                Some(id) => match keys::id_at::<Contact>(&id, 0) {
+                    Some(id) => contacts.get(keys::pair(&new.workspace, &id))?,
+                    None => None,
+                },
+                None => None,
+            };
+            let (contact, what) = match existing {
+                Some(raw) => {
+                    let mut old: Contact =
+                        codec::decode(&raw).map_err(ConflictableTransactionError::Abort)?;
+                    if !new.name.is_empty() {
+                        old.name = new.name.clone();
+                    }
+                    if new.location.is_some() {
+                        old.location = new.location;
+                    }
+                    old.consent = new.consent;
+                    (old, Upserted::Updated)
+                }
+                None => (new.clone(), Upserted::Created),
+            };
+            let value = codec::encode(&contact).map_err(ConflictableTransactionError::Abort)?;
+            contacts.insert(&keys::pair(&contact.workspace, &contact.id), value)?;
+            emails.insert(&email_key[..], &keys::id(&contact.id))?;
+            Ok((contact, what))
+        });
+        result.map_err(super::typed::txn_any)
+    }
+
+    pub fn get(&self, ws: &Id<Workspace>, id: &Id<Contact>) -> anyhow::Result<Option<Contact>> {
+        typed::get(&self.store.contacts, &keys::pair(ws, id))
+    }
+
+    pub fn put(&self, c: &Contact) -> anyhow::Result<()> {
+        typed::put(&self.store.contacts, &keys::pair(&c.workspace, &c.id), c)
+    }
+
+    pub fn by_email(&self, ws: &Id<Workspace>, email: &Email) -> anyhow::Result<Option<Contact>> {
+        let key = self.store.email_key(ws, email)?;
+        match self.store.contact_emails.get(key)? {
+            Some(id) => match keys::id_at::<Contact>(&id, 0) {
+                Some(id) => self.get(ws, &id),
+                None => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// Newest first.
+    pub fn page(&self, ws: &Id<Workspace>, req: &PageRequest) -> anyhow::Result<Page<Contact>> {
+        let raw = page::scan(&self.store.contacts, ws.as_bytes(), req, Order::Descending)?;
+        let items = raw
+            .items
+            .iter()
+            .map(|(_, v)| codec::decode(v))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Page {
+            items,
+            next: raw.next,
+        })
+    }
+
+    /// Up to `n` contacts after `after` (oldest first): a campaign walks its audience this way.
+    pub fn after(
+        &self,
+        ws: &Id<Workspace>,
+        after: Option<&Id<Contact>>,
+        n: usize,
+    ) -> anyhow::Result<Vec<Contact>> {
+        let req = PageRequest {
+            cursor: after.map(|id| hex::encode(id.as_bytes())),
+            limit: n,
+        };
+        let raw = page::scan(&self.store.contacts, ws.as_bytes(), &req, Order::Ascending)?;
+        raw.items.iter().map(|(_, v)| codec::decode(v)).collect()
+    }
+
+    pub fn count(&self, ws: &Id<Workspace>) -> usize {
+        self.store.contacts.scan_prefix(ws.as_bytes()).count()
+    }
+
+    /// Removes the contact (its suppression, if any, stays).
+    pub fn delete(&self, ws: &Id<Workspace>, id: &Id<Contact>) -> anyhow::Result<bool> {
+        let Some(c) = self.get(ws, id)? else {
+            return Ok(false);
+        };
+        let s = self.store;
+        let email_key = s.email_key(ws, &c.email)?;
+        (&s.contacts, &s.contact_emails)
+            .transaction(|(contacts, emails)| {
+                contacts.remove(&keys::pair(ws, id))?;
+                emails.remove(&email_key[..])?;
+                Ok::<_, ConflictableTransactionError<()>>(())
+            })
+            .map_err(typed::txn)?;
+        Ok(true)
+    }
+
+    /// Never mail `email` from this workspace again. The first reason stays.
+    pub fn suppress(
+        &self,
+        ws: &Id<Workspace>,
+        email: &Email,
+        why: &Suppression,
+    ) -> anyhow::Result<()> {
+        let key = self.store.email_key(ws, email)?;
+        let value = codec::encode(why)?;
+        let _ = self
+            .store
+            .suppressions
+            .compare_and_swap(key, None as Option<&[u8]>, Some(value))
+            .context("writing a suppression")?;
+        Ok(())
+    }
+
+    pub fn suppression(
+        &self,
+        ws: &Id<Workspace>,
+        email: &Email,
+    ) -> anyhow::Result<Option<Suppression>> {
+        typed::get(&self.store.suppressions, &self.store.email_key(ws, email)?)
+    }
+
+    /// Lifts a suppression someone in the workspace added (not an unsubscribe or a bounce).
+    pub fn unsuppress(&self, ws: &Id<Workspace>, email: &Email) -> anyhow::Result<()> {
+        self.store
+            .suppressions
+            .remove(self.store.email_key(ws, email)?)
+            .context("removing a suppression")?;
+        Ok(())
+    }
+}
