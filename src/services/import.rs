@@ -250,7 +250,7 @@ pub fn parse(bytes: &[u8]) -> (Vec<Row>, Vec<RowError>) {
     (rows, errors)
 }
 
-fn resolve(locations: &[Location], name: &str) -> Option<Id<Location>> {
+pub(crate) fn resolve(locations: &[Location], name: &str) -> Option<Id<Location>> {
     locations
         .iter()
         .find(|l| l.id.to_string() == name || l.name.eq_ignore_ascii_case(name))

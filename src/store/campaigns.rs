@@ -17,10 +17,10 @@ pub struct Campaigns<'a> {
     pub(super) store: &'a Store,
 }
 
-/// One message of a batch: who, their recipient record, their contact as updated, the mail.
+/// One message of a batch: to whom, whether it is the reminder, the mail itself.
 pub struct Queued {
-    pub contact: Contact,
-    pub recipient: Recipient,
+    pub contact: Id<Contact>,
+    pub reminder: bool,
     pub message: OutboxMessage,
 }
 
@@ -170,14 +170,17 @@ impl Campaigns<'_> {
     }
 
     /// Stores the campaign as changed (cursor, counters), and each message with its recipient
-    /// and contact, all or nothing.
-    pub fn queue_batch(&self, campaign: &Campaign, batch: &[Queued]) -> anyhow::Result<()> {
+    /// stage and its contact's last-asked time, all or nothing. Recipients and contacts are
+    /// read inside the transaction, so a concurrent unsubscribe or restriction is not undone.
+    pub fn queue_batch(
+        &self,
+        campaign: &Campaign,
+        batch: &[Queued],
+        now: time::OffsetDateTime,
+    ) -> anyhow::Result<()> {
         let s = self.store;
         let campaign_value = codec::encode(campaign)?;
-        let mut encoded = Vec::with_capacity(batch.len());
-        for q in batch {
-            encoded.push((codec::encode(&q.contact)?, codec::encode(&q.recipient)?));
-        }
+        let ws = campaign.workspace;
         (
             &s.campaigns,
             &s.recipients,
@@ -186,22 +189,32 @@ impl Campaigns<'_> {
             &s.outbox_due,
         )
             .transaction(|(campaigns, recipients, contacts, outbox, due)| {
-                campaigns.insert(
-                    &keys::pair(&campaign.workspace, &campaign.id),
-                    campaign_value.clone(),
-                )?;
-                for (q, (contact, recipient)) in batch.iter().zip(&encoded) {
-                    contacts.insert(
-                        &keys::pair(&q.contact.workspace, &q.contact.id),
-                        contact.clone(),
-                    )?;
-                    recipients
-                        .insert(&keys::pair(&campaign.id, &q.contact.id), recipient.clone())?;
+                let abort = ConflictableTransactionError::Abort;
+                campaigns.insert(&keys::pair(&ws, &campaign.id), campaign_value.clone())?;
+                for q in batch {
+                    let contact_key = keys::pair(&ws, &q.contact);
+                    let Some(raw) = contacts.get(contact_key)? else {
+                        continue; // deleted meanwhile: nobody to write to
+                    };
+                    let mut contact: Contact = codec::decode(&raw).map_err(abort)?;
+                    contact.last_asked_at = Some(now);
+                    contacts.insert(&contact_key, codec::encode(&contact).map_err(abort)?)?;
+                    let rkey = keys::pair(&campaign.id, &q.contact);
+                    let mut r: Recipient = match recipients.get(rkey)? {
+                        Some(raw) => codec::decode(&raw).map_err(abort)?,
+                        None => Recipient::default(),
+                    };
+                    if q.reminder {
+                        r.reminded_at = Some(now);
+                    } else {
+                        r.queued_at = Some(now);
+                    }
+                    recipients.insert(&rkey, codec::encode(&r).map_err(abort)?)?;
                     Outbox::enqueue_tx(outbox, due, &q.message)?;
                 }
-                Ok::<_, ConflictableTransactionError<()>>(())
+                Ok(())
             })
-            .map_err(typed::txn)
+            .map_err(typed::txn_any)
     }
 
     pub fn feedback(

@@ -1,0 +1,384 @@
+//! Campaigns and the workspace's feedback settings: create, change, send, pause, resume.
+
+use super::auth::Principal;
+use super::{Ctx, Error, Result, audit};
+use crate::domain::{
+    Access, Audience, Campaign, CampaignStatus, FeedbackSettings, Funnel, Id, ScoreScale,
+    Workspace, header_safe, parse_message,
+};
+use crate::store::{Page, PageRequest};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A campaign as a caller describes it. Absent message fields come from the workspace's
+/// feedback-request template.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignInput {
+    #[schemars(length(min = 1, max = 120))]
+    pub name: String,
+    /// Ask only this location's contacts (a location id).
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub body_text: Option<String>,
+    #[serde(default)]
+    pub body_html: Option<String>,
+    /// Only contacts added at or after this time (RFC 3339).
+    #[serde(default)]
+    pub added_since: Option<String>,
+    /// Skip contacts asked by any campaign in the last N days.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 3650))]
+    pub not_asked_days: Option<u32>,
+    /// One reminder to those who did not answer, N days after the first pass.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 90))]
+    pub reminder_days: Option<u32>,
+    /// At most N first messages a day.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 1000000))]
+    pub daily_cap: Option<u32>,
+    /// Start sending at this time (RFC 3339) when `send` is called; absent: at once.
+    #[serde(default)]
+    pub send_at: Option<String>,
+}
+
+fn time_field(name: &str, raw: Option<&str>) -> Result<Option<OffsetDateTime>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => crate::sources::wire::parse_time(s)
+            .map(Some)
+            .ok_or_else(|| Error::Invalid(format!("{name}: `{s}` is not an RFC 3339 time"))),
+    }
+}
+
+fn plan_allows(ctx: &Ctx, ws: &Workspace) -> Result<()> {
+    if ctx.config.plans.get(&ws.plan).is_some_and(|p| !p.campaigns) {
+        return Err(Error::PlanLimit(format!(
+            "the `{}` plan does not include feedback campaigns",
+            ws.plan
+        )));
+    }
+    Ok(())
+}
+
+/// Checks an input against the workspace; fills `c` (new or existing).
+fn apply(ctx: &Ctx, ws: &Id<Workspace>, c: &mut Campaign, input: &CampaignInput) -> Result<()> {
+    let name = header_safe(&input.name);
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(Error::Invalid("name: 1 to 120 characters".into()));
+    }
+    let location = match input.location.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => {
+            let id = raw
+                .parse()
+                .map_err(|_| Error::Invalid(format!("location: `{raw}` is not a location id")))?;
+            ctx.store.locations().get(ws, &id)?.ok_or_else(|| {
+                Error::Invalid(format!(
+                    "location: `{raw}` is not a location of this workspace"
+                ))
+            })?;
+            Some(id)
+        }
+    };
+    let settings = settings_of(ctx, ws)?;
+    let subject = input.subject.as_deref().unwrap_or(&settings.subject);
+    let text = input.body_text.as_deref().unwrap_or(&settings.body_text);
+    let html = match &input.body_html {
+        Some(h) => Some(h.as_str()),
+        None if input.body_text.is_none() => settings.body_html.as_deref(),
+        None => None,
+    };
+    c.message = parse_message(subject, text, html).map_err(Error::Invalid)?;
+    c.name = name;
+    c.location = location;
+    c.audience = Audience {
+        added_since: time_field("added_since", input.added_since.as_deref())?,
+        not_asked_days: input.not_asked_days,
+    };
+    for (field, v, max) in [
+        ("not_asked_days", input.not_asked_days, 3650),
+        ("reminder_days", input.reminder_days, 90),
+        ("daily_cap", input.daily_cap, 1_000_000),
+    ] {
+        if v.is_some_and(|v| v == 0 || v > max) {
+            return Err(Error::Invalid(format!("{field}: 1 to {max}")));
+        }
+    }
+    c.reminder_days = input.reminder_days;
+    c.daily_cap = input.daily_cap;
+    c.send_at = time_field("send_at", input.send_at.as_deref())?;
+    Ok(())
+}
+
+pub fn create(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    input: &CampaignInput,
+) -> Result<Campaign> {
+    let scope = ctx.enter(principal, ws, Access::Write)?.at(ip);
+    plan_allows(ctx, &scope.workspace)?;
+    let now = ctx.clock.now();
+    let mut c = Campaign {
+        id: Id::generate(now),
+        workspace: *ws,
+        name: String::new(),
+        location: None,
+        message: parse_message("x", "x", None).map_err(Error::Invalid)?,
+        audience: Audience::default(),
+        reminder_days: None,
+        daily_cap: None,
+        status: CampaignStatus::Draft,
+        send_at: None,
+        cursor: None,
+        reminder_cursor: None,
+        sent_on_day: (0, 0),
+        created_at: now,
+        first_pass_done_at: None,
+    };
+    apply(ctx, ws, &mut c, input)?;
+    ctx.store.campaigns().put(&c)?;
+    audit::record(
+        ctx,
+        ws,
+        principal,
+        ip,
+        "campaign.created",
+        &c.id.to_string(),
+    );
+    Ok(c)
+}
+
+/// Changes a campaign that has not started sending.
+pub fn update(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    id: &Id<Campaign>,
+    input: &CampaignInput,
+) -> Result<Campaign> {
+    ctx.enter(principal, ws, Access::Write)?;
+    let mut c = ctx.store.campaigns().get(ws, id)?.ok_or(Error::NotFound)?;
+    if !matches!(c.status, CampaignStatus::Draft | CampaignStatus::Scheduled) {
+        return Err(Error::Conflict(
+            "a campaign that has started sending cannot be changed; pause it or make a new one"
+                .into(),
+        ));
+    }
+    apply(ctx, ws, &mut c, input)?;
+    let changed = c.clone();
+    ctx.store.campaigns().update(ws, id, |stored| {
+        if matches!(
+            stored.status,
+            CampaignStatus::Draft | CampaignStatus::Scheduled
+        ) {
+            *stored = changed.clone();
+        }
+        true
+    })?;
+    audit::record(ctx, ws, principal, ip, "campaign.changed", &id.to_string());
+    Ok(c)
+}
+
+pub fn get(
+    ctx: &Ctx,
+    principal: &Principal,
+    ws: &Id<Workspace>,
+    id: &Id<Campaign>,
+) -> Result<(Campaign, Funnel)> {
+    ctx.enter(principal, ws, Access::Read)?;
+    let c = ctx.store.campaigns().get(ws, id)?.ok_or(Error::NotFound)?;
+    let funnel = ctx.store.campaigns().funnel(id)?;
+    Ok((c, funnel))
+}
+
+pub fn list(
+    ctx: &Ctx,
+    principal: &Principal,
+    ws: &Id<Workspace>,
+    req: &PageRequest,
+) -> Result<Page<Campaign>> {
+    ctx.enter(principal, ws, Access::Read)?;
+    Ok(ctx.store.campaigns().page(ws, req)?)
+}
+
+/// What a state change does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Send,
+    Pause,
+    Resume,
+}
+
+pub fn act(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    id: &Id<Campaign>,
+    action: Action,
+) -> Result<Campaign> {
+    let scope = ctx.enter(principal, ws, Access::Write)?;
+    plan_allows(ctx, &scope.workspace)?;
+    let now = ctx.clock.now();
+    let refused = std::cell::Cell::new(None);
+    let c = ctx
+        .store
+        .campaigns()
+        .update(ws, id, |c| {
+            use CampaignStatus::*;
+            let next = match (action, c.status) {
+                (Action::Send, Draft) if c.send_at.is_some_and(|t| t > now) => Scheduled,
+                (Action::Send, Draft | Scheduled) => Sending,
+                (Action::Pause, Scheduled | Sending | WaitingReminder) => Paused,
+                (Action::Resume, Paused) if c.first_pass_done_at.is_some() => WaitingReminder,
+                (Action::Resume, Paused) if c.send_at.is_some_and(|t| t > now) => Scheduled,
+                (Action::Resume, Paused) => Sending,
+                (_, status) => {
+                    refused.set(Some(status));
+                    return false;
+                }
+            };
+            c.status = next;
+            true
+        })?
+        .ok_or(Error::NotFound)?;
+    if let Some(status) = refused.get() {
+        return Err(Error::Conflict(format!(
+            "the campaign is {}; it cannot be {} now",
+            status.name().replace('_', " "),
+            match action {
+                Action::Send => "sent",
+                Action::Pause => "paused",
+                Action::Resume => "resumed",
+            }
+        )));
+    }
+    let what = match action {
+        Action::Send => "campaign.sent",
+        Action::Pause => "campaign.paused",
+        Action::Resume => "campaign.resumed",
+    };
+    audit::record(ctx, ws, principal, ip, what, &id.to_string());
+    Ok(c)
+}
+
+/// The workspace's settings, or the defaults until someone saves them.
+pub fn settings_of(ctx: &Ctx, ws: &Id<Workspace>) -> Result<FeedbackSettings> {
+    if let Some(s) = ctx.store.campaigns().settings(ws)? {
+        return Ok(s);
+    }
+    let name = ctx
+        .store
+        .workspaces()
+        .get(ws)?
+        .map(|w| w.name)
+        .unwrap_or_default();
+    Ok(FeedbackSettings::default_for(&name))
+}
+
+pub fn settings(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>) -> Result<FeedbackSettings> {
+    ctx.enter(principal, ws, Access::Read)?;
+    settings_of(ctx, ws)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsInput {
+    pub sender_name: String,
+    pub subject: String,
+    pub body_text: String,
+    #[serde(default)]
+    pub body_html: Option<String>,
+    /// An https URL.
+    #[serde(default)]
+    pub logo_url: Option<String>,
+    /// `#rrggbb`.
+    pub brand_color: String,
+    #[serde(default)]
+    pub postal_address: String,
+    pub scale: ScoreScale,
+    #[serde(default)]
+    pub track_opens: bool,
+    #[serde(default = "yes")]
+    pub alert_on_low_score: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+pub fn save_settings(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    input: &SettingsInput,
+) -> Result<FeedbackSettings> {
+    ctx.enter(principal, ws, Access::Write)?;
+    let sender_name = header_safe(&input.sender_name);
+    if sender_name.is_empty() || sender_name.chars().count() > 80 {
+        return Err(Error::Invalid("sender_name: 1 to 80 characters".into()));
+    }
+    let message = parse_message(&input.subject, &input.body_text, input.body_html.as_deref())
+        .map_err(Error::Invalid)?;
+    let logo_url = match input.logo_url.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(u) => {
+            let ok = u.len() <= 2000
+                && url::Url::parse(u).is_ok_and(|p| p.scheme() == "https" && p.host().is_some())
+                && !u.contains(['"', '\'', '<', '>', ' ']);
+            if !ok {
+                return Err(Error::Invalid("logo_url: an https:// address".into()));
+            }
+            Some(u.to_string())
+        }
+    };
+    let color = input.brand_color.trim().to_ascii_lowercase();
+    if !(color.len() == 7
+        && color.starts_with('#')
+        && color[1..].chars().all(|c| c.is_ascii_hexdigit()))
+    {
+        return Err(Error::Invalid(
+            "brand_color: a colour such as #2563eb".into(),
+        ));
+    }
+    let postal_address = header_safe(&input.postal_address);
+    if postal_address.chars().count() > 300 {
+        return Err(Error::Invalid(
+            "postal_address: at most 300 characters".into(),
+        ));
+    }
+    let s = FeedbackSettings {
+        sender_name,
+        subject: message.subject,
+        body_text: message.body_text,
+        body_html: message.body_html,
+        logo_url,
+        brand_color: color,
+        postal_address,
+        scale: input.scale,
+        track_opens: input.track_opens,
+        alert_on_low_score: input.alert_on_low_score,
+    };
+    ctx.store.campaigns().put_settings(ws, &s)?;
+    audit::record(ctx, ws, principal, ip, "feedback.settings_changed", "");
+    Ok(s)
+}
+
+pub fn feedback(
+    ctx: &Ctx,
+    principal: &Principal,
+    ws: &Id<Workspace>,
+    req: &PageRequest,
+) -> Result<Page<crate::domain::Feedback>> {
+    ctx.enter(principal, ws, Access::Read)?;
+    Ok(ctx.store.campaigns().feedback_page(ws, req)?)
+}

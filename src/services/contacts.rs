@@ -1,0 +1,379 @@
+//! Contacts: added one by one by the API (a till after a visit), or imported from CSV.
+//!
+//! CSV columns by header name, any order: `email` (required), `name`, `location` (a location's
+//! name or id), `consent` (`existing_customer` default, or `opt_in`), `source`. Addresses are
+//! compared lower-cased; a repeated address in one file counts once (the last row wins). A file
+//! with any bad row imports nothing; every bad row is reported with its line number.
+
+use super::auth::Principal;
+use super::import::{RowError, resolve};
+use super::{Ctx, Error, Result, audit};
+use crate::domain::{
+    Access, Consent, Contact, ContactFields, Email, Id, Location, Suppression, SuppressionReason,
+    Workspace,
+};
+use crate::store::{Page, PageRequest, Store, Upserted};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Most contacts one API call may add.
+pub const MAX_PER_CALL: usize = 1000;
+
+/// One contact as given by a caller, unchecked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ContactInput {
+    pub email: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A location's id (or, from CSV, its name).
+    #[serde(default)]
+    pub location: Option<String>,
+    /// `existing_customer` (default) or `opt_in`.
+    #[serde(default)]
+    pub consent: Option<String>,
+    /// Where the contact came from (default `api`).
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct AddReport {
+    pub created: usize,
+    pub updated: usize,
+    pub rejected: Vec<Rejected>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Rejected {
+    /// The position in the request's array (0-based), or the CSV line.
+    pub index: usize,
+    pub reason: String,
+}
+
+/// A contact with its suppression, for lists.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub contact: Contact,
+    pub suppressed: Option<Suppression>,
+}
+
+fn check(
+    input: &ContactInput,
+    locations: &[Location],
+    default_source: &str,
+) -> std::result::Result<(ContactFields, Option<Id<Location>>, String), String> {
+    let fields = ContactFields::parse(
+        &input.email,
+        input.name.as_deref().unwrap_or(""),
+        input.consent.as_deref().unwrap_or(""),
+    )?;
+    let location = match input.location.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(l) => Some(
+            resolve(locations, l)
+                .ok_or_else(|| format!("`{l}` is not a location of this workspace"))?,
+        ),
+    };
+    let source = crate::domain::header_safe(input.source.as_deref().unwrap_or(default_source));
+    if source.chars().count() > 40 {
+        return Err("a source has at most 40 characters".into());
+    }
+    let source = if source.is_empty() {
+        default_source.to_string()
+    } else {
+        source
+    };
+    Ok((fields, location, source))
+}
+
+fn new_contact(
+    ws: &Id<Workspace>,
+    f: ContactFields,
+    location: Option<Id<Location>>,
+    source: String,
+    now: OffsetDateTime,
+) -> Contact {
+    Contact {
+        id: Id::generate(now),
+        workspace: *ws,
+        email: f.email,
+        name: f.name,
+        location,
+        source,
+        consent: f.consent,
+        created_at: now,
+        last_asked_at: None,
+        restricted: false,
+    }
+}
+
+/// Adds or updates each contact; bad entries are reported by index, the rest are stored.
+pub fn add(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    inputs: &[ContactInput],
+) -> Result<AddReport> {
+    let scope = ctx.enter(principal, ws, Access::Write)?.at(ip);
+    if inputs.len() > MAX_PER_CALL {
+        return Err(Error::Invalid(format!(
+            "at most {MAX_PER_CALL} contacts a call; send the rest in another"
+        )));
+    }
+    let locations = ctx.store.locations().all(ws)?;
+    let mut report = AddReport::default();
+    for (index, input) in inputs.iter().enumerate() {
+        match check(input, &locations, "api") {
+            Ok((f, loc, source)) => {
+                let (_, what) = ctx.store.contacts().upsert(new_contact(
+                    ws,
+                    f,
+                    loc,
+                    source,
+                    ctx.clock.now(),
+                ))?;
+                match what {
+                    Upserted::Created => report.created += 1,
+                    Upserted::Updated => report.updated += 1,
+                }
+            }
+            Err(reason) => report.rejected.push(Rejected { index, reason }),
+        }
+    }
+    if report.created + report.updated > 0 {
+        let what = format!("{} created, {} updated", report.created, report.updated);
+        let entry = scope.audit("contacts.added", &what);
+        ctx.store.audit().append(ws, &entry)?;
+    }
+    Ok(report)
+}
+
+pub fn list(
+    ctx: &Ctx,
+    principal: &Principal,
+    ws: &Id<Workspace>,
+    req: &PageRequest,
+) -> Result<Page<Listed>> {
+    ctx.enter(principal, ws, Access::Read)?;
+    let page = ctx.store.contacts().page(ws, req)?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for contact in page.items {
+        let suppressed = ctx.store.contacts().suppression(ws, &contact.email)?;
+        items.push(Listed {
+            contact,
+            suppressed,
+        });
+    }
+    Ok(Page {
+        items,
+        next: page.next,
+    })
+}
+
+pub fn delete(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    id: &Id<Contact>,
+) -> Result<()> {
+    ctx.enter(principal, ws, Access::Write)?;
+    if !ctx.store.contacts().delete(ws, id)? {
+        return Err(Error::NotFound);
+    }
+    audit::record(ctx, ws, principal, ip, "contact.deleted", &id.to_string());
+    Ok(())
+}
+
+/// Stops (or, for a manual suppression, resumes) mail to a contact. Unsubscribes and bounces
+/// cannot be lifted here: the person said no, or the address does not exist.
+pub fn set_suppressed(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    id: &Id<Contact>,
+    suppressed: bool,
+) -> Result<()> {
+    ctx.enter(principal, ws, Access::Write)?;
+    let c = ctx.store.contacts().get(ws, id)?.ok_or(Error::NotFound)?;
+    let current = ctx.store.contacts().suppression(ws, &c.email)?;
+    match (suppressed, current) {
+        (true, None) => ctx.store.contacts().suppress(
+            ws,
+            &c.email,
+            &Suppression {
+                reason: SuppressionReason::Manual,
+                at: ctx.clock.now(),
+            },
+        )?,
+        (false, Some(s)) if s.reason == SuppressionReason::Manual => {
+            ctx.store.contacts().unsuppress(ws, &c.email)?
+        }
+        (false, Some(s)) => {
+            return Err(Error::Conflict(format!(
+                "this address is suppressed because it {}; that cannot be undone here",
+                match s.reason {
+                    SuppressionReason::Unsubscribed => "unsubscribed",
+                    _ => "bounced",
+                }
+            )));
+        }
+        _ => {}
+    }
+    let action = if suppressed {
+        "contact.suppressed"
+    } else {
+        "contact.unsuppressed"
+    };
+    audit::record(ctx, ws, principal, ip, action, &id.to_string());
+    Ok(())
+}
+
+/// One CSV row, checked for shape (its location is resolved against the workspace later).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CsvRow {
+    pub line: u64,
+    pub input: ContactInput,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CsvReport {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    /// Rows repeating an address seen earlier in the file.
+    pub duplicates: usize,
+    pub errors: Vec<RowError>,
+}
+
+/// Reads a contacts CSV: rows (deduplicated by address, the last one kept) and bad lines.
+pub fn parse_csv(bytes: &[u8]) -> (Vec<CsvRow>, usize, Vec<RowError>) {
+    let mut errors = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+            .collect(),
+        Err(e) => {
+            let message = format!("cannot read the header line: {e}");
+            return (Vec::new(), 0, vec![RowError { line: 1, message }]);
+        }
+    };
+    let Some(email_col) = headers.iter().position(|h| h == "email") else {
+        let message =
+            "the header has no `email` column (columns: email, name, location, consent, source)"
+                .into();
+        return (Vec::new(), 0, vec![RowError { line: 1, message }]);
+    };
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let mut by_email: std::collections::HashMap<Email, usize> = Default::default();
+    let mut rows: Vec<CsvRow> = Vec::new();
+    let mut duplicates = 0;
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                errors.push(RowError {
+                    line,
+                    message: format!("unreadable: {e}"),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|f| f.is_empty()) {
+            continue;
+        }
+        let get = |name: &str| {
+            col(name)
+                .and_then(|i| record.get(i))
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let input = ContactInput {
+            email: record.get(email_col).unwrap_or("").to_string(),
+            name: get("name"),
+            location: get("location"),
+            consent: get("consent"),
+            source: get("source").or_else(|| Some("csv".into())),
+        };
+        let shape = ContactFields::parse(
+            &input.email,
+            input.name.as_deref().unwrap_or(""),
+            input.consent.as_deref().unwrap_or(""),
+        );
+        match shape {
+            Ok(f) => match by_email.get(&f.email) {
+                Some(&i) => {
+                    duplicates += 1;
+                    rows[i] = CsvRow { line, input };
+                }
+                None => {
+                    by_email.insert(f.email, rows.len());
+                    rows.push(CsvRow { line, input });
+                }
+            },
+            Err(message) => errors.push(RowError { line, message }),
+        }
+    }
+    (rows, duplicates, errors)
+}
+
+/// Imports checked rows into `ws` (or only checks them against its locations, with
+/// `dry_run`). Any bad row: nothing is written.
+pub fn import_rows(
+    store: &Store,
+    ws: &Id<Workspace>,
+    rows: &[CsvRow],
+    dry_run: bool,
+    now: OffsetDateTime,
+) -> Result<CsvReport> {
+    store
+        .workspaces()
+        .get(ws)?
+        .ok_or_else(|| Error::Invalid(format!("`{ws}` is not a workspace of this instance")))?;
+    let locations = store.locations().all(ws)?;
+    let mut report = CsvReport {
+        rows: rows.len(),
+        ..CsvReport::default()
+    };
+    let mut checked = Vec::with_capacity(rows.len());
+    for r in rows {
+        match check(&r.input, &locations, "csv") {
+            Ok(c) => checked.push(c),
+            Err(message) => report.errors.push(RowError {
+                line: r.line,
+                message,
+            }),
+        }
+    }
+    if dry_run || !report.errors.is_empty() {
+        return Ok(report);
+    }
+    for (f, loc, source) in checked {
+        match store
+            .contacts()
+            .upsert(new_contact(ws, f, loc, source, now))?
+            .1
+        {
+            Upserted::Created => report.created += 1,
+            Upserted::Updated => report.updated += 1,
+        }
+    }
+    Ok(report)
+}
+
+/// The consent basis as words for pages.
+pub fn consent_label(c: Consent) -> &'static str {
+    match c {
+        Consent::ExistingCustomer => "existing customer",
+        Consent::OptIn => "opted in",
+    }
+}
