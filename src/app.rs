@@ -124,7 +124,8 @@ impl App {
                 clock.clone(),
                 config.outbox.clone(),
             )
-            .with_metrics(metrics.outbox_deliveries.clone()),
+            .with_metrics(metrics.outbox_deliveries.clone())
+            .with_rate(config.smtp.rate_per_sec),
         );
         let released = worker.recover()?;
         if released > 0 {
@@ -186,6 +187,16 @@ impl App {
             mail_from.clone(),
             instance_url.clone(),
         ))?;
+        workers.push(tokio::spawn(crate::ops::campaigns::run_until_stopped(
+            Ctx::new(
+                store.clone(),
+                Arc::new(config.clone()),
+                clock.clone(),
+                mail_from.clone(),
+                instance_url.clone(),
+            ),
+            shutdown_rx.clone(),
+        )));
         if config.poller.enabled {
             workers.push(tokio::spawn(
                 poller.clone().run_until_stopped(shutdown_rx.clone()),

@@ -2,7 +2,9 @@
 
 pub mod campaign;
 pub mod dkim;
+mod feedback_alert;
 mod file;
+pub mod gate;
 pub mod links;
 mod message;
 mod outbox;
@@ -10,5 +12,6 @@ mod smtp;
 pub mod templates;
 mod transport;
 
+pub use feedback_alert::FeedbackAlert;
 pub use outbox::{OutboxWorker, Outcome, message, queue};
 pub use transport::{SendError, Transport};

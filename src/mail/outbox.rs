@@ -1,5 +1,6 @@
 //! Queueing mail and the worker that delivers it: claim → send → record, one step at a time.
 
+use super::gate::{self, Gate};
 use super::templates::Rendered;
 use super::{SendError, Transport, message as headers_of};
 use crate::clock::SharedClock;
@@ -11,6 +12,9 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 use time::Duration;
 use tokio::sync::watch;
+
+/// How long a message of a paused campaign waits before it is looked at again.
+const PAUSED_RETRY: Duration = Duration::seconds(30);
 
 /// Stores a rendered email for `to`; durable once the caller flushes the store.
 pub fn queue(
@@ -60,7 +64,14 @@ pub enum Outcome {
     Sent(Id<OutboxMessage>),
     Retry(Id<OutboxMessage>, String),
     Failed(Id<OutboxMessage>, String),
+    /// A campaign message that must not go any more (suppressed, restricted, deleted).
+    Cancelled(Id<OutboxMessage>, String),
+    /// A campaign message whose campaign is paused: put back for later.
+    Waiting(Id<OutboxMessage>),
 }
+
+/// Messages a second, when `smtp.rate_per_sec` caps them.
+type Limiter = governor::DefaultDirectRateLimiter;
 
 pub struct OutboxWorker {
     store: Store,
@@ -68,6 +79,7 @@ pub struct OutboxWorker {
     clock: SharedClock,
     config: OutboxConfig,
     deliveries: Option<prometheus::IntCounterVec>,
+    limiter: Option<Limiter>,
 }
 
 impl OutboxWorker {
@@ -83,7 +95,15 @@ impl OutboxWorker {
             clock,
             config,
             deliveries: None,
+            limiter: None,
         }
+    }
+
+    /// At most `per_sec` sends a second across every task sharing this worker (0: no cap).
+    pub fn with_rate(mut self, per_sec: u32) -> Self {
+        self.limiter = std::num::NonZeroU32::new(per_sec)
+            .map(|n| governor::RateLimiter::direct(governor::Quota::per_second(n)));
+        self
     }
 
     /// Counts each step's result in `outbox_deliveries_total{result}`.
@@ -108,8 +128,26 @@ impl OutboxWorker {
         let Some(msg) = self.store.outbox().claim_due(now, lease)? else {
             return Ok(Outcome::Idle);
         };
+        match gate::check(&self.store, &msg)? {
+            Gate::Send => {}
+            Gate::Cancel(reason) => {
+                self.store.outbox().cancel(&msg.id, now, &reason)?;
+                gate::record(&self.store, &msg, Ok(()), Some(&reason), now)?;
+                self.store.flush().await?;
+                tracing::info!(id = %msg.id, %reason, "campaign mail cancelled");
+                return Ok(Outcome::Cancelled(msg.id, reason));
+            }
+            Gate::Wait => {
+                self.store.outbox().defer(&msg.id, now + PAUSED_RETRY)?;
+                return Ok(Outcome::Waiting(msg.id));
+            }
+        }
+        if let Some(limiter) = &self.limiter {
+            limiter.until_ready().await;
+        }
         let result = self.transport.send(&msg).await;
         let now = self.clock.now();
+        gate::record(&self.store, &msg, result.as_ref().map(|_| ()), None, now)?;
         let outcome = match result {
             Ok(()) => {
                 self.store.outbox().mark_sent(&msg.id, now)?;
@@ -140,7 +178,8 @@ impl OutboxWorker {
                 Outcome::Sent(_) => Some("sent"),
                 Outcome::Retry(..) => Some("deferred"),
                 Outcome::Failed(..) => Some("failed"),
-                Outcome::Idle => None,
+                Outcome::Cancelled(..) => Some("cancelled"),
+                Outcome::Idle | Outcome::Waiting(_) => None,
             };
             if let Some(result) = result {
                 d.with_label_values(&[result]).inc();

@@ -14,6 +14,7 @@ mod context;
 mod error;
 pub mod exports;
 pub mod facets;
+pub mod feedback;
 pub mod import;
 pub mod invitations;
 pub mod items;
