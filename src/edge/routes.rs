@@ -6,7 +6,8 @@
 pub enum RouteClass {
     /// `/api/...`: answers and refusals are JSON.
     Api,
-    /// A link from an email that anyone may open (`/u/TOKEN` unsubscribe, `/f/TOKEN` feedback):
+    /// A link from an email that anyone may open (`/u/TOKEN` unsubscribe, `/f/TOKEN` feedback,
+    /// `/o/TOKEN` open pixel):
     /// public quotas, and the token is a secret.
     PublicLink,
     /// A single-use emailed link (`/setup/`, `/verify/`, `/reset/`, `/invite/`): its token is a
@@ -16,7 +17,7 @@ pub enum RouteClass {
     Page,
 }
 
-const PUBLIC_LINKS: &[&str] = &["/u/", "/f/"];
+const PUBLIC_LINKS: &[&str] = &["/u/", "/f/", "/o/"];
 const SECRET_LINKS: &[&str] = &["/setup/", "/verify/", "/reset/", "/invite/"];
 
 pub fn classify(path: &str) -> RouteClass {

@@ -377,3 +377,32 @@ pub fn consent_label(c: Consent) -> &'static str {
         Consent::OptIn => "opted in",
     }
 }
+
+/// A CSV file from a signed-in manager or an API key (the CLI goes through `import_rows`).
+pub fn import_csv(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<CsvReport> {
+    ctx.enter(principal, ws, Access::Write)?;
+    let (rows, duplicates, mut errors) = parse_csv(bytes);
+    let mut report = import_rows(
+        &ctx.store,
+        ws,
+        &rows,
+        dry_run || !errors.is_empty(),
+        ctx.clock.now(),
+    )?;
+    report.duplicates = duplicates;
+    errors.append(&mut report.errors);
+    errors.sort_by_key(|e| e.line);
+    report.errors = errors;
+    if !dry_run && report.errors.is_empty() {
+        let what = format!("{} created, {} updated", report.created, report.updated);
+        audit::record(ctx, ws, principal, ip, "contacts.imported", &what);
+    }
+    Ok(report)
+}

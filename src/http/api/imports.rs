@@ -61,30 +61,8 @@ async fn import_reviews(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let ws = id(&ws)?;
-    let dry_run = match q.dry_run.as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid",
-                "dry_run: true or false",
-            ));
-        }
-    };
-    let ctype = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if !(ctype.starts_with("text/csv") || ctype.starts_with("text/plain")) {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the CSV file as the body with Content-Type: text/csv",
-        ));
-    }
+    let dry_run = dry_run(&q)?;
+    require_csv(&req)?;
     let ip = caller.ip();
     let report = write(&state, move |ctx| {
         let (rows, mut errors) = import::parse(&body);
@@ -121,4 +99,34 @@ async fn import_reviews(
         }})));
     }
     Ok(HttpResponse::Ok().json(view(report, dry_run)))
+}
+
+pub fn dry_run(q: &ImportQuery) -> Result<bool, ApiError> {
+    match q.dry_run.as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "dry_run: true or false",
+        )),
+    }
+}
+
+pub fn require_csv(req: &HttpRequest) -> Result<(), ApiError> {
+    let ctype = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ctype.starts_with("text/csv") || ctype.starts_with("text/plain") {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the CSV file as the body with Content-Type: text/csv",
+        ))
+    }
 }

@@ -5,7 +5,9 @@ mod admin;
 mod alerts;
 mod annotations;
 mod body;
+mod campaigns;
 mod connections;
+mod contacts;
 mod imports;
 mod item_views;
 pub mod items;
@@ -167,6 +169,8 @@ fn define(r: &mut Registrar) {
     reports::routes(r);
     alerts::routes(r);
     imports::routes(r);
+    contacts::routes(r);
+    campaigns::routes(r);
     admin::routes(r);
 }
 

@@ -4,6 +4,7 @@
 mod account;
 mod alerts;
 mod auth;
+mod campaign_links;
 mod connect_flow;
 mod connections;
 mod dashboard;
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     oauth::configure(cfg);
     traffic::configure(cfg);
     templates::configure(cfg);
+    campaign_links::configure(cfg);
 }
 
 const FLASH: &str = "plaudit_flash";

@@ -1,0 +1,321 @@
+//! /workspaces/{ws}/campaigns, /feedback-settings and /feedback: feedback-request campaigns,
+//! the workspace's template and branding, and what customers answered.
+
+use super::{Body, PageQuery, Registrar, id, list, read, write};
+use crate::domain::{Campaign, Feedback, FeedbackSettings, Funnel, ScoreScale};
+use crate::http::session::Caller;
+use crate::http::{ApiError, AppState};
+use crate::services::campaigns::{self, Action, CampaignInput, SettingsInput};
+use actix_web::http::Method;
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+
+pub fn routes(r: &mut Registrar) {
+    r.add(Method::POST, "/workspaces/{ws}/campaigns", create)
+        .doc(
+            "campaigns",
+            "Create a draft campaign (manager). Placeholders {first_name}, {name}, {location}, {business}, {feedback_link}; absent message fields come from the feedback settings",
+        )
+        .body::<CampaignInput>()
+        .status(201)
+        .returns::<CampaignView>();
+    r.add(Method::GET, "/workspaces/{ws}/campaigns", list_campaigns)
+        .doc("campaigns", "Campaigns, newest first")
+        .paged::<CampaignView>();
+    r.add(Method::GET, "/workspaces/{ws}/campaigns/{id}", get)
+        .doc("campaigns", "A campaign with its funnel counts")
+        .returns::<CampaignView>();
+    r.add(Method::PUT, "/workspaces/{ws}/campaigns/{id}", update)
+        .doc(
+            "campaigns",
+            "Change a campaign that has not started sending (manager)",
+        )
+        .body::<CampaignInput>()
+        .returns::<CampaignView>();
+    r.add(Method::POST, "/workspaces/{ws}/campaigns/{id}/send", send)
+        .doc(
+            "campaigns",
+            "Start sending now, or at its send_at (manager)",
+        )
+        .status(202)
+        .returns::<CampaignView>();
+    r.add(Method::POST, "/workspaces/{ws}/campaigns/{id}/pause", pause)
+        .doc("campaigns", "Pause sending (manager)")
+        .returns::<CampaignView>();
+    r.add(
+        Method::POST,
+        "/workspaces/{ws}/campaigns/{id}/resume",
+        resume,
+    )
+    .doc("campaigns", "Resume a paused campaign (manager)")
+    .returns::<CampaignView>();
+    r.add(
+        Method::GET,
+        "/workspaces/{ws}/feedback-settings",
+        get_settings,
+    )
+    .doc(
+        "campaigns",
+        "The feedback-request template, branding and score scale",
+    )
+    .returns::<SettingsView>();
+    r.add(
+        Method::PUT,
+        "/workspaces/{ws}/feedback-settings",
+        put_settings,
+    )
+    .doc(
+        "campaigns",
+        "Change the feedback-request template, branding and score scale (manager)",
+    )
+    .body::<SettingsInput>()
+    .returns::<SettingsView>();
+    r.add(Method::GET, "/workspaces/{ws}/feedback", list_feedback)
+        .doc("campaigns", "What customers answered, newest first")
+        .paged::<FeedbackView>();
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct CampaignView {
+    id: String,
+    name: String,
+    location: Option<String>,
+    subject: String,
+    body_text: String,
+    body_html: Option<String>,
+    /// draft, scheduled, sending, paused, waiting_reminder or done.
+    status: String,
+    send_at: Option<String>,
+    added_since: Option<String>,
+    not_asked_days: Option<u32>,
+    reminder_days: Option<u32>,
+    daily_cap: Option<u32>,
+    created_at: String,
+    /// Present on a single campaign: recipients per stage.
+    counts: Option<Funnel>,
+}
+
+fn campaign_view(c: Campaign, counts: Option<Funnel>) -> CampaignView {
+    CampaignView {
+        id: c.id.to_string(),
+        name: c.name,
+        location: c.location.map(|l| l.to_string()),
+        subject: c.message.subject,
+        body_text: c.message.body_text,
+        body_html: c.message.body_html,
+        status: c.status.name().to_string(),
+        send_at: c.send_at.map(rfc3339),
+        added_since: c.audience.added_since.map(rfc3339),
+        not_asked_days: c.audience.not_asked_days,
+        reminder_days: c.reminder_days,
+        daily_cap: c.daily_cap,
+        created_at: rfc3339(c.created_at),
+        counts,
+    }
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<CampaignInput>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let input = body.into_inner();
+    let ip = caller.ip();
+    let c = write(&state, move |ctx| {
+        campaigns::create(ctx, &caller.principal, &ip, &ws, &input)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(campaign_view(c, None)))
+}
+
+async fn list_campaigns(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let req = q.request()?;
+    let page = read(&state, move |ctx| {
+        campaigns::list(ctx, &caller.principal, &ws, &req)
+    })
+    .await?;
+    Ok(list(page, |c| campaign_view(c, None)))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let (c, funnel) = read(&state, move |ctx| {
+        campaigns::get(ctx, &caller.principal, &ws, &cid)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(campaign_view(c, Some(funnel))))
+}
+
+async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: Body<CampaignInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let input = body.into_inner();
+    let ip = caller.ip();
+    let c = write(&state, move |ctx| {
+        campaigns::update(ctx, &caller.principal, &ip, &ws, &cid, &input)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(campaign_view(c, None)))
+}
+
+async fn act(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    action: Action,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let ip = caller.ip();
+    let c = write(&state, move |ctx| {
+        campaigns::act(ctx, &caller.principal, &ip, &ws, &cid, action)
+    })
+    .await?;
+    let view = campaign_view(c, None);
+    Ok(match action {
+        Action::Send => HttpResponse::Accepted().json(view),
+        _ => HttpResponse::Ok().json(view),
+    })
+}
+
+async fn send(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    act(state, caller, path, Action::Send).await
+}
+
+async fn pause(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    act(state, caller, path, Action::Pause).await
+}
+
+async fn resume(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    act(state, caller, path, Action::Resume).await
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct SettingsView {
+    sender_name: String,
+    subject: String,
+    body_text: String,
+    body_html: Option<String>,
+    logo_url: Option<String>,
+    brand_color: String,
+    postal_address: String,
+    scale: ScoreScale,
+    track_opens: bool,
+    alert_on_low_score: bool,
+}
+
+fn settings_view(s: FeedbackSettings) -> SettingsView {
+    SettingsView {
+        sender_name: s.sender_name,
+        subject: s.subject,
+        body_text: s.body_text,
+        body_html: s.body_html,
+        logo_url: s.logo_url,
+        brand_color: s.brand_color,
+        postal_address: s.postal_address,
+        scale: s.scale,
+        track_opens: s.track_opens,
+        alert_on_low_score: s.alert_on_low_score,
+    }
+}
+
+async fn get_settings(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let s = read(&state, move |ctx| {
+        campaigns::settings(ctx, &caller.principal, &ws)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(settings_view(s)))
+}
+
+async fn put_settings(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<SettingsInput>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let input = body.into_inner();
+    let ip = caller.ip();
+    let s = write(&state, move |ctx| {
+        campaigns::save_settings(ctx, &caller.principal, &ip, &ws, &input)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(settings_view(s)))
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct FeedbackView {
+    id: String,
+    campaign: String,
+    contact: String,
+    location: Option<String>,
+    scale: ScoreScale,
+    score: u8,
+    comment: String,
+    at: String,
+}
+
+fn feedback_view(f: Feedback) -> FeedbackView {
+    FeedbackView {
+        id: f.id.to_string(),
+        campaign: f.campaign.to_string(),
+        contact: f.contact.to_string(),
+        location: f.location.map(|l| l.to_string()),
+        scale: f.scale,
+        score: f.score,
+        comment: f.comment,
+        at: rfc3339(f.at),
+    }
+}
+
+async fn list_feedback(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let req = q.request()?;
+    let page = read(&state, move |ctx| {
+        campaigns::feedback(ctx, &caller.principal, &ws, &req)
+    })
+    .await?;
+    Ok(list(page, feedback_view))
+}
