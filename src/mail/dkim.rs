@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 /// The headers every signature covers. Absent ones are signed as absent, so nobody can add
 /// them in transit (RFC 6376 §5.4).
-const SIGNED: [&str; 9] = [
+/// Not Content-Type: lettre writes it with the body part, after signing, so it cannot be in the
+/// signature (a verifier would hash a header the signer never saw).
+const SIGNED: [&str; 8] = [
     "From",
     "To",
     "Subject",
@@ -21,7 +23,6 @@ const SIGNED: [&str; 9] = [
     "List-Unsubscribe",
     "List-Unsubscribe-Post",
     "MIME-Version",
-    "Content-Type",
 ];
 
 /// Checks the three DKIM keys and reads the key into `dkim_key`; an error names the key.

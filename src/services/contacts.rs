@@ -21,6 +21,7 @@ pub const MAX_PER_CALL: usize = 1000;
 
 /// One contact as given by a caller, unchecked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ContactInput {
     pub email: String,
     #[serde(default)]

@@ -9,6 +9,7 @@ mod browser;
 mod browser_connect;
 mod browser_inbox;
 mod caller;
+mod campaigns;
 mod config;
 mod connectors;
 mod connectors_crash;

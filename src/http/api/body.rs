@@ -39,3 +39,45 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
         })
     }
 }
+
+/// A JSON array body of `T`s (e.g. a batch of contacts); anything else is a 400.
+pub struct ListBody<T>(pub Vec<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ListBody<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = json.await?.into_inner();
+            let serde_json::Value::Array(items) = value else {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_json",
+                    "the body must be a JSON array",
+                )
+                .into());
+            };
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                if !item.is_object() {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_json",
+                        format!("item {i} must be a JSON object"),
+                    )
+                    .into());
+                }
+                out.push(serde_json::from_value(item).map_err(|e| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_json",
+                        format!("item {i}: {e}"),
+                    )
+                })?);
+            }
+            Ok(ListBody(out))
+        })
+    }
+}

@@ -1,7 +1,7 @@
 //! /workspaces/{ws}/contacts: customers to ask for feedback, added by a till or a CSV file.
 
 use super::imports::{ImportQuery, RowErrorView};
-use super::{Body, PageQuery, Registrar, id, list, read, write};
+use super::{Body, ListBody, PageQuery, Registrar, id, list, read, write};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::contacts::{self, AddReport, ContactInput, Listed};
@@ -87,10 +87,10 @@ async fn add(
     state: web::Data<AppState>,
     caller: Caller,
     ws: web::Path<String>,
-    body: Body<Vec<ContactInput>>,
+    body: ListBody<ContactInput>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = id(&ws)?;
-    let inputs = body.into_inner();
+    let inputs = body.0;
     let ip = caller.ip();
     let report = write(&state, move |ctx| {
         contacts::add(ctx, &caller.principal, &ip, &ws, &inputs)

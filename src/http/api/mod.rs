@@ -22,7 +22,7 @@ mod templates;
 mod views;
 mod workspaces;
 
-pub use body::Body;
+pub use body::{Body, ListBody};
 pub use openapi::document;
 
 use super::{ApiError, AppState};
