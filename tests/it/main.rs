@@ -10,6 +10,7 @@ mod browser_connect;
 mod browser_inbox;
 mod caller;
 mod campaigns;
+mod campaigns_crash;
 mod config;
 mod connectors;
 mod connectors_crash;
