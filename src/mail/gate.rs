@@ -82,12 +82,14 @@ pub fn record(
                 }
                 first
             })?;
-            if let Ok(email) = crate::domain::Email::parse(&msg.to) {
+            if let Some(contact) = store.contacts().get(&link.workspace, &link.contact)? {
                 let why = Suppression {
                     reason: SuppressionReason::Bounced,
                     at: now,
                 };
-                store.contacts().suppress(&link.workspace, &email, &why)?;
+                store
+                    .contacts()
+                    .suppress(&link.workspace, &contact.email, &why)?;
             }
         }
         (None, Err(SendError::Transient(_))) => {}

@@ -107,6 +107,15 @@ impl Renderer<'_> {
         let mut msg =
             crate::mail::message(now, &self.ctx.mail_from, &contact.email, rendered, headers);
         msg.from_name = Some(self.settings.sender_name.clone());
+        if !contact.name.is_empty() {
+            // "Ana Lopez <ana@…>": lettre quotes or encodes the name; it is one plain line.
+            let email = contact
+                .email
+                .as_str()
+                .parse()
+                .map_err(|e| anyhow::anyhow!("a stored address does not parse: {e}"))?;
+            msg.to = lettre::message::Mailbox::new(Some(contact.name.clone()), email).to_string();
+        }
         msg.campaign = Some(CampaignMail {
             workspace: self.c.workspace,
             campaign: self.c.id,

@@ -18,6 +18,7 @@ mod contract;
 mod crash;
 mod disk;
 mod edge;
+mod feedback;
 mod floor;
 mod housekeeping;
 mod imports;
