@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 mod import;
+mod mail;
 mod waf;
 
 #[derive(Debug, Parser)]
@@ -85,11 +86,15 @@ pub enum AdminCommand {
         #[arg(long, default_value = "")]
         name: String,
     },
-    /// Queue a test email to check the mail settings end to end.
+    /// Send a test email through the relay now, reporting each stage (DNS, connect, TLS,
+    /// authentication, sender, recipient, data) and the likely fix of a failed one. Without
+    /// smtp.host, queues it to the mail folder instead.
     TestEmail {
         #[arg(long)]
         to: String,
     },
+    /// Sign new unsubscribe and feedback links with a fresh key; links already sent keep working.
+    RotateLinkKey,
 }
 
 /// A failed command: `Usage` exits 2, `Runtime` exits 1.
@@ -156,7 +161,11 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
                     name,
                     password: read_password()?,
                 },
+                AdminCommand::TestEmail { to } if config.smtp.host.is_some() => {
+                    return mail::test_email(&config, &to);
+                }
                 AdminCommand::TestEmail { to } => Request::TestEmail { to },
+                AdminCommand::RotateLinkKey => Request::RotateLinkKey,
             };
             admin(&config, request)
         }

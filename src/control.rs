@@ -28,6 +28,14 @@ pub enum Request {
         to: String,
     },
     Status,
+    /// Sign new campaign links with a fresh key (old links keep working).
+    RotateLinkKey,
+    /// A chunk of shape-checked CSV rows for `plaudit import contacts`.
+    ImportContacts {
+        workspace: String,
+        rows: Vec<crate::services::contacts::CsvRow>,
+        dry_run: bool,
+    },
     /// A chunk of checked CSV rows for `plaudit import reviews`.
     ImportReviews {
         workspace: String,
@@ -125,6 +133,33 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
             let store = ctx.store.clone();
             let done = tokio::task::spawn_blocking(move || {
                 crate::services::import::import_rows(&store, &ws, &rows, dry_run, now)
+            })
+            .await;
+            match done {
+                Ok(Ok(report)) => Response::Ok(serde_json::to_value(report).unwrap_or_default()),
+                Ok(Err(Error::Invalid(m))) => err(Failure::Invalid, m),
+                Ok(Err(e)) => err(Failure::Internal, format!("{e:#}")),
+                Err(e) => err(Failure::Internal, e.to_string()),
+            }
+        }
+        Request::RotateLinkKey => match ctx.store.meta().rotate_link_key() {
+            Ok(kid) => Response::Ok(json!({ "link_key_id": kid })),
+            Err(e) => err(Failure::Internal, format!("{e:#}")),
+        },
+        Request::ImportContacts {
+            workspace,
+            rows,
+            dry_run,
+        } => {
+            let Ok(ws) = workspace.parse() else {
+                return err(
+                    Failure::Invalid,
+                    format!("`{workspace}` is not a workspace id"),
+                );
+            };
+            let store = ctx.store.clone();
+            let done = tokio::task::spawn_blocking(move || {
+                crate::services::contacts::import_rows(&store, &ws, &rows, dry_run, now)
             })
             .await;
             match done {

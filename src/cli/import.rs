@@ -21,6 +21,17 @@ pub enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Contacts from a CSV file; columns: email (required), name, location, consent, source.
+    /// A repeated address counts once; an address already stored is updated.
+    Contacts {
+        file: PathBuf,
+        /// The workspace id.
+        #[arg(long)]
+        workspace: String,
+        /// Check every row and report; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// Rows per control request (the socket takes lines up to 1 MiB).
@@ -55,11 +66,18 @@ fn print_errors(errors: &[import::RowError]) {
 }
 
 pub fn run(config: &Config, command: ImportCommand) -> Result<(), Failed> {
-    let ImportCommand::Reviews {
-        file,
-        workspace,
-        dry_run,
-    } = command;
+    let (file, workspace, dry_run) = match command {
+        ImportCommand::Reviews {
+            file,
+            workspace,
+            dry_run,
+        } => (file, workspace, dry_run),
+        ImportCommand::Contacts {
+            file,
+            workspace,
+            dry_run,
+        } => return contacts(config, file, workspace, dry_run),
+    };
     let bytes = std::fs::read(&file)
         .map_err(|e| Failed::Usage(format!("cannot read {}: {e}", file.display())))?;
     let (rows, mut errors) = import::parse(&bytes);
@@ -114,6 +132,71 @@ pub fn run(config: &Config, command: ImportCommand) -> Result<(), Failed> {
     println!(
         "{} rows: {} new, {} updated, {} unchanged",
         total.rows, total.new, total.updated, total.unchanged
+    );
+    Ok(())
+}
+
+/// Contacts go in chunks of 500 rows, each checked against the workspace before any is written.
+fn contacts(
+    config: &Config,
+    file: PathBuf,
+    workspace: String,
+    dry_run: bool,
+) -> Result<(), Failed> {
+    use crate::services::contacts::{CsvReport, parse_csv};
+    let bytes = std::fs::read(&file)
+        .map_err(|e| Failed::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let (rows, duplicates, mut errors) = parse_csv(&bytes);
+    let report = |v| -> Result<CsvReport, Failed> {
+        serde_json::from_value(v).map_err(|e| Failed::Runtime(format!("unexpected answer: {e}")))
+    };
+    for chunk in rows.chunks(500) {
+        let request = Request::ImportContacts {
+            workspace: workspace.clone(),
+            rows: chunk.to_vec(),
+            dry_run: true,
+        };
+        errors.extend(report(call(config, request)?)?.errors);
+    }
+    errors.sort_by_key(|e| e.line);
+    if !errors.is_empty() {
+        print_errors(&errors);
+        return Err(Failed::Usage(format!(
+            "{} rows have problems; nothing was imported. Fix them and run again.",
+            errors.len()
+        )));
+    }
+    if dry_run {
+        println!(
+            "{} contacts are fine ({duplicates} repeated addresses merged); nothing was written (--dry-run).",
+            rows.len()
+        );
+        return Ok(());
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(rows.len() as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} contacts {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let (mut created, mut updated) = (0, 0);
+    for chunk in rows.chunks(500) {
+        let request = Request::ImportContacts {
+            workspace: workspace.clone(),
+            rows: chunk.to_vec(),
+            dry_run: false,
+        };
+        let r = report(call(config, request)?)?;
+        created += r.created;
+        updated += r.updated;
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    println!(
+        "{} contacts: {created} new, {updated} updated, {duplicates} repeated addresses merged",
+        rows.len()
     );
     Ok(())
 }

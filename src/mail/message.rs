@@ -22,6 +22,17 @@ pub struct Composer {
 }
 
 impl Composer {
+    /// The sender and DKIM signer of a validated config.
+    pub fn from_config(smtp: &crate::config::SmtpConfig) -> anyhow::Result<Self> {
+        Ok(Self {
+            from: smtp
+                .from
+                .parse()
+                .map_err(|e| anyhow::anyhow!("smtp.from: {e}"))?,
+            dkim: super::dkim::signer(smtp)?,
+        })
+    }
+
     pub fn build(&self, msg: &OutboxMessage) -> Result<Message, SendError> {
         let to: Mailbox = msg
             .to

@@ -6,12 +6,14 @@ mod feedback_alert;
 mod file;
 pub mod gate;
 pub mod links;
-mod message;
+pub mod message;
 mod outbox;
+pub mod probe;
 mod smtp;
 pub mod templates;
 mod transport;
 
 pub use feedback_alert::FeedbackAlert;
 pub use outbox::{OutboxWorker, Outcome, message, queue};
+pub use message::Composer;
 pub use transport::{SendError, Transport};

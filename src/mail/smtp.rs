@@ -112,7 +112,7 @@ impl SmtpSender {
     }
 }
 
-async fn resolve(host: &str) -> Result<IpAddr, SendError> {
+pub(super) async fn resolve(host: &str) -> Result<IpAddr, SendError> {
     if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
         return Ok(ip);
     }

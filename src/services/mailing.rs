@@ -26,6 +26,30 @@ pub fn queue_test_email(
     mail::queue(store, now, from, &to, rendered, Vec::new()).map_err(|e| format!("{e:#}"))
 }
 
+/// Sends a test email straight through the configured relay (not the outbox), reporting each
+/// stage. `Err`: bad address, or no relay configured.
+pub async fn test_relay(
+    smtp: &crate::config::SmtpConfig,
+    instance_url: &str,
+    to: &str,
+    requested_by: &str,
+    now: OffsetDateTime,
+) -> Result<mail::probe::Report, String> {
+    if smtp.host.is_none() {
+        return Err("smtp.host is not set: mail is written as files to <data_dir>/mail instead of being sent".into());
+    }
+    let to = Email::parse(to)?;
+    let composer = mail::Composer::from_config(smtp).map_err(|e| format!("{e:#}"))?;
+    let rendered = TestEmail {
+        instance_url,
+        requested_by,
+    }
+    .render()
+    .map_err(|e| format!("rendering the test email: {e}"))?;
+    let msg = mail::message(now, &composer.from, &to, rendered, Vec::new());
+    Ok(mail::probe::probe(smtp, &composer, &msg).await)
+}
+
 fn send(ctx: &Ctx, to: &Email, rendered: askama::Result<Rendered>) -> anyhow::Result<()> {
     let rendered = rendered.map_err(|e| anyhow::anyhow!("rendering an email: {e}"))?;
     mail::queue(
