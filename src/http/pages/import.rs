@@ -55,32 +55,19 @@ async fn upload(
     ws: web::Path<String>,
     mut form: Multipart,
 ) -> Result<HttpResponse, PageError> {
-    let bad = |m: &str| PageError::new(&user.layout, StatusCode::BAD_REQUEST, m.to_string());
-    let (mut csrf, mut file, mut dry_run) = (String::new(), Vec::new(), false);
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(|e| bad(&format!("the upload broke off: {e}")))?;
-        let name = field.name().unwrap_or_default().to_string();
-        let mut value = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| bad(&format!("the upload broke off: {e}")))?;
-            if value.len() + chunk.len() > MAX_FILE {
-                return Err(bad(
-                    "the file is larger than 5 MB: use `plaudit import reviews` on the server",
-                ));
-            }
-            value.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "csrf" => csrf = String::from_utf8_lossy(&value).into_owned(),
-            "file" => file = value,
-            "dry_run" => dry_run = true,
-            _ => {}
-        }
-    }
+    let Upload {
+        csrf,
+        file,
+        dry_run,
+    } = read_upload(&mut form, &user.layout, "reviews").await?;
     user.check_form(&req, &state, &csrf)?;
     let nav = enter(&state, &user, &ws, Access::Write, "import").await?;
     if file.is_empty() {
-        return Err(bad("choose a CSV file first"));
+        return Err(PageError::new(
+            &user.layout,
+            StatusCode::BAD_REQUEST,
+            "choose a CSV file first",
+        ));
     }
     let (principal, ip, wid) = (user.principal.clone(), user.ip(&req), nav.id);
     let report = run(&state, &user.layout, move |ctx| {
@@ -110,4 +97,45 @@ async fn upload(
         },
         &user.layout,
     )
+}
+
+/// A CSV upload form: its CSRF proof, the file, and the "check only" box.
+pub struct Upload {
+    pub csrf: String,
+    pub file: Vec<u8>,
+    pub dry_run: bool,
+}
+
+pub async fn read_upload(
+    form: &mut Multipart,
+    layout: &Layout,
+    what: &str,
+) -> Result<Upload, PageError> {
+    let bad = |m: &str| PageError::new(layout, StatusCode::BAD_REQUEST, m.to_string());
+    let mut up = Upload {
+        csrf: String::new(),
+        file: Vec::new(),
+        dry_run: false,
+    };
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|e| bad(&format!("the upload broke off: {e}")))?;
+        let name = field.name().unwrap_or_default().to_string();
+        let mut value = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| bad(&format!("the upload broke off: {e}")))?;
+            if value.len() + chunk.len() > MAX_FILE {
+                return Err(bad(&format!(
+                    "the file is larger than 5 MB: use `plaudit import {what}` on the server"
+                )));
+            }
+            value.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "csrf" => up.csrf = String::from_utf8_lossy(&value).into_owned(),
+            "file" => up.file = value,
+            "dry_run" => up.dry_run = true,
+            _ => {}
+        }
+    }
+    Ok(up)
 }

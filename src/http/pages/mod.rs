@@ -7,9 +7,10 @@ mod auth;
 mod campaign_links;
 mod connect_flow;
 mod connections;
+mod contacts;
 mod dashboard;
 mod home;
-mod import;
+pub mod import;
 mod inbox;
 mod inbox_forms;
 mod keys;
@@ -52,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     traffic::configure(cfg);
     templates::configure(cfg);
     campaign_links::configure(cfg);
+    contacts::configure(cfg);
 }
 
 const FLASH: &str = "plaudit_flash";

@@ -1,0 +1,231 @@
+//! The workspace's contacts: list, add one, import a CSV file, delete, stop mailing.
+
+use super::import::read_upload;
+use super::workspaces::{WsNav, enter};
+use super::{CsrfForm, PageCursor, PageUser, act, html, id, run, show};
+use crate::domain::{Access, Location};
+use crate::http::{AppState, Layout, PageError};
+use crate::services::contacts::{self, ContactInput, CsvReport, Listed, consent_label};
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/w/{ws}/contacts", web::get().to(page))
+        .route("/w/{ws}/contacts", web::post().to(add))
+        .route("/w/{ws}/contacts/import", web::post().to(import))
+        .route("/w/{ws}/contacts/{id}/delete", web::post().to(delete))
+        .route("/w/{ws}/contacts/{id}/suppress", web::post().to(suppress));
+}
+
+pub struct Row {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub location: String,
+    pub consent: &'static str,
+    pub source: String,
+    pub last_asked: String,
+    /// Why mail is not sent, if it is not.
+    pub state: String,
+    pub manual: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pages/contacts.html")]
+struct ContactsPage {
+    layout: Layout,
+    ws: WsNav,
+    rows: Vec<Row>,
+    next: Option<String>,
+    locations: Vec<Location>,
+    report: Option<CsvReport>,
+    dry_run: bool,
+}
+
+fn day(t: Option<time::OffsetDateTime>) -> String {
+    t.map(|t| t.date().to_string()).unwrap_or_else(|| "never".into())
+}
+
+fn row(l: Listed, locations: &[Location]) -> Row {
+    let c = l.contact;
+    let state = match (&l.suppressed, c.restricted) {
+        (Some(s), _) => s.reason.name().to_string(),
+        (None, true) => "restricted".into(),
+        (None, false) => "mailable".into(),
+    };
+    Row {
+        id: c.id.to_string(),
+        email: c.email.to_string(),
+        location: c
+            .location
+            .and_then(|id| locations.iter().find(|l| l.id == id))
+            .map(|l| l.name.clone())
+            .unwrap_or_default(),
+        consent: consent_label(c.consent),
+        source: c.source,
+        last_asked: day(c.last_asked_at),
+        manual: l
+            .suppressed
+            .is_some_and(|s| s.reason == crate::domain::SuppressionReason::Manual),
+        state,
+        name: c.name,
+    }
+}
+
+async fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &PageUser,
+    ws: &str,
+    cursor: PageCursor,
+    report: Option<CsvReport>,
+    dry_run: bool,
+) -> Result<HttpResponse, PageError> {
+    let nav = enter(state, user, ws, Access::Read, "contacts").await?;
+    let (principal, wid) = (user.principal.clone(), nav.id);
+    let (page, locations) = show(state, &user.layout, move |ctx| {
+        let page = contacts::list(ctx, &principal, &wid, &cursor.request())?;
+        Ok((page, ctx.store.locations().all(&wid)?))
+    })
+    .await?;
+    let rows = page.items.into_iter().map(|l| row(l, &locations)).collect();
+    html(
+        req,
+        &ContactsPage {
+            layout: user.layout.clone(),
+            ws: nav,
+            rows,
+            next: page.next,
+            locations,
+            report,
+            dry_run,
+        },
+        &user.layout,
+    )
+}
+
+async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    q: web::Query<PageCursor>,
+) -> Result<HttpResponse, PageError> {
+    render(&req, &state, &user, &ws, q.into_inner(), None, false).await
+}
+
+#[derive(Deserialize)]
+struct AddForm {
+    csrf: String,
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    location: String,
+    #[serde(default)]
+    consent: String,
+}
+
+async fn add(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    form: web::Form<AddForm>,
+) -> Result<HttpResponse, PageError> {
+    let wid = id(&user.layout, &ws)?;
+    let f = form.into_inner();
+    let back = format!("/w/{wid}/contacts");
+    let input = ContactInput {
+        email: f.email,
+        name: Some(f.name),
+        location: Some(f.location),
+        consent: Some(f.consent),
+        source: Some("form".into()),
+    };
+    act(&req, &state, &user, &f.csrf, &back, "Contact saved.", move |ctx, who, ip| {
+        let r = contacts::add(ctx, who, ip, &wid, &[input])?;
+        match r.rejected.first() {
+            Some(rej) => Err(crate::services::Error::Invalid(rej.reason.clone())),
+            None => Ok(()),
+        }
+    })
+    .await
+}
+
+async fn import(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    mut form: Multipart,
+) -> Result<HttpResponse, PageError> {
+    let up = read_upload(&mut form, &user.layout, "contacts").await?;
+    user.check_form(&req, &state, &up.csrf)?;
+    let wid = id(&user.layout, &ws)?;
+    if up.file.is_empty() {
+        return Err(PageError::new(
+            &user.layout,
+            StatusCode::BAD_REQUEST,
+            "choose a CSV file first",
+        ));
+    }
+    let (principal, ip, dry_run) = (user.principal.clone(), user.ip(&req), up.dry_run);
+    let report = run(&state, &user.layout, move |ctx| {
+        contacts::import_csv(ctx, &principal, &ip, &wid, &up.file, dry_run)
+    })
+    .await?
+    .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
+    render(
+        &req,
+        &state,
+        &user,
+        &ws,
+        PageCursor::default(),
+        Some(report),
+        dry_run,
+    )
+    .await
+}
+
+async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let (wid, cid) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let back = format!("/w/{wid}/contacts");
+    act(&req, &state, &user, &form.csrf, &back, "Contact deleted.", move |ctx, who, ip| {
+        contacts::delete(ctx, who, ip, &wid, &cid)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct SuppressForm {
+    csrf: String,
+    on: String,
+}
+
+async fn suppress(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<SuppressForm>,
+) -> Result<HttpResponse, PageError> {
+    let (wid, cid) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let back = format!("/w/{wid}/contacts");
+    let f = form.into_inner();
+    let on = f.on == "1";
+    let done = if on { "No more mail to this contact." } else { "Mail to this contact resumes." };
+    act(&req, &state, &user, &f.csrf, &back, done, move |ctx, who, ip| {
+        contacts::set_suppressed(ctx, who, ip, &wid, &cid, on)
+    })
+    .await
+}
