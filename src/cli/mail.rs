@@ -5,11 +5,10 @@ use super::{Failed, runtime};
 use crate::config::Config;
 
 pub fn test_email(config: &Config, to: &str) -> Result<(), Failed> {
-    let instance_url = config
-        .server
-        .public_url
-        .as_ref()
-        .map_or_else(|| format!("http://{}", config.server.listen), |u| u.to_string());
+    let instance_url = config.server.public_url.as_ref().map_or_else(
+        || format!("http://{}", config.server.listen),
+        |u| u.to_string(),
+    );
     let report = runtime()?
         .block_on(crate::services::mailing::test_relay(
             &config.smtp,
@@ -21,7 +20,12 @@ pub fn test_email(config: &Config, to: &str) -> Result<(), Failed> {
         .map_err(Failed::Usage)?;
     println!("relay {}", report.relay);
     for s in &report.stages {
-        println!("{:>4}  {:<15} {}", if s.ok { "ok" } else { "FAIL" }, s.stage, s.detail);
+        println!(
+            "{:>4}  {:<15} {}",
+            if s.ok { "ok" } else { "FAIL" },
+            s.stage,
+            s.detail
+        );
     }
     match (&report.hint, report.delivered) {
         (_, true) => {

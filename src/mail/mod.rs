@@ -14,6 +14,6 @@ pub mod templates;
 mod transport;
 
 pub use feedback_alert::FeedbackAlert;
-pub use outbox::{OutboxWorker, Outcome, message, queue};
 pub use message::Composer;
+pub use outbox::{OutboxWorker, Outcome, message, queue};
 pub use transport::{SendError, Transport};

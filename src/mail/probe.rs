@@ -68,7 +68,9 @@ fn tls_params(c: &SmtpConfig, host: &str) -> Result<TlsParameters, String> {
 }
 
 fn tls_wrapper_hint(port: u16) -> String {
-    format!("the relay did not speak TLS on port {port}: if it is a submission port (587), use security = \"starttls\"; if the certificate is the problem, check that smtp.host is the name on it or set smtp.ca_file")
+    format!(
+        "the relay did not speak TLS on port {port}: if it is a submission port (587), use security = \"starttls\"; if the certificate is the problem, check that smtp.host is the name on it or set smtp.ca_file"
+    )
 }
 
 /// Sends `msg` through the configured relay on a fresh connection, recording each stage.
@@ -82,7 +84,9 @@ pub async fn probe(c: &SmtpConfig, composer: &Composer, msg: &OutboxMessage) -> 
     let ip = match super::smtp::resolve(&host).await {
         Ok(ip) => ip,
         Err(e) => {
-            let hint = format!("check smtp.host (`{host}`) for typos, and that this machine can resolve names (/etc/resolv.conf)");
+            let hint = format!(
+                "check smtp.host (`{host}`) for typos, and that this machine can resolve names (/etc/resolv.conf)"
+            );
             return run.fail(relay, "dns", e.to_string(), hint);
         }
     };
@@ -91,11 +95,16 @@ pub async fn probe(c: &SmtpConfig, composer: &Composer, msg: &OutboxMessage) -> 
     match tokio::time::timeout(timeout, tokio::net::TcpStream::connect((ip, port))).await {
         Ok(Ok(_)) => run.ok("connect", format!("{ip}:{port} accepts connections")),
         Ok(Err(e)) => {
-            let hint = format!("nothing accepts connections on port {port}: check smtp.port; the usual ports are 587 (starttls), 465 (tls) and 25 (none)");
+            let hint = format!(
+                "nothing accepts connections on port {port}: check smtp.port; the usual ports are 587 (starttls), 465 (tls) and 25 (none)"
+            );
             return run.fail(relay, "connect", e.to_string(), hint);
         }
         Err(_) => {
-            let hint = format!("port {port} did not answer within {}s: a firewall or the hosting provider probably blocks it (many block 25); try 587 with security = \"starttls\" or 465 with security = \"tls\"", timeout.as_secs());
+            let hint = format!(
+                "port {port} did not answer within {}s: a firewall or the hosting provider probably blocks it (many block 25); try 587 with security = \"starttls\" or 465 with security = \"tls\"",
+                timeout.as_secs()
+            );
             return run.fail(relay, "connect", "timed out".into(), hint);
         }
     }
@@ -123,7 +132,12 @@ pub async fn probe(c: &SmtpConfig, composer: &Composer, msg: &OutboxMessage) -> 
             return run.fail(relay, "tls", e.to_string(), tls_wrapper_hint(port));
         }
         (Err(_), SmtpSecurity::Tls) => {
-            return run.fail(relay, "tls", "no TLS handshake".into(), tls_wrapper_hint(port));
+            return run.fail(
+                relay,
+                "tls",
+                "no TLS handshake".into(),
+                tls_wrapper_hint(port),
+            );
         }
         (Ok(Err(e)), _) => {
             let hint = if port == 465 {
@@ -137,7 +151,8 @@ pub async fn probe(c: &SmtpConfig, composer: &Composer, msg: &OutboxMessage) -> 
             let hint = if port == 465 {
                 "port 465 expects TLS from the first byte: use security = \"tls\"".into()
             } else {
-                "the server did not greet within the timeout; check smtp.port and smtp.security".into()
+                "the server did not greet within the timeout; check smtp.port and smtp.security"
+                    .into()
             };
             return run.fail(relay, "connect", "no SMTP greeting".into(), hint);
         }
@@ -163,7 +178,10 @@ pub async fn probe(c: &SmtpConfig, composer: &Composer, msg: &OutboxMessage) -> 
 
     if let (Some(user), Some(pass)) = (&c.username, &c.password) {
         let creds = Credentials::new(user.clone(), pass.expose().to_string());
-        match conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds).await {
+        match conn
+            .auth(&[Mechanism::Plain, Mechanism::Login], &creds)
+            .await
+        {
             Ok(_) => run.ok("authentication", format!("signed in as {user}")),
             Err(e) => {
                 let hint = "the relay refused smtp.username / smtp.password; some providers need an app password or SMTP access turned on".to_string();
@@ -177,8 +195,14 @@ pub async fn probe(c: &SmtpConfig, composer: &Composer, msg: &OutboxMessage) -> 
         Err(e) => return run.fail(relay, "data", e.to_string(), "check smtp.from".into()),
     };
     let envelope = email.envelope().clone();
-    if let Err(e) = conn.command(Mail::new(envelope.from().cloned(), vec![])).await {
-        let hint = format!("the relay refuses the sender {}: set smtp.from to an address of a domain the relay (and its account) may send for", composer.from.email);
+    if let Err(e) = conn
+        .command(Mail::new(envelope.from().cloned(), vec![]))
+        .await
+    {
+        let hint = format!(
+            "the relay refuses the sender {}: set smtp.from to an address of a domain the relay (and its account) may send for",
+            composer.from.email
+        );
         return run.fail(relay, "sender", e.to_string(), hint);
     }
     run.ok("sender", format!("{} accepted", composer.from.email));

@@ -20,6 +20,13 @@ pub fn routes(r: &mut Registrar) {
     r.add(Method::GET, "/admin/bans", bans)
         .doc("admin", "Clients banned right now (instance admin)")
         .returns::<views::List<views::BanView>>();
+    r.add(Method::POST, "/admin/test-email", test_email)
+        .doc(
+            "admin",
+            "Send a test email straight through the relay; reports each stage (dns, connect, tls, authentication, sender, recipient, data) and the likely fix of a failed one (instance admin)",
+        )
+        .body::<TestEmailBody>()
+        .returns::<crate::mail::probe::Report>();
     r.add(Method::DELETE, "/admin/bans/{client}", lift)
         .doc("admin", "Lift a ban (instance admin)")
         .status(204);
@@ -94,4 +101,29 @@ async fn lift(
     } else {
         Err(not_found())
     }
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct TestEmailBody {
+    to: String,
+}
+
+async fn test_email(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: super::Body<TestEmailBody>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller.principal)?;
+    let to = body.into_inner().to;
+    let report = crate::services::mailing::test_relay(
+        &state.ctx.config.smtp,
+        &state.ctx.instance_url,
+        &to,
+        "the API (POST /admin/test-email)",
+        state.ctx.clock.now(),
+    )
+    .await
+    .map_err(|m| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m))?;
+    Ok(HttpResponse::Ok().json(report))
 }

@@ -46,7 +46,8 @@ struct ContactsPage {
 }
 
 fn day(t: Option<time::OffsetDateTime>) -> String {
-    t.map(|t| t.date().to_string()).unwrap_or_else(|| "never".into())
+    t.map(|t| t.date().to_string())
+        .unwrap_or_else(|| "never".into())
 }
 
 fn row(l: Listed, locations: &[Location]) -> Row {
@@ -146,13 +147,21 @@ async fn add(
         consent: Some(f.consent),
         source: Some("form".into()),
     };
-    act(&req, &state, &user, &f.csrf, &back, "Contact saved.", move |ctx, who, ip| {
-        let r = contacts::add(ctx, who, ip, &wid, &[input])?;
-        match r.rejected.first() {
-            Some(rej) => Err(crate::services::Error::Invalid(rej.reason.clone())),
-            None => Ok(()),
-        }
-    })
+    act(
+        &req,
+        &state,
+        &user,
+        &f.csrf,
+        &back,
+        "Contact saved.",
+        move |ctx, who, ip| {
+            let r = contacts::add(ctx, who, ip, &wid, &[input])?;
+            match r.rejected.first() {
+                Some(rej) => Err(crate::services::Error::Invalid(rej.reason.clone())),
+                None => Ok(()),
+            }
+        },
+    )
     .await
 }
 
@@ -200,9 +209,15 @@ async fn delete(
 ) -> Result<HttpResponse, PageError> {
     let (wid, cid) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
     let back = format!("/w/{wid}/contacts");
-    act(&req, &state, &user, &form.csrf, &back, "Contact deleted.", move |ctx, who, ip| {
-        contacts::delete(ctx, who, ip, &wid, &cid)
-    })
+    act(
+        &req,
+        &state,
+        &user,
+        &form.csrf,
+        &back,
+        "Contact deleted.",
+        move |ctx, who, ip| contacts::delete(ctx, who, ip, &wid, &cid),
+    )
     .await
 }
 
@@ -223,9 +238,19 @@ async fn suppress(
     let back = format!("/w/{wid}/contacts");
     let f = form.into_inner();
     let on = f.on == "1";
-    let done = if on { "No more mail to this contact." } else { "Mail to this contact resumes." };
-    act(&req, &state, &user, &f.csrf, &back, done, move |ctx, who, ip| {
-        contacts::set_suppressed(ctx, who, ip, &wid, &cid, on)
-    })
+    let done = if on {
+        "No more mail to this contact."
+    } else {
+        "Mail to this contact resumes."
+    };
+    act(
+        &req,
+        &state,
+        &user,
+        &f.csrf,
+        &back,
+        done,
+        move |ctx, who, ip| contacts::set_suppressed(ctx, who, ip, &wid, &cid, on),
+    )
     .await
 }

@@ -5,10 +5,12 @@ mod account;
 mod alerts;
 mod auth;
 mod campaign_links;
+mod campaigns;
 mod connect_flow;
 mod connections;
 mod contacts;
 mod dashboard;
+mod feedback;
 mod home;
 pub mod import;
 mod inbox;
@@ -16,11 +18,12 @@ mod inbox_forms;
 mod keys;
 mod links;
 mod locations;
+mod mail_settings;
 mod members;
 mod oauth;
 mod report;
 mod templates;
-mod traffic;
+pub mod traffic;
 mod workspaces;
 
 use super::{AppState, Layout, PageError, csrf, session};
@@ -54,6 +57,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     templates::configure(cfg);
     campaign_links::configure(cfg);
     contacts::configure(cfg);
+    campaigns::configure(cfg);
+    feedback::configure(cfg);
+    mail_settings::configure(cfg);
 }
 
 const FLASH: &str = "plaudit_flash";

@@ -1,0 +1,151 @@
+//! The workspace's feedback: what customers answered, and the feedback-request template,
+//! branding and score scale every campaign uses.
+
+use super::workspaces::{WsNav, enter};
+use super::{PageCursor, PageUser, act, html, id, show};
+use crate::domain::{Access, FeedbackSettings, ScoreScale};
+use crate::http::{AppState, Layout, PageError};
+use crate::services::campaigns::{self, SettingsInput};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/w/{ws}/feedback", web::get().to(page))
+        .route("/w/{ws}/feedback/settings", web::post().to(save));
+}
+
+pub struct Answer {
+    pub at: String,
+    pub who: String,
+    pub location: String,
+    pub score: String,
+    pub low: bool,
+    pub comment: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/feedback.html")]
+struct FeedbackPage {
+    layout: Layout,
+    ws: WsNav,
+    answers: Vec<Answer>,
+    next: Option<String>,
+    s: FeedbackSettings,
+}
+
+async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    q: web::Query<PageCursor>,
+) -> Result<HttpResponse, PageError> {
+    let nav = enter(&state, &user, &ws, Access::Read, "feedback").await?;
+    let (principal, wid, cursor) = (user.principal.clone(), nav.id, q.into_inner());
+    let (answers, next, s) = show(&state, &user.layout, move |ctx| {
+        let page = campaigns::feedback(ctx, &principal, &wid, &cursor.request())?;
+        let locations = ctx.store.locations().all(&wid)?;
+        let mut answers = Vec::with_capacity(page.items.len());
+        for f in page.items {
+            let contact = ctx.store.contacts().get(&wid, &f.contact)?;
+            answers.push(Answer {
+                at: f.at.date().to_string(),
+                who: contact.map_or_else(
+                    || "(deleted contact)".into(),
+                    |c| {
+                        if c.name.is_empty() {
+                            c.email.to_string()
+                        } else {
+                            format!("{} <{}>", c.name, c.email)
+                        }
+                    },
+                ),
+                location: f
+                    .location
+                    .and_then(|l| locations.iter().find(|x| x.id == l))
+                    .map(|l| l.name.clone())
+                    .unwrap_or_default(),
+                score: match f.scale {
+                    ScoreScale::Stars => format!("{} ★", f.score),
+                    ScoreScale::Nps => format!("{}/10", f.score),
+                },
+                low: f.scale.is_low(f.score),
+                comment: f.comment,
+            });
+        }
+        Ok((
+            answers,
+            page.next,
+            campaigns::settings(ctx, &principal, &wid)?,
+        ))
+    })
+    .await?;
+    html(
+        &req,
+        &FeedbackPage {
+            layout: user.layout.clone(),
+            ws: nav,
+            answers,
+            next,
+            s,
+        },
+        &user.layout,
+    )
+}
+
+#[derive(Deserialize)]
+struct SettingsForm {
+    csrf: String,
+    sender_name: String,
+    subject: String,
+    body_text: String,
+    #[serde(default)]
+    body_html: String,
+    #[serde(default)]
+    logo_url: String,
+    brand_color: String,
+    #[serde(default)]
+    postal_address: String,
+    scale: String,
+    #[serde(default)]
+    track_opens: Option<String>,
+    #[serde(default)]
+    alert_on_low_score: Option<String>,
+}
+
+async fn save(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    form: web::Form<SettingsForm>,
+) -> Result<HttpResponse, PageError> {
+    let wid = id(&user.layout, &ws)?;
+    let f = form.into_inner();
+    let back = format!("/w/{wid}/feedback");
+    let scale = ScoreScale::parse(&f.scale).unwrap_or_default();
+    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
+    let input = SettingsInput {
+        sender_name: f.sender_name,
+        subject: f.subject,
+        body_text: f.body_text,
+        body_html: opt(&f.body_html),
+        logo_url: opt(&f.logo_url),
+        brand_color: f.brand_color,
+        postal_address: f.postal_address,
+        scale,
+        track_opens: f.track_opens.is_some(),
+        alert_on_low_score: f.alert_on_low_score.is_some(),
+    };
+    act(
+        &req,
+        &state,
+        &user,
+        &f.csrf,
+        &back,
+        "Feedback settings saved.",
+        move |ctx, who, ip| campaigns::save_settings(ctx, who, ip, &wid, &input),
+    )
+    .await
+}

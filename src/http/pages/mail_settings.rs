@@ -1,0 +1,119 @@
+//! The instance's mail settings for instance admins, with "Send test email": a message straight
+//! through the relay, stage by stage, and the likely fix of the stage that failed.
+
+use super::{PageUser, html};
+use crate::config::SmtpSecurity;
+use crate::http::{AppState, Layout, PageError};
+use crate::mail::probe::Report;
+use crate::services::{mailing, traffic::require_admin};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/mail", web::get().to(page))
+        .route("/admin/mail/test", web::post().to(test));
+}
+
+#[derive(Template)]
+#[template(path = "pages/mail_settings.html")]
+struct MailPage {
+    layout: Layout,
+    rows: Vec<(&'static str, String)>,
+    to: String,
+    report: Option<Report>,
+    error: Option<String>,
+}
+
+fn rows(state: &AppState) -> Vec<(&'static str, String)> {
+    let c = &state.ctx.config.smtp;
+    let or = |v: &Option<String>, d: &str| v.clone().unwrap_or_else(|| d.to_string());
+    vec![
+        (
+            "Relay",
+            or(&c.host, "none: mail is written to files in the data folder"),
+        ),
+        ("Port", c.effective_port().to_string()),
+        (
+            "Security",
+            match c.security {
+                SmtpSecurity::Starttls => "STARTTLS".into(),
+                SmtpSecurity::Tls => "TLS from the first byte".into(),
+                SmtpSecurity::None => "none".into(),
+            },
+        ),
+        ("Sign-in", or(&c.username, "none")),
+        ("Sender", c.from.clone()),
+        (
+            "DKIM",
+            match (&c.dkim_domain, &c.dkim_selector) {
+                (Some(d), Some(s)) => format!("signed as d={d}, s={s}"),
+                _ => "off".into(),
+            },
+        ),
+        ("Connections", c.pool_size.to_string()),
+        (
+            "Rate",
+            match c.rate_per_sec {
+                0 => "as fast as the relay takes".into(),
+                n => format!("{n} a second at most"),
+            },
+        ),
+    ]
+}
+
+async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+) -> Result<HttpResponse, PageError> {
+    require_admin(&user.principal)
+        .map_err(|e| PageError::new(&user.layout, StatusCode::FORBIDDEN, e.to_string()))?;
+    let page = MailPage {
+        layout: user.layout.clone(),
+        rows: rows(&state),
+        to: user.user.email.to_string(),
+        report: None,
+        error: None,
+    };
+    html(&req, &page, &user.layout)
+}
+
+#[derive(Deserialize)]
+struct TestForm {
+    csrf: String,
+    to: String,
+}
+
+async fn test(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<TestForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    require_admin(&user.principal)
+        .map_err(|e| PageError::new(&user.layout, StatusCode::FORBIDDEN, e.to_string()))?;
+    let f = form.into_inner();
+    let outcome = mailing::test_relay(
+        &state.ctx.config.smtp,
+        &state.ctx.instance_url,
+        &f.to,
+        &format!("{} from the mail settings page", user.user.email),
+        state.ctx.clock.now(),
+    )
+    .await;
+    let (report, error) = match outcome {
+        Ok(r) => (Some(r), None),
+        Err(e) => (None, Some(e)),
+    };
+    let page = MailPage {
+        layout: user.layout.clone(),
+        rows: rows(&state),
+        to: f.to,
+        report,
+        error,
+    };
+    html(&req, &page, &user.layout)
+}
