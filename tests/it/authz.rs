@@ -46,9 +46,10 @@ fn need(method: &Method, path: &str) -> Need {
         (_, "/auth/logout") | (_, "/me") | (_, "/me/password") | (_, "/me/email") => Need::Person,
         (_, "/invitations/accept") | ("POST", "/workspaces") => Need::Person,
         ("GET", "/workspaces") => Need::Anyone,
-        (_, "/admin/traffic") | (_, "/admin/bans") | (_, "/admin/bans/{client}") => {
-            Need::InstanceAdmin
-        }
+        (_, "/admin/traffic")
+        | (_, "/admin/bans")
+        | (_, "/admin/bans/{client}")
+        | (_, "/admin/test-email") => Need::InstanceAdmin,
         ("GET", "/workspaces/{ws}") => Need::Ws(Read, false),
         ("PATCH", "/workspaces/{ws}") => Need::Ws(Admin, false),
         ("DELETE", "/workspaces/{ws}") => Need::Ws(Admin, true),
@@ -78,7 +79,12 @@ fn need(method: &Method, path: &str) -> Need {
         | ("GET", "/workspaces/{ws}/items/{id}/notes")
         | ("GET", "/workspaces/{ws}/items.csv")
         | ("GET", "/workspaces/{ws}/stats")
-        | ("GET", "/workspaces/{ws}/reply-templates") => Need::Ws(Read, false),
+        | ("GET", "/workspaces/{ws}/reply-templates")
+        | ("GET", "/workspaces/{ws}/contacts")
+        | ("GET", "/workspaces/{ws}/campaigns")
+        | ("GET", "/workspaces/{ws}/campaigns/{id}")
+        | ("GET", "/workspaces/{ws}/feedback-settings")
+        | ("GET", "/workspaces/{ws}/feedback") => Need::Ws(Read, false),
         (_, "/workspaces/{ws}/alerts") => Need::Ws(Read, true),
         ("GET", "/workspaces/{ws}/webhooks") => Need::Ws(Read, false),
         ("POST", "/workspaces/{ws}/webhooks") | ("DELETE", "/workspaces/{ws}/webhooks/{id}") => {
@@ -96,7 +102,17 @@ fn need(method: &Method, path: &str) -> Need {
         | ("POST", "/workspaces/{ws}/reply-templates")
         | ("PUT", "/workspaces/{ws}/reply-templates/{id}")
         | ("DELETE", "/workspaces/{ws}/reply-templates/{id}")
-        | ("POST", "/workspaces/{ws}/imports/reviews") => Need::Ws(Write, false),
+        | ("POST", "/workspaces/{ws}/imports/reviews")
+        | ("POST", "/workspaces/{ws}/contacts")
+        | ("DELETE", "/workspaces/{ws}/contacts/{id}")
+        | ("PUT", "/workspaces/{ws}/contacts/{id}/suppressed")
+        | ("POST", "/workspaces/{ws}/contacts/import")
+        | ("POST", "/workspaces/{ws}/campaigns")
+        | ("PUT", "/workspaces/{ws}/campaigns/{id}")
+        | ("POST", "/workspaces/{ws}/campaigns/{id}/send")
+        | ("POST", "/workspaces/{ws}/campaigns/{id}/pause")
+        | ("POST", "/workspaces/{ws}/campaigns/{id}/resume")
+        | ("PUT", "/workspaces/{ws}/feedback-settings") => Need::Ws(Write, false),
         other => {
             panic!("route {other:?} is missing from the authorization table: add its policy here")
         }
@@ -276,6 +292,54 @@ fn webhook(w: &World, n: usize) -> Id<plaudit::domain::Webhook> {
     hook.id
 }
 
+fn contact(w: &World, n: usize) -> Id<plaudit::domain::Contact> {
+    let c = plaudit::domain::Contact {
+        id: Id::generate(w.h.clock.now()),
+        workspace: w.ws.id,
+        email: plaudit::domain::Email::parse(&format!("fixture{n}@example.net")).unwrap(),
+        name: format!("Fixture {n}"),
+        location: None,
+        source: "fixture".into(),
+        consent: Default::default(),
+        created_at: w.h.clock.now(),
+        last_asked_at: None,
+        restricted: false,
+    };
+    w.h.store.contacts().upsert(c).unwrap().0.id
+}
+
+/// A campaign in the state the route can act on: draft, or scheduled far ahead (pause), or paused.
+fn campaign(w: &World, n: usize, path: &str) -> Id<plaudit::domain::Campaign> {
+    use plaudit::domain::CampaignStatus;
+    let now = w.h.clock.now();
+    let status = if path.ends_with("/pause") {
+        CampaignStatus::Scheduled
+    } else if path.ends_with("/resume") {
+        CampaignStatus::Paused
+    } else {
+        CampaignStatus::Draft
+    };
+    let c = plaudit::domain::Campaign {
+        id: Id::generate(now),
+        workspace: w.ws.id,
+        name: format!("Fixture {n}"),
+        location: None,
+        message: plaudit::domain::parse_message("Hi", "{feedback_link}", None).unwrap(),
+        audience: Default::default(),
+        reminder_days: None,
+        daily_cap: None,
+        status,
+        send_at: Some(now + time::Duration::days(365)),
+        cursor: None,
+        reminder_cursor: None,
+        sent_on_day: (0, 0),
+        created_at: now,
+        first_pass_done_at: None,
+    };
+    w.h.store.campaigns().put(&c).unwrap();
+    c.id
+}
+
 /// Fresh objects for one call, so every call can succeed on its own.
 fn fixtures(w: &World, n: usize) -> (Id<User>, Id<Invitation>, Id<ApiKey>, Id<Location>, Location) {
     let h = &w.h;
@@ -383,6 +447,17 @@ fn body(
             json!({"name": format!("T{n}"), "body": "Thanks {first_name}"})
         }
         ("PUT", "/workspaces/{ws}/alerts") => json!({"mode": "daily", "max_rating": 3}),
+        ("POST", "/workspaces/{ws}/contacts") => {
+            json!([{"email": format!("buyer{n}@example.net"), "name": "Buyer"}])
+        }
+        ("PUT", "/workspaces/{ws}/contacts/{id}/suppressed") => json!({"suppressed": true}),
+        ("POST", "/workspaces/{ws}/campaigns") | ("PUT", "/workspaces/{ws}/campaigns/{id}") => {
+            json!({"name": format!("Campaign {n}")})
+        }
+        ("PUT", "/workspaces/{ws}/feedback-settings") => json!({
+            "sender_name": "Shop", "subject": "How was it?", "body_text": "{feedback_link}",
+            "brand_color": "#336699", "scale": "stars"}),
+        ("POST", "/admin/test-email") => json!({"to": "admin@example.com"}),
         ("POST", "/workspaces/{ws}/webhooks") => json!({"url": "https://hooks.example.com/in"}),
         _ => return None,
     })
@@ -483,6 +558,10 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                         item.to_string()
                     } else if route.path.contains("/webhooks/") {
                         webhook(&w, n).to_string()
+                    } else if route.path.contains("/contacts/") {
+                        contact(&w, n).to_string()
+                    } else if route.path.contains("/campaigns/") {
+                        campaign(&w, n, route.path).to_string()
                     } else {
                         inv.to_string()
                     },
@@ -495,6 +574,10 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
             }
             if let Some(b) = body(&method, route.path, n, &conn, &item, &tpl) {
                 req = req.json(&b);
+            }
+            if route.path.ends_with("/contacts/import") {
+                let csv = format!("email,name\ncsv{n}@example.net,From CSV\n");
+                req = req.header("content-type", "text/csv").body(csv);
             }
             if route.path.ends_with("/imports/reviews") {
                 let csv = format!(
@@ -510,6 +593,8 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
             // Lifting a ban nobody has: past authorization, the answer is "no such ban".
             let expect = match (route.path, expected(need, *who)) {
                 ("/admin/bans/{client}", None) => Some(404),
+                // Past authorization: this instance has no relay to test.
+                ("/admin/test-email", None) => Some(422),
                 // Past authorization, a connection that never got tokens needs reconnecting.
                 ("/workspaces/{ws}/connections/{id}/remote-locations", None) => Some(409),
                 (_, e) => e,
@@ -540,6 +625,8 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
     let (spare, inv, key_id, loc, loc_before) = fixtures(&w, 0);
     let (conn, item) = connection_and_item(&w, &loc_before, 0);
     let hook = webhook(&w, 0);
+    let contact_id = contact(&w, 0);
+    let campaign_id = campaign(&w, 0, "");
     let other_t = w
         .tokens
         .iter()
@@ -693,6 +780,58 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
             format!("/workspaces/{}/items/{item}/reply", w.other_ws.id),
             Some(json!({"text": "pwned"})),
         ),
+        (Method::GET, format!("/workspaces/{ws}/contacts"), None),
+        (
+            Method::POST,
+            format!("/workspaces/{ws}/contacts"),
+            Some(json!([{"email": "planted@evil.example.com"}])),
+        ),
+        (
+            Method::DELETE,
+            format!("/workspaces/{ws}/contacts/{contact_id}"),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/workspaces/{}/contacts/{contact_id}", w.other_ws.id),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!(
+                "/workspaces/{}/contacts/{contact_id}/suppressed",
+                w.other_ws.id
+            ),
+            Some(json!({"suppressed": true})),
+        ),
+        (
+            Method::GET,
+            format!("/workspaces/{ws}/campaigns/{campaign_id}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/workspaces/{}/campaigns/{campaign_id}", w.other_ws.id),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/workspaces/{}/campaigns/{campaign_id}/send", w.other_ws.id),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/workspaces/{}/campaigns/{campaign_id}", w.other_ws.id),
+            Some(json!({"name": "pwned"})),
+        ),
+        (Method::GET, format!("/workspaces/{ws}/feedback"), None),
+        (
+            Method::PUT,
+            format!("/workspaces/{ws}/feedback-settings"),
+            Some(
+                json!({"sender_name": "pwned", "subject": "x", "body_text": "x", "brand_color": "#000000", "scale": "stars"}),
+            ),
+        ),
     ];
     for (method, path, body) in calls {
         let mut req = client
@@ -705,6 +844,37 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
         assert_eq!(resp.status(), 404, "{method} {path}");
     }
     assert_eq!(w.h.store.workspaces().get(&ws).unwrap().unwrap().name, "A");
+    assert!(
+        w.h.store
+            .contacts()
+            .get(&ws, &contact_id)
+            .unwrap()
+            .is_some()
+    );
+    let planted = plaudit::domain::Email::parse("planted@evil.example.com").unwrap();
+    assert!(
+        w.h.store
+            .contacts()
+            .by_email(&ws, &planted)
+            .unwrap()
+            .is_none()
+    );
+    let fixture = plaudit::domain::Email::parse("fixture0@example.net").unwrap();
+    assert!(
+        w.h.store
+            .contacts()
+            .suppression(&ws, &fixture)
+            .unwrap()
+            .is_none()
+    );
+    let c =
+        w.h.store
+            .campaigns()
+            .get(&ws, &campaign_id)
+            .unwrap()
+            .unwrap();
+    assert_eq!((c.name.as_str(), c.status.name()), ("Fixture 0", "draft"));
+    assert!(w.h.store.campaigns().settings(&ws).unwrap().is_none());
     let c = w.h.store.connections().get(&ws, &conn).unwrap().unwrap();
     assert!(
         c.feeds.is_empty() && !c.sync.requested,
