@@ -15,7 +15,7 @@ pub fn test_email(config: &Config, to: &str) -> Result<(), Failed> {
             &instance_url,
             to,
             "plaudit admin test-email",
-            time::OffsetDateTime::now_utc(),
+            crate::Clock::now(&crate::SystemClock),
         ))
         .map_err(Failed::Usage)?;
     println!("relay {}", report.relay);

@@ -18,7 +18,7 @@ pub enum SendError {
 }
 
 pub enum Transport {
-    Smtp(SmtpSender),
+    Smtp(Box<SmtpSender>),
     File(FileSender),
 }
 
@@ -33,7 +33,7 @@ impl Transport {
             dkim: super::dkim::signer(smtp)?,
         };
         Ok(match &smtp.host {
-            Some(_) => Self::Smtp(SmtpSender::new(smtp.clone(), composer)),
+            Some(_) => Self::Smtp(Box::new(SmtpSender::new(smtp.clone(), composer))),
             None => Self::File(FileSender::new(data_dir.join("mail"), composer)),
         })
     }

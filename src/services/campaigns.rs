@@ -15,35 +15,73 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignInput {
-    #[schemars(length(min = 1, max = 120))]
+    #[schemars(
+        length(min = 1, max = 120),
+        regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     pub name: String,
     /// Ask only this location's contacts (a location id).
     #[serde(default)]
+    #[schemars(regex(pattern = r"^[0-9a-f]{32}$"))]
     pub location: Option<String>,
+    /// One line; placeholders allowed.
     #[serde(default)]
+    #[schemars(
+        length(max = 200),
+        regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     pub subject: Option<String>,
     #[serde(default)]
+    #[schemars(
+        length(max = 20000),
+        regex(
+            pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\S[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+        )
+    )]
     pub body_text: Option<String>,
     #[serde(default)]
+    #[schemars(
+        length(max = 100000),
+        regex(pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+    )]
     pub body_html: Option<String>,
-    /// Only contacts added at or after this time (RFC 3339).
+    /// Only contacts added at or after this time (RFC 3339, UTC).
     #[serde(default)]
+    #[schemars(regex(
+        pattern = r"^20[2-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"
+    ))]
     pub added_since: Option<String>,
     /// Skip contacts asked by any campaign in the last N days.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole")]
     #[schemars(range(min = 1, max = 3650))]
     pub not_asked_days: Option<u32>,
     /// One reminder to those who did not answer, N days after the first pass.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole")]
     #[schemars(range(min = 1, max = 90))]
     pub reminder_days: Option<u32>,
     /// At most N first messages a day.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole")]
     #[schemars(range(min = 1, max = 1000000))]
     pub daily_cap: Option<u32>,
-    /// Start sending at this time (RFC 3339) when `send` is called; absent: at once.
+    /// Start sending at this time (RFC 3339, UTC) when `send` is called; absent: at once.
     #[serde(default)]
+    #[schemars(regex(
+        pattern = r"^20[2-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"
+    ))]
     pub send_at: Option<String>,
+}
+
+/// A whole number, also when JSON writes it `45.0` (JSON Schema counts that as an integer).
+fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<u32>, D::Error> {
+    match Option::<f64>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => {
+            Ok(Some(n as u32))
+        }
+        Some(n) => Err(serde::de::Error::custom(format!(
+            "{n} is not a whole number"
+        ))),
+    }
 }
 
 fn time_field(name: &str, raw: Option<&str>) -> Result<Option<OffsetDateTime>> {
@@ -292,17 +330,41 @@ pub fn settings(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>) -> Result<
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsInput {
+    #[schemars(
+        length(max = 80),
+        regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     pub sender_name: String,
+    #[schemars(
+        length(max = 200),
+        regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     pub subject: String,
+    #[schemars(
+        length(max = 20000),
+        regex(
+            pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\S[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+        )
+    )]
     pub body_text: String,
     #[serde(default)]
+    #[schemars(
+        length(max = 100000),
+        regex(pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+    )]
     pub body_html: Option<String>,
     /// An https URL.
     #[serde(default)]
+    #[schemars(
+        length(max = 2000),
+        regex(pattern = r"^https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(/[A-Za-z0-9._~/%-]*)?$")
+    )]
     pub logo_url: Option<String>,
     /// `#rrggbb`.
+    #[schemars(regex(pattern = r"^#[0-9a-fA-F]{6}$"))]
     pub brand_color: String,
     #[serde(default)]
+    #[schemars(length(max = 300), regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
     pub postal_address: String,
     pub scale: ScoreScale,
     #[serde(default)]

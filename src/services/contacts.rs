@@ -2,7 +2,8 @@
 //!
 //! CSV columns by header name, any order: `email` (required), `name`, `location` (a location's
 //! name or id), `consent` (`existing_customer` default, or `opt_in`), `source`. Addresses are
-//! compared lower-cased; a repeated address in one file counts once (the last row wins). A file
+//! compared lower-cased; a repeated address in one file counts once (later rows override the
+//! fields they fill, as a re-import would). A file
 //! with any bad row imports nothing; every bad row is reported with its line number.
 
 use super::auth::Principal;
@@ -314,7 +315,14 @@ pub fn parse_csv(bytes: &[u8]) -> (Vec<CsvRow>, usize, Vec<RowError>) {
             Ok(f) => match by_email.get(&f.email) {
                 Some(&i) => {
                     duplicates += 1;
-                    rows[i] = CsvRow { line, input };
+                    // Later rows override the fields they fill, as a re-import would.
+                    let kept = &mut rows[i];
+                    kept.line = line;
+                    let later = input;
+                    kept.input.name = later.name.or(kept.input.name.take());
+                    kept.input.location = later.location.or(kept.input.location.take());
+                    kept.input.consent = later.consent.or(kept.input.consent.take());
+                    kept.input.source = later.source.or(kept.input.source.take());
                 }
                 None => {
                     by_email.insert(f.email, rows.len());

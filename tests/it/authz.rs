@@ -594,7 +594,7 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
             let expect = match (route.path, expected(need, *who)) {
                 ("/admin/bans/{client}", None) => Some(404),
                 // Past authorization: this instance has no relay to test.
-                ("/admin/test-email", None) => Some(422),
+                ("/admin/test-email", None) => Some(409),
                 // Past authorization, a connection that never got tokens needs reconnecting.
                 ("/workspaces/{ws}/connections/{id}/remote-locations", None) => Some(409),
                 (_, e) => e,

@@ -9,6 +9,7 @@ mod browser;
 mod browser_connect;
 mod browser_inbox;
 mod caller;
+mod campaign_pages;
 mod campaigns;
 mod campaigns_crash;
 mod config;

@@ -13,7 +13,7 @@ fn browser() -> Client {
         .unwrap()
 }
 
-fn csrf_of(html: &str) -> String {
+pub fn csrf_of(html: &str) -> String {
     let at = html
         .find("name=\"csrf-token\" content=\"")
         .expect("a signed-in page carries its CSRF token")
@@ -21,7 +21,7 @@ fn csrf_of(html: &str) -> String {
     html[at..at + 64].to_string()
 }
 
-async fn signed_in(h: &InProc, name: &str) -> (Client, String) {
+pub async fn signed_in(h: &InProc, name: &str) -> (Client, String) {
     let (mut user, _) = h.user("ana@example.com", false);
     user.name = name.to_string();
     user.password_hash =

@@ -115,6 +115,13 @@ async fn test_email(
     body: super::Body<TestEmailBody>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller.principal)?;
+    if state.ctx.config.smtp.host.is_none() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "no_relay",
+            "smtp.host is not set: mail is written as files to <data_dir>/mail instead of being sent",
+        ));
+    }
     let to = body.into_inner().to;
     let report = crate::services::mailing::test_relay(
         &state.ctx.config.smtp,
