@@ -106,14 +106,7 @@ pub fn run(config: &Config, command: ImportCommand) -> Result<(), Failed> {
         );
         return Ok(());
     }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(rows.len() as u64),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = progress(rows.len(), "rows");
     let mut total = Report::default();
     for chunk in chunks(&rows) {
         let request = Request::ImportReviews {
@@ -173,14 +166,7 @@ fn contacts(
         );
         return Ok(());
     }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(rows.len() as u64),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} contacts {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = progress(rows.len(), "contacts");
     let (mut created, mut updated) = (0, 0);
     for chunk in rows.chunks(500) {
         let request = Request::ImportContacts {
@@ -199,4 +185,19 @@ fn contacts(
         rows.len()
     );
     Ok(())
+}
+
+/// A progress bar on stderr: `[####    ] 1200/5000 contacts 3s`.
+fn progress(len: usize, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {what} {{eta}}"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }

@@ -238,18 +238,18 @@ fn alert(ctx: &Ctx, r: &Resolved, f: &Feedback) -> Result<()> {
     Ok(())
 }
 
-/// Whether a token is genuine (for the unsubscribe page, which changes nothing on GET).
-pub fn unsubscribe_target(ctx: &Ctx, token: &str) -> Result<Option<String>> {
-    Ok(resolve(ctx, LinkKind::Unsubscribe, token)?.map(|r| {
-        settings_of(ctx, &r.link.workspace)
-            .map(|s| s.sender_name)
-            .unwrap_or_default()
-    }))
+/// The branding of a genuine token's workspace (the unsubscribe page, which changes nothing
+/// on GET).
+pub fn unsubscribe_target(ctx: &Ctx, token: &str) -> Result<Option<FeedbackSettings>> {
+    match resolve(ctx, LinkKind::Unsubscribe, token)? {
+        Some(r) => Ok(Some(settings_of(ctx, &r.link.workspace)?)),
+        None => Ok(None),
+    }
 }
 
 /// One-click unsubscribe: the address is suppressed for the workspace (durable once the
-/// caller flushes). Repeating it changes nothing. `None`: bad token.
-pub fn unsubscribe(ctx: &Ctx, token: &str) -> Result<Option<String>> {
+/// caller flushes). Repeating it changes nothing. `None`: bad token; else the branding.
+pub fn unsubscribe(ctx: &Ctx, token: &str) -> Result<Option<FeedbackSettings>> {
     let Some(r) = resolve(ctx, LinkKind::Unsubscribe, token)? else {
         return Ok(None);
     };
@@ -270,8 +270,7 @@ pub fn unsubscribe(ctx: &Ctx, token: &str) -> Result<Option<String>> {
             }
             first
         })?;
-    let name = settings_of(ctx, &r.link.workspace)?.sender_name;
-    Ok(Some(name))
+    Ok(Some(settings_of(ctx, &r.link.workspace)?))
 }
 
 /// The open pixel: counted only when the workspace turned tracking on.

@@ -40,26 +40,7 @@ impl Campaigns<'_> {
         id: &Id<Campaign>,
         change: impl Fn(&mut Campaign) -> bool,
     ) -> anyhow::Result<Option<Campaign>> {
-        let key = keys::pair(ws, id);
-        loop {
-            let Some(old) = self.store.campaigns.get(key)? else {
-                return Ok(None);
-            };
-            let mut c: Campaign = codec::decode(&old)?;
-            if !change(&mut c) {
-                return Ok(Some(c));
-            }
-            let new = codec::encode(&c)?;
-            if self
-                .store
-                .campaigns
-                .compare_and_swap(key, Some(old), Some(new))
-                .context("writing a campaign")?
-                .is_ok()
-            {
-                return Ok(Some(c));
-            }
-        }
+        typed::update(&self.store.campaigns, &keys::pair(ws, id), change)
     }
 
     /// Newest first.
@@ -105,26 +86,11 @@ impl Campaigns<'_> {
         contact: &Id<Contact>,
         change: impl Fn(&mut Recipient) -> bool,
     ) -> anyhow::Result<Option<Recipient>> {
-        let key = keys::pair(campaign, contact);
-        loop {
-            let Some(old) = self.store.recipients.get(key)? else {
-                return Ok(None);
-            };
-            let mut r: Recipient = codec::decode(&old)?;
-            if !change(&mut r) {
-                return Ok(Some(r));
-            }
-            let new = codec::encode(&r)?;
-            if self
-                .store
-                .recipients
-                .compare_and_swap(key, Some(old), Some(new))
-                .context("writing a recipient")?
-                .is_ok()
-            {
-                return Ok(Some(r));
-            }
-        }
+        typed::update(
+            &self.store.recipients,
+            &keys::pair(campaign, contact),
+            change,
+        )
     }
 
     /// Up to `n` recipients after `after`, in contact order.

@@ -18,6 +18,32 @@ pub fn put<T: Serialize>(tree: &sled::Tree, key: &[u8], value: &T) -> anyhow::Re
     Ok(())
 }
 
+/// Changes one stored value atomically (compare-and-swap, retried on a race): `change` returns
+/// false to leave it alone. `None` when absent; else the value as it now is.
+pub fn update<T: Serialize + DeserializeOwned>(
+    tree: &sled::Tree,
+    key: &[u8],
+    change: impl Fn(&mut T) -> bool,
+) -> anyhow::Result<Option<T>> {
+    loop {
+        let Some(old) = tree.get(key).context("reading the store")? else {
+            return Ok(None);
+        };
+        let mut value: T = codec::decode(&old)?;
+        if !change(&mut value) {
+            return Ok(Some(value));
+        }
+        let new = codec::encode(&value)?;
+        if tree
+            .compare_and_swap(key, Some(old), Some(new))
+            .context("writing the store")?
+            .is_ok()
+        {
+            return Ok(Some(value));
+        }
+    }
+}
+
 /// Turns a transaction failure whose abort carries no information into an error.
 pub fn txn<E: std::fmt::Debug>(e: TransactionError<E>) -> anyhow::Error {
     match e {

@@ -391,3 +391,67 @@ fn the_relay_test_names_the_stage_that_failed_and_the_likely_fix() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_cli_imports_contacts_checking_every_row_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    let now = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    let ws = plaudit::domain::Workspace {
+        id: plaudit::domain::Id::generate(now),
+        name: "Shop".into(),
+        plan: "free".into(),
+        created_at: now,
+    };
+    {
+        let store = plaudit::store::Store::open(&dir.path().join("data"), 16, now).unwrap();
+        store
+            .workspaces()
+            .create(&ws, &plaudit::domain::Id::generate(now))
+            .unwrap();
+        store.flush_blocking().unwrap();
+    }
+    let file = dir.path().join("contacts.csv");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["import", "contacts", file.to_str().unwrap(), "--workspace"];
+        let ws = ws.id.to_string();
+        args.push(&ws);
+        args.extend_from_slice(&["--config", config.to_str().unwrap()]);
+        args.extend_from_slice(extra);
+        let out = plaudit(&args, &[], None, dir.path());
+        let (o, e) = text(&out);
+        (out.status.code(), o, e)
+    };
+    std::fs::write(
+        &file,
+        "email,name\na@example.net,A\nnot-an-address,B\nb@example.net,B\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(&[]);
+    assert_eq!(code, Some(2), "{out}{err}");
+    assert!(
+        err.contains("line 3") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    let rows: String = (0..1200)
+        .map(|i| format!("c{i}@example.net,C {i}\n"))
+        .collect();
+    std::fs::write(&file, format!("email,name\n{rows}C7@example.net,Seven\n")).unwrap();
+    let (code, out, err) = run(&["--dry-run"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("1200 contacts are fine (1 repeated"), "{out}");
+    let (code, out, err) = run(&[]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("1200 new"), "{out}");
+    let store = plaudit::store::Store::open(&dir.path().join("data"), 16, now).unwrap();
+    let seven = Email::parse("c7@example.net").unwrap();
+    assert_eq!(
+        store
+            .contacts()
+            .by_email(&ws.id, &seven)
+            .unwrap()
+            .unwrap()
+            .name,
+        "Seven"
+    );
+}

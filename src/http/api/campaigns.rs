@@ -75,10 +75,7 @@ pub fn routes(r: &mut Registrar) {
         .paged::<FeedbackView>();
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use super::views::time as rfc3339;
 
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct CampaignView {

@@ -62,10 +62,7 @@ pub struct ContactView {
     restricted: bool,
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use super::views::time as rfc3339;
 
 fn view(l: Listed) -> ContactView {
     let c = l.contact;

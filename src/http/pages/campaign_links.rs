@@ -194,36 +194,7 @@ async fn unsubscribe_page(
     token: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     // A GET changes nothing: mail scanners open every link.
-    let token = token.into_inner();
-    let t = token.clone();
-    let found = run(&state, &state.layout, move |ctx| {
-        feedback::unsubscribe_target(ctx, &t)?
-            .map(|_| crate::services::campaigns::settings_of(ctx, &ws_of(ctx, &t)?))
-            .transpose()
-    })
-    .await?;
-    match found {
-        Ok(Some(settings)) => {
-            let page = UnsubscribePage {
-                layout: state.layout.clone(),
-                brand: Brand::of(&settings),
-                token,
-                done: false,
-            };
-            html(&req, &page, &state.layout)
-        }
-        _ => invalid(&state),
-    }
-}
-
-fn ws_of(
-    ctx: &crate::services::Ctx,
-    token: &str,
-) -> crate::services::Result<crate::domain::Id<crate::domain::Workspace>> {
-    use crate::mail::links::{LinkKind, verify};
-    verify(&ctx.store, LinkKind::Unsubscribe, token)?
-        .map(|r| r.workspace)
-        .ok_or(crate::services::Error::NotFound)
+    unsubscribe_answer(req, state, token.into_inner(), false).await
 }
 
 /// RFC 8058: the mailbox provider POSTs `List-Unsubscribe=One-Click`; so may the page's button.
@@ -233,26 +204,32 @@ async fn unsubscribe(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let token = token.into_inner();
+    unsubscribe_answer(req, state, token.into_inner(), true).await
+}
+
+async fn unsubscribe_answer(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: String,
+    act: bool,
+) -> Result<HttpResponse, PageError> {
     let t = token.clone();
-    // `run` flushes before answering: the unsubscribe is on disk before the 200 leaves.
-    let done = run(&state, &state.layout, move |ctx| {
-        Ok(match feedback::unsubscribe(ctx, &t)? {
-            Some(_) => Some(crate::services::campaigns::settings_of(
-                ctx,
-                &ws_of(ctx, &t)?,
-            )?),
-            None => None,
-        })
+    // `run` flushes before answering: an unsubscribe is on disk before the 200 leaves.
+    let found = run(&state, &state.layout, move |ctx| {
+        if act {
+            feedback::unsubscribe(ctx, &t)
+        } else {
+            feedback::unsubscribe_target(ctx, &t)
+        }
     })
     .await?;
-    match done {
+    match found {
         Ok(Some(settings)) => {
             let page = UnsubscribePage {
                 layout: state.layout.clone(),
                 brand: Brand::of(&settings),
                 token,
-                done: true,
+                done: act,
             };
             html(&req, &page, &state.layout)
         }
