@@ -293,8 +293,3 @@ pub fn opened(ctx: &Ctx, token: &str) -> Result<()> {
         })?;
     Ok(())
 }
-
-/// For pages listing feedback: who answered.
-pub fn contact_of(ctx: &Ctx, f: &Feedback) -> Result<Option<Contact>> {
-    Ok(ctx.store.contacts().get(&f.workspace, &f.contact)?)
-}

@@ -134,10 +134,6 @@ impl Contacts<'_> {
         raw.items.iter().map(|(_, v)| codec::decode(v)).collect()
     }
 
-    pub fn count(&self, ws: &Id<Workspace>) -> usize {
-        self.store.contacts.scan_prefix(ws.as_bytes()).count()
-    }
-
     /// Removes the contact (its suppression, if any, stays).
     pub fn delete(&self, ws: &Id<Workspace>, id: &Id<Contact>) -> anyhow::Result<bool> {
         let Some(c) = self.get(ws, id)? else {
