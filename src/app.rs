@@ -187,6 +187,12 @@ impl App {
             mail_from.clone(),
             instance_url.clone(),
         ))?;
+        workers.push(tokio::spawn(crate::ops::backup::run_until_stopped(
+            store.clone(),
+            config.backup.clone(),
+            clock.clone(),
+            shutdown_rx.clone(),
+        )));
         workers.push(tokio::spawn(crate::ops::campaigns::run_until_stopped(
             Ctx::new(
                 store.clone(),
@@ -236,6 +242,13 @@ impl App {
             clock: clock.clone(),
             instance_url: instance_url.clone(),
             mail_from: state.ctx.mail_from.clone(),
+            backup_key: match &config.backup.key_file {
+                Some(p) => Some(
+                    crate::config::read_backup_key(p)
+                        .map_err(|e| StartError::Invalid(format!("backup.key_file: {e}")))?,
+                ),
+                None => None,
+            },
         };
         workers.push(tokio::spawn(control::serve(
             control_listener,

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod backup;
 mod import;
 mod mail;
 mod waf;
@@ -47,6 +48,22 @@ pub enum Command {
     FakeProviders {
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: std::net::SocketAddr,
+    },
+    /// A consistent, checksummed, compressed (and with backup.key_file encrypted) backup of the
+    /// store into DIR; made by the running server when there is one. `backup verify FILE`
+    /// checks one.
+    Backup {
+        #[command(subcommand)]
+        command: Option<backup::BackupCommand>,
+        /// The folder to write the backup into.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Restore a backup into the data folder of a stopped server (the file is checked whole
+    /// first; the old store is kept aside as db.before-restore-<time>).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
     },
     /// Import data from files (works whether or not `serve` is running).
     Import {
@@ -153,6 +170,17 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
             command: WafCommand::Test { file, misses },
         } => waf::test(&load(cli.config)?.config, &file, misses),
         Command::Import { command } => import::run(&load(cli.config)?.config, command),
+        Command::Backup { command, out } => {
+            let config = load(cli.config)?.config;
+            match (command, out) {
+                (Some(backup::BackupCommand::Verify { file }), _) => backup::verify(&config, &file),
+                (None, Some(out)) => backup::backup(&config, &out),
+                (None, None) => Err(Failed::Usage(
+                    "say where: `plaudit backup --out DIR`, or `plaudit backup verify FILE`".into(),
+                )),
+            }
+        }
+        Command::Restore { from } => backup::restore(&load(cli.config)?.config, &from),
         Command::Admin { command } => {
             let config = load(cli.config)?.config;
             let request = match command {
@@ -306,6 +334,13 @@ fn call(config: &Config, request: Request) -> Result<serde_json::Value, Failed> 
                         .from
                         .parse()
                         .map_err(|e| Failed::Usage(format!("smtp.from: {e}")))?,
+                    backup_key: config
+                        .backup
+                        .key_file
+                        .as_deref()
+                        .map(crate::config::read_backup_key)
+                        .transpose()
+                        .map_err(Failed::Usage)?,
                 };
                 runtime()?.block_on(control::handle(&ctx, request))
             }

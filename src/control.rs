@@ -28,6 +28,10 @@ pub enum Request {
         to: String,
     },
     Status,
+    /// Write a backup of the store into `dir` (an absolute path).
+    Backup {
+        dir: String,
+    },
     /// Sign new campaign links with a fresh key (old links keep working).
     RotateLinkKey,
     /// A chunk of shape-checked CSV rows for `plaudit import contacts`.
@@ -68,6 +72,8 @@ pub struct Context {
     pub clock: SharedClock,
     pub instance_url: String,
     pub mail_from: Mailbox,
+    /// The key backups are encrypted with (`backup.key_file`), if any.
+    pub backup_key: Option<[u8; 32]>,
 }
 
 fn err(kind: Failure, message: impl Into<String>) -> Response {
@@ -138,6 +144,25 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
             match done {
                 Ok(Ok(report)) => Response::Ok(serde_json::to_value(report).unwrap_or_default()),
                 Ok(Err(Error::Invalid(m))) => err(Failure::Invalid, m),
+                Ok(Err(e)) => err(Failure::Internal, format!("{e:#}")),
+                Err(e) => err(Failure::Internal, e.to_string()),
+            }
+        }
+        Request::Backup { dir } => {
+            let store = ctx.store.clone();
+            let key = ctx.backup_key;
+            let done = tokio::task::spawn_blocking(move || {
+                crate::ops::backup::write(
+                    &store,
+                    std::path::Path::new(&dir),
+                    now,
+                    key.as_ref(),
+                    |_| {},
+                )
+            })
+            .await;
+            match done {
+                Ok(Ok(path)) => Response::Ok(json!({ "path": path.to_string_lossy() })),
                 Ok(Err(e)) => err(Failure::Internal, format!("{e:#}")),
                 Err(e) => err(Failure::Internal, e.to_string()),
             }

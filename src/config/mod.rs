@@ -1,6 +1,7 @@
 //! The one typed configuration: defaults in code, TOML file, `PLAUDIT_SECTION__KEY` overrides.
 
 mod access;
+mod backup;
 mod files;
 mod load;
 mod validate;
@@ -10,6 +11,7 @@ pub use access::{
     ProvidersConfig, Registration, SecurityConfig, WafConfig, WafMode,
 };
 
+pub use backup::{BackupConfig, read_key as read_backup_key};
 pub use load::{ConfigError, LoadedConfig, load, resolve_path};
 
 use serde::{Deserialize, Serialize};
@@ -33,6 +35,7 @@ pub struct Config {
     pub outbox: OutboxConfig,
     pub poller: PollerConfig,
     pub logs: LogsConfig,
+    pub backup: BackupConfig,
 }
 
 impl Default for Config {
@@ -50,6 +53,7 @@ impl Default for Config {
             outbox: OutboxConfig::default(),
             poller: PollerConfig::default(),
             logs: LogsConfig::default(),
+            backup: BackupConfig::default(),
         }
     }
 }

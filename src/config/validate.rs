@@ -20,6 +20,12 @@ pub(super) fn validate(config: &mut Config, locate: Locate) -> Result<(), Config
     validate_accounts(config, locate)?;
     files::validate_providers(config, locate)?;
     validate_numbers(config, locate)?;
+    if let Some(path) = &config.backup.key_file {
+        super::read_backup_key(path).map_err(|e| fail(locate, "backup.key_file", e))?;
+    }
+    if config.backup.interval_hours > 0 && config.backup.keep == 0 {
+        return Err(fail(locate, "backup.keep", "keep at least 1 backup"));
+    }
     validate_log_level(&config.logs.level).map_err(|bad| {
         fail(
             locate,

@@ -1,5 +1,7 @@
-//! Operating the appliance: periodic housekeeping, the store watchdog (later backups).
+//! Operating the appliance: periodic housekeeping, the store watchdog, backups, the indexer
+//! and the campaign sender.
 
+pub mod backup;
 pub mod campaigns;
 pub mod housekeeping;
 pub mod indexer;

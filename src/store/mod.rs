@@ -271,6 +271,41 @@ impl Store {
         self.meta.get(meta::SCHEMA_KEY).is_ok()
     }
 
+    /// Writes every tree to `out` in snapshot format (see `snapshot`).
+    pub fn export_to(
+        &self,
+        out: &mut impl std::io::Write,
+        progress: impl FnMut(u64),
+    ) -> anyhow::Result<()> {
+        snapshot::write_to(&self.db, out, progress)
+    }
+
+    /// Entries and checksum of every non-empty tree, as a backup's are computed.
+    pub fn tree_sums(&self) -> anyhow::Result<Vec<snapshot::TreeSum>> {
+        let mut summer = snapshot::Summer::default();
+        for name in self.db.tree_names() {
+            let tree = self.db.open_tree(&name)?;
+            summer.add(&snapshot::Record::Tree {
+                name: &name,
+                kind: b"",
+            });
+            let mut entries = Vec::new();
+            for entry in tree.iter() {
+                let (k, v) = entry.context("reading a tree")?;
+                entries.push((k, v));
+                if entries.len() >= 10_000 {
+                    for (k, v) in entries.drain(..) {
+                        summer.add(&snapshot::Record::Entry(&[k.to_vec(), v.to_vec()]));
+                    }
+                }
+            }
+            for (k, v) in entries {
+                summer.add(&snapshot::Record::Entry(&[k.to_vec(), v.to_vec()]));
+            }
+        }
+        Ok(summer.finish())
+    }
+
     pub fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
     }

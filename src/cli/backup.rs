@@ -1,0 +1,112 @@
+//! `plaudit backup --out DIR`, `plaudit backup verify FILE`, `plaudit restore --from FILE`.
+//!
+//! A backup is made by the running server when there is one (over the control socket: the
+//! store has one owner), else by this process with a progress counter. A restore needs the
+//! server stopped and checks the whole file before it touches anything.
+
+use super::{Failed, runtime};
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::control::{self, Request, Response};
+use crate::ops::backup;
+use crate::store::Store;
+use crate::{Clock, SystemClock};
+use clap::Subcommand;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Check a backup file completely (checksums, decryption, every record); print what it holds.
+    Verify { file: PathBuf },
+}
+
+fn key(config: &Config) -> Result<Option<[u8; 32]>, Failed> {
+    config
+        .backup
+        .key_file
+        .as_deref()
+        .map(crate::config::read_backup_key)
+        .transpose()
+        .map_err(Failed::Usage)
+}
+
+pub fn backup(config: &Config, out: &Path) -> Result<(), Failed> {
+    let dir =
+        std::path::absolute(out).map_err(|e| Failed::Usage(format!("{}: {e}", out.display())))?;
+    let request = Request::Backup {
+        dir: dir.to_string_lossy().into_owned(),
+    };
+    let data_dir = &config.storage.data_dir;
+    let path =
+        match control::call(data_dir, &request).map_err(|e| Failed::Runtime(format!("{e:#}")))? {
+            Some(Response::Ok(v)) => PathBuf::from(v["path"].as_str().unwrap_or_default()),
+            Some(Response::Err { message, .. }) => return Err(Failed::Runtime(message)),
+            None => {
+                let clock: SharedClock = Arc::new(SystemClock);
+                let store = Store::open(data_dir, config.storage.cache_mb, clock.now())
+                    .map_err(|e| Failed::Runtime(e.to_string()))?;
+                let bar = indicatif::ProgressBar::with_draw_target(
+                    None,
+                    indicatif::ProgressDrawTarget::stderr(),
+                );
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{spinner} {pos} records {elapsed}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                let path = backup::write(&store, &dir, clock.now(), key(config)?.as_ref(), |n| {
+                    bar.set_position(n)
+                })
+                .map_err(|e| Failed::Runtime(format!("{e:#}")))?;
+                bar.finish_and_clear();
+                path
+            }
+        };
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    println!("{} ({} bytes)", path.display(), size);
+    Ok(())
+}
+
+fn print(summary: &backup::Summary) {
+    for t in &summary.trees {
+        println!(
+            "{:<24} {:>10} entries  sha256 {}",
+            t.name, t.entries, t.sha256
+        );
+    }
+    println!(
+        "{} entries in {} trees{}",
+        summary.entries,
+        summary.trees.len(),
+        if summary.encrypted { ", encrypted" } else { "" }
+    );
+}
+
+pub fn verify(config: &Config, file: &Path) -> Result<(), Failed> {
+    let summary = backup::verify(file, key(config)?.as_ref())
+        .map_err(|e| Failed::Runtime(format!("{e:#}")))?;
+    print(&summary);
+    println!("{}: ok", file.display());
+    Ok(())
+}
+
+pub fn restore(config: &Config, from: &Path) -> Result<(), Failed> {
+    let data_dir = &config.storage.data_dir;
+    if control::call(data_dir, &Request::Status)
+        .ok()
+        .flatten()
+        .is_some()
+    {
+        return Err(Failed::Usage(
+            "the server is running on this data folder: stop it first (a restore replaces the whole store)".into(),
+        ));
+    }
+    let now = SystemClock.now();
+    let summary = runtime().map(|_| ()).and_then(|()| {
+        backup::restore(from, data_dir, key(config)?.as_ref(), now)
+            .map_err(|e| Failed::Runtime(format!("{e:#}")))
+    })?;
+    print(&summary);
+    println!("restored into {}", data_dir.join("db").display());
+    Ok(())
+}

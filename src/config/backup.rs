@@ -1,0 +1,41 @@
+//! `[backup]`: scheduled backups inside `serve`, and the key that encrypts backups.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupConfig {
+    /// Where scheduled backups go: ideally another disk or a mounted remote folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
+    /// Hours between scheduled backups; 0 turns them off.
+    pub interval_hours: u64,
+    /// How many scheduled backups to keep (the oldest are deleted).
+    pub keep: u32,
+    /// A file holding 32 random bytes as 64 hex digits: backups are then encrypted
+    /// (ChaCha20-Poly1305). Keep a copy of the key apart from the backups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<PathBuf>,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            interval_hours: 24,
+            keep: 7,
+            key_file: None,
+        }
+    }
+}
+
+/// Reads a backup key file: 64 hex digits (whitespace around them is ignored).
+pub fn read_key(path: &std::path::Path) -> Result<[u8; 32], String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = hex::decode(text.trim())
+        .map_err(|_| format!("{}: expected 64 hex digits", path.display()))?;
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| format!("{}: expected 64 hex digits (32 bytes)", path.display()))
+}
