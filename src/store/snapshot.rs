@@ -76,7 +76,7 @@ pub fn write_to(
                 w.put_blob(part)?;
             }
             n += 1;
-            if n % 10_000 == 0 {
+            if n.is_multiple_of(10_000) {
                 progress(n);
             }
         }

@@ -5,6 +5,7 @@
 mod accounts;
 mod alerts;
 mod authz;
+mod backups;
 mod browser;
 mod browser_connect;
 mod browser_inbox;
