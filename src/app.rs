@@ -249,6 +249,11 @@ impl App {
                 ),
                 None => None,
             },
+            relay: config
+                .smtp
+                .host
+                .clone()
+                .unwrap_or_else(|| "none: mail is kept as files on this server".into()),
         };
         workers.push(tokio::spawn(control::serve(
             control_listener,

@@ -32,6 +32,13 @@ pub enum Request {
     Backup {
         dir: String,
     },
+    /// A data-subject request (`export`, `erase`, `restrict`) about an email address, in one
+    /// workspace or in every one.
+    Privacy {
+        action: String,
+        email: String,
+        workspace: Option<String>,
+    },
     /// Sign new campaign links with a fresh key (old links keep working).
     RotateLinkKey,
     /// A chunk of shape-checked CSV rows for `plaudit import contacts`.
@@ -74,6 +81,8 @@ pub struct Context {
     pub mail_from: Mailbox,
     /// The key backups are encrypted with (`backup.key_file`), if any.
     pub backup_key: Option<[u8; 32]>,
+    /// The SMTP relay, named in privacy exports as a recipient of campaign mail.
+    pub relay: String,
 }
 
 fn err(kind: Failure, message: impl Into<String>) -> Response {
@@ -163,6 +172,31 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
             .await;
             match done {
                 Ok(Ok(path)) => Response::Ok(json!({ "path": path.to_string_lossy() })),
+                Ok(Err(e)) => err(Failure::Internal, format!("{e:#}")),
+                Err(e) => err(Failure::Internal, e.to_string()),
+            }
+        }
+        Request::Privacy {
+            action,
+            email,
+            workspace,
+        } => {
+            let store = ctx.store.clone();
+            let relay = ctx.relay.clone();
+            let done = tokio::task::spawn_blocking(move || {
+                crate::services::privacy::by_operator(
+                    &store,
+                    &relay,
+                    &action,
+                    &email,
+                    workspace.as_deref(),
+                    now,
+                )
+            })
+            .await;
+            match done {
+                Ok(Ok(v)) => Response::Ok(v),
+                Ok(Err(Error::Invalid(m))) => err(Failure::Invalid, m),
                 Ok(Err(e)) => err(Failure::Internal, format!("{e:#}")),
                 Err(e) => err(Failure::Internal, e.to_string()),
             }

@@ -76,6 +76,8 @@ pub enum SuppressionReason {
     Bounced,
     /// Added by someone in the workspace.
     Manual,
+    /// The person asked to be erased: only this keyed hash of the address remains.
+    Erased,
 }
 
 impl SuppressionReason {
@@ -84,6 +86,7 @@ impl SuppressionReason {
             Self::Unsubscribed => "unsubscribed",
             Self::Bounced => "bounced",
             Self::Manual => "manual",
+            Self::Erased => "erased",
         }
     }
 }

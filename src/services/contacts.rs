@@ -215,11 +215,8 @@ pub fn set_suppressed(
         }
         (false, Some(s)) => {
             return Err(Error::Conflict(format!(
-                "this address is suppressed because it {}; that cannot be undone here",
-                match s.reason {
-                    SuppressionReason::Unsubscribed => "unsubscribed",
-                    _ => "bounced",
-                }
+                "this address is suppressed ({}); that cannot be undone here",
+                s.reason.name()
             )));
         }
         _ => {}

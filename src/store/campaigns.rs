@@ -183,6 +183,28 @@ impl Campaigns<'_> {
             .map_err(typed::txn_any)
     }
 
+    pub fn remove_recipient(
+        &self,
+        campaign: &Id<Campaign>,
+        contact: &Id<Contact>,
+    ) -> anyhow::Result<bool> {
+        Ok(self
+            .store
+            .recipients
+            .remove(keys::pair(campaign, contact))
+            .context("removing a recipient")?
+            .is_some())
+    }
+
+    pub fn remove_feedback(&self, ws: &Id<Workspace>, id: &Id<Feedback>) -> anyhow::Result<bool> {
+        Ok(self
+            .store
+            .feedback
+            .remove(keys::pair(ws, id))
+            .context("removing feedback")?
+            .is_some())
+    }
+
     pub fn feedback(
         &self,
         ws: &Id<Workspace>,

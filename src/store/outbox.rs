@@ -179,6 +179,25 @@ impl Outbox<'_> {
         Ok(())
     }
 
+    /// Removes a message and its due entry (a data-subject erasure).
+    pub fn remove(&self, id: &Id<OutboxMessage>) -> anyhow::Result<bool> {
+        let result = (self.outbox, self.due).transaction(|(outbox, due)| {
+            let Some(raw) = outbox.get(keys::id(id))? else {
+                return Ok(false);
+            };
+            let msg: OutboxMessage =
+                codec::decode(&raw).map_err(ConflictableTransactionError::Abort)?;
+            due.remove(&keys::due(msg.due_at, &msg.id))?;
+            outbox.remove(&keys::id(id))?;
+            Ok(true)
+        });
+        match result {
+            Ok(done) => Ok(done),
+            Err(TransactionError::Abort(e)) => Err(e),
+            Err(TransactionError::Storage(e)) => Err(e).context("removing an outbox message"),
+        }
+    }
+
     /// At start-up this process owns the store, so every lease is a dead process's: make those
     /// messages due now instead of waiting for their leases to run out.
     pub fn release_leases(&self, now: OffsetDateTime) -> anyhow::Result<usize> {

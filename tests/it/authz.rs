@@ -65,6 +65,9 @@ fn need(method: &Method, path: &str) -> Need {
             Need::Ws(Admin, false)
         }
         ("POST", "/workspaces/{ws}/api-keys") => Need::Ws(Admin, true),
+        ("POST", "/workspaces/{ws}/privacy/export")
+        | ("POST", "/workspaces/{ws}/privacy/erase")
+        | ("POST", "/workspaces/{ws}/privacy/restrict") => Need::Ws(Admin, false),
         ("GET", "/workspaces/{ws}/locations") | ("GET", "/workspaces/{ws}/locations/{loc}") => {
             Need::Ws(Read, false)
         }
@@ -458,6 +461,11 @@ fn body(
             "sender_name": "Shop", "subject": "How was it?", "body_text": "{feedback_link}",
             "brand_color": "#336699", "scale": "stars"}),
         ("POST", "/admin/test-email") => json!({"to": "admin@example.com"}),
+        ("POST", "/workspaces/{ws}/privacy/export")
+        | ("POST", "/workspaces/{ws}/privacy/erase")
+        | ("POST", "/workspaces/{ws}/privacy/restrict") => {
+            json!({"email": format!("subject{n}@example.net")})
+        }
         ("POST", "/workspaces/{ws}/webhooks") => json!({"url": "https://hooks.example.com/in"}),
         _ => return None,
     })

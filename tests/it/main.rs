@@ -32,6 +32,7 @@ mod oauth;
 mod outbox;
 mod pages;
 mod plans;
+mod privacy;
 mod providers;
 mod support;
 mod webdriver;

@@ -16,6 +16,7 @@ mod locations;
 mod me;
 mod members;
 mod openapi;
+mod privacy;
 pub mod reports;
 mod schema;
 mod templates;
@@ -171,6 +172,7 @@ fn define(r: &mut Registrar) {
     imports::routes(r);
     contacts::routes(r);
     campaigns::routes(r);
+    privacy::routes(r);
     admin::routes(r);
 }
 

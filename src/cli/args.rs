@@ -1,0 +1,116 @@
+//! The command line: every command, subcommand and flag (clap), and their help texts.
+
+use super::{backup, import};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "plaudit",
+    version,
+    about = "Self-hosted review and feedback appliance"
+)]
+pub struct Cli {
+    /// Config file (default: ./plaudit.toml when it exists, else built-in defaults).
+    #[arg(long, global = true, env = "PLAUDIT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run everything: web UI, API, mail outbox, poller, housekeeping.
+    Serve {
+        /// Try Plaudit with no provider account: fake Google and Facebook run in-process on
+        /// loopback, a demo workspace is connected to them, and the real poller fills the
+        /// inbox. Uses a temporary data folder, removed at exit.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Write a new config file with every key documented; never overwrites.
+    Init,
+    /// Validate the config: exit 0 when fine, 2 with `file:line: key: problem` when not.
+    CheckConfig,
+    /// Local fake Google and Facebook APIs for demos and tests; prints the config to use them.
+    FakeProviders {
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+    },
+    /// A consistent, checksummed, compressed (and with backup.key_file encrypted) backup of the
+    /// store into DIR; made by the running server when there is one. `backup verify FILE`
+    /// checks one.
+    Backup {
+        #[command(subcommand)]
+        command: Option<backup::BackupCommand>,
+        /// The folder to write the backup into.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Restore a backup into the data folder of a stopped server (the file is checked whole
+    /// first; the old store is kept aside as db.before-restore-<time>).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Data-subject requests about an email address: `export` prints every record as JSON,
+    /// `erase` removes them (the address stays only as a keyed hash on the suppression list),
+    /// `restrict` keeps them but stops all mail. In one workspace, or in every one.
+    Privacy {
+        /// export, erase or restrict
+        #[arg(value_parser = ["export", "erase", "restrict"])]
+        action: String,
+        #[arg(long)]
+        email: String,
+        /// Only this workspace (an id); default: every workspace that holds the address.
+        #[arg(long)]
+        workspace: Option<String>,
+    },
+    /// Import data from files (works whether or not `serve` is running).
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
+    },
+    /// The WAF's rules, checked offline.
+    Waf {
+        #[command(subcommand)]
+        command: WafCommand,
+    },
+    /// Instance administration (works whether or not `serve` is running).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WafCommand {
+    /// Replay a JSON-lines corpus of requests (family, expect, method, uri, headers, body)
+    /// against the rules in-process; print per-family catch rates.
+    Test {
+        file: PathBuf,
+        /// Also print every missed attack and every caught look-alike.
+        #[arg(long)]
+        misses: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an instance admin. The password is read from stdin; on a terminal, one is generated and printed once.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// Send a test email through the relay now, reporting each stage (DNS, connect, TLS,
+    /// authentication, sender, recipient, data) and the likely fix of a failed one. Without
+    /// smtp.host, queues it to the mail folder instead.
+    TestEmail {
+        #[arg(long)]
+        to: String,
+    },
+    /// Sign new unsubscribe and feedback links with a fresh key; links already sent keep working.
+    RotateLinkKey,
+}

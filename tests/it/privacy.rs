@@ -1,0 +1,245 @@
+//! Data-subject requests about a customer: the export holds every record about them and nothing
+//! about anyone else; erasure removes them everywhere but a keyed hash on the suppression list;
+//! a restricted contact gets no mail; only owners may ask; the CLI does the same offline.
+
+use crate::inproc::InProc;
+use crate::support::{plaudit, text};
+use plaudit::domain::{Email, Role};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+fn token_in(text: &str, prefix: &str) -> String {
+    let start = text.find(prefix).unwrap() + prefix.len();
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_erase_and_restrict_one_customer() {
+    let h = InProc::start(|c| {
+        // Keep queued mail readable in the outbox: this test follows links from it.
+        c.outbox.poll_interval_ms = 600_000;
+    })
+    .await;
+    let (owner, t) = h.user("owner@agency.example", false);
+    let (manager, mt) = h.user("manager@agency.example", false);
+    let (_, other_t) = h.user("other@agency.example", false);
+    let w = h.workspace("Bakery", &owner);
+    h.add(&w, &manager, Role::Manager);
+    let ws = w.id.to_string();
+    let api = h.api().as_(&t);
+    let (_, r) = api
+        .post(
+            &format!("/workspaces/{ws}/contacts"),
+            json!([{"email": "ana.lopez@example.net", "name": "Ana Lopez"},
+                   {"email": "bo@example.net", "name": "Bo Berg"}]),
+        )
+        .await;
+    assert_eq!(r["created"], 2, "{r}");
+    let (_, c) = api
+        .post(
+            &format!("/workspaces/{ws}/campaigns"),
+            json!({"name": "Spring"}),
+        )
+        .await;
+    let cid = c["id"].as_str().unwrap().to_string();
+    api.post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
+        .await;
+    let store = h.store.clone();
+    assert!(crate::support::wait_until(
+        Duration::from_secs(20),
+        || store
+            .outbox()
+            .all()
+            .unwrap()
+            .iter()
+            .filter(|m| m.campaign.is_some())
+            .count()
+            == 2
+    ));
+    let mail = h.store.outbox().all().unwrap();
+    let ana_mail = mail.iter().find(|m| m.to.contains("ana.lopez@")).unwrap();
+    let r = h
+        .http()
+        .post(format!("{}/f/{}", h.url, token_in(&ana_mail.text, "/f/")))
+        .form(&[("score", "4"), ("comment", "Lovely bread, slow queue")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // Access: everything about Ana, nothing about Bo.
+    let path = |what: &str| format!("/workspaces/{ws}/privacy/{what}");
+    let (s, export) = api
+        .post(&path("export"), json!({"email": "Ana.Lopez@example.net"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{export}");
+    let text = export.to_string();
+    assert_eq!(export["contact"]["name"], "Ana Lopez");
+    assert_eq!(export["campaign_messages"].as_array().unwrap().len(), 1);
+    assert_eq!(export["feedback"][0]["comment"], "Lovely bread, slow queue");
+    assert_eq!(export["outgoing_mail"].as_array().unwrap().len(), 1);
+    assert!(
+        export["contact"]["purpose"].is_string() && export["contact"]["lawful_basis"].is_string()
+    );
+    assert!(
+        !text.contains("bo@example.net") && !text.contains("Bo Berg"),
+        "{text}"
+    );
+    // Only owners; another workspace's owner sees nothing.
+    let (s, _) = h
+        .api()
+        .as_(&mt)
+        .post(&path("export"), json!({"email": "ana.lopez@example.net"}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = h
+        .api()
+        .as_(&other_t)
+        .post(&path("erase"), json!({"email": "ana.lopez@example.net"}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = api
+        .post(&path("erase"), json!({"email": "not an address"}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Restriction: Bo keeps his records but gets no more mail.
+    let (s, counts) = api
+        .post(&path("restrict"), json!({"email": "bo@example.net"}))
+        .await;
+    assert_eq!(
+        (s, counts["contacts"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{counts}"
+    );
+
+    // Erasure: Ana's records are gone; a keyed hash keeps her from being mailed again.
+    let (s, counts) = api
+        .post(&path("erase"), json!({"email": "ana.lopez@example.net"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{counts}");
+    assert_eq!(
+        counts,
+        json!({"contacts": 1, "campaign_messages": 1, "feedback": 1, "outgoing_mail": 1, "suppressed": 1})
+    );
+    let ana = Email::parse("ana.lopez@example.net").unwrap();
+    assert!(h.store.contacts().by_email(&w.id, &ana).unwrap().is_none());
+    let (_, after) = api
+        .post(&path("export"), json!({"email": "ana.lopez@example.net"}))
+        .await;
+    assert!(after["contact"].is_null() && after["feedback"].as_array().unwrap().is_empty());
+    assert_eq!(after["suppression"]["reason"], "erased");
+    let (_, fb) = api.get(&format!("/workspaces/{ws}/feedback")).await;
+    assert!(fb["items"].as_array().unwrap().is_empty());
+    // The audit log records the requests without the address.
+    let audit: Value = api
+        .get(&format!("/workspaces/{ws}/audit?limit=200"))
+        .await
+        .1;
+    let audit_text = audit.to_string();
+    assert!(audit_text.contains("privacy.erased") && audit_text.contains("privacy.exported"));
+    assert!(!audit_text.contains("ana.lopez"), "{audit_text}");
+
+    // Added again by a till and asked again: neither Ana (erased) nor Bo (restricted) is mailed.
+    api.post(
+        &format!("/workspaces/{ws}/contacts"),
+        json!([{"email": "ana.lopez@example.net", "name": "Ana"}, {"email": "cy@example.net"}]),
+    )
+    .await;
+    let (_, c2) = api
+        .post(
+            &format!("/workspaces/{ws}/campaigns"),
+            json!({"name": "Again"}),
+        )
+        .await;
+    let c2 = c2["id"].as_str().unwrap().to_string();
+    api.post(&format!("/workspaces/{ws}/campaigns/{c2}/send"), json!({}))
+        .await;
+    let done = || async {
+        let (_, c) = api.get(&format!("/workspaces/{ws}/campaigns/{c2}")).await;
+        c
+    };
+    let mut c = done().await;
+    for _ in 0..100 {
+        if c["status"] == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        c = done().await;
+    }
+    assert_eq!(c["status"], "done");
+    assert_eq!(c["counts"]["queued"], 1, "only Cy: {c}");
+    let to: Vec<String> = h
+        .store
+        .outbox()
+        .all()
+        .unwrap()
+        .iter()
+        .filter(|m| {
+            m.campaign
+                .as_ref()
+                .is_some_and(|l| l.campaign.to_string() == c2)
+        })
+        .map(|m| m.to.clone())
+        .collect();
+    assert_eq!(to, vec!["cy@example.net".to_string()]);
+}
+
+#[test]
+fn the_cli_answers_requests_across_workspaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = crate::support::write_config(dir.path(), "");
+    let now = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    let ws = plaudit::domain::Workspace {
+        id: plaudit::domain::Id::generate(now),
+        name: "Shop".into(),
+        plan: "standard".into(),
+        created_at: now,
+    };
+    {
+        let store = plaudit::store::Store::open(&dir.path().join("data"), 16, now).unwrap();
+        store
+            .workspaces()
+            .create(&ws, &plaudit::domain::Id::generate(now))
+            .unwrap();
+        store
+            .contacts()
+            .upsert(plaudit::domain::Contact {
+                id: plaudit::domain::Id::generate(now),
+                workspace: ws.id,
+                email: Email::parse("dee@example.net").unwrap(),
+                name: "Dee".into(),
+                location: None,
+                source: "csv".into(),
+                consent: Default::default(),
+                created_at: now,
+                last_asked_at: None,
+                restricted: false,
+            })
+            .unwrap();
+        store.flush_blocking().unwrap();
+    }
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--config", config.to_str().unwrap()]);
+        let out = plaudit(&all, &[], None, dir.path());
+        let (o, e) = text(&out);
+        (out.status.code(), o, e)
+    };
+    let (code, out, err) = run(&["privacy", "export", "--email", "DEE@example.net"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[ws.id.to_string()]["contact"]["name"], "Dee");
+    let (code, out, err) = run(&["privacy", "erase", "--email", "dee@example.net"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[ws.id.to_string()]["contacts"], 1);
+    let (code, _, err) = run(&["privacy", "erase", "--email", "nope"]);
+    assert_eq!(code, Some(2), "{err}");
+    let (code, _, _) = run(&["privacy", "forget", "--email", "dee@example.net"]);
+    assert_eq!(code, Some(2));
+}
