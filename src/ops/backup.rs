@@ -7,7 +7,8 @@
 //! as nonce and the flag as associated data, so frames cannot be dropped, reordered or cut.
 //! Written to a temporary name, fsynced and renamed: a kill mid-way leaves no file that
 //! `verify` accepts. `restore` reads the whole file twice — checking, then importing into a new
-//! folder — and only then swaps folders.
+//! folder — and only then swaps folders; then it replays the erasure journal, so a person
+//! erased after the backup was taken does not come back.
 
 use crate::store::Store;
 use crate::store::snapshot::{self, Summer, TreeSum};
@@ -346,6 +347,14 @@ pub fn restore(
             .with_context(|| format!("moving {} aside", db_dir.display()))?;
     }
     std::fs::rename(&staging, &db_dir).context("putting the restored store in place")?;
+    // Erasures made after the backup was taken must not come back with it.
+    let store = Store::open(data_dir, 16, now).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let replayed = crate::services::privacy::replay_journal(&store, now)
+        .map_err(|e| anyhow::anyhow!("replaying the erasure journal: {e}"))?;
+    store.flush_blocking()?;
+    if replayed > 0 {
+        tracing::info!(replayed, "erasures replayed after the restore");
+    }
     Ok(summary)
 }
 

@@ -8,7 +8,7 @@ use crate::domain::{
     Access, Campaign, Contact, Email, Feedback, Id, OutboxMessage, Recipient, Suppression,
     SuppressionReason, Workspace,
 };
-use crate::store::{PageRequest, Store};
+use crate::store::{PageRequest, Store, journal};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -200,32 +200,68 @@ pub fn subject_label(f: &Found) -> String {
 }
 
 /// Erases every record about `email` in `ws`; the address stays only as a keyed hash on the
-/// suppression list, so it is never mailed again.
+/// suppression list, so it is never mailed again. Journaled first (see `store::journal`).
 pub fn erase_in(
     store: &Store,
     ws: &Id<Workspace>,
     email: &Email,
     now: time::OffsetDateTime,
 ) -> Result<Counts> {
-    let f = find(store, ws, email)?;
-    let mut counts = Counts::default();
-    for m in &f.messages {
+    let key = store.contacts().email_key(ws, email)?;
+    journal::append(
+        store.data_dir(),
+        &journal::Erasure {
+            at: now,
+            workspace: *ws,
+            key: key.to_vec(),
+        },
+    )?;
+    // Mail addressed to them without a contact (one deleted earlier) is found by address.
+    let stray = find(store, ws, email)?.messages;
+    let mut counts = erase_key(store, ws, &key, now)?;
+    for m in stray {
         counts.outgoing_mail += usize::from(store.outbox().remove(&m.id)?);
     }
-    for x in &f.feedback {
-        counts.feedback += usize::from(store.campaigns().remove_feedback(ws, &x.id)?);
-    }
-    if let Some(c) = &f.contact {
-        for (campaign, _) in &f.recipients {
+    Ok(counts)
+}
+
+/// Erases what is found by the keyed hash of an address: its contact with everything linked to
+/// it, and a suppression by that hash. Also how the journal is replayed after a restore.
+pub fn erase_key(
+    store: &Store,
+    ws: &Id<Workspace>,
+    key: &[u8],
+    now: time::OffsetDateTime,
+) -> Result<Counts> {
+    let mut counts = Counts::default();
+    if let Some(c) = store.contacts().by_email_key(ws, key)? {
+        for m in store.outbox().all()? {
+            if m.campaign
+                .as_ref()
+                .is_some_and(|l| l.workspace == *ws && l.contact == c.id)
+            {
+                counts.outgoing_mail += usize::from(store.outbox().remove(&m.id)?);
+            }
+        }
+        let mut req = PageRequest::first(200);
+        loop {
+            let page = store.campaigns().feedback_page(ws, &req)?;
+            for f in page.items.iter().filter(|f| f.contact == c.id) {
+                counts.feedback += usize::from(store.campaigns().remove_feedback(ws, &f.id)?);
+            }
+            match page.next {
+                Some(n) => req.cursor = Some(n),
+                None => break,
+            }
+        }
+        for campaign in campaigns_of(store, ws)? {
             counts.campaign_messages +=
                 usize::from(store.campaigns().remove_recipient(&campaign.id, &c.id)?);
         }
         counts.contacts += usize::from(store.contacts().delete(ws, &c.id)?);
     }
-    store.contacts().unsuppress(ws, email)?;
-    store.contacts().suppress(
-        ws,
-        email,
+    store.contacts().suppress_key(
+        key,
         &Suppression {
             reason: SuppressionReason::Erased,
             at: now,
@@ -233,6 +269,15 @@ pub fn erase_in(
     )?;
     counts.suppressed = 1;
     Ok(counts)
+}
+
+/// Carries out every journaled erasure again (after a restore; harmless when already done).
+pub fn replay_journal(store: &Store, now: time::OffsetDateTime) -> Result<usize> {
+    let entries = journal::read(store.data_dir())?;
+    for e in &entries {
+        erase_key(store, &e.workspace, &e.key, now)?;
+    }
+    Ok(entries.len())
 }
 
 pub fn erase(

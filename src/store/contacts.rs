@@ -96,6 +96,16 @@ impl Contacts<'_> {
 
     pub fn by_email(&self, ws: &Id<Workspace>, email: &Email) -> anyhow::Result<Option<Contact>> {
         let key = self.store.email_key(ws, email)?;
+        self.by_email_key(ws, &key)
+    }
+
+    /// The keyed hash of an address in `ws`: what the erasure journal keeps instead of it.
+    pub fn email_key(&self, ws: &Id<Workspace>, email: &Email) -> anyhow::Result<[u8; 48]> {
+        self.store.email_key(ws, email)
+    }
+
+    /// The contact whose address has this keyed hash (see `email_key`).
+    pub fn by_email_key(&self, ws: &Id<Workspace>, key: &[u8]) -> anyhow::Result<Option<Contact>> {
         match self.store.contact_emails.get(key)? {
             Some(id) => match keys::id_at::<Contact>(&id, 0) {
                 Some(id) => self.get(ws, &id),
@@ -174,6 +184,15 @@ impl Contacts<'_> {
         email: &Email,
     ) -> anyhow::Result<Option<Suppression>> {
         typed::get(&self.store.suppressions, &self.store.email_key(ws, email)?)
+    }
+
+    /// Suppresses by keyed hash (replaying an erasure, when the address itself is gone).
+    pub fn suppress_key(&self, key: &[u8], why: &Suppression) -> anyhow::Result<()> {
+        self.store
+            .suppressions
+            .insert(key, codec::encode(why)?)
+            .context("writing a suppression")?;
+        Ok(())
     }
 
     /// Lifts a suppression someone in the workspace added (not an unsubscribe or a bounce).

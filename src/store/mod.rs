@@ -12,6 +12,7 @@ mod counters;
 mod durability;
 mod invitations;
 mod items;
+pub mod journal;
 mod keys;
 mod locations;
 mod meta;

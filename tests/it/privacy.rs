@@ -243,3 +243,87 @@ fn the_cli_answers_requests_across_workspaces() {
     let (code, _, _) = run(&["privacy", "forget", "--email", "dee@example.net"]);
     assert_eq!(code, Some(2));
 }
+
+#[test]
+fn restoring_a_backup_from_before_an_erasure_does_not_bring_the_person_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = crate::support::write_config(dir.path(), "");
+    let now = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    let ws = plaudit::domain::Workspace {
+        id: plaudit::domain::Id::generate(now),
+        name: "Shop".into(),
+        plan: "standard".into(),
+        created_at: now,
+    };
+    let contact = |email: &str, name: &str| plaudit::domain::Contact {
+        id: plaudit::domain::Id::generate(now),
+        workspace: ws.id,
+        email: Email::parse(email).unwrap(),
+        name: name.into(),
+        location: None,
+        source: "csv".into(),
+        consent: Default::default(),
+        created_at: now,
+        last_asked_at: None,
+        restricted: false,
+    };
+    {
+        let store = plaudit::store::Store::open(&dir.path().join("data"), 16, now).unwrap();
+        store
+            .workspaces()
+            .create(&ws, &plaudit::domain::Id::generate(now))
+            .unwrap();
+        store
+            .contacts()
+            .upsert(contact("eve@example.net", "Eve"))
+            .unwrap();
+        store
+            .contacts()
+            .upsert(contact("fay@example.net", "Fay"))
+            .unwrap();
+        store.flush_blocking().unwrap();
+    }
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--config", config.to_str().unwrap()]);
+        let out = plaudit(&all, &[], None, dir.path());
+        let (o, e) = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {o}{e}");
+        o
+    };
+    let out_dir = dir.path().join("backups-out");
+    let made = run(&["backup", "--out", out_dir.to_str().unwrap()]);
+    let file = made.split_whitespace().next().unwrap().to_string();
+    run(&["privacy", "erase", "--email", "eve@example.net"]);
+    run(&["restore", "--from", &file]);
+    let store = plaudit::store::Store::open(&dir.path().join("data"), 16, now).unwrap();
+    let eve = Email::parse("eve@example.net").unwrap();
+    let fay = Email::parse("fay@example.net").unwrap();
+    assert!(
+        store.contacts().by_email(&ws.id, &eve).unwrap().is_none(),
+        "Eve stays erased"
+    );
+    assert_eq!(
+        store
+            .contacts()
+            .suppression(&ws.id, &eve)
+            .unwrap()
+            .unwrap()
+            .reason,
+        plaudit::domain::SuppressionReason::Erased
+    );
+    assert_eq!(
+        store
+            .contacts()
+            .by_email(&ws.id, &fay)
+            .unwrap()
+            .unwrap()
+            .name,
+        "Fay"
+    );
+    let journal = std::fs::read_to_string(dir.path().join("data/erasures.log")).unwrap();
+    assert!(
+        !journal.contains("eve"),
+        "the journal holds no address: {journal}"
+    );
+}
