@@ -158,7 +158,8 @@ impl App {
             clock.clone(),
             config.logs.retention_days,
             config.logs.max_requests,
-        );
+        )
+        .with_retention(config.retention.clone());
         workers.push(tokio::spawn(
             housekeeping.run_until_stopped(shutdown_rx.clone()),
         ));

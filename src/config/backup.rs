@@ -1,4 +1,5 @@
-//! `[backup]`: scheduled backups inside `serve`, and the key that encrypts backups.
+//! `[backup]`: scheduled backups inside `serve` and the key that encrypts them; `[retention]`:
+//! how long each kind of record is kept.
 
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -38,4 +39,27 @@ pub fn read_key(path: &std::path::Path) -> Result<[u8; 32], String> {
         .map_err(|_| format!("{}: expected 64 hex digits", path.display()))?;
     <[u8; 32]>::try_from(bytes.as_slice())
         .map_err(|_| format!("{}: expected 64 hex digits (32 bytes)", path.display()))
+}
+
+/// Days each kind of record is kept; 0 keeps it for ever. Request logs: `logs.retention_days`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    pub audit_days: u64,
+    pub feedback_days: u64,
+    /// Contacts added this long ago and never asked for feedback.
+    pub unasked_contacts_days: u64,
+    /// Delivered, failed or cancelled mail (its body is dropped once delivered already).
+    pub outbox_days: u64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            audit_days: 730,
+            feedback_days: 730,
+            unasked_contacts_days: 365,
+            outbox_days: 90,
+        }
+    }
 }

@@ -11,7 +11,7 @@ pub use access::{
     ProvidersConfig, Registration, SecurityConfig, WafConfig, WafMode,
 };
 
-pub use backup::{BackupConfig, read_key as read_backup_key};
+pub use backup::{BackupConfig, RetentionConfig, read_key as read_backup_key};
 pub use load::{ConfigError, LoadedConfig, load, resolve_path};
 
 use serde::{Deserialize, Serialize};
@@ -36,6 +36,7 @@ pub struct Config {
     pub poller: PollerConfig,
     pub logs: LogsConfig,
     pub backup: BackupConfig,
+    pub retention: RetentionConfig,
 }
 
 impl Default for Config {
@@ -54,6 +55,7 @@ impl Default for Config {
             poller: PollerConfig::default(),
             logs: LogsConfig::default(),
             backup: BackupConfig::default(),
+            retention: RetentionConfig::default(),
         }
     }
 }

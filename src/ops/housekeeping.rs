@@ -1,6 +1,7 @@
 //! Housekeeping: drops idle rate-limiter keys and expired bans, purges request logs older
 //! than `logs.retention_days`, deleted workspaces (in chunks) and expired sessions, links and
-//! sign-in states. One `step`, run every minute.
+//! sign-in states, and (hourly) whatever `[retention]` says was kept long enough. One `step`,
+//! run every minute.
 
 use crate::clock::SharedClock;
 use crate::edge::Edge;
@@ -15,6 +16,9 @@ pub struct Housekeeping {
     clock: SharedClock,
     retention: time::Duration,
     max_requests: u64,
+    kept: crate::config::RetentionConfig,
+    /// When `[retention]` last ran: it scans whole trees, so once an hour is enough.
+    kept_at: std::sync::Mutex<Option<time::OffsetDateTime>>,
 }
 
 impl Housekeeping {
@@ -31,7 +35,38 @@ impl Housekeeping {
             edge,
             clock,
             retention: time::Duration::days(i64::try_from(retention_days).unwrap_or(30)),
+            kept: crate::config::RetentionConfig::default(),
+            kept_at: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The periods of `[retention]` (defaults otherwise).
+    pub fn with_retention(mut self, kept: crate::config::RetentionConfig) -> Self {
+        self.kept = kept;
+        self
+    }
+
+    /// `[retention]`, at most once an hour.
+    fn retention(&self) -> anyhow::Result<()> {
+        let now = self.clock.now();
+        {
+            let mut last = self.kept_at.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|t| now - t < time::Duration::hours(1)) {
+                return Ok(());
+            }
+            *last = Some(now);
+        }
+        let p = super::retention::step(&self.store, &self.kept, now)?;
+        if p != super::retention::Purged::default() {
+            tracing::info!(
+                audit = p.audit,
+                feedback = p.feedback,
+                contacts = p.contacts,
+                outbox = p.outbox,
+                "records past their retention removed"
+            );
+        }
+        Ok(())
     }
 
     /// Returns how many logged requests were purged.
@@ -52,6 +87,7 @@ impl Housekeeping {
             );
         }
         purge_deleted_workspaces(&self.store, PURGE_CHUNKS_PER_STEP)?;
+        self.retention()?;
         let expired = self.store.access().purge_expired(self.clock.now())?;
         if expired > 0 {
             tracing::info!(

@@ -5,4 +5,5 @@ pub mod backup;
 pub mod campaigns;
 pub mod housekeeping;
 pub mod indexer;
+pub mod retention;
 pub mod watchdog;

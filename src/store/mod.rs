@@ -21,6 +21,7 @@ mod outbox;
 mod page;
 pub mod private;
 mod purge;
+mod retention;
 mod search;
 pub mod snapshot;
 mod traffic;
@@ -42,6 +43,7 @@ pub use meta::SetupToken;
 pub use outbox::{Outbox, OutboxCounts};
 pub use page::{Order, Page, PageRequest};
 pub use purge::{Purge, PurgeStep};
+pub use retention::Retention;
 pub use search::{Matches, Polarity, Search, WordCount, month_number};
 pub use traffic::{RequestRecord, Rollup, Traffic};
 pub use users::{AdminFromSetup, ChangeEmail, InsertUser, Users};
@@ -365,6 +367,10 @@ impl Store {
 
     pub fn items(&self) -> Items<'_> {
         Items { store: self }
+    }
+
+    pub fn retention(&self) -> Retention<'_> {
+        Retention { store: self }
     }
 
     pub fn contacts(&self) -> Contacts<'_> {

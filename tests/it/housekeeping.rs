@@ -57,3 +57,153 @@ async fn expired_sessions_links_and_states_are_purged_and_live_ones_kept() {
     assert_eq!(access.purge_expired(later).unwrap(), 3);
     assert_eq!(access.purge_expired(later).unwrap(), 0);
 }
+
+/// `[retention]` with the clock moved forward: exactly the expired records go, nothing else,
+/// and a purge cut short finishes on the next run.
+#[test]
+fn retention_removes_exactly_what_expired() {
+    use plaudit::config::RetentionConfig;
+    use plaudit::domain::{
+        AuditEntry, Contact, DeliveryState, Email, Feedback, Id, OutboxMessage, ScoreScale,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let now = time::OffsetDateTime::from_unix_timestamp(1_900_000_000).unwrap();
+    let days = |n: i64| now - time::Duration::days(n);
+    let store = plaudit::store::Store::open(dir.path(), 16, now).unwrap();
+    let ws = Id::generate(now);
+    let audit = |at| AuditEntry {
+        at,
+        actor: "system".into(),
+        actor_label: "fixture".into(),
+        action: "fixture".into(),
+        target: String::new(),
+        ip: String::new(),
+    };
+    for at in [days(800), days(731), days(729), days(1)] {
+        store.audit().append(&ws, &audit(at)).unwrap();
+    }
+    let contact = |email: &str, created, asked| Contact {
+        id: Id::generate(created),
+        workspace: ws,
+        email: Email::parse(email).unwrap(),
+        name: String::new(),
+        location: None,
+        source: "csv".into(),
+        consent: Default::default(),
+        created_at: created,
+        last_asked_at: asked,
+        restricted: false,
+    };
+    let old_unasked = store
+        .contacts()
+        .upsert(contact("old@example.net", days(400), None))
+        .unwrap()
+        .0;
+    let new_unasked = store
+        .contacts()
+        .upsert(contact("new@example.net", days(10), None))
+        .unwrap()
+        .0;
+    let old_asked = store
+        .contacts()
+        .upsert(contact("asked@example.net", days(400), Some(days(300))))
+        .unwrap()
+        .0;
+    let feedback = |at| Feedback {
+        id: Id::generate(at),
+        workspace: ws,
+        campaign: Id::generate(at),
+        contact: old_asked.id,
+        location: None,
+        scale: ScoreScale::Stars,
+        score: 4,
+        comment: "fine".into(),
+        at,
+    };
+    let (f_old, f_new) = (feedback(days(800)), feedback(days(10)));
+    store.campaigns().put_feedback(&f_old).unwrap();
+    store.campaigns().put_feedback(&f_new).unwrap();
+    let from = "Plaudit <p@example.com>".parse().unwrap();
+    let msg = |state: DeliveryState| {
+        let mut m: OutboxMessage = plaudit::mail::message(
+            days(400),
+            &from,
+            &Email::parse("x@example.net").unwrap(),
+            plaudit::mail::templates::Rendered {
+                subject: "s".into(),
+                text: "t".into(),
+                html: None,
+            },
+            vec![],
+        );
+        m.state = state;
+        store.outbox().enqueue(&m).unwrap();
+        m
+    };
+    let sent_old = msg(DeliveryState::Sent { at: days(100) });
+    let sent_new = msg(DeliveryState::Sent { at: days(10) });
+    let failed_old = msg(DeliveryState::Failed {
+        at: days(200),
+        reason: "550".into(),
+    });
+    let queued = msg(DeliveryState::Queued);
+
+    // Cut short: one audit entry per run, then the rest next run.
+    assert_eq!(store.retention().audit_before(days(730), 1).unwrap(), 1);
+    let first = plaudit::ops::retention::step(&store, &RetentionConfig::default(), now).unwrap();
+    assert_eq!(
+        (first.audit, first.feedback, first.contacts, first.outbox),
+        (1, 1, 1, 2),
+        "{first:?}"
+    );
+    let again = plaudit::ops::retention::step(&store, &RetentionConfig::default(), now).unwrap();
+    assert_eq!(again, plaudit::ops::retention::Purged::default());
+    let left = store.audit().page(&ws, None, 10).unwrap();
+    assert_eq!(left.0.len(), 2, "the entries within 730 days stay");
+    assert!(
+        store
+            .contacts()
+            .get(&ws, &old_unasked.id)
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .contacts()
+            .get(&ws, &new_unasked.id)
+            .unwrap()
+            .is_some()
+    );
+    assert!(store.contacts().get(&ws, &old_asked.id).unwrap().is_some());
+    assert!(
+        store
+            .campaigns()
+            .feedback(&ws, &f_old.id)
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .campaigns()
+            .feedback(&ws, &f_new.id)
+            .unwrap()
+            .is_some()
+    );
+    assert!(store.outbox().get(&sent_old.id).unwrap().is_none());
+    assert!(store.outbox().get(&failed_old.id).unwrap().is_none());
+    assert!(store.outbox().get(&sent_new.id).unwrap().is_some());
+    assert!(
+        store.outbox().get(&queued.id).unwrap().is_some(),
+        "pending mail is never purged"
+    );
+    // 0 keeps for ever.
+    let forever = RetentionConfig {
+        audit_days: 0,
+        feedback_days: 0,
+        unasked_contacts_days: 0,
+        outbox_days: 0,
+    };
+    let later = now + time::Duration::days(5000);
+    let none = plaudit::ops::retention::step(&store, &forever, later).unwrap();
+    assert_eq!(none, plaudit::ops::retention::Purged::default());
+}
