@@ -327,3 +327,92 @@ fn restoring_a_backup_from_before_an_erasure_does_not_bring_the_person_back() {
         "the journal holds no address: {journal}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_privacy_page_exports_and_erases_for_owners_only() {
+    let h = InProc::start(|_| {}).await;
+    let (c, csrf) = crate::pages::signed_in(&h, "Ana").await;
+    let user = h
+        .store
+        .users()
+        .by_email(&Email::parse("ana@example.com").unwrap())
+        .unwrap()
+        .unwrap();
+    let ws = h.workspace("Bakery", &user);
+    h.add(&ws, &user, Role::Owner);
+    h.store
+        .contacts()
+        .upsert(plaudit::domain::Contact {
+            id: plaudit::domain::Id::generate(plaudit::Clock::now(&h.clock)),
+            workspace: ws.id,
+            email: Email::parse("gus@example.net").unwrap(),
+            name: "Gus".into(),
+            location: None,
+            source: "csv".into(),
+            consent: Default::default(),
+            created_at: plaudit::Clock::now(&h.clock),
+            last_asked_at: None,
+            restricted: false,
+        })
+        .unwrap();
+    let url = format!("{}/w/{}/privacy", h.url, ws.id);
+    let page = c.get(&url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let r = c
+        .post(&url)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "gus@example.net"),
+            ("action", "export"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["contact"]["name"], "Gus");
+    let r = c
+        .post(&url)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "gus@example.net"),
+            ("action", "erase"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("confirm"));
+    let gus = Email::parse("gus@example.net").unwrap();
+    assert!(h.store.contacts().by_email(&ws.id, &gus).unwrap().is_some());
+    let r = c
+        .post(&url)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "gus@example.net"),
+            ("action", "erase"),
+            ("confirm", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("is erased"));
+    assert!(h.store.contacts().by_email(&ws.id, &gus).unwrap().is_none());
+    // A forged form does nothing.
+    let r = c
+        .post(&url)
+        .form(&[
+            ("csrf", "forged"),
+            ("email", "gus@example.net"),
+            ("action", "export"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}

@@ -21,6 +21,7 @@ mod locations;
 mod mail_settings;
 mod members;
 mod oauth;
+mod privacy;
 mod report;
 mod templates;
 pub mod traffic;
@@ -60,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     campaigns::configure(cfg);
     feedback::configure(cfg);
     mail_settings::configure(cfg);
+    privacy::configure(cfg);
 }
 
 const FLASH: &str = "plaudit_flash";
