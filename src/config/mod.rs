@@ -1,7 +1,7 @@
 //! The one typed configuration: defaults in code, TOML file, `PLAUDIT_SECTION__KEY` overrides.
 
 mod access;
-mod backup;
+mod data;
 mod files;
 mod load;
 mod validate;
@@ -11,7 +11,7 @@ pub use access::{
     ProvidersConfig, Registration, SecurityConfig, WafConfig, WafMode,
 };
 
-pub use backup::{BackupConfig, RetentionConfig, read_key as read_backup_key};
+pub use data::{BackupConfig, PrivacyConfig, RetentionConfig, read_key as read_backup_key};
 pub use load::{ConfigError, LoadedConfig, load, resolve_path};
 
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,7 @@ pub struct Config {
     pub logs: LogsConfig,
     pub backup: BackupConfig,
     pub retention: RetentionConfig,
+    pub privacy: PrivacyConfig,
 }
 
 impl Default for Config {
@@ -56,6 +57,7 @@ impl Default for Config {
             logs: LogsConfig::default(),
             backup: BackupConfig::default(),
             retention: RetentionConfig::default(),
+            privacy: PrivacyConfig::default(),
         }
     }
 }

@@ -416,3 +416,40 @@ async fn the_privacy_page_exports_and_erases_for_owners_only() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_privacy_notice_follows_the_configuration() {
+    let h = InProc::start(|c| {
+        c.privacy.operator_name = Some("Example Agency <Ltd>".into());
+        c.privacy.operator_contact = Some("privacy@agency.example".into());
+        c.retention.feedback_days = 400;
+        c.logs.retention_days = 14;
+        c.smtp.host = Some("relay.agency.example".into());
+    })
+    .await;
+    let r = h
+        .http()
+        .get(format!("{}/privacy", h.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers().get("set-cookie").is_none(),
+        "reading the notice sets no cookie"
+    );
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("Example Agency &lt;Ltd&gt;")
+            || body.contains("Example Agency &#60;Ltd&#62;"),
+        "{body}"
+    );
+    assert!(body.contains("mailto:privacy@agency.example"));
+    assert!(body.contains("400 days") && body.contains("14 days"));
+    assert!(body.contains("relay.agency.example"));
+    assert!(
+        !body.contains("Google (Business Profile"),
+        "Google is not configured here"
+    );
+    assert!(body.contains("plaudit_session") && body.contains("plaudit_flash"));
+}

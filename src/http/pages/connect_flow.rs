@@ -16,7 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/oauth/{provider}/callback", web::get().to(callback));
 }
 
-const FLOW_COOKIE: &str = "plaudit_connect_flow";
+pub(super) const FLOW_COOKIE: &str = "plaudit_connect_flow";
 
 fn flow_cookie(state: &AppState, value: String, max_age_secs: i64) -> Cookie<'static> {
     super::oauth::provider_flow_cookie(state, FLOW_COOKIE, "/oauth/", value, max_age_secs)

@@ -22,6 +22,7 @@ mod mail_settings;
 mod members;
 mod oauth;
 mod privacy;
+mod privacy_notice;
 mod report;
 mod templates;
 pub mod traffic;
@@ -62,9 +63,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     feedback::configure(cfg);
     mail_settings::configure(cfg);
     privacy::configure(cfg);
+    privacy_notice::configure(cfg);
 }
 
-const FLASH: &str = "plaudit_flash";
+pub(super) const FLASH: &str = "plaudit_flash";
 
 /// A form whose only field is its CSRF proof (buttons: revoke, remove, sign out, lift).
 #[derive(serde::Deserialize)]

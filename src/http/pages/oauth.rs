@@ -70,7 +70,7 @@ async fn start(
     }
 }
 
-const FLOW_COOKIE: &str = "plaudit_oauth_flow";
+pub(super) const FLOW_COOKIE: &str = "plaudit_oauth_flow";
 
 fn flow_cookie(state: &AppState, value: String, max_age_secs: i64) -> Cookie<'static> {
     provider_flow_cookie(state, FLOW_COOKIE, "/auth/", value, max_age_secs)

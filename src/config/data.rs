@@ -1,5 +1,5 @@
-//! `[backup]`: scheduled backups inside `serve` and the key that encrypts them; `[retention]`:
-//! how long each kind of record is kept.
+//! The data sections: `[backup]` (scheduled backups and their key), `[retention]` (how long each
+//! kind of record is kept) and `[privacy]` (who answers for the data, on the privacy page).
 
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -62,4 +62,16 @@ impl Default for RetentionConfig {
             outbox_days: 90,
         }
     }
+}
+
+/// Who operates this instance, named on the public privacy page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrivacyConfig {
+    /// The organisation responsible for the data (the agency).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator_name: Option<String>,
+    /// Where people send privacy requests: an email address or a web address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator_contact: Option<String>,
 }
