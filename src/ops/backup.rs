@@ -6,8 +6,8 @@
 //! `[last flag][u32 length][ChaCha20-Poly1305 ciphertext]` with the nonce prefix + frame number
 //! as nonce and the flag as associated data, so frames cannot be dropped, reordered or cut.
 //! Written to a temporary name, fsynced and renamed: a kill mid-way leaves no file that
-//! `verify` accepts. `restore` reads the whole file twice — checking, then importing into a new
-//! folder — and only then swaps folders; then it replays the erasure journal, so a person
+//! `verify` accepts. `restore` checks the whole-file checksum, then imports into a new folder
+//! while checking the snapshot's own, and only when all of it passed swaps folders; then it replays the erasure journal, so a person
 //! erased after the backup was taken does not come back.
 
 use crate::store::Store;
@@ -330,17 +330,20 @@ pub fn restore(
             ),
         }
     }
-    let summary = verify(path, key)?;
     crate::store::private::folder(data_dir)?;
     let staging = data_dir.join(format!("db.restoring-{}", now.unix_timestamp()));
     if staging.exists() {
         std::fs::remove_dir_all(&staging)?;
     }
-    let imported = read(path, key, |input| snapshot::import_into(&staging, input))?;
-    if imported.trees != summary.trees {
-        let _ = std::fs::remove_dir_all(&staging);
-        bail!("{} changed while it was being restored", path.display());
-    }
+    // One pass: the whole-file checksum first, then every record into a new folder while the
+    // snapshot's own checksum is checked; the live store is untouched until all of it passed.
+    let summary = match read(path, key, |input| snapshot::import_into(&staging, input)) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
     if db_dir.exists() {
         let aside = data_dir.join(format!("db.before-restore-{}", now.unix_timestamp()));
         std::fs::rename(&db_dir, &aside)

@@ -23,6 +23,7 @@ pub mod links;
 pub mod locations;
 pub mod mailing;
 pub mod passwords;
+pub mod portability;
 pub mod privacy;
 mod scope;
 pub mod sessions;

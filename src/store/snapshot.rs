@@ -313,7 +313,7 @@ pub fn import_into<R: std::io::Read + ?Sized>(
                 if let [k, v] = parts {
                     batch.insert(k.as_slice(), v.as_slice());
                     pending += 1;
-                    if pending >= 10_000 {
+                    if pending >= 50_000 {
                         flush(&tree, &mut batch, &mut pending)?;
                     }
                 }

@@ -67,7 +67,8 @@ fn need(method: &Method, path: &str) -> Need {
         ("POST", "/workspaces/{ws}/api-keys") => Need::Ws(Admin, true),
         ("POST", "/workspaces/{ws}/privacy/export")
         | ("POST", "/workspaces/{ws}/privacy/erase")
-        | ("POST", "/workspaces/{ws}/privacy/restrict") => Need::Ws(Admin, false),
+        | ("POST", "/workspaces/{ws}/privacy/restrict")
+        | ("GET", "/workspaces/{ws}/export") => Need::Ws(Admin, false),
         ("GET", "/workspaces/{ws}/locations") | ("GET", "/workspaces/{ws}/locations/{loc}") => {
             Need::Ws(Read, false)
         }

@@ -453,3 +453,54 @@ async fn the_privacy_notice_follows_the_configuration() {
     );
     assert!(body.contains("plaudit_session") && body.contains("plaudit_flash"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workspace_export_streams_everything_for_owners() {
+    let h = InProc::start(|_| {}).await;
+    let (owner, t) = h.user("owner@agency.example", false);
+    let (manager, mt) = h.user("manager@agency.example", false);
+    let w = h.workspace("Bakery", &owner);
+    h.add(&w, &manager, Role::Manager);
+    let loc = h.location(&w, 1);
+    let ws = w.id.to_string();
+    let api = h.api().as_(&t);
+    let contacts: Vec<Value> = (0..450)
+        .map(|i| json!({"email": format!("c{i}@example.net"), "name": format!("C {i}")}))
+        .collect();
+    api.post(
+        &format!("/workspaces/{ws}/contacts"),
+        Value::Array(contacts),
+    )
+    .await;
+    api.post(
+        &format!("/workspaces/{ws}/campaigns"),
+        json!({"name": "Draft"}),
+    )
+    .await;
+    let url = format!("{}/api/v1/workspaces/{ws}/export", h.url);
+    let r = h.http().get(&url).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["workspace"]["name"], "Bakery");
+    assert_eq!(v["locations"][0]["name"], loc.name);
+    assert_eq!(
+        v["contacts"].as_array().unwrap().len(),
+        450,
+        "every page of contacts"
+    );
+    assert_eq!(v["campaigns"].as_array().unwrap().len(), 1);
+    assert_eq!(v["members"].as_array().unwrap().len(), 2);
+    assert!(v["items"].as_array().unwrap().is_empty());
+    let r = h.http().get(&url).bearer_auth(&mt).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        403,
+        "managers may not take the whole workspace away"
+    );
+}

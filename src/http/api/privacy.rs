@@ -1,4 +1,5 @@
-//! /workspaces/{ws}/privacy/{export,erase,restrict}: data-subject requests (owners).
+//! /workspaces/{ws}/privacy/{export,erase,restrict}: data-subject requests, and
+//! /workspaces/{ws}/export: the whole workspace as one JSON document (owners).
 
 use super::{Body, Registrar, id, write};
 use crate::http::session::Caller;
@@ -29,6 +30,48 @@ pub fn routes(r: &mut Registrar) {
         )
         .body::<EmailBody>()
         .returns::<Counts>();
+    r.add(Method::GET, "/workspaces/{ws}/export", export_workspace)
+        .doc(
+            "privacy",
+            "The whole workspace as one JSON document, streamed: workspace, locations, members, reply templates, contacts, campaigns, feedback, items with notes (owner)",
+        );
+}
+
+/// Streams the export: a blocking thread writes chunks into a small channel the response
+/// reads, so memory stays flat whatever the workspace holds.
+async fn export_workspace(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let w = super::read(&state, move |ctx| {
+        crate::services::portability::authorize(ctx, &caller.principal, &ws)
+    })
+    .await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
+    let store = state.ctx.store.clone();
+    let name = format!("plaudit-workspace-{}.json", w.id);
+    tokio::task::spawn_blocking(move || {
+        let mut sink = |chunk: Vec<u8>| -> anyhow::Result<()> {
+            tx.blocking_send(Ok(web::Bytes::from(chunk)))
+                .map_err(|_| anyhow::anyhow!("the reader left"))
+        };
+        if let Err(e) = crate::services::portability::write(&store, &w, &mut sink) {
+            tracing::warn!(error = %format!("{e:#}"), "workspace export stopped");
+            let _ = tx.blocking_send(Err(std::io::Error::other("export failed")));
+        }
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .streaming(body))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
