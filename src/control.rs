@@ -44,7 +44,7 @@ pub enum Request {
     /// A chunk of shape-checked CSV rows for `plaudit import contacts`.
     ImportContacts {
         workspace: String,
-        rows: Vec<crate::services::contacts::CsvRow>,
+        rows: Vec<crate::services::contacts_csv::CsvRow>,
         dry_run: bool,
     },
     /// A chunk of checked CSV rows for `plaudit import reviews`.
@@ -218,7 +218,7 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
             };
             let store = ctx.store.clone();
             let done = tokio::task::spawn_blocking(move || {
-                crate::services::contacts::import_rows(&store, &ws, &rows, dry_run, now)
+                crate::services::contacts_csv::import_rows(&store, &ws, &rows, dry_run, now)
             })
             .await;
             match done {

@@ -136,7 +136,7 @@ fn contacts(
     workspace: String,
     dry_run: bool,
 ) -> Result<(), Failed> {
-    use crate::services::contacts::{CsvReport, parse_csv};
+    use crate::services::contacts_csv::{CsvReport, parse_csv};
     let bytes = std::fs::read(&file)
         .map_err(|e| Failed::Usage(format!("cannot read {}: {e}", file.display())))?;
     let (rows, duplicates, mut errors) = parse_csv(&bytes);

@@ -1,12 +1,14 @@
-//! Campaigns and the workspace's feedback settings: create, change, send, pause, resume.
+//! Campaigns: create, change, send, pause, resume. The workspace's template and branding are in
+//! `feedback_settings` (re-exported here).
 
 use super::auth::Principal;
 use super::{Ctx, Error, Result, audit};
 use crate::domain::{
-    Access, Audience, Campaign, CampaignStatus, FeedbackSettings, Funnel, Id, ScoreScale,
-    Workspace, header_safe, parse_message,
+    Access, Audience, Campaign, CampaignStatus, Funnel, Id, Workspace, header_safe, parse_message,
 };
 use crate::store::{Page, PageRequest};
+
+pub use super::feedback_settings::{SettingsInput, feedback, save_settings, settings, settings_of};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -306,141 +308,4 @@ pub fn act(
     };
     audit::record(ctx, ws, principal, ip, what, &id.to_string());
     Ok(c)
-}
-
-/// The workspace's settings, or the defaults until someone saves them.
-pub fn settings_of(ctx: &Ctx, ws: &Id<Workspace>) -> Result<FeedbackSettings> {
-    if let Some(s) = ctx.store.campaigns().settings(ws)? {
-        return Ok(s);
-    }
-    let name = ctx
-        .store
-        .workspaces()
-        .get(ws)?
-        .map(|w| w.name)
-        .unwrap_or_default();
-    Ok(FeedbackSettings::default_for(&name))
-}
-
-pub fn settings(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>) -> Result<FeedbackSettings> {
-    ctx.enter(principal, ws, Access::Read)?;
-    settings_of(ctx, ws)
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SettingsInput {
-    #[schemars(
-        length(max = 80),
-        regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$")
-    )]
-    pub sender_name: String,
-    #[schemars(
-        length(max = 200),
-        regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$")
-    )]
-    pub subject: String,
-    #[schemars(
-        length(max = 20000),
-        regex(
-            pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\S[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-        )
-    )]
-    pub body_text: String,
-    #[serde(default)]
-    #[schemars(
-        length(max = 100000),
-        regex(pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
-    )]
-    pub body_html: Option<String>,
-    /// An https URL.
-    #[serde(default)]
-    #[schemars(
-        length(max = 2000),
-        regex(pattern = r"^https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(/[A-Za-z0-9._~/%-]*)?$")
-    )]
-    pub logo_url: Option<String>,
-    /// `#rrggbb`.
-    #[schemars(regex(pattern = r"^#[0-9a-fA-F]{6}$"))]
-    pub brand_color: String,
-    #[serde(default)]
-    #[schemars(length(max = 300), regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
-    pub postal_address: String,
-    pub scale: ScoreScale,
-    #[serde(default)]
-    pub track_opens: bool,
-    #[serde(default = "yes")]
-    pub alert_on_low_score: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-pub fn save_settings(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id<Workspace>,
-    input: &SettingsInput,
-) -> Result<FeedbackSettings> {
-    ctx.enter(principal, ws, Access::Write)?;
-    let sender_name = header_safe(&input.sender_name);
-    if sender_name.is_empty() || sender_name.chars().count() > 80 {
-        return Err(Error::Invalid("sender_name: 1 to 80 characters".into()));
-    }
-    let message = parse_message(&input.subject, &input.body_text, input.body_html.as_deref())
-        .map_err(Error::Invalid)?;
-    let logo_url = match input.logo_url.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(u) => {
-            let ok = u.len() <= 2000
-                && url::Url::parse(u).is_ok_and(|p| p.scheme() == "https" && p.host().is_some())
-                && !u.contains(['"', '\'', '<', '>', ' ']);
-            if !ok {
-                return Err(Error::Invalid("logo_url: an https:// address".into()));
-            }
-            Some(u.to_string())
-        }
-    };
-    let color = input.brand_color.trim().to_ascii_lowercase();
-    if !(color.len() == 7
-        && color.starts_with('#')
-        && color[1..].chars().all(|c| c.is_ascii_hexdigit()))
-    {
-        return Err(Error::Invalid(
-            "brand_color: a colour such as #2563eb".into(),
-        ));
-    }
-    let postal_address = header_safe(&input.postal_address);
-    if postal_address.chars().count() > 300 {
-        return Err(Error::Invalid(
-            "postal_address: at most 300 characters".into(),
-        ));
-    }
-    let s = FeedbackSettings {
-        sender_name,
-        subject: message.subject,
-        body_text: message.body_text,
-        body_html: message.body_html,
-        logo_url,
-        brand_color: color,
-        postal_address,
-        scale: input.scale,
-        track_opens: input.track_opens,
-        alert_on_low_score: input.alert_on_low_score,
-    };
-    ctx.store.campaigns().put_settings(ws, &s)?;
-    audit::record(ctx, ws, principal, ip, "feedback.settings_changed", "");
-    Ok(s)
-}
-
-pub fn feedback(
-    ctx: &Ctx,
-    principal: &Principal,
-    ws: &Id<Workspace>,
-    req: &PageRequest,
-) -> Result<Page<crate::domain::Feedback>> {
-    ctx.enter(principal, ws, Access::Read)?;
-    Ok(ctx.store.campaigns().feedback_page(ws, req)?)
 }

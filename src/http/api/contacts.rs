@@ -169,7 +169,7 @@ async fn import(
     super::imports::require_csv(&req)?;
     let ip = caller.ip();
     let report = write(&state, move |ctx| {
-        contacts::import_csv(ctx, &caller.principal, &ip, &ws, &body, dry_run)
+        crate::services::contacts_csv::import_csv(ctx, &caller.principal, &ip, &ws, &body, dry_run)
     })
     .await?;
     if !report.errors.is_empty() {

@@ -5,7 +5,8 @@ use super::workspaces::{WsNav, enter};
 use super::{CsrfForm, PageCursor, PageUser, act, html, id, run, show};
 use crate::domain::{Access, Location};
 use crate::http::{AppState, Layout, PageError};
-use crate::services::contacts::{self, ContactInput, CsvReport, Listed, consent_label};
+use crate::services::contacts::{self, ContactInput, Listed, consent_label};
+use crate::services::contacts_csv::{self, CsvReport};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -184,7 +185,7 @@ async fn import(
     }
     let (principal, ip, dry_run) = (user.principal.clone(), user.ip(&req), up.dry_run);
     let report = run(&state, &user.layout, move |ctx| {
-        contacts::import_csv(ctx, &principal, &ip, &wid, &up.file, dry_run)
+        contacts_csv::import_csv(ctx, &principal, &ip, &wid, &up.file, dry_run)
     })
     .await?
     .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;

@@ -9,8 +9,14 @@ use crate::domain::{
     SuppressionReason, Workspace,
 };
 use crate::store::{PageRequest, Store, journal};
+
+mod export;
+mod operator;
+
+pub use export::export_of;
+pub use operator::by_operator;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Everything the workspace holds about one address.
 pub struct Found {
@@ -76,70 +82,6 @@ pub fn find(store: &Store, ws: &Id<Workspace>, email: &Email) -> Result<Found> {
         recipients,
         feedback,
         messages,
-    })
-}
-
-fn time(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
-/// The export: every record, where it came from, why it is held, how long, and who else saw it.
-pub fn export_of(relay: &str, ws: &Workspace, email: &Email, f: &Found) -> Value {
-    json!({
-        "subject": {"email": email.as_str()},
-        "controller": {"workspace": ws.name, "workspace_id": ws.id.to_string()},
-        "contact": f.contact.as_ref().map(|c| json!({
-            "id": c.id.to_string(),
-            "email": c.email.as_str(),
-            "name": c.name,
-            "location": c.location.map(|l| l.to_string()),
-            "added_at": time(c.created_at),
-            "last_asked_at": c.last_asked_at.map(time),
-            "restricted": c.restricted,
-            "source": c.source,
-            "lawful_basis": c.consent.name(),
-            "purpose": "asking for feedback about a visit",
-            "kept": "until the contact is deleted or erased",
-            "shared_with": [],
-        })),
-        "suppression": f.suppression.as_ref().map(|s| json!({
-            "reason": s.reason.name(),
-            "since": time(s.at),
-            "purpose": "never emailing this address again",
-            "kept": "for as long as the workspace exists, as a keyed hash of the address",
-        })),
-        "campaign_messages": f.recipients.iter().map(|(c, r)| json!({
-            "campaign": c.name,
-            "campaign_id": c.id.to_string(),
-            "queued_at": r.queued_at.map(time),
-            "delivered_at": r.delivered_at.map(time),
-            "bounced": r.bounced,
-            "reminded_at": r.reminded_at.map(time),
-            "opened_at": r.opened_at.map(time),
-            "clicked_at": r.clicked_at.map(time),
-            "rated_at": r.rated_at.map(time),
-            "unsubscribed_at": r.unsubscribed_at.map(time),
-            "shared_with": [format!("the SMTP relay ({relay})")],
-        })).collect::<Vec<_>>(),
-        "feedback": f.feedback.iter().map(|x| json!({
-            "id": x.id.to_string(),
-            "campaign_id": x.campaign.to_string(),
-            "scale": x.scale,
-            "score": x.score,
-            "comment": x.comment,
-            "at": time(x.at),
-            "purpose": "telling the business how the visit went",
-            "shared_with": [],
-        })).collect::<Vec<_>>(),
-        "outgoing_mail": f.messages.iter().map(|m| json!({
-            "message_id": m.message_id,
-            "to": m.to,
-            "subject": m.subject,
-            "state": m.state.name(),
-            "created_at": time(m.created_at),
-            "shared_with": [format!("the SMTP relay ({relay})")],
-        })).collect::<Vec<_>>(),
     })
 }
 
@@ -320,74 +262,4 @@ pub fn restrict(
     let counts = restrict_in(&ctx.store, ws, &email)?;
     audit::record(ctx, ws, principal, ip, "privacy.restricted", &label);
     Ok(counts)
-}
-
-/// A request run by the operator from the command line: in `workspace`, or in every workspace
-/// holding the address. The audit entry names the command line as the actor.
-pub fn by_operator(
-    store: &Store,
-    relay: &str,
-    action: &str,
-    email: &str,
-    workspace: Option<&str>,
-    now: time::OffsetDateTime,
-) -> Result<Value> {
-    let email = email_of(email)?;
-    let workspaces: Vec<Workspace> = match workspace {
-        Some(raw) => {
-            let id: Id<Workspace> = raw
-                .parse()
-                .map_err(|_| Error::Invalid(format!("`{raw}` is not a workspace id")))?;
-            vec![store.workspaces().get(&id)?.ok_or_else(|| {
-                Error::Invalid(format!("`{raw}` is not a workspace of this instance"))
-            })?]
-        }
-        None => {
-            let mut all = Vec::new();
-            let mut req = PageRequest::first(200);
-            loop {
-                let page = store.workspaces().page_all(&req)?;
-                all.extend(page.items);
-                match page.next {
-                    Some(n) => req.cursor = Some(n),
-                    None => break all,
-                }
-            }
-        }
-    };
-    let mut out = serde_json::Map::new();
-    for ws in workspaces {
-        let found = find(store, &ws.id, &email)?;
-        let holds =
-            found.contact.is_some() || found.suppression.is_some() || !found.messages.is_empty();
-        if !holds && workspace.is_none() {
-            continue;
-        }
-        let label = subject_label(&found);
-        let v = match action {
-            "export" => export_of(relay, &ws, &email, &found),
-            "erase" => {
-                serde_json::to_value(erase_in(store, &ws.id, &email, now)?).unwrap_or_default()
-            }
-            "restrict" => {
-                serde_json::to_value(restrict_in(store, &ws.id, &email)?).unwrap_or_default()
-            }
-            other => {
-                return Err(Error::Invalid(format!(
-                    "`{other}`: the actions are export, erase and restrict"
-                )));
-            }
-        };
-        let entry = crate::domain::AuditEntry {
-            at: now,
-            actor: "cli".into(),
-            actor_label: "plaudit privacy (operator)".into(),
-            action: format!("privacy.{action}"),
-            target: label,
-            ip: String::new(),
-        };
-        store.audit().append(&ws.id, &entry)?;
-        out.insert(ws.id.to_string(), v);
-    }
-    Ok(Value::Object(out))
 }

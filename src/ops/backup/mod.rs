@@ -7,21 +7,27 @@
 //! as nonce and the flag as associated data, so frames cannot be dropped, reordered or cut.
 //! Written to a temporary name, fsynced and renamed: a kill mid-way leaves no file that
 //! `verify` accepts. `restore` checks the whole-file checksum, then imports into a new folder
-//! while checking the snapshot's own, and only when all of it passed swaps folders; then it replays the erasure journal, so a person
-//! erased after the backup was taken does not come back.
+//! while checking the snapshot's own, and only when all of it passed swaps folders; then it
+//! replays the erasure journal, so a person erased after the backup was taken does not come
+//! back.
+
+mod frames;
+mod schedule;
+
+pub use schedule::{run_until_stopped, scheduled_step};
 
 use crate::store::Store;
 use crate::store::snapshot::{self, Summer, TreeSum};
 use anyhow::{Context, bail};
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{ChaCha20Poly1305, Nonce};
+use chacha20poly1305::ChaCha20Poly1305;
+use chacha20poly1305::aead::KeyInit;
+use frames::{FRAME, Opener, Sealer};
 use sha2::{Digest, Sha256};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 const MAGIC: &[u8] = b"PLAUDIT-BACKUP 1\n";
-const FRAME: usize = 64 * 1024;
 pub const EXTENSION: &str = "backup";
 
 /// What a verified backup holds.
@@ -45,120 +51,6 @@ impl<W: Write> Write for Hashing<W> {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
-    }
-}
-
-fn nonce(prefix: &[u8; 8], n: u32) -> Nonce {
-    let mut b = [0u8; 12];
-    b[..8].copy_from_slice(prefix);
-    b[8..].copy_from_slice(&n.to_be_bytes());
-    Nonce::from(b)
-}
-
-/// Encrypts what is written into frames (see the module comment).
-struct Sealer<W: Write> {
-    out: W,
-    cipher: ChaCha20Poly1305,
-    prefix: [u8; 8],
-    frame: u32,
-    buf: Vec<u8>,
-}
-
-impl<W: Write> Sealer<W> {
-    fn emit(&mut self, last: bool) -> std::io::Result<()> {
-        let flag = [u8::from(last)];
-        let ct = self
-            .cipher
-            .encrypt(
-                &nonce(&self.prefix, self.frame),
-                Payload {
-                    msg: &self.buf,
-                    aad: &flag,
-                },
-            )
-            .map_err(|_| std::io::Error::other("encryption failed"))?;
-        self.frame = self
-            .frame
-            .checked_add(1)
-            .ok_or_else(|| std::io::Error::other("backup too large"))?;
-        self.out.write_all(&flag)?;
-        self.out
-            .write_all(&u32::try_from(ct.len()).unwrap_or(0).to_be_bytes())?;
-        self.out.write_all(&ct)?;
-        self.buf.clear();
-        Ok(())
-    }
-
-    fn finish(mut self) -> std::io::Result<W> {
-        self.emit(true)?;
-        Ok(self.out)
-    }
-}
-
-impl<W: Write> Write for Sealer<W> {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        let room = FRAME - self.buf.len();
-        let n = room.min(data.len());
-        self.buf.extend_from_slice(&data[..n]);
-        if self.buf.len() == FRAME {
-            self.emit(false)?;
-        }
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Decrypts frames back into the gzip stream.
-struct Opener<R: Read> {
-    input: R,
-    cipher: ChaCha20Poly1305,
-    prefix: [u8; 8],
-    frame: u32,
-    buf: Vec<u8>,
-    at: usize,
-    done: bool,
-}
-
-impl<R: Read> Read for Opener<R> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        while self.at == self.buf.len() {
-            if self.done {
-                return Ok(0);
-            }
-            let mut head = [0u8; 5];
-            self.input.read_exact(&mut head)?;
-            let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
-            if head[0] > 1 || len > FRAME + 16 {
-                return Err(std::io::Error::other(
-                    "the backup is damaged (frame header)",
-                ));
-            }
-            let mut ct = vec![0u8; len];
-            self.input.read_exact(&mut ct)?;
-            self.buf = self
-                .cipher
-                .decrypt(
-                    &nonce(&self.prefix, self.frame),
-                    Payload {
-                        msg: &ct,
-                        aad: &head[..1],
-                    },
-                )
-                .map_err(|_| {
-                    std::io::Error::other(
-                        "the backup does not decrypt: wrong key, or the file was changed",
-                    )
-                })?;
-            self.frame += 1;
-            self.at = 0;
-            self.done = head[0] == 1;
-        }
-        let n = out.len().min(self.buf.len() - self.at);
-        out[..n].copy_from_slice(&self.buf[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
     }
 }
 
@@ -359,88 +251,4 @@ pub fn restore(
         tracing::info!(replayed, "erasures replayed after the restore");
     }
     Ok(summary)
-}
-
-/// Backups in `dir` made by the schedule, oldest first.
-fn scheduled(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("plaudit-") && n.ends_with(".backup"))
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-/// One scheduled step: a backup when the newest is older than the interval, then the oldest
-/// beyond `keep` deleted. Returns the new backup, if one was made.
-pub fn scheduled_step(
-    store: &Store,
-    config: &crate::config::BackupConfig,
-    now: OffsetDateTime,
-) -> anyhow::Result<Option<PathBuf>> {
-    if config.interval_hours == 0 {
-        return Ok(None);
-    }
-    let dir = config
-        .dir
-        .clone()
-        .unwrap_or_else(|| store.data_dir().join("backups"));
-    let due = match scheduled(&dir)
-        .last()
-        .and_then(|p| p.metadata().ok()?.modified().ok())
-    {
-        None => true,
-        Some(at) => {
-            let age = OffsetDateTime::from(at);
-            now - age >= time::Duration::hours(i64::try_from(config.interval_hours).unwrap_or(24))
-        }
-    };
-    if !due {
-        return Ok(None);
-    }
-    let key = match &config.key_file {
-        Some(p) => Some(crate::config::read_backup_key(p).map_err(|e| anyhow::anyhow!(e))?),
-        None => None,
-    };
-    let path = write(store, &dir, now, key.as_ref(), |_| {})?;
-    let all = scheduled(&dir);
-    let extra = all.len().saturating_sub(config.keep as usize);
-    for old in all.into_iter().take(extra) {
-        std::fs::remove_file(&old).with_context(|| format!("removing {}", old.display()))?;
-    }
-    Ok(Some(path))
-}
-
-pub async fn run_until_stopped(
-    store: Store,
-    config: crate::config::BackupConfig,
-    clock: crate::clock::SharedClock,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
-    // Not in the first minutes after a start: a restart loop must not become a backup loop,
-    // and a fresh instance has nothing to save yet.
-    tokio::select! {
-        _ = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
-        _ = shutdown.changed() => return,
-    }
-    while !*shutdown.borrow() {
-        let (s, c, now) = (store.clone(), config.clone(), clock.now());
-        match tokio::task::spawn_blocking(move || scheduled_step(&s, &c, now)).await {
-            Ok(Ok(Some(path))) => tracing::info!(backup = %path.display(), "backup written"),
-            Ok(Ok(None)) => {}
-            Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "scheduled backup failed"),
-            Err(e) => tracing::error!(error = %e, "scheduled backup stopped"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
-            _ = shutdown.changed() => {}
-        }
-    }
 }

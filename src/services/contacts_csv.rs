@@ -1,0 +1,193 @@
+//! Contacts from CSV files (the Contacts page, the API, `plaudit import contacts`).
+//!
+//! CSV columns by header name, any order: `email` (required), `name`, `location` (a location's
+//! name or id), `consent` (`existing_customer` default, or `opt_in`), `source`. Addresses are
+//! compared lower-cased; a repeated address in one file counts once (later rows override the
+//! fields they fill, as a re-import would). A file
+//! with any bad row imports nothing; every bad row is reported with its line number.
+
+use super::auth::Principal;
+use super::contacts::{check, new_contact};
+use super::import::RowError;
+use super::{Ctx, Error, Result, audit};
+use crate::domain::{Access, ContactFields, Email, Id, Workspace};
+use crate::store::{Store, Upserted};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use super::contacts::ContactInput;
+
+/// One CSV row, checked for shape (its location is resolved against the workspace later).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CsvRow {
+    pub line: u64,
+    pub input: ContactInput,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CsvReport {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    /// Rows repeating an address seen earlier in the file.
+    pub duplicates: usize,
+    pub errors: Vec<RowError>,
+}
+
+/// Reads a contacts CSV: rows (deduplicated by address, the last one kept) and bad lines.
+pub fn parse_csv(bytes: &[u8]) -> (Vec<CsvRow>, usize, Vec<RowError>) {
+    let mut errors = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+            .collect(),
+        Err(e) => {
+            let message = format!("cannot read the header line: {e}");
+            return (Vec::new(), 0, vec![RowError { line: 1, message }]);
+        }
+    };
+    let Some(email_col) = headers.iter().position(|h| h == "email") else {
+        let message =
+            "the header has no `email` column (columns: email, name, location, consent, source)"
+                .into();
+        return (Vec::new(), 0, vec![RowError { line: 1, message }]);
+    };
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let mut by_email: std::collections::HashMap<Email, usize> = Default::default();
+    let mut rows: Vec<CsvRow> = Vec::new();
+    let mut duplicates = 0;
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                errors.push(RowError {
+                    line,
+                    message: format!("unreadable: {e}"),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|f| f.is_empty()) {
+            continue;
+        }
+        let get = |name: &str| {
+            col(name)
+                .and_then(|i| record.get(i))
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let input = ContactInput {
+            email: record.get(email_col).unwrap_or("").to_string(),
+            name: get("name"),
+            location: get("location"),
+            consent: get("consent"),
+            source: get("source").or_else(|| Some("csv".into())),
+        };
+        let shape = ContactFields::parse(
+            &input.email,
+            input.name.as_deref().unwrap_or(""),
+            input.consent.as_deref().unwrap_or(""),
+        );
+        match shape {
+            Ok(f) => match by_email.get(&f.email) {
+                Some(&i) => {
+                    duplicates += 1;
+                    // Later rows override the fields they fill, as a re-import would.
+                    let kept = &mut rows[i];
+                    kept.line = line;
+                    let later = input;
+                    kept.input.name = later.name.or(kept.input.name.take());
+                    kept.input.location = later.location.or(kept.input.location.take());
+                    kept.input.consent = later.consent.or(kept.input.consent.take());
+                    kept.input.source = later.source.or(kept.input.source.take());
+                }
+                None => {
+                    by_email.insert(f.email, rows.len());
+                    rows.push(CsvRow { line, input });
+                }
+            },
+            Err(message) => errors.push(RowError { line, message }),
+        }
+    }
+    (rows, duplicates, errors)
+}
+
+/// Imports checked rows into `ws` (or only checks them against its locations, with
+/// `dry_run`). Any bad row: nothing is written.
+pub fn import_rows(
+    store: &Store,
+    ws: &Id<Workspace>,
+    rows: &[CsvRow],
+    dry_run: bool,
+    now: OffsetDateTime,
+) -> Result<CsvReport> {
+    store
+        .workspaces()
+        .get(ws)?
+        .ok_or_else(|| Error::Invalid(format!("`{ws}` is not a workspace of this instance")))?;
+    let locations = store.locations().all(ws)?;
+    let mut report = CsvReport {
+        rows: rows.len(),
+        ..CsvReport::default()
+    };
+    let mut checked = Vec::with_capacity(rows.len());
+    for r in rows {
+        match check(&r.input, &locations, "csv") {
+            Ok(c) => checked.push(c),
+            Err(message) => report.errors.push(RowError {
+                line: r.line,
+                message,
+            }),
+        }
+    }
+    if dry_run || !report.errors.is_empty() {
+        return Ok(report);
+    }
+    for (f, loc, source) in checked {
+        match store
+            .contacts()
+            .upsert(new_contact(ws, f, loc, source, now))?
+            .1
+        {
+            Upserted::Created => report.created += 1,
+            Upserted::Updated => report.updated += 1,
+        }
+    }
+    Ok(report)
+}
+
+/// A CSV file from a signed-in manager or an API key (the CLI goes through `import_rows`).
+pub fn import_csv(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<CsvReport> {
+    ctx.enter(principal, ws, Access::Write)?;
+    let (rows, duplicates, mut errors) = parse_csv(bytes);
+    let mut report = import_rows(
+        &ctx.store,
+        ws,
+        &rows,
+        dry_run || !errors.is_empty(),
+        ctx.clock.now(),
+    )?;
+    report.duplicates = duplicates;
+    errors.append(&mut report.errors);
+    errors.sort_by_key(|e| e.line);
+    report.errors = errors;
+    if !dry_run && report.errors.is_empty() {
+        let what = format!("{} created, {} updated", report.created, report.updated);
+        audit::record(ctx, ws, principal, ip, "contacts.imported", &what);
+    }
+    Ok(report)
+}
