@@ -81,20 +81,39 @@ struct EmailBody {
     email: String,
 }
 
+/// A data-subject request: the body's address in, the service's answer out as JSON.
+type Request<T> = fn(
+    &crate::services::Ctx,
+    &crate::services::auth::Principal,
+    &str,
+    &crate::domain::Id<crate::domain::Workspace>,
+    &str,
+) -> crate::services::Result<T>;
+
+async fn answer<T: serde::Serialize + Send + 'static>(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<EmailBody>,
+    request: Request<T>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let email = body.into_inner().email;
+    let ip = caller.ip();
+    let v = write(&state, move |ctx| {
+        request(ctx, &caller.principal, &ip, &ws, &email)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
 async fn export(
     state: web::Data<AppState>,
     caller: Caller,
     ws: web::Path<String>,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
-    let email = body.into_inner().email;
-    let ip = caller.ip();
-    let v = write(&state, move |ctx| {
-        privacy::export(ctx, &caller.principal, &ip, &ws, &email)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(v))
+    answer(state, caller, ws, body, privacy::export).await
 }
 
 async fn erase(
@@ -103,14 +122,7 @@ async fn erase(
     ws: web::Path<String>,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
-    let email = body.into_inner().email;
-    let ip = caller.ip();
-    let c = write(&state, move |ctx| {
-        privacy::erase(ctx, &caller.principal, &ip, &ws, &email)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(c))
+    answer(state, caller, ws, body, privacy::erase).await
 }
 
 async fn restrict(
@@ -119,12 +131,5 @@ async fn restrict(
     ws: web::Path<String>,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
-    let email = body.into_inner().email;
-    let ip = caller.ip();
-    let c = write(&state, move |ctx| {
-        privacy::restrict(ctx, &caller.principal, &ip, &ws, &email)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(c))
+    answer(state, caller, ws, body, privacy::restrict).await
 }
