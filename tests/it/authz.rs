@@ -43,7 +43,11 @@ fn need(method: &Method, path: &str) -> Need {
             Need::Public
         }
         (_, "/auth/password-reset") | (_, "/auth/password-reset/confirm") => Need::Public,
-        (_, "/auth/logout") | (_, "/me") | (_, "/me/password") | (_, "/me/email") => Need::Person,
+        (_, "/auth/logout")
+        | (_, "/me")
+        | (_, "/me/password")
+        | (_, "/me/email")
+        | (_, "/me/export") => Need::Person,
         (_, "/invitations/accept") | ("POST", "/workspaces") => Need::Person,
         ("GET", "/workspaces") => Need::Anyone,
         (_, "/admin/traffic")

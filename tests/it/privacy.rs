@@ -504,3 +504,27 @@ async fn the_workspace_export_streams_everything_for_owners() {
         "managers may not take the whole workspace away"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_download_their_own_data() {
+    let h = InProc::start(|_| {}).await;
+    let (owner, t) = h.user("owner@agency.example", false);
+    let w = h.workspace("Bakery", &owner);
+    let api = h.api().as_(&t);
+    api.post(
+        &format!("/workspaces/{}/contacts", w.id),
+        json!([{"email": "x@example.net"}]),
+    )
+    .await;
+    let (s, v) = api.get("/me/export").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["account"]["email"], "owner@agency.example");
+    assert!(v["account"].get("password_hash").is_none(), "{v}");
+    assert_eq!(v["workspaces"][0]["name"], "Bakery");
+    assert_eq!(v["workspaces"][0]["role"], "owner");
+    let actions = v["workspaces"][0]["actions"].as_array().unwrap();
+    assert!(
+        actions.iter().any(|a| a["action"] == "contacts.added"),
+        "{v}"
+    );
+}

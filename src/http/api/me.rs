@@ -31,6 +31,11 @@ pub fn routes(r: &mut Registrar) {
         )
         .body::<EmailChangeBody>()
         .status(202);
+    r.add(Method::GET, "/me/export", export_me)
+        .doc(
+            "account",
+            "Everything about you: account, sign-in identities, workspaces and roles, alert settings, your audit entries (JSON)",
+        );
     r.add(Method::DELETE, "/me", delete_me)
         .doc("account", "Delete your account")
         .body::<PasswordOnly>()
@@ -58,6 +63,20 @@ async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, 
             })
             .collect(),
     }))
+}
+
+async fn export_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let principal = caller.principal;
+    let v = read(&state, move |ctx| {
+        crate::services::privacy::account::export(ctx, &principal)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"plaudit-account.json\"",
+        ))
+        .json(v))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]

@@ -10,6 +10,7 @@ use crate::domain::{
 };
 use crate::store::{PageRequest, Store, journal};
 
+pub mod account;
 mod export;
 mod operator;
 
