@@ -511,3 +511,65 @@ async fn schedule_daily_cap_pause_resume_and_one_reminder() {
         );
     }
 }
+
+/// Customers write prose: comments that merely look like code must reach the business, not be
+/// refused by the edge guard.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_customer_comments_pass_the_edge_guard() {
+    let h = InProc::start(|c| {
+        c.outbox.poll_interval_ms = 600_000;
+    })
+    .await;
+    let (_, t) = h.user("owner@agency.example", false);
+    let api = h.api().as_(&t);
+    let (ws, loc) = setup_shop(&h, &t).await;
+    api.post(
+        &format!("/workspaces/{ws}/contacts"),
+        json!([{"email": "pat@example.net", "name": "Pat", "location": loc}]),
+    )
+    .await;
+    let (_, c) = api
+        .post(
+            &format!("/workspaces/{ws}/campaigns"),
+            json!({"name": "Ask"}),
+        )
+        .await;
+    let cid = c["id"].as_str().unwrap().to_string();
+    api.post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
+        .await;
+    let store = h.store.clone();
+    assert!(
+        until(Duration::from_secs(20), async || store
+            .outbox()
+            .all()
+            .unwrap()
+            .iter()
+            .any(|m| m.campaign.is_some()))
+        .await
+    );
+    let mail = h.store.outbox().all().unwrap();
+    let text = &mail.iter().find(|m| m.campaign.is_some()).unwrap().text;
+    let url = format!("{}/f/{}", h.url, token_in(text, "/f/"));
+    for comment in [
+        "Loved it <3 <3",
+        "I'd say 1=1 for the best croissant in town; drop by again!",
+        "Service was slow -- 20 min -- but worth it",
+        "Ask for Maria, she's great :) (ask her about the cake)",
+        "50% off on Tuesdays? We'll be back & bring friends.",
+        "Select the almond one, you won't regret it.",
+        "Le café était excellent, l'accueil aussi ! 5/5",
+        "コーヒーが美味しかったです。また来ます。",
+        "Please email me at pat.smith@example.net about catering",
+        "Order #1234 was wrong: I got 2 x latte instead of 1 x tea.",
+        "Script for the kids' party was fun; the <b>best</b> day",
+    ] {
+        let r = h
+            .http()
+            .post(&url)
+            .form(&[("score", "5"), ("comment", comment)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{comment:?} was refused");
+    }
+}
