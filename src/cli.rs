@@ -115,6 +115,26 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
                 }
                 AdminCommand::TestEmail { to } => Request::TestEmail { to },
                 AdminCommand::RotateLinkKey => Request::RotateLinkKey,
+                AdminCommand::Bounce { file } => {
+                    let raw = match file {
+                        Some(f) => std::fs::read(&f).map_err(|e| {
+                            Failed::Usage(format!("cannot read {}: {e}", f.display()))
+                        })?,
+                        None => {
+                            let mut buf = Vec::new();
+                            std::io::stdin()
+                                .read_to_end(&mut buf)
+                                .map_err(|e| Failed::Usage(format!("reading stdin: {e}")))?;
+                            buf
+                        }
+                    };
+                    // Bounces quote foreign text in any charset: read what is readable. The
+                    // headers that matter come first; the control socket takes lines < 1 MiB.
+                    let head = &raw[..raw.len().min(256 * 1024)];
+                    Request::Bounce {
+                        raw: String::from_utf8_lossy(head).into_owned(),
+                    }
+                }
             };
             admin(&config, request)
         }

@@ -39,6 +39,10 @@ pub enum Request {
         email: String,
         workspace: Option<String>,
     },
+    /// A delivery-status notification to match back to its campaign message.
+    Bounce {
+        raw: String,
+    },
     /// Sign new campaign links with a fresh key (old links keep working).
     RotateLinkKey,
     /// A chunk of shape-checked CSV rows for `plaudit import contacts`.
@@ -201,6 +205,11 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
                 Err(e) => err(Failure::Internal, e.to_string()),
             }
         }
+        Request::Bounce { raw } => match crate::services::bounces::record(&ctx.store, &raw, now) {
+            Ok(b) => Response::Ok(serde_json::to_value(b).unwrap_or_default()),
+            Err(Error::Invalid(m)) => err(Failure::Invalid, m),
+            Err(e) => err(Failure::Internal, format!("{e:#}")),
+        },
         Request::RotateLinkKey => match ctx.store.meta().rotate_link_key() {
             Ok(kid) => Response::Ok(json!({ "link_key_id": kid })),
             Err(e) => err(Failure::Internal, format!("{e:#}")),

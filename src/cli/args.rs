@@ -113,4 +113,8 @@ pub enum AdminCommand {
     },
     /// Sign new unsubscribe and feedback links with a fresh key; links already sent keep working.
     RotateLinkKey,
+    /// Record a bounce that came back later: a delivery-status email (FILE, or stdin) is
+    /// matched to its campaign message by its X-Plaudit-* headers; a permanent failure
+    /// suppresses the address. Pipe the sender mailbox's bounces here (procmail, fetchmail).
+    Bounce { file: Option<PathBuf> },
 }

@@ -145,6 +145,7 @@ pub fn render(message: &CampaignMessage, p: &Parts) -> askama::Result<Rendered> 
 
 /// The RFC 2369 / RFC 8058 headers and ours for matching bounces back.
 pub fn headers(p: &Parts, campaign: &str) -> Vec<(String, String)> {
+    let workspace = p.contact.workspace.to_string();
     let mut unsubscribe = format!("<{}>", p.unsubscribe_url);
     if let Some(mailto) = p.mailto {
         unsubscribe.push_str(&format!(", <mailto:{mailto}?subject=unsubscribe>"));
@@ -155,6 +156,7 @@ pub fn headers(p: &Parts, campaign: &str) -> Vec<(String, String)> {
             "List-Unsubscribe-Post".into(),
             "List-Unsubscribe=One-Click".into(),
         ),
+        ("X-Plaudit-Workspace".into(), workspace),
         ("X-Plaudit-Campaign".into(), campaign.to_string()),
         ("X-Plaudit-Contact".into(), p.contact.id.to_string()),
     ]

@@ -6,6 +6,7 @@ pub mod annotations;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod bounces;
 pub mod campaign_run;
 pub mod campaigns;
 pub mod connections;

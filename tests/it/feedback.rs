@@ -112,6 +112,7 @@ async fn names_subjects_and_templates_cannot_add_a_header() {
         "date",
         "list-unsubscribe",
         "list-unsubscribe-post",
+        "x-plaudit-workspace",
         "x-plaudit-campaign",
         "x-plaudit-contact",
         "mime-version",
@@ -572,4 +573,119 @@ async fn plain_customer_comments_pass_the_edge_guard() {
             .unwrap();
         assert_eq!(r.status(), 200, "{comment:?} was refused");
     }
+}
+
+/// A bounce that comes back later as a delivery-status email is matched to its campaign
+/// message by the X-Plaudit-* headers it quotes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_bounces_are_matched_back_and_suppress_the_address() {
+    let h = InProc::start(|c| {
+        c.outbox.poll_interval_ms = 600_000;
+    })
+    .await;
+    let (_, t) = h.user("owner@agency.example", false);
+    let api = h.api().as_(&t);
+    let (ws, loc) = setup_shop(&h, &t).await;
+    api.post(
+        &format!("/workspaces/{ws}/contacts"),
+        json!([{"email": "gone@example.net", "location": loc}, {"email": "busy@example.net", "location": loc}]),
+    )
+    .await;
+    let (_, c) = api
+        .post(
+            &format!("/workspaces/{ws}/campaigns"),
+            json!({"name": "Ask"}),
+        )
+        .await;
+    let cid = c["id"].as_str().unwrap().to_string();
+    api.post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
+        .await;
+    let store = h.store.clone();
+    assert!(
+        until(Duration::from_secs(20), async || store
+            .outbox()
+            .all()
+            .unwrap()
+            .iter()
+            .filter(|m| m.campaign.is_some())
+            .count()
+            == 2)
+        .await
+    );
+    let mail = h.store.outbox().all().unwrap();
+    let dsn = |to: &str, status: &str| {
+        let m = mail.iter().find(|m| m.to.contains(to)).unwrap();
+        let quoted: String = m
+            .headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
+        format!(
+            "From: MAILER-DAEMON@relay.example\r\nSubject: Undelivered Mail Returned to Sender\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSorry.\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; relay.example\r\n\r\nFinal-Recipient: rfc822; {to}\r\nAction: {}\r\nStatus: {status}\r\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\r\n--b\r\nContent-Type: text/rfc822-headers\r\n\r\nTo: {to}\r\n{quoted}\r\n--b--\r\n",
+            if status.starts_with('5') {
+                "failed"
+            } else {
+                "delayed"
+            }
+        )
+    };
+    let now = plaudit::Clock::now(&h.clock);
+    let temp = plaudit::services::bounces::record(&h.store, &dsn("busy@example.net", "4.2.2"), now)
+        .unwrap();
+    assert_eq!(temp.kind, "temporary");
+    let busy = plaudit::domain::Email::parse("busy@example.net").unwrap();
+    let wsid = ws.parse().unwrap();
+    assert!(
+        h.store
+            .contacts()
+            .suppression(&wsid, &busy)
+            .unwrap()
+            .is_none()
+    );
+    // Through the CLI, to the running server's control socket.
+    let file = h.dir.path().join("bounce.eml");
+    std::fs::write(&file, dsn("gone@example.net", "5.1.1")).unwrap();
+    let config = crate::support::write_config(h.dir.path(), "");
+    let out = crate::support::plaudit(
+        &[
+            "admin",
+            "bounce",
+            file.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &[],
+        None,
+        h.dir.path(),
+    );
+    let (o, e) = crate::support::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{o}{e}");
+    assert!(o.contains("permanent"), "{o}");
+    let gone = plaudit::domain::Email::parse("gone@example.net").unwrap();
+    assert_eq!(
+        h.store
+            .contacts()
+            .suppression(&wsid, &gone)
+            .unwrap()
+            .unwrap()
+            .reason,
+        plaudit::domain::SuppressionReason::Bounced
+    );
+    let (_, got) = api.get(&format!("/workspaces/{ws}/campaigns/{cid}")).await;
+    assert_eq!(got["counts"]["bounced"], 1, "{got}");
+    // Anything else is refused clearly.
+    std::fs::write(&file, "From: someone\r\nSubject: hello\r\n\r\nnot a bounce").unwrap();
+    let out = crate::support::plaudit(
+        &[
+            "admin",
+            "bounce",
+            file.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &[],
+        None,
+        h.dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
 }
