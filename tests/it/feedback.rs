@@ -3,6 +3,7 @@
 
 use crate::inproc::{InProc, PUBLIC_URL};
 use crate::support::Smtp;
+use crate::support::token_in;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -150,6 +151,37 @@ async fn names_subjects_and_templates_cannot_add_a_header() {
     }
 }
 
+/// A campaign "Ask" sent to the workspace's contacts: its id and the queued mail, once the
+/// worker has queued `n` campaign messages (the outbox keeps them: these tests poll it slowly).
+async fn ask(
+    h: &InProc,
+    api: &crate::caller::Api,
+    ws: &str,
+    n: usize,
+) -> (String, Vec<plaudit::domain::OutboxMessage>) {
+    let (_, c) = api
+        .post(
+            &format!("/workspaces/{ws}/campaigns"),
+            json!({"name": "Ask"}),
+        )
+        .await;
+    let cid = c["id"].as_str().unwrap().to_string();
+    api.post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
+        .await;
+    let store = h.store.clone();
+    let queued = move || {
+        store
+            .outbox()
+            .all()
+            .unwrap()
+            .iter()
+            .filter(|m| m.campaign.is_some())
+            .count()
+    };
+    assert!(until(Duration::from_secs(20), async || queued() >= n).await);
+    (cid, h.store.outbox().all().unwrap())
+}
+
 async fn setup_shop(h: &InProc, token: &str) -> (String, String) {
     let api = h.api().as_(token);
     let (_, w) = api.post("/workspaces", json!({"name": "Café"})).await;
@@ -164,14 +196,6 @@ async fn setup_shop(h: &InProc, token: &str) -> (String, String) {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{loc}");
     (ws, loc["id"].as_str().unwrap().to_string())
-}
-
-fn token_in(text: &str, prefix: &str) -> String {
-    let start = text.find(prefix).unwrap() + prefix.len();
-    text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -203,28 +227,7 @@ async fn the_feedback_page_never_gates_reviews_and_low_scores_alert_the_managers
         .unwrap();
     ana.name = "Ana <script>alert(1)</script>".into();
     h.store.contacts().put(&ana).unwrap();
-    let (_, c) = api
-        .post(
-            &format!("/workspaces/{ws}/campaigns"),
-            json!({"name": "Ask"}),
-        )
-        .await;
-    let cid = c["id"].as_str().unwrap().to_string();
-    api.post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
-        .await;
-    let store = h.store.clone();
-    assert!(
-        until(Duration::from_secs(20), async || store
-            .outbox()
-            .all()
-            .unwrap()
-            .iter()
-            .filter(|m| m.campaign.is_some())
-            .count()
-            == 2)
-        .await
-    );
-    let mail = h.store.outbox().all().unwrap();
+    let (cid, mail) = ask(&h, &api, &ws, 2).await;
     let ana = mail
         .iter()
         .find(|m| m.to.contains("<ana@example.net>"))
@@ -529,26 +532,7 @@ async fn plain_customer_comments_pass_the_edge_guard() {
         json!([{"email": "pat@example.net", "name": "Pat", "location": loc}]),
     )
     .await;
-    let (_, c) = api
-        .post(
-            &format!("/workspaces/{ws}/campaigns"),
-            json!({"name": "Ask"}),
-        )
-        .await;
-    let cid = c["id"].as_str().unwrap().to_string();
-    api.post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
-        .await;
-    let store = h.store.clone();
-    assert!(
-        until(Duration::from_secs(20), async || store
-            .outbox()
-            .all()
-            .unwrap()
-            .iter()
-            .any(|m| m.campaign.is_some()))
-        .await
-    );
-    let mail = h.store.outbox().all().unwrap();
+    let (_, mail) = ask(&h, &api, &ws, 1).await;
     let text = &mail.iter().find(|m| m.campaign.is_some()).unwrap().text;
     let url = format!("{}/f/{}", h.url, token_in(text, "/f/"));
     for comment in [
@@ -591,28 +575,7 @@ async fn late_bounces_are_matched_back_and_suppress_the_address() {
         json!([{"email": "gone@example.net", "location": loc}, {"email": "busy@example.net", "location": loc}]),
     )
     .await;
-    let (_, c) = api
-        .post(
-            &format!("/workspaces/{ws}/campaigns"),
-            json!({"name": "Ask"}),
-        )
-        .await;
-    let cid = c["id"].as_str().unwrap().to_string();
-    api.post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
-        .await;
-    let store = h.store.clone();
-    assert!(
-        until(Duration::from_secs(20), async || store
-            .outbox()
-            .all()
-            .unwrap()
-            .iter()
-            .filter(|m| m.campaign.is_some())
-            .count()
-            == 2)
-        .await
-    );
-    let mail = h.store.outbox().all().unwrap();
+    let (cid, mail) = ask(&h, &api, &ws, 2).await;
     let dsn = |to: &str, status: &str| {
         let m = mail.iter().find(|m| m.to.contains(to)).unwrap();
         let quoted: String = m

@@ -3,19 +3,12 @@
 //! a restricted contact gets no mail; only owners may ask; the CLI does the same offline.
 
 use crate::inproc::InProc;
+use crate::support::token_in;
 use crate::support::{plaudit, text};
 use plaudit::domain::{Email, Role};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
-
-fn token_in(text: &str, prefix: &str) -> String {
-    let start = text.find(prefix).unwrap() + prefix.len();
-    text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_erase_and_restrict_one_customer() {

@@ -416,3 +416,12 @@ pub fn wait_for_link(
     );
     found.unwrap()
 }
+
+/// The token after `prefix` (`/f/`, `/u/`) in a message's text.
+pub fn token_in(text: &str, prefix: &str) -> String {
+    let start = text.find(prefix).unwrap() + prefix.len();
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}

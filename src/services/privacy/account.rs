@@ -1,14 +1,10 @@
 //! A user's own data (portability, and a user's access request): their account, sign-in
 //! identities, workspaces with roles, alert settings and what they did, as one JSON document.
 
+use super::export::time;
 use crate::services::auth::Principal;
 use crate::services::{Ctx, Result};
 use serde_json::{Value, json};
-
-fn time(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
 
 pub fn export(ctx: &Ctx, principal: &Principal) -> Result<Value> {
     let user = principal.user()?.clone();

@@ -5,7 +5,8 @@ use super::Found;
 use crate::domain::{Email, Workspace};
 use serde_json::{Value, json};
 
-fn time(t: time::OffsetDateTime) -> String {
+/// A time as RFC 3339 text, as every export writes it.
+pub(super) fn time(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }

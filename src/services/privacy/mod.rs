@@ -46,6 +46,18 @@ fn campaigns_of(store: &Store, ws: &Id<Workspace>) -> Result<Vec<Campaign>> {
 pub fn find(store: &Store, ws: &Id<Workspace>, email: &Email) -> Result<Found> {
     let contact = store.contacts().by_email(ws, email)?;
     let suppression = store.contacts().suppression(ws, email)?;
+    linked(store, ws, contact, suppression, Some(email))
+}
+
+/// What is linked to `contact` in `ws`, plus campaign mail addressed to `email` (mail of a
+/// contact deleted earlier is found by address; a replayed erasure has only the contact).
+fn linked(
+    store: &Store,
+    ws: &Id<Workspace>,
+    contact: Option<Contact>,
+    suppression: Option<Suppression>,
+    email: Option<&Email>,
+) -> Result<Found> {
     let mut recipients = Vec::new();
     let mut feedback = Vec::new();
     if let Some(c) = &contact {
@@ -64,17 +76,19 @@ pub fn find(store: &Store, ws: &Id<Workspace>, email: &Email) -> Result<Found> {
             }
         }
     }
-    let address = format!("<{}>", email.as_str());
+    let address = email.map(|e| format!("<{}>", e.as_str()));
     let messages = store
         .outbox()
         .all()?
         .into_iter()
         .filter(|m| {
-            let ours = m.campaign.as_ref().is_some_and(|l| {
-                l.workspace == *ws && contact.as_ref().is_some_and(|c| c.id == l.contact)
-            });
-            ours || (m.campaign.as_ref().is_some_and(|l| l.workspace == *ws)
-                && (m.to == email.as_str() || m.to.ends_with(&address)))
+            m.campaign.as_ref().is_some_and(|l| {
+                l.workspace == *ws
+                    && (contact.as_ref().is_some_and(|c| c.id == l.contact)
+                        || email
+                            .zip(address.as_ref())
+                            .is_some_and(|(e, a)| m.to == e.as_str() || m.to.ends_with(a.as_str())))
+            })
         })
         .collect();
     Ok(Found {
@@ -120,7 +134,7 @@ pub fn export(
         principal,
         ip,
         "privacy.exported",
-        &subject_label(&found),
+        &subject_label(found.contact.as_ref()),
     );
     Ok(export_of(&relay_of(ctx), &w, &email, &found))
 }
@@ -135,8 +149,8 @@ pub fn relay_of(ctx: &Ctx) -> String {
 }
 
 /// Who a request was about, for the audit log, without the address.
-pub fn subject_label(f: &Found) -> String {
-    f.contact.as_ref().map_or_else(
+pub fn subject_label(contact: Option<&Contact>) -> String {
+    contact.map_or_else(
         || "an address with no contact".into(),
         |c| format!("contact {}", c.id),
     )
@@ -150,6 +164,17 @@ pub fn erase_in(
     email: &Email,
     now: time::OffsetDateTime,
 ) -> Result<Counts> {
+    erase_found(store, ws, email, find(store, ws, email)?, now)
+}
+
+/// `erase_in` for records already found (by `find`), so they are not looked up twice.
+pub fn erase_found(
+    store: &Store,
+    ws: &Id<Workspace>,
+    email: &Email,
+    found: Found,
+    now: time::OffsetDateTime,
+) -> Result<Counts> {
     let key = store.contacts().email_key(ws, email)?;
     journal::append(
         store.data_dir(),
@@ -159,45 +184,39 @@ pub fn erase_in(
             key: key.to_vec(),
         },
     )?;
-    // Mail addressed to them without a contact (one deleted earlier) is found by address.
-    let stray = find(store, ws, email)?.messages;
-    let mut counts = erase_key(store, ws, &key, now)?;
-    for m in stray {
-        counts.outgoing_mail += usize::from(store.outbox().remove(&m.id)?);
-    }
-    Ok(counts)
+    remove(store, ws, &key, found, now)
 }
 
 /// Erases what is found by the keyed hash of an address: its contact with everything linked to
-/// it, and a suppression by that hash. Also how the journal is replayed after a restore.
+/// it, and a suppression by that hash. How the journal is replayed after a restore.
 pub fn erase_key(
     store: &Store,
     ws: &Id<Workspace>,
     key: &[u8],
     now: time::OffsetDateTime,
 ) -> Result<Counts> {
+    let contact = store.contacts().by_email_key(ws, key)?;
+    let found = linked(store, ws, contact, None, None)?;
+    remove(store, ws, key, found, now)
+}
+
+/// Removes what was found and puts the keyed hash on the suppression list.
+fn remove(
+    store: &Store,
+    ws: &Id<Workspace>,
+    key: &[u8],
+    f: Found,
+    now: time::OffsetDateTime,
+) -> Result<Counts> {
     let mut counts = Counts::default();
-    if let Some(c) = store.contacts().by_email_key(ws, key)? {
-        for m in store.outbox().all()? {
-            if m.campaign
-                .as_ref()
-                .is_some_and(|l| l.workspace == *ws && l.contact == c.id)
-            {
-                counts.outgoing_mail += usize::from(store.outbox().remove(&m.id)?);
-            }
-        }
-        let mut req = PageRequest::first(200);
-        loop {
-            let page = store.campaigns().feedback_page(ws, &req)?;
-            for f in page.items.iter().filter(|f| f.contact == c.id) {
-                counts.feedback += usize::from(store.campaigns().remove_feedback(ws, &f.id)?);
-            }
-            match page.next {
-                Some(n) => req.cursor = Some(n),
-                None => break,
-            }
-        }
-        for campaign in campaigns_of(store, ws)? {
+    for m in &f.messages {
+        counts.outgoing_mail += usize::from(store.outbox().remove(&m.id)?);
+    }
+    for x in &f.feedback {
+        counts.feedback += usize::from(store.campaigns().remove_feedback(ws, &x.id)?);
+    }
+    if let Some(c) = &f.contact {
+        for (campaign, _) in &f.recipients {
             counts.campaign_messages +=
                 usize::from(store.campaigns().remove_recipient(&campaign.id, &c.id)?);
         }
@@ -232,7 +251,7 @@ pub fn erase(
 ) -> Result<Counts> {
     workspace(ctx, principal, ws)?;
     let email = email_of(email)?;
-    let label = subject_label(&find(&ctx.store, ws, &email)?);
+    let label = subject_label(ctx.store.contacts().by_email(ws, &email)?.as_ref());
     let counts = erase_in(&ctx.store, ws, &email, ctx.clock.now())?;
     audit::record(ctx, ws, principal, ip, "privacy.erased", &label);
     Ok(counts)
@@ -259,7 +278,7 @@ pub fn restrict(
 ) -> Result<Counts> {
     workspace(ctx, principal, ws)?;
     let email = email_of(email)?;
-    let label = subject_label(&find(&ctx.store, ws, &email)?);
+    let label = subject_label(ctx.store.contacts().by_email(ws, &email)?.as_ref());
     let counts = restrict_in(&ctx.store, ws, &email)?;
     audit::record(ctx, ws, principal, ip, "privacy.restricted", &label);
     Ok(counts)

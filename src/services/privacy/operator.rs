@@ -1,7 +1,7 @@
 //! Requests run by the operator from the command line (`plaudit privacy ...`), in one
 //! workspace or in every workspace that holds the address.
 
-use super::{email_of, erase_in, export_of, find, restrict_in, subject_label};
+use super::{email_of, erase_found, export_of, find, restrict_in, subject_label};
 use crate::domain::{Id, Workspace};
 use crate::services::{Error, Result};
 use crate::store::{PageRequest, Store};
@@ -48,12 +48,11 @@ pub fn by_operator(
         if !holds && workspace.is_none() {
             continue;
         }
-        let label = subject_label(&found);
+        let label = subject_label(found.contact.as_ref());
         let v = match action {
             "export" => export_of(relay, &ws, &email, &found),
-            "erase" => {
-                serde_json::to_value(erase_in(store, &ws.id, &email, now)?).unwrap_or_default()
-            }
+            "erase" => serde_json::to_value(erase_found(store, &ws.id, &email, found, now)?)
+                .unwrap_or_default(),
             "restrict" => {
                 serde_json::to_value(restrict_in(store, &ws.id, &email)?).unwrap_or_default()
             }
