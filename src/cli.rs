@@ -87,6 +87,8 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
         Command::Privacy {
             action,
             email,
+            name,
+            provider_id,
             workspace,
         } => {
             let config = load(cli.config)?.config;
@@ -94,7 +96,11 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
                 &config,
                 Request::Privacy {
                     action,
-                    email,
+                    who: crate::services::privacy::Who {
+                        email,
+                        name,
+                        provider_id,
+                    },
                     workspace,
                 },
             )?;

@@ -36,7 +36,8 @@ pub enum Request {
     /// workspace or in every one.
     Privacy {
         action: String,
-        email: String,
+        #[serde(flatten)]
+        who: crate::services::privacy::Who,
         workspace: Option<String>,
     },
     /// A delivery-status notification to match back to its campaign message.
@@ -182,7 +183,7 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
         }
         Request::Privacy {
             action,
-            email,
+            who,
             workspace,
         } => {
             let store = ctx.store.clone();
@@ -192,7 +193,7 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
                     &store,
                     &relay,
                     &action,
-                    &email,
+                    &who,
                     workspace.as_deref(),
                     now,
                 )

@@ -60,8 +60,15 @@ pub enum Command {
         /// export, erase or restrict
         #[arg(value_parser = ["export", "erase", "restrict"])]
         action: String,
-        #[arg(long)]
-        email: String,
+        /// A customer (contact) by address.
+        #[arg(long, required_unless_present_any = ["name", "provider_id"])]
+        email: Option<String>,
+        /// A reviewer by the name shown on their reviews (export and erase).
+        #[arg(long, conflicts_with = "email")]
+        name: Option<String>,
+        /// A reviewer by a provider id: of the author, or of one of their items.
+        #[arg(long, conflicts_with = "email")]
+        provider_id: Option<String>,
         /// Only this workspace (an id); default: every workspace that holds the address.
         #[arg(long)]
         workspace: Option<String>,

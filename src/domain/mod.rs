@@ -38,7 +38,7 @@ pub use notes::{
     ItemNotes, MAX_NOTES, MAX_TAGS, Note, PLACEHOLDERS, ReplyTemplate, fill_template, parse_note,
     parse_tag, parse_template,
 };
-pub use outbox::{DeliveryState, OutboxMessage};
+pub use outbox::{About, DeliveryState, OutboxMessage};
 pub use password::Password;
 pub use user::User;
 pub use workspace::{Access, Role, Scope, Workspace};

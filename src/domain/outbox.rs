@@ -30,6 +30,16 @@ pub struct OutboxMessage {
     /// Set on campaign mail: the worker checks suppression and pause just before sending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<CampaignMail>,
+    /// The customer a message to someone else is about (a low-score alert to managers): it
+    /// is sealed with their key and goes when they are erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<About>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct About {
+    pub workspace: Id<super::Workspace>,
+    pub contact: Id<super::Contact>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -54,6 +54,7 @@ pub fn message(
         state: DeliveryState::Queued,
         last_error: None,
         campaign: None,
+        about: None,
     }
 }
 

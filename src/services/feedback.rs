@@ -4,8 +4,8 @@
 
 use super::{Ctx, Result, campaigns::settings_of};
 use crate::domain::{
-    Campaign, Contact, Feedback, FeedbackSettings, Id, Location, Role, ScoreScale, Suppression,
-    SuppressionReason,
+    About, Campaign, Contact, Feedback, FeedbackSettings, Id, Location, Role, ScoreScale,
+    Suppression, SuppressionReason,
 };
 use crate::mail::links::{self, LinkKind, LinkRef};
 use crate::mail::{self, FeedbackAlert};
@@ -225,14 +225,18 @@ fn alert(ctx: &Ctx, r: &Resolved, f: &Feedback) -> Result<()> {
             continue;
         }
         if let Some(u) = ctx.store.users().get(&user)? {
-            mail::queue(
-                &ctx.store,
+            let mut msg = mail::message(
                 ctx.clock.now(),
                 &ctx.mail_from,
                 &u.email,
                 rendered.clone(),
                 Vec::new(),
-            )?;
+            );
+            msg.about = Some(About {
+                workspace: f.workspace,
+                contact: f.contact,
+            });
+            ctx.store.outbox().enqueue(&msg)?;
         }
     }
     Ok(())

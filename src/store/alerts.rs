@@ -91,6 +91,11 @@ impl Alerts<'_> {
     /// Removes the pending alerts `done` and stores what they became, all at once.
     pub fn settle(&self, done: &[(Id<Workspace>, Id<Item>)], out: &Settled) -> anyhow::Result<()> {
         let s = self.store;
+        let sealed = out
+            .mails
+            .iter()
+            .map(|m| s.seal_message(m))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         (
             &s.alert_pending,
             &s.outbox,
@@ -102,8 +107,8 @@ impl Alerts<'_> {
                 for (ws, item) in done {
                     pending.remove(&keys::pair(ws, item))?;
                 }
-                for m in &out.mails {
-                    super::outbox::Outbox::enqueue_tx(outbox, due, m)?;
+                for (m, sealed) in out.mails.iter().zip(&sealed) {
+                    super::outbox::Outbox::enqueue_tx(outbox, due, m, sealed)?;
                 }
                 for (ws, user, item) in &out.digest {
                     digest.insert(digest_key(ws, user, item), &[])?;
@@ -162,13 +167,14 @@ impl Alerts<'_> {
         let mut p = prefs.clone();
         p.last_digest_at = Some(now);
         let value = codec::encode(&p)?;
+        let sealed = mail.map(|m| s.seal_message(m)).transpose()?;
         (&s.alert_digest, &s.outbox, &s.outbox_due, &s.alert_prefs)
             .transaction(|(digest, outbox, due, prefs_tree)| {
                 for item in items {
                     digest.remove(digest_key(&p.workspace, &p.user, item))?;
                 }
-                if let Some(m) = mail {
-                    super::outbox::Outbox::enqueue_tx(outbox, due, m)?;
+                if let (Some(m), Some(sealed)) = (mail, &sealed) {
+                    super::outbox::Outbox::enqueue_tx(outbox, due, m, sealed)?;
                 }
                 prefs_tree.insert(&keys::pair(&p.workspace, &p.user), value.clone())?;
                 Ok::<_, ConflictableTransactionError<anyhow::Error>>(())

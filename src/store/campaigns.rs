@@ -5,7 +5,7 @@
 
 use super::outbox::Outbox;
 use super::page::{self, Order, PageRequest};
-use super::{Page, Store, codec, keys, typed};
+use super::{Page, PersonRef, Store, codec, keys, typed};
 use crate::domain::{
     Campaign, Contact, Feedback, FeedbackSettings, Funnel, Id, OutboxMessage, Recipient, Workspace,
 };
@@ -147,39 +147,54 @@ impl Campaigns<'_> {
         let s = self.store;
         let campaign_value = codec::encode(campaign)?;
         let ws = campaign.workspace;
+        let sealed = batch
+            .iter()
+            .map(|q| s.seal_message(&q.message))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        s.lookup_key()?;
         (
             &s.campaigns,
             &s.recipients,
             &s.contacts,
             &s.outbox,
             &s.outbox_due,
+            &s.person_keys,
         )
-            .transaction(|(campaigns, recipients, contacts, outbox, due)| {
-                let abort = ConflictableTransactionError::Abort;
-                campaigns.insert(&keys::pair(&ws, &campaign.id), campaign_value.clone())?;
-                for q in batch {
-                    let contact_key = keys::pair(&ws, &q.contact);
-                    let Some(raw) = contacts.get(contact_key)? else {
-                        continue; // deleted meanwhile: nobody to write to
-                    };
-                    let mut contact: Contact = codec::decode(&raw).map_err(abort)?;
-                    contact.last_asked_at = Some(now);
-                    contacts.insert(&contact_key, codec::encode(&contact).map_err(abort)?)?;
-                    let rkey = keys::pair(&campaign.id, &q.contact);
-                    let mut r: Recipient = match recipients.get(rkey)? {
-                        Some(raw) => codec::decode(&raw).map_err(abort)?,
-                        None => Recipient::default(),
-                    };
-                    if q.reminder {
-                        r.reminded_at = Some(now);
-                    } else {
-                        r.queued_at = Some(now);
+            .transaction(
+                |(campaigns, recipients, contacts, outbox, due, person_keys)| {
+                    let abort = ConflictableTransactionError::Abort;
+                    campaigns.insert(&keys::pair(&ws, &campaign.id), campaign_value.clone())?;
+                    for (q, message) in batch.iter().zip(&sealed) {
+                        let contact_key = keys::pair(&ws, &q.contact);
+                        let Some(raw) = contacts.get(contact_key)? else {
+                            continue; // deleted meanwhile: nobody to write to
+                        };
+                        let Some(mut contact): Option<Contact> =
+                            Store::unseal_tx(person_keys, &raw)?
+                        else {
+                            continue; // erased meanwhile
+                        };
+                        contact.last_asked_at = Some(now);
+                        // The lookup key is cached (warmed below): no store read in here.
+                        let who = s.contact_ref(&ws, &contact.email).map_err(abort)?;
+                        let value = Store::reseal_tx(person_keys, &raw, who, &contact)?;
+                        contacts.insert(&contact_key, value)?;
+                        let rkey = keys::pair(&campaign.id, &q.contact);
+                        let mut r: Recipient = match recipients.get(rkey)? {
+                            Some(raw) => codec::decode(&raw).map_err(abort)?,
+                            None => Recipient::default(),
+                        };
+                        if q.reminder {
+                            r.reminded_at = Some(now);
+                        } else {
+                            r.queued_at = Some(now);
+                        }
+                        recipients.insert(&rkey, codec::encode(&r).map_err(abort)?)?;
+                        Outbox::enqueue_tx(outbox, due, &q.message, message)?;
                     }
-                    recipients.insert(&rkey, codec::encode(&r).map_err(abort)?)?;
-                    Outbox::enqueue_tx(outbox, due, &q.message)?;
-                }
-                Ok(())
-            })
+                    Ok(())
+                },
+            )
             .map_err(typed::txn_any)
     }
 
@@ -210,11 +225,21 @@ impl Campaigns<'_> {
         ws: &Id<Workspace>,
         id: &Id<Feedback>,
     ) -> anyhow::Result<Option<Feedback>> {
-        typed::get(&self.store.feedback, &keys::pair(ws, id))
+        self.store
+            .unseal_at(&self.store.feedback, &keys::pair(ws, id))
     }
 
+    /// Stores an answer sealed with its customer's key (its own when the contact is gone).
     pub fn put_feedback(&self, f: &Feedback) -> anyhow::Result<()> {
-        typed::put(&self.store.feedback, &keys::pair(&f.workspace, &f.id), f)
+        let s = self.store;
+        let who = match s.contacts().get(&f.workspace, &f.contact)? {
+            Some(c) => s.contact_ref(&f.workspace, &c.email)?,
+            None => PersonRef::feedback(&f.workspace, &f.id),
+        };
+        s.feedback
+            .insert(keys::pair(&f.workspace, &f.id), s.seal(&who, f)?)
+            .context("writing feedback")?;
+        Ok(())
     }
 
     /// Newest first.
@@ -223,12 +248,15 @@ impl Campaigns<'_> {
         ws: &Id<Workspace>,
         req: &PageRequest,
     ) -> anyhow::Result<Page<Feedback>> {
-        decode_page(page::scan(
-            &self.store.feedback,
-            ws.as_bytes(),
-            req,
-            Order::Descending,
-        )?)
+        let raw = page::scan(&self.store.feedback, ws.as_bytes(), req, Order::Descending)?;
+        let mut items = Vec::with_capacity(raw.items.len());
+        for (_, v) in &raw.items {
+            items.extend(self.store.unseal(v)?);
+        }
+        Ok(Page {
+            items,
+            next: raw.next,
+        })
     }
 
     pub fn settings(&self, ws: &Id<Workspace>) -> anyhow::Result<Option<FeedbackSettings>> {

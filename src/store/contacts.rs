@@ -3,7 +3,7 @@
 //! (ws, keyed hash) → why). Addresses are looked up by a keyed hash, never stored as keys.
 
 use super::page::{self, Order, PageRequest};
-use super::{Page, Store, codec, keys, typed};
+use super::{Page, PersonRef, Store, codec, keys, typed};
 use crate::domain::{Contact, Email, Id, Suppression, Workspace};
 use anyhow::Context;
 use hmac::{Hmac, Mac};
@@ -24,7 +24,7 @@ pub enum Upserted {
 
 impl Store {
     /// The key of the email lookup hash, derived from the instance secret once.
-    fn lookup_key(&self) -> anyhow::Result<[u8; 32]> {
+    pub(super) fn lookup_key(&self) -> anyhow::Result<[u8; 32]> {
         if let Some(k) = self.lookup.get() {
             return Ok(*k);
         }
@@ -46,6 +46,15 @@ impl Store {
         key[16..].copy_from_slice(&mac.finalize().into_bytes());
         Ok(key)
     }
+
+    /// The key that seals everything about the person with this address in `ws`.
+    pub(super) fn contact_ref(
+        &self,
+        ws: &Id<Workspace>,
+        email: &Email,
+    ) -> anyhow::Result<PersonRef> {
+        Ok(PersonRef::contact(&self.email_key(ws, email)?))
+    }
 }
 
 impl Contacts<'_> {
@@ -55,7 +64,9 @@ impl Contacts<'_> {
     pub fn upsert(&self, new: Contact) -> anyhow::Result<(Contact, Upserted)> {
         let s = self.store;
         let email_key = s.email_key(&new.workspace, &new.email)?;
-        let result = (&s.contacts, &s.contact_emails).transaction(|(contacts, emails)| {
+        let who = PersonRef::contact(&email_key);
+        let trees = (&s.contacts, &s.contact_emails, &s.person_keys);
+        let result = trees.transaction(|(contacts, emails, person_keys)| {
             let existing = match emails.get(email_key)? {
                 Some(id) => match keys::id_at::<Contact>(&id, 0) {
                     Some(id) => contacts.get(keys::pair(&new.workspace, &id))?,
@@ -63,10 +74,12 @@ impl Contacts<'_> {
                 },
                 None => None,
             };
+            let existing: Option<Contact> = match existing {
+                Some(raw) => Store::unseal_tx(person_keys, &raw)?,
+                None => None,
+            };
             let (contact, what) = match existing {
-                Some(raw) => {
-                    let mut old: Contact =
-                        codec::decode(&raw).map_err(ConflictableTransactionError::Abort)?;
+                Some(mut old) => {
                     if !new.name.is_empty() {
                         old.name = new.name.clone();
                     }
@@ -78,7 +91,7 @@ impl Contacts<'_> {
                 }
                 None => (new.clone(), Upserted::Created),
             };
-            let value = codec::encode(&contact).map_err(ConflictableTransactionError::Abort)?;
+            let value = Store::seal_tx(person_keys, &who, &contact)?;
             contacts.insert(&keys::pair(&contact.workspace, &contact.id), value)?;
             emails.insert(&email_key[..], &keys::id(&contact.id))?;
             Ok((contact, what))
@@ -87,11 +100,17 @@ impl Contacts<'_> {
     }
 
     pub fn get(&self, ws: &Id<Workspace>, id: &Id<Contact>) -> anyhow::Result<Option<Contact>> {
-        typed::get(&self.store.contacts, &keys::pair(ws, id))
+        self.store
+            .unseal_at(&self.store.contacts, &keys::pair(ws, id))
     }
 
     pub fn put(&self, c: &Contact) -> anyhow::Result<()> {
-        typed::put(&self.store.contacts, &keys::pair(&c.workspace, &c.id), c)
+        let s = self.store;
+        let value = s.seal(&s.contact_ref(&c.workspace, &c.email)?, c)?;
+        s.contacts
+            .insert(keys::pair(&c.workspace, &c.id), value)
+            .context("writing a contact")?;
+        Ok(())
     }
 
     pub fn by_email(&self, ws: &Id<Workspace>, email: &Email) -> anyhow::Result<Option<Contact>> {
@@ -118,11 +137,7 @@ impl Contacts<'_> {
     /// Newest first.
     pub fn page(&self, ws: &Id<Workspace>, req: &PageRequest) -> anyhow::Result<Page<Contact>> {
         let raw = page::scan(&self.store.contacts, ws.as_bytes(), req, Order::Descending)?;
-        let items = raw
-            .items
-            .iter()
-            .map(|(_, v)| codec::decode(v))
-            .collect::<anyhow::Result<_>>()?;
+        let items = self.open_all(&raw.items)?;
         Ok(Page {
             items,
             next: raw.next,
@@ -141,7 +156,16 @@ impl Contacts<'_> {
             limit: n,
         };
         let raw = page::scan(&self.store.contacts, ws.as_bytes(), &req, Order::Ascending)?;
-        raw.items.iter().map(|(_, v)| codec::decode(v)).collect()
+        self.open_all(&raw.items)
+    }
+
+    /// The contacts of a page of raw entries; erased ones (key destroyed) are left out.
+    fn open_all(&self, raw: &[(sled::IVec, sled::IVec)]) -> anyhow::Result<Vec<Contact>> {
+        let mut out = Vec::with_capacity(raw.len());
+        for (_, v) in raw {
+            out.extend(self.store.unseal(v)?);
+        }
+        Ok(out)
     }
 
     /// Removes the contact (its suppression, if any, stays).

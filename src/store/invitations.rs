@@ -50,6 +50,7 @@ impl Invitations<'_> {
         let inv = new.invitation;
         let ws = &inv.workspace;
         let (inv_value, link_value) = (codec::encode(inv)?, codec::encode(new.link)?);
+        let mail_value = new.email.map(|m| s.seal_message(m)).transpose()?;
         let seq = audit::next_seq(s)?;
         let trees = (
             &s.invitations,
@@ -83,8 +84,8 @@ impl Invitations<'_> {
             ie.insert(by_email(ws, &inv.email), &keys::id(&inv.id))?;
             t.insert(inv.token_hash.as_bytes(), link_value.clone())?;
             counters::add_tx(c, ws, Counter::Invitations, 1)?;
-            if let Some(mail) = new.email {
-                Outbox::enqueue_tx(o, od, mail)?;
+            if let (Some(mail), Some(sealed)) = (new.email, &mail_value) {
+                Outbox::enqueue_tx(o, od, mail, sealed)?;
             }
             if let Some(entry) = new.audit {
                 audit::append_tx(a, ws, entry, seq)?;

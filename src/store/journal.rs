@@ -17,7 +17,8 @@ pub fn path(data_dir: &Path) -> PathBuf {
 pub struct Erasure {
     pub at: OffsetDateTime,
     pub workspace: Id<Workspace>,
-    /// The store's key for the address: (workspace, HMAC of the address).
+    /// The store's key for the address: (workspace, HMAC of the address) — or, for an item
+    /// erased for its author, `i` and the item's id (17 bytes).
     pub key: Vec<u8>,
 }
 
@@ -54,7 +55,9 @@ pub fn read(data_dir: &Path) -> anyhow::Result<Vec<Erasure>> {
             let mut parts = l.split(' ');
             let at = OffsetDateTime::from_unix_timestamp(parts.next()?.parse().ok()?).ok()?;
             let workspace = parts.next()?.parse().ok()?;
-            let key = hex::decode(parts.next()?).ok().filter(|k| k.len() == 48)?;
+            let key = hex::decode(parts.next()?)
+                .ok()
+                .filter(|k| k.len() == 48 || (k.len() == 17 && k[0] == b'i'))?;
             Some(Erasure { at, workspace, key })
         })
         .collect())

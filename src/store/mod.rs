@@ -22,6 +22,7 @@ mod page;
 pub mod private;
 mod purge;
 mod retention;
+mod sealing;
 mod search;
 pub mod snapshot;
 mod traffic;
@@ -44,6 +45,7 @@ pub use outbox::{Outbox, OutboxCounts};
 pub use page::{Order, Page, PageRequest};
 pub use purge::{Purge, PurgeStep};
 pub use retention::Retention;
+pub use sealing::PersonRef;
 pub use search::{Matches, Polarity, Search, WordCount, month_number};
 pub use traffic::{RequestRecord, Rollup, Traffic};
 pub use users::{AdminFromSetup, ChangeEmail, InsertUser, Users};
@@ -130,6 +132,10 @@ pub struct Store {
     recipients: sled::Tree,
     feedback: sled::Tree,
     feedback_settings: sled::Tree,
+    /// Keys of people outside (see `sealing`).
+    person_keys: sled::Tree,
+    /// Erased items: (workspace, origin, keyed hash of the provider's id) → ().
+    item_tombstones: sled::Tree,
     /// The key of the email lookup hash (see `contacts`), derived on first use.
     lookup: std::sync::Arc<std::sync::OnceLock<[u8; 32]>>,
 }
@@ -245,6 +251,8 @@ impl Store {
             recipients: tree("recipients")?,
             feedback: tree("feedback")?,
             feedback_settings: tree("feedback_settings")?,
+            person_keys: tree("person_keys")?,
+            item_tombstones: tree("item_tombstones")?,
             lookup: Default::default(),
             dir: dir.to_path_buf(),
             flusher: std::sync::Arc::new(durability::Flusher::start(db.clone())?),
@@ -383,6 +391,7 @@ impl Store {
 
     pub fn outbox(&self) -> Outbox<'_> {
         Outbox {
+            store: self,
             outbox: &self.outbox,
             due: &self.outbox_due,
         }

@@ -1,6 +1,6 @@
 //! The durable outbox: messages by id plus a due index ((due time, id) → ()) of pending ones.
 
-use super::{codec, keys};
+use super::{PersonRef, Store, keys};
 use crate::domain::{DeliveryState, Id, OutboxMessage};
 use anyhow::Context;
 use serde::Serialize;
@@ -9,6 +9,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use time::{Duration, OffsetDateTime};
 
 pub struct Outbox<'a> {
+    pub(super) store: &'a Store,
     pub(super) outbox: &'a sled::Tree,
     pub(super) due: &'a sled::Tree,
 }
@@ -32,7 +33,7 @@ fn is_pending(state: &DeliveryState) -> bool {
 impl Outbox<'_> {
     /// Stores a new message as queued and due at `msg.due_at`.
     pub fn enqueue(&self, msg: &OutboxMessage) -> anyhow::Result<()> {
-        let value = codec::encode(msg)?;
+        let value = self.store.seal_message(msg)?;
         (self.outbox, self.due)
             .transaction(|(outbox, due)| {
                 outbox.insert(&keys::id(&msg.id), value.clone())?;
@@ -43,24 +44,21 @@ impl Outbox<'_> {
     }
 
     /// Queues inside a transaction over (outbox, outbox_due): a message is stored together with
-    /// the change that causes it, or not at all.
+    /// the change that causes it, or not at all. `sealed` is `Store::seal_message(msg)`, made
+    /// before the transaction.
     pub(in crate::store) fn enqueue_tx(
         outbox: &sled::transaction::TransactionalTree,
         due: &sled::transaction::TransactionalTree,
         msg: &OutboxMessage,
+        sealed: &[u8],
     ) -> Result<(), sled::transaction::UnabortableTransactionError> {
-        let value = codec::encode(msg).unwrap_or_default();
-        outbox.insert(&keys::id(&msg.id), value)?;
+        outbox.insert(&keys::id(&msg.id), sealed)?;
         due.insert(&keys::due(msg.due_at, &msg.id), &[])?;
         Ok(())
     }
 
     pub fn get(&self, id: &Id<OutboxMessage>) -> anyhow::Result<Option<OutboxMessage>> {
-        self.outbox
-            .get(keys::id(id))
-            .context("reading an outbox message")?
-            .map(|v| codec::decode(&v))
-            .transpose()
+        self.store.unseal_at(self.outbox, &keys::id(id))
     }
 
     /// Number of messages still to be delivered (queued or being sent).
@@ -181,18 +179,25 @@ impl Outbox<'_> {
 
     /// Removes a message and its due entry (a data-subject erasure).
     pub fn remove(&self, id: &Id<OutboxMessage>) -> anyhow::Result<bool> {
-        let result = (self.outbox, self.due).transaction(|(outbox, due)| {
+        let trees = (self.outbox, self.due, &self.store.person_keys);
+        let result = trees.transaction(|(outbox, due, person_keys)| {
             let Some(raw) = outbox.get(keys::id(id))? else {
                 return Ok(false);
             };
-            let msg: OutboxMessage =
-                codec::decode(&raw).map_err(ConflictableTransactionError::Abort)?;
-            due.remove(&keys::due(msg.due_at, &msg.id))?;
+            // The due entry's key is the message's due time: unreadable (erased), scan for it.
+            let msg: Option<OutboxMessage> = Store::unseal_tx(person_keys, &raw)?;
+            if let Some(msg) = msg {
+                due.remove(&keys::due(msg.due_at, &msg.id))?;
+            }
             outbox.remove(&keys::id(id))?;
             Ok(true)
         });
         match result {
-            Ok(done) => Ok(done),
+            Ok(done) => {
+                self.drop_due_of(id)?;
+                self.store.shred(&PersonRef::message(id))?;
+                Ok(done)
+            }
             Err(TransactionError::Abort(e)) => Err(e),
             Err(TransactionError::Storage(e)) => Err(e).context("removing an outbox message"),
         }
@@ -226,7 +231,27 @@ impl Outbox<'_> {
         for entry in self.outbox.iter().values() {
             values.push(entry.context("scanning the outbox")?);
         }
-        values.iter().map(|v| codec::decode(v)).collect()
+        let mut out = Vec::with_capacity(values.len());
+        for v in values {
+            out.extend(self.store.unseal(&v)?);
+        }
+        Ok(out)
+    }
+
+    /// Removes due entries left for a message that is gone (one whose record could not say
+    /// when it was due).
+    fn drop_due_of(&self, id: &Id<OutboxMessage>) -> anyhow::Result<()> {
+        let mut stale = Vec::new();
+        for key in self.due.iter().keys() {
+            let key = key.context("scanning the due index")?;
+            if keys::due_id(&key).as_ref() == Some(id) {
+                stale.push(key);
+            }
+        }
+        for key in stale {
+            self.due.remove(key).context("removing a due entry")?;
+        }
+        Ok(())
     }
 
     /// Counts by state. Scans every stored message: for admin commands and tests, not requests.
@@ -251,12 +276,15 @@ impl Outbox<'_> {
         id: &Id<OutboxMessage>,
         change: impl Fn(&mut OutboxMessage) -> bool,
     ) -> anyhow::Result<Option<OutboxMessage>> {
-        let result = (self.outbox, self.due).transaction(|(outbox, due)| {
+        let trees = (self.outbox, self.due, &self.store.person_keys);
+        let result = trees.transaction(|(outbox, due, person_keys)| {
             let Some(raw) = outbox.get(keys::id(id))? else {
                 return Ok(None);
             };
-            let mut msg: OutboxMessage =
-                codec::decode(&raw).map_err(ConflictableTransactionError::Abort)?;
+            let msg: Option<OutboxMessage> = Store::unseal_tx(person_keys, &raw)?;
+            let Some(mut msg) = msg else {
+                return Ok(None); // its person was erased: never sent, never changed
+            };
             let old_key = keys::due(msg.due_at, &msg.id);
             if !change(&mut msg) {
                 return Ok(None);
@@ -265,7 +293,7 @@ impl Outbox<'_> {
             if is_pending(&msg.state) {
                 due.insert(&keys::due(msg.due_at, &msg.id), &[])?;
             }
-            let value = codec::encode(&msg).map_err(ConflictableTransactionError::Abort)?;
+            let value = Store::reseal_tx(person_keys, &raw, PersonRef::message(id), &msg)?;
             outbox.insert(&keys::id(id), value)?;
             Ok(Some(msg))
         });
@@ -274,5 +302,24 @@ impl Outbox<'_> {
             Err(TransactionError::Abort(e)) => Err(e),
             Err(TransactionError::Storage(e)) => Err(e).context("updating an outbox message"),
         }
+    }
+}
+
+impl Store {
+    /// A message sealed with the key of the person it is about: a campaign's customer (so
+    /// erasing them shreds it wherever it lies), else a key of its own, shredded with it.
+    pub(super) fn seal_message(&self, msg: &OutboxMessage) -> anyhow::Result<Vec<u8>> {
+        let who = match (&msg.campaign, &msg.about) {
+            (Some(c), _) => match crate::domain::Email::parse(&msg.to) {
+                Ok(to) => self.contact_ref(&c.workspace, &to)?,
+                Err(_) => PersonRef::message(&msg.id),
+            },
+            (None, Some(a)) => match self.contacts().get(&a.workspace, &a.contact)? {
+                Some(c) => self.contact_ref(&a.workspace, &c.email)?,
+                None => PersonRef::message(&msg.id),
+            },
+            (None, None) => PersonRef::message(&msg.id),
+        };
+        self.seal(&who, msg)
     }
 }

@@ -2,7 +2,8 @@
 //! mail, contacts never asked. Each call removes at most `max` records and is safe to repeat,
 //! so a purge cut short (a crash, the per-run budget) completes on the next run.
 
-use super::{Store, codec};
+use super::page::{self, Order, PageRequest};
+use super::{Store, keys};
 use crate::domain::{Contact, DeliveryState, Feedback, OutboxMessage};
 use anyhow::Context;
 use time::OffsetDateTime;
@@ -15,24 +16,44 @@ fn millis(at: OffsetDateTime) -> u64 {
     u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
 }
 
-/// Keys of `tree` whose value `old` says is past, at most `max` (the iterator is dropped
-/// before anything is removed).
+/// Keys of `tree` whose value `old` says is past, at most `max`. Read a page at a time, the
+/// iterator dropped before `old` runs (it may read the store: sealed values need their key).
 fn expired_keys(
     tree: &sled::Tree,
     max: usize,
     mut old: impl FnMut(&[u8], &[u8]) -> bool,
 ) -> anyhow::Result<Vec<sled::IVec>> {
     let mut keys = Vec::new();
-    for entry in tree.iter() {
-        let (k, v) = entry.context("scanning for expired records")?;
-        if old(&k, &v) {
-            keys.push(k);
-            if keys.len() >= max {
-                break;
+    let mut req = PageRequest::first(1_000);
+    loop {
+        let raw = page::scan(tree, b"", &req, Order::Ascending)?;
+        for (k, v) in raw.items {
+            if old(&k, &v) {
+                keys.push(k);
+                if keys.len() >= max {
+                    return Ok(keys);
+                }
             }
         }
+        match raw.next {
+            Some(next) => req.cursor = Some(next),
+            None => return Ok(keys),
+        }
     }
-    Ok(keys)
+}
+
+/// Whether a sealed record is past `cutoff` by `at`; one whose key was destroyed (its person
+/// erased) is noise and goes too. One that cannot be read stays for someone to look at.
+fn expired<T: serde::de::DeserializeOwned>(
+    store: &Store,
+    raw: &[u8],
+    at: impl Fn(&T) -> bool,
+) -> bool {
+    match store.unseal::<T>(raw) {
+        Ok(Some(v)) => at(&v),
+        Ok(None) => true,
+        Err(_) => false,
+    }
 }
 
 fn remove(tree: &sled::Tree, keys: Vec<sled::IVec>) -> anyhow::Result<usize> {
@@ -60,23 +81,31 @@ impl Retention<'_> {
 
     /// Feedback answered before `cutoff`.
     pub fn feedback_before(&self, cutoff: OffsetDateTime, max: usize) -> anyhow::Result<usize> {
-        let keys = expired_keys(&self.store.feedback, max, |_, v| {
-            codec::decode::<Feedback>(v).is_ok_and(|f| f.at < cutoff)
+        let s = self.store;
+        let keys = expired_keys(&s.feedback, max, |_, v| {
+            expired(s, v, |f: &Feedback| f.at < cutoff)
         })?;
         remove(&self.store.feedback, keys)
     }
 
     /// Mail that was delivered, failed or cancelled before `cutoff` (never what is pending).
     pub fn outbox_before(&self, cutoff: OffsetDateTime, max: usize) -> anyhow::Result<usize> {
-        let keys = expired_keys(&self.store.outbox, max, |_, v| {
-            codec::decode::<OutboxMessage>(v).is_ok_and(|m| match m.state {
+        let s = self.store;
+        let keys = expired_keys(&s.outbox, max, |_, v| {
+            expired(s, v, |m: &OutboxMessage| match m.state {
                 DeliveryState::Sent { at }
                 | DeliveryState::Failed { at, .. }
                 | DeliveryState::Cancelled { at, .. } => at < cutoff,
                 DeliveryState::Queued | DeliveryState::Leased { .. } => false,
             })
         })?;
-        remove(&self.store.outbox, keys)
+        let n = keys.len();
+        for k in keys {
+            if let Some(id) = keys::id_at::<OutboxMessage>(&k, 0) {
+                s.outbox().remove(&id)?;
+            }
+        }
+        Ok(n)
     }
 
     /// Contacts added before `cutoff` and never asked for feedback.
@@ -85,19 +114,18 @@ impl Retention<'_> {
         cutoff: OffsetDateTime,
         max: usize,
     ) -> anyhow::Result<usize> {
-        let mut old = Vec::new();
-        for entry in self.store.contacts.iter().values() {
-            let c: Contact = codec::decode(&entry.context("scanning contacts")?)?;
-            if c.last_asked_at.is_none() && c.created_at < cutoff {
-                old.push((c.workspace, c.id));
-                if old.len() >= max {
-                    break;
-                }
-            }
-        }
+        let s = self.store;
+        let old = expired_keys(&s.contacts, max, |_, v| {
+            expired(s, v, |c: &Contact| {
+                c.last_asked_at.is_none() && c.created_at < cutoff
+            })
+        })?;
         let mut n = 0;
-        for (ws, id) in old {
-            n += usize::from(self.store.contacts().delete(&ws, &id)?);
+        for k in old {
+            let (Some(ws), Some(id)) = (keys::id_at(&k, 0), keys::id_at::<Contact>(&k, 16)) else {
+                continue;
+            };
+            n += usize::from(s.contacts().delete(&ws, &id)?);
         }
         Ok(n)
     }

@@ -4,6 +4,7 @@
 use super::{Body, Registrar, id, write};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
+use crate::services::privacy::reviewers::{self, Reviewer, ReviewerCounts};
 use crate::services::privacy::{self, Counts};
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
@@ -30,6 +31,27 @@ pub fn routes(r: &mut Registrar) {
         )
         .body::<EmailBody>()
         .returns::<Counts>();
+    r.add(
+        Method::POST,
+        "/workspaces/{ws}/privacy/reviewers/export",
+        reviewer_export,
+    )
+    .doc(
+        "privacy",
+        "Every item a reviewer wrote (found by the name shown or a provider id), with where it came from, why it is held and how long (owner)",
+    )
+    .body::<ReviewerBody>();
+    r.add(
+        Method::POST,
+        "/workspaces/{ws}/privacy/reviewers/erase",
+        reviewer_erase,
+    )
+    .doc(
+        "privacy",
+        "Erase Plaudit's copy of everything a reviewer wrote; a tombstone keeps syncs from bringing it back (the provider keeps its own) (owner)",
+    )
+    .body::<ReviewerBody>()
+    .returns::<ReviewerCounts>();
     r.add(Method::GET, "/workspaces/{ws}/export", export_workspace)
         .doc(
             "privacy",
@@ -79,6 +101,60 @@ async fn export_workspace(
 struct EmailBody {
     #[schemars(length(min = 3, max = 254))]
     email: String,
+}
+
+/// A reviewer: the name shown on their reviews, a provider id (of the author or one of their
+/// items), or both.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("minProperties" = 1))]
+struct ReviewerBody {
+    #[schemars(length(min = 1, max = 200), regex(pattern = r"\S"))]
+    name: Option<String>,
+    #[schemars(length(min = 1, max = 300), regex(pattern = r"\S"))]
+    provider_id: Option<String>,
+}
+
+async fn reviewer_request<T: serde::Serialize + Send + 'static>(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<ReviewerBody>,
+    request: fn(
+        &crate::services::Ctx,
+        &crate::services::auth::Principal,
+        &str,
+        &crate::domain::Id<crate::domain::Workspace>,
+        &Reviewer,
+    ) -> crate::services::Result<T>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = id(&ws)?;
+    let body = body.into_inner();
+    let ip = caller.ip();
+    let v = write(&state, move |ctx| {
+        let who = Reviewer::new(body.name, body.provider_id)?;
+        request(ctx, &caller.principal, &ip, &ws, &who)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+async fn reviewer_export(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<ReviewerBody>,
+) -> Result<HttpResponse, ApiError> {
+    reviewer_request(state, caller, ws, body, reviewers::export).await
+}
+
+async fn reviewer_erase(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<ReviewerBody>,
+) -> Result<HttpResponse, ApiError> {
+    reviewer_request(state, caller, ws, body, reviewers::erase).await
 }
 
 /// A data-subject request: the body's address in, the service's answer out as JSON.

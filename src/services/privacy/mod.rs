@@ -8,14 +8,15 @@ use crate::domain::{
     Access, Campaign, Contact, Email, Feedback, Id, OutboxMessage, Recipient, Suppression,
     SuppressionReason, Workspace,
 };
-use crate::store::{PageRequest, Store, journal};
+use crate::store::{PageRequest, PersonRef, Store, journal};
 
 pub mod account;
 mod export;
 mod operator;
+pub mod reviewers;
 
 pub use export::export_of;
-pub use operator::by_operator;
+pub use operator::{Who, by_operator};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -82,13 +83,17 @@ fn linked(
         .all()?
         .into_iter()
         .filter(|m| {
-            m.campaign.as_ref().is_some_and(|l| {
-                l.workspace == *ws
-                    && (contact.as_ref().is_some_and(|c| c.id == l.contact)
-                        || email
-                            .zip(address.as_ref())
-                            .is_some_and(|(e, a)| m.to == e.as_str() || m.to.ends_with(a.as_str())))
-            })
+            let about_them = m.about.as_ref().is_some_and(|a| {
+                a.workspace == *ws && contact.as_ref().is_some_and(|c| c.id == a.contact)
+            });
+            about_them
+                || m.campaign.as_ref().is_some_and(|l| {
+                    l.workspace == *ws
+                        && (contact.as_ref().is_some_and(|c| c.id == l.contact)
+                            || email.zip(address.as_ref()).is_some_and(|(e, a)| {
+                                m.to == e.as_str() || m.to.ends_with(a.as_str())
+                            }))
+                })
         })
         .collect();
     Ok(Found {
@@ -214,6 +219,7 @@ fn remove(
     }
     for x in &f.feedback {
         counts.feedback += usize::from(store.campaigns().remove_feedback(ws, &x.id)?);
+        store.shred(&PersonRef::feedback(ws, &x.id))?;
     }
     if let Some(c) = &f.contact {
         for (campaign, _) in &f.recipients {
@@ -222,6 +228,9 @@ fn remove(
         }
         counts.contacts += usize::from(store.contacts().delete(ws, &c.id)?);
     }
+    // Whatever was sealed with their key and not found above (old segments of the store,
+    // older backups, a record some path missed) becomes noise now.
+    store.shred(&PersonRef::contact(key))?;
     store.contacts().suppress_key(
         key,
         &Suppression {
@@ -237,7 +246,15 @@ fn remove(
 pub fn replay_journal(store: &Store, now: time::OffsetDateTime) -> Result<usize> {
     let entries = journal::read(store.data_dir())?;
     for e in &entries {
-        erase_key(store, &e.workspace, &e.key, now)?;
+        match e.key.split_first() {
+            Some((b'i', id)) if id.len() == 16 => {
+                let id = Id::from_bytes(id.try_into().unwrap_or_default());
+                store.items().erase(&e.workspace, &id)?;
+            }
+            _ => {
+                erase_key(store, &e.workspace, &e.key, now)?;
+            }
+        }
     }
     Ok(entries.len())
 }

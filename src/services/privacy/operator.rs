@@ -1,66 +1,61 @@
 //! Requests run by the operator from the command line (`plaudit privacy ...`), in one
-//! workspace or in every workspace that holds the address.
+//! workspace or in every workspace that holds the person.
 
+use super::reviewers::{self, Reviewer};
 use super::{email_of, erase_found, export_of, find, restrict_in, subject_label};
-use crate::domain::{Id, Workspace};
+use crate::domain::{Email, Id, Workspace};
 use crate::services::{Error, Result};
 use crate::store::{PageRequest, Store};
 use serde_json::Value;
 
+/// Who an operator's request is about: a customer by address, or a reviewer by name or
+/// provider id.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Who {
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub provider_id: Option<String>,
+}
+
 /// A request run by the operator from the command line: in `workspace`, or in every workspace
-/// holding the address. The audit entry names the command line as the actor.
+/// holding the person. The audit entry names the command line as the actor.
 pub fn by_operator(
     store: &Store,
     relay: &str,
     action: &str,
-    email: &str,
+    who: &Who,
     workspace: Option<&str>,
     now: time::OffsetDateTime,
 ) -> Result<Value> {
-    let email = email_of(email)?;
-    let workspaces: Vec<Workspace> = match workspace {
-        Some(raw) => {
-            let id: Id<Workspace> = raw
-                .parse()
-                .map_err(|_| Error::Invalid(format!("`{raw}` is not a workspace id")))?;
-            vec![store.workspaces().get(&id)?.ok_or_else(|| {
-                Error::Invalid(format!("`{raw}` is not a workspace of this instance"))
-            })?]
-        }
-        None => {
-            let mut all = Vec::new();
-            let mut req = PageRequest::first(200);
-            loop {
-                let page = store.workspaces().page_all(&req)?;
-                all.extend(page.items);
-                match page.next {
-                    Some(n) => req.cursor = Some(n),
-                    None => break all,
-                }
-            }
-        }
+    if !["export", "erase", "restrict"].contains(&action) {
+        return Err(Error::Invalid(format!(
+            "`{action}`: the actions are export, erase and restrict"
+        )));
+    }
+    let email = who.email.as_deref().map(email_of).transpose()?;
+    let reviewer = match email {
+        Some(_) => None,
+        None => Some(Reviewer::new(who.name.clone(), who.provider_id.clone())?),
     };
+    if reviewer.is_some() && action == "restrict" {
+        return Err(Error::Invalid(
+            "restriction stops mail to a customer: give --email".into(),
+        ));
+    }
     let mut out = serde_json::Map::new();
-    for ws in workspaces {
-        let found = find(store, &ws.id, &email)?;
-        let holds =
-            found.contact.is_some() || found.suppression.is_some() || !found.messages.is_empty();
-        if !holds && workspace.is_none() {
-            continue;
-        }
-        let label = subject_label(found.contact.as_ref());
-        let v = match action {
-            "export" => export_of(relay, &ws, &email, &found),
-            "erase" => serde_json::to_value(erase_found(store, &ws.id, &email, found, now)?)
-                .unwrap_or_default(),
-            "restrict" => {
-                serde_json::to_value(restrict_in(store, &ws.id, &email)?).unwrap_or_default()
-            }
-            other => {
-                return Err(Error::Invalid(format!(
-                    "`{other}`: the actions are export, erase and restrict"
-                )));
-            }
+    for ws in workspaces(store, workspace)? {
+        let done = match (&email, &reviewer) {
+            (Some(email), _) => about_customer(store, relay, action, &ws, email, now)?,
+            (None, Some(r)) => about_reviewer(store, action, &ws, r, now)?,
+            (None, None) => None,
+        };
+        let (v, label) = match done {
+            Some(done) => done,
+            None if workspace.is_none() => continue,
+            None => (Value::Null, "nobody with records here".into()),
         };
         let entry = crate::domain::AuditEntry {
             at: now,
@@ -74,4 +69,70 @@ pub fn by_operator(
         out.insert(ws.id.to_string(), v);
     }
     Ok(Value::Object(out))
+}
+
+fn workspaces(store: &Store, workspace: Option<&str>) -> Result<Vec<Workspace>> {
+    if let Some(raw) = workspace {
+        let id: Id<Workspace> = raw
+            .parse()
+            .map_err(|_| Error::Invalid(format!("`{raw}` is not a workspace id")))?;
+        return Ok(vec![store.workspaces().get(&id)?.ok_or_else(|| {
+            Error::Invalid(format!("`{raw}` is not a workspace of this instance"))
+        })?]);
+    }
+    let mut all = Vec::new();
+    let mut req = PageRequest::first(200);
+    loop {
+        let page = store.workspaces().page_all(&req)?;
+        all.extend(page.items);
+        match page.next {
+            Some(n) => req.cursor = Some(n),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// One workspace's part of a request about a customer: None when it holds nothing about them.
+fn about_customer(
+    store: &Store,
+    relay: &str,
+    action: &str,
+    ws: &Workspace,
+    email: &Email,
+    now: time::OffsetDateTime,
+) -> Result<Option<(Value, String)>> {
+    let found = find(store, &ws.id, email)?;
+    if found.contact.is_none() && found.suppression.is_none() && found.messages.is_empty() {
+        return Ok(None);
+    }
+    let label = subject_label(found.contact.as_ref());
+    let v = match action {
+        "export" => export_of(relay, ws, email, &found),
+        "erase" => {
+            serde_json::to_value(erase_found(store, &ws.id, email, found, now)?).unwrap_or_default()
+        }
+        _ => serde_json::to_value(restrict_in(store, &ws.id, email)?).unwrap_or_default(),
+    };
+    Ok(Some((v, label)))
+}
+
+/// One workspace's part of a request about a reviewer: None when it holds nothing by them.
+fn about_reviewer(
+    store: &Store,
+    action: &str,
+    ws: &Workspace,
+    who: &Reviewer,
+    now: time::OffsetDateTime,
+) -> Result<Option<(Value, String)>> {
+    let found = reviewers::find(store, &ws.id, who)?;
+    if found.items.is_empty() {
+        return Ok(None);
+    }
+    let label = format!("a reviewer ({} items)", found.items.len());
+    let v = match action {
+        "export" => reviewers::export_of(ws, &found),
+        _ => serde_json::to_value(reviewers::erase_found(store, &ws.id, found, now)?)
+            .unwrap_or_default(),
+    };
+    Ok(Some((v, label)))
 }

@@ -5,8 +5,8 @@ use super::Items;
 use crate::domain::{
     Id, Item, ItemNotes, ItemStatus, Location, Origin, ReplyState, User, Workspace,
 };
+use crate::store::keys;
 use crate::store::page::{self, Order, Page, PageRequest};
-use crate::store::{codec, keys};
 use time::OffsetDateTime;
 
 /// Filters of an item list; all optional, combined with "and".
@@ -116,7 +116,7 @@ impl Items<'_> {
                         None => None,
                     }
                 } else {
-                    Some(codec::decode(v)?)
+                    self.store.unseal(v)?
                 };
                 if let Some(item) = item
                     && self.passes(filter, &item)?

@@ -5,6 +5,7 @@
 //! items; `item_changes` (sequence) → (workspace, item), the change log the search index
 //! follows; `replies_due` (workspace, item) → next attempt (ms).
 
+mod erase;
 mod list;
 mod notes;
 mod rebuild;
@@ -17,7 +18,7 @@ use rollups::{Deltas, Tx, abort};
 use sled::transaction::TransactionalTree;
 
 use super::page::{self, Order, PageRequest};
-use super::{Store, codec, keys, typed};
+use super::{PersonRef, Store, keys, typed};
 use crate::domain::{Connection, Fetched, Id, Item, ItemStatus, Location, Origin, Workspace};
 use anyhow::Context;
 use sled::Transactional;
@@ -57,6 +58,14 @@ fn loc_key(ws: &Id<Workspace>, loc: &Id<Location>, item: &Id<Item>) -> Vec<u8> {
     [ws.as_bytes().as_slice(), loc.as_bytes(), item.as_bytes()].concat()
 }
 
+impl Store {
+    /// An item sealed with its author's key (see `sealing`), inside a transaction that holds
+    /// `person_keys`.
+    pub(super) fn seal_item_tx(keys: &TransactionalTree, item: &Item) -> Tx<Vec<u8>> {
+        Self::seal_tx(keys, &PersonRef::item(&item.workspace, &item.id), item)
+    }
+}
+
 impl Items<'_> {
     /// Writes one page of fetched items, their index entries and rollups in one transaction.
     /// Re-ingesting the same page changes nothing.
@@ -69,6 +78,7 @@ impl Items<'_> {
         let s = self.store;
         let tz = self.zone_of(&to.workspace, &to.location)?;
         let seq = s.db.generate_id().context("numbering a change")?;
+        s.lookup_key()?; // cached before the transaction: tombstone keys need it
         // A first sync or an import raises no alerts: leave the alert queue out of the
         // transaction then (every tree in a sled transaction costs on every write).
         if to.alert {
@@ -79,13 +89,18 @@ impl Items<'_> {
                 &s.rollups,
                 &s.item_changes,
                 &s.alert_pending,
+                &s.person_keys,
+                &s.item_tombstones,
             )
-                .transaction(|(items, ext, locs, rollups, changes, pending)| {
-                    let mut d = Deltas::new(tz.clone());
-                    let out = write_page(to, batch, now, items, ext, locs, &mut d, Some(pending))?;
-                    d.apply(rollups, changes, seq)?;
-                    Ok(out)
-                })
+                .transaction(
+                    |(items, ext, locs, rollups, changes, pending, keys, stones)| {
+                        let mut d = Deltas::new(tz.clone());
+                        let trees = [items, ext, locs, keys, stones];
+                        let out = write_page(s, to, batch, now, trees, &mut d, Some(pending))?;
+                        d.apply(rollups, changes, seq)?;
+                        Ok(out)
+                    },
+                )
                 .map_err(typed::txn_any)
         } else {
             (
@@ -94,10 +109,13 @@ impl Items<'_> {
                 &s.item_loc,
                 &s.rollups,
                 &s.item_changes,
+                &s.person_keys,
+                &s.item_tombstones,
             )
-                .transaction(|(items, ext, locs, rollups, changes)| {
+                .transaction(|(items, ext, locs, rollups, changes, keys, stones)| {
                     let mut d = Deltas::new(tz.clone());
-                    let out = write_page(to, batch, now, items, ext, locs, &mut d, None)?;
+                    let trees = [items, ext, locs, keys, stones];
+                    let out = write_page(s, to, batch, now, trees, &mut d, None)?;
                     d.apply(rollups, changes, seq)?;
                     Ok(out)
                 })
@@ -119,7 +137,7 @@ impl Items<'_> {
     }
 
     pub fn get(&self, ws: &Id<Workspace>, id: &Id<Item>) -> anyhow::Result<Option<Item>> {
-        typed::get(&self.store.items, &keys::pair(ws, id))
+        self.store.unseal_at(&self.store.items, &keys::pair(ws, id))
     }
 
     pub fn by_external(
@@ -148,16 +166,17 @@ impl Items<'_> {
         let key = keys::pair(&item.workspace, &item.id);
         let tz = self.zone_of(&item.workspace, &item.location)?;
         let seq = s.db.generate_id().context("numbering a change")?;
-        (&s.items, &s.rollups, &s.item_changes)
-            .transaction(|(items, rollups, changes)| {
+        (&s.items, &s.rollups, &s.item_changes, &s.person_keys)
+            .transaction(|(items, rollups, changes, person_keys)| {
                 let mut deltas = Deltas::new(tz.clone());
-                if let Some(raw) = items.get(key)? {
-                    let old: Item = codec::decode(&raw).map_err(abort)?;
+                if let Some(raw) = items.get(key)?
+                    && let Some(old) = Store::unseal_tx::<Item>(person_keys, &raw)?
+                {
                     deltas.add(&old, -1);
                 }
                 deltas.add(item, 1);
                 deltas.apply(rollups, changes, seq)?;
-                items.insert(&key, codec::encode(item).map_err(abort)?)?;
+                items.insert(&key, Store::seal_item_tx(person_keys, item)?)?;
                 Ok(())
             })
             .map_err(typed::txn_any)
@@ -207,14 +226,12 @@ impl Items<'_> {
 }
 
 /// One page of an ingest, inside its transaction; rollup changes gathered in `deltas`.
-#[allow(clippy::too_many_arguments)] // the trees of one transaction, passed as sled hands them out
 fn write_page(
+    s: &Store,
     to: &Destination,
     batch: &[Fetched],
     now: OffsetDateTime,
-    items: &TransactionalTree,
-    ext: &TransactionalTree,
-    locs: &TransactionalTree,
+    [items, ext, locs, person_keys, stones]: [&TransactionalTree; 5],
     deltas: &mut Deltas,
     pending: Option<&TransactionalTree>,
 ) -> Tx<Ingested> {
@@ -228,21 +245,30 @@ fn write_page(
                     .ok_or_else(|| abort(anyhow::anyhow!("bad item index entry")))?;
                 let key = keys::pair(&ws, &id);
                 let Some(raw) = items.get(key)? else { continue };
-                let mut item: Item = codec::decode(&raw).map_err(abort)?;
+                let Some(mut item) = Store::unseal_tx::<Item>(person_keys, &raw)? else {
+                    continue; // its author was erased
+                };
                 let before = item.clone();
                 if item.merge(f) {
                     deltas.add(&before, -1);
                     deltas.add(&item, 1);
-                    items.insert(&key, codec::encode(&item).map_err(abort)?)?;
+                    items.insert(&key, Store::seal_item_tx(person_keys, &item)?)?;
                     out.changed += 1;
                 }
             }
             None => {
+                // Erased for its author: never brought back (the lookup key is cached).
+                let stone = s
+                    .tombstone_key(&ws, to.origin, &f.external_id)
+                    .map_err(abort)?;
+                if stones.get(stone)?.is_some() {
+                    continue;
+                }
                 let item =
                     Item::first_seen(f, ws, to.location, to.origin, to.feed, to.connection, now);
                 items.insert(
                     &keys::pair(&ws, &item.id),
-                    codec::encode(&item).map_err(abort)?,
+                    Store::seal_item_tx(person_keys, &item)?,
                 )?;
                 ext.insert(ek, item.id.as_bytes().as_slice())?;
                 locs.insert(loc_key(&ws, &item.location, &item.id), &[])?;

@@ -5,7 +5,7 @@
 use super::Items;
 use super::rollups::Deltas;
 use crate::domain::{Id, Item, Location, Workspace};
-use crate::store::{codec, typed};
+use crate::store::typed;
 use anyhow::Context;
 use sled::Transactional;
 use std::collections::HashMap;
@@ -49,7 +49,9 @@ impl Items<'_> {
             after = Some(last.clone());
             let mut groups: HashMap<(Id<Workspace>, Id<Location>), Vec<Item>> = HashMap::new();
             for (_, v) in &chunk {
-                let item: Item = codec::decode(v)?;
+                let Some(item) = s.unseal::<Item>(v)? else {
+                    continue;
+                };
                 groups
                     .entry((item.workspace, item.location))
                     .or_default()

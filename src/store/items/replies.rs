@@ -1,10 +1,11 @@
 //! The reply queue: replies stored as "sending", due for the worker.
 
 use super::Items;
-use super::rollups::{Deltas, abort};
+use super::rollups::Deltas;
 use crate::domain::{Id, Item, Workspace};
+use crate::store::Store;
 use crate::store::page::{self, Order, PageRequest};
-use crate::store::{codec, keys, typed};
+use crate::store::{keys, typed};
 use anyhow::Context;
 use sled::Transactional;
 use time::OffsetDateTime;
@@ -28,16 +29,18 @@ impl Items<'_> {
             &s.item_changes,
             &s.replies_due,
             &s.audit,
+            &s.person_keys,
         )
-            .transaction(|(items, rollups, changes, due_tree, audit)| {
+            .transaction(|(items, rollups, changes, due_tree, audit, person_keys)| {
                 let mut deltas = Deltas::new(tz.clone());
-                if let Some(raw) = items.get(key)? {
-                    let old: Item = codec::decode(&raw).map_err(abort)?;
+                if let Some(raw) = items.get(key)?
+                    && let Some(old) = Store::unseal_tx::<Item>(person_keys, &raw)?
+                {
                     deltas.add(&old, -1);
                 }
                 deltas.add(item, 1);
                 deltas.apply(rollups, changes, change)?;
-                items.insert(&key, codec::encode(item).map_err(abort)?)?;
+                items.insert(&key, Store::seal_item_tx(person_keys, item)?)?;
                 due_tree.insert(&key, &millis(due).to_be_bytes())?;
                 if let Some(entry) = entry {
                     crate::store::audit::append_tx(audit, &item.workspace, entry, seq)?;

@@ -160,6 +160,12 @@ impl Deltas {
     }
 
     /// Adds (+1) or takes away (-1) one item's share of its day's counts.
+    /// Logs `i` as changed without counting it (it is gone: the index takes it out).
+    pub(super) fn log_gone(&mut self, i: &Item) {
+        self.changed
+            .push(crate::store::keys::pair(&i.workspace, &i.id));
+    }
+
     pub(super) fn add(&mut self, i: &Item, sign: i64) {
         if sign > 0 {
             self.changed

@@ -5,7 +5,7 @@ use super::Search;
 use super::words::{self, Contribution};
 use crate::domain::text::document_terms;
 use crate::domain::{Id, Item, Location, Workspace};
-use crate::store::{codec, keys, typed};
+use crate::store::{PersonRef, keys, typed};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
@@ -58,14 +58,10 @@ impl Search<'_> {
             ) else {
                 continue;
             };
-            let old: Doc = match s.search_docs.get(key)? {
-                Some(v) => codec::decode(&v)?,
-                None => Doc::default(),
-            };
-            let item: Option<Item> = match s.items.get(key)? {
-                Some(v) => Some(codec::decode(&v)?),
-                None => None,
-            };
+            // A doc is sealed with its item's key: it lists the item's words. One whose key
+            // is gone (its author erased) still names the postings to take out by their keys.
+            let old: Doc = s.unseal_at(&s.search_docs, &key)?.unwrap_or_default();
+            let item: Option<Item> = s.unseal_at(&s.items, &key)?;
             let new = match &item {
                 Some(i) => {
                     let tz = match zones.get(&(ws, i.location)) {
@@ -108,7 +104,13 @@ impl Search<'_> {
         }
         let encoded: Vec<([u8; 32], Option<Vec<u8>>)> = docs
             .iter()
-            .map(|(k, d)| Ok((*k, d.as_ref().map(codec::encode).transpose()?)))
+            .map(|(k, d)| {
+                let who = match (keys::id_at(k, 0), keys::id_at(k, 16)) {
+                    (Some(ws), Some(item)) => PersonRef::item(&ws, &item),
+                    _ => anyhow::bail!("a search doc key of the wrong size"),
+                };
+                Ok((*k, d.as_ref().map(|d| s.seal(&who, d)).transpose()?))
+            })
             .collect::<anyhow::Result<_>>()?;
         (&s.search, &s.search_docs, &s.words, &s.item_changes)
             .transaction(|(search, docs_tree, words_tree, changes)| {

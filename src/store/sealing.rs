@@ -1,0 +1,270 @@
+//! Crypto-shredding. Records about people from outside (contacts, their feedback and mail,
+//! reviewers' items) are sealed with a key of their own, kept in `person_keys` (reference →
+//! 32 random bytes). Erasure destroys the key: every copy of the record becomes noise, in sled's
+//! old log segments and in every backup taken before, where a removal alone cannot reach.
+//!
+//! A sealed value is `2 | ref length | ref | nonce (12) | ChaCha20-Poly1305(JSON)`, the
+//! reference bound in as associated data so a value cannot be pointed at another key.
+
+use super::{Store, codec};
+use crate::domain::{Feedback, Id, Item, OutboxMessage, Workspace};
+use anyhow::{Context, bail};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use rand::RngCore;
+use serde::{Serialize, de::DeserializeOwned};
+use sled::transaction::{
+    ConflictableTransactionError, ConflictableTransactionResult, TransactionalTree,
+};
+
+const SEALED: u8 = 2;
+
+/// Whose key seals a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRef(Vec<u8>);
+
+impl PersonRef {
+    /// A customer, by the keyed hash of their address in a workspace (`Store::email_key`):
+    /// the same key across deletion and re-import, found again from the address alone.
+    pub fn contact(email_key: &[u8]) -> Self {
+        Self([b"c".as_slice(), email_key].concat())
+    }
+
+    /// The author of one item (providers give no stable person id for most reviewers).
+    pub fn item(ws: &Id<Workspace>, item: &Id<Item>) -> Self {
+        Self([b"i".as_slice(), ws.as_bytes(), item.as_bytes()].concat())
+    }
+
+    /// One answer whose customer is no longer a contact.
+    pub fn feedback(ws: &Id<Workspace>, id: &Id<Feedback>) -> Self {
+        Self([b"f".as_slice(), ws.as_bytes(), id.as_bytes()].concat())
+    }
+
+    /// One message that is about nobody in particular, or about several people.
+    pub fn message(id: &Id<OutboxMessage>) -> Self {
+        Self([b"o".as_slice(), id.as_bytes()].concat())
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Whether a stored value is sealed (and so needs `Store::unseal`).
+pub fn is_sealed(raw: &[u8]) -> bool {
+    raw.first() == Some(&SEALED)
+}
+
+/// A fresh random key.
+fn fresh_key() -> [u8; 32] {
+    let mut k = [0u8; 32];
+    rand::rng().fill_bytes(&mut k);
+    k
+}
+
+fn key_of(raw: &[u8]) -> anyhow::Result<[u8; 32]> {
+    raw.try_into().context("a person key of the wrong size")
+}
+
+fn seal_with<T: Serialize>(key: &[u8; 32], who: &PersonRef, value: &T) -> anyhow::Result<Vec<u8>> {
+    let plain = codec::encode(value)?;
+    let mut nonce = [0u8; 12];
+    rand::rng().fill_bytes(&mut nonce);
+    let sealed = ChaCha20Poly1305::new(Key::from_slice(key))
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: &plain,
+                aad: who.as_bytes(),
+            },
+        )
+        .map_err(|_| anyhow::anyhow!("sealing a record"))?;
+    let reference = who.as_bytes();
+    let len = u8::try_from(reference.len()).context("a person reference too long")?;
+    let mut out = Vec::with_capacity(2 + reference.len() + 12 + sealed.len());
+    out.push(SEALED);
+    out.push(len);
+    out.extend_from_slice(reference);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&sealed);
+    Ok(out)
+}
+
+/// The reference a sealed value names, and the rest (nonce, ciphertext).
+fn reference_of(raw: &[u8]) -> anyhow::Result<(&[u8], &[u8])> {
+    match raw.get(1).map(|&n| usize::from(n)) {
+        Some(n) if raw.len() >= 2 + n + 12 + 16 => Ok(raw[2..].split_at(n)),
+        _ => bail!("a sealed record is cut short"),
+    }
+}
+
+fn open_with<T: DeserializeOwned>(key: &[u8], reference: &[u8], rest: &[u8]) -> anyhow::Result<T> {
+    let (nonce, sealed) = rest.split_at(12);
+    let plain = ChaCha20Poly1305::new(Key::from_slice(key))
+        .decrypt(
+            Nonce::from_slice(nonce),
+            Payload {
+                msg: sealed,
+                aad: reference,
+            },
+        )
+        .map_err(|_| anyhow::anyhow!("a sealed record does not open with its key"))?;
+    codec::decode(&plain)
+}
+
+type Tx<T> = ConflictableTransactionResult<T, anyhow::Error>;
+
+fn abort(e: anyhow::Error) -> ConflictableTransactionError<anyhow::Error> {
+    ConflictableTransactionError::Abort(e)
+}
+
+impl Store {
+    /// The key of `who`, made on first use. Written before the record it seals: sled's log
+    /// keeps order, so a record that survived a crash has its key too. Never inside a
+    /// transaction (sled holds its lock there): use `seal_tx` with `person_keys` in it.
+    fn person_key(&self, who: &PersonRef) -> anyhow::Result<[u8; 32]> {
+        if let Some(k) = self.person_keys.get(who.as_bytes())? {
+            return key_of(&k);
+        }
+        let fresh = fresh_key();
+        match self
+            .person_keys
+            .compare_and_swap(who.as_bytes(), None as Option<&[u8]>, Some(&fresh[..]))
+            .context("storing a person key")?
+        {
+            Ok(()) => Ok(fresh),
+            Err(race) => key_of(
+                &race
+                    .current
+                    .context("a person key vanished while being made")?,
+            ),
+        }
+    }
+
+    /// Encodes `value` sealed with `who`'s key.
+    pub(super) fn seal<T: Serialize>(&self, who: &PersonRef, value: &T) -> anyhow::Result<Vec<u8>> {
+        seal_with(&self.person_key(who)?, who, value)
+    }
+
+    /// `seal` inside a transaction that includes `person_keys` as `keys`.
+    pub(super) fn seal_tx<T: Serialize>(
+        keys: &TransactionalTree,
+        who: &PersonRef,
+        value: &T,
+    ) -> Tx<Vec<u8>> {
+        let key = match keys.get(who.as_bytes())? {
+            Some(k) => key_of(&k).map_err(abort)?,
+            None => {
+                let fresh = fresh_key();
+                keys.insert(who.as_bytes(), &fresh[..])?;
+                fresh
+            }
+        };
+        seal_with(&key, who, value).map_err(abort)
+    }
+
+    /// Decodes a stored value, sealed or not. `None` when its key was destroyed: the person
+    /// was erased and what is left is noise.
+    pub(super) fn unseal<T: DeserializeOwned>(&self, raw: &[u8]) -> anyhow::Result<Option<T>> {
+        if !is_sealed(raw) {
+            return codec::decode(raw).map(Some);
+        }
+        let (reference, rest) = reference_of(raw)?;
+        match self.person_keys.get(reference)? {
+            Some(key) => open_with(&key, reference, rest).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `unseal` inside a transaction that includes `person_keys` as `keys`.
+    pub(super) fn unseal_tx<T: DeserializeOwned>(
+        keys: &TransactionalTree,
+        raw: &[u8],
+    ) -> Tx<Option<T>> {
+        if !is_sealed(raw) {
+            return codec::decode(raw).map(Some).map_err(abort);
+        }
+        let (reference, rest) = reference_of(raw).map_err(abort)?;
+        match keys.get(reference)? {
+            Some(key) => open_with(&key, reference, rest).map(Some).map_err(abort),
+            None => Ok(None),
+        }
+    }
+
+    /// Seals a changed value with the key its old version was sealed with (`fallback` when the
+    /// old one was plain): a change never moves a record to another person.
+    pub(super) fn reseal_tx<T: Serialize>(
+        keys: &TransactionalTree,
+        old: &[u8],
+        fallback: PersonRef,
+        value: &T,
+    ) -> Tx<Vec<u8>> {
+        let who = if is_sealed(old) {
+            PersonRef(reference_of(old).map_err(abort)?.0.to_vec())
+        } else {
+            fallback
+        };
+        Self::seal_tx(keys, &who, value)
+    }
+
+    /// `unseal` of the value at `key` in `tree`.
+    pub(super) fn unseal_at<T: DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        key: &[u8],
+    ) -> anyhow::Result<Option<T>> {
+        match tree.get(key).context("reading the store")? {
+            Some(raw) => self.unseal(&raw),
+            None => Ok(None),
+        }
+    }
+
+    /// Destroys `who`'s key: everything sealed with it can never be read again.
+    pub fn shred(&self, who: &PersonRef) -> anyhow::Result<bool> {
+        Ok(self
+            .person_keys
+            .remove(who.as_bytes())
+            .context("destroying a person key")?
+            .is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn a_sealed_record_opens_until_its_key_is_shredded() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = datetime!(2026-05-01 12:00 UTC);
+        let store = Store::open(dir.path(), 16, now).unwrap();
+        let who = PersonRef::message(&Id::generate(now));
+        let raw = store
+            .seal(&who, &"Zelda Quill <zelda@example.com>")
+            .unwrap();
+        assert!(!raw.windows(5).any(|w| w == b"Zelda"));
+        assert_eq!(
+            store.unseal::<String>(&raw).unwrap().as_deref(),
+            Some("Zelda Quill <zelda@example.com>")
+        );
+        // Pointed at another person's key, or damaged: refused, not misread.
+        let other = PersonRef::message(&Id::generate(now));
+        store.seal(&other, &"x").unwrap();
+        let mut moved = raw.clone();
+        moved[2..2 + other.as_bytes().len()].copy_from_slice(other.as_bytes());
+        assert!(store.unseal::<String>(&moved).is_err());
+        let mut flipped = raw.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        assert!(store.unseal::<String>(&flipped).is_err());
+        assert!(store.unseal::<String>(&raw[..20]).is_err());
+        assert!(store.shred(&who).unwrap());
+        assert_eq!(store.unseal::<String>(&raw).unwrap(), None);
+        // Plain values still read as before.
+        let plain = codec::encode(&"plain").unwrap();
+        assert_eq!(
+            store.unseal::<String>(&plain).unwrap().as_deref(),
+            Some("plain")
+        );
+    }
+}
