@@ -33,6 +33,7 @@ mod outbox;
 mod pages;
 mod plans;
 mod privacy;
+mod privacy_disk;
 mod providers;
 mod support;
 mod webdriver;

@@ -1,0 +1,232 @@
+//! Erasure that reaches the disk: after a customer and a reviewer are erased, no file in the
+//! data folder holds their address or name (everything about them was sealed with a key that
+//! is now destroyed), and a sync cannot bring the reviewer's items back.
+
+use crate::inproc::InProc;
+use crate::support::token_in;
+use plaudit::Clock;
+use plaudit::domain::{Author, Fetched, Kind, Origin, Rating};
+use plaudit::store::Destination;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::path::Path;
+use std::time::Duration;
+
+/// Every file under `dir` that contains `needle`, byte for byte.
+fn files_holding(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p)
+                && bytes.windows(needle.len()).any(|w| w == needle)
+            {
+                hits.push(p.display().to_string());
+            }
+        }
+    }
+    hits
+}
+
+fn review(id: &str, author: &str, text: &str, now: time::OffsetDateTime) -> Fetched {
+    Fetched {
+        kind: Kind::Review,
+        external_id: id.into(),
+        parent_external_id: None,
+        author: Author {
+            name: author.into(),
+            ..Author::default()
+        },
+        rating: Some(Rating::Stars(2)),
+        text: text.into(),
+        link: None,
+        created_at: now,
+        updated_at: now,
+        reply: None,
+        reply_authoritative: true,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_customer_and_reviewer_leave_no_trace_in_the_data_folder() {
+    let h = InProc::start(|c| c.outbox.poll_interval_ms = 600_000).await;
+    let (owner, t) = h.user("owner@agency.example", false);
+    let w = h.workspace("Bakery Lindqvist", &owner);
+    let loc = h.location(&w, 1);
+    let ws = w.id.to_string();
+    let api = h.api().as_(&t);
+    let (_, r) = api
+        .post(
+            &format!("/workspaces/{ws}/contacts"),
+            json!([{"email": "zelda.quill@example.org", "name": "Zelda Quill"},
+                   {"email": "bo.berg@example.org", "name": "Bo Berg"}]),
+        )
+        .await;
+    assert_eq!(r["created"], 2, "{r}");
+    let (_, c) = api
+        .post(
+            &format!("/workspaces/{ws}/campaigns"),
+            json!({"name": "May"}),
+        )
+        .await;
+    let cid = c["id"].as_str().unwrap().to_string();
+    api.post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
+        .await;
+    let store = h.store.clone();
+    assert!(crate::support::wait_until(Duration::from_secs(20), || {
+        store
+            .outbox()
+            .all()
+            .unwrap()
+            .iter()
+            .filter(|m| m.campaign.is_some())
+            .count()
+            == 2
+    }));
+    let mail = h.store.outbox().all().unwrap();
+    let zelda_mail = mail.iter().find(|m| m.to.contains("zelda.quill@")).unwrap();
+    // A low score: the managers get an alert quoting her.
+    let r = h
+        .http()
+        .post(format!("{}/f/{}", h.url, token_in(&zelda_mail.text, "/f/")))
+        .form(&[
+            ("score", "1"),
+            ("comment", "Zelda Quill here: the rye was stale"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // She also wrote reviews at Google, signed with her name.
+    let now = h.clock.now();
+    let dest = Destination {
+        workspace: w.id,
+        location: loc.id,
+        origin: Origin::Google,
+        feed: "reviews",
+        connection: None,
+        alert: true,
+    };
+    let hers = [
+        review(
+            "g-zq-1",
+            "Zelda Quill",
+            "Zelda Quill thinks the rye is stale",
+            now,
+        ),
+        review("g-zq-2", "zelda  quill", "Second visit, still stale", now),
+    ];
+    let his = review("g-bb-1", "Bo Berg", "Fine buns", now);
+    h.store
+        .items()
+        .ingest(&dest, &[hers[0].clone(), hers[1].clone(), his.clone()], now)
+        .unwrap();
+    h.store.search().catch_up(usize::MAX).unwrap();
+    h.store.flush().await.unwrap();
+    // A backup taken before the erasure.
+    let backups = h.dir.path().join("backups-out");
+    let backup = plaudit::ops::backup::write(&h.store, &backups, now, None, |_| {}).unwrap();
+
+    // The export finds her as a reviewer too.
+    let (s, export) = api
+        .post(
+            &format!("/workspaces/{ws}/privacy/reviewers/export"),
+            json!({"name": "Zelda Quill"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{export}");
+    assert_eq!(export["items"].as_array().unwrap().len(), 2, "{export}");
+    assert!(!export.to_string().contains("Bo Berg"));
+    let (s, _) = api
+        .post(
+            &format!("/workspaces/{ws}/privacy/reviewers/erase"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an empty request erases nobody"
+    );
+
+    let (s, counts) = api
+        .post(
+            &format!("/workspaces/{ws}/privacy/erase"),
+            json!({"email": "zelda.quill@example.org"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{counts}");
+    let (s, counts) = api
+        .post(
+            &format!("/workspaces/{ws}/privacy/reviewers/erase"),
+            json!({"name": "Zelda Quill"}),
+        )
+        .await;
+    assert_eq!(
+        (s, counts["items"].as_u64()),
+        (StatusCode::OK, Some(2)),
+        "{counts}"
+    );
+    h.store.flush().await.unwrap();
+
+    let data = h.dir.path().join("data");
+    // The scan reads what it should: plain records (the workspace's name) are found.
+    assert!(!files_holding(&data, b"Bakery Lindqvist").is_empty());
+    for needle in [
+        b"zelda.quill@example.org".as_slice(),
+        b"Zelda Quill",
+        b"Quill",
+        b"the rye was stale",
+        b"rye is stale",
+    ] {
+        let hits = files_holding(&data, needle);
+        assert!(
+            hits.is_empty(),
+            "{:?} survives in {hits:?}",
+            String::from_utf8_lossy(needle)
+        );
+        let hits = files_holding(&backups, needle);
+        assert!(
+            hits.is_empty(),
+            "{:?} in the backup",
+            String::from_utf8_lossy(needle)
+        );
+    }
+    // Bo is untouched.
+    let bo = plaudit::domain::Email::parse("bo.berg@example.org").unwrap();
+    assert_eq!(
+        h.store
+            .contacts()
+            .by_email(&w.id, &bo)
+            .unwrap()
+            .unwrap()
+            .name,
+        "Bo Berg"
+    );
+    let left = h
+        .store
+        .items()
+        .by_author(&w.id, Some("Bo Berg"), None)
+        .unwrap();
+    assert_eq!(left.len(), 1);
+    assert!(
+        h.store
+            .items()
+            .by_author(&w.id, Some("Zelda Quill"), None)
+            .unwrap()
+            .is_empty()
+    );
+    // The next sync brings the same reviews again: the tombstones keep them out.
+    let again = h
+        .store
+        .items()
+        .ingest(&dest, &[hers[0].clone(), hers[1].clone(), his], now)
+        .unwrap();
+    assert_eq!(again.new, 0, "erased items came back");
+    let (_, found) = api.get(&format!("/workspaces/{ws}/items?q=stale")).await;
+    assert!(!found.to_string().contains("Quill"), "{found}");
+    assert!(backup.exists());
+}
