@@ -89,6 +89,7 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
             email,
             name,
             provider_id,
+            ips,
             workspace,
         } => {
             let config = load(cli.config)?.config;
@@ -100,6 +101,7 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
                         email,
                         name,
                         provider_id,
+                        ips,
                     },
                     workspace,
                 },

@@ -61,7 +61,7 @@ pub enum Command {
         #[arg(value_parser = ["export", "erase", "restrict"])]
         action: String,
         /// A customer (contact) by address.
-        #[arg(long, required_unless_present_any = ["name", "provider_id"])]
+        #[arg(long, required_unless_present_any = ["name", "provider_id", "ips"])]
         email: Option<String>,
         /// A reviewer by the name shown on their reviews (export and erase).
         #[arg(long, conflicts_with = "email")]
@@ -69,6 +69,9 @@ pub enum Command {
         /// A reviewer by a provider id: of the author, or of one of their items.
         #[arg(long, conflicts_with = "email")]
         provider_id: Option<String>,
+        /// With erase: also remove the request log's entries from this address (repeatable).
+        #[arg(long = "ip")]
+        ips: Vec<String>,
         /// Only this workspace (an id); default: every workspace that holds the address.
         #[arg(long)]
         workspace: Option<String>,

@@ -1,6 +1,7 @@
 //! The request log ((time, seq) → request) and its per-minute rollups (minute → counts), which
 //! the traffic page reads so its cost does not grow with the number of stored requests.
 
+use super::page::{self, Order, PageRequest};
 use super::{Store, codec, typed};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -259,6 +260,42 @@ impl Traffic<'_> {
                 tree.apply_batch(batch).context("purging old entries")?;
                 if std::ptr::eq(tree, &s.request_log) {
                     removed += keys.len();
+                }
+            }
+        }
+        self.count_changed(-i64::try_from(removed).unwrap_or(0))?;
+        Ok(removed)
+    }
+
+    /// Forgets one client address (a data-subject erasure): its logged requests go, and it is
+    /// taken out of the minute rollups' top lists (their totals stay). Returns the requests
+    /// removed.
+    pub fn forget_client(&self, client: &str) -> anyhow::Result<usize> {
+        let s = self.store;
+        let mut removed = 0;
+        for tree in [&s.request_log, &s.traffic_minutes] {
+            let mut req = PageRequest::first(1_000);
+            loop {
+                let raw = page::scan(tree, b"", &req, Order::Ascending)?;
+                let mut batch = sled::Batch::default();
+                for (k, v) in &raw.items {
+                    if std::ptr::eq(tree, &s.request_log) {
+                        let r: RequestRecord = codec::decode(v)?;
+                        if r.client == client {
+                            batch.remove(k);
+                            removed += 1;
+                        }
+                    } else {
+                        let mut r: Rollup = codec::decode(v)?;
+                        if r.clients.remove(client).is_some() {
+                            batch.insert(k, codec::encode(&r)?);
+                        }
+                    }
+                }
+                tree.apply_batch(batch).context("forgetting a client")?;
+                match raw.next {
+                    Some(n) => req.cursor = Some(n),
+                    None => break,
                 }
             }
         }

@@ -72,6 +72,8 @@ fn need(method: &Method, path: &str) -> Need {
         ("POST", "/workspaces/{ws}/privacy/export")
         | ("POST", "/workspaces/{ws}/privacy/erase")
         | ("POST", "/workspaces/{ws}/privacy/restrict")
+        | ("POST", "/workspaces/{ws}/privacy/reviewers/export")
+        | ("POST", "/workspaces/{ws}/privacy/reviewers/erase")
         | ("GET", "/workspaces/{ws}/export") => Need::Ws(Admin, false),
         ("GET", "/workspaces/{ws}/locations") | ("GET", "/workspaces/{ws}/locations/{loc}") => {
             Need::Ws(Read, false)
@@ -470,6 +472,10 @@ fn body(
         | ("POST", "/workspaces/{ws}/privacy/erase")
         | ("POST", "/workspaces/{ws}/privacy/restrict") => {
             json!({"email": format!("subject{n}@example.net")})
+        }
+        ("POST", "/workspaces/{ws}/privacy/reviewers/export")
+        | ("POST", "/workspaces/{ws}/privacy/reviewers/erase") => {
+            json!({"name": format!("Reviewer {n}")})
         }
         ("POST", "/workspaces/{ws}/webhooks") => json!({"url": "https://hooks.example.com/in"}),
         _ => return None,

@@ -229,4 +229,22 @@ async fn an_erased_customer_and_reviewer_leave_no_trace_in_the_data_folder() {
     let (_, found) = api.get(&format!("/workspaces/{ws}/items?q=stale")).await;
     assert!(!found.to_string().contains("Quill"), "{found}");
     assert!(backup.exists());
+
+    // The addresses she used: the request log forgets them (the operator's `--ip`).
+    let logged = |ip: &str| {
+        h.store
+            .traffic()
+            .recent(100_000)
+            .unwrap()
+            .iter()
+            .filter(|r| r.client == ip)
+            .count()
+    };
+    assert!(crate::support::wait_until(
+        Duration::from_secs(10),
+        || logged("127.0.0.1") > 0
+    ));
+    let removed = h.store.traffic().forget_client("127.0.0.1").unwrap();
+    assert!(removed > 0);
+    assert_eq!(logged("127.0.0.1"), 0);
 }

@@ -18,6 +18,10 @@ pub struct Who {
     pub name: Option<String>,
     #[serde(default)]
     pub provider_id: Option<String>,
+    /// Network addresses the person used (they tell us): erasure removes the request log's
+    /// entries from them.
+    #[serde(default)]
+    pub ips: Vec<String>,
 }
 
 /// A request run by the operator from the command line: in `workspace`, or in every workspace
@@ -36,16 +40,40 @@ pub fn by_operator(
         )));
     }
     let email = who.email.as_deref().map(email_of).transpose()?;
-    let reviewer = match email {
-        Some(_) => None,
-        None => Some(Reviewer::new(who.name.clone(), who.provider_id.clone())?),
+    let reviewer = match (&email, &who.name, &who.provider_id) {
+        (Some(_), _, _) => None,
+        (None, None, None) if !who.ips.is_empty() => None,
+        _ => Some(Reviewer::new(who.name.clone(), who.provider_id.clone())?),
     };
     if reviewer.is_some() && action == "restrict" {
         return Err(Error::Invalid(
             "restriction stops mail to a customer: give --email".into(),
         ));
     }
+    let ips = who
+        .ips
+        .iter()
+        .map(|raw| {
+            raw.trim()
+                .parse::<std::net::IpAddr>()
+                .map(|ip| ip.to_string())
+                .map_err(|_| Error::Invalid(format!("`{raw}` is not an IP address")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if !ips.is_empty() && action != "erase" {
+        return Err(Error::Invalid("--ip goes with erase".into()));
+    }
     let mut out = serde_json::Map::new();
+    if !ips.is_empty() {
+        let mut forgotten = 0;
+        for ip in &ips {
+            forgotten += store.traffic().forget_client(ip)?;
+        }
+        out.insert(
+            "request_log".into(),
+            serde_json::json!({ "removed": forgotten }),
+        );
+    }
     for ws in workspaces(store, workspace)? {
         let done = match (&email, &reviewer) {
             (Some(email), _) => about_customer(store, relay, action, &ws, email, now)?,
