@@ -109,10 +109,12 @@ struct EmailBody {
 #[serde(deny_unknown_fields)]
 #[schemars(extend("minProperties" = 1))]
 struct ReviewerBody {
+    #[serde(default)]
     #[schemars(length(min = 1, max = 200), regex(pattern = r"\S"))]
-    name: Option<String>,
+    name: String,
+    #[serde(default)]
     #[schemars(length(min = 1, max = 300), regex(pattern = r"\S"))]
-    provider_id: Option<String>,
+    provider_id: String,
 }
 
 async fn reviewer_request<T: serde::Serialize + Send + 'static>(
@@ -132,7 +134,7 @@ async fn reviewer_request<T: serde::Serialize + Send + 'static>(
     let body = body.into_inner();
     let ip = caller.ip();
     let v = write(&state, move |ctx| {
-        let who = Reviewer::new(body.name, body.provider_id)?;
+        let who = Reviewer::new(Some(body.name), Some(body.provider_id))?;
         request(ctx, &caller.principal, &ip, &ws, &who)
     })
     .await?;
