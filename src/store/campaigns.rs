@@ -175,7 +175,7 @@ impl Campaigns<'_> {
                             continue; // erased meanwhile
                         };
                         contact.last_asked_at = Some(now);
-                        // The lookup key is cached (warmed below): no store read in here.
+                        // The lookup key was cached above: no store read in here.
                         let who = s.contact_ref(&ws, &contact.email).map_err(abort)?;
                         let value = Store::reseal_tx(person_keys, &raw, who, &contact)?;
                         contacts.insert(&contact_key, value)?;

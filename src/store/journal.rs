@@ -22,22 +22,25 @@ pub struct Erasure {
     pub key: Vec<u8>,
 }
 
-/// Appends an erasure durably (fsync) before it is carried out: a crash half-way through an
-/// erasure is finished by the next replay.
-pub fn append(data_dir: &Path, e: &Erasure) -> anyhow::Result<()> {
+/// Appends erasures durably (one fsync) before they are carried out: a crash half-way through
+/// an erasure is finished by the next replay.
+pub fn append(data_dir: &Path, entries: &[Erasure]) -> anyhow::Result<()> {
     let p = path(data_dir);
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&p)
         .with_context(|| format!("opening {}", p.display()))?;
-    writeln!(
-        f,
-        "{} {} {}",
-        e.at.unix_timestamp(),
-        e.workspace,
-        hex::encode(&e.key)
-    )?;
+    let mut lines = String::new();
+    for e in entries {
+        lines.push_str(&format!(
+            "{} {} {}\n",
+            e.at.unix_timestamp(),
+            e.workspace,
+            hex::encode(&e.key)
+        ));
+    }
+    f.write_all(lines.as_bytes())?;
     f.sync_all().context("syncing the erasure journal")?;
     Ok(())
 }

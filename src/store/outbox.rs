@@ -96,6 +96,12 @@ impl Outbox<'_> {
             if let Some(msg) = claimed {
                 return Ok(Some(msg));
             }
+            if !self.outbox.contains_key(keys::id(&id))? {
+                // An entry whose message is gone (removed while unreadable): not due any more.
+                self.due
+                    .remove(&key)
+                    .context("dropping a stale due entry")?;
+            }
         }
         Ok(None)
     }
@@ -184,7 +190,8 @@ impl Outbox<'_> {
             let Some(raw) = outbox.get(keys::id(id))? else {
                 return Ok(false);
             };
-            // The due entry's key is the message's due time: unreadable (erased), scan for it.
+            // The due entry's key holds the due time; an unreadable message (its person erased)
+            // cannot say it, and `claim_due` drops such an entry when it comes due.
             let msg: Option<OutboxMessage> = Store::unseal_tx(person_keys, &raw)?;
             if let Some(msg) = msg {
                 due.remove(&keys::due(msg.due_at, &msg.id))?;
@@ -194,7 +201,6 @@ impl Outbox<'_> {
         });
         match result {
             Ok(done) => {
-                self.drop_due_of(id)?;
                 self.store.shred(&PersonRef::message(id))?;
                 Ok(done)
             }
@@ -238,22 +244,6 @@ impl Outbox<'_> {
         Ok(out)
     }
 
-    /// Removes due entries left for a message that is gone (one whose record could not say
-    /// when it was due).
-    fn drop_due_of(&self, id: &Id<OutboxMessage>) -> anyhow::Result<()> {
-        let mut stale = Vec::new();
-        for key in self.due.iter().keys() {
-            let key = key.context("scanning the due index")?;
-            if keys::due_id(&key).as_ref() == Some(id) {
-                stale.push(key);
-            }
-        }
-        for key in stale {
-            self.due.remove(key).context("removing a due entry")?;
-        }
-        Ok(())
-    }
-
     /// Counts by state. Scans every stored message: for admin commands and tests, not requests.
     pub fn counts(&self) -> anyhow::Result<OutboxCounts> {
         let mut counts = OutboxCounts::default();
@@ -283,7 +273,9 @@ impl Outbox<'_> {
             };
             let msg: Option<OutboxMessage> = Store::unseal_tx(person_keys, &raw)?;
             let Some(mut msg) = msg else {
-                return Ok(None); // its person was erased: never sent, never changed
+                // Its person was erased: never sent. What is left is noise; drop it.
+                outbox.remove(&keys::id(id))?;
+                return Ok(None);
             };
             let old_key = keys::due(msg.due_at, &msg.id);
             if !change(&mut msg) {
@@ -321,5 +313,58 @@ impl Store {
             (None, None) => PersonRef::message(&msg.id),
         };
         self.seal(&who, msg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::{About, Contact, Email, Id};
+    use crate::mail::templates::Rendered;
+    use crate::store::{PersonRef, Store};
+    use time::macros::datetime;
+
+    #[test]
+    fn a_message_whose_person_was_shredded_is_dropped_not_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = datetime!(2026-05-01 12:00 UTC);
+        let store = Store::open(dir.path(), 16, now).unwrap();
+        let ws = Id::generate(now);
+        let email = Email::parse("cleo@example.org").unwrap();
+        let contact = Contact {
+            id: Id::generate(now),
+            workspace: ws,
+            email: email.clone(),
+            name: "Cleo".into(),
+            location: None,
+            source: "api".into(),
+            consent: Default::default(),
+            created_at: now,
+            last_asked_at: None,
+            restricted: false,
+        };
+        store.contacts().upsert(contact.clone()).unwrap();
+        let from = "Plaudit <noreply@example.test>".parse().unwrap();
+        let to = Email::parse("manager@example.test").unwrap();
+        let body = Rendered {
+            subject: "Cleo left 1 star".into(),
+            text: "Cleo says".into(),
+            html: None,
+        };
+        let mut msg = crate::mail::message(now, &from, &to, body, Vec::new());
+        msg.about = Some(About {
+            workspace: ws,
+            contact: contact.id,
+        });
+        store.outbox().enqueue(&msg).unwrap();
+        let key = store.contacts().email_key(&ws, &email).unwrap();
+        assert!(store.shred(&PersonRef::contact(&key)).unwrap());
+        // Unreadable now: never claimed, and it and its due entry go.
+        let claimed = store
+            .outbox()
+            .claim_due(now, time::Duration::minutes(5))
+            .unwrap();
+        assert!(claimed.is_none());
+        assert_eq!(store.outbox().pending(), 0);
+        assert!(store.outbox.is_empty());
     }
 }

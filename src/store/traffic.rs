@@ -272,38 +272,52 @@ impl Traffic<'_> {
     /// removed.
     pub fn forget_client(&self, client: &str) -> anyhow::Result<usize> {
         let s = self.store;
-        let mut removed = 0;
-        for tree in [&s.request_log, &s.traffic_minutes] {
-            let mut req = PageRequest::first(1_000);
-            loop {
-                let raw = page::scan(tree, b"", &req, Order::Ascending)?;
-                let mut batch = sled::Batch::default();
-                for (k, v) in &raw.items {
-                    if std::ptr::eq(tree, &s.request_log) {
-                        let r: RequestRecord = codec::decode(v)?;
-                        if r.client == client {
-                            batch.remove(k);
-                            removed += 1;
-                        }
-                    } else {
-                        let mut r: Rollup = codec::decode(v)?;
-                        if r.clients.remove(client).is_some() {
-                            batch.insert(k, codec::encode(&r)?);
-                        }
-                    }
-                }
-                tree.apply_batch(batch).context("forgetting a client")?;
-                match raw.next {
-                    Some(n) => req.cursor = Some(n),
-                    None => break,
-                }
-            }
-        }
+        let removed = rewrite_all(&s.request_log, |v| {
+            let r: RequestRecord = codec::decode(v)?;
+            Ok((r.client == client).then_some(None))
+        })?;
+        rewrite_all(&s.traffic_minutes, |v| {
+            let mut r: Rollup = codec::decode(v)?;
+            Ok(match r.clients.remove(client) {
+                Some(_) => Some(Some(codec::encode(&r)?)),
+                None => None,
+            })
+        })?;
         self.count_changed(-i64::try_from(removed).unwrap_or(0))?;
         Ok(removed)
     }
 
     pub fn stored_requests(&self) -> usize {
         self.store.request_log.len()
+    }
+}
+
+/// Goes through `tree` a page at a time; `change` answers None to keep an entry, Some(None) to
+/// remove it, Some(Some(v)) to replace it. Returns how many were removed.
+fn rewrite_all(
+    tree: &sled::Tree,
+    mut change: impl FnMut(&[u8]) -> anyhow::Result<Option<Option<Vec<u8>>>>,
+) -> anyhow::Result<usize> {
+    let mut removed = 0;
+    let mut req = PageRequest::first(1_000);
+    loop {
+        let raw = page::scan(tree, b"", &req, Order::Ascending)?;
+        let mut batch = sled::Batch::default();
+        for (k, v) in &raw.items {
+            match change(v)? {
+                Some(None) => {
+                    batch.remove(k);
+                    removed += 1;
+                }
+                Some(Some(new)) => batch.insert(k, new),
+                None => {}
+            }
+        }
+        tree.apply_batch(batch)
+            .context("rewriting the request log")?;
+        match raw.next {
+            Some(n) => req.cursor = Some(n),
+            None => return Ok(removed),
+        }
     }
 }

@@ -10,6 +10,37 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 
+/// Adds `contacts` (a JSON array) to `ws`, sends them a campaign and waits until its mail is
+/// queued (the outbox keeps it: start the harness with a slow outbox poll); returns the outbox.
+pub async fn mail_a_campaign(
+    h: &InProc,
+    api: &crate::caller::Api,
+    ws: &str,
+    contacts: Value,
+) -> Vec<plaudit::domain::OutboxMessage> {
+    let n = contacts.as_array().unwrap().len();
+    let (_, r) = api
+        .post(&format!("/workspaces/{ws}/contacts"), contacts)
+        .await;
+    assert_eq!(r["created"], n, "{r}");
+    let (_, c) = api
+        .post(
+            &format!("/workspaces/{ws}/campaigns"),
+            json!({"name": "Spring"}),
+        )
+        .await;
+    let cid = c["id"].as_str().unwrap().to_string();
+    api.post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
+        .await;
+    let store = h.store.clone();
+    let queued = move || {
+        let all = store.outbox().all().unwrap();
+        all.iter().filter(|m| m.campaign.is_some()).count() == n
+    };
+    assert!(crate::support::wait_until(Duration::from_secs(20), queued));
+    h.store.outbox().all().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_erase_and_restrict_one_customer() {
     let h = InProc::start(|c| {
@@ -24,36 +55,14 @@ async fn export_erase_and_restrict_one_customer() {
     h.add(&w, &manager, Role::Manager);
     let ws = w.id.to_string();
     let api = h.api().as_(&t);
-    let (_, r) = api
-        .post(
-            &format!("/workspaces/{ws}/contacts"),
-            json!([{"email": "ana.lopez@example.net", "name": "Ana Lopez"},
-                   {"email": "bo@example.net", "name": "Bo Berg"}]),
-        )
-        .await;
-    assert_eq!(r["created"], 2, "{r}");
-    let (_, c) = api
-        .post(
-            &format!("/workspaces/{ws}/campaigns"),
-            json!({"name": "Spring"}),
-        )
-        .await;
-    let cid = c["id"].as_str().unwrap().to_string();
-    api.post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
-        .await;
-    let store = h.store.clone();
-    assert!(crate::support::wait_until(
-        Duration::from_secs(20),
-        || store
-            .outbox()
-            .all()
-            .unwrap()
-            .iter()
-            .filter(|m| m.campaign.is_some())
-            .count()
-            == 2
-    ));
-    let mail = h.store.outbox().all().unwrap();
+    let mail = mail_a_campaign(
+        &h,
+        &api,
+        &ws,
+        json!([{"email": "ana.lopez@example.net", "name": "Ana Lopez"},
+               {"email": "bo@example.net", "name": "Bo Berg"}]),
+    )
+    .await;
     let ana_mail = mail.iter().find(|m| m.to.contains("ana.lopez@")).unwrap();
     let r = h
         .http()

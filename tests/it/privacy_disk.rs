@@ -3,6 +3,7 @@
 //! is now destroyed), and a sync cannot bring the reviewer's items back.
 
 use crate::inproc::InProc;
+use crate::privacy::mail_a_campaign;
 use crate::support::token_in;
 use plaudit::Clock;
 use plaudit::domain::{Author, Fetched, Kind, Origin, Rating};
@@ -58,35 +59,14 @@ async fn an_erased_customer_and_reviewer_leave_no_trace_in_the_data_folder() {
     let loc = h.location(&w, 1);
     let ws = w.id.to_string();
     let api = h.api().as_(&t);
-    let (_, r) = api
-        .post(
-            &format!("/workspaces/{ws}/contacts"),
-            json!([{"email": "zelda.quill@example.org", "name": "Zelda Quill"},
-                   {"email": "bo.berg@example.org", "name": "Bo Berg"}]),
-        )
-        .await;
-    assert_eq!(r["created"], 2, "{r}");
-    let (_, c) = api
-        .post(
-            &format!("/workspaces/{ws}/campaigns"),
-            json!({"name": "May"}),
-        )
-        .await;
-    let cid = c["id"].as_str().unwrap().to_string();
-    api.post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
-        .await;
-    let store = h.store.clone();
-    assert!(crate::support::wait_until(Duration::from_secs(20), || {
-        store
-            .outbox()
-            .all()
-            .unwrap()
-            .iter()
-            .filter(|m| m.campaign.is_some())
-            .count()
-            == 2
-    }));
-    let mail = h.store.outbox().all().unwrap();
+    let mail = mail_a_campaign(
+        &h,
+        &api,
+        &ws,
+        json!([{"email": "zelda.quill@example.org", "name": "Zelda Quill"},
+               {"email": "bo.berg@example.org", "name": "Bo Berg"}]),
+    )
+    .await;
     let zelda_mail = mail.iter().find(|m| m.to.contains("zelda.quill@")).unwrap();
     // A low score: the managers get an alert quoting her.
     let r = h

@@ -117,37 +117,17 @@ struct ReviewerBody {
     provider_id: String,
 }
 
-async fn reviewer_request<T: serde::Serialize + Send + 'static>(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: web::Path<String>,
-    body: Body<ReviewerBody>,
-    request: fn(
-        &crate::services::Ctx,
-        &crate::services::auth::Principal,
-        &str,
-        &crate::domain::Id<crate::domain::Workspace>,
-        &Reviewer,
-    ) -> crate::services::Result<T>,
-) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
-    let body = body.into_inner();
-    let ip = caller.ip();
-    let v = write(&state, move |ctx| {
-        let who = Reviewer::new(Some(body.name), Some(body.provider_id))?;
-        request(ctx, &caller.principal, &ip, &ws, &who)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(v))
-}
-
 async fn reviewer_export(
     state: web::Data<AppState>,
     caller: Caller,
     ws: web::Path<String>,
     body: Body<ReviewerBody>,
 ) -> Result<HttpResponse, ApiError> {
-    reviewer_request(state, caller, ws, body, reviewers::export).await
+    let who = reviewer_of(body)?;
+    answer(state, caller, ws, move |ctx, p, ip, ws| {
+        reviewers::export(ctx, p, ip, ws, &who)
+    })
+    .await
 }
 
 async fn reviewer_erase(
@@ -156,32 +136,35 @@ async fn reviewer_erase(
     ws: web::Path<String>,
     body: Body<ReviewerBody>,
 ) -> Result<HttpResponse, ApiError> {
-    reviewer_request(state, caller, ws, body, reviewers::erase).await
+    let who = reviewer_of(body)?;
+    answer(state, caller, ws, move |ctx, p, ip, ws| {
+        reviewers::erase(ctx, p, ip, ws, &who)
+    })
+    .await
 }
 
-/// A data-subject request: the body's address in, the service's answer out as JSON.
-type Request<T> = fn(
-    &crate::services::Ctx,
-    &crate::services::auth::Principal,
-    &str,
-    &crate::domain::Id<crate::domain::Workspace>,
-    &str,
-) -> crate::services::Result<T>;
+fn reviewer_of(body: Body<ReviewerBody>) -> Result<Reviewer, ApiError> {
+    let body = body.into_inner();
+    Ok(Reviewer::new(Some(body.name), Some(body.provider_id))?)
+}
 
+/// A data-subject request, run as the caller from their address; its answer out as JSON.
 async fn answer<T: serde::Serialize + Send + 'static>(
     state: web::Data<AppState>,
     caller: Caller,
     ws: web::Path<String>,
-    body: Body<EmailBody>,
-    request: Request<T>,
+    request: impl FnOnce(
+        &crate::services::Ctx,
+        &crate::services::auth::Principal,
+        &str,
+        &crate::domain::Id<crate::domain::Workspace>,
+    ) -> crate::services::Result<T>
+    + Send
+    + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let ws = id(&ws)?;
-    let email = body.into_inner().email;
     let ip = caller.ip();
-    let v = write(&state, move |ctx| {
-        request(ctx, &caller.principal, &ip, &ws, &email)
-    })
-    .await?;
+    let v = write(&state, move |ctx| request(ctx, &caller.principal, &ip, &ws)).await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
@@ -191,7 +174,11 @@ async fn export(
     ws: web::Path<String>,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(state, caller, ws, body, privacy::export).await
+    let email = body.into_inner().email;
+    answer(state, caller, ws, move |ctx, p, ip, ws| {
+        privacy::export(ctx, p, ip, ws, &email)
+    })
+    .await
 }
 
 async fn erase(
@@ -200,7 +187,11 @@ async fn erase(
     ws: web::Path<String>,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(state, caller, ws, body, privacy::erase).await
+    let email = body.into_inner().email;
+    answer(state, caller, ws, move |ctx, p, ip, ws| {
+        privacy::erase(ctx, p, ip, ws, &email)
+    })
+    .await
 }
 
 async fn restrict(
@@ -209,5 +200,9 @@ async fn restrict(
     ws: web::Path<String>,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
-    answer(state, caller, ws, body, privacy::restrict).await
+    let email = body.into_inner().email;
+    answer(state, caller, ws, move |ctx, p, ip, ws| {
+        privacy::restrict(ctx, p, ip, ws, &email)
+    })
+    .await
 }

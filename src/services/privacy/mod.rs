@@ -5,7 +5,7 @@
 use super::auth::Principal;
 use super::{Ctx, Error, Result, audit};
 use crate::domain::{
-    Access, Campaign, Contact, Email, Feedback, Id, OutboxMessage, Recipient, Suppression,
+    Access, Campaign, Contact, Email, Feedback, Id, Item, OutboxMessage, Recipient, Suppression,
     SuppressionReason, Workspace,
 };
 use crate::store::{PageRequest, PersonRef, Store, journal};
@@ -183,11 +183,11 @@ pub fn erase_found(
     let key = store.contacts().email_key(ws, email)?;
     journal::append(
         store.data_dir(),
-        &journal::Erasure {
+        &[journal::Erasure {
             at: now,
             workspace: *ws,
             key: key.to_vec(),
-        },
+        }],
     )?;
     remove(store, ws, &key, found, now)
 }
@@ -245,16 +245,21 @@ fn remove(
 /// Carries out every journaled erasure again (after a restore; harmless when already done).
 pub fn replay_journal(store: &Store, now: time::OffsetDateTime) -> Result<usize> {
     let entries = journal::read(store.data_dir())?;
+    // Items are erased per workspace at once: one search catch-up, then their keys go.
+    let mut items: std::collections::BTreeMap<Id<Workspace>, Vec<Id<Item>>> = Default::default();
     for e in &entries {
         match e.key.split_first() {
-            Some((b'i', id)) if id.len() == 16 => {
-                let id = Id::from_bytes(id.try_into().unwrap_or_default());
-                store.items().erase(&e.workspace, &id)?;
-            }
+            Some((b'i', id)) if id.len() == 16 => items
+                .entry(e.workspace)
+                .or_default()
+                .push(Id::from_bytes(id.try_into().unwrap_or_default())),
             _ => {
                 erase_key(store, &e.workspace, &e.key, now)?;
             }
         }
+    }
+    for (ws, ids) in items {
+        store.items().erase(&ws, &ids)?;
     }
     Ok(entries.len())
 }

@@ -156,7 +156,7 @@ fn about_reviewer(
     if found.items.is_empty() {
         return Ok(None);
     }
-    let label = format!("a reviewer ({} items)", found.items.len());
+    let label = who.label(found.items.len());
     let v = match action {
         "export" => reviewers::export_of(ws, &found),
         _ => serde_json::to_value(reviewers::erase_found(store, &ws.id, found, now)?)

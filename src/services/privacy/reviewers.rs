@@ -33,7 +33,7 @@ impl Reviewer {
         Ok(r)
     }
 
-    fn label(&self, items: usize) -> String {
+    pub(super) fn label(&self, items: usize) -> String {
         format!("a reviewer ({items} items)")
     }
 }
@@ -117,17 +117,17 @@ pub fn erase_found(
     now: time::OffsetDateTime,
 ) -> Result<ReviewerCounts> {
     let mut counts = ReviewerCounts::default();
-    for item in &f.items {
-        journal::append(
-            store.data_dir(),
-            &journal::Erasure {
-                at: now,
-                workspace: *ws,
-                key: item_key(&item.id),
-            },
-        )?;
-        counts.items += usize::from(store.items().erase(ws, &item.id)?.is_some());
-    }
+    let ids: Vec<_> = f.items.iter().map(|i| i.id).collect();
+    let entries: Vec<_> = ids
+        .iter()
+        .map(|id| journal::Erasure {
+            at: now,
+            workspace: *ws,
+            key: item_key(id),
+        })
+        .collect();
+    journal::append(store.data_dir(), &entries)?;
+    counts.items = store.items().erase(ws, &ids)?;
     for m in &f.messages {
         counts.alert_mail += usize::from(store.outbox().remove(&m.id)?);
     }

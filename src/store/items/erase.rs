@@ -32,11 +32,24 @@ impl Store {
 }
 
 impl Items<'_> {
-    /// Erases one item; returns it as it was (None when it is not there).
-    pub fn erase(&self, ws: &Id<Workspace>, id: &Id<Item>) -> anyhow::Result<Option<Item>> {
+    /// Erases items of `ws`; returns how many were there. Their keys are destroyed once the
+    /// search index has taken them out (its docs are sealed with the same keys).
+    pub fn erase(&self, ws: &Id<Workspace>, ids: &[Id<Item>]) -> anyhow::Result<usize> {
+        let mut erased = 0;
+        for id in ids {
+            erased += usize::from(self.erase_one(ws, id)?);
+        }
+        self.store.search().catch_up(usize::MAX)?;
+        for id in ids {
+            self.store.shred(&PersonRef::item(ws, id))?;
+        }
+        Ok(erased)
+    }
+
+    fn erase_one(&self, ws: &Id<Workspace>, id: &Id<Item>) -> anyhow::Result<bool> {
         let s = self.store;
         let Some(item) = self.get(ws, id)? else {
-            return Ok(None);
+            return Ok(false);
         };
         let tz = self.zone_of(ws, &item.location)?;
         let seq = s.db.generate_id().context("numbering a change")?;
@@ -54,7 +67,7 @@ impl Items<'_> {
             &s.item_tombstones,
             &s.person_keys,
         );
-        let erased = trees
+        trees
             .transaction(
                 |(items, ext, locs, rollups, changes, notes, due, pending, stones, person_keys)| {
                     let Some(raw) = items.get(key)? else {
@@ -76,11 +89,7 @@ impl Items<'_> {
                     Ok(true)
                 },
             )
-            .map_err(typed::txn_any)?;
-        // The search doc is sealed with the item's key: let the index take the item out first.
-        s.search().catch_up(usize::MAX)?;
-        s.shred(&PersonRef::item(ws, id))?;
-        Ok(erased.then_some(item))
+            .map_err(typed::txn_any)
     }
 
     /// Items in `ws` by one author: by the name shown (case and spacing aside) or by the
