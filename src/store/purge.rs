@@ -4,11 +4,19 @@
 
 use super::counters;
 use super::page;
-use super::{Store, keys, typed};
+use super::{PersonRef, Store, keys, typed};
 use crate::domain::{Id, User, Workspace};
 use anyhow::Context;
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
+
+fn remove_all(tree: &sled::Tree, keys: &[sled::IVec]) -> anyhow::Result<()> {
+    let mut batch = sled::Batch::default();
+    for key in keys {
+        batch.remove(key);
+    }
+    tree.apply_batch(batch).context("purging a workspace")
+}
 
 pub struct Purge<'a> {
     pub(super) store: &'a Store,
@@ -49,6 +57,31 @@ impl Purge<'_> {
     pub fn step(&self, ws: &Id<Workspace>, chunk: usize) -> anyhow::Result<PurgeStep> {
         let s = self.store;
         let prefix = ws.as_bytes();
+
+        // The keys of the workspace's customers and reviewers first: everything sealed with
+        // them is unreadable from here on, whatever the rest of the purge still has to do.
+        for kind in PersonRef::WORKSPACE_KINDS {
+            let keys = page::keys(
+                &s.person_keys,
+                &[&[kind], prefix.as_slice()].concat(),
+                chunk,
+            )?;
+            if !keys.is_empty() {
+                remove_all(&s.person_keys, &keys)?;
+                return Ok(PurgeStep::Removed(keys.len()));
+            }
+        }
+
+        // A campaign's recipients are keyed by the campaign: they go before it does.
+        if let Some(campaign) = page::keys(&s.campaigns, prefix, 1)?.first() {
+            let recipients = page::keys(&s.recipients, &campaign[16..], chunk)?;
+            if recipients.is_empty() {
+                s.campaigns.remove(campaign).context("purging a campaign")?;
+                return Ok(PurgeStep::Removed(1));
+            }
+            remove_all(&s.recipients, &recipients)?;
+            return Ok(PurgeStep::Removed(recipients.len()));
+        }
 
         let members = page::keys(&s.members, prefix, chunk)?;
         if !members.is_empty() {
@@ -124,14 +157,16 @@ impl Purge<'_> {
             &s.alert_pending,
             &s.alert_digest,
             &s.webhooks,
+            &s.contacts,
+            &s.contact_emails,
+            &s.suppressions,
+            &s.feedback,
+            &s.feedback_settings,
+            &s.item_tombstones,
         ] {
             let keys = page::keys(tree, prefix, chunk)?;
             if !keys.is_empty() {
-                let mut batch = sled::Batch::default();
-                for key in &keys {
-                    batch.remove(key);
-                }
-                tree.apply_batch(batch).context("purging a workspace")?;
+                remove_all(tree, &keys)?;
                 return Ok(PurgeStep::Removed(keys.len()));
             }
         }
@@ -174,8 +209,19 @@ impl Purge<'_> {
             &s.alert_pending,
             &s.alert_digest,
             &s.webhooks,
+            &s.contacts,
+            &s.contact_emails,
+            &s.suppressions,
+            &s.campaigns,
+            &s.feedback,
+            &s.feedback_settings,
+            &s.item_tombstones,
         ] {
             n += page::keys(tree, ws.as_bytes(), usize::MAX)?.len();
+        }
+        for kind in PersonRef::WORKSPACE_KINDS {
+            let prefix = [&[kind], ws.as_bytes().as_slice()].concat();
+            n += page::keys(&s.person_keys, &prefix, usize::MAX)?.len();
         }
         n += usize::from(s.workspaces.contains_key(keys::id(ws))?);
         n += usize::from(s.purge_queue.contains_key(keys::id(ws))?);

@@ -24,6 +24,10 @@ const SEALED: u8 = 2;
 pub struct PersonRef(Vec<u8>);
 
 impl PersonRef {
+    /// The kinds of key whose reference starts with the workspace after the kind byte (a
+    /// customer's is `c | workspace | HMAC`): what a workspace purge destroys by prefix.
+    pub(super) const WORKSPACE_KINDS: [u8; 3] = [b'c', b'i', b'f'];
+
     /// A customer, by the keyed hash of their address in a workspace (`Store::email_key`):
     /// the same key across deletion and re-import, found again from the address alone.
     pub fn contact(email_key: &[u8]) -> Self {

@@ -43,6 +43,21 @@ async fn a_deleted_workspace_answers_at_once_and_housekeeping_leaves_nothing() {
             .unwrap();
     }
     h.store.audit().append(&keep.id, &entry(0)).unwrap();
+    // Customers and a sent campaign, whose recipients are keyed by the campaign, not the
+    // workspace; the kept workspace has a customer too.
+    let api = h.api().as_(&t);
+    let customers = json!([{"email": "ann@example.org", "name": "Ann Ek"},
+                           {"email": "bert@example.org"}]);
+    let mail = crate::privacy::mail_a_campaign(&h, &api, &ws.id.to_string(), customers).await;
+    let sent: Vec<_> = mail.iter().filter_map(|m| m.campaign.clone()).collect();
+    assert_eq!(sent.len(), 2);
+    let (_, r) = api
+        .post(
+            &format!("/workspaces/{}/contacts", keep.id),
+            json!([{"email": "ann@example.org", "name": "Ann Ek"}]),
+        )
+        .await;
+    assert_eq!(r["created"], 1, "{r}");
     let c = h.http();
     let url = format!("{}/api/v1/workspaces/{}", h.url, ws.id);
     let started = std::time::Instant::now();
@@ -75,9 +90,20 @@ async fn a_deleted_workspace_answers_at_once_and_housekeeping_leaves_nothing() {
     .unwrap();
     assert_eq!(h.store.purge().leftovers(&ws.id).unwrap(), 0);
     assert!(h.store.purge().pending().unwrap().is_empty());
+    for m in &sent {
+        let r = h.store.campaigns().recipient(&m.campaign, &m.contact);
+        assert!(
+            r.unwrap().is_none(),
+            "a recipient of the deleted workspace is left"
+        );
+    }
     // The other workspace is untouched.
+    let ann = plaudit::domain::Email::parse("ann@example.org").unwrap();
+    let kept_ann = h.store.contacts().by_email(&keep.id, &ann).unwrap();
+    assert_eq!(kept_ann.unwrap().name, "Ann Ek");
     let kept = h.store.audit().page(&keep.id, None, 10).unwrap().0;
-    assert_eq!(kept.len(), 1);
+    assert_eq!(kept.len(), 2, "the fixture entry and the contact import's");
+    assert!(kept.iter().any(|e| e.action == "fixture"));
     let mine = h
         .store
         .workspaces()
