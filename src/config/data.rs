@@ -51,6 +51,9 @@ pub struct RetentionConfig {
     pub unasked_contacts_days: u64,
     /// Delivered, failed or cancelled mail (its body is dropped once delivered already).
     pub outbox_days: u64,
+    /// Reviews and comments gone from their provider (counted from when a sync found them
+    /// missing).
+    pub removed_items_days: u64,
 }
 
 impl Default for RetentionConfig {
@@ -60,6 +63,7 @@ impl Default for RetentionConfig {
             feedback_days: 730,
             unasked_contacts_days: 365,
             outbox_days: 90,
+            removed_items_days: 365,
         }
     }
 }

@@ -147,7 +147,8 @@ pub struct Reply {
 pub enum ItemStatus {
     Live,
     Edited,
-    /// No longer at the provider (seen missing by a full reconcile). Kept, never dropped.
+    /// No longer at the provider (seen missing by a full reconcile). Kept for
+    /// `retention.removed_items_days`, then erased.
     Removed,
 }
 
@@ -186,6 +187,9 @@ pub struct Item {
     pub history: Vec<Revision>,
     #[serde(with = "time::serde::rfc3339")]
     pub ingested_at: OffsetDateTime,
+    /// When a full reconcile found it gone from the provider (retention counts from here).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub removed_at: Option<OffsetDateTime>,
 }
 
 /// What a connector read at the provider, before it is matched with what is stored.
@@ -246,6 +250,7 @@ impl Item {
             status: ItemStatus::Live,
             history: Vec::new(),
             ingested_at: now,
+            removed_at: None,
         }
     }
 
@@ -253,6 +258,8 @@ impl Item {
     /// text in `history`; a reply Plaudit is still sending is not overwritten by the
     /// provider's view (the worker settles it).
     pub fn merge(&mut self, f: &Fetched) -> bool {
+        // Seen at the provider: whatever happens below, it is not removed (any more).
+        self.removed_at = None;
         let mut changed = false;
         if f.text != self.text || f.rating != self.rating {
             self.history.push(Revision {

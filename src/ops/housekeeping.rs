@@ -63,6 +63,7 @@ impl Housekeeping {
                 feedback = p.feedback,
                 contacts = p.contacts,
                 outbox = p.outbox,
+                removed_items = p.removed_items,
                 "records past their retention removed"
             );
         }

@@ -9,12 +9,16 @@ use time::{Duration, OffsetDateTime};
 /// Records one run removes at most, per kind.
 pub const PER_RUN: usize = 10_000;
 
+/// Items one run looks at for the removed-items period (there is no index by removal time).
+pub const ITEMS_SCANNED_PER_RUN: usize = 50_000;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Purged {
     pub audit: usize,
     pub feedback: usize,
     pub contacts: usize,
     pub outbox: usize,
+    pub removed_items: usize,
 }
 
 fn cutoff(now: OffsetDateTime, days: u64) -> Option<OffsetDateTime> {
@@ -39,6 +43,9 @@ pub fn step(
     }
     if let Some(c) = cutoff(now, config.outbox_days) {
         p.outbox = r.outbox_before(c, PER_RUN)?;
+    }
+    if let Some(c) = cutoff(now, config.removed_items_days) {
+        p.removed_items = r.removed_items_before(c, ITEMS_SCANNED_PER_RUN, PER_RUN)?;
     }
     Ok(p)
 }

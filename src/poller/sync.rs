@@ -78,10 +78,18 @@ impl Poller {
         seen: HashSet<String>,
     ) -> Result<usize, ProviderError> {
         let (ws, loc, ext) = (conn.workspace, feed.location, feed.external_id.clone());
+        let now = self.ctx.clock.now();
         let n = self
             .store(move |s| {
-                s.items()
-                    .mark_missing_removed(&ws, &loc, origin, &ext, kinds, &seen)
+                let feed = Destination {
+                    workspace: ws,
+                    location: loc,
+                    origin,
+                    feed: &ext,
+                    connection: None,
+                    alert: false,
+                };
+                s.items().mark_missing_removed(&feed, kinds, &seen, now)
             })
             .await
             .map_err(|e| ProviderError::Refused(format!("{e:#}")))?;

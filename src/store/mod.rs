@@ -38,7 +38,9 @@ pub use campaigns::{Campaigns, Queued};
 pub use connections::Connections;
 pub use contacts::{Contacts, Upserted};
 pub use invitations::{AcceptInvitation, Invitations, NewInvitation};
-pub use items::{ALL, DayCounts, Destination, Ingested, ItemFilter, Items, RESPONSE_BOUNDS_MIN};
+pub use items::{
+    ALL, ComeBack, DayCounts, Destination, Ingested, ItemFilter, Items, RESPONSE_BOUNDS_MIN,
+};
 pub use locations::Locations;
 pub use meta::SetupToken;
 pub use outbox::{Outbox, OutboxCounts};

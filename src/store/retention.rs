@@ -3,14 +3,21 @@
 //! so a purge cut short (a crash, the per-run budget) completes on the next run.
 
 use super::page::{self, Order, PageRequest};
-use super::{Store, keys};
-use crate::domain::{Contact, DeliveryState, Feedback, OutboxMessage};
+use super::{ComeBack, Store, keys};
+use crate::domain::{
+    Contact, DeliveryState, Feedback, Id, Item, ItemStatus, OutboxMessage, Workspace,
+};
 use anyhow::Context;
+use std::collections::BTreeMap;
+use std::ops::Bound;
 use time::OffsetDateTime;
 
 pub struct Retention<'a> {
     pub(super) store: &'a Store,
 }
+
+/// Where the walk for removed items stopped (the last item key looked at).
+const REMOVED_ITEMS_CURSOR: &[u8] = b"retention.removed_items.after";
 
 fn millis(at: OffsetDateTime) -> u64 {
     u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
@@ -128,5 +135,54 @@ impl Retention<'_> {
             n += usize::from(s.contacts().delete(&ws, &id)?);
         }
         Ok(n)
+    }
+
+    /// Items gone from their provider before `cutoff`, erased (they may come back as new if
+    /// the provider shows them again). Reviews have no index by removal time, so each run
+    /// looks at `scan` items from where the last one stopped: a pass over a million items is
+    /// spread over runs, and an interrupted one goes on from its cursor.
+    pub fn removed_items_before(
+        &self,
+        cutoff: OffsetDateTime,
+        scan: usize,
+        max: usize,
+    ) -> anyhow::Result<usize> {
+        let s = self.store;
+        let after = s.meta.get(REMOVED_ITEMS_CURSOR)?;
+        let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
+        // Collected first: no iterator stays alive while items are read and erased.
+        let chunk: Vec<(sled::IVec, sled::IVec)> = s
+            .items
+            .range::<sled::IVec, _>((lower, Bound::Unbounded))
+            .take(scan)
+            .collect::<Result<_, _>>()
+            .context("reading items for retention")?;
+        let mut due: BTreeMap<Id<Workspace>, Vec<Id<Item>>> = BTreeMap::new();
+        let (mut found, mut last) = (0, None);
+        for (k, v) in &chunk {
+            last = Some(k.clone());
+            if let Some(item) = s.unseal::<Item>(v)?
+                && item.status == ItemStatus::Removed
+                && item.removed_at.unwrap_or(item.updated_at) < cutoff
+            {
+                due.entry(item.workspace).or_default().push(item.id);
+                found += 1;
+                if found >= max {
+                    break;
+                }
+            }
+        }
+        let mut erased = 0;
+        for (ws, ids) in due {
+            erased += s.items().erase(&ws, &ids, ComeBack::Allowed)?;
+        }
+        match last {
+            Some(k) if chunk.len() == scan || found >= max => {
+                s.meta.insert(REMOVED_ITEMS_CURSOR, k)
+            }
+            _ => s.meta.remove(REMOVED_ITEMS_CURSOR), // the end: the next pass starts over
+        }
+        .context("keeping the retention cursor")?;
+        Ok(erased)
     }
 }

@@ -147,13 +147,52 @@ fn retention_removes_exactly_what_expired() {
         reason: "550".into(),
     });
     let queued = msg(DeliveryState::Queued);
+    // Reviews: one gone from Google 400 days ago, one 10 days ago, one still there.
+    let loc = Id::generate(now);
+    let dest = plaudit::store::Destination {
+        workspace: ws,
+        location: loc,
+        origin: plaudit::domain::Origin::Google,
+        feed: "reviews",
+        connection: None,
+        alert: false,
+    };
+    let review = |id: &str| plaudit::domain::Fetched {
+        kind: plaudit::domain::Kind::Review,
+        external_id: id.into(),
+        parent_external_id: None,
+        author: Default::default(),
+        rating: Some(plaudit::domain::Rating::Stars(3)),
+        text: format!("review {id}"),
+        link: None,
+        created_at: days(900),
+        updated_at: days(900),
+        reply: None,
+        reply_authoritative: true,
+    };
+    let gone_long = review("a");
+    let fetched = [gone_long.clone(), review("b"), review("c")];
+    store.items().ingest(&dest, &fetched, days(900)).unwrap();
+    let kinds = [plaudit::domain::Kind::Review];
+    let seen = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect();
+    let items = store.items();
+    let marked = items.mark_missing_removed(&dest, &kinds, &seen(&["b", "c"]), days(400));
+    assert_eq!(marked.unwrap(), 1);
+    let marked = items.mark_missing_removed(&dest, &kinds, &seen(&["c"]), days(10));
+    assert_eq!(marked.unwrap(), 1);
 
     // Cut short: one audit entry per run, then the rest next run.
     assert_eq!(store.retention().audit_before(days(730), 1).unwrap(), 1);
     let first = plaudit::ops::retention::step(&store, &RetentionConfig::default(), now).unwrap();
     assert_eq!(
-        (first.audit, first.feedback, first.contacts, first.outbox),
-        (1, 1, 1, 2),
+        (
+            first.audit,
+            first.feedback,
+            first.contacts,
+            first.outbox,
+            first.removed_items
+        ),
+        (1, 1, 1, 2, 1),
         "{first:?}"
     );
     let again = plaudit::ops::retention::step(&store, &RetentionConfig::default(), now).unwrap();
@@ -196,12 +235,28 @@ fn retention_removes_exactly_what_expired() {
         store.outbox().get(&queued.id).unwrap().is_some(),
         "pending mail is never purged"
     );
+    let by_id = |id: &str| {
+        let item = store.items().by_external(&ws, dest.origin, id).unwrap();
+        item.map(|i| i.status)
+    };
+    use plaudit::domain::ItemStatus;
+    assert_eq!(by_id("a"), None, "removed 400 days ago: erased");
+    assert_eq!(
+        by_id("b"),
+        Some(ItemStatus::Removed),
+        "removed lately: kept"
+    );
+    assert_eq!(by_id("c"), Some(ItemStatus::Live));
+    // Gone at the provider is not erased for its author: if it shows up again, it is stored.
+    let back = store.items().ingest(&dest, &[gone_long], now).unwrap();
+    assert_eq!(back.new, 1);
     // 0 keeps for ever.
     let forever = RetentionConfig {
         audit_days: 0,
         feedback_days: 0,
         unasked_contacts_days: 0,
         outbox_days: 0,
+        removed_items_days: 0,
     };
     let later = now + time::Duration::days(5000);
     let none = plaudit::ops::retention::step(&store, &forever, later).unwrap();

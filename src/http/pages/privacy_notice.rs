@@ -71,6 +71,10 @@ async fn page(
             days(r.outbox_days),
         ),
         (
+            "Reviews removed at Google or Facebook",
+            days(r.removed_items_days),
+        ),
+        (
             "Reviews copied from Google and Facebook",
             "while the location stays connected, or until erased".into(),
         ),

@@ -8,7 +8,7 @@ use crate::domain::{
     Access, Campaign, Contact, Email, Feedback, Id, Item, OutboxMessage, Recipient, Suppression,
     SuppressionReason, Workspace,
 };
-use crate::store::{PageRequest, PersonRef, Store, journal};
+use crate::store::{ComeBack, PageRequest, PersonRef, Store, journal};
 
 pub mod account;
 mod export;
@@ -259,7 +259,7 @@ pub fn replay_journal(store: &Store, now: time::OffsetDateTime) -> Result<usize>
         }
     }
     for (ws, ids) in items {
-        store.items().erase(&ws, &ids)?;
+        store.items().erase(&ws, &ids, ComeBack::Never)?;
     }
     Ok(entries.len())
 }

@@ -7,7 +7,7 @@ use super::export::time;
 use super::{Ctx, Error, Result, audit, workspace};
 use crate::domain::{Id, Item, OutboxMessage, Workspace};
 use crate::services::auth::Principal;
-use crate::store::{Store, journal};
+use crate::store::{ComeBack, Store, journal};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -127,7 +127,7 @@ pub fn erase_found(
         })
         .collect();
     journal::append(store.data_dir(), &entries)?;
-    counts.items = store.items().erase(ws, &ids)?;
+    counts.items = store.items().erase(ws, &ids, ComeBack::Never)?;
     for m in &f.messages {
         counts.alert_mail += usize::from(store.outbox().remove(&m.id)?);
     }

@@ -31,13 +31,27 @@ impl Store {
     }
 }
 
+/// Whether an erased item may be stored again when a sync or import brings it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComeBack {
+    /// Erased for its author: a tombstone keeps it out for good.
+    Never,
+    /// Gone at the provider and past retention: if it shows up again, it is new.
+    Allowed,
+}
+
 impl Items<'_> {
     /// Erases items of `ws`; returns how many were there. Their keys are destroyed once the
     /// search index has taken them out (its docs are sealed with the same keys).
-    pub fn erase(&self, ws: &Id<Workspace>, ids: &[Id<Item>]) -> anyhow::Result<usize> {
+    pub fn erase(
+        &self,
+        ws: &Id<Workspace>,
+        ids: &[Id<Item>],
+        come_back: ComeBack,
+    ) -> anyhow::Result<usize> {
         let mut erased = 0;
         for id in ids {
-            erased += usize::from(self.erase_one(ws, id)?);
+            erased += usize::from(self.erase_one(ws, id, come_back)?);
         }
         self.store.search().catch_up(usize::MAX)?;
         for id in ids {
@@ -46,7 +60,12 @@ impl Items<'_> {
         Ok(erased)
     }
 
-    fn erase_one(&self, ws: &Id<Workspace>, id: &Id<Item>) -> anyhow::Result<bool> {
+    fn erase_one(
+        &self,
+        ws: &Id<Workspace>,
+        id: &Id<Item>,
+        come_back: ComeBack,
+    ) -> anyhow::Result<bool> {
         let s = self.store;
         let Some(item) = self.get(ws, id)? else {
             return Ok(false);
@@ -85,7 +104,9 @@ impl Items<'_> {
                     notes.remove(&key)?;
                     due.remove(&key)?;
                     pending.remove(&key)?;
-                    stones.insert(stone.as_slice(), &[])?;
+                    if come_back == ComeBack::Never {
+                        stones.insert(stone.as_slice(), &[])?;
+                    }
                     Ok(true)
                 },
             )

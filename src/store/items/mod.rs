@@ -12,6 +12,7 @@ mod rebuild;
 mod replies;
 mod rollups;
 
+pub use erase::ComeBack;
 pub use list::ItemFilter;
 pub use rollups::{ALL, DayCounts, RESPONSE_BOUNDS_MIN};
 use rollups::{Deltas, Tx, abort};
@@ -182,17 +183,17 @@ impl Items<'_> {
             .map_err(typed::txn_any)
     }
 
-    /// Items of one feed at one location that `seen` does not hold, and are not removed yet,
-    /// are marked removed: what a complete full sync calls at its end. Returns how many.
+    /// Items of the feed `to` of these `kinds` that `seen` does not hold, and are not removed
+    /// yet, are marked removed at `now`: what a complete full sync calls at its end. Returns
+    /// how many.
     pub fn mark_missing_removed(
         &self,
-        ws: &Id<Workspace>,
-        loc: &Id<Location>,
-        origin: Origin,
-        feed: &str,
+        to: &Destination,
         kinds: &[crate::domain::Kind],
         seen: &std::collections::HashSet<String>,
+        now: OffsetDateTime,
     ) -> anyhow::Result<usize> {
+        let (ws, loc, origin, feed) = (&to.workspace, &to.location, to.origin, to.feed);
         let prefix = [ws.as_bytes().as_slice(), loc.as_bytes()].concat();
         let mut req = PageRequest::first(500);
         let mut gone = Vec::new();
@@ -219,6 +220,7 @@ impl Items<'_> {
         }
         for mut item in gone.iter().cloned() {
             item.status = ItemStatus::Removed;
+            item.removed_at = Some(now);
             self.replace(&item)?;
         }
         Ok(gone.len())

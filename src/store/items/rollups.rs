@@ -398,7 +398,7 @@ mod tests {
         let seen = std::collections::HashSet::from(["a".to_string(), "c".to_string()]);
         store
             .items()
-            .mark_missing_removed(&ws, &loc, Origin::Google, "f", &[Kind::Review], &seen)
+            .mark_missing_removed(&dest, &[Kind::Review], &seen, next_day)
             .unwrap();
         assert_eq!(counts(d, d + 1, Some(&loc)), (1, [0, 0, 0, 0, 1], 0));
         assert_eq!(counts(d, d + 1, None), (1, [0, 0, 0, 0, 1], 0));
