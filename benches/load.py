@@ -217,7 +217,8 @@ def soak(args):
     deadline = time.time() + args.minutes * 60
     lists = ["/api/v1/workspaces", f"/api/v1/workspaces/{wsid}/members", f"/api/v1/workspaces/{wsid}/locations",
              f"/api/v1/workspaces/{wsid}/api-keys", f"/api/v1/workspaces/{wsid}/invitations",
-             f"/api/v1/workspaces/{wsid}/audit", "/api/v1/me", "/readyz"]
+             f"/api/v1/workspaces/{wsid}/audit", "/api/v1/me", "/readyz",
+             f"/api/v1/workspaces/{wsid}/contacts", f"/api/v1/workspaces/{wsid}/items"]
 
     def work(i):
         rnd = random.Random(i)
@@ -241,9 +242,19 @@ def soak(args):
             elif pick < 0.85:
                 s, _ = me.call("POST", f"/api/v1/workspaces/{wsid}/members", {"email": f"soak{i}-{n}@example.com", "role": "viewer"})
                 tally.note(s, "invite", designed=(409,))
-            elif pick < 0.95:
+            elif pick < 0.90:
                 s, _ = me.call("PATCH", f"/api/v1/workspaces/{wsid}", {"name": f"Soak {n}"})
                 tally.note(s, "patch")
+            elif pick < 0.93:
+                # Sealed records: each contact's key is written in the same transaction.
+                batch = [{"email": f"c{i}-{n}-{k}@example.org", "name": f"Customer {k}"} for k in range(5)]
+                s, _ = me.call("POST", f"/api/v1/workspaces/{wsid}/contacts", batch)
+                tally.note(s, "contacts")
+            elif pick < 0.95:
+                # Erasure: records removed, keys shredded, the journal fsynced.
+                who = f"c{i}-{rnd.randrange(max(n, 1))}-{rnd.randrange(5)}@example.org"
+                s, _ = me.call("POST", f"/api/v1/workspaces/{wsid}/privacy/erase", {"email": who})
+                tally.note(s, "erase")
             else:
                 s, _ = me.call("POST", "/api/v1/workspaces", {"name": f"S{i}-{n}"})
                 tally.note(s, "create")

@@ -123,6 +123,8 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
                 }
                 AdminCommand::TestEmail { to } => Request::TestEmail { to },
                 AdminCommand::RotateLinkKey => Request::RotateLinkKey,
+                AdminCommand::DeletedWorkspaces => Request::DeletedWorkspaces,
+                AdminCommand::UndeleteWorkspace { id } => Request::UndeleteWorkspace { id },
                 AdminCommand::Bounce { file } => {
                     let raw = match file {
                         Some(f) => std::fs::read(&f).map_err(|e| {
@@ -310,6 +312,12 @@ fn call(config: &Config, request: Request) -> Result<serde_json::Value, Failed> 
 }
 
 fn print_result(value: &serde_json::Value) {
+    // A list: one JSON object a line (easy to read, easy to `grep` or `jq`).
+    if let Some(list) = value.as_array() {
+        for v in list {
+            println!("{v}");
+        }
+    }
     if let Some(obj) = value.as_object() {
         for (k, v) in obj {
             match v {

@@ -46,6 +46,12 @@ pub enum Request {
     },
     /// Sign new campaign links with a fresh key (old links keep working).
     RotateLinkKey,
+    /// Deleted workspaces and when each is purged.
+    DeletedWorkspaces,
+    /// Bring a deleted workspace back before its purge time.
+    UndeleteWorkspace {
+        id: String,
+    },
     /// A chunk of shape-checked CSV rows for `plaudit import contacts`.
     ImportContacts {
         workspace: String,
@@ -211,6 +217,18 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
             Err(Error::Invalid(m)) => err(Failure::Invalid, m),
             Err(e) => err(Failure::Internal, format!("{e:#}")),
         },
+        Request::DeletedWorkspaces => match crate::services::workspaces::deleted(&ctx.store) {
+            Ok(v) => Response::Ok(v),
+            Err(e) => err(Failure::Internal, format!("{e:#}")),
+        },
+        Request::UndeleteWorkspace { id } => {
+            match crate::services::workspaces::undelete(&ctx.store, &id, now) {
+                Ok(v) => Response::Ok(v),
+                Err(Error::Invalid(m)) => err(Failure::Invalid, m),
+                Err(Error::Conflict(m)) => err(Failure::Conflict, m),
+                Err(e) => err(Failure::Internal, format!("{e:#}")),
+            }
+        }
         Request::RotateLinkKey => match ctx.store.meta().rotate_link_key() {
             Ok(kid) => Response::Ok(json!({ "link_key_id": kid })),
             Err(e) => err(Failure::Internal, format!("{e:#}")),

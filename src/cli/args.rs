@@ -127,4 +127,8 @@ pub enum AdminCommand {
     /// matched to its campaign message by its X-Plaudit-* headers; a permanent failure
     /// suppresses the address. Pipe the sender mailbox's bounces here (procmail, fetchmail).
     Bounce { file: Option<PathBuf> },
+    /// List deleted workspaces with the time each will be purged.
+    DeletedWorkspaces,
+    /// Bring back a deleted workspace, as it was, before its purge time.
+    UndeleteWorkspace { id: String },
 }

@@ -54,6 +54,9 @@ pub struct RetentionConfig {
     /// Reviews and comments gone from their provider (counted from when a sync found them
     /// missing).
     pub removed_items_days: u64,
+    /// A deleted workspace can be brought back by the operator for this long
+    /// (`plaudit admin undelete-workspace`); then it is purged. 0 purges at once.
+    pub deleted_workspaces_days: u64,
 }
 
 impl Default for RetentionConfig {
@@ -64,6 +67,7 @@ impl Default for RetentionConfig {
             unasked_contacts_days: 365,
             outbox_days: 90,
             removed_items_days: 365,
+            deleted_workspaces_days: 30,
         }
     }
 }

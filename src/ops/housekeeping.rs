@@ -87,7 +87,7 @@ impl Housekeeping {
                 "oldest request log entries removed (logs.max_requests)"
             );
         }
-        purge_deleted_workspaces(&self.store, PURGE_CHUNKS_PER_STEP)?;
+        purge_deleted_workspaces(&self.store, PURGE_CHUNKS_PER_STEP, self.clock.now())?;
         self.retention()?;
         let expired = self.store.access().purge_expired(self.clock.now())?;
         if expired > 0 {
@@ -121,10 +121,14 @@ const PURGE_CHUNK: usize = 1000;
 
 /// Purges deleted workspaces, at most `chunks` chunks; returns how many records went. Each chunk
 /// is its own write, so a kill in the middle resumes from what is left.
-pub fn purge_deleted_workspaces(store: &Store, chunks: usize) -> anyhow::Result<usize> {
+pub fn purge_deleted_workspaces(
+    store: &Store,
+    chunks: usize,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<usize> {
     let mut removed = 0;
     let mut budget = chunks;
-    for ws in store.purge().pending()? {
+    for ws in store.purge().pending(now)? {
         while budget > 0 {
             budget -= 1;
             match store.purge().step(&ws, PURGE_CHUNK)? {

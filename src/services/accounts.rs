@@ -232,7 +232,8 @@ pub fn delete_account(ctx: &Ctx, user: &User, password: &str) -> Result<()> {
     }
     for (ws, role) in &mine {
         if *role == Role::Owner && workspaces.counts(ws)?.members <= 1 {
-            ctx.store.purge().delete_workspace(ws)?;
+            let at = super::workspaces::purge_time(ctx);
+            ctx.store.purge().delete_workspace(ws, at)?;
         } else {
             workspaces.remove_member(ws, &user.id, None)??;
         }

@@ -165,11 +165,18 @@ pub fn update(
     }
 }
 
-/// Deletes at once (every route answers 404 from now on); housekeeping purges the records.
+/// When a workspace deleted now is purged: until then the operator can bring it back.
+pub fn purge_time(ctx: &Ctx) -> time::OffsetDateTime {
+    let days = ctx.config.retention.deleted_workspaces_days;
+    ctx.clock.now() + time::Duration::days(i64::try_from(days).unwrap_or(36_500))
+}
+
+/// Deletes at once (every route answers 404 from now on); housekeeping purges the records
+/// once `retention.deleted_workspaces_days` have passed.
 pub fn delete(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>) -> Result<()> {
     ctx.enter(principal, ws, Access::Admin)?;
     principal.user()?; // API keys cannot delete their own workspace
-    if !ctx.store.purge().delete_workspace(ws)? {
+    if !ctx.store.purge().delete_workspace(ws, purge_time(ctx))? {
         return Err(Error::NotFound);
     }
     Ok(())
@@ -259,4 +266,44 @@ pub fn remove_member(
         .workspaces()
         .remove_member(ws, user, Some(&entry))??;
     Ok(())
+}
+
+/// Deleted workspaces and when each is purged (`plaudit admin deleted-workspaces`).
+pub fn deleted(store: &crate::store::Store) -> Result<serde_json::Value> {
+    let list: Vec<_> = store
+        .purge()
+        .deleted()?
+        .into_iter()
+        .map(|d| {
+            serde_json::json!({
+                "id": d.id.to_string(),
+                "name": d.workspace.map(|w| w.name),
+                "purge_at": d.purge_at.and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339).ok()
+                }),
+            })
+        })
+        .collect();
+    Ok(serde_json::Value::Array(list))
+}
+
+/// Brings a deleted workspace back before its purge time (`plaudit admin undelete-workspace`).
+pub fn undelete(
+    store: &crate::store::Store,
+    raw: &str,
+    now: time::OffsetDateTime,
+) -> Result<serde_json::Value> {
+    let id: Id<Workspace> = raw
+        .parse()
+        .map_err(|_| Error::Invalid(format!("`{raw}` is not a workspace id")))?;
+    match store.purge().undelete(&id, now)? {
+        // Flushed by the control command before it answers.
+        crate::store::Undeleted::Restored => Ok(serde_json::json!({ "restored": id.to_string() })),
+        crate::store::Undeleted::NotDeleted => Err(Error::Invalid(format!(
+            "`{raw}` is not a deleted workspace (see `plaudit admin deleted-workspaces`)"
+        ))),
+        crate::store::Undeleted::PurgeStarted => Err(Error::Conflict(format!(
+            "the purge of `{raw}` has begun: it cannot be brought back (restore a backup)"
+        ))),
+    }
 }

@@ -45,7 +45,7 @@ pub use locations::Locations;
 pub use meta::SetupToken;
 pub use outbox::{Outbox, OutboxCounts};
 pub use page::{Order, Page, PageRequest};
-pub use purge::{Purge, PurgeStep};
+pub use purge::{Deleted, Purge, PurgeStep, Undeleted};
 pub use retention::Retention;
 pub use sealing::PersonRef;
 pub use search::{Matches, Polarity, Search, WordCount, month_number};

@@ -1,14 +1,16 @@
-//! Deleting a workspace: the record goes at once (so every route answers 404), a tombstone
-//! queues the rest, and housekeeping purges it in chunks, each chunk idempotent, so a kill in
-//! the middle resumes where it stopped.
+//! Deleting a workspace: the record goes at once (so every route answers 404) into a
+//! tombstone (`purge_queue`: workspace → purge time in ms, then the record) that the operator
+//! can undo until the purge time; then housekeeping purges everything in chunks, each chunk
+//! idempotent, so a kill in the middle resumes where it stopped.
 
 use super::counters;
-use super::page;
+use super::page::{self, Order, PageRequest};
 use super::{PersonRef, Store, keys, typed};
 use crate::domain::{Id, User, Workspace};
 use anyhow::Context;
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
+use time::OffsetDateTime;
 
 fn remove_all(tree: &sled::Tree, keys: &[sled::IVec]) -> anyhow::Result<()> {
     let mut batch = sled::Batch::default();
@@ -16,6 +18,44 @@ fn remove_all(tree: &sled::Tree, keys: &[sled::IVec]) -> anyhow::Result<()> {
         batch.remove(key);
     }
     tree.apply_batch(batch).context("purging a workspace")
+}
+
+fn millis(at: OffsetDateTime) -> u64 {
+    u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+}
+
+/// A deleted workspace as its tombstone tells it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deleted {
+    pub id: Id<Workspace>,
+    /// None for tombstones written before the grace period existed: purged at once.
+    pub purge_at: Option<OffsetDateTime>,
+    pub workspace: Option<Workspace>,
+}
+
+impl Deleted {
+    fn read(id: Id<Workspace>, stone: &[u8]) -> Self {
+        let purge_at = stone
+            .get(..8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(|b| i128::from(u64::from_be_bytes(b)))
+            .and_then(|ms| OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000).ok());
+        let workspace = stone.get(8..).and_then(|r| super::codec::decode(r).ok());
+        Self {
+            id,
+            purge_at,
+            workspace,
+        }
+    }
+}
+
+/// What `undelete` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undeleted {
+    Restored,
+    NotDeleted,
+    /// Its purge time has come: it may be partly gone already.
+    PurgeStarted,
 }
 
 pub struct Purge<'a> {
@@ -32,25 +72,74 @@ pub enum PurgeStep {
 }
 
 impl Purge<'_> {
-    /// Removes the workspace record and leaves a tombstone, in one transaction. False when
-    /// there was no such workspace.
-    pub fn delete_workspace(&self, ws: &Id<Workspace>) -> anyhow::Result<bool> {
+    /// Moves the workspace record into a tombstone purged from `purge_at` on, in one
+    /// transaction. False when there was no such workspace.
+    pub fn delete_workspace(
+        &self,
+        ws: &Id<Workspace>,
+        purge_at: OffsetDateTime,
+    ) -> anyhow::Result<bool> {
         let s = self.store;
         (&s.workspaces, &s.purge_queue)
             .transaction(|(w, q)| {
-                if w.remove(&keys::id(ws))?.is_none() {
+                let Some(record) = w.remove(&keys::id(ws))? else {
                     return Ok(false);
-                }
-                q.insert(&keys::id(ws), &[])?;
+                };
+                let stone = [millis(purge_at).to_be_bytes().as_slice(), &record].concat();
+                q.insert(&keys::id(ws), stone)?;
                 Ok::<_, ConflictableTransactionError<()>>(true)
             })
             .map_err(typed::txn)
     }
 
-    /// Workspaces waiting to be purged.
-    pub fn pending(&self) -> anyhow::Result<Vec<Id<Workspace>>> {
-        let keys = page::keys(&self.store.purge_queue, &[], usize::MAX)?;
-        Ok(keys.iter().filter_map(|k| keys::id_at(k, 0)).collect())
+    /// Deleted workspaces, whether or not their purge time has come.
+    pub fn deleted(&self) -> anyhow::Result<Vec<Deleted>> {
+        let mut out = Vec::new();
+        let mut req = PageRequest::first(500);
+        loop {
+            let raw = page::scan(&self.store.purge_queue, &[], &req, Order::Ascending)?;
+            for (k, v) in &raw.items {
+                if let Some(id) = keys::id_at(k, 0) {
+                    out.push(Deleted::read(id, v));
+                }
+            }
+            match raw.next {
+                Some(n) => req.cursor = Some(n),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Workspaces whose purge time has come.
+    pub fn pending(&self, now: OffsetDateTime) -> anyhow::Result<Vec<Id<Workspace>>> {
+        Ok(self
+            .deleted()?
+            .into_iter()
+            .filter(|d| d.purge_at.is_none_or(|at| at <= now))
+            .map(|d| d.id)
+            .collect())
+    }
+
+    /// Puts a deleted workspace back as it was, before its purge time. Everything else of it
+    /// was never touched: the purge only starts at that time.
+    pub fn undelete(&self, ws: &Id<Workspace>, now: OffsetDateTime) -> anyhow::Result<Undeleted> {
+        let s = self.store;
+        (&s.workspaces, &s.purge_queue)
+            .transaction(|(w, q)| {
+                let Some(stone) = q.get(keys::id(ws))? else {
+                    return Ok::<_, ConflictableTransactionError<()>>(Undeleted::NotDeleted);
+                };
+                let d = Deleted::read(*ws, &stone);
+                match (d.purge_at, stone.get(8..)) {
+                    (Some(at), Some(record)) if at > now && !record.is_empty() => {
+                        w.insert(&keys::id(ws), record)?;
+                        q.remove(&keys::id(ws))?;
+                        Ok(Undeleted::Restored)
+                    }
+                    _ => Ok(Undeleted::PurgeStarted),
+                }
+            })
+            .map_err(typed::txn)
     }
 
     /// Removes up to `chunk` records of `ws`, one kind at a time.

@@ -70,11 +70,18 @@ async fn a_deleted_workspace_answers_at_once_and_housekeeping_leaves_nothing() {
         404
     );
     assert!(h.store.purge().leftovers(&ws.id).unwrap() > 0);
+    // Kept through the grace period (30 days by default) for the operator to undo.
+    let purge = |store: &plaudit::store::Store, chunks, days| {
+        let at = h.clock.now() + time::Duration::days(days);
+        plaudit::ops::housekeeping::purge_deleted_workspaces(store, chunks, at).unwrap()
+    };
+    assert_eq!(purge(&h.store, usize::MAX, 29), 0);
 
     // A purge interrupted after a few chunks (as a kill would) resumes where it stopped.
     let store = h.store.clone();
+    let at = h.clock.now() + time::Duration::days(31);
     let partial = tokio::task::spawn_blocking(move || {
-        plaudit::ops::housekeeping::purge_deleted_workspaces(&store, 3)
+        plaudit::ops::housekeeping::purge_deleted_workspaces(&store, 3, at)
     })
     .await
     .unwrap()
@@ -83,13 +90,13 @@ async fn a_deleted_workspace_answers_at_once_and_housekeeping_leaves_nothing() {
     assert!(h.store.purge().leftovers(&ws.id).unwrap() > 90_000);
     let store = h.store.clone();
     tokio::task::spawn_blocking(move || {
-        plaudit::ops::housekeeping::purge_deleted_workspaces(&store, usize::MAX)
+        plaudit::ops::housekeeping::purge_deleted_workspaces(&store, usize::MAX, at)
     })
     .await
     .unwrap()
     .unwrap();
     assert_eq!(h.store.purge().leftovers(&ws.id).unwrap(), 0);
-    assert!(h.store.purge().pending().unwrap().is_empty());
+    assert!(h.store.purge().deleted().unwrap().is_empty());
     for m in &sent {
         let r = h.store.campaigns().recipient(&m.campaign, &m.contact);
         assert!(
@@ -110,6 +117,87 @@ async fn a_deleted_workspace_answers_at_once_and_housekeeping_leaves_nothing() {
         .of_user(&owner.id, &PageRequest::first(10))
         .unwrap();
     assert_eq!(mine.items.len(), 1);
+}
+
+/// A deleted workspace is gone for everyone at once, but the operator can bring it back, as
+/// it was, until its purge time; after that it cannot be, and the purge takes everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_workspace_can_be_brought_back_until_its_purge_time() {
+    use plaudit::services::{Error, workspaces};
+    let h = InProc::start(|_| {}).await;
+    let (owner, t) = h.user("owner@example.com", false);
+    let ws = h.workspace("Bakery", &owner);
+    h.location(&ws, 1);
+    let api = h.api().as_(&t);
+    let (_, r) = api
+        .post(
+            &format!("/workspaces/{}/contacts", ws.id),
+            json!([{"email": "dora@example.org", "name": "Dora"}]),
+        )
+        .await;
+    assert_eq!(r["created"], 1, "{r}");
+    let c = h.http();
+    let url = format!("{}/api/v1/workspaces/{}", h.url, ws.id);
+    assert_eq!(
+        c.delete(&url)
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        c.get(&url).bearer_auth(&t).send().await.unwrap().status(),
+        404
+    );
+    let listed = workspaces::deleted(&h.store).unwrap();
+    assert_eq!(listed[0]["name"], "Bakery", "{listed}");
+    let day = |n: i64| h.clock.now() + time::Duration::days(n);
+    let purge = |n| {
+        plaudit::ops::housekeeping::purge_deleted_workspaces(&h.store, usize::MAX, day(n)).unwrap()
+    };
+    assert_eq!(purge(29), 0, "nothing is purged within the grace period");
+    let id = ws.id.to_string();
+    workspaces::undelete(&h.store, &id, day(29)).unwrap();
+    assert_eq!(
+        c.get(&url).bearer_auth(&t).send().await.unwrap().status(),
+        200
+    );
+    let dora = plaudit::domain::Email::parse("dora@example.org").unwrap();
+    let back = h.store.contacts().by_email(&ws.id, &dora).unwrap();
+    assert_eq!(back.unwrap().name, "Dora", "everything is there again");
+    assert!(matches!(
+        workspaces::undelete(&h.store, &id, day(1)),
+        Err(Error::Invalid(_))
+    ));
+    // Deleted again, and past its purge time: no way back; the purge takes it all.
+    assert_eq!(
+        c.delete(&url)
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert!(matches!(
+        workspaces::undelete(&h.store, &id, day(31)),
+        Err(Error::Conflict(_))
+    ));
+    assert!(purge(31) > 0);
+    assert_eq!(h.store.purge().leftovers(&ws.id).unwrap(), 0);
+    assert!(
+        workspaces::deleted(&h.store)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        workspaces::undelete(&h.store, "not-an-id", day(1)),
+        Err(Error::Invalid(_))
+    ));
 }
 
 /// An invitation and its email are one transaction: killed at any moment, the store never
@@ -263,7 +351,9 @@ fn a_purge_killed_mid_way_finishes_after_the_restart() {
                 },
             )
             .unwrap();
-        assert!(store.purge().delete_workspace(&ws.id).unwrap());
+        // Its grace period is over already (the server runs on the real clock).
+        let purge_at = time::OffsetDateTime::UNIX_EPOCH;
+        assert!(store.purge().delete_workspace(&ws.id, purge_at).unwrap());
         store.flush_blocking().unwrap();
         (ws.id, kept.id)
     };
@@ -283,6 +373,50 @@ fn a_purge_killed_mid_way_finishes_after_the_restart() {
     assert_eq!(status.and_then(|s| s.code()), Some(0));
     let store = plaudit::store::Store::open(&data, 16, now).unwrap();
     assert_eq!(store.purge().leftovers(&ws).unwrap(), 0);
-    assert!(store.purge().pending().unwrap().is_empty());
+    assert!(store.purge().deleted().unwrap().is_empty());
     assert_eq!(store.audit().page(&kept, None, 10).unwrap().0.len(), 1);
+}
+
+/// The operator's side of the grace period, from the command line (no server running).
+#[test]
+fn the_operator_lists_and_undeletes_workspaces_from_the_cli() {
+    use crate::support::{plaudit, text};
+    let dir = tempfile::tempdir().unwrap();
+    let config = crate::support::write_config(dir.path(), "");
+    let now = time::OffsetDateTime::now_utc();
+    let ws = plaudit::domain::Workspace {
+        id: Id::generate(now),
+        name: "Florist".into(),
+        plan: "standard".into(),
+        created_at: now,
+    };
+    {
+        let store = plaudit::store::Store::open(&dir.path().join("data"), 16, now).unwrap();
+        store.workspaces().create(&ws, &Id::generate(now)).unwrap();
+        let purge_at = now + time::Duration::days(30);
+        assert!(store.purge().delete_workspace(&ws.id, purge_at).unwrap());
+        store.flush_blocking().unwrap();
+    }
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--config", config.to_str().unwrap()]);
+        let out = plaudit(&all, &[], None, dir.path());
+        let (o, e) = text(&out);
+        (out.status.code(), format!("{o}{e}"))
+    };
+    let (code, out) = run(&["admin", "deleted-workspaces"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("Florist") && out.contains("purge_at"), "{out}");
+    let id = ws.id.to_string();
+    let (code, out) = run(&["admin", "undelete-workspace", "nonsense"]);
+    assert_eq!(code, Some(2), "{out}");
+    let (code, out) = run(&["admin", "undelete-workspace", &id]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, _) = run(&["admin", "undelete-workspace", &id]);
+    assert_eq!(code, Some(2), "no longer deleted");
+    let store = plaudit::store::Store::open(&dir.path().join("data"), 16, now).unwrap();
+    assert_eq!(
+        store.workspaces().get(&ws.id).unwrap().unwrap().name,
+        "Florist"
+    );
 }

@@ -257,6 +257,7 @@ fn retention_removes_exactly_what_expired() {
         unasked_contacts_days: 0,
         outbox_days: 0,
         removed_items_days: 0,
+        deleted_workspaces_days: 0,
     };
     let later = now + time::Duration::days(5000);
     let none = plaudit::ops::retention::step(&store, &forever, later).unwrap();

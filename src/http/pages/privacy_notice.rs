@@ -71,6 +71,10 @@ async fn page(
             days(r.outbox_days),
         ),
         (
+            "A deleted workspace, for the operator to bring back",
+            days(r.deleted_workspaces_days),
+        ),
+        (
             "Reviews removed at Google or Facebook",
             days(r.removed_items_days),
         ),
