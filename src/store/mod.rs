@@ -40,6 +40,7 @@ pub use contacts::{Contacts, Upserted};
 pub use invitations::{AcceptInvitation, Invitations, NewInvitation};
 pub use items::{
     ALL, ComeBack, DayCounts, Destination, Ingested, ItemFilter, Items, RESPONSE_BOUNDS_MIN,
+    mark_restored,
 };
 pub use locations::Locations;
 pub use meta::SetupToken;

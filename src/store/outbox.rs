@@ -209,6 +209,22 @@ impl Outbox<'_> {
         }
     }
 
+    /// Rebuilds the due index from the messages (after a restore: the backup may hold a
+    /// message without its due entry, which would never be sent, or the other way round).
+    pub fn reindex_due(&self) -> anyhow::Result<usize> {
+        self.due.clear().context("clearing the due index")?;
+        let mut n = 0;
+        for msg in self.all()? {
+            if is_pending(&msg.state) {
+                self.due
+                    .insert(keys::due(msg.due_at, &msg.id), &[])
+                    .context("rebuilding the due index")?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// At start-up this process owns the store, so every lease is a dead process's: make those
     /// messages due now instead of waiting for their leases to run out.
     pub fn release_leases(&self, now: OffsetDateTime) -> anyhow::Result<usize> {

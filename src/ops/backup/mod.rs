@@ -229,7 +229,12 @@ pub fn restore(
     }
     // One pass: the whole-file checksum first, then every record into a new folder while the
     // snapshot's own checksum is checked; the live store is untouched until all of it passed.
-    let summary = match read(path, key, |input| snapshot::import_into(&staging, input)) {
+    let imported = read(path, key, |input| snapshot::import_into(&staging, input)).and_then(|s| {
+        let db = sled::Config::new().path(&staging).open()?;
+        crate::store::mark_restored(&db)?;
+        Ok(s)
+    });
+    let summary = match imported {
         Ok(s) => s,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&staging);

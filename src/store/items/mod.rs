@@ -14,6 +14,7 @@ mod rollups;
 
 pub use erase::ComeBack;
 pub use list::ItemFilter;
+pub use rebuild::mark_restored;
 pub use rollups::{ALL, DayCounts, RESPONSE_BOUNDS_MIN};
 use rollups::{Deltas, Tx, abort};
 use sled::transaction::TransactionalTree;

@@ -1,6 +1,10 @@
 //! Derived trees rebuilt from the items when their layout changes: the rollups (local days,
 //! spans, response times) and the search index (every item queued on the change log for the
 //! indexer). A rebuild cut short by a crash starts over at the next open: the marker is set last.
+//!
+//! After a restore the rollups and the items' own indexes (`item_ext`, `item_loc`) are rebuilt
+//! too: a backup of a busy server reads one tree after another while writes go on, so an item
+//! may be in the backup without its index entries or its counts, or the other way round.
 
 use super::Items;
 use super::rollups::Deltas;
@@ -15,18 +19,34 @@ const ROLLUPS_KEY: &[u8] = b"derived_rollups";
 const ROLLUPS_LAYOUT: &[u8] = b"2";
 const SEARCH_KEY: &[u8] = b"derived_search";
 const SEARCH_LAYOUT: &[u8] = b"1";
+/// Set by a restore (see `mark_restored`), removed once everything it asks for is rebuilt.
+const RESTORED_KEY: &[u8] = b"derived_after_restore";
+
+/// Asks the next open of the store in `db` to rebuild what a restore may have left out of step.
+pub fn mark_restored(db: &sled::Db) -> anyhow::Result<()> {
+    db.open_tree("meta")?
+        .insert(RESTORED_KEY, &[])
+        .context("marking a restored store")?;
+    db.flush().context("flushing a restored store")?;
+    Ok(())
+}
 
 impl Items<'_> {
     /// Rebuilds what is out of date; a no-op on a current store. Returns the items read.
     pub fn rebuild_derived(&self) -> anyhow::Result<usize> {
         let s = self.store;
-        let rollups_ok = s.meta.get(ROLLUPS_KEY)?.as_deref() == Some(ROLLUPS_LAYOUT);
+        let restored = s.meta.contains_key(RESTORED_KEY)?;
+        let rollups_ok = !restored && s.meta.get(ROLLUPS_KEY)?.as_deref() == Some(ROLLUPS_LAYOUT);
         let search_ok = s.meta.get(SEARCH_KEY)?.as_deref() == Some(SEARCH_LAYOUT);
-        if rollups_ok && search_ok {
+        if rollups_ok && search_ok && !restored {
             return Ok(0);
         }
         if !rollups_ok {
             s.rollups.clear().context("clearing the rollups")?;
+        }
+        if restored {
+            s.item_ext.clear().context("clearing the item index")?;
+            s.item_loc.clear().context("clearing the item index")?;
         }
         if !search_ok {
             for t in [&s.search, &s.search_docs, &s.words, &s.item_changes] {
@@ -58,6 +78,23 @@ impl Items<'_> {
                     .push(item);
             }
             read += chunk.len();
+            if restored {
+                let (mut ext, mut locs) = (sled::Batch::default(), sled::Batch::default());
+                for item in groups.values().flatten() {
+                    let ws = &item.workspace;
+                    ext.insert(
+                        super::ext_key(ws, item.origin, &item.external_id),
+                        item.id.as_bytes().as_slice(),
+                    );
+                    locs.insert(super::loc_key(ws, &item.location, &item.id), &[]);
+                }
+                s.item_ext
+                    .apply_batch(ext)
+                    .context("rebuilding the item index")?;
+                s.item_loc
+                    .apply_batch(locs)
+                    .context("rebuilding the item index")?;
+            }
             for ((ws, loc), items) in groups {
                 let tz = match zones.get(&(ws, loc)) {
                     Some(tz) => tz.clone(),
@@ -85,8 +122,12 @@ impl Items<'_> {
                     .map_err(typed::txn_any)?;
             }
         }
+        if restored {
+            s.outbox().reindex_due()?;
+        }
         s.meta.insert(ROLLUPS_KEY, ROLLUPS_LAYOUT)?;
         s.meta.insert(SEARCH_KEY, SEARCH_LAYOUT)?;
+        s.meta.remove(RESTORED_KEY)?;
         s.db.flush().context("flushing rebuilt rollups")?;
         if read > 0 {
             tracing::warn!(items = read, "rebuilt rollups and queued the search index");
@@ -164,5 +205,56 @@ mod tests {
         drop(store);
         let store = Store::open(dir.path(), 16, now).unwrap();
         assert_eq!(store.search().backlog(), 0);
+
+        // A backup of a busy server may hold an item without its index entries and counts,
+        // a count without its item, mail without its due entry: a restore rebuilds them.
+        let r3 = review(3);
+        let dest = Destination {
+            workspace: ws,
+            location: loc,
+            origin: Origin::Google,
+            feed: "f",
+            connection: None,
+            alert: false,
+        };
+        store.items().ingest(&dest, &[r3.clone()], now).unwrap();
+        store.item_ext.clear().unwrap();
+        store.item_loc.clear().unwrap();
+        store
+            .rollups
+            .insert(b"from a later item", &b"junk"[..])
+            .unwrap();
+        let from = "P <p@example.test>".parse().unwrap();
+        let to = crate::domain::Email::parse("x@example.test").unwrap();
+        let body = crate::mail::templates::Rendered {
+            subject: "s".into(),
+            text: "t".into(),
+            html: None,
+        };
+        let msg = crate::mail::message(now, &from, &to, body, Vec::new());
+        store.outbox().enqueue(&msg).unwrap();
+        store.outbox_due.clear().unwrap();
+        super::mark_restored(&store.db).unwrap();
+        drop(store);
+        let store = Store::open(dir.path(), 16, now).unwrap();
+        let again = store.items().ingest(&dest, &[r3, review(1)], now).unwrap();
+        assert_eq!(again.new, 0, "no item is stored twice");
+        let t = store.items().total(&ws, None, day, day + 1).unwrap();
+        assert_eq!((t.items, t.stars), (3, [1, 0, 1, 0, 1]));
+        assert!(store.rollups.get(b"from a later item").unwrap().is_none());
+        let listed = store
+            .items()
+            .page(
+                &ws,
+                &crate::store::ItemFilter {
+                    location: Some(loc),
+                    ..Default::default()
+                },
+                &crate::store::PageRequest::first(10),
+            )
+            .unwrap();
+        assert_eq!(listed.items.len(), 3, "the location's list has them all");
+        assert_eq!(store.outbox().pending(), 1, "the mail will be sent");
+        assert!(!store.meta.contains_key(super::RESTORED_KEY).unwrap());
     }
 }
