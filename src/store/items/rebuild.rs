@@ -217,7 +217,10 @@ mod tests {
             connection: None,
             alert: false,
         };
-        store.items().ingest(&dest, &[r3.clone()], now).unwrap();
+        store
+            .items()
+            .ingest(&dest, std::slice::from_ref(&r3), now)
+            .unwrap();
         store.item_ext.clear().unwrap();
         store.item_loc.clear().unwrap();
         store
