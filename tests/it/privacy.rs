@@ -417,6 +417,77 @@ async fn the_privacy_page_exports_and_erases_for_owners_only() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+
+    // Reviewers: found by the name shown, exported, erased, and kept out of later syncs.
+    let now = plaudit::Clock::now(&h.clock);
+    let loc = h.location(&ws, 1);
+    let dest = plaudit::store::Destination {
+        workspace: ws.id,
+        location: loc.id,
+        origin: plaudit::domain::Origin::Facebook,
+        feed: "ratings",
+        connection: None,
+        alert: false,
+    };
+    let rating = plaudit::domain::Fetched {
+        kind: plaudit::domain::Kind::Review,
+        external_id: "fb-rating-1".into(),
+        parent_external_id: None,
+        author: plaudit::domain::Author {
+            name: "Greta Holm".into(),
+            external_id: Some("fb-user-77".into()),
+            ..Default::default()
+        },
+        rating: Some(plaudit::domain::Rating::Recommends(false)),
+        text: "Cold coffee twice".into(),
+        link: None,
+        created_at: now,
+        updated_at: now,
+        reply: None,
+        reply_authoritative: true,
+    };
+    let fetched = std::slice::from_ref(&rating);
+    h.store.items().ingest(&dest, fetched, now).unwrap();
+    let reviewers = format!("{url}/reviewers");
+    let send = |form: Vec<(&'static str, String)>| c.post(&reviewers).form(&form).send();
+    let form = |action: &str, extra: &[(&'static str, &str)]| {
+        let mut f = vec![("csrf", csrf.clone()), ("action", action.to_string())];
+        f.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        f
+    };
+    let r = send(form("export", &[("provider_id", "fb-user-77")]))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["items"][0]["text"], "Cold coffee twice", "{v}");
+    let r = send(form("erase", &[("name", "")])).await.unwrap();
+    assert!(r.text().await.unwrap().contains("give the reviewer"));
+    let r = send(form("erase", &[("name", "greta holm")]))
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("confirm"));
+    assert_eq!(
+        h.store
+            .items()
+            .by_author(&ws.id, Some("Greta Holm"), None)
+            .unwrap()
+            .len(),
+        1
+    );
+    let r = send(form("erase", &[("name", "greta holm"), ("confirm", "1")]))
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("Reviews and comments: 1"));
+    assert!(
+        h.store
+            .items()
+            .by_author(&ws.id, Some("Greta Holm"), None)
+            .unwrap()
+            .is_empty()
+    );
+    let again = h.store.items().ingest(&dest, fetched, now).unwrap();
+    assert_eq!(again.new, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

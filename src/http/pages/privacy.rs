@@ -1,10 +1,12 @@
 //! The workspace's privacy requests page (owners): export, erase or restrict everything about
-//! an email address, as `plaudit privacy` and the API do.
+//! a customer's email address, export or erase what a reviewer wrote (by name or provider id),
+//! as `plaudit privacy` and the API do.
 
 use super::workspaces::{WsNav, enter};
 use super::{PageUser, html, run};
 use crate::domain::Access;
 use crate::http::{AppState, Layout, PageError};
+use crate::services::privacy::reviewers::{self, Reviewer, ReviewerCounts};
 use crate::services::privacy::{self, Counts};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -13,7 +15,8 @@ use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/w/{ws}/privacy", web::get().to(page))
-        .route("/w/{ws}/privacy", web::post().to(act));
+        .route("/w/{ws}/privacy", web::post().to(act))
+        .route("/w/{ws}/privacy/reviewers", web::post().to(act_reviewer));
 }
 
 #[derive(Template)]
@@ -22,7 +25,20 @@ struct PrivacyPage {
     layout: Layout,
     ws: WsNav,
     done: Option<(String, String, Counts)>,
+    reviewer_done: Option<ReviewerCounts>,
     error: Option<String>,
+}
+
+/// A JSON download of an access request.
+fn download(v: &serde_json::Value) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"privacy-export.json\"",
+        ))
+        .body(serde_json::to_vec_pretty(v).unwrap_or_default())
 }
 
 async fn page(
@@ -36,6 +52,7 @@ async fn page(
         layout: user.layout.clone(),
         ws: nav,
         done: None,
+        reviewer_done: None,
         error: None,
     };
     html(&req, &page, &user.layout)
@@ -69,18 +86,7 @@ async fn act(
             })
             .await?;
             match got {
-                Ok(v) => {
-                    // A download: the person's records as one JSON file.
-                    let body = serde_json::to_vec_pretty(&v).unwrap_or_default();
-                    return Ok(HttpResponse::Ok()
-                        .content_type("application/json")
-                        .insert_header((header::CACHE_CONTROL, "no-store"))
-                        .insert_header((
-                            header::CONTENT_DISPOSITION,
-                            "attachment; filename=\"privacy-export.json\"",
-                        ))
-                        .body(body));
-                }
+                Ok(v) => return Ok(download(&v)),
                 Err(e) => Err(e),
             }
         }
@@ -113,6 +119,74 @@ async fn act(
         layout: user.layout.clone(),
         ws: nav,
         done,
+        reviewer_done: None,
+        error,
+    };
+    html(&req, &page, &user.layout)
+}
+
+#[derive(Deserialize)]
+struct ReviewerForm {
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    provider_id: String,
+    action: String,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+async fn act_reviewer(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    ws: web::Path<String>,
+    form: web::Form<ReviewerForm>,
+) -> Result<HttpResponse, PageError> {
+    user.check_form(&req, &state, &form.csrf)?;
+    let nav = enter(&state, &user, &ws, Access::Admin, "privacy").await?;
+    let f = form.into_inner();
+    let (principal, ip, wid) = (user.principal.clone(), user.ip(&req), nav.id);
+    let who = Reviewer::new(Some(f.name), Some(f.provider_id));
+    let outcome = match (f.action.as_str(), who) {
+        (_, Err(e)) => Err(e.to_string()),
+        ("export", Ok(who)) => {
+            let got = run(&state, &user.layout, move |ctx| {
+                reviewers::export(ctx, &principal, &ip, &wid, &who)
+            })
+            .await?;
+            match got {
+                Ok(v) => return Ok(download(&v)),
+                Err(e) => Err(e),
+            }
+        }
+        ("erase", Ok(_)) if f.confirm.is_none() => {
+            Err("Tick the box to confirm: an erasure cannot be undone.".to_string())
+        }
+        ("erase", Ok(who)) => {
+            run(&state, &user.layout, move |ctx| {
+                reviewers::erase(ctx, &principal, &ip, &wid, &who)
+            })
+            .await?
+        }
+        _ => {
+            return Err(PageError::new(
+                &user.layout,
+                StatusCode::BAD_REQUEST,
+                "Choose export or erase.",
+            ));
+        }
+    };
+    let (reviewer_done, error) = match outcome {
+        Ok(counts) => (Some(counts), None),
+        Err(e) => (None, Some(e)),
+    };
+    let page = PrivacyPage {
+        layout: user.layout.clone(),
+        ws: nav,
+        done: None,
+        reviewer_done,
         error,
     };
     html(&req, &page, &user.layout)
