@@ -181,6 +181,35 @@ async fn inbox_and_dashboard_on_the_demo_data_in_chromium() {
         "{csv}"
     );
     assert!(csv.lines().count() > 25);
+
+    // The privacy page: a reviewer found by the name shown and erased from the browser.
+    let first = h
+        .store
+        .items()
+        .page(
+            &ws,
+            &Default::default(),
+            &plaudit::store::PageRequest::first(1),
+        )
+        .unwrap();
+    let author = first.items[0].author.name.clone();
+    let privacy = format!("{}/w/{}/privacy", h.url, ws);
+    b.window_size(1280, 1400).await;
+    b.goto(&privacy).await;
+    b.wait_for("Reviewers").await;
+    b.screenshot(&artifacts().join("privacy.png")).await;
+    b.window_size(390, 844).await;
+    b.goto(&privacy).await;
+    b.wait_for("Reviewers").await;
+    b.screenshot(&artifacts().join("privacy-phone.png")).await;
+    let form = "form[action$='/privacy/reviewers']";
+    b.fill(&format!("{form} input[name=name]"), &author).await;
+    b.click(&format!("{form} input[value=erase]")).await;
+    b.click(&format!("{form} input[name=confirm]")).await;
+    b.click(&format!("{form} button[type=submit]")).await;
+    b.wait_for("Reviews and comments:").await;
+    let left = h.store.items().by_author(&ws, Some(&author), None).unwrap();
+    assert!(left.is_empty(), "{author} still has {} items", left.len());
     drop(b);
     let gone = crate::support::wait_until(Duration::from_secs(10), || !chromium_running(&profile));
     assert!(gone, "a Chromium process outlived the test");
