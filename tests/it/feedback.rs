@@ -153,7 +153,7 @@ async fn names_subjects_and_templates_cannot_add_a_header() {
 
 /// A campaign "Ask" sent to the workspace's contacts: its id and the queued mail, once the
 /// worker has queued `n` campaign messages (the outbox keeps them: these tests poll it slowly).
-async fn ask(
+pub async fn ask(
     h: &InProc,
     api: &crate::caller::Api,
     ws: &str,

@@ -10,8 +10,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// Adds `contacts` (a JSON array) to `ws`, sends them a campaign and waits until its mail is
-/// queued (the outbox keeps it: start the harness with a slow outbox poll); returns the outbox.
+/// Adds `contacts` (a JSON array) to `ws` and sends them a campaign (`feedback::ask`); returns
+/// the outbox once its mail is queued (start the harness with a slow outbox poll).
 pub async fn mail_a_campaign(
     h: &InProc,
     api: &crate::caller::Api,
@@ -23,22 +23,7 @@ pub async fn mail_a_campaign(
         .post(&format!("/workspaces/{ws}/contacts"), contacts)
         .await;
     assert_eq!(r["created"], n, "{r}");
-    let (_, c) = api
-        .post(
-            &format!("/workspaces/{ws}/campaigns"),
-            json!({"name": "Spring"}),
-        )
-        .await;
-    let cid = c["id"].as_str().unwrap().to_string();
-    api.post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
-        .await;
-    let store = h.store.clone();
-    let queued = move || {
-        let all = store.outbox().all().unwrap();
-        all.iter().filter(|m| m.campaign.is_some()).count() == n
-    };
-    assert!(crate::support::wait_until(Duration::from_secs(20), queued));
-    h.store.outbox().all().unwrap()
+    crate::feedback::ask(h, api, ws, n).await.1
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
