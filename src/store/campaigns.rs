@@ -242,6 +242,17 @@ impl Campaigns<'_> {
         Ok(())
     }
 
+    /// Answers in `ws` that may be `who`'s: sealed with their key, or plain (see
+    /// `Store::sealed_for`).
+    pub fn feedback_sealed_for(
+        &self,
+        ws: &Id<Workspace>,
+        who: &PersonRef,
+    ) -> anyhow::Result<Vec<Feedback>> {
+        self.store
+            .sealed_for(&self.store.feedback, ws.as_bytes(), who)
+    }
+
     /// Newest first.
     pub fn feedback_page(
         &self,

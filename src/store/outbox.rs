@@ -247,6 +247,12 @@ impl Outbox<'_> {
         Ok(released)
     }
 
+    /// Messages that may concern `who`: sealed with their key, or plain (see
+    /// `Store::sealed_for`).
+    pub fn sealed_for(&self, who: &PersonRef) -> anyhow::Result<Vec<OutboxMessage>> {
+        self.store.sealed_for(self.outbox, &[], who)
+    }
+
     /// Every stored message, delivered or not: for admin commands and tests, not requests.
     pub fn all(&self) -> anyhow::Result<Vec<OutboxMessage>> {
         let mut values = Vec::new();
@@ -313,14 +319,21 @@ impl Outbox<'_> {
     }
 }
 
+/// The address of a `To` value, bare or with a display name.
+fn address_of(to: &str) -> Option<crate::domain::Email> {
+    let mailbox: lettre::message::Mailbox = to.parse().ok()?;
+    crate::domain::Email::parse(&mailbox.email.to_string()).ok()
+}
+
 impl Store {
     /// A message sealed with the key of the person it is about: a campaign's customer (so
     /// erasing them shreds it wherever it lies), else a key of its own, shredded with it.
     pub(super) fn seal_message(&self, msg: &OutboxMessage) -> anyhow::Result<Vec<u8>> {
         let who = match (&msg.campaign, &msg.about) {
-            (Some(c), _) => match crate::domain::Email::parse(&msg.to) {
-                Ok(to) => self.contact_ref(&c.workspace, &to)?,
-                Err(_) => PersonRef::message(&msg.id),
+            // `to` is "Name <address>" for a named customer: the key is the address's.
+            (Some(c), _) => match address_of(&msg.to) {
+                Some(to) => self.contact_ref(&c.workspace, &to)?,
+                None => PersonRef::message(&msg.id),
             },
             (None, Some(a)) => match self.contacts().get(&a.workspace, &a.contact)? {
                 Some(c) => self.contact_ref(&a.workspace, &c.email)?,
@@ -372,9 +385,31 @@ mod tests {
             contact: contact.id,
         });
         store.outbox().enqueue(&msg).unwrap();
+        // Her campaign mail, addressed with her name: sealed with her key too.
+        let body = Rendered {
+            subject: "How was it?".into(),
+            text: "Dear Cleo".into(),
+            html: None,
+        };
+        let mut mail = crate::mail::message(now, &from, &email, body, Vec::new());
+        mail.to = "Cleo Named <cleo@example.org>".into();
+        mail.campaign = Some(crate::domain::CampaignMail {
+            workspace: ws,
+            campaign: Id::generate(now),
+            contact: contact.id,
+            reminder: false,
+        });
+        store.outbox().enqueue(&mail).unwrap();
+        let who = PersonRef::contact(&store.contacts().email_key(&ws, &email).unwrap());
+        assert_eq!(store.outbox().sealed_for(&who).unwrap().len(), 2);
         let key = store.contacts().email_key(&ws, &email).unwrap();
         assert!(store.shred(&PersonRef::contact(&key)).unwrap());
         // Unreadable now: never claimed, and it and its due entry go.
+        let claimed = store
+            .outbox()
+            .claim_due(now, time::Duration::minutes(5))
+            .unwrap();
+        assert!(claimed.is_none());
         let claimed = store
             .outbox()
             .claim_due(now, time::Duration::minutes(5))

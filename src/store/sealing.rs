@@ -223,6 +223,34 @@ impl Store {
         }
     }
 
+    /// Values under `prefix` in `tree` that may be about `who`: those sealed with their key,
+    /// and plain ones (written before sealing; the caller tells those by their content).
+    /// Only these are decrypted and decoded: a person's mail is found without opening
+    /// everybody's.
+    pub(super) fn sealed_for<T: DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        prefix: &[u8],
+        who: &PersonRef,
+    ) -> anyhow::Result<Vec<T>> {
+        let mut out = Vec::new();
+        let mut req = super::PageRequest::first(1_000);
+        loop {
+            let raw = super::page::scan(tree, prefix, &req, super::Order::Ascending)?;
+            for (_, v) in &raw.items {
+                let theirs =
+                    !is_sealed(v) || reference_of(v).is_ok_and(|(r, _)| r == who.as_bytes());
+                if theirs {
+                    out.extend(self.unseal(v)?);
+                }
+            }
+            match raw.next {
+                Some(n) => req.cursor = Some(n),
+                None => return Ok(out),
+            }
+        }
+    }
+
     /// Destroys `who`'s key: everything sealed with it can never be read again.
     pub fn shred(&self, who: &PersonRef) -> anyhow::Result<bool> {
         Ok(self

@@ -45,20 +45,25 @@ fn campaigns_of(store: &Store, ws: &Id<Workspace>) -> Result<Vec<Campaign>> {
 /// Collects every record about `email` in `ws` (a scan of the workspace's campaigns, feedback
 /// and the outbox: this is an administrative request, not a page).
 pub fn find(store: &Store, ws: &Id<Workspace>, email: &Email) -> Result<Found> {
-    let contact = store.contacts().by_email(ws, email)?;
+    let key = store.contacts().email_key(ws, email)?;
+    let contact = store.contacts().by_email_key(ws, &key)?;
     let suppression = store.contacts().suppression(ws, email)?;
-    linked(store, ws, contact, suppression, Some(email))
+    linked(store, ws, &key, contact, suppression, Some(email))
 }
 
 /// What is linked to `contact` in `ws`, plus campaign mail addressed to `email` (mail of a
 /// contact deleted earlier is found by address; a replayed erasure has only the contact).
+/// Feedback and mail are looked for among the records sealed with the key of the address's
+/// keyed hash `key` (and plain ones from before sealing), not among everybody's.
 fn linked(
     store: &Store,
     ws: &Id<Workspace>,
+    key: &[u8],
     contact: Option<Contact>,
     suppression: Option<Suppression>,
     email: Option<&Email>,
 ) -> Result<Found> {
+    let who = PersonRef::contact(key);
     let mut recipients = Vec::new();
     let mut feedback = Vec::new();
     if let Some(c) = &contact {
@@ -67,20 +72,13 @@ fn linked(
                 recipients.push((campaign, r));
             }
         }
-        let mut req = PageRequest::first(200);
-        loop {
-            let page = store.campaigns().feedback_page(ws, &req)?;
-            feedback.extend(page.items.into_iter().filter(|f| f.contact == c.id));
-            match page.next {
-                Some(n) => req.cursor = Some(n),
-                None => break,
-            }
-        }
+        let theirs = store.campaigns().feedback_sealed_for(ws, &who)?;
+        feedback.extend(theirs.into_iter().filter(|f| f.contact == c.id));
     }
     let address = email.map(|e| format!("<{}>", e.as_str()));
     let messages = store
         .outbox()
-        .all()?
+        .sealed_for(&who)?
         .into_iter()
         .filter(|m| {
             let about_them = m.about.as_ref().is_some_and(|a| {
@@ -201,7 +199,7 @@ pub fn erase_key(
     now: time::OffsetDateTime,
 ) -> Result<Counts> {
     let contact = store.contacts().by_email_key(ws, key)?;
-    let found = linked(store, ws, contact, None, None)?;
+    let found = linked(store, ws, key, contact, None, None)?;
     remove(store, ws, key, found, now)
 }
 
