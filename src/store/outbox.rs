@@ -322,7 +322,7 @@ impl Outbox<'_> {
 /// The address of a `To` value, bare or with a display name.
 fn address_of(to: &str) -> Option<crate::domain::Email> {
     let mailbox: lettre::message::Mailbox = to.parse().ok()?;
-    crate::domain::Email::parse(&mailbox.email.to_string()).ok()
+    crate::domain::Email::parse(mailbox.email.as_ref()).ok()
 }
 
 impl Store {
