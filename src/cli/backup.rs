@@ -75,10 +75,14 @@ fn print(summary: &backup::Summary) {
         );
     }
     println!(
-        "{} entries in {} trees{}",
+        "{} entries in {} trees{}{}",
         summary.entries,
         summary.trees.len(),
-        if summary.encrypted { ", encrypted" } else { "" }
+        if summary.encrypted { ", encrypted" } else { "" },
+        match summary.changed_during {
+            0 => String::new(),
+            n => format!(", {n} changed while it was taken (applied on restore)"),
+        }
     );
 }
 

@@ -296,28 +296,7 @@ impl Store {
 
     /// Entries and checksum of every non-empty tree, as a backup's are computed.
     pub fn tree_sums(&self) -> anyhow::Result<Vec<snapshot::TreeSum>> {
-        let mut summer = snapshot::Summer::default();
-        for name in self.db.tree_names() {
-            let tree = self.db.open_tree(&name)?;
-            summer.add(&snapshot::Record::Tree {
-                name: &name,
-                kind: b"",
-            });
-            let mut entries = Vec::new();
-            for entry in tree.iter() {
-                let (k, v) = entry.context("reading a tree")?;
-                entries.push((k, v));
-                if entries.len() >= 10_000 {
-                    for (k, v) in entries.drain(..) {
-                        summer.add(&snapshot::Record::Entry(&[k.to_vec(), v.to_vec()]));
-                    }
-                }
-            }
-            for (k, v) in entries {
-                summer.add(&snapshot::Record::Entry(&[k.to_vec(), v.to_vec()]));
-            }
-        }
-        Ok(summer.finish())
+        snapshot::sums_of(&self.db)
     }
 
     pub fn size_on_disk(&self) -> u64 {

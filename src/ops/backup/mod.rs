@@ -1,4 +1,5 @@
-//! Backups: a snapshot of every tree, gzip-compressed, optionally encrypted, checksummed whole.
+//! Backups: a point-in-time snapshot of every tree (taken while the server keeps writing, see
+//! `store::snapshot::Recorder`), gzip-compressed, optionally encrypted, checksummed whole.
 //!
 //! File: `PLAUDIT-BACKUP 1\n`, a flags byte (1 = encrypted), for encrypted files an 8-byte nonce
 //! prefix, the body, then `Z` and the SHA-256 of everything before it. The body is the gzip of
@@ -17,7 +18,7 @@ mod schedule;
 pub use schedule::{run_until_stopped, scheduled_step};
 
 use crate::store::Store;
-use crate::store::snapshot::{self, Summer, TreeSum};
+use crate::store::snapshot::{self, Summed, Summer, TreeSum};
 use anyhow::{Context, bail};
 use chacha20poly1305::ChaCha20Poly1305;
 use chacha20poly1305::aead::KeyInit;
@@ -36,6 +37,10 @@ pub struct Summary {
     pub trees: Vec<TreeSum>,
     pub entries: u64,
     pub encrypted: bool,
+    /// Keys changed while the backup was read, carried in its redo section.
+    pub changed_during: u64,
+    /// One instant across all trees (backups made before version 2 of the format are not).
+    pub point_in_time: bool,
 }
 
 struct Hashing<W: Write> {
@@ -115,20 +120,51 @@ pub fn write(
 }
 
 /// Checks the whole-file checksum, then decrypts, decompresses and reads every record with the
-/// snapshot's own checksum, handing records to `visit`.
+/// snapshot's own checksum, handing the stream to `visit`. When the snapshot has a redo
+/// section, a second pass sums the trees with it merged in.
 fn read(
     path: &Path,
     key: Option<&[u8; 32]>,
-    mut visit: impl FnMut(&mut dyn Read) -> anyhow::Result<Vec<TreeSum>>,
+    mut visit: impl FnMut(&mut dyn Read) -> anyhow::Result<Summed>,
 ) -> anyhow::Result<Summary> {
-    let damaged = || format!("{} is damaged or not a Plaudit backup", path.display());
+    let len = check_whole(path)?;
+    let (encrypted, summed) = content(path, len, key, &mut visit)?;
+    let changed_during = summed.redo.len() as u64;
+    let point_in_time = summed.point_in_time;
+    let trees = match summed.finished() {
+        Some(sums) => sums.to_vec(),
+        None => {
+            let redo = summed.redo;
+            content(path, len, key, &mut |input| {
+                let mut summer = Summer::merging(redo.clone());
+                snapshot::read_from(input, |record| {
+                    summer.add(&record);
+                    Ok(())
+                })?;
+                Ok(summer.finish())
+            })?
+            .1
+            .sums
+        }
+    };
+    let entries = trees.iter().map(|s| s.entries).sum();
+    Ok(Summary {
+        trees,
+        entries,
+        encrypted,
+        changed_during,
+        point_in_time,
+    })
+}
+
+/// The whole-file checksum, before anything else is believed; returns the file's length.
+fn check_whole(path: &Path) -> anyhow::Result<u64> {
     let len = std::fs::metadata(path)
         .with_context(|| format!("reading {}", path.display()))?
         .len();
     if len < (MAGIC.len() + 1 + 33) as u64 {
-        bail!("{}", damaged());
+        bail!("{}", damaged(path));
     }
-    // Pass 1: the whole-file checksum, before anything else is believed.
     let mut f = BufReader::new(std::fs::File::open(path)?);
     let mut hash = Sha256::new();
     std::io::copy(&mut (&mut f).take(len - 33), &mut HashSink(&mut hash))?;
@@ -137,18 +173,32 @@ fn read(
     if trailer[0] != b'Z' || hash.finalize().as_slice() != &trailer[1..] {
         bail!(
             "{}: its checksum does not match (truncated or changed)",
-            damaged()
+            damaged(path)
         );
     }
-    // Pass 2: the content.
+    Ok(len)
+}
+
+fn damaged(path: &Path) -> String {
+    format!("{} is damaged or not a Plaudit backup", path.display())
+}
+
+/// The snapshot stream inside the file (decrypted, decompressed), handed to `visit`; returns
+/// whether the file is encrypted, and what `visit` made of it.
+fn content(
+    path: &Path,
+    len: u64,
+    key: Option<&[u8; 32]>,
+    visit: &mut dyn FnMut(&mut dyn Read) -> anyhow::Result<Summed>,
+) -> anyhow::Result<(bool, Summed)> {
     let mut f = BufReader::new(std::fs::File::open(path)?).take(len - 33);
     let mut head = vec![0u8; MAGIC.len() + 1];
     f.read_exact(&mut head)?;
     if &head[..MAGIC.len()] != MAGIC {
-        bail!("{}", damaged());
+        bail!("{}", damaged(path));
     }
     let encrypted = head[MAGIC.len()] == 1;
-    let sums = if encrypted {
+    let summed = if encrypted {
         let Some(key) = key else {
             bail!(
                 "{} is encrypted: set backup.key_file to the key it was made with",
@@ -170,12 +220,7 @@ fn read(
     } else {
         visit(&mut flate2::read::GzDecoder::new(f))?
     };
-    let entries = sums.iter().map(|s| s.entries).sum();
-    Ok(Summary {
-        trees: sums,
-        entries,
-        encrypted,
-    })
+    Ok((encrypted, summed))
 }
 
 struct HashSink<'a>(&'a mut Sha256);
@@ -230,8 +275,11 @@ pub fn restore(
     // One pass: the whole-file checksum first, then every record into a new folder while the
     // snapshot's own checksum is checked; the live store is untouched until all of it passed.
     let imported = read(path, key, |input| snapshot::import_into(&staging, input)).and_then(|s| {
-        let db = sled::Config::new().path(&staging).open()?;
-        crate::store::mark_restored(&db)?;
+        if !s.point_in_time {
+            // Each tree was read at its own time: derived records are rebuilt on open.
+            let db = sled::Config::new().path(&staging).open()?;
+            crate::store::mark_restored(&db)?;
+        }
         Ok(s)
     });
     let summary = match imported {
