@@ -91,6 +91,8 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
             provider_id,
             ips,
             workspace,
+            set_name,
+            new_email,
         } => {
             let config = load(cli.config)?.config;
             let v = call(
@@ -102,6 +104,8 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
                         name,
                         provider_id,
                         ips,
+                        set_name,
+                        new_email,
                     },
                     workspace,
                 },

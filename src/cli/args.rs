@@ -55,10 +55,12 @@ pub enum Command {
     },
     /// Data-subject requests about an email address: `export` prints every record as JSON,
     /// `erase` removes them (the address stays only as a keyed hash on the suppression list),
-    /// `restrict` keeps them but stops all mail. In one workspace, or in every one.
+    /// `restrict` keeps them but stops all mail, `rectify` corrects a customer's name
+    /// (--set-name) or address (--new-email), `object` stops all mail to an address. In one
+    /// workspace, or in every one.
     Privacy {
-        /// export, erase or restrict
-        #[arg(value_parser = ["export", "erase", "restrict"])]
+        /// export, erase, restrict, rectify or object
+        #[arg(value_parser = ["export", "erase", "restrict", "rectify", "object"])]
         action: String,
         /// A customer (contact) by address.
         #[arg(long, required_unless_present_any = ["name", "provider_id", "ips"])]
@@ -75,6 +77,12 @@ pub enum Command {
         /// Only this workspace (an id); default: every workspace that holds the address.
         #[arg(long)]
         workspace: Option<String>,
+        /// With rectify: the customer's name as it should be ("" for none).
+        #[arg(long, requires = "email")]
+        set_name: Option<String>,
+        /// With rectify: the address the customer really has.
+        #[arg(long, requires = "email")]
+        new_email: Option<String>,
     },
     /// Import data from files (works whether or not `serve` is running).
     Import {

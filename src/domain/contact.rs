@@ -78,6 +78,8 @@ pub enum SuppressionReason {
     Manual,
     /// The person asked to be erased: only this keyed hash of the address remains.
     Erased,
+    /// The person objected to being emailed (a data-subject request).
+    Objected,
 }
 
 impl SuppressionReason {
@@ -87,6 +89,7 @@ impl SuppressionReason {
             Self::Bounced => "bounced",
             Self::Manual => "manual",
             Self::Erased => "erased",
+            Self::Objected => "objected",
         }
     }
 }

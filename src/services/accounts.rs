@@ -239,5 +239,13 @@ pub fn delete_account(ctx: &Ctx, user: &User, password: &str) -> Result<()> {
         }
     }
     ctx.store.users().delete(user)?;
+    // Erasure reaches what was logged about them: sessions (with the addresses they signed in
+    // from), the request log from those addresses, and their name in the audit log.
+    let actor = super::auth::Principal::user_actor(&user.id);
+    ctx.store.access().remove_sessions_of(&user.id)?;
+    ctx.store.traffic().forget_user(&actor)?;
+    ctx.store
+        .audit()
+        .forget_actor(&actor, user.email.as_str())?;
     Ok(())
 }

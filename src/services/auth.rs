@@ -16,9 +16,14 @@ impl Principal {
     /// `user:<id>` or `api_key:<id>`, for the audit log.
     pub fn actor(&self) -> String {
         match self {
-            Self::User { user, .. } => format!("user:{}", user.id),
+            Self::User { user, .. } => Self::user_actor(&user.id),
             Self::ApiKey { key } => format!("api_key:{}", key.id),
         }
+    }
+
+    /// How a user is named as actor (in the audit and request logs).
+    pub fn user_actor(id: &crate::domain::Id<crate::domain::User>) -> String {
+        format!("user:{id}")
     }
 
     pub fn label(&self) -> String {

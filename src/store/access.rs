@@ -3,7 +3,7 @@
 use super::counters::{self, Counter};
 use super::page::{self, Order, Page, PageRequest};
 use super::{Store, audit, codec, keys, typed};
-use crate::domain::{ApiKey, AuditEntry, Id, LinkToken, OAuthState, Session, Workspace};
+use crate::domain::{ApiKey, AuditEntry, Id, LinkToken, OAuthState, Session, User, Workspace};
 use anyhow::Context;
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -155,6 +155,12 @@ impl Access<'_> {
         removed += sweep::<LinkToken>(&s.tokens, |x| x.expires_at <= now)?;
         removed += sweep::<OAuthState>(&s.oauth_states, |x| x.expires_at <= now)?;
         Ok(removed)
+    }
+
+    /// Removes every session of `user` (their account is deleted: the addresses they signed
+    /// in from go with them); returns how many went.
+    pub fn remove_sessions_of(&self, user: &Id<User>) -> anyhow::Result<usize> {
+        sweep::<Session>(&self.store.sessions, |x| x.user == *user)
     }
 }
 

@@ -1,4 +1,5 @@
-//! The append-only audit log: (workspace, time, sequence) → entry. Nothing here deletes.
+//! The append-only audit log: (workspace, time, sequence) → entry. Nothing here deletes; a
+//! deleted user's address and network addresses are blanked (`forget_actor`).
 
 use super::{Store, codec, keys, typed};
 use crate::domain::{AuditEntry, Id, Workspace};
@@ -31,6 +32,29 @@ impl Audit<'_> {
     pub fn append(&self, ws: &Id<Workspace>, entry: &AuditEntry) -> anyhow::Result<()> {
         let seq = next_seq(self.store)?;
         typed::put(&self.store.audit, &keys::audit(ws, entry.at, seq), entry)
+    }
+
+    /// Blanks what the log says about a deleted user in every workspace: their address as
+    /// actor and in targets, and the network addresses of their actions. The entries stay
+    /// (what was done, and when). Returns how many changed.
+    pub fn forget_actor(&self, actor: &str, email: &str) -> anyhow::Result<usize> {
+        let mut changed = 0;
+        super::page::rewrite_all(&self.store.audit, |v| {
+            let mut e: AuditEntry = codec::decode(v)?;
+            let mine = e.actor == actor;
+            let named = !email.is_empty() && e.target.contains(email);
+            if !mine && !named {
+                return Ok(None);
+            }
+            if mine {
+                e.actor_label = "a deleted user".into();
+                e.ip.clear();
+            }
+            e.target = e.target.replace(email, "a deleted user");
+            changed += 1;
+            Ok(Some(Some(codec::encode(&e)?)))
+        })?;
+        Ok(changed)
     }
 
     /// Newest first, at most `limit`, starting after the cursor (an opaque key suffix).

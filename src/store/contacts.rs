@@ -15,6 +15,16 @@ pub struct Contacts<'a> {
     pub(super) store: &'a Store,
 }
 
+/// What moving a contact to another address did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Moved {
+    Done(Contact),
+    /// Another contact of the workspace has the new address.
+    Taken,
+    /// No contact has the old address (any more).
+    Gone,
+}
+
 /// What an upsert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upserted {
@@ -95,6 +105,46 @@ impl Contacts<'_> {
             contacts.insert(&keys::pair(&contact.workspace, &contact.id), value)?;
             emails.insert(&email_key[..], &keys::id(&contact.id))?;
             Ok((contact, what))
+        });
+        result.map_err(super::typed::txn_any)
+    }
+
+    /// Moves the contact with address `old` to address `new` (a rectification): sealed again
+    /// with the new address's key, the address index moved, in one transaction. Records
+    /// sealed with the old address's key are the caller's to seal again or remove.
+    pub fn change_address(
+        &self,
+        ws: &Id<Workspace>,
+        old: &Email,
+        new: &Email,
+    ) -> anyhow::Result<Moved> {
+        let s = self.store;
+        // Keys are computed before the transaction: no plain store read may happen inside it.
+        let (old_key, new_key) = (s.email_key(ws, old)?, s.email_key(ws, new)?);
+        let who = PersonRef::contact(&new_key);
+        let trees = (&s.contacts, &s.contact_emails, &s.person_keys);
+        let result = trees.transaction(|(contacts, emails, person_keys)| {
+            if emails.get(new_key)?.is_some() {
+                return Ok(Moved::Taken);
+            }
+            let Some(id) = emails.get(old_key)? else {
+                return Ok(Moved::Gone);
+            };
+            let Some(id) = keys::id_at::<Contact>(&id, 0) else {
+                return Ok(Moved::Gone);
+            };
+            let Some(raw) = contacts.get(keys::pair(ws, &id))? else {
+                return Ok(Moved::Gone);
+            };
+            let Some(mut contact): Option<Contact> = Store::unseal_tx(person_keys, &raw)? else {
+                return Ok(Moved::Gone);
+            };
+            contact.email = new.clone();
+            let value = Store::seal_tx(person_keys, &who, &contact)?;
+            contacts.insert(&keys::pair(ws, &id), value)?;
+            emails.remove(&old_key[..])?;
+            emails.insert(&new_key[..], &keys::id(&id))?;
+            Ok(Moved::Done(contact))
         });
         result.map_err(super::typed::txn_any)
     }

@@ -36,7 +36,7 @@ pub use audit::Audit;
 pub use bans::{Ban, Bans};
 pub use campaigns::{Campaigns, Queued};
 pub use connections::Connections;
-pub use contacts::{Contacts, Upserted};
+pub use contacts::{Contacts, Moved, Upserted};
 pub use invitations::{AcceptInvitation, Invitations, NewInvitation};
 pub use items::{
     ALL, ComeBack, DayCounts, Destination, Ingested, ItemFilter, Items, RESPONSE_BOUNDS_MIN,

@@ -127,6 +127,35 @@ pub(super) fn keys(tree: &sled::Tree, prefix: &[u8], limit: usize) -> anyhow::Re
     Ok(out)
 }
 
+/// Goes through `tree` a page at a time; `change` answers None to keep an entry, Some(None) to
+/// remove it, Some(Some(v)) to replace it. Returns how many were removed.
+pub(super) fn rewrite_all(
+    tree: &sled::Tree,
+    mut change: impl FnMut(&[u8]) -> anyhow::Result<Option<Option<Vec<u8>>>>,
+) -> anyhow::Result<usize> {
+    let mut removed = 0;
+    let mut req = PageRequest::first(1_000);
+    loop {
+        let raw = scan(tree, b"", &req, Order::Ascending)?;
+        let mut batch = sled::Batch::default();
+        for (k, v) in &raw.items {
+            match change(v)? {
+                Some(None) => {
+                    batch.remove(k);
+                    removed += 1;
+                }
+                Some(Some(new)) => batch.insert(k, new),
+                None => {}
+            }
+        }
+        tree.apply_batch(batch).context("rewriting records")?;
+        match raw.next {
+            Some(n) => req.cursor = Some(n),
+            None => return Ok(removed),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! The request log ((time, seq) → request) and its per-minute rollups (minute → counts), which
 //! the traffic page reads so its cost does not grow with the number of stored requests.
 
-use super::page::{self, Order, PageRequest};
+use super::page;
 use super::{Store, codec, typed};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -272,11 +272,11 @@ impl Traffic<'_> {
     /// removed.
     pub fn forget_client(&self, client: &str) -> anyhow::Result<usize> {
         let s = self.store;
-        let removed = rewrite_all(&s.request_log, |v| {
+        let removed = page::rewrite_all(&s.request_log, |v| {
             let r: RequestRecord = codec::decode(v)?;
             Ok((r.client == client).then_some(None))
         })?;
-        rewrite_all(&s.traffic_minutes, |v| {
+        page::rewrite_all(&s.traffic_minutes, |v| {
             let mut r: Rollup = codec::decode(v)?;
             Ok(match r.clients.remove(client) {
                 Some(_) => Some(Some(codec::encode(&r)?)),
@@ -287,37 +287,26 @@ impl Traffic<'_> {
         Ok(removed)
     }
 
+    /// Forgets a deleted user: their logged requests, and everything logged from the
+    /// addresses they used (their requests before signing in, and the rollups' top lists).
+    /// Returns the requests removed.
+    pub fn forget_user(&self, actor: &str) -> anyhow::Result<usize> {
+        let mut clients = std::collections::BTreeSet::new();
+        let mut removed = page::rewrite_all(&self.store.request_log, |v| {
+            let r: RequestRecord = codec::decode(v)?;
+            Ok((r.user.as_deref() == Some(actor)).then(|| {
+                clients.insert(r.client);
+                None
+            }))
+        })?;
+        self.count_changed(-i64::try_from(removed).unwrap_or(0))?;
+        for client in &clients {
+            removed += self.forget_client(client)?;
+        }
+        Ok(removed)
+    }
+
     pub fn stored_requests(&self) -> usize {
         self.store.request_log.len()
-    }
-}
-
-/// Goes through `tree` a page at a time; `change` answers None to keep an entry, Some(None) to
-/// remove it, Some(Some(v)) to replace it. Returns how many were removed.
-fn rewrite_all(
-    tree: &sled::Tree,
-    mut change: impl FnMut(&[u8]) -> anyhow::Result<Option<Option<Vec<u8>>>>,
-) -> anyhow::Result<usize> {
-    let mut removed = 0;
-    let mut req = PageRequest::first(1_000);
-    loop {
-        let raw = page::scan(tree, b"", &req, Order::Ascending)?;
-        let mut batch = sled::Batch::default();
-        for (k, v) in &raw.items {
-            match change(v)? {
-                Some(None) => {
-                    batch.remove(k);
-                    removed += 1;
-                }
-                Some(Some(new)) => batch.insert(k, new),
-                None => {}
-            }
-        }
-        tree.apply_batch(batch)
-            .context("rewriting the request log")?;
-        match raw.next {
-            Some(n) => req.cursor = Some(n),
-            None => return Ok(removed),
-        }
     }
 }

@@ -72,6 +72,8 @@ fn need(method: &Method, path: &str) -> Need {
         ("POST", "/workspaces/{ws}/privacy/export")
         | ("POST", "/workspaces/{ws}/privacy/erase")
         | ("POST", "/workspaces/{ws}/privacy/restrict")
+        | ("POST", "/workspaces/{ws}/privacy/rectify")
+        | ("POST", "/workspaces/{ws}/privacy/object")
         | ("POST", "/workspaces/{ws}/privacy/reviewers/export")
         | ("POST", "/workspaces/{ws}/privacy/reviewers/erase")
         | ("GET", "/workspaces/{ws}/export") => Need::Ws(Admin, false),
@@ -470,8 +472,12 @@ fn body(
         ("POST", "/admin/test-email") => json!({"to": "admin@example.com"}),
         ("POST", "/workspaces/{ws}/privacy/export")
         | ("POST", "/workspaces/{ws}/privacy/erase")
-        | ("POST", "/workspaces/{ws}/privacy/restrict") => {
+        | ("POST", "/workspaces/{ws}/privacy/restrict")
+        | ("POST", "/workspaces/{ws}/privacy/object") => {
             json!({"email": format!("subject{n}@example.net")})
+        }
+        ("POST", "/workspaces/{ws}/privacy/rectify") => {
+            json!({"email": format!("subject{n}@example.net"), "name": "Right Name"})
         }
         ("POST", "/workspaces/{ws}/privacy/reviewers/export")
         | ("POST", "/workspaces/{ws}/privacy/reviewers/erase") => {
@@ -614,6 +620,8 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                 ("/admin/bans/{client}", None) => Some(404),
                 // Past authorization: this instance has no relay to test.
                 ("/admin/test-email", None) => Some(409),
+                // Past authorization: no contact has this made-up address to correct.
+                ("/workspaces/{ws}/privacy/rectify", None) => Some(422),
                 // Past authorization, a connection that never got tokens needs reconnecting.
                 ("/workspaces/{ws}/connections/{id}/remote-locations", None) => Some(409),
                 (_, e) => e,

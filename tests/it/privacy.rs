@@ -176,6 +176,173 @@ async fn export_erase_and_restrict_one_customer() {
     assert_eq!(to, vec!["cy@example.net".to_string()]);
 }
 
+/// The campaign's messages in the outbox, by recipient.
+fn mailed_by(h: &InProc, campaign: &str) -> Vec<String> {
+    let mut to: Vec<String> = h
+        .store
+        .outbox()
+        .all()
+        .unwrap()
+        .iter()
+        .filter(|m| {
+            m.campaign
+                .as_ref()
+                .is_some_and(|l| l.campaign.to_string() == campaign)
+        })
+        .map(|m| m.to.clone())
+        .collect();
+    to.sort();
+    to
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rectification_moves_a_customer_with_her_history_and_objection_stops_mail() {
+    let h = InProc::start(|c| c.outbox.poll_interval_ms = 600_000).await;
+    let (owner, t) = h.user("owner@agency.example", false);
+    let (manager, mt) = h.user("manager@agency.example", false);
+    let w = h.workspace("Bakery", &owner);
+    h.add(&w, &manager, Role::Manager);
+    let ws = w.id.to_string();
+    let api = h.api().as_(&t);
+    let mail = mail_a_campaign(
+        &h,
+        &api,
+        &ws,
+        json!([{"email": "ana.lopez@example.net", "name": "Ana Lopes"},
+               {"email": "bo@example.net", "name": "Bo Berg"}]),
+    )
+    .await;
+    let ana_mail = mail.iter().find(|m| m.to.contains("ana.lopez@")).unwrap();
+    let r = h
+        .http()
+        .post(format!("{}/f/{}", h.url, token_in(&ana_mail.text, "/f/")))
+        .form(&[("score", "5"), ("comment", "Crusty loaf")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let path = |what: &str| format!("/workspaces/{ws}/privacy/{what}");
+
+    // Bad requests: nothing to change, no such contact, a bad address, a manager.
+    for (body, want) in [
+        (
+            json!({"email": "ana.lopez@example.net"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"email": "nobody@example.net", "name": "X"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"email": "ana.lopez@example.net", "new_email": "not an address"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"email": "ana.lopez@example.net", "new_email": "BO@example.net"}),
+            StatusCode::CONFLICT,
+        ),
+    ] {
+        let (s, e) = api.post(&path("rectify"), body.clone()).await;
+        assert_eq!(s, want, "{body}: {e}");
+    }
+    let (s, _) = h
+        .api()
+        .as_(&mt)
+        .post(
+            &path("rectify"),
+            json!({"email": "ana.lopez@example.net", "name": "X"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // The name, then the address.
+    let (s, c) = api
+        .post(
+            &path("rectify"),
+            json!({"email": "ana.lopez@example.net", "name": "Ana  López"}),
+        )
+        .await;
+    assert_eq!(
+        (s, c["contacts"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{c}"
+    );
+    let (s, c) = api
+        .post(
+            &path("rectify"),
+            json!({"email": "Ana.Lopez@example.net", "new_email": "ana@right.example"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    assert_eq!(
+        (c["feedback"].as_u64(), c["outgoing_mail"].as_u64()),
+        (Some(1), Some(1)),
+        "her answer moves, mail for the old address goes: {c}"
+    );
+    let (_, old) = api
+        .post(&path("export"), json!({"email": "ana.lopez@example.net"}))
+        .await;
+    assert!(old["contact"].is_null(), "{old}");
+    assert!(old["feedback"].as_array().unwrap().is_empty(), "{old}");
+    let (_, new) = api
+        .post(&path("export"), json!({"email": "ana@right.example"}))
+        .await;
+    assert_eq!(new["contact"]["name"], "Ana López", "{new}");
+    assert_eq!(new["feedback"][0]["comment"], "Crusty loaf", "{new}");
+    assert_eq!(
+        new["campaign_messages"].as_array().unwrap().len(),
+        1,
+        "{new}"
+    );
+    let right = Email::parse("ana@right.example").unwrap();
+    assert!(
+        h.store
+            .contacts()
+            .by_email(&w.id, &right)
+            .unwrap()
+            .is_some()
+    );
+
+    // Objection: Bo keeps his records, is never mailed again, even re-added.
+    let (s, c) = api
+        .post(&path("object"), json!({"email": "bo@example.net"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    assert_eq!(
+        (c["contacts"].as_u64(), c["suppressed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let (_, bo) = api
+        .post(&path("export"), json!({"email": "bo@example.net"}))
+        .await;
+    assert_eq!(bo["contact"]["name"], "Bo Berg");
+    assert_eq!(bo["suppression"]["reason"], "objected");
+    api.post(
+        &format!("/workspaces/{ws}/contacts"),
+        json!([{"email": "bo@example.net", "name": "Bo"}]),
+    )
+    .await;
+    let (c2, _) = crate::feedback::ask(&h, &api, &ws, 2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let to = mailed_by(&h, &c2);
+    assert!(
+        to.len() == 1 && to[0].contains("ana@right.example"),
+        "only Ana, at her real address: {to:?}"
+    );
+
+    // Both requests are in the audit log, without the addresses.
+    let audit = api
+        .get(&format!("/workspaces/{ws}/audit?limit=200"))
+        .await
+        .1
+        .to_string();
+    assert!(audit.contains("privacy.rectified") && audit.contains("privacy.objected"));
+    assert!(
+        !audit.contains("right.example") && !audit.contains("bo@"),
+        "{audit}"
+    );
+}
+
 #[test]
 fn the_cli_answers_requests_across_workspaces() {
     let dir = tempfile::tempdir().unwrap();
@@ -221,6 +388,36 @@ fn the_cli_answers_requests_across_workspaces() {
     assert_eq!(code, Some(0), "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v[ws.id.to_string()]["contact"]["name"], "Dee");
+    let (code, out, err) = run(&[
+        "privacy",
+        "rectify",
+        "--email",
+        "dee@example.net",
+        "--set-name",
+        "Dee Dupont",
+    ]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (code, out, err) = run(&["privacy", "object", "--email", "dee@example.net"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (_, out, _) = run(&["privacy", "export", "--email", "dee@example.net"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[ws.id.to_string()]["contact"]["name"], "Dee Dupont");
+    assert_eq!(v[ws.id.to_string()]["suppression"]["reason"], "objected");
+    for bad in [
+        &["privacy", "rectify", "--email", "dee@example.net"][..],
+        &[
+            "privacy",
+            "export",
+            "--email",
+            "dee@example.net",
+            "--set-name",
+            "X",
+        ],
+        &["privacy", "object", "--name", "Dee"],
+    ] {
+        let (code, _, err) = run(bad);
+        assert_eq!(code, Some(2), "{bad:?}: {err}");
+    }
     let (code, out, err) = run(&["privacy", "erase", "--email", "dee@example.net"]);
     assert_eq!(code, Some(0), "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
@@ -584,5 +781,111 @@ async fn users_download_their_own_data() {
     assert!(
         actions.iter().any(|a| a["action"] == "contacts.added"),
         "{v}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_account_leaves_no_address_in_the_logs() {
+    use plaudit::Clock;
+    use plaudit::store::RequestRecord;
+    let h = InProc::start(|_| {}).await;
+    let (owner, t) = h.user("owner@agency.example", false);
+    let (leaver, lt) = h.user("leaver@agency.example", false);
+    let w = h.workspace("Bakery", &owner);
+    h.add(&w, &leaver, Role::Manager);
+    let ws = w.id.to_string();
+    // Something the leaver did, and something done to them, both in the audit log.
+    let (s, _) = h
+        .api()
+        .as_(&lt)
+        .post(
+            &format!("/workspaces/{ws}/contacts"),
+            json!([{"email": "x@example.net"}]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let entry = |actor: &str, label: &str, target: &str| plaudit::domain::AuditEntry {
+        at: h.clock.now(),
+        actor: actor.into(),
+        actor_label: label.into(),
+        action: "members.added".into(),
+        target: target.into(),
+        ip: "198.51.100.9".into(),
+    };
+    h.store
+        .audit()
+        .append(
+            &w.id,
+            &entry(
+                &format!("user:{}", owner.id),
+                "owner@agency.example",
+                "leaver@agency.example as manager",
+            ),
+        )
+        .unwrap();
+    // The request log: the leaver signed in from 203.0.113.7 (an anonymous request first).
+    let record = |client: &str, user: Option<String>| RequestRecord {
+        at: h.clock.now(),
+        client: client.into(),
+        method: "GET".into(),
+        path: "/inbox".into(),
+        status: 200,
+        bytes: 10,
+        latency_us: 5,
+        user_agent: "test".into(),
+        referrer: String::new(),
+        user,
+        acted: None,
+    };
+    h.store
+        .traffic()
+        .append(&[
+            record("203.0.113.7", None),
+            record("203.0.113.7", Some(format!("user:{}", leaver.id))),
+            record("192.0.2.1", Some(format!("user:{}", owner.id))),
+        ])
+        .unwrap();
+
+    let (s, v) = h
+        .api()
+        .as_(&lt)
+        .call(
+            reqwest::Method::DELETE,
+            "/me",
+            Some(json!({"password": ""})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+
+    let log = h.store.traffic().recent(100).unwrap();
+    assert!(log.iter().all(|r| r.client != "203.0.113.7"), "{log:?}");
+    assert!(
+        log.iter().any(|r| r.client == "192.0.2.1"),
+        "others' requests stay"
+    );
+    let audit = h
+        .api()
+        .as_(&t)
+        .get(&format!("/workspaces/{ws}/audit?limit=200"))
+        .await
+        .1;
+    let text = audit.to_string();
+    assert!(!text.contains("leaver@agency.example"), "{text}");
+    let theirs: Vec<&Value> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor"] == format!("user:{}", leaver.id))
+        .collect();
+    assert!(!theirs.is_empty(), "their actions stay in the log: {text}");
+    assert!(
+        theirs
+            .iter()
+            .all(|e| e["ip"] == "" && e["actor_label"] == "a deleted user"),
+        "{text}"
+    );
+    assert!(
+        text.contains("198.51.100.9"),
+        "the owner's entry keeps its address: {text}"
     );
 }

@@ -1,4 +1,4 @@
-//! /workspaces/{ws}/privacy/{export,erase,restrict}: data-subject requests, and
+//! /workspaces/{ws}/privacy/{export,erase,restrict,rectify,object}: data-subject requests, and
 //! /workspaces/{ws}/export: the whole workspace as one JSON document (owners).
 
 use super::{Body, Registrar, id, write};
@@ -28,6 +28,20 @@ pub fn routes(r: &mut Registrar) {
         .doc(
             "privacy",
             "Keep the records about an email address but stop processing them: no mail, no alerts (owner)",
+        )
+        .body::<EmailBody>()
+        .returns::<Counts>();
+    r.add(Method::POST, "/workspaces/{ws}/privacy/rectify", rectify)
+        .doc(
+            "privacy",
+            "Correct a customer's name, or move them to the address they really have (their contact and feedback follow; mail for the old address is removed; an unsubscribe carries over) (owner)",
+        )
+        .body::<RectifyBody>()
+        .returns::<Counts>();
+    r.add(Method::POST, "/workspaces/{ws}/privacy/object", object)
+        .doc(
+            "privacy",
+            "The customer objects to email: the address goes on the suppression list (as a keyed hash); the records stay (owner)",
         )
         .body::<EmailBody>()
         .returns::<Counts>();
@@ -101,6 +115,22 @@ async fn export_workspace(
 struct EmailBody {
     #[schemars(length(min = 3, max = 254))]
     email: String,
+}
+
+/// A correction: the address the customer is known by now, and what is to change.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct RectifyBody {
+    #[schemars(length(min = 3, max = 254))]
+    email: String,
+    /// The name as it should be ("" for none); absent or null leaves it.
+    #[serde(default)]
+    #[schemars(length(max = 120))]
+    name: Option<String>,
+    /// The address the person really has; absent or null leaves it.
+    #[serde(default)]
+    #[schemars(length(min = 3, max = 254))]
+    new_email: Option<String>,
 }
 
 /// A reviewer: the name shown on their reviews, a provider id (of the author or one of their
@@ -203,6 +233,36 @@ async fn restrict(
     let email = body.into_inner().email;
     answer(state, caller, ws, move |ctx, p, ip, ws| {
         privacy::restrict(ctx, p, ip, ws, &email)
+    })
+    .await
+}
+
+async fn rectify(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<RectifyBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let fix = privacy::Correction {
+        name: b.name,
+        new_email: b.new_email,
+    };
+    answer(state, caller, ws, move |ctx, p, ip, ws| {
+        privacy::rectify(ctx, p, ip, ws, &b.email, &fix)
+    })
+    .await
+}
+
+async fn object(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<EmailBody>,
+) -> Result<HttpResponse, ApiError> {
+    let email = body.into_inner().email;
+    answer(state, caller, ws, move |ctx, p, ip, ws| {
+        privacy::object(ctx, p, ip, ws, &email)
     })
     .await
 }

@@ -65,6 +65,11 @@ struct RequestForm {
     action: String,
     #[serde(default)]
     confirm: Option<String>,
+    /// For a rectification; empty fields leave what they name as it is.
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    new_email: String,
 }
 
 async fn act(
@@ -103,11 +108,27 @@ async fn act(
         })
         .await?
         .map(|c| ("restricted".to_string(), c)),
+        "rectify" => {
+            let fix = privacy::Correction {
+                name: Some(f.name.trim().to_string()).filter(|n| !n.is_empty()),
+                new_email: Some(f.new_email.trim().to_string()).filter(|e| !e.is_empty()),
+            };
+            run(&state, &user.layout, move |ctx| {
+                privacy::rectify(ctx, &principal, &ip, &wid, &email, &fix)
+            })
+            .await?
+            .map(|c| ("corrected".to_string(), c))
+        }
+        "object" => run(&state, &user.layout, move |ctx| {
+            privacy::object(ctx, &principal, &ip, &wid, &email)
+        })
+        .await?
+        .map(|c| ("no longer emailed".to_string(), c)),
         _ => {
             return Err(PageError::new(
                 &user.layout,
                 StatusCode::BAD_REQUEST,
-                "Choose export, erase or restrict.",
+                "Choose export, erase, restrict, rectify or object.",
             ));
         }
     };

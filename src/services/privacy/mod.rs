@@ -1,5 +1,6 @@
 //! Data-subject requests about an outsider (a customer asked for feedback) in one workspace,
-//! found by email: access (export), erasure, restriction. Each is recorded in the audit log
+//! found by email: access (export), erasure, restriction, rectification and objection to
+//! email (`rectify`). Each is recorded in the audit log
 //! without the address itself.
 
 use super::auth::Principal;
@@ -13,10 +14,12 @@ use crate::store::{ComeBack, PageRequest, PersonRef, Store, journal};
 pub mod account;
 mod export;
 mod operator;
+mod rectify;
 pub mod reviewers;
 
 pub use export::export_of;
 pub use operator::{Who, by_operator};
+pub use rectify::{Correction, object, object_in, rectify, rectify_in};
 use serde::Serialize;
 use serde_json::Value;
 

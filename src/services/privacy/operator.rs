@@ -2,7 +2,10 @@
 //! workspace or in every workspace that holds the person.
 
 use super::reviewers::{self, Reviewer};
-use super::{email_of, erase_found, export_of, find, restrict_in, subject_label};
+use super::{
+    Correction, email_of, erase_found, export_of, find, object_in, rectify_in, restrict_in,
+    subject_label,
+};
 use crate::domain::{Email, Id, Workspace};
 use crate::services::{Error, Result};
 use crate::store::{PageRequest, Store};
@@ -22,6 +25,12 @@ pub struct Who {
     /// entries from them.
     #[serde(default)]
     pub ips: Vec<String>,
+    /// With rectify: the customer's name as it should be.
+    #[serde(default)]
+    pub set_name: Option<String>,
+    /// With rectify: the address the customer really has.
+    #[serde(default)]
+    pub new_email: Option<String>,
 }
 
 /// A request run by the operator from the command line: in `workspace`, or in every workspace
@@ -34,10 +43,19 @@ pub fn by_operator(
     workspace: Option<&str>,
     now: time::OffsetDateTime,
 ) -> Result<Value> {
-    if !["export", "erase", "restrict"].contains(&action) {
+    if !["export", "erase", "restrict", "rectify", "object"].contains(&action) {
         return Err(Error::Invalid(format!(
-            "`{action}`: the actions are export, erase and restrict"
+            "`{action}`: the actions are export, erase, restrict, rectify and object"
         )));
+    }
+    let fix = Correction {
+        name: who.set_name.clone(),
+        new_email: who.new_email.clone(),
+    };
+    if action != "rectify" && (fix.name.is_some() || fix.new_email.is_some()) {
+        return Err(Error::Invalid(
+            "--set-name and --new-email go with rectify".into(),
+        ));
     }
     let email = who.email.as_deref().map(email_of).transpose()?;
     let reviewer = match (&email, &who.name, &who.provider_id) {
@@ -45,10 +63,10 @@ pub fn by_operator(
         (None, None, None) if !who.ips.is_empty() => None,
         _ => Some(Reviewer::new(who.name.clone(), who.provider_id.clone())?),
     };
-    if reviewer.is_some() && action == "restrict" {
-        return Err(Error::Invalid(
-            "restriction stops mail to a customer: give --email".into(),
-        ));
+    if reviewer.is_some() && !["export", "erase"].contains(&action) {
+        return Err(Error::Invalid(format!(
+            "{action} is about a customer: give --email (a reviewer's text is the provider's to correct)"
+        )));
     }
     let ips = who
         .ips
@@ -76,7 +94,7 @@ pub fn by_operator(
     }
     for ws in workspaces(store, workspace)? {
         let done = match (&email, &reviewer) {
-            (Some(email), _) => about_customer(store, relay, action, &ws, email, now)?,
+            (Some(email), _) => about_customer(store, relay, action, &ws, email, &fix, now)?,
             (None, Some(r)) => about_reviewer(store, action, &ws, r, now)?,
             (None, None) => None,
         };
@@ -127,20 +145,25 @@ fn about_customer(
     action: &str,
     ws: &Workspace,
     email: &Email,
+    fix: &Correction,
     now: time::OffsetDateTime,
 ) -> Result<Option<(Value, String)>> {
     let found = find(store, &ws.id, email)?;
-    if found.contact.is_none() && found.suppression.is_none() && found.messages.is_empty() {
+    let nothing =
+        found.contact.is_none() && found.suppression.is_none() && found.messages.is_empty();
+    // An objection stands even where nothing is held yet; a correction needs a contact.
+    if (nothing && action != "object") || (action == "rectify" && found.contact.is_none()) {
         return Ok(None);
     }
     let label = subject_label(found.contact.as_ref());
-    let v = match action {
-        "export" => export_of(relay, ws, email, &found),
-        "erase" => {
-            serde_json::to_value(erase_found(store, &ws.id, email, found, now)?).unwrap_or_default()
-        }
-        _ => serde_json::to_value(restrict_in(store, &ws.id, email)?).unwrap_or_default(),
+    let counts = match action {
+        "export" => return Ok(Some((export_of(relay, ws, email, &found), label))),
+        "erase" => erase_found(store, &ws.id, email, found, now)?,
+        "rectify" => rectify_in(store, &ws.id, email, fix)?,
+        "object" => object_in(store, &ws.id, email, now)?,
+        _ => restrict_in(store, &ws.id, email)?,
     };
+    let v = serde_json::to_value(counts).unwrap_or_default();
     Ok(Some((v, label)))
 }
 
