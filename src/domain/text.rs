@@ -121,15 +121,18 @@ pub fn query_terms(q: &str) -> Vec<String> {
 }
 
 /// Words and two-word phrases worth counting in a review ("friendly staff"): folded, three
-/// letters or more, common words of several languages left out. At most 40 per review.
-pub fn notable_words(text: &str) -> Vec<String> {
+/// letters or more, common words of several languages left out, and so are `names` (the folded
+/// words of the author's name: a name is no notable word, and no name may be kept outside the
+/// sealed review). At most 40 per review.
+pub fn notable_words(text: &str, names: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut prev: Option<String> = None;
     for (run, cjk) in runs(&fold(text)) {
         let keep = !cjk
             && run.chars().count() >= 3
             && !run.chars().all(|c| c.is_ascii_digit())
-            && !is_stop_word(&run);
+            && !is_stop_word(&run)
+            && !names.contains(&cut(run.clone()));
         if !keep {
             prev = None;
             continue;
@@ -219,7 +222,10 @@ mod tests {
 
     #[test]
     fn notable_words_skip_common_ones_and_keep_phrases() {
-        let w = notable_words("The staff was very friendly. Friendly staff, great coffee!");
+        let w = notable_words(
+            "The staff was very friendly. Friendly staff, great coffee!",
+            &[],
+        );
         assert!(w.contains(&"friendly staff".to_string()), "{w:?}");
         assert!(w.contains(&"great coffee".to_string()));
         assert!(w.contains(&"coffee".to_string()));

@@ -144,6 +144,13 @@ async fn search_folds_case_and_accents_finds_cjk_and_replies_and_combines_with_f
         1,
         "author names are searched"
     );
+    // Names are indexed as keyed hashes (never as keys a removed entry could leave behind in
+    // sled's old segments): found by whole words, with text words, and in CJK.
+    assert_eq!(texts(&api.get(&q("q=MARTIN%20creme")).await.1).len(), 1);
+    assert_eq!(
+        texts(&api.get(&q(&format!("q={}", urlencode("山田")))).await.1).len(),
+        1
+    );
     for cjk in ["ラーメン", "東京", "最高", "駅"] {
         let (_, v) = api.get(&q(&format!("q={}", urlencode(cjk)))).await;
         assert_eq!(texts(&v).len(), 1, "{cjk}: {v}");

@@ -19,6 +19,22 @@ struct Doc {
     words: Option<Contribution>,
 }
 
+/// An item's terms: the words of its text and reply as they are (a word finds longer ones),
+/// but the words of its author's name, wherever they appear, as keyed hashes (`name_term`).
+fn terms_of(s: &crate::store::Store, i: &Item, reply: &str) -> anyhow::Result<Vec<String>> {
+    let names = document_terms(&[&i.author.name]);
+    let mut terms = BTreeSet::new();
+    for word in document_terms(&[&i.text, reply]) {
+        if !names.contains(&word) {
+            terms.insert(word);
+        }
+    }
+    for word in &names {
+        terms.insert(super::name_term(s, word)?);
+    }
+    Ok(terms.into_iter().collect())
+}
+
 pub(super) fn posting(ws: &Id<Workspace>, term: &str, item: &[u8]) -> Vec<u8> {
     [ws.as_bytes().as_slice(), term.as_bytes(), &[0], item].concat()
 }
@@ -77,7 +93,7 @@ impl Search<'_> {
                     };
                     let reply = i.reply.as_ref().map_or("", |r| r.text.as_str());
                     Some(Doc {
-                        terms: document_terms(&[&i.text, &i.author.name, reply]),
+                        terms: terms_of(s, i, reply)?,
                         words: words::contribution(i, &tz),
                     })
                 }

@@ -42,7 +42,9 @@ impl Search<'_> {
         }
         let mut groups: Vec<Vec<Vec<u8>>> = Vec::with_capacity(terms.len());
         for t in terms {
-            let group = self.expand(ws, t)?;
+            let mut group = self.expand(ws, t)?;
+            // The same word as a word of an author's name (a whole word: one hashed term).
+            group.extend(self.expand(ws, &super::name_term(self.store, t)?)?);
             if group.is_empty() {
                 return Ok(Matches { ids, next: None });
             }

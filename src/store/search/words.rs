@@ -4,7 +4,7 @@
 //! which can only under-count words too rare to be shown.
 
 use super::Search;
-use crate::domain::text::notable_words;
+use crate::domain::text::{document_terms, notable_words};
 use crate::domain::{Id, Item, ItemStatus, Location, Workspace, day_date, local_day};
 use crate::store::codec;
 use crate::store::items::ALL;
@@ -61,7 +61,7 @@ pub(super) fn contribution(i: &Item, tz: &jiff::tz::TimeZone) -> Option<Contribu
         1..=2 => Polarity::Negative,
         _ => return None,
     };
-    let words = notable_words(&i.text);
+    let words = notable_words(&i.text, &document_terms(&[&i.author.name]));
     (!words.is_empty()).then(|| Contribution {
         location: i.location,
         month: month_number(day_date(local_day(tz, i.created_at))),
