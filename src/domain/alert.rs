@@ -84,6 +84,9 @@ pub struct WebhookDelivery {
     pub id: Id<WebhookDelivery>,
     pub workspace: Id<Workspace>,
     pub webhook: Id<Webhook>,
+    /// The item the body quotes: the delivery is sealed with its key (`None`: written before).
+    #[serde(default)]
+    pub item: Option<Id<Item>>,
     pub event: String,
     pub body: String,
     pub attempts: u32,

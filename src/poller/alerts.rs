@@ -202,6 +202,7 @@ impl Poller {
                         id: Id::generate(now),
                         workspace: ws_id,
                         webhook: hook.id,
+                        item: Some(item.id),
                         event: "item.created".into(),
                         body: payload(&ws, item, hook.format, &loc, &inbox),
                         attempts: 0,

@@ -26,10 +26,6 @@ pub struct Settled {
     pub deliveries: Vec<WebhookDelivery>,
 }
 
-fn abort(e: anyhow::Error) -> ConflictableTransactionError<anyhow::Error> {
-    ConflictableTransactionError::Abort(e)
-}
-
 fn digest_key(ws: &Id<Workspace>, user: &Id<User>, item: &Id<Item>) -> Vec<u8> {
     [ws.as_bytes().as_slice(), user.as_bytes(), item.as_bytes()].concat()
 }
@@ -96,6 +92,11 @@ impl Alerts<'_> {
             .iter()
             .map(|m| s.seal_message(m))
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let hooks_sealed = out
+            .deliveries
+            .iter()
+            .map(|d| s.seal_delivery(d))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         (
             &s.alert_pending,
             &s.outbox,
@@ -113,11 +114,8 @@ impl Alerts<'_> {
                 for (ws, user, item) in &out.digest {
                     digest.insert(digest_key(ws, user, item), &[])?;
                 }
-                for d in &out.deliveries {
-                    hooks.insert(
-                        &keys::due(d.due_at, &d.id),
-                        codec::encode(d).map_err(abort)?,
-                    )?;
+                for (d, sealed) in out.deliveries.iter().zip(&hooks_sealed) {
+                    hooks.insert(&keys::due(d.due_at, &d.id), sealed.as_slice())?;
                 }
                 Ok(())
             })
@@ -215,11 +213,27 @@ impl Alerts<'_> {
         now: OffsetDateTime,
         limit: usize,
     ) -> anyhow::Result<Vec<WebhookDelivery>> {
-        let mut out = Vec::new();
         let upper = keys::due_upper_bound(now);
-        for entry in self.store.webhook_due.range(..upper.to_vec()).take(limit) {
-            let (_, v) = entry.context("reading webhook deliveries")?;
-            out.push(codec::decode(&v)?);
+        // Collected first: no iterator stays alive across the reads and removals below.
+        let raw: Vec<(sled::IVec, sled::IVec)> = self
+            .store
+            .webhook_due
+            .range(..upper.to_vec())
+            .take(limit)
+            .collect::<Result<_, _>>()
+            .context("reading webhook deliveries")?;
+        let mut out = Vec::new();
+        for (k, v) in raw {
+            match self.store.unseal::<WebhookDelivery>(&v)? {
+                Some(d) => out.push(d),
+                // The item's author was erased: what it would have sent is unreadable; drop it.
+                None => {
+                    self.store
+                        .webhook_due
+                        .remove(k)
+                        .context("dropping a webhook delivery")?;
+                }
+            }
         }
         Ok(out)
     }
@@ -234,10 +248,24 @@ impl Alerts<'_> {
         let mut batch = sled::Batch::default();
         batch.remove(keys::due(d.due_at, &d.id).to_vec());
         if let Some(n) = next {
-            batch.insert(keys::due(n.due_at, &n.id).to_vec(), codec::encode(n)?);
+            batch.insert(
+                keys::due(n.due_at, &n.id).to_vec(),
+                self.store.seal_delivery(n)?,
+            );
         }
         s.apply_batch(batch)
             .context("rescheduling a webhook delivery")?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// A webhook delivery sealed with the key of the item it quotes, so erasing the item's
+    /// author makes it unreadable (old deliveries, without an item, are kept plain).
+    fn seal_delivery(&self, d: &WebhookDelivery) -> anyhow::Result<Vec<u8>> {
+        match &d.item {
+            Some(item) => self.seal(&super::PersonRef::item(&d.workspace, item), d),
+            None => codec::encode(d),
+        }
     }
 }

@@ -100,11 +100,33 @@ async fn an_erased_customer_and_reviewer_leave_no_trace_in_the_data_folder() {
         review("g-zq-2", "zelda  quill", "Second visit, still stale", now),
     ];
     let his = review("g-bb-1", "Bo Berg", "Fine buns", now);
+    // A webhook whose deliveries quote the reviews (and wait: its host does not resolve).
+    let (st, hook) = api
+        .post(
+            &format!("/workspaces/{ws}/webhooks"),
+            json!({"url": "https://hooks.example.invalid/in"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{hook}");
     h.store
         .items()
         .ingest(&dest, &[hers[0].clone(), hers[1].clone(), his.clone()], now)
         .unwrap();
     h.store.search().catch_up(usize::MAX).unwrap();
+    let later = now + time::Duration::days(30);
+    let deliveries = |h: &InProc| h.store.alerts().due_deliveries(later, 100).unwrap();
+    for _ in 0..100 {
+        if deliveries(&h).len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        deliveries(&h)
+            .iter()
+            .any(|d| d.body.contains("Zelda Quill")),
+        "the webhook deliveries quote her"
+    );
     h.store.flush().await.unwrap();
     // A backup taken before the erasure.
     let backups = h.dir.path().join("backups-out");
