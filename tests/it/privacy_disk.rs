@@ -127,6 +127,20 @@ async fn an_erased_customer_and_reviewer_leave_no_trace_in_the_data_folder() {
             .any(|d| d.body.contains("Zelda Quill")),
         "the webhook deliveries quote her"
     );
+    // A colleague's note about her review names her too.
+    let her_item = h
+        .store
+        .items()
+        .by_author(&w.id, Some("Zelda Quill"), None)
+        .unwrap()[0]
+        .id;
+    let (st, n) = api
+        .post(
+            &format!("/workspaces/{ws}/items/{her_item}/notes"),
+            json!({"text": "Phoned Zelda Quill about the rye"}),
+        )
+        .await;
+    assert!(st.is_success(), "{n}");
     h.store.flush().await.unwrap();
     // A backup taken before the erasure.
     let backups = h.dir.path().join("backups-out");

@@ -1,15 +1,19 @@
-//! Tags, assignee and notes per item (`item_notes`: (workspace, item) → notes), and the
-//! workspace's reply templates (`reply_templates`: (workspace, template) → template).
+//! Tags, assignee and notes per item (`item_notes`: (workspace, item) → notes, sealed with the
+//! item's key: a note may speak of its author), and the workspace's reply templates
+//! (`reply_templates`: (workspace, template) → template).
 
 use super::Items;
 use crate::domain::{Id, Item, ItemNotes, ReplyTemplate, Workspace};
 use crate::store::page::{self, Order, PageRequest};
-use crate::store::{codec, keys, typed};
+use crate::store::{PersonRef, codec, keys, typed};
 use anyhow::Context;
 
 impl Items<'_> {
     pub fn notes(&self, ws: &Id<Workspace>, id: &Id<Item>) -> anyhow::Result<ItemNotes> {
-        Ok(typed::get(&self.store.item_notes, &keys::pair(ws, id))?.unwrap_or_default())
+        Ok(self
+            .store
+            .unseal_at(&self.store.item_notes, &keys::pair(ws, id))?
+            .unwrap_or_default())
     }
 
     /// Changes an item's notes with `change`, atomically (two people tagging at once both count).
@@ -23,7 +27,7 @@ impl Items<'_> {
         loop {
             let old = self.store.item_notes.get(key)?;
             let mut notes: ItemNotes = match &old {
-                Some(v) => codec::decode(v)?,
+                Some(v) => self.store.unseal(v)?.unwrap_or_default(),
                 None => ItemNotes::default(),
             };
             let out = match change(&mut notes) {
@@ -31,7 +35,7 @@ impl Items<'_> {
                 Err(e) => return Ok(Err(e)),
             };
             let new = (notes != ItemNotes::default())
-                .then(|| codec::encode(&notes))
+                .then(|| self.store.seal(&PersonRef::item(ws, id), &notes))
                 .transpose()?;
             if self
                 .store
