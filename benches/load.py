@@ -52,7 +52,7 @@ class Server:
     def __init__(self, binary, extra_config=""):
         self.dir = tempfile.mkdtemp(prefix="plaudit-load-")
         self.port = free_port()
-        cfg = os.path.join(self.dir, "plaudit.toml")
+        cfg = self.cfg = os.path.join(self.dir, "plaudit.toml")
         with open(cfg, "w") as f:
             f.write(f"""
 [server]
@@ -258,14 +258,46 @@ def soak(args):
             else:
                 s, _ = me.call("POST", "/api/v1/workspaces", {"name": f"S{i}-{n}"})
                 tally.note(s, "create")
+    backups = {"made": 0, "changed": 0}
+
+    def back_up():
+        # Point-in-time backups through the running server while the clients write: each must
+        # finish, and verify.
+        out = os.path.join(srv.dir, "backups-out")
+        while time.time() < deadline - 30:
+            try:
+                r = subprocess.run([args.binary, "backup", "--out", out, "--config", srv.cfg],
+                                   capture_output=True, text=True, timeout=TIMEOUT * 4)
+            except subprocess.TimeoutExpired:
+                with tally.lock: tally.hangs += 1
+                return
+            if r.returncode != 0:
+                with tally.lock: tally.errors.append("backup: " + r.stderr[-300:])
+                return
+            for name in os.listdir(out):
+                path = os.path.join(out, name)
+                v = subprocess.run([args.binary, "backup", "verify", path, "--config", srv.cfg],
+                                   capture_output=True, text=True, timeout=TIMEOUT * 4)
+                if v.returncode != 0:
+                    with tally.lock: tally.errors.append("verify: " + v.stderr[-300:])
+                    return
+                if "changed while it was taken" in v.stdout:
+                    backups["changed"] += 1
+                os.remove(path)
+                backups["made"] += 1
+            time.sleep(10)
+
+    backer = threading.Thread(target=back_up, daemon=True); backer.start()
     t0 = time.time()
     run_threads(args.clients, guarded(tally, work))
+    backer.join(timeout=TIMEOUT * 8)
     dog.stop_flag = True; dog.join()
     stopped = srv.stop()
     hangs = tally.hangs + (0 if stopped else 1) + (1 if dog.worst >= TIMEOUT else 0)
     print(f"soak: {args.minutes} min, {args.clients} clients, {tally.requests} requests "
           f"({tally.requests / (time.time() - t0):.0f}/s), designed refusals {tally.refusals}, errors {len(tally.errors)}, "
-          f"readyz failures {dog.failures}, slowest readyz {dog.worst:.2f} s, hangs {hangs}, sigterm {'ok' if stopped else 'HUNG'}")
+          f"readyz failures {dog.failures}, slowest readyz {dog.worst:.2f} s, hangs {hangs}, sigterm {'ok' if stopped else 'HUNG'}, "
+          f"backups {backups['made']} verified ({backups['changed']} with changes made while they were taken)")
     if tally.errors: print("  first errors:", tally.errors[:5])
     return hangs == 0 and not tally.errors
 

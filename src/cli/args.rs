@@ -55,7 +55,7 @@ pub enum Command {
     },
     /// Data-subject requests about an email address: `export` prints every record as JSON,
     /// `erase` removes them (the address stays only as a keyed hash on the suppression list),
-    /// `restrict` keeps them but stops all mail, `rectify` corrects a customer's name
+    /// `restrict` keeps them but stops all mail (for a reviewer: all alerts), `rectify` corrects a customer's name
     /// (--set-name) or address (--new-email), `object` stops all mail to an address. In one
     /// workspace, or in every one.
     Privacy {

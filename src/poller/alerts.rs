@@ -166,7 +166,10 @@ impl Poller {
         }
         let mut by_ws: BTreeMap<Id<Workspace>, Vec<Item>> = BTreeMap::new();
         for (ws, item) in &pending {
-            if let Some(i) = store.items().get(ws, item)? {
+            // A restricted reviewer's items are kept but raise nothing (privacy restriction).
+            if let Some(i) = store.items().get(ws, item)?
+                && !store.items().reviewer_restricted(ws, &i)?
+            {
                 by_ws.entry(*ws).or_default().push(i);
             }
         }

@@ -139,6 +139,7 @@ pub struct Store {
     person_keys: sled::Tree,
     /// Erased items: (workspace, origin, keyed hash of the provider's id) → ().
     item_tombstones: sled::Tree,
+    reviewer_restrictions: sled::Tree,
     /// The key of the email lookup hash (see `contacts`), derived on first use.
     lookup: std::sync::Arc<std::sync::OnceLock<[u8; 32]>>,
 }
@@ -256,6 +257,7 @@ impl Store {
             feedback_settings: tree("feedback_settings")?,
             person_keys: tree("person_keys")?,
             item_tombstones: tree("item_tombstones")?,
+            reviewer_restrictions: tree("reviewer_restrictions")?,
             lookup: Default::default(),
             dir: dir.to_path_buf(),
             flusher: std::sync::Arc::new(durability::Flusher::start(db.clone())?),

@@ -252,6 +252,7 @@ impl Purge<'_> {
             &s.feedback,
             &s.feedback_settings,
             &s.item_tombstones,
+            &s.reviewer_restrictions,
         ] {
             let keys = page::keys(tree, prefix, chunk)?;
             if !keys.is_empty() {
@@ -305,6 +306,7 @@ impl Purge<'_> {
             &s.feedback,
             &s.feedback_settings,
             &s.item_tombstones,
+            &s.reviewer_restrictions,
         ] {
             n += page::keys(tree, ws.as_bytes(), usize::MAX)?.len();
         }

@@ -76,6 +76,7 @@ fn need(method: &Method, path: &str) -> Need {
         | ("POST", "/workspaces/{ws}/privacy/object")
         | ("POST", "/workspaces/{ws}/privacy/reviewers/export")
         | ("POST", "/workspaces/{ws}/privacy/reviewers/erase")
+        | ("POST", "/workspaces/{ws}/privacy/reviewers/restrict")
         | ("GET", "/workspaces/{ws}/export") => Need::Ws(Admin, false),
         ("GET", "/workspaces/{ws}/locations") | ("GET", "/workspaces/{ws}/locations/{loc}") => {
             Need::Ws(Read, false)
@@ -480,7 +481,8 @@ fn body(
             json!({"email": format!("subject{n}@example.net"), "name": "Right Name"})
         }
         ("POST", "/workspaces/{ws}/privacy/reviewers/export")
-        | ("POST", "/workspaces/{ws}/privacy/reviewers/erase") => {
+        | ("POST", "/workspaces/{ws}/privacy/reviewers/erase")
+        | ("POST", "/workspaces/{ws}/privacy/reviewers/restrict") => {
             json!({"name": format!("Reviewer {n}")})
         }
         ("POST", "/workspaces/{ws}/webhooks") => json!({"url": "https://hooks.example.com/in"}),

@@ -267,3 +267,79 @@ async fn an_erased_customer_and_reviewer_leave_no_trace_in_the_data_folder() {
     assert!(removed > 0);
     assert_eq!(logged("127.0.0.1"), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restricted_reviewer_is_kept_but_raises_no_alerts() {
+    let h = InProc::start(|_| {}).await;
+    let (owner, t) = h.user("owner@agency.example", false);
+    let (manager, mt) = h.user("manager@agency.example", false);
+    let w = h.workspace("Bakery", &owner);
+    h.add(&w, &manager, plaudit::domain::Role::Manager);
+    let loc = h.location(&w, 1);
+    let ws = w.id.to_string();
+    let api = h.api().as_(&t);
+    let (st, hook) = api
+        .post(
+            &format!("/workspaces/{ws}/webhooks"),
+            json!({"url": "https://hooks.example.invalid/in"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{hook}");
+    let path = format!("/workspaces/{ws}/privacy/reviewers/restrict");
+    let (st, _) = h
+        .api()
+        .as_(&mt)
+        .post(&path, json!({"name": "Rita Ross"}))
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "owners only");
+    let (st, c) = api.post(&path, json!({})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{c}");
+    let (st, c) = api.post(&path, json!({"name": "  rita   ROSS "})).await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+
+    let now = h.clock.now();
+    let dest = Destination {
+        workspace: w.id,
+        location: loc.id,
+        origin: Origin::Google,
+        feed: "reviews",
+        connection: None,
+        alert: true,
+    };
+    h.store
+        .items()
+        .ingest(
+            &dest,
+            &[
+                review("g-rr-1", "Rita Ross", "Rita's croissant was burnt", now),
+                review("g-al-1", "Al Lowe", "Al's loaf was flat", now),
+            ],
+            now,
+        )
+        .unwrap();
+    let later = now + time::Duration::days(30);
+    let deliveries = || h.store.alerts().due_deliveries(later, 100).unwrap();
+    for _ in 0..100 {
+        if !deliveries().is_empty() && h.store.alerts().pending(100).unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let bodies: Vec<String> = deliveries().into_iter().map(|d| d.body).collect();
+    assert!(bodies.iter().any(|b| b.contains("Al Lowe")), "{bodies:?}");
+    assert!(!bodies.iter().any(|b| b.contains("Rita")), "{bodies:?}");
+    // Her review is kept: in the inbox, and in an export.
+    let (_, found) = api
+        .get(&format!("/workspaces/{ws}/items?q=croissant"))
+        .await;
+    assert!(found.to_string().contains("Rita Ross"), "{found}");
+    let audit = api
+        .get(&format!("/workspaces/{ws}/audit"))
+        .await
+        .1
+        .to_string();
+    assert!(
+        audit.contains("privacy.restricted") && !audit.contains("Rita"),
+        "{audit}"
+    );
+}

@@ -66,6 +66,17 @@ pub fn routes(r: &mut Registrar) {
     )
     .body::<ReviewerBody>()
     .returns::<ReviewerCounts>();
+    r.add(
+        Method::POST,
+        "/workspaces/{ws}/privacy/reviewers/restrict",
+        reviewer_restrict,
+    )
+    .doc(
+        "privacy",
+        "Keep what a reviewer wrote but stop processing it: their items raise no alerts or webhooks from now on, and queued alert mail about them is withdrawn (owner)",
+    )
+    .body::<ReviewerBody>()
+    .returns::<ReviewerCounts>();
     r.add(Method::GET, "/workspaces/{ws}/export", export_workspace)
         .doc(
             "privacy",
@@ -169,6 +180,19 @@ async fn reviewer_erase(
     let who = reviewer_of(body)?;
     answer(state, caller, ws, move |ctx, p, ip, ws| {
         reviewers::erase(ctx, p, ip, ws, &who)
+    })
+    .await
+}
+
+async fn reviewer_restrict(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<ReviewerBody>,
+) -> Result<HttpResponse, ApiError> {
+    let who = reviewer_of(body)?;
+    answer(state, caller, ws, move |ctx, p, ip, ws| {
+        reviewers::restrict(ctx, p, ip, ws, &who)
     })
     .await
 }

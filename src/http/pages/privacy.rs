@@ -25,7 +25,8 @@ struct PrivacyPage {
     layout: Layout,
     ws: WsNav,
     done: Option<(String, String, Counts)>,
-    reviewer_done: Option<ReviewerCounts>,
+    /// What was done to a reviewer's items ("Erased" or "Restricted"), with the counts.
+    reviewer_done: Option<(&'static str, ReviewerCounts)>,
     error: Option<String>,
 }
 
@@ -185,17 +186,21 @@ async fn act_reviewer(
         ("erase", Ok(_)) if f.confirm.is_none() => {
             Err("Tick the box to confirm: an erasure cannot be undone.".to_string())
         }
-        ("erase", Ok(who)) => {
-            run(&state, &user.layout, move |ctx| {
-                reviewers::erase(ctx, &principal, &ip, &wid, &who)
-            })
-            .await?
-        }
+        ("erase", Ok(who)) => run(&state, &user.layout, move |ctx| {
+            reviewers::erase(ctx, &principal, &ip, &wid, &who)
+        })
+        .await?
+        .map(|c| ("Erased", c)),
+        ("restrict", Ok(who)) => run(&state, &user.layout, move |ctx| {
+            reviewers::restrict(ctx, &principal, &ip, &wid, &who)
+        })
+        .await?
+        .map(|c| ("Restricted", c)),
         _ => {
             return Err(PageError::new(
                 &user.layout,
                 StatusCode::BAD_REQUEST,
-                "Choose export or erase.",
+                "Choose export, restrict or erase.",
             ));
         }
     };

@@ -63,7 +63,7 @@ pub fn by_operator(
         (None, None, None) if !who.ips.is_empty() => None,
         _ => Some(Reviewer::new(who.name.clone(), who.provider_id.clone())?),
     };
-    if reviewer.is_some() && !["export", "erase"].contains(&action) {
+    if reviewer.is_some() && !["export", "erase", "restrict"].contains(&action) {
         return Err(Error::Invalid(format!(
             "{action} is about a customer: give --email (a reviewer's text is the provider's to correct)"
         )));
@@ -182,6 +182,8 @@ fn about_reviewer(
     let label = who.label(found.items.len());
     let v = match action {
         "export" => reviewers::export_of(ws, &found),
+        "restrict" => serde_json::to_value(reviewers::restrict_found(store, &ws.id, who, found)?)
+            .unwrap_or_default(),
         _ => serde_json::to_value(reviewers::erase_found(store, &ws.id, found, now)?)
             .unwrap_or_default(),
     };

@@ -2,6 +2,7 @@
 //! Google and Facebook. Found by the name shown or by the provider's id (of the author or of
 //! one of their items). Plaudit cannot delete anything at the provider: erasure removes its
 //! copy, leaves a tombstone so no sync brings it back, and shreds the key that sealed it.
+//! Restriction keeps their items but raises no alerts about them any more.
 
 use super::export::time;
 use super::{Ctx, Error, Result, audit, workspace};
@@ -131,6 +132,55 @@ pub fn erase_found(
     for m in &f.messages {
         counts.alert_mail += usize::from(store.outbox().remove(&m.id)?);
     }
+    Ok(counts)
+}
+
+/// Restriction: their items stay, but from now on raise no alerts (mail or webhooks), and
+/// alert mail already queued about them is withdrawn. Known by every name and author id
+/// their items show, and the ones given.
+pub fn restrict_found(
+    store: &Store,
+    ws: &Id<Workspace>,
+    who: &Reviewer,
+    f: Found,
+) -> Result<ReviewerCounts> {
+    let mut names: Vec<String> = f
+        .items
+        .iter()
+        .filter(|i| !i.author.anonymous)
+        .map(|i| i.author.name.clone())
+        .collect();
+    names.extend(who.name.clone());
+    let mut authors: Vec<String> = f
+        .items
+        .iter()
+        .filter_map(|i| i.author.external_id.clone())
+        .collect();
+    // A provider id may be the author's (or one of their items': harmless as an author id).
+    authors.extend(who.provider_id.clone());
+    store.items().restrict_reviewer(ws, &names, &authors)?;
+    let mut counts = ReviewerCounts {
+        items: f.items.len(),
+        ..ReviewerCounts::default()
+    };
+    for m in &f.messages {
+        counts.alert_mail += usize::from(store.outbox().remove(&m.id)?);
+    }
+    Ok(counts)
+}
+
+pub fn restrict(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    who: &Reviewer,
+) -> Result<ReviewerCounts> {
+    workspace(ctx, principal, ws)?;
+    let found = find(&ctx.store, ws, who)?;
+    let label = who.label(found.items.len());
+    let counts = restrict_found(&ctx.store, ws, who, found)?;
+    audit::record(ctx, ws, principal, ip, "privacy.restricted", &label);
     Ok(counts)
 }
 

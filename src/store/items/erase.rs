@@ -122,12 +122,7 @@ impl Items<'_> {
         name: Option<&str>,
         provider_id: Option<&str>,
     ) -> anyhow::Result<Vec<Item>> {
-        let fold = |s: &str| {
-            s.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase()
-        };
+        let fold = super::restrict::fold_name;
         let name = name.map(fold).filter(|n| !n.is_empty());
         let provider_id = provider_id.map(str::trim).filter(|p| !p.is_empty());
         let mut out = Vec::new();

@@ -10,6 +10,7 @@ mod list;
 mod notes;
 mod rebuild;
 mod replies;
+mod restrict;
 mod rollups;
 
 pub use erase::ComeBack;
