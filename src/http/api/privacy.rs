@@ -2,8 +2,11 @@
 //! /workspaces/{ws}/export: the whole workspace as one JSON document (owners).
 
 use super::{Body, Registrar, id, write};
+use crate::domain::{Id, Workspace};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
+use crate::services::Ctx;
+use crate::services::auth::Principal;
 use crate::services::privacy::reviewers::{self, Reviewer, ReviewerCounts};
 use crate::services::privacy::{self, Counts};
 use actix_web::http::Method;
@@ -164,11 +167,7 @@ async fn reviewer_export(
     ws: web::Path<String>,
     body: Body<ReviewerBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let who = reviewer_of(body)?;
-    answer(state, caller, ws, move |ctx, p, ip, ws| {
-        reviewers::export(ctx, p, ip, ws, &who)
-    })
-    .await
+    by_reviewer(state, caller, ws, body, reviewers::export).await
 }
 
 async fn reviewer_erase(
@@ -177,11 +176,7 @@ async fn reviewer_erase(
     ws: web::Path<String>,
     body: Body<ReviewerBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let who = reviewer_of(body)?;
-    answer(state, caller, ws, move |ctx, p, ip, ws| {
-        reviewers::erase(ctx, p, ip, ws, &who)
-    })
-    .await
+    by_reviewer(state, caller, ws, body, reviewers::erase).await
 }
 
 async fn reviewer_restrict(
@@ -190,9 +185,35 @@ async fn reviewer_restrict(
     ws: web::Path<String>,
     body: Body<ReviewerBody>,
 ) -> Result<HttpResponse, ApiError> {
+    by_reviewer(state, caller, ws, body, reviewers::restrict).await
+}
+
+/// A request about a customer by address (`request` is one of `services::privacy`'s).
+async fn by_email<T: serde::Serialize + Send + 'static>(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<EmailBody>,
+    request: fn(&Ctx, &Principal, &str, &Id<Workspace>, &str) -> crate::services::Result<T>,
+) -> Result<HttpResponse, ApiError> {
+    let email = body.into_inner().email;
+    answer(state, caller, ws, move |ctx, p, ip, ws| {
+        request(ctx, p, ip, ws, &email)
+    })
+    .await
+}
+
+/// A request about a reviewer (`request` is one of `services::privacy::reviewers`').
+async fn by_reviewer<T: serde::Serialize + Send + 'static>(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ws: web::Path<String>,
+    body: Body<ReviewerBody>,
+    request: fn(&Ctx, &Principal, &str, &Id<Workspace>, &Reviewer) -> crate::services::Result<T>,
+) -> Result<HttpResponse, ApiError> {
     let who = reviewer_of(body)?;
     answer(state, caller, ws, move |ctx, p, ip, ws| {
-        reviewers::restrict(ctx, p, ip, ws, &who)
+        request(ctx, p, ip, ws, &who)
     })
     .await
 }
@@ -207,12 +228,7 @@ async fn answer<T: serde::Serialize + Send + 'static>(
     state: web::Data<AppState>,
     caller: Caller,
     ws: web::Path<String>,
-    request: impl FnOnce(
-        &crate::services::Ctx,
-        &crate::services::auth::Principal,
-        &str,
-        &crate::domain::Id<crate::domain::Workspace>,
-    ) -> crate::services::Result<T>
+    request: impl FnOnce(&Ctx, &Principal, &str, &Id<Workspace>) -> crate::services::Result<T>
     + Send
     + 'static,
 ) -> Result<HttpResponse, ApiError> {
@@ -228,11 +244,7 @@ async fn export(
     ws: web::Path<String>,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let email = body.into_inner().email;
-    answer(state, caller, ws, move |ctx, p, ip, ws| {
-        privacy::export(ctx, p, ip, ws, &email)
-    })
-    .await
+    by_email(state, caller, ws, body, privacy::export).await
 }
 
 async fn erase(
@@ -241,11 +253,7 @@ async fn erase(
     ws: web::Path<String>,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let email = body.into_inner().email;
-    answer(state, caller, ws, move |ctx, p, ip, ws| {
-        privacy::erase(ctx, p, ip, ws, &email)
-    })
-    .await
+    by_email(state, caller, ws, body, privacy::erase).await
 }
 
 async fn restrict(
@@ -254,11 +262,7 @@ async fn restrict(
     ws: web::Path<String>,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let email = body.into_inner().email;
-    answer(state, caller, ws, move |ctx, p, ip, ws| {
-        privacy::restrict(ctx, p, ip, ws, &email)
-    })
-    .await
+    by_email(state, caller, ws, body, privacy::restrict).await
 }
 
 async fn rectify(
@@ -284,9 +288,5 @@ async fn object(
     ws: web::Path<String>,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let email = body.into_inner().email;
-    answer(state, caller, ws, move |ctx, p, ip, ws| {
-        privacy::object(ctx, p, ip, ws, &email)
-    })
-    .await
+    by_email(state, caller, ws, body, privacy::object).await
 }

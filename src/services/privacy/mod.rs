@@ -265,6 +265,25 @@ pub fn replay_journal(store: &Store, now: time::OffsetDateTime) -> Result<usize>
     Ok(entries.len())
 }
 
+/// A request about a customer by an owner: the address checked, the work done, and the request
+/// recorded in the audit log as `action`, naming the contact (as it was), never the address.
+pub(super) fn as_owner<T>(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    email: &str,
+    action: &str,
+    work: impl FnOnce(&Store, &Email) -> Result<T>,
+) -> Result<T> {
+    workspace(ctx, principal, ws)?;
+    let email = email_of(email)?;
+    let label = subject_label(ctx.store.contacts().by_email(ws, &email)?.as_ref());
+    let out = work(&ctx.store, &email)?;
+    audit::record(ctx, ws, principal, ip, action, &label);
+    Ok(out)
+}
+
 pub fn erase(
     ctx: &Ctx,
     principal: &Principal,
@@ -272,12 +291,10 @@ pub fn erase(
     ws: &Id<Workspace>,
     email: &str,
 ) -> Result<Counts> {
-    workspace(ctx, principal, ws)?;
-    let email = email_of(email)?;
-    let label = subject_label(ctx.store.contacts().by_email(ws, &email)?.as_ref());
-    let counts = erase_in(&ctx.store, ws, &email, ctx.clock.now())?;
-    audit::record(ctx, ws, principal, ip, "privacy.erased", &label);
-    Ok(counts)
+    let now = ctx.clock.now();
+    as_owner(ctx, principal, ip, ws, email, "privacy.erased", |s, e| {
+        erase_in(s, ws, e, now)
+    })
 }
 
 /// Keeps the records but stops processing them: no mail (checked again at send time), no
@@ -299,10 +316,13 @@ pub fn restrict(
     ws: &Id<Workspace>,
     email: &str,
 ) -> Result<Counts> {
-    workspace(ctx, principal, ws)?;
-    let email = email_of(email)?;
-    let label = subject_label(ctx.store.contacts().by_email(ws, &email)?.as_ref());
-    let counts = restrict_in(&ctx.store, ws, &email)?;
-    audit::record(ctx, ws, principal, ip, "privacy.restricted", &label);
-    Ok(counts)
+    as_owner(
+        ctx,
+        principal,
+        ip,
+        ws,
+        email,
+        "privacy.restricted",
+        |s, e| restrict_in(s, ws, e),
+    )
 }

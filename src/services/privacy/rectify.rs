@@ -1,10 +1,10 @@
 //! Rectification (a customer's name or address corrected) and objection to email (their
 //! address suppressed), as data-subject requests recorded in the audit log.
 
-use super::{Counts, email_of, find, subject_label, workspace};
+use super::{Counts, as_owner, email_of, find};
 use crate::domain::{ContactFields, Email, Id, Suppression, SuppressionReason, Workspace};
 use crate::services::auth::Principal;
-use crate::services::{Ctx, Error, Result, audit};
+use crate::services::{Ctx, Error, Result};
 use crate::store::{Moved, PersonRef, Store};
 
 /// What to correct; `None` leaves a field as it is.
@@ -98,12 +98,15 @@ pub fn rectify(
     email: &str,
     fix: &Correction,
 ) -> Result<Counts> {
-    workspace(ctx, principal, ws)?;
-    let email = email_of(email)?;
-    let label = subject_label(ctx.store.contacts().by_email(ws, &email)?.as_ref());
-    let counts = rectify_in(&ctx.store, ws, &email, fix)?;
-    audit::record(ctx, ws, principal, ip, "privacy.rectified", &label);
-    Ok(counts)
+    as_owner(
+        ctx,
+        principal,
+        ip,
+        ws,
+        email,
+        "privacy.rectified",
+        |s, e| rectify_in(s, ws, e, fix),
+    )
 }
 
 /// The person objects to email: their address goes on the suppression list (as a keyed hash;
@@ -136,10 +139,8 @@ pub fn object(
     ws: &Id<Workspace>,
     email: &str,
 ) -> Result<Counts> {
-    workspace(ctx, principal, ws)?;
-    let email = email_of(email)?;
-    let counts = object_in(&ctx.store, ws, &email, ctx.clock.now())?;
-    let label = subject_label(ctx.store.contacts().by_email(ws, &email)?.as_ref());
-    audit::record(ctx, ws, principal, ip, "privacy.objected", &label);
-    Ok(counts)
+    let now = ctx.clock.now();
+    as_owner(ctx, principal, ip, ws, email, "privacy.objected", |s, e| {
+        object_in(s, ws, e, now)
+    })
 }

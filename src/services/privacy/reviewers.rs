@@ -176,12 +176,9 @@ pub fn restrict(
     ws: &Id<Workspace>,
     who: &Reviewer,
 ) -> Result<ReviewerCounts> {
-    workspace(ctx, principal, ws)?;
-    let found = find(&ctx.store, ws, who)?;
-    let label = who.label(found.items.len());
-    let counts = restrict_found(&ctx.store, ws, who, found)?;
-    audit::record(ctx, ws, principal, ip, "privacy.restricted", &label);
-    Ok(counts)
+    as_owner(ctx, principal, ip, ws, who, "privacy.restricted", |s, f| {
+        restrict_found(s, ws, who, f)
+    })
 }
 
 /// The journal's key of an item erased for its author.
@@ -216,10 +213,27 @@ pub fn erase(
     ws: &Id<Workspace>,
     who: &Reviewer,
 ) -> Result<ReviewerCounts> {
+    let now = ctx.clock.now();
+    as_owner(ctx, principal, ip, ws, who, "privacy.erased", |s, f| {
+        erase_found(s, ws, f, now)
+    })
+}
+
+/// A request about a reviewer by an owner: their items found, the work done, and the request
+/// recorded in the audit log as `action` (with the number of items, never the name).
+fn as_owner<T>(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    who: &Reviewer,
+    action: &str,
+    work: impl FnOnce(&Store, Found) -> Result<T>,
+) -> Result<T> {
     workspace(ctx, principal, ws)?;
     let found = find(&ctx.store, ws, who)?;
     let label = who.label(found.items.len());
-    let counts = erase_found(&ctx.store, ws, found, ctx.clock.now())?;
-    audit::record(ctx, ws, principal, ip, "privacy.erased", &label);
-    Ok(counts)
+    let out = work(&ctx.store, found)?;
+    audit::record(ctx, ws, principal, ip, action, &label);
+    Ok(out)
 }
