@@ -574,6 +574,48 @@ async fn the_privacy_page_exports_and_erases_for_owners_only() {
     assert!(r.text().await.unwrap().contains("confirm"));
     let gus = Email::parse("gus@example.net").unwrap();
     assert!(h.store.contacts().by_email(&ws.id, &gus).unwrap().is_some());
+    // Rectification from the form: the name, then an objection; a bad new address is explained.
+    let post = |fields: Vec<(&'static str, String)>| {
+        let mut form = vec![
+            ("csrf", csrf.clone()),
+            ("email", "gus@example.net".to_string()),
+        ];
+        form.extend(fields);
+        c.post(&url).form(&form).send()
+    };
+    let r = post(vec![
+        ("action", "rectify".into()),
+        ("name", "Gustav Berg".into()),
+    ])
+    .await
+    .unwrap();
+    assert!(r.text().await.unwrap().contains("is corrected"));
+    assert_eq!(
+        h.store
+            .contacts()
+            .by_email(&ws.id, &gus)
+            .unwrap()
+            .unwrap()
+            .name,
+        "Gustav Berg"
+    );
+    let r = post(vec![
+        ("action", "rectify".into()),
+        ("new_email", "not-an-address".into()),
+    ])
+    .await
+    .unwrap();
+    let text = r.text().await.unwrap();
+    assert!(text.contains("role=\"alert\""), "{text}");
+    let r = post(vec![("action", "object".into())]).await.unwrap();
+    assert!(r.text().await.unwrap().contains("no longer emailed"));
+    assert!(
+        h.store
+            .contacts()
+            .suppression(&ws.id, &gus)
+            .unwrap()
+            .is_some()
+    );
     let r = c
         .post(&url)
         .form(&[
