@@ -234,10 +234,15 @@ fn sigkill_while_sending_loses_no_message() {
     assert!(status.unwrap().success());
     let store = Store::open(&tmp.path().join("data"), 16, OffsetDateTime::now_utc()).unwrap();
     let counts = store.outbox().counts().unwrap();
+    // Every message arrived (above). One the relay took just before the kill, and whose
+    // lease had not run out yet when the test ended, is still queued for its (harmless,
+    // same Message-ID) repeat: at-least-once, never lost.
     assert_eq!(
-        (counts.sent, counts.queued, counts.sending, counts.failed),
-        (60, 0, 0, 0)
+        (counts.sent + counts.queued, counts.sending, counts.failed),
+        (60, 0, 0),
+        "{counts:?}"
     );
+    assert!(counts.queued <= 4, "{counts:?}");
 }
 
 /// A private CA and a certificate for `localhost` signed by it (openssl, as an admin would).
