@@ -23,7 +23,21 @@ const SECRET_KEYS: &[&str] = &[
     "api_key",
 ];
 
-/// The path and query as logged: secrets replaced, control characters escaped.
+/// Query keys whose values may name a person (search words, addresses, names): the request
+/// log, kept for weeks and outside any erasure, must not hold them.
+const PERSONAL_KEYS: &[&str] = &[
+    "q",
+    "search",
+    "email",
+    "name",
+    "author",
+    "to",
+    "provider_id",
+    "new_email",
+];
+
+/// The path and query as logged: secrets and personal values replaced, control characters
+/// escaped.
 pub fn loggable_path(path: &str, query: &str) -> String {
     let mut out = match super::routes::RouteClass::redacted_prefix(path) {
         Some(prefix) => format!("{prefix}REDACTED"),
@@ -33,7 +47,12 @@ pub fn loggable_path(path: &str, query: &str) -> String {
         let parts: Vec<String> = query
             .split('&')
             .map(|pair| match pair.split_once('=') {
-                Some((k, _)) if SECRET_KEYS.contains(&k.to_ascii_lowercase().as_str()) => {
+                Some((k, _))
+                    if SECRET_KEYS
+                        .iter()
+                        .chain(PERSONAL_KEYS)
+                        .any(|s| s.eq_ignore_ascii_case(k)) =>
+                {
                     format!("{k}=REDACTED")
                 }
                 _ => pair.to_string(),
@@ -225,6 +244,17 @@ mod tests {
         assert_eq!(
             loggable_referrer("https://other.example/cb?code=s3cret"),
             "https://other.example/cb?code=REDACTED"
+        );
+        assert_eq!(
+            loggable_path(
+                "/api/v1/workspaces/w/items",
+                "q=Zelda+Quill&limit=5&EMAIL=z%40q.org"
+            ),
+            "/api/v1/workspaces/w/items?q=REDACTED&limit=5&EMAIL=REDACTED"
+        );
+        assert_eq!(
+            loggable_referrer("https://reviews.example.com/w/x/inbox?q=Zelda"),
+            "https://reviews.example.com/w/x/inbox?q=REDACTED"
         );
         let long = bounded("é".repeat(400));
         assert!(long.len() <= FIELD_MAX + 3 && long.ends_with('…'));
