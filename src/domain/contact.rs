@@ -126,6 +126,31 @@ pub fn header_safe(raw: &str) -> String {
         .join(" ")
 }
 
+/// A relay's text (a bounce reason) with every email address in it replaced: it is stored
+/// outside the records sealed with the person's key, so it must not name them.
+pub fn without_addresses(text: &str) -> String {
+    fn flush(word: &mut String, out: &mut String) {
+        out.push_str(if word.contains('@') {
+            "[address]"
+        } else {
+            word
+        });
+        word.clear();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    for c in text.chars() {
+        if c.is_whitespace() || "<>()[]\"',;:".contains(c) {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 impl Contact {
     /// The first word of the name, or "there" ("Hi there").
     pub fn first_name(&self) -> &str {
@@ -135,6 +160,15 @@ impl Contact {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn relay_texts_lose_their_addresses() {
+        assert_eq!(
+            without_addresses("550 5.1.1 <zelda.quill@example.org>: Recipient unknown (zq@x.io)"),
+            "550 5.1.1 <[address]>: Recipient unknown ([address])"
+        );
+        assert_eq!(without_addresses("mailbox full"), "mailbox full");
+    }
+
     use super::*;
 
     #[test]

@@ -26,7 +26,9 @@ pub use campaign::{
     Feedback, FeedbackSettings, Funnel, Recipient, ScoreScale, parse_message, substitute,
 };
 pub use connection::{Connection, ConnectionStatus, Feed, SyncState};
-pub use contact::{Consent, Contact, ContactFields, Suppression, SuppressionReason, header_safe};
+pub use contact::{
+    Consent, Contact, ContactFields, Suppression, SuppressionReason, header_safe, without_addresses,
+};
 pub use email::Email;
 pub use ids::{Id, IdParseError};
 pub use item::{

@@ -78,7 +78,7 @@ pub fn record(
             campaigns.update_recipient(&link.campaign, &link.contact, |r| {
                 let first = r.bounced.is_none() && r.delivered_at.is_none();
                 if first {
-                    r.bounced = Some(reason.clone());
+                    r.bounced = Some(crate::domain::without_addresses(reason));
                 }
                 first
             })?;

@@ -65,7 +65,10 @@ pub fn record(store: &Store, raw: &str, now: OffsetDateTime) -> Result<Bounce> {
         .update_recipient(&campaign, &contact_id, |r| {
             let first = r.bounced.is_none();
             if first {
-                r.bounced = Some(format!("bounced later: {diagnostic}"));
+                r.bounced = Some(format!(
+                    "bounced later: {}",
+                    crate::domain::without_addresses(&diagnostic)
+                ));
             }
             first
         })?;
