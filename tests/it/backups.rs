@@ -250,3 +250,117 @@ fn sigkill_during_a_backup_leaves_no_file_that_passes_verify() {
         }
     }
 }
+
+/// Customers added in batches while a backup is taken through the running server: the
+/// restored store is one instant, so every contact it holds is readable (its key came with
+/// it) and found by its address (the address index came with it), and every batch answered
+/// before the backup began is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_customers_are_added_restores_one_consistent_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    let env = [
+        ("PLAUDIT_ADMIN_EMAIL", EMAIL),
+        ("PLAUDIT_ADMIN_PASSWORD", PASSWORD),
+    ];
+    let server = Server::spawn(dir.path(), config.clone(), &env).unwrap();
+    let api = Api::new(&server.url).signed_in(EMAIL, PASSWORD).await;
+    let (_, ws) = api.post("/workspaces", json!({"name": "Bakery"})).await;
+    let ws = ws["id"].as_str().unwrap().to_string();
+    let batch = |b: usize, n: usize| {
+        serde_json::Value::Array(
+            (0..n)
+                .map(|k| json!({"email": format!("b{b}-{k}@example.net"), "name": format!("Customer {b} {k}")}))
+                .collect(),
+        )
+    };
+    // Enough already there that reading the trees takes a while.
+    for b in 0..8 {
+        let (s, r) = api
+            .post(&format!("/workspaces/{ws}/contacts"), batch(b, 1000))
+            .await;
+        assert_eq!(s, reqwest::StatusCode::OK, "{r}");
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let adder = {
+        let (api, ws, stop) = (api.clone(), ws.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut b = 100;
+            while !stop.load(std::sync::atomic::Ordering::Acquire) {
+                let (s, r) = api
+                    .post(&format!("/workspaces/{ws}/contacts"), batch(b, 20))
+                    .await;
+                assert_eq!(s, reqwest::StatusCode::OK, "{r}");
+                b += 1;
+            }
+            b - 100
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let out_dir = dir.path().join("out");
+    let (code, out, err) = {
+        let (config, out_dir) = (config.clone(), out_dir.clone());
+        tokio::task::spawn_blocking(move || {
+            cli(&config, &["backup", "--out", out_dir.to_str().unwrap()])
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(code, Some(0), "{out}{err}");
+    stop.store(true, std::sync::atomic::Ordering::Release);
+    let added = adder.await.unwrap();
+    assert!(added > 0, "customers were added during the backup");
+    let (status, _) = server.terminate(Duration::from_secs(15));
+    assert!(status.unwrap().success());
+    let file = backups_in(&out_dir).pop().expect("a backup file");
+    let (code, verified, err) = cli(&config, &["backup", "verify", file.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{verified}{err}");
+    assert!(
+        verified.contains("changed while it was taken"),
+        "the backup overlapped the writes: {verified}"
+    );
+
+    let fresh = tempfile::tempdir().unwrap();
+    let fresh_config = write_config(fresh.path(), "");
+    let (code, out, err) = cli(
+        &fresh_config,
+        &["restore", "--from", file.to_str().unwrap()],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    let now = OffsetDateTime::from_unix_timestamp(1_900_000_000).unwrap();
+    let store = Store::open(&fresh.path().join("data"), 16, now).unwrap();
+    let ws: Id<Workspace> = ws.parse().unwrap();
+    let mut readable = Vec::new();
+    let mut req = plaudit::store::PageRequest::first(1000);
+    loop {
+        let page = store.contacts().page(&ws, &req).unwrap();
+        readable.extend(page.items);
+        match page.next {
+            Some(n) => req.cursor = Some(n),
+            None => break,
+        }
+    }
+    let sums = store.tree_sums().unwrap();
+    let entries = |tree: &str| sums.iter().find(|t| t.name == tree).unwrap().entries;
+    let stored = entries("contacts");
+    assert_eq!(
+        entries("contact_emails"),
+        stored,
+        "one address-index entry per contact, none for a contact the backup missed"
+    );
+    assert_eq!(
+        readable.len() as u64,
+        stored,
+        "every restored contact opens with its key"
+    );
+    assert!(readable.len() >= 8000, "{} contacts", readable.len());
+    for c in &readable {
+        let found = store.contacts().by_email(&ws, &c.email).unwrap();
+        assert_eq!(
+            found.map(|f| f.id),
+            Some(c.id),
+            "{} is found by its address",
+            c.email
+        );
+    }
+}
