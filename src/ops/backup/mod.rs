@@ -223,6 +223,34 @@ fn content(
     Ok((encrypted, summed))
 }
 
+/// `open` again while the folder's lock is still held: sled lets go of a database's lock only
+/// once its background threads are done with it, so the staging store just closed by this
+/// process can hold it for a moment (seen under load). Anything else fails at once.
+fn when_unlocked<T>(mut open: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match open() {
+            Err(e) if locked(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn locked(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<crate::store::OpenError>(),
+            Some(crate::store::OpenError::Locked(_))
+        ) || c.downcast_ref::<sled::Error>().is_some_and(|s| {
+            matches!(s, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock
+                || io.raw_os_error() == Some(11)
+                || io.to_string().contains("could not acquire lock"))
+        })
+    })
+}
+
 struct HashSink<'a>(&'a mut Sha256);
 
 impl Write for HashSink<'_> {
@@ -277,7 +305,7 @@ pub fn restore(
     let imported = read(path, key, |input| snapshot::import_into(&staging, input)).and_then(|s| {
         if !s.point_in_time {
             // Each tree was read at its own time: derived records are rebuilt on open.
-            let db = sled::Config::new().path(&staging).open()?;
+            let db = when_unlocked(|| Ok(sled::Config::new().path(&staging).open()?))?;
             crate::store::mark_restored(&db)?;
         }
         Ok(s)
@@ -296,7 +324,7 @@ pub fn restore(
     }
     std::fs::rename(&staging, &db_dir).context("putting the restored store in place")?;
     // Erasures made after the backup was taken must not come back with it.
-    let store = Store::open(data_dir, 16, now).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = when_unlocked(|| Store::open(data_dir, 16, now).map_err(anyhow::Error::new))?;
     let replayed = crate::services::privacy::replay_journal(&store, now)
         .map_err(|e| anyhow::anyhow!("replaying the erasure journal: {e}"))?;
     store.flush_blocking()?;

@@ -6,17 +6,19 @@
 use super::auth::Principal;
 use super::{Ctx, Error, Result, audit};
 use crate::domain::{
-    Access, Campaign, Contact, Email, Feedback, Id, Item, OutboxMessage, Recipient, Suppression,
-    SuppressionReason, Workspace,
+    Access, Campaign, Contact, Email, Feedback, Id, OutboxMessage, Recipient, Suppression,
+    Workspace,
 };
-use crate::store::{ComeBack, PageRequest, PersonRef, Store, journal};
+use crate::store::{PageRequest, PersonRef, Store};
 
 pub mod account;
+mod erase;
 mod export;
 mod operator;
 mod rectify;
 pub mod reviewers;
 
+pub use erase::{erase, erase_found, erase_in, erase_key, replay_journal};
 pub use export::export_of;
 pub use operator::{Who, by_operator};
 pub use rectify::{Correction, object, object_in, rectify, rectify_in};
@@ -162,109 +164,6 @@ pub fn subject_label(contact: Option<&Contact>) -> String {
     )
 }
 
-/// Erases every record about `email` in `ws`; the address stays only as a keyed hash on the
-/// suppression list, so it is never mailed again. Journaled first (see `store::journal`).
-pub fn erase_in(
-    store: &Store,
-    ws: &Id<Workspace>,
-    email: &Email,
-    now: time::OffsetDateTime,
-) -> Result<Counts> {
-    erase_found(store, ws, email, find(store, ws, email)?, now)
-}
-
-/// `erase_in` for records already found (by `find`), so they are not looked up twice.
-pub fn erase_found(
-    store: &Store,
-    ws: &Id<Workspace>,
-    email: &Email,
-    found: Found,
-    now: time::OffsetDateTime,
-) -> Result<Counts> {
-    let key = store.contacts().email_key(ws, email)?;
-    journal::append(
-        store.data_dir(),
-        &[journal::Erasure {
-            at: now,
-            workspace: *ws,
-            key: key.to_vec(),
-        }],
-    )?;
-    remove(store, ws, &key, found, now)
-}
-
-/// Erases what is found by the keyed hash of an address: its contact with everything linked to
-/// it, and a suppression by that hash. How the journal is replayed after a restore.
-pub fn erase_key(
-    store: &Store,
-    ws: &Id<Workspace>,
-    key: &[u8],
-    now: time::OffsetDateTime,
-) -> Result<Counts> {
-    let contact = store.contacts().by_email_key(ws, key)?;
-    let found = linked(store, ws, key, contact, None, None)?;
-    remove(store, ws, key, found, now)
-}
-
-/// Removes what was found and puts the keyed hash on the suppression list.
-fn remove(
-    store: &Store,
-    ws: &Id<Workspace>,
-    key: &[u8],
-    f: Found,
-    now: time::OffsetDateTime,
-) -> Result<Counts> {
-    let mut counts = Counts::default();
-    for m in &f.messages {
-        counts.outgoing_mail += usize::from(store.outbox().remove(&m.id)?);
-    }
-    for x in &f.feedback {
-        counts.feedback += usize::from(store.campaigns().remove_feedback(ws, &x.id)?);
-        store.shred(&PersonRef::feedback(ws, &x.id))?;
-    }
-    if let Some(c) = &f.contact {
-        for (campaign, _) in &f.recipients {
-            counts.campaign_messages +=
-                usize::from(store.campaigns().remove_recipient(&campaign.id, &c.id)?);
-        }
-        counts.contacts += usize::from(store.contacts().delete(ws, &c.id)?);
-    }
-    // Whatever was sealed with their key and not found above (old segments of the store,
-    // older backups, a record some path missed) becomes noise now.
-    store.shred(&PersonRef::contact(key))?;
-    store.contacts().suppress_key(
-        key,
-        &Suppression {
-            reason: SuppressionReason::Erased,
-            at: now,
-        },
-    )?;
-    counts.suppressed = 1;
-    Ok(counts)
-}
-
-/// Carries out every journaled erasure again (after a restore; harmless when already done).
-pub fn replay_journal(store: &Store, now: time::OffsetDateTime) -> Result<usize> {
-    let entries = journal::read(store.data_dir())?;
-    // Items are erased per workspace at once: one search catch-up, then their keys go.
-    let mut items: std::collections::BTreeMap<Id<Workspace>, Vec<Id<Item>>> = Default::default();
-    for e in &entries {
-        match e.key.split_first() {
-            Some((b'i', id)) if id.len() == 16 => items
-                .entry(e.workspace)
-                .or_default()
-                .push(Id::from_bytes(id.try_into().unwrap_or_default())),
-            _ => {
-                erase_key(store, &e.workspace, &e.key, now)?;
-            }
-        }
-    }
-    for (ws, ids) in items {
-        store.items().erase(&ws, &ids, ComeBack::Never)?;
-    }
-    Ok(entries.len())
-}
-
 /// A request about a customer by an owner: the address checked, the work done, and the request
 /// recorded in the audit log as `action`, naming the contact (as it was), never the address.
 pub(super) fn as_owner<T>(
@@ -282,19 +181,6 @@ pub(super) fn as_owner<T>(
     let out = work(&ctx.store, &email)?;
     audit::record(ctx, ws, principal, ip, action, &label);
     Ok(out)
-}
-
-pub fn erase(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id<Workspace>,
-    email: &str,
-) -> Result<Counts> {
-    let now = ctx.clock.now();
-    as_owner(ctx, principal, ip, ws, email, "privacy.erased", |s, e| {
-        erase_in(s, ws, e, now)
-    })
 }
 
 /// Keeps the records but stops processing them: no mail (checked again at send time), no
