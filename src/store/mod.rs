@@ -58,6 +58,14 @@ use anyhow::Context;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
+/// Whether sled refused to open a database because another handle holds its lock. sled wraps
+/// the flock failure in an io::Error of its own, so its text is matched too.
+pub fn is_lock_error(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock
+        || io.raw_os_error() == Some(11)
+        || io.to_string().contains("could not acquire lock"))
+}
+
 /// The schema this binary writes. See `migrations` for the history.
 pub const SCHEMA_VERSION: u32 = 3;
 
@@ -156,14 +164,7 @@ impl Store {
             .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
             .open()
             .map_err(|e| match e {
-                // sled wraps the flock failure in an io::Error of its own; match its text too.
-                sled::Error::Io(io)
-                    if io.kind() == std::io::ErrorKind::WouldBlock
-                        || io.raw_os_error() == Some(11)
-                        || io.to_string().contains("could not acquire lock") =>
-                {
-                    OpenError::Locked(data_dir.to_path_buf())
-                }
+                e if is_lock_error(&e) => OpenError::Locked(data_dir.to_path_buf()),
                 other => OpenError::Other(
                     anyhow::Error::new(other)
                         .context(format!("cannot open the store in {}", data_dir.display())),

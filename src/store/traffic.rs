@@ -1,13 +1,13 @@
 //! The request log ((time, seq) → request) and its per-minute rollups (minute → counts), which
 //! the traffic page reads so its cost does not grow with the number of stored requests.
 
-use super::page;
+use super::page::{self, PageRequest};
 use super::{Store, codec, typed};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
 /// One request as the log keeps it (secrets already stripped from the path).
@@ -267,43 +267,55 @@ impl Traffic<'_> {
         Ok(removed)
     }
 
-    /// Forgets one client address (a data-subject erasure): its logged requests go, and it is
-    /// taken out of the minute rollups' top lists (their totals stay). Returns the requests
-    /// removed.
+    /// Forgets one client address (a data-subject erasure); see `forget_clients`.
     pub fn forget_client(&self, client: &str) -> anyhow::Result<usize> {
+        self.forget_clients(&BTreeSet::from([client.to_string()]))
+    }
+
+    /// Forgets client addresses (a data-subject erasure): their logged requests go, and they
+    /// are taken out of the minute rollups' top lists (their totals stay), in one pass over
+    /// each. Returns the requests removed.
+    pub fn forget_clients(&self, clients: &BTreeSet<String>) -> anyhow::Result<usize> {
+        if clients.is_empty() {
+            return Ok(0);
+        }
         let s = self.store;
         let removed = page::rewrite_all(&s.request_log, |v| {
             let r: RequestRecord = codec::decode(v)?;
-            Ok((r.client == client).then_some(None))
+            Ok(clients.contains(&r.client).then_some(None))
         })?;
         page::rewrite_all(&s.traffic_minutes, |v| {
             let mut r: Rollup = codec::decode(v)?;
-            Ok(match r.clients.remove(client) {
-                Some(_) => Some(Some(codec::encode(&r)?)),
-                None => None,
-            })
+            let before = r.clients.len();
+            r.clients.retain(|c, _| !clients.contains(c));
+            (r.clients.len() != before)
+                .then(|| codec::encode(&r).map(Some))
+                .transpose()
         })?;
         self.count_changed(-i64::try_from(removed).unwrap_or(0))?;
         Ok(removed)
     }
 
-    /// Forgets a deleted user: their logged requests, and everything logged from the
-    /// addresses they used (their requests before signing in, and the rollups' top lists).
-    /// Returns the requests removed.
+    /// Forgets a deleted user: everything logged from the addresses they used (their own
+    /// requests, those before they signed in, and the rollups' top lists). Returns the
+    /// requests removed.
     pub fn forget_user(&self, actor: &str) -> anyhow::Result<usize> {
-        let mut clients = std::collections::BTreeSet::new();
-        let mut removed = page::rewrite_all(&self.store.request_log, |v| {
-            let r: RequestRecord = codec::decode(v)?;
-            Ok((r.user.as_deref() == Some(actor)).then(|| {
-                clients.insert(r.client);
-                None
-            }))
-        })?;
-        self.count_changed(-i64::try_from(removed).unwrap_or(0))?;
-        for client in &clients {
-            removed += self.forget_client(client)?;
+        let mut clients = BTreeSet::new();
+        let mut req = PageRequest::first(1_000);
+        loop {
+            let raw = page::scan(&self.store.request_log, b"", &req, page::Order::Ascending)?;
+            for (_, v) in &raw.items {
+                let r: RequestRecord = codec::decode(v)?;
+                if r.user.as_deref() == Some(actor) {
+                    clients.insert(r.client);
+                }
+            }
+            match raw.next {
+                Some(n) => req.cursor = Some(n),
+                None => break,
+            }
         }
-        Ok(removed)
+        self.forget_clients(&clients)
     }
 
     pub fn stored_requests(&self) -> usize {

@@ -243,11 +243,9 @@ fn locked(e: &anyhow::Error) -> bool {
         matches!(
             c.downcast_ref::<crate::store::OpenError>(),
             Some(crate::store::OpenError::Locked(_))
-        ) || c.downcast_ref::<sled::Error>().is_some_and(|s| {
-            matches!(s, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock
-                || io.raw_os_error() == Some(11)
-                || io.to_string().contains("could not acquire lock"))
-        })
+        ) || c
+            .downcast_ref::<sled::Error>()
+            .is_some_and(crate::store::is_lock_error)
     })
 }
 

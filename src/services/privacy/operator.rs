@@ -83,10 +83,9 @@ pub fn by_operator(
     }
     let mut out = serde_json::Map::new();
     if !ips.is_empty() {
-        let mut forgotten = 0;
-        for ip in &ips {
-            forgotten += store.traffic().forget_client(ip)?;
-        }
+        let forgotten = store
+            .traffic()
+            .forget_clients(&ips.iter().cloned().collect())?;
         out.insert(
             "request_log".into(),
             serde_json::json!({ "removed": forgotten }),
