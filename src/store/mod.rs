@@ -66,6 +66,32 @@ pub fn is_lock_error(e: &sled::Error) -> bool {
         || io.to_string().contains("could not acquire lock"))
 }
 
+/// Closes `db` (sled folder `folder`) and returns once sled has let go of the folder's lock.
+/// sled releases it only when its background threads are done with the database, so the same
+/// process opening the folder right after a plain drop can find it still held (seen under load).
+pub fn close(db: sled::Db, folder: &Path) -> anyhow::Result<()> {
+    drop(db);
+    let file = std::fs::File::open(folder.join("db"))
+        .with_context(|| format!("opening {} to see it released", folder.display()))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        // Both std and sled (fs2) take flock locks, which conflict across file descriptions
+        // even within one process; dropping `file` releases ours at once.
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                anyhow::bail!("{} was not released within a minute", folder.display())
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("locking {}", folder.display()));
+            }
+        }
+    }
+}
+
 /// The schema this binary writes. See `migrations` for the history.
 pub const SCHEMA_VERSION: u32 = 3;
 

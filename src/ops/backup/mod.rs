@@ -223,32 +223,6 @@ fn content(
     Ok((encrypted, summed))
 }
 
-/// `open` again while the folder's lock is still held: sled lets go of a database's lock only
-/// once its background threads are done with it, so the staging store just closed by this
-/// process can hold it for a moment (seen under load). Anything else fails at once.
-fn when_unlocked<T>(mut open: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<T> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        match open() {
-            Err(e) if locked(&e) && std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            other => return other,
-        }
-    }
-}
-
-fn locked(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        matches!(
-            c.downcast_ref::<crate::store::OpenError>(),
-            Some(crate::store::OpenError::Locked(_))
-        ) || c
-            .downcast_ref::<sled::Error>()
-            .is_some_and(crate::store::is_lock_error)
-    })
-}
-
 struct HashSink<'a>(&'a mut Sha256);
 
 impl Write for HashSink<'_> {
@@ -286,7 +260,7 @@ pub fn restore(
     if db_dir.exists() {
         // The lock sled takes: a running server holds it.
         match sled::Config::new().path(&db_dir).open() {
-            Ok(db) => drop(db),
+            Ok(db) => crate::store::close(db, &db_dir)?,
             Err(e) => bail!(
                 "{} is in use (is `plaudit serve` running? stop it first): {e}",
                 db_dir.display()
@@ -303,8 +277,9 @@ pub fn restore(
     let imported = read(path, key, |input| snapshot::import_into(&staging, input)).and_then(|s| {
         if !s.point_in_time {
             // Each tree was read at its own time: derived records are rebuilt on open.
-            let db = when_unlocked(|| Ok(sled::Config::new().path(&staging).open()?))?;
+            let db = sled::Config::new().path(&staging).open()?;
             crate::store::mark_restored(&db)?;
+            crate::store::close(db, &staging)?;
         }
         Ok(s)
     });
@@ -322,7 +297,7 @@ pub fn restore(
     }
     std::fs::rename(&staging, &db_dir).context("putting the restored store in place")?;
     // Erasures made after the backup was taken must not come back with it.
-    let store = when_unlocked(|| Store::open(data_dir, 16, now).map_err(anyhow::Error::new))?;
+    let store = Store::open(data_dir, 16, now)?;
     let replayed = crate::services::privacy::replay_journal(&store, now)
         .map_err(|e| anyhow::anyhow!("replaying the erasure journal: {e}"))?;
     store.flush_blocking()?;

@@ -55,5 +55,8 @@ pub fn import_into<R: std::io::Read + ?Sized>(
         .apply(&db)
         .context("applying the changes made during the backup")?;
     db.flush().context("flushing the restored store")?;
+    // Every handle on a tree keeps the database open.
+    drop(tree);
+    crate::store::close(db, path)?;
     Ok(summed)
 }
