@@ -93,7 +93,11 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
             workspace,
             set_name,
             new_email,
+            zip,
         } => {
+            if zip.is_some() && action != "export" {
+                return Err(Failed::Usage("--zip goes with export".into()));
+            }
             let config = load(cli.config)?.config;
             let v = call(
                 &config,
@@ -110,8 +114,13 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
                     workspace,
                 },
             )?;
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-            Ok(())
+            match zip {
+                Some(path) => write_zip(&path, &v),
+                None => {
+                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                    Ok(())
+                }
+            }
         }
         Command::Restore { from } => backup::restore(&load(cli.config)?.config, &from),
         Command::Admin { command } => {
@@ -331,4 +340,31 @@ fn print_result(value: &serde_json::Value) {
             }
         }
     }
+}
+
+/// Writes an export's archive to `path`: private to this user, under a temporary name until
+/// complete, so a half-written file never looks like an export.
+fn write_zip(path: &std::path::Path, v: &serde_json::Value) -> Result<(), Failed> {
+    use crate::clock::Clock;
+    use std::io::Write;
+    let now = SystemClock.now();
+    let bytes =
+        crate::archive::of_each(v, "plaudit-privacy-export", now).map_err(Failed::runtime)?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| Failed::Usage(format!("{} is not a file name", path.display())))?;
+    let tmp = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+    let written = crate::store::private::create_file(&tmp).and_then(|mut f| {
+        f.write_all(&bytes)?;
+        f.sync_all()
+    });
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Failed::Usage(format!(
+            "cannot write {}: {e}",
+            path.display()
+        )));
+    }
+    eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Plaudit: a self-hosted review and feedback appliance, as a library the binary and the tests share.
 
 pub mod app;
+pub mod archive;
 pub mod cli;
 pub mod clock;
 pub mod config;

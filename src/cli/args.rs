@@ -83,6 +83,10 @@ pub enum Command {
         /// With rectify: the address the customer really has.
         #[arg(long, requires = "email")]
         new_email: Option<String>,
+        /// With export: write a ZIP to this file (the JSON, and a CSV per table in a folder per
+        /// workspace) instead of printing the JSON.
+        #[arg(long, value_name = "FILE")]
+        zip: Option<std::path::PathBuf>,
     },
     /// Import data from files (works whether or not `serve` is running).
     Import {

@@ -2,26 +2,13 @@
 
 use super::auth::Principal;
 use super::{Ctx, Result};
+use crate::archive::table::cell;
 use crate::domain::{Access, Id, Item, Origin, Rating, ReplyState, Workspace};
 use crate::store::{ItemFilter, PageRequest};
 use time::format_description::well_known::Rfc3339;
 
 /// Rows one export holds at most; a bigger inbox is exported a date range at a time.
 pub const MAX_ROWS: usize = 100_000;
-
-/// A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab or carriage return
-/// first, in ASCII or fullwidth) gets a leading apostrophe, as OWASP recommends.
-pub fn cell(s: &str) -> String {
-    let first = s.trim_start_matches([' ']).chars().next();
-    if matches!(
-        first,
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '＝' | '＋' | '－' | '＠')
-    ) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
-}
 
 fn rating(r: Option<Rating>) -> String {
     match r {
@@ -126,28 +113,4 @@ fn write_row(
     w.write_record(row.iter().map(|c| cell(c)))
         .map_err(anyhow::Error::from)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cell;
-
-    #[test]
-    fn formula_cells_are_defused() {
-        for bad in [
-            "=1+1",
-            "+SUM(A1)",
-            "-2+3",
-            "@cmd",
-            "\t=x",
-            "\r=x",
-            "＝1",
-            "  =HYPERLINK(\"x\")",
-        ] {
-            assert!(cell(bad).starts_with('\''), "{bad:?}");
-        }
-        for ok in ["Great food", "5 stars", "", "a=b"] {
-            assert_eq!(cell(ok), ok);
-        }
-    }
 }

@@ -303,6 +303,14 @@ impl Store {
         self.flusher.flush().await
     }
 
+    /// Closes the store and returns once its folder is free for another open, in this process
+    /// or another (`close`). Every clone of this store must be gone, or this waits in vain.
+    pub fn close(self) -> anyhow::Result<()> {
+        let (db, folder) = (self.db.clone(), self.dir.join("db"));
+        drop(self);
+        close(db, &folder)
+    }
+
     /// Blocking flush for the CLI paths that run without a runtime.
     pub fn flush_blocking(&self) -> anyhow::Result<()> {
         self.db.flush().context("flushing the store")?;

@@ -111,6 +111,7 @@ async fn a_restored_backup_holds_identical_data_and_damaged_files_are_refused() 
             store.contacts().by_email(&ws, &c).unwrap().unwrap().name,
             "Customer 7"
         );
+        store.close().unwrap();
     }
 
     // Damaged copies: refused by verify and by restore, and the data folder is left alone.
@@ -209,6 +210,7 @@ fn sigkill_during_a_backup_leaves_no_file_that_passes_verify() {
             store.audit().append(&ws, &entry).unwrap();
         }
         store.flush_blocking().unwrap();
+        store.close().unwrap();
     }
     let out = dir.path().join("out");
     let bin = env!("CARGO_BIN_EXE_plaudit");

@@ -410,6 +410,7 @@ fn the_cli_imports_contacts_checking_every_row_first() {
             .create(&ws, &plaudit::domain::Id::generate(now))
             .unwrap();
         store.flush_blocking().unwrap();
+        store.close().unwrap();
     }
     let file = dir.path().join("contacts.csv");
     let run = |extra: &[&str]| {

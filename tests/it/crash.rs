@@ -301,6 +301,7 @@ async fn sigkill_during_invitations_never_splits_an_invitation_from_its_email() 
             invited.len() as u64,
             "round {round}: the counter agrees"
         );
+        store.close().unwrap();
     }
 }
 
@@ -355,6 +356,7 @@ fn a_purge_killed_mid_way_finishes_after_the_restart() {
         let purge_at = time::OffsetDateTime::UNIX_EPOCH;
         assert!(store.purge().delete_workspace(&ws.id, purge_at).unwrap());
         store.flush_blocking().unwrap();
+        store.close().unwrap();
         (ws.id, kept.id)
     };
     // Housekeeping starts purging at start-up; kill it while it works.
@@ -396,6 +398,7 @@ fn the_operator_lists_and_undeletes_workspaces_from_the_cli() {
         let purge_at = now + time::Duration::days(30);
         assert!(store.purge().delete_workspace(&ws.id, purge_at).unwrap());
         store.flush_blocking().unwrap();
+        store.close().unwrap();
     }
     let run = |args: &[&str]| {
         let mut all = args.to_vec();

@@ -256,6 +256,7 @@ fn the_index_catches_up_after_a_crash_before_indexing() {
             "written with the item, not indexed yet"
         );
         // Dropped without indexing: what a crash right after the write leaves.
+        store.close().unwrap();
     }
     let store = Store::open(dir.path(), 16, now).unwrap();
     let terms = plaudit::domain::text::query_terms("pastries");

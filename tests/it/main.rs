@@ -20,6 +20,7 @@ mod contract;
 mod crash;
 mod disk;
 mod edge;
+mod exports;
 mod feedback;
 mod floor;
 mod housekeeping;

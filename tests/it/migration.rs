@@ -196,6 +196,7 @@ fn schema_2_gets_its_counters_derived_from_the_records() {
         };
         crate::inproc::invite(&store, &inv, &link);
         store.flush_blocking().unwrap();
+        store.close().unwrap();
     }
     {
         // Make it schema 2 again: no counters, no email index.

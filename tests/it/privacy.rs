@@ -343,10 +343,10 @@ async fn rectification_moves_a_customer_with_her_history_and_objection_stops_mai
     );
 }
 
-#[test]
-fn the_cli_answers_requests_across_workspaces() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = crate::support::write_config(dir.path(), "");
+/// A data folder (under `dir`) with a workspace "Shop" holding one contact, Dee
+/// (dee@example.net), for the CLI to answer requests about offline; the config and workspace.
+pub fn shop_with_dee(dir: &std::path::Path) -> (std::path::PathBuf, plaudit::domain::Workspace) {
+    let config = crate::support::write_config(dir, "");
     let now = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
     let ws = plaudit::domain::Workspace {
         id: plaudit::domain::Id::generate(now),
@@ -354,29 +354,35 @@ fn the_cli_answers_requests_across_workspaces() {
         plan: "standard".into(),
         created_at: now,
     };
-    {
-        let store = plaudit::store::Store::open(&dir.path().join("data"), 16, now).unwrap();
-        store
-            .workspaces()
-            .create(&ws, &plaudit::domain::Id::generate(now))
-            .unwrap();
-        store
-            .contacts()
-            .upsert(plaudit::domain::Contact {
-                id: plaudit::domain::Id::generate(now),
-                workspace: ws.id,
-                email: Email::parse("dee@example.net").unwrap(),
-                name: "Dee".into(),
-                location: None,
-                source: "csv".into(),
-                consent: Default::default(),
-                created_at: now,
-                last_asked_at: None,
-                restricted: false,
-            })
-            .unwrap();
-        store.flush_blocking().unwrap();
-    }
+    let store = plaudit::store::Store::open(&dir.join("data"), 16, now).unwrap();
+    store
+        .workspaces()
+        .create(&ws, &plaudit::domain::Id::generate(now))
+        .unwrap();
+    store
+        .contacts()
+        .upsert(plaudit::domain::Contact {
+            id: plaudit::domain::Id::generate(now),
+            workspace: ws.id,
+            email: Email::parse("dee@example.net").unwrap(),
+            name: "Dee".into(),
+            location: None,
+            source: "csv".into(),
+            consent: Default::default(),
+            created_at: now,
+            last_asked_at: None,
+            restricted: false,
+        })
+        .unwrap();
+    store.flush_blocking().unwrap();
+    store.close().unwrap();
+    (config, ws)
+}
+
+#[test]
+fn the_cli_answers_requests_across_workspaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, ws) = shop_with_dee(dir.path());
     let run = |args: &[&str]| {
         let mut all = args.to_vec();
         all.extend_from_slice(&["--config", config.to_str().unwrap()]);
@@ -466,6 +472,7 @@ fn restoring_a_backup_from_before_an_erasure_does_not_bring_the_person_back() {
             .upsert(contact("fay@example.net", "Fay"))
             .unwrap();
         store.flush_blocking().unwrap();
+        store.close().unwrap();
     }
     let run = |args: &[&str]| {
         let mut all = args.to_vec();
@@ -561,6 +568,21 @@ async fn the_privacy_page_exports_and_erases_for_owners_only() {
     );
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["contact"]["name"], "Gus");
+    let r = c
+        .post(&url)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "gus@example.net"),
+            ("action", "export_zip"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    let files = crate::exports::unzip(&r.bytes().await.unwrap());
+    assert_eq!(files["privacy-export.json"]["contact"]["name"], "Gus");
+    assert!(files.contains_key("contact.csv"), "{:?}", files.keys());
     let r = c
         .post(&url)
         .form(&[

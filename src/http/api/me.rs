@@ -34,8 +34,9 @@ pub fn routes(r: &mut Registrar) {
     r.add(Method::GET, "/me/export", export_me)
         .doc(
             "account",
-            "Everything about you: account, sign-in identities, workspaces and roles, alert settings, your audit entries (JSON)",
-        );
+            "Everything about you: account, sign-in identities, workspaces and roles, alert settings, your audit entries (JSON; `format=zip` gives a ZIP of it with a CSV per table)",
+        )
+        .download();
     r.add(Method::DELETE, "/me", delete_me)
         .doc("account", "Delete your account")
         .body::<PasswordOnly>()
@@ -65,18 +66,18 @@ async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, 
     }))
 }
 
-async fn export_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+async fn export_me(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<super::download::FormatQuery>,
+) -> Result<HttpResponse, ApiError> {
     let principal = caller.principal;
+    let now = state.ctx.clock.now();
     let v = read(&state, move |ctx| {
         crate::services::privacy::account::export(ctx, &principal)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            "attachment; filename=\"plaudit-account.json\"",
-        ))
-        .json(v))
+    super::download::whole(v, &q, "plaudit-account", now).await
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]

@@ -8,6 +8,7 @@ mod body;
 mod campaigns;
 mod connections;
 mod contacts;
+mod download;
 mod imports;
 mod item_views;
 pub mod items;
@@ -65,6 +66,8 @@ pub struct Route {
     pub csv_body: bool,
     /// The answer is a CSV file (`text/csv`), not JSON.
     pub csv_answer: bool,
+    /// A download: JSON, or a ZIP with `?format=zip`.
+    pub download: bool,
     /// The query string's type (an object whose properties are the parameters).
     pub query: Option<SchemaOf>,
     /// The success answer's type.
@@ -96,6 +99,11 @@ impl Route {
     pub fn csv_answer(&mut self) -> &mut Self {
         self.csv_answer = true;
         self
+    }
+    /// A download: JSON by default, a ZIP of it with a CSV per table with `?format=zip`.
+    pub fn download(&mut self) -> &mut Self {
+        self.download = true;
+        self.query::<download::FormatQuery>()
     }
     /// The query string is a `T`.
     pub fn query<T: schemars::JsonSchema>(&mut self) -> &mut Self {
@@ -145,6 +153,7 @@ impl Registrar<'_> {
             body: None,
             csv_body: false,
             csv_answer: false,
+            download: false,
             query: None,
             returns: None,
             status: 200,

@@ -88,6 +88,11 @@ fn operation(route: &Route) -> Value {
     };
     let success = if route.csv_answer {
         json!({"description": "success", "content": {"text/csv": {"schema": {"type": "string"}}}})
+    } else if route.download {
+        json!({"description": "success (an attachment)", "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/zip": {"schema": {"type": "string", "format": "binary"}}
+        }})
     } else {
         success
     };

@@ -1,6 +1,7 @@
 //! /workspaces/{ws}/privacy/{export,erase,restrict,rectify,object}: data-subject requests, and
 //! /workspaces/{ws}/export: the whole workspace as one JSON document (owners).
 
+use super::download::{self, FormatQuery};
 use super::{Body, Registrar, id, write};
 use crate::domain::{Id, Workspace};
 use crate::http::session::Caller;
@@ -17,9 +18,10 @@ pub fn routes(r: &mut Registrar) {
     r.add(Method::POST, "/workspaces/{ws}/privacy/export", export)
         .doc(
             "privacy",
-            "Every record the workspace holds about an email address, with where it came from, why it is held, how long and who it is shared with (owner)",
+            "Every record the workspace holds about an email address, with where it came from, why it is held, how long and who it is shared with; `format=zip` gives a ZIP of that JSON with a CSV per table (owner)",
         )
-        .body::<EmailBody>();
+        .body::<EmailBody>()
+        .download();
     r.add(Method::POST, "/workspaces/{ws}/privacy/erase", erase)
         .doc(
             "privacy",
@@ -55,9 +57,10 @@ pub fn routes(r: &mut Registrar) {
     )
     .doc(
         "privacy",
-        "Every item a reviewer wrote (found by the name shown or a provider id), with where it came from, why it is held and how long (owner)",
+        "Every item a reviewer wrote (found by the name shown or a provider id), with where it came from, why it is held and how long; `format=zip` gives a ZIP of that JSON with a CSV per table (owner)",
     )
-    .body::<ReviewerBody>();
+    .body::<ReviewerBody>()
+    .download();
     r.add(
         Method::POST,
         "/workspaces/{ws}/privacy/reviewers/erase",
@@ -83,8 +86,9 @@ pub fn routes(r: &mut Registrar) {
     r.add(Method::GET, "/workspaces/{ws}/export", export_workspace)
         .doc(
             "privacy",
-            "The whole workspace as one JSON document, streamed: workspace, locations, members, reply templates, contacts, campaigns, feedback, items with notes (owner)",
-        );
+            "The whole workspace as one JSON document, streamed: workspace, locations, members, reply templates, contacts, campaigns, feedback, items with notes; `format=zip` gives a ZIP of that document with a CSV per table (owner)",
+        )
+        .download();
 }
 
 /// Streams the export: a blocking thread writes chunks into a small channel the response
@@ -93,35 +97,23 @@ async fn export_workspace(
     state: web::Data<AppState>,
     caller: Caller,
     ws: web::Path<String>,
+    q: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = id(&ws)?;
     let w = super::read(&state, move |ctx| {
         crate::services::portability::authorize(ctx, &caller.principal, &ws)
     })
     .await?;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
     let store = state.ctx.store.clone();
-    let name = format!("plaudit-workspace-{}.json", w.id);
-    tokio::task::spawn_blocking(move || {
-        let mut sink = |chunk: Vec<u8>| -> anyhow::Result<()> {
-            tx.blocking_send(Ok(web::Bytes::from(chunk)))
-                .map_err(|_| anyhow::anyhow!("the reader left"))
-        };
-        if let Err(e) = crate::services::portability::write(&store, &w, &mut sink) {
-            tracing::warn!(error = %format!("{e:#}"), "workspace export stopped");
-            let _ = tx.blocking_send(Err(std::io::Error::other("export failed")));
+    let now = state.ctx.clock.now();
+    let stem = format!("plaudit-workspace-{}", w.id);
+    Ok(download::streamed(&q, &stem, move |out, zip| {
+        if zip {
+            crate::services::portability::write_zip(&store, &w, out, now)
+        } else {
+            crate::services::portability::write(&store, &w, out)
         }
-    });
-    let body = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    });
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .streaming(body))
+    }))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -166,8 +158,11 @@ async fn reviewer_export(
     caller: Caller,
     ws: web::Path<String>,
     body: Body<ReviewerBody>,
+    q: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    by_reviewer(state, caller, ws, body, reviewers::export).await
+    let now = state.ctx.clock.now();
+    let v = by_reviewer(state, caller, ws, body, reviewers::export).await?;
+    download::whole(v, &q, "plaudit-reviewer-export", now).await
 }
 
 async fn reviewer_erase(
@@ -176,7 +171,8 @@ async fn reviewer_erase(
     ws: web::Path<String>,
     body: Body<ReviewerBody>,
 ) -> Result<HttpResponse, ApiError> {
-    by_reviewer(state, caller, ws, body, reviewers::erase).await
+    let v = by_reviewer(state, caller, ws, body, reviewers::erase).await?;
+    Ok(HttpResponse::Ok().json(v))
 }
 
 async fn reviewer_restrict(
@@ -185,17 +181,18 @@ async fn reviewer_restrict(
     ws: web::Path<String>,
     body: Body<ReviewerBody>,
 ) -> Result<HttpResponse, ApiError> {
-    by_reviewer(state, caller, ws, body, reviewers::restrict).await
+    let v = by_reviewer(state, caller, ws, body, reviewers::restrict).await?;
+    Ok(HttpResponse::Ok().json(v))
 }
 
 /// A request about a customer by address (`request` is one of `services::privacy`'s).
-async fn by_email<T: serde::Serialize + Send + 'static>(
+async fn by_email<T: Send + 'static>(
     state: web::Data<AppState>,
     caller: Caller,
     ws: web::Path<String>,
     body: Body<EmailBody>,
     request: fn(&Ctx, &Principal, &str, &Id<Workspace>, &str) -> crate::services::Result<T>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<T, ApiError> {
     let email = body.into_inner().email;
     answer(state, caller, ws, move |ctx, p, ip, ws| {
         request(ctx, p, ip, ws, &email)
@@ -204,13 +201,13 @@ async fn by_email<T: serde::Serialize + Send + 'static>(
 }
 
 /// A request about a reviewer (`request` is one of `services::privacy::reviewers`').
-async fn by_reviewer<T: serde::Serialize + Send + 'static>(
+async fn by_reviewer<T: Send + 'static>(
     state: web::Data<AppState>,
     caller: Caller,
     ws: web::Path<String>,
     body: Body<ReviewerBody>,
     request: fn(&Ctx, &Principal, &str, &Id<Workspace>, &Reviewer) -> crate::services::Result<T>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<T, ApiError> {
     let who = reviewer_of(body)?;
     answer(state, caller, ws, move |ctx, p, ip, ws| {
         request(ctx, p, ip, ws, &who)
@@ -223,19 +220,18 @@ fn reviewer_of(body: Body<ReviewerBody>) -> Result<Reviewer, ApiError> {
     Ok(Reviewer::new(Some(body.name), Some(body.provider_id))?)
 }
 
-/// A data-subject request, run as the caller from their address; its answer out as JSON.
-async fn answer<T: serde::Serialize + Send + 'static>(
+/// A data-subject request, run as the caller from their address.
+async fn answer<T: Send + 'static>(
     state: web::Data<AppState>,
     caller: Caller,
     ws: web::Path<String>,
     request: impl FnOnce(&Ctx, &Principal, &str, &Id<Workspace>) -> crate::services::Result<T>
     + Send
     + 'static,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<T, ApiError> {
     let ws = id(&ws)?;
     let ip = caller.ip();
-    let v = write(&state, move |ctx| request(ctx, &caller.principal, &ip, &ws)).await?;
-    Ok(HttpResponse::Ok().json(v))
+    write(&state, move |ctx| request(ctx, &caller.principal, &ip, &ws)).await
 }
 
 async fn export(
@@ -243,8 +239,11 @@ async fn export(
     caller: Caller,
     ws: web::Path<String>,
     body: Body<EmailBody>,
+    q: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    by_email(state, caller, ws, body, privacy::export).await
+    let now = state.ctx.clock.now();
+    let v = by_email(state, caller, ws, body, privacy::export).await?;
+    download::whole(v, &q, "plaudit-export", now).await
 }
 
 async fn erase(
@@ -253,7 +252,8 @@ async fn erase(
     ws: web::Path<String>,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
-    by_email(state, caller, ws, body, privacy::erase).await
+    let v = by_email(state, caller, ws, body, privacy::erase).await?;
+    Ok(HttpResponse::Ok().json(v))
 }
 
 async fn restrict(
@@ -262,7 +262,8 @@ async fn restrict(
     ws: web::Path<String>,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
-    by_email(state, caller, ws, body, privacy::restrict).await
+    let v = by_email(state, caller, ws, body, privacy::restrict).await?;
+    Ok(HttpResponse::Ok().json(v))
 }
 
 async fn rectify(
@@ -276,10 +277,11 @@ async fn rectify(
         name: b.name,
         new_email: b.new_email,
     };
-    answer(state, caller, ws, move |ctx, p, ip, ws| {
+    let v = answer(state, caller, ws, move |ctx, p, ip, ws| {
         privacy::rectify(ctx, p, ip, ws, &b.email, &fix)
     })
-    .await
+    .await?;
+    Ok(HttpResponse::Ok().json(v))
 }
 
 async fn object(
@@ -288,5 +290,6 @@ async fn object(
     ws: web::Path<String>,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
-    by_email(state, caller, ws, body, privacy::object).await
+    let v = by_email(state, caller, ws, body, privacy::object).await?;
+    Ok(HttpResponse::Ok().json(v))
 }

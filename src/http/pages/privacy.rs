@@ -31,15 +31,29 @@ struct PrivacyPage {
 }
 
 /// A JSON download of an access request.
-fn download(v: &serde_json::Value) -> HttpResponse {
+/// The export as a download: JSON, or the ZIP of it with a CSV per table.
+fn download(v: &serde_json::Value, zip: bool, now: time::OffsetDateTime) -> HttpResponse {
+    let stem = "privacy-export";
+    let (kind, name, body) = match zip.then(|| crate::archive::of_document(v, stem, now)) {
+        Some(Ok(bytes)) => (crate::archive::CONTENT_TYPE, format!("{stem}.zip"), bytes),
+        Some(Err(e)) => {
+            tracing::warn!(error = %format!("{e:#}"), "privacy export archive failed");
+            return HttpResponse::InternalServerError().body("The archive could not be made.");
+        }
+        None => (
+            "application/json",
+            format!("{stem}.json"),
+            serde_json::to_vec_pretty(v).unwrap_or_default(),
+        ),
+    };
     HttpResponse::Ok()
-        .content_type("application/json")
+        .content_type(kind)
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((
             header::CONTENT_DISPOSITION,
-            "attachment; filename=\"privacy-export.json\"",
+            format!("attachment; filename=\"{name}\""),
         ))
-        .body(serde_json::to_vec_pretty(v).unwrap_or_default())
+        .body(body)
 }
 
 async fn page(
@@ -86,13 +100,14 @@ async fn act(
     let (principal, ip, wid) = (user.principal.clone(), user.ip(&req), nav.id);
     let email = f.email.clone();
     let outcome = match f.action.as_str() {
-        "export" => {
+        action @ ("export" | "export_zip") => {
+            let zip = action == "export_zip";
             let got = run(&state, &user.layout, move |ctx| {
                 privacy::export(ctx, &principal, &ip, &wid, &email)
             })
             .await?;
             match got {
-                Ok(v) => return Ok(download(&v)),
+                Ok(v) => return Ok(download(&v, zip, state.ctx.clock.now())),
                 Err(e) => Err(e),
             }
         }
@@ -173,13 +188,14 @@ async fn act_reviewer(
     let who = Reviewer::new(Some(f.name), Some(f.provider_id));
     let outcome = match (f.action.as_str(), who) {
         (_, Err(e)) => Err(e.to_string()),
-        ("export", Ok(who)) => {
+        (action @ ("export" | "export_zip"), Ok(who)) => {
+            let zip = action == "export_zip";
             let got = run(&state, &user.layout, move |ctx| {
                 reviewers::export(ctx, &principal, &ip, &wid, &who)
             })
             .await?;
             match got {
-                Ok(v) => return Ok(download(&v)),
+                Ok(v) => return Ok(download(&v, zip, state.ctx.clock.now())),
                 Err(e) => Err(e),
             }
         }
