@@ -1,7 +1,7 @@
 //! Housekeeping: drops idle rate-limiter keys and expired bans, purges request logs older
 //! than `logs.retention_days`, deleted workspaces (in chunks) and expired sessions, links and
-//! sign-in states, and (hourly) whatever `[retention]` says was kept long enough. One `step`,
-//! run every minute.
+//! sign-in states, and (hourly) whatever `[retention]` says was kept long enough; seals what a
+//! store from before sealing holds in plain. One `step`, run every minute.
 
 use crate::clock::SharedClock;
 use crate::edge::Edge;
@@ -89,6 +89,15 @@ impl Housekeeping {
         }
         purge_deleted_workspaces(&self.store, PURGE_CHUNKS_PER_STEP, self.clock.now())?;
         self.retention()?;
+        // A store from before sealing: its plain records, a chunk a minute until none are left.
+        let resealed = self.store.seal_plain_records(SEAL_PER_STEP)?;
+        if resealed.sealed > 0 {
+            tracing::info!(
+                sealed = resealed.sealed,
+                done = resealed.done,
+                "records written before sealing existed are now sealed"
+            );
+        }
         let expired = self.store.access().purge_expired(self.clock.now())?;
         if expired > 0 {
             tracing::info!(
@@ -113,6 +122,9 @@ impl Housekeeping {
         }
     }
 }
+
+/// Records one housekeeping step reads at most looking for plain ones to seal.
+const SEAL_PER_STEP: usize = 20_000;
 
 /// Chunks of `PURGE_CHUNK` records one housekeeping step removes at most (the rest waits for
 /// the next step, so a huge workspace never holds the store for long).

@@ -232,10 +232,7 @@ impl Campaigns<'_> {
     /// Stores an answer sealed with its customer's key (its own when the contact is gone).
     pub fn put_feedback(&self, f: &Feedback) -> anyhow::Result<()> {
         let s = self.store;
-        let who = match s.contacts().get(&f.workspace, &f.contact)? {
-            Some(c) => s.contact_ref(&f.workspace, &c.email)?,
-            None => PersonRef::feedback(&f.workspace, &f.id),
-        };
+        let who = s.feedback_ref(f)?;
         s.feedback
             .insert(keys::pair(&f.workspace, &f.id), s.seal(&who, f)?)
             .context("writing feedback")?;
@@ -291,4 +288,14 @@ fn decode_page<T: serde::de::DeserializeOwned>(
         items,
         next: raw.next,
     })
+}
+
+impl Store {
+    /// Whose key seals an answer: its customer's, or its own once the contact is gone.
+    pub(super) fn feedback_ref(&self, f: &Feedback) -> anyhow::Result<PersonRef> {
+        Ok(match self.contacts().get(&f.workspace, &f.contact)? {
+            Some(c) => self.contact_ref(&f.workspace, &c.email)?,
+            None => PersonRef::feedback(&f.workspace, &f.id),
+        })
+    }
 }

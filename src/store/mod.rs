@@ -21,6 +21,7 @@ mod outbox;
 mod page;
 pub mod private;
 mod purge;
+mod reseal;
 mod retention;
 mod sealing;
 mod search;
@@ -47,6 +48,7 @@ pub use meta::SetupToken;
 pub use outbox::{Outbox, OutboxCounts};
 pub use page::{Order, Page, PageRequest};
 pub use purge::{Deleted, Purge, PurgeStep, Undeleted};
+pub use reseal::Resealed;
 pub use retention::Retention;
 pub use sealing::PersonRef;
 pub use search::{Matches, Polarity, Search, WordCount, month_number};
@@ -212,7 +214,10 @@ impl Store {
                 migrations::run(&db, v)?;
             }
             Some(_) => {}
-            None => meta::set_schema_version(&db, SCHEMA_VERSION)?,
+            None => {
+                meta::set_schema_version(&db, SCHEMA_VERSION)?;
+                reseal::nothing_to_seal(&db)?;
+            }
         }
         let store = Self::with_trees(db, data_dir)?;
         let tightened = private::tighten_tree(data_dir).context("restricting the data folder")?;

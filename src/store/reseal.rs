@@ -1,0 +1,147 @@
+//! Seals what was written before sealing existed: a store from before crypto-shredding holds
+//! contacts, feedback, items, search docs, notes and mail in plain JSON, which an erasure could
+//! only remove, not shred. Housekeeping seals them a chunk at a time until none are left; the
+//! walk resumes from its cursor in `meta` after a restart.
+//!
+//! Each record is swapped for its sealed form only if it is still the value that was read, so a
+//! write racing the walk wins (and is sealed already: every write path seals). The plain copies
+//! sled keeps in old log segments go as sled rewrites them; a fresh backup holds none.
+
+use super::sealing::is_sealed;
+use super::{PersonRef, Store, codec, keys};
+use crate::domain::{Contact, Feedback, Item, OutboxMessage};
+use anyhow::Context;
+
+const CURSOR_KEY: &[u8] = b"reseal_cursor";
+/// The kinds of record, in the order they are walked; the cursor names one by its index.
+const KINDS: [Kind; 6] = [
+    Kind::Contacts,
+    Kind::Feedback,
+    Kind::Items,
+    Kind::SearchDocs,
+    Kind::Notes,
+    Kind::Outbox,
+];
+/// Records read in one scan of a tree (the scan ends before any of them is written).
+const SCAN: usize = 500;
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Contacts,
+    Feedback,
+    Items,
+    SearchDocs,
+    Notes,
+    Outbox,
+}
+
+/// What one call did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Resealed {
+    pub sealed: usize,
+    /// Nothing plain is left (later calls return at once).
+    pub done: bool,
+}
+
+impl Store {
+    fn tree_of(&self, kind: Kind) -> &sled::Tree {
+        match kind {
+            Kind::Contacts => &self.contacts,
+            Kind::Feedback => &self.feedback,
+            Kind::Items => &self.items,
+            Kind::SearchDocs => &self.search_docs,
+            Kind::Notes => &self.item_notes,
+            Kind::Outbox => &self.outbox,
+        }
+    }
+
+    /// The sealed form of the plain record `raw` stored under `key`.
+    fn sealed_form(&self, kind: Kind, key: &[u8], raw: &[u8]) -> anyhow::Result<Vec<u8>> {
+        let by_item_key = || match (keys::id_at(key, 0), keys::id_at(key, 16)) {
+            (Some(ws), Some(item)) => Ok(PersonRef::item(&ws, &item)),
+            _ => anyhow::bail!("a key of the wrong size"),
+        };
+        match kind {
+            Kind::Contacts => {
+                let c: Contact = codec::decode(raw)?;
+                self.seal(&self.contact_ref(&c.workspace, &c.email)?, &c)
+            }
+            Kind::Feedback => {
+                let f: Feedback = codec::decode(raw)?;
+                self.seal(&self.feedback_ref(&f)?, &f)
+            }
+            Kind::Items => {
+                let item: Item = codec::decode(raw)?;
+                self.seal(&PersonRef::item(&item.workspace, &item.id), &item)
+            }
+            // Kept as the JSON they hold: sealing does not need to know their shape.
+            Kind::SearchDocs | Kind::Notes => {
+                let v: serde_json::Value = codec::decode(raw)?;
+                self.seal(&by_item_key()?, &v)
+            }
+            Kind::Outbox => {
+                let msg: OutboxMessage = codec::decode(raw)?;
+                self.seal_message(&msg)
+            }
+        }
+    }
+
+    /// Seals up to `budget` plain records, from where the last call stopped.
+    pub fn seal_plain_records(&self, budget: usize) -> anyhow::Result<Resealed> {
+        let mut out = Resealed::default();
+        let (mut kind, mut after) = match self.meta.get(CURSOR_KEY)? {
+            Some(c) if !c.is_empty() => (usize::from(c[0]), Some(c[1..].to_vec())),
+            _ => (0, None),
+        };
+        let mut read = 0;
+        while kind < KINDS.len() && read < budget {
+            let tree = self.tree_of(KINDS[kind]);
+            // Read a chunk, then let the iterator go before writing (sled 0.34 can deadlock
+            // with an iterator alive across other calls).
+            let take = SCAN.min(budget - read);
+            let chunk: Vec<(sled::IVec, sled::IVec)> = {
+                let from = match &after {
+                    Some(k) => std::ops::Bound::Excluded(k.clone()),
+                    None => std::ops::Bound::Unbounded,
+                };
+                tree.range::<Vec<u8>, _>((from, std::ops::Bound::Unbounded))
+                    .take(take)
+                    .collect::<Result<_, _>>()?
+            };
+            read += chunk.len();
+            for (key, raw) in &chunk {
+                if is_sealed(raw) {
+                    continue;
+                }
+                let sealed = self
+                    .sealed_form(KINDS[kind], key, raw)
+                    .with_context(|| format!("sealing a record of {:?}", KINDS[kind]))?;
+                if tree.compare_and_swap(key, Some(raw), Some(sealed))?.is_ok() {
+                    out.sealed += 1;
+                }
+            }
+            match chunk.last() {
+                Some((k, _)) if chunk.len() == take => after = Some(k.to_vec()),
+                _ => {
+                    kind += 1;
+                    after = None;
+                }
+            }
+            let cursor = [&[kind as u8][..], after.as_deref().unwrap_or_default()].concat();
+            self.meta.insert(CURSOR_KEY, cursor)?;
+        }
+        out.done = kind >= KINDS.len();
+        Ok(out)
+    }
+}
+
+/// Marks a new store as having nothing plain: every record it will hold is sealed when written.
+pub(super) fn nothing_to_seal(db: &sled::Db) -> anyhow::Result<()> {
+    db.open_tree("meta")?
+        .insert(CURSOR_KEY, &[KINDS.len() as u8])
+        .context("marking a new store sealed")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,225 @@
+use super::*;
+use crate::domain::{
+    Author, DeliveryState, Email, Fetched, Id, ItemNotes, Kind as ItemKind, Origin, Rating,
+    ScoreScale,
+};
+use crate::store::{Destination, ItemFilter, PageRequest};
+use time::macros::datetime;
+
+/// Every record of every sealed kind, as an older store wrote it: plain JSON.
+fn unseal_everything(store: &Store) -> usize {
+    let mut n = 0;
+    for kind in KINDS {
+        let tree = store.tree_of(kind);
+        let all: Vec<_> = tree.iter().collect::<Result<_, _>>().unwrap();
+        for (k, raw) in all {
+            let v: serde_json::Value = store.unseal(&raw).unwrap().unwrap();
+            tree.insert(k, codec::encode(&v).unwrap()).unwrap();
+            n += 1;
+        }
+    }
+    store.meta.remove(CURSOR_KEY).unwrap();
+    n
+}
+
+fn plain_left(store: &Store) -> usize {
+    KINDS
+        .iter()
+        .map(|k| {
+            store
+                .tree_of(*k)
+                .iter()
+                .values()
+                .filter(|v| !is_sealed(&v.as_ref().unwrap()[..]))
+                .count()
+        })
+        .sum()
+}
+
+#[test]
+fn plain_records_of_an_older_store_are_sealed_in_chunks_and_still_read_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = datetime!(2026-05-01 12:00 UTC);
+    let store = Store::open(dir.path(), 16, now).unwrap();
+    assert_eq!(
+        store.seal_plain_records(100).unwrap(),
+        Resealed {
+            sealed: 0,
+            done: true
+        },
+        "a new store has nothing to seal"
+    );
+    let (ws, loc) = (Id::generate(now), Id::generate(now));
+    let review = |n: u8, author: &str| Fetched {
+        kind: ItemKind::Review,
+        external_id: format!("r{n}"),
+        parent_external_id: None,
+        author: Author {
+            name: author.into(),
+            ..Author::default()
+        },
+        rating: Some(Rating::Stars(n)),
+        text: format!("Quillfeather pastry number {n}"),
+        link: None,
+        created_at: now,
+        updated_at: now,
+        reply: None,
+        reply_authoritative: true,
+    };
+    let dest = Destination {
+        workspace: ws,
+        location: loc,
+        origin: Origin::Google,
+        feed: "f",
+        connection: None,
+        alert: false,
+    };
+    let batch: Vec<Fetched> = (1..=5).map(|n| review(n, "Zelda Quill")).collect();
+    store.items().ingest(&dest, &batch, now).unwrap();
+    store.search().catch_up(100).unwrap();
+    let page = |s: &Store| {
+        s.items()
+            .page(&ws, &ItemFilter::default(), &PageRequest::first(50))
+            .unwrap()
+            .items
+    };
+    let items = page(&store);
+    store
+        .items()
+        .update_notes(&ws, &items[0].id, |n: &mut ItemNotes| {
+            n.tags.push("zelda-regular".into());
+            Ok::<_, String>(())
+        })
+        .unwrap()
+        .unwrap();
+    let contact = Contact {
+        id: Id::generate(now),
+        workspace: ws,
+        email: Email::parse("zelda@example.com").unwrap(),
+        name: "Zelda Quill".into(),
+        location: None,
+        source: "csv".into(),
+        consent: Default::default(),
+        created_at: now,
+        last_asked_at: None,
+        restricted: false,
+    };
+    store.contacts().upsert(contact.clone()).unwrap();
+    let feedback = Feedback {
+        id: Id::generate(now),
+        workspace: ws,
+        campaign: Id::generate(now),
+        contact: contact.id,
+        location: None,
+        scale: ScoreScale::default(),
+        score: 2,
+        comment: "Zelda found the croissant stale".into(),
+        at: now,
+    };
+    store.campaigns().put_feedback(&feedback).unwrap();
+    let msg = OutboxMessage {
+        id: Id::generate(now),
+        message_id: "<m1@plaudit>".into(),
+        to: "Zelda Quill <zelda@example.com>".into(),
+        from_name: None,
+        subject: "How was your visit?".into(),
+        text: "Dear Zelda".into(),
+        html: None,
+        headers: Vec::new(),
+        created_at: now,
+        attempts: 0,
+        due_at: now,
+        state: DeliveryState::Queued,
+        last_error: None,
+        campaign: None,
+        // An alert about her: sealed with her key.
+        about: Some(crate::domain::About {
+            workspace: ws,
+            contact: contact.id,
+        }),
+    };
+    store.outbox().enqueue(&msg).unwrap();
+
+    let plain = unseal_everything(&store);
+    assert_eq!(plain_left(&store), plain, "the older layout: all plain");
+    // Five items and their search docs, a note, a contact, an answer, a message.
+    assert_eq!(plain, 5 + 5 + 1 + 1 + 1 + 1);
+
+    // Small budgets, as housekeeping gives, until done.
+    let mut sealed = 0;
+    let mut calls = 0;
+    loop {
+        let r = store.seal_plain_records(3).unwrap();
+        sealed += r.sealed;
+        calls += 1;
+        assert!(calls < 100, "the walk goes forward");
+        if r.done {
+            break;
+        }
+    }
+    assert_eq!(sealed, plain);
+    assert_eq!(plain_left(&store), 0);
+    assert!(calls > 3, "it took several calls: {calls}");
+
+    // Everything reads as before.
+    assert_eq!(page(&store), items);
+    assert_eq!(
+        store.contacts().get(&ws, &contact.id).unwrap().as_ref(),
+        Some(&contact)
+    );
+    let answers = store
+        .campaigns()
+        .feedback_page(&ws, &PageRequest::first(10))
+        .unwrap()
+        .items;
+    assert_eq!(answers, vec![feedback.clone()]);
+    assert_eq!(store.outbox().get(&msg.id).unwrap().as_ref(), Some(&msg));
+    let notes = store.items().notes(&ws, &items[0].id).unwrap();
+    assert_eq!(notes.tags, ["zelda-regular"]);
+    let found = store
+        .items()
+        .page(
+            &ws,
+            &ItemFilter {
+                terms: crate::domain::text::query_terms("quillfeather"),
+                ..Default::default()
+            },
+            &PageRequest::first(50),
+        )
+        .unwrap();
+    assert_eq!(found.items.len(), 5, "the search docs still open");
+
+    // And now an erasure shreds them: the customer's key takes contact, feedback and mail.
+    assert!(
+        store
+            .shred(&store.contact_ref(&ws, &contact.email).unwrap())
+            .unwrap()
+    );
+    assert_eq!(store.contacts().get(&ws, &contact.id).unwrap(), None);
+    assert!(
+        store
+            .campaigns()
+            .feedback_page(&ws, &PageRequest::first(10))
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert_eq!(store.outbox().get(&msg.id).unwrap(), None);
+    // No value of these trees names her any more.
+    for kind in KINDS {
+        for v in store.tree_of(kind).iter().values() {
+            let v = v.unwrap();
+            assert!(
+                !v.windows(5).any(|w| w == b"Zelda"),
+                "{kind:?} still holds her name in plain"
+            );
+        }
+    }
+    assert_eq!(
+        store.seal_plain_records(100).unwrap(),
+        Resealed {
+            sealed: 0,
+            done: true
+        }
+    );
+}
