@@ -287,17 +287,47 @@ def soak(args):
                 backups["made"] += 1
             time.sleep(10)
 
+    exports = {"made": 0}
+
+    def export():
+        # The whole workspace as a ZIP, streamed page by page while the clients write: each must
+        # arrive whole, every entry's CRC right and its JSON readable.
+        import io, zipfile
+        while time.time() < deadline - 30:
+            conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=TIMEOUT * 4)
+            try:
+                conn.request("GET", f"/api/v1/workspaces/{wsid}/export?format=zip",
+                             headers={"authorization": "Bearer " + admin})
+                r = conn.getresponse(); data = r.read()
+            except (OSError, http.client.HTTPException) as e:
+                with tally.lock: tally.errors.append(f"export: {e!r}")
+                return
+            finally:
+                conn.close()
+            try:
+                z = zipfile.ZipFile(io.BytesIO(data))
+                assert r.status == 200 and z.testzip() is None
+                json.loads(z.read(f"plaudit-workspace-{wsid}.json"))
+            except Exception as e:
+                with tally.lock: tally.errors.append(f"export: {r.status} {e!r}")
+                return
+            exports["made"] += 1
+            time.sleep(15)
+
+    exporter = threading.Thread(target=export, daemon=True); exporter.start()
     backer = threading.Thread(target=back_up, daemon=True); backer.start()
     t0 = time.time()
     run_threads(args.clients, guarded(tally, work))
     backer.join(timeout=TIMEOUT * 8)
+    exporter.join(timeout=TIMEOUT * 8)
     dog.stop_flag = True; dog.join()
     stopped = srv.stop()
     hangs = tally.hangs + (0 if stopped else 1) + (1 if dog.worst >= TIMEOUT else 0)
     print(f"soak: {args.minutes} min, {args.clients} clients, {tally.requests} requests "
           f"({tally.requests / (time.time() - t0):.0f}/s), designed refusals {tally.refusals}, errors {len(tally.errors)}, "
           f"readyz failures {dog.failures}, slowest readyz {dog.worst:.2f} s, hangs {hangs}, sigterm {'ok' if stopped else 'HUNG'}, "
-          f"backups {backups['made']} verified ({backups['changed']} with changes made while they were taken)")
+          f"backups {backups['made']} verified ({backups['changed']} with changes made while they were taken), "
+          f"workspace ZIP exports {exports['made']} read whole")
     if tally.errors: print("  first errors:", tally.errors[:5])
     return hangs == 0 and not tally.errors
 

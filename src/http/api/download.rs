@@ -9,8 +9,8 @@ use std::io::Write;
 
 /// How an export is answered: one JSON document (the default), or a ZIP of that document with
 /// a CSV per table.
+/// Other parameters are ignored, as on every route (a cache-buster must not break a download).
 #[derive(Deserialize, schemars::JsonSchema, Default)]
-#[serde(deny_unknown_fields)]
 pub struct FormatQuery {
     #[serde(default)]
     format: Option<Format>,
