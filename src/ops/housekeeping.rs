@@ -89,6 +89,13 @@ impl Housekeeping {
         }
         purge_deleted_workspaces(&self.store, PURGE_CHUNKS_PER_STEP, self.clock.now())?;
         self.retention()?;
+        let expired = self.store.access().purge_expired(self.clock.now())?;
+        if expired > 0 {
+            tracing::info!(
+                expired,
+                "expired sessions, links and sign-in states removed"
+            );
+        }
         // A store from before sealing: its plain records, a chunk a minute until none are left.
         let resealed = self.store.seal_plain_records(SEAL_PER_STEP)?;
         if resealed.sealed > 0 {
@@ -96,13 +103,6 @@ impl Housekeeping {
                 sealed = resealed.sealed,
                 done = resealed.done,
                 "records written before sealing existed are now sealed"
-            );
-        }
-        let expired = self.store.access().purge_expired(self.clock.now())?;
-        if expired > 0 {
-            tracing::info!(
-                expired,
-                "expired sessions, links and sign-in states removed"
             );
         }
         Ok(purged)

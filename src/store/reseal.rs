@@ -113,9 +113,15 @@ impl Store {
                 if is_sealed(raw) {
                     continue;
                 }
-                let sealed = self
-                    .sealed_form(KINDS[kind], key, raw)
-                    .with_context(|| format!("sealing a record of {:?}", KINDS[kind]))?;
+                let sealed = match self.sealed_form(KINDS[kind], key, raw) {
+                    Ok(sealed) => sealed,
+                    // Unreadable as its kind: no read path can open it either. Left as it is
+                    // rather than stopping the walk for ever.
+                    Err(e) => {
+                        tracing::warn!(kind = ?KINDS[kind], error = %format!("{e:#}"), "a plain record could not be sealed");
+                        continue;
+                    }
+                };
                 if tree.compare_and_swap(key, Some(raw), Some(sealed))?.is_ok() {
                     out.sealed += 1;
                 }
