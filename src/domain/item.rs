@@ -119,6 +119,46 @@ pub enum ReplyState {
     Failed {
         reason: String,
     },
+    /// Published, and asked to be deleted at the provider: removed once it confirms.
+    Deleting,
+    /// Still published: the provider refused to delete it.
+    DeleteFailed {
+        reason: String,
+    },
+}
+
+impl ReplyState {
+    /// The worker has this reply in hand (sending or deleting): a sync must not overwrite it.
+    pub fn in_flight(&self) -> bool {
+        matches!(self, ReplyState::Sending | ReplyState::Deleting)
+    }
+
+    /// The reply is (still) at the provider as far as Plaudit knows.
+    pub fn live(&self) -> bool {
+        matches!(
+            self,
+            ReplyState::Published | ReplyState::DeleteFailed { .. }
+        )
+    }
+
+    /// Its name in the API and pages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ReplyState::Sending => "sending",
+            ReplyState::Published => "published",
+            ReplyState::Failed { .. } => "failed",
+            ReplyState::Deleting => "deleting",
+            ReplyState::DeleteFailed { .. } => "delete_failed",
+        }
+    }
+
+    /// Why the provider refused, for a failed state.
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            ReplyState::Failed { reason } | ReplyState::DeleteFailed { reason } => Some(reason),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,35 +328,31 @@ impl Item {
             self.link = f.link.clone();
             changed = true;
         }
-        let sending = self
-            .reply
-            .as_ref()
-            .is_some_and(|r| r.state == ReplyState::Sending);
-        if !sending {
-            match (&f.reply, &self.reply) {
-                (Some(theirs), Some(ours))
-                    if ours.text == theirs.text && ours.state == ReplyState::Published => {}
-                (Some(theirs), _) => {
-                    self.reply = Some(published(theirs));
-                    changed = true;
-                }
-                // Deleted at the provider: a failed reply stays visible so it can be retried.
-                (None, Some(ours))
-                    if ours.state == ReplyState::Published && f.reply_authoritative =>
-                {
-                    self.reply = None;
-                    changed = true;
-                }
-                (None, _) => {}
+        let in_flight = self.reply.as_ref().is_some_and(|r| r.state.in_flight());
+        match (&f.reply, &self.reply) {
+            // A deletion the provider already shows done.
+            (None, Some(ours)) if ours.state == ReplyState::Deleting && f.reply_authoritative => {
+                self.reply = None;
+                changed = true;
             }
+            _ if in_flight => {}
+            (Some(theirs), Some(ours)) if ours.text == theirs.text && ours.state.live() => {}
+            (Some(theirs), _) => {
+                self.reply = Some(published(theirs));
+                changed = true;
+            }
+            // Deleted at the provider: a failed reply stays visible so it can be retried.
+            (None, Some(ours)) if ours.state.live() && f.reply_authoritative => {
+                self.reply = None;
+                changed = true;
+            }
+            (None, _) => {}
         }
         changed
     }
 
     pub fn replied(&self) -> bool {
-        self.reply
-            .as_ref()
-            .is_some_and(|r| r.state == ReplyState::Published)
+        self.reply.as_ref().is_some_and(|r| r.state.live())
     }
 }
 

@@ -15,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/{v}/me/accounts", web::get().to(accounts))
         .route("/{v}/me/permissions", web::delete().to(revoke))
         .route("/{v}/{object}/comments", web::post().to(post_comment))
+        .route("/{v}/{object}", web::delete().to(delete_comment))
         .route("/{v}/{object}/{edge}", web::get().to(edge));
 }
 
@@ -362,4 +363,50 @@ async fn post_comment(
         }
     }
     HttpResponse::Ok().json(json!({ "id": id }))
+}
+
+/// `DELETE /{comment-id}`: the page removes one of its own comments → `{"success":true}`; an
+/// unknown id is Graph's code 100; someone else's comment is a permission error (code 200).
+async fn delete_comment(
+    fake: web::Data<Fake>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    q: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let object = path.1.clone();
+    let token = token_of(&req, &q);
+    let mut w = world(&fake);
+    let found = w.facebook_pages.iter().find_map(|p| {
+        p.posts
+            .iter()
+            .chain(p.tagged.iter())
+            .chain(p.threads.iter())
+            .flat_map(|post| post.comments.iter())
+            .find(|c| c.id == object)
+            .map(|c| (p.id.clone(), c.from.0 == p.id))
+    });
+    let Some((page_id, own)) = found else {
+        return graph_error(
+            400,
+            100,
+            "(#100) Object with ID does not exist, cannot be loaded due to missing permissions, or does not support this operation",
+        );
+    };
+    if let Err(r) = guard(&mut w, &token, Some(&page_id)) {
+        return r;
+    }
+    if !own {
+        return graph_error(403, 200, "(#200) Permissions error");
+    }
+    if let Some(page) = w.facebook_page(&page_id) {
+        for post in page
+            .posts
+            .iter_mut()
+            .chain(page.tagged.iter_mut())
+            .chain(page.threads.iter_mut())
+        {
+            post.comments.retain(|c| c.id != object);
+        }
+    }
+    HttpResponse::Ok().json(serde_json::json!({"success": true}))
 }

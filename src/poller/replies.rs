@@ -1,4 +1,5 @@
-//! The reply worker: takes replies stored as "sending" to the provider until it confirms.
+//! The reply worker: takes replies stored as "sending" to the provider until it confirms, and
+//! deletes those marked "deleting" there.
 //! Google's PUT replaces, so retrying is safe. A Facebook POST adds a comment each time, so
 //! the attempt is recorded (and flushed) before posting, and after a crash the page's
 //! comments are searched for the reply before it is posted again.
@@ -13,6 +14,8 @@ use time::Duration;
 const PER_TICK: usize = 8;
 
 enum Outcome {
+    /// The provider no longer shows the reply.
+    Deleted,
     Published {
         at: time::OffsetDateTime,
         external_id: Option<String>,
@@ -41,15 +44,12 @@ impl Poller {
                 .await?;
             return Ok(());
         };
-        let Some(reply) = item
-            .reply
-            .clone()
-            .filter(|r| r.state == ReplyState::Sending)
-        else {
+        let Some(reply) = item.reply.clone().filter(|r| r.state.in_flight()) else {
             self.store(move |s| s.items().reschedule_reply(&ws, &id, None))
                 .await?;
             return Ok(());
         };
+        let deleting = reply.state == ReplyState::Deleting;
         let conn = match item.connection {
             Some(cid) => self.store(move |s| s.connections().get(&ws, &cid)).await?,
             None => None,
@@ -64,18 +64,34 @@ impl Poller {
             )),
             Some(c) => match Keyring::open(self, c) {
                 Err(e) => Outcome::Failed(e.to_string()),
+                Ok(mut keys) if deleting => self.withdraw(&mut keys, &item).await,
                 Ok(mut keys) => self.deliver(&mut keys, &mut item, &reply.text).await?,
             },
         };
         let now = self.ctx.clock.now();
+        if matches!(outcome, Outcome::Deleted) {
+            item.reply = None;
+        }
         let Some(r) = item.reply.as_mut() else {
+            let item2 = item.clone();
+            self.store(move |s| {
+                s.items().replace(&item2)?;
+                s.items().reschedule_reply(&ws, &id, None)
+            })
+            .await?;
+            self.ctx.store.flush().await?;
             return Ok(());
         };
         let next = match outcome {
+            Outcome::Deleted => None,
             Outcome::Published { at, external_id } => {
                 r.state = ReplyState::Published;
                 r.published_at = Some(at);
                 r.external_id = external_id.or(r.external_id.take());
+                None
+            }
+            Outcome::Failed(reason) if deleting => {
+                r.state = ReplyState::DeleteFailed { reason };
                 None
             }
             Outcome::Failed(reason) => {
@@ -97,6 +113,46 @@ impl Poller {
         .await?;
         self.ctx.store.flush().await?;
         Ok(())
+    }
+
+    /// Deletes the item's reply at the provider. Google's DELETE and Facebook's comment
+    /// deletion are both safe to repeat, so a crash in between simply deletes again.
+    async fn withdraw(&self, keys: &mut Keyring<'_>, item: &Item) -> Outcome {
+        let result = match item.origin {
+            Origin::Google => match self.clients.google() {
+                Ok(g) => {
+                    let api = g.api();
+                    let review = item.external_id.clone();
+                    match google!(keys, t => api.delete_reply(&t, &review).await) {
+                        Err(ProviderError::NotFound(_)) => Ok(()),
+                        other => other,
+                    }
+                }
+                Err(e) => Err(ProviderError::Refused(e.to_string())),
+            },
+            Origin::Facebook => {
+                let comment = item.reply.as_ref().and_then(|r| r.external_id.clone());
+                match (self.clients.facebook(), comment) {
+                    (Ok(f), Some(comment)) => {
+                        let api = f.api();
+                        let page = item.feed.clone();
+                        facebook!(keys, Some(&page), t => api.delete_comment(&comment, &t).await)
+                    }
+                    (Ok(_), None) => Err(ProviderError::Refused(
+                        "Facebook gave no id for this reply; delete it on Facebook".into(),
+                    )),
+                    (Err(e), _) => Err(ProviderError::Refused(e.to_string())),
+                }
+            }
+            Origin::Import => Err(ProviderError::Refused(
+                "imported items have no provider to delete at".into(),
+            )),
+        };
+        match result {
+            Ok(()) => Outcome::Deleted,
+            Err(e) if e.is_transient() => Outcome::Retry(e.to_string()),
+            Err(e) => Outcome::Failed(e.to_string()),
+        }
     }
 
     async fn deliver(

@@ -3,7 +3,7 @@
 use super::auth::Principal;
 use super::{Ctx, Result};
 use crate::archive::table::cell;
-use crate::domain::{Access, Id, Item, Origin, Rating, ReplyState, Workspace};
+use crate::domain::{Access, Id, Item, Origin, Rating, Workspace};
 use crate::store::{ItemFilter, PageRequest};
 use time::format_description::well_known::Rfc3339;
 
@@ -82,10 +82,9 @@ fn write_row(
     let (reply, state) = match &i.reply {
         Some(r) => (
             r.text.clone(),
-            match &r.state {
-                ReplyState::Sending => "sending".to_string(),
-                ReplyState::Published => "published".to_string(),
-                ReplyState::Failed { reason } => format!("failed: {reason}"),
+            match r.state.error() {
+                Some(reason) => format!("{}: {reason}", r.state.name()),
+                None => r.state.name().to_string(),
             },
         ),
         None => (String::new(), String::new()),

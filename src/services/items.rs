@@ -88,13 +88,9 @@ pub fn reply(
             "Facebook gives no way to answer this rating (it has no story to comment on)".into(),
         ));
     }
-    if item
-        .reply
-        .as_ref()
-        .is_some_and(|r| r.state == ReplyState::Sending)
-    {
+    if item.reply.as_ref().is_some_and(|r| r.state.in_flight()) {
         return Err(Error::Conflict(
-            "a reply to this item is on its way; wait for it to be published or fail".into(),
+            "a reply to this item is on its way (or being deleted); wait for it to settle".into(),
         ));
     }
     let text = check_text(item.origin, text)?;
@@ -113,6 +109,39 @@ pub fn reply(
         attempts: 0,
     });
     let entry = here.audit("item.replied", &item.external_id);
+    ctx.store.items().queue_reply(&item, now, Some(&entry))?;
+    Ok(item)
+}
+
+/// Deletes the item's reply: a published one at the provider first (queued for the reply
+/// worker, removed once the provider confirms), a failed one (never published) at once.
+pub fn delete_reply(
+    ctx: &Ctx,
+    principal: &Principal,
+    ip: &str,
+    ws: &Id<Workspace>,
+    id: &Id<Item>,
+) -> Result<Item> {
+    let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
+    let mut item = ctx.store.items().get(ws, id)?.ok_or(Error::NotFound)?;
+    let Some(reply) = item.reply.as_mut() else {
+        return Err(Error::Conflict("this item has no reply to delete".into()));
+    };
+    let now = ctx.clock.now();
+    match reply.state {
+        ReplyState::Sending => {
+            return Err(Error::Conflict(
+                "the reply is on its way to the provider; wait for it to be published, then delete it".into(),
+            ));
+        }
+        ReplyState::Deleting => return Ok(item),
+        ReplyState::Failed { .. } => item.reply = None,
+        ReplyState::Published | ReplyState::DeleteFailed { .. } => {
+            reply.state = ReplyState::Deleting;
+            reply.attempts = 0;
+        }
+    }
+    let entry = here.audit("item.reply_deleted", &item.external_id);
     ctx.store.items().queue_reply(&item, now, Some(&entry))?;
     Ok(item)
 }

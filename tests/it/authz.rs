@@ -108,6 +108,7 @@ fn need(method: &Method, path: &str) -> Need {
         | ("POST", "/workspaces/{ws}/connections/{id}/sync")
         | ("PUT", "/workspaces/{ws}/locations/{loc}/sources")
         | ("POST", "/workspaces/{ws}/items/{id}/reply")
+        | ("DELETE", "/workspaces/{ws}/items/{id}/reply")
         | ("PUT", "/workspaces/{ws}/items/{id}/tags")
         | ("PUT", "/workspaces/{ws}/items/{id}/assignee")
         | ("POST", "/workspaces/{ws}/items/{id}/notes")
@@ -624,6 +625,10 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                 ("/admin/test-email", None) => Some(409),
                 // Past authorization: no contact has this made-up address to correct.
                 ("/workspaces/{ws}/privacy/rectify", None) => Some(422),
+                // Past authorization: the item has no reply to delete.
+                ("/workspaces/{ws}/items/{id}/reply", None) if method == Method::DELETE => {
+                    Some(409)
+                }
                 // Past authorization, a connection that never got tokens needs reconnecting.
                 ("/workspaces/{ws}/connections/{id}/remote-locations", None) => Some(409),
                 (_, e) => e,

@@ -10,16 +10,16 @@ use reqwest::StatusCode;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-struct Setup {
-    h: InProc,
-    fake: FakeProviders,
-    control: Control,
-    api: Api,
-    ws: String,
-    loc: String,
+pub struct Setup {
+    pub h: InProc,
+    pub fake: FakeProviders,
+    pub control: Control,
+    pub api: Api,
+    pub ws: String,
+    pub loc: String,
 }
 
-async fn setup() -> Setup {
+pub async fn setup() -> Setup {
     let fake = FakeProviders::start("127.0.0.1:0".parse().unwrap()).unwrap();
     let base = fake.base_url();
     let h = InProc::start(move |c| {
@@ -43,7 +43,7 @@ async fn setup() -> Setup {
 }
 
 /// Maps and waits for the sync the mapping asked for.
-async fn map(s: &Setup, conn: &str, external: &str, loc: &str) -> serde_json::Value {
+pub async fn map(s: &Setup, conn: &str, external: &str, loc: &str) -> serde_json::Value {
     let ticket = crate::providers::map(&s.api, &s.ws, conn, external, loc).await;
     served(&s.api, &s.ws, conn, ticket).await
 }

@@ -36,5 +36,6 @@ mod plans;
 mod privacy;
 mod privacy_disk;
 mod providers;
+mod reply_deletion;
 mod support;
 mod webdriver;

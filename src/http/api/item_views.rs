@@ -1,9 +1,7 @@
 //! API views of connections and items.
 
 use super::views::{IdView, Timestamp};
-use crate::domain::{
-    Connection, ConnectionStatus, Item, ItemStatus, Kind, Origin, Rating, ReplyState,
-};
+use crate::domain::{Connection, ConnectionStatus, Item, ItemStatus, Kind, Origin, Rating};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -105,9 +103,9 @@ pub struct AuthorView {
 #[derive(Serialize, JsonSchema)]
 pub struct ReplyView {
     pub text: String,
-    /// `sending`, `published` or `failed`.
+    /// `sending`, `published`, `failed`, `deleting` or `delete_failed`.
     pub state: String,
-    /// The provider's reason when it failed.
+    /// The provider's reason when it refused (to publish or to delete).
     pub error: Option<String>,
     pub written_at: Timestamp,
     pub published_at: Option<Timestamp>,
@@ -167,16 +165,8 @@ pub fn item(i: &Item) -> ItemView {
         status: i.status,
         reply: i.reply.as_ref().map(|r| ReplyView {
             text: r.text.clone(),
-            state: match r.state {
-                ReplyState::Sending => "sending",
-                ReplyState::Published => "published",
-                ReplyState::Failed { .. } => "failed",
-            }
-            .into(),
-            error: match &r.state {
-                ReplyState::Failed { reason } => Some(reason.clone()),
-                _ => None,
-            },
+            state: r.state.name().into(),
+            error: r.state.error().map(str::to_string),
             written_at: r.written_at.into(),
             published_at: r.published_at.map(Into::into),
             author_id: r.author.map(Into::into),

@@ -32,6 +32,13 @@ pub fn routes(r: &mut Registrar) {
         .body::<ReplyBody>()
         .status(202)
         .returns::<iv::ItemView>();
+    r.add(Method::DELETE, "/workspaces/{ws}/items/{id}/reply", delete_reply)
+        .doc(
+            "items",
+            "Delete the reply (manager): a published one is marked deleting at once and removed when the provider confirms; a failed one goes at once",
+        )
+        .status(202)
+        .returns::<iv::ItemView>();
 }
 
 /// Filters of the item list, all optional; text so a bad value gets a clear message.
@@ -245,6 +252,20 @@ async fn reply(
     let ip = caller.ip();
     let i = write(&state, move |ctx| {
         items::reply(ctx, &caller.principal, &ip, &ws, &item, &text)
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(iv::item(&i)))
+}
+
+async fn delete_reply(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (ws, item) = (id(&path.0)?, id(&path.1)?);
+    let ip = caller.ip();
+    let i = write(&state, move |ctx| {
+        items::delete_reply(ctx, &caller.principal, &ip, &ws, &item)
     })
     .await?;
     Ok(HttpResponse::Accepted().json(iv::item(&i)))

@@ -193,11 +193,22 @@ impl InboxPage {
     }
 
     fn reply_state(&self, item: &Item) -> &'static str {
-        match item.reply.as_ref().map(|r| &r.state) {
-            Some(ReplyState::Sending) => "sending",
-            Some(ReplyState::Published) => "published",
-            Some(ReplyState::Failed { .. }) => "failed",
-            None => "",
+        item.reply.as_ref().map_or("", |r| r.state.name())
+    }
+
+    /// The reply's state in words, with the provider's reason when it refused.
+    fn reply_label(&self, item: &Item) -> String {
+        let Some(r) = item.reply.as_ref() else {
+            return String::new();
+        };
+        let label = match r.state {
+            ReplyState::Deleting => "being deleted",
+            ReplyState::DeleteFailed { .. } => "could not be deleted",
+            ref other => other.name(),
+        };
+        match r.state.error() {
+            Some(why) => format!("{label}: {why}"),
+            None => label.to_string(),
         }
     }
 
@@ -205,10 +216,11 @@ impl InboxPage {
         self.ws.can_write()
             && item.origin != Origin::Import
             && item.status != crate::domain::ItemStatus::Removed
-            && !item
-                .reply
-                .as_ref()
-                .is_some_and(|r| r.state == ReplyState::Sending)
+            && !item.reply.as_ref().is_some_and(|r| r.state.in_flight())
+    }
+
+    fn can_delete_reply(&self, item: &Item) -> bool {
+        self.ws.can_write() && item.reply.as_ref().is_some_and(|r| !r.state.in_flight())
     }
 
     fn limit(&self, item: &Item) -> usize {

@@ -1,4 +1,4 @@
-//! What the inbox's forms post: a reply, tags, an assignee, a note, a bulk reply. Each goes
+//! What the inbox's forms post: a reply (or its deletion), tags, an assignee, a note, a bulk reply. Each goes
 //! back to the inbox as it was filtered (`back`, checked to stay on this workspace's inbox).
 
 use super::{PageUser, act, id};
@@ -9,6 +9,10 @@ use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/w/{ws}/items/{item}/reply", web::post().to(reply))
+        .route(
+            "/w/{ws}/items/{item}/reply/delete",
+            web::post().to(delete_reply),
+        )
         .route("/w/{ws}/items/{item}/tags", web::post().to(tags))
         .route("/w/{ws}/items/{item}/assign", web::post().to(assign))
         .route("/w/{ws}/items/{item}/notes", web::post().to(note))
@@ -55,6 +59,35 @@ async fn reply(
         &back,
         "Reply saved; it is on its way to the provider.",
         move |ctx, who, ip| items::reply(ctx, who, ip, &wid, &item, &f.text),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct BackForm {
+    csrf: String,
+    #[serde(default)]
+    back: String,
+}
+
+async fn delete_reply(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<BackForm>,
+) -> Result<HttpResponse, PageError> {
+    let (wid, item) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let f = form.into_inner();
+    let back = back_to(&wid.to_string(), &f.back);
+    act(
+        &req,
+        &state,
+        &user,
+        &f.csrf,
+        &back,
+        "The reply will be deleted once the provider confirms.",
+        move |ctx, who, ip| items::delete_reply(ctx, who, ip, &wid, &item),
     )
     .await
 }

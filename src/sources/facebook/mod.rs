@@ -332,6 +332,28 @@ impl Facebook<'_> {
     }
 
     /// Posts a reply under `object`; returns the new comment's id.
+    /// Deletes one of the page's comments (a reply posted earlier): `DELETE /{comment-id}` →
+    /// `{"success":true}`. A comment already gone counts as deleted (Graph answers code 100,
+    /// "does not exist").
+    pub async fn delete_comment(&self, comment: &str, token: &str) -> Result<(), ProviderError> {
+        if !safe_id(comment) {
+            return Err(ProviderError::Refused(format!(
+                "`{comment}` cannot be deleted"
+            )));
+        }
+        let mut u = self.url(comment);
+        u.query_pairs_mut().append_pair("access_token", token);
+        match self
+            .wire
+            .bytes(self.wire.client.delete(u).bearer_auth(token))
+            .await
+        {
+            Ok(_) | Err(ProviderError::NotFound(_)) => Ok(()),
+            Err(ProviderError::Refused(why)) if why.contains("does not exist") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn reply(
         &self,
         object: &str,

@@ -35,7 +35,7 @@ fn needs_attention(i: &Item) -> bool {
         return false;
     }
     match i.reply.as_ref().map(|r| &r.state) {
-        Some(ReplyState::Failed { .. }) => true,
+        Some(ReplyState::Failed { .. } | ReplyState::DeleteFailed { .. }) => true,
         Some(_) => false,
         None => i.rating.is_none_or(|r| r.stars() <= 3),
     }
