@@ -37,5 +37,6 @@ mod privacy;
 mod privacy_disk;
 mod providers;
 mod reply_deletion;
+mod reply_deletion_crash;
 mod support;
 mod webdriver;
