@@ -342,29 +342,13 @@ fn print_result(value: &serde_json::Value) {
     }
 }
 
-/// Writes an export's archive to `path`: private to this user, under a temporary name until
-/// complete, so a half-written file never looks like an export.
+/// Writes an export's archive to `path`, privately and durably (`private::write_file`).
 fn write_zip(path: &std::path::Path, v: &serde_json::Value) -> Result<(), Failed> {
     use crate::clock::Clock;
-    use std::io::Write;
-    let now = SystemClock.now();
-    let bytes =
-        crate::archive::of_each(v, "plaudit-privacy-export", now).map_err(Failed::runtime)?;
-    let name = path
-        .file_name()
-        .ok_or_else(|| Failed::Usage(format!("{} is not a file name", path.display())))?;
-    let tmp = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
-    let written = crate::store::private::create_file(&tmp).and_then(|mut f| {
-        f.write_all(&bytes)?;
-        f.sync_all()
-    });
-    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Failed::Usage(format!(
-            "cannot write {}: {e}",
-            path.display()
-        )));
-    }
+    let bytes = crate::archive::of_each(v, "plaudit-privacy-export", SystemClock.now())
+        .map_err(Failed::runtime)?;
+    crate::store::private::write_file(path, &bytes)
+        .map_err(|e| Failed::Usage(format!("cannot write {}: {e}", path.display())))?;
     eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
     Ok(())
 }

@@ -23,14 +23,9 @@ impl FileSender {
         let bytes = self.composer.build(msg)?.formatted();
         let (dir, id) = (self.dir.clone(), msg.id);
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            use std::io::Write;
             crate::store::private::folder(&dir).map_err(std::io::Error::other)?;
-            let tmp = dir.join(format!(".{id}.eml.tmp"));
             // Mail may carry single-use links: 0600 from the first byte.
-            let mut f = crate::store::private::create_file(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, dir.join(format!("{id}.eml")))
+            crate::store::private::write_file(&dir.join(format!("{id}.eml")), &bytes)
         })
         .await
         .map_err(|e| SendError::Transient(format!("file writer stopped: {e}")))?

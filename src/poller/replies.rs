@@ -69,36 +69,27 @@ impl Poller {
             },
         };
         let now = self.ctx.clock.now();
-        if matches!(outcome, Outcome::Deleted) {
-            item.reply = None;
-        }
-        let Some(r) = item.reply.as_mut() else {
-            let item2 = item.clone();
-            self.store(move |s| {
-                s.items().replace(&item2)?;
-                s.items().reschedule_reply(&ws, &id, None)
-            })
-            .await?;
-            self.ctx.store.flush().await?;
-            return Ok(());
-        };
-        let next = match outcome {
-            Outcome::Deleted => None,
-            Outcome::Published { at, external_id } => {
+        let next = match (outcome, item.reply.as_mut()) {
+            (Outcome::Deleted, _) => {
+                item.reply = None;
+                None
+            }
+            (_, None) => return Ok(()),
+            (Outcome::Published { at, external_id }, Some(r)) => {
                 r.state = ReplyState::Published;
                 r.published_at = Some(at);
                 r.external_id = external_id.or(r.external_id.take());
                 None
             }
-            Outcome::Failed(reason) if deleting => {
-                r.state = ReplyState::DeleteFailed { reason };
+            (Outcome::Failed(reason), Some(r)) => {
+                r.state = if deleting {
+                    ReplyState::DeleteFailed { reason }
+                } else {
+                    ReplyState::Failed { reason }
+                };
                 None
             }
-            Outcome::Failed(reason) => {
-                r.state = ReplyState::Failed { reason };
-                None
-            }
-            Outcome::Retry(why) => {
+            (Outcome::Retry(why), Some(r)) => {
                 r.attempts += 1;
                 let wait = Duration::seconds(30i64 << r.attempts.min(7));
                 tracing::info!(item = %id, error = %why, "reply not confirmed yet; retrying later");

@@ -158,15 +158,14 @@ fn write_json(parts: &mut [Part], out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes the whole workspace as one JSON document.
+/// Writes the whole workspace as one JSON document (the caller flushes `out`).
 pub fn write(store: &Store, ws: &Workspace, out: &mut dyn Write) -> anyhow::Result<()> {
-    write_json(&mut parts(store, ws)?, out)?;
-    out.flush()?;
-    Ok(())
+    write_json(&mut parts(store, ws)?, out)
 }
 
 /// Writes the whole workspace as a ZIP: `README.txt`, the JSON document, and a CSV per part
-/// (each list read again for its table; the columns are those of its first page).
+/// (each list read again for its table; the columns are those of its first page). The caller
+/// flushes `out`.
 pub fn write_zip(
     store: &Store,
     ws: &Workspace,
@@ -216,6 +215,6 @@ pub fn write_zip(
             }
         }
     }
-    zip.finish()?.flush()?;
+    zip.finish()?;
     Ok(())
 }

@@ -37,6 +37,26 @@ pub fn create_file(path: &Path) -> std::io::Result<std::fs::File> {
         .open(path)
 }
 
+/// Writes `bytes` to `path` durably and privately: into `.<name>.tmp` beside it (0600 from the
+/// first byte), fsynced, then renamed, so a crash never leaves a half-written file under the
+/// real name. The temporary file is removed if anything fails.
+pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
+    let tmp = path.with_file_name(format!(".{}.tmp", name.to_string_lossy()));
+    let written = create_file(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    let done = written.and_then(|()| std::fs::rename(&tmp, path));
+    if done.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    done
+}
+
 /// Tightens everything under `root` that other users could read: folders to 0700, files to
 /// 0600 (sled and older versions created their files with the umask's mode).
 pub fn tighten_tree(root: &Path) -> anyhow::Result<usize> {

@@ -3,15 +3,13 @@
 //! at a kill (same Message-ID), and nobody got anything after their unsubscribe was answered.
 
 use crate::caller::Api;
-use crate::support::{Server, Smtp, message_id, write_config};
+use crate::support::{ADMIN_EMAIL, ADMIN_PASSWORD, Smtp, message_id, restartable};
 use rand::Rng;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant, SystemTime};
 
-const EMAIL: &str = "admin@agency.example";
-const PASSWORD: &str = "a long enough admin password";
 const CYCLES: usize = 30;
 
 fn header(raw: &str, name: &str) -> Option<String> {
@@ -68,20 +66,17 @@ fn unsubscribe_link(smtp: &Smtp, to: &str) -> Option<String> {
 async fn kills_during_a_campaign_lose_no_message_and_never_mail_the_unsubscribed() {
     let dir = tempfile::tempdir().unwrap();
     let smtp = Smtp::start(dir.path());
-    let port = crate::support::free_port();
-    let extra = format!(
-        "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\nshutdown_timeout_secs = 5\n{}pool_size = 4\n[outbox]\nconcurrency = 4\npoll_interval_ms = 50\n[limits]\nper_ip_per_minute = 1000000\nper_ip_burst = 1000000\n",
-        smtp.config()
+    let start = restartable(
+        dir.path(),
+        &format!(
+            "{}pool_size = 4\n[outbox]\nconcurrency = 4\npoll_interval_ms = 50\n[limits]\nper_ip_per_minute = 1000000\nper_ip_burst = 1000000\n",
+            smtp.config()
+        ),
     );
-    let config = write_config(dir.path(), &extra);
-    let env = [
-        ("PLAUDIT_ADMIN_EMAIL", EMAIL),
-        ("PLAUDIT_ADMIN_PASSWORD", PASSWORD),
-    ];
-    let start =
-        || Server::spawn(dir.path(), config.clone(), &env).unwrap_or_else(|e| panic!("{e:?}"));
     let mut server = start();
-    let api = Api::new(&server.url).signed_in(EMAIL, PASSWORD).await;
+    let api = Api::new(&server.url)
+        .signed_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await;
     let (_, ws) = api.post("/workspaces", json!({"name": "Shops"})).await;
     let ws = ws["id"].as_str().unwrap().to_string();
     let (_, a) = api

@@ -3,7 +3,7 @@
 
 use crate::caller::Api;
 use crate::providers::{Control, all_items, connect, map, served};
-use crate::support::{Server, write_config};
+use crate::support::{ADMIN_EMAIL, ADMIN_PASSWORD, restartable};
 use plaudit::fakes::FakeProviders;
 use rand::Rng;
 use reqwest::StatusCode;
@@ -11,8 +11,6 @@ use serde_json::json;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-const EMAIL: &str = "admin@agency.example";
-const PASSWORD: &str = "a long enough admin password";
 const CYCLES: usize = 50;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -32,21 +30,17 @@ async fn kills_during_syncs_and_replies_lose_nothing_and_repeat_nothing() {
         .as_str().unwrap().to_string();
 
     let dir = tempfile::tempdir().unwrap();
-    // A fixed address: sessions are bound to the instance URL, which must survive restarts.
-    let port = crate::support::free_port();
-    let extra = format!(
-        "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\nshutdown_timeout_secs = 5\n{}\n[poller]\ntick_ms = 20\nbackoff_base_ms = 20\ninterval_secs = 10\nfacebook_per_minute = 6000\ngoogle_per_minute = 300\n",
-        fake.config_snippet()
+    let start = restartable(
+        dir.path(),
+        &format!(
+            "{}\n[poller]\ntick_ms = 20\nbackoff_base_ms = 20\ninterval_secs = 10\nfacebook_per_minute = 6000\ngoogle_per_minute = 300\n",
+            fake.config_snippet()
+        ),
     );
-    let config = write_config(dir.path(), &extra);
-    let env = [
-        ("PLAUDIT_ADMIN_EMAIL", EMAIL),
-        ("PLAUDIT_ADMIN_PASSWORD", PASSWORD),
-    ];
-    let start =
-        || Server::spawn(dir.path(), config.clone(), &env).unwrap_or_else(|e| panic!("{e:?}"));
     let mut server = start();
-    let api = Api::new(&server.url).signed_in(EMAIL, PASSWORD).await;
+    let api = Api::new(&server.url)
+        .signed_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await;
     let (_, ws) = api
         .post("/workspaces", json!({"name": "Diner group"}))
         .await;

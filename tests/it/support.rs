@@ -425,3 +425,28 @@ pub fn token_in(text: &str, prefix: &str) -> String {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect()
 }
+
+/// The admin a restartable instance creates from the environment on first start.
+pub const ADMIN_EMAIL: &str = "admin@agency.example";
+pub const ADMIN_PASSWORD: &str = "a long enough admin password";
+
+/// A `plaudit serve` in `dir` that a crash test can SIGKILL and start again: always on the same
+/// address (sessions are bound to the instance URL), creating `ADMIN_EMAIL` on first start.
+/// `extra` is configuration after the `[server]` section.
+pub fn restartable(dir: &Path, extra: &str) -> impl Fn() -> Server + use<> {
+    let port = free_port();
+    let config = write_config(
+        dir,
+        &format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\nshutdown_timeout_secs = 5\n{extra}"
+        ),
+    );
+    let dir = dir.to_path_buf();
+    move || {
+        let env = [
+            ("PLAUDIT_ADMIN_EMAIL", ADMIN_EMAIL),
+            ("PLAUDIT_ADMIN_PASSWORD", ADMIN_PASSWORD),
+        ];
+        Server::spawn(&dir, config.clone(), &env).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+}
