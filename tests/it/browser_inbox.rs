@@ -167,6 +167,23 @@ async fn inbox_and_dashboard_on_the_demo_data_in_chromium() {
     b.screenshot(&artifacts().join("dashboard-phone.png")).await;
     b.goto(&inbox).await;
     b.screenshot(&artifacts().join("inbox-phone.png")).await;
+    // An answered item with its "Delete the reply" button, at phone and laptop width.
+    let scroll = "const f = document.querySelector(\"form[action$='/reply/delete']\");
+                  if (f) { f.closest('article').scrollIntoView(); } arguments[0](!!f);";
+    let replied = format!("{inbox}?status=replied");
+    b.goto(&replied).await;
+    assert_eq!(
+        b.run_async(scroll).await,
+        true,
+        "an answered demo item offers deletion"
+    );
+    b.screenshot(&artifacts().join("inbox-reply-phone.png"))
+        .await;
+    b.window_size(1280, 900).await;
+    b.goto(&replied).await;
+    b.run_async(scroll).await;
+    b.screenshot(&artifacts().join("inbox-reply.png")).await;
+    b.window_size(390, 844).await;
 
     // The CSV export of the filtered inbox, as the page's link fetches it.
     let csv = b
@@ -202,6 +219,10 @@ async fn inbox_and_dashboard_on_the_demo_data_in_chromium() {
     b.goto(&privacy).await;
     b.wait_for("Reviewers").await;
     b.screenshot(&artifacts().join("privacy-phone.png")).await;
+    b.run_async("window.scrollTo(0, document.body.scrollHeight); arguments[0](true);")
+        .await;
+    b.screenshot(&artifacts().join("privacy-phone-end.png"))
+        .await;
     let form = "form[action$='/privacy/reviewers']";
     b.fill(&format!("{form} input[name=name]"), &author).await;
     b.click(&format!("{form} input[value=erase]")).await;
