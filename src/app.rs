@@ -140,13 +140,10 @@ impl App {
         let (log, log_writer) =
             RequestLog::start(store.clone(), config.logs.access_log, shutdown_rx.clone());
         workers.push(log_writer);
-        let edge = web::Data::new(Edge::new(
-            &config,
-            store.clone(),
-            clock.clone(),
-            log,
-            metrics,
-        )?);
+        let edge = web::Data::new(
+            Edge::new(&config, store.clone(), clock.clone(), log, metrics)?
+                .with_origin(&instance_url),
+        );
         crate::ops::watchdog::start(
             store.clone(),
             Duration::from_secs(config.storage.stuck_secs),

@@ -204,6 +204,9 @@ pub struct LimitsConfig {
     pub ban_window_secs: u64,
     /// ...is refused outright for this long.
     pub ban_secs: u64,
+    /// Requests one client address may have in progress at once (slow bodies included); more
+    /// are refused at once, before anything is read or inspected.
+    pub max_requests_per_client: u32,
 }
 
 impl Default for LimitsConfig {
@@ -216,6 +219,7 @@ impl Default for LimitsConfig {
             ban_after: 50,
             ban_window_secs: 300,
             ban_secs: 3600,
+            max_requests_per_client: 64,
         }
     }
 }

@@ -75,6 +75,13 @@ pub struct ServerConfig {
     pub tls_key: Option<PathBuf>,
     pub shutdown_timeout_secs: u64,
     pub max_body_kb: usize,
+    /// Largest CSV upload (the import pages and routes), in KiB; every other route takes
+    /// `max_body_kb`.
+    pub max_upload_kb: usize,
+    /// A request body must keep arriving: at most this many seconds between two pieces...
+    pub body_idle_secs: u64,
+    /// ...and all of it within this many (four times as long for uploads).
+    pub body_timeout_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -87,6 +94,9 @@ impl Default for ServerConfig {
             tls_key: None,
             shutdown_timeout_secs: 10,
             max_body_kb: 256,
+            max_upload_kb: 5 * 1024,
+            body_idle_secs: 10,
+            body_timeout_secs: 30,
         }
     }
 }

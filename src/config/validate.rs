@@ -114,7 +114,7 @@ fn validate_accounts(config: &Config, locate: Locate) -> Result<(), ConfigError>
 
 fn validate_numbers(config: &Config, locate: Locate) -> Result<(), ConfigError> {
     let a = &config.accounts;
-    let checks: [(&str, u64, u64, u64); 29] = [
+    let checks: [(&str, u64, u64, u64); 33] = [
         ("accounts.session_hours", a.session_hours, 1, 720),
         (
             "accounts.verify_link_hours",
@@ -158,6 +158,30 @@ fn validate_numbers(config: &Config, locate: Locate) -> Result<(), ConfigError> 
             config.server.max_body_kb as u64,
             1,
             1024 * 1024,
+        ),
+        (
+            "server.max_upload_kb",
+            config.server.max_upload_kb as u64,
+            1,
+            1024 * 1024,
+        ),
+        (
+            "server.body_idle_secs",
+            config.server.body_idle_secs,
+            1,
+            3600,
+        ),
+        (
+            "server.body_timeout_secs",
+            config.server.body_timeout_secs,
+            1,
+            3600,
+        ),
+        (
+            "limits.max_requests_per_client",
+            u64::from(config.limits.max_requests_per_client),
+            1,
+            100_000,
         ),
         ("storage.cache_mb", config.storage.cache_mb, 1, 64 * 1024),
         ("storage.stuck_secs", config.storage.stuck_secs, 2, 3600),

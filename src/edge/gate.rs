@@ -6,6 +6,7 @@ use crate::config::WafMode;
 use actix_web::HttpMessage;
 use actix_web::HttpResponse;
 use actix_web::dev::ServiceRequest;
+use actix_web::error::PayloadError;
 use actix_web::http::{StatusCode, header};
 use actix_web::web::{Bytes, BytesMut};
 use futures_util::StreamExt;
@@ -36,20 +37,52 @@ fn refusal(
     ))
 }
 
-/// Reads the body (bounded) so the WAF can see it, then puts it back for the handler.
-async fn take_body(req: &mut ServiceRequest, limit: usize) -> Result<Option<Bytes>, ()> {
+fn too_large(limit: usize) -> String {
+    format!(
+        "the request body is too large: this address takes at most {} KB",
+        limit / 1024
+    )
+}
+
+/// Why a body could not be read whole.
+enum BodyError {
+    TooLarge,
+    TooSlow,
+    Broken,
+}
+
+/// Reads the body (bounded in size and time by `body::bounded`) so the WAF can see it, then
+/// puts it back for the handler.
+async fn take_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, BodyError> {
     let mut payload = req.take_payload();
     let mut buf = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ())?;
+        let chunk = chunk.map_err(|e| match e {
+            PayloadError::Overflow => BodyError::TooLarge,
+            e if super::body::is_too_slow(&e) => BodyError::TooSlow,
+            _ => BodyError::Broken,
+        })?;
         if buf.len() + chunk.len() > limit {
-            return Ok(None);
+            return Err(BodyError::TooLarge);
         }
         buf.extend_from_slice(&chunk);
     }
     let bytes = buf.freeze();
     req.set_payload(actix_web::dev::Payload::from(bytes.clone()));
-    Ok(Some(bytes))
+    Ok(bytes)
+}
+
+/// The answer to a client with `limits.max_requests_per_client` requests in progress already.
+/// Not a strike: an office behind one address may simply be busy.
+pub(super) fn too_many_in_progress(req: &ServiceRequest, id: &str) -> HttpResponse {
+    refusal(
+        req,
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_requests",
+        "too many requests in progress from this address; try again in a moment",
+        id,
+        Some(1),
+    )
 }
 
 /// Bodies the WAF reads: every type but CSV uploads (data for the import, checked row by row
@@ -63,15 +96,21 @@ fn inspected_body(content_type: &str, declared: Option<usize>, max: usize) -> bo
     !content_type.starts_with("text/csv")
 }
 
-/// Whether the browser says another site made it send this request (`Sec-Fetch-Site`:
-/// `cross-site`, or `same-site`, which a sibling subdomain can be). Tools send no such header.
-fn cross_site(headers: &actix_web::http::header::HeaderMap) -> bool {
-    headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.eq_ignore_ascii_case("cross-site") || v.eq_ignore_ascii_case("same-site")
-        })
+/// Whether another site made the browser send this request: `Sec-Fetch-Site` says
+/// `cross-site` (or `same-site`, which a sibling subdomain can be); or, from a browser too old
+/// to send it, an `Origin` or `Referer` from another origin than `ours`. Such a request may be
+/// refused or throttled but never counts towards a ban: any page can make its visitors'
+/// browsers send it (an `<img>`, an iframe, an auto-submitted form).
+pub(super) fn cross_site(headers: &header::HeaderMap, ours: Option<&url::Origin>) -> bool {
+    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = value("sec-fetch-site") {
+        return site.eq_ignore_ascii_case("cross-site") || site.eq_ignore_ascii_case("same-site");
+    }
+    let Some(ours) = ours else {
+        return false;
+    };
+    let foreign = |v: &str| url::Url::parse(v).map_or(true, |u| &u.origin() != ours);
+    value("origin").is_some_and(foreign) || value("referer").is_some_and(foreign)
 }
 
 /// Decides before the handler: Some(answer) refuses the request, None lets it through.
@@ -80,6 +119,8 @@ pub(super) async fn judge(
     req: &mut ServiceRequest,
     client: IpAddr,
     id: &str,
+    aimed: bool,
+    max_body: usize,
     acted: &mut Option<String>,
 ) -> Option<HttpResponse> {
     let now = edge.clock.now();
@@ -103,13 +144,13 @@ pub(super) async fn judge(
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > edge.max_body) {
+    if declared.is_some_and(|n| n > max_body) {
         *acted = Some("body-size".into());
         return Some(refusal(
             req,
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
-            "the request body is too large",
+            &too_large(max_body),
             id,
             None,
         ));
@@ -126,20 +167,31 @@ pub(super) async fn judge(
         && edge.waf.mode != WafMode::Off
         && inspected_body(&content_type.to_ascii_lowercase(), declared, edge.max_body)
     {
-        match take_body(req, edge.max_body).await {
-            Ok(Some(body)) => finding = edge.waf.inspect_body(&content_type, &body),
-            Ok(None) => {
+        match take_body(req, max_body).await {
+            Ok(body) => finding = edge.waf.inspect_body(&content_type, &body),
+            Err(BodyError::TooLarge) => {
                 *acted = Some("body-size".into());
                 return Some(refusal(
                     req,
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "body_too_large",
-                    "the request body is too large",
+                    &too_large(max_body),
                     id,
                     None,
                 ));
             }
-            Err(()) => {
+            Err(BodyError::TooSlow) => {
+                *acted = Some("body-slow".into());
+                return Some(refusal(
+                    req,
+                    StatusCode::REQUEST_TIMEOUT,
+                    "body_too_slow",
+                    "the request body arrived too slowly",
+                    id,
+                    None,
+                ));
+            }
+            Err(BodyError::Broken) => {
                 return Some(refusal(
                     req,
                     StatusCode::BAD_REQUEST,
@@ -159,7 +211,6 @@ pub(super) async fn judge(
             // A page anywhere can make visitors' browsers send attack-looking requests (an
             // <img>, an auto-submitted form): those are refused but never count towards a ban,
             // or anyone could get an office's shared address banned.
-            let aimed = cross_site(req.headers());
             if !allowed && !aimed && edge.bans.strike(key, now, f.rule) {
                 edge.metrics.banned.inc();
             }
@@ -177,7 +228,9 @@ pub(super) async fn judge(
         return None;
     }
     let path = req.path();
-    let public = super::routes::classify(path) == super::routes::RouteClass::PublicLink;
+    let unsubscribe = super::routes::unsubscribe_link(path);
+    let public =
+        !unsubscribe && super::routes::classify(path) == super::routes::RouteClass::PublicLink;
     let api_key = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -194,7 +247,9 @@ pub(super) async fn judge(
             .with_label_values(&[quota.name()])
             .inc();
         *acted = Some(format!("limit:{}", quota.name()));
-        if edge.bans.strike(key, now, quota.name()) {
+        // Throttled like any other client, but never banned for what another page made the
+        // browser load (120 cross-site <img> loads of one link must not ban an office).
+        if !aimed && !unsubscribe && edge.bans.strike(key, now, quota.name()) {
             edge.metrics.banned.inc();
         }
         return Some(refusal(

@@ -2,10 +2,12 @@
 //! handler → security headers → request log and metrics.
 
 pub mod bans;
+pub mod body;
 pub mod cidr;
 pub mod client_ip;
 mod gate;
 pub mod headers;
+pub mod inflight;
 pub mod limits;
 pub mod metrics;
 pub mod request_log;
@@ -53,6 +55,12 @@ pub struct Edge {
     pub metrics: Metrics,
     clock: SharedClock,
     max_body: usize,
+    max_upload: usize,
+    deadlines: body::Deadlines,
+    pub inflight: inflight::InFlight,
+    /// This instance's origin (`server.public_url`), against which `Origin` and `Referer` tell
+    /// a cross-site request from browsers that send no `Sec-Fetch-Site`.
+    origin: Option<url::Origin>,
     /// With `logs.hash_ips`, the key that turns addresses into stable pseudonyms in the log.
     ip_hash_key: Option<Vec<u8>>,
 }
@@ -84,12 +92,46 @@ impl Edge {
             metrics,
             clock,
             max_body: config.server.max_body_kb * 1024,
+            max_upload: config.server.max_upload_kb * 1024,
+            deadlines: body::Deadlines {
+                idle: std::time::Duration::from_secs(config.server.body_idle_secs),
+                total: std::time::Duration::from_secs(config.server.body_timeout_secs),
+            },
+            inflight: inflight::InFlight::new(config.limits.max_requests_per_client),
             ip_hash_key: config.logs.hash_ips.then(|| instance_secret.to_vec()),
+            origin: None,
         })
+    }
+
+    /// The instance's own origin, once the address it serves is known.
+    pub fn with_origin(mut self, instance_url: &str) -> Self {
+        self.origin = url::Url::parse(instance_url).ok().map(|u| u.origin());
+        self
     }
 
     pub fn allowed(&self, client: IpAddr) -> bool {
         cidr::any_contains(&self.allow, client)
+    }
+
+    /// The body size and deadlines of a route: uploads get their own size and four times the
+    /// time; every other route the ordinary ones.
+    fn body_bounds(
+        &self,
+        method: &actix_web::http::Method,
+        path: &str,
+    ) -> (usize, body::Deadlines) {
+        if routes::upload(method, path) {
+            let d = self.deadlines;
+            (
+                self.max_upload,
+                body::Deadlines {
+                    idle: d.idle,
+                    total: d.total.saturating_mul(4),
+                },
+            )
+        } else {
+            (self.max_body, self.deadlines)
+        }
     }
 
     /// The client as the request log stores it: the address, or its keyed hash.
@@ -153,15 +195,36 @@ pub async fn guard(
     let user_agent = request_log::bounded(header(header::USER_AGENT));
     let referrer = request_log::loggable_referrer(&header(header::REFERER));
     let mut acted = None;
-    let early = if edge.enabled {
-        gate::judge(&edge, &mut req, client, &id, &mut acted).await
+    let aimed = gate::cross_site(req.headers(), edge.origin.as_ref());
+    // Every body is bounded in size and time before anything reads it; a client with too many
+    // requests in progress is refused before its body is touched.
+    let (max_body, deadlines) = edge.body_bounds(req.method(), &path);
+    let payload = req.take_payload();
+    req.set_payload(body::bounded(payload, max_body, deadlines));
+    let slot = if edge.enabled && !edge.allowed(client) {
+        edge.inflight.enter(client).map(Some).ok_or(())
     } else {
-        None
+        Ok(None)
+    };
+    let early = match &slot {
+        Err(()) => {
+            acted = Some("connections".into());
+            edge.metrics
+                .throttled
+                .with_label_values(&["connections"])
+                .inc();
+            Some(gate::too_many_in_progress(&req, &id))
+        }
+        Ok(_) if edge.enabled => {
+            gate::judge(&edge, &mut req, client, &id, aimed, max_body, &mut acted).await
+        }
+        Ok(_) => None,
     };
     let mut res = match early {
         Some(answer) => req.into_response(answer),
         None => next.call(req).await?.map_into_boxed_body(),
     };
+    drop(slot);
     let is_api = routes::classify(&path).is_api();
     let private = is_api || res.request().extensions().get::<LoggedUser>().is_some();
     headers::apply(res.headers_mut(), &edge.csp, edge.tls, private);
@@ -181,11 +244,13 @@ pub async fn guard(
     let strike = res.response().extensions().get::<routes::Strike>().copied();
     if let Some(routes::Strike(quota)) = strike.filter(|_| acted.is_none()) {
         // Refused by the sign-in, registration or reset brakes behind the edge: counted like
-        // the edge's own limits, and a strike towards a ban. Other 429s are not strikes.
+        // the edge's own limits, and a strike towards a ban unless another site made the browser send
+        // it. Other 429s are not strikes.
         edge.metrics.throttled.with_label_values(&[quota]).inc();
         acted = Some(format!("limit:{quota}"));
         if edge.enabled
             && !edge.allowed(client)
+            && !aimed
             && edge
                 .bans
                 .strike(cidr::client_key(client), edge.clock.now(), quota)

@@ -32,6 +32,30 @@ pub fn classify(path: &str) -> RouteClass {
     }
 }
 
+/// The unsubscribe link must always work: mailbox providers relay one-click unsubscribes
+/// (RFC 8058) for many recipients from a few addresses, so it is outside the public pages'
+/// quota and a throttled request there never counts towards a ban. A request costs one token
+/// lookup, and the per-address quota still bounds a flood.
+pub fn unsubscribe_link(path: &str) -> bool {
+    path.starts_with("/u/")
+}
+
+/// The CSV uploads (the import pages and their API routes), which take `server.max_upload_kb`
+/// and four times the body deadline; every other route takes `server.max_body_kb`.
+pub fn upload(method: &actix_web::http::Method, path: &str) -> bool {
+    if method != actix_web::http::Method::POST {
+        return false;
+    }
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    matches!(
+        segments.as_slice(),
+        ["w", _, "import"]
+            | ["w", _, "contacts", "import"]
+            | ["api", "v1", "workspaces", _, "imports", "reviews"]
+            | ["api", "v1", "workspaces", _, "contacts", "import"]
+    )
+}
+
 impl RouteClass {
     pub fn is_api(self) -> bool {
         self == Self::Api
@@ -67,5 +91,13 @@ mod tests {
         assert_eq!(classify("/reset"), RouteClass::Page);
         assert_eq!(RouteClass::redacted_prefix("/invite/tok"), Some("/invite/"));
         assert_eq!(RouteClass::redacted_prefix("/w/1"), None);
+        let post = actix_web::http::Method::POST;
+        assert!(upload(&post, "/w/abc/import"));
+        assert!(upload(&post, "/w/abc/contacts/import"));
+        assert!(upload(&post, "/api/v1/workspaces/abc/imports/reviews"));
+        assert!(upload(&post, "/api/v1/workspaces/abc/contacts/import"));
+        assert!(!upload(&actix_web::http::Method::GET, "/w/abc/import"));
+        assert!(!upload(&post, "/w/abc/import/x"));
+        assert!(!upload(&post, "/api/v1/workspaces/abc/contacts"));
     }
 }

@@ -44,7 +44,12 @@ pub struct AppState {
 }
 
 /// All routes; middleware order is set once, in `app`.
-pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, cors_origins: &[String]) {
+pub fn configure(
+    cfg: &mut web::ServiceConfig,
+    max_body_bytes: usize,
+    max_raw_bytes: usize,
+    cors_origins: &[String],
+) {
     let mut cors = actix_cors::Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers(["authorization", "content-type", "x-csrf-token"])
@@ -52,7 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, cors_origi
     for origin in cors_origins {
         cors = cors.allowed_origin(origin);
     }
-    cfg.app_data(web::PayloadConfig::new(max_body_bytes))
+    cfg.app_data(web::PayloadConfig::new(max_raw_bytes))
         .app_data(
             web::FormConfig::default()
                 .limit(max_body_bytes)

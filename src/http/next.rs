@@ -1,7 +1,9 @@
 //! Where to send the browser after sign-in: one check for every redirect target taken from a
 //! request (`next=`). Only a path on this instance is kept; anything a browser could read as
 //! another host (`//x`, `/\x`, `/<tab>/x`, absolute URLs, encoded variants once decoded) falls
-//! back to `fallback`.
+//! back to `fallback`. The check is made on the value the browser will follow: the target is
+//! resolved (dot segments, percent-encoded dots), and the result must still read as a path on
+//! this origin (`/.//evil` resolves to `//evil`, which a browser reads as another host).
 
 /// The same-origin path (with query and fragment) `raw` names, resolved against `instance_url`;
 /// else `fallback`.
@@ -34,7 +36,20 @@ fn resolve(raw: &str, instance_url: &str) -> Option<String> {
         out.push('#');
         out.push_str(f);
     }
-    Some(out)
+    followed_here(&out, &base).then_some(out)
+}
+
+/// Whether a browser given `location` as a redirect stays on `base`'s origin and path space:
+/// it must read as an absolute path (never `//host` or `/\host`), and resolving it again
+/// (as the browser does) must land on the same origin.
+fn followed_here(location: &str, base: &url::Url) -> bool {
+    let b = location.as_bytes();
+    b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && !location.contains('\\')
+        && base
+            .join(location)
+            .is_ok_and(|again| again.origin() == base.origin())
 }
 
 #[cfg(test)]
@@ -70,6 +85,18 @@ mod tests {
             "evil.example",
             "/ /evil.example",
             "",
+            // Spellings that resolve to `//host` or `/\host` once dot segments are applied.
+            "/.//evil.example/",
+            "/%2e//evil.example/",
+            "/%2E//evil.example/",
+            "/./%2e//evil.example",
+            "/a/..//evil.example/",
+            "/a/%2e%2e//evil.example/",
+            "/%2e%2e//evil.example/",
+            "/.%2e//evil.example/",
+            "/x/.././/evil.example",
+            "/./\\evil.example",
+            "/%2e/\\evil.example",
         ] {
             assert_eq!(
                 safe_next(Some(bad), BASE, "/fallback"),
@@ -78,5 +105,30 @@ mod tests {
             );
         }
         assert_eq!(safe_next(None, BASE, "/w"), "/w");
+        // Whatever is kept, a browser resolving it again stays here.
+        let base = url::Url::parse(BASE).unwrap();
+        for a in [
+            "/",
+            ".",
+            "%2e",
+            "%2E",
+            "a",
+            "..",
+            "%2e%2e",
+            "\\",
+            "%2f",
+            "%5c",
+            "evil.example",
+        ] {
+            for b in ["/", ".", "%2e", "..", "\\", "evil.example", "%2f"] {
+                for c in ["/", "evil.example", "/evil.example/", "."] {
+                    let raw = format!("/{a}/{b}{c}");
+                    let out = safe_next(Some(&raw), BASE, "/fallback");
+                    let followed = base.join(&out).unwrap();
+                    assert_eq!(followed.origin(), base.origin(), "{raw} → {out}");
+                    assert!(!out.starts_with("//"), "{raw} → {out}");
+                }
+            }
+        }
     }
 }

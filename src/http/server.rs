@@ -16,6 +16,9 @@ pub fn build(
     listener: TcpListener,
 ) -> anyhow::Result<Server> {
     let max_body = config.server.max_body_kb * 1024;
+    // Raw bodies (the CSV uploads) may reach the upload size; the edge holds every other route
+    // to max_body_kb before a handler reads anything.
+    let max_raw = max_body.max(config.server.max_upload_kb * 1024);
     let cors_origins = config.security.cors_origins.clone();
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
@@ -25,7 +28,7 @@ pub fn build(
             .wrap(middleware::Compress::default())
             // Wrapped last, so it runs first: the edge sees every request before routing.
             .wrap(middleware::from_fn(edge::guard))
-            .configure(|cfg| configure(cfg, max_body, &cors_origins))
+            .configure(|cfg| configure(cfg, max_body, max_raw, &cors_origins))
     })
     .disable_signals()
     .shutdown_timeout(config.server.shutdown_timeout_secs);

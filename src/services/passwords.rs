@@ -45,7 +45,14 @@ pub fn generate_password() -> String {
         .collect()
 }
 
-/// Checks a password sign-in. Unknown emails cost the same hash as known ones.
+/// The wait a sign-in at `email` takes before it is judged (the account-wide brake: a delay,
+/// never a refusal). Callers sleep it off asynchronously, holding no thread or hashing slot.
+pub fn sign_in_delay(limits: &AuthLimits, email: &str) -> std::time::Duration {
+    limits.account_delay(email.trim(), std::time::Instant::now())
+}
+
+/// Checks a password sign-in. Unknown emails cost the same hash as known ones; only failures
+/// count towards the brakes.
 pub fn check_login(
     ctx: &Ctx,
     limits: &AuthLimits,
@@ -58,13 +65,18 @@ pub fn check_login(
         let _ = verify_password(ctx.dummy_hash(), password);
         return Err(Error::Unauthorized(WRONG_CREDENTIALS.into()));
     };
-    limits.check_account(email.as_str(), ip)?;
+    let now = std::time::Instant::now();
+    limits.check_account(email.as_str(), ip, now)?;
+    let wrong = || {
+        limits.failed(email.as_str(), ip, now);
+        Error::Unauthorized(WRONG_CREDENTIALS.into())
+    };
     let Some(user) = ctx.store.users().by_email(&email)? else {
         let _ = verify_password(ctx.dummy_hash(), password);
-        return Err(Error::Unauthorized(WRONG_CREDENTIALS.into()));
+        return Err(wrong());
     };
     if !verify_password(&user.password_hash, password) || user.disabled {
-        return Err(Error::Unauthorized(WRONG_CREDENTIALS.into()));
+        return Err(wrong());
     }
     if !user.email_verified {
         return Err(Error::Forbidden(
@@ -74,7 +86,8 @@ pub fn check_login(
     Ok(user)
 }
 
-/// Sends a reset link when the account exists; answers the same either way.
+/// Sends a reset link when the account exists and has not had `RESET_MAILS_PER_HOUR` already;
+/// answers the same in every case, so neither existence nor the cap shows.
 pub fn request_reset(ctx: &Ctx, limits: &AuthLimits, ip: IpAddr, email: &str) -> Result<()> {
     limits.check_ip(super::limits::Door::Reset, ip)?;
     let Ok(email) = Email::parse(email) else {
@@ -82,6 +95,7 @@ pub fn request_reset(ctx: &Ctx, limits: &AuthLimits, ip: IpAddr, email: &str) ->
     };
     if let Some(user) = ctx.store.users().by_email(&email)?
         && !user.disabled
+        && limits.reset_mail(&user.id.to_string(), std::time::Instant::now())
     {
         let valid =
             Duration::minutes(i64::try_from(ctx.config.accounts.reset_link_minutes).unwrap_or(60));

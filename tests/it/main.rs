@@ -2,6 +2,7 @@
 #![allow(clippy::disallowed_methods)] // tests may read the wall clock to seed data
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
+mod abuse;
 mod accounts;
 mod alerts;
 mod authz;

@@ -153,6 +153,7 @@ async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let limits = state.limits.clone();
+    tokio::time::sleep(passwords::sign_in_delay(&limits, &b.email)).await;
     let user = hashing(&state, ip.0, move |ctx| {
         passwords::check_login(ctx, &limits, ip.0, &b.email, &b.password)
     })

@@ -100,6 +100,7 @@ async fn login(
     let ip = session::client_ip(&req);
     let (limits, sessions) = (state.limits.clone(), state.sessions.clone());
     let email = f.email.clone();
+    tokio::time::sleep(passwords::sign_in_delay(&limits, &email)).await;
     let result = run_hashing(&state, &layout, session::client_ip(&req), move |ctx| {
         let user = passwords::check_login(ctx, &limits, ip, &email, &f.password)?;
         let (token, _) = sessions.issue(&ctx.store, &user.id, &ip.to_string(), ctx.clock.now())?;

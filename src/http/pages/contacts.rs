@@ -44,6 +44,7 @@ struct ContactsPage {
     locations: Vec<Location>,
     report: Option<CsvReport>,
     dry_run: bool,
+    upload_limit: String,
 }
 
 fn day(t: Option<time::OffsetDateTime>) -> String {
@@ -104,6 +105,7 @@ async fn render(
             locations,
             report,
             dry_run,
+            upload_limit: super::import::upload_limit(state),
         },
         &user.layout,
     )
@@ -173,7 +175,7 @@ async fn import(
     ws: web::Path<String>,
     mut form: Multipart,
 ) -> Result<HttpResponse, PageError> {
-    let up = read_upload(&mut form, &user.layout, "contacts").await?;
+    let up = read_upload(&mut form, &state, &user.layout, "contacts").await?;
     user.check_form(&req, &state, &up.csrf)?;
     let wid = id(&user.layout, &ws)?;
     if up.file.is_empty() {

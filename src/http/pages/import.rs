@@ -17,8 +17,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/w/{ws}/import", web::post().to(upload));
 }
 
-/// Largest file the page takes; bigger ones go through `plaudit import reviews`.
-const MAX_FILE: usize = 5 * 1024 * 1024;
+/// The largest upload in words, as the pages say it (`server.max_upload_kb`): "5 MB".
+pub fn upload_limit(state: &AppState) -> String {
+    let kb = state.ctx.config.server.max_upload_kb;
+    if kb.is_multiple_of(1024) {
+        format!("{} MB", kb / 1024)
+    } else {
+        format!("{kb} KB")
+    }
+}
 
 #[derive(Template)]
 #[template(path = "pages/import.html")]
@@ -27,6 +34,7 @@ struct ImportPage {
     ws: WsNav,
     report: Option<Report>,
     dry_run: bool,
+    upload_limit: String,
 }
 
 async fn page(
@@ -43,6 +51,7 @@ async fn page(
             ws: nav,
             report: None,
             dry_run: false,
+            upload_limit: upload_limit(&state),
         },
         &user.layout,
     )
@@ -59,7 +68,7 @@ async fn upload(
         csrf,
         file,
         dry_run,
-    } = read_upload(&mut form, &user.layout, "reviews").await?;
+    } = read_upload(&mut form, &state, &user.layout, "reviews").await?;
     user.check_form(&req, &state, &csrf)?;
     let nav = enter(&state, &user, &ws, Access::Write, "import").await?;
     if file.is_empty() {
@@ -94,6 +103,7 @@ async fn upload(
             ws: nav,
             report: Some(report),
             dry_run,
+            upload_limit: upload_limit(&state),
         },
         &user.layout,
     )
@@ -108,9 +118,11 @@ pub struct Upload {
 
 pub async fn read_upload(
     form: &mut Multipart,
+    state: &AppState,
     layout: &Layout,
     what: &str,
 ) -> Result<Upload, PageError> {
+    let max_file = state.ctx.config.server.max_upload_kb * 1024;
     let bad = |m: &str| PageError::new(layout, StatusCode::BAD_REQUEST, m.to_string());
     let mut up = Upload {
         csrf: String::new(),
@@ -123,9 +135,10 @@ pub async fn read_upload(
         let mut value = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| bad(&format!("the upload broke off: {e}")))?;
-            if value.len() + chunk.len() > MAX_FILE {
+            if value.len() + chunk.len() > max_file {
                 return Err(bad(&format!(
-                    "the file is larger than 5 MB: use `plaudit import {what}` on the server"
+                    "the file is larger than {}: use `plaudit import {what}` on the server",
+                    upload_limit(state)
                 )));
             }
             value.extend_from_slice(&chunk);

@@ -1,0 +1,434 @@
+//! The public doors as an attacker tries them: redirect targets in every spelling, pages that
+//! try to get their visitors banned, trickling bodies, account lock-outs, reset-mail floods,
+//! relayed unsubscribes, and uploads at the size the pages promise.
+
+use crate::inproc::{InProc, PUBLIC_URL};
+use crate::support::Server;
+use reqwest::{Client, StatusCode, redirect::Policy};
+use serde_json::json;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpSocket, TcpStream};
+
+fn from(last: u8) -> Client {
+    Client::builder()
+        .local_address(IpAddr::from([127, 0, 0, last]))
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Spellings whose resolved path starts with `//` or `/\`: dot segments, percent-encoded dots
+/// and slashes, mixed.
+const OFF_SITE: &[&str] = &[
+    "/.//evil.example/",
+    "/%2e//evil.example/",
+    "/%2E//evil.example/x",
+    "/./%2e//evil.example",
+    "/a/..//evil.example/",
+    "/a/%2e%2e//evil.example/",
+    "/%2e%2e//evil.example",
+    "/.%2e//evil.example/",
+    "/x/.././/evil.example",
+    "/./\\evil.example",
+    "/%2e/\\evil.example",
+    "//evil.example",
+    "/\\/evil.example",
+    "https://evil.example/",
+];
+
+/// Where a browser given `location` goes, from a page of this instance.
+fn followed(location: &str) -> url::Url {
+    url::Url::parse(PUBLIC_URL).unwrap().join(location).unwrap()
+}
+
+/// A redirect that stays on this instance, or a refusal by the WAF (which reads dot segments
+/// as a climb out of the root); never a way off-site.
+fn judged(r: &reqwest::Response, next: &str) {
+    match r.status() {
+        StatusCode::SEE_OTHER => stays_here(r.headers()["location"].to_str().unwrap()),
+        StatusCode::FORBIDDEN => {}
+        s => panic!("{next}: {s}"),
+    }
+}
+
+fn stays_here(location: &str) {
+    let to = followed(location);
+    let here = url::Url::parse(PUBLIC_URL).unwrap();
+    assert_eq!(
+        to.origin(),
+        here.origin(),
+        "Location {location:?} leaves: {to}"
+    );
+}
+
+async fn owner_with_password(h: &InProc, email: &str, password: &str) -> plaudit::domain::User {
+    let (mut user, _) = h.user(email, false);
+    user.password_hash = plaudit::services::passwords::hash_password(
+        &plaudit::domain::Password::parse(password.into()).unwrap(),
+    )
+    .unwrap();
+    h.store.users().put(&user).unwrap();
+    user
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_spelling_of_next_sends_the_browser_to_another_site() {
+    let h = InProc::start(|_| {}).await;
+    owner_with_password(&h, "owner@example.com", "the right password").await;
+    let (_, token) = h.user("signed-in@example.com", false);
+    let c = from(1);
+    for next in OFF_SITE {
+        let q: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        // Signed in already: GET /login sends the browser on at once.
+        let r = c
+            .get(format!("{}/login?next={q}", h.url))
+            .header("cookie", format!("__Host-plaudit_session={token}"))
+            .send()
+            .await
+            .unwrap();
+        judged(&r, next);
+        // Signing in: POST /login.
+        let r = c
+            .post(format!("{}/login", h.url))
+            .form(&[
+                ("email", "owner@example.com"),
+                ("password", "the right password"),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        judged(&r, next);
+        // The sign-in page's own form carries the value it will follow.
+        let page = c
+            .get(format!("{}/login?next={q}", h.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!page.contains("evil.example"), "{next}: {page}");
+    }
+    // An honest target survives.
+    let r = c
+        .get(format!("{}/login?next=%2Fw%2Fabc%3Fx%3D1", h.url))
+        .header("cookie", format!("__Host-plaudit_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/w/abc?x=1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_elsewhere_cannot_get_their_visitors_banned_by_throttling() {
+    let h = InProc::start(|c| {
+        c.limits.public_per_ip_per_minute = 20;
+        c.limits.ban_after = 10;
+    })
+    .await;
+    let loads = |c: Client, headers: &'static [(&'static str, &'static str)]| {
+        let url = h.url.clone();
+        async move {
+            let mut throttled = 0;
+            for n in 0..120 {
+                let mut r = c.get(format!("{url}/o/pixel{n}"));
+                for (k, v) in headers {
+                    r = r.header(*k, *v);
+                }
+                throttled += usize::from(r.send().await.unwrap().status() == 429);
+            }
+            throttled
+        }
+    };
+    let image = &[
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-dest", "image"),
+        ("sec-fetch-mode", "no-cors"),
+    ];
+    // A browser too old for Sec-Fetch-*: the Referer names the other site.
+    let old_iframe = &[("referer", "https://evil.example/page.html")];
+    for (n, headers) in [(2u8, &image[..]), (3, &old_iframe[..])] {
+        let c = from(n);
+        assert!(loads(c.clone(), headers).await > 50, "throttled, as anyone");
+        let r = c.get(format!("{}/healthz", h.url)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "client {n} is not banned");
+    }
+    // The same loads from a tool are its own, and do ban.
+    let tool = from(4);
+    loads(tool.clone(), &[]).await;
+    let r = tool.get(format!("{}/healthz", h.url)).send().await.unwrap();
+    assert_eq!(r.status(), 403, "a tool's flood still bans");
+}
+
+/// A POST whose body never finishes: headers, then `sent` bytes of a longer body.
+async fn slow_post(server: SocketAddr, from: IpAddr, chunked: bool) -> Option<TcpStream> {
+    let socket = TcpSocket::new_v4().ok()?;
+    socket.bind(SocketAddr::new(from, 0)).ok()?;
+    let mut s = socket.connect(server).await.ok()?;
+    let framing = if chunked {
+        "Transfer-Encoding: chunked\r\n"
+    } else {
+        "Content-Length: 100000\r\n"
+    };
+    let head = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n{framing}\r\n"
+    );
+    s.write_all(head.as_bytes()).await.ok()?;
+    Some(s)
+}
+
+/// Whether the server has answered or closed this connection.
+fn finished(s: &TcpStream) -> bool {
+    let mut buf = [0u8; 512];
+    match s.try_read(&mut buf) {
+        Ok(_) => true,
+        Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+    }
+}
+
+/// 300 trickling bodies from `sources`, one byte a second: `/healthz` from elsewhere answers
+/// within a second throughout, and every trickling connection is answered and closed by the
+/// body deadline (4 s here) plus a margin.
+async fn trickle_from(server: &Server, sources: &[IpAddr]) {
+    let addr: SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
+    let mut conns = Vec::new();
+    for n in 0..300 {
+        let from = sources[n % sources.len()];
+        if let Some(s) = slow_post(addr, from, n % 10 == 0).await {
+            conns.push((s, n % 10 == 0));
+        }
+    }
+    assert!(conns.len() >= 290, "opened {}", conns.len());
+    let probe = from(1);
+    let started = Instant::now();
+    let mut worst = Duration::ZERO;
+    while started.elapsed() < Duration::from_secs(8) {
+        for (s, chunked) in conns.iter_mut() {
+            let piece: &[u8] = if *chunked { b"1\r\nx\r\n" } else { b"x" };
+            let _ = s.try_write(piece);
+        }
+        let t = Instant::now();
+        let r = tokio::time::timeout(
+            Duration::from_secs(5),
+            probe.get(format!("{}/healthz", server.url)).send(),
+        )
+        .await;
+        let took = t.elapsed();
+        worst = worst.max(took);
+        assert!(
+            matches!(&r, Ok(Ok(r)) if r.status() == 200),
+            "healthz: {r:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(1000).saturating_sub(took)).await;
+    }
+    assert!(worst < Duration::from_secs(1), "healthz took {worst:?}");
+    let open = conns.iter_mut().filter(|(s, _)| !finished(s)).count();
+    assert_eq!(open, 0, "{open} trickling connections still open after 8 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trickling_bodies_are_cut_off_and_never_starve_other_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        "[server]\nlisten = \"127.0.0.1:0\"\nbody_idle_secs = 2\nbody_timeout_secs = 4\n\
+         [limits]\nmax_requests_per_client = 64\n",
+    );
+    trickle_from(&server, &[IpAddr::from([127, 0, 0, 2])]).await;
+    let thirty: Vec<IpAddr> = (10..40).map(|n| IpAddr::from([127, 0, 0, n])).collect();
+    trickle_from(&server, &thirty).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_from_many_addresses_never_lock_the_owner_out() {
+    let h = InProc::start(|c| c.security.trusted_proxies = vec!["127.0.0.1/32".into()]).await;
+    owner_with_password(&h, "owner@example.com", "the right password").await;
+    let c = from(1);
+    let login = |addr: String, password: &'static str| {
+        c.post(format!("{}/api/v1/auth/login", h.url))
+            .header("X-Forwarded-For", addr)
+            .json(&json!({"email": "owner@example.com", "password": password}))
+            .send()
+    };
+    for a in 0..10 {
+        for _ in 0..50 {
+            let s = login(format!("198.51.100.{a}"), "guess")
+                .await
+                .unwrap()
+                .status();
+            assert!(s == 401 || s == 429, "{s}");
+        }
+    }
+    let t = Instant::now();
+    let r = login("203.0.113.10".into(), "the right password")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the owner gets in from a fresh address");
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    // The browser form too.
+    let r = c
+        .post(format!("{}/login", h.url))
+        .header("X-Forwarded-For", "203.0.113.11")
+        .form(&[
+            ("email", "owner@example.com"),
+            ("password", "the right password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn successful_sign_ins_never_count_as_failures() {
+    let h = InProc::start(|c| {
+        c.accounts.login_attempts_per_account = 3;
+        c.accounts.auth_attempts_per_ip = 1000;
+    })
+    .await;
+    owner_with_password(&h, "owner@example.com", "the right password").await;
+    let c = from(5);
+    let login = |password: &'static str| {
+        c.post(format!("{}/api/v1/auth/login", h.url))
+            .json(&json!({"email": "owner@example.com", "password": password}))
+            .send()
+    };
+    for _ in 0..8 {
+        assert_eq!(login("the right password").await.unwrap().status(), 200);
+    }
+    assert_eq!(login("guess").await.unwrap().status(), 401, "not braked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_mail_to_one_account_is_capped_whoever_asks() {
+    let h = InProc::start(|c| {
+        c.security.trusted_proxies = vec!["127.0.0.1/32".into()];
+        c.outbox.poll_interval_ms = 600_000;
+    })
+    .await;
+    owner_with_password(&h, "owner@example.com", "the right password").await;
+    let c = from(1);
+    for n in 0..20 {
+        for email in ["owner@example.com", "nobody@example.com"] {
+            let r = c
+                .post(format!("{}/api/v1/auth/password-reset", h.url))
+                .header("X-Forwarded-For", format!("198.51.100.{n}"))
+                .json(&json!({ "email": email }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 202, "the same answer for every request");
+        }
+    }
+    let to_owner = h
+        .store
+        .outbox()
+        .all()
+        .unwrap()
+        .iter()
+        .filter(|m| m.to.contains("owner@example.com"))
+        .count();
+    assert!((1..=3).contains(&to_owner), "{to_owner} reset mails");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relayed_one_click_unsubscribes_all_succeed_and_never_ban_the_relay() {
+    let h = InProc::start(|c| c.outbox.poll_interval_ms = 600_000).await;
+    let (_, token) = h.user("owner@agency.example", false);
+    let api = h.api().as_(&token);
+    let (_, w) = api.post("/workspaces", json!({"name": "Shop"})).await;
+    let ws = w["id"].as_str().unwrap().to_string();
+    let contacts: Vec<_> = (0..80)
+        .map(|n| json!({"email": format!("c{n}@example.net"), "name": format!("C {n}")}))
+        .collect();
+    let mail = crate::privacy::mail_a_campaign(&h, &api, &ws, json!(contacts)).await;
+    let tokens: Vec<String> = mail
+        .iter()
+        .filter(|m| m.campaign.is_some())
+        .map(|m| crate::support::token_in(&m.text, "/u/"))
+        .collect();
+    assert_eq!(tokens.len(), 80);
+    let relay = from(7);
+    for t in &tokens {
+        let r = relay
+            .post(format!("{}/u/{t}", h.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "every valid unsubscribe succeeds");
+    }
+    let r = relay
+        .get(format!("{}/healthz", h.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the relay is not banned");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_take_the_size_the_pages_promise_and_no_more() {
+    let h = InProc::start(|_| {}).await;
+    let (owner, token) = h.user("owner@agency.example", false);
+    let ws = h.workspace("Imports", &owner);
+    h.location(&ws, 1);
+    let api = format!("{}/api/v1/workspaces/{}/imports/reviews", h.url, ws.id);
+    let mut csv = String::from("location,author,rating,text,created_at\n");
+    let mut n = 0;
+    while csv.len() < 1024 * 1024 {
+        csv.push_str(&format!(
+            "Shop 1,Guest {n},4,\"Good coffee and a friendly welcome, number {n}\",2026-01-02\n"
+        ));
+        n += 1;
+    }
+    let c = from(1);
+    let r = c
+        .post(format!("{api}?dry_run=true"))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "a 1 MB file is taken: {}",
+        r.text().await.unwrap()
+    );
+    let r = c
+        .post(&api)
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body(vec![b'x'; 6 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("5120 KB"), "{body}");
+    // The page says the limit the server holds to.
+    let page = c
+        .get(format!("{}/w/{}/import", h.url, ws.id))
+        .header("cookie", format!("__Host-plaudit_session={token}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Files over 5 MB"), "{page}");
+    // Other routes keep the ordinary limit.
+    let r = c
+        .post(format!("{}/api/v1/workspaces", h.url))
+        .bearer_auth(&token)
+        .json(&json!({"name": "x".repeat(300 * 1024)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+}
