@@ -28,7 +28,7 @@ fn pct(n: usize, of: usize) -> String {
 
 /// Whether the WAF refuses one request as CRS's runner sends it: a body without a
 /// Content-Type is read as form data, as CRS does.
-fn caught(waf: &Waf, v: &serde_json::Value) -> Option<bool> {
+fn caught(waf: &Waf, v: &serde_json::Value) -> Option<Option<&'static str>> {
     let method = Method::from_bytes(v["method"].as_str().unwrap_or("GET").as_bytes()).ok()?;
     let uri = v["uri"].as_str().unwrap_or("/");
     let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
@@ -43,19 +43,19 @@ fn caught(waf: &Waf, v: &serde_json::Value) -> Option<bool> {
             }
         }
     }
-    if waf.inspect_head(&method, path, query, &headers).is_some() {
-        return Some(true);
+    if let Some(f) = waf.inspect_head(&method, path, query, &headers) {
+        return Some(Some(f.rule));
     }
     let body = v["body"].as_str().unwrap_or("");
     if body.is_empty() {
-        return Some(false);
+        return Some(None);
     }
     let ctype = headers
         .get("content-type")
         .and_then(|c| c.to_str().ok())
         .unwrap_or("application/x-www-form-urlencoded")
         .to_string();
-    Some(waf.inspect_body(&ctype, body.as_bytes()).is_some())
+    Some(waf.inspect_body(&ctype, body.as_bytes()).map(|f| f.rule))
 }
 
 pub fn test(config: &Config, file: &Path, misses: bool) -> Result<(), Failed> {
@@ -70,12 +70,16 @@ pub fn test(config: &Config, file: &Path, misses: bool) -> Result<(), Failed> {
         }
         let v: serde_json::Value = serde_json::from_str(line)
             .map_err(|e| Failed::Usage(format!("{}:{}: not JSON: {e}", file.display(), i + 1)))?;
-        let Some(hit) = caught(&waf, &v).filter(|_| v.get("raw_b64").is_none()) else {
+        let Some(by) = caught(&waf, &v).filter(|_| v.get("raw_b64").is_none()) else {
             skipped += 1;
             continue;
         };
+        let hit = by.is_some();
         if misses && hit == (v["expect"] == "pass") {
-            let what = if hit { "caught look-alike" } else { "missed" };
+            let what = match by {
+                Some(rule) => format!("caught look-alike (rule {rule})"),
+                None => "missed".into(),
+            };
             let mut body: String = v["body"].as_str().unwrap_or("").chars().take(160).collect();
             if body.is_empty() {
                 // The attack is in a header: show the unusual ones.

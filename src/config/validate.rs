@@ -85,11 +85,13 @@ fn validate_accounts(config: &Config, locate: Locate) -> Result<(), ConfigError>
         }
     }
     for id in &config.waf.disabled_rules {
-        if !crate::edge::waf::RULE_IDS.contains(&id.as_str()) {
+        if !crate::edge::waf::rule_exists(id) {
             return Err(fail(
                 locate,
                 "waf.disabled_rules",
-                format!("no WAF rule `{id}`; see config.example.toml for the ids"),
+                format!(
+                    "no WAF rule `{id}`; see config.example.toml for the ids (and CRS's rule numbers, e.g. 942100)"
+                ),
             ));
         }
     }

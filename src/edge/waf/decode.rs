@@ -35,7 +35,7 @@ pub(super) fn decode(raw: &str) -> String {
 }
 
 /// `%u003c` (IIS, old browsers) → `<`.
-fn percent_u(s: &str) -> String {
+pub(super) fn percent_u(s: &str) -> String {
     if !s.contains("%u") && !s.contains("%U") {
         return s.to_string();
     }
@@ -65,7 +65,7 @@ fn percent_u(s: &str) -> String {
 }
 
 /// HTML character references: numeric (with or without `;`) and the names evasions use.
-fn entities(s: &str) -> String {
+pub(super) fn entities(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
     }
@@ -152,7 +152,7 @@ fn entities(s: &str) -> String {
 }
 
 /// `\x3c` and `\u003c` → `<`.
-fn js_escapes(s: &str) -> String {
+pub(super) fn js_escapes(s: &str) -> String {
     if !s.contains('\\') {
         return s.to_string();
     }

@@ -1,9 +1,11 @@
 //! The WAF: normalizes what a request carries (URL-decoded twice, lower case, whitespace and
 //! SQL comments folded) and runs the rules that fit each value's context.
 
+mod crs;
 mod decode;
 mod multipart;
 mod rules;
+mod transforms;
 
 pub use rules::{Context, Family, RULE_IDS};
 
@@ -64,8 +66,36 @@ pub struct Waf {
     /// rule each set entry is.
     sets: Vec<(Context, RegexSet, Vec<usize>)>,
     disabled: HashSet<String>,
+    /// CRS's own level-1 rules, after ours (see `crs.rs`).
+    crs: crs::Crs,
     max_headers: usize,
     max_header_bytes: usize,
+}
+
+/// Whether `id` names a rule: one of ours, or a CRS rule number the WAF runs.
+pub fn rule_exists(id: &str) -> bool {
+    RULE_IDS.contains(&id) || crs::has_rule(id)
+}
+
+/// Which part of the request, in CRS's terms, a value scanned at `location` comes from. A body
+/// read whole as text (no type, or one not parsed) is also read as form fields, which is what
+/// CRS's rules see; the whole text is for our rules only.
+fn crs_target(location: &str) -> Option<crs::Target<'_>> {
+    use crs::Target;
+    Some(match location {
+        "body" => return None,
+        "query name" | "form name" | "json key" | "multipart name" => Target::ArgNames,
+        "cookie name" => Target::CookieNames,
+        "uri" => Target::UriRaw,
+        l if l.starts_with("cookie ") => Target::Cookies,
+        l if ["query ", "form ", "json ", "multipart "]
+            .iter()
+            .any(|p| l.starts_with(p)) =>
+        {
+            Target::Args
+        }
+        header => Target::Header(header),
+    })
 }
 
 fn is_free_text(name: &str) -> bool {
@@ -102,6 +132,7 @@ impl Waf {
             rules,
             sets,
             disabled,
+            crs: crs::Crs::load(),
             max_headers: config.max_headers,
             max_header_bytes: config.max_header_bytes,
         }
@@ -151,7 +182,7 @@ impl Waf {
                 .flat_map(|sh| set.matches(sh).into_iter())
                 .filter(|&i| self.rules[members[i]].family == Family::Shell),
         );
-        candidates
+        let ours = candidates
             .map(|hit| &self.rules[members[hit]])
             // The set says "may match"; a rule with a condition beyond its pattern confirms.
             .find(|r| {
@@ -162,7 +193,28 @@ impl Waf {
                 rule: r.id,
                 family: r.family,
                 location: location.to_string(),
-            })
+            });
+        ours.or_else(|| self.scan_crs(value, context, location))
+    }
+
+    /// CRS's rules for the part of the request `context` and `location` name; never on free
+    /// text, where only prose-safe rules run.
+    fn scan_crs(&self, value: &str, context: Context, location: &str) -> Option<Finding> {
+        let target = match context {
+            Context::FreeText => return None,
+            Context::Path => crs::Target::Filename,
+            Context::UserAgent => crs::Target::Header("user-agent"),
+            Context::FileName => crs::Target::FileName,
+            Context::Value => crs_target(location)?,
+        };
+        let (rule, family) = self
+            .crs
+            .scan(value, target, |id| self.disabled.contains(id))?;
+        Some(Finding {
+            rule,
+            family,
+            location: location.to_string(),
+        })
     }
 
     /// A parameter or JSON key name: every rule but the shell ones (`id`, `uname`, `ls` are
@@ -208,6 +260,14 @@ impl Waf {
             return self.finding("proto-nul", Family::Protocol, "request");
         }
         if let Some(f) = self.scan(path, Context::Path, "path") {
+            return Some(f);
+        }
+        let uri = if query.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{query}")
+        };
+        if let Some(f) = self.scan_crs(&uri, Context::Value, "uri") {
             return Some(f);
         }
         for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {

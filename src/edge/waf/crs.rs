@@ -1,0 +1,332 @@
+//! OWASP CRS's own paranoia-level-1 request rules for 913/930/932/941/942, run as data: the
+//! assembled expressions, word lists and libinjection checks behind each rule id, applied to
+//! the parts of a request CRS names, after the transformations CRS names (libinjection's
+//! `@detectSQLi` / `@detectXSS`, 942100 and 941100, are left out: see BENCHMARKS.md). They back the
+//! grammar rules of `rules.rs` so the WAF covers the attack classes CRS knows, not only the
+//! ones written here. Never applied to free-text fields (reviews, replies, searches): these
+//! rules are tuned for a scoring engine and would refuse ordinary prose.
+//!
+//! `crs/pl1.jsonl` and `crs/*.data` are extracted from coreruleset (Apache-2.0) by
+//! `scripts/crs-rules.py`; see `crs/NOTICE`.
+
+use super::Family;
+use super::transforms::{self, Transform};
+use regex::{Regex, RegexSet};
+
+const RULES: &str = include_str!("crs/pl1.jsonl");
+
+fn word_list(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "lfi-os-files.data" => include_str!("crs/lfi-os-files.data"),
+        "restricted-files.data" => include_str!("crs/restricted-files.data"),
+        "ai-critical-artifacts.data" => include_str!("crs/ai-critical-artifacts.data"),
+        "unix-shell.data" => include_str!("crs/unix-shell.data"),
+        "windows-powershell-commands.data" => include_str!("crs/windows-powershell-commands.data"),
+        "scanners-user-agents.data" => include_str!("crs/scanners-user-agents.data"),
+        "restricted-upload.data" => include_str!("crs/restricted-upload.data"),
+        _ => return None,
+    })
+}
+
+/// Whether the embedded file holds CRS rule `id` (for `waf.disabled_rules`).
+pub fn has_rule(id: &str) -> bool {
+    !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && RULES.contains(&format!("\"id\": \"{id}\""))
+}
+
+/// The part of a request a value came from, as CRS names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    Args,
+    ArgNames,
+    Cookies,
+    CookieNames,
+    /// The path (`REQUEST_FILENAME`; its last segment is also `REQUEST_BASENAME`).
+    Filename,
+    /// The request target as received, query included.
+    UriRaw,
+    /// A header by its lower-case name.
+    Header(&'a str),
+    /// An uploaded file's name.
+    FileName,
+}
+
+/// Which targets a rule reads: CRS's variable list with its exclusions.
+#[derive(Debug, Default)]
+struct Targets {
+    args: bool,
+    arg_names: bool,
+    cookies: bool,
+    cookie_names: bool,
+    filename: bool,
+    basename: bool,
+    uri_raw: bool,
+    files: bool,
+    all_headers: bool,
+    headers: Vec<String>,
+    except_headers: Vec<String>,
+}
+
+impl Targets {
+    fn parse(list: &[String]) -> Self {
+        let mut t = Self::default();
+        for v in list {
+            let (negated, v) = v
+                .strip_prefix('!')
+                .map_or((false, v.as_str()), |r| (true, r));
+            match v.split_once(':') {
+                Some(("REQUEST_HEADERS", h)) if negated => t.except_headers.push(h.to_lowercase()),
+                Some(("REQUEST_HEADERS", h)) => t.headers.push(h.to_lowercase()),
+                _ => match v {
+                    "ARGS" => t.args = true,
+                    "ARGS_NAMES" => t.arg_names = true,
+                    "REQUEST_COOKIES" => t.cookies = true,
+                    "REQUEST_COOKIES_NAMES" => t.cookie_names = true,
+                    "REQUEST_FILENAME" => t.filename = true,
+                    "REQUEST_BASENAME" => t.basename = true,
+                    "REQUEST_URI_RAW" | "REQUEST_LINE" => t.uri_raw = true,
+                    "REQUEST_HEADERS" => t.all_headers = true,
+                    "FILES" | "FILES_NAMES" => t.files = true,
+                    _ => {}
+                },
+            }
+        }
+        t
+    }
+
+    fn reads(&self, target: Target) -> bool {
+        match target {
+            Target::Args => self.args,
+            Target::ArgNames => self.arg_names,
+            Target::Cookies => self.cookies,
+            Target::CookieNames => self.cookie_names,
+            Target::Filename => self.filename || self.basename,
+            Target::UriRaw => self.uri_raw,
+            Target::FileName => self.files,
+            // The Cookie header is read as cookies, one by one.
+            Target::Header("cookie") => false,
+            Target::Header(h) => {
+                (self.all_headers && !self.except_headers.iter().any(|x| x == h))
+                    || self.headers.iter().any(|x| x == h)
+            }
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Source<'a> {
+    /// CRS's rule id ("942100"), borrowed from the embedded file: the rule's name in findings,
+    /// logs and `waf.disabled_rules`.
+    #[serde(default, borrow)]
+    id: &'a str,
+    targets: Vec<String>,
+    op: String,
+    arg: String,
+    negate: bool,
+    t: Vec<String>,
+    #[serde(default, borrow)]
+    chain: Vec<Source<'a>>,
+}
+
+enum Matcher {
+    /// Index into the pipeline's `RegexSet` (expressions and word lists alike).
+    Set(usize),
+    Contains(String),
+}
+
+struct Condition {
+    pipeline: usize,
+    matcher: Matcher,
+    negate: bool,
+}
+
+struct CrsRule {
+    id: &'static str,
+    family: Family,
+    targets: Targets,
+    first: Condition,
+    /// Further conditions on the same value (CRS's `chain` on `MATCHED_VAR`).
+    chain: Vec<Condition>,
+}
+
+/// The transformations one group of rules applies, and those rules' expressions together.
+struct Pipeline {
+    transforms: Vec<Transform>,
+    patterns: Vec<String>,
+    set: Option<RegexSet>,
+}
+
+pub struct Crs {
+    rules: Vec<CrsRule>,
+    pipelines: Vec<Pipeline>,
+}
+
+fn family(id: &str) -> Family {
+    match id.get(..3).unwrap_or_default() {
+        "913" => Family::Scanner,
+        "930" => Family::Traversal,
+        "932" => Family::Shell,
+        "941" => Family::Xss,
+        _ => Family::Sqli,
+    }
+}
+
+/// `@pm` phrases (or a word list) as one case-insensitive alternation of literals.
+fn phrases<'a>(words: impl Iterator<Item = &'a str>) -> String {
+    let alternatives: Vec<String> = words
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(regex::escape)
+        .collect();
+    format!("(?i)(?:{})", alternatives.join("|"))
+}
+
+impl Crs {
+    pub fn load() -> Self {
+        let mut crs = Crs {
+            rules: Vec::new(),
+            pipelines: Vec::new(),
+        };
+        for line in RULES.lines().filter(|l| !l.trim().is_empty()) {
+            let Ok(source) = serde_json::from_str::<Source<'static>>(line) else {
+                continue;
+            };
+            let first = crs.condition(&source);
+            let chain: Option<Vec<Condition>> =
+                source.chain.iter().map(|c| crs.condition(c)).collect();
+            if let (Some(first), Some(chain)) = (first, chain) {
+                crs.rules.push(CrsRule {
+                    id: source.id,
+                    family: family(source.id),
+                    targets: Targets::parse(&source.targets),
+                    first,
+                    chain,
+                });
+            }
+        }
+        for p in &mut crs.pipelines {
+            p.set = RegexSet::new(&p.patterns).ok();
+        }
+        crs
+    }
+
+    /// A rule's condition, its expression added to the group of rules sharing its
+    /// transformations; None for operators this engine does not run (then the rule is left out).
+    fn condition(&mut self, s: &Source) -> Option<Condition> {
+        let transforms: Vec<Transform> = s.t.iter().filter_map(|t| Transform::parse(t)).collect();
+        let pipeline = match self
+            .pipelines
+            .iter()
+            .position(|p| p.transforms == transforms)
+        {
+            Some(i) => i,
+            None => {
+                self.pipelines.push(Pipeline {
+                    transforms,
+                    patterns: Vec::new(),
+                    set: None,
+                });
+                self.pipelines.len() - 1
+            }
+        };
+        let pattern = match s.op.as_str() {
+            "rx" => s.arg.clone(),
+            "pm" => phrases(s.arg.split(' ')),
+            "pmFromFile" => phrases(word_list(&s.arg)?.lines()),
+            "contains" => {
+                let m = Matcher::Contains(s.arg.clone());
+                return Some(self.special(pipeline, m, s.negate));
+            }
+            _ => return None,
+        };
+        // An expression the regex crate cannot compile leaves its rule out.
+        Regex::new(&pattern).ok()?;
+        let p = &mut self.pipelines[pipeline];
+        p.patterns.push(pattern);
+        Some(Condition {
+            pipeline,
+            matcher: Matcher::Set(p.patterns.len() - 1),
+            negate: s.negate,
+        })
+    }
+
+    fn special(&self, pipeline: usize, matcher: Matcher, negate: bool) -> Condition {
+        Condition {
+            pipeline,
+            matcher,
+            negate,
+        }
+    }
+
+    /// The first CRS rule that matches `value` read as `target`, skipping `disabled` ids.
+    pub fn scan(
+        &self,
+        value: &str,
+        target: Target,
+        disabled: impl Fn(&str) -> bool,
+    ) -> Option<(&'static str, Family)> {
+        if value.is_empty() || !self.rules.iter().any(|r| r.targets.reads(target)) {
+            return None;
+        }
+        // Each pipeline's transformed value and set matches, computed when a rule first needs them.
+        let mut seen: Vec<Option<(String, Vec<bool>)>> = vec![None; self.pipelines.len()];
+        let mut holds = |c: &Condition| -> bool {
+            let (text, hits) = seen[c.pipeline].get_or_insert_with(|| {
+                let p = &self.pipelines[c.pipeline];
+                let text = transforms::apply(value, &p.transforms);
+                let mut hits = vec![false; p.patterns.len()];
+                if let Some(set) = &p.set {
+                    for i in set.matches(&text).iter() {
+                        hits[i] = true;
+                    }
+                }
+                (text, hits)
+            });
+            let matched = match &c.matcher {
+                Matcher::Set(i) => hits[*i],
+                Matcher::Contains(s) => text.contains(s.as_str()),
+            };
+            matched != c.negate
+        };
+        self.rules
+            .iter()
+            .filter(|r| r.targets.reads(target) && !disabled(r.id))
+            .find(|r| holds(&r.first) && r.chain.iter().all(&mut holds))
+            .map(|r| (r.id, r.family))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_in_the_file_loads() {
+        let crs = Crs::load();
+        let in_file = RULES.lines().filter(|l| !l.trim().is_empty()).count();
+        // Not run: validateByteRange (941010, a shortcut that marks safe paths) and
+        // libinjection's detectSQLi / detectXSS (942100, 941100).
+        assert_eq!(crs.rules.len(), in_file - 3);
+        assert!(crs.pipelines.iter().all(|p| p.set.is_some()));
+    }
+
+    #[test]
+    fn rules_read_only_their_targets() {
+        let crs = Crs::load();
+        let none = |_: &str| false;
+        let union = "1 union all select password from users";
+        assert!(crs.scan(union, Target::Args, none).is_some());
+        assert!(crs.scan("/etc/passwd", Target::Args, none).is_some());
+        assert!(
+            crs.scan("sqlmap/1.7", Target::Header("user-agent"), none)
+                .is_some()
+        );
+        assert!(crs.scan("sqlmap/1.7", Target::Args, none).is_none());
+        assert!(crs.scan("a fine morning", Target::Args, none).is_none());
+        assert!(
+            crs.scan(union, Target::Args, |id| id.starts_with("942"))
+                .is_none()
+        );
+    }
+}
