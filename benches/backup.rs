@@ -113,11 +113,13 @@ fn main() {
     let file = plaudit::ops::backup::write(&store, &out, now, None, |_| {}).unwrap();
     let backup_secs = started.elapsed().as_secs_f64();
     let backup_size = std::fs::metadata(&file).unwrap().len();
+    // An unencrypted backup leaves the instance secret out: the restore is given it.
+    let secret = plaudit::ops::backup::Secret(Some(store.meta().instance_secret().unwrap()));
     drop(store);
 
     let restored = tmp.path().join("restored");
     let started = Instant::now();
-    plaudit::ops::backup::restore(&file, &restored, None, now).unwrap();
+    plaudit::ops::backup::restore(&file, &restored, None, &secret, now).unwrap();
     let restore_secs = started.elapsed().as_secs_f64();
     let store = Store::open(&restored, 256, now).unwrap();
     let identical = store.tree_sums().unwrap() == sums;

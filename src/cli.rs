@@ -78,6 +78,7 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
             let config = load(cli.config)?.config;
             match (command, out) {
                 (Some(backup::BackupCommand::Verify { file }), _) => backup::verify(&config, &file),
+                (Some(backup::BackupCommand::Secret { out }), _) => backup::secret(&config, &out),
                 (None, Some(out)) => backup::backup(&config, &out),
                 (None, None) => Err(Failed::Usage(
                     "say where: `plaudit backup --out DIR`, or `plaudit backup verify FILE`".into(),
@@ -122,7 +123,9 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
                 }
             }
         }
-        Command::Restore { from } => backup::restore(&load(cli.config)?.config, &from),
+        Command::Restore { from, secret_file } => {
+            backup::restore(&load(cli.config)?.config, &from, secret_file.as_deref())
+        }
         Command::Admin { command } => {
             let config = load(cli.config)?.config;
             let request = match command {

@@ -46,6 +46,8 @@ pub enum Request {
     },
     /// Sign new campaign links with a fresh key (old links keep working).
     RotateLinkKey,
+    /// The instance secret, as hex: a restore of a backup made without encryption needs it.
+    InstanceSecret,
     /// Deleted workspaces and when each is purged.
     DeletedWorkspaces,
     /// Bring a deleted workspace back before its purge time.
@@ -256,6 +258,10 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
                 Err(e) => err(Failure::Internal, e.to_string()),
             }
         }
+        Request::InstanceSecret => match ctx.store.meta().instance_secret() {
+            Ok(secret) => Response::Ok(json!({ "secret": hex::encode(secret) })),
+            Err(e) => err(Failure::Internal, format!("{e:#}")),
+        },
         Request::Status => match ctx.store.users().admin_exists() {
             Ok(admin) => Response::Ok(json!({
                 "admin_exists": admin,

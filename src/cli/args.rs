@@ -52,6 +52,10 @@ pub enum Command {
     Restore {
         #[arg(long)]
         from: PathBuf,
+        /// For a backup made without encryption restored outside the data folder it came from:
+        /// the file `plaudit backup secret` wrote.
+        #[arg(long)]
+        secret_file: Option<PathBuf>,
     },
     /// Data-subject requests about an email address: `export` prints every record as JSON,
     /// `erase` removes them (the address stays only as a keyed hash on the suppression list),

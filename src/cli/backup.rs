@@ -19,6 +19,57 @@ use std::sync::Arc;
 pub enum BackupCommand {
     /// Check a backup file completely (checksums, decryption, every record); print what it holds.
     Verify { file: PathBuf },
+    /// Write this instance's secret (64 hex digits) to a new file OUT, readable by you only.
+    /// Backups made without encryption leave it out, so a stolen one unseals nothing; restoring
+    /// one on another machine needs this file (`plaudit restore --secret-file OUT`). Keep it
+    /// apart from the backups.
+    Secret { out: PathBuf },
+}
+
+/// `plaudit backup secret OUT`: from the running server, else from the store directly.
+pub fn secret(config: &Config, out: &Path) -> Result<(), Failed> {
+    let data_dir = &config.storage.data_dir;
+    let secret = match control::call(data_dir, &Request::InstanceSecret)
+        .map_err(|e| Failed::Runtime(format!("{e:#}")))?
+    {
+        Some(Response::Ok(v)) => v["secret"].as_str().unwrap_or_default().to_string(),
+        Some(Response::Err { message, .. }) => return Err(Failed::Runtime(message)),
+        None => {
+            let store = Store::open(data_dir, config.storage.cache_mb, SystemClock.now())
+                .map_err(|e| Failed::Runtime(e.to_string()))?;
+            let secret = store
+                .meta()
+                .instance_secret()
+                .map_err(|e| Failed::Runtime(format!("{e:#}")))?;
+            hex::encode(secret)
+        }
+    };
+    let mut file = crate::store::private::create_new_file(out)
+        .map_err(|e| Failed::Usage(format!("{}: {e}", out.display())))?;
+    std::io::Write::write_all(&mut file, format!("{secret}\n").as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Failed::Runtime(format!("{}: {e}", out.display())))?;
+    println!("wrote {}: keep it apart from the backups", out.display());
+    Ok(())
+}
+
+/// The instance secret a restore was given with `--secret-file`.
+fn secret_file(path: Option<&Path>) -> Result<backup::Secret, Failed> {
+    let Some(path) = path else {
+        return Ok(backup::Secret::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failed::Usage(format!("{}: {e}", path.display())))?;
+    let bytes = hex::decode(text.trim())
+        .ok()
+        .filter(|b| b.len() == 32)
+        .ok_or_else(|| {
+            Failed::Usage(format!(
+                "{}: not an instance secret (64 hex digits, as `plaudit backup secret` writes)",
+                path.display()
+            ))
+        })?;
+    Ok(backup::Secret(Some(bytes)))
 }
 
 fn key(config: &Config) -> Result<Option<[u8; 32]>, Failed> {
@@ -94,7 +145,8 @@ pub fn verify(config: &Config, file: &Path) -> Result<(), Failed> {
     Ok(())
 }
 
-pub fn restore(config: &Config, from: &Path) -> Result<(), Failed> {
+pub fn restore(config: &Config, from: &Path, secret: Option<&Path>) -> Result<(), Failed> {
+    let secret = secret_file(secret)?;
     let data_dir = &config.storage.data_dir;
     if control::call(data_dir, &Request::Status)
         .ok()
@@ -107,7 +159,7 @@ pub fn restore(config: &Config, from: &Path) -> Result<(), Failed> {
     }
     let now = SystemClock.now();
     let summary = runtime().map(|_| ()).and_then(|()| {
-        backup::restore(from, data_dir, key(config)?.as_ref(), now)
+        backup::restore(from, data_dir, key(config)?.as_ref(), &secret, now)
             .map_err(|e| Failed::Runtime(format!("{e:#}")))
     })?;
     print(&summary);

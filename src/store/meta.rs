@@ -12,6 +12,30 @@ pub(super) const SETUP_KEY: &[u8] = b"setup_token";
 const LINK_KEY_PREFIX: &[u8] = b"link_key:";
 const LINK_CURRENT: &[u8] = b"link_key_current";
 
+/// Keys in `meta` that are secrets: the instance secret and the link-signing keys.
+pub fn is_secret(key: &[u8]) -> bool {
+    key == SECRET_KEY || key.starts_with(LINK_KEY_PREFIX)
+}
+
+/// The key of the instance secret in `meta`.
+pub fn is_instance_secret(key: &[u8]) -> bool {
+    key == SECRET_KEY
+}
+
+/// Reads the instance secret of a store on disk (not opened as a `Store`).
+pub fn instance_secret_of(db: &sled::Db) -> anyhow::Result<Option<Vec<u8>>> {
+    let meta = db.open_tree("meta").context("opening tree meta")?;
+    Ok(meta.get(SECRET_KEY)?.map(|v| v.to_vec()))
+}
+
+/// Puts `secret` in place as a store's instance secret (a restore of a backup made without it).
+pub fn set_instance_secret(db: &sled::Db, secret: &[u8]) -> anyhow::Result<()> {
+    let meta = db.open_tree("meta").context("opening tree meta")?;
+    meta.insert(SECRET_KEY, secret)
+        .context("storing the instance secret")?;
+    Ok(())
+}
+
 pub fn schema_version(db: &sled::Db) -> anyhow::Result<Option<u32>> {
     let meta = db.open_tree("meta").context("opening tree meta")?;
     let Some(raw) = meta.get(SCHEMA_KEY).context("reading the schema version")? else {

@@ -16,6 +16,10 @@ pub mod journal;
 mod keys;
 mod locations;
 mod meta;
+/// The instance secret of a store on disk, for a restore that brings it back.
+pub mod secrets {
+    pub use super::meta::{instance_secret_of, set_instance_secret};
+}
 pub mod migrations;
 mod outbox;
 mod page;
@@ -331,9 +335,10 @@ impl Store {
     pub fn export_to(
         &self,
         out: &mut impl std::io::Write,
+        keys: snapshot::Keys,
         progress: impl FnMut(u64),
     ) -> anyhow::Result<()> {
-        snapshot::write_to(&self.db, out, progress)
+        snapshot::write_to(&self.db, out, keys, progress)
     }
 
     /// Entries and checksum of every non-empty tree, as a backup's are computed.

@@ -37,6 +37,15 @@ pub fn create_file(path: &Path) -> std::io::Result<std::fs::File> {
         .open(path)
 }
 
+/// Creates a file that must not exist yet, as 0600 (a secret is never written over a file).
+pub fn create_new_file(path: &Path) -> std::io::Result<std::fs::File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
 /// Writes `bytes` to `path` durably and privately: into `.<name>.tmp` beside it (0600 from the
 /// first byte), fsynced, then renamed, so a crash never leaves a half-written file under the
 /// real name. The temporary file is removed if anything fails.

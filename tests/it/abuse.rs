@@ -432,3 +432,183 @@ async fn uploads_take_the_size_the_pages_promise_and_no_more() {
         .unwrap();
     assert_eq!(r.status(), 413);
 }
+
+/// The decompressed snapshot inside an unencrypted backup file, and its records by tree.
+/// (tree, key, value)
+type Entry = (String, Vec<u8>, Vec<u8>);
+
+fn backup_contents(file: &std::path::Path) -> (Vec<u8>, Vec<Entry>) {
+    use std::io::Read;
+    let raw = std::fs::read(file).unwrap();
+    let head = b"PLAUDIT-BACKUP 1\n".len();
+    assert_eq!(raw[head], 0, "not encrypted");
+    let mut body = Vec::new();
+    flate2::read::GzDecoder::new(&raw[head + 1..raw.len() - 33])
+        .read_to_end(&mut body)
+        .unwrap();
+    let mut records = Vec::new();
+    let mut tree = String::new();
+    plaudit::store::snapshot::read_from(&mut body.as_slice(), |r| {
+        match r {
+            plaudit::store::snapshot::Record::Tree { name, .. } => {
+                tree = String::from_utf8_lossy(name).into_owned()
+            }
+            plaudit::store::snapshot::Record::Entry([k, v]) => {
+                records.push((tree.clone(), k.clone(), v.clone()))
+            }
+            _ => {}
+        }
+        Ok(())
+    })
+    .unwrap();
+    (body, records)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stolen_unencrypted_backup_unseals_nothing() {
+    let h = InProc::start(|c| c.outbox.poll_interval_ms = 600_000).await;
+    let (_, token) = h.user("owner@agency.example", false);
+    let api = h.api().as_(&token);
+    let (_, w) = api.post("/workspaces", json!({"name": "Shop"})).await;
+    let ws = w["id"].as_str().unwrap().to_string();
+    let (s, _) = api
+        .post(
+            &format!("/workspaces/{ws}/contacts"),
+            json!([{"email": "ana@example.net", "name": "Ana"}]),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let out = h.dir.path().join("backups");
+    let now = plaudit::Clock::now(&h.clock);
+    let file = plaudit::ops::backup::write(&h.store, &out, now, None, |_| {}).unwrap();
+    let secret = h.store.meta().instance_secret().unwrap();
+    let (body, records) = backup_contents(&file);
+    assert!(
+        !body.windows(secret.len()).any(|w| w == secret.as_slice()),
+        "the instance secret is not in the file"
+    );
+    assert!(
+        !records
+            .iter()
+            .any(|(t, k, _)| t == "meta" && k == b"instance_secret")
+    );
+    let keys: Vec<_> = records
+        .iter()
+        .filter(|(t, _, _)| t == "person_keys")
+        .collect();
+    assert!(!keys.is_empty(), "the customer has a key");
+    for (_, k, v) in keys {
+        // 0xB7, a nonce, the sealed 32-byte key and its tag: never the key itself.
+        assert_eq!((v[0], v.len()), (0xB7, 1 + 12 + 32 + 16), "{k:?}");
+    }
+    // Restored elsewhere, only the instance secret opens them again.
+    let restore = |into: &str, secret: Option<Vec<u8>>| {
+        plaudit::ops::backup::restore(
+            &file,
+            &h.dir.path().join(into),
+            None,
+            &plaudit::ops::backup::Secret(secret),
+            now,
+        )
+    };
+    let err = restore("thief", None).unwrap_err();
+    assert!(format!("{err:#}").contains("--secret-file"), "{err:#}");
+    assert!(
+        restore("thief-2", Some(vec![7; 32])).is_err(),
+        "another instance's secret"
+    );
+    restore("owner", Some(secret)).unwrap();
+    let store = plaudit::store::Store::open(&h.dir.path().join("owner"), 16, now).unwrap();
+    let ws: plaudit::domain::Id<plaudit::domain::Workspace> = ws.parse().unwrap();
+    let ana = plaudit::domain::Email::parse("ana@example.net").unwrap();
+    assert_eq!(
+        store.contacts().by_email(&ws, &ana).unwrap().unwrap().name,
+        "Ana"
+    );
+    store.close().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backups_started_in_the_same_second_keep_both_files() {
+    let h = InProc::start(|_| {}).await;
+    let out = h.dir.path().join("backups");
+    let now = plaudit::Clock::now(&h.clock);
+    let files: Vec<_> = (0..4)
+        .map(|_| {
+            let (store, out) = (h.store.clone(), out.clone());
+            std::thread::spawn(move || {
+                plaudit::ops::backup::write(&store, &out, now, None, |_| {}).unwrap()
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    let mut names: Vec<_> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 4, "{names:?}");
+    for f in &files {
+        plaudit::ops::backup::verify(f, None).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        4,
+        "no temporary file left"
+    );
+}
+
+/// A crafted backup (valid whole-file checksum, lying lengths, a gzip bomb of changes) is
+/// refused without allocating what it claims.
+#[test]
+fn crafted_backups_are_read_in_bounded_memory() {
+    use sha2::Digest;
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let craft = |name: &str, snapshot: &[u8]| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(snapshot).unwrap();
+        let mut file = b"PLAUDIT-BACKUP 1\n\x00".to_vec();
+        file.extend(gz.finish().unwrap());
+        let digest = sha2::Sha256::digest(&file);
+        file.push(b'Z');
+        file.extend_from_slice(&digest);
+        let path = dir.path().join(name);
+        std::fs::write(&path, file).unwrap();
+        path
+    };
+    let magic = b"PLAUDIT-SNAPSHOT 2\n";
+    // A tree name that claims a gigabyte.
+    let mut lying = magic.to_vec();
+    lying.extend_from_slice(b"T\x3f\xff\xff\xff");
+    // Changes of 1 MiB each, far more than any backup's redo section: 1.5 GB unpacked.
+    let mut bomb = magic.to_vec();
+    let change = [
+        b"R\x00\x00\x00\x04meta\x00\x00\x00\x01k\x01\x00\x10\x00\x00".as_slice(),
+        &vec![0u8; 1 << 20],
+    ]
+    .concat();
+    for _ in 0..1500 {
+        bomb.extend_from_slice(&change);
+    }
+    for (name, snapshot) in [("lying", lying), ("bomb", bomb)] {
+        let path = craft(name, &snapshot);
+        assert!(std::fs::metadata(&path).unwrap().len() < 4 << 20);
+        let before = rss_kb();
+        let err = plaudit::ops::backup::verify(&path, None).unwrap_err();
+        let grew = rss_kb().saturating_sub(before);
+        assert!(grew < 64 * 1024, "{name}: RSS grew by {grew} KiB ({err:#})");
+    }
+}
+
+fn rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap()
+}

@@ -11,6 +11,12 @@
 //! while checking the snapshot's own, and only when all of it passed swaps folders; then it
 //! replays the erasure journal, so a person erased after the backup was taken does not come
 //! back.
+//!
+//! A backup made without encryption carries no usable key material: the instance secret is left
+//! out and people's and link keys are wrapped under a key derived from it (`snapshot::keywrap`),
+//! so a stolen file unseals no provider token and no personal record. Restoring it needs the
+//! instance secret: from the data folder it replaces, or from the file `plaudit backup secret`
+//! wrote (kept apart from the backups). Encrypted backups carry the keys inside the encryption.
 
 mod frames;
 mod schedule;
@@ -73,8 +79,19 @@ pub fn write(
             "[year][month][day]-[hour][minute][second]"
         ))
         .unwrap_or_default();
-    let path = dir.join(format!("plaudit-{stamp}.{EXTENSION}"));
-    let tmp = dir.join(format!(".plaudit-{stamp}.{EXTENSION}.tmp"));
+    let keys = match key {
+        Some(_) => snapshot::Keys::Included,
+        None => snapshot::Keys::Wrapped(snapshot::keywrap::wrapping_key(
+            &store.meta().instance_secret()?,
+        )),
+    };
+    // A temporary name of its own: two backups started in the same second never share a file.
+    let mut unique = [0u8; 6];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut unique);
+    let tmp = dir.join(format!(
+        ".plaudit-{stamp}-{}.{EXTENSION}.tmp",
+        hex::encode(unique)
+    ));
     let file = crate::store::private::create_file(&tmp)
         .with_context(|| format!("creating {}", tmp.display()))?;
     let mut outer = Hashing {
@@ -86,7 +103,7 @@ pub fn write(
         None => {
             outer.write_all(&[0])?;
             let mut gz = flate2::write::GzEncoder::new(&mut outer, flate2::Compression::fast());
-            store.export_to(&mut gz, progress)?;
+            store.export_to(&mut gz, keys, progress)?;
             gz.finish()?;
         }
         Some(key) => {
@@ -102,7 +119,7 @@ pub fn write(
                 buf: Vec::with_capacity(FRAME),
             };
             let mut gz = flate2::write::GzEncoder::new(sealer, flate2::Compression::fast());
-            store.export_to(&mut gz, progress)?;
+            store.export_to(&mut gz, keys, progress)?;
             gz.finish()?.finish()?;
         }
     }
@@ -112,11 +129,81 @@ pub fn write(
     file.write_all(&digest)?;
     let file = file.into_inner().map_err(|e| e.into_error())?;
     file.sync_all().context("syncing the backup")?;
-    std::fs::rename(&tmp, &path).context("naming the backup")?;
+    let path = name_without_replacing(&tmp, dir, &stamp)?;
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
     Ok(path)
+}
+
+/// Gives the finished file `plaudit-<stamp>.backup`, or `plaudit-<stamp>-2.backup`, … when
+/// another backup of the same second has the name: a hard link fails rather than replace.
+fn name_without_replacing(tmp: &Path, dir: &Path, stamp: &str) -> anyhow::Result<PathBuf> {
+    for n in 1..1000 {
+        let name = match n {
+            1 => format!("plaudit-{stamp}.{EXTENSION}"),
+            n => format!("plaudit-{stamp}-{n}.{EXTENSION}"),
+        };
+        let path = dir.join(name);
+        match std::fs::hard_link(tmp, &path) {
+            Ok(()) => {
+                std::fs::remove_file(tmp).context("removing the temporary backup name")?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e).context("naming the backup"),
+        }
+    }
+    bail!(
+        "too many backups named for the same second in {}",
+        dir.display()
+    )
+}
+
+/// Where a restore finds the instance secret a backup made without encryption needs.
+#[derive(Debug, Clone, Default)]
+pub struct Secret(pub Option<Vec<u8>>);
+
+/// Opens the wrapped keys of a restored store (a backup made without encryption) with the
+/// instance secret from `given`, else from the store at `db_dir` it is about to replace.
+fn open_keys(staging: &sled::Db, db_dir: &Path, given: &Secret) -> anyhow::Result<()> {
+    use crate::store::secrets as meta;
+    if meta::instance_secret_of(staging)?.is_some() {
+        return Ok(());
+    }
+    let secret = match &given.0 {
+        Some(s) => s.clone(),
+        None => {
+            let current = if db_dir.exists() {
+                let db = sled::Config::new().path(db_dir).open()?;
+                let secret = meta::instance_secret_of(&db);
+                crate::store::close(db, db_dir)?;
+                secret?
+            } else {
+                None
+            };
+            current.context(
+                "this backup was made without encryption, so it holds no instance secret: \
+                 restore it into the data folder it came from, or pass --secret-file with the \
+                 file `plaudit backup secret` wrote",
+            )?
+        }
+    };
+    let wrap = snapshot::keywrap::wrapping_key(&secret);
+    for name in ["person_keys", "meta"] {
+        let tree = staging.open_tree(name)?;
+        let mut batch = sled::Batch::default();
+        for entry in tree.iter() {
+            let (k, v) = entry?;
+            if snapshot::is_key_material(name.as_bytes(), &k) {
+                batch.insert(k.clone(), snapshot::keywrap::unwrap(&wrap, &k, &v)?);
+            }
+        }
+        tree.apply_batch(batch)?;
+    }
+    meta::set_instance_secret(staging, &secret)?;
+    staging.flush()?;
+    Ok(())
 }
 
 /// Checks the whole-file checksum, then decrypts, decompresses and reads every record with the
@@ -254,6 +341,7 @@ pub fn restore(
     path: &Path,
     data_dir: &Path,
     key: Option<&[u8; 32]>,
+    secret: &Secret,
     now: OffsetDateTime,
 ) -> anyhow::Result<Summary> {
     let db_dir = data_dir.join("db");
@@ -275,13 +363,16 @@ pub fn restore(
     // One pass: the whole-file checksum first, then every record into a new folder while the
     // snapshot's own checksum is checked; the live store is untouched until all of it passed.
     let imported = read(path, key, |input| snapshot::import_into(&staging, input)).and_then(|s| {
-        if !s.point_in_time {
-            // Each tree was read at its own time: derived records are rebuilt on open.
-            let db = sled::Config::new().path(&staging).open()?;
-            crate::store::mark_restored(&db)?;
-            crate::store::close(db, &staging)?;
-        }
-        Ok(s)
+        let db = sled::Config::new().path(&staging).open()?;
+        let opened = open_keys(&db, &db_dir, secret).and_then(|()| {
+            if !s.point_in_time {
+                // Each tree was read at its own time: derived records are rebuilt on open.
+                crate::store::mark_restored(&db)?;
+            }
+            Ok(())
+        });
+        crate::store::close(db, &staging)?;
+        opened.map(|()| s)
     });
     let summary = match imported {
         Ok(s) => s,

@@ -18,6 +18,7 @@ pub fn import_into<R: std::io::Read + ?Sized>(
     let mut tree: Option<sled::Tree> = None;
     let mut batch = sled::Batch::default();
     let mut pending = 0usize;
+    let mut pending_bytes = 0usize;
     let mut summer = Summer::default();
     let flush = |tree: &Option<sled::Tree>, batch: &mut sled::Batch, pending: &mut usize| {
         if let Some(t) = tree
@@ -39,7 +40,10 @@ pub fn import_into<R: std::io::Read + ?Sized>(
                 if let [k, v] = parts {
                     batch.insert(k.as_slice(), v.as_slice());
                     pending += 1;
-                    if pending >= 50_000 {
+                    pending_bytes += k.len() + v.len();
+                    // By count and by size: a batch is held in memory until applied.
+                    if pending >= 50_000 || pending_bytes >= 8 << 20 {
+                        pending_bytes = 0;
                         flush(&tree, &mut batch, &mut pending)?;
                     }
                 }

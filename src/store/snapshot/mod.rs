@@ -8,6 +8,7 @@
 //! then `Z` and the SHA-256 of everything before it. Version 1 files are the same without `R`.
 
 mod import;
+pub mod keywrap;
 mod recorder;
 mod sums;
 
@@ -57,11 +58,36 @@ pub fn write(
     let file =
         super::private::create_file(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     let mut out = std::io::BufWriter::new(file);
-    write_to(db, &mut out, |_| {})?;
+    write_to(db, &mut out, Keys::Included, |_| {})?;
     let file = out.into_inner().map_err(|e| e.into_error())?;
     file.sync_all().context("syncing the snapshot")?;
     std::fs::rename(&tmp, &path).context("naming the snapshot")?;
     Ok(path)
+}
+
+/// How a snapshot carries the key material that unseals the rest: the instance secret
+/// (provider tokens, session and link signing), link keys and every person's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    /// As stored (a snapshot that stays in the data folder, or an encrypted backup).
+    Included,
+    /// The instance secret left out, the other keys wrapped under a key derived from it: the
+    /// file alone unseals nothing; a restore needs the instance secret (`keywrap`).
+    Wrapped([u8; 32]),
+}
+
+/// Whether `key` in `tree` is key material (see `Keys`).
+pub fn is_key_material(tree: &[u8], key: &[u8]) -> bool {
+    tree == b"person_keys" || (tree == b"meta" && super::meta::is_secret(key))
+}
+
+/// A key-material value as a snapshot carries it: None leaves it out.
+fn carried(keys: Keys, tree: &[u8], key: &[u8], value: &[u8]) -> Option<Vec<u8>> {
+    match keys {
+        Keys::Wrapped(_) if tree == b"meta" && super::meta::is_instance_secret(key) => None,
+        Keys::Wrapped(wrap) if is_key_material(tree, key) => Some(keywrap::wrap(&wrap, key, value)),
+        _ => Some(value.to_vec()),
+    }
 }
 
 /// Writes every tree of `db` in snapshot format to `out`, as of one instant even while other
@@ -69,6 +95,7 @@ pub fn write(
 pub fn write_to(
     db: &sled::Db,
     out: &mut impl Write,
+    keys: Keys,
     mut progress: impl FnMut(u64),
 ) -> anyhow::Result<()> {
     let recorder = Recorder::start(db)?;
@@ -91,6 +118,9 @@ pub fn write_to(
         };
         for entry in tree.range(..=end) {
             let (k, v) = entry.context("reading the store")?;
+            let Some(v) = carried(keys, name, &k, &v) else {
+                continue;
+            };
             w.put(b"E")?;
             w.put(&2u32.to_be_bytes())?;
             w.put_blob(&k)?;
@@ -104,13 +134,20 @@ pub fn write_to(
     let redo = recorder.finish()?;
     for (tree, changes) in &redo.trees {
         for (key, value) in changes {
+            let value = match value {
+                Some(v) => match carried(keys, tree, key, v) {
+                    Some(v) => Some(v),
+                    None => continue,
+                },
+                None => None,
+            };
             w.put(b"R")?;
             w.put_blob(tree)?;
             w.put_blob(key)?;
             match value {
                 Some(v) => {
                     w.put(&[1])?;
-                    w.put_blob(v)?;
+                    w.put_blob(&v)?;
                 }
                 None => w.put(&[0])?,
             }
@@ -142,6 +179,12 @@ pub enum Record<'a> {
     },
 }
 
+/// The largest entry (key and value together) a snapshot may hold: the store's records are
+/// kilobytes. With the redo cap below, a crafted file costs a reader tens of MiB at most.
+const MAX_RECORD: usize = 16 << 20;
+/// The most a redo section may carry in all: it is held in memory until the trees are read.
+const MAX_REDO_BYTES: usize = 24 << 20;
+
 /// A snapshot stream being read, hashed as it goes.
 struct Source<'a, R: std::io::Read + ?Sized> {
     input: &'a mut R,
@@ -149,11 +192,18 @@ struct Source<'a, R: std::io::Read + ?Sized> {
 }
 
 impl<R: std::io::Read + ?Sized> Source<'_, R> {
+    /// `n` bytes, allocated as they arrive: a crafted length costs no memory the stream does
+    /// not actually carry.
     fn bytes(&mut self, n: usize) -> anyhow::Result<Vec<u8>> {
-        let mut buf = vec![0u8; n];
-        self.input
-            .read_exact(&mut buf)
-            .context("the snapshot is truncated")?;
+        let mut buf = Vec::with_capacity(n.min(64 * 1024));
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(&mut *self.input, n as u64),
+            &mut buf,
+        )
+        .context("the snapshot is truncated")?;
+        if buf.len() != n {
+            bail!("the snapshot is truncated");
+        }
         self.hash.update(&buf);
         Ok(buf)
     }
@@ -165,7 +215,7 @@ impl<R: std::io::Read + ?Sized> Source<'_, R> {
 
     fn blob(&mut self) -> anyhow::Result<Vec<u8>> {
         let len = self.u32()? as usize;
-        if len > 1 << 30 {
+        if len > MAX_RECORD {
             bail!("the snapshot is damaged: a record of {len} bytes");
         }
         self.bytes(len)
@@ -190,6 +240,7 @@ pub fn read_from<R: std::io::Read + ?Sized>(
     };
     visit(Record::Header { version })?;
     let (mut trees, mut entries) = (0, 0);
+    let mut redo_bytes = 0usize;
     loop {
         let mut tag = [0u8; 1];
         src.input
@@ -213,8 +264,14 @@ pub fn read_from<R: std::io::Read + ?Sized>(
                     bail!("the snapshot is damaged: an entry of {count} parts");
                 }
                 let mut parts = Vec::with_capacity(count as usize);
+                let mut size = 0;
                 for _ in 0..count {
-                    parts.push(src.blob()?);
+                    let part = src.blob()?;
+                    size += part.len();
+                    if size > MAX_RECORD {
+                        bail!("the snapshot is damaged: an entry of more than {MAX_RECORD} bytes");
+                    }
+                    parts.push(part);
                 }
                 visit(Record::Entry(&parts))?;
                 entries += 1;
@@ -228,6 +285,14 @@ pub fn read_from<R: std::io::Read + ?Sized>(
                     1 => Some(src.blob()?),
                     _ => bail!("the snapshot is damaged: a change that is neither set nor removal"),
                 };
+                redo_bytes += tree.len() + key.len() + value.as_ref().map_or(0, Vec::len);
+                if redo_bytes > MAX_REDO_BYTES {
+                    bail!(
+                        "the snapshot's redo section is larger than {} MiB: damaged, or made while \
+                         the store changed faster than any backup can follow",
+                        MAX_REDO_BYTES >> 20
+                    );
+                }
                 visit(Record::Redo {
                     tree: &tree,
                     key: &key,
