@@ -116,6 +116,10 @@ pub struct OAuthState {
     /// Set when the flow connects a provider account to a workspace (not a sign-in).
     #[serde(default)]
     pub connect: Option<(Id<super::Workspace>, Id<super::Connection>)>,
+    /// Who started a connect flow (the API key's creator for a key): a flow started through
+    /// the API, with no browser nonce, completes only in a browser signed in as this person.
+    #[serde(default)]
+    pub started_by: Option<Id<User>>,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
 }

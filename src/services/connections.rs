@@ -19,8 +19,9 @@ pub fn redirect_uri(ctx: &Ctx, p: Provider) -> String {
 }
 
 /// Creates a pending connection and the provider URL that completes it. When a browser
-/// starts the flow (`browser_nonce`), only that browser may finish it; an API caller hands
-/// the URL to whoever consents.
+/// starts the flow (`browser_nonce`), only that browser may finish it. Started through the
+/// API, it completes only in a browser signed in as the person who started it (for an API
+/// key, the key's creator): a consent URL handed to anyone else connects nothing.
 pub fn start(
     ctx: &Ctx,
     principal: &Principal,
@@ -66,6 +67,10 @@ pub fn start(
             next: format!("/w/{ws}/connections"),
             browser: browser_nonce.map(hash).unwrap_or_default(),
             connect: Some((*ws, conn.id)),
+            started_by: match principal {
+                Principal::User { user, .. } => Some(user.id),
+                Principal::ApiKey { key } => Some(key.created_by),
+            },
             expires_at: now + STATE_VALIDITY,
         },
     )?;
@@ -74,12 +79,14 @@ pub fn start(
     Ok((conn, url))
 }
 
-/// Uses up a connect flow's state. A flow a browser started must end in that browser.
+/// Uses up a connect flow's state. A flow a browser started must end in that browser; one
+/// started through the API must end in a browser where its starter is signed in (`signed_in`).
 pub fn take_state(
     ctx: &Ctx,
     p: Provider,
     state: &str,
     browser_nonce: Option<&str>,
+    signed_in: Option<Id<crate::domain::User>>,
 ) -> Result<(OAuthState, Id<Workspace>, Id<Connection>)> {
     let invalid = || {
         Error::Invalid(
@@ -102,6 +109,14 @@ pub fn take_state(
                 "this connection was started in another browser; nothing was changed".into(),
             ));
         }
+    } else if flow.started_by.is_none() || signed_in != flow.started_by {
+        return Err(Error::Forbidden(
+            "this connection was started through the API: it completes only in a browser signed \
+             in to Plaudit as the person who started it (for an API key, its creator). Nothing \
+             was connected; sign in as them and open a new link, or connect from the \
+             workspace's Connections page"
+                .into(),
+        ));
     }
     Ok((flow, ws, id))
 }

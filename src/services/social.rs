@@ -41,6 +41,7 @@ pub fn start(
             next: next.to_string(),
             browser: hash(browser_nonce),
             connect: None,
+            started_by: None,
             expires_at: ctx.clock.now() + STATE_VALIDITY,
         },
     )?;

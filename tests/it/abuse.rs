@@ -612,3 +612,47 @@ fn rss_kb() -> u64 {
         .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
         .unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consent_url_handed_to_someone_else_connects_nothing() {
+    let s = crate::connectors::setup().await;
+    let (ws, owner_token) = (&s.ws, s.api.token().to_string());
+    let (other, other_token) = s.h.user("colleague@agency.example", false);
+    let wid: plaudit::domain::Id<plaudit::domain::Workspace> = ws.parse().unwrap();
+    let w = s.h.store.workspaces().get(&wid).unwrap().unwrap();
+    s.h.add(&w, &other, plaudit::domain::Role::Owner);
+    let browser = from(1);
+    let status_of = async |id: &str| {
+        let (_, c) = s
+            .api
+            .get(&format!("/workspaces/{ws}/connections/{id}"))
+            .await;
+        c["status"].as_str().unwrap().to_string()
+    };
+    for who in [None, Some(other_token.as_str())] {
+        let (id, back) =
+            crate::providers::consent(&s.api, ws, "google", PUBLIC_URL, &s.h.url).await;
+        let mut r = browser.get(&back);
+        if let Some(t) = who {
+            r = r.header("cookie", crate::providers::session_cookie(t));
+        }
+        let r = r.send().await.unwrap();
+        assert_eq!(r.status(), 400, "{who:?}");
+        assert!(r.text().await.unwrap().contains("started through the API"));
+        assert_eq!(
+            status_of(&id).await,
+            "pending",
+            "nothing connected for {who:?}"
+        );
+    }
+    // The starter's own signed-in browser completes it.
+    let (id, back) = crate::providers::consent(&s.api, ws, "google", PUBLIC_URL, &s.h.url).await;
+    let r = browser
+        .get(&back)
+        .header("cookie", crate::providers::session_cookie(&owner_token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&id).await, "active");
+}

@@ -33,6 +33,7 @@ async fn expired_sessions_links_and_states_are_purged_and_live_ones_kept() {
                     next: "/w".into(),
                     browser: "b".into(),
                     connect: None,
+                    started_by: None,
                     expires_at: now + time::Duration::minutes(minutes),
                 },
             )

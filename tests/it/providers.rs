@@ -73,7 +73,15 @@ impl Control {
 /// Starts a connection through the API and consents at the fake as a person would; returns
 /// the connection id. `local` is the server's own URL (the callback is addressed to
 /// `public`, the configured public URL, which the test cannot reach by name).
-pub async fn connect(api: &Api, ws: &str, provider: &str, public: &str, local: &str) -> String {
+/// Starts a connection through the API and consents at the fake provider; returns the
+/// connection's id and the callback URL the provider sends the browser to.
+pub async fn consent(
+    api: &Api,
+    ws: &str,
+    provider: &str,
+    public: &str,
+    local: &str,
+) -> (String, String) {
     let (s, started) = api
         .post(
             &format!("/workspaces/{ws}/connections"),
@@ -114,7 +122,27 @@ pub async fn connect(api: &Api, ws: &str, provider: &str, public: &str, local: &
         .to_str()
         .unwrap()
         .replace(public, local);
-    let r = browser.get(&back).send().await.unwrap();
+    (id, back)
+}
+
+/// The session cookie of `token`, under both names (plain HTTP and HTTPS instances).
+pub fn session_cookie(token: &str) -> String {
+    format!("plaudit_session={token}; __Host-plaudit_session={token}")
+}
+
+/// Connects through the API and finishes in the starter's signed-in browser.
+pub async fn connect(api: &Api, ws: &str, provider: &str, public: &str, local: &str) -> String {
+    let (id, back) = consent(api, ws, provider, public, local).await;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = browser
+        .get(&back)
+        .header("cookie", session_cookie(api.token()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303, "callback: {}", r.text().await.unwrap());
     let to = r.headers()["location"].to_str().unwrap().to_string();
     assert!(to.contains(&format!("/connections/{id}")), "{to}");

@@ -16,7 +16,7 @@ pub fn routes(r: &mut Registrar) {
     r.add(Method::POST, "/workspaces/{ws}/connections", create)
         .doc(
             "connections",
-            "Start connecting a Google or Facebook account (manager); send the browser to authorize_url",
+            "Start connecting a Google or Facebook account (manager); open authorize_url in a browser signed in to Plaudit as the caller (for an API key, its creator): the connection completes only there, so a URL handed to anyone else connects nothing",
         )
         .body::<CreateBody>()
         .status(201)

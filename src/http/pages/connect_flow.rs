@@ -89,8 +89,9 @@ async fn callback(
         ));
     };
     let nonce = req.cookie(FLOW_COOKIE).map(|c| c.value().to_string());
+    let signed_in = who.0.as_ref().map(|u| u.user.id);
     let taken = run(&state, &layout, move |ctx| {
-        connections::take_state(ctx, p, &raw_state, nonce.as_deref())
+        connections::take_state(ctx, p, &raw_state, nonce.as_deref(), signed_in)
     })
     .await?;
     let (flow, ws, cid) = taken.map_err(|m| PageError::new(&layout, StatusCode::BAD_REQUEST, m))?;
