@@ -90,6 +90,47 @@ pub fn client_key(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// Whether `ip` is a public unicast address: what a webhook may reach without
+/// `poller.webhooks_to_private_addresses` (IPv4 inside IPv6 is judged as IPv4).
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || a == 0
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (18..20).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            let seg = v6.segments();
+            // An IPv4 address inside (mapped, compatible, NAT64 64:ff9b::/96, 6to4 2002::/16).
+            let inner = v6.to_ipv4_mapped().or_else(|| {
+                let o = v6.octets();
+                let v4 = |i: usize| std::net::Ipv4Addr::new(o[i], o[i + 1], o[i + 2], o[i + 3]);
+                match seg {
+                    [0, 0, 0, 0, 0, 0, _, _] => Some(v4(12)),
+                    [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some(v4(12)),
+                    [0x2002, ..] => Some(v4(2)),
+                    _ => None,
+                }
+            });
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (seg[0] & 0xfe00) == 0xfc00
+                || (seg[0] & 0xffc0) == 0xfe80
+                || inner.is_some_and(|v4| !is_public(IpAddr::V4(v4))))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 
 use super::Poller;
 use crate::domain::{Webhook, WebhookDelivery};
+use crate::edge::cidr::is_public as public;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::net::IpAddr;
@@ -63,23 +64,9 @@ impl Poller {
 
     async fn post(&self, hook: &Webhook, d: &WebhookDelivery) -> Result<(), String> {
         let url = url::Url::parse(&hook.url).map_err(|e| e.to_string())?;
-        if !self.config.webhooks_to_private_addresses {
-            let host = url.host_str().unwrap_or_default().to_string();
-            let port = url.port_or_known_default().unwrap_or(443);
-            let addrs = tokio::net::lookup_host((host.as_str(), port))
-                .await
-                .map_err(|e| format!("cannot resolve {host}: {e}"))?;
-            for a in addrs {
-                if !public(a.ip()) {
-                    return Err(format!("{host} resolves to a private address; refused"));
-                }
-            }
-        }
+        let client = pinned_client(&url, self.config.webhooks_to_private_addresses).await?;
         let ts = self.ctx.clock.now().unix_timestamp();
-        let resp = self
-            .clients
-            .wire
-            .client
+        let resp = client
             .post(url)
             .header("content-type", "application/json")
             .header("x-plaudit-event", &d.event)
@@ -101,32 +88,74 @@ impl Poller {
     }
 }
 
-/// Addresses a webhook may reach without `webhooks_to_private_addresses`.
-fn public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]))
+/// A client that can reach only the address that was checked: the host is resolved once, every
+/// address it gives is checked (unless private targets are allowed), and the connection is
+/// pinned to the first, so DNS rebinding between the check and the connect reaches nothing
+/// else. Redirects are not followed (a 3xx is a failed delivery). IP literals, IPv6 included
+/// (`https://[2001:db8::1]/hook`), are checked as they are.
+async fn pinned_client(url: &url::Url, private_ok: bool) -> Result<reqwest::Client, String> {
+    let port = url.port_or_known_default().unwrap_or(443);
+    let (domain, addrs): (Option<&str>, Vec<IpAddr>) = match url.host() {
+        Some(url::Host::Ipv4(ip)) => (None, vec![IpAddr::V4(ip)]),
+        Some(url::Host::Ipv6(ip)) => (None, vec![IpAddr::V6(ip)]),
+        Some(url::Host::Domain(d)) => {
+            let found = tokio::net::lookup_host((d, port))
+                .await
+                .map_err(|e| format!("cannot resolve {d}: {e}"))?;
+            (Some(d), found.map(|a| a.ip()).collect())
         }
-        IpAddr::V6(v6) => {
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| !public(IpAddr::V4(v4))))
-        }
+        None => return Err("the webhook URL has no host".into()),
+    };
+    let shown = url.host_str().unwrap_or_default();
+    if !private_ok && addrs.iter().any(|a| !public(*a)) {
+        return Err(format!("{shown} resolves to a private address; refused"));
     }
+    let Some(first) = addrs.first() else {
+        return Err(format!("{shown} resolves to no address"));
+    };
+    let mut builder = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(15))
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Plaudit/", env!("CARGO_PKG_VERSION")));
+    if let Some(d) = domain {
+        builder = builder.resolve(d, std::net::SocketAddr::new(*first, port));
+    }
+    builder.build().map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_connection_goes_only_where_the_check_looked() {
+        let url = |u: &str| url::Url::parse(u).unwrap();
+        for private in [
+            "https://127.0.0.1/h",
+            "https://[::1]/h",
+            "https://[::ffff:10.0.0.1]/h",
+        ] {
+            let e = pinned_client(&url(private), false).await.unwrap_err();
+            assert!(e.contains("private"), "{private}: {e}");
+        }
+        assert!(
+            pinned_client(&url("https://localhost/h"), false)
+                .await
+                .is_err()
+        );
+        // A public IPv6 literal is a valid target (nothing is sent here).
+        assert!(
+            pinned_client(&url("https://[2001:db8::1]/hook"), false)
+                .await
+                .is_ok()
+        );
+        assert!(
+            pinned_client(&url("http://localhost/h"), true)
+                .await
+                .is_ok()
+        );
+    }
 
     #[test]
     fn signatures_are_hmac_sha256_over_timestamp_and_body() {
@@ -148,6 +177,15 @@ mod tests {
             ("fd00::1", false),
             ("::ffff:192.168.1.1", false),
             ("2001:4860::8888", true),
+            ("2001:db8::1", true),
+            ("0.1.2.3", false),
+            ("224.0.0.1", false),
+            ("100.64.0.1", false),
+            ("::127.0.0.1", false),
+            ("64:ff9b::10.0.0.1", false),
+            ("64:ff9b::8.8.8.8", true),
+            ("2002:c0a8:0101::1", false),
+            ("ff02::1", false),
         ] {
             assert_eq!(public(ip.parse().unwrap()), ok, "{ip}");
         }

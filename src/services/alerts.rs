@@ -76,8 +76,18 @@ fn check_url(ctx: &Ctx, raw: &str) -> Result<String> {
             "no user name or password in the URL; the signature proves the sender",
         ));
     }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("no host"));
+    let literal = match url.host() {
+        None => return Err(bad("no host")),
+        Some(url::Host::Domain("")) => return Err(bad("no host")),
+        Some(url::Host::Domain(_)) => None,
+        Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+    };
+    // A name is checked at each delivery (it may point elsewhere by then); an address now.
+    if !private_ok && literal.is_some_and(|ip| !crate::edge::cidr::is_public(ip)) {
+        return Err(bad(
+            "a private or reserved address; webhooks go to public receivers",
+        ));
     }
     Ok(url.to_string())
 }

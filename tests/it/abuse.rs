@@ -656,3 +656,35 @@ async fn a_consent_url_handed_to_someone_else_connects_nothing() {
     assert_eq!(r.status(), 303);
     assert_eq!(status_of(&id).await, "active");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_targets_are_judged_by_the_address_they_name() {
+    let h = InProc::start(|_| {}).await;
+    let (owner, token) = h.user("owner@agency.example", false);
+    let ws = h.workspace("Agency", &owner);
+    let api = h.api().as_(&token);
+    let hooks = format!("/workspaces/{}/webhooks", ws.id);
+    for public in [
+        "https://[2001:db8::1]/hook",
+        "https://[2001:db8::1]:8443/hooks/plaudit?team=a",
+        "https://hooks.example.com/x",
+    ] {
+        let (s, v) = api
+            .post(&hooks, json!({"url": public, "format": "json"}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{public}: {v}");
+    }
+    for private in [
+        "https://[::1]/hook",
+        "https://[fd00::5]/hook",
+        "https://[::ffff:192.168.0.1]/hook",
+        "https://127.0.0.1/hook",
+        "https://169.254.169.254/latest",
+        "https://[64:ff9b::a00:1]/hook",
+    ] {
+        let (s, v) = api
+            .post(&hooks, json!({"url": private, "format": "json"}))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{private}: {v}");
+    }
+}

@@ -324,11 +324,19 @@ async fn webhooks_refuse_private_targets_unless_allowed() {
             .await;
         assert!(s.is_client_error(), "{bad}: {body}");
     }
-    // https to an address that resolves to loopback is accepted at creation but never called.
+    // A loopback address is refused at once; a name that resolves to one is accepted at
+    // creation (it may point elsewhere by then) and checked, and refused, at each delivery.
     let (s, _) = api
         .post(
             &format!("/workspaces/{}/webhooks", w.id),
             json!({"url": "https://127.0.0.1:9/hook"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = api
+        .post(
+            &format!("/workspaces/{}/webhooks", w.id),
+            json!({"url": "https://localhost:9/hook"}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);

@@ -72,6 +72,37 @@ pub struct Waf {
     max_header_bytes: usize,
 }
 
+/// A URL's bracketed IPv6 authority (`https://[2001:db8::1]:8443/hook`, a webhook target) reads
+/// as a host name to the rules: its brackets are not a shell glob. Only a real IPv6 address
+/// between `//[` and `]` is rewritten, so nothing else can hide behind it.
+fn mask_ipv6_authorities(value: &str) -> std::borrow::Cow<'_, str> {
+    if !value.contains("//[") {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(i) = rest.find("//[") {
+        out.push_str(&rest[..i + 2]);
+        let after = &rest[i + 3..];
+        match after.find(']') {
+            Some(end)
+                if after[..end].split('%').next().is_some_and(|a| {
+                    a.contains(':') && a.parse::<std::net::Ipv6Addr>().is_ok()
+                }) =>
+            {
+                out.push_str("ipv6-host");
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Whether `id` names a rule: one of ours, or a CRS rule number the WAF runs.
 pub fn rule_exists(id: &str) -> bool {
     RULE_IDS.contains(&id) || crs::has_rule(id)
@@ -155,6 +186,8 @@ impl Waf {
         if value.is_empty() || self.mode == WafMode::Off {
             return None;
         }
+        let masked = mask_ipv6_authorities(value);
+        let value = masked.as_ref();
         let normalized = normalize(value);
         // MySQL runs code in `/*! ... */` and reads optimizer hints in `/*+ ... */`; folding
         // comments away would hide them.
