@@ -101,6 +101,10 @@ pub struct Recipient {
     pub unsubscribed_at: Option<OffsetDateTime>,
     #[serde(default)]
     pub feedback: Option<Id<Feedback>>,
+    /// When managers were last alerted about this recipient's low score: a re-posted answer
+    /// alerts nobody again, a changed one at most once an hour.
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub alerted_at: Option<OffsetDateTime>,
 }
 
 /// A campaign's funnel, counted over its recipients.

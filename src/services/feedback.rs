@@ -155,6 +155,16 @@ pub fn submit(
     let rec = campaigns
         .recipient(&r.link.campaign, &r.link.contact)?
         .unwrap_or_default();
+    let before = match rec.feedback {
+        Some(id) => campaigns.feedback(&r.link.workspace, &id)?,
+        None => None,
+    };
+    let changed = before
+        .as_ref()
+        .is_none_or(|b| (b.score, b.comment.as_str()) != (score, comment.as_str()));
+    let alerted_lately = rec
+        .alerted_at
+        .is_some_and(|at| now - at < time::Duration::hours(1));
     let feedback = Feedback {
         id: rec.feedback.unwrap_or_else(|| Id::generate(now)),
         workspace: r.link.workspace,
@@ -174,8 +184,19 @@ pub fn submit(
         rec.clicked_at.get_or_insert(now);
         true
     })?;
-    if settings.alert_on_low_score && settings.scale.is_low(score) && !r.contact.restricted {
+    // A link re-posted any number of times alerts once per answer; a changed answer may
+    // alert again, at most once an hour.
+    if settings.alert_on_low_score
+        && settings.scale.is_low(score)
+        && !r.contact.restricted
+        && changed
+        && !alerted_lately
+    {
         alert(ctx, &r, &feedback)?;
+        campaigns.update_recipient(&r.link.campaign, &r.link.contact, |rec| {
+            rec.alerted_at = Some(now);
+            true
+        })?;
     }
     Ok(Some(Ok(view(ctx, &r)?)))
 }

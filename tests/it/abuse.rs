@@ -688,3 +688,49 @@ async fn webhook_targets_are_judged_by_the_address_they_name() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{private}: {v}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_feedback_link_alerts_once_per_answer() {
+    let h = InProc::start(|c| c.outbox.poll_interval_ms = 600_000).await;
+    let (_, token) = h.user("owner@agency.example", false);
+    let api = h.api().as_(&token);
+    let (_, w) = api.post("/workspaces", json!({"name": "Shop"})).await;
+    let ws = w["id"].as_str().unwrap().to_string();
+    let mail = crate::privacy::mail_a_campaign(
+        &h,
+        &api,
+        &ws,
+        json!([{"email": "bo@example.net", "name": "Bo"}]),
+    )
+    .await;
+    let link = crate::support::token_in(&mail[0].text, "/f/");
+    let alerts = || {
+        h.store
+            .outbox()
+            .all()
+            .unwrap()
+            .iter()
+            .filter(|m| m.campaign.is_none() && m.to.contains("owner@agency.example"))
+            .count()
+    };
+    let answer = async |score: &str, comment: &str| {
+        let r = from(9)
+            .post(format!("{}/f/{link}", h.url))
+            .form(&[("score", score), ("comment", comment)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    };
+    for _ in 0..10 {
+        answer("1", "The soup was cold").await;
+    }
+    assert_eq!(alerts(), 1, "the same answer, re-posted, alerts once");
+    answer("1", "The soup was cold and late").await;
+    assert_eq!(alerts(), 1, "a changed answer within the hour waits");
+    h.clock.advance(time::Duration::hours(2));
+    answer("2", "Still cold").await;
+    assert_eq!(alerts(), 2, "a changed answer later alerts again");
+    answer("2", "Still cold").await;
+    assert_eq!(alerts(), 2);
+}
