@@ -53,6 +53,8 @@ pub struct PlanConfig {
     pub max_locations: u32,
     pub max_members: u32,
     pub campaigns: bool,
+    /// Campaigns a workspace may keep (drafts and finished ones included).
+    pub max_campaigns: u32,
     pub api: bool,
 }
 
@@ -62,6 +64,7 @@ impl Default for PlanConfig {
             max_locations: 25,
             max_members: 20,
             campaigns: true,
+            max_campaigns: 1000,
             api: true,
         }
     }

@@ -65,6 +65,16 @@ pub enum CampaignStatus {
 }
 
 impl CampaignStatus {
+    /// Scheduled, sending or waiting for reminders: the campaign worker may have work.
+    pub fn may_have_work(self) -> bool {
+        matches!(
+            self,
+            Self::Scheduled | Self::Sending | Self::WaitingReminder
+        )
+    }
+}
+
+impl CampaignStatus {
     pub fn name(self) -> &'static str {
         match self {
             Self::Draft => "draft",

@@ -164,6 +164,15 @@ pub fn create(
 ) -> Result<Campaign> {
     let scope = ctx.enter(principal, ws, Access::Write)?.at(ip);
     plan_allows(ctx, &scope.workspace)?;
+    if let Some(plan) = ctx.config.plans.get(&scope.workspace.plan) {
+        let max = plan.max_campaigns as usize;
+        if ctx.store.campaigns().count(ws, max + 1)? >= max {
+            return Err(Error::PlanLimit(format!(
+                "the `{}` plan keeps at most {max} campaigns; change the workspace's plan for more",
+                scope.workspace.plan
+            )));
+        }
+    }
     let now = ctx.clock.now();
     let mut c = Campaign {
         id: Id::generate(now),

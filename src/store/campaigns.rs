@@ -30,7 +30,47 @@ impl Campaigns<'_> {
     }
 
     pub fn put(&self, c: &Campaign) -> anyhow::Result<()> {
-        typed::put(&self.store.campaigns, &keys::pair(&c.workspace, &c.id), c)
+        typed::put(&self.store.campaigns, &keys::pair(&c.workspace, &c.id), c)?;
+        self.note(c)
+    }
+
+    /// Keeps `campaigns_active` in step with a campaign just written. Written after it (not in
+    /// one transaction): an entry left stale by a crash is dropped by `active`, and the whole
+    /// index is rebuilt on open.
+    fn note(&self, c: &Campaign) -> anyhow::Result<()> {
+        let key = keys::pair(&c.workspace, &c.id);
+        if c.status.may_have_work() {
+            self.store.campaigns_active.insert(key, &[])?;
+        } else {
+            self.store.campaigns_active.remove(key)?;
+        }
+        Ok(())
+    }
+
+    /// Rebuilds `campaigns_active` from the campaigns (on open: a store from before the index,
+    /// a restore, a crash between a campaign and its entry). Keys are collected first, so no
+    /// iterator is alive across a write.
+    pub(super) fn rebuild_active(&self) -> anyhow::Result<()> {
+        let mut active = Vec::new();
+        for entry in self.store.campaigns.iter() {
+            let (k, v) = entry.context("scanning campaigns")?;
+            let c: Campaign = codec::decode(&v)?;
+            if c.status.may_have_work() {
+                active.push(k);
+            }
+        }
+        self.store.campaigns_active.clear()?;
+        let mut batch = sled::Batch::default();
+        for k in active {
+            batch.insert(k, &[]);
+        }
+        self.store.campaigns_active.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// How many campaigns a workspace has (for the plan's cap), counting at most `up_to`.
+    pub fn count(&self, ws: &Id<Workspace>, up_to: usize) -> anyhow::Result<usize> {
+        Ok(page::keys(&self.store.campaigns, ws.as_bytes(), up_to)?.len())
     }
 
     /// Changes a campaign atomically; `change` returns false to leave it alone.
@@ -40,7 +80,11 @@ impl Campaigns<'_> {
         id: &Id<Campaign>,
         change: impl Fn(&mut Campaign) -> bool,
     ) -> anyhow::Result<Option<Campaign>> {
-        typed::update(&self.store.campaigns, &keys::pair(ws, id), change)
+        let changed = typed::update(&self.store.campaigns, &keys::pair(ws, id), change)?;
+        if let Some(c) = &changed {
+            self.note(c)?;
+        }
+        Ok(changed)
     }
 
     /// Newest first.
@@ -53,19 +97,22 @@ impl Campaigns<'_> {
         )?)
     }
 
-    /// Every campaign of every workspace that may have work: for the campaign worker. Only ids
-    /// are collected while the iterator lives.
+    /// Every campaign of every workspace that may have work: for the campaign worker. Read
+    /// through `campaigns_active` (keys collected before any other read), so the cost follows
+    /// the campaigns at work, never the drafts and finished ones.
     pub fn active(&self) -> anyhow::Result<Vec<Campaign>> {
-        let mut raw = Vec::new();
-        for entry in self.store.campaigns.iter() {
-            raw.push(entry.context("scanning campaigns")?.1);
+        let mut keys = Vec::new();
+        for entry in self.store.campaigns_active.iter() {
+            keys.push(entry.context("scanning active campaigns")?.0);
         }
         let mut out = Vec::new();
-        for v in raw {
-            let c: Campaign = codec::decode(&v)?;
-            use crate::domain::CampaignStatus::*;
-            if matches!(c.status, Scheduled | Sending | WaitingReminder) {
-                out.push(c);
+        for k in keys {
+            match typed::get::<Campaign>(&self.store.campaigns, &k)? {
+                Some(c) if c.status.may_have_work() => out.push(c),
+                // Finished or gone since: the entry is stale.
+                _ => {
+                    self.store.campaigns_active.remove(&k)?;
+                }
             }
         }
         Ok(out)
@@ -195,7 +242,8 @@ impl Campaigns<'_> {
                     Ok(())
                 },
             )
-            .map_err(typed::txn_any)
+            .map_err(typed::txn_any)?;
+        self.note(campaign)
     }
 
     pub fn remove_recipient(

@@ -172,6 +172,10 @@ pub struct Store {
     contact_emails: sled::Tree,
     suppressions: sled::Tree,
     campaigns: sled::Tree,
+    /// Campaigns that may have work (scheduled, sending, waiting for reminders): (ws, campaign)
+    /// → (). Derived, rebuilt on open: the campaign worker reads only these, so drafts and
+    /// finished campaigns cost nothing however many there are.
+    campaigns_active: sled::Tree,
     recipients: sled::Tree,
     feedback: sled::Tree,
     feedback_settings: sled::Tree,
@@ -233,6 +237,7 @@ impl Store {
         }
         store.meta().ensure_instance_secret()?;
         store.items().rebuild_derived()?;
+        store.campaigns().rebuild_active()?;
         store.db.flush().context("flushing the store after open")?;
         Ok(store)
     }
@@ -288,6 +293,7 @@ impl Store {
             contact_emails: tree("contact_emails")?,
             suppressions: tree("suppressions")?,
             campaigns: tree("campaigns")?,
+            campaigns_active: tree("campaigns_active")?,
             recipients: tree("recipients")?,
             feedback: tree("feedback")?,
             feedback_settings: tree("feedback_settings")?,

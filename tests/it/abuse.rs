@@ -734,3 +734,77 @@ async fn a_replayed_feedback_link_alerts_once_per_answer() {
     answer("2", "Still cold").await;
     assert_eq!(alerts(), 2);
 }
+
+/// CPU time this process has used, in clock ticks (user + system).
+fn cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_draft_campaigns_cost_the_idle_worker_nothing_and_plans_cap_them() {
+    let h = InProc::start(|c| {
+        c.outbox.poll_interval_ms = 1000;
+        c.plans.get_mut("standard").unwrap().max_campaigns = 6001;
+    })
+    .await;
+    let (owner, token) = h.user("owner@agency.example", false);
+    let ws = h.workspace("Agency", &owner);
+    let api = h.api().as_(&token);
+    let (s, first) = api
+        .post(
+            &format!("/workspaces/{}/campaigns", ws.id),
+            json!({"name": "Ask"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let id: plaudit::domain::Id<plaudit::domain::Campaign> =
+        first["id"].as_str().unwrap().parse().unwrap();
+    let idle_share = async || {
+        // Past the store's flush of what was just written.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let (t0, before) = (Instant::now(), cpu_ticks());
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        // Clock ticks are USER_HZ, 100 a second on Linux.
+        (cpu_ticks() - before) as f64 / 100.0 / t0.elapsed().as_secs_f64()
+    };
+    // The same process idle with one draft: every other worker's cost, the reference.
+    let reference = idle_share().await;
+    let template = h.store.campaigns().get(&ws.id, &id).unwrap().unwrap();
+    for n in 0..6000 {
+        let mut c = template.clone();
+        c.id = plaudit::domain::Id::generate(plaudit::Clock::now(&h.clock));
+        c.name = format!("Draft {n}");
+        h.store.campaigns().put(&c).unwrap();
+    }
+    assert!(
+        h.store.campaigns().active().unwrap().is_empty(),
+        "drafts have no work"
+    );
+    // The plan's cap: 6,001 kept, the next refused.
+    let (s, v) = api
+        .post(
+            &format!("/workspaces/{}/campaigns", ws.id),
+            json!({"name": "One more"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let share = idle_share().await;
+    println!(
+        "idle CPU with 6,001 drafts: {:.2} % of a core (one draft: {:.2} %)",
+        share * 100.0,
+        reference * 100.0
+    );
+    // Scanning them every second, as the worker once did, costs several % here (debug build).
+    assert!(
+        share - reference < 0.01,
+        "the drafts cost {:.2} % of a core",
+        (share - reference) * 100.0
+    );
+}

@@ -17,6 +17,7 @@ async fn plan_limits_on_locations_members_and_api() {
                 max_locations: 1,
                 max_members: 5,
                 campaigns: false,
+                max_campaigns: 0,
                 api: false,
             },
         );
