@@ -1107,3 +1107,47 @@ async fn multipart_fields_are_inspected_by_name_and_files_by_file_name() {
         .await
     );
 }
+
+/// An attack corpus the rules were not written from (PayloadsAllTheThings' payload lists, see
+/// tests/it/corpus/README.md), replayed in-process: the rates stay at or above their floors.
+#[test]
+fn payloads_the_rules_were_not_written_from_are_blocked() {
+    let corpus =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/corpus/extra-patt.jsonl");
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::support::plaudit(
+        &["waf", "test", corpus.to_str().unwrap()],
+        &[],
+        None,
+        dir.path(),
+    );
+    let (stdout, stderr) = crate::support::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    println!("{stdout}");
+    let rate = |family: &str| -> f64 {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(family))
+            .unwrap_or_else(|| panic!("{family}: {stdout}"));
+        let (n, of) = line
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .split_once('/')
+            .unwrap();
+        100.0 * n.parse::<f64>().unwrap() / of.parse::<f64>().unwrap()
+    };
+    for (family, floor) in [
+        ("930", 89.0),
+        ("932", 85.0),
+        ("941", 97.0),
+        ("942", 93.0),
+        ("all", 91.0),
+    ] {
+        assert!(
+            rate(family) >= floor,
+            "{family}: {:.1} % < {floor} %",
+            rate(family)
+        );
+    }
+}

@@ -71,7 +71,7 @@ const ALL: &[Context] = &[Path, Value, FreeText, UserAgent];
 const STRICT: &[Context] = &[Path, Value, UserAgent];
 
 /// Unix programs an attacker runs (a subset of CRS's unix-shell list).
-const UNIX: &str = "cat|tac|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|socat|bash|sh|zsh|ksh|csh|dash|rm|ping|nslookup|dig|python[23]?(?:\\.\\d+)?|perl|php|ruby|lua|node|gcc|chmod|chown|chgrp|busybox|telnet|ssh|scp|sftp|tftp|rsync|find|xargs|g?awk|sed|e?grep|head|tail|base32|base64|xxd|od|hexdump|strings|b?s?dtar|tar|unzip|g?zip|gunzip|zcat|zstd|zstdcat|unxz|xz|bzip2|dd|mkfifo|mknod|strace|ltrace|gdb|perf|crontab|systemctl|pkill|killall|netstat|ifconfig|iptables|useradd|usermod|visudo|chroot|mount|printenv|lastlog|lastlogin|column|fold|comm|bridge|flock|cpulimit|trap|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|rmt(?:-[a-z]+)?|openssl|nmap|tcpdump|docker|kubectl|tee|touch|ln|finger|w3m|lynx|aria2c|lwp-download|fetch|certutil|bitsadmin|cmd(?:\\.exe)?|powershell(?:\\.exe)?|net\\s+user|reg\\s+query|tasklist|systeminfo|ipconfig|type|ps|env|set|who|htop|top|aptitude|apt(?:-get)?|yum|dnf|apk|last|uptime|lsof|history|alias|kill|bcdboot|bcdedit|wmic|schtasks|taskkill|netsh|vssadmin|wevtutil|rundll32|regsvr32|mshta|cscript|wscript|forfiles|findstr";
+const UNIX: &str = "pwd|which|whereis|hostname|sleep|echo|dir|net\\s+(?:view|localgroup|share|use|group|config|session|start|stop)|arp|route|reboot|shutdown|mkdir|rmdir|cp|mv|chattr|cat|tac|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|socat|bash|sh|zsh|ksh|csh|dash|rm|ping|nslookup|dig|python[23]?(?:\\.\\d+)?|perl|php|ruby|lua|node|gcc|chmod|chown|chgrp|busybox|telnet|ssh|scp|sftp|tftp|rsync|find|xargs|g?awk|sed|e?grep|head|tail|base32|base64|xxd|od|hexdump|strings|b?s?dtar|tar|unzip|g?zip|gunzip|zcat|zstd|zstdcat|unxz|xz|bzip2|dd|mkfifo|mknod|strace|ltrace|gdb|perf|crontab|systemctl|pkill|killall|netstat|ifconfig|iptables|useradd|usermod|visudo|chroot|mount|printenv|lastlog|lastlogin|column|fold|comm|bridge|flock|cpulimit|trap|ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|cscli|rmt(?:-[a-z]+)?|openssl|nmap|tcpdump|docker|kubectl|tee|touch|ln|finger|w3m|lynx|aria2c|lwp-download|fetch|certutil|bitsadmin|cmd(?:\\.exe)?|powershell(?:\\.exe)?|net\\s+user|reg\\s+query|tasklist|systeminfo|ipconfig|type|ps|env|set|who|htop|top|aptitude|apt(?:-get)?|yum|dnf|apk|last|uptime|lsof|history|alias|kill|bcdboot|bcdedit|wmic|schtasks|taskkill|netsh|vssadmin|wevtutil|rundll32|regsvr32|mshta|cscript|wscript|forfiles|findstr";
 
 const COMMANDS: &str = "cat|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|rm|ping|nslookup|python[23]?|perl|php|chmod|chown|powershell|cmd|certutil|busybox|telnet";
 
@@ -119,6 +119,11 @@ pub const RULE_IDS: &[&str] = &[
     "proto-nul",
     "proto-multipart",
     "proto-headers",
+    "sqli-quote-boolean",
+    "sqli-order-probe",
+    "shell-code-call",
+    "shell-template",
+    "traversal-bare-hex",
 ];
 
 pub fn build() -> Vec<Rule> {
@@ -399,6 +404,50 @@ pub fn build() -> Vec<Rule> {
             Family::Shell,
             &[FileName],
             r"(?:^|[/\\])(?:\.ht(?:access|digest|passwd)|\.user\.ini|\.boto|\.env|\.git(?:config|ignore|-credentials)?|\.bash_\w+|\.ssh|\.npmrc|\.pypirc|\.netrc|id_(?:rsa|dsa|ecdsa|ed25519)|web\.config|wp-config[\w.\s-]*|(?:config|configuration|settings|local|database|db|parameters|secrets?)\s*\.\s*(?:php|ya?ml|json|ini|xml|inc|conf)[\w.\s-]*|mtrr|acpi|passwd|shadow)\s*$",
+            false,
+        ),
+        // A quoted value closed and followed by a boolean and another quote: `' or '`,
+        // `" or ""&"`, `' and '1`. Not for prose (a review may quote two words joined by "or").
+        rule(
+            "sqli-quote-boolean",
+            Family::Sqli,
+            STRICT,
+            r#"['"`]\s*(?:\bx?or\b|\band\b|\|\||&&)\s*['"`(]"#,
+            false,
+        ),
+        // Column-count probing: a value that is only `ORDER BY n` / `GROUP BY n`, maybe after a
+        // closing quote or parenthesis and before a comment.
+        rule(
+            "sqli-order-probe",
+            Family::Sqli,
+            STRICT,
+            r#"^\s*(?:\d+\s*)?['"`)]*\s*(?:order|group)\s+by\s+\d+\s*(?:asc|desc)?\s*(?:--|#|/\*|;|$)"#,
+            false,
+        ),
+        // Code that runs a command: `system('…')`, `exec("…")`, `passthru($_GET…)`.
+        rule(
+            "shell-code-call",
+            Family::Shell,
+            STRICT,
+            r#"\b(?:system|shell_exec|passthru|popen|proc_open|pcntl_exec|exec|eval|assert|child_process\.exec\w*|os\.system|subprocess\.\w+|runtime\.getruntime\(\)\.exec)\s*\(\s*['"`$]"#,
+            false,
+        ),
+        // Server-side templates evaluated: `{{7*7}}`, `{{config.items()}}`, `{{''.__class__}}`,
+        // `${7*7}`, `<%= 7*7 %>`, `#{7*7}`.
+        rule(
+            "shell-template",
+            Family::Shell,
+            STRICT,
+            r"\{\{[^}]{0,200}?(?:\d\s*[*+/%-]\s*\d|__\w+__|\.\w+\s*\(|\bconfig\b|\bself\b|\brequest\b|\[\s*\])[^}]{0,200}?\}\}|[#$]\{\s*\d+\s*[*+/%-]\s*\d+\s*\}|<%=?\s*\d+\s*[*+/%-]\s*\d+\s*%>",
+            false,
+        ),
+        // Traversal written with the escapes' hex but no `%` (`..2f..2fetc2fpasswd`), as
+        // decoders that take bare hex read it.
+        rule(
+            "traversal-bare-hex",
+            Family::Traversal,
+            STRICT,
+            r"(?:\.\.(?:2f|5c)){2,}|(?:^|[/\\])\.\.(?:2f|5c)\w",
             false,
         ),
         rule(
