@@ -202,7 +202,10 @@ pub async fn guard(
     let payload = req.take_payload();
     req.set_payload(body::bounded(payload, max_body, deadlines));
     let slot = if edge.enabled && !edge.allowed(client) {
-        edge.inflight.enter(client).map(Some).ok_or(())
+        edge.inflight
+            .enter(cidr::client_key(client))
+            .map(Some)
+            .ok_or(())
     } else {
         Ok(None)
     };

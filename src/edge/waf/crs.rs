@@ -150,16 +150,63 @@ struct CrsRule {
     chain: Vec<Condition>,
 }
 
-/// The transformations one group of rules applies, and those rules' expressions together.
+/// The transformations one group of rules applies, and those rules' expressions.
 struct Pipeline {
     transforms: Vec<Transform>,
     patterns: Vec<String>,
-    set: Option<RegexSet>,
+    /// Each pattern compiled alone, for chained conditions.
+    compiled: Vec<Regex>,
 }
+
+/// What runs for one kind of target: per pipeline, the first conditions of the rules that read
+/// it as one set (one pass over the transformed value), and the rules whose first condition is
+/// not an expression.
+#[derive(Default)]
+struct Plan {
+    sets: Vec<(usize, RegexSet, Vec<usize>)>,
+    others: Vec<usize>,
+}
+
+/// The kinds of target a plan is made for (headers by the names rules single out).
+const CLASSES: usize = 12;
+
+fn class(target: Target) -> usize {
+    match target {
+        Target::Args => 0,
+        Target::ArgNames => 1,
+        Target::Cookies => 2,
+        Target::CookieNames => 3,
+        Target::Filename => 4,
+        Target::UriRaw => 5,
+        Target::FileName => 6,
+        Target::Header("user-agent") => 7,
+        Target::Header("referer") => 8,
+        Target::Header("x-filename" | "x_filename" | "x-file-name") => 9,
+        Target::Header("cookie") => 10,
+        Target::Header(_) => 11,
+    }
+}
+
+/// A target standing for each class, to ask the rules whether they read it.
+const REPRESENTATIVES: [Target<'static>; CLASSES] = [
+    Target::Args,
+    Target::ArgNames,
+    Target::Cookies,
+    Target::CookieNames,
+    Target::Filename,
+    Target::UriRaw,
+    Target::FileName,
+    Target::Header("user-agent"),
+    Target::Header("referer"),
+    Target::Header("x-filename"),
+    Target::Header("cookie"),
+    Target::Header("accept"),
+];
 
 pub struct Crs {
     rules: Vec<CrsRule>,
     pipelines: Vec<Pipeline>,
+    plans: Vec<Plan>,
 }
 
 fn family(id: &str) -> Family {
@@ -187,6 +234,7 @@ impl Crs {
         let mut crs = Crs {
             rules: Vec::new(),
             pipelines: Vec::new(),
+            plans: Vec::new(),
         };
         for line in RULES.lines().filter(|l| !l.trim().is_empty()) {
             let Ok(source) = serde_json::from_str::<Source<'static>>(line) else {
@@ -205,10 +253,38 @@ impl Crs {
                 });
             }
         }
-        for p in &mut crs.pipelines {
-            p.set = RegexSet::new(&p.patterns).ok();
-        }
+        crs.plans = REPRESENTATIVES.iter().map(|t| crs.plan(*t)).collect();
         crs
+    }
+
+    fn plan(&self, target: Target) -> Plan {
+        let mut plan = Plan::default();
+        let mut grouped: Vec<(usize, Vec<String>, Vec<usize>)> = Vec::new();
+        for (i, r) in self.rules.iter().enumerate() {
+            if !r.targets.reads(target) {
+                continue;
+            }
+            match (&r.first.matcher, r.first.negate) {
+                (Matcher::Set(p), false) => {
+                    let pattern = self.pipelines[r.first.pipeline].patterns[*p].clone();
+                    match grouped.iter_mut().find(|g| g.0 == r.first.pipeline) {
+                        Some(g) => {
+                            g.1.push(pattern);
+                            g.2.push(i);
+                        }
+                        None => grouped.push((r.first.pipeline, vec![pattern], vec![i])),
+                    }
+                }
+                _ => plan.others.push(i),
+            }
+        }
+        for (pipeline, patterns, rules) in grouped {
+            // Every pattern compiled alone already, so the set compiles too.
+            if let Ok(set) = RegexSet::new(&patterns) {
+                plan.sets.push((pipeline, set, rules));
+            }
+        }
+        plan
     }
 
     /// A rule's condition, its expression added to the group of rules sharing its
@@ -225,7 +301,7 @@ impl Crs {
                 self.pipelines.push(Pipeline {
                     transforms,
                     patterns: Vec::new(),
-                    set: None,
+                    compiled: Vec::new(),
                 });
                 self.pipelines.len() - 1
             }
@@ -241,9 +317,10 @@ impl Crs {
             _ => return None,
         };
         // An expression the regex crate cannot compile leaves its rule out.
-        Regex::new(&pattern).ok()?;
+        let compiled = Regex::new(&pattern).ok()?;
         let p = &mut self.pipelines[pipeline];
         p.patterns.push(pattern);
+        p.compiled.push(compiled);
         Some(Condition {
             pipeline,
             matcher: Matcher::Set(p.patterns.len() - 1),
@@ -266,34 +343,40 @@ impl Crs {
         target: Target,
         disabled: impl Fn(&str) -> bool,
     ) -> Option<(&'static str, Family)> {
-        if value.is_empty() || !self.rules.iter().any(|r| r.targets.reads(target)) {
+        let plan = &self.plans[class(target)];
+        if value.is_empty() || (plan.sets.is_empty() && plan.others.is_empty()) {
             return None;
         }
-        // Each pipeline's transformed value and set matches, computed when a rule first needs them.
-        let mut seen: Vec<Option<(String, Vec<bool>)>> = vec![None; self.pipelines.len()];
-        let mut holds = |c: &Condition| -> bool {
-            let (text, hits) = seen[c.pipeline].get_or_insert_with(|| {
-                let p = &self.pipelines[c.pipeline];
-                let text = transforms::apply(value, &p.transforms);
-                let mut hits = vec![false; p.patterns.len()];
-                if let Some(set) = &p.set {
-                    for i in set.matches(&text).iter() {
-                        hits[i] = true;
-                    }
-                }
-                (text, hits)
-            });
-            let matched = match &c.matcher {
-                Matcher::Set(i) => hits[*i],
-                Matcher::Contains(s) => text.contains(s.as_str()),
-            };
-            matched != c.negate
+        let confirmed = |r: &CrsRule| {
+            !disabled(r.id)
+                && r.targets.reads(target)
+                && r.chain.iter().all(|c| self.holds(c, value))
         };
-        self.rules
+        for (pipeline, set, rules) in &plan.sets {
+            let text = transforms::apply(value, &self.pipelines[*pipeline].transforms);
+            for hit in set.matches(&text).iter() {
+                let r = &self.rules[rules[hit]];
+                if confirmed(r) {
+                    return Some((r.id, r.family));
+                }
+            }
+        }
+        plan.others
             .iter()
-            .filter(|r| r.targets.reads(target) && !disabled(r.id))
-            .find(|r| holds(&r.first) && r.chain.iter().all(&mut holds))
+            .map(|&i| &self.rules[i])
+            .find(|r| self.holds(&r.first, value) && confirmed(r))
             .map(|r| (r.id, r.family))
+    }
+
+    /// One condition on the value, after its own transformations.
+    fn holds(&self, c: &Condition, value: &str) -> bool {
+        let p = &self.pipelines[c.pipeline];
+        let text = transforms::apply(value, &p.transforms);
+        let matched = match &c.matcher {
+            Matcher::Set(i) => p.compiled[*i].is_match(&text),
+            Matcher::Contains(s) => text.contains(s.as_str()),
+        };
+        matched != c.negate
     }
 }
 
@@ -308,7 +391,15 @@ mod tests {
         // Not run: validateByteRange (941010, a shortcut that marks safe paths) and
         // libinjection's detectSQLi / detectXSS (942100, 941100).
         assert_eq!(crs.rules.len(), in_file - 3);
-        assert!(crs.pipelines.iter().all(|p| p.set.is_some()));
+        let planned: usize = crs
+            .plans
+            .iter()
+            .map(|p| p.sets.iter().map(|s| s.2.len()).sum::<usize>() + p.others.len())
+            .sum();
+        assert!(
+            planned >= crs.rules.len(),
+            "every rule runs for some target"
+        );
     }
 
     #[test]

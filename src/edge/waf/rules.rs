@@ -438,7 +438,7 @@ pub fn build() -> Vec<Rule> {
             "shell-template",
             Family::Shell,
             STRICT,
-            r"\{\{[^}]{0,200}?(?:\d\s*[*+/%-]\s*\d|__\w+__|\.\w+\s*\(|\bconfig\b|\bself\b|\brequest\b|\[\s*\])[^}]{0,200}?\}\}|[#$]\{\s*\d+\s*[*+/%-]\s*\d+\s*\}|<%=?\s*\d+\s*[*+/%-]\s*\d+\s*%>",
+            r"\{\{[^}]*?(?:\d\s*[*+/%-]\s*\d|__\w+__|\.\w+\s*\(|\bconfig\b|\bself\b|\brequest\b|\[\s*\])[^}]*\}\}|[#$]\{\s*\d+\s*[*+/%-]\s*\d+\s*\}|<%=?\s*\d+\s*[*+/%-]\s*\d+\s*%>",
             false,
         ),
         // Traversal written with the escapes' hex but no `%` (`..2f..2fetc2fpasswd`), as
