@@ -233,6 +233,8 @@ fn main() {
             println!("{tag} {} {} {}", s.ws, s.email, s.first_location);
         }
         store.flush_blocking().unwrap();
+        // Where the weight is (as `plaudit admin store-stats` prints it).
+        eprintln!("{}", store.weight().unwrap());
         return;
     }
     // `INBOX_KEEP=DIR` keeps the seeded folder there and reuses it on the next run (seeding a

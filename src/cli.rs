@@ -141,6 +141,14 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
                 AdminCommand::RotateLinkKey => Request::RotateLinkKey,
                 AdminCommand::DeletedWorkspaces => Request::DeletedWorkspaces,
                 AdminCommand::UndeleteWorkspace { id } => Request::UndeleteWorkspace { id },
+                AdminCommand::StoreStats { json } => {
+                    let v = call(&config, Request::StoreStats)?;
+                    match json {
+                        true => println!("{}", v["weight"]),
+                        false => println!("{}", v["text"].as_str().unwrap_or_default()),
+                    }
+                    return Ok(());
+                }
                 AdminCommand::Bounce { file } => {
                     let raw = match file {
                         Some(f) => std::fs::read(&f).map_err(|e| {

@@ -48,6 +48,8 @@ pub enum Request {
     RotateLinkKey,
     /// The instance secret, as hex: a restore of a backup made without encryption needs it.
     InstanceSecret,
+    /// Per tree: entries, key and value bytes, share; and the folder's size on disk.
+    StoreStats,
     /// Deleted workspaces and when each is purged.
     DeletedWorkspaces,
     /// Bring a deleted workspace back before its purge time.
@@ -258,6 +260,10 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
                 Err(e) => err(Failure::Internal, e.to_string()),
             }
         }
+        Request::StoreStats => match ctx.store.weight() {
+            Ok(w) => Response::Ok(json!({ "weight": w, "text": w.to_string() })),
+            Err(e) => err(Failure::Internal, format!("{e:#}")),
+        },
         Request::InstanceSecret => match ctx.store.meta().instance_secret() {
             Ok(secret) => Response::Ok(json!({ "secret": hex::encode(secret) })),
             Err(e) => err(Failure::Internal, format!("{e:#}")),

@@ -147,4 +147,10 @@ pub enum AdminCommand {
     DeletedWorkspaces,
     /// Bring back a deleted workspace, as it was, before its purge time.
     UndeleteWorkspace { id: String },
+    /// Where the store's weight is: per tree, entries, key bytes, value bytes and share of
+    /// the total, and the folder's size on disk. `--json` for the figures alone.
+    StoreStats {
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -30,6 +30,8 @@ mod retention;
 mod sealing;
 mod search;
 pub mod snapshot;
+mod weight;
+pub use weight::{TreeWeight, Weight};
 mod traffic;
 mod typed;
 mod users;

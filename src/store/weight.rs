@@ -1,0 +1,108 @@
+//! Where the store's weight is: per tree, entries, key bytes and value bytes, and each tree's
+//! share of the logical total, beside the folder's size on disk (`plaudit admin store-stats`).
+
+use super::Store;
+use anyhow::Context;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TreeWeight {
+    pub tree: String,
+    pub entries: u64,
+    pub key_bytes: u64,
+    pub value_bytes: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Weight {
+    /// Largest first.
+    pub trees: Vec<TreeWeight>,
+    /// Keys and values together, every tree.
+    pub logical_bytes: u64,
+    /// The database folder as sled reports it (logs, snapshots, slack included).
+    pub disk_bytes: u64,
+}
+
+impl Store {
+    /// Walks every tree once (one iterator at a time, no other store call while it lives).
+    pub fn weight(&self) -> anyhow::Result<Weight> {
+        let mut trees = Vec::new();
+        for name in self.db.tree_names() {
+            let tree = self.db.open_tree(&name).context("opening a tree")?;
+            let mut w = TreeWeight {
+                tree: String::from_utf8_lossy(&name).into_owned(),
+                ..TreeWeight::default()
+            };
+            for entry in tree.iter() {
+                let (k, v) = entry.context("reading a tree")?;
+                w.entries += 1;
+                w.key_bytes += k.len() as u64;
+                w.value_bytes += v.len() as u64;
+            }
+            if w.entries > 0 {
+                trees.push(w);
+            }
+        }
+        trees.sort_by_key(|t| std::cmp::Reverse(t.key_bytes + t.value_bytes));
+        let logical_bytes = trees.iter().map(|t| t.key_bytes + t.value_bytes).sum();
+        Ok(Weight {
+            trees,
+            logical_bytes,
+            disk_bytes: self.size_on_disk(),
+        })
+    }
+}
+
+impl std::fmt::Display for Weight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{:<24} {:>12} {:>14} {:>14} {:>7}",
+            "tree", "entries", "key bytes", "value bytes", "share"
+        )?;
+        for t in &self.trees {
+            let share =
+                100.0 * (t.key_bytes + t.value_bytes) as f64 / self.logical_bytes.max(1) as f64;
+            writeln!(
+                f,
+                "{:<24} {:>12} {:>14} {:>14} {:>6.1}%",
+                t.tree, t.entries, t.key_bytes, t.value_bytes, share
+            )?;
+        }
+        write!(
+            f,
+            "keys and values: {} bytes; on disk: {} bytes ({:.1}× the keys and values)",
+            self.logical_bytes,
+            self.disk_bytes,
+            self.disk_bytes as f64 / self.logical_bytes.max(1) as f64
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_is_counted_once_in_its_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let store = Store::open(dir.path(), 16, now).unwrap();
+        let before = store.weight().unwrap();
+        let tree = store.db.open_tree("weight_test").unwrap();
+        tree.insert(b"abc", b"12345").unwrap();
+        tree.insert(b"de", b"1").unwrap();
+        // A tree handle keeps the database open: let go of it before closing.
+        drop(tree);
+        let after = store.weight().unwrap();
+        let t = after
+            .trees
+            .iter()
+            .find(|t| t.tree == "weight_test")
+            .unwrap();
+        assert_eq!((t.entries, t.key_bytes, t.value_bytes), (2, 5, 6));
+        assert_eq!(after.logical_bytes, before.logical_bytes + 11);
+        assert!(after.to_string().contains("weight_test"));
+        store.close().unwrap();
+    }
+}
