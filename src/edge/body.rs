@@ -33,33 +33,78 @@ pub fn is_too_slow(e: &PayloadError) -> bool {
     matches!(e, PayloadError::Io(io) if io.kind() == io::ErrorKind::TimedOut)
 }
 
+/// The request's own body stream, shared: while the edge holds a clone past the answer, the
+/// server sees it as unread but not abandoned and closes the connection, instead of draining
+/// whatever a client keeps trickling into it (what it does with a dropped chunked body).
+#[derive(Clone)]
+pub struct Held(std::rc::Rc<std::cell::RefCell<Payload>>);
+
+/// An answer's body that keeps the request's unread body (`Held`) alive until the answer is
+/// fully written, so the server closes the connection after it instead of draining.
+pub struct Holding {
+    pub body: actix_web::body::BoxBody,
+    pub held: Held,
+}
+
+impl actix_web::body::MessageBody for Holding {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<actix_web::web::Bytes, Self::Error>>> {
+        std::pin::Pin::new(&mut self.get_mut().body).poll_next(cx)
+    }
+}
+
 /// `payload`, ending in `Overflow` past `limit` bytes and in `too_slow()` past a deadline.
-/// After an error it ends, and the server closes the connection (the body is left unread).
-pub fn bounded(payload: Payload, limit: usize, deadlines: Deadlines) -> Payload {
+/// `whole` turns true once the body was read to its end; the returned `Held` is the original
+/// stream, for `guard` to keep until the answer is sent when it was not.
+pub fn bounded(
+    payload: Payload,
+    limit: usize,
+    deadlines: Deadlines,
+    whole: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> (Payload, Held) {
     let end = Instant::now() + deadlines.total;
-    let stream = futures_util::stream::unfold(
-        (payload, 0usize, false),
-        move |(mut payload, read, over)| async move {
+    let held = Held(std::rc::Rc::new(std::cell::RefCell::new(payload)));
+    let inner = held.clone();
+    let stream = futures_util::stream::unfold((0usize, false), move |(read, over)| {
+        let (whole, inner) = (whole.clone(), inner.clone());
+        async move {
             if over {
                 return None;
             }
             let by = (Instant::now() + deadlines.idle).min(end);
-            match tokio::time::timeout_at(by, payload.next()).await {
-                Err(_) => Some((Err(too_slow()), (payload, read, true))),
-                Ok(None) => None,
-                Ok(Some(Err(e))) => Some((Err(e), (payload, read, true))),
+            // Borrowed only while polled, never across an await.
+            let next = tokio::time::timeout_at(
+                by,
+                futures_util::future::poll_fn(|cx| inner.0.borrow_mut().poll_next_unpin(cx)),
+            )
+            .await;
+            match next {
+                Err(_) => Some((Err(too_slow()), (read, true))),
+                Ok(None) => {
+                    whole.store(true, std::sync::atomic::Ordering::Release);
+                    None
+                }
+                Ok(Some(Err(e))) => Some((Err(e), (read, true))),
                 Ok(Some(Ok(chunk))) => {
                     let read = read.saturating_add(chunk.len());
                     if read > limit {
-                        Some((Err(PayloadError::Overflow), (payload, read, true)))
+                        Some((Err(PayloadError::Overflow), (read, true)))
                     } else {
-                        Some((Ok(chunk), (payload, read, false)))
+                        Some((Ok(chunk), (read, false)))
                     }
                 }
             }
-        },
-    );
-    Payload::from(Box::pin(stream) as Boxed)
+        }
+    });
+    (Payload::from(Box::pin(stream) as Boxed), held)
 }
 
 #[cfg(test)]
@@ -83,6 +128,10 @@ mod tests {
         Ok(out)
     }
 
+    fn bounded_(p: Payload, limit: usize, d: Deadlines) -> Payload {
+        bounded(p, limit, d, Default::default()).0
+    }
+
     const D: Deadlines = Deadlines {
         idle: Duration::from_millis(200),
         total: Duration::from_millis(600),
@@ -90,13 +139,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_in_time_and_size_reads_whole() {
-        let p = bounded(trickle(vec![(100, b"ab"), (150, b"cd")]), 4, D);
+        let p = bounded_(trickle(vec![(100, b"ab"), (150, b"cd")]), 4, D);
         assert_eq!(read(p).await.unwrap(), b"abcd");
     }
 
     #[tokio::test]
     async fn a_pause_longer_than_idle_ends_it() {
-        let p = bounded(trickle(vec![(100, b"ab"), (300, b"cd")]), 10, D);
+        let p = bounded_(trickle(vec![(100, b"ab"), (300, b"cd")]), 10, D);
         assert!(is_too_slow(&read(p).await.unwrap_err()));
     }
 
@@ -104,14 +153,14 @@ mod tests {
     async fn steady_trickling_ends_at_the_total_deadline() {
         let pieces = (0..20).map(|_| (150, b"x" as &'static [u8])).collect();
         let started = Instant::now();
-        let p = bounded(trickle(pieces), 100, D);
+        let p = bounded_(trickle(pieces), 100, D);
         assert!(is_too_slow(&read(p).await.unwrap_err()));
         assert!(started.elapsed() <= Duration::from_millis(650));
     }
 
     #[tokio::test]
     async fn more_than_the_limit_overflows() {
-        let p = bounded(trickle(vec![(0, b"abc"), (0, b"def")]), 4, D);
+        let p = bounded_(trickle(vec![(0, b"abc"), (0, b"def")]), 4, D);
         assert!(matches!(read(p).await, Err(PayloadError::Overflow)));
     }
 }

@@ -180,12 +180,16 @@ async fn slow_post(server: SocketAddr, from: IpAddr, chunked: bool) -> Option<Tc
     Some(s)
 }
 
-/// Whether the server has answered or closed this connection.
+/// Whether the server has closed this connection (its answer, if any, read and discarded):
+/// answering while still draining a trickled body would not do.
 fn finished(s: &TcpStream) -> bool {
-    let mut buf = [0u8; 512];
-    match s.try_read(&mut buf) {
-        Ok(_) => true,
-        Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.try_read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) => return e.kind() != std::io::ErrorKind::WouldBlock,
+        }
     }
 }
 
