@@ -1,6 +1,7 @@
 //! Request bodies under a size cap and two read deadlines (between pieces, and in all), set
 //! before anything reads them: the WAF, the extractors and the upload handlers alike.
 
+use actix_web::HttpMessage;
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use futures_util::StreamExt;
@@ -37,13 +38,59 @@ pub fn is_too_slow(e: &PayloadError) -> bool {
 /// server sees it as unread but not abandoned and closes the connection, instead of draining
 /// whatever a client keeps trickling into it (what it does with a dropped chunked body).
 #[derive(Clone)]
-pub struct Held(std::rc::Rc<std::cell::RefCell<Payload>>);
+struct Held(std::rc::Rc<std::cell::RefCell<Payload>>);
+
+/// A request body under `bounded`, from the edge's side: whether it was read to its end, and
+/// the original stream to keep past the answer when it was not.
+pub struct Guarded {
+    whole: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    held: Held,
+}
+
+impl Guarded {
+    /// Bounds the body of `req`, if it has one (requests without a body cost nothing here).
+    pub fn wrap(
+        req: &mut actix_web::dev::ServiceRequest,
+        limit: usize,
+        deadlines: Deadlines,
+    ) -> Option<Self> {
+        let headers = req.headers();
+        let has_body = headers.contains_key(actix_web::http::header::TRANSFER_ENCODING)
+            || headers
+                .get(actix_web::http::header::CONTENT_LENGTH)
+                .is_some_and(|v| v.as_bytes() != b"0");
+        if !has_body {
+            return None;
+        }
+        let whole = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (payload, held) = bounded(req.take_payload(), limit, deadlines, whole.clone());
+        req.set_payload(payload);
+        Some(Self { whole, held })
+    }
+
+    /// The answer, closing the connection when the body was not read to its end (refused,
+    /// timed out, or answered without it) instead of draining what the client keeps sending.
+    pub fn finish(
+        self,
+        mut res: actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
+    ) -> actix_web::dev::ServiceResponse<actix_web::body::BoxBody> {
+        if self.whole.load(std::sync::atomic::Ordering::Acquire) {
+            return res;
+        }
+        res.response_mut()
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+        let held = self.held;
+        res.map_body(|_, body| actix_web::body::BoxBody::new(Holding { body, _held: held }))
+    }
+}
 
 /// An answer's body that keeps the request's unread body (`Held`) alive until the answer is
 /// fully written, so the server closes the connection after it instead of draining.
-pub struct Holding {
-    pub body: actix_web::body::BoxBody,
-    pub held: Held,
+struct Holding {
+    body: actix_web::body::BoxBody,
+    /// Never read: alive until the answer is written is all it is for.
+    _held: Held,
 }
 
 impl actix_web::body::MessageBody for Holding {
@@ -64,7 +111,7 @@ impl actix_web::body::MessageBody for Holding {
 /// `payload`, ending in `Overflow` past `limit` bytes and in `too_slow()` past a deadline.
 /// `whole` turns true once the body was read to its end; the returned `Held` is the original
 /// stream, for `guard` to keep until the answer is sent when it was not.
-pub fn bounded(
+fn bounded(
     payload: Payload,
     limit: usize,
     deadlines: Deadlines,

@@ -37,10 +37,19 @@ fn refusal(
     ))
 }
 
-fn too_large(limit: usize) -> String {
-    format!(
+/// 413, naming the limit of the route.
+fn too_large(req: &ServiceRequest, limit: usize, id: &str) -> HttpResponse {
+    let message = format!(
         "the request body is too large: this address takes at most {} KB",
         limit / 1024
+    );
+    refusal(
+        req,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        &message,
+        id,
+        None,
     )
 }
 
@@ -146,14 +155,7 @@ pub(super) async fn judge(
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if declared.is_some_and(|n| n > max_body) {
         *acted = Some("body-size".into());
-        return Some(refusal(
-            req,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            &too_large(max_body),
-            id,
-            None,
-        ));
+        return Some(too_large(req, max_body, id));
     }
     // The whole header: a multipart boundary is a parameter, and case-sensitive.
     let content_type = req
@@ -171,14 +173,7 @@ pub(super) async fn judge(
             Ok(body) => finding = edge.waf.inspect_body(&content_type, &body),
             Err(BodyError::TooLarge) => {
                 *acted = Some("body-size".into());
-                return Some(refusal(
-                    req,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    &too_large(max_body),
-                    id,
-                    None,
-                ));
+                return Some(too_large(req, max_body, id));
             }
             Err(BodyError::TooSlow) => {
                 *acted = Some("body-slow".into());

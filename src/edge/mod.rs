@@ -199,15 +199,7 @@ pub async fn guard(
     // Every body is bounded in size and time before anything reads it; a client with too many
     // requests in progress is refused before its body is touched.
     let (max_body, deadlines) = edge.body_bounds(req.method(), &path);
-    let payload = req.take_payload();
-    let whole = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let (bounded, held) = body::bounded(payload, max_body, deadlines, whole.clone());
-    req.set_payload(bounded);
-    let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
-        || req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .is_some_and(|v| v.as_bytes() != b"0");
+    let guarded = body::Guarded::wrap(&mut req, max_body, deadlines);
     let slot = if edge.enabled && !edge.allowed(client) {
         edge.inflight
             .enter(cidr::client_key(client))
@@ -235,14 +227,8 @@ pub async fn guard(
         None => next.call(req).await?.map_into_boxed_body(),
     };
     drop(slot);
-    if has_body && !whole.load(std::sync::atomic::Ordering::Acquire) {
-        // The body was not read to its end (refused, timed out, or answered without it):
-        // close the connection rather than drain whatever the client keeps sending.
-        res.response_mut()
-            .head_mut()
-            .set_connection_type(actix_web::http::ConnectionType::Close);
-        // Kept until the answer is written: the server then closes instead of draining.
-        res = res.map_body(|_, body| actix_web::body::BoxBody::new(body::Holding { body, held }));
+    if let Some(g) = guarded {
+        res = g.finish(res);
     }
     let is_api = routes::classify(&path).is_api();
     let private = is_api || res.request().extensions().get::<LoggedUser>().is_some();

@@ -166,6 +166,19 @@ fn normalize_path(s: &str) -> String {
     out
 }
 
+/// Up to `max` next characters that satisfy `keep`.
+fn take_while_max(
+    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    max: usize,
+    keep: impl Fn(&char) -> bool,
+) -> String {
+    let mut out = String::new();
+    while out.len() < max && chars.peek().is_some_and(&keep) {
+        out.extend(chars.next());
+    }
+    out
+}
+
 /// CSS escapes: `\3c ` → `<`, `\"` → `"`.
 fn css_decode(s: &str) -> String {
     if !s.contains('\\') {
@@ -178,10 +191,7 @@ fn css_decode(s: &str) -> String {
             out.push(c);
             continue;
         }
-        let mut hex = String::new();
-        while hex.len() < 6 && chars.peek().is_some_and(char::is_ascii_hexdigit) {
-            hex.extend(chars.next());
-        }
+        let hex = take_while_max(&mut chars, 6, char::is_ascii_hexdigit);
         if hex.is_empty() {
             match chars.next() {
                 Some('\n') | None => {}
@@ -223,10 +233,7 @@ fn escape_seq(s: &str) -> String {
             Some('f') => out.push('\u{0c}'),
             Some('v') => out.push('\u{0b}'),
             Some('x') => {
-                let mut hex = String::new();
-                while hex.len() < 2 && chars.peek().is_some_and(char::is_ascii_hexdigit) {
-                    hex.extend(chars.next());
-                }
+                let hex = take_while_max(&mut chars, 2, char::is_ascii_hexdigit);
                 match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
                     Some(c) => out.push(c),
                     None => out.push_str("\\x"),
@@ -234,9 +241,7 @@ fn escape_seq(s: &str) -> String {
             }
             Some(d @ '0'..='7') => {
                 let mut oct = String::from(d);
-                while oct.len() < 3 && chars.peek().is_some_and(|c| ('0'..='7').contains(c)) {
-                    oct.extend(chars.next());
-                }
+                oct.push_str(&take_while_max(&mut chars, 2, |c| ('0'..='7').contains(c)));
                 out.extend(u32::from_str_radix(&oct, 8).ok().and_then(char::from_u32));
             }
             Some(other) => out.push(other),
