@@ -9,7 +9,7 @@ const MAX_TERM: usize = 48;
 /// Most distinct terms indexed per item.
 const MAX_TERMS: usize = 2_000;
 
-fn is_cjk(c: char) -> bool {
+pub fn is_cjk(c: char) -> bool {
     matches!(u32::from(c),
         0x3040..=0x30FF      // hiragana, katakana
         | 0x3400..=0x4DBF    // CJK extension A
@@ -94,6 +94,16 @@ pub fn document_terms(parts: &[&str]) -> Vec<String> {
         }
     }
     out.into_iter().collect()
+}
+
+/// Whether an item with this text, reply and author's name is found by the query term
+/// `term` (one of `query_terms`): a word of the text or reply starts with it, or it is a
+/// whole word of the name. What the search index finds is checked with this.
+pub fn finds(text: &str, reply: &str, name: &str, term: &str) -> bool {
+    document_terms(&[name]).iter().any(|w| w == term)
+        || document_terms(&[text, reply])
+            .iter()
+            .any(|w| w.starts_with(term))
 }
 
 /// The terms a search must all find: its words, and CJK runs as overlapping pairs.

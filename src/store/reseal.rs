@@ -18,7 +18,7 @@ const KINDS: [Kind; 6] = [
     Kind::Contacts,
     Kind::Feedback,
     Kind::Items,
-    Kind::SearchDocs,
+    Kind::Retired,
     Kind::Notes,
     Kind::Outbox,
 ];
@@ -30,7 +30,9 @@ enum Kind {
     Contacts,
     Feedback,
     Items,
-    SearchDocs,
+    /// Search docs, which the search layout 2 no longer keeps (the slot keeps cursors of
+    /// older stores pointing at the same kinds).
+    Retired,
     Notes,
     Outbox,
 }
@@ -44,14 +46,14 @@ pub struct Resealed {
 }
 
 impl Store {
-    fn tree_of(&self, kind: Kind) -> &sled::Tree {
+    fn tree_of(&self, kind: Kind) -> Option<&sled::Tree> {
         match kind {
-            Kind::Contacts => &self.contacts,
-            Kind::Feedback => &self.feedback,
-            Kind::Items => &self.items,
-            Kind::SearchDocs => &self.search_docs,
-            Kind::Notes => &self.item_notes,
-            Kind::Outbox => &self.outbox,
+            Kind::Contacts => Some(&self.contacts),
+            Kind::Feedback => Some(&self.feedback),
+            Kind::Items => Some(&self.items),
+            Kind::Retired => None,
+            Kind::Notes => Some(&self.item_notes),
+            Kind::Outbox => Some(&self.outbox),
         }
     }
 
@@ -75,7 +77,7 @@ impl Store {
                 self.seal(&PersonRef::item(&item.workspace, &item.id), &item)
             }
             // Kept as the JSON they hold: sealing does not need to know their shape.
-            Kind::SearchDocs | Kind::Notes => {
+            Kind::Retired | Kind::Notes => {
                 let v: serde_json::Value = codec::decode(raw)?;
                 self.seal(&by_item_key()?, &v)
             }
@@ -95,7 +97,11 @@ impl Store {
         };
         let mut read = 0;
         while kind < KINDS.len() && read < budget {
-            let tree = self.tree_of(KINDS[kind]);
+            let Some(tree) = self.tree_of(KINDS[kind]) else {
+                kind += 1;
+                after = None;
+                continue;
+            };
             // Read a chunk, then let the iterator go before writing (sled 0.34 can deadlock
             // with an iterator alive across other calls).
             let take = SCAN.min(budget - read);

@@ -71,7 +71,7 @@ impl Items<'_> {
             return Ok(false);
         };
         let tz = self.zone_of(ws, &item.location)?;
-        let seq = s.db.generate_id().context("numbering a change")?;
+        s.lookup_key()?;
         let stone = s.tombstone_key(ws, item.origin, &item.external_id)?;
         let key = keys::pair(ws, id);
         let trees = (
@@ -79,7 +79,7 @@ impl Items<'_> {
             &s.item_ext,
             &s.item_loc,
             &s.rollups,
-            &s.item_changes,
+            &s.index_queue,
             &s.item_notes,
             &s.replies_due,
             &s.alert_pending,
@@ -97,7 +97,7 @@ impl Items<'_> {
                         d.add(&old, -1);
                     }
                     d.log_gone(&item);
-                    d.apply(rollups, changes, seq)?;
+                    d.apply(s, rollups, changes, person_keys)?;
                     items.remove(&key)?;
                     ext.remove(ext_key(ws, item.origin, &item.external_id))?;
                     locs.remove(loc_key(ws, &item.location, id))?;

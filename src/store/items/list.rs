@@ -57,6 +57,10 @@ impl ItemFilter {
                 .language
                 .as_deref()
                 .is_none_or(|l| crate::domain::language::detect(&i.text) == Some(l))
+            && self.terms.iter().all(|t| {
+                let reply = i.reply.as_ref().map_or("", |r| r.text.as_str());
+                crate::domain::text::finds(&i.text, reply, &i.author.name, t)
+            })
     }
 
     fn needs_notes(&self) -> bool {

@@ -2,8 +2,7 @@
 //! the provider's creation time, so a reverse scan is newest first; `item_ext` (workspace,
 //! origin, external id) → item id, for idempotent ingest; `item_loc` (workspace, location,
 //! item) for per-location lists; `rollups` (see `rollups`), kept in the same transaction as the
-//! items; `item_changes` (sequence) → (workspace, item), the change log the search index
-//! follows; `replies_due` (workspace, item) → next attempt (ms).
+//! items; `index_queue` (workspace, item), what the search indexer has to bring up to date; `replies_due` (workspace, item) → next attempt (ms).
 
 mod erase;
 mod list;
@@ -15,6 +14,8 @@ mod rollups;
 
 pub use erase::ComeBack;
 pub use list::ItemFilter;
+#[cfg(test)]
+pub(in crate::store) use rebuild::SEARCH_KEY;
 pub use rebuild::mark_restored;
 pub use rollups::{ALL, DayCounts, RESPONSE_BOUNDS_MIN};
 use rollups::{Deltas, Tx, abort};
@@ -80,8 +81,7 @@ impl Items<'_> {
     ) -> anyhow::Result<Ingested> {
         let s = self.store;
         let tz = self.zone_of(&to.workspace, &to.location)?;
-        let seq = s.db.generate_id().context("numbering a change")?;
-        s.lookup_key()?; // cached before the transaction: tombstone keys need it
+        s.lookup_key()?; // cached before the transaction: tombstone and index keys need it
         // A first sync or an import raises no alerts: leave the alert queue out of the
         // transaction then (every tree in a sled transaction costs on every write).
         if to.alert {
@@ -90,7 +90,7 @@ impl Items<'_> {
                 &s.item_ext,
                 &s.item_loc,
                 &s.rollups,
-                &s.item_changes,
+                &s.index_queue,
                 &s.alert_pending,
                 &s.person_keys,
                 &s.item_tombstones,
@@ -100,7 +100,7 @@ impl Items<'_> {
                         let mut d = Deltas::new(tz.clone());
                         let trees = [items, ext, locs, keys, stones];
                         let out = write_page(s, to, batch, now, trees, &mut d, Some(pending))?;
-                        d.apply(rollups, changes, seq)?;
+                        d.apply(s, rollups, changes, keys)?;
                         Ok(out)
                     },
                 )
@@ -111,7 +111,7 @@ impl Items<'_> {
                 &s.item_ext,
                 &s.item_loc,
                 &s.rollups,
-                &s.item_changes,
+                &s.index_queue,
                 &s.person_keys,
                 &s.item_tombstones,
             )
@@ -119,7 +119,7 @@ impl Items<'_> {
                     let mut d = Deltas::new(tz.clone());
                     let trees = [items, ext, locs, keys, stones];
                     let out = write_page(s, to, batch, now, trees, &mut d, None)?;
-                    d.apply(rollups, changes, seq)?;
+                    d.apply(s, rollups, changes, keys)?;
                     Ok(out)
                 })
                 .map_err(typed::txn_any)
@@ -168,8 +168,8 @@ impl Items<'_> {
         let s = self.store;
         let key = keys::pair(&item.workspace, &item.id);
         let tz = self.zone_of(&item.workspace, &item.location)?;
-        let seq = s.db.generate_id().context("numbering a change")?;
-        (&s.items, &s.rollups, &s.item_changes, &s.person_keys)
+        s.lookup_key()?;
+        (&s.items, &s.rollups, &s.index_queue, &s.person_keys)
             .transaction(|(items, rollups, changes, person_keys)| {
                 let mut deltas = Deltas::new(tz.clone());
                 if let Some(raw) = items.get(key)?
@@ -178,7 +178,7 @@ impl Items<'_> {
                     deltas.add(&old, -1);
                 }
                 deltas.add(item, 1);
-                deltas.apply(rollups, changes, seq)?;
+                deltas.apply(s, rollups, changes, person_keys)?;
                 items.insert(&key, Store::seal_item_tx(person_keys, item)?)?;
                 Ok(())
             })

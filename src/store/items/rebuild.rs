@@ -17,8 +17,12 @@ use std::ops::Bound;
 
 const ROLLUPS_KEY: &[u8] = b"derived_rollups";
 const ROLLUPS_LAYOUT: &[u8] = b"2";
-const SEARCH_KEY: &[u8] = b"derived_search";
-const SEARCH_LAYOUT: &[u8] = b"1";
+pub(in crate::store) const SEARCH_KEY: &[u8] = b"derived_search";
+/// 2: lists of keyed hashes in blocks, and an index queue instead of a change log and a doc
+/// per item (`store::search`).
+const SEARCH_LAYOUT: &[u8] = b"2";
+/// Trees of older search layouts, dropped when the index is rebuilt.
+const OLD_SEARCH_TREES: [&str; 2] = ["search_docs", "item_changes"];
 /// Set by a restore (see `mark_restored`), removed once everything it asks for is rebuilt.
 const RESTORED_KEY: &[u8] = b"derived_after_restore";
 
@@ -49,8 +53,12 @@ impl Items<'_> {
             s.item_loc.clear().context("clearing the item index")?;
         }
         if !search_ok {
-            for t in [&s.search, &s.search_docs, &s.words, &s.item_changes] {
+            for t in [&s.search, &s.words, &s.index_queue] {
                 t.clear().context("clearing the search index")?;
+            }
+            for name in OLD_SEARCH_TREES {
+                s.db.drop_tree(name)
+                    .context("dropping an old search tree")?;
             }
         }
         let mut zones: HashMap<(Id<Workspace>, Id<Location>), jiff::tz::TimeZone> = HashMap::new();
@@ -104,9 +112,9 @@ impl Items<'_> {
                         tz
                     }
                 };
-                let seq = s.db.generate_id().context("numbering a change")?;
-                (&s.rollups, &s.item_changes)
-                    .transaction(|(rollups, changes)| {
+                s.lookup_key()?;
+                (&s.rollups, &s.index_queue, &s.person_keys)
+                    .transaction(|(rollups, queue, keys)| {
                         let mut d = Deltas::new(tz.clone());
                         for i in &items {
                             d.add(i, 1);
@@ -117,7 +125,7 @@ impl Items<'_> {
                         if search_ok {
                             d.forget_changes();
                         }
-                        d.apply(rollups, changes, seq)
+                        d.apply(s, rollups, queue, keys)
                     })
                     .map_err(typed::txn_any)?;
             }

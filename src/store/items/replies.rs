@@ -22,11 +22,11 @@ impl Items<'_> {
         let key = keys::pair(&item.workspace, &item.id);
         let seq = crate::store::audit::next_seq(s)?;
         let tz = self.zone_of(&item.workspace, &item.location)?;
-        let change = s.db.generate_id().context("numbering a change")?;
+        s.lookup_key()?;
         (
             &s.items,
             &s.rollups,
-            &s.item_changes,
+            &s.index_queue,
             &s.replies_due,
             &s.audit,
             &s.person_keys,
@@ -39,7 +39,7 @@ impl Items<'_> {
                     deltas.add(&old, -1);
                 }
                 deltas.add(item, 1);
-                deltas.apply(rollups, changes, change)?;
+                deltas.apply(s, rollups, changes, person_keys)?;
                 items.insert(&key, Store::seal_item_tx(person_keys, item)?)?;
                 due_tree.insert(&key, &millis(due).to_be_bytes())?;
                 if let Some(entry) = entry {

@@ -10,7 +10,7 @@ use crate::domain::{Id, Item, ItemStatus, Location, Origin, Workspace, local_day
 use crate::store::codec;
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The scope of workspace-wide rollups: no location id is all zeros.
 pub const ALL: [u8; 16] = [0; 16];
@@ -142,11 +142,12 @@ pub(super) fn abort(e: anyhow::Error) -> ConflictableTransactionError<anyhow::Er
 
 /// Changes to rollups gathered over a transaction and written once per key: a page of 50
 /// reviews from the same days touches each rollup once, not 50 times. Also gathers the
-/// changed items for the change log the search indexer follows.
+/// changed items for the index queue the search indexer follows, each with the version
+/// stored before the transaction (None for a new item): what the index holds for it.
 pub(super) struct Deltas {
     tz: jiff::tz::TimeZone,
     sums: HashMap<Vec<u8>, [i64; WIDTH]>,
-    changed: Vec<[u8; 32]>,
+    changed: BTreeMap<[u8; 32], Option<Item>>,
 }
 
 impl Deltas {
@@ -155,22 +156,23 @@ impl Deltas {
         Self {
             tz,
             sums: HashMap::new(),
-            changed: Vec::new(),
+            changed: BTreeMap::new(),
         }
     }
 
-    /// Adds (+1) or takes away (-1) one item's share of its day's counts.
-    /// Logs `i` as changed without counting it (it is gone: the index takes it out).
+    /// Queues `i` as changed without counting it (it is gone: the index takes it out).
     pub(super) fn log_gone(&mut self, i: &Item) {
         self.changed
-            .push(crate::store::keys::pair(&i.workspace, &i.id));
+            .entry(crate::store::keys::pair(&i.workspace, &i.id))
+            .or_insert(None);
     }
 
+    /// Adds (+1) or takes away (-1) one item's share of its day's counts; the version taken
+    /// away first is the one stored before.
     pub(super) fn add(&mut self, i: &Item, sign: i64) {
-        if sign > 0 {
-            self.changed
-                .push(crate::store::keys::pair(&i.workspace, &i.id));
-        }
+        self.changed
+            .entry(crate::store::keys::pair(&i.workspace, &i.id))
+            .or_insert_with(|| (sign < 0).then(|| i.clone()));
         if i.status == ItemStatus::Removed {
             return;
         }
@@ -206,12 +208,15 @@ impl Deltas {
         self.changed.clear();
     }
 
-    /// Writes the rollups and appends the changed items to the change log under `seq`.
+    /// Writes the rollups and queues the changed items for the indexer. An item already
+    /// queued keeps its entry: the index still holds what it held when the item was queued.
+    /// `keys` seals the entries (`lookup_key` must be cached).
     pub(super) fn apply(
         self,
+        s: &crate::store::Store,
         rollups: &TransactionalTree,
-        changes: &TransactionalTree,
-        seq: u64,
+        queue: &TransactionalTree,
+        keys: &TransactionalTree,
     ) -> Tx<()> {
         for (key, d) in self.sums {
             if d.iter().all(|n| *n == 0) {
@@ -228,9 +233,11 @@ impl Deltas {
                 rollups.insert(key, codec::encode(&c).map_err(abort)?)?;
             }
         }
-        for (n, key) in (0u32..).zip(self.changed) {
-            let k = [seq.to_be_bytes().as_slice(), &n.to_be_bytes()].concat();
-            changes.insert(k, key.as_slice())?;
+        for (key, held) in &self.changed {
+            if queue.get(key)?.is_none() {
+                let entry = crate::store::search::queued_doc_tx(s, keys, held.as_ref(), &self.tz)?;
+                queue.insert(key.as_slice(), entry)?;
+            }
         }
         Ok(())
     }

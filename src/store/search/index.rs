@@ -1,158 +1,193 @@
-//! The indexer's step: take changes off the log, bring each changed item's postings and word
-//! counts up to date, and drop the log entries, all in one transaction.
+//! The indexer's step: take items off the index queue, bring their lists and word counts up to
+//! date, and drop them from the queue, all in one transaction.
+//!
+//! The queue holds, for each item changed since it was last indexed, what the index holds for
+//! it (written by the first change only: while an item waits, the index still holds what it
+//! held then). So no copy of every item's words is kept to take them out again, and the queue
+//! is empty once the indexer has caught up.
 
 use super::Search;
+use super::postings::{self, ItemKey};
 use super::words::{self, Contribution};
 use crate::domain::text::document_terms;
 use crate::domain::{Id, Item, Location, Workspace};
-use crate::store::{PersonRef, keys, typed};
+use crate::store::{PersonRef, Store, keys, typed};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// What one item last put into the index, so a change can take exactly that out again.
+/// What the index holds for one item: the lists it is in and its share of the word counts.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Doc {
-    terms: Vec<String>,
+    lists: Vec<u64>,
     #[serde(default)]
     words: Option<Contribution>,
 }
 
-/// An item's terms: the words of its text and reply as they are (a word finds longer ones),
-/// but the words of its author's name, wherever they appear, as keyed hashes (`name_term`).
-fn terms_of(s: &crate::store::Store, i: &Item, reply: &str) -> anyhow::Result<Vec<String>> {
+/// An item's doc: the lists of the words of its text and reply (see `lists_of_word`), but the
+/// words of its author's name, wherever they appear, in name lists only.
+fn doc_of(s: &Store, i: &Item, tz: &jiff::tz::TimeZone) -> anyhow::Result<Doc> {
+    let reply = i.reply.as_ref().map_or("", |r| r.text.as_str());
     let names = document_terms(&[&i.author.name]);
-    let mut terms = BTreeSet::new();
+    let mut lists = BTreeSet::new();
     for word in document_terms(&[&i.text, reply]) {
         if !names.contains(&word) {
-            terms.insert(word);
+            for h in super::lists_of_word(s, &word)? {
+                lists.insert(u64::from_be_bytes(h));
+            }
         }
     }
     for word in &names {
-        terms.insert(super::name_term(s, word)?);
+        lists.insert(u64::from_be_bytes(super::name_list(s, word)?));
     }
-    Ok(terms.into_iter().collect())
+    Ok(Doc {
+        lists: lists.into_iter().collect(),
+        words: words::contribution(i, tz),
+    })
 }
 
-pub(super) fn posting(ws: &Id<Workspace>, term: &str, item: &[u8]) -> Vec<u8> {
-    [ws.as_bytes().as_slice(), term.as_bytes(), &[0], item].concat()
+type Tx<T> = Result<T, ConflictableTransactionError<anyhow::Error>>;
+
+/// The queue entry of an item about to change, inside the transaction that changes it: what
+/// the index holds for `held` (the item as stored before, None for a new one), sealed with the
+/// item's key. Needs `lookup_key` cached.
+pub(in crate::store) fn queued_doc_tx(
+    s: &Store,
+    keys: &TransactionalTree,
+    held: Option<&Item>,
+    tz: &jiff::tz::TimeZone,
+) -> Tx<Vec<u8>> {
+    let Some(i) = held else {
+        return Ok(Vec::new());
+    };
+    let doc = doc_of(s, i, tz).map_err(ConflictableTransactionError::Abort)?;
+    Store::seal_tx(keys, &PersonRef::item(&i.workspace, &i.id), &doc)
 }
+
+/// Why an indexer transaction gave up: an item or its queue entry changed meanwhile.
+#[derive(Debug, thiserror::Error)]
+#[error("an item changed while it was being indexed")]
+struct Moved;
 
 impl Search<'_> {
-    /// Indexes up to `limit` logged changes; returns how many log entries it consumed.
+    /// Indexes up to `limit` queued items; returns how many it took off the queue.
     pub fn index_step(&self, limit: usize) -> anyhow::Result<usize> {
         let s = self.store;
-        // Word counts are not idempotent: two steps must never take the same changes.
+        // Word counts are not idempotent: two steps must never take the same items.
         let _one_at_a_time = s
             .indexing
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            match self.try_step(limit) {
+                Err(e) if e.is::<Moved>() => continue,
+                other => return other,
+            }
+        }
+    }
+
+    fn try_step(&self, limit: usize) -> anyhow::Result<usize> {
+        let s = self.store;
+        s.lookup_key()?;
         // Collected first: no iterator stays alive across the reads and the transaction.
-        let log: Vec<(sled::IVec, sled::IVec)> = s
-            .item_changes
+        let queued: Vec<(sled::IVec, sled::IVec)> = s
+            .index_queue
             .iter()
             .take(limit)
             .collect::<Result<_, _>>()
-            .context("reading the change log")?;
-        if log.is_empty() {
+            .context("reading the index queue")?;
+        if queued.is_empty() {
             return Ok(0);
         }
-        let changed: BTreeSet<[u8; 32]> = log
-            .iter()
-            .filter_map(|(_, v)| v.as_ref().try_into().ok())
-            .collect();
         let mut zones: HashMap<(Id<Workspace>, Id<Location>), jiff::tz::TimeZone> = HashMap::new();
-        let mut put: Vec<Vec<u8>> = Vec::new();
-        let mut drop: Vec<Vec<u8>> = Vec::new();
-        let mut docs: Vec<([u8; 32], Option<Doc>)> = Vec::new();
+        // Per list: ids to add, ids to take out.
+        let mut edits: BTreeMap<Vec<u8>, (Vec<ItemKey>, Vec<ItemKey>)> = BTreeMap::new();
         let mut word_deltas: BTreeMap<Vec<u8>, HashMap<String, i64>> = BTreeMap::new();
-        for key in changed {
+        let mut seen: Vec<(&sled::IVec, &sled::IVec, Option<sled::IVec>)> = Vec::new();
+        for (key, held) in &queued {
             let (Some(ws), Some(item_id)) = (
-                keys::id_at::<Workspace>(&key, 0),
-                keys::id_at::<Item>(&key, 16),
+                keys::id_at::<Workspace>(key, 0),
+                keys::id_at::<Item>(key, 16),
             ) else {
                 continue;
             };
-            // A doc is sealed with its item's key: it lists the item's words. One whose key
-            // is gone (its author erased) still names the postings to take out by their keys.
-            let old: Doc = s.unseal_at(&s.search_docs, &key)?.unwrap_or_default();
-            let item: Option<Item> = s.unseal_at(&s.items, &key)?;
-            let new = match &item {
-                Some(i) => {
-                    let tz = match zones.get(&(ws, i.location)) {
-                        Some(tz) => tz.clone(),
-                        None => {
-                            let tz = s
-                                .locations()
-                                .get(&ws, &i.location)?
-                                .map_or(jiff::tz::TimeZone::UTC, |l| l.zone());
-                            zones.insert((ws, i.location), tz.clone());
-                            tz
-                        }
-                    };
-                    let reply = i.reply.as_ref().map_or("", |r| r.text.as_str());
-                    Some(Doc {
-                        terms: terms_of(s, i, reply)?,
-                        words: words::contribution(i, &tz),
-                    })
-                }
+            // Sealed with the item's key; one whose key is gone (its author erased) names
+            // nothing any more, and its lists hold only hashes.
+            let old: Doc = if held.is_empty() {
+                Doc::default()
+            } else {
+                s.unseal::<Doc>(held)?.unwrap_or_default()
+            };
+            let raw = s.items.get(key).context("reading an item to index")?;
+            let item: Option<Item> = match &raw {
+                Some(r) => s.unseal(r)?,
                 None => None,
             };
-            let new_terms: BTreeSet<&String> = new.iter().flat_map(|d| &d.terms).collect();
-            let old_terms: BTreeSet<&String> = old.terms.iter().collect();
-            for t in old_terms.difference(&new_terms) {
-                drop.push(posting(&ws, t, item_id.as_bytes()));
+            let new = match &item {
+                Some(i) => {
+                    let tz = zones
+                        .entry((ws, i.location))
+                        .or_insert_with(|| {
+                            s.locations()
+                                .get(&ws, &i.location)
+                                .ok()
+                                .flatten()
+                                .map_or(jiff::tz::TimeZone::UTC, |l| l.zone())
+                        })
+                        .clone();
+                    doc_of(s, i, &tz)?
+                }
+                None => Doc::default(),
+            };
+            let id = *item_id.as_bytes();
+            let (was, now): (BTreeSet<u64>, BTreeSet<u64>) = (
+                old.lists.iter().copied().collect(),
+                new.lists.iter().copied().collect(),
+            );
+            for h in was.difference(&now) {
+                let list = super::list_key(&ws, &h.to_be_bytes());
+                edits.entry(list).or_default().1.push(id);
             }
-            for t in new_terms.difference(&old_terms) {
-                put.push(posting(&ws, t, item_id.as_bytes()));
+            for h in now.difference(&was) {
+                let list = super::list_key(&ws, &h.to_be_bytes());
+                edits.entry(list).or_default().0.push(id);
             }
-            if old.words != new.as_ref().and_then(|d| d.words.clone()) {
+            if old.words != new.words {
                 words::gather(&mut word_deltas, &ws, old.words.as_ref(), -1);
-                words::gather(
-                    &mut word_deltas,
-                    &ws,
-                    new.as_ref().and_then(|d| d.words.as_ref()),
-                    1,
-                );
+                words::gather(&mut word_deltas, &ws, new.words.as_ref(), 1);
             }
-            docs.push((key, new));
+            seen.push((key, held, raw));
         }
-        let encoded: Vec<([u8; 32], Option<Vec<u8>>)> = docs
-            .iter()
-            .map(|(k, d)| {
-                let who = match (keys::id_at(k, 0), keys::id_at(k, 16)) {
-                    (Some(ws), Some(item)) => PersonRef::item(&ws, &item),
-                    _ => anyhow::bail!("a search doc key of the wrong size"),
-                };
-                Ok((*k, d.as_ref().map(|d| s.seal(&who, d)).transpose()?))
-            })
-            .collect::<anyhow::Result<_>>()?;
-        (&s.search, &s.search_docs, &s.words, &s.item_changes)
-            .transaction(|(search, docs_tree, words_tree, changes)| {
-                for k in &drop {
-                    search.remove(k.as_slice())?;
+        let mut writes = postings::Writes::new();
+        for (list, (add, drop)) in &edits {
+            postings::edit(&s.search, list, add, drop, &mut writes)?;
+        }
+        (&s.search, &s.words, &s.index_queue, &s.items)
+            .transaction(|(search, words_tree, queue, items)| {
+                for (key, held, raw) in &seen {
+                    if queue.get(key)?.as_ref() != Some(*held) || items.get(key)? != *raw {
+                        return Err(ConflictableTransactionError::Abort(anyhow::Error::new(
+                            Moved,
+                        )));
+                    }
+                    queue.remove(*key)?;
                 }
-                for k in &put {
-                    search.insert(k.as_slice(), &[])?;
-                }
-                for (k, d) in &encoded {
-                    match d {
-                        Some(v) => docs_tree.insert(k.as_slice(), v.as_slice())?,
-                        None => docs_tree.remove(k.as_slice())?,
+                for (k, v) in &writes {
+                    match v {
+                        Some(v) => search.insert(k.as_slice(), v.as_slice())?,
+                        None => search.remove(k.as_slice())?,
                     };
                 }
                 words::apply(words_tree, &word_deltas)?;
-                for (k, _) in &log {
-                    changes.remove(k)?;
-                }
                 Ok(())
             })
             .map_err(typed::txn_any)?;
-        Ok(log.len())
+        Ok(queued.len())
     }
 
-    /// Indexes what is waiting, up to `max` changes: a search sees every write made before it.
+    /// Indexes what is waiting, up to `max` items: a search sees every write made before it.
     pub fn catch_up(&self, max: usize) -> anyhow::Result<()> {
         let mut done = 0;
         while done < max {
@@ -165,8 +200,8 @@ impl Search<'_> {
         Ok(())
     }
 
-    /// Changes not indexed yet (for readiness and tests).
+    /// Items not indexed yet (for readiness and tests).
     pub fn backlog(&self) -> usize {
-        self.store.item_changes.len()
+        self.store.index_queue.len()
     }
 }

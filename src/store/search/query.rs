@@ -1,12 +1,12 @@
-//! Finding items by text: the posting lists of all terms intersected newest first by
+//! Finding items by text: the lists of all query words intersected newest first by
 //! leapfrogging (each list is asked for its greatest id below a bound), so the work follows the
-//! rarest term, never the number of items. A word also finds longer words it starts
-//! ("croissant" finds "croissants"): each query word stands for the indexed terms it prefixes
-//! (at most `MAX_EXPANSION`), and a group's answer is the greatest among its terms.
+//! rarest word, never the number of items. Each query word stands for two lists, its text list
+//! and its name list (see `super`), and a word's answer is the greater of theirs. What is found
+//! is a candidate: the caller checks it against the item's text (`domain::text::finds`).
 
 use super::Search;
+use super::postings::Cursor;
 use crate::domain::{Id, Item, Workspace};
-use anyhow::Context;
 
 /// A batch of matches and where the next batch starts.
 #[derive(Debug)]
@@ -15,9 +15,6 @@ pub struct Matches {
     /// Exclusive upper bound to go on from; None when every match was returned.
     pub next: Option<[u8; 16]>,
 }
-
-/// Indexed terms one query word stands for at most (the shortest ones come first).
-const MAX_EXPANSION: usize = 32;
 
 /// The id just above `id` (as a bound: "at most `id`").
 fn above(id: [u8; 16]) -> Option<[u8; 16]> {
@@ -40,15 +37,12 @@ impl Search<'_> {
         if terms.is_empty() {
             return Ok(Matches { ids, next: None });
         }
-        let mut groups: Vec<Vec<Vec<u8>>> = Vec::with_capacity(terms.len());
+        let mut groups: Vec<[Cursor; 2]> = Vec::with_capacity(terms.len());
         for t in terms {
-            let mut group = self.expand(ws, t)?;
-            // The same word as a word of an author's name (a whole word: one hashed term).
-            group.extend(self.expand(ws, &super::name_term(self.store, t)?)?);
-            if group.is_empty() {
-                return Ok(Matches { ids, next: None });
-            }
-            groups.push(group);
+            groups.push([
+                Cursor::new(super::list_key(ws, &super::list_of_query(self.store, t)?)),
+                Cursor::new(super::list_key(ws, &super::name_list(self.store, t)?)),
+            ]);
         }
         let mut hi = before.unwrap_or([0xff; 16]);
         let mut lookups = 0;
@@ -61,25 +55,11 @@ impl Search<'_> {
             }
             let mut lowest: Option<[u8; 16]> = None;
             let mut agree = true;
-            for group in &groups {
+            for group in &mut groups {
                 let mut best: Option<[u8; 16]> = None;
-                for p in group {
+                for list in group.iter_mut() {
                     lookups += 1;
-                    let upper = [p.as_slice(), &hi].concat();
-                    let found = self
-                        .store
-                        .search
-                        .range(p.clone()..upper)
-                        .next_back()
-                        .transpose()
-                        .context("reading the search index")?;
-                    if let Some((k, _)) = found {
-                        let id: [u8; 16] = k
-                            .get(k.len().saturating_sub(16)..)
-                            .and_then(|b| b.try_into().ok())
-                            .context("a malformed search entry")?;
-                        best = best.max(Some(id));
-                    }
+                    best = best.max(list.below(&self.store.search, &hi)?);
                 }
                 let Some(id) = best else {
                     return Ok(Matches { ids, next: None });
@@ -112,43 +92,5 @@ impl Search<'_> {
                 }
             }
         }
-    }
-
-    /// The posting-list prefixes (`ws | term | 0`) of the indexed terms starting with `word`.
-    fn expand(&self, ws: &Id<Workspace>, word: &str) -> anyhow::Result<Vec<Vec<u8>>> {
-        let stem = [ws.as_bytes().as_slice(), word.as_bytes()].concat();
-        let mut out = Vec::new();
-        let mut from = stem.clone();
-        while out.len() < MAX_EXPANSION {
-            let next = self
-                .store
-                .search
-                .range(from.clone()..)
-                .next()
-                .transpose()
-                .context("reading the search index")?;
-            let Some((k, _)) = next else { break };
-            if !k.starts_with(&stem) {
-                break;
-            }
-            let Some(end) = k[16..].iter().position(|b| *b == 0).map(|p| p + 16) else {
-                break;
-            };
-            out.push(k[..=end].to_vec());
-            // Past every posting of this term: the same bytes, then 0x01.
-            from = [&k[..end], &[1u8][..]].concat();
-        }
-        Ok(out)
-    }
-
-    /// How many items hold every term, counted up to `cap`: (count, whether it reached the cap).
-    pub fn count(
-        &self,
-        ws: &Id<Workspace>,
-        terms: &[String],
-        cap: usize,
-    ) -> anyhow::Result<(usize, bool)> {
-        let m = self.matching(ws, terms, None, cap, cap.saturating_mul(terms.len() + 2))?;
-        Ok((m.ids.len(), m.next.is_some()))
     }
 }
