@@ -9,9 +9,9 @@ use time::OffsetDateTime;
 pub struct Session {
     pub id: Id<Session>,
     pub user: Id<User>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub expires_at: OffsetDateTime,
     pub revoked: bool,
     pub ip: String,
@@ -29,9 +29,9 @@ pub struct ApiKey {
     /// SHA-256 of the secret part (the secret has 256 bits of entropy: no slow hash needed).
     pub secret_hash: String,
     pub created_by: Id<User>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option", default)]
+    #[serde(with = "crate::domain::when::rfc3339::option", default)]
     pub last_used_at: Option<OffsetDateTime>,
 }
 
@@ -55,7 +55,7 @@ pub enum LinkPurpose {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkToken {
     pub purpose: LinkPurpose,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub expires_at: OffsetDateTime,
 }
 
@@ -68,9 +68,9 @@ pub struct Invitation {
     /// Who sent it; none when an API key did.
     #[serde(default)]
     pub invited_by: Option<Id<User>>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub expires_at: OffsetDateTime,
     /// The token's hash, so revoking the invitation can burn its link.
     pub token_hash: String,
@@ -89,7 +89,7 @@ pub struct Identity {
 /// One line of a workspace's append-only audit log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub at: OffsetDateTime,
     /// `user:<id>`, `api_key:<id>` or `system`.
     pub actor: String,
@@ -120,6 +120,6 @@ pub struct OAuthState {
     /// the API, with no browser nonce, completes only in a browser signed in as this person.
     #[serde(default)]
     pub started_by: Option<Id<User>>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub expires_at: OffsetDateTime,
 }

@@ -30,7 +30,7 @@ pub struct AlertPrefs {
     pub sources: Vec<Origin>,
     /// Only these locations; empty means all.
     pub locations: Vec<Id<Location>>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::domain::when::rfc3339::option")]
     pub last_digest_at: Option<OffsetDateTime>,
 }
 
@@ -74,7 +74,7 @@ pub struct Webhook {
     pub format: WebhookFormat,
     /// The HMAC-SHA256 key of the signature header (shown once, at creation).
     pub secret: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
@@ -91,6 +91,6 @@ pub struct WebhookDelivery {
     pub body: String,
     pub attempts: u32,
     pub last_error: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub due_at: OffsetDateTime,
 }

@@ -19,7 +19,7 @@ pub struct Campaign {
     /// At most this many first messages a day (UTC days).
     pub daily_cap: Option<u32>,
     pub status: CampaignStatus,
-    #[serde(with = "time::serde::rfc3339::option", default)]
+    #[serde(with = "crate::domain::when::rfc3339::option", default)]
     pub send_at: Option<OffsetDateTime>,
     /// The last contact the first pass considered: where it resumes.
     #[serde(default)]
@@ -30,9 +30,9 @@ pub struct Campaign {
     /// (UTC day number, first messages queued that day), for the daily cap.
     #[serde(default)]
     pub sent_on_day: (i32, u32),
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option", default)]
+    #[serde(with = "crate::domain::when::rfc3339::option", default)]
     pub first_pass_done_at: Option<OffsetDateTime>,
 }
 
@@ -45,7 +45,7 @@ pub struct CampaignMessage {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Audience {
-    #[serde(with = "time::serde::rfc3339::option", default)]
+    #[serde(with = "crate::domain::when::rfc3339::option", default)]
     pub added_since: Option<OffsetDateTime>,
     /// Skip contacts asked (by any campaign) within this many days.
     pub not_asked_days: Option<u32>,
@@ -90,30 +90,30 @@ impl CampaignStatus {
 /// One contact in one campaign: key (campaign, contact). Every stage is a time, set once.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Recipient {
-    #[serde(with = "time::serde::rfc3339::option", default)]
+    #[serde(with = "crate::domain::when::rfc3339::option", default)]
     pub queued_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option", default)]
+    #[serde(with = "crate::domain::when::rfc3339::option", default)]
     pub delivered_at: Option<OffsetDateTime>,
     #[serde(default)]
     pub bounced: Option<String>,
     /// Not sent: suppressed or restricted by the time its turn came.
     #[serde(default)]
     pub skipped: Option<String>,
-    #[serde(with = "time::serde::rfc3339::option", default)]
+    #[serde(with = "crate::domain::when::rfc3339::option", default)]
     pub reminded_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option", default)]
+    #[serde(with = "crate::domain::when::rfc3339::option", default)]
     pub opened_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option", default)]
+    #[serde(with = "crate::domain::when::rfc3339::option", default)]
     pub clicked_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option", default)]
+    #[serde(with = "crate::domain::when::rfc3339::option", default)]
     pub rated_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option", default)]
+    #[serde(with = "crate::domain::when::rfc3339::option", default)]
     pub unsubscribed_at: Option<OffsetDateTime>,
     #[serde(default)]
     pub feedback: Option<Id<Feedback>>,
     /// When managers were last alerted about this recipient's low score: a re-posted answer
     /// alerts nobody again, a changed one at most once an hour.
-    #[serde(with = "time::serde::rfc3339::option", default)]
+    #[serde(with = "crate::domain::when::rfc3339::option", default)]
     pub alerted_at: Option<OffsetDateTime>,
 }
 
@@ -160,7 +160,7 @@ pub struct Feedback {
     pub scale: ScoreScale,
     pub score: u8,
     pub comment: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub at: OffsetDateTime,
 }
 

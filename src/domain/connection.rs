@@ -42,7 +42,7 @@ pub struct Connection {
     /// Refresh / access / page tokens, sealed (see `sources::seal`). Never plain text.
     pub sealed: Option<Vec<u8>>,
     pub created_by: Option<Id<User>>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub created_at: OffsetDateTime,
     pub feeds: Vec<Feed>,
     pub sync: SyncState,
@@ -58,7 +58,7 @@ pub struct Feed {
     /// Only moves when a whole pass completes, so a crash mid-pass re-reads, never skips.
     #[serde(default)]
     pub high_water: BTreeMap<String, OffsetDateTime>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::domain::when::rfc3339::option")]
     pub last_full_at: Option<OffsetDateTime>,
     /// Facebook answered error 12 for ratings: they are off for this page.
     #[serde(default)]
@@ -70,12 +70,12 @@ pub struct Feed {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncState {
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::domain::when::rfc3339::option")]
     pub last_success_at: Option<OffsetDateTime>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::domain::when::rfc3339::option")]
     pub last_attempt_at: Option<OffsetDateTime>,
     pub last_error: Option<String>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::domain::when::rfc3339::option")]
     pub next_run_at: Option<OffsetDateTime>,
     pub items_fetched: u64,
     /// Failed runs in a row (for backoff).

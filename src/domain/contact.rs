@@ -14,9 +14,9 @@ pub struct Contact {
     /// Where the contact came from: `api`, `csv`, `form`, or what an integration says.
     pub source: String,
     pub consent: Consent,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option", default)]
+    #[serde(with = "crate::domain::when::rfc3339::option", default)]
     pub last_asked_at: Option<OffsetDateTime>,
     /// Kept but not processed (a data-subject restriction): never mailed while set.
     #[serde(default)]
@@ -64,7 +64,7 @@ impl Consent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Suppression {
     pub reason: SuppressionReason,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub at: OffsetDateTime,
 }
 

@@ -92,16 +92,41 @@ impl<T> FromStr for Id<T> {
     }
 }
 
+/// 32 hex digits where people may read it (JSON), the 16 bytes themselves in the store's
+/// compact encoding.
 impl<T> Serialize for Id<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        if s.is_human_readable() {
+            s.collect_str(self)
+        } else {
+            s.serialize_bytes(&self.bytes)
+        }
     }
 }
 
 impl<'de, T> Deserialize<'de> for Id<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        if d.is_human_readable() {
+            let s = String::deserialize(d)?;
+            return s.parse().map_err(serde::de::Error::custom);
+        }
+        struct Raw;
+        impl serde::de::Visitor<'_> for Raw {
+            type Value = [u8; 16];
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("16 bytes of an id")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<[u8; 16], E> {
+                v.try_into().map_err(|_| E::invalid_length(v.len(), &self))
+            }
+            /// As JSON carried it, in a record re-encoded from an older store.
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<[u8; 16], E> {
+                v.parse::<Id<()>>()
+                    .map(|id| id.bytes)
+                    .map_err(|_| E::custom("not a valid id"))
+            }
+        }
+        Ok(Self::from_bytes(d.deserialize_any(Raw)?))
     }
 }
 

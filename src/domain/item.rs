@@ -167,16 +167,16 @@ pub struct Reply {
     pub state: ReplyState,
     /// None when the reply was written at the provider, not in Plaudit.
     pub author: Option<Id<User>>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub written_at: OffsetDateTime,
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::domain::when::rfc3339::option")]
     pub published_at: Option<OffsetDateTime>,
     /// The provider's id of the reply (Facebook comment id).
     #[serde(default)]
     pub external_id: Option<String>,
     /// When an attempt to post began. For Facebook a crash after this moment means the
     /// comment may exist: look for it before posting again.
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::domain::when::rfc3339::option")]
     pub attempt_started_at: Option<OffsetDateTime>,
     #[serde(default)]
     pub attempts: u32,
@@ -197,7 +197,7 @@ pub enum ItemStatus {
 pub struct Revision {
     pub text: String,
     pub rating: Option<Rating>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 
@@ -218,17 +218,17 @@ pub struct Item {
     pub rating: Option<Rating>,
     pub text: String,
     pub link: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub reply: Option<Reply>,
     pub status: ItemStatus,
     pub history: Vec<Revision>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub ingested_at: OffsetDateTime,
     /// When a full reconcile found it gone from the provider (retention counts from here).
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::domain::when::rfc3339::option")]
     pub removed_at: Option<OffsetDateTime>,
 }
 

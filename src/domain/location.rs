@@ -14,7 +14,7 @@ pub struct Location {
     pub google_review_url: Option<String>,
     pub facebook_page_url: Option<String>,
     pub archived: bool,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

@@ -15,6 +15,7 @@ mod outbox;
 mod password;
 pub mod text;
 mod user;
+pub mod when;
 mod workspace;
 
 pub use access::{

@@ -18,7 +18,7 @@ pub struct Note {
     pub author: Option<Id<User>>,
     pub author_name: String,
     pub text: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub at: OffsetDateTime,
 }
 
@@ -63,7 +63,7 @@ pub struct ReplyTemplate {
     pub workspace: Id<Workspace>,
     pub name: String,
     pub body: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

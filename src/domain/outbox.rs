@@ -12,27 +12,27 @@ pub struct OutboxMessage {
     pub message_id: String,
     pub to: String,
     /// The sender's display name, when not the instance's (a workspace's campaigns).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub from_name: Option<String>,
     pub subject: String,
     pub text: String,
     pub html: Option<String>,
     /// Extra headers (e.g. List-Unsubscribe), already validated by whoever queued the mail.
     pub headers: Vec<(String, String)>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub created_at: OffsetDateTime,
     pub attempts: u32,
     /// When the message is next due (also its key in the due index while it is pending).
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub due_at: OffsetDateTime,
     pub state: DeliveryState,
     pub last_error: Option<String>,
     /// Set on campaign mail: the worker checks suppression and pause just before sending.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub campaign: Option<CampaignMail>,
     /// The customer a message to someone else is about (a low-score alert to managers): it
     /// is sealed with their key and goes when they are erased.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub about: Option<About>,
 }
 
@@ -48,21 +48,21 @@ pub enum DeliveryState {
     Queued,
     /// Claimed by a sender until `until`; a crash leaves it to be claimed again.
     Leased {
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::domain::when::rfc3339")]
         until: OffsetDateTime,
     },
     Sent {
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::domain::when::rfc3339")]
         at: OffsetDateTime,
     },
     Failed {
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::domain::when::rfc3339")]
         at: OffsetDateTime,
         reason: String,
     },
     /// Not sent on purpose: the address was suppressed or the contact restricted meanwhile.
     Cancelled {
-        #[serde(with = "time::serde::rfc3339")]
+        #[serde(with = "crate::domain::when::rfc3339")]
         at: OffsetDateTime,
         reason: String,
     },

@@ -12,7 +12,7 @@ pub struct User {
     /// PHC string (argon2id).
     pub password_hash: String,
     pub instance_admin: bool,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub created_at: OffsetDateTime,
     /// Fields below arrived after schema 2 was first written; `default` reads older records.
     #[serde(default)]

@@ -11,7 +11,7 @@ pub struct Workspace {
     pub id: Id<Workspace>,
     pub name: String,
     pub plan: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

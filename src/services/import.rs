@@ -36,10 +36,10 @@ pub struct Row {
     pub author: String,
     pub rating: Option<u8>,
     pub text: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub created_at: OffsetDateTime,
     pub reply: Option<String>,
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "crate::domain::when::rfc3339::option")]
     pub replied_at: Option<OffsetDateTime>,
     pub link: Option<String>,
 }

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 pub struct Secrets {
     pub refresh_token: Option<String>,
     pub access_token: Option<String>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::domain::when::rfc3339::option")]
     pub access_expires_at: Option<OffsetDateTime>,
     /// Facebook page id → page access token.
     #[serde(default)]

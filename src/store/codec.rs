@@ -1,20 +1,64 @@
-//! Value encoding: one version byte, then JSON (readable in a dump, tolerant of added fields).
+//! Value encoding: one version byte, then the value. Written as MessagePack with structs as
+//! arrays (`PACKED`): no field names, ids as 16 bytes, instants as numbers (see
+//! `domain::when`), a third of the JSON. Still read: JSON (`JSON`), what older stores wrote.
+//!
+//! Positional: a field may be added to a stored type only at its end, with `#[serde(default)]`
+//! (older records end before it), and no field may be skipped when serializing.
 
 use anyhow::{Context, bail};
 use serde::{Serialize, de::DeserializeOwned};
 
-const FORMAT: u8 = 1;
+const JSON: u8 = 1;
+/// 2 marks a sealed value (`sealing`), never a plain one.
+const PACKED: u8 = 3;
 
 pub fn encode<T: Serialize>(value: &T) -> anyhow::Result<Vec<u8>> {
-    let mut out = vec![FORMAT];
-    serde_json::to_writer(&mut out, value).context("encoding a stored value")?;
+    let mut out = vec![PACKED];
+    rmp_serde::encode::write(&mut out, value).context("encoding a stored value")?;
     Ok(out)
 }
 
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> anyhow::Result<T> {
     match bytes.split_first() {
-        Some((&FORMAT, rest)) => serde_json::from_slice(rest).context("decoding a stored value"),
+        Some((&PACKED, rest)) => rmp_serde::from_slice(rest).context("decoding a stored value"),
+        Some((&JSON, rest)) => serde_json::from_slice(rest).context("decoding a stored value"),
         Some((v, _)) => bail!("stored value has unknown format {v}"),
         None => bail!("stored value is empty"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Old {
+        a: u32,
+        b: String,
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct New {
+        a: u32,
+        b: String,
+        #[serde(default)]
+        c: Option<u8>,
+    }
+
+    #[test]
+    fn both_encodings_read_and_a_field_added_at_the_end_defaults() {
+        let old = Old {
+            a: 7,
+            b: "x".into(),
+        };
+        let packed = encode(&old).unwrap();
+        let json = [&[JSON][..], &serde_json::to_vec(&old).unwrap()].concat();
+        for raw in [packed, json] {
+            let new: New = decode(&raw).unwrap();
+            assert_eq!((new.a, new.b.as_str(), new.c), (7, "x", None));
+        }
+        assert!(decode::<Old>(&[9, 1]).is_err());
+        assert!(decode::<Old>(&[]).is_err());
+        assert!(decode::<Old>(&[PACKED, 0xc1]).is_err());
     }
 }

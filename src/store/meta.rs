@@ -59,7 +59,7 @@ pub fn set_schema_version(db: &sled::Db, version: u32) -> anyhow::Result<()> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SetupToken {
     pub hash: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub expires_at: OffsetDateTime,
 }
 

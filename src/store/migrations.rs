@@ -44,7 +44,7 @@ struct V1User {
     name: String,
     password_hash: String,
     instance_admin: bool,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     created_at: OffsetDateTime,
 }
 

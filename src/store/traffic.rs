@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 /// One request as the log keeps it (secrets already stripped from the path).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestRecord {
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::when::rfc3339")]
     pub at: OffsetDateTime,
     pub client: String,
     pub method: String,

@@ -2,8 +2,11 @@
 //! read counts, never items. Keys of the `rollups` tree (scope = a location, or `ALL` for the
 //! whole workspace; days are the location's local days, see `domain::local_day`):
 //! - `ws | scope | 'd' | day | origin` → the day's counts, for series by source;
-//! - `ws | scope | 's' | level | n` → counts of days `[n·2^level, (n+1)·2^level)`, so the total of
-//!   any period is at most two spans per level (≤ 32 reads), whatever the number of reviews.
+//! - `ws | scope | 's' | level | n` → counts of days `[n·2^level, (n+1)·2^level)` for levels
+//!   from `LOWEST_SPAN` up, so the total of any period is at most two spans per level and
+//!   two runs of fewer than 2^`LOWEST_SPAN` days read from the day counts, whatever the number
+//!   of reviews. (Spans of 1 to 8 days would cost more entries than all the days together
+//!   and save a period's total only a few reads.)
 
 use super::Items;
 use crate::domain::{Id, Item, ItemStatus, Location, Origin, Workspace, local_day};
@@ -21,6 +24,8 @@ pub const RESPONSE_BOUNDS_MIN: [u32; 13] = [
 ];
 const BUCKETS: usize = RESPONSE_BOUNDS_MIN.len() + 1;
 const LEVELS: u8 = 16;
+/// The shortest span kept: 16 days.
+const LOWEST_SPAN: u8 = 4;
 const WIDTH: usize = 7 + BUCKETS;
 
 /// Counts of items over a day or a span of days.
@@ -190,7 +195,7 @@ impl Deltas {
         let day = local_day(&self.tz, i.created_at);
         for scope in [*i.location.as_bytes(), ALL] {
             let mut keys = vec![day_key(&i.workspace, &scope, day, i.origin)];
-            keys.extend((0..LEVELS).map(|l| span_key(&i.workspace, &scope, l, day >> l)));
+            keys.extend((LOWEST_SPAN..LEVELS).map(|l| span_key(&i.workspace, &scope, l, day >> l)));
             for key in keys {
                 let e = self.sums.entry(key).or_insert([0; WIDTH]);
                 for (a, b) in e.iter_mut().zip(d) {
@@ -271,9 +276,22 @@ impl Items<'_> {
     ) -> anyhow::Result<DayCounts> {
         let scope = loc.map_or(ALL, |l| *l.as_bytes());
         let mut out = DayCounts::default();
+        // Days not in a kept span, as runs of adjacent days.
+        let mut runs: Vec<(u32, u32)> = Vec::new();
         for (level, n) in cover(from, to) {
-            if let Some(v) = self.store.rollups.get(span_key(ws, &scope, level, n))? {
+            if level < LOWEST_SPAN {
+                let (a, b) = (n << level, (n + 1) << level);
+                match runs.last_mut() {
+                    Some(last) if last.1 == a => last.1 = b,
+                    _ => runs.push((a, b)),
+                }
+            } else if let Some(v) = self.store.rollups.get(span_key(ws, &scope, level, n))? {
                 out.add(&codec::decode(&v)?);
+            }
+        }
+        for (a, b) in runs {
+            for (_, _, c) in self.days(ws, loc, a, b)? {
+                out.add(&c);
             }
         }
         Ok(out)

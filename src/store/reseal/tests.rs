@@ -6,14 +6,33 @@ use crate::domain::{
 use crate::store::{Destination, ItemFilter, PageRequest};
 use time::macros::datetime;
 
+/// A record as an older store wrote it: format 1, JSON.
+fn as_old_json<T: serde::Serialize + serde::de::DeserializeOwned>(
+    store: &Store,
+    raw: &[u8],
+) -> Vec<u8> {
+    let v: T = store.unseal(raw).unwrap().unwrap();
+    [&[1u8][..], &serde_json::to_vec(&v).unwrap()].concat()
+}
+
 /// Every record of every sealed kind, as an older store wrote it: plain JSON.
 fn unseal_everything(store: &Store) -> usize {
     let mut n = 0;
-    for tree in KINDS.iter().filter_map(|k| store.tree_of(*k)) {
+    for kind in KINDS {
+        let Some(tree) = store.tree_of(kind) else {
+            continue;
+        };
         let all: Vec<_> = tree.iter().collect::<Result<_, _>>().unwrap();
         for (k, raw) in all {
-            let v: serde_json::Value = store.unseal(&raw).unwrap().unwrap();
-            tree.insert(k, codec::encode(&v).unwrap()).unwrap();
+            let old = match kind {
+                Kind::Contacts => as_old_json::<Contact>(store, &raw),
+                Kind::Feedback => as_old_json::<Feedback>(store, &raw),
+                Kind::Items => as_old_json::<crate::domain::Item>(store, &raw),
+                Kind::Notes => as_old_json::<ItemNotes>(store, &raw),
+                Kind::Outbox => as_old_json::<OutboxMessage>(store, &raw),
+                Kind::Retired => unreachable!("no tree"),
+            };
+            tree.insert(k, old).unwrap();
             n += 1;
         }
     }

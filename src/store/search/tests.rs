@@ -35,7 +35,12 @@ fn review(n: u64, seed: u64) -> Fetched {
         external_id: format!("r{n}"),
         parent_external_id: None,
         author: Author {
-            name: if n % 3 == 0 { "Zelda Quill" } else { "Ana" }.into(),
+            name: if n.is_multiple_of(3) {
+                "Zelda Quill"
+            } else {
+                "Ana"
+            }
+            .into(),
             ..Author::default()
         },
         rating: Some(Rating::Stars(1 + (seed % 5) as u8)),
