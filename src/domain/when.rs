@@ -3,7 +3,7 @@
 //! Used as `#[serde(with = "crate::domain::when::rfc3339")]`.
 
 pub mod rfc3339 {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde::{Deserializer, Serialize, Serializer};
     use time::{OffsetDateTime, UtcOffset};
 
     pub fn serialize<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
