@@ -6,9 +6,10 @@
 //! Prints each median, the ratios, and the server's RSS while serving.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::disallowed_methods)]
 
-use plaudit::domain::{
-    Author, Email, Fetched, FetchedReply, Id, Kind, Location, Origin, Rating, User, Workspace,
-};
+#[path = "common/reviews.rs"]
+mod reviews;
+
+use plaudit::domain::{Email, Fetched, Id, Location, Origin, User, Workspace};
 use plaudit::store::{Destination, Store};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,20 +18,6 @@ use time::OffsetDateTime;
 const LOCATIONS: usize = 200;
 const PASSWORD: &str = "a bench password";
 const PAGE: usize = 50;
-/// Reviews are spread over the two years before "now".
-const SPAN_DAYS: i64 = 730;
-
-const TEXTS: [&str; 8] = [
-    "Great coffee and friendly staff, we come back every week.",
-    "Waited 40 minutes for a table and nobody apologised.",
-    "Très bon accueil, je recommande vivement ce restaurant.",
-    "最高のサービスでした。また来ます。",
-    "Too expensive for what you get, but the view is nice.",
-    "Best croissants in town <3",
-    "The bathroom was dirty and the music far too loud.",
-    "Lovely terrace, quick service, fair prices.",
-];
-
 /// A measured page: its name and its address for a seeded workspace.
 type Case<'a> = (&'a str, Box<dyn Fn(&Seeded) -> String + 'a>);
 
@@ -83,7 +70,6 @@ fn seed(store: &Store, now: OffsetDateTime, tag: &str, reviews: usize) -> Seeded
         })
         .collect();
     let per_loc = reviews / LOCATIONS;
-    let step = SPAN_DAYS * 86_400 / per_loc.max(1) as i64;
     for (li, loc) in locs.iter().enumerate() {
         let dest = Destination {
             workspace: ws.id,
@@ -98,30 +84,7 @@ fn seed(store: &Store, now: OffsetDateTime, tag: &str, reviews: usize) -> Seeded
             alert: false,
         };
         let all: Vec<Fetched> = (0..per_loc)
-            .map(|n| {
-                let at = now - time::Duration::seconds(step * (per_loc - n) as i64 + li as i64);
-                let stars = [5, 4, 1, 5, 2, 5, 1, 4][(n + li) % 8];
-                Fetched {
-                    kind: Kind::Review,
-                    external_id: format!("r{li}-{n}"),
-                    parent_external_id: None,
-                    author: Author {
-                        name: format!("Reviewer {}", (n * 7 + li) % 4999),
-                        ..Author::default()
-                    },
-                    rating: Some(Rating::Stars(stars)),
-                    text: TEXTS[(n + li) % TEXTS.len()].into(),
-                    link: None,
-                    created_at: at,
-                    updated_at: at,
-                    reply: (n % 3 != 0).then(|| FetchedReply {
-                        text: "Thank you!".into(),
-                        at: at + time::Duration::hours((n % 48) as i64 + 1),
-                        external_id: None,
-                    }),
-                    reply_authoritative: true,
-                }
-            })
+            .map(|n| reviews::review(now, li, n, per_loc))
             .collect();
         for page in all.chunks(PAGE) {
             store.items().ingest(&dest, page, now).unwrap();

@@ -106,10 +106,8 @@ impl<T> Serialize for Id<T> {
 
 impl<'de, T> Deserialize<'de> for Id<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        if d.is_human_readable() {
-            let s = String::deserialize(d)?;
-            return s.parse().map_err(serde::de::Error::custom);
-        }
+        // Either form in either encoding: a value buffered by serde (inside an internally
+        // tagged enum) says it is human-readable whatever it holds.
         struct Raw;
         impl serde::de::Visitor<'_> for Raw {
             type Value = [u8; 16];
@@ -119,14 +117,18 @@ impl<'de, T> Deserialize<'de> for Id<T> {
             fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<[u8; 16], E> {
                 v.try_into().map_err(|_| E::invalid_length(v.len(), &self))
             }
-            /// As JSON carried it, in a record re-encoded from an older store.
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<[u8; 16], E> {
                 v.parse::<Id<()>>()
                     .map(|id| id.bytes)
                     .map_err(|_| E::custom("not a valid id"))
             }
         }
-        Ok(Self::from_bytes(d.deserialize_any(Raw)?))
+        let bytes = if d.is_human_readable() {
+            d.deserialize_str(Raw)?
+        } else {
+            d.deserialize_any(Raw)?
+        };
+        Ok(Self::from_bytes(bytes))
     }
 }
 

@@ -20,13 +20,12 @@ pub mod rfc3339 {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
-        if d.is_human_readable() {
-            return time::serde::rfc3339::deserialize(d);
-        }
+        // Either form in either encoding: a value buffered by serde (inside an internally
+        // tagged enum) says it is human-readable whatever it holds.
         d.deserialize_any(Compact)
     }
 
-    /// The three numbers, or RFC 3339 text (a record re-encoded from an older store).
+    /// The three numbers, or RFC 3339 text.
     struct Compact;
 
     impl<'de> serde::de::Visitor<'de> for Compact {

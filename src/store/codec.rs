@@ -61,4 +61,34 @@ mod tests {
         assert!(decode::<Old>(&[]).is_err());
         assert!(decode::<Old>(&[PACKED, 0xc1]).is_err());
     }
+
+    /// Ids and instants inside internally tagged enums, which serde buffers before reading.
+    #[test]
+    fn tagged_enums_holding_ids_and_instants_round_trip() {
+        use crate::domain::{Id, LinkPurpose, LinkToken, Reply, ReplyState};
+        let now = time::macros::datetime!(2026-05-01 12:00:00.5 +01:00);
+        let link = LinkToken {
+            purpose: LinkPurpose::Invitation {
+                workspace: Id::generate(now),
+                invitation: Id::generate(now),
+            },
+            expires_at: now,
+        };
+        assert_eq!(decode::<LinkToken>(&encode(&link).unwrap()).unwrap(), link);
+        let reply = Reply {
+            text: "thanks".into(),
+            state: ReplyState::Failed {
+                reason: "quota".into(),
+            },
+            author: Some(Id::generate(now)),
+            written_at: now,
+            published_at: Some(now),
+            external_id: None,
+            attempt_started_at: None,
+            attempts: 2,
+        };
+        assert_eq!(decode::<Reply>(&encode(&reply).unwrap()).unwrap(), reply);
+        let json = [&[JSON][..], &serde_json::to_vec(&link).unwrap()].concat();
+        assert_eq!(decode::<LinkToken>(&json).unwrap(), link);
+    }
 }
