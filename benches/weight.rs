@@ -68,7 +68,7 @@ fn seed(dir: &Path, n: usize) {
             .save(&loc, u64::MAX, None)
             .unwrap()
             .unwrap();
-        let origin = if li % 3 == 0 {
+        let origin = if li.is_multiple_of(3) {
             Origin::Facebook
         } else {
             Origin::Google

@@ -37,7 +37,7 @@ pub fn review(now: OffsetDateTime, li: usize, n: usize, per_loc: usize) -> Fetch
         link: None,
         created_at: at,
         updated_at: at,
-        reply: (n % 3 != 0).then(|| FetchedReply {
+        reply: (!n.is_multiple_of(3)).then(|| FetchedReply {
             text: "Thank you!".into(),
             at: at + time::Duration::hours((n % 48) as i64 + 1),
             external_id: None,

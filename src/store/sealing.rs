@@ -71,14 +71,18 @@ fn key_of(raw: &[u8]) -> anyhow::Result<[u8; 32]> {
 }
 
 fn seal_with<T: Serialize>(key: &[u8; 32], who: &PersonRef, value: &T) -> anyhow::Result<Vec<u8>> {
-    let plain = codec::encode(value)?;
+    seal_bytes(key, who, &codec::encode(value)?)
+}
+
+/// Seals an encoded value (`plain`, version byte first).
+fn seal_bytes(key: &[u8; 32], who: &PersonRef, plain: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut nonce = [0u8; 12];
     rand::rng().fill_bytes(&mut nonce);
     let sealed = ChaCha20Poly1305::new(Key::from_slice(key))
         .encrypt(
             Nonce::from_slice(&nonce),
             Payload {
-                msg: &plain,
+                msg: plain,
                 aad: who.as_bytes(),
             },
         )
@@ -143,6 +147,17 @@ impl Store {
                     .context("a person key vanished while being made")?,
             ),
         }
+    }
+
+    /// A sealed record as releases before the compact encoding wrote it: JSON inside.
+    #[cfg(test)]
+    pub(super) fn seal_as_json<T: Serialize>(
+        &self,
+        who: &PersonRef,
+        value: &T,
+    ) -> anyhow::Result<Vec<u8>> {
+        let plain = [&[1u8][..], &serde_json::to_vec(value)?].concat();
+        seal_bytes(&self.person_key(who)?, who, &plain)
     }
 
     /// Encodes `value` sealed with `who`'s key.

@@ -11,6 +11,8 @@ mod rebuild;
 mod replies;
 mod restrict;
 mod rollups;
+#[cfg(test)]
+mod upgrade_tests;
 
 pub use erase::ComeBack;
 pub use list::ItemFilter;

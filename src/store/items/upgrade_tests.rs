@@ -1,0 +1,199 @@
+//! A data folder of the release before the compact layout (JSON records, search layout 1 with
+//! its change log and docs, rollup layout 2) opens in this one with every item, count, word
+//! count and search answer as they were, and the old trees gone.
+
+use crate::domain::{Author, Fetched, FetchedReply, Id, Item, Kind, Origin, Rating};
+use crate::store::search::Polarity;
+use crate::store::{ComeBack, Destination, ItemFilter, PageRequest, PersonRef, Store};
+use time::macros::datetime;
+
+type Seen = (
+    Vec<Item>,
+    Vec<(u64, [u64; 5], u64)>,
+    Vec<Vec<String>>,
+    Vec<Vec<(String, u64)>>,
+);
+
+fn everything(
+    s: &Store,
+    ws: &Id<crate::domain::Workspace>,
+    locs: &[Id<crate::domain::Location>],
+) -> Seen {
+    let items = s
+        .items()
+        .page(ws, &ItemFilter::default(), &PageRequest::first(1000))
+        .unwrap()
+        .items;
+    let day = crate::domain::date_day(datetime!(2026-06-01 0:00 UTC).date());
+    let mut totals = Vec::new();
+    for scope in [None, Some(&locs[0]), Some(&locs[1])] {
+        for (a, b) in [
+            (day - 400, day + 1),
+            (day - 90, day - 3),
+            (day - 17, day - 16),
+            (day - 33, day - 1),
+        ] {
+            let t = s.items().total(ws, scope, a, b).unwrap();
+            totals.push((t.items, t.stars, t.replied));
+        }
+    }
+    let found = ["croissant", "cro", "zelda", "thanks", "go", "coffee stale"]
+        .iter()
+        .map(|q| {
+            s.items()
+                .page(
+                    ws,
+                    &ItemFilter {
+                        terms: crate::domain::text::query_terms(q),
+                        ..Default::default()
+                    },
+                    &PageRequest::first(1000),
+                )
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|i| i.external_id)
+                .collect()
+        })
+        .collect();
+    let words = [Polarity::Positive, Polarity::Negative]
+        .iter()
+        .map(|p| {
+            s.search()
+                .top_words(ws, None, 24_280..=24_330, *p, 20)
+                .unwrap()
+                .into_iter()
+                .map(|w| (w.term, w.count))
+                .collect()
+        })
+        .collect();
+    (items, totals, found, words)
+}
+
+#[test]
+fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = datetime!(2026-06-01 12:00 UTC);
+    let ws = Id::generate(now);
+    let locs = [Id::generate(now), Id::generate(now)];
+    let texts = [
+        "croissant was stale",
+        "great coffee, friendly staff",
+        "go there for croissants",
+        "crowded and loud",
+        "coffee stale again",
+    ];
+    let before = {
+        let store = Store::open(dir.path(), 16, now).unwrap();
+        for (li, loc) in locs.iter().enumerate() {
+            let dest = Destination {
+                workspace: ws,
+                location: *loc,
+                origin: if li == 0 {
+                    Origin::Google
+                } else {
+                    Origin::Facebook
+                },
+                feed: "f",
+                connection: None,
+                alert: false,
+            };
+            let page: Vec<Fetched> = (0..120usize)
+                .map(|n| {
+                    let at = now - time::Duration::hours(n as i64 * 71 + li as i64);
+                    Fetched {
+                        kind: Kind::Review,
+                        external_id: format!("r{li}-{n}"),
+                        parent_external_id: None,
+                        author: Author {
+                            name: if n.is_multiple_of(4) {
+                                "Zelda Quill"
+                            } else {
+                                "Ana Bell"
+                            }
+                            .into(),
+                            ..Author::default()
+                        },
+                        rating: Some(Rating::Stars(1 + (n % 5) as u8)),
+                        text: texts[n % texts.len()].into(),
+                        link: None,
+                        created_at: at,
+                        updated_at: at,
+                        reply: n.is_multiple_of(3).then(|| FetchedReply {
+                            text: "thanks a lot".into(),
+                            at: at + time::Duration::hours(5),
+                            external_id: None,
+                        }),
+                        reply_authoritative: true,
+                    }
+                })
+                .collect();
+            for chunk in page.chunks(50) {
+                store.items().ingest(&dest, chunk, now).unwrap();
+            }
+        }
+        let gone: Vec<_> = store
+            .items()
+            .page(&ws, &ItemFilter::default(), &PageRequest::first(2))
+            .unwrap()
+            .items
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        store.items().erase(&ws, &gone, ComeBack::Never).unwrap();
+        store.search().catch_up(usize::MAX).unwrap();
+        let seen = everything(&store, &ws, &locs);
+        assert!(seen.2.iter().all(|f| !f.is_empty()), "{:?}", seen.2);
+
+        // What the previous release left on disk: items sealed with JSON inside, JSON
+        // rollups, its layout markers, its search trees (the new ones unknown to it).
+        for kv in store.items.iter() {
+            let (k, raw) = kv.unwrap();
+            let item: Item = store.unseal(&raw).unwrap().unwrap();
+            let old = store
+                .seal_as_json(&PersonRef::item(&item.workspace, &item.id), &item)
+                .unwrap();
+            store.items.insert(k, old).unwrap();
+        }
+        for kv in store.rollups.iter() {
+            let (k, raw) = kv.unwrap();
+            let c: crate::store::DayCounts = crate::store::codec::decode(&raw).unwrap();
+            let old = [&[1u8][..], &serde_json::to_vec(&c).unwrap()].concat();
+            store.rollups.insert(k, old).unwrap();
+        }
+        store.meta.insert(b"derived_search", &b"1"[..]).unwrap();
+        store.meta.insert(b"derived_rollups", &b"2"[..]).unwrap();
+        for t in [&store.search, &store.words, &store.index_queue] {
+            t.clear().unwrap();
+        }
+        store.search.insert(b"an old posting", &[][..]).unwrap();
+        for old in ["search_docs", "item_changes"] {
+            store
+                .db
+                .open_tree(old)
+                .unwrap()
+                .insert(b"k", &b"v"[..])
+                .unwrap();
+        }
+        store.close().unwrap();
+        seen
+    };
+
+    let store = Store::open(dir.path(), 16, now).unwrap();
+    store.search().catch_up(usize::MAX).unwrap();
+    let after = everything(&store, &ws, &locs);
+    assert_eq!(after.0, before.0, "items");
+    assert_eq!(after.1, before.1, "totals");
+    assert_eq!(after.2, before.2, "search");
+    assert_eq!(after.3, before.3, "word counts");
+    let names: Vec<_> = store.db.tree_names();
+    for old in ["search_docs", "item_changes"] {
+        assert!(
+            !names.iter().any(|n| n.as_ref() == old.as_bytes()),
+            "{old} is left"
+        );
+    }
+    assert!(store.search.get(b"an old posting").unwrap().is_none());
+    // Items written from now on are compact; the old ones still read.
+    assert!(store.items.iter().values().all(|v| v.unwrap()[0] == 2));
+}
