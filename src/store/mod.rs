@@ -33,6 +33,7 @@ pub mod snapshot;
 mod weight;
 pub use weight::{TreeWeight, Weight};
 mod traffic;
+mod trees;
 mod typed;
 mod users;
 mod workspaces;

@@ -227,33 +227,9 @@ impl Purge<'_> {
         }
 
         // Trees whose records belong to the workspace alone: plain chunked removal.
-        for tree in [
-            &s.locations,
-            &s.invitations_by_email,
-            &s.audit,
-            &s.connections,
-            &s.replies_due,
-            &s.item_ext,
-            &s.item_loc,
-            &s.rollups,
-            &s.search,
-            &s.index_queue,
-            &s.words,
-            &s.item_notes,
-            &s.reply_templates,
-            &s.items,
-            &s.alert_prefs,
-            &s.alert_pending,
-            &s.alert_digest,
-            &s.webhooks,
-            &s.contacts,
-            &s.contact_emails,
-            &s.suppressions,
-            &s.feedback,
-            &s.feedback_settings,
-            &s.item_tombstones,
-            &s.reviewer_restrictions,
-        ] {
+        for name in super::trees::of_scope(super::trees::Scope::Workspace) {
+            let tree = s.db.open_tree(name).context("opening a tree to purge")?;
+            let tree = &tree;
             let keys = page::keys(tree, prefix, chunk)?;
             if !keys.is_empty() {
                 remove_all(tree, &keys)?;
@@ -276,39 +252,17 @@ impl Purge<'_> {
     pub fn leftovers(&self, ws: &Id<Workspace>) -> anyhow::Result<usize> {
         let s = self.store;
         let mut n = 0;
-        for tree in [
-            &s.members,
-            &s.invitations,
-            &s.invitations_by_email,
-            &s.api_keys_by_workspace,
-            &s.locations,
-            &s.audit,
-            &s.counters,
-            &s.connections,
-            &s.items,
-            &s.item_ext,
-            &s.item_loc,
-            &s.rollups,
-            &s.search,
-            &s.index_queue,
-            &s.words,
-            &s.item_notes,
-            &s.reply_templates,
-            &s.replies_due,
-            &s.alert_prefs,
-            &s.alert_pending,
-            &s.alert_digest,
-            &s.webhooks,
-            &s.contacts,
-            &s.contact_emails,
-            &s.suppressions,
-            &s.campaigns,
-            &s.feedback,
-            &s.feedback_settings,
-            &s.item_tombstones,
-            &s.reviewer_restrictions,
-        ] {
-            n += page::keys(tree, ws.as_bytes(), usize::MAX)?.len();
+        let (workspace, linked) = (
+            super::trees::of_scope(super::trees::Scope::Workspace),
+            super::trees::of_scope(super::trees::Scope::WorkspaceLinked),
+        );
+        // Keyed by the workspace first (the others are checked below or through them).
+        for name in workspace
+            .chain(linked)
+            .filter(|n| !["workspaces", "members_by_user", "api_keys", "recipients"].contains(n))
+        {
+            let tree = s.db.open_tree(name).context("opening a tree")?;
+            n += page::keys(&tree, ws.as_bytes(), usize::MAX)?.len();
         }
         for kind in PersonRef::WORKSPACE_KINDS {
             let prefix = [&[kind], ws.as_bytes().as_slice()].concat();
