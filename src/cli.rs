@@ -141,6 +141,7 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
                 AdminCommand::RotateLinkKey => Request::RotateLinkKey,
                 AdminCommand::DeletedWorkspaces => Request::DeletedWorkspaces,
                 AdminCommand::UndeleteWorkspace { id } => Request::UndeleteWorkspace { id },
+                AdminCommand::Compact => return backup::compact(&config),
                 AdminCommand::StoreStats { json } => {
                     let v = call(&config, Request::StoreStats)?;
                     match json {

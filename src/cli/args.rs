@@ -153,4 +153,8 @@ pub enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Rewrite the store of a stopped server into a fresh folder holding only what is live
+    /// (sled never gives back the space of what was overwritten). Export, import, swap: what
+    /// a restore does, with the same checks.
+    Compact,
 }

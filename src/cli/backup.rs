@@ -145,6 +145,34 @@ pub fn verify(config: &Config, file: &Path) -> Result<(), Failed> {
     Ok(())
 }
 
+pub fn compact(config: &Config) -> Result<(), Failed> {
+    let data_dir = &config.storage.data_dir;
+    if control::call(data_dir, &Request::Status)
+        .ok()
+        .flatten()
+        .is_some()
+    {
+        return Err(Failed::Usage(
+            "the server is running on this data folder: stop it first (compacting rewrites the whole store)".into(),
+        ));
+    }
+    if !data_dir.join("db").exists() {
+        return Err(Failed::Usage(format!(
+            "{} holds no store to compact",
+            data_dir.display()
+        )));
+    }
+    let (before, after) = runtime().map(|_| ()).and_then(|()| {
+        backup::compact(data_dir, config.storage.cache_mb, SystemClock.now())
+            .map_err(|e| Failed::Runtime(format!("{e:#}")))
+    })?;
+    println!(
+        "compacted {}: {before} bytes before, {after} bytes after",
+        data_dir.join("db").display()
+    );
+    Ok(())
+}
+
 pub fn restore(config: &Config, from: &Path, secret: Option<&Path>) -> Result<(), Failed> {
     let secret = secret_file(secret)?;
     let data_dir = &config.storage.data_dir;

@@ -14,6 +14,7 @@ mod caller;
 mod campaign_pages;
 mod campaigns;
 mod campaigns_crash;
+mod compact;
 mod config;
 mod connectors;
 mod connectors_crash;

@@ -334,6 +334,43 @@ pub fn verify(path: &Path, key: Option<&[u8; 32]>) -> anyhow::Result<Summary> {
     })
 }
 
+/// Bytes of the files under `dir`.
+fn size_of(dir: &Path) -> u64 {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| match e.metadata() {
+                Ok(m) if m.is_dir() => size_of(&e.path()),
+                Ok(m) => m.len(),
+                Err(_) => 0,
+            })
+            .sum()
+    })
+}
+
+/// Rewrites the store of `data_dir` (its server stopped) into a fresh folder that holds only
+/// what is live: a backup into the data folder, then its restore (verified whole, imported
+/// beside, swapped in), then the backup and the old folder removed. sled 0.34 reuses the space
+/// of overwritten pages but never returns it, and a store that rewrote its index blocks many
+/// times can be ten times its live size. Returns the folder's bytes before and after.
+pub fn compact(data_dir: &Path, cache_mb: u64, now: OffsetDateTime) -> anyhow::Result<(u64, u64)> {
+    let db_dir = data_dir.join("db");
+    let before = size_of(&db_dir);
+    let work = data_dir.join(format!("compacting-{}", now.unix_timestamp()));
+    let file = {
+        let store = Store::open(data_dir, cache_mb, now)?;
+        let file = write(&store, &work, now, None, |_| {});
+        store.close()?;
+        file?
+    };
+    // The instance secret stays in the folder the backup came from: the restore reads it there.
+    restore(&file, data_dir, None, &Secret::default(), now)?;
+    let aside = data_dir.join(format!("db.before-restore-{}", now.unix_timestamp()));
+    std::fs::remove_dir_all(&aside).with_context(|| format!("removing {}", aside.display()))?;
+    std::fs::remove_dir_all(&work).with_context(|| format!("removing {}", work.display()))?;
+    Ok((before, size_of(&db_dir)))
+}
+
 /// Restores a backup into `data_dir`, whose server must be stopped: the whole file is verified
 /// first, then imported into a new folder, and only then does that folder replace `db/` (the
 /// old one is kept as `db.before-restore-<time>`).
