@@ -87,6 +87,13 @@ impl Items<'_> {
                     .push(item);
             }
             read += chunk.len();
+            // A large folder takes minutes: say how far it is (a kill starts it over).
+            if read % 100_000 < chunk.len() {
+                tracing::info!(
+                    items = read,
+                    "rebuilding rollups and queueing the search index"
+                );
+            }
             if restored {
                 let (mut ext, mut locs) = (sled::Batch::default(), sled::Batch::default());
                 for item in groups.values().flatten() {
