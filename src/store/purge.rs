@@ -256,11 +256,8 @@ impl Purge<'_> {
             super::trees::of_scope(super::trees::Scope::Workspace),
             super::trees::of_scope(super::trees::Scope::WorkspaceLinked),
         );
-        // Keyed by the workspace first (the others are checked below or through them).
-        for name in workspace
-            .chain(linked)
-            .filter(|n| !["workspaces", "members_by_user", "api_keys", "recipients"].contains(n))
-        {
+        // Keyed by the workspace first (the workspace record itself by its id alone).
+        for name in workspace.chain(linked) {
             let tree = s.db.open_tree(name).context("opening a tree")?;
             n += page::keys(&tree, ws.as_bytes(), usize::MAX)?.len();
         }
@@ -268,7 +265,6 @@ impl Purge<'_> {
             let prefix = [&[kind], ws.as_bytes().as_slice()].concat();
             n += page::keys(&s.person_keys, &prefix, usize::MAX)?.len();
         }
-        n += usize::from(s.workspaces.contains_key(keys::id(ws))?);
         n += usize::from(s.purge_queue.contains_key(keys::id(ws))?);
         Ok(n)
     }

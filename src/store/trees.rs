@@ -11,9 +11,12 @@ pub(super) enum Scope {
     /// A workspace's, keyed by the workspace id first: a purge removes them by that prefix, in
     /// the order declared here.
     Workspace,
-    /// A workspace's, removed by the purge in steps of their own (`purge`), with the records
-    /// that point at them in other trees.
+    /// A workspace's, keyed by the workspace id first, removed by the purge in steps of their
+    /// own (`purge`) with the records that point at them in other trees.
     WorkspaceLinked,
+    /// A workspace's, keyed by something else (a user, a key id, a campaign): the purge finds
+    /// them through a linked tree.
+    WorkspaceIndirect,
     /// Keys of people, by kind then (for the kinds in `PersonRef::WORKSPACE_KINDS`) workspace.
     Person,
 }
@@ -27,7 +30,7 @@ const fn t(name: &'static str, scope: Scope) -> Declared {
     Declared { name, scope }
 }
 
-use Scope::{Instance, Person, Workspace, WorkspaceLinked};
+use Scope::{Instance, Person, Workspace, WorkspaceIndirect, WorkspaceLinked};
 
 pub(super) const TREES: &[Declared] = &[
     t("meta", Instance),
@@ -49,13 +52,13 @@ pub(super) const TREES: &[Declared] = &[
     t("webhook_due", Instance),
     t("workspaces", WorkspaceLinked),
     t("members", WorkspaceLinked),
-    t("members_by_user", WorkspaceLinked),
+    t("members_by_user", WorkspaceIndirect),
     t("invitations", WorkspaceLinked),
     t("counters", WorkspaceLinked),
-    t("api_keys", WorkspaceLinked),
+    t("api_keys", WorkspaceIndirect),
     t("api_keys_by_workspace", WorkspaceLinked),
     t("campaigns", WorkspaceLinked),
-    t("recipients", WorkspaceLinked),
+    t("recipients", WorkspaceIndirect),
     t("person_keys", Person),
     // The purge's plain order: indexes and derived trees before the records they follow.
     t("locations", Workspace),

@@ -71,6 +71,28 @@ fn derived(s: &Store) -> Vec<(Vec<u8>, Vec<u8>)> {
     out
 }
 
+/// Where the tests' reviews go.
+fn to(ws: Id<crate::domain::Workspace>, loc: Id<crate::domain::Location>) -> Destination<'static> {
+    Destination {
+        workspace: ws,
+        location: loc,
+        origin: Origin::Google,
+        feed: "f",
+        connection: None,
+        alert: false,
+    }
+}
+
+/// The lists and word counts of the same items indexed once, from scratch.
+fn rebuilt(store: &Store) -> Vec<(Vec<u8>, Vec<u8>)> {
+    store.search.clear().unwrap();
+    store.words.clear().unwrap();
+    store.meta.remove(crate::store::items::SEARCH_KEY).unwrap();
+    store.items().rebuild_derived().unwrap();
+    store.search().catch_up(usize::MAX).unwrap();
+    derived(store)
+}
+
 fn search(s: &Store, ws: &Id<crate::domain::Workspace>, q: &str) -> Vec<String> {
     s.items()
         .page(
@@ -94,14 +116,7 @@ fn the_index_follows_any_order_of_changes_and_steps_to_what_a_rebuild_gives() {
     let now = datetime!(2026-06-01 12:00 UTC);
     let store = Store::open(dir.path(), 16, now).unwrap();
     let ws = Id::generate(now);
-    let dest = Destination {
-        workspace: ws,
-        location: Id::generate(now),
-        origin: Origin::Google,
-        feed: "f",
-        connection: None,
-        alert: false,
-    };
+    let dest = to(ws, Id::generate(now));
     let mut seed = 7u64;
     let mut next = || {
         seed = seed
@@ -139,12 +154,7 @@ fn the_index_follows_any_order_of_changes_and_steps_to_what_a_rebuild_gives() {
     assert!(found.iter().all(|f| !f.is_empty()), "{found:?}");
 
     // The same items indexed once, from scratch.
-    store.search.clear().unwrap();
-    store.words.clear().unwrap();
-    store.meta.remove(crate::store::items::SEARCH_KEY).unwrap();
-    store.items().rebuild_derived().unwrap();
-    store.search().catch_up(usize::MAX).unwrap();
-    assert_eq!(derived(&store), followed);
+    assert_eq!(rebuilt(&store), followed);
     let again: Vec<Vec<String>> = ["croissant", "croiss", "cro", "go", "zelda", "quill", "staf"]
         .iter()
         .map(|q| search(&store, &ws, q))
@@ -189,27 +199,13 @@ fn an_indexer_racing_a_writer_counts_each_version_once() {
     let now = datetime!(2026-06-01 12:00 UTC);
     let store = Store::open(dir.path(), 16, now).unwrap();
     let ws = Id::generate(now);
-    let dest = Destination {
-        workspace: ws,
-        location: Id::generate(now),
-        origin: Origin::Google,
-        feed: "f",
-        connection: None,
-        alert: false,
-    };
+    let dest = to(ws, Id::generate(now));
     let writer = {
         let store = store.clone();
         let dest_ws = dest.workspace;
         let dest_loc = dest.location;
         std::thread::spawn(move || {
-            let dest = Destination {
-                workspace: dest_ws,
-                location: dest_loc,
-                origin: Origin::Google,
-                feed: "f",
-                connection: None,
-                alert: false,
-            };
+            let dest = to(dest_ws, dest_loc);
             for round in 0..150u64 {
                 let page: Vec<Fetched> = (0..4)
                     .map(|i| review((round * 3 + i) % 20, round * 31 + i))
@@ -224,10 +220,5 @@ fn an_indexer_racing_a_writer_counts_each_version_once() {
     writer.join().unwrap();
     store.search().catch_up(usize::MAX).unwrap();
     let followed = derived(&store);
-    store.search.clear().unwrap();
-    store.words.clear().unwrap();
-    store.meta.remove(crate::store::items::SEARCH_KEY).unwrap();
-    store.items().rebuild_derived().unwrap();
-    store.search().catch_up(usize::MAX).unwrap();
-    assert_eq!(derived(&store), followed);
+    assert_eq!(rebuilt(&store), followed);
 }
