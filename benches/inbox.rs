@@ -8,10 +8,14 @@
 
 #[path = "common/reviews.rs"]
 mod reviews;
+#[path = "common/server.rs"]
+mod server;
+
+use server::{free_port, serve, status_kb};
 
 use plaudit::domain::{Email, Fetched, Id, Location, Origin, User, Workspace};
 use plaudit::store::{Destination, Store};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
@@ -99,15 +103,6 @@ fn seed(store: &Store, now: OffsetDateTime, tag: &str, reviews: usize) -> Seeded
     }
 }
 
-fn status_kb(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .unwrap_or(0)
-}
-
 async fn once(client: &reqwest::Client, url: &str, cookie: &str) -> Duration {
     let t0 = Instant::now();
     let r = client
@@ -145,23 +140,6 @@ async fn paired(
         }
     }
     (median_ms(a), median_ms(b))
-}
-
-/// A release `plaudit serve` on `data`, its poller off, limits out of the way.
-fn serve(data: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_plaudit"))
-        .arg("serve")
-        .env("PLAUDIT_SERVER__LISTEN", format!("127.0.0.1:{port}"))
-        .env("PLAUDIT_STORAGE__DATA_DIR", data)
-        .env("PLAUDIT_POLLER__ENABLED", "false")
-        .env("PLAUDIT_LOGS__ACCESS_LOG", "off")
-        .env("PLAUDIT_LIMITS__PER_IP_PER_MINUTE", "100000000")
-        .env("PLAUDIT_LIMITS__PER_IP_BURST", "100000000")
-        .env("PLAUDIT_SECURITY__ALLOW_LIST", "127.0.0.1/32")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the plaudit binary")
 }
 
 async fn sign_in(client: &reqwest::Client, base: &str, email: &str) -> String {
@@ -242,11 +220,7 @@ fn main() {
         })
         .collect();
     let [small, big]: [Seeded; 2] = seeded.try_into().ok().expect("two seeded workspaces");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut server = serve(&data, port);
     let base = format!("http://127.0.0.1:{port}");
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -10,12 +10,16 @@
 
 #[path = "common/reviews.rs"]
 mod reviews;
+#[path = "common/server.rs"]
+mod server;
+
+use server::{free_port, serve, status_kb};
 
 use plaudit::domain::{Email, Id, Location, Origin, User, Workspace};
 use plaudit::store::{Destination, Store};
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
@@ -120,35 +124,10 @@ fn du(p: &Path) -> u64 {
     t
 }
 
-fn status_kb(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .unwrap_or(0)
-}
-
 /// RSS (KiB) of a server on `data` right after it is ready, and after serving pages.
 fn serve_and_measure(data: &Path) -> (u64, u64) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_plaudit"))
-        .arg("serve")
-        .env("PLAUDIT_SERVER__LISTEN", format!("127.0.0.1:{port}"))
-        .env("PLAUDIT_STORAGE__DATA_DIR", data)
-        .env("PLAUDIT_POLLER__ENABLED", "false")
-        .env("PLAUDIT_LOGS__ACCESS_LOG", "off")
-        .env("PLAUDIT_LIMITS__PER_IP_PER_MINUTE", "100000000")
-        .env("PLAUDIT_LIMITS__PER_IP_BURST", "100000000")
-        .env("PLAUDIT_SECURITY__ALLOW_LIST", "127.0.0.1/32")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the plaudit binary");
+    let port = free_port();
+    let mut server = serve(data, port);
     let base = format!("http://127.0.0.1:{port}");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let out = rt.block_on(async {
