@@ -20,8 +20,8 @@ const ROLLUPS_KEY: &[u8] = b"derived_rollups";
 const ROLLUPS_LAYOUT: &[u8] = b"3";
 pub(in crate::store) const SEARCH_KEY: &[u8] = b"derived_search";
 /// 2: lists of keyed hashes in blocks, and an index queue instead of a change log and a doc
-/// per item (`store::search`).
-const SEARCH_LAYOUT: &[u8] = b"2";
+/// per item (`store::search`); 3: postings hold id stamps (their first eight bytes) only.
+const SEARCH_LAYOUT: &[u8] = b"3";
 /// Trees of older search layouts, dropped when the index is rebuilt.
 const OLD_SEARCH_TREES: [&str; 2] = ["search_docs", "item_changes"];
 /// Set by a restore (see `mark_restored`), removed once everything it asks for is rebuilt.

@@ -7,7 +7,7 @@
 //! is empty once the indexer has caught up.
 
 use super::Search;
-use super::postings::{self, ItemKey};
+use super::postings::{self, Stamp};
 use super::words::{self, Contribution};
 use crate::domain::text::document_terms;
 use crate::domain::{Id, Item, Location, Workspace};
@@ -103,7 +103,7 @@ impl Search<'_> {
         }
         let mut zones: HashMap<(Id<Workspace>, Id<Location>), jiff::tz::TimeZone> = HashMap::new();
         // Per list: ids to add, ids to take out.
-        let mut edits: BTreeMap<Vec<u8>, (Vec<ItemKey>, Vec<ItemKey>)> = BTreeMap::new();
+        let mut edits: BTreeMap<Vec<u8>, (Vec<Stamp>, Vec<Stamp>)> = BTreeMap::new();
         let mut word_deltas: BTreeMap<Vec<u8>, HashMap<String, i64>> = BTreeMap::new();
         let mut seen: Vec<(&sled::IVec, &sled::IVec, Option<sled::IVec>)> = Vec::new();
         for (key, held) in &queued {
@@ -141,12 +141,15 @@ impl Search<'_> {
                 }
                 None => Doc::default(),
             };
-            let id = *item_id.as_bytes();
+            let id = postings::stamp_of(item_id.as_bytes());
             let (was, now): (BTreeSet<u64>, BTreeSet<u64>) = (
                 old.lists.iter().copied().collect(),
                 new.lists.iter().copied().collect(),
             );
-            for h in was.difference(&now) {
+            // A stamp another item shares stays in every list it was in: taking it out could
+            // hide that item, and keeping it only adds a candidate the text check turns down.
+            let shared = was.difference(&now).next().is_some() && self.shares_stamp(key, id)?;
+            for h in was.difference(&now).filter(|_| !shared) {
                 let list = super::list_key(&ws, &h.to_be_bytes());
                 edits.entry(list).or_default().1.push(id);
             }
@@ -185,6 +188,20 @@ impl Search<'_> {
             })
             .map_err(typed::txn_any)?;
         Ok(queued.len())
+    }
+
+    /// Whether an item other than the one at `key` has an id starting with `stamp`.
+    fn shares_stamp(&self, key: &[u8], stamp: Stamp) -> anyhow::Result<bool> {
+        let from = [&key[..16], &stamp.to_be_bytes()].concat();
+        let under: Vec<sled::IVec> = self
+            .store
+            .items
+            .scan_prefix(&from)
+            .keys()
+            .take(2)
+            .collect::<Result<_, _>>()
+            .context("reading the items under a stamp")?;
+        Ok(under.iter().any(|k| k.as_ref() != key))
     }
 
     /// Indexes what is waiting, up to `max` items: a search sees every write made before it.

@@ -1,48 +1,53 @@
-//! Posting lists kept as blocks: `list | first id` → the list's ids from `first` on, sorted,
-//! at most `BLOCK_MAX` of them, each stored as the varint step of its first eight bytes from
-//! the id before and its last eight bytes as they are. One sled entry per block rather than
-//! one per posting: sled spends about a hundred bytes of disk on every entry, more than the
-//! posting itself. Only the indexer writes blocks (one step at a time), so a step may read a
-//! block, edit it and write it back without a transaction around the read.
+//! Posting lists kept as blocks: `list | first stamp` → the list's stamps from `first` on,
+//! sorted, at most `BLOCK_MAX` of them, each stored as the varint step from the stamp before.
+//! A stamp is the first eight bytes of an item id (48 bits of milliseconds, 16 random bits):
+//! the rest of the id is found by a range read of the items under the stamp (see `query`), so
+//! a posting costs a byte or three instead of sixteen. Two items of one workspace sharing a
+//! stamp share their postings: a posting is taken out only when no item with its stamp is left
+//! (see `index`), and what it finds is checked against the item's text anyway.
+//!
+//! One sled entry per block rather than one per posting: sled spends about a hundred bytes of
+//! disk on every entry, more than the posting itself. Only the indexer writes blocks (one step
+//! at a time), so a step may read a block, edit it and write it back without a transaction
+//! around the read.
 
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
 
-/// Ids a block holds at most; a fuller block is split in even parts.
-pub(super) const BLOCK_MAX: usize = 128;
-const FORMAT: u8 = 1;
+/// Stamps a block holds at most; a fuller block is split in even parts.
+pub(super) const BLOCK_MAX: usize = 256;
+const FORMAT: u8 = 2;
 
-pub(super) type ItemKey = [u8; 16];
+/// The first eight bytes of an item id, as a number.
+pub(super) type Stamp = u64;
 
-fn halves(id: &ItemKey) -> (u64, [u8; 8]) {
-    let (hi, lo) = id.split_at(8);
-    let hi = u64::from_be_bytes(hi.try_into().unwrap_or_default());
-    (hi, lo.try_into().unwrap_or_default())
+pub(super) fn stamp_of(id: &[u8; 16]) -> Stamp {
+    let mut hi = [0u8; 8];
+    hi.copy_from_slice(&id[..8]);
+    u64::from_be_bytes(hi)
 }
 
-pub(super) fn encode(ids: &[ItemKey]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(1 + ids.len() * 12);
+pub(super) fn encode(stamps: &[Stamp]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + stamps.len() * 3);
     out.push(FORMAT);
     let mut prev = 0u64;
-    for id in ids {
-        let (hi, lo) = halves(id);
-        let mut step = hi.wrapping_sub(prev);
-        prev = hi;
+    for &s in stamps {
+        let mut step = s.wrapping_sub(prev);
+        prev = s;
         while step >= 0x80 {
             out.push((step as u8) | 0x80);
             step >>= 7;
         }
         out.push(step as u8);
-        out.extend_from_slice(&lo);
     }
     out
 }
 
-pub(super) fn decode(raw: &[u8]) -> anyhow::Result<Vec<ItemKey>> {
+pub(super) fn decode(raw: &[u8]) -> anyhow::Result<Vec<Stamp>> {
     let Some((&FORMAT, mut rest)) = raw.split_first() else {
         bail!("a posting block of an unknown format");
     };
-    let mut out = Vec::with_capacity(rest.len() / 10);
+    let mut out = Vec::with_capacity(rest.len() / 2);
     let mut prev = 0u64;
     while !rest.is_empty() {
         let mut step = 0u64;
@@ -60,14 +65,7 @@ pub(super) fn decode(raw: &[u8]) -> anyhow::Result<Vec<ItemKey>> {
             }
         }
         prev = prev.wrapping_add(step);
-        let (lo, tail) = rest
-            .split_at_checked(8)
-            .context("a posting block cut short")?;
-        rest = tail;
-        let mut id = [0u8; 16];
-        id[..8].copy_from_slice(&prev.to_be_bytes());
-        id[8..].copy_from_slice(lo);
-        out.push(id);
+        out.push(prev);
     }
     Ok(out)
 }
@@ -77,9 +75,9 @@ pub(super) fn decode(raw: &[u8]) -> anyhow::Result<Vec<ItemKey>> {
 fn locate(
     tree: &sled::Tree,
     list: &[u8],
-    id: &ItemKey,
+    stamp: Stamp,
 ) -> anyhow::Result<Option<(sled::IVec, sled::IVec)>> {
-    let at = [list, id.as_slice()].concat();
+    let at = [list, stamp.to_be_bytes().as_slice()].concat();
     let below = tree
         .range(list.to_vec()..=at)
         .next_back()
@@ -93,7 +91,7 @@ fn locate(
         .next()
         .transpose()
         .context("reading the search index")?;
-    Ok(first.filter(|(k, _)| k.starts_with(list) && k.len() == list.len() + 16))
+    Ok(first.filter(|(k, _)| k.starts_with(list) && k.len() == list.len() + 8))
 }
 
 /// The block writes one indexer step makes: key → new value, or None to remove.
@@ -104,13 +102,13 @@ pub(super) type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 pub(super) fn edit(
     tree: &sled::Tree,
     list: &[u8],
-    add: &[ItemKey],
-    drop: &[ItemKey],
+    add: &[Stamp],
+    drop: &[Stamp],
     writes: &mut Writes,
 ) -> anyhow::Result<()> {
     // Blocks touched, by their key as stored (None: a list that had no block yet).
-    let mut blocks: BTreeMap<Option<Vec<u8>>, Vec<ItemKey>> = BTreeMap::new();
-    let mut touch = |id: &ItemKey, present: bool| -> anyhow::Result<()> {
+    let mut blocks: BTreeMap<Option<Vec<u8>>, Vec<Stamp>> = BTreeMap::new();
+    let mut touch = |id: Stamp, present: bool| -> anyhow::Result<()> {
         let key = match locate(tree, list, id)? {
             Some((k, v)) => {
                 let k = Some(k.to_vec());
@@ -122,8 +120,8 @@ pub(super) fn edit(
             None => None,
         };
         let ids = blocks.entry(key).or_default();
-        match (ids.binary_search(id), present) {
-            (Err(at), true) => ids.insert(at, *id),
+        match (ids.binary_search(&id), present) {
+            (Err(at), true) => ids.insert(at, id),
             (Ok(at), false) => {
                 ids.remove(at);
             }
@@ -131,10 +129,10 @@ pub(super) fn edit(
         }
         Ok(())
     };
-    for id in add {
+    for &id in add {
         touch(id, true)?;
     }
-    for id in drop {
+    for &id in drop {
         touch(id, false)?;
     }
     for (key, ids) in blocks {
@@ -147,7 +145,10 @@ pub(super) fn edit(
         }
         let size = ids.len().div_ceil(parts);
         for part in ids.chunks(size) {
-            writes.insert([list, part[0].as_slice()].concat(), Some(encode(part)));
+            writes.insert(
+                [list, part[0].to_be_bytes().as_slice()].concat(),
+                Some(encode(part)),
+            );
         }
     }
     Ok(())
@@ -157,7 +158,7 @@ pub(super) fn edit(
 /// ever lower bounds reads each block once.
 pub(super) struct Cursor {
     list: Vec<u8>,
-    block: Option<(ItemKey, Vec<ItemKey>)>,
+    block: Option<(Stamp, Vec<Stamp>)>,
 }
 
 impl Cursor {
@@ -165,15 +166,15 @@ impl Cursor {
         Self { list, block: None }
     }
 
-    /// The greatest id of the list below `bound`. Bounds must not rise from call to call.
+    /// The greatest stamp of the list below `bound`. Bounds must not rise from call to call.
     pub(super) fn below(
         &mut self,
         tree: &sled::Tree,
-        bound: &ItemKey,
-    ) -> anyhow::Result<Option<ItemKey>> {
-        let cached = matches!(&self.block, Some((first, _)) if first < bound);
+        bound: Stamp,
+    ) -> anyhow::Result<Option<Stamp>> {
+        let cached = matches!(&self.block, Some((first, _)) if *first < bound);
         if !cached {
-            let upper = [self.list.as_slice(), bound.as_slice()].concat();
+            let upper = [self.list.as_slice(), bound.to_be_bytes().as_slice()].concat();
             let found = tree
                 .range(self.list.clone()..upper)
                 .next_back()
@@ -181,9 +182,10 @@ impl Cursor {
                 .context("reading the search index")?;
             self.block = match found {
                 Some((k, v)) => {
-                    let first: ItemKey = k
+                    let first = k
                         .get(self.list.len()..)
-                        .and_then(|b| b.try_into().ok())
+                        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                        .map(u64::from_be_bytes)
                         .context("a malformed search block key")?;
                     Some((first, decode(&v)?))
                 }
@@ -191,7 +193,7 @@ impl Cursor {
             };
         }
         Ok(self.block.as_ref().and_then(|(_, ids)| {
-            let n = ids.partition_point(|x| x < bound);
+            let n = ids.partition_point(|x| *x < bound);
             n.checked_sub(1).map(|i| ids[i])
         }))
     }
@@ -201,23 +203,22 @@ impl Cursor {
 mod tests {
     use super::*;
 
-    fn id(n: u64) -> ItemKey {
-        let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&(n / 3).to_be_bytes());
-        b[8..].copy_from_slice(&n.wrapping_mul(0x9e37_79b9_7f4a_7c15).to_be_bytes());
-        b
+    fn id(n: u64) -> Stamp {
+        (n << 16) | (n.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 48)
     }
 
     #[test]
     fn blocks_round_trip_and_reject_damage() {
-        let ids: Vec<ItemKey> = (0..300).map(|n| id(n * 7919)).collect();
+        let ids: Vec<Stamp> = (0..300).map(|n| id(n * 7919)).collect();
         let mut sorted = ids.clone();
         sorted.sort();
         let raw = encode(&sorted);
         assert_eq!(decode(&raw).unwrap(), sorted);
-        assert!(decode(&raw[..raw.len() - 3]).is_err());
+        assert!(decode(&[FORMAT, 0x80]).is_err());
+        assert!(decode(&[1, 5, 6]).is_err());
         assert!(decode(&[9, 1, 2]).is_err());
-        assert_eq!(decode(&encode(&[])).unwrap(), Vec::<ItemKey>::new());
+        assert_eq!(decode(&encode(&[])).unwrap(), Vec::<Stamp>::new());
+        assert_eq!(decode(&encode(&[u64::MAX, 0])).unwrap(), vec![u64::MAX, 0]);
     }
 
     /// Lists edited in random steps read back exactly as a set kept beside them, newest first
@@ -227,7 +228,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = sled::Config::new().path(dir.path()).open().unwrap();
         let tree = db.open_tree("t").unwrap();
-        let mut model: std::collections::BTreeSet<ItemKey> = Default::default();
+        let mut model: std::collections::BTreeSet<Stamp> = Default::default();
         let list = b"list-a".to_vec();
         let mut seed = 17u64;
         let mut next = || {
@@ -237,9 +238,9 @@ mod tests {
             seed >> 33
         };
         for _ in 0..60 {
-            let add: Vec<ItemKey> = (0..next() % 90).map(|_| id(next() % 5000)).collect();
-            let present: Vec<ItemKey> = model.iter().copied().collect();
-            let drop: Vec<ItemKey> = (0..next() % 40)
+            let add: Vec<Stamp> = (0..next() % 90).map(|_| id(next() % 5000)).collect();
+            let present: Vec<Stamp> = model.iter().copied().collect();
+            let drop: Vec<Stamp> = (0..next() % 40)
                 .filter_map(|_| {
                     present
                         .get((next() as usize) % present.len().max(1))
@@ -267,14 +268,14 @@ mod tests {
             let (k, v) = kv.unwrap();
             let ids = decode(&v).unwrap();
             assert!(!ids.is_empty() && ids.len() <= BLOCK_MAX);
-            assert_eq!(&k[list.len()..], ids[0].as_slice());
+            assert_eq!(&k[list.len()..], ids[0].to_be_bytes().as_slice());
             stored.extend(ids);
         }
         assert_eq!(stored, model.iter().copied().collect::<Vec<_>>());
         let mut cursor = Cursor::new(list.clone());
-        let mut bound = [0xff; 16];
+        let mut bound = u64::MAX;
         let mut walked = Vec::new();
-        while let Some(x) = cursor.below(&tree, &bound).unwrap() {
+        while let Some(x) = cursor.below(&tree, bound).unwrap() {
             walked.push(x);
             bound = x;
         }

@@ -1,12 +1,14 @@
 //! Finding items by text: the lists of all query words intersected newest first by
-//! leapfrogging (each list is asked for its greatest id below a bound), so the work follows the
-//! rarest word, never the number of items. Each query word stands for two lists, its text list
-//! and its name list (see `super`), and a word's answer is the greater of theirs. What is found
-//! is a candidate: the caller checks it against the item's text (`domain::text::finds`).
+//! leapfrogging (each list is asked for its greatest stamp below a bound), so the work follows
+//! the rarest word, never the number of items. Each query word stands for two lists, its text
+//! list and its name list (see `super`), and a word's answer is the greater of theirs. A stamp
+//! all lists agree on is turned into the ids of the items under it (one range read). What is
+//! found is a candidate: the caller checks it against the item's text (`domain::text::finds`).
 
 use super::Search;
-use super::postings::Cursor;
+use super::postings::{Cursor, Stamp, stamp_of};
 use crate::domain::{Id, Item, Workspace};
+use anyhow::Context;
 
 /// A batch of matches and where the next batch starts.
 #[derive(Debug)]
@@ -16,15 +18,17 @@ pub struct Matches {
     pub next: Option<[u8; 16]>,
 }
 
-/// The id just above `id` (as a bound: "at most `id`").
-fn above(id: [u8; 16]) -> Option<[u8; 16]> {
-    let n = u128::from_be_bytes(id).checked_add(1)?;
-    Some(n.to_be_bytes())
+/// The lowest id with `stamp` (as a bound: "below every item of that stamp").
+fn bound_of(stamp: Stamp) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&stamp.to_be_bytes());
+    b
 }
 
 impl Search<'_> {
     /// Up to `limit` items of `ws` holding every term, newest first, with ids below `before`;
     /// at most `budget` list lookups, then the batch ends early with a bound to go on from.
+    /// A batch may pass `limit` by the few items that share its last stamp.
     pub fn matching(
         &self,
         ws: &Id<Workspace>,
@@ -44,31 +48,36 @@ impl Search<'_> {
                 Cursor::new(super::list_key(ws, &super::name_list(self.store, t)?)),
             ]);
         }
-        let mut hi = before.unwrap_or([0xff; 16]);
+        // Stamps below `hi` are still to be looked at; an id bound with a nonzero tail keeps
+        // its own stamp in play (items under it are then cut at the bound).
+        let mut hi: Stamp = match &before {
+            None => Stamp::MAX,
+            Some(b) => stamp_of(b).saturating_add(u64::from(b[8..] != [0u8; 8])),
+        };
         let mut lookups = 0;
         loop {
             if lookups >= budget {
                 return Ok(Matches {
                     ids,
-                    next: Some(hi),
+                    next: Some(bound_of(hi)),
                 });
             }
-            let mut lowest: Option<[u8; 16]> = None;
+            let mut lowest: Option<Stamp> = None;
             let mut agree = true;
             for group in &mut groups {
-                let mut best: Option<[u8; 16]> = None;
+                let mut best: Option<Stamp> = None;
                 for list in group.iter_mut() {
                     lookups += 1;
-                    best = best.max(list.below(&self.store.search, &hi)?);
+                    best = best.max(list.below(&self.store.search, hi)?);
                 }
-                let Some(id) = best else {
+                let Some(stamp) = best else {
                     return Ok(Matches { ids, next: None });
                 };
                 match lowest {
-                    None => lowest = Some(id),
-                    Some(l) if l != id => {
+                    None => lowest = Some(stamp),
+                    Some(l) if l != stamp => {
                         agree = false;
-                        lowest = Some(l.min(id));
+                        lowest = Some(l.min(stamp));
                     }
                     Some(_) => {}
                 }
@@ -77,20 +86,43 @@ impl Search<'_> {
                 return Ok(Matches { ids, next: None });
             };
             if agree {
-                ids.push(Id::from_bytes(low));
+                ids.extend(self.items_under(ws, low, before.as_ref())?);
                 hi = low;
                 if ids.len() >= limit {
                     return Ok(Matches {
                         ids,
-                        next: Some(hi),
+                        next: Some(bound_of(hi)),
                     });
                 }
             } else {
-                match above(low) {
+                match low.checked_add(1) {
                     Some(h) => hi = h,
                     None => return Ok(Matches { ids, next: None }),
                 }
             }
         }
+    }
+
+    /// The items of `ws` whose ids start with `stamp` and sort below `before`, newest first.
+    fn items_under(
+        &self,
+        ws: &Id<Workspace>,
+        stamp: Stamp,
+        before: Option<&[u8; 16]>,
+    ) -> anyhow::Result<Vec<Id<Item>>> {
+        let from = [ws.as_bytes().as_slice(), &stamp.to_be_bytes()].concat();
+        let mut out = Vec::new();
+        for kv in self.store.items.scan_prefix(&from) {
+            let (k, _) = kv.context("reading the items a search found")?;
+            let id: [u8; 16] = k
+                .get(16..32)
+                .and_then(|b| b.try_into().ok())
+                .context("a malformed item key")?;
+            if before.is_none_or(|b| id < *b) {
+                out.push(Id::from_bytes(id));
+            }
+        }
+        out.reverse();
+        Ok(out)
     }
 }

@@ -58,7 +58,11 @@ fn derived(s: &Store) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut out: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     for kv in s.search.iter() {
         let (k, v) = kv.unwrap();
-        let ids = super::postings::decode(&v).unwrap().concat();
+        let ids: Vec<u8> = super::postings::decode(&v)
+            .unwrap()
+            .iter()
+            .flat_map(|s| s.to_be_bytes())
+            .collect();
         match out.last_mut() {
             Some((list, all)) if list.as_slice() == &k[..24] => all.extend(ids),
             _ => out.push((k[..24].to_vec(), ids)),
@@ -221,4 +225,131 @@ fn an_indexer_racing_a_writer_counts_each_version_once() {
     store.search().catch_up(usize::MAX).unwrap();
     let followed = derived(&store);
     assert_eq!(rebuilt(&store), followed);
+}
+
+/// A word only the `n`th review of `stamp_sharers` has.
+fn own_word(n: u64) -> String {
+    let l = |k: u64| char::from(b'a' + ((n / 26u64.pow(k as u32)) % 26) as u8);
+    format!("{}{}{}{}qx", l(0), l(1), l(2), l(3))
+}
+
+/// Postings hold only the first eight bytes of an id (a stamp; 16 of its bits random), so
+/// reviews written in the same millisecond may share one. Neither editing nor erasing one of
+/// them may hide the other, and paging walks every item under a shared stamp exactly once.
+#[test]
+fn items_sharing_a_stamp_are_each_found_through_edits_erasures_and_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = datetime!(2026-06-01 12:00 UTC);
+    let store = Store::open(dir.path(), 16, now).unwrap();
+    let ws = Id::generate(now);
+    let dest = to(ws, Id::generate(now));
+    let at = datetime!(2026-03-01 12:00 UTC);
+    let make = |n: u64, text: String| Fetched {
+        kind: Kind::Review,
+        external_id: format!("s{n}"),
+        parent_external_id: None,
+        author: Author {
+            name: "Ana".into(),
+            ..Author::default()
+        },
+        rating: Some(Rating::Stars(4)),
+        text,
+        link: None,
+        created_at: at,
+        updated_at: at,
+        reply: None,
+        reply_authoritative: true,
+    };
+    // 1,500 reviews of one millisecond: about 17 pairs share a stamp (birthday bound on 16
+    // bits); none at all would happen once in 25 million runs.
+    const N: u64 = 1500;
+    for chunk in (0..N).collect::<Vec<_>>().chunks(50) {
+        let page: Vec<Fetched> = chunk
+            .iter()
+            .map(|&n| make(n, format!("{} common", own_word(n))))
+            .collect();
+        store.items().ingest(&dest, &page, now).unwrap();
+    }
+    store.search().catch_up(usize::MAX).unwrap();
+    let all = store
+        .items()
+        .page(&ws, &ItemFilter::default(), &PageRequest::first(5000))
+        .unwrap()
+        .items;
+    assert_eq!(all.len(), N as usize);
+    let mut by_stamp: std::collections::BTreeMap<[u8; 8], Vec<u64>> = Default::default();
+    for i in &all {
+        let n: u64 = i.external_id[1..].parse().unwrap();
+        by_stamp
+            .entry(i.id.as_bytes()[..8].try_into().unwrap())
+            .or_default()
+            .push(n);
+    }
+    let pairs: Vec<(u64, u64)> = by_stamp
+        .values()
+        .filter(|v| v.len() >= 2)
+        .map(|v| (v[0], v[1]))
+        .collect();
+    assert!(!pairs.is_empty(), "no two reviews share a stamp");
+
+    // Every page of a search whose words every item has, walked by its cursor.
+    let walk = |q: &str| {
+        let filter = ItemFilter {
+            terms: crate::domain::text::query_terms(q),
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        let mut req = PageRequest::first(7);
+        loop {
+            let page = store.items().page(&ws, &filter, &req).unwrap();
+            seen.extend(page.items.into_iter().map(|i| i.external_id));
+            match page.next {
+                Some(c) => req.cursor = Some(c),
+                None => break,
+            }
+        }
+        seen
+    };
+    let walked = walk("common");
+    let mut unique = walked.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), walked.len(), "an item came twice");
+    assert_eq!(walked.len(), N as usize);
+
+    // Edit the first of each pair (its own word goes) and erase a third of them: their
+    // partners must still be found by their own words.
+    for (k, (a, _)) in pairs.iter().enumerate() {
+        store
+            .items()
+            .ingest(
+                &dest,
+                &[make(*a, format!("edited{} common", own_word(*a)))],
+                now,
+            )
+            .unwrap();
+        if k % 3 == 0 {
+            let id = all
+                .iter()
+                .find(|i| i.external_id == format!("s{a}"))
+                .unwrap()
+                .id;
+            store.items().erase(&ws, &[id], ComeBack::Allowed).unwrap();
+        }
+    }
+    store.search().catch_up(usize::MAX).unwrap();
+    for (k, (a, b)) in pairs.iter().enumerate() {
+        assert_eq!(search(&store, &ws, &own_word(*b)), vec![format!("s{b}")]);
+        assert!(
+            search(&store, &ws, &own_word(*a)).is_empty(),
+            "s{a} still found by its old word"
+        );
+        let edited = search(&store, &ws, &format!("edited{}", own_word(*a)));
+        if k % 3 == 0 {
+            assert!(edited.is_empty());
+        } else {
+            assert_eq!(edited, vec![format!("s{a}")]);
+        }
+    }
+    assert_eq!(walk("common").len(), N as usize - pairs.len().div_ceil(3));
 }
