@@ -107,7 +107,12 @@ fn seed(dir: &Path, n: usize) {
             )
             .unwrap();
         }
-        while store.search().index_step(512).unwrap() > 0 {}
+        while store
+            .search()
+            .index_step(plaudit::ops::indexer::STEP)
+            .unwrap()
+            > 0
+        {}
     }
     csv.flush().unwrap();
     store.flush_blocking().unwrap();

@@ -5,8 +5,10 @@ use crate::store::Store;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Changes indexed per step (one transaction).
-const STEP: usize = 256;
+/// Changes indexed per step (one transaction). Large, because a step rewrites each posting
+/// block it touches whole and sled keeps the old copy until it cleans that log segment: a first
+/// sync of a location's whole history then rewrites each block a few times, not hundreds.
+pub const STEP: usize = 1024;
 
 pub async fn run_until_stopped(store: Store, mut shutdown: watch::Receiver<bool>) {
     while !*shutdown.borrow() {
