@@ -115,6 +115,8 @@ pub struct StorageConfig {
     pub cache_mb: u64,
     /// Seconds without a store read answering before the watchdog exits the process (70).
     pub stuck_secs: u64,
+    /// Rewrite the store at start when its folder is far above its live size (`ops::compaction`).
+    pub compact_at_start: bool,
 }
 
 impl Default for StorageConfig {
@@ -123,6 +125,7 @@ impl Default for StorageConfig {
             data_dir: PathBuf::from("./plaudit-data"),
             cache_mb: 64,
             stuck_secs: 30,
+            compact_at_start: true,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod campaigns;
+pub mod compaction;
 pub mod housekeeping;
 pub mod indexer;
 pub mod retention;

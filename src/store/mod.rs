@@ -30,6 +30,7 @@ mod retention;
 mod sealing;
 mod search;
 pub mod snapshot;
+pub mod swap;
 mod weight;
 pub use weight::{TreeWeight, Weight};
 mod traffic;
@@ -198,6 +199,9 @@ impl Store {
         // Only the service user may read reviews, contacts and secrets: the folder is 0700
         // even when it existed before (a Docker volume, a bind mount at 0755).
         private::folder(data_dir).context("preparing the data folder")?;
+        if let Some(aside) = swap::finish(data_dir)? {
+            tracing::warn!(old = %aside.display(), "finished putting a restored or compacted store in place after an interruption");
+        }
         let db = sled::Config::new()
             .path(data_dir.join("db"))
             .cache_capacity(cache_mb.saturating_mul(1024 * 1024))

@@ -53,6 +53,27 @@ impl Store {
     }
 }
 
+/// Where the folder size at the last weighing is kept (see `ops::compaction`).
+const WEIGHED_AT: &[u8] = b"weighed_at_disk_bytes";
+
+impl Store {
+    /// The size on disk the store had when it was last weighed for compaction.
+    pub fn last_weighed_at(&self) -> anyhow::Result<Option<u64>> {
+        Ok(self
+            .meta
+            .get(WEIGHED_AT)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(u64::from_be_bytes))
+    }
+
+    pub fn set_last_weighed_at(&self, disk_bytes: u64) -> anyhow::Result<()> {
+        self.meta
+            .insert(WEIGHED_AT, &disk_bytes.to_be_bytes())
+            .context("noting the store's weight")?;
+        Ok(())
+    }
+}
+
 impl std::fmt::Display for Weight {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(

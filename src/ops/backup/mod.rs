@@ -23,7 +23,7 @@ mod schedule;
 
 pub use schedule::{run_until_stopped, scheduled_step};
 
-use crate::store::Store;
+use crate::store::{Store, swap};
 use crate::store::snapshot::{self, Summed, Summer, TreeSum};
 use anyhow::{Context, bail};
 use chacha20poly1305::ChaCha20Poly1305;
@@ -357,17 +357,19 @@ pub fn compact(data_dir: &Path, cache_mb: u64, now: OffsetDateTime) -> anyhow::R
     let db_dir = data_dir.join("db");
     let before = size_of(&db_dir);
     let work = data_dir.join(format!("compacting-{}", now.unix_timestamp()));
-    let file = {
-        let store = Store::open(data_dir, cache_mb, now)?;
-        let file = write(&store, &work, now, None, |_| {});
-        store.close()?;
-        file?
-    };
-    // The instance secret stays in the folder the backup came from: the restore reads it there.
-    restore(&file, data_dir, None, &Secret::default(), now)?;
-    let aside = data_dir.join(format!("db.before-restore-{}", now.unix_timestamp()));
-    std::fs::remove_dir_all(&aside).with_context(|| format!("removing {}", aside.display()))?;
-    std::fs::remove_dir_all(&work).with_context(|| format!("removing {}", work.display()))?;
+    let result = (|| {
+        let file = {
+            let store = Store::open(data_dir, cache_mb, now)?;
+            let file = write(&store, &work, now, None, |_| {});
+            store.close()?;
+            file?
+        };
+        // The instance secret stays in the folder the backup came from: the import reads it.
+        let (staging, _) = import(&file, data_dir, None, &Secret::default(), now)?;
+        swap::swap_in(data_dir, &staging, swap::Why::Compact, now.unix_timestamp())
+    })();
+    let _ = std::fs::remove_dir_all(&work);
+    result?;
     Ok((before, size_of(&db_dir)))
 }
 
@@ -381,6 +383,46 @@ pub fn restore(
     secret: &Secret,
     now: OffsetDateTime,
 ) -> anyhow::Result<Summary> {
+    let (staging, summary) = import(path, data_dir, key, secret, now)?;
+    // Until the journal is replayed, the next start replays it (a kill may come first).
+    let pending = data_dir.join(REPLAY_PENDING);
+    std::fs::write(&pending, b"").context("marking the erasure journal to replay")?;
+    swap::swap_in(data_dir, &staging, swap::Why::Restore, now.unix_timestamp())?;
+    replay_if_pending(data_dir, now)?;
+    Ok(summary)
+}
+
+/// The file whose presence says a restore's erasure journal was not replayed yet.
+const REPLAY_PENDING: &str = "restore.replay-pending";
+
+/// Replays the erasure journal if a restore has not finished doing it: erasures made after the
+/// backup was taken must not come back with it. Harmless when there is nothing pending.
+pub fn replay_if_pending(data_dir: &Path, now: OffsetDateTime) -> anyhow::Result<()> {
+    let pending = data_dir.join(REPLAY_PENDING);
+    if !pending.exists() {
+        return Ok(());
+    }
+    let store = Store::open(data_dir, 16, now)?;
+    let replayed = crate::services::privacy::replay_journal(&store, now)
+        .map_err(|e| anyhow::anyhow!("replaying the erasure journal: {e}"))?;
+    store.flush_blocking()?;
+    store.close()?;
+    std::fs::remove_file(&pending).context("clearing the replay mark")?;
+    if replayed > 0 {
+        tracing::info!(replayed, "erasures replayed after the restore");
+    }
+    Ok(())
+}
+
+/// Verifies the backup at `path` whole and imports it into a new folder beside `db/` (left
+/// untouched); returns that folder, closed, and what the backup held.
+fn import(
+    path: &Path,
+    data_dir: &Path,
+    key: Option<&[u8; 32]>,
+    secret: &Secret,
+    now: OffsetDateTime,
+) -> anyhow::Result<(PathBuf, Summary)> {
     let db_dir = data_dir.join("db");
     if db_dir.exists() {
         // The lock sled takes: a running server holds it.
@@ -411,26 +453,11 @@ pub fn restore(
         crate::store::close(db, &staging)?;
         opened.map(|()| s)
     });
-    let summary = match imported {
-        Ok(s) => s,
+    match imported {
+        Ok(s) => Ok((staging, s)),
         Err(e) => {
             let _ = std::fs::remove_dir_all(&staging);
-            return Err(e);
+            Err(e)
         }
-    };
-    if db_dir.exists() {
-        let aside = data_dir.join(format!("db.before-restore-{}", now.unix_timestamp()));
-        std::fs::rename(&db_dir, &aside)
-            .with_context(|| format!("moving {} aside", db_dir.display()))?;
     }
-    std::fs::rename(&staging, &db_dir).context("putting the restored store in place")?;
-    // Erasures made after the backup was taken must not come back with it.
-    let store = Store::open(data_dir, 16, now)?;
-    let replayed = crate::services::privacy::replay_journal(&store, now)
-        .map_err(|e| anyhow::anyhow!("replaying the erasure journal: {e}"))?;
-    store.flush_blocking()?;
-    if replayed > 0 {
-        tracing::info!(replayed, "erasures replayed after the restore");
-    }
-    Ok(summary)
 }
