@@ -40,7 +40,9 @@ pub fn open(data_dir: &Path, cache_mb: u64, now: OffsetDateTime) -> Result<Store
             secs = started.elapsed().as_secs(),
             "store compacted"
         ),
-        Err(e) => tracing::error!(error = %format!("{e:#}"), "compacting the store failed; serving it as it is"),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "compacting the store failed; serving it as it is")
+        }
     }
     let store = Store::open(data_dir, cache_mb, now)?;
     store.set_last_weighed_at(store.size_on_disk())?;
@@ -53,11 +55,7 @@ fn is_due(store: &Store) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let weight = store.weight()?;
-    tracing::info!(
-        disk,
-        live = weight.logical_bytes,
-        "weighed the store"
-    );
+    tracing::info!(disk, live = weight.logical_bytes, "weighed the store");
     store.set_last_weighed_at(disk)?;
     Ok(disk > LIVE_FACTOR * weight.logical_bytes.max(1))
 }

@@ -38,8 +38,7 @@ const READY: &str = "db.ready-";
 /// store went (removed already for a compaction).
 pub fn swap_in(data_dir: &Path, built: &Path, why: Why, stamp: i64) -> anyhow::Result<PathBuf> {
     let ready = data_dir.join(format!("{READY}{}-{stamp}", why.name()));
-    std::fs::rename(built, &ready)
-        .with_context(|| format!("marking {} ready", built.display()))?;
+    std::fs::rename(built, &ready).with_context(|| format!("marking {} ready", built.display()))?;
     sync_dir(data_dir)?;
     finish(data_dir)?.context("a ready store vanished before it was swapped in")
 }

@@ -23,8 +23,8 @@ mod schedule;
 
 pub use schedule::{run_until_stopped, scheduled_step};
 
-use crate::store::{Store, swap};
 use crate::store::snapshot::{self, Summed, Summer, TreeSum};
+use crate::store::{Store, swap};
 use anyhow::{Context, bail};
 use chacha20poly1305::ChaCha20Poly1305;
 use chacha20poly1305::aead::KeyInit;

@@ -5,8 +5,13 @@ use anyhow::Context;
 use std::path::Path;
 
 /// Writes a snapshot stream into a new sled database at `path` (which must not hold one),
-/// batch by batch, applies its redo section, and flushes it. The caller has verified the
+/// window by window, applies its redo section, and flushes it. The caller has verified the
 /// stream first.
+///
+/// Each window of entries is inserted in a scrambled order: sled 0.34 fills leaves written in
+/// ascending key order only by half and leaves the rewrites of the rightmost one behind as
+/// garbage it does not clean, so a store imported in order took three times the disk of the
+/// same entries inserted out of order (measured: small entries 470 against 151 bytes each).
 pub fn import_into<R: std::io::Read + ?Sized>(
     path: &Path,
     input: &mut R,
@@ -16,35 +21,25 @@ pub fn import_into<R: std::io::Read + ?Sized>(
         .open()
         .with_context(|| format!("creating {}", path.display()))?;
     let mut tree: Option<sled::Tree> = None;
-    let mut batch = sled::Batch::default();
-    let mut pending = 0usize;
-    let mut pending_bytes = 0usize;
+    let mut window: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut window_bytes = 0usize;
     let mut summer = Summer::default();
-    let flush = |tree: &Option<sled::Tree>, batch: &mut sled::Batch, pending: &mut usize| {
-        if let Some(t) = tree
-            && *pending > 0
-        {
-            t.apply_batch(std::mem::take(batch))?;
-            *pending = 0;
-        }
-        Ok::<_, anyhow::Error>(())
-    };
     read_from(input, |record| {
         summer.add(&record);
         match record {
             Record::Tree { name, .. } => {
-                flush(&tree, &mut batch, &mut pending)?;
+                insert_scrambled(tree.as_ref(), &mut window)?;
+                window_bytes = 0;
                 tree = Some(db.open_tree(name).context("creating a tree")?);
             }
             Record::Entry(parts) => {
                 if let [k, v] = parts {
-                    batch.insert(k.as_slice(), v.as_slice());
-                    pending += 1;
-                    pending_bytes += k.len() + v.len();
-                    // By count and by size: a batch is held in memory until applied.
-                    if pending >= 50_000 || pending_bytes >= 8 << 20 {
-                        pending_bytes = 0;
-                        flush(&tree, &mut batch, &mut pending)?;
+                    window_bytes += k.len() + v.len();
+                    window.push((k.clone(), v.clone()));
+                    // By count and by size: a window is held in memory until written.
+                    if window.len() >= WINDOW || window_bytes >= WINDOW_BYTES {
+                        window_bytes = 0;
+                        insert_scrambled(tree.as_ref(), &mut window)?;
                     }
                 }
             }
@@ -52,7 +47,7 @@ pub fn import_into<R: std::io::Read + ?Sized>(
         }
         Ok(())
     })?;
-    flush(&tree, &mut batch, &mut pending)?;
+    insert_scrambled(tree.as_ref(), &mut window)?;
     let summed = summer.finish();
     summed
         .redo
@@ -63,4 +58,30 @@ pub fn import_into<R: std::io::Read + ?Sized>(
     drop(tree);
     crate::store::close(db, path)?;
     Ok(summed)
+}
+
+const WINDOW: usize = 100_000;
+const WINDOW_BYTES: usize = 16 << 20;
+
+/// Inserts and empties `window`, visiting it with a stride coprime to its length.
+fn insert_scrambled(
+    tree: Option<&sled::Tree>,
+    window: &mut Vec<(Vec<u8>, Vec<u8>)>,
+) -> anyhow::Result<()> {
+    let Some(tree) = tree else {
+        window.clear();
+        return Ok(());
+    };
+    let n = window.len();
+    let stride = [7919usize, 7927, 7933]
+        .into_iter()
+        .find(|p| n % p != 0)
+        .unwrap_or(1);
+    for i in 0..n {
+        let (k, v) = &window[(i * stride) % n];
+        tree.insert(k.as_slice(), v.as_slice())
+            .context("writing a restored entry")?;
+    }
+    window.clear();
+    Ok(())
 }
