@@ -66,15 +66,10 @@ impl App {
     ) -> Result<Self, StartError> {
         let data_dir = config.storage.data_dir.clone();
         let (dir, cache_mb, now) = (data_dir.clone(), config.storage.cache_mb, clock.now());
-        let compact = config.storage.compact_at_start;
         let store = tokio::task::spawn_blocking(move || -> Result<Store, StartError> {
             // A restore a kill interrupted still owes its erasure replay.
             crate::ops::backup::replay_if_pending(&dir, now)?;
-            Ok(if compact {
-                crate::ops::compaction::open(&dir, cache_mb, now)?
-            } else {
-                Store::open(&dir, cache_mb, now)?
-            })
+            Ok(Store::open(&dir, cache_mb, now)?)
         })
         .await
         .context("opening the store")??;

@@ -201,6 +201,12 @@ fn init(path: PathBuf) -> Result<(), Failed> {
 
 fn serve(mut config: Config, demo: bool) -> Result<(), Failed> {
     crate::logging::init(&config.logs);
+    if std::env::var_os(crate::ops::compaction::COMPACT_ONLY).is_some() {
+        return compact_only(&config);
+    }
+    if config.storage.compact_at_start && !demo {
+        compact_in_a_child();
+    }
     let bootstrap = Bootstrap {
         admin_email: std::env::var("PLAUDIT_ADMIN_EMAIL").ok(),
         admin_password: std::env::var("PLAUDIT_ADMIN_PASSWORD").ok(),
@@ -248,6 +254,41 @@ fn serve(mut config: Config, demo: bool) -> Result<(), Failed> {
         let _ = std::fs::remove_dir_all(&demo_dir);
     }
     out
+}
+
+/// Runs this same `serve` command in a child that only compacts the store if it is due, and
+/// waits for it: what the rewrite took in memory goes back with the child. A child that fails
+/// leaves the store as it was; the start goes on.
+fn compact_in_a_child() {
+    let status = std::env::current_exe().and_then(|exe| {
+        std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env(crate::ops::compaction::COMPACT_ONLY, "1")
+            .stdout(std::process::Stdio::null())
+            .status()
+    });
+    match status {
+        Ok(s) if s.success() => {}
+        Ok(s) => {
+            tracing::warn!(status = %s, "compacting the store at start failed; serving it as it is")
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not start the compaction; serving the store as it is")
+        }
+    }
+}
+
+fn compact_only(config: &Config) -> Result<(), Failed> {
+    use crate::clock::Clock as _;
+    let storage = &config.storage;
+    crate::ops::compaction::compact_if_due(
+        &storage.data_dir,
+        storage.cache_mb,
+        storage.compact_min_mb.saturating_mul(1 << 20),
+        SystemClock.now(),
+    )
+    .map(|_| ())
+    .map_err(|e| Failed::Runtime(format!("{e:#}")))
 }
 
 fn fake_providers(listen: std::net::SocketAddr) -> Result<(), Failed> {

@@ -117,6 +117,8 @@ pub struct StorageConfig {
     pub stuck_secs: u64,
     /// Rewrite the store at start when its folder is far above its live size (`ops::compaction`).
     pub compact_at_start: bool,
+    /// Folders smaller than this (MiB) are never weighed for compaction.
+    pub compact_min_mb: u64,
 }
 
 impl Default for StorageConfig {
@@ -126,6 +128,7 @@ impl Default for StorageConfig {
             cache_mb: 64,
             stuck_secs: 30,
             compact_at_start: true,
+            compact_min_mb: 64,
         }
     }
 }

@@ -132,6 +132,26 @@ impl<'de, T> Deserialize<'de> for Id<T> {
     }
 }
 
+/// An id the store's compact encoding leaves out because the key a record is stored under
+/// holds it (an item's own id and workspace): written as nil there, read back as the zero id
+/// for the store to fill in from the key. JSON keeps it. `#[serde(with = "...::elided")]`.
+pub mod elided {
+    use super::Id;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T, S: Serializer>(id: &Id<T>, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            id.serialize(s)
+        } else {
+            s.serialize_unit()
+        }
+    }
+
+    pub fn deserialize<'de, T, D: Deserializer<'de>>(d: D) -> Result<Id<T>, D::Error> {
+        Ok(Option::<Id<T>>::deserialize(d)?.unwrap_or(Id::from_bytes([0; 16])))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -203,7 +203,10 @@ pub struct Revision {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
+    /// Both left out of the store's encoding: the item's key holds them (`store::items`).
+    #[serde(with = "crate::domain::ids::elided")]
     pub id: Id<Item>,
+    #[serde(with = "crate::domain::ids::elided")]
     pub workspace: Id<Workspace>,
     pub location: Id<Location>,
     pub origin: Origin,

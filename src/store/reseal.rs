@@ -74,7 +74,7 @@ impl Store {
             }
             Kind::Items => {
                 let item: Item = codec::decode(raw)?;
-                self.seal(&PersonRef::item(&item.workspace, &item.id), &item)
+                self.seal_item(&item)
             }
             // Kept as the JSON they hold: sealing does not need to know their shape.
             Kind::Retired | Kind::Notes => {

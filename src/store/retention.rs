@@ -161,7 +161,7 @@ impl Retention<'_> {
         let (mut found, mut last) = (0, None);
         for (k, v) in &chunk {
             last = Some(k.clone());
-            if let Some(item) = s.unseal::<Item>(v)?
+            if let Some(item) = s.item_at(k, v)?
                 && item.status == ItemStatus::Removed
                 && item.removed_at.unwrap_or(item.updated_at) < cutoff
             {

@@ -3,8 +3,10 @@
 //! 32 random bytes). Erasure destroys the key: every copy of the record becomes noise, in sled's
 //! old log segments and in every backup taken before, where a removal alone cannot reach.
 //!
-//! A sealed value is `2 | ref length | ref | nonce (12) | ChaCha20-Poly1305(JSON)`, the
-//! reference bound in as associated data so a value cannot be pointed at another key.
+//! A sealed value is `2 | ref length | ref | nonce (12) | ChaCha20-Poly1305(value)`, the
+//! reference bound in as associated data so a value cannot be pointed at another key. Where
+//! the key a value is stored under names its person (an item and what hangs off it), the
+//! reference is left out: `5 | nonce | ChaCha20-Poly1305(value)`, opened with `unseal_as`.
 
 use super::{Store, codec};
 use crate::domain::{Feedback, Id, Item, OutboxMessage, Workspace};
@@ -18,6 +20,8 @@ use sled::transaction::{
 };
 
 const SEALED: u8 = 2;
+/// Sealed, the reference left out (not a codec version: those are 1 and 3).
+const SEALED_IMPLICIT: u8 = 5;
 
 /// Whose key seals a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +60,7 @@ impl PersonRef {
 
 /// Whether a stored value is sealed (and so needs `Store::unseal`).
 pub fn is_sealed(raw: &[u8]) -> bool {
-    raw.first() == Some(&SEALED)
+    matches!(raw.first(), Some(&SEALED | &SEALED_IMPLICIT))
 }
 
 /// A fresh random key.
@@ -72,6 +76,26 @@ fn key_of(raw: &[u8]) -> anyhow::Result<[u8; 32]> {
 
 fn seal_with<T: Serialize>(key: &[u8; 32], who: &PersonRef, value: &T) -> anyhow::Result<Vec<u8>> {
     seal_bytes(key, who, &codec::encode(value)?)
+}
+
+/// `seal_with`, the reference left out of the value.
+fn seal_implicit_with<T: Serialize>(
+    key: &[u8; 32],
+    who: &PersonRef,
+    value: &T,
+) -> anyhow::Result<Vec<u8>> {
+    let mut nonce = [0u8; 12];
+    rand::rng().fill_bytes(&mut nonce);
+    let sealed = ChaCha20Poly1305::new(Key::from_slice(key))
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: &codec::encode(value)?,
+                aad: who.as_bytes(),
+            },
+        )
+        .map_err(|_| anyhow::anyhow!("sealing a record"))?;
+    Ok([&[SEALED_IMPLICIT][..], &nonce, &sealed].concat())
 }
 
 /// Seals an encoded value (`plain`, version byte first).
@@ -100,8 +124,23 @@ fn seal_bytes(key: &[u8; 32], who: &PersonRef, plain: &[u8]) -> anyhow::Result<V
 
 /// The reference a sealed value names, and the rest (nonce, ciphertext).
 fn reference_of(raw: &[u8]) -> anyhow::Result<(&[u8], &[u8])> {
+    if raw.first() == Some(&SEALED_IMPLICIT) {
+        bail!("a sealed record that does not name its person was read without its key's name");
+    }
     match raw.get(1).map(|&n| usize::from(n)) {
         Some(n) if raw.len() >= 2 + n + 12 + 16 => Ok(raw[2..].split_at(n)),
+        _ => bail!("a sealed record is cut short"),
+    }
+}
+
+/// The reference to open `raw` with, given whose it is when the value does not say, and
+/// the rest (nonce, ciphertext).
+fn reference_for<'a>(raw: &'a [u8], who: &'a PersonRef) -> anyhow::Result<(&'a [u8], &'a [u8])> {
+    if raw.first() != Some(&SEALED_IMPLICIT) {
+        return reference_of(raw);
+    }
+    match raw.get(1..) {
+        Some(rest) if rest.len() >= 12 + 16 => Ok((who.as_bytes(), rest)),
         _ => bail!("a sealed record is cut short"),
     }
 }
@@ -180,6 +219,64 @@ impl Store {
             }
         };
         seal_with(&key, who, value).map_err(abort)
+    }
+
+    /// `seal`, the reference left out: for values stored under a key that names `who`.
+    pub(super) fn seal_implicit<T: Serialize>(
+        &self,
+        who: &PersonRef,
+        value: &T,
+    ) -> anyhow::Result<Vec<u8>> {
+        seal_implicit_with(&self.person_key(who)?, who, value)
+    }
+
+    /// `seal_implicit` inside a transaction that includes `person_keys` as `keys`.
+    pub(super) fn seal_implicit_tx<T: Serialize>(
+        keys: &TransactionalTree,
+        who: &PersonRef,
+        value: &T,
+    ) -> Tx<Vec<u8>> {
+        let key = match keys.get(who.as_bytes())? {
+            Some(k) => key_of(&k).map_err(abort)?,
+            None => {
+                let fresh = fresh_key();
+                keys.insert(who.as_bytes(), &fresh[..])?;
+                fresh
+            }
+        };
+        seal_implicit_with(&key, who, value).map_err(abort)
+    }
+
+    /// `unseal` of a value stored under a key that names `who` (sealed either way).
+    pub(super) fn unseal_as<T: DeserializeOwned>(
+        &self,
+        who: &PersonRef,
+        raw: &[u8],
+    ) -> anyhow::Result<Option<T>> {
+        if !is_sealed(raw) {
+            return codec::decode(raw).map(Some);
+        }
+        let (reference, rest) = reference_for(raw, who)?;
+        match self.person_keys.get(reference)? {
+            Some(key) => open_with(&key, reference, rest).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `unseal_as` inside a transaction that includes `person_keys` as `keys`.
+    pub(super) fn unseal_as_tx<T: DeserializeOwned>(
+        keys: &TransactionalTree,
+        who: &PersonRef,
+        raw: &[u8],
+    ) -> Tx<Option<T>> {
+        if !is_sealed(raw) {
+            return codec::decode(raw).map(Some).map_err(abort);
+        }
+        let (reference, rest) = reference_for(raw, who).map_err(abort)?;
+        match keys.get(reference)? {
+            Some(key) => open_with(&key, reference, rest).map(Some).map_err(abort),
+            None => Ok(None),
+        }
     }
 
     /// Decodes a stored value, sealed or not. `None` when its key was destroyed: the person
@@ -313,5 +410,42 @@ mod tests {
             store.unseal::<String>(&plain).unwrap().as_deref(),
             Some("plain")
         );
+    }
+
+    /// A value that leaves its person out opens only as that person's, and not at all once
+    /// their key is gone; it is the reference's length shorter than the named form.
+    #[test]
+    fn a_record_sealed_without_its_reference_opens_only_as_its_owners() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = datetime!(2026-05-01 12:00 UTC);
+        let store = Store::open(dir.path(), 16, now).unwrap();
+        let ws = Id::generate(now);
+        let (who, other) = (
+            PersonRef::item(&ws, &Id::generate(now)),
+            PersonRef::item(&ws, &Id::generate(now)),
+        );
+        store.seal(&other, &"x").unwrap();
+        let raw = store.seal_implicit(&who, &"Zelda Quill").unwrap();
+        let named = store.seal(&who, &"Zelda Quill").unwrap();
+        assert_eq!(named.len() - raw.len(), 1 + who.as_bytes().len());
+        assert!(is_sealed(&raw));
+        assert!(!raw.windows(8).any(|w| w == &who.as_bytes()[17..25]));
+        assert_eq!(
+            store.unseal_as::<String>(&who, &raw).unwrap().as_deref(),
+            Some("Zelda Quill")
+        );
+        // The named form still opens through the same call.
+        assert_eq!(
+            store
+                .unseal_as::<String>(&other, &named)
+                .unwrap()
+                .as_deref(),
+            Some("Zelda Quill")
+        );
+        assert!(store.unseal_as::<String>(&other, &raw).is_err());
+        assert!(store.unseal::<String>(&raw).is_err());
+        assert!(store.unseal_as::<String>(&who, &raw[..20]).is_err());
+        assert!(store.shred(&who).unwrap());
+        assert_eq!(store.unseal_as::<String>(&who, &raw).unwrap(), None);
     }
 }

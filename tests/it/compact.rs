@@ -40,11 +40,11 @@ fn seen(store: &Store, ws: &Id<Workspace>) -> Seen {
     (items, totals, found)
 }
 
-#[test]
-fn compact_gives_back_dead_space_and_every_record_reads_the_same() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), "");
-    let now = datetime!(2026-06-01 12:00 UTC);
+const NOW: time::OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
+
+/// A store in `dir/data` whose index was rewritten many times; what it reads.
+fn seeded(dir: &std::path::Path) -> (Id<Workspace>, Seen) {
+    let now = NOW;
     let ws: Id<Workspace> = Id::generate(now);
     let texts = [
         "croissant was stale",
@@ -53,7 +53,7 @@ fn compact_gives_back_dead_space_and_every_record_reads_the_same() {
         "loud music",
     ];
     let before = {
-        let store = Store::open(&dir.path().join("data"), 16, now).unwrap();
+        let store = Store::open(&dir.join("data"), 16, now).unwrap();
         // Each location's history spans the same two years, indexed location after location:
         // every step rewrites blocks all over the index.
         for li in 0..12usize {
@@ -89,7 +89,7 @@ fn compact_gives_back_dead_space_and_every_record_reads_the_same() {
                 .collect();
             for chunk in page.chunks(50) {
                 store.items().ingest(&dest, chunk, now).unwrap();
-                store.search().index_step(50).unwrap();
+                store.search().index_step(10).unwrap();
             }
         }
         store.search().catch_up(usize::MAX).unwrap();
@@ -98,6 +98,15 @@ fn compact_gives_back_dead_space_and_every_record_reads_the_same() {
         s
     };
     assert_eq!(before.0.len(), 3600);
+    (ws, before)
+}
+
+#[test]
+fn compact_gives_back_dead_space_and_every_record_reads_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    let now = NOW;
+    let (ws, before) = seeded(dir.path());
     let out = plaudit(
         &["admin", "compact", "--config", config.to_str().unwrap()],
         &[],
@@ -141,4 +150,65 @@ fn compact_gives_back_dead_space_and_every_record_reads_the_same() {
         empty.path(),
     );
     assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
+}
+
+/// `serve` compacts a folder far above its live size by itself before serving (in a child
+/// process), and serves the same records; the next start leaves it alone.
+#[test]
+fn serve_compacts_a_bloated_store_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ws, before) = seeded(dir.path());
+    let db = dir.path().join("data").join("db");
+    let size = |p: &std::path::Path| -> u64 {
+        std::fs::read_dir(p)
+            .unwrap()
+            .map(|e| e.unwrap().metadata().unwrap().len())
+            .sum()
+    };
+    let bloated = size(&db);
+    let env = [("PLAUDIT_STORAGE__COMPACT_MIN_MB", "0")];
+    let server = crate::support::Server::start_with_env(dir.path(), "", &env);
+    let compacted = size(&db);
+    assert!(
+        compacted < bloated,
+        "{bloated} bytes before, {compacted} after: {}",
+        logs(dir.path())
+    );
+    assert!(
+        logs(dir.path()).contains("store compacted"),
+        "{}",
+        logs(dir.path())
+    );
+    drop(server);
+    let store = Store::open(&dir.path().join("data"), 16, NOW).unwrap();
+    assert_eq!(seen(&store, &ws), before);
+    store.close().unwrap();
+    // Weighed at its new size: a second start does not walk it again.
+    clear_logs(dir.path());
+    let server = crate::support::Server::start_with_env(dir.path(), "", &env);
+    let second = logs(dir.path());
+    assert!(!second.contains("weighed the store"), "{second}");
+    drop(server);
+}
+
+/// What the servers started in `dir` logged (each writes `serve-N.stderr`).
+fn logs(dir: &std::path::Path) -> String {
+    serve_logs(dir)
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+        .collect()
+}
+
+fn clear_logs(dir: &std::path::Path) {
+    for p in serve_logs(dir) {
+        std::fs::remove_file(p).unwrap();
+    }
+}
+
+fn serve_logs(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".stderr"))
+        .collect()
 }

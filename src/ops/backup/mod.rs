@@ -175,7 +175,10 @@ fn open_keys(staging: &sled::Db, db_dir: &Path, given: &Secret) -> anyhow::Resul
         Some(s) => s.clone(),
         None => {
             let current = if db_dir.exists() {
-                let db = sled::Config::new().path(db_dir).open()?;
+                let db = sled::Config::new()
+                    .path(db_dir)
+                    .cache_capacity(snapshot::IMPORT_CACHE)
+                    .open()?;
                 let secret = meta::instance_secret_of(&db);
                 crate::store::close(db, db_dir)?;
                 secret?
@@ -426,7 +429,11 @@ fn import(
     let db_dir = data_dir.join("db");
     if db_dir.exists() {
         // The lock sled takes: a running server holds it.
-        match sled::Config::new().path(&db_dir).open() {
+        match sled::Config::new()
+            .path(&db_dir)
+            .cache_capacity(snapshot::IMPORT_CACHE)
+            .open()
+        {
             Ok(db) => crate::store::close(db, &db_dir)?,
             Err(e) => bail!(
                 "{} is in use (is `plaudit serve` running? stop it first): {e}",
@@ -442,7 +449,10 @@ fn import(
     // One pass: the whole-file checksum first, then every record into a new folder while the
     // snapshot's own checksum is checked; the live store is untouched until all of it passed.
     let imported = read(path, key, |input| snapshot::import_into(&staging, input)).and_then(|s| {
-        let db = sled::Config::new().path(&staging).open()?;
+        let db = sled::Config::new()
+            .path(&staging)
+            .cache_capacity(snapshot::IMPORT_CACHE)
+            .open()?;
         let opened = open_keys(&db, &db_dir, secret).and_then(|()| {
             if !s.point_in_time {
                 // Each tree was read at its own time: derived records are rebuilt on open.

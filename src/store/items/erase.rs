@@ -93,7 +93,7 @@ impl Items<'_> {
                         return Ok(false);
                     };
                     let mut d = Deltas::new(tz.clone());
-                    if let Some(old) = Store::unseal_tx::<Item>(person_keys, &raw)? {
+                    if let Some(old) = Store::item_at_tx(person_keys, &key, &raw)? {
                         d.add(&old, -1);
                     }
                     d.log_gone(&item);
@@ -134,8 +134,8 @@ impl Items<'_> {
                 &req,
                 crate::store::Order::Ascending,
             )?;
-            for (_, v) in &raw.items {
-                let Some(item) = self.store.unseal::<Item>(v)? else {
+            for (k, v) in &raw.items {
+                let Some(item) = self.store.item_at(k, v)? else {
                     continue;
                 };
                 let by_name = name

@@ -120,7 +120,7 @@ impl Items<'_> {
                         None => None,
                     }
                 } else {
-                    self.store.unseal(v)?
+                    self.store.item_at(k, v)?
                 };
                 if let Some(item) = item
                     && self.passes(filter, &item)?

@@ -64,11 +64,48 @@ fn loc_key(ws: &Id<Workspace>, loc: &Id<Location>, item: &Id<Item>) -> Vec<u8> {
     [ws.as_bytes().as_slice(), loc.as_bytes(), item.as_bytes()].concat()
 }
 
+/// Whose key seals the item stored under `key` (workspace, item), and its two ids.
+fn owner_of(key: &[u8]) -> anyhow::Result<(PersonRef, Id<Workspace>, Id<Item>)> {
+    match (
+        keys::id_at::<Workspace>(key, 0),
+        keys::id_at::<Item>(key, 16),
+    ) {
+        (Some(ws), Some(id)) if key.len() == 32 => Ok((PersonRef::item(&ws, &id), ws, id)),
+        _ => anyhow::bail!("an item key of the wrong size"),
+    }
+}
+
+/// The item read from its value, its ids taken from its key (the value leaves them out).
+fn keyed(item: Option<Item>, ws: Id<Workspace>, id: Id<Item>) -> Option<Item> {
+    item.map(|mut i| {
+        i.workspace = ws;
+        i.id = id;
+        i
+    })
+}
+
 impl Store {
     /// An item sealed with its author's key (see `sealing`), inside a transaction that holds
-    /// `person_keys`.
+    /// `person_keys`. The value names neither the key nor the item: its own key does.
     pub(super) fn seal_item_tx(keys: &TransactionalTree, item: &Item) -> Tx<Vec<u8>> {
-        Self::seal_tx(keys, &PersonRef::item(&item.workspace, &item.id), item)
+        Self::seal_implicit_tx(keys, &PersonRef::item(&item.workspace, &item.id), item)
+    }
+
+    /// `seal_item_tx` outside a transaction.
+    pub(super) fn seal_item(&self, item: &Item) -> anyhow::Result<Vec<u8>> {
+        self.seal_implicit(&PersonRef::item(&item.workspace, &item.id), item)
+    }
+
+    /// The item stored as `raw` under `key`; None once its author's key is shredded.
+    pub(super) fn item_at(&self, key: &[u8], raw: &[u8]) -> anyhow::Result<Option<Item>> {
+        let (who, ws, id) = owner_of(key)?;
+        Ok(keyed(self.unseal_as(&who, raw)?, ws, id))
+    }
+
+    /// `item_at` inside a transaction that includes `person_keys` as `keys`.
+    pub(super) fn item_at_tx(keys: &TransactionalTree, key: &[u8], raw: &[u8]) -> Tx<Option<Item>> {
+        let (who, ws, id) = owner_of(key).map_err(abort)?;
+        Ok(keyed(Self::unseal_as_tx(keys, &who, raw)?, ws, id))
     }
 }
 
@@ -142,7 +179,11 @@ impl Items<'_> {
     }
 
     pub fn get(&self, ws: &Id<Workspace>, id: &Id<Item>) -> anyhow::Result<Option<Item>> {
-        self.store.unseal_at(&self.store.items, &keys::pair(ws, id))
+        let key = keys::pair(ws, id);
+        match self.store.items.get(key).context("reading an item")? {
+            Some(raw) => self.store.item_at(&key, &raw),
+            None => Ok(None),
+        }
     }
 
     pub fn by_external(
@@ -175,7 +216,7 @@ impl Items<'_> {
             .transaction(|(items, rollups, changes, person_keys)| {
                 let mut deltas = Deltas::new(tz.clone());
                 if let Some(raw) = items.get(key)?
-                    && let Some(old) = Store::unseal_tx::<Item>(person_keys, &raw)?
+                    && let Some(old) = Store::item_at_tx(person_keys, &key, &raw)?
                 {
                     deltas.add(&old, -1);
                 }
@@ -251,7 +292,7 @@ fn write_page(
                     .ok_or_else(|| abort(anyhow::anyhow!("bad item index entry")))?;
                 let key = keys::pair(&ws, &id);
                 let Some(raw) = items.get(key)? else { continue };
-                let Some(mut item) = Store::unseal_tx::<Item>(person_keys, &raw)? else {
+                let Some(mut item) = Store::item_at_tx(person_keys, &key, &raw)? else {
                     continue; // its author was erased
                 };
                 let before = item.clone();

@@ -77,8 +77,8 @@ impl Items<'_> {
             let Some((last, _)) = chunk.last() else { break };
             after = Some(last.clone());
             let mut groups: HashMap<(Id<Workspace>, Id<Location>), Vec<Item>> = HashMap::new();
-            for (_, v) in &chunk {
-                let Some(item) = s.unseal::<Item>(v)? else {
+            for (k, v) in &chunk {
+                let Some(item) = s.item_at(k, v)? else {
                     continue;
                 };
                 groups

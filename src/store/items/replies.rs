@@ -34,7 +34,7 @@ impl Items<'_> {
             .transaction(|(items, rollups, changes, due_tree, audit, person_keys)| {
                 let mut deltas = Deltas::new(tz.clone());
                 if let Some(raw) = items.get(key)?
-                    && let Some(old) = Store::unseal_tx::<Item>(person_keys, &raw)?
+                    && let Some(old) = Store::item_at_tx(person_keys, &key, &raw)?
                 {
                     deltas.add(&old, -1);
                 }

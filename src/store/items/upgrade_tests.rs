@@ -149,7 +149,7 @@ fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
         // rollups, its layout markers, its search trees (the new ones unknown to it).
         for kv in store.items.iter() {
             let (k, raw) = kv.unwrap();
-            let item: Item = store.unseal(&raw).unwrap().unwrap();
+            let item: Item = store.item_at(&k, &raw).unwrap().unwrap();
             let old = store
                 .seal_as_json(&PersonRef::item(&item.workspace, &item.id), &item)
                 .unwrap();

@@ -27,7 +27,10 @@ fn unseal_everything(store: &Store) -> usize {
             let old = match kind {
                 Kind::Contacts => as_old_json::<Contact>(store, &raw),
                 Kind::Feedback => as_old_json::<Feedback>(store, &raw),
-                Kind::Items => as_old_json::<crate::domain::Item>(store, &raw),
+                Kind::Items => {
+                    let item = store.item_at(&k, &raw).unwrap().unwrap();
+                    [&[1u8][..], &serde_json::to_vec(&item).unwrap()].concat()
+                }
                 Kind::Notes => as_old_json::<ItemNotes>(store, &raw),
                 Kind::Outbox => as_old_json::<OutboxMessage>(store, &raw),
                 Kind::Retired => unreachable!("no tree"),

@@ -63,7 +63,7 @@ pub(in crate::store) fn queued_doc_tx(
         return Ok(Vec::new());
     };
     let doc = doc_of(s, i, tz).map_err(ConflictableTransactionError::Abort)?;
-    Store::seal_tx(keys, &PersonRef::item(&i.workspace, &i.id), &doc)
+    Store::seal_implicit_tx(keys, &PersonRef::item(&i.workspace, &i.id), &doc)
 }
 
 /// Why an indexer transaction gave up: an item or its queue entry changed meanwhile.
@@ -118,11 +118,12 @@ impl Search<'_> {
             let old: Doc = if held.is_empty() {
                 Doc::default()
             } else {
-                s.unseal::<Doc>(held)?.unwrap_or_default()
+                s.unseal_as::<Doc>(&PersonRef::item(&ws, &item_id), held)?
+                    .unwrap_or_default()
             };
             let raw = s.items.get(key).context("reading an item to index")?;
             let item: Option<Item> = match &raw {
-                Some(r) => s.unseal(r)?,
+                Some(r) => s.item_at(key, r)?,
                 None => None,
             };
             let new = match &item {

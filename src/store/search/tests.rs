@@ -353,3 +353,43 @@ fn items_sharing_a_stamp_are_each_found_through_edits_erasures_and_pages() {
     }
     assert_eq!(walk("common").len(), N as usize - pairs.len().div_ceil(3));
 }
+
+/// An item's stored value repeats nothing its key holds: neither its id, nor its workspace,
+/// nor the reference of the key that seals it; and it still reads back whole.
+#[test]
+fn an_item_value_leaves_out_what_its_key_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = datetime!(2026-06-01 12:00 UTC);
+    let store = Store::open(dir.path(), 16, now).unwrap();
+    let ws = Id::generate(now);
+    let dest = to(ws, Id::generate(now));
+    let page: Vec<Fetched> = (0..20).map(|n| review(n, n * 13)).collect();
+    store.items().ingest(&dest, &page, now).unwrap();
+    let mut n = 0;
+    for kv in store.items.iter() {
+        let (k, v) = kv.unwrap();
+        for part in [&k[..16], &k[16..32]] {
+            assert!(
+                !v.windows(16).any(|w| w == part),
+                "the value repeats its key"
+            );
+        }
+        let item = store.item_at(&k, &v).unwrap().unwrap();
+        assert_eq!(
+            (item.workspace.as_bytes(), item.id.as_bytes()),
+            (&k[..16].try_into().unwrap(), &k[16..].try_into().unwrap())
+        );
+        n += 1;
+    }
+    assert_eq!(n, 20);
+    let got = store
+        .items()
+        .page(&ws, &ItemFilter::default(), &PageRequest::first(50))
+        .unwrap()
+        .items;
+    assert_eq!(got.len(), 20);
+    assert!(
+        got.iter()
+            .all(|i| i.workspace == ws && i.location == dest.location)
+    );
+}

@@ -16,8 +16,11 @@ pub fn import_into<R: std::io::Read + ?Sized>(
     path: &Path,
     input: &mut R,
 ) -> anyhow::Result<Summed> {
+    // A small cache: sled's default (1 GiB) would keep the whole import in memory, and the
+    // process (a server compacting at start) keeps the pages it freed.
     let db = sled::Config::new()
         .path(path)
+        .cache_capacity(IMPORT_CACHE)
         .open()
         .with_context(|| format!("creating {}", path.display()))?;
     let mut tree: Option<sled::Tree> = None;
@@ -60,6 +63,7 @@ pub fn import_into<R: std::io::Read + ?Sized>(
     Ok(summed)
 }
 
+pub const IMPORT_CACHE: u64 = 16 << 20;
 const WINDOW: usize = 100_000;
 const WINDOW_BYTES: usize = 16 << 20;
 
@@ -75,7 +79,7 @@ fn insert_scrambled(
     let n = window.len();
     let stride = [7919usize, 7927, 7933]
         .into_iter()
-        .find(|p| n % p != 0)
+        .find(|p| !n.is_multiple_of(*p))
         .unwrap_or(1);
     for i in 0..n {
         let (k, v) = &window[(i * stride) % n];

@@ -12,7 +12,7 @@ pub mod keywrap;
 mod recorder;
 mod sums;
 
-pub use import::import_into;
+pub use import::{IMPORT_CACHE, import_into};
 pub use recorder::{Recorder, Redo};
 pub use sums::{Summed, Summer, TreeSum, sums_of};
 
