@@ -4,7 +4,7 @@
 //! sealed it is destroyed, once the search index has taken it out.
 
 use super::rollups::Deltas;
-use super::{Items, ext_key, loc_key};
+use super::{Items, by_location, ext_key};
 use crate::domain::{Id, Item, Origin, Workspace};
 use crate::store::{PersonRef, Store, keys, typed};
 use anyhow::Context;
@@ -100,7 +100,7 @@ impl Items<'_> {
                     d.apply(s, rollups, changes, person_keys)?;
                     items.remove(&key)?;
                     ext.remove(ext_key(ws, item.origin, &item.external_id))?;
-                    locs.remove(loc_key(ws, &item.location, id))?;
+                    by_location::remove_tx(locs, ws, &item.location, id)?;
                     notes.remove(&key)?;
                     due.remove(&key)?;
                     pending.remove(&key)?;

@@ -1,12 +1,12 @@
 //! Item lists: newest first, filtered, a bounded amount of work per request. A text search
 //! walks the search index; other lists walk the items (or one location's index) newest first.
 
-use super::Items;
+use super::{Items, by_location};
 use crate::domain::{
     Id, Item, ItemNotes, ItemStatus, Location, Origin, ReplyState, User, Workspace,
 };
-use crate::store::keys;
 use crate::store::page::{self, Order, Page, PageRequest};
+use crate::store::search::postings::stamp_of;
 use time::OffsetDateTime;
 
 /// Filters of an item list; all optional, combined with "and".
@@ -88,6 +88,9 @@ impl Items<'_> {
         if !filter.terms.is_empty() {
             return self.search_page(ws, filter, req);
         }
+        if let Some(loc) = &filter.location {
+            return self.location_page(ws, loc, filter, req);
+        }
         let limit = req.limit.max(1);
         let mut out = Vec::new();
         let mut cursor = req.cursor.clone();
@@ -97,32 +100,11 @@ impl Items<'_> {
                 cursor: cursor.clone(),
                 limit: 200,
             };
-            let (raw, via_index) = match &filter.location {
-                Some(loc) => {
-                    let prefix = [ws.as_bytes().as_slice(), loc.as_bytes()].concat();
-                    (
-                        page::scan(&self.store.item_loc, &prefix, &chunk, Order::Descending)?,
-                        true,
-                    )
-                }
-                None => (
-                    page::scan(&self.store.items, ws.as_bytes(), &chunk, Order::Descending)?,
-                    false,
-                ),
-            };
-            let skip = if via_index { 32 } else { 16 };
+            let raw = page::scan(&self.store.items, ws.as_bytes(), &chunk, Order::Descending)?;
             for (k, v) in &raw.items {
                 examined += 1;
-                let id_hex = hex::encode(&k[skip..]);
-                let item: Option<Item> = if via_index {
-                    match keys::id_at::<Item>(k, 32) {
-                        Some(id) => self.get(ws, &id)?,
-                        None => None,
-                    }
-                } else {
-                    self.store.item_at(k, v)?
-                };
-                if let Some(item) = item
+                let id_hex = hex::encode(&k[16..]);
+                if let Some(item) = self.store.item_at(k, v)?
                     && self.passes(filter, &item)?
                 {
                     out.push(item);
@@ -151,6 +133,63 @@ impl Items<'_> {
                 });
             }
         }
+    }
+
+    /// A page of one location's items: its list (`by_location`) walked newest first, each
+    /// stamp turned into the items under it, the other filters applied to each.
+    fn location_page(
+        &self,
+        ws: &Id<Workspace>,
+        loc: &Id<Location>,
+        filter: &ItemFilter,
+        req: &PageRequest,
+    ) -> anyhow::Result<Page<Item>> {
+        let limit = req.limit.max(1);
+        let before: Option<[u8; 16]> = req
+            .cursor
+            .as_deref()
+            .and_then(|c| hex::decode(c).ok())
+            .and_then(|b| b.try_into().ok());
+        let top = before.as_ref().map(stamp_of);
+        let mut walk = by_location::Newest::new(ws, loc, before.as_ref());
+        let mut out = Vec::new();
+        let mut examined = 0;
+        while let Some(stamp) = walk.next(self.store)? {
+            if top.is_some_and(|t| stamp > t) {
+                continue;
+            }
+            let ids = self.store.ids_under(ws, stamp, before.as_ref())?;
+            for (n, id) in ids.iter().enumerate() {
+                let id = *id;
+                let Some(item) = self.get(ws, &id)? else {
+                    continue;
+                };
+                if item.location != *loc {
+                    continue;
+                }
+                examined += 1;
+                if self.passes(filter, &item)? {
+                    out.push(item);
+                    if out.len() == limit {
+                        let more = n + 1 < ids.len() || walk.has_more(self.store)?;
+                        return Ok(Page {
+                            items: out,
+                            next: more.then(|| hex::encode(id.as_bytes())),
+                        });
+                    }
+                }
+                if examined >= SCAN_BUDGET {
+                    return Ok(Page {
+                        items: out,
+                        next: Some(hex::encode(id.as_bytes())),
+                    });
+                }
+            }
+        }
+        Ok(Page {
+            items: out,
+            next: None,
+        })
     }
 
     fn passes(&self, filter: &ItemFilter, item: &Item) -> anyhow::Result<bool> {

@@ -1,9 +1,10 @@
 //! Reviews, comments and mentions. Trees: `items` (workspace, item) with item ids sorting by
 //! the provider's creation time, so a reverse scan is newest first; `item_ext` (workspace,
 //! origin, external id) → item id, for idempotent ingest; `item_loc` (workspace, location,
-//! item) for per-location lists; `rollups` (see `rollups`), kept in the same transaction as the
+//! 25-day bucket) → a block of stamps, for per-location lists (`by_location`); `rollups` (see `rollups`), kept in the same transaction as the
 //! items; `index_queue` (workspace, item), what the search indexer has to bring up to date; `replies_due` (workspace, item) → next attempt (ms).
 
+mod by_location;
 mod erase;
 mod list;
 mod notes;
@@ -23,7 +24,6 @@ pub use rollups::{ALL, DayCounts, RESPONSE_BOUNDS_MIN};
 use rollups::{Deltas, Tx, abort};
 use sled::transaction::TransactionalTree;
 
-use super::page::{self, Order, PageRequest};
 use super::{PersonRef, Store, keys, typed};
 use crate::domain::{Connection, Fetched, Id, Item, ItemStatus, Location, Origin, Workspace};
 use anyhow::Context;
@@ -58,10 +58,6 @@ fn ext_key(ws: &Id<Workspace>, origin: Origin, external: &str) -> Vec<u8> {
         external.as_bytes(),
     ]
     .concat()
-}
-
-fn loc_key(ws: &Id<Workspace>, loc: &Id<Location>, item: &Id<Item>) -> Vec<u8> {
-    [ws.as_bytes().as_slice(), loc.as_bytes(), item.as_bytes()].concat()
 }
 
 /// Whose key seals the item stored under `key` (workspace, item), and its two ids.
@@ -239,16 +235,12 @@ impl Items<'_> {
         now: OffsetDateTime,
     ) -> anyhow::Result<usize> {
         let (ws, loc, origin, feed) = (&to.workspace, &to.location, to.origin, to.feed);
-        let prefix = [ws.as_bytes().as_slice(), loc.as_bytes()].concat();
-        let mut req = PageRequest::first(500);
+        let mut walk = by_location::Newest::new(ws, loc, None);
         let mut gone = Vec::new();
-        loop {
-            let raw = page::scan(&self.store.item_loc, &prefix, &req, Order::Ascending)?;
-            for (k, _) in &raw.items {
-                let Some(id) = keys::id_at::<Item>(k, 32) else {
-                    continue;
-                };
+        while let Some(stamp) = walk.next(self.store)? {
+            for id in self.store.ids_under(ws, stamp, None)? {
                 if let Some(item) = self.get(ws, &id)?
+                    && item.location == *loc
                     && item.origin == origin
                     && item.feed == feed
                     && kinds.contains(&item.kind)
@@ -257,10 +249,6 @@ impl Items<'_> {
                 {
                     gone.push(item);
                 }
-            }
-            match raw.next {
-                Some(n) => req.cursor = Some(n),
-                None => break,
             }
         }
         for mut item in gone.iter().cloned() {
@@ -318,7 +306,7 @@ fn write_page(
                     Store::seal_item_tx(person_keys, &item)?,
                 )?;
                 ext.insert(ek, item.id.as_bytes().as_slice())?;
-                locs.insert(loc_key(&ws, &item.location, &item.id), &[])?;
+                by_location::add_tx(locs, &ws, &item.location, &item.id)?;
                 deltas.add(&item, 1);
                 if let Some(pending) = pending {
                     pending.insert(&keys::pair(&ws, &item.id), &[])?;

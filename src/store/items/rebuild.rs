@@ -22,6 +22,9 @@ pub(in crate::store) const SEARCH_KEY: &[u8] = b"derived_search";
 /// 2: lists of keyed hashes in blocks, and an index queue instead of a change log and a doc
 /// per item (`store::search`); 3: postings hold id stamps (their first eight bytes) only.
 const SEARCH_LAYOUT: &[u8] = b"3";
+const LOCATIONS_KEY: &[u8] = b"derived_item_loc";
+/// 2: a block of stamps per location and 25 days (`by_location`); before, an entry per item.
+const LOCATIONS_LAYOUT: &[u8] = b"2";
 /// Trees of older search layouts, dropped when the index is rebuilt.
 const OLD_SEARCH_TREES: [&str; 2] = ["search_docs", "item_changes"];
 /// Set by a restore (see `mark_restored`), removed once everything it asks for is rebuilt.
@@ -43,7 +46,9 @@ impl Items<'_> {
         let restored = s.meta.contains_key(RESTORED_KEY)?;
         let rollups_ok = !restored && s.meta.get(ROLLUPS_KEY)?.as_deref() == Some(ROLLUPS_LAYOUT);
         let search_ok = s.meta.get(SEARCH_KEY)?.as_deref() == Some(SEARCH_LAYOUT);
-        if rollups_ok && search_ok && !restored {
+        let locations_ok =
+            !restored && s.meta.get(LOCATIONS_KEY)?.as_deref() == Some(LOCATIONS_LAYOUT);
+        if rollups_ok && search_ok && locations_ok {
             return Ok(0);
         }
         if !rollups_ok {
@@ -51,7 +56,9 @@ impl Items<'_> {
         }
         if restored {
             s.item_ext.clear().context("clearing the item index")?;
-            s.item_loc.clear().context("clearing the item index")?;
+        }
+        if !locations_ok {
+            s.item_loc.clear().context("clearing the location lists")?;
         }
         if !search_ok {
             for t in [&s.search, &s.words, &s.index_queue] {
@@ -95,21 +102,24 @@ impl Items<'_> {
                 );
             }
             if restored {
-                let (mut ext, mut locs) = (sled::Batch::default(), sled::Batch::default());
+                let mut ext = sled::Batch::default();
                 for item in groups.values().flatten() {
-                    let ws = &item.workspace;
                     ext.insert(
-                        super::ext_key(ws, item.origin, &item.external_id),
+                        super::ext_key(&item.workspace, item.origin, &item.external_id),
                         item.id.as_bytes().as_slice(),
                     );
-                    locs.insert(super::loc_key(ws, &item.location, &item.id), &[]);
                 }
                 s.item_ext
                     .apply_batch(ext)
                     .context("rebuilding the item index")?;
-                s.item_loc
-                    .apply_batch(locs)
-                    .context("rebuilding the item index")?;
+            }
+            if !locations_ok {
+                let listed: Vec<_> = groups
+                    .values()
+                    .flatten()
+                    .map(|i| (i.workspace, i.location, i.id))
+                    .collect();
+                super::by_location::add_all(s, &listed)?;
             }
             for ((ws, loc), items) in groups {
                 let tz = match zones.get(&(ws, loc)) {
@@ -143,6 +153,7 @@ impl Items<'_> {
         }
         s.meta.insert(ROLLUPS_KEY, ROLLUPS_LAYOUT)?;
         s.meta.insert(SEARCH_KEY, SEARCH_LAYOUT)?;
+        s.meta.insert(LOCATIONS_KEY, LOCATIONS_LAYOUT)?;
         s.meta.remove(RESTORED_KEY)?;
         s.db.flush().context("flushing rebuilt rollups")?;
         if read > 0 {

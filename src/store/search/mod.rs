@@ -16,7 +16,7 @@
 //! an author's name are in a list of their own, found by the whole term only.
 
 mod index;
-mod postings;
+pub(in crate::store) mod postings;
 mod query;
 #[cfg(test)]
 mod tests;

@@ -19,15 +19,15 @@ pub(super) const BLOCK_MAX: usize = 256;
 const FORMAT: u8 = 2;
 
 /// The first eight bytes of an item id, as a number.
-pub(super) type Stamp = u64;
+pub(in crate::store) type Stamp = u64;
 
-pub(super) fn stamp_of(id: &[u8; 16]) -> Stamp {
+pub(in crate::store) fn stamp_of(id: &[u8; 16]) -> Stamp {
     let mut hi = [0u8; 8];
     hi.copy_from_slice(&id[..8]);
     u64::from_be_bytes(hi)
 }
 
-pub(super) fn encode(stamps: &[Stamp]) -> Vec<u8> {
+pub(in crate::store) fn encode(stamps: &[Stamp]) -> Vec<u8> {
     let mut out = Vec::with_capacity(1 + stamps.len() * 3);
     out.push(FORMAT);
     let mut prev = 0u64;
@@ -43,7 +43,7 @@ pub(super) fn encode(stamps: &[Stamp]) -> Vec<u8> {
     out
 }
 
-pub(super) fn decode(raw: &[u8]) -> anyhow::Result<Vec<Stamp>> {
+pub(in crate::store) fn decode(raw: &[u8]) -> anyhow::Result<Vec<Stamp>> {
     let Some((&FORMAT, mut rest)) = raw.split_first() else {
         bail!("a posting block of an unknown format");
     };

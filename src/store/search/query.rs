@@ -8,7 +8,6 @@
 use super::Search;
 use super::postings::{Cursor, Stamp, stamp_of};
 use crate::domain::{Id, Item, Workspace};
-use anyhow::Context;
 
 /// A batch of matches and where the next batch starts.
 #[derive(Debug)]
@@ -86,7 +85,7 @@ impl Search<'_> {
                 return Ok(Matches { ids, next: None });
             };
             if agree {
-                ids.extend(self.items_under(ws, low, before.as_ref())?);
+                ids.extend(self.store.ids_under(ws, low, before.as_ref())?);
                 hi = low;
                 if ids.len() >= limit {
                     return Ok(Matches {
@@ -101,28 +100,5 @@ impl Search<'_> {
                 }
             }
         }
-    }
-
-    /// The items of `ws` whose ids start with `stamp` and sort below `before`, newest first.
-    fn items_under(
-        &self,
-        ws: &Id<Workspace>,
-        stamp: Stamp,
-        before: Option<&[u8; 16]>,
-    ) -> anyhow::Result<Vec<Id<Item>>> {
-        let from = [ws.as_bytes().as_slice(), &stamp.to_be_bytes()].concat();
-        let mut out = Vec::new();
-        for kv in self.store.items.scan_prefix(&from) {
-            let (k, _) = kv.context("reading the items a search found")?;
-            let id: [u8; 16] = k
-                .get(16..32)
-                .and_then(|b| b.try_into().ok())
-                .context("a malformed item key")?;
-            if before.is_none_or(|b| id < *b) {
-                out.push(Id::from_bytes(id));
-            }
-        }
-        out.reverse();
-        Ok(out)
     }
 }

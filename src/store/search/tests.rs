@@ -393,3 +393,103 @@ fn an_item_value_leaves_out_what_its_key_says() {
             .all(|i| i.workspace == ws && i.location == dest.location)
     );
 }
+
+/// Per-location lists keep one occurrence of a stamp per item: items of two locations made in
+/// the same millisecond (many sharing stamps, within and across locations) are each listed
+/// under their own location exactly once, page after page, and erasing one of a pair sharing a
+/// stamp leaves the other listed.
+#[test]
+fn location_lists_hold_each_item_once_through_shared_stamps_and_erasures() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = datetime!(2026-06-01 12:00 UTC);
+    let store = Store::open(dir.path(), 16, now).unwrap();
+    let ws = Id::generate(now);
+    let locs = [Id::generate(now), Id::generate(now)];
+    let at = datetime!(2026-03-01 12:00 UTC);
+    let make = |n: u64| Fetched {
+        kind: Kind::Review,
+        external_id: format!("l{n}"),
+        parent_external_id: None,
+        author: Author {
+            name: "Ana".into(),
+            ..Author::default()
+        },
+        rating: Some(Rating::Stars(1 + (n % 5) as u8)),
+        text: "fine".into(),
+        link: None,
+        // Most in one millisecond (about 15 pairs of a location share a stamp; none would
+        // happen once in millions of runs), the rest over several 25-day blocks.
+        created_at: at + time::Duration::days(if n < 2000 { 0 } else { (n % 7) as i64 * 20 }),
+        updated_at: at,
+        reply: None,
+        reply_authoritative: true,
+    };
+    const N: u64 = 2400;
+    for (li, loc) in locs.iter().enumerate() {
+        let mine: Vec<Fetched> = (0..N).filter(|n| n % 2 == li as u64).map(make).collect();
+        for chunk in mine.chunks(50) {
+            store.items().ingest(&to(ws, *loc), chunk, now).unwrap();
+        }
+    }
+    let walk = |loc: Id<crate::domain::Location>, stars: Option<u8>| {
+        let filter = ItemFilter {
+            location: Some(loc),
+            stars,
+            ..Default::default()
+        };
+        let mut seen: Vec<crate::domain::Item> = Vec::new();
+        let mut req = PageRequest::first(7);
+        loop {
+            let page = store.items().page(&ws, &filter, &req).unwrap();
+            seen.extend(page.items);
+            match page.next {
+                Some(c) => req.cursor = Some(c),
+                None => break,
+            }
+        }
+        seen
+    };
+    let mut pairs = Vec::new();
+    for (li, loc) in locs.iter().enumerate() {
+        let seen = walk(*loc, None);
+        assert_eq!(seen.len(), (N / 2) as usize);
+        assert!(seen.iter().all(|i| i.location == *loc));
+        assert!(
+            seen.windows(2).all(|w| w[0].id > w[1].id),
+            "newest first, once each"
+        );
+        let mut want: Vec<String> = (0..N)
+            .filter(|n| n % 2 == li as u64)
+            .map(|n| format!("l{n}"))
+            .collect();
+        let mut got: Vec<String> = seen.iter().map(|i| i.external_id.clone()).collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want);
+        let three = walk(*loc, Some(3));
+        assert_eq!(
+            three.len(),
+            seen.iter()
+                .filter(|i| i.rating == Some(Rating::Stars(3)))
+                .count()
+        );
+        for w in seen.windows(2) {
+            if w[0].id.as_bytes()[..8] == w[1].id.as_bytes()[..8] {
+                pairs.push((*loc, w[0].id, w[1].id));
+            }
+        }
+    }
+    assert!(
+        !pairs.is_empty(),
+        "no two items of a location share a stamp"
+    );
+    for (_, a, _) in &pairs {
+        store.items().erase(&ws, &[*a], ComeBack::Allowed).unwrap();
+    }
+    for (loc, a, b) in &pairs {
+        let seen: Vec<_> = walk(*loc, None).iter().map(|i| i.id).collect();
+        assert!(seen.contains(b) && !seen.contains(a));
+    }
+    let left: usize = locs.iter().map(|l| walk(*l, None).len()).sum();
+    assert_eq!(left, N as usize - pairs.len());
+}
