@@ -209,7 +209,9 @@ pub struct Item {
     #[serde(with = "crate::domain::ids::elided")]
     pub workspace: Id<Workspace>,
     pub location: Id<Location>,
+    #[serde(with = "crate::domain::compact::unit")]
     pub origin: Origin,
+    #[serde(with = "crate::domain::compact::unit")]
     pub kind: Kind,
     pub external_id: String,
     /// The remote location or page this came from (Google `accounts/1/locations/2`, a page id).
@@ -218,6 +220,7 @@ pub struct Item {
     /// The post a comment belongs to.
     pub parent_external_id: Option<String>,
     pub author: Author,
+    #[serde(with = "crate::domain::compact::rating")]
     pub rating: Option<Rating>,
     pub text: String,
     pub link: Option<String>,
@@ -226,6 +229,7 @@ pub struct Item {
     #[serde(with = "crate::domain::when::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub reply: Option<Reply>,
+    #[serde(with = "crate::domain::compact::unit")]
     pub status: ItemStatus,
     pub history: Vec<Revision>,
     #[serde(with = "crate::domain::when::rfc3339")]
@@ -370,4 +374,22 @@ fn published(r: &FetchedReply) -> Reply {
         attempt_started_at: None,
         attempts: 0,
     }
+}
+
+impl crate::domain::compact::Numbered for Origin {
+    const ALL: &'static [Self] = &[Origin::Google, Origin::Facebook, Origin::Import];
+}
+
+impl crate::domain::compact::Numbered for Kind {
+    const ALL: &'static [Self] = &[
+        Kind::Review,
+        Kind::Comment,
+        Kind::Post,
+        Kind::Mention,
+        Kind::Question,
+    ];
+}
+
+impl crate::domain::compact::Numbered for ItemStatus {
+    const ALL: &'static [Self] = &[ItemStatus::Live, ItemStatus::Edited, ItemStatus::Removed];
 }

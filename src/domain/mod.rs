@@ -3,6 +3,7 @@
 mod access;
 mod alert;
 mod campaign;
+pub mod compact;
 mod connection;
 mod contact;
 mod email;

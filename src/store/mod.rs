@@ -31,6 +31,17 @@ mod sealing;
 mod search;
 pub mod snapshot;
 pub mod swap;
+
+/// The store's encoding, for tests of types that choose their stored form.
+#[cfg(test)]
+pub(crate) fn encode_for_tests<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    codec::encode(value).expect("encodes")
+}
+
+#[cfg(test)]
+pub(crate) fn decode_for_tests<T: serde::de::DeserializeOwned>(raw: &[u8]) -> T {
+    codec::decode(raw).expect("decodes")
+}
 mod weight;
 pub use weight::{TreeWeight, Weight};
 mod traffic;
