@@ -13,6 +13,8 @@ mod replies;
 mod restrict;
 mod rollups;
 #[cfg(test)]
+mod soak_tests;
+#[cfg(test)]
 mod upgrade_tests;
 
 pub use erase::ComeBack;

@@ -19,6 +19,8 @@ mod index;
 pub(in crate::store) mod postings;
 mod query;
 #[cfg(test)]
+mod stamp_tests;
+#[cfg(test)]
 mod tests;
 mod words;
 

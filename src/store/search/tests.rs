@@ -28,7 +28,7 @@ fn text(seed: u64) -> String {
         .join(" ")
 }
 
-fn review(n: u64, seed: u64) -> Fetched {
+pub(super) fn review(n: u64, seed: u64) -> Fetched {
     let at = datetime!(2026-03-01 12:00 UTC) + time::Duration::hours(n as i64 * 7);
     Fetched {
         kind: Kind::Review,
@@ -76,7 +76,10 @@ fn derived(s: &Store) -> Vec<(Vec<u8>, Vec<u8>)> {
 }
 
 /// Where the tests' reviews go.
-fn to(ws: Id<crate::domain::Workspace>, loc: Id<crate::domain::Location>) -> Destination<'static> {
+pub(super) fn to(
+    ws: Id<crate::domain::Workspace>,
+    loc: Id<crate::domain::Location>,
+) -> Destination<'static> {
     Destination {
         workspace: ws,
         location: loc,
@@ -97,7 +100,7 @@ fn rebuilt(store: &Store) -> Vec<(Vec<u8>, Vec<u8>)> {
     derived(store)
 }
 
-fn search(s: &Store, ws: &Id<crate::domain::Workspace>, q: &str) -> Vec<String> {
+pub(super) fn search(s: &Store, ws: &Id<crate::domain::Workspace>, q: &str) -> Vec<String> {
     s.items()
         .page(
             ws,
@@ -225,271 +228,4 @@ fn an_indexer_racing_a_writer_counts_each_version_once() {
     store.search().catch_up(usize::MAX).unwrap();
     let followed = derived(&store);
     assert_eq!(rebuilt(&store), followed);
-}
-
-/// A word only the `n`th review of `stamp_sharers` has.
-fn own_word(n: u64) -> String {
-    let l = |k: u64| char::from(b'a' + ((n / 26u64.pow(k as u32)) % 26) as u8);
-    format!("{}{}{}{}qx", l(0), l(1), l(2), l(3))
-}
-
-/// Postings hold only the first eight bytes of an id (a stamp; 16 of its bits random), so
-/// reviews written in the same millisecond may share one. Neither editing nor erasing one of
-/// them may hide the other, and paging walks every item under a shared stamp exactly once.
-#[test]
-fn items_sharing_a_stamp_are_each_found_through_edits_erasures_and_pages() {
-    let dir = tempfile::tempdir().unwrap();
-    let now = datetime!(2026-06-01 12:00 UTC);
-    let store = Store::open(dir.path(), 16, now).unwrap();
-    let ws = Id::generate(now);
-    let dest = to(ws, Id::generate(now));
-    let at = datetime!(2026-03-01 12:00 UTC);
-    let make = |n: u64, text: String| Fetched {
-        kind: Kind::Review,
-        external_id: format!("s{n}"),
-        parent_external_id: None,
-        author: Author {
-            name: "Ana".into(),
-            ..Author::default()
-        },
-        rating: Some(Rating::Stars(4)),
-        text,
-        link: None,
-        created_at: at,
-        updated_at: at,
-        reply: None,
-        reply_authoritative: true,
-    };
-    // 1,500 reviews of one millisecond: about 17 pairs share a stamp (birthday bound on 16
-    // bits); none at all would happen once in 25 million runs.
-    const N: u64 = 1500;
-    for chunk in (0..N).collect::<Vec<_>>().chunks(50) {
-        let page: Vec<Fetched> = chunk
-            .iter()
-            .map(|&n| make(n, format!("{} common", own_word(n))))
-            .collect();
-        store.items().ingest(&dest, &page, now).unwrap();
-    }
-    store.search().catch_up(usize::MAX).unwrap();
-    let all = store
-        .items()
-        .page(&ws, &ItemFilter::default(), &PageRequest::first(5000))
-        .unwrap()
-        .items;
-    assert_eq!(all.len(), N as usize);
-    let mut by_stamp: std::collections::BTreeMap<[u8; 8], Vec<u64>> = Default::default();
-    for i in &all {
-        let n: u64 = i.external_id[1..].parse().unwrap();
-        by_stamp
-            .entry(i.id.as_bytes()[..8].try_into().unwrap())
-            .or_default()
-            .push(n);
-    }
-    let pairs: Vec<(u64, u64)> = by_stamp
-        .values()
-        .filter(|v| v.len() >= 2)
-        .map(|v| (v[0], v[1]))
-        .collect();
-    assert!(!pairs.is_empty(), "no two reviews share a stamp");
-
-    // Every page of a search whose words every item has, walked by its cursor.
-    let walk = |q: &str| {
-        let filter = ItemFilter {
-            terms: crate::domain::text::query_terms(q),
-            ..Default::default()
-        };
-        let mut seen = Vec::new();
-        let mut req = PageRequest::first(7);
-        loop {
-            let page = store.items().page(&ws, &filter, &req).unwrap();
-            seen.extend(page.items.into_iter().map(|i| i.external_id));
-            match page.next {
-                Some(c) => req.cursor = Some(c),
-                None => break,
-            }
-        }
-        seen
-    };
-    let walked = walk("common");
-    let mut unique = walked.clone();
-    unique.sort();
-    unique.dedup();
-    assert_eq!(unique.len(), walked.len(), "an item came twice");
-    assert_eq!(walked.len(), N as usize);
-
-    // Edit the first of each pair (its own word goes) and erase a third of them: their
-    // partners must still be found by their own words.
-    for (k, (a, _)) in pairs.iter().enumerate() {
-        store
-            .items()
-            .ingest(
-                &dest,
-                &[make(*a, format!("edited{} common", own_word(*a)))],
-                now,
-            )
-            .unwrap();
-        if k % 3 == 0 {
-            let id = all
-                .iter()
-                .find(|i| i.external_id == format!("s{a}"))
-                .unwrap()
-                .id;
-            store.items().erase(&ws, &[id], ComeBack::Allowed).unwrap();
-        }
-    }
-    store.search().catch_up(usize::MAX).unwrap();
-    for (k, (a, b)) in pairs.iter().enumerate() {
-        assert_eq!(search(&store, &ws, &own_word(*b)), vec![format!("s{b}")]);
-        assert!(
-            search(&store, &ws, &own_word(*a)).is_empty(),
-            "s{a} still found by its old word"
-        );
-        let edited = search(&store, &ws, &format!("edited{}", own_word(*a)));
-        if k % 3 == 0 {
-            assert!(edited.is_empty());
-        } else {
-            assert_eq!(edited, vec![format!("s{a}")]);
-        }
-    }
-    assert_eq!(walk("common").len(), N as usize - pairs.len().div_ceil(3));
-}
-
-/// An item's stored value repeats nothing its key holds: neither its id, nor its workspace,
-/// nor the reference of the key that seals it; and it still reads back whole.
-#[test]
-fn an_item_value_leaves_out_what_its_key_says() {
-    let dir = tempfile::tempdir().unwrap();
-    let now = datetime!(2026-06-01 12:00 UTC);
-    let store = Store::open(dir.path(), 16, now).unwrap();
-    let ws = Id::generate(now);
-    let dest = to(ws, Id::generate(now));
-    let page: Vec<Fetched> = (0..20).map(|n| review(n, n * 13)).collect();
-    store.items().ingest(&dest, &page, now).unwrap();
-    let mut n = 0;
-    for kv in store.items.iter() {
-        let (k, v) = kv.unwrap();
-        for part in [&k[..16], &k[16..32]] {
-            assert!(
-                !v.windows(16).any(|w| w == part),
-                "the value repeats its key"
-            );
-        }
-        let item = store.item_at(&k, &v).unwrap().unwrap();
-        assert_eq!(
-            (item.workspace.as_bytes(), item.id.as_bytes()),
-            (&k[..16].try_into().unwrap(), &k[16..].try_into().unwrap())
-        );
-        n += 1;
-    }
-    assert_eq!(n, 20);
-    let got = store
-        .items()
-        .page(&ws, &ItemFilter::default(), &PageRequest::first(50))
-        .unwrap()
-        .items;
-    assert_eq!(got.len(), 20);
-    assert!(
-        got.iter()
-            .all(|i| i.workspace == ws && i.location == dest.location)
-    );
-}
-
-/// Per-location lists keep one occurrence of a stamp per item: items of two locations made in
-/// the same millisecond (many sharing stamps, within and across locations) are each listed
-/// under their own location exactly once, page after page, and erasing one of a pair sharing a
-/// stamp leaves the other listed.
-#[test]
-fn location_lists_hold_each_item_once_through_shared_stamps_and_erasures() {
-    let dir = tempfile::tempdir().unwrap();
-    let now = datetime!(2026-06-01 12:00 UTC);
-    let store = Store::open(dir.path(), 16, now).unwrap();
-    let ws = Id::generate(now);
-    let locs = [Id::generate(now), Id::generate(now)];
-    let at = datetime!(2026-03-01 12:00 UTC);
-    let make = |n: u64| Fetched {
-        kind: Kind::Review,
-        external_id: format!("l{n}"),
-        parent_external_id: None,
-        author: Author {
-            name: "Ana".into(),
-            ..Author::default()
-        },
-        rating: Some(Rating::Stars(1 + (n % 5) as u8)),
-        text: "fine".into(),
-        link: None,
-        // Most in one millisecond (about 15 pairs of a location share a stamp; none would
-        // happen once in millions of runs), the rest over several 25-day blocks.
-        created_at: at + time::Duration::days(if n < 2000 { 0 } else { (n % 7) as i64 * 20 }),
-        updated_at: at,
-        reply: None,
-        reply_authoritative: true,
-    };
-    const N: u64 = 2400;
-    for (li, loc) in locs.iter().enumerate() {
-        let mine: Vec<Fetched> = (0..N).filter(|n| n % 2 == li as u64).map(make).collect();
-        for chunk in mine.chunks(50) {
-            store.items().ingest(&to(ws, *loc), chunk, now).unwrap();
-        }
-    }
-    let walk = |loc: Id<crate::domain::Location>, stars: Option<u8>| {
-        let filter = ItemFilter {
-            location: Some(loc),
-            stars,
-            ..Default::default()
-        };
-        let mut seen: Vec<crate::domain::Item> = Vec::new();
-        let mut req = PageRequest::first(7);
-        loop {
-            let page = store.items().page(&ws, &filter, &req).unwrap();
-            seen.extend(page.items);
-            match page.next {
-                Some(c) => req.cursor = Some(c),
-                None => break,
-            }
-        }
-        seen
-    };
-    let mut pairs = Vec::new();
-    for (li, loc) in locs.iter().enumerate() {
-        let seen = walk(*loc, None);
-        assert_eq!(seen.len(), (N / 2) as usize);
-        assert!(seen.iter().all(|i| i.location == *loc));
-        assert!(
-            seen.windows(2).all(|w| w[0].id > w[1].id),
-            "newest first, once each"
-        );
-        let mut want: Vec<String> = (0..N)
-            .filter(|n| n % 2 == li as u64)
-            .map(|n| format!("l{n}"))
-            .collect();
-        let mut got: Vec<String> = seen.iter().map(|i| i.external_id.clone()).collect();
-        want.sort();
-        got.sort();
-        assert_eq!(got, want);
-        let three = walk(*loc, Some(3));
-        assert_eq!(
-            three.len(),
-            seen.iter()
-                .filter(|i| i.rating == Some(Rating::Stars(3)))
-                .count()
-        );
-        for w in seen.windows(2) {
-            if w[0].id.as_bytes()[..8] == w[1].id.as_bytes()[..8] {
-                pairs.push((*loc, w[0].id, w[1].id));
-            }
-        }
-    }
-    assert!(
-        !pairs.is_empty(),
-        "no two items of a location share a stamp"
-    );
-    for (_, a, _) in &pairs {
-        store.items().erase(&ws, &[*a], ComeBack::Allowed).unwrap();
-    }
-    for (loc, a, b) in &pairs {
-        let seen: Vec<_> = walk(*loc, None).iter().map(|i| i.id).collect();
-        assert!(seen.contains(b) && !seen.contains(a));
-    }
-    let left: usize = locs.iter().map(|l| walk(*l, None).len()).sum();
-    assert_eq!(left, N as usize - pairs.len());
 }
