@@ -10,6 +10,10 @@
 //!   `purge_queue` (tombstones of deleted workspaces). The migration derives the first two from
 //!   the records, workspace by workspace; every write sets a value computed from scratch, so a
 //!   migration killed half-way simply runs again (the version moves only at the end).
+//! - v4: item authors' keys in `person_keys` move from an entry each into blocks shared by the
+//!   items of a workspace and half hour (`store::person_keys`). Each step moves a few thousand
+//!   keys in one transaction (block written, single entries removed), so a migration killed
+//!   half-way goes on where it stopped.
 
 use super::{codec, meta};
 use crate::domain::{Email, Id, User, Workspace};
@@ -30,6 +34,7 @@ pub fn run(db: &sled::Db, from: u32) -> anyhow::Result<()> {
         match version {
             1 => v1_to_v2(db).context("migrating the store from schema 1 to 2")?,
             2 => v2_to_v3(db).context("migrating the store from schema 2 to 3")?,
+            3 => v3_to_v4(db).context("migrating the store from schema 3 to 4")?,
             other => bail!("no migration from schema {other}"),
         }
         db.flush().context("flushing after a migration")?;
@@ -162,5 +167,55 @@ fn v2_to_v3(db: &sled::Db) -> anyhow::Result<()> {
     counter_tree.apply_batch(batch)?;
     db.flush().context("flushing the derived counters")?;
     meta_tree.insert(meta::SCHEMA_KEY, &3u32.to_be_bytes())?;
+    Ok(())
+}
+
+fn v3_to_v4(db: &sled::Db) -> anyhow::Result<()> {
+    use std::ops::Bound;
+    const STEP: usize = 4_096;
+    let keys = db.open_tree("person_keys").context("opening person_keys")?;
+    let mut after: Option<sled::IVec> = None;
+    let mut moved = 0usize;
+    loop {
+        let lower = after
+            .clone()
+            .map_or(Bound::Included(sled::IVec::from(b"i")), Bound::Excluded);
+        // Collected first: no iterator stays alive across the transaction below.
+        let mut singles = Vec::with_capacity(STEP);
+        for entry in keys.range::<sled::IVec, _>((lower, Bound::Excluded(sled::IVec::from(b"j")))) {
+            let (k, v) = entry.context("reading person keys")?;
+            after = Some(k.clone());
+            if super::person_keys::is_single_item_key(&k) {
+                singles.push((k, v));
+                if singles.len() == STEP {
+                    break;
+                }
+            }
+        }
+        if singles.is_empty() {
+            break;
+        }
+        keys.transaction(|t| {
+            for (k, v) in &singles {
+                let key: [u8; 32] = v[..].try_into().map_err(|_| {
+                    ConflictableTransactionError::Abort(anyhow::anyhow!(
+                        "a person key of the wrong size"
+                    ))
+                })?;
+                t.remove(k)?;
+                super::person_keys::put_tx(t, k, &key)?;
+            }
+            Ok(())
+        })
+        .map_err(super::typed::txn_any)?;
+        moved += singles.len();
+        if moved % (STEP * 25) < STEP {
+            tracing::info!(moved, "moving item authors' keys into blocks");
+        }
+    }
+    db.flush().context("flushing the moved keys")?;
+    db.open_tree("meta")?
+        .insert(meta::SCHEMA_KEY, &4u32.to_be_bytes())?;
+    tracing::info!(moved, "item authors' keys are in blocks");
     Ok(())
 }

@@ -23,6 +23,7 @@ pub mod secrets {
 pub mod migrations;
 mod outbox;
 mod page;
+mod person_keys;
 pub mod private;
 mod purge;
 mod reseal;
@@ -114,7 +115,7 @@ pub fn close(db: sled::Db, folder: &Path) -> anyhow::Result<()> {
 }
 
 /// The schema this binary writes. See `migrations` for the history.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {

@@ -1,6 +1,6 @@
 //! Crypto-shredding. Records about people from outside (contacts, their feedback and mail,
-//! reviewers' items) are sealed with a key of their own, kept in `person_keys` (reference →
-//! 32 random bytes). Erasure destroys the key: every copy of the record becomes noise, in sled's
+//! reviewers' items) are sealed with a key of their own, kept in `person_keys` (32 random
+//! bytes each; where, see `store::person_keys`). Erasure destroys the key: every copy of the record becomes noise, in sled's
 //! old log segments and in every backup taken before, where a removal alone cannot reach.
 //!
 //! A sealed value is `2 | ref length | ref | nonce (12) | ChaCha20-Poly1305(value)`, the
@@ -8,7 +8,7 @@
 //! the key a value is stored under names its person (an item and what hangs off it), the
 //! reference is left out: `5 | nonce | ChaCha20-Poly1305(value)`, opened with `unseal_as`.
 
-use super::{Store, codec};
+use super::{Store, codec, person_keys};
 use crate::domain::{Feedback, Id, Item, OutboxMessage, Workspace};
 use anyhow::{Context, bail};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -68,10 +68,6 @@ fn fresh_key() -> [u8; 32] {
     let mut k = [0u8; 32];
     rand::rng().fill_bytes(&mut k);
     k
-}
-
-fn key_of(raw: &[u8]) -> anyhow::Result<[u8; 32]> {
-    raw.try_into().context("a person key of the wrong size")
 }
 
 fn seal_with<T: Serialize>(key: &[u8; 32], who: &PersonRef, value: &T) -> anyhow::Result<Vec<u8>> {
@@ -170,22 +166,24 @@ impl Store {
     /// keeps order, so a record that survived a crash has its key too. Never inside a
     /// transaction (sled holds its lock there): use `seal_tx` with `person_keys` in it.
     fn person_key(&self, who: &PersonRef) -> anyhow::Result<[u8; 32]> {
-        if let Some(k) = self.person_keys.get(who.as_bytes())? {
-            return key_of(&k);
+        if let Some(k) = person_keys::get(&self.person_keys, who.as_bytes())? {
+            return Ok(k);
+        }
+        self.person_keys
+            .transaction(|t| Self::person_key_tx(t, who))
+            .map_err(super::typed::txn_any)
+            .context("storing a person key")
+    }
+
+    /// The key of `who` inside a transaction that includes `person_keys` as `keys`, made on
+    /// first use.
+    fn person_key_tx(keys: &TransactionalTree, who: &PersonRef) -> Tx<[u8; 32]> {
+        if let Some(k) = person_keys::get_tx(keys, who.as_bytes())? {
+            return Ok(k);
         }
         let fresh = fresh_key();
-        match self
-            .person_keys
-            .compare_and_swap(who.as_bytes(), None as Option<&[u8]>, Some(&fresh[..]))
-            .context("storing a person key")?
-        {
-            Ok(()) => Ok(fresh),
-            Err(race) => key_of(
-                &race
-                    .current
-                    .context("a person key vanished while being made")?,
-            ),
-        }
+        person_keys::put_tx(keys, who.as_bytes(), &fresh)?;
+        Ok(fresh)
     }
 
     /// A sealed record as releases before the compact encoding wrote it: JSON inside.
@@ -210,14 +208,7 @@ impl Store {
         who: &PersonRef,
         value: &T,
     ) -> Tx<Vec<u8>> {
-        let key = match keys.get(who.as_bytes())? {
-            Some(k) => key_of(&k).map_err(abort)?,
-            None => {
-                let fresh = fresh_key();
-                keys.insert(who.as_bytes(), &fresh[..])?;
-                fresh
-            }
-        };
+        let key = Self::person_key_tx(keys, who)?;
         seal_with(&key, who, value).map_err(abort)
     }
 
@@ -236,14 +227,7 @@ impl Store {
         who: &PersonRef,
         value: &T,
     ) -> Tx<Vec<u8>> {
-        let key = match keys.get(who.as_bytes())? {
-            Some(k) => key_of(&k).map_err(abort)?,
-            None => {
-                let fresh = fresh_key();
-                keys.insert(who.as_bytes(), &fresh[..])?;
-                fresh
-            }
-        };
+        let key = Self::person_key_tx(keys, who)?;
         seal_implicit_with(&key, who, value).map_err(abort)
     }
 
@@ -257,7 +241,7 @@ impl Store {
             return codec::decode(raw).map(Some);
         }
         let (reference, rest) = reference_for(raw, who)?;
-        match self.person_keys.get(reference)? {
+        match person_keys::get(&self.person_keys, reference)? {
             Some(key) => open_with(&key, reference, rest).map(Some),
             None => Ok(None),
         }
@@ -273,7 +257,7 @@ impl Store {
             return codec::decode(raw).map(Some).map_err(abort);
         }
         let (reference, rest) = reference_for(raw, who).map_err(abort)?;
-        match keys.get(reference)? {
+        match person_keys::get_tx(keys, reference)? {
             Some(key) => open_with(&key, reference, rest).map(Some).map_err(abort),
             None => Ok(None),
         }
@@ -286,7 +270,7 @@ impl Store {
             return codec::decode(raw).map(Some);
         }
         let (reference, rest) = reference_of(raw)?;
-        match self.person_keys.get(reference)? {
+        match person_keys::get(&self.person_keys, reference)? {
             Some(key) => open_with(&key, reference, rest).map(Some),
             None => Ok(None),
         }
@@ -301,7 +285,7 @@ impl Store {
             return codec::decode(raw).map(Some).map_err(abort);
         }
         let (reference, rest) = reference_of(raw).map_err(abort)?;
-        match keys.get(reference)? {
+        match person_keys::get_tx(keys, reference)? {
             Some(key) => open_with(&key, reference, rest).map(Some).map_err(abort),
             None => Ok(None),
         }
@@ -365,11 +349,10 @@ impl Store {
 
     /// Destroys `who`'s key: everything sealed with it can never be read again.
     pub fn shred(&self, who: &PersonRef) -> anyhow::Result<bool> {
-        Ok(self
-            .person_keys
-            .remove(who.as_bytes())
-            .context("destroying a person key")?
-            .is_some())
+        self.person_keys
+            .transaction(|t| person_keys::remove_tx(t, who.as_bytes()))
+            .map_err(super::typed::txn_any)
+            .context("destroying a person key")
     }
 }
 

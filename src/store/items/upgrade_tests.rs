@@ -1,6 +1,7 @@
 //! A data folder of the release before the compact layout (JSON records, search layout 1 with
-//! its change log and docs, rollup layout 2) opens in this one with every item, count, word
-//! count and search answer as they were, and the old trees gone.
+//! its change log and docs, rollup layout 2, schema 3 with a person key entry per item) opens
+//! in this one with every item, count, word count and search answer as they were, and the old
+//! trees gone.
 
 use crate::domain::{Author, Fetched, FetchedReply, Id, Item, Kind, Origin, Rating};
 use crate::store::search::Polarity;
@@ -167,6 +168,25 @@ fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
             t.clear().unwrap();
         }
         store.search.insert(b"an old posting", &[][..]).unwrap();
+        // Schema 3: every item author's key in an entry of its own; the first few already in
+        // blocks, as a migration to 4 killed after its first step leaves them.
+        let singles = crate::store::person_keys::split_into_singles(&store.person_keys);
+        assert_eq!(singles, 240 - 2, "every item left has its key");
+        let first: Vec<_> = store
+            .person_keys
+            .scan_prefix(b"i")
+            .take(7)
+            .map(Result::unwrap)
+            .collect();
+        for (k, v) in &first {
+            store.person_keys.remove(k).unwrap();
+            let key: [u8; 32] = v[..].try_into().unwrap();
+            sled::Transactional::transaction(&store.person_keys, |t| {
+                crate::store::person_keys::put_tx(t, k, &key)
+            })
+            .unwrap();
+        }
+        crate::store::meta::set_schema_version(&store.db, 3).unwrap();
         for old in ["search_docs", "item_changes"] {
             store
                 .db
@@ -194,6 +214,14 @@ fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
         );
     }
     assert!(store.search.get(b"an old posting").unwrap().is_none());
+    assert!(
+        store
+            .person_keys
+            .iter()
+            .keys()
+            .all(|k| !crate::store::person_keys::is_single_item_key(&k.unwrap())),
+        "every item author's key moved into a block"
+    );
     // Items written from now on are compact; the old ones still read.
     assert!(store.items.iter().values().all(|v| v.unwrap()[0] == 2));
 }
