@@ -4,7 +4,7 @@
 //! sealed it is destroyed, once the search index has taken it out.
 
 use super::rollups::Deltas;
-use super::{Items, by_location, ext_key};
+use super::{Items, by_external, by_location};
 use crate::domain::{Id, Item, Origin, Workspace};
 use crate::store::{PersonRef, Store, keys, typed};
 use anyhow::Context;
@@ -73,6 +73,7 @@ impl Items<'_> {
         let tz = self.zone_of(ws, &item.location)?;
         s.lookup_key()?;
         let stone = s.tombstone_key(ws, item.origin, &item.external_id)?;
+        let listed = s.external(ws, item.origin, &item.external_id)?;
         let key = keys::pair(ws, id);
         let trees = (
             &s.items,
@@ -99,7 +100,7 @@ impl Items<'_> {
                     d.log_gone(&item);
                     d.apply(s, rollups, changes, person_keys)?;
                     items.remove(&key)?;
-                    ext.remove(ext_key(ws, item.origin, &item.external_id))?;
+                    by_external::remove_tx(ext, &listed, id)?;
                     by_location::remove_tx(locs, ws, &item.location, id)?;
                     notes.remove(&key)?;
                     due.remove(&key)?;

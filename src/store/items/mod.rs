@@ -1,9 +1,11 @@
 //! Reviews, comments and mentions. Trees: `items` (workspace, item) with item ids sorting by
 //! the provider's creation time, so a reverse scan is newest first; `item_ext` (workspace,
-//! origin, external id) → item id, for idempotent ingest; `item_loc` (workspace, location,
+//! origin, bucket) → blocks of keyed hashes of provider ids and item ids, for idempotent
+//! ingest (`by_external`); `item_loc` (workspace, location,
 //! 25-day bucket) → a block of stamps, for per-location lists (`by_location`); `rollups` (see `rollups`), kept in the same transaction as the
 //! items; `index_queue` (workspace, item), what the search indexer has to bring up to date; `replies_due` (workspace, item) → next attempt (ms).
 
+mod by_external;
 mod by_location;
 mod erase;
 mod list;
@@ -51,15 +53,6 @@ pub struct Destination<'a> {
 pub struct Ingested {
     pub new: usize,
     pub changed: usize,
-}
-
-fn ext_key(ws: &Id<Workspace>, origin: Origin, external: &str) -> Vec<u8> {
-    [
-        ws.as_bytes().as_slice(),
-        &[origin.tag()],
-        external.as_bytes(),
-    ]
-    .concat()
 }
 
 /// Whose key seals the item stored under `key` (workspace, item), and its two ids.
@@ -190,18 +183,15 @@ impl Items<'_> {
         origin: Origin,
         external: &str,
     ) -> anyhow::Result<Option<Item>> {
-        let Some(raw) = self
-            .store
-            .item_ext
-            .get(ext_key(ws, origin, external))
-            .context("reading the item index")?
-        else {
-            return Ok(None);
-        };
-        match keys::id_at::<Item>(&raw, 0) {
-            Some(id) => self.get(ws, &id),
-            None => Ok(None),
+        let at = self.store.external(ws, origin, external)?;
+        for id in by_external::candidates(&self.store.item_ext, &at)? {
+            if let Some(item) = self.get(ws, &id)?
+                && item.external_id == external
+            {
+                return Ok(Some(item));
+            }
         }
+        Ok(None)
     }
 
     /// Replaces a stored item (reply state changes), keeping its rollups right.
@@ -275,16 +265,10 @@ fn write_page(
     let ws = to.workspace;
     let mut out = Ingested::default();
     for f in batch {
-        let ek = ext_key(&ws, to.origin, &f.external_id);
-        match ext.get(&ek)? {
-            Some(raw_id) => {
-                let id: Id<Item> = keys::id_at(&raw_id, 0)
-                    .ok_or_else(|| abort(anyhow::anyhow!("bad item index entry")))?;
-                let key = keys::pair(&ws, &id);
-                let Some(raw) = items.get(key)? else { continue };
-                let Some(mut item) = Store::item_at_tx(person_keys, &key, &raw)? else {
-                    continue; // its author was erased
-                };
+        let at = s.external(&ws, to.origin, &f.external_id).map_err(abort)?;
+        match stored(items, ext, person_keys, &ws, &at, &f.external_id)? {
+            Some(Stored::Unreadable) => continue, // its author was erased
+            Some(Stored::Item(key, mut item)) => {
                 let before = item.clone();
                 if item.merge(f) {
                     deltas.add(&before, -1);
@@ -307,7 +291,7 @@ fn write_page(
                     &keys::pair(&ws, &item.id),
                     Store::seal_item_tx(person_keys, &item)?,
                 )?;
-                ext.insert(ek, item.id.as_bytes().as_slice())?;
+                by_external::add_tx(ext, &at, &item.id)?;
                 by_location::add_tx(locs, &ws, &item.location, &item.id)?;
                 deltas.add(&item, 1);
                 if let Some(pending) = pending {
@@ -318,4 +302,34 @@ fn write_page(
         }
     }
     Ok(out)
+}
+
+/// What the store holds for a provider's id.
+enum Stored {
+    Item([u8; 32], Box<Item>),
+    /// Listed, but its key was shredded: which item it is cannot be told any more.
+    Unreadable,
+}
+
+/// The stored item with the provider's id `external` (listed under `at`), inside an ingest.
+fn stored(
+    items: &TransactionalTree,
+    ext: &TransactionalTree,
+    person_keys: &TransactionalTree,
+    ws: &Id<Workspace>,
+    at: &by_external::External,
+    external: &str,
+) -> Tx<Option<Stored>> {
+    for id in by_external::candidates_tx(ext, at)? {
+        let key = keys::pair(ws, &id);
+        let Some(raw) = items.get(key)? else { continue };
+        match Store::item_at_tx(person_keys, &key, &raw)? {
+            Some(item) if item.external_id == external => {
+                return Ok(Some(Stored::Item(key, Box::new(item))));
+            }
+            Some(_) => {} // another id with the same hash
+            None => return Ok(Some(Stored::Unreadable)),
+        }
+    }
+    Ok(None)
 }

@@ -22,6 +22,10 @@ pub(in crate::store) const SEARCH_KEY: &[u8] = b"derived_search";
 /// 2: lists of keyed hashes in blocks, and an index queue instead of a change log and a doc
 /// per item (`store::search`); 3: postings hold id stamps (their first eight bytes) only.
 const SEARCH_LAYOUT: &[u8] = b"3";
+const EXTERNAL_KEY: &[u8] = b"derived_item_ext";
+/// 2: blocks of keyed hashes (`by_external`); before, an entry per item keyed by its
+/// provider's id.
+const EXTERNAL_LAYOUT: &[u8] = b"2";
 const LOCATIONS_KEY: &[u8] = b"derived_item_loc";
 /// 2: a block of stamps per location and 25 days (`by_location`); before, an entry per item.
 const LOCATIONS_LAYOUT: &[u8] = b"2";
@@ -48,13 +52,15 @@ impl Items<'_> {
         let search_ok = s.meta.get(SEARCH_KEY)?.as_deref() == Some(SEARCH_LAYOUT);
         let locations_ok =
             !restored && s.meta.get(LOCATIONS_KEY)?.as_deref() == Some(LOCATIONS_LAYOUT);
-        if rollups_ok && search_ok && locations_ok {
+        let external_ok =
+            !restored && s.meta.get(EXTERNAL_KEY)?.as_deref() == Some(EXTERNAL_LAYOUT);
+        if rollups_ok && search_ok && locations_ok && external_ok {
             return Ok(0);
         }
         if !rollups_ok {
             s.rollups.clear().context("clearing the rollups")?;
         }
-        if restored {
+        if !external_ok {
             s.item_ext.clear().context("clearing the item index")?;
         }
         if !locations_ok {
@@ -101,17 +107,13 @@ impl Items<'_> {
                     "rebuilding rollups and queueing the search index"
                 );
             }
-            if restored {
-                let mut ext = sled::Batch::default();
-                for item in groups.values().flatten() {
-                    ext.insert(
-                        super::ext_key(&item.workspace, item.origin, &item.external_id),
-                        item.id.as_bytes().as_slice(),
-                    );
-                }
-                s.item_ext
-                    .apply_batch(ext)
-                    .context("rebuilding the item index")?;
+            if !external_ok {
+                let listed = groups
+                    .values()
+                    .flatten()
+                    .map(|i| Ok((s.external(&i.workspace, i.origin, &i.external_id)?, i.id)))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                super::by_external::add_all(&s.item_ext, listed)?;
             }
             if !locations_ok {
                 let listed: Vec<_> = groups
@@ -154,6 +156,7 @@ impl Items<'_> {
         s.meta.insert(ROLLUPS_KEY, ROLLUPS_LAYOUT)?;
         s.meta.insert(SEARCH_KEY, SEARCH_LAYOUT)?;
         s.meta.insert(LOCATIONS_KEY, LOCATIONS_LAYOUT)?;
+        s.meta.insert(EXTERNAL_KEY, EXTERNAL_LAYOUT)?;
         s.meta.remove(RESTORED_KEY)?;
         s.db.flush().context("flushing rebuilt rollups")?;
         if read > 0 {

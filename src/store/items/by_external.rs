@@ -1,0 +1,131 @@
+//! The items by the provider's id, for idempotent ingest: `item_ext` (workspace, origin,
+//! bucket) → records `hash (8) | item id (16)` sorted, where the hash is keyed (the instance's
+//! lookup key) over the provider's id and the bucket is its first 14 bits. A block costs sled's
+//! hundred bytes of overhead once for dozens of items, where an entry per item cost it for
+//! each, and a provider's id (up to a few hundred characters at Google) is not kept at all.
+//! Two ids may share a hash: a hit is checked against the item's own provider id.
+
+use super::Tx;
+use crate::domain::{Id, Item, Origin, Workspace};
+use crate::store::Store;
+use anyhow::Context;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use sled::transaction::TransactionalTree;
+use std::collections::BTreeMap;
+
+const HASH: usize = 8;
+const RECORD: usize = HASH + 16;
+const BUCKET_BITS: u32 = 14;
+
+/// Where a provider's id is listed: its block and its hash.
+pub(super) struct External {
+    block: Vec<u8>,
+    hash: [u8; HASH],
+}
+
+impl Store {
+    /// Where `external` of `origin` in `ws` is listed (the lookup key must be cached first
+    /// when this runs inside a transaction: `Store::lookup_key`).
+    pub(super) fn external(
+        &self,
+        ws: &Id<Workspace>,
+        origin: Origin,
+        external: &str,
+    ) -> anyhow::Result<External> {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.lookup_key()?).context("item index key")?;
+        mac.update(b"item_ext\0");
+        mac.update(external.as_bytes());
+        let mut hash = [0u8; HASH];
+        hash.copy_from_slice(&mac.finalize().into_bytes()[..HASH]);
+        let bucket = (u64::from_be_bytes(hash) >> (64 - BUCKET_BITS)) as u16;
+        let block = [
+            ws.as_bytes().as_slice(),
+            &[origin.tag()],
+            &bucket.to_be_bytes(),
+        ]
+        .concat();
+        Ok(External { block, hash })
+    }
+}
+
+/// The items listed under `at`'s hash in `block`.
+fn listed(block: &[u8], at: &External) -> Vec<Id<Item>> {
+    block
+        .chunks_exact(RECORD)
+        .filter(|r| r[..HASH] == at.hash)
+        .filter_map(|r| crate::store::keys::id_at(r, HASH))
+        .collect()
+}
+
+/// `block` with the record of (`at`, `id`) added (true) or taken out (false), still sorted.
+fn with(block: &[u8], at: &External, id: &Id<Item>, add: bool) -> Vec<u8> {
+    let record = [&at.hash[..], id.as_bytes().as_slice()].concat();
+    let mut records: Vec<&[u8]> = block
+        .chunks_exact(RECORD)
+        .filter(|r| *r != record.as_slice())
+        .collect();
+    if add {
+        let i = records.partition_point(|r| *r < record.as_slice());
+        records.insert(i, &record);
+    }
+    records.concat()
+}
+
+/// The items that may be `at` (check each one's provider id).
+pub(super) fn candidates(tree: &sled::Tree, at: &External) -> anyhow::Result<Vec<Id<Item>>> {
+    let block = tree.get(&at.block).context("reading the item index")?;
+    Ok(block.map(|b| listed(&b, at)).unwrap_or_default())
+}
+
+/// `candidates` inside a transaction.
+pub(super) fn candidates_tx(tree: &TransactionalTree, at: &External) -> Tx<Vec<Id<Item>>> {
+    Ok(tree
+        .get(&at.block)?
+        .map(|b| listed(&b, at))
+        .unwrap_or_default())
+}
+
+/// Lists `id` under `at`.
+pub(super) fn add_tx(tree: &TransactionalTree, at: &External, id: &Id<Item>) -> Tx<()> {
+    let block = tree.get(&at.block)?.unwrap_or_default();
+    tree.insert(at.block.as_slice(), with(&block, at, id, true))?;
+    Ok(())
+}
+
+/// Takes `id` out of `at`'s list.
+pub(super) fn remove_tx(tree: &TransactionalTree, at: &External, id: &Id<Item>) -> Tx<()> {
+    let Some(block) = tree.get(&at.block)? else {
+        return Ok(());
+    };
+    let rest = with(&block, at, id, false);
+    if rest.is_empty() {
+        tree.remove(at.block.as_slice())?;
+    } else if rest.len() != block.len() {
+        tree.insert(at.block.as_slice(), rest)?;
+    }
+    Ok(())
+}
+
+/// Lists many items at once, outside any transaction: a rebuild, which runs before the store
+/// serves anything.
+pub(super) fn add_all(tree: &sled::Tree, listed: Vec<(External, Id<Item>)>) -> anyhow::Result<()> {
+    let mut blocks: BTreeMap<Vec<u8>, Vec<(External, Id<Item>)>> = BTreeMap::new();
+    for (at, id) in listed {
+        blocks.entry(at.block.clone()).or_default().push((at, id));
+    }
+    let mut batch = sled::Batch::default();
+    for (key, adds) in blocks {
+        let mut block = tree
+            .get(&key)
+            .context("reading the item index")?
+            .map(|v| v.to_vec())
+            .unwrap_or_default();
+        for (at, id) in &adds {
+            block = with(&block, at, id, true);
+        }
+        batch.insert(key, block);
+    }
+    tree.apply_batch(batch).context("rebuilding the item index")
+}
