@@ -129,3 +129,80 @@ pub(super) fn add_all(tree: &sled::Tree, listed: Vec<(External, Id<Item>)>) -> a
     }
     tree.apply_batch(batch).context("rebuilding the item index")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Author, Fetched, Kind, Rating};
+    use crate::store::Destination;
+    use time::macros::datetime;
+
+    #[test]
+    fn a_provider_id_sharing_a_hash_with_another_is_stored_as_its_own_item() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = datetime!(2026-06-01 12:00 UTC);
+        let store = Store::open(dir.path(), 16, now).unwrap();
+        let (ws, loc) = (Id::generate(now), Id::generate(now));
+        let dest = Destination {
+            workspace: ws,
+            location: loc,
+            origin: Origin::Google,
+            feed: "f",
+            connection: None,
+            alert: false,
+        };
+        let review = |id: &str, text: &str| Fetched {
+            kind: Kind::Review,
+            external_id: id.into(),
+            parent_external_id: None,
+            author: Author::default(),
+            rating: Some(Rating::Stars(4)),
+            text: text.into(),
+            link: None,
+            created_at: now,
+            updated_at: now,
+            reply: None,
+            reply_authoritative: true,
+        };
+        store
+            .items()
+            .ingest(&dest, &[review("A", "first")], now)
+            .unwrap();
+        let a = store
+            .items()
+            .by_external(&ws, Origin::Google, "A")
+            .unwrap()
+            .unwrap();
+        // B's hash lists A, as two provider ids with the same hash would.
+        let at_b = store.external(&ws, Origin::Google, "B").unwrap();
+        store
+            .item_ext
+            .transaction(|t| add_tx(t, &at_b, &a.id))
+            .unwrap();
+
+        let done = store
+            .items()
+            .ingest(&dest, &[review("B", "second")], now)
+            .unwrap();
+        assert_eq!((done.new, done.changed), (1, 0), "B is not taken for A");
+        let b = store
+            .items()
+            .by_external(&ws, Origin::Google, "B")
+            .unwrap()
+            .unwrap();
+        assert_ne!(b.id, a.id);
+        assert_eq!(b.text, "second");
+        let a_again = store.items().get(&ws, &a.id).unwrap().unwrap();
+        assert_eq!(a_again.text, "first", "A is unchanged");
+        // Ingesting B again finds B among the two listed under its hash.
+        let again = store
+            .items()
+            .ingest(&dest, &[review("B", "second, edited")], now)
+            .unwrap();
+        assert_eq!((again.new, again.changed), (0, 1));
+        assert_eq!(
+            store.items().get(&ws, &b.id).unwrap().unwrap().text,
+            "second, edited"
+        );
+    }
+}

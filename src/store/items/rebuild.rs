@@ -213,6 +213,8 @@ mod tests {
             store.rollups.insert(b"stale", &b"junk"[..]).unwrap();
             store.search.clear().unwrap();
             store.flush_blocking().unwrap();
+            // Closed, not dropped: sled lets go of the folder only once its threads are done.
+            store.close().unwrap();
         }
         let store = Store::open(dir.path(), 16, now).unwrap();
         assert!(store.rollups.get(b"stale").unwrap().is_none());
@@ -232,7 +234,7 @@ mod tests {
             .unwrap();
         assert_eq!(page.items.len(), 2);
         // A second open changes nothing.
-        drop(store);
+        store.close().unwrap();
         let store = Store::open(dir.path(), 16, now).unwrap();
         assert_eq!(store.search().backlog(), 0);
 
@@ -268,7 +270,7 @@ mod tests {
         store.outbox().enqueue(&msg).unwrap();
         store.outbox_due.clear().unwrap();
         super::mark_restored(&store.db).unwrap();
-        drop(store);
+        store.close().unwrap();
         let store = Store::open(dir.path(), 16, now).unwrap();
         let again = store.items().ingest(&dest, &[r3, review(1)], now).unwrap();
         assert_eq!(again.new, 0, "no item is stored twice");
