@@ -124,7 +124,9 @@ fn a_data_folder_from_a_newer_version_is_refused_and_left_alone() {
         .err()
         .expect("must refuse");
     assert!(
-        err.contains("newer Plaudit (schema 99; this binary knows up to 3)"),
+        err.contains(&format!(
+            "newer Plaudit (schema 99; this binary knows up to {SCHEMA_VERSION})"
+        )),
         "{err}"
     );
     let db = sled::open(data.join("db")).unwrap();
