@@ -26,6 +26,7 @@ mod page;
 mod person_keys;
 pub mod private;
 mod purge;
+mod records;
 mod reseal;
 mod retention;
 mod sealing;

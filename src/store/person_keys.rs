@@ -7,6 +7,7 @@
 //! without it, as removing an entry of its own wrote a removal: sled's old log segments hold
 //! the old version either way until they are cleaned (see `store::sealing`).
 
+use super::records;
 use sled::IVec;
 use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
 
@@ -40,21 +41,6 @@ fn place(reference: &[u8]) -> (Vec<u8>, Option<&[u8]>) {
     (block, Some(id))
 }
 
-/// The key for `id` in a block (records sorted by id), or where it would go.
-fn search(block: &[u8], id: &[u8]) -> Result<usize, usize> {
-    let n = block.len() / RECORD;
-    let (mut lo, mut hi) = (0, n);
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        match block[mid * RECORD..mid * RECORD + ID].cmp(id) {
-            std::cmp::Ordering::Less => lo = mid + 1,
-            std::cmp::Ordering::Greater => hi = mid,
-            std::cmp::Ordering::Equal => return Ok(mid),
-        }
-    }
-    Err(lo)
-}
-
 /// The key of `reference` in the value of its entry.
 fn key_in(value: Option<IVec>, id: Option<&[u8]>) -> anyhow::Result<Option<[u8; 32]>> {
     let Some(value) = value else { return Ok(None) };
@@ -64,13 +50,13 @@ fn key_in(value: Option<IVec>, id: Option<&[u8]>) -> anyhow::Result<Option<[u8; 
             if value.len() % RECORD != 0 {
                 anyhow::bail!("a block of person keys of the wrong size");
             }
-            match search(&value, id) {
-                Ok(i) => &value[i * RECORD + ID..(i + 1) * RECORD],
-                Err(_) => return Ok(None),
+            match records::matching::<RECORD>(&value, id).first() {
+                Some(record) => &record[ID..],
+                None => return Ok(None),
             }
         }
     };
-    let key: [u8; 32] = raw
+    let key: [u8; KEY] = raw
         .try_into()
         .map_err(|_| anyhow::anyhow!("a person key of the wrong size"))?;
     Ok(Some(key))
@@ -95,15 +81,11 @@ pub(super) fn put_tx(tree: &TransactionalTree, reference: &[u8], key: &[u8; 32])
         tree.insert(entry, &key[..])?;
         return Ok(());
     };
-    let mut block = tree.get(&entry)?.map(|v| v.to_vec()).unwrap_or_default();
-    match search(&block, id) {
-        Ok(i) => block[i * RECORD + ID..(i + 1) * RECORD].copy_from_slice(key),
-        Err(i) => {
-            let record = [id, &key[..]].concat();
-            block.splice(i * RECORD..i * RECORD, record);
-        }
-    }
-    tree.insert(entry, block)?;
+    let mut record = [0u8; RECORD];
+    record[..ID].copy_from_slice(id);
+    record[ID..].copy_from_slice(key);
+    let block = tree.get(&entry)?.unwrap_or_default();
+    tree.insert(entry, records::put(&block, &record, ID))?;
     Ok(())
 }
 
@@ -116,11 +98,9 @@ pub(super) fn remove_tx(tree: &TransactionalTree, reference: &[u8]) -> Tx<bool> 
     let Some(value) = tree.get(&entry)? else {
         return Ok(false);
     };
-    let Ok(i) = search(&value, id) else {
+    let Some(block) = records::without::<RECORD>(&value, id) else {
         return Ok(false);
     };
-    let mut block = value.to_vec();
-    block.drain(i * RECORD..(i + 1) * RECORD);
     if block.is_empty() {
         tree.remove(entry)?;
     } else {

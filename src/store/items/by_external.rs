@@ -7,7 +7,7 @@
 
 use super::Tx;
 use crate::domain::{Id, Item, Origin, Workspace};
-use crate::store::Store;
+use crate::store::{Store, records};
 use anyhow::Context;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -52,25 +52,18 @@ impl Store {
 
 /// The items listed under `at`'s hash in `block`.
 fn listed(block: &[u8], at: &External) -> Vec<Id<Item>> {
-    block
-        .chunks_exact(RECORD)
-        .filter(|r| r[..HASH] == at.hash)
+    records::matching::<RECORD>(block, &at.hash)
+        .iter()
         .filter_map(|r| crate::store::keys::id_at(r, HASH))
         .collect()
 }
 
-/// `block` with the record of (`at`, `id`) added (true) or taken out (false), still sorted.
-fn with(block: &[u8], at: &External, id: &Id<Item>, add: bool) -> Vec<u8> {
-    let record = [&at.hash[..], id.as_bytes().as_slice()].concat();
-    let mut records: Vec<&[u8]> = block
-        .chunks_exact(RECORD)
-        .filter(|r| *r != record.as_slice())
-        .collect();
-    if add {
-        let i = records.partition_point(|r| *r < record.as_slice());
-        records.insert(i, &record);
-    }
-    records.concat()
+/// The record that lists `id` under `at`.
+fn record(at: &External, id: &Id<Item>) -> [u8; RECORD] {
+    let mut r = [0u8; RECORD];
+    r[..HASH].copy_from_slice(&at.hash);
+    r[HASH..].copy_from_slice(id.as_bytes());
+    r
 }
 
 /// The items that may be `at` (check each one's provider id).
@@ -90,7 +83,10 @@ pub(super) fn candidates_tx(tree: &TransactionalTree, at: &External) -> Tx<Vec<I
 /// Lists `id` under `at`.
 pub(super) fn add_tx(tree: &TransactionalTree, at: &External, id: &Id<Item>) -> Tx<()> {
     let block = tree.get(&at.block)?.unwrap_or_default();
-    tree.insert(at.block.as_slice(), with(&block, at, id, true))?;
+    tree.insert(
+        at.block.as_slice(),
+        records::put(&block, &record(at, id), RECORD),
+    )?;
     Ok(())
 }
 
@@ -99,11 +95,10 @@ pub(super) fn remove_tx(tree: &TransactionalTree, at: &External, id: &Id<Item>) 
     let Some(block) = tree.get(&at.block)? else {
         return Ok(());
     };
-    let rest = with(&block, at, id, false);
-    if rest.is_empty() {
-        tree.remove(at.block.as_slice())?;
-    } else if rest.len() != block.len() {
-        tree.insert(at.block.as_slice(), rest)?;
+    match records::without::<RECORD>(&block, &record(at, id)) {
+        Some(rest) if rest.is_empty() => drop(tree.remove(at.block.as_slice())?),
+        Some(rest) => drop(tree.insert(at.block.as_slice(), rest)?),
+        None => {}
     }
     Ok(())
 }
@@ -123,7 +118,7 @@ pub(super) fn add_all(tree: &sled::Tree, listed: Vec<(External, Id<Item>)>) -> a
             .map(|v| v.to_vec())
             .unwrap_or_default();
         for (at, id) in &adds {
-            block = with(&block, at, id, true);
+            block = records::put(&block, &record(at, id), RECORD);
         }
         batch.insert(key, block);
     }

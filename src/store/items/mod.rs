@@ -320,6 +320,7 @@ fn stored(
     at: &by_external::External,
     external: &str,
 ) -> Tx<Option<Stored>> {
+    let mut unreadable = false;
     for id in by_external::candidates_tx(ext, at)? {
         let key = keys::pair(ws, &id);
         let Some(raw) = items.get(key)? else { continue };
@@ -328,8 +329,9 @@ fn stored(
                 return Ok(Some(Stored::Item(key, Box::new(item))));
             }
             Some(_) => {} // another id with the same hash
-            None => return Ok(Some(Stored::Unreadable)),
+            None => unreadable = true,
         }
     }
-    Ok(None)
+    // An unreadable one may be this id: better skipped than an erased review brought back.
+    Ok(unreadable.then_some(Stored::Unreadable))
 }
