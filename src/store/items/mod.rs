@@ -264,6 +264,7 @@ fn write_page(
 ) -> Tx<Ingested> {
     let ws = to.workspace;
     let mut out = Ingested::default();
+    let mut listed = Vec::new();
     for f in batch {
         let at = s.external(&ws, to.origin, &f.external_id).map_err(abort)?;
         match stored(items, ext, person_keys, &ws, &at, &f.external_id)? {
@@ -292,7 +293,7 @@ fn write_page(
                     Store::seal_item_tx(person_keys, &item)?,
                 )?;
                 by_external::add_tx(ext, &at, &item.id)?;
-                by_location::add_tx(locs, &ws, &item.location, &item.id)?;
+                listed.push(item.id);
                 deltas.add(&item, 1);
                 if let Some(pending) = pending {
                     pending.insert(&keys::pair(&ws, &item.id), &[])?;
@@ -301,6 +302,7 @@ fn write_page(
             }
         }
     }
+    by_location::add_tx(locs, &ws, &to.location, &listed)?;
     Ok(out)
 }
 

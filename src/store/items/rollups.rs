@@ -28,6 +28,9 @@ const LEVELS: u8 = 16;
 const LOWEST_SPAN: u8 = 4;
 const WIDTH: usize = 7 + BUCKETS;
 
+/// A day of one location's items from one source.
+type DayOf = (Id<Workspace>, Id<Location>, u32, Origin);
+
 /// Counts of items over a day or a span of days.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayCounts {
@@ -151,7 +154,9 @@ pub(super) fn abort(e: anyhow::Error) -> ConflictableTransactionError<anyhow::Er
 /// stored before the transaction (None for a new item): what the index holds for it.
 pub(super) struct Deltas {
     tz: jiff::tz::TimeZone,
-    sums: HashMap<Vec<u8>, [i64; WIDTH]>,
+    /// Per (workspace, location, day, origin): keys are made once per day in `apply`, not
+    /// once per item (most of a page falls on a few days).
+    sums: HashMap<DayOf, [i64; WIDTH]>,
     changed: BTreeMap<[u8; 32], Option<Item>>,
 }
 
@@ -193,16 +198,31 @@ impl Deltas {
             d[7 + b] = sign;
         }
         let day = local_day(&self.tz, i.created_at);
-        for scope in [*i.location.as_bytes(), ALL] {
-            let mut keys = vec![day_key(&i.workspace, &scope, day, i.origin)];
-            keys.extend((LOWEST_SPAN..LEVELS).map(|l| span_key(&i.workspace, &scope, l, day >> l)));
-            for key in keys {
-                let e = self.sums.entry(key).or_insert([0; WIDTH]);
-                for (a, b) in e.iter_mut().zip(d) {
-                    *a += b;
+        let e = self
+            .sums
+            .entry((i.workspace, i.location, day, i.origin))
+            .or_insert([0; WIDTH]);
+        for (a, b) in e.iter_mut().zip(d) {
+            *a += b;
+        }
+    }
+
+    /// Every rollup key the day counts gathered touch, each with its change: the day's own
+    /// counts and the spans holding it, for the location and for the whole workspace.
+    fn by_key(&self) -> BTreeMap<Vec<u8>, [i64; WIDTH]> {
+        let mut out: BTreeMap<Vec<u8>, [i64; WIDTH]> = BTreeMap::new();
+        for ((ws, loc, day, origin), d) in &self.sums {
+            for scope in [*loc.as_bytes(), ALL] {
+                let spans = (LOWEST_SPAN..LEVELS).map(|l| span_key(ws, &scope, l, day >> l));
+                for key in std::iter::once(day_key(ws, &scope, *day, *origin)).chain(spans) {
+                    let e = out.entry(key).or_insert([0; WIDTH]);
+                    for (a, b) in e.iter_mut().zip(d) {
+                        *a += b;
+                    }
                 }
             }
         }
+        out
     }
 
     pub(super) fn forget_counts(&mut self) {
@@ -223,7 +243,7 @@ impl Deltas {
         queue: &TransactionalTree,
         keys: &TransactionalTree,
     ) -> Tx<()> {
-        for (key, d) in self.sums {
+        for (key, d) in self.by_key() {
             if d.iter().all(|n| *n == 0) {
                 continue;
             }
