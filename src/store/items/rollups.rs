@@ -10,7 +10,7 @@
 
 use super::Items;
 use crate::domain::{Id, Item, ItemStatus, Location, Origin, Workspace, local_day};
-use crate::store::codec;
+use crate::store::{codec, search};
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use std::collections::{BTreeMap, HashMap};
@@ -258,14 +258,36 @@ impl Deltas {
                 rollups.insert(key, codec::encode(&c).map_err(abort)?)?;
             }
         }
+        let mut fresh: BTreeMap<Id<Workspace>, Vec<Id<Item>>> = BTreeMap::new();
         for (key, held) in &self.changed {
-            if queue.get(key)?.is_none() {
-                let entry = crate::store::search::queued_doc_tx(s, keys, held.as_ref(), &self.tz)?;
-                queue.insert(key.as_slice(), entry)?;
+            if queue.get(key)?.is_some() {
+                continue;
             }
+            let (ws, id) = owner(key);
+            match held {
+                // The index holds nothing for it: one entry lists many such.
+                None => fresh.entry(ws).or_default().push(id),
+                Some(_) if search::fresh::waits_tx(queue, &ws, &id)? => {}
+                Some(_) => {
+                    let entry = search::queued_doc_tx(s, keys, held.as_ref(), &self.tz)?;
+                    queue.insert(key.as_slice(), entry)?;
+                }
+            }
+        }
+        for (ws, ids) in &fresh {
+            search::fresh::add_tx(queue, ws, ids)?;
         }
         Ok(())
     }
+}
+
+/// The workspace and item of an `items` key.
+fn owner(key: &[u8; 32]) -> (Id<Workspace>, Id<Item>) {
+    let (ws, id) = key.split_at(16);
+    (
+        Id::from_bytes(ws.try_into().unwrap_or_default()),
+        Id::from_bytes(id.try_into().unwrap_or_default()),
+    )
 }
 
 /// The spans that exactly cover days `[from, to)`: (level, n) pairs.

@@ -6,9 +6,9 @@
 //! held then). So no copy of every item's words is kept to take them out again, and the queue
 //! is empty once the indexer has caught up.
 
-use super::Search;
 use super::postings::{self, Stamp};
 use super::words::{self, Contribution};
+use super::{Search, fresh};
 use crate::domain::text::document_terms;
 use crate::domain::{Id, Item, Location, Workspace};
 use crate::store::{PersonRef, Store, keys, typed};
@@ -66,6 +66,31 @@ pub(in crate::store) fn queued_doc_tx(
     Store::seal_implicit_tx(keys, &PersonRef::item(&i.workspace, &i.id), &doc)
 }
 
+/// An item waiting for the indexer.
+enum Waiting {
+    /// Changed since it was indexed: its own entry holds what the index has for it.
+    Changed {
+        key: sled::IVec,
+        ws: Id<Workspace>,
+        id: Id<Item>,
+        held: sled::IVec,
+    },
+    /// New: listed in a fresh entry, the index holds nothing for it.
+    Fresh {
+        entry: sled::IVec,
+        ws: Id<Workspace>,
+        id: Id<Item>,
+    },
+}
+
+impl Waiting {
+    fn item(&self) -> (Id<Workspace>, Id<Item>) {
+        match self {
+            Waiting::Changed { ws, id, .. } | Waiting::Fresh { ws, id, .. } => (*ws, *id),
+        }
+    }
+}
+
 /// Why an indexer transaction gave up: an item or its queue entry changed meanwhile.
 #[derive(Debug, thiserror::Error)]
 #[error("an item changed while it was being indexed")]
@@ -92,12 +117,7 @@ impl Search<'_> {
         let s = self.store;
         s.lookup_key()?;
         // Collected first: no iterator stays alive across the reads and the transaction.
-        let queued: Vec<(sled::IVec, sled::IVec)> = s
-            .index_queue
-            .iter()
-            .take(limit)
-            .collect::<Result<_, _>>()
-            .context("reading the index queue")?;
+        let queued = self.queued(limit)?;
         if queued.is_empty() {
             return Ok(0);
         }
@@ -105,14 +125,15 @@ impl Search<'_> {
         // Per list: ids to add, ids to take out.
         let mut edits: BTreeMap<Vec<u8>, (Vec<Stamp>, Vec<Stamp>)> = BTreeMap::new();
         let mut word_deltas: BTreeMap<Vec<u8>, HashMap<String, i64>> = BTreeMap::new();
-        let mut seen: Vec<(&sled::IVec, &sled::IVec, Option<sled::IVec>)> = Vec::new();
-        for (key, held) in &queued {
-            let (Some(ws), Some(item_id)) = (
-                keys::id_at::<Workspace>(key, 0),
-                keys::id_at::<Item>(key, 16),
-            ) else {
-                continue;
+        // Each item taken, with the item as read (checked again in the transaction).
+        let mut seen: Vec<(&Waiting, Option<sled::IVec>)> = Vec::new();
+        for waiting in &queued {
+            let (ws, item_id, held) = match waiting {
+                Waiting::Changed { ws, id, held, .. } => (*ws, *id, held.as_ref()),
+                Waiting::Fresh { ws, id, .. } => (*ws, *id, &[][..]),
             };
+            let key = keys::pair(&ws, &item_id);
+            let key = &key[..];
             // Sealed with the item's key; one whose key is gone (its author erased) names
             // nothing any more, and its lists hold only hashes.
             let old: Doc = if held.is_empty() {
@@ -162,21 +183,40 @@ impl Search<'_> {
                 words::gather(&mut word_deltas, &ws, old.words.as_ref(), -1);
                 words::gather(&mut word_deltas, &ws, new.words.as_ref(), 1);
             }
-            seen.push((key, held, raw));
+            seen.push((waiting, raw));
         }
+        let taken = queued.len();
         let mut writes = postings::Writes::new();
         for (list, (add, drop)) in &edits {
             postings::edit(&s.search, list, add, drop, &mut writes)?;
         }
         (&s.search, &s.words, &s.index_queue, &s.items)
             .transaction(|(search, words_tree, queue, items)| {
-                for (key, held, raw) in &seen {
-                    if queue.get(key)?.as_ref() != Some(*held) || items.get(key)? != *raw {
+                let mut fresh_done: BTreeMap<&[u8], Vec<Id<Item>>> = BTreeMap::new();
+                for (waiting, raw) in &seen {
+                    let unchanged = match waiting {
+                        Waiting::Changed { key, held, .. } => {
+                            queue.get(key)?.as_ref() == Some(held)
+                        }
+                        Waiting::Fresh { .. } => true,
+                    };
+                    let (ws, id) = waiting.item();
+                    if !unchanged || items.get(keys::pair(&ws, &id))? != *raw {
                         return Err(ConflictableTransactionError::Abort(anyhow::Error::new(
                             Moved,
                         )));
                     }
-                    queue.remove(*key)?;
+                    match waiting {
+                        Waiting::Changed { key, .. } => {
+                            queue.remove(key)?;
+                        }
+                        Waiting::Fresh { entry, id, .. } => {
+                            fresh_done.entry(entry.as_ref()).or_default().push(*id);
+                        }
+                    }
+                }
+                for (entry, done) in &fresh_done {
+                    fresh::take_tx(queue, entry, done)?;
                 }
                 for (k, v) in &writes {
                     match v {
@@ -188,7 +228,38 @@ impl Search<'_> {
                 Ok(())
             })
             .map_err(typed::txn_any)?;
-        Ok(queued.len())
+        Ok(taken)
+    }
+
+    /// Up to `limit` waiting items, in the queue's order.
+    fn queued(&self, limit: usize) -> anyhow::Result<Vec<Waiting>> {
+        let mut out = Vec::new();
+        for entry in self.store.index_queue.iter() {
+            let (key, value) = entry.context("reading the index queue")?;
+            let Some(ws) = keys::id_at::<Workspace>(&key, 0) else {
+                continue;
+            };
+            if fresh::is_fresh(&key) {
+                for id in fresh::ids(&value).take(limit - out.len()) {
+                    out.push(Waiting::Fresh {
+                        entry: key.clone(),
+                        ws,
+                        id,
+                    });
+                }
+            } else if let Some(id) = keys::id_at::<Item>(&key, 16) {
+                out.push(Waiting::Changed {
+                    key: key.clone(),
+                    ws,
+                    id,
+                    held: value,
+                });
+            }
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
     }
 
     /// Whether an item other than the one at `key` has an id starting with `stamp`.
@@ -220,6 +291,11 @@ impl Search<'_> {
 
     /// Items not indexed yet (for readiness and tests).
     pub fn backlog(&self) -> usize {
-        self.store.index_queue.len()
+        self.store
+            .index_queue
+            .iter()
+            .filter_map(Result::ok)
+            .map(|(k, v)| if fresh::is_fresh(&k) { v.len() / 16 } else { 1 })
+            .sum()
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! Trees: `search` (workspace, list, first id) → a block of item ids (see `postings`);
 //! `index_queue` (workspace, item) → what the index holds for an item changed since it was last
-//! indexed (empty: nothing; else its lists and word counts, sealed with the item's key);
+//! indexed (empty: nothing; else its lists and word counts, sealed with the item's key), and
+//! (workspace, bucket, 'n') → new items the index holds nothing for yet (see `fresh`);
 //! `words` (workspace, scope, month, polarity) → word counts.
 //!
 //! A list is named by a keyed hash (8 bytes), never by a word: a key removed from sled lingers
@@ -15,6 +16,7 @@
 //! text (`domain::text::finds`). Words shorter than 3 characters, CJK terms and the words of
 //! an author's name are in a list of their own, found by the whole term only.
 
+pub(in crate::store) mod fresh;
 mod index;
 pub(in crate::store) mod postings;
 mod query;

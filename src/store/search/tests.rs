@@ -119,6 +119,48 @@ pub(super) fn search(s: &Store, ws: &Id<crate::domain::Workspace>, q: &str) -> V
 
 #[test]
 fn the_index_follows_any_order_of_changes_and_steps_to_what_a_rebuild_gives() {
+    follows_any_order(review);
+}
+
+/// The same with reviews half a minute apart: new ones wait many to a queue entry, and are
+/// changed, erased and taken by small steps while others join their entry.
+#[test]
+fn items_waiting_many_to_an_entry_follow_any_order_to_what_a_rebuild_gives() {
+    follows_any_order(close_review);
+}
+
+fn close_review(n: u64, seed: u64) -> Fetched {
+    let mut f = review(n, seed);
+    f.created_at = datetime!(2026-03-01 12:00 UTC) + time::Duration::seconds(n as i64 * 30);
+    f.updated_at = f.created_at + time::Duration::seconds(seed as i64 % 1000);
+    f
+}
+
+#[test]
+fn a_page_of_new_items_waits_in_one_queue_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = datetime!(2026-06-01 12:00 UTC);
+    let store = Store::open(dir.path(), 16, now).unwrap();
+    let ws = Id::generate(now);
+    let dest = to(ws, Id::generate(now));
+    let page: Vec<Fetched> = (0..50).map(|n| close_review(n, n * 17)).collect();
+    store.items().ingest(&dest, &page, now).unwrap();
+    assert_eq!(store.index_queue.len(), 1);
+    assert_eq!(store.search().backlog(), 50);
+    // A change to a waiting item leaves it where it waits: the index holds nothing for it.
+    let mut edited = page[3].clone();
+    edited.text = "marzipan heaven".into();
+    edited.updated_at += time::Duration::hours(1);
+    store.items().ingest(&dest, &[edited], now).unwrap();
+    assert_eq!(store.index_queue.len(), 1);
+    assert_eq!(store.search().index_step(20).unwrap(), 20);
+    assert_eq!(store.search().backlog(), 30);
+    store.search().catch_up(usize::MAX).unwrap();
+    assert_eq!(store.index_queue.len(), 0);
+    assert_eq!(search(&store, &ws, "marzipan"), ["r3"]);
+}
+
+fn follows_any_order(review: fn(u64, u64) -> Fetched) {
     let dir = tempfile::tempdir().unwrap();
     let now = datetime!(2026-06-01 12:00 UTC);
     let store = Store::open(dir.path(), 16, now).unwrap();
