@@ -89,6 +89,33 @@ pub(super) fn put_tx(tree: &TransactionalTree, reference: &[u8], key: &[u8; 32])
     Ok(())
 }
 
+/// Stores the keys of many new item authors (`references` with their keys), each block read
+/// and written once: a page of new items mostly shares one or two blocks.
+pub(super) fn put_many_tx(tree: &TransactionalTree, new: &[(Vec<u8>, [u8; 32])]) -> Tx<()> {
+    let mut blocks: std::collections::BTreeMap<Vec<u8>, Vec<[u8; RECORD]>> = Default::default();
+    for (reference, key) in new {
+        match place(reference) {
+            (entry, Some(id)) => {
+                let mut record = [0u8; RECORD];
+                record[..ID].copy_from_slice(id);
+                record[ID..].copy_from_slice(key);
+                blocks.entry(entry).or_default().push(record);
+            }
+            (entry, None) => {
+                tree.insert(entry, &key[..])?;
+            }
+        }
+    }
+    for (entry, records) in blocks {
+        let mut block = tree.get(&entry)?.map(|v| v.to_vec()).unwrap_or_default();
+        for record in &records {
+            block = records::put(&block, record, ID);
+        }
+        tree.insert(entry, block)?;
+    }
+    Ok(())
+}
+
 /// Removes the key of `reference`; whether it had one.
 pub(super) fn remove_tx(tree: &TransactionalTree, reference: &[u8]) -> Tx<bool> {
     let (entry, id) = place(reference);

@@ -231,6 +231,16 @@ impl Store {
         seal_implicit_with(&key, who, value).map_err(abort)
     }
 
+    /// `seal_implicit_tx` for an owner that has no key yet (a new item): the key is made here
+    /// and handed back to be stored in the same transaction (`person_keys::put_many_tx`).
+    pub(super) fn seal_implicit_new<T: Serialize>(
+        who: &PersonRef,
+        value: &T,
+    ) -> anyhow::Result<(Vec<u8>, [u8; 32])> {
+        let key = fresh_key();
+        Ok((seal_implicit_with(&key, who, value)?, key))
+    }
+
     /// `unseal` of a value stored under a key that names `who` (sealed either way).
     pub(super) fn unseal_as<T: DeserializeOwned>(
         &self,

@@ -199,5 +199,18 @@ mod tests {
             store.items().get(&ws, &b.id).unwrap().unwrap().text,
             "second, edited"
         );
+        // The same id twice in one page (with new ids around it): the second copy updates
+        // the first, whose author's key is stored by then.
+        let page = [
+            review("C", "third"),
+            review("D", "fourth"),
+            review("C", "third, edited"),
+        ];
+        let done = store.items().ingest(&dest, &page, now).unwrap();
+        assert_eq!((done.new, done.changed), (2, 1));
+        for (id, text) in [("C", "third, edited"), ("D", "fourth")] {
+            let got = store.items().by_external(&ws, Origin::Google, id).unwrap();
+            assert_eq!(got.unwrap().text, text);
+        }
     }
 }

@@ -265,8 +265,16 @@ fn write_page(
     let ws = to.workspace;
     let mut out = Ingested::default();
     let mut listed = Vec::new();
+    // Keys of the new items' authors, stored with them (in this transaction) a block at a time.
+    let mut new_keys = Vec::new();
+    let mut ids_seen = std::collections::HashSet::new();
     for f in batch {
         let at = s.external(&ws, to.origin, &f.external_id).map_err(abort)?;
+        if !ids_seen.insert(f.external_id.as_str()) {
+            // The same id twice in a page: the first copy's key must be readable now.
+            crate::store::person_keys::put_many_tx(person_keys, &new_keys)?;
+            new_keys.clear();
+        }
         match stored(items, ext, person_keys, &ws, &at, &f.external_id)? {
             Some(Stored::Unreadable) => continue, // its author was erased
             Some(Stored::Item(key, mut item)) => {
@@ -288,10 +296,10 @@ fn write_page(
                 }
                 let item =
                     Item::first_seen(f, ws, to.location, to.origin, to.feed, to.connection, now);
-                items.insert(
-                    &keys::pair(&ws, &item.id),
-                    Store::seal_item_tx(person_keys, &item)?,
-                )?;
+                let who = PersonRef::item(&ws, &item.id);
+                let (sealed, key) = Store::seal_implicit_new(&who, &item).map_err(abort)?;
+                items.insert(&keys::pair(&ws, &item.id), sealed)?;
+                new_keys.push((who.as_bytes().to_vec(), key));
                 by_external::add_tx(ext, &at, &item.id)?;
                 listed.push(item.id);
                 deltas.add(&item, 1);
@@ -303,6 +311,7 @@ fn write_page(
         }
     }
     by_location::add_tx(locs, &ws, &to.location, &listed)?;
+    crate::store::person_keys::put_many_tx(person_keys, &new_keys)?;
     Ok(out)
 }
 
