@@ -25,7 +25,7 @@ const SEARCH_LAYOUT: &[u8] = b"3";
 const EXTERNAL_KEY: &[u8] = b"derived_item_ext";
 /// 2: blocks of keyed hashes (`by_external`); before, an entry per item keyed by its
 /// provider's id.
-const EXTERNAL_LAYOUT: &[u8] = b"2";
+const EXTERNAL_LAYOUT: &[u8] = b"3";
 const LOCATIONS_KEY: &[u8] = b"derived_item_loc";
 /// 2: a block of stamps per location and 25 days (`by_location`); before, an entry per item.
 const LOCATIONS_LAYOUT: &[u8] = b"2";
