@@ -2,11 +2,12 @@
 //! read counts, never items. Keys of the `rollups` tree (scope = a location, or `ALL` for the
 //! whole workspace; days are the location's local days, see `domain::local_day`):
 //! - `ws | scope | 'd' | day | origin` → the day's counts, for series by source;
-//! - `ws | scope | 's' | level | n` → counts of days `[n·2^level, (n+1)·2^level)` for levels
-//!   from `LOWEST_SPAN` up, so the total of any period is at most two spans per level and
-//!   two runs of fewer than 2^`LOWEST_SPAN` days read from the day counts, whatever the number
-//!   of reviews. (Spans of 1 to 8 days would cost more entries than all the days together
-//!   and save a period's total only a few reads.)
+//! - `ws | scope | 's' | level | n` → counts of days `[n·2^level, (n+1)·2^level)` for every
+//!   other level from `LOWEST_SPAN` up (16, 64, 256… days), so the total of any period is at
+//!   most four spans per level and two runs of fewer than 2^`LOWEST_SPAN` days read from the
+//!   day counts, whatever the number of reviews. (Spans of 1 to 8 days would cost more
+//!   entries than all the days together and save a period's total only a few reads; the
+//!   levels in between would double what every ingest page writes for one read saved.)
 
 use super::Items;
 use crate::domain::{Id, Item, ItemStatus, Location, Origin, Workspace, local_day};
@@ -213,7 +214,9 @@ impl Deltas {
         let mut out: BTreeMap<Vec<u8>, [i64; WIDTH]> = BTreeMap::new();
         for ((ws, loc, day, origin), d) in &self.sums {
             for scope in [*loc.as_bytes(), ALL] {
-                let spans = (LOWEST_SPAN..LEVELS).map(|l| span_key(ws, &scope, l, day >> l));
+                let spans = (LOWEST_SPAN..LEVELS)
+                    .step_by(2)
+                    .map(|l| span_key(ws, &scope, l, day >> l));
                 for key in std::iter::once(day_key(ws, &scope, *day, *origin)).chain(spans) {
                     let e = out.entry(key).or_insert([0; WIDTH]);
                     for (a, b) in e.iter_mut().zip(d) {
@@ -307,6 +310,16 @@ pub(super) fn cover(from: u32, to: u32) -> Vec<(u8, u32)> {
     out
 }
 
+/// The kept spans making up span `n` of `level` (at least `LOWEST_SPAN`): itself, or its two
+/// halves one level down.
+fn kept(level: u8, n: u32) -> Vec<(u8, u32)> {
+    if (level - LOWEST_SPAN).is_multiple_of(2) {
+        vec![(level, n)]
+    } else {
+        vec![(level - 1, n * 2), (level - 1, n * 2 + 1)]
+    }
+}
+
 impl Items<'_> {
     /// Counts of days `[from, to)` for one location, or the whole workspace (`loc` None).
     pub fn total(
@@ -327,8 +340,12 @@ impl Items<'_> {
                     Some(last) if last.1 == a => last.1 = b,
                     _ => runs.push((a, b)),
                 }
-            } else if let Some(v) = self.store.rollups.get(span_key(ws, &scope, level, n))? {
-                out.add(&codec::decode(&v)?);
+            } else {
+                for (level, n) in kept(level, n) {
+                    if let Some(v) = self.store.rollups.get(span_key(ws, &scope, level, n))? {
+                        out.add(&codec::decode(&v)?);
+                    }
+                }
             }
         }
         for (a, b) in runs {
@@ -469,6 +486,61 @@ mod tests {
             .unwrap();
         assert_eq!(counts(d, d + 1, Some(&loc)), (1, [0, 0, 0, 0, 1], 0));
         assert_eq!(counts(d, d + 1, None), (1, [0, 0, 0, 0, 1], 0));
+    }
+
+    /// Whatever the period, its total read from spans (every other level kept) is the sum
+    /// of its days.
+    #[test]
+    fn period_totals_from_spans_equal_the_sum_of_their_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let store = Store::open(dir.path(), 16, now).unwrap();
+        let (ws, loc) = (Id::generate(now), Id::generate(now));
+        let dest = Destination {
+            workspace: ws,
+            location: loc,
+            origin: Origin::Google,
+            feed: "f",
+            connection: None,
+            alert: false,
+        };
+        let mut seed = 11u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 33
+        };
+        // 1,200 reviews over about nine years.
+        let page: Vec<Fetched> = (0..1200)
+            .map(|n| {
+                let at = now - time::Duration::days((next() % 3300) as i64);
+                review(&format!("r{n}"), 1 + (next() % 5) as u8, at, n % 3 == 0)
+            })
+            .collect();
+        for chunk in page.chunks(50) {
+            store.items().ingest(&dest, chunk, now).unwrap();
+        }
+        let today = (now.unix_timestamp() / 86_400) as u32;
+        let mut periods = vec![(0, today + 1), (today - 4000, today + 1)];
+        periods.extend((0..60).map(|_| {
+            let a = today - 3400 + (next() % 3400) as u32;
+            (a, a + 1 + (next() % 2000) as u32)
+        }));
+        for (from, to) in periods {
+            for scope in [Some(&loc), None] {
+                let mut want = super::DayCounts::default();
+                for (_, _, c) in store.items().days(&ws, scope, from, to).unwrap() {
+                    want.add(&c);
+                }
+                let got = store.items().total(&ws, scope, from, to).unwrap();
+                assert_eq!(got, want, "{from}..{to}");
+            }
+        }
+        assert_eq!(
+            store.items().total(&ws, None, 0, today + 1).unwrap().items,
+            1200
+        );
     }
 
     #[test]
