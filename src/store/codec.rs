@@ -13,9 +13,15 @@ const JSON: u8 = 1;
 const PACKED: u8 = 3;
 
 pub fn encode<T: Serialize>(value: &T) -> anyhow::Result<Vec<u8>> {
-    let mut out = vec![PACKED];
-    rmp_serde::encode::write(&mut out, value).context("encoding a stored value")?;
+    let mut out = Vec::new();
+    encode_into(&mut out, value)?;
     Ok(out)
+}
+
+/// `encode`, appended to `out`.
+pub fn encode_into<T: Serialize>(out: &mut Vec<u8>, value: &T) -> anyhow::Result<()> {
+    out.push(PACKED);
+    rmp_serde::encode::write(out, value).context("encoding a stored value")
 }
 
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> anyhow::Result<T> {

@@ -11,7 +11,7 @@
 use super::{Store, codec, person_keys};
 use crate::domain::{Feedback, Id, Item, OutboxMessage, Workspace};
 use anyhow::{Context, bail};
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::aead::{Aead, AeadInPlace, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use rand::RngCore;
 use serde::{Serialize, de::DeserializeOwned};
@@ -74,7 +74,8 @@ fn seal_with<T: Serialize>(key: &[u8; 32], who: &PersonRef, value: &T) -> anyhow
     seal_bytes(key, who, &codec::encode(value)?)
 }
 
-/// `seal_with`, the reference left out of the value.
+/// `seal_with`, the reference left out of the value: `5 | nonce | ciphertext | tag`, encoded
+/// and encrypted in one buffer (this runs for every item an ingest writes).
 fn seal_implicit_with<T: Serialize>(
     key: &[u8; 32],
     who: &PersonRef,
@@ -82,16 +83,15 @@ fn seal_implicit_with<T: Serialize>(
 ) -> anyhow::Result<Vec<u8>> {
     let mut nonce = [0u8; 12];
     rand::rng().fill_bytes(&mut nonce);
-    let sealed = ChaCha20Poly1305::new(Key::from_slice(key))
-        .encrypt(
-            Nonce::from_slice(&nonce),
-            Payload {
-                msg: &codec::encode(value)?,
-                aad: who.as_bytes(),
-            },
-        )
+    let mut out = Vec::with_capacity(320);
+    out.push(SEALED_IMPLICIT);
+    out.extend_from_slice(&nonce);
+    codec::encode_into(&mut out, value)?;
+    let tag = ChaCha20Poly1305::new(Key::from_slice(key))
+        .encrypt_in_place_detached(Nonce::from_slice(&nonce), who.as_bytes(), &mut out[13..])
         .map_err(|_| anyhow::anyhow!("sealing a record"))?;
-    Ok([&[SEALED_IMPLICIT][..], &nonce, &sealed].concat())
+    out.extend_from_slice(&tag);
+    Ok(out)
 }
 
 /// Seals an encoded value (`plain`, version byte first).
