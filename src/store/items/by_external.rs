@@ -74,20 +74,33 @@ pub(super) fn candidates(tree: &sled::Tree, at: &External) -> anyhow::Result<Vec
     Ok(block.map(|b| listed(&b, at)).unwrap_or_default())
 }
 
-/// `candidates` inside a transaction.
-pub(super) fn candidates_tx(tree: &TransactionalTree, at: &External) -> Tx<Vec<Id<Item>>> {
-    Ok(tree
-        .get(&at.block)?
-        .map(|b| listed(&b, at))
-        .unwrap_or_default())
+/// The block `at` is listed in, as read inside an ingest's transaction: its candidates are
+/// checked, then a new item is added to it without reading it again.
+pub(super) struct Block(Option<sled::IVec>);
+
+/// Reads `at`'s block inside a transaction.
+pub(super) fn block_tx(tree: &TransactionalTree, at: &External) -> Tx<Block> {
+    Ok(Block(tree.get(&at.block)?))
 }
 
-/// Lists `id` under `at`.
-pub(super) fn add_tx(tree: &TransactionalTree, at: &External, id: &Id<Item>) -> Tx<()> {
-    let block = tree.get(&at.block)?.unwrap_or_default();
+impl Block {
+    /// The items that may be `at` (check each one's provider id).
+    pub(super) fn candidates(&self, at: &External) -> Vec<Id<Item>> {
+        self.0.as_ref().map(|b| listed(b, at)).unwrap_or_default()
+    }
+}
+
+/// Lists `id` under `at`, in `block` as read in this transaction.
+pub(super) fn add_tx(
+    tree: &TransactionalTree,
+    at: &External,
+    block: &Block,
+    id: &Id<Item>,
+) -> Tx<()> {
+    let old = block.0.as_deref().unwrap_or_default();
     tree.insert(
         at.block.as_slice(),
-        records::put(&block, &record(at, id), RECORD),
+        records::put(old, &record(at, id), RECORD),
     )?;
     Ok(())
 }
@@ -174,7 +187,7 @@ mod tests {
         let at_b = store.external(&ws, Origin::Google, "B").unwrap();
         store
             .item_ext
-            .transaction(|t| add_tx(t, &at_b, &a.id))
+            .transaction(|t| add_tx(t, &at_b, &block_tx(t, &at_b)?, &a.id))
             .unwrap();
 
         let done = store

@@ -275,7 +275,14 @@ fn write_page(
             crate::store::person_keys::put_many_tx(person_keys, &new_keys)?;
             new_keys.clear();
         }
-        match stored(items, ext, person_keys, &ws, &at, &f.external_id)? {
+        let block = by_external::block_tx(ext, &at)?;
+        match stored(
+            items,
+            person_keys,
+            &ws,
+            &block.candidates(&at),
+            &f.external_id,
+        )? {
             Some(Stored::Unreadable) => continue, // its author was erased
             Some(Stored::Item(key, mut item)) => {
                 let before = item.clone();
@@ -300,7 +307,7 @@ fn write_page(
                 let (sealed, key) = Store::seal_implicit_new(&who, &item).map_err(abort)?;
                 items.insert(&keys::pair(&ws, &item.id), sealed)?;
                 new_keys.push((who.as_bytes().to_vec(), key));
-                by_external::add_tx(ext, &at, &item.id)?;
+                by_external::add_tx(ext, &at, &block, &item.id)?;
                 listed.push(item.id);
                 deltas.add(&item, 1);
                 if let Some(pending) = pending {
@@ -322,18 +329,18 @@ enum Stored {
     Unreadable,
 }
 
-/// The stored item with the provider's id `external` (listed under `at`), inside an ingest.
+/// The stored item with the provider's id `external` among `candidates` (those listed under
+/// its hash), inside an ingest.
 fn stored(
     items: &TransactionalTree,
-    ext: &TransactionalTree,
     person_keys: &TransactionalTree,
     ws: &Id<Workspace>,
-    at: &by_external::External,
+    candidates: &[Id<Item>],
     external: &str,
 ) -> Tx<Option<Stored>> {
     let mut unreadable = false;
-    for id in by_external::candidates_tx(ext, at)? {
-        let key = keys::pair(ws, &id);
+    for id in candidates {
+        let key = keys::pair(ws, id);
         let Some(raw) = items.get(key)? else { continue };
         match Store::item_at_tx(person_keys, &key, &raw)? {
             Some(item) if item.external_id == external => {
