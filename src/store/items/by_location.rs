@@ -7,7 +7,9 @@
 //!
 //! A block is a multiset: two items of a location sharing a stamp are in it twice, so taking
 //! one out leaves the other; the ids under a stamp are found by a range read of the items, and
-//! those of other locations skipped.
+//! those of other locations skipped. Each stamp carries its item's rating (a byte: stars, or 0
+//! for none), so a list filtered by stars skips other ratings without opening their items:
+//! `'R' | count (u32 BE) | ratings | stamps as a posting block`.
 
 use crate::domain::{Id, Item, Location, Workspace};
 use crate::store::search::postings::{self, Stamp, stamp_of};
@@ -33,97 +35,159 @@ fn bucket_key(ws: &Id<Workspace>, loc: &Id<Location>, stamp: Stamp) -> Vec<u8> {
     .concat()
 }
 
-fn decode_tx(raw: Option<sled::IVec>) -> Tx<Vec<Stamp>> {
+/// A stamp and its item's rating: stars 1–5, 0 for none, `ANY` when not known (a block of an
+/// older layout).
+pub(super) type Entry = (Stamp, u8);
+const ANY: u8 = 0xff;
+const RATED: u8 = b'R';
+
+/// The byte an item's rating is listed as.
+pub(super) fn rating_of(item: &Item) -> u8 {
+    item.rating.map_or(0, |r| r.stars())
+}
+
+fn encode(entries: &[Entry]) -> Vec<u8> {
+    let stamps: Vec<Stamp> = entries.iter().map(|e| e.0).collect();
+    let count = u32::try_from(entries.len()).unwrap_or(u32::MAX);
+    let mut out = Vec::with_capacity(5 + entries.len() * 4);
+    out.push(RATED);
+    out.extend_from_slice(&count.to_be_bytes());
+    out.extend(entries.iter().map(|e| e.1));
+    out.extend_from_slice(&postings::encode(&stamps));
+    out
+}
+
+fn decode(raw: &[u8]) -> anyhow::Result<Vec<Entry>> {
+    let Some((&RATED, rest)) = raw.split_first() else {
+        return Ok(postings::decode(raw)?
+            .into_iter()
+            .map(|s| (s, ANY))
+            .collect());
+    };
+    let (count, rest) = rest
+        .split_at_checked(4)
+        .context("a location block cut short")?;
+    let count = u32::from_be_bytes(count.try_into()?) as usize;
+    let (ratings, rest) = rest
+        .split_at_checked(count)
+        .context("a location block cut short")?;
+    let stamps = postings::decode(rest)?;
+    if stamps.len() != count {
+        anyhow::bail!("a location block whose ratings and stamps differ in number");
+    }
+    Ok(stamps.into_iter().zip(ratings.iter().copied()).collect())
+}
+
+fn decode_tx(raw: Option<sled::IVec>) -> Tx<Vec<Entry>> {
     match raw {
-        Some(v) => postings::decode(&v).map_err(ConflictableTransactionError::Abort),
+        Some(v) => decode(&v).map_err(ConflictableTransactionError::Abort),
         None => Ok(Vec::new()),
     }
 }
 
-/// Lists `ids` under their location, inside the transaction that stores the items: each block
-/// is read and written once per call (a page of 50 mostly falls in one block of thousands).
+/// Lists `items` (id, rating) under their location, inside the transaction that stores them:
+/// each block is read and written once per call (a page of 50 mostly falls in one block of
+/// thousands).
 pub(super) fn add_tx(
     locs: &TransactionalTree,
     ws: &Id<Workspace>,
     loc: &Id<Location>,
-    ids: &[Id<Item>],
+    items: &[(Id<Item>, u8)],
 ) -> Tx<()> {
-    let mut fresh: Vec<Stamp> = ids.iter().map(|id| stamp_of(id.as_bytes())).collect();
+    let mut fresh: Vec<Entry> = items
+        .iter()
+        .map(|(id, r)| (stamp_of(id.as_bytes()), *r))
+        .collect();
     fresh.sort_unstable();
-    for group in fresh.chunk_by(|a, b| a >> BUCKET_SHIFT == b >> BUCKET_SHIFT) {
-        let key = bucket_key(ws, loc, group[0]);
-        let stamps = decode_tx(locs.get(&key)?)?;
-        locs.insert(key, postings::encode(&merged(&stamps, group)))?;
+    for group in fresh.chunk_by(|a, b| a.0 >> BUCKET_SHIFT == b.0 >> BUCKET_SHIFT) {
+        let key = bucket_key(ws, loc, group[0].0);
+        let mut entries = decode_tx(locs.get(&key)?)?;
+        entries.extend_from_slice(group);
+        entries.sort_unstable();
+        locs.insert(key, encode(&entries))?;
     }
     Ok(())
 }
 
-/// Two sorted lists of stamps as one sorted list, duplicates kept.
-fn merged(a: &[Stamp], b: &[Stamp]) -> Vec<Stamp> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if a[i] <= b[j] {
-            out.push(a[i]);
-            i += 1;
-        } else {
-            out.push(b[j]);
-            j += 1;
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
+/// The place of one occurrence of `id`'s stamp, the one rated `rating` if there is one.
+fn occurrence(entries: &[Entry], stamp: Stamp, rating: u8) -> Option<usize> {
+    let lo = entries.partition_point(|e| e.0 < stamp);
+    let hi = lo + entries[lo..].partition_point(|e| e.0 == stamp);
+    (lo < hi).then(|| (lo..hi).find(|i| entries[*i].1 == rating).unwrap_or(lo))
 }
 
-/// Takes `id` out of its location's list (one occurrence of its stamp), inside the
-/// transaction that erases the item.
+/// Takes `id` (rated `rating`) out of its location's list (one occurrence of its stamp),
+/// inside the transaction that erases the item.
 pub(super) fn remove_tx(
     locs: &TransactionalTree,
     ws: &Id<Workspace>,
     loc: &Id<Location>,
     id: &Id<Item>,
+    rating: u8,
 ) -> Tx<()> {
     let stamp = stamp_of(id.as_bytes());
     let key = bucket_key(ws, loc, stamp);
-    let mut stamps = decode_tx(locs.get(&key)?)?;
-    if let Ok(at) = stamps.binary_search(&stamp) {
-        stamps.remove(at);
+    let mut entries = decode_tx(locs.get(&key)?)?;
+    if let Some(at) = occurrence(&entries, stamp, rating) {
+        entries.remove(at);
     }
-    if stamps.is_empty() {
+    if entries.is_empty() {
         locs.remove(key)?;
     } else {
-        locs.insert(key, postings::encode(&stamps))?;
+        locs.insert(key, encode(&entries))?;
     }
     Ok(())
 }
 
+/// Lists `id` with its new rating, inside the transaction that changes the item (a review
+/// edited at the provider from one rating to another).
+pub(super) fn rerate_tx(
+    locs: &TransactionalTree,
+    ws: &Id<Workspace>,
+    loc: &Id<Location>,
+    id: &Id<Item>,
+    (was, now): (u8, u8),
+) -> Tx<()> {
+    if was == now {
+        return Ok(());
+    }
+    let stamp = stamp_of(id.as_bytes());
+    let key = bucket_key(ws, loc, stamp);
+    let mut entries = decode_tx(locs.get(&key)?)?;
+    if let Some(at) = occurrence(&entries, stamp, was) {
+        entries[at].1 = now;
+        entries.sort_unstable();
+        locs.insert(key, encode(&entries))?;
+    }
+    Ok(())
+}
+
+/// An item as a rebuild lists it: workspace, location, id, rating.
+pub(super) type Listed = (Id<Workspace>, Id<Location>, Id<Item>, u8);
+
 /// Adds items to the lists outside a transaction (a rebuild, which nothing races).
-pub(super) fn add_all(
-    store: &Store,
-    items: &[(Id<Workspace>, Id<Location>, Id<Item>)],
-) -> anyhow::Result<()> {
-    let mut blocks: std::collections::BTreeMap<Vec<u8>, Vec<Stamp>> = Default::default();
-    for (ws, loc, id) in items {
+pub(super) fn add_all(store: &Store, items: &[Listed]) -> anyhow::Result<()> {
+    let mut blocks: std::collections::BTreeMap<Vec<u8>, Vec<Entry>> = Default::default();
+    for (ws, loc, id, rating) in items {
         let stamp = stamp_of(id.as_bytes());
         blocks
             .entry(bucket_key(ws, loc, stamp))
             .or_default()
-            .push(stamp);
+            .push((stamp, *rating));
     }
     let mut batch = sled::Batch::default();
     for (key, mut add) in blocks {
-        let mut stamps = match store
+        let mut entries = match store
             .item_loc
             .get(&key)
             .context("reading a location list")?
         {
-            Some(v) => postings::decode(&v)?,
+            Some(v) => decode(&v)?,
             None => Vec::new(),
         };
-        stamps.append(&mut add);
-        stamps.sort_unstable();
-        batch.insert(key, postings::encode(&stamps));
+        entries.append(&mut add);
+        entries.sort_unstable();
+        batch.insert(key, encode(&entries));
     }
     store
         .item_loc
@@ -159,8 +223,8 @@ pub(super) struct Newest {
     prefix: Vec<u8>,
     /// Exclusive upper bound of the blocks still to read.
     upper: Vec<u8>,
-    /// Stamps of the block last read, not yet handed out, highest last.
-    stamps: Vec<Stamp>,
+    /// Entries of the block last read, not yet handed out, highest last.
+    stamps: Vec<Entry>,
 }
 
 impl Newest {
@@ -196,14 +260,19 @@ impl Newest {
             .is_some())
     }
 
-    /// The next lower stamp (each once), or None at the list's end.
-    pub(super) fn next(&mut self, store: &Store) -> anyhow::Result<Option<Stamp>> {
+    /// The next lower stamp (each once) with the ratings listed under it (a bit per rating,
+    /// see `has_rating`), or None at the list's end.
+    pub(super) fn next(&mut self, store: &Store) -> anyhow::Result<Option<(Stamp, u16)>> {
         loop {
-            if let Some(s) = self.stamps.pop() {
-                while self.stamps.last() == Some(&s) {
+            if let Some((s, r)) = self.stamps.pop() {
+                let mut ratings = bit(r);
+                while let Some(&(t, r)) = self.stamps.last()
+                    && t == s
+                {
+                    ratings |= bit(r);
                     self.stamps.pop();
                 }
-                return Ok(Some(s));
+                return Ok(Some((s, ratings)));
             }
             let found = store
                 .item_loc
@@ -215,7 +284,20 @@ impl Newest {
                 return Ok(None);
             };
             self.upper = k.to_vec();
-            self.stamps = postings::decode(&v)?;
+            self.stamps = decode(&v)?;
         }
     }
+}
+
+fn bit(rating: u8) -> u16 {
+    if rating == ANY {
+        0xffff
+    } else {
+        1 << rating.min(15)
+    }
+}
+
+/// Whether ratings from `Newest::next` may hold an item rated `rating` (stars, 0 for none).
+pub(super) fn has_rating(ratings: u16, rating: u8) -> bool {
+    ratings & bit(rating) != 0
 }

@@ -101,7 +101,8 @@ impl Items<'_> {
                     d.apply(s, rollups, changes, person_keys)?;
                     items.remove(&key)?;
                     by_external::remove_tx(ext, &listed, id)?;
-                    by_location::remove_tx(locs, ws, &item.location, id)?;
+                    let rating = by_location::rating_of(&item);
+                    by_location::remove_tx(locs, ws, &item.location, id, rating)?;
                     notes.remove(&key)?;
                     due.remove(&key)?;
                     pending.remove(&key)?;

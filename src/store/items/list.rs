@@ -154,8 +154,15 @@ impl Items<'_> {
         let mut walk = by_location::Newest::new(ws, loc, before.as_ref());
         let mut out = Vec::new();
         let mut examined = 0;
-        while let Some(stamp) = walk.next(self.store)? {
+        while let Some((stamp, ratings)) = walk.next(self.store)? {
             if top.is_some_and(|t| stamp > t) {
+                continue;
+            }
+            // Other ratings are skipped unopened (each item is still checked below).
+            if filter
+                .stars
+                .is_some_and(|s| !by_location::has_rating(ratings, s))
+            {
                 continue;
             }
             let ids = self.store.ids_under(ws, stamp, before.as_ref())?;

@@ -1,9 +1,11 @@
 //! Reviews, comments and mentions. Trees: `items` (workspace, item) with item ids sorting by
 //! the provider's creation time, so a reverse scan is newest first; `item_ext` (workspace,
 //! origin, bucket) → blocks of keyed hashes of provider ids and item ids, for idempotent
-//! ingest (`by_external`); `item_loc` (workspace, location,
-//! 25-day bucket) → a block of stamps, for per-location lists (`by_location`); `rollups` (see `rollups`), kept in the same transaction as the
-//! items; `index_queue` (workspace, item), what the search indexer has to bring up to date; `replies_due` (workspace, item) → next attempt (ms).
+//! ingest (`by_external`); `item_loc` (workspace, location, 25-day bucket) → a block of
+//! stamps with their items' ratings, for per-location lists (`by_location`); `rollups` (see
+//! `rollups`), kept in the same transaction as the items; `index_queue`, what the search
+//! indexer has to bring up to date (see `search`); `replies_due` (workspace, item) → next
+//! attempt (ms).
 
 mod by_external;
 mod by_location;
@@ -200,13 +202,27 @@ impl Items<'_> {
         let key = keys::pair(&item.workspace, &item.id);
         let tz = self.zone_of(&item.workspace, &item.location)?;
         s.lookup_key()?;
-        (&s.items, &s.rollups, &s.index_queue, &s.person_keys)
-            .transaction(|(items, rollups, changes, person_keys)| {
+        (
+            &s.items,
+            &s.rollups,
+            &s.index_queue,
+            &s.person_keys,
+            &s.item_loc,
+        )
+            .transaction(|(items, rollups, changes, person_keys, locs)| {
                 let mut deltas = Deltas::new(tz.clone());
                 if let Some(raw) = items.get(key)?
                     && let Some(old) = Store::item_at_tx(person_keys, &key, &raw)?
                 {
                     deltas.add(&old, -1);
+                    let ratings = (by_location::rating_of(&old), by_location::rating_of(item));
+                    by_location::rerate_tx(
+                        locs,
+                        &item.workspace,
+                        &item.location,
+                        &item.id,
+                        ratings,
+                    )?;
                 }
                 deltas.add(item, 1);
                 deltas.apply(s, rollups, changes, person_keys)?;
@@ -229,7 +245,7 @@ impl Items<'_> {
         let (ws, loc, origin, feed) = (&to.workspace, &to.location, to.origin, to.feed);
         let mut walk = by_location::Newest::new(ws, loc, None);
         let mut gone = Vec::new();
-        while let Some(stamp) = walk.next(self.store)? {
+        while let Some((stamp, _)) = walk.next(self.store)? {
             for id in self.store.ids_under(ws, stamp, None)? {
                 if let Some(item) = self.get(ws, &id)?
                     && item.location == *loc
@@ -290,6 +306,11 @@ fn write_page(
                     deltas.add(&before, -1);
                     deltas.add(&item, 1);
                     items.insert(&key, Store::seal_item_tx(person_keys, &item)?)?;
+                    let ratings = (
+                        by_location::rating_of(&before),
+                        by_location::rating_of(&item),
+                    );
+                    by_location::rerate_tx(locs, &ws, &item.location, &item.id, ratings)?;
                     out.changed += 1;
                 }
             }
@@ -308,7 +329,7 @@ fn write_page(
                 items.insert(&keys::pair(&ws, &item.id), sealed)?;
                 new_keys.push((who.as_bytes().to_vec(), key));
                 by_external::add_tx(ext, &at, &block, &item.id)?;
-                listed.push(item.id);
+                listed.push((item.id, by_location::rating_of(&item)));
                 deltas.add(&item, 1);
                 if let Some(pending) = pending {
                     pending.insert(&keys::pair(&ws, &item.id), &[])?;

@@ -28,7 +28,7 @@ const EXTERNAL_KEY: &[u8] = b"derived_item_ext";
 const EXTERNAL_LAYOUT: &[u8] = b"3";
 const LOCATIONS_KEY: &[u8] = b"derived_item_loc";
 /// 2: a block of stamps per location and 25 days (`by_location`); before, an entry per item.
-const LOCATIONS_LAYOUT: &[u8] = b"2";
+const LOCATIONS_LAYOUT: &[u8] = b"3";
 /// Trees of older search layouts, dropped when the index is rebuilt.
 const OLD_SEARCH_TREES: [&str; 2] = ["search_docs", "item_changes"];
 /// Set by a restore (see `mark_restored`), removed once everything it asks for is rebuilt.
@@ -119,7 +119,14 @@ impl Items<'_> {
                 let listed: Vec<_> = groups
                     .values()
                     .flatten()
-                    .map(|i| (i.workspace, i.location, i.id))
+                    .map(|i| {
+                        (
+                            i.workspace,
+                            i.location,
+                            i.id,
+                            super::by_location::rating_of(i),
+                        )
+                    })
                     .collect();
                 super::by_location::add_all(s, &listed)?;
             }

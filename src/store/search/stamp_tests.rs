@@ -282,3 +282,81 @@ fn location_lists_hold_each_item_once_through_shared_stamps_and_erasures() {
     let left: usize = locs.iter().map(|l| walk(*l, None).len()).sum();
     assert_eq!(left, N as usize - pairs.len());
 }
+
+/// Location lists carry each item's rating, so a list filtered by stars skips the others
+/// unopened: it still finds exactly the items of that rating, page after page, after reviews
+/// are edited from one rating to another at the provider, replaced, and erased.
+#[test]
+fn a_location_filtered_by_stars_finds_every_item_of_that_rating_through_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = datetime!(2026-06-01 12:00 UTC);
+    let store = Store::open(dir.path(), 16, now).unwrap();
+    let ws = Id::generate(now);
+    let (here, there) = (Id::generate(now), Id::generate(now));
+    for (loc, from) in [(here, 0u64), (there, 1000)] {
+        let page: Vec<Fetched> = (from..from + 300).map(|n| review(n, n * 7)).collect();
+        for chunk in page.chunks(50) {
+            store.items().ingest(&to(ws, loc), chunk, now).unwrap();
+        }
+    }
+    // Edited at the provider: a new rating (and a later update time) for every third review.
+    let edited: Vec<Fetched> = (0..300)
+        .step_by(3)
+        .map(|n| {
+            let mut f = review(n, n * 7);
+            f.rating = Some(Rating::Stars(1 + ((n * 7 + 2) % 5) as u8));
+            f.updated_at += time::Duration::days(1);
+            f
+        })
+        .collect();
+    store.items().ingest(&to(ws, here), &edited, now).unwrap();
+    // Replaced with another rating, and erased.
+    let all = |loc| {
+        store
+            .items()
+            .page(
+                &ws,
+                &ItemFilter {
+                    location: Some(loc),
+                    ..Default::default()
+                },
+                &PageRequest::first(1000),
+            )
+            .unwrap()
+            .items
+    };
+    let mut some = all(here)[5].clone();
+    some.rating = Some(Rating::Stars(if some.rating == Some(Rating::Stars(2)) {
+        4
+    } else {
+        2
+    }));
+    store.items().replace(&some).unwrap();
+    let gone: Vec<_> = all(here).iter().step_by(11).map(|i| i.id).collect();
+    store.items().erase(&ws, &gone, ComeBack::Allowed).unwrap();
+
+    for stars in 1..=5u8 {
+        let want: Vec<_> = all(here)
+            .into_iter()
+            .filter(|i| i.rating == Some(Rating::Stars(stars)))
+            .map(|i| i.id)
+            .collect();
+        assert!(!want.is_empty());
+        let filter = ItemFilter {
+            location: Some(here),
+            stars: Some(stars),
+            ..Default::default()
+        };
+        let mut got = Vec::new();
+        let mut req = PageRequest::first(7);
+        loop {
+            let page = store.items().page(&ws, &filter, &req).unwrap();
+            got.extend(page.items.iter().map(|i| i.id));
+            match page.next {
+                Some(c) => req.cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(got, want, "{stars} stars");
+    }
+}
