@@ -199,7 +199,6 @@ impl Items<'_> {
     /// Replaces a stored item (reply state changes), keeping its rollups right.
     pub fn replace(&self, item: &Item) -> anyhow::Result<()> {
         let s = self.store;
-        let key = keys::pair(&item.workspace, &item.id);
         let tz = self.zone_of(&item.workspace, &item.location)?;
         s.lookup_key()?;
         (
@@ -210,24 +209,7 @@ impl Items<'_> {
             &s.item_loc,
         )
             .transaction(|(items, rollups, changes, person_keys, locs)| {
-                let mut deltas = Deltas::new(tz.clone());
-                if let Some(raw) = items.get(key)?
-                    && let Some(old) = Store::item_at_tx(person_keys, &key, &raw)?
-                {
-                    deltas.add(&old, -1);
-                    let ratings = (by_location::rating_of(&old), by_location::rating_of(item));
-                    by_location::rerate_tx(
-                        locs,
-                        &item.workspace,
-                        &item.location,
-                        &item.id,
-                        ratings,
-                    )?;
-                }
-                deltas.add(item, 1);
-                deltas.apply(s, rollups, changes, person_keys)?;
-                items.insert(&key, Store::seal_item_tx(person_keys, item)?)?;
-                Ok(())
+                rewrite_tx(s, [items, rollups, changes, person_keys, locs], &tz, item)
             })
             .map_err(typed::txn_any)
     }
@@ -266,6 +248,30 @@ impl Items<'_> {
         }
         Ok(gone.len())
     }
+}
+
+/// Stores `item` over its stored version inside a transaction, keeping its rollups, index
+/// queue entry and location rating right (trees: items, rollups, index_queue, person_keys,
+/// item_loc).
+pub(super) fn rewrite_tx(
+    s: &Store,
+    [items, rollups, changes, person_keys, locs]: [&TransactionalTree; 5],
+    tz: &jiff::tz::TimeZone,
+    item: &Item,
+) -> Tx<()> {
+    let key = keys::pair(&item.workspace, &item.id);
+    let mut deltas = Deltas::new(tz.clone());
+    if let Some(raw) = items.get(key)?
+        && let Some(old) = Store::item_at_tx(person_keys, &key, &raw)?
+    {
+        deltas.add(&old, -1);
+        let ratings = (by_location::rating_of(&old), by_location::rating_of(item));
+        by_location::rerate_tx(locs, &item.workspace, &item.location, &item.id, ratings)?;
+    }
+    deltas.add(item, 1);
+    deltas.apply(s, rollups, changes, person_keys)?;
+    items.insert(&key, Store::seal_item_tx(person_keys, item)?)?;
+    Ok(())
 }
 
 /// One page of an ingest, inside its transaction; rollup changes gathered in `deltas`.

@@ -1,10 +1,7 @@
 //! The reply queue: replies stored as "sending", due for the worker.
 
 use super::Items;
-use super::by_location;
-use super::rollups::Deltas;
 use crate::domain::{Id, Item, Workspace};
-use crate::store::Store;
 use crate::store::page::{self, Order, PageRequest};
 use crate::store::{keys, typed};
 use anyhow::Context;
@@ -35,23 +32,8 @@ impl Items<'_> {
         )
             .transaction(
                 |(items, rollups, changes, due_tree, audit, person_keys, locs)| {
-                    let mut deltas = Deltas::new(tz.clone());
-                    if let Some(raw) = items.get(key)?
-                        && let Some(old) = Store::item_at_tx(person_keys, &key, &raw)?
-                    {
-                        deltas.add(&old, -1);
-                        let ratings = (by_location::rating_of(&old), by_location::rating_of(item));
-                        by_location::rerate_tx(
-                            locs,
-                            &item.workspace,
-                            &item.location,
-                            &item.id,
-                            ratings,
-                        )?;
-                    }
-                    deltas.add(item, 1);
-                    deltas.apply(s, rollups, changes, person_keys)?;
-                    items.insert(&key, Store::seal_item_tx(person_keys, item)?)?;
+                    let trees = [items, rollups, changes, person_keys, locs];
+                    super::rewrite_tx(s, trees, &tz, item)?;
                     due_tree.insert(&key, &millis(due).to_be_bytes())?;
                     if let Some(entry) = entry {
                         crate::store::audit::append_tx(audit, &item.workspace, entry, seq)?;

@@ -158,7 +158,7 @@ pub(super) struct Deltas {
     /// Per (workspace, location, day, origin): keys are made once per day in `apply`, not
     /// once per item (most of a page falls on a few days).
     sums: HashMap<DayOf, [i64; WIDTH]>,
-    changed: BTreeMap<[u8; 32], Option<Item>>,
+    changed: BTreeMap<(Id<Workspace>, Id<Item>), Option<Item>>,
 }
 
 impl Deltas {
@@ -173,16 +173,14 @@ impl Deltas {
 
     /// Queues `i` as changed without counting it (it is gone: the index takes it out).
     pub(super) fn log_gone(&mut self, i: &Item) {
-        self.changed
-            .entry(crate::store::keys::pair(&i.workspace, &i.id))
-            .or_insert(None);
+        self.changed.entry((i.workspace, i.id)).or_insert(None);
     }
 
     /// Adds (+1) or takes away (-1) one item's share of its day's counts; the version taken
     /// away first is the one stored before.
     pub(super) fn add(&mut self, i: &Item, sign: i64) {
         self.changed
-            .entry(crate::store::keys::pair(&i.workspace, &i.id))
+            .entry((i.workspace, i.id))
             .or_insert_with(|| (sign < 0).then(|| i.clone()));
         if i.status == ItemStatus::Removed {
             return;
@@ -262,15 +260,15 @@ impl Deltas {
             }
         }
         let mut fresh: BTreeMap<Id<Workspace>, Vec<Id<Item>>> = BTreeMap::new();
-        for (key, held) in &self.changed {
+        for ((ws, id), held) in &self.changed {
+            let key = crate::store::keys::pair(ws, id);
             if queue.get(key)?.is_some() {
                 continue;
             }
-            let (ws, id) = owner(key);
             match held {
                 // The index holds nothing for it: one entry lists many such.
-                None => fresh.entry(ws).or_default().push(id),
-                Some(_) if search::fresh::waits_tx(queue, &ws, &id)? => {}
+                None => fresh.entry(*ws).or_default().push(*id),
+                Some(_) if search::fresh::waits_tx(queue, ws, id)? => {}
                 Some(_) => {
                     let entry = search::queued_doc_tx(s, keys, held.as_ref(), &self.tz)?;
                     queue.insert(key.as_slice(), entry)?;
@@ -282,15 +280,6 @@ impl Deltas {
         }
         Ok(())
     }
-}
-
-/// The workspace and item of an `items` key.
-fn owner(key: &[u8; 32]) -> (Id<Workspace>, Id<Item>) {
-    let (ws, id) = key.split_at(16);
-    (
-        Id::from_bytes(ws.try_into().unwrap_or_default()),
-        Id::from_bytes(id.try_into().unwrap_or_default()),
-    )
 }
 
 /// The spans that exactly cover days `[from, to)`: (level, n) pairs.
