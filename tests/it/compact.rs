@@ -87,7 +87,7 @@ fn seeded(dir: &std::path::Path) -> (Id<Workspace>, Seen) {
                     }
                 })
                 .collect();
-            for chunk in page.chunks(50) {
+            for chunk in page.chunks(10) {
                 store.items().ingest(&dest, chunk, now).unwrap();
                 store.search().index_step(10).unwrap();
             }
