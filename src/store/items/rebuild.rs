@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use std::ops::Bound;
 
 const ROLLUPS_KEY: &[u8] = b"derived_rollups";
-/// 3: no spans shorter than 16 days.
-const ROLLUPS_LAYOUT: &[u8] = b"4";
+/// 3: no spans shorter than 16 days; 4: spans at every other level; 5: counts per source.
+const ROLLUPS_LAYOUT: &[u8] = b"5";
 pub(in crate::store) const SEARCH_KEY: &[u8] = b"derived_search";
 /// 2: lists of keyed hashes in blocks, and an index queue instead of a change log and a doc
 /// per item (`store::search`); 3: postings hold id stamps (their first eight bytes) only.

@@ -27,7 +27,16 @@ const BUCKETS: usize = RESPONSE_BOUNDS_MIN.len() + 1;
 const LEVELS: u8 = 16;
 /// The shortest span kept: 16 days.
 const LOWEST_SPAN: u8 = 4;
-const WIDTH: usize = 7 + BUCKETS;
+const WIDTH: usize = 7 + BUCKETS + 3;
+
+/// Where a source's count sits in `DayCounts::origins`.
+fn origin_slot(o: Origin) -> usize {
+    match o {
+        Origin::Google => 0,
+        Origin::Facebook => 1,
+        Origin::Import => 2,
+    }
+}
 
 /// A day of one location's items from one source.
 type DayOf = (Id<Workspace>, Id<Location>, u32, Origin);
@@ -43,6 +52,10 @@ pub struct DayCounts {
     /// Replied items per response-time bucket (`RESPONSE_BOUNDS_MIN`).
     #[serde(default)]
     pub response: [u64; BUCKETS],
+    /// Items per source (Google, Facebook, import): a span answers "how many from each"
+    /// without reading its days (rollups layout 5; older values read as zeros and are rebuilt).
+    #[serde(default)]
+    pub origins: [u64; 3],
 }
 
 impl DayCounts {
@@ -55,6 +68,14 @@ impl DayCounts {
         for (a, b) in self.response.iter_mut().zip(o.response) {
             *a += b;
         }
+        for (a, b) in self.origins.iter_mut().zip(o.origins) {
+            *a += b;
+        }
+    }
+
+    /// Items from one source.
+    pub fn from(&self, origin: Origin) -> u64 {
+        self.origins[origin_slot(origin)]
     }
 
     pub fn rated(&self) -> u64 {
@@ -99,7 +120,10 @@ impl DayCounts {
             add(s, *by);
         }
         add(&mut self.replied, d[6]);
-        for (s, by) in self.response.iter_mut().zip(&d[7..]) {
+        for (s, by) in self.response.iter_mut().zip(&d[7..7 + BUCKETS]) {
+            add(s, *by);
+        }
+        for (s, by) in self.origins.iter_mut().zip(&d[7 + BUCKETS..]) {
             add(s, *by);
         }
     }
@@ -196,6 +220,7 @@ impl Deltas {
         if let Some(b) = response_bucket(i) {
             d[7 + b] = sign;
         }
+        d[7 + BUCKETS + origin_slot(i.origin)] = sign;
         let day = local_day(&self.tz, i.created_at);
         let e = self
             .sums
@@ -507,8 +532,14 @@ mod tests {
                 review(&format!("r{n}"), 1 + (next() % 5) as u8, at, n % 3 == 0)
             })
             .collect();
-        for chunk in page.chunks(50) {
-            store.items().ingest(&dest, chunk, now).unwrap();
+        // Two sources at one location: every other page comes from Facebook.
+        let facebook = Destination {
+            origin: Origin::Facebook,
+            ..dest
+        };
+        for (n, chunk) in page.chunks(50).enumerate() {
+            let to = if n % 2 == 0 { &dest } else { &facebook };
+            store.items().ingest(to, chunk, now).unwrap();
         }
         let today = (now.unix_timestamp() / 86_400) as u32;
         let mut periods = vec![(0, today + 1), (today - 4000, today + 1)];
@@ -519,16 +550,23 @@ mod tests {
         for (from, to) in periods {
             for scope in [Some(&loc), None] {
                 let mut want = super::DayCounts::default();
-                for (_, _, c) in store.items().days(&ws, scope, from, to).unwrap() {
+                let mut by_source = [0u64; 3];
+                for (_, origin, c) in store.items().days(&ws, scope, from, to).unwrap() {
                     want.add(&c);
+                    by_source[super::origin_slot(origin)] += c.items;
                 }
                 let got = store.items().total(&ws, scope, from, to).unwrap();
                 assert_eq!(got, want, "{from}..{to}");
+                for o in [Origin::Google, Origin::Facebook, Origin::Import] {
+                    assert_eq!(got.from(o), by_source[super::origin_slot(o)], "{o:?}");
+                }
             }
         }
+        let all = store.items().total(&ws, None, 0, today + 1).unwrap();
+        assert_eq!(all.items, 1200);
         assert_eq!(
-            store.items().total(&ws, None, 0, today + 1).unwrap().items,
-            1200
+            (all.from(Origin::Google), all.from(Origin::Facebook)),
+            (600, 600)
         );
     }
 
