@@ -8,8 +8,13 @@ use crate::edge::metrics::Metrics;
 use crate::edge::request_log::RequestLog;
 use crate::http::session::SessionCookie;
 use crate::http::{self, AppState, AssetUrls, Layout};
+use crate::jobs::{Job, Runner};
 use crate::mail::{OutboxWorker, Transport};
-use crate::ops::housekeeping::Housekeeping;
+use crate::ops::backup::BackupSchedule;
+use crate::ops::campaigns::CampaignSender;
+use crate::ops::housekeeping::{Housekeeping, HousekeepingJob};
+use crate::ops::indexer::Indexer;
+use crate::poller::jobs as poll;
 use crate::services::limits::AuthLimits;
 use crate::services::sessions::SessionKeys;
 use crate::services::{Ctx, setup};
@@ -52,6 +57,7 @@ pub struct App {
     workers: Vec<JoinHandle<()>>,
     shutdown: watch::Sender<bool>,
     store: Store,
+    runner: Runner,
     shutdown_timeout: Duration,
     control_path: PathBuf,
 }
@@ -121,6 +127,7 @@ impl App {
         let transport = Transport::from_config(&config.smtp, &data_dir)?;
         tracing::info!(transport = %transport.describe(), "outgoing mail");
         let metrics = Metrics::new();
+        let job_steps = metrics.job_steps.clone();
         let worker = Arc::new(
             OutboxWorker::new(
                 store.clone(),
@@ -161,18 +168,6 @@ impl App {
             config.logs.max_requests,
         )
         .with_retention(config.retention.clone());
-        workers.push(tokio::spawn(
-            housekeeping.run_until_stopped(shutdown_rx.clone()),
-        ));
-        workers.push(tokio::spawn(crate::ops::indexer::run_until_stopped(
-            store.clone(),
-            shutdown_rx.clone(),
-        )));
-        for _ in 0..config.outbox.concurrency {
-            workers.push(tokio::spawn(
-                worker.clone().run_until_stopped(shutdown_rx.clone()),
-            ));
-        }
 
         let secure = scheme == "https"
             || config
@@ -182,38 +177,34 @@ impl App {
                 .is_some_and(|u| u.scheme() == "https");
         let session_hours = config.accounts.session_hours;
         let lifetime = time::Duration::hours(i64::try_from(session_hours).unwrap_or(12));
-        let poller = crate::poller::Poller::new(Ctx::new(
+        // The one context every service, job and handler shares.
+        let ctx = Ctx::new(
             store.clone(),
             Arc::new(config.clone()),
             clock.clone(),
-            mail_from.clone(),
+            mail_from,
             instance_url.clone(),
-        ))?;
-        workers.push(tokio::spawn(crate::ops::backup::run_until_stopped(
-            store.clone(),
-            config.backup.clone(),
-            clock.clone(),
-            shutdown_rx.clone(),
-        )));
-        workers.push(tokio::spawn(crate::ops::campaigns::run_until_stopped(
-            Ctx::new(
-                store.clone(),
-                Arc::new(config.clone()),
-                clock.clone(),
-                mail_from.clone(),
-                instance_url.clone(),
-            ),
-            shutdown_rx.clone(),
-        )));
+        );
+        let poller = crate::poller::Poller::new(ctx.clone())?;
+        let mut jobs: Vec<Arc<dyn Job>> = vec![
+            Arc::new(HousekeepingJob(Arc::new(housekeeping))),
+            Arc::new(Indexer),
+            worker,
+            Arc::new(BackupSchedule),
+            Arc::new(CampaignSender),
+            Arc::new(poll::Alerts(poller.clone())),
+            Arc::new(poll::Webhooks(poller.clone())),
+        ];
         if config.poller.enabled {
-            workers.push(tokio::spawn(
-                poller.clone().run_until_stopped(shutdown_rx.clone()),
-            ));
+            jobs.push(Arc::new(poll::Syncs(poller.clone())));
+            jobs.push(Arc::new(poll::Replies(poller.clone())));
         } else {
             tracing::warn!(
                 "poller.enabled = false: nothing is fetched from providers and no reply is sent"
             );
         }
+        let runner = Runner::new(ctx.clone(), jobs).with_metrics(job_steps);
+        workers.extend(runner.spawn(&shutdown_rx));
         let state = AppState {
             poller,
             sessions: SessionKeys::new(&store.meta().instance_secret()?, &instance_url, lifetime),
@@ -224,13 +215,7 @@ impl App {
             cookie: SessionCookie::new(secure, lifetime.whole_seconds()),
             layout: Layout::new(&AssetUrls::build()),
             http: crate::sources::oauth::http_client(),
-            ctx: Ctx::new(
-                store.clone(),
-                Arc::new(config.clone()),
-                clock.clone(),
-                mail_from,
-                instance_url.clone(),
-            ),
+            ctx,
         };
         let control_path = control::socket_path(&data_dir);
         let _ = std::fs::remove_file(&control_path); // stale from a killed process; we hold the store lock
@@ -256,6 +241,7 @@ impl App {
                 .host
                 .clone()
                 .unwrap_or_else(|| "none: mail is kept as files on this server".into()),
+            jobs: Some(runner.clone()),
         };
         workers.push(tokio::spawn(control::serve(
             control_listener,
@@ -277,6 +263,7 @@ impl App {
             workers,
             shutdown,
             store,
+            runner,
             shutdown_timeout: Duration::from_secs(config.server.shutdown_timeout_secs),
             control_path,
         })
@@ -302,6 +289,12 @@ impl App {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Steps every background job until none has work left (tests drive the jobs with this
+    /// instead of waiting; `plaudit admin run-jobs` does the same on a running server).
+    pub async fn run_jobs_until_idle(&self) -> anyhow::Result<usize> {
+        self.runner.run_until_idle(Duration::from_secs(120)).await
     }
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully.

@@ -140,6 +140,7 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
                 AdminCommand::TestEmail { to } => Request::TestEmail { to },
                 AdminCommand::RotateLinkKey => Request::RotateLinkKey,
                 AdminCommand::DeletedWorkspaces => Request::DeletedWorkspaces,
+                AdminCommand::RunJobs => Request::RunJobs,
                 AdminCommand::UndeleteWorkspace { id } => Request::UndeleteWorkspace { id },
                 AdminCommand::Compact => return backup::compact(&config),
                 AdminCommand::StoreStats { json } => {
@@ -363,6 +364,7 @@ fn call(config: &Config, request: Request) -> Result<serde_json::Value, Failed> 
                         .host
                         .clone()
                         .unwrap_or_else(|| "none: mail is kept as files on this server".into()),
+                    jobs: None,
                 };
                 runtime()?.block_on(control::handle(&ctx, request))
             }

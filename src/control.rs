@@ -52,6 +52,8 @@ pub enum Request {
     StoreStats,
     /// Deleted workspaces and when each is purged.
     DeletedWorkspaces,
+    /// Step every background job of the running server until none has work left.
+    RunJobs,
     /// Bring a deleted workspace back before its purge time.
     UndeleteWorkspace {
         id: String,
@@ -98,7 +100,12 @@ pub struct Context {
     pub backup_key: Option<[u8; 32]>,
     /// The SMTP relay, named in privacy exports as a recipient of campaign mail.
     pub relay: String,
+    /// The background jobs, when a server runs them (not when the CLI opened the store).
+    pub jobs: Option<crate::jobs::Runner>,
 }
+
+/// How long `RunJobs` may take before it answers that the jobs are still busy.
+const RUN_JOBS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
 
 fn err(kind: Failure, message: impl Into<String>) -> Response {
     Response::Err {
@@ -220,6 +227,18 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
             Ok(b) => Response::Ok(serde_json::to_value(b).unwrap_or_default()),
             Err(Error::Invalid(m)) => err(Failure::Invalid, m),
             Err(e) => err(Failure::Internal, format!("{e:#}")),
+        },
+        Request::RunJobs => match &ctx.jobs {
+            None => err(
+                Failure::Invalid,
+                "no server is running on this data folder: the jobs run inside `plaudit serve`",
+            ),
+            Some(jobs) => match jobs.run_until_idle(RUN_JOBS_DEADLINE).await {
+                Ok(worked) => {
+                    Response::Ok(json!({ "steps_that_worked": worked, "jobs": jobs.names() }))
+                }
+                Err(e) => err(Failure::Internal, format!("{e:#}")),
+            },
         },
         Request::DeletedWorkspaces => match crate::services::workspaces::deleted(&ctx.store) {
             Ok(v) => Response::Ok(v),

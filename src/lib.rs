@@ -11,6 +11,7 @@ pub mod domain;
 pub mod edge;
 pub mod fakes;
 pub mod http;
+pub mod jobs;
 pub mod logging;
 pub mod mail;
 pub mod ops;

@@ -145,6 +145,10 @@ pub enum AdminCommand {
     Bounce { file: Option<PathBuf> },
     /// List deleted workspaces with the time each will be purged.
     DeletedWorkspaces,
+    /// Run every background job of the running server now (syncs, replies, alerts, mail,
+    /// campaigns, indexing, housekeeping, a due backup) until none has work left; answers
+    /// with how many steps did something. Fails if they are still busy after two minutes.
+    RunJobs,
     /// Bring back a deleted workspace, as it was, before its purge time.
     UndeleteWorkspace { id: String },
     /// Where the store's weight is: per tree, entries, key bytes, value bytes and share of

@@ -18,6 +18,7 @@ pub struct Metrics {
     pub bans_active: IntGauge,
     pub outbox_depth: IntGauge,
     pub outbox_deliveries: IntCounterVec,
+    pub job_steps: IntCounterVec,
     pub store_bytes: IntGauge,
     pub log_dropped: IntGauge,
 }
@@ -70,6 +71,11 @@ impl Metrics {
                 "outbox_deliveries_total",
                 "Delivery attempts by result",
                 &["result"],
+            ),
+            job_steps: counter_vec(
+                "job_steps_total",
+                "Steps of the background jobs, by job and outcome (worked, idle, failed)",
+                &["job", "outcome"],
             ),
             store_bytes: gauge("store_size_bytes", "Size of the store on disk"),
             log_dropped: gauge(

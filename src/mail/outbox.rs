@@ -8,10 +8,7 @@ use crate::config::OutboxConfig;
 use crate::domain::{DeliveryState, Email, Id, OutboxMessage};
 use crate::store::Store;
 use lettre::message::Mailbox;
-use std::sync::Arc;
-use std::time::Duration as StdDuration;
 use time::Duration;
-use tokio::sync::watch;
 
 /// How long a message of a paused campaign waits before it is looked at again.
 const PAUSED_RETRY: Duration = Duration::seconds(30);
@@ -84,6 +81,10 @@ pub struct OutboxWorker {
 }
 
 impl OutboxWorker {
+    pub fn config(&self) -> &OutboxConfig {
+        &self.config
+    }
+
     pub fn new(
         store: Store,
         transport: Transport,
@@ -201,24 +202,5 @@ impl OutboxWorker {
         let secs = (base * exp).min(6.0 * 3600.0);
         let jitter = f64::from(msg.id.as_bytes()[15]) / 255.0 * 0.25;
         Duration::seconds_f64(secs * (1.0 + jitter))
-    }
-
-    /// Loops over `step` until `shutdown` turns true; an in-flight send is finished first.
-    pub async fn run_until_stopped(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
-        let idle = StdDuration::from_millis(self.config.poll_interval_ms);
-        while !*shutdown.borrow() {
-            let pause = match self.step().await {
-                Ok(Outcome::Idle) => idle,
-                Ok(_) => continue,
-                Err(e) => {
-                    tracing::error!(error = %format!("{e:#}"), "outbox step failed");
-                    idle * 5
-                }
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => {}
-                _ = shutdown.changed() => {}
-            }
-        }
     }
 }

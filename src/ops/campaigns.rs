@@ -2,9 +2,10 @@
 //! pause takes effect within a batch and an unreachable relay does not pile up a whole
 //! campaign in the outbox.
 
+use crate::jobs::{Job, Outcome, Step};
 use crate::services::{Ctx, campaign_run};
 use std::time::Duration;
-use tokio::sync::watch;
+use time::OffsetDateTime;
 
 /// Queue more only while fewer messages than this wait in the outbox.
 const OUTBOX_ROOM: usize = 4 * campaign_run::BATCH;
@@ -34,19 +35,19 @@ pub async fn step(ctx: &Ctx) -> anyhow::Result<usize> {
     Ok(queued)
 }
 
-pub async fn run_until_stopped(ctx: Ctx, mut shutdown: watch::Receiver<bool>) {
-    while !*shutdown.borrow() {
-        let pause = match step(&ctx).await {
-            Ok(n) if n > 0 => Duration::from_millis(50),
-            Ok(_) => Duration::from_secs(1),
-            Err(e) => {
-                tracing::error!(error = %format!("{e:#}"), "campaign worker failed");
-                Duration::from_secs(5)
-            }
-        };
-        tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
-            _ = shutdown.changed() => {}
-        }
+/// The campaign sender as a job of the runner.
+pub struct CampaignSender;
+
+impl Job for CampaignSender {
+    fn name(&self) -> &'static str {
+        "campaigns"
+    }
+
+    fn idle_pause(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+
+    fn step<'a>(&'a self, ctx: &'a Ctx, _: OffsetDateTime) -> Step<'a> {
+        Box::pin(async move { step(ctx).await.map(Outcome::from_count) })
     }
 }

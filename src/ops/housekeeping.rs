@@ -5,10 +5,12 @@
 
 use crate::clock::SharedClock;
 use crate::edge::Edge;
+use crate::jobs::{Job, Outcome, Step};
+use crate::services::Ctx;
 use crate::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
+use time::OffsetDateTime;
 
 pub struct Housekeeping {
     store: Store,
@@ -107,19 +109,26 @@ impl Housekeeping {
         }
         Ok(purged)
     }
+}
 
-    pub async fn run_until_stopped(self, mut shutdown: watch::Receiver<bool>) {
-        let me = Arc::new(self);
-        while !*shutdown.borrow() {
-            let worker = me.clone();
-            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || worker.step()).await {
-                tracing::error!(error = %format!("{e:#}"), "housekeeping failed");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs(60)) => {}
-                _ = shutdown.changed() => {}
-            }
-        }
+/// Housekeeping as a job of the runner: a pass a minute, at once again while it purges.
+pub struct HousekeepingJob(pub Arc<Housekeeping>);
+
+impl Job for HousekeepingJob {
+    fn name(&self) -> &'static str {
+        "housekeeping"
+    }
+
+    fn idle_pause(&self) -> Duration {
+        Duration::from_secs(60)
+    }
+
+    fn step<'a>(&'a self, _: &'a Ctx, _: OffsetDateTime) -> Step<'a> {
+        let me = self.0.clone();
+        Box::pin(async move {
+            let purged = tokio::task::spawn_blocking(move || me.step()).await??;
+            Ok(Outcome::from_count(purged))
+        })
     }
 }
 

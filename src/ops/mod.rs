@@ -1,9 +1,10 @@
-//! Operating the appliance: periodic housekeeping, the store watchdog, backups, the indexer
-//! and the campaign sender.
+//! Operating the appliance: periodic housekeeping, the store watchdog, backups, the indexer,
+//! the campaign sender and mail delivery, each a job of `jobs::Runner`.
 
 pub mod backup;
 pub mod campaigns;
 pub mod compaction;
+pub mod delivery;
 pub mod housekeeping;
 pub mod indexer;
 pub mod retention;

@@ -1,9 +1,11 @@
-//! The in-process poller: finds connections that are due, syncs a few at a time, and runs the
-//! reply worker. `sync_connection` and `replies::step` are the single testable steps.
+//! The in-process poller: finds connections that are due and syncs a few at a time; with the
+//! reply sender, alerts, digests and webhooks, each a job of `jobs::Runner` (`poller::jobs`).
+//! `sync_connection` and `replies::step` are the single testable steps.
 
 mod alerts;
 pub(crate) mod call;
 mod connect;
+pub mod jobs;
 mod keyring;
 mod replies;
 mod sync;
@@ -21,8 +23,7 @@ use keyring::Keyring;
 use rand::Rng;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::Semaphore;
 
 pub struct Poller {
     pub ctx: Ctx,
@@ -243,10 +244,23 @@ impl Poller {
         Ok(report)
     }
 
-    /// Starts the syncs that are due (up to the free slots); returns how many started.
+    /// Runs the syncs that are due (up to the free slots, side by side) and waits for them;
+    /// returns how many finished without an error (a failed one is not due again at once, but
+    /// is not counted: the job then pauses instead of stepping again).
     pub async fn tick(self: &Arc<Self>) -> anyhow::Result<usize> {
+        let mut ok = 0;
+        for sync in self.start_due().await? {
+            if sync.await.unwrap_or(false) {
+                ok += 1;
+            }
+        }
+        Ok(ok)
+    }
+
+    /// Starts the syncs that are due (up to the free slots); each says whether it succeeded.
+    async fn start_due(self: &Arc<Self>) -> anyhow::Result<Vec<tokio::task::JoinHandle<bool>>> {
         let now = self.ctx.clock.now();
-        let mut started = 0;
+        let mut started = Vec::new();
         let mut req = PageRequest::first(500);
         loop {
             let r = req.clone();
@@ -264,11 +278,11 @@ impl Poller {
                         continue;
                     }
                 }
-                started += 1;
                 let me = self.clone();
                 let (ws, id) = (c.workspace, c.id);
-                tokio::spawn(async move {
-                    if let Err(e) = me.sync_connection(ws, id).await {
+                started.push(tokio::spawn(async move {
+                    let synced = me.sync_connection(ws, id).await;
+                    if let Err(e) = &synced {
                         tracing::error!(connection = %id, error = %format!("{e:#}"), "sync failed");
                     }
                     me.running
@@ -276,40 +290,12 @@ impl Poller {
                         .unwrap_or_else(|p| p.into_inner())
                         .remove(&k);
                     drop(permit);
-                });
+                    synced.is_ok_and(|r| r.error.is_none())
+                }));
             }
             match page.next {
                 Some(n) => req.cursor = Some(n),
                 None => return Ok(started),
-            }
-        }
-    }
-
-    pub async fn run_until_stopped(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
-        let tick = Duration::from_millis(self.config.tick_ms);
-        while !*shutdown.borrow() {
-            if let Err(e) = self.tick().await {
-                tracing::error!(error = %format!("{e:#}"), "poller tick failed");
-            }
-            if let Err(e) = self.send_replies().await {
-                tracing::error!(error = %format!("{e:#}"), "reply worker failed");
-            }
-            let me = self.clone();
-            match tokio::task::spawn_blocking(move || {
-                me.alert_step().and_then(|_| me.digest_step())
-            })
-            .await
-            {
-                Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "alerts failed"),
-                Err(e) => tracing::error!(error = %e, "alerts failed"),
-                Ok(Ok(_)) => {}
-            }
-            if let Err(e) = self.deliver_webhooks().await {
-                tracing::error!(error = %format!("{e:#}"), "webhook delivery failed");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(tick) => {}
-                _ = shutdown.changed() => {}
             }
         }
     }

@@ -21,7 +21,7 @@
 mod frames;
 mod schedule;
 
-pub use schedule::{run_until_stopped, scheduled_step};
+pub use schedule::{BackupSchedule, scheduled_step};
 
 use crate::store::snapshot::{self, Summed, Summer, TreeSum};
 use crate::store::{Store, swap};

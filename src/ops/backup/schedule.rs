@@ -1,9 +1,12 @@
 //! Scheduled backups inside `serve`: one every `backup.interval_hours`, the newest `keep` kept.
 
 use super::write;
+use crate::jobs::{Job, Outcome, Step};
+use crate::services::Ctx;
 use crate::store::Store;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use time::OffsetDateTime;
 
 /// Backups in `dir` made by the schedule, oldest first.
@@ -63,29 +66,34 @@ pub fn scheduled_step(
     Ok(Some(path))
 }
 
-pub async fn run_until_stopped(
-    store: Store,
-    config: crate::config::BackupConfig,
-    clock: crate::clock::SharedClock,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
-    // Not in the first minutes after a start: a restart loop must not become a backup loop,
-    // and a fresh instance has nothing to save yet.
-    tokio::select! {
-        _ = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
-        _ = shutdown.changed() => return,
+/// The backup schedule as a job of the runner: looks every minute, not in the first ten
+/// minutes after a start (a restart loop must not become a backup loop, and a fresh instance
+/// has nothing to save yet).
+pub struct BackupSchedule;
+
+impl Job for BackupSchedule {
+    fn name(&self) -> &'static str {
+        "backups"
     }
-    while !*shutdown.borrow() {
-        let (s, c, now) = (store.clone(), config.clone(), clock.now());
-        match tokio::task::spawn_blocking(move || scheduled_step(&s, &c, now)).await {
-            Ok(Ok(Some(path))) => tracing::info!(backup = %path.display(), "backup written"),
-            Ok(Ok(None)) => {}
-            Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "scheduled backup failed"),
-            Err(e) => tracing::error!(error = %e, "scheduled backup stopped"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
-            _ = shutdown.changed() => {}
-        }
+
+    fn idle_pause(&self) -> Duration {
+        Duration::from_secs(60)
+    }
+
+    fn first_delay(&self) -> Duration {
+        Duration::from_secs(600)
+    }
+
+    fn step<'a>(&'a self, ctx: &'a Ctx, now: OffsetDateTime) -> Step<'a> {
+        Box::pin(async move {
+            let (s, c) = (ctx.store.clone(), ctx.config.backup.clone());
+            match tokio::task::spawn_blocking(move || scheduled_step(&s, &c, now)).await?? {
+                Some(path) => {
+                    tracing::info!(backup = %path.display(), "backup written");
+                    Ok(Outcome::Worked)
+                }
+                None => Ok(Outcome::Idle),
+            }
+        })
     }
 }

@@ -1,0 +1,31 @@
+//! The outbox as a job of the runner (the worker itself is `mail::OutboxWorker`).
+
+use crate::jobs::{Job, Outcome, Step};
+use crate::mail::{OutboxWorker, Outcome as Delivery};
+use crate::services::Ctx;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// The outbox as a job of the runner: `outbox.concurrency` copies send at once.
+impl Job for OutboxWorker {
+    fn name(&self) -> &'static str {
+        "outbox"
+    }
+
+    fn idle_pause(&self) -> Duration {
+        Duration::from_millis(self.config().poll_interval_ms)
+    }
+
+    fn copies(&self) -> usize {
+        self.config().concurrency
+    }
+
+    fn step<'a>(&'a self, _: &'a Ctx, _: OffsetDateTime) -> Step<'a> {
+        Box::pin(async move {
+            Ok(match OutboxWorker::step(self).await? {
+                Delivery::Idle => Outcome::Idle,
+                _ => Outcome::Worked,
+            })
+        })
+    }
+}
