@@ -177,6 +177,7 @@ impl Runner {
         let mut failed = vec![0u32; self.slots.len()];
         loop {
             let mut busy = false;
+            let mut working = Vec::new();
             for (slot, failed) in self.slots.iter().zip(failed.iter_mut()) {
                 let now = self.ctx.clock.now();
                 match slot.step(&self.ctx, now).await {
@@ -184,6 +185,7 @@ impl Runner {
                         self.count(slot.job.name(), "worked");
                         (busy, *failed) = (true, 0);
                         worked += 1;
+                        working.push(slot.job.name());
                     }
                     Ok(_) => *failed = 0,
                     Err(e) => {
@@ -203,8 +205,9 @@ impl Runner {
             }
             anyhow::ensure!(
                 started.elapsed() < deadline,
-                "background jobs still had work after {} s",
-                deadline.as_secs()
+                "background jobs still had work after {} s: {}",
+                deadline.as_secs(),
+                working.join(", ")
             );
             tokio::task::yield_now().await;
         }

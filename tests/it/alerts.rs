@@ -166,7 +166,7 @@ async fn new_items_reach_members_by_their_filters_and_webhooks_signed() {
     let conn = connect(&api, &ws, "google", PUBLIC_URL, &h.url).await;
     let ticket = map(&api, &ws, &conn, &name, &loc).await;
     served(&api, &ws, &conn, ticket).await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    h.run_jobs().await;
     // Sent mail may leave the outbox: remember every alert seen so far.
     let seen = std::cell::RefCell::new(std::collections::BTreeMap::new());
     let alert_mails = |h: &InProc| {
@@ -285,7 +285,7 @@ async fn new_items_reach_members_by_their_filters_and_webhooks_signed() {
         )
         .await;
     sync(&api, &ws, &conn).await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    h.run_jobs().await;
     assert_eq!(
         alert_mails(&h)
             .iter()

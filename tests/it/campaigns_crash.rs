@@ -188,7 +188,8 @@ async fn kills_during_a_campaign_lose_no_message_and_never_mail_the_unsubscribed
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Every job idle: nothing more would go out.
+    server.run_jobs_async().await;
     let mut ids: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (to, campaign, id, at) in received(&smtp) {
         if campaign != c2 {

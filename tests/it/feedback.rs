@@ -407,7 +407,7 @@ async fn schedule_daily_cap_pause_resume_and_one_reminder() {
         (StatusCode::ACCEPTED, Some("scheduled"))
     );
     let counts = async || api().get(&path).await.1;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    h.run_jobs().await;
     assert_eq!(counts().await["counts"]["queued"], 0, "not before its time");
     h.clock.advance(time::Duration::hours(3));
     assert!(
@@ -417,12 +417,12 @@ async fn schedule_daily_cap_pause_resume_and_one_reminder() {
         )
         .await
     );
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    h.run_jobs().await;
     assert_eq!(counts().await["counts"]["queued"], 4, "the daily cap holds");
     let (s, c) = api().post(&format!("{path}/pause"), json!({})).await;
     assert_eq!((s, c["status"].as_str()), (StatusCode::OK, Some("paused")));
     h.clock.advance(time::Duration::days(1));
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    h.run_jobs().await;
     assert_eq!(
         counts().await["counts"]["queued"],
         4,

@@ -58,6 +58,17 @@ impl InProc {
         }
     }
 
+    /// Steps every background job until none has work left: what a test waits for instead
+    /// of sleeping (a worker that has not run yet cannot make an assertion pass).
+    pub async fn run_jobs(&self) {
+        self.app
+            .as_ref()
+            .expect("the app runs")
+            .run_jobs_until_idle()
+            .await
+            .expect("the jobs became idle");
+    }
+
     /// A verified user inserted directly (no password), with a fresh session token.
     pub fn user(&self, email: &str, instance_admin: bool) -> (User, String) {
         let user = User {

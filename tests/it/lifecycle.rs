@@ -579,3 +579,32 @@ async fn the_access_log_is_one_escaped_combined_line_per_request_without_secrets
     assert!(all.contains("\"evil\\\"agent\""), "quotes escaped: {all}");
     assert!(!all.contains("a-secret-reset-token"));
 }
+
+/// `plaudit admin run-jobs` steps a running server's jobs until idle and names them; without
+/// a server there are no jobs to run, and it says so (exit 2).
+#[test]
+fn run_jobs_drives_a_running_server_and_refuses_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    let args = ["admin", "run-jobs", "--config", config.to_str().unwrap()];
+    let out = plaudit(&args, &[], None, dir.path());
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(stderr.contains("no server is running"), "{stderr}");
+
+    let server = Server::start(dir.path(), "");
+    let out = plaudit(&args, &[], None, dir.path());
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    for job in [
+        "indexer",
+        "outbox",
+        "campaigns",
+        "housekeeping",
+        "syncs",
+        "alerts",
+    ] {
+        assert!(stdout.contains(job), "{job} in {stdout}");
+    }
+    drop(server);
+}

@@ -323,7 +323,7 @@ async fn rectification_moves_a_customer_with_her_history_and_objection_stops_mai
     )
     .await;
     let (c2, _) = crate::feedback::ask(&h, &api, &ws, 2).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    h.run_jobs().await;
     let to = mailed_by(&h, &c2);
     assert!(
         to.len() == 1 && to[0].contains("ana@right.example"),

@@ -183,6 +183,28 @@ impl Server {
             .join("\n")
     }
 
+    /// Steps every background job of this server until none has work left
+    /// (`plaudit admin run-jobs`): what a test waits for instead of sleeping.
+    pub async fn run_jobs_async(&self) {
+        let (config, dir) = (self.config.clone(), self.dir.clone());
+        let out = tokio::task::spawn_blocking(move || {
+            plaudit(
+                &["admin", "run-jobs", "--config", config.to_str().unwrap()],
+                &[],
+                None,
+                &dir,
+            )
+        })
+        .await
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "run-jobs: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     pub fn stdout(&self) -> Vec<String> {
         self.lines.lock().unwrap().clone()
     }

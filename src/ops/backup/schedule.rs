@@ -26,6 +26,18 @@ fn scheduled(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// When a backup was made, from its name (`plaudit-YYYYMMDD-HHMMSS…`).
+fn made_at(path: &Path) -> Option<OffsetDateTime> {
+    let name = path.file_name()?.to_str()?;
+    let stamp = name.strip_prefix("plaudit-")?.get(..15)?;
+    let format = time::macros::format_description!("[year][month][day]-[hour][minute][second]");
+    Some(
+        time::PrimitiveDateTime::parse(stamp, &format)
+            .ok()?
+            .assume_utc(),
+    )
+}
+
 /// One scheduled step: a backup when the newest is older than the interval, then the oldest
 /// beyond `keep` deleted. Returns the new backup, if one was made.
 pub fn scheduled_step(
@@ -40,15 +52,20 @@ pub fn scheduled_step(
         .dir
         .clone()
         .unwrap_or_else(|| store.data_dir().join("backups"));
-    let due = match scheduled(&dir)
-        .last()
-        .and_then(|p| p.metadata().ok()?.modified().ok())
-    {
+    // Judged by the time in the newest file's name (the clock that wrote it), not by its
+    // modification time: the two differ when the clock is not the wall's (tests, a clock
+    // moved by hand), and a schedule read from the wrong one writes a backup every step.
+    let due = match scheduled(&dir).last() {
         None => true,
-        Some(at) => {
-            let age = OffsetDateTime::from(at);
-            now - age >= time::Duration::hours(i64::try_from(config.interval_hours).unwrap_or(24))
-        }
+        Some(p) => match made_at(p)
+            .or_else(|| Some(OffsetDateTime::from(p.metadata().ok()?.modified().ok()?)))
+        {
+            None => true,
+            Some(at) => {
+                now - at
+                    >= time::Duration::hours(i64::try_from(config.interval_hours).unwrap_or(24))
+            }
+        },
     };
     if !due {
         return Ok(None);
@@ -95,5 +112,39 @@ impl Job for BackupSchedule {
                 None => Ok(Outcome::Idle),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schedule_follows_the_clock_that_wrote_the_backups() {
+        let dir = tempfile::tempdir().unwrap();
+        // Far from the wall clock's time, as a hand-moved clock is.
+        let now = OffsetDateTime::from_unix_timestamp(1_900_000_000).unwrap();
+        let store = Store::open(&dir.path().join("data"), 16, now).unwrap();
+        let config = crate::config::BackupConfig {
+            dir: Some(dir.path().join("backups")),
+            interval_hours: 24,
+            keep: 2,
+            key_file: None,
+        };
+        let first = scheduled_step(&store, &config, now).unwrap().unwrap();
+        assert_eq!(made_at(&first), Some(now));
+        assert!(
+            scheduled_step(&store, &config, now + time::Duration::hours(23))
+                .unwrap()
+                .is_none()
+        );
+        for day in 1..=3 {
+            let at = now + time::Duration::hours(24 * day);
+            assert!(
+                scheduled_step(&store, &config, at).unwrap().is_some(),
+                "day {day}"
+            );
+        }
+        assert_eq!(scheduled(&dir.path().join("backups")).len(), 2, "keep 2");
     }
 }
