@@ -240,11 +240,25 @@ pub fn query_error(
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", err.to_string()).into()
 }
 
-pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::new(
+/// A path that does not parse (an id that is not one): the JSON 404 on the API, the page 404
+/// elsewhere — so handlers take `web::Path<(Id<Workspace>, Id<Item>)>` and never parse ids.
+pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    if req.path().starts_with("/api/") {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such object ({err})"),
+        )
+        .into();
+    }
+    let layout = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.layout.clone())
+        .unwrap_or_default();
+    PageError::new(
+        &layout,
         StatusCode::NOT_FOUND,
-        "not_found",
-        format!("no such object ({err})"),
+        "There is nothing at this address.",
     )
     .into()
 }

@@ -946,3 +946,73 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
     );
     assert!(w.h.store.invitations().get(&ws, &inv).unwrap().is_some());
 }
+
+/// A path segment that is not an id answers the API's JSON 404 on every route with ids in its
+/// path, for the workspace's owner too (ids are parsed by the path extractor, never by hand).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_ids_answer_the_json_404_on_every_route() {
+    let w = world().await;
+    let client = w.h.http();
+    let owner = w
+        .tokens
+        .iter()
+        .find(|(who, _, _)| *who == Who::Owner)
+        .and_then(|(_, t, _)| t.clone())
+        .unwrap();
+    let ws = w.ws.id.to_string();
+    let mut checked = 0;
+    for route in api::routes() {
+        if !route.path.contains('{') || route.path.contains("{client}") {
+            continue;
+        }
+        let method = Method::from_bytes(route.method.as_str().as_bytes()).unwrap();
+        for bad in [
+            "nope",
+            "01ARZ3NDEKTSV4RRFFQ69G5FA",
+            "%2e%2e",
+            "0x41",
+            &"9".repeat(300),
+        ] {
+            // Each parameter in turn is the bad one, the others are real (the workspace).
+            for slot in 0..route.path.matches('{').count() {
+                let mut path = String::new();
+                let mut rest = route.path;
+                let mut i = 0;
+                while let Some(open) = rest.find('{') {
+                    let close = open + rest[open..].find('}').unwrap();
+                    path.push_str(&rest[..open]);
+                    let name = &rest[open + 1..close];
+                    path.push_str(if i == slot {
+                        bad
+                    } else if name == "ws" {
+                        &ws
+                    } else {
+                        "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+                    });
+                    rest = &rest[close + 1..];
+                    i += 1;
+                }
+                path.push_str(rest);
+                let resp = client
+                    .request(method.clone(), format!("{}/api/v1{path}", w.h.url))
+                    .bearer_auth(&owner)
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = resp.status().as_u16();
+                let json = resp
+                    .headers()
+                    .get("content-type")
+                    .is_some_and(|v| v.to_str().unwrap().starts_with("application/json"));
+                let text = resp.text().await.unwrap();
+                assert!(
+                    status == 404 && json && text.contains("not_found"),
+                    "{method} {path}: {status} {text}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 200, "only {checked} calls checked");
+}

@@ -1,7 +1,7 @@
 //! /workspaces/{ws}/alerts (the caller's own email alerts) and /workspaces/{ws}/webhooks.
 
 use super::views::{IdView, Timestamp};
-use super::{Body, Registrar, id, read, write};
+use super::{Body, Registrar, WsChildPath, WsPath, read, write};
 use crate::domain::{AlertMode, AlertPrefs, Origin, Webhook, WebhookFormat};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
@@ -111,9 +111,9 @@ struct IdText(#[schemars(regex(pattern = r"^[0-9a-f]{32}$"))] String);
 async fn get_prefs(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let p = read(&state, move |ctx| {
         alerts::my_prefs(ctx, &caller.principal, &ws)
     })
@@ -124,10 +124,10 @@ async fn get_prefs(
 async fn put_prefs(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<PrefsBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let b = body.into_inner();
     let mut locations = Vec::new();
     for l in &b.location_ids {
@@ -191,9 +191,9 @@ struct WebhookBody {
 async fn list_hooks(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let hooks = read(&state, move |ctx| {
         alerts::webhooks(ctx, &caller.principal, &ws)
     })
@@ -207,10 +207,10 @@ async fn list_hooks(
 async fn create_hook(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<WebhookBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let b = body.into_inner();
     let ip = caller.ip();
     let h = write(&state, move |ctx| {
@@ -233,9 +233,9 @@ async fn create_hook(
 async fn delete_hook(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Webhook>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, hid) = (id(&path.0)?, id(&path.1)?);
+    let (ws, hid) = path.into_inner();
     let ip = caller.ip();
     write(&state, move |ctx| {
         alerts::delete_webhook(ctx, &caller.principal, &ip, &ws, &hid)

@@ -1,6 +1,7 @@
 //! Tags, assignment and notes on items; bulk replies from a template.
 
-use super::{Body, Registrar, id, read, write};
+use super::{Body, Registrar, WsChildPath, WsPath, read, write};
+use crate::domain::Item;
 use crate::domain::ItemNotes;
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
@@ -133,9 +134,9 @@ pub struct BulkView {
 async fn get_notes(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Item>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, item) = (id(&path.0)?, id(&path.1)?);
+    let (ws, item) = path.into_inner();
     let n = read(&state, move |ctx| {
         annotations::notes(ctx, &caller.principal, &ws, &item)
     })
@@ -146,10 +147,10 @@ async fn get_notes(
 async fn put_tags(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Item>,
     body: Body<TagsBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, item) = (id(&path.0)?, id(&path.1)?);
+    let (ws, item) = path.into_inner();
     let tags = body.into_inner().tags;
     let ip = caller.ip();
     let n = write(&state, move |ctx| {
@@ -162,10 +163,10 @@ async fn put_tags(
 async fn put_assignee(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Item>,
     body: Body<AssigneeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, item) = (id(&path.0)?, id(&path.1)?);
+    let (ws, item) = path.into_inner();
     let to = match body.into_inner().user {
         Some(u) => Some(u.parse().map_err(|_| {
             ApiError::new(
@@ -187,10 +188,10 @@ async fn put_assignee(
 async fn post_note(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Item>,
     body: Body<NoteBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, item) = (id(&path.0)?, id(&path.1)?);
+    let (ws, item) = path.into_inner();
     let text = body.into_inner().text;
     let ip = caller.ip();
     let n = write(&state, move |ctx| {
@@ -203,10 +204,10 @@ async fn post_note(
 async fn bulk_reply(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<BulkBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let b = body.into_inner();
     let bad = |m: String| ApiError::new(actix_web::http::StatusCode::BAD_REQUEST, "invalid", m);
     let template = b

@@ -1,7 +1,7 @@
 //! /workspaces/{ws}/campaigns, /feedback-settings and /feedback: feedback-request campaigns,
 //! the workspace's template and branding, and what customers answered.
 
-use super::{Body, PageQuery, Registrar, id, list, read, write};
+use super::{Body, PageQuery, Registrar, WsChildPath, WsPath, list, read, write};
 use crate::domain::{Campaign, Feedback, FeedbackSettings, Funnel, ScoreScale};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
@@ -119,10 +119,10 @@ fn campaign_view(c: Campaign, counts: Option<Funnel>) -> CampaignView {
 async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<CampaignInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let input = body.into_inner();
     let ip = caller.ip();
     let c = write(&state, move |ctx| {
@@ -135,10 +135,10 @@ async fn create(
 async fn list_campaigns(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let req = q.request()?;
     let page = read(&state, move |ctx| {
         campaigns::list(ctx, &caller.principal, &ws, &req)
@@ -150,9 +150,9 @@ async fn list_campaigns(
 async fn get(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Campaign>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let (ws, cid) = path.into_inner();
     let (c, funnel) = read(&state, move |ctx| {
         campaigns::get(ctx, &caller.principal, &ws, &cid)
     })
@@ -163,10 +163,10 @@ async fn get(
 async fn update(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Campaign>,
     body: Body<CampaignInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let (ws, cid) = path.into_inner();
     let input = body.into_inner();
     let ip = caller.ip();
     let c = write(&state, move |ctx| {
@@ -179,10 +179,10 @@ async fn update(
 async fn act(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Campaign>,
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let (ws, cid) = path.into_inner();
     let ip = caller.ip();
     let c = write(&state, move |ctx| {
         campaigns::act(ctx, &caller.principal, &ip, &ws, &cid, action)
@@ -198,7 +198,7 @@ async fn act(
 async fn send(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Campaign>,
 ) -> Result<HttpResponse, ApiError> {
     act(state, caller, path, Action::Send).await
 }
@@ -206,7 +206,7 @@ async fn send(
 async fn pause(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Campaign>,
 ) -> Result<HttpResponse, ApiError> {
     act(state, caller, path, Action::Pause).await
 }
@@ -214,7 +214,7 @@ async fn pause(
 async fn resume(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Campaign>,
 ) -> Result<HttpResponse, ApiError> {
     act(state, caller, path, Action::Resume).await
 }
@@ -251,9 +251,9 @@ fn settings_view(s: FeedbackSettings) -> SettingsView {
 async fn get_settings(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let s = read(&state, move |ctx| {
         campaigns::settings(ctx, &caller.principal, &ws)
     })
@@ -264,10 +264,10 @@ async fn get_settings(
 async fn put_settings(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<SettingsInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let input = body.into_inner();
     let ip = caller.ip();
     let s = write(&state, move |ctx| {
@@ -305,10 +305,10 @@ fn feedback_view(f: Feedback) -> FeedbackView {
 async fn list_feedback(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let req = q.request()?;
     let page = read(&state, move |ctx| {
         campaigns::feedback(ctx, &caller.principal, &ws, &req)

@@ -2,8 +2,9 @@
 //! account manages, map it to locations, ask for a sync, disconnect.
 
 use super::item_views::{self as iv, RemoteLocationView, RemoteLocationsView};
-use super::{Body, PageQuery, Registrar, id, list, read, write};
+use super::{Body, PageQuery, Registrar, WsChildPath, WsPath, list, read, write};
 use crate::domain::Access;
+use crate::domain::{Connection, Location};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::connections;
@@ -84,10 +85,10 @@ struct CreateBody {
 async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let p = Provider::parse(&body.into_inner().provider).ok_or_else(|| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -109,10 +110,10 @@ async fn create(
 async fn list_connections(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, req) = (id(&ws)?, q.request()?);
+    let (ws, req) = (ws.into_inner(), q.request()?);
     let page = read(&state, move |ctx| {
         connections::list(ctx, &caller.principal, &ws, &req)
     })
@@ -123,9 +124,9 @@ async fn list_connections(
 async fn get(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Connection>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let (ws, cid) = path.into_inner();
     let c = read(&state, move |ctx| {
         connections::get(ctx, &caller.principal, &ws, &cid, Access::Read)
     })
@@ -136,9 +137,9 @@ async fn get(
 async fn remove(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Connection>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let (ws, cid) = path.into_inner();
     let principal = caller.principal.clone();
     let conn = read(&state, move |ctx| {
         connections::get(ctx, &principal, &ws, &cid, Access::Write)
@@ -159,9 +160,9 @@ async fn remove(
 async fn remote(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Connection>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let (ws, cid) = path.into_inner();
     let conn = read(&state, move |ctx| {
         connections::get(ctx, &caller.principal, &ws, &cid, Access::Read)
     })
@@ -194,9 +195,9 @@ async fn remote(
 async fn sync(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Connection>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let (ws, cid) = path.into_inner();
     let c = write(&state, move |ctx| {
         connections::request_sync(ctx, &caller.principal, &ws, &cid)
     })
@@ -221,10 +222,10 @@ struct SourceBody {
 async fn set_source(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Location>,
     body: Body<SourceBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, loc) = (id(&path.0)?, id(&path.1)?);
+    let (ws, loc) = path.into_inner();
     let b = body.into_inner();
     let cid = b.connection_id.parse().map_err(|_| {
         ApiError::new(

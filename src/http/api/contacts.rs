@@ -1,7 +1,8 @@
 //! /workspaces/{ws}/contacts: customers to ask for feedback, added by a till or a CSV file.
 
 use super::imports::{ImportQuery, RowErrorView};
-use super::{Body, ListBody, PageQuery, Registrar, id, list, read, write};
+use super::{Body, ListBody, PageQuery, Registrar, WsChildPath, WsPath, list, read, write};
+use crate::domain::Contact;
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::contacts::{self, AddReport, ContactInput, Listed};
@@ -83,10 +84,10 @@ fn view(l: Listed) -> ContactView {
 async fn add(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: ListBody<ContactInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let inputs = body.0;
     let ip = caller.ip();
     let report = write(&state, move |ctx| {
@@ -99,10 +100,10 @@ async fn add(
 async fn list_contacts(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let req = q.request()?;
     let page = read(&state, move |ctx| {
         contacts::list(ctx, &caller.principal, &ws, &req)
@@ -114,9 +115,9 @@ async fn list_contacts(
 async fn delete(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Contact>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let (ws, cid) = path.into_inner();
     let ip = caller.ip();
     write(&state, move |ctx| {
         contacts::delete(ctx, &caller.principal, &ip, &ws, &cid)
@@ -134,10 +135,10 @@ struct SuppressBody {
 async fn suppress(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Contact>,
     body: Body<SuppressBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, cid) = (id(&path.0)?, id(&path.1)?);
+    let (ws, cid) = path.into_inner();
     let on = body.into_inner().suppressed;
     let ip = caller.ip();
     write(&state, move |ctx| {
@@ -160,11 +161,11 @@ async fn import(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<ImportQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let dry_run = super::imports::dry_run(&q)?;
     super::imports::require_csv(&req)?;
     let ip = caller.ip();

@@ -1,7 +1,7 @@
 //! /workspaces/{ws}/imports/reviews: a CSV file of reviews (columns in the README), checked
 //! whole before anything is written.
 
-use super::{Registrar, id, write};
+use super::{Registrar, WsPath, write};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::import::{self, Report};
@@ -56,11 +56,11 @@ async fn import_reviews(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<ImportQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let dry_run = dry_run(&q)?;
     require_csv(&req)?;
     let ip = caller.ip();

@@ -2,7 +2,8 @@
 //! replies.
 
 use super::item_views as iv;
-use super::{Body, Registrar, id, list, read, write};
+use super::{Body, Registrar, WsChildPath, WsPath, list, read, write};
+use crate::domain::Item;
 use crate::domain::{Kind, Origin};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
@@ -208,10 +209,10 @@ impl ItemsQuery {
 async fn list_items(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<ItemsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let (filter, req) = q.filter()?;
     let page = read(&state, move |ctx| {
         items::list(ctx, &caller.principal, &ws, &filter, &req)
@@ -223,9 +224,9 @@ async fn list_items(
 async fn get(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Item>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, item) = (id(&path.0)?, id(&path.1)?);
+    let (ws, item) = path.into_inner();
     let i = read(&state, move |ctx| {
         items::get(ctx, &caller.principal, &ws, &item)
     })
@@ -244,10 +245,10 @@ struct ReplyBody {
 async fn reply(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Item>,
     body: Body<ReplyBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, item) = (id(&path.0)?, id(&path.1)?);
+    let (ws, item) = path.into_inner();
     let text = body.into_inner().text;
     let ip = caller.ip();
     let i = write(&state, move |ctx| {
@@ -260,9 +261,9 @@ async fn reply(
 async fn delete_reply(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Item>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, item) = (id(&path.0)?, id(&path.1)?);
+    let (ws, item) = path.into_inner();
     let ip = caller.ip();
     let i = write(&state, move |ctx| {
         items::delete_reply(ctx, &caller.principal, &ip, &ws, &item)

@@ -1,6 +1,7 @@
 //! /workspaces/{ws}/api-keys: create (shown once), list, revoke.
 
-use super::{Body, PageQuery, Registrar, id, list, read, views, write};
+use super::{Body, PageQuery, Registrar, WsChildPath, WsPath, list, read, views, write};
+use crate::domain::ApiKey;
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::api_keys;
@@ -31,10 +32,10 @@ pub fn routes(r: &mut Registrar) {
 async fn keys(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, req) = (id(&ws)?, q.request()?);
+    let (ws, req) = (ws.into_inner(), q.request()?);
     let page = read(&state, move |ctx| {
         api_keys::list(ctx, &caller.principal, &ws, &req)
     })
@@ -54,10 +55,10 @@ struct CreateBody {
 async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let b = body.into_inner();
     let ip = caller.ip();
     let (key, secret) = write(&state, move |ctx| {
@@ -73,9 +74,9 @@ async fn create(
 async fn revoke(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<ApiKey>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, key) = (id(&path.0)?, id(&path.1)?);
+    let (ws, key) = path.into_inner();
     let ip = caller.ip();
     write(&state, move |ctx| {
         api_keys::revoke(ctx, &caller.principal, &ip, &ws, &key)

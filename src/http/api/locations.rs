@@ -1,6 +1,7 @@
 //! /workspaces/{ws}/locations: create, list, read, edit, archive.
 
-use super::{Body, PageQuery, Registrar, id, list, read, views, write};
+use super::{Body, PageQuery, Registrar, WsChildPath, WsPath, list, read, views, write};
+use crate::domain::Location;
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::locations::{self, Input};
@@ -32,10 +33,10 @@ pub fn routes(r: &mut Registrar) {
 async fn list_locations(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, req) = (id(&ws)?, q.request()?);
+    let (ws, req) = (ws.into_inner(), q.request()?);
     let page = read(&state, move |ctx| {
         locations::list(ctx, &caller.principal, &ws, &req)
     })
@@ -62,10 +63,10 @@ struct CreateBody {
 async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let b = body.into_inner();
     let ip = caller.ip();
     let loc = write(&state, move |ctx| {
@@ -85,9 +86,9 @@ async fn create(
 async fn get(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Location>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, loc) = (id(&path.0)?, id(&path.1)?);
+    let (ws, loc) = path.into_inner();
     let loc = read(&state, move |ctx| {
         locations::get(ctx, &caller.principal, &ws, &loc)
     })
@@ -126,10 +127,10 @@ mod double_option {
 async fn update(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Location>,
     body: Body<UpdateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, loc_id) = (id(&path.0)?, id(&path.1)?);
+    let (ws, loc_id) = path.into_inner();
     let b = body.into_inner();
     let ip = caller.ip();
     let loc = write(&state, move |ctx| {

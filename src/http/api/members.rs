@@ -1,6 +1,7 @@
 //! /workspaces/{ws}/members and /invitations: who belongs, with which role, and who is invited.
 
-use super::{Body, PageQuery, Registrar, id, list, read, views, write};
+use super::{Body, PageQuery, Registrar, WsChildPath, WsPath, list, read, views, write};
+use crate::domain::{Invitation, User};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::{invitations, workspaces};
@@ -41,10 +42,10 @@ pub fn routes(r: &mut Registrar) {
 async fn members(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, req) = (id(&ws)?, q.request()?);
+    let (ws, req) = (ws.into_inner(), q.request()?);
     let page = read(&state, move |ctx| {
         workspaces::members(ctx, &caller.principal, &ws, &req)
     })
@@ -55,10 +56,10 @@ async fn members(
 async fn invitations(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, req) = (id(&ws)?, q.request()?);
+    let (ws, req) = (ws.into_inner(), q.request()?);
     let page = read(&state, move |ctx| {
         workspaces::invitations(ctx, &caller.principal, &ws, &req)
     })
@@ -77,10 +78,10 @@ struct InviteBody {
 async fn invite(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<InviteBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let b = body.into_inner();
     let ip = caller.ip();
     let inv = write(&state, move |ctx| {
@@ -99,10 +100,10 @@ struct RoleBody {
 async fn set_role(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<User>,
     body: Body<RoleBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, user) = (id(&path.0)?, id(&path.1)?);
+    let (ws, user) = path.into_inner();
     let role = body.into_inner().role;
     let ip = caller.ip();
     let role = write(&state, move |ctx| {
@@ -115,9 +116,9 @@ async fn set_role(
 async fn remove(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<User>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, user) = (id(&path.0)?, id(&path.1)?);
+    let (ws, user) = path.into_inner();
     let ip = caller.ip();
     write(&state, move |ctx| {
         workspaces::remove_member(ctx, &caller.principal, &ip, &ws, &user)
@@ -129,9 +130,9 @@ async fn remove(
 async fn revoke(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Invitation>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, inv) = (id(&path.0)?, id(&path.1)?);
+    let (ws, inv) = path.into_inner();
     let ip = caller.ip();
     write(&state, move |ctx| {
         invitations::revoke(ctx, &caller.principal, &ip, &ws, &inv)

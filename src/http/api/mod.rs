@@ -28,7 +28,7 @@ pub use body::{Body, ListBody};
 pub use openapi::document;
 
 use super::{ApiError, AppState};
-use crate::domain::Id;
+use crate::domain::{Id, Workspace};
 use crate::services::{self, Ctx};
 use crate::store::{Page, PageRequest};
 use actix_web::http::{Method, StatusCode};
@@ -234,11 +234,10 @@ pub fn routes() -> Vec<Route> {
     r.routes
 }
 
-/// An id from a path segment; a malformed one is simply not found.
-pub fn id<T>(raw: &str) -> Result<Id<T>, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such object"))
-}
+/// `/workspaces/{ws}/…`: the workspace's id; a malformed one is a 404 (`errors::path_error`).
+pub type WsPath = web::Path<Id<Workspace>>;
+/// `/workspaces/{ws}/…/{id}`: the workspace's id and the id of something in it.
+pub type WsChildPath<T> = web::Path<(Id<Workspace>, Id<T>)>;
 
 /// Runs service work off the async executor, then flushes so the answer is durable.
 pub async fn write<T: Send + 'static>(

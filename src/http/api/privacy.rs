@@ -2,7 +2,7 @@
 //! /workspaces/{ws}/export: the whole workspace as one JSON document (owners).
 
 use super::download::{self, FormatQuery};
-use super::{Body, Registrar, id, write};
+use super::{Body, Registrar, WsPath, write};
 use crate::domain::{Id, Workspace};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
@@ -96,10 +96,10 @@ pub fn routes(r: &mut Registrar) {
 async fn export_workspace(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let w = super::read(&state, move |ctx| {
         crate::services::portability::authorize(ctx, &caller.principal, &ws)
     })
@@ -156,7 +156,7 @@ struct ReviewerBody {
 async fn reviewer_export(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<ReviewerBody>,
     q: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -168,7 +168,7 @@ async fn reviewer_export(
 async fn reviewer_erase(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<ReviewerBody>,
 ) -> Result<HttpResponse, ApiError> {
     let v = by_reviewer(state, caller, ws, body, reviewers::erase).await?;
@@ -178,7 +178,7 @@ async fn reviewer_erase(
 async fn reviewer_restrict(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<ReviewerBody>,
 ) -> Result<HttpResponse, ApiError> {
     let v = by_reviewer(state, caller, ws, body, reviewers::restrict).await?;
@@ -189,7 +189,7 @@ async fn reviewer_restrict(
 async fn by_email<T: Send + 'static>(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<EmailBody>,
     request: fn(&Ctx, &Principal, &str, &Id<Workspace>, &str) -> crate::services::Result<T>,
 ) -> Result<T, ApiError> {
@@ -204,7 +204,7 @@ async fn by_email<T: Send + 'static>(
 async fn by_reviewer<T: Send + 'static>(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<ReviewerBody>,
     request: fn(&Ctx, &Principal, &str, &Id<Workspace>, &Reviewer) -> crate::services::Result<T>,
 ) -> Result<T, ApiError> {
@@ -224,12 +224,12 @@ fn reviewer_of(body: Body<ReviewerBody>) -> Result<Reviewer, ApiError> {
 async fn answer<T: Send + 'static>(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     request: impl FnOnce(&Ctx, &Principal, &str, &Id<Workspace>) -> crate::services::Result<T>
     + Send
     + 'static,
 ) -> Result<T, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let ip = caller.ip();
     write(&state, move |ctx| request(ctx, &caller.principal, &ip, &ws)).await
 }
@@ -237,7 +237,7 @@ async fn answer<T: Send + 'static>(
 async fn export(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<EmailBody>,
     q: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -249,7 +249,7 @@ async fn export(
 async fn erase(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
     let v = by_email(state, caller, ws, body, privacy::erase).await?;
@@ -259,7 +259,7 @@ async fn erase(
 async fn restrict(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
     let v = by_email(state, caller, ws, body, privacy::restrict).await?;
@@ -269,7 +269,7 @@ async fn restrict(
 async fn rectify(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<RectifyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
@@ -287,7 +287,7 @@ async fn rectify(
 async fn object(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<EmailBody>,
 ) -> Result<HttpResponse, ApiError> {
     let v = by_email(state, caller, ws, body, privacy::object).await?;

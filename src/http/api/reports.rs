@@ -2,7 +2,7 @@
 //! inbox as a spreadsheet-safe CSV file).
 
 use super::items::ItemsQuery;
-use super::{Registrar, id, read};
+use super::{Registrar, WsPath, read};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::exports;
@@ -210,10 +210,10 @@ pub fn view(s: &Stats) -> StatsView {
 async fn get_stats(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let period = q.period().map_err(bad)?;
     let s = read(&state, move |ctx| {
         stats::stats(ctx, &caller.principal, &ws, &period)
@@ -225,10 +225,10 @@ async fn get_stats(
 async fn export_csv(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<ItemsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let (filter, _) = q.filter()?;
     let body = read(&state, move |ctx| {
         exports::items_csv(ctx, &caller.principal, &ws, &filter)

@@ -1,6 +1,6 @@
 //! /workspaces/{ws}/reply-templates: the workspace's reply templates.
 
-use super::{Body, Registrar, id, read, write};
+use super::{Body, Registrar, WsChildPath, WsPath, read, write};
 use crate::domain::ReplyTemplate;
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
@@ -74,9 +74,9 @@ fn template_view(t: &ReplyTemplate) -> TemplateView {
 async fn list_templates(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let v = read(&state, move |ctx| {
         annotations::templates(ctx, &caller.principal, &ws)
     })
@@ -89,10 +89,10 @@ async fn list_templates(
 async fn create_template(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<TemplateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let b = body.into_inner();
     let ip = caller.ip();
     let t = write(&state, move |ctx| {
@@ -105,10 +105,10 @@ async fn create_template(
 async fn update_template(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<ReplyTemplate>,
     body: Body<TemplateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, tid) = (id(&path.0)?, id(&path.1)?);
+    let (ws, tid) = path.into_inner();
     let b = body.into_inner();
     let ip = caller.ip();
     let t = write(&state, move |ctx| {
@@ -129,9 +129,9 @@ async fn update_template(
 async fn delete_template(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<ReplyTemplate>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ws, tid) = (id(&path.0)?, id(&path.1)?);
+    let (ws, tid) = path.into_inner();
     let ip = caller.ip();
     write(&state, move |ctx| {
         annotations::delete_template(ctx, &caller.principal, &ip, &ws, &tid)

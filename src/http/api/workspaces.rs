@@ -1,6 +1,6 @@
 //! /workspaces: create, list, read, rename or change plan, delete; and the audit log.
 
-use super::{Body, PageQuery, Registrar, id, list, read, views, write};
+use super::{Body, PageQuery, Registrar, WsPath, list, read, views, write};
 use crate::domain::Access;
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
@@ -82,9 +82,9 @@ async fn create(
 async fn get(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let (workspace, role) = read(&state, move |ctx| {
         workspaces::get(ctx, &caller.principal, &ws, Access::Read)
     })
@@ -104,10 +104,10 @@ struct UpdateBody {
 async fn update(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: Body<UpdateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let b = body.into_inner();
     let ip = caller.ip();
     let updated = write(&state, move |ctx| {
@@ -127,9 +127,9 @@ async fn update(
 async fn delete(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     write(&state, move |ctx| {
         workspaces::delete(ctx, &caller.principal, &ws)
     })
@@ -140,10 +140,10 @@ async fn delete(
 async fn audit(
     state: web::Data<AppState>,
     caller: Caller,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = id(&ws)?;
+    let ws = ws.into_inner();
     let limit = q.limit()?;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let cursor = match &q.cursor {
