@@ -11,6 +11,7 @@ mod layout;
 mod metrics;
 pub mod next;
 mod pages;
+pub mod paths;
 pub mod server;
 pub mod session;
 mod setup;

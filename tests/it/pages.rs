@@ -366,3 +366,50 @@ async fn long_lists_page_on_to_the_rest() {
         "the last page has no next link"
     );
 }
+
+/// A page address whose id is not one is the readable page 404, for GETs and form posts alike
+/// (ids are parsed by the path extractor, never by hand).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_ids_in_page_addresses_answer_the_page_404() {
+    let h = InProc::start(|_| {}).await;
+    let (c, csrf) = signed_in(&h, "Ana").await;
+    let r = c
+        .post(format!("{}/w", h.url))
+        .header("Origin", &h.url)
+        .form(&[("csrf", csrf.as_str()), ("name", "Rossi Bakery")])
+        .send()
+        .await
+        .unwrap();
+    let ws_path = r.headers()["location"].to_str().unwrap().to_string();
+    let ws = ws_path.trim_start_matches("/w/").split('/').next().unwrap();
+    for path in [
+        "/w/not-an-id/inbox".to_string(),
+        "/w/01ARZ3NDEKTSV4RRFFQ69G5FA/dashboard".to_string(),
+        format!("/w/{ws}/locations/nope"),
+        format!("/w/{ws}/campaigns/{}", "9".repeat(200)),
+        format!("/w/{ws}/connections/not%20an%20id"),
+    ] {
+        let r = c.get(format!("{}{path}", h.url)).send().await.unwrap();
+        let status = r.status();
+        let html = r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html");
+        let body = r.text().await.unwrap();
+        assert!(
+            status == StatusCode::NOT_FOUND
+                && html
+                && body.contains("There is nothing at this address")
+                && !body.contains("<script>"),
+            "{path}: {status} {body}"
+        );
+    }
+    let r = c
+        .post(format!("{}/w/{ws}/members/nope/remove", h.url))
+        .header("Origin", &h.url)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}

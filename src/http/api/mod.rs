@@ -28,7 +28,7 @@ pub use body::{Body, ListBody};
 pub use openapi::document;
 
 use super::{ApiError, AppState};
-use crate::domain::{Id, Workspace};
+pub use crate::http::paths::{WsChildPath, WsPath};
 use crate::services::{self, Ctx};
 use crate::store::{Page, PageRequest};
 use actix_web::http::{Method, StatusCode};
@@ -233,11 +233,6 @@ pub fn routes() -> Vec<Route> {
     define(&mut r);
     r.routes
 }
-
-/// `/workspaces/{ws}/…`: the workspace's id; a malformed one is a 404 (`errors::path_error`).
-pub type WsPath = web::Path<Id<Workspace>>;
-/// `/workspaces/{ws}/…/{id}`: the workspace's id and the id of something in it.
-pub type WsChildPath<T> = web::Path<(Id<Workspace>, Id<T>)>;
 
 /// Runs service work off the async executor, then flushes so the answer is durable.
 pub async fn write<T: Send + 'static>(

@@ -1,8 +1,11 @@
 //! The alerts page: your own email alerts for the workspace, and its webhooks (managers).
 
 use super::workspaces::{WsNav, enter};
-use super::{PageUser, act, html, id, redirect, run, show};
-use crate::domain::{Access, AlertMode, AlertPrefs, Location, Origin, Webhook, WebhookFormat};
+use super::{PageUser, act, html, redirect, run, show};
+use crate::domain::{
+    Access, AlertMode, AlertPrefs, Id, Location, Origin, Webhook, WebhookFormat, Workspace,
+};
+use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::alerts::{self, PrefsInput};
 use crate::services::locations;
@@ -55,7 +58,7 @@ async fn render(
     req: &HttpRequest,
     state: &AppState,
     user: &PageUser,
-    raw_ws: &str,
+    raw_ws: &Id<Workspace>,
     new_secret: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(state, user, raw_ws, Access::Read, "alerts").await?;
@@ -85,7 +88,7 @@ async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
 ) -> Result<HttpResponse, PageError> {
     render(&req, &state, &user, &ws, None).await
 }
@@ -95,7 +98,7 @@ async fn save(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
@@ -106,7 +109,7 @@ async fn save(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let wid = id(&user.layout, &ws)?;
+    let wid = ws.into_inner();
     let back = format!("/w/{wid}/alerts");
     let mode = match get("mode").as_str() {
         "instant" => AlertMode::Instant,
@@ -151,11 +154,11 @@ async fn add_hook(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     form: web::Form<HookForm>,
 ) -> Result<HttpResponse, PageError> {
     user.check_form(&req, &state, &form.csrf)?;
-    let wid = id(&user.layout, &ws)?;
+    let wid = ws.into_inner();
     let f = form.into_inner();
     let format = if f.format == "slack" {
         WebhookFormat::Slack
@@ -169,7 +172,7 @@ async fn add_hook(
     .await?
     {
         // Shown on this answer only: never in a redirect, a cookie or a log.
-        Ok(h) => render(&req, &state, &user, &ws, Some(h.secret)).await,
+        Ok(h) => render(&req, &state, &user, &wid, Some(h.secret)).await,
         Err(m) => Ok(redirect(&format!("/w/{wid}/alerts"), Err(&m))),
     }
 }
@@ -183,10 +186,10 @@ async fn delete_hook(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Webhook>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (wid, hid) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (wid, hid) = path.into_inner();
     let back = format!("/w/{wid}/alerts");
     act(
         &req,

@@ -5,6 +5,7 @@ use super::traffic::Bar;
 use super::workspaces::{WsNav, enter};
 use super::{CsrfForm, PageCursor, PageUser, act, html, id, run, show};
 use crate::domain::{Access, Campaign, CampaignStatus, Funnel, Location};
+use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::campaigns::{self, Action, CampaignInput};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -34,7 +35,7 @@ async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<PageCursor>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "campaigns").await?;
@@ -126,10 +127,10 @@ async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     form: web::Form<CampaignForm>,
 ) -> Result<HttpResponse, PageError> {
-    let wid = id(&user.layout, &ws)?;
+    let wid = ws.into_inner();
     let f = form.into_inner();
     let back = format!("/w/{wid}/campaigns");
     user.check_form(&req, &state, &f.csrf)?;
@@ -192,10 +193,10 @@ async fn detail(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Campaign>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &path.0, Access::Read, "campaigns").await?;
-    let cid = id(&user.layout, &path.1)?;
+    let cid = path.1;
     let (principal, wid) = (user.principal.clone(), nav.id);
     let (c, funnel, locations, settings) = show(&state, &user.layout, move |ctx| {
         let (c, f) = campaigns::get(ctx, &principal, &wid, &cid)?;

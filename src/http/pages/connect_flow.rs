@@ -2,7 +2,8 @@
 //! provider (bound to this browser by a nonce cookie), and the provider's return address
 //! finishes the connection.
 
-use super::{MaybeUser, PageUser, id, redirect, run};
+use super::{MaybeUser, PageUser, redirect, run};
+use crate::http::paths::WsPath;
 use crate::http::{AppState, PageError};
 use crate::services::connections;
 use crate::sources::Provider;
@@ -32,11 +33,11 @@ async fn start(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     form: web::Form<StartForm>,
 ) -> Result<HttpResponse, PageError> {
     user.check_form(&req, &state, &form.csrf)?;
-    let wid = id(&user.layout, &ws)?;
+    let wid = ws.into_inner();
     let back = format!("/w/{wid}/connections");
     let Some(p) = Provider::parse(&form.provider) else {
         return Ok(redirect(&back, Err("Choose Google or Facebook.")));

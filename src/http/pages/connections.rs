@@ -2,8 +2,9 @@
 //! locations, sync now, disconnect. Connecting itself is in `connect_flow`.
 
 use super::workspaces::{WsNav, enter};
-use super::{PageUser, act, html, id, redirect, show};
+use super::{PageUser, act, html, redirect, show};
 use crate::domain::{Access, Connection, Location};
+use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::{connections, locations};
 use crate::sources::RemoteLocation;
@@ -52,7 +53,7 @@ async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "connections").await?;
     let (principal, wid) = (user.principal.clone(), nav.id);
@@ -104,10 +105,10 @@ async fn detail(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Connection>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &path.0, Access::Read, "connections").await?;
-    let cid = id(&user.layout, &path.1)?;
+    let cid = path.1;
     let (principal, wid) = (user.principal.clone(), nav.id);
     let (conn, locs) = show(&state, &user.layout, move |ctx| {
         let c = connections::get(ctx, &principal, &wid, &cid, Access::Read)?;
@@ -154,10 +155,10 @@ async fn change(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Connection>,
     form: web::Form<ChangeForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (wid, cid) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (wid, cid) = path.into_inner();
     let f = form.into_inner();
     let list = format!("/w/{wid}/connections");
     let here = format!("/w/{wid}/connections/{cid}");

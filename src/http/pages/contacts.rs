@@ -2,8 +2,10 @@
 
 use super::import::read_upload;
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, PageCursor, PageUser, act, html, id, run, show};
-use crate::domain::{Access, Location};
+use super::{CsrfForm, PageCursor, PageUser, act, html, run, show};
+use crate::domain::Contact;
+use crate::domain::{Access, Id, Location, Workspace};
+use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::contacts::{self, ContactInput, Listed, consent_label};
 use crate::services::contacts_csv::{self, CsvReport};
@@ -82,7 +84,7 @@ async fn render(
     req: &HttpRequest,
     state: &AppState,
     user: &PageUser,
-    ws: &str,
+    ws: &Id<Workspace>,
     cursor: PageCursor,
     report: Option<CsvReport>,
     dry_run: bool,
@@ -115,7 +117,7 @@ async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<PageCursor>,
 ) -> Result<HttpResponse, PageError> {
     render(&req, &state, &user, &ws, q.into_inner(), None, false).await
@@ -137,10 +139,10 @@ async fn add(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     form: web::Form<AddForm>,
 ) -> Result<HttpResponse, PageError> {
-    let wid = id(&user.layout, &ws)?;
+    let wid = ws.into_inner();
     let f = form.into_inner();
     let back = format!("/w/{wid}/contacts");
     let input = ContactInput {
@@ -172,12 +174,12 @@ async fn import(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     mut form: Multipart,
 ) -> Result<HttpResponse, PageError> {
     let up = read_upload(&mut form, &state, &user.layout, "contacts").await?;
     user.check_form(&req, &state, &up.csrf)?;
-    let wid = id(&user.layout, &ws)?;
+    let wid = ws.into_inner();
     if up.file.is_empty() {
         return Err(PageError::new(
             &user.layout,
@@ -195,7 +197,7 @@ async fn import(
         &req,
         &state,
         &user,
-        &ws,
+        &wid,
         PageCursor::default(),
         Some(report),
         dry_run,
@@ -207,10 +209,10 @@ async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Contact>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (wid, cid) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (wid, cid) = path.into_inner();
     let back = format!("/w/{wid}/contacts");
     act(
         &req,
@@ -234,10 +236,10 @@ async fn suppress(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Contact>,
     form: web::Form<SuppressForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (wid, cid) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (wid, cid) = path.into_inner();
     let back = format!("/w/{wid}/contacts");
     let f = form.into_inner();
     let on = f.on == "1";

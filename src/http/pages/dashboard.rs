@@ -6,6 +6,7 @@ use super::{PageUser, html, show};
 use crate::domain::{Access, Location};
 use crate::http::api::reports::StatsQuery;
 use crate::http::charts::{Chart, Kind, Series};
+use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
 use crate::services::locations;
 use crate::services::stats::{self, Bucket, Period, Stats, Totals};
@@ -219,7 +220,7 @@ async fn dashboard(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<Query>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "dashboard").await?;

@@ -2,8 +2,9 @@
 //! branding and score scale every campaign uses.
 
 use super::workspaces::{WsNav, enter};
-use super::{PageCursor, PageUser, act, html, id, show};
+use super::{PageCursor, PageUser, act, html, show};
 use crate::domain::{Access, FeedbackSettings, ScoreScale};
+use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
 use crate::services::campaigns::{self, SettingsInput};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -38,7 +39,7 @@ async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<PageCursor>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "feedback").await?;
@@ -118,10 +119,10 @@ async fn save(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     form: web::Form<SettingsForm>,
 ) -> Result<HttpResponse, PageError> {
-    let wid = id(&user.layout, &ws)?;
+    let wid = ws.into_inner();
     let f = form.into_inner();
     let back = format!("/w/{wid}/feedback");
     let scale = ScoreScale::parse(&f.scale).unwrap_or_default();

@@ -4,6 +4,7 @@
 use super::workspaces::{WsNav, enter};
 use super::{PageUser, html, run};
 use crate::domain::Access;
+use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
 use crate::services::import::{self, Report};
 use actix_multipart::Multipart;
@@ -41,7 +42,7 @@ async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Write, "import").await?;
     html(
@@ -61,7 +62,7 @@ async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     mut form: Multipart,
 ) -> Result<HttpResponse, PageError> {
     let Upload {

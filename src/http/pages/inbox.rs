@@ -10,6 +10,7 @@ use crate::domain::{
     date_day,
 };
 use crate::http::api::items::ItemsQuery;
+use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
 use crate::services::facets::{self, Facets};
 use crate::services::{annotations, items, locations, workspaces};
@@ -273,7 +274,7 @@ async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     f: web::Query<Filters>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "inbox").await?;

@@ -2,6 +2,8 @@
 //! back to the inbox as it was filtered (`back`, checked to stay on this workspace's inbox).
 
 use super::{PageUser, act, id};
+use crate::domain::Item;
+use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, PageError};
 use crate::services::{annotations, items};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -45,10 +47,10 @@ async fn reply(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Item>,
     form: web::Form<ReplyForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (wid, item) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (wid, item) = path.into_inner();
     let f = form.into_inner();
     let back = back_to(&wid.to_string(), &f.back);
     act(
@@ -74,10 +76,10 @@ async fn delete_reply(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Item>,
     form: web::Form<BackForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (wid, item) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (wid, item) = path.into_inner();
     let f = form.into_inner();
     let back = back_to(&wid.to_string(), &f.back);
     act(
@@ -106,10 +108,10 @@ async fn tags(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Item>,
     form: web::Form<TagsForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (wid, item) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (wid, item) = path.into_inner();
     let f = form.into_inner();
     let back = back_to(&wid.to_string(), &f.back);
     let list: Vec<String> = f
@@ -144,10 +146,10 @@ async fn assign(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Item>,
     form: web::Form<AssignForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (wid, item) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (wid, item) = path.into_inner();
     let f = form.into_inner();
     let back = back_to(&wid.to_string(), &f.back);
     let to = if f.user.is_empty() {
@@ -179,10 +181,10 @@ async fn note(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Item>,
     form: web::Form<NoteForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (wid, item) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (wid, item) = path.into_inner();
     let f = form.into_inner();
     let back = back_to(&wid.to_string(), &f.back);
     act(
@@ -201,10 +203,10 @@ async fn bulk(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<String>,
+    path: WsPath,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let wid = id(&user.layout, &path)?;
+    let wid = path.into_inner();
     // Repeated `items` fields: parsed by hand (serde's form parser keeps only one).
     let (mut csrf, mut template, mut back, mut ids) =
         (String::new(), String::new(), String::new(), Vec::new());

@@ -1,8 +1,9 @@
 //! API keys page: list with last use, create (the key is shown once, on the answer), revoke.
 
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, PAGE_ROWS, PageUser, act, html, id, redirect, run, show};
-use crate::domain::{Access, ApiKey};
+use super::{CsrfForm, PAGE_ROWS, PageUser, act, html, redirect, run, show};
+use crate::domain::{Access, ApiKey, Id, Workspace};
+use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::api_keys;
 use crate::store::PageRequest;
@@ -29,7 +30,7 @@ async fn render(
     req: &HttpRequest,
     state: &AppState,
     user: &PageUser,
-    ws: &str,
+    ws: &Id<Workspace>,
     created: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(state, user, ws, Access::Admin, "api-keys").await?;
@@ -55,7 +56,7 @@ async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
 ) -> Result<HttpResponse, PageError> {
     render(&req, &state, &user, &ws, None).await
 }
@@ -72,11 +73,11 @@ async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     form: web::Form<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
     user.check_form(&req, &state, &form.csrf)?;
-    let wid = id(&user.layout, &ws)?;
+    let wid = ws.into_inner();
     let f = form.into_inner();
     let (principal, ip) = (user.principal.clone(), user.ip(&req));
     match run(&state, &user.layout, move |ctx| {
@@ -84,7 +85,7 @@ async fn create(
     })
     .await?
     {
-        Ok((_, secret)) => render(&req, &state, &user, &ws, Some(secret)).await,
+        Ok((_, secret)) => render(&req, &state, &user, &wid, Some(secret)).await,
         Err(m) => Ok(redirect(&format!("/w/{wid}/api-keys"), Err(&m))),
     }
 }
@@ -93,10 +94,10 @@ async fn revoke(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<ApiKey>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (ws, key) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (ws, key) = path.into_inner();
     let back = format!("/w/{ws}/api-keys");
     act(
         &req,

@@ -1,8 +1,9 @@
 //! Locations pages: list with an add form, and one location's edit form with archive/restore.
 
 use super::workspaces::{WsNav, enter};
-use super::{PageCursor, PageUser, act, html, id, redirect, run, show};
+use super::{PageCursor, PageUser, act, html, redirect, run, show};
 use crate::domain::{Access, Location};
+use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::locations::{self, Input};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -30,7 +31,7 @@ async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<PageCursor>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "locations").await?;
@@ -82,11 +83,11 @@ async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     form: web::Form<LocationForm>,
 ) -> Result<HttpResponse, PageError> {
     user.check_form(&req, &state, &form.csrf)?;
-    let wid = id(&user.layout, &ws)?;
+    let wid = ws.into_inner();
     let f = form.into_inner();
     let (principal, ip) = (user.principal.clone(), user.ip(&req));
     let back = format!("/w/{wid}/locations");
@@ -114,10 +115,10 @@ async fn edit(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Location>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &path.0, Access::Read, "locations").await?;
-    let loc_id = id(&user.layout, &path.1)?;
+    let loc_id = path.1;
     let (principal, wid) = (user.principal.clone(), nav.id);
     let loc = run(&state, &user.layout, move |ctx| {
         locations::get(ctx, &principal, &wid, &loc_id)
@@ -139,10 +140,10 @@ async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Location>,
     form: web::Form<LocationForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (wid, loc_id) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (wid, loc_id) = path.into_inner();
     let f = form.into_inner();
     let archived = match f.action.as_deref() {
         Some("archive") => Some(true),

@@ -1,8 +1,10 @@
 //! Members and invitations: who has access with which role, inviting, and accepting an invite.
 
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, MaybeUser, PAGE_ROWS, PageUser, act, html, id, redirect, run, show};
+use super::{CsrfForm, MaybeUser, PAGE_ROWS, PageUser, act, html, redirect, run, show};
+use crate::domain::User;
 use crate::domain::{Access, Invitation};
+use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::{audit, invitations, workspaces};
 use crate::store::PageRequest;
@@ -42,7 +44,7 @@ async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<super::PageCursor>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "members").await?;
@@ -90,11 +92,11 @@ async fn invite(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     form: web::Form<InviteForm>,
 ) -> Result<HttpResponse, PageError> {
     user.check_form(&req, &state, &form.csrf)?;
-    let ws = id(&user.layout, &ws)?;
+    let ws = ws.into_inner();
     let f = form.into_inner();
     let (principal, ip) = (user.principal.clone(), user.ip(&req));
     let back = format!("/w/{ws}/members");
@@ -120,10 +122,10 @@ async fn set_role(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<User>,
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (ws, member) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (ws, member) = path.into_inner();
     let RoleForm { csrf, role } = form.into_inner();
     let back = format!("/w/{ws}/members");
     act(
@@ -142,10 +144,10 @@ async fn remove(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<User>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (ws, member) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (ws, member) = path.into_inner();
     let back = format!("/w/{ws}/members");
     act(
         &req,
@@ -163,10 +165,10 @@ async fn revoke(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<Invitation>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (ws, inv) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (ws, inv) = path.into_inner();
     let back = format!("/w/{ws}/members");
     act(
         &req,

@@ -5,6 +5,7 @@
 use super::workspaces::{WsNav, enter};
 use super::{PageUser, html, run};
 use crate::domain::Access;
+use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
 use crate::services::privacy::reviewers::{self, Reviewer, ReviewerCounts};
 use crate::services::privacy::{self, Counts};
@@ -60,7 +61,7 @@ async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Admin, "privacy").await?;
     let page = PrivacyPage {
@@ -91,7 +92,7 @@ async fn act(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     form: web::Form<RequestForm>,
 ) -> Result<HttpResponse, PageError> {
     user.check_form(&req, &state, &form.csrf)?;
@@ -178,7 +179,7 @@ async fn act_reviewer(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     form: web::Form<ReviewerForm>,
 ) -> Result<HttpResponse, PageError> {
     user.check_form(&req, &state, &form.csrf)?;

@@ -6,6 +6,7 @@ use super::workspaces::{WsNav, enter};
 use super::{PageUser, html, show};
 use crate::domain::{Access, Location};
 use crate::http::api::reports::parse_date;
+use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
 use crate::services::locations;
 use crate::services::stats::{self, Bucket, Period};
@@ -39,7 +40,7 @@ async fn report(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "dashboard").await?;

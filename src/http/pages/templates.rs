@@ -3,6 +3,7 @@
 use super::workspaces::{WsNav, enter};
 use super::{CsrfForm, PageUser, act, html, id, show};
 use crate::domain::{Access, PLACEHOLDERS, ReplyTemplate};
+use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::annotations;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -28,7 +29,7 @@ async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "inbox").await?;
     let (principal, wid) = (user.principal.clone(), nav.id);
@@ -61,10 +62,10 @@ async fn save(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     form: web::Form<TemplateForm>,
 ) -> Result<HttpResponse, PageError> {
-    let wid = id(&user.layout, &ws)?;
+    let wid = ws.into_inner();
     let f = form.into_inner();
     let tid = if f.id.is_empty() {
         None
@@ -88,10 +89,10 @@ async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    path: web::Path<(String, String)>,
+    path: WsChildPath<ReplyTemplate>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (wid, tid) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
+    let (wid, tid) = path.into_inner();
     let back = format!("/w/{wid}/templates");
     act(
         &req,

@@ -1,7 +1,8 @@
 //! Workspace pages: the switcher with a create form, a workspace's overview, settings, audit log.
 
-use super::{PageUser, act, html, id, redirect, run, show};
+use super::{PageUser, act, html, redirect, run, show};
 use crate::domain::{Access, AuditEntry, Id, Role, Workspace};
+use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
 use crate::services::workspaces;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -40,11 +41,11 @@ impl WsNav {
 pub async fn enter(
     state: &AppState,
     user: &PageUser,
-    raw: &str,
+    ws: &Id<Workspace>,
     access: Access,
     tab: &'static str,
 ) -> Result<WsNav, PageError> {
-    let ws = id(&user.layout, raw)?;
+    let ws = *ws;
     let principal = user.principal.clone();
     let (workspace, role) = show(state, &user.layout, move |ctx| {
         workspaces::get(ctx, &principal, &ws, access)
@@ -135,7 +136,7 @@ async fn overview(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Read, "overview").await?;
     let wid = nav.id;
@@ -171,7 +172,7 @@ async fn settings(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Admin, "settings").await?;
     let plans = state.ctx.config.plans.keys().cloned().collect();
@@ -197,10 +198,10 @@ async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     form: web::Form<SettingsForm>,
 ) -> Result<HttpResponse, PageError> {
-    let ws = id(&user.layout, &ws)?;
+    let ws = ws.into_inner();
     let f = form.into_inner();
     let back = format!("/w/{ws}/settings");
     let csrf = f.csrf.clone();
@@ -226,7 +227,7 @@ async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     form: web::Form<ConfirmForm>,
 ) -> Result<HttpResponse, PageError> {
     user.check_form(&req, &state, &form.csrf)?;
@@ -268,7 +269,7 @@ async fn audit(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    ws: web::Path<String>,
+    ws: WsPath,
     q: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, PageError> {
     let nav = enter(&state, &user, &ws, Access::Admin, "audit").await?;
