@@ -251,16 +251,11 @@ pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_
         )
         .into();
     }
-    let layout = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.layout.clone())
-        .unwrap_or_default();
-    PageError::new(
-        &layout,
+    page_error(
+        req,
         StatusCode::NOT_FOUND,
         "There is nothing at this address.",
     )
-    .into()
 }
 
 pub fn form_error(err: UrlencodedError, req: &HttpRequest) -> actix_web::Error {
@@ -268,14 +263,18 @@ pub fn form_error(err: UrlencodedError, req: &HttpRequest) -> actix_web::Error {
         UrlencodedError::Overflow { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         _ => StatusCode::BAD_REQUEST,
     };
+    page_error(req, status, format!("The form could not be read: {err}."))
+}
+
+/// A page's error answer from outside a handler (an extractor's rejection).
+fn page_error(
+    req: &HttpRequest,
+    status: StatusCode,
+    message: impl Into<String>,
+) -> actix_web::Error {
     let layout = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.layout.clone())
         .unwrap_or_default();
-    PageError::new(
-        &layout,
-        status,
-        format!("The form could not be read: {err}."),
-    )
-    .into()
+    PageError::new(&layout, status, message).into()
 }
