@@ -72,13 +72,13 @@ pub fn install(store: &Store, fake: &FakeProviders, now: OffsetDateTime) -> anyh
         ratings_off: false,
         error: None,
     };
-    let connection = |provider: &str, account: &str, feeds: Vec<Feed>| {
+    let connection = |provider: crate::domain::Provider, account: &str, feeds: Vec<Feed>| {
         let mut sync = SyncState::default();
         sync.request();
         Connection {
             id: Id::generate(now),
             workspace: ws.id,
-            provider: provider.into(),
+            provider,
             status: ConnectionStatus::Active,
             account: Some(account.into()),
             sealed: None,
@@ -89,7 +89,7 @@ pub fn install(store: &Store, fake: &FakeProviders, now: OffsetDateTime) -> anyh
         }
     };
     let mut g = connection(
-        "google",
+        crate::domain::Provider::Google,
         "rosa@bakery.example",
         google
             .iter()
@@ -109,7 +109,7 @@ pub fn install(store: &Store, fake: &FakeProviders, now: OffsetDateTime) -> anyh
         },
     )?);
     let mut f = connection(
-        "facebook",
+        crate::domain::Provider::Facebook,
         "Rosa Example",
         facebook
             .iter()

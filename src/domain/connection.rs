@@ -34,8 +34,7 @@ impl ConnectionStatus {
 pub struct Connection {
     pub id: Id<Connection>,
     pub workspace: Id<Workspace>,
-    /// `google` or `facebook`.
-    pub provider: String,
+    pub provider: super::Provider,
     pub status: ConnectionStatus,
     /// The provider account's display name (e.g. the Google account's email).
     pub account: Option<String>,

@@ -14,6 +14,7 @@ mod location;
 mod notes;
 mod outbox;
 mod password;
+mod provider;
 pub mod text;
 mod user;
 pub mod when;
@@ -44,5 +45,6 @@ pub use notes::{
 };
 pub use outbox::{About, DeliveryState, OutboxMessage};
 pub use password::Password;
+pub use provider::Provider;
 pub use user::User;
 pub use workspace::{Access, Role, Scope, Workspace};

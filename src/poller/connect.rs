@@ -82,13 +82,13 @@ impl Poller {
         conn: Connection,
     ) -> Result<Vec<RemoteLocation>, ProviderError> {
         let mut keys = Keyring::open(self, conn)?;
-        match Provider::parse(&keys.conn.provider) {
-            Some(Provider::Google) => {
+        match keys.conn.provider {
+            Provider::Google => {
                 let g = self.clients.google()?;
                 let api = g.api();
                 google!(keys, t => api.locations(&t).await)
             }
-            Some(Provider::Facebook) => {
+            Provider::Facebook => {
                 let f = self.clients.facebook()?;
                 let api = f.api();
                 let pages = facebook!(keys, None, t => api.pages(&t).await)?;
@@ -102,7 +102,6 @@ impl Poller {
                 keys.save().await?;
                 Ok(out)
             }
-            None => Err(ProviderError::Refused("unknown provider".into())),
         }
     }
 
@@ -112,8 +111,8 @@ impl Poller {
             return Ok(());
         }
         let keys = Keyring::open(self, conn)?;
-        match Provider::parse(&keys.conn.provider) {
-            Some(Provider::Google) => {
+        match keys.conn.provider {
+            Provider::Google => {
                 let g = self.clients.google()?;
                 let token = keys
                     .secrets
@@ -123,12 +122,11 @@ impl Poller {
                     .unwrap_or_default();
                 g.api().revoke(&token).await
             }
-            Some(Provider::Facebook) => {
+            Provider::Facebook => {
                 let f = self.clients.facebook()?;
                 let token = keys.facebook_token(None)?;
                 f.api().revoke(&token).await
             }
-            None => Ok(()),
         }
     }
 }

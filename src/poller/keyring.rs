@@ -21,7 +21,7 @@ impl<'a> Keyring<'a> {
             .ok_or_else(|| ProviderError::Revoked("no tokens are stored".into()))?;
         let secrets = poller
             .sealer
-            .open(&conn.workspace, &conn.provider, &conn.id, sealed)
+            .open(&conn.workspace, conn.provider.as_str(), &conn.id, sealed)
             .map_err(|e| ProviderError::Revoked(e.to_string()))?;
         Ok(Self {
             poller,
@@ -36,7 +36,7 @@ impl<'a> Keyring<'a> {
             .sealer
             .seal(
                 &self.conn.workspace,
-                &self.conn.provider,
+                self.conn.provider.as_str(),
                 &self.conn.id,
                 &self.secrets,
             )

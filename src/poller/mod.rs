@@ -46,17 +46,13 @@ pub struct SyncReport {
 }
 
 /// Plain words for the sync status, with the hint a brand-new Google Cloud project needs.
-fn explain(provider: &str, e: &ProviderError, never_succeeded: bool) -> String {
-    let label = if provider == "google" {
-        "Google"
-    } else {
-        "Facebook"
-    };
+fn explain(provider: Provider, e: &ProviderError, never_succeeded: bool) -> String {
+    let label = provider.label();
     match e {
         ProviderError::Forbidden(_)
         | ProviderError::Transient {
             rate_limited: true, ..
-        } if provider == "google" && never_succeeded => {
+        } if provider == Provider::Google && never_succeeded => {
             format!(
                 "Google refused the first calls ({e}). A new Google Cloud project has a Business Profile API quota of 0 until Google approves access: request access in the Google Cloud console (Business Profile APIs), then press Sync now."
             )
@@ -129,7 +125,7 @@ impl Poller {
         let ticket = conn.sync.tickets;
         let now = self.ctx.clock.now();
         let never_succeeded = conn.sync.last_success_at.is_none();
-        let provider = Provider::parse(&conn.provider);
+        let provider = conn.provider;
         let mut report = SyncReport::default();
         let mut feeds_after = Vec::new();
         let mut fatal: Option<ProviderError> = None;
@@ -144,13 +140,8 @@ impl Poller {
                             )
                     });
                     let result = match provider {
-                        Some(Provider::Google) => {
-                            self.sync_google_feed(&mut keys, feed, full).await
-                        }
-                        Some(Provider::Facebook) => {
-                            self.sync_facebook_page(&mut keys, feed, full).await
-                        }
-                        None => Err(ProviderError::Refused("unknown provider".into())),
+                        Provider::Google => self.sync_google_feed(&mut keys, feed, full).await,
+                        Provider::Facebook => self.sync_facebook_page(&mut keys, feed, full).await,
                     };
                     match result {
                         Ok(o) => {
@@ -180,14 +171,13 @@ impl Poller {
                 }
             }
         }
-        let provider_name = conn.provider.clone();
         let first_feed_error = feeds_after
             .iter()
             .find_map(|(_, r)| r.as_ref().err().cloned());
         let status_error = fatal
             .as_ref()
             .or(first_feed_error.as_ref())
-            .map(|e| explain(&provider_name, e, never_succeeded));
+            .map(|e| explain(provider, e, never_succeeded));
         let new_status = match &fatal {
             Some(ProviderError::Revoked(_)) => ConnectionStatus::NeedsReconnect,
             Some(_) => ConnectionStatus::Broken,

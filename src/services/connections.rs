@@ -35,7 +35,7 @@ pub fn start(
     let conn = Connection {
         id: Id::generate(now),
         workspace: *ws,
-        provider: p.as_str().into(),
+        provider: p,
         status: ConnectionStatus::Pending,
         account: None,
         sealed: None,
@@ -213,9 +213,9 @@ pub fn set_source(
         .connections()
         .get(ws, conn_id)?
         .ok_or_else(|| Error::Invalid("connection_id: no such connection here".into()))?;
-    let valid = match conn.provider.as_str() {
-        "google" => crate::sources::google::valid_feed(external_id),
-        _ => {
+    let valid = match conn.provider {
+        Provider::Google => crate::sources::google::valid_feed(external_id),
+        Provider::Facebook => {
             !external_id.is_empty()
                 && external_id.len() <= 100
                 && external_id.chars().all(|c| c.is_ascii_digit())
@@ -225,7 +225,7 @@ pub fn set_source(
         return Err(Error::Invalid(format!(
             "external_id: `{external_id}` is not a {} {}",
             conn.provider,
-            if conn.provider == "google" {
+            if conn.provider == Provider::Google {
                 "location (accounts/…/locations/…)"
             } else {
                 "page id"

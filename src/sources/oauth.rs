@@ -7,35 +7,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Provider {
-    Google,
-    Facebook,
-}
-
-impl Provider {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "google" => Some(Self::Google),
-            "facebook" => Some(Self::Facebook),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Google => "google",
-            Self::Facebook => "facebook",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Google => "Google",
-            Self::Facebook => "Facebook",
-        }
-    }
-}
+pub use crate::domain::Provider;
 
 /// What sign-in keeps of a provider profile: nothing more.
 #[derive(Debug, Clone, PartialEq)]

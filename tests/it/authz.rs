@@ -247,7 +247,7 @@ fn connection_and_item(w: &World, loc: &Location, n: usize) -> (Id<Connection>, 
     let conn = Connection {
         id: Id::generate(now),
         workspace: w.ws.id,
-        provider: "google".into(),
+        provider: plaudit::domain::Provider::Google,
         status: ConnectionStatus::Active,
         account: None,
         sealed: None,

@@ -45,7 +45,7 @@ pub struct ConnectionView {
 pub fn connection(c: &Connection) -> ConnectionView {
     ConnectionView {
         id: c.id.into(),
-        provider: c.provider.clone(),
+        provider: c.provider.to_string(),
         status: c.status,
         account: c.account.clone(),
         created_at: c.created_at.into(),
