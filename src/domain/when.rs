@@ -1,6 +1,7 @@
 //! Instants as stored and sent: RFC 3339 text where people may read it (JSON), and three
 //! numbers (seconds, nanoseconds, offset) in the store's compact encoding, a fifth of the size.
-//! Used as `#[serde(with = "crate::domain::when::rfc3339")]`.
+//! Used as `#[serde(with = "crate::domain::when::rfc3339")]`. Also: instants as people and
+//! providers write them (`parse_time`).
 
 pub mod rfc3339 {
     use serde::{Deserializer, Serialize, Serializer};
@@ -82,6 +83,19 @@ pub mod rfc3339 {
             Ok(Option::<At>::deserialize(d)?.map(|a| a.0))
         }
     }
+}
+
+/// Instants as providers and people write them: RFC 3339 with any number of fractional
+/// digits (Google), or Facebook's `2026-01-02T10:00:00+0000` (no colon in the offset).
+pub fn parse_time(s: &str) -> Option<time::OffsetDateTime> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(t);
+    }
+    let fb = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]"
+    );
+    time::OffsetDateTime::parse(s, &fb).ok()
 }
 
 #[cfg(test)]

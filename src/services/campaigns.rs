@@ -89,7 +89,7 @@ fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<u
 fn time_field(name: &str, raw: Option<&str>) -> Result<Option<OffsetDateTime>> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => crate::sources::wire::parse_time(s)
+        Some(s) => crate::domain::when::parse_time(s)
             .map(Some)
             .ok_or_else(|| Error::Invalid(format!("{name}: `{s}` is not an RFC 3339 time"))),
     }

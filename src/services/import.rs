@@ -69,7 +69,7 @@ const MAX_TEXT: usize = 10_000;
 
 fn date(raw: &str) -> Option<OffsetDateTime> {
     let raw = raw.trim();
-    if let Some(t) = crate::sources::wire::parse_time(&raw.to_ascii_uppercase()) {
+    if let Some(t) = crate::domain::when::parse_time(&raw.to_ascii_uppercase()) {
         return Some(t);
     }
     let fmt = time::macros::format_description!("[year]-[month]-[day]");

@@ -167,18 +167,7 @@ impl Wire {
     }
 }
 
-/// Provider timestamps: RFC 3339 with any number of fractional digits (Google), or Facebook's
-/// `2026-01-02T10:00:00+0000` (no colon in the offset).
-pub fn parse_time(s: &str) -> Option<time::OffsetDateTime> {
-    use time::format_description::well_known::Rfc3339;
-    if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
-        return Some(t);
-    }
-    let fb = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]"
-    );
-    time::OffsetDateTime::parse(s, &fb).ok()
-}
+pub use crate::domain::when::parse_time;
 
 #[cfg(test)]
 mod tests {

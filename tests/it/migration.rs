@@ -28,6 +28,9 @@ fn write_v1(data: &std::path::Path) {
         users.insert(email.as_bytes(), value).unwrap();
     }
     db.flush().unwrap();
+    // Released before anything else opens the folder (sled lets go of it a moment late).
+    drop((meta, users));
+    plaudit::store::close(db, &data.join("db")).unwrap();
 }
 
 #[test]
@@ -119,6 +122,7 @@ fn a_data_folder_from_a_newer_version_is_refused_and_left_alone() {
             .insert("schema_version", &99u32.to_be_bytes())
             .unwrap();
         db.flush().unwrap();
+        plaudit::store::close(db, &data.join("db")).unwrap();
     }
     let (_, err) = Server::spawn(tmp.path(), cfg, &[])
         .err()
@@ -210,6 +214,7 @@ fn schema_2_gets_its_counters_derived_from_the_records() {
             .insert("schema_version", &2u32.to_be_bytes())
             .unwrap();
         db.flush().unwrap();
+        plaudit::store::close(db, &data.join("db")).unwrap();
     }
     let store = Store::open(&data, 16, now).unwrap();
     assert_eq!(store.schema_version().unwrap(), Some(SCHEMA_VERSION));

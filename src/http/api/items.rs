@@ -106,7 +106,7 @@ fn bad(message: String) -> ApiError {
 
 fn when(field: &str, raw: &str) -> Result<OffsetDateTime, ApiError> {
     // RFC 3339 allows lower-case `t` and `z`.
-    if let Some(t) = crate::sources::wire::parse_time(&raw.to_ascii_uppercase()) {
+    if let Some(t) = crate::domain::when::parse_time(&raw.to_ascii_uppercase()) {
         return Ok(t);
     }
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
