@@ -4,6 +4,7 @@
 
 use crate::inproc::{InProc, PUBLIC_URL};
 use crate::providers::{Control, connect, map, point_at, served, sync};
+use crate::support::eventually;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use hmac::{Hmac, Mac};
 use plaudit::domain::Role;
@@ -12,7 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// (path, headers, body) of one received call.
 type Call = (String, Vec<(String, String)>, String);
@@ -63,17 +64,6 @@ fn header<'a>(h: &'a [(String, String)], name: &str) -> &'a str {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
         .unwrap_or("")
-}
-
-async fn wait(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + limit;
-    while Instant::now() < end {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    cond()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,7 +181,7 @@ async fn new_items_reach_members_by_their_filters_and_webhooks_signed() {
         .await;
     sync(&api, &ws, &conn).await;
     assert!(
-        wait(Duration::from_secs(10), || alert_mails(&h).len() >= 2).await,
+        eventually(Duration::from_secs(10), || alert_mails(&h).len() >= 2).await,
         "alerts never queued"
     );
     let mails = alert_mails(&h);
@@ -230,7 +220,7 @@ async fn new_items_reach_members_by_their_filters_and_webhooks_signed() {
     // backoff on Plaudit's clock, which this test moves by hand); signed.
     let clock = h.clock.clone();
     assert!(
-        wait(Duration::from_secs(20), || {
+        eventually(Duration::from_secs(20), || {
             clock.advance(time::Duration::seconds(1));
             got.0.lock().unwrap().len() >= 4
         })
@@ -295,7 +285,7 @@ async fn new_items_reach_members_by_their_filters_and_webhooks_signed() {
     );
     h.clock.advance(time::Duration::hours(25));
     assert!(
-        wait(Duration::from_secs(10), || alert_mails(&h)
+        eventually(Duration::from_secs(10), || alert_mails(&h)
             .iter()
             .filter(|m| m.to.contains("client@"))
             .count()

@@ -2,12 +2,12 @@
 //! tools we did not write: Python's MIME parser and dkimpy's DKIM verifier.
 
 use crate::inproc::{InProc, PUBLIC_URL};
-use crate::support::Smtp;
+use crate::support::{Smtp, eventually};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A fresh RSA key as OpenSSL 3 writes it (PKCS#8) and its public half.
 pub fn dkim_key(dir: &Path) -> (PathBuf, PathBuf) {
@@ -70,17 +70,6 @@ fn unsubscribe_url(raw: &str, base: &str) -> String {
     let start = raw.find("List-Unsubscribe: <").unwrap() + "List-Unsubscribe: <".len();
     let end = start + raw[start..].find('>').unwrap();
     raw[start..end].replace(PUBLIC_URL, base)
-}
-
-async fn wait_for(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + limit;
-    while Instant::now() < end {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    cond()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -154,7 +143,7 @@ async fn a_thousand_contact_campaign_is_delivered_signed_and_unsubscribe_sticks(
         .await;
     assert_eq!(s, StatusCode::ACCEPTED, "{sent}");
     assert!(
-        wait_for(Duration::from_secs(180), || smtp.messages().len() >= 1000).await,
+        eventually(Duration::from_secs(180), || smtp.messages().len() >= 1000).await,
         "only {} messages arrived",
         smtp.messages().len()
     );
@@ -310,7 +299,7 @@ async fn a_thousand_contact_campaign_is_delivered_signed_and_unsubscribe_sticks(
         .await;
     assert_eq!(s, StatusCode::ACCEPTED);
     assert!(
-        wait_for(Duration::from_secs(180), || smtp.messages().len()
+        eventually(Duration::from_secs(180), || smtp.messages().len()
             >= received + 999)
         .await,
         "second campaign: {} of 999",

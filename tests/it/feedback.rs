@@ -2,22 +2,11 @@
 //! (no review gating, scales, hostile input), low-score alerts and header injection attempts.
 
 use crate::inproc::{InProc, PUBLIC_URL};
-use crate::support::Smtp;
 use crate::support::token_in;
+use crate::support::{Smtp, eventually_async};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
-
-async fn until(limit: Duration, mut cond: impl AsyncFnMut() -> bool) -> bool {
-    let end = Instant::now() + limit;
-    while Instant::now() < end {
-        if cond().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
-}
+use std::time::Duration;
 
 async fn smtp_harness(smtp: &Smtp) -> InProc {
     let port = smtp.port;
@@ -101,7 +90,7 @@ async fn names_subjects_and_templates_cannot_add_a_header() {
     api.post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
         .await;
     assert!(
-        until(Duration::from_secs(30), async || smtp.messages().len()
+        eventually_async(Duration::from_secs(30), async || smtp.messages().len()
             >= names.len())
         .await
     );
@@ -178,7 +167,7 @@ pub async fn ask(
             .filter(|m| m.campaign.is_some())
             .count()
     };
-    assert!(until(Duration::from_secs(20), async || queued() >= n).await);
+    assert!(eventually_async(Duration::from_secs(20), async || queued() >= n).await);
     (cid, h.store.outbox().all().unwrap())
 }
 
@@ -411,7 +400,7 @@ async fn schedule_daily_cap_pause_resume_and_one_reminder() {
     assert_eq!(counts().await["counts"]["queued"], 0, "not before its time");
     h.clock.advance(time::Duration::hours(3));
     assert!(
-        until(
+        eventually_async(
             Duration::from_secs(20),
             async || counts().await["counts"]["queued"] == 4
         )
@@ -433,7 +422,7 @@ async fn schedule_daily_cap_pause_resume_and_one_reminder() {
     let (s, c) = api().post(&format!("{path}/resume"), json!({})).await;
     assert_eq!((s, c["status"].as_str()), (StatusCode::OK, Some("sending")));
     assert!(
-        until(
+        eventually_async(
             Duration::from_secs(20),
             async || counts().await["counts"]["queued"] == 8
         )
@@ -441,13 +430,13 @@ async fn schedule_daily_cap_pause_resume_and_one_reminder() {
     );
     h.clock.advance(time::Duration::days(1));
     assert!(
-        until(Duration::from_secs(20), async || counts().await["status"]
+        eventually_async(Duration::from_secs(20), async || counts().await["status"]
             == "waiting_reminder")
         .await
     );
     assert_eq!(counts().await["counts"]["queued"], 10);
     assert!(
-        until(
+        eventually_async(
             Duration::from_secs(20),
             async || counts().await["counts"]["delivered"] == 10
         )
@@ -461,7 +450,7 @@ async fn schedule_daily_cap_pause_resume_and_one_reminder() {
     // Three days after the first pass: one reminder each, up to the cap a day.
     h.clock.advance(time::Duration::days(3));
     assert!(
-        until(
+        eventually_async(
             Duration::from_secs(20),
             async || counts().await["counts"]["reminded"] == 4
         )
@@ -469,7 +458,7 @@ async fn schedule_daily_cap_pause_resume_and_one_reminder() {
     );
     h.clock.advance(time::Duration::days(1));
     assert!(
-        until(
+        eventually_async(
             Duration::from_secs(20),
             async || counts().await["counts"]["reminded"] == 8
         )
@@ -477,7 +466,7 @@ async fn schedule_daily_cap_pause_resume_and_one_reminder() {
     );
     h.clock.advance(time::Duration::days(1));
     assert!(
-        until(Duration::from_secs(20), async || counts().await["status"]
+        eventually_async(Duration::from_secs(20), async || counts().await["status"]
             == "done")
         .await
     );

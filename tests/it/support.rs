@@ -21,6 +21,23 @@ pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     cond()
 }
 
+/// `wait_until` for async tests: polls `cond` every 50 ms without blocking the runtime.
+pub async fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    eventually_async(limit, async || cond()).await
+}
+
+/// `eventually` for a condition that itself awaits (an API call).
+pub async fn eventually_async(limit: Duration, mut cond: impl AsyncFnMut() -> bool) -> bool {
+    let end = Instant::now() + limit;
+    while Instant::now() < end {
+        if cond().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    cond().await
+}
+
 /// Runs the CLI to completion with a clean environment (no PLAUDIT_* leaking in).
 pub fn plaudit(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>, cwd: &Path) -> Output {
     let mut cmd = Command::new(BIN);
