@@ -67,7 +67,7 @@ async fn kills_during_syncs_and_replies_lose_nothing_and_repeat_nothing() {
         .map(|i| i["id"].as_str().unwrap().to_string())
         .collect();
     let mut acknowledged = BTreeSet::new();
-    let mut rng = rand::rng();
+    let mut rng = crate::support::seeded_rng("connectors_crash");
     for cycle in 0..CYCLES {
         let api = Api::new(&server.url).as_(api.token());
         // New activity at the providers, replies written here, a sync asked for; then a kill.

@@ -122,7 +122,7 @@ async fn kills_during_reply_deletions_lose_no_acknowledged_deletion() {
     );
 
     let mut acknowledged = BTreeSet::new();
-    let mut rng = rand::rng();
+    let mut rng = crate::support::seeded_rng("reply_deletion_crash");
     for _ in 0..CYCLES {
         let api = Api::new(&server.url).as_(api.token());
         for _ in 0..2 {

@@ -21,6 +21,17 @@ pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     cond()
 }
 
+/// The random source of a test's kill timings: seeded from `PLAUDIT_TEST_SEED` when set, else
+/// at random; the seed is printed (shown with a failure) so that run can be replayed.
+pub fn seeded_rng(test: &str) -> rand::rngs::StdRng {
+    let seed: u64 = std::env::var("PLAUDIT_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    eprintln!("{test}: PLAUDIT_TEST_SEED={seed} replays these timings");
+    rand::SeedableRng::seed_from_u64(seed)
+}
+
 /// `wait_until` for async tests: polls `cond` every 50 ms without blocking the runtime.
 pub async fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     eventually_async(limit, async || cond()).await
