@@ -203,12 +203,8 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
         )
         .error_response();
     }
-    let layout = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.layout.clone())
-        .unwrap_or_default();
     page_response(
-        &layout,
+        &layout_of(&req),
         StatusCode::NOT_FOUND,
         "There is nothing at this address.",
     )
@@ -243,7 +239,7 @@ pub fn query_error(
 /// A path that does not parse (an id that is not one): the JSON 404 on the API, the page 404
 /// elsewhere — so handlers take `web::Path<(Id<Workspace>, Id<Item>)>` and never parse ids.
 pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
-    if req.path().starts_with("/api/") {
+    if is_api(req) {
         return ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
@@ -272,9 +268,12 @@ fn page_error(
     status: StatusCode,
     message: impl Into<String>,
 ) -> actix_web::Error {
-    let layout = req
-        .app_data::<web::Data<AppState>>()
+    PageError::new(&layout_of(req), status, message).into()
+}
+
+/// The page layout for answers given outside a handler.
+fn layout_of(req: &HttpRequest) -> Layout {
+    req.app_data::<web::Data<AppState>>()
         .map(|s| s.layout.clone())
-        .unwrap_or_default();
-    PageError::new(&layout, status, message).into()
+        .unwrap_or_default()
 }
