@@ -215,6 +215,7 @@ impl App {
             cookie: SessionCookie::new(secure, lifetime.whole_seconds()),
             layout: Layout::new(&AssetUrls::build()),
             http: crate::sources::oauth::http_client(),
+            contracts: Default::default(),
             ctx,
         };
         let control_path = control::socket_path(&data_dir);

@@ -40,7 +40,11 @@ impl LocationFields {
             return Err("the name needs 1 to 200 characters and no control characters".into());
         }
         let address = address.trim();
-        if address.chars().count() > 500 || address.chars().any(|c| c.is_control() && c != '\n') {
+        if address.chars().count() > 500
+            || address
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
             return Err("the address may have at most 500 characters".into());
         }
         let timezone = timezone.trim();
@@ -71,7 +75,8 @@ impl LocationFields {
 
 /// A name the bundled IANA time zone database knows (`Europe/Paris`, `UTC`). Typos like
 /// `Paris` or `GMT+2` are refused: they would silently put reviews on the wrong day.
-fn is_timezone_name(tz: &str) -> bool {
+/// A name the time zone database knows (the API lists them all).
+pub fn is_timezone_name(tz: &str) -> bool {
     !tz.is_empty() && tz.len() <= 64 && jiff::tz::TimeZone::get(tz).is_ok()
 }
 

@@ -15,6 +15,7 @@ mod notes;
 mod outbox;
 mod password;
 mod provider;
+pub mod shapes;
 pub mod text;
 mod user;
 pub mod when;
@@ -38,7 +39,9 @@ pub use item::{
     Author, Fetched, FetchedReply, Item, ItemStatus, Kind, Origin, Rating, Reply, ReplyState,
     Revision,
 };
-pub use location::{Location, LocationFields, date_day, day_date, local_day, zone};
+pub use location::{
+    Location, LocationFields, date_day, day_date, is_timezone_name, local_day, zone,
+};
 pub use notes::{
     ItemNotes, MAX_NOTES, MAX_TAGS, Note, PLACEHOLDERS, ReplyTemplate, fill_template, parse_note,
     parse_tag, parse_template,

@@ -42,6 +42,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Connections' provider calls (exchange, remote locations, revoke) and the sync queue.
     pub poller: std::sync::Arc<crate::poller::Poller>,
+    /// The API's request schemas, compiled once each (`api::conform`).
+    pub contracts: api::Contracts,
 }
 
 /// All routes; middleware order is set once, in `app`.

@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 pub struct CampaignInput {
     #[schemars(
         length(min = 1, max = 120),
-        regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$")
+        regex(pattern = crate::domain::shapes::LINE)
     )]
     pub name: String,
     /// Ask only this location's contacts (a location id).
@@ -30,21 +30,21 @@ pub struct CampaignInput {
     #[serde(default)]
     #[schemars(
         length(max = 200),
-        regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$")
+        regex(pattern = crate::domain::shapes::LINE)
     )]
     pub subject: Option<String>,
     #[serde(default)]
     #[schemars(
         length(max = 20000),
         regex(
-            pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\S[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+            pattern = crate::domain::shapes::TEXT_NOT_BLANK
         )
     )]
     pub body_text: Option<String>,
     #[serde(default)]
     #[schemars(
         length(max = 100000),
-        regex(pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+        regex(pattern = crate::domain::shapes::TEXT)
     )]
     pub body_html: Option<String>,
     /// Only contacts added at or after this time (RFC 3339, UTC).

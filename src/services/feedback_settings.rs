@@ -32,25 +32,25 @@ pub fn settings(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>) -> Result<
 pub struct SettingsInput {
     #[schemars(
         length(max = 80),
-        regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$")
+        regex(pattern = crate::domain::shapes::LINE)
     )]
     pub sender_name: String,
     #[schemars(
         length(max = 200),
-        regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$")
+        regex(pattern = crate::domain::shapes::LINE)
     )]
     pub subject: String,
     #[schemars(
         length(max = 20000),
         regex(
-            pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\S[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+            pattern = crate::domain::shapes::TEXT_NOT_BLANK
         )
     )]
     pub body_text: String,
     #[serde(default)]
     #[schemars(
         length(max = 100000),
-        regex(pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+        regex(pattern = crate::domain::shapes::TEXT)
     )]
     pub body_html: Option<String>,
     /// An https URL.
@@ -64,7 +64,7 @@ pub struct SettingsInput {
     #[schemars(regex(pattern = r"^#[0-9a-fA-F]{6}$"))]
     pub brand_color: String,
     #[serde(default)]
-    #[schemars(length(max = 300), regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
+    #[schemars(length(max = 300), regex(pattern = crate::domain::shapes::LINE_OR_EMPTY))]
     pub postal_address: String,
     pub scale: ScoreScale,
     #[serde(default)]

@@ -16,6 +16,7 @@ mod campaigns;
 mod campaigns_crash;
 mod compact;
 mod config;
+mod conformance;
 mod connectors;
 mod connectors_crash;
 mod contract;

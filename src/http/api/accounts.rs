@@ -68,7 +68,7 @@ struct RegisterBody {
     #[schemars(schema_with = "super::schema::new_password")]
     password: String,
     #[serde(default)]
-    #[schemars(regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"), length(max = 200))]
+    #[schemars(regex(pattern = crate::domain::shapes::LINE_OR_EMPTY), length(max = 200))]
     name: String,
     /// The token of an invitation link, to join its workspace on verification.
     #[schemars(length(min = 1, max = 512))]

@@ -42,7 +42,7 @@ struct MinutesQuery {
 async fn traffic_summary(
     state: web::Data<AppState>,
     caller: Caller,
-    q: web::Query<MinutesQuery>,
+    q: super::Query<MinutesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller.principal)?;
     let minutes = q.minutes.unwrap_or(60);
@@ -106,6 +106,7 @@ async fn lift(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TestEmailBody {
+    #[schemars(email, length(max = 254))]
     to: String,
 }
 

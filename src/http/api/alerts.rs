@@ -181,7 +181,9 @@ pub struct CreatedWebhookView {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct WebhookBody {
-    #[schemars(length(min = 1, max = 2000))]
+    /// https (plain http and private addresses only where `poller.webhooks_to_private_addresses`
+    /// allows them).
+    #[schemars(length(min = 1, max = 2000), regex(pattern = super::schema::WEB_URL))]
     url: String,
     /// `json` (default) or `slack`.
     #[serde(default)]

@@ -84,7 +84,7 @@ fn notes_view(n: &ItemNotes) -> NotesView {
 #[serde(deny_unknown_fields)]
 struct TagsBody {
     #[schemars(length(max = 20))]
-    tags: Vec<String>,
+    tags: Vec<Tag>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -98,7 +98,7 @@ struct AssigneeBody {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NoteBody {
-    #[schemars(length(min = 1, max = 4000))]
+    #[schemars(length(min = 1, max = 4000), regex(pattern = super::schema::TEXT_NOT_BLANK))]
     text: String,
 }
 
@@ -112,6 +112,11 @@ struct BulkBody {
     #[schemars(regex(pattern = r"^[0-9a-f]{32}$"))]
     template: String,
 }
+
+/// A tag: letters, digits, spaces, `-` and `_`, 1 to 40 of them (case does not matter).
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(transparent)]
+struct Tag(#[schemars(length(min = 1, max = 40), regex(pattern = super::schema::TAG))] String);
 
 /// An id: 32 lower-case hex digits.
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -151,7 +156,7 @@ async fn put_tags(
     body: Body<TagsBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, item) = path.into_inner();
-    let tags = body.into_inner().tags;
+    let tags: Vec<String> = body.into_inner().tags.into_iter().map(|t| t.0).collect();
     let ip = caller.ip();
     let n = write(&state, move |ctx| {
         annotations::set_tags(ctx, &caller.principal, &ip, &ws, &item, &tags)

@@ -136,7 +136,7 @@ async fn list_campaigns(
     state: web::Data<AppState>,
     caller: Caller,
     ws: WsPath,
-    q: web::Query<PageQuery>,
+    q: super::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let req = q.request()?;
@@ -306,7 +306,7 @@ async fn list_feedback(
     state: web::Data<AppState>,
     caller: Caller,
     ws: WsPath,
-    q: web::Query<PageQuery>,
+    q: super::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let req = q.request()?;

@@ -101,7 +101,7 @@ async fn list_contacts(
     state: web::Data<AppState>,
     caller: Caller,
     ws: WsPath,
-    q: web::Query<PageQuery>,
+    q: super::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let req = q.request()?;
@@ -162,7 +162,7 @@ async fn import(
     state: web::Data<AppState>,
     caller: Caller,
     ws: WsPath,
-    q: web::Query<ImportQuery>,
+    q: super::Query<ImportQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();

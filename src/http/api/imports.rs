@@ -57,7 +57,7 @@ async fn import_reviews(
     state: web::Data<AppState>,
     caller: Caller,
     ws: WsPath,
-    q: web::Query<ImportQuery>,
+    q: super::Query<ImportQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();

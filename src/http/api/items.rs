@@ -210,7 +210,7 @@ async fn list_items(
     state: web::Data<AppState>,
     caller: Caller,
     ws: WsPath,
-    q: web::Query<ItemsQuery>,
+    q: super::Query<ItemsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let (filter, req) = q.filter()?;

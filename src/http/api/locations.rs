@@ -34,7 +34,7 @@ async fn list_locations(
     state: web::Data<AppState>,
     caller: Caller,
     ws: WsPath,
-    q: web::Query<PageQuery>,
+    q: super::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, req) = (ws.into_inner(), q.request()?);
     let page = read(&state, move |ctx| {
@@ -52,7 +52,7 @@ struct CreateBody {
     #[serde(default)]
     #[schemars(regex(pattern = super::schema::TEXT), length(max = 500))]
     address: String,
-    #[schemars(regex(pattern = super::schema::TIMEZONE))]
+    #[schemars(with = "super::schema::TimeZoneName")]
     timezone: String,
     #[schemars(regex(pattern = super::schema::GOOGLE_URL))]
     google_review_url: Option<String>,
@@ -104,7 +104,7 @@ struct UpdateBody {
     name: Option<String>,
     #[schemars(regex(pattern = super::schema::TEXT), length(max = 500))]
     address: Option<String>,
-    #[schemars(regex(pattern = super::schema::TIMEZONE))]
+    #[schemars(with = "Option<super::schema::TimeZoneName>")]
     timezone: Option<String>,
     #[serde(default, deserialize_with = "double_option::deserialize")]
     #[schemars(with = "Option<String>", regex(pattern = super::schema::GOOGLE_URL))]

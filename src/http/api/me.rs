@@ -69,7 +69,7 @@ async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, 
 async fn export_me(
     state: web::Data<AppState>,
     caller: Caller,
-    q: web::Query<super::download::FormatQuery>,
+    q: super::Query<super::download::FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = caller.principal;
     let now = state.ctx.clock.now();
@@ -83,7 +83,7 @@ async fn export_me(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NameBody {
-    #[schemars(regex(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"), length(max = 200))]
+    #[schemars(regex(pattern = crate::domain::shapes::LINE_OR_EMPTY), length(max = 200))]
     name: String,
 }
 

@@ -43,7 +43,7 @@ async fn members(
     state: web::Data<AppState>,
     caller: Caller,
     ws: WsPath,
-    q: web::Query<PageQuery>,
+    q: super::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, req) = (ws.into_inner(), q.request()?);
     let page = read(&state, move |ctx| {
@@ -57,7 +57,7 @@ async fn invitations(
     state: web::Data<AppState>,
     caller: Caller,
     ws: WsPath,
-    q: web::Query<PageQuery>,
+    q: super::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, req) = (ws.into_inner(), q.request()?);
     let page = read(&state, move |ctx| {

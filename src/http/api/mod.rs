@@ -6,6 +6,7 @@ mod alerts;
 mod annotations;
 mod body;
 mod campaigns;
+mod conform;
 mod connections;
 mod contacts;
 mod download;
@@ -18,6 +19,7 @@ mod me;
 mod members;
 mod openapi;
 mod privacy;
+mod query;
 pub mod reports;
 mod schema;
 mod templates;
@@ -25,7 +27,9 @@ mod views;
 mod workspaces;
 
 pub use body::{Body, ListBody};
+pub use conform::Contracts;
 pub use openapi::document;
+pub use query::Query;
 
 use super::{ApiError, AppState};
 pub use crate::http::paths::{WsChildPath, WsPath};
@@ -187,32 +191,46 @@ fn define(r: &mut Registrar) {
 
 /// Mounts the API (paths are relative to /api/v1).
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // A known path with a method it does not serve: 405 with `Allow`. A path ending in a word
+    // (`/contacts/import`) has its answer mounted before the routes, or its sibling with an id
+    // (`/contacts/{id}`) would take the request and answer 404 for an id that is not one; the
+    // guard lets its own methods through. The others are mounted after every declared route, so
+    // they only catch what those leave.
+    let mut allowed: std::collections::BTreeMap<&'static str, Vec<Method>> = Default::default();
+    for route in routes() {
+        allowed.entry(route.path).or_default().push(route.method);
+    }
+    let ends_in_word = |path: &str| !path.ends_with('}');
+    for (path, methods) in allowed.iter().filter(|(p, _)| ends_in_word(p)) {
+        let own = methods.clone();
+        let refuse =
+            method_not_allowed_route(methods).guard(actix_web::guard::fn_guard(move |g| {
+                !own.contains(&g.head().method)
+            }));
+        cfg.route(path, refuse);
+    }
     let mut r = Registrar {
         cfg: Some(cfg),
         routes: Vec::new(),
     };
     define(&mut r);
-    // A known path with a method it does not serve: 405 with `Allow`, registered after every
-    // declared route so it only catches what they leave.
-    let mut allowed: std::collections::BTreeMap<&'static str, Vec<String>> = Default::default();
-    for route in &r.routes {
-        allowed
-            .entry(route.path)
-            .or_default()
-            .push(route.method.to_string());
-    }
     if let Some(cfg) = r.cfg {
-        for (path, methods) in allowed {
-            let allow = methods.join(", ");
-            cfg.route(
-                path,
-                web::route().to(move || {
-                    let allow = allow.clone();
-                    async move { method_not_allowed(allow) }
-                }),
-            );
+        for (path, methods) in allowed.iter().filter(|(p, _)| !ends_in_word(p)) {
+            cfg.route(path, method_not_allowed_route(methods));
         }
     }
+}
+
+fn method_not_allowed_route(methods: &[Method]) -> actix_web::Route {
+    let allow = methods
+        .iter()
+        .map(Method::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    web::route().to(move || {
+        let allow = allow.clone();
+        async move { method_not_allowed(allow) }
+    })
 }
 
 fn method_not_allowed(allow: String) -> actix_web::HttpResponse {

@@ -6,16 +6,18 @@ use serde_json::{Map, Value, json};
 
 /// The document, with this instance's plan names filled in where a plan is asked for.
 pub async fn serve(state: actix_web::web::Data<crate::http::AppState>) -> HttpResponse {
-    let mut doc = document();
-    let plans: Vec<Value> = state
-        .ctx
-        .config
+    HttpResponse::Ok().json(for_instance(document(), &state.ctx.config))
+}
+
+/// A schema (or the whole document) as this instance serves and enforces it: plan names filled in.
+pub fn for_instance(mut schema: Value, config: &crate::config::Config) -> Value {
+    let plans: Vec<Value> = config
         .plans
         .keys()
         .map(|p| Value::String(p.clone()))
         .collect();
-    fill_plans(&mut doc, &plans);
-    HttpResponse::Ok().json(doc)
+    fill_plans(&mut schema, &plans);
+    schema
 }
 
 fn fill_plans(v: &mut Value, plans: &[Value]) {
@@ -23,6 +25,18 @@ fn fill_plans(v: &mut Value, plans: &[Value]) {
         Value::Object(o) => {
             if o.remove("x-plaudit-plans").is_some() {
                 o.insert("enum".into(), Value::Array(plans.to_vec()));
+            }
+            // An optional field with a list of values (`"plan": null` leaves the plan as it
+            // is) keeps null among them, as serde reads it.
+            let nullable = o
+                .get("type")
+                .and_then(Value::as_array)
+                .is_some_and(|t| t.iter().any(|t| t == "null"));
+            if nullable
+                && let Some(Value::Array(values)) = o.get_mut("enum")
+                && !values.contains(&Value::Null)
+            {
+                values.push(Value::Null);
             }
             o.values_mut().for_each(|v| fill_plans(v, plans));
         }
@@ -41,7 +55,7 @@ fn path_parameter(name: &str) -> Value {
 }
 
 /// A query type's properties, one parameter each.
-fn query_parameters(schema: &Value) -> Vec<Value> {
+pub(super) fn query_parameters(schema: &Value) -> Vec<Value> {
     let required: Vec<&str> = schema["required"]
         .as_array()
         .map(|r| r.iter().filter_map(Value::as_str).collect())

@@ -97,7 +97,7 @@ async fn export_workspace(
     state: web::Data<AppState>,
     caller: Caller,
     ws: WsPath,
-    q: web::Query<FormatQuery>,
+    q: super::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let w = super::read(&state, move |ctx| {
@@ -119,7 +119,7 @@ async fn export_workspace(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct EmailBody {
-    #[schemars(length(min = 3, max = 254))]
+    #[schemars(email, length(max = 254))]
     email: String,
 }
 
@@ -127,7 +127,7 @@ struct EmailBody {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RectifyBody {
-    #[schemars(length(min = 3, max = 254))]
+    #[schemars(email, length(max = 254))]
     email: String,
     /// The name as it should be ("" for none); absent or null leaves it.
     #[serde(default)]
@@ -135,7 +135,7 @@ struct RectifyBody {
     name: Option<String>,
     /// The address the person really has; absent or null leaves it.
     #[serde(default)]
-    #[schemars(length(min = 3, max = 254))]
+    #[schemars(email, length(max = 254))]
     new_email: Option<String>,
 }
 
@@ -158,7 +158,7 @@ async fn reviewer_export(
     caller: Caller,
     ws: WsPath,
     body: Body<ReviewerBody>,
-    q: web::Query<FormatQuery>,
+    q: super::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.ctx.clock.now();
     let v = by_reviewer(state, caller, ws, body, reviewers::export).await?;
@@ -239,7 +239,7 @@ async fn export(
     caller: Caller,
     ws: WsPath,
     body: Body<EmailBody>,
-    q: web::Query<FormatQuery>,
+    q: super::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.ctx.clock.now();
     let v = by_email(state, caller, ws, body, privacy::export).await?;

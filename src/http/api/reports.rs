@@ -211,7 +211,7 @@ async fn get_stats(
     state: web::Data<AppState>,
     caller: Caller,
     ws: WsPath,
-    q: web::Query<StatsQuery>,
+    q: super::Query<StatsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let period = q.period().map_err(bad)?;
@@ -226,7 +226,7 @@ async fn export_csv(
     state: web::Data<AppState>,
     caller: Caller,
     ws: WsPath,
-    q: web::Query<ItemsQuery>,
+    q: super::Query<ItemsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let (filter, _) = q.filter()?;

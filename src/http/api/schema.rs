@@ -4,12 +4,7 @@
 use crate::domain::Password;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 
-/// A display name: not blank, no control characters.
-pub const NAME: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$";
-/// Free text that may span lines: no control characters but newlines.
-pub const TEXT: &str = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$";
-/// An IANA time zone name (`Area/City`, `Area/Sub/City`) or `UTC`.
-pub const TIMEZONE: &str = r"^(UTC|(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)(/[A-Za-z0-9_+-]{1,40}){1,2})$";
+pub use crate::domain::shapes::{LINE as NAME, TAG, TEXT, TEXT_NOT_BLANK, WEB_URL};
 /// An https link on Google's review hosts, or empty.
 pub const GOOGLE_URL: &str = r"^(|https://([a-z0-9-]+\.)*(google\.com|g\.page|goo\.gl)(/[A-Za-z0-9._~%!$&'()*+,;=:@/?#-]*)?)$";
 /// An https link on Facebook's hosts, or empty.
@@ -30,4 +25,26 @@ pub fn new_password(_: &mut SchemaGenerator) -> Schema {
         "maxLength": Password::MAX_CHARS,
         "not": {"enum": common},
     })
+}
+
+/// A time zone name from the database this build uses (IANA names such as `Europe/Rome`), listed
+/// in full so that a name the document allows is one the server knows.
+#[allow(dead_code)] // a shape for the document, never built
+pub struct TimeZoneName(String);
+
+impl JsonSchema for TimeZoneName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TimeZoneName".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let mut names: Vec<String> = jiff::tz::db()
+            .available()
+            .map(|n| n.as_str().to_string())
+            .filter(|n| crate::domain::is_timezone_name(n))
+            .collect();
+        names.sort();
+        names.dedup();
+        schemars::json_schema!({"type": "string", "enum": names})
+    }
 }

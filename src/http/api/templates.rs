@@ -45,9 +45,9 @@ pub fn routes(r: &mut Registrar) {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TemplateBody {
-    #[schemars(length(min = 1, max = 80))]
+    #[schemars(length(min = 1, max = 80), regex(pattern = super::schema::NAME))]
     name: String,
-    #[schemars(length(min = 1, max = 4000))]
+    #[schemars(length(min = 1, max = 4000), regex(pattern = super::schema::TEXT_NOT_BLANK))]
     body: String,
 }
 

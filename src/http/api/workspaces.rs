@@ -49,7 +49,7 @@ pub fn routes(r: &mut Registrar) {
 async fn list_workspaces(
     state: web::Data<AppState>,
     caller: Caller,
-    q: web::Query<PageQuery>,
+    q: super::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let req = q.request()?;
     let page = read(&state, move |ctx| {
@@ -141,7 +141,7 @@ async fn audit(
     state: web::Data<AppState>,
     caller: Caller,
     ws: WsPath,
-    q: web::Query<PageQuery>,
+    q: super::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let limit = q.limit()?;
