@@ -19,11 +19,11 @@ pub const MAX_PER_CALL: usize = 1000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
-    #[schemars(email, length(max = 254))]
+    /// An address; a batch takes its good rows and lists the others in `rejected` (so this
+    /// type's schema holds no rule a single row could break).
     pub email: String,
     /// At most 120 characters; whitespace and control characters are folded into single spaces.
     #[serde(default)]
-    #[schemars(length(max = 120))]
     pub name: Option<String>,
     /// A location's id (or, from CSV, its name).
     #[serde(default)]
