@@ -110,16 +110,16 @@ fn main() {
     let sums = store.tree_sums().unwrap();
     let out = tmp.path().join("backups");
     let started = Instant::now();
-    let file = plaudit::ops::backup::write(&store, &out, now, None, |_| {}).unwrap();
+    let file = plaudit::workers::backup::write(&store, &out, now, None, |_| {}).unwrap();
     let backup_secs = started.elapsed().as_secs_f64();
     let backup_size = std::fs::metadata(&file).unwrap().len();
     // An unencrypted backup leaves the instance secret out: the restore is given it.
-    let secret = plaudit::ops::backup::Secret(Some(store.meta().instance_secret().unwrap()));
+    let secret = plaudit::workers::backup::Secret(Some(store.meta().instance_secret().unwrap()));
     drop(store);
 
     let restored = tmp.path().join("restored");
     let started = Instant::now();
-    plaudit::ops::backup::restore(&file, &restored, None, &secret, now).unwrap();
+    plaudit::workers::backup::restore(&file, &restored, None, &secret, now).unwrap();
     let restore_secs = started.elapsed().as_secs_f64();
     let store = Store::open(&restored, 256, now).unwrap();
     let identical = store.tree_sums().unwrap() == sums;

@@ -109,7 +109,7 @@ fn seed(dir: &Path, n: usize) {
         }
         while store
             .search()
-            .index_step(plaudit::ops::indexer::STEP)
+            .index_step(plaudit::workers::indexer::STEP)
             .unwrap()
             > 0
         {}

@@ -1,8 +1,8 @@
 //! The running appliance: store, HTTP server, control socket and workers, with one shutdown.
 
+use crate::admin_socket;
 use crate::clock::SharedClock;
 use crate::config::{Config, TlsMode};
-use crate::control;
 use crate::edge::Edge;
 use crate::edge::metrics::Metrics;
 use crate::edge::request_log::RequestLog;
@@ -10,15 +10,15 @@ use crate::http::session::SessionCookie;
 use crate::http::{self, AppState, AssetUrls, Layout};
 use crate::jobs::{Job, Runner};
 use crate::mail::{OutboxWorker, Transport};
-use crate::ops::backup::BackupSchedule;
-use crate::ops::campaigns::CampaignSender;
-use crate::ops::housekeeping::{Housekeeping, HousekeepingJob};
-use crate::ops::indexer::Indexer;
 use crate::poller::jobs as poll;
 use crate::services::limits::AuthLimits;
 use crate::services::sessions::SessionKeys;
 use crate::services::{Ctx, setup};
 use crate::store::{OpenError, Store};
+use crate::workers::backup::BackupSchedule;
+use crate::workers::campaigns::CampaignSender;
+use crate::workers::housekeeping::{Housekeeping, HousekeepingJob};
+use crate::workers::indexer::Indexer;
 use actix_web::dev::ServerHandle;
 use actix_web::web;
 use anyhow::Context;
@@ -28,6 +28,13 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+/// The config checks that need parts above config (see `config::Check`): every start and
+/// `plaudit check-config` run them.
+pub const CONFIG_CHECKS: [crate::config::Check; 2] = [
+    crate::edge::waf::check_config,
+    crate::mail::dkim::check_config,
+];
 
 /// Set on the first start of a scripted deploy: creates the admin when none exists.
 #[derive(Debug, Clone, Default)]
@@ -74,7 +81,7 @@ impl App {
         let (dir, cache_mb, now) = (data_dir.clone(), config.storage.cache_mb, clock.now());
         let store = tokio::task::spawn_blocking(move || -> Result<Store, StartError> {
             // A restore a kill interrupted still owes its erasure replay.
-            crate::ops::backup::replay_if_pending(&dir, now)?;
+            crate::workers::backup::replay_if_pending(&dir, now)?;
             Ok(Store::open(&dir, cache_mb, now)?)
         })
         .await
@@ -155,7 +162,7 @@ impl App {
             Edge::new(&config, store.clone(), clock.clone(), log, metrics)?
                 .with_origin(&instance_url),
         );
-        crate::ops::watchdog::start(
+        crate::workers::watchdog::start(
             store.clone(),
             Duration::from_secs(config.storage.stuck_secs),
         )
@@ -218,14 +225,14 @@ impl App {
             contracts: Default::default(),
             ctx,
         };
-        let control_path = control::socket_path(&data_dir);
+        let control_path = admin_socket::socket_path(&data_dir);
         let _ = std::fs::remove_file(&control_path); // stale from a killed process; we hold the store lock
         // Bound inside the data folder, which is 0700: the moment before the chmod below
         // exposes nothing to other users.
         let control_listener = tokio::net::UnixListener::bind(&control_path)
             .with_context(|| format!("binding the control socket {}", control_path.display()))?;
         restrict_to_owner(&control_path)?;
-        let ctx = control::Context {
+        let ctx = admin_socket::Context {
             store: store.clone(),
             clock: clock.clone(),
             instance_url: instance_url.clone(),
@@ -244,7 +251,7 @@ impl App {
                 .unwrap_or_else(|| "none: mail is kept as files on this server".into()),
             jobs: Some(runner.clone()),
         };
-        workers.push(tokio::spawn(control::serve(
+        workers.push(tokio::spawn(admin_socket::serve(
             control_listener,
             ctx,
             shutdown_rx.clone(),

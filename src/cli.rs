@@ -1,9 +1,9 @@
 //! The command line: parse, load config, run a command, map the outcome to exit codes 0/1/2.
 
+use crate::admin_socket::{self, Failure, Request, Response};
 use crate::app::{App, Bootstrap, StartError};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{self, Config, LoadedConfig};
-use crate::control::{self, Failure, Request, Response};
 use crate::store::{OpenError, Store};
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -47,7 +47,8 @@ pub fn run(cli: Cli) -> ExitCode {
 fn load(path: Option<PathBuf>) -> Result<LoadedConfig, Failed> {
     let env: Vec<(String, String)> = std::env::vars().collect();
     let path = config::resolve_path(path);
-    config::load(path.as_deref(), &env).map_err(|e| Failed::Usage(e.to_string()))
+    config::load(path.as_deref(), &env, &crate::app::CONFIG_CHECKS)
+        .map_err(|e| Failed::Usage(e.to_string()))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failed> {
@@ -202,7 +203,7 @@ fn init(path: PathBuf) -> Result<(), Failed> {
 
 fn serve(mut config: Config, demo: bool) -> Result<(), Failed> {
     crate::logging::init(&config.logs);
-    if std::env::var_os(crate::ops::compaction::COMPACT_ONLY).is_some() {
+    if std::env::var_os(crate::workers::compaction::COMPACT_ONLY).is_some() {
         return compact_only(&config);
     }
     if config.storage.compact_at_start && !demo {
@@ -264,7 +265,7 @@ fn compact_in_a_child() {
     let status = std::env::current_exe().and_then(|exe| {
         std::process::Command::new(exe)
             .args(std::env::args_os().skip(1))
-            .env(crate::ops::compaction::COMPACT_ONLY, "1")
+            .env(crate::workers::compaction::COMPACT_ONLY, "1")
             .stdout(std::process::Stdio::null())
             .status()
     });
@@ -282,7 +283,7 @@ fn compact_in_a_child() {
 fn compact_only(config: &Config) -> Result<(), Failed> {
     use crate::clock::Clock as _;
     let storage = &config.storage;
-    crate::ops::compaction::compact_if_due(
+    crate::workers::compaction::compact_if_due(
         &storage.data_dir,
         storage.cache_mb,
         storage.compact_min_mb.saturating_mul(1 << 20),
@@ -332,43 +333,44 @@ fn admin(config: &Config, request: Request) -> Result<(), Failed> {
 /// Runs a control request on the running server, or in this process when none runs.
 fn call(config: &Config, request: Request) -> Result<serde_json::Value, Failed> {
     let data_dir = &config.storage.data_dir;
-    let response =
-        match control::call(data_dir, &request).map_err(|e| Failed::Runtime(format!("{e:#}")))? {
-            Some(r) => r,
-            None => {
-                // No server running: open the store ourselves.
-                let clock: SharedClock = Arc::new(SystemClock);
-                let store = Store::open(data_dir, config.storage.cache_mb, clock.now())
-                    .map_err(Failed::runtime)?;
-                let ctx = control::Context {
-                    store,
-                    clock,
-                    instance_url: config.server.public_url.as_ref().map_or_else(
-                        || format!("http://{}", config.server.listen),
-                        |u| u.to_string(),
-                    ),
-                    mail_from: config
-                        .smtp
-                        .from
-                        .parse()
-                        .map_err(|e| Failed::Usage(format!("smtp.from: {e}")))?,
-                    backup_key: config
-                        .backup
-                        .key_file
-                        .as_deref()
-                        .map(crate::config::read_backup_key)
-                        .transpose()
-                        .map_err(Failed::Usage)?,
-                    relay: config
-                        .smtp
-                        .host
-                        .clone()
-                        .unwrap_or_else(|| "none: mail is kept as files on this server".into()),
-                    jobs: None,
-                };
-                runtime()?.block_on(control::handle(&ctx, request))
-            }
-        };
+    let response = match admin_socket::call(data_dir, &request)
+        .map_err(|e| Failed::Runtime(format!("{e:#}")))?
+    {
+        Some(r) => r,
+        None => {
+            // No server running: open the store ourselves.
+            let clock: SharedClock = Arc::new(SystemClock);
+            let store = Store::open(data_dir, config.storage.cache_mb, clock.now())
+                .map_err(Failed::runtime)?;
+            let ctx = admin_socket::Context {
+                store,
+                clock,
+                instance_url: config.server.public_url.as_ref().map_or_else(
+                    || format!("http://{}", config.server.listen),
+                    |u| u.to_string(),
+                ),
+                mail_from: config
+                    .smtp
+                    .from
+                    .parse()
+                    .map_err(|e| Failed::Usage(format!("smtp.from: {e}")))?,
+                backup_key: config
+                    .backup
+                    .key_file
+                    .as_deref()
+                    .map(crate::config::read_backup_key)
+                    .transpose()
+                    .map_err(Failed::Usage)?,
+                relay: config
+                    .smtp
+                    .host
+                    .clone()
+                    .unwrap_or_else(|| "none: mail is kept as files on this server".into()),
+                jobs: None,
+            };
+            runtime()?.block_on(admin_socket::handle(&ctx, request))
+        }
+    };
     match response {
         Response::Ok(value) => Ok(value),
         Response::Err {
@@ -400,7 +402,7 @@ fn print_result(value: &serde_json::Value) {
 /// Writes an export's archive to `path`, privately and durably (`private::write_file`).
 fn write_zip(path: &std::path::Path, v: &serde_json::Value) -> Result<(), Failed> {
     use crate::clock::Clock;
-    let bytes = crate::archive::of_each(v, "plaudit-privacy-export", SystemClock.now())
+    let bytes = crate::export_zip::of_each(v, "plaudit-privacy-export", SystemClock.now())
         .map_err(Failed::runtime)?;
     crate::store::private::write_file(path, &bytes)
         .map_err(|e| Failed::Usage(format!("cannot write {}: {e}", path.display())))?;

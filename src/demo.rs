@@ -4,7 +4,7 @@
 
 use crate::domain::{Connection, ConnectionStatus, Feed, Id, Location, SyncState, Workspace};
 use crate::fakes::FakeProviders;
-use crate::sources::seal::{Sealer, Secrets};
+use crate::sources::token_seal::{Sealer, Secrets};
 use crate::store::Store;
 use time::OffsetDateTime;
 

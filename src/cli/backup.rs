@@ -5,11 +5,11 @@
 //! server stopped and checks the whole file before it touches anything.
 
 use super::{Failed, runtime};
+use crate::admin_socket::{self, Request, Response};
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::control::{self, Request, Response};
-use crate::ops::backup;
 use crate::store::Store;
+use crate::workers::backup;
 use crate::{Clock, SystemClock};
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
@@ -29,7 +29,7 @@ pub enum BackupCommand {
 /// `plaudit backup secret OUT`: from the running server, else from the store directly.
 pub fn secret(config: &Config, out: &Path) -> Result<(), Failed> {
     let data_dir = &config.storage.data_dir;
-    let secret = match control::call(data_dir, &Request::InstanceSecret)
+    let secret = match admin_socket::call(data_dir, &Request::InstanceSecret)
         .map_err(|e| Failed::Runtime(format!("{e:#}")))?
     {
         Some(Response::Ok(v)) => v["secret"].as_str().unwrap_or_default().to_string(),
@@ -89,30 +89,31 @@ pub fn backup(config: &Config, out: &Path) -> Result<(), Failed> {
         dir: dir.to_string_lossy().into_owned(),
     };
     let data_dir = &config.storage.data_dir;
-    let path =
-        match control::call(data_dir, &request).map_err(|e| Failed::Runtime(format!("{e:#}")))? {
-            Some(Response::Ok(v)) => PathBuf::from(v["path"].as_str().unwrap_or_default()),
-            Some(Response::Err { message, .. }) => return Err(Failed::Runtime(message)),
-            None => {
-                let clock: SharedClock = Arc::new(SystemClock);
-                let store = Store::open(data_dir, config.storage.cache_mb, clock.now())
-                    .map_err(|e| Failed::Runtime(e.to_string()))?;
-                let bar = indicatif::ProgressBar::with_draw_target(
-                    None,
-                    indicatif::ProgressDrawTarget::stderr(),
-                );
-                bar.set_style(
-                    indicatif::ProgressStyle::with_template("{spinner} {pos} records {elapsed}")
-                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-                );
-                let path = backup::write(&store, &dir, clock.now(), key(config)?.as_ref(), |n| {
-                    bar.set_position(n)
-                })
-                .map_err(|e| Failed::Runtime(format!("{e:#}")))?;
-                bar.finish_and_clear();
-                path
-            }
-        };
+    let path = match admin_socket::call(data_dir, &request)
+        .map_err(|e| Failed::Runtime(format!("{e:#}")))?
+    {
+        Some(Response::Ok(v)) => PathBuf::from(v["path"].as_str().unwrap_or_default()),
+        Some(Response::Err { message, .. }) => return Err(Failed::Runtime(message)),
+        None => {
+            let clock: SharedClock = Arc::new(SystemClock);
+            let store = Store::open(data_dir, config.storage.cache_mb, clock.now())
+                .map_err(|e| Failed::Runtime(e.to_string()))?;
+            let bar = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {pos} records {elapsed}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            let path = backup::write(&store, &dir, clock.now(), key(config)?.as_ref(), |n| {
+                bar.set_position(n)
+            })
+            .map_err(|e| Failed::Runtime(format!("{e:#}")))?;
+            bar.finish_and_clear();
+            path
+        }
+    };
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     println!("{} ({} bytes)", path.display(), size);
     Ok(())
@@ -147,7 +148,7 @@ pub fn verify(config: &Config, file: &Path) -> Result<(), Failed> {
 
 pub fn compact(config: &Config) -> Result<(), Failed> {
     let data_dir = &config.storage.data_dir;
-    if control::call(data_dir, &Request::Status)
+    if admin_socket::call(data_dir, &Request::Status)
         .ok()
         .flatten()
         .is_some()
@@ -176,7 +177,7 @@ pub fn compact(config: &Config) -> Result<(), Failed> {
 pub fn restore(config: &Config, from: &Path, secret: Option<&Path>) -> Result<(), Failed> {
     let secret = secret_file(secret)?;
     let data_dir = &config.storage.data_dir;
-    if control::call(data_dir, &Request::Status)
+    if admin_socket::call(data_dir, &Request::Status)
         .ok()
         .flatten()
         .is_some()

@@ -2,9 +2,9 @@
 //! written when one is bad), then imports in chunks with a progress bar.
 
 use super::{Failed, call};
+use crate::admin_socket::Request;
 use crate::config::Config;
-use crate::control::Request;
-use crate::services::import::{self, Report, Row};
+use crate::services::review_csv::{self, Report, Row};
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -56,7 +56,7 @@ fn report_of(value: serde_json::Value) -> Result<Report, Failed> {
     serde_json::from_value(value).map_err(|e| Failed::Runtime(format!("unexpected answer: {e}")))
 }
 
-fn print_errors(errors: &[import::RowError]) {
+fn print_errors(errors: &[review_csv::RowError]) {
     for e in errors.iter().take(100) {
         eprintln!("{e}");
     }
@@ -80,7 +80,7 @@ pub fn run(config: &Config, command: ImportCommand) -> Result<(), Failed> {
     };
     let bytes = std::fs::read(&file)
         .map_err(|e| Failed::Usage(format!("cannot read {}: {e}", file.display())))?;
-    let (rows, mut errors) = import::parse(&bytes);
+    let (rows, mut errors) = review_csv::parse(&bytes);
     // Every row is checked against the workspace (its locations) before anything is written.
     for chunk in chunks(&rows) {
         let request = Request::ImportReviews {

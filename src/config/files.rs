@@ -163,7 +163,6 @@ pub(super) fn validate_smtp(config: &mut Config, locate: Locate) -> Result<(), C
             format!("expected a host name or IP address, found `{host}`"),
         ));
     }
-    crate::mail::dkim::validate(smtp).map_err(|(key, problem)| fail(locate, key, problem))?;
     smtp.from.parse::<lettre::message::Mailbox>().map_err(|_| {
         fail(
             locate,

@@ -27,8 +27,18 @@ pub fn resolve_path(explicit: Option<PathBuf>) -> Option<PathBuf> {
     })
 }
 
-/// Loads and validates. `env` is passed in (not read here) so tests control it.
-pub fn load(path: Option<&Path>, env: &[(String, String)]) -> Result<LoadedConfig, ConfigError> {
+/// A check that needs a part above config (the WAF's rule list, the DKIM key's parser), so
+/// config depends on nothing above it: the caller passes them in, and a complaint names its
+/// key and is located like config's own.
+pub type Check = fn(&mut Config) -> Result<(), (&'static str, String)>;
+
+/// Loads and validates, then runs `checks`. `env` is passed in (not read here) so tests
+/// control it.
+pub fn load(
+    path: Option<&Path>,
+    env: &[(String, String)],
+    checks: &[Check],
+) -> Result<LoadedConfig, ConfigError> {
     let file_name = path.map_or_else(|| "(defaults)".to_string(), |p| p.display().to_string());
     let text = match path {
         Some(p) => std::fs::read_to_string(p).map_err(|e| ConfigError {
@@ -48,7 +58,11 @@ pub fn load(path: Option<&Path>, env: &[(String, String)]) -> Result<LoadedConfi
     if !overrides.is_empty() {
         config = apply_overrides(&source, &overrides)?;
     }
-    validate::validate(&mut config, &|key| source.locate(key, &overrides))?;
+    let locate = |key: &str| source.locate(key, &overrides);
+    validate::validate(&mut config, &locate)?;
+    for check in checks {
+        check(&mut config).map_err(|(key, problem)| validate::fail(&locate, key, problem))?;
+    }
     Ok(LoadedConfig {
         config,
         source: path.map(Path::to_path_buf),

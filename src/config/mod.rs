@@ -12,7 +12,7 @@ pub use access::{
 };
 
 pub use data::{BackupConfig, PrivacyConfig, RetentionConfig, read_key as read_backup_key};
-pub use load::{ConfigError, LoadedConfig, load, resolve_path};
+pub use load::{Check, ConfigError, LoadedConfig, load, resolve_path};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -115,7 +115,7 @@ pub struct StorageConfig {
     pub cache_mb: u64,
     /// Seconds without a store read answering before the watchdog exits the process (70).
     pub stuck_secs: u64,
-    /// Rewrite the store at start when its folder is far above its live size (`ops::compaction`).
+    /// Rewrite the store at start when its folder is far above its live size (`workers::compaction`).
     pub compact_at_start: bool,
     /// Folders smaller than this (MiB) are never weighed for compaction.
     pub compact_min_mb: u64,

@@ -80,19 +80,8 @@ fn validate_accounts(config: &Config, locate: Locate) -> Result<(), ConfigError>
     ] {
         for entry in list {
             entry
-                .parse::<crate::edge::cidr::Cidr>()
+                .parse::<crate::domain::cidr::Cidr>()
                 .map_err(|problem| fail(locate, key, problem))?;
-        }
-    }
-    for id in &config.waf.disabled_rules {
-        if !crate::edge::waf::rule_exists(id) {
-            return Err(fail(
-                locate,
-                "waf.disabled_rules",
-                format!(
-                    "no WAF rule `{id}`; see config.example.toml for the ids (and CRS's rule numbers, e.g. 942100)"
-                ),
-            ));
         }
     }
     for origin in &config.security.cors_origins {

@@ -1,11 +1,12 @@
 //! Plain types with their rules: ids, email addresses, passwords, users, queued mail.
 
-mod access;
 mod alert;
 mod campaign;
+pub mod cidr;
 pub mod compact;
 mod connection;
 mod contact;
+mod credentials;
 mod email;
 mod ids;
 mod item;
@@ -21,9 +22,6 @@ mod user;
 pub mod when;
 mod workspace;
 
-pub use access::{
-    ApiKey, AuditEntry, Identity, Invitation, LinkPurpose, LinkToken, OAuthState, Session,
-};
 pub use alert::{AlertMode, AlertPrefs, Webhook, WebhookDelivery, WebhookFormat};
 pub use campaign::{
     Audience, CAMPAIGN_PLACEHOLDERS, Campaign, CampaignMail, CampaignMessage, CampaignStatus,
@@ -32,6 +30,9 @@ pub use campaign::{
 pub use connection::{Connection, ConnectionStatus, Feed, SyncState};
 pub use contact::{
     Consent, Contact, ContactFields, Suppression, SuppressionReason, header_safe, without_addresses,
+};
+pub use credentials::{
+    ApiKey, AuditEntry, Identity, Invitation, LinkPurpose, LinkToken, OAuthState, Session,
 };
 pub use email::Email;
 pub use ids::{Id, IdParseError};

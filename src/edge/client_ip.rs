@@ -3,8 +3,8 @@
 //! header is never read: proxies append the real client to theirs and pass a client's copy of
 //! the other through, so reading it would let anyone claim any address.
 
-use super::cidr::{Cidr, any_contains, canonical};
 use crate::config::ForwardedHeader;
+use crate::domain::cidr::{Cidr, any_contains, canonical};
 use actix_web::http::header::HeaderMap;
 use std::net::IpAddr;
 

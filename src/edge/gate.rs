@@ -1,8 +1,8 @@
 //! The decision before the handler: ban, WAF, body size, rate limits. `Some(answer)` refuses.
 
 use super::Edge;
-use super::cidr::{any_contains, client_key};
 use crate::config::WafMode;
+use crate::domain::cidr::{any_contains, client_key};
 use actix_web::HttpMessage;
 use actix_web::HttpResponse;
 use actix_web::dev::ServiceRequest;

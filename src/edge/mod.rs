@@ -3,7 +3,6 @@
 
 pub mod bans;
 pub mod body;
-pub mod cidr;
 pub mod client_ip;
 mod gate;
 pub mod headers;
@@ -16,6 +15,7 @@ pub mod waf;
 
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::domain::cidr::{self, Cidr};
 use crate::store::{RequestRecord, Store};
 use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
@@ -24,7 +24,6 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web;
 use bans::Bans;
-use cidr::Cidr;
 use limits::EdgeLimits;
 use metrics::Metrics;
 use rand::RngCore;

@@ -2,7 +2,7 @@
 //! at once overall, and one at a time per client address (IPv6 per /64), so a flood from one
 //! address waits behind itself instead of starving everyone's sign-in.
 
-use crate::edge::cidr::client_key;
+use crate::domain::cidr::client_key;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};

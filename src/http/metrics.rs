@@ -2,7 +2,7 @@
 
 use super::AppState;
 use crate::edge::{ClientAddr, Edge};
-use crate::services::links::constant_time_eq;
+use crate::services::link_secrets::constant_time_eq;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -26,6 +26,11 @@ const SIGNED: [&str; 8] = [
 ];
 
 /// Checks the three DKIM keys and reads the key into `dkim_key`; an error names the key.
+/// The config check (`config::Check`): DKIM's settings go together and the key reads.
+pub fn check_config(config: &mut crate::Config) -> Result<(), (&'static str, String)> {
+    validate(&mut config.smtp)
+}
+
 pub fn validate(smtp: &mut SmtpConfig) -> Result<(), (&'static str, String)> {
     let set = [
         smtp.dkim_domain.is_some(),

@@ -5,7 +5,7 @@ use super::Poller;
 use super::keyring::{Keyring, facebook, google};
 use crate::domain::{Connection, Id, Workspace};
 use crate::services::{self, connections};
-use crate::sources::seal::Secrets;
+use crate::sources::token_seal::Secrets;
 use crate::sources::{Provider, ProviderError, RemoteLocation};
 
 impl Poller {

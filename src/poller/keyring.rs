@@ -3,7 +3,7 @@
 
 use super::Poller;
 use crate::domain::Connection;
-use crate::sources::seal::Secrets;
+use crate::sources::token_seal::Secrets;
 use crate::sources::{Provider, ProviderError};
 use time::Duration;
 

@@ -15,7 +15,7 @@ mod webhooks;
 use crate::config::PollerConfig;
 use crate::domain::{Connection, ConnectionStatus, Id, Workspace};
 use crate::services::Ctx;
-use crate::sources::seal::Sealer;
+use crate::sources::token_seal::Sealer;
 use crate::sources::{Clients, Provider, ProviderError};
 use crate::store::{PageRequest, Store};
 pub use call::Budget;

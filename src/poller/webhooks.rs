@@ -2,8 +2,8 @@
 //! addresses unless the operator allows it.
 
 use super::Poller;
+use crate::domain::cidr::is_public as public;
 use crate::domain::{Webhook, WebhookDelivery};
-use crate::edge::cidr::is_public as public;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::net::IpAddr;

@@ -1,7 +1,7 @@
 //! Accounts: creation, registration, verification, invitations, email and name changes, deletion.
 
 use super::limits::AuthLimits;
-use super::links::{self, hash};
+use super::link_secrets::{self, hash};
 use super::passwords::{confirm_password, generate_password, hash_password};
 use super::{Ctx, Error, Result, mailing};
 use crate::config::Registration;
@@ -145,7 +145,7 @@ pub fn register(
             super::invitations::accept(ctx, &user, token)?;
         }
         None => {
-            let token = links::issue(
+            let token = link_secrets::issue(
                 ctx,
                 LinkPurpose::VerifyEmail {
                     user: user.id,
@@ -194,7 +194,7 @@ pub fn request_email_change(ctx: &Ctx, user: &User, password: &str, new_email: &
     if email == user.email {
         return Err(Error::Invalid("this is already your address".into()));
     }
-    let token = links::issue(
+    let token = link_secrets::issue(
         ctx,
         LinkPurpose::VerifyEmail {
             user: user.id,

@@ -1,7 +1,7 @@
 //! Alert settings of the signed-in member, and the workspace's webhooks.
 
 use super::auth::Principal;
-use super::links::new_token;
+use super::link_secrets::new_token;
 use super::{Ctx, Error, Result};
 use crate::domain::{
     Access, AlertMode, AlertPrefs, Id, Location, Origin, User, Webhook, WebhookFormat, Workspace,
@@ -84,7 +84,7 @@ fn check_url(ctx: &Ctx, raw: &str) -> Result<String> {
         Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
     };
     // A name is checked at each delivery (it may point elsewhere by then); an address now.
-    if !private_ok && literal.is_some_and(|ip| !crate::edge::cidr::is_public(ip)) {
+    if !private_ok && literal.is_some_and(|ip| !crate::domain::cidr::is_public(ip)) {
         return Err(bad(
             "a private or reserved address; webhooks go to public receivers",
         ));

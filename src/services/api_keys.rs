@@ -1,7 +1,7 @@
 //! Workspace API keys: `plk_<id>_<secret>`, shown once, stored as a hash, revocable.
 
 use super::auth::Principal;
-use super::links::{constant_time_eq, hash, new_token};
+use super::link_secrets::{constant_time_eq, hash, new_token};
 use super::workspaces::plan;
 use super::{Ctx, Error, Result};
 use crate::domain::{Access, ApiKey, Id, Scope, Workspace};

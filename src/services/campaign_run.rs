@@ -8,7 +8,7 @@ use crate::domain::{
     Recipient, Workspace,
 };
 use crate::mail::campaign::{self, Parts};
-use crate::mail::links::{LinkKind, LinkRef, sign};
+use crate::mail::signed_links::{LinkKind, LinkRef, sign};
 use crate::store::Queued;
 use time::{Duration, OffsetDateTime};
 

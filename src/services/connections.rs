@@ -3,7 +3,7 @@
 //! the HTTP layer and the poller; this is the bookkeeping around them.
 
 use super::auth::Principal;
-use super::links::{constant_time_eq, hash, new_token};
+use super::link_secrets::{constant_time_eq, hash, new_token};
 use super::{Ctx, Error, Result};
 use crate::domain::{
     Access, Connection, ConnectionStatus, Feed, Id, Location, OAuthState, SyncState, Workspace,

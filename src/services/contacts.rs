@@ -2,7 +2,7 @@
 //! CSV imports are in `contacts_csv`.
 
 use super::auth::Principal;
-use super::import::resolve;
+use super::review_csv::resolve;
 use super::{Ctx, Error, Result, audit};
 use crate::domain::{
     Access, Consent, Contact, ContactFields, Id, Location, Suppression, SuppressionReason,

@@ -8,7 +8,7 @@
 
 use super::auth::Principal;
 use super::contacts::{check, new_contact};
-use super::import::RowError;
+use super::review_csv::RowError;
 use super::{Ctx, Error, Result, audit};
 use crate::domain::{Access, ContactFields, Email, Id, Workspace};
 use crate::store::{Store, Upserted};

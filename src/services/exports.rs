@@ -2,8 +2,8 @@
 
 use super::auth::Principal;
 use super::{Ctx, Result};
-use crate::archive::table::cell;
 use crate::domain::{Access, Id, Item, Origin, Rating, Workspace};
+use crate::export_zip::table::cell;
 use crate::store::{ItemFilter, PageRequest};
 use time::format_description::well_known::Rfc3339;
 

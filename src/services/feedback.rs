@@ -7,7 +7,7 @@ use crate::domain::{
     About, Campaign, Contact, Feedback, FeedbackSettings, Id, Location, Role, ScoreScale,
     Suppression, SuppressionReason,
 };
-use crate::mail::links::{self, LinkKind, LinkRef};
+use crate::mail::signed_links::{self, LinkKind, LinkRef};
 use crate::mail::{self, FeedbackAlert};
 use crate::store::PageRequest;
 
@@ -44,7 +44,7 @@ struct Resolved {
 
 /// A genuine token whose contact, campaign and recipient record still exist.
 fn resolve(ctx: &Ctx, kind: LinkKind, token: &str) -> Result<Option<Resolved>> {
-    let Some(link) = links::verify(&ctx.store, kind, token)? else {
+    let Some(link) = signed_links::verify(&ctx.store, kind, token)? else {
         return Ok(None);
     };
     let Some(contact) = ctx.store.contacts().get(&link.workspace, &link.contact)? else {

@@ -1,7 +1,7 @@
 //! Invitations: sent by an owner as a single-use emailed link, accepted by the invited address.
 
 use super::auth::Principal;
-use super::links::{hash, new_token};
+use super::link_secrets::{hash, new_token};
 use super::workspaces::plan;
 use super::{Ctx, Error, Result, mailing};
 use crate::domain::{Access, Email, Id, Invitation, LinkPurpose, LinkToken, Role, User, Workspace};

@@ -120,14 +120,14 @@ impl AuthLimits {
     /// One attempt from `ip` at `door`.
     pub fn check_ip(&self, door: Door, ip: IpAddr) -> Result<(), Error> {
         self.per_ip
-            .check_key(&(door, crate::edge::cidr::client_key(ip)))
+            .check_key(&(door, crate::domain::cidr::client_key(ip)))
             .map_err(|not_until| Self::throttled(not_until.wait_time_from(self.clock.now())))
     }
 
     fn account_key(email: &str, ip: IpAddr) -> (String, IpAddr) {
         (
             email.to_ascii_lowercase(),
-            crate::edge::cidr::client_key(ip),
+            crate::domain::cidr::client_key(ip),
         )
     }
 

@@ -1,7 +1,7 @@
 //! Passwords: argon2id hashing, sign-in checks, reset links and password changes.
 
 use super::limits::AuthLimits;
-use super::links::{self, hash};
+use super::link_secrets::{self, hash};
 use super::{Ctx, Error, Result, mailing};
 use crate::domain::{Email, LinkPurpose, Password, User};
 use argon2::password_hash::{
@@ -99,7 +99,7 @@ pub fn request_reset(ctx: &Ctx, limits: &AuthLimits, ip: IpAddr, email: &str) ->
     {
         let valid =
             Duration::minutes(i64::try_from(ctx.config.accounts.reset_link_minutes).unwrap_or(60));
-        let token = links::issue(ctx, LinkPurpose::ResetPassword { user: user.id }, valid)?;
+        let token = link_secrets::issue(ctx, LinkPurpose::ResetPassword { user: user.id }, valid)?;
         mailing::reset(ctx, &user.name, &user.email, &token)?;
     }
     Ok(())

@@ -4,9 +4,9 @@
 
 use super::auth::Principal;
 use super::{Ctx, Result};
-use crate::archive::table::{Table, columns_of};
-use crate::archive::{readme, zip::Zip};
 use crate::domain::{Access, Id, Workspace};
+use crate::export_zip::table::{Table, columns_of};
+use crate::export_zip::{readme, zip::Zip};
 use crate::store::{ItemFilter, PageRequest, Store};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -187,7 +187,7 @@ pub fn write_zip(
                     v => vec![v],
                 };
                 zip.entry(&format!("{name}.csv"), |w| {
-                    crate::archive::write_table(w, &rows)
+                    crate::export_zip::write_table(w, &rows)
                 })?;
             }
             Part::Pages(name, pages, flat) => {

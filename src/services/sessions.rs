@@ -1,7 +1,7 @@
 //! Session tokens: short-lived HS256 JWTs naming a server-side session, so they can be revoked.
 
 use super::auth::Principal;
-use super::links::constant_time_eq;
+use super::link_secrets::constant_time_eq;
 use super::{Error, Result};
 use crate::domain::{Id, Session, User};
 use crate::store::Store;

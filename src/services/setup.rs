@@ -2,7 +2,7 @@
 
 use super::Error;
 use super::accounts::new_user;
-use super::links::{constant_time_eq, hash, new_token};
+use super::link_secrets::{constant_time_eq, hash, new_token};
 use crate::domain::{Password, User};
 use crate::store::{AdminFromSetup, SetupToken, Store};
 use time::{Duration, OffsetDateTime};

@@ -4,7 +4,7 @@
 pub mod facebook;
 pub mod google;
 pub mod oauth;
-pub mod seal;
+pub mod token_seal;
 pub mod wire;
 
 use crate::config::ProvidersConfig;

@@ -1,6 +1,5 @@
 //! The sled store: the only code that knows trees, key layouts and value encodings.
 
-mod access;
 mod alerts;
 mod audit;
 mod bans;
@@ -9,6 +8,7 @@ mod codec;
 mod connections;
 mod contacts;
 mod counters;
+mod credentials;
 mod durability;
 mod invitations;
 mod items;
@@ -52,13 +52,13 @@ mod typed;
 mod users;
 mod workspaces;
 
-pub use access::Access;
 pub use alerts::{Alerts, Settled};
 pub use audit::Audit;
 pub use bans::{Ban, Bans};
 pub use campaigns::{Campaigns, Queued};
 pub use connections::Connections;
 pub use contacts::{Contacts, Moved, Upserted};
+pub use credentials::Access;
 pub use invitations::{AcceptInvitation, Invitations, NewInvitation};
 pub use items::{
     ALL, ComeBack, DayCounts, Destination, Ingested, ItemFilter, Items, RESPONSE_BOUNDS_MIN,

@@ -53,7 +53,7 @@ impl Store {
     }
 }
 
-/// Where the folder size at the last weighing is kept (see `ops::compaction`).
+/// Where the folder size at the last weighing is kept (see `workers::compaction`).
 const WEIGHED_AT: &[u8] = b"weighed_at_disk_bytes";
 
 impl Store {

@@ -484,7 +484,7 @@ async fn a_stolen_unencrypted_backup_unseals_nothing() {
     assert_eq!(s, 200);
     let out = h.dir.path().join("backups");
     let now = plaudit::Clock::now(&h.clock);
-    let file = plaudit::ops::backup::write(&h.store, &out, now, None, |_| {}).unwrap();
+    let file = plaudit::workers::backup::write(&h.store, &out, now, None, |_| {}).unwrap();
     let secret = h.store.meta().instance_secret().unwrap();
     let (body, records) = backup_contents(&file);
     assert!(
@@ -507,11 +507,11 @@ async fn a_stolen_unencrypted_backup_unseals_nothing() {
     }
     // Restored elsewhere, only the instance secret opens them again.
     let restore = |into: &str, secret: Option<Vec<u8>>| {
-        plaudit::ops::backup::restore(
+        plaudit::workers::backup::restore(
             &file,
             &h.dir.path().join(into),
             None,
-            &plaudit::ops::backup::Secret(secret),
+            &plaudit::workers::backup::Secret(secret),
             now,
         )
     };
@@ -541,7 +541,7 @@ async fn backups_started_in_the_same_second_keep_both_files() {
         .map(|_| {
             let (store, out) = (h.store.clone(), out.clone());
             std::thread::spawn(move || {
-                plaudit::ops::backup::write(&store, &out, now, None, |_| {}).unwrap()
+                plaudit::workers::backup::write(&store, &out, now, None, |_| {}).unwrap()
             })
         })
         .collect::<Vec<_>>()
@@ -556,7 +556,7 @@ async fn backups_started_in_the_same_second_keep_both_files() {
     names.dedup();
     assert_eq!(names.len(), 4, "{names:?}");
     for f in &files {
-        plaudit::ops::backup::verify(f, None).unwrap();
+        plaudit::workers::backup::verify(f, None).unwrap();
     }
     assert_eq!(
         std::fs::read_dir(&out).unwrap().count(),
@@ -602,7 +602,7 @@ fn crafted_backups_are_read_in_bounded_memory() {
         let path = craft(name, &snapshot);
         assert!(std::fs::metadata(&path).unwrap().len() < 4 << 20);
         let before = rss_kb();
-        let err = plaudit::ops::backup::verify(&path, None).unwrap_err();
+        let err = plaudit::workers::backup::verify(&path, None).unwrap_err();
         let grew = rss_kb().saturating_sub(before);
         assert!(grew < 64 * 1024, "{name}: RSS grew by {grew} KiB ({err:#})");
     }

@@ -89,7 +89,7 @@ async fn register_verify_sign_in_and_out() {
     assert!(
         h.store
             .access()
-            .peek_link(&plaudit::services::links::hash(&token), now)
+            .peek_link(&plaudit::services::link_secrets::hash(&token), now)
             .unwrap()
             .is_some()
     );

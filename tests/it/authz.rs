@@ -9,7 +9,7 @@ use plaudit::domain::{
     Workspace,
 };
 use plaudit::http::api;
-use plaudit::services::{links, passwords};
+use plaudit::services::{link_secrets, passwords};
 use plaudit::store::Destination;
 use plaudit::store::PageRequest;
 use reqwest::Method;
@@ -171,13 +171,13 @@ fn fixture_entry(h: &InProc) -> plaudit::domain::AuditEntry {
 }
 
 fn key(h: &InProc, ws: &Workspace, creator: &User, scope: Scope) -> String {
-    let secret = links::new_token();
+    let secret = link_secrets::new_token();
     let key = ApiKey {
         id: Id::generate(h.clock.now()),
         workspace: ws.id,
         name: format!("{scope:?}"),
         scopes: vec![scope],
-        secret_hash: links::hash(&secret),
+        secret_hash: link_secrets::hash(&secret),
         created_by: creator.id,
         created_at: h.clock.now(),
         last_used_at: None,
@@ -384,7 +384,7 @@ fn fixtures(w: &World, n: usize) -> (Id<User>, Id<Invitation>, Id<ApiKey>, Id<Lo
         invited_by: Some(spare.id),
         created_at: now,
         expires_at: now + time::Duration::days(1),
-        token_hash: links::hash(&format!("t{n}")),
+        token_hash: link_secrets::hash(&format!("t{n}")),
     };
     let link = LinkToken {
         purpose: LinkPurpose::Invitation {
@@ -542,7 +542,7 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                     invited_by: Some(u.id),
                     created_at: w.h.clock.now(),
                     expires_at: w.h.clock.now() + time::Duration::days(1),
-                    token_hash: links::hash(&format!("me{n}")),
+                    token_hash: link_secrets::hash(&format!("me{n}")),
                 };
                 let link = LinkToken {
                     purpose: LinkPurpose::Invitation {

@@ -246,17 +246,17 @@ async fn a_thousand_contact_campaign_is_delivered_signed_and_unsubscribe_sticks(
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
             .collect::<String>()
     };
-    let link = plaudit::mail::links::verify(
+    let link = plaudit::mail::signed_links::verify(
         &h.store,
-        plaudit::mail::links::LinkKind::Unsubscribe,
+        plaudit::mail::signed_links::LinkKind::Unsubscribe,
         &token,
     )
     .unwrap()
     .unwrap();
-    let foreign = plaudit::mail::links::sign(
+    let foreign = plaudit::mail::signed_links::sign(
         &h.store,
-        plaudit::mail::links::LinkKind::Unsubscribe,
-        &plaudit::mail::links::LinkRef {
+        plaudit::mail::signed_links::LinkKind::Unsubscribe,
+        &plaudit::mail::signed_links::LinkRef {
             workspace: other.id,
             ..link
         },

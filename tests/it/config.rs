@@ -51,6 +51,10 @@ fn each_malformed_config_exits_2_with_file_line_key_and_problem() {
         ("[smtp]\npassword_file = \"/nonexistent/secret\"\nusername = \"u\"\n".into(), vec![format!("{file}:2"), "smtp.password_file".into()]),
         ("[outbox]\nconcurrency = 0\n".into(), vec![format!("{file}:2"), "outbox.concurrency".into(), "from 1 to 64".into()]),
         ("[logs]\nlevel = \"loud!!\"\n".into(), vec![format!("{file}:2"), "logs.level".into()]),
+        // The checks config takes from the parts above it (`app::CONFIG_CHECKS`) locate theirs too.
+        ("[waf]\ndisabled_rules = [\"942100\", \"no-such-rule\"]\n".into(), vec![format!("{file}:2"), "waf.disabled_rules".into(), "no WAF rule `no-such-rule`".into()]),
+        ("[smtp]\ndkim_domain = \"shop.example\"\n".into(), vec![format!("{file}:2"), "smtp.dkim_domain".into(), "go together".into()]),
+        ("[smtp]\ndkim_domain = \"shop.example\"\ndkim_selector = \"mail\"\ndkim_key_file = \"/nonexistent/dkim.pem\"\n".into(), vec![format!("{file}:4"), "smtp.dkim_key_file".into(), "cannot read /nonexistent/dkim.pem".into()]),
     ];
     for (toml, expect) in cases {
         let (code, err) = check(dir, &toml, &[]);

@@ -73,7 +73,7 @@ async fn a_deleted_workspace_answers_at_once_and_housekeeping_leaves_nothing() {
     // Kept through the grace period (30 days by default) for the operator to undo.
     let purge = |store: &plaudit::store::Store, chunks, days| {
         let at = h.clock.now() + time::Duration::days(days);
-        plaudit::ops::housekeeping::purge_deleted_workspaces(store, chunks, at).unwrap()
+        plaudit::workers::housekeeping::purge_deleted_workspaces(store, chunks, at).unwrap()
     };
     assert_eq!(purge(&h.store, usize::MAX, 29), 0);
 
@@ -81,7 +81,7 @@ async fn a_deleted_workspace_answers_at_once_and_housekeeping_leaves_nothing() {
     let store = h.store.clone();
     let at = h.clock.now() + time::Duration::days(31);
     let partial = tokio::task::spawn_blocking(move || {
-        plaudit::ops::housekeeping::purge_deleted_workspaces(&store, 3, at)
+        plaudit::workers::housekeeping::purge_deleted_workspaces(&store, 3, at)
     })
     .await
     .unwrap()
@@ -90,7 +90,7 @@ async fn a_deleted_workspace_answers_at_once_and_housekeeping_leaves_nothing() {
     assert!(h.store.purge().leftovers(&ws.id).unwrap() > 90_000);
     let store = h.store.clone();
     tokio::task::spawn_blocking(move || {
-        plaudit::ops::housekeeping::purge_deleted_workspaces(&store, usize::MAX, at)
+        plaudit::workers::housekeeping::purge_deleted_workspaces(&store, usize::MAX, at)
     })
     .await
     .unwrap()
@@ -155,7 +155,8 @@ async fn a_deleted_workspace_can_be_brought_back_until_its_purge_time() {
     assert_eq!(listed[0]["name"], "Bakery", "{listed}");
     let day = |n: i64| h.clock.now() + time::Duration::days(n);
     let purge = |n| {
-        plaudit::ops::housekeeping::purge_deleted_workspaces(&h.store, usize::MAX, day(n)).unwrap()
+        plaudit::workers::housekeeping::purge_deleted_workspaces(&h.store, usize::MAX, day(n))
+            .unwrap()
     };
     assert_eq!(purge(29), 0, "nothing is purged within the grace period");
     let id = ws.id.to_string();

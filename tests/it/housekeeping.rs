@@ -194,7 +194,8 @@ fn retention_removes_exactly_what_expired() {
 
     // Cut short: one audit entry per run, then the rest next run.
     assert_eq!(store.retention().audit_before(days(730), 1).unwrap(), 1);
-    let first = plaudit::ops::retention::step(&store, &RetentionConfig::default(), now).unwrap();
+    let first =
+        plaudit::workers::retention::step(&store, &RetentionConfig::default(), now).unwrap();
     assert_eq!(
         (
             first.audit,
@@ -206,8 +207,9 @@ fn retention_removes_exactly_what_expired() {
         (1, 1, 1, 2, 1),
         "{first:?}"
     );
-    let again = plaudit::ops::retention::step(&store, &RetentionConfig::default(), now).unwrap();
-    assert_eq!(again, plaudit::ops::retention::Purged::default());
+    let again =
+        plaudit::workers::retention::step(&store, &RetentionConfig::default(), now).unwrap();
+    assert_eq!(again, plaudit::workers::retention::Purged::default());
     let left = store.audit().page(&ws, None, 10).unwrap();
     assert_eq!(left.0.len(), 2, "the entries within 730 days stay");
     assert!(
@@ -271,6 +273,6 @@ fn retention_removes_exactly_what_expired() {
         deleted_workspaces_days: 0,
     };
     let later = now + time::Duration::days(5000);
-    let none = plaudit::ops::retention::step(&store, &forever, later).unwrap();
-    assert_eq!(none, plaudit::ops::retention::Purged::default());
+    let none = plaudit::workers::retention::step(&store, &forever, later).unwrap();
+    assert_eq!(none, plaudit::workers::retention::Purged::default());
 }

@@ -144,7 +144,7 @@ async fn an_erased_customer_and_reviewer_leave_no_trace_in_the_data_folder() {
     h.store.flush().await.unwrap();
     // A backup taken before the erasure.
     let backups = h.dir.path().join("backups-out");
-    let backup = plaudit::ops::backup::write(&h.store, &backups, now, None, |_| {}).unwrap();
+    let backup = plaudit::workers::backup::write(&h.store, &backups, now, None, |_| {}).unwrap();
 
     // The export finds her as a reviewer too.
     let (s, export) = api

@@ -108,6 +108,19 @@ pub fn rule_exists(id: &str) -> bool {
     RULE_IDS.contains(&id) || crs::has_rule(id)
 }
 
+/// The config check (`config::Check`) that every disabled rule names a rule.
+pub fn check_config(config: &mut crate::Config) -> Result<(), (&'static str, String)> {
+    match config.waf.disabled_rules.iter().find(|id| !rule_exists(id)) {
+        Some(id) => Err((
+            "waf.disabled_rules",
+            format!(
+                "no WAF rule `{id}`; see config.example.toml for the ids (and CRS's rule numbers, e.g. 942100)"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Which part of the request, in CRS's terms, a value scanned at `location` comes from. A body
 /// read whole as text (no type, or one not parsed) is also read as form fields, which is what
 /// CRS's rules see; the whole text is for our rules only.

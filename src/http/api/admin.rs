@@ -95,7 +95,7 @@ async fn lift(
     require_admin(&caller.principal)?;
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "not_found", "no ban for this client");
     let ip: std::net::IpAddr = client.parse().map_err(|_| not_found())?;
-    if edge.bans.lift(crate::edge::cidr::client_key(ip)) {
+    if edge.bans.lift(crate::domain::cidr::client_key(ip)) {
         tracing::info!(client = %ip, "ban lifted");
         Ok(HttpResponse::NoContent().finish())
     } else {

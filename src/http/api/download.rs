@@ -49,12 +49,12 @@ pub async fn whole(
             .json(v));
     }
     let doc = serde_json::to_value(v).map_err(|e| ApiError::internal(e.into()))?;
-    let zip = web::block(move || crate::archive::of_document(&doc, stem, now))
+    let zip = web::block(move || crate::export_zip::of_document(&doc, stem, now))
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?
         .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
-        .content_type(crate::archive::CONTENT_TYPE)
+        .content_type(crate::export_zip::CONTENT_TYPE)
         .insert_header(attachment(&format!("{stem}.zip")))
         .body(zip))
 }
@@ -83,7 +83,7 @@ pub fn streamed(
         rx.recv().await.map(|chunk| (chunk, rx))
     });
     let (kind, ext) = if zip {
-        (crate::archive::CONTENT_TYPE, "zip")
+        (crate::export_zip::CONTENT_TYPE, "zip")
     } else {
         ("application/json", "json")
     };

@@ -4,7 +4,7 @@
 use super::{Registrar, WsPath, write};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
-use crate::services::import::{self, Report};
+use crate::services::review_csv::{self, Report};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -65,8 +65,8 @@ async fn import_reviews(
     require_csv(&req)?;
     let ip = caller.ip();
     let report = write(&state, move |ctx| {
-        let (rows, mut errors) = import::parse(&body);
-        let mut report = import::import(
+        let (rows, mut errors) = review_csv::parse(&body);
+        let mut report = review_csv::import(
             ctx,
             &caller.principal,
             &ip,

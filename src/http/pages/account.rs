@@ -199,7 +199,7 @@ async fn unlink(
     let (u, p) = (user.user.clone(), provider.into_inner());
     Ok(
         match run(&state, &user.layout, move |ctx| {
-            crate::services::social::unlink(ctx, &u, &p)
+            crate::services::provider_sign_in::unlink(ctx, &u, &p)
         })
         .await?
         {

@@ -42,7 +42,7 @@ async fn start(
     let Some(p) = Provider::parse(&form.provider) else {
         return Ok(redirect(&back, Err("Choose Google or Facebook.")));
     };
-    let nonce = crate::services::links::new_token();
+    let nonce = crate::services::link_secrets::new_token();
     let bound = nonce.clone();
     let (principal, ip) = (user.principal.clone(), user.ip(&req));
     match run(&state, &user.layout, move |ctx| {

@@ -6,7 +6,7 @@ use super::{PageUser, html, run};
 use crate::domain::Access;
 use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
-use crate::services::import::{self, Report};
+use crate::services::review_csv::{self, Report};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -81,8 +81,8 @@ async fn upload(
     }
     let (principal, ip, wid) = (user.principal.clone(), user.ip(&req), nav.id);
     let report = run(&state, &user.layout, move |ctx| {
-        let (rows, mut errors) = import::parse(&file);
-        let mut report = import::import(
+        let (rows, mut errors) = review_csv::parse(&file);
+        let mut report = review_csv::import(
             ctx,
             &principal,
             &ip,

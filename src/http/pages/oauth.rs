@@ -2,7 +2,7 @@
 
 use super::{MaybeUser, redirect, run};
 use crate::http::{AppState, Layout, PageError, session};
-use crate::services::{audit, social};
+use crate::services::{audit, provider_sign_in};
 use crate::sources::oauth::{self, OAuthError, Provider};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
@@ -55,10 +55,10 @@ async fn start(
     let next = crate::http::next::safe_next(q.next.as_deref(), &state.ctx.instance_url, fallback);
     // The flow counts only in the browser that starts it: a nonce cookie here, its hash in
     // the stored state, both required at the callback.
-    let nonce = crate::services::links::new_token();
+    let nonce = crate::services::link_secrets::new_token();
     let bound = nonce.clone();
     match run(&state, &layout, move |ctx| {
-        social::start(ctx, p, link_user, &next, &bound)
+        provider_sign_in::start(ctx, p, link_user, &next, &bound)
     })
     .await?
     {
@@ -123,7 +123,7 @@ async fn callback(
     // The state is used up whatever happens next: a replay finds nothing.
     let nonce = req.cookie(FLOW_COOKIE).map(|c| c.value().to_string());
     let taken = run(&state, &layout, move |ctx| {
-        social::take_state(ctx, p, &raw_state, nonce.as_deref())
+        provider_sign_in::take_state(ctx, p, &raw_state, nonce.as_deref())
     })
     .await?;
     let flow = taken.map_err(|m| PageError::new(&layout, StatusCode::BAD_REQUEST, m))?;
@@ -161,7 +161,7 @@ async fn callback(
             "The sign-in answer is incomplete (no code). Start again.",
         ));
     };
-    let redirect_uri = social::redirect_uri(&state.ctx, p);
+    let redirect_uri = provider_sign_in::redirect_uri(&state.ctx, p);
     let profile = oauth::finish(
         &state.http,
         &state.ctx.config.providers,
@@ -192,7 +192,7 @@ async fn callback(
     let ip = session::client_ip(&req).to_string();
     let (sessions, link_user, next) = (state.sessions.clone(), flow.link_user, flow.next.clone());
     let result = run(&state, &layout, move |ctx| {
-        let user = social::sign_in(ctx, p, &profile, link_user)?;
+        let user = provider_sign_in::sign_in(ctx, p, &profile, link_user)?;
         let (token, _) = sessions.issue(&ctx.store, &user.id, &ip, ctx.clock.now())?;
         audit::signed_in(ctx, &user, &ip, p.as_str())?;
         Ok(token)

@@ -35,8 +35,12 @@ struct PrivacyPage {
 /// The export as a download: JSON, or the ZIP of it with a CSV per table.
 fn download(v: &serde_json::Value, zip: bool, now: time::OffsetDateTime) -> HttpResponse {
     let stem = "privacy-export";
-    let (kind, name, body) = match zip.then(|| crate::archive::of_document(v, stem, now)) {
-        Some(Ok(bytes)) => (crate::archive::CONTENT_TYPE, format!("{stem}.zip"), bytes),
+    let (kind, name, body) = match zip.then(|| crate::export_zip::of_document(v, stem, now)) {
+        Some(Ok(bytes)) => (
+            crate::export_zip::CONTENT_TYPE,
+            format!("{stem}.zip"),
+            bytes,
+        ),
         Some(Err(e)) => {
             tracing::warn!(error = %format!("{e:#}"), "privacy export archive failed");
             return HttpResponse::InternalServerError().body("The archive could not be made.");

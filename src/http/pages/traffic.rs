@@ -141,7 +141,7 @@ async fn lift(
         .map_err(|e| PageError::new(&user.layout, StatusCode::FORBIDDEN, e.to_string()))?;
     let lifted = client
         .parse()
-        .is_ok_and(|ip| edge.bans.lift(crate::edge::cidr::client_key(ip)));
+        .is_ok_and(|ip| edge.bans.lift(crate::domain::cidr::client_key(ip)));
     Ok(if lifted {
         redirect("/admin/traffic", Ok("Ban lifted."))
     } else {

@@ -1,6 +1,6 @@
 //! Sign in with Google or Facebook: an identity is provider + subject, never the email alone.
 
-use super::links::{hash, new_token};
+use super::link_secrets::{hash, new_token};
 use super::{Ctx, Error, Result};
 use crate::config::Registration;
 use crate::domain::{Email, Id, Identity, OAuthState, User};
@@ -70,7 +70,7 @@ pub fn take_state(
         })?;
     let same_browser = browser_nonce.is_some_and(|n| {
         !flow.browser.is_empty()
-            && super::links::constant_time_eq(hash(n).as_bytes(), flow.browser.as_bytes())
+            && super::link_secrets::constant_time_eq(hash(n).as_bytes(), flow.browser.as_bytes())
     });
     if !same_browser {
         return Err(Error::Forbidden(
@@ -172,7 +172,7 @@ pub fn sign_in(
     }
     users.save_identities(&user)?;
     if !verified {
-        let token = super::links::issue(
+        let token = super::link_secrets::issue(
             ctx,
             crate::domain::LinkPurpose::VerifyEmail {
                 user: user.id,

@@ -67,7 +67,7 @@ pub enum Request {
     /// A chunk of checked CSV rows for `plaudit import reviews`.
     ImportReviews {
         workspace: String,
-        rows: Vec<crate::services::import::Row>,
+        rows: Vec<crate::services::review_csv::Row>,
         dry_run: bool,
     },
 }
@@ -169,7 +169,7 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
             };
             let store = ctx.store.clone();
             let done = tokio::task::spawn_blocking(move || {
-                crate::services::import::import_rows(&store, &ws, &rows, dry_run, now)
+                crate::services::review_csv::import_rows(&store, &ws, &rows, dry_run, now)
             })
             .await;
             match done {
@@ -183,7 +183,7 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
             let store = ctx.store.clone();
             let key = ctx.backup_key;
             let done = tokio::task::spawn_blocking(move || {
-                crate::ops::backup::write(
+                crate::workers::backup::write(
                     &store,
                     std::path::Path::new(&dir),
                     now,

@@ -7,8 +7,8 @@
 //! `plaudit serve` does it in a child process of itself (`COMPACT_ONLY`), so the memory the
 //! rewrite took goes back to the system before the server starts.
 
-use crate::ops::backup;
 use crate::store::Store;
+use crate::workers::backup;
 use std::path::Path;
 use time::OffsetDateTime;
 
