@@ -10,7 +10,9 @@ use crate::http::session::SessionCookie;
 use crate::http::{self, AppState, AssetUrls, Layout};
 use crate::jobs::{Job, Runner};
 use crate::mail::{OutboxWorker, Transport};
-use crate::poller::jobs as poll;
+use crate::notify;
+use crate::poller::{Poller, Syncs};
+use crate::replies::ReplySender;
 use crate::services::limits::AuthLimits;
 use crate::services::sessions::SessionKeys;
 use crate::services::{Ctx, setup};
@@ -192,19 +194,19 @@ impl App {
             mail_from,
             instance_url.clone(),
         );
-        let poller = crate::poller::Poller::new(ctx.clone())?;
+        let gateway = crate::gateway::Gateway::new(ctx.clone())?;
         let mut jobs: Vec<Arc<dyn Job>> = vec![
             Arc::new(HousekeepingJob(Arc::new(housekeeping))),
             Arc::new(Indexer),
             worker,
             Arc::new(BackupSchedule),
             Arc::new(CampaignSender),
-            Arc::new(poll::Alerts(poller.clone())),
-            Arc::new(poll::Webhooks(poller.clone())),
+            Arc::new(notify::Alerts::new(ctx.clone())),
+            Arc::new(notify::Webhooks::new(ctx.clone())),
         ];
         if config.poller.enabled {
-            jobs.push(Arc::new(poll::Syncs(poller.clone())));
-            jobs.push(Arc::new(poll::Replies(poller.clone())));
+            jobs.push(Arc::new(Syncs(Poller::new(gateway.clone()))));
+            jobs.push(Arc::new(ReplySender::new(gateway.clone())));
         } else {
             tracing::warn!(
                 "poller.enabled = false: nothing is fetched from providers and no reply is sent"
@@ -213,7 +215,7 @@ impl App {
         let runner = Runner::new(ctx.clone(), jobs).with_metrics(job_steps);
         workers.extend(runner.spawn(&shutdown_rx));
         let state = AppState {
-            poller,
+            gateway,
             sessions: SessionKeys::new(&store.meta().instance_secret()?, &instance_url, lifetime),
             limits: AuthLimits::new(&config.accounts),
             hashing: Arc::new(crate::http::hash_queue::HashQueue::new(

@@ -41,7 +41,7 @@ pub struct AppState {
     /// Outbound HTTP (OAuth token exchanges), with timeouts.
     pub http: reqwest::Client,
     /// Connections' provider calls (exchange, remote locations, revoke) and the sync queue.
-    pub poller: std::sync::Arc<crate::poller::Poller>,
+    pub gateway: std::sync::Arc<crate::gateway::Gateway>,
     /// The API's request schemas, compiled once each (`api::conform`).
     pub contracts: api::Contracts,
 }

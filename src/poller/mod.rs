@@ -1,40 +1,28 @@
-//! The in-process poller: finds connections that are due and syncs a few at a time; with the
-//! reply sender, alerts, digests and webhooks, each a job of `jobs::Runner` (`poller::jobs`).
-//! `sync_connection` and `replies::step` are the single testable steps.
+//! The in-process poller: finds connections that are due and syncs a few at a time, as the
+//! job `Syncs` of `jobs::Runner`. `sync_connection` is the single testable step.
 
-mod alerts;
-pub(crate) mod call;
-mod connect;
-pub mod jobs;
-mod keyring;
-mod replies;
 mod sync;
 mod sync_facebook;
-mod webhooks;
 
 use crate::config::PollerConfig;
 use crate::domain::{Connection, ConnectionStatus, Id, Workspace};
+use crate::gateway::Gateway;
+use crate::gateway::keyring::Keyring;
+use crate::jobs::{Job, Outcome, Step};
 use crate::services::Ctx;
-use crate::sources::token_seal::Sealer;
-use crate::sources::{Clients, Provider, ProviderError};
-use crate::store::{PageRequest, Store};
-pub use call::Budget;
-use keyring::Keyring;
+use crate::sources::{Provider, ProviderError};
+use crate::store::PageRequest;
 use rand::Rng;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
+use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 
 pub struct Poller {
-    pub ctx: Ctx,
-    pub clients: Clients,
-    pub sealer: Sealer,
-    budget: Budget,
+    pub gateway: Arc<Gateway>,
     config: PollerConfig,
     running: Mutex<HashSet<[u8; 32]>>,
     slots: Arc<Semaphore>,
-    /// When the digest step last walked the prefs.
-    digest_ran: Mutex<Option<time::OffsetDateTime>>,
 }
 
 /// What one sync did, for the caller and the tests.
@@ -65,28 +53,14 @@ fn explain(provider: Provider, e: &ProviderError, never_succeeded: bool) -> Stri
 }
 
 impl Poller {
-    pub fn new(ctx: Ctx) -> anyhow::Result<Arc<Self>> {
-        let config = ctx.config.poller.clone();
-        let secret = ctx.store.meta().instance_secret()?;
-        Ok(Arc::new(Self {
-            clients: Clients::new(&ctx.config),
-            sealer: Sealer::new(&secret),
-            budget: Budget::new(&config),
+    pub fn new(gateway: Arc<Gateway>) -> Arc<Self> {
+        let config = gateway.ctx.config.poller.clone();
+        Arc::new(Self {
             slots: Arc::new(Semaphore::new(config.concurrency)),
             running: Mutex::new(HashSet::new()),
-            digest_ran: Mutex::new(None),
             config,
-            ctx,
-        }))
-    }
-
-    /// Runs a store call off the async threads.
-    pub(crate) async fn store<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Store) -> anyhow::Result<T> + Send + 'static,
-    ) -> anyhow::Result<T> {
-        let store = self.ctx.store.clone();
-        tokio::task::spawn_blocking(move || f(&store)).await?
+            gateway,
+        })
     }
 
     fn next_run(&self, failures: u32) -> time::OffsetDateTime {
@@ -97,7 +71,7 @@ impl Poller {
             // Back off after failures: 1, 2, 4 ... minutes, never beyond the interval.
             (60u64 << failures.min(10)).min(base) + rand::rng().random_range(0..=30)
         };
-        self.ctx.clock.now() + time::Duration::seconds(i64::try_from(secs).unwrap_or(900))
+        self.gateway.ctx.clock.now() + time::Duration::seconds(i64::try_from(secs).unwrap_or(900))
     }
 
     /// Syncs one connection now: every feed, then the connection's status and schedule.
@@ -107,6 +81,7 @@ impl Poller {
         id: Id<Connection>,
     ) -> anyhow::Result<SyncReport> {
         let Some(conn) = self
+            .gateway
             .store(move |s| {
                 s.connections().update(&ws, &id, |c| {
                     c.sync.requested = false;
@@ -123,13 +98,13 @@ impl Poller {
             });
         }
         let ticket = conn.sync.tickets;
-        let now = self.ctx.clock.now();
+        let now = self.gateway.ctx.clock.now();
         let never_succeeded = conn.sync.last_success_at.is_none();
         let provider = conn.provider;
         let mut report = SyncReport::default();
         let mut feeds_after = Vec::new();
         let mut fatal: Option<ProviderError> = None;
-        match Keyring::open(self, conn.clone()) {
+        match Keyring::open(&self.gateway, conn.clone()) {
             Err(e) => fatal = Some(e),
             Ok(mut keys) => {
                 for feed in &conn.feeds {
@@ -189,43 +164,44 @@ impl Poller {
         let fetched = report.fetched;
         let err_for_store = status_error.clone();
         let feeds_after = Arc::new(feeds_after);
-        self.store(move |s| {
-            s.connections().update(&ws, &id, |c| {
-                for (ext, r) in feeds_after.iter() {
-                    let Some(f) = c.feeds.iter_mut().find(|f| &f.external_id == ext) else {
-                        continue;
-                    };
-                    match r {
-                        Ok(o) => {
-                            for (k, v) in &o.high_water {
-                                f.high_water.insert(k.clone(), *v);
+        self.gateway
+            .store(move |s| {
+                s.connections().update(&ws, &id, |c| {
+                    for (ext, r) in feeds_after.iter() {
+                        let Some(f) = c.feeds.iter_mut().find(|f| &f.external_id == ext) else {
+                            continue;
+                        };
+                        match r {
+                            Ok(o) => {
+                                for (k, v) in &o.high_water {
+                                    f.high_water.insert(k.clone(), *v);
+                                }
+                                if o.full_done {
+                                    f.last_full_at = Some(now);
+                                }
+                                f.ratings_off |= o.ratings_off;
+                                f.error = o.notice.clone();
                             }
-                            if o.full_done {
-                                f.last_full_at = Some(now);
-                            }
-                            f.ratings_off |= o.ratings_off;
-                            f.error = o.notice.clone();
+                            Err(e) => f.error = Some(e.to_string()),
                         }
-                        Err(e) => f.error = Some(e.to_string()),
                     }
-                }
-                if c.status == ConnectionStatus::Active {
-                    c.status = new_status;
-                }
-                c.sync.last_attempt_at = Some(now);
-                c.sync.last_error = err_for_store.clone();
-                c.sync.items_fetched = fetched;
-                c.sync.failures = failures;
-                c.sync.next_run_at = Some(next);
-                c.sync.runs += 1;
-                c.sync.served = c.sync.served.max(ticket);
-                if !failed {
-                    c.sync.last_success_at = Some(now);
-                }
+                    if c.status == ConnectionStatus::Active {
+                        c.status = new_status;
+                    }
+                    c.sync.last_attempt_at = Some(now);
+                    c.sync.last_error = err_for_store.clone();
+                    c.sync.items_fetched = fetched;
+                    c.sync.failures = failures;
+                    c.sync.next_run_at = Some(next);
+                    c.sync.runs += 1;
+                    c.sync.served = c.sync.served.max(ticket);
+                    if !failed {
+                        c.sync.last_success_at = Some(now);
+                    }
+                })
             })
-        })
-        .await?;
-        self.ctx.store.flush().await?;
+            .await?;
+        self.gateway.ctx.store.flush().await?;
         if let Some(e) = &status_error {
             tracing::warn!(connection = %id, error = %e, "sync finished with a problem");
         }
@@ -249,12 +225,12 @@ impl Poller {
 
     /// Starts the syncs that are due (up to the free slots); each says whether it succeeded.
     async fn start_due(self: &Arc<Self>) -> anyhow::Result<Vec<tokio::task::JoinHandle<bool>>> {
-        let now = self.ctx.clock.now();
+        let now = self.gateway.ctx.clock.now();
         let mut started = Vec::new();
         let mut req = PageRequest::first(500);
         loop {
             let r = req.clone();
-            let page = self.store(move |s| s.connections().all(&r)).await?;
+            let page = self.gateway.store(move |s| s.connections().all(&r)).await?;
             for c in page.items.iter().filter(|c| c.due(now)) {
                 let mut k = [0u8; 32];
                 k[..16].copy_from_slice(c.workspace.as_bytes());
@@ -288,5 +264,20 @@ impl Poller {
                 None => return Ok(started),
             }
         }
+    }
+}
+
+/// The job that syncs the connections that are due.
+pub struct Syncs(pub Arc<Poller>);
+
+impl Job for Syncs {
+    fn name(&self) -> &'static str {
+        "syncs"
+    }
+    fn idle_pause(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.0.config.tick_ms)
+    }
+    fn step<'a>(&'a self, _: &'a Ctx, _: OffsetDateTime) -> Step<'a> {
+        Box::pin(async move { self.0.tick().await.map(Outcome::from_count) })
     }
 }

@@ -3,8 +3,8 @@
 //! completes, removals found by full reconciles. One broken feed never stops the others.
 
 use super::Poller;
-use super::keyring::{Keyring, google};
 use crate::domain::{Connection, Feed, Fetched, Kind, Origin};
+use crate::gateway::keyring::{Keyring, google};
 use crate::sources::ProviderError;
 use crate::store::Destination;
 use std::collections::{BTreeMap, HashSet};
@@ -43,9 +43,10 @@ impl Poller {
         );
         // A feed's first read is its history: alerts start with what arrives after it.
         let alert = feed.last_full_at.is_some();
-        let now = self.ctx.clock.now();
-        let store = self.ctx.store.clone();
+        let now = self.gateway.ctx.clock.now();
+        let store = self.gateway.ctx.store.clone();
         let done = self
+            .gateway
             .store(move |s| {
                 s.items().ingest(
                     &Destination {
@@ -78,8 +79,9 @@ impl Poller {
         seen: HashSet<String>,
     ) -> Result<usize, ProviderError> {
         let (ws, loc, ext) = (conn.workspace, feed.location, feed.external_id.clone());
-        let now = self.ctx.clock.now();
+        let now = self.gateway.ctx.clock.now();
         let n = self
+            .gateway
             .store(move |s| {
                 let feed = Destination {
                     workspace: ws,
@@ -93,7 +95,8 @@ impl Poller {
             })
             .await
             .map_err(|e| ProviderError::Refused(format!("{e:#}")))?;
-        self.ctx
+        self.gateway
+            .ctx
             .store
             .flush()
             .await
@@ -107,7 +110,7 @@ impl Poller {
         feed: &Feed,
         full: bool,
     ) -> Result<FeedOutcome, ProviderError> {
-        let g = self.clients.google()?;
+        let g = self.gateway.clients.google()?;
         let api = g.api();
         let conn = keys.conn.clone();
         let hw = feed.high_water.get("reviews").copied();

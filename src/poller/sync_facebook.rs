@@ -3,9 +3,9 @@
 //! the comments they answer), and posts that tag the page.
 
 use super::Poller;
-use super::keyring::{Keyring, facebook};
 use super::sync::{FeedOutcome, MAX_PAGES};
 use crate::domain::{Connection, Feed, Fetched, FetchedReply, Kind, Origin};
+use crate::gateway::keyring::{Keyring, facebook};
 use crate::sources::ProviderError;
 use std::collections::{HashMap, HashSet};
 
@@ -20,11 +20,11 @@ impl Poller {
         feed: &Feed,
         full: bool,
     ) -> Result<FeedOutcome, ProviderError> {
-        let f = self.clients.facebook()?;
+        let f = self.gateway.clients.facebook()?;
         let api = f.api();
         let conn = keys.conn.clone();
         let page = feed.external_id.as_str();
-        let now = self.ctx.clock.now();
+        let now = self.gateway.ctx.clock.now();
         let mut out = FeedOutcome::default();
         let mut complete = full;
 
@@ -230,29 +230,30 @@ impl Poller {
         reply: FetchedReply,
     ) -> Result<(), ProviderError> {
         let ws = conn.workspace;
-        self.store(move |s| {
-            let Some(mut item) = s.items().by_external(&ws, Origin::Facebook, &parent)? else {
-                return Ok(());
-            };
-            let f = Fetched {
-                kind: item.kind,
-                external_id: item.external_id.clone(),
-                parent_external_id: item.parent_external_id.clone(),
-                author: item.author.clone(),
-                rating: item.rating,
-                text: item.text.clone(),
-                link: item.link.clone(),
-                created_at: item.created_at,
-                updated_at: item.updated_at,
-                reply: Some(reply.clone()),
-                reply_authoritative: false,
-            };
-            if item.merge(&f) {
-                s.items().replace(&item)?;
-            }
-            Ok(())
-        })
-        .await
-        .map_err(|e| ProviderError::Refused(format!("{e:#}")))
+        self.gateway
+            .store(move |s| {
+                let Some(mut item) = s.items().by_external(&ws, Origin::Facebook, &parent)? else {
+                    return Ok(());
+                };
+                let f = Fetched {
+                    kind: item.kind,
+                    external_id: item.external_id.clone(),
+                    parent_external_id: item.parent_external_id.clone(),
+                    author: item.author.clone(),
+                    rating: item.rating,
+                    text: item.text.clone(),
+                    link: item.link.clone(),
+                    created_at: item.created_at,
+                    updated_at: item.updated_at,
+                    reply: Some(reply.clone()),
+                    reply_authoritative: false,
+                };
+                if item.merge(&f) {
+                    s.items().replace(&item)?;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(|e| ProviderError::Refused(format!("{e:#}")))
     }
 }

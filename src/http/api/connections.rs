@@ -145,7 +145,7 @@ async fn remove(
         connections::get(ctx, &principal, &ws, &cid, Access::Write)
     })
     .await?;
-    if let Err(e) = state.poller.revoke(conn).await {
+    if let Err(e) = state.gateway.revoke(conn).await {
         // Deleting our copy matters more than the provider's answer: go on, say so in the log.
         tracing::warn!(connection = %cid, error = %e, "revoking at the provider failed; tokens deleted anyway");
     }
@@ -175,7 +175,7 @@ async fn remote(
         ));
     }
     let items = state
-        .poller
+        .gateway
         .remote_locations(conn)
         .await
         .map_err(|e| provider_error(&e))?;

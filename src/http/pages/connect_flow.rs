@@ -125,7 +125,7 @@ async fn callback(
         return failed("The provider's answer is incomplete (no code). Try again.".into()).await;
     };
     match state
-        .poller
+        .gateway
         .finish_connect(p, ws, cid, &code, &flow.verifier)
         .await
     {

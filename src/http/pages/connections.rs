@@ -119,7 +119,7 @@ async fn detail(
     let (remote, remote_error) = if conn.status == crate::domain::ConnectionStatus::Pending {
         (Vec::new(), None)
     } else {
-        match state.poller.remote_locations(conn.clone()).await {
+        match state.gateway.remote_locations(conn.clone()).await {
             Ok(r) => (r, None),
             Err(e) => (Vec::new(), Some(e.to_string())),
         }
@@ -211,7 +211,7 @@ async fn change(
                 connections::get(ctx, &principal, &wid, &cid, Access::Write)
             })
             .await?;
-            if let Err(e) = state.poller.revoke(conn).await {
+            if let Err(e) = state.gateway.revoke(conn).await {
                 tracing::warn!(connection = %cid, error = %e, "revoking at the provider failed; tokens deleted anyway");
             }
             act(

@@ -1,14 +1,14 @@
 //! The provider side of connecting: exchanging the code for tokens (sealed at once), listing
 //! what the account manages, and revoking on disconnect.
 
-use super::Poller;
+use super::Gateway;
 use super::keyring::{Keyring, facebook, google};
 use crate::domain::{Connection, Id, Workspace};
 use crate::services::{self, connections};
 use crate::sources::token_seal::Secrets;
 use crate::sources::{Provider, ProviderError, RemoteLocation};
 
-impl Poller {
+impl Gateway {
     /// Exchanges the code, reads the account's label (and Facebook page tokens), seals
     /// the tokens and activates the connection.
     pub async fn finish_connect(

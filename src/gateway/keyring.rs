@@ -1,30 +1,30 @@
 //! A connection's tokens during one sync or reply: opened from the sealed blob, refreshed
 //! when Google says the access token expired, sealed again right after a refresh.
 
-use super::Poller;
+use super::Gateway;
 use crate::domain::Connection;
 use crate::sources::token_seal::Secrets;
 use crate::sources::{Provider, ProviderError};
 use time::Duration;
 
 pub struct Keyring<'a> {
-    pub poller: &'a Poller,
+    pub gateway: &'a Gateway,
     pub conn: Connection,
     pub secrets: Secrets,
 }
 
 impl<'a> Keyring<'a> {
-    pub fn open(poller: &'a Poller, conn: Connection) -> Result<Self, ProviderError> {
+    pub fn open(gateway: &'a Gateway, conn: Connection) -> Result<Self, ProviderError> {
         let sealed = conn
             .sealed
             .as_deref()
             .ok_or_else(|| ProviderError::Revoked("no tokens are stored".into()))?;
-        let secrets = poller
+        let secrets = gateway
             .sealer
             .open(&conn.workspace, conn.provider.as_str(), &conn.id, sealed)
             .map_err(|e| ProviderError::Revoked(e.to_string()))?;
         Ok(Self {
-            poller,
+            gateway,
             conn,
             secrets,
         })
@@ -32,7 +32,7 @@ impl<'a> Keyring<'a> {
 
     pub async fn save(&self) -> Result<(), ProviderError> {
         let sealed = self
-            .poller
+            .gateway
             .sealer
             .seal(
                 &self.conn.workspace,
@@ -42,7 +42,7 @@ impl<'a> Keyring<'a> {
             )
             .map_err(|e| ProviderError::Refused(e.to_string()))?;
         let (ws, id) = (self.conn.workspace, self.conn.id);
-        self.poller
+        self.gateway
             .store(move |s| {
                 s.connections()
                     .update(&ws, &id, |c| c.sealed = Some(sealed.clone()))
@@ -54,7 +54,7 @@ impl<'a> Keyring<'a> {
 
     /// A Google access token valid for at least another minute.
     pub async fn google_access(&mut self, force: bool) -> Result<String, ProviderError> {
-        let now = self.poller.ctx.clock.now();
+        let now = self.gateway.ctx.clock.now();
         if !force
             && let (Some(t), Some(exp)) =
                 (&self.secrets.access_token, self.secrets.access_expires_at)
@@ -67,10 +67,10 @@ impl<'a> Keyring<'a> {
             .refresh_token
             .clone()
             .ok_or_else(|| ProviderError::Revoked("Google gave no refresh token".into()))?;
-        let g = self.poller.clients.google()?;
+        let g = self.gateway.clients.google()?;
         let api = g.api();
         let grant = super::call::retrying!(
-            self.poller.budget,
+            self.gateway.budget,
             Provider::Google,
             api.refresh(&refresh, now).await
         )?;
@@ -109,8 +109,8 @@ macro_rules! google {
                 Ok(t) => t,
                 Err(e) => break Err(e),
             };
-            let result = $crate::poller::call::retrying!(
-                $keys.poller.budget,
+            let result = $crate::gateway::call::retrying!(
+                $keys.gateway.budget,
                 $crate::sources::Provider::Google,
                 $call
             );
@@ -133,8 +133,8 @@ macro_rules! facebook {
         match $keys.facebook_token($page) {
             Err(e) => Err(e),
             Ok($t) => {
-                let result = $crate::poller::call::retrying!(
-                    $keys.poller.budget,
+                let result = $crate::gateway::call::retrying!(
+                    $keys.gateway.budget,
                     $crate::sources::Provider::Facebook,
                     $call
                 );

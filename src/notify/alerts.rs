@@ -1,7 +1,7 @@
 //! Alerts: pending new items become instant emails, digest entries and webhook deliveries
 //! (one transaction per batch); digests go out once a day.
 
-use super::Poller;
+use super::Alerts;
 use crate::domain::{
     AlertMode, AlertPrefs, Id, Item, Location, Rating, WebhookDelivery, WebhookFormat, Workspace,
 };
@@ -114,7 +114,7 @@ fn member_email(store: &Store, prefs: &AlertPrefs) -> anyhow::Result<Option<crat
         .map(|u| u.email))
 }
 
-impl Poller {
+impl Alerts {
     fn links(&self, ws: &Id<Workspace>) -> (String, String) {
         (
             self.ctx.link(&format!("/w/{ws}/inbox")),

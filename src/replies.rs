@@ -4,11 +4,14 @@
 //! the attempt is recorded (and flushed) before posting, and after a crash the page's
 //! comments are searched for the reply before it is posted again.
 
-use super::Poller;
-use super::keyring::{Keyring, facebook, google};
 use crate::domain::{ConnectionStatus, Id, Item, Origin, ReplyState, Workspace};
+use crate::gateway::Gateway;
+use crate::gateway::keyring::{Keyring, facebook, google};
+use crate::jobs::{Job, Step};
+use crate::services::Ctx;
 use crate::sources::ProviderError;
-use time::Duration;
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
 
 /// Replies handled per tick.
 const PER_TICK: usize = 8;
@@ -24,11 +27,39 @@ enum Outcome {
     Retry(String),
 }
 
-impl Poller {
+/// The job that publishes replies written in Plaudit (and deletes those asked to be deleted).
+pub struct ReplySender {
+    gateway: Arc<Gateway>,
+}
+
+impl ReplySender {
+    pub fn new(gateway: Arc<Gateway>) -> Self {
+        Self { gateway }
+    }
+}
+
+impl Job for ReplySender {
+    fn name(&self) -> &'static str {
+        "replies"
+    }
+    fn idle_pause(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.gateway.ctx.config.poller.tick_ms)
+    }
+    fn step<'a>(&'a self, _: &'a Ctx, _: OffsetDateTime) -> Step<'a> {
+        Box::pin(async move {
+            self.send_replies()
+                .await
+                .map(crate::jobs::Outcome::from_count)
+        })
+    }
+}
+
+impl ReplySender {
     /// One round of the reply worker; returns how many replies it settled or retried.
     pub async fn send_replies(&self) -> anyhow::Result<usize> {
-        let now = self.ctx.clock.now();
+        let now = self.gateway.ctx.clock.now();
         let due = self
+            .gateway
             .store(move |s| s.items().due_replies(now, PER_TICK))
             .await?;
         let n = due.len();
@@ -39,19 +70,25 @@ impl Poller {
     }
 
     async fn send_one(&self, ws: Id<Workspace>, id: Id<Item>) -> anyhow::Result<()> {
-        let Some(mut item) = self.store(move |s| s.items().get(&ws, &id)).await? else {
-            self.store(move |s| s.items().reschedule_reply(&ws, &id, None))
+        let Some(mut item) = self.gateway.store(move |s| s.items().get(&ws, &id)).await? else {
+            self.gateway
+                .store(move |s| s.items().reschedule_reply(&ws, &id, None))
                 .await?;
             return Ok(());
         };
         let Some(reply) = item.reply.clone().filter(|r| r.state.in_flight()) else {
-            self.store(move |s| s.items().reschedule_reply(&ws, &id, None))
+            self.gateway
+                .store(move |s| s.items().reschedule_reply(&ws, &id, None))
                 .await?;
             return Ok(());
         };
         let deleting = reply.state == ReplyState::Deleting;
         let conn = match item.connection {
-            Some(cid) => self.store(move |s| s.connections().get(&ws, &cid)).await?,
+            Some(cid) => {
+                self.gateway
+                    .store(move |s| s.connections().get(&ws, &cid))
+                    .await?
+            }
             None => None,
         };
         let outcome = match conn {
@@ -62,13 +99,13 @@ impl Poller {
                 "{} no longer accepts the connection; connect it again, then retry",
                 c.provider
             )),
-            Some(c) => match Keyring::open(self, c) {
+            Some(c) => match Keyring::open(&self.gateway, c) {
                 Err(e) => Outcome::Failed(e.to_string()),
                 Ok(mut keys) if deleting => self.withdraw(&mut keys, &item).await,
                 Ok(mut keys) => self.deliver(&mut keys, &mut item, &reply.text).await?,
             },
         };
-        let now = self.ctx.clock.now();
+        let now = self.gateway.ctx.clock.now();
         let next = match (outcome, item.reply.as_mut()) {
             (Outcome::Deleted, _) => {
                 item.reply = None;
@@ -97,12 +134,13 @@ impl Poller {
             }
         };
         let item2 = item.clone();
-        self.store(move |s| {
-            s.items().replace(&item2)?;
-            s.items().reschedule_reply(&ws, &id, next)
-        })
-        .await?;
-        self.ctx.store.flush().await?;
+        self.gateway
+            .store(move |s| {
+                s.items().replace(&item2)?;
+                s.items().reschedule_reply(&ws, &id, next)
+            })
+            .await?;
+        self.gateway.ctx.store.flush().await?;
         Ok(())
     }
 
@@ -110,7 +148,7 @@ impl Poller {
     /// deletion are both safe to repeat, so a crash in between simply deletes again.
     async fn withdraw(&self, keys: &mut Keyring<'_>, item: &Item) -> Outcome {
         let result = match item.origin {
-            Origin::Google => match self.clients.google() {
+            Origin::Google => match self.gateway.clients.google() {
                 Ok(g) => {
                     let api = g.api();
                     let review = item.external_id.clone();
@@ -123,7 +161,7 @@ impl Poller {
             },
             Origin::Facebook => {
                 let comment = item.reply.as_ref().and_then(|r| r.external_id.clone());
-                match (self.clients.facebook(), comment) {
+                match (self.gateway.clients.facebook(), comment) {
                     (Ok(f), Some(comment)) => {
                         let api = f.api();
                         let page = item.feed.clone();
@@ -152,16 +190,16 @@ impl Poller {
         item: &mut Item,
         text: &str,
     ) -> anyhow::Result<Outcome> {
-        let now = self.ctx.clock.now();
+        let now = self.gateway.ctx.clock.now();
         let result = match item.origin {
             Origin::Google => {
-                let g = self.clients.google()?;
+                let g = self.gateway.clients.google()?;
                 let api = g.api();
                 let review = item.external_id.clone();
                 google!(keys, t => api.put_reply(&t, &review, text, now).await).map(|at| (at, None))
             }
             Origin::Facebook => {
-                let f = self.clients.facebook()?;
+                let f = self.gateway.clients.facebook()?;
                 let api = f.api();
                 let (page, target) = (item.feed.clone(), item.external_id.clone());
                 let attempted = item
@@ -182,8 +220,10 @@ impl Poller {
                             r.attempt_started_at = Some(now);
                         }
                         let copy = item.clone();
-                        self.store(move |s| s.items().replace(&copy)).await?;
-                        self.ctx.store.flush().await?;
+                        self.gateway
+                            .store(move |s| s.items().replace(&copy))
+                            .await?;
+                        self.gateway.ctx.store.flush().await?;
                         facebook!(keys, Some(&page), t => api.reply(&target, &t, text).await)
                             .map(|id| (now, Some(id)))
                     }

@@ -1,7 +1,7 @@
 //! Webhook deliveries: POSTed signed and timestamped, retried with backoff, never to private
 //! addresses unless the operator allows it.
 
-use super::Poller;
+use super::Webhooks;
 use crate::domain::cidr::is_public as public;
 use crate::domain::{Webhook, WebhookDelivery};
 use hmac::{Hmac, Mac};
@@ -20,7 +20,7 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-impl Poller {
+impl Webhooks {
     /// POSTs the webhook deliveries that are due.
     pub async fn deliver_webhooks(&self) -> anyhow::Result<usize> {
         let now = self.ctx.clock.now();
@@ -46,7 +46,9 @@ impl Poller {
                     n.attempts += 1;
                     n.last_error = Some(e.clone());
                     let wait = self
+                        .ctx
                         .config
+                        .poller
                         .backoff_base_ms
                         .saturating_mul(1u64 << n.attempts.min(12));
                     n.due_at = self.ctx.clock.now()
@@ -64,7 +66,8 @@ impl Poller {
 
     async fn post(&self, hook: &Webhook, d: &WebhookDelivery) -> Result<(), String> {
         let url = url::Url::parse(&hook.url).map_err(|e| e.to_string())?;
-        let client = pinned_client(&url, self.config.webhooks_to_private_addresses).await?;
+        let client =
+            pinned_client(&url, self.ctx.config.poller.webhooks_to_private_addresses).await?;
         let ts = self.ctx.clock.now().unix_timestamp();
         let resp = client
             .post(url)

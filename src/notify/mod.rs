@@ -1,0 +1,85 @@
+//! Telling people about new items: email alerts and daily digests, and webhook deliveries;
+//! each a job of `jobs::Runner`, pausing `poller.tick_ms` when idle.
+
+mod alerts;
+mod webhooks;
+
+use crate::jobs::{Job, Outcome, Step};
+use crate::services::Ctx;
+use crate::store::Store;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use time::OffsetDateTime;
+pub use webhooks::signature;
+
+fn tick(ctx: &Ctx) -> Duration {
+    Duration::from_millis(ctx.config.poller.tick_ms)
+}
+
+/// Sends new-item alerts and the digests that are due.
+#[derive(Clone)]
+pub struct Alerts {
+    ctx: Ctx,
+    /// When the digest step last walked the prefs.
+    digest_ran: Arc<Mutex<Option<OffsetDateTime>>>,
+}
+
+impl Alerts {
+    pub fn new(ctx: Ctx) -> Self {
+        Self {
+            ctx,
+            digest_ran: Arc::new(Mutex::new(None)),
+        }
+    }
+}
+
+impl Job for Alerts {
+    fn name(&self) -> &'static str {
+        "alerts"
+    }
+    fn idle_pause(&self) -> Duration {
+        tick(&self.ctx)
+    }
+    fn step<'a>(&'a self, _: &'a Ctx, _: OffsetDateTime) -> Step<'a> {
+        let me = self.clone();
+        Box::pin(async move {
+            let sent = tokio::task::spawn_blocking(move || {
+                Ok::<_, anyhow::Error>(me.alert_step()? + me.digest_step()?)
+            })
+            .await??;
+            Ok(Outcome::from_count(sent))
+        })
+    }
+}
+
+/// Delivers webhook events.
+pub struct Webhooks {
+    ctx: Ctx,
+}
+
+impl Webhooks {
+    pub fn new(ctx: Ctx) -> Self {
+        Self { ctx }
+    }
+
+    /// Runs a store call off the async threads.
+    async fn store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let store = self.ctx.store.clone();
+        tokio::task::spawn_blocking(move || f(&store)).await?
+    }
+}
+
+impl Job for Webhooks {
+    fn name(&self) -> &'static str {
+        "webhooks"
+    }
+    fn idle_pause(&self) -> Duration {
+        tick(&self.ctx)
+    }
+    fn step<'a>(&'a self, _: &'a Ctx, _: OffsetDateTime) -> Step<'a> {
+        Box::pin(async move { self.deliver_webhooks().await.map(Outcome::from_count) })
+    }
+}
