@@ -3,7 +3,7 @@
 
 use super::{ApiError, AppState, csrf};
 use crate::services::api_keys;
-use crate::services::auth::Principal;
+use crate::services::auth::{Actor, Principal};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
 use actix_web::http::{Method, StatusCode, header};
@@ -90,6 +90,11 @@ pub struct Caller {
 impl Caller {
     pub fn ip(&self) -> String {
         self.ip.to_string()
+    }
+
+    /// Who acts, from where: what changing services take.
+    pub fn actor(&self) -> Actor {
+        Actor::new(self.principal.clone(), self.ip())
     }
 }
 

@@ -1,6 +1,6 @@
 //! Alert settings of the signed-in member, and the workspace's webhooks.
 
-use super::auth::Principal;
+use super::auth::{Actor, Principal};
 use super::link_secrets::new_token;
 use super::{Ctx, Error, Result};
 use crate::domain::{
@@ -94,13 +94,12 @@ fn check_url(ctx: &Ctx, raw: &str) -> Result<String> {
 
 pub fn create_webhook(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     url: &str,
     format: WebhookFormat,
 ) -> Result<Webhook> {
-    let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
+    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
     let url = check_url(ctx, url)?;
     if ctx.store.alerts().webhooks(ws)?.len() >= 20 {
         return Err(Error::Conflict(
@@ -129,12 +128,11 @@ pub fn webhooks(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>) -> Result<
 
 pub fn delete_webhook(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     id: &Id<Webhook>,
 ) -> Result<()> {
-    let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
+    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
     let hook = ctx.store.alerts().webhook(ws, id)?.ok_or(Error::NotFound)?;
     ctx.store.alerts().remove_webhook(ws, id)?;
     ctx.store

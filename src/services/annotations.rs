@@ -1,6 +1,6 @@
 //! Tags, assignment and internal notes on items, and the workspace's reply templates.
 
-use super::auth::Principal;
+use super::auth::{Actor, Principal};
 use super::{Ctx, Error, Result, audit};
 use crate::domain::{
     Access, Id, Item, ItemNotes, MAX_NOTES, MAX_TAGS, Note, ReplyTemplate, User, Workspace,
@@ -20,21 +20,20 @@ pub fn notes(
 
 fn change(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     item: &Id<Item>,
     action: &str,
     f: impl Fn(&mut ItemNotes) -> std::result::Result<(), String>,
 ) -> Result<ItemNotes> {
-    ctx.enter(principal, ws, Access::Write)?;
+    ctx.enter(actor, ws, Access::Write)?;
     ctx.store.items().get(ws, item)?.ok_or(Error::NotFound)?;
     let out = ctx.store.items().update_notes(ws, item, |n| {
         f(n)?;
         Ok(n.clone())
     })?;
     let notes = out.map_err(Error::Invalid)?;
-    audit::record(ctx, ws, principal, ip, action, &item.to_string());
+    audit::record(ctx, ws, actor, action, &item.to_string());
     Ok(notes)
 }
 
@@ -49,13 +48,12 @@ fn writable(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>, item: &Id<Item
 /// Replaces the item's tags (each checked, duplicates dropped).
 pub fn set_tags(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     item: &Id<Item>,
     raw: &[String],
 ) -> Result<ItemNotes> {
-    writable(ctx, principal, ws, item)?;
+    writable(ctx, actor, ws, item)?;
     let mut tags: Vec<String> = Vec::new();
     for t in raw {
         let t = parse_tag(t).map_err(|e| Error::Invalid(format!("tags: {e}")))?;
@@ -66,7 +64,7 @@ pub fn set_tags(
     if tags.len() > MAX_TAGS {
         return Err(Error::Invalid(format!("tags: at most {MAX_TAGS} per item")));
     }
-    change(ctx, principal, ip, ws, item, "item.tagged", move |n| {
+    change(ctx, actor, ws, item, "item.tagged", move |n| {
         n.tags = tags.clone();
         Ok(())
     })
@@ -75,13 +73,12 @@ pub fn set_tags(
 /// Assigns the item to a member of the workspace, or to nobody.
 pub fn assign(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     item: &Id<Item>,
     to: Option<Id<User>>,
 ) -> Result<ItemNotes> {
-    writable(ctx, principal, ws, item)?;
+    writable(ctx, actor, ws, item)?;
     if let Some(u) = &to
         && ctx.store.workspaces().role(ws, u)?.is_none()
     {
@@ -89,7 +86,7 @@ pub fn assign(
             "assignee: not a member of this workspace".into(),
         ));
     }
-    change(ctx, principal, ip, ws, item, "item.assigned", move |n| {
+    change(ctx, actor, ws, item, "item.assigned", move |n| {
         n.assignee = to;
         Ok(())
     })
@@ -98,23 +95,22 @@ pub fn assign(
 /// Adds an internal note, signed with the writer's name.
 pub fn add_note(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     item: &Id<Item>,
     text: &str,
 ) -> Result<ItemNotes> {
-    writable(ctx, principal, ws, item)?;
+    writable(ctx, actor, ws, item)?;
     let text = parse_note(text).map_err(|e| Error::Invalid(format!("text: {e}")))?;
-    let (author, author_name) = match principal {
+    let (author, author_name) = match &actor.principal {
         Principal::User { user, .. } if !user.name.trim().is_empty() => {
             (Some(user.id), user.name.clone())
         }
         Principal::User { user, .. } => (Some(user.id), user.email.to_string()),
-        Principal::ApiKey { .. } => (None, principal.label()),
+        Principal::ApiKey { .. } => (None, actor.label()),
     };
     let at = ctx.clock.now();
-    change(ctx, principal, ip, ws, item, "item.noted", move |n| {
+    change(ctx, actor, ws, item, "item.noted", move |n| {
         if n.notes.len() >= MAX_NOTES {
             return Err(format!("text: an item holds at most {MAX_NOTES} notes"));
         }
@@ -143,14 +139,13 @@ pub const MAX_TEMPLATES: usize = 100;
 /// Creates a template, or replaces `id`'s name and body.
 pub fn save_template(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     id: Option<Id<ReplyTemplate>>,
     name: &str,
     body: &str,
 ) -> Result<ReplyTemplate> {
-    ctx.enter(principal, ws, Access::Write)?;
+    ctx.enter(actor, ws, Access::Write)?;
     let (name, body) = parse_template(name, body).map_err(Error::Invalid)?;
     let items = ctx.store.items();
     let t = match id {
@@ -177,21 +172,20 @@ pub fn save_template(
         }
     };
     items.put_template(&t)?;
-    audit::record(ctx, ws, principal, ip, "template.saved", &t.id.to_string());
+    audit::record(ctx, ws, actor, "template.saved", &t.id.to_string());
     Ok(t)
 }
 
 pub fn delete_template(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     id: &Id<ReplyTemplate>,
 ) -> Result<()> {
-    ctx.enter(principal, ws, Access::Write)?;
+    ctx.enter(actor, ws, Access::Write)?;
     if !ctx.store.items().remove_template(ws, id)? {
         return Err(Error::NotFound);
     }
-    audit::record(ctx, ws, principal, ip, "template.deleted", &id.to_string());
+    audit::record(ctx, ws, actor, "template.deleted", &id.to_string());
     Ok(())
 }

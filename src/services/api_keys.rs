@@ -1,6 +1,6 @@
 //! Workspace API keys: `plk_<id>_<secret>`, shown once, stored as a hash, revocable.
 
-use super::auth::Principal;
+use super::auth::{Actor, Principal};
 use super::link_secrets::{constant_time_eq, hash, new_token};
 use super::workspaces::plan;
 use super::{Ctx, Error, Result};
@@ -12,14 +12,13 @@ const PREFIX: &str = "plk_";
 
 pub fn create(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     name: &str,
     scopes: &[Scope],
 ) -> Result<(ApiKey, String)> {
-    let here = ctx.enter(principal, ws, Access::Admin)?.at(ip);
-    let user = principal.user()?; // keys are made by people, not by other keys
+    let here = ctx.enter(actor, ws, Access::Admin)?.at(&actor.ip);
+    let user = actor.user()?; // keys are made by people, not by other keys
     if !plan(ctx, &here.workspace)?.api {
         return Err(Error::PlanLimit(format!(
             "API access is not part of the `{}` plan",
@@ -68,14 +67,8 @@ pub fn list(
     Ok(ctx.store.access().api_keys(ws, req)?)
 }
 
-pub fn revoke(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id<Workspace>,
-    id: &Id<ApiKey>,
-) -> Result<()> {
-    let here = ctx.enter(principal, ws, Access::Admin)?.at(ip);
+pub fn revoke(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, id: &Id<ApiKey>) -> Result<()> {
+    let here = ctx.enter(actor, ws, Access::Admin)?.at(&actor.ip);
     let key = ctx
         .store
         .access()

@@ -1,15 +1,26 @@
 //! Writing the audit log: who did what, where, from which address.
 
 use super::Ctx;
-use super::auth::Principal;
+use super::auth::{Actor, Principal};
 use crate::domain::{AuditEntry, Id, Workspace};
 
 /// The entry for an action, to be stored in the same transaction as the action itself.
-pub fn entry(ctx: &Ctx, actor: &Principal, ip: &str, action: &str, target: &str) -> AuditEntry {
+pub fn entry(ctx: &Ctx, actor: &Actor, action: &str, target: &str) -> AuditEntry {
+    entry_at(ctx, actor, &actor.ip, action, target)
+}
+
+/// `entry` for a principal whose address is known apart (a workspace scope's).
+pub(super) fn entry_at(
+    ctx: &Ctx,
+    who: &Principal,
+    ip: &str,
+    action: &str,
+    target: &str,
+) -> AuditEntry {
     AuditEntry {
         at: ctx.clock.now(),
-        actor: actor.actor(),
-        actor_label: actor.label(),
+        actor: who.actor(),
+        actor_label: who.label(),
         action: action.to_string(),
         target: target.to_string(),
         ip: ip.to_string(),
@@ -18,15 +29,16 @@ pub fn entry(ctx: &Ctx, actor: &Principal, ip: &str, action: &str, target: &str)
 
 /// Appends one entry; a failure is logged, never turned into a failed user action, because the
 /// action itself has already happened.
-pub fn record(
-    ctx: &Ctx,
-    ws: &Id<Workspace>,
-    actor: &Principal,
-    ip: &str,
-    action: &str,
-    target: &str,
-) {
-    record_as(ctx, ws, &actor.actor(), &actor.label(), ip, action, target);
+pub fn record(ctx: &Ctx, ws: &Id<Workspace>, actor: &Actor, action: &str, target: &str) {
+    record_as(
+        ctx,
+        ws,
+        &actor.actor(),
+        &actor.label(),
+        &actor.ip,
+        action,
+        target,
+    );
 }
 
 pub fn record_as(

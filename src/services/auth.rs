@@ -47,6 +47,31 @@ impl Principal {
     }
 }
 
+/// Who acts and from where: what every changing service takes, so the two travel together
+/// into the audit log. Reads take only the `Principal` (an `&Actor` is one, by `Deref`).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub principal: Principal,
+    /// The client's address as the edge saw it.
+    pub ip: String,
+}
+
+impl Actor {
+    pub fn new(principal: Principal, ip: impl Into<String>) -> Self {
+        Self {
+            principal,
+            ip: ip.into(),
+        }
+    }
+}
+
+impl std::ops::Deref for Actor {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.principal
+    }
+}
+
 /// A workspace the caller may act in, with the role it acts as.
 #[derive(Debug, Clone)]
 pub struct Granted {

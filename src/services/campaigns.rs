@@ -1,7 +1,7 @@
 //! Campaigns: create, change, send, pause, resume. The workspace's template and branding are in
 //! `feedback_settings` (re-exported here).
 
-use super::auth::Principal;
+use super::auth::{Actor, Principal};
 use super::{Ctx, Error, Result, audit};
 use crate::domain::{
     Access, Audience, Campaign, CampaignStatus, Funnel, Id, Workspace, header_safe, parse_message,
@@ -157,12 +157,11 @@ fn apply(ctx: &Ctx, ws: &Id<Workspace>, c: &mut Campaign, input: &CampaignInput)
 
 pub fn create(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     input: &CampaignInput,
 ) -> Result<Campaign> {
-    let scope = ctx.enter(principal, ws, Access::Write)?.at(ip);
+    let scope = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
     plan_allows(ctx, &scope.workspace)?;
     if let Some(plan) = ctx.config.plans.get(&scope.workspace.plan) {
         let max = plan.max_campaigns as usize;
@@ -193,27 +192,19 @@ pub fn create(
     };
     apply(ctx, ws, &mut c, input)?;
     ctx.store.campaigns().put(&c)?;
-    audit::record(
-        ctx,
-        ws,
-        principal,
-        ip,
-        "campaign.created",
-        &c.id.to_string(),
-    );
+    audit::record(ctx, ws, actor, "campaign.created", &c.id.to_string());
     Ok(c)
 }
 
 /// Changes a campaign that has not started sending.
 pub fn update(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     id: &Id<Campaign>,
     input: &CampaignInput,
 ) -> Result<Campaign> {
-    ctx.enter(principal, ws, Access::Write)?;
+    ctx.enter(actor, ws, Access::Write)?;
     let mut c = ctx.store.campaigns().get(ws, id)?.ok_or(Error::NotFound)?;
     if !matches!(c.status, CampaignStatus::Draft | CampaignStatus::Scheduled) {
         return Err(Error::Conflict(
@@ -232,7 +223,7 @@ pub fn update(
         }
         true
     })?;
-    audit::record(ctx, ws, principal, ip, "campaign.changed", &id.to_string());
+    audit::record(ctx, ws, actor, "campaign.changed", &id.to_string());
     Ok(c)
 }
 
@@ -268,13 +259,12 @@ pub enum Action {
 
 pub fn act(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     id: &Id<Campaign>,
     action: Action,
 ) -> Result<Campaign> {
-    let scope = ctx.enter(principal, ws, Access::Write)?;
+    let scope = ctx.enter(actor, ws, Access::Write)?;
     plan_allows(ctx, &scope.workspace)?;
     let now = ctx.clock.now();
     let refused = std::cell::Cell::new(None);
@@ -315,6 +305,6 @@ pub fn act(
         Action::Pause => "campaign.paused",
         Action::Resume => "campaign.resumed",
     };
-    audit::record(ctx, ws, principal, ip, what, &id.to_string());
+    audit::record(ctx, ws, actor, what, &id.to_string());
     Ok(c)
 }

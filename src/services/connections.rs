@@ -2,7 +2,7 @@
 //! pages to Plaudit locations, asking for a sync, disconnecting. Provider calls happen in
 //! the HTTP layer and the poller; this is the bookkeeping around them.
 
-use super::auth::Principal;
+use super::auth::{Actor, Principal};
 use super::link_secrets::{constant_time_eq, hash, new_token};
 use super::{Ctx, Error, Result};
 use crate::domain::{
@@ -24,13 +24,12 @@ pub fn redirect_uri(ctx: &Ctx, p: Provider) -> String {
 /// key, the key's creator): a consent URL handed to anyone else connects nothing.
 pub fn start(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     p: Provider,
     browser_nonce: Option<&str>,
 ) -> Result<(Connection, String)> {
-    let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
+    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
     let now = ctx.clock.now();
     let conn = Connection {
         id: Id::generate(now),
@@ -39,7 +38,7 @@ pub fn start(
         status: ConnectionStatus::Pending,
         account: None,
         sealed: None,
-        created_by: match principal {
+        created_by: match &actor.principal {
             Principal::User { user, .. } => Some(user.id),
             Principal::ApiKey { .. } => None,
         },
@@ -67,7 +66,7 @@ pub fn start(
             next: format!("/w/{ws}/connections"),
             browser: browser_nonce.map(hash).unwrap_or_default(),
             connect: Some((*ws, conn.id)),
-            started_by: match principal {
+            started_by: match &actor.principal {
                 Principal::User { user, .. } => Some(user.id),
                 Principal::ApiKey { key } => Some(key.created_by),
             },
@@ -199,14 +198,13 @@ pub struct Source<'a> {
 /// Plaudit location; mapping it again moves it.
 pub fn set_source(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     loc: &Id<Location>,
     src: &Source,
 ) -> Result<Connection> {
     let (conn_id, external_id, name) = (&src.connection, src.external_id, src.name);
-    let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
+    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
     let location = ctx.store.locations().get(ws, loc)?.ok_or(Error::NotFound)?;
     let conn = ctx
         .store
@@ -318,14 +316,8 @@ pub fn request_sync(
 
 /// Deletes the connection and its sealed tokens (the caller revoked them first). Items
 /// already fetched stay.
-pub fn remove(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id<Workspace>,
-    id: &Id<Connection>,
-) -> Result<()> {
-    let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
+pub fn remove(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, id: &Id<Connection>) -> Result<()> {
+    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
     let conn = ctx
         .store
         .connections()

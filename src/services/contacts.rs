@@ -1,7 +1,7 @@
 //! Contacts: added one by one by the API (a till after a visit), listed, deleted, suppressed.
 //! CSV imports are in `contacts_csv`.
 
-use super::auth::Principal;
+use super::auth::{Actor, Principal};
 use super::review_csv::resolve;
 use super::{Ctx, Error, Result, audit};
 use crate::domain::{
@@ -110,12 +110,11 @@ pub(super) fn new_contact(
 /// Adds or updates each contact; bad entries are reported by index, the rest are stored.
 pub fn add(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     inputs: &[ContactInput],
 ) -> Result<AddReport> {
-    let scope = ctx.enter(principal, ws, Access::Write)?.at(ip);
+    let scope = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
     if inputs.len() > MAX_PER_CALL {
         return Err(Error::Invalid(format!(
             "at most {MAX_PER_CALL} contacts a call; send the rest in another"
@@ -171,18 +170,12 @@ pub fn list(
     })
 }
 
-pub fn delete(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id<Workspace>,
-    id: &Id<Contact>,
-) -> Result<()> {
-    ctx.enter(principal, ws, Access::Write)?;
+pub fn delete(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, id: &Id<Contact>) -> Result<()> {
+    ctx.enter(actor, ws, Access::Write)?;
     if !ctx.store.contacts().delete(ws, id)? {
         return Err(Error::NotFound);
     }
-    audit::record(ctx, ws, principal, ip, "contact.deleted", &id.to_string());
+    audit::record(ctx, ws, actor, "contact.deleted", &id.to_string());
     Ok(())
 }
 
@@ -190,13 +183,12 @@ pub fn delete(
 /// cannot be lifted here: the person said no, or the address does not exist.
 pub fn set_suppressed(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     id: &Id<Contact>,
     suppressed: bool,
 ) -> Result<()> {
-    ctx.enter(principal, ws, Access::Write)?;
+    ctx.enter(actor, ws, Access::Write)?;
     let c = ctx.store.contacts().get(ws, id)?.ok_or(Error::NotFound)?;
     let current = ctx.store.contacts().suppression(ws, &c.email)?;
     match (suppressed, current) {
@@ -224,7 +216,7 @@ pub fn set_suppressed(
     } else {
         "contact.unsuppressed"
     };
-    audit::record(ctx, ws, principal, ip, action, &id.to_string());
+    audit::record(ctx, ws, actor, action, &id.to_string());
     Ok(())
 }
 

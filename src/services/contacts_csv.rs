@@ -6,7 +6,7 @@
 //! fields they fill, as a re-import would). A file
 //! with any bad row imports nothing; every bad row is reported with its line number.
 
-use super::auth::Principal;
+use super::auth::Actor;
 use super::contacts::{check, new_contact};
 use super::review_csv::RowError;
 use super::{Ctx, Error, Result, audit};
@@ -166,13 +166,12 @@ pub fn import_rows(
 /// A CSV file from a signed-in manager or an API key (the CLI goes through `import_rows`).
 pub fn import_csv(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     bytes: &[u8],
     dry_run: bool,
 ) -> Result<CsvReport> {
-    ctx.enter(principal, ws, Access::Write)?;
+    ctx.enter(actor, ws, Access::Write)?;
     let (rows, duplicates, mut errors) = parse_csv(bytes);
     let mut report = import_rows(
         &ctx.store,
@@ -187,7 +186,7 @@ pub fn import_csv(
     report.errors = errors;
     if !dry_run && report.errors.is_empty() {
         let what = format!("{} created, {} updated", report.created, report.updated);
-        audit::record(ctx, ws, principal, ip, "contacts.imported", &what);
+        audit::record(ctx, ws, actor, "contacts.imported", &what);
     }
     Ok(report)
 }

@@ -1,6 +1,6 @@
 //! The workspace's feedback-request template, branding and score scale, and the answers list.
 
-use super::auth::Principal;
+use super::auth::{Actor, Principal};
 use super::{Ctx, Error, Result, audit};
 use crate::domain::{
     Access, FeedbackSettings, Id, ScoreScale, Workspace, header_safe, parse_message,
@@ -79,12 +79,11 @@ fn yes() -> bool {
 
 pub fn save_settings(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     input: &SettingsInput,
 ) -> Result<FeedbackSettings> {
-    ctx.enter(principal, ws, Access::Write)?;
+    ctx.enter(actor, ws, Access::Write)?;
     let sender_name = header_safe(&input.sender_name);
     if sender_name.is_empty() || sender_name.chars().count() > 80 {
         return Err(Error::Invalid("sender_name: 1 to 80 characters".into()));
@@ -131,7 +130,7 @@ pub fn save_settings(
         alert_on_low_score: input.alert_on_low_score,
     };
     ctx.store.campaigns().put_settings(ws, &s)?;
-    audit::record(ctx, ws, principal, ip, "feedback.settings_changed", "");
+    audit::record(ctx, ws, actor, "feedback.settings_changed", "");
     Ok(s)
 }
 

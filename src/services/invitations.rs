@@ -1,6 +1,6 @@
 //! Invitations: sent by an owner as a single-use emailed link, accepted by the invited address.
 
-use super::auth::Principal;
+use super::auth::Actor;
 use super::link_secrets::{hash, new_token};
 use super::workspaces::plan;
 use super::{Ctx, Error, Result, mailing};
@@ -11,13 +11,12 @@ use time::Duration;
 /// Invites `email` with `role` by an emailed single-use link.
 pub fn invite(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     email: &str,
     role: Role,
 ) -> Result<Invitation> {
-    let here = ctx.enter(principal, ws, Access::Admin)?.at(ip);
+    let here = ctx.enter(actor, ws, Access::Admin)?.at(&actor.ip);
     let email = Email::parse(email).map_err(Error::Invalid)?;
     let plan = plan(ctx, &here.workspace)?;
     let now = ctx.clock.now();
@@ -28,7 +27,7 @@ pub fn invite(
         workspace: *ws,
         email: email.clone(),
         role,
-        invited_by: principal.user().ok().map(|u| u.id),
+        invited_by: actor.user().ok().map(|u| u.id),
         created_at: now,
         expires_at: now + valid,
         token_hash: hash(&token),
@@ -42,7 +41,7 @@ pub fn invite(
     };
     let mail = mailing::invitation(
         ctx,
-        &principal.label(),
+        &actor.label(),
         &here.workspace.name,
         role.as_str(),
         &email,
@@ -70,14 +69,8 @@ pub fn invite(
     }
 }
 
-pub fn revoke(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id<Workspace>,
-    id: &Id<Invitation>,
-) -> Result<()> {
-    let here = ctx.enter(principal, ws, Access::Admin)?.at(ip);
+pub fn revoke(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, id: &Id<Invitation>) -> Result<()> {
+    let here = ctx.enter(actor, ws, Access::Admin)?.at(&actor.ip);
     let inv = ctx
         .store
         .invitations()

@@ -1,7 +1,7 @@
 //! Reading the items of a workspace and writing replies. A reply is stored as "sending" and
 //! queued in one step; the reply worker takes it to the provider.
 
-use super::auth::Principal;
+use super::auth::{Actor, Principal};
 use super::{Ctx, Error, Result};
 use crate::domain::{Access, Id, Item, ItemStatus, Kind, Origin, Reply, ReplyState, Workspace};
 use crate::store::{ItemFilter, Page, PageRequest};
@@ -62,13 +62,12 @@ fn check_text(origin: Origin, text: &str) -> Result<String> {
 /// reply (Google replaces; Facebook adds a new comment).
 pub fn reply(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     id: &Id<Item>,
     text: &str,
 ) -> Result<Item> {
-    let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
+    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
     let mut item = ctx.store.items().get(ws, id)?.ok_or(Error::NotFound)?;
     if item.origin == Origin::Import {
         return Err(Error::Conflict(
@@ -98,7 +97,7 @@ pub fn reply(
     item.reply = Some(Reply {
         text,
         state: ReplyState::Sending,
-        author: match principal {
+        author: match &actor.principal {
             Principal::User { user, .. } => Some(user.id),
             Principal::ApiKey { .. } => None,
         },
@@ -115,14 +114,8 @@ pub fn reply(
 
 /// Deletes the item's reply: a published one at the provider first (queued for the reply
 /// worker, removed once the provider confirms), a failed one (never published) at once.
-pub fn delete_reply(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id<Workspace>,
-    id: &Id<Item>,
-) -> Result<Item> {
-    let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
+pub fn delete_reply(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, id: &Id<Item>) -> Result<Item> {
+    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
     let mut item = ctx.store.items().get(ws, id)?.ok_or(Error::NotFound)?;
     let Some(reply) = item.reply.as_mut() else {
         return Err(Error::Conflict("this item has no reply to delete".into()));
@@ -156,13 +149,12 @@ pub const MAX_BULK: usize = 100;
 /// (an item already being answered, or removed, says so and the rest go on).
 pub fn bulk_reply(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     ids: &[Id<Item>],
     template: &Id<crate::domain::ReplyTemplate>,
 ) -> Result<BulkOutcome> {
-    ctx.enter(principal, ws, Access::Write)?;
+    ctx.enter(actor, ws, Access::Write)?;
     if ids.is_empty() || ids.len() > MAX_BULK {
         return Err(Error::Invalid(format!(
             "items: choose 1 to {MAX_BULK} items"
@@ -181,7 +173,7 @@ pub fn bulk_reply(
         };
         let loc = ctx.store.locations().get(ws, &item.location)?;
         let text = crate::domain::fill_template(&t.body, &item, loc.as_ref());
-        let r = match reply(ctx, principal, ip, ws, id, &text) {
+        let r = match reply(ctx, actor, ws, id, &text) {
             Ok(_) => Ok(()),
             Err(Error::Internal(e)) => return Err(Error::Internal(e)),
             Err(e) => Err(e.to_string()),

@@ -1,6 +1,6 @@
 //! Locations within a workspace: create, edit, archive, with the plan's location limit.
 
-use super::auth::Principal;
+use super::auth::{Actor, Principal};
 use super::workspaces::plan;
 use super::{Ctx, Error, Result};
 use crate::domain::{Access, AuditEntry, Id, Location, LocationFields, Workspace};
@@ -51,14 +51,8 @@ fn save(
     }
 }
 
-pub fn create(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id<Workspace>,
-    input: &Input,
-) -> Result<Location> {
-    let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
+pub fn create(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, input: &Input) -> Result<Location> {
+    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
     let fields = parse(input)?;
     let now = ctx.clock.now();
     let loc = Location {
@@ -100,14 +94,13 @@ pub fn get(
 
 pub fn update(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     id: &Id<Location>,
     input: &Input,
     archived: Option<bool>,
 ) -> Result<Location> {
-    let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
+    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
     let mut loc = ctx.store.locations().get(ws, id)?.ok_or(Error::NotFound)?;
     let fields = parse(input)?;
     let action = match archived {

@@ -17,7 +17,7 @@
 //! Re-importing a file changes nothing: rows are matched by external id. A file with any bad
 //! row imports nothing; every bad row is reported with its line number.
 
-use super::auth::Principal;
+use super::auth::Actor;
 use super::{Ctx, Error, Result};
 use crate::domain::{Access, Author, Fetched, FetchedReply, Id, Kind, Location, Rating, Workspace};
 use crate::store::{Destination, PageRequest};
@@ -261,13 +261,12 @@ pub(crate) fn resolve(locations: &[Location], name: &str) -> Option<Id<Location>
 /// location are errors, and with any error nothing is written.
 pub fn import(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     rows: &[Row],
     dry_run: bool,
 ) -> Result<Report> {
-    let here = ctx.enter(principal, ws, Access::Write)?.at(ip);
+    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
     import_rows(&ctx.store, ws, rows, dry_run, ctx.clock.now()).and_then(|report| {
         if !dry_run && report.errors.is_empty() && report.rows > 0 {
             let entry = here.audit("items.imported", &format!("{} rows", report.rows));

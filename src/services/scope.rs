@@ -45,6 +45,6 @@ impl<'a> InWorkspace<'a> {
 
     /// The audit entry for an action taken here, to store with the action itself.
     pub fn audit(&self, action: &str, target: &str) -> AuditEntry {
-        super::audit::entry(self.ctx, self.principal, self.ip, action, target)
+        super::audit::entry_at(self.ctx, self.principal, self.ip, action, target)
     }
 }

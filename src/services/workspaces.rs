@@ -1,6 +1,6 @@
 //! Workspaces, members and roles, with the plan's limits enforced here.
 
-use super::auth::Principal;
+use super::auth::{Actor, Principal};
 use super::{Ctx, Error, Result};
 use crate::config::PlanConfig;
 use crate::domain::{Access, Id, Invitation, Role, User, Workspace};
@@ -108,13 +108,12 @@ pub fn list(
 
 pub fn update(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     name: Option<&str>,
     plan_name: Option<&str>,
 ) -> Result<Workspace> {
-    let here = ctx.enter(principal, ws, Access::Admin)?.at(ip);
+    let here = ctx.enter(actor, ws, Access::Admin)?.at(&actor.ip);
     let name = name.map(clean_name).transpose()?;
     let new_plan = match plan_name {
         Some(p) => Some((
@@ -232,13 +231,12 @@ fn email_of(ctx: &Ctx, user: &Id<User>) -> Result<String> {
 /// Changes a role; the last owner cannot be demoted (checked in the same transaction).
 pub fn set_role(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     user: &Id<User>,
     role: Role,
 ) -> Result<Role> {
-    let here = ctx.enter(principal, ws, Access::Admin)?.at(ip);
+    let here = ctx.enter(actor, ws, Access::Admin)?.at(&actor.ip);
     let who = email_of(ctx, user)?;
     ctx.store
         .workspaces()
@@ -249,14 +247,8 @@ pub fn set_role(
     Ok(role)
 }
 
-pub fn remove_member(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id<Workspace>,
-    user: &Id<User>,
-) -> Result<()> {
-    let here = ctx.enter(principal, ws, Access::Admin)?.at(ip);
+pub fn remove_member(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, user: &Id<User>) -> Result<()> {
+    let here = ctx.enter(actor, ws, Access::Admin)?.at(&actor.ip);
     let who = email_of(ctx, user)?;
     let entry = here.audit(
         "member.removed",

@@ -232,16 +232,14 @@ async fn accept_invitation(
     body: Body<TokenBody>,
 ) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().token;
-    let ip = caller.ip();
-    let principal = caller.principal;
+    let actor = caller.actor();
     let (ws, role) = write(&state, move |ctx| {
-        let user = principal.user()?;
+        let user = actor.user()?;
         let (ws, role) = invitations::accept(ctx, user, &token)?;
         crate::services::audit::record(
             ctx,
             &ws,
-            &principal,
-            &ip,
+            &actor,
             "member.joined",
             &format!("{} as {role}", user.email),
         );

@@ -214,12 +214,11 @@ async fn create_hook(
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let b = body.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     let h = write(&state, move |ctx| {
         alerts::create_webhook(
             ctx,
-            &caller.principal,
-            &ip,
+            &actor,
             &ws,
             &b.url,
             b.format.unwrap_or(WebhookFormat::Json),
@@ -238,9 +237,9 @@ async fn delete_hook(
     path: WsChildPath<Webhook>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, hid) = path.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     write(&state, move |ctx| {
-        alerts::delete_webhook(ctx, &caller.principal, &ip, &ws, &hid)
+        alerts::delete_webhook(ctx, &actor, &ws, &hid)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -157,9 +157,9 @@ async fn put_tags(
 ) -> Result<HttpResponse, ApiError> {
     let (ws, item) = path.into_inner();
     let tags: Vec<String> = body.into_inner().tags.into_iter().map(|t| t.0).collect();
-    let ip = caller.ip();
+    let actor = caller.actor();
     let n = write(&state, move |ctx| {
-        annotations::set_tags(ctx, &caller.principal, &ip, &ws, &item, &tags)
+        annotations::set_tags(ctx, &actor, &ws, &item, &tags)
     })
     .await?;
     Ok(HttpResponse::Ok().json(notes_view(&n)))
@@ -182,9 +182,9 @@ async fn put_assignee(
         })?),
         None => None,
     };
-    let ip = caller.ip();
+    let actor = caller.actor();
     let n = write(&state, move |ctx| {
-        annotations::assign(ctx, &caller.principal, &ip, &ws, &item, to)
+        annotations::assign(ctx, &actor, &ws, &item, to)
     })
     .await?;
     Ok(HttpResponse::Ok().json(notes_view(&n)))
@@ -198,9 +198,9 @@ async fn post_note(
 ) -> Result<HttpResponse, ApiError> {
     let (ws, item) = path.into_inner();
     let text = body.into_inner().text;
-    let ip = caller.ip();
+    let actor = caller.actor();
     let n = write(&state, move |ctx| {
-        annotations::add_note(ctx, &caller.principal, &ip, &ws, &item, &text)
+        annotations::add_note(ctx, &actor, &ws, &item, &text)
     })
     .await?;
     Ok(HttpResponse::Created().json(notes_view(&n)))
@@ -227,9 +227,9 @@ async fn bulk_reply(
                 .map_err(|_| bad(format!("items: `{i}` is not an item id")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let ip = caller.ip();
+    let actor = caller.actor();
     let out = write(&state, move |ctx| {
-        items::bulk_reply(ctx, &caller.principal, &ip, &ws, &ids, &template)
+        items::bulk_reply(ctx, &actor, &ws, &ids, &template)
     })
     .await?;
     Ok(HttpResponse::Accepted().json(BulkView {

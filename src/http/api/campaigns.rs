@@ -124,9 +124,9 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let input = body.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     let c = write(&state, move |ctx| {
-        campaigns::create(ctx, &caller.principal, &ip, &ws, &input)
+        campaigns::create(ctx, &actor, &ws, &input)
     })
     .await?;
     Ok(HttpResponse::Created().json(campaign_view(c, None)))
@@ -168,9 +168,9 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let (ws, cid) = path.into_inner();
     let input = body.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     let c = write(&state, move |ctx| {
-        campaigns::update(ctx, &caller.principal, &ip, &ws, &cid, &input)
+        campaigns::update(ctx, &actor, &ws, &cid, &input)
     })
     .await?;
     Ok(HttpResponse::Ok().json(campaign_view(c, None)))
@@ -183,9 +183,9 @@ async fn act(
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, cid) = path.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     let c = write(&state, move |ctx| {
-        campaigns::act(ctx, &caller.principal, &ip, &ws, &cid, action)
+        campaigns::act(ctx, &actor, &ws, &cid, action)
     })
     .await?;
     let view = campaign_view(c, None);
@@ -269,9 +269,9 @@ async fn put_settings(
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let input = body.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     let s = write(&state, move |ctx| {
-        campaigns::save_settings(ctx, &caller.principal, &ip, &ws, &input)
+        campaigns::save_settings(ctx, &actor, &ws, &input)
     })
     .await?;
     Ok(HttpResponse::Ok().json(settings_view(s)))

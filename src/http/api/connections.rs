@@ -96,9 +96,9 @@ async fn create(
             "provider: use google or facebook",
         )
     })?;
-    let ip = caller.ip();
+    let actor = caller.actor();
     let (conn, url) = write(&state, move |ctx| {
-        connections::start(ctx, &caller.principal, &ip, &ws, p, None)
+        connections::start(ctx, &actor, &ws, p, None)
     })
     .await?;
     Ok(HttpResponse::Created().json(iv::StartedConnectionView {
@@ -149,9 +149,9 @@ async fn remove(
         // Deleting our copy matters more than the provider's answer: go on, say so in the log.
         tracing::warn!(connection = %cid, error = %e, "revoking at the provider failed; tokens deleted anyway");
     }
-    let ip = caller.ip();
+    let actor = caller.actor();
     write(&state, move |ctx| {
-        connections::remove(ctx, &caller.principal, &ip, &ws, &cid)
+        connections::remove(ctx, &actor, &ws, &cid)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -234,7 +234,7 @@ async fn set_source(
             "connection_id: not a connection id",
         )
     })?;
-    let ip = caller.ip();
+    let actor = caller.actor();
     let c = write(&state, move |ctx| {
         let name: String = b
             .name
@@ -249,7 +249,7 @@ async fn set_source(
             external_id: &b.external_id,
             name: &name,
         };
-        connections::set_source(ctx, &caller.principal, &ip, &ws, &loc, &src)
+        connections::set_source(ctx, &actor, &ws, &loc, &src)
     })
     .await?;
     Ok(HttpResponse::Ok().json(iv::connection(&c)))

@@ -89,11 +89,8 @@ async fn add(
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let inputs = body.0;
-    let ip = caller.ip();
-    let report = write(&state, move |ctx| {
-        contacts::add(ctx, &caller.principal, &ip, &ws, &inputs)
-    })
-    .await?;
+    let actor = caller.actor();
+    let report = write(&state, move |ctx| contacts::add(ctx, &actor, &ws, &inputs)).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -118,11 +115,8 @@ async fn delete(
     path: WsChildPath<Contact>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, cid) = path.into_inner();
-    let ip = caller.ip();
-    write(&state, move |ctx| {
-        contacts::delete(ctx, &caller.principal, &ip, &ws, &cid)
-    })
-    .await?;
+    let actor = caller.actor();
+    write(&state, move |ctx| contacts::delete(ctx, &actor, &ws, &cid)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -140,9 +134,9 @@ async fn suppress(
 ) -> Result<HttpResponse, ApiError> {
     let (ws, cid) = path.into_inner();
     let on = body.into_inner().suppressed;
-    let ip = caller.ip();
+    let actor = caller.actor();
     write(&state, move |ctx| {
-        contacts::set_suppressed(ctx, &caller.principal, &ip, &ws, &cid, on)
+        contacts::set_suppressed(ctx, &actor, &ws, &cid, on)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -168,9 +162,9 @@ async fn import(
     let ws = ws.into_inner();
     let dry_run = super::imports::dry_run(&q)?;
     super::imports::require_csv(&req)?;
-    let ip = caller.ip();
+    let actor = caller.actor();
     let report = write(&state, move |ctx| {
-        crate::services::contacts_csv::import_csv(ctx, &caller.principal, &ip, &ws, &body, dry_run)
+        crate::services::contacts_csv::import_csv(ctx, &actor, &ws, &body, dry_run)
     })
     .await?;
     if !report.errors.is_empty() {

@@ -63,17 +63,11 @@ async fn import_reviews(
     let ws = ws.into_inner();
     let dry_run = dry_run(&q)?;
     require_csv(&req)?;
-    let ip = caller.ip();
+    let actor = caller.actor();
     let report = write(&state, move |ctx| {
         let (rows, mut errors) = review_csv::parse(&body);
-        let mut report = review_csv::import(
-            ctx,
-            &caller.principal,
-            &ip,
-            &ws,
-            &rows,
-            dry_run || !errors.is_empty(),
-        )?;
+        let mut report =
+            review_csv::import(ctx, &actor, &ws, &rows, dry_run || !errors.is_empty())?;
         errors.append(&mut report.errors);
         errors.sort_by_key(|e| e.line);
         report.errors = errors;

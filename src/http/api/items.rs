@@ -250,9 +250,9 @@ async fn reply(
 ) -> Result<HttpResponse, ApiError> {
     let (ws, item) = path.into_inner();
     let text = body.into_inner().text;
-    let ip = caller.ip();
+    let actor = caller.actor();
     let i = write(&state, move |ctx| {
-        items::reply(ctx, &caller.principal, &ip, &ws, &item, &text)
+        items::reply(ctx, &actor, &ws, &item, &text)
     })
     .await?;
     Ok(HttpResponse::Accepted().json(iv::item(&i)))
@@ -264,9 +264,9 @@ async fn delete_reply(
     path: WsChildPath<Item>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, item) = path.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     let i = write(&state, move |ctx| {
-        items::delete_reply(ctx, &caller.principal, &ip, &ws, &item)
+        items::delete_reply(ctx, &actor, &ws, &item)
     })
     .await?;
     Ok(HttpResponse::Accepted().json(iv::item(&i)))

@@ -60,9 +60,9 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let b = body.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     let (key, secret) = write(&state, move |ctx| {
-        api_keys::create(ctx, &caller.principal, &ip, &ws, &b.name, &b.scopes)
+        api_keys::create(ctx, &actor, &ws, &b.name, &b.scopes)
     })
     .await?;
     Ok(HttpResponse::Created().json(views::CreatedKeyView {
@@ -77,10 +77,7 @@ async fn revoke(
     path: WsChildPath<ApiKey>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, key) = path.into_inner();
-    let ip = caller.ip();
-    write(&state, move |ctx| {
-        api_keys::revoke(ctx, &caller.principal, &ip, &ws, &key)
-    })
-    .await?;
+    let actor = caller.actor();
+    write(&state, move |ctx| api_keys::revoke(ctx, &actor, &ws, &key)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

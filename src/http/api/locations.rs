@@ -68,7 +68,7 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let b = body.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     let loc = write(&state, move |ctx| {
         let input = Input {
             name: &b.name,
@@ -77,7 +77,7 @@ async fn create(
             google_review_url: b.google_review_url.as_deref(),
             facebook_page_url: b.facebook_page_url.as_deref(),
         };
-        locations::create(ctx, &caller.principal, &ip, &ws, &input)
+        locations::create(ctx, &actor, &ws, &input)
     })
     .await?;
     Ok(HttpResponse::Created().json(views::location(&loc)))
@@ -132,7 +132,7 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let (ws, loc_id) = path.into_inner();
     let b = body.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     let loc = write(&state, move |ctx| {
         let current = locations::get(ctx, &caller.principal, &ws, &loc_id)?;
         let pick = |new: &Option<Option<String>>, old: &Option<String>| match new {
@@ -148,15 +148,7 @@ async fn update(
             google_review_url: google.as_deref(),
             facebook_page_url: facebook.as_deref(),
         };
-        locations::update(
-            ctx,
-            &caller.principal,
-            &ip,
-            &ws,
-            &loc_id,
-            &input,
-            b.archived,
-        )
+        locations::update(ctx, &actor, &ws, &loc_id, &input, b.archived)
     })
     .await?;
     Ok(HttpResponse::Ok().json(views::location(&loc)))

@@ -83,9 +83,9 @@ async fn invite(
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let b = body.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     let inv = write(&state, move |ctx| {
-        invitations::invite(ctx, &caller.principal, &ip, &ws, &b.email, b.role)
+        invitations::invite(ctx, &actor, &ws, &b.email, b.role)
     })
     .await?;
     Ok(HttpResponse::Created().json(views::invitation(&inv)))
@@ -105,9 +105,9 @@ async fn set_role(
 ) -> Result<HttpResponse, ApiError> {
     let (ws, user) = path.into_inner();
     let role = body.into_inner().role;
-    let ip = caller.ip();
+    let actor = caller.actor();
     let role = write(&state, move |ctx| {
-        workspaces::set_role(ctx, &caller.principal, &ip, &ws, &user, role)
+        workspaces::set_role(ctx, &actor, &ws, &user, role)
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({"user_id": user, "role": role.as_str()})))
@@ -119,9 +119,9 @@ async fn remove(
     path: WsChildPath<User>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, user) = path.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     write(&state, move |ctx| {
-        workspaces::remove_member(ctx, &caller.principal, &ip, &ws, &user)
+        workspaces::remove_member(ctx, &actor, &ws, &user)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -133,9 +133,9 @@ async fn revoke(
     path: WsChildPath<Invitation>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, inv) = path.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     write(&state, move |ctx| {
-        invitations::revoke(ctx, &caller.principal, &ip, &ws, &inv)
+        invitations::revoke(ctx, &actor, &ws, &inv)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

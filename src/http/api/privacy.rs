@@ -7,7 +7,7 @@ use crate::domain::{Id, Workspace};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::Ctx;
-use crate::services::auth::Principal;
+use crate::services::auth::Actor;
 use crate::services::privacy::reviewers::{self, Reviewer, ReviewerCounts};
 use crate::services::privacy::{self, Counts};
 use actix_web::http::Method;
@@ -191,11 +191,11 @@ async fn by_email<T: Send + 'static>(
     caller: Caller,
     ws: WsPath,
     body: Body<EmailBody>,
-    request: fn(&Ctx, &Principal, &str, &Id<Workspace>, &str) -> crate::services::Result<T>,
+    request: fn(&Ctx, &Actor, &Id<Workspace>, &str) -> crate::services::Result<T>,
 ) -> Result<T, ApiError> {
     let email = body.into_inner().email;
-    answer(state, caller, ws, move |ctx, p, ip, ws| {
-        request(ctx, p, ip, ws, &email)
+    answer(state, caller, ws, move |ctx, who, ws| {
+        request(ctx, who, ws, &email)
     })
     .await
 }
@@ -206,11 +206,11 @@ async fn by_reviewer<T: Send + 'static>(
     caller: Caller,
     ws: WsPath,
     body: Body<ReviewerBody>,
-    request: fn(&Ctx, &Principal, &str, &Id<Workspace>, &Reviewer) -> crate::services::Result<T>,
+    request: fn(&Ctx, &Actor, &Id<Workspace>, &Reviewer) -> crate::services::Result<T>,
 ) -> Result<T, ApiError> {
-    let who = reviewer_of(body)?;
-    answer(state, caller, ws, move |ctx, p, ip, ws| {
-        request(ctx, p, ip, ws, &who)
+    let reviewer = reviewer_of(body)?;
+    answer(state, caller, ws, move |ctx, who, ws| {
+        request(ctx, who, ws, &reviewer)
     })
     .await
 }
@@ -225,13 +225,11 @@ async fn answer<T: Send + 'static>(
     state: web::Data<AppState>,
     caller: Caller,
     ws: WsPath,
-    request: impl FnOnce(&Ctx, &Principal, &str, &Id<Workspace>) -> crate::services::Result<T>
-    + Send
-    + 'static,
+    request: impl FnOnce(&Ctx, &Actor, &Id<Workspace>) -> crate::services::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
     let ws = ws.into_inner();
-    let ip = caller.ip();
-    write(&state, move |ctx| request(ctx, &caller.principal, &ip, &ws)).await
+    let actor = caller.actor();
+    write(&state, move |ctx| request(ctx, &actor, &ws)).await
 }
 
 async fn export(
@@ -277,8 +275,8 @@ async fn rectify(
         name: b.name,
         new_email: b.new_email,
     };
-    let v = answer(state, caller, ws, move |ctx, p, ip, ws| {
-        privacy::rectify(ctx, p, ip, ws, &b.email, &fix)
+    let v = answer(state, caller, ws, move |ctx, who, ws| {
+        privacy::rectify(ctx, who, ws, &b.email, &fix)
     })
     .await?;
     Ok(HttpResponse::Ok().json(v))

@@ -94,9 +94,9 @@ async fn create_template(
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let b = body.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     let t = write(&state, move |ctx| {
-        annotations::save_template(ctx, &caller.principal, &ip, &ws, None, &b.name, &b.body)
+        annotations::save_template(ctx, &actor, &ws, None, &b.name, &b.body)
     })
     .await?;
     Ok(HttpResponse::Created().json(template_view(&t)))
@@ -110,17 +110,9 @@ async fn update_template(
 ) -> Result<HttpResponse, ApiError> {
     let (ws, tid) = path.into_inner();
     let b = body.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     let t = write(&state, move |ctx| {
-        annotations::save_template(
-            ctx,
-            &caller.principal,
-            &ip,
-            &ws,
-            Some(tid),
-            &b.name,
-            &b.body,
-        )
+        annotations::save_template(ctx, &actor, &ws, Some(tid), &b.name, &b.body)
     })
     .await?;
     Ok(HttpResponse::Ok().json(template_view(&t)))
@@ -132,9 +124,9 @@ async fn delete_template(
     path: WsChildPath<ReplyTemplate>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, tid) = path.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     write(&state, move |ctx| {
-        annotations::delete_template(ctx, &caller.principal, &ip, &ws, &tid)
+        annotations::delete_template(ctx, &actor, &ws, &tid)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -109,16 +109,9 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let b = body.into_inner();
-    let ip = caller.ip();
+    let actor = caller.actor();
     let updated = write(&state, move |ctx| {
-        workspaces::update(
-            ctx,
-            &caller.principal,
-            &ip,
-            &ws,
-            b.name.as_deref(),
-            b.plan.as_deref(),
-        )
+        workspaces::update(ctx, &actor, &ws, b.name.as_deref(), b.plan.as_deref())
     })
     .await?;
     Ok(HttpResponse::Ok().json(views::workspace(&updated, None)))

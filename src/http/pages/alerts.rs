@@ -137,7 +137,7 @@ async fn save(
         &get("csrf"),
         &back,
         "Alert settings saved.",
-        move |ctx, who, _| alerts::set_my_prefs(ctx, who, &wid, input),
+        move |ctx, who| alerts::set_my_prefs(ctx, who, &wid, input),
     )
     .await
 }
@@ -165,9 +165,9 @@ async fn add_hook(
     } else {
         WebhookFormat::Json
     };
-    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    let actor = user.actor(&req);
     match run(&state, &user.layout, move |ctx| {
-        alerts::create_webhook(ctx, &principal, &ip, &wid, &f.url, format)
+        alerts::create_webhook(ctx, &actor, &wid, &f.url, format)
     })
     .await?
     {
@@ -198,7 +198,7 @@ async fn delete_hook(
         &form.csrf,
         &back,
         "Webhook removed.",
-        move |ctx, who, ip| alerts::delete_webhook(ctx, who, ip, &wid, &hid),
+        move |ctx, who| alerts::delete_webhook(ctx, who, &wid, &hid),
     )
     .await
 }

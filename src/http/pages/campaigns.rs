@@ -138,10 +138,10 @@ async fn create(
         Ok(i) => i,
         Err(m) => return Ok(super::redirect(&back, Err(&m))),
     };
-    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    let actor = user.actor(&req);
     Ok(
         match run(&state, &user.layout, move |ctx| {
-            campaigns::create(ctx, &principal, &ip, &wid, &input)
+            campaigns::create(ctx, &actor, &wid, &input)
         })
         .await?
         {
@@ -253,7 +253,7 @@ async fn act_on(
         &form.csrf,
         &back,
         done,
-        move |ctx, who, ip| campaigns::act(ctx, who, ip, &wid, &cid, action),
+        move |ctx, who| campaigns::act(ctx, who, &wid, &cid, action),
     )
     .await
 }

@@ -44,9 +44,9 @@ async fn start(
     };
     let nonce = crate::services::link_secrets::new_token();
     let bound = nonce.clone();
-    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    let actor = user.actor(&req);
     match run(&state, &user.layout, move |ctx| {
-        connections::start(ctx, &principal, &ip, &wid, p, Some(&bound))
+        connections::start(ctx, &actor, &wid, p, Some(&bound))
     })
     .await?
     {

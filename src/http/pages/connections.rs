@@ -171,7 +171,7 @@ async fn change(
                 &f.csrf,
                 &list,
                 "A sync will start in a moment.",
-                move |ctx, who, _| connections::request_sync(ctx, who, &wid, &cid),
+                move |ctx, who| connections::request_sync(ctx, who, &wid, &cid),
             )
             .await
         }
@@ -187,11 +187,10 @@ async fn change(
                 &f.csrf,
                 &here,
                 &done,
-                move |ctx, who, ip| {
+                move |ctx, who| {
                     connections::set_source(
                         ctx,
                         who,
-                        ip,
                         &wid,
                         &loc,
                         &connections::Source {
@@ -221,7 +220,7 @@ async fn change(
                 &f.csrf,
                 &list,
                 "Disconnected; the tokens are deleted.",
-                move |ctx, who, ip| connections::remove(ctx, who, ip, &wid, &cid),
+                move |ctx, who| connections::remove(ctx, who, &wid, &cid),
             )
             .await
         }

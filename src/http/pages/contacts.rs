@@ -159,8 +159,8 @@ async fn add(
         &f.csrf,
         &back,
         "Contact saved.",
-        move |ctx, who, ip| {
-            let r = contacts::add(ctx, who, ip, &wid, &[input])?;
+        move |ctx, who| {
+            let r = contacts::add(ctx, who, &wid, &[input])?;
             match r.rejected.first() {
                 Some(rej) => Err(crate::services::Error::Invalid(rej.reason.clone())),
                 None => Ok(()),
@@ -187,9 +187,9 @@ async fn import(
             "choose a CSV file first",
         ));
     }
-    let (principal, ip, dry_run) = (user.principal.clone(), user.ip(&req), up.dry_run);
+    let (actor, dry_run) = (user.actor(&req), up.dry_run);
     let report = run(&state, &user.layout, move |ctx| {
-        contacts_csv::import_csv(ctx, &principal, &ip, &wid, &up.file, dry_run)
+        contacts_csv::import_csv(ctx, &actor, &wid, &up.file, dry_run)
     })
     .await?
     .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
@@ -221,7 +221,7 @@ async fn delete(
         &form.csrf,
         &back,
         "Contact deleted.",
-        move |ctx, who, ip| contacts::delete(ctx, who, ip, &wid, &cid),
+        move |ctx, who| contacts::delete(ctx, who, &wid, &cid),
     )
     .await
 }
@@ -255,7 +255,7 @@ async fn suppress(
         &f.csrf,
         &back,
         done,
-        move |ctx, who, ip| contacts::set_suppressed(ctx, who, ip, &wid, &cid, on),
+        move |ctx, who| contacts::set_suppressed(ctx, who, &wid, &cid, on),
     )
     .await
 }

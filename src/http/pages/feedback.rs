@@ -146,7 +146,7 @@ async fn save(
         &f.csrf,
         &back,
         "Feedback settings saved.",
-        move |ctx, who, ip| campaigns::save_settings(ctx, who, ip, &wid, &input),
+        move |ctx, who| campaigns::save_settings(ctx, who, &wid, &input),
     )
     .await
 }

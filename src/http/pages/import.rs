@@ -79,17 +79,11 @@ async fn upload(
             "choose a CSV file first",
         ));
     }
-    let (principal, ip, wid) = (user.principal.clone(), user.ip(&req), nav.id);
+    let (actor, wid) = (user.actor(&req), nav.id);
     let report = run(&state, &user.layout, move |ctx| {
         let (rows, mut errors) = review_csv::parse(&file);
-        let mut report = review_csv::import(
-            ctx,
-            &principal,
-            &ip,
-            &wid,
-            &rows,
-            dry_run || !errors.is_empty(),
-        )?;
+        let mut report =
+            review_csv::import(ctx, &actor, &wid, &rows, dry_run || !errors.is_empty())?;
         errors.append(&mut report.errors);
         errors.sort_by_key(|e| e.line);
         report.errors = errors;

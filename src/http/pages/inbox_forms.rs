@@ -60,7 +60,7 @@ async fn reply(
         &f.csrf,
         &back,
         "Reply saved; it is on its way to the provider.",
-        move |ctx, who, ip| items::reply(ctx, who, ip, &wid, &item, &f.text),
+        move |ctx, who| items::reply(ctx, who, &wid, &item, &f.text),
     )
     .await
 }
@@ -89,7 +89,7 @@ async fn delete_reply(
         &f.csrf,
         &back,
         "The reply will be deleted once the provider confirms.",
-        move |ctx, who, ip| items::delete_reply(ctx, who, ip, &wid, &item),
+        move |ctx, who| items::delete_reply(ctx, who, &wid, &item),
     )
     .await
 }
@@ -128,7 +128,7 @@ async fn tags(
         &f.csrf,
         &back,
         "Tags saved.",
-        move |ctx, who, ip| annotations::set_tags(ctx, who, ip, &wid, &item, &list),
+        move |ctx, who| annotations::set_tags(ctx, who, &wid, &item, &list),
     )
     .await
 }
@@ -164,7 +164,7 @@ async fn assign(
         &f.csrf,
         &back,
         "Assignment saved.",
-        move |ctx, who, ip| annotations::assign(ctx, who, ip, &wid, &item, to),
+        move |ctx, who| annotations::assign(ctx, who, &wid, &item, to),
     )
     .await
 }
@@ -194,7 +194,7 @@ async fn note(
         &f.csrf,
         &back,
         "Note added.",
-        move |ctx, who, ip| annotations::add_note(ctx, who, ip, &wid, &item, &f.text),
+        move |ctx, who| annotations::add_note(ctx, who, &wid, &item, &f.text),
     )
     .await
 }
@@ -223,14 +223,14 @@ async fn bulk(
     let ids: Vec<_> = ids.iter().filter_map(|i| i.parse().ok()).collect();
     let template = template.parse().ok();
     user.check_form(&req, &state, &csrf)?;
-    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    let actor = user.actor(&req);
     let outcome = super::run(&state, &user.layout, move |ctx| {
         let Some(t) = template else {
             return Err(crate::services::Error::Invalid(
                 "choose a reply template first".into(),
             ));
         };
-        items::bulk_reply(ctx, &principal, &ip, &wid, &ids, &t)
+        items::bulk_reply(ctx, &actor, &wid, &ids, &t)
     })
     .await?;
     Ok(match outcome {

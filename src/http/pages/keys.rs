@@ -79,9 +79,9 @@ async fn create(
     user.check_form(&req, &state, &form.csrf)?;
     let wid = ws.into_inner();
     let f = form.into_inner();
-    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    let actor = user.actor(&req);
     match run(&state, &user.layout, move |ctx| {
-        api_keys::create(ctx, &principal, &ip, &wid, &f.name, &[f.scope])
+        api_keys::create(ctx, &actor, &wid, &f.name, &[f.scope])
     })
     .await?
     {
@@ -106,7 +106,7 @@ async fn revoke(
         &form.csrf,
         &back,
         "Key revoked.",
-        move |ctx, who, ip| api_keys::revoke(ctx, who, ip, &ws, &key),
+        move |ctx, who| api_keys::revoke(ctx, who, &ws, &key),
     )
     .await
 }

@@ -89,11 +89,11 @@ async fn create(
     user.check_form(&req, &state, &form.csrf)?;
     let wid = ws.into_inner();
     let f = form.into_inner();
-    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    let actor = user.actor(&req);
     let back = format!("/w/{wid}/locations");
     Ok(
         match run(&state, &user.layout, move |ctx| {
-            locations::create(ctx, &principal, &ip, &wid, &f.input())
+            locations::create(ctx, &actor, &wid, &f.input())
         })
         .await?
         {
@@ -159,7 +159,7 @@ async fn update(
         &csrf,
         &back,
         "Saved.",
-        move |ctx, who, ip| locations::update(ctx, who, ip, &wid, &loc_id, &f.input(), archived),
+        move |ctx, who| locations::update(ctx, who, &wid, &loc_id, &f.input(), archived),
     )
     .await
 }

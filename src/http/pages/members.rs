@@ -98,11 +98,11 @@ async fn invite(
     user.check_form(&req, &state, &form.csrf)?;
     let ws = ws.into_inner();
     let f = form.into_inner();
-    let (principal, ip) = (user.principal.clone(), user.ip(&req));
+    let actor = user.actor(&req);
     let back = format!("/w/{ws}/members");
     Ok(
         match run(&state, &user.layout, move |ctx| {
-            invitations::invite(ctx, &principal, &ip, &ws, &f.email, f.role)
+            invitations::invite(ctx, &actor, &ws, &f.email, f.role)
         })
         .await?
         {
@@ -135,7 +135,7 @@ async fn set_role(
         &csrf,
         &back,
         "Role changed.",
-        move |ctx, who, ip| workspaces::set_role(ctx, who, ip, &ws, &member, role),
+        move |ctx, who| workspaces::set_role(ctx, who, &ws, &member, role),
     )
     .await
 }
@@ -156,7 +156,7 @@ async fn remove(
         &form.csrf,
         &back,
         "Member removed.",
-        move |ctx, who, ip| workspaces::remove_member(ctx, who, ip, &ws, &member),
+        move |ctx, who| workspaces::remove_member(ctx, who, &ws, &member),
     )
     .await
 }
@@ -177,7 +177,7 @@ async fn revoke(
         &form.csrf,
         &back,
         "Invitation revoked.",
-        move |ctx, who, ip| invitations::revoke(ctx, who, ip, &ws, &inv),
+        move |ctx, who| invitations::revoke(ctx, who, &ws, &inv),
     )
     .await
 }
@@ -217,15 +217,14 @@ async fn accept(
 ) -> Result<HttpResponse, PageError> {
     user.check_form(&req, &state, &form.csrf)?;
     let token = token.into_inner();
-    let (principal, u, ip) = (user.principal.clone(), user.user.clone(), user.ip(&req));
+    let (actor, u) = (user.actor(&req), user.user.clone());
     Ok(
         match run(&state, &user.layout, move |ctx| {
             let (ws, role) = invitations::accept(ctx, &u, &token)?;
             audit::record(
                 ctx,
                 &ws,
-                &principal,
-                &ip,
+                &actor,
                 "member.joined",
                 &format!("{} as {role}", u.email),
             );

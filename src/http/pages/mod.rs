@@ -31,7 +31,7 @@ mod workspaces;
 use super::{AppState, Layout, PageError, csrf, session};
 use crate::domain::{Id, Session, User};
 use crate::http::layout::NavUser;
-use crate::services::{self, Ctx, auth::Principal};
+use crate::services::{self, Ctx, auth::Actor, auth::Principal};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
@@ -233,6 +233,11 @@ impl PageUser {
     pub fn ip(&self, req: &HttpRequest) -> String {
         session::client_ip(req).to_string()
     }
+
+    /// This person, acting from the request's address.
+    pub fn actor(&self, req: &HttpRequest) -> Actor {
+        Actor::new(self.principal.clone(), self.ip(req))
+    }
 }
 
 /// Renders a page; clears a flash message that has now been shown.
@@ -357,12 +362,12 @@ pub async fn act<T: Send + 'static>(
     csrf: &str,
     back: &str,
     done: &str,
-    work: impl FnOnce(&Ctx, &Principal, &str) -> services::Result<T> + Send + 'static,
+    work: impl FnOnce(&Ctx, &Actor) -> services::Result<T> + Send + 'static,
 ) -> Result<HttpResponse, PageError> {
     user.check_form(req, state, csrf)?;
-    let (principal, ip) = (user.principal.clone(), user.ip(req));
+    let actor = user.actor(req);
     Ok(
-        match run(state, &user.layout, move |ctx| work(ctx, &principal, &ip)).await? {
+        match run(state, &user.layout, move |ctx| work(ctx, &actor)).await? {
             Ok(_) => redirect(back, Ok(done)),
             Err(m) => redirect(back, Err(&m)),
         },

@@ -102,13 +102,13 @@ async fn act(
     user.check_form(&req, &state, &form.csrf)?;
     let nav = enter(&state, &user, &ws, Access::Admin, "privacy").await?;
     let f = form.into_inner();
-    let (principal, ip, wid) = (user.principal.clone(), user.ip(&req), nav.id);
+    let (actor, wid) = (user.actor(&req), nav.id);
     let email = f.email.clone();
     let outcome = match f.action.as_str() {
         action @ ("export" | "export_zip") => {
             let zip = action == "export_zip";
             let got = run(&state, &user.layout, move |ctx| {
-                privacy::export(ctx, &principal, &ip, &wid, &email)
+                privacy::export(ctx, &actor, &wid, &email)
             })
             .await?;
             match got {
@@ -120,12 +120,12 @@ async fn act(
             Err("Tick the box to confirm: an erasure cannot be undone.".to_string())
         }
         "erase" => run(&state, &user.layout, move |ctx| {
-            privacy::erase(ctx, &principal, &ip, &wid, &email)
+            privacy::erase(ctx, &actor, &wid, &email)
         })
         .await?
         .map(|c| ("erased".to_string(), c)),
         "restrict" => run(&state, &user.layout, move |ctx| {
-            privacy::restrict(ctx, &principal, &ip, &wid, &email)
+            privacy::restrict(ctx, &actor, &wid, &email)
         })
         .await?
         .map(|c| ("restricted".to_string(), c)),
@@ -135,13 +135,13 @@ async fn act(
                 new_email: Some(f.new_email.trim().to_string()).filter(|e| !e.is_empty()),
             };
             run(&state, &user.layout, move |ctx| {
-                privacy::rectify(ctx, &principal, &ip, &wid, &email, &fix)
+                privacy::rectify(ctx, &actor, &wid, &email, &fix)
             })
             .await?
             .map(|c| ("corrected".to_string(), c))
         }
         "object" => run(&state, &user.layout, move |ctx| {
-            privacy::object(ctx, &principal, &ip, &wid, &email)
+            privacy::object(ctx, &actor, &wid, &email)
         })
         .await?
         .map(|c| ("no longer emailed".to_string(), c)),
@@ -189,14 +189,14 @@ async fn act_reviewer(
     user.check_form(&req, &state, &form.csrf)?;
     let nav = enter(&state, &user, &ws, Access::Admin, "privacy").await?;
     let f = form.into_inner();
-    let (principal, ip, wid) = (user.principal.clone(), user.ip(&req), nav.id);
+    let (actor, wid) = (user.actor(&req), nav.id);
     let who = Reviewer::new(Some(f.name), Some(f.provider_id));
     let outcome = match (f.action.as_str(), who) {
         (_, Err(e)) => Err(e.to_string()),
         (action @ ("export" | "export_zip"), Ok(who)) => {
             let zip = action == "export_zip";
             let got = run(&state, &user.layout, move |ctx| {
-                reviewers::export(ctx, &principal, &ip, &wid, &who)
+                reviewers::export(ctx, &actor, &wid, &who)
             })
             .await?;
             match got {
@@ -208,12 +208,12 @@ async fn act_reviewer(
             Err("Tick the box to confirm: an erasure cannot be undone.".to_string())
         }
         ("erase", Ok(who)) => run(&state, &user.layout, move |ctx| {
-            reviewers::erase(ctx, &principal, &ip, &wid, &who)
+            reviewers::erase(ctx, &actor, &wid, &who)
         })
         .await?
         .map(|c| ("Erased", c)),
         ("restrict", Ok(who)) => run(&state, &user.layout, move |ctx| {
-            reviewers::restrict(ctx, &principal, &ip, &wid, &who)
+            reviewers::restrict(ctx, &actor, &wid, &who)
         })
         .await?
         .map(|c| ("Restricted", c)),

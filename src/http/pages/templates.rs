@@ -80,7 +80,7 @@ async fn save(
         &f.csrf,
         &back,
         "Template saved.",
-        move |ctx, who, ip| annotations::save_template(ctx, who, ip, &wid, tid, &f.name, &f.body),
+        move |ctx, who| annotations::save_template(ctx, who, &wid, tid, &f.name, &f.body),
     )
     .await
 }
@@ -101,7 +101,7 @@ async fn delete(
         &form.csrf,
         &back,
         "Template deleted.",
-        move |ctx, who, ip| annotations::delete_template(ctx, who, ip, &wid, &tid),
+        move |ctx, who| annotations::delete_template(ctx, who, &wid, &tid),
     )
     .await
 }

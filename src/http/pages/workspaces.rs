@@ -212,7 +212,7 @@ async fn update(
         &csrf,
         &back,
         "Settings saved.",
-        move |ctx, who, ip| workspaces::update(ctx, who, ip, &ws, Some(&f.name), Some(&f.plan)),
+        move |ctx, who| workspaces::update(ctx, who, &ws, Some(&f.name), Some(&f.plan)),
     )
     .await
 }

@@ -4,7 +4,7 @@
 
 use super::{Counts, Found, as_owner, find, linked};
 use crate::domain::{Email, Id, Item, Suppression, SuppressionReason, Workspace};
-use crate::services::auth::Principal;
+use crate::services::auth::Actor;
 use crate::services::{Ctx, Result};
 use crate::store::{ComeBack, PersonRef, Store, journal};
 
@@ -111,15 +111,9 @@ pub fn replay_journal(store: &Store, now: time::OffsetDateTime) -> Result<usize>
     Ok(entries.len())
 }
 
-pub fn erase(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id<Workspace>,
-    email: &str,
-) -> Result<Counts> {
+pub fn erase(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, email: &str) -> Result<Counts> {
     let now = ctx.clock.now();
-    as_owner(ctx, principal, ip, ws, email, "privacy.erased", |s, e| {
+    as_owner(ctx, actor, ws, email, "privacy.erased", |s, e| {
         erase_in(s, ws, e, now)
     })
 }

@@ -3,7 +3,7 @@
 //! email (`rectify`). Each is recorded in the audit log
 //! without the address itself.
 
-use super::auth::Principal;
+use super::auth::{Actor, Principal};
 use super::{Ctx, Error, Result, audit};
 use crate::domain::{
     Access, Campaign, Contact, Email, Feedback, Id, OutboxMessage, Recipient, Suppression,
@@ -126,21 +126,14 @@ fn email_of(raw: &str) -> Result<Email> {
     Email::parse(raw).map_err(Error::Invalid)
 }
 
-pub fn export(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id<Workspace>,
-    email: &str,
-) -> Result<Value> {
-    let w = workspace(ctx, principal, ws)?;
+pub fn export(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, email: &str) -> Result<Value> {
+    let w = workspace(ctx, actor, ws)?;
     let email = email_of(email)?;
     let found = find(&ctx.store, ws, &email)?;
     audit::record(
         ctx,
         ws,
-        principal,
-        ip,
+        actor,
         "privacy.exported",
         &subject_label(found.contact.as_ref()),
     );
@@ -168,18 +161,17 @@ pub fn subject_label(contact: Option<&Contact>) -> String {
 /// recorded in the audit log as `action`, naming the contact (as it was), never the address.
 pub(super) fn as_owner<T>(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     email: &str,
     action: &str,
     work: impl FnOnce(&Store, &Email) -> Result<T>,
 ) -> Result<T> {
-    workspace(ctx, principal, ws)?;
+    workspace(ctx, actor, ws)?;
     let email = email_of(email)?;
     let label = subject_label(ctx.store.contacts().by_email(ws, &email)?.as_ref());
     let out = work(&ctx.store, &email)?;
-    audit::record(ctx, ws, principal, ip, action, &label);
+    audit::record(ctx, ws, actor, action, &label);
     Ok(out)
 }
 
@@ -195,20 +187,8 @@ pub fn restrict_in(store: &Store, ws: &Id<Workspace>, email: &Email) -> Result<C
     Ok(counts)
 }
 
-pub fn restrict(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id<Workspace>,
-    email: &str,
-) -> Result<Counts> {
-    as_owner(
-        ctx,
-        principal,
-        ip,
-        ws,
-        email,
-        "privacy.restricted",
-        |s, e| restrict_in(s, ws, e),
-    )
+pub fn restrict(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, email: &str) -> Result<Counts> {
+    as_owner(ctx, actor, ws, email, "privacy.restricted", |s, e| {
+        restrict_in(s, ws, e)
+    })
 }

@@ -3,7 +3,7 @@
 
 use super::{Counts, as_owner, email_of, find};
 use crate::domain::{ContactFields, Email, Id, Suppression, SuppressionReason, Workspace};
-use crate::services::auth::Principal;
+use crate::services::auth::Actor;
 use crate::services::{Ctx, Error, Result};
 use crate::store::{Moved, PersonRef, Store};
 
@@ -92,21 +92,14 @@ pub fn rectify_in(
 
 pub fn rectify(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     email: &str,
     fix: &Correction,
 ) -> Result<Counts> {
-    as_owner(
-        ctx,
-        principal,
-        ip,
-        ws,
-        email,
-        "privacy.rectified",
-        |s, e| rectify_in(s, ws, e, fix),
-    )
+    as_owner(ctx, actor, ws, email, "privacy.rectified", |s, e| {
+        rectify_in(s, ws, e, fix)
+    })
 }
 
 /// The person objects to email: their address goes on the suppression list (as a keyed hash;
@@ -132,15 +125,9 @@ pub fn object_in(
     })
 }
 
-pub fn object(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id<Workspace>,
-    email: &str,
-) -> Result<Counts> {
+pub fn object(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, email: &str) -> Result<Counts> {
     let now = ctx.clock.now();
-    as_owner(ctx, principal, ip, ws, email, "privacy.objected", |s, e| {
+    as_owner(ctx, actor, ws, email, "privacy.objected", |s, e| {
         object_in(s, ws, e, now)
     })
 }

@@ -7,7 +7,7 @@
 use super::export::time;
 use super::{Ctx, Error, Result, audit, workspace};
 use crate::domain::{Id, Item, OutboxMessage, Workspace};
-use crate::services::auth::Principal;
+use crate::services::auth::Actor;
 use crate::store::{ComeBack, Store, journal};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -171,12 +171,11 @@ pub fn restrict_found(
 
 pub fn restrict(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     who: &Reviewer,
 ) -> Result<ReviewerCounts> {
-    as_owner(ctx, principal, ip, ws, who, "privacy.restricted", |s, f| {
+    as_owner(ctx, actor, ws, who, "privacy.restricted", |s, f| {
         restrict_found(s, ws, who, f)
     })
 }
@@ -186,20 +185,13 @@ pub fn item_key(id: &Id<Item>) -> Vec<u8> {
     [b"i".as_slice(), id.as_bytes()].concat()
 }
 
-pub fn export(
-    ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
-    ws: &Id<Workspace>,
-    who: &Reviewer,
-) -> Result<Value> {
-    let w = workspace(ctx, principal, ws)?;
+pub fn export(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, who: &Reviewer) -> Result<Value> {
+    let w = workspace(ctx, actor, ws)?;
     let found = find(&ctx.store, ws, who)?;
     audit::record(
         ctx,
         ws,
-        principal,
-        ip,
+        actor,
         "privacy.exported",
         &who.label(found.items.len()),
     );
@@ -208,13 +200,12 @@ pub fn export(
 
 pub fn erase(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     who: &Reviewer,
 ) -> Result<ReviewerCounts> {
     let now = ctx.clock.now();
-    as_owner(ctx, principal, ip, ws, who, "privacy.erased", |s, f| {
+    as_owner(ctx, actor, ws, who, "privacy.erased", |s, f| {
         erase_found(s, ws, f, now)
     })
 }
@@ -223,17 +214,16 @@ pub fn erase(
 /// recorded in the audit log as `action` (with the number of items, never the name).
 fn as_owner<T>(
     ctx: &Ctx,
-    principal: &Principal,
-    ip: &str,
+    actor: &Actor,
     ws: &Id<Workspace>,
     who: &Reviewer,
     action: &str,
     work: impl FnOnce(&Store, Found) -> Result<T>,
 ) -> Result<T> {
-    workspace(ctx, principal, ws)?;
+    workspace(ctx, actor, ws)?;
     let found = find(&ctx.store, ws, who)?;
     let label = who.label(found.items.len());
     let out = work(&ctx.store, found)?;
-    audit::record(ctx, ws, principal, ip, action, &label);
+    audit::record(ctx, ws, actor, action, &label);
     Ok(out)
 }
