@@ -1,5 +1,6 @@
 //! Account settings: name, password, email, linked sign-in providers, deletion.
 
+use super::form_post::{self, FormAction, FormPost};
 use super::{PageUser, html, redirect, run, run_hashing};
 use crate::domain::Identity;
 use crate::http::{AppState, Layout, PageError};
@@ -51,14 +52,13 @@ struct NameForm {
     name: String,
 }
 
-async fn rename(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    form: web::Form<NameForm>,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
-    let (u, name) = (user.user.clone(), form.into_inner().name);
+async fn rename(post: FormPost<NameForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { state, user, .. },
+        form,
+    } = post;
+
+    let (u, name) = (user.user.clone(), form.name);
     Ok(
         match run(&state, &user.layout, move |ctx| {
             accounts::rename(ctx, &u, &name)
@@ -79,14 +79,13 @@ struct PasswordForm {
     new_password_confirm: String,
 }
 
-async fn password(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    form: web::Form<PasswordForm>,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
-    let f = form.into_inner();
+async fn password(post: FormPost<PasswordForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { req, state, user },
+        form,
+    } = post;
+
+    let f = form;
     if f.new_password != f.new_password_confirm {
         return Ok(redirect("/account", Err("The two new passwords differ.")));
     }
@@ -126,14 +125,13 @@ struct EmailForm {
     new_email: String,
 }
 
-async fn email(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    form: web::Form<EmailForm>,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
-    let f = form.into_inner();
+async fn email(post: FormPost<EmailForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { req, state, user },
+        form,
+    } = post;
+
+    let f = form;
     let u = user.user.clone();
     Ok(
         match run_hashing(
@@ -160,14 +158,13 @@ struct DeleteForm {
     password: String,
 }
 
-async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    form: web::Form<DeleteForm>,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
-    let (u, pw) = (user.user.clone(), form.into_inner().password);
+async fn delete(post: FormPost<DeleteForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { req, state, user },
+        form,
+    } = post;
+
+    let (u, pw) = (user.user.clone(), form.password);
     Ok(
         match run_hashing(
             &state,
@@ -208,3 +205,5 @@ async fn unlink(
         },
     )
 }
+
+form_post::proof!(DeleteForm, EmailForm, NameForm, PasswordForm);

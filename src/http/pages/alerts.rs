@@ -1,7 +1,8 @@
 //! The alerts page: your own email alerts for the workspace, and its webhooks (managers).
 
+use super::form_post::{self, FormAction, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{PageUser, act, html, redirect, run, show};
+use super::{CsrfForm, PageUser, html, redirect, run, show};
 use crate::domain::{
     Access, AlertMode, AlertPrefs, Id, Location, Origin, Webhook, WebhookFormat, Workspace,
 };
@@ -130,16 +131,11 @@ async fn save(
             .filter_map(|(_, v)| v.parse().ok())
             .collect(),
     };
-    act(
-        &req,
-        &state,
-        &user,
-        &get("csrf"),
-        &back,
-        "Alert settings saved.",
-        move |ctx, who| alerts::set_my_prefs(ctx, who, &wid, input),
-    )
-    .await
+    FormAction::checked(req, state, user, &get("csrf"))?
+        .then(&back, "Alert settings saved.", move |ctx, who| {
+            alerts::set_my_prefs(ctx, who, &wid, input)
+        })
+        .await
 }
 
 #[derive(serde::Deserialize)]
@@ -150,16 +146,14 @@ struct HookForm {
     format: String,
 }
 
-async fn add_hook(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-    form: web::Form<HookForm>,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
+async fn add_hook(ws: WsPath, post: FormPost<HookForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { req, state, user },
+        form,
+    } = post;
+
     let wid = ws.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let format = if f.format == "slack" {
         WebhookFormat::Slack
     } else {
@@ -177,28 +171,18 @@ async fn add_hook(
     }
 }
 
-#[derive(serde::Deserialize)]
-struct CsrfForm {
-    csrf: String,
-}
-
 async fn delete_hook(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: WsChildPath<Webhook>,
-    form: web::Form<CsrfForm>,
+    post: FormPost<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
+    let FormPost { action, .. } = post;
     let (wid, hid) = path.into_inner();
     let back = format!("/w/{wid}/alerts");
-    act(
-        &req,
-        &state,
-        &user,
-        &form.csrf,
-        &back,
-        "Webhook removed.",
-        move |ctx, who| alerts::delete_webhook(ctx, who, &wid, &hid),
-    )
-    .await
+    action
+        .then(&back, "Webhook removed.", move |ctx, who| {
+            alerts::delete_webhook(ctx, who, &wid, &hid)
+        })
+        .await
 }
+
+form_post::proof!(HookForm);

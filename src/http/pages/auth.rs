@@ -1,6 +1,7 @@
 //! Sign-in, sign-out and registration pages.
 
-use super::{CsrfForm, MaybeUser, PageUser, html, redirect, run, run_hashing};
+use super::form_post::{FormAction, FormPost};
+use super::{CsrfForm, MaybeUser, html, redirect, run, run_hashing};
 use crate::config::Registration;
 use crate::http::{AppState, Layout, PageError, csrf, session};
 use crate::services::{accounts, passwords};
@@ -124,13 +125,12 @@ async fn login(
     }
 }
 
-async fn logout(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    form: web::Form<CsrfForm>,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
+async fn logout(post: FormPost<CsrfForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { state, user, .. },
+        ..
+    } = post;
+
     let session = user.session;
     run(&state, &user.layout, move |ctx| {
         Ok(ctx.store.access().revoke_session(&session)?)

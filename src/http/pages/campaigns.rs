@@ -1,9 +1,10 @@
 //! Campaign pages: the list with a form for a new one, and one campaign with its funnel and
 //! the buttons that send, pause and resume it.
 
+use super::form_post::{self, FormAction, FormPost};
 use super::traffic::Bar;
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, PageCursor, PageUser, act, html, id, run, show};
+use super::{CsrfForm, PageCursor, PageUser, html, id, run, show};
 use crate::domain::{Access, Campaign, CampaignStatus, Funnel, Location};
 use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, Layout, PageError};
@@ -123,17 +124,14 @@ fn input(f: &CampaignForm) -> Result<CampaignInput, String> {
     })
 }
 
-async fn create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-    form: web::Form<CampaignForm>,
-) -> Result<HttpResponse, PageError> {
+async fn create(ws: WsPath, post: FormPost<CampaignForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { req, state, user },
+        form,
+    } = post;
     let wid = ws.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let back = format!("/w/{wid}/campaigns");
-    user.check_form(&req, &state, &f.csrf)?;
     let input = match input(&f) {
         Ok(i) => i,
         Err(m) => return Ok(super::redirect(&back, Err(&m))),
@@ -223,14 +221,15 @@ async fn detail(
 }
 
 async fn act_on(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: web::Path<(String, String, String)>,
-    form: web::Form<CsrfForm>,
+    post: FormPost<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (wid, cid) = (id(&user.layout, &path.0)?, id(&user.layout, &path.1)?);
-    let (action, done) = match path.2.as_str() {
+    let FormPost { action, .. } = post;
+    let (wid, cid) = (
+        id(&action.user.layout, &path.0)?,
+        id(&action.user.layout, &path.1)?,
+    );
+    let (what, done) = match path.2.as_str() {
         "send" => (Action::Send, "Sending has started."),
         "pause" => (
             Action::Pause,
@@ -239,23 +238,18 @@ async fn act_on(
         "resume" => (Action::Resume, "Resumed."),
         _ => {
             return Err(PageError::new(
-                &user.layout,
+                &action.user.layout,
                 actix_web::http::StatusCode::NOT_FOUND,
                 "There is nothing at this address.",
             ));
         }
     };
     let back = format!("/w/{wid}/campaigns/{cid}");
-    act(
-        &req,
-        &state,
-        &user,
-        &form.csrf,
-        &back,
-        done,
-        move |ctx, who| campaigns::act(ctx, who, &wid, &cid, action),
-    )
-    .await
+    action
+        .then(&back, done, move |ctx, who| {
+            campaigns::act(ctx, who, &wid, &cid, what)
+        })
+        .await
 }
 
 impl DetailPage {
@@ -272,3 +266,5 @@ impl DetailPage {
         self.c.status == CampaignStatus::Paused
     }
 }
+
+form_post::proof!(CampaignForm);

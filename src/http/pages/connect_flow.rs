@@ -2,7 +2,8 @@
 //! provider (bound to this browser by a nonce cookie), and the provider's return address
 //! finishes the connection.
 
-use super::{MaybeUser, PageUser, redirect, run};
+use super::form_post::{self, FormAction, FormPost};
+use super::{MaybeUser, redirect, run};
 use crate::http::paths::WsPath;
 use crate::http::{AppState, PageError};
 use crate::services::connections;
@@ -29,14 +30,12 @@ struct StartForm {
     provider: String,
 }
 
-async fn start(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-    form: web::Form<StartForm>,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
+async fn start(ws: WsPath, post: FormPost<StartForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { req, state, user },
+        form,
+    } = post;
+
     let wid = ws.into_inner();
     let back = format!("/w/{wid}/connections");
     let Some(p) = Provider::parse(&form.provider) else {
@@ -150,3 +149,5 @@ async fn callback(
         }
     }
 }
+
+form_post::proof!(StartForm);

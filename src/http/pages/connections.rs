@@ -1,8 +1,9 @@
 //! Connections pages: each connection's sync status, mapping its remote locations to
 //! locations, sync now, disconnect. Connecting itself is in `connect_flow`.
 
+use super::form_post::{self, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{PageUser, act, html, redirect, show};
+use super::{PageUser, html, redirect, show};
 use crate::domain::{Access, Connection, Location};
 use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, Layout, PageError};
@@ -152,42 +153,29 @@ struct ChangeForm {
 }
 
 async fn change(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: WsChildPath<Connection>,
-    form: web::Form<ChangeForm>,
+    post: FormPost<ChangeForm>,
 ) -> Result<HttpResponse, PageError> {
+    let FormPost { action, form } = post;
     let (wid, cid) = path.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let list = format!("/w/{wid}/connections");
     let here = format!("/w/{wid}/connections/{cid}");
     match f.action.as_str() {
         "sync" => {
-            act(
-                &req,
-                &state,
-                &user,
-                &f.csrf,
-                &list,
-                "A sync will start in a moment.",
-                move |ctx, who| connections::request_sync(ctx, who, &wid, &cid),
-            )
-            .await
+            action
+                .then(&list, "A sync will start in a moment.", move |ctx, who| {
+                    connections::request_sync(ctx, who, &wid, &cid)
+                })
+                .await
         }
         "map" => {
             let Ok(loc) = f.location.parse() else {
                 return Ok(redirect(&here, Err("Choose a location.")));
             };
             let done = format!("{} now feeds that location.", f.name);
-            act(
-                &req,
-                &state,
-                &user,
-                &f.csrf,
-                &here,
-                &done,
-                move |ctx, who| {
+            action
+                .then(&here, &done, move |ctx, who| {
                     connections::set_source(
                         ctx,
                         who,
@@ -199,31 +187,28 @@ async fn change(
                             name: &f.name,
                         },
                     )
-                },
-            )
-            .await
+                })
+                .await
         }
         "disconnect" => {
-            user.check_form(&req, &state, &f.csrf)?;
-            let principal = user.principal.clone();
-            let conn = show(&state, &user.layout, move |ctx| {
+            let principal = action.user.principal.clone();
+            let conn = show(&action.state, &action.user.layout, move |ctx| {
                 connections::get(ctx, &principal, &wid, &cid, Access::Write)
             })
             .await?;
-            if let Err(e) = state.gateway.revoke(conn).await {
+            if let Err(e) = action.state.gateway.revoke(conn).await {
                 tracing::warn!(connection = %cid, error = %e, "revoking at the provider failed; tokens deleted anyway");
             }
-            act(
-                &req,
-                &state,
-                &user,
-                &f.csrf,
-                &list,
-                "Disconnected; the tokens are deleted.",
-                move |ctx, who| connections::remove(ctx, who, &wid, &cid),
-            )
-            .await
+            action
+                .then(
+                    &list,
+                    "Disconnected; the tokens are deleted.",
+                    move |ctx, who| connections::remove(ctx, who, &wid, &cid),
+                )
+                .await
         }
         _ => Ok(redirect(&here, Err("Unknown action."))),
     }
 }
+
+form_post::proof!(ChangeForm);

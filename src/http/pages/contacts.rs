@@ -1,8 +1,9 @@
 //! The workspace's contacts: list, add one, import a CSV file, delete, stop mailing.
 
+use super::form_post::{self, FormPost};
 use super::import::read_upload;
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, PageCursor, PageUser, act, html, run, show};
+use super::{CsrfForm, PageCursor, PageUser, html, run, show};
 use crate::domain::Contact;
 use crate::domain::{Access, Id, Location, Workspace};
 use crate::http::paths::{WsChildPath, WsPath};
@@ -135,15 +136,10 @@ struct AddForm {
     consent: String,
 }
 
-async fn add(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-    form: web::Form<AddForm>,
-) -> Result<HttpResponse, PageError> {
+async fn add(ws: WsPath, post: FormPost<AddForm>) -> Result<HttpResponse, PageError> {
+    let FormPost { action, form } = post;
     let wid = ws.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let back = format!("/w/{wid}/contacts");
     let input = ContactInput {
         email: f.email,
@@ -152,22 +148,15 @@ async fn add(
         consent: Some(f.consent),
         source: Some("form".into()),
     };
-    act(
-        &req,
-        &state,
-        &user,
-        &f.csrf,
-        &back,
-        "Contact saved.",
-        move |ctx, who| {
+    action
+        .then(&back, "Contact saved.", move |ctx, who| {
             let r = contacts::add(ctx, who, &wid, &[input])?;
             match r.rejected.first() {
                 Some(rej) => Err(crate::services::Error::Invalid(rej.reason.clone())),
                 None => Ok(()),
             }
-        },
-    )
-    .await
+        })
+        .await
 }
 
 async fn import(
@@ -206,24 +195,17 @@ async fn import(
 }
 
 async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: WsChildPath<Contact>,
-    form: web::Form<CsrfForm>,
+    post: FormPost<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
+    let FormPost { action, .. } = post;
     let (wid, cid) = path.into_inner();
     let back = format!("/w/{wid}/contacts");
-    act(
-        &req,
-        &state,
-        &user,
-        &form.csrf,
-        &back,
-        "Contact deleted.",
-        move |ctx, who| contacts::delete(ctx, who, &wid, &cid),
-    )
-    .await
+    action
+        .then(&back, "Contact deleted.", move |ctx, who| {
+            contacts::delete(ctx, who, &wid, &cid)
+        })
+        .await
 }
 
 #[derive(Deserialize)]
@@ -233,29 +215,24 @@ struct SuppressForm {
 }
 
 async fn suppress(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: WsChildPath<Contact>,
-    form: web::Form<SuppressForm>,
+    post: FormPost<SuppressForm>,
 ) -> Result<HttpResponse, PageError> {
+    let FormPost { action, form } = post;
     let (wid, cid) = path.into_inner();
     let back = format!("/w/{wid}/contacts");
-    let f = form.into_inner();
+    let f = form;
     let on = f.on == "1";
     let done = if on {
         "No more mail to this contact."
     } else {
         "Mail to this contact resumes."
     };
-    act(
-        &req,
-        &state,
-        &user,
-        &f.csrf,
-        &back,
-        done,
-        move |ctx, who| contacts::set_suppressed(ctx, who, &wid, &cid, on),
-    )
-    .await
+    action
+        .then(&back, done, move |ctx, who| {
+            contacts::set_suppressed(ctx, who, &wid, &cid, on)
+        })
+        .await
 }
+
+form_post::proof!(AddForm, SuppressForm);

@@ -1,8 +1,9 @@
 //! The workspace's feedback: what customers answered, and the feedback-request template,
 //! branding and score scale every campaign uses.
 
+use super::form_post::{self, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{PageCursor, PageUser, act, html, show};
+use super::{PageCursor, PageUser, html, show};
 use crate::domain::{Access, FeedbackSettings, ScoreScale};
 use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
@@ -115,15 +116,10 @@ struct SettingsForm {
     alert_on_low_score: Option<String>,
 }
 
-async fn save(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-    form: web::Form<SettingsForm>,
-) -> Result<HttpResponse, PageError> {
+async fn save(ws: WsPath, post: FormPost<SettingsForm>) -> Result<HttpResponse, PageError> {
+    let FormPost { action, form } = post;
     let wid = ws.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let back = format!("/w/{wid}/feedback");
     let scale = ScoreScale::parse(&f.scale).unwrap_or_default();
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
@@ -139,14 +135,11 @@ async fn save(
         track_opens: f.track_opens.is_some(),
         alert_on_low_score: f.alert_on_low_score.is_some(),
     };
-    act(
-        &req,
-        &state,
-        &user,
-        &f.csrf,
-        &back,
-        "Feedback settings saved.",
-        move |ctx, who| campaigns::save_settings(ctx, who, &wid, &input),
-    )
-    .await
+    action
+        .then(&back, "Feedback settings saved.", move |ctx, who| {
+            campaigns::save_settings(ctx, who, &wid, &input)
+        })
+        .await
 }
+
+form_post::proof!(SettingsForm);

@@ -1,7 +1,8 @@
 //! What the inbox's forms post: a reply (or its deletion), tags, an assignee, a note, a bulk reply. Each goes
 //! back to the inbox as it was filtered (`back`, checked to stay on this workspace's inbox).
 
-use super::{PageUser, act, id};
+use super::form_post::{self, FormPost};
+use super::{PageUser, id};
 use crate::domain::Item;
 use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, PageError};
@@ -44,25 +45,20 @@ struct ReplyForm {
 }
 
 async fn reply(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: WsChildPath<Item>,
-    form: web::Form<ReplyForm>,
+    post: FormPost<ReplyForm>,
 ) -> Result<HttpResponse, PageError> {
+    let FormPost { action, form } = post;
     let (wid, item) = path.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let back = back_to(&wid.to_string(), &f.back);
-    act(
-        &req,
-        &state,
-        &user,
-        &f.csrf,
-        &back,
-        "Reply saved; it is on its way to the provider.",
-        move |ctx, who| items::reply(ctx, who, &wid, &item, &f.text),
-    )
-    .await
+    action
+        .then(
+            &back,
+            "Reply saved; it is on its way to the provider.",
+            move |ctx, who| items::reply(ctx, who, &wid, &item, &f.text),
+        )
+        .await
 }
 
 #[derive(Deserialize)]
@@ -73,25 +69,20 @@ struct BackForm {
 }
 
 async fn delete_reply(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: WsChildPath<Item>,
-    form: web::Form<BackForm>,
+    post: FormPost<BackForm>,
 ) -> Result<HttpResponse, PageError> {
+    let FormPost { action, form } = post;
     let (wid, item) = path.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let back = back_to(&wid.to_string(), &f.back);
-    act(
-        &req,
-        &state,
-        &user,
-        &f.csrf,
-        &back,
-        "The reply will be deleted once the provider confirms.",
-        move |ctx, who| items::delete_reply(ctx, who, &wid, &item),
-    )
-    .await
+    action
+        .then(
+            &back,
+            "The reply will be deleted once the provider confirms.",
+            move |ctx, who| items::delete_reply(ctx, who, &wid, &item),
+        )
+        .await
 }
 
 #[derive(Deserialize)]
@@ -105,14 +96,12 @@ struct TagsForm {
 }
 
 async fn tags(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: WsChildPath<Item>,
-    form: web::Form<TagsForm>,
+    post: FormPost<TagsForm>,
 ) -> Result<HttpResponse, PageError> {
+    let FormPost { action, form } = post;
     let (wid, item) = path.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let back = back_to(&wid.to_string(), &f.back);
     let list: Vec<String> = f
         .tags
@@ -121,16 +110,11 @@ async fn tags(
         .filter(|t| !t.is_empty())
         .map(str::to_string)
         .collect();
-    act(
-        &req,
-        &state,
-        &user,
-        &f.csrf,
-        &back,
-        "Tags saved.",
-        move |ctx, who| annotations::set_tags(ctx, who, &wid, &item, &list),
-    )
-    .await
+    action
+        .then(&back, "Tags saved.", move |ctx, who| {
+            annotations::set_tags(ctx, who, &wid, &item, &list)
+        })
+        .await
 }
 
 #[derive(Deserialize)]
@@ -143,30 +127,23 @@ struct AssignForm {
 }
 
 async fn assign(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: WsChildPath<Item>,
-    form: web::Form<AssignForm>,
+    post: FormPost<AssignForm>,
 ) -> Result<HttpResponse, PageError> {
+    let FormPost { action, form } = post;
     let (wid, item) = path.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let back = back_to(&wid.to_string(), &f.back);
     let to = if f.user.is_empty() {
         None
     } else {
-        Some(id(&user.layout, &f.user)?)
+        Some(id(&action.user.layout, &f.user)?)
     };
-    act(
-        &req,
-        &state,
-        &user,
-        &f.csrf,
-        &back,
-        "Assignment saved.",
-        move |ctx, who| annotations::assign(ctx, who, &wid, &item, to),
-    )
-    .await
+    action
+        .then(&back, "Assignment saved.", move |ctx, who| {
+            annotations::assign(ctx, who, &wid, &item, to)
+        })
+        .await
 }
 
 #[derive(Deserialize)]
@@ -178,25 +155,18 @@ struct NoteForm {
 }
 
 async fn note(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: WsChildPath<Item>,
-    form: web::Form<NoteForm>,
+    post: FormPost<NoteForm>,
 ) -> Result<HttpResponse, PageError> {
+    let FormPost { action, form } = post;
     let (wid, item) = path.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let back = back_to(&wid.to_string(), &f.back);
-    act(
-        &req,
-        &state,
-        &user,
-        &f.csrf,
-        &back,
-        "Note added.",
-        move |ctx, who| annotations::add_note(ctx, who, &wid, &item, &f.text),
-    )
-    .await
+    action
+        .then(&back, "Note added.", move |ctx, who| {
+            annotations::add_note(ctx, who, &wid, &item, &f.text)
+        })
+        .await
 }
 
 async fn bulk(
@@ -253,3 +223,5 @@ async fn bulk(
         Err(m) => super::redirect(&back, Err(&m)),
     })
 }
+
+form_post::proof!(AssignForm, BackForm, NoteForm, ReplyForm, TagsForm);

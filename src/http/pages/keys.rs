@@ -1,7 +1,8 @@
 //! API keys page: list with last use, create (the key is shown once, on the answer), revoke.
 
+use super::form_post::{self, FormAction, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, PAGE_ROWS, PageUser, act, html, redirect, run, show};
+use super::{CsrfForm, PAGE_ROWS, PageUser, html, redirect, run, show};
 use crate::domain::{Access, ApiKey, Id, Workspace};
 use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, Layout, PageError};
@@ -69,16 +70,14 @@ struct CreateForm {
 }
 
 /// Answers with the page itself (no redirect): the new key must be shown exactly once.
-async fn create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-    form: web::Form<CreateForm>,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
+async fn create(ws: WsPath, post: FormPost<CreateForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { req, state, user },
+        form,
+    } = post;
+
     let wid = ws.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let actor = user.actor(&req);
     match run(&state, &user.layout, move |ctx| {
         api_keys::create(ctx, &actor, &wid, &f.name, &[f.scope])
@@ -91,22 +90,17 @@ async fn create(
 }
 
 async fn revoke(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: WsChildPath<ApiKey>,
-    form: web::Form<CsrfForm>,
+    post: FormPost<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
+    let FormPost { action, .. } = post;
     let (ws, key) = path.into_inner();
     let back = format!("/w/{ws}/api-keys");
-    act(
-        &req,
-        &state,
-        &user,
-        &form.csrf,
-        &back,
-        "Key revoked.",
-        move |ctx, who| api_keys::revoke(ctx, who, &ws, &key),
-    )
-    .await
+    action
+        .then(&back, "Key revoked.", move |ctx, who| {
+            api_keys::revoke(ctx, who, &ws, &key)
+        })
+        .await
 }
+
+form_post::proof!(CreateForm);

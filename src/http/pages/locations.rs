@@ -1,7 +1,8 @@
 //! Locations pages: list with an add form, and one location's edit form with archive/restore.
 
+use super::form_post::{self, FormAction, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{PageCursor, PageUser, act, html, redirect, run, show};
+use super::{PageCursor, PageUser, html, redirect, run, show};
 use crate::domain::{Access, Location};
 use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, Layout, PageError};
@@ -79,16 +80,14 @@ impl LocationForm {
     }
 }
 
-async fn create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-    form: web::Form<LocationForm>,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
+async fn create(ws: WsPath, post: FormPost<LocationForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { req, state, user },
+        form,
+    } = post;
+
     let wid = ws.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let actor = user.actor(&req);
     let back = format!("/w/{wid}/locations");
     Ok(
@@ -137,29 +136,23 @@ async fn edit(
 }
 
 async fn update(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: WsChildPath<Location>,
-    form: web::Form<LocationForm>,
+    post: FormPost<LocationForm>,
 ) -> Result<HttpResponse, PageError> {
+    let FormPost { action, form } = post;
     let (wid, loc_id) = path.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let archived = match f.action.as_deref() {
         Some("archive") => Some(true),
         Some("restore") => Some(false),
         _ => None,
     };
     let back = format!("/w/{wid}/locations/{loc_id}");
-    let csrf = f.csrf.clone();
-    act(
-        &req,
-        &state,
-        &user,
-        &csrf,
-        &back,
-        "Saved.",
-        move |ctx, who| locations::update(ctx, who, &wid, &loc_id, &f.input(), archived),
-    )
-    .await
+    action
+        .then(&back, "Saved.", move |ctx, who| {
+            locations::update(ctx, who, &wid, &loc_id, &f.input(), archived)
+        })
+        .await
 }
+
+form_post::proof!(LocationForm);

@@ -1,6 +1,7 @@
 //! The instance's mail settings for instance admins, with "Send test email": a message straight
 //! through the relay, stage by stage, and the likely fix of the stage that failed.
 
+use super::form_post::{self, FormAction, FormPost};
 use super::{PageUser, html};
 use crate::config::SmtpSecurity;
 use crate::http::{AppState, Layout, PageError};
@@ -86,16 +87,15 @@ struct TestForm {
     to: String,
 }
 
-async fn test(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    form: web::Form<TestForm>,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
+async fn test(post: FormPost<TestForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { req, state, user },
+        form,
+    } = post;
+
     require_admin(&user.principal)
         .map_err(|e| PageError::new(&user.layout, StatusCode::FORBIDDEN, e.to_string()))?;
-    let f = form.into_inner();
+    let f = form;
     let outcome = mailing::test_relay(
         &state.ctx.config.smtp,
         &state.ctx.instance_url,
@@ -117,3 +117,5 @@ async fn test(
     };
     html(&req, &page, &user.layout)
 }
+
+form_post::proof!(TestForm);

@@ -1,7 +1,8 @@
 //! Members and invitations: who has access with which role, inviting, and accepting an invite.
 
+use super::form_post::{self, FormAction, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, MaybeUser, PAGE_ROWS, PageUser, act, html, redirect, run, show};
+use super::{CsrfForm, MaybeUser, PAGE_ROWS, PageUser, html, redirect, run, show};
 use crate::domain::User;
 use crate::domain::{Access, Invitation};
 use crate::http::paths::{WsChildPath, WsPath};
@@ -88,16 +89,14 @@ struct InviteForm {
     role: crate::domain::Role,
 }
 
-async fn invite(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-    form: web::Form<InviteForm>,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
+async fn invite(ws: WsPath, post: FormPost<InviteForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { req, state, user },
+        form,
+    } = post;
+
     let ws = ws.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let actor = user.actor(&req);
     let back = format!("/w/{ws}/members");
     Ok(
@@ -119,67 +118,46 @@ struct RoleForm {
 }
 
 async fn set_role(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: WsChildPath<User>,
-    form: web::Form<RoleForm>,
+    post: FormPost<RoleForm>,
 ) -> Result<HttpResponse, PageError> {
+    let FormPost { action, form } = post;
     let (ws, member) = path.into_inner();
-    let RoleForm { csrf, role } = form.into_inner();
+    let RoleForm { role, .. } = form;
     let back = format!("/w/{ws}/members");
-    act(
-        &req,
-        &state,
-        &user,
-        &csrf,
-        &back,
-        "Role changed.",
-        move |ctx, who| workspaces::set_role(ctx, who, &ws, &member, role),
-    )
-    .await
+    action
+        .then(&back, "Role changed.", move |ctx, who| {
+            workspaces::set_role(ctx, who, &ws, &member, role)
+        })
+        .await
 }
 
 async fn remove(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: WsChildPath<User>,
-    form: web::Form<CsrfForm>,
+    post: FormPost<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
+    let FormPost { action, .. } = post;
     let (ws, member) = path.into_inner();
     let back = format!("/w/{ws}/members");
-    act(
-        &req,
-        &state,
-        &user,
-        &form.csrf,
-        &back,
-        "Member removed.",
-        move |ctx, who| workspaces::remove_member(ctx, who, &ws, &member),
-    )
-    .await
+    action
+        .then(&back, "Member removed.", move |ctx, who| {
+            workspaces::remove_member(ctx, who, &ws, &member)
+        })
+        .await
 }
 
 async fn revoke(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: WsChildPath<Invitation>,
-    form: web::Form<CsrfForm>,
+    post: FormPost<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
+    let FormPost { action, .. } = post;
     let (ws, inv) = path.into_inner();
     let back = format!("/w/{ws}/members");
-    act(
-        &req,
-        &state,
-        &user,
-        &form.csrf,
-        &back,
-        "Invitation revoked.",
-        move |ctx, who| invitations::revoke(ctx, who, &ws, &inv),
-    )
-    .await
+    action
+        .then(&back, "Invitation revoked.", move |ctx, who| {
+            invitations::revoke(ctx, who, &ws, &inv)
+        })
+        .await
 }
 
 #[derive(Template)]
@@ -209,13 +187,14 @@ struct AcceptForm {
 }
 
 async fn accept(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     token: web::Path<String>,
-    form: web::Form<AcceptForm>,
+    post: FormPost<AcceptForm>,
 ) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
+    let FormPost {
+        action: FormAction { req, state, user },
+        ..
+    } = post;
+
     let token = token.into_inner();
     let (actor, u) = (user.actor(&req), user.user.clone());
     Ok(
@@ -237,3 +216,7 @@ async fn accept(
         },
     )
 }
+
+form_post::proof!(RoleForm);
+
+form_post::proof!(AcceptForm, InviteForm);

@@ -12,6 +12,7 @@ mod contacts;
 mod dashboard;
 mod email_links;
 mod feedback;
+pub mod form_post;
 mod home;
 pub mod import;
 mod inbox;
@@ -73,6 +74,8 @@ pub(super) const FLASH: &str = "plaudit_flash";
 pub struct CsrfForm {
     pub csrf: String,
 }
+
+form_post::proof!(CsrfForm);
 
 /// A signed-in person on a page, with the layout their pages use.
 pub struct PageUser {
@@ -351,27 +354,6 @@ impl PageCursor {
             limit: PAGE_ROWS,
         }
     }
-}
-
-/// The shape of most form posts: check the form's proof, run the service as this person from
-/// this address, and go back to `back` with `done` or with the service's refusal.
-pub async fn act<T: Send + 'static>(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &PageUser,
-    csrf: &str,
-    back: &str,
-    done: &str,
-    work: impl FnOnce(&Ctx, &Actor) -> services::Result<T> + Send + 'static,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(req, state, csrf)?;
-    let actor = user.actor(req);
-    Ok(
-        match run(state, &user.layout, move |ctx| work(ctx, &actor)).await? {
-            Ok(_) => redirect(back, Ok(done)),
-            Err(m) => redirect(back, Err(&m)),
-        },
-    )
 }
 
 /// `run` for work that hashes a password (bounded concurrency).

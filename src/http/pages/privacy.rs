@@ -2,6 +2,7 @@
 //! a customer's email address, export or erase what a reviewer wrote (by name or provider id),
 //! as `plaudit privacy` and the API do.
 
+use super::form_post::{self, FormAction, FormPost};
 use super::workspaces::{WsNav, enter};
 use super::{PageUser, html, run};
 use crate::domain::Access;
@@ -92,16 +93,14 @@ struct RequestForm {
     new_email: String,
 }
 
-async fn act(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-    form: web::Form<RequestForm>,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
+async fn act(ws: WsPath, post: FormPost<RequestForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { req, state, user },
+        form,
+    } = post;
+
     let nav = enter(&state, &user, &ws, Access::Admin, "privacy").await?;
-    let f = form.into_inner();
+    let f = form;
     let (actor, wid) = (user.actor(&req), nav.id);
     let email = f.email.clone();
     let outcome = match f.action.as_str() {
@@ -179,16 +178,14 @@ struct ReviewerForm {
     confirm: Option<String>,
 }
 
-async fn act_reviewer(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-    form: web::Form<ReviewerForm>,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
+async fn act_reviewer(ws: WsPath, post: FormPost<ReviewerForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { req, state, user },
+        form,
+    } = post;
+
     let nav = enter(&state, &user, &ws, Access::Admin, "privacy").await?;
-    let f = form.into_inner();
+    let f = form;
     let (actor, wid) = (user.actor(&req), nav.id);
     let who = Reviewer::new(Some(f.name), Some(f.provider_id));
     let outcome = match (f.action.as_str(), who) {
@@ -238,3 +235,5 @@ async fn act_reviewer(
     };
     html(&req, &page, &user.layout)
 }
+
+form_post::proof!(RequestForm, ReviewerForm);

@@ -1,7 +1,8 @@
 //! The workspace's reply templates: list, create, edit, delete.
 
+use super::form_post::{self, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, PageUser, act, html, id, show};
+use super::{CsrfForm, PageUser, html, id, show};
 use crate::domain::{Access, PLACEHOLDERS, ReplyTemplate};
 use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, Layout, PageError};
@@ -58,50 +59,35 @@ struct TemplateForm {
     body: String,
 }
 
-async fn save(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-    form: web::Form<TemplateForm>,
-) -> Result<HttpResponse, PageError> {
+async fn save(ws: WsPath, post: FormPost<TemplateForm>) -> Result<HttpResponse, PageError> {
+    let FormPost { action, form } = post;
     let wid = ws.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let tid = if f.id.is_empty() {
         None
     } else {
-        Some(id(&user.layout, &f.id)?)
+        Some(id(&action.user.layout, &f.id)?)
     };
     let back = format!("/w/{wid}/templates");
-    act(
-        &req,
-        &state,
-        &user,
-        &f.csrf,
-        &back,
-        "Template saved.",
-        move |ctx, who| annotations::save_template(ctx, who, &wid, tid, &f.name, &f.body),
-    )
-    .await
+    action
+        .then(&back, "Template saved.", move |ctx, who| {
+            annotations::save_template(ctx, who, &wid, tid, &f.name, &f.body)
+        })
+        .await
 }
 
 async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
     path: WsChildPath<ReplyTemplate>,
-    form: web::Form<CsrfForm>,
+    post: FormPost<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
+    let FormPost { action, .. } = post;
     let (wid, tid) = path.into_inner();
     let back = format!("/w/{wid}/templates");
-    act(
-        &req,
-        &state,
-        &user,
-        &form.csrf,
-        &back,
-        "Template deleted.",
-        move |ctx, who| annotations::delete_template(ctx, who, &wid, &tid),
-    )
-    .await
+    action
+        .then(&back, "Template deleted.", move |ctx, who| {
+            annotations::delete_template(ctx, who, &wid, &tid)
+        })
+        .await
 }
+
+form_post::proof!(TemplateForm);

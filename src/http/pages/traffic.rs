@@ -1,6 +1,7 @@
 //! The traffic page for instance admins: charts and tables drawn from per-minute rollups, and
 //! the current bans with a way to lift them.
 
+use super::form_post::{FormAction, FormPost};
 use super::{CsrfForm, PageUser, html, redirect};
 use crate::edge::Edge;
 use crate::edge::bans::Ban;
@@ -129,14 +130,15 @@ async fn page(
 }
 
 async fn lift(
-    req: HttpRequest,
-    state: web::Data<AppState>,
     edge: web::Data<Edge>,
-    user: PageUser,
     client: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    post: FormPost<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
+    let FormPost {
+        action: FormAction { user, .. },
+        ..
+    } = post;
+
     require_admin(&user.principal)
         .map_err(|e| PageError::new(&user.layout, StatusCode::FORBIDDEN, e.to_string()))?;
     let lifted = client

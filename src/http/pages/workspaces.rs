@@ -1,6 +1,7 @@
 //! Workspace pages: the switcher with a create form, a workspace's overview, settings, audit log.
 
-use super::{PageUser, act, html, redirect, run, show};
+use super::form_post::{self, FormAction, FormPost};
+use super::{PageUser, html, redirect, run, show};
 use crate::domain::{Access, AuditEntry, Id, Role, Workspace};
 use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
@@ -100,14 +101,13 @@ struct NameForm {
     name: String,
 }
 
-async fn create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    form: web::Form<NameForm>,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
-    let (principal, name) = (user.principal.clone(), form.into_inner().name);
+async fn create(post: FormPost<NameForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { state, user, .. },
+        form,
+    } = post;
+
+    let (principal, name) = (user.principal.clone(), form.name);
     Ok(
         match run(&state, &user.layout, move |ctx| {
             workspaces::create(ctx, &principal, &name)
@@ -194,27 +194,16 @@ struct SettingsForm {
     plan: String,
 }
 
-async fn update(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-    form: web::Form<SettingsForm>,
-) -> Result<HttpResponse, PageError> {
+async fn update(ws: WsPath, post: FormPost<SettingsForm>) -> Result<HttpResponse, PageError> {
+    let FormPost { action, form } = post;
     let ws = ws.into_inner();
-    let f = form.into_inner();
+    let f = form;
     let back = format!("/w/{ws}/settings");
-    let csrf = f.csrf.clone();
-    act(
-        &req,
-        &state,
-        &user,
-        &csrf,
-        &back,
-        "Settings saved.",
-        move |ctx, who| workspaces::update(ctx, who, &ws, Some(&f.name), Some(&f.plan)),
-    )
-    .await
+    action
+        .then(&back, "Settings saved.", move |ctx, who| {
+            workspaces::update(ctx, who, &ws, Some(&f.name), Some(&f.plan))
+        })
+        .await
 }
 
 #[derive(Deserialize)]
@@ -223,14 +212,12 @@ struct ConfirmForm {
     confirm: String,
 }
 
-async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-    form: web::Form<ConfirmForm>,
-) -> Result<HttpResponse, PageError> {
-    user.check_form(&req, &state, &form.csrf)?;
+async fn delete(ws: WsPath, post: FormPost<ConfirmForm>) -> Result<HttpResponse, PageError> {
+    let FormPost {
+        action: FormAction { state, user, .. },
+        form,
+    } = post;
+
     let nav = enter(&state, &user, &ws, Access::Admin, "settings").await?;
     if form.confirm.trim() != nav.name {
         return Ok(redirect(
@@ -288,3 +275,7 @@ async fn audit(
     };
     html(&req, &page, &user.layout)
 }
+
+form_post::proof!(SettingsForm);
+
+form_post::proof!(ConfirmForm, NameForm);

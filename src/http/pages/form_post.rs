@@ -1,0 +1,98 @@
+//! One extractor for a form post: the signed-in user and the form's fields, its CSRF proof
+//! checked (same origin, this session's token) before the handler runs; and the shape most
+//! posts end in — run a service as this person, go back with a message.
+
+use super::{PageUser, redirect, run};
+use crate::http::{AppState, PageError, session};
+use crate::services::{self, Ctx, auth::Actor};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+/// A form that carries the CSRF proof (`csrf` field of every form on our pages).
+pub trait Proof {
+    fn csrf(&self) -> &str;
+}
+
+/// `impl Proof` for forms whose proof is their `csrf` field.
+macro_rules! proof {
+    ($($form:ty),+ $(,)?) => {
+        $(impl $crate::http::pages::form_post::Proof for $form {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        })+
+    };
+}
+pub(crate) use proof;
+
+/// A checked form post: who sent it and what it says.
+pub struct FormPost<F> {
+    pub action: FormAction,
+    pub form: F,
+}
+
+/// What a checked post acts with: the request, the state and the signed-in user.
+pub struct FormAction {
+    pub req: HttpRequest,
+    pub state: web::Data<AppState>,
+    pub user: PageUser,
+}
+
+impl<F: DeserializeOwned + Proof + 'static> FromRequest for FormPost<F> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // The user first: a signed-out post goes to the sign-in page, whatever its fields.
+        let user = PageUser::from_request(req, payload);
+        let form = web::Form::<F>::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let user = user.await?;
+            let form = form.await?.into_inner();
+            let state = session::state(&req)?.clone();
+            user.check_form(&req, &state, form.csrf())?;
+            Ok(Self {
+                action: FormAction { req, state, user },
+                form,
+            })
+        })
+    }
+}
+
+impl FormAction {
+    /// For posts read by hand (repeated fields): checks the proof as the extractor does.
+    pub fn checked(
+        req: HttpRequest,
+        state: web::Data<AppState>,
+        user: PageUser,
+        csrf: &str,
+    ) -> Result<Self, PageError> {
+        user.check_form(&req, &state, csrf)?;
+        Ok(Self { req, state, user })
+    }
+
+    /// This person, acting from the request's address.
+    pub fn actor(&self) -> Actor {
+        self.user.actor(&self.req)
+    }
+
+    /// Runs `work` as this person and goes back to `back` with `done`, or with the service's
+    /// refusal for the form.
+    pub async fn then<T: Send + 'static>(
+        &self,
+        back: &str,
+        done: &str,
+        work: impl FnOnce(&Ctx, &Actor) -> services::Result<T> + Send + 'static,
+    ) -> Result<HttpResponse, PageError> {
+        let actor = self.actor();
+        Ok(
+            match run(&self.state, &self.user.layout, move |ctx| work(ctx, &actor)).await? {
+                Ok(_) => redirect(back, Ok(done)),
+                Err(m) => redirect(back, Err(&m)),
+            },
+        )
+    }
+}
