@@ -1,6 +1,6 @@
 //! /auth: registration, verification, sign-in and out, password reset; accepting invitations.
 
-use super::{Body, Registrar, hashing, views, write};
+use super::{Api, Body, Registrar, hashing, views, write};
 use crate::http::session::{Caller, ClientIp};
 use crate::http::{ApiError, AppState};
 use crate::services::auth::Principal;
@@ -226,25 +226,21 @@ async fn confirm_reset(
     Ok(HttpResponse::Ok().json(json!({"status": "password_changed", "email": user.email})))
 }
 
-async fn accept_invitation(
-    state: web::Data<AppState>,
-    caller: Caller,
-    body: Body<TokenBody>,
-) -> Result<HttpResponse, ApiError> {
+async fn accept_invitation(api: Api, body: Body<TokenBody>) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().token;
-    let actor = caller.actor();
-    let (ws, role) = write(&state, move |ctx| {
-        let user = actor.user()?;
-        let (ws, role) = invitations::accept(ctx, user, &token)?;
-        crate::services::audit::record(
-            ctx,
-            &ws,
-            &actor,
-            "member.joined",
-            &format!("{} as {role}", user.email),
-        );
-        Ok((ws, role))
-    })
-    .await?;
+    let (ws, role) = api
+        .write(move |ctx, who| {
+            let user = who.user()?;
+            let (ws, role) = invitations::accept(ctx, user, &token)?;
+            crate::services::audit::record(
+                ctx,
+                &ws,
+                who,
+                "member.joined",
+                &format!("{} as {role}", user.email),
+            );
+            Ok((ws, role))
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"workspace": ws, "role": role.as_str()})))
 }

@@ -1,9 +1,9 @@
 //! /admin: instance-wide traffic and bans, for instance administrators.
 
-use super::{Registrar, views};
+use super::{Api, Registrar, views};
 use crate::edge::Edge;
+use crate::http::ApiError;
 use crate::http::session::Caller;
-use crate::http::{ApiError, AppState};
 use crate::services::traffic::{self, require_admin};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, web};
@@ -40,11 +40,10 @@ struct MinutesQuery {
 }
 
 async fn traffic_summary(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     q: super::Query<MinutesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller.principal)?;
+    require_admin(&api.caller.principal)?;
     let minutes = q.minutes.unwrap_or(60);
     if !(1..=10_080).contains(&minutes) {
         return Err(ApiError::new(
@@ -53,7 +52,7 @@ async fn traffic_summary(
             "minutes must be between 1 and 10080 (a week)",
         ));
     }
-    let (store, now) = (state.ctx.store.clone(), state.ctx.clock.now());
+    let (store, now) = (api.state.ctx.store.clone(), api.state.ctx.clock.now());
     let s = web::block(move || traffic::summary(&store, now, minutes)).await??;
     Ok(HttpResponse::Ok().json(json!({
         "minutes": s.minutes,
@@ -68,15 +67,11 @@ async fn traffic_summary(
     })))
 }
 
-async fn bans(
-    state: web::Data<AppState>,
-    edge: web::Data<Edge>,
-    caller: Caller,
-) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller.principal)?;
+async fn bans(edge: web::Data<Edge>, api: Api) -> Result<HttpResponse, ApiError> {
+    require_admin(&api.caller.principal)?;
     let items: Vec<_> = edge
         .bans
-        .list(state.ctx.clock.now())
+        .list(api.state.ctx.clock.now())
         .iter()
         .map(|b| views::BanView {
             client: b.client.to_string(),
@@ -110,13 +105,9 @@ struct TestEmailBody {
     to: String,
 }
 
-async fn test_email(
-    state: web::Data<AppState>,
-    caller: Caller,
-    body: super::Body<TestEmailBody>,
-) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller.principal)?;
-    if state.ctx.config.smtp.host.is_none() {
+async fn test_email(api: Api, body: super::Body<TestEmailBody>) -> Result<HttpResponse, ApiError> {
+    require_admin(&api.caller.principal)?;
+    if api.state.ctx.config.smtp.host.is_none() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "no_relay",
@@ -125,11 +116,11 @@ async fn test_email(
     }
     let to = body.into_inner().to;
     let report = crate::services::mailing::test_relay(
-        &state.ctx.config.smtp,
-        &state.ctx.instance_url,
+        &api.state.ctx.config.smtp,
+        &api.state.ctx.instance_url,
         &to,
         "the API (POST /admin/test-email)",
-        state.ctx.clock.now(),
+        api.state.ctx.clock.now(),
     )
     .await
     .map_err(|m| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m))?;

@@ -1,13 +1,12 @@
 //! /workspaces/{ws}/alerts (the caller's own email alerts) and /workspaces/{ws}/webhooks.
 
 use super::views::{IdView, Timestamp};
-use super::{Body, Registrar, WsChildPath, WsPath, read, write};
+use super::{Api, Body, Registrar, WsChildPath, WsPath};
 use crate::domain::{AlertMode, AlertPrefs, Origin, Webhook, WebhookFormat};
-use crate::http::session::Caller;
-use crate::http::{ApiError, AppState};
+use crate::http::ApiError;
 use crate::services::alerts::{self, PrefsInput};
+use actix_web::HttpResponse;
 use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpResponse, web};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -108,25 +107,15 @@ fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D:
 #[allow(dead_code)]
 struct IdText(#[schemars(regex(pattern = r"^[0-9a-f]{32}$"))] String);
 
-async fn get_prefs(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-) -> Result<HttpResponse, ApiError> {
+async fn get_prefs(api: Api, ws: WsPath) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
-    let p = read(&state, move |ctx| {
-        alerts::my_prefs(ctx, &caller.principal, &ws)
-    })
-    .await?;
+    let p = api
+        .read(move |ctx, who| alerts::my_prefs(ctx, who, &ws))
+        .await?;
     Ok(HttpResponse::Ok().json(prefs(&p)))
 }
 
-async fn put_prefs(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-    body: Body<PrefsBody>,
-) -> Result<HttpResponse, ApiError> {
+async fn put_prefs(api: Api, ws: WsPath, body: Body<PrefsBody>) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let b = body.into_inner();
     let mut locations = Vec::new();
@@ -145,10 +134,9 @@ async fn put_prefs(
         sources: b.sources,
         locations,
     };
-    let p = write(&state, move |ctx| {
-        alerts::set_my_prefs(ctx, &caller.principal, &ws, input)
-    })
-    .await?;
+    let p = api
+        .write(move |ctx, who| alerts::set_my_prefs(ctx, who, &ws, input))
+        .await?;
     Ok(HttpResponse::Ok().json(prefs(&p)))
 }
 
@@ -190,16 +178,11 @@ struct WebhookBody {
     format: Option<WebhookFormat>,
 }
 
-async fn list_hooks(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-) -> Result<HttpResponse, ApiError> {
+async fn list_hooks(api: Api, ws: WsPath) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
-    let hooks = read(&state, move |ctx| {
-        alerts::webhooks(ctx, &caller.principal, &ws)
-    })
-    .await?;
+    let hooks = api
+        .read(move |ctx, who| alerts::webhooks(ctx, who, &ws))
+        .await?;
     Ok(HttpResponse::Ok().json(super::views::List {
         items: hooks.iter().map(hook).collect(),
         next_cursor: None,
@@ -207,40 +190,32 @@ async fn list_hooks(
 }
 
 async fn create_hook(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     body: Body<WebhookBody>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let b = body.into_inner();
-    let actor = caller.actor();
-    let h = write(&state, move |ctx| {
-        alerts::create_webhook(
-            ctx,
-            &actor,
-            &ws,
-            &b.url,
-            b.format.unwrap_or(WebhookFormat::Json),
-        )
-    })
-    .await?;
+    let h = api
+        .write(move |ctx, who| {
+            alerts::create_webhook(
+                ctx,
+                who,
+                &ws,
+                &b.url,
+                b.format.unwrap_or(WebhookFormat::Json),
+            )
+        })
+        .await?;
     Ok(HttpResponse::Created().json(CreatedWebhookView {
         webhook: hook(&h),
         secret: h.secret.clone(),
     }))
 }
 
-async fn delete_hook(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<Webhook>,
-) -> Result<HttpResponse, ApiError> {
+async fn delete_hook(api: Api, path: WsChildPath<Webhook>) -> Result<HttpResponse, ApiError> {
     let (ws, hid) = path.into_inner();
-    let actor = caller.actor();
-    write(&state, move |ctx| {
-        alerts::delete_webhook(ctx, &actor, &ws, &hid)
-    })
-    .await?;
+    api.write(move |ctx, who| alerts::delete_webhook(ctx, who, &ws, &hid))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

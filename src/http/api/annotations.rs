@@ -1,13 +1,12 @@
 //! Tags, assignment and notes on items; bulk replies from a template.
 
-use super::{Body, Registrar, WsChildPath, WsPath, read, write};
+use super::{Api, Body, Registrar, WsChildPath, WsPath};
 use crate::domain::Item;
 use crate::domain::ItemNotes;
-use crate::http::session::Caller;
-use crate::http::{ApiError, AppState};
+use crate::http::ApiError;
 use crate::services::{annotations, items};
+use actix_web::HttpResponse;
 use actix_web::http::Method;
-use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 pub fn routes(r: &mut Registrar) {
@@ -136,38 +135,29 @@ pub struct BulkView {
     items: Vec<BulkResult>,
 }
 
-async fn get_notes(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<Item>,
-) -> Result<HttpResponse, ApiError> {
+async fn get_notes(api: Api, path: WsChildPath<Item>) -> Result<HttpResponse, ApiError> {
     let (ws, item) = path.into_inner();
-    let n = read(&state, move |ctx| {
-        annotations::notes(ctx, &caller.principal, &ws, &item)
-    })
-    .await?;
+    let n = api
+        .read(move |ctx, who| annotations::notes(ctx, who, &ws, &item))
+        .await?;
     Ok(HttpResponse::Ok().json(notes_view(&n)))
 }
 
 async fn put_tags(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     path: WsChildPath<Item>,
     body: Body<TagsBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, item) = path.into_inner();
     let tags: Vec<String> = body.into_inner().tags.into_iter().map(|t| t.0).collect();
-    let actor = caller.actor();
-    let n = write(&state, move |ctx| {
-        annotations::set_tags(ctx, &actor, &ws, &item, &tags)
-    })
-    .await?;
+    let n = api
+        .write(move |ctx, who| annotations::set_tags(ctx, who, &ws, &item, &tags))
+        .await?;
     Ok(HttpResponse::Ok().json(notes_view(&n)))
 }
 
 async fn put_assignee(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     path: WsChildPath<Item>,
     body: Body<AssigneeBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -182,36 +172,26 @@ async fn put_assignee(
         })?),
         None => None,
     };
-    let actor = caller.actor();
-    let n = write(&state, move |ctx| {
-        annotations::assign(ctx, &actor, &ws, &item, to)
-    })
-    .await?;
+    let n = api
+        .write(move |ctx, who| annotations::assign(ctx, who, &ws, &item, to))
+        .await?;
     Ok(HttpResponse::Ok().json(notes_view(&n)))
 }
 
 async fn post_note(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     path: WsChildPath<Item>,
     body: Body<NoteBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, item) = path.into_inner();
     let text = body.into_inner().text;
-    let actor = caller.actor();
-    let n = write(&state, move |ctx| {
-        annotations::add_note(ctx, &actor, &ws, &item, &text)
-    })
-    .await?;
+    let n = api
+        .write(move |ctx, who| annotations::add_note(ctx, who, &ws, &item, &text))
+        .await?;
     Ok(HttpResponse::Created().json(notes_view(&n)))
 }
 
-async fn bulk_reply(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-    body: Body<BulkBody>,
-) -> Result<HttpResponse, ApiError> {
+async fn bulk_reply(api: Api, ws: WsPath, body: Body<BulkBody>) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let b = body.into_inner();
     let bad = |m: String| ApiError::new(actix_web::http::StatusCode::BAD_REQUEST, "invalid", m);
@@ -227,11 +207,9 @@ async fn bulk_reply(
                 .map_err(|_| bad(format!("items: `{i}` is not an item id")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let actor = caller.actor();
-    let out = write(&state, move |ctx| {
-        items::bulk_reply(ctx, &actor, &ws, &ids, &template)
-    })
-    .await?;
+    let out = api
+        .write(move |ctx, who| items::bulk_reply(ctx, who, &ws, &ids, &template))
+        .await?;
     Ok(HttpResponse::Accepted().json(BulkView {
         items: out
             .into_iter()

@@ -1,13 +1,12 @@
 //! /workspaces/{ws}/campaigns, /feedback-settings and /feedback: feedback-request campaigns,
 //! the workspace's template and branding, and what customers answered.
 
-use super::{Body, PageQuery, Registrar, WsChildPath, WsPath, list, read, write};
+use super::{Api, Body, PageQuery, Registrar, WsChildPath, WsPath, list};
 use crate::domain::{Campaign, Feedback, FeedbackSettings, Funnel, ScoreScale};
-use crate::http::session::Caller;
-use crate::http::{ApiError, AppState};
+use crate::http::ApiError;
 use crate::services::campaigns::{self, Action, CampaignInput, SettingsInput};
+use actix_web::HttpResponse;
 use actix_web::http::Method;
-use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 pub fn routes(r: &mut Registrar) {
@@ -116,78 +115,58 @@ fn campaign_view(c: Campaign, counts: Option<Funnel>) -> CampaignView {
     }
 }
 
-async fn create(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-    body: Body<CampaignInput>,
-) -> Result<HttpResponse, ApiError> {
+async fn create(api: Api, ws: WsPath, body: Body<CampaignInput>) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let input = body.into_inner();
-    let actor = caller.actor();
-    let c = write(&state, move |ctx| {
-        campaigns::create(ctx, &actor, &ws, &input)
-    })
-    .await?;
+    let c = api
+        .write(move |ctx, who| campaigns::create(ctx, who, &ws, &input))
+        .await?;
     Ok(HttpResponse::Created().json(campaign_view(c, None)))
 }
 
 async fn list_campaigns(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     q: super::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let req = q.request()?;
-    let page = read(&state, move |ctx| {
-        campaigns::list(ctx, &caller.principal, &ws, &req)
-    })
-    .await?;
+    let page = api
+        .read(move |ctx, who| campaigns::list(ctx, who, &ws, &req))
+        .await?;
     Ok(list(page, |c| campaign_view(c, None)))
 }
 
-async fn get(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<Campaign>,
-) -> Result<HttpResponse, ApiError> {
+async fn get(api: Api, path: WsChildPath<Campaign>) -> Result<HttpResponse, ApiError> {
     let (ws, cid) = path.into_inner();
-    let (c, funnel) = read(&state, move |ctx| {
-        campaigns::get(ctx, &caller.principal, &ws, &cid)
-    })
-    .await?;
+    let (c, funnel) = api
+        .read(move |ctx, who| campaigns::get(ctx, who, &ws, &cid))
+        .await?;
     Ok(HttpResponse::Ok().json(campaign_view(c, Some(funnel))))
 }
 
 async fn update(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     path: WsChildPath<Campaign>,
     body: Body<CampaignInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, cid) = path.into_inner();
     let input = body.into_inner();
-    let actor = caller.actor();
-    let c = write(&state, move |ctx| {
-        campaigns::update(ctx, &actor, &ws, &cid, &input)
-    })
-    .await?;
+    let c = api
+        .write(move |ctx, who| campaigns::update(ctx, who, &ws, &cid, &input))
+        .await?;
     Ok(HttpResponse::Ok().json(campaign_view(c, None)))
 }
 
 async fn act(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     path: WsChildPath<Campaign>,
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, cid) = path.into_inner();
-    let actor = caller.actor();
-    let c = write(&state, move |ctx| {
-        campaigns::act(ctx, &actor, &ws, &cid, action)
-    })
-    .await?;
+    let c = api
+        .write(move |ctx, who| campaigns::act(ctx, who, &ws, &cid, action))
+        .await?;
     let view = campaign_view(c, None);
     Ok(match action {
         Action::Send => HttpResponse::Accepted().json(view),
@@ -195,28 +174,16 @@ async fn act(
     })
 }
 
-async fn send(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<Campaign>,
-) -> Result<HttpResponse, ApiError> {
-    act(state, caller, path, Action::Send).await
+async fn send(api: Api, path: WsChildPath<Campaign>) -> Result<HttpResponse, ApiError> {
+    act(api, path, Action::Send).await
 }
 
-async fn pause(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<Campaign>,
-) -> Result<HttpResponse, ApiError> {
-    act(state, caller, path, Action::Pause).await
+async fn pause(api: Api, path: WsChildPath<Campaign>) -> Result<HttpResponse, ApiError> {
+    act(api, path, Action::Pause).await
 }
 
-async fn resume(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<Campaign>,
-) -> Result<HttpResponse, ApiError> {
-    act(state, caller, path, Action::Resume).await
+async fn resume(api: Api, path: WsChildPath<Campaign>) -> Result<HttpResponse, ApiError> {
+    act(api, path, Action::Resume).await
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -248,32 +215,24 @@ fn settings_view(s: FeedbackSettings) -> SettingsView {
     }
 }
 
-async fn get_settings(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-) -> Result<HttpResponse, ApiError> {
+async fn get_settings(api: Api, ws: WsPath) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
-    let s = read(&state, move |ctx| {
-        campaigns::settings(ctx, &caller.principal, &ws)
-    })
-    .await?;
+    let s = api
+        .read(move |ctx, who| campaigns::settings(ctx, who, &ws))
+        .await?;
     Ok(HttpResponse::Ok().json(settings_view(s)))
 }
 
 async fn put_settings(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     body: Body<SettingsInput>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let input = body.into_inner();
-    let actor = caller.actor();
-    let s = write(&state, move |ctx| {
-        campaigns::save_settings(ctx, &actor, &ws, &input)
-    })
-    .await?;
+    let s = api
+        .write(move |ctx, who| campaigns::save_settings(ctx, who, &ws, &input))
+        .await?;
     Ok(HttpResponse::Ok().json(settings_view(s)))
 }
 
@@ -303,16 +262,14 @@ fn feedback_view(f: Feedback) -> FeedbackView {
 }
 
 async fn list_feedback(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     q: super::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let req = q.request()?;
-    let page = read(&state, move |ctx| {
-        campaigns::feedback(ctx, &caller.principal, &ws, &req)
-    })
-    .await?;
+    let page = api
+        .read(move |ctx, who| campaigns::feedback(ctx, who, &ws, &req))
+        .await?;
     Ok(list(page, feedback_view))
 }

@@ -2,15 +2,14 @@
 //! account manages, map it to locations, ask for a sync, disconnect.
 
 use super::item_views::{self as iv, RemoteLocationView, RemoteLocationsView};
-use super::{Body, PageQuery, Registrar, WsChildPath, WsPath, list, read, write};
+use super::{Api, Body, PageQuery, Registrar, WsChildPath, WsPath, list};
 use crate::domain::Access;
 use crate::domain::{Connection, Location};
-use crate::http::session::Caller;
-use crate::http::{ApiError, AppState};
+use crate::http::ApiError;
 use crate::services::connections;
 use crate::sources::{Provider, ProviderError};
+use actix_web::HttpResponse;
 use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 pub fn routes(r: &mut Registrar) {
@@ -82,12 +81,7 @@ struct CreateBody {
     provider: String,
 }
 
-async fn create(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-    body: Body<CreateBody>,
-) -> Result<HttpResponse, ApiError> {
+async fn create(api: Api, ws: WsPath, body: Body<CreateBody>) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let p = Provider::parse(&body.into_inner().provider).ok_or_else(|| {
         ApiError::new(
@@ -96,11 +90,9 @@ async fn create(
             "provider: use google or facebook",
         )
     })?;
-    let actor = caller.actor();
-    let (conn, url) = write(&state, move |ctx| {
-        connections::start(ctx, &actor, &ws, p, None)
-    })
-    .await?;
+    let (conn, url) = api
+        .write(move |ctx, who| connections::start(ctx, who, &ws, p, None))
+        .await?;
     Ok(HttpResponse::Created().json(iv::StartedConnectionView {
         id: conn.id.into(),
         authorize_url: url,
@@ -108,65 +100,44 @@ async fn create(
 }
 
 async fn list_connections(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     q: super::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, req) = (ws.into_inner(), q.request()?);
-    let page = read(&state, move |ctx| {
-        connections::list(ctx, &caller.principal, &ws, &req)
-    })
-    .await?;
+    let page = api
+        .read(move |ctx, who| connections::list(ctx, who, &ws, &req))
+        .await?;
     Ok(list(page, |c| iv::connection(&c)))
 }
 
-async fn get(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<Connection>,
-) -> Result<HttpResponse, ApiError> {
+async fn get(api: Api, path: WsChildPath<Connection>) -> Result<HttpResponse, ApiError> {
     let (ws, cid) = path.into_inner();
-    let c = read(&state, move |ctx| {
-        connections::get(ctx, &caller.principal, &ws, &cid, Access::Read)
-    })
-    .await?;
+    let c = api
+        .read(move |ctx, who| connections::get(ctx, who, &ws, &cid, Access::Read))
+        .await?;
     Ok(HttpResponse::Ok().json(iv::connection(&c)))
 }
 
-async fn remove(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<Connection>,
-) -> Result<HttpResponse, ApiError> {
+async fn remove(api: Api, path: WsChildPath<Connection>) -> Result<HttpResponse, ApiError> {
     let (ws, cid) = path.into_inner();
-    let principal = caller.principal.clone();
-    let conn = read(&state, move |ctx| {
-        connections::get(ctx, &principal, &ws, &cid, Access::Write)
-    })
-    .await?;
-    if let Err(e) = state.gateway.revoke(conn).await {
+    let conn = api
+        .read(move |ctx, who| connections::get(ctx, who, &ws, &cid, Access::Write))
+        .await?;
+    if let Err(e) = api.state.gateway.revoke(conn).await {
         // Deleting our copy matters more than the provider's answer: go on, say so in the log.
         tracing::warn!(connection = %cid, error = %e, "revoking at the provider failed; tokens deleted anyway");
     }
-    let actor = caller.actor();
-    write(&state, move |ctx| {
-        connections::remove(ctx, &actor, &ws, &cid)
-    })
-    .await?;
+    api.write(move |ctx, who| connections::remove(ctx, who, &ws, &cid))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn remote(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<Connection>,
-) -> Result<HttpResponse, ApiError> {
+async fn remote(api: Api, path: WsChildPath<Connection>) -> Result<HttpResponse, ApiError> {
     let (ws, cid) = path.into_inner();
-    let conn = read(&state, move |ctx| {
-        connections::get(ctx, &caller.principal, &ws, &cid, Access::Read)
-    })
-    .await?;
+    let conn = api
+        .read(move |ctx, who| connections::get(ctx, who, &ws, &cid, Access::Read))
+        .await?;
     if conn.status == crate::domain::ConnectionStatus::Pending {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -174,7 +145,8 @@ async fn remote(
             "this connection is not finished yet: complete the provider's consent first",
         ));
     }
-    let items = state
+    let items = api
+        .state
         .gateway
         .remote_locations(conn)
         .await
@@ -192,16 +164,11 @@ async fn remote(
     }))
 }
 
-async fn sync(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<Connection>,
-) -> Result<HttpResponse, ApiError> {
+async fn sync(api: Api, path: WsChildPath<Connection>) -> Result<HttpResponse, ApiError> {
     let (ws, cid) = path.into_inner();
-    let c = write(&state, move |ctx| {
-        connections::request_sync(ctx, &caller.principal, &ws, &cid)
-    })
-    .await?;
+    let c = api
+        .write(move |ctx, who| connections::request_sync(ctx, who, &ws, &cid))
+        .await?;
     Ok(HttpResponse::Accepted().json(iv::connection(&c)))
 }
 
@@ -220,8 +187,7 @@ struct SourceBody {
 }
 
 async fn set_source(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     path: WsChildPath<Location>,
     body: Body<SourceBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -234,23 +200,23 @@ async fn set_source(
             "connection_id: not a connection id",
         )
     })?;
-    let actor = caller.actor();
-    let c = write(&state, move |ctx| {
-        let name: String = b
-            .name
-            .as_deref()
-            .unwrap_or("")
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(200)
-            .collect();
-        let src = connections::Source {
-            connection: cid,
-            external_id: &b.external_id,
-            name: &name,
-        };
-        connections::set_source(ctx, &actor, &ws, &loc, &src)
-    })
-    .await?;
+    let c = api
+        .write(move |ctx, who| {
+            let name: String = b
+                .name
+                .as_deref()
+                .unwrap_or("")
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect();
+            let src = connections::Source {
+                connection: cid,
+                external_id: &b.external_id,
+                name: &name,
+            };
+            connections::set_source(ctx, who, &ws, &loc, &src)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(iv::connection(&c)))
 }

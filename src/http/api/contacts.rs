@@ -1,10 +1,9 @@
 //! /workspaces/{ws}/contacts: customers to ask for feedback, added by a till or a CSV file.
 
 use super::imports::{ImportQuery, RowErrorView};
-use super::{Body, ListBody, PageQuery, Registrar, WsChildPath, WsPath, list, read, write};
+use super::{Api, Body, ListBody, PageQuery, Registrar, WsChildPath, WsPath, list};
 use crate::domain::Contact;
-use crate::http::session::Caller;
-use crate::http::{ApiError, AppState};
+use crate::http::ApiError;
 use crate::services::contacts::{self, AddReport, ContactInput, Listed};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -81,42 +80,32 @@ fn view(l: Listed) -> ContactView {
     }
 }
 
-async fn add(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-    body: ListBody<ContactInput>,
-) -> Result<HttpResponse, ApiError> {
+async fn add(api: Api, ws: WsPath, body: ListBody<ContactInput>) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let inputs = body.0;
-    let actor = caller.actor();
-    let report = write(&state, move |ctx| contacts::add(ctx, &actor, &ws, &inputs)).await?;
+    let report = api
+        .write(move |ctx, who| contacts::add(ctx, who, &ws, &inputs))
+        .await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
 async fn list_contacts(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     q: super::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let req = q.request()?;
-    let page = read(&state, move |ctx| {
-        contacts::list(ctx, &caller.principal, &ws, &req)
-    })
-    .await?;
+    let page = api
+        .read(move |ctx, who| contacts::list(ctx, who, &ws, &req))
+        .await?;
     Ok(list(page, view))
 }
 
-async fn delete(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<Contact>,
-) -> Result<HttpResponse, ApiError> {
+async fn delete(api: Api, path: WsChildPath<Contact>) -> Result<HttpResponse, ApiError> {
     let (ws, cid) = path.into_inner();
-    let actor = caller.actor();
-    write(&state, move |ctx| contacts::delete(ctx, &actor, &ws, &cid)).await?;
+    api.write(move |ctx, who| contacts::delete(ctx, who, &ws, &cid))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -127,18 +116,14 @@ struct SuppressBody {
 }
 
 async fn suppress(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     path: WsChildPath<Contact>,
     body: Body<SuppressBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, cid) = path.into_inner();
     let on = body.into_inner().suppressed;
-    let actor = caller.actor();
-    write(&state, move |ctx| {
-        contacts::set_suppressed(ctx, &actor, &ws, &cid, on)
-    })
-    .await?;
+    api.write(move |ctx, who| contacts::set_suppressed(ctx, who, &ws, &cid, on))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -153,8 +138,7 @@ pub struct CsvReportView {
 
 async fn import(
     req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     q: super::Query<ImportQuery>,
     body: web::Bytes,
@@ -162,11 +146,11 @@ async fn import(
     let ws = ws.into_inner();
     let dry_run = super::imports::dry_run(&q)?;
     super::imports::require_csv(&req)?;
-    let actor = caller.actor();
-    let report = write(&state, move |ctx| {
-        crate::services::contacts_csv::import_csv(ctx, &actor, &ws, &body, dry_run)
-    })
-    .await?;
+    let report = api
+        .write(move |ctx, who| {
+            crate::services::contacts_csv::import_csv(ctx, who, &ws, &body, dry_run)
+        })
+        .await?;
     if !report.errors.is_empty() {
         let rows: Vec<RowErrorView> = report
             .errors

@@ -1,9 +1,8 @@
 //! /workspaces/{ws}/imports/reviews: a CSV file of reviews (columns in the README), checked
 //! whole before anything is written.
 
-use super::{Registrar, WsPath, write};
-use crate::http::session::Caller;
-use crate::http::{ApiError, AppState};
+use super::{Api, Registrar, WsPath};
+use crate::http::ApiError;
 use crate::services::review_csv::{self, Report};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -54,8 +53,7 @@ pub fn view(r: Report, dry_run: bool) -> ReportView {
 
 async fn import_reviews(
     req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     q: super::Query<ImportQuery>,
     body: web::Bytes,
@@ -63,20 +61,20 @@ async fn import_reviews(
     let ws = ws.into_inner();
     let dry_run = dry_run(&q)?;
     require_csv(&req)?;
-    let actor = caller.actor();
-    let report = write(&state, move |ctx| {
-        let (rows, mut errors) = review_csv::parse(&body);
-        let mut report =
-            review_csv::import(ctx, &actor, &ws, &rows, dry_run || !errors.is_empty())?;
-        errors.append(&mut report.errors);
-        errors.sort_by_key(|e| e.line);
-        report.errors = errors;
-        if !report.errors.is_empty() {
-            (report.new, report.updated, report.unchanged) = (0, 0, 0);
-        }
-        Ok(report)
-    })
-    .await?;
+    let report = api
+        .write(move |ctx, who| {
+            let (rows, mut errors) = review_csv::parse(&body);
+            let mut report =
+                review_csv::import(ctx, who, &ws, &rows, dry_run || !errors.is_empty())?;
+            errors.append(&mut report.errors);
+            errors.sort_by_key(|e| e.line);
+            report.errors = errors;
+            if !report.errors.is_empty() {
+                (report.new, report.updated, report.unchanged) = (0, 0, 0);
+            }
+            Ok(report)
+        })
+        .await?;
     if !report.errors.is_empty() {
         let rows: Vec<RowErrorView> = report
             .errors

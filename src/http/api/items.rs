@@ -2,15 +2,14 @@
 //! replies.
 
 use super::item_views as iv;
-use super::{Body, Registrar, WsChildPath, WsPath, list, read, write};
+use super::{Api, Body, Registrar, WsChildPath, WsPath, list};
 use crate::domain::Item;
 use crate::domain::{Kind, Origin};
-use crate::http::session::Caller;
-use crate::http::{ApiError, AppState};
+use crate::http::ApiError;
 use crate::services::items;
 use crate::store::{ItemFilter, PageRequest};
+use actix_web::HttpResponse;
 use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -207,30 +206,23 @@ impl ItemsQuery {
 }
 
 async fn list_items(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     q: super::Query<ItemsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let (filter, req) = q.filter()?;
-    let page = read(&state, move |ctx| {
-        items::list(ctx, &caller.principal, &ws, &filter, &req)
-    })
-    .await?;
+    let page = api
+        .read(move |ctx, who| items::list(ctx, who, &ws, &filter, &req))
+        .await?;
     Ok(list(page, |i| iv::item(&i)))
 }
 
-async fn get(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<Item>,
-) -> Result<HttpResponse, ApiError> {
+async fn get(api: Api, path: WsChildPath<Item>) -> Result<HttpResponse, ApiError> {
     let (ws, item) = path.into_inner();
-    let i = read(&state, move |ctx| {
-        items::get(ctx, &caller.principal, &ws, &item)
-    })
-    .await?;
+    let i = api
+        .read(move |ctx, who| items::get(ctx, who, &ws, &item))
+        .await?;
     Ok(HttpResponse::Ok().json(iv::item(&i)))
 }
 
@@ -243,31 +235,22 @@ struct ReplyBody {
 }
 
 async fn reply(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     path: WsChildPath<Item>,
     body: Body<ReplyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, item) = path.into_inner();
     let text = body.into_inner().text;
-    let actor = caller.actor();
-    let i = write(&state, move |ctx| {
-        items::reply(ctx, &actor, &ws, &item, &text)
-    })
-    .await?;
+    let i = api
+        .write(move |ctx, who| items::reply(ctx, who, &ws, &item, &text))
+        .await?;
     Ok(HttpResponse::Accepted().json(iv::item(&i)))
 }
 
-async fn delete_reply(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<Item>,
-) -> Result<HttpResponse, ApiError> {
+async fn delete_reply(api: Api, path: WsChildPath<Item>) -> Result<HttpResponse, ApiError> {
     let (ws, item) = path.into_inner();
-    let actor = caller.actor();
-    let i = write(&state, move |ctx| {
-        items::delete_reply(ctx, &actor, &ws, &item)
-    })
-    .await?;
+    let i = api
+        .write(move |ctx, who| items::delete_reply(ctx, who, &ws, &item))
+        .await?;
     Ok(HttpResponse::Accepted().json(iv::item(&i)))
 }

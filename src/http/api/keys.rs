@@ -1,12 +1,11 @@
 //! /workspaces/{ws}/api-keys: create (shown once), list, revoke.
 
-use super::{Body, PageQuery, Registrar, WsChildPath, WsPath, list, read, views, write};
+use super::{Api, Body, PageQuery, Registrar, WsChildPath, WsPath, list, views};
 use crate::domain::ApiKey;
-use crate::http::session::Caller;
-use crate::http::{ApiError, AppState};
+use crate::http::ApiError;
 use crate::services::api_keys;
+use actix_web::HttpResponse;
 use actix_web::http::Method;
-use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 pub fn routes(r: &mut Registrar) {
@@ -29,17 +28,11 @@ pub fn routes(r: &mut Registrar) {
         .status(204);
 }
 
-async fn keys(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-    q: super::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+async fn keys(api: Api, ws: WsPath, q: super::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     let (ws, req) = (ws.into_inner(), q.request()?);
-    let page = read(&state, move |ctx| {
-        api_keys::list(ctx, &caller.principal, &ws, &req)
-    })
-    .await?;
+    let page = api
+        .read(move |ctx, who| api_keys::list(ctx, who, &ws, &req))
+        .await?;
     Ok(list(page, |k| views::api_key(&k)))
 }
 
@@ -52,32 +45,21 @@ struct CreateBody {
     scopes: Vec<crate::domain::Scope>,
 }
 
-async fn create(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-    body: Body<CreateBody>,
-) -> Result<HttpResponse, ApiError> {
+async fn create(api: Api, ws: WsPath, body: Body<CreateBody>) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let b = body.into_inner();
-    let actor = caller.actor();
-    let (key, secret) = write(&state, move |ctx| {
-        api_keys::create(ctx, &actor, &ws, &b.name, &b.scopes)
-    })
-    .await?;
+    let (key, secret) = api
+        .write(move |ctx, who| api_keys::create(ctx, who, &ws, &b.name, &b.scopes))
+        .await?;
     Ok(HttpResponse::Created().json(views::CreatedKeyView {
         api_key: views::api_key(&key),
         key: secret,
     }))
 }
 
-async fn revoke(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<ApiKey>,
-) -> Result<HttpResponse, ApiError> {
+async fn revoke(api: Api, path: WsChildPath<ApiKey>) -> Result<HttpResponse, ApiError> {
     let (ws, key) = path.into_inner();
-    let actor = caller.actor();
-    write(&state, move |ctx| api_keys::revoke(ctx, &actor, &ws, &key)).await?;
+    api.write(move |ctx, who| api_keys::revoke(ctx, who, &ws, &key))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

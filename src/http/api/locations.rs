@@ -1,12 +1,11 @@
 //! /workspaces/{ws}/locations: create, list, read, edit, archive.
 
-use super::{Body, PageQuery, Registrar, WsChildPath, WsPath, list, read, views, write};
+use super::{Api, Body, PageQuery, Registrar, WsChildPath, WsPath, list, views};
 use crate::domain::Location;
-use crate::http::session::Caller;
-use crate::http::{ApiError, AppState};
+use crate::http::ApiError;
 use crate::services::locations::{self, Input};
+use actix_web::HttpResponse;
 use actix_web::http::Method;
-use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 pub fn routes(r: &mut Registrar) {
@@ -31,16 +30,14 @@ pub fn routes(r: &mut Registrar) {
 }
 
 async fn list_locations(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     q: super::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, req) = (ws.into_inner(), q.request()?);
-    let page = read(&state, move |ctx| {
-        locations::list(ctx, &caller.principal, &ws, &req)
-    })
-    .await?;
+    let page = api
+        .read(move |ctx, who| locations::list(ctx, who, &ws, &req))
+        .await?;
     Ok(list(page, |l| views::location(&l)))
 }
 
@@ -60,39 +57,29 @@ struct CreateBody {
     facebook_page_url: Option<String>,
 }
 
-async fn create(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-    body: Body<CreateBody>,
-) -> Result<HttpResponse, ApiError> {
+async fn create(api: Api, ws: WsPath, body: Body<CreateBody>) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let b = body.into_inner();
-    let actor = caller.actor();
-    let loc = write(&state, move |ctx| {
-        let input = Input {
-            name: &b.name,
-            address: &b.address,
-            timezone: &b.timezone,
-            google_review_url: b.google_review_url.as_deref(),
-            facebook_page_url: b.facebook_page_url.as_deref(),
-        };
-        locations::create(ctx, &actor, &ws, &input)
-    })
-    .await?;
+    let loc = api
+        .write(move |ctx, who| {
+            let input = Input {
+                name: &b.name,
+                address: &b.address,
+                timezone: &b.timezone,
+                google_review_url: b.google_review_url.as_deref(),
+                facebook_page_url: b.facebook_page_url.as_deref(),
+            };
+            locations::create(ctx, who, &ws, &input)
+        })
+        .await?;
     Ok(HttpResponse::Created().json(views::location(&loc)))
 }
 
-async fn get(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<Location>,
-) -> Result<HttpResponse, ApiError> {
+async fn get(api: Api, path: WsChildPath<Location>) -> Result<HttpResponse, ApiError> {
     let (ws, loc) = path.into_inner();
-    let loc = read(&state, move |ctx| {
-        locations::get(ctx, &caller.principal, &ws, &loc)
-    })
-    .await?;
+    let loc = api
+        .read(move |ctx, who| locations::get(ctx, who, &ws, &loc))
+        .await?;
     Ok(HttpResponse::Ok().json(views::location(&loc)))
 }
 
@@ -125,31 +112,30 @@ mod double_option {
 }
 
 async fn update(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     path: WsChildPath<Location>,
     body: Body<UpdateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, loc_id) = path.into_inner();
     let b = body.into_inner();
-    let actor = caller.actor();
-    let loc = write(&state, move |ctx| {
-        let current = locations::get(ctx, &caller.principal, &ws, &loc_id)?;
-        let pick = |new: &Option<Option<String>>, old: &Option<String>| match new {
-            Some(v) => v.clone(),
-            None => old.clone(),
-        };
-        let google = pick(&b.google_review_url, &current.google_review_url);
-        let facebook = pick(&b.facebook_page_url, &current.facebook_page_url);
-        let input = Input {
-            name: b.name.as_deref().unwrap_or(&current.name),
-            address: b.address.as_deref().unwrap_or(&current.address),
-            timezone: b.timezone.as_deref().unwrap_or(&current.timezone),
-            google_review_url: google.as_deref(),
-            facebook_page_url: facebook.as_deref(),
-        };
-        locations::update(ctx, &actor, &ws, &loc_id, &input, b.archived)
-    })
-    .await?;
+    let loc = api
+        .write(move |ctx, who| {
+            let current = locations::get(ctx, who, &ws, &loc_id)?;
+            let pick = |new: &Option<Option<String>>, old: &Option<String>| match new {
+                Some(v) => v.clone(),
+                None => old.clone(),
+            };
+            let google = pick(&b.google_review_url, &current.google_review_url);
+            let facebook = pick(&b.facebook_page_url, &current.facebook_page_url);
+            let input = Input {
+                name: b.name.as_deref().unwrap_or(&current.name),
+                address: b.address.as_deref().unwrap_or(&current.address),
+                timezone: b.timezone.as_deref().unwrap_or(&current.timezone),
+                google_review_url: google.as_deref(),
+                facebook_page_url: facebook.as_deref(),
+            };
+            locations::update(ctx, who, &ws, &loc_id, &input, b.archived)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(views::location(&loc)))
 }

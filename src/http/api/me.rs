@@ -1,7 +1,7 @@
 //! /me: the signed-in person's own account: profile, password, email, deletion.
 
 use super::accounts::signed_in;
-use super::{Body, Registrar, hashing, read, views, write};
+use super::{Api, Body, Registrar, hashing, read, views};
 use crate::http::session::Caller;
 use crate::http::{ApiError, AppState};
 use crate::services::{accounts, passwords, workspaces};
@@ -67,16 +67,11 @@ async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, 
 }
 
 async fn export_me(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     q: super::Query<super::download::FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let principal = caller.principal;
-    let now = state.ctx.clock.now();
-    let v = read(&state, move |ctx| {
-        crate::services::privacy::account::export(ctx, &principal)
-    })
-    .await?;
+    let now = api.state.ctx.clock.now();
+    let v = api.read(crate::services::privacy::account::export).await?;
     super::download::whole(v, &q, "plaudit-account", now).await
 }
 
@@ -87,16 +82,11 @@ struct NameBody {
     name: String,
 }
 
-async fn rename(
-    state: web::Data<AppState>,
-    caller: Caller,
-    body: Body<NameBody>,
-) -> Result<HttpResponse, ApiError> {
+async fn rename(api: Api, body: Body<NameBody>) -> Result<HttpResponse, ApiError> {
     let name = body.into_inner().name;
-    let user = write(&state, move |ctx| {
-        accounts::rename(ctx, caller.principal.user()?, &name)
-    })
-    .await?;
+    let user = api
+        .write(move |ctx, who| accounts::rename(ctx, who.user()?, &name))
+        .await?;
     Ok(HttpResponse::Ok().json(views::user(&user)))
 }
 
@@ -108,20 +98,16 @@ struct PasswordBody {
     new_password: String,
 }
 
-async fn change_password(
-    state: web::Data<AppState>,
-    caller: Caller,
-    body: Body<PasswordBody>,
-) -> Result<HttpResponse, ApiError> {
+async fn change_password(api: Api, body: Body<PasswordBody>) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    let (ip, client) = (caller.ip(), caller.ip);
-    let principal = caller.principal;
-    let user = hashing(&state, client, move |ctx| {
+    let (ip, client) = (api.caller.ip(), api.caller.ip);
+    let principal = api.caller.principal;
+    let user = hashing(&api.state, client, move |ctx| {
         passwords::change_password(ctx, principal.user()?, &b.current_password, b.new_password)
     })
     .await?;
     // Every earlier token is now refused: hand this client a fresh one.
-    signed_in(&state, user.id, ip).await
+    signed_in(&api.state, user.id, ip).await
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -132,14 +118,10 @@ struct EmailChangeBody {
     new_email: String,
 }
 
-async fn change_email(
-    state: web::Data<AppState>,
-    caller: Caller,
-    body: Body<EmailChangeBody>,
-) -> Result<HttpResponse, ApiError> {
+async fn change_email(api: Api, body: Body<EmailChangeBody>) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    let (principal, client) = (caller.principal, caller.ip);
-    hashing(&state, client, move |ctx| {
+    let (principal, client) = (api.caller.principal, api.caller.ip);
+    hashing(&api.state, client, move |ctx| {
         accounts::request_email_change(ctx, principal.user()?, &b.password, &b.new_email)
     })
     .await?;
@@ -154,18 +136,14 @@ struct PasswordOnly {
     password: String,
 }
 
-async fn delete_me(
-    state: web::Data<AppState>,
-    caller: Caller,
-    body: Body<PasswordOnly>,
-) -> Result<HttpResponse, ApiError> {
+async fn delete_me(api: Api, body: Body<PasswordOnly>) -> Result<HttpResponse, ApiError> {
     let password = body.into_inner().password;
-    let (principal, client) = (caller.principal, caller.ip);
-    hashing(&state, client, move |ctx| {
+    let (principal, client) = (api.caller.principal, api.caller.ip);
+    hashing(&api.state, client, move |ctx| {
         accounts::delete_account(ctx, principal.user()?, &password)
     })
     .await?;
     Ok(HttpResponse::NoContent()
-        .cookie(state.cookie.clear())
+        .cookie(api.state.cookie.clear())
         .finish())
 }

@@ -1,12 +1,11 @@
 //! /workspaces/{ws}/members and /invitations: who belongs, with which role, and who is invited.
 
-use super::{Body, PageQuery, Registrar, WsChildPath, WsPath, list, read, views, write};
+use super::{Api, Body, PageQuery, Registrar, WsChildPath, WsPath, list, views};
 use crate::domain::{Invitation, User};
-use crate::http::session::Caller;
-use crate::http::{ApiError, AppState};
+use crate::http::ApiError;
 use crate::services::{invitations, workspaces};
+use actix_web::HttpResponse;
 use actix_web::http::Method;
-use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -40,30 +39,26 @@ pub fn routes(r: &mut Registrar) {
 }
 
 async fn members(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     q: super::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, req) = (ws.into_inner(), q.request()?);
-    let page = read(&state, move |ctx| {
-        workspaces::members(ctx, &caller.principal, &ws, &req)
-    })
-    .await?;
+    let page = api
+        .read(move |ctx, who| workspaces::members(ctx, who, &ws, &req))
+        .await?;
     Ok(list(page, |m| views::member(&m.user, m.role)))
 }
 
 async fn invitations(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     q: super::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, req) = (ws.into_inner(), q.request()?);
-    let page = read(&state, move |ctx| {
-        workspaces::invitations(ctx, &caller.principal, &ws, &req)
-    })
-    .await?;
+    let page = api
+        .read(move |ctx, who| workspaces::invitations(ctx, who, &ws, &req))
+        .await?;
     Ok(list(page, |i| views::invitation(&i)))
 }
 
@@ -75,19 +70,12 @@ struct InviteBody {
     role: crate::domain::Role,
 }
 
-async fn invite(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-    body: Body<InviteBody>,
-) -> Result<HttpResponse, ApiError> {
+async fn invite(api: Api, ws: WsPath, body: Body<InviteBody>) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let b = body.into_inner();
-    let actor = caller.actor();
-    let inv = write(&state, move |ctx| {
-        invitations::invite(ctx, &actor, &ws, &b.email, b.role)
-    })
-    .await?;
+    let inv = api
+        .write(move |ctx, who| invitations::invite(ctx, who, &ws, &b.email, b.role))
+        .await?;
     Ok(HttpResponse::Created().json(views::invitation(&inv)))
 }
 
@@ -98,45 +86,28 @@ struct RoleBody {
 }
 
 async fn set_role(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     path: WsChildPath<User>,
     body: Body<RoleBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, user) = path.into_inner();
     let role = body.into_inner().role;
-    let actor = caller.actor();
-    let role = write(&state, move |ctx| {
-        workspaces::set_role(ctx, &actor, &ws, &user, role)
-    })
-    .await?;
+    let role = api
+        .write(move |ctx, who| workspaces::set_role(ctx, who, &ws, &user, role))
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"user_id": user, "role": role.as_str()})))
 }
 
-async fn remove(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<User>,
-) -> Result<HttpResponse, ApiError> {
+async fn remove(api: Api, path: WsChildPath<User>) -> Result<HttpResponse, ApiError> {
     let (ws, user) = path.into_inner();
-    let actor = caller.actor();
-    write(&state, move |ctx| {
-        workspaces::remove_member(ctx, &actor, &ws, &user)
-    })
-    .await?;
+    api.write(move |ctx, who| workspaces::remove_member(ctx, who, &ws, &user))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn revoke(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: WsChildPath<Invitation>,
-) -> Result<HttpResponse, ApiError> {
+async fn revoke(api: Api, path: WsChildPath<Invitation>) -> Result<HttpResponse, ApiError> {
     let (ws, inv) = path.into_inner();
-    let actor = caller.actor();
-    write(&state, move |ctx| {
-        invitations::revoke(ctx, &actor, &ws, &inv)
-    })
-    .await?;
+    api.write(move |ctx, who| invitations::revoke(ctx, who, &ws, &inv))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,6 +5,7 @@ mod admin;
 mod alerts;
 mod annotations;
 mod body;
+mod call;
 mod campaigns;
 mod conform;
 mod connections;
@@ -27,6 +28,7 @@ mod views;
 mod workspaces;
 
 pub use body::{Body, ListBody};
+pub use call::Api;
 pub use conform::Contracts;
 pub use openapi::document;
 pub use query::Query;

@@ -2,16 +2,15 @@
 //! /workspaces/{ws}/export: the whole workspace as one JSON document (owners).
 
 use super::download::{self, FormatQuery};
-use super::{Body, Registrar, WsPath, write};
+use super::{Api, Body, Registrar, WsPath};
 use crate::domain::{Id, Workspace};
-use crate::http::session::Caller;
-use crate::http::{ApiError, AppState};
+use crate::http::ApiError;
 use crate::services::Ctx;
 use crate::services::auth::Actor;
 use crate::services::privacy::reviewers::{self, Reviewer, ReviewerCounts};
 use crate::services::privacy::{self, Counts};
+use actix_web::HttpResponse;
 use actix_web::http::Method;
-use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 pub fn routes(r: &mut Registrar) {
@@ -94,18 +93,16 @@ pub fn routes(r: &mut Registrar) {
 /// Streams the export: a blocking thread writes chunks into a small channel the response
 /// reads, so memory stays flat whatever the workspace holds.
 async fn export_workspace(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     q: super::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
-    let w = super::read(&state, move |ctx| {
-        crate::services::portability::authorize(ctx, &caller.principal, &ws)
-    })
-    .await?;
-    let store = state.ctx.store.clone();
-    let now = state.ctx.clock.now();
+    let w = api
+        .read(move |ctx, who| crate::services::portability::authorize(ctx, who, &ws))
+        .await?;
+    let store = api.state.ctx.store.clone();
+    let now = api.state.ctx.clock.now();
     let stem = format!("plaudit-workspace-{}", w.id);
     Ok(download::streamed(&q, &stem, move |out, zip| {
         if zip {
@@ -154,62 +151,54 @@ struct ReviewerBody {
 }
 
 async fn reviewer_export(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     body: Body<ReviewerBody>,
     q: super::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = state.ctx.clock.now();
-    let v = by_reviewer(state, caller, ws, body, reviewers::export).await?;
+    let now = api.state.ctx.clock.now();
+    let v = by_reviewer(api, ws, body, reviewers::export).await?;
     download::whole(v, &q, "plaudit-reviewer-export", now).await
 }
 
 async fn reviewer_erase(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     body: Body<ReviewerBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let v = by_reviewer(state, caller, ws, body, reviewers::erase).await?;
+    let v = by_reviewer(api, ws, body, reviewers::erase).await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
 async fn reviewer_restrict(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     body: Body<ReviewerBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let v = by_reviewer(state, caller, ws, body, reviewers::restrict).await?;
+    let v = by_reviewer(api, ws, body, reviewers::restrict).await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
 /// A request about a customer by address (`request` is one of `services::privacy`'s).
 async fn by_email<T: Send + 'static>(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     body: Body<EmailBody>,
     request: fn(&Ctx, &Actor, &Id<Workspace>, &str) -> crate::services::Result<T>,
 ) -> Result<T, ApiError> {
     let email = body.into_inner().email;
-    answer(state, caller, ws, move |ctx, who, ws| {
-        request(ctx, who, ws, &email)
-    })
-    .await
+    answer(api, ws, move |ctx, who, ws| request(ctx, who, ws, &email)).await
 }
 
 /// A request about a reviewer (`request` is one of `services::privacy::reviewers`').
 async fn by_reviewer<T: Send + 'static>(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     body: Body<ReviewerBody>,
     request: fn(&Ctx, &Actor, &Id<Workspace>, &Reviewer) -> crate::services::Result<T>,
 ) -> Result<T, ApiError> {
     let reviewer = reviewer_of(body)?;
-    answer(state, caller, ws, move |ctx, who, ws| {
+    answer(api, ws, move |ctx, who, ws| {
         request(ctx, who, ws, &reviewer)
     })
     .await
@@ -222,72 +211,49 @@ fn reviewer_of(body: Body<ReviewerBody>) -> Result<Reviewer, ApiError> {
 
 /// A data-subject request, run as the caller from their address.
 async fn answer<T: Send + 'static>(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     request: impl FnOnce(&Ctx, &Actor, &Id<Workspace>) -> crate::services::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
     let ws = ws.into_inner();
-    let actor = caller.actor();
-    write(&state, move |ctx| request(ctx, &actor, &ws)).await
+    api.write(move |ctx, who| request(ctx, who, &ws)).await
 }
 
 async fn export(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     body: Body<EmailBody>,
     q: super::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = state.ctx.clock.now();
-    let v = by_email(state, caller, ws, body, privacy::export).await?;
+    let now = api.state.ctx.clock.now();
+    let v = by_email(api, ws, body, privacy::export).await?;
     download::whole(v, &q, "plaudit-export", now).await
 }
 
-async fn erase(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-    body: Body<EmailBody>,
-) -> Result<HttpResponse, ApiError> {
-    let v = by_email(state, caller, ws, body, privacy::erase).await?;
+async fn erase(api: Api, ws: WsPath, body: Body<EmailBody>) -> Result<HttpResponse, ApiError> {
+    let v = by_email(api, ws, body, privacy::erase).await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
-async fn restrict(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-    body: Body<EmailBody>,
-) -> Result<HttpResponse, ApiError> {
-    let v = by_email(state, caller, ws, body, privacy::restrict).await?;
+async fn restrict(api: Api, ws: WsPath, body: Body<EmailBody>) -> Result<HttpResponse, ApiError> {
+    let v = by_email(api, ws, body, privacy::restrict).await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
-async fn rectify(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-    body: Body<RectifyBody>,
-) -> Result<HttpResponse, ApiError> {
+async fn rectify(api: Api, ws: WsPath, body: Body<RectifyBody>) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let fix = privacy::Correction {
         name: b.name,
         new_email: b.new_email,
     };
-    let v = answer(state, caller, ws, move |ctx, who, ws| {
+    let v = answer(api, ws, move |ctx, who, ws| {
         privacy::rectify(ctx, who, ws, &b.email, &fix)
     })
     .await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
-async fn object(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-    body: Body<EmailBody>,
-) -> Result<HttpResponse, ApiError> {
-    let v = by_email(state, caller, ws, body, privacy::object).await?;
+async fn object(api: Api, ws: WsPath, body: Body<EmailBody>) -> Result<HttpResponse, ApiError> {
+    let v = by_email(api, ws, body, privacy::object).await?;
     Ok(HttpResponse::Ok().json(v))
 }

@@ -2,13 +2,12 @@
 //! inbox as a spreadsheet-safe CSV file).
 
 use super::items::ItemsQuery;
-use super::{Registrar, WsPath, read};
-use crate::http::session::Caller;
-use crate::http::{ApiError, AppState};
+use super::{Api, Registrar, WsPath};
+use crate::http::ApiError;
 use crate::services::exports;
 use crate::services::stats::{self, Bucket, Period, Stats, Totals};
+use actix_web::HttpResponse;
 use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -208,32 +207,28 @@ pub fn view(s: &Stats) -> StatsView {
 }
 
 async fn get_stats(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     q: super::Query<StatsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let period = q.period().map_err(bad)?;
-    let s = read(&state, move |ctx| {
-        stats::stats(ctx, &caller.principal, &ws, &period)
-    })
-    .await?;
+    let s = api
+        .read(move |ctx, who| stats::stats(ctx, who, &ws, &period))
+        .await?;
     Ok(HttpResponse::Ok().json(view(&s)))
 }
 
 async fn export_csv(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     q: super::Query<ItemsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let (filter, _) = q.filter()?;
-    let body = read(&state, move |ctx| {
-        exports::items_csv(ctx, &caller.principal, &ws, &filter)
-    })
-    .await?;
+    let body = api
+        .read(move |ctx, who| exports::items_csv(ctx, who, &ws, &filter))
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

@@ -1,12 +1,11 @@
 //! /workspaces/{ws}/reply-templates: the workspace's reply templates.
 
-use super::{Body, Registrar, WsChildPath, WsPath, read, write};
+use super::{Api, Body, Registrar, WsChildPath, WsPath};
 use crate::domain::ReplyTemplate;
-use crate::http::session::Caller;
-use crate::http::{ApiError, AppState};
+use crate::http::ApiError;
 use crate::services::annotations;
+use actix_web::HttpResponse;
 use actix_web::http::Method;
-use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 pub fn routes(r: &mut Registrar) {
@@ -71,63 +70,50 @@ fn template_view(t: &ReplyTemplate) -> TemplateView {
     }
 }
 
-async fn list_templates(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-) -> Result<HttpResponse, ApiError> {
+async fn list_templates(api: Api, ws: WsPath) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
-    let v = read(&state, move |ctx| {
-        annotations::templates(ctx, &caller.principal, &ws)
-    })
-    .await?;
+    let v = api
+        .read(move |ctx, who| annotations::templates(ctx, who, &ws))
+        .await?;
     Ok(HttpResponse::Ok().json(TemplatesView {
         items: v.iter().map(template_view).collect(),
     }))
 }
 
 async fn create_template(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     ws: WsPath,
     body: Body<TemplateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let b = body.into_inner();
-    let actor = caller.actor();
-    let t = write(&state, move |ctx| {
-        annotations::save_template(ctx, &actor, &ws, None, &b.name, &b.body)
-    })
-    .await?;
+    let t = api
+        .write(move |ctx, who| annotations::save_template(ctx, who, &ws, None, &b.name, &b.body))
+        .await?;
     Ok(HttpResponse::Created().json(template_view(&t)))
 }
 
 async fn update_template(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     path: WsChildPath<ReplyTemplate>,
     body: Body<TemplateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, tid) = path.into_inner();
     let b = body.into_inner();
-    let actor = caller.actor();
-    let t = write(&state, move |ctx| {
-        annotations::save_template(ctx, &actor, &ws, Some(tid), &b.name, &b.body)
-    })
-    .await?;
+    let t = api
+        .write(move |ctx, who| {
+            annotations::save_template(ctx, who, &ws, Some(tid), &b.name, &b.body)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(template_view(&t)))
 }
 
 async fn delete_template(
-    state: web::Data<AppState>,
-    caller: Caller,
+    api: Api,
     path: WsChildPath<ReplyTemplate>,
 ) -> Result<HttpResponse, ApiError> {
     let (ws, tid) = path.into_inner();
-    let actor = caller.actor();
-    write(&state, move |ctx| {
-        annotations::delete_template(ctx, &actor, &ws, &tid)
-    })
-    .await?;
+    api.write(move |ctx, who| annotations::delete_template(ctx, who, &ws, &tid))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,12 +1,11 @@
 //! /workspaces: create, list, read, rename or change plan, delete; and the audit log.
 
-use super::{Body, PageQuery, Registrar, WsPath, list, read, views, write};
+use super::{Api, Body, PageQuery, Registrar, WsPath, list, views};
 use crate::domain::Access;
-use crate::http::session::Caller;
-use crate::http::{ApiError, AppState};
+use crate::http::ApiError;
 use crate::services::workspaces;
+use actix_web::HttpResponse;
 use actix_web::http::Method;
-use actix_web::{HttpResponse, web};
 use base64::Engine;
 use serde::Deserialize;
 
@@ -46,16 +45,11 @@ pub fn routes(r: &mut Registrar) {
         .paged::<views::AuditView>();
 }
 
-async fn list_workspaces(
-    state: web::Data<AppState>,
-    caller: Caller,
-    q: super::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+async fn list_workspaces(api: Api, q: super::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     let req = q.request()?;
-    let page = read(&state, move |ctx| {
-        workspaces::list(ctx, &caller.principal, &req)
-    })
-    .await?;
+    let page = api
+        .read(move |ctx, who| workspaces::list(ctx, who, &req))
+        .await?;
     Ok(list(page, |(w, r)| views::workspace(&w, Some(r))))
 }
 
@@ -66,29 +60,19 @@ struct CreateBody {
     name: String,
 }
 
-async fn create(
-    state: web::Data<AppState>,
-    caller: Caller,
-    body: Body<CreateBody>,
-) -> Result<HttpResponse, ApiError> {
+async fn create(api: Api, body: Body<CreateBody>) -> Result<HttpResponse, ApiError> {
     let name = body.into_inner().name;
-    let ws = write(&state, move |ctx| {
-        workspaces::create(ctx, &caller.principal, &name)
-    })
-    .await?;
+    let ws = api
+        .write(move |ctx, who| workspaces::create(ctx, who, &name))
+        .await?;
     Ok(HttpResponse::Created().json(views::workspace(&ws, Some(crate::domain::Role::Owner))))
 }
 
-async fn get(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-) -> Result<HttpResponse, ApiError> {
+async fn get(api: Api, ws: WsPath) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
-    let (workspace, role) = read(&state, move |ctx| {
-        workspaces::get(ctx, &caller.principal, &ws, Access::Read)
-    })
-    .await?;
+    let (workspace, role) = api
+        .read(move |ctx, who| workspaces::get(ctx, who, &ws, Access::Read))
+        .await?;
     Ok(HttpResponse::Ok().json(views::workspace(&workspace, Some(role))))
 }
 
@@ -101,41 +85,25 @@ struct UpdateBody {
     plan: Option<String>,
 }
 
-async fn update(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-    body: Body<UpdateBody>,
-) -> Result<HttpResponse, ApiError> {
+async fn update(api: Api, ws: WsPath, body: Body<UpdateBody>) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let b = body.into_inner();
-    let actor = caller.actor();
-    let updated = write(&state, move |ctx| {
-        workspaces::update(ctx, &actor, &ws, b.name.as_deref(), b.plan.as_deref())
-    })
-    .await?;
+    let updated = api
+        .write(move |ctx, who| {
+            workspaces::update(ctx, who, &ws, b.name.as_deref(), b.plan.as_deref())
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(views::workspace(&updated, None)))
 }
 
-async fn delete(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-) -> Result<HttpResponse, ApiError> {
+async fn delete(api: Api, ws: WsPath) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
-    write(&state, move |ctx| {
-        workspaces::delete(ctx, &caller.principal, &ws)
-    })
-    .await?;
+    api.write(move |ctx, who| workspaces::delete(ctx, who, &ws))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn audit(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ws: WsPath,
-    q: super::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+async fn audit(api: Api, ws: WsPath, q: super::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     let ws = ws.into_inner();
     let limit = q.limit()?;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -144,10 +112,9 @@ async fn audit(
         Some(c) if !c.is_empty() => Some(b64.decode(c).unwrap_or_else(|_| c.as_bytes().to_vec())),
         _ => None,
     };
-    let (entries, next) = read(&state, move |ctx| {
-        workspaces::audit_page(ctx, &caller.principal, &ws, cursor.as_deref(), limit)
-    })
-    .await?;
+    let (entries, next) = api
+        .read(move |ctx, who| workspaces::audit_page(ctx, who, &ws, cursor.as_deref(), limit))
+        .await?;
     let page = crate::store::Page {
         items: entries,
         next: next.map(|n| b64.encode(n)),
