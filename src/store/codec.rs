@@ -33,6 +33,17 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> anyhow::Result<T> {
     }
 }
 
+/// The store's encoding, for tests of types that choose their stored form.
+#[cfg(test)]
+pub(crate) fn encode_for_tests<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    encode(value).expect("encodes")
+}
+
+#[cfg(test)]
+pub(crate) fn decode_for_tests<T: serde::de::DeserializeOwned>(raw: &[u8]) -> T {
+    decode(raw).expect("decodes")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,306 @@
+//! The store handle: every tree declared once, opening the folder (lock, schema, migrations,
+//! derived trees), flushing and closing. The way into each part is `parts`.
+
+use super::{durability, meta, migrations, private, reseal, snapshot, swap};
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+/// Whether sled refused to open a database because another handle holds its lock. sled wraps
+/// the flock failure in an io::Error of its own, so its text is matched too.
+pub fn is_lock_error(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock
+        || io.raw_os_error() == Some(11)
+        || io.to_string().contains("could not acquire lock"))
+}
+
+/// Closes `db` (sled folder `folder`) and returns once sled has let go of the folder's lock.
+/// sled releases it only when its background threads are done with the database, so the same
+/// process opening the folder right after a plain drop can find it still held (seen under load).
+pub fn close(db: sled::Db, folder: &Path) -> anyhow::Result<()> {
+    drop(db);
+    let file = std::fs::File::open(folder.join("db"))
+        .with_context(|| format!("opening {} to see it released", folder.display()))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        // Both std and sled (fs2) take flock locks, which conflict across file descriptions
+        // even within one process; dropping `file` releases ours at once.
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                anyhow::bail!("{} was not released within a minute", folder.display())
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("locking {}", folder.display()));
+            }
+        }
+    }
+}
+
+/// The schema this binary writes. See `migrations` for the history.
+pub const SCHEMA_VERSION: u32 = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(
+        "the data folder {0} is in use by another Plaudit process; stop it first, or run admin commands while it runs (they use its control socket)"
+    )]
+    Locked(PathBuf),
+    #[error(
+        "the data folder {path} was written by a newer Plaudit (schema {found}; this binary knows up to {known}); run the newer binary or restore a backup"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: u32,
+        known: u32,
+    },
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Every tree, declared once. Cloning is cheap (sled handles are reference counted).
+#[derive(Clone)]
+pub struct Store {
+    pub(super) db: sled::Db,
+    pub(super) dir: PathBuf,
+    pub(super) flusher: std::sync::Arc<durability::Flusher>,
+    /// One indexer step at a time: the background worker and a search catching up.
+    pub(super) indexing: std::sync::Arc<std::sync::Mutex<()>>,
+    pub(super) meta: sled::Tree,
+    pub(super) users: sled::Tree,
+    pub(super) users_by_email: sled::Tree,
+    pub(super) instance_admins: sled::Tree,
+    pub(super) outbox: sled::Tree,
+    pub(super) outbox_due: sled::Tree,
+    pub(super) identities: sled::Tree,
+    pub(super) sessions: sled::Tree,
+    pub(super) tokens: sled::Tree,
+    pub(super) oauth_states: sled::Tree,
+    pub(super) workspaces: sled::Tree,
+    pub(super) members: sled::Tree,
+    pub(super) members_by_user: sled::Tree,
+    pub(super) invitations: sled::Tree,
+    pub(super) invitations_by_email: sled::Tree,
+    pub(super) counters: sled::Tree,
+    pub(super) purge_queue: sled::Tree,
+    pub(super) api_keys: sled::Tree,
+    pub(super) api_keys_by_workspace: sled::Tree,
+    pub(super) locations: sled::Tree,
+    pub(super) audit: sled::Tree,
+    pub(super) request_log: sled::Tree,
+    pub(super) traffic_minutes: sled::Tree,
+    pub(super) bans: sled::Tree,
+    pub(super) connections: sled::Tree,
+    pub(super) items: sled::Tree,
+    pub(super) item_ext: sled::Tree,
+    pub(super) item_loc: sled::Tree,
+    pub(super) rollups: sled::Tree,
+    pub(super) search: sled::Tree,
+    /// Items changed since they were last indexed (see `search`).
+    pub(super) index_queue: sled::Tree,
+    pub(super) words: sled::Tree,
+    pub(super) item_notes: sled::Tree,
+    pub(super) reply_templates: sled::Tree,
+    pub(super) replies_due: sled::Tree,
+    pub(super) alert_prefs: sled::Tree,
+    pub(super) alert_pending: sled::Tree,
+    pub(super) alert_digest: sled::Tree,
+    pub(super) webhooks: sled::Tree,
+    pub(super) webhook_due: sled::Tree,
+    pub(super) contacts: sled::Tree,
+    pub(super) contact_emails: sled::Tree,
+    pub(super) suppressions: sled::Tree,
+    pub(super) campaigns: sled::Tree,
+    /// Campaigns that may have work (scheduled, sending, waiting for reminders): (ws, campaign)
+    /// → (). Derived, rebuilt on open: the campaign worker reads only these, so drafts and
+    /// finished campaigns cost nothing however many there are.
+    pub(super) campaigns_active: sled::Tree,
+    pub(super) recipients: sled::Tree,
+    pub(super) feedback: sled::Tree,
+    pub(super) feedback_settings: sled::Tree,
+    /// Keys of people outside (see `sealing`).
+    pub(super) person_keys: sled::Tree,
+    /// Erased items: (workspace, origin, keyed hash of the provider's id) → ().
+    pub(super) item_tombstones: sled::Tree,
+    pub(super) reviewer_restrictions: sled::Tree,
+    /// The key of the email lookup hash (see `contacts`), derived on first use.
+    pub(super) lookup: std::sync::Arc<std::sync::OnceLock<[u8; 32]>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store under `data_dir/db`, migrating older layouts after
+    /// taking a snapshot into `data_dir/backups`.
+    pub fn open(data_dir: &Path, cache_mb: u64, now: OffsetDateTime) -> Result<Self, OpenError> {
+        // Only the service user may read reviews, contacts and secrets: the folder is 0700
+        // even when it existed before (a Docker volume, a bind mount at 0755).
+        private::folder(data_dir).context("preparing the data folder")?;
+        if let Some(aside) = swap::finish(data_dir)? {
+            tracing::warn!(old = %aside.display(), "finished putting a restored or compacted store in place after an interruption");
+        }
+        let db = sled::Config::new()
+            .path(data_dir.join("db"))
+            .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
+            .open()
+            .map_err(|e| match e {
+                e if is_lock_error(&e) => OpenError::Locked(data_dir.to_path_buf()),
+                other => OpenError::Other(
+                    anyhow::Error::new(other)
+                        .context(format!("cannot open the store in {}", data_dir.display())),
+                ),
+            })?;
+        let found = meta::schema_version(&db)?;
+        match found {
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(OpenError::NewerSchema {
+                    path: data_dir.to_path_buf(),
+                    found: v,
+                    known: SCHEMA_VERSION,
+                });
+            }
+            Some(v) if v < SCHEMA_VERSION => {
+                let backup = migrations::backup_dir(data_dir);
+                let file = snapshot::write(&db, &backup, &format!("pre-migration-v{v}"), now)?;
+                tracing::warn!(from = v, to = SCHEMA_VERSION, backup = %file.display(), "migrating the store");
+                migrations::run(&db, v)?;
+            }
+            Some(_) => {}
+            None => {
+                meta::set_schema_version(&db, SCHEMA_VERSION)?;
+                reseal::nothing_to_seal(&db)?;
+            }
+        }
+        let store = Self::with_trees(db, data_dir)?;
+        let tightened = private::tighten_tree(data_dir).context("restricting the data folder")?;
+        if tightened > 0 {
+            tracing::warn!(
+                tightened,
+                "files and folders in the data folder were readable by other users; now 0600/0700"
+            );
+        }
+        store.meta().ensure_instance_secret()?;
+        store.items().rebuild_derived()?;
+        store.campaigns().rebuild_active()?;
+        store.db.flush().context("flushing the store after open")?;
+        Ok(store)
+    }
+
+    fn with_trees(db: sled::Db, dir: &Path) -> anyhow::Result<Self> {
+        let tree = |name: &str| {
+            db.open_tree(name)
+                .with_context(|| format!("opening tree {name}"))
+        };
+        Ok(Self {
+            meta: tree("meta")?,
+            users: tree("users")?,
+            users_by_email: tree("users_by_email")?,
+            instance_admins: tree("instance_admins")?,
+            outbox: tree("outbox")?,
+            outbox_due: tree("outbox_due")?,
+            identities: tree("identities")?,
+            sessions: tree("sessions")?,
+            tokens: tree("tokens")?,
+            oauth_states: tree("oauth_states")?,
+            workspaces: tree("workspaces")?,
+            members: tree("members")?,
+            members_by_user: tree("members_by_user")?,
+            invitations: tree("invitations")?,
+            invitations_by_email: tree("invitations_by_email")?,
+            counters: tree("counters")?,
+            purge_queue: tree("purge_queue")?,
+            api_keys: tree("api_keys")?,
+            api_keys_by_workspace: tree("api_keys_by_workspace")?,
+            locations: tree("locations")?,
+            audit: tree("audit")?,
+            request_log: tree("request_log")?,
+            traffic_minutes: tree("traffic_minutes")?,
+            bans: tree("bans")?,
+            connections: tree("connections")?,
+            items: tree("items")?,
+            item_ext: tree("item_ext")?,
+            item_loc: tree("item_loc")?,
+            rollups: tree("rollups")?,
+            search: tree("search")?,
+            index_queue: tree("index_queue")?,
+            words: tree("words")?,
+            item_notes: tree("item_notes")?,
+            reply_templates: tree("reply_templates")?,
+            replies_due: tree("replies_due")?,
+            alert_prefs: tree("alert_prefs")?,
+            alert_pending: tree("alert_pending")?,
+            alert_digest: tree("alert_digest")?,
+            webhooks: tree("webhooks")?,
+            webhook_due: tree("webhook_due")?,
+            contacts: tree("contacts")?,
+            contact_emails: tree("contact_emails")?,
+            suppressions: tree("suppressions")?,
+            campaigns: tree("campaigns")?,
+            campaigns_active: tree("campaigns_active")?,
+            recipients: tree("recipients")?,
+            feedback: tree("feedback")?,
+            feedback_settings: tree("feedback_settings")?,
+            person_keys: tree("person_keys")?,
+            item_tombstones: tree("item_tombstones")?,
+            reviewer_restrictions: tree("reviewer_restrictions")?,
+            lookup: Default::default(),
+            dir: dir.to_path_buf(),
+            flusher: std::sync::Arc::new(durability::Flusher::start(db.clone())?),
+            indexing: std::sync::Arc::new(std::sync::Mutex::new(())),
+            db,
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Makes everything written so far durable. Call before acknowledging anything that matters.
+    /// Concurrent callers share one flush (see `durability` for why not sled's `flush_async`).
+    pub async fn flush(&self) -> anyhow::Result<()> {
+        self.flusher.flush().await
+    }
+
+    /// Closes the store and returns once its folder is free for another open, in this process
+    /// or another (`close`). Every clone of this store must be gone, or this waits in vain.
+    pub fn close(self) -> anyhow::Result<()> {
+        let (db, folder) = (self.db.clone(), self.dir.join("db"));
+        drop(self);
+        close(db, &folder)
+    }
+
+    /// Blocking flush for the CLI paths that run without a runtime.
+    pub fn flush_blocking(&self) -> anyhow::Result<()> {
+        self.db.flush().context("flushing the store")?;
+        Ok(())
+    }
+
+    /// A cheap read that proves the store answers (for /readyz).
+    pub fn ping(&self) -> bool {
+        self.meta.get(meta::SCHEMA_KEY).is_ok()
+    }
+
+    /// Writes every tree to `out` in snapshot format (see `snapshot`).
+    pub fn export_to(
+        &self,
+        out: &mut impl std::io::Write,
+        keys: snapshot::Keys,
+        progress: impl FnMut(u64),
+    ) -> anyhow::Result<()> {
+        snapshot::write_to(&self.db, out, keys, progress)
+    }
+
+    /// Entries and checksum of every non-empty tree, as a backup's are computed.
+    pub fn tree_sums(&self) -> anyhow::Result<Vec<snapshot::TreeSum>> {
+        snapshot::sums_of(&self.db)
+    }
+
+    pub fn size_on_disk(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+
+    pub fn schema_version(&self) -> anyhow::Result<Option<u32>> {
+        meta::schema_version(&self.db)
+    }
+}

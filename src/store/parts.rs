@@ -1,0 +1,81 @@
+//! The way into each part of the store: one borrowed view per concern, each the only code
+//! that knows its trees' keys.
+
+use super::{
+    Access, Alerts, Audit, Bans, Campaigns, Connections, Contacts, Invitations, Items, Locations,
+    Outbox, Purge, Retention, Store, Traffic, Users, Workspaces, meta,
+};
+
+impl Store {
+    pub fn meta(&self) -> meta::Meta<'_> {
+        meta::Meta { tree: &self.meta }
+    }
+
+    pub fn users(&self) -> Users<'_> {
+        Users { store: self }
+    }
+
+    pub fn workspaces(&self) -> Workspaces<'_> {
+        Workspaces { store: self }
+    }
+
+    pub fn access(&self) -> Access<'_> {
+        Access { store: self }
+    }
+
+    pub fn invitations(&self) -> Invitations<'_> {
+        Invitations { store: self }
+    }
+
+    pub fn purge(&self) -> Purge<'_> {
+        Purge { store: self }
+    }
+
+    pub fn locations(&self) -> Locations<'_> {
+        Locations { store: self }
+    }
+
+    pub fn audit(&self) -> Audit<'_> {
+        Audit { store: self }
+    }
+
+    pub fn bans(&self) -> Bans<'_> {
+        Bans { store: self }
+    }
+
+    pub fn traffic(&self) -> Traffic<'_> {
+        Traffic { store: self }
+    }
+
+    pub fn connections(&self) -> Connections<'_> {
+        Connections { store: self }
+    }
+
+    pub fn alerts(&self) -> Alerts<'_> {
+        Alerts { store: self }
+    }
+
+    pub fn items(&self) -> Items<'_> {
+        Items { store: self }
+    }
+
+    pub fn retention(&self) -> Retention<'_> {
+        Retention { store: self }
+    }
+
+    pub fn contacts(&self) -> Contacts<'_> {
+        Contacts { store: self }
+    }
+
+    pub fn campaigns(&self) -> Campaigns<'_> {
+        Campaigns { store: self }
+    }
+
+    pub fn outbox(&self) -> Outbox<'_> {
+        Outbox {
+            store: self,
+            outbox: &self.outbox,
+            due: &self.outbox_due,
+        }
+    }
+}
