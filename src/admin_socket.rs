@@ -114,6 +114,43 @@ fn err(kind: Failure, message: impl Into<String>) -> Response {
     }
 }
 
+/// The one reading of a service's refusal on this surface: what the caller can fix is
+/// `Invalid` (exit 2), a clash with stored state `Conflict`, the rest `Internal`.
+impl From<Error> for Response {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Invalid(m)
+            | Error::InvalidLink(m)
+            | Error::PlanLimit(m)
+            | Error::Forbidden(m)
+            | Error::Unauthorized(m) => err(Failure::Invalid, m),
+            Error::NotFound => err(Failure::Invalid, "there is no such object"),
+            Error::Conflict(m) => err(Failure::Conflict, m),
+            Error::Throttled { .. } => err(Failure::Conflict, e.to_string()),
+            Error::Internal(e) => err(Failure::Internal, format!("{e:#}")),
+        }
+    }
+}
+
+/// An answer: the value, or the error in the one conversion above.
+fn answer<T: Serialize>(result: Result<T, Error>) -> Response {
+    match result.map(|v| serde_json::to_value(v)) {
+        Ok(Ok(v)) => Response::Ok(v),
+        Ok(Err(e)) => err(Failure::Internal, e.to_string()),
+        Err(e) => e.into(),
+    }
+}
+
+/// `answer` for work run off the async workers.
+async fn blocking<T: Serialize + Send + 'static>(
+    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Response {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => answer(result),
+        Err(e) => err(Failure::Internal, e.to_string()),
+    }
+}
+
 /// Runs one command and flushes before answering, so an "ok" is durable.
 pub async fn handle(ctx: &Context, request: Request) -> Response {
     let now = ctx.clock.now();
@@ -124,21 +161,15 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
             password,
         } => {
             let store = ctx.store.clone();
-            let created = tokio::task::spawn_blocking(move || {
-                accounts::create_admin(&store, &email, &name, password, now)
-            })
-            .await;
-            match created {
-                Ok(Ok(c)) => Response::Ok(json!({
+            blocking(move || {
+                let c = accounts::create_admin(&store, &email, &name, password, now)?;
+                Ok(json!({
                     "user_id": c.user.id.to_string(),
                     "email": c.user.email.to_string(),
                     "generated_password": c.generated_password,
-                })),
-                Ok(Err(Error::Invalid(m))) => err(Failure::Invalid, m),
-                Ok(Err(Error::Conflict(m))) => err(Failure::Conflict, m),
-                Ok(Err(e)) => err(Failure::Internal, format!("{e:#}")),
-                Err(e) => err(Failure::Internal, e.to_string()),
-            }
+                }))
+            })
+            .await
         }
         Request::TestEmail { to } => {
             match mailing::queue_test_email(
@@ -168,35 +199,25 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
                 );
             };
             let store = ctx.store.clone();
-            let done = tokio::task::spawn_blocking(move || {
+            blocking(move || {
                 crate::services::review_csv::import_rows(&store, &ws, &rows, dry_run, now)
             })
-            .await;
-            match done {
-                Ok(Ok(report)) => Response::Ok(serde_json::to_value(report).unwrap_or_default()),
-                Ok(Err(Error::Invalid(m))) => err(Failure::Invalid, m),
-                Ok(Err(e)) => err(Failure::Internal, format!("{e:#}")),
-                Err(e) => err(Failure::Internal, e.to_string()),
-            }
+            .await
         }
         Request::Backup { dir } => {
             let store = ctx.store.clone();
             let key = ctx.backup_key;
-            let done = tokio::task::spawn_blocking(move || {
-                crate::workers::backup::write(
+            blocking(move || {
+                let path = crate::workers::backup::write(
                     &store,
                     std::path::Path::new(&dir),
                     now,
                     key.as_ref(),
                     |_| {},
-                )
+                )?;
+                Ok(json!({ "path": path.to_string_lossy() }))
             })
-            .await;
-            match done {
-                Ok(Ok(path)) => Response::Ok(json!({ "path": path.to_string_lossy() })),
-                Ok(Err(e)) => err(Failure::Internal, format!("{e:#}")),
-                Err(e) => err(Failure::Internal, e.to_string()),
-            }
+            .await
         }
         Request::Privacy {
             action,
@@ -205,7 +226,7 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
         } => {
             let store = ctx.store.clone();
             let relay = ctx.relay.clone();
-            let done = tokio::task::spawn_blocking(move || {
+            blocking(move || {
                 crate::services::privacy::by_operator(
                     &store,
                     &relay,
@@ -215,19 +236,9 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
                     now,
                 )
             })
-            .await;
-            match done {
-                Ok(Ok(v)) => Response::Ok(v),
-                Ok(Err(Error::Invalid(m))) => err(Failure::Invalid, m),
-                Ok(Err(e)) => err(Failure::Internal, format!("{e:#}")),
-                Err(e) => err(Failure::Internal, e.to_string()),
-            }
+            .await
         }
-        Request::Bounce { raw } => match crate::services::bounces::record(&ctx.store, &raw, now) {
-            Ok(b) => Response::Ok(serde_json::to_value(b).unwrap_or_default()),
-            Err(Error::Invalid(m)) => err(Failure::Invalid, m),
-            Err(e) => err(Failure::Internal, format!("{e:#}")),
-        },
+        Request::Bounce { raw } => answer(crate::services::bounces::record(&ctx.store, &raw, now)),
         Request::RunJobs => match &ctx.jobs {
             None => err(
                 Failure::Invalid,
@@ -240,17 +251,9 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
                 Err(e) => err(Failure::Internal, format!("{e:#}")),
             },
         },
-        Request::DeletedWorkspaces => match crate::services::workspaces::deleted(&ctx.store) {
-            Ok(v) => Response::Ok(v),
-            Err(e) => err(Failure::Internal, format!("{e:#}")),
-        },
+        Request::DeletedWorkspaces => answer(crate::services::workspaces::deleted(&ctx.store)),
         Request::UndeleteWorkspace { id } => {
-            match crate::services::workspaces::undelete(&ctx.store, &id, now) {
-                Ok(v) => Response::Ok(v),
-                Err(Error::Invalid(m)) => err(Failure::Invalid, m),
-                Err(Error::Conflict(m)) => err(Failure::Conflict, m),
-                Err(e) => err(Failure::Internal, format!("{e:#}")),
-            }
+            answer(crate::services::workspaces::undelete(&ctx.store, &id, now))
         }
         Request::RotateLinkKey => match ctx.store.meta().rotate_link_key() {
             Ok(kid) => Response::Ok(json!({ "link_key_id": kid })),
@@ -268,16 +271,10 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
                 );
             };
             let store = ctx.store.clone();
-            let done = tokio::task::spawn_blocking(move || {
+            blocking(move || {
                 crate::services::contacts_csv::import_rows(&store, &ws, &rows, dry_run, now)
             })
-            .await;
-            match done {
-                Ok(Ok(report)) => Response::Ok(serde_json::to_value(report).unwrap_or_default()),
-                Ok(Err(Error::Invalid(m))) => err(Failure::Invalid, m),
-                Ok(Err(e)) => err(Failure::Internal, format!("{e:#}")),
-                Err(e) => err(Failure::Internal, e.to_string()),
-            }
+            .await
         }
         Request::StoreStats => match ctx.store.weight() {
             Ok(w) => Response::Ok(json!({ "weight": w, "text": w.to_string() })),

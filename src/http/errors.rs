@@ -134,6 +134,11 @@ impl PageError {
     pub fn from_service(layout: &Layout, e: Error) -> Self {
         match e {
             Error::Internal(e) => Self::internal(layout, e),
+            Error::NotFound => Self::new(
+                layout,
+                StatusCode::NOT_FOUND,
+                "There is nothing at this address.",
+            ),
             other => {
                 let api = ApiError::from(other);
                 let mut page = Self::new(layout, api.status, api.message);

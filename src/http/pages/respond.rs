@@ -72,14 +72,12 @@ pub async fn run<T: Send + 'static>(
         .flush()
         .await
         .map_err(|e| PageError::internal(layout, e))?;
+    // A refusal the form can show goes back to it; what is not there, or broke, is a page.
     match out {
         Ok(v) => Ok(Ok(v)),
-        Err(services::Error::Internal(e)) => Err(PageError::internal(layout, e)),
-        Err(services::Error::NotFound) => Err(PageError::new(
-            layout,
-            StatusCode::NOT_FOUND,
-            "There is nothing at this address.",
-        )),
+        Err(e @ (services::Error::Internal(_) | services::Error::NotFound)) => {
+            Err(PageError::from_service(layout, e))
+        }
         Err(e) => Ok(Err(e.to_string())),
     }
 }
@@ -95,14 +93,7 @@ pub async fn show<T: Send + 'static>(
     let out = web::block(move || work(&ctx))
         .await
         .map_err(|e| PageError::internal(layout, e.into()))?;
-    out.map_err(|e| match e {
-        services::Error::NotFound => PageError::new(
-            layout,
-            StatusCode::NOT_FOUND,
-            "There is nothing at this address.",
-        ),
-        other => PageError::from_service(layout, other),
-    })
+    out.map_err(|e| PageError::from_service(layout, e))
 }
 
 /// How many rows a list page shows.
