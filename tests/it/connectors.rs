@@ -383,18 +383,7 @@ async fn facebook_ratings_comments_mentions_and_replies_that_arrive_once() {
         .await;
     assert_eq!(st, StatusCode::ACCEPTED, "{r}");
     assert_eq!(r["reply"]["state"], "sending");
-    let end = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, i) = s
-            .api
-            .get(&format!("/workspaces/{}/items/{cid}", s.ws))
-            .await;
-        if i["reply"]["state"] == "published" {
-            break;
-        }
-        assert!(Instant::now() < end, "never published: {i}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    published(&s, cid).await;
     let ext = comment["external_id"].as_str().unwrap();
     let st = s.control.state().await;
     assert_eq!(st["counts"]["facebook_replies"][ext], 1);
@@ -493,18 +482,7 @@ async fn google_replies_publish_and_tokens_never_reach_disk_or_answers() {
         )
         .await;
     assert_eq!(st, StatusCode::ACCEPTED);
-    let end = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, i) = s
-            .api
-            .get(&format!("/workspaces/{}/items/{rid}", s.ws))
-            .await;
-        if i["reply"]["state"] == "published" {
-            break;
-        }
-        assert!(Instant::now() < end, "never published: {i}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    published(&s, rid).await;
     let ext = review["external_id"].as_str().unwrap();
     assert_eq!(
         s.control.state().await["counts"]["google_reply_puts"][ext],
@@ -601,20 +579,31 @@ async fn serve_demo_fills_a_real_inbox_with_no_provider_account() {
         .await;
     let (_, list) = api.get("/workspaces").await;
     let ws = list["items"][0]["id"].as_str().unwrap().to_string();
-    let end = Instant::now() + Duration::from_secs(60);
-    loop {
+    crate::support::until_ok(Duration::from_secs(60), "a full demo inbox", async || {
         let items = all_items(&api, &ws, "").await;
         let google = items.iter().filter(|i| i["source"] == "google").count();
         let facebook = items.iter().filter(|i| i["source"] == "facebook").count();
+        let seen = format!("{google} google, {facebook} facebook");
         if google == 420 && facebook > 50 {
-            break;
+            Ok(())
+        } else {
+            Err(seen)
         }
-        assert!(
-            Instant::now() < end,
-            "demo inbox: {google} google, {facebook} facebook"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await;
+}
+
+/// Waits until the item's reply is published at the provider.
+async fn published(s: &Setup, id: &str) {
+    crate::support::until_ok(Duration::from_secs(20), "published", async || {
+        let (_, i) = s.api.get(&format!("/workspaces/{}/items/{id}", s.ws)).await;
+        if i["reply"]["state"] == "published" {
+            Ok(())
+        } else {
+            Err(i)
+        }
+    })
+    .await;
 }
 
 fn demo_server(dir: &std::path::Path, config: &std::path::Path) -> crate::support::Server {

@@ -146,19 +146,11 @@ async fn export_erase_and_restrict_one_customer() {
     let c2 = c2["id"].as_str().unwrap().to_string();
     api.post(&format!("/workspaces/{ws}/campaigns/{c2}/send"), json!({}))
         .await;
-    let done = || async {
+    let c = crate::support::until_ok(Duration::from_secs(20), "done (campaign)", async || {
         let (_, c) = api.get(&format!("/workspaces/{ws}/campaigns/{c2}")).await;
-        c
-    };
-    let mut c = done().await;
-    for _ in 0..100 {
-        if c["status"] == "done" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        c = done().await;
-    }
-    assert_eq!(c["status"], "done");
+        if c["status"] == "done" { Ok(c) } else { Err(c) }
+    })
+    .await;
     assert_eq!(c["counts"]["queued"], 1, "only Cy: {c}");
     let to: Vec<String> = h
         .store

@@ -7,7 +7,7 @@ use plaudit::fakes::FakeProviders;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Every provider URL of `c` on the fake at `base`.
 pub fn point_at(c: &mut Config, base: &str) {
@@ -157,16 +157,12 @@ pub async fn wait_connection(
     limit: Duration,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
-    let end = Instant::now() + limit;
-    loop {
+    crate::support::until_ok(limit, "got there (the connection)", async || {
         let (s, c) = api.get(&format!("/workspaces/{ws}/connections/{id}")).await;
         assert_eq!(s, StatusCode::OK, "{c}");
-        if done(&c) {
-            return c;
-        }
-        assert!(Instant::now() < end, "connection never got there: {c}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        if done(&c) { Ok(c) } else { Err(c) }
+    })
+    .await
 }
 
 /// Asks for a sync and waits until a sync that started after the request has completed;

@@ -16,15 +16,11 @@ async fn wait_for(
     what: &str,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
-    let end = Instant::now() + Duration::from_secs(20);
-    loop {
+    crate::support::until_ok(Duration::from_secs(20), what, async || {
         let (_, i) = s.api.get(&format!("/workspaces/{}/items/{id}", s.ws)).await;
-        if done(&i) {
-            return i;
-        }
-        assert!(Instant::now() < end, "never {what}: {i}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        if done(&i) { Ok(i) } else { Err(i) }
+    })
+    .await
 }
 
 async fn reply_and_wait(s: &crate::connectors::Setup, id: &str, text: &str) -> Value {

@@ -39,14 +39,45 @@ pub async fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool
 
 /// `eventually` for a condition that itself awaits (an API call).
 pub async fn eventually_async(limit: Duration, mut cond: impl AsyncFnMut() -> bool) -> bool {
+    poll(limit, async || cond().await.then_some(()))
+        .await
+        .is_some()
+}
+
+/// Waits for a value: asks `probe` until it answers `Ok`, and fails naming `what` with the
+/// last answer when `limit` passes.
+pub async fn until_ok<T, L: std::fmt::Display>(
+    limit: Duration,
+    what: &str,
+    mut probe: impl AsyncFnMut() -> Result<T, L>,
+) -> T {
+    let mut last = None;
+    let got = poll(limit, async || match probe().await {
+        Ok(v) => Some(v),
+        Err(l) => {
+            last = Some(l);
+            None
+        }
+    })
+    .await;
+    match (got, last) {
+        (Some(v), _) => v,
+        (None, Some(l)) => panic!("never {what}: {l}"),
+        (None, None) => panic!("never {what}"),
+    }
+}
+
+/// The one polling loop of the async tests: every 50 ms until `probe` gives a value, and once
+/// more at the deadline.
+async fn poll<T>(limit: Duration, mut probe: impl AsyncFnMut() -> Option<T>) -> Option<T> {
     let end = Instant::now() + limit;
     while Instant::now() < end {
-        if cond().await {
-            return true;
+        if let Some(v) = probe().await {
+            return Some(v);
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    cond().await
+    probe().await
 }
 
 /// Runs the CLI to completion with a clean environment (no PLAUDIT_* leaking in).
