@@ -156,9 +156,8 @@ async fn change(
     path: WsChildPath<Connection>,
     post: FormPost<ChangeForm>,
 ) -> Result<HttpResponse, PageError> {
-    let FormPost { action, form } = post;
+    let FormPost { action, form: f } = post;
     let (wid, cid) = path.into_inner();
-    let f = form;
     let list = format!("/w/{wid}/connections");
     let here = format!("/w/{wid}/connections/{cid}");
     match f.action.as_str() {

@@ -137,9 +137,8 @@ struct AddForm {
 }
 
 async fn add(ws: WsPath, post: FormPost<AddForm>) -> Result<HttpResponse, PageError> {
-    let FormPost { action, form } = post;
+    let FormPost { action, form: f } = post;
     let wid = ws.into_inner();
-    let f = form;
     let back = format!("/w/{wid}/contacts");
     let input = ContactInput {
         email: f.email,
@@ -218,10 +217,9 @@ async fn suppress(
     path: WsChildPath<Contact>,
     post: FormPost<SuppressForm>,
 ) -> Result<HttpResponse, PageError> {
-    let FormPost { action, form } = post;
+    let FormPost { action, form: f } = post;
     let (wid, cid) = path.into_inner();
     let back = format!("/w/{wid}/contacts");
-    let f = form;
     let on = f.on == "1";
     let done = if on {
         "No more mail to this contact."

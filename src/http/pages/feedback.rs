@@ -117,9 +117,8 @@ struct SettingsForm {
 }
 
 async fn save(ws: WsPath, post: FormPost<SettingsForm>) -> Result<HttpResponse, PageError> {
-    let FormPost { action, form } = post;
+    let FormPost { action, form: f } = post;
     let wid = ws.into_inner();
-    let f = form;
     let back = format!("/w/{wid}/feedback");
     let scale = ScoreScale::parse(&f.scale).unwrap_or_default();
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());

@@ -48,9 +48,8 @@ async fn reply(
     path: WsChildPath<Item>,
     post: FormPost<ReplyForm>,
 ) -> Result<HttpResponse, PageError> {
-    let FormPost { action, form } = post;
+    let FormPost { action, form: f } = post;
     let (wid, item) = path.into_inner();
-    let f = form;
     let back = back_to(&wid.to_string(), &f.back);
     action
         .then(
@@ -72,9 +71,8 @@ async fn delete_reply(
     path: WsChildPath<Item>,
     post: FormPost<BackForm>,
 ) -> Result<HttpResponse, PageError> {
-    let FormPost { action, form } = post;
+    let FormPost { action, form: f } = post;
     let (wid, item) = path.into_inner();
-    let f = form;
     let back = back_to(&wid.to_string(), &f.back);
     action
         .then(
@@ -99,9 +97,8 @@ async fn tags(
     path: WsChildPath<Item>,
     post: FormPost<TagsForm>,
 ) -> Result<HttpResponse, PageError> {
-    let FormPost { action, form } = post;
+    let FormPost { action, form: f } = post;
     let (wid, item) = path.into_inner();
-    let f = form;
     let back = back_to(&wid.to_string(), &f.back);
     let list: Vec<String> = f
         .tags
@@ -130,9 +127,8 @@ async fn assign(
     path: WsChildPath<Item>,
     post: FormPost<AssignForm>,
 ) -> Result<HttpResponse, PageError> {
-    let FormPost { action, form } = post;
+    let FormPost { action, form: f } = post;
     let (wid, item) = path.into_inner();
-    let f = form;
     let back = back_to(&wid.to_string(), &f.back);
     let to = if f.user.is_empty() {
         None
@@ -158,9 +154,8 @@ async fn note(
     path: WsChildPath<Item>,
     post: FormPost<NoteForm>,
 ) -> Result<HttpResponse, PageError> {
-    let FormPost { action, form } = post;
+    let FormPost { action, form: f } = post;
     let (wid, item) = path.into_inner();
-    let f = form;
     let back = back_to(&wid.to_string(), &f.back);
     action
         .then(&back, "Note added.", move |ctx, who| {

@@ -139,9 +139,8 @@ async fn update(
     path: WsChildPath<Location>,
     post: FormPost<LocationForm>,
 ) -> Result<HttpResponse, PageError> {
-    let FormPost { action, form } = post;
+    let FormPost { action, form: f } = post;
     let (wid, loc_id) = path.into_inner();
-    let f = form;
     let archived = match f.action.as_deref() {
         Some("archive") => Some(true),
         Some("restore") => Some(false),

@@ -60,9 +60,8 @@ struct TemplateForm {
 }
 
 async fn save(ws: WsPath, post: FormPost<TemplateForm>) -> Result<HttpResponse, PageError> {
-    let FormPost { action, form } = post;
+    let FormPost { action, form: f } = post;
     let wid = ws.into_inner();
-    let f = form;
     let tid = if f.id.is_empty() {
         None
     } else {

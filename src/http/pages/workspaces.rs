@@ -195,9 +195,8 @@ struct SettingsForm {
 }
 
 async fn update(ws: WsPath, post: FormPost<SettingsForm>) -> Result<HttpResponse, PageError> {
-    let FormPost { action, form } = post;
+    let FormPost { action, form: f } = post;
     let ws = ws.into_inner();
-    let f = form;
     let back = format!("/w/{ws}/settings");
     action
         .then(&back, "Settings saved.", move |ctx, who| {
