@@ -99,7 +99,7 @@ pub fn create_webhook(
     url: &str,
     format: WebhookFormat,
 ) -> Result<Webhook> {
-    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Write)?;
     let url = check_url(ctx, url)?;
     if ctx.store.alerts().webhooks(ws)?.len() >= 20 {
         return Err(Error::Conflict(
@@ -132,7 +132,7 @@ pub fn delete_webhook(
     ws: &Id<Workspace>,
     id: &Id<Webhook>,
 ) -> Result<()> {
-    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Write)?;
     let hook = ctx.store.alerts().webhook(ws, id)?.ok_or(Error::NotFound)?;
     ctx.store.alerts().remove_webhook(ws, id)?;
     ctx.store

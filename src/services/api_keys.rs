@@ -17,7 +17,7 @@ pub fn create(
     name: &str,
     scopes: &[Scope],
 ) -> Result<(ApiKey, String)> {
-    let here = ctx.enter(actor, ws, Access::Admin)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Admin)?;
     let user = actor.user()?; // keys are made by people, not by other keys
     if !plan(ctx, &here.workspace)?.api {
         return Err(Error::PlanLimit(format!(
@@ -68,7 +68,7 @@ pub fn list(
 }
 
 pub fn revoke(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, id: &Id<ApiKey>) -> Result<()> {
-    let here = ctx.enter(actor, ws, Access::Admin)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Admin)?;
     let key = ctx
         .store
         .access()

@@ -161,7 +161,7 @@ pub fn create(
     ws: &Id<Workspace>,
     input: &CampaignInput,
 ) -> Result<Campaign> {
-    let scope = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
+    let scope = ctx.enter_as(actor, ws, Access::Write)?;
     plan_allows(ctx, &scope.workspace)?;
     if let Some(plan) = ctx.config.plans.get(&scope.workspace.plan) {
         let max = plan.max_campaigns as usize;

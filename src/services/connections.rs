@@ -29,7 +29,7 @@ pub fn start(
     p: Provider,
     browser_nonce: Option<&str>,
 ) -> Result<(Connection, String)> {
-    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Write)?;
     let now = ctx.clock.now();
     let conn = Connection {
         id: Id::generate(now),
@@ -204,7 +204,7 @@ pub fn set_source(
     src: &Source,
 ) -> Result<Connection> {
     let (conn_id, external_id, name) = (&src.connection, src.external_id, src.name);
-    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Write)?;
     let location = ctx.store.locations().get(ws, loc)?.ok_or(Error::NotFound)?;
     let conn = ctx
         .store
@@ -317,7 +317,7 @@ pub fn request_sync(
 /// Deletes the connection and its sealed tokens (the caller revoked them first). Items
 /// already fetched stay.
 pub fn remove(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, id: &Id<Connection>) -> Result<()> {
-    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Write)?;
     let conn = ctx
         .store
         .connections()

@@ -114,7 +114,7 @@ pub fn add(
     ws: &Id<Workspace>,
     inputs: &[ContactInput],
 ) -> Result<AddReport> {
-    let scope = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
+    let scope = ctx.enter_as(actor, ws, Access::Write)?;
     if inputs.len() > MAX_PER_CALL {
         return Err(Error::Invalid(format!(
             "at most {MAX_PER_CALL} contacts a call; send the rest in another"

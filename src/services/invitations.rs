@@ -16,7 +16,7 @@ pub fn invite(
     email: &str,
     role: Role,
 ) -> Result<Invitation> {
-    let here = ctx.enter(actor, ws, Access::Admin)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Admin)?;
     let email = Email::parse(email).map_err(Error::Invalid)?;
     let plan = plan(ctx, &here.workspace)?;
     let now = ctx.clock.now();
@@ -70,7 +70,7 @@ pub fn invite(
 }
 
 pub fn revoke(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, id: &Id<Invitation>) -> Result<()> {
-    let here = ctx.enter(actor, ws, Access::Admin)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Admin)?;
     let inv = ctx
         .store
         .invitations()

@@ -67,7 +67,7 @@ pub fn reply(
     id: &Id<Item>,
     text: &str,
 ) -> Result<Item> {
-    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Write)?;
     let mut item = ctx.store.items().get(ws, id)?.ok_or(Error::NotFound)?;
     if item.origin == Origin::Import {
         return Err(Error::Conflict(
@@ -115,7 +115,7 @@ pub fn reply(
 /// Deletes the item's reply: a published one at the provider first (queued for the reply
 /// worker, removed once the provider confirms), a failed one (never published) at once.
 pub fn delete_reply(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, id: &Id<Item>) -> Result<Item> {
-    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Write)?;
     let mut item = ctx.store.items().get(ws, id)?.ok_or(Error::NotFound)?;
     let Some(reply) = item.reply.as_mut() else {
         return Err(Error::Conflict("this item has no reply to delete".into()));

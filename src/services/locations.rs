@@ -52,7 +52,7 @@ fn save(
 }
 
 pub fn create(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, input: &Input) -> Result<Location> {
-    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Write)?;
     let fields = parse(input)?;
     let now = ctx.clock.now();
     let loc = Location {
@@ -100,7 +100,7 @@ pub fn update(
     input: &Input,
     archived: Option<bool>,
 ) -> Result<Location> {
-    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Write)?;
     let mut loc = ctx.store.locations().get(ws, id)?.ok_or(Error::NotFound)?;
     let fields = parse(input)?;
     let action = match archived {

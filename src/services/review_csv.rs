@@ -266,7 +266,7 @@ pub fn import(
     rows: &[Row],
     dry_run: bool,
 ) -> Result<Report> {
-    let here = ctx.enter(actor, ws, Access::Write)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Write)?;
     import_rows(&ctx.store, ws, rows, dry_run, ctx.clock.now()).and_then(|report| {
         if !dry_run && report.errors.is_empty() && report.rows > 0 {
             let entry = here.audit("items.imported", &format!("{} rows", report.rows));

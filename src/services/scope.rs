@@ -1,8 +1,8 @@
-//! The one way into a workspace: `ctx.enter(&principal, ip, ws, Access::Write)?` checks the
-//! grant once and yields a scope that knows who acts, from where, in which workspace with which
-//! role, under which plan, and writes audit entries in their name.
+//! The one way into a workspace: `ctx.enter(principal, ws, access)?` (`enter_as(actor, …)` for a
+//! change) checks the grant once and yields a scope that knows who acts, from where, in which
+//! workspace with which role, under which plan, and writes audit entries in their name.
 
-use super::auth::{Principal, authorize};
+use super::auth::{Actor, Principal, authorize};
 use super::{Ctx, Result};
 use crate::domain::{Access, AuditEntry, Id, Role, Workspace};
 
@@ -10,7 +10,7 @@ use crate::domain::{Access, AuditEntry, Id, Role, Workspace};
 pub struct InWorkspace<'a> {
     pub ctx: &'a Ctx,
     pub principal: &'a Principal,
-    /// The client address, for audit entries (set with `at`).
+    /// The client address, for audit entries (`enter_as` sets it).
     pub ip: &'a str,
     pub workspace: Workspace,
     pub role: Role,
@@ -37,12 +37,22 @@ impl Ctx {
     }
 }
 
-impl<'a> InWorkspace<'a> {
-    /// Where the caller is, for the audit entries of the actions taken here.
-    pub fn at(self, ip: &'a str) -> Self {
-        Self { ip, ..self }
+impl Ctx {
+    /// `enter` for an actor: the scope's audit entries name where it acts from.
+    pub fn enter_as<'a>(
+        &'a self,
+        actor: &'a Actor,
+        ws: &Id<Workspace>,
+        access: Access,
+    ) -> Result<InWorkspace<'a>> {
+        Ok(InWorkspace {
+            ip: &actor.ip,
+            ..self.enter(actor, ws, access)?
+        })
     }
+}
 
+impl<'a> InWorkspace<'a> {
     /// The audit entry for an action taken here, to store with the action itself.
     pub fn audit(&self, action: &str, target: &str) -> AuditEntry {
         super::audit::entry_at(self.ctx, self.principal, self.ip, action, target)

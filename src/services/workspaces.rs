@@ -113,7 +113,7 @@ pub fn update(
     name: Option<&str>,
     plan_name: Option<&str>,
 ) -> Result<Workspace> {
-    let here = ctx.enter(actor, ws, Access::Admin)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Admin)?;
     let name = name.map(clean_name).transpose()?;
     let new_plan = match plan_name {
         Some(p) => Some((
@@ -236,7 +236,7 @@ pub fn set_role(
     user: &Id<User>,
     role: Role,
 ) -> Result<Role> {
-    let here = ctx.enter(actor, ws, Access::Admin)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Admin)?;
     let who = email_of(ctx, user)?;
     ctx.store
         .workspaces()
@@ -248,7 +248,7 @@ pub fn set_role(
 }
 
 pub fn remove_member(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, user: &Id<User>) -> Result<()> {
-    let here = ctx.enter(actor, ws, Access::Admin)?.at(&actor.ip);
+    let here = ctx.enter_as(actor, ws, Access::Admin)?;
     let who = email_of(ctx, user)?;
     let entry = here.audit(
         "member.removed",
