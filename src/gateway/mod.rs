@@ -36,7 +36,6 @@ impl Gateway {
         &self,
         f: impl FnOnce(&Store) -> anyhow::Result<T> + Send + 'static,
     ) -> anyhow::Result<T> {
-        let store = self.ctx.store.clone();
-        tokio::task::spawn_blocking(move || f(&store)).await?
+        self.ctx.blocking(f).await
     }
 }

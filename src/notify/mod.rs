@@ -6,7 +6,6 @@ mod webhooks;
 
 use crate::jobs::{Job, Outcome, Step};
 use crate::services::Ctx;
-use crate::store::Store;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -60,15 +59,6 @@ pub struct Webhooks {
 impl Webhooks {
     pub fn new(ctx: Ctx) -> Self {
         Self { ctx }
-    }
-
-    /// Runs a store call off the async threads.
-    async fn store<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Store) -> anyhow::Result<T> + Send + 'static,
-    ) -> anyhow::Result<T> {
-        let store = self.ctx.store.clone();
-        tokio::task::spawn_blocking(move || f(&store)).await?
     }
 }
 

@@ -25,12 +25,16 @@ impl Webhooks {
     pub async fn deliver_webhooks(&self) -> anyhow::Result<usize> {
         let now = self.ctx.clock.now();
         let due = self
-            .store(move |s| s.alerts().due_deliveries(now, 16))
+            .ctx
+            .blocking(move |s| s.alerts().due_deliveries(now, 16))
             .await?;
         let n = due.len();
         for d in due {
             let (ws, hid) = (d.workspace, d.webhook);
-            let hook = self.store(move |s| s.alerts().webhook(&ws, &hid)).await?;
+            let hook = self
+                .ctx
+                .blocking(move |s| s.alerts().webhook(&ws, &hid))
+                .await?;
             let result = match &hook {
                 None => Ok(()), // removed since: drop the delivery
                 Some(h) => self.post(h, &d).await,
@@ -58,7 +62,8 @@ impl Webhooks {
                 }
             };
             let done = d.clone();
-            self.store(move |s| s.alerts().reschedule_delivery(&done, next.as_ref()))
+            self.ctx
+                .blocking(move |s| s.alerts().reschedule_delivery(&done, next.as_ref()))
                 .await?;
         }
         Ok(n)

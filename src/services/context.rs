@@ -37,6 +37,15 @@ impl Ctx {
         }
     }
 
+    /// Runs a store call off the async threads (for jobs and gateways; handlers use theirs).
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&crate::store::Store) -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store)).await?
+    }
+
     pub fn link(&self, path: &str) -> String {
         format!("{}{path}", self.instance_url)
     }

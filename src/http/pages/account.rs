@@ -57,7 +57,6 @@ async fn rename(post: FormPost<NameForm>) -> Result<HttpResponse, PageError> {
         action: FormAction { state, user, .. },
         form,
     } = post;
-
     let (u, name) = (user.user.clone(), form.name);
     Ok(
         match run(&state, &user.layout, move |ctx| {
@@ -82,10 +81,8 @@ struct PasswordForm {
 async fn password(post: FormPost<PasswordForm>) -> Result<HttpResponse, PageError> {
     let FormPost {
         action: FormAction { req, state, user },
-        form,
+        form: f,
     } = post;
-
-    let f = form;
     if f.new_password != f.new_password_confirm {
         return Ok(redirect("/account", Err("The two new passwords differ.")));
     }
@@ -128,10 +125,8 @@ struct EmailForm {
 async fn email(post: FormPost<EmailForm>) -> Result<HttpResponse, PageError> {
     let FormPost {
         action: FormAction { req, state, user },
-        form,
+        form: f,
     } = post;
-
-    let f = form;
     let u = user.user.clone();
     Ok(
         match run_hashing(
@@ -163,7 +158,6 @@ async fn delete(post: FormPost<DeleteForm>) -> Result<HttpResponse, PageError> {
         action: FormAction { req, state, user },
         form,
     } = post;
-
     let (u, pw) = (user.user.clone(), form.password);
     Ok(
         match run_hashing(

@@ -149,11 +149,9 @@ struct HookForm {
 async fn add_hook(ws: WsPath, post: FormPost<HookForm>) -> Result<HttpResponse, PageError> {
     let FormPost {
         action: FormAction { req, state, user },
-        form,
+        form: f,
     } = post;
-
     let wid = ws.into_inner();
-    let f = form;
     let format = if f.format == "slack" {
         WebhookFormat::Slack
     } else {

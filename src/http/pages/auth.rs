@@ -130,7 +130,6 @@ async fn logout(post: FormPost<CsrfForm>) -> Result<HttpResponse, PageError> {
         action: FormAction { state, user, .. },
         ..
     } = post;
-
     let session = user.session;
     run(&state, &user.layout, move |ctx| {
         Ok(ctx.store.access().revoke_session(&session)?)

@@ -127,10 +127,9 @@ fn input(f: &CampaignForm) -> Result<CampaignInput, String> {
 async fn create(ws: WsPath, post: FormPost<CampaignForm>) -> Result<HttpResponse, PageError> {
     let FormPost {
         action: FormAction { req, state, user },
-        form,
+        form: f,
     } = post;
     let wid = ws.into_inner();
-    let f = form;
     let back = format!("/w/{wid}/campaigns");
     let input = match input(&f) {
         Ok(i) => i,

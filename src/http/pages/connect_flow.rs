@@ -35,7 +35,6 @@ async fn start(ws: WsPath, post: FormPost<StartForm>) -> Result<HttpResponse, Pa
         action: FormAction { req, state, user },
         form,
     } = post;
-
     let wid = ws.into_inner();
     let back = format!("/w/{wid}/connections");
     let Some(p) = Provider::parse(&form.provider) else {

@@ -73,11 +73,9 @@ struct CreateForm {
 async fn create(ws: WsPath, post: FormPost<CreateForm>) -> Result<HttpResponse, PageError> {
     let FormPost {
         action: FormAction { req, state, user },
-        form,
+        form: f,
     } = post;
-
     let wid = ws.into_inner();
-    let f = form;
     let actor = user.actor(&req);
     match run(&state, &user.layout, move |ctx| {
         api_keys::create(ctx, &actor, &wid, &f.name, &[f.scope])

@@ -83,11 +83,9 @@ impl LocationForm {
 async fn create(ws: WsPath, post: FormPost<LocationForm>) -> Result<HttpResponse, PageError> {
     let FormPost {
         action: FormAction { req, state, user },
-        form,
+        form: f,
     } = post;
-
     let wid = ws.into_inner();
-    let f = form;
     let actor = user.actor(&req);
     let back = format!("/w/{wid}/locations");
     Ok(

@@ -90,12 +90,10 @@ struct TestForm {
 async fn test(post: FormPost<TestForm>) -> Result<HttpResponse, PageError> {
     let FormPost {
         action: FormAction { req, state, user },
-        form,
+        form: f,
     } = post;
-
     require_admin(&user.principal)
         .map_err(|e| PageError::new(&user.layout, StatusCode::FORBIDDEN, e.to_string()))?;
-    let f = form;
     let outcome = mailing::test_relay(
         &state.ctx.config.smtp,
         &state.ctx.instance_url,

@@ -92,11 +92,9 @@ struct InviteForm {
 async fn invite(ws: WsPath, post: FormPost<InviteForm>) -> Result<HttpResponse, PageError> {
     let FormPost {
         action: FormAction { req, state, user },
-        form,
+        form: f,
     } = post;
-
     let ws = ws.into_inner();
-    let f = form;
     let actor = user.actor(&req);
     let back = format!("/w/{ws}/members");
     Ok(
@@ -194,7 +192,6 @@ async fn accept(
         action: FormAction { req, state, user },
         ..
     } = post;
-
     let token = token.into_inner();
     let (actor, u) = (user.actor(&req), user.user.clone());
     Ok(

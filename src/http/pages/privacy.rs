@@ -96,11 +96,9 @@ struct RequestForm {
 async fn act(ws: WsPath, post: FormPost<RequestForm>) -> Result<HttpResponse, PageError> {
     let FormPost {
         action: FormAction { req, state, user },
-        form,
+        form: f,
     } = post;
-
     let nav = enter(&state, &user, &ws, Access::Admin, "privacy").await?;
-    let f = form;
     let (actor, wid) = (user.actor(&req), nav.id);
     let email = f.email.clone();
     let outcome = match f.action.as_str() {
@@ -181,11 +179,9 @@ struct ReviewerForm {
 async fn act_reviewer(ws: WsPath, post: FormPost<ReviewerForm>) -> Result<HttpResponse, PageError> {
     let FormPost {
         action: FormAction { req, state, user },
-        form,
+        form: f,
     } = post;
-
     let nav = enter(&state, &user, &ws, Access::Admin, "privacy").await?;
-    let f = form;
     let (actor, wid) = (user.actor(&req), nav.id);
     let who = Reviewer::new(Some(f.name), Some(f.provider_id));
     let outcome = match (f.action.as_str(), who) {

@@ -138,7 +138,6 @@ async fn lift(
         action: FormAction { user, .. },
         ..
     } = post;
-
     require_admin(&user.principal)
         .map_err(|e| PageError::new(&user.layout, StatusCode::FORBIDDEN, e.to_string()))?;
     let lifted = client

@@ -106,7 +106,6 @@ async fn create(post: FormPost<NameForm>) -> Result<HttpResponse, PageError> {
         action: FormAction { state, user, .. },
         form,
     } = post;
-
     let (principal, name) = (user.principal.clone(), form.name);
     Ok(
         match run(&state, &user.layout, move |ctx| {
@@ -216,7 +215,6 @@ async fn delete(ws: WsPath, post: FormPost<ConfirmForm>) -> Result<HttpResponse,
         action: FormAction { state, user, .. },
         form,
     } = post;
-
     let nav = enter(&state, &user, &ws, Access::Admin, "settings").await?;
     if form.confirm.trim() != nav.name {
         return Ok(redirect(
