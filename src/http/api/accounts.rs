@@ -1,68 +1,18 @@
 //! /auth: registration, verification, sign-in and out, password reset; accepting invitations.
 
-use super::{Api, Body, Registrar, hashing, views, write};
+use super::{Answer, Api, Body, hashing, views, write};
 use crate::http::session::{Caller, ClientIp};
 use crate::http::{ApiError, AppState};
 use crate::services::auth::Principal;
 use crate::services::{accounts, invitations, passwords};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-pub fn routes(r: &mut Registrar) {
-    r.add(Method::POST, "/auth/register", register)
-        .doc(
-            "auth",
-            "Create an account (202 whether or not the email is known)",
-        )
-        .public()
-        .body::<RegisterBody>()
-        .status(202);
-    r.add(Method::POST, "/auth/verify", verify)
-        .doc("auth", "Use an email verification link's token")
-        .public()
-        .body::<TokenBody>();
-    r.add(Method::POST, "/auth/login", login)
-        .doc(
-            "auth",
-            "Sign in
-        .returns::<views::SessionView>(); answers a session token and sets the session cookie",
-        )
-        .public()
-        .body::<LoginBody>();
-    r.add(Method::POST, "/auth/logout", logout)
-        .doc(
-            "auth",
-            "Sign out: this session's token is refused afterwards",
-        )
-        .status(204);
-    r.add(Method::POST, "/auth/password-reset", request_reset)
-        .doc(
-            "auth",
-            "Email a password reset link (202 whether or not the email is known)",
-        )
-        .public()
-        .body::<EmailBody>()
-        .status(202);
-    r.add(Method::POST, "/auth/password-reset/confirm", confirm_reset)
-        .doc(
-            "auth",
-            "Set a new password with a reset link's token; signs out every session",
-        )
-        .public()
-        .body::<ResetBody>();
-    r.add(Method::POST, "/invitations/accept", accept_invitation)
-        .doc(
-            "account",
-            "Join a workspace with an invitation link's token",
-        )
-        .body::<TokenBody>();
-}
-
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RegisterBody {
+pub(super) struct RegisterBody {
     #[schemars(email, length(max = 254))]
     email: String,
     #[schemars(schema_with = "super::schema::new_password")]
@@ -75,11 +25,11 @@ struct RegisterBody {
     invitation: Option<String>,
 }
 
-async fn register(
+pub(super) async fn register(
     state: web::Data<AppState>,
     ip: ClientIp,
     body: Body<RegisterBody>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let b = body.into_inner();
     let limits = state.limits.clone();
     hashing(&state, ip.0, move |ctx| {
@@ -102,15 +52,12 @@ async fn register(
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct TokenBody {
+pub(super) struct TokenBody {
     #[schemars(length(min = 1, max = 512))]
     token: String,
 }
 
-async fn verify(
-    state: web::Data<AppState>,
-    body: Body<TokenBody>,
-) -> Result<HttpResponse, ApiError> {
+pub(super) async fn verify(state: web::Data<AppState>, body: Body<TokenBody>) -> Answer {
     let token = body.into_inner().token;
     let user = write(&state, move |ctx| accounts::verify_email(ctx, &token)).await?;
     Ok(HttpResponse::Ok().json(json!({"status": "verified", "email": user.email})))
@@ -118,7 +65,7 @@ async fn verify(
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct LoginBody {
+pub(super) struct LoginBody {
     email: String,
     password: String,
 }
@@ -128,7 +75,7 @@ pub(super) async fn signed_in(
     state: &AppState,
     user_id: crate::domain::Id<crate::domain::User>,
     ip: String,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let sessions = state.sessions.clone();
     let (token, expires) = write(state, move |ctx| {
         let out = sessions.issue(&ctx.store, &user_id, &ip, ctx.clock.now())?;
@@ -146,11 +93,11 @@ pub(super) async fn signed_in(
         }))
 }
 
-async fn login(
+pub(super) async fn login(
     state: web::Data<AppState>,
     ip: ClientIp,
     body: Body<LoginBody>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let b = body.into_inner();
     let limits = state.limits.clone();
     tokio::time::sleep(passwords::sign_in_delay(&limits, &b.email)).await;
@@ -161,7 +108,7 @@ async fn login(
     signed_in(&state, user.id, ip.0.to_string()).await
 }
 
-async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+pub(super) async fn logout(state: web::Data<AppState>, caller: Caller) -> Answer {
     let Principal::User { session, .. } = caller.principal else {
         return Err(ApiError::from(crate::services::Error::Forbidden(
             "API keys have no session to end; revoke the key instead".into(),
@@ -178,16 +125,16 @@ async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpRespon
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct EmailBody {
+pub(super) struct EmailBody {
     #[schemars(email, length(max = 254))]
     email: String,
 }
 
-async fn request_reset(
+pub(super) async fn request_reset(
     state: web::Data<AppState>,
     ip: ClientIp,
     body: Body<EmailBody>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let email = body.into_inner().email;
     // A malformed address reveals nothing about accounts: say so (the answer for a
     // well-formed one stays the same whether or not it is known).
@@ -206,18 +153,18 @@ async fn request_reset(
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ResetBody {
+pub(super) struct ResetBody {
     #[schemars(length(min = 1, max = 512))]
     token: String,
     #[schemars(schema_with = "super::schema::new_password")]
     password: String,
 }
 
-async fn confirm_reset(
+pub(super) async fn confirm_reset(
     state: web::Data<AppState>,
     ip: ClientIp,
     body: Body<ResetBody>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let b = body.into_inner();
     let user = hashing(&state, ip.0, move |ctx| {
         passwords::reset_password(ctx, &b.token, b.password)
@@ -226,7 +173,7 @@ async fn confirm_reset(
     Ok(HttpResponse::Ok().json(json!({"status": "password_changed", "email": user.email})))
 }
 
-async fn accept_invitation(api: Api, body: Body<TokenBody>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn accept_invitation(api: Api, body: Body<TokenBody>) -> Answer {
     let token = body.into_inner().token;
     let (ws, role) = api
         .write(move |ctx, who| {

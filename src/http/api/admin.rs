@@ -1,48 +1,23 @@
 //! /admin: instance-wide traffic and bans, for instance administrators.
 
-use super::{Api, Registrar, views};
+use super::{Answer, Api, views};
 use crate::edge::Edge;
 use crate::http::ApiError;
 use crate::http::session::Caller;
 use crate::services::traffic::{self, require_admin};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-pub fn routes(r: &mut Registrar) {
-    r.add(Method::GET, "/admin/traffic", traffic_summary)
-        .doc(
-            "admin",
-            "Requests per minute, statuses, top paths and clients, blocks (instance admin)",
-        )
-        .query::<MinutesQuery>();
-    r.add(Method::GET, "/admin/bans", bans)
-        .doc("admin", "Clients banned right now (instance admin)")
-        .returns::<views::List<views::BanView>>();
-    r.add(Method::POST, "/admin/test-email", test_email)
-        .doc(
-            "admin",
-            "Send a test email straight through the relay; reports each stage (dns, connect, tls, authentication, sender, recipient, data) and the likely fix of a failed one (instance admin)",
-        )
-        .body::<TestEmailBody>()
-        .returns::<crate::mail::probe::Report>();
-    r.add(Method::DELETE, "/admin/bans/{client}", lift)
-        .doc("admin", "Lift a ban (instance admin)")
-        .status(204);
-}
-
 #[derive(Deserialize, schemars::JsonSchema)]
-struct MinutesQuery {
+pub(super) struct MinutesQuery {
     /// How far back the summary looks (default 60).
     #[schemars(range(min = 1, max = 10080))]
     minutes: Option<usize>,
 }
 
-async fn traffic_summary(
-    api: Api,
-    q: super::Query<MinutesQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub(super) async fn traffic_summary(api: Api, q: super::Query<MinutesQuery>) -> Answer {
     require_admin(&api.caller.principal)?;
     let minutes = q.minutes.unwrap_or(60);
     if !(1..=10_080).contains(&minutes) {
@@ -67,7 +42,7 @@ async fn traffic_summary(
     })))
 }
 
-async fn bans(edge: web::Data<Edge>, api: Api) -> Result<HttpResponse, ApiError> {
+pub(super) async fn bans(edge: web::Data<Edge>, api: Api) -> Answer {
     require_admin(&api.caller.principal)?;
     let items: Vec<_> = edge
         .bans
@@ -82,11 +57,11 @@ async fn bans(edge: web::Data<Edge>, api: Api) -> Result<HttpResponse, ApiError>
     Ok(super::list(crate::store::Page { items, next: None }, |v| v))
 }
 
-async fn lift(
+pub(super) async fn lift(
     edge: web::Data<Edge>,
     caller: Caller,
     client: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     require_admin(&caller.principal)?;
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "not_found", "no ban for this client");
     let ip: std::net::IpAddr = client.parse().map_err(|_| not_found())?;
@@ -100,12 +75,12 @@ async fn lift(
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct TestEmailBody {
+pub(super) struct TestEmailBody {
     #[schemars(email, length(max = 254))]
     to: String,
 }
 
-async fn test_email(api: Api, body: super::Body<TestEmailBody>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn test_email(api: Api, body: super::Body<TestEmailBody>) -> Answer {
     require_admin(&api.caller.principal)?;
     if api.state.ctx.config.smtp.host.is_none() {
         return Err(ApiError::new(

@@ -1,48 +1,14 @@
 //! /workspaces/{ws}/alerts (the caller's own email alerts) and /workspaces/{ws}/webhooks.
 
 use super::views::{IdView, Timestamp};
-use super::{Api, Body, Registrar, WsChildPath, WsPath};
+use super::{Answer, Api, Body, WsPath};
 use crate::domain::{AlertMode, AlertPrefs, Origin, Webhook, WebhookFormat};
 use crate::http::ApiError;
 use crate::services::alerts::{self, PrefsInput};
 use actix_web::HttpResponse;
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-
-pub fn routes(r: &mut Registrar) {
-    r.add(Method::GET, "/workspaces/{ws}/alerts", get_prefs)
-        .doc(
-            "alerts",
-            "Your email alerts for new items in this workspace",
-        )
-        .returns::<PrefsView>();
-    r.add(Method::PUT, "/workspaces/{ws}/alerts", put_prefs)
-        .doc(
-            "alerts",
-            "Set your email alerts: off, instant or a daily digest, with filters",
-        )
-        .body::<PrefsBody>()
-        .returns::<PrefsView>();
-    r.add(Method::GET, "/workspaces/{ws}/webhooks", list_hooks)
-        .doc("alerts", "Webhooks called for every new item")
-        .returns::<super::views::List<WebhookView>>();
-    r.add(Method::POST, "/workspaces/{ws}/webhooks", create_hook)
-        .doc(
-            "alerts",
-            "Add a webhook (manager); its signing secret is shown once",
-        )
-        .body::<WebhookBody>()
-        .status(201)
-        .returns::<CreatedWebhookView>();
-    r.add(
-        Method::DELETE,
-        "/workspaces/{ws}/webhooks/{id}",
-        delete_hook,
-    )
-    .doc("alerts", "Remove a webhook (manager)")
-    .status(204);
-}
 
 #[derive(Serialize, JsonSchema)]
 pub struct PrefsView {
@@ -52,7 +18,7 @@ pub struct PrefsView {
     pub location_ids: Vec<IdView>,
 }
 
-fn prefs(p: &AlertPrefs) -> PrefsView {
+pub(super) fn prefs(p: &AlertPrefs) -> PrefsView {
     PrefsView {
         mode: p.mode,
         max_rating: p.max_rating,
@@ -63,7 +29,7 @@ fn prefs(p: &AlertPrefs) -> PrefsView {
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PrefsBody {
+pub(super) struct PrefsBody {
     mode: AlertMode,
     /// Only items rated at most this (1–5); null for all.
     #[serde(default, deserialize_with = "whole_number")]
@@ -107,15 +73,7 @@ fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D:
 #[allow(dead_code)]
 struct IdText(#[schemars(regex(pattern = r"^[0-9a-f]{32}$"))] String);
 
-async fn get_prefs(api: Api, ws: WsPath) -> Result<HttpResponse, ApiError> {
-    let ws = ws.into_inner();
-    let p = api
-        .read(move |ctx, who| alerts::my_prefs(ctx, who, &ws))
-        .await?;
-    Ok(HttpResponse::Ok().json(prefs(&p)))
-}
-
-async fn put_prefs(api: Api, ws: WsPath, body: Body<PrefsBody>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn put_prefs(api: Api, ws: WsPath, body: Body<PrefsBody>) -> Answer {
     let ws = ws.into_inner();
     let b = body.into_inner();
     let mut locations = Vec::new();
@@ -168,7 +126,7 @@ pub struct CreatedWebhookView {
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct WebhookBody {
+pub(super) struct WebhookBody {
     /// https (plain http and private addresses only where `poller.webhooks_to_private_addresses`
     /// allows them).
     #[schemars(length(min = 1, max = 2000), regex(pattern = super::schema::WEB_URL))]
@@ -178,22 +136,7 @@ struct WebhookBody {
     format: Option<WebhookFormat>,
 }
 
-async fn list_hooks(api: Api, ws: WsPath) -> Result<HttpResponse, ApiError> {
-    let ws = ws.into_inner();
-    let hooks = api
-        .read(move |ctx, who| alerts::webhooks(ctx, who, &ws))
-        .await?;
-    Ok(HttpResponse::Ok().json(super::views::List {
-        items: hooks.iter().map(hook).collect(),
-        next_cursor: None,
-    }))
-}
-
-async fn create_hook(
-    api: Api,
-    ws: WsPath,
-    body: Body<WebhookBody>,
-) -> Result<HttpResponse, ApiError> {
+pub(super) async fn create_hook(api: Api, ws: WsPath, body: Body<WebhookBody>) -> Answer {
     let ws = ws.into_inner();
     let b = body.into_inner();
     let h = api
@@ -213,9 +156,10 @@ async fn create_hook(
     }))
 }
 
-async fn delete_hook(api: Api, path: WsChildPath<Webhook>) -> Result<HttpResponse, ApiError> {
-    let (ws, hid) = path.into_inner();
-    api.write(move |ctx, who| alerts::delete_webhook(ctx, who, &ws, &hid))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+/// Every webhook of the workspace, as a list of one page.
+pub(super) fn all(hooks: Vec<Webhook>) -> super::views::List<WebhookView> {
+    super::views::List {
+        items: hooks.iter().map(hook).collect(),
+        next_cursor: None,
+    }
 }

@@ -1,50 +1,12 @@
 //! Tags, assignment and notes on items; bulk replies from a template.
 
-use super::{Api, Body, Registrar, WsChildPath, WsPath};
+use super::{Answer, Api, Body, WsChildPath, WsPath};
 use crate::domain::Item;
 use crate::domain::ItemNotes;
 use crate::http::ApiError;
 use crate::services::{annotations, items};
 use actix_web::HttpResponse;
-use actix_web::http::Method;
 use serde::{Deserialize, Serialize};
-
-pub fn routes(r: &mut Registrar) {
-    r.add(Method::GET, "/workspaces/{ws}/items/{id}/notes", get_notes)
-        .doc("items", "The item's tags, assignee and internal notes")
-        .returns::<NotesView>();
-    r.add(Method::PUT, "/workspaces/{ws}/items/{id}/tags", put_tags)
-        .doc("items", "Replace the item's tags (manager)")
-        .body::<TagsBody>()
-        .returns::<NotesView>();
-    r.add(
-        Method::PUT,
-        "/workspaces/{ws}/items/{id}/assignee",
-        put_assignee,
-    )
-    .doc(
-        "items",
-        "Assign the item to a member, or to nobody with null (manager)",
-    )
-    .body::<AssigneeBody>()
-    .returns::<NotesView>();
-    r.add(Method::POST, "/workspaces/{ws}/items/{id}/notes", post_note)
-        .doc(
-            "items",
-            "Add an internal note (manager); never sent to the provider",
-        )
-        .body::<NoteBody>()
-        .status(201)
-        .returns::<NotesView>();
-    r.add(Method::POST, "/workspaces/{ws}/items/bulk-reply", bulk_reply)
-        .doc(
-            "items",
-            "Reply to several items with a template filled in for each (manager); each item succeeds or fails on its own",
-        )
-        .body::<BulkBody>()
-        .status(202)
-        .returns::<BulkView>();
-}
 
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct NoteView {
@@ -60,7 +22,7 @@ pub struct NotesView {
     notes: Vec<NoteView>,
 }
 
-fn notes_view(n: &ItemNotes) -> NotesView {
+pub(super) fn notes_view(n: &ItemNotes) -> NotesView {
     NotesView {
         tags: n.tags.clone(),
         assignee: n.assignee.map(|a| a.to_string()),
@@ -81,14 +43,14 @@ fn notes_view(n: &ItemNotes) -> NotesView {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct TagsBody {
+pub(super) struct TagsBody {
     #[schemars(length(max = 20))]
     tags: Vec<Tag>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct AssigneeBody {
+pub(super) struct AssigneeBody {
     /// A member's user id, or null.
     #[schemars(regex(pattern = r"^[0-9a-f]{32}$"))]
     user: Option<String>,
@@ -96,14 +58,14 @@ struct AssigneeBody {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct NoteBody {
+pub(super) struct NoteBody {
     #[schemars(length(min = 1, max = 4000), regex(pattern = super::schema::TEXT_NOT_BLANK))]
     text: String,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct BulkBody {
+pub(super) struct BulkBody {
     /// Item ids, 1 to 100.
     #[schemars(length(min = 1, max = 100))]
     items: Vec<Hex32>,
@@ -135,19 +97,7 @@ pub struct BulkView {
     items: Vec<BulkResult>,
 }
 
-async fn get_notes(api: Api, path: WsChildPath<Item>) -> Result<HttpResponse, ApiError> {
-    let (ws, item) = path.into_inner();
-    let n = api
-        .read(move |ctx, who| annotations::notes(ctx, who, &ws, &item))
-        .await?;
-    Ok(HttpResponse::Ok().json(notes_view(&n)))
-}
-
-async fn put_tags(
-    api: Api,
-    path: WsChildPath<Item>,
-    body: Body<TagsBody>,
-) -> Result<HttpResponse, ApiError> {
+pub(super) async fn put_tags(api: Api, path: WsChildPath<Item>, body: Body<TagsBody>) -> Answer {
     let (ws, item) = path.into_inner();
     let tags: Vec<String> = body.into_inner().tags.into_iter().map(|t| t.0).collect();
     let n = api
@@ -156,11 +106,11 @@ async fn put_tags(
     Ok(HttpResponse::Ok().json(notes_view(&n)))
 }
 
-async fn put_assignee(
+pub(super) async fn put_assignee(
     api: Api,
     path: WsChildPath<Item>,
     body: Body<AssigneeBody>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let (ws, item) = path.into_inner();
     let to = match body.into_inner().user {
         Some(u) => Some(u.parse().map_err(|_| {
@@ -178,11 +128,7 @@ async fn put_assignee(
     Ok(HttpResponse::Ok().json(notes_view(&n)))
 }
 
-async fn post_note(
-    api: Api,
-    path: WsChildPath<Item>,
-    body: Body<NoteBody>,
-) -> Result<HttpResponse, ApiError> {
+pub(super) async fn post_note(api: Api, path: WsChildPath<Item>, body: Body<NoteBody>) -> Answer {
     let (ws, item) = path.into_inner();
     let text = body.into_inner().text;
     let n = api
@@ -191,7 +137,7 @@ async fn post_note(
     Ok(HttpResponse::Created().json(notes_view(&n)))
 }
 
-async fn bulk_reply(api: Api, ws: WsPath, body: Body<BulkBody>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn bulk_reply(api: Api, ws: WsPath, body: Body<BulkBody>) -> Answer {
     let ws = ws.into_inner();
     let b = body.into_inner();
     let bad = |m: String| ApiError::new(actix_web::http::StatusCode::BAD_REQUEST, "invalid", m);

@@ -8,7 +8,7 @@ use crate::http::{ApiError, AppState};
 use crate::services::auth::{Actor, Principal};
 use crate::services::{self, Ctx};
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
 
 pub struct Api {
@@ -51,3 +51,6 @@ impl Api {
         write(&self.state, move |ctx| work(ctx, &actor)).await
     }
 }
+
+/// What an API handler answers.
+pub type Answer = Result<HttpResponse, ApiError>;

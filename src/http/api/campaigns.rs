@@ -1,78 +1,11 @@
 //! /workspaces/{ws}/campaigns, /feedback-settings and /feedback: feedback-request campaigns,
 //! the workspace's template and branding, and what customers answered.
 
-use super::{Api, Body, PageQuery, Registrar, WsChildPath, WsPath, list};
+use super::{Answer, Api, Body, WsChildPath, WsPath};
 use crate::domain::{Campaign, Feedback, FeedbackSettings, Funnel, ScoreScale};
-use crate::http::ApiError;
 use crate::services::campaigns::{self, Action, CampaignInput, SettingsInput};
 use actix_web::HttpResponse;
-use actix_web::http::Method;
 use serde::Serialize;
-
-pub fn routes(r: &mut Registrar) {
-    r.add(Method::POST, "/workspaces/{ws}/campaigns", create)
-        .doc(
-            "campaigns",
-            "Create a draft campaign (manager). Placeholders {first_name}, {name}, {location}, {business}, {feedback_link}; absent message fields come from the feedback settings",
-        )
-        .body::<CampaignInput>()
-        .status(201)
-        .returns::<CampaignView>();
-    r.add(Method::GET, "/workspaces/{ws}/campaigns", list_campaigns)
-        .doc("campaigns", "Campaigns, newest first")
-        .paged::<CampaignView>();
-    r.add(Method::GET, "/workspaces/{ws}/campaigns/{id}", get)
-        .doc("campaigns", "A campaign with its funnel counts")
-        .returns::<CampaignView>();
-    r.add(Method::PUT, "/workspaces/{ws}/campaigns/{id}", update)
-        .doc(
-            "campaigns",
-            "Change a campaign that has not started sending (manager)",
-        )
-        .body::<CampaignInput>()
-        .returns::<CampaignView>();
-    r.add(Method::POST, "/workspaces/{ws}/campaigns/{id}/send", send)
-        .doc(
-            "campaigns",
-            "Start sending now, or at its send_at (manager)",
-        )
-        .status(202)
-        .returns::<CampaignView>();
-    r.add(Method::POST, "/workspaces/{ws}/campaigns/{id}/pause", pause)
-        .doc("campaigns", "Pause sending (manager)")
-        .returns::<CampaignView>();
-    r.add(
-        Method::POST,
-        "/workspaces/{ws}/campaigns/{id}/resume",
-        resume,
-    )
-    .doc("campaigns", "Resume a paused campaign (manager)")
-    .returns::<CampaignView>();
-    r.add(
-        Method::GET,
-        "/workspaces/{ws}/feedback-settings",
-        get_settings,
-    )
-    .doc(
-        "campaigns",
-        "The feedback-request template, branding and score scale",
-    )
-    .returns::<SettingsView>();
-    r.add(
-        Method::PUT,
-        "/workspaces/{ws}/feedback-settings",
-        put_settings,
-    )
-    .doc(
-        "campaigns",
-        "Change the feedback-request template, branding and score scale (manager)",
-    )
-    .body::<SettingsInput>()
-    .returns::<SettingsView>();
-    r.add(Method::GET, "/workspaces/{ws}/feedback", list_feedback)
-        .doc("campaigns", "What customers answered, newest first")
-        .paged::<FeedbackView>();
-}
 
 use super::views::time as rfc3339;
 
@@ -96,7 +29,7 @@ pub struct CampaignView {
     counts: Option<Funnel>,
 }
 
-fn campaign_view(c: Campaign, counts: Option<Funnel>) -> CampaignView {
+pub(super) fn campaign_view(c: Campaign, counts: Option<Funnel>) -> CampaignView {
     CampaignView {
         id: c.id.to_string(),
         name: c.name,
@@ -115,7 +48,7 @@ fn campaign_view(c: Campaign, counts: Option<Funnel>) -> CampaignView {
     }
 }
 
-async fn create(api: Api, ws: WsPath, body: Body<CampaignInput>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn create(api: Api, ws: WsPath, body: Body<CampaignInput>) -> Answer {
     let ws = ws.into_inner();
     let input = body.into_inner();
     let c = api
@@ -124,32 +57,11 @@ async fn create(api: Api, ws: WsPath, body: Body<CampaignInput>) -> Result<HttpR
     Ok(HttpResponse::Created().json(campaign_view(c, None)))
 }
 
-async fn list_campaigns(
-    api: Api,
-    ws: WsPath,
-    q: super::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let ws = ws.into_inner();
-    let req = q.request()?;
-    let page = api
-        .read(move |ctx, who| campaigns::list(ctx, who, &ws, &req))
-        .await?;
-    Ok(list(page, |c| campaign_view(c, None)))
-}
-
-async fn get(api: Api, path: WsChildPath<Campaign>) -> Result<HttpResponse, ApiError> {
-    let (ws, cid) = path.into_inner();
-    let (c, funnel) = api
-        .read(move |ctx, who| campaigns::get(ctx, who, &ws, &cid))
-        .await?;
-    Ok(HttpResponse::Ok().json(campaign_view(c, Some(funnel))))
-}
-
-async fn update(
+pub(super) async fn update(
     api: Api,
     path: WsChildPath<Campaign>,
     body: Body<CampaignInput>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let (ws, cid) = path.into_inner();
     let input = body.into_inner();
     let c = api
@@ -158,11 +70,7 @@ async fn update(
     Ok(HttpResponse::Ok().json(campaign_view(c, None)))
 }
 
-async fn act(
-    api: Api,
-    path: WsChildPath<Campaign>,
-    action: Action,
-) -> Result<HttpResponse, ApiError> {
+async fn act(api: Api, path: WsChildPath<Campaign>, action: Action) -> Answer {
     let (ws, cid) = path.into_inner();
     let c = api
         .write(move |ctx, who| campaigns::act(ctx, who, &ws, &cid, action))
@@ -174,15 +82,15 @@ async fn act(
     })
 }
 
-async fn send(api: Api, path: WsChildPath<Campaign>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn send(api: Api, path: WsChildPath<Campaign>) -> Answer {
     act(api, path, Action::Send).await
 }
 
-async fn pause(api: Api, path: WsChildPath<Campaign>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn pause(api: Api, path: WsChildPath<Campaign>) -> Answer {
     act(api, path, Action::Pause).await
 }
 
-async fn resume(api: Api, path: WsChildPath<Campaign>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn resume(api: Api, path: WsChildPath<Campaign>) -> Answer {
     act(api, path, Action::Resume).await
 }
 
@@ -200,7 +108,7 @@ pub struct SettingsView {
     alert_on_low_score: bool,
 }
 
-fn settings_view(s: FeedbackSettings) -> SettingsView {
+pub(super) fn settings_view(s: FeedbackSettings) -> SettingsView {
     SettingsView {
         sender_name: s.sender_name,
         subject: s.subject,
@@ -215,19 +123,7 @@ fn settings_view(s: FeedbackSettings) -> SettingsView {
     }
 }
 
-async fn get_settings(api: Api, ws: WsPath) -> Result<HttpResponse, ApiError> {
-    let ws = ws.into_inner();
-    let s = api
-        .read(move |ctx, who| campaigns::settings(ctx, who, &ws))
-        .await?;
-    Ok(HttpResponse::Ok().json(settings_view(s)))
-}
-
-async fn put_settings(
-    api: Api,
-    ws: WsPath,
-    body: Body<SettingsInput>,
-) -> Result<HttpResponse, ApiError> {
+pub(super) async fn put_settings(api: Api, ws: WsPath, body: Body<SettingsInput>) -> Answer {
     let ws = ws.into_inner();
     let input = body.into_inner();
     let s = api
@@ -248,7 +144,7 @@ pub struct FeedbackView {
     at: String,
 }
 
-fn feedback_view(f: Feedback) -> FeedbackView {
+pub(super) fn feedback_view(f: Feedback) -> FeedbackView {
     FeedbackView {
         id: f.id.to_string(),
         campaign: f.campaign.to_string(),
@@ -259,17 +155,4 @@ fn feedback_view(f: Feedback) -> FeedbackView {
         comment: f.comment,
         at: rfc3339(f.at),
     }
-}
-
-async fn list_feedback(
-    api: Api,
-    ws: WsPath,
-    q: super::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let ws = ws.into_inner();
-    let req = q.request()?;
-    let page = api
-        .read(move |ctx, who| campaigns::feedback(ctx, who, &ws, &req))
-        .await?;
-    Ok(list(page, feedback_view))
 }

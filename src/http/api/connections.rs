@@ -2,67 +2,15 @@
 //! account manages, map it to locations, ask for a sync, disconnect.
 
 use super::item_views::{self as iv, RemoteLocationView, RemoteLocationsView};
-use super::{Api, Body, PageQuery, Registrar, WsChildPath, WsPath, list};
+use super::{Answer, Api, Body, WsChildPath, WsPath};
 use crate::domain::Access;
 use crate::domain::{Connection, Location};
 use crate::http::ApiError;
 use crate::services::connections;
 use crate::sources::{Provider, ProviderError};
 use actix_web::HttpResponse;
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use serde::Deserialize;
-
-pub fn routes(r: &mut Registrar) {
-    r.add(Method::POST, "/workspaces/{ws}/connections", create)
-        .doc(
-            "connections",
-            "Start connecting a Google or Facebook account (manager); open authorize_url in a browser signed in to Plaudit as the caller (for an API key, its creator): the connection completes only there, so a URL handed to anyone else connects nothing",
-        )
-        .body::<CreateBody>()
-        .status(201)
-        .returns::<iv::StartedConnectionView>();
-    r.add(
-        Method::GET,
-        "/workspaces/{ws}/connections",
-        list_connections,
-    )
-    .doc("connections", "Connections with their sync status")
-    .paged::<iv::ConnectionView>();
-    r.add(Method::GET, "/workspaces/{ws}/connections/{id}", get)
-        .doc("connections", "One connection and its sync status")
-        .returns::<iv::ConnectionView>();
-    r.add(Method::DELETE, "/workspaces/{ws}/connections/{id}", remove)
-        .doc(
-            "connections",
-            "Disconnect: revoke at the provider and delete the tokens (manager); fetched items stay",
-        )
-        .status(204);
-    r.add(
-        Method::GET,
-        "/workspaces/{ws}/connections/{id}/remote-locations",
-        remote,
-    )
-    .doc(
-        "connections",
-        "Google locations or Facebook pages the connected account manages",
-    )
-    .returns::<RemoteLocationsView>();
-    r.add(Method::POST, "/workspaces/{ws}/connections/{id}/sync", sync)
-        .doc("connections", "Sync as soon as possible (manager)")
-        .status(202)
-        .returns::<iv::ConnectionView>();
-    r.add(
-        Method::PUT,
-        "/workspaces/{ws}/locations/{loc}/sources",
-        set_source,
-    )
-    .doc(
-        "connections",
-        "Feed this location from a remote location or page of a connection (manager)",
-    )
-    .body::<SourceBody>()
-    .returns::<iv::ConnectionView>();
-}
 
 pub fn provider_error(e: &ProviderError) -> ApiError {
     let (status, code) = match e {
@@ -75,13 +23,13 @@ pub fn provider_error(e: &ProviderError) -> ApiError {
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub(super) struct CreateBody {
     /// `google` or `facebook`.
     #[schemars(regex(pattern = r"^(google|facebook)$"))]
     provider: String,
 }
 
-async fn create(api: Api, ws: WsPath, body: Body<CreateBody>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn create(api: Api, ws: WsPath, body: Body<CreateBody>) -> Answer {
     let ws = ws.into_inner();
     let p = Provider::parse(&body.into_inner().provider).ok_or_else(|| {
         ApiError::new(
@@ -99,19 +47,7 @@ async fn create(api: Api, ws: WsPath, body: Body<CreateBody>) -> Result<HttpResp
     }))
 }
 
-async fn list_connections(
-    api: Api,
-    ws: WsPath,
-    q: super::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let (ws, req) = (ws.into_inner(), q.request()?);
-    let page = api
-        .read(move |ctx, who| connections::list(ctx, who, &ws, &req))
-        .await?;
-    Ok(list(page, |c| iv::connection(&c)))
-}
-
-async fn get(api: Api, path: WsChildPath<Connection>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn get(api: Api, path: WsChildPath<Connection>) -> Answer {
     let (ws, cid) = path.into_inner();
     let c = api
         .read(move |ctx, who| connections::get(ctx, who, &ws, &cid, Access::Read))
@@ -119,7 +55,7 @@ async fn get(api: Api, path: WsChildPath<Connection>) -> Result<HttpResponse, Ap
     Ok(HttpResponse::Ok().json(iv::connection(&c)))
 }
 
-async fn remove(api: Api, path: WsChildPath<Connection>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn remove(api: Api, path: WsChildPath<Connection>) -> Answer {
     let (ws, cid) = path.into_inner();
     let conn = api
         .read(move |ctx, who| connections::get(ctx, who, &ws, &cid, Access::Write))
@@ -133,7 +69,7 @@ async fn remove(api: Api, path: WsChildPath<Connection>) -> Result<HttpResponse,
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn remote(api: Api, path: WsChildPath<Connection>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn remote(api: Api, path: WsChildPath<Connection>) -> Answer {
     let (ws, cid) = path.into_inner();
     let conn = api
         .read(move |ctx, who| connections::get(ctx, who, &ws, &cid, Access::Read))
@@ -164,7 +100,7 @@ async fn remote(api: Api, path: WsChildPath<Connection>) -> Result<HttpResponse,
     }))
 }
 
-async fn sync(api: Api, path: WsChildPath<Connection>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn sync(api: Api, path: WsChildPath<Connection>) -> Answer {
     let (ws, cid) = path.into_inner();
     let c = api
         .write(move |ctx, who| connections::request_sync(ctx, who, &ws, &cid))
@@ -174,7 +110,7 @@ async fn sync(api: Api, path: WsChildPath<Connection>) -> Result<HttpResponse, A
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct SourceBody {
+pub(super) struct SourceBody {
     #[schemars(regex(pattern = r"^[0-9a-f]{32}$"))]
     connection_id: String,
     /// From `remote-locations`: `accounts/{a}/locations/{l}` (Google) or a page id.
@@ -186,11 +122,11 @@ struct SourceBody {
     name: Option<String>,
 }
 
-async fn set_source(
+pub(super) async fn set_source(
     api: Api,
     path: WsChildPath<Location>,
     body: Body<SourceBody>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let (ws, loc) = path.into_inner();
     let b = body.into_inner();
     let cid = b.connection_id.parse().map_err(|_| {

@@ -1,51 +1,12 @@
 //! /workspaces/{ws}/contacts: customers to ask for feedback, added by a till or a CSV file.
 
 use super::imports::{ImportQuery, RowErrorView};
-use super::{Api, Body, ListBody, PageQuery, Registrar, WsChildPath, WsPath, list};
+use super::{Answer, Api, Body, ListBody, WsChildPath, WsPath};
 use crate::domain::Contact;
-use crate::http::ApiError;
-use crate::services::contacts::{self, AddReport, ContactInput, Listed};
-use actix_web::http::{Method, StatusCode};
+use crate::services::contacts::{self, ContactInput, Listed};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-
-pub fn routes(r: &mut Registrar) {
-    r.add(Method::POST, "/workspaces/{ws}/contacts", add)
-        .doc(
-            "campaigns",
-            "Add or update up to 1,000 contacts (manager). Matched by address (case-insensitive); bad entries are listed by index and the rest stored",
-        )
-        .body::<Vec<ContactInput>>()
-        .returns::<AddReport>();
-    r.add(Method::GET, "/workspaces/{ws}/contacts", list_contacts)
-        .doc("campaigns", "The workspace's contacts, newest first")
-        .paged::<ContactView>();
-    r.add(Method::DELETE, "/workspaces/{ws}/contacts/{id}", delete)
-        .doc(
-            "campaigns",
-            "Delete a contact (manager); an unsubscribed address stays suppressed",
-        )
-        .status(204);
-    r.add(
-        Method::PUT,
-        "/workspaces/{ws}/contacts/{id}/suppressed",
-        suppress,
-    )
-    .doc(
-        "campaigns",
-        "Stop mailing a contact, or lift a manual suppression (manager)",
-    )
-    .body::<SuppressBody>()
-    .status(204);
-    r.add(Method::POST, "/workspaces/{ws}/contacts/import", import)
-        .doc(
-            "campaigns",
-            "Import contacts from a CSV body (Content-Type: text/csv; columns email, name, location, consent, source). With any bad row nothing is written and every problem is listed with its line",
-        )
-        .query::<ImportQuery>()
-        .csv_body()
-        .returns::<CsvReportView>();
-}
 
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct ContactView {
@@ -64,7 +25,7 @@ pub struct ContactView {
 
 use super::views::time as rfc3339;
 
-fn view(l: Listed) -> ContactView {
+pub(super) fn view(l: Listed) -> ContactView {
     let c = l.contact;
     ContactView {
         id: c.id.to_string(),
@@ -80,7 +41,7 @@ fn view(l: Listed) -> ContactView {
     }
 }
 
-async fn add(api: Api, ws: WsPath, body: ListBody<ContactInput>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn add(api: Api, ws: WsPath, body: ListBody<ContactInput>) -> Answer {
     let ws = ws.into_inner();
     let inputs = body.0;
     let report = api
@@ -89,37 +50,17 @@ async fn add(api: Api, ws: WsPath, body: ListBody<ContactInput>) -> Result<HttpR
     Ok(HttpResponse::Ok().json(report))
 }
 
-async fn list_contacts(
-    api: Api,
-    ws: WsPath,
-    q: super::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let ws = ws.into_inner();
-    let req = q.request()?;
-    let page = api
-        .read(move |ctx, who| contacts::list(ctx, who, &ws, &req))
-        .await?;
-    Ok(list(page, view))
-}
-
-async fn delete(api: Api, path: WsChildPath<Contact>) -> Result<HttpResponse, ApiError> {
-    let (ws, cid) = path.into_inner();
-    api.write(move |ctx, who| contacts::delete(ctx, who, &ws, &cid))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct SuppressBody {
+pub(super) struct SuppressBody {
     suppressed: bool,
 }
 
-async fn suppress(
+pub(super) async fn suppress(
     api: Api,
     path: WsChildPath<Contact>,
     body: Body<SuppressBody>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let (ws, cid) = path.into_inner();
     let on = body.into_inner().suppressed;
     api.write(move |ctx, who| contacts::set_suppressed(ctx, who, &ws, &cid, on))
@@ -136,13 +77,13 @@ pub struct CsvReportView {
     dry_run: bool,
 }
 
-async fn import(
+pub(super) async fn import(
     req: HttpRequest,
     api: Api,
     ws: WsPath,
     q: super::Query<ImportQuery>,
     body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let ws = ws.into_inner();
     let dry_run = super::imports::dry_run(&q)?;
     super::imports::require_csv(&req)?;

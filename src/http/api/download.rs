@@ -1,6 +1,7 @@
 //! Export answers: one JSON document, or (`?format=zip`) a ZIP of it with a CSV per table;
 //! whole, or streamed from a blocking thread for exports too big to hold.
 
+use super::Answer;
 use crate::http::ApiError;
 use actix_web::http::header::CONTENT_DISPOSITION;
 use actix_web::{HttpResponse, web};
@@ -42,7 +43,7 @@ pub async fn whole(
     q: &FormatQuery,
     stem: &'static str,
     now: time::OffsetDateTime,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     if !q.zip() {
         return Ok(HttpResponse::Ok()
             .insert_header(attachment(&format!("{stem}.json")))

@@ -1,23 +1,12 @@
 //! /workspaces/{ws}/imports/reviews: a CSV file of reviews (columns in the README), checked
 //! whole before anything is written.
 
-use super::{Api, Registrar, WsPath};
+use super::{Answer, Api, WsPath};
 use crate::http::ApiError;
 use crate::services::review_csv::{self, Report};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-
-pub fn routes(r: &mut Registrar) {
-    r.add(Method::POST, "/workspaces/{ws}/imports/reviews", import_reviews)
-        .doc(
-            "items",
-            "Import reviews from a CSV body (Content-Type: text/csv; manager). With any bad row nothing is written and every problem is listed with its line",
-        )
-        .query::<ImportQuery>()
-        .csv_body()
-        .returns::<ReportView>();
-}
 
 #[derive(Deserialize, schemars::JsonSchema)]
 pub struct ImportQuery {
@@ -51,13 +40,13 @@ pub fn view(r: Report, dry_run: bool) -> ReportView {
     }
 }
 
-async fn import_reviews(
+pub(super) async fn import_reviews(
     req: HttpRequest,
     api: Api,
     ws: WsPath,
     q: super::Query<ImportQuery>,
     body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let ws = ws.into_inner();
     let dry_run = dry_run(&q)?;
     require_csv(&req)?;

@@ -2,44 +2,16 @@
 //! replies.
 
 use super::item_views as iv;
-use super::{Api, Body, Registrar, WsChildPath, WsPath, list};
+use super::{Answer, Api, Body, WsChildPath, WsPath, list};
 use crate::domain::Item;
 use crate::domain::{Kind, Origin};
 use crate::http::ApiError;
 use crate::services::items;
 use crate::store::{ItemFilter, PageRequest};
 use actix_web::HttpResponse;
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use serde::Deserialize;
 use time::OffsetDateTime;
-
-pub fn routes(r: &mut Registrar) {
-    r.add(Method::GET, "/workspaces/{ws}/items", list_items)
-        .doc(
-            "items",
-            "Reviews, comments and mentions, newest first; filters combine",
-        )
-        .query::<ItemsQuery>()
-        .returns::<super::views::List<iv::ItemView>>();
-    r.add(Method::GET, "/workspaces/{ws}/items/{id}", get)
-        .doc("items", "One item with its reply and edit history")
-        .returns::<iv::ItemView>();
-    r.add(Method::POST, "/workspaces/{ws}/items/{id}/reply", reply)
-        .doc(
-            "items",
-            "Reply (manager): stored as sending at once, then published at the provider",
-        )
-        .body::<ReplyBody>()
-        .status(202)
-        .returns::<iv::ItemView>();
-    r.add(Method::DELETE, "/workspaces/{ws}/items/{id}/reply", delete_reply)
-        .doc(
-            "items",
-            "Delete the reply (manager): a published one is marked deleting at once and removed when the provider confirms; a failed one goes at once",
-        )
-        .status(202)
-        .returns::<iv::ItemView>();
-}
 
 /// Filters of the item list, all optional; text so a bad value gets a clear message.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -205,11 +177,7 @@ impl ItemsQuery {
     }
 }
 
-async fn list_items(
-    api: Api,
-    ws: WsPath,
-    q: super::Query<ItemsQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub(super) async fn list_items(api: Api, ws: WsPath, q: super::Query<ItemsQuery>) -> Answer {
     let ws = ws.into_inner();
     let (filter, req) = q.filter()?;
     let page = api
@@ -218,27 +186,15 @@ async fn list_items(
     Ok(list(page, |i| iv::item(&i)))
 }
 
-async fn get(api: Api, path: WsChildPath<Item>) -> Result<HttpResponse, ApiError> {
-    let (ws, item) = path.into_inner();
-    let i = api
-        .read(move |ctx, who| items::get(ctx, who, &ws, &item))
-        .await?;
-    Ok(HttpResponse::Ok().json(iv::item(&i)))
-}
-
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ReplyBody {
+pub(super) struct ReplyBody {
     /// Google takes up to 4096 bytes, Facebook 8000 characters.
     #[schemars(length(min = 1, max = 8000))]
     text: String,
 }
 
-async fn reply(
-    api: Api,
-    path: WsChildPath<Item>,
-    body: Body<ReplyBody>,
-) -> Result<HttpResponse, ApiError> {
+pub(super) async fn reply(api: Api, path: WsChildPath<Item>, body: Body<ReplyBody>) -> Answer {
     let (ws, item) = path.into_inner();
     let text = body.into_inner().text;
     let i = api
@@ -247,7 +203,7 @@ async fn reply(
     Ok(HttpResponse::Accepted().json(iv::item(&i)))
 }
 
-async fn delete_reply(api: Api, path: WsChildPath<Item>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn delete_reply(api: Api, path: WsChildPath<Item>) -> Answer {
     let (ws, item) = path.into_inner();
     let i = api
         .write(move |ctx, who| items::delete_reply(ctx, who, &ws, &item))

@@ -1,49 +1,14 @@
 //! /workspaces/{ws}/locations: create, list, read, edit, archive.
 
-use super::{Api, Body, PageQuery, Registrar, WsChildPath, WsPath, list, views};
+use super::{Answer, Api, Body, WsChildPath, WsPath, views};
 use crate::domain::Location;
-use crate::http::ApiError;
 use crate::services::locations::{self, Input};
 use actix_web::HttpResponse;
-use actix_web::http::Method;
 use serde::Deserialize;
-
-pub fn routes(r: &mut Registrar) {
-    r.add(Method::GET, "/workspaces/{ws}/locations", list_locations)
-        .doc("locations", "Locations of the workspace")
-        .paged::<views::LocationView>();
-    r.add(Method::POST, "/workspaces/{ws}/locations", create)
-        .doc("locations", "Add a location (manager)")
-        .body::<CreateBody>()
-        .status(201)
-        .returns::<views::LocationView>();
-    r.add(Method::GET, "/workspaces/{ws}/locations/{loc}", get)
-        .doc("locations", "One location")
-        .returns::<views::LocationView>();
-    r.add(Method::PATCH, "/workspaces/{ws}/locations/{loc}", update)
-        .doc(
-            "locations",
-            "Edit, archive (archived: true) or restore a location (manager)",
-        )
-        .body::<UpdateBody>()
-        .returns::<views::LocationView>();
-}
-
-async fn list_locations(
-    api: Api,
-    ws: WsPath,
-    q: super::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let (ws, req) = (ws.into_inner(), q.request()?);
-    let page = api
-        .read(move |ctx, who| locations::list(ctx, who, &ws, &req))
-        .await?;
-    Ok(list(page, |l| views::location(&l)))
-}
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub(super) struct CreateBody {
     #[schemars(regex(pattern = super::schema::NAME), length(max = 200))]
     name: String,
     #[serde(default)]
@@ -57,7 +22,7 @@ struct CreateBody {
     facebook_page_url: Option<String>,
 }
 
-async fn create(api: Api, ws: WsPath, body: Body<CreateBody>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn create(api: Api, ws: WsPath, body: Body<CreateBody>) -> Answer {
     let ws = ws.into_inner();
     let b = body.into_inner();
     let loc = api
@@ -75,18 +40,10 @@ async fn create(api: Api, ws: WsPath, body: Body<CreateBody>) -> Result<HttpResp
     Ok(HttpResponse::Created().json(views::location(&loc)))
 }
 
-async fn get(api: Api, path: WsChildPath<Location>) -> Result<HttpResponse, ApiError> {
-    let (ws, loc) = path.into_inner();
-    let loc = api
-        .read(move |ctx, who| locations::get(ctx, who, &ws, &loc))
-        .await?;
-    Ok(HttpResponse::Ok().json(views::location(&loc)))
-}
-
 /// Absent fields keep their value; `null` clears a link.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct UpdateBody {
+pub(super) struct UpdateBody {
     #[schemars(regex(pattern = super::schema::NAME), length(max = 200))]
     name: Option<String>,
     #[schemars(regex(pattern = super::schema::TEXT), length(max = 500))]
@@ -111,11 +68,11 @@ mod double_option {
     }
 }
 
-async fn update(
+pub(super) async fn update(
     api: Api,
     path: WsChildPath<Location>,
     body: Body<UpdateBody>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let (ws, loc_id) = path.into_inner();
     let b = body.into_inner();
     let loc = api

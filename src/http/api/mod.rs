@@ -20,18 +20,20 @@ mod me;
 mod members;
 mod openapi;
 mod paging;
+mod plain;
 mod privacy;
 mod query;
 mod registrar;
 pub mod reports;
 mod run;
 mod schema;
+mod table;
 mod templates;
 mod views;
 mod workspaces;
 
 pub use body::{Body, ListBody};
-pub use call::Api;
+pub use call::{Answer, Api};
 pub use conform::Contracts;
 pub use openapi::document;
 pub use query::Query;
@@ -40,28 +42,4 @@ pub use crate::http::paths::{WsChildPath, WsPath};
 pub use paging::{PageQuery, list};
 pub use registrar::{Registrar, Route, SchemaOf, configure, routes, schema_of};
 pub use run::{hashing, read, write};
-
-use actix_web::http::Method;
-
-fn define(r: &mut Registrar) {
-    r.add(Method::GET, "/openapi.json", openapi::serve)
-        .doc("meta", "This document")
-        .public();
-    accounts::routes(r);
-    me::routes(r);
-    workspaces::routes(r);
-    members::routes(r);
-    keys::routes(r);
-    locations::routes(r);
-    connections::routes(r);
-    items::routes(r);
-    annotations::routes(r);
-    templates::routes(r);
-    reports::routes(r);
-    alerts::routes(r);
-    imports::routes(r);
-    contacts::routes(r);
-    campaigns::routes(r);
-    privacy::routes(r);
-    admin::routes(r);
-}
+use table::define;

@@ -2,31 +2,14 @@
 //! inbox as a spreadsheet-safe CSV file).
 
 use super::items::ItemsQuery;
-use super::{Api, Registrar, WsPath};
+use super::{Answer, Api, WsPath};
 use crate::http::ApiError;
 use crate::services::exports;
 use crate::services::stats::{self, Bucket, Period, Stats, Totals};
 use actix_web::HttpResponse;
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use time::Date;
-
-pub fn routes(r: &mut Registrar) {
-    r.add(Method::GET, "/workspaces/{ws}/stats", get_stats)
-        .doc(
-            "stats",
-            "Dashboard figures for a period (dates inclusive, days in each location's time zone): totals against the period before, a series, locations ranked, frequent words",
-        )
-        .query::<StatsQuery>()
-        .returns::<StatsView>();
-    r.add(Method::GET, "/workspaces/{ws}/items.csv", export_csv)
-        .doc(
-            "items",
-            "The items passing the inbox filters as CSV, newest first (cells that a spreadsheet would run as formulas are prefixed with ')",
-        )
-        .query::<ItemsQuery>()
-        .csv_answer();
-}
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct StatsQuery {
@@ -206,11 +189,7 @@ pub fn view(s: &Stats) -> StatsView {
     }
 }
 
-async fn get_stats(
-    api: Api,
-    ws: WsPath,
-    q: super::Query<StatsQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub(super) async fn get_stats(api: Api, ws: WsPath, q: super::Query<StatsQuery>) -> Answer {
     let ws = ws.into_inner();
     let period = q.period().map_err(bad)?;
     let s = api
@@ -219,11 +198,7 @@ async fn get_stats(
     Ok(HttpResponse::Ok().json(view(&s)))
 }
 
-async fn export_csv(
-    api: Api,
-    ws: WsPath,
-    q: super::Query<ItemsQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub(super) async fn export_csv(api: Api, ws: WsPath, q: super::Query<ItemsQuery>) -> Answer {
     let ws = ws.into_inner();
     let (filter, _) = q.filter()?;
     let body = api

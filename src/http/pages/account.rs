@@ -1,22 +1,13 @@
 //! Account settings: name, password, email, linked sign-in providers, deletion.
 
 use super::form_post::{self, FormAction, FormPost};
-use super::{PageUser, html, redirect, run, run_hashing};
+use super::{Answer, PageUser, html, redirect, run, run_hashing};
 use crate::domain::Identity;
 use crate::http::{AppState, Layout, PageError};
 use crate::services::{accounts, passwords};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/account", web::get().to(page))
-        .route("/account/name", web::post().to(rename))
-        .route("/account/password", web::post().to(password))
-        .route("/account/email", web::post().to(email))
-        .route("/account/delete", web::post().to(delete))
-        .route("/account/unlink/{provider}", web::post().to(unlink));
-}
 
 #[derive(Template)]
 #[template(path = "pages/account.html")]
@@ -29,11 +20,7 @@ struct AccountPage {
     facebook: bool,
 }
 
-async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn page(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> Answer {
     let providers = &state.ctx.config.providers;
     let page = AccountPage {
         layout: user.layout.clone(),
@@ -47,12 +34,12 @@ async fn page(
 }
 
 #[derive(Deserialize)]
-struct NameForm {
+pub(super) struct NameForm {
     csrf: String,
     name: String,
 }
 
-async fn rename(post: FormPost<NameForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn rename(post: FormPost<NameForm>) -> Answer {
     let FormPost {
         action: FormAction { state, user, .. },
         form,
@@ -71,14 +58,14 @@ async fn rename(post: FormPost<NameForm>) -> Result<HttpResponse, PageError> {
 }
 
 #[derive(Deserialize)]
-struct PasswordForm {
+pub(super) struct PasswordForm {
     csrf: String,
     current_password: String,
     new_password: String,
     new_password_confirm: String,
 }
 
-async fn password(post: FormPost<PasswordForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn password(post: FormPost<PasswordForm>) -> Answer {
     let FormPost {
         action: FormAction { req, state, user },
         form: f,
@@ -116,13 +103,13 @@ async fn password(post: FormPost<PasswordForm>) -> Result<HttpResponse, PageErro
 }
 
 #[derive(Deserialize)]
-struct EmailForm {
+pub(super) struct EmailForm {
     csrf: String,
     password: String,
     new_email: String,
 }
 
-async fn email(post: FormPost<EmailForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn email(post: FormPost<EmailForm>) -> Answer {
     let FormPost {
         action: FormAction { req, state, user },
         form: f,
@@ -147,13 +134,13 @@ async fn email(post: FormPost<EmailForm>) -> Result<HttpResponse, PageError> {
 }
 
 #[derive(Deserialize)]
-struct DeleteForm {
+pub(super) struct DeleteForm {
     csrf: String,
     #[serde(default)]
     password: String,
 }
 
-async fn delete(post: FormPost<DeleteForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn delete(post: FormPost<DeleteForm>) -> Answer {
     let FormPost {
         action: FormAction { req, state, user },
         form,
@@ -179,13 +166,13 @@ async fn delete(post: FormPost<DeleteForm>) -> Result<HttpResponse, PageError> {
     )
 }
 
-async fn unlink(
+pub(super) async fn unlink(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     provider: web::Path<String>,
     form: web::Form<super::CsrfForm>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     user.check_form(&req, &state, &form.csrf)?;
     let (u, p) = (user.user.clone(), provider.into_inner());
     Ok(

@@ -2,24 +2,17 @@
 
 use super::form_post::{self, FormAction, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, PageUser, html, redirect, run, show};
+use super::{Answer, CsrfForm, PageUser, html, redirect, run, show};
 use crate::domain::{
     Access, AlertMode, AlertPrefs, Id, Location, Origin, Webhook, WebhookFormat, Workspace,
 };
 use crate::http::paths::{WsChildPath, WsPath};
-use crate::http::{AppState, Layout, PageError};
+use crate::http::{AppState, Layout};
 use crate::services::alerts::{self, PrefsInput};
 use crate::services::locations;
 use crate::store::PageRequest;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/alerts", web::get().to(page))
-        .route("/w/{ws}/alerts", web::post().to(save))
-        .route("/w/{ws}/webhooks", web::post().to(add_hook))
-        .route("/w/{ws}/webhooks/{id}/delete", web::post().to(delete_hook));
-}
 
 #[derive(Template)]
 #[template(path = "pages/alerts.html")]
@@ -61,7 +54,7 @@ async fn render(
     user: &PageUser,
     raw_ws: &Id<Workspace>,
     new_secret: Option<String>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(state, user, raw_ws, Access::Read, "alerts").await?;
     let (principal, wid) = (user.principal.clone(), nav.id);
     let (prefs, locs, hooks) = show(state, &user.layout, move |ctx| {
@@ -85,23 +78,23 @@ async fn render(
     )
 }
 
-async fn page(
+pub(super) async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     render(&req, &state, &user, &ws, None).await
 }
 
 /// The form posts repeated `source` and `location` fields.
-async fn save(
+pub(super) async fn save(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
     body: web::Bytes,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let get = |k: &str| {
         pairs
@@ -139,14 +132,14 @@ async fn save(
 }
 
 #[derive(serde::Deserialize)]
-struct HookForm {
+pub(super) struct HookForm {
     csrf: String,
     url: String,
     #[serde(default)]
     format: String,
 }
 
-async fn add_hook(ws: WsPath, post: FormPost<HookForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn add_hook(ws: WsPath, post: FormPost<HookForm>) -> Answer {
     let FormPost {
         action: FormAction { req, state, user },
         form: f,
@@ -169,10 +162,7 @@ async fn add_hook(ws: WsPath, post: FormPost<HookForm>) -> Result<HttpResponse, 
     }
 }
 
-async fn delete_hook(
-    path: WsChildPath<Webhook>,
-    post: FormPost<CsrfForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn delete_hook(path: WsChildPath<Webhook>, post: FormPost<CsrfForm>) -> Answer {
     let FormPost { action, .. } = post;
     let (wid, hid) = path.into_inner();
     let back = format!("/w/{wid}/alerts");

@@ -1,7 +1,7 @@
 //! Sign-in, sign-out and registration pages.
 
 use super::form_post::{FormAction, FormPost};
-use super::{CsrfForm, MaybeUser, html, redirect, run, run_hashing};
+use super::{Answer, CsrfForm, MaybeUser, html, redirect, run, run_hashing};
 use crate::config::Registration;
 use crate::http::{AppState, Layout, PageError, csrf, session};
 use crate::services::{accounts, passwords};
@@ -9,14 +9,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::get().to(login_page))
-        .route("/login", web::post().to(login))
-        .route("/logout", web::post().to(logout))
-        .route("/register", web::get().to(register_page))
-        .route("/register", web::post().to(register));
-}
 
 pub(super) fn refuse_cross_site(
     req: &HttpRequest,
@@ -46,7 +38,7 @@ struct LoginPage {
 }
 
 #[derive(Deserialize)]
-struct NextQuery {
+pub(super) struct NextQuery {
     next: Option<String>,
 }
 
@@ -62,12 +54,12 @@ fn login_view(state: &AppState, layout: Layout, email: String, next: String) -> 
     }
 }
 
-async fn login_page(
+pub(super) async fn login_page(
     req: HttpRequest,
     state: web::Data<AppState>,
     who: MaybeUser,
     q: web::Query<NextQuery>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let next = crate::http::next::safe_next(q.next.as_deref(), &state.ctx.instance_url, "/w");
     if who.0.is_some() {
         return Ok(HttpResponse::SeeOther()
@@ -82,18 +74,18 @@ async fn login_page(
 }
 
 #[derive(Deserialize)]
-struct LoginForm {
+pub(super) struct LoginForm {
     email: String,
     password: String,
     next: Option<String>,
 }
 
-async fn login(
+pub(super) async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     who: MaybeUser,
     form: web::Form<LoginForm>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let layout = who.1;
     refuse_cross_site(&req, &state, &layout)?;
     let f = form.into_inner();
@@ -125,7 +117,7 @@ async fn login(
     }
 }
 
-async fn logout(post: FormPost<CsrfForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn logout(post: FormPost<CsrfForm>) -> Answer {
     let FormPost {
         action: FormAction { state, user, .. },
         ..
@@ -154,17 +146,17 @@ struct RegisterPage {
 }
 
 #[derive(Deserialize)]
-struct RegisterQuery {
+pub(super) struct RegisterQuery {
     invitation: Option<String>,
     email: Option<String>,
 }
 
-async fn register_page(
+pub(super) async fn register_page(
     req: HttpRequest,
     state: web::Data<AppState>,
     who: MaybeUser,
     q: web::Query<RegisterQuery>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let q = q.into_inner();
     let page = RegisterPage {
         layout: who.1.clone(),
@@ -179,7 +171,7 @@ async fn register_page(
 }
 
 #[derive(Deserialize)]
-struct RegisterForm {
+pub(super) struct RegisterForm {
     email: String,
     #[serde(default)]
     name: String,
@@ -189,12 +181,12 @@ struct RegisterForm {
     invitation: String,
 }
 
-async fn register(
+pub(super) async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
     who: MaybeUser,
     form: web::Form<RegisterForm>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let layout = who.1;
     refuse_cross_site(&req, &state, &layout)?;
     let f = form.into_inner();

@@ -3,7 +3,7 @@
 //! the same 404 page whatever was wrong with it.
 
 use super::auth::refuse_cross_site;
-use super::{html, run};
+use super::{Answer, html, run};
 use crate::domain::{FeedbackSettings, ScoreScale};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::feedback::{self, FeedbackView};
@@ -11,14 +11,6 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/f/{token}", web::get().to(feedback_page))
-        .route("/f/{token}", web::post().to(feedback_submit))
-        .route("/u/{token}", web::get().to(unsubscribe_page))
-        .route("/u/{token}", web::post().to(unsubscribe))
-        .route("/o/{token}", web::get().to(open_pixel));
-}
 
 pub struct Brand {
     pub name: String,
@@ -55,7 +47,7 @@ struct Invalid {
 }
 
 /// The one answer for every bad token.
-fn invalid(state: &AppState) -> Result<HttpResponse, PageError> {
+fn invalid(state: &AppState) -> Answer {
     let page = Invalid {
         layout: state.layout.clone(),
         brand: Brand::neutral(),
@@ -113,11 +105,11 @@ fn feedback_view(
     }
 }
 
-async fn feedback_page(
+pub(super) async fn feedback_page(
     req: HttpRequest,
     state: web::Data<AppState>,
     token: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let token = token.into_inner();
     let t = token.clone();
     let found = run(&state, &state.layout, move |ctx| feedback::open(ctx, &t)).await?;
@@ -135,19 +127,19 @@ async fn feedback_page(
 }
 
 #[derive(Deserialize)]
-struct AnswerForm {
+pub(super) struct AnswerForm {
     #[serde(default)]
     score: String,
     #[serde(default)]
     comment: String,
 }
 
-async fn feedback_submit(
+pub(super) async fn feedback_submit(
     req: HttpRequest,
     state: web::Data<AppState>,
     token: web::Path<String>,
     form: web::Form<AnswerForm>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     refuse_cross_site(&req, &state, &state.layout)?;
     let token = token.into_inner();
     let form = form.into_inner();
@@ -188,22 +180,22 @@ struct UnsubscribePage {
     done: bool,
 }
 
-async fn unsubscribe_page(
+pub(super) async fn unsubscribe_page(
     req: HttpRequest,
     state: web::Data<AppState>,
     token: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     // A GET changes nothing: mail scanners open every link.
     unsubscribe_answer(req, state, token.into_inner(), false).await
 }
 
 /// RFC 8058: the mailbox provider POSTs `List-Unsubscribe=One-Click`; so may the page's button.
 /// No CSRF token, no cookie, no redirect: 200 once the suppression is durable.
-async fn unsubscribe(
+pub(super) async fn unsubscribe(
     req: HttpRequest,
     state: web::Data<AppState>,
     token: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     unsubscribe_answer(req, state, token.into_inner(), true).await
 }
 
@@ -212,7 +204,7 @@ async fn unsubscribe_answer(
     state: web::Data<AppState>,
     token: String,
     act: bool,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let t = token.clone();
     // `run` flushes before answering: an unsubscribe is on disk before the 200 leaves.
     let found = run(&state, &state.layout, move |ctx| {
@@ -244,7 +236,10 @@ const PIXEL: &[u8] = &[
     0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
 ];
 
-async fn open_pixel(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
+pub(super) async fn open_pixel(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> HttpResponse {
     let token = token.into_inner();
     let _ = run(&state, &state.layout, move |ctx| {
         feedback::opened(ctx, &token)

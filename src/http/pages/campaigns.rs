@@ -4,21 +4,14 @@
 use super::form_post::{self, FormAction, FormPost};
 use super::traffic::Bar;
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, PageCursor, PageUser, html, id, run, show};
+use super::{Answer, CsrfForm, PageCursor, PageUser, html, id, run, show};
 use crate::domain::{Access, Campaign, CampaignStatus, Funnel, Location};
 use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::campaigns::{self, Action, CampaignInput};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/campaigns", web::get().to(list))
-        .route("/w/{ws}/campaigns", web::post().to(create))
-        .route("/w/{ws}/campaigns/{id}", web::get().to(detail))
-        .route("/w/{ws}/campaigns/{id}/{action}", web::post().to(act_on));
-}
 
 #[derive(Template)]
 #[template(path = "pages/campaigns.html")]
@@ -32,13 +25,13 @@ struct ListPage {
     body_text: String,
 }
 
-async fn list(
+pub(super) async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
     q: web::Query<PageCursor>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "campaigns").await?;
     let (principal, wid, cursor) = (user.principal.clone(), nav.id, q.into_inner());
     let (page, locations, settings) = show(&state, &user.layout, move |ctx| {
@@ -63,7 +56,7 @@ async fn list(
 }
 
 #[derive(Deserialize)]
-struct CampaignForm {
+pub(super) struct CampaignForm {
     csrf: String,
     name: String,
     #[serde(default)]
@@ -124,7 +117,7 @@ fn input(f: &CampaignForm) -> Result<CampaignInput, String> {
     })
 }
 
-async fn create(ws: WsPath, post: FormPost<CampaignForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn create(ws: WsPath, post: FormPost<CampaignForm>) -> Answer {
     let FormPost {
         action: FormAction { req, state, user },
         form: f,
@@ -186,12 +179,12 @@ fn funnel_bars(f: &Funnel, opens: bool) -> Vec<Bar> {
         .collect()
 }
 
-async fn detail(
+pub(super) async fn detail(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     path: WsChildPath<Campaign>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &path.0, Access::Read, "campaigns").await?;
     let cid = path.1;
     let (principal, wid) = (user.principal.clone(), nav.id);
@@ -219,10 +212,10 @@ async fn detail(
     )
 }
 
-async fn act_on(
+pub(super) async fn act_on(
     path: web::Path<(String, String, String)>,
     post: FormPost<CsrfForm>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let FormPost { action, .. } = post;
     let (wid, cid) = (
         id(&action.user.layout, &path.0)?,

@@ -3,7 +3,7 @@
 //! finishes the connection.
 
 use super::form_post::{self, FormAction, FormPost};
-use super::{MaybeUser, redirect, run};
+use super::{Answer, MaybeUser, redirect, run};
 use crate::http::paths::WsPath;
 use crate::http::{AppState, PageError};
 use crate::services::connections;
@@ -13,11 +13,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/connections", web::post().to(start))
-        .route("/oauth/{provider}/callback", web::get().to(callback));
-}
-
 pub(super) const FLOW_COOKIE: &str = "plaudit_connect_flow";
 
 fn flow_cookie(state: &AppState, value: String, max_age_secs: i64) -> Cookie<'static> {
@@ -25,12 +20,12 @@ fn flow_cookie(state: &AppState, value: String, max_age_secs: i64) -> Cookie<'st
 }
 
 #[derive(Deserialize)]
-struct StartForm {
+pub(super) struct StartForm {
     csrf: String,
     provider: String,
 }
 
-async fn start(ws: WsPath, post: FormPost<StartForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn start(ws: WsPath, post: FormPost<StartForm>) -> Answer {
     let FormPost {
         action: FormAction { req, state, user },
         form,
@@ -57,19 +52,19 @@ async fn start(ws: WsPath, post: FormPost<StartForm>) -> Result<HttpResponse, Pa
 }
 
 #[derive(Deserialize)]
-struct CallbackQuery {
+pub(super) struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
 }
 
-async fn callback(
+pub(super) async fn callback(
     req: HttpRequest,
     state: web::Data<AppState>,
     who: MaybeUser,
     p: web::Path<String>,
     q: web::Query<CallbackQuery>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let layout = who.1.clone();
     let nothing = || {
         PageError::new(

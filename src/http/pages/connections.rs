@@ -3,22 +3,16 @@
 
 use super::form_post::{self, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{PageUser, html, redirect, show};
+use super::{Answer, PageUser, html, redirect, show};
 use crate::domain::{Access, Connection, Location};
 use crate::http::paths::{WsChildPath, WsPath};
-use crate::http::{AppState, Layout, PageError};
+use crate::http::{AppState, Layout};
 use crate::services::{connections, locations};
 use crate::sources::RemoteLocation;
 use crate::store::PageRequest;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/connections", web::get().to(list))
-        .route("/w/{ws}/connections/{id}", web::get().to(detail))
-        .route("/w/{ws}/connections/{id}", web::post().to(change));
-}
 
 #[derive(Template)]
 #[template(path = "pages/connections.html")]
@@ -50,12 +44,12 @@ pub fn when(t: &Option<time::OffsetDateTime>) -> String {
     t.map_or_else(|| "never".into(), |t| t.format(&fmt).unwrap_or_default())
 }
 
-async fn list(
+pub(super) async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "connections").await?;
     let (principal, wid) = (user.principal.clone(), nav.id);
     let (items, locs) = show(&state, &user.layout, move |ctx| {
@@ -102,12 +96,12 @@ impl DetailPage {
     }
 }
 
-async fn detail(
+pub(super) async fn detail(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     path: WsChildPath<Connection>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &path.0, Access::Read, "connections").await?;
     let cid = path.1;
     let (principal, wid) = (user.principal.clone(), nav.id);
@@ -140,7 +134,7 @@ async fn detail(
 }
 
 #[derive(Deserialize)]
-struct ChangeForm {
+pub(super) struct ChangeForm {
     csrf: String,
     /// "sync", "disconnect" or "map".
     action: String,
@@ -152,10 +146,7 @@ struct ChangeForm {
     location: String,
 }
 
-async fn change(
-    path: WsChildPath<Connection>,
-    post: FormPost<ChangeForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn change(path: WsChildPath<Connection>, post: FormPost<ChangeForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let (wid, cid) = path.into_inner();
     let list = format!("/w/{wid}/connections");

@@ -3,7 +3,7 @@
 use super::form_post::{self, FormPost};
 use super::import::read_upload;
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, PageCursor, PageUser, html, run, show};
+use super::{Answer, CsrfForm, PageCursor, PageUser, html, run, show};
 use crate::domain::Contact;
 use crate::domain::{Access, Id, Location, Workspace};
 use crate::http::paths::{WsChildPath, WsPath};
@@ -12,17 +12,9 @@ use crate::services::contacts::{self, ContactInput, Listed, consent_label};
 use crate::services::contacts_csv::{self, CsvReport};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/contacts", web::get().to(page))
-        .route("/w/{ws}/contacts", web::post().to(add))
-        .route("/w/{ws}/contacts/import", web::post().to(import))
-        .route("/w/{ws}/contacts/{id}/delete", web::post().to(delete))
-        .route("/w/{ws}/contacts/{id}/suppress", web::post().to(suppress));
-}
 
 pub struct Row {
     pub id: String,
@@ -89,7 +81,7 @@ async fn render(
     cursor: PageCursor,
     report: Option<CsvReport>,
     dry_run: bool,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(state, user, ws, Access::Read, "contacts").await?;
     let (principal, wid) = (user.principal.clone(), nav.id);
     let (page, locations) = show(state, &user.layout, move |ctx| {
@@ -114,18 +106,18 @@ async fn render(
     )
 }
 
-async fn page(
+pub(super) async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
     q: web::Query<PageCursor>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     render(&req, &state, &user, &ws, q.into_inner(), None, false).await
 }
 
 #[derive(Deserialize)]
-struct AddForm {
+pub(super) struct AddForm {
     csrf: String,
     email: String,
     #[serde(default)]
@@ -136,7 +128,7 @@ struct AddForm {
     consent: String,
 }
 
-async fn add(ws: WsPath, post: FormPost<AddForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn add(ws: WsPath, post: FormPost<AddForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let wid = ws.into_inner();
     let back = format!("/w/{wid}/contacts");
@@ -158,13 +150,13 @@ async fn add(ws: WsPath, post: FormPost<AddForm>) -> Result<HttpResponse, PageEr
         .await
 }
 
-async fn import(
+pub(super) async fn import(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
     mut form: Multipart,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let up = read_upload(&mut form, &state, &user.layout, "contacts").await?;
     user.check_form(&req, &state, &up.csrf)?;
     let wid = ws.into_inner();
@@ -193,10 +185,7 @@ async fn import(
     .await
 }
 
-async fn delete(
-    path: WsChildPath<Contact>,
-    post: FormPost<CsrfForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn delete(path: WsChildPath<Contact>, post: FormPost<CsrfForm>) -> Answer {
     let FormPost { action, .. } = post;
     let (wid, cid) = path.into_inner();
     let back = format!("/w/{wid}/contacts");
@@ -208,15 +197,12 @@ async fn delete(
 }
 
 #[derive(Deserialize)]
-struct SuppressForm {
+pub(super) struct SuppressForm {
     csrf: String,
     on: String,
 }
 
-async fn suppress(
-    path: WsChildPath<Contact>,
-    post: FormPost<SuppressForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn suppress(path: WsChildPath<Contact>, post: FormPost<SuppressForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let (wid, cid) = path.into_inner();
     let back = format!("/w/{wid}/contacts");

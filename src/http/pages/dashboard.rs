@@ -2,23 +2,18 @@
 //! per location: figures from `services::stats`, charts drawn here as SVG.
 
 use super::workspaces::{WsNav, enter};
-use super::{PageUser, html, show};
+use super::{Answer, PageUser, html, show};
 use crate::domain::{Access, Location};
 use crate::http::api::reports::StatsQuery;
 use crate::http::charts::{Chart, Kind, Series};
 use crate::http::paths::WsPath;
-use crate::http::{AppState, Layout, PageError};
+use crate::http::{AppState, Layout};
 use crate::services::locations;
 use crate::services::stats::{self, Bucket, Period, Stats, Totals};
 use crate::store::PageRequest;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/dashboard", web::get().to(dashboard));
-    super::report::configure(cfg);
-}
 
 /// Figures and charts shared by the dashboard and the report.
 pub struct View {
@@ -162,7 +157,7 @@ impl View {
 }
 
 #[derive(Deserialize, Default)]
-struct Query {
+pub(super) struct Query {
     #[serde(default)]
     location: String,
     #[serde(default)]
@@ -216,13 +211,13 @@ fn period(q: &Query) -> Result<Period, String> {
     .period()
 }
 
-async fn dashboard(
+pub(super) async fn dashboard(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
     q: web::Query<Query>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "dashboard").await?;
     let q = q.into_inner();
     let (mut p, problem) = match period(&q) {

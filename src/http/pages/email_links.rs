@@ -1,22 +1,13 @@
 //! Pages behind emailed links: confirming an email address, resetting a password.
 
 use super::auth::refuse_cross_site;
-use super::{MaybeUser, html, redirect, run, run_hashing};
+use super::{Answer, MaybeUser, html, redirect, run, run_hashing};
 use crate::http::{AppState, Layout, PageError, session};
 use crate::services::{accounts, passwords};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/verify/{token}", web::get().to(verify_page))
-        .route("/verify/{token}", web::post().to(verify))
-        .route("/reset", web::get().to(reset_request_page))
-        .route("/reset", web::post().to(reset_request))
-        .route("/reset/{token}", web::get().to(reset_page))
-        .route("/reset/{token}", web::post().to(reset));
-}
 
 #[derive(Template)]
 #[template(path = "pages/token_form.html")]
@@ -29,11 +20,11 @@ struct TokenPage {
     password: bool,
 }
 
-async fn verify_page(
+pub(super) async fn verify_page(
     req: HttpRequest,
     who: MaybeUser,
     token: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     // A GET never uses the link up: mail scanners open links too.
     let page = TokenPage {
         layout: who.1.clone(),
@@ -46,12 +37,12 @@ async fn verify_page(
     html(&req, &page, &who.1)
 }
 
-async fn verify(
+pub(super) async fn verify(
     req: HttpRequest,
     state: web::Data<AppState>,
     who: MaybeUser,
     token: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     refuse_cross_site(&req, &state, &who.1)?;
     let token = token.into_inner();
     match run(&state, &who.1, move |ctx| {
@@ -78,7 +69,7 @@ struct ResetRequestPage {
     sent: bool,
 }
 
-async fn reset_request_page(req: HttpRequest, who: MaybeUser) -> Result<HttpResponse, PageError> {
+pub(super) async fn reset_request_page(req: HttpRequest, who: MaybeUser) -> Answer {
     html(
         &req,
         &ResetRequestPage {
@@ -90,16 +81,16 @@ async fn reset_request_page(req: HttpRequest, who: MaybeUser) -> Result<HttpResp
 }
 
 #[derive(Deserialize)]
-struct EmailForm {
+pub(super) struct EmailForm {
     email: String,
 }
 
-async fn reset_request(
+pub(super) async fn reset_request(
     req: HttpRequest,
     state: web::Data<AppState>,
     who: MaybeUser,
     form: web::Form<EmailForm>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     refuse_cross_site(&req, &state, &who.1)?;
     let email = form.into_inner().email;
     let ip = session::client_ip(&req);
@@ -121,12 +112,12 @@ async fn reset_request(
     )
 }
 
-async fn reset_page(
+pub(super) async fn reset_page(
     req: HttpRequest,
     state: web::Data<AppState>,
     who: MaybeUser,
     token: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let token = token.into_inner();
     let t = token.clone();
     let valid = run(&state, &who.1, move |ctx| {
@@ -153,18 +144,18 @@ async fn reset_page(
 }
 
 #[derive(Deserialize)]
-struct PasswordForm {
+pub(super) struct PasswordForm {
     password: String,
     password_confirm: String,
 }
 
-async fn reset(
+pub(super) async fn reset(
     req: HttpRequest,
     state: web::Data<AppState>,
     who: MaybeUser,
     token: web::Path<String>,
     form: web::Form<PasswordForm>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     refuse_cross_site(&req, &state, &who.1)?;
     let token = token.into_inner();
     let f = form.into_inner();

@@ -6,16 +6,11 @@ use super::workspaces::{WsNav, enter};
 use super::{PageCursor, PageUser, html, show};
 use crate::domain::{Access, FeedbackSettings, ScoreScale};
 use crate::http::paths::WsPath;
-use crate::http::{AppState, Layout, PageError};
+use crate::http::{AppState, Layout};
 use crate::services::campaigns::{self, SettingsInput};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/feedback", web::get().to(page))
-        .route("/w/{ws}/feedback/settings", web::post().to(save));
-}
 
 pub struct Answer {
     pub at: String,
@@ -36,13 +31,13 @@ struct FeedbackPage {
     s: FeedbackSettings,
 }
 
-async fn page(
+pub(super) async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
     q: web::Query<PageCursor>,
-) -> Result<HttpResponse, PageError> {
+) -> super::Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "feedback").await?;
     let (principal, wid, cursor) = (user.principal.clone(), nav.id, q.into_inner());
     let (answers, next, s) = show(&state, &user.layout, move |ctx| {
@@ -97,7 +92,7 @@ async fn page(
 }
 
 #[derive(Deserialize)]
-struct SettingsForm {
+pub(super) struct SettingsForm {
     csrf: String,
     sender_name: String,
     subject: String,
@@ -116,7 +111,7 @@ struct SettingsForm {
     alert_on_low_score: Option<String>,
 }
 
-async fn save(ws: WsPath, post: FormPost<SettingsForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn save(ws: WsPath, post: FormPost<SettingsForm>) -> super::Answer {
     let FormPost { action, form: f } = post;
     let wid = ws.into_inner();
     let back = format!("/w/{wid}/feedback");

@@ -2,11 +2,11 @@
 //! checked (same origin, this session's token) before the handler runs; and the shape most
 //! posts end in — run a service as this person, go back with a message.
 
-use super::{PageUser, redirect, run};
+use super::{Answer, PageUser, redirect, run};
 use crate::http::{AppState, PageError, session};
 use crate::services::{self, Ctx, auth::Actor};
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
@@ -86,7 +86,7 @@ impl FormAction {
         back: &str,
         done: &str,
         work: impl FnOnce(&Ctx, &Actor) -> services::Result<T> + Send + 'static,
-    ) -> Result<HttpResponse, PageError> {
+    ) -> Answer {
         let actor = self.actor();
         Ok(
             match run(&self.state, &self.user.layout, move |ctx| work(ctx, &actor)).await? {

@@ -1,13 +1,9 @@
 //! The start page: setup instructions on a fresh instance, else a way in.
 
-use super::{MaybeUser, html};
+use super::{Answer, MaybeUser, html};
 use crate::http::{AppState, Layout, PageError};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home));
-}
 
 #[derive(Template)]
 #[template(path = "pages/home.html")]
@@ -16,11 +12,7 @@ struct HomePage {
     needs_setup: bool,
 }
 
-async fn home(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    who: MaybeUser,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn home(req: HttpRequest, state: web::Data<AppState>, who: MaybeUser) -> Answer {
     if who.0.is_some() {
         return Ok(HttpResponse::SeeOther()
             .insert_header(("Location", "/w"))

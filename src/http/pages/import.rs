@@ -2,21 +2,16 @@
 //! every bad row with its line.
 
 use super::workspaces::{WsNav, enter};
-use super::{PageUser, html, run};
+use super::{Answer, PageUser, html, run};
 use crate::domain::Access;
 use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
 use crate::services::review_csv::{self, Report};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use futures_util::StreamExt;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/import", web::get().to(page))
-        .route("/w/{ws}/import", web::post().to(upload));
-}
 
 /// The largest upload in words, as the pages say it (`server.max_upload_kb`): "5 MB".
 pub fn upload_limit(state: &AppState) -> String {
@@ -38,12 +33,12 @@ struct ImportPage {
     upload_limit: String,
 }
 
-async fn page(
+pub(super) async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Write, "import").await?;
     html(
         &req,
@@ -58,13 +53,13 @@ async fn page(
     )
 }
 
-async fn upload(
+pub(super) async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
     mut form: Multipart,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let Upload {
         csrf,
         file,

@@ -4,24 +4,19 @@
 //! template filling and the live length count.
 
 use super::workspaces::{WsNav, enter};
-use super::{PageUser, html, show};
+use super::{Answer, PageUser, html, show};
 use crate::domain::{
     Access, Id, Item, ItemNotes, Location, Origin, Rating, ReplyState, ReplyTemplate, User,
     date_day,
 };
 use crate::http::api::items::ItemsQuery;
 use crate::http::paths::WsPath;
-use crate::http::{AppState, Layout, PageError};
+use crate::http::{AppState, Layout};
 use crate::services::facets::{self, Facets};
 use crate::services::{annotations, items, locations, workspaces};
 use crate::store::PageRequest;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/inbox", web::get().to(list));
-    super::inbox_forms::configure(cfg);
-}
 
 /// The filters as typed, echoed back into the form and the links.
 #[derive(serde::Deserialize, Default, Clone)]
@@ -270,13 +265,13 @@ impl InboxPage {
     }
 }
 
-async fn list(
+pub(super) async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
     f: web::Query<Filters>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "inbox").await?;
     let f = f.into_inner();
     let (parsed, problem) = match f.query().filter() {

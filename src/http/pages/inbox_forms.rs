@@ -2,25 +2,13 @@
 //! back to the inbox as it was filtered (`back`, checked to stay on this workspace's inbox).
 
 use super::form_post::{self, FormPost};
-use super::{PageUser, id};
+use super::{Answer, PageUser, id};
 use crate::domain::Item;
+use crate::http::AppState;
 use crate::http::paths::{WsChildPath, WsPath};
-use crate::http::{AppState, PageError};
 use crate::services::{annotations, items};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/items/{item}/reply", web::post().to(reply))
-        .route(
-            "/w/{ws}/items/{item}/reply/delete",
-            web::post().to(delete_reply),
-        )
-        .route("/w/{ws}/items/{item}/tags", web::post().to(tags))
-        .route("/w/{ws}/items/{item}/assign", web::post().to(assign))
-        .route("/w/{ws}/items/{item}/notes", web::post().to(note))
-        .route("/w/{ws}/inbox/bulk-reply", web::post().to(bulk));
-}
 
 /// The inbox address to return to: the one the form came from, if it is this inbox.
 fn back_to(ws: &str, back: &str) -> String {
@@ -37,17 +25,14 @@ fn back_to(ws: &str, back: &str) -> String {
 }
 
 #[derive(Deserialize)]
-struct ReplyForm {
+pub(super) struct ReplyForm {
     csrf: String,
     text: String,
     #[serde(default)]
     back: String,
 }
 
-async fn reply(
-    path: WsChildPath<Item>,
-    post: FormPost<ReplyForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn reply(path: WsChildPath<Item>, post: FormPost<ReplyForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let (wid, item) = path.into_inner();
     let back = back_to(&wid.to_string(), &f.back);
@@ -61,16 +46,13 @@ async fn reply(
 }
 
 #[derive(Deserialize)]
-struct BackForm {
+pub(super) struct BackForm {
     csrf: String,
     #[serde(default)]
     back: String,
 }
 
-async fn delete_reply(
-    path: WsChildPath<Item>,
-    post: FormPost<BackForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn delete_reply(path: WsChildPath<Item>, post: FormPost<BackForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let (wid, item) = path.into_inner();
     let back = back_to(&wid.to_string(), &f.back);
@@ -84,7 +66,7 @@ async fn delete_reply(
 }
 
 #[derive(Deserialize)]
-struct TagsForm {
+pub(super) struct TagsForm {
     csrf: String,
     /// Comma-separated.
     #[serde(default)]
@@ -93,10 +75,7 @@ struct TagsForm {
     back: String,
 }
 
-async fn tags(
-    path: WsChildPath<Item>,
-    post: FormPost<TagsForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn tags(path: WsChildPath<Item>, post: FormPost<TagsForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let (wid, item) = path.into_inner();
     let back = back_to(&wid.to_string(), &f.back);
@@ -115,7 +94,7 @@ async fn tags(
 }
 
 #[derive(Deserialize)]
-struct AssignForm {
+pub(super) struct AssignForm {
     csrf: String,
     #[serde(default)]
     user: String,
@@ -123,10 +102,7 @@ struct AssignForm {
     back: String,
 }
 
-async fn assign(
-    path: WsChildPath<Item>,
-    post: FormPost<AssignForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn assign(path: WsChildPath<Item>, post: FormPost<AssignForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let (wid, item) = path.into_inner();
     let back = back_to(&wid.to_string(), &f.back);
@@ -143,17 +119,14 @@ async fn assign(
 }
 
 #[derive(Deserialize)]
-struct NoteForm {
+pub(super) struct NoteForm {
     csrf: String,
     text: String,
     #[serde(default)]
     back: String,
 }
 
-async fn note(
-    path: WsChildPath<Item>,
-    post: FormPost<NoteForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn note(path: WsChildPath<Item>, post: FormPost<NoteForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let (wid, item) = path.into_inner();
     let back = back_to(&wid.to_string(), &f.back);
@@ -164,13 +137,13 @@ async fn note(
         .await
 }
 
-async fn bulk(
+pub(super) async fn bulk(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     path: WsPath,
     body: web::Bytes,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let wid = path.into_inner();
     // Repeated `items` fields: parsed by hand (serde's form parser keeps only one).
     let (mut csrf, mut template, mut back, mut ids) =

@@ -2,21 +2,15 @@
 
 use super::form_post::{self, FormAction, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, PAGE_ROWS, PageUser, html, redirect, run, show};
+use super::{Answer, CsrfForm, PAGE_ROWS, PageUser, html, redirect, run, show};
 use crate::domain::{Access, ApiKey, Id, Workspace};
 use crate::http::paths::{WsChildPath, WsPath};
-use crate::http::{AppState, Layout, PageError};
+use crate::http::{AppState, Layout};
 use crate::services::api_keys;
 use crate::store::PageRequest;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/api-keys", web::get().to(page))
-        .route("/w/{ws}/api-keys", web::post().to(create))
-        .route("/w/{ws}/api-keys/{id}/revoke", web::post().to(revoke));
-}
 
 #[derive(Template)]
 #[template(path = "pages/api_keys.html")]
@@ -33,7 +27,7 @@ async fn render(
     user: &PageUser,
     ws: &Id<Workspace>,
     created: Option<String>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(state, user, ws, Access::Admin, "api-keys").await?;
     let (principal, wid) = (user.principal.clone(), nav.id);
     let keys = show(state, &user.layout, move |ctx| {
@@ -53,24 +47,24 @@ async fn render(
     )
 }
 
-async fn page(
+pub(super) async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     render(&req, &state, &user, &ws, None).await
 }
 
 #[derive(Deserialize)]
-struct CreateForm {
+pub(super) struct CreateForm {
     csrf: String,
     name: String,
     scope: crate::domain::Scope,
 }
 
 /// Answers with the page itself (no redirect): the new key must be shown exactly once.
-async fn create(ws: WsPath, post: FormPost<CreateForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn create(ws: WsPath, post: FormPost<CreateForm>) -> Answer {
     let FormPost {
         action: FormAction { req, state, user },
         form: f,
@@ -87,10 +81,7 @@ async fn create(ws: WsPath, post: FormPost<CreateForm>) -> Result<HttpResponse, 
     }
 }
 
-async fn revoke(
-    path: WsChildPath<ApiKey>,
-    post: FormPost<CsrfForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn revoke(path: WsChildPath<ApiKey>, post: FormPost<CsrfForm>) -> Answer {
     let FormPost { action, .. } = post;
     let (ws, key) = path.into_inner();
     let back = format!("/w/{ws}/api-keys");

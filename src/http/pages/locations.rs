@@ -2,21 +2,14 @@
 
 use super::form_post::{self, FormAction, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{PageCursor, PageUser, html, redirect, run, show};
+use super::{Answer, PageCursor, PageUser, html, redirect, run, show};
 use crate::domain::{Access, Location};
 use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::locations::{self, Input};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/locations", web::get().to(list))
-        .route("/w/{ws}/locations", web::post().to(create))
-        .route("/w/{ws}/locations/{loc}", web::get().to(edit))
-        .route("/w/{ws}/locations/{loc}", web::post().to(update));
-}
 
 #[derive(Template)]
 #[template(path = "pages/locations.html")]
@@ -28,13 +21,13 @@ struct ListPage {
     next: Option<String>,
 }
 
-async fn list(
+pub(super) async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
     q: web::Query<PageCursor>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "locations").await?;
     let (principal, wid, req_page) = (user.principal.clone(), nav.id, q.request());
     let page = show(&state, &user.layout, move |ctx| {
@@ -54,7 +47,7 @@ async fn list(
 }
 
 #[derive(Deserialize)]
-struct LocationForm {
+pub(super) struct LocationForm {
     csrf: String,
     name: String,
     #[serde(default)]
@@ -80,7 +73,7 @@ impl LocationForm {
     }
 }
 
-async fn create(ws: WsPath, post: FormPost<LocationForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn create(ws: WsPath, post: FormPost<LocationForm>) -> Answer {
     let FormPost {
         action: FormAction { req, state, user },
         form: f,
@@ -108,12 +101,12 @@ struct EditPage {
     loc: Location,
 }
 
-async fn edit(
+pub(super) async fn edit(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     path: WsChildPath<Location>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &path.0, Access::Read, "locations").await?;
     let loc_id = path.1;
     let (principal, wid) = (user.principal.clone(), nav.id);
@@ -133,10 +126,7 @@ async fn edit(
     )
 }
 
-async fn update(
-    path: WsChildPath<Location>,
-    post: FormPost<LocationForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn update(path: WsChildPath<Location>, post: FormPost<LocationForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let (wid, loc_id) = path.into_inner();
     let archived = match f.action.as_deref() {

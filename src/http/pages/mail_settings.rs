@@ -2,20 +2,15 @@
 //! through the relay, stage by stage, and the likely fix of the stage that failed.
 
 use super::form_post::{self, FormAction, FormPost};
-use super::{PageUser, html};
+use super::{Answer, PageUser, html};
 use crate::config::SmtpSecurity;
 use crate::http::{AppState, Layout, PageError};
 use crate::mail::probe::Report;
 use crate::services::{mailing, traffic::require_admin};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/mail", web::get().to(page))
-        .route("/admin/mail/test", web::post().to(test));
-}
 
 #[derive(Template)]
 #[template(path = "pages/mail_settings.html")]
@@ -64,11 +59,7 @@ fn rows(state: &AppState) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn page(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> Answer {
     require_admin(&user.principal)
         .map_err(|e| PageError::new(&user.layout, StatusCode::FORBIDDEN, e.to_string()))?;
     let page = MailPage {
@@ -82,12 +73,12 @@ async fn page(
 }
 
 #[derive(Deserialize)]
-struct TestForm {
+pub(super) struct TestForm {
     csrf: String,
     to: String,
 }
 
-async fn test(post: FormPost<TestForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn test(post: FormPost<TestForm>) -> Answer {
     let FormPost {
         action: FormAction { req, state, user },
         form: f,

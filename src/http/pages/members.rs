@@ -2,26 +2,16 @@
 
 use super::form_post::{self, FormAction, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, MaybeUser, PAGE_ROWS, PageUser, html, redirect, run, show};
+use super::{Answer, CsrfForm, MaybeUser, PAGE_ROWS, PageUser, html, redirect, run, show};
 use crate::domain::User;
 use crate::domain::{Access, Invitation};
 use crate::http::paths::{WsChildPath, WsPath};
-use crate::http::{AppState, Layout, PageError};
+use crate::http::{AppState, Layout};
 use crate::services::{audit, invitations, workspaces};
 use crate::store::PageRequest;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/members", web::get().to(page))
-        .route("/w/{ws}/members", web::post().to(invite))
-        .route("/w/{ws}/members/{user}/role", web::post().to(set_role))
-        .route("/w/{ws}/members/{user}/remove", web::post().to(remove))
-        .route("/w/{ws}/invitations/{id}/revoke", web::post().to(revoke))
-        .route("/invite/{token}", web::get().to(invitation_page))
-        .route("/invite/{token}", web::post().to(accept));
-}
 
 struct Row {
     id: String,
@@ -41,13 +31,13 @@ struct MembersPage {
     invitations: Vec<Invitation>,
 }
 
-async fn page(
+pub(super) async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
     q: web::Query<super::PageCursor>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "members").await?;
     let (principal, wid, page_req) = (user.principal.clone(), nav.id, q.request());
     let (members, invitations) = show(&state, &user.layout, move |ctx| {
@@ -83,13 +73,13 @@ async fn page(
 }
 
 #[derive(Deserialize)]
-struct InviteForm {
+pub(super) struct InviteForm {
     csrf: String,
     email: String,
     role: crate::domain::Role,
 }
 
-async fn invite(ws: WsPath, post: FormPost<InviteForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn invite(ws: WsPath, post: FormPost<InviteForm>) -> Answer {
     let FormPost {
         action: FormAction { req, state, user },
         form: f,
@@ -110,15 +100,12 @@ async fn invite(ws: WsPath, post: FormPost<InviteForm>) -> Result<HttpResponse, 
 }
 
 #[derive(Deserialize)]
-struct RoleForm {
+pub(super) struct RoleForm {
     csrf: String,
     role: crate::domain::Role,
 }
 
-async fn set_role(
-    path: WsChildPath<User>,
-    post: FormPost<RoleForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn set_role(path: WsChildPath<User>, post: FormPost<RoleForm>) -> Answer {
     let FormPost { action, form } = post;
     let (ws, member) = path.into_inner();
     let RoleForm { role, .. } = form;
@@ -130,10 +117,7 @@ async fn set_role(
         .await
 }
 
-async fn remove(
-    path: WsChildPath<User>,
-    post: FormPost<CsrfForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn remove(path: WsChildPath<User>, post: FormPost<CsrfForm>) -> Answer {
     let FormPost { action, .. } = post;
     let (ws, member) = path.into_inner();
     let back = format!("/w/{ws}/members");
@@ -144,10 +128,7 @@ async fn remove(
         .await
 }
 
-async fn revoke(
-    path: WsChildPath<Invitation>,
-    post: FormPost<CsrfForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn revoke(path: WsChildPath<Invitation>, post: FormPost<CsrfForm>) -> Answer {
     let FormPost { action, .. } = post;
     let (ws, inv) = path.into_inner();
     let back = format!("/w/{ws}/members");
@@ -166,11 +147,11 @@ struct InvitationPage {
     signed_in_as: Option<String>,
 }
 
-async fn invitation_page(
+pub(super) async fn invitation_page(
     req: HttpRequest,
     who: MaybeUser,
     token: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let page = InvitationPage {
         layout: who.1.clone(),
         token: token.into_inner(),
@@ -180,14 +161,11 @@ async fn invitation_page(
 }
 
 #[derive(Deserialize)]
-struct AcceptForm {
+pub(super) struct AcceptForm {
     csrf: String,
 }
 
-async fn accept(
-    token: web::Path<String>,
-    post: FormPost<AcceptForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn accept(token: web::Path<String>, post: FormPost<AcceptForm>) -> Answer {
     let FormPost {
         action: FormAction { req, state, user },
         ..

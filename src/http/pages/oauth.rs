@@ -1,6 +1,6 @@
 //! "Sign in with Google / Facebook": send the browser to the provider, take it back, sign in.
 
-use super::{MaybeUser, redirect, run};
+use super::{Answer, MaybeUser, redirect, run};
 use crate::http::{AppState, Layout, PageError, session};
 use crate::services::{audit, provider_sign_in};
 use crate::sources::oauth::{self, OAuthError, Provider};
@@ -8,11 +8,6 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/{provider}/start", web::get().to(start))
-        .route("/auth/{provider}/callback", web::get().to(callback));
-}
 
 fn provider(layout: &Layout, raw: &str) -> Result<Provider, PageError> {
     Provider::parse(raw).ok_or_else(|| {
@@ -25,17 +20,17 @@ fn provider(layout: &Layout, raw: &str) -> Result<Provider, PageError> {
 }
 
 #[derive(Deserialize)]
-struct StartQuery {
+pub(super) struct StartQuery {
     next: Option<String>,
     link: Option<String>,
 }
 
-async fn start(
+pub(super) async fn start(
     state: web::Data<AppState>,
     who: MaybeUser,
     p: web::Path<String>,
     q: web::Query<StartQuery>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let layout = who.1.clone();
     let p = provider(&layout, &p)?;
     let link_user = match (q.link.is_some(), &who.0) {
@@ -96,20 +91,20 @@ pub(super) fn provider_flow_cookie(
 }
 
 #[derive(Deserialize)]
-struct CallbackQuery {
+pub(super) struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
     error_description: Option<String>,
 }
 
-async fn callback(
+pub(super) async fn callback(
     req: HttpRequest,
     state: web::Data<AppState>,
     who: MaybeUser,
     p: web::Path<String>,
     q: web::Query<CallbackQuery>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let layout = who.1.clone();
     let p = provider(&layout, &p)?;
     let q = q.into_inner();

@@ -4,7 +4,7 @@
 
 use super::form_post::{self, FormAction, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{PageUser, html, run};
+use super::{Answer, PageUser, html, run};
 use crate::domain::Access;
 use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
@@ -14,12 +14,6 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/privacy", web::get().to(page))
-        .route("/w/{ws}/privacy", web::post().to(act))
-        .route("/w/{ws}/privacy/reviewers", web::post().to(act_reviewer));
-}
 
 #[derive(Template)]
 #[template(path = "pages/privacy.html")]
@@ -62,12 +56,12 @@ fn download(v: &serde_json::Value, zip: bool, now: time::OffsetDateTime) -> Http
         .body(body)
 }
 
-async fn page(
+pub(super) async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Admin, "privacy").await?;
     let page = PrivacyPage {
         layout: user.layout.clone(),
@@ -80,7 +74,7 @@ async fn page(
 }
 
 #[derive(Deserialize)]
-struct RequestForm {
+pub(super) struct RequestForm {
     csrf: String,
     email: String,
     action: String,
@@ -93,7 +87,7 @@ struct RequestForm {
     new_email: String,
 }
 
-async fn act(ws: WsPath, post: FormPost<RequestForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn act(ws: WsPath, post: FormPost<RequestForm>) -> Answer {
     let FormPost {
         action: FormAction { req, state, user },
         form: f,
@@ -165,7 +159,7 @@ async fn act(ws: WsPath, post: FormPost<RequestForm>) -> Result<HttpResponse, Pa
 }
 
 #[derive(Deserialize)]
-struct ReviewerForm {
+pub(super) struct ReviewerForm {
     csrf: String,
     #[serde(default)]
     name: String,
@@ -176,7 +170,7 @@ struct ReviewerForm {
     confirm: Option<String>,
 }
 
-async fn act_reviewer(ws: WsPath, post: FormPost<ReviewerForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn act_reviewer(ws: WsPath, post: FormPost<ReviewerForm>) -> Answer {
     let FormPost {
         action: FormAction { req, state, user },
         form: f,

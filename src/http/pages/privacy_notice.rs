@@ -2,14 +2,10 @@
 //! periods, the providers and relay actually in use, the cookies actually set), so it cannot
 //! drift from what the instance does.
 
-use super::{MaybeUser, html};
-use crate::http::{AppState, Layout, PageError};
-use actix_web::{HttpRequest, HttpResponse, web};
+use super::{Answer, MaybeUser, html};
+use crate::http::{AppState, Layout};
+use actix_web::{HttpRequest, web};
 use askama::Template;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/privacy", web::get().to(page));
-}
 
 #[derive(Template)]
 #[template(path = "pages/privacy_notice.html")]
@@ -31,11 +27,7 @@ fn days(n: u64) -> String {
     }
 }
 
-async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    who: MaybeUser,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn page(req: HttpRequest, state: web::Data<AppState>, who: MaybeUser) -> Answer {
     let c = &state.ctx.config;
     let mut shared_with = Vec::new();
     if c.providers.google.client_id.is_some() {

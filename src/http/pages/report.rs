@@ -3,23 +3,19 @@
 
 use super::dashboard::{View, view};
 use super::workspaces::{WsNav, enter};
-use super::{PageUser, html, show};
+use super::{Answer, PageUser, html, show};
 use crate::domain::{Access, Location};
 use crate::http::api::reports::parse_date;
 use crate::http::paths::WsPath;
-use crate::http::{AppState, Layout, PageError};
+use crate::http::{AppState, Layout};
 use crate::services::locations;
 use crate::services::stats::{self, Bucket, Period};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/report", web::get().to(report));
-}
-
 #[derive(Deserialize)]
-struct ReportQuery {
+pub(super) struct ReportQuery {
     location: String,
     /// YYYY-MM
     #[serde(default)]
@@ -36,13 +32,13 @@ struct ReportPage {
     month: String,
 }
 
-async fn report(
+pub(super) async fn report(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
     q: web::Query<ReportQuery>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "dashboard").await?;
     let q = q.into_inner();
     let loc = super::id(&user.layout, &q.location)?;

@@ -10,6 +10,9 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+/// What a page handler answers: the page, a redirect, or a readable error page.
+pub type Answer = Result<HttpResponse, PageError>;
+
 /// Renders a page; clears a flash message that has now been shown.
 pub fn html(
     req: &HttpRequest,

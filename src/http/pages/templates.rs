@@ -2,20 +2,14 @@
 
 use super::form_post::{self, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{CsrfForm, PageUser, html, id, show};
+use super::{Answer, CsrfForm, PageUser, html, id, show};
 use crate::domain::{Access, PLACEHOLDERS, ReplyTemplate};
 use crate::http::paths::{WsChildPath, WsPath};
-use crate::http::{AppState, Layout, PageError};
+use crate::http::{AppState, Layout};
 use crate::services::annotations;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w/{ws}/templates", web::get().to(page))
-        .route("/w/{ws}/templates", web::post().to(save))
-        .route("/w/{ws}/templates/{id}/delete", web::post().to(delete));
-}
 
 #[derive(Template)]
 #[template(path = "pages/templates.html")]
@@ -26,12 +20,12 @@ struct TemplatesPage {
     placeholders: Vec<(&'static str, &'static str)>,
 }
 
-async fn page(
+pub(super) async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "inbox").await?;
     let (principal, wid) = (user.principal.clone(), nav.id);
     let templates = show(&state, &user.layout, move |ctx| {
@@ -51,7 +45,7 @@ async fn page(
 }
 
 #[derive(Deserialize)]
-struct TemplateForm {
+pub(super) struct TemplateForm {
     csrf: String,
     #[serde(default)]
     id: String,
@@ -59,7 +53,7 @@ struct TemplateForm {
     body: String,
 }
 
-async fn save(ws: WsPath, post: FormPost<TemplateForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn save(ws: WsPath, post: FormPost<TemplateForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let wid = ws.into_inner();
     let tid = if f.id.is_empty() {
@@ -75,10 +69,7 @@ async fn save(ws: WsPath, post: FormPost<TemplateForm>) -> Result<HttpResponse, 
         .await
 }
 
-async fn delete(
-    path: WsChildPath<ReplyTemplate>,
-    post: FormPost<CsrfForm>,
-) -> Result<HttpResponse, PageError> {
+pub(super) async fn delete(path: WsChildPath<ReplyTemplate>, post: FormPost<CsrfForm>) -> Answer {
     let FormPost { action, .. } = post;
     let (wid, tid) = path.into_inner();
     let back = format!("/w/{wid}/templates");

@@ -2,21 +2,16 @@
 //! the current bans with a way to lift them.
 
 use super::form_post::{FormAction, FormPost};
-use super::{CsrfForm, PageUser, html, redirect};
+use super::{Answer, CsrfForm, PageUser, html, redirect};
 use crate::edge::Edge;
 use crate::edge::bans::Ban;
 use crate::http::charts::{Chart, Kind, Series};
 use crate::http::{AppState, Layout, PageError};
 use crate::services::traffic::{self, require_admin};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/traffic", web::get().to(page))
-        .route("/admin/bans/{client}/lift", web::post().to(lift));
-}
 
 /// Requests and refusals per minute as a chart with axes, labels and a legend.
 fn chart(per_minute: &[u64], blocked: &[u64], first_minute: i64) -> String {
@@ -90,17 +85,17 @@ struct TrafficPage {
 }
 
 #[derive(Deserialize)]
-struct Window {
+pub(super) struct Window {
     minutes: Option<usize>,
 }
 
-async fn page(
+pub(super) async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     edge: web::Data<Edge>,
     user: PageUser,
     q: web::Query<Window>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     require_admin(&user.principal)
         .map_err(|e| PageError::new(&user.layout, StatusCode::FORBIDDEN, e.to_string()))?;
     let minutes = q.minutes.unwrap_or(60);
@@ -129,11 +124,11 @@ async fn page(
     html(&req, &page, &user.layout)
 }
 
-async fn lift(
+pub(super) async fn lift(
     edge: web::Data<Edge>,
     client: web::Path<String>,
     post: FormPost<CsrfForm>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let FormPost {
         action: FormAction { user, .. },
         ..

@@ -1,24 +1,14 @@
 //! Workspace pages: the switcher with a create form, a workspace's overview, settings, audit log.
 
 use super::form_post::{self, FormAction, FormPost};
-use super::{PageUser, html, redirect, run, show};
+use super::{Answer, PageUser, html, redirect, run, show};
 use crate::domain::{Access, AuditEntry, Id, Role, Workspace};
 use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
 use crate::services::workspaces;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/w", web::get().to(list))
-        .route("/w", web::post().to(create))
-        .route("/w/{ws}", web::get().to(overview))
-        .route("/w/{ws}/settings", web::get().to(settings))
-        .route("/w/{ws}/settings", web::post().to(update))
-        .route("/w/{ws}/delete", web::post().to(delete))
-        .route("/w/{ws}/audit", web::get().to(audit));
-}
 
 /// The workspace header and tabs every workspace page shows.
 pub struct WsNav {
@@ -70,12 +60,12 @@ struct ListPage {
     next: Option<String>,
 }
 
-async fn list(
+pub(super) async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     q: web::Query<super::PageCursor>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let (principal, req_page) = (user.principal.clone(), q.request());
     let page = show(&state, &user.layout, move |ctx| {
         workspaces::list(ctx, &principal, &req_page)
@@ -96,12 +86,12 @@ async fn list(
 }
 
 #[derive(Deserialize)]
-struct NameForm {
+pub(super) struct NameForm {
     csrf: String,
     name: String,
 }
 
-async fn create(post: FormPost<NameForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn create(post: FormPost<NameForm>) -> Answer {
     let FormPost {
         action: FormAction { state, user, .. },
         form,
@@ -131,12 +121,12 @@ struct OverviewPage {
     members: usize,
 }
 
-async fn overview(
+pub(super) async fn overview(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "overview").await?;
     let wid = nav.id;
     let counts = show(&state, &user.layout, move |ctx| {
@@ -167,12 +157,12 @@ struct SettingsPage {
     plans: Vec<String>,
 }
 
-async fn settings(
+pub(super) async fn settings(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Admin, "settings").await?;
     let plans = state.ctx.config.plans.keys().cloned().collect();
     html(
@@ -187,13 +177,13 @@ async fn settings(
 }
 
 #[derive(Deserialize)]
-struct SettingsForm {
+pub(super) struct SettingsForm {
     csrf: String,
     name: String,
     plan: String,
 }
 
-async fn update(ws: WsPath, post: FormPost<SettingsForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn update(ws: WsPath, post: FormPost<SettingsForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let ws = ws.into_inner();
     let back = format!("/w/{ws}/settings");
@@ -205,12 +195,12 @@ async fn update(ws: WsPath, post: FormPost<SettingsForm>) -> Result<HttpResponse
 }
 
 #[derive(Deserialize)]
-struct ConfirmForm {
+pub(super) struct ConfirmForm {
     csrf: String,
     confirm: String,
 }
 
-async fn delete(ws: WsPath, post: FormPost<ConfirmForm>) -> Result<HttpResponse, PageError> {
+pub(super) async fn delete(ws: WsPath, post: FormPost<ConfirmForm>) -> Answer {
     let FormPost {
         action: FormAction { state, user, .. },
         form,
@@ -245,17 +235,17 @@ struct AuditPage {
 }
 
 #[derive(Deserialize)]
-struct CursorQuery {
+pub(super) struct CursorQuery {
     before: Option<String>,
 }
 
-async fn audit(
+pub(super) async fn audit(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     ws: WsPath,
     q: web::Query<CursorQuery>,
-) -> Result<HttpResponse, PageError> {
+) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Admin, "audit").await?;
     let wid = nav.id;
     let before = q.into_inner().before.and_then(|b| hex::decode(b).ok());
