@@ -235,10 +235,7 @@ impl App {
             .with_context(|| format!("binding the control socket {}", control_path.display()))?;
         restrict_to_owner(&control_path)?;
         let ctx = admin_socket::Context {
-            store: store.clone(),
-            clock: clock.clone(),
-            instance_url: instance_url.clone(),
-            mail_from: state.ctx.mail_from.clone(),
+            services: state.ctx.clone(),
             backup_key: match &config.backup.key_file {
                 Some(p) => Some(
                     crate::config::read_backup_key(p)

@@ -342,18 +342,24 @@ fn call(config: &Config, request: Request) -> Result<serde_json::Value, Failed> 
             let clock: SharedClock = Arc::new(SystemClock);
             let store = Store::open(data_dir, config.storage.cache_mb, clock.now())
                 .map_err(Failed::runtime)?;
-            let ctx = admin_socket::Context {
+            let instance_url = config.server.public_url.as_ref().map_or_else(
+                || format!("http://{}", config.server.listen),
+                |u| u.to_string(),
+            );
+            let mail_from = config
+                .smtp
+                .from
+                .parse()
+                .map_err(|e| Failed::Usage(format!("smtp.from: {e}")))?;
+            let services = crate::services::Ctx::new(
                 store,
+                Arc::new(config.clone()),
                 clock,
-                instance_url: config.server.public_url.as_ref().map_or_else(
-                    || format!("http://{}", config.server.listen),
-                    |u| u.to_string(),
-                ),
-                mail_from: config
-                    .smtp
-                    .from
-                    .parse()
-                    .map_err(|e| Failed::Usage(format!("smtp.from: {e}")))?,
+                mail_from,
+                instance_url,
+            );
+            let ctx = admin_socket::Context {
+                services,
                 backup_key: config
                     .backup
                     .key_file

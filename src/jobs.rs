@@ -68,6 +68,9 @@ impl Slot {
     }
 }
 
+/// The shortest pause a `RetryAt` asks for.
+const MIN_RETRY_PAUSE: Duration = Duration::from_millis(20);
+
 /// Every job of the appliance, with the context they share.
 #[derive(Clone)]
 pub struct Runner {
@@ -150,8 +153,10 @@ impl Runner {
                 Ok(Outcome::RetryAt(at)) => {
                     failures = 0;
                     self.count(name, "idle");
+                    // Never sooner than a few milliseconds: a time already past is no reason
+                    // to spin.
                     let until = (at - now).try_into().unwrap_or(Duration::ZERO);
-                    slot.job.idle_pause().min(until)
+                    slot.job.idle_pause().min(until.max(MIN_RETRY_PAUSE))
                 }
                 Err(e) => {
                     self.count(name, "failed");

@@ -3,8 +3,8 @@
 
 use super::{Context, Failure, Request, Response};
 use crate::domain::{Id, Workspace};
-use crate::services::{Error, accounts, mailing};
-use crate::store::Store;
+use crate::services::auth::Actor;
+use crate::services::{Ctx, Error, accounts, mailing};
 use serde::Serialize;
 use serde_json::json;
 
@@ -45,11 +45,12 @@ fn answer<T: Serialize>(result: Result<T, Error>) -> Response {
     }
 }
 
-/// `blocking` work on one workspace, named by its id as the CLI was given it.
+/// `blocking` service work on one workspace, named by its id as the CLI was given it, done as
+/// the operator.
 async fn in_workspace<T: Serialize + Send + 'static>(
-    ctx: &Context,
+    ctx: &Ctx,
     workspace: &str,
-    work: impl FnOnce(&Store, &Id<Workspace>) -> Result<T, Error> + Send + 'static,
+    work: impl FnOnce(&Ctx, &Actor, &Id<Workspace>) -> Result<T, Error> + Send + 'static,
 ) -> Response {
     let Ok(ws) = workspace.parse() else {
         return err(
@@ -57,8 +58,8 @@ async fn in_workspace<T: Serialize + Send + 'static>(
             format!("`{workspace}` is not a workspace id"),
         );
     };
-    let store = ctx.store.clone();
-    blocking(move || work(&store, &ws)).await
+    let ctx = ctx.clone();
+    blocking(move || work(&ctx, &Actor::operator(), &ws)).await
 }
 
 /// `answer` for work run off the async workers.
@@ -72,7 +73,8 @@ async fn blocking<T: Serialize + Send + 'static>(
 }
 
 /// Runs one command and flushes before answering, so an "ok" is durable.
-pub async fn handle(ctx: &Context, request: Request) -> Response {
+pub async fn handle(socket: &Context, request: Request) -> Response {
+    let ctx = &socket.services;
     let now = ctx.clock.now();
     let response = match request {
         Request::CreateAdmin {
@@ -112,14 +114,14 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
             rows,
             dry_run,
         } => {
-            in_workspace(ctx, &workspace, move |store, ws| {
-                crate::services::review_csv::import_rows(store, ws, &rows, dry_run, now)
+            in_workspace(ctx, &workspace, move |ctx, operator, ws| {
+                crate::services::review_csv::import(ctx, operator, ws, &rows, dry_run)
             })
             .await
         }
         Request::Backup { dir } => {
             let store = ctx.store.clone();
-            let key = ctx.backup_key;
+            let key = socket.backup_key;
             blocking(move || {
                 let path = crate::workers::backup::write(
                     &store,
@@ -137,22 +139,22 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
             who,
             workspace,
         } => {
-            let store = ctx.store.clone();
-            let relay = ctx.relay.clone();
+            let ctx = ctx.clone();
+            let relay = socket.relay.clone();
             blocking(move || {
                 crate::services::privacy::by_operator(
-                    &store,
+                    &ctx,
+                    &Actor::operator(),
                     &relay,
                     &action,
                     &who,
                     workspace.as_deref(),
-                    now,
                 )
             })
             .await
         }
         Request::Bounce { raw } => answer(crate::services::bounces::record(&ctx.store, &raw, now)),
-        Request::RunJobs => match &ctx.jobs {
+        Request::RunJobs => match &socket.jobs {
             None => err(
                 Failure::Invalid,
                 "no server is running on this data folder: the jobs run inside `plaudit serve`",
@@ -177,8 +179,8 @@ pub async fn handle(ctx: &Context, request: Request) -> Response {
             rows,
             dry_run,
         } => {
-            in_workspace(ctx, &workspace, move |store, ws| {
-                crate::services::contacts_csv::import_rows(store, ws, &rows, dry_run, now)
+            in_workspace(ctx, &workspace, move |ctx, operator, ws| {
+                crate::services::contacts_csv::import(ctx, operator, ws, &rows, dry_run)
             })
             .await
         }

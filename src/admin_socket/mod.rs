@@ -1,9 +1,6 @@
 //! Admin commands over a Unix socket in the data folder, so the CLI works while `serve` owns the
 //! store; the same `handle` runs in-process when no server is running.
 
-use crate::clock::SharedClock;
-use crate::store::Store;
-use lettre::message::Mailbox;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
@@ -95,10 +92,9 @@ pub enum Response {
 /// What commands need from the running instance (or from a store opened by the CLI).
 #[derive(Clone)]
 pub struct Context {
-    pub store: Store,
-    pub clock: SharedClock,
-    pub instance_url: String,
-    pub mail_from: Mailbox,
+    /// The services' context (store, configuration, clock, mail identity) — the same one the
+    /// server's requests and jobs use; commands act through it as `Actor::operator()`.
+    pub services: crate::services::Ctx,
     /// The key backups are encrypted with (`backup.key_file`), if any.
     pub backup_key: Option<[u8; 32]>,
     /// The SMTP relay, named in privacy exports as a recipient of campaign mail.

@@ -123,6 +123,11 @@ impl OutboxWorker {
         self.store.outbox().release_leases(self.clock.now())
     }
 
+    /// When the earliest message still to be delivered is due, if any.
+    pub fn next_due(&self) -> anyhow::Result<Option<time::OffsetDateTime>> {
+        self.store.outbox().next_due()
+    }
+
     /// Claims one due message, sends it, records the result durably.
     pub async fn step(&self) -> anyhow::Result<Outcome> {
         let now = self.clock.now();

@@ -10,7 +10,7 @@ use crate::domain::{
 fn person(principal: &Principal) -> Result<Id<User>> {
     match principal {
         Principal::User { user, .. } => Ok(user.id),
-        Principal::ApiKey { .. } => Err(Error::Forbidden(
+        Principal::ApiKey { .. } | Principal::Operator => Err(Error::Forbidden(
             "alert settings belong to a person; sign in instead of using an API key".into(),
         )),
     }

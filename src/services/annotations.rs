@@ -107,7 +107,7 @@ pub fn add_note(
             (Some(user.id), user.name.clone())
         }
         Principal::User { user, .. } => (Some(user.id), user.email.to_string()),
-        Principal::ApiKey { .. } => (None, actor.label()),
+        Principal::ApiKey { .. } | Principal::Operator => (None, actor.label()),
     };
     let at = ctx.clock.now();
     change(ctx, actor, ws, item, "item.noted", move |n| {

@@ -8,8 +8,16 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
 pub enum Principal {
-    User { user: User, session: Id<Session> },
-    ApiKey { key: ApiKey },
+    User {
+        user: User,
+        session: Id<Session>,
+    },
+    ApiKey {
+        key: ApiKey,
+    },
+    /// Whoever runs `plaudit` commands on this machine (the CLI, directly or through the admin
+    /// socket): they hold the data folder, so they act as an owner in every workspace.
+    Operator,
 }
 
 impl Principal {
@@ -18,6 +26,7 @@ impl Principal {
         match self {
             Self::User { user, .. } => Self::user_actor(&user.id),
             Self::ApiKey { key } => format!("api_key:{}", key.id),
+            Self::Operator => "operator".into(),
         }
     }
 
@@ -30,6 +39,7 @@ impl Principal {
         match self {
             Self::User { user, .. } => user.email.to_string(),
             Self::ApiKey { key } => format!("API key “{}”", key.name),
+            Self::Operator => "the operator (plaudit CLI)".into(),
         }
     }
 
@@ -39,11 +49,15 @@ impl Principal {
             Self::ApiKey { .. } => Err(Error::Forbidden(
                 "this needs a signed-in person; API keys act only inside their workspace".into(),
             )),
+            Self::Operator => Err(Error::Forbidden(
+                "this needs a signed-in person, not the operator's CLI".into(),
+            )),
         }
     }
 
     pub fn is_instance_admin(&self) -> bool {
-        matches!(self, Self::User { user, .. } if user.instance_admin)
+        matches!(self, Self::Operator)
+            || matches!(self, Self::User { user, .. } if user.instance_admin)
     }
 }
 
@@ -57,6 +71,11 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The operator at this machine's console (no network address).
+    pub fn operator() -> Self {
+        Self::new(Principal::Operator, "")
+    }
+
     pub fn new(principal: Principal, ip: impl Into<String>) -> Self {
         Self {
             principal,
@@ -99,6 +118,7 @@ pub fn authorize(
                 (None, false) => return Err(Error::NotFound),
             }
         }
+        Principal::Operator => Role::Owner,
         Principal::ApiKey { key } => {
             if key.workspace != *ws {
                 return Err(Error::NotFound);

@@ -40,7 +40,7 @@ pub fn start(
         sealed: None,
         created_by: match &actor.principal {
             Principal::User { user, .. } => Some(user.id),
-            Principal::ApiKey { .. } => None,
+            Principal::ApiKey { .. } | Principal::Operator => None,
         },
         created_at: now,
         feeds: Vec::new(),
@@ -69,6 +69,7 @@ pub fn start(
             started_by: match &actor.principal {
                 Principal::User { user, .. } => Some(user.id),
                 Principal::ApiKey { key } => Some(key.created_by),
+                Principal::Operator => None,
             },
             expires_at: now + STATE_VALIDITY,
         },

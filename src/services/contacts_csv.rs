@@ -119,9 +119,27 @@ pub fn parse_csv(bytes: &[u8]) -> (Vec<CsvRow>, usize, Vec<RowError>) {
     (rows, duplicates, errors)
 }
 
-/// Imports checked rows into `ws` (or only checks them against its locations, with
-/// `dry_run`). Any bad row: nothing is written.
-pub fn import_rows(
+/// Imports checked rows into `ws` as `actor` (or only checks them, with `dry_run`); audited
+/// when something was written.
+pub fn import(
+    ctx: &Ctx,
+    actor: &Actor,
+    ws: &Id<Workspace>,
+    rows: &[CsvRow],
+    dry_run: bool,
+) -> Result<CsvReport> {
+    ctx.enter(actor, ws, Access::Write)?;
+    let report = import_rows(&ctx.store, ws, rows, dry_run, ctx.clock.now())?;
+    if !dry_run && report.errors.is_empty() {
+        let what = format!("{} created, {} updated", report.created, report.updated);
+        audit::record(ctx, ws, actor, "contacts.imported", &what);
+    }
+    Ok(report)
+}
+
+/// Checks rows against the workspace's locations and writes them unless `dry_run`. Any bad
+/// row: nothing is written.
+fn import_rows(
     store: &Store,
     ws: &Id<Workspace>,
     rows: &[CsvRow],
@@ -163,7 +181,7 @@ pub fn import_rows(
     Ok(report)
 }
 
-/// A CSV file from a signed-in manager or an API key (the CLI goes through `import_rows`).
+/// A CSV file from a signed-in manager or an API key (the CLI sends parsed rows to `import`).
 pub fn import_csv(
     ctx: &Ctx,
     actor: &Actor,

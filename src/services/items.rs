@@ -99,7 +99,7 @@ pub fn reply(
         state: ReplyState::Sending,
         author: match &actor.principal {
             Principal::User { user, .. } => Some(user.id),
-            Principal::ApiKey { .. } => None,
+            Principal::ApiKey { .. } | Principal::Operator => None,
         },
         written_at: now,
         published_at: None,

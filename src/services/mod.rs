@@ -39,3 +39,12 @@ pub mod workspaces;
 pub use context::Ctx;
 pub use error::{Error, Result};
 pub use scope::InWorkspace;
+
+/// A service that removes one thing of a workspace by its id, as an actor (the shape the API's
+/// `DELETE` routes and the pages' delete buttons are made from).
+pub type RemoveOf<C> = fn(
+    &Ctx,
+    &auth::Actor,
+    &crate::domain::Id<crate::domain::Workspace>,
+    &crate::domain::Id<C>,
+) -> Result<()>;

@@ -276,8 +276,8 @@ pub fn import(
     })
 }
 
-/// `import` without a caller (the CLI, which has the machine's trust).
-pub fn import_rows(
+/// Resolves the rows' locations and writes them unless `dry_run`.
+fn import_rows(
     store: &crate::store::Store,
     ws: &Id<Workspace>,
     rows: &[Row],

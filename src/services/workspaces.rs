@@ -77,6 +77,11 @@ pub fn list(
                 next: None,
             })
         }
+        Principal::Operator => Ok(ctx
+            .store
+            .workspaces()
+            .page_all(req)?
+            .map(|w| (w, Role::Owner))),
         Principal::User { user, .. } if user.instance_admin => {
             let page = ctx.store.workspaces().page_all(req)?;
             let mut items = Vec::with_capacity(page.items.len());

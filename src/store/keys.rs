@@ -28,6 +28,12 @@ pub fn due_upper_bound(at: OffsetDateTime) -> [u8; 8] {
     (millis(at) + 1).to_be_bytes()
 }
 
+/// The time a `due` key is due at.
+pub fn due_time(key: &[u8]) -> Option<OffsetDateTime> {
+    let millis = u64::from_be_bytes(key.get(..8)?.try_into().ok()?);
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).ok()
+}
+
 pub fn due_id<T>(key: &[u8]) -> Option<Id<T>> {
     let bytes: [u8; 16] = key.get(8..24)?.try_into().ok()?;
     Some(Id::from_bytes(bytes))

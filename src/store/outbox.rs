@@ -66,6 +66,13 @@ impl Outbox<'_> {
         self.due.len()
     }
 
+    /// When the earliest message still to be delivered is due (queued, deferred or leased):
+    /// what an idle sender may wait for.
+    pub fn next_due(&self) -> anyhow::Result<Option<OffsetDateTime>> {
+        let first = self.due.first().context("reading the due index")?;
+        Ok(first.and_then(|(key, _)| keys::due_time(&key)))
+    }
+
     /// Claims the oldest due message with a lease until `now + lease`: counts an attempt and
     /// moves its due entry to the lease expiry, so a sender that dies leaves it to be retried.
     pub fn claim_due(
@@ -351,6 +358,41 @@ mod tests {
     use crate::mail::templates::Rendered;
     use crate::store::{PersonRef, Store};
     use time::macros::datetime;
+
+    #[test]
+    fn the_next_due_time_is_the_earliest_message_still_to_deliver() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = datetime!(2026-05-01 12:00 UTC);
+        let store = Store::open(dir.path(), 16, now).unwrap();
+        let outbox = store.outbox();
+        assert_eq!(outbox.next_due().unwrap(), None);
+        let from = "Plaudit <noreply@example.test>".parse().unwrap();
+        let to = Email::parse("manager@example.test").unwrap();
+        let body = || Rendered {
+            subject: "s".into(),
+            text: "t".into(),
+            html: None,
+        };
+        let (later, sooner) = (
+            now + time::Duration::minutes(5),
+            now + time::Duration::minutes(1),
+        );
+        let first = crate::mail::message(later, &from, &to, body(), Vec::new());
+        let second = crate::mail::message(sooner, &from, &to, body(), Vec::new());
+        outbox.enqueue(&first).unwrap();
+        outbox.enqueue(&second).unwrap();
+        assert_eq!(outbox.next_due().unwrap(), Some(sooner));
+        // Claimed, it is due again only when its lease ends, after the other one.
+        let lease = time::Duration::minutes(10);
+        let claimed = outbox.claim_due(sooner, lease).unwrap().unwrap();
+        assert_eq!(claimed.id, second.id);
+        assert_eq!(outbox.next_due().unwrap(), Some(later));
+        outbox.mark_sent(&second.id, sooner).unwrap();
+        assert_eq!(outbox.next_due().unwrap(), Some(later));
+        let claimed = outbox.claim_due(later, lease).unwrap().unwrap();
+        outbox.mark_sent(&claimed.id, later).unwrap();
+        assert_eq!(outbox.next_due().unwrap(), None, "nothing left to deliver");
+    }
 
     #[test]
     fn a_message_whose_person_was_shredded_is_dropped_not_sent() {

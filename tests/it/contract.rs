@@ -45,7 +45,10 @@ async fn schemathesis_finds_no_contract_violation() {
     let tmp = tempfile::tempdir().unwrap();
     // Loopback on the allow-list: the fuzzer's attack-shaped strings still meet the WAF, but
     // bans and rate limits stay out of the way of the contract.
-    let extra = "[security]\nallow_list = [\"127.0.0.1/32\"]\n[logs]\naccess_log = \"off\"\n";
+    // A Google client id, so that connections can be started (no call leaves the machine:
+    // starting one only builds the authorisation address).
+    let extra = "[security]\nallow_list = [\"127.0.0.1/32\"]\n[logs]\naccess_log = \"off\"\n\
+                 [providers.google]\nclient_id = \"contract-client\"\nclient_secret = \"contract-secret\"\n";
     let server = Server::start_with_env(
         tmp.path(),
         extra,
@@ -91,6 +94,7 @@ async fn schemathesis_finds_no_contract_violation() {
             "/webhooks",
             json!({"url": "https://hooks.example.com/plaudit"}),
         ),
+        ("connection", "/connections", json!({"provider": "google"})),
     ] {
         let (status, made) = admin.post(&w(path), body).await;
         assert!(status.is_success(), "seeding {path}: {status} {made}");
@@ -122,6 +126,9 @@ async fn schemathesis_finds_no_contract_violation() {
     assert!(r.status().is_success(), "seeding a review: {}", r.status());
     let (_, items) = admin.get(&w("/items")).await;
     ids.insert("item", items["items"][0]["id"].as_str().unwrap().into());
+    // The members' routes act on a member: the admin, the one member there is.
+    let (_, me) = admin.get("/me").await;
+    ids.insert("user", me["user"]["id"].as_str().unwrap().into());
     std::fs::write(tmp.path().join("schemathesis.toml"), config(&ws, &ids)).unwrap();
     // The document carries the shapes from the types, with this instance's plans filled in.
     let doc: Value = c
@@ -232,18 +239,35 @@ const REFUSED_BY_MEANING: &[(&str, &str)] = &[
         "PUT /api/v1/workspaces/{ws}/locations/{loc}/sources",
         "a connection that is not in this workspace",
     ),
+    (
+        "PATCH /api/v1/workspaces/{ws}/members/{user}",
+        "the workspace's last owner cannot be demoted",
+    ),
+    (
+        "DELETE /api/v1/workspaces/{ws}/members/{user}",
+        "the workspace's last owner cannot be removed",
+    ),
+    (
+        "POST /api/v1/workspaces/{ws}/connections/{id}/sync",
+        "a connection not signed in at the provider yet",
+    ),
+    (
+        "GET /api/v1/workspaces/{ws}/connections/{id}/remote-locations",
+        "a connection not signed in at the provider yet",
+    ),
 ];
 
 /// schemathesis.toml: the seeded objects' ids, so that operations reach their logic instead of
 /// answering 404 for random ids, and the operations whose refusals depend on meaning.
 fn config(ws: &str, ids: &std::collections::BTreeMap<&str, String>) -> String {
     let mut out = format!(
-        "[parameters]\n\"path.ws\" = \"{ws}\"\n\"path.loc\" = \"{}\"\n",
-        ids["loc"]
+        "[parameters]\n\"path.ws\" = \"{ws}\"\n\"path.loc\" = \"{}\"\n\"path.user\" = \"{}\"\n",
+        ids["loc"], ids["user"]
     );
     for (segment, id) in [
         ("api-keys", "key"),
         ("campaigns", "campaign"),
+        ("connections", "connection"),
         ("contacts", "contact"),
         ("invitations", "invitation"),
         ("items", "item"),

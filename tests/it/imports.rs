@@ -116,8 +116,23 @@ async fn csv_reviews_import_by_cli_and_api_with_numbered_errors_and_idempotence(
         hostile["text"], "<script>alert(1)</script> cold soup",
         "stored as text, escaped when shown"
     );
-    // An unknown workspace and a missing file are usage errors.
+    // The CLI imports through the same service as the operator: audited in its name.
+    let (_, audit) = api.get(&format!("/workspaces/{ws}/audit?limit=50")).await;
+    let by_operator = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "items.imported" && e["actor"] == "operator")
+        .count();
+    assert_eq!(by_operator, 2, "two imports ran (not the dry run): {audit}");
+    // An unknown workspace (malformed or not of this instance) and a missing file are usage
+    // errors.
     assert_eq!(cli(&[&good, "--workspace", "0123"]).status.code(), Some(2));
+    let unknown = "0".repeat(32);
+    assert_eq!(
+        cli(&[&good, "--workspace", &unknown]).status.code(),
+        Some(2)
+    );
     assert_eq!(
         cli(&["/nonexistent.csv", "--workspace", &ws]).status.code(),
         Some(2)

@@ -424,6 +424,31 @@ fn the_cli_answers_requests_across_workspaces() {
     assert_eq!(code, Some(2), "{err}");
     let (code, _, _) = run(&["privacy", "forget", "--email", "dee@example.net"]);
     assert_eq!(code, Some(2));
+    // Each request went through the services as the operator: audited in its name.
+    let store = plaudit::store::Store::open(
+        &dir.path().join("data"),
+        16,
+        time::OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let (entries, _) = store.audit().page(&ws.id, None, 50).unwrap();
+    let by_operator: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.actor == "operator")
+        .map(|e| e.action.as_str())
+        .collect();
+    for action in [
+        "privacy.export",
+        "privacy.rectify",
+        "privacy.object",
+        "privacy.erase",
+    ] {
+        assert!(
+            by_operator.contains(&action),
+            "{action} not audited as the operator: {entries:?}"
+        );
+    }
+    store.close().unwrap();
 }
 
 #[test]

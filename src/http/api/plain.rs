@@ -4,7 +4,7 @@
 use super::{Api, PageQuery, Query, WsChildPath, WsPath, list};
 use crate::domain::{Id, Workspace};
 use crate::http::ApiError;
-use crate::services::auth::{Actor, Principal};
+use crate::services::auth::Principal;
 use crate::services::{self, Ctx};
 use crate::store::{Page, PageRequest};
 use actix_web::HttpResponse;
@@ -77,12 +77,9 @@ where
     }
 }
 
-/// A service that removes one thing of a workspace by its id.
-pub type RemoveOf<C> = fn(&Ctx, &Actor, &Id<Workspace>, &Id<C>) -> services::Result<()>;
-
 /// `DELETE …/{ws}/things/{id}`: 204 once the removal is durable.
 pub fn removal<C: 'static>(
-    remove: RemoveOf<C>,
+    remove: services::RemoveOf<C>,
 ) -> impl Fn(Api, WsChildPath<C>) -> Handled + Clone + 'static {
     move |api, path| {
         Box::pin(async move {

@@ -2,11 +2,11 @@
 
 use super::form_post::{self, FormAction, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{Answer, CsrfForm, PageUser, html, redirect, run, show};
+use super::{Answer, PageUser, html, redirect, run, show};
 use crate::domain::{
     Access, AlertMode, AlertPrefs, Id, Location, Origin, Webhook, WebhookFormat, Workspace,
 };
-use crate::http::paths::{WsChildPath, WsPath};
+use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout};
 use crate::services::alerts::{self, PrefsInput};
 use crate::services::locations;
@@ -160,17 +160,6 @@ pub(super) async fn add_hook(ws: WsPath, post: FormPost<HookForm>) -> Answer {
         Ok(h) => render(&req, &state, &user, &wid, Some(h.secret)).await,
         Err(m) => Ok(redirect(&format!("/w/{wid}/alerts"), Err(&m))),
     }
-}
-
-pub(super) async fn delete_hook(path: WsChildPath<Webhook>, post: FormPost<CsrfForm>) -> Answer {
-    let FormPost { action, .. } = post;
-    let (wid, hid) = path.into_inner();
-    let back = format!("/w/{wid}/alerts");
-    action
-        .then(&back, "Webhook removed.", move |ctx, who| {
-            alerts::delete_webhook(ctx, who, &wid, &hid)
-        })
-        .await
 }
 
 form_post::proof!(HookForm);

@@ -3,7 +3,7 @@
 use super::form_post::{self, FormPost};
 use super::import::read_upload;
 use super::workspaces::{WsNav, enter};
-use super::{Answer, CsrfForm, PageCursor, PageUser, html, run, show};
+use super::{Answer, PageCursor, PageUser, html, run, show};
 use crate::domain::Contact;
 use crate::domain::{Access, Id, Location, Workspace};
 use crate::http::paths::{WsChildPath, WsPath};
@@ -183,17 +183,6 @@ pub(super) async fn import(
         dry_run,
     )
     .await
-}
-
-pub(super) async fn delete(path: WsChildPath<Contact>, post: FormPost<CsrfForm>) -> Answer {
-    let FormPost { action, .. } = post;
-    let (wid, cid) = path.into_inner();
-    let back = format!("/w/{wid}/contacts");
-    action
-        .then(&back, "Contact deleted.", move |ctx, who| {
-            contacts::delete(ctx, who, &wid, &cid)
-        })
-        .await
 }
 
 #[derive(Deserialize)]

@@ -2,7 +2,8 @@
 //! checked (same origin, this session's token) before the handler runs; and the shape most
 //! posts end in — run a service as this person, go back with a message.
 
-use super::{Answer, PageUser, redirect, run};
+use super::{Answer, CsrfForm, PageUser, redirect, run};
+use crate::http::paths::WsChildPath;
 use crate::http::{AppState, PageError, session};
 use crate::services::{self, Ctx, auth::Actor};
 use actix_web::dev::Payload;
@@ -94,5 +95,23 @@ impl FormAction {
                 Err(m) => redirect(back, Err(&m)),
             },
         )
+    }
+}
+
+/// A post that only removes one thing of the workspace (a delete button): back to
+/// `/w/{ws}/<area>` with `done`, or with the service's refusal.
+pub fn removal<C: 'static>(
+    area: &'static str,
+    done: &'static str,
+    remove: services::RemoveOf<C>,
+) -> impl Fn(WsChildPath<C>, FormPost<CsrfForm>) -> LocalBoxFuture<'static, Answer> + Clone + 'static
+{
+    move |path, post| {
+        Box::pin(async move {
+            let (ws, id) = path.into_inner();
+            let back = format!("/w/{ws}/{area}");
+            let work = move |ctx: &Ctx, who: &Actor| remove(ctx, who, &ws, &id);
+            post.action.then(&back, done, work).await
+        })
     }
 }

@@ -2,9 +2,9 @@
 
 use super::form_post::{self, FormAction, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{Answer, CsrfForm, PAGE_ROWS, PageUser, html, redirect, run, show};
+use super::{Answer, PAGE_ROWS, PageUser, html, redirect, run, show};
 use crate::domain::{Access, ApiKey, Id, Workspace};
-use crate::http::paths::{WsChildPath, WsPath};
+use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout};
 use crate::services::api_keys;
 use crate::store::PageRequest;
@@ -79,17 +79,6 @@ pub(super) async fn create(ws: WsPath, post: FormPost<CreateForm>) -> Answer {
         Ok((_, secret)) => render(&req, &state, &user, &wid, Some(secret)).await,
         Err(m) => Ok(redirect(&format!("/w/{wid}/api-keys"), Err(&m))),
     }
-}
-
-pub(super) async fn revoke(path: WsChildPath<ApiKey>, post: FormPost<CsrfForm>) -> Answer {
-    let FormPost { action, .. } = post;
-    let (ws, key) = path.into_inner();
-    let back = format!("/w/{ws}/api-keys");
-    action
-        .then(&back, "Key revoked.", move |ctx, who| {
-            api_keys::revoke(ctx, who, &ws, &key)
-        })
-        .await
 }
 
 form_post::proof!(CreateForm);

@@ -2,7 +2,7 @@
 
 use super::form_post::{self, FormAction, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{Answer, CsrfForm, MaybeUser, PAGE_ROWS, PageUser, html, redirect, run, show};
+use super::{Answer, MaybeUser, PAGE_ROWS, PageUser, html, redirect, run, show};
 use crate::domain::User;
 use crate::domain::{Access, Invitation};
 use crate::http::paths::{WsChildPath, WsPath};
@@ -113,28 +113,6 @@ pub(super) async fn set_role(path: WsChildPath<User>, post: FormPost<RoleForm>) 
     action
         .then(&back, "Role changed.", move |ctx, who| {
             workspaces::set_role(ctx, who, &ws, &member, role)
-        })
-        .await
-}
-
-pub(super) async fn remove(path: WsChildPath<User>, post: FormPost<CsrfForm>) -> Answer {
-    let FormPost { action, .. } = post;
-    let (ws, member) = path.into_inner();
-    let back = format!("/w/{ws}/members");
-    action
-        .then(&back, "Member removed.", move |ctx, who| {
-            workspaces::remove_member(ctx, who, &ws, &member)
-        })
-        .await
-}
-
-pub(super) async fn revoke(path: WsChildPath<Invitation>, post: FormPost<CsrfForm>) -> Answer {
-    let FormPost { action, .. } = post;
-    let (ws, inv) = path.into_inner();
-    let back = format!("/w/{ws}/members");
-    action
-        .then(&back, "Invitation revoked.", move |ctx, who| {
-            invitations::revoke(ctx, who, &ws, &inv)
         })
         .await
 }

@@ -2,6 +2,7 @@
 //! matched. The handlers live in the modules named for their page area.
 
 use super::*;
+use crate::services;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -41,18 +42,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/w/{ws}/members/{user}/remove",
-            web::post().to(members::remove),
+            web::post().to(form_post::removal(
+                "members",
+                "Member removed.",
+                services::workspaces::remove_member,
+            )),
         )
         .route(
             "/w/{ws}/invitations/{id}/revoke",
-            web::post().to(members::revoke),
+            web::post().to(form_post::removal(
+                "members",
+                "Invitation revoked.",
+                services::invitations::revoke,
+            )),
         )
         .route("/invite/{token}", web::get().to(members::invitation_page))
         .route("/invite/{token}", web::post().to(members::accept))
         // API keys page: list with last use, create (the key is shown once, on the answer), revoke.
         .route("/w/{ws}/api-keys", web::get().to(keys::page))
         .route("/w/{ws}/api-keys", web::post().to(keys::create))
-        .route("/w/{ws}/api-keys/{id}/revoke", web::post().to(keys::revoke))
+        .route(
+            "/w/{ws}/api-keys/{id}/revoke",
+            web::post().to(form_post::removal(
+                "api-keys",
+                "Key revoked.",
+                services::api_keys::revoke,
+            )),
+        )
         // Pages behind emailed links: confirming an email address, resetting a password.
         .route("/verify/{token}", web::get().to(email_links::verify_page))
         .route("/verify/{token}", web::post().to(email_links::verify))
@@ -87,7 +103,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/w/{ws}/webhooks", web::post().to(alerts::add_hook))
         .route(
             "/w/{ws}/webhooks/{id}/delete",
-            web::post().to(alerts::delete_hook),
+            web::post().to(form_post::removal(
+                "alerts",
+                "Webhook removed.",
+                services::alerts::delete_webhook,
+            )),
         )
         // The inbox page: every item of the workspace, newest first, with filters that combine,
         .route("/w/{ws}/inbox", web::get().to(inbox::list))
@@ -134,7 +154,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/w/{ws}/templates", web::post().to(templates::save))
         .route(
             "/w/{ws}/templates/{id}/delete",
-            web::post().to(templates::delete),
+            web::post().to(form_post::removal(
+                "templates",
+                "Template deleted.",
+                services::annotations::delete_template,
+            )),
         )
         // The public pages behind campaign emails: `/f/TOKEN` feedback, `/u/TOKEN` unsubscribe (RFC
         .route("/f/{token}", web::get().to(campaign_links::feedback_page))
@@ -154,7 +178,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/w/{ws}/contacts/import", web::post().to(contacts::import))
         .route(
             "/w/{ws}/contacts/{id}/delete",
-            web::post().to(contacts::delete),
+            web::post().to(form_post::removal(
+                "contacts",
+                "Contact deleted.",
+                services::contacts::delete,
+            )),
         )
         .route(
             "/w/{ws}/contacts/{id}/suppress",

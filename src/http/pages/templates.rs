@@ -2,9 +2,9 @@
 
 use super::form_post::{self, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{Answer, CsrfForm, PageUser, html, id, show};
+use super::{Answer, PageUser, html, id, show};
 use crate::domain::{Access, PLACEHOLDERS, ReplyTemplate};
-use crate::http::paths::{WsChildPath, WsPath};
+use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout};
 use crate::services::annotations;
 use actix_web::{HttpRequest, web};
@@ -65,17 +65,6 @@ pub(super) async fn save(ws: WsPath, post: FormPost<TemplateForm>) -> Answer {
     action
         .then(&back, "Template saved.", move |ctx, who| {
             annotations::save_template(ctx, who, &wid, tid, &f.name, &f.body)
-        })
-        .await
-}
-
-pub(super) async fn delete(path: WsChildPath<ReplyTemplate>, post: FormPost<CsrfForm>) -> Answer {
-    let FormPost { action, .. } = post;
-    let (wid, tid) = path.into_inner();
-    let back = format!("/w/{wid}/templates");
-    action
-        .then(&back, "Template deleted.", move |ctx, who| {
-            annotations::delete_template(ctx, who, &wid, &tid)
         })
         .await
 }

@@ -6,8 +6,9 @@ use super::{
     Correction, email_of, erase_found, export_of, find, object_in, rectify_in, restrict_in,
     subject_label,
 };
-use crate::domain::{Email, Id, Workspace};
-use crate::services::{Error, Result};
+use crate::domain::{Access, Email, Id, Workspace};
+use crate::services::auth::Actor;
+use crate::services::{Ctx, Error, Result};
 use crate::store::{PageRequest, Store};
 use serde_json::Value;
 
@@ -34,15 +35,16 @@ pub struct Who {
 }
 
 /// A request run by the operator from the command line: in `workspace`, or in every workspace
-/// holding the person. The audit entry names the command line as the actor.
+/// holding the person. The audit entry names the operator as the actor.
 pub fn by_operator(
-    store: &Store,
+    ctx: &Ctx,
+    operator: &Actor,
     relay: &str,
     action: &str,
     who: &Who,
     workspace: Option<&str>,
-    now: time::OffsetDateTime,
 ) -> Result<Value> {
+    let (store, now) = (&ctx.store, ctx.clock.now());
     if !["export", "erase", "restrict", "rectify", "object"].contains(&action) {
         return Err(Error::Invalid(format!(
             "`{action}`: the actions are export, erase, restrict, rectify and object"
@@ -102,15 +104,10 @@ pub fn by_operator(
             None if workspace.is_none() => continue,
             None => (Value::Null, "nobody with records here".into()),
         };
-        let entry = crate::domain::AuditEntry {
-            at: now,
-            actor: "cli".into(),
-            actor_label: "plaudit privacy (operator)".into(),
-            action: format!("privacy.{action}"),
-            target: label,
-            ip: String::new(),
-        };
-        store.audit().append(&ws.id, &entry)?;
+        let here = ctx.enter_as(operator, &ws.id, Access::Admin)?;
+        store
+            .audit()
+            .append(&ws.id, &here.audit(&format!("privacy.{action}"), &label))?;
         out.insert(ws.id.to_string(), v);
     }
     Ok(Value::Object(out))
