@@ -1,7 +1,6 @@
 //! The email a workspace's managers get when a customer leaves a low score.
 
-use super::templates::Rendered;
-use askama::Template;
+use super::templates::email;
 
 pub struct FeedbackAlert<'a> {
     pub workspace: &'a str,
@@ -12,30 +11,10 @@ pub struct FeedbackAlert<'a> {
     pub feedback_url: &'a str,
 }
 
-#[derive(Template)]
-#[template(path = "emails/feedback_alert/subject.txt")]
-struct Subject<'a> {
-    m: &'a FeedbackAlert<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "emails/feedback_alert/body.txt")]
-struct Text<'a> {
-    m: &'a FeedbackAlert<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "emails/feedback_alert/body.html")]
-struct Html<'a> {
-    m: &'a FeedbackAlert<'a>,
-}
-
-impl FeedbackAlert<'_> {
-    pub fn render(&self) -> askama::Result<Rendered> {
-        Ok(Rendered {
-            subject: crate::domain::header_safe(&Subject { m: self }.render()?),
-            text: Text { m: self }.render()?,
-            html: Some(Html { m: self }.render()?),
-        })
-    }
-}
+email!(
+    FeedbackAlert,
+    "emails/feedback_alert/subject.txt",
+    "emails/feedback_alert/body.txt",
+    "emails/feedback_alert/body.html",
+    crate::domain::header_safe
+);

@@ -1,7 +1,5 @@
 //! Every email is a folder under templates/emails/<name>/ with a subject, a text and an HTML body.
 
-use askama::Template;
-
 /// An email rendered and ready to queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
@@ -11,9 +9,57 @@ pub struct Rendered {
 }
 
 /// Subjects are one line: whatever a template or its data did, fold every whitespace run.
-fn one_line(s: &str) -> String {
+pub(super) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// An email's three templates (subject, text, HTML; each reads the message as `m`) and its
+/// `render`, which folds the subject with `subject` (`one_line` unless said otherwise).
+macro_rules! email {
+    ($message:ident, $subject:literal, $text:literal, $html:literal) => {
+        $crate::mail::templates::email!(
+            $message,
+            $subject,
+            $text,
+            $html,
+            $crate::mail::templates::one_line
+        );
+    };
+    ($message:ident, $subject:literal, $text:literal, $html:literal, $fold:path) => {
+        const _: () = {
+            use askama::Template as _;
+
+            #[derive(askama::Template)]
+            #[template(path = $subject)]
+            struct Subject<'a> {
+                m: &'a $message<'a>,
+            }
+
+            #[derive(askama::Template)]
+            #[template(path = $text)]
+            struct Text<'a> {
+                m: &'a $message<'a>,
+            }
+
+            #[derive(askama::Template)]
+            #[template(path = $html)]
+            struct Html<'a> {
+                m: &'a $message<'a>,
+            }
+
+            impl $message<'_> {
+                pub fn render(&self) -> askama::Result<$crate::mail::templates::Rendered> {
+                    Ok($crate::mail::templates::Rendered {
+                        subject: $fold(&Subject { m: self }.render()?),
+                        text: Text { m: self }.render()?,
+                        html: Some(Html { m: self }.render()?),
+                    })
+                }
+            }
+        };
+    };
+}
+pub(crate) use email;
 
 /// Sent by `plaudit admin test-email` to prove the mail settings work end to end.
 pub struct TestEmail<'a> {
@@ -21,33 +67,12 @@ pub struct TestEmail<'a> {
     pub requested_by: &'a str,
 }
 
-#[derive(Template)]
-#[template(path = "emails/test/subject.txt")]
-struct TestSubject<'a> {
-    m: &'a TestEmail<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "emails/test/body.txt")]
-struct TestText<'a> {
-    m: &'a TestEmail<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "emails/test/body.html")]
-struct TestHtml<'a> {
-    m: &'a TestEmail<'a>,
-}
-
-impl TestEmail<'_> {
-    pub fn render(&self) -> askama::Result<Rendered> {
-        Ok(Rendered {
-            subject: one_line(&TestSubject { m: self }.render()?),
-            text: TestText { m: self }.render()?,
-            html: Some(TestHtml { m: self }.render()?),
-        })
-    }
-}
+email!(
+    TestEmail,
+    "emails/test/subject.txt",
+    "emails/test/body.txt",
+    "emails/test/body.html"
+);
 
 /// Sent to confirm an address: at registration and on an email change.
 pub struct VerifyEmail<'a> {
@@ -58,33 +83,12 @@ pub struct VerifyEmail<'a> {
     pub instance_url: &'a str,
 }
 
-#[derive(Template)]
-#[template(path = "emails/verify_email/subject.txt")]
-struct VerifyEmailSubject<'a> {
-    m: &'a VerifyEmail<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "emails/verify_email/body.txt")]
-struct VerifyEmailText<'a> {
-    m: &'a VerifyEmail<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "emails/verify_email/body.html")]
-struct VerifyEmailHtml<'a> {
-    m: &'a VerifyEmail<'a>,
-}
-
-impl VerifyEmail<'_> {
-    pub fn render(&self) -> askama::Result<Rendered> {
-        Ok(Rendered {
-            subject: one_line(&VerifyEmailSubject { m: self }.render()?),
-            text: VerifyEmailText { m: self }.render()?,
-            html: Some(VerifyEmailHtml { m: self }.render()?),
-        })
-    }
-}
+email!(
+    VerifyEmail,
+    "emails/verify_email/subject.txt",
+    "emails/verify_email/body.txt",
+    "emails/verify_email/body.html"
+);
 
 /// Sent when someone asks to reset a password.
 pub struct ResetPassword<'a> {
@@ -94,33 +98,12 @@ pub struct ResetPassword<'a> {
     pub instance_url: &'a str,
 }
 
-#[derive(Template)]
-#[template(path = "emails/reset_password/subject.txt")]
-struct ResetPasswordSubject<'a> {
-    m: &'a ResetPassword<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "emails/reset_password/body.txt")]
-struct ResetPasswordText<'a> {
-    m: &'a ResetPassword<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "emails/reset_password/body.html")]
-struct ResetPasswordHtml<'a> {
-    m: &'a ResetPassword<'a>,
-}
-
-impl ResetPassword<'_> {
-    pub fn render(&self) -> askama::Result<Rendered> {
-        Ok(Rendered {
-            subject: one_line(&ResetPasswordSubject { m: self }.render()?),
-            text: ResetPasswordText { m: self }.render()?,
-            html: Some(ResetPasswordHtml { m: self }.render()?),
-        })
-    }
-}
+email!(
+    ResetPassword,
+    "emails/reset_password/subject.txt",
+    "emails/reset_password/body.txt",
+    "emails/reset_password/body.html"
+);
 
 /// Sent to someone invited to a workspace.
 pub struct InvitationEmail<'a> {
@@ -132,33 +115,12 @@ pub struct InvitationEmail<'a> {
     pub instance_url: &'a str,
 }
 
-#[derive(Template)]
-#[template(path = "emails/invitation/subject.txt")]
-struct InvitationEmailSubject<'a> {
-    m: &'a InvitationEmail<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "emails/invitation/body.txt")]
-struct InvitationEmailText<'a> {
-    m: &'a InvitationEmail<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "emails/invitation/body.html")]
-struct InvitationEmailHtml<'a> {
-    m: &'a InvitationEmail<'a>,
-}
-
-impl InvitationEmail<'_> {
-    pub fn render(&self) -> askama::Result<Rendered> {
-        Ok(Rendered {
-            subject: one_line(&InvitationEmailSubject { m: self }.render()?),
-            text: InvitationEmailText { m: self }.render()?,
-            html: Some(InvitationEmailHtml { m: self }.render()?),
-        })
-    }
-}
+email!(
+    InvitationEmail,
+    "emails/invitation/subject.txt",
+    "emails/invitation/body.txt",
+    "emails/invitation/body.html"
+);
 
 /// Sent instead of a verification when someone registers with a known address.
 pub struct AccountExists<'a> {
@@ -167,33 +129,12 @@ pub struct AccountExists<'a> {
     pub instance_url: &'a str,
 }
 
-#[derive(Template)]
-#[template(path = "emails/account_exists/subject.txt")]
-struct AccountExistsSubject<'a> {
-    m: &'a AccountExists<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "emails/account_exists/body.txt")]
-struct AccountExistsText<'a> {
-    m: &'a AccountExists<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "emails/account_exists/body.html")]
-struct AccountExistsHtml<'a> {
-    m: &'a AccountExists<'a>,
-}
-
-impl AccountExists<'_> {
-    pub fn render(&self) -> askama::Result<Rendered> {
-        Ok(Rendered {
-            subject: one_line(&AccountExistsSubject { m: self }.render()?),
-            text: AccountExistsText { m: self }.render()?,
-            html: Some(AccountExistsHtml { m: self }.render()?),
-        })
-    }
-}
+email!(
+    AccountExists,
+    "emails/account_exists/subject.txt",
+    "emails/account_exists/body.txt",
+    "emails/account_exists/body.html"
+);
 
 /// One item in an alert email.
 pub struct AlertLine {
@@ -215,33 +156,12 @@ pub struct NewItemsEmail<'a> {
     pub settings_url: &'a str,
 }
 
-#[derive(Template)]
-#[template(path = "emails/new_items/subject.txt")]
-struct NewItemsSubject<'a> {
-    m: &'a NewItemsEmail<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "emails/new_items/body.txt")]
-struct NewItemsText<'a> {
-    m: &'a NewItemsEmail<'a>,
-}
-
-#[derive(Template)]
-#[template(path = "emails/new_items/body.html")]
-struct NewItemsHtml<'a> {
-    m: &'a NewItemsEmail<'a>,
-}
-
-impl NewItemsEmail<'_> {
-    pub fn render(&self) -> askama::Result<Rendered> {
-        Ok(Rendered {
-            subject: one_line(&NewItemsSubject { m: self }.render()?),
-            text: NewItemsText { m: self }.render()?,
-            html: Some(NewItemsHtml { m: self }.render()?),
-        })
-    }
-}
+email!(
+    NewItemsEmail,
+    "emails/new_items/subject.txt",
+    "emails/new_items/body.txt",
+    "emails/new_items/body.html"
+);
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@
 
 use super::auth::Actor;
 use super::contacts::{check, new_contact};
+use super::csv_table;
 use super::review_csv::RowError;
 use super::{Ctx, Error, Result, audit};
 use crate::domain::{Access, ContactFields, Email, Id, Workspace};
@@ -36,49 +37,24 @@ pub struct CsvReport {
 
 /// Reads a contacts CSV: rows (deduplicated by address, the last one kept) and bad lines.
 pub fn parse_csv(bytes: &[u8]) -> (Vec<CsvRow>, usize, Vec<RowError>) {
-    let mut errors = Vec::new();
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
-            .collect(),
-        Err(e) => {
-            let message = format!("cannot read the header line: {e}");
-            return (Vec::new(), 0, vec![RowError { line: 1, message }]);
-        }
+    let mut table = match csv_table::read(bytes, csv::Trim::All) {
+        Ok(t) => t,
+        Err(e) => return (Vec::new(), 0, vec![e]),
     };
-    let Some(email_col) = headers.iter().position(|h| h == "email") else {
+    let Some(email_col) = table.col("email") else {
         let message =
             "the header has no `email` column (columns: email, name, location, consent, source)"
                 .into();
         return (Vec::new(), 0, vec![RowError { line: 1, message }]);
     };
-    let col = |name: &str| headers.iter().position(|h| h == name);
+    let mut errors = std::mem::take(&mut table.errors);
     let mut by_email: std::collections::HashMap<Email, usize> = Default::default();
     let mut rows: Vec<CsvRow> = Vec::new();
     let mut duplicates = 0;
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                errors.push(RowError {
-                    line,
-                    message: format!("unreadable: {e}"),
-                });
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(|f| f.is_empty()) {
-            continue;
-        }
+    for (line, record) in std::mem::take(&mut table.records) {
         let get = |name: &str| {
-            col(name)
+            table
+                .col(name)
                 .and_then(|i| record.get(i))
                 .filter(|v| !v.is_empty())
                 .map(str::to_string)
@@ -116,6 +92,7 @@ pub fn parse_csv(bytes: &[u8]) -> (Vec<CsvRow>, usize, Vec<RowError>) {
             Err(message) => errors.push(RowError { line, message }),
         }
     }
+    errors.sort_by_key(|e| e.line);
     (rows, duplicates, errors)
 }
 

@@ -13,6 +13,7 @@ pub mod connections;
 pub mod contacts;
 pub mod contacts_csv;
 mod context;
+mod csv_table;
 mod error;
 pub mod exports;
 pub mod facets;

@@ -18,6 +18,7 @@
 //! row imports nothing; every bad row is reported with its line number.
 
 use super::auth::Actor;
+use super::csv_table;
 use super::{Ctx, Error, Result};
 use crate::domain::{Access, Author, Fetched, FetchedReply, Id, Kind, Location, Rating, Workspace};
 use crate::store::{Destination, PageRequest};
@@ -92,30 +93,17 @@ fn clean(s: &str, max: usize) -> std::result::Result<String, String> {
 /// Reads a CSV file: the valid rows, and an error for every bad one.
 pub fn parse(bytes: &[u8]) -> (Vec<Row>, Vec<RowError>) {
     let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::Headers)
-        .from_reader(bytes);
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
-            .collect(),
-        Err(e) => {
-            errors.push(RowError {
-                line: 1,
-                message: format!("cannot read the header line: {e}"),
-            });
-            return (rows, errors);
-        }
+    let mut table = match csv_table::read(bytes, csv::Trim::Headers) {
+        Ok(t) => t,
+        Err(e) => return (rows, vec![e]),
     };
+    let mut errors = Vec::new();
     for required in ["location", "created_at"] {
-        if !headers.iter().any(|h| h == required) {
+        if !table.has(required) {
             errors.push(RowError { line: 1, message: format!("the header has no `{required}` column (columns: location, text, rating, created_at, author, kind, external_id, reply, replied_at, link)") });
         }
     }
-    if !headers.iter().any(|h| h == "text") && !headers.iter().any(|h| h == "rating") {
+    if !table.has("text") && !table.has("rating") {
         errors.push(RowError {
             line: 1,
             message: "the header needs a `text` or a `rating` column".into(),
@@ -124,25 +112,11 @@ pub fn parse(bytes: &[u8]) -> (Vec<Row>, Vec<RowError>) {
     if !errors.is_empty() {
         return (rows, errors);
     }
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                errors.push(RowError {
-                    line,
-                    message: format!("unreadable: {e}"),
-                });
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
+    errors = std::mem::take(&mut table.errors);
+    for (line, record) in std::mem::take(&mut table.records) {
         let get = |name: &str| {
-            col(name)
+            table
+                .col(name)
                 .and_then(|i| record.get(i))
                 .unwrap_or("")
                 .trim()
@@ -247,6 +221,7 @@ pub fn parse(bytes: &[u8]) -> (Vec<Row>, Vec<RowError>) {
             link: (!link.is_empty()).then_some(link),
         });
     }
+    errors.sort_by_key(|e| e.line);
     (rows, errors)
 }
 

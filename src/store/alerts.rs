@@ -46,27 +46,18 @@ impl Alerts<'_> {
 
     /// Every member's prefs in `ws` (a workspace has tens of members, not millions).
     pub fn all_prefs(&self, ws: &Id<Workspace>) -> anyhow::Result<Vec<AlertPrefs>> {
-        let raw = page::scan(
+        Ok(page::records(
             &self.store.alert_prefs,
             ws.as_bytes(),
             &PageRequest::first(10_000),
             Order::Ascending,
-        )?;
-        raw.items.iter().map(|(_, v)| codec::decode(v)).collect()
+        )?
+        .items)
     }
 
     /// Every workspace's prefs, for the digest step.
     pub fn every_prefs(&self, req: &PageRequest) -> anyhow::Result<super::Page<AlertPrefs>> {
-        let raw = page::scan(&self.store.alert_prefs, &[], req, Order::Ascending)?;
-        let items = raw
-            .items
-            .iter()
-            .map(|(_, v)| codec::decode(v))
-            .collect::<anyhow::Result<_>>()?;
-        Ok(super::Page {
-            items,
-            next: raw.next,
-        })
+        page::records(&self.store.alert_prefs, &[], req, Order::Ascending)
     }
 
     /// Up to `limit` pending (workspace, item) alerts, oldest first.
@@ -185,13 +176,13 @@ impl Alerts<'_> {
     }
 
     pub fn webhooks(&self, ws: &Id<Workspace>) -> anyhow::Result<Vec<Webhook>> {
-        let raw = page::scan(
+        Ok(page::records(
             &self.store.webhooks,
             ws.as_bytes(),
             &PageRequest::first(1_000),
             Order::Ascending,
-        )?;
-        raw.items.iter().map(|(_, v)| codec::decode(v)).collect()
+        )?
+        .items)
     }
 
     pub fn webhook(&self, ws: &Id<Workspace>, id: &Id<Webhook>) -> anyhow::Result<Option<Webhook>> {

@@ -89,12 +89,7 @@ impl Campaigns<'_> {
 
     /// Newest first.
     pub fn page(&self, ws: &Id<Workspace>, req: &PageRequest) -> anyhow::Result<Page<Campaign>> {
-        decode_page(page::scan(
-            &self.store.campaigns,
-            ws.as_bytes(),
-            req,
-            Order::Descending,
-        )?)
+        page::records(&self.store.campaigns, ws.as_bytes(), req, Order::Descending)
     }
 
     /// Every campaign of every workspace that may have work: for the campaign worker. Read
@@ -322,20 +317,6 @@ impl Campaigns<'_> {
     pub fn put_settings(&self, ws: &Id<Workspace>, s: &FeedbackSettings) -> anyhow::Result<()> {
         typed::put(&self.store.feedback_settings, ws.as_bytes(), s)
     }
-}
-
-fn decode_page<T: serde::de::DeserializeOwned>(
-    raw: Page<(sled::IVec, sled::IVec)>,
-) -> anyhow::Result<Page<T>> {
-    let items = raw
-        .items
-        .iter()
-        .map(|(_, v)| codec::decode(v))
-        .collect::<anyhow::Result<_>>()?;
-    Ok(Page {
-        items,
-        next: raw.next,
-    })
 }
 
 impl Store {

@@ -61,33 +61,16 @@ impl Connections<'_> {
 
     /// One page of the connections of `ws`, oldest first.
     pub fn page(&self, ws: &Id<Workspace>, req: &PageRequest) -> anyhow::Result<Page<Connection>> {
-        decode_page(page::scan(
+        page::records(
             &self.store.connections,
             ws.as_bytes(),
             req,
             Order::Ascending,
-        )?)
+        )
     }
 
     /// One page of every connection of the instance (for the poller).
     pub fn all(&self, req: &PageRequest) -> anyhow::Result<Page<Connection>> {
-        decode_page(page::scan(
-            &self.store.connections,
-            &[],
-            req,
-            Order::Ascending,
-        )?)
+        page::records(&self.store.connections, &[], req, Order::Ascending)
     }
-}
-
-fn decode_page(raw: Page<(sled::IVec, sled::IVec)>) -> anyhow::Result<Page<Connection>> {
-    let items = raw
-        .items
-        .iter()
-        .map(|(_, v)| codec::decode(v))
-        .collect::<anyhow::Result<_>>()?;
-    Ok(Page {
-        items,
-        next: raw.next,
-    })
 }

@@ -97,21 +97,12 @@ impl Invitations<'_> {
 
     /// One page of the pending invitations of `ws`, oldest first.
     pub fn page(&self, ws: &Id<Workspace>, req: &PageRequest) -> anyhow::Result<Page<Invitation>> {
-        let raw = page::scan(
+        page::records(
             &self.store.invitations,
             ws.as_bytes(),
             req,
             Order::Ascending,
-        )?;
-        let items = raw
-            .items
-            .iter()
-            .map(|(_, v)| codec::decode(v))
-            .collect::<anyhow::Result<_>>()?;
-        Ok(Page {
-            items,
-            next: raw.next,
-        })
+        )
     }
 
     pub fn get(

@@ -69,15 +69,6 @@ impl Locations<'_> {
 
     /// One page of the locations of `ws`, oldest first.
     pub fn page(&self, ws: &Id<Workspace>, req: &PageRequest) -> anyhow::Result<Page<Location>> {
-        let raw = page::scan(&self.store.locations, ws.as_bytes(), req, Order::Ascending)?;
-        let items = raw
-            .items
-            .iter()
-            .map(|(_, v)| codec::decode(v))
-            .collect::<anyhow::Result<_>>()?;
-        Ok(Page {
-            items,
-            next: raw.next,
-        })
+        page::records(&self.store.locations, ws.as_bytes(), req, Order::Ascending)
     }
 }

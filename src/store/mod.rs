@@ -10,6 +10,8 @@ mod contacts;
 mod counters;
 mod credentials;
 mod durability;
+#[cfg(test)]
+mod fixtures;
 mod handle;
 mod invitations;
 mod items;

@@ -71,6 +71,25 @@ pub(super) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// `scan` for trees of plain encoded records: one page of them, decoded.
+pub(super) fn records<T: serde::de::DeserializeOwned>(
+    tree: &sled::Tree,
+    prefix: &[u8],
+    req: &PageRequest,
+    order: Order,
+) -> anyhow::Result<Page<T>> {
+    let raw = scan(tree, prefix, req, order)?;
+    let items = raw
+        .items
+        .iter()
+        .map(|(_, v)| super::codec::decode(v))
+        .collect::<anyhow::Result<_>>()?;
+    Ok(Page {
+        items,
+        next: raw.next,
+    })
+}
+
 /// At most `req.limit` entries under `prefix` after the cursor, in `order`, with the cursor of
 /// the next page. Collected before returning: the caller may then call the store freely.
 pub(super) fn scan(

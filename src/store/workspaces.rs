@@ -139,16 +139,7 @@ impl Workspaces<'_> {
 
     /// Every workspace, one page at a time (for instance admins).
     pub fn page_all(&self, req: &PageRequest) -> anyhow::Result<Page<Workspace>> {
-        let raw = page::scan(&self.store.workspaces, &[], req, Order::Ascending)?;
-        let items = raw
-            .items
-            .iter()
-            .map(|(_, v)| codec::decode(v))
-            .collect::<anyhow::Result<_>>()?;
-        Ok(Page {
-            items,
-            next: raw.next,
-        })
+        page::records(&self.store.workspaces, &[], req, Order::Ascending)
     }
 
     pub fn role(&self, ws: &Id<Workspace>, user: &Id<User>) -> anyhow::Result<Option<Role>> {

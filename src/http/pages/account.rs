@@ -1,7 +1,7 @@
 //! Account settings: name, password, email, linked sign-in providers, deletion.
 
-use super::form_post::{self, FormAction, FormPost};
-use super::{Answer, PageUser, html, redirect, run, run_hashing};
+use super::form_post::{self, FormPost};
+use super::{Answer, PageUser, Visit, html, redirect, run, run_hashing};
 use crate::domain::Identity;
 use crate::http::{AppState, Layout, PageError};
 use crate::services::{accounts, passwords};
@@ -41,7 +41,7 @@ pub(super) struct NameForm {
 
 pub(super) async fn rename(post: FormPost<NameForm>) -> Answer {
     let FormPost {
-        action: FormAction { state, user, .. },
+        action: Visit { state, user, .. },
         form,
     } = post;
     let (u, name) = (user.user.clone(), form.name);
@@ -67,7 +67,7 @@ pub(super) struct PasswordForm {
 
 pub(super) async fn password(post: FormPost<PasswordForm>) -> Answer {
     let FormPost {
-        action: FormAction { req, state, user },
+        action: Visit { req, state, user },
         form: f,
     } = post;
     if f.new_password != f.new_password_confirm {
@@ -111,7 +111,7 @@ pub(super) struct EmailForm {
 
 pub(super) async fn email(post: FormPost<EmailForm>) -> Answer {
     let FormPost {
-        action: FormAction { req, state, user },
+        action: Visit { req, state, user },
         form: f,
     } = post;
     let u = user.user.clone();
@@ -142,7 +142,7 @@ pub(super) struct DeleteForm {
 
 pub(super) async fn delete(post: FormPost<DeleteForm>) -> Answer {
     let FormPost {
-        action: FormAction { req, state, user },
+        action: Visit { req, state, user },
         form,
     } = post;
     let (u, pw) = (user.user.clone(), form.password);
@@ -167,9 +167,7 @@ pub(super) async fn delete(post: FormPost<DeleteForm>) -> Answer {
 }
 
 pub(super) async fn unlink(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     provider: web::Path<String>,
     form: web::Form<super::CsrfForm>,
 ) -> Answer {

@@ -1,8 +1,8 @@
 //! The alerts page: your own email alerts for the workspace, and its webhooks (managers).
 
-use super::form_post::{self, FormAction, FormPost};
+use super::form_post::{self, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{Answer, PageUser, html, redirect, run, show};
+use super::{Answer, PageUser, Visit, html, redirect, run, show};
 use crate::domain::{
     Access, AlertMode, AlertPrefs, Id, Location, Origin, Webhook, WebhookFormat, Workspace,
 };
@@ -78,20 +78,13 @@ async fn render(
     )
 }
 
-pub(super) async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-) -> Answer {
+pub(super) async fn page(Visit { req, state, user }: Visit, ws: WsPath) -> Answer {
     render(&req, &state, &user, &ws, None).await
 }
 
 /// The form posts repeated `source` and `location` fields.
 pub(super) async fn save(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     ws: WsPath,
     body: web::Bytes,
 ) -> Answer {
@@ -124,7 +117,7 @@ pub(super) async fn save(
             .filter_map(|(_, v)| v.parse().ok())
             .collect(),
     };
-    FormAction::checked(req, state, user, &get("csrf"))?
+    Visit::checked(req, state, user, &get("csrf"))?
         .then(&back, "Alert settings saved.", move |ctx, who| {
             alerts::set_my_prefs(ctx, who, &wid, input)
         })
@@ -141,7 +134,7 @@ pub(super) struct HookForm {
 
 pub(super) async fn add_hook(ws: WsPath, post: FormPost<HookForm>) -> Answer {
     let FormPost {
-        action: FormAction { req, state, user },
+        action: Visit { req, state, user },
         form: f,
     } = post;
     let wid = ws.into_inner();

@@ -1,7 +1,7 @@
 //! Sign-in, sign-out and registration pages.
 
-use super::form_post::{FormAction, FormPost};
-use super::{Answer, CsrfForm, MaybeUser, html, redirect, run, run_hashing};
+use super::form_post::FormPost;
+use super::{Answer, CsrfForm, MaybeUser, Visit, html, redirect, run, run_hashing};
 use crate::config::Registration;
 use crate::http::{AppState, Layout, PageError, csrf, session};
 use crate::services::{accounts, passwords};
@@ -119,7 +119,7 @@ pub(super) async fn login(
 
 pub(super) async fn logout(post: FormPost<CsrfForm>) -> Answer {
     let FormPost {
-        action: FormAction { state, user, .. },
+        action: Visit { state, user, .. },
         ..
     } = post;
     let session = user.session;

@@ -1,15 +1,15 @@
 //! Campaign pages: the list with a form for a new one, and one campaign with its funnel and
 //! the buttons that send, pause and resume it.
 
-use super::form_post::{self, FormAction, FormPost};
+use super::form_post::{self, FormPost};
 use super::traffic::Bar;
 use super::workspaces::{WsNav, enter};
-use super::{Answer, CsrfForm, PageCursor, PageUser, html, id, run, show};
+use super::{Answer, CsrfForm, PageCursor, Visit, html, id, run, show};
 use crate::domain::{Access, Campaign, CampaignStatus, Funnel, Location};
 use crate::http::paths::{WsChildPath, WsPath};
-use crate::http::{AppState, Layout, PageError};
+use crate::http::{Layout, PageError};
 use crate::services::campaigns::{self, Action, CampaignInput};
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
@@ -26,9 +26,7 @@ struct ListPage {
 }
 
 pub(super) async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     ws: WsPath,
     q: web::Query<PageCursor>,
 ) -> Answer {
@@ -119,7 +117,7 @@ fn input(f: &CampaignForm) -> Result<CampaignInput, String> {
 
 pub(super) async fn create(ws: WsPath, post: FormPost<CampaignForm>) -> Answer {
     let FormPost {
-        action: FormAction { req, state, user },
+        action: Visit { req, state, user },
         form: f,
     } = post;
     let wid = ws.into_inner();
@@ -180,9 +178,7 @@ fn funnel_bars(f: &Funnel, opens: bool) -> Vec<Bar> {
 }
 
 pub(super) async fn detail(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     path: WsChildPath<Campaign>,
 ) -> Answer {
     let nav = enter(&state, &user, &path.0, Access::Read, "campaigns").await?;

@@ -2,8 +2,8 @@
 //! provider (bound to this browser by a nonce cookie), and the provider's return address
 //! finishes the connection.
 
-use super::form_post::{self, FormAction, FormPost};
-use super::{Answer, MaybeUser, redirect, run};
+use super::form_post::{self, FormPost};
+use super::{Answer, MaybeUser, Visit, redirect, run};
 use crate::http::paths::WsPath;
 use crate::http::{AppState, PageError};
 use crate::services::connections;
@@ -27,7 +27,7 @@ pub(super) struct StartForm {
 
 pub(super) async fn start(ws: WsPath, post: FormPost<StartForm>) -> Answer {
     let FormPost {
-        action: FormAction { req, state, user },
+        action: Visit { req, state, user },
         form,
     } = post;
     let wid = ws.into_inner();

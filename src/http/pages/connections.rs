@@ -3,14 +3,13 @@
 
 use super::form_post::{self, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{Answer, PageUser, html, redirect, show};
+use super::{Answer, Visit, html, redirect, show};
 use crate::domain::{Access, Connection, Location};
+use crate::http::Layout;
 use crate::http::paths::{WsChildPath, WsPath};
-use crate::http::{AppState, Layout};
 use crate::services::{connections, locations};
 use crate::sources::RemoteLocation;
 use crate::store::PageRequest;
-use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -44,12 +43,7 @@ pub fn when(t: &Option<time::OffsetDateTime>) -> String {
     t.map_or_else(|| "never".into(), |t| t.format(&fmt).unwrap_or_default())
 }
 
-pub(super) async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-) -> Answer {
+pub(super) async fn list(Visit { req, state, user }: Visit, ws: WsPath) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "connections").await?;
     let (principal, wid) = (user.principal.clone(), nav.id);
     let (items, locs) = show(&state, &user.layout, move |ctx| {
@@ -97,9 +91,7 @@ impl DetailPage {
 }
 
 pub(super) async fn detail(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     path: WsChildPath<Connection>,
 ) -> Answer {
     let nav = enter(&state, &user, &path.0, Access::Read, "connections").await?;

@@ -3,7 +3,7 @@
 use super::form_post::{self, FormPost};
 use super::import::read_upload;
 use super::workspaces::{WsNav, enter};
-use super::{Answer, PageCursor, PageUser, html, run, show};
+use super::{Answer, PageCursor, PageUser, Visit, html, run, show};
 use crate::domain::Contact;
 use crate::domain::{Access, Id, Location, Workspace};
 use crate::http::paths::{WsChildPath, WsPath};
@@ -107,9 +107,7 @@ async fn render(
 }
 
 pub(super) async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     ws: WsPath,
     q: web::Query<PageCursor>,
 ) -> Answer {
@@ -151,9 +149,7 @@ pub(super) async fn add(ws: WsPath, post: FormPost<AddForm>) -> Answer {
 }
 
 pub(super) async fn import(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     ws: WsPath,
     mut form: Multipart,
 ) -> Answer {

@@ -2,16 +2,16 @@
 //! per location: figures from `services::stats`, charts drawn here as SVG.
 
 use super::workspaces::{WsNav, enter};
-use super::{Answer, PageUser, html, show};
+use super::{Answer, Visit, html, show};
 use crate::domain::{Access, Location};
+use crate::http::Layout;
 use crate::http::api::reports::StatsQuery;
 use crate::http::charts::{Chart, Kind, Series};
 use crate::http::paths::WsPath;
-use crate::http::{AppState, Layout};
 use crate::services::locations;
 use crate::services::stats::{self, Bucket, Period, Stats, Totals};
 use crate::store::PageRequest;
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
@@ -212,9 +212,7 @@ fn period(q: &Query) -> Result<Period, String> {
 }
 
 pub(super) async fn dashboard(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     ws: WsPath,
     q: web::Query<Query>,
 ) -> Answer {

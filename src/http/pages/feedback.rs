@@ -3,12 +3,12 @@
 
 use super::form_post::{self, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{PageCursor, PageUser, html, show};
+use super::{PageCursor, Visit, html, show};
 use crate::domain::{Access, FeedbackSettings, ScoreScale};
+use crate::http::Layout;
 use crate::http::paths::WsPath;
-use crate::http::{AppState, Layout};
 use crate::services::campaigns::{self, SettingsInput};
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
@@ -32,9 +32,7 @@ struct FeedbackPage {
 }
 
 pub(super) async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     ws: WsPath,
     q: web::Query<PageCursor>,
 ) -> super::Answer {

@@ -2,7 +2,7 @@
 //! checked (same origin, this session's token) before the handler runs; and the shape most
 //! posts end in — run a service as this person, go back with a message.
 
-use super::{Answer, CsrfForm, PageUser, redirect, run};
+use super::{Answer, CsrfForm, PageUser, Visit, redirect, run};
 use crate::http::paths::WsChildPath;
 use crate::http::{AppState, PageError, session};
 use crate::services::{self, Ctx, auth::Actor};
@@ -30,15 +30,9 @@ pub(crate) use proof;
 
 /// A checked form post: who sent it and what it says.
 pub struct FormPost<F> {
-    pub action: FormAction,
+    /// What the post acts with: the request, the state and the signed-in user.
+    pub action: Visit,
     pub form: F,
-}
-
-/// What a checked post acts with: the request, the state and the signed-in user.
-pub struct FormAction {
-    pub req: HttpRequest,
-    pub state: web::Data<AppState>,
-    pub user: PageUser,
 }
 
 impl<F: DeserializeOwned + Proof + 'static> FromRequest for FormPost<F> {
@@ -56,14 +50,14 @@ impl<F: DeserializeOwned + Proof + 'static> FromRequest for FormPost<F> {
             let state = session::state(&req)?.clone();
             user.check_form(&req, &state, form.csrf())?;
             Ok(Self {
-                action: FormAction { req, state, user },
+                action: Visit { req, state, user },
                 form,
             })
         })
     }
 }
 
-impl FormAction {
+impl Visit {
     /// For posts read by hand (repeated fields): checks the proof as the extractor does.
     pub fn checked(
         req: HttpRequest,
@@ -73,11 +67,6 @@ impl FormAction {
     ) -> Result<Self, PageError> {
         user.check_form(&req, &state, csrf)?;
         Ok(Self { req, state, user })
-    }
-
-    /// This person, acting from the request's address.
-    pub fn actor(&self) -> Actor {
-        self.user.actor(&self.req)
     }
 
     /// Runs `work` as this person and goes back to `back` with `done`, or with the service's

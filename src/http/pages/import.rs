@@ -2,14 +2,13 @@
 //! every bad row with its line.
 
 use super::workspaces::{WsNav, enter};
-use super::{Answer, PageUser, html, run};
+use super::{Answer, Visit, html, run};
 use crate::domain::Access;
 use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
 use crate::services::review_csv::{self, Report};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, web};
 use askama::Template;
 use futures_util::StreamExt;
 
@@ -33,12 +32,7 @@ struct ImportPage {
     upload_limit: String,
 }
 
-pub(super) async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-) -> Answer {
+pub(super) async fn page(Visit { req, state, user }: Visit, ws: WsPath) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Write, "import").await?;
     html(
         &req,
@@ -54,9 +48,7 @@ pub(super) async fn page(
 }
 
 pub(super) async fn upload(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     ws: WsPath,
     mut form: Multipart,
 ) -> Answer {

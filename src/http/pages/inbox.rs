@@ -4,18 +4,18 @@
 //! template filling and the live length count.
 
 use super::workspaces::{WsNav, enter};
-use super::{Answer, PageUser, html, show};
+use super::{Answer, Visit, html, show};
 use crate::domain::{
     Access, Id, Item, ItemNotes, Location, Origin, Rating, ReplyState, ReplyTemplate, User,
     date_day,
 };
+use crate::http::Layout;
 use crate::http::api::items::ItemsQuery;
 use crate::http::paths::WsPath;
-use crate::http::{AppState, Layout};
 use crate::services::facets::{self, Facets};
 use crate::services::{annotations, items, locations, workspaces};
 use crate::store::PageRequest;
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use askama::Template;
 
 /// The filters as typed, echoed back into the form and the links.
@@ -266,9 +266,7 @@ impl InboxPage {
 }
 
 pub(super) async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     ws: WsPath,
     f: web::Query<Filters>,
 ) -> Answer {

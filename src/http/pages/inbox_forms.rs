@@ -2,12 +2,11 @@
 //! back to the inbox as it was filtered (`back`, checked to stay on this workspace's inbox).
 
 use super::form_post::{self, FormPost};
-use super::{Answer, PageUser, id};
+use super::{Answer, Visit, id};
 use crate::domain::Item;
-use crate::http::AppState;
 use crate::http::paths::{WsChildPath, WsPath};
 use crate::services::{annotations, items};
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use serde::Deserialize;
 
 /// The inbox address to return to: the one the form came from, if it is this inbox.
@@ -138,9 +137,7 @@ pub(super) async fn note(path: WsChildPath<Item>, post: FormPost<NoteForm>) -> A
 }
 
 pub(super) async fn bulk(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     path: WsPath,
     body: web::Bytes,
 ) -> Answer {

@@ -1,14 +1,14 @@
 //! API keys page: list with last use, create (the key is shown once, on the answer), revoke.
 
-use super::form_post::{self, FormAction, FormPost};
+use super::form_post::{self, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{Answer, PAGE_ROWS, PageUser, html, redirect, run, show};
+use super::{Answer, PAGE_ROWS, PageUser, Visit, html, redirect, run, show};
 use crate::domain::{Access, ApiKey, Id, Workspace};
 use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout};
 use crate::services::api_keys;
 use crate::store::PageRequest;
-use actix_web::{HttpRequest, web};
+use actix_web::HttpRequest;
 use askama::Template;
 use serde::Deserialize;
 
@@ -47,12 +47,7 @@ async fn render(
     )
 }
 
-pub(super) async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-) -> Answer {
+pub(super) async fn page(Visit { req, state, user }: Visit, ws: WsPath) -> Answer {
     render(&req, &state, &user, &ws, None).await
 }
 
@@ -66,7 +61,7 @@ pub(super) struct CreateForm {
 /// Answers with the page itself (no redirect): the new key must be shown exactly once.
 pub(super) async fn create(ws: WsPath, post: FormPost<CreateForm>) -> Answer {
     let FormPost {
-        action: FormAction { req, state, user },
+        action: Visit { req, state, user },
         form: f,
     } = post;
     let wid = ws.into_inner();

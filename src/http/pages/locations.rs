@@ -1,13 +1,13 @@
 //! Locations pages: list with an add form, and one location's edit form with archive/restore.
 
-use super::form_post::{self, FormAction, FormPost};
+use super::form_post::{self, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{Answer, PageCursor, PageUser, html, redirect, run, show};
+use super::{Answer, PageCursor, Visit, html, redirect, run, show};
 use crate::domain::{Access, Location};
 use crate::http::paths::{WsChildPath, WsPath};
-use crate::http::{AppState, Layout, PageError};
+use crate::http::{Layout, PageError};
 use crate::services::locations::{self, Input};
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
@@ -22,9 +22,7 @@ struct ListPage {
 }
 
 pub(super) async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     ws: WsPath,
     q: web::Query<PageCursor>,
 ) -> Answer {
@@ -75,7 +73,7 @@ impl LocationForm {
 
 pub(super) async fn create(ws: WsPath, post: FormPost<LocationForm>) -> Answer {
     let FormPost {
-        action: FormAction { req, state, user },
+        action: Visit { req, state, user },
         form: f,
     } = post;
     let wid = ws.into_inner();
@@ -101,12 +99,7 @@ struct EditPage {
     loc: Location,
 }
 
-pub(super) async fn edit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    path: WsChildPath<Location>,
-) -> Answer {
+pub(super) async fn edit(Visit { req, state, user }: Visit, path: WsChildPath<Location>) -> Answer {
     let nav = enter(&state, &user, &path.0, Access::Read, "locations").await?;
     let loc_id = path.1;
     let (principal, wid) = (user.principal.clone(), nav.id);

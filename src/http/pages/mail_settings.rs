@@ -1,8 +1,8 @@
 //! The instance's mail settings for instance admins, with "Send test email": a message straight
 //! through the relay, stage by stage, and the likely fix of the stage that failed.
 
-use super::form_post::{self, FormAction, FormPost};
-use super::{Answer, PageUser, html};
+use super::form_post::{self, FormPost};
+use super::{Answer, PageUser, Visit, html};
 use crate::config::SmtpSecurity;
 use crate::http::{AppState, Layout, PageError};
 use crate::mail::probe::Report;
@@ -80,7 +80,7 @@ pub(super) struct TestForm {
 
 pub(super) async fn test(post: FormPost<TestForm>) -> Answer {
     let FormPost {
-        action: FormAction { req, state, user },
+        action: Visit { req, state, user },
         form: f,
     } = post;
     require_admin(&user.principal)

@@ -1,12 +1,12 @@
 //! Members and invitations: who has access with which role, inviting, and accepting an invite.
 
-use super::form_post::{self, FormAction, FormPost};
+use super::form_post::{self, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{Answer, MaybeUser, PAGE_ROWS, PageUser, html, redirect, run, show};
+use super::{Answer, MaybeUser, PAGE_ROWS, Visit, html, redirect, run, show};
 use crate::domain::User;
 use crate::domain::{Access, Invitation};
+use crate::http::Layout;
 use crate::http::paths::{WsChildPath, WsPath};
-use crate::http::{AppState, Layout};
 use crate::services::{audit, invitations, workspaces};
 use crate::store::PageRequest;
 use actix_web::{HttpRequest, web};
@@ -32,9 +32,7 @@ struct MembersPage {
 }
 
 pub(super) async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     ws: WsPath,
     q: web::Query<super::PageCursor>,
 ) -> Answer {
@@ -81,7 +79,7 @@ pub(super) struct InviteForm {
 
 pub(super) async fn invite(ws: WsPath, post: FormPost<InviteForm>) -> Answer {
     let FormPost {
-        action: FormAction { req, state, user },
+        action: Visit { req, state, user },
         form: f,
     } = post;
     let ws = ws.into_inner();
@@ -145,7 +143,7 @@ pub(super) struct AcceptForm {
 
 pub(super) async fn accept(token: web::Path<String>, post: FormPost<AcceptForm>) -> Answer {
     let FormPost {
-        action: FormAction { req, state, user },
+        action: Visit { req, state, user },
         ..
     } = post;
     let token = token.into_inner();

@@ -34,4 +34,4 @@ mod workspaces;
 
 pub use respond::{Answer, PAGE_ROWS, PageCursor, html, id, redirect, run, run_hashing, show};
 pub use routes::configure;
-pub use user::{CsrfForm, FLASH, MaybeUser, PageUser};
+pub use user::{CsrfForm, FLASH, MaybeUser, PageUser, Visit};

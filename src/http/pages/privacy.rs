@@ -2,16 +2,16 @@
 //! a customer's email address, export or erase what a reviewer wrote (by name or provider id),
 //! as `plaudit privacy` and the API do.
 
-use super::form_post::{self, FormAction, FormPost};
+use super::form_post::{self, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{Answer, PageUser, html, run};
+use super::{Answer, Visit, html, run};
 use crate::domain::Access;
 use crate::http::paths::WsPath;
-use crate::http::{AppState, Layout, PageError};
+use crate::http::{Layout, PageError};
 use crate::services::privacy::reviewers::{self, Reviewer, ReviewerCounts};
 use crate::services::privacy::{self, Counts};
+use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -56,12 +56,7 @@ fn download(v: &serde_json::Value, zip: bool, now: time::OffsetDateTime) -> Http
         .body(body)
 }
 
-pub(super) async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-) -> Answer {
+pub(super) async fn page(Visit { req, state, user }: Visit, ws: WsPath) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Admin, "privacy").await?;
     let page = PrivacyPage {
         layout: user.layout.clone(),
@@ -89,7 +84,7 @@ pub(super) struct RequestForm {
 
 pub(super) async fn act(ws: WsPath, post: FormPost<RequestForm>) -> Answer {
     let FormPost {
-        action: FormAction { req, state, user },
+        action: Visit { req, state, user },
         form: f,
     } = post;
     let nav = enter(&state, &user, &ws, Access::Admin, "privacy").await?;
@@ -172,7 +167,7 @@ pub(super) struct ReviewerForm {
 
 pub(super) async fn act_reviewer(ws: WsPath, post: FormPost<ReviewerForm>) -> Answer {
     let FormPost {
-        action: FormAction { req, state, user },
+        action: Visit { req, state, user },
         form: f,
     } = post;
     let nav = enter(&state, &user, &ws, Access::Admin, "privacy").await?;

@@ -3,14 +3,14 @@
 
 use super::dashboard::{View, view};
 use super::workspaces::{WsNav, enter};
-use super::{Answer, PageUser, html, show};
+use super::{Answer, Visit, html, show};
 use crate::domain::{Access, Location};
+use crate::http::Layout;
 use crate::http::api::reports::parse_date;
 use crate::http::paths::WsPath;
-use crate::http::{AppState, Layout};
 use crate::services::locations;
 use crate::services::stats::{self, Bucket, Period};
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
@@ -33,9 +33,7 @@ struct ReportPage {
 }
 
 pub(super) async fn report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     ws: WsPath,
     q: web::Query<ReportQuery>,
 ) -> Answer {

@@ -2,12 +2,11 @@
 
 use super::form_post::{self, FormPost};
 use super::workspaces::{WsNav, enter};
-use super::{Answer, PageUser, html, id, show};
+use super::{Answer, Visit, html, id, show};
 use crate::domain::{Access, PLACEHOLDERS, ReplyTemplate};
+use crate::http::Layout;
 use crate::http::paths::WsPath;
-use crate::http::{AppState, Layout};
 use crate::services::annotations;
-use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -20,12 +19,7 @@ struct TemplatesPage {
     placeholders: Vec<(&'static str, &'static str)>,
 }
 
-pub(super) async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-) -> Answer {
+pub(super) async fn page(Visit { req, state, user }: Visit, ws: WsPath) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "inbox").await?;
     let (principal, wid) = (user.principal.clone(), nav.id);
     let templates = show(&state, &user.layout, move |ctx| {

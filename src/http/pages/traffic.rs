@@ -1,8 +1,8 @@
 //! The traffic page for instance admins: charts and tables drawn from per-minute rollups, and
 //! the current bans with a way to lift them.
 
-use super::form_post::{FormAction, FormPost};
-use super::{Answer, CsrfForm, PageUser, html, redirect};
+use super::form_post::FormPost;
+use super::{Answer, CsrfForm, PageUser, Visit, html, redirect};
 use crate::edge::Edge;
 use crate::edge::bans::Ban;
 use crate::http::charts::{Chart, Kind, Series};
@@ -130,7 +130,7 @@ pub(super) async fn lift(
     post: FormPost<CsrfForm>,
 ) -> Answer {
     let FormPost {
-        action: FormAction { user, .. },
+        action: Visit { user, .. },
         ..
     } = post;
     require_admin(&user.principal)

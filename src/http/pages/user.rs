@@ -126,6 +126,34 @@ impl FromRequest for PageUser {
     }
 }
 
+/// A signed-in person's request for a page: the request, the state and who they are (a post
+/// gets the same through `FormPost`, with its form checked).
+pub struct Visit {
+    pub req: HttpRequest,
+    pub state: web::Data<AppState>,
+    pub user: PageUser,
+}
+
+impl FromRequest for Visit {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = page_user(req.clone()).await?;
+            let state = session::state(&req)?.clone();
+            Ok(Self { req, state, user })
+        })
+    }
+}
+
+impl Visit {
+    /// This person, acting from the request's address.
+    pub fn actor(&self) -> Actor {
+        self.user.actor(&self.req)
+    }
+}
+
 /// A page that works signed in or out.
 pub struct MaybeUser(pub Option<PageUser>, pub Layout);
 

@@ -1,12 +1,12 @@
 //! Workspace pages: the switcher with a create form, a workspace's overview, settings, audit log.
 
-use super::form_post::{self, FormAction, FormPost};
-use super::{Answer, PageUser, html, redirect, run, show};
+use super::form_post::{self, FormPost};
+use super::{Answer, PageUser, Visit, html, redirect, run, show};
 use crate::domain::{Access, AuditEntry, Id, Role, Workspace};
 use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
 use crate::services::workspaces;
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
@@ -61,9 +61,7 @@ struct ListPage {
 }
 
 pub(super) async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     q: web::Query<super::PageCursor>,
 ) -> Answer {
     let (principal, req_page) = (user.principal.clone(), q.request());
@@ -93,7 +91,7 @@ pub(super) struct NameForm {
 
 pub(super) async fn create(post: FormPost<NameForm>) -> Answer {
     let FormPost {
-        action: FormAction { state, user, .. },
+        action: Visit { state, user, .. },
         form,
     } = post;
     let (principal, name) = (user.principal.clone(), form.name);
@@ -121,12 +119,7 @@ struct OverviewPage {
     members: usize,
 }
 
-pub(super) async fn overview(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-) -> Answer {
+pub(super) async fn overview(Visit { req, state, user }: Visit, ws: WsPath) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "overview").await?;
     let wid = nav.id;
     let counts = show(&state, &user.layout, move |ctx| {
@@ -157,12 +150,7 @@ struct SettingsPage {
     plans: Vec<String>,
 }
 
-pub(super) async fn settings(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    ws: WsPath,
-) -> Answer {
+pub(super) async fn settings(Visit { req, state, user }: Visit, ws: WsPath) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Admin, "settings").await?;
     let plans = state.ctx.config.plans.keys().cloned().collect();
     html(
@@ -202,7 +190,7 @@ pub(super) struct ConfirmForm {
 
 pub(super) async fn delete(ws: WsPath, post: FormPost<ConfirmForm>) -> Answer {
     let FormPost {
-        action: FormAction { state, user, .. },
+        action: Visit { state, user, .. },
         form,
     } = post;
     let nav = enter(&state, &user, &ws, Access::Admin, "settings").await?;
@@ -240,9 +228,7 @@ pub(super) struct CursorQuery {
 }
 
 pub(super) async fn audit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    Visit { req, state, user }: Visit,
     ws: WsPath,
     q: web::Query<CursorQuery>,
 ) -> Answer {

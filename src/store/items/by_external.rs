@@ -143,8 +143,7 @@ pub(super) fn add_all(tree: &sled::Tree, listed: Vec<(External, Id<Item>)>) -> a
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Author, Fetched, Kind, Rating};
-    use crate::store::Destination;
+
     use time::macros::datetime;
 
     #[test]
@@ -153,27 +152,8 @@ mod tests {
         let now = datetime!(2026-06-01 12:00 UTC);
         let store = Store::open(dir.path(), 16, now).unwrap();
         let (ws, loc) = (Id::generate(now), Id::generate(now));
-        let dest = Destination {
-            workspace: ws,
-            location: loc,
-            origin: Origin::Google,
-            feed: "f",
-            connection: None,
-            alert: false,
-        };
-        let review = |id: &str, text: &str| Fetched {
-            kind: Kind::Review,
-            external_id: id.into(),
-            parent_external_id: None,
-            author: Author::default(),
-            rating: Some(Rating::Stars(4)),
-            text: text.into(),
-            link: None,
-            created_at: now,
-            updated_at: now,
-            reply: None,
-            reply_authoritative: true,
-        };
+        let dest = crate::store::fixtures::google(ws, loc);
+        let review = |id: &str, text: &str| crate::store::fixtures::review(id, 4, text, now);
         store
             .items()
             .ingest(&dest, &[review("A", "first")], now)

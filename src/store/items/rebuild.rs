@@ -175,8 +175,8 @@ impl Items<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::domain::{Author, Fetched, Id, Kind, Origin, Rating};
-    use crate::store::{Destination, Store};
+    use crate::domain::Id;
+    use crate::store::Store;
     use time::macros::datetime;
 
     #[test]
@@ -184,30 +184,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let now = datetime!(2026-05-01 12:00 UTC);
         let (ws, loc) = (Id::generate(now), Id::generate(now));
-        let review = |n: u8| Fetched {
-            kind: Kind::Review,
-            external_id: format!("r{n}"),
-            parent_external_id: None,
-            author: Author::default(),
-            rating: Some(Rating::Stars(n)),
-            text: format!("pastry number {n}"),
-            link: None,
-            created_at: now,
-            updated_at: now,
-            reply: None,
-            reply_authoritative: true,
+        let review = |n: u8| {
+            crate::store::fixtures::review(&format!("r{n}"), n, &format!("pastry number {n}"), now)
         };
         let day = crate::domain::date_day(now.date());
         {
             let store = Store::open(dir.path(), 16, now).unwrap();
-            let dest = Destination {
-                workspace: ws,
-                location: loc,
-                origin: Origin::Google,
-                feed: "f",
-                connection: None,
-                alert: false,
-            };
+            let dest = crate::store::fixtures::google(ws, loc);
             store
                 .items()
                 .ingest(&dest, &[review(1), review(5)], now)
@@ -248,14 +231,7 @@ mod tests {
         // A backup of a busy server may hold an item without its index entries and counts,
         // a count without its item, mail without its due entry: a restore rebuilds them.
         let r3 = review(3);
-        let dest = Destination {
-            workspace: ws,
-            location: loc,
-            origin: Origin::Google,
-            feed: "f",
-            connection: None,
-            alert: false,
-        };
+        let dest = crate::store::fixtures::google(ws, loc);
         store
             .items()
             .ingest(&dest, std::slice::from_ref(&r3), now)

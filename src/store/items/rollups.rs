@@ -437,14 +437,7 @@ mod tests {
         let day = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
         let store = Store::open(dir.path(), 16, day).unwrap();
         let (ws, loc) = (Id::generate(day), Id::generate(day));
-        let dest = Destination {
-            workspace: ws,
-            location: loc,
-            origin: Origin::Google,
-            feed: "f",
-            connection: None,
-            alert: false,
-        };
+        let dest = crate::store::fixtures::google(ws, loc);
         let next_day = day + time::Duration::days(1);
         store
             .items()
@@ -510,14 +503,7 @@ mod tests {
         let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
         let store = Store::open(dir.path(), 16, now).unwrap();
         let (ws, loc) = (Id::generate(now), Id::generate(now));
-        let dest = Destination {
-            workspace: ws,
-            location: loc,
-            origin: Origin::Google,
-            feed: "f",
-            connection: None,
-            alert: false,
-        };
+        let dest = crate::store::fixtures::google(ws, loc);
         let mut seed = 11u64;
         let mut next = move || {
             seed = seed

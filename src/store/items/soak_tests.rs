@@ -5,7 +5,7 @@
 //! beside transactions, so this runs them all against each other. A thread that makes no
 //! progress for 15 s fails the test instead of hanging the suite.
 
-use crate::domain::{Author, Fetched, Id, Kind, Location, Origin, Rating, Workspace};
+use crate::domain::{Author, Fetched, Id, Kind, Location, Rating, Workspace};
 use crate::store::{ComeBack, Destination, ItemFilter, PageRequest, Store};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -39,14 +39,7 @@ fn review(n: u64, edit: u64) -> Fetched {
 }
 
 fn dest(ws: Id<Workspace>, loc: Id<Location>) -> Destination<'static> {
-    Destination {
-        workspace: ws,
-        location: loc,
-        origin: Origin::Google,
-        feed: "f",
-        connection: None,
-        alert: false,
-    }
+    crate::store::fixtures::google(ws, loc)
 }
 
 #[test]

@@ -1,9 +1,8 @@
 use super::*;
 use crate::domain::{
-    Author, DeliveryState, Email, Fetched, Id, ItemNotes, Kind as ItemKind, Origin, Rating,
-    ScoreScale,
+    Author, DeliveryState, Email, Fetched, Id, ItemNotes, Kind as ItemKind, Rating, ScoreScale,
 };
-use crate::store::{Destination, ItemFilter, PageRequest};
+use crate::store::{ItemFilter, PageRequest};
 use time::macros::datetime;
 
 /// A record as an older store wrote it: format 1, JSON.
@@ -86,14 +85,7 @@ fn plain_records_of_an_older_store_are_sealed_in_chunks_and_still_read_the_same(
         reply: None,
         reply_authoritative: true,
     };
-    let dest = Destination {
-        workspace: ws,
-        location: loc,
-        origin: Origin::Google,
-        feed: "f",
-        connection: None,
-        alert: false,
-    };
+    let dest = crate::store::fixtures::google(ws, loc);
     let batch: Vec<Fetched> = (1..=5).map(|n| review(n, "Zelda Quill")).collect();
     store.items().ingest(&dest, &batch, now).unwrap();
     store.search().catch_up(100).unwrap();

@@ -2,7 +2,7 @@
 //! indexer steps (small steps, steps racing a writer), the lists and word counts end up
 //! exactly as if every item had been indexed once.
 
-use crate::domain::{Author, Fetched, Id, Kind, Origin, Rating};
+use crate::domain::{Author, Fetched, Id, Kind, Rating};
 use crate::store::{ComeBack, Destination, ItemFilter, PageRequest, Store};
 use time::macros::datetime;
 
@@ -80,14 +80,7 @@ pub(super) fn to(
     ws: Id<crate::domain::Workspace>,
     loc: Id<crate::domain::Location>,
 ) -> Destination<'static> {
-    Destination {
-        workspace: ws,
-        location: loc,
-        origin: Origin::Google,
-        feed: "f",
-        connection: None,
-        alert: false,
-    }
+    crate::store::fixtures::google(ws, loc)
 }
 
 /// The lists and word counts of the same items indexed once, from scratch.
