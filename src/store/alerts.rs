@@ -199,6 +199,16 @@ impl Alerts<'_> {
     }
 
     /// Deliveries due at `now` (at most `limit`), oldest first.
+    /// When the earliest webhook delivery waiting (new or to retry) is due.
+    pub fn next_delivery_due(&self) -> anyhow::Result<Option<OffsetDateTime>> {
+        let first = self
+            .store
+            .webhook_due
+            .first()
+            .context("reading webhook deliveries")?;
+        Ok(first.and_then(|(key, _)| keys::due_time(&key)))
+    }
+
     pub fn due_deliveries(
         &self,
         now: OffsetDateTime,
@@ -258,5 +268,41 @@ impl Store {
             Some(item) => self.seal(&super::PersonRef::item(&d.workspace, item), d),
             None => codec::encode(d),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::{Id, WebhookDelivery};
+    use crate::store::Store;
+    use time::macros::datetime;
+
+    #[test]
+    fn the_next_delivery_due_is_the_earliest_waiting_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = datetime!(2026-05-01 12:00 UTC);
+        let store = Store::open(dir.path(), 16, now).unwrap();
+        let alerts = store.alerts();
+        assert_eq!(alerts.next_delivery_due().unwrap(), None);
+        let delivery = |minutes: i64| WebhookDelivery {
+            id: Id::generate(now),
+            workspace: Id::generate(now),
+            webhook: Id::generate(now),
+            item: None,
+            event: "item.created".into(),
+            body: "{}".into(),
+            attempts: 1,
+            last_error: Some("503".into()),
+            due_at: now + time::Duration::minutes(minutes),
+        };
+        let (later, sooner) = (delivery(30), delivery(2));
+        // Retries are written as a reschedule of the attempt that failed.
+        alerts.reschedule_delivery(&later, Some(&later)).unwrap();
+        alerts.reschedule_delivery(&sooner, Some(&sooner)).unwrap();
+        assert_eq!(alerts.next_delivery_due().unwrap(), Some(sooner.due_at));
+        alerts.reschedule_delivery(&sooner, None).unwrap();
+        assert_eq!(alerts.next_delivery_due().unwrap(), Some(later.due_at));
+        alerts.reschedule_delivery(&later, None).unwrap();
+        assert_eq!(alerts.next_delivery_due().unwrap(), None);
     }
 }
