@@ -166,22 +166,12 @@ pub fn import_csv(
     bytes: &[u8],
     dry_run: bool,
 ) -> Result<CsvReport> {
-    ctx.enter(actor, ws, Access::Write)?;
     let (rows, duplicates, mut errors) = parse_csv(bytes);
-    let mut report = import_rows(
-        &ctx.store,
-        ws,
-        &rows,
-        dry_run || !errors.is_empty(),
-        ctx.clock.now(),
-    )?;
+    // A file with bad lines is only checked: nothing written, nothing audited.
+    let mut report = import(ctx, actor, ws, &rows, dry_run || !errors.is_empty())?;
     report.duplicates = duplicates;
     errors.append(&mut report.errors);
     errors.sort_by_key(|e| e.line);
     report.errors = errors;
-    if !dry_run && report.errors.is_empty() {
-        let what = format!("{} created, {} updated", report.created, report.updated);
-        audit::record(ctx, ws, actor, "contacts.imported", &what);
-    }
     Ok(report)
 }
