@@ -1,10 +1,9 @@
 //! /workspaces/{ws}/contacts: customers to ask for feedback, added by a till or a CSV file.
 
-use super::imports::{ImportQuery, RowErrorView};
+use super::imports::ImportQuery;
 use super::{Answer, Api, Body, ListBody, WsChildPath, WsPath};
 use crate::domain::Contact;
 use crate::services::contacts::{self, ContactInput, Listed};
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
@@ -93,19 +92,7 @@ pub(super) async fn import(
         })
         .await?;
     if !report.errors.is_empty() {
-        let rows: Vec<RowErrorView> = report
-            .errors
-            .into_iter()
-            .map(|e| RowErrorView {
-                line: e.line,
-                message: e.message,
-            })
-            .collect();
-        return Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY).json(serde_json::json!({"error": {
-            "code": "invalid_rows",
-            "message": format!("{} rows have problems; nothing was imported. Fix them and send the file again.", rows.len()),
-            "rows": rows,
-        }})));
+        return Ok(super::imports::invalid_rows(report.errors));
     }
     Ok(HttpResponse::Ok().json(CsvReportView {
         rows: report.rows,

@@ -3,7 +3,7 @@
 
 use super::{Answer, Api, WsPath};
 use crate::http::ApiError;
-use crate::services::review_csv::{self, Report};
+use crate::services::review_csv::{self, Report, RowError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -65,21 +65,25 @@ pub(super) async fn import_reviews(
         })
         .await?;
     if !report.errors.is_empty() {
-        let rows: Vec<RowErrorView> = report
-            .errors
-            .into_iter()
-            .map(|e| RowErrorView {
-                line: e.line,
-                message: e.message,
-            })
-            .collect();
-        return Ok(HttpResponse::UnprocessableEntity().json(serde_json::json!({"error": {
-            "code": "invalid_rows",
-            "message": format!("{} rows have problems; nothing was imported. Fix them and send the file again.", rows.len()),
-            "rows": rows,
-        }})));
+        return Ok(invalid_rows(report.errors));
     }
     Ok(HttpResponse::Ok().json(view(report, dry_run)))
+}
+
+/// 422 `invalid_rows`: every problem with its line; nothing was imported.
+pub fn invalid_rows(errors: Vec<RowError>) -> HttpResponse {
+    let rows: Vec<RowErrorView> = errors
+        .into_iter()
+        .map(|e| RowErrorView {
+            line: e.line,
+            message: e.message,
+        })
+        .collect();
+    HttpResponse::UnprocessableEntity().json(serde_json::json!({"error": {
+        "code": "invalid_rows",
+        "message": format!("{} rows have problems; nothing was imported. Fix them and send the file again.", rows.len()),
+        "rows": rows,
+    }}))
 }
 
 pub fn dry_run(q: &ImportQuery) -> Result<bool, ApiError> {
