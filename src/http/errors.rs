@@ -130,15 +130,20 @@ impl PageError {
         e
     }
 
+    /// The readable 404: the one wording for anything not here (or not yours to see).
+    pub fn not_found(layout: &Layout) -> Self {
+        Self::new(
+            layout,
+            StatusCode::NOT_FOUND,
+            "There is nothing at this address.",
+        )
+    }
+
     /// A service answer as a page: its message, with the matching status.
     pub fn from_service(layout: &Layout, e: Error) -> Self {
         match e {
             Error::Internal(e) => Self::internal(layout, e),
-            Error::NotFound => Self::new(
-                layout,
-                StatusCode::NOT_FOUND,
-                "There is nothing at this address.",
-            ),
+            Error::NotFound => Self::not_found(layout),
             other => {
                 let api = ApiError::from(other);
                 let mut page = Self::new(layout, api.status, api.message);

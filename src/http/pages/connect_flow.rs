@@ -51,28 +51,15 @@ pub(super) async fn start(ws: WsPath, post: FormPost<StartForm>) -> Answer {
     }
 }
 
-#[derive(Deserialize)]
-pub(super) struct CallbackQuery {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-}
-
 pub(super) async fn callback(
     req: HttpRequest,
     state: web::Data<AppState>,
     who: MaybeUser,
     p: web::Path<String>,
-    q: web::Query<CallbackQuery>,
+    q: web::Query<super::oauth::CallbackQuery>,
 ) -> Answer {
     let layout = who.1.clone();
-    let nothing = || {
-        PageError::new(
-            &layout,
-            StatusCode::NOT_FOUND,
-            "There is nothing at this address.",
-        )
-    };
+    let nothing = || PageError::not_found(&layout);
     let p = Provider::parse(&p).ok_or_else(nothing)?;
     let q = q.into_inner();
     let Some(raw_state) = q.state.clone() else {

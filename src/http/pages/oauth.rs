@@ -10,13 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 fn provider(layout: &Layout, raw: &str) -> Result<Provider, PageError> {
-    Provider::parse(raw).ok_or_else(|| {
-        PageError::new(
-            layout,
-            StatusCode::NOT_FOUND,
-            "There is nothing at this address.",
-        )
-    })
+    Provider::parse(raw).ok_or_else(|| PageError::not_found(layout))
 }
 
 #[derive(Deserialize)]
@@ -90,12 +84,13 @@ pub(super) fn provider_flow_cookie(
         .finish()
 }
 
+/// What a provider's OAuth redirect carries back (sign-in and connecting alike).
 #[derive(Deserialize)]
 pub(super) struct CallbackQuery {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-    error_description: Option<String>,
+    pub(super) code: Option<String>,
+    pub(super) state: Option<String>,
+    pub(super) error: Option<String>,
+    pub(super) error_description: Option<String>,
 }
 
 pub(super) async fn callback(

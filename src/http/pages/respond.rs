@@ -6,7 +6,7 @@ use crate::domain::Id;
 use crate::http::{AppState, Layout, PageError};
 use crate::services::{self, Ctx};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
@@ -133,11 +133,5 @@ pub async fn run_hashing<T: Send + 'static>(
 
 /// A path id; a malformed one is simply not found.
 pub fn id<T>(layout: &Layout, raw: &str) -> Result<Id<T>, PageError> {
-    raw.parse().map_err(|_| {
-        PageError::new(
-            layout,
-            StatusCode::NOT_FOUND,
-            "There is nothing at this address.",
-        )
-    })
+    raw.parse().map_err(|_| PageError::not_found(layout))
 }
