@@ -71,6 +71,16 @@ impl Slot {
 /// The shortest pause a `RetryAt` asks for.
 const MIN_RETRY_PAUSE: Duration = Duration::from_millis(20);
 
+/// The pause after `RetryAt(at)`: until `at` when that comes before the idle pause (never
+/// under a few milliseconds). A time already past is work the job could not take (another copy
+/// holds it): no reason to spin, so the idle pause.
+fn retry_pause(idle: Duration, at: OffsetDateTime, now: OffsetDateTime) -> Duration {
+    match Duration::try_from(at - now) {
+        Ok(until) if !until.is_zero() => idle.min(until.max(MIN_RETRY_PAUSE)),
+        _ => idle,
+    }
+}
+
 /// Every job of the appliance, with the context they share.
 #[derive(Clone)]
 pub struct Runner {
@@ -153,10 +163,7 @@ impl Runner {
                 Ok(Outcome::RetryAt(at)) => {
                     failures = 0;
                     self.count(name, "idle");
-                    // Never sooner than a few milliseconds: a time already past is no reason
-                    // to spin.
-                    let until = (at - now).try_into().unwrap_or(Duration::ZERO);
-                    slot.job.idle_pause().min(until.max(MIN_RETRY_PAUSE))
+                    retry_pause(slot.job.idle_pause(), at, now)
                 }
                 Err(e) => {
                     self.count(name, "failed");
@@ -337,6 +344,21 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(a.steps.load(Ordering::SeqCst), 51);
+    }
+
+    #[test]
+    fn a_retry_time_shortens_the_idle_pause_and_a_past_one_does_not_spin() {
+        let now = time::macros::datetime!(2026-05-01 12:00 UTC);
+        let idle = Duration::from_secs(1);
+        let ms = time::Duration::milliseconds;
+        assert_eq!(
+            retry_pause(idle, now + ms(300), now),
+            Duration::from_millis(300)
+        );
+        assert_eq!(retry_pause(idle, now + ms(5_000), now), idle);
+        assert_eq!(retry_pause(idle, now + ms(1), now), MIN_RETRY_PAUSE);
+        assert_eq!(retry_pause(idle, now, now), idle);
+        assert_eq!(retry_pause(idle, now - ms(500), now), idle);
     }
 
     #[test]

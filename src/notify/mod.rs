@@ -69,20 +69,20 @@ impl Job for Webhooks {
     fn idle_pause(&self) -> Duration {
         tick(&self.ctx)
     }
-    fn step<'a>(&'a self, _: &'a Ctx, now: OffsetDateTime) -> Step<'a> {
+    fn step<'a>(&'a self, _: &'a Ctx, _: OffsetDateTime) -> Step<'a> {
         Box::pin(async move {
             if self.deliver_webhooks().await? > 0 {
                 return Ok(Outcome::Worked);
             }
-            // Nothing due: wake when the next retry is (only a time still ahead shortens the
-            // pause; new deliveries are found after the idle pause as before).
+            // Nothing due: wake when the next retry is (new deliveries are found after the
+            // idle pause as before).
             let next = self
                 .ctx
                 .blocking(|s| s.alerts().next_delivery_due())
                 .await?;
             Ok(match next {
-                Some(at) if at > now => Outcome::RetryAt(at),
-                _ => Outcome::Idle,
+                Some(at) => Outcome::RetryAt(at),
+                None => Outcome::Idle,
             })
         })
     }

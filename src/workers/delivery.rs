@@ -20,16 +20,14 @@ impl Job for OutboxWorker {
         self.config().concurrency
     }
 
-    fn step<'a>(&'a self, _: &'a Ctx, now: OffsetDateTime) -> Step<'a> {
+    fn step<'a>(&'a self, _: &'a Ctx, _: OffsetDateTime) -> Step<'a> {
         Box::pin(async move {
             Ok(match OutboxWorker::step(self).await? {
                 // Nothing due: wake when the next deferred message is (the runner still looks
                 // again after the idle pause, for mail queued meanwhile).
                 Delivery::Idle => match self.next_due()? {
-                    // A due entry it could not claim (another copy holds it) is no reason to
-                    // spin: only a time still ahead shortens the pause.
-                    Some(at) if at > now => Outcome::RetryAt(at),
-                    _ => Outcome::Idle,
+                    Some(at) => Outcome::RetryAt(at),
+                    None => Outcome::Idle,
                 },
                 _ => Outcome::Worked,
             })

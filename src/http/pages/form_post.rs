@@ -4,7 +4,7 @@
 
 use super::{Answer, CsrfForm, PageUser, Visit, redirect, run};
 use crate::http::paths::WsChildPath;
-use crate::http::{AppState, PageError, session};
+use crate::http::{AppState, PageError};
 use crate::services::{self, Ctx, auth::Actor};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -40,19 +40,15 @@ impl<F: DeserializeOwned + Proof + 'static> FromRequest for FormPost<F> {
     type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        // The user first: a signed-out post goes to the sign-in page, whatever its fields.
-        let user = PageUser::from_request(req, payload);
+        // The visit first: a signed-out post goes to the sign-in page, whatever its fields.
+        let visit = Visit::from_request(req, payload);
         let form = web::Form::<F>::from_request(req, payload);
-        let req = req.clone();
         Box::pin(async move {
-            let user = user.await?;
+            let action = visit.await?;
             let form = form.await?.into_inner();
-            let state = session::state(&req)?.clone();
-            user.check_form(&req, &state, form.csrf())?;
-            Ok(Self {
-                action: Visit { req, state, user },
-                form,
-            })
+            let Visit { req, state, user } = &action;
+            user.check_form(req, state, form.csrf())?;
+            Ok(Self { action, form })
         })
     }
 }
