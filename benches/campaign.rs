@@ -184,6 +184,10 @@ async fn plaudit_run(port: u16, n: usize, key: Option<&Path>, dir: &Path) -> f64
             created_at: now,
             last_asked_at: None,
             restricted: false,
+
+            last_answered_at: None,
+
+            last_campaign: None,
         };
         store.contacts().upsert(c).unwrap();
     }
@@ -209,6 +213,7 @@ async fn plaudit_run(port: u16, n: usize, key: Option<&Path>, dir: &Path) -> f64
         sent_on_day: (0, 0),
         created_at: now,
         first_pass_done_at: None,
+        capped: 0,
     };
     let started = Instant::now();
     store.campaigns().put(&campaign).unwrap();

@@ -34,6 +34,10 @@ pub struct Campaign {
     pub created_at: OffsetDateTime,
     #[serde(with = "crate::domain::when::rfc3339::option", default)]
     pub first_pass_done_at: Option<OffsetDateTime>,
+    /// Contacts of the audience the frequency cap left out (asked lately, or waiting in
+    /// another running campaign).
+    #[serde(default)]
+    pub capped: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,6 +119,9 @@ pub struct Recipient {
     /// alerts nobody again, a changed one at most once an hour.
     #[serde(with = "crate::domain::when::rfc3339::option", default)]
     pub alerted_at: Option<OffsetDateTime>,
+    /// The outbox gave up on it after retrying (the relay never took it).
+    #[serde(default)]
+    pub failed: Option<String>,
 }
 
 /// A campaign's funnel, counted over its recipients.
@@ -124,6 +131,8 @@ pub struct Funnel {
     pub sent: u64,
     pub delivered: u64,
     pub bounced: u64,
+    /// Given up after every retry: the relay never took them.
+    pub failed: u64,
     pub skipped: u64,
     pub reminded: u64,
     /// Only counted when the workspace turned open tracking on.
@@ -137,9 +146,10 @@ impl Funnel {
     pub fn add(&mut self, r: &Recipient) {
         let n = |b: bool| u64::from(b);
         self.queued += n(r.queued_at.is_some());
-        self.sent += n(r.delivered_at.is_some() || r.bounced.is_some());
+        self.sent += n(r.delivered_at.is_some() || r.bounced.is_some() || r.failed.is_some());
         self.delivered += n(r.delivered_at.is_some());
         self.bounced += n(r.bounced.is_some());
+        self.failed += n(r.failed.is_some());
         self.skipped += n(r.skipped.is_some());
         self.reminded += n(r.reminded_at.is_some());
         self.opened += n(r.opened_at.is_some());
@@ -220,6 +230,17 @@ pub struct FeedbackSettings {
     pub track_opens: bool,
     /// Email the workspace's managers when a low score arrives.
     pub alert_on_low_score: bool,
+    /// The frequency cap: a contact asked by any campaign within this many days is not asked
+    /// again (a campaign may set its own).
+    #[serde(default = "default_ask_cap_days")]
+    pub ask_cap_days: u32,
+}
+
+/// A customer is asked at most once a quarter unless the workspace says otherwise.
+pub const DEFAULT_ASK_CAP_DAYS: u32 = 90;
+
+fn default_ask_cap_days() -> u32 {
+    DEFAULT_ASK_CAP_DAYS
 }
 
 impl FeedbackSettings {
@@ -235,6 +256,7 @@ impl FeedbackSettings {
             scale: ScoreScale::Stars,
             track_opens: false,
             alert_on_low_score: true,
+            ask_cap_days: DEFAULT_ASK_CAP_DAYS,
         }
     }
 }

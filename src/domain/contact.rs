@@ -21,6 +21,13 @@ pub struct Contact {
     /// Kept but not processed (a data-subject restriction): never mailed while set.
     #[serde(default)]
     pub restricted: bool,
+    /// When they last answered any campaign: nobody who answered is reminded.
+    #[serde(with = "crate::domain::when::rfc3339::option", default)]
+    pub last_answered_at: Option<OffsetDateTime>,
+    /// The campaign that asked them last (with `last_asked_at`): no address is in two running
+    /// campaigns' queues at once.
+    #[serde(default)]
+    pub last_campaign: Option<Id<super::Campaign>>,
 }
 
 /// The lawful basis for asking: a customer after a visit (soft opt-in, the default), or an

@@ -25,7 +25,7 @@ mod workspace;
 pub use alert::{AlertMode, AlertPrefs, Webhook, WebhookDelivery, WebhookFormat};
 pub use campaign::{
     Audience, CAMPAIGN_PLACEHOLDERS, Campaign, CampaignMail, CampaignMessage, CampaignStatus,
-    Feedback, FeedbackSettings, Funnel, Recipient, ScoreScale, parse_message, substitute,
+    DEFAULT_ASK_CAP_DAYS, Feedback, FeedbackSettings, Funnel, Recipient, ScoreScale, parse_message, substitute,
 };
 pub use connection::{Connection, ConnectionStatus, Feed, SyncState};
 pub use contact::{

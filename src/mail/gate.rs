@@ -96,3 +96,21 @@ pub fn record(
     }
     Ok(())
 }
+
+/// Records that the outbox gave up on a campaign message after retrying: its recipient is
+/// failed, not waiting forever (the address is not suppressed: the relay, not it, failed).
+pub fn record_given_up(store: &Store, msg: &OutboxMessage, reason: &str) -> anyhow::Result<()> {
+    let Some(link) = &msg.campaign else {
+        return Ok(());
+    };
+    store
+        .campaigns()
+        .update_recipient(&link.campaign, &link.contact, |r| {
+            let first = r.failed.is_none() && r.delivered_at.is_none() && r.bounced.is_none();
+            if first {
+                r.failed = Some(crate::domain::without_addresses(reason));
+            }
+            first
+        })?;
+    Ok(())
+}

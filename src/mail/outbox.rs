@@ -170,6 +170,7 @@ impl OutboxWorker {
             Err(SendError::Transient(e)) => {
                 let reason = format!("gave up after {} attempts: {e}", msg.attempts);
                 self.store.outbox().mark_failed(&msg.id, now, &reason)?;
+                gate::record_given_up(&self.store, &msg, &reason)?;
                 tracing::error!(id = %msg.id, %reason, "mail failed");
                 Outcome::Failed(msg.id, reason)
             }

@@ -33,7 +33,7 @@ fn room_today(c: &mut Campaign, now: OffsetDateTime) -> usize {
 }
 
 /// May this contact be asked by this campaign now (suppression is checked too, separately)?
-fn in_audience(c: &Campaign, contact: &Contact, now: OffsetDateTime) -> bool {
+fn in_audience(c: &Campaign, contact: &Contact) -> bool {
     if contact.restricted {
         return false;
     }
@@ -46,12 +46,19 @@ fn in_audience(c: &Campaign, contact: &Contact, now: OffsetDateTime) -> bool {
     {
         return false;
     }
-    if let (Some(days), Some(asked)) = (c.audience.not_asked_days, contact.last_asked_at)
-        && asked > now - Duration::days(i64::from(days))
-    {
-        return false;
-    }
     true
+}
+
+/// The frequency cap: the campaign's own, else the workspace's.
+fn cap(c: &Campaign, settings: &FeedbackSettings) -> Duration {
+    Duration::days(i64::from(
+        c.audience.not_asked_days.unwrap_or(settings.ask_cap_days),
+    ))
+}
+
+/// Asked by any campaign within the cap: left out (checked again when it is queued).
+fn asked_lately(contact: &Contact, cap: Duration, now: OffsetDateTime) -> bool {
+    contact.last_asked_at.is_some_and(|at| at > now - cap)
 }
 
 struct Renderer<'a> {
@@ -181,7 +188,8 @@ pub fn step(ctx: &Ctx, ws: &Id<Workspace>, id: &Id<Campaign>) -> Result<usize> {
     if current.is_none_or(|cur| cur.status != c.status && cur.status != CampaignStatus::Scheduled) {
         return Ok(0);
     }
-    ctx.store.campaigns().queue_batch(&next, &batch, now)?;
+    let cap = cap(&c, &renderer.settings);
+    ctx.store.campaigns().queue_batch(&next, &batch, cap, now)?;
     Ok(queued)
 }
 
@@ -208,8 +216,14 @@ fn first_pass(
                 return Ok(batch);
             }
             next.cursor = Some(contact.id);
-            if !in_audience(next, &contact, now)
-                || suppressed(ctx, &ws, &contact.email)?
+            if !in_audience(next, &contact) {
+                continue;
+            }
+            if asked_lately(&contact, cap(next, &r.settings), now) {
+                next.capped = next.capped.saturating_add(1);
+                continue;
+            }
+            if suppressed(ctx, &ws, &contact.email)?
                 || ctx
                     .store
                     .campaigns()
@@ -249,6 +263,17 @@ fn wants_reminder(r: &Recipient) -> bool {
         && r.reminded_at.is_none()
 }
 
+/// Nobody who answered any campaign since this one asked, or whom another campaign asked
+/// since, is reminded.
+fn remind_contact(c: &Campaign, contact: &Contact, r: &Recipient) -> bool {
+    let asked = r.queued_at;
+    !contact.restricted
+        && !contact
+            .last_answered_at
+            .is_some_and(|at| asked.is_none_or(|q| at >= q))
+        && contact.last_campaign.is_none_or(|last| last == c.id)
+}
+
 fn reminders(ctx: &Ctx, r: &Renderer, next: &mut Campaign, room: usize) -> Result<Vec<Queued>> {
     let now = ctx.clock.now();
     let mut batch = Vec::new();
@@ -270,7 +295,7 @@ fn reminders(ctx: &Ctx, r: &Renderer, next: &mut Campaign, room: usize) -> Resul
         let Some(contact) = ctx.store.contacts().get(&ws, &contact_id)? else {
             continue;
         };
-        if contact.restricted || suppressed(ctx, &ws, &contact.email)? {
+        if !remind_contact(next, &contact, &rec) || suppressed(ctx, &ws, &contact.email)? {
             continue;
         }
         let message = r.message(&contact, true, now)?;

@@ -53,9 +53,11 @@ pub struct CampaignInput {
         pattern = r"^20[2-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"
     ))]
     pub added_since: Option<String>,
-    /// Skip contacts asked by any campaign in the last N days.
+    /// The frequency cap for this campaign: skip contacts asked by any campaign in the last N
+    /// days (absent: the workspace's, 90 unless changed; 0: ask them whenever they were asked,
+    /// though never while another campaign's message to them still waits).
     #[serde(default, deserialize_with = "whole")]
-    #[schemars(range(min = 1, max = 3650))]
+    #[schemars(range(min = 0, max = 3650))]
     pub not_asked_days: Option<u32>,
     /// One reminder to those who did not answer, N days after the first pass.
     #[serde(default, deserialize_with = "whole")]
@@ -140,13 +142,13 @@ fn apply(ctx: &Ctx, ws: &Id<Workspace>, c: &mut Campaign, input: &CampaignInput)
         added_since: time_field("added_since", input.added_since.as_deref())?,
         not_asked_days: input.not_asked_days,
     };
-    for (field, v, max) in [
-        ("not_asked_days", input.not_asked_days, 3650),
-        ("reminder_days", input.reminder_days, 90),
-        ("daily_cap", input.daily_cap, 1_000_000),
+    for (field, v, min, max) in [
+        ("not_asked_days", input.not_asked_days, 0, 3650),
+        ("reminder_days", input.reminder_days, 1, 90),
+        ("daily_cap", input.daily_cap, 1, 1_000_000),
     ] {
-        if v.is_some_and(|v| v == 0 || v > max) {
-            return Err(Error::Invalid(format!("{field}: 1 to {max}")));
+        if v.is_some_and(|v| v < min || v > max) {
+            return Err(Error::Invalid(format!("{field}: {min} to {max}")));
         }
     }
     c.reminder_days = input.reminder_days;
@@ -189,6 +191,7 @@ pub fn create(
         sent_on_day: (0, 0),
         created_at: now,
         first_pass_done_at: None,
+        capped: 0,
     };
     apply(ctx, ws, &mut c, input)?;
     ctx.store.campaigns().put(&c)?;

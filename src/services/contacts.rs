@@ -104,6 +104,10 @@ pub(super) fn new_contact(
         created_at: now,
         last_asked_at: None,
         restricted: false,
+
+        last_answered_at: None,
+
+        last_campaign: None,
     }
 }
 

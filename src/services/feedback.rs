@@ -184,6 +184,12 @@ pub fn submit(
         rec.clicked_at.get_or_insert(now);
         true
     })?;
+    ctx.store
+        .contacts()
+        .update(&r.link.workspace, &r.link.contact, |c| {
+            c.last_answered_at = Some(now);
+            true
+        })?;
     // A link re-posted any number of times alerts once per answer; a changed answer may
     // alert again, at most once an hour.
     if settings.alert_on_low_score

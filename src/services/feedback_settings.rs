@@ -71,6 +71,15 @@ pub struct SettingsInput {
     pub track_opens: bool,
     #[serde(default = "yes")]
     pub alert_on_low_score: bool,
+    /// The frequency cap: contacts asked by any campaign within this many days are not asked
+    /// again (90 when absent).
+    #[serde(default = "default_cap")]
+    #[schemars(range(min = 1, max = 3650))]
+    pub ask_cap_days: u32,
+}
+
+fn default_cap() -> u32 {
+    crate::domain::DEFAULT_ASK_CAP_DAYS
 }
 
 fn yes() -> bool {
@@ -117,6 +126,9 @@ pub fn save_settings(
             "postal_address: at most 300 characters".into(),
         ));
     }
+    if !(1..=3650).contains(&input.ask_cap_days) {
+        return Err(Error::Invalid("ask_cap_days: 1 to 3650".into()));
+    }
     let s = FeedbackSettings {
         sender_name,
         subject: message.subject,
@@ -128,6 +140,7 @@ pub fn save_settings(
         scale: input.scale,
         track_opens: input.track_opens,
         alert_on_low_score: input.alert_on_low_score,
+        ask_cap_days: input.ask_cap_days,
     };
     ctx.store.campaigns().put_settings(ws, &s)?;
     audit::record(ctx, ws, actor, "feedback.settings_changed", "");

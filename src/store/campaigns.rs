@@ -180,10 +180,15 @@ impl Campaigns<'_> {
     /// Stores the campaign as changed (cursor, counters), and each message with its recipient
     /// stage and its contact's last-asked time, all or nothing. Recipients and contacts are
     /// read inside the transaction, so a concurrent unsubscribe or restriction is not undone.
+    ///
+    /// The frequency cap is checked here again, where no other campaign can interleave: a
+    /// first message to a contact asked within `cap`, or still waiting in another campaign's
+    /// queue, is not queued but recorded as skipped.
     pub fn queue_batch(
         &self,
         campaign: &Campaign,
         batch: &[Queued],
+        cap: time::Duration,
         now: time::OffsetDateTime,
     ) -> anyhow::Result<()> {
         let s = self.store;
@@ -216,16 +221,25 @@ impl Campaigns<'_> {
                         else {
                             continue; // erased meanwhile
                         };
-                        contact.last_asked_at = Some(now);
-                        // The lookup key was cached above: no store read in here.
-                        let who = s.contact_ref(&ws, &contact.email).map_err(abort)?;
-                        let value = Store::reseal_tx(person_keys, &raw, who, &contact)?;
-                        contacts.insert(&contact_key, value)?;
                         let rkey = keys::pair(&campaign.id, &q.contact);
                         let mut r: Recipient = match recipients.get(rkey)? {
                             Some(raw) => codec::decode(&raw).map_err(abort)?,
                             None => Recipient::default(),
                         };
+                        if !q.reminder
+                            && let Some(why) =
+                                held_back(&contact, campaign, recipients, cap, now)?
+                        {
+                            r.skipped.get_or_insert(why);
+                            recipients.insert(&rkey, codec::encode(&r).map_err(abort)?)?;
+                            continue;
+                        }
+                        contact.last_asked_at = Some(now);
+                        contact.last_campaign = Some(campaign.id);
+                        // The lookup key was cached above: no store read in here.
+                        let who = s.contact_ref(&ws, &contact.email).map_err(abort)?;
+                        let value = Store::reseal_tx(person_keys, &raw, who, &contact)?;
+                        contacts.insert(&contact_key, value)?;
                         if q.reminder {
                             r.reminded_at = Some(now);
                         } else {
@@ -327,4 +341,37 @@ impl Store {
             None => PersonRef::feedback(&f.workspace, &f.id),
         })
     }
+}
+
+/// Why a first message to `contact` must wait for another time: asked within `cap`, or
+/// still waiting in another campaign's queue.
+fn held_back(
+    contact: &Contact,
+    campaign: &Campaign,
+    recipients: &sled::transaction::TransactionalTree,
+    cap: time::Duration,
+    now: time::OffsetDateTime,
+) -> sled::transaction::ConflictableTransactionResult<Option<String>, anyhow::Error> {
+    if contact.last_asked_at.is_some_and(|at| at > now - cap) {
+        return Ok(Some(format!(
+            "asked by a campaign within the last {} days (frequency cap)",
+            cap.whole_days()
+        )));
+    }
+    let Some(other) = contact.last_campaign.filter(|o| *o != campaign.id) else {
+        return Ok(None);
+    };
+    let waiting = match recipients.get(keys::pair(&other, &contact.id))? {
+        Some(raw) => {
+            let r: Recipient =
+                codec::decode(&raw).map_err(sled::transaction::ConflictableTransactionError::Abort)?;
+            r.queued_at.is_some()
+                && r.delivered_at.is_none()
+                && r.bounced.is_none()
+                && r.failed.is_none()
+                && r.skipped.is_none()
+        }
+        None => false,
+    };
+    Ok(waiting.then(|| "still waiting in another campaign's queue".to_string()))
 }

@@ -154,6 +154,36 @@ impl Contacts<'_> {
             .unseal_at(&self.store.contacts, &keys::pair(ws, id))
     }
 
+    /// Changes a stored contact in one transaction (a concurrent restriction or move is not
+    /// undone); `change` returns false to leave it alone. The contact as written, if it was.
+    pub fn update(
+        &self,
+        ws: &Id<Workspace>,
+        id: &Id<Contact>,
+        change: impl Fn(&mut Contact) -> bool,
+    ) -> anyhow::Result<Option<Contact>> {
+        let s = self.store;
+        s.lookup_key()?; // cached: no plain store read inside the transaction
+        let key = keys::pair(ws, id);
+        let result = (&s.contacts, &s.person_keys).transaction(|(contacts, person_keys)| {
+            let Some(raw) = contacts.get(key)? else {
+                return Ok(None);
+            };
+            let Some(mut contact): Option<Contact> = Store::unseal_tx(person_keys, &raw)? else {
+                return Ok(None);
+            };
+            if !change(&mut contact) {
+                return Ok(None);
+            }
+            let who = s
+                .contact_ref(ws, &contact.email)
+                .map_err(ConflictableTransactionError::Abort)?;
+            contacts.insert(&key, Store::reseal_tx(person_keys, &raw, who, &contact)?)?;
+            Ok(Some(contact))
+        });
+        result.map_err(super::typed::txn_any)
+    }
+
     pub fn put(&self, c: &Contact) -> anyhow::Result<()> {
         let s = self.store;
         let value = s.seal(&s.contact_ref(&c.workspace, &c.email)?, c)?;

@@ -412,6 +412,10 @@ mod tests {
             created_at: now,
             last_asked_at: None,
             restricted: false,
+
+            last_answered_at: None,
+
+            last_campaign: None,
         };
         store.contacts().upsert(contact.clone()).unwrap();
         let from = "Plaudit <noreply@example.test>".parse().unwrap();

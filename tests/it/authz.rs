@@ -318,6 +318,10 @@ fn contact(w: &World, n: usize) -> Id<plaudit::domain::Contact> {
         created_at: w.h.clock.now(),
         last_asked_at: None,
         restricted: false,
+
+        last_answered_at: None,
+
+        last_campaign: None,
     };
     w.h.store.contacts().upsert(c).unwrap().0.id
 }
@@ -349,6 +353,7 @@ fn campaign(w: &World, n: usize, path: &str) -> Id<plaudit::domain::Campaign> {
         sent_on_day: (0, 0),
         created_at: now,
         first_pass_done_at: None,
+        capped: 0,
     };
     w.h.store.campaigns().put(&c).unwrap();
     c.id

@@ -290,7 +290,7 @@ async fn a_thousand_contact_campaign_is_delivered_signed_and_unsubscribe_sticks(
     let (_, c2) = api
         .post(
             &format!("/workspaces/{ws}/campaigns"),
-            json!({"name": "Summer", "subject": "Again?", "body_text": "Tell us: {feedback_link}"}),
+            json!({"name": "Summer", "subject": "Again?", "body_text": "Tell us: {feedback_link}", "not_asked_days": 0}),
         )
         .await;
     let c2 = c2["id"].as_str().unwrap().to_string();

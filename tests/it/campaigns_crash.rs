@@ -135,7 +135,7 @@ async fn kills_during_a_campaign_lose_no_message_and_never_mail_the_unsubscribed
     let (_, c2) = api
         .post(
             &format!("/workspaces/{ws}/campaigns"),
-            json!({"name": "Everyone", "subject": "How did we do?", "body_text": "{feedback_link}"}),
+            json!({"name": "Everyone", "subject": "How did we do?", "body_text": "{feedback_link}", "not_asked_days": 0}),
         )
         .await;
     let c2 = c2["id"].as_str().unwrap().to_string();

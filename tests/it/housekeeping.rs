@@ -104,6 +104,10 @@ fn retention_removes_exactly_what_expired() {
         created_at: created,
         last_asked_at: asked,
         restricted: false,
+
+        last_answered_at: None,
+
+        last_campaign: None,
     };
     let old_unasked = store
         .contacts()

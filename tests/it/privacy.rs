@@ -364,6 +364,10 @@ pub fn shop_with_dee(dir: &std::path::Path) -> (std::path::PathBuf, plaudit::dom
             created_at: now,
             last_asked_at: None,
             restricted: false,
+
+            last_answered_at: None,
+
+            last_campaign: None,
         })
         .unwrap();
     store.flush_blocking().unwrap();
@@ -473,6 +477,10 @@ fn restoring_a_backup_from_before_an_erasure_does_not_bring_the_person_back() {
         created_at: now,
         last_asked_at: None,
         restricted: false,
+
+        last_answered_at: None,
+
+        last_campaign: None,
     };
     {
         let store = plaudit::store::Store::open(&dir.path().join("data"), 16, now).unwrap();
@@ -561,6 +569,10 @@ async fn the_privacy_page_exports_and_erases_for_owners_only() {
             created_at: plaudit::Clock::now(&h.clock),
             last_asked_at: None,
             restricted: false,
+
+            last_answered_at: None,
+
+            last_campaign: None,
         })
         .unwrap();
     let url = format!("{}/w/{}/privacy", h.url, ws.id);

@@ -106,6 +106,8 @@ pub struct SettingsView {
     scale: ScoreScale,
     track_opens: bool,
     alert_on_low_score: bool,
+    /// The frequency cap, in days.
+    ask_cap_days: u32,
 }
 
 pub(super) fn settings_view(s: FeedbackSettings) -> SettingsView {
@@ -120,6 +122,7 @@ pub(super) fn settings_view(s: FeedbackSettings) -> SettingsView {
         scale: s.scale,
         track_opens: s.track_opens,
         alert_on_low_score: s.alert_on_low_score,
+        ask_cap_days: s.ask_cap_days,
     }
 }
 

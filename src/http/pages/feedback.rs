@@ -107,6 +107,8 @@ pub(super) struct SettingsForm {
     track_opens: Option<String>,
     #[serde(default)]
     alert_on_low_score: Option<String>,
+    #[serde(default)]
+    ask_cap_days: String,
 }
 
 pub(super) async fn save(ws: WsPath, post: FormPost<SettingsForm>) -> super::Answer {
@@ -126,6 +128,11 @@ pub(super) async fn save(ws: WsPath, post: FormPost<SettingsForm>) -> super::Ans
         scale,
         track_opens: f.track_opens.is_some(),
         alert_on_low_score: f.alert_on_low_score.is_some(),
+        // Empty keeps the default; anything not a number is refused by the service's range.
+        ask_cap_days: match f.ask_cap_days.trim() {
+            "" => crate::domain::DEFAULT_ASK_CAP_DAYS,
+            n => n.parse().unwrap_or(0),
+        },
     };
     action
         .then(&back, "Feedback settings saved.", move |ctx, who| {

@@ -115,6 +115,10 @@ fn plain_records_of_an_older_store_are_sealed_in_chunks_and_still_read_the_same(
         created_at: now,
         last_asked_at: None,
         restricted: false,
+
+        last_answered_at: None,
+
+        last_campaign: None,
     };
     store.contacts().upsert(contact.clone()).unwrap();
     let feedback = Feedback {
