@@ -17,15 +17,20 @@ pub struct Demo {
     pub workspace: Id<Workspace>,
 }
 
+/// A demo location with its street address and public review link (so a demo campaign shows
+/// customers where to post a review, as a real one must).
 fn location(ws: Id<Workspace>, name: &str, tz: &str, now: OffsetDateTime) -> Location {
+    let slug = name.to_ascii_lowercase().replace(' ', "-");
     Location {
         id: Id::generate(now),
         workspace: ws,
         name: name.into(),
-        address: String::new(),
+        address: format!("{name}, 12 Rue de la Paix, 75002 Paris"),
         timezone: tz.into(),
-        google_review_url: None,
-        facebook_page_url: None,
+        google_review_url: Some(format!(
+            "https://search.google.com/local/writereview?placeid=demo-{slug}"
+        )),
+        facebook_page_url: Some("https://www.facebook.com/rosasbakery.demo".into()),
         archived: false,
         created_at: now,
     }
@@ -52,6 +57,9 @@ pub fn install(store: &Store, fake: &FakeProviders, now: OffsetDateTime) -> anyh
         created_at: now,
     };
     store.workspaces().create(&ws, &admin.user.id)?;
+    let mut settings = crate::domain::FeedbackSettings::default_for(&ws.name);
+    settings.postal_address = "Rosa's Bakery, 12 Rue de la Paix, 75002 Paris, France".into();
+    store.campaigns().put_settings(&ws.id, &settings)?;
     let locs = [
         location(ws.id, "Old Town", "Europe/Paris", now),
         location(ws.id, "Riverside", "Europe/Paris", now),

@@ -133,6 +133,8 @@ pub struct Funnel {
     pub bounced: u64,
     /// Given up after every retry: the relay never took them.
     pub failed: u64,
+    /// Queued and not yet delivered, bounced, failed or dropped: still in the outbox.
+    pub waiting: u64,
     pub skipped: u64,
     pub reminded: u64,
     /// Only counted when the workspace turned open tracking on.
@@ -150,6 +152,11 @@ impl Funnel {
         self.delivered += n(r.delivered_at.is_some());
         self.bounced += n(r.bounced.is_some());
         self.failed += n(r.failed.is_some());
+        self.waiting += n(r.queued_at.is_some()
+            && r.delivered_at.is_none()
+            && r.bounced.is_none()
+            && r.failed.is_none()
+            && r.skipped.is_none());
         self.skipped += n(r.skipped.is_some());
         self.reminded += n(r.reminded_at.is_some());
         self.opened += n(r.opened_at.is_some());

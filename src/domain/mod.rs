@@ -16,6 +16,7 @@ mod notes;
 mod outbox;
 mod password;
 mod provider;
+mod relay;
 pub mod shapes;
 pub mod text;
 mod user;
@@ -25,7 +26,8 @@ mod workspace;
 pub use alert::{AlertMode, AlertPrefs, Webhook, WebhookDelivery, WebhookFormat};
 pub use campaign::{
     Audience, CAMPAIGN_PLACEHOLDERS, Campaign, CampaignMail, CampaignMessage, CampaignStatus,
-    DEFAULT_ASK_CAP_DAYS, Feedback, FeedbackSettings, Funnel, Recipient, ScoreScale, parse_message, substitute,
+    DEFAULT_ASK_CAP_DAYS, Feedback, FeedbackSettings, Funnel, Recipient, ScoreScale, parse_message,
+    substitute,
 };
 pub use connection::{Connection, ConnectionStatus, Feed, SyncState};
 pub use contact::{
@@ -50,5 +52,6 @@ pub use notes::{
 pub use outbox::{About, DeliveryState, OutboxMessage};
 pub use password::Password;
 pub use provider::Provider;
+pub use relay::RelayHealth;
 pub use user::User;
 pub use workspace::{Access, Role, Scope, Workspace};

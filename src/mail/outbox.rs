@@ -180,6 +180,7 @@ impl OutboxWorker {
                 Outcome::Failed(msg.id, reason)
             }
         };
+        self.note_relay(&outcome, now).await?;
         self.store.flush().await?;
         if let Some(d) = &self.deliveries {
             let result = match &outcome {
@@ -194,6 +195,39 @@ impl OutboxWorker {
             }
         }
         Ok(outcome)
+    }
+
+    /// Keeps the relay's record: delivered, or failing with its last answer and the next
+    /// retry; while failing, a relay check (no message sent) finds the stage and its fix, at
+    /// most every 10 minutes. A permanent refusal concerns one address, not the relay.
+    async fn note_relay(&self, outcome: &Outcome, now: time::OffsetDateTime) -> anyhow::Result<()> {
+        let meta = self.store.meta();
+        match outcome {
+            Outcome::Sent(_) => meta.update_relay_health(|h| h.delivered(now))?,
+            Outcome::Retry(id, e) => {
+                let retry = self.store.outbox().get(id)?.map(|m| m.due_at);
+                meta.update_relay_health(|h| h.failed(now, e, retry))?;
+            }
+            Outcome::Failed(_, reason) if reason.starts_with("gave up") => {
+                meta.update_relay_health(|h| h.failed(now, reason, None))?;
+            }
+            _ => return Ok(()),
+        }
+        if meta.relay_health()?.wants_check(now)
+            && let Some(report) = self.transport.diagnose().await
+        {
+            let failed = report.stages.iter().find(|s| !s.ok);
+            let stage = failed.map_or("message", |s| s.stage.as_str()).to_string();
+            let hint = report.hint.clone().unwrap_or_else(|| {
+                "the relay takes connections and the sender but not this message: its answer above says why (sending limits, the recipient, the content)".into()
+            });
+            meta.update_relay_health(|h| {
+                h.stage = Some(stage.clone());
+                h.hint = Some(hint.clone());
+                h.checked_at = Some(now);
+            })?;
+        }
+        Ok(())
     }
 
     /// base × 2^(attempts−1), at most six hours, plus up to 25 % jitter derived from the id so

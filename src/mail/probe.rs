@@ -75,6 +75,17 @@ fn tls_wrapper_hint(port: u16) -> String {
 
 /// Sends `msg` through the configured relay on a fresh connection, recording each stage.
 pub async fn probe(c: &SmtpConfig, composer: &Composer, msg: &OutboxMessage) -> Report {
+    stages(c, composer, Some(msg)).await
+}
+
+/// The relay's stages up to the sender (DNS, connect, TLS, authentication, MAIL FROM), then
+/// a polite QUIT: no message is sent. What the outbox runs when deliveries start failing, to
+/// tell which stage fails and its fix.
+pub async fn diagnose(c: &SmtpConfig, composer: &Composer) -> Report {
+    stages(c, composer, None).await
+}
+
+async fn stages(c: &SmtpConfig, composer: &Composer, msg: Option<&OutboxMessage>) -> Report {
     let host = c.host.clone().unwrap_or_default();
     let port = c.effective_port();
     let relay = format!("{host}:{port} ({:?})", c.security).to_lowercase();
@@ -190,6 +201,24 @@ pub async fn probe(c: &SmtpConfig, composer: &Composer, msg: &OutboxMessage) -> 
         }
     }
 
+    let Some(msg) = msg else {
+        let from = composer.from.email.clone();
+        if let Err(e) = conn.command(Mail::new(Some(from), vec![])).await {
+            let hint = format!(
+                "the relay refuses the sender {}: set smtp.from to an address of a domain the relay (and its account) may send for",
+                composer.from.email
+            );
+            return run.fail(relay, "sender", e.to_string(), hint);
+        }
+        run.ok("sender", format!("{} accepted", composer.from.email));
+        let _ = conn.quit().await;
+        return Report {
+            delivered: false,
+            relay,
+            stages: run.stages,
+            hint: None,
+        };
+    };
     let email = match composer.build(msg) {
         Ok(m) => m,
         Err(e) => return run.fail(relay, "data", e.to_string(), "check smtp.from".into()),

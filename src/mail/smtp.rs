@@ -35,6 +35,10 @@ impl SmtpSender {
         }
     }
 
+    pub async fn diagnose(&self) -> super::probe::Report {
+        super::probe::diagnose(&self.config, &self.composer).await
+    }
+
     pub fn describe(&self) -> String {
         format!(
             "smtp://{}:{} ({:?})",

@@ -45,6 +45,14 @@ impl Transport {
         }
     }
 
+    /// Which stage of the relay fails, without sending anything (none for files).
+    pub async fn diagnose(&self) -> Option<super::probe::Report> {
+        match self {
+            Self::Smtp(s) => Some(s.diagnose().await),
+            Self::File(_) => None,
+        }
+    }
+
     pub async fn send(&self, msg: &OutboxMessage) -> Result<(), SendError> {
         match self {
             Self::Smtp(s) => s.send(msg).await,

@@ -33,7 +33,7 @@ fn room_today(c: &mut Campaign, now: OffsetDateTime) -> usize {
 }
 
 /// May this contact be asked by this campaign now (suppression is checked too, separately)?
-fn in_audience(c: &Campaign, contact: &Contact) -> bool {
+pub(super) fn in_audience(c: &Campaign, contact: &Contact) -> bool {
     if contact.restricted {
         return false;
     }
@@ -50,14 +50,14 @@ fn in_audience(c: &Campaign, contact: &Contact) -> bool {
 }
 
 /// The frequency cap: the campaign's own, else the workspace's.
-fn cap(c: &Campaign, settings: &FeedbackSettings) -> Duration {
+pub(super) fn cap(c: &Campaign, settings: &FeedbackSettings) -> Duration {
     Duration::days(i64::from(
         c.audience.not_asked_days.unwrap_or(settings.ask_cap_days),
     ))
 }
 
 /// Asked by any campaign within the cap: left out (checked again when it is queued).
-fn asked_lately(contact: &Contact, cap: Duration, now: OffsetDateTime) -> bool {
+pub(super) fn asked_lately(contact: &Contact, cap: Duration, now: OffsetDateTime) -> bool {
     contact.last_asked_at.is_some_and(|at| at > now - cap)
 }
 
@@ -266,12 +266,10 @@ fn wants_reminder(r: &Recipient) -> bool {
 /// Nobody who answered any campaign since this one asked, or whom another campaign asked
 /// since, is reminded.
 fn remind_contact(c: &Campaign, contact: &Contact, r: &Recipient) -> bool {
-    let asked = r.queued_at;
-    !contact.restricted
-        && !contact
-            .last_answered_at
-            .is_some_and(|at| asked.is_none_or(|q| at >= q))
-        && contact.last_campaign.is_none_or(|last| last == c.id)
+    let answered_since = contact
+        .last_answered_at
+        .is_some_and(|at| r.queued_at.is_none_or(|q| at >= q));
+    !contact.restricted && !answered_since && contact.last_campaign.is_none_or(|last| last == c.id)
 }
 
 fn reminders(ctx: &Ctx, r: &Renderer, next: &mut Campaign, room: usize) -> Result<Vec<Queued>> {

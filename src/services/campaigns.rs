@@ -255,9 +255,15 @@ pub fn list(
 /// What a state change does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    Send,
+    /// `without_review_link`: the sender confirmed that customers of locations without a
+    /// public review link will see none.
+    Send {
+        without_review_link: bool,
+    },
     Pause,
     Resume,
+    /// A scheduled campaign back to a draft.
+    Cancel,
 }
 
 pub fn act(
@@ -269,6 +275,15 @@ pub fn act(
 ) -> Result<Campaign> {
     let scope = ctx.enter(actor, ws, Access::Write)?;
     plan_allows(ctx, &scope.workspace)?;
+    if let Action::Send {
+        without_review_link,
+    } = action
+    {
+        let c = ctx.store.campaigns().get(ws, id)?.ok_or(Error::NotFound)?;
+        if matches!(c.status, CampaignStatus::Draft | CampaignStatus::Scheduled) {
+            super::campaign_check::refuse_unready(ctx, ws, &c, without_review_link)?;
+        }
+    }
     let now = ctx.clock.now();
     let refused = std::cell::Cell::new(None);
     let c = ctx
@@ -277,8 +292,9 @@ pub fn act(
         .update(ws, id, |c| {
             use CampaignStatus::*;
             let next = match (action, c.status) {
-                (Action::Send, Draft) if c.send_at.is_some_and(|t| t > now) => Scheduled,
-                (Action::Send, Draft | Scheduled) => Sending,
+                (Action::Send { .. }, Draft) if c.send_at.is_some_and(|t| t > now) => Scheduled,
+                (Action::Send { .. }, Draft | Scheduled) => Sending,
+                (Action::Cancel, Scheduled) => Draft,
                 (Action::Pause, Scheduled | Sending | WaitingReminder) => Paused,
                 (Action::Resume, Paused) if c.first_pass_done_at.is_some() => WaitingReminder,
                 (Action::Resume, Paused) if c.send_at.is_some_and(|t| t > now) => Scheduled,
@@ -297,17 +313,35 @@ pub fn act(
             "the campaign is {}; it cannot be {} now",
             status.name().replace('_', " "),
             match action {
-                Action::Send => "sent",
+                Action::Send { .. } => "sent",
                 Action::Pause => "paused",
                 Action::Resume => "resumed",
+                Action::Cancel => "cancelled",
             }
         )));
     }
     let what = match action {
-        Action::Send => "campaign.sent",
+        Action::Send { .. } => "campaign.sent",
         Action::Pause => "campaign.paused",
         Action::Resume => "campaign.resumed",
+        Action::Cancel => "campaign.cancelled",
     };
     audit::record(ctx, ws, actor, what, &id.to_string());
     Ok(c)
+}
+
+/// Deletes a draft; a campaign that was ever sent keeps its record (its recipients' answers
+/// and unsubscribes refer to it).
+pub fn remove(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, id: &Id<Campaign>) -> Result<()> {
+    ctx.enter(actor, ws, Access::Write)?;
+    match ctx.store.campaigns().remove_draft(ws, id)? {
+        None => Err(Error::NotFound),
+        Some(false) => Err(Error::Conflict(
+            "only a draft can be deleted; a campaign that was sent keeps its record".into(),
+        )),
+        Some(true) => {
+            audit::record(ctx, ws, actor, "campaign.deleted", &id.to_string());
+            Ok(())
+        }
+    }
 }

@@ -87,6 +87,28 @@ impl Campaigns<'_> {
         Ok(changed)
     }
 
+    /// Deletes a campaign that is still a draft (it has no recipients). `Ok(None)`: no such
+    /// campaign; `Ok(Some(false))`: it is not a draft (any more).
+    pub fn remove_draft(
+        &self,
+        ws: &Id<Workspace>,
+        id: &Id<Campaign>,
+    ) -> anyhow::Result<Option<bool>> {
+        let key = keys::pair(ws, id);
+        let result = self.store.campaigns.transaction(|t| {
+            let Some(raw) = t.get(key)? else {
+                return Ok(None);
+            };
+            let c: Campaign = codec::decode(&raw).map_err(ConflictableTransactionError::Abort)?;
+            if c.status != crate::domain::CampaignStatus::Draft {
+                return Ok(Some(false));
+            }
+            t.remove(&key[..])?;
+            Ok(Some(true))
+        });
+        result.map_err(typed::txn_any)
+    }
+
     /// Newest first.
     pub fn page(&self, ws: &Id<Workspace>, req: &PageRequest) -> anyhow::Result<Page<Campaign>> {
         page::records(&self.store.campaigns, ws.as_bytes(), req, Order::Descending)
@@ -227,8 +249,7 @@ impl Campaigns<'_> {
                             None => Recipient::default(),
                         };
                         if !q.reminder
-                            && let Some(why) =
-                                held_back(&contact, campaign, recipients, cap, now)?
+                            && let Some(why) = held_back(&contact, campaign, recipients, cap, now)?
                         {
                             r.skipped.get_or_insert(why);
                             recipients.insert(&rkey, codec::encode(&r).map_err(abort)?)?;
@@ -363,8 +384,8 @@ fn held_back(
     };
     let waiting = match recipients.get(keys::pair(&other, &contact.id))? {
         Some(raw) => {
-            let r: Recipient =
-                codec::decode(&raw).map_err(sled::transaction::ConflictableTransactionError::Abort)?;
+            let r: Recipient = codec::decode(&raw)
+                .map_err(sled::transaction::ConflictableTransactionError::Abort)?;
             r.queued_at.is_some()
                 && r.delivered_at.is_none()
                 && r.bounced.is_none()

@@ -1,6 +1,6 @@
 //! Instance-wide facts: schema version, instance secrets, the one-time setup token.
 
-use super::codec;
+use super::{codec, typed};
 use anyhow::Context;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 pub const SCHEMA_KEY: &[u8] = b"schema_version";
 const SECRET_KEY: &[u8] = b"instance_secret";
+const RELAY_KEY: &[u8] = b"relay_health";
 pub(super) const SETUP_KEY: &[u8] = b"setup_token";
 const LINK_KEY_PREFIX: &[u8] = b"link_key:";
 const LINK_CURRENT: &[u8] = b"link_key_current";
@@ -86,6 +87,36 @@ impl Meta<'_> {
             .context("reading the instance secret")?
             .map(|v| v.to_vec())
             .context("the instance secret is missing")
+    }
+
+    /// How the mail relay answered lately (default: nothing known yet).
+    pub fn relay_health(&self) -> anyhow::Result<crate::domain::RelayHealth> {
+        Ok(typed::get(self.tree, RELAY_KEY)?.unwrap_or_default())
+    }
+
+    /// Changes the relay's record in one step (several senders run at once).
+    pub fn update_relay_health(
+        &self,
+        change: impl Fn(&mut crate::domain::RelayHealth),
+    ) -> anyhow::Result<()> {
+        let missing = self.tree.get(RELAY_KEY)?.is_none();
+        if missing {
+            // typed::update changes stored values only: store the default first.
+            let _ = self.tree.compare_and_swap(
+                RELAY_KEY,
+                None as Option<&[u8]>,
+                Some(codec::encode(&crate::domain::RelayHealth::default())?),
+            )?;
+        }
+        typed::update(
+            self.tree,
+            RELAY_KEY,
+            |h: &mut crate::domain::RelayHealth| {
+                change(h);
+                true
+            },
+        )?;
+        Ok(())
     }
 
     /// Replaces any earlier setup token (only the newest printed link works).

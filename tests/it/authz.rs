@@ -96,6 +96,7 @@ fn need(method: &Method, path: &str) -> Need {
         | ("GET", "/workspaces/{ws}/contacts")
         | ("GET", "/workspaces/{ws}/campaigns")
         | ("GET", "/workspaces/{ws}/campaigns/{id}")
+        | ("GET", "/workspaces/{ws}/campaigns/{id}/preview")
         | ("GET", "/workspaces/{ws}/feedback-settings")
         | ("GET", "/workspaces/{ws}/feedback") => Need::Ws(Read, false),
         (_, "/workspaces/{ws}/alerts") => Need::Ws(Read, true),
@@ -126,6 +127,8 @@ fn need(method: &Method, path: &str) -> Need {
         | ("POST", "/workspaces/{ws}/campaigns/{id}/send")
         | ("POST", "/workspaces/{ws}/campaigns/{id}/pause")
         | ("POST", "/workspaces/{ws}/campaigns/{id}/resume")
+        | ("POST", "/workspaces/{ws}/campaigns/{id}/cancel")
+        | ("DELETE", "/workspaces/{ws}/campaigns/{id}")
         | ("PUT", "/workspaces/{ws}/feedback-settings") => Need::Ws(Write, false),
         other => {
             panic!("route {other:?} is missing from the authorization table: add its policy here")
@@ -334,6 +337,8 @@ fn campaign(w: &World, n: usize, path: &str) -> Id<plaudit::domain::Campaign> {
         CampaignStatus::Scheduled
     } else if path.ends_with("/resume") {
         CampaignStatus::Paused
+    } else if path.ends_with("/cancel") {
+        CampaignStatus::Scheduled
     } else {
         CampaignStatus::Draft
     };
@@ -626,6 +631,8 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
             // Lifting a ban nobody has: past authorization, the answer is "no such ban".
             let expect = match (route.path, expected(need, *who)) {
                 ("/admin/bans/{client}", None) => Some(404),
+                // Past authorization: the fixture's locations have no public review link.
+                ("/workspaces/{ws}/campaigns/{id}/send", None) => Some(409),
                 // Past authorization: this instance has no relay to test.
                 ("/admin/test-email", None) => Some(409),
                 // Past authorization: no contact has this made-up address to correct.

@@ -186,9 +186,38 @@ async fn contacts_campaigns_and_feedback_settings_by_form() {
         page.contains("draft") && page.contains("Your visit to {location}"),
         "{page}"
     );
-    let r = c
+    // Send asks first, naming the number and the missing review link; then it goes.
+    let confirm = c
         .post(format!("{}{to}/send", h.url))
         .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirm.status(), StatusCode::OK);
+    let confirm = confirm.text().await.unwrap();
+    assert!(
+        confirm.contains("This will email <strong id=\"will-mail\">3 contacts</strong>")
+            && confirm.contains("Send to 3 contacts")
+            && confirm.contains("no public review link"),
+        "{confirm}"
+    );
+    assert_eq!(
+        h.store
+            .campaigns()
+            .get(&ws.id, &to.rsplit('/').next().unwrap().parse().unwrap())
+            .unwrap()
+            .unwrap()
+            .status
+            .name(),
+        "draft"
+    );
+    let r = c
+        .post(format!("{}{to}/send", h.url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("expected", "3"),
+            ("without_review_link", "1"),
+        ])
         .send()
         .await
         .unwrap();

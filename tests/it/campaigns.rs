@@ -139,7 +139,10 @@ async fn a_thousand_contact_campaign_is_delivered_signed_and_unsubscribe_sticks(
     assert_eq!(s, StatusCode::CREATED, "{c}");
     let cid = c["id"].as_str().unwrap().to_string();
     let (s, sent) = api
-        .post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
+        .post(
+            &format!("/workspaces/{ws}/campaigns/{cid}/send?without_review_link=true"),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::ACCEPTED, "{sent}");
     assert!(
@@ -295,7 +298,10 @@ async fn a_thousand_contact_campaign_is_delivered_signed_and_unsubscribe_sticks(
         .await;
     let c2 = c2["id"].as_str().unwrap().to_string();
     let (s, _) = api
-        .post(&format!("/workspaces/{ws}/campaigns/{c2}/send"), json!({}))
+        .post(
+            &format!("/workspaces/{ws}/campaigns/{c2}/send?without_review_link=true"),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::ACCEPTED);
     assert!(

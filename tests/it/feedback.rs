@@ -116,8 +116,11 @@ async fn names_subjects_and_templates_cannot_add_a_header() {
         )
         .await;
     let cid = c["id"].as_str().unwrap();
-    api.post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
-        .await;
+    api.post(
+        &format!("/workspaces/{ws}/campaigns/{cid}/send?without_review_link=true"),
+        json!({}),
+    )
+    .await;
     assert!(
         eventually_async(Duration::from_secs(30), async || smtp.messages().len()
             >= names.len())
@@ -177,6 +180,16 @@ pub async fn ask(
     ws: &str,
     n: usize,
 ) -> (String, Vec<plaudit::domain::OutboxMessage>) {
+    // A postal address for the footer, if the test's workspace has none yet.
+    let settings_path = format!("/workspaces/{ws}/feedback-settings");
+    let (_, mut settings) = api.get(&settings_path).await;
+    if settings["postal_address"] == "" {
+        settings["postal_address"] = json!("1 Test Street");
+        let (s, v) = api
+            .call(reqwest::Method::PUT, &settings_path, Some(settings))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
     let (_, c) = api
         .post(
             &format!("/workspaces/{ws}/campaigns"),
@@ -185,8 +198,11 @@ pub async fn ask(
         )
         .await;
     let cid = c["id"].as_str().unwrap().to_string();
-    api.post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
-        .await;
+    api.post(
+        &format!("/workspaces/{ws}/campaigns/{cid}/send?without_review_link=true"),
+        json!({}),
+    )
+    .await;
     let store = h.store.clone();
     let queued = move || {
         store
@@ -214,6 +230,17 @@ async fn setup_shop(h: &InProc, token: &str) -> (String, String) {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{loc}");
+    let address = json!({"sender_name": "Café", "subject": "How was {location}?",
+        "body_text": "Hi {first_name},\n\n{feedback_link}", "brand_color": "#2563eb",
+        "postal_address": "2 Place du Marché, Lyon", "scale": "stars"});
+    let (s, v) = api
+        .call(
+            reqwest::Method::PUT,
+            &format!("/workspaces/{ws}/feedback-settings"),
+            Some(address),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     (ws, loc["id"].as_str().unwrap().to_string())
 }
 
@@ -420,7 +447,9 @@ async fn schedule_daily_cap_pause_resume_and_one_reminder() {
     assert_eq!(s, StatusCode::CREATED, "{c}");
     let cid = c["id"].as_str().unwrap().to_string();
     let path = format!("/workspaces/{ws}/campaigns/{cid}");
-    let (s, c) = api().post(&format!("{path}/send"), json!({})).await;
+    let (s, c) = api()
+        .post(&format!("{path}/send?without_review_link=true"), json!({}))
+        .await;
     assert_eq!(
         (s, c["status"].as_str()),
         (StatusCode::ACCEPTED, Some("scheduled"))

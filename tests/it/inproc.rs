@@ -99,6 +99,13 @@ impl InProc {
             created_at: self.clock.now(),
         };
         self.store.workspaces().create(&ws, &owner.id).unwrap();
+        // A postal address for campaign footers: without one no campaign may be sent.
+        let mut settings = plaudit::domain::FeedbackSettings::default_for(name);
+        settings.postal_address = "1 Test Street, Testville".into();
+        self.store
+            .campaigns()
+            .put_settings(&ws.id, &settings)
+            .unwrap();
         ws
     }
 

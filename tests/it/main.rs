@@ -12,6 +12,7 @@ mod browser_connect;
 mod browser_inbox;
 mod caller;
 mod campaign_pages;
+mod campaign_safety;
 mod campaigns;
 mod campaigns_crash;
 mod compact;

@@ -3,6 +3,7 @@
 
 use super::{Answer, Api, Body, WsChildPath, WsPath};
 use crate::domain::{Campaign, Feedback, FeedbackSettings, Funnel, ScoreScale};
+use crate::services::campaign_check::{AudienceCount, Blocker, Check};
 use crate::services::campaigns::{self, Action, CampaignInput, SettingsInput};
 use actix_web::HttpResponse;
 use serde::Serialize;
@@ -70,6 +71,47 @@ pub(super) async fn update(
     Ok(HttpResponse::Ok().json(campaign_view(c, None)))
 }
 
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+pub struct SendQuery {
+    /// `true`: send although some chosen locations have no public review link (their customers
+    /// will see no way to post a public review). Without it such a send is refused (409).
+    #[schemars(regex(pattern = r"^(true|false)$"))]
+    pub without_review_link: Option<String>,
+}
+
+/// A campaign before sending: whom it would mail, what stops it, and its email for the first
+/// of them.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct PreviewView {
+    audience: AudienceCount,
+    /// What must be fixed before it may be sent.
+    blockers: Vec<Blocker>,
+    /// The email for the first contact it would mail (links are placeholders); absent when it
+    /// would mail nobody.
+    email: Option<EmailPreview>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct EmailPreview {
+    to: String,
+    subject: String,
+    text: String,
+    html: Option<String>,
+}
+
+pub(super) fn preview_view(c: Check) -> PreviewView {
+    PreviewView {
+        audience: c.audience,
+        blockers: c.blockers,
+        email: c.preview.map(|(contact, r)| EmailPreview {
+            to: contact.email.to_string(),
+            subject: r.subject,
+            text: r.text,
+            html: r.html,
+        }),
+    }
+}
+
 async fn act(api: Api, path: WsChildPath<Campaign>, action: Action) -> Answer {
     let (ws, cid) = path.into_inner();
     let c = api
@@ -77,13 +119,29 @@ async fn act(api: Api, path: WsChildPath<Campaign>, action: Action) -> Answer {
         .await?;
     let view = campaign_view(c, None);
     Ok(match action {
-        Action::Send => HttpResponse::Accepted().json(view),
+        Action::Send { .. } => HttpResponse::Accepted().json(view),
         _ => HttpResponse::Ok().json(view),
     })
 }
 
-pub(super) async fn send(api: Api, path: WsChildPath<Campaign>) -> Answer {
-    act(api, path, Action::Send).await
+pub(super) async fn send(
+    api: Api,
+    path: WsChildPath<Campaign>,
+    q: actix_web::web::Query<SendQuery>,
+) -> Answer {
+    let without_review_link = q.without_review_link.as_deref() == Some("true");
+    act(
+        api,
+        path,
+        Action::Send {
+            without_review_link,
+        },
+    )
+    .await
+}
+
+pub(super) async fn cancel(api: Api, path: WsChildPath<Campaign>) -> Answer {
+    act(api, path, Action::Cancel).await
 }
 
 pub(super) async fn pause(api: Api, path: WsChildPath<Campaign>) -> Answer {

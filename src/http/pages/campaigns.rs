@@ -1,24 +1,28 @@
-//! Campaign pages: the list with a form for a new one, and one campaign with its funnel and
-//! the buttons that send, pause and resume it.
+//! Campaign pages: the list with a form for a new one, and one campaign with where its mail
+//! stands, its funnel, and (a draft) who it will mail and how they will read it.
 
-use super::form_post::{self, FormPost};
+use super::campaign_form::{CampaignForm, input};
+use super::form_post::FormPost;
+use super::relay_banner::{RelayBanner, banner};
 use super::traffic::Bar;
 use super::workspaces::{WsNav, enter};
 use super::{Answer, CsrfForm, PageCursor, Visit, html, id, run, show};
 use crate::domain::{Access, Campaign, CampaignStatus, Funnel, Location};
 use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::{Layout, PageError};
-use crate::services::campaigns::{self, Action, CampaignInput};
+use crate::services::campaign_check::{self, AudienceCount, Blocker};
+use crate::services::campaigns::{self, Action};
+use crate::services::mail_state::{self, CampaignMail};
 use actix_web::web;
 use askama::Template;
-use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "pages/campaigns.html")]
 struct ListPage {
     layout: Layout,
     ws: WsNav,
-    campaigns: Vec<Campaign>,
+    relay: Option<RelayBanner>,
+    campaigns: Vec<(Campaign, CampaignMail)>,
     next: Option<String>,
     locations: Vec<Location>,
     subject: String,
@@ -32,10 +36,29 @@ pub(super) async fn list(
 ) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "campaigns").await?;
     let (principal, wid, cursor) = (user.principal.clone(), nav.id, q.into_inner());
-    let (page, locations, settings) = show(&state, &user.layout, move |ctx| {
-        let page = campaigns::list(ctx, &principal, &wid, &cursor.request())?;
+    let (page, locations, settings, (health, pending)) = show(&state, &user.layout, move |ctx| {
+        let mut page = campaigns::list(ctx, &principal, &wid, &cursor.request())?;
         let settings = campaigns::settings(ctx, &principal, &wid)?;
-        Ok((page, ctx.store.locations().all(&wid)?, settings))
+        let relay = mail_state::relay(ctx)?;
+        // Counted only while mail waits in the outbox: otherwise nothing of theirs waits.
+        let mut rows = Vec::with_capacity(page.items.len());
+        for c in page.items.drain(..) {
+            let funnel = match c.status {
+                CampaignStatus::Draft | CampaignStatus::Scheduled => None,
+                _ if relay.1 || c.status == CampaignStatus::Done => {
+                    Some(ctx.store.campaigns().funnel(&c.id)?)
+                }
+                _ => None,
+            };
+            let mail = mail_state::of(&c, funnel.as_ref(), &relay.0);
+            rows.push((c, mail));
+        }
+        Ok((
+            (rows, page.next),
+            ctx.store.locations().all(&wid)?,
+            settings,
+            relay,
+        ))
     })
     .await?;
     html(
@@ -43,76 +66,15 @@ pub(super) async fn list(
         &ListPage {
             layout: user.layout.clone(),
             ws: nav,
-            campaigns: page.items,
-            next: page.next,
+            relay: banner(health, pending, &user.layout),
+            campaigns: page.0,
+            next: page.1,
             locations,
             subject: settings.subject,
             body_text: settings.body_text,
         },
         &user.layout,
     )
-}
-
-#[derive(Deserialize)]
-pub(super) struct CampaignForm {
-    csrf: String,
-    name: String,
-    #[serde(default)]
-    location: String,
-    #[serde(default)]
-    subject: String,
-    #[serde(default)]
-    body_text: String,
-    #[serde(default)]
-    body_html: String,
-    #[serde(default)]
-    not_asked_days: String,
-    #[serde(default)]
-    reminder_days: String,
-    #[serde(default)]
-    daily_cap: String,
-    #[serde(default)]
-    send_at: String,
-}
-
-/// A number field: empty is none; anything else must be a whole number.
-fn number(name: &str, raw: &str) -> Result<Option<u32>, String> {
-    match raw.trim() {
-        "" => Ok(None),
-        n => n
-            .parse()
-            .map(Some)
-            .map_err(|_| format!("{name}: a whole number")),
-    }
-}
-
-/// `<input type="datetime-local">` sends `2026-12-01T09:30`: taken as UTC.
-fn send_at(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return None;
-    }
-    Some(if raw.len() == 16 {
-        format!("{raw}:00Z")
-    } else {
-        raw.to_string()
-    })
-}
-
-fn input(f: &CampaignForm) -> Result<CampaignInput, String> {
-    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
-    Ok(CampaignInput {
-        name: f.name.clone(),
-        location: opt(&f.location),
-        subject: opt(&f.subject),
-        body_text: opt(&f.body_text),
-        body_html: opt(&f.body_html),
-        added_since: None,
-        not_asked_days: number("Skip contacts asked within (days)", &f.not_asked_days)?,
-        reminder_days: number("Reminder after (days)", &f.reminder_days)?,
-        daily_cap: number("Daily cap", &f.daily_cap)?,
-        send_at: send_at(&f.send_at),
-    })
 }
 
 pub(super) async fn create(ws: WsPath, post: FormPost<CampaignForm>) -> Answer {
@@ -149,8 +111,24 @@ struct DetailPage {
     ws: WsNav,
     c: Campaign,
     location: String,
+    locations: Vec<Location>,
     funnel: Vec<Bar>,
+    mail: CampaignMail,
+    relay: Option<RelayBanner>,
     opens: bool,
+    /// The workspace's frequency cap, in days.
+    ws_cap: u32,
+    /// Before sending: whom it would mail, what stops it, its email for the first of them.
+    audience: Option<AudienceCount>,
+    blockers: Vec<Blocker>,
+    preview: Option<Preview>,
+}
+
+struct Preview {
+    to: String,
+    subject: String,
+    text: String,
+    html: String,
 }
 
 fn funnel_bars(f: &Funnel, opens: bool) -> Vec<Bar> {
@@ -158,7 +136,12 @@ fn funnel_bars(f: &Funnel, opens: bool) -> Vec<Bar> {
         ("queued", f.queued),
         ("delivered (accepted by the relay)", f.delivered),
         ("bounced", f.bounced),
-        ("not sent (unsubscribed or restricted meanwhile)", f.skipped),
+        ("failed (the relay never took them)", f.failed),
+        ("waiting in the outbox", f.waiting),
+        (
+            "not sent (asked lately, unsubscribed or restricted)",
+            f.skipped,
+        ),
         ("reminded", f.reminded),
         ("clicked", f.clicked),
         ("rated", f.rated),
@@ -184,28 +167,78 @@ pub(super) async fn detail(
     let nav = enter(&state, &user, &path.0, Access::Read, "campaigns").await?;
     let cid = path.1;
     let (principal, wid) = (user.principal.clone(), nav.id);
-    let (c, funnel, locations, settings) = show(&state, &user.layout, move |ctx| {
+    let (c, funnel, locations, settings, relay, check) = show(&state, &user.layout, move |ctx| {
         let (c, f) = campaigns::get(ctx, &principal, &wid, &cid)?;
         let settings = campaigns::settings(ctx, &principal, &wid)?;
-        Ok((c, f, ctx.store.locations().all(&wid)?, settings))
+        let check = match c.status {
+            CampaignStatus::Draft | CampaignStatus::Scheduled => {
+                Some(campaign_check::check(ctx, &principal, &wid, &cid)?)
+            }
+            _ => None,
+        };
+        let relay = mail_state::relay(ctx)?;
+        Ok((
+            c,
+            f,
+            ctx.store.locations().all(&wid)?,
+            settings,
+            relay,
+            check,
+        ))
     })
     .await?;
     let location = c
         .location
         .and_then(|l| locations.iter().find(|x| x.id == l))
         .map_or_else(|| "every location".to_string(), |l| l.name.clone());
+    let (audience, blockers, preview) = match check {
+        Some(k) => (
+            Some(k.audience),
+            k.blockers,
+            k.preview.map(|(contact, r)| Preview {
+                to: contact.email.to_string(),
+                subject: r.subject,
+                text: r.text,
+                html: r.html.unwrap_or_default(),
+            }),
+        ),
+        None => (None, Vec::new(), None),
+    };
     html(
         &req,
         &DetailPage {
             layout: user.layout.clone(),
             ws: nav,
             funnel: funnel_bars(&funnel, settings.track_opens),
+            mail: mail_state::of(&c, Some(&funnel), &relay.0),
+            relay: banner(relay.0, relay.1, &user.layout),
             opens: settings.track_opens,
+            ws_cap: settings.ask_cap_days,
             location,
+            locations,
+            audience,
+            blockers,
+            preview,
             c,
         },
         &user.layout,
     )
+}
+
+/// Saves a changed draft (or scheduled campaign) and shows it again.
+pub(super) async fn edit(path: WsChildPath<Campaign>, post: FormPost<CampaignForm>) -> Answer {
+    let FormPost { action, form } = post;
+    let (wid, cid) = path.into_inner();
+    let back = format!("/w/{wid}/campaigns/{cid}");
+    let input = match input(&form) {
+        Ok(i) => i,
+        Err(m) => return Ok(super::redirect(&back, Err(&m))),
+    };
+    action
+        .then(&back, "Campaign saved.", move |ctx, who| {
+            campaigns::update(ctx, who, &wid, &cid, &input)
+        })
+        .await
 }
 
 pub(super) async fn act_on(
@@ -218,7 +251,10 @@ pub(super) async fn act_on(
         id(&action.user.layout, &path.1)?,
     );
     let (what, done) = match path.2.as_str() {
-        "send" => (Action::Send, "Sending has started."),
+        "cancel" => (
+            Action::Cancel,
+            "The schedule is cancelled: the campaign is a draft again.",
+        ),
         "pause" => (
             Action::Pause,
             "Paused. Nothing more is sent until you resume.",
@@ -244,6 +280,39 @@ impl DetailPage {
     fn can_send(&self) -> bool {
         matches!(self.c.status, CampaignStatus::Draft)
     }
+    fn is_draft(&self) -> bool {
+        self.c.status == CampaignStatus::Draft
+    }
+    fn can_cancel(&self) -> bool {
+        self.c.status == CampaignStatus::Scheduled
+    }
+    fn will_mail(&self) -> String {
+        let n = self.audience.as_ref().map_or(0, |a| a.will_mail);
+        super::words::count(n, "contact", "contacts")
+    }
+    fn cap_days(&self) -> u32 {
+        self.c.audience.not_asked_days.unwrap_or(self.ws_cap)
+    }
+    /// `send_at` as a `datetime-local` value (UTC).
+    fn send_at_value(&self) -> String {
+        self.c.send_at.map_or_else(String::new, |t| {
+            format!("{}T{:02}:{:02}", t.date(), t.hour(), t.minute())
+        })
+    }
+    fn not_asked_value(&self) -> String {
+        self.c
+            .audience
+            .not_asked_days
+            .map_or_else(String::new, |d| d.to_string())
+    }
+    fn reminder_value(&self) -> String {
+        self.c
+            .reminder_days
+            .map_or_else(String::new, |d| d.to_string())
+    }
+    fn cap_value(&self) -> String {
+        self.c.daily_cap.map_or_else(String::new, |d| d.to_string())
+    }
     fn can_pause(&self) -> bool {
         matches!(
             self.c.status,
@@ -254,5 +323,3 @@ impl DetailPage {
         self.c.status == CampaignStatus::Paused
     }
 }
-
-form_post::proof!(CampaignForm);

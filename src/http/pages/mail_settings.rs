@@ -2,10 +2,13 @@
 //! through the relay, stage by stage, and the likely fix of the stage that failed.
 
 use super::form_post::{self, FormPost};
+use super::relay_banner::{RelayBanner, banner};
+use super::words;
 use super::{Answer, PageUser, Visit, html};
 use crate::config::SmtpSecurity;
 use crate::http::{AppState, Layout, PageError};
 use crate::mail::probe::Report;
+use crate::services::mail_state::{self, OutboxSummary};
 use crate::services::{mailing, traffic::require_admin};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
@@ -16,6 +19,8 @@ use serde::Deserialize;
 #[template(path = "pages/mail_settings.html")]
 struct MailPage {
     layout: Layout,
+    relay: Option<RelayBanner>,
+    outbox: OutboxSummary,
     rows: Vec<(&'static str, String)>,
     to: String,
     report: Option<Report>,
@@ -59,11 +64,41 @@ fn rows(state: &AppState) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The relay banner and the outbox at a glance.
+async fn outbox_of(
+    state: &AppState,
+    layout: &Layout,
+) -> Result<(Option<RelayBanner>, OutboxSummary), PageError> {
+    let ((health, pending), outbox) = super::show(state, layout, |ctx| {
+        Ok((mail_state::relay(ctx)?, mail_state::outbox_summary(ctx)?))
+    })
+    .await?;
+    Ok((banner(health, pending, layout), outbox))
+}
+
+impl MailPage {
+    fn oldest(&self) -> String {
+        self.outbox
+            .oldest_waiting
+            .map_or_else(|| "none".into(), words::time)
+    }
+    fn errors(&self) -> Vec<(String, &str)> {
+        self.outbox
+            .last_errors
+            .iter()
+            .map(|(at, e)| (words::time(*at), e.as_str()))
+            .collect()
+    }
+}
+
 pub(super) async fn page(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> Answer {
     require_admin(&user.principal)
         .map_err(|e| PageError::new(&user.layout, StatusCode::FORBIDDEN, e.to_string()))?;
+    let (relay, outbox) = outbox_of(&state, &user.layout).await?;
     let page = MailPage {
         layout: user.layout.clone(),
+        relay,
+        outbox,
         rows: rows(&state),
         to: user.user.email.to_string(),
         report: None,
@@ -97,8 +132,11 @@ pub(super) async fn test(post: FormPost<TestForm>) -> Answer {
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(e)),
     };
+    let (relay, outbox) = outbox_of(&state, &user.layout).await?;
     let page = MailPage {
         layout: user.layout.clone(),
+        relay,
+        outbox,
         rows: rows(&state),
         to: f.to,
         report,

@@ -4,7 +4,9 @@
 mod account;
 mod alerts;
 mod auth;
+mod campaign_form;
 mod campaign_links;
+mod campaign_send;
 mod campaigns;
 mod connect_flow;
 mod connections;
@@ -24,12 +26,14 @@ mod members;
 mod oauth;
 mod privacy;
 mod privacy_notice;
+mod relay_banner;
 mod report;
 mod respond;
 mod routes;
 mod templates;
 pub mod traffic;
 mod user;
+mod words;
 mod workspaces;
 
 pub use respond::{Answer, PAGE_ROWS, PageCursor, html, id, redirect, run, run_hashing, show};

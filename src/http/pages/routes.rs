@@ -193,6 +193,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/w/{ws}/campaigns", web::post().to(campaigns::create))
         .route("/w/{ws}/campaigns/{id}", web::get().to(campaigns::detail))
         .route(
+            "/w/{ws}/campaigns/{id}/send",
+            web::post().to(campaign_send::send),
+        )
+        .route(
+            "/w/{ws}/campaigns/{id}/test",
+            web::post().to(campaign_send::test),
+        )
+        .route(
+            "/w/{ws}/campaigns/{id}/delete",
+            web::post().to(campaign_send::delete),
+        )
+        .route(
+            "/w/{ws}/campaigns/{id}/edit",
+            web::post().to(campaigns::edit),
+        )
+        .route(
             "/w/{ws}/campaigns/{id}/{action}",
             web::post().to(campaigns::act_on),
         )

@@ -80,7 +80,23 @@ pub fn rectify_in(
         counts.feedback += 1;
     }
     for m in &found.messages {
-        counts.outgoing_mail += usize::from(store.outbox().remove(&m.id)?);
+        let removed = store.outbox().remove(&m.id)?;
+        if removed
+            && matches!(
+                m.state,
+                crate::domain::DeliveryState::Queued | crate::domain::DeliveryState::Leased { .. }
+            )
+        {
+            // No longer waiting in its campaign's queue: a later campaign may ask the new address.
+            crate::mail::gate::record(
+                store,
+                m,
+                Ok(()),
+                Some("removed by a rectification"),
+                now_of(m),
+            )?;
+        }
+        counts.outgoing_mail += usize::from(removed);
     }
     if let Some(s) = &found.suppression {
         store.contacts().suppress(ws, &new, s)?;
@@ -130,4 +146,10 @@ pub fn object(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, email: &str) -> Resu
     as_owner(ctx, actor, ws, email, "privacy.objected", |s, e| {
         object_in(s, ws, e, now)
     })
+}
+
+/// The time a dropped message is recorded at: when it was due (the request's own time is not
+/// at hand here, and the stage is only "not sent").
+fn now_of(m: &crate::domain::OutboxMessage) -> time::OffsetDateTime {
+    m.due_at
 }

@@ -106,10 +106,38 @@ pub fn routes(r: &mut Registrar) {
     )
     .doc(
         "campaigns",
-        "Start sending now, or at its send_at (manager)",
+        "Start sending now, or at its send_at (manager); refused (409) while the workspace has no postal address, or a chosen location no public review link unless `without_review_link=true`",
     )
+    .query::<campaigns::SendQuery>()
     .status(202)
     .returns::<campaigns::CampaignView>();
+    r.add(
+        Method::POST,
+        "/workspaces/{ws}/campaigns/{id}/cancel",
+        campaigns::cancel,
+    )
+    .doc(
+        "campaigns",
+        "Cancel a scheduled campaign: it becomes a draft again (manager)",
+    )
+    .returns::<campaigns::CampaignView>();
+    r.add(
+        Method::DELETE,
+        "/workspaces/{ws}/campaigns/{id}",
+        plain::removal(services::campaigns::remove),
+    )
+    .doc("campaigns", "Delete a draft (manager)")
+    .status(204);
+    r.add(
+        Method::GET,
+        "/workspaces/{ws}/campaigns/{id}/preview",
+        plain::one(services::campaign_check::check, campaigns::preview_view),
+    )
+    .doc(
+        "campaigns",
+        "Before sending: how many contacts it would mail (after suppressions, restrictions and the frequency cap), what must be fixed first, and its email for the first of them",
+    )
+    .returns::<campaigns::PreviewView>();
     r.add(
         Method::POST,
         "/workspaces/{ws}/campaigns/{id}/pause",
