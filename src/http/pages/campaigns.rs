@@ -40,7 +40,8 @@ pub(super) async fn list(
         let mut page = campaigns::list(ctx, &principal, &wid, &cursor.request())?;
         let settings = campaigns::settings(ctx, &principal, &wid)?;
         let relay = mail_state::relay(ctx)?;
-        // Counted only while mail waits in the outbox: otherwise nothing of theirs waits.
+        // Counted while mail waits in the outbox (any campaign may have some there), and for
+        // finished ones (delivered, failed or nobody to mail): one recipients scan each.
         let mut rows = Vec::with_capacity(page.items.len());
         for c in page.items.drain(..) {
             let funnel = match c.status {

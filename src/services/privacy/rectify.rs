@@ -93,7 +93,7 @@ pub fn rectify_in(
                 m,
                 Ok(()),
                 Some("removed by a rectification"),
-                now_of(m),
+                m.due_at,
             )?;
         }
         counts.outgoing_mail += usize::from(removed);
@@ -146,10 +146,4 @@ pub fn object(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, email: &str) -> Resu
     as_owner(ctx, actor, ws, email, "privacy.objected", |s, e| {
         object_in(s, ws, e, now)
     })
-}
-
-/// The time a dropped message is recorded at: when it was due (the request's own time is not
-/// at hand here, and the stage is only "not sent").
-fn now_of(m: &crate::domain::OutboxMessage) -> time::OffsetDateTime {
-    m.due_at
 }
