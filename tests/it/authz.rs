@@ -693,6 +693,7 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
             .unwrap()
             .items
             .len();
+    let settings_before = w.h.store.campaigns().settings(&w.ws.id).unwrap();
     let ws = w.ws.id;
     let calls: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/workspaces/{ws}"), None),
@@ -920,7 +921,11 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
             .unwrap()
             .unwrap();
     assert_eq!((c.name.as_str(), c.status.name()), ("Fixture 0", "draft"));
-    assert!(w.h.store.campaigns().settings(&ws).unwrap().is_none());
+    assert_eq!(
+        w.h.store.campaigns().settings(&ws).unwrap(),
+        settings_before,
+        "feedback settings untouched"
+    );
     let c = w.h.store.connections().get(&ws, &conn).unwrap().unwrap();
     assert!(
         c.feeds.is_empty() && !c.sync.requested,
