@@ -225,6 +225,8 @@ impl App {
             layout: Layout::new(&AssetUrls::build()),
             http: crate::sources::oauth::http_client(),
             contracts: Default::default(),
+            review_uploads: Default::default(),
+            contact_uploads: Default::default(),
             ctx,
         };
         let control_path = admin_socket::socket_path(&data_dir);

@@ -51,6 +51,17 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // The filters fold away on a phone; a wider screen shows them open.
+  const fold = document.getElementById("filter-fold");
+  if (fold && window.matchMedia("(min-width: 40rem)").matches) fold.open = true;
+
+  // Back at the item a form was about: its result shows there, not at the top of the page.
+  const target = location.hash.startsWith("#item-") && document.getElementById(location.hash.slice(1));
+  if (target) {
+    for (const m of document.querySelectorAll(".flash-msg")) target.prepend(m);
+    target.focus({ preventScroll: true });
+  }
+
   // Inbox shortcuts: j / k move between items, r opens the reply box, / goes to search.
   const items = [...document.querySelectorAll("article.item")];
   let current = -1;

@@ -76,6 +76,13 @@ impl LocationFields {
 /// A name the bundled IANA time zone database knows (`Europe/Paris`, `UTC`). Typos like
 /// `Paris` or `GMT+2` are refused: they would silently put reviews on the wrong day.
 /// A name the time zone database knows (the API lists them all).
+/// Every IANA time zone name the binary carries, sorted: the location form's list.
+pub fn timezone_names() -> Vec<String> {
+    let mut names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+    names.sort();
+    names
+}
+
 pub fn is_timezone_name(tz: &str) -> bool {
     !tz.is_empty() && tz.len() <= 64 && jiff::tz::TimeZone::get(tz).is_ok()
 }

@@ -39,11 +39,11 @@ pub use credentials::{
 pub use email::Email;
 pub use ids::{Id, IdParseError};
 pub use item::{
-    Author, Fetched, FetchedReply, Item, ItemStatus, Kind, Origin, Rating, Reply, ReplyState,
-    Revision,
+    Author, Fetched, FetchedReply, Item, ItemStatus, Kind, Origin, Rating, RatingFilter, Reply,
+    ReplyState, Revision,
 };
 pub use location::{
-    Location, LocationFields, date_day, day_date, is_timezone_name, local_day, zone,
+    Location, LocationFields, date_day, day_date, is_timezone_name, local_day, timezone_names, zone,
 };
 pub use notes::{
     ItemNotes, MAX_NOTES, MAX_TAGS, Note, PLACEHOLDERS, ReplyTemplate, fill_template, parse_note,

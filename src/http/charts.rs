@@ -106,7 +106,7 @@ impl Chart<'_> {
         let mut s = String::new();
         let _ = write!(
             s,
-            r#"<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="{id}-t {id}-d" preserveAspectRatio="xMidYMid meet"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
+            r#"<div class="chart-box"><svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="{id}-t {id}-d" preserveAspectRatio="xMidYMid meet"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
             escape(self.title),
             escape(&self.summary)
         );
@@ -232,7 +232,9 @@ impl Chart<'_> {
             );
             lx += 24.0 + 8.0 * ser.name.chars().count() as f64;
         }
-        s.push_str("</svg>");
+        // In a box that scrolls on a phone: the chart keeps a width where its labels stay
+        // readable (at least 10 px) instead of shrinking them.
+        s.push_str("</svg></div>");
         s
     }
 }

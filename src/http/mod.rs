@@ -44,6 +44,11 @@ pub struct AppState {
     pub gateway: std::sync::Arc<crate::gateway::Gateway>,
     /// The API's request schemas, compiled once each (`api::conform`).
     pub contracts: api::Contracts,
+    /// Review CSV uploads and their reports, between the upload and "import the valid rows".
+    pub review_uploads: Arc<pages::upload_stash::UploadStash<crate::services::review_csv::Report>>,
+    /// The same for contacts CSV uploads.
+    pub contact_uploads:
+        Arc<pages::upload_stash::UploadStash<crate::services::contacts_csv::CsvReport>>,
 }
 
 /// All routes; middleware order is set once, in `app`.

@@ -14,9 +14,31 @@ pub struct Table {
     pub errors: Vec<RowError>,
 }
 
+/// The separator a spreadsheet used: the one of `,`, `;` and tab found most often in the
+/// header line outside quotes (Excel writes `;` where the decimal mark is a comma).
+pub fn separator(bytes: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for b in bytes {
+        match b {
+            b'\n' | b'\r' if !quoted => break,
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3)
+        .max_by_key(|i| (counts[*i], std::cmp::Reverse(*i)))
+        .unwrap_or(0);
+    [b',', b';', b'\t'][if counts[best] == 0 { 0 } else { best }]
+}
+
 /// Reads the whole file; only a header that cannot be read is an error for the file.
 pub fn read(bytes: &[u8], trim: csv::Trim) -> Result<Table, RowError> {
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator(bytes))
         .flexible(true)
         .trim(trim)
         .from_reader(bytes);
@@ -58,5 +80,31 @@ impl Table {
 
     pub fn has(&self, name: &str) -> bool {
         self.col(name).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_separator_is_read_from_the_header_line() {
+        assert_eq!(separator(b"email,name\na;b,c"), b',');
+        assert_eq!(separator(b"email;name;location\nx,y;z"), b';');
+        assert_eq!(separator(b"email\tname\n"), b'\t');
+        assert_eq!(
+            separator(b"\"last, first\";email\n"),
+            b';',
+            "quoted commas do not count"
+        );
+        assert_eq!(separator(b"email\n"), b',', "one column: the default");
+        assert_eq!(separator(b""), b',');
+        let t = read(
+            "\u{feff}Email;Name\nana@example.net;\"Ana; Maria\"\n".as_bytes(),
+            csv::Trim::All,
+        )
+        .unwrap();
+        assert_eq!(t.col("name"), Some(1));
+        assert_eq!(&t.records[0].1[1], "Ana; Maria");
     }
 }

@@ -10,14 +10,25 @@ use time::format_description::well_known::Rfc3339;
 /// Rows one export holds at most; a bigger inbox is exported a date range at a time.
 pub const MAX_ROWS: usize = 100_000;
 
+/// Stars as a number a spreadsheet can average; a recommendation has its own column.
 fn rating(r: Option<Rating>) -> String {
     match r {
-        Some(Rating::Recommends(true)) => "recommends".into(),
-        Some(Rating::Recommends(false)) => "does not recommend".into(),
-        Some(r) => r.stars().to_string(),
-        None => String::new(),
+        Some(Rating::Stars(s)) => s.clamp(1, 5).to_string(),
+        _ => String::new(),
     }
 }
+
+fn recommendation(r: Option<Rating>) -> &'static str {
+    match r {
+        Some(Rating::Recommends(true)) => "recommends",
+        Some(Rating::Recommends(false)) => "does not recommend",
+        _ => "",
+    }
+}
+
+/// Opens the file as UTF-8 in Excel, which otherwise guesses a legacy code page and
+/// garbles every accent; other spreadsheets and CSV readers skip it.
+const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// The items passing `filter`, newest first, as CSV with a header row.
 pub fn items_csv(
@@ -34,7 +45,7 @@ pub fn items_csv(
         .into_iter()
         .map(|l| (l.id, l.name))
         .collect();
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv::Writer::from_writer(BOM.to_vec());
     let header = [
         "id",
         "created_at",
@@ -49,6 +60,7 @@ pub fn items_csv(
         "status",
         "link",
         "tags",
+        "recommendation",
     ];
     w.write_record(header).map_err(anyhow::Error::from)?;
     let mut req = PageRequest::first(200);
@@ -108,6 +120,7 @@ fn write_row(
         format!("{:?}", i.status).to_lowercase(),
         i.link.clone().unwrap_or_default(),
         tags,
+        recommendation(i.rating).to_string(),
     ];
     w.write_record(row.iter().map(|c| cell(c)))
         .map_err(anyhow::Error::from)?;

@@ -27,6 +27,7 @@ pub mod link_secrets;
 pub mod locations;
 pub mod mail_state;
 pub mod mailing;
+pub mod overview;
 pub mod passwords;
 pub mod portability;
 pub mod privacy;

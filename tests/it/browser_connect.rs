@@ -54,9 +54,11 @@ async fn connect_google_map_a_location_and_reply_in_chromium() {
     let inbox = format!("{}/w/{}/inbox", h.url, ws.id);
     let page = b.reload_until(&inbox, "Send reply", 30).await;
     assert_eq!(page.matches("<article").count(), 12);
+    b.click("article details.composer summary").await;
     b.fill("textarea[name=text]", "Thank you <b>so</b> much!")
         .await;
-    b.click("article form button[type=submit]").await;
+    b.click("article form[action$='/reply'] button[type=submit]")
+        .await;
     b.wait_for("on its way").await;
     let page = b.reload_until(&inbox, "Reply published", 30).await;
     assert!(

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Where screenshots go: `PLAUDIT_SCREENSHOT_DIR`, or `target/test-artifacts`.
-fn artifacts() -> PathBuf {
+pub fn artifacts() -> PathBuf {
     let dir = std::env::var("PLAUDIT_SCREENSHOT_DIR").map_or_else(
         |_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts"),
         PathBuf::from,
@@ -80,7 +80,27 @@ async fn inbox_and_dashboard_on_the_demo_data_in_chromium() {
         shown,
         "only 5 stars"
     );
+    // The heading counts the results of these filters ("23 of 546").
+    let heading = b
+        .run_async("arguments[0](document.getElementById('result-count').textContent)")
+        .await;
+    let heading = heading.as_str().unwrap().to_string();
+    let (n, all) = heading
+        .trim_start_matches("more than ")
+        .split_once(" of ")
+        .unwrap_or_else(|| panic!("{heading}"));
+    let n: usize = n.replace(',', "").parse().unwrap();
+    assert!(
+        all.replace(',', "").parse::<usize>().unwrap() > n,
+        "{heading}"
+    );
+    if !page.contains("Older items") {
+        assert_eq!(n, shown, "{heading}");
+    }
 
+    // The composer opens on demand (a click, or `r`), not under every item.
+    assert_eq!(page.matches("<details class=\"composer\" open").count(), 0);
+    b.click("article details.composer summary").await;
     // Reply to the first with the template, filled in by the page's script.
     // Choose "Thanks" as a person would, firing the select's change event.
     let filled = b
@@ -97,9 +117,25 @@ async fn inbox_and_dashboard_on_the_demo_data_in_chromium() {
         "{filled}"
     );
     assert!(!filled.contains('{'), "placeholders filled: {filled}");
+    let replied_to = b
+        .run_async("arguments[0](document.querySelector('article').id)")
+        .await;
     b.click("article form[action$='/reply'] button[type=submit]")
         .await;
     b.wait_for("on its way").await;
+    // Back at the same item, its result shown there, not at the top of the page.
+    let url = b.url().await;
+    assert!(
+        url.ends_with(&format!("#{}", replied_to.as_str().unwrap())),
+        "{url}"
+    );
+    let note = b
+        .run_async(
+            "const m = document.querySelector('.flash-msg');
+             arguments[0](m ? m.closest('article') && m.closest('article').id : null)",
+        )
+        .await;
+    assert_eq!(note, replied_to, "the notice sits in the item replied to");
     let end = Instant::now() + Duration::from_secs(60);
     loop {
         let state = control.state().await;
@@ -142,7 +178,7 @@ async fn inbox_and_dashboard_on_the_demo_data_in_chromium() {
     // Search through the index.
     b.goto(&inbox).await;
     b.fill("#search", "croissant").await;
-    b.click("#filters button[type=submit]").await;
+    b.click("form.search button[type=submit]").await;
     let page = b.wait_for("q=croissant").await;
     let found = page.matches("<article").count();
     assert!(found > 0, "the demo reviews mention croissants");
@@ -167,6 +203,28 @@ async fn inbox_and_dashboard_on_the_demo_data_in_chromium() {
     b.screenshot(&artifacts().join("dashboard-phone.png")).await;
     b.goto(&inbox).await;
     b.screenshot(&artifacts().join("inbox-phone.png")).await;
+    // On a phone the filters fold behind one button and the first review shows at once.
+    let phone = b
+        .run_async(
+            "arguments[0]([document.getElementById('filter-fold').open,
+                           document.querySelector('article').getBoundingClientRect().top,
+                           window.innerHeight])",
+        )
+        .await;
+    assert_eq!(phone[0], false, "{phone}");
+    assert!(
+        phone[1].as_f64().unwrap() + 60.0 < phone[2].as_f64().unwrap(),
+        "the first review is visible without scrolling: {phone}"
+    );
+    // Facebook recommendations are a rating of their own, never counted as stars.
+    b.goto(&format!("{inbox}?rating=recommends")).await;
+    let page = b.source().await;
+    let shown = page.matches("<article").count();
+    assert!(shown > 0, "the demo has recommendations: {page}");
+    assert_eq!(page.matches("aria-label=\"recommends\"").count(), shown);
+    assert!(!page.contains("of 5 stars"), "{page}");
+    b.goto(&format!("{inbox}?rating=5&source=facebook")).await;
+    assert!(!b.source().await.contains("aria-label=\"recommends\""));
     // An answered item with its "Delete the reply" button, at phone and laptop width.
     let scroll = "const f = document.querySelector(\"form[action$='/reply/delete']\");
                   if (f) { f.closest('article').scrollIntoView(); } arguments[0](!!f);";
@@ -183,6 +241,13 @@ async fn inbox_and_dashboard_on_the_demo_data_in_chromium() {
     b.goto(&replied).await;
     b.run_async(scroll).await;
     b.screenshot(&artifacts().join("inbox-reply.png")).await;
+    // Deleting a reply asks first, on a page of its own (no script needed); cancel keeps it.
+    b.click("form[action$='/reply/delete'] button[type=submit]")
+        .await;
+    let confirm = b.wait_for("Delete the reply?").await;
+    assert!(confirm.contains("cannot be undone"), "{confirm}");
+    b.click("#confirm a").await;
+    b.wait_for("Delete the reply…").await;
     b.window_size(390, 844).await;
 
     // The CSV export of the filtered inbox, as the page's link fetches it.
@@ -192,7 +257,8 @@ async fn inbox_and_dashboard_on_the_demo_data_in_chromium() {
              fetch(a.href).then(r => r.text()).then(arguments[0]);",
         )
         .await;
-    let csv = csv.as_str().unwrap();
+    // The byte-order mark Excel needs is there; the browser's decoder hides it.
+    let csv = csv.as_str().unwrap().trim_start_matches('\u{feff}');
     assert!(
         csv.starts_with("id,created_at,location,source,kind,author,rating,text"),
         "{csv}"

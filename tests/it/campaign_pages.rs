@@ -77,8 +77,20 @@ async fn contacts_campaigns_and_feedback_settings_by_form() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(r.headers()["set-cookie"].to_str().unwrap().contains("err"));
 
-    // CSV: broken rows are listed by line and nothing is written.
-    let bad = "email,name,location,consent\nok@example.net,Ok,,\nbroken,Nope,,\nx@example.net,X,Nowhere,\ny@example.net,Y,,maybe\n\"unterminated@example.net,Z\n";
+    // CSV: broken rows are listed by line and nothing is written; the report has its own
+    // address (a reload shows it again, never posts the file twice).
+    let follow = |r: reqwest::Response| {
+        let c = c.clone();
+        let url = h.url.clone();
+        async move {
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+            let to = r.headers()["location"].to_str().unwrap().to_string();
+            let page = c.get(format!("{url}{to}")).send().await.unwrap();
+            assert_eq!(page.status(), StatusCode::OK);
+            page.text().await.unwrap()
+        }
+    };
+    let bad = "email;name;location;consent\nok@example.net;Ok;;\nbroken;Nope;;\nx@example.net;X;Nowhere;\ny@example.net;Y;;maybe\nfine@example.net;Fine;;\n";
     let r = c
         .post(format!("{base}/contacts/import"))
         .header("content-type", multipart())
@@ -86,14 +98,62 @@ async fn contacts_campaigns_and_feedback_settings_by_form() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    let page = r.text().await.unwrap();
-    assert!(page.contains("nothing was imported"), "{page}");
+    let page = follow(r).await;
+    assert!(
+        page.contains("3 rows have problems; nothing was imported"),
+        "{page}"
+    );
+    assert!(
+        page.contains("role=\"alert\" id=\"import-result\""),
+        "shown as an error: {page}"
+    );
     for line in ["line 3", "line 4", "line 5"] {
         assert!(page.contains(line), "{line} in {page}");
     }
     let ok = plaudit::domain::Email::parse("ok@example.net").unwrap();
     assert!(h.store.contacts().by_email(&ws.id, &ok).unwrap().is_none());
+    // "Import the 2 valid rows": the semicolon-separated file's good rows go in, once.
+    assert!(page.contains("Import the 2 valid rows"), "{page}");
+    let token = crate::support::token_in(&page, "name=\"upload\" value=\"");
+    for _ in 0..2 {
+        let r = c
+            .post(format!("{base}/contacts/import/valid"))
+            .form(&[("csrf", csrf.as_str()), ("upload", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let page = c
+        .get(format!("{base}/contacts?upload={token}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Imported the valid rows"), "{page}");
+    assert!(
+        page.contains("2 new") && page.contains("3 rows were skipped"),
+        "{page}"
+    );
+    assert!(h.store.contacts().by_email(&ws.id, &ok).unwrap().is_some());
+    let fine = plaudit::domain::Email::parse("fine@example.net").unwrap();
+    assert!(
+        h.store
+            .contacts()
+            .by_email(&ws.id, &fine)
+            .unwrap()
+            .is_some()
+    );
+    // Another person cannot read the report by its address.
+    let stranger = crate::support::http();
+    let r = stranger
+        .get(format!("{base}/contacts?upload={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!r.text().await.unwrap().contains("Imported the valid rows"));
     // A good file, with a repeated address (other case) and a byte-order mark.
     let good = format!(
         "\u{feff}Email,Name,Location\nok@example.net,Ok,{}\nOK@example.net,Ok Again,\nz@example.net,,\n",
@@ -106,8 +166,9 @@ async fn contacts_campaigns_and_feedback_settings_by_form() {
         .send()
         .await
         .unwrap();
-    assert!(r.text().await.unwrap().contains("Nothing was written"));
-    assert!(h.store.contacts().by_email(&ws.id, &ok).unwrap().is_none());
+    assert!(follow(r).await.contains("Nothing was written"));
+    let z = plaudit::domain::Email::parse("z@example.net").unwrap();
+    assert!(h.store.contacts().by_email(&ws.id, &z).unwrap().is_none());
     let r = c
         .post(format!("{base}/contacts/import"))
         .header("content-type", multipart())
@@ -115,9 +176,9 @@ async fn contacts_campaigns_and_feedback_settings_by_form() {
         .send()
         .await
         .unwrap();
-    let page = r.text().await.unwrap();
+    let page = follow(r).await;
     assert!(
-        page.contains("2 new") && page.contains("1 repeated"),
+        page.contains("1 new") && page.contains("1 updated") && page.contains("1 repeated"),
         "{page}"
     );
     let stored = h.store.contacts().by_email(&ws.id, &ok).unwrap().unwrap();
@@ -196,8 +257,8 @@ async fn contacts_campaigns_and_feedback_settings_by_form() {
     assert_eq!(confirm.status(), StatusCode::OK);
     let confirm = confirm.text().await.unwrap();
     assert!(
-        confirm.contains("This will email <strong id=\"will-mail\">3 contacts</strong>")
-            && confirm.contains("Send to 3 contacts")
+        confirm.contains("This will email <strong id=\"will-mail\">4 contacts</strong>")
+            && confirm.contains("Send to 4 contacts")
             && confirm.contains("no public review link"),
         "{confirm}"
     );
@@ -215,7 +276,7 @@ async fn contacts_campaigns_and_feedback_settings_by_form() {
         .post(format!("{}{to}/send", h.url))
         .form(&[
             ("csrf", csrf.as_str()),
-            ("expected", "3"),
+            ("expected", "4"),
             ("without_review_link", "1"),
         ])
         .send()
@@ -228,7 +289,7 @@ async fn contacts_campaigns_and_feedback_settings_by_form() {
     let wsid = ws.id;
     assert!(crate::support::wait_until(
         std::time::Duration::from_secs(20),
-        || { store.campaigns().funnel(&cid).unwrap().queued == 3 }
+        || { store.campaigns().funnel(&cid).unwrap().queued == 4 }
     ));
     let page = c
         .get(format!("{}{to}", h.url))

@@ -199,3 +199,101 @@ async fn a_campaign_without_address_or_review_link_is_refused_until_fixed_or_con
     let (s, _) = api.get(&p2).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_the_relay_defers_waits_for_it_and_is_never_shown_delivered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(tmp.path());
+    std::fs::create_dir_all(&smtp.maildir).unwrap();
+    std::fs::write(smtp.maildir.join("DEFER"), "").unwrap();
+    let (key, _) = dkim_key(tmp.path());
+    let h = campaign_harness(&smtp, &key).await;
+    let (page, _) = crate::pages::signed_in(&h, "Ana").await;
+    let email = plaudit::domain::Email::parse("ana@example.com").unwrap();
+    let mut admin = h.store.users().by_email(&email).unwrap().unwrap();
+    admin.instance_admin = true;
+    h.store.users().put(&admin).unwrap();
+    let w = h.workspace("Bakery", &admin);
+    h.add(&w, &admin, plaudit::domain::Role::Owner);
+    let now = plaudit::Clock::now(&h.clock);
+    let (token, _) = h.keys.issue(&h.store, &admin.id, "127.0.0.1", now).unwrap();
+    let api = h.api().as_(&token);
+    let ws = w.id.to_string();
+    let (_, loc) = api
+        .post(
+            &format!("/workspaces/{ws}/locations"),
+            json!({"name": "Main St", "timezone": "UTC",
+                   "google_review_url": "https://g.page/r/bakery/review"}),
+        )
+        .await;
+    api.post(
+        &format!("/workspaces/{ws}/contacts"),
+        json!([{"email": "bo@example.net", "location": loc["id"]},
+               {"email": "cy@example.net", "location": loc["id"]}]),
+    )
+    .await;
+    let (_, c) = api
+        .post(
+            &format!("/workspaces/{ws}/campaigns"),
+            json!({"name": "Spring"}),
+        )
+        .await;
+    let cid = c["id"].as_str().unwrap().to_string();
+    let (s, _) = api
+        .post(&format!("/workspaces/{ws}/campaigns/{cid}/send"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    h.run_jobs().await;
+    assert!(smtp.messages().is_empty(), "the relay deferred everything");
+    let get = |path: String| {
+        let page = page.clone();
+        async move {
+            let r = page.get(path).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            r.text().await.unwrap()
+        }
+    };
+    let base = format!("{}/w/{ws}", h.url);
+    let detail = get(format!("{base}/campaigns/{cid}")).await;
+    for shown in [
+        "waiting for the mail relay",
+        "Mail is not going out",
+        "(451): 4.7.1",
+        "Next try:",
+    ] {
+        assert!(detail.contains(shown), "{shown:?} missing: {detail}");
+    }
+    assert!(!detail.contains(">delivered<"), "{detail}");
+    let list = get(format!("{base}/campaigns")).await;
+    assert!(list.contains("id=\"relay-banner\""), "{list}");
+    assert!(list.contains("waiting for the mail relay"), "{list}");
+    let overview = get(base.clone()).await;
+    assert!(
+        overview.contains("Campaign mail is waiting for the mail relay"),
+        "{overview}"
+    );
+    let mail = get(format!("{}/admin/mail", h.url)).await;
+    assert!(mail.contains("id=\"relay-banner\""), "{mail}");
+    assert!(
+        mail.contains("(451): 4.7.1"),
+        "the outbox's last errors: {mail}"
+    );
+    assert!(mail.contains("Oldest message waiting: 20"), "{mail}");
+
+    // The relay takes mail again: after the next try, delivered and no banner.
+    std::fs::remove_file(smtp.maildir.join("DEFER")).unwrap();
+    h.clock.advance(time::Duration::hours(2));
+    h.run_jobs().await;
+    assert!(eventually(Duration::from_secs(20), || smtp.messages().len() == 2).await);
+    h.run_jobs().await;
+    let detail = get(format!("{base}/campaigns/{cid}")).await;
+    assert!(!detail.contains("Mail is not going out"), "{detail}");
+    assert!(!detail.contains("waiting for the mail relay"), "{detail}");
+    assert!(detail.contains("delivered"), "{detail}");
+    let overview = get(base).await;
+    assert!(
+        !overview.contains("waiting for the mail relay"),
+        "{overview}"
+    );
+    assert!(overview.contains("2 delivered"), "{overview}");
+}

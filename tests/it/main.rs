@@ -10,6 +10,7 @@ mod backups;
 mod browser;
 mod browser_connect;
 mod browser_inbox;
+mod browser_pages;
 mod caller;
 mod campaign_pages;
 mod campaign_safety;

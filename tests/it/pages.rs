@@ -125,18 +125,34 @@ async fn sign_in_create_a_workspace_and_a_location_by_form() {
         .unwrap();
     assert!(page.contains("Via Roma added.") && page.contains("Europe/Rome"));
 
-    // Bad input comes back as a readable message and changes nothing.
+    // Bad input comes back as a readable message, keeps what was typed and changes nothing.
     let r = c
         .post(format!("{}{ws_path}/locations", h.url))
         .form(&[
             ("csrf", csrf.as_str()),
-            ("name", "X"),
+            ("name", "Corso Po"),
+            ("address", "12 Corso Po, Torino"),
             ("timezone", "Mars/Olympus"),
+            ("google_review_url", "https://g.page/r/corso/review"),
         ])
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("is not a time zone name"), "{page}");
+    for kept in [
+        "value=\"Corso Po\"",
+        "value=\"12 Corso Po, Torino\"",
+        "value=\"Mars/Olympus\"",
+        "value=\"https://g.page/r/corso/review\"",
+    ] {
+        assert!(page.contains(kept), "{kept} lost: {page}");
+    }
+    assert!(
+        page.contains("<option value=\"Europe/Rome\">"),
+        "the time zone is chosen from the names the binary carries"
+    );
     let page = c
         .get(format!("{}{ws_path}/locations", h.url))
         .send()
@@ -145,7 +161,6 @@ async fn sign_in_create_a_workspace_and_a_location_by_form() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("is not a time zone name"), "{page}");
     assert_eq!(page.matches("/locations/").count(), 1, "still one location");
 }
 

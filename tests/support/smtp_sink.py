@@ -3,6 +3,8 @@ scripted failures by recipient local part:
   reject*@   -> 550 on RCPT (permanent)
   tempfail*@ -> 451 on RCPT for the first attempt of each address, then accepted
   slow*@     -> accepted after a short pause in DATA (to widen the window for kill tests)
+and, while a file named DEFER exists in the mail folder, answers 451 to every recipient (a
+relay that defers everything, e.g. over quota or greylisting).
 Run: python3 -m aiosmtpd -n -l 127.0.0.1:PORT -c smtp_sink.Handler MAILDIR
 """
 import asyncio
@@ -23,6 +25,8 @@ class Handler:
         return cls(args[0])
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if os.path.exists(os.path.join(self.maildir, "DEFER")):
+            return "451 4.7.1 Service unavailable, try again later"
         local = address.split("@")[0].lower()
         if local.startswith("reject"):
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address

@@ -4,7 +4,7 @@
 use super::item_views as iv;
 use super::{Answer, Api, Body, WsChildPath, WsPath, list};
 use crate::domain::Item;
-use crate::domain::{Kind, Origin};
+use crate::domain::{Kind, Origin, RatingFilter};
 use crate::http::ApiError;
 use crate::services::items;
 use crate::store::{ItemFilter, PageRequest};
@@ -28,8 +28,9 @@ pub struct ItemsQuery {
     /// `review`, `comment`, `post`, `mention` or `question`.
     #[schemars(regex(pattern = r"^(review|comment|post|mention|question)$"))]
     pub kind: Option<String>,
-    /// Stars 1–5.
-    #[schemars(with = "Option<u8>", range(min = 1, max = 5))]
+    /// Stars `1`–`5`, or a Facebook recommendation: `recommends` or `not_recommended`
+    /// (recommendations are never counted as 1 or 5 stars here).
+    #[schemars(regex(pattern = r"^([1-5]|recommends|not_recommended)$"))]
     pub rating: Option<String>,
     /// `true` or `false`.
     #[schemars(with = "Option<bool>")]
@@ -119,12 +120,11 @@ impl ItemsQuery {
             })?);
         }
         if let Some(r) = empty(&self.rating) {
-            f.stars = Some(
-                r.parse()
-                    .ok()
-                    .filter(|n| (1..=5).contains(n))
-                    .ok_or_else(|| bad(format!("rating: `{r}`: use 1 to 5")))?,
-            );
+            f.rating = Some(RatingFilter::parse(&r).ok_or_else(|| {
+                bad(format!(
+                    "rating: `{r}`: use 1 to 5, recommends or not_recommended"
+                ))
+            })?);
         }
         if let Some(r) = empty(&self.replied) {
             f.replied = Some(match r.as_str() {

@@ -2,6 +2,7 @@
 
 use super::form_post::{self, FormPost};
 use super::import::read_upload;
+use super::upload_stash::Held;
 use super::workspaces::{WsNav, enter};
 use super::{Answer, PageCursor, PageUser, Visit, html, run, show};
 use crate::domain::Contact;
@@ -15,6 +16,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
+use std::time::Instant;
 
 pub struct Row {
     pub id: String,
@@ -37,9 +39,15 @@ struct ContactsPage {
     rows: Vec<Row>,
     next: Option<String>,
     locations: Vec<Location>,
-    report: Option<CsvReport>,
-    dry_run: bool,
+    /// The upload shown, with its token (for "import the valid rows").
+    upload: Option<(String, Held<CsvReport>)>,
     upload_limit: String,
+}
+
+impl ContactsPage {
+    fn count(&self, n: impl super::words::Number, one: &str, many: &str) -> String {
+        super::words::count(n.value(), one, many)
+    }
 }
 
 fn day(t: Option<time::OffsetDateTime>) -> String {
@@ -79,8 +87,7 @@ async fn render(
     user: &PageUser,
     ws: &Id<Workspace>,
     cursor: PageCursor,
-    report: Option<CsvReport>,
-    dry_run: bool,
+    upload: Option<(String, Held<CsvReport>)>,
 ) -> Answer {
     let nav = enter(state, user, ws, Access::Read, "contacts").await?;
     let (principal, wid) = (user.principal.clone(), nav.id);
@@ -98,20 +105,33 @@ async fn render(
             rows,
             next: page.next,
             locations,
-            report,
-            dry_run,
+            upload,
             upload_limit: super::import::upload_limit(state),
         },
         &user.layout,
     )
 }
 
+/// The list's cursor, and the upload whose report to show.
+#[derive(Deserialize)]
+pub(super) struct ContactsQuery {
+    cursor: Option<String>,
+    #[serde(default)]
+    upload: String,
+}
+
 pub(super) async fn page(
     Visit { req, state, user }: Visit,
     ws: WsPath,
-    q: web::Query<PageCursor>,
+    q: web::Query<ContactsQuery>,
 ) -> Answer {
-    render(&req, &state, &user, &ws, q.into_inner(), None, false).await
+    let q = q.into_inner();
+    let upload = state
+        .contact_uploads
+        .get(&q.upload, &user.user.id, &ws, Instant::now())
+        .map(|h| (q.upload.clone(), h));
+    let cursor = PageCursor { cursor: q.cursor };
+    render(&req, &state, &user, &ws, cursor, upload).await
 }
 
 #[derive(Deserialize)]
@@ -164,21 +184,75 @@ pub(super) async fn import(
         ));
     }
     let (actor, dry_run) = (user.actor(&req), up.dry_run);
+    let kept = up.file.clone();
     let report = run(&state, &user.layout, move |ctx| {
         contacts_csv::import_csv(ctx, &actor, &wid, &up.file, dry_run)
     })
     .await?
     .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
-    render(
-        &req,
-        &state,
-        &user,
-        &wid,
-        PageCursor::default(),
-        Some(report),
+    let (_, _, parse_errors) = contacts_csv::parse_csv(&kept);
+    let bad_rows = report.errors.len().saturating_sub(parse_errors.len());
+    let valid = report.rows.saturating_sub(bad_rows);
+    let held = Held {
+        user: user.user.id,
+        ws: wid,
+        file: (!report.errors.is_empty() && valid > 0).then_some(kept),
+        report,
         dry_run,
-    )
-    .await
+        valid,
+        settled: false,
+    };
+    let token = state.contact_uploads.put(held, Instant::now());
+    Ok(super::import::see_other(&format!(
+        "/w/{wid}/contacts?upload={token}#import-result"
+    )))
+}
+
+#[derive(Deserialize)]
+pub(super) struct ValidForm {
+    csrf: String,
+    upload: String,
+}
+
+/// Imports the rows of a held upload that passed the checks, skipping the bad ones.
+pub(super) async fn import_valid(ws: WsPath, post: FormPost<ValidForm>) -> Answer {
+    let FormPost {
+        action: Visit { req, state, user },
+        form: f,
+    } = post;
+    let wid = ws.into_inner();
+    let back = format!("/w/{wid}/contacts?upload={}#import-result", f.upload);
+    let held = state
+        .contact_uploads
+        .get(&f.upload, &user.user.id, &wid, Instant::now());
+    // Gone (expired) or already imported: nothing is posted twice.
+    let Some(file) = held.and_then(|h| h.file) else {
+        return Ok(super::redirect(
+            &back,
+            Err("That upload was already imported or has expired; upload the file again."),
+        ));
+    };
+    let actor = user.actor(&req);
+    let report = run(&state, &user.layout, move |ctx| {
+        let (rows, duplicates, mut errors) = contacts_csv::parse_csv(&file);
+        let check = contacts_csv::import(ctx, &actor, &wid, &rows, true)?;
+        let bad: std::collections::HashSet<u64> = check.errors.iter().map(|e| e.line).collect();
+        let good: Vec<_> = rows
+            .into_iter()
+            .filter(|r| !bad.contains(&r.line))
+            .collect();
+        let mut report = contacts_csv::import(ctx, &actor, &wid, &good, false)?;
+        report.duplicates = duplicates;
+        errors.extend(check.errors);
+        errors.sort_by_key(|e| e.line);
+        report.errors = errors;
+        Ok(report)
+    })
+    .await?
+    .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
+    let valid = report.rows;
+    state.contact_uploads.settle(&f.upload, report, valid);
+    Ok(super::import::see_other(&back))
 }
 
 #[derive(Deserialize)]
@@ -204,4 +278,4 @@ pub(super) async fn suppress(path: WsChildPath<Contact>, post: FormPost<Suppress
         .await
 }
 
-form_post::proof!(AddForm, SuppressForm);
+form_post::proof!(AddForm, SuppressForm, ValidForm);

@@ -1,16 +1,20 @@
 //! The import page: upload a CSV file of reviews, check it (dry run) or import it, and see
 //! every bad row with its line.
 
+use super::form_post::{self, FormPost};
+use super::upload_stash::Held;
 use super::workspaces::{WsNav, enter};
-use super::{Answer, Visit, html, run};
+use super::{Answer, Visit, html, redirect, run};
 use crate::domain::Access;
 use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
 use crate::services::review_csv::{self, Report};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
+use actix_web::web;
 use askama::Template;
 use futures_util::StreamExt;
+use std::time::Instant;
 
 /// The largest upload in words, as the pages say it (`server.max_upload_kb`): "5 MB".
 pub fn upload_limit(state: &AppState) -> String {
@@ -27,26 +31,48 @@ pub fn upload_limit(state: &AppState) -> String {
 struct ImportPage {
     layout: Layout,
     ws: WsNav,
-    report: Option<Report>,
-    dry_run: bool,
+    /// The upload shown, with its token (for "import the valid rows").
+    upload: Option<(String, Held<Report>)>,
     upload_limit: String,
 }
 
-pub(super) async fn page(Visit { req, state, user }: Visit, ws: WsPath) -> Answer {
+impl ImportPage {
+    fn count(&self, n: impl super::words::Number, one: &str, many: &str) -> String {
+        super::words::count(n.value(), one, many)
+    }
+}
+
+/// `?upload=` names an upload whose report to show.
+#[derive(serde::Deserialize)]
+pub(super) struct Shown {
+    #[serde(default)]
+    upload: String,
+}
+
+pub(super) async fn page(
+    Visit { req, state, user }: Visit,
+    ws: WsPath,
+    q: web::Query<Shown>,
+) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Write, "import").await?;
+    let upload = state
+        .review_uploads
+        .get(&q.upload, &user.user.id, &nav.id, Instant::now())
+        .map(|h| (q.upload.clone(), h));
     html(
         &req,
         &ImportPage {
             layout: user.layout.clone(),
             ws: nav,
-            report: None,
-            dry_run: false,
+            upload,
             upload_limit: upload_limit(&state),
         },
         &user.layout,
     )
 }
 
+/// Checks (and unless any row is bad, imports) an uploaded file, then shows its report at
+/// its own address: a reload never posts the file again.
 pub(super) async fn upload(
     Visit { req, state, user }: Visit,
     ws: WsPath,
@@ -67,29 +93,90 @@ pub(super) async fn upload(
         ));
     }
     let (actor, wid) = (user.actor(&req), nav.id);
-    let report = run(&state, &user.layout, move |ctx| {
+    let kept = file.clone();
+    let (report, valid) = run(&state, &user.layout, move |ctx| {
         let (rows, mut errors) = review_csv::parse(&file);
         let mut report =
             review_csv::import(ctx, &actor, &wid, &rows, dry_run || !errors.is_empty())?;
+        let valid = report.rows.saturating_sub(report.errors.len());
         errors.append(&mut report.errors);
+        errors.sort_by_key(|e| e.line);
+        report.errors = errors;
+        Ok((report, valid))
+    })
+    .await?
+    .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
+    let held = Held {
+        user: user.user.id,
+        ws: wid,
+        // Kept only while its valid rows could still be imported.
+        file: (!report.errors.is_empty() && valid > 0).then_some(kept),
+        report,
+        dry_run,
+        valid,
+        settled: false,
+    };
+    let token = state.review_uploads.put(held, Instant::now());
+    Ok(see_other(&format!(
+        "/w/{wid}/import?upload={token}#import-result"
+    )))
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct ValidForm {
+    csrf: String,
+    upload: String,
+}
+
+/// Imports the rows of a held upload that passed the checks, skipping the bad ones.
+pub(super) async fn import_valid(ws: WsPath, post: FormPost<ValidForm>) -> Answer {
+    let FormPost {
+        action: Visit { req, state, user },
+        form: f,
+    } = post;
+    let nav = enter(&state, &user, &ws, Access::Write, "import").await?;
+    let wid = nav.id;
+    let back = format!("/w/{wid}/import?upload={}#import-result", f.upload);
+    let held = state
+        .review_uploads
+        .get(&f.upload, &user.user.id, &wid, Instant::now());
+    // Gone (expired) or already imported: nothing is posted twice.
+    let Some(file) = held.and_then(|h| h.file) else {
+        return Ok(redirect(
+            &back,
+            Err("That upload was already imported or has expired; upload the file again."),
+        ));
+    };
+    let actor = user.actor(&req);
+    let report = run(&state, &user.layout, move |ctx| {
+        let (rows, mut errors) = review_csv::parse(&file);
+        let check = review_csv::import(ctx, &actor, &wid, &rows, true)?;
+        let bad: std::collections::HashSet<u64> = check.errors.iter().map(|e| e.line).collect();
+        let good: Vec<_> = rows
+            .into_iter()
+            .filter(|r| !bad.contains(&r.line))
+            .collect();
+        let mut report = review_csv::import(ctx, &actor, &wid, &good, false)?;
+        errors.extend(check.errors);
         errors.sort_by_key(|e| e.line);
         report.errors = errors;
         Ok(report)
     })
     .await?
     .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
-    html(
-        &req,
-        &ImportPage {
-            layout: user.layout.clone(),
-            ws: nav,
-            report: Some(report),
-            dry_run,
-            upload_limit: upload_limit(&state),
-        },
-        &user.layout,
-    )
+    let valid = report.rows;
+    state.review_uploads.settle(&f.upload, report, valid);
+    Ok(see_other(&back))
 }
+
+/// A plain 303 to a page that shows the result (no flash: the page says it all).
+pub(super) fn see_other(to: &str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, to.to_string()))
+        .finish()
+}
+
+form_post::proof!(ValidForm);
 
 /// A CSV upload form: its CSRF proof, the file, and the "check only" box.
 pub struct Upload {

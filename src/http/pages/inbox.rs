@@ -12,7 +12,7 @@ use crate::domain::{
 use crate::http::Layout;
 use crate::http::api::items::ItemsQuery;
 use crate::http::paths::WsPath;
-use crate::services::facets::{self, Facets};
+use crate::services::facets::{self, Facets, Matching};
 use crate::services::{annotations, items, locations, workspaces};
 use crate::store::PageRequest;
 use actix_web::web;
@@ -132,6 +132,7 @@ struct InboxPage {
     members: Vec<(Id<User>, String)>,
     templates: Vec<ReplyTemplate>,
     facets: Facets,
+    matching: Matching,
     f: Filters,
     next: Option<String>,
     problem: Option<String>,
@@ -176,9 +177,60 @@ impl InboxPage {
     }
 
     fn stars_label(&self, item: &Item) -> String {
-        item.rating
-            .map(|r| format!("{} of 5 stars", r.stars()))
-            .unwrap_or_default()
+        match item.rating {
+            Some(Rating::Recommends(_)) => self.stars(item),
+            Some(r) => format!("{} of 5 stars", r.stars()),
+            None => String::new(),
+        }
+    }
+
+    /// The heading's count: "23 of 546", or "546 items" unfiltered.
+    fn heading_count(&self) -> String {
+        let all = super::words::thousands(self.facets.total);
+        if self.f.link().is_empty() {
+            return super::words::count(self.facets.total, "item", "items");
+        }
+        let n = super::words::thousands(self.matching.n);
+        if self.matching.exact {
+            format!("{n} of {all}")
+        } else {
+            format!("more than {n} of {all}")
+        }
+    }
+
+    /// Whether the filters differ from "everything": the folded filters say how many.
+    fn active_filters(&self) -> usize {
+        let f = &self.f;
+        [
+            &f.location,
+            &f.source,
+            &f.kind,
+            &f.rating,
+            &f.status,
+            &f.since,
+            &f.until,
+            &f.tag,
+            &f.assignee,
+            &f.language,
+            &f.q,
+        ]
+        .iter()
+        .filter(|v| !v.trim().is_empty())
+        .count()
+    }
+
+    /// The item's state in a word, for the compact list.
+    fn state(&self, item: &Item) -> (&'static str, &'static str) {
+        match item.reply.as_ref().map(|r| &r.state) {
+            Some(ReplyState::Failed { .. } | ReplyState::DeleteFailed { .. }) => {
+                ("reply failed", "warn")
+            }
+            Some(s) if s.in_flight() => ("reply on its way", ""),
+            Some(_) if item.replied() => ("replied", "ok"),
+            _ if item.status == crate::domain::ItemStatus::Removed => ("", ""),
+            _ if item.rating.is_none_or(|r| r.stars() <= 3) => ("needs attention", "warn"),
+            _ => ("not replied", ""),
+        }
     }
 
     fn failed(&self, item: &Item) -> Option<String> {
@@ -260,6 +312,27 @@ impl InboxPage {
         a == b
     }
 
+    /// The filters other than the search words, carried by the search form.
+    fn hidden_filters(&self) -> Vec<(&'static str, String)> {
+        let f = &self.f;
+        [
+            ("location", &f.location),
+            ("source", &f.source),
+            ("kind", &f.kind),
+            ("rating", &f.rating),
+            ("status", &f.status),
+            ("since", &f.since),
+            ("until", &f.until),
+            ("tag", &f.tag),
+            ("assignee", &f.assignee),
+            ("language", &f.language),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.clone()))
+        .collect()
+    }
+
     fn back(&self) -> String {
         format!("/w/{}/inbox?{}", self.ws.id, self.f.link())
     }
@@ -298,6 +371,11 @@ pub(super) async fn list(
             to,
         )?;
         let page = items::list(ctx, &principal, &wid, &filter, &page_req)?;
+        let first = page_req
+            .cursor
+            .is_none()
+            .then(|| (page.items.len(), page.next.clone()));
+        let matching = facets::matching(ctx, &principal, &wid, &filter, &facets, first)?;
         let mut with_notes = Vec::with_capacity(page.items.len());
         for i in page.items {
             let n = ctx.store.items().notes(&wid, &i.id)?;
@@ -317,11 +395,16 @@ pub(super) async fn list(
             .collect();
         let templates = annotations::templates(ctx, &principal, &wid)?;
         Ok((
-            with_notes, page.next, locs.items, members, templates, facets,
+            with_notes,
+            page.next,
+            locs.items,
+            members,
+            templates,
+            (facets, matching),
         ))
     })
     .await?;
-    let (items, next, locations, members, templates, facets) = data;
+    let (items, next, locations, members, templates, (facets, matching)) = data;
     html(
         &req,
         &InboxPage {
@@ -332,6 +415,7 @@ pub(super) async fn list(
             members,
             templates,
             facets,
+            matching,
             f,
             next,
             problem,

@@ -2,11 +2,12 @@
 //! back to the inbox as it was filtered (`back`, checked to stay on this workspace's inbox).
 
 use super::form_post::{self, FormPost};
-use super::{Answer, Visit, id};
-use crate::domain::Item;
+use super::{Answer, Visit, html, id, show};
+use crate::domain::{Id, Item};
 use crate::http::paths::{WsChildPath, WsPath};
 use crate::services::{annotations, items};
 use actix_web::web;
+use askama::Template;
 use serde::Deserialize;
 
 /// The inbox address to return to: the one the form came from, if it is this inbox.
@@ -14,13 +15,18 @@ fn back_to(ws: &str, back: &str) -> String {
     let home = format!("/w/{ws}/inbox");
     if back == home
         || (back.starts_with(&format!("{home}?"))
-            && !back.contains(['\r', '\n', '\\'])
+            && !back.contains(['\r', '\n', '\\', '#'])
             && !back.contains("//"))
     {
         back.to_string()
     } else {
         home
     }
+}
+
+/// The same, at the item the form was about: the page opens where the person was working.
+fn back_at(ws: &str, back: &str, item: &Id<Item>) -> String {
+    format!("{}#item-{item}", back_to(ws, back))
 }
 
 #[derive(Deserialize)]
@@ -34,7 +40,7 @@ pub(super) struct ReplyForm {
 pub(super) async fn reply(path: WsChildPath<Item>, post: FormPost<ReplyForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let (wid, item) = path.into_inner();
-    let back = back_to(&wid.to_string(), &f.back);
+    let back = back_at(&wid.to_string(), &f.back, &item);
     action
         .then(
             &back,
@@ -45,16 +51,69 @@ pub(super) async fn reply(path: WsChildPath<Item>, post: FormPost<ReplyForm>) ->
 }
 
 #[derive(Deserialize)]
-pub(super) struct BackForm {
+pub(super) struct DeleteForm {
     csrf: String,
     #[serde(default)]
     back: String,
+    /// `yes` once the person confirmed on the page this form shows first.
+    #[serde(default)]
+    confirm: String,
 }
 
-pub(super) async fn delete_reply(path: WsChildPath<Item>, post: FormPost<BackForm>) -> Answer {
+/// The confirmation a deletion asks first: what goes, and where.
+#[derive(Template)]
+#[template(path = "pages/confirm.html")]
+struct ConfirmPage {
+    layout: crate::http::Layout,
+    title: String,
+    message: String,
+    action: String,
+    fields: Vec<(&'static str, String)>,
+    button: &'static str,
+    cancel: String,
+}
+
+pub(super) async fn delete_reply(path: WsChildPath<Item>, post: FormPost<DeleteForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let (wid, item) = path.into_inner();
-    let back = back_to(&wid.to_string(), &f.back);
+    let back = back_at(&wid.to_string(), &f.back, &item);
+    if f.confirm != "yes" {
+        // A form step, not a script's prompt: it works without JavaScript.
+        let Visit { req, state, user } = &action;
+        let principal = user.principal.clone();
+        let i = show(state, &user.layout, move |ctx| {
+            items::get(ctx, &principal, &wid, &item)
+        })
+        .await?;
+        let provider = match i.origin {
+            crate::domain::Origin::Google => "Google",
+            crate::domain::Origin::Facebook => "Facebook",
+            crate::domain::Origin::Import => "the provider",
+        };
+        let who = if i.author.name.trim().is_empty() {
+            "this reviewer".to_string()
+        } else {
+            i.author.name.clone()
+        };
+        return html(
+            req,
+            &ConfirmPage {
+                layout: user.layout.clone(),
+                title: "Delete the reply?".into(),
+                message: format!(
+                    "Your reply to {who} will be deleted on {provider} too, where customers read it. This cannot be undone."
+                ),
+                action: format!("/w/{wid}/items/{item}/reply/delete"),
+                fields: vec![
+                    ("back", back_to(&wid.to_string(), &f.back)),
+                    ("confirm", "yes".into()),
+                ],
+                button: "Delete the reply",
+                cancel: back,
+            },
+            &user.layout,
+        );
+    }
     action
         .then(
             &back,
@@ -77,7 +136,7 @@ pub(super) struct TagsForm {
 pub(super) async fn tags(path: WsChildPath<Item>, post: FormPost<TagsForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let (wid, item) = path.into_inner();
-    let back = back_to(&wid.to_string(), &f.back);
+    let back = back_at(&wid.to_string(), &f.back, &item);
     let list: Vec<String> = f
         .tags
         .split(',')
@@ -104,7 +163,7 @@ pub(super) struct AssignForm {
 pub(super) async fn assign(path: WsChildPath<Item>, post: FormPost<AssignForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let (wid, item) = path.into_inner();
-    let back = back_to(&wid.to_string(), &f.back);
+    let back = back_at(&wid.to_string(), &f.back, &item);
     let to = if f.user.is_empty() {
         None
     } else {
@@ -128,7 +187,7 @@ pub(super) struct NoteForm {
 pub(super) async fn note(path: WsChildPath<Item>, post: FormPost<NoteForm>) -> Answer {
     let FormPost { action, form: f } = post;
     let (wid, item) = path.into_inner();
-    let back = back_to(&wid.to_string(), &f.back);
+    let back = back_at(&wid.to_string(), &f.back, &item);
     action
         .then(&back, "Note added.", move |ctx, who| {
             annotations::add_note(ctx, who, &wid, &item, &f.text)
@@ -189,4 +248,4 @@ pub(super) async fn bulk(
     })
 }
 
-form_post::proof!(AssignForm, BackForm, NoteForm, ReplyForm, TagsForm);
+form_post::proof!(AssignForm, DeleteForm, NoteForm, ReplyForm, TagsForm);

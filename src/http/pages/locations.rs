@@ -19,6 +19,41 @@ struct ListPage {
     items: Vec<Location>,
     /// The cursor of the next page, when there is one.
     next: Option<String>,
+    /// The add form's fields: empty, or what was typed when it was refused.
+    draft: Draft,
+    problem: Option<String>,
+}
+
+/// A location form's fields as typed.
+#[derive(Default)]
+struct Draft {
+    name: String,
+    address: String,
+    timezone: String,
+    google: String,
+    facebook: String,
+}
+
+impl Draft {
+    fn of(f: &LocationForm) -> Self {
+        Self {
+            name: f.name.clone(),
+            address: f.address.clone(),
+            timezone: f.timezone.clone(),
+            google: f.google_review_url.clone(),
+            facebook: f.facebook_page_url.clone(),
+        }
+    }
+
+    fn from_location(l: &Location) -> Self {
+        Self {
+            name: l.name.clone(),
+            address: l.address.clone(),
+            timezone: l.timezone.clone(),
+            google: l.google_review_url.clone().unwrap_or_default(),
+            facebook: l.facebook_page_url.clone().unwrap_or_default(),
+        }
+    }
 }
 
 pub(super) async fn list(
@@ -27,21 +62,46 @@ pub(super) async fn list(
     q: web::Query<PageCursor>,
 ) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "locations").await?;
-    let (principal, wid, req_page) = (user.principal.clone(), nav.id, q.request());
-    let page = show(&state, &user.layout, move |ctx| {
+    list_page(
+        &req,
+        &state,
+        &user,
+        nav,
+        q.request(),
+        Draft::default(),
+        None,
+    )
+    .await
+}
+
+async fn list_page(
+    req: &actix_web::HttpRequest,
+    state: &crate::http::AppState,
+    user: &super::PageUser,
+    nav: WsNav,
+    req_page: crate::store::PageRequest,
+    draft: Draft,
+    problem: Option<String>,
+) -> Answer {
+    let (principal, wid) = (user.principal.clone(), nav.id);
+    let page = show(state, &user.layout, move |ctx| {
         locations::list(ctx, &principal, &wid, &req_page)
     })
     .await?;
-    html(
-        &req,
-        &ListPage {
-            layout: user.layout.clone(),
-            ws: nav,
-            items: page.items,
-            next: page.next,
-        },
-        &user.layout,
-    )
+    let refused = problem.is_some();
+    let page = ListPage {
+        layout: user.layout.clone(),
+        ws: nav,
+        items: page.items,
+        next: page.next,
+        draft,
+        problem,
+    };
+    if refused {
+        super::refused(req, &page, &user.layout)
+    } else {
+        html(req, &page, &user.layout)
+    }
 }
 
 #[derive(Deserialize)]
@@ -79,16 +139,20 @@ pub(super) async fn create(ws: WsPath, post: FormPost<LocationForm>) -> Answer {
     let wid = ws.into_inner();
     let actor = user.actor(&req);
     let back = format!("/w/{wid}/locations");
-    Ok(
-        match run(&state, &user.layout, move |ctx| {
-            locations::create(ctx, &actor, &wid, &f.input())
-        })
-        .await?
-        {
-            Ok(loc) => redirect(&back, Ok(&format!("{} added.", loc.name))),
-            Err(m) => redirect(&back, Err(&m)),
-        },
-    )
+    let draft = Draft::of(&f);
+    match run(&state, &user.layout, move |ctx| {
+        locations::create(ctx, &actor, &wid, &f.input())
+    })
+    .await?
+    {
+        Ok(loc) => Ok(redirect(&back, Ok(&format!("{} added.", loc.name)))),
+        // Shown again with what was typed: a bad time zone does not clear the name.
+        Err(m) => {
+            let nav = enter(&state, &user, &wid, Access::Read, "locations").await?;
+            let first = crate::store::PageRequest::first(super::PAGE_ROWS);
+            list_page(&req, &state, &user, nav, first, draft, Some(m)).await
+        }
+    }
 }
 
 #[derive(Template)]
@@ -97,6 +161,8 @@ struct EditPage {
     layout: Layout,
     ws: WsNav,
     loc: Location,
+    draft: Draft,
+    problem: Option<String>,
 }
 
 pub(super) async fn edit(Visit { req, state, user }: Visit, path: WsChildPath<Location>) -> Answer {
@@ -113,14 +179,19 @@ pub(super) async fn edit(Visit { req, state, user }: Visit, path: WsChildPath<Lo
         &EditPage {
             layout: user.layout.clone(),
             ws: nav,
+            draft: Draft::from_location(&loc),
             loc,
+            problem: None,
         },
         &user.layout,
     )
 }
 
 pub(super) async fn update(path: WsChildPath<Location>, post: FormPost<LocationForm>) -> Answer {
-    let FormPost { action, form: f } = post;
+    let FormPost {
+        action: Visit { req, state, user },
+        form: f,
+    } = post;
     let (wid, loc_id) = path.into_inner();
     let archived = match f.action.as_deref() {
         Some("archive") => Some(true),
@@ -128,11 +199,34 @@ pub(super) async fn update(path: WsChildPath<Location>, post: FormPost<LocationF
         _ => None,
     };
     let back = format!("/w/{wid}/locations/{loc_id}");
-    action
-        .then(&back, "Saved.", move |ctx, who| {
-            locations::update(ctx, who, &wid, &loc_id, &f.input(), archived)
-        })
-        .await
+    let actor = user.actor(&req);
+    let draft = Draft::of(&f);
+    match run(&state, &user.layout, move |ctx| {
+        locations::update(ctx, &actor, &wid, &loc_id, &f.input(), archived)
+    })
+    .await?
+    {
+        Ok(_) => Ok(redirect(&back, Ok("Saved."))),
+        Err(m) => {
+            let nav = enter(&state, &user, &wid, Access::Read, "locations").await?;
+            let principal = user.principal.clone();
+            let loc = show(&state, &user.layout, move |ctx| {
+                locations::get(ctx, &principal, &wid, &loc_id)
+            })
+            .await?;
+            super::refused(
+                &req,
+                &EditPage {
+                    layout: user.layout.clone(),
+                    ws: nav,
+                    loc,
+                    draft,
+                    problem: Some(m),
+                },
+                &user.layout,
+            )
+        }
+    }
 }
 
 form_post::proof!(LocationForm);

@@ -32,10 +32,13 @@ mod respond;
 mod routes;
 mod templates;
 pub mod traffic;
+pub mod upload_stash;
 mod user;
 mod words;
 mod workspaces;
 
-pub use respond::{Answer, PAGE_ROWS, PageCursor, html, id, redirect, run, run_hashing, show};
+pub use respond::{
+    Answer, PAGE_ROWS, PageCursor, html, id, redirect, refused, run, run_hashing, show,
+};
 pub use routes::configure;
 pub use user::{CsrfForm, FLASH, MaybeUser, PageUser, Visit};

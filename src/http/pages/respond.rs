@@ -19,10 +19,33 @@ pub fn html(
     page: &impl Template,
     layout: &Layout,
 ) -> Result<HttpResponse, PageError> {
+    html_with(req, page, layout, actix_web::http::StatusCode::OK)
+}
+
+/// Renders a form again after a refusal (422), with what was typed, so nothing is lost.
+pub fn refused(
+    req: &HttpRequest,
+    page: &impl Template,
+    layout: &Layout,
+) -> Result<HttpResponse, PageError> {
+    html_with(
+        req,
+        page,
+        layout,
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+    )
+}
+
+fn html_with(
+    req: &HttpRequest,
+    page: &impl Template,
+    layout: &Layout,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, PageError> {
     let body = page
         .render()
         .map_err(|e| PageError::internal(layout, anyhow::anyhow!("rendering: {e}")))?;
-    let mut resp = HttpResponse::Ok();
+    let mut resp = HttpResponse::build(status);
     // Pages carry the session's CSRF token next to text from the request: compressed, their
     // length would leak the token to someone who can inject text and watch sizes (BREACH).
     // An explicit identity encoding keeps the compressor away; assets and the API still shrink.

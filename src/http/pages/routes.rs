@@ -143,6 +143,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // The import page: upload a CSV file of reviews, check it (dry run) or import it, and see
         .route("/w/{ws}/import", web::get().to(import::page))
         .route("/w/{ws}/import", web::post().to(import::upload))
+        .route("/w/{ws}/import/valid", web::post().to(import::import_valid))
         // "Sign in with Google / Facebook": send the browser to the provider, take it back, sign in.
         .route("/auth/{provider}/start", web::get().to(oauth::start))
         .route("/auth/{provider}/callback", web::get().to(oauth::callback))
@@ -176,6 +177,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/w/{ws}/contacts", web::get().to(contacts::page))
         .route("/w/{ws}/contacts", web::post().to(contacts::add))
         .route("/w/{ws}/contacts/import", web::post().to(contacts::import))
+        .route(
+            "/w/{ws}/contacts/import/valid",
+            web::post().to(contacts::import_valid),
+        )
         .route(
             "/w/{ws}/contacts/{id}/delete",
             web::post().to(form_post::removal(

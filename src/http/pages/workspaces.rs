@@ -1,10 +1,12 @@
 //! Workspace pages: the switcher with a create form, a workspace's overview, settings, audit log.
 
 use super::form_post::{self, FormPost};
+use super::words;
 use super::{Answer, PageUser, Visit, html, redirect, run, show};
 use crate::domain::{Access, AuditEntry, Id, Role, Workspace};
 use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
+use crate::services::overview::{self, Overview};
 use crate::services::workspaces;
 use actix_web::web;
 use askama::Template;
@@ -115,28 +117,42 @@ pub(super) async fn create(post: FormPost<NameForm>) -> Answer {
 struct OverviewPage {
     layout: Layout,
     ws: WsNav,
-    locations: usize,
-    members: usize,
+    o: Overview,
+    now: time::OffsetDateTime,
+}
+
+impl OverviewPage {
+    fn count(&self, n: &u64, one: &str, many: &str) -> String {
+        words::count(*n, one, many)
+    }
+
+    fn average(&self) -> String {
+        self.o
+            .average
+            .map_or_else(String::new, |a| format!("{a:.1}"))
+    }
+
+    fn last_sync(&self) -> String {
+        self.o
+            .last_sync
+            .map_or_else(|| "never".into(), |t| words::ago(self.now, t))
+    }
 }
 
 pub(super) async fn overview(Visit { req, state, user }: Visit, ws: WsPath) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "overview").await?;
-    let wid = nav.id;
-    let counts = show(&state, &user.layout, move |ctx| {
-        Ok(ctx.store.workspaces().counts(&wid)?)
+    let (principal, wid) = (user.principal.clone(), nav.id);
+    let o = show(&state, &user.layout, move |ctx| {
+        overview::overview(ctx, &principal, &wid)
     })
     .await?;
-    let (locations, members) = (
-        usize::try_from(counts.active_locations).unwrap_or(usize::MAX),
-        usize::try_from(counts.members).unwrap_or(usize::MAX),
-    );
     html(
         &req,
         &OverviewPage {
             layout: user.layout.clone(),
             ws: nav,
-            locations,
-            members,
+            o,
+            now: state.ctx.clock.now(),
         },
         &user.layout,
     )

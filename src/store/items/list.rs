@@ -15,7 +15,7 @@ pub struct ItemFilter {
     pub location: Option<Id<Location>>,
     pub origin: Option<Origin>,
     pub kind: Option<crate::domain::Kind>,
-    pub stars: Option<u8>,
+    pub rating: Option<crate::domain::RatingFilter>,
     pub replied: Option<bool>,
     /// Unanswered and not happy (three stars or fewer, or no rating), or a failed reply.
     pub attention: bool,
@@ -30,7 +30,7 @@ pub struct ItemFilter {
 }
 
 /// Whether an item waits for someone to act on it.
-fn needs_attention(i: &Item) -> bool {
+pub(super) fn needs_attention(i: &Item) -> bool {
     if i.status == ItemStatus::Removed {
         return false;
     }
@@ -46,9 +46,7 @@ impl ItemFilter {
         self.location.is_none_or(|l| i.location == l)
             && self.origin.is_none_or(|o| i.origin == o)
             && self.kind.is_none_or(|k| i.kind == k)
-            && self
-                .stars
-                .is_none_or(|s| i.rating.is_some_and(|r| r.stars() == s))
+            && self.rating.is_none_or(|r| r.matches(i.rating))
             && self.replied.is_none_or(|r| i.replied() == r)
             && (!self.attention || needs_attention(i))
             && self.since.is_none_or(|t| i.created_at >= t)
@@ -160,8 +158,8 @@ impl Items<'_> {
             }
             // Other ratings are skipped unopened (each item is still checked below).
             if filter
-                .stars
-                .is_some_and(|s| !by_location::has_rating(ratings, s))
+                .rating
+                .is_some_and(|r| !by_location::has_rating(ratings, r.stars()))
             {
                 continue;
             }

@@ -17,7 +17,7 @@ use std::ops::Bound;
 
 const ROLLUPS_KEY: &[u8] = b"derived_rollups";
 /// 3: no spans shorter than 16 days; 4: spans at every other level; 5: counts per source.
-const ROLLUPS_LAYOUT: &[u8] = b"5";
+const ROLLUPS_LAYOUT: &[u8] = b"6";
 pub(in crate::store) const SEARCH_KEY: &[u8] = b"derived_search";
 /// 2: lists of keyed hashes in blocks, and an index queue instead of a change log and a doc
 /// per item (`store::search`); 3: postings hold id stamps (their first eight bytes) only.
@@ -210,6 +210,7 @@ mod tests {
         assert!(store.rollups.get(b"stale").unwrap().is_none());
         let t = store.items().total(&ws, None, day, day + 1).unwrap();
         assert_eq!((t.items, t.stars), (2, [1, 0, 0, 0, 1]));
+        assert_eq!(t.attention, 1, "the unanswered one-star review waits");
         let terms = crate::domain::text::query_terms("pastry");
         let page = store
             .items()

@@ -27,7 +27,10 @@ const BUCKETS: usize = RESPONSE_BOUNDS_MIN.len() + 1;
 const LEVELS: u8 = 16;
 /// The shortest span kept: 16 days.
 const LOWEST_SPAN: u8 = 4;
-const WIDTH: usize = 7 + BUCKETS + 3;
+const WIDTH: usize = 7 + BUCKETS + 3 + 2 + 1;
+/// Where the recommendation and attention counts sit in a change.
+const RECOMMENDS: usize = 7 + BUCKETS + 3;
+const ATTENTION: usize = RECOMMENDS + 2;
 
 /// Where a source's count sits in `DayCounts::origins`.
 fn origin_slot(o: Origin) -> usize {
@@ -56,6 +59,13 @@ pub struct DayCounts {
     /// without reading its days (rollups layout 5; older values read as zeros and are rebuilt).
     #[serde(default)]
     pub origins: [u64; 3],
+    /// Facebook recommendations (yes, no), also counted in `stars` as 5 and 1: the inbox
+    /// filters them apart (rollups layout 6; older values read as zeros and are rebuilt).
+    #[serde(default)]
+    pub recommends: [u64; 2],
+    /// Items waiting for someone (`list::needs_attention`), so the inbox can say how many.
+    #[serde(default)]
+    pub attention: u64,
 }
 
 impl DayCounts {
@@ -71,6 +81,18 @@ impl DayCounts {
         for (a, b) in self.origins.iter_mut().zip(o.origins) {
             *a += b;
         }
+        for (a, b) in self.recommends.iter_mut().zip(o.recommends) {
+            *a += b;
+        }
+        self.attention += o.attention;
+    }
+
+    /// Items rated in stars, per star: recommendations left out.
+    pub fn star_ratings(&self) -> [u64; 5] {
+        let mut s = self.stars;
+        s[4] = s[4].saturating_sub(self.recommends[0]);
+        s[0] = s[0].saturating_sub(self.recommends[1]);
+        s
     }
 
     /// Items from one source.
@@ -123,9 +145,13 @@ impl DayCounts {
         for (s, by) in self.response.iter_mut().zip(&d[7..7 + BUCKETS]) {
             add(s, *by);
         }
-        for (s, by) in self.origins.iter_mut().zip(&d[7 + BUCKETS..]) {
+        for (s, by) in self.origins.iter_mut().zip(&d[7 + BUCKETS..RECOMMENDS]) {
             add(s, *by);
         }
+        for (s, by) in self.recommends.iter_mut().zip(&d[RECOMMENDS..ATTENTION]) {
+            add(s, *by);
+        }
+        add(&mut self.attention, d[ATTENTION]);
     }
 
     fn is_zero(&self) -> bool {
@@ -213,6 +239,9 @@ impl Deltas {
         d[0] = sign;
         if let Some(r) = i.rating {
             d[1 + usize::from(r.stars().clamp(1, 5) - 1)] = sign;
+            if let crate::domain::Rating::Recommends(yes) = r {
+                d[RECOMMENDS + usize::from(!yes)] = sign;
+            }
         }
         if i.replied() {
             d[6] = sign;
@@ -221,6 +250,9 @@ impl Deltas {
             d[7 + b] = sign;
         }
         d[7 + BUCKETS + origin_slot(i.origin)] = sign;
+        if super::list::needs_attention(i) {
+            d[ATTENTION] = sign;
+        }
         let day = local_day(&self.tz, i.created_at);
         let e = self
             .sums
@@ -493,6 +525,50 @@ mod tests {
             .unwrap();
         assert_eq!(counts(d, d + 1, Some(&loc)), (1, [0, 0, 0, 0, 1], 0));
         assert_eq!(counts(d, d + 1, None), (1, [0, 0, 0, 0, 1], 0));
+    }
+
+    #[test]
+    fn recommendations_and_items_waiting_are_counted_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let day = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let store = Store::open(dir.path(), 16, day).unwrap();
+        let (ws, loc) = (Id::generate(day), Id::generate(day));
+        let dest = crate::store::fixtures::google(ws, loc);
+        let recommends = |id: &str, yes: bool| Fetched {
+            rating: Some(Rating::Recommends(yes)),
+            ..review(id, 5, day, false)
+        };
+        store
+            .items()
+            .ingest(
+                &dest,
+                &[
+                    review("one", 1, day, false),
+                    review("five", 5, day, false),
+                    recommends("yes", true),
+                    recommends("no", false),
+                ],
+                day,
+            )
+            .unwrap();
+        let d = (day.unix_timestamp() / 86_400) as u32;
+        let t = store.items().total(&ws, Some(&loc), d, d + 1).unwrap();
+        assert_eq!(t.stars, [2, 0, 0, 0, 2], "averages count them as 1 and 5");
+        assert_eq!(t.star_ratings(), [1, 0, 0, 0, 1]);
+        assert_eq!(t.recommends, [1, 1]);
+        assert_eq!(
+            t.attention, 2,
+            "the 1-star review and the non-recommendation"
+        );
+        // Answered at the provider: no longer waiting, in the location and the workspace.
+        store
+            .items()
+            .ingest(&dest, &[review("one", 1, day, true)], day)
+            .unwrap();
+        for scope in [Some(&loc), None] {
+            let t = store.items().total(&ws, scope, d, d + 1).unwrap();
+            assert_eq!((t.attention, t.recommends), (1, [1, 1]));
+        }
     }
 
     /// Whatever the period, its total read from spans (every other level kept) is the sum

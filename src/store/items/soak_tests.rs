@@ -86,7 +86,7 @@ fn ingest_index_search_list_and_erase_at_once_never_hang() {
                     4 => {
                         let filter = ItemFilter {
                             location: Some(loc),
-                            stars: Some(1 + (round % 5) as u8),
+                            rating: Some(crate::domain::RatingFilter::Stars(1 + (round % 5) as u8)),
                             ..Default::default()
                         };
                         let page = store

@@ -213,7 +213,7 @@ fn location_lists_hold_each_item_once_through_shared_stamps_and_erasures() {
     let walk = |loc: Id<crate::domain::Location>, stars: Option<u8>| {
         let filter = ItemFilter {
             location: Some(loc),
-            stars,
+            rating: stars.map(crate::domain::RatingFilter::Stars),
             ..Default::default()
         };
         let mut seen: Vec<crate::domain::Item> = Vec::new();
@@ -344,7 +344,7 @@ fn a_location_filtered_by_stars_finds_every_item_of_that_rating_through_edits() 
         assert!(!want.is_empty());
         let filter = ItemFilter {
             location: Some(here),
-            stars: Some(stars),
+            rating: Some(crate::domain::RatingFilter::Stars(stars)),
             ..Default::default()
         };
         let mut got = Vec::new();

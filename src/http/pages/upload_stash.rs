@@ -1,0 +1,150 @@
+//! Uploaded CSV files held briefly between the upload and the page that lists their bad rows:
+//! the upload answers with a redirect to its report (a reload shows the report again, never
+//! posts the file twice), and "import the valid rows" uses the file already sent.
+
+use crate::domain::{Id, User, Workspace};
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a report and its file stay: long enough to read the bad rows and decide.
+const KEPT: Duration = Duration::from_secs(30 * 60);
+/// Files held at most (each at most `server.max_upload_kb`): the oldest goes first.
+const MAX_HELD: usize = 16;
+
+/// One upload: who sent it where, the file (until its valid rows are imported) and the
+/// report to show.
+#[derive(Clone)]
+pub struct Held<R> {
+    pub user: Id<User>,
+    pub ws: Id<Workspace>,
+    pub file: Option<Vec<u8>>,
+    pub report: R,
+    /// The upload was a check only ("write nothing").
+    pub dry_run: bool,
+    /// Rows that can be imported although others are bad.
+    pub valid: usize,
+    /// The valid rows were imported and the bad ones skipped.
+    pub settled: bool,
+}
+
+/// Uploads of one kind (reviews or contacts), by an unguessable token.
+pub struct UploadStash<R> {
+    held: Mutex<VecDeque<(String, Instant, Held<R>)>>,
+}
+
+impl<R: Clone> Default for UploadStash<R> {
+    fn default() -> Self {
+        Self {
+            held: Mutex::new(VecDeque::new()),
+        }
+    }
+}
+
+impl<R: Clone> UploadStash<R> {
+    /// Keeps an upload; answers its token.
+    pub fn put(&self, held: Held<R>, now: Instant) -> String {
+        let token = crate::services::link_secrets::new_token();
+        let mut all = self
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        all.retain(|(_, at, _)| now.duration_since(*at) < KEPT);
+        while all.len() >= MAX_HELD {
+            all.pop_front();
+        }
+        all.push_back((token.clone(), now, held));
+        token
+    }
+
+    /// The upload behind `token`, if it is this person's, for this workspace, and recent.
+    pub fn get(
+        &self,
+        token: &str,
+        user: &Id<User>,
+        ws: &Id<Workspace>,
+        now: Instant,
+    ) -> Option<Held<R>> {
+        let all = self
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        all.iter()
+            .find(|(t, at, h)| {
+                t == token && h.user == *user && h.ws == *ws && now.duration_since(*at) < KEPT
+            })
+            .map(|(_, _, h)| h.clone())
+    }
+
+    /// Replaces the upload's report and lets go of its file (its rows are in now).
+    pub fn settle(&self, token: &str, report: R, valid: usize) {
+        let mut all = self
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, _, h)) = all.iter_mut().find(|(t, _, _)| t == token) {
+            h.file = None;
+            h.report = report;
+            h.valid = valid;
+            h.dry_run = false;
+            h.settled = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upload_is_found_only_by_its_sender_in_its_workspace_until_it_expires() {
+        let t0 = Instant::now();
+        let at = time::OffsetDateTime::UNIX_EPOCH;
+        let (ana, bo) = (Id::generate(at), Id::generate(at));
+        let (ws, other) = (Id::generate(at), Id::generate(at));
+        let stash = UploadStash::<u32>::default();
+        let token = stash.put(
+            Held {
+                user: ana,
+                ws,
+                file: Some(b"a,b".to_vec()),
+                report: 1,
+                dry_run: false,
+                valid: 2,
+                settled: false,
+            },
+            t0,
+        );
+        assert_eq!(stash.get(&token, &ana, &ws, t0).map(|h| h.report), Some(1));
+        assert!(stash.get(&token, &bo, &ws, t0).is_none(), "another person");
+        assert!(
+            stash.get(&token, &ana, &other, t0).is_none(),
+            "another workspace"
+        );
+        assert!(stash.get("guess", &ana, &ws, t0).is_none());
+        stash.settle(&token, 7, 0);
+        let h = stash.get(&token, &ana, &ws, t0).unwrap();
+        assert_eq!(
+            (h.report, h.file.is_none()),
+            (7, true),
+            "the file is let go"
+        );
+        assert!(stash.get(&token, &ana, &ws, t0 + KEPT).is_none(), "expired");
+        for n in 0..MAX_HELD as u32 {
+            let held = Held {
+                user: ana,
+                ws,
+                file: None,
+                report: n,
+                dry_run: false,
+                valid: 0,
+                settled: false,
+            };
+            stash.put(held, t0);
+        }
+        assert!(
+            stash.get(&token, &ana, &ws, t0).is_none(),
+            "the oldest goes first"
+        );
+    }
+}

@@ -1,0 +1,244 @@
+//! Every page in real headless Chromium, at a laptop's width (1280×900) and a phone's
+//! (390×844): found by following the links a signed-in administrator sees (not a list that
+//! could forget a page), plus the public pages behind a campaign email. Fails when a page is
+//! wider than a phone's screen or a chart's label is drawn under 10 px; screenshots of each
+//! page at both widths go to the test artifacts.
+
+use crate::browser_inbox::artifacts;
+use crate::campaigns::dkim_key;
+use crate::inproc::InProc;
+use crate::providers::point_at;
+use crate::support::{Smtp, eventually, token_in, unquote};
+use crate::webdriver::Browser;
+use plaudit::fakes::FakeProviders;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+/// What the page says about its own width, its charts' smallest label and its links.
+const FACTS: &str = r#"
+const d = document.documentElement;
+const wide = [];
+for (const e of document.querySelectorAll('body *')) {
+  const r = e.getBoundingClientRect();
+  if (r.width > 0 && r.right > d.clientWidth + 1) {
+    let clipped = false;
+    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'hidden' || o === 'scroll') { clipped = true; break; }
+    }
+    if (!clipped || wide.length < 3) wide.push((clipped ? '(in a scroll box) ' : '') + e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined ? '.' + e.className : ''));
+  }
+}
+let smallest = null;
+for (const t of document.querySelectorAll('svg text')) {
+  const r = t.getBoundingClientRect();
+  if (r.width === 0) continue;
+  const m = t.getScreenCTM();
+  const px = parseFloat(getComputedStyle(t).fontSize) * Math.abs(m ? m.d : 1);
+  if (smallest === null || px < smallest) smallest = px;
+}
+arguments[0]({
+  scroll: d.scrollWidth, client: d.clientWidth, inner: window.innerWidth,
+  title: document.title, wide: wide.slice(0, 6), smallest,
+  links: Array.from(document.querySelectorAll('a[href]'))
+    .filter(a => !a.hasAttribute('download') && a.target !== '_blank')
+    .map(a => a.getAttribute('href')),
+});
+"#;
+
+/// A path with its ids replaced, so one page of each kind is visited.
+fn kind_of(path: &str) -> String {
+    path.split('/')
+        .map(|s| {
+            if s.len() >= 20 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                "{id}"
+            } else {
+                s
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Whether the crawl follows a link: this server's pages only, never an action, a download,
+/// an API answer or a provider's consent screen.
+fn followed(href: &str) -> Option<String> {
+    let path = href.split(['?', '#']).next()?;
+    let skip = ["/api/", "/auth/", "/logout", "/o/", "/assets/", "/metrics"];
+    let files = [".csv", ".zip", ".json", ".png", ".svg", ".pdf", ".ics"];
+    (path.starts_with('/')
+        && !path.starts_with("//")
+        && !skip.iter().any(|s| path.starts_with(s))
+        && !files.iter().any(|s| path.ends_with(s)))
+    .then(|| path.to_string())
+}
+
+/// Opens `url` at both widths: screenshots, and the problems at phone width.
+async fn visit(b: &Browser, base: &str, path: &str, name: &str) -> (Value, Vec<String>) {
+    let dir = artifacts().join("pages");
+    std::fs::create_dir_all(&dir).unwrap();
+    b.window_size(1280, 900).await;
+    b.goto(&format!("{base}{path}")).await;
+    b.screenshot(&dir.join(format!("{name}.png"))).await;
+    b.window_size(390, 844).await;
+    let facts = b.run_async(FACTS).await;
+    b.screenshot(&dir.join(format!("{name}-phone.png"))).await;
+    let mut problems = Vec::new();
+    assert!(
+        facts["inner"].as_u64().unwrap() <= 400,
+        "the window is a phone's: {facts}"
+    );
+    if facts["scroll"].as_u64() > facts["client"].as_u64() {
+        problems.push(format!(
+            "{path} is {} px wide at {} px; too wide: {}",
+            facts["scroll"], facts["client"], facts["wide"]
+        ));
+    }
+    if let Some(px) = facts["smallest"].as_f64()
+        && px < 10.0
+    {
+        problems.push(format!(
+            "{path}: a chart label is {px:.1} px at phone width"
+        ));
+    }
+    (facts, problems)
+}
+
+fn name_of(kind: &str) -> String {
+    let n = kind
+        .trim_matches('/')
+        .replace("{id}", "x")
+        .replace('/', "-");
+    if n.is_empty() { "home".into() } else { n }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_fits_a_phone_and_is_photographed_at_both_widths() {
+    let tmp = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(tmp.path());
+    let (key, _) = dkim_key(tmp.path());
+    let fake = FakeProviders::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let fake_base = fake.base_url();
+    let (port, key_file) = (smtp.port, key.clone());
+    let h = InProc::start(move |c| {
+        point_at(c, &fake_base);
+        c.smtp.host = Some("127.0.0.1".into());
+        c.smtp.port = port;
+        c.smtp.security = plaudit::config::SmtpSecurity::None;
+        c.smtp.from = "Reviews <reviews@shop.example>".into();
+        c.smtp.dkim_domain = Some("shop.example".into());
+        c.smtp.dkim_selector = Some("mail".into());
+        c.smtp.dkim_key_file = Some(key_file);
+        plaudit::mail::dkim::validate(&mut c.smtp).unwrap();
+    })
+    .await;
+    let demo = plaudit::demo::install(&h.store, &fake, plaudit::Clock::now(&h.clock)).unwrap();
+    let ws = demo.workspace;
+    h.run_jobs().await;
+    // A contact, a campaign sent to her (so the campaign, the feedback page and the
+    // unsubscribe page exist) and a draft.
+    let email = plaudit::domain::Email::parse(&demo.email).unwrap();
+    let admin = h.store.users().by_email(&email).unwrap().unwrap();
+    let now = plaudit::Clock::now(&h.clock);
+    let (token, _) = h.keys.issue(&h.store, &admin.id, "127.0.0.1", now).unwrap();
+    let api = h.api().as_(&token);
+    let (_, locs) = api.get(&format!("/workspaces/{ws}/locations")).await;
+    let loc = locs["items"][0]["id"].clone();
+    let (s, v) = api
+        .post(
+            &format!("/workspaces/{ws}/contacts"),
+            json!([{"email": "dora@example.net", "name": "Dora Marquez", "location": loc}]),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    let (_, c) = api
+        .post(
+            &format!("/workspaces/{ws}/campaigns"),
+            json!({"name": "After the visit"}),
+        )
+        .await;
+    let (s, v) = api
+        .post(
+            &format!(
+                "/workspaces/{ws}/campaigns/{}/send",
+                c["id"].as_str().unwrap()
+            ),
+            json!({}),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    api.post(
+        &format!("/workspaces/{ws}/campaigns"),
+        json!({"name": "Next season (draft)"}),
+    )
+    .await;
+    h.run_jobs().await;
+    assert!(eventually(Duration::from_secs(20), || !smtp.messages().is_empty()).await);
+    let mail = unquote(&smtp.messages()[0]);
+    let feedback = format!("/f/{}", token_in(&mail, "/f/"));
+    let unsubscribe = format!("/u/{}", token_in(&mail, "/u/"));
+
+    let b = Browser::start().await;
+    b.goto(&format!("{}/login", h.url)).await;
+    b.fill("input[name=email]", &demo.email).await;
+    b.fill("input[name=password]", &demo.password).await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    b.wait_for("Workspaces").await;
+
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut queue: VecDeque<String> = VecDeque::from([format!("/w/{ws}"), "/w".into()]);
+    let mut problems = Vec::new();
+    while let Some(path) = queue.pop_front() {
+        let kind = kind_of(&path);
+        if seen.contains_key(&kind) || seen.len() >= 60 {
+            continue;
+        }
+        let (facts, mut p) = visit(&b, &h.url, &path, &name_of(&kind)).await;
+        problems.append(&mut p);
+        seen.insert(kind, facts["title"].to_string());
+        for href in facts["links"].as_array().unwrap() {
+            if let Some(next) = followed(href.as_str().unwrap()) {
+                queue.push_back(next);
+            }
+        }
+    }
+    // Pages a signed-in person reaches: every workspace tab, the admin pages, the account.
+    for must in [
+        "/w/{id}/inbox",
+        "/w/{id}/dashboard",
+        "/w/{id}/report",
+        "/w/{id}/campaigns/{id}",
+        "/w/{id}/locations/{id}",
+        "/w/{id}/privacy",
+        "/w/{id}/audit",
+        "/admin/mail",
+        "/admin/traffic",
+        "/account",
+    ] {
+        assert!(seen.contains_key(must), "the crawl missed {must}: {seen:?}");
+    }
+    // A page that does not exist, signed in.
+    visit(&b, &h.url, "/w/no-such-page", "not-found").await;
+    // The public pages, signed out.
+    b.goto(&format!("{}/w", h.url)).await;
+    b.click("form[action='/logout'] button").await;
+    b.wait_for("Sign in").await;
+    for (path, name) in [
+        ("/login", "login"),
+        ("/register", "register"),
+        ("/reset", "reset"),
+        ("/privacy", "privacy-notice"),
+        (feedback.as_str(), "feedback-page"),
+        (unsubscribe.as_str(), "unsubscribe-page"),
+    ] {
+        let (_, mut p) = visit(&b, &h.url, path, name).await;
+        problems.append(&mut p);
+    }
+    assert!(
+        seen.len() >= 20,
+        "only {} pages found: {seen:?}",
+        seen.len()
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
