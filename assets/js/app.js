@@ -24,7 +24,8 @@ function updateCounter(area) {
   const limit = Number(area.dataset.limit || 0);
   const unit = area.dataset.unit || "characters";
   const used = replyLength(area.value, unit);
-  out.textContent = `${used} of ${limit} ${unit}` + (used > limit ? ": too long for this provider" : "");
+  const label = area.dataset.unitLabel || unit;
+  out.textContent = `${used.toLocaleString("en")} of ${limit.toLocaleString("en")} ${label}` + (used > limit ? ": too long for this provider" : "");
   out.classList.toggle("over", used > limit);
   for (const b of form.querySelectorAll("button[type=submit]")) b.disabled = used > limit;
 }

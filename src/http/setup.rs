@@ -110,11 +110,23 @@ async fn submit(
         form.name.clone(),
         form.password.clone(),
     );
-    let result = web::block(move || setup::complete(&store, &t, &email, &name, password, now))
-        .await
-        .map_err(|e| PageError::internal(layout, e.into()))?;
+    let (sessions, ip) = (
+        state.sessions.clone(),
+        super::session::client_ip(&req).to_string(),
+    );
+    // The new administrator is signed in at once: the setup link proved who they are.
+    let result = web::block(move || {
+        let user = setup::complete(&store, &t, &email, &name, password, now)?;
+        let session = sessions
+            .issue(&store, &user.id, &ip, now)
+            .map(|(token, _)| token)
+            .map_err(|e| SetupError::Account(Error::Internal(e.into())))?;
+        Ok::<_, SetupError>((user, session))
+    })
+    .await
+    .map_err(|e| PageError::internal(layout, e.into()))?;
     match result {
-        Ok(user) => {
+        Ok((user, session)) => {
             state
                 .ctx
                 .store
@@ -122,12 +134,15 @@ async fn submit(
                 .await
                 .map_err(|e| PageError::internal(layout, e))?;
             tracing::info!(user = %user.id, "instance admin created from the setup link");
-            Ok(SetupDone {
+            let mut resp = SetupDone {
                 layout: layout.clone(),
                 email: user.email.to_string(),
             }
             .respond_to(&req)
-            .map_into_boxed_body())
+            .map_into_boxed_body();
+            resp.add_cookie(&state.cookie.set(&session))
+                .map_err(|e| PageError::internal(layout, e.into()))?;
+            Ok(resp)
         }
         Err(SetupError::LinkInvalid) => Err(link_invalid(layout)),
         Err(SetupError::Account(Error::Internal(e))) => Err(PageError::internal(layout, e)),

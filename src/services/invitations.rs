@@ -80,12 +80,60 @@ pub fn revoke(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, id: &Id<Invitation>)
     ctx.store.invitations().revoke(ws, id, &entry)??;
     Ok(())
 }
+/// What an invitation link's page tells its holder: where, by whom, as what, for which
+/// address (the link itself is the proof of having received it).
+#[derive(Debug, Clone)]
+pub struct Invited {
+    pub workspace: String,
+    /// The inviter's name (or address); none when an API key sent it.
+    pub inviter: Option<String>,
+    pub role: crate::domain::Role,
+    pub email: Email,
+    pub expires_at: time::OffsetDateTime,
+}
+
+pub fn describe(ctx: &Ctx, token: &str) -> Result<Invited> {
+    let inv = lookup(ctx, token)?;
+    let workspace = ctx
+        .store
+        .workspaces()
+        .get(&inv.workspace)?
+        .map(|w| w.name)
+        .unwrap_or_default();
+    let inviter = match inv.invited_by {
+        Some(id) => ctx.store.users().get(&id)?.map(|u| {
+            if u.name.trim().is_empty() {
+                u.email.to_string()
+            } else {
+                u.name
+            }
+        }),
+        None => None,
+    };
+    Ok(Invited {
+        workspace,
+        inviter,
+        role: inv.role,
+        email: inv.email,
+        expires_at: inv.expires_at,
+    })
+}
+
 /// The invitation behind a token, when it is valid and addressed to `email`.
 pub(super) fn for_token(
     ctx: &Ctx,
     token: &str,
     email: &Email,
 ) -> Result<crate::domain::Invitation> {
+    let inv = lookup(ctx, token)?;
+    if &inv.email != email {
+        return Err(Error::Invalid("this invitation was sent to another address; register with the invited address or ask for a new invitation".into()));
+    }
+    Ok(inv)
+}
+
+/// The invitation behind a valid token, whoever it was sent to.
+fn lookup(ctx: &Ctx, token: &str) -> Result<crate::domain::Invitation> {
     let invalid =
         || Error::InvalidLink("the invitation link is not valid: used, revoked or expired".into());
     let link = ctx
@@ -105,9 +153,6 @@ pub(super) fn for_token(
         .invitations()
         .get(&workspace, &invitation)?
         .ok_or_else(invalid)?;
-    if &inv.email != email {
-        return Err(Error::Invalid("this invitation was sent to another address; register with the invited address or ask for a new invitation".into()));
-    }
     Ok(inv)
 }
 

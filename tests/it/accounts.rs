@@ -511,13 +511,42 @@ async fn invitations_are_single_use_links_from_the_public_url() {
     )
     .await;
     assert_eq!(s, 422);
-    let (s, b) = post(
-        &c,
-        format!("{}/api/v1/auth/register", h.url),
-        json!({"email": "new@example.com", "password": "a fine password", "invitation": token}),
-    )
-    .await;
-    assert_eq!(s, 202, "{b}");
+    // The link's page names the workspace, the inviter and the role; registering from it
+    // fills in the invited address and says what happens next.
+    let page = |path: String| {
+        let c = c.clone();
+        async move { c.get(path).send().await.unwrap().text().await.unwrap() }
+    };
+    let invite_page = page(format!("{}/invite/{token}", h.url)).await;
+    for shown in ["Join Bakery", "<strong>owner</strong> invites", "as <strong>manager</strong>", "new@example.com"] {
+        assert!(invite_page.contains(shown), "{shown:?}: {invite_page}");
+    }
+    let form = page(format!("{}/register?invitation={token}", h.url)).await;
+    assert!(
+        form.contains("value=\"new@example.com\"") && form.contains("readonly"),
+        "{form}"
+    );
+    assert!(form.contains("You are joining <strong>Bakery</strong> as <strong>manager</strong>"));
+    let done = c
+        .post(format!("{}/register", h.url))
+        .form(&[
+            ("email", "new@example.com"),
+            ("name", "Nina"),
+            ("password", "a fine password"),
+            ("password_confirm", "a fine password"),
+            ("invitation", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    let done = done.text().await.unwrap();
+    assert!(
+        done.contains("Your account is ready and you are a member of <strong>Bakery</strong>"),
+        "{done}"
+    );
+    let used = page(format!("{}/invite/{token}", h.url)).await;
+    assert!(used.contains("This invitation link is not valid"), "{used}");
     let (s, body) = login(&h, "new@example.com", "a fine password").await;
     assert_eq!(s, 200, "an invited account starts verified");
     let t = body["token"].as_str().unwrap();

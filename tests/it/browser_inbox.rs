@@ -292,8 +292,20 @@ async fn inbox_and_dashboard_on_the_demo_data_in_chromium() {
     let form = "form[action$='/privacy/reviewers']";
     b.fill(&format!("{form} input[name=name]"), &author).await;
     b.click(&format!("{form} input[value=erase]")).await;
-    b.click(&format!("{form} input[name=confirm]")).await;
     b.click(&format!("{form} button[type=submit]")).await;
+    // Listed first, with the number to confirm; nothing goes before that.
+    let preview = b.wait_for("id=\"erase-preview\"").await;
+    let listed = h.store.items().by_author(&ws, Some(&author), None).unwrap();
+    assert!(!listed.is_empty());
+    assert!(
+        preview.contains(&format!("name=\"expected\" value=\"{}\"", listed.len())),
+        "{preview}"
+    );
+    b.screenshot(&artifacts().join("privacy-erase-preview-phone.png"))
+        .await;
+    let confirm = "#erase-preview form";
+    b.click(&format!("{confirm} input[name=confirm]")).await;
+    b.click(&format!("{confirm} button[type=submit]")).await;
     b.wait_for("Reviews and comments:").await;
     let left = h.store.items().by_author(&ws, Some(&author), None).unwrap();
     assert!(left.is_empty(), "{author} still has {} items", left.len());

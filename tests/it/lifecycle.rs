@@ -65,7 +65,31 @@ async fn setup_link_works_once_and_never_again() {
 
     let done = submit_setup(&link, "ada@example.com", "correct horse battery").await;
     assert_eq!(done.status(), 200);
-    assert!(done.text().await.unwrap().contains("Administrator created"));
+    // The new administrator is signed in: the answer carries their session.
+    let cookie = done.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = done.text().await.unwrap();
+    assert!(
+        page.contains("Administrator created") && page.contains("you are signed in"),
+        "{page}"
+    );
+    let home = http()
+        .get(format!("{}/w", server.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        home.status(),
+        200,
+        "signed in without typing the password again"
+    );
+    assert!(home.text().await.unwrap().contains("ada@example.com"));
 
     for _ in 0..2 {
         assert_eq!(http().get(&link).send().await.unwrap().status(), 404);

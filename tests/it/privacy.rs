@@ -592,14 +592,37 @@ async fn the_privacy_page_exports_and_erases_for_owners_only() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let today = plaudit::Clock::now(&h.clock).date().to_string();
     assert!(
-        r.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
-            .contains("attachment")
+        disposition.contains("attachment")
+            && disposition.contains(&format!("privacy-export-gus-example-net-{today}.json")),
+        "named for who and when: {disposition}"
     );
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["contact"]["name"], "Gus");
+    // An address nothing is about: said so, no file of empty lists; the same for an erasure.
+    for action in ["export", "erase"] {
+        let r = c
+            .post(&url)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("email", "nobody@example.net"),
+                ("action", action),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("Nothing in this workspace is about nobody@example.net"),
+            "{page}"
+        );
+    }
     let r = c
         .post(&url)
         .form(&[
@@ -625,8 +648,30 @@ async fn the_privacy_page_exports_and_erases_for_owners_only() {
         .send()
         .await
         .unwrap();
-    assert!(r.text().await.unwrap().contains("confirm"));
+    // An erasure is previewed first: what it removes, and a confirmation.
+    let preview = r.text().await.unwrap();
+    assert!(
+        preview.contains("Erase everything about gus@example.net?")
+            && preview.contains("their contact record"),
+        "{preview}"
+    );
     let gus = Email::parse("gus@example.net").unwrap();
+    assert!(h.store.contacts().by_email(&ws.id, &gus).unwrap().is_some());
+    let expected = crate::support::token_in(&preview, "name=\"expected\" value=\"");
+    let confirm = |confirm: bool| {
+        let mut form = vec![
+            ("csrf", csrf.clone()),
+            ("email", "gus@example.net".to_string()),
+            ("action", "erase".to_string()),
+            ("expected", expected.clone()),
+        ];
+        if confirm {
+            form.push(("confirm", "1".to_string()));
+        }
+        c.post(&url).form(&form).send()
+    };
+    let page = confirm(false).await.unwrap().text().await.unwrap();
+    assert!(page.contains("Tick the box to confirm"), "{page}");
     assert!(h.store.contacts().by_email(&ws.id, &gus).unwrap().is_some());
     // Rectification from the form: the name, then an objection; a bad new address is explained.
     let post = |fields: Vec<(&'static str, String)>| {
@@ -670,12 +715,19 @@ async fn the_privacy_page_exports_and_erases_for_owners_only() {
             .unwrap()
             .is_some()
     );
+    // The counts changed since the first preview (the objection added a suppression): the
+    // old confirmation shows the preview again; the new one erases.
+    let page = confirm(true).await.unwrap().text().await.unwrap();
+    assert!(page.contains("Erase everything about gus@example.net?"), "{page}");
+    assert!(h.store.contacts().by_email(&ws.id, &gus).unwrap().is_some());
+    let expected = crate::support::token_in(&page, "name=\"expected\" value=\"");
     let r = c
         .post(&url)
         .form(&[
             ("csrf", csrf.as_str()),
             ("email", "gus@example.net"),
             ("action", "erase"),
+            ("expected", expected.as_str()),
             ("confirm", "1"),
         ])
         .send()
@@ -741,10 +793,21 @@ async fn the_privacy_page_exports_and_erases_for_owners_only() {
     assert_eq!(v["items"][0]["text"], "Cold coffee twice", "{v}");
     let r = send(form("erase", &[("name", "")])).await.unwrap();
     assert!(r.text().await.unwrap().contains("give the reviewer"));
+    // Listed first (author, location, date, first words), erased once that number is confirmed.
     let r = send(form("erase", &[("name", "greta holm")]))
         .await
         .unwrap();
-    assert!(r.text().await.unwrap().contains("confirm"));
+    let preview = r.text().await.unwrap();
+    assert!(
+        preview.contains("Erase this item?")
+            && preview.contains("Cold coffee twice")
+            && preview.contains("name=\"expected\" value=\"1\""),
+        "{preview}"
+    );
+    let r = send(form("erase", &[("name", "nobody at all")]))
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("nothing was erased"));
     assert_eq!(
         h.store
             .items()
@@ -753,9 +816,12 @@ async fn the_privacy_page_exports_and_erases_for_owners_only() {
             .len(),
         1
     );
-    let r = send(form("erase", &[("name", "greta holm"), ("confirm", "1")]))
-        .await
-        .unwrap();
+    let r = send(form(
+        "erase",
+        &[("name", "greta holm"), ("confirm", "1"), ("expected", "1")],
+    ))
+    .await
+    .unwrap();
     assert!(r.text().await.unwrap().contains("Reviews and comments: 1"));
     assert!(
         h.store

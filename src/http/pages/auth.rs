@@ -143,6 +143,28 @@ struct RegisterPage {
     email: String,
     name: String,
     done: bool,
+    /// The invitation the form came from, read from its link: where it leads.
+    invited: Option<crate::services::invitations::Invited>,
+    /// After registering from an invitation: whether the account now exists in the workspace
+    /// (false: the address already had an account, which was emailed instead).
+    joined: bool,
+}
+
+/// The invitation behind a token, if it is still valid.
+async fn invitation_of(
+    state: &AppState,
+    layout: &Layout,
+    token: &str,
+) -> Result<Option<crate::services::invitations::Invited>, PageError> {
+    if token.is_empty() {
+        return Ok(None);
+    }
+    let t = token.to_string();
+    Ok(super::run(state, layout, move |ctx| {
+        crate::services::invitations::describe(ctx, &t)
+    })
+    .await?
+    .ok())
 }
 
 #[derive(Deserialize)]
@@ -158,14 +180,23 @@ pub(super) async fn register_page(
     q: web::Query<RegisterQuery>,
 ) -> Answer {
     let q = q.into_inner();
+    let invitation = q.invitation.unwrap_or_default();
+    let invited = invitation_of(&state, &who.1, &invitation).await?;
     let page = RegisterPage {
         layout: who.1.clone(),
         open: state.ctx.config.accounts.registration == Registration::Open
-            || q.invitation.is_some(),
-        invitation: q.invitation.unwrap_or_default(),
-        email: q.email.unwrap_or_default(),
+            || !invitation.is_empty(),
+        // The invited address, filled in: the invitation only works for it.
+        email: invited
+            .as_ref()
+            .map(|i| i.email.to_string())
+            .or(q.email)
+            .unwrap_or_default(),
+        invitation,
         name: String::new(),
         done: false,
+        invited,
+        joined: false,
     };
     html(&req, &page, &who.1)
 }
@@ -190,6 +221,7 @@ pub(super) async fn register(
     let layout = who.1;
     refuse_cross_site(&req, &state, &layout)?;
     let f = form.into_inner();
+    let invited = invitation_of(&state, &layout, &f.invitation).await?;
     let mut page = RegisterPage {
         layout: layout.clone(),
         open: true,
@@ -197,7 +229,10 @@ pub(super) async fn register(
         email: f.email.clone(),
         name: f.name.clone(),
         done: false,
+        invited,
+        joined: false,
     };
+    let f_invitation = f.invitation.clone();
     let result = if f.password != f.password_confirm {
         Err("The two passwords differ.".to_string())
     } else {
@@ -219,7 +254,14 @@ pub(super) async fn register(
         .map(|_| ())
     };
     match result {
-        Ok(()) => page.done = true,
+        Ok(()) => {
+            page.done = true;
+            // Joined when the link is used up now: the truth about what happens next.
+            page.joined = page.invited.is_some()
+                && invitation_of(&state, &layout, &f_invitation)
+                    .await?
+                    .is_none();
+        }
         Err(message) => page.layout.error = Some(message),
     }
     let status = if page.done {

@@ -279,6 +279,25 @@ impl InboxPage {
         items::reply_limit(item.origin).1
     }
 
+    /// The provider's limit in characters, as a person counts them.
+    fn limit_words(&self, item: &Item) -> String {
+        let (n, unit) = items::reply_limit(item.origin);
+        let provider = match item.origin {
+            Origin::Google => "Google",
+            Origin::Facebook => "Facebook",
+            Origin::Import => "The provider",
+        };
+        let n = super::words::thousands(n as u64);
+        if unit == "bytes" {
+            // Google counts bytes: an accented letter takes two, an emoji four.
+            format!(
+                "{provider} takes up to {n} characters (an accented letter counts as 2, an emoji as 4)."
+            )
+        } else {
+            format!("{provider} takes up to {n} characters.")
+        }
+    }
+
     fn member_name(&self, id: &Option<Id<User>>) -> String {
         id.and_then(|id| self.members.iter().find(|(m, _)| *m == id))
             .map_or_else(String::new, |(_, n)| n.clone())

@@ -121,17 +121,42 @@ struct InvitationPage {
     layout: Layout,
     token: String,
     signed_in_as: Option<String>,
+    /// Where, by whom, as what; none when the link is no longer valid.
+    invited: Option<crate::services::invitations::Invited>,
+}
+
+impl InvitationPage {
+    fn expires(&self, t: &time::OffsetDateTime) -> String {
+        super::words::time(*t)
+    }
+
+    /// Signed in with another address than the invited one.
+    fn other_address(&self) -> bool {
+        match (&self.signed_in_as, &self.invited) {
+            (Some(me), Some(inv)) => me != inv.email.as_str(),
+            _ => false,
+        }
+    }
 }
 
 pub(super) async fn invitation_page(
     req: HttpRequest,
+    state: web::Data<crate::http::AppState>,
     who: MaybeUser,
     token: web::Path<String>,
 ) -> Answer {
+    let token = token.into_inner();
+    let t = token.clone();
+    let invited = super::run(&state, &who.1, move |ctx| {
+        crate::services::invitations::describe(ctx, &t)
+    })
+    .await?
+    .ok();
     let page = InvitationPage {
         layout: who.1.clone(),
-        token: token.into_inner(),
+        token,
         signed_in_as: who.0.as_ref().map(|u| u.user.email.to_string()),
+        invited,
     };
     html(&req, &page, &who.1)
 }

@@ -3,6 +3,7 @@
 
 mod account;
 mod alerts;
+mod audit_words;
 mod auth;
 mod campaign_form;
 mod campaign_links;

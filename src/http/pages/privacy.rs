@@ -24,16 +24,88 @@ struct PrivacyPage {
     /// What was done to a reviewer's items ("Erased" or "Restricted"), with the counts.
     reviewer_done: Option<(&'static str, ReviewerCounts)>,
     error: Option<String>,
+    /// An erasure by address waiting for its confirmation: the address and what it removes.
+    email_preview: Option<(String, Counts)>,
+    /// An erasure of a reviewer's items waiting for its confirmation.
+    reviewer_preview: Option<ReviewerPreview>,
 }
 
-/// A JSON download of an access request.
+/// What an erasure of a reviewer would remove, listed before anything goes.
+struct ReviewerPreview {
+    name: String,
+    provider_id: String,
+    total: usize,
+    /// Author, location, date, first words: at most `PREVIEW_ROWS` of them.
+    rows: Vec<(String, String, String, String)>,
+    /// The matches changed between the preview and the confirmation.
+    changed: bool,
+}
+
+const PREVIEW_ROWS: usize = 50;
+
+impl PrivacyPage {
+    fn new(layout: &Layout, ws: WsNav) -> Self {
+        Self {
+            layout: layout.clone(),
+            ws,
+            done: None,
+            reviewer_done: None,
+            error: None,
+            email_preview: None,
+            reviewer_preview: None,
+        }
+    }
+
+    fn count(&self, n: impl super::words::Number, one: &str, many: &str) -> String {
+        super::words::count(n.value(), one, many)
+    }
+}
+
+/// The first words of a text, for a preview row.
+fn first_words(text: &str) -> String {
+    let mut out: String = text
+        .split_whitespace()
+        .take(12)
+        .collect::<Vec<_>>()
+        .join(" ");
+    if out.chars().count() > 90 {
+        out = out.chars().take(90).collect();
+    }
+    if out.len() < text.trim().len() {
+        out.push('…');
+    }
+    out
+}
+
+/// A file name naming who the export is about and when: `privacy-export-ana-example-net-2026-12-06`.
+fn file_stem(who: &str, now: time::OffsetDateTime) -> String {
+    let mut slug = String::new();
+    for c in who.trim().to_lowercase().chars() {
+        if c.is_alphanumeric() && slug.chars().count() < 40 {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    let slug = if slug.is_empty() { "person" } else { slug };
+    format!("privacy-export-{slug}-{}", now.date())
+}
+
 /// The export as a download: JSON, or the ZIP of it with a CSV per table.
-fn download(v: &serde_json::Value, zip: bool, now: time::OffsetDateTime) -> HttpResponse {
+fn download(
+    v: &serde_json::Value,
+    zip: bool,
+    who: &str,
+    now: time::OffsetDateTime,
+) -> HttpResponse {
+    // The file is named for who and when; the document inside keeps its usual name.
+    let named = file_stem(who, now);
     let stem = "privacy-export";
     let (kind, name, body) = match zip.then(|| crate::export_zip::of_document(v, stem, now)) {
         Some(Ok(bytes)) => (
             crate::export_zip::CONTENT_TYPE,
-            format!("{stem}.zip"),
+            format!("{named}.zip"),
             bytes,
         ),
         Some(Err(e)) => {
@@ -42,7 +114,7 @@ fn download(v: &serde_json::Value, zip: bool, now: time::OffsetDateTime) -> Http
         }
         None => (
             "application/json",
-            format!("{stem}.json"),
+            format!("{named}.json"),
             serde_json::to_vec_pretty(v).unwrap_or_default(),
         ),
     };
@@ -58,14 +130,7 @@ fn download(v: &serde_json::Value, zip: bool, now: time::OffsetDateTime) -> Http
 
 pub(super) async fn page(Visit { req, state, user }: Visit, ws: WsPath) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Admin, "privacy").await?;
-    let page = PrivacyPage {
-        layout: user.layout.clone(),
-        ws: nav,
-        done: None,
-        reviewer_done: None,
-        error: None,
-    };
-    html(&req, &page, &user.layout)
+    html(&req, &PrivacyPage::new(&user.layout, nav), &user.layout)
 }
 
 #[derive(Deserialize)]
@@ -80,6 +145,16 @@ pub(super) struct RequestForm {
     name: String,
     #[serde(default)]
     new_email: String,
+    /// The counts the erasure's preview showed, as `counts_key` writes them.
+    #[serde(default)]
+    expected: Option<String>,
+}
+
+fn counts_key(c: &Counts) -> String {
+    format!(
+        "{}-{}-{}-{}-{}",
+        c.contacts, c.campaign_messages, c.feedback, c.outgoing_mail, c.suppressed
+    )
 }
 
 pub(super) async fn act(ws: WsPath, post: FormPost<RequestForm>) -> Answer {
@@ -94,22 +169,59 @@ pub(super) async fn act(ws: WsPath, post: FormPost<RequestForm>) -> Answer {
         action @ ("export" | "export_zip") => {
             let zip = action == "export_zip";
             let got = run(&state, &user.layout, move |ctx| {
-                privacy::export(ctx, &actor, &wid, &email)
+                // Nothing held: said so, rather than a file of empty lists.
+                if privacy::preview(ctx, &actor, &wid, &email)?.is_empty() {
+                    return Ok(None);
+                }
+                privacy::export(ctx, &actor, &wid, &email).map(Some)
             })
             .await?;
             match got {
-                Ok(v) => return Ok(download(&v, zip, state.ctx.clock.now())),
+                Ok(Some(v)) => {
+                    return Ok(download(&v, zip, &f.email, state.ctx.clock.now()));
+                }
+                Ok(None) => Err(format!(
+                    "Nothing in this workspace is about {}: there is nothing to export.",
+                    f.email.trim()
+                )),
                 Err(e) => Err(e),
             }
         }
-        "erase" if f.confirm.is_none() => {
-            Err("Tick the box to confirm: an erasure cannot be undone.".to_string())
+        "erase" => {
+            let preview = run(&state, &user.layout, move |ctx| {
+                privacy::preview(ctx, &actor, &wid, &email)
+            })
+            .await?;
+            let counts = match preview {
+                Ok(c) => c,
+                Err(e) => return privacy_page(&req, &user.layout, nav, |p| p.error = Some(e)),
+            };
+            if counts.is_empty() {
+                let e = format!(
+                    "Nothing in this workspace is about {}: nothing was erased.",
+                    f.email.trim()
+                );
+                return privacy_page(&req, &user.layout, nav, |p| p.error = Some(e));
+            }
+            // Previewed first; erased once confirmed with the counts the person saw.
+            let confirmed =
+                f.confirm.is_some() && f.expected.as_deref() == Some(counts_key(&counts).as_str());
+            if !confirmed {
+                let e = (f.expected.is_some() && f.confirm.is_none())
+                    .then(|| "Tick the box to confirm: an erasure cannot be undone.".to_string());
+                let email = f.email.trim().to_string();
+                return privacy_page(&req, &user.layout, nav, |p| {
+                    p.email_preview = Some((email, counts));
+                    p.error = e;
+                });
+            }
+            let (actor, email) = (user.actor(&req), f.email.clone());
+            run(&state, &user.layout, move |ctx| {
+                privacy::erase(ctx, &actor, &wid, &email)
+            })
+            .await?
+            .map(|c| ("erased".to_string(), c))
         }
-        "erase" => run(&state, &user.layout, move |ctx| {
-            privacy::erase(ctx, &actor, &wid, &email)
-        })
-        .await?
-        .map(|c| ("erased".to_string(), c)),
         "restrict" => run(&state, &user.layout, move |ctx| {
             privacy::restrict(ctx, &actor, &wid, &email)
         })
@@ -139,18 +251,22 @@ pub(super) async fn act(ws: WsPath, post: FormPost<RequestForm>) -> Answer {
             ));
         }
     };
-    let (done, error) = match outcome {
-        Ok((what, counts)) => (Some((what, f.email, counts)), None),
-        Err(e) => (None, Some(e)),
-    };
-    let page = PrivacyPage {
-        layout: user.layout.clone(),
-        ws: nav,
-        done,
-        reviewer_done: None,
-        error,
-    };
-    html(&req, &page, &user.layout)
+    privacy_page(&req, &user.layout, nav, |p| match outcome {
+        Ok((what, counts)) => p.done = Some((what, f.email, counts)),
+        Err(e) => p.error = Some(e),
+    })
+}
+
+/// The page with a result or a preview at its top, where the person is looking.
+fn privacy_page(
+    req: &actix_web::HttpRequest,
+    layout: &Layout,
+    nav: WsNav,
+    fill: impl FnOnce(&mut PrivacyPage),
+) -> Answer {
+    let mut page = PrivacyPage::new(layout, nav);
+    fill(&mut page);
+    html(req, &page, layout)
 }
 
 #[derive(Deserialize)]
@@ -163,6 +279,9 @@ pub(super) struct ReviewerForm {
     action: String,
     #[serde(default)]
     confirm: Option<String>,
+    /// How many items the erasure's preview listed.
+    #[serde(default)]
+    expected: Option<usize>,
 }
 
 pub(super) async fn act_reviewer(ws: WsPath, post: FormPost<ReviewerForm>) -> Answer {
@@ -172,28 +291,86 @@ pub(super) async fn act_reviewer(ws: WsPath, post: FormPost<ReviewerForm>) -> An
     } = post;
     let nav = enter(&state, &user, &ws, Access::Admin, "privacy").await?;
     let (actor, wid) = (user.actor(&req), nav.id);
-    let who = Reviewer::new(Some(f.name), Some(f.provider_id));
+    let label = if f.name.trim().is_empty() {
+        f.provider_id.trim().to_string()
+    } else {
+        f.name.trim().to_string()
+    };
+    let who = Reviewer::new(Some(f.name.clone()), Some(f.provider_id.clone()));
     let outcome = match (f.action.as_str(), who) {
         (_, Err(e)) => Err(e.to_string()),
         (action @ ("export" | "export_zip"), Ok(who)) => {
             let zip = action == "export_zip";
             let got = run(&state, &user.layout, move |ctx| {
-                reviewers::export(ctx, &actor, &wid, &who)
+                if reviewers::preview(ctx, &actor, &wid, &who)?.is_empty() {
+                    return Ok(None);
+                }
+                reviewers::export(ctx, &actor, &wid, &who).map(Some)
             })
             .await?;
             match got {
-                Ok(v) => return Ok(download(&v, zip, state.ctx.clock.now())),
+                Ok(Some(v)) => return Ok(download(&v, zip, &label, state.ctx.clock.now())),
+                Ok(None) => Err(format!(
+                    "No review or comment here is by {label}: there is nothing to export."
+                )),
                 Err(e) => Err(e),
             }
         }
-        ("erase", Ok(_)) if f.confirm.is_none() => {
-            Err("Tick the box to confirm: an erasure cannot be undone.".to_string())
+        ("erase", Ok(who)) => {
+            let (preview_who, preview_actor) = (who.clone(), actor.clone());
+            let found = run(&state, &user.layout, move |ctx| {
+                let items = reviewers::preview(ctx, &preview_actor, &wid, &preview_who)?;
+                let names: std::collections::HashMap<_, _> = ctx
+                    .store
+                    .locations()
+                    .all(&wid)?
+                    .into_iter()
+                    .map(|l| (l.id, l.name))
+                    .collect();
+                Ok((items, names))
+            })
+            .await?;
+            let (items, names) = match found {
+                Ok(f) => f,
+                Err(e) => return privacy_page(&req, &user.layout, nav, |p| p.error = Some(e)),
+            };
+            if items.is_empty() {
+                let e = format!("No review or comment here is by {label}: nothing was erased.");
+                return privacy_page(&req, &user.layout, nav, |p| p.error = Some(e));
+            }
+            // Listed first; erased once confirmed with the number the person saw.
+            if f.confirm.is_none() || f.expected != Some(items.len()) {
+                let preview = ReviewerPreview {
+                    name: f.name.trim().to_string(),
+                    provider_id: f.provider_id.trim().to_string(),
+                    total: items.len(),
+                    rows: items
+                        .iter()
+                        .take(PREVIEW_ROWS)
+                        .map(|i| {
+                            (
+                                i.author.name.clone(),
+                                names.get(&i.location).cloned().unwrap_or_default(),
+                                i.created_at.date().to_string(),
+                                first_words(&i.text),
+                            )
+                        })
+                        .collect(),
+                    changed: f.expected.is_some_and(|n| n != items.len()),
+                };
+                let e = (f.expected.is_some() && f.confirm.is_none())
+                    .then(|| "Tick the box to confirm: an erasure cannot be undone.".to_string());
+                return privacy_page(&req, &user.layout, nav, |p| {
+                    p.reviewer_preview = Some(preview);
+                    p.error = e;
+                });
+            }
+            run(&state, &user.layout, move |ctx| {
+                reviewers::erase(ctx, &actor, &wid, &who)
+            })
+            .await?
+            .map(|c| ("Erased", c))
         }
-        ("erase", Ok(who)) => run(&state, &user.layout, move |ctx| {
-            reviewers::erase(ctx, &actor, &wid, &who)
-        })
-        .await?
-        .map(|c| ("Erased", c)),
         ("restrict", Ok(who)) => run(&state, &user.layout, move |ctx| {
             reviewers::restrict(ctx, &actor, &wid, &who)
         })
@@ -207,18 +384,10 @@ pub(super) async fn act_reviewer(ws: WsPath, post: FormPost<ReviewerForm>) -> An
             ));
         }
     };
-    let (reviewer_done, error) = match outcome {
-        Ok(counts) => (Some(counts), None),
-        Err(e) => (None, Some(e)),
-    };
-    let page = PrivacyPage {
-        layout: user.layout.clone(),
-        ws: nav,
-        done: None,
-        reviewer_done,
-        error,
-    };
-    html(&req, &page, &user.layout)
+    privacy_page(&req, &user.layout, nav, |p| match outcome {
+        Ok(counts) => p.reviewer_done = Some(counts),
+        Err(e) => p.error = Some(e),
+    })
 }
 
 form_post::proof!(RequestForm, ReviewerForm);

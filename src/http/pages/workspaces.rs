@@ -22,6 +22,30 @@ pub struct WsNav {
 }
 
 impl WsNav {
+    /// The current tab's name, for the phone's section menu.
+    pub fn tab_title(&self) -> &'static str {
+        match self.tab {
+            "overview" => "Overview",
+            "inbox" => "Inbox",
+            "dashboard" => "Dashboard",
+            "campaigns" => "Campaigns",
+            "contacts" => "Contacts",
+            "feedback" => "Feedback",
+            "locations" => "Locations",
+            "connections" => "Connections",
+            "alerts" => "Alerts",
+            "members" => "Members",
+            "api-keys" => "API keys",
+            "privacy" => "Privacy",
+            "audit" => "Audit log",
+            "settings" => "Settings",
+            "templates" => "Reply templates",
+            "import" => "Import",
+            "report" => "Report",
+            _ => "Sections",
+        }
+    }
+
     pub fn is_owner(&self) -> bool {
         self.role == Role::Owner
     }
@@ -122,8 +146,8 @@ struct OverviewPage {
 }
 
 impl OverviewPage {
-    fn count(&self, n: &u64, one: &str, many: &str) -> String {
-        words::count(*n, one, many)
+    fn count(&self, n: impl words::Number, one: &str, many: &str) -> String {
+        words::count(n.value(), one, many)
     }
 
     fn average(&self) -> String {
@@ -236,6 +260,25 @@ struct AuditPage {
     ws: WsNav,
     entries: Vec<AuditEntry>,
     next: Option<String>,
+}
+
+impl AuditPage {
+    fn sentence(&self, e: &AuditEntry) -> String {
+        super::audit_words::sentence(&e.action)
+    }
+
+    fn when(&self, e: &AuditEntry) -> String {
+        words::time(e.at)
+    }
+
+    /// Who did it: the label kept when it was written, or "Plaudit" for its own work.
+    fn who(&self, e: &AuditEntry) -> String {
+        if e.actor == "system" || e.actor_label.is_empty() {
+            "Plaudit".into()
+        } else {
+            e.actor_label.clone()
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -118,6 +118,34 @@ pub struct Counts {
     pub suppressed: usize,
 }
 
+impl Counts {
+    /// Nothing was (or would be) found.
+    pub fn is_empty(&self) -> bool {
+        *self == Counts::default()
+    }
+}
+
+impl Found {
+    /// What an erasure would remove: the numbers a preview shows before anything goes.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            contacts: usize::from(self.contact.is_some()),
+            campaign_messages: self.recipients.len(),
+            feedback: self.feedback.len(),
+            outgoing_mail: self.messages.len(),
+            suppressed: usize::from(self.suppression.is_some()),
+        }
+    }
+}
+
+/// What the workspace holds about `email`, counted and nothing changed: the page shows it
+/// before an export or an erasure (numbers only, to an owner; not audited).
+pub fn preview(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, email: &str) -> Result<Counts> {
+    workspace(ctx, actor, ws)?;
+    let email = email_of(email)?;
+    Ok(find(&ctx.store, ws, &email)?.counts())
+}
+
 fn workspace(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>) -> Result<Workspace> {
     Ok(ctx.enter(principal, ws, Access::Admin)?.workspace)
 }

@@ -185,6 +185,13 @@ pub fn item_key(id: &Id<Item>) -> Vec<u8> {
     [b"i".as_slice(), id.as_bytes()].concat()
 }
 
+/// The items a request about `who` would cover, nothing changed: the page lists them for the
+/// owner to check before an erasure.
+pub fn preview(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, who: &Reviewer) -> Result<Vec<Item>> {
+    workspace(ctx, actor, ws)?;
+    Ok(find(&ctx.store, ws, who)?.items)
+}
+
 pub fn export(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, who: &Reviewer) -> Result<Value> {
     let w = workspace(ctx, actor, ws)?;
     let found = find(&ctx.store, ws, who)?;
