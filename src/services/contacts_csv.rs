@@ -114,6 +114,29 @@ pub fn import(
     Ok(report)
 }
 
+/// Imports the rows of a file that pass every check and skips the others (the person saw
+/// the bad rows listed and chose to go on): the report lists the skipped lines.
+pub fn import_valid(
+    ctx: &Ctx,
+    actor: &Actor,
+    ws: &Id<Workspace>,
+    bytes: &[u8],
+) -> Result<CsvReport> {
+    let (rows, duplicates, mut errors) = parse_csv(bytes);
+    let check = import(ctx, actor, ws, &rows, true)?;
+    let bad: std::collections::HashSet<u64> = check.errors.iter().map(|e| e.line).collect();
+    let good: Vec<CsvRow> = rows
+        .into_iter()
+        .filter(|r| !bad.contains(&r.line))
+        .collect();
+    let mut report = import(ctx, actor, ws, &good, false)?;
+    report.duplicates = duplicates;
+    errors.extend(check.errors);
+    errors.sort_by_key(|e| e.line);
+    report.errors = errors;
+    Ok(report)
+}
+
 /// Checks rows against the workspace's locations and writes them unless `dry_run`. Any bad
 /// row: nothing is written.
 fn import_rows(

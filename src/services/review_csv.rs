@@ -251,6 +251,23 @@ pub fn import(
     })
 }
 
+/// Imports the rows of a file that pass every check and skips the others (the person saw
+/// the bad rows listed and chose to go on): the report lists the skipped lines.
+pub fn import_valid(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, bytes: &[u8]) -> Result<Report> {
+    let (rows, mut errors) = parse(bytes);
+    let check = import(ctx, actor, ws, &rows, true)?;
+    let bad: std::collections::HashSet<u64> = check.errors.iter().map(|e| e.line).collect();
+    let good: Vec<Row> = rows
+        .into_iter()
+        .filter(|r| !bad.contains(&r.line))
+        .collect();
+    let mut report = import(ctx, actor, ws, &good, false)?;
+    errors.extend(check.errors);
+    errors.sort_by_key(|e| e.line);
+    report.errors = errors;
+    Ok(report)
+}
+
 /// Resolves the rows' locations and writes them unless `dry_run`.
 fn import_rows(
     store: &crate::store::Store,

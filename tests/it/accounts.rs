@@ -518,7 +518,12 @@ async fn invitations_are_single_use_links_from_the_public_url() {
         async move { c.get(path).send().await.unwrap().text().await.unwrap() }
     };
     let invite_page = page(format!("{}/invite/{token}", h.url)).await;
-    for shown in ["Join Bakery", "<strong>owner</strong> invites", "as <strong>manager</strong>", "new@example.com"] {
+    for shown in [
+        "Join Bakery",
+        "<strong>owner</strong> invites",
+        "as <strong>manager</strong>",
+        "new@example.com",
+    ] {
         assert!(invite_page.contains(shown), "{shown:?}: {invite_page}");
     }
     let form = page(format!("{}/register?invitation={token}", h.url)).await;

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 const BOUNDARY: &str = "----plaudit-test-boundary";
 
 /// A multipart/form-data body as a browser sends the upload form.
-fn upload(csrf: &str, csv: &str, dry_run: bool) -> Vec<u8> {
+pub fn upload(csrf: &str, csv: &str, dry_run: bool) -> Vec<u8> {
     let mut body = format!(
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"contacts.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n"
     );
@@ -23,7 +23,7 @@ fn upload(csrf: &str, csv: &str, dry_run: bool) -> Vec<u8> {
     body.into_bytes()
 }
 
-fn multipart() -> String {
+pub fn multipart() -> String {
     format!("multipart/form-data; boundary={BOUNDARY}")
 }
 

@@ -29,6 +29,7 @@ mod exports;
 mod feedback;
 mod floor;
 mod housekeeping;
+mod import_pages;
 mod imports;
 mod inbox;
 mod inproc;

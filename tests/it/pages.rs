@@ -22,7 +22,13 @@ pub fn csrf_of(html: &str) -> String {
 }
 
 pub async fn signed_in(h: &InProc, name: &str) -> (Client, String) {
-    let (mut user, _) = h.user("ana@example.com", false);
+    signed_in_as(h, "ana@example.com", name).await
+}
+
+/// A person with a password, signed in through the login form: the cookie client and the
+/// page's CSRF token.
+pub async fn signed_in_as(h: &InProc, email: &str, name: &str) -> (Client, String) {
+    let (mut user, _) = h.user(email, false);
     user.name = name.to_string();
     user.password_hash =
         passwords::hash_password(&Password::parse("a fine password".into()).unwrap()).unwrap();
@@ -31,7 +37,7 @@ pub async fn signed_in(h: &InProc, name: &str) -> (Client, String) {
     let r = c
         .post(format!("{}/login", h.url))
         .form(&[
-            ("email", "ana@example.com"),
+            ("email", email),
             ("password", "a fine password"),
             ("next", "/w"),
         ])

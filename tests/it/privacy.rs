@@ -718,7 +718,10 @@ async fn the_privacy_page_exports_and_erases_for_owners_only() {
     // The counts changed since the first preview (the objection added a suppression): the
     // old confirmation shows the preview again; the new one erases.
     let page = confirm(true).await.unwrap().text().await.unwrap();
-    assert!(page.contains("Erase everything about gus@example.net?"), "{page}");
+    assert!(
+        page.contains("Erase everything about gus@example.net?"),
+        "{page}"
+    );
     assert!(h.store.contacts().by_email(&ws.id, &gus).unwrap().is_some());
     let expected = crate::support::token_in(&page, "name=\"expected\" value=\"");
     let r = c

@@ -2,7 +2,7 @@
 
 use super::form_post::{self, FormPost};
 use super::import::read_upload;
-use super::upload_stash::Held;
+use super::upload_stash::{Held, hold, import_held};
 use super::workspaces::{WsNav, enter};
 use super::{Answer, PageCursor, PageUser, Visit, html, run, show};
 use crate::domain::Contact;
@@ -192,20 +192,21 @@ pub(super) async fn import(
     .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
     let (_, _, parse_errors) = contacts_csv::parse_csv(&kept);
     let bad_rows = report.errors.len().saturating_sub(parse_errors.len());
-    let valid = report.rows.saturating_sub(bad_rows);
-    let held = Held {
-        user: user.user.id,
-        ws: wid,
-        file: (!report.errors.is_empty() && valid > 0).then_some(kept),
-        report,
+    let counts = (
+        report.errors.len(),
+        report.rows.saturating_sub(bad_rows),
         dry_run,
-        valid,
-        settled: false,
-    };
-    let token = state.contact_uploads.put(held, Instant::now());
-    Ok(super::import::see_other(&format!(
-        "/w/{wid}/contacts?upload={token}#import-result"
-    )))
+    );
+    let page = format!("/w/{wid}/contacts");
+    Ok(hold(
+        &state.contact_uploads,
+        &user,
+        wid,
+        kept,
+        report,
+        counts,
+        &page,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -221,38 +222,23 @@ pub(super) async fn import_valid(ws: WsPath, post: FormPost<ValidForm>) -> Answe
         form: f,
     } = post;
     let wid = ws.into_inner();
-    let back = format!("/w/{wid}/contacts?upload={}#import-result", f.upload);
-    let held = state
-        .contact_uploads
-        .get(&f.upload, &user.user.id, &wid, Instant::now());
-    // Gone (expired) or already imported: nothing is posted twice.
-    let Some(file) = held.and_then(|h| h.file) else {
-        return Ok(super::redirect(
-            &back,
-            Err("That upload was already imported or has expired; upload the file again."),
-        ));
-    };
     let actor = user.actor(&req);
-    let report = run(&state, &user.layout, move |ctx| {
-        let (rows, duplicates, mut errors) = contacts_csv::parse_csv(&file);
-        let check = contacts_csv::import(ctx, &actor, &wid, &rows, true)?;
-        let bad: std::collections::HashSet<u64> = check.errors.iter().map(|e| e.line).collect();
-        let good: Vec<_> = rows
-            .into_iter()
-            .filter(|r| !bad.contains(&r.line))
-            .collect();
-        let mut report = contacts_csv::import(ctx, &actor, &wid, &good, false)?;
-        report.duplicates = duplicates;
-        errors.extend(check.errors);
-        errors.sort_by_key(|e| e.line);
-        report.errors = errors;
-        Ok(report)
-    })
-    .await?
-    .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
-    let valid = report.rows;
-    state.contact_uploads.settle(&f.upload, report, valid);
-    Ok(super::import::see_other(&back))
+    let stash = &state.contact_uploads;
+    let page = format!("/w/{wid}/contacts");
+    import_held(
+        stash,
+        &state,
+        &user,
+        wid,
+        &f.upload,
+        &page,
+        move |ctx, file| {
+            let report = contacts_csv::import_valid(ctx, &actor, &wid, file)?;
+            let valid = report.rows;
+            Ok((report, valid))
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]

@@ -2,9 +2,9 @@
 //! every bad row with its line.
 
 use super::form_post::{self, FormPost};
-use super::upload_stash::Held;
+use super::upload_stash::{Held, hold, import_held};
 use super::workspaces::{WsNav, enter};
-use super::{Answer, Visit, html, redirect, run};
+use super::{Answer, Visit, html, run};
 use crate::domain::Access;
 use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
@@ -106,20 +106,17 @@ pub(super) async fn upload(
     })
     .await?
     .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
-    let held = Held {
-        user: user.user.id,
-        ws: wid,
-        // Kept only while its valid rows could still be imported.
-        file: (!report.errors.is_empty() && valid > 0).then_some(kept),
+    let counts = (report.errors.len(), valid, dry_run);
+    let page = format!("/w/{wid}/import");
+    Ok(hold(
+        &state.review_uploads,
+        &user,
+        wid,
+        kept,
         report,
-        dry_run,
-        valid,
-        settled: false,
-    };
-    let token = state.review_uploads.put(held, Instant::now());
-    Ok(see_other(&format!(
-        "/w/{wid}/import?upload={token}#import-result"
-    )))
+        counts,
+        &page,
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -134,46 +131,24 @@ pub(super) async fn import_valid(ws: WsPath, post: FormPost<ValidForm>) -> Answe
         action: Visit { req, state, user },
         form: f,
     } = post;
-    let nav = enter(&state, &user, &ws, Access::Write, "import").await?;
-    let wid = nav.id;
-    let back = format!("/w/{wid}/import?upload={}#import-result", f.upload);
-    let held = state
-        .review_uploads
-        .get(&f.upload, &user.user.id, &wid, Instant::now());
-    // Gone (expired) or already imported: nothing is posted twice.
-    let Some(file) = held.and_then(|h| h.file) else {
-        return Ok(redirect(
-            &back,
-            Err("That upload was already imported or has expired; upload the file again."),
-        ));
-    };
+    let wid = enter(&state, &user, &ws, Access::Write, "import").await?.id;
     let actor = user.actor(&req);
-    let report = run(&state, &user.layout, move |ctx| {
-        let (rows, mut errors) = review_csv::parse(&file);
-        let check = review_csv::import(ctx, &actor, &wid, &rows, true)?;
-        let bad: std::collections::HashSet<u64> = check.errors.iter().map(|e| e.line).collect();
-        let good: Vec<_> = rows
-            .into_iter()
-            .filter(|r| !bad.contains(&r.line))
-            .collect();
-        let mut report = review_csv::import(ctx, &actor, &wid, &good, false)?;
-        errors.extend(check.errors);
-        errors.sort_by_key(|e| e.line);
-        report.errors = errors;
-        Ok(report)
-    })
-    .await?
-    .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
-    let valid = report.rows;
-    state.review_uploads.settle(&f.upload, report, valid);
-    Ok(see_other(&back))
-}
-
-/// A plain 303 to a page that shows the result (no flash: the page says it all).
-pub(super) fn see_other(to: &str) -> actix_web::HttpResponse {
-    actix_web::HttpResponse::SeeOther()
-        .insert_header((actix_web::http::header::LOCATION, to.to_string()))
-        .finish()
+    let stash = &state.review_uploads;
+    let page = format!("/w/{wid}/import");
+    import_held(
+        stash,
+        &state,
+        &user,
+        wid,
+        &f.upload,
+        &page,
+        move |ctx, file| {
+            let report = review_csv::import_valid(ctx, &actor, &wid, file)?;
+            let valid = report.rows;
+            Ok((report, valid))
+        },
+    )
+    .await
 }
 
 form_post::proof!(ValidForm);

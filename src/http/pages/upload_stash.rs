@@ -2,7 +2,12 @@
 //! the upload answers with a redirect to its report (a reload shows the report again, never
 //! posts the file twice), and "import the valid rows" uses the file already sent.
 
+use super::{Answer, PageUser};
 use crate::domain::{Id, User, Workspace};
+use crate::http::{AppState, PageError};
+use crate::services::{self, Ctx};
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -90,6 +95,64 @@ impl<R: Clone> UploadStash<R> {
             h.settled = true;
         }
     }
+}
+
+/// Keeps an upload's report (and its file, while its valid rows could still be imported) and
+/// answers with a redirect to the page that shows it: `page` gets `?upload=TOKEN`.
+pub fn hold<R: Clone>(
+    stash: &UploadStash<R>,
+    user: &PageUser,
+    ws: Id<Workspace>,
+    file: Vec<u8>,
+    report: R,
+    (errors, valid, dry_run): (usize, usize, bool),
+    page: &str,
+) -> HttpResponse {
+    let held = Held {
+        user: user.user.id,
+        ws,
+        file: (errors > 0 && valid > 0).then_some(file),
+        report,
+        dry_run,
+        valid,
+        settled: false,
+    };
+    let token = stash.put(held, Instant::now());
+    see_other(&format!("{page}?upload={token}#import-result"))
+}
+
+/// "Import the valid rows" of a held upload: the import runs once (a second post finds the
+/// file let go), then the page at `page?upload=TOKEN` shows its report.
+pub async fn import_held<R: Clone + Send + 'static>(
+    stash: &UploadStash<R>,
+    state: &AppState,
+    user: &PageUser,
+    ws: Id<Workspace>,
+    token: &str,
+    page: &str,
+    import: impl FnOnce(&Ctx, &[u8]) -> services::Result<(R, usize)> + Send + 'static,
+) -> Answer {
+    let back = format!("{page}?upload={token}#import-result");
+    let held = stash.get(token, &user.user.id, &ws, Instant::now());
+    // Gone (expired) or already imported: nothing is posted twice.
+    let Some(file) = held.and_then(|h| h.file) else {
+        return Ok(super::redirect(
+            &back,
+            Err("That upload was already imported or has expired; upload the file again."),
+        ));
+    };
+    let (report, valid) = super::run(state, &user.layout, move |ctx| import(ctx, &file))
+        .await?
+        .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
+    stash.settle(token, report, valid);
+    Ok(see_other(&back))
+}
+
+/// A plain 303 to a page that shows the result (no flash: the page says it all).
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, to.to_string()))
+        .finish()
 }
 
 #[cfg(test)]
