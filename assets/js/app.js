@@ -52,6 +52,12 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // The report's Print button (hidden without this script: the browser's own Print works).
+  for (const b of document.querySelectorAll("button[data-print]")) {
+    b.hidden = false;
+    b.addEventListener("click", () => window.print());
+  }
+
   // The filters fold away on a phone; a wider screen shows them open.
   const fold = document.getElementById("filter-fold");
   if (fold && window.matchMedia("(min-width: 40rem)").matches) fold.open = true;

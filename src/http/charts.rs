@@ -56,6 +56,18 @@ fn nice_step(max: f64) -> f64 {
         .unwrap_or(10.0 * mag)
 }
 
+/// A step for a count axis: 1, 2 or 5 times a power of ten, never below 1, so every tick
+/// is a whole number.
+fn count_step(max: f64) -> f64 {
+    let raw = (max / 5.0).max(1.0);
+    let mag = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag)
+}
+
 fn number(v: f64) -> String {
     if v.fract().abs() < 1e-9 {
         format!("{v:.0}")
@@ -68,7 +80,8 @@ const W: f64 = 560.0;
 const H: f64 = 250.0;
 const LEFT: f64 = 48.0;
 const RIGHT: f64 = 12.0;
-const TOP: f64 = 12.0;
+/// Room above the plot for the axis title, clear of the top tick's label.
+const TOP: f64 = 30.0;
 const BOTTOM: f64 = 56.0;
 
 impl Chart<'_> {
@@ -93,7 +106,7 @@ impl Chart<'_> {
                         .fold(0.0_f64, |a, b| a.max(*b)),
                 };
                 // Counts: whole-number ticks.
-                let step = nice_step(max.max(1.0)).max(1.0);
+                let step = count_step(max.max(1.0));
                 (0.0, (max / step).ceil().max(1.0) * step, step)
             }
         };
@@ -135,7 +148,7 @@ impl Chart<'_> {
         if !self.y_unit.is_empty() {
             let _ = write!(
                 s,
-                r#"<text class="tick" x="4" y="{TOP}" dominant-baseline="hanging">{}</text>"#,
+                r#"<text class="tick axis-title" x="{LEFT}" y="14" text-anchor="start">{}</text>"#,
                 escape(self.y_unit)
             );
         }
@@ -179,21 +192,34 @@ impl Chart<'_> {
             }
             Kind::Lines => {
                 for ser in &self.series {
+                    // A series with holes is drawn as its points: a line through the few
+                    // buckets that have a value would zigzag across the gaps.
+                    let values: Vec<Option<f64>> = (0..n)
+                        .map(|i| ser.values.get(i).copied().flatten())
+                        .collect();
+                    let first = values.iter().position(Option::is_some);
+                    let last = values.iter().rposition(Option::is_some);
+                    let holes = match (first, last) {
+                        (Some(a), Some(b)) => values[a..=b].iter().any(Option::is_none),
+                        _ => false,
+                    };
                     let mut path = String::new();
                     let mut pen_down = false;
                     for i in 0..n {
                         match ser.values.get(i).copied().flatten() {
                             Some(val) => {
-                                let _ = write!(
-                                    path,
-                                    "{}{:.1},{:.1} ",
-                                    if pen_down { "L" } else { "M" },
-                                    x(i),
-                                    y(val)
-                                );
-                                pen_down = true;
-                                if n > 120 {
-                                    continue;
+                                if !holes {
+                                    let _ = write!(
+                                        path,
+                                        "{}{:.1},{:.1} ",
+                                        if pen_down { "L" } else { "M" },
+                                        x(i),
+                                        y(val)
+                                    );
+                                    pen_down = true;
+                                    if n > 120 {
+                                        continue;
+                                    }
                                 }
                                 let _ = write!(
                                     s,
@@ -209,12 +235,14 @@ impl Chart<'_> {
                             None => pen_down = false,
                         }
                     }
-                    let _ = write!(
-                        s,
-                        r#"<path class="{} line" d="{}"/>"#,
-                        ser.class,
-                        path.trim()
-                    );
+                    if !path.is_empty() {
+                        let _ = write!(
+                            s,
+                            r#"<path class="{} line" d="{}"/>"#,
+                            ser.class,
+                            path.trim()
+                        );
+                    }
                 }
             }
         }
@@ -240,61 +268,5 @@ impl Chart<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn charts_have_axes_legend_and_escaped_text() {
-        let c = Chart {
-            id: "v",
-            title: "Volume <by> source",
-            summary: "12 items".into(),
-            x_labels: vec!["Mon".into(), "<script>".into()],
-            series: vec![Series {
-                name: "Google & co".into(),
-                class: "s-google",
-                values: vec![Some(3.0), Some(9.0)],
-            }],
-            kind: Kind::StackedBars,
-            y_range: None,
-            y_unit: "items",
-        };
-        let svg = c.svg();
-        assert!(svg.contains("<title id=\"v-t\">Volume &lt;by&gt; source</title>"));
-        assert!(svg.contains("&lt;script&gt;") && !svg.contains("<script>"));
-        assert!(svg.contains("Google &amp; co"));
-        assert!(
-            svg.contains(">10</text>"),
-            "the y axis reaches a round 10: {svg}"
-        );
-        assert_eq!(
-            svg.matches("<rect class=\"s-google\"").count(),
-            3,
-            "two bars and a legend key"
-        );
-        let line = Chart {
-            kind: Kind::Lines,
-            y_range: Some((1.0, 5.0)),
-            series: vec![Series {
-                name: "average".into(),
-                class: "s-line",
-                values: vec![Some(4.0), None, Some(3.0)],
-            }],
-            x_labels: vec!["a".into(), "b".into(), "c".into()],
-            ..c
-        }
-        .svg();
-        assert!(
-            line.contains("d=\"M") && line.matches('M').count() >= 2,
-            "a gap splits the line"
-        );
-    }
-
-    #[test]
-    fn steps_are_round() {
-        assert_eq!(nice_step(100.0), 20.0);
-        assert_eq!(nice_step(7.0), 2.0);
-        assert_eq!(nice_step(1.0), 0.2);
-        assert_eq!(nice_step(12.0), 2.5);
-    }
-}
+#[path = "charts_tests.rs"]
+mod tests;

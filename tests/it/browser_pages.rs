@@ -218,6 +218,48 @@ async fn every_page_fits_a_phone_and_is_photographed_at_both_widths() {
     ] {
         assert!(seen.contains_key(must), "the crawl missed {must}: {seen:?}");
     }
+    // The monthly report: a month picker, a Print button, and at most two printed pages on A4
+    // and on Letter, counted by poppler's pdfinfo; its text read back by pdftotext.
+    let report = format!("/w/{ws}/report?location={}", loc.as_str().unwrap());
+    b.window_size(1280, 900).await;
+    b.goto(&format!("{}{report}", h.url)).await;
+    let tools = b
+        .run_async(
+            "arguments[0]([!!document.querySelector('input[type=month][name=month]'),
+                           document.querySelector('button[data-print]').hidden])",
+        )
+        .await;
+    assert_eq!(tools, json!([true, false]), "month picker and Print button");
+    for (paper, w, hgt) in [("a4", 21.0, 29.7), ("letter", 21.59, 27.94)] {
+        let pdf = artifacts().join(format!("report-{paper}.pdf"));
+        std::fs::write(&pdf, b.print_pdf(w, hgt).await).unwrap();
+        let info = std::process::Command::new("pdfinfo")
+            .arg(&pdf)
+            .output()
+            .expect("pdfinfo (scripts/test installs poppler-utils)");
+        let info = String::from_utf8_lossy(&info.stdout).to_string();
+        let pages: u32 = info
+            .lines()
+            .find_map(|l| l.strip_prefix("Pages:"))
+            .unwrap_or_else(|| panic!("{info}"))
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(
+            (1..=2).contains(&pages),
+            "the report prints on {pages} {paper} pages"
+        );
+        let text = std::process::Command::new("pdftotext")
+            .args([pdf.as_os_str(), "-".as_ref()])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(text.contains("Review report for"), "{text}");
+        assert!(
+            !text.contains("Print or save as PDF"),
+            "the tools do not print: {text}"
+        );
+    }
     // A page that does not exist, signed in.
     visit(&b, &h.url, "/w/no-such-page", "not-found").await;
     // The public pages, signed out.

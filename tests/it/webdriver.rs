@@ -187,6 +187,22 @@ impl Browser {
         .await;
     }
 
+    /// The page printed to PDF on paper of `width` × `height` centimetres (A4: 21 × 29.7,
+    /// Letter: 21.59 × 27.94), as the print dialog's "Save as PDF" would.
+    pub async fn print_pdf(&self, width: f64, height: f64) -> Vec<u8> {
+        use base64::Engine;
+        let pdf = self
+            .call(
+                reqwest::Method::POST,
+                "/print",
+                json!({"page": {"width": width, "height": height}, "background": true}),
+            )
+            .await;
+        base64::engine::general_purpose::STANDARD
+            .decode(pdf.as_str().unwrap())
+            .unwrap()
+    }
+
     pub async fn screenshot(&self, path: &std::path::Path) {
         use base64::Engine;
         let png = self

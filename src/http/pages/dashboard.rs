@@ -23,16 +23,50 @@ pub struct View {
     pub distribution_chart: String,
 }
 
+/// An x label: the month and year for months; the day otherwise, with the year when the
+/// period crosses one (a long range must say which March it shows).
 fn label(s: &Stats, start: time::Date) -> String {
+    let month = &start.month().to_string()[..3];
     match s.bucket {
-        Bucket::Month => format!("{} {}", &start.month().to_string()[..3], start.year()),
-        _ => format!("{} {}", &start.month().to_string()[..3], start.day()),
+        Bucket::Month => format!("{month} {}", start.year()),
+        _ if s.from.year() != s.to.year() => {
+            format!("{month} {} {}", start.day(), start.year())
+        }
+        _ => format!("{month} {}", start.day()),
     }
+}
+
+/// Buckets a daily average is smoothed over: single days with one or two ratings swing from
+/// 1 to 5 and would draw a zigzag.
+const ROLLING_DAYS: usize = 7;
+
+/// The average stars per bucket; per day, the mean of the last seven days' ratings (weighted
+/// by how many there were), None where those days have none.
+fn rating_series(s: &Stats) -> (Vec<Option<f64>>, &'static str) {
+    if s.bucket != Bucket::Day {
+        return (
+            s.series.iter().map(|p| p.average).collect(),
+            "average stars",
+        );
+    }
+    let values = (0..s.series.len())
+        .map(|i| {
+            let window = &s.series[i.saturating_sub(ROLLING_DAYS - 1)..=i];
+            let rated: u64 = window.iter().map(|p| p.rated).sum();
+            let sum: f64 = window
+                .iter()
+                .filter_map(|p| p.average.map(|a| a * p.rated as f64))
+                .sum();
+            (rated > 0).then(|| sum / rated as f64)
+        })
+        .collect();
+    (values, "average stars, 7-day rolling")
 }
 
 pub fn view(s: Stats) -> View {
     let labels: Vec<String> = s.series.iter().map(|p| label(&s, p.start)).collect();
     let per = s.bucket.as_str();
+    let (averages, average_name) = rating_series(&s);
     let rating_chart = Chart {
         id: "rating",
         title: "Average rating",
@@ -46,9 +80,9 @@ pub fn view(s: Stats) -> View {
         ),
         x_labels: labels.clone(),
         series: vec![Series {
-            name: "average stars".into(),
+            name: average_name.into(),
             class: "s-line",
-            values: s.series.iter().map(|p| p.average).collect(),
+            values: averages,
         }],
         kind: Kind::Lines,
         y_range: Some((1.0, 5.0)),

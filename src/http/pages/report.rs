@@ -30,6 +30,8 @@ struct ReportPage {
     v: View,
     location: Location,
     month: String,
+    /// The month shown, as the month picker's value (YYYY-MM).
+    picked: String,
 }
 
 pub(super) async fn report(
@@ -75,9 +77,11 @@ pub(super) async fn report(
             },
         )?;
         let label = format!("{} {}", first.month(), first.year());
-        Ok((s, location, label))
+        let picked = format!("{}-{:02}", first.year(), u8::from(first.month()));
+        Ok((s, location, (label, picked)))
     })
     .await?;
+    let (month, picked) = month;
     html(
         &req,
         &ReportPage {
@@ -86,6 +90,7 @@ pub(super) async fn report(
             v: view(s),
             location,
             month,
+            picked,
         },
         &user.layout,
     )
