@@ -13,7 +13,12 @@ use futures_util::StreamExt;
 use serde_json::json;
 use std::net::IpAddr;
 
-/// A refusal: JSON under /api, a small readable page elsewhere; both carry the request id.
+/// How a refused page request is drawn: the HTTP layer puts it inside the site's layout
+/// with a way back (the edge knows no templates). Arguments: status, message, request id.
+#[derive(Clone)]
+pub struct RefusalPage(pub std::sync::Arc<dyn Fn(StatusCode, &str, &str) -> String + Send + Sync>);
+
+/// A refusal: JSON under /api, a readable page elsewhere; both carry the request id.
 fn refusal(
     req: &ServiceRequest,
     status: StatusCode,
@@ -28,6 +33,11 @@ fn refusal(
     }
     if super::routes::classify(req.path()).is_api() {
         return r.json(json!({"error": {"code": code, "message": message, "request_id": id}}));
+    }
+    if let Some(page) = req.app_data::<actix_web::web::Data<RefusalPage>>() {
+        return r
+            .content_type("text/html; charset=utf-8")
+            .body((page.0)(status, message, id));
     }
     let title = status.canonical_reason().unwrap_or("Refused");
     r.content_type("text/html; charset=utf-8").body(format!(

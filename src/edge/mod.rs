@@ -5,6 +5,7 @@ pub mod bans;
 pub mod body;
 pub mod client_ip;
 mod gate;
+pub use gate::RefusalPage;
 pub mod headers;
 pub mod inflight;
 pub mod limits;

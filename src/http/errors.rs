@@ -200,6 +200,31 @@ fn page_response(layout: &Layout, status: StatusCode, message: &str) -> HttpResp
         .body(body)
 }
 
+/// The edge's refusal of a page request (WAF, rate limit, ban, size), drawn in the layout
+/// with the request id and a way back. Signed-out layout: the edge answers before sessions.
+pub fn refusal_page(layout: Layout) -> crate::edge::RefusalPage {
+    crate::edge::RefusalPage(std::sync::Arc::new(move |status, message, id| {
+        let title = status.canonical_reason().unwrap_or("Refused");
+        RefusalView {
+            layout: &layout,
+            title,
+            message,
+            id,
+        }
+        .render()
+        .unwrap_or_else(|_| message.to_string())
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "pages/refused.html")]
+struct RefusalView<'a> {
+    layout: &'a Layout,
+    title: &'a str,
+    message: &'a str,
+    id: &'a str,
+}
+
 fn is_api(req: &HttpRequest) -> bool {
     crate::edge::routes::classify(req.path()).is_api()
 }
@@ -213,8 +238,10 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
         )
         .error_response();
     }
+    // A signed-in person still sees themselves signed in on a page that does not exist.
+    let layout = super::pages::layout_for(&req).unwrap_or_else(|| layout_of(&req));
     page_response(
-        &layout_of(&req),
+        &layout,
         StatusCode::NOT_FOUND,
         "There is nothing at this address.",
     )
@@ -257,11 +284,13 @@ pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_
         )
         .into();
     }
-    page_error(
-        req,
+    let layout = super::pages::layout_for(req).unwrap_or_else(|| layout_of(req));
+    PageError::new(
+        &layout,
         StatusCode::NOT_FOUND,
         "There is nothing at this address.",
     )
+    .into()
 }
 
 pub fn form_error(err: UrlencodedError, req: &HttpRequest) -> actix_web::Error {

@@ -20,11 +20,13 @@ pub fn build(
     // to max_body_kb before a handler reads anything.
     let max_raw = max_body.max(config.server.max_upload_kb * 1024);
     let cors_origins = config.security.cors_origins.clone();
+    let refusal = web::Data::new(super::errors::refusal_page(state.layout.clone()));
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(edge.clone())
+            .app_data(refusal.clone())
             .wrap(middleware::Compress::default())
             // Wrapped last, so it runs first: the edge sees every request before routing.
             .wrap(middleware::from_fn(edge::guard))

@@ -262,6 +262,30 @@ async fn every_page_fits_a_phone_and_is_photographed_at_both_widths() {
     }
     // A page that does not exist, signed in.
     visit(&b, &h.url, "/w/no-such-page", "not-found").await;
+    let missing = b.source().await;
+    assert!(
+        missing.contains("There is nothing at this address") && missing.contains("Sign out"),
+        "a signed-in person's 404 shows them signed in: {missing}"
+    );
+    // A page request the WAF refuses is drawn in the layout, with its id and a way back.
+    let r = crate::support::http()
+        .get(format!(
+            "{}/login?next=%3Cscript%3Ealert(document.cookie)%3C/script%3E",
+            h.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+    let refused = r.text().await.unwrap();
+    for shown in [
+        "rel=\"stylesheet\"",
+        "id=\"refused\"",
+        "quote the request id",
+        "href=\"/w\"",
+    ] {
+        assert!(refused.contains(shown), "{shown}: {refused}");
+    }
     // The public pages, signed out.
     b.goto(&format!("{}/w", h.url)).await;
     b.click("form[action='/logout'] button").await;

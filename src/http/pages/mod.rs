@@ -42,4 +42,4 @@ pub use respond::{
     Answer, PAGE_ROWS, PageCursor, html, id, redirect, refused, run, run_hashing, show,
 };
 pub use routes::configure;
-pub use user::{CsrfForm, FLASH, MaybeUser, PageUser, Visit};
+pub use user::{CsrfForm, FLASH, MaybeUser, PageUser, Visit, layout_for};

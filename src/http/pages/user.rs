@@ -66,6 +66,29 @@ fn flash_of(req: &HttpRequest) -> (Option<String>, Option<String>) {
     }
 }
 
+/// The layout for a page drawn outside a handler (a 404, a malformed id): signed in when the
+/// session is. Reads the session on the calling thread: one point read, and error handlers
+/// cannot wait.
+pub fn layout_for(req: &HttpRequest) -> Option<Layout> {
+    let state = session::state(req).ok()?;
+    let token = req.cookie(state.cookie.name)?.value().to_string();
+    let principal = state
+        .sessions
+        .verify(&state.ctx.store, &token, state.ctx.clock.now())
+        .ok()?;
+    let Principal::User { user, session } = &principal else {
+        return None;
+    };
+    Some(state.layout.signed_in(
+        NavUser {
+            name: user.name.clone(),
+            email: user.email.to_string(),
+            instance_admin: user.instance_admin,
+        },
+        state.sessions.csrf_token(session),
+    ))
+}
+
 /// The signed-in person behind the session cookie; the store is read off the async workers.
 async fn page_user(req: HttpRequest) -> Result<PageUser, SignInFirst> {
     let back = || {
