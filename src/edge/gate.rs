@@ -16,7 +16,10 @@ use std::net::IpAddr;
 /// How a refused page request is drawn: the HTTP layer puts it inside the site's layout
 /// with a way back (the edge knows no templates). Arguments: status, message, request id.
 #[derive(Clone)]
-pub struct RefusalPage(pub std::sync::Arc<dyn Fn(StatusCode, &str, &str) -> String + Send + Sync>);
+pub struct RefusalPage(pub std::sync::Arc<DrawRefusal>);
+
+/// Draws a refused page request: status, message, request id → the page's HTML.
+pub type DrawRefusal = dyn Fn(StatusCode, &str, &str) -> String + Send + Sync;
 
 /// A refusal: JSON under /api, a readable page elsewhere; both carry the request id.
 fn refusal(
