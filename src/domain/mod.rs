@@ -6,6 +6,7 @@ pub mod cidr;
 pub mod compact;
 mod connection;
 mod contact;
+pub mod contrast;
 mod credentials;
 mod email;
 mod ids;

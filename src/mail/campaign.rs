@@ -30,6 +30,8 @@ struct HtmlParts<'a> {
     business: &'a str,
     logo_url: Option<&'a str>,
     color: &'a str,
+    /// Text on the brand colour: white or ink, whichever reads better.
+    on_color: &'static str,
     content: String,
     has_link: bool,
     feedback_url: &'a str,
@@ -59,11 +61,12 @@ fn plain(s: &str) -> String {
 
 /// Plain text as HTML paragraphs; the feedback link becomes a button.
 fn text_to_html(text: &str, feedback_url: &str, color: &str) -> String {
+    let ink = crate::domain::contrast::text_on(color);
     let mut out = String::new();
     for para in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
         if para == "{feedback_link}" {
             out.push_str(&format!(
-                "<p style=\"margin:16px 0\"><a href=\"{}\" style=\"display:inline-block; background:{color}; color:#ffffff; text-decoration:none; padding:10px 20px; border-radius:6px; font-weight:600\">Tell us how it went</a></p>",
+                "<p style=\"margin:16px 0\"><a href=\"{}\" style=\"display:inline-block; background:{color}; color:{ink}; text-decoration:none; padding:10px 20px; border-radius:6px; font-weight:600\">Tell us how it went</a></p>",
                 escape_html(feedback_url)
             ));
             continue;
@@ -127,6 +130,7 @@ pub fn render(message: &CampaignMessage, p: &Parts) -> askama::Result<Rendered> 
             business: p.business,
             logo_url: p.settings.logo_url.as_deref(),
             color,
+            on_color: crate::domain::contrast::text_on(color),
             content,
             has_link: html_has_link,
             feedback_url: p.feedback_url,

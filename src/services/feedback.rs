@@ -271,19 +271,33 @@ fn alert(ctx: &Ctx, r: &Resolved, f: &Feedback) -> Result<()> {
 
 /// The branding of a genuine token's workspace (the unsubscribe page, which changes nothing
 /// on GET).
-pub fn unsubscribe_target(ctx: &Ctx, token: &str) -> Result<Option<FeedbackSettings>> {
+/// The page behind an unsubscribe link: the branding, and whether the address is already
+/// unsubscribed (re-opening the link says so instead of asking again).
+pub fn unsubscribe_target(ctx: &Ctx, token: &str) -> Result<Option<(FeedbackSettings, bool)>> {
     match resolve(ctx, LinkKind::Unsubscribe, token)? {
-        Some(r) => Ok(Some(settings_of(ctx, &r.link.workspace)?)),
+        Some(r) => {
+            let already = ctx
+                .store
+                .contacts()
+                .suppression(&r.link.workspace, &r.contact.email)?
+                .is_some_and(|s| s.reason == SuppressionReason::Unsubscribed);
+            Ok(Some((settings_of(ctx, &r.link.workspace)?, already)))
+        }
         None => Ok(None),
     }
 }
 
 /// One-click unsubscribe: the address is suppressed for the workspace (durable once the
 /// caller flushes). Repeating it changes nothing. `None`: bad token; else the branding.
-pub fn unsubscribe(ctx: &Ctx, token: &str) -> Result<Option<FeedbackSettings>> {
+pub fn unsubscribe(ctx: &Ctx, token: &str) -> Result<Option<(FeedbackSettings, bool)>> {
     let Some(r) = resolve(ctx, LinkKind::Unsubscribe, token)? else {
         return Ok(None);
     };
+    let already = ctx
+        .store
+        .contacts()
+        .suppression(&r.link.workspace, &r.contact.email)?
+        .is_some_and(|s| s.reason == SuppressionReason::Unsubscribed);
     let now = ctx.clock.now();
     let why = Suppression {
         reason: SuppressionReason::Unsubscribed,
@@ -301,7 +315,7 @@ pub fn unsubscribe(ctx: &Ctx, token: &str) -> Result<Option<FeedbackSettings>> {
             }
             first
         })?;
-    Ok(Some(settings_of(ctx, &r.link.workspace)?))
+    Ok(Some((settings_of(ctx, &r.link.workspace)?, already)))
 }
 
 /// The open pixel: counted only when the workspace turned tracking on.

@@ -212,6 +212,11 @@ async fn a_thousand_contact_campaign_is_delivered_signed_and_unsubscribe_sticks(
     assert_eq!(r.status(), 200);
     assert!(r.headers().get("location").is_none());
     assert!(r.headers().get("set-cookie").is_none());
+    assert!(r.text().await.unwrap().contains("You are unsubscribed"));
+    // Opening the link again says so, rather than asking again.
+    let again = http.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(again.contains("You are already unsubscribed"), "{again}");
+    assert!(!again.contains("<form"), "{again}");
     let suppressed = |v: &Value| -> Vec<String> {
         v["items"]
             .as_array()

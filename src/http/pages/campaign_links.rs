@@ -178,6 +178,8 @@ struct UnsubscribePage {
     brand: Brand,
     token: String,
     done: bool,
+    /// The address was unsubscribed before this visit.
+    already: bool,
 }
 
 pub(super) async fn unsubscribe_page(
@@ -216,12 +218,13 @@ async fn unsubscribe_answer(
     })
     .await?;
     match found {
-        Ok(Some(settings)) => {
+        Ok(Some((settings, already))) => {
             let page = UnsubscribePage {
                 layout: state.layout.clone(),
                 brand: Brand::of(&settings),
                 token,
-                done: act,
+                done: act || already,
+                already,
             };
             html(&req, &page, &state.layout)
         }
