@@ -166,6 +166,32 @@ pub fn fail(ctx: &Ctx, ws: &Id<Workspace>, id: &Id<Connection>, reason: &str) ->
     Ok(())
 }
 
+/// Items in total from each connection's provider at the locations it feeds (all time, from
+/// the rollups): what the Connections page shows beside the last sync's count.
+pub fn totals(ctx: &Ctx, ws: &Id<Workspace>, conns: &[Connection]) -> Result<Vec<u64>> {
+    let today = crate::domain::local_day(&jiff::tz::TimeZone::UTC, ctx.clock.now());
+    let mut out = Vec::with_capacity(conns.len());
+    for c in conns {
+        let origin = match c.provider {
+            crate::domain::Provider::Google => crate::domain::Origin::Google,
+            crate::domain::Provider::Facebook => crate::domain::Origin::Facebook,
+        };
+        let mut locations: Vec<_> = c.feeds.iter().map(|f| f.location).collect();
+        locations.sort();
+        locations.dedup();
+        let mut n = 0;
+        for l in &locations {
+            n += ctx
+                .store
+                .items()
+                .total(ws, Some(l), 0, today + 2)?
+                .from(origin);
+        }
+        out.push(n);
+    }
+    Ok(out)
+}
+
 pub fn list(
     ctx: &Ctx,
     principal: &Principal,

@@ -218,6 +218,27 @@ async fn every_page_fits_a_phone_and_is_photographed_at_both_widths() {
     ] {
         assert!(seen.contains_key(must), "the crawl missed {must}: {seen:?}");
     }
+    // Connections show the items of the last sync and in total.
+    b.goto(&format!("{}/w/{ws}/connections", h.url)).await;
+    let cells = b
+        .run_async(
+            "arguments[0]([...document.querySelectorAll('td')].map(t => t.textContent.trim())
+               .filter(t => /^[0-9][0-9,]* \\/ [0-9][0-9,]*$/.test(t)))",
+        )
+        .await;
+    let totals: Vec<u64> = cells
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let t = c.as_str().unwrap().split(" / ").nth(1).unwrap();
+            t.replace(',', "").parse().unwrap()
+        })
+        .collect();
+    assert!(
+        !totals.is_empty() && totals.iter().sum::<u64>() > 0,
+        "{cells}"
+    );
     // The monthly report: a month picker, a Print button, and at most two printed pages on A4
     // and on Letter, counted by poppler's pdfinfo; its text read back by pdftotext.
     let report = format!("/w/{ws}/report?location={}", loc.as_str().unwrap());

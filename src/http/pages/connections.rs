@@ -19,6 +19,8 @@ struct ListPage {
     layout: Layout,
     ws: WsNav,
     items: Vec<Connection>,
+    /// Items in total per connection (same order as `items`).
+    totals: Vec<u64>,
     locations: Vec<Location>,
     google: bool,
     facebook: bool,
@@ -27,6 +29,10 @@ struct ListPage {
 impl ListPage {
     fn when(&self, t: &Option<time::OffsetDateTime>) -> String {
         when(t)
+    }
+
+    fn total(&self, i: &usize) -> String {
+        super::words::thousands(self.totals.get(*i).copied().unwrap_or(0))
     }
 
     fn location_name(&self, id: &crate::domain::Id<Location>) -> String {
@@ -49,9 +55,11 @@ pub(super) async fn list(Visit { req, state, user }: Visit, ws: WsPath) -> Answe
     let (items, locs) = show(&state, &user.layout, move |ctx| {
         let c = connections::list(ctx, &principal, &wid, &PageRequest::first(200))?;
         let l = locations::list(ctx, &principal, &wid, &PageRequest::first(200))?;
-        Ok((c.items, l.items))
+        let totals = connections::totals(ctx, &wid, &c.items)?;
+        Ok(((c.items, totals), l.items))
     })
     .await?;
+    let (items, totals) = items;
     let p = &state.ctx.config.providers;
     html(
         &req,
@@ -59,6 +67,7 @@ pub(super) async fn list(Visit { req, state, user }: Visit, ws: WsPath) -> Answe
             layout: user.layout.clone(),
             ws: nav,
             items,
+            totals,
             locations: locs,
             google: p.google.client_id.is_some(),
             facebook: p.facebook.client_id.is_some(),
