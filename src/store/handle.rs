@@ -174,11 +174,20 @@ impl Store {
         }
         let store = Self::with_trees(db, data_dir)?;
         let tightened = private::tighten_tree(data_dir).context("restricting the data folder")?;
-        if tightened > 0 {
+        // sled creates its own files with the umask's mode: routine. Anything else loose was
+        // put there or copied in by someone: worth a warning.
+        let (routine, found): (Vec<_>, Vec<_>) = tightened
+            .iter()
+            .partition(|p| private::made_by_the_store(data_dir, p));
+        if !found.is_empty() {
             tracing::warn!(
-                tightened,
+                tightened = found.len(),
+                first = %found[0].display(),
                 "files and folders in the data folder were readable by other users; now 0600/0700"
             );
+        }
+        if !routine.is_empty() {
+            tracing::debug!(files = routine.len(), "the store's own files made private");
         }
         store.meta().ensure_instance_secret()?;
         store.items().rebuild_derived()?;

@@ -67,9 +67,10 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Tightens everything under `root` that other users could read: folders to 0700, files to
-/// 0600 (sled and older versions created their files with the umask's mode).
-pub fn tighten_tree(root: &Path) -> anyhow::Result<usize> {
-    let mut changed = 0;
+/// 0600 (sled and older versions created their files with the umask's mode). Answers what
+/// was changed.
+pub fn tighten_tree(root: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut changed = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -90,9 +91,23 @@ pub fn tighten_tree(root: &Path) -> anyhow::Result<usize> {
             if mode & 0o077 != 0 {
                 std::fs::set_permissions(&path, Permissions::from_mode(wanted))
                     .with_context(|| format!("restricting {}", path.display()))?;
-                changed += 1;
+                changed.push(path);
             }
         }
     }
     Ok(changed)
+}
+
+/// Whether `path` (under `root`) is one of the files sled itself creates, with the process's
+/// umask: tightening those is routine, not news for the operator.
+pub fn made_by_the_store(root: &Path, path: &Path) -> bool {
+    let Ok(rel) = path.strip_prefix(root) else {
+        return false;
+    };
+    let first = rel
+        .components()
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .unwrap_or_default();
+    matches!(first.as_str(), "db" | "conf" | "blobs") || first.starts_with("snap.")
 }

@@ -64,8 +64,26 @@ async fn every_file_under_the_data_folder_is_private_even_when_it_existed_open()
         0o700
     );
     assert_eq!(loose(&data), Vec::<String>::new(), "readable by others");
+    let log = server.stderr();
+    assert!(log.contains("tightening"), "the operator is told: {log}");
     assert!(
-        server.stderr().contains("tightening"),
-        "the operator is told"
+        log.contains("readable by other users") && log.contains("left-over.txt"),
+        "the file someone else left is named: {log}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_folder_the_server_creates_raises_no_permission_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path(), "");
+    let data = tmp.path().join("data");
+    assert!(wait_until(Duration::from_secs(20), || data
+        .join("db")
+        .exists()));
+    assert_eq!(loose(&data), Vec::<String>::new(), "readable by others");
+    let log = server.stderr();
+    assert!(
+        !log.contains("readable by other users") && !log.contains("tightening"),
+        "no alarm about files the server made itself: {log}"
     );
 }
