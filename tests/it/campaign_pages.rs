@@ -187,6 +187,34 @@ async fn contacts_campaigns_and_feedback_settings_by_form() {
         ("Ok Again", Some(loc.id))
     );
 
+    // A refused save shows the form again as typed, with the reason (a long template is not
+    // lost to one bad field).
+    let long_text = "Hi {first_name}!\n\nThank you for coming in; a long, carefully written note.\n\n{feedback_link}";
+    let r = c
+        .post(format!("{base}/feedback/settings"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("sender_name", "Bakery on Main"),
+            ("subject", "Your visit to {location}"),
+            ("body_text", long_text),
+            ("brand_color", "not a colour"),
+            ("postal_address", "1 Main St"),
+            ("scale", "nps"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("id=\"form-problem\"") && page.contains("brand_color"),
+        "{page}"
+    );
+    assert!(
+        page.contains("a long, carefully written note"),
+        "typed text kept: {page}"
+    );
+    assert!(page.contains("value=\"Bakery on Main\""), "{page}");
     // Feedback settings, then a campaign made, sent and shown with its funnel.
     let r = c
         .post(format!("{base}/feedback/settings"))
@@ -217,6 +245,30 @@ async fn contacts_campaigns_and_feedback_settings_by_form() {
             || page.contains("value=\"nps\" selected"),
         "{page}"
     );
+    // A refused campaign comes back as typed, with the reason.
+    let r = c
+        .post(format!("{base}/campaigns"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Spring thanks"),
+            ("subject", "A word about your visit"),
+            ("body_text", "Dear {first_name}, a message worth keeping.\n\n{feedback_link}"),
+            ("reminder_days", "three"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("reminder_days"), "{page}");
+    for kept in [
+        "value=\"Spring thanks\"",
+        "value=\"A word about your visit\"",
+        "a message worth keeping",
+        "value=\"three\"",
+    ] {
+        assert!(page.contains(kept), "{kept} lost: {page}");
+    }
     let r = c
         .post(format!("{base}/campaigns"))
         .form(&[

@@ -3,26 +3,26 @@
 use crate::services::campaigns::CampaignInput;
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone, Default)]
 pub(super) struct CampaignForm {
     pub(super) csrf: String,
-    name: String,
+    pub(super) name: String,
     #[serde(default)]
-    location: String,
+    pub(super) location: String,
     #[serde(default)]
-    subject: String,
+    pub(super) subject: String,
     #[serde(default)]
-    body_text: String,
+    pub(super) body_text: String,
     #[serde(default)]
-    body_html: String,
+    pub(super) body_html: String,
     #[serde(default)]
-    not_asked_days: String,
+    pub(super) not_asked_days: String,
     #[serde(default)]
-    reminder_days: String,
+    pub(super) reminder_days: String,
     #[serde(default)]
-    daily_cap: String,
+    pub(super) daily_cap: String,
     #[serde(default)]
-    send_at: String,
+    pub(super) send_at: String,
 }
 
 /// A number field: empty is none; anything else must be a whole number.

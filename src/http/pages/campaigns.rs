@@ -6,104 +6,15 @@ use super::form_post::FormPost;
 use super::relay_banner::{RelayBanner, banner};
 use super::traffic::Bar;
 use super::workspaces::{WsNav, enter};
-use super::{Answer, CsrfForm, PageCursor, Visit, html, id, run, show};
+use super::{Answer, CsrfForm, Visit, html, id, show};
 use crate::domain::{Access, Campaign, CampaignStatus, Funnel, Location};
-use crate::http::paths::{WsChildPath, WsPath};
+use crate::http::paths::WsChildPath;
 use crate::http::{Layout, PageError};
 use crate::services::campaign_check::{self, AudienceCount, Blocker};
 use crate::services::campaigns::{self, Action};
 use crate::services::mail_state::{self, CampaignMail};
 use actix_web::web;
 use askama::Template;
-
-#[derive(Template)]
-#[template(path = "pages/campaigns.html")]
-struct ListPage {
-    layout: Layout,
-    ws: WsNav,
-    relay: Option<RelayBanner>,
-    campaigns: Vec<(Campaign, CampaignMail)>,
-    next: Option<String>,
-    locations: Vec<Location>,
-    subject: String,
-    body_text: String,
-}
-
-pub(super) async fn list(
-    Visit { req, state, user }: Visit,
-    ws: WsPath,
-    q: web::Query<PageCursor>,
-) -> Answer {
-    let nav = enter(&state, &user, &ws, Access::Read, "campaigns").await?;
-    let (principal, wid, cursor) = (user.principal.clone(), nav.id, q.into_inner());
-    let (page, locations, settings, (health, pending)) = show(&state, &user.layout, move |ctx| {
-        let mut page = campaigns::list(ctx, &principal, &wid, &cursor.request())?;
-        let settings = campaigns::settings(ctx, &principal, &wid)?;
-        let relay = mail_state::relay(ctx)?;
-        // Counted while mail waits in the outbox (any campaign may have some there), and for
-        // finished ones (delivered, failed or nobody to mail): one recipients scan each.
-        let mut rows = Vec::with_capacity(page.items.len());
-        for c in page.items.drain(..) {
-            let funnel = match c.status {
-                CampaignStatus::Draft | CampaignStatus::Scheduled => None,
-                _ if relay.1 || c.status == CampaignStatus::Done => {
-                    Some(ctx.store.campaigns().funnel(&c.id)?)
-                }
-                _ => None,
-            };
-            let mail = mail_state::of(&c, funnel.as_ref(), &relay.0);
-            rows.push((c, mail));
-        }
-        Ok((
-            (rows, page.next),
-            ctx.store.locations().all(&wid)?,
-            settings,
-            relay,
-        ))
-    })
-    .await?;
-    html(
-        &req,
-        &ListPage {
-            layout: user.layout.clone(),
-            ws: nav,
-            relay: banner(health, pending, &user.layout),
-            campaigns: page.0,
-            next: page.1,
-            locations,
-            subject: settings.subject,
-            body_text: settings.body_text,
-        },
-        &user.layout,
-    )
-}
-
-pub(super) async fn create(ws: WsPath, post: FormPost<CampaignForm>) -> Answer {
-    let FormPost {
-        action: Visit { req, state, user },
-        form: f,
-    } = post;
-    let wid = ws.into_inner();
-    let back = format!("/w/{wid}/campaigns");
-    let input = match input(&f) {
-        Ok(i) => i,
-        Err(m) => return Ok(super::redirect(&back, Err(&m))),
-    };
-    let actor = user.actor(&req);
-    Ok(
-        match run(&state, &user.layout, move |ctx| {
-            campaigns::create(ctx, &actor, &wid, &input)
-        })
-        .await?
-        {
-            Ok(c) => super::redirect(
-                &format!("/w/{wid}/campaigns/{}", c.id),
-                Ok("Campaign saved as a draft. Check it, then send it."),
-            ),
-            Err(m) => super::redirect(&back, Err(&m)),
-        },
-    )
-}
 
 #[derive(Template)]
 #[template(path = "pages/campaign.html")]

@@ -29,6 +29,8 @@ struct FeedbackPage {
     answers: Vec<Answer>,
     next: Option<String>,
     s: FeedbackSettings,
+    /// Why the settings form was refused; it shows what was typed.
+    problem: Option<String>,
 }
 
 pub(super) async fn page(
@@ -37,8 +39,20 @@ pub(super) async fn page(
     q: web::Query<PageCursor>,
 ) -> super::Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "feedback").await?;
-    let (principal, wid, cursor) = (user.principal.clone(), nav.id, q.into_inner());
-    let (answers, next, s) = show(&state, &user.layout, move |ctx| {
+    render(&req, &state, &user, nav, q.into_inner(), None).await
+}
+
+/// The page; after a refused save, with the typed values and the reason.
+async fn render(
+    req: &actix_web::HttpRequest,
+    state: &crate::http::AppState,
+    user: &super::PageUser,
+    nav: WsNav,
+    cursor: PageCursor,
+    refused: Option<(SettingsForm, String)>,
+) -> super::Answer {
+    let (principal, wid) = (user.principal.clone(), nav.id);
+    let (answers, next, s) = show(state, &user.layout, move |ctx| {
         let page = campaigns::feedback(ctx, &principal, &wid, &cursor.request())?;
         let locations = ctx.store.locations().all(&wid)?;
         let mut answers = Vec::with_capacity(page.items.len());
@@ -76,20 +90,46 @@ pub(super) async fn page(
         ))
     })
     .await?;
-    html(
-        &req,
-        &FeedbackPage {
-            layout: user.layout.clone(),
-            ws: nav,
-            answers,
-            next,
-            s,
-        },
-        &user.layout,
-    )
+    let (s, problem) = match refused {
+        Some((f, why)) => (typed(s, &f), Some(why)),
+        None => (s, None),
+    };
+    let page = FeedbackPage {
+        layout: user.layout.clone(),
+        ws: nav,
+        answers,
+        next,
+        s,
+        problem,
+    };
+    if page.problem.is_some() {
+        super::refused(req, &page, &user.layout)
+    } else {
+        html(req, &page, &user.layout)
+    }
 }
 
-#[derive(Deserialize)]
+/// The settings as the form typed them, over the stored ones (a number that is not one
+/// keeps the stored value: the field shows it again with the reason).
+fn typed(mut s: FeedbackSettings, f: &SettingsForm) -> FeedbackSettings {
+    let opt = |v: &str| (!v.trim().is_empty()).then(|| v.to_string());
+    s.sender_name = f.sender_name.clone();
+    s.subject = f.subject.clone();
+    s.body_text = f.body_text.clone();
+    s.body_html = opt(&f.body_html);
+    s.logo_url = opt(&f.logo_url);
+    s.brand_color = f.brand_color.clone();
+    s.postal_address = f.postal_address.clone();
+    s.scale = ScoreScale::parse(&f.scale).unwrap_or(s.scale);
+    s.track_opens = f.track_opens.is_some();
+    s.alert_on_low_score = f.alert_on_low_score.is_some();
+    if let Ok(n) = f.ask_cap_days.trim().parse() {
+        s.ask_cap_days = n;
+    }
+    s
+}
+
+#[derive(Deserialize, Clone)]
 pub(super) struct SettingsForm {
     csrf: String,
     sender_name: String,
@@ -112,9 +152,13 @@ pub(super) struct SettingsForm {
 }
 
 pub(super) async fn save(ws: WsPath, post: FormPost<SettingsForm>) -> super::Answer {
-    let FormPost { action, form: f } = post;
+    let FormPost {
+        action: Visit { req, state, user },
+        form: f,
+    } = post;
     let wid = ws.into_inner();
     let back = format!("/w/{wid}/feedback");
+    let kept = f.clone();
     let scale = ScoreScale::parse(&f.scale).unwrap_or_default();
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
     let input = SettingsInput {
@@ -134,11 +178,20 @@ pub(super) async fn save(ws: WsPath, post: FormPost<SettingsForm>) -> super::Ans
             n => n.parse().unwrap_or(0),
         },
     };
-    action
-        .then(&back, "Feedback settings saved.", move |ctx, who| {
-            campaigns::save_settings(ctx, who, &wid, &input)
-        })
-        .await
+    let actor = user.actor(&req);
+    match super::run(&state, &user.layout, move |ctx| {
+        campaigns::save_settings(ctx, &actor, &wid, &input)
+    })
+    .await?
+    {
+        Ok(_) => Ok(super::redirect(&back, Ok("Feedback settings saved."))),
+        // Shown again as typed, with the reason: a long template is not lost to one bad field.
+        Err(why) => {
+            let nav = enter(&state, &user, &wid, Access::Read, "feedback").await?;
+            let cursor = PageCursor::default();
+            render(&req, &state, &user, nav, cursor, Some((kept, why))).await
+        }
+    }
 }
 
 form_post::proof!(SettingsForm);

@@ -7,6 +7,7 @@ mod audit_words;
 mod auth;
 mod campaign_form;
 mod campaign_links;
+mod campaign_list;
 mod campaign_send;
 mod campaigns;
 mod connect_flow;

@@ -194,8 +194,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(contacts::suppress),
         )
         // Campaign pages: the list with a form for a new one, and one campaign with its funnel and
-        .route("/w/{ws}/campaigns", web::get().to(campaigns::list))
-        .route("/w/{ws}/campaigns", web::post().to(campaigns::create))
+        .route("/w/{ws}/campaigns", web::get().to(campaign_list::list))
+        .route("/w/{ws}/campaigns", web::post().to(campaign_list::create))
         .route("/w/{ws}/campaigns/{id}", web::get().to(campaigns::detail))
         .route(
             "/w/{ws}/campaigns/{id}/send",
