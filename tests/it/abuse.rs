@@ -425,7 +425,7 @@ async fn uploads_take_the_size_the_pages_promise_and_no_more() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Files over 5 MB"), "{page}");
+    assert!(page.contains("Files up to 5 MB"), "{page}");
     // Other routes keep the ordinary limit.
     let r = c
         .post(format!("{}/api/v1/workspaces", h.url))

@@ -175,6 +175,12 @@ async fn every_page_fits_a_phone_and_is_photographed_at_both_widths() {
     .await;
     h.run_jobs().await;
     assert!(eventually(Duration::from_secs(20), || !smtp.messages().is_empty()).await);
+    // A customer not asked yet, so the draft shows whom it will mail and its email for her.
+    api.post(
+        &format!("/workspaces/{ws}/contacts"),
+        json!([{"email": "eli@example.net", "name": "Eli Brandt", "location": loc}]),
+    )
+    .await;
     let mail = unquote(&smtp.messages()[0]);
     let feedback = format!("/f/{}", token_in(&mail, "/f/"));
     let unsubscribe = format!("/u/{}", token_in(&mail, "/u/"));

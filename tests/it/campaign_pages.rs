@@ -252,7 +252,10 @@ async fn contacts_campaigns_and_feedback_settings_by_form() {
             ("csrf", csrf.as_str()),
             ("name", "Spring thanks"),
             ("subject", "A word about your visit"),
-            ("body_text", "Dear {first_name}, a message worth keeping.\n\n{feedback_link}"),
+            (
+                "body_text",
+                "Dear {first_name}, a message worth keeping.\n\n{feedback_link}",
+            ),
             ("reminder_days", "three"),
         ])
         .send()

@@ -224,11 +224,34 @@ async fn the_inbox_deletes_a_reply_and_says_why_the_provider_could_not() {
         .send()
         .await
         .unwrap();
+    // Asked first, on a page of its own; nothing changes until confirmed.
+    assert_eq!(r.status(), 200);
+    let confirm = r.text().await.unwrap();
+    assert!(confirm.contains("Delete the reply?"), "{confirm}");
+    assert!(
+        !confirm.contains("evil.example"),
+        "back only to this inbox: {confirm}"
+    );
+    let unchanged = h.store.items().get(&ws.id, &item.id).unwrap().unwrap();
+    assert_eq!(unchanged.reply.unwrap().state.name(), "published");
+    let r = c
+        .post(format!(
+            "{}/w/{}/items/{}/reply/delete",
+            h.url, ws.id, item.id
+        ))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("back", "https://evil.example/"),
+            ("confirm", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(
         r.headers()["location"],
-        format!("/w/{}/inbox", ws.id),
-        "back only to this inbox"
+        format!("/w/{}/inbox#item-{}", ws.id, item.id),
+        "back only to this inbox, at the item"
     );
     let end = Instant::now() + Duration::from_secs(20);
     let page = loop {

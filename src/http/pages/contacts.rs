@@ -2,7 +2,7 @@
 
 use super::form_post::{self, FormPost};
 use super::import::read_upload;
-use super::upload_stash::{Held, hold, import_held};
+use super::upload_stash::{Held, ValidForm, hold, import_held};
 use super::workspaces::{WsNav, enter};
 use super::{Answer, PageCursor, PageUser, Visit, html, run, show};
 use crate::domain::Contact;
@@ -209,12 +209,6 @@ pub(super) async fn import(
     ))
 }
 
-#[derive(Deserialize)]
-pub(super) struct ValidForm {
-    csrf: String,
-    upload: String,
-}
-
 /// Imports the rows of a held upload that passed the checks, skipping the bad ones.
 pub(super) async fn import_valid(ws: WsPath, post: FormPost<ValidForm>) -> Answer {
     let FormPost {
@@ -264,4 +258,4 @@ pub(super) async fn suppress(path: WsChildPath<Contact>, post: FormPost<Suppress
         .await
 }
 
-form_post::proof!(AddForm, SuppressForm, ValidForm);
+form_post::proof!(AddForm, SuppressForm);

@@ -174,11 +174,7 @@ impl View {
     }
 
     pub fn median(&self) -> String {
-        let human = |m: u32| match m {
-            0..=59 => format!("{m} min"),
-            60..=1439 => format!("{} h", m / 60),
-            _ => format!("{} days", m / 1440),
-        };
+        let human = |m: u32| super::words::duration(time::Duration::minutes(i64::from(m)));
         match self.s.totals.median_response_minutes {
             Some(sp) => match sp.to {
                 Some(to) if sp.from == 0 => format!("under {}", human(to)),

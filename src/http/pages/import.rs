@@ -1,8 +1,8 @@
 //! The import page: upload a CSV file of reviews, check it (dry run) or import it, and see
 //! every bad row with its line.
 
-use super::form_post::{self, FormPost};
-use super::upload_stash::{Held, hold, import_held};
+use super::form_post::FormPost;
+use super::upload_stash::{Held, ValidForm, hold, import_held};
 use super::workspaces::{WsNav, enter};
 use super::{Answer, Visit, html, run};
 use crate::domain::Access;
@@ -119,12 +119,6 @@ pub(super) async fn upload(
     ))
 }
 
-#[derive(serde::Deserialize)]
-pub(super) struct ValidForm {
-    csrf: String,
-    upload: String,
-}
-
 /// Imports the rows of a held upload that passed the checks, skipping the bad ones.
 pub(super) async fn import_valid(ws: WsPath, post: FormPost<ValidForm>) -> Answer {
     let FormPost {
@@ -150,8 +144,6 @@ pub(super) async fn import_valid(ws: WsPath, post: FormPost<ValidForm>) -> Answe
     )
     .await
 }
-
-form_post::proof!(ValidForm);
 
 /// A CSV upload form: its CSRF proof, the file, and the "check only" box.
 pub struct Upload {

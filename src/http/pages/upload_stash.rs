@@ -148,6 +148,15 @@ pub async fn import_held<R: Clone + Send + 'static>(
     Ok(see_other(&back))
 }
 
+/// "Import the valid rows": the held upload's token.
+#[derive(serde::Deserialize)]
+pub struct ValidForm {
+    csrf: String,
+    pub upload: String,
+}
+
+super::form_post::proof!(ValidForm);
+
 /// A plain 303 to a page that shows the result (no flash: the page says it all).
 pub fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
