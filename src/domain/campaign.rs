@@ -179,6 +179,15 @@ pub struct Feedback {
     pub comment: String,
     #[serde(with = "crate::domain::when::rfc3339")]
     pub at: OffsetDateTime,
+    /// The words the customer ticked to let the business publish this answer (on its
+    /// website, a showcase), exactly as shown; None: not to be published.
+    #[serde(default)]
+    pub publish_consent: Option<String>,
+}
+
+/// The consent to publish a feedback answer, as the feedback page words it.
+pub fn publish_consent_wording(business: &str) -> String {
+    format!("{business} may show my rating and comment, with my first name, on its website.")
 }
 
 #[derive(

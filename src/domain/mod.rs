@@ -28,7 +28,7 @@ pub use alert::{AlertMode, AlertPrefs, Webhook, WebhookDelivery, WebhookFormat};
 pub use campaign::{
     Audience, CAMPAIGN_PLACEHOLDERS, Campaign, CampaignMail, CampaignMessage, CampaignStatus,
     DEFAULT_ASK_CAP_DAYS, Feedback, FeedbackSettings, Funnel, Recipient, ScoreScale, parse_message,
-    substitute,
+    publish_consent_wording, substitute,
 };
 pub use connection::{Connection, ConnectionStatus, Feed, SyncState};
 pub use contact::{

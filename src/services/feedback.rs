@@ -18,6 +18,8 @@ pub struct FeedbackView {
     pub contact_first_name: String,
     pub score: Option<u8>,
     pub comment: String,
+    /// The customer agreed to their answer being published (the box stays ticked).
+    pub publish_consent: bool,
 }
 
 impl FeedbackView {
@@ -88,6 +90,9 @@ fn view(ctx: &Ctx, r: &Resolved) -> Result<FeedbackView> {
         location,
         contact_first_name: r.contact.first_name().to_string(),
         score: previous.as_ref().map(|f| f.score),
+        publish_consent: previous
+            .as_ref()
+            .is_some_and(|f| f.publish_consent.is_some()),
         comment: previous.map(|f| f.comment).unwrap_or_default(),
     })
 }
@@ -141,6 +146,7 @@ pub fn submit(
     token: &str,
     score: &str,
     comment: &str,
+    consent: bool,
 ) -> Result<Option<std::result::Result<FeedbackView, String>>> {
     let Some(r) = resolve(ctx, LinkKind::Feedback, token)? else {
         return Ok(None);
@@ -162,6 +168,9 @@ pub fn submit(
     let changed = before
         .as_ref()
         .is_none_or(|b| (b.score, b.comment.as_str()) != (score, comment.as_str()));
+    // Off unless ticked, and stored with the very words shown (the business name may change).
+    let publish_consent =
+        consent.then(|| crate::domain::publish_consent_wording(&settings.sender_name));
     let alerted_lately = rec
         .alerted_at
         .is_some_and(|at| now - at < time::Duration::hours(1));
@@ -175,6 +184,7 @@ pub fn submit(
         score,
         comment,
         at: now,
+        publish_consent,
     };
     campaigns.put_feedback(&feedback)?;
     let id = feedback.id;

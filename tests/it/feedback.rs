@@ -333,6 +333,12 @@ async fn the_feedback_page_never_gates_reviews_and_low_scores_alert_the_managers
     assert_eq!(fb["items"].as_array().unwrap().len(), 1, "{fb}");
     assert_eq!(fb["items"][0]["score"], 1);
     assert_eq!(fb["items"][0]["comment"], "Coffee <3 & \"cold\" — 2 > 1");
+    // Publishing needs the customer's consent: off by default, offered, not ticked here.
+    assert!(
+        body.contains("name=\"publish\" value=\"1\">"),
+        "offered, unticked: {body}"
+    );
+    assert_eq!(fb["items"][0]["publish_consent"], Value::Null, "{fb}");
     // The managers heard of it by email, with the comment as text.
     let alert = h
         .store
@@ -348,17 +354,37 @@ async fn the_feedback_page_never_gates_reviews_and_low_scores_alert_the_managers
         html.contains("Coffee ") && !html.contains("Coffee <3"),
         "{html}"
     );
-    // Changing one's mind replaces the answer.
+    // Changing one's mind replaces the answer; this time they agree to its publication, and
+    // the words they ticked are kept with it.
     let r = http
         .post(&page_url)
-        .form(&[("score", "5"), ("comment", "better after all")])
+        .form(&[
+            ("score", "5"),
+            ("comment", "better after all"),
+            ("publish", "1"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("name=\"publish\" value=\"1\" checked>"),
+        "the box stays ticked"
+    );
     let (_, fb) = api.get(&format!("/workspaces/{ws}/feedback")).await;
     assert_eq!(fb["items"].as_array().unwrap().len(), 1);
     assert_eq!(fb["items"][0]["score"], 5);
+    let consent = fb["items"][0]["publish_consent"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        consent.contains("may show my rating and comment"),
+        "{consent}"
+    );
     let (_, got) = api.get(&format!("/workspaces/{ws}/campaigns/{cid}")).await;
     assert_eq!(got["counts"]["clicked"], 1, "{got}");
     assert_eq!(got["counts"]["rated"], 1, "{got}");

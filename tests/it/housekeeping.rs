@@ -134,6 +134,7 @@ fn retention_removes_exactly_what_expired() {
         score: 4,
         comment: "fine".into(),
         at,
+        publish_consent: None,
     };
     let (f_old, f_new) = (feedback(days(800)), feedback(days(10)));
     store.campaigns().put_feedback(&f_old).unwrap();

@@ -203,6 +203,9 @@ pub struct FeedbackView {
     score: u8,
     comment: String,
     at: String,
+    /// The words the customer ticked to let the business publish this answer; null: not to
+    /// be published.
+    publish_consent: Option<String>,
 }
 
 pub(super) fn feedback_view(f: Feedback) -> FeedbackView {
@@ -215,5 +218,6 @@ pub(super) fn feedback_view(f: Feedback) -> FeedbackView {
         score: f.score,
         comment: f.comment,
         at: rfc3339(f.at),
+        publish_consent: f.publish_consent,
     }
 }

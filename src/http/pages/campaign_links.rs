@@ -76,6 +76,9 @@ struct FeedbackPage {
     review_links: Vec<(&'static str, String)>,
     thanks: bool,
     error: Option<String>,
+    /// The consent to publish, worded with the business's name, and whether it is ticked.
+    consent_wording: String,
+    consent: bool,
 }
 
 fn feedback_view(
@@ -102,6 +105,8 @@ fn feedback_view(
         thanks,
         error,
         token,
+        consent_wording: crate::domain::publish_consent_wording(&v.settings.sender_name),
+        consent: v.publish_consent,
     }
 }
 
@@ -132,6 +137,9 @@ pub(super) struct AnswerForm {
     score: String,
     #[serde(default)]
     comment: String,
+    /// The publish-consent box: present only when ticked.
+    #[serde(default)]
+    publish: Option<String>,
 }
 
 pub(super) async fn feedback_submit(
@@ -145,7 +153,7 @@ pub(super) async fn feedback_submit(
     let form = form.into_inner();
     let t = token.clone();
     let done = run(&state, &state.layout, move |ctx| {
-        feedback::submit(ctx, &t, &form.score, &form.comment)
+        feedback::submit(ctx, &t, &form.score, &form.comment, form.publish.is_some())
     })
     .await?;
     match done {

@@ -19,6 +19,8 @@ pub struct Answer {
     pub score: String,
     pub low: bool,
     pub comment: String,
+    /// The customer agreed to its publication.
+    pub publishable: bool,
 }
 
 #[derive(Template)]
@@ -80,6 +82,7 @@ async fn render(
                     ScoreScale::Nps => format!("{}/10", f.score),
                 },
                 low: f.scale.is_low(f.score),
+                publishable: f.publish_consent.is_some(),
                 comment: f.comment,
             });
         }

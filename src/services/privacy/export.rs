@@ -56,6 +56,7 @@ pub fn export_of(relay: &str, ws: &Workspace, email: &Email, f: &Found) -> Value
             "score": x.score,
             "comment": x.comment,
             "at": time(x.at),
+            "publish_consent": x.publish_consent,
             "purpose": "telling the business how the visit went",
             "shared_with": [],
         })).collect::<Vec<_>>(),

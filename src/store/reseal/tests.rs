@@ -131,6 +131,7 @@ fn plain_records_of_an_older_store_are_sealed_in_chunks_and_still_read_the_same(
         score: 2,
         comment: "Zelda found the croissant stale".into(),
         at: now,
+        publish_consent: None,
     };
     store.campaigns().put_feedback(&feedback).unwrap();
     let msg = OutboxMessage {
