@@ -14,8 +14,11 @@ use std::time::{Duration, Instant};
 
 /// How long a report and its file stay: long enough to read the bad rows and decide.
 const KEPT: Duration = Duration::from_secs(30 * 60);
-/// Files held at most (each at most `server.max_upload_kb`): the oldest goes first.
+/// Uploads held at most, and their files' bytes at most (each file is at most
+/// `server.max_upload_kb`): past either, the oldest goes first, so the stash never holds more
+/// than a small VPS can spare.
 const MAX_HELD: usize = 16;
+const MAX_BYTES: usize = 24 * 1024 * 1024;
 
 /// One upload: who sent it where, the file (until its valid rows are imported) and the
 /// report to show.
@@ -55,8 +58,12 @@ impl<R: Clone> UploadStash<R> {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         all.retain(|(_, at, _)| now.duration_since(*at) < KEPT);
-        while all.len() >= MAX_HELD {
-            all.pop_front();
+        let size = |h: &Held<R>| h.file.as_ref().map_or(0, Vec::len);
+        let mut bytes: usize = all.iter().map(|(_, _, h)| size(h)).sum::<usize>() + size(&held);
+        while all.len() >= MAX_HELD || (bytes > MAX_BYTES && !all.is_empty()) {
+            if let Some((_, _, gone)) = all.pop_front() {
+                bytes -= size(&gone);
+            }
         }
         all.push_back((token.clone(), now, held));
         token
