@@ -17,6 +17,7 @@ mod notes;
 mod outbox;
 mod password;
 mod provider;
+mod rating_filter;
 mod relay;
 pub mod shapes;
 pub mod text;
@@ -40,8 +41,8 @@ pub use credentials::{
 pub use email::Email;
 pub use ids::{Id, IdParseError};
 pub use item::{
-    Author, Fetched, FetchedReply, Item, ItemStatus, Kind, Origin, Rating, RatingFilter, Reply,
-    ReplyState, Revision,
+    Author, Fetched, FetchedReply, Item, ItemStatus, Kind, Origin, Rating, Reply, ReplyState,
+    Revision,
 };
 pub use location::{
     Location, LocationFields, date_day, day_date, is_timezone_name, local_day, timezone_names, zone,
@@ -53,6 +54,7 @@ pub use notes::{
 pub use outbox::{About, DeliveryState, OutboxMessage};
 pub use password::Password;
 pub use provider::Provider;
+pub use rating_filter::RatingFilter;
 pub use relay::RelayHealth;
 pub use user::User;
 pub use workspace::{Access, Role, Scope, Workspace};

@@ -8,7 +8,7 @@ use super::{Answer, Visit, html, run};
 use crate::domain::Access;
 use crate::http::paths::WsPath;
 use crate::http::{Layout, PageError};
-use crate::services::privacy::reviewers::{self, Reviewer, ReviewerCounts};
+use crate::services::privacy::reviewers::ReviewerCounts;
 use crate::services::privacy::{self, Counts};
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
@@ -17,31 +17,29 @@ use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "pages/privacy.html")]
-struct PrivacyPage {
+pub(super) struct PrivacyPage {
     layout: Layout,
     ws: WsNav,
     done: Option<(String, String, Counts)>,
     /// What was done to a reviewer's items ("Erased" or "Restricted"), with the counts.
-    reviewer_done: Option<(&'static str, ReviewerCounts)>,
-    error: Option<String>,
+    pub(super) reviewer_done: Option<(&'static str, ReviewerCounts)>,
+    pub(super) error: Option<String>,
     /// An erasure by address waiting for its confirmation: the address and what it removes.
     email_preview: Option<(String, Counts)>,
     /// An erasure of a reviewer's items waiting for its confirmation.
-    reviewer_preview: Option<ReviewerPreview>,
+    pub(super) reviewer_preview: Option<ReviewerPreview>,
 }
 
 /// What an erasure of a reviewer would remove, listed before anything goes.
-struct ReviewerPreview {
-    name: String,
-    provider_id: String,
-    total: usize,
+pub(super) struct ReviewerPreview {
+    pub(super) name: String,
+    pub(super) provider_id: String,
+    pub(super) total: usize,
     /// Author, location, date, first words: at most `PREVIEW_ROWS` of them.
-    rows: Vec<(String, String, String, String)>,
+    pub(super) rows: Vec<(String, String, String, String)>,
     /// The matches changed between the preview and the confirmation.
-    changed: bool,
+    pub(super) changed: bool,
 }
-
-const PREVIEW_ROWS: usize = 50;
 
 impl PrivacyPage {
     fn new(layout: &Layout, ws: WsNav) -> Self {
@@ -61,22 +59,6 @@ impl PrivacyPage {
     }
 }
 
-/// The first words of a text, for a preview row.
-fn first_words(text: &str) -> String {
-    let mut out: String = text
-        .split_whitespace()
-        .take(12)
-        .collect::<Vec<_>>()
-        .join(" ");
-    if out.chars().count() > 90 {
-        out = out.chars().take(90).collect();
-    }
-    if out.len() < text.trim().len() {
-        out.push('…');
-    }
-    out
-}
-
 /// A file name naming who the export is about and when: `privacy-export-ana-example-net-2026-12-06`.
 fn file_stem(who: &str, now: time::OffsetDateTime) -> String {
     let mut slug = String::new();
@@ -93,7 +75,7 @@ fn file_stem(who: &str, now: time::OffsetDateTime) -> String {
 }
 
 /// The export as a download: JSON, or the ZIP of it with a CSV per table.
-fn download(
+pub(super) fn download(
     v: &serde_json::Value,
     zip: bool,
     who: &str,
@@ -258,7 +240,7 @@ pub(super) async fn act(ws: WsPath, post: FormPost<RequestForm>) -> Answer {
 }
 
 /// The page with a result or a preview at its top, where the person is looking.
-fn privacy_page(
+pub(super) fn privacy_page(
     req: &actix_web::HttpRequest,
     layout: &Layout,
     nav: WsNav,
@@ -269,125 +251,4 @@ fn privacy_page(
     html(req, &page, layout)
 }
 
-#[derive(Deserialize)]
-pub(super) struct ReviewerForm {
-    csrf: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    provider_id: String,
-    action: String,
-    #[serde(default)]
-    confirm: Option<String>,
-    /// How many items the erasure's preview listed.
-    #[serde(default)]
-    expected: Option<usize>,
-}
-
-pub(super) async fn act_reviewer(ws: WsPath, post: FormPost<ReviewerForm>) -> Answer {
-    let FormPost {
-        action: Visit { req, state, user },
-        form: f,
-    } = post;
-    let nav = enter(&state, &user, &ws, Access::Admin, "privacy").await?;
-    let (actor, wid) = (user.actor(&req), nav.id);
-    let label = if f.name.trim().is_empty() {
-        f.provider_id.trim().to_string()
-    } else {
-        f.name.trim().to_string()
-    };
-    let who = Reviewer::new(Some(f.name.clone()), Some(f.provider_id.clone()));
-    let outcome = match (f.action.as_str(), who) {
-        (_, Err(e)) => Err(e.to_string()),
-        (action @ ("export" | "export_zip"), Ok(who)) => {
-            let zip = action == "export_zip";
-            let got = run(&state, &user.layout, move |ctx| {
-                if reviewers::preview(ctx, &actor, &wid, &who)?.is_empty() {
-                    return Ok(None);
-                }
-                reviewers::export(ctx, &actor, &wid, &who).map(Some)
-            })
-            .await?;
-            match got {
-                Ok(Some(v)) => return Ok(download(&v, zip, &label, state.ctx.clock.now())),
-                Ok(None) => Err(format!(
-                    "No review or comment here is by {label}: there is nothing to export."
-                )),
-                Err(e) => Err(e),
-            }
-        }
-        ("erase", Ok(who)) => {
-            let (preview_who, preview_actor) = (who.clone(), actor.clone());
-            let found = run(&state, &user.layout, move |ctx| {
-                let items = reviewers::preview(ctx, &preview_actor, &wid, &preview_who)?;
-                let names: std::collections::HashMap<_, _> = ctx
-                    .store
-                    .locations()
-                    .all(&wid)?
-                    .into_iter()
-                    .map(|l| (l.id, l.name))
-                    .collect();
-                Ok((items, names))
-            })
-            .await?;
-            let (items, names) = match found {
-                Ok(f) => f,
-                Err(e) => return privacy_page(&req, &user.layout, nav, |p| p.error = Some(e)),
-            };
-            if items.is_empty() {
-                let e = format!("No review or comment here is by {label}: nothing was erased.");
-                return privacy_page(&req, &user.layout, nav, |p| p.error = Some(e));
-            }
-            // Listed first; erased once confirmed with the number the person saw.
-            if f.confirm.is_none() || f.expected != Some(items.len()) {
-                let preview = ReviewerPreview {
-                    name: f.name.trim().to_string(),
-                    provider_id: f.provider_id.trim().to_string(),
-                    total: items.len(),
-                    rows: items
-                        .iter()
-                        .take(PREVIEW_ROWS)
-                        .map(|i| {
-                            (
-                                i.author.name.clone(),
-                                names.get(&i.location).cloned().unwrap_or_default(),
-                                i.created_at.date().to_string(),
-                                first_words(&i.text),
-                            )
-                        })
-                        .collect(),
-                    changed: f.expected.is_some_and(|n| n != items.len()),
-                };
-                let e = (f.expected.is_some() && f.confirm.is_none())
-                    .then(|| "Tick the box to confirm: an erasure cannot be undone.".to_string());
-                return privacy_page(&req, &user.layout, nav, |p| {
-                    p.reviewer_preview = Some(preview);
-                    p.error = e;
-                });
-            }
-            run(&state, &user.layout, move |ctx| {
-                reviewers::erase(ctx, &actor, &wid, &who)
-            })
-            .await?
-            .map(|c| ("Erased", c))
-        }
-        ("restrict", Ok(who)) => run(&state, &user.layout, move |ctx| {
-            reviewers::restrict(ctx, &actor, &wid, &who)
-        })
-        .await?
-        .map(|c| ("Restricted", c)),
-        _ => {
-            return Err(PageError::new(
-                &user.layout,
-                StatusCode::BAD_REQUEST,
-                "Choose export, restrict or erase.",
-            ));
-        }
-    };
-    privacy_page(&req, &user.layout, nav, |p| match outcome {
-        Ok(counts) => p.reviewer_done = Some(counts),
-        Err(e) => p.error = Some(e),
-    })
-}
-
-form_post::proof!(RequestForm, ReviewerForm);
+form_post::proof!(RequestForm);

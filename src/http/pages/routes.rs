@@ -228,7 +228,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/w/{ws}/privacy", web::post().to(privacy::act))
         .route(
             "/w/{ws}/privacy/reviewers",
-            web::post().to(privacy::act_reviewer),
+            web::post().to(privacy_reviewers::act_reviewer),
         )
         // `/privacy`: the privacy notice, drawn from the running configuration (operator, retention
         .route("/privacy", web::get().to(privacy_notice::page));
