@@ -361,6 +361,19 @@ impl Item {
     pub fn replied(&self) -> bool {
         self.reply.as_ref().is_some_and(|r| r.state.live())
     }
+
+    /// Whether it waits for someone: unanswered and not happy (three stars or fewer, or no
+    /// rating), or a reply that failed. One rule for the filter, its count and the badge.
+    pub fn needs_attention(&self) -> bool {
+        if self.status == ItemStatus::Removed {
+            return false;
+        }
+        match self.reply.as_ref().map(|r| &r.state) {
+            Some(ReplyState::Failed { .. } | ReplyState::DeleteFailed { .. }) => true,
+            Some(_) => false,
+            None => self.rating.is_none_or(|r| r.stars() <= 3),
+        }
+    }
 }
 
 fn published(r: &FetchedReply) -> Reply {

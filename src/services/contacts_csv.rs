@@ -189,12 +189,25 @@ pub fn import_csv(
     bytes: &[u8],
     dry_run: bool,
 ) -> Result<CsvReport> {
+    Ok(import_csv_counted(ctx, actor, ws, bytes, dry_run)?.0)
+}
+
+/// `import_csv`, with how many rows passed every check (what "import the valid rows" would
+/// write when others are bad).
+pub fn import_csv_counted(
+    ctx: &Ctx,
+    actor: &Actor,
+    ws: &Id<Workspace>,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<(CsvReport, usize)> {
     let (rows, duplicates, mut errors) = parse_csv(bytes);
     // A file with bad lines is only checked: nothing written, nothing audited.
     let mut report = import(ctx, actor, ws, &rows, dry_run || !errors.is_empty())?;
+    let valid = rows.len().saturating_sub(report.errors.len());
     report.duplicates = duplicates;
     errors.append(&mut report.errors);
     errors.sort_by_key(|e| e.line);
     report.errors = errors;
-    Ok(report)
+    Ok((report, valid))
 }

@@ -251,6 +251,25 @@ pub fn import(
     })
 }
 
+/// A whole file: parsed, checked, and written only when no row is bad (and not `dry_run`).
+/// Answers the report (bad lines of both kinds, in order) and how many rows passed every
+/// check (what "import the valid rows" would write).
+pub fn import_file(
+    ctx: &Ctx,
+    actor: &Actor,
+    ws: &Id<Workspace>,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<(Report, usize)> {
+    let (rows, mut errors) = parse(bytes);
+    let mut report = import(ctx, actor, ws, &rows, dry_run || !errors.is_empty())?;
+    let valid = report.rows.saturating_sub(report.errors.len());
+    errors.append(&mut report.errors);
+    errors.sort_by_key(|e| e.line);
+    report.errors = errors;
+    Ok((report, valid))
+}
+
 /// Imports the rows of a file that pass every check and skips the others (the person saw
 /// the bad rows listed and chose to go on): the report lists the skipped lines.
 pub fn import_valid(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, bytes: &[u8]) -> Result<Report> {

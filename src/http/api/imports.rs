@@ -52,12 +52,7 @@ pub(super) async fn import_reviews(
     require_csv(&req)?;
     let report = api
         .write(move |ctx, who| {
-            let (rows, mut errors) = review_csv::parse(&body);
-            let mut report =
-                review_csv::import(ctx, who, &ws, &rows, dry_run || !errors.is_empty())?;
-            errors.append(&mut report.errors);
-            errors.sort_by_key(|e| e.line);
-            report.errors = errors;
+            let (mut report, _) = review_csv::import_file(ctx, who, &ws, &body, dry_run)?;
             if !report.errors.is_empty() {
                 (report.new, report.updated, report.unchanged) = (0, 0, 0);
             }

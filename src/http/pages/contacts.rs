@@ -185,18 +185,12 @@ pub(super) async fn import(
     }
     let (actor, dry_run) = (user.actor(&req), up.dry_run);
     let kept = up.file.clone();
-    let report = run(&state, &user.layout, move |ctx| {
-        contacts_csv::import_csv(ctx, &actor, &wid, &up.file, dry_run)
+    let (report, valid) = run(&state, &user.layout, move |ctx| {
+        contacts_csv::import_csv_counted(ctx, &actor, &wid, &up.file, dry_run)
     })
     .await?
     .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
-    let (_, _, parse_errors) = contacts_csv::parse_csv(&kept);
-    let bad_rows = report.errors.len().saturating_sub(parse_errors.len());
-    let counts = (
-        report.errors.len(),
-        report.rows.saturating_sub(bad_rows),
-        dry_run,
-    );
+    let counts = (report.errors.len(), valid, dry_run);
     let page = format!("/w/{wid}/contacts");
     Ok(hold(
         &state.contact_uploads,

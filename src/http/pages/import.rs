@@ -95,14 +95,7 @@ pub(super) async fn upload(
     let (actor, wid) = (user.actor(&req), nav.id);
     let kept = file.clone();
     let (report, valid) = run(&state, &user.layout, move |ctx| {
-        let (rows, mut errors) = review_csv::parse(&file);
-        let mut report =
-            review_csv::import(ctx, &actor, &wid, &rows, dry_run || !errors.is_empty())?;
-        let valid = report.rows.saturating_sub(report.errors.len());
-        errors.append(&mut report.errors);
-        errors.sort_by_key(|e| e.line);
-        report.errors = errors;
-        Ok((report, valid))
+        review_csv::import_file(ctx, &actor, &wid, &file, dry_run)
     })
     .await?
     .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;

@@ -96,23 +96,7 @@ impl InboxPage {
 
     /// Whether the filters differ from "everything": the folded filters say how many.
     fn active_filters(&self) -> usize {
-        let f = &self.f;
-        [
-            &f.location,
-            &f.source,
-            &f.kind,
-            &f.rating,
-            &f.status,
-            &f.since,
-            &f.until,
-            &f.tag,
-            &f.assignee,
-            &f.language,
-            &f.q,
-        ]
-        .iter()
-        .filter(|v| !v.trim().is_empty())
-        .count()
+        self.f.set().len()
     }
 
     /// The item's state in a word, for the compact list.
@@ -122,9 +106,9 @@ impl InboxPage {
                 ("reply failed", "warn")
             }
             Some(s) if s.in_flight() => ("reply on its way", ""),
-            Some(_) if item.replied() => ("replied", "ok"),
+            _ if item.needs_attention() => ("needs attention", "warn"),
+            _ if item.replied() => ("replied", "ok"),
             _ if item.status == crate::domain::ItemStatus::Removed => ("", ""),
-            _ if item.rating.is_none_or(|r| r.stars() <= 3) => ("needs attention", "warn"),
             _ => ("not replied", ""),
         }
     }
@@ -228,24 +212,12 @@ impl InboxPage {
     }
 
     /// The filters other than the search words, carried by the search form.
-    fn hidden_filters(&self) -> Vec<(&'static str, String)> {
-        let f = &self.f;
-        [
-            ("location", &f.location),
-            ("source", &f.source),
-            ("kind", &f.kind),
-            ("rating", &f.rating),
-            ("status", &f.status),
-            ("since", &f.since),
-            ("until", &f.until),
-            ("tag", &f.tag),
-            ("assignee", &f.assignee),
-            ("language", &f.language),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k, v.clone()))
-        .collect()
+    fn hidden_filters(&self) -> Vec<(&'static str, &str)> {
+        self.f
+            .set()
+            .into_iter()
+            .filter(|(k, _)| *k != "q")
+            .collect()
     }
 
     fn back(&self) -> String {

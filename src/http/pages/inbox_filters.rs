@@ -58,10 +58,10 @@ impl Filters {
         }
     }
 
-    /// The query string of these filters (no cursor), for links and the CSV export.
-    pub fn link(&self) -> String {
-        let mut u = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
+    /// The filters that are set, by their form names (no cursor): one list for the links,
+    /// the search form's hidden fields and the "N on" count.
+    pub fn set(&self) -> Vec<(&'static str, &str)> {
+        [
             ("location", &self.location),
             ("source", &self.source),
             ("kind", &self.kind),
@@ -73,10 +73,18 @@ impl Filters {
             ("assignee", &self.assignee),
             ("language", &self.language),
             ("q", &self.q),
-        ] {
-            if !v.is_empty() {
-                u.append_pair(k, v);
-            }
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k, v.as_str()))
+        .collect()
+    }
+
+    /// The query string of these filters (no cursor), for links and the CSV export.
+    pub fn link(&self) -> String {
+        let mut u = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in self.set() {
+            u.append_pair(k, v);
         }
         u.finish()
     }

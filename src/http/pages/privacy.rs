@@ -132,13 +132,6 @@ pub(super) struct RequestForm {
     expected: Option<String>,
 }
 
-fn counts_key(c: &Counts) -> String {
-    format!(
-        "{}-{}-{}-{}-{}",
-        c.contacts, c.campaign_messages, c.feedback, c.outgoing_mail, c.suppressed
-    )
-}
-
 pub(super) async fn act(ws: WsPath, post: FormPost<RequestForm>) -> Answer {
     let FormPost {
         action: Visit { req, state, user },
@@ -151,17 +144,14 @@ pub(super) async fn act(ws: WsPath, post: FormPost<RequestForm>) -> Answer {
         action @ ("export" | "export_zip") => {
             let zip = action == "export_zip";
             let got = run(&state, &user.layout, move |ctx| {
-                // Nothing held: said so, rather than a file of empty lists.
-                if privacy::preview(ctx, &actor, &wid, &email)?.is_empty() {
-                    return Ok(None);
-                }
-                privacy::export(ctx, &actor, &wid, &email).map(Some)
+                privacy::export_if_any(ctx, &actor, &wid, &email)
             })
             .await?;
             match got {
                 Ok(Some(v)) => {
                     return Ok(download(&v, zip, &f.email, state.ctx.clock.now()));
                 }
+                // Nothing held: said so, rather than a file of empty lists.
                 Ok(None) => Err(format!(
                     "Nothing in this workspace is about {}: there is nothing to export.",
                     f.email.trim()
@@ -170,39 +160,32 @@ pub(super) async fn act(ws: WsPath, post: FormPost<RequestForm>) -> Answer {
             }
         }
         "erase" => {
-            let preview = run(&state, &user.layout, move |ctx| {
-                privacy::preview(ctx, &actor, &wid, &email)
+            // Previewed first; erased once confirmed with the counts the person saw (checked
+            // against what is found at that moment, in the same look-up).
+            let confirmed = f.confirm.is_some().then(|| f.expected.clone()).flatten();
+            let done = run(&state, &user.layout, move |ctx| match confirmed {
+                Some(expected) => privacy::erase_confirmed(ctx, &actor, &wid, &email, &expected),
+                None => Ok(Err(privacy::preview(ctx, &actor, &wid, &email)?)),
             })
             .await?;
-            let counts = match preview {
-                Ok(c) => c,
-                Err(e) => return privacy_page(&req, &user.layout, nav, |p| p.error = Some(e)),
-            };
-            if counts.is_empty() {
-                let e = format!(
+            match done {
+                Ok(Ok(c)) => Ok(("erased".to_string(), c)),
+                Ok(Err(counts)) if counts.is_empty() => Err(format!(
                     "Nothing in this workspace is about {}: nothing was erased.",
                     f.email.trim()
-                );
-                return privacy_page(&req, &user.layout, nav, |p| p.error = Some(e));
+                )),
+                Ok(Err(counts)) => {
+                    let e = (f.expected.is_some() && f.confirm.is_none()).then(|| {
+                        "Tick the box to confirm: an erasure cannot be undone.".to_string()
+                    });
+                    let email = f.email.trim().to_string();
+                    return privacy_page(&req, &user.layout, nav, |p| {
+                        p.email_preview = Some((email, counts));
+                        p.error = e;
+                    });
+                }
+                Err(e) => Err(e),
             }
-            // Previewed first; erased once confirmed with the counts the person saw.
-            let confirmed =
-                f.confirm.is_some() && f.expected.as_deref() == Some(counts_key(&counts).as_str());
-            if !confirmed {
-                let e = (f.expected.is_some() && f.confirm.is_none())
-                    .then(|| "Tick the box to confirm: an erasure cannot be undone.".to_string());
-                let email = f.email.trim().to_string();
-                return privacy_page(&req, &user.layout, nav, |p| {
-                    p.email_preview = Some((email, counts));
-                    p.error = e;
-                });
-            }
-            let (actor, email) = (user.actor(&req), f.email.clone());
-            run(&state, &user.layout, move |ctx| {
-                privacy::erase(ctx, &actor, &wid, &email)
-            })
-            .await?
-            .map(|c| ("erased".to_string(), c))
         }
         "restrict" => run(&state, &user.layout, move |ctx| {
             privacy::restrict(ctx, &actor, &wid, &email)

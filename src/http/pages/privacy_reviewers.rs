@@ -65,10 +65,7 @@ pub(super) async fn act_reviewer(ws: WsPath, post: FormPost<ReviewerForm>) -> An
         (action @ ("export" | "export_zip"), Ok(who)) => {
             let zip = action == "export_zip";
             let got = run(&state, &user.layout, move |ctx| {
-                if reviewers::preview(ctx, &actor, &wid, &who)?.is_empty() {
-                    return Ok(None);
-                }
-                reviewers::export(ctx, &actor, &wid, &who).map(Some)
+                reviewers::export_if_any(ctx, &actor, &wid, &who)
             })
             .await?;
             match got {
@@ -80,59 +77,61 @@ pub(super) async fn act_reviewer(ws: WsPath, post: FormPost<ReviewerForm>) -> An
             }
         }
         ("erase", Ok(who)) => {
-            let (preview_who, preview_actor) = (who.clone(), actor.clone());
+            // Listed first; erased once confirmed with the number the person saw (checked
+            // against what is found at that moment, in the same look-up).
+            let confirmed = f.confirm.is_some().then_some(f.expected).flatten();
             let found = run(&state, &user.layout, move |ctx| {
-                let items = reviewers::preview(ctx, &preview_actor, &wid, &preview_who)?;
-                let names: std::collections::HashMap<_, _> = ctx
-                    .store
-                    .locations()
-                    .all(&wid)?
-                    .into_iter()
-                    .map(|l| (l.id, l.name))
-                    .collect();
-                Ok((items, names))
+                let outcome = match confirmed {
+                    Some(n) => reviewers::erase_confirmed(ctx, &actor, &wid, &who, n)?,
+                    None => Err(reviewers::preview(ctx, &actor, &wid, &who)?),
+                };
+                let names: std::collections::HashMap<_, _> = match &outcome {
+                    Ok(_) => Default::default(),
+                    Err(_) => ctx
+                        .store
+                        .locations()
+                        .all(&wid)?
+                        .into_iter()
+                        .map(|l| (l.id, l.name))
+                        .collect(),
+                };
+                Ok((outcome, names))
             })
             .await?;
-            let (items, names) = match found {
-                Ok(f) => f,
-                Err(e) => return privacy_page(&req, &user.layout, nav, |p| p.error = Some(e)),
-            };
-            if items.is_empty() {
-                let e = format!("No review or comment here is by {label}: nothing was erased.");
-                return privacy_page(&req, &user.layout, nav, |p| p.error = Some(e));
+            match found {
+                Ok((Ok(counts), _)) => Ok(("Erased", counts)),
+                Ok((Err(items), _)) if items.is_empty() => Err(format!(
+                    "No review or comment here is by {label}: nothing was erased."
+                )),
+                Ok((Err(items), names)) => {
+                    let preview = ReviewerPreview {
+                        name: f.name.trim().to_string(),
+                        provider_id: f.provider_id.trim().to_string(),
+                        total: items.len(),
+                        rows: items
+                            .iter()
+                            .take(PREVIEW_ROWS)
+                            .map(|i| {
+                                (
+                                    i.author.name.clone(),
+                                    names.get(&i.location).cloned().unwrap_or_default(),
+                                    i.created_at.date().to_string(),
+                                    first_words(&i.text),
+                                )
+                            })
+                            .collect(),
+                        changed: f.expected.is_some_and(|n| n != items.len()),
+                    };
+                    let e = (f.expected.is_some() && f.confirm.is_none()).then(|| {
+                        "Tick the box to confirm: an erasure cannot be undone.".to_string()
+                    });
+                    return privacy_page(&req, &user.layout, nav, |p| {
+                        p.reviewer_preview = Some(preview);
+                        p.error = e;
+                    });
+                }
+                Err(e) => Err(e),
             }
-            // Listed first; erased once confirmed with the number the person saw.
-            if f.confirm.is_none() || f.expected != Some(items.len()) {
-                let preview = ReviewerPreview {
-                    name: f.name.trim().to_string(),
-                    provider_id: f.provider_id.trim().to_string(),
-                    total: items.len(),
-                    rows: items
-                        .iter()
-                        .take(PREVIEW_ROWS)
-                        .map(|i| {
-                            (
-                                i.author.name.clone(),
-                                names.get(&i.location).cloned().unwrap_or_default(),
-                                i.created_at.date().to_string(),
-                                first_words(&i.text),
-                            )
-                        })
-                        .collect(),
-                    changed: f.expected.is_some_and(|n| n != items.len()),
-                };
-                let e = (f.expected.is_some() && f.confirm.is_none())
-                    .then(|| "Tick the box to confirm: an erasure cannot be undone.".to_string());
-                return privacy_page(&req, &user.layout, nav, |p| {
-                    p.reviewer_preview = Some(preview);
-                    p.error = e;
-                });
-            }
-            run(&state, &user.layout, move |ctx| {
-                reviewers::erase(ctx, &actor, &wid, &who)
-            })
-            .await?
-            .map(|c| ("Erased", c))
         }
         ("restrict", Ok(who)) => run(&state, &user.layout, move |ctx| {
             reviewers::restrict(ctx, &actor, &wid, &who)

@@ -79,14 +79,23 @@ pub fn layout_for(req: &HttpRequest) -> Option<Layout> {
     let Principal::User { user, session } = &principal else {
         return None;
     };
-    Some(state.layout.signed_in(
+    Some(signed_in_layout(state, user, session))
+}
+
+/// The layout of a signed-in person's pages: their name in the bar, their session's CSRF token.
+fn signed_in_layout(
+    state: &crate::http::AppState,
+    user: &crate::domain::User,
+    session: &crate::domain::Id<crate::domain::Session>,
+) -> Layout {
+    state.layout.signed_in(
         NavUser {
             name: user.name.clone(),
             email: user.email.to_string(),
             instance_admin: user.instance_admin,
         },
         state.sessions.csrf_token(session),
-    ))
+    )
 }
 
 /// The signed-in person behind the session cookie; the store is read off the async workers.
@@ -123,14 +132,7 @@ async fn page_user(req: HttpRequest) -> Result<PageUser, SignInFirst> {
             .insert(crate::edge::LoggedUser(principal.actor()));
     }
     let (notice, error) = flash_of(&req);
-    let mut layout = state.layout.signed_in(
-        NavUser {
-            name: user.name.clone(),
-            email: user.email.to_string(),
-            instance_admin: user.instance_admin,
-        },
-        state.sessions.csrf_token(session),
-    );
+    let mut layout = signed_in_layout(&state, user, session);
     layout.notice = notice;
     layout.error = error;
     Ok(PageUser {

@@ -111,6 +111,29 @@ pub fn replay_journal(store: &Store, now: time::OffsetDateTime) -> Result<usize>
     Ok(entries.len())
 }
 
+/// An erasure the person confirmed after its preview: carried out when what is found still
+/// counts what they saw (`expected`, `Counts::key`), else `Err` with what it would remove now.
+/// One look-up either way, so nothing found since the preview goes unseen.
+pub fn erase_confirmed(
+    ctx: &Ctx,
+    actor: &Actor,
+    ws: &Id<Workspace>,
+    email: &str,
+    expected: &str,
+) -> Result<std::result::Result<Counts, Counts>> {
+    super::workspace(ctx, actor, ws)?;
+    let email = super::email_of(email)?;
+    let found = find(&ctx.store, ws, &email)?;
+    let seen = found.counts();
+    if seen.is_empty() || seen.key() != expected {
+        return Ok(Err(seen));
+    }
+    let label = super::subject_label(found.contact.as_ref());
+    let counts = erase_found(&ctx.store, ws, &email, found, ctx.clock.now())?;
+    crate::services::audit::record(ctx, ws, actor, "privacy.erased", &label);
+    Ok(Ok(counts))
+}
+
 pub fn erase(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, email: &str) -> Result<Counts> {
     let now = ctx.clock.now();
     as_owner(ctx, actor, ws, email, "privacy.erased", |s, e| {

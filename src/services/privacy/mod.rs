@@ -18,7 +18,7 @@ mod operator;
 mod rectify;
 pub mod reviewers;
 
-pub use erase::{erase, erase_found, erase_in, erase_key, replay_journal};
+pub use erase::{erase, erase_confirmed, erase_found, erase_in, erase_key, replay_journal};
 pub use export::export_of;
 pub use operator::{Who, by_operator};
 pub use rectify::{Correction, object, object_in, rectify, rectify_in};
@@ -123,6 +123,18 @@ impl Counts {
     pub fn is_empty(&self) -> bool {
         *self == Counts::default()
     }
+
+    /// The counts in one word, as a preview's confirmation carries them back.
+    pub fn key(&self) -> String {
+        format!(
+            "{}-{}-{}-{}-{}",
+            self.contacts,
+            self.campaign_messages,
+            self.feedback,
+            self.outgoing_mail,
+            self.suppressed
+        )
+    }
 }
 
 impl Found {
@@ -155,9 +167,33 @@ fn email_of(raw: &str) -> Result<Email> {
 }
 
 pub fn export(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, email: &str) -> Result<Value> {
+    Ok(export_with(ctx, actor, ws, email, false)?.unwrap_or_default())
+}
+
+/// `export`, or None (nothing audited) when the workspace holds nothing about the address:
+/// the page says so rather than handing over a file of empty lists. One look-up.
+pub fn export_if_any(
+    ctx: &Ctx,
+    actor: &Actor,
+    ws: &Id<Workspace>,
+    email: &str,
+) -> Result<Option<Value>> {
+    export_with(ctx, actor, ws, email, true)
+}
+
+fn export_with(
+    ctx: &Ctx,
+    actor: &Actor,
+    ws: &Id<Workspace>,
+    email: &str,
+    only_if_any: bool,
+) -> Result<Option<Value>> {
     let w = workspace(ctx, actor, ws)?;
     let email = email_of(email)?;
     let found = find(&ctx.store, ws, &email)?;
+    if only_if_any && found.counts().is_empty() {
+        return Ok(None);
+    }
     audit::record(
         ctx,
         ws,
@@ -165,7 +201,7 @@ pub fn export(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, email: &str) -> Resu
         "privacy.exported",
         &subject_label(found.contact.as_ref()),
     );
-    Ok(export_of(&relay_of(ctx), &w, &email, &found))
+    Ok(Some(export_of(&relay_of(ctx), &w, &email, &found)))
 }
 
 /// Who receives campaign mail on our behalf, for exports.

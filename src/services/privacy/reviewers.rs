@@ -193,8 +193,31 @@ pub fn preview(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, who: &Reviewer) -> 
 }
 
 pub fn export(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, who: &Reviewer) -> Result<Value> {
+    Ok(export_with(ctx, actor, ws, who, false)?.unwrap_or_default())
+}
+
+/// `export`, or None (nothing audited) when no item is theirs. One look-up.
+pub fn export_if_any(
+    ctx: &Ctx,
+    actor: &Actor,
+    ws: &Id<Workspace>,
+    who: &Reviewer,
+) -> Result<Option<Value>> {
+    export_with(ctx, actor, ws, who, true)
+}
+
+fn export_with(
+    ctx: &Ctx,
+    actor: &Actor,
+    ws: &Id<Workspace>,
+    who: &Reviewer,
+    only_if_any: bool,
+) -> Result<Option<Value>> {
     let w = workspace(ctx, actor, ws)?;
     let found = find(&ctx.store, ws, who)?;
+    if only_if_any && found.items.is_empty() {
+        return Ok(None);
+    }
     audit::record(
         ctx,
         ws,
@@ -202,7 +225,27 @@ pub fn export(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, who: &Reviewer) -> R
         "privacy.exported",
         &who.label(found.items.len()),
     );
-    Ok(export_of(&w, &found))
+    Ok(Some(export_of(&w, &found)))
+}
+
+/// An erasure confirmed after its preview: carried out when their items still number
+/// `expected`, else `Err` with the items it would remove now. One look-up either way.
+pub fn erase_confirmed(
+    ctx: &Ctx,
+    actor: &Actor,
+    ws: &Id<Workspace>,
+    who: &Reviewer,
+    expected: usize,
+) -> Result<std::result::Result<ReviewerCounts, Vec<Item>>> {
+    workspace(ctx, actor, ws)?;
+    let found = find(&ctx.store, ws, who)?;
+    if found.items.is_empty() || found.items.len() != expected {
+        return Ok(Err(found.items));
+    }
+    let label = who.label(found.items.len());
+    let counts = erase_found(&ctx.store, ws, found, ctx.clock.now())?;
+    audit::record(ctx, ws, actor, "privacy.erased", &label);
+    Ok(Ok(counts))
 }
 
 pub fn erase(

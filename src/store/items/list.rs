@@ -2,9 +2,7 @@
 //! walks the search index; other lists walk the items (or one location's index) newest first.
 
 use super::{Items, by_location};
-use crate::domain::{
-    Id, Item, ItemNotes, ItemStatus, Location, Origin, ReplyState, User, Workspace,
-};
+use crate::domain::{Id, Item, ItemNotes, Location, Origin, User, Workspace};
 use crate::store::page::{self, Order, Page, PageRequest};
 use crate::store::search::postings::stamp_of;
 use time::OffsetDateTime;
@@ -29,18 +27,6 @@ pub struct ItemFilter {
     pub language: Option<String>,
 }
 
-/// Whether an item waits for someone to act on it.
-pub(super) fn needs_attention(i: &Item) -> bool {
-    if i.status == ItemStatus::Removed {
-        return false;
-    }
-    match i.reply.as_ref().map(|r| &r.state) {
-        Some(ReplyState::Failed { .. } | ReplyState::DeleteFailed { .. }) => true,
-        Some(_) => false,
-        None => i.rating.is_none_or(|r| r.stars() <= 3),
-    }
-}
-
 impl ItemFilter {
     fn matches(&self, i: &Item) -> bool {
         self.location.is_none_or(|l| i.location == l)
@@ -48,7 +34,7 @@ impl ItemFilter {
             && self.kind.is_none_or(|k| i.kind == k)
             && self.rating.is_none_or(|r| r.matches(i.rating))
             && self.replied.is_none_or(|r| i.replied() == r)
-            && (!self.attention || needs_attention(i))
+            && (!self.attention || i.needs_attention())
             && self.since.is_none_or(|t| i.created_at >= t)
             && self.until.is_none_or(|t| i.created_at < t)
             && self

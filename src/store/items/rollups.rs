@@ -63,7 +63,7 @@ pub struct DayCounts {
     /// filters them apart (rollups layout 6; older values read as zeros and are rebuilt).
     #[serde(default)]
     pub recommends: [u64; 2],
-    /// Items waiting for someone (`list::needs_attention`), so the inbox can say how many.
+    /// Items waiting for someone (`Item::needs_attention`), so the inbox can say how many.
     #[serde(default)]
     pub attention: u64,
 }
@@ -250,7 +250,7 @@ impl Deltas {
             d[7 + b] = sign;
         }
         d[7 + BUCKETS + origin_slot(i.origin)] = sign;
-        if super::list::needs_attention(i) {
+        if i.needs_attention() {
             d[ATTENTION] = sign;
         }
         let day = local_day(&self.tz, i.created_at);
