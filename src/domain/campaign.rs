@@ -171,8 +171,16 @@ impl Funnel {
 pub struct Feedback {
     pub id: Id<Feedback>,
     pub workspace: Id<Workspace>,
-    pub campaign: Id<Campaign>,
-    pub contact: Id<Contact>,
+    /// The campaign and contact an emailed link named; both `None` for an answer through a
+    /// location's public link or QR code (`via` = `Link`).
+    pub campaign: Option<Id<Campaign>>,
+    pub contact: Option<Id<Contact>>,
+    #[serde(default)]
+    pub via: FeedbackVia,
+    /// The first name a customer gave on the public link's page (emailed answers take the
+    /// contact's); empty when none.
+    #[serde(default)]
+    pub name: String,
     pub location: Option<Id<Location>>,
     pub scale: ScoreScale,
     pub score: u8,
@@ -183,6 +191,29 @@ pub struct Feedback {
     /// website, a showcase), exactly as shown; None: not to be published.
     #[serde(default)]
     pub publish_consent: Option<String>,
+}
+
+/// How an answer reached the feedback page.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackVia {
+    /// The link in a campaign email.
+    #[default]
+    Email,
+    /// A location's public link or its QR code, with no contact behind it.
+    Link,
+}
+
+impl Feedback {
+    /// The answer as stars for a showcase: NPS halved (10 is five stars, 8–9 four, 0–3 one).
+    pub fn stars(&self) -> u8 {
+        match self.scale {
+            ScoreScale::Stars => self.score.clamp(1, 5),
+            ScoreScale::Nps => (self.score / 2).clamp(1, 5),
+        }
+    }
 }
 
 /// The consent to publish a feedback answer, as the feedback page words it.

@@ -20,6 +20,7 @@ mod provider;
 mod rating_filter;
 mod relay;
 pub mod shapes;
+mod showcase;
 pub mod text;
 mod user;
 pub mod when;
@@ -28,7 +29,7 @@ mod workspace;
 pub use alert::{AlertMode, AlertPrefs, Webhook, WebhookDelivery, WebhookFormat};
 pub use campaign::{
     Audience, CAMPAIGN_PLACEHOLDERS, Campaign, CampaignMail, CampaignMessage, CampaignStatus,
-    DEFAULT_ASK_CAP_DAYS, Feedback, FeedbackSettings, Funnel, Recipient, ScoreScale, parse_message,
+    DEFAULT_ASK_CAP_DAYS, Feedback, FeedbackSettings, FeedbackVia, Funnel, Recipient, ScoreScale, parse_message,
     publish_consent_wording, substitute,
 };
 pub use connection::{Connection, ConnectionStatus, Feed, SyncState};
@@ -56,5 +57,9 @@ pub use password::Password;
 pub use provider::Provider;
 pub use rating_filter::RatingFilter;
 pub use relay::RelayHealth;
+pub use showcase::{
+    Approval, Layout, MAX_ORIGINS, MAX_PICKS, MAX_SHOWN, Pick, Rule, ShowSource, Showcase, Theme,
+    parse_colour, parse_origin,
+};
 pub use user::User;
 pub use workspace::{Access, Role, Scope, Workspace};

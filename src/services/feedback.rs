@@ -177,8 +177,10 @@ pub fn submit(
     let feedback = Feedback {
         id: rec.feedback.unwrap_or_else(|| Id::generate(now)),
         workspace: r.link.workspace,
-        campaign: r.link.campaign,
-        contact: r.link.contact,
+        campaign: Some(r.link.campaign),
+        contact: Some(r.link.contact),
+        via: crate::domain::FeedbackVia::Email,
+        name: String::new(),
         location: r.campaign.location.or(r.contact.location),
         scale: settings.scale,
         score,
@@ -208,7 +210,16 @@ pub fn submit(
         && changed
         && !alerted_lately
     {
-        alert(ctx, &r, &feedback)?;
+        let who = if r.contact.name.is_empty() {
+            r.contact.email.to_string()
+        } else {
+            r.contact.name.clone()
+        };
+        let about = About {
+            workspace: r.link.workspace,
+            contact: r.link.contact,
+        };
+        alert(ctx, &feedback, &who, Some(about))?;
         campaigns.update_recipient(&r.link.campaign, &r.link.contact, |rec| {
             rec.alerted_at = Some(now);
             true
@@ -217,11 +228,12 @@ pub fn submit(
     Ok(Some(Ok(view(ctx, &r)?)))
 }
 
-fn alert(ctx: &Ctx, r: &Resolved, f: &Feedback) -> Result<()> {
+/// Mails the managers of `f`'s workspace about a low score; `who` names the customer.
+pub(super) fn alert(ctx: &Ctx, f: &Feedback, who: &str, about: Option<About>) -> Result<()> {
     let ws = ctx
         .store
         .workspaces()
-        .get(&r.link.workspace)?
+        .get(&f.workspace)?
         .map(|w| w.name)
         .unwrap_or_default();
     let location = match f.location {
@@ -237,10 +249,9 @@ fn alert(ctx: &Ctx, r: &Resolved, f: &Feedback) -> Result<()> {
         ScoreScale::Stars => format!("{} of 5 stars", f.score),
         ScoreScale::Nps => format!("{} of 10", f.score),
     };
-    let contact = if r.contact.name.is_empty() {
-        r.contact.email.to_string()
-    } else {
-        r.contact.name.clone()
+    let contact = match f.via {
+        crate::domain::FeedbackVia::Email => who.to_string(),
+        crate::domain::FeedbackVia::Link => format!("{who} (via QR/link)"),
     };
     let feedback_url = ctx.link(&format!("/w/{}/feedback", f.workspace));
     let rendered = FeedbackAlert {
@@ -269,10 +280,7 @@ fn alert(ctx: &Ctx, r: &Resolved, f: &Feedback) -> Result<()> {
                 rendered.clone(),
                 Vec::new(),
             );
-            msg.about = Some(About {
-                workspace: f.workspace,
-                contact: f.contact,
-            });
+            msg.about = about.clone();
             ctx.store.outbox().enqueue(&msg)?;
         }
     }

@@ -357,7 +357,11 @@ impl Campaigns<'_> {
 impl Store {
     /// Whose key seals an answer: its customer's, or its own once the contact is gone.
     pub(super) fn feedback_ref(&self, f: &Feedback) -> anyhow::Result<PersonRef> {
-        Ok(match self.contacts().get(&f.workspace, &f.contact)? {
+        let contact = match &f.contact {
+            Some(c) => self.contacts().get(&f.workspace, c)?,
+            None => None,
+        };
+        Ok(match contact {
             Some(c) => self.contact_ref(&f.workspace, &c.email)?,
             None => PersonRef::feedback(&f.workspace, &f.id),
         })

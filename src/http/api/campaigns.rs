@@ -196,8 +196,14 @@ pub(super) async fn put_settings(api: Api, ws: WsPath, body: Body<SettingsInput>
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct FeedbackView {
     id: String,
-    campaign: String,
-    contact: String,
+    /// Null for an answer through a location's public link or QR code.
+    campaign: Option<String>,
+    /// Null for an answer through a location's public link or QR code.
+    contact: Option<String>,
+    /// `email` (a campaign's link) or `link` (a location's public link or QR code).
+    via: crate::domain::FeedbackVia,
+    /// The first name typed on the public link's page; empty for emailed answers.
+    name: String,
     location: Option<String>,
     scale: ScoreScale,
     score: u8,
@@ -211,8 +217,10 @@ pub struct FeedbackView {
 pub(super) fn feedback_view(f: Feedback) -> FeedbackView {
     FeedbackView {
         id: f.id.to_string(),
-        campaign: f.campaign.to_string(),
-        contact: f.contact.to_string(),
+        campaign: f.campaign.map(|c| c.to_string()),
+        contact: f.contact.map(|c| c.to_string()),
+        via: f.via,
+        name: f.name,
         location: f.location.map(|l| l.to_string()),
         scale: f.scale,
         score: f.score,

@@ -14,6 +14,8 @@ use serde::Deserialize;
 
 pub struct Answer {
     pub at: String,
+    /// Through the location's public link or QR code, not an email.
+    pub via_link: bool,
     pub who: String,
     pub location: String,
     pub score: String,
@@ -59,11 +61,20 @@ async fn render(
         let locations = ctx.store.locations().all(&wid)?;
         let mut answers = Vec::with_capacity(page.items.len());
         for f in page.items {
-            let contact = ctx.store.contacts().get(&wid, &f.contact)?;
+            let contact = match &f.contact {
+                Some(c) => ctx.store.contacts().get(&wid, c)?,
+                None => None,
+            };
+            let via_link = f.via == crate::domain::FeedbackVia::Link;
             answers.push(Answer {
                 at: f.at.date().to_string(),
+                via_link,
                 who: contact.map_or_else(
-                    || "(deleted contact)".into(),
+                    || match (via_link, f.name.is_empty()) {
+                        (true, true) => "(no name given)".into(),
+                        (true, false) => f.name.clone(),
+                        (false, _) => "(deleted contact)".into(),
+                    },
                     |c| {
                         if c.name.is_empty() {
                             c.email.to_string()

@@ -51,7 +51,7 @@ pub fn export_of(relay: &str, ws: &Workspace, email: &Email, f: &Found) -> Value
         })).collect::<Vec<_>>(),
         "feedback": f.feedback.iter().map(|x| json!({
             "id": x.id.to_string(),
-            "campaign_id": x.campaign.to_string(),
+            "campaign_id": x.campaign.map(|c| c.to_string()),
             "scale": x.scale,
             "score": x.score,
             "comment": x.comment,

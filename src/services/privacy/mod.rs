@@ -78,7 +78,7 @@ fn linked(
             }
         }
         let theirs = store.campaigns().feedback_sealed_for(ws, &who)?;
-        feedback.extend(theirs.into_iter().filter(|f| f.contact == c.id));
+        feedback.extend(theirs.into_iter().filter(|f| f.contact == Some(c.id)));
     }
     let address = email.map(|e| format!("<{}>", e.as_str()));
     let messages = store
