@@ -200,6 +200,9 @@ pub struct LimitsConfig {
     pub per_ip_burst: u32,
     /// Requests per client address per minute to the public feedback and unsubscribe pages.
     pub public_per_ip_per_minute: u32,
+    /// Requests per client address per minute to the showcases' embeds and walls (`/s/`),
+    /// instead of `per_ip_per_minute`: visitors of a business's site load them.
+    pub showcase_per_ip_per_minute: u32,
     /// Requests per API key per minute.
     pub api_key_per_minute: u32,
     /// A client with this many blocked or throttled requests within `ban_window_secs`...
@@ -218,6 +221,7 @@ impl Default for LimitsConfig {
             per_ip_per_minute: 1200,
             per_ip_burst: 200,
             public_per_ip_per_minute: 60,
+            showcase_per_ip_per_minute: 1200,
             api_key_per_minute: 600,
             ban_after: 50,
             ban_window_secs: 300,

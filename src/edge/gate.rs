@@ -237,8 +237,14 @@ pub(super) async fn judge(
     }
     let path = req.path();
     let unsubscribe = super::routes::unsubscribe_link(path);
-    let public =
-        !unsubscribe && super::routes::classify(path) == super::routes::RouteClass::PublicLink;
+    let class = super::routes::classify(path);
+    let door = match class {
+        super::routes::RouteClass::PublicLink if !unsubscribe => super::limits::Door::PublicPage,
+        super::routes::RouteClass::Showcase => super::limits::Door::Showcase,
+        _ => super::limits::Door::Any,
+    };
+    // Loads a business's site makes for its visitors never count towards a ban.
+    let never_strike = unsubscribe || class == super::routes::RouteClass::Showcase;
     let api_key = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -249,7 +255,7 @@ pub(super) async fn judge(
         })
         .filter(|t| t.starts_with("plk_"))
         .map(str::to_string);
-    if let Err((quota, retry)) = edge.limits.check(key, public, api_key.as_deref()) {
+    if let Err((quota, retry)) = edge.limits.check(key, door, api_key.as_deref()) {
         edge.metrics
             .throttled
             .with_label_values(&[quota.name()])
@@ -257,7 +263,7 @@ pub(super) async fn judge(
         *acted = Some(format!("limit:{}", quota.name()));
         // Throttled like any other client, but never banned for what another page made the
         // browser load (120 cross-site <img> loads of one link must not ban an office).
-        if !aimed && !unsubscribe && edge.bans.strike(key, now, quota.name()) {
+        if !aimed && !never_strike && edge.bans.strike(key, now, quota.name()) {
             edge.metrics.banned.inc();
         }
         return Some(refusal(

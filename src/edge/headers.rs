@@ -24,14 +24,21 @@ pub fn csp(config: &crate::config::Config) -> HeaderValue {
     })
 }
 
+/// A response that brings its own policy (a showcase's embeds, which other sites may frame or
+/// fetch) keeps it; every other gets the instance's, framing denied.
 pub fn apply(headers: &mut HeaderMap, csp: &HeaderValue, tls: bool, no_store: bool) {
-    headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+    let own_policy = headers.contains_key(header::CONTENT_SECURITY_POLICY);
+    if !own_policy {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+    }
     let mut set = |name: HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::REFERRER_POLICY, "same-origin");
-    set(header::X_FRAME_OPTIONS, "DENY");
+    if !own_policy {
+        set(header::X_FRAME_OPTIONS, "DENY");
+    }
     set(
         HeaderName::from_static("permissions-policy"),
         "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",

@@ -19,7 +19,20 @@ type Keyed<K, C> =
 pub enum LimitName {
     PerIp,
     Public,
+    Showcase,
     ApiKey,
+}
+
+/// Which per-address quota a request draws on besides the API key's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    /// The global per-address quota only.
+    Any,
+    /// The global quota and the public pages' stricter one.
+    PublicPage,
+    /// The showcases' own generous quota instead of the global one: a business's site
+    /// loads them for every visitor, and one office's visitors share an address.
+    Showcase,
 }
 
 impl LimitName {
@@ -27,6 +40,7 @@ impl LimitName {
         match self {
             Self::PerIp => "per_ip",
             Self::Public => "public_pages",
+            Self::Showcase => "showcase",
             Self::ApiKey => "api_key",
         }
     }
@@ -35,6 +49,7 @@ impl LimitName {
 pub struct EdgeLimits<C: Clock = DefaultClock> {
     per_ip: Keyed<IpAddr, C>,
     public: Keyed<IpAddr, C>,
+    showcase: Keyed<IpAddr, C>,
     per_key: Keyed<String, C>,
     clock: C,
 }
@@ -60,6 +75,7 @@ impl<C: Clock + Clone> EdgeLimits<C> {
     pub fn with_clock(config: &LimitsConfig, clock: C) -> Self {
         let public = config.public_per_ip_per_minute;
         let keys = config.api_key_per_minute;
+        let showcase = config.showcase_per_ip_per_minute;
         Self {
             per_ip: RateLimiter::new(
                 per_minute(config.per_ip_per_minute, config.per_ip_burst),
@@ -68,6 +84,11 @@ impl<C: Clock + Clone> EdgeLimits<C> {
             ),
             public: RateLimiter::new(
                 per_minute(public, (public / 4).max(1)),
+                DefaultKeyedStateStore::default(),
+                clock.clone(),
+            ),
+            showcase: RateLimiter::new(
+                per_minute(showcase, (showcase / 4).max(1)),
                 DefaultKeyedStateStore::default(),
                 clock.clone(),
             ),
@@ -91,12 +112,17 @@ impl<C: Clock + Clone> EdgeLimits<C> {
     pub fn check(
         &self,
         client: IpAddr,
-        public_page: bool,
+        door: Door,
         api_key: Option<&str>,
     ) -> Result<(), (LimitName, u64)> {
+        if door == Door::Showcase {
+            return self
+                .verdict(&self.showcase, &client)
+                .map_err(|s| (LimitName::Showcase, s));
+        }
         self.verdict(&self.per_ip, &client)
             .map_err(|s| (LimitName::PerIp, s))?;
-        if public_page {
+        if door == Door::PublicPage {
             self.verdict(&self.public, &client)
                 .map_err(|s| (LimitName::Public, s))?;
         }
@@ -109,12 +135,12 @@ impl<C: Clock + Clone> EdgeLimits<C> {
 
     /// Keys currently held (for metrics and the memory bound).
     pub fn keys(&self) -> usize {
-        self.per_ip.len() + self.public.len() + self.per_key.len()
+        self.per_ip.len() + self.public.len() + self.showcase.len() + self.per_key.len()
     }
 
     /// Forgets clients whose buckets are full again: they would be created fresh anyway.
     pub fn forget_idle(&self) {
-        for l in [&self.per_ip, &self.public] {
+        for l in [&self.per_ip, &self.public, &self.showcase] {
             l.retain_recent();
             l.shrink_to_fit();
         }
@@ -142,9 +168,9 @@ mod tests {
         let limits = EdgeLimits::with_clock(&config(60, 3), clock.clone());
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         for _ in 0..3 {
-            assert!(limits.check(ip, false, None).is_ok());
+            assert!(limits.check(ip, Door::Any, None).is_ok());
         }
-        let (quota, retry) = limits.check(ip, false, None).unwrap_err();
+        let (quota, retry) = limits.check(ip, Door::Any, None).unwrap_err();
         assert_eq!(
             (quota, retry),
             (LimitName::PerIp, 1),
@@ -153,12 +179,12 @@ mod tests {
         // Another client is untouched by the first one's flood.
         assert!(
             limits
-                .check("192.0.2.2".parse().unwrap(), false, None)
+                .check("192.0.2.2".parse().unwrap(), Door::Any, None)
                 .is_ok()
         );
         clock.advance(Duration::from_secs(1));
         assert!(
-            limits.check(ip, false, None).is_ok(),
+            limits.check(ip, Door::Any, None).is_ok(),
             "service restored once the clock moves on"
         );
     }
@@ -169,7 +195,7 @@ mod tests {
         let limits = EdgeLimits::with_clock(&config(600, 100), clock.clone());
         for i in 0..1_000_000u32 {
             let ip = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i));
-            let _ = limits.check(ip, false, None);
+            let _ = limits.check(ip, Door::Any, None);
         }
         assert_eq!(limits.keys(), 1_000_000);
         clock.advance(Duration::from_secs(60));
@@ -178,7 +204,7 @@ mod tests {
         // A client still inside its window is kept.
         let busy: IpAddr = "192.0.2.9".parse().unwrap();
         for _ in 0..50 {
-            let _ = limits.check(busy, false, None);
+            let _ = limits.check(busy, Door::Any, None);
         }
         limits.forget_idle();
         assert_eq!(limits.keys(), 1);

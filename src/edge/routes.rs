@@ -7,17 +7,20 @@ pub enum RouteClass {
     /// `/api/...`: answers and refusals are JSON.
     Api,
     /// A link from an email that anyone may open (`/u/TOKEN` unsubscribe, `/f/TOKEN` feedback,
-    /// `/o/TOKEN` open pixel):
+    /// `/o/TOKEN` open pixel), or a location's public feedback link (`/r/TOKEN`, on paper):
     /// public quotas, and the token is a secret.
     PublicLink,
     /// A single-use emailed link (`/setup/`, `/verify/`, `/reset/`, `/invite/`): its token is a
     /// secret, never logged.
     SecretLink,
+    /// A showcase's embeds and wall (`/s/...`): loaded by visitors of the business's own
+    /// site, so a quota of their own, generous, never held against the client as a strike.
+    Showcase,
     /// Everything else: browser pages, assets, probes.
     Page,
 }
 
-const PUBLIC_LINKS: &[&str] = &["/u/", "/f/", "/o/"];
+const PUBLIC_LINKS: &[&str] = &["/u/", "/f/", "/o/", "/r/"];
 const SECRET_LINKS: &[&str] = &["/setup/", "/verify/", "/reset/", "/invite/"];
 
 pub fn classify(path: &str) -> RouteClass {
@@ -27,6 +30,8 @@ pub fn classify(path: &str) -> RouteClass {
         RouteClass::PublicLink
     } else if SECRET_LINKS.iter().any(|p| path.starts_with(p)) {
         RouteClass::SecretLink
+    } else if path.starts_with("/s/") {
+        RouteClass::Showcase
     } else {
         RouteClass::Page
     }
@@ -89,6 +94,9 @@ mod tests {
         assert_eq!(classify("/u/abc"), RouteClass::PublicLink);
         assert_eq!(classify("/reset/abc"), RouteClass::SecretLink);
         assert_eq!(classify("/reset"), RouteClass::Page);
+        assert_eq!(classify("/s/abc.json"), RouteClass::Showcase);
+        assert_eq!(classify("/r/abc"), RouteClass::PublicLink);
+        assert_eq!(classify("/sx"), RouteClass::Page);
         assert_eq!(RouteClass::redacted_prefix("/invite/tok"), Some("/invite/"));
         assert_eq!(RouteClass::redacted_prefix("/w/1"), None);
         let post = actix_web::http::Method::POST;

@@ -36,6 +36,8 @@ pub mod review_csv;
 mod scope;
 pub mod sessions;
 pub mod setup;
+pub mod showcase_entries;
+pub mod showcases;
 pub mod stats;
 pub mod traffic;
 pub mod workspaces;

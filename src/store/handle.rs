@@ -126,6 +126,7 @@ pub struct Store {
     /// Erased items: (workspace, origin, keyed hash of the provider's id) → ().
     pub(super) item_tombstones: sled::Tree,
     pub(super) reviewer_restrictions: sled::Tree,
+    pub(super) showcases: sled::Tree,
     /// The key of the email lookup hash (see `contacts`), derived on first use.
     pub(super) lookup: std::sync::Arc<std::sync::OnceLock<[u8; 32]>>,
 }
@@ -253,6 +254,7 @@ impl Store {
             person_keys: tree("person_keys")?,
             item_tombstones: tree("item_tombstones")?,
             reviewer_restrictions: tree("reviewer_restrictions")?,
+            showcases: tree("showcases")?,
             lookup: Default::default(),
             dir: dir.to_path_buf(),
             flusher: std::sync::Arc::new(durability::Flusher::start(db.clone())?),

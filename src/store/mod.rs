@@ -35,6 +35,7 @@ mod reseal;
 mod retention;
 mod sealing;
 mod search;
+mod showcases;
 pub mod snapshot;
 pub mod swap;
 
@@ -67,6 +68,7 @@ pub use purge::{Deleted, Purge, PurgeStep, Undeleted};
 pub use reseal::Resealed;
 pub use retention::Retention;
 pub use sealing::PersonRef;
+pub use showcases::{MAX_SHOWCASES, Showcases};
 pub use search::{Matches, Polarity, Search, WordCount, month_number};
 pub use traffic::{RequestRecord, Rollup, Traffic};
 pub use users::{AdminFromSetup, ChangeEmail, InsertUser, Users};

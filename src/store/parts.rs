@@ -2,6 +2,7 @@
 //! that knows its trees' keys.
 
 use super::{
+    Showcases,
     Access, Alerts, Audit, Bans, Campaigns, Connections, Contacts, Invitations, Items, Locations,
     Outbox, Purge, Retention, Store, Traffic, Users, Workspaces, meta,
 };
@@ -49,6 +50,10 @@ impl Store {
 
     pub fn connections(&self) -> Connections<'_> {
         Connections { store: self }
+    }
+
+    pub fn showcases(&self) -> Showcases<'_> {
+        Showcases { store: self }
     }
 
     pub fn alerts(&self) -> Alerts<'_> {

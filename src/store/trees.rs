@@ -87,6 +87,7 @@ pub(super) const TREES: &[Declared] = &[
     t("feedback_settings", Workspace),
     t("item_tombstones", Workspace),
     t("reviewer_restrictions", Workspace),
+    t("showcases", Workspace),
 ];
 
 /// The trees of `scope`, in declaration order.
