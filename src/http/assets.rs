@@ -56,6 +56,11 @@ fn split_fingerprint(path: &str) -> Option<(String, &str)> {
         .then(|| (format!("{stem}.{ext}"), hash))
 }
 
+/// An embedded file's bytes (the showcase script, served under each set's own address).
+pub fn file(name: &str) -> Option<Vec<u8>> {
+    Assets::get(name).map(|f| f.data.into_owned())
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/assets/{path:.*}", web::get().to(serve))
         .route("/favicon.ico", web::get().to(favicon));

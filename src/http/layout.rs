@@ -15,6 +15,8 @@ pub struct Layout {
     pub css_url: String,
     pub js_url: String,
     pub icon_url: String,
+    /// The showcases' own stylesheet (their wall and frame pages).
+    pub showcase_css_url: String,
     pub user: Option<NavUser>,
     /// The CSRF token every form of a signed-in page carries.
     pub csrf: String,
@@ -30,6 +32,7 @@ impl Layout {
             css_url: assets.url("css/app.css"),
             js_url: assets.url("js/app.js"),
             icon_url: assets.url("icons/favicon.svg"),
+            showcase_css_url: assets.url("css/showcase.css"),
             ..Self::default()
         }
     }

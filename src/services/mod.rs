@@ -37,6 +37,7 @@ mod scope;
 pub mod sessions;
 pub mod setup;
 pub mod showcase_entries;
+pub mod showcase_public;
 pub mod showcases;
 pub mod stats;
 pub mod traffic;

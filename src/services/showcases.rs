@@ -8,8 +8,6 @@ use crate::domain::{
     Access, Approval, Id, Layout, Location, MAX_ORIGINS, MAX_PICKS, MAX_SHOWN, Pick, Rule,
     ShowSource, Showcase, Theme, Workspace, parse_colour, parse_origin,
 };
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// A set's settings as a form or the API gives them; `None` keeps what is there (or the
 /// default for a new set).
@@ -381,25 +379,4 @@ pub fn preview(
             hidden,
         },
     ))
-}
-
-/// The public address's key of a set: its workspace and its id, so finding it needs no
-/// index. Both ids carry 80 random bits: not guessable.
-pub fn public_key(set: &Showcase) -> String {
-    URL_SAFE_NO_PAD.encode([set.workspace.as_bytes().as_slice(), set.id.as_bytes()].concat())
-}
-
-/// The set behind a public key, if there is one.
-pub fn by_public_key(ctx: &Ctx, key: &str) -> Result<Option<Showcase>> {
-    let Ok(raw) = URL_SAFE_NO_PAD.decode(key) else {
-        return Ok(None);
-    };
-    let (Some(ws), Some(id)) = (
-        raw.get(..16).and_then(|b| <[u8; 16]>::try_from(b).ok()),
-        raw.get(16..).and_then(|b| <[u8; 16]>::try_from(b).ok()),
-    ) else {
-        return Ok(None);
-    };
-    let (ws, id) = (Id::from_bytes(ws), Id::from_bytes(id));
-    Ok(ctx.store.showcases().get(&ws, &id)?)
 }

@@ -34,6 +34,7 @@ mod relay_banner;
 mod report;
 mod respond;
 mod routes;
+mod showcase_public;
 mod templates;
 pub mod traffic;
 pub mod upload_stash;

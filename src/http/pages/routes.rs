@@ -173,6 +173,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/u/{token}", web::post().to(campaign_links::unsubscribe))
         .route("/o/{token}", web::get().to(campaign_links::open_pixel))
+        // A showcase in public: `/s/KEY` its wall, `/s/KEY.json`, `/s/KEY.js` (the script embed)
+        // and `/s/KEY/frame` (the iframe embed). No sign-in; other sites embed them.
+        .route("/s/{file}", web::get().to(showcase_public::file))
+        .route("/s/{key}/frame", web::get().to(showcase_public::frame))
         // The workspace's contacts: list, add one, import a CSV file, delete, stop mailing.
         .route("/w/{ws}/contacts", web::get().to(contacts::page))
         .route("/w/{ws}/contacts", web::post().to(contacts::add))

@@ -1,0 +1,61 @@
+//! A showcase as the public sees it, found from its address alone (no sign-in): what it shows,
+//! its badge's figures and the business's branding.
+
+use super::showcase_entries::{self, Entry};
+use super::feedback_settings::settings_of;
+use super::{Ctx, Result};
+use crate::domain::{FeedbackSettings, Id, Showcase};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+pub struct Public {
+    pub set: Showcase,
+    pub entries: Vec<Entry>,
+    /// Average stars and rated reviews at the set's locations, all time.
+    pub average: Option<f64>,
+    pub count: u64,
+    pub brand: FeedbackSettings,
+}
+
+/// The public address's key of a set: its workspace and its id, so finding it needs no
+/// index. Both ids carry 80 random bits: not guessable.
+pub fn key(set: &Showcase) -> String {
+    URL_SAFE_NO_PAD.encode([set.workspace.as_bytes().as_slice(), set.id.as_bytes()].concat())
+}
+
+/// The set behind a public key, if there is one (and its workspace is not being deleted).
+pub fn by_key(ctx: &Ctx, key: &str) -> Result<Option<Showcase>> {
+    if key.len() != 43 {
+        return Ok(None);
+    }
+    let Ok(raw) = URL_SAFE_NO_PAD.decode(key) else {
+        return Ok(None);
+    };
+    let (Some(ws), Some(id)) = (
+        raw.get(..16).and_then(|b| <[u8; 16]>::try_from(b).ok()),
+        raw.get(16..).and_then(|b| <[u8; 16]>::try_from(b).ok()),
+    ) else {
+        return Ok(None);
+    };
+    let (ws, id) = (Id::from_bytes(ws), Id::from_bytes(id));
+    if ctx.store.workspaces().get(&ws)?.is_none() {
+        return Ok(None);
+    }
+    Ok(ctx.store.showcases().get(&ws, &id)?)
+}
+
+pub fn view(ctx: &Ctx, key: &str) -> Result<Option<Public>> {
+    let Some(set) = by_key(ctx, key)? else {
+        return Ok(None);
+    };
+    let entries = showcase_entries::shown(ctx, &set)?;
+    let (average, count) = showcase_entries::badge(ctx, &set, ctx.clock.now())?;
+    let brand = settings_of(ctx, &set.workspace)?;
+    Ok(Some(Public {
+        set,
+        entries,
+        average,
+        count,
+        brand,
+    }))
+}
