@@ -9,6 +9,7 @@ pub mod hash_queue;
 mod health;
 mod layout;
 mod metrics;
+pub mod qr;
 pub mod next;
 mod pages;
 pub mod paths;

@@ -63,6 +63,10 @@ impl<K: Eq + Hash + Clone> FailureBrake<K> {
     }
 }
 
+/// At most this many answers an hour through public feedback links from one address (a
+/// shop's guest Wi-Fi shares one: generous, but a script cannot flood a location).
+pub const LINK_ANSWERS_PER_HOUR: u32 = 20;
+
 /// At most this many reset mails an hour to one account, whoever asks for them.
 const RESET_MAILS_PER_HOUR: u32 = 3;
 /// What the account-wide brake costs every sign-in at that account while it holds: a wait,
@@ -82,6 +86,9 @@ pub struct AuthLimits {
     per_account_all: Arc<FailureBrake<String>>,
     /// Reset mails per account, whatever the number of addresses asking.
     reset_mails: Arc<FailureBrake<String>>,
+    /// Answers through locations' public feedback links per client address (every answer
+    /// fills it): a printed QR code is an open door, this bounds what one address can pour in.
+    link_answers: Arc<FailureBrake<IpAddr>>,
     clock: DefaultClock,
 }
 
@@ -105,6 +112,10 @@ impl AuthLimits {
             )),
             reset_mails: Arc::new(FailureBrake::new(
                 RESET_MAILS_PER_HOUR,
+                Duration::from_secs(3600),
+            )),
+            link_answers: Arc::new(FailureBrake::new(
+                LINK_ANSWERS_PER_HOUR,
                 Duration::from_secs(3600),
             )),
             clock: DefaultClock::default(),
@@ -167,6 +178,17 @@ impl AuthLimits {
         true
     }
 
+    /// One answer through a public feedback link from `ip`: counted, or refused while the
+    /// address has given too many.
+    pub fn link_answer(&self, ip: IpAddr, now: Instant) -> Result<(), Error> {
+        let key = crate::domain::cidr::client_key(ip);
+        if let Some(wait) = self.link_answers.braked(&key, now) {
+            return Err(Self::throttled(wait));
+        }
+        self.link_answers.add(key, now);
+        Ok(())
+    }
+
     /// Drops idle keys so memory stays bounded (called by housekeeping).
     pub fn forget_idle(&self) {
         let now = Instant::now();
@@ -174,6 +196,7 @@ impl AuthLimits {
         self.per_account.forget_idle(now);
         self.per_account_all.forget_idle(now);
         self.reset_mails.forget_idle(now);
+        self.link_answers.forget_idle(now);
     }
 }
 

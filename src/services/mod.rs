@@ -24,6 +24,8 @@ pub mod invitations;
 pub mod items;
 pub mod limits;
 pub mod link_secrets;
+pub mod link_feedback;
+pub mod location_links;
 pub mod locations;
 pub mod mail_state;
 pub mod mailing;

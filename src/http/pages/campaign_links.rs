@@ -20,7 +20,7 @@ pub struct Brand {
 }
 
 impl Brand {
-    fn of(s: &FeedbackSettings) -> Self {
+    pub(super) fn of(s: &FeedbackSettings) -> Self {
         Self {
             name: s.sender_name.clone(),
             color: s.brand_color.clone(),
@@ -47,7 +47,7 @@ struct Invalid {
 }
 
 /// The one answer for every bad token.
-fn invalid(state: &AppState) -> Answer {
+pub(super) fn invalid(state: &AppState) -> Answer {
     let page = Invalid {
         layout: state.layout.clone(),
         brand: Brand::neutral(),

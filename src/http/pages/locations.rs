@@ -163,14 +163,16 @@ struct EditPage {
     loc: Location,
     draft: Draft,
     problem: Option<String>,
+    /// The location's public feedback link (what its QR code holds).
+    feedback_link: String,
 }
 
 pub(super) async fn edit(Visit { req, state, user }: Visit, path: WsChildPath<Location>) -> Answer {
     let nav = enter(&state, &user, &path.0, Access::Read, "locations").await?;
     let loc_id = path.1;
     let (principal, wid) = (user.principal.clone(), nav.id);
-    let loc = run(&state, &user.layout, move |ctx| {
-        locations::get(ctx, &principal, &wid, &loc_id)
+    let (loc, feedback_link) = run(&state, &user.layout, move |ctx| {
+        crate::services::link_feedback::url(ctx, &principal, &wid, &loc_id)
     })
     .await?
     .map_err(|m| PageError::new(&user.layout, actix_web::http::StatusCode::FORBIDDEN, m))?;
@@ -182,6 +184,7 @@ pub(super) async fn edit(Visit { req, state, user }: Visit, path: WsChildPath<Lo
             draft: Draft::from_location(&loc),
             loc,
             problem: None,
+            feedback_link,
         },
         &user.layout,
     )
@@ -210,8 +213,8 @@ pub(super) async fn update(path: WsChildPath<Location>, post: FormPost<LocationF
         Err(m) => {
             let nav = enter(&state, &user, &wid, Access::Read, "locations").await?;
             let principal = user.principal.clone();
-            let loc = show(&state, &user.layout, move |ctx| {
-                locations::get(ctx, &principal, &wid, &loc_id)
+            let (loc, feedback_link) = show(&state, &user.layout, move |ctx| {
+                crate::services::link_feedback::url(ctx, &principal, &wid, &loc_id)
             })
             .await?;
             super::refused(
@@ -222,6 +225,7 @@ pub(super) async fn update(path: WsChildPath<Location>, post: FormPost<LocationF
                     loc,
                     draft,
                     problem: Some(m),
+                    feedback_link,
                 },
                 &user.layout,
             )

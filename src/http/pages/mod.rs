@@ -23,6 +23,7 @@ mod inbox;
 mod inbox_filters;
 mod inbox_forms;
 mod keys;
+mod link_feedback;
 mod locations;
 mod mail_settings;
 mod members;

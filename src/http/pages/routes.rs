@@ -81,6 +81,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/w/{ws}/locations", web::post().to(locations::create))
         .route("/w/{ws}/locations/{loc}", web::get().to(locations::edit))
         .route("/w/{ws}/locations/{loc}", web::post().to(locations::update))
+        // A location's feedback link on paper: its QR code (SVG, PNG) and a printable card.
+        .route(
+            "/w/{ws}/locations/{loc}/qr.svg",
+            web::get().to(link_feedback::qr_svg),
+        )
+        .route(
+            "/w/{ws}/locations/{loc}/qr.png",
+            web::get().to(link_feedback::qr_png),
+        )
+        .route(
+            "/w/{ws}/locations/{loc}/card",
+            web::get().to(link_feedback::card),
+        )
         // Connections pages: each connection's sync status, mapping its remote locations to
         .route("/w/{ws}/connections", web::get().to(connections::list))
         .route(
@@ -173,6 +186,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/u/{token}", web::post().to(campaign_links::unsubscribe))
         .route("/o/{token}", web::get().to(campaign_links::open_pixel))
+        // A location's public feedback link (`/r/TOKEN`, printed as a QR code): no contact needed.
+        .route("/r/{token}", web::get().to(link_feedback::page))
+        .route("/r/{token}", web::post().to(link_feedback::submit))
         // A showcase in public: `/s/KEY` its wall, `/s/KEY.json`, `/s/KEY.js` (the script embed)
         // and `/s/KEY/frame` (the iframe embed). No sign-in; other sites embed them.
         .route("/s/{file}", web::get().to(showcase_public::file))
