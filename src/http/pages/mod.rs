@@ -35,6 +35,7 @@ mod relay_banner;
 mod report;
 mod respond;
 mod routes;
+mod showcase;
 mod showcase_public;
 mod templates;
 pub mod traffic;

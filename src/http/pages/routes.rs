@@ -163,6 +163,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // The traffic page for instance admins: charts and tables drawn from per-minute rollups, and
         .route("/admin/traffic", web::get().to(traffic::page))
         .route("/admin/bans/{client}/lift", web::post().to(traffic::lift))
+        // Showcase sets: the list with a form for a new one; one set with its settings, preview,
+        // snippets and entries (pin, hide, approve).
+        .route("/w/{ws}/showcase", web::get().to(showcase::list))
+        .route("/w/{ws}/showcase", web::post().to(showcase::create))
+        .route("/w/{ws}/showcase/{id}", web::get().to(showcase::detail))
+        .route("/w/{ws}/showcase/{id}", web::post().to(showcase::save))
+        .route("/w/{ws}/showcase/{id}/pick", web::post().to(showcase::pick))
+        .route(
+            "/w/{ws}/showcase/{id}/delete",
+            web::post().to(form_post::removal(
+                "showcase",
+                "Showcase set deleted.",
+                services::showcases::remove,
+            )),
+        )
         // The workspace's reply templates: list, create, edit, delete.
         .route("/w/{ws}/templates", web::get().to(templates::page))
         .route("/w/{ws}/templates", web::post().to(templates::save))

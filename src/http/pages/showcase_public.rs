@@ -228,10 +228,11 @@ fn cacheable(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpRespon
 
 /// Which sites may frame the set: the ones listed, else any.
 fn frame_policy(set: &Showcase) -> String {
+    // 'self' too: the set's own page previews it.
     let ancestors = if set.allowed_origins.is_empty() {
         "*".to_string()
     } else {
-        set.allowed_origins.join(" ")
+        format!("'self' {}", set.allowed_origins.join(" "))
     };
     format!(
         "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \

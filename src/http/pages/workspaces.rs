@@ -31,6 +31,7 @@ impl WsNav {
             "campaigns" => "Campaigns",
             "contacts" => "Contacts",
             "feedback" => "Feedback",
+            "showcase" => "Showcase",
             "locations" => "Locations",
             "connections" => "Connections",
             "alerts" => "Alerts",
