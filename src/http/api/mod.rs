@@ -27,6 +27,7 @@ mod registrar;
 pub mod reports;
 mod run;
 mod schema;
+mod showcases;
 mod table;
 mod templates;
 mod views;

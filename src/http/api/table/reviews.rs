@@ -1,7 +1,9 @@
 //! The API's routes: Locations, provider connections, the items they bring, and what is done with them.
 
 use super::super::{Registrar, item_views as iv, plain, views};
-use super::super::{alerts, annotations, connections, items, locations, reports, templates};
+use super::super::{
+    alerts, annotations, connections, items, locations, reports, showcases, templates,
+};
 use crate::services;
 use actix_web::http::Method;
 
@@ -41,6 +43,76 @@ pub fn routes(r: &mut Registrar) {
     )
     .body::<locations::UpdateBody>()
     .returns::<views::LocationView>();
+
+    r.add(
+        Method::GET,
+        "/workspaces/{ws}/locations/{loc}/feedback-link",
+        showcases::feedback_link,
+    )
+    .doc(
+        "locations",
+        "The location's public feedback link: customers answer without an email address (print it as a QR code); answers are marked via: link",
+    )
+    .returns::<showcases::FeedbackLinkView>();
+
+    // /workspaces/{ws}/showcases: sets of reviews shown on the business's own website.
+    r.add(Method::GET, "/workspaces/{ws}/showcases", showcases::list)
+        .doc("showcases", "Showcase sets of the workspace")
+        .returns::<views::List<showcases::ShowcaseView>>();
+    r.add(Method::POST, "/workspaces/{ws}/showcases", showcases::create)
+        .doc(
+            "showcases",
+            "Create a showcase set (manager): a rule (locations, sources, minimum stars, text only, newest N, language), an approval choice and the embeds' look; JSON-LD marks up first-party feedback only",
+        )
+        .body::<showcases::SettingsBody>()
+        .status(201)
+        .returns::<showcases::ShowcaseView>();
+    r.add(
+        Method::GET,
+        "/workspaces/{ws}/showcases/{id}",
+        showcases::one,
+    )
+    .doc("showcases", "One showcase set, with its public addresses")
+    .returns::<showcases::ShowcaseView>();
+    r.add(
+        Method::PATCH,
+        "/workspaces/{ws}/showcases/{id}",
+        showcases::update,
+    )
+    .doc(
+        "showcases",
+        "Change a showcase set (manager); absent fields keep their value",
+    )
+    .body::<showcases::SettingsBody>()
+    .returns::<showcases::ShowcaseView>();
+    r.add(
+        Method::DELETE,
+        "/workspaces/{ws}/showcases/{id}",
+        plain::removal(services::showcases::remove),
+    )
+    .doc("showcases", "Delete a showcase set (manager); its embeds answer 404")
+    .status(204);
+    r.add(
+        Method::POST,
+        "/workspaces/{ws}/showcases/{id}/picks",
+        showcases::pick,
+    )
+    .doc(
+        "showcases",
+        "Pin, hide or approve one entry (or take that back) (manager)",
+    )
+    .body::<showcases::PickBody>()
+    .returns::<showcases::ShowcaseView>();
+    r.add(
+        Method::GET,
+        "/workspaces/{ws}/showcases/{id}/entries",
+        showcases::entries,
+    )
+    .doc(
+        "showcases",
+        "What the set shows now, what waits for approval and what is hidden",
+    )
+    .returns::<showcases::EntriesView>();
 
     // /workspaces/{ws}/connections: connect Google or Facebook, see sync status, list what the
     r.add(Method::POST, "/workspaces/{ws}/connections", connections::create)
