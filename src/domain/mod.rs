@@ -29,8 +29,8 @@ mod workspace;
 pub use alert::{AlertMode, AlertPrefs, Webhook, WebhookDelivery, WebhookFormat};
 pub use campaign::{
     Audience, CAMPAIGN_PLACEHOLDERS, Campaign, CampaignMail, CampaignMessage, CampaignStatus,
-    DEFAULT_ASK_CAP_DAYS, Feedback, FeedbackSettings, FeedbackVia, Funnel, Recipient, ScoreScale, parse_message,
-    publish_consent_wording, substitute,
+    DEFAULT_ASK_CAP_DAYS, Feedback, FeedbackSettings, FeedbackVia, Funnel, Recipient, ScoreScale,
+    parse_message, publish_consent_wording, substitute,
 };
 pub use connection::{Connection, ConnectionStatus, Feed, SyncState};
 pub use contact::{

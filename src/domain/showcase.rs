@@ -56,9 +56,7 @@ impl TryFrom<String> for Pick {
 }
 
 /// Where an entry comes from, as a set's rule names it.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ShowSource {
     Google,
@@ -271,7 +269,12 @@ pub fn parse_colour(s: &str) -> Result<String, String> {
 /// An origin a set may be framed by: `https://host[:port]` (http only for loopback, for
 /// trying a site locally), normalised; or why not.
 pub fn parse_origin(s: &str) -> Result<String, String> {
-    let bad = || format!("`{}` is not a site address like https://example.com", s.trim());
+    let bad = || {
+        format!(
+            "`{}` is not a site address like https://example.com",
+            s.trim()
+        )
+    };
     let url = url::Url::parse(s.trim()).map_err(|_| bad())?;
     let host = url.host_str().ok_or_else(bad)?;
     let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
@@ -295,7 +298,10 @@ mod tests {
     #[test]
     fn picks_read_back_as_written_and_refuse_anything_else() {
         let now = time::macros::datetime!(2026-05-01 12:00 UTC);
-        for p in [Pick::Item(Id::generate(now)), Pick::Feedback(Id::generate(now))] {
+        for p in [
+            Pick::Item(Id::generate(now)),
+            Pick::Feedback(Id::generate(now)),
+        ] {
             assert_eq!(Pick::parse(&p.to_string()), Some(p));
             let json = serde_json::to_string(&p).unwrap();
             assert_eq!(serde_json::from_str::<Pick>(&json).unwrap(), p);

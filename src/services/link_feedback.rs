@@ -23,10 +23,13 @@ impl LinkPage {
     /// The public review pages: shown to every customer whatever their score (no gating).
     pub fn review_links(&self) -> Vec<(&'static str, String)> {
         let l = &self.location;
-        [("Google", &l.google_review_url), ("Facebook", &l.facebook_page_url)]
-            .into_iter()
-            .filter_map(|(label, url)| url.clone().map(|u| (label, u)))
-            .collect()
+        [
+            ("Google", &l.google_review_url),
+            ("Facebook", &l.facebook_page_url),
+        ]
+        .into_iter()
+        .filter_map(|(label, url)| url.clone().map(|u| (label, u)))
+        .collect()
     }
 }
 
@@ -53,7 +56,12 @@ fn resolve(ctx: &Ctx, token: &str) -> Result<Option<(Id<Workspace>, Location)>> 
         .map(|l| (ws, l)))
 }
 
-fn previous(ctx: &Ctx, ws: &Id<Workspace>, loc: &Location, cookie: Option<&str>) -> Result<Option<Feedback>> {
+fn previous(
+    ctx: &Ctx,
+    ws: &Id<Workspace>,
+    loc: &Location,
+    cookie: Option<&str>,
+) -> Result<Option<Feedback>> {
     let Some(c) = cookie else { return Ok(None) };
     let now = ctx.clock.now();
     let Some(id) = super::location_links::verify_answer(&ctx.store, c, &loc.id, now)? else {
@@ -138,8 +146,12 @@ pub fn submit(
         };
         super::feedback::alert(ctx, &feedback, &who, None)?;
     }
-    let cookie =
-        super::location_links::sign_answer(&ctx.store, &page.location.id, &feedback.id, now + SAME_BROWSER)?;
+    let cookie = super::location_links::sign_answer(
+        &ctx.store,
+        &page.location.id,
+        &feedback.id,
+        now + SAME_BROWSER,
+    )?;
     page.previous = Some(feedback);
     Ok(Some(Ok((page, cookie))))
 }

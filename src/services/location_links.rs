@@ -114,7 +114,11 @@ mod tests {
         let mut raw = URL_SAFE_NO_PAD.decode(&t).unwrap();
         for i in 0..raw.len() {
             raw[i] ^= 1;
-            assert_eq!(verify(&store, &URL_SAFE_NO_PAD.encode(&raw)).unwrap(), None, "{i}");
+            assert_eq!(
+                verify(&store, &URL_SAFE_NO_PAD.encode(&raw)).unwrap(),
+                None,
+                "{i}"
+            );
             raw[i] ^= 1;
         }
         assert_eq!(verify(&store, "").unwrap(), None);

@@ -5,8 +5,8 @@
 
 use super::{Ctx, Result};
 use crate::domain::{
-    Approval, Feedback, Id, Item, ItemStatus, Kind, Location, Origin, Pick, Rating,
-    ShowSource, Showcase, Workspace,
+    Approval, Feedback, Id, Item, ItemStatus, Kind, Location, Origin, Pick, Rating, ShowSource,
+    Showcase, Workspace,
 };
 use crate::store::{ItemFilter, PageRequest};
 use time::OffsetDateTime;

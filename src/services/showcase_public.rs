@@ -1,8 +1,8 @@
 //! A showcase as the public sees it, found from its address alone (no sign-in): what it shows,
 //! its badge's figures and the business's branding.
 
-use super::showcase_entries::{self, Entry};
 use super::feedback_settings::settings_of;
+use super::showcase_entries::{self, Entry};
 use super::{Ctx, Result};
 use crate::domain::{FeedbackSettings, Id, Showcase};
 use base64::Engine;

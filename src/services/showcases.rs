@@ -59,12 +59,7 @@ fn invalid(m: impl Into<String>) -> Error {
 }
 
 /// Applies `input` to `set`, checking every field; nothing changes on an error.
-fn apply(
-    ctx: &Ctx,
-    ws: &Id<Workspace>,
-    set: &mut Showcase,
-    input: &SettingsInput,
-) -> Result<()> {
+fn apply(ctx: &Ctx, ws: &Id<Workspace>, set: &mut Showcase, input: &SettingsInput) -> Result<()> {
     let mut next = set.clone();
     if let Some(name) = &input.name {
         let name = name.trim();
@@ -125,13 +120,12 @@ fn apply(
         let l = l.trim();
         next.rule.language = if l.is_empty() {
             None
-        } else if crate::domain::language::LANGUAGES
-            .iter()
-            .any(|x| x.0 == l)
-        {
+        } else if crate::domain::language::LANGUAGES.iter().any(|x| x.0 == l) {
             Some(l.to_string())
         } else {
-            return Err(invalid(format!("`{l}` is not a language code Plaudit knows")));
+            return Err(invalid(format!(
+                "`{l}` is not a language code Plaudit knows"
+            )));
         };
     }
     if let Some(a) = &input.approval {
@@ -165,7 +159,9 @@ fn apply(
             }
         }
         if out.len() > MAX_ORIGINS {
-            return Err(invalid(format!("at most {MAX_ORIGINS} sites may frame a set")));
+            return Err(invalid(format!(
+                "at most {MAX_ORIGINS} sites may frame a set"
+            )));
         }
         next.allowed_origins = out;
     }
@@ -338,7 +334,10 @@ pub fn act(
     }
     ctx.store.audit().append(
         ws,
-        &here.audit(&format!("showcase.{action:?}").to_lowercase(), &pick.to_string()),
+        &here.audit(
+            &format!("showcase.{action:?}").to_lowercase(),
+            &pick.to_string(),
+        ),
     )?;
     Ok(set)
 }

@@ -2,9 +2,8 @@
 //! that knows its trees' keys.
 
 use super::{
-    Showcases,
     Access, Alerts, Audit, Bans, Campaigns, Connections, Contacts, Invitations, Items, Locations,
-    Outbox, Purge, Retention, Store, Traffic, Users, Workspaces, meta,
+    Outbox, Purge, Retention, Showcases, Store, Traffic, Users, Workspaces, meta,
 };
 
 impl Store {

@@ -98,7 +98,15 @@ fn need(method: &Method, path: &str) -> Need {
         | ("GET", "/workspaces/{ws}/campaigns/{id}")
         | ("GET", "/workspaces/{ws}/campaigns/{id}/preview")
         | ("GET", "/workspaces/{ws}/feedback-settings")
-        | ("GET", "/workspaces/{ws}/feedback") => Need::Ws(Read, false),
+        | ("GET", "/workspaces/{ws}/feedback")
+        | ("GET", "/workspaces/{ws}/locations/{loc}/feedback-link")
+        | ("GET", "/workspaces/{ws}/showcases")
+        | ("GET", "/workspaces/{ws}/showcases/{id}")
+        | ("GET", "/workspaces/{ws}/showcases/{id}/entries") => Need::Ws(Read, false),
+        ("POST", "/workspaces/{ws}/showcases")
+        | ("PATCH", "/workspaces/{ws}/showcases/{id}")
+        | ("DELETE", "/workspaces/{ws}/showcases/{id}")
+        | ("POST", "/workspaces/{ws}/showcases/{id}/picks") => Need::Ws(Write, false),
         (_, "/workspaces/{ws}/alerts") => Need::Ws(Read, true),
         ("GET", "/workspaces/{ws}/webhooks") => Need::Ws(Read, false),
         ("POST", "/workspaces/{ws}/webhooks") | ("DELETE", "/workspaces/{ws}/webhooks/{id}") => {
@@ -309,6 +317,30 @@ fn webhook(w: &World, n: usize) -> Id<plaudit::domain::Webhook> {
     hook.id
 }
 
+/// A showcase set of workspace A.
+fn showcase(w: &World, n: usize) -> Id<plaudit::domain::Showcase> {
+    let now = w.h.clock.now();
+    let set = plaudit::domain::Showcase {
+        id: Id::generate(now),
+        workspace: w.ws.id,
+        name: format!("Set {n}"),
+        rule: plaudit::domain::Rule::default(),
+        approval: plaudit::domain::Approval::Automatic,
+        pinned: Vec::new(),
+        hidden: Vec::new(),
+        approved: Vec::new(),
+        layout: plaudit::domain::Layout::List,
+        theme: plaudit::domain::Theme::Auto,
+        colour: "#1f6feb".into(),
+        allowed_origins: Vec::new(),
+        json_ld: false,
+        created_at: now,
+        updated_at: now,
+    };
+    w.h.store.showcases().put(&set).unwrap();
+    set.id
+}
+
 fn contact(w: &World, n: usize) -> Id<plaudit::domain::Contact> {
     let c = plaudit::domain::Contact {
         id: Id::generate(w.h.clock.now()),
@@ -497,6 +529,11 @@ fn body(
             json!({"name": format!("Reviewer {n}")})
         }
         ("POST", "/workspaces/{ws}/webhooks") => json!({"url": "https://hooks.example.com/in"}),
+        ("POST", "/workspaces/{ws}/showcases") => json!({"name": format!("Set {n}")}),
+        ("PATCH", "/workspaces/{ws}/showcases/{id}") => json!({"min_stars": 3, "layout": "grid"}),
+        ("POST", "/workspaces/{ws}/showcases/{id}/picks") => {
+            json!({"pick": format!("item:{item}"), "action": "hide"})
+        }
         _ => return None,
     })
 }
@@ -598,6 +635,8 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                         webhook(&w, n).to_string()
                     } else if route.path.contains("/contacts/") {
                         contact(&w, n).to_string()
+                    } else if route.path.contains("/showcases/") {
+                        showcase(&w, n).to_string()
                     } else if route.path.contains("/campaigns/") {
                         campaign(&w, n, route.path).to_string()
                     } else {
@@ -673,6 +712,8 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
     let hook = webhook(&w, 0);
     let contact_id = contact(&w, 0);
     let campaign_id = campaign(&w, 0, "");
+    let set = showcase(&w, 0);
+    let set_before = w.h.store.showcases().get(&w.ws.id, &set).unwrap();
     let other_t = w
         .tokens
         .iter()
@@ -873,6 +914,34 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
         ),
         (Method::GET, format!("/workspaces/{ws}/feedback"), None),
         (
+            Method::GET,
+            format!("/workspaces/{ws}/showcases/{set}"),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/workspaces/{ws}/showcases/{set}"),
+            Some(json!({"name": "pwned"})),
+        ),
+        (
+            Method::POST,
+            format!("/workspaces/{}/showcases/{set}/picks", w.other_ws.id),
+            Some(json!({"pick": format!("item:{item}"), "action": "pin"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/workspaces/{}/showcases/{set}", w.other_ws.id),
+            None,
+        ),
+        (
+            Method::GET,
+            format!(
+                "/workspaces/{}/locations/{loc}/feedback-link",
+                w.other_ws.id
+            ),
+            None,
+        ),
+        (
             Method::PUT,
             format!("/workspaces/{ws}/feedback-settings"),
             Some(
@@ -891,6 +960,11 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
         assert_eq!(resp.status(), 404, "{method} {path}");
     }
     assert_eq!(w.h.store.workspaces().get(&ws).unwrap().unwrap().name, "A");
+    assert_eq!(
+        w.h.store.showcases().get(&ws, &set).unwrap(),
+        set_before,
+        "showcase untouched"
+    );
     assert!(
         w.h.store
             .contacts()

@@ -127,8 +127,10 @@ fn retention_removes_exactly_what_expired() {
     let feedback = |at| Feedback {
         id: Id::generate(at),
         workspace: ws,
-        campaign: Id::generate(at),
-        contact: old_asked.id,
+        campaign: Some(Id::generate(at)),
+        contact: Some(old_asked.id),
+        via: Default::default(),
+        name: String::new(),
         location: None,
         scale: ScoreScale::Stars,
         score: 4,

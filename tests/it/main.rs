@@ -44,5 +44,6 @@ mod privacy_disk;
 mod providers;
 mod reply_deletion;
 mod reply_deletion_crash;
+mod showcase;
 mod support;
 mod webdriver;

@@ -158,9 +158,7 @@ pub(super) async fn create(api: Api, ws: WsPath, body: Body<SettingsBody>) -> An
     let ws = ws.into_inner();
     let input = body.into_inner().input();
     let v = api
-        .write(move |ctx, who| {
-            showcases::create(ctx, who, &ws, &input).map(|s| view(ctx, &s))
-        })
+        .write(move |ctx, who| showcases::create(ctx, who, &ws, &input).map(|s| view(ctx, &s)))
         .await?;
     Ok(HttpResponse::Created().json(v))
 }
@@ -181,9 +179,7 @@ pub(super) async fn update(
     let (ws, id) = path.into_inner();
     let input = body.into_inner().input();
     let v = api
-        .write(move |ctx, who| {
-            showcases::update(ctx, who, &ws, &id, &input).map(|s| view(ctx, &s))
-        })
+        .write(move |ctx, who| showcases::update(ctx, who, &ws, &id, &input).map(|s| view(ctx, &s)))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }

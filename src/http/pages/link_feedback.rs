@@ -148,7 +148,11 @@ pub(super) async fn submit(
     .await?;
     match done {
         Ok(Some(Ok((p, value)))) => {
-            let mut resp = html(&req, &page_of(&state, token.clone(), &p, true), &state.layout)?;
+            let mut resp = html(
+                &req,
+                &page_of(&state, token.clone(), &p, true),
+                &state.layout,
+            )?;
             resp.add_cookie(&answer_cookie(&state, &token, value))
                 .map_err(|e| PageError::internal(&state.layout, e.into()))?;
             Ok(resp)
@@ -193,13 +197,26 @@ fn file_stem(l: &Location) -> String {
     let s: String = l
         .name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
-    let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+    let s = s
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
     if s.is_empty() { "location".into() } else { s }
 }
 
-pub(super) async fn qr_svg(Visit { state, user, .. }: Visit, path: WsChildPath<Location>) -> Answer {
+pub(super) async fn qr_svg(
+    Visit { state, user, .. }: Visit,
+    path: WsChildPath<Location>,
+) -> Answer {
     let (loc, url) = link_of(&state, &user, path).await?;
     let svg = crate::http::qr::svg(&url).map_err(|e| PageError::internal(&user.layout, e))?;
     Ok(download(
@@ -209,7 +226,10 @@ pub(super) async fn qr_svg(Visit { state, user, .. }: Visit, path: WsChildPath<L
     ))
 }
 
-pub(super) async fn qr_png(Visit { state, user, .. }: Visit, path: WsChildPath<Location>) -> Answer {
+pub(super) async fn qr_png(
+    Visit { state, user, .. }: Visit,
+    path: WsChildPath<Location>,
+) -> Answer {
     let (loc, url) = link_of(&state, &user, path).await?;
     // 16 px a module: about 600 px wide, sharp at 5 cm and 300 dpi.
     let png = crate::http::qr::png(&url, 16).map_err(|e| PageError::internal(&user.layout, e))?;
@@ -257,7 +277,11 @@ pub(super) async fn card(
         location: loc.name,
         url,
         qr_svg,
-        size: if q.size.as_deref() == Some("a5") { "a5" } else { "a6" },
+        size: if q.size.as_deref() == Some("a5") {
+            "a5"
+        } else {
+            "a6"
+        },
     };
     html(&req, &page, &user.layout)
 }

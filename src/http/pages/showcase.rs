@@ -4,8 +4,8 @@
 use super::workspaces::{WsNav, enter};
 use super::{Answer, Visit, html, redirect, run, show};
 use crate::domain::{Access, Approval, Location, ShowSource, Showcase};
-use crate::http::paths::{WsChildPath, WsPath};
 use crate::http::Layout;
+use crate::http::paths::{WsChildPath, WsPath};
 use crate::services::showcase_entries::Entry;
 use crate::services::showcases::{self, PickAction, Preview, SettingsInput};
 use actix_web::web;
@@ -186,7 +186,11 @@ fn row(set: &Showcase, e: &Entry) -> Row {
         pick: e.pick.to_string(),
         author: e.author.clone(),
         rating: match (e.stars, e.recommends) {
-            (Some(s), _) => format!("{}{}", "★".repeat(usize::from(s)), "☆".repeat(usize::from(5 - s))),
+            (Some(s), _) => format!(
+                "{}{}",
+                "★".repeat(usize::from(s)),
+                "☆".repeat(usize::from(5 - s))
+            ),
             (None, Some(true)) => "Recommends".into(),
             (None, Some(false)) => "Does not recommend".into(),
             (None, None) => String::new(),
@@ -226,7 +230,10 @@ impl SetPage {
     }
 }
 
-pub(super) async fn detail(Visit { req, state, user }: Visit, path: WsChildPath<Showcase>) -> Answer {
+pub(super) async fn detail(
+    Visit { req, state, user }: Visit,
+    path: WsChildPath<Showcase>,
+) -> Answer {
     let nav = enter(&state, &user, &path.0, Access::Read, "showcase").await?;
     let (wid, id) = path.into_inner();
     let principal = user.principal.clone();

@@ -341,7 +341,8 @@ pub(super) async fn frame(
     if resp.status() == StatusCode::OK || resp.status() == StatusCode::NOT_MODIFIED {
         let policy = frame_policy(&p.set);
         if let Ok(v) = header::HeaderValue::from_str(&policy) {
-            resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+            resp.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, v);
         }
     }
     Ok(resp)

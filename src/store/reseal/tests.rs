@@ -124,8 +124,10 @@ fn plain_records_of_an_older_store_are_sealed_in_chunks_and_still_read_the_same(
     let feedback = Feedback {
         id: Id::generate(now),
         workspace: ws,
-        campaign: Id::generate(now),
-        contact: contact.id,
+        campaign: Some(Id::generate(now)),
+        contact: Some(contact.id),
+        via: Default::default(),
+        name: String::new(),
         location: None,
         scale: ScoreScale::default(),
         score: 2,

@@ -90,7 +90,10 @@ pub fn routes(r: &mut Registrar) {
         "/workspaces/{ws}/showcases/{id}",
         plain::removal(services::showcases::remove),
     )
-    .doc("showcases", "Delete a showcase set (manager); its embeds answer 404")
+    .doc(
+        "showcases",
+        "Delete a showcase set (manager); its embeds answer 404",
+    )
     .status(204);
     r.add(
         Method::POST,
