@@ -280,7 +280,7 @@ pub(super) fn alert(ctx: &Ctx, f: &Feedback, who: &str, about: Option<About>) ->
                 rendered.clone(),
                 Vec::new(),
             );
-            msg.about = about.clone();
+            msg.about = about;
             ctx.store.outbox().enqueue(&msg)?;
         }
     }

@@ -221,7 +221,7 @@ pub fn rule_walk(
             }
         }
     }
-    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out.sort_by_key(|e| std::cmp::Reverse(e.at));
     out.truncate(want);
     Ok(out)
 }
@@ -257,7 +257,7 @@ pub fn shown(ctx: &Ctx, set: &Showcase) -> Result<Vec<Entry>> {
                     v.push(e);
                 }
             }
-            v.sort_by(|a, b| b.at.cmp(&a.at));
+            v.sort_by_key(|e| std::cmp::Reverse(e.at));
             v.truncate(rest);
             v
         }
