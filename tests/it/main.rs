@@ -11,6 +11,7 @@ mod browser;
 mod browser_connect;
 mod browser_inbox;
 mod browser_pages;
+mod browser_showcase;
 mod caller;
 mod campaign_pages;
 mod campaign_safety;

@@ -117,6 +117,28 @@ impl Browser {
         .await;
     }
 
+    /// Commands go to the document of the iframe `css` until `leave_frame`.
+    pub async fn enter_frame(&self, css: &str) {
+        let el = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            "/frame",
+            json!({"id": {ELEMENT: el}}),
+        )
+        .await;
+    }
+
+    pub async fn leave_frame(&self) {
+        self.call(reqwest::Method::POST, "/frame/parent", json!({}))
+            .await;
+    }
+
+    /// The cookies the current document's origin holds.
+    pub async fn cookies(&self) -> Value {
+        self.call(reqwest::Method::GET, "/cookie", Value::Null)
+            .await
+    }
+
     pub async fn source(&self) -> String {
         self.call(reqwest::Method::GET, "/source", Value::Null)
             .await
