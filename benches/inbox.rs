@@ -2,7 +2,8 @@
 //! over 200 locations, divided by the same of a workspace holding 10,000 over 200 locations,
 //! in one run, interleaved. Read over HTTP as a browser does, from a separate release
 //! `plaudit serve` on the seeded data folder: the inbox page (no filter; rating + location; a
-//! text search, each with its counts), the dashboard page (last 90 days), and `GET .../stats`.
+//! text search, each with its counts), the dashboard page (last 90 days), `GET .../stats`, and a
+//! showcase set's JSON, iframe page and wall (no sign-in, as a client's website reads them).
 //! Prints each median, the ratios, and the server's RSS while serving.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::disallowed_methods)]
 
@@ -249,6 +250,29 @@ fn main() {
                 format!("{base}/api/v1/workspaces/{}/stats?bucket=month&from={}", s.ws, (OffsetDateTime::now_utc() - time::Duration::days(364)).date())
             })),
         ];
+        // A showcase set in each workspace (the defaults: 4★ and up, with text, the newest 12),
+        // read as a client's website reads it: the JSON, the iframe page, the wall.
+        let mut sets = Vec::new();
+        for (s, c) in [(&small, &cs), (&big, &cb)] {
+            let v: serde_json::Value = client
+                .post(format!("{base}/api/v1/workspaces/{}/showcases", s.ws))
+                .bearer_auth(c.trim_start_matches("plaudit_session="))
+                .json(&serde_json::json!({"name": "Homepage"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let json_url = v["json_url"].as_str().unwrap_or_else(|| panic!("a set: {v}"));
+            let path = &json_url[json_url.find("/s/").unwrap()..];
+            sets.push(format!("{base}{}", path.trim_end_matches(".json")));
+        }
+        for (name, suffix) in [("showcase JSON", ".json"), ("showcase iframe page", "/frame"), ("showcase wall of love", "")] {
+            let (a, b) = paired(&client, (&format!("{}{suffix}", sets[0]), &cs), (&format!("{}{suffix}", sets[1]), &cb), 60).await;
+            worst = worst.max(b / a);
+            println!("{name:<34}: {big_n} reviews {b:7.2} ms, reference {small_n} reviews {a:7.2} ms, ratio {:.2}", b / a);
+        }
         for (name, url) in &cases {
             let (a, b) = paired(&client, (&url(&small), &cs), (&url(&big), &cb), 60).await;
             worst = worst.max(b / a);

@@ -157,6 +157,24 @@ pub fn install(store: &Store, fake: &FakeProviders, now: OffsetDateTime) -> anyh
             created_at: now,
         })?;
     }
+    // A showcase set as an agency would start one: the best recent reviews, shown at once.
+    store.showcases().put(&crate::domain::Showcase {
+        id: Id::generate(now),
+        workspace: ws.id,
+        name: "Homepage reviews".into(),
+        rule: crate::domain::Rule::default(),
+        approval: crate::domain::Approval::Automatic,
+        pinned: Vec::new(),
+        hidden: Vec::new(),
+        approved: Vec::new(),
+        layout: crate::domain::Layout::Grid,
+        theme: crate::domain::Theme::Auto,
+        colour: settings.brand_color.clone(),
+        allowed_origins: Vec::new(),
+        json_ld: false,
+        created_at: now,
+        updated_at: now,
+    })?;
     store.flush_blocking()?;
     Ok(Demo {
         email: EMAIL.into(),

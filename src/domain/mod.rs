@@ -9,6 +9,7 @@ mod contact;
 pub mod contrast;
 mod credentials;
 mod email;
+mod embed_look;
 mod ids;
 mod item;
 pub mod language;
@@ -40,6 +41,7 @@ pub use credentials::{
     ApiKey, AuditEntry, Identity, Invitation, LinkPurpose, LinkToken, OAuthState, Session,
 };
 pub use email::Email;
+pub use embed_look::{Layout, Theme, parse_colour, parse_origin};
 pub use ids::{Id, IdParseError};
 pub use item::{
     Author, Fetched, FetchedReply, Item, ItemStatus, Kind, Origin, Rating, Reply, ReplyState,
@@ -57,9 +59,6 @@ pub use password::Password;
 pub use provider::Provider;
 pub use rating_filter::RatingFilter;
 pub use relay::RelayHealth;
-pub use showcase::{
-    Approval, Layout, MAX_ORIGINS, MAX_PICKS, MAX_SHOWN, Pick, Rule, ShowSource, Showcase, Theme,
-    parse_colour, parse_origin,
-};
+pub use showcase::{Approval, MAX_ORIGINS, MAX_PICKS, MAX_SHOWN, Pick, Rule, ShowSource, Showcase};
 pub use user::User;
 pub use workspace::{Access, Role, Scope, Workspace};

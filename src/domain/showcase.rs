@@ -1,6 +1,7 @@
 //! Showcase sets: which reviews a business shows on its own website, chosen by rule and by
 //! hand, and how the embeds draw them.
 
+use super::embed_look::{Layout, Theme};
 use super::{Feedback, Id, Item, Location, Origin, Workspace};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -163,59 +164,6 @@ pub enum Approval {
     ApproveFirst,
 }
 
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Layout {
-    #[default]
-    List,
-    /// A grid that becomes a swipeable row on narrow screens.
-    Grid,
-    /// The average and the count, one line.
-    Badge,
-}
-
-impl Layout {
-    pub const ALL: [Self; 3] = [Self::List, Self::Grid, Self::Badge];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::List => "list",
-            Self::Grid => "grid",
-            Self::Badge => "badge",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-}
-
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Theme {
-    Light,
-    Dark,
-    /// Follows the visitor's system setting.
-    #[default]
-    Auto,
-}
-
-impl Theme {
-    pub const ALL: [Self; 3] = [Self::Light, Self::Dark, Self::Auto];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Light => "light",
-            Self::Dark => "dark",
-            Self::Auto => "auto",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-}
-
 /// A named set of entries a workspace shows in public.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Showcase {
@@ -255,42 +203,6 @@ impl Showcase {
     }
 }
 
-/// A brand colour as `#rrggbb` (lower case), or why not.
-pub fn parse_colour(s: &str) -> Result<String, String> {
-    let s = s.trim();
-    let hex = s.strip_prefix('#').unwrap_or(s);
-    if hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(format!("#{}", hex.to_ascii_lowercase()))
-    } else {
-        Err(format!("`{s}` is not a colour like #1f6feb"))
-    }
-}
-
-/// An origin a set may be framed by: `https://host[:port]` (http only for loopback, for
-/// trying a site locally), normalised; or why not.
-pub fn parse_origin(s: &str) -> Result<String, String> {
-    let bad = || {
-        format!(
-            "`{}` is not a site address like https://example.com",
-            s.trim()
-        )
-    };
-    let url = url::Url::parse(s.trim()).map_err(|_| bad())?;
-    let host = url.host_str().ok_or_else(bad)?;
-    let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
-    let ok_scheme = url.scheme() == "https" || (url.scheme() == "http" && loopback);
-    if !ok_scheme || !url.username().is_empty() || url.password().is_some() {
-        return Err(bad());
-    }
-    if !matches!(url.path(), "" | "/") || url.query().is_some() || url.fragment().is_some() {
-        return Err(format!(
-            "`{}`: give the site only (scheme and host), without a path",
-            s.trim()
-        ));
-    }
-    Ok(url.origin().ascii_serialization())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,28 +224,6 @@ mod tests {
     }
 
     #[test]
-    fn origins_are_sites_only() {
-        assert_eq!(
-            parse_origin("https://Example.com/").unwrap(),
-            "https://example.com"
-        );
-        assert_eq!(
-            parse_origin("http://127.0.0.1:8080").unwrap(),
-            "http://127.0.0.1:8080"
-        );
-        for bad in [
-            "http://example.com",
-            "https://example.com/page",
-            "javascript:alert(1)",
-            "https://user@example.com",
-            "example.com",
-            "https://example.com?x=1",
-        ] {
-            assert!(parse_origin(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn the_rule_takes_stars_text_and_language() {
         let r = Rule::default();
         assert!(r.takes(Some(4), "Great"));
@@ -347,7 +237,5 @@ mod tests {
             }
             .takes(Some(5), "")
         );
-        assert_eq!(parse_colour("1F6FEB").unwrap(), "#1f6feb");
-        assert!(parse_colour("red").is_err());
     }
 }

@@ -40,6 +40,7 @@ pub mod sessions;
 pub mod setup;
 pub mod showcase_entries;
 pub mod showcase_public;
+mod showcase_settings;
 pub mod showcases;
 pub mod stats;
 pub mod traffic;

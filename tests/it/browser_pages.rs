@@ -184,6 +184,18 @@ async fn every_page_fits_a_phone_and_is_photographed_at_both_widths() {
     let mail = unquote(&smtp.messages()[0]);
     let feedback = format!("/f/{}", token_in(&mail, "/f/"));
     let unsubscribe = format!("/u/{}", token_in(&mail, "/u/"));
+    // A location's public feedback link (its QR code's target) and the demo set's wall.
+    let path_of =
+        |url: &str| url[url.find("/r/").or_else(|| url.find("/s/")).unwrap()..].to_string();
+    let (_, link) = api
+        .get(&format!(
+            "/workspaces/{ws}/locations/{}/feedback-link",
+            loc.as_str().unwrap()
+        ))
+        .await;
+    let link_page = path_of(link["url"].as_str().unwrap());
+    let (_, sets) = api.get(&format!("/workspaces/{ws}/showcases")).await;
+    let wall = path_of(sets["items"][0]["wall_url"].as_str().unwrap());
 
     let b = Browser::start().await;
     b.goto(&format!("{}/login", h.url)).await;
@@ -324,6 +336,8 @@ async fn every_page_fits_a_phone_and_is_photographed_at_both_widths() {
         ("/privacy", "privacy-notice"),
         (feedback.as_str(), "feedback-page"),
         (unsubscribe.as_str(), "unsubscribe-page"),
+        (link_page.as_str(), "feedback-link-page"),
+        (wall.as_str(), "showcase-wall"),
     ] {
         let (_, mut p) = visit(&b, &h.url, path, name).await;
         problems.append(&mut p);

@@ -16,7 +16,7 @@ use askama::Template;
 use serde::Deserialize;
 
 /// The cookie naming this browser's answer at a location for a day (path-scoped to the link).
-const ANSWER_COOKIE: &str = "plaudit_answer";
+pub(super) const ANSWER_COOKIE: &str = "plaudit_answer";
 
 #[derive(Template)]
 #[template(path = "pages/link_feedback.html")]

@@ -36,6 +36,7 @@ mod report;
 mod respond;
 mod routes;
 mod showcase;
+mod showcase_json;
 mod showcase_public;
 mod templates;
 pub mod traffic;

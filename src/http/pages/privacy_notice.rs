@@ -96,6 +96,11 @@ pub(super) async fn page(req: HttpRequest, state: web::Data<AppState>, who: Mayb
             super::connect_flow::FLOW_COOKIE.into(),
             "completes connecting a Google or Facebook account (strictly necessary; 30 minutes)",
         ),
+        (
+            super::link_feedback::ANSWER_COOKIE.into(),
+            "lets you change the feedback you gave through a shop's link or QR code instead of \
+             sending it twice (strictly necessary; one day)",
+        ),
     ];
     let contact = c.privacy.operator_contact.clone();
     let page = Notice {

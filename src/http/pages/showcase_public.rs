@@ -3,6 +3,7 @@
 //! draws the JSON in a shadow root. No cookies, no request to another host, cacheable by ETag.
 
 use super::Answer;
+use super::showcase_json::{json_body, json_ld};
 use crate::domain::{Layout as SetLayout, Showcase, Theme};
 use crate::http::{AppState, PageError};
 use crate::services::showcase_entries::Entry;
@@ -11,7 +12,6 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 /// How long browsers and caches may keep an embed before asking again (an erased review is
@@ -102,89 +102,6 @@ fn view(p: &Public, q: &EmbedQuery) -> View {
     }
 }
 
-/// schema.org markup for the set's **first-party** answers only: review rich results are not
-/// given for a business's own reviews drawn from other sites, so those are never marked up.
-pub fn json_ld(p: &Public) -> Option<String> {
-    let own: Vec<&Entry> = p.entries.iter().filter(|e| e.first_party).collect();
-    if own.is_empty() {
-        return None;
-    }
-    let stars: Vec<u8> = own.iter().filter_map(|e| e.stars).collect();
-    let avg = f64::from(stars.iter().map(|s| u32::from(*s)).sum::<u32>()) / stars.len() as f64;
-    let reviews: Vec<_> = own
-        .iter()
-        .map(|e| {
-            json!({
-                "@type": "Review",
-                "author": {"@type": "Person", "name": e.author},
-                "datePublished": e.at.date().to_string(),
-                "reviewBody": e.text,
-                "reviewRating": {
-                    "@type": "Rating",
-                    "ratingValue": e.stars.unwrap_or(1),
-                    "bestRating": 5,
-                    "worstRating": 1
-                }
-            })
-        })
-        .collect();
-    let mut doc = json!({
-        "@context": "https://schema.org",
-        "@type": "LocalBusiness",
-        "name": p.brand.sender_name,
-        "aggregateRating": {
-            "@type": "AggregateRating",
-            "ratingValue": format!("{avg:.1}"),
-            "reviewCount": stars.len(),
-            "bestRating": 5,
-            "worstRating": 1
-        },
-        "review": reviews,
-    });
-    if !p.brand.postal_address.trim().is_empty() {
-        doc["address"] = json!(p.brand.postal_address);
-    }
-    // Inside a <script> element: no `<`, `>` or `&` may appear raw, whatever a review says.
-    Some(
-        doc.to_string()
-            .replace('<', "\\u003c")
-            .replace('>', "\\u003e")
-            .replace('&', "\\u0026"),
-    )
-}
-
-/// The JSON form: what the script embed draws, and what a site may draw itself.
-fn json_body(p: &Public, v: &View) -> serde_json::Value {
-    let entries: Vec<_> = p
-        .entries
-        .iter()
-        .map(|e| {
-            json!({
-                "id": e.pick.to_string(),
-                "author": e.author,
-                "stars": e.stars,
-                "recommends": e.recommends,
-                "date": e.at.date().to_string(),
-                "text": e.text,
-                "source": e.source.as_str(),
-                "source_name": e.source.label(),
-                "url": e.link,
-                "pinned": e.pinned,
-            })
-        })
-        .collect();
-    json!({
-        "name": v.title,
-        "business": v.business,
-        "layout": v.layout,
-        "theme": v.theme,
-        "colour": v.colour,
-        "average": p.average.map(|a| (a * 10.0).round() / 10.0),
-        "count": p.count,
-        "entries": entries,
-    })
-}
-
 #[derive(Template)]
 #[template(path = "showcase/wall.html")]
 struct Wall<'a> {
@@ -248,7 +165,9 @@ fn not_found(json: bool) -> HttpResponse {
     resp.insert_header((header::CACHE_CONTROL, "no-store"));
     if json {
         resp.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-            .json(json!({"error": {"code": "not_found", "message": "no such showcase"}}))
+            .json(
+                serde_json::json!({"error": {"code": "not_found", "message": "no such showcase"}}),
+            )
     } else {
         resp.content_type("text/html; charset=utf-8").body(
             "<!doctype html><title>Not found</title><p>This showcase does not exist (any more).</p>",
