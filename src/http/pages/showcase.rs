@@ -220,6 +220,8 @@ struct SetPage {
     hidden: Vec<Row>,
     wall_url: String,
     frame_url: String,
+    /// The frame on this very server (the public URL may not be reachable from here).
+    preview_url: String,
     json_url: String,
     script_url: String,
 }
@@ -269,6 +271,7 @@ pub(super) async fn detail(
         hidden: hidden.iter().map(|e| row(&set, e)).collect(),
         wall_url: base.clone(),
         frame_url: format!("{base}/frame"),
+        preview_url: format!("/s/{}/frame", crate::services::showcase_public::key(&set)),
         json_url: format!("{base}.json"),
         script_url: format!("{base}.js"),
         set,
