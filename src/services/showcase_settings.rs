@@ -54,7 +54,10 @@ pub(super) fn apply(
                 .parse()
                 .ok()
                 .filter(|id| known.iter().any(|k| k.id == *id))
-                .ok_or_else(|| invalid(format!("`{l}` is not a location of this workspace")))?;
+                // A well-formed id naming nothing here: the workspace's state, not the input's shape.
+                .ok_or_else(|| {
+                    Error::Conflict(format!("`{l}` is not a location of this workspace"))
+                })?;
             if !ids.contains(&id) {
                 ids.push(id);
             }

@@ -144,7 +144,7 @@ pub fn act(
     if matches!(action, PickAction::Pin | PickAction::Approve)
         && showcase_entries::load(ctx, ws, &pick)?.is_none()
     {
-        return Err(Error::Invalid(
+        return Err(Error::Conflict(
             "this entry may not be shown: a review removed at its provider, a restricted \
              reviewer, or feedback whose customer did not agree to publication"
                 .into(),

@@ -92,19 +92,32 @@ pub(super) struct SettingsBody {
     text_only: Option<bool>,
     #[schemars(range(min = 1, max = 50))]
     newest: Option<u16>,
-    /// A language code (en, fr, de, …); empty for any.
-    #[schemars(length(max = 8))]
+    /// A language code (guessed from the text): en, fr, de, es, it, pt, nl, ja, ko, zh, ru,
+    /// el, ar, he or th; empty for any.
+    #[schemars(regex(pattern = r"^(|en|fr|de|es|it|pt|nl|ja|ko|zh|ru|el|ar|he|th)$"))]
     language: Option<String>,
     approval: Option<Approval>,
     layout: Option<Layout>,
     theme: Option<Theme>,
     #[schemars(regex(pattern = r"^#[0-9a-fA-F]{6}$"))]
     colour: Option<String>,
-    /// Sites that may frame the set (`https://example.com`); empty: any site.
-    #[schemars(length(max = 20))]
+    /// Sites that may frame the set (`https://example.com`; plain http only for loopback);
+    /// empty: any site.
+    #[schemars(with = "Option<Vec<OriginText>>", length(max = 20))]
     allowed_origins: Option<Vec<String>>,
     json_ld: Option<bool>,
 }
+
+/// A site's origin, as text (for schemas only).
+#[derive(JsonSchema)]
+#[schemars(transparent)]
+#[allow(dead_code)]
+struct OriginText(
+    #[schemars(regex(
+        pattern = r"^(https://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z][A-Za-z0-9-]{0,61}[A-Za-z0-9](:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?|http://(localhost|127\.0\.0\.1)(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?)/?$"
+    ))]
+    String,
+);
 
 /// A 32-hex-digit id, as text (for schemas only).
 #[derive(JsonSchema)]
@@ -156,7 +169,10 @@ pub(super) async fn list(api: Api, ws: WsPath) -> Answer {
 
 pub(super) async fn create(api: Api, ws: WsPath, body: Body<SettingsBody>) -> Answer {
     let ws = ws.into_inner();
-    let input = body.into_inner().input();
+    let mut b = body.into_inner();
+    // A set may be named later: the API does not insist on a name up front.
+    b.name.get_or_insert_with(|| "Showcase set".into());
+    let input = b.input();
     let v = api
         .write(move |ctx, who| showcases::create(ctx, who, &ws, &input).map(|s| view(ctx, &s)))
         .await?;
