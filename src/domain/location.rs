@@ -88,6 +88,18 @@ pub fn is_timezone_name(tz: &str) -> bool {
 }
 
 impl Location {
+    /// Its public review pages (Google, Facebook), as set: what feedback pages show every
+    /// customer whatever the score.
+    pub fn review_links(&self) -> Vec<(&'static str, String)> {
+        [
+            ("Google", &self.google_review_url),
+            ("Facebook", &self.facebook_page_url),
+        ]
+        .into_iter()
+        .filter_map(|(label, url)| url.clone().map(|u| (label, u)))
+        .collect()
+    }
+
     /// The location's time zone (UTC if the stored name is no longer in the database).
     pub fn zone(&self) -> jiff::tz::TimeZone {
         zone(&self.timezone)

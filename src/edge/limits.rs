@@ -190,6 +190,33 @@ mod tests {
     }
 
     #[test]
+    fn showcases_draw_on_their_own_quota_and_public_pages_on_both() {
+        let clock = FakeRelativeClock::default();
+        let mut c = config(60, 3);
+        c.showcase_per_ip_per_minute = 600;
+        c.public_per_ip_per_minute = 8;
+        let limits = EdgeLimits::with_clock(&c, clock.clone());
+        let office: IpAddr = "192.0.2.7".parse().unwrap();
+        // An office's visitors load a client's site: far beyond the global burst of 3.
+        for i in 0..150 {
+            assert!(
+                limits.check(office, Door::Showcase, None).is_ok(),
+                "load {i}"
+            );
+        }
+        let (quota, _) = limits.check(office, Door::Showcase, None).unwrap_err();
+        assert_eq!(quota, LimitName::Showcase, "bounded all the same");
+        // ...and none of it used the global quota this address has for everything else.
+        assert!(limits.check(office, Door::Any, None).is_ok());
+        // A public page draws on the global quota too.
+        let other: IpAddr = "192.0.2.8".parse().unwrap();
+        for _ in 0..2 {
+            assert!(limits.check(other, Door::PublicPage, None).is_ok());
+        }
+        assert!(limits.check(other, Door::PublicPage, None).is_err());
+    }
+
+    #[test]
     fn a_million_clients_leave_no_trace_once_idle() {
         let clock = FakeRelativeClock::default();
         let limits = EdgeLimits::with_clock(&config(600, 100), clock.clone());

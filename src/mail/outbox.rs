@@ -138,8 +138,11 @@ impl OutboxWorker {
         match gate::check(&self.store, &msg)? {
             Gate::Send => {}
             Gate::Cancel(reason) => {
-                self.store.outbox().cancel(&msg.id, now, &reason)?;
+                // The recipient's record first: a kill between the two writes leaves the message
+                // leased, so it is judged again after the restart (recording is idempotent);
+                // the other order could leave a cancelled message whose recipient waits forever.
                 gate::record(&self.store, &msg, Ok(()), Some(&reason), now)?;
+                self.store.outbox().cancel(&msg.id, now, &reason)?;
                 self.store.flush().await?;
                 tracing::info!(id = %msg.id, %reason, "campaign mail cancelled");
                 return Ok(Outcome::Cancelled(msg.id, reason));
@@ -169,8 +172,9 @@ impl OutboxWorker {
             }
             Err(SendError::Transient(e)) => {
                 let reason = format!("gave up after {} attempts: {e}", msg.attempts);
-                self.store.outbox().mark_failed(&msg.id, now, &reason)?;
+                // Recipient first, as for a cancelled message.
                 gate::record_given_up(&self.store, &msg, &reason)?;
+                self.store.outbox().mark_failed(&msg.id, now, &reason)?;
                 tracing::error!(id = %msg.id, %reason, "mail failed");
                 Outcome::Failed(msg.id, reason)
             }

@@ -25,16 +25,10 @@ pub struct FeedbackView {
 impl FeedbackView {
     /// The public review pages: shown to every customer whatever their score (no gating).
     pub fn review_links(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        if let Some(l) = &self.location {
-            if let Some(u) = &l.google_review_url {
-                out.push(("Google", u.clone()));
-            }
-            if let Some(u) = &l.facebook_page_url {
-                out.push(("Facebook", u.clone()));
-            }
-        }
-        out
+        self.location
+            .as_ref()
+            .map(Location::review_links)
+            .unwrap_or_default()
     }
 }
 

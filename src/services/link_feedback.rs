@@ -22,14 +22,7 @@ pub struct LinkPage {
 impl LinkPage {
     /// The public review pages: shown to every customer whatever their score (no gating).
     pub fn review_links(&self) -> Vec<(&'static str, String)> {
-        let l = &self.location;
-        [
-            ("Google", &l.google_review_url),
-            ("Facebook", &l.facebook_page_url),
-        ]
-        .into_iter()
-        .filter_map(|(label, url)| url.clone().map(|u| (label, u)))
-        .collect()
+        self.location.review_links()
     }
 }
 

@@ -210,6 +210,9 @@ pub fn act(
 pub struct Preview {
     pub shown: Vec<Entry>,
     pub waiting: Vec<Entry>,
+    /// Publishing automatically: more entries the rule takes, beyond the newest N (pin one to
+    /// show it).
+    pub more: Vec<Entry>,
     pub hidden: Vec<Entry>,
 }
 
@@ -221,11 +224,16 @@ pub fn preview(
 ) -> Result<(Showcase, Preview)> {
     let set = get(ctx, principal, ws, id)?;
     let shown = showcase_entries::shown(ctx, &set)?;
-    let waiting = match set.approval {
-        Approval::Automatic => Vec::new(),
+    let (waiting, more) = match set.approval {
+        Approval::Automatic => {
+            let skip = |p: &Pick| set.hidden.contains(p) || shown.iter().any(|e| e.pick == *p);
+            let more = showcase_entries::rule_walk(ctx, &set, usize::from(MAX_SHOWN), &skip)?;
+            (Vec::new(), more)
+        }
         Approval::ApproveFirst => {
             let skip = |p: &Pick| set.let_through(p) || set.hidden.contains(p);
-            showcase_entries::rule_walk(ctx, &set, usize::from(MAX_SHOWN), &skip)?
+            let waiting = showcase_entries::rule_walk(ctx, &set, usize::from(MAX_SHOWN), &skip)?;
+            (waiting, Vec::new())
         }
     };
     let mut hidden = Vec::new();
@@ -239,6 +247,7 @@ pub fn preview(
         Preview {
             shown,
             waiting,
+            more,
             hidden,
         },
     ))

@@ -273,6 +273,8 @@ pub struct EntriesView {
     pub shown: Vec<EntryView>,
     /// Entries passing the rule that wait for approval (sets that approve first).
     pub waiting: Vec<EntryView>,
+    /// Sets publishing automatically: more entries the rule takes beyond the newest N.
+    pub more: Vec<EntryView>,
     pub hidden: Vec<EntryView>,
 }
 
@@ -284,6 +286,7 @@ pub(super) async fn entries(api: Api, path: WsChildPath<Showcase>) -> Answer {
     Ok(HttpResponse::Ok().json(EntriesView {
         shown: p.shown.iter().map(entry).collect(),
         waiting: p.waiting.iter().map(entry).collect(),
+        more: p.more.iter().map(entry).collect(),
         hidden: p.hidden.iter().map(entry).collect(),
     }))
 }

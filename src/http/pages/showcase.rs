@@ -217,6 +217,7 @@ struct SetPage {
     origins: String,
     shown: Vec<Row>,
     waiting: Vec<Row>,
+    more: Vec<Row>,
     hidden: Vec<Row>,
     wall_url: String,
     frame_url: String,
@@ -252,6 +253,7 @@ pub(super) async fn detail(
     let Preview {
         shown,
         waiting,
+        more,
         hidden,
     } = preview;
     let sources = ShowSource::ALL
@@ -268,6 +270,7 @@ pub(super) async fn detail(
         origins: set.allowed_origins.join("\n"),
         shown: shown.iter().map(|e| row(&set, e)).collect(),
         waiting: waiting.iter().map(|e| row(&set, e)).collect(),
+        more: more.iter().map(|e| row(&set, e)).collect(),
         hidden: hidden.iter().map(|e| row(&set, e)).collect(),
         wall_url: base.clone(),
         frame_url: format!("{base}/frame"),
