@@ -350,3 +350,28 @@ pub fn opened(ctx: &Ctx, token: &str) -> Result<()> {
         })?;
     Ok(())
 }
+
+/// Deletes one answer (spam through a public link, or a customer asking): the record goes and,
+/// for an answer sealed under its own key (no contact behind it), that key is shredded so no
+/// copy in old log segments or backups stays readable. Managers; audited.
+pub fn delete_answer(
+    ctx: &Ctx,
+    actor: &super::auth::Actor,
+    ws: &Id<crate::domain::Workspace>,
+    id: &Id<Feedback>,
+) -> Result<()> {
+    let here = ctx.enter_as(actor, ws, crate::domain::Access::Write)?;
+    let f = ctx
+        .store
+        .campaigns()
+        .feedback(ws, id)?
+        .ok_or(super::Error::NotFound)?;
+    ctx.store.campaigns().remove_feedback(ws, id)?;
+    ctx.store
+        .shred(&crate::store::PersonRef::feedback(ws, &f.id))?;
+    ctx.store.audit().append(
+        ws,
+        &here.audit("feedback.deleted", &f.at.date().to_string()),
+    )?;
+    Ok(())
+}

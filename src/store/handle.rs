@@ -141,17 +141,28 @@ impl Store {
         if let Some(aside) = swap::finish(data_dir)? {
             tracing::warn!(old = %aside.display(), "finished putting a restored or compacted store in place after an interruption");
         }
-        let db = sled::Config::new()
-            .path(data_dir.join("db"))
-            .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
-            .open()
-            .map_err(|e| match e {
-                e if is_lock_error(&e) => OpenError::Locked(data_dir.to_path_buf()),
-                other => OpenError::Other(
-                    anyhow::Error::new(other)
-                        .context(format!("cannot open the store in {}", data_dir.display())),
-                ),
-            })?;
+        // A process that just exited (a CLI command run right before this one) may still hold
+        // the lock for a moment on a loaded machine: wait briefly before calling it in use.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        let db = loop {
+            let opened = sled::Config::new()
+                .path(data_dir.join("db"))
+                .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
+                .open();
+            match opened {
+                Err(e) if is_lock_error(&e) && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                other => break other,
+            }
+        }
+        .map_err(|e| match e {
+            e if is_lock_error(&e) => OpenError::Locked(data_dir.to_path_buf()),
+            other => OpenError::Other(
+                anyhow::Error::new(other)
+                    .context(format!("cannot open the store in {}", data_dir.display())),
+            ),
+        })?;
         let found = meta::schema_version(&db)?;
         match found {
             Some(v) if v > SCHEMA_VERSION => {

@@ -104,6 +104,7 @@ fn need(method: &Method, path: &str) -> Need {
         | ("GET", "/workspaces/{ws}/showcases/{id}")
         | ("GET", "/workspaces/{ws}/showcases/{id}/entries") => Need::Ws(Read, false),
         ("POST", "/workspaces/{ws}/showcases")
+        | ("DELETE", "/workspaces/{ws}/feedback/{id}")
         | ("PATCH", "/workspaces/{ws}/showcases/{id}")
         | ("DELETE", "/workspaces/{ws}/showcases/{id}")
         | ("POST", "/workspaces/{ws}/showcases/{id}/picks") => Need::Ws(Write, false),
@@ -315,6 +316,27 @@ fn webhook(w: &World, n: usize) -> Id<plaudit::domain::Webhook> {
     };
     w.h.store.alerts().put_webhook(&hook).unwrap();
     hook.id
+}
+
+/// An answer through a location's public link in workspace A.
+fn answer(w: &World, n: usize) -> Id<plaudit::domain::Feedback> {
+    let now = w.h.clock.now();
+    let f = plaudit::domain::Feedback {
+        id: Id::generate(now),
+        workspace: w.ws.id,
+        campaign: None,
+        contact: None,
+        via: plaudit::domain::FeedbackVia::Link,
+        name: format!("Guest {n}"),
+        location: None,
+        scale: plaudit::domain::ScoreScale::Stars,
+        score: 4,
+        comment: "Nice".into(),
+        at: now,
+        publish_consent: None,
+    };
+    w.h.store.campaigns().put_feedback(&f).unwrap();
+    f.id
 }
 
 /// A showcase set of workspace A.
@@ -637,6 +659,8 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                         contact(&w, n).to_string()
                     } else if route.path.contains("/showcases/") {
                         showcase(&w, n).to_string()
+                    } else if route.path.contains("/feedback/") {
+                        answer(&w, n).to_string()
                     } else if route.path.contains("/campaigns/") {
                         campaign(&w, n, route.path).to_string()
                     } else {
@@ -713,6 +737,7 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
     let contact_id = contact(&w, 0);
     let campaign_id = campaign(&w, 0, "");
     let set = showcase(&w, 0);
+    let guest_answer = answer(&w, 0);
     let set_before = w.h.store.showcases().get(&w.ws.id, &set).unwrap();
     let other_t = w
         .tokens
@@ -919,6 +944,11 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
             None,
         ),
         (
+            Method::DELETE,
+            format!("/workspaces/{}/feedback/{guest_answer}", w.other_ws.id),
+            None,
+        ),
+        (
             Method::PATCH,
             format!("/workspaces/{ws}/showcases/{set}"),
             Some(json!({"name": "pwned"})),
@@ -964,6 +994,14 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
         w.h.store.showcases().get(&ws, &set).unwrap(),
         set_before,
         "showcase untouched"
+    );
+    assert!(
+        w.h.store
+            .campaigns()
+            .feedback(&ws, &guest_answer)
+            .unwrap()
+            .is_some(),
+        "answer kept"
     );
     assert!(
         w.h.store

@@ -210,6 +210,17 @@ async fn a_qr_code_leads_to_a_feedback_page_whose_consenting_answers_a_set_marks
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
+    // The other browser's answer deleted by a manager (spam, or the customer asking): gone.
+    let other = answers.iter().find(|a| a["name"] == "").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, _) = api
+        .delete(&format!("/workspaces/{}/feedback/{other}", ws.id))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, fb) = api.get(&format!("/workspaces/{}/feedback", ws.id)).await;
+    assert_eq!(fb["items"].as_array().unwrap().len(), 1);
     // A set of first-party answers: only the consenting one shows, and its JSON-LD parses.
     let (_, set) = api
         .post(

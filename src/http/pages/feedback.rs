@@ -13,6 +13,7 @@ use askama::Template;
 use serde::Deserialize;
 
 pub struct Answer {
+    pub id: String,
     pub at: String,
     /// Through the location's public link or QR code, not an email.
     pub via_link: bool,
@@ -67,6 +68,7 @@ async fn render(
             };
             let via_link = f.via == crate::domain::FeedbackVia::Link;
             answers.push(Answer {
+                id: f.id.to_string(),
                 at: f.at.date().to_string(),
                 via_link,
                 who: contact.map_or_else(

@@ -165,6 +165,9 @@ struct EditPage {
     problem: Option<String>,
     /// The location's public feedback link (what its QR code holds).
     feedback_link: String,
+    /// `server.public_url` is not set: the link names the listen address, which customers'
+    /// phones may not reach.
+    no_public_url: bool,
 }
 
 pub(super) async fn edit(Visit { req, state, user }: Visit, path: WsChildPath<Location>) -> Answer {
@@ -184,6 +187,7 @@ pub(super) async fn edit(Visit { req, state, user }: Visit, path: WsChildPath<Lo
             draft: Draft::from_location(&loc),
             loc,
             problem: None,
+            no_public_url: state.ctx.config.server.public_url.is_none(),
             feedback_link,
         },
         &user.layout,
@@ -225,6 +229,7 @@ pub(super) async fn update(path: WsChildPath<Location>, post: FormPost<LocationF
                     loc,
                     draft,
                     problem: Some(m),
+                    no_public_url: state.ctx.config.server.public_url.is_none(),
                     feedback_link,
                 },
                 &user.layout,

@@ -255,6 +255,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // The workspace's feedback: what customers answered, and the feedback-request template,
         .route("/w/{ws}/feedback", web::get().to(feedback::page))
         .route("/w/{ws}/feedback/settings", web::post().to(feedback::save))
+        .route(
+            "/w/{ws}/feedback/{id}/delete",
+            web::post().to(form_post::removal(
+                "feedback",
+                "Answer deleted.",
+                services::feedback::delete_answer,
+            )),
+        )
         // The instance's mail settings for instance admins, with "Send test email": a message straight
         .route("/admin/mail", web::get().to(mail_settings::page))
         .route("/admin/mail/test", web::post().to(mail_settings::test))

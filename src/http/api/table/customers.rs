@@ -180,6 +180,16 @@ pub fn routes(r: &mut Registrar) {
     )
     .doc("campaigns", "What customers answered, newest first")
     .paged::<campaigns::FeedbackView>();
+    r.add(
+        Method::DELETE,
+        "/workspaces/{ws}/feedback/{id}",
+        plain::removal(services::feedback::delete_answer),
+    )
+    .doc(
+        "campaigns",
+        "Delete one answer (manager): spam through a public link, or a customer asking",
+    )
+    .status(204);
 
     // /workspaces/{ws}/privacy/{export,erase,restrict,rectify,object}: data-subject requests, and
     r.add(Method::POST, "/workspaces/{ws}/privacy/export", privacy::export)
