@@ -89,17 +89,11 @@ async fn a_qr_code_leads_to_a_feedback_page_whose_consenting_answers_a_set_marks
     let svg = pages.get(format!("{qr}.svg")).send().await.unwrap();
     assert_eq!(svg.headers()["content-type"], "image/svg+xml");
     assert!(svg.text().await.unwrap().starts_with("<svg"));
-    let card = pages
-        .get(format!(
-            "{}/w/{}/locations/{}/card?size=a5",
-            h.url, ws.id, loc.id
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let card = crate::support::get_text(
+        &pages,
+        format!("{}/w/{}/locations/{}/card?size=a5", h.url, ws.id, loc.id),
+    )
+    .await;
     assert!(card.contains("Shop 1") && card.contains("size: a5") && card.contains("<svg"));
     // Signed out: no QR code.
     let anon = h.http().get(format!("{qr}.png")).send().await.unwrap();
@@ -108,7 +102,7 @@ async fn a_qr_code_leads_to_a_feedback_page_whose_consenting_answers_a_set_marks
     // Followed: the page asks, and shows the public review link to every score.
     let page_url = local(&h, &url);
     let c = crate::support::http();
-    let page = c.get(&page_url).send().await.unwrap().text().await.unwrap();
+    let page = crate::support::get_text(&c, &page_url).await;
     assert!(page.contains("How was your visit to Shop 1"), "{page}");
     let answer = |score: &str, comment: &str, extra: &[(&'static str, &'static str)]| {
         let mut form: Vec<(&str, String)> =
@@ -229,14 +223,7 @@ async fn a_qr_code_leads_to_a_feedback_page_whose_consenting_answers_a_set_marks
         )
         .await;
     assert_eq!(shown(&h, &set).await, ["Lee"]);
-    let wall = c
-        .get(local(&h, set["wall_url"].as_str().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let wall = crate::support::get_text(&c, local(&h, set["wall_url"].as_str().unwrap())).await;
     let ld = extruct(&wall);
     let business = &ld[0];
     assert_eq!(business["@type"], "LocalBusiness", "{ld}");

@@ -338,17 +338,14 @@ async fn embeds_cache_by_etag_answer_any_origin_and_frame_only_where_allowed() {
     assert!(!html.contains("<b>bread"), "review text is escaped");
     assert!(html.contains("sc-grid"));
     // A query picks another layout for one embed.
-    let badge = c
-        .get(format!(
+    let badge = crate::support::get_text(
+        &c,
+        format!(
             "{}?layout=badge",
             local(&h, set["frame_url"].as_str().unwrap())
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     assert!(
         badge.contains("4.5") && badge.contains("from 2 reviews"),
         "{badge}"

@@ -27,7 +27,7 @@ async fn showcase_pages_create_configure_and_pick_by_form() {
         ],
     );
     let base = format!("{}/w/{}/showcase", h.url, ws.id);
-    let list = c.get(&base).send().await.unwrap().text().await.unwrap();
+    let list = crate::support::get_text(&c, &base).await;
     assert!(
         list.contains("No showcase sets yet") && list.contains("New set"),
         "{list}"
@@ -41,14 +41,7 @@ async fn showcase_pages_create_configure_and_pick_by_form() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let at = r.headers()["location"].to_str().unwrap().to_string();
     let set_id: Id<plaudit::domain::Showcase> = at.rsplit('/').next().unwrap().parse().unwrap();
-    let page = c
-        .get(format!("{}{at}", h.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = crate::support::get_text(&c, format!("{}{at}", h.url)).await;
     for shown in [
         "Preview",
         ".js\" async&gt;&lt;/script&gt;",
@@ -116,14 +109,7 @@ async fn showcase_pages_create_configure_and_pick_by_form() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let back = c
-        .get(format!("{}{at}", h.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let back = crate::support::get_text(&c, format!("{}{at}", h.url)).await;
     assert!(back.contains("is not a colour"), "{back}");
     assert_eq!(
         h.store.showcases().get(&ws.id, &set_id).unwrap().unwrap(),
@@ -131,14 +117,7 @@ async fn showcase_pages_create_configure_and_pick_by_form() {
     );
 
     // Approve one waiting review by its button.
-    let page = c
-        .get(format!("{}{at}", h.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = crate::support::get_text(&c, format!("{}{at}", h.url)).await;
     assert!(page.contains("Waiting for approval (2)"), "{page}");
     let r = c
         .post(format!("{}{at}/pick", h.url))
@@ -153,14 +132,7 @@ async fn showcase_pages_create_configure_and_pick_by_form() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let set = h.store.showcases().get(&ws.id, &set_id).unwrap().unwrap();
     assert_eq!(set.approved, [plaudit::domain::Pick::Item(ids[0])]);
-    let page = c
-        .get(format!("{}{at}", h.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = crate::support::get_text(&c, format!("{}{at}", h.url)).await;
     assert!(
         page.contains("Shown now (1)") && page.contains("Waiting for approval (1)"),
         "{page}"
@@ -175,14 +147,7 @@ async fn showcase_pages_create_configure_and_pick_by_form() {
         .unwrap()
         .unwrap();
     h.add(&ws, &vic, plaudit::domain::Role::Viewer);
-    let seen = v
-        .get(format!("{}{at}", h.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let seen = crate::support::get_text(&v, format!("{}{at}", h.url)).await;
     assert!(
         seen.contains("Homepage") && !seen.contains("Pin first"),
         "{seen}"

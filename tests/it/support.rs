@@ -531,3 +531,14 @@ pub fn restartable(dir: &Path, extra: &str) -> impl Fn() -> Server + use<> {
         Server::spawn(&dir, config.clone(), &env).unwrap_or_else(|e| panic!("{e:?}"))
     }
 }
+
+/// The body of a GET as text (a page a test reads whole).
+pub async fn get_text(c: &reqwest::Client, url: impl AsRef<str>) -> String {
+    c.get(url.as_ref())
+        .send()
+        .await
+        .expect("the server answers")
+        .text()
+        .await
+        .expect("a text body")
+}
