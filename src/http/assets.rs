@@ -95,6 +95,23 @@ fn respond(req: &HttpRequest, name: &str, immutable: bool) -> HttpResponse {
     } else {
         "no-cache"
     };
+    conditional(
+        req,
+        etag,
+        cache,
+        file.metadata.mimetype(),
+        file.data.into_owned(),
+    )
+}
+
+/// 200 with the body, or 304 when the request's `If-None-Match` already names `etag`.
+pub fn conditional(
+    req: &HttpRequest,
+    etag: String,
+    cache: &'static str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> HttpResponse {
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -110,8 +127,7 @@ fn respond(req: &HttpRequest, name: &str, immutable: bool) -> HttpResponse {
     if matches {
         return resp.finish();
     }
-    resp.content_type(file.metadata.mimetype())
-        .body(file.data.into_owned())
+    resp.content_type(content_type).body(body)
 }
 
 #[cfg(test)]

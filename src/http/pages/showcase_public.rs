@@ -123,24 +123,13 @@ fn etag_of(body: &[u8]) -> String {
 /// 200 with the body, or 304 when the client already holds it.
 fn cacheable(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpResponse {
     let etag = etag_of(&body);
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let mut resp = if matches {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    resp.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, MAX_AGE))
-        .insert_header(("cross-origin-resource-policy", "cross-origin"));
-    if matches {
-        resp.finish()
-    } else {
-        resp.content_type(content_type).body(body)
-    }
+    let mut resp = crate::http::assets::conditional(req, etag, MAX_AGE, content_type, body);
+    // Other sites' pages load these: their browsers may embed them (CORP), whatever COEP says.
+    resp.headers_mut().insert(
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        header::HeaderValue::from_static("cross-origin"),
+    );
+    resp
 }
 
 /// Which sites may frame the set: the ones listed, else any.
