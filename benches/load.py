@@ -28,17 +28,18 @@ class Client:
     def __init__(self, port, token=None, address=None):
         self.port, self.token, self.conn, self.address = port, token, None, address
 
-    def call(self, method, path, body=None):
+    def call(self, method, path, body=None, csv=None):
         for attempt in (0, 1):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
-            headers = {"content-type": "application/json"}
+            headers = {"content-type": "text/csv" if csv is not None else "application/json"}
             if self.token:
                 headers["authorization"] = "Bearer " + self.token
             if self.address:
                 headers["x-forwarded-for"] = self.address
             try:
-                self.conn.request(method, path, json.dumps(body) if body is not None else None, headers)
+                payload = csv if csv is not None else (json.dumps(body) if body is not None else None)
+                self.conn.request(method, path, payload, headers)
                 r = self.conn.getresponse()
                 data = r.read()
                 return r.status, (json.loads(data) if data and data[:1] in b"{[" else None)
@@ -213,6 +214,13 @@ def soak(args):
     status, ws = c.call("POST", "/api/v1/workspaces", {"name": "Soak"})
     assert status == 201
     wsid = ws["id"]
+    # Reviews arrive (CSV imports) while a showcase set is read as visitors of a site read it,
+    # and reviewers are erased: the set walks items that writers and erasures change under it.
+    status, _ = c.call("POST", f"/api/v1/workspaces/{wsid}/locations", {"name": "Shop", "timezone": "UTC"})
+    assert status == 201
+    status, showcase = c.call("POST", f"/api/v1/workspaces/{wsid}/showcases", {"name": "Site", "min_stars": 1, "text_only": False})
+    assert status == 201, showcase
+    showcase_json = showcase["json_url"][showcase["json_url"].index("/s/"):]
     dog = Watchdog(srv.port, srv); dog.start(); tally = Tally()
     deadline = time.time() + args.minutes * 60
     lists = ["/api/v1/workspaces", f"/api/v1/workspaces/{wsid}/members", f"/api/v1/workspaces/{wsid}/locations",
@@ -255,6 +263,16 @@ def soak(args):
                 who = f"c{i}-{rnd.randrange(max(n, 1))}-{rnd.randrange(5)}@example.org"
                 s, _ = me.call("POST", f"/api/v1/workspaces/{wsid}/privacy/erase", {"email": who})
                 tally.note(s, "erase")
+            elif pick < 0.965:
+                rows = "".join(f"Shop,Visit {n}-{k},{rnd.randint(1, 5)},2026-0{rnd.randint(1, 9)}-1{k},Guest {i}-{n % 7}\n" for k in range(5))
+                s, _ = me.call("POST", f"/api/v1/workspaces/{wsid}/imports/reviews", csv="location,text,rating,created_at,author\n" + rows)
+                tally.note(s, "import")
+            elif pick < 0.97:
+                s, _ = me.call("POST", f"/api/v1/workspaces/{wsid}/privacy/reviewers/erase", {"name": f"Guest {i}-{rnd.randrange(7)}"})
+                tally.note(s, "erase reviewer")
+            elif pick < 0.99:
+                s, _ = anon.call("GET", showcase_json)
+                tally.note(s, "showcase")
             else:
                 s, _ = me.call("POST", "/api/v1/workspaces", {"name": f"S{i}-{n}"})
                 tally.note(s, "create")
