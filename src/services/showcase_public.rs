@@ -17,14 +17,24 @@ pub struct Public {
     pub brand: FeedbackSettings,
 }
 
-/// The public address's key of a set: its workspace and its id, so finding it needs no
-/// index. Both ids carry 80 random bits: not guessable.
+/// The public address's key of a set: its id (80 random bits: not guessable), as the API
+/// shows it.
 pub fn key(set: &Showcase) -> String {
-    URL_SAFE_NO_PAD.encode([set.workspace.as_bytes().as_slice(), set.id.as_bytes()].concat())
+    set.id.to_string()
 }
 
-/// The set behind a public key, if there is one (and its workspace is not being deleted).
+/// The set behind a public key, if there is one (and its workspace still exists): the set's
+/// id, or the longer workspace-and-set form earlier addresses used.
 pub fn by_key(ctx: &Ctx, key: &str) -> Result<Option<Showcase>> {
+    if let Ok(id) = key.parse::<Id<Showcase>>() {
+        let Some(ws) = ctx.store.showcases().workspace_of(&id)? else {
+            return Ok(None);
+        };
+        if ctx.store.workspaces().get(&ws)?.is_none() {
+            return Ok(None);
+        }
+        return Ok(ctx.store.showcases().get(&ws, &id)?);
+    }
     if key.len() != 43 {
         return Ok(None);
     }

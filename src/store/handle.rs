@@ -127,6 +127,7 @@ pub struct Store {
     pub(super) item_tombstones: sled::Tree,
     pub(super) reviewer_restrictions: sled::Tree,
     pub(super) showcases: sled::Tree,
+    pub(super) showcase_ids: sled::Tree,
     /// The key of the email lookup hash (see `contacts`), derived on first use.
     pub(super) lookup: std::sync::Arc<std::sync::OnceLock<[u8; 32]>>,
 }
@@ -266,6 +267,7 @@ impl Store {
             item_tombstones: tree("item_tombstones")?,
             reviewer_restrictions: tree("reviewer_restrictions")?,
             showcases: tree("showcases")?,
+            showcase_ids: tree("showcase_ids")?,
             lookup: Default::default(),
             dir: dir.to_path_buf(),
             flusher: std::sync::Arc::new(durability::Flusher::start(db.clone())?),

@@ -50,6 +50,9 @@ pub(super) const TREES: &[Declared] = &[
     // Deliveries by due time; what they quote is sealed with the item's key, which a
     // workspace purge destroys first.
     t("webhook_due", Instance),
+    // A showcase set's id → its workspace, so its public address is the set's id alone. Ids
+    // only (nothing personal); an entry outliving its set (a purged workspace) finds nothing.
+    t("showcase_ids", Instance),
     t("workspaces", WorkspaceLinked),
     t("members", WorkspaceLinked),
     t("members_by_user", WorkspaceIndirect),

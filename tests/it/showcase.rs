@@ -134,6 +134,9 @@ async fn a_set_shows_by_rule_and_by_hand_and_drops_what_must_go_at_once() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{set}");
     let sid = set["id"].as_str().unwrap().to_string();
+    // The public address is the set's id: `/s/{id}.json`, `/s/{id}/frame`, `/s/{id}.js`, `/s/{id}`.
+    assert_eq!(set["json_url"], format!("{PUBLIC_URL}/s/{sid}.json"));
+    assert_eq!(set["frame_url"], format!("{PUBLIC_URL}/s/{sid}/frame"));
     // Newest first; 3★, no-text and the other location's are out; a recommendation counts as 5.
     assert_eq!(shown(&h, &set).await, ["Fay", "Ed", "Di", "Ada"]);
 
