@@ -1,6 +1,7 @@
 //! Plaudit: a self-hosted review and feedback appliance, as a library the binary and the tests share.
 
 pub mod admin_socket;
+pub mod ai;
 pub mod app;
 pub mod cli;
 pub mod clock;

@@ -1,6 +1,7 @@
 //! The one typed configuration: defaults in code, TOML file, `PLAUDIT_SECTION__KEY` overrides.
 
 mod access;
+mod ai;
 mod data;
 mod files;
 mod load;
@@ -11,6 +12,7 @@ pub use access::{
     ProvidersConfig, Registration, SecurityConfig, WafConfig, WafMode,
 };
 
+pub use ai::AiConfig;
 pub use data::{BackupConfig, PrivacyConfig, RetentionConfig, read_key as read_backup_key};
 pub use load::{Check, ConfigError, LoadedConfig, load, resolve_path};
 
@@ -38,6 +40,7 @@ pub struct Config {
     pub backup: BackupConfig,
     pub retention: RetentionConfig,
     pub privacy: PrivacyConfig,
+    pub ai: AiConfig,
 }
 
 impl Default for Config {
@@ -58,6 +61,7 @@ impl Default for Config {
             backup: BackupConfig::default(),
             retention: RetentionConfig::default(),
             privacy: PrivacyConfig::default(),
+            ai: AiConfig::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Local stand-ins for Google and Facebook that speak their documented wire formats, for demos
-//! and tests (`plaudit fake-providers`). Never used by `serve` itself.
+//! Local stand-ins for Google and Facebook that speak their documented wire formats, and for an
+//! OpenAI-compatible model server (reply drafts), for demos and tests (`plaudit
+//! fake-providers`). Never used by `serve` itself.
 
 // Handlers answer early with a ready response; boxing it would only add noise to a test fake.
 #![allow(clippy::result_large_err)]
@@ -7,6 +8,7 @@
 mod control;
 mod facebook;
 mod google;
+mod model;
 mod oauth;
 mod world;
 
@@ -78,6 +80,7 @@ impl FakeProviders {
                 .configure(oauth::configure)
                 .configure(google::configure)
                 .configure(facebook::configure)
+                .configure(model::configure)
         })
         .workers(1)
         .disable_signals()

@@ -37,6 +37,7 @@ mod inbox;
 mod inproc;
 mod lifecycle;
 mod migration;
+mod model;
 mod oauth;
 mod outbox;
 mod pages;
