@@ -227,6 +227,7 @@ impl App {
             contracts: Default::default(),
             review_uploads: Default::default(),
             contact_uploads: Default::default(),
+            model: crate::ai::ModelClient::new(&config.ai)?.map(Arc::new),
             ctx,
         };
         let control_path = admin_socket::socket_path(&data_dir);

@@ -8,6 +8,7 @@ mod connection;
 mod contact;
 pub mod contrast;
 mod credentials;
+mod drafts;
 mod email;
 mod embed_look;
 mod ids;
@@ -40,6 +41,7 @@ pub use contact::{
 pub use credentials::{
     ApiKey, AuditEntry, Identity, Invitation, LinkPurpose, LinkToken, OAuthState, Session,
 };
+pub use drafts::{DraftSettings, DraftUsage, MAX_VOICE};
 pub use email::Email;
 pub use embed_look::{Layout, Theme, parse_colour, parse_origin};
 pub use ids::{Id, IdParseError};

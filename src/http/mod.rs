@@ -50,6 +50,8 @@ pub struct AppState {
     /// The same for contacts CSV uploads.
     pub contact_uploads:
         Arc<pages::upload_stash::UploadStash<crate::services::contacts_csv::CsvReport>>,
+    /// The model that drafts replies (`[ai]`), when one is configured.
+    pub model: Option<Arc<crate::ai::ModelClient>>,
 }
 
 /// All routes; middleware order is set once, in `app`.

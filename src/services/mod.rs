@@ -15,6 +15,7 @@ pub mod contacts;
 pub mod contacts_csv;
 mod context;
 mod csv_table;
+pub mod drafts;
 mod error;
 pub mod exports;
 pub mod facets;

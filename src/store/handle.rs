@@ -128,6 +128,8 @@ pub struct Store {
     pub(super) reviewer_restrictions: sled::Tree,
     pub(super) showcases: sled::Tree,
     pub(super) showcase_ids: sled::Tree,
+    pub(super) draft_settings: sled::Tree,
+    pub(super) draft_usage: sled::Tree,
     /// The key of the email lookup hash (see `contacts`), derived on first use.
     pub(super) lookup: std::sync::Arc<std::sync::OnceLock<[u8; 32]>>,
 }
@@ -268,6 +270,8 @@ impl Store {
             reviewer_restrictions: tree("reviewer_restrictions")?,
             showcases: tree("showcases")?,
             showcase_ids: tree("showcase_ids")?,
+            draft_settings: tree("draft_settings")?,
+            draft_usage: tree("draft_usage")?,
             lookup: Default::default(),
             dir: dir.to_path_buf(),
             flusher: std::sync::Arc::new(durability::Flusher::start(db.clone())?),

@@ -9,6 +9,7 @@ mod connections;
 mod contacts;
 mod counters;
 mod credentials;
+mod drafts;
 mod durability;
 #[cfg(test)]
 mod fixtures;
@@ -54,6 +55,7 @@ pub use campaigns::{Campaigns, Queued};
 pub use connections::Connections;
 pub use contacts::{Contacts, Moved, Upserted};
 pub use credentials::Access;
+pub use drafts::Drafts;
 pub use handle::{OpenError, SCHEMA_VERSION, Store, close, is_lock_error};
 pub use invitations::{AcceptInvitation, Invitations, NewInvitation};
 pub use items::{

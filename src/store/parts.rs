@@ -2,8 +2,8 @@
 //! that knows its trees' keys.
 
 use super::{
-    Access, Alerts, Audit, Bans, Campaigns, Connections, Contacts, Invitations, Items, Locations,
-    Outbox, Purge, Retention, Showcases, Store, Traffic, Users, Workspaces, meta,
+    Access, Alerts, Audit, Bans, Campaigns, Connections, Contacts, Drafts, Invitations, Items,
+    Locations, Outbox, Purge, Retention, Showcases, Store, Traffic, Users, Workspaces, meta,
 };
 
 impl Store {
@@ -49,6 +49,10 @@ impl Store {
 
     pub fn connections(&self) -> Connections<'_> {
         Connections { store: self }
+    }
+
+    pub fn drafts(&self) -> Drafts<'_> {
+        Drafts { store: self }
     }
 
     pub fn showcases(&self) -> Showcases<'_> {

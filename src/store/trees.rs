@@ -91,6 +91,8 @@ pub(super) const TREES: &[Declared] = &[
     t("item_tombstones", Workspace),
     t("reviewer_restrictions", Workspace),
     t("showcases", Workspace),
+    t("draft_settings", Workspace),
+    t("draft_usage", Workspace),
 ];
 
 /// The trees of `scope`, in declaration order.

@@ -102,7 +102,10 @@ fn need(method: &Method, path: &str) -> Need {
         | ("GET", "/workspaces/{ws}/locations/{loc}/feedback-link")
         | ("GET", "/workspaces/{ws}/showcases")
         | ("GET", "/workspaces/{ws}/showcases/{id}")
-        | ("GET", "/workspaces/{ws}/showcases/{id}/entries") => Need::Ws(Read, false),
+        | ("GET", "/workspaces/{ws}/showcases/{id}/entries")
+        | ("GET", "/workspaces/{ws}/reply-drafts") => Need::Ws(Read, false),
+        ("PUT", "/workspaces/{ws}/reply-drafts")
+        | ("POST", "/workspaces/{ws}/items/{id}/reply-draft") => Need::Ws(Write, false),
         ("POST", "/workspaces/{ws}/showcases")
         | ("DELETE", "/workspaces/{ws}/feedback/{id}")
         | ("PATCH", "/workspaces/{ws}/showcases/{id}")
@@ -552,6 +555,7 @@ fn body(
         }
         ("POST", "/workspaces/{ws}/webhooks") => json!({"url": "https://hooks.example.com/in"}),
         ("POST", "/workspaces/{ws}/showcases") => json!({"name": format!("Set {n}")}),
+        ("PUT", "/workspaces/{ws}/reply-drafts") => json!({"enabled": false, "voice": "Warm."}),
         ("PATCH", "/workspaces/{ws}/showcases/{id}") => json!({"min_stars": 3, "layout": "grid"}),
         ("POST", "/workspaces/{ws}/showcases/{id}/picks") => {
             json!({"pick": format!("item:{item}"), "action": "hide"})
@@ -696,6 +700,8 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                 ("/admin/bans/{client}", None) => Some(404),
                 // Past authorization: the fixture's locations have no public review link.
                 ("/workspaces/{ws}/campaigns/{id}/send", None) => Some(409),
+                // Past authorization: this instance has no model server for drafts.
+                ("/workspaces/{ws}/items/{id}/reply-draft", None) => Some(409),
                 // Past authorization: this instance has no relay to test.
                 ("/admin/test-email", None) => Some(409),
                 // Past authorization: no contact has this made-up address to correct.

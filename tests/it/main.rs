@@ -25,6 +25,7 @@ mod connectors_crash;
 mod contract;
 mod crash;
 mod disk;
+mod drafts;
 mod edge;
 mod exports;
 mod feedback;

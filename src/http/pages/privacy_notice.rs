@@ -46,6 +46,13 @@ pub(super) async fn page(req: HttpRequest, state: web::Data<AppState>, who: Mayb
             shared_with.push("no one for email: this instance keeps its emails as files".into())
         }
     }
+    if let Some(url) = c.ai.base_url.as_ref().filter(|_| c.ai.enabled) {
+        shared_with.push(format!(
+            "the model server at {} (the text, rating and first name of a review, only when a \
+             person asks for a reply draft in a workspace that turned drafts on)",
+            url.host_str().unwrap_or("its configured address")
+        ));
+    }
     let r = &c.retention;
     let kept = vec![
         (

@@ -2,7 +2,7 @@
 
 use super::super::{Registrar, item_views as iv, plain, views};
 use super::super::{
-    alerts, annotations, connections, items, locations, reports, showcases, templates,
+    alerts, annotations, connections, drafts, items, locations, reports, showcases, templates,
 };
 use crate::services;
 use actix_web::http::Method;
@@ -54,6 +54,31 @@ pub fn routes(r: &mut Registrar) {
         "The location's public feedback link: customers answer without an email address (print it as a QR code); answers are marked via: link",
     )
     .returns::<showcases::FeedbackLinkView>();
+
+    // Reply drafts from the operator's model ([ai]): the workspace's opt-in, and one draft.
+    r.add(Method::GET, "/workspaces/{ws}/reply-drafts", drafts::get)
+        .doc(
+            "items",
+            "Whether reply drafts are on for the workspace, its brand voice, today's and the last 30 days' use and estimated cost",
+        )
+        .returns::<drafts::DraftsView>();
+    r.add(Method::PUT, "/workspaces/{ws}/reply-drafts", drafts::put)
+        .doc(
+            "items",
+            "Turn reply drafts on or off for the workspace and set its brand voice (manager); reviews then go to the instance's model server",
+        )
+        .body::<drafts::SettingsBody>()
+        .returns::<drafts::DraftsView>();
+    r.add(
+        Method::POST,
+        "/workspaces/{ws}/items/{id}/reply-draft",
+        drafts::draft,
+    )
+    .doc(
+        "items",
+        "A draft reply to edit (manager): nothing is posted; counted against the daily cap; 502 with the reason when the model server fails",
+    )
+    .returns::<drafts::DraftView>();
 
     // /workspaces/{ws}/showcases: sets of reviews shown on the business's own website.
     r.add(Method::GET, "/workspaces/{ws}/showcases", showcases::list)
