@@ -109,3 +109,76 @@ async fn drafts_are_opt_in_clean_capped_and_never_posted() {
     let notice = crate::support::get_text(&h.http(), format!("{}/privacy", h.url)).await;
     assert!(notice.contains("the model server at 127.0.0.1"), "{notice}");
 }
+
+/// The same from the browser's side: the opt-in form on the reply templates page, "Draft a
+/// reply" in the inbox's composer, and a page with the draft in an editable reply form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_is_asked_for_from_the_inbox_and_edited_before_sending() {
+    let fake = FakeProviders::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let base = format!("http://{}/v1", fake.addr);
+    let h = InProc::start(|c| {
+        c.ai.enabled = true;
+        c.ai.base_url = Some(base.parse().unwrap());
+        c.ai.model = "fake-llm".into();
+    })
+    .await;
+    let (c, csrf) = crate::pages::signed_in_as(&h, "mia@example.com", "Mia").await;
+    let email = plaudit::domain::Email::parse("mia@example.com").unwrap();
+    let mia = h.store.users().by_email(&email).unwrap().unwrap();
+    let ws = h.workspace("Bakery", &mia);
+    let loc = h.location(&ws, 1);
+    let ids = reviews(
+        &h,
+        &ws,
+        &loc,
+        h.clock.now() - time::Duration::hours(1),
+        &[("Ana", Rating::Stars(5), "Lovely bread")],
+    );
+    let inbox = format!("{}/w/{}/inbox", h.url, ws.id);
+    let page = crate::support::get_text(&c, &inbox).await;
+    assert!(
+        !page.contains("Draft a reply"),
+        "off until the workspace opts in"
+    );
+    let settings = crate::support::get_text(&c, format!("{}/w/{}/templates", h.url, ws.id)).await;
+    assert!(settings.contains("Offer reply drafts"), "{settings}");
+    let r = c
+        .post(format!("{}/w/{}/templates/drafts", h.url, ws.id))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("enabled", "1"),
+            ("voice", "Warm."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = crate::support::get_text(&c, &inbox).await;
+    assert!(page.contains("Draft a reply"), "{page}");
+    let r = c
+        .post(format!("{}/w/{}/items/{}/draft", h.url, ws.id, ids[0]))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("back", &format!("/w/{}/inbox?", ws.id)),
+            ("text", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let draft = r.text().await.unwrap();
+    assert!(draft.contains("Nothing has been posted"), "{draft}");
+    assert!(
+        draft.contains("<textarea id=\"draft\" name=\"text\" rows=\"8\" required>Thank you"),
+        "{draft}"
+    );
+    assert!(
+        h.store
+            .items()
+            .get(&ws.id, &ids[0])
+            .unwrap()
+            .unwrap()
+            .reply
+            .is_none()
+    );
+}

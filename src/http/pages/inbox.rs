@@ -32,6 +32,8 @@ struct InboxPage {
     f: Filters,
     next: Option<String>,
     problem: Option<String>,
+    /// The workspace turned reply drafts on and the instance has a model.
+    drafts_on: bool,
 }
 
 impl InboxPage {
@@ -281,17 +283,18 @@ pub(super) async fn list(
             })
             .collect();
         let templates = annotations::templates(ctx, &principal, &wid)?;
+        let drafts_on = ctx.config.ai.enabled && ctx.store.drafts().settings(&wid)?.enabled;
         Ok((
             with_notes,
             page.next,
             locs.items,
             members,
-            templates,
+            (templates, drafts_on),
             (facets, matching),
         ))
     })
     .await?;
-    let (items, next, locations, members, templates, (facets, matching)) = data;
+    let (items, next, locations, members, (templates, drafts_on), (facets, matching)) = data;
     html(
         &req,
         &InboxPage {
@@ -306,6 +309,7 @@ pub(super) async fn list(
             f,
             next,
             problem,
+            drafts_on,
         },
         &user.layout,
     )

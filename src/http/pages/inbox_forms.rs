@@ -249,3 +249,85 @@ pub(super) async fn bulk(
 }
 
 form_post::proof!(AssignForm, DeleteForm, NoteForm, ReplyForm, TagsForm);
+
+#[derive(Template)]
+#[template(path = "pages/reply_draft.html")]
+struct DraftPage {
+    layout: crate::http::Layout,
+    ws: super::workspaces::WsNav,
+    item: String,
+    author: String,
+    rating: String,
+    review: String,
+    draft: String,
+    back: String,
+    problem: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct DraftForm {
+    csrf: String,
+    #[serde(default)]
+    back: String,
+}
+form_post::proof!(DraftForm);
+
+/// "Draft a reply": asks the instance's model and shows the draft in a reply form to edit;
+/// nothing is posted until the person sends it.
+pub(super) async fn draft(path: WsChildPath<Item>, post: FormPost<DraftForm>) -> Answer {
+    let FormPost {
+        action: Visit { req, state, user },
+        form: f,
+    } = post;
+    let (wid, id) = path.into_inner();
+    let nav = super::workspaces::enter(&state, &user, &wid, crate::domain::Access::Write, "inbox")
+        .await?;
+    let back = back_at(&wid.to_string(), &f.back, &id);
+    let back = back.split('#').next().unwrap_or_default().to_string();
+    let actor = user.actor(&req);
+    let principal = user.principal.clone();
+    let (item, prepared) = super::show(&state, &user.layout, move |ctx| {
+        let item = items::get(ctx, &principal, &wid, &id)?;
+        let prepared = crate::services::drafts::prepare(ctx, &actor, &wid, &id);
+        Ok((item, prepared))
+    })
+    .await?;
+    let (draft, problem) = match (prepared, state.model.clone()) {
+        (Ok(p), Some(model)) => match model.complete(&p.messages).await {
+            Ok(said) => {
+                let done = super::run(&state, &user.layout, move |ctx| {
+                    crate::services::drafts::finish(ctx, &p, &said)
+                })
+                .await?;
+                match done {
+                    Ok(text) => (text, None),
+                    Err(m) => (String::new(), Some(m)),
+                }
+            }
+            Err(e) => (String::new(), Some(format!("No draft: {e}."))),
+        },
+        (Err(e), _) => (String::new(), Some(e.to_string())),
+        (Ok(_), None) => (
+            String::new(),
+            Some("Reply drafts are off on this instance.".into()),
+        ),
+    };
+    let rating = match item.rating {
+        Some(crate::domain::Rating::Stars(s)) => format!("{s} of 5 stars"),
+        Some(crate::domain::Rating::Recommends(true)) => "recommends".into(),
+        Some(crate::domain::Rating::Recommends(false)) => "does not recommend".into(),
+        None => String::new(),
+    };
+    let page = DraftPage {
+        layout: user.layout.clone(),
+        ws: nav,
+        item: id.to_string(),
+        author: item.author.name.clone(),
+        rating,
+        review: item.text.clone(),
+        draft,
+        back,
+        problem,
+    };
+    super::html(&req, &page, &user.layout)
+}

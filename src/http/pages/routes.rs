@@ -130,6 +130,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(inbox_forms::reply),
         )
         .route(
+            "/w/{ws}/items/{item}/draft",
+            web::post().to(inbox_forms::draft),
+        )
+        .route(
             "/w/{ws}/items/{item}/reply/delete",
             web::post().to(inbox_forms::delete_reply),
         )
@@ -181,6 +185,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // The workspace's reply templates: list, create, edit, delete.
         .route("/w/{ws}/templates", web::get().to(templates::page))
         .route("/w/{ws}/templates", web::post().to(templates::save))
+        .route(
+            "/w/{ws}/templates/drafts",
+            web::post().to(templates::save_drafts),
+        )
         .route(
             "/w/{ws}/templates/{id}/delete",
             web::post().to(form_post::removal(

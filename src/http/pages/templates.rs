@@ -17,13 +17,18 @@ struct TemplatesPage {
     ws: WsNav,
     templates: Vec<ReplyTemplate>,
     placeholders: Vec<(&'static str, &'static str)>,
+    /// Reply drafts from the instance's model: the workspace's choice and use.
+    drafts: crate::services::drafts::Overview,
 }
 
 pub(super) async fn page(Visit { req, state, user }: Visit, ws: WsPath) -> Answer {
     let nav = enter(&state, &user, &ws, Access::Read, "inbox").await?;
     let (principal, wid) = (user.principal.clone(), nav.id);
-    let templates = show(&state, &user.layout, move |ctx| {
-        annotations::templates(ctx, &principal, &wid)
+    let (templates, drafts) = show(&state, &user.layout, move |ctx| {
+        Ok((
+            annotations::templates(ctx, &principal, &wid)?,
+            crate::services::drafts::overview(ctx, &principal, &wid)?,
+        ))
     })
     .await?;
     html(
@@ -32,6 +37,7 @@ pub(super) async fn page(Visit { req, state, user }: Visit, ws: WsPath) -> Answe
             layout: user.layout.clone(),
             ws: nav,
             templates,
+            drafts,
             placeholders: PLACEHOLDERS.to_vec(),
         },
         &user.layout,
@@ -64,3 +70,25 @@ pub(super) async fn save(ws: WsPath, post: FormPost<TemplateForm>) -> Answer {
 }
 
 form_post::proof!(TemplateForm);
+
+#[derive(Deserialize)]
+pub(super) struct DraftsForm {
+    csrf: String,
+    #[serde(default)]
+    enabled: Option<String>,
+    #[serde(default)]
+    voice: String,
+}
+form_post::proof!(DraftsForm);
+
+/// Turns reply drafts on or off for the workspace and sets its voice.
+pub(super) async fn save_drafts(ws: WsPath, post: FormPost<DraftsForm>) -> Answer {
+    let FormPost { action, form: f } = post;
+    let wid = ws.into_inner();
+    let back = format!("/w/{wid}/templates#drafts");
+    action
+        .then(&back, "Reply draft settings saved.", move |ctx, who| {
+            crate::services::drafts::set(ctx, who, &wid, f.enabled.is_some(), &f.voice)
+        })
+        .await
+}
