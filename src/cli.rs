@@ -223,6 +223,7 @@ fn serve(mut config: Config, demo: bool) -> Result<(), Failed> {
                 let fake = crate::fakes::FakeProviders::start(([127, 0, 0, 1], 0).into())
                     .map_err(Failed::runtime)?;
                 fake.configure(&mut config).map_err(Failed::runtime)?;
+                fake.configure_model(&mut config).map_err(Failed::runtime)?;
                 config.storage.data_dir = dir.clone();
                 Some(fake)
             }
@@ -239,7 +240,7 @@ fn serve(mut config: Config, demo: bool) -> Result<(), Failed> {
         if let Some(fake) = &fake {
             let demo = crate::demo::install(app.store(), fake, clock.now())
                 .map_err(|e| Failed::Runtime(format!("{e:#}")))?;
-            println!("Demo: fake Google and Facebook on {}; nothing leaves this machine.", fake.base_url());
+            println!("Demo: fake Google, Facebook and a fake model server for reply drafts on {}; nothing leaves this machine.", fake.base_url());
             println!("Sign in as {} with password {}", demo.email, demo.password);
         }
         // The setup link first: whoever waits for "listening on" then has it already.

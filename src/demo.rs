@@ -157,6 +157,14 @@ pub fn install(store: &Store, fake: &FakeProviders, now: OffsetDateTime) -> anyh
             created_at: now,
         })?;
     }
+    // Reply drafts on, against the demo's fake model server.
+    store.drafts().put_settings(
+        &ws.id,
+        &crate::domain::DraftSettings {
+            enabled: true,
+            voice: "Warm and brief, first names, no emojis; sign as Rosa.".into(),
+        },
+    )?;
     // A showcase set as an agency would start one: the best recent reviews, shown at once.
     store.showcases().put(&crate::domain::Showcase {
         id: Id::generate(now),

@@ -95,7 +95,7 @@ impl FakeProviders {
         format!("http://{}", self.addr)
     }
 
-    /// Points `config` at this fake (what `config_snippet` says, applied).
+    /// Points `config`'s providers at this fake (the providers part of `config_snippet`).
     pub fn configure(&self, config: &mut crate::config::Config) -> anyhow::Result<()> {
         let b = self.base_url();
         let g = &mut config.providers.google;
@@ -116,11 +116,20 @@ impl FakeProviders {
         Ok(())
     }
 
+    /// Points `[ai]` at this fake's model server (the demo drafts replies with it).
+    pub fn configure_model(&self, config: &mut crate::config::Config) -> anyhow::Result<()> {
+        config.ai.enabled = true;
+        config.ai.base_url = Some(format!("{}/v1", self.base_url()).parse()?);
+        config.ai.model = "fake-llm".into();
+        config.ai.api_key_file = None;
+        Ok(())
+    }
+
     /// The config keys that point Plaudit at this fake.
     pub fn config_snippet(&self) -> String {
         let b = self.base_url();
         format!(
-            "[providers.google]\nclient_id = \"fake-google-client\"\nclient_secret = \"fake-google-secret\"\nauth_url = \"{b}/o/oauth2/v2/auth\"\ntoken_url = \"{b}/token\"\nuserinfo_url = \"{b}/v1/userinfo\"\nrevoke_url = \"{b}/revoke\"\naccounts_api = \"{b}/v1\"\nlocations_api = \"{b}/v1\"\nreviews_api = \"{b}/v4\"\n\n[providers.facebook]\nclient_id = \"fake-facebook-app\"\nclient_secret = \"fake-facebook-secret\"\ndialog_url = \"{b}\"\ngraph_url = \"{b}\"\n"
+            "[providers.google]\nclient_id = \"fake-google-client\"\nclient_secret = \"fake-google-secret\"\nauth_url = \"{b}/o/oauth2/v2/auth\"\ntoken_url = \"{b}/token\"\nuserinfo_url = \"{b}/v1/userinfo\"\nrevoke_url = \"{b}/revoke\"\naccounts_api = \"{b}/v1\"\nlocations_api = \"{b}/v1\"\nreviews_api = \"{b}/v4\"\n\n[providers.facebook]\nclient_id = \"fake-facebook-app\"\nclient_secret = \"fake-facebook-secret\"\ndialog_url = \"{b}\"\ngraph_url = \"{b}\"\n\n[ai]\nenabled = true\nbase_url = \"{b}/v1\"\nmodel = \"fake-llm\"\n"
         )
     }
 
