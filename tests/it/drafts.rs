@@ -132,7 +132,10 @@ async fn a_draft_is_asked_for_from_the_inbox_and_edited_before_sending() {
         &ws,
         &loc,
         h.clock.now() - time::Duration::hours(1),
-        &[("Ana", Rating::Stars(5), "Lovely bread")],
+        &[
+            ("Ana", Rating::Stars(5), "Lovely bread"),
+            ("Bo", Rating::Stars(4), "Good coffee"),
+        ],
     );
     let inbox = format!("{}/w/{}/inbox", h.url, ws.id);
     let page = crate::support::get_text(&c, &inbox).await;
@@ -168,8 +171,9 @@ async fn a_draft_is_asked_for_from_the_inbox_and_edited_before_sending() {
     assert_eq!(r.status(), StatusCode::OK);
     let draft = r.text().await.unwrap();
     assert!(draft.contains("Nothing has been posted"), "{draft}");
-    assert!(
-        draft.contains("<textarea id=\"draft\" name=\"text\" rows=\"8\" required>Thank you"),
+    assert_eq!(
+        draft.matches("rows=\"8\" required>Thank you").count(),
+        1,
         "{draft}"
     );
     assert!(
@@ -181,4 +185,25 @@ async fn a_draft_is_asked_for_from_the_inbox_and_edited_before_sending() {
             .reply
             .is_none()
     );
+    // Both selected in the inbox: a page with a draft for each.
+    let body = format!(
+        "csrf={csrf}&back=%2Fw%2F{}%2Finbox%3F&items={}&items={}",
+        ws.id, ids[0], ids[1]
+    );
+    let r = c
+        .post(format!("{}/w/{}/inbox/bulk-draft", h.url, ws.id))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let both = r.text().await.unwrap();
+    assert!(both.contains("2 reply drafts"), "{both}");
+    assert_eq!(
+        both.matches("rows=\"8\" required>Thank you").count(),
+        2,
+        "{both}"
+    );
+    assert!(both.contains("Good coffee") && both.contains("Lovely bread"));
 }

@@ -150,6 +150,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(inbox_forms::note),
         )
         .route(
+            "/w/{ws}/inbox/bulk-draft",
+            web::post().to(inbox_forms::bulk_draft),
+        )
+        .route(
             "/w/{ws}/inbox/bulk-reply",
             web::post().to(inbox_forms::bulk),
         )
