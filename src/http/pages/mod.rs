@@ -20,6 +20,7 @@ pub mod form_post;
 mod home;
 pub mod import;
 mod inbox;
+mod inbox_drafts;
 mod inbox_filters;
 mod inbox_forms;
 mod keys;

@@ -131,7 +131,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/w/{ws}/items/{item}/draft",
-            web::post().to(inbox_forms::draft),
+            web::post().to(inbox_drafts::draft),
         )
         .route(
             "/w/{ws}/items/{item}/reply/delete",
@@ -151,7 +151,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/w/{ws}/inbox/bulk-draft",
-            web::post().to(inbox_forms::bulk_draft),
+            web::post().to(inbox_drafts::bulk_draft),
         )
         .route(
             "/w/{ws}/inbox/bulk-reply",
