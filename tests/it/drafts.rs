@@ -122,11 +122,7 @@ async fn a_draft_is_asked_for_from_the_inbox_and_edited_before_sending() {
         c.ai.model = "fake-llm".into();
     })
     .await;
-    let (c, csrf) = crate::pages::signed_in_as(&h, "mia@example.com", "Mia").await;
-    let email = plaudit::domain::Email::parse("mia@example.com").unwrap();
-    let mia = h.store.users().by_email(&email).unwrap().unwrap();
-    let ws = h.workspace("Bakery", &mia);
-    let loc = h.location(&ws, 1);
+    let (c, csrf, ws, loc) = crate::pages::signed_in_owner(&h, "mia@example.com", "Bakery").await;
     let ids = reviews(
         &h,
         &ws,

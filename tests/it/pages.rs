@@ -434,3 +434,27 @@ async fn malformed_ids_in_page_addresses_answer_the_page_404() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+/// Someone signed in through the login form who owns a fresh workspace `ws_name` with one
+/// location: the cookie client, the page's CSRF token, the workspace and the location.
+pub async fn signed_in_owner(
+    h: &InProc,
+    email: &str,
+    ws_name: &str,
+) -> (
+    Client,
+    String,
+    plaudit::domain::Workspace,
+    plaudit::domain::Location,
+) {
+    let (c, csrf) = signed_in_as(h, email, "Owner").await;
+    let user = h
+        .store
+        .users()
+        .by_email(&plaudit::domain::Email::parse(email).unwrap())
+        .unwrap()
+        .unwrap();
+    let ws = h.workspace(ws_name, &user);
+    let loc = h.location(&ws, 1);
+    (c, csrf, ws, loc)
+}

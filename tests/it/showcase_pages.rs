@@ -11,11 +11,7 @@ use reqwest::StatusCode;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn showcase_pages_create_configure_and_pick_by_form() {
     let h = InProc::start(|_| {}).await;
-    let (c, csrf) = crate::pages::signed_in_as(&h, "mia@example.com", "Mia").await;
-    let email = plaudit::domain::Email::parse("mia@example.com").unwrap();
-    let mia = h.store.users().by_email(&email).unwrap().unwrap();
-    let ws = h.workspace("Bakery", &mia);
-    let loc = h.location(&ws, 1);
+    let (c, csrf, ws, loc) = crate::pages::signed_in_owner(&h, "mia@example.com", "Bakery").await;
     let ids = reviews(
         &h,
         &ws,
