@@ -173,6 +173,18 @@ impl Browser {
         }
     }
 
+    /// The page's source once its document has finished loading (`readyState` complete).
+    pub async fn loaded_source(&self) -> String {
+        for _ in 0..400 {
+            let state = self.run_async("arguments[0](document.readyState)").await;
+            if state == "complete" {
+                return self.source().await;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the page never finished loading: {}", self.source().await);
+    }
+
     /// Polls the page until it contains `text` (pages load after clicks).
     pub async fn wait_for(&self, text: &str) -> String {
         for _ in 0..200 {

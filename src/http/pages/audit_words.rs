@@ -22,6 +22,8 @@ pub fn sentence(action: &str) -> String {
         "contact.unsuppressed" => "allowed mail to a contact again",
         "contacts.added" => "added contacts",
         "contacts.imported" => "imported contacts from a file",
+        "drafts.settings" => "turned reply drafts on or off",
+        "feedback.deleted" => "deleted a feedback answer",
         "feedback.settings_changed" => "changed the feedback email and page",
         "item.assigned" => "assigned an item",
         "item.created" => "added an item",
@@ -45,6 +47,15 @@ pub fn sentence(action: &str) -> String {
         "privacy.objected" => "recorded an objection to mail",
         "privacy.rectified" => "corrected a person's data",
         "privacy.restricted" => "restricted a person's data",
+        "showcase.approve" => "approved a review for a showcase",
+        "showcase.changed" => "changed a showcase",
+        "showcase.created" => "created a showcase",
+        "showcase.deleted" => "deleted a showcase",
+        "showcase.hide" => "hid a review from a showcase",
+        "showcase.pin" => "pinned a review in a showcase",
+        "showcase.unapprove" => "took back a showcase approval",
+        "showcase.unhide" => "let a review back into a showcase",
+        "showcase.unpin" => "unpinned a review in a showcase",
         "template.deleted" => "deleted a reply template",
         "template.saved" => "saved a reply template",
         "webhook.created" => "added a webhook",
@@ -72,5 +83,6 @@ mod tests {
         assert_eq!(sentence("items.imported"), "imported reviews from a file");
         assert_eq!(sentence("member.role_changed"), "changed a member's role");
         assert_eq!(sentence("alerts.digest_changed"), "alerts digest changed");
+        assert_eq!(sentence("showcase.pin"), "pinned a review in a showcase");
     }
 }
