@@ -12,6 +12,8 @@ use crate::store::{ItemFilter, PageRequest};
 /// A draft asked for, ready to send to the model.
 pub struct Prepared {
     pub messages: Vec<ChatMessage>,
+    /// The item drafted for, as read for the prompt (pages show it beside the draft).
+    pub item: Item,
     workspace: Id<Workspace>,
     day: u32,
     max: usize,
@@ -149,8 +151,10 @@ pub fn prepare(ctx: &Ctx, actor: &Actor, ws: &Id<Workspace>, id: &Id<Item>) -> R
         source: crate::domain::ShowSource::of_origin(item.origin).label(),
         max_chars: max,
     };
+    let messages = prompt::messages(&facts, &settings.voice, &examples);
     Ok(Prepared {
-        messages: prompt::messages(&facts, &settings.voice, &examples),
+        messages,
+        item,
         workspace: *ws,
         day,
         max,

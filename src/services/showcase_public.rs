@@ -5,8 +5,6 @@ use super::feedback_settings::settings_of;
 use super::showcase_entries::{self, Entry};
 use super::{Ctx, Result};
 use crate::domain::{FeedbackSettings, Id, Showcase};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub struct Public {
     pub set: Showcase,
@@ -23,31 +21,14 @@ pub fn key(set: &Showcase) -> String {
     set.id.to_string()
 }
 
-/// The set behind a public key, if there is one (and its workspace still exists): the set's
-/// id, or the longer workspace-and-set form earlier addresses used.
+/// The set behind a public key (its id), if there is one and its workspace still exists.
 pub fn by_key(ctx: &Ctx, key: &str) -> Result<Option<Showcase>> {
-    if let Ok(id) = key.parse::<Id<Showcase>>() {
-        let Some(ws) = ctx.store.showcases().workspace_of(&id)? else {
-            return Ok(None);
-        };
-        if ctx.store.workspaces().get(&ws)?.is_none() {
-            return Ok(None);
-        }
-        return Ok(ctx.store.showcases().get(&ws, &id)?);
-    }
-    if key.len() != 43 {
-        return Ok(None);
-    }
-    let Ok(raw) = URL_SAFE_NO_PAD.decode(key) else {
+    let Ok(id) = key.parse::<Id<Showcase>>() else {
         return Ok(None);
     };
-    let (Some(ws), Some(id)) = (
-        raw.get(..16).and_then(|b| <[u8; 16]>::try_from(b).ok()),
-        raw.get(16..).and_then(|b| <[u8; 16]>::try_from(b).ok()),
-    ) else {
+    let Some(ws) = ctx.store.showcases().workspace_of(&id)? else {
         return Ok(None);
     };
-    let (ws, id) = (Id::from_bytes(ws), Id::from_bytes(id));
     if ctx.store.workspaces().get(&ws)?.is_none() {
         return Ok(None);
     }

@@ -50,12 +50,17 @@ async fn draft_one(
     id: Id<Item>,
 ) -> Result<Drafted, crate::http::PageError> {
     let principal = user.principal.clone();
-    let (item, prepared) = show(state, &user.layout, move |ctx| {
-        let item = items::get(ctx, &principal, &wid, &id)?;
-        let prepared = crate::services::drafts::prepare(ctx, &actor, &wid, &id);
-        Ok((item, prepared))
-    })
-    .await?;
+    // The item is read once: by `prepare` when drafts may be asked for, else here to show it.
+    let (item, prepared) =
+        show(
+            state,
+            &user.layout,
+            move |ctx| match crate::services::drafts::prepare(ctx, &actor, &wid, &id) {
+                Ok(p) => Ok((p.item.clone(), Ok(p))),
+                Err(e) => Ok((items::get(ctx, &principal, &wid, &id)?, Err(e))),
+            },
+        )
+        .await?;
     let (draft, problem) = match (prepared, state.model.clone()) {
         (Ok(p), Some(model)) => match model.complete(&p.messages).await {
             Ok(said) => {

@@ -186,10 +186,12 @@ pub(super) async fn file(
     let file = file.into_inner();
     if let Some(key) = file.strip_suffix(".js") {
         // The script is the same for every set; it finds its set's JSON from its own address.
-        if showcase_public::by_key(&state.ctx, key)
-            .map_err(|e| PageError::from_service(&state.layout, e))?
-            .is_none()
-        {
+        let (ctx, k) = (state.ctx.clone(), key.to_string());
+        let found = web::block(move || showcase_public::by_key(&ctx, &k))
+            .await
+            .map_err(|e| internal(&state, e))?
+            .map_err(|e| PageError::from_service(&state.layout, e))?;
+        if found.is_none() {
             return Ok(not_found(false));
         }
         return Ok(cacheable(
