@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod logging;
 pub mod mail;
 pub mod notify;
+pub mod pdf;
 pub mod poller;
 pub mod replies;
 pub mod services;
