@@ -1,6 +1,7 @@
 //! Plain types with their rules: ids, email addresses, passwords, users, queued mail.
 
 mod alert;
+mod branding;
 mod campaign;
 pub mod cidr;
 pub mod compact;
@@ -21,6 +22,7 @@ mod password;
 mod provider;
 mod rating_filter;
 mod relay;
+mod report_plan;
 pub mod shapes;
 mod showcase;
 pub mod text;
@@ -29,6 +31,7 @@ pub mod when;
 mod workspace;
 
 pub use alert::{AlertMode, AlertPrefs, Webhook, WebhookDelivery, WebhookFormat};
+pub use branding::{Brand, Branding, MAX_LOGO};
 pub use campaign::{
     Audience, CAMPAIGN_PLACEHOLDERS, Campaign, CampaignMail, CampaignMessage, CampaignStatus,
     DEFAULT_ASK_CAP_DAYS, Feedback, FeedbackSettings, FeedbackVia, Funnel, Recipient, ScoreScale,
@@ -61,6 +64,9 @@ pub use password::Password;
 pub use provider::Provider;
 pub use rating_filter::RatingFilter;
 pub use relay::RelayHealth;
+pub use report_plan::{
+    Cadence, MAX_RECIPIENTS, RecipientTo, ReportPeriod, ReportPlan, ReportRecipient, local_date,
+};
 pub use showcase::{Approval, MAX_ORIGINS, MAX_PICKS, MAX_SHOWN, Pick, Rule, ShowSource, Showcase};
 pub use user::User;
 pub use workspace::{Access, Role, Scope, Workspace};
