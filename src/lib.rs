@@ -20,6 +20,7 @@ pub mod notify;
 pub mod pdf;
 pub mod poller;
 pub mod replies;
+pub mod reports;
 pub mod services;
 pub mod sources;
 pub mod store;

@@ -2,6 +2,7 @@
 
 mod access;
 mod ai;
+mod branding;
 mod data;
 mod files;
 mod load;
@@ -13,6 +14,7 @@ pub use access::{
 };
 
 pub use ai::AiConfig;
+pub use branding::BrandingConfig;
 pub use data::{BackupConfig, PrivacyConfig, RetentionConfig, read_key as read_backup_key};
 pub use load::{Check, ConfigError, LoadedConfig, load, resolve_path};
 
@@ -41,6 +43,7 @@ pub struct Config {
     pub retention: RetentionConfig,
     pub privacy: PrivacyConfig,
     pub ai: AiConfig,
+    pub branding: BrandingConfig,
 }
 
 impl Default for Config {
@@ -62,6 +65,7 @@ impl Default for Config {
             retention: RetentionConfig::default(),
             privacy: PrivacyConfig::default(),
             ai: AiConfig::default(),
+            branding: BrandingConfig::default(),
         }
     }
 }

@@ -21,6 +21,7 @@ pub(super) fn validate(config: &mut Config, locate: Locate) -> Result<(), Config
     files::validate_providers(config, locate)?;
     validate_numbers(config, locate)?;
     super::ai::validate(&config.ai, locate)?;
+    super::branding::validate(&config.branding, locate)?;
     if let Some(path) = &config.backup.key_file {
         super::read_backup_key(path).map_err(|e| fail(locate, "backup.key_file", e))?;
     }

@@ -49,14 +49,10 @@ impl Brand {
                 .to_string()
         };
         let agency_name = pick(&ws.agency_name, &instance.agency_name, "Plaudit");
-        let logo = ws
-            .logo
-            .as_ref()
-            .or(instance.logo.as_ref())
-            .and_then(|b| {
-                use base64::Engine;
-                base64::engine::general_purpose::STANDARD.decode(b).ok()
-            });
+        let logo = ws.logo.as_ref().or(instance.logo.as_ref()).and_then(|b| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.decode(b).ok()
+        });
         Brand {
             sender_name: pick(&ws.sender_name, &instance.sender_name, &agency_name),
             primary: pick(&ws.primary, &instance.primary, "#2563eb"),

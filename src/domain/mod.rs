@@ -59,7 +59,7 @@ pub use notes::{
     ItemNotes, MAX_NOTES, MAX_TAGS, Note, PLACEHOLDERS, ReplyTemplate, fill_template, parse_note,
     parse_tag, parse_template,
 };
-pub use outbox::{About, DeliveryState, OutboxMessage};
+pub use outbox::{About, Attachment, DeliveryState, OutboxMessage};
 pub use password::Password;
 pub use provider::Provider;
 pub use rating_filter::RatingFilter;

@@ -34,6 +34,21 @@ pub struct OutboxMessage {
     /// is sealed with their key and goes when they are erased.
     #[serde(default)]
     pub about: Option<About>,
+    /// Files sent with the message (a client report's PDF).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// Where replies go, when not to the sender (a workspace's branding).
+    #[serde(default)]
+    pub reply_to: Option<String>,
+}
+
+/// A file sent with a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    /// The bytes, base64.
+    pub data: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

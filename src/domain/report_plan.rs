@@ -90,12 +90,20 @@ impl ReportPeriod {
         let yesterday = day.previous_day().unwrap_or(day);
         match self {
             Self::PreviousMonth => {
-                let last = day.replace_day(1).unwrap_or(day).previous_day().unwrap_or(day);
+                let last = day
+                    .replace_day(1)
+                    .unwrap_or(day)
+                    .previous_day()
+                    .unwrap_or(day);
                 (last.replace_day(1).unwrap_or(last), last)
             }
             Self::PreviousWeek => {
-                let monday = day - time::Duration::days(i64::from(day.weekday().number_days_from_monday()));
-                (monday - time::Duration::days(7), monday - time::Duration::days(1))
+                let monday =
+                    day - time::Duration::days(i64::from(day.weekday().number_days_from_monday()));
+                (
+                    monday - time::Duration::days(7),
+                    monday - time::Duration::days(1),
+                )
             }
             Self::Last30Days => (yesterday - time::Duration::days(29), yesterday),
         }
@@ -106,7 +114,12 @@ impl Cadence {
     /// The first moment after `after` this cadence fires at `hour` local time in `zone`. A
     /// local time that does not exist (a spring-forward gap) fires at the first instant after
     /// the gap, and one that exists twice fires at the earlier of the two.
-    pub fn next(self, hour: u8, zone: &jiff::tz::TimeZone, after: OffsetDateTime) -> OffsetDateTime {
+    pub fn next(
+        self,
+        hour: u8,
+        zone: &jiff::tz::TimeZone,
+        after: OffsetDateTime,
+    ) -> OffsetDateTime {
         let Ok(ts) = jiff::Timestamp::from_second(after.unix_timestamp()) else {
             return after;
         };
@@ -115,7 +128,9 @@ impl Cadence {
         let mut d = local;
         for _ in 0..70 {
             if self.fires_on(d)
-                && let Ok(z) = d.at(i8::try_from(hour.min(23)).unwrap_or(0), 0, 0, 0).to_zoned(zone.clone())
+                && let Ok(z) = d
+                    .at(i8::try_from(hour.min(23)).unwrap_or(0), 0, 0, 0)
+                    .to_zoned(zone.clone())
                 && z.timestamp().as_second() > after.unix_timestamp()
             {
                 return OffsetDateTime::from_unix_timestamp(z.timestamp().as_second())
@@ -147,8 +162,15 @@ impl Cadence {
             Self::Monthly { day } => format!("monthly, on day {day}"),
             Self::Weekly { weekday } => format!(
                 "weekly, on {}",
-                ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-                    [usize::from(weekday.clamp(1, 7)) - 1]
+                [
+                    "Monday",
+                    "Tuesday",
+                    "Wednesday",
+                    "Thursday",
+                    "Friday",
+                    "Saturday",
+                    "Sunday"
+                ][usize::from(weekday.clamp(1, 7)) - 1]
             ),
         }
     }
@@ -223,7 +245,11 @@ mod tests {
         );
         // East of UTC: the first of the month in Auckland is still the last day in UTC.
         assert_eq!(
-            m1.next(9, &zone("Pacific/Auckland"), datetime!(2027-06-15 00:00 UTC)),
+            m1.next(
+                9,
+                &zone("Pacific/Auckland"),
+                datetime!(2027-06-15 00:00 UTC)
+            ),
             datetime!(2027-06-30 21:00 UTC)
         );
         // Firing advances: the moment itself is not "after" itself.
@@ -234,21 +260,21 @@ mod tests {
     #[test]
     fn periods_are_the_month_the_week_or_thirty_days_before() {
         assert_eq!(
-            ReportPeriod::PreviousMonth.dates(date!(2027-03-01)),
-            (date!(2027-02-01), date!(2027-02-28))
+            ReportPeriod::PreviousMonth.dates(date!(2027 - 03 - 01)),
+            (date!(2027 - 02 - 01), date!(2027 - 02 - 28))
         );
         assert_eq!(
-            ReportPeriod::PreviousMonth.dates(date!(2028-01-31)),
-            (date!(2027-12-01), date!(2027-12-31))
+            ReportPeriod::PreviousMonth.dates(date!(2028 - 01 - 31)),
+            (date!(2027 - 12 - 01), date!(2027 - 12 - 31))
         );
         // 2027-03-03 is a Wednesday.
         assert_eq!(
-            ReportPeriod::PreviousWeek.dates(date!(2027-03-03)),
-            (date!(2027-02-22), date!(2027-02-28))
+            ReportPeriod::PreviousWeek.dates(date!(2027 - 03 - 03)),
+            (date!(2027 - 02 - 22), date!(2027 - 02 - 28))
         );
         assert_eq!(
-            ReportPeriod::Last30Days.dates(date!(2027-03-01)),
-            (date!(2027-01-30), date!(2027-02-28))
+            ReportPeriod::Last30Days.dates(date!(2027 - 03 - 01)),
+            (date!(2027 - 01 - 30), date!(2027 - 02 - 28))
         );
     }
 }

@@ -2,10 +2,10 @@
 //! when the config has a key.
 
 use super::SendError;
-use crate::domain::{OutboxMessage, header_safe};
+use crate::domain::{Attachment, OutboxMessage, header_safe};
 use lettre::Message;
 use lettre::message::dkim::DkimConfig;
-use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use std::sync::Arc;
 
@@ -50,17 +50,38 @@ impl Composer {
             .subject(header_safe(&msg.subject))
             .message_id(Some(msg.message_id.clone()))
             .date(msg.created_at.into());
+        if let Some(reply_to) = &msg.reply_to {
+            let mailbox: Mailbox = reply_to
+                .parse()
+                .map_err(|e| SendError::Permanent(format!("reply-to `{reply_to}`: {e}")))?;
+            builder = builder.reply_to(mailbox);
+        }
         for (name, value) in &msg.headers {
             let name = HeaderName::new_from_ascii(name.clone())
                 .map_err(|e| SendError::Permanent(format!("header `{name}`: {e}")))?;
             builder = builder.raw_header(header_value(name, value)?);
         }
-        let result = match &msg.html {
-            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+        let body = match &msg.html {
+            Some(html) => Body::Parts(MultiPart::alternative_plain_html(
                 msg.text.clone(),
                 html.clone(),
             )),
-            None => builder.singlepart(SinglePart::plain(msg.text.clone())),
+            None => Body::Single(SinglePart::plain(msg.text.clone())),
+        };
+        let result = if msg.attachments.is_empty() {
+            match body {
+                Body::Parts(p) => builder.multipart(p),
+                Body::Single(s) => builder.singlepart(s),
+            }
+        } else {
+            let mut mixed = match body {
+                Body::Parts(p) => MultiPart::mixed().multipart(p),
+                Body::Single(s) => MultiPart::mixed().singlepart(s),
+            };
+            for a in &msg.attachments {
+                mixed = mixed.singlepart(attachment(a)?);
+            }
+            builder.multipart(mixed)
         };
         let mut message =
             result.map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))?;
@@ -69,6 +90,21 @@ impl Composer {
         }
         Ok(message)
     }
+}
+
+enum Body {
+    Parts(MultiPart),
+    Single(SinglePart),
+}
+
+fn attachment(a: &Attachment) -> Result<SinglePart, SendError> {
+    use base64::Engine;
+    let data = base64::engine::general_purpose::STANDARD
+        .decode(&a.data)
+        .map_err(|_| SendError::Permanent(format!("attachment `{}` is damaged", a.filename)))?;
+    let kind = ContentType::parse(&a.content_type)
+        .map_err(|_| SendError::Permanent(format!("attachment type `{}`", a.content_type)))?;
+    Ok(lettre::message::Attachment::new(header_safe(&a.filename)).body(data, kind))
 }
 
 /// Extra headers are ours (List-Unsubscribe, X-Plaudit-*): printable ASCII without line breaks,

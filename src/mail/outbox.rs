@@ -52,6 +52,8 @@ pub fn message(
         last_error: None,
         campaign: None,
         about: None,
+        attachments: Vec::new(),
+        reply_to: None,
     }
 }
 

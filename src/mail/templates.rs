@@ -9,7 +9,7 @@ pub struct Rendered {
 }
 
 /// Subjects are one line: whatever a template or its data did, fold every whitespace run.
-pub(super) fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -48,7 +48,7 @@ impl Bucket {
     }
 
     /// The first day of the bucket holding `day` (weeks start on Monday).
-    fn start(self, day: u32) -> u32 {
+    pub(crate) fn start(self, day: u32) -> u32 {
         match self {
             Self::Day => day,
             // 1970-01-01 was a Thursday.
@@ -60,7 +60,7 @@ impl Bucket {
         }
     }
 
-    fn next(self, start: u32) -> u32 {
+    pub(crate) fn next(self, start: u32) -> u32 {
         match self {
             Self::Day => start + 1,
             Self::Week => start + 7,
@@ -106,7 +106,7 @@ pub struct Span {
 }
 
 impl Totals {
-    fn of(c: &DayCounts) -> Self {
+    pub(crate) fn of(c: &DayCounts) -> Self {
         Self {
             items: c.items,
             rated: c.rated(),

@@ -130,6 +130,8 @@ pub struct Store {
     pub(super) showcase_ids: sled::Tree,
     pub(super) draft_settings: sled::Tree,
     pub(super) draft_usage: sled::Tree,
+    pub(super) branding: sled::Tree,
+    pub(super) report_plans: sled::Tree,
     /// The key of the email lookup hash (see `contacts`), derived on first use.
     pub(super) lookup: std::sync::Arc<std::sync::OnceLock<[u8; 32]>>,
 }
@@ -272,6 +274,8 @@ impl Store {
             showcase_ids: tree("showcase_ids")?,
             draft_settings: tree("draft_settings")?,
             draft_usage: tree("draft_usage")?,
+            branding: tree("branding")?,
+            report_plans: tree("report_plans")?,
             lookup: Default::default(),
             dir: dir.to_path_buf(),
             flusher: std::sync::Arc::new(durability::Flusher::start(db.clone())?),

@@ -20,6 +20,7 @@ pub mod journal;
 mod keys;
 mod locations;
 mod meta;
+mod reports;
 /// The instance secret of a store on disk, for a restore that brings it back.
 pub mod secrets {
     pub use super::meta::{instance_secret_of, set_instance_secret};
@@ -67,6 +68,7 @@ pub use meta::SetupToken;
 pub use outbox::{Outbox, OutboxCounts};
 pub use page::{Order, Page, PageRequest};
 pub use purge::{Deleted, Purge, PurgeStep, Undeleted};
+pub use reports::{MAX_PLANS, Reports};
 pub use reseal::Resealed;
 pub use retention::Retention;
 pub use sealing::PersonRef;

@@ -3,7 +3,8 @@
 
 use super::{
     Access, Alerts, Audit, Bans, Campaigns, Connections, Contacts, Drafts, Invitations, Items,
-    Locations, Outbox, Purge, Retention, Showcases, Store, Traffic, Users, Workspaces, meta,
+    Locations, Outbox, Purge, Reports, Retention, Showcases, Store, Traffic, Users, Workspaces,
+    meta,
 };
 
 impl Store {
@@ -53,6 +54,10 @@ impl Store {
 
     pub fn drafts(&self) -> Drafts<'_> {
         Drafts { store: self }
+    }
+
+    pub fn reports(&self) -> Reports<'_> {
+        Reports { store: self }
     }
 
     pub fn showcases(&self) -> Showcases<'_> {

@@ -93,6 +93,8 @@ pub(super) const TREES: &[Declared] = &[
     t("showcases", Workspace),
     t("draft_settings", Workspace),
     t("draft_usage", Workspace),
+    t("branding", Workspace),
+    t("report_plans", Workspace),
 ];
 
 /// The trees of `scope`, in declaration order.

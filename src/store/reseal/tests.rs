@@ -156,6 +156,8 @@ fn plain_records_of_an_older_store_are_sealed_in_chunks_and_still_read_the_same(
             workspace: ws,
             contact: contact.id,
         }),
+        attachments: Vec::new(),
+        reply_to: None,
     };
     store.outbox().enqueue(&msg).unwrap();
 
