@@ -201,6 +201,7 @@ impl App {
             worker,
             Arc::new(BackupSchedule),
             Arc::new(CampaignSender),
+            Arc::new(crate::workers::reports::ReportSender),
             Arc::new(notify::Alerts::new(ctx.clone())),
             Arc::new(notify::Webhooks::new(ctx.clone())),
         ];

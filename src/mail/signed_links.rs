@@ -20,6 +20,8 @@ pub enum LinkKind {
     Unsubscribe = 1,
     Feedback = 2,
     Open = 3,
+    /// A client report's unsubscribe: `campaign` holds the plan's id, `contact` the recipient's.
+    ReportUnsubscribe = 4,
 }
 
 /// Whom a valid token is about.
@@ -35,6 +37,30 @@ fn mac(key: &[u8; 32], body: &[u8]) -> Hmac<Sha256> {
     m.update(b"plaudit link v1");
     m.update(body);
     m
+}
+
+impl LinkRef {
+    /// A report recipient's reference (plan and recipient ids in the campaign and contact
+    /// places: the token's layout is shared).
+    pub fn report(
+        workspace: Id<Workspace>,
+        plan: Id<crate::domain::ReportPlan>,
+        recipient: Id<crate::domain::ReportRecipient>,
+    ) -> Self {
+        Self {
+            workspace,
+            campaign: Id::from_bytes(*plan.as_bytes()),
+            contact: Id::from_bytes(*recipient.as_bytes()),
+        }
+    }
+
+    pub fn plan(&self) -> Id<crate::domain::ReportPlan> {
+        Id::from_bytes(*self.campaign.as_bytes())
+    }
+
+    pub fn recipient(&self) -> Id<crate::domain::ReportRecipient> {
+        Id::from_bytes(*self.contact.as_bytes())
+    }
 }
 
 pub fn sign(store: &Store, kind: LinkKind, r: &LinkRef) -> anyhow::Result<String> {

@@ -35,6 +35,8 @@ pub mod passwords;
 pub mod portability;
 pub mod privacy;
 pub mod provider_sign_in;
+pub mod report_delivery;
+pub mod report_plans;
 pub mod review_csv;
 mod scope;
 pub mod sessions;

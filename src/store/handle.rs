@@ -302,6 +302,15 @@ impl Store {
         close(db, &folder)
     }
 
+    /// `flush` from a blocking thread (`spawn_blocking`): through the group commit when a
+    /// runtime is there, else `flush_blocking`.
+    pub fn flush_from_blocking(&self) -> anyhow::Result<()> {
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) => h.block_on(self.flush()),
+            Err(_) => self.flush_blocking(),
+        }
+    }
+
     /// Blocking flush for the CLI paths that run without a runtime.
     pub fn flush_blocking(&self) -> anyhow::Result<()> {
         self.db.flush().context("flushing the store")?;

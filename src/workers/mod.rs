@@ -1,5 +1,5 @@
 //! Operating the appliance: periodic housekeeping, the store watchdog, backups, the indexer,
-//! the campaign sender and mail delivery, each a job of `jobs::Runner`.
+//! the campaign sender, client reports and mail delivery, each a job of `jobs::Runner`.
 
 pub mod backup;
 pub mod campaigns;
@@ -7,5 +7,6 @@ pub mod compaction;
 pub mod delivery;
 pub mod housekeeping;
 pub mod indexer;
+pub mod reports;
 pub mod retention;
 pub mod watchdog;
