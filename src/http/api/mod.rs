@@ -11,6 +11,7 @@ mod conform;
 mod connections;
 mod contacts;
 mod download;
+mod client_reports;
 mod drafts;
 mod imports;
 mod item_views;

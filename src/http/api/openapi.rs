@@ -102,6 +102,8 @@ fn operation(route: &Route) -> Value {
     };
     let success = if route.csv_answer {
         json!({"description": "success", "content": {"text/csv": {"schema": {"type": "string"}}}})
+    } else if route.pdf_answer {
+        json!({"description": "success", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}})
     } else if route.download {
         json!({"description": "success (an attachment)", "content": {
             "application/json": {"schema": {"type": "object"}},

@@ -37,6 +37,8 @@ pub struct Route {
     pub csv_body: bool,
     /// The answer is a CSV file (`text/csv`), not JSON.
     pub csv_answer: bool,
+    /// The answer is a PDF file.
+    pub pdf_answer: bool,
     /// A download: JSON, or a ZIP with `?format=zip`.
     pub download: bool,
     /// The query string's type (an object whose properties are the parameters).
@@ -69,6 +71,11 @@ impl Route {
     /// The answer is a CSV file.
     pub fn csv_answer(&mut self) -> &mut Self {
         self.csv_answer = true;
+        self
+    }
+    /// The answer is a PDF file.
+    pub fn pdf_answer(&mut self) -> &mut Self {
+        self.pdf_answer = true;
         self
     }
     /// A download: JSON by default, a ZIP of it with a CSV per table with `?format=zip`.
@@ -124,6 +131,7 @@ impl Registrar<'_> {
             body: None,
             csv_body: false,
             csv_answer: false,
+            pdf_answer: false,
             download: false,
             query: None,
             returns: None,

@@ -2,6 +2,7 @@
 //! OpenAPI document says of it. The handlers live in the modules named for their resource.
 
 mod accounts;
+mod client_reports;
 mod customers;
 mod reviews;
 
@@ -15,4 +16,5 @@ pub fn define(r: &mut Registrar) {
     accounts::routes(r);
     reviews::routes(r);
     customers::routes(r);
+    client_reports::routes(r);
 }
