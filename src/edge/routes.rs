@@ -56,6 +56,7 @@ pub fn upload(method: &actix_web::http::Method, path: &str) -> bool {
         segments.as_slice(),
         ["w", _, "import"]
             | ["w", _, "contacts", "import"]
+            | ["w", _, "reports", "branding"]
             | ["api", "v1", "workspaces", _, "imports", "reviews"]
             | ["api", "v1", "workspaces", _, "contacts", "import"]
     )

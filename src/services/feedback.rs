@@ -20,6 +20,8 @@ pub struct FeedbackView {
     pub comment: String,
     /// The customer agreed to their answer being published (the box stays ticked).
     pub publish_consent: bool,
+    /// "Powered by Plaudit" in the footer (the workspace's branding).
+    pub powered_by: bool,
 }
 
 impl FeedbackView {
@@ -80,6 +82,7 @@ fn view(ctx: &Ctx, r: &Resolved) -> Result<FeedbackView> {
         None => None,
     };
     Ok(FeedbackView {
+        powered_by: super::report_plans::brand_of(ctx, &r.link.workspace)?.powered_by,
         settings,
         location,
         contact_first_name: r.contact.first_name().to_string(),

@@ -19,7 +19,14 @@ pub fn settings_of(ctx: &Ctx, ws: &Id<Workspace>) -> Result<FeedbackSettings> {
         .get(ws)?
         .map(|w| w.name)
         .unwrap_or_default();
-    Ok(FeedbackSettings::default_for(&name))
+    let mut s = FeedbackSettings::default_for(&name);
+    // Not set up yet: the agency's colour (its branding) rather than Plaudit's.
+    let b = ctx.store.reports().branding(ws)?;
+    let instance = ctx.config.branding.primary_colour.trim().to_string();
+    if let Some(c) = [b.primary, instance].into_iter().find(|c| !c.is_empty()) {
+        s.brand_color = c;
+    }
+    Ok(s)
 }
 
 pub fn settings(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>) -> Result<FeedbackSettings> {

@@ -17,6 +17,8 @@ pub struct LinkPage {
     pub location: Location,
     /// This browser's answer of the last day, if any.
     pub previous: Option<Feedback>,
+    /// "Powered by Plaudit" in the footer (the workspace's branding).
+    pub powered_by: bool,
 }
 
 impl LinkPage {
@@ -73,6 +75,7 @@ pub fn open(ctx: &Ctx, token: &str, cookie: Option<&str>) -> Result<Option<LinkP
         return Ok(None);
     };
     Ok(Some(LinkPage {
+        powered_by: super::report_plans::brand_of(ctx, &ws)?.powered_by,
         settings: settings_of(ctx, &ws)?,
         previous: previous(ctx, &ws, &location, cookie)?,
         location,

@@ -310,8 +310,16 @@ fn deliver(ctx: &Ctx, ws: &Id<Workspace>, plan: &ReportPlan, now: OffsetDateTime
     Ok(queued)
 }
 
-/// Whom an unsubscribe token names: (workspace name, plan name, address), if it is genuine.
-pub fn unsubscribe_target(ctx: &Ctx, token: &str) -> Result<Option<(String, String, bool)>> {
+/// What an unsubscribe link is about.
+pub struct Unsubscribing {
+    pub workspace: String,
+    pub plan: String,
+    pub already: bool,
+    pub brand: crate::domain::Brand,
+}
+
+/// Whom an unsubscribe token names, if it is genuine and its plan still exists.
+pub fn unsubscribe_target(ctx: &Ctx, token: &str) -> Result<Option<Unsubscribing>> {
     let Some(r) = signed_links::verify(&ctx.store, LinkKind::ReportUnsubscribe, token)? else {
         return Ok(None);
     };
@@ -321,24 +329,33 @@ pub fn unsubscribe_target(ctx: &Ctx, token: &str) -> Result<Option<(String, Stri
     let Some(rec) = plan.recipients.iter().find(|x| x.id == r.recipient()) else {
         return Ok(None);
     };
-    let ws = ctx
+    let workspace = ctx
         .store
         .workspaces()
         .get(&r.workspace)?
         .map(|w| w.name)
         .unwrap_or_default();
-    Ok(Some((ws, plan.name, rec.unsubscribed_at.is_some())))
+    Ok(Some(Unsubscribing {
+        workspace,
+        plan: plan.name,
+        already: rec.unsubscribed_at.is_some(),
+        brand: super::report_plans::brand_of(ctx, &r.workspace)?,
+    }))
 }
 
-/// One click: the recipient gets no more reports of that plan. Idempotent.
-pub fn unsubscribe(ctx: &Ctx, token: &str) -> Result<Option<(String, String, bool)>> {
+/// One click: the recipient gets no more reports of that plan (durable once the caller
+/// flushes). Repeating it changes nothing.
+pub fn unsubscribe(ctx: &Ctx, token: &str) -> Result<Option<Unsubscribing>> {
+    let Some(target) = unsubscribe_target(ctx, token)? else {
+        return Ok(None);
+    };
     let Some(r) = signed_links::verify(&ctx.store, LinkKind::ReportUnsubscribe, token)? else {
         return Ok(None);
     };
     let now = ctx.clock.now();
     let recipient = r.recipient();
-    let changed = ctx
-        .store
+    let mut changed = false;
+    ctx.store
         .reports()
         .update_plan(&r.workspace, &r.plan(), |p| {
             match p.recipients.iter_mut().find(|x| x.id == recipient) {
@@ -349,16 +366,17 @@ pub fn unsubscribe(ctx: &Ctx, token: &str) -> Result<Option<(String, String, boo
                 _ => false,
             }
         })?;
-    if changed.is_some() {
-        ctx.store.flush_from_blocking()?;
-        let actor = Actor::operator();
+    if !target.already {
+        changed = true;
+    }
+    if changed {
         super::audit::record(
             ctx,
             &r.workspace,
-            &actor,
+            &Actor::operator(),
             "report.unsubscribed",
-            &r.plan().to_string(),
+            &target.plan,
         );
     }
-    unsubscribe_target(ctx, token)
+    Ok(Some(target))
 }

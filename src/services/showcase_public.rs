@@ -13,6 +13,8 @@ pub struct Public {
     pub average: Option<f64>,
     pub count: u64,
     pub brand: FeedbackSettings,
+    /// "Powered by Plaudit" on the wall (the workspace's branding).
+    pub powered_by: bool,
 }
 
 /// The public address's key of a set: its id (80 random bits: not guessable), as the API
@@ -43,6 +45,7 @@ pub fn view(ctx: &Ctx, key: &str) -> Result<Option<Public>> {
     let (average, count) = showcase_entries::badge(ctx, &set, ctx.clock.now())?;
     let brand = settings_of(ctx, &set.workspace)?;
     Ok(Some(Public {
+        powered_by: super::report_plans::brand_of(ctx, &set.workspace)?.powered_by,
         set,
         entries,
         average,

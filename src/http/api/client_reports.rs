@@ -111,7 +111,11 @@ pub(super) async fn one(api: Api, path: WsChildPath<ReportPlan>) -> Answer {
     Ok(HttpResponse::Ok().json(view(&plan)))
 }
 
-pub(super) async fn replace(api: Api, path: WsChildPath<ReportPlan>, body: Body<PlanInput>) -> Answer {
+pub(super) async fn replace(
+    api: Api,
+    path: WsChildPath<ReportPlan>,
+    body: Body<PlanInput>,
+) -> Answer {
     let (ws, id) = path.into_inner();
     let input = body.into_inner();
     let plan = api
@@ -253,7 +257,12 @@ pub(super) async fn put_branding(api: Api, ws: WsPath, body: Body<BrandingBody>)
     use base64::Engine;
     let ws = ws.into_inner();
     let b = body.into_inner();
-    let reply_to = match b.reply_to.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let reply_to = match b
+        .reply_to
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(r) => Some(Email::parse(r).map_err(|e| bad(format!("reply_to: {e}")))?),
         None => None,
     };

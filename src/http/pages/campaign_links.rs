@@ -17,11 +17,14 @@ pub struct Brand {
     pub color: String,
     pub logo_url: Option<String>,
     pub address: String,
+    /// "Powered by Plaudit" in the footer (the workspace's branding can switch it off).
+    pub powered_by: bool,
 }
 
 impl Brand {
-    pub(super) fn of(s: &FeedbackSettings) -> Self {
+    pub(super) fn of(s: &FeedbackSettings, powered_by: bool) -> Self {
         Self {
+            powered_by,
             name: s.sender_name.clone(),
             color: s.brand_color.clone(),
             logo_url: s.logo_url.clone(),
@@ -35,6 +38,7 @@ impl Brand {
             color: "#7b8794".into(),
             logo_url: None,
             address: String::new(),
+            powered_by: false,
         }
     }
 }
@@ -90,7 +94,7 @@ fn feedback_view(
 ) -> FeedbackPage {
     FeedbackPage {
         layout: state.layout.clone(),
-        brand: Brand::of(&v.settings),
+        brand: Brand::of(&v.settings, v.powered_by),
         first_name: v.contact_first_name.clone(),
         location: v
             .location
@@ -229,7 +233,7 @@ async fn unsubscribe_answer(
         Ok(Some((settings, already))) => {
             let page = UnsubscribePage {
                 layout: state.layout.clone(),
-                brand: Brand::of(&settings),
+                brand: Brand::of(&settings, false),
                 token,
                 done: act || already,
                 already,

@@ -41,7 +41,7 @@ fn page_of(state: &AppState, token: String, p: &LinkPage, thanks: bool) -> Publi
     let prev = p.previous.as_ref();
     PublicPage {
         layout: state.layout.clone(),
-        brand: Brand::of(&p.settings),
+        brand: Brand::of(&p.settings, p.powered_by),
         token,
         location: p.location.name.clone(),
         nps: p.settings.scale == ScoreScale::Nps,

@@ -186,6 +186,39 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 services::showcases::remove,
             )),
         )
+        // Client reports: scheduled reports (recipients, schedule, locations, period), a test
+        // to oneself, the PDF preview, the branding form; the monthly report's PDF.
+        .route("/w/{ws}/reports", web::get().to(client_reports::list))
+        .route("/w/{ws}/reports", web::post().to(client_reports::create))
+        .route(
+            "/w/{ws}/reports/branding",
+            web::post().to(client_reports::branding),
+        )
+        .route(
+            "/w/{ws}/reports/{id}",
+            web::get().to(client_reports::detail),
+        )
+        .route("/w/{ws}/reports/{id}", web::post().to(client_reports::save))
+        .route(
+            "/w/{ws}/reports/{id}/test",
+            web::post().to(client_reports::test),
+        )
+        .route(
+            "/w/{ws}/reports/{id}/preview",
+            web::get().to(client_reports::preview),
+        )
+        .route(
+            "/w/{ws}/reports/{id}/delete",
+            web::post().to(form_post::removal(
+                "reports",
+                "Report deleted.",
+                services::report_plans::delete,
+            )),
+        )
+        .route(
+            "/w/{ws}/report.pdf",
+            web::get().to(client_reports::month_pdf),
+        )
         // The workspace's reply templates: list, create, edit, delete.
         .route("/w/{ws}/templates", web::get().to(templates::page))
         .route("/w/{ws}/templates", web::post().to(templates::save))
@@ -212,6 +245,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(campaign_links::unsubscribe_page),
         )
         .route("/u/{token}", web::post().to(campaign_links::unsubscribe))
+        // A client report's unsubscribe link (RFC 8058 one-click as well).
+        .route("/u/r/{token}", web::get().to(report_unsubscribe::page))
+        .route(
+            "/u/r/{token}",
+            web::post().to(report_unsubscribe::unsubscribe),
+        )
         .route("/o/{token}", web::get().to(campaign_links::open_pixel))
         // A location's public feedback link (`/r/TOKEN`, printed as a QR code): no contact needed.
         .route("/r/{token}", web::get().to(link_feedback::page))

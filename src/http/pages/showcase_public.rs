@@ -69,6 +69,7 @@ pub struct View {
     /// schema.org JSON-LD, ready for a `<script type="application/ld+json">` (first-party
     /// answers only), when the set asks for it.
     pub json_ld: Option<String>,
+    pub powered_by: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -99,6 +100,7 @@ fn view(p: &Public, q: &EmbedQuery) -> View {
         count: p.count,
         entries: p.entries.iter().map(shown).collect(),
         json_ld: p.set.json_ld.then(|| json_ld(p)).flatten(),
+        powered_by: p.powered_by,
     }
 }
 

@@ -43,6 +43,7 @@ impl WsNav {
             "templates" => "Reply templates",
             "import" => "Import",
             "report" => "Report",
+            "reports" => "Client reports",
             _ => "Sections",
         }
     }

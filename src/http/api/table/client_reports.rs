@@ -18,16 +18,24 @@ pub fn routes(r: &mut Registrar) {
     r.add(Method::GET, "/workspaces/{ws}/report-plans/{id}", cr::one)
         .doc("reports", "One scheduled report")
         .returns::<cr::PlanView>();
-    r.add(Method::PUT, "/workspaces/{ws}/report-plans/{id}", cr::replace)
-        .doc(
-            "reports",
-            "Change a scheduled report (manager); recipients kept keep their unsubscribe",
-        )
-        .body::<crate::services::report_plans::PlanInput>()
-        .returns::<cr::PlanView>();
-    r.add(Method::DELETE, "/workspaces/{ws}/report-plans/{id}", cr::delete)
-        .doc("reports", "Stop and remove a scheduled report (manager)")
-        .status(204);
+    r.add(
+        Method::PUT,
+        "/workspaces/{ws}/report-plans/{id}",
+        cr::replace,
+    )
+    .doc(
+        "reports",
+        "Change a scheduled report (manager); recipients kept keep their unsubscribe",
+    )
+    .body::<crate::services::report_plans::PlanInput>()
+    .returns::<cr::PlanView>();
+    r.add(
+        Method::DELETE,
+        "/workspaces/{ws}/report-plans/{id}",
+        cr::delete,
+    )
+    .doc("reports", "Stop and remove a scheduled report (manager)")
+    .status(204);
     r.add(Method::POST, "/workspaces/{ws}/report-plans/{id}/test", cr::test)
         .doc(
             "reports",
@@ -35,9 +43,16 @@ pub fn routes(r: &mut Registrar) {
         )
         .status(202)
         .returns::<cr::TestSentView>();
-    r.add(Method::GET, "/workspaces/{ws}/report-plans/{id}/preview", cr::preview)
-        .doc("reports", "The PDF the report would attach if it went out now")
-        .pdf_answer();
+    r.add(
+        Method::GET,
+        "/workspaces/{ws}/report-plans/{id}/preview",
+        cr::preview,
+    )
+    .doc(
+        "reports",
+        "The PDF the report would attach if it went out now",
+    )
+    .pdf_answer();
     r.add(Method::GET, "/workspaces/{ws}/report.pdf", cr::pdf)
         .doc(
             "reports",
