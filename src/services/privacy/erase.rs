@@ -68,6 +68,20 @@ fn remove(
         counts.feedback += usize::from(store.campaigns().remove_feedback(ws, &x.id)?);
         store.shred(&PersonRef::feedback(ws, &x.id))?;
     }
+    for plan in &f.report_plans {
+        let gone = store.reports().update_plan(ws, &plan.id, |p| {
+            let before = p.recipients.len();
+            p.recipients.retain(|r| match &r.to {
+                crate::domain::RecipientTo::Email(a) => store
+                    .contacts()
+                    .email_key(ws, a)
+                    .map_or(true, |k| k.as_slice() != key),
+                crate::domain::RecipientTo::Member(_) => true,
+            });
+            p.recipients.len() != before
+        })?;
+        counts.report_recipients += usize::from(gone.is_some());
+    }
     if let Some(c) = &f.contact {
         for (campaign, _) in &f.recipients {
             counts.campaign_messages +=

@@ -68,5 +68,20 @@ pub fn export_of(relay: &str, ws: &Workspace, email: &Email, f: &Found) -> Value
             "created_at": time(m.created_at),
             "shared_with": [format!("the SMTP relay ({relay})")],
         })).collect::<Vec<_>>(),
+        "client_reports": f.report_plans.iter().map(|p| {
+            let me = p.recipients.iter().find(|r| {
+                matches!(&r.to, crate::domain::RecipientTo::Email(a) if a == email)
+            });
+            json!({
+                "report": p.name,
+                "report_id": p.id.to_string(),
+                "schedule": p.cadence.describe(),
+                "last_sent_at": p.last_sent_at.map(time),
+                "unsubscribed_at": me.and_then(|r| r.unsubscribed_at).map(time),
+                "purpose": "sending the business its review reports",
+                "kept": "until the address is taken off the report, the report is deleted, or erased",
+                "shared_with": [format!("the SMTP relay ({relay})")],
+            })
+        }).collect::<Vec<_>>(),
     })
 }

@@ -32,6 +32,8 @@ pub struct Found {
     pub recipients: Vec<(Campaign, Recipient)>,
     pub feedback: Vec<Feedback>,
     pub messages: Vec<OutboxMessage>,
+    /// Client report plans listing the address as a recipient.
+    pub report_plans: Vec<crate::domain::ReportPlan>,
 }
 
 fn campaigns_of(store: &Store, ws: &Id<Workspace>) -> Result<Vec<Campaign>> {
@@ -99,12 +101,37 @@ fn linked(
                 })
         })
         .collect();
+    let mut messages: Vec<OutboxMessage> = messages;
+    // Client reports to the address (plain: a business contact, not sealed per person).
+    if let Some(e) = email {
+        let ws_header = ws.to_string();
+        messages.extend(store.outbox().all()?.into_iter().filter(|m| {
+            m.to == e.as_str()
+                && m.headers.iter().any(|(n, _)| n == "X-Plaudit-Report")
+                && m.headers
+                    .iter()
+                    .any(|(n, v)| n == "X-Plaudit-Workspace" && *v == ws_header)
+        }));
+    }
+    let mut report_plans = Vec::new();
+    for plan in store.reports().plans(ws)? {
+        let mut named = false;
+        for r in &plan.recipients {
+            if let crate::domain::RecipientTo::Email(a) = &r.to {
+                named |= store.contacts().email_key(ws, a)?.as_slice() == key;
+            }
+        }
+        if named {
+            report_plans.push(plan);
+        }
+    }
     Ok(Found {
         contact,
         suppression,
         recipients,
         feedback,
         messages,
+        report_plans,
     })
 }
 
@@ -116,6 +143,8 @@ pub struct Counts {
     pub outgoing_mail: usize,
     /// 1 when the address is (now) on the suppression list as a keyed hash.
     pub suppressed: usize,
+    /// Client report plans it was (or would be) taken off.
+    pub report_recipients: usize,
 }
 
 impl Counts {
@@ -127,12 +156,13 @@ impl Counts {
     /// The counts in one word, as a preview's confirmation carries them back.
     pub fn key(&self) -> String {
         format!(
-            "{}-{}-{}-{}-{}",
+            "{}-{}-{}-{}-{}-{}",
             self.contacts,
             self.campaign_messages,
             self.feedback,
             self.outgoing_mail,
-            self.suppressed
+            self.suppressed,
+            self.report_recipients
         )
     }
 }
@@ -146,6 +176,7 @@ impl Found {
             feedback: self.feedback.len(),
             outgoing_mail: self.messages.len(),
             suppressed: usize::from(self.suppression.is_some()),
+            report_recipients: self.report_plans.len(),
         }
     }
 }
