@@ -283,7 +283,7 @@ fn deliver(ctx: &Ctx, ws: &Id<Workspace>, plan: &ReportPlan, now: OffsetDateTime
             LinkKind::ReportUnsubscribe,
             &LinkRef::report(*ws, plan.id, r.id),
         )?;
-        let url = ctx.link(&format!("/report-unsubscribe/{token}"));
+        let url = ctx.link(&format!("/u/r/{token}"));
         let headers = email::headers(&url, &ws.to_string(), &plan.id.to_string());
         let o = Outgoing {
             report,

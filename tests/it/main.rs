@@ -17,6 +17,7 @@ mod campaign_pages;
 mod campaign_safety;
 mod campaigns;
 mod campaigns_crash;
+mod client_reports;
 mod compact;
 mod config;
 mod conformance;
