@@ -6,7 +6,7 @@
 use super::auth::{Actor, Principal};
 use super::{Ctx, Error, Result};
 use crate::domain::{
-    Access, Attachment, Email, Id, Location, OutboxMessage, RecipientTo, ReportPlan,
+    Access, Attachment, Email, Id, Location, OutboxMessage, RecipientTo, ReportPeriod, ReportPlan,
     ReportRecipient, Workspace, local_date,
 };
 use crate::mail::signed_links::{self, LinkKind, LinkRef};
@@ -82,10 +82,19 @@ pub fn pdf(
     principal: &Principal,
     ws: &Id<Workspace>,
     location: Option<Id<Location>>,
-    from: Date,
-    to: Date,
+    period: Option<(Date, Date)>,
 ) -> Result<(String, Vec<u8>)> {
     let here = ctx.enter(principal, ws, Access::Read)?;
+    let (locations, zone) = match location {
+        Some(l) => {
+            let loc = ctx.store.locations().get(ws, &l)?.ok_or(Error::NotFound)?;
+            (vec![l], loc.zone())
+        }
+        None => (Vec::new(), jiff::tz::TimeZone::UTC),
+    };
+    // No period given: the last whole month, as a monthly report would cover it today.
+    let (from, to) = period
+        .unwrap_or_else(|| ReportPeriod::PreviousMonth.dates(local_date(&zone, ctx.clock.now())));
     if from > to {
         return Err(Error::Invalid(
             "from: the period starts after it ends".into(),
@@ -97,13 +106,6 @@ pub fn pdf(
             super::stats::MAX_DAYS
         )));
     }
-    let (locations, zone) = match location {
-        Some(l) => {
-            let loc = ctx.store.locations().get(ws, &l)?.ok_or(Error::NotFound)?;
-            (vec![l], loc.zone())
-        }
-        None => (Vec::new(), jiff::tz::TimeZone::UTC),
-    };
     let r = build(ctx, &here.workspace, &locations, from, to, &zone)?;
     Ok((file_name(&r), layout::render(&r)))
 }

@@ -36,8 +36,10 @@ pub struct PlanInput {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub locations: Vec<Id<Location>>,
-    /// `previous_month`, `previous_week` or `last_30_days`.
-    pub period: String,
+    /// `previous_month`, `previous_week` or `last_30_days`; absent: the period the cadence
+    /// covers (the previous month for a monthly report, the previous week for a weekly one).
+    #[serde(default)]
+    pub period: Option<String>,
     #[serde(default = "yes")]
     pub enabled: bool,
 }
@@ -113,9 +115,15 @@ pub fn save(
             "zone: `{zone}` is not a time zone name such as Europe/Paris"
         )));
     }
-    let period = ReportPeriod::parse(&input.period).ok_or_else(|| {
-        Error::Invalid("period: previous_month, previous_week or last_30_days".into())
-    })?;
+    let period = match input.period.as_deref().map(str::trim) {
+        None | Some("") => match cadence {
+            Cadence::Monthly { .. } => ReportPeriod::PreviousMonth,
+            Cadence::Weekly { .. } => ReportPeriod::PreviousWeek,
+        },
+        Some(p) => ReportPeriod::parse(p).ok_or_else(|| {
+            Error::Invalid("period: previous_month, previous_week or last_30_days".into())
+        })?,
+    };
     let known = store.locations().all(ws)?;
     for l in &input.locations {
         if !known.iter().any(|k| k.id == *l) {

@@ -103,7 +103,17 @@ fn need(method: &Method, path: &str) -> Need {
         | ("GET", "/workspaces/{ws}/showcases")
         | ("GET", "/workspaces/{ws}/showcases/{id}")
         | ("GET", "/workspaces/{ws}/showcases/{id}/entries")
-        | ("GET", "/workspaces/{ws}/reply-drafts") => Need::Ws(Read, false),
+        | ("GET", "/workspaces/{ws}/reply-drafts")
+        | ("GET", "/workspaces/{ws}/report-plans")
+        | ("GET", "/workspaces/{ws}/report-plans/{id}")
+        | ("GET", "/workspaces/{ws}/report-plans/{id}/preview")
+        | ("GET", "/workspaces/{ws}/report.pdf")
+        | ("GET", "/workspaces/{ws}/branding") => Need::Ws(Read, false),
+        ("POST", "/workspaces/{ws}/report-plans")
+        | ("PUT", "/workspaces/{ws}/report-plans/{id}")
+        | ("DELETE", "/workspaces/{ws}/report-plans/{id}")
+        | ("POST", "/workspaces/{ws}/report-plans/{id}/test")
+        | ("PUT", "/workspaces/{ws}/branding") => Need::Ws(Write, false),
         ("PUT", "/workspaces/{ws}/reply-drafts")
         | ("POST", "/workspaces/{ws}/items/{id}/reply-draft") => Need::Ws(Write, false),
         ("POST", "/workspaces/{ws}/showcases")
@@ -366,6 +376,32 @@ fn showcase(w: &World, n: usize) -> Id<plaudit::domain::Showcase> {
     set.id
 }
 
+/// A scheduled client report of workspace A, sent to one client address.
+fn report_plan(w: &World, n: usize) -> Id<plaudit::domain::ReportPlan> {
+    use plaudit::domain::{Cadence, RecipientTo, ReportPeriod, ReportPlan, ReportRecipient};
+    let now = w.h.clock.now();
+    let plan = ReportPlan {
+        id: Id::generate(now),
+        name: format!("Report {n}"),
+        recipients: vec![ReportRecipient {
+            id: Id::generate(now),
+            to: RecipientTo::Email(Email::parse(&format!("client{n}@example.net")).unwrap()),
+            unsubscribed_at: None,
+        }],
+        cadence: Cadence::Monthly { day: 1 },
+        hour: 8,
+        zone: "UTC".into(),
+        locations: Vec::new(),
+        period: ReportPeriod::PreviousMonth,
+        enabled: true,
+        next_at: now + time::Duration::days(30),
+        last_sent_at: None,
+        created_at: now,
+    };
+    w.h.store.reports().put_plan(&w.ws.id, &plan).unwrap();
+    plan.id
+}
+
 fn contact(w: &World, n: usize) -> Id<plaudit::domain::Contact> {
     let c = plaudit::domain::Contact {
         id: Id::generate(w.h.clock.now()),
@@ -556,6 +592,14 @@ fn body(
         ("POST", "/workspaces/{ws}/webhooks") => json!({"url": "https://hooks.example.com/in"}),
         ("POST", "/workspaces/{ws}/showcases") => json!({"name": format!("Set {n}")}),
         ("PUT", "/workspaces/{ws}/reply-drafts") => json!({"enabled": false, "voice": "Warm."}),
+        ("POST", "/workspaces/{ws}/report-plans")
+        | ("PUT", "/workspaces/{ws}/report-plans/{id}") => {
+            json!({"name": format!("Report {n}"), "emails": [format!("client{n}@example.net")],
+                "every": "month", "day": 1})
+        }
+        ("PUT", "/workspaces/{ws}/branding") => {
+            json!({"agency_name": "North", "primary": "#123456"})
+        }
         ("PATCH", "/workspaces/{ws}/showcases/{id}") => json!({"min_stars": 3, "layout": "grid"}),
         ("POST", "/workspaces/{ws}/showcases/{id}/picks") => {
             json!({"pick": format!("item:{item}"), "action": "hide"})
@@ -665,6 +709,8 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                         showcase(&w, n).to_string()
                     } else if route.path.contains("/feedback/") {
                         answer(&w, n).to_string()
+                    } else if route.path.contains("/report-plans/") {
+                        report_plan(&w, n).to_string()
                     } else if route.path.contains("/campaigns/") {
                         campaign(&w, n, route.path).to_string()
                     } else {
@@ -698,6 +744,10 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
             // Lifting a ban nobody has: past authorization, the answer is "no such ban".
             let expect = match (route.path, expected(need, *who)) {
                 ("/admin/bans/{client}", None) => Some(404),
+                // Past authorization: a key is nobody to send a test report to.
+                ("/workspaces/{ws}/report-plans/{id}/test", None) if matches!(who, Who::Key(_)) => {
+                    Some(422)
+                }
                 // Past authorization: the fixture's locations have no public review link.
                 ("/workspaces/{ws}/campaigns/{id}/send", None) => Some(409),
                 // Past authorization: this instance has no model server for drafts.
@@ -745,6 +795,8 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
     let set = showcase(&w, 0);
     let guest_answer = answer(&w, 0);
     let set_before = w.h.store.showcases().get(&w.ws.id, &set).unwrap();
+    let plan = report_plan(&w, 0);
+    let plan_before = w.h.store.reports().plan(&w.ws.id, &plan).unwrap();
     let other_t = w
         .tokens
         .iter()
@@ -984,6 +1036,40 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
                 json!({"sender_name": "pwned", "subject": "x", "body_text": "x", "brand_color": "#000000", "scale": "stars"}),
             ),
         ),
+        // A's client report, through A's id and through B's own workspace.
+        (
+            Method::GET,
+            format!("/workspaces/{ws}/report-plans/{plan}"),
+            None,
+        ),
+        (Method::GET, format!("/workspaces/{ws}/report.pdf"), None),
+        (
+            Method::PUT,
+            format!("/workspaces/{ws}/branding"),
+            Some(json!({"agency_name": "pwned"})),
+        ),
+        (
+            Method::PUT,
+            format!("/workspaces/{}/report-plans/{plan}", w.other_ws.id),
+            Some(
+                json!({"name": "pwned", "emails": ["evil@example.net"], "every": "week", "day": 1}),
+            ),
+        ),
+        (
+            Method::DELETE,
+            format!("/workspaces/{}/report-plans/{plan}", w.other_ws.id),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/workspaces/{}/report-plans/{plan}/test", w.other_ws.id),
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            format!("/workspaces/{}/report-plans/{plan}/preview", w.other_ws.id),
+            None,
+        ),
     ];
     for (method, path, body) in calls {
         let mut req = client
@@ -996,6 +1082,16 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
         assert_eq!(resp.status(), 404, "{method} {path}");
     }
     assert_eq!(w.h.store.workspaces().get(&ws).unwrap().unwrap().name, "A");
+    assert_eq!(
+        w.h.store.reports().plan(&ws, &plan).unwrap(),
+        plan_before,
+        "report plan untouched"
+    );
+    assert_eq!(
+        w.h.store.reports().branding(&ws).unwrap(),
+        Default::default(),
+        "branding untouched"
+    );
     assert_eq!(
         w.h.store.showcases().get(&ws, &set).unwrap(),
         set_before,

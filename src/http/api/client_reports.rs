@@ -168,12 +168,12 @@ pub struct PdfQuery {
     /// A location id; every location when absent.
     #[schemars(regex(pattern = r"^[0-9a-f]{32}$"))]
     pub location: Option<String>,
-    /// First day (YYYY-MM-DD).
+    /// First day (YYYY-MM-DD); with `to`. Both absent: the last whole month.
     #[schemars(extend("format" = "date"))]
-    pub from: String,
+    pub from: Option<String>,
     /// Last day (YYYY-MM-DD), included.
     #[schemars(extend("format" = "date"))]
-    pub to: String,
+    pub to: Option<String>,
 }
 
 fn bad(message: String) -> ApiError {
@@ -182,8 +182,18 @@ fn bad(message: String) -> ApiError {
 
 pub(super) async fn pdf(api: Api, ws: WsPath, q: super::Query<PdfQuery>) -> Answer {
     let ws = ws.into_inner();
-    let from = parse_date("from", &q.from).map_err(bad)?;
-    let to = parse_date("to", &q.to).map_err(bad)?;
+    let period = match (q.from.as_deref(), q.to.as_deref()) {
+        (None, None) => None,
+        (Some(from), Some(to)) => Some((
+            parse_date("from", from).map_err(bad)?,
+            parse_date("to", to).map_err(bad)?,
+        )),
+        _ => {
+            return Err(bad(
+                "from and to: give both, or neither for the last month".into()
+            ));
+        }
+    };
     let location = match q.location.as_deref().filter(|s| !s.is_empty()) {
         Some(l) => Some(
             l.parse()
@@ -192,7 +202,7 @@ pub(super) async fn pdf(api: Api, ws: WsPath, q: super::Query<PdfQuery>) -> Answ
         None => None,
     };
     let file = api
-        .read(move |ctx, who| report_delivery::pdf(ctx, who, &ws, location, from, to))
+        .read(move |ctx, who| report_delivery::pdf(ctx, who, &ws, location, period))
         .await?;
     Ok(pdf_answer(file, false))
 }

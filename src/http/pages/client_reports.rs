@@ -246,7 +246,7 @@ fn plan_input(pairs: &[(String, String)]) -> Result<PlanInput, String> {
                     .map_err(|_| format!("locations: `{s}` is not a location"))
             })
             .collect::<Result<_, _>>()?,
-        period: field(pairs, "period"),
+        period: Some(field(pairs, "period")),
         enabled: field(pairs, "enabled") == "on",
     })
 }
@@ -369,7 +369,7 @@ pub(super) async fn month_pdf(
         .map_err(|_| bad())?;
     let who = user.principal.clone();
     let file = show(&state, &user.layout, move |ctx| {
-        report_delivery::pdf(ctx, &who, &wid, Some(loc), first, last)
+        report_delivery::pdf(ctx, &who, &wid, Some(loc), Some((first, last)))
     })
     .await?;
     Ok(pdf(file, false))
