@@ -307,7 +307,7 @@ impl Writer {
         for n in 1..=last {
             match self.offsets.get(&n) {
                 Some(off) => {
-                    let _ = write!(x, "{off:010} 00000 n \n");
+                    let _ = writeln!(x, "{off:010} 00000 n ");
                 }
                 None => x.push_str("0000000000 65535 f \n"),
             }

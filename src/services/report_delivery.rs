@@ -82,7 +82,7 @@ pub fn pdf(
     principal: &Principal,
     ws: &Id<Workspace>,
     location: Option<Id<Location>>,
-    period: Option<(Date, Date)>,
+    period: (Option<Date>, Option<Date>),
 ) -> Result<(String, Vec<u8>)> {
     let here = ctx.enter(principal, ws, Access::Read)?;
     let (locations, zone) = match location {
@@ -92,9 +92,16 @@ pub fn pdf(
         }
         None => (Vec::new(), jiff::tz::TimeZone::UTC),
     };
-    // No period given: the last whole month, as a monthly report would cover it today.
-    let (from, to) = period
-        .unwrap_or_else(|| ReportPeriod::PreviousMonth.dates(local_date(&zone, ctx.clock.now())));
+    // Neither end given: the last whole month, as a monthly report would cover it today.
+    // One end given: the other defaults to a 30-day window ending yesterday.
+    let today = local_date(&zone, ctx.clock.now());
+    let (from, to) = match period {
+        (None, None) => ReportPeriod::PreviousMonth.dates(today),
+        (from, to) => {
+            let to = to.unwrap_or_else(|| today.previous_day().unwrap_or(today));
+            (from.unwrap_or(to - time::Duration::days(29)), to)
+        }
+    };
     if from > to {
         return Err(Error::Invalid(
             "from: the period starts after it ends".into(),

@@ -14,35 +14,45 @@ use serde::{Deserialize, Serialize};
 /// A plan as a manager writes it.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct PlanInput {
+    #[schemars(length(min = 1, max = 100), regex(pattern = r"\S"))]
     pub name: String,
     /// Client contacts (no account needed).
     #[serde(default)]
     pub emails: Vec<String>,
     /// Members of the workspace.
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
+    #[schemars(with = "Vec<IdText>")]
     pub members: Vec<Id<User>>,
     /// `month` or `week`.
+    #[schemars(regex(pattern = r"^(month|week)$"))]
     pub every: String,
     /// Day of the month (1–31; 31 is the last day) or of the week (1 Monday – 7 Sunday).
+    #[schemars(range(min = 1, max = 31))]
     pub day: u8,
     /// Local hour, 0–23.
     #[serde(default = "default_hour")]
+    #[schemars(range(max = 23))]
     pub hour: u8,
     /// IANA time zone, e.g. `Europe/Paris`.
     #[serde(default = "default_zone")]
     pub zone: String,
     /// Empty: every location.
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
+    #[schemars(with = "Vec<IdText>")]
     pub locations: Vec<Id<Location>>,
     /// `previous_month`, `previous_week` or `last_30_days`; absent: the period the cadence
     /// covers (the previous month for a monthly report, the previous week for a weekly one).
     #[serde(default)]
+    #[schemars(regex(pattern = r"^(previous_month|previous_week|last_30_days)?$"))]
     pub period: Option<String>,
     #[serde(default = "yes")]
     pub enabled: bool,
 }
+
+/// An id as the document shows it: 32 lowercase hex digits.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct IdText(#[schemars(regex(pattern = r"^[0-9a-f]{32}$"))] String);
 
 fn default_hour() -> u8 {
     8

@@ -263,7 +263,7 @@ async fn the_report_pdf_shows_the_stats_figures_to_tools_we_did_not_write() {
             .iter()
             .find(|l| words.lines().any(|line| line.trim() == l.name))
             .unwrap_or_else(|| panic!("page {page} names no location: {words}"));
-        seen.push(l.id.clone());
+        seen.push(l.id);
         let (_, s) = api
             .get(&format!(
                 "/workspaces/{}/stats?{period}&location={}",
@@ -399,13 +399,12 @@ pub fn logo_png() -> Vec<u8> {
     ihdr.extend_from_slice(&2u32.to_be_bytes());
     ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
     chunk(&mut png, b"IHDR", &ihdr);
-    let mut raw = Vec::new();
-    for _ in 0..2 {
-        raw.push(0);
-        for x in 0..4 {
-            raw.extend_from_slice(&[200, 30, 30, if x == 0 { 0 } else { 255 }]);
-        }
+    // Each row: its filter byte (none), then four RGBA pixels, the first transparent.
+    let mut row = vec![0u8];
+    for x in 0..4 {
+        row.extend_from_slice(&[200, 30, 30, if x == 0 { 0 } else { 255 }]);
     }
+    let raw = row.repeat(2);
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
     z.write_all(&raw).unwrap();
     chunk(&mut png, b"IDAT", &z.finish().unwrap());

@@ -95,6 +95,11 @@ async fn schemathesis_finds_no_contract_violation() {
             json!({"url": "https://hooks.example.com/plaudit"}),
         ),
         ("connection", "/connections", json!({"provider": "google"})),
+        (
+            "report_plan",
+            "/report-plans",
+            json!({"name": "Monthly", "emails": ["client@example.com"], "every": "month", "day": 1}),
+        ),
     ] {
         let (status, made) = admin.post(&w(path), body).await;
         assert!(status.is_success(), "seeding {path}: {status} {made}");
@@ -200,6 +205,22 @@ const REFUSED_BY_MEANING: &[(&str, &str)] = &[
         "`from` after `to`, or a period over the longest one",
     ),
     (
+        "GET /api/v1/workspaces/{ws}/report.pdf",
+        "`from` after `to`, or a period over the longest one",
+    ),
+    (
+        "POST /api/v1/workspaces/{ws}/report-plans",
+        "a client address that is not one, a member or location not of this workspace, a weekday over 7, a time zone that does not exist, no recipient at all",
+    ),
+    (
+        "PUT /api/v1/workspaces/{ws}/report-plans/{id}",
+        "a client address that is not one, a member or location not of this workspace, a weekday over 7, a time zone that does not exist, no recipient at all",
+    ),
+    (
+        "PUT /api/v1/workspaces/{ws}/branding",
+        "a Reply-To that is not an address, a logo that is not a PNG or JPEG of at most 200 KB",
+    ),
+    (
         "POST /api/v1/workspaces/{ws}/campaigns",
         "a location that is not in this workspace",
     ),
@@ -272,6 +293,7 @@ fn config(ws: &str, ids: &std::collections::BTreeMap<&str, String>) -> String {
         ("invitations", "invitation"),
         ("items", "item"),
         ("reply-templates", "template"),
+        ("report-plans", "report_plan"),
         ("webhooks", "webhook"),
     ] {
         if let Some(id) = ids.get(id) {

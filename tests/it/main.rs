@@ -49,6 +49,7 @@ mod privacy_disk;
 mod providers;
 mod reply_deletion;
 mod reply_deletion_crash;
+mod report_pages;
 mod showcase;
 mod showcase_pages;
 mod support;

@@ -111,7 +111,7 @@ async fn export_erase_and_restrict_one_customer() {
     assert_eq!(s, StatusCode::OK, "{counts}");
     assert_eq!(
         counts,
-        json!({"contacts": 1, "campaign_messages": 1, "feedback": 1, "outgoing_mail": 1, "suppressed": 1})
+        json!({"contacts": 1, "campaign_messages": 1, "feedback": 1, "outgoing_mail": 1, "report_recipients": 0, "suppressed": 1})
     );
     let ana = Email::parse("ana.lopez@example.net").unwrap();
     assert!(h.store.contacts().by_email(&w.id, &ana).unwrap().is_none());

@@ -365,7 +365,11 @@ impl Waf {
             return None;
         }
         let content_type = content_type_header.to_ascii_lowercase();
-        if body.contains(&0) {
+        // Binary is expected only inside an uploaded file (a PNG logo holds many NULs).
+        let in_files = content_type.starts_with("multipart/form-data")
+            && multipart::boundary(content_type_header)
+                .is_some_and(|b| multipart::nuls_only_in_files(body, &b));
+        if body.contains(&0) && !in_files {
             return self.finding("proto-nul", Family::Protocol, "body");
         }
         if content_type.starts_with("application/json") {

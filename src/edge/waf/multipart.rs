@@ -94,6 +94,18 @@ pub fn parts<'a>(body: &'a [u8], boundary: &str) -> Vec<Part<'a>> {
     out
 }
 
+/// Whether every NUL byte of `body` lies inside a file part's content; anywhere else (a
+/// field, a part's headers) a NUL is an attack.
+pub fn nuls_only_in_files(body: &[u8], boundary: &str) -> bool {
+    let nuls = |b: &[u8]| b.iter().filter(|&&c| c == 0).count();
+    let in_files: usize = parts(body, boundary)
+        .iter()
+        .filter(|p| p.filename.is_some())
+        .map(|p| nuls(p.value))
+        .sum();
+    in_files == nuls(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +140,25 @@ mod tests {
         ] {
             let _ = parts(odd, "XyZ");
         }
+    }
+
+    #[test]
+    fn nuls_pass_only_inside_files() {
+        let body = |field: &[u8], file: &[u8]| {
+            [
+                &b"--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n"[..],
+                field,
+                b"\r\n--b\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"a.png\"\r\n\r\n",
+                file,
+                b"\r\n--b--\r\n",
+            ]
+            .concat()
+        };
+        assert!(nuls_only_in_files(
+            &body(b"tok", b"\x89PNG\0\0\0\rIHDR"),
+            "b"
+        ));
+        assert!(!nuls_only_in_files(&body(b"t\0ok", b"\x89PNG\0"), "b"));
+        assert!(!nuls_only_in_files(&body(b"tok\0", b"plain"), "b"));
     }
 }

@@ -168,12 +168,18 @@ pub struct PdfQuery {
     /// A location id; every location when absent.
     #[schemars(regex(pattern = r"^[0-9a-f]{32}$"))]
     pub location: Option<String>,
-    /// First day (YYYY-MM-DD); with `to`. Both absent: the last whole month.
+    /// First day (YYYY-MM-DD); default 29 days before `to`. With neither `from` nor `to`:
+    /// the last whole month.
     #[schemars(extend("format" = "date"))]
     pub from: Option<String>,
-    /// Last day (YYYY-MM-DD), included.
+    /// Last day (YYYY-MM-DD), included; default yesterday.
     #[schemars(extend("format" = "date"))]
     pub to: Option<String>,
+}
+
+/// Well-formed but impossible: an address that is not one, a logo that is not base64.
+fn invalid(message: String) -> ApiError {
+    crate::services::Error::Invalid(message).into()
 }
 
 fn bad(message: String) -> ApiError {
@@ -182,18 +188,18 @@ fn bad(message: String) -> ApiError {
 
 pub(super) async fn pdf(api: Api, ws: WsPath, q: super::Query<PdfQuery>) -> Answer {
     let ws = ws.into_inner();
-    let period = match (q.from.as_deref(), q.to.as_deref()) {
-        (None, None) => None,
-        (Some(from), Some(to)) => Some((
-            parse_date("from", from).map_err(bad)?,
-            parse_date("to", to).map_err(bad)?,
-        )),
-        _ => {
-            return Err(bad(
-                "from and to: give both, or neither for the last month".into()
-            ));
-        }
-    };
+    // Each end is optional on its own (see report_delivery::pdf for the defaults).
+    let period = (
+        q.from
+            .as_deref()
+            .map(|d| parse_date("from", d))
+            .transpose()
+            .map_err(bad)?,
+        q.to.as_deref()
+            .map(|d| parse_date("to", d))
+            .transpose()
+            .map_err(bad)?,
+    );
     let location = match q.location.as_deref().filter(|s| !s.is_empty()) {
         Some(l) => Some(
             l.parse()
@@ -216,8 +222,10 @@ pub struct BrandingBody {
     pub agency_name: String,
     /// `#rrggbb`, or empty.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^(#[0-9a-fA-F]{6})?$"))]
     pub primary: String,
     #[serde(default)]
+    #[schemars(regex(pattern = r"^(#[0-9a-fA-F]{6})?$"))]
     pub accent: String,
     #[serde(default)]
     #[schemars(length(max = 100))]
@@ -273,7 +281,7 @@ pub(super) async fn put_branding(api: Api, ws: WsPath, body: Body<BrandingBody>)
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        Some(r) => Some(Email::parse(r).map_err(|e| bad(format!("reply_to: {e}")))?),
+        Some(r) => Some(Email::parse(r).map_err(|e| invalid(format!("reply_to: {e}")))?),
         None => None,
     };
     let logo = match b.logo_base64.as_deref() {
@@ -281,7 +289,7 @@ pub(super) async fn put_branding(api: Api, ws: WsPath, body: Body<BrandingBody>)
         Some(s) => Some(
             base64::engine::general_purpose::STANDARD
                 .decode(s.trim())
-                .map_err(|_| bad("logo_base64: not base64".into()))?,
+                .map_err(|_| invalid("logo_base64: not base64".into()))?,
         ),
     };
     let branding = Branding {

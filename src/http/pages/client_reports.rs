@@ -369,7 +369,7 @@ pub(super) async fn month_pdf(
         .map_err(|_| bad())?;
     let who = user.principal.clone();
     let file = show(&state, &user.layout, move |ctx| {
-        report_delivery::pdf(ctx, &who, &wid, Some(loc), Some((first, last)))
+        report_delivery::pdf(ctx, &who, &wid, Some(loc), (Some(first), Some(last)))
     })
     .await?;
     Ok(pdf(file, false))
