@@ -43,6 +43,9 @@ fn read<T: DeserializeOwned + schemars::JsonSchema + 'static>(
         let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
             .map_err(|e| bad(e.to_string()))?
             .into_inner();
+        if let Some(name) = unknown(contract.schema(), &pairs) {
+            return Err(bad(name));
+        }
         contract
             .check(&typed(contract.schema(), pairs))
             .map_err(|v| bad(v.to_string()))?;
@@ -80,10 +83,26 @@ fn parameters_schema(schema: &Value) -> Value {
     json!({"type": "object", "properties": properties})
 }
 
+/// The first parameter the document does not list, as a message naming those it does: as a
+/// body's unknown field is refused, so is a query's (a misspelt `form=` would otherwise be
+/// read as "no filter" and answer the wrong thing without a word).
+fn unknown(schema: &Value, pairs: &[(String, String)]) -> Option<String> {
+    let known = schema["properties"].as_object()?;
+    let (name, _) = pairs.iter().find(|(n, _)| !known.contains_key(n))?;
+    let listed: Vec<&str> = known.keys().map(String::as_str).collect();
+    Some(if listed.is_empty() {
+        format!("`{name}`: this request takes no query parameters")
+    } else {
+        format!(
+            "`{name}` is not a parameter of this request; it takes {}",
+            listed.join(", ")
+        )
+    })
+}
+
 /// The query's pairs as JSON, each value typed as its parameter's schema says it is written
 /// (`limit=20` a number, `replied=true` a boolean); what does not read as that type stays text,
-/// which the check then refuses. Parameters the document does not list are left out: a query
-/// string may carry others (cache busters, tracking) and they change nothing.
+/// which the check then refuses. Parameters the document does not list were refused before.
 fn typed(schema: &Value, pairs: Vec<(String, String)>) -> Value {
     let mut out = Map::new();
     for (name, raw) in pairs {
@@ -133,11 +152,15 @@ mod tests {
                 ("limit", "20"),
                 ("replied", "true"),
                 ("q", ""),
-                ("other", "")
             ])
             .is_ok()
         );
         assert!(check(&[("until", "2026-01-31")]).is_ok());
+        let pairs = |n: &str| vec![(n.to_string(), String::new())];
+        assert!(unknown(&schema, &pairs("limit")).is_none());
+        let refused = unknown(&schema, &pairs("form")).unwrap();
+        assert!(refused.starts_with("`form` is not a parameter"), "{refused}");
+        assert!(unknown(&json!({"type": "object", "properties": {}}), &pairs("x")).is_some());
         for bad in [
             &[("limit", "")][..],
             &[("limit", "0")],
