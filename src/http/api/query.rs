@@ -147,19 +147,15 @@ mod tests {
                 .collect();
             c.check(&typed(&schema, pairs))
         };
-        assert!(
-            check(&[
-                ("limit", "20"),
-                ("replied", "true"),
-                ("q", ""),
-            ])
-            .is_ok()
-        );
+        assert!(check(&[("limit", "20"), ("replied", "true"), ("q", ""),]).is_ok());
         assert!(check(&[("until", "2026-01-31")]).is_ok());
         let pairs = |n: &str| vec![(n.to_string(), String::new())];
         assert!(unknown(&schema, &pairs("limit")).is_none());
         let refused = unknown(&schema, &pairs("form")).unwrap();
-        assert!(refused.starts_with("`form` is not a parameter"), "{refused}");
+        assert!(
+            refused.starts_with("`form` is not a parameter"),
+            "{refused}"
+        );
         assert!(unknown(&json!({"type": "object", "properties": {}}), &pairs("x")).is_some());
         for bad in [
             &[("limit", "")][..],
