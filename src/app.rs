@@ -202,6 +202,7 @@ impl App {
             Arc::new(BackupSchedule),
             Arc::new(CampaignSender),
             Arc::new(crate::workers::reports::ReportSender),
+            Arc::new(crate::workers::auto_replies::AutoReplier),
             Arc::new(notify::Alerts::new(ctx.clone())),
             Arc::new(notify::Webhooks::new(ctx.clone())),
         ];

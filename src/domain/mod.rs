@@ -1,6 +1,7 @@
 //! Plain types with their rules: ids, email addresses, passwords, users, queued mail.
 
 mod alert;
+mod auto_reply;
 mod branding;
 mod campaign;
 pub mod cidr;
@@ -31,6 +32,7 @@ pub mod when;
 mod workspace;
 
 pub use alert::{AlertMode, AlertPrefs, Webhook, WebhookDelivery, WebhookFormat};
+pub use auto_reply::{AutoRule, MAX_AUTO_RULES, MAX_DELAY_MINUTES, MIN_DELAY_MINUTES, QueuedReply};
 pub use branding::{Brand, Branding, MAX_LOGO};
 pub use campaign::{
     Audience, CAMPAIGN_PLACEHOLDERS, Campaign, CampaignMail, CampaignMessage, CampaignStatus,

@@ -1,9 +1,10 @@
-//! Alerts: pending new items become instant emails, digest entries and webhook deliveries
-//! (one transaction per batch); digests go out once a day.
+//! Alerts: pending new items become instant emails, digest entries, webhook deliveries and
+//! auto-response rules' queued replies (one transaction per batch); digests go out once a day.
 
 use super::Alerts;
 use crate::domain::{
-    AlertMode, AlertPrefs, Id, Item, Location, Rating, WebhookDelivery, WebhookFormat, Workspace,
+    AlertMode, AlertPrefs, Id, Item, Location, QueuedReply, Rating, WebhookDelivery, WebhookFormat,
+    Workspace,
 };
 use crate::mail::templates::{AlertLine, NewItemsEmail};
 use crate::store::{PageRequest, Settled, Store};
@@ -197,6 +198,8 @@ impl Alerts {
                     AlertMode::Off => {}
                 }
             }
+            out.auto_replies
+                .extend(auto_replies(store, &ws_id, &items, now)?);
             let (inbox, _) = self.links(&ws_id);
             for hook in store.alerts().webhooks(&ws_id)? {
                 for item in &items {
@@ -287,6 +290,35 @@ fn slack_text(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// The replies `ws`'s auto-response rules queue for its new `items`: the first enabled rule
+/// that answers an item (rules in the order they were made) queues its template after its delay.
+fn auto_replies(
+    store: &Store,
+    ws: &Id<Workspace>,
+    items: &[Item],
+    now: OffsetDateTime,
+) -> anyhow::Result<Vec<(Id<Workspace>, QueuedReply)>> {
+    let rules = store.auto_replies().rules(ws)?;
+    Ok(items
+        .iter()
+        .filter_map(|item| {
+            let rule = rules.iter().find(|r| r.answers(item))?;
+            Some((
+                *ws,
+                QueuedReply {
+                    item: item.id,
+                    rule: rule.id,
+                    rule_name: rule.name.clone(),
+                    template: rule.template,
+                    due_at: now + Duration::minutes(i64::from(rule.delay_minutes)),
+                    queued_at: now,
+                    sending: false,
+                },
+            ))
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! queued in one step; the reply worker takes it to the provider.
 
 use super::auth::{Actor, Principal};
+use super::scope::InWorkspace;
 use super::{Ctx, Error, Result};
 use crate::domain::{Access, Id, Item, ItemStatus, Kind, Origin, Reply, ReplyState, Workspace};
 use crate::store::{ItemFilter, Page, PageRequest};
@@ -68,6 +69,22 @@ pub fn reply(
     text: &str,
 ) -> Result<Item> {
     let here = ctx.enter_as(actor, ws, Access::Write)?;
+    let item = answer(&here, id, text, "item.replied", "")?;
+    // A person answered: an automatic reply queued for the item is no longer wanted.
+    ctx.store.auto_replies().cancel(ws, id)?;
+    Ok(item)
+}
+
+/// `reply` inside a workspace already entered; the audit entry says `action` on the item's
+/// external id followed by `note`.
+pub(super) fn answer(
+    here: &InWorkspace,
+    id: &Id<Item>,
+    text: &str,
+    action: &str,
+    note: &str,
+) -> Result<Item> {
+    let (ctx, ws) = (here.ctx, &here.workspace.id);
     let mut item = ctx.store.items().get(ws, id)?.ok_or(Error::NotFound)?;
     if item.origin == Origin::Import {
         return Err(Error::Conflict(
@@ -97,7 +114,7 @@ pub fn reply(
     item.reply = Some(Reply {
         text,
         state: ReplyState::Sending,
-        author: match &actor.principal {
+        author: match here.principal {
             Principal::User { user, .. } => Some(user.id),
             Principal::ApiKey { .. } | Principal::Operator => None,
         },
@@ -107,7 +124,7 @@ pub fn reply(
         attempt_started_at: None,
         attempts: 0,
     });
-    let entry = here.audit("item.replied", &item.external_id);
+    let entry = here.audit(action, &format!("{}{note}", item.external_id));
     ctx.store.items().queue_reply(&item, now, Some(&entry))?;
     Ok(item)
 }

@@ -6,6 +6,7 @@ pub mod annotations;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod auto_replies;
 pub mod bounces;
 pub mod campaign_check;
 pub mod campaign_run;

@@ -2,12 +2,13 @@
 //! (workspace, item) → () written with the item by ingest; `alert_digest` (workspace, user,
 //! item) → () for daily digests; `webhooks` (workspace, webhook) → webhook; `webhook_due`
 //! (due ms, delivery) → delivery. Pending alerts turn into mail, digest entries and webhook
-//! deliveries in one transaction, so a crash neither loses nor doubles them.
+//! deliveries (and auto-response rules' queued replies) in one transaction, so a crash neither
+//! loses nor doubles them.
 
 use super::page::{self, Order, PageRequest};
 use super::{Store, codec, keys, typed};
 use crate::domain::{
-    AlertPrefs, Id, Item, OutboxMessage, User, Webhook, WebhookDelivery, Workspace,
+    AlertPrefs, Id, Item, OutboxMessage, QueuedReply, User, Webhook, WebhookDelivery, Workspace,
 };
 use anyhow::Context;
 use sled::Transactional;
@@ -24,6 +25,8 @@ pub struct Settled {
     pub mails: Vec<OutboxMessage>,
     pub digest: Vec<(Id<Workspace>, Id<User>, Id<Item>)>,
     pub deliveries: Vec<WebhookDelivery>,
+    /// Replies auto-response rules queued for the new items.
+    pub auto_replies: Vec<(Id<Workspace>, QueuedReply)>,
 }
 
 fn digest_key(ws: &Id<Workspace>, user: &Id<User>, item: &Id<Item>) -> Vec<u8> {
@@ -88,14 +91,20 @@ impl Alerts<'_> {
             .iter()
             .map(|d| s.seal_delivery(d))
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let queued = out
+            .auto_replies
+            .iter()
+            .map(|(_, q)| codec::encode(q))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         (
             &s.alert_pending,
             &s.outbox,
             &s.outbox_due,
             &s.alert_digest,
             &s.webhook_due,
+            &s.auto_queue,
         )
-            .transaction(|(pending, outbox, due, digest, hooks)| {
+            .transaction(|(pending, outbox, due, digest, hooks, auto)| {
                 for (ws, item) in done {
                     pending.remove(&keys::pair(ws, item))?;
                 }
@@ -107,6 +116,9 @@ impl Alerts<'_> {
                 }
                 for (d, sealed) in out.deliveries.iter().zip(&hooks_sealed) {
                     hooks.insert(&keys::due(d.due_at, &d.id), sealed.as_slice())?;
+                }
+                for ((ws, q), value) in out.auto_replies.iter().zip(&queued) {
+                    auto.insert(&keys::pair(ws, &q.item)[..], value.as_slice())?;
                 }
                 Ok(())
             })

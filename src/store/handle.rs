@@ -132,6 +132,8 @@ pub struct Store {
     pub(super) draft_usage: sled::Tree,
     pub(super) branding: sled::Tree,
     pub(super) report_plans: sled::Tree,
+    pub(super) auto_rules: sled::Tree,
+    pub(super) auto_queue: sled::Tree,
     /// The key of the email lookup hash (see `contacts`), derived on first use.
     pub(super) lookup: std::sync::Arc<std::sync::OnceLock<[u8; 32]>>,
 }
@@ -276,6 +278,8 @@ impl Store {
             draft_usage: tree("draft_usage")?,
             branding: tree("branding")?,
             report_plans: tree("report_plans")?,
+            auto_rules: tree("auto_rules")?,
+            auto_queue: tree("auto_queue")?,
             lookup: Default::default(),
             dir: dir.to_path_buf(),
             flusher: std::sync::Arc::new(durability::Flusher::start(db.clone())?),

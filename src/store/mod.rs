@@ -2,6 +2,7 @@
 
 mod alerts;
 mod audit;
+mod auto_replies;
 mod bans;
 mod campaigns;
 mod codec;
@@ -51,6 +52,7 @@ mod workspaces;
 
 pub use alerts::{Alerts, Settled};
 pub use audit::Audit;
+pub use auto_replies::{AutoReplies, Cancelled};
 pub use bans::{Ban, Bans};
 pub use campaigns::{Campaigns, Queued};
 pub use connections::Connections;

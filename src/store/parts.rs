@@ -2,9 +2,9 @@
 //! that knows its trees' keys.
 
 use super::{
-    Access, Alerts, Audit, Bans, Campaigns, Connections, Contacts, Drafts, Invitations, Items,
-    Locations, Outbox, Purge, Reports, Retention, Showcases, Store, Traffic, Users, Workspaces,
-    meta,
+    Access, Alerts, Audit, AutoReplies, Bans, Campaigns, Connections, Contacts, Drafts,
+    Invitations, Items, Locations, Outbox, Purge, Reports, Retention, Showcases, Store, Traffic,
+    Users, Workspaces, meta,
 };
 
 impl Store {
@@ -58,6 +58,10 @@ impl Store {
 
     pub fn reports(&self) -> Reports<'_> {
         Reports { store: self }
+    }
+
+    pub fn auto_replies(&self) -> AutoReplies<'_> {
+        AutoReplies { store: self }
     }
 
     pub fn showcases(&self) -> Showcases<'_> {

@@ -95,6 +95,8 @@ pub(super) const TREES: &[Declared] = &[
     t("draft_usage", Workspace),
     t("branding", Workspace),
     t("report_plans", Workspace),
+    t("auto_rules", Workspace),
+    t("auto_queue", Workspace),
 ];
 
 /// The trees of `scope`, in declaration order.

@@ -1,6 +1,7 @@
 //! Operating the appliance: periodic housekeeping, the store watchdog, backups, the indexer,
 //! the campaign sender, client reports and mail delivery, each a job of `jobs::Runner`.
 
+pub mod auto_replies;
 pub mod backup;
 pub mod campaigns;
 pub mod compaction;

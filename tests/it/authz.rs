@@ -108,7 +108,14 @@ fn need(method: &Method, path: &str) -> Need {
         | ("GET", "/workspaces/{ws}/report-plans/{id}")
         | ("GET", "/workspaces/{ws}/report-plans/{id}/preview")
         | ("GET", "/workspaces/{ws}/report.pdf")
-        | ("GET", "/workspaces/{ws}/branding") => Need::Ws(Read, false),
+        | ("GET", "/workspaces/{ws}/branding")
+        | ("GET", "/workspaces/{ws}/auto-rules")
+        | ("GET", "/workspaces/{ws}/auto-rules/{id}")
+        | ("GET", "/workspaces/{ws}/auto-replies") => Need::Ws(Read, false),
+        ("POST", "/workspaces/{ws}/auto-rules")
+        | ("PUT", "/workspaces/{ws}/auto-rules/{id}")
+        | ("DELETE", "/workspaces/{ws}/auto-rules/{id}")
+        | ("DELETE", "/workspaces/{ws}/items/{id}/auto-reply") => Need::Ws(Write, false),
         ("POST", "/workspaces/{ws}/report-plans")
         | ("PUT", "/workspaces/{ws}/report-plans/{id}")
         | ("DELETE", "/workspaces/{ws}/report-plans/{id}")
@@ -402,6 +409,27 @@ fn report_plan(w: &World, n: usize) -> Id<plaudit::domain::ReportPlan> {
     plan.id
 }
 
+/// An auto-response rule of workspace A sending `tpl`.
+fn auto_rule(
+    w: &World,
+    n: usize,
+    tpl: &Id<plaudit::domain::ReplyTemplate>,
+) -> Id<plaudit::domain::AutoRule> {
+    let now = w.h.clock.now();
+    let rule = plaudit::domain::AutoRule {
+        id: Id::generate(now),
+        name: format!("Rule {n}"),
+        stars: vec![5],
+        template: *tpl,
+        delay_minutes: 60,
+        locations: Vec::new(),
+        enabled: true,
+        created_at: now,
+    };
+    w.h.store.auto_replies().put_rule(&w.ws.id, &rule).unwrap();
+    rule.id
+}
+
 fn contact(w: &World, n: usize) -> Id<plaudit::domain::Contact> {
     let c = plaudit::domain::Contact {
         id: Id::generate(w.h.clock.now()),
@@ -600,6 +628,9 @@ fn body(
         ("PUT", "/workspaces/{ws}/branding") => {
             json!({"agency_name": "North", "primary": "#123456"})
         }
+        ("POST", "/workspaces/{ws}/auto-rules") | ("PUT", "/workspaces/{ws}/auto-rules/{id}") => {
+            json!({"name": format!("Rule {n}"), "stars": [5], "template": tpl.to_string()})
+        }
         ("PATCH", "/workspaces/{ws}/showcases/{id}") => json!({"min_stars": 3, "layout": "grid"}),
         ("POST", "/workspaces/{ws}/showcases/{id}/picks") => {
             json!({"pick": format!("item:{item}"), "action": "hide"})
@@ -624,12 +655,14 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
             n += 1;
             let (spare, inv, key_id, loc, location) = fixtures(&w, n);
             let (conn, item) = connection_and_item(&w, &location, n);
-            let tpl =
-                if route.path.contains("reply-templates/") || route.path.contains("bulk-reply") {
-                    template(&w, n)
-                } else {
-                    Id::generate(w.h.clock.now())
-                };
+            let tpl = if route.path.contains("reply-templates/")
+                || route.path.contains("bulk-reply")
+                || route.path.contains("auto-rules")
+            {
+                template(&w, n)
+            } else {
+                Id::generate(w.h.clock.now())
+            };
             let mut ws = w.ws.id;
             let mut token = token.clone();
             // Calls that use up their caller get a fresh one of the same kind.
@@ -711,6 +744,8 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                         answer(&w, n).to_string()
                     } else if route.path.contains("/report-plans/") {
                         report_plan(&w, n).to_string()
+                    } else if route.path.contains("/auto-rules/") {
+                        auto_rule(&w, n, &tpl).to_string()
                     } else if route.path.contains("/campaigns/") {
                         campaign(&w, n, route.path).to_string()
                     } else {
@@ -752,6 +787,8 @@ async fn every_route_times_every_caller_gets_what_the_policy_allows() {
                 ("/workspaces/{ws}/campaigns/{id}/send", None) => Some(409),
                 // Past authorization: this instance has no model server for drafts.
                 ("/workspaces/{ws}/items/{id}/reply-draft", None) => Some(409),
+                // Past authorization: no automatic reply is queued for the item.
+                ("/workspaces/{ws}/items/{id}/auto-reply", None) => Some(404),
                 // Past authorization: this instance has no relay to test.
                 ("/admin/test-email", None) => Some(409),
                 // Past authorization: no contact has this made-up address to correct.
@@ -797,6 +834,9 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
     let set_before = w.h.store.showcases().get(&w.ws.id, &set).unwrap();
     let plan = report_plan(&w, 0);
     let plan_before = w.h.store.reports().plan(&w.ws.id, &plan).unwrap();
+    let rule_tpl = template(&w, 0);
+    let rule = auto_rule(&w, 0, &rule_tpl);
+    let rule_before = w.h.store.auto_replies().rule(&w.ws.id, &rule).unwrap();
     let other_t = w
         .tokens
         .iter()
@@ -1070,6 +1110,29 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
             format!("/workspaces/{}/report-plans/{plan}/preview", w.other_ws.id),
             None,
         ),
+        // A's auto-response rule and queue, through A's id and through B's own workspace.
+        (Method::GET, format!("/workspaces/{ws}/auto-rules"), None),
+        (Method::GET, format!("/workspaces/{ws}/auto-replies"), None),
+        (
+            Method::GET,
+            format!("/workspaces/{}/auto-rules/{rule}", w.other_ws.id),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/workspaces/{}/auto-rules/{rule}", w.other_ws.id),
+            Some(json!({"name": "pwned", "stars": [1], "template": rule_tpl.to_string()})),
+        ),
+        (
+            Method::DELETE,
+            format!("/workspaces/{}/auto-rules/{rule}", w.other_ws.id),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/workspaces/{ws}/items/{item}/auto-reply"),
+            None,
+        ),
     ];
     for (method, path, body) in calls {
         let mut req = client
@@ -1086,6 +1149,11 @@ async fn another_workspaces_ids_answer_404_and_change_nothing() {
         w.h.store.reports().plan(&ws, &plan).unwrap(),
         plan_before,
         "report plan untouched"
+    );
+    assert_eq!(
+        w.h.store.auto_replies().rule(&ws, &rule).unwrap(),
+        rule_before,
+        "auto-response rule untouched"
     );
     assert_eq!(
         w.h.store.reports().branding(&ws).unwrap(),

@@ -107,6 +107,14 @@ async fn schemathesis_finds_no_contract_violation() {
             ids.insert(name, id.to_string());
         }
     }
+    let (status, rule) = admin
+        .post(
+            &w("/auto-rules"),
+            json!({"name": "Five stars", "stars": [5], "template": ids["template"]}),
+        )
+        .await;
+    assert!(status.is_success(), "seeding /auto-rules: {status} {rule}");
+    ids.insert("auto_rule", rule["id"].as_str().unwrap().to_string());
     let (status, _) = admin
         .post(
             &w("/contacts"),
@@ -217,6 +225,14 @@ const REFUSED_BY_MEANING: &[(&str, &str)] = &[
         "a client address that is not one, a member or location not of this workspace, a weekday over 7, a time zone that does not exist, no recipient at all",
     ),
     (
+        "POST /api/v1/workspaces/{ws}/auto-rules",
+        "a reply template or location not of this workspace",
+    ),
+    (
+        "PUT /api/v1/workspaces/{ws}/auto-rules/{id}",
+        "a reply template or location not of this workspace",
+    ),
+    (
         "PUT /api/v1/workspaces/{ws}/branding",
         "a Reply-To that is not an address, a logo that is not a PNG or JPEG of at most 200 KB",
     ),
@@ -294,6 +310,7 @@ fn config(ws: &str, ids: &std::collections::BTreeMap<&str, String>) -> String {
         ("items", "item"),
         ("reply-templates", "template"),
         ("report-plans", "report_plan"),
+        ("auto-rules", "auto_rule"),
         ("webhooks", "webhook"),
     ] {
         if let Some(id) = ids.get(id) {

@@ -6,6 +6,7 @@ mod abuse;
 mod accounts;
 mod alerts;
 mod authz;
+mod auto_replies;
 mod backups;
 mod browser;
 mod browser_connect;

@@ -4,6 +4,7 @@ mod accounts;
 mod admin;
 mod alerts;
 mod annotations;
+mod auto_replies;
 mod body;
 mod call;
 mod campaigns;

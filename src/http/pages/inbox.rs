@@ -34,9 +34,15 @@ struct InboxPage {
     problem: Option<String>,
     /// The workspace turned reply drafts on and the instance has a model.
     drafts_on: bool,
+    /// Replies auto-response rules queued in this workspace.
+    auto: Vec<crate::services::auto_replies::Pending>,
 }
 
 impl InboxPage {
+    fn auto_for(&self, item: &Item) -> Option<&crate::services::auto_replies::Pending> {
+        self.auto.iter().find(|p| p.queued.item == item.id)
+    }
+
     fn location_name(&self, item: &Item) -> String {
         self.locations
             .iter()
@@ -284,17 +290,18 @@ pub(super) async fn list(
             .collect();
         let templates = annotations::templates(ctx, &principal, &wid)?;
         let drafts_on = ctx.config.ai.enabled && ctx.store.drafts().settings(&wid)?.enabled;
+        let auto = crate::services::auto_replies::queue(ctx, &principal, &wid)?;
         Ok((
             with_notes,
             page.next,
             locs.items,
             members,
-            (templates, drafts_on),
+            (templates, drafts_on, auto),
             (facets, matching),
         ))
     })
     .await?;
-    let (items, next, locations, members, (templates, drafts_on), (facets, matching)) = data;
+    let (items, next, locations, members, (templates, drafts_on, auto), (facets, matching)) = data;
     html(
         &req,
         &InboxPage {
@@ -310,6 +317,7 @@ pub(super) async fn list(
             next,
             problem,
             drafts_on,
+            auto,
         },
         &user.layout,
     )

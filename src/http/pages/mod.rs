@@ -5,6 +5,7 @@ mod account;
 mod alerts;
 mod audit_words;
 mod auth;
+mod auto_rules;
 mod campaign_form;
 mod campaign_links;
 mod campaign_list;

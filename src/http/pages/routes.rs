@@ -219,6 +219,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/w/{ws}/report.pdf",
             web::get().to(client_reports::month_pdf),
         )
+        // Auto-response rules and the replies they queued; cancelling one.
+        .route("/w/{ws}/auto-replies", web::get().to(auto_rules::page))
+        .route("/w/{ws}/auto-replies", web::post().to(auto_rules::save))
+        .route(
+            "/w/{ws}/auto-replies/{id}/delete",
+            web::post().to(form_post::removal(
+                "auto-replies",
+                "Rule deleted; what it queued will not be sent.",
+                services::auto_replies::delete_rule,
+            )),
+        )
+        .route(
+            "/w/{ws}/items/{item}/auto-reply/cancel",
+            web::post().to(auto_rules::cancel),
+        )
         // The workspace's reply templates: list, create, edit, delete.
         .route("/w/{ws}/templates", web::get().to(templates::page))
         .route("/w/{ws}/templates", web::post().to(templates::save))

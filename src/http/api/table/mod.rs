@@ -2,6 +2,7 @@
 //! OpenAPI document says of it. The handlers live in the modules named for their resource.
 
 mod accounts;
+mod auto_replies;
 mod client_reports;
 mod customers;
 mod reviews;
@@ -17,4 +18,5 @@ pub fn define(r: &mut Registrar) {
     reviews::routes(r);
     customers::routes(r);
     client_reports::routes(r);
+    auto_replies::routes(r);
 }
