@@ -3,8 +3,7 @@
 
 use super::Alerts;
 use crate::domain::{
-    AlertMode, AlertPrefs, Id, Item, Location, QueuedReply, Rating, WebhookDelivery, WebhookFormat,
-    Workspace,
+    AlertMode, AlertPrefs, Id, Item, Location, Rating, WebhookDelivery, WebhookFormat, Workspace,
 };
 use crate::mail::templates::{AlertLine, NewItemsEmail};
 use crate::store::{PageRequest, Settled, Store};
@@ -199,7 +198,9 @@ impl Alerts {
                 }
             }
             out.auto_replies
-                .extend(auto_replies(store, &ws_id, &items, now)?);
+                .extend(crate::services::auto_replies::queue_for_new(
+                    store, &ws_id, &items, now,
+                )?);
             let (inbox, _) = self.links(&ws_id);
             for hook in store.alerts().webhooks(&ws_id)? {
                 for item in &items {
@@ -290,35 +291,6 @@ fn slack_text(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-/// The replies `ws`'s auto-response rules queue for its new `items`: the first enabled rule
-/// that answers an item (rules in the order they were made) queues its template after its delay.
-fn auto_replies(
-    store: &Store,
-    ws: &Id<Workspace>,
-    items: &[Item],
-    now: OffsetDateTime,
-) -> anyhow::Result<Vec<(Id<Workspace>, QueuedReply)>> {
-    let rules = store.auto_replies().rules(ws)?;
-    Ok(items
-        .iter()
-        .filter_map(|item| {
-            let rule = rules.iter().find(|r| r.answers(item))?;
-            Some((
-                *ws,
-                QueuedReply {
-                    item: item.id,
-                    rule: rule.id,
-                    rule_name: rule.name.clone(),
-                    template: rule.template,
-                    due_at: now + Duration::minutes(i64::from(rule.delay_minutes)),
-                    queued_at: now,
-                    sending: false,
-                },
-            ))
-        })
-        .collect())
 }
 
 #[cfg(test)]

@@ -253,6 +253,35 @@ pub fn cancel(
     }
 }
 
+/// The replies `ws`'s auto-response rules queue for its new `items`: the first enabled rule
+/// that answers an item (rules in the order they were made) queues its template after its delay.
+pub fn queue_for_new(
+    store: &crate::store::Store,
+    ws: &Id<Workspace>,
+    items: &[Item],
+    now: time::OffsetDateTime,
+) -> anyhow::Result<Vec<(Id<Workspace>, QueuedReply)>> {
+    let rules = store.auto_replies().rules(ws)?;
+    Ok(items
+        .iter()
+        .filter_map(|item| {
+            let rule = rules.iter().find(|r| r.answers(item))?;
+            Some((
+                *ws,
+                QueuedReply {
+                    item: item.id,
+                    rule: rule.id,
+                    rule_name: rule.name.clone(),
+                    template: rule.template,
+                    due_at: now + time::Duration::minutes(i64::from(rule.delay_minutes)),
+                    queued_at: now,
+                    sending: false,
+                },
+            ))
+        })
+        .collect())
+}
+
 /// One step of the sender: each queued reply that is due goes out as the item's reply (the
 /// reply worker takes it to the provider), unless the item was answered, erased or its
 /// reviewer restricted meanwhile. Returns how many it settled.

@@ -305,3 +305,89 @@ async fn a_reply_being_sent_cannot_be_cancelled_and_switching_a_rule_off_cancels
     assert_eq!(i["reply"]["text"], "Thanks!", "{i}");
     assert!(queue(&s).await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_automatic_replies_page_makes_changes_and_deletes_rules_by_form() {
+    let h = crate::inproc::InProc::start(|_| {}).await;
+    let (c, csrf, ws, loc) =
+        crate::pages::signed_in_owner(&h, "mia@agency.example", "Corner Bakery").await;
+    let base = format!("{}/w/{}/auto-replies", h.url, ws.id);
+    let page = crate::support::get_text(&c, &base).await;
+    assert!(page.contains("Off until you make a rule"), "{page}");
+    assert!(page.contains("First write a"), "no template yet: {page}");
+    let r = c
+        .post(format!("{}/w/{}/templates", h.url, ws.id))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Thanks"),
+            ("body", "Thank you {first_name}!"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let template = h.store.items().templates(&ws.id).unwrap()[0].id.to_string();
+    let post = async |fields: Vec<(&str, String)>| -> String {
+        let r = c.post(&base).form(&fields).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        crate::support::get_text(&c, format!("{}{to}", h.url)).await
+    };
+    let form = |delay: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("name", "Happy customers".to_string()),
+            ("stars", "4".to_string()),
+            ("stars", "5".to_string()),
+            ("template", template.clone()),
+            ("delay_minutes", delay.to_string()),
+            ("location", loc.id.to_string()),
+            ("enabled", "on".to_string()),
+        ]
+    };
+    // Refused forms say why and make nothing.
+    for (delay, why) in [("1", "delay_minutes"), ("soon", "not a number")] {
+        let page = post(form(delay)).await;
+        assert!(
+            page.contains("role=\"alert\"") && page.contains(why),
+            "{page}"
+        );
+    }
+    let mut no_stars = form("60");
+    no_stars.retain(|(k, _)| *k != "stars");
+    assert!(post(no_stars).await.contains("stars:"));
+    assert!(h.store.auto_replies().rules(&ws.id).unwrap().is_empty());
+
+    let page = post(form("90")).await;
+    assert!(page.contains("Rule saved"), "{page}");
+    let rules = h.store.auto_replies().rules(&ws.id).unwrap();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(
+        (
+            rules[0].stars.clone(),
+            rules[0].delay_minutes,
+            rules[0].locations.clone()
+        ),
+        (vec![4, 5], 90, vec![loc.id])
+    );
+    assert!(page.contains("4★, 5★ without text") && page.contains("after 90 minutes"));
+    // Switched off by its own form (the checkbox left out).
+    let mut off = form("90");
+    off.retain(|(k, _)| *k != "enabled");
+    off.push(("id", rules[0].id.to_string()));
+    assert!(post(off).await.contains("Rule saved"));
+    assert!(!h.store.auto_replies().rules(&ws.id).unwrap()[0].enabled);
+    // A forged CSRF token changes nothing; the delete button removes it.
+    let mut forged = form("60");
+    forged[0].1 = "forged".into();
+    let r = c.post(&base).form(&forged).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c
+        .post(format!("{base}/{}/delete", rules[0].id))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(h.store.auto_replies().rules(&ws.id).unwrap().is_empty());
+}
