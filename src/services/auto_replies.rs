@@ -3,6 +3,7 @@
 //! Queued by the alert step with the new items (`notify::alerts`); sent by `send_due`.
 
 use super::auth::{Actor, Principal};
+use super::report_plans::IdText;
 use super::{Ctx, Error, Result, audit, items};
 use crate::domain::{
     Access, AutoRule, Id, Item, Location, MAX_AUTO_RULES, MAX_DELAY_MINUTES, MIN_DELAY_MINUTES,
@@ -43,11 +44,6 @@ pub struct RuleInput {
     #[serde(default = "yes")]
     pub enabled: bool,
 }
-
-/// An id as the document shows it: 32 lowercase hex digits.
-#[derive(JsonSchema)]
-#[allow(dead_code)]
-struct IdText(#[schemars(regex(pattern = r"^[0-9a-f]{32}$"))] String);
 
 fn default_delay() -> u32 {
     60
@@ -201,18 +197,24 @@ fn text_of(ctx: &Ctx, ws: &Id<Workspace>, q: &QueuedReply, item: &Item) -> Resul
     Ok(Some(fill_template(&t.body, item, loc.as_ref())))
 }
 
-/// The reply queued for `item`, with its text, if any.
-pub fn pending_for(
+/// The replies queued for `items` (one page of the inbox), with their texts: a lookup per
+/// item, so the inbox does not read the whole queue on every view.
+pub fn pending_among(
     ctx: &Ctx,
     principal: &Principal,
     ws: &Id<Workspace>,
-    item: &Item,
-) -> Result<Option<Pending>> {
+    items: &[&Item],
+) -> Result<Vec<Pending>> {
     ctx.enter(principal, ws, Access::Read)?;
-    let Some(queued) = ctx.store.auto_replies().queued(ws, &item.id)? else {
-        return Ok(None);
-    };
-    Ok(text_of(ctx, ws, &queued, item)?.map(|text| Pending { queued, text }))
+    let mut out = Vec::new();
+    for item in items {
+        if let Some(queued) = ctx.store.auto_replies().queued(ws, &item.id)?
+            && let Some(text) = text_of(ctx, ws, &queued, item)?
+        {
+            out.push(Pending { queued, text });
+        }
+    }
+    Ok(out)
 }
 
 /// Every reply queued in the workspace, soonest first, with its text.

@@ -49,10 +49,10 @@ pub struct PlanInput {
     pub enabled: bool,
 }
 
-/// An id as the document shows it: 32 lowercase hex digits.
+/// An id as the document shows it: 32 lowercase hex digits (for `#[schemars(with = …)]`).
 #[derive(JsonSchema)]
 #[allow(dead_code)]
-struct IdText(#[schemars(regex(pattern = r"^[0-9a-f]{32}$"))] String);
+pub(super) struct IdText(#[schemars(regex(pattern = r"^[0-9a-f]{32}$"))] String);
 
 fn default_hour() -> u8 {
     8

@@ -88,14 +88,8 @@ pub(super) async fn save(
     ws: WsPath,
     body: web::Bytes,
 ) -> Answer {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let pairs = super::form_post::form_pairs(&body);
+    let get = |k: &str| super::form_post::field(&pairs, k);
     let wid = ws.into_inner();
     let back = format!("/w/{wid}/alerts");
     let mode = match get("mode").as_str() {

@@ -93,7 +93,7 @@ fn rule_input(pairs: &[(String, String)]) -> Result<RuleInput, String> {
             .map(|(_, v)| v)
             .collect()
     };
-    let one = |k: &str| all(k).first().map(|v| (*v).clone()).unwrap_or_default();
+    let one = |k: &str| form_post::field(pairs, k);
     let stars = all("stars")
         .into_iter()
         .map(|s| {
@@ -132,14 +132,8 @@ pub(super) async fn save(
     ws: WsPath,
     body: web::Bytes,
 ) -> Answer {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let field = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let pairs = form_post::form_pairs(&body);
+    let field = |k: &str| form_post::field(&pairs, k);
     let visit = Visit::checked(req, state, user, &field("csrf"))?;
     let wid = ws.into_inner();
     let back = format!("/w/{wid}/auto-replies");

@@ -1,6 +1,7 @@
 //! The Client reports pages: the workspace's scheduled reports with a form for a new one, one
 //! report's settings with "Send a test to me" and its PDF preview, and the branding form.
 
+use super::form_post::{field, form_pairs};
 use super::workspaces::{WsNav, enter};
 use super::{Answer, Visit, html, redirect, run, show};
 use crate::domain::{
@@ -191,18 +192,6 @@ pub(super) async fn detail(
         },
         &user.layout,
     )
-}
-
-fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body).into_owned().collect()
-}
-
-fn field(pairs: &[(String, String)], k: &str) -> String {
-    pairs
-        .iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
 }
 
 /// The plan form's fields (repeated `member` and `location`); an id that does not parse is

@@ -100,3 +100,17 @@ pub fn removal<C: 'static>(
         })
     }
 }
+
+/// A form's fields in order, for forms with repeated fields (read by hand, see `Visit::checked`).
+pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+/// The first value of field `k`, or "".
+pub fn field(pairs: &[(String, String)], k: &str) -> String {
+    pairs
+        .iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}

@@ -290,7 +290,8 @@ pub(super) async fn list(
             .collect();
         let templates = annotations::templates(ctx, &principal, &wid)?;
         let drafts_on = ctx.config.ai.enabled && ctx.store.drafts().settings(&wid)?.enabled;
-        let auto = crate::services::auto_replies::queue(ctx, &principal, &wid)?;
+        let shown: Vec<&Item> = with_notes.iter().map(|(i, _)| i).collect();
+        let auto = crate::services::auto_replies::pending_among(ctx, &principal, &wid, &shown)?;
         Ok((
             with_notes,
             page.next,
