@@ -225,6 +225,7 @@ async fn every_page_fits_a_phone_and_is_photographed_at_both_widths() {
     for must in [
         "/w/{id}/inbox",
         "/w/{id}/dashboard",
+        "/w/{id}/auto-replies",
         "/w/{id}/report",
         "/w/{id}/campaigns/{id}",
         "/w/{id}/locations/{id}",
