@@ -1,6 +1,7 @@
 //! The store handle: every tree declared once, opening the folder (lock, schema, migrations,
 //! derived trees), flushing and closing. The way into each part is `parts`.
 
+use super::trees::Trees;
 use super::{durability, meta, migrations, private, reseal, snapshot, swap};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -61,7 +62,8 @@ pub enum OpenError {
     Other(#[from] anyhow::Error),
 }
 
-/// Every tree, declared once. Cloning is cheap (sled handles are reference counted).
+/// The open store: its trees (declared once, in `trees`), flushing and the indexer's turn.
+/// Cloning is cheap (sled handles are reference counted).
 #[derive(Clone)]
 pub struct Store {
     pub(super) db: sled::Db,
@@ -69,73 +71,18 @@ pub struct Store {
     pub(super) flusher: std::sync::Arc<durability::Flusher>,
     /// One indexer step at a time: the background worker and a search catching up.
     pub(super) indexing: std::sync::Arc<std::sync::Mutex<()>>,
-    pub(super) meta: sled::Tree,
-    pub(super) users: sled::Tree,
-    pub(super) users_by_email: sled::Tree,
-    pub(super) instance_admins: sled::Tree,
-    pub(super) outbox: sled::Tree,
-    pub(super) outbox_due: sled::Tree,
-    pub(super) identities: sled::Tree,
-    pub(super) sessions: sled::Tree,
-    pub(super) tokens: sled::Tree,
-    pub(super) oauth_states: sled::Tree,
-    pub(super) workspaces: sled::Tree,
-    pub(super) members: sled::Tree,
-    pub(super) members_by_user: sled::Tree,
-    pub(super) invitations: sled::Tree,
-    pub(super) invitations_by_email: sled::Tree,
-    pub(super) counters: sled::Tree,
-    pub(super) purge_queue: sled::Tree,
-    pub(super) api_keys: sled::Tree,
-    pub(super) api_keys_by_workspace: sled::Tree,
-    pub(super) locations: sled::Tree,
-    pub(super) audit: sled::Tree,
-    pub(super) request_log: sled::Tree,
-    pub(super) traffic_minutes: sled::Tree,
-    pub(super) bans: sled::Tree,
-    pub(super) connections: sled::Tree,
-    pub(super) items: sled::Tree,
-    pub(super) item_ext: sled::Tree,
-    pub(super) item_loc: sled::Tree,
-    pub(super) rollups: sled::Tree,
-    pub(super) search: sled::Tree,
-    /// Items changed since they were last indexed (see `search`).
-    pub(super) index_queue: sled::Tree,
-    pub(super) words: sled::Tree,
-    pub(super) item_notes: sled::Tree,
-    pub(super) reply_templates: sled::Tree,
-    pub(super) replies_due: sled::Tree,
-    pub(super) alert_prefs: sled::Tree,
-    pub(super) alert_pending: sled::Tree,
-    pub(super) alert_digest: sled::Tree,
-    pub(super) webhooks: sled::Tree,
-    pub(super) webhook_due: sled::Tree,
-    pub(super) contacts: sled::Tree,
-    pub(super) contact_emails: sled::Tree,
-    pub(super) suppressions: sled::Tree,
-    pub(super) campaigns: sled::Tree,
-    /// Campaigns that may have work (scheduled, sending, waiting for reminders): (ws, campaign)
-    /// → (). Derived, rebuilt on open: the campaign worker reads only these, so drafts and
-    /// finished campaigns cost nothing however many there are.
-    pub(super) campaigns_active: sled::Tree,
-    pub(super) recipients: sled::Tree,
-    pub(super) feedback: sled::Tree,
-    pub(super) feedback_settings: sled::Tree,
-    /// Keys of people outside (see `sealing`).
-    pub(super) person_keys: sled::Tree,
-    /// Erased items: (workspace, origin, keyed hash of the provider's id) → ().
-    pub(super) item_tombstones: sled::Tree,
-    pub(super) reviewer_restrictions: sled::Tree,
-    pub(super) showcases: sled::Tree,
-    pub(super) showcase_ids: sled::Tree,
-    pub(super) draft_settings: sled::Tree,
-    pub(super) draft_usage: sled::Tree,
-    pub(super) branding: sled::Tree,
-    pub(super) report_plans: sled::Tree,
-    pub(super) auto_rules: sled::Tree,
-    pub(super) auto_queue: sled::Tree,
+    /// Every declared tree (`trees`); the store dereferences to them.
+    pub(super) trees: Trees,
     /// The key of the email lookup hash (see `contacts`), derived on first use.
     pub(super) lookup: std::sync::Arc<std::sync::OnceLock<[u8; 32]>>,
+}
+
+impl std::ops::Deref for Store {
+    type Target = Trees;
+
+    fn deref(&self) -> &Trees {
+        &self.trees
+    }
 }
 
 impl Store {
@@ -216,70 +163,8 @@ impl Store {
     }
 
     fn with_trees(db: sled::Db, dir: &Path) -> anyhow::Result<Self> {
-        let tree = |name: &str| {
-            db.open_tree(name)
-                .with_context(|| format!("opening tree {name}"))
-        };
         Ok(Self {
-            meta: tree("meta")?,
-            users: tree("users")?,
-            users_by_email: tree("users_by_email")?,
-            instance_admins: tree("instance_admins")?,
-            outbox: tree("outbox")?,
-            outbox_due: tree("outbox_due")?,
-            identities: tree("identities")?,
-            sessions: tree("sessions")?,
-            tokens: tree("tokens")?,
-            oauth_states: tree("oauth_states")?,
-            workspaces: tree("workspaces")?,
-            members: tree("members")?,
-            members_by_user: tree("members_by_user")?,
-            invitations: tree("invitations")?,
-            invitations_by_email: tree("invitations_by_email")?,
-            counters: tree("counters")?,
-            purge_queue: tree("purge_queue")?,
-            api_keys: tree("api_keys")?,
-            api_keys_by_workspace: tree("api_keys_by_workspace")?,
-            locations: tree("locations")?,
-            audit: tree("audit")?,
-            request_log: tree("request_log")?,
-            traffic_minutes: tree("traffic_minutes")?,
-            bans: tree("bans")?,
-            connections: tree("connections")?,
-            items: tree("items")?,
-            item_ext: tree("item_ext")?,
-            item_loc: tree("item_loc")?,
-            rollups: tree("rollups")?,
-            search: tree("search")?,
-            index_queue: tree("index_queue")?,
-            words: tree("words")?,
-            item_notes: tree("item_notes")?,
-            reply_templates: tree("reply_templates")?,
-            replies_due: tree("replies_due")?,
-            alert_prefs: tree("alert_prefs")?,
-            alert_pending: tree("alert_pending")?,
-            alert_digest: tree("alert_digest")?,
-            webhooks: tree("webhooks")?,
-            webhook_due: tree("webhook_due")?,
-            contacts: tree("contacts")?,
-            contact_emails: tree("contact_emails")?,
-            suppressions: tree("suppressions")?,
-            campaigns: tree("campaigns")?,
-            campaigns_active: tree("campaigns_active")?,
-            recipients: tree("recipients")?,
-            feedback: tree("feedback")?,
-            feedback_settings: tree("feedback_settings")?,
-            person_keys: tree("person_keys")?,
-            item_tombstones: tree("item_tombstones")?,
-            reviewer_restrictions: tree("reviewer_restrictions")?,
-            showcases: tree("showcases")?,
-            showcase_ids: tree("showcase_ids")?,
-            draft_settings: tree("draft_settings")?,
-            draft_usage: tree("draft_usage")?,
-            branding: tree("branding")?,
-            report_plans: tree("report_plans")?,
-            auto_rules: tree("auto_rules")?,
-            auto_queue: tree("auto_queue")?,
+            trees: Trees::open(&db)?,
             lookup: Default::default(),
             dir: dir.to_path_buf(),
             flusher: std::sync::Arc::new(durability::Flusher::start(db.clone())?),
@@ -326,17 +211,19 @@ impl Store {
         self.meta.get(meta::SCHEMA_KEY).is_ok()
     }
 
-    /// Writes every tree to `out` in snapshot format (see `snapshot`).
+    /// Writes the trees of `contents` to `out` in snapshot format (see `snapshot`).
     pub fn export_to(
         &self,
         out: &mut impl std::io::Write,
         keys: snapshot::Keys,
+        contents: snapshot::Contents,
         progress: impl FnMut(u64),
     ) -> anyhow::Result<()> {
-        snapshot::write_to(&self.db, out, keys, progress)
+        snapshot::write_to(&self.db, out, keys, contents, progress)
     }
 
-    /// Entries and checksum of every non-empty tree, as a backup's are computed.
+    /// Entries and checksum of every non-empty tree of records, as a backup's are computed
+    /// (the derived trees, which a restore rebuilds, are left out).
     pub fn tree_sums(&self) -> anyhow::Result<Vec<snapshot::TreeSum>> {
         snapshot::sums_of(&self.db)
     }

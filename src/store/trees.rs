@@ -21,83 +21,131 @@ pub(super) enum Scope {
     Person,
 }
 
+/// What a tree's records are to backups and tree sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// Records of their own: backed up, summed, restored as they were.
+    Records,
+    /// Computed from other trees (indexes, counts, queues of work on them) and rebuilt from
+    /// them when their layout changes (`items::rebuild`, `campaigns::rebuild_active`).
+    Derived,
+}
+
 pub(super) struct Declared {
     pub name: &'static str,
     pub scope: Scope,
+    pub kind: Kind,
 }
 
-const fn t(name: &'static str, scope: Scope) -> Declared {
-    Declared { name, scope }
+/// Declares every tree once: `name: Scope, Kind;` in the purge's order. From it come
+/// `TREES` and `Trees`, the open handle of each (the `Store` dereferences to it), so a tree
+/// cannot be opened without a scope, and the purge, the tree sums and the declaration test
+/// read the same list.
+macro_rules! trees {
+    ($( $(#[$doc:meta])* $name:ident : $scope:ident, $kind:ident; )*) => {
+        pub(super) const TREES: &[Declared] = &[
+            $( Declared { name: stringify!($name), scope: Scope::$scope, kind: Kind::$kind } ),*
+        ];
+
+        /// An open handle on every declared tree.
+        #[derive(Clone)]
+        pub struct Trees {
+            $( $(#[$doc])* pub(super) $name: sled::Tree, )*
+        }
+
+        impl Trees {
+            pub(super) fn open(db: &sled::Db) -> anyhow::Result<Self> {
+                use anyhow::Context as _;
+                Ok(Self {
+                    $( $name: db
+                        .open_tree(stringify!($name))
+                        .context(concat!("opening tree ", stringify!($name)))?, )*
+                })
+            }
+        }
+    };
 }
 
-use Scope::{Instance, Person, Workspace, WorkspaceIndirect, WorkspaceLinked};
-
-pub(super) const TREES: &[Declared] = &[
-    t("meta", Instance),
-    t("users", Instance),
-    t("users_by_email", Instance),
-    t("instance_admins", Instance),
-    t("outbox", Instance),
-    t("outbox_due", Instance),
-    t("identities", Instance),
-    t("sessions", Instance),
-    t("tokens", Instance),
-    t("oauth_states", Instance),
-    t("purge_queue", Instance),
-    t("request_log", Instance),
-    t("traffic_minutes", Instance),
-    t("bans", Instance),
-    // Deliveries by due time; what they quote is sealed with the item's key, which a
-    // workspace purge destroys first.
-    t("webhook_due", Instance),
-    // A showcase set's id → its workspace, so its public address is the set's id alone. Ids
-    // only (nothing personal); an entry outliving its set (a purged workspace) finds nothing.
-    t("showcase_ids", Instance),
-    t("workspaces", WorkspaceLinked),
-    t("members", WorkspaceLinked),
-    t("members_by_user", WorkspaceIndirect),
-    t("invitations", WorkspaceLinked),
-    t("counters", WorkspaceLinked),
-    t("api_keys", WorkspaceIndirect),
-    t("api_keys_by_workspace", WorkspaceLinked),
-    t("campaigns", WorkspaceLinked),
-    t("recipients", WorkspaceIndirect),
-    t("person_keys", Person),
+trees! {
+    meta: Instance, Records;
+    users: Instance, Records;
+    users_by_email: Instance, Records;
+    instance_admins: Instance, Records;
+    outbox: Instance, Records;
+    outbox_due: Instance, Records;
+    identities: Instance, Records;
+    sessions: Instance, Records;
+    tokens: Instance, Records;
+    oauth_states: Instance, Records;
+    purge_queue: Instance, Records;
+    request_log: Instance, Records;
+    traffic_minutes: Instance, Records;
+    bans: Instance, Records;
+    /// Deliveries by due time; what they quote is sealed with the item's key, which a
+    /// workspace purge destroys first.
+    webhook_due: Instance, Records;
+    /// A showcase set's id → its workspace, so its public address is the set's id alone. Ids
+    /// only (nothing personal); an entry outliving its set (a purged workspace) finds nothing.
+    showcase_ids: Instance, Records;
+    workspaces: WorkspaceLinked, Records;
+    members: WorkspaceLinked, Records;
+    members_by_user: WorkspaceIndirect, Records;
+    invitations: WorkspaceLinked, Records;
+    counters: WorkspaceLinked, Records;
+    api_keys: WorkspaceIndirect, Records;
+    api_keys_by_workspace: WorkspaceLinked, Records;
+    campaigns: WorkspaceLinked, Records;
+    recipients: WorkspaceIndirect, Records;
+    /// Keys of people outside (see `sealing`).
+    person_keys: Person, Records;
     // The purge's plain order: indexes and derived trees before the records they follow.
-    t("locations", Workspace),
-    t("invitations_by_email", Workspace),
-    t("audit", Workspace),
-    t("connections", Workspace),
-    t("replies_due", Workspace),
-    t("item_ext", Workspace),
-    t("item_loc", Workspace),
-    t("rollups", Workspace),
-    t("search", Workspace),
-    t("index_queue", Workspace),
-    t("words", Workspace),
-    t("item_notes", Workspace),
-    t("reply_templates", Workspace),
-    t("items", Workspace),
-    t("alert_prefs", Workspace),
-    t("alert_pending", Workspace),
-    t("alert_digest", Workspace),
-    t("webhooks", Workspace),
-    t("contacts", Workspace),
-    t("contact_emails", Workspace),
-    t("suppressions", Workspace),
-    t("campaigns_active", Workspace),
-    t("feedback", Workspace),
-    t("feedback_settings", Workspace),
-    t("item_tombstones", Workspace),
-    t("reviewer_restrictions", Workspace),
-    t("showcases", Workspace),
-    t("draft_settings", Workspace),
-    t("draft_usage", Workspace),
-    t("branding", Workspace),
-    t("report_plans", Workspace),
-    t("auto_rules", Workspace),
-    t("auto_queue", Workspace),
-];
+    locations: Workspace, Records;
+    invitations_by_email: Workspace, Records;
+    audit: Workspace, Records;
+    connections: Workspace, Records;
+    replies_due: Workspace, Records;
+    item_ext: Workspace, Derived;
+    item_loc: Workspace, Derived;
+    rollups: Workspace, Derived;
+    search: Workspace, Derived;
+    /// Items changed since they were last indexed (see `search`).
+    index_queue: Workspace, Derived;
+    words: Workspace, Derived;
+    item_notes: Workspace, Records;
+    reply_templates: Workspace, Records;
+    items: Workspace, Records;
+    alert_prefs: Workspace, Records;
+    alert_pending: Workspace, Records;
+    alert_digest: Workspace, Records;
+    webhooks: Workspace, Records;
+    contacts: Workspace, Records;
+    contact_emails: Workspace, Records;
+    suppressions: Workspace, Records;
+    /// Campaigns that may have work (scheduled, sending, waiting for reminders): (ws, campaign)
+    /// → (). Rebuilt on open: the campaign worker reads only these, so drafts and finished
+    /// campaigns cost nothing however many there are.
+    campaigns_active: Workspace, Derived;
+    feedback: Workspace, Records;
+    feedback_settings: Workspace, Records;
+    /// Erased items: (workspace, origin, keyed hash of the provider's id) → ().
+    item_tombstones: Workspace, Records;
+    reviewer_restrictions: Workspace, Records;
+    showcases: Workspace, Records;
+    draft_settings: Workspace, Records;
+    draft_usage: Workspace, Records;
+    branding: Workspace, Records;
+    report_plans: Workspace, Records;
+    auto_rules: Workspace, Records;
+    auto_queue: Workspace, Records;
+}
+
+/// Whether the tree named `name` is declared `Derived` (an undeclared one is not: an older
+/// layout's tree, which a migration reads).
+pub(super) fn is_derived(name: &[u8]) -> bool {
+    TREES
+        .iter()
+        .any(|d| d.kind == Kind::Derived && d.name.as_bytes() == name)
+}
 
 /// The trees of `scope`, in declaration order.
 pub(super) fn of_scope(scope: Scope) -> impl Iterator<Item = &'static str> {

@@ -71,12 +71,13 @@ fn everything(
     (items, totals, found, words)
 }
 
-#[test]
-fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
-    let dir = tempfile::tempdir().unwrap();
-    let now = datetime!(2026-06-01 12:00 UTC);
-    let ws = Id::generate(now);
-    let locs = [Id::generate(now), Id::generate(now)];
+/// Two locations of 120 reviews each (two sources, replies, two authors), two erased.
+fn seed(
+    store: &Store,
+    ws: Id<crate::domain::Workspace>,
+    locs: &[Id<crate::domain::Location>; 2],
+    now: time::OffsetDateTime,
+) {
     let texts = [
         "croissant was stale",
         "great coffee, friendly staff",
@@ -84,65 +85,74 @@ fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
         "crowded and loud",
         "coffee stale again",
     ];
+    for (li, loc) in locs.iter().enumerate() {
+        let dest = Destination {
+            workspace: ws,
+            location: *loc,
+            origin: if li == 0 {
+                Origin::Google
+            } else {
+                Origin::Facebook
+            },
+            feed: "f",
+            connection: None,
+            alert: false,
+        };
+        let page: Vec<Fetched> = (0..120usize)
+            .map(|n| {
+                let at = now - time::Duration::hours(n as i64 * 71 + li as i64);
+                Fetched {
+                    kind: Kind::Review,
+                    external_id: format!("r{li}-{n}"),
+                    parent_external_id: None,
+                    author: Author {
+                        name: if n.is_multiple_of(4) {
+                            "Zelda Quill"
+                        } else {
+                            "Ana Bell"
+                        }
+                        .into(),
+                        ..Author::default()
+                    },
+                    rating: Some(Rating::Stars(1 + (n % 5) as u8)),
+                    text: texts[n % texts.len()].into(),
+                    link: None,
+                    created_at: at,
+                    updated_at: at,
+                    reply: n.is_multiple_of(3).then(|| FetchedReply {
+                        text: "thanks a lot".into(),
+                        at: at + time::Duration::hours(5),
+                        external_id: None,
+                    }),
+                    reply_authoritative: true,
+                }
+            })
+            .collect();
+        for chunk in page.chunks(50) {
+            store.items().ingest(&dest, chunk, now).unwrap();
+        }
+    }
+    let gone: Vec<_> = store
+        .items()
+        .page(&ws, &ItemFilter::default(), &PageRequest::first(2))
+        .unwrap()
+        .items
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    store.items().erase(&ws, &gone, ComeBack::Never).unwrap();
+    store.search().catch_up(usize::MAX).unwrap();
+}
+
+#[test]
+fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = datetime!(2026-06-01 12:00 UTC);
+    let ws = Id::generate(now);
+    let locs = [Id::generate(now), Id::generate(now)];
     let before = {
         let store = Store::open(dir.path(), 16, now).unwrap();
-        for (li, loc) in locs.iter().enumerate() {
-            let dest = Destination {
-                workspace: ws,
-                location: *loc,
-                origin: if li == 0 {
-                    Origin::Google
-                } else {
-                    Origin::Facebook
-                },
-                feed: "f",
-                connection: None,
-                alert: false,
-            };
-            let page: Vec<Fetched> = (0..120usize)
-                .map(|n| {
-                    let at = now - time::Duration::hours(n as i64 * 71 + li as i64);
-                    Fetched {
-                        kind: Kind::Review,
-                        external_id: format!("r{li}-{n}"),
-                        parent_external_id: None,
-                        author: Author {
-                            name: if n.is_multiple_of(4) {
-                                "Zelda Quill"
-                            } else {
-                                "Ana Bell"
-                            }
-                            .into(),
-                            ..Author::default()
-                        },
-                        rating: Some(Rating::Stars(1 + (n % 5) as u8)),
-                        text: texts[n % texts.len()].into(),
-                        link: None,
-                        created_at: at,
-                        updated_at: at,
-                        reply: n.is_multiple_of(3).then(|| FetchedReply {
-                            text: "thanks a lot".into(),
-                            at: at + time::Duration::hours(5),
-                            external_id: None,
-                        }),
-                        reply_authoritative: true,
-                    }
-                })
-                .collect();
-            for chunk in page.chunks(50) {
-                store.items().ingest(&dest, chunk, now).unwrap();
-            }
-        }
-        let gone: Vec<_> = store
-            .items()
-            .page(&ws, &ItemFilter::default(), &PageRequest::first(2))
-            .unwrap()
-            .items
-            .iter()
-            .map(|i| i.id)
-            .collect();
-        store.items().erase(&ws, &gone, ComeBack::Never).unwrap();
-        store.search().catch_up(usize::MAX).unwrap();
+        seed(&store, ws, &locs, now);
         let seen = everything(&store, &ws, &locs);
         assert!(seen.2.iter().all(|f| !f.is_empty()), "{:?}", seen.2);
 
@@ -224,4 +234,86 @@ fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
     );
     // Items written from now on are compact; the old ones still read.
     assert!(store.items.iter().values().all(|v| v.unwrap()[0] == 2));
+}
+
+/// A backup holds the records only (no index, count or posting); its restore rebuilds them
+/// from the items, so every list, total, search answer and word count is as it was.
+#[test]
+fn a_backup_of_the_records_restores_every_index_count_and_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = datetime!(2026-06-01 12:00 UTC);
+    let ws = Id::generate(now);
+    let locs = [Id::generate(now), Id::generate(now)];
+    let store = Store::open(&dir.path().join("a"), 16, now).unwrap();
+    seed(&store, ws, &locs, now);
+    store.search().catch_up(usize::MAX).unwrap();
+    let before = everything(&store, &ws, &locs);
+    let sums = store.tree_sums().unwrap();
+    let file =
+        crate::workers::backup::write(&store, &dir.path().join("out"), now, None, |_| {}).unwrap();
+    let secret = crate::workers::backup::Secret(Some(store.meta().instance_secret().unwrap()));
+    store.close().unwrap();
+
+    let held = crate::workers::backup::verify(&file, None).unwrap();
+    assert!(held.records_only);
+    let names: Vec<&str> = held.trees.iter().map(|t| t.name.as_str()).collect();
+    assert!(
+        names.contains(&"items") && names.contains(&"person_keys"),
+        "{names:?}"
+    );
+    for derived in crate::store::trees::TREES
+        .iter()
+        .filter(|d| d.kind == crate::store::trees::Kind::Derived)
+    {
+        assert!(
+            !names.contains(&derived.name),
+            "{} is in the backup",
+            derived.name
+        );
+    }
+
+    let restored = dir.path().join("b");
+    crate::workers::backup::restore(&file, &restored, None, &secret, now).unwrap();
+    let store = Store::open(&restored, 16, now).unwrap();
+    assert_eq!(store.tree_sums().unwrap(), sums, "every tree of records");
+    assert!(
+        store.search().backlog() > 0,
+        "the search index is rebuilt by the indexer"
+    );
+    store.search().catch_up(usize::MAX).unwrap();
+    let after = everything(&store, &ws, &locs);
+    assert_eq!(after.0, before.0, "items");
+    assert_eq!(after.1, before.1, "totals");
+    assert_eq!(after.2, before.2, "search");
+    assert_eq!(after.3, before.3, "word counts");
+    for (li, loc) in locs.iter().enumerate() {
+        let origin = if li == 0 {
+            Origin::Google
+        } else {
+            Origin::Facebook
+        };
+        let found = store
+            .items()
+            .by_external(&ws, origin, &format!("r{li}-7"))
+            .unwrap();
+        assert_eq!(
+            found.map(|i| i.location),
+            Some(*loc),
+            "by the provider's id"
+        );
+        let listed = store
+            .items()
+            .page(
+                &ws,
+                &ItemFilter {
+                    location: Some(*loc),
+                    ..Default::default()
+                },
+                &PageRequest::first(1000),
+            )
+            .unwrap()
+            .items;
+        let expected = before.0.iter().filter(|i| i.location == *loc).count();
+        assert_eq!(listed.len(), expected, "the location's list");
+    }
 }
