@@ -12,6 +12,7 @@
 use super::Family;
 use super::transforms::{self, Transform};
 use regex::{Regex, RegexSet};
+use std::sync::{Arc, OnceLock};
 
 const RULES: &str = include_str!("crs/pl1.jsonl");
 
@@ -154,8 +155,10 @@ struct CrsRule {
 struct Pipeline {
     transforms: Vec<Transform>,
     patterns: Vec<String>,
-    /// Each pattern compiled alone, for chained conditions.
-    compiled: Vec<Regex>,
+    /// Each pattern compiled alone, for chained and negated conditions: on first use, since
+    /// most patterns only ever run in a set (compiled NFAs are most of the WAF's memory). A
+    /// pattern that does not compile never holds.
+    compiled: Vec<OnceLock<Option<Regex>>>,
 }
 
 /// What runs for one kind of target: per pipeline, the first conditions of the rules that read
@@ -163,7 +166,8 @@ struct Pipeline {
 /// not an expression.
 #[derive(Default)]
 struct Plan {
-    sets: Vec<(usize, RegexSet, Vec<usize>)>,
+    /// Shared by every kind of target (see `Crs::sets`).
+    sets: Vec<(usize, Arc<RegexSet>, Vec<usize>)>,
     others: Vec<usize>,
 }
 
@@ -253,38 +257,67 @@ impl Crs {
                 });
             }
         }
-        crs.plans = REPRESENTATIVES.iter().map(|t| crs.plan(*t)).collect();
+        let sets = crs.sets();
+        crs.plans = REPRESENTATIVES
+            .iter()
+            .map(|t| crs.plan(*t, &sets))
+            .collect();
         crs
     }
 
-    fn plan(&self, target: Target) -> Plan {
-        let mut plan = Plan::default();
+    /// Per pipeline, the first conditions of its rules (those that are plain expressions) as
+    /// one set, and the rule behind each member. Compiled once and shared by every kind of
+    /// target: a hit of a rule that does not read the target is passed over (`scan`), and
+    /// compiled NFAs are most of the WAF's memory.
+    fn sets(&self) -> Vec<(usize, Arc<RegexSet>, Vec<usize>)> {
         let mut grouped: Vec<(usize, Vec<String>, Vec<usize>)> = Vec::new();
         for (i, r) in self.rules.iter().enumerate() {
-            if !r.targets.reads(target) {
-                continue;
-            }
-            match (&r.first.matcher, r.first.negate) {
-                (Matcher::Set(p), false) => {
-                    let pattern = self.pipelines[r.first.pipeline].patterns[*p].clone();
-                    match grouped.iter_mut().find(|g| g.0 == r.first.pipeline) {
-                        Some(g) => {
-                            g.1.push(pattern);
-                            g.2.push(i);
-                        }
-                        None => grouped.push((r.first.pipeline, vec![pattern], vec![i])),
+            if let (Matcher::Set(p), false) = (&r.first.matcher, r.first.negate) {
+                let pattern = self.pipelines[r.first.pipeline].patterns[*p].clone();
+                match grouped.iter_mut().find(|g| g.0 == r.first.pipeline) {
+                    Some(g) => {
+                        g.1.push(pattern);
+                        g.2.push(i);
                     }
+                    None => grouped.push((r.first.pipeline, vec![pattern], vec![i])),
                 }
-                _ => plan.others.push(i),
             }
         }
-        for (pipeline, patterns, rules) in grouped {
-            // Every pattern compiled alone already, so the set compiles too.
-            if let Ok(set) = RegexSet::new(&patterns) {
-                plan.sets.push((pipeline, set, rules));
-            }
+        grouped
+            .into_iter()
+            .filter_map(|(pipeline, mut patterns, mut rules)| {
+                let set = RegexSet::new(&patterns).or_else(|_| {
+                    // An expression the regex crate cannot compile leaves its rule out, not
+                    // the others (tried alone only then: compiling each pattern at every start
+                    // would leave its memory behind, scattered).
+                    let fine: Vec<bool> = patterns.iter().map(|p| Regex::new(p).is_ok()).collect();
+                    let mut keep = fine.iter().copied();
+                    patterns.retain(|_| keep.next().unwrap_or(false));
+                    let mut keep = fine.iter().copied();
+                    rules.retain(|_| keep.next().unwrap_or(false));
+                    RegexSet::new(&patterns)
+                });
+                set.ok().map(|set| (pipeline, Arc::new(set), rules))
+            })
+            .collect()
+    }
+
+    /// What runs for `target`: the sets holding a rule that reads it, and its other rules.
+    fn plan(&self, target: Target, sets: &[(usize, Arc<RegexSet>, Vec<usize>)]) -> Plan {
+        let reads = |i: &usize| self.rules[*i].targets.reads(target);
+        Plan {
+            sets: sets
+                .iter()
+                .filter(|(_, _, rules)| rules.iter().any(reads))
+                .cloned()
+                .collect(),
+            others: (0..self.rules.len())
+                .filter(|i| {
+                    let first = &self.rules[*i].first;
+                    reads(i) && (first.negate || !matches!(first.matcher, Matcher::Set(_)))
+                })
+                .collect(),
         }
-        plan
     }
 
     /// A rule's condition, its expression added to the group of rules sharing its
@@ -316,11 +349,9 @@ impl Crs {
             }
             _ => return None,
         };
-        // An expression the regex crate cannot compile leaves its rule out.
-        let compiled = Regex::new(&pattern).ok()?;
         let p = &mut self.pipelines[pipeline];
         p.patterns.push(pattern);
-        p.compiled.push(compiled);
+        p.compiled.push(OnceLock::new());
         Some(Condition {
             pipeline,
             matcher: Matcher::Set(p.patterns.len() - 1),
@@ -373,7 +404,10 @@ impl Crs {
         let p = &self.pipelines[c.pipeline];
         let text = transforms::apply(value, &p.transforms);
         let matched = match &c.matcher {
-            Matcher::Set(i) => p.compiled[*i].is_match(&text),
+            Matcher::Set(i) => p.compiled[*i]
+                .get_or_init(|| Regex::new(&p.patterns[*i]).ok())
+                .as_ref()
+                .is_some_and(|r| r.is_match(&text)),
             Matcher::Contains(s) => text.contains(s.as_str()),
         };
         matched != c.negate
@@ -391,13 +425,14 @@ mod tests {
         // Not run: validateByteRange (941010, a shortcut that marks safe paths) and
         // libinjection's detectSQLi / detectXSS (942100, 941100).
         assert_eq!(crs.rules.len(), in_file - 3);
-        let planned: usize = crs
-            .plans
-            .iter()
-            .map(|p| p.sets.iter().map(|s| s.2.len()).sum::<usize>() + p.others.len())
-            .sum();
+        let runs = |i: usize| {
+            REPRESENTATIVES.iter().zip(&crs.plans).any(|(t, p)| {
+                crs.rules[i].targets.reads(*t)
+                    && (p.others.contains(&i) || p.sets.iter().any(|s| s.2.contains(&i)))
+            })
+        };
         assert!(
-            planned >= crs.rules.len(),
+            (0..crs.rules.len()).all(runs),
             "every rule runs for some target"
         );
     }
