@@ -148,27 +148,37 @@ impl Retention<'_> {
         max: usize,
     ) -> anyhow::Result<usize> {
         let s = self.store;
-        let after = s.meta.get(REMOVED_ITEMS_CURSOR)?;
-        let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
-        // Collected first: no iterator stays alive while items are read and erased.
-        let chunk: Vec<(sled::IVec, sled::IVec)> = s
-            .items
-            .range::<sled::IVec, _>((lower, Bound::Unbounded))
-            .take(scan)
-            .collect::<Result<_, _>>()
-            .context("reading items for retention")?;
+        let mut after = s.meta.get(REMOVED_ITEMS_CURSOR)?;
         let mut due: BTreeMap<Id<Workspace>, Vec<Id<Item>>> = BTreeMap::new();
-        let (mut found, mut last) = (0, None);
-        for (k, v) in &chunk {
-            last = Some(k.clone());
-            if let Some(item) = s.item_at(k, v)?
-                && item.status == ItemStatus::Removed
-                && item.removed_at.unwrap_or(item.updated_at) < cutoff
-            {
-                due.entry(item.workspace).or_default().push(item.id);
-                found += 1;
-                if found >= max {
-                    break;
+        let (mut found, mut read, mut last) = (0, 0, None);
+        let mut at_end = false;
+        // A thousand at a time, each collected first: no iterator stays alive while items are
+        // read and erased, and a run never holds more than a thousand items in memory.
+        'scan: while read < scan {
+            let lower = after.clone().map_or(Bound::Unbounded, Bound::Excluded);
+            let chunk: Vec<(sled::IVec, sled::IVec)> = s
+                .items
+                .range::<sled::IVec, _>((lower, Bound::Unbounded))
+                .take((scan - read).min(1_000))
+                .collect::<Result<_, _>>()
+                .context("reading items for retention")?;
+            if chunk.is_empty() {
+                at_end = true;
+                break;
+            }
+            read += chunk.len();
+            after = chunk.last().map(|(k, _)| k.clone());
+            for (k, v) in &chunk {
+                last = Some(k.clone());
+                if let Some(item) = s.item_at(k, v)?
+                    && item.status == ItemStatus::Removed
+                    && item.removed_at.unwrap_or(item.updated_at) < cutoff
+                {
+                    due.entry(item.workspace).or_default().push(item.id);
+                    found += 1;
+                    if found >= max {
+                        break 'scan;
+                    }
                 }
             }
         }
@@ -177,12 +187,102 @@ impl Retention<'_> {
             erased += s.items().erase(&ws, &ids, ComeBack::Allowed)?;
         }
         match last {
-            Some(k) if chunk.len() == scan || found >= max => {
+            Some(k) if !at_end && (read == scan || found >= max) => {
                 s.meta.insert(REMOVED_ITEMS_CURSOR, k)
             }
             _ => s.meta.remove(REMOVED_ITEMS_CURSOR), // the end: the next pass starts over
         }
         .context("keeping the retention cursor")?;
         Ok(erased)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::{Fetched, Id, Kind, Rating};
+    use crate::store::{Destination, Store};
+    use std::collections::HashSet;
+    use time::macros::datetime;
+
+    /// Runs that read fewer items than the store holds, a thousand at a time, go on where the
+    /// last stopped, find every removed item once, and start over after the end.
+    #[test]
+    fn runs_shorter_than_the_store_reach_every_removed_item_in_turn() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = datetime!(2026-06-01 12:00 UTC);
+        let store = Store::open(dir.path(), 16, now).unwrap();
+        let dest = Destination {
+            workspace: Id::generate(now),
+            location: Id::generate(now),
+            origin: crate::domain::Origin::Google,
+            feed: "f",
+            connection: None,
+            alert: false,
+        };
+        let at = now - time::Duration::days(800);
+        let review = |n: usize| Fetched {
+            kind: Kind::Review,
+            external_id: format!("r{n}"),
+            parent_external_id: None,
+            author: Default::default(),
+            rating: Some(Rating::Stars(4)),
+            text: String::new(),
+            link: None,
+            created_at: at + time::Duration::minutes(n as i64),
+            updated_at: at + time::Duration::minutes(n as i64),
+            reply: None,
+            reply_authoritative: true,
+        };
+        let all: Vec<Fetched> = (0..2_600).map(review).collect();
+        for page in all.chunks(100) {
+            store.items().ingest(&dest, page, at).unwrap();
+        }
+        // Every seventh one gone from the provider 400 days ago.
+        let seen: HashSet<String> = (0..2_600)
+            .filter(|n| n % 7 != 0)
+            .map(|n| format!("r{n}"))
+            .collect();
+        let gone = store
+            .items()
+            .mark_missing_removed(
+                &dest,
+                &[Kind::Review],
+                &seen,
+                now - time::Duration::days(400),
+            )
+            .unwrap();
+        assert_eq!(gone, 372);
+        let cutoff = now - time::Duration::days(365);
+        let r = store.retention();
+        // 1,200 read a run: 2,600 items take three runs (the third reaches the end).
+        let runs: Vec<usize> = (0..3)
+            .map(|_| r.removed_items_before(cutoff, 1_200, 10_000).unwrap())
+            .collect();
+        assert_eq!(runs.iter().sum::<usize>(), 372, "{runs:?}");
+        assert!(runs.iter().all(|&n| n > 0), "{runs:?}");
+        assert!(
+            store
+                .meta
+                .get(super::REMOVED_ITEMS_CURSOR)
+                .unwrap()
+                .is_none(),
+            "the end reached: the next pass starts over"
+        );
+        // A cap on erasures per run stops the run there and the next goes on from it.
+        store.items().ingest(&dest, &all[..50], at).unwrap();
+        let seen: HashSet<String> = (10..50).map(|n| format!("r{n}")).collect();
+        let gone_again = store
+            .items()
+            .mark_missing_removed(
+                &dest,
+                &[Kind::Review],
+                &seen,
+                now - time::Duration::days(400),
+            )
+            .unwrap();
+        assert!(gone_again >= 10, "{gone_again}");
+        assert_eq!(r.removed_items_before(cutoff, 1_200, 4).unwrap(), 4);
+        let rest = r.removed_items_before(cutoff, 10_000, 10_000).unwrap();
+        assert_eq!(4 + rest, gone_again);
     }
 }
