@@ -211,19 +211,17 @@ impl Store {
         self.meta.get(meta::SCHEMA_KEY).is_ok()
     }
 
-    /// Writes the trees of `contents` to `out` in snapshot format (see `snapshot`).
+    /// Writes every tree to `out` in snapshot format (see `snapshot`).
     pub fn export_to(
         &self,
         out: &mut impl std::io::Write,
         keys: snapshot::Keys,
-        contents: snapshot::Contents,
         progress: impl FnMut(u64),
     ) -> anyhow::Result<()> {
-        snapshot::write_to(&self.db, out, keys, contents, progress)
+        snapshot::write_to(&self.db, out, keys, progress)
     }
 
-    /// Entries and checksum of every non-empty tree of records, as a backup's are computed
-    /// (the derived trees, which a restore rebuilds, are left out).
+    /// Entries and checksum of every non-empty tree, as a backup's are computed.
     pub fn tree_sums(&self) -> anyhow::Result<Vec<snapshot::TreeSum>> {
         snapshot::sums_of(&self.db)
     }

@@ -21,10 +21,14 @@ pub(super) enum Scope {
     Person,
 }
 
-/// What a tree's records are to backups and tree sums.
+/// Whether a tree holds records of its own or what is computed from them.
+///
+/// Backups carry both: leaving the derived trees out (tried, 2026-12-06) made a backup of
+/// 1,000,000 reviews 11 % smaller but its restore three times slower (50 s, rebuilding them
+/// from the items) and its search complete 82 s later still (BENCHMARKS.md, backup).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
-    /// Records of their own: backed up, summed, restored as they were.
+    /// Records of their own.
     Records,
     /// Computed from other trees (indexes, counts, queues of work on them) and rebuilt from
     /// them when their layout changes (`items::rebuild`, `campaigns::rebuild_active`).
@@ -140,7 +144,7 @@ trees! {
 }
 
 /// Whether the tree named `name` is declared `Derived` (an undeclared one is not: an older
-/// layout's tree, which a migration reads).
+/// layout's tree, which a migration reads). Shown by `store-stats`.
 pub(super) fn is_derived(name: &[u8]) -> bool {
     TREES
         .iter()

@@ -11,6 +11,8 @@ pub struct TreeWeight {
     pub entries: u64,
     pub key_bytes: u64,
     pub value_bytes: u64,
+    /// Computed from other trees and rebuilt from them (indexes, counts, search postings).
+    pub derived: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -31,6 +33,7 @@ impl Store {
             let tree = self.db.open_tree(&name).context("opening a tree")?;
             let mut w = TreeWeight {
                 tree: String::from_utf8_lossy(&name).into_owned(),
+                derived: super::trees::is_derived(&name),
                 ..TreeWeight::default()
             };
             for entry in tree.iter() {
@@ -78,7 +81,7 @@ impl std::fmt::Display for Weight {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "{:<24} {:>12} {:>14} {:>14} {:>7}",
+            "{:<24} {:>12} {:>14} {:>14} {:>7}  kind",
             "tree", "entries", "key bytes", "value bytes", "share"
         )?;
         for t in &self.trees {
@@ -86,8 +89,13 @@ impl std::fmt::Display for Weight {
                 100.0 * (t.key_bytes + t.value_bytes) as f64 / self.logical_bytes.max(1) as f64;
             writeln!(
                 f,
-                "{:<24} {:>12} {:>14} {:>14} {:>6.1}%",
-                t.tree, t.entries, t.key_bytes, t.value_bytes, share
+                "{:<24} {:>12} {:>14} {:>14} {:>6.1}%  {}",
+                t.tree,
+                t.entries,
+                t.key_bytes,
+                t.value_bytes,
+                share,
+                if t.derived { "derived" } else { "records" }
             )?;
         }
         write!(
@@ -124,6 +132,22 @@ mod tests {
         assert_eq!((t.entries, t.key_bytes, t.value_bytes), (2, 5, 6));
         assert_eq!(after.logical_bytes, before.logical_bytes + 11);
         assert!(after.to_string().contains("weight_test"));
+        assert!(
+            !t.derived,
+            "an undeclared tree (an older layout's) is not derived"
+        );
+        store.words.insert(b"w", b"1").unwrap();
+        let kinds = store.weight().unwrap();
+        let kind = |name: &str| {
+            kinds
+                .trees
+                .iter()
+                .find(|t| t.tree == name)
+                .map(|t| t.derived)
+        };
+        assert_eq!(kind("words"), Some(true));
+        assert_eq!(kind("meta"), Some(false));
+        assert!(kinds.to_string().contains("derived"));
         store.close().unwrap();
     }
 }

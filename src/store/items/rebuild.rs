@@ -34,16 +34,11 @@ const OLD_SEARCH_TREES: [&str; 2] = ["search_docs", "item_changes"];
 /// Set by a restore (see `mark_restored`), removed once everything it asks for is rebuilt.
 const RESTORED_KEY: &[u8] = b"derived_after_restore";
 
-/// Asks the next open of the store in `db` to rebuild what a restore may have left out of step,
-/// and with `search` the search index too (a backup that left it out).
-pub fn mark_restored(db: &sled::Db, search: bool) -> anyhow::Result<()> {
-    let meta = db.open_tree("meta")?;
-    meta.insert(RESTORED_KEY, &[])
+/// Asks the next open of the store in `db` to rebuild what a restore may have left out of step.
+pub fn mark_restored(db: &sled::Db) -> anyhow::Result<()> {
+    db.open_tree("meta")?
+        .insert(RESTORED_KEY, &[])
         .context("marking a restored store")?;
-    if search {
-        meta.remove(SEARCH_KEY)
-            .context("marking a restored store")?;
-    }
     db.flush().context("flushing a restored store")?;
     Ok(())
 }
@@ -258,7 +253,7 @@ mod tests {
         let msg = crate::mail::message(now, &from, &to, body, Vec::new());
         store.outbox().enqueue(&msg).unwrap();
         store.outbox_due.clear().unwrap();
-        super::mark_restored(&store.db, false).unwrap();
+        super::mark_restored(&store.db).unwrap();
         store.close().unwrap();
         let store = Store::open(dir.path(), 16, now).unwrap();
         let again = store.items().ingest(&dest, &[r3, review(1)], now).unwrap();

@@ -1,7 +1,7 @@
 //! Point-in-time snapshots of every tree in one file, with a checksum, for backups and
 //! migrations.
 //!
-//! Format: `PLAUDIT-SNAPSHOT 3\n` (2 for a whole store, see `Contents`), then per tree: `T`, name and kind (u32 length + bytes each),
+//! Format: `PLAUDIT-SNAPSHOT 2\n`, then per tree: `T`, name and kind (u32 length + bytes each),
 //! then per entry `E` and the entry's parts (u32 count, then u32 length + bytes each); then the
 //! redo section, the last change per key made while the trees were read (`recorder`): per
 //! change `R`, tree and key (u32 length + bytes each), `1` and the value, or `0` for a removal;
@@ -22,8 +22,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
-/// Records only: the derived trees are rebuilt from them on restore.
-const MAGIC_V3: &[u8] = b"PLAUDIT-SNAPSHOT 3\n";
 const MAGIC: &[u8] = b"PLAUDIT-SNAPSHOT 2\n";
 const MAGIC_V1: &[u8] = b"PLAUDIT-SNAPSHOT 1\n";
 
@@ -60,7 +58,7 @@ pub fn write(
     let file =
         super::private::create_file(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     let mut out = std::io::BufWriter::new(file);
-    write_to(db, &mut out, Keys::Included, Contents::Whole, |_| {})?;
+    write_to(db, &mut out, Keys::Included, |_| {})?;
     let file = out.into_inner().map_err(|e| e.into_error())?;
     file.sync_all().context("syncing the snapshot")?;
     std::fs::rename(&tmp, &path).context("naming the snapshot")?;
@@ -76,17 +74,6 @@ pub enum Keys {
     /// The instance secret left out, the other keys wrapped under a key derived from it: the
     /// file alone unseals nothing; a restore needs the instance secret (`keywrap`).
     Wrapped([u8; 32]),
-}
-
-/// Which trees a snapshot holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Contents {
-    /// Every tree (pre-migration snapshots, compaction): read back as it was, nothing rebuilt.
-    Whole,
-    /// The trees of records (`trees::Kind::Records`) and any tree not declared (an older
-    /// layout's, which its migration reads): backups. The derived trees — indexes, counts,
-    /// search postings — are a third of the store and compress badly; a restore rebuilds them.
-    Records,
 }
 
 /// Whether `key` in `tree` is key material (see `Keys`).
@@ -109,24 +96,14 @@ pub fn write_to(
     db: &sled::Db,
     out: &mut impl Write,
     keys: Keys,
-    contents: Contents,
     mut progress: impl FnMut(u64),
 ) -> anyhow::Result<()> {
-    let names = db
-        .tree_names()
-        .into_iter()
-        .map(|n| n.to_vec())
-        .filter(|n| contents == Contents::Whole || !super::trees::is_derived(n))
-        .collect();
-    let recorder = Recorder::start(db, names)?;
+    let recorder = Recorder::start(db)?;
     let mut w = HashingWriter {
         inner: out,
         hash: Sha256::new(),
     };
-    w.put(match contents {
-        Contents::Whole => MAGIC,
-        Contents::Records => MAGIC_V3,
-    })?;
+    w.put(MAGIC)?;
     let mut n = 0u64;
     for name in recorder.names() {
         w.put(b"T")?;
@@ -185,8 +162,7 @@ pub fn write_to(
 
 /// One record of a snapshot, as `read_from` meets it.
 pub enum Record<'a> {
-    /// The first record: the format's version (2 and later are one point in time; 3 holds
-    /// the records only, see `Contents`).
+    /// The first record: the format's version (2 and later are one point in time).
     Header {
         version: u8,
     },
@@ -258,7 +234,6 @@ pub fn read_from<R: std::io::Read + ?Sized>(
     };
     let magic = src.bytes(MAGIC.len())?;
     let version = match magic.as_slice() {
-        MAGIC_V3 => 3,
         MAGIC => 2,
         MAGIC_V1 => 1,
         _ => bail!("not a Plaudit snapshot"),

@@ -82,8 +82,9 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Subscribes to the trees `names` of `db`, then waits until writes begun before are done.
-    pub fn start(db: &sled::Db, names: Vec<Vec<u8>>) -> anyhow::Result<Self> {
+    /// Subscribes to every tree of `db`, then waits until writes begun before are done.
+    pub fn start(db: &sled::Db) -> anyhow::Result<Self> {
+        let names: Vec<Vec<u8>> = db.tree_names().into_iter().map(|n| n.to_vec()).collect();
         let mut subscribers = Vec::with_capacity(names.len());
         for name in &names {
             subscribers.push((name.clone(), db.open_tree(name)?.watch_prefix(vec![])));
@@ -232,8 +233,7 @@ mod tests {
         let db = sled::Config::new().path(dir.path()).open().unwrap();
         let a = db.open_tree("a").unwrap();
         a.insert("before", "1").unwrap();
-        let recorder =
-            Recorder::start(&db, db.tree_names().iter().map(|n| n.to_vec()).collect()).unwrap();
+        let recorder = Recorder::start(&db).unwrap();
         // No-op writes first (sled announces them, then withdraws): recording goes on.
         a.remove("absent").unwrap();
         a.insert("before", "1").unwrap();
@@ -248,8 +248,7 @@ mod tests {
         assert_eq!(changes[b"before".as_slice()], None);
         // More changes than a subscriber's channel holds, with no-ops among them: none is
         // lost, nothing blocks.
-        let recorder =
-            Recorder::start(&db, db.tree_names().iter().map(|n| n.to_vec()).collect()).unwrap();
+        let recorder = Recorder::start(&db).unwrap();
         for i in 0..3000u32 {
             a.remove(b"absent").unwrap();
             a.insert(i.to_be_bytes(), "y").unwrap();

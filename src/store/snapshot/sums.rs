@@ -22,9 +22,6 @@ pub struct Summed {
     pub redo: Redo,
     /// Whether the snapshot is of one instant (older ones read each tree at its own time).
     pub point_in_time: bool,
-    /// Whether the snapshot left the derived trees out (`Contents::Records`): a restore
-    /// rebuilds them.
-    pub records_only: bool,
     merged: bool,
 }
 
@@ -142,20 +139,15 @@ impl Summer {
             sums,
             redo: self.found,
             point_in_time: self.version >= 2,
-            records_only: self.version >= 3,
             merged: self.merge.is_some(),
         }
     }
 }
 
-/// The sums of every non-empty tree of records of a live database (derived trees left out, as
-/// a backup leaves them out), as a snapshot's are computed.
+/// The sums of every non-empty tree of a live database, as a snapshot's are computed.
 pub fn sums_of(db: &sled::Db) -> anyhow::Result<Vec<TreeSum>> {
     let mut summer = Summer::default();
     for name in db.tree_names() {
-        if crate::store::trees::is_derived(&name) {
-            continue;
-        }
         summer.open(&name);
         for entry in db.open_tree(&name)?.iter() {
             let (k, v) = entry.context("reading a tree")?;

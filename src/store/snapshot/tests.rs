@@ -83,16 +83,9 @@ fn a_snapshot_taken_during_transactions_restores_one_point_in_time() {
         })
     };
     // A first snapshot while all of it runs, only to show nothing hangs.
-    write_to(
-        &db,
-        &mut std::io::sink(),
-        Keys::Included,
-        Contents::Whole,
-        |_| {},
-    )
-    .unwrap();
+    write_to(&db, &mut std::io::sink(), Keys::Included, |_| {}).unwrap();
     let mut out = Vec::new();
-    write_to(&db, &mut out, Keys::Included, Contents::Whole, |_| {
+    write_to(&db, &mut out, Keys::Included, |_| {
         // Let the writer get well ahead between every 10,000 entries read.
         let target = done.load(Ordering::Acquire) + 200;
         while done.load(Ordering::Acquire) < target {

@@ -23,7 +23,7 @@ mod schedule;
 
 pub use schedule::{BackupSchedule, scheduled_step};
 
-use crate::store::snapshot::{self, Contents, Summed, Summer, TreeSum};
+use crate::store::snapshot::{self, Summed, Summer, TreeSum};
 use crate::store::{Store, swap};
 use anyhow::{Context, bail};
 use chacha20poly1305::ChaCha20Poly1305;
@@ -47,8 +47,6 @@ pub struct Summary {
     pub changed_during: u64,
     /// One instant across all trees (backups made before version 2 of the format are not).
     pub point_in_time: bool,
-    /// The records only, without the indexes and counts a restore rebuilds (format 3).
-    pub records_only: bool,
 }
 
 struct Hashing<W: Write> {
@@ -67,25 +65,12 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
-/// Writes a backup of `store` into `dir` as `plaudit-<time>.backup`; returns its path. It holds
-/// the records only (`snapshot::Contents::Records`): a restore rebuilds indexes and counts.
+/// Writes a backup of `store` into `dir` as `plaudit-<time>.backup`; returns its path.
 pub fn write(
     store: &Store,
     dir: &Path,
     now: OffsetDateTime,
     key: Option<&[u8; 32]>,
-    progress: impl FnMut(u64),
-) -> anyhow::Result<PathBuf> {
-    write_of(store, dir, now, key, Contents::Records, progress)
-}
-
-/// `write` of the trees of `contents`.
-fn write_of(
-    store: &Store,
-    dir: &Path,
-    now: OffsetDateTime,
-    key: Option<&[u8; 32]>,
-    contents: Contents,
     progress: impl FnMut(u64),
 ) -> anyhow::Result<PathBuf> {
     crate::store::private::folder(dir).with_context(|| format!("preparing {}", dir.display()))?;
@@ -118,7 +103,7 @@ fn write_of(
         None => {
             outer.write_all(&[0])?;
             let mut gz = flate2::write::GzEncoder::new(&mut outer, flate2::Compression::fast());
-            store.export_to(&mut gz, keys, contents, progress)?;
+            store.export_to(&mut gz, keys, progress)?;
             gz.finish()?;
         }
         Some(key) => {
@@ -134,7 +119,7 @@ fn write_of(
                 buf: Vec::with_capacity(FRAME),
             };
             let mut gz = flate2::write::GzEncoder::new(sealer, flate2::Compression::fast());
-            store.export_to(&mut gz, keys, contents, progress)?;
+            store.export_to(&mut gz, keys, progress)?;
             gz.finish()?.finish()?;
         }
     }
@@ -235,7 +220,7 @@ fn read(
     let len = check_whole(path)?;
     let (encrypted, summed) = content(path, len, key, &mut visit)?;
     let changed_during = summed.redo.len() as u64;
-    let (point_in_time, records_only) = (summed.point_in_time, summed.records_only);
+    let point_in_time = summed.point_in_time;
     let trees = match summed.finished() {
         Some(sums) => sums.to_vec(),
         None => {
@@ -259,7 +244,6 @@ fn read(
         encrypted,
         changed_during,
         point_in_time,
-        records_only,
     })
 }
 
@@ -379,8 +363,7 @@ pub fn compact(data_dir: &Path, cache_mb: u64, now: OffsetDateTime) -> anyhow::R
     let result = (|| {
         let file = {
             let store = Store::open(data_dir, cache_mb, now)?;
-            // Whole: a compaction at start must not turn into a rebuild of every index.
-            let file = write_of(&store, &work, now, None, Contents::Whole, |_| {});
+            let file = write(&store, &work, now, None, |_| {});
             store.close()?;
             file?
         };
@@ -471,11 +454,9 @@ fn import(
             .cache_capacity(snapshot::IMPORT_CACHE)
             .open()?;
         let opened = open_keys(&db, &db_dir, secret).and_then(|()| {
-            if !s.point_in_time || s.records_only {
-                // Each tree was read at its own time, or the derived trees were left out:
-                // they are rebuilt on open (the search index by the indexer, in the
-                // background, when they were left out).
-                crate::store::mark_restored(&db, s.records_only)?;
+            if !s.point_in_time {
+                // Each tree was read at its own time: derived records are rebuilt on open.
+                crate::store::mark_restored(&db)?;
             }
             Ok(())
         });
