@@ -10,6 +10,7 @@
 mod by_external;
 mod by_location;
 mod erase;
+mod external_form;
 mod list;
 mod notes;
 mod rebuild;
@@ -73,6 +74,7 @@ fn keyed(item: Option<Item>, ws: Id<Workspace>, id: Id<Item>) -> Option<Item> {
     item.map(|mut i| {
         i.workspace = ws;
         i.id = id;
+        external_form::expand(&mut i);
         i
     })
 }
@@ -81,12 +83,14 @@ impl Store {
     /// An item sealed with its author's key (see `sealing`), inside a transaction that holds
     /// `person_keys`. The value names neither the key nor the item: its own key does.
     pub(super) fn seal_item_tx(keys: &TransactionalTree, item: &Item) -> Tx<Vec<u8>> {
-        Self::seal_implicit_tx(keys, &PersonRef::item(&item.workspace, &item.id), item)
+        let stored = external_form::stored(item);
+        Self::seal_implicit_tx(keys, &PersonRef::item(&item.workspace, &item.id), &*stored)
     }
 
     /// `seal_item_tx` outside a transaction.
     pub(super) fn seal_item(&self, item: &Item) -> anyhow::Result<Vec<u8>> {
-        self.seal_implicit(&PersonRef::item(&item.workspace, &item.id), item)
+        let stored = external_form::stored(item);
+        self.seal_implicit(&PersonRef::item(&item.workspace, &item.id), &*stored)
     }
 
     /// The item stored as `raw` under `key`; None once its author's key is shredded.
@@ -331,7 +335,8 @@ fn write_page(
                 let item =
                     Item::first_seen(f, ws, to.location, to.origin, to.feed, to.connection, now);
                 let who = PersonRef::item(&ws, &item.id);
-                let (sealed, key) = Store::seal_implicit_new(&who, &item).map_err(abort)?;
+                let stored = external_form::stored(&item);
+                let (sealed, key) = Store::seal_implicit_new(&who, &*stored).map_err(abort)?;
                 items.insert(&keys::pair(&ws, &item.id), sealed)?;
                 new_keys.push((who.as_bytes().to_vec(), key));
                 by_external::add_tx(ext, &at, &block, &item.id)?;
