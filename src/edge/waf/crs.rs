@@ -12,7 +12,11 @@
 use super::Family;
 use super::transforms::{self, Transform};
 use regex::{Regex, RegexSet};
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
+
+/// Sets already compiled, by pipeline and member rules (see `Crs::plan`).
+type SetCache = HashMap<(usize, Vec<usize>), Option<(Arc<RegexSet>, Vec<usize>)>>;
 
 const RULES: &str = include_str!("crs/pl1.jsonl");
 
@@ -166,7 +170,7 @@ struct Pipeline {
 /// not an expression.
 #[derive(Default)]
 struct Plan {
-    /// Shared by every kind of target (see `Crs::sets`).
+    /// Shared with the kinds of target whose rules are the same (see `Crs::plan`).
     sets: Vec<(usize, Arc<RegexSet>, Vec<usize>)>,
     others: Vec<usize>,
 }
@@ -257,67 +261,67 @@ impl Crs {
                 });
             }
         }
-        let sets = crs.sets();
+        let mut compiled = HashMap::new();
         crs.plans = REPRESENTATIVES
             .iter()
-            .map(|t| crs.plan(*t, &sets))
+            .map(|t| crs.plan(*t, &mut compiled))
             .collect();
         crs
     }
 
-    /// Per pipeline, the first conditions of its rules (those that are plain expressions) as
-    /// one set, and the rule behind each member. Compiled once and shared by every kind of
-    /// target: a hit of a rule that does not read the target is passed over (`scan`), and
-    /// compiled NFAs are most of the WAF's memory.
-    fn sets(&self) -> Vec<(usize, Arc<RegexSet>, Vec<usize>)> {
-        let mut grouped: Vec<(usize, Vec<String>, Vec<usize>)> = Vec::new();
-        for (i, r) in self.rules.iter().enumerate() {
-            if let (Matcher::Set(p), false) = (&r.first.matcher, r.first.negate) {
-                let pattern = self.pipelines[r.first.pipeline].patterns[*p].clone();
-                match grouped.iter_mut().find(|g| g.0 == r.first.pipeline) {
-                    Some(g) => {
-                        g.1.push(pattern);
-                        g.2.push(i);
+    /// What runs for `target`: per pipeline, the first conditions of the rules that read it as
+    /// one set (one pass over the transformed value), and the rules whose first condition is
+    /// not a plain expression. A set with the same members as one made for another kind of
+    /// target is that one, shared (most headers, arguments and cookies read the same rules):
+    /// compiled NFAs are most of the WAF's memory. Each kind keeps a set of only the rules it
+    /// reads, so a value is never matched against rules that cannot apply to it.
+    fn plan(&self, target: Target, compiled: &mut SetCache) -> Plan {
+        let reads = |i: usize| self.rules[i].targets.reads(target);
+        let mut grouped: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut others = Vec::new();
+        for (i, r) in self.rules.iter().enumerate().filter(|(i, _)| reads(*i)) {
+            match (&r.first.matcher, r.first.negate) {
+                (Matcher::Set(_), false) => {
+                    match grouped.iter_mut().find(|g| g.0 == r.first.pipeline) {
+                        Some(g) => g.1.push(i),
+                        None => grouped.push((r.first.pipeline, vec![i])),
                     }
-                    None => grouped.push((r.first.pipeline, vec![pattern], vec![i])),
                 }
+                _ => others.push(i),
             }
         }
-        grouped
+        let sets = grouped
             .into_iter()
-            .filter_map(|(pipeline, mut patterns, mut rules)| {
-                let set = RegexSet::new(&patterns).or_else(|_| {
-                    // An expression the regex crate cannot compile leaves its rule out, not
-                    // the others (tried alone only then: compiling each pattern at every start
-                    // would leave its memory behind, scattered).
-                    let fine: Vec<bool> = patterns.iter().map(|p| Regex::new(p).is_ok()).collect();
-                    let mut keep = fine.iter().copied();
-                    patterns.retain(|_| keep.next().unwrap_or(false));
-                    let mut keep = fine.iter().copied();
-                    rules.retain(|_| keep.next().unwrap_or(false));
-                    RegexSet::new(&patterns)
-                });
-                set.ok().map(|set| (pipeline, Arc::new(set), rules))
+            .filter_map(|key| {
+                compiled
+                    .entry(key.clone())
+                    .or_insert_with(|| self.compile(key.0, key.1))
+                    .clone()
+                    .map(|(set, rules)| (key.0, set, rules))
             })
-            .collect()
+            .collect();
+        Plan { sets, others }
     }
 
-    /// What runs for `target`: the sets holding a rule that reads it, and its other rules.
-    fn plan(&self, target: Target, sets: &[(usize, Arc<RegexSet>, Vec<usize>)]) -> Plan {
-        let reads = |i: &usize| self.rules[*i].targets.reads(target);
-        Plan {
-            sets: sets
-                .iter()
-                .filter(|(_, _, rules)| rules.iter().any(reads))
-                .cloned()
-                .collect(),
-            others: (0..self.rules.len())
-                .filter(|i| {
-                    let first = &self.rules[*i].first;
-                    reads(i) && (first.negate || !matches!(first.matcher, Matcher::Set(_)))
-                })
-                .collect(),
-        }
+    /// The set of the first conditions of `rules` (all in `pipeline`), and the rule behind
+    /// each member.
+    fn compile(
+        &self,
+        pipeline: usize,
+        mut rules: Vec<usize>,
+    ) -> Option<(Arc<RegexSet>, Vec<usize>)> {
+        let pattern = |i: &usize| match self.rules[*i].first.matcher {
+            Matcher::Set(p) => self.pipelines[pipeline].patterns[p].as_str(),
+            Matcher::Contains(_) => "",
+        };
+        let set = RegexSet::new(rules.iter().map(pattern)).or_else(|_| {
+            // An expression the regex crate cannot compile leaves its rule out, not the
+            // others (tried alone only then: compiling each pattern at every start would
+            // leave its memory behind, scattered).
+            rules.retain(|i| Regex::new(pattern(i)).is_ok());
+            RegexSet::new(rules.iter().map(pattern))
+        });
+        set.ok().map(|set| (Arc::new(set), rules))
     }
 
     /// A rule's condition, its expression added to the group of rules sharing its
@@ -434,6 +438,26 @@ mod tests {
         assert!(
             (0..crs.rules.len()).all(runs),
             "every rule runs for some target"
+        );
+        for (t, p) in REPRESENTATIVES.iter().zip(&crs.plans) {
+            assert!(
+                p.sets
+                    .iter()
+                    .all(|s| s.2.iter().all(|&i| crs.rules[i].targets.reads(*t))),
+                "a kind of target's sets hold only rules that read it: {t:?}"
+            );
+        }
+        let planned: Vec<_> = crs
+            .plans
+            .iter()
+            .flat_map(|p| p.sets.iter().map(|s| Arc::as_ptr(&s.1)))
+            .collect();
+        let distinct: std::collections::HashSet<_> = planned.iter().collect();
+        assert!(
+            distinct.len() < planned.len() / 2,
+            "sets with the same members are compiled once: {} of {}",
+            distinct.len(),
+            planned.len()
         );
     }
 
