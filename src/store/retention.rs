@@ -242,15 +242,15 @@ mod tests {
             .filter(|n| n % 7 != 0)
             .map(|n| format!("r{n}"))
             .collect();
-        let gone = store
-            .items()
-            .mark_missing_removed(
-                &dest,
-                &[Kind::Review],
-                &seen,
-                now - time::Duration::days(400),
-            )
-            .unwrap();
+        // What a full sync that saw only `seen` marks removed, 400 days ago.
+        let removed_but = |seen: &HashSet<String>| {
+            let at = now - time::Duration::days(400);
+            let items = store.items();
+            items
+                .mark_missing_removed(&dest, &[Kind::Review], seen, at)
+                .unwrap()
+        };
+        let gone = removed_but(&seen);
         assert_eq!(gone, 372);
         let cutoff = now - time::Duration::days(365);
         let r = store.retention();
@@ -271,15 +271,7 @@ mod tests {
         // A cap on erasures per run stops the run there and the next goes on from it.
         store.items().ingest(&dest, &all[..50], at).unwrap();
         let seen: HashSet<String> = (10..50).map(|n| format!("r{n}")).collect();
-        let gone_again = store
-            .items()
-            .mark_missing_removed(
-                &dest,
-                &[Kind::Review],
-                &seen,
-                now - time::Duration::days(400),
-            )
-            .unwrap();
+        let gone_again = removed_but(&seen);
         assert!(gone_again >= 10, "{gone_again}");
         assert_eq!(r.removed_items_before(cutoff, 1_200, 4).unwrap(), 4);
         let rest = r.removed_items_before(cutoff, 10_000, 10_000).unwrap();
