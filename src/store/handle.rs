@@ -157,6 +157,7 @@ impl Store {
         }
         store.meta().ensure_instance_secret()?;
         store.items().rebuild_derived()?;
+        store.mark_workspaces_with_stones()?;
         store.campaigns().rebuild_active()?;
         store.db.flush().context("flushing the store after open")?;
         Ok(store)

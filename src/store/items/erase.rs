@@ -29,6 +29,42 @@ impl Store {
         let hash = mac.finalize().into_bytes();
         Ok([ws.as_bytes().as_slice(), &[origin.tag()], &hash[..16]].concat())
     }
+
+    /// Stores from before workspaces were marked (`stones_mark`) get their marks, once.
+    pub(in crate::store) fn mark_workspaces_with_stones(&self) -> anyhow::Result<()> {
+        if self.meta.contains_key(MARKED_KEY)? {
+            return Ok(());
+        }
+        let mut marks = std::collections::BTreeSet::new();
+        for k in self.item_tombstones.iter().keys() {
+            let k = k.context("reading the tombstones")?;
+            if k.len() > 16 {
+                marks.insert(k[..16].to_vec());
+            }
+        }
+        // The scan is over before anything is written (no iterator alive across a write).
+        for mark in marks {
+            self.item_tombstones
+                .insert(mark, &[])
+                .context("marking a workspace with tombstones")?;
+        }
+        self.meta
+            .insert(MARKED_KEY, &[])
+            .context("noting the tombstone marks")?;
+        Ok(())
+    }
+}
+
+/// Set in `meta` once every workspace with a tombstone has its mark.
+const MARKED_KEY: &[u8] = b"tombstones_marked";
+
+/// The mark of a workspace that has tombstones: its id alone, in `item_tombstones` beside
+/// them, written in the transaction that writes a stone. An ingest reads it once a page and
+/// looks for each new item's stone only when it is there: most workspaces never erase a
+/// review, and a read per new item is a quarter of what storing it costs. Read and written in
+/// transactions, so an erasure racing a sync still conflicts with it.
+pub(super) fn stones_mark(ws: &Id<Workspace>) -> &[u8] {
+    ws.as_bytes()
 }
 
 /// Whether an erased item may be stored again when a sync or import brings it.
@@ -108,6 +144,7 @@ impl Items<'_> {
                     pending.remove(&key)?;
                     if come_back == ComeBack::Never {
                         stones.insert(stone.as_slice(), &[])?;
+                        stones.insert(stones_mark(ws), &[])?;
                     }
                     Ok(true)
                 },
@@ -155,5 +192,79 @@ impl Items<'_> {
                 None => return Ok(out),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::fixtures::{google, review};
+    use crate::store::items::Ingested;
+    use time::macros::datetime;
+
+    #[test]
+    fn an_item_erased_for_good_stays_out_and_only_its_workspace_is_marked() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = datetime!(2026-06-01 12:00 UTC);
+        let (ws, other) = (Id::generate(now), Id::generate(now));
+        let (loc, other_loc) = (Id::generate(now), Id::generate(now));
+        let page = |ids: &[&str]| -> Vec<_> {
+            ids.iter()
+                .map(|id| review(id, 4, "fine", now - time::Duration::hours(1)))
+                .collect()
+        };
+        let marked = |s: &Store, ws: &Id<Workspace>| {
+            s.item_tombstones.get(stones_mark(ws)).unwrap().is_some()
+        };
+        let s = Store::open(dir.path(), 16, now).unwrap();
+        s.items()
+            .ingest(&google(ws, loc), &page(&["a", "b"]), now)
+            .unwrap();
+        let a = s
+            .items()
+            .by_external(&ws, Origin::Google, "a")
+            .unwrap()
+            .unwrap();
+        assert!(!marked(&s, &ws), "no mark before an erasure");
+        s.items().erase(&ws, &[a.id], ComeBack::Never).unwrap();
+        assert!(marked(&s, &ws));
+
+        let again = s
+            .items()
+            .ingest(&google(ws, loc), &page(&["a", "b", "c"]), now);
+        assert_eq!(
+            again.unwrap(),
+            Ingested { new: 1, changed: 0 },
+            "only c is new"
+        );
+        assert!(
+            s.items()
+                .by_external(&ws, Origin::Google, "a")
+                .unwrap()
+                .is_none()
+        );
+        let there = s
+            .items()
+            .ingest(&google(other, other_loc), &page(&["a"]), now);
+        assert_eq!(there.unwrap().new, 1, "another workspace's own review");
+        assert!(!marked(&s, &other));
+
+        // A store from before the marks: its stones, no mark. The next open marks it.
+        s.item_tombstones.remove(stones_mark(&ws)).unwrap();
+        s.meta.remove(MARKED_KEY).unwrap();
+        s.close().unwrap();
+        let s = Store::open(dir.path(), 16, now).unwrap();
+        assert!(marked(&s, &ws) && !marked(&s, &other));
+        let later = s
+            .items()
+            .ingest(&google(ws, loc), &page(&["a"]), now)
+            .unwrap();
+        assert_eq!(later, Ingested::default(), "still kept out");
+        assert!(
+            s.items()
+                .by_external(&ws, Origin::Google, "a")
+                .unwrap()
+                .is_none()
+        );
     }
 }
