@@ -8,6 +8,7 @@ use crate::domain::{Connection, Feed, Fetched, FetchedReply, Kind, Origin};
 use crate::gateway::keyring::{Keyring, facebook};
 use crate::sources::ProviderError;
 use std::collections::{HashMap, HashSet};
+use time::OffsetDateTime;
 
 /// Recent posts whose comments an incremental sync reads again.
 const RECENT_POSTS: usize = 25;
@@ -83,7 +84,7 @@ impl Poller {
         let hw_comments = feed.high_water.get("comments").copied();
         let mut newest_feed = hw_feed;
         let mut newest_comment = hw_comments;
-        let mut posts: Vec<String> = Vec::new();
+        let mut posts: Vec<(String, OffsetDateTime)> = Vec::new();
         let mut seen_posts = HashSet::new();
         let mut next: Option<String> = None;
         let recent = now - time::Duration::days(RECENT_DAYS);
@@ -97,7 +98,7 @@ impl Poller {
                 let old = hw_feed.is_some_and(|h| post.created_at < h);
                 reached |= !full && old && post.created_at < recent;
                 if full || posts.len() < RECENT_POSTS || !old {
-                    posts.push(post.external_id.clone());
+                    posts.push((post.external_id.clone(), post.created_at));
                 }
                 seen_posts.insert(post.external_id.clone());
                 if from.as_deref() != Some(page) && (full || !old) {
@@ -114,7 +115,7 @@ impl Poller {
         complete &= feed_finished;
 
         let mut seen_comments = HashSet::new();
-        for post in &posts {
+        for (post, posted_at) in &posts {
             let mut next: Option<String> = None;
             let mut comments = Vec::new();
             let mut replies: HashMap<String, FetchedReply> = HashMap::new();
@@ -163,7 +164,13 @@ impl Poller {
             out.fetched += self.write(&conn, feed, Origin::Facebook, fresh).await?;
             // Replies to comments stored earlier than this read.
             for (parent, reply) in replies {
-                self.settle_seen_reply(&conn, parent, reply).await?;
+                // The comment was written after its post and before this reply to it.
+                let created = (
+                    *posted_at - time::Duration::DAY,
+                    reply.at + time::Duration::DAY,
+                );
+                self.settle_seen_reply(&conn, &feed.external_id, parent, created, reply)
+                    .await?;
             }
         }
         if let Some(n) = newest_comment {
@@ -226,13 +233,19 @@ impl Poller {
     async fn settle_seen_reply(
         &self,
         conn: &Connection,
+        feed: &str,
         parent: String,
+        created: (OffsetDateTime, OffsetDateTime),
         reply: FetchedReply,
     ) -> Result<(), ProviderError> {
         let ws = conn.workspace;
+        let feed = feed.to_string();
         self.gateway
             .store(move |s| {
-                let Some(mut item) = s.items().by_external(&ws, Origin::Facebook, &parent)? else {
+                let found =
+                    s.items()
+                        .by_external(&ws, Origin::Facebook, &feed, &parent, created)?;
+                let Some(mut item) = found else {
                     return Ok(());
                 };
                 let f = Fetched {

@@ -317,7 +317,9 @@ fn connection_and_item(w: &World, loc: &Location, n: usize) -> (Id<Connection>, 
             .by_external(
                 &w.ws.id,
                 Origin::Google,
+                dest.feed,
                 &format!("accounts/1/locations/2/reviews/r{n}"),
+                plaudit::store::Items::EVER,
             )
             .unwrap()
             .unwrap();

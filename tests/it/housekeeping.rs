@@ -255,8 +255,12 @@ fn retention_removes_exactly_what_expired() {
         store.outbox().get(&queued.id).unwrap().is_some(),
         "pending mail is never purged"
     );
+    const EVER: (time::OffsetDateTime, time::OffsetDateTime) = plaudit::store::Items::EVER;
     let by_id = |id: &str| {
-        let item = store.items().by_external(&ws, dest.origin, id).unwrap();
+        let item = store
+            .items()
+            .by_external(&ws, dest.origin, dest.feed, id, EVER)
+            .unwrap();
         item.map(|i| i.status)
     };
     use plaudit::domain::ItemStatus;

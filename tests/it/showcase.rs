@@ -60,7 +60,13 @@ pub fn reviews(
         .map(|f| {
             h.store
                 .items()
-                .by_external(&ws.id, Origin::Google, &f.external_id)
+                .by_external(
+                    &ws.id,
+                    Origin::Google,
+                    dest.feed,
+                    &f.external_id,
+                    (f.created_at, f.created_at),
+                )
                 .unwrap()
                 .unwrap()
                 .id

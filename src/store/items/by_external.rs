@@ -1,11 +1,17 @@
-//! The items by the provider's id, for idempotent ingest: `item_ext` (workspace, origin,
-//! bucket) → records `hash (8) | item id (16)` sorted, where the hash is keyed (the instance's
-//! lookup key) over the provider's id and the bucket is its first 16 bits. A block costs sled's
-//! hundred bytes of overhead once for many items, where an entry per item cost it for each,
-//! and a provider's id (up to a few hundred characters at Google) is not kept at all. With 14
-//! bits a million reviews made blocks of ~1.5 KB, each rewritten whole for every new item:
-//! 16 bits keep them near 400 bytes there (445 MiB less log written per million ingested).
-//! Two ids may share a hash: a hit is checked against the item's own provider id.
+//! The items by the provider's id, for idempotent ingest: `item_ext` (workspace, origin, feed
+//! tag, bucket) → records `hash (8) | item id (16)` sorted, where the hash is keyed (the
+//! instance's lookup key) over the provider's id. A provider's id (up to a few hundred
+//! characters at Google) is not kept at all; two ids may share a hash, so a hit is checked
+//! against the item's own provider id.
+//!
+//! Which block: for items from a provider, the feed (a keyed 4-byte tag of it) and the time the
+//! provider says the item was created, in steps of 2^28 ms (≈ 3.1 days). Google and Facebook
+//! never change an item's creation time or its feed (the location or page it belongs to), and
+//! a page of a feed holds neighbours in time, so a page of 50 new reviews reads and writes one
+//! to a few blocks instead of a block each: scattered by a hash, the index was two of the three
+//! sled operations a new item cost (ingest 0.48 → 0.70 of a raw batch without them, measured).
+//! Imported rows may come again with another date (a corrected file) under the same id, so
+//! they are located by their hash alone, in 16-bit buckets, as every item was before.
 
 use super::Tx;
 use crate::domain::{Id, Item, Origin, Workspace};
@@ -15,10 +21,12 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use sled::transaction::TransactionalTree;
 use std::collections::BTreeMap;
+use time::OffsetDateTime;
 
 const HASH: usize = 8;
 const RECORD: usize = HASH + 16;
-const BUCKET_BITS: u32 = 16;
+const HASH_BUCKET_BITS: u32 = 16;
+const TIME_SHIFT: u32 = 28;
 
 /// Where a provider's id is listed: its block and its hash.
 pub(super) struct External {
@@ -26,29 +34,80 @@ pub(super) struct External {
     hash: [u8; HASH],
 }
 
+/// The milliseconds an item created at `t` is stamped with (as `Id::generate` does).
+fn millis_of(t: OffsetDateTime) -> u64 {
+    u64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0) & ((1 << 48) - 1)
+}
+
+/// The milliseconds at the start of an item's id: its creation time when first stored.
+fn millis_of_id(id: &Id<Item>) -> u64 {
+    let mut b = [0u8; 8];
+    b[2..].copy_from_slice(&id.as_bytes()[..6]);
+    u64::from_be_bytes(b)
+}
+
+/// Where the items of one feed are listed: the start of their blocks' keys.
+#[derive(Clone)]
+pub(super) struct Feed {
+    prefix: Vec<u8>,
+    by_time: bool,
+}
+
 impl Store {
-    /// Where `external` of `origin` in `ws` is listed (the lookup key must be cached first
-    /// when this runs inside a transaction: `Store::lookup_key`).
-    pub(super) fn external(
+    fn keyed_hash(&self, what: &[u8], value: &str) -> anyhow::Result<[u8; 32]> {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.lookup_key()?).context("item index key")?;
+        mac.update(what);
+        mac.update(value.as_bytes());
+        Ok(mac.finalize().into_bytes().into())
+    }
+
+    /// Where the items of `feed` of `origin` in `ws` are listed (the lookup key must be cached
+    /// first when this runs inside a transaction: `Store::lookup_key`).
+    pub(super) fn feed_index(
         &self,
         ws: &Id<Workspace>,
         origin: Origin,
+        feed: &str,
+    ) -> anyhow::Result<Feed> {
+        let by_time = origin != Origin::Import;
+        let tag = if by_time {
+            self.keyed_hash(b"item_ext_feed\0", feed)?
+        } else {
+            [0; 32]
+        };
+        let prefix = [ws.as_bytes().as_slice(), &[origin.tag()], &tag[..4]].concat();
+        Ok(Feed { prefix, by_time })
+    }
+
+    /// Where `external`, created at `created` (in milliseconds, see `millis_of`), is listed
+    /// in `feed`.
+    fn external_at(&self, feed: &Feed, millis: u64, external: &str) -> anyhow::Result<External> {
+        let mut hash = [0u8; HASH];
+        hash.copy_from_slice(&self.keyed_hash(b"item_ext\0", external)?[..HASH]);
+        let bucket = if feed.by_time {
+            (millis >> TIME_SHIFT) as u32
+        } else {
+            (u64::from_be_bytes(hash) >> (64 - HASH_BUCKET_BITS)) as u32
+        };
+        let block = [feed.prefix.as_slice(), &bucket.to_be_bytes()].concat();
+        Ok(External { block, hash })
+    }
+
+    /// Where a fetched item is listed.
+    pub(super) fn external(
+        &self,
+        feed: &Feed,
+        created: OffsetDateTime,
         external: &str,
     ) -> anyhow::Result<External> {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.lookup_key()?).context("item index key")?;
-        mac.update(b"item_ext\0");
-        mac.update(external.as_bytes());
-        let mut hash = [0u8; HASH];
-        hash.copy_from_slice(&mac.finalize().into_bytes()[..HASH]);
-        let bucket = (u64::from_be_bytes(hash) >> (64 - BUCKET_BITS)) as u16;
-        let block = [
-            ws.as_bytes().as_slice(),
-            &[origin.tag()],
-            &bucket.to_be_bytes(),
-        ]
-        .concat();
-        Ok(External { block, hash })
+        self.external_at(feed, millis_of(created), external)
+    }
+
+    /// Where a stored item is listed.
+    pub(super) fn external_of(&self, item: &Item) -> anyhow::Result<External> {
+        let feed = self.feed_index(&item.workspace, item.origin, &item.feed)?;
+        self.external_at(&feed, millis_of_id(&item.id), &item.external_id)
     }
 }
 
@@ -56,7 +115,11 @@ impl Store {
 fn listed(block: &[u8], at: &External) -> Vec<Id<Item>> {
     records::matching::<RECORD>(block, &at.hash)
         .iter()
-        .filter_map(|r| crate::store::keys::id_at(r, HASH))
+        .map(|r| {
+            let mut id = [0u8; 16];
+            id.copy_from_slice(&r[HASH..]);
+            Id::from_bytes(id)
+        })
         .collect()
 }
 
@@ -68,41 +131,77 @@ fn record(at: &External, id: &Id<Item>) -> [u8; RECORD] {
     r
 }
 
-/// The items that may be `at` (check each one's provider id).
-pub(super) fn candidates(tree: &sled::Tree, at: &External) -> anyhow::Result<Vec<Id<Item>>> {
-    let block = tree.get(&at.block).context("reading the item index")?;
-    Ok(block.map(|b| listed(&b, at)).unwrap_or_default())
-}
-
-/// The block `at` is listed in, as read inside an ingest's transaction: its candidates are
-/// checked, then a new item is added to it without reading it again.
-pub(super) struct Block(Option<sled::IVec>);
-
-/// Reads `at`'s block inside a transaction.
-pub(super) fn block_tx(tree: &TransactionalTree, at: &External) -> Tx<Block> {
-    Ok(Block(tree.get(&at.block)?))
-}
-
-impl Block {
-    /// The items that may be `at` (check each one's provider id).
-    pub(super) fn candidates(&self, at: &External) -> Vec<Id<Item>> {
-        self.0.as_ref().map(|b| listed(b, at)).unwrap_or_default()
+/// The items of `feed` that may be `external`, created between `from` and `to` (check each
+/// one's provider id): what a lookup without the exact creation time reads.
+pub(super) fn candidates_between(
+    s: &Store,
+    feed: &Feed,
+    external: &str,
+    (from, to): (OffsetDateTime, OffsetDateTime),
+) -> anyhow::Result<Vec<Id<Item>>> {
+    let at = s.external_at(feed, 0, external)?;
+    if !feed.by_time {
+        let block = s
+            .item_ext
+            .get(&at.block)
+            .context("reading the item index")?;
+        return Ok(block.map(|b| listed(&b, &at)).unwrap_or_default());
     }
+    let key = |t| {
+        let bucket = (millis_of(t) >> TIME_SHIFT) as u32;
+        [feed.prefix.as_slice(), &bucket.to_be_bytes()].concat()
+    };
+    let mut out = Vec::new();
+    for kv in s.item_ext.range(key(from)..=key(to.max(from))) {
+        let (_, block) = kv.context("reading the item index")?;
+        out.extend(listed(&block, &at));
+    }
+    Ok(out)
 }
 
-/// Lists `id` under `at`, in `block` as read in this transaction.
-pub(super) fn add_tx(
-    tree: &TransactionalTree,
-    at: &External,
-    block: &Block,
-    id: &Id<Item>,
-) -> Tx<()> {
-    let old = block.0.as_deref().unwrap_or_default();
-    tree.insert(
-        at.block.as_slice(),
-        records::put(old, &record(at, id), RECORD),
-    )?;
-    Ok(())
+/// The blocks one ingest page reads, each read once and written once at its end.
+#[derive(Default)]
+pub(super) struct PageBlocks {
+    blocks: BTreeMap<Vec<u8>, (Vec<u8>, bool)>,
+}
+
+impl PageBlocks {
+    fn block(&mut self, tree: &TransactionalTree, at: &External) -> Tx<&mut (Vec<u8>, bool)> {
+        Ok(match self.blocks.entry(at.block.clone()) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let read = tree.get(&at.block)?.map(|v| v.to_vec()).unwrap_or_default();
+                e.insert((read, false))
+            }
+        })
+    }
+
+    /// The items that may be `at` (check each one's provider id), this page's included.
+    pub(super) fn candidates(
+        &mut self,
+        tree: &TransactionalTree,
+        at: &External,
+    ) -> Tx<Vec<Id<Item>>> {
+        Ok(listed(&self.block(tree, at)?.0, at))
+    }
+
+    /// Lists `id` under `at` (written by `write`).
+    pub(super) fn add(&mut self, tree: &TransactionalTree, at: &External, id: &Id<Item>) -> Tx<()> {
+        let (block, changed) = self.block(tree, at)?;
+        *block = records::put(block, &record(at, id), RECORD);
+        *changed = true;
+        Ok(())
+    }
+
+    /// Writes the blocks that changed.
+    pub(super) fn write(self, tree: &TransactionalTree) -> Tx<()> {
+        for (key, (block, changed)) in self.blocks {
+            if changed {
+                tree.insert(key, block)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Takes `id` out of `at`'s list.
@@ -143,7 +242,8 @@ pub(super) fn add_all(tree: &sled::Tree, listed: Vec<(External, Id<Item>)>) -> a
 #[cfg(test)]
 mod tests {
     use super::*;
-
+    use crate::store::Items;
+    use crate::store::fixtures::{google, review};
     use time::macros::datetime;
 
     #[test]
@@ -152,22 +252,30 @@ mod tests {
         let now = datetime!(2026-06-01 12:00 UTC);
         let store = Store::open(dir.path(), 16, now).unwrap();
         let (ws, loc) = (Id::generate(now), Id::generate(now));
-        let dest = crate::store::fixtures::google(ws, loc);
-        let review = |id: &str, text: &str| crate::store::fixtures::review(id, 4, text, now);
+        let dest = google(ws, loc);
+        let review = |id: &str, text: &str| review(id, 4, text, now);
+        let find = |id: &str| {
+            let at = (now, now);
+            store
+                .items()
+                .by_external(&ws, Origin::Google, "f", id, at)
+                .unwrap()
+        };
         store
             .items()
             .ingest(&dest, &[review("A", "first")], now)
             .unwrap();
-        let a = store
-            .items()
-            .by_external(&ws, Origin::Google, "A")
-            .unwrap()
-            .unwrap();
+        let a = find("A").unwrap();
         // B's hash lists A, as two provider ids with the same hash would.
-        let at_b = store.external(&ws, Origin::Google, "B").unwrap();
+        let feed = store.feed_index(&ws, Origin::Google, "f").unwrap();
+        let at_b = store.external(&feed, now, "B").unwrap();
         store
             .item_ext
-            .transaction(|t| add_tx(t, &at_b, &block_tx(t, &at_b)?, &a.id))
+            .transaction(|t| {
+                let mut page = PageBlocks::default();
+                page.add(t, &at_b, &a.id)?;
+                page.write(t)
+            })
             .unwrap();
 
         let done = store
@@ -175,11 +283,7 @@ mod tests {
             .ingest(&dest, &[review("B", "second")], now)
             .unwrap();
         assert_eq!((done.new, done.changed), (1, 0), "B is not taken for A");
-        let b = store
-            .items()
-            .by_external(&ws, Origin::Google, "B")
-            .unwrap()
-            .unwrap();
+        let b = find("B").unwrap();
         assert_ne!(b.id, a.id);
         assert_eq!(b.text, "second");
         let a_again = store.items().get(&ws, &a.id).unwrap().unwrap();
@@ -204,8 +308,105 @@ mod tests {
         let done = store.items().ingest(&dest, &page, now).unwrap();
         assert_eq!((done.new, done.changed), (2, 1));
         for (id, text) in [("C", "third, edited"), ("D", "fourth")] {
-            let got = store.items().by_external(&ws, Origin::Google, id).unwrap();
-            assert_eq!(got.unwrap().text, text);
+            assert_eq!(find(id).unwrap().text, text);
         }
+    }
+
+    /// A provider's items are listed by feed and creation time: a page of neighbours in time
+    /// shares a block, two feeds never do, and each item is found again by its time, by a
+    /// span around it, or by any time. Imported rows are found by their id alone, whatever
+    /// date a later file gives them.
+    #[test]
+    fn a_feed_lists_its_items_by_creation_time_and_imports_by_their_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = datetime!(2026-06-01 12:00 UTC);
+        let store = Store::open(dir.path(), 16, now).unwrap();
+        let (ws, loc) = (Id::generate(now), Id::generate(now));
+        let blocks = || store.item_ext.len();
+        // 50 reviews in two hours: one block (or two, at a step's edge).
+        let dense: Vec<_> = (0..50)
+            .map(|n| {
+                review(
+                    &format!("d{n}"),
+                    5,
+                    "fine",
+                    now - time::Duration::minutes(n * 2),
+                )
+            })
+            .collect();
+        let done = store.items().ingest(&google(ws, loc), &dense, now).unwrap();
+        assert_eq!(done.new, 50);
+        assert!(
+            blocks() <= 2,
+            "{} blocks for one page of two hours",
+            blocks()
+        );
+        // The same page in another feed: blocks of its own.
+        let mut other = google(ws, loc);
+        other.feed = "g";
+        store.items().ingest(&other, &dense, now).unwrap();
+        let two_feeds = blocks();
+        assert!((2..=4).contains(&two_feeds), "{two_feeds}");
+        // A review every day for 60 days: a block per ~3.1 days.
+        let sparse: Vec<_> = (0..60)
+            .map(|n| review(&format!("s{n}"), 3, "ok", now - time::Duration::days(n)))
+            .collect();
+        store
+            .items()
+            .ingest(&google(ws, loc), &sparse, now)
+            .unwrap();
+        let spread = blocks() - two_feeds;
+        assert!((19..=22).contains(&spread), "{spread} blocks for 60 days");
+        let again = store
+            .items()
+            .ingest(&google(ws, loc), &sparse, now)
+            .unwrap();
+        assert_eq!(
+            (again.new, again.changed),
+            (0, 0),
+            "found again, nothing new"
+        );
+
+        let items = store.items();
+        let find = |feed: &str, id: &str, at| items.by_external(&ws, Origin::Google, feed, id, at);
+        let day = |n| now - time::Duration::days(n);
+        for f in &sparse[..10] {
+            let t = f.created_at;
+            let exact = find("f", &f.external_id, (t, t)).unwrap().unwrap();
+            assert_eq!(exact.created_at, t);
+            let around = find("f", &f.external_id, (t - time::Duration::DAY, now)).unwrap();
+            assert_eq!(around.map(|i| i.id), Some(exact.id));
+            let ever = find("f", &f.external_id, Items::EVER).unwrap();
+            assert_eq!(ever.map(|i| i.id), Some(exact.id));
+        }
+        assert!(
+            find("f", "s30", (day(20), day(0))).unwrap().is_none(),
+            "not then"
+        );
+        assert!(
+            find("g", "s1", Items::EVER).unwrap().is_none(),
+            "not in that feed"
+        );
+        let d7 = find("g", "d7", Items::EVER).unwrap().unwrap();
+        assert_ne!(d7.id, find("f", "d7", Items::EVER).unwrap().unwrap().id);
+
+        // An imported row with another date later: the same item, changed.
+        let mut import = google(ws, loc);
+        import.origin = Origin::Import;
+        import.feed = "csv";
+        let row = |at, text: &str| review("row-1", 2, text, at);
+        let first = store.items().ingest(&import, &[row(day(40), "first")], now);
+        assert_eq!(first.unwrap().new, 1);
+        let fixed = store.items().ingest(&import, &[row(day(3), "fixed")], now);
+        assert_eq!(
+            fixed.unwrap(),
+            crate::store::Ingested { new: 0, changed: 1 }
+        );
+        let row1 = items.by_external(&ws, Origin::Import, "csv", "row-1", (now, now));
+        assert_eq!(
+            row1.unwrap().unwrap().text,
+            "fixed",
+            "found by its id alone"
+        );
     }
 }

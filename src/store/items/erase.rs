@@ -109,7 +109,7 @@ impl Items<'_> {
         let tz = self.zone_of(ws, &item.location)?;
         s.lookup_key()?;
         let stone = s.tombstone_key(ws, item.origin, &item.external_id)?;
-        let listed = s.external(ws, item.origin, &item.external_id)?;
+        let listed = s.external_of(&item)?;
         let key = keys::pair(ws, id);
         let trees = (
             &s.items,
@@ -199,7 +199,7 @@ impl Items<'_> {
 mod tests {
     use super::*;
     use crate::store::fixtures::{google, review};
-    use crate::store::items::Ingested;
+    use crate::store::items::{Ingested, Items};
     use time::macros::datetime;
 
     #[test]
@@ -222,7 +222,7 @@ mod tests {
             .unwrap();
         let a = s
             .items()
-            .by_external(&ws, Origin::Google, "a")
+            .by_external(&ws, Origin::Google, "f", "a", Items::EVER)
             .unwrap()
             .unwrap();
         assert!(!marked(&s, &ws), "no mark before an erasure");
@@ -239,7 +239,7 @@ mod tests {
         );
         assert!(
             s.items()
-                .by_external(&ws, Origin::Google, "a")
+                .by_external(&ws, Origin::Google, "f", "a", Items::EVER)
                 .unwrap()
                 .is_none()
         );
@@ -262,7 +262,7 @@ mod tests {
         assert_eq!(later, Ingested::default(), "still kept out");
         assert!(
             s.items()
-                .by_external(&ws, Origin::Google, "a")
+                .by_external(&ws, Origin::Google, "f", "a", Items::EVER)
                 .unwrap()
                 .is_none()
         );

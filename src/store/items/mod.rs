@@ -190,14 +190,25 @@ impl Items<'_> {
         }
     }
 
+    /// Every creation time, for `by_external` when it is not known (reads every block of the
+    /// feed: for tests and rare lookups).
+    pub const EVER: (OffsetDateTime, OffsetDateTime) = (
+        OffsetDateTime::UNIX_EPOCH,
+        time::macros::datetime!(9999-12-31 0:00 UTC),
+    );
+
+    /// The item of `feed` with the provider's id `external`, created between the two times
+    /// (the same time twice when it is known).
     pub fn by_external(
         &self,
         ws: &Id<Workspace>,
         origin: Origin,
+        feed: &str,
         external: &str,
+        created: (OffsetDateTime, OffsetDateTime),
     ) -> anyhow::Result<Option<Item>> {
-        let at = self.store.external(ws, origin, external)?;
-        for id in by_external::candidates(&self.store.item_ext, &at)? {
+        let index = self.store.feed_index(ws, origin, feed)?;
+        for id in by_external::candidates_between(self.store, &index, external, created)? {
             if let Some(item) = self.get(ws, &id)?
                 && item.external_id == external
             {
@@ -302,19 +313,22 @@ fn write_page(
     let mut new_keys = Vec::new();
     let mut ids_seen = std::collections::HashSet::new();
     let any_stones = stones.get(erase::stones_mark(&ws))?.is_some();
+    let feed = s.feed_index(&ws, to.origin, to.feed).map_err(abort)?;
+    let mut index = by_external::PageBlocks::default();
     for f in batch {
-        let at = s.external(&ws, to.origin, &f.external_id).map_err(abort)?;
+        let at = s
+            .external(&feed, f.created_at, &f.external_id)
+            .map_err(abort)?;
         if !ids_seen.insert(f.external_id.as_str()) {
             // The same id twice in a page: the first copy's key must be readable now.
             crate::store::person_keys::put_many_tx(person_keys, &new_keys)?;
             new_keys.clear();
         }
-        let block = by_external::block_tx(ext, &at)?;
         match stored(
             items,
             person_keys,
             &ws,
-            &block.candidates(&at),
+            &index.candidates(ext, &at)?,
             &f.external_id,
         )? {
             Some(Stored::Unreadable) => continue, // its author was erased
@@ -349,7 +363,7 @@ fn write_page(
                 let (sealed, key) = Store::seal_implicit_new(&who, &*stored).map_err(abort)?;
                 items.insert(&keys::pair(&ws, &item.id), sealed)?;
                 new_keys.push((who.as_bytes().to_vec(), key));
-                by_external::add_tx(ext, &at, &block, &item.id)?;
+                index.add(ext, &at, &item.id)?;
                 listed.push((item.id, by_location::rating_of(&item)));
                 deltas.add(&item, 1);
                 if let Some(pending) = pending {
@@ -359,6 +373,7 @@ fn write_page(
             }
         }
     }
+    index.write(ext)?;
     by_location::add_tx(locs, &ws, &to.location, &listed)?;
     crate::store::person_keys::put_many_tx(person_keys, &new_keys)?;
     Ok(out)

@@ -24,8 +24,8 @@ pub(in crate::store) const SEARCH_KEY: &[u8] = b"derived_search";
 const SEARCH_LAYOUT: &[u8] = b"3";
 const EXTERNAL_KEY: &[u8] = b"derived_item_ext";
 /// 2: blocks of keyed hashes (`by_external`); before, an entry per item keyed by its
-/// provider's id.
-const EXTERNAL_LAYOUT: &[u8] = b"3";
+/// provider's id. 4: a provider's items in blocks by feed and creation time.
+const EXTERNAL_LAYOUT: &[u8] = b"4";
 const LOCATIONS_KEY: &[u8] = b"derived_item_loc";
 /// 2: a block of stamps per location and 25 days (`by_location`); before, an entry per item.
 const LOCATIONS_LAYOUT: &[u8] = b"3";
@@ -111,7 +111,7 @@ impl Items<'_> {
                 let listed = groups
                     .values()
                     .flatten()
-                    .map(|i| Ok((s.external(&i.workspace, i.origin, &i.external_id)?, i.id)))
+                    .map(|i| Ok((s.external_of(i)?, i.id)))
                     .collect::<anyhow::Result<Vec<_>>>()?;
                 super::by_external::add_all(&s.item_ext, listed)?;
             }

@@ -284,7 +284,13 @@ fn a_backup_restores_every_index_count_and_answer() {
         };
         let found = store
             .items()
-            .by_external(&ws, origin, &format!("r{li}-7"))
+            .by_external(
+                &ws,
+                origin,
+                "f",
+                &format!("r{li}-7"),
+                crate::store::Items::EVER,
+            )
             .unwrap();
         assert_eq!(
             found.map(|i| i.location),
