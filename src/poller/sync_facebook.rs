@@ -166,8 +166,8 @@ impl Poller {
             for (parent, reply) in replies {
                 // The comment was written after its post and before this reply to it.
                 let created = (
-                    *posted_at - time::Duration::DAY,
-                    reply.at + time::Duration::DAY,
+                    posted_at.saturating_sub(time::Duration::DAY),
+                    reply.at.saturating_add(time::Duration::DAY),
                 );
                 self.settle_seen_reply(&conn, &feed.external_id, parent, created, reply)
                     .await?;

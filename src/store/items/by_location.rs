@@ -203,9 +203,22 @@ impl Store {
         stamp: Stamp,
         before: Option<&[u8; 16]>,
     ) -> anyhow::Result<Vec<Id<Item>>> {
-        let from = [ws.as_bytes().as_slice(), &stamp.to_be_bytes()].concat();
+        self.ids_between(ws, stamp, stamp.saturating_add(1), before)
+    }
+
+    /// The items of `ws` whose ids start with a stamp from `from` up to `to` (not included)
+    /// and sort below `before`, newest first.
+    pub(in crate::store) fn ids_between(
+        &self,
+        ws: &Id<Workspace>,
+        from: Stamp,
+        to: Stamp,
+        before: Option<&[u8; 16]>,
+    ) -> anyhow::Result<Vec<Id<Item>>> {
+        let lo = [ws.as_bytes().as_slice(), &from.to_be_bytes()].concat();
+        let hi = [ws.as_bytes().as_slice(), &to.to_be_bytes()].concat();
         let mut out = Vec::new();
-        for k in self.items.scan_prefix(&from).keys() {
+        for k in self.items.range(lo..hi).keys() {
             let k = k.context("reading the items under a stamp")?;
             let id: Id<Item> = keys::id_at(&k, 16).context("a malformed item key")?;
             if before.is_none_or(|b| id.as_bytes() < b) {

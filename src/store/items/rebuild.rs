@@ -20,8 +20,9 @@ const ROLLUPS_KEY: &[u8] = b"derived_rollups";
 const ROLLUPS_LAYOUT: &[u8] = b"6";
 pub(in crate::store) const SEARCH_KEY: &[u8] = b"derived_search";
 /// 2: lists of keyed hashes in blocks, and an index queue instead of a change log and a doc
-/// per item (`store::search`); 3: postings hold id stamps (their first eight bytes) only.
-const SEARCH_LAYOUT: &[u8] = b"3";
+/// per item (`store::search`); 3: postings hold id stamps (their first eight bytes) only;
+/// 4: postings hold the millisecond of an id only (`postings::window_of`).
+const SEARCH_LAYOUT: &[u8] = b"4";
 const EXTERNAL_KEY: &[u8] = b"derived_item_ext";
 /// 2: blocks of keyed hashes (`by_external`); before, an entry per item keyed by its
 /// provider's id. 4: a provider's items in blocks by feed and creation time.
@@ -104,7 +105,11 @@ impl Items<'_> {
             if read % 100_000 < chunk.len() {
                 tracing::info!(
                     items = read,
-                    "rebuilding rollups and queueing the search index"
+                    rollups = !rollups_ok,
+                    search = !search_ok,
+                    provider_ids = !external_ok,
+                    locations = !locations_ok,
+                    "rebuilding what is derived from the items"
                 );
             }
             if !external_ok {

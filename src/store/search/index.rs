@@ -6,7 +6,7 @@
 //! held then). So no copy of every item's words is kept to take them out again, and the queue
 //! is empty once the indexer has caught up.
 
-use super::postings::{self, Stamp};
+use super::postings::{self, Window};
 use super::words::{self, Contribution};
 use super::{Search, fresh};
 use crate::domain::text::document_terms;
@@ -123,7 +123,7 @@ impl Search<'_> {
         }
         let mut zones: HashMap<(Id<Workspace>, Id<Location>), jiff::tz::TimeZone> = HashMap::new();
         // Per list: ids to add, ids to take out.
-        let mut edits: BTreeMap<Vec<u8>, (Vec<Stamp>, Vec<Stamp>)> = BTreeMap::new();
+        let mut edits: BTreeMap<Vec<u8>, (Vec<Window>, Vec<Window>)> = BTreeMap::new();
         let mut word_deltas: BTreeMap<Vec<u8>, HashMap<String, i64>> = BTreeMap::new();
         // Each item taken, with the item as read (checked again in the transaction).
         let mut seen: Vec<(&Waiting, Option<sled::IVec>)> = Vec::new();
@@ -163,14 +163,14 @@ impl Search<'_> {
                 }
                 None => Doc::default(),
             };
-            let id = postings::stamp_of(item_id.as_bytes());
+            let id = postings::window_of(item_id.as_bytes());
             let (was, now): (BTreeSet<u64>, BTreeSet<u64>) = (
                 old.lists.iter().copied().collect(),
                 new.lists.iter().copied().collect(),
             );
-            // A stamp another item shares stays in every list it was in: taking it out could
+            // A window another item shares stays in every list it was in: taking it out could
             // hide that item, and keeping it only adds a candidate the text check turns down.
-            let shared = was.difference(&now).next().is_some() && self.shares_stamp(key, id)?;
+            let shared = was.difference(&now).next().is_some() && self.shares_window(key, id)?;
             for h in was.difference(&now).filter(|_| !shared) {
                 let list = super::list_key(&ws, &h.to_be_bytes());
                 edits.entry(list).or_default().1.push(id);
@@ -262,17 +262,19 @@ impl Search<'_> {
         Ok(out)
     }
 
-    /// Whether an item other than the one at `key` has an id starting with `stamp`.
-    fn shares_stamp(&self, key: &[u8], stamp: Stamp) -> anyhow::Result<bool> {
-        let from = [&key[..16], &stamp.to_be_bytes()].concat();
+    /// Whether an item other than the one at `key` has an id in `window`.
+    fn shares_window(&self, key: &[u8], window: Window) -> anyhow::Result<bool> {
+        let (from, to) = postings::stamps_of(window);
+        let from = [&key[..16], &from.to_be_bytes()].concat();
+        let to = [&key[..16], &to.to_be_bytes()].concat();
         let under: Vec<sled::IVec> = self
             .store
             .items
-            .scan_prefix(&from)
+            .range(from..to)
             .keys()
             .take(2)
             .collect::<Result<_, _>>()
-            .context("reading the items under a stamp")?;
+            .context("reading the items in a window")?;
         Ok(under.iter().any(|k| k.as_ref() != key))
     }
 

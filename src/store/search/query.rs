@@ -6,7 +6,7 @@
 //! found is a candidate: the caller checks it against the item's text (`domain::text::finds`).
 
 use super::Search;
-use super::postings::{Cursor, Stamp, stamp_of};
+use super::postings::{Cursor, Window, stamps_of, window_of};
 use crate::domain::{Id, Item, Workspace};
 
 /// A batch of matches and where the next batch starts.
@@ -17,10 +17,10 @@ pub struct Matches {
     pub next: Option<[u8; 16]>,
 }
 
-/// The lowest id with `stamp` (as a bound: "below every item of that stamp").
-fn bound_of(stamp: Stamp) -> [u8; 16] {
+/// The lowest id in `window` (as a bound: "below every item of that window").
+fn bound_of(window: Window) -> [u8; 16] {
     let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&stamp.to_be_bytes());
+    b[..8].copy_from_slice(&stamps_of(window).0.to_be_bytes());
     b
 }
 
@@ -47,11 +47,11 @@ impl Search<'_> {
                 Cursor::new(super::list_key(ws, &super::name_list(self.store, t)?)),
             ]);
         }
-        // Stamps below `hi` are still to be looked at; an id bound with a nonzero tail keeps
-        // its own stamp in play (items under it are then cut at the bound).
-        let mut hi: Stamp = match &before {
-            None => Stamp::MAX,
-            Some(b) => stamp_of(b).saturating_add(u64::from(b[8..] != [0u8; 8])),
+        // Windows below `hi` are still to be looked at; an id bound above its window's lowest
+        // id keeps its own window in play (items in it are then cut at the bound).
+        let mut hi: Window = match &before {
+            None => Window::MAX,
+            Some(b) => window_of(b).saturating_add(u64::from(*b != bound_of(window_of(b)))),
         };
         let mut lookups = 0;
         loop {
@@ -61,10 +61,10 @@ impl Search<'_> {
                     next: Some(bound_of(hi)),
                 });
             }
-            let mut lowest: Option<Stamp> = None;
+            let mut lowest: Option<Window> = None;
             let mut agree = true;
             for group in &mut groups {
-                let mut best: Option<Stamp> = None;
+                let mut best: Option<Window> = None;
                 for list in group.iter_mut() {
                     lookups += 1;
                     best = best.max(list.below(&self.store.search, hi)?);
@@ -85,7 +85,8 @@ impl Search<'_> {
                 return Ok(Matches { ids, next: None });
             };
             if agree {
-                ids.extend(self.store.ids_under(ws, low, before.as_ref())?);
+                let (from, to) = stamps_of(low);
+                ids.extend(self.store.ids_between(ws, from, to, before.as_ref())?);
                 hi = low;
                 if ids.len() >= limit {
                     return Ok(Matches {
