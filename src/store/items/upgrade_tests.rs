@@ -173,6 +173,9 @@ fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
             store.rollups.insert(k, old).unwrap();
         }
         store.meta.insert(b"derived_search", &b"1"[..]).unwrap();
+        // Provider-id layout 3: blocks by a hash bucket of the id (19-byte keys).
+        store.meta.insert(b"derived_item_ext", &b"3"[..]).unwrap();
+        store.item_ext.insert(&[7u8; 19], &[0u8; 24][..]).unwrap();
         store.meta.insert(b"derived_rollups", &b"2"[..]).unwrap();
         for t in [&store.search, &store.words, &store.index_queue] {
             t.clear().unwrap();
@@ -224,6 +227,10 @@ fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
         );
     }
     assert!(store.search.get(b"an old posting").unwrap().is_none());
+    assert!(
+        store.item_ext.iter().keys().all(|k| k.unwrap().len() == 16 + 1 + 4 + 4),
+        "every provider-id block is of the new layout"
+    );
     assert!(
         store
             .person_keys
