@@ -228,7 +228,11 @@ fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
     }
     assert!(store.search.get(b"an old posting").unwrap().is_none());
     assert!(
-        store.item_ext.iter().keys().all(|k| k.unwrap().len() == 16 + 1 + 4 + 4),
+        store
+            .item_ext
+            .iter()
+            .keys()
+            .all(|k| k.unwrap().len() == 16 + 1 + 4 + 4),
         "every provider-id block is of the new layout"
     );
     assert!(
