@@ -175,7 +175,7 @@ fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
         store.meta.insert(b"derived_search", &b"1"[..]).unwrap();
         // Provider-id layout 3: blocks by a hash bucket of the id (19-byte keys).
         store.meta.insert(b"derived_item_ext", &b"3"[..]).unwrap();
-        store.item_ext.insert(&[7u8; 19], &[0u8; 24][..]).unwrap();
+        store.item_ext.insert([7u8; 19], &[0u8; 24][..]).unwrap();
         store.meta.insert(b"derived_rollups", &b"2"[..]).unwrap();
         for t in [&store.search, &store.words, &store.index_queue] {
             t.clear().unwrap();
