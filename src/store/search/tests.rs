@@ -225,10 +225,15 @@ fn follows_any_order(review: fn(u64, u64) -> Fetched) {
         assert_eq!(got, &want, "{q}");
     }
     // "go" is a whole word: "good" would not be found by it, and no list is named by a word.
+    // Words of two letters are left out of that check: keys are random bytes (workspace id,
+    // keyed list hash, a time), where any two given bytes turn up once in a few thousand keys.
     for kv in store.search.iter() {
         let (k, _) = kv.unwrap();
-        for w in WORDS {
-            assert!(!k.windows(w.len()).any(|x| x == w.as_bytes()));
+        for w in WORDS.iter().filter(|w| w.len() > 2) {
+            assert!(
+                !k.windows(w.len()).any(|x| x == w.as_bytes()),
+                "{w} in a key"
+            );
         }
     }
 }
