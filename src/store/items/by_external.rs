@@ -39,22 +39,15 @@ fn millis_of(t: OffsetDateTime) -> u64 {
     u64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0) & ((1 << 48) - 1)
 }
 
-/// The milliseconds at the start of an item's id: its creation time when first stored.
-fn millis_of_id(id: &Id<Item>) -> u64 {
-    let mut b = [0u8; 8];
-    b[2..].copy_from_slice(&id.as_bytes()[..6]);
-    u64::from_be_bytes(b)
-}
-
 /// Where the items of one feed are listed: the start of their blocks' keys.
-#[derive(Clone)]
 pub(super) struct Feed {
     prefix: Vec<u8>,
     by_time: bool,
 }
 
 impl Store {
-    fn keyed_hash(&self, what: &[u8], value: &str) -> anyhow::Result<[u8; 32]> {
+    /// HMAC-SHA256 with the instance's lookup key over `what` then `value`.
+    pub(super) fn keyed_hash(&self, what: &[u8], value: &str) -> anyhow::Result<[u8; 32]> {
         let mut mac =
             <Hmac<Sha256> as Mac>::new_from_slice(&self.lookup_key()?).context("item index key")?;
         mac.update(what);
@@ -107,7 +100,9 @@ impl Store {
     /// Where a stored item is listed.
     pub(super) fn external_of(&self, item: &Item) -> anyhow::Result<External> {
         let feed = self.feed_index(&item.workspace, item.origin, &item.feed)?;
-        self.external_at(&feed, millis_of_id(&item.id), &item.external_id)
+        // An id's window is its millisecond: the creation time when the item was first stored.
+        let millis = crate::store::search::postings::window_of(item.id.as_bytes());
+        self.external_at(&feed, millis, &item.external_id)
     }
 }
 
@@ -115,11 +110,7 @@ impl Store {
 fn listed(block: &[u8], at: &External) -> Vec<Id<Item>> {
     records::matching::<RECORD>(block, &at.hash)
         .iter()
-        .map(|r| {
-            let mut id = [0u8; 16];
-            id.copy_from_slice(&r[HASH..]);
-            Id::from_bytes(id)
-        })
+        .filter_map(|r| crate::store::keys::id_at(r, HASH))
         .collect()
 }
 

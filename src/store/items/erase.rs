@@ -8,8 +8,6 @@ use super::{Items, by_external, by_location};
 use crate::domain::{Id, Item, Origin, Workspace};
 use crate::store::{PersonRef, Store, keys, typed};
 use anyhow::Context;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use sled::Transactional;
 
 impl Store {
@@ -22,11 +20,7 @@ impl Store {
         origin: Origin,
         external: &str,
     ) -> anyhow::Result<Vec<u8>> {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.lookup_key()?).context("tombstone")?;
-        mac.update(b"tombstone\0");
-        mac.update(external.as_bytes());
-        let hash = mac.finalize().into_bytes();
+        let hash = self.keyed_hash(b"tombstone\0", external)?;
         Ok([ws.as_bytes().as_slice(), &[origin.tag()], &hash[..16]].concat())
     }
 
