@@ -89,8 +89,9 @@ fn main() {
         .map(|l| format!("accounts/1001/locations/{l}"))
         .collect();
     let raw_dir = tempfile::tempdir().unwrap();
-    let db = sled::Config::new()
-        .path(raw_dir.path())
+    // Opened as the store opens sled (`store::engine`: pages compressed), so both pay the same
+    // engine's costs.
+    let db = plaudit::store::engine::config(raw_dir.path())
         .cache_capacity(256 * 1024 * 1024)
         .open()
         .unwrap();

@@ -99,8 +99,7 @@ impl Store {
         // the lock for a moment on a loaded machine: wait briefly before calling it in use.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
         let db = loop {
-            let opened = sled::Config::new()
-                .path(data_dir.join("db"))
+            let opened = super::engine::config(&data_dir.join("db"))
                 .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
                 .open();
             match opened {

@@ -12,6 +12,7 @@ mod counters;
 mod credentials;
 mod drafts;
 mod durability;
+pub mod engine;
 #[cfg(test)]
 mod fixtures;
 mod handle;

@@ -7,7 +7,7 @@
 //! `plaudit serve` does it in a child process of itself (`COMPACT_ONLY`), so the memory the
 //! rewrite took goes back to the system before the server starts.
 
-use crate::store::Store;
+use crate::store::{Store, engine};
 use crate::workers::backup;
 use std::path::Path;
 use time::OffsetDateTime;
@@ -31,7 +31,7 @@ pub enum Outcome {
     Compacted(u64, u64),
 }
 
-/// Compacts the store in `data_dir` when it is due: weighed (one walk of every tree) only
+/// Compacts the store in `data_dir` when it is due — written plain, or weighed (one walk of every tree) only
 /// once its folder is at least `min_bytes` and has doubled since it was last weighed, so a
 /// start pays for the walk rarely. A failed compaction leaves the store as it was.
 pub fn compact_if_due(
@@ -42,17 +42,28 @@ pub fn compact_if_due(
 ) -> anyhow::Result<Outcome> {
     let store = Store::open(data_dir, cache_mb, now)?;
     let disk = store.size_on_disk();
-    if disk < min_bytes || store.last_weighed_at()?.is_some_and(|w| disk < 2 * w) {
+    // A folder a release before compression wrote: rewritten compressed (`store::engine`),
+    // without weighing it first.
+    let plain = engine::written_plain(&data_dir.join("db"));
+    if disk < min_bytes || (!plain && store.last_weighed_at()?.is_some_and(|w| disk < 2 * w)) {
         return Ok(Outcome::NotWeighed);
     }
-    let live = store.weight()?.logical_bytes;
-    tracing::info!(disk, live, "weighed the store");
-    store.set_last_weighed_at(disk)?;
-    if disk <= LIVE_FACTOR * live.max(1) {
-        return Ok(Outcome::Fine);
+    if plain {
+        store.close()?;
+        tracing::info!(
+            disk,
+            "compacting the store before serving (its pages are not compressed yet)"
+        );
+    } else {
+        let live = store.weight()?.logical_bytes;
+        tracing::info!(disk, live, "weighed the store");
+        store.set_last_weighed_at(disk)?;
+        if disk <= LIVE_FACTOR * live.max(1) {
+            return Ok(Outcome::Fine);
+        }
+        store.close()?;
+        tracing::info!("compacting the store before serving (it is far above its live size)");
     }
-    store.close()?;
-    tracing::info!("compacting the store before serving (it is far above its live size)");
     let started = std::time::Instant::now();
     let (before, after) = backup::compact(data_dir, cache_mb, now)?;
     tracing::info!(

@@ -206,7 +206,9 @@ fn schema_2_gets_its_counters_derived_from_the_records() {
     }
     {
         // Make it schema 2 again: no counters, no email index.
-        let db = sled::open(data.join("db")).unwrap();
+        let db = plaudit::store::engine::config(&data.join("db"))
+            .open()
+            .unwrap();
         db.drop_tree("counters").unwrap();
         db.drop_tree("invitations_by_email").unwrap();
         db.open_tree("meta")

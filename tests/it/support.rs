@@ -323,6 +323,23 @@ pub fn signal(pid: u32, sig: &str) {
     assert!(ok.success(), "kill -{sig} {pid} failed");
 }
 
+/// A file's bytes as a reader of the disk would see them: the bytes themselves, then what
+/// every zstd frame in them holds (sled compresses each page it writes, `store::engine`), so
+/// a scan for plain text finds what is stored whether or not it was compressed.
+pub fn readable_bytes(path: &Path) -> Vec<u8> {
+    use std::io::Read;
+    const MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+    let raw = std::fs::read(path).unwrap_or_default();
+    let mut out = raw.clone();
+    for at in (0..raw.len().saturating_sub(3)).filter(|&i| raw[i..i + 4] == MAGIC) {
+        if let Ok(d) = zstd::stream::read::Decoder::with_buffer(&raw[at..]) {
+            // A frame cut short or a false start yields what it decoded before failing.
+            let _ = d.single_frame().read_to_end(&mut out);
+        }
+    }
+    out
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -18,8 +18,7 @@ pub fn import_into<R: std::io::Read + ?Sized>(
 ) -> anyhow::Result<Summed> {
     // A small cache: sled's default (1 GiB) would keep the whole import in memory, and the
     // process (a server compacting at start) keeps the pages it freed.
-    let db = sled::Config::new()
-        .path(path)
+    let db = crate::store::engine::config(path)
         .cache_capacity(IMPORT_CACHE)
         .open()
         .with_context(|| format!("creating {}", path.display()))?;

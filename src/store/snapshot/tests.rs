@@ -108,7 +108,7 @@ fn a_snapshot_taken_during_transactions_restores_one_point_in_time() {
         summed.finished().is_none(),
         "plain sums would miss the changes"
     );
-    let db2 = sled::Config::new().path(&restored).open().unwrap();
+    let db2 = crate::store::engine::config(&restored).open().unwrap();
     let keys = |t: &str| -> Vec<Vec<u8>> {
         db2.open_tree(t)
             .unwrap()

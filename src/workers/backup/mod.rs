@@ -175,8 +175,7 @@ fn open_keys(staging: &sled::Db, db_dir: &Path, given: &Secret) -> anyhow::Resul
         Some(s) => s.clone(),
         None => {
             let current = if db_dir.exists() {
-                let db = sled::Config::new()
-                    .path(db_dir)
+                let db = crate::store::engine::config(db_dir)
                     .cache_capacity(snapshot::IMPORT_CACHE)
                     .open()?;
                 let secret = meta::instance_secret_of(&db);
@@ -429,8 +428,7 @@ fn import(
     let db_dir = data_dir.join("db");
     if db_dir.exists() {
         // The lock sled takes: a running server holds it.
-        match sled::Config::new()
-            .path(&db_dir)
+        match crate::store::engine::config(&db_dir)
             .cache_capacity(snapshot::IMPORT_CACHE)
             .open()
         {
@@ -449,8 +447,7 @@ fn import(
     // One pass: the whole-file checksum first, then every record into a new folder while the
     // snapshot's own checksum is checked; the live store is untouched until all of it passed.
     let imported = read(path, key, |input| snapshot::import_into(&staging, input)).and_then(|s| {
-        let db = sled::Config::new()
-            .path(&staging)
+        let db = crate::store::engine::config(&staging)
             .cache_capacity(snapshot::IMPORT_CACHE)
             .open()?;
         let opened = open_keys(&db, &db_dir, secret).and_then(|()| {
