@@ -442,14 +442,11 @@ async fn uploads_take_the_size_the_pages_promise_and_no_more() {
 type Entry = (String, Vec<u8>, Vec<u8>);
 
 fn backup_contents(file: &std::path::Path) -> (Vec<u8>, Vec<Entry>) {
-    use std::io::Read;
     let raw = std::fs::read(file).unwrap();
-    let head = b"PLAUDIT-BACKUP 1\n".len();
-    assert_eq!(raw[head], 0, "not encrypted");
-    let mut body = Vec::new();
-    flate2::read::GzDecoder::new(&raw[head + 1..raw.len() - 33])
-        .read_to_end(&mut body)
-        .unwrap();
+    let head = b"PLAUDIT-BACKUP 2\n";
+    assert_eq!(&raw[..head.len()], head);
+    assert_eq!(raw[head.len()], 0, "not encrypted");
+    let body = zstd::stream::decode_all(&raw[head.len() + 1..raw.len() - 33]).unwrap();
     let mut records = Vec::new();
     let mut tree = String::new();
     plaudit::store::snapshot::read_from(&mut body.as_slice(), |r| {
@@ -572,11 +569,16 @@ fn crafted_backups_are_read_in_bounded_memory() {
     use sha2::Digest;
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let craft = |name: &str, snapshot: &[u8]| {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(snapshot).unwrap();
-        let mut file = b"PLAUDIT-BACKUP 1\n\x00".to_vec();
-        file.extend(gz.finish().unwrap());
+    // Both versions: zstd (2) and gzip (1, what releases before wrote).
+    let craft = |name: &str, snapshot: &[u8], version: u8| {
+        let mut file = format!("PLAUDIT-BACKUP {version}\n\x00").into_bytes();
+        if version == 1 {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            gz.write_all(snapshot).unwrap();
+            file.extend(gz.finish().unwrap());
+        } else {
+            file.extend(zstd::stream::encode_all(snapshot, 19).unwrap());
+        }
         let digest = sha2::Sha256::digest(&file);
         file.push(b'Z');
         file.extend_from_slice(&digest);
@@ -598,8 +600,13 @@ fn crafted_backups_are_read_in_bounded_memory() {
     for _ in 0..1500 {
         bomb.extend_from_slice(&change);
     }
-    for (name, snapshot) in [("lying", lying), ("bomb", bomb)] {
-        let path = craft(name, &snapshot);
+    for (name, snapshot, version) in [
+        ("lying", &lying, 1),
+        ("bomb", &bomb, 1),
+        ("lying-2", &lying, 2),
+        ("bomb-2", &bomb, 2),
+    ] {
+        let path = craft(name, snapshot, version);
         assert!(std::fs::metadata(&path).unwrap().len() < 4 << 20);
         let before = rss_kb();
         let err = plaudit::workers::backup::verify(&path, None).unwrap_err();

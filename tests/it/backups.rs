@@ -44,6 +44,24 @@ fn backups_in(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// An unencrypted version 2 backup (zstd) rewritten as version 1 (gzip), checksum and all.
+fn as_version_1(v2: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    use std::io::Write;
+    let head = b"PLAUDIT-BACKUP 2\n";
+    assert_eq!(&v2[..head.len()], head);
+    assert_eq!(v2[head.len()], 0, "unencrypted");
+    let snapshot = zstd::stream::decode_all(&v2[head.len() + 1..v2.len() - 33]).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&snapshot).unwrap();
+    let mut out = b"PLAUDIT-BACKUP 1\n\0".to_vec();
+    out.extend(gz.finish().unwrap());
+    let digest = sha2::Sha256::digest(&out);
+    out.push(b'Z');
+    out.extend_from_slice(&digest);
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restored_backup_holds_identical_data_and_damaged_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -169,6 +187,14 @@ async fn a_restored_backup_holds_identical_data_and_damaged_files_are_refused() 
             "{name}: nothing touched"
         );
     }
+
+    // A version 1 file (the same snapshot gzipped, as releases before zstd wrote them) still
+    // verifies, with the same sums.
+    let old = dir.path().join("version-1.backup");
+    std::fs::write(&old, as_version_1(&std::fs::read(&file).unwrap())).unwrap();
+    let (code, old_verified, err) = cli(&config, &["backup", "verify", old.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{old_verified}{err}");
+    assert_eq!(sums_of(&old_verified), sums_of(&verified));
 
     // Encrypted: needs its key, refuses another one.
     // The same data folder, with a key: a second config file next to the first.

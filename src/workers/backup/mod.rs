@@ -1,9 +1,9 @@
 //! Backups: a point-in-time snapshot of every tree (taken while the server keeps writing, see
-//! `store::snapshot::Recorder`), gzip-compressed, optionally encrypted, checksummed whole.
+//! `store::snapshot::Recorder`), compressed, optionally encrypted, checksummed whole.
 //!
-//! File: `PLAUDIT-BACKUP 1\n`, a flags byte (1 = encrypted), for encrypted files an 8-byte nonce
-//! prefix, the body, then `Z` and the SHA-256 of everything before it. The body is the gzip of
-//! a snapshot (`store::snapshot`); encrypted, it is cut in frames of at most 64 KiB, each
+//! File: `PLAUDIT-BACKUP 2\n`, a flags byte (1 = encrypted), for encrypted files an 8-byte nonce
+//! prefix, the body, then `Z` and the SHA-256 of everything before it. The body is the zstd of
+//! a snapshot (`store::snapshot`); version 1 files, still read, hold its gzip. Encrypted, it is cut in frames of at most 64 KiB, each
 //! `[last flag][u32 length][ChaCha20-Poly1305 ciphertext]` with the nonce prefix + frame number
 //! as nonce and the flag as associated data, so frames cannot be dropped, reordered or cut.
 //! Written to a temporary name, fsynced and renamed: a kill mid-way leaves no file that
@@ -34,7 +34,12 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
-const MAGIC: &[u8] = b"PLAUDIT-BACKUP 1\n";
+const MAGIC: &[u8] = b"PLAUDIT-BACKUP 2\n";
+/// Files written before zstd: the same, gzip inside.
+const MAGIC_GZIP: &[u8] = b"PLAUDIT-BACKUP 1\n";
+/// zstd level: 3 against gzip's fastest on a 1,000,000-review store (see BENCHMARKS.md,
+/// backup) — a smaller file in less time, and faster to read back.
+const LEVEL: i32 = 3;
 pub const EXTENSION: &str = "backup";
 
 /// What a verified backup holds.
@@ -102,9 +107,9 @@ pub fn write(
     match key {
         None => {
             outer.write_all(&[0])?;
-            let mut gz = flate2::write::GzEncoder::new(&mut outer, flate2::Compression::fast());
-            store.export_to(&mut gz, keys, progress)?;
-            gz.finish()?;
+            let mut z = zstd::stream::write::Encoder::new(&mut outer, LEVEL)?;
+            store.export_to(&mut z, keys, progress)?;
+            z.finish()?;
         }
         Some(key) => {
             let mut prefix = [0u8; 8];
@@ -118,9 +123,9 @@ pub fn write(
                 frame: 0,
                 buf: Vec::with_capacity(FRAME),
             };
-            let mut gz = flate2::write::GzEncoder::new(sealer, flate2::Compression::fast());
-            store.export_to(&mut gz, keys, progress)?;
-            gz.finish()?.finish()?;
+            let mut z = zstd::stream::write::Encoder::new(sealer, LEVEL)?;
+            store.export_to(&mut z, keys, progress)?;
+            z.finish()?.finish()?;
         }
     }
     let digest = outer.hash.clone().finalize();
@@ -283,9 +288,11 @@ fn content(
     let mut f = BufReader::new(std::fs::File::open(path)?).take(len - 33);
     let mut head = vec![0u8; MAGIC.len() + 1];
     f.read_exact(&mut head)?;
-    if &head[..MAGIC.len()] != MAGIC {
-        bail!("{}", damaged(path));
-    }
+    let gzip = match &head[..MAGIC.len()] {
+        m if m == MAGIC => false,
+        m if m == MAGIC_GZIP => true,
+        _ => bail!("{}", damaged(path)),
+    };
     let encrypted = head[MAGIC.len()] == 1;
     let summed = if encrypted {
         let Some(key) = key else {
@@ -305,11 +312,20 @@ fn content(
             at: 0,
             done: false,
         };
-        visit(&mut flate2::read::GzDecoder::new(opener))?
+        visit(&mut *decompressed(opener, gzip)?)?
     } else {
-        visit(&mut flate2::read::GzDecoder::new(f))?
+        visit(&mut *decompressed(f, gzip)?)?
     };
     Ok((encrypted, summed))
+}
+
+/// The body of a version 1 (`gzip`) or version 2 file, decompressed.
+fn decompressed<'a, R: Read + 'a>(body: R, gzip: bool) -> anyhow::Result<Box<dyn Read + 'a>> {
+    Ok(if gzip {
+        Box::new(flate2::read::GzDecoder::new(body))
+    } else {
+        Box::new(zstd::stream::read::Decoder::new(body)?)
+    })
 }
 
 struct HashSink<'a>(&'a mut Sha256);
