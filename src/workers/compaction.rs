@@ -31,7 +31,8 @@ pub enum Outcome {
     Compacted(u64, u64),
 }
 
-/// Compacts the store in `data_dir` when it is due — written plain, or weighed (one walk of every tree) only
+/// Compacts the store in `data_dir` when it is due — written by an older release in another
+/// sled layout (`engine::needs_rewrite`), or weighed (one walk of every tree) only
 /// once its folder is at least `min_bytes` and has doubled since it was last weighed, so a
 /// start pays for the walk rarely. A failed compaction leaves the store as it was.
 pub fn compact_if_due(
@@ -42,17 +43,17 @@ pub fn compact_if_due(
 ) -> anyhow::Result<Outcome> {
     let store = Store::open(data_dir, cache_mb, now)?;
     let disk = store.size_on_disk();
-    // A folder a release before compression wrote: rewritten compressed (`store::engine`),
+    // A folder an older release wrote in another sled layout (`store::engine`): rewritten
     // without weighing it first.
-    let plain = engine::written_plain(&data_dir.join("db"));
-    if disk < min_bytes || (!plain && store.last_weighed_at()?.is_some_and(|w| disk < 2 * w)) {
+    let older = engine::needs_rewrite(&data_dir.join("db"));
+    if disk < min_bytes || (!older && store.last_weighed_at()?.is_some_and(|w| disk < 2 * w)) {
         return Ok(Outcome::NotWeighed);
     }
-    if plain {
+    if older {
         store.close()?;
         tracing::info!(
             disk,
-            "compacting the store before serving (its pages are not compressed yet)"
+            "compacting the store before serving (it was written in an older sled layout)"
         );
     } else {
         let live = store.weight()?.logical_bytes;

@@ -1,10 +1,11 @@
 //! `plaudit admin compact`: a store whose index was rewritten many times shrinks to what is
 //! live, and reads the same afterwards: items, period totals, search answers.
 //!
-//! The stores here are written plain, as releases before `store::engine` compressed pages
-//! wrote them: rewritten blocks then leave dead space a small store shows (compressed, a
-//! store this size stays within sled's first few log segments whatever it rewrites, so
-//! compaction for dead space is seen at scale only: `benches/run weight` logs it).
+//! The stores here are written with sled's defaults, as releases before `store::engine`
+//! (compressed pages, larger segments) wrote them: rewritten blocks then leave dead space a
+//! small store shows. Written as `engine` writes, a store this size stays within sled's first
+//! few log segments whatever it rewrites, so compaction for dead space shows at scale only
+//! (`benches/run weight` logs it).
 
 use crate::support::{plaudit, text, write_config};
 use plaudit::domain::{Author, Fetched, Id, Kind, Location, Origin, Rating, Workspace};
@@ -143,8 +144,8 @@ fn compact_gives_back_dead_space_and_every_record_reads_the_same() {
         .collect();
     left.sort();
     assert!(left.is_empty(), "{left:?}");
-    // Rewritten compressed.
-    assert!(!plaudit::store::engine::written_plain(
+    // Rewritten in the current layout.
+    assert!(!plaudit::store::engine::needs_rewrite(
         &dir.path().join("data").join("db")
     ));
     let store = Store::open(&dir.path().join("data"), 16, now).unwrap();
@@ -168,14 +169,14 @@ fn compact_gives_back_dead_space_and_every_record_reads_the_same() {
     assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
 }
 
-/// `serve` compacts a folder written plain by itself before serving (in a child process),
+/// `serve` compacts a folder written in the older layout by itself before serving (in a child process),
 /// compressed, and serves the same records; the next start leaves it alone.
 #[test]
 fn serve_compacts_a_plain_store_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let (ws, before) = seeded(dir.path());
     let db = dir.path().join("data").join("db");
-    assert!(plaudit::store::engine::written_plain(&db));
+    assert!(plaudit::store::engine::needs_rewrite(&db));
     let size = |p: &std::path::Path| -> u64 {
         std::fs::read_dir(p)
             .unwrap()
@@ -192,10 +193,10 @@ fn serve_compacts_a_plain_store_at_start() {
         logs(dir.path())
     );
     let log = logs(dir.path());
-    assert!(log.contains("not compressed yet"), "{log}");
+    assert!(log.contains("an older sled layout"), "{log}");
     assert!(log.contains("store compacted"), "{log}");
     drop(server);
-    assert!(!plaudit::store::engine::written_plain(&db));
+    assert!(!plaudit::store::engine::needs_rewrite(&db));
     let store = Store::open(&dir.path().join("data"), 16, NOW).unwrap();
     assert_eq!(seen(&store, &ws), before);
     store.close().unwrap();
