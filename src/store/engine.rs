@@ -76,7 +76,8 @@ mod tests {
         let new = dir.path().join("new");
         let db = config(&new).open().unwrap();
         db.insert(b"k", b"v").unwrap();
-        drop(db);
+        // Closed as the store closes: sled lets go of the lock only once its threads are done.
+        crate::store::close(db, &new).unwrap();
         assert_eq!(
             written(&new),
             Some(Written {
@@ -87,7 +88,7 @@ mod tests {
         assert!(!needs_rewrite(&new));
         let db = config(&new).open().unwrap();
         assert_eq!(db.get(b"k").unwrap().as_deref(), Some(&b"v"[..]));
-        drop(db);
+        crate::store::close(db, &new).unwrap();
 
         // As releases before wrote: sled's defaults; and compressed with the old segments.
         for (name, old) in [
@@ -97,7 +98,7 @@ mod tests {
             let path = dir.path().join(name);
             let db = old.path(&path).open().unwrap();
             db.insert(b"k", b"v").unwrap();
-            drop(db);
+            crate::store::close(db, &path).unwrap();
             assert!(needs_rewrite(&path), "{name}");
             // Opened with this module's choices, sled refuses it: reading `conf` is what makes
             // it open.
@@ -111,6 +112,7 @@ mod tests {
             );
             let db = config(&path).open().unwrap();
             assert_eq!(db.get(b"k").unwrap().as_deref(), Some(&b"v"[..]), "{name}");
+            crate::store::close(db, &path).unwrap();
         }
         assert!(!needs_rewrite(&dir.path().join("none")));
     }

@@ -4,19 +4,16 @@
 
 use super::page::{self, Order, PageRequest};
 use super::{ComeBack, Store, keys};
-use crate::domain::{
-    Contact, DeliveryState, Feedback, Id, Item, ItemStatus, OutboxMessage, Workspace,
-};
+use crate::domain::{Contact, DeliveryState, Feedback, OutboxMessage};
 use anyhow::Context;
-use std::collections::BTreeMap;
-use std::ops::Bound;
 use time::OffsetDateTime;
 
 pub struct Retention<'a> {
     pub(super) store: &'a Store,
 }
 
-/// Where the walk for removed items stopped (the last item key looked at).
+/// Where the walk over every item for removed ones stopped, in releases before they were
+/// listed (`items::gone`): removed when found.
 const REMOVED_ITEMS_CURSOR: &[u8] = b"retention.removed_items.after";
 
 fn millis(at: OffsetDateTime) -> u64 {
@@ -138,61 +135,26 @@ impl Retention<'_> {
     }
 
     /// Items gone from their provider before `cutoff`, erased (they may come back as new if
-    /// the provider shows them again). Reviews have no index by removal time, so each run
-    /// looks at `scan` items from where the last one stopped: a pass over a million items is
-    /// spread over runs, and an interrupted one goes on from its cursor.
+    /// the provider shows them again): at most `max`, read from the list of removed items
+    /// (`items::gone`), workspace by workspace.
     pub fn removed_items_before(
         &self,
         cutoff: OffsetDateTime,
-        scan: usize,
         max: usize,
     ) -> anyhow::Result<usize> {
         let s = self.store;
-        let mut after = s.meta.get(REMOVED_ITEMS_CURSOR)?;
-        let mut due: BTreeMap<Id<Workspace>, Vec<Id<Item>>> = BTreeMap::new();
-        let (mut found, mut read, mut last) = (0, 0, None);
-        let mut at_end = false;
-        // A thousand at a time, each collected first: no iterator stays alive while items are
-        // read and erased, and a run never holds more than a thousand items in memory.
-        'scan: while read < scan {
-            let lower = after.clone().map_or(Bound::Unbounded, Bound::Excluded);
-            let chunk: Vec<(sled::IVec, sled::IVec)> = s
-                .items
-                .range::<sled::IVec, _>((lower, Bound::Unbounded))
-                .take((scan - read).min(1_000))
-                .collect::<Result<_, _>>()
-                .context("reading items for retention")?;
-            if chunk.is_empty() {
-                at_end = true;
-                break;
-            }
-            read += chunk.len();
-            after = chunk.last().map(|(k, _)| k.clone());
-            for (k, v) in &chunk {
-                last = Some(k.clone());
-                if let Some(item) = s.item_at(k, v)?
-                    && item.status == ItemStatus::Removed
-                    && item.removed_at.unwrap_or(item.updated_at) < cutoff
-                {
-                    due.entry(item.workspace).or_default().push(item.id);
-                    found += 1;
-                    if found >= max {
-                        break 'scan;
-                    }
-                }
-            }
+        // What releases before the list kept: the walk's cursor.
+        s.meta
+            .remove(REMOVED_ITEMS_CURSOR)
+            .context("dropping the old retention cursor")?;
+        let mut by_workspace: std::collections::BTreeMap<_, Vec<_>> = Default::default();
+        for (ws, id) in s.items().removed_before(cutoff, max)? {
+            by_workspace.entry(ws).or_default().push(id);
         }
         let mut erased = 0;
-        for (ws, ids) in due {
+        for (ws, ids) in by_workspace {
             erased += s.items().erase(&ws, &ids, ComeBack::Allowed)?;
         }
-        match last {
-            Some(k) if !at_end && (read == scan || found >= max) => {
-                s.meta.insert(REMOVED_ITEMS_CURSOR, k)
-            }
-            _ => s.meta.remove(REMOVED_ITEMS_CURSOR), // the end: the next pass starts over
-        }
-        .context("keeping the retention cursor")?;
         Ok(erased)
     }
 }
@@ -204,21 +166,23 @@ mod tests {
     use std::collections::HashSet;
     use time::macros::datetime;
 
-    /// Runs that read fewer items than the store holds, a thousand at a time, go on where the
-    /// last stopped, find every removed item once, and start over after the end.
+    /// Removed items are erased once past their time, whatever their workspace, a run at a
+    /// time under its cap; those removed lately, and those the provider showed again, stay;
+    /// the list is rebuilt from the items when the rollups are.
     #[test]
-    fn runs_shorter_than_the_store_reach_every_removed_item_in_turn() {
+    fn removed_items_are_erased_once_past_their_time_and_no_others() {
         let dir = tempfile::tempdir().unwrap();
         let now = datetime!(2026-06-01 12:00 UTC);
         let store = Store::open(dir.path(), 16, now).unwrap();
-        let dest = Destination {
-            workspace: Id::generate(now),
+        let dest = |ws| Destination {
+            workspace: ws,
             location: Id::generate(now),
             origin: crate::domain::Origin::Google,
             feed: "f",
             connection: None,
             alert: false,
         };
+        let (a, b) = (dest(Id::generate(now)), dest(Id::generate(now)));
         let at = now - time::Duration::days(800);
         let review = |n: usize| Fetched {
             kind: Kind::Review,
@@ -234,47 +198,61 @@ mod tests {
             reply_authoritative: true,
         };
         let all: Vec<Fetched> = (0..2_600).map(review).collect();
-        for page in all.chunks(100) {
-            store.items().ingest(&dest, page, at).unwrap();
+        for d in [&a, &b] {
+            for page in all.chunks(100) {
+                store.items().ingest(d, page, at).unwrap();
+            }
         }
-        // Every seventh one gone from the provider 400 days ago.
-        let seen: HashSet<String> = (0..2_600)
-            .filter(|n| n % 7 != 0)
-            .map(|n| format!("r{n}"))
-            .collect();
-        // What a full sync that saw only `seen` marks removed, 400 days ago.
-        let removed_but = |seen: &HashSet<String>| {
-            let at = now - time::Duration::days(400);
-            let items = store.items();
-            items
-                .mark_missing_removed(&dest, &[Kind::Review], seen, at)
+        // What a full sync that saw only the ids `seen` keeps marks removed, `days` ago.
+        let sync = |d: &Destination, seen: &dyn Fn(usize) -> bool, days: i64| {
+            let seen: HashSet<String> = (0..2_600)
+                .filter(|n| seen(*n))
+                .map(|n| format!("r{n}"))
+                .collect();
+            let when = now - time::Duration::days(days);
+            store
+                .items()
+                .mark_missing_removed(d, &[Kind::Review], &seen, when)
                 .unwrap()
         };
-        let gone = removed_but(&seen);
-        assert_eq!(gone, 372);
+        // In a: every seventh gone 400 days ago; then one in eleven of the rest lately.
+        assert_eq!(sync(&a, &|n| n % 7 != 0, 400), 372);
+        assert_eq!(sync(&a, &|n| n % 7 != 0 && n % 11 != 0, 30), 203);
+        // In b: every fifth gone 400 days ago, then ten of them seen again.
+        assert_eq!(sync(&b, &|n| n % 5 != 0, 400), 520);
+        store.items().ingest(&b, &all[..50], now).unwrap();
+        let past = |d: &Destination, n: usize| {
+            if d.workspace == a.workspace {
+                n.is_multiple_of(7)
+            } else {
+                n.is_multiple_of(5) && n >= 50
+            }
+        };
+        // The list rebuilt from the items gives the same answers as the one kept.
+        store.meta.remove(crate::store::items::ROLLUPS_KEY).unwrap();
+        store.items().rebuild_derived().unwrap();
         let cutoff = now - time::Duration::days(365);
         let r = store.retention();
-        // 1,200 read a run: 2,600 items take three runs (the third reaches the end).
-        let runs: Vec<usize> = (0..3)
-            .map(|_| r.removed_items_before(cutoff, 1_200, 10_000).unwrap())
+        let runs: Vec<usize> = (0..6)
+            .map(|_| r.removed_items_before(cutoff, 200).unwrap())
             .collect();
-        assert_eq!(runs.iter().sum::<usize>(), 372, "{runs:?}");
-        assert!(runs.iter().all(|&n| n > 0), "{runs:?}");
-        assert!(
-            store
-                .meta
-                .get(super::REMOVED_ITEMS_CURSOR)
+        assert_eq!(runs, [200, 200, 200, 200, 82, 0], "372 + 510, 200 a run");
+        for d in [&a, &b] {
+            let ids: HashSet<String> = store
+                .items()
+                .page(
+                    &d.workspace,
+                    &crate::store::ItemFilter::default(),
+                    &crate::store::PageRequest::first(5_000),
+                )
                 .unwrap()
-                .is_none(),
-            "the end reached: the next pass starts over"
-        );
-        // A cap on erasures per run stops the run there and the next goes on from it.
-        store.items().ingest(&dest, &all[..50], at).unwrap();
-        let seen: HashSet<String> = (10..50).map(|n| format!("r{n}")).collect();
-        let gone_again = removed_but(&seen);
-        assert!(gone_again >= 10, "{gone_again}");
-        assert_eq!(r.removed_items_before(cutoff, 1_200, 4).unwrap(), 4);
-        let rest = r.removed_items_before(cutoff, 10_000, 10_000).unwrap();
-        assert_eq!(4 + rest, gone_again);
+                .items
+                .into_iter()
+                .map(|i| i.external_id)
+                .collect();
+            for n in 0..2_600 {
+                assert_eq!(ids.contains(&format!("r{n}")), !past(d, n), "r{n}");
+            }
+        }
     }
 }

@@ -9,9 +9,6 @@ use time::{Duration, OffsetDateTime};
 /// Records one run removes at most, per kind.
 pub const PER_RUN: usize = 10_000;
 
-/// Items one run looks at for the removed-items period (there is no index by removal time).
-pub const ITEMS_SCANNED_PER_RUN: usize = 50_000;
-
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Purged {
     pub audit: usize,
@@ -45,7 +42,7 @@ pub fn step(
         p.outbox = r.outbox_before(c, PER_RUN)?;
     }
     if let Some(c) = cutoff(now, config.removed_items_days) {
-        p.removed_items = r.removed_items_before(c, ITEMS_SCANNED_PER_RUN, PER_RUN)?;
+        p.removed_items = r.removed_items_before(c, PER_RUN)?;
     }
     Ok(p)
 }

@@ -5,7 +5,7 @@
 //! stamps with their items' ratings, for per-location lists (`by_location`); `rollups` (see
 //! `rollups`), kept in the same transaction as the items; `index_queue`, what the search
 //! indexer has to bring up to date (see `search`); `replies_due` (workspace, item) → next
-//! attempt (ms).
+//! attempt (ms). Removed items are listed by when among the rollups (`gone`).
 
 mod by_external;
 #[cfg(test)]
@@ -13,6 +13,7 @@ mod by_external_tests;
 mod by_location;
 mod erase;
 mod external_form;
+mod gone;
 mod ingest;
 mod list;
 mod notes;
@@ -28,9 +29,9 @@ mod upgrade_tests;
 pub use erase::ComeBack;
 pub use ingest::{Destination, Ingested};
 pub use list::ItemFilter;
-#[cfg(test)]
-pub(in crate::store) use rebuild::SEARCH_KEY;
 pub use rebuild::mark_restored;
+#[cfg(test)]
+pub(in crate::store) use rebuild::{ROLLUPS_KEY, SEARCH_KEY};
 pub use rollups::{ALL, DayCounts, RESPONSE_BOUNDS_MIN};
 use rollups::{Deltas, Tx, abort};
 use sled::transaction::TransactionalTree;
@@ -166,6 +167,15 @@ impl Items<'_> {
                 rewrite_tx(s, [items, rollups, changes, person_keys, locs], &tz, item)
             })
             .map_err(typed::txn_any)
+    }
+
+    /// Up to `max` items gone from their provider before `cutoff`, in any workspace (`gone`).
+    pub fn removed_before(
+        &self,
+        cutoff: OffsetDateTime,
+        max: usize,
+    ) -> anyhow::Result<Vec<(Id<Workspace>, Id<Item>)>> {
+        gone::before(self.store, cutoff, max)
     }
 
     /// Items of the feed `to` of these `kinds` that `seen` does not hold, and are not removed

@@ -209,6 +209,8 @@ pub(super) struct Deltas {
     /// once per item (most of a page falls on a few days).
     sums: HashMap<DayOf, [i64; WIDTH]>,
     changed: BTreeMap<(Id<Workspace>, Id<Item>), Option<Item>>,
+    /// Removed items listed or unlisted (`gone`).
+    gone: super::gone::Changes,
 }
 
 impl Deltas {
@@ -218,6 +220,7 @@ impl Deltas {
             tz,
             sums: HashMap::new(),
             changed: BTreeMap::new(),
+            gone: Default::default(),
         }
     }
 
@@ -232,6 +235,7 @@ impl Deltas {
         self.changed
             .entry((i.workspace, i.id))
             .or_insert_with(|| (sign < 0).then(|| i.clone()));
+        self.gone.add(i, sign);
         if i.status == ItemStatus::Removed {
             return;
         }
@@ -283,8 +287,10 @@ impl Deltas {
         out
     }
 
+    /// Leaves the rollups alone (counts and the removed items' list).
     pub(super) fn forget_counts(&mut self) {
         self.sums.clear();
+        self.gone.clear();
     }
 
     pub(super) fn forget_changes(&mut self) {
@@ -301,6 +307,7 @@ impl Deltas {
         queue: &TransactionalTree,
         keys: &TransactionalTree,
     ) -> Tx<()> {
+        self.gone.write_tx(rollups)?;
         for (key, d) in self.by_key() {
             if d.iter().all(|n| *n == 0) {
                 continue;
