@@ -11,7 +11,8 @@
 //!
 //! sled records both choices in the folder's `conf` and refuses to open it with others, so a
 //! folder written otherwise (by a release before this one) is opened as it was written until a
-//! compaction at start rewrites it (`workers::compaction`, `needs_rewrite`).
+//! compaction at start rewrites it (`workers::compaction`, `needs_rewrite`; folders under
+//! `storage.compact_min_mb` keep the layout they were written in).
 
 use std::path::Path;
 
