@@ -17,8 +17,9 @@ use std::ops::Bound;
 
 pub(in crate::store) const ROLLUPS_KEY: &[u8] = b"derived_rollups";
 /// 3: no spans shorter than 16 days; 4: spans at every other level; 5: counts per source;
-/// 6: recommendations and attention; 7: removed items listed by when (`gone`).
-const ROLLUPS_LAYOUT: &[u8] = b"7";
+/// 6: recommendations and attention; 7: removed items listed by when (`gone`); 8: spans of 4
+/// days.
+const ROLLUPS_LAYOUT: &[u8] = b"8";
 pub(in crate::store) const SEARCH_KEY: &[u8] = b"derived_search";
 /// 2: lists of keyed hashes in blocks, and an index queue instead of a change log and a doc
 /// per item (`store::search`); 3: postings hold id stamps (their first eight bytes) only;
