@@ -1,0 +1,202 @@
+//! Restoring a backup into a data folder, and compaction (a backup and its restore inside the
+//! data folder): verified whole, imported beside `db/`, swapped in, the erasure journal replayed.
+
+use super::{Summary, read, write_as};
+use crate::store::{Store, snapshot, swap};
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+/// Where a restore finds the instance secret a backup made without encryption needs.
+#[derive(Debug, Clone, Default)]
+pub struct Secret(pub Option<Vec<u8>>);
+
+/// Opens the wrapped keys of a restored store (a backup made without encryption) with the
+/// instance secret from `given`, else from the store at `db_dir` it is about to replace.
+fn open_keys(staging: &sled::Db, db_dir: &Path, given: &Secret) -> anyhow::Result<()> {
+    use crate::store::secrets as meta;
+    if meta::instance_secret_of(staging)?.is_some() {
+        return Ok(());
+    }
+    let secret = match &given.0 {
+        Some(s) => s.clone(),
+        None => {
+            let current = if db_dir.exists() {
+                let db = crate::store::engine::config(db_dir)
+                    .cache_capacity(snapshot::IMPORT_CACHE)
+                    .open()?;
+                let secret = meta::instance_secret_of(&db);
+                crate::store::close(db, db_dir)?;
+                secret?
+            } else {
+                None
+            };
+            current.context(
+                "this backup was made without encryption, so it holds no instance secret: \
+                 restore it into the data folder it came from, or pass --secret-file with the \
+                 file `plaudit backup secret` wrote",
+            )?
+        }
+    };
+    let wrap = snapshot::keywrap::wrapping_key(&secret);
+    for name in ["person_keys", "meta"] {
+        let tree = staging.open_tree(name)?;
+        let mut batch = sled::Batch::default();
+        for entry in tree.iter() {
+            let (k, v) = entry?;
+            if snapshot::is_key_material(name.as_bytes(), &k) {
+                batch.insert(k.clone(), snapshot::keywrap::unwrap(&wrap, &k, &v)?);
+            }
+        }
+        tree.apply_batch(batch)?;
+    }
+    meta::set_instance_secret(staging, &secret)?;
+    staging.flush()?;
+    Ok(())
+}
+
+/// Bytes of the files under `dir`.
+fn size_of(dir: &Path) -> u64 {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| match e.metadata() {
+                Ok(m) if m.is_dir() => size_of(&e.path()),
+                Ok(m) => m.len(),
+                Err(_) => 0,
+            })
+            .sum()
+    })
+}
+
+/// The folder a compaction exports into, inside the data folder: `compacting-<time>`.
+const COMPACTING: &str = "compacting-";
+
+/// Rewrites the store of `data_dir` (its server stopped) into a fresh folder that holds only
+/// what is live: a backup into the data folder, then its restore (verified whole, imported
+/// beside, swapped in), then the backup and the old folder removed. sled 0.34 reuses the space
+/// of overwritten pages but never returns it, and a store that rewrote its index blocks many
+/// times can be ten times its live size. Returns the folder's bytes before and after.
+pub fn compact(data_dir: &Path, cache_mb: u64, now: OffsetDateTime) -> anyhow::Result<(u64, u64)> {
+    let db_dir = data_dir.join("db");
+    let before = size_of(&db_dir);
+    // What an interrupted compaction left: its export holds the store's keys as stored.
+    for entry in std::fs::read_dir(data_dir)?.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(COMPACTING) {
+            std::fs::remove_dir_all(entry.path())
+                .with_context(|| format!("removing {}", entry.path().display()))?;
+        }
+    }
+    let work = data_dir.join(format!("{COMPACTING}{}", now.unix_timestamp()));
+    let result = (|| {
+        let file = {
+            let store = Store::open(data_dir, cache_mb, now)?;
+            // Keys as stored: the export stays inside the data folder that holds them, and
+            // the import then has nothing to unwrap (unwrapping rewrote every person key: 90 MB
+            // of sled log at 1,000,000 reviews).
+            let file = write_as(&store, &work, now, None, snapshot::Keys::Included, |_| {});
+            store.close()?;
+            file?
+        };
+        // The instance secret stays in the folder the backup came from: the import reads it.
+        let (staging, _) = import(&file, data_dir, None, &Secret::default(), now)?;
+        swap::swap_in(data_dir, &staging, swap::Why::Compact, now.unix_timestamp())
+    })();
+    let _ = std::fs::remove_dir_all(&work);
+    result?;
+    Ok((before, size_of(&db_dir)))
+}
+
+/// Restores a backup into `data_dir`, whose server must be stopped: the whole file is verified
+/// first, then imported into a new folder, and only then does that folder replace `db/` (the
+/// old one is kept as `db.before-restore-<time>`).
+pub fn restore(
+    path: &Path,
+    data_dir: &Path,
+    key: Option<&[u8; 32]>,
+    secret: &Secret,
+    now: OffsetDateTime,
+) -> anyhow::Result<Summary> {
+    let (staging, summary) = import(path, data_dir, key, secret, now)?;
+    // Until the journal is replayed, the next start replays it (a kill may come first).
+    let pending = data_dir.join(REPLAY_PENDING);
+    std::fs::write(&pending, b"").context("marking the erasure journal to replay")?;
+    swap::swap_in(data_dir, &staging, swap::Why::Restore, now.unix_timestamp())?;
+    replay_if_pending(data_dir, now)?;
+    Ok(summary)
+}
+
+/// The file whose presence says a restore's erasure journal was not replayed yet.
+const REPLAY_PENDING: &str = "restore.replay-pending";
+
+/// Replays the erasure journal if a restore has not finished doing it: erasures made after the
+/// backup was taken must not come back with it. Harmless when there is nothing pending.
+pub fn replay_if_pending(data_dir: &Path, now: OffsetDateTime) -> anyhow::Result<()> {
+    let pending = data_dir.join(REPLAY_PENDING);
+    if !pending.exists() {
+        return Ok(());
+    }
+    let store = Store::open(data_dir, 16, now)?;
+    let replayed = crate::services::privacy::replay_journal(&store, now)
+        .map_err(|e| anyhow::anyhow!("replaying the erasure journal: {e}"))?;
+    store.flush_blocking()?;
+    store.close()?;
+    std::fs::remove_file(&pending).context("clearing the replay mark")?;
+    if replayed > 0 {
+        tracing::info!(replayed, "erasures replayed after the restore");
+    }
+    Ok(())
+}
+
+/// Verifies the backup at `path` whole and imports it into a new folder beside `db/` (left
+/// untouched); returns that folder, closed, and what the backup held.
+fn import(
+    path: &Path,
+    data_dir: &Path,
+    key: Option<&[u8; 32]>,
+    secret: &Secret,
+    now: OffsetDateTime,
+) -> anyhow::Result<(PathBuf, Summary)> {
+    let db_dir = data_dir.join("db");
+    if db_dir.exists() {
+        // The lock sled takes: a running server holds it.
+        match crate::store::engine::config(&db_dir)
+            .cache_capacity(snapshot::IMPORT_CACHE)
+            .open()
+        {
+            Ok(db) => crate::store::close(db, &db_dir)?,
+            Err(e) => bail!(
+                "{} is in use (is `plaudit serve` running? stop it first): {e}",
+                db_dir.display()
+            ),
+        }
+    }
+    crate::store::private::folder(data_dir)?;
+    let staging = data_dir.join(format!("db.restoring-{}", now.unix_timestamp()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    // One pass: the whole-file checksum first, then every record into a new folder while the
+    // snapshot's own checksum is checked; the live store is untouched until all of it passed.
+    let imported = read(path, key, |input| snapshot::import_into(&staging, input)).and_then(|s| {
+        let db = crate::store::engine::config(&staging)
+            .cache_capacity(snapshot::IMPORT_CACHE)
+            .open()?;
+        let opened = open_keys(&db, &db_dir, secret).and_then(|()| {
+            if !s.point_in_time {
+                // Each tree was read at its own time: derived records are rebuilt on open.
+                crate::store::mark_restored(&db)?;
+            }
+            Ok(())
+        });
+        crate::store::close(db, &staging)?;
+        opened.map(|()| s)
+    });
+    match imported {
+        Ok(s) => Ok((staging, s)),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            Err(e)
+        }
+    }
+}
