@@ -11,7 +11,8 @@ pub fn email(email: &Email) -> &[u8] {
     email.as_str().as_bytes()
 }
 
-fn millis(at: OffsetDateTime) -> u64 {
+/// Milliseconds since the epoch (0 before it), as keys and stored times hold them.
+pub(in crate::store) fn millis(at: OffsetDateTime) -> u64 {
     u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
 }
 

@@ -20,10 +20,6 @@ fn remove_all(tree: &sled::Tree, keys: &[sled::IVec]) -> anyhow::Result<()> {
     tree.apply_batch(batch).context("purging a workspace")
 }
 
-fn millis(at: OffsetDateTime) -> u64 {
-    u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
-}
-
 /// A deleted workspace as its tombstone tells it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deleted {
@@ -85,7 +81,7 @@ impl Purge<'_> {
                 let Some(record) = w.remove(&keys::id(ws))? else {
                     return Ok(false);
                 };
-                let stone = [millis(purge_at).to_be_bytes().as_slice(), &record].concat();
+                let stone = [keys::millis(purge_at).to_be_bytes().as_slice(), &record].concat();
                 q.insert(&keys::id(ws), stone)?;
                 Ok::<_, ConflictableTransactionError<()>>(true)
             })

@@ -16,10 +16,6 @@ pub struct Retention<'a> {
 /// listed (`items::gone`): removed when found.
 const REMOVED_ITEMS_CURSOR: &[u8] = b"retention.removed_items.after";
 
-fn millis(at: OffsetDateTime) -> u64 {
-    u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
-}
-
 /// Keys of `tree` whose value `old` says is past, at most `max`. Read a page at a time, the
 /// iterator dropped before `old` runs (it may read the store: sealed values need their key).
 fn expired_keys(
@@ -74,7 +70,7 @@ fn remove(tree: &sled::Tree, keys: Vec<sled::IVec>) -> anyhow::Result<usize> {
 impl Retention<'_> {
     /// Audit entries written before `cutoff` (the time is in the key).
     pub fn audit_before(&self, cutoff: OffsetDateTime, max: usize) -> anyhow::Result<usize> {
-        let limit = millis(cutoff);
+        let limit = keys::millis(cutoff);
         let keys = expired_keys(&self.store.audit, max, |k, _| {
             k.get(16..24)
                 .and_then(|b| <[u8; 8]>::try_from(b).ok())
@@ -144,9 +140,11 @@ impl Retention<'_> {
     ) -> anyhow::Result<usize> {
         let s = self.store;
         // What releases before the list kept: the walk's cursor.
-        s.meta
-            .remove(REMOVED_ITEMS_CURSOR)
-            .context("dropping the old retention cursor")?;
+        if s.meta.contains_key(REMOVED_ITEMS_CURSOR)? {
+            s.meta
+                .remove(REMOVED_ITEMS_CURSOR)
+                .context("dropping the old retention cursor")?;
+        }
         let mut by_workspace: std::collections::BTreeMap<_, Vec<_>> = Default::default();
         for (ws, id) in s.items().removed_before(cutoff, max)? {
             by_workspace.entry(ws).or_default().push(id);

@@ -6,7 +6,7 @@
 
 use super::rollups::{ALL, Tx};
 use crate::domain::{Id, Item, ItemStatus, Workspace};
-use crate::store::Store;
+use crate::store::{Store, keys};
 use sled::transaction::TransactionalTree;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -21,10 +21,6 @@ fn key(ws: &Id<Workspace>, id: &Id<Item>) -> Vec<u8> {
     [prefix(ws).as_slice(), id.as_bytes()].concat()
 }
 
-fn millis(at: OffsetDateTime) -> u64 {
-    u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
-}
-
 /// Removed items' entries changed over a transaction: Some(when) to list, None to unlist.
 #[derive(Default)]
 pub(super) struct Changes(BTreeMap<(Id<Workspace>, Id<Item>), Option<u64>>);
@@ -36,14 +32,12 @@ impl Changes {
         if i.status != ItemStatus::Removed {
             return;
         }
-        let at = (sign > 0).then(|| millis(i.removed_at.unwrap_or(i.updated_at)));
-        match at {
-            Some(_) => {
-                self.0.insert((i.workspace, i.id), at);
-            }
-            None => {
-                self.0.entry((i.workspace, i.id)).or_insert(None);
-            }
+        let listed = (i.workspace, i.id);
+        if sign > 0 {
+            let at = keys::millis(i.removed_at.unwrap_or(i.updated_at));
+            self.0.insert(listed, Some(at));
+        } else {
+            self.0.entry(listed).or_insert(None);
         }
     }
 
@@ -70,7 +64,7 @@ pub(super) fn before(
     cutoff: OffsetDateTime,
     max: usize,
 ) -> anyhow::Result<Vec<(Id<Workspace>, Id<Item>)>> {
-    let limit = millis(cutoff);
+    let limit = keys::millis(cutoff);
     let mut out = Vec::new();
     let mut from: Option<[u8; 16]> = Some([0; 16]);
     while let Some(start) = from
@@ -79,7 +73,7 @@ pub(super) fn before(
         let Some((k, _)) = s.rollups.range(start..).next().transpose()? else {
             break;
         };
-        let Some(ws) = crate::store::keys::id_at::<Workspace>(&k, 0) else {
+        let Some(ws) = keys::id_at::<Workspace>(&k, 0) else {
             break;
         };
         let p = prefix(&ws);
@@ -88,7 +82,7 @@ pub(super) fn before(
             let (k, v) = entry?;
             let at = v.as_ref().try_into().map_or(0, u64::from_be_bytes);
             if at < limit
-                && let Some(id) = crate::store::keys::id_at::<Item>(&k, p.len())
+                && let Some(id) = keys::id_at::<Item>(&k, p.len())
             {
                 out.push((ws, id));
                 if out.len() >= max {

@@ -34,7 +34,7 @@ impl Items<'_> {
                 |(items, rollups, changes, due_tree, audit, person_keys, locs)| {
                     let trees = [items, rollups, changes, person_keys, locs];
                     super::rewrite_tx(s, trees, &tz, item)?;
-                    due_tree.insert(&key, &millis(due).to_be_bytes())?;
+                    due_tree.insert(&key, &keys::millis(due).to_be_bytes())?;
                     if let Some(entry) = entry {
                         crate::store::audit::append_tx(audit, &item.workspace, entry, seq)?;
                     }
@@ -56,7 +56,7 @@ impl Items<'_> {
             &PageRequest::first(10_000),
             Order::Ascending,
         )?;
-        let now_ms = millis(now);
+        let now_ms = keys::millis(now);
         Ok(raw
             .items
             .iter()
@@ -81,14 +81,10 @@ impl Items<'_> {
         let key = keys::pair(ws, id);
         let t = &self.store.replies_due;
         match at {
-            Some(at) => t.insert(key, &millis(at).to_be_bytes()),
+            Some(at) => t.insert(key, &keys::millis(at).to_be_bytes()),
             None => t.remove(key),
         }
         .context("updating the reply queue")?;
         Ok(())
     }
-}
-
-fn millis(at: OffsetDateTime) -> u64 {
-    u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
 }

@@ -10,6 +10,7 @@
 //!   levels in between would double what every ingest page writes for one read saved. Spans
 //!   of 4 days, rollups layout 8: a dashboard totals 200 locations over 90 days, and with
 //!   16-day spans the lowest, each read up to 30 day counts at a million reviews.)
+
 use super::Items;
 use crate::domain::{Id, Item, ItemStatus, Location, Origin, Workspace, local_day};
 use crate::store::{codec, search};
