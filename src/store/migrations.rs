@@ -14,6 +14,11 @@
 //!   items of a workspace and half hour (`store::person_keys`). Each step moves a few thousand
 //!   keys in one transaction (block written, single entries removed), so a migration killed
 //!   half-way goes on where it stopped.
+//! - v5: `items` from an entry per item (workspace, item → sealed item) into blocks of up to
+//!   32 items (`store::items::blocks`): 33-byte block keys, so the 32-byte one-item keys left
+//!   are the ones still to move. Each step moves a few thousand items in one transaction
+//!   (blocks written, single entries removed), so a migration killed half-way goes on where it
+//!   stopped.
 
 use super::{codec, meta};
 use crate::domain::{Email, Id, User, Workspace};
@@ -35,6 +40,7 @@ pub fn run(db: &sled::Db, from: u32) -> anyhow::Result<()> {
             1 => v1_to_v2(db).context("migrating the store from schema 1 to 2")?,
             2 => v2_to_v3(db).context("migrating the store from schema 2 to 3")?,
             3 => v3_to_v4(db).context("migrating the store from schema 3 to 4")?,
+            4 => v4_to_v5(db).context("migrating the store from schema 4 to 5")?,
             other => bail!("no migration from schema {other}"),
         }
         db.flush().context("flushing after a migration")?;
@@ -217,5 +223,61 @@ fn v3_to_v4(db: &sled::Db) -> anyhow::Result<()> {
     db.open_tree("meta")?
         .insert(meta::SCHEMA_KEY, &4u32.to_be_bytes())?;
     tracing::info!(moved, "item authors' keys are in blocks");
+    Ok(())
+}
+
+fn v4_to_v5(db: &sled::Db) -> anyhow::Result<()> {
+    use super::items::blocks::Hints;
+    use std::ops::Bound;
+    const STEP: usize = 4_096;
+    let items = db.open_tree("items").context("opening items")?;
+    let mut after: Option<sled::IVec> = None;
+    let mut moved = 0usize;
+    loop {
+        let lower = after.clone().map_or(Bound::Unbounded, Bound::Excluded);
+        // Collected first: no iterator stays alive across the transaction below. One
+        // workspace a step, so its hints hold.
+        let mut singles: Vec<(sled::IVec, sled::IVec)> = Vec::with_capacity(STEP);
+        for entry in items.range::<sled::IVec, _>((lower, Bound::Unbounded)) {
+            let (k, v) = entry.context("reading items")?;
+            if k.len() != 32 {
+                continue; // a block already written
+            }
+            if singles.first().is_some_and(|(f, _)| f[..16] != k[..16]) || singles.len() == STEP {
+                break;
+            }
+            after = Some(k.clone());
+            singles.push((k, v));
+        }
+        let Some((first, _)) = singles.first() else {
+            break;
+        };
+        let ws: Id<Workspace> = super::keys::id_at(first, 0).context("an item key")?;
+        let moving = singles
+            .iter()
+            .map(|(k, v)| {
+                let id: Id<crate::domain::Item> =
+                    super::keys::id_at(k, 16).context("an item key")?;
+                Ok((id, v.to_vec()))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let hints = Hints::new(&items, &ws, moving.iter().map(|(id, _)| *id.as_bytes()))?;
+        items
+            .transaction(|t| {
+                for (k, _) in &singles {
+                    t.remove(k)?;
+                }
+                hints.put_many_tx(t, &ws, moving.clone())
+            })
+            .map_err(super::typed::txn_any)?;
+        moved += singles.len();
+        if moved % (STEP * 25) < singles.len() {
+            tracing::info!(moved, "moving items into blocks");
+        }
+    }
+    db.flush().context("flushing the moved items")?;
+    db.open_tree("meta")?
+        .insert(meta::SCHEMA_KEY, &5u32.to_be_bytes())?;
+    tracing::info!(moved, "items are in blocks");
     Ok(())
 }

@@ -12,8 +12,8 @@
 //! `'R' | count (u32 BE) | ratings | stamps as a posting block`.
 
 use crate::domain::{Id, Item, Location, Workspace};
+use crate::store::Store;
 use crate::store::search::postings::{self, Stamp, stamp_of};
-use crate::store::{Store, keys};
 use anyhow::Context;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
@@ -215,18 +215,18 @@ impl Store {
         to: Stamp,
         before: Option<&[u8; 16]>,
     ) -> anyhow::Result<Vec<Id<Item>>> {
-        let lo = [ws.as_bytes().as_slice(), &from.to_be_bytes()].concat();
-        let hi = [ws.as_bytes().as_slice(), &to.to_be_bytes()].concat();
-        let mut out = Vec::new();
-        for k in self.items.range(lo..hi).keys() {
-            let k = k.context("reading the items under a stamp")?;
-            let id: Id<Item> = keys::id_at(&k, 16).context("a malformed item key")?;
-            if before.is_none_or(|b| id.as_bytes() < b) {
-                out.push(id);
-            }
-        }
-        out.reverse();
-        Ok(out)
+        let at = |stamp: Stamp| {
+            let mut id = [0u8; 16];
+            id[..8].copy_from_slice(&stamp.to_be_bytes());
+            id
+        };
+        let (lo, hi) = (at(from), at(to));
+        let hi = match before {
+            Some(b) if *b < hi => *b,
+            _ => hi,
+        };
+        let newest_first = crate::store::Order::Descending;
+        super::blocks::ids(&self.items, ws, &lo, Some(&hi), newest_first, usize::MAX)
     }
 }
 

@@ -105,6 +105,7 @@ impl Items<'_> {
         let stone = s.tombstone_key(ws, item.origin, &item.external_id)?;
         let listed = s.external_of(&item)?;
         let key = keys::pair(ws, id);
+        let hints = super::blocks::Hints::new(&s.items, ws, [*id.as_bytes()])?;
         let trees = (
             &s.items,
             &s.item_ext,
@@ -120,16 +121,15 @@ impl Items<'_> {
         trees
             .transaction(
                 |(items, ext, locs, rollups, changes, notes, due, pending, stones, person_keys)| {
-                    let Some(raw) = items.get(key)? else {
+                    let Some(raw) = hints.remove_tx(items, ws, id)? else {
                         return Ok(false);
                     };
                     let mut d = Deltas::new(tz.clone());
-                    if let Some(old) = Store::item_at_tx(person_keys, &key, &raw)? {
+                    if let Some(old) = Store::item_at_tx(person_keys, ws, id, &raw)? {
                         d.add(&old, -1);
                     }
                     d.log_gone(&item);
                     d.apply(s, rollups, changes, person_keys)?;
-                    items.remove(&key)?;
                     by_external::remove_tx(ext, &listed, id)?;
                     let rating = by_location::rating_of(&item);
                     by_location::remove_tx(locs, ws, &item.location, id, rating)?;
@@ -159,16 +159,18 @@ impl Items<'_> {
         let name = name.map(fold).filter(|n| !n.is_empty());
         let provider_id = provider_id.map(str::trim).filter(|p| !p.is_empty());
         let mut out = Vec::new();
-        let mut req = crate::store::PageRequest::first(1_000);
+        let mut from = [0u8; 16];
         loop {
-            let raw = crate::store::page::scan(
+            let chunk = super::blocks::scan(
                 &self.store.items,
-                ws.as_bytes(),
-                &req,
+                ws,
+                &from,
+                None,
                 crate::store::Order::Ascending,
+                1_000,
             )?;
-            for (k, v) in &raw.items {
-                let Some(item) = self.store.item_at(k, v)? else {
+            for (id, v) in &chunk {
+                let Some(item) = self.store.item_at(ws, id, v)? else {
                     continue;
                 };
                 let by_name = name
@@ -181,9 +183,9 @@ impl Items<'_> {
                     out.push(item);
                 }
             }
-            match raw.next {
-                Some(n) => req.cursor = Some(n),
-                None => return Ok(out),
+            match chunk.last() {
+                Some((last, _)) if chunk.len() == 1_000 => from = super::blocks::after(last),
+                _ => return Ok(out),
             }
         }
     }

@@ -2,6 +2,7 @@
 //! location index entries, their authors' keys, rollups and index-queue entry (and alert
 //! entries after a feed's first read). Re-ingesting a page changes nothing.
 
+use super::blocks::Hints;
 use super::rollups::{Deltas, Tx, abort};
 use super::{Items, by_external, by_location, erase, external_form};
 use crate::domain::{Connection, Fetched, Id, Item, Location, Origin, Workspace};
@@ -39,6 +40,8 @@ impl Items<'_> {
         let s = self.store;
         let tz = self.zone_of(&to.workspace, &to.location)?;
         s.lookup_key()?; // cached before the transaction: tombstone and index keys need it
+        let times = batch.iter().map(|f| Hints::lowest_at(f.created_at));
+        let hints = Hints::new(&s.items, &to.workspace, times)?;
         // A first sync or an import raises no alerts: leave the alert queue out of the
         // transaction then (every tree in a sled transaction costs on every write).
         if to.alert {
@@ -56,7 +59,8 @@ impl Items<'_> {
                     |(items, ext, locs, rollups, changes, pending, keys, stones)| {
                         let mut d = Deltas::new(tz.clone());
                         let trees = [items, ext, locs, keys, stones];
-                        let out = write_page(s, to, batch, now, trees, &mut d, Some(pending))?;
+                        let out =
+                            write_page(s, to, batch, now, trees, &hints, &mut d, Some(pending))?;
                         d.apply(s, rollups, changes, keys)?;
                         Ok(out)
                     },
@@ -75,7 +79,7 @@ impl Items<'_> {
                 .transaction(|(items, ext, locs, rollups, changes, keys, stones)| {
                     let mut d = Deltas::new(tz.clone());
                     let trees = [items, ext, locs, keys, stones];
-                    let out = write_page(s, to, batch, now, trees, &mut d, None)?;
+                    let out = write_page(s, to, batch, now, trees, &hints, &mut d, None)?;
                     d.apply(s, rollups, changes, keys)?;
                     Ok(out)
                 })
@@ -85,12 +89,14 @@ impl Items<'_> {
 }
 
 /// One page of an ingest, inside its transaction; rollup changes gathered in `deltas`.
+#[allow(clippy::too_many_arguments)] // one transaction's trees and what it writes
 fn write_page(
     s: &Store,
     to: &Destination,
     batch: &[Fetched],
     now: OffsetDateTime,
     [items, ext, locs, person_keys, stones]: [&TransactionalTree; 5],
+    hints: &Hints,
     deltas: &mut Deltas,
     pending: Option<&TransactionalTree>,
 ) -> Tx<Ingested> {
@@ -99,6 +105,8 @@ fn write_page(
     let mut listed = Vec::new();
     // Keys of the new items' authors, stored with them (in this transaction) a block at a time.
     let mut new_keys = Vec::new();
+    // New items, stored with them a block at a time.
+    let mut new_items = Vec::new();
     let mut ids_seen = std::collections::HashSet::new();
     let any_stones = stones.get(erase::stones_mark(&ws))?.is_some();
     let feed = s.feed_index(&ws, to.origin, to.feed).map_err(abort)?;
@@ -111,21 +119,28 @@ fn write_page(
             // The same id twice in a page: the first copy's key must be readable now.
             crate::store::person_keys::put_many_tx(person_keys, &new_keys)?;
             new_keys.clear();
+            hints.put_many_tx(items, &ws, std::mem::take(&mut new_items))?;
         }
         match stored(
             items,
+            hints,
             person_keys,
             &ws,
             &index.candidates(ext, &at)?,
             &f.external_id,
         )? {
             Some(Stored::Unreadable) => continue, // its author was erased
-            Some(Stored::Item(key, mut item)) => {
+            Some(Stored::Item(mut item)) => {
                 let before = item.clone();
                 if item.merge(f) {
                     deltas.add(&before, -1);
                     deltas.add(&item, 1);
-                    items.insert(&key, Store::seal_item_tx(person_keys, &item)?)?;
+                    hints.put_tx(
+                        items,
+                        &ws,
+                        &item.id,
+                        &Store::seal_item_tx(person_keys, &item)?,
+                    )?;
                     let ratings = (
                         by_location::rating_of(&before),
                         by_location::rating_of(&item),
@@ -149,7 +164,7 @@ fn write_page(
                 let who = PersonRef::item(&ws, &item.id);
                 let stored = external_form::stored(&item);
                 let (sealed, key) = Store::seal_implicit_new(&who, &*stored).map_err(abort)?;
-                items.insert(&keys::pair(&ws, &item.id), sealed)?;
+                new_items.push((item.id, sealed));
                 new_keys.push((who.as_bytes().to_vec(), key));
                 index.add(ext, &at, &item.id)?;
                 listed.push((item.id, by_location::rating_of(&item)));
@@ -162,6 +177,7 @@ fn write_page(
         }
     }
     index.write(ext)?;
+    hints.put_many_tx(items, &ws, new_items)?;
     by_location::add_tx(locs, &ws, &to.location, &listed)?;
     crate::store::person_keys::put_many_tx(person_keys, &new_keys)?;
     Ok(out)
@@ -169,7 +185,7 @@ fn write_page(
 
 /// What the store holds for a provider's id.
 enum Stored {
-    Item([u8; 32], Box<Item>),
+    Item(Box<Item>),
     /// Listed, but its key was shredded: which item it is cannot be told any more.
     Unreadable,
 }
@@ -178,6 +194,7 @@ enum Stored {
 /// its hash), inside an ingest.
 fn stored(
     items: &TransactionalTree,
+    hints: &Hints,
     person_keys: &TransactionalTree,
     ws: &Id<Workspace>,
     candidates: &[Id<Item>],
@@ -185,11 +202,12 @@ fn stored(
 ) -> Tx<Option<Stored>> {
     let mut unreadable = false;
     for id in candidates {
-        let key = keys::pair(ws, id);
-        let Some(raw) = items.get(key)? else { continue };
-        match Store::item_at_tx(person_keys, &key, &raw)? {
+        let Some(raw) = hints.get_tx(items, ws, id)? else {
+            continue;
+        };
+        match Store::item_at_tx(person_keys, ws, id, &raw)? {
             Some(item) if item.external_id == external => {
-                return Ok(Some(Stored::Item(key, Box::new(item))));
+                return Ok(Some(Stored::Item(Box::new(item))));
             }
             Some(_) => {} // another id with the same hash
             None => unreadable = true,

@@ -1,9 +1,9 @@
 //! Item lists: newest first, filtered, a bounded amount of work per request. A text search
 //! walks the search index; other lists walk the items (or one location's index) newest first.
 
-use super::{Items, by_location};
+use super::{Items, blocks, by_location};
 use crate::domain::{Id, Item, ItemNotes, Location, Origin, User, Workspace};
-use crate::store::page::{self, Order, Page, PageRequest};
+use crate::store::page::{Order, Page, PageRequest};
 use crate::store::search::postings::stamp_of;
 use time::OffsetDateTime;
 
@@ -61,6 +61,19 @@ impl ItemFilter {
 /// with a cursor to go on, so no request scans a million items.
 const SCAN_BUDGET: usize = 5_000;
 
+/// Items read from the store at a time while a list walks them.
+const CHUNK: usize = 200;
+
+/// The id a list's cursor names (a cursor is an item id in hex; anything else is read as the
+/// start of one).
+fn cursor_id(cursor: &str) -> [u8; 16] {
+    let bytes = hex::decode(cursor).unwrap_or_else(|_| cursor.as_bytes().to_vec());
+    let mut id = [0u8; 16];
+    let n = bytes.len().min(16);
+    id[..n].copy_from_slice(&bytes[..n]);
+    id
+}
+
 impl Items<'_> {
     /// One page of the items of `ws` that pass `filter`, newest first. Cursors are item ids.
     pub fn page(
@@ -77,40 +90,43 @@ impl Items<'_> {
         }
         let limit = req.limit.max(1);
         let mut out = Vec::new();
-        let mut cursor = req.cursor.clone();
+        let mut before: Option<[u8; 16]> = req.cursor.as_deref().map(cursor_id);
         let mut examined = 0;
         loop {
-            let chunk = PageRequest {
-                cursor: cursor.clone(),
-                limit: 200,
-            };
-            let raw = page::scan(&self.store.items, ws.as_bytes(), &chunk, Order::Descending)?;
-            for (k, v) in &raw.items {
+            let chunk = blocks::scan(
+                &self.store.items,
+                ws,
+                &[0; 16],
+                before.as_ref(),
+                Order::Descending,
+                CHUNK + 1,
+            )?;
+            let more_chunks = chunk.len() > CHUNK;
+            let chunk = &chunk[..chunk.len().min(CHUNK)];
+            for (n, (id, v)) in chunk.iter().enumerate() {
                 examined += 1;
-                let id_hex = hex::encode(&k[16..]);
-                if let Some(item) = self.store.item_at(k, v)?
+                let more = n + 1 < chunk.len() || more_chunks;
+                let next = || more.then(|| hex::encode(id.as_bytes()));
+                if let Some(item) = self.store.item_at(ws, id, v)?
                     && self.passes(filter, &item)?
                 {
                     out.push(item);
                     if out.len() == limit {
-                        let more =
-                            raw.next.is_some() || raw.items.last().map(|(lk, _)| lk) != Some(k);
                         return Ok(Page {
                             items: out,
-                            next: more.then_some(id_hex),
+                            next: next(),
                         });
                     }
                 }
-                cursor = Some(id_hex);
+                before = Some(*id.as_bytes());
                 if examined >= SCAN_BUDGET {
-                    let more = raw.next.is_some() || raw.items.last().map(|(lk, _)| lk) != Some(k);
                     return Ok(Page {
                         items: out,
-                        next: if more { cursor } else { None },
+                        next: next(),
                     });
                 }
             }
-            if raw.next.is_none() {
+            if !more_chunks {
                 return Ok(Page {
                     items: out,
                     next: None,

@@ -7,6 +7,7 @@
 //! indexer has to bring up to date (see `search`); `replies_due` (workspace, item) → next
 //! attempt (ms). Removed items are listed by when among the rollups (`gone`).
 
+pub(in crate::store) mod blocks;
 mod by_external;
 #[cfg(test)]
 mod by_external_tests;
@@ -33,10 +34,10 @@ pub use rebuild::mark_restored;
 #[cfg(test)]
 pub(in crate::store) use rebuild::{ROLLUPS_KEY, SEARCH_KEY};
 pub use rollups::{ALL, DayCounts, RESPONSE_BOUNDS_MIN};
-use rollups::{Deltas, Tx, abort};
+use rollups::{Deltas, Tx};
 use sled::transaction::TransactionalTree;
 
-use super::{PersonRef, Store, keys, typed};
+use super::{PersonRef, Store, typed};
 use crate::domain::{Id, Item, ItemStatus, Location, Origin, Workspace};
 use anyhow::Context;
 use sled::Transactional;
@@ -44,17 +45,6 @@ use time::OffsetDateTime;
 
 pub struct Items<'a> {
     pub(super) store: &'a Store,
-}
-
-/// Whose key seals the item stored under `key` (workspace, item), and its two ids.
-fn owner_of(key: &[u8]) -> anyhow::Result<(PersonRef, Id<Workspace>, Id<Item>)> {
-    match (
-        keys::id_at::<Workspace>(key, 0),
-        keys::id_at::<Item>(key, 16),
-    ) {
-        (Some(ws), Some(id)) if key.len() == 32 => Ok((PersonRef::item(&ws, &id), ws, id)),
-        _ => anyhow::bail!("an item key of the wrong size"),
-    }
 }
 
 /// The item read from its value, its ids taken from its key (the value leaves them out).
@@ -88,16 +78,32 @@ impl Store {
         Ok(Self::seal_implicit_new(&who, &*external_form::stored(item))?.0)
     }
 
-    /// The item stored as `raw` under `key`; None once its author's key is shredded.
-    pub(super) fn item_at(&self, key: &[u8], raw: &[u8]) -> anyhow::Result<Option<Item>> {
-        let (who, ws, id) = owner_of(key)?;
-        Ok(keyed(self.unseal_as(&who, raw)?, ws, id))
+    /// Item `id` of `ws` stored as `raw`; None once its author's key is shredded.
+    pub(super) fn item_at(
+        &self,
+        ws: &Id<Workspace>,
+        id: &Id<Item>,
+        raw: &[u8],
+    ) -> anyhow::Result<Option<Item>> {
+        Ok(keyed(
+            self.unseal_as(&PersonRef::item(ws, id), raw)?,
+            *ws,
+            *id,
+        ))
     }
 
     /// `item_at` inside a transaction that includes `person_keys` as `keys`.
-    pub(super) fn item_at_tx(keys: &TransactionalTree, key: &[u8], raw: &[u8]) -> Tx<Option<Item>> {
-        let (who, ws, id) = owner_of(key).map_err(abort)?;
-        Ok(keyed(Self::unseal_as_tx(keys, &who, raw)?, ws, id))
+    pub(super) fn item_at_tx(
+        keys: &TransactionalTree,
+        ws: &Id<Workspace>,
+        id: &Id<Item>,
+        raw: &[u8],
+    ) -> Tx<Option<Item>> {
+        Ok(keyed(
+            Self::unseal_as_tx(keys, &PersonRef::item(ws, id), raw)?,
+            *ws,
+            *id,
+        ))
     }
 }
 
@@ -116,9 +122,8 @@ impl Items<'_> {
     }
 
     pub fn get(&self, ws: &Id<Workspace>, id: &Id<Item>) -> anyhow::Result<Option<Item>> {
-        let key = keys::pair(ws, id);
-        match self.store.items.get(key).context("reading an item")? {
-            Some(raw) => self.store.item_at(&key, &raw),
+        match blocks::get(&self.store.items, ws, id).context("reading an item")? {
+            Some(raw) => self.store.item_at(ws, id, &raw),
             None => Ok(None),
         }
     }
@@ -156,6 +161,7 @@ impl Items<'_> {
         let s = self.store;
         let tz = self.zone_of(&item.workspace, &item.location)?;
         s.lookup_key()?;
+        let hints = blocks::Hints::new(&s.items, &item.workspace, [*item.id.as_bytes()])?;
         (
             &s.items,
             &s.rollups,
@@ -164,7 +170,8 @@ impl Items<'_> {
             &s.item_loc,
         )
             .transaction(|(items, rollups, changes, person_keys, locs)| {
-                rewrite_tx(s, [items, rollups, changes, person_keys, locs], &tz, item)
+                let trees = [items, rollups, changes, person_keys, locs];
+                rewrite_tx(s, trees, &tz, &hints, item)
             })
             .map_err(typed::txn_any)
     }
@@ -221,12 +228,13 @@ pub(super) fn rewrite_tx(
     s: &Store,
     [items, rollups, changes, person_keys, locs]: [&TransactionalTree; 5],
     tz: &jiff::tz::TimeZone,
+    hints: &blocks::Hints,
     item: &Item,
 ) -> Tx<()> {
-    let key = keys::pair(&item.workspace, &item.id);
+    let (ws, id) = (&item.workspace, &item.id);
     let mut deltas = Deltas::new(tz.clone());
-    if let Some(raw) = items.get(key)?
-        && let Some(old) = Store::item_at_tx(person_keys, &key, &raw)?
+    if let Some(raw) = hints.get_tx(items, ws, id)?
+        && let Some(old) = Store::item_at_tx(person_keys, ws, id, &raw)?
     {
         deltas.add(&old, -1);
         let ratings = (by_location::rating_of(&old), by_location::rating_of(item));
@@ -234,6 +242,6 @@ pub(super) fn rewrite_tx(
     }
     deltas.add(item, 1);
     deltas.apply(s, rollups, changes, person_keys)?;
-    items.insert(&key, Store::seal_item_tx(person_keys, item)?)?;
+    hints.put_tx(items, ws, id, &Store::seal_item_tx(person_keys, item)?)?;
     Ok(())
 }

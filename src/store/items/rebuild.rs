@@ -87,24 +87,31 @@ impl Items<'_> {
             let chunk: Vec<(sled::IVec, sled::IVec)> = s
                 .items
                 .range::<sled::IVec, _>((lower, Bound::Unbounded))
-                .take(1000)
+                .take(64)
                 .collect::<Result<_, _>>()
                 .context("reading items to rebuild from")?;
             let Some((last, _)) = chunk.last() else { break };
             after = Some(last.clone());
             let mut groups: HashMap<(Id<Workspace>, Id<Location>), Vec<Item>> = HashMap::new();
+            let mut in_chunk = 0;
             for (k, v) in &chunk {
-                let Some(item) = s.item_at(k, v)? else {
-                    continue;
+                let Some((ws, _)) = super::blocks::parts(k) else {
+                    anyhow::bail!("an item block under a malformed key");
                 };
-                groups
-                    .entry((item.workspace, item.location))
-                    .or_default()
-                    .push(item);
+                for (id, sealed) in super::blocks::items_of(v)? {
+                    in_chunk += 1;
+                    let Some(item) = s.item_at(&ws, &id, sealed)? else {
+                        continue;
+                    };
+                    groups
+                        .entry((item.workspace, item.location))
+                        .or_default()
+                        .push(item);
+                }
             }
-            read += chunk.len();
+            read += in_chunk;
             // A large folder takes minutes: say how far it is (a kill starts it over).
-            if read % 100_000 < chunk.len() {
+            if read % 100_000 < in_chunk {
                 tracing::info!(
                     items = read,
                     rollups = !rollups_ok,

@@ -21,6 +21,7 @@ impl Items<'_> {
         let seq = crate::store::audit::next_seq(s)?;
         let tz = self.zone_of(&item.workspace, &item.location)?;
         s.lookup_key()?;
+        let hints = super::blocks::Hints::new(&s.items, &item.workspace, [*item.id.as_bytes()])?;
         (
             &s.items,
             &s.rollups,
@@ -33,7 +34,7 @@ impl Items<'_> {
             .transaction(
                 |(items, rollups, changes, due_tree, audit, person_keys, locs)| {
                     let trees = [items, rollups, changes, person_keys, locs];
-                    super::rewrite_tx(s, trees, &tz, item)?;
+                    super::rewrite_tx(s, trees, &tz, &hints, item)?;
                     due_tree.insert(&key, &keys::millis(due).to_be_bytes())?;
                     if let Some(entry) = entry {
                         crate::store::audit::append_tx(audit, &item.workspace, entry, seq)?;

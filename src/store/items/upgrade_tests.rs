@@ -158,9 +158,18 @@ fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
 
         // What the previous release left on disk: items sealed with JSON inside, JSON
         // rollups, its layout markers, its search trees (the new ones unknown to it).
+        // Schema 4: an entry per item (the first few already in blocks, as a migration to 5
+        // killed after its first step leaves them).
+        let singles = super::blocks::split_into_singles(&store.items, 5);
+        assert_eq!(singles, 240 - 2 - 5, "every item left is single");
         for kv in store.items.iter() {
             let (k, raw) = kv.unwrap();
-            let item: Item = store.item_at(&k, &raw).unwrap().unwrap();
+            if k.len() != 32 {
+                continue;
+            }
+            let ws = crate::store::keys::id_at(&k, 0).unwrap();
+            let id = crate::store::keys::id_at(&k, 16).unwrap();
+            let item: Item = store.item_at(&ws, &id, &raw).unwrap().unwrap();
             let old = store
                 .seal_as_json(&PersonRef::item(&item.workspace, &item.id), &item)
                 .unwrap();
@@ -243,8 +252,15 @@ fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
             .all(|k| !crate::store::person_keys::is_single_item_key(&k.unwrap())),
         "every item author's key moved into a block"
     );
-    // Items written from now on are compact; the old ones still read.
-    assert!(store.items.iter().values().all(|v| v.unwrap()[0] == 2));
+    // Every item moved into a block; sealed as the previous release sealed them (JSON
+    // inside), and still read.
+    assert!(
+        store.items.iter().keys().all(|k| k.unwrap().len() == 33),
+        "every item moved into a block"
+    );
+    let stored = super::blocks::all(&store.items);
+    assert_eq!(stored.len(), 240 - 2);
+    assert!(stored.iter().skip(5).all(|(_, _, v)| v[0] == 2));
 }
 
 /// A backup restores every tree as it was, the derived ones included: every list, total,

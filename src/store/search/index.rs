@@ -11,6 +11,7 @@ use super::words::{self, Contribution};
 use super::{Search, fresh};
 use crate::domain::text::document_terms;
 use crate::domain::{Id, Item, Location, Workspace};
+use crate::store::items::blocks;
 use crate::store::{PersonRef, Store, keys, typed};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -126,14 +127,12 @@ impl Search<'_> {
         let mut edits: BTreeMap<Vec<u8>, (Vec<Window>, Vec<Window>)> = BTreeMap::new();
         let mut word_deltas: BTreeMap<Vec<u8>, HashMap<String, i64>> = BTreeMap::new();
         // Each item taken, with the item as read (checked again in the transaction).
-        let mut seen: Vec<(&Waiting, Option<sled::IVec>)> = Vec::new();
+        let mut seen: Vec<(&Waiting, Option<Vec<u8>>)> = Vec::new();
         for waiting in &queued {
             let (ws, item_id, held) = match waiting {
                 Waiting::Changed { ws, id, held, .. } => (*ws, *id, held.as_ref()),
                 Waiting::Fresh { ws, id, .. } => (*ws, *id, &[][..]),
             };
-            let key = keys::pair(&ws, &item_id);
-            let key = &key[..];
             // Sealed with the item's key; one whose key is gone (its author erased) names
             // nothing any more, and its lists hold only hashes.
             let old: Doc = if held.is_empty() {
@@ -142,9 +141,9 @@ impl Search<'_> {
                 s.unseal_as::<Doc>(&PersonRef::item(&ws, &item_id), held)?
                     .unwrap_or_default()
             };
-            let raw = s.items.get(key).context("reading an item to index")?;
+            let raw = blocks::get(&s.items, &ws, &item_id).context("reading an item to index")?;
             let item: Option<Item> = match &raw {
-                Some(r) => s.item_at(key, r)?,
+                Some(r) => s.item_at(&ws, &item_id, r)?,
                 None => None,
             };
             let new = match &item {
@@ -170,7 +169,8 @@ impl Search<'_> {
             );
             // A window another item shares stays in every list it was in: taking it out could
             // hide that item, and keeping it only adds a candidate the text check turns down.
-            let shared = was.difference(&now).next().is_some() && self.shares_window(key, id)?;
+            let shared =
+                was.difference(&now).next().is_some() && self.shares_window(&ws, &item_id, id)?;
             for h in was.difference(&now).filter(|_| !shared) {
                 let list = super::list_key(&ws, &h.to_be_bytes());
                 edits.entry(list).or_default().1.push(id);
@@ -190,6 +190,13 @@ impl Search<'_> {
         for (list, (add, drop)) in &edits {
             postings::edit(&s.search, list, add, drop, &mut writes)?;
         }
+        let hints = blocks::Hints::many(
+            &s.items,
+            seen.iter().map(|(w, _)| {
+                let (ws, id) = w.item();
+                (ws, *id.as_bytes())
+            }),
+        )?;
         (&s.search, &s.words, &s.index_queue, &s.items)
             .transaction(|(search, words_tree, queue, items)| {
                 let mut fresh_done: BTreeMap<&[u8], Vec<Id<Item>>> = BTreeMap::new();
@@ -201,7 +208,7 @@ impl Search<'_> {
                         Waiting::Fresh { .. } => true,
                     };
                     let (ws, id) = waiting.item();
-                    if !unchanged || items.get(keys::pair(&ws, &id))? != *raw {
+                    if !unchanged || hints.get_tx(items, &ws, &id)? != *raw {
                         return Err(ConflictableTransactionError::Abort(anyhow::Error::new(
                             Moved,
                         )));
@@ -262,20 +269,20 @@ impl Search<'_> {
         Ok(out)
     }
 
-    /// Whether an item other than the one at `key` has an id in `window`.
-    fn shares_window(&self, key: &[u8], window: Window) -> anyhow::Result<bool> {
+    /// Whether an item of `ws` other than `item` has an id in `window`.
+    fn shares_window(
+        &self,
+        ws: &Id<Workspace>,
+        item: &Id<Item>,
+        window: Window,
+    ) -> anyhow::Result<bool> {
         let (from, to) = postings::stamps_of(window);
-        let from = [&key[..16], &from.to_be_bytes()].concat();
-        let to = [&key[..16], &to.to_be_bytes()].concat();
-        let under: Vec<sled::IVec> = self
-            .store
-            .items
-            .range(from..to)
-            .keys()
-            .take(2)
-            .collect::<Result<_, _>>()
-            .context("reading the items in a window")?;
-        Ok(under.iter().any(|k| k.as_ref() != key))
+        let at = |stamp: u64| {
+            let mut id = [0u8; 16];
+            id[..8].copy_from_slice(&stamp.to_be_bytes());
+            id
+        };
+        blocks::any_other(&self.store.items, ws, &at(from), &at(to), item)
     }
 
     /// Indexes what is waiting, up to `max` items: a search sees every write made before it.

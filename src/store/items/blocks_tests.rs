@@ -1,0 +1,210 @@
+use super::*;
+use rand::{Rng, SeedableRng};
+use std::collections::BTreeMap;
+
+fn tree() -> sled::Tree {
+    let db = sled::Config::new().temporary(true).open().unwrap();
+    db.open_tree("items").unwrap()
+}
+
+/// An id of the given millisecond with random low bytes.
+fn id_at(ms: u64, rng: &mut impl Rng) -> Id<Item> {
+    let mut b = [0u8; 16];
+    b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    rng.fill(&mut b[6..]);
+    Id::from_bytes(b)
+}
+
+fn put(t: &sled::Tree, ws: &Id<Workspace>, items: &[(Id<Item>, Vec<u8>)]) {
+    let hints = Hints::new(t, ws, items.iter().map(|(id, _)| *id.as_bytes())).unwrap();
+    t.transaction(|tx| hints.put_many_tx(tx, ws, items.to_vec()))
+        .map_err(crate::store::typed::txn_any)
+        .unwrap();
+}
+
+/// Every block of `ws` in key order: lower bound, upper bound, item count; checks the chain.
+fn chain(t: &sled::Tree, ws: &Id<Workspace>) -> Vec<([u8; 16], Option<[u8; 16]>, usize)> {
+    let out: Vec<_> = t
+        .scan_prefix(ws.as_bytes())
+        .map(|kv| {
+            let (k, v) = kv.unwrap();
+            let (w, lower) = parts(&k).unwrap();
+            assert_eq!(w, *ws);
+            let b = Block::decode(&v).unwrap();
+            assert!(b.entries.len() <= MAX_ENTRIES, "a block past its limit");
+            for (id, _) in &b.entries {
+                assert!(
+                    *id >= lower && b.upper.is_none_or(|u| *id < u),
+                    "an item out of its block"
+                );
+            }
+            (lower, b.upper, b.entries.len())
+        })
+        .collect();
+    assert_eq!(
+        out.first().map(|b| b.0),
+        Some([0; 16]),
+        "the first block starts at zero"
+    );
+    for pair in out.windows(2) {
+        assert_eq!(
+            pair[0].1,
+            Some(pair[1].0),
+            "each block names the next one's lower bound"
+        );
+    }
+    assert_eq!(out.last().unwrap().1, None, "the last block is open");
+    out
+}
+
+#[test]
+fn items_split_into_blocks_read_back_in_order_and_a_stale_hint_still_finds_them() {
+    let t = tree();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let (ws, other) = (
+        Id::<Workspace>::from_bytes([3; 16]),
+        Id::from_bytes([4; 16]),
+    );
+    let mut all: BTreeMap<[u8; 16], Vec<u8>> = BTreeMap::new();
+    // Spread over two years, then bursts in one millisecond (an import of date-only rows).
+    let early = Hints::new(&t, &ws, [[0; 16]]).unwrap();
+    for page in 0..30 {
+        let items: Vec<_> = (0..50)
+            .map(|n| {
+                let ms = if page % 3 == 0 {
+                    1_700_000_000_000
+                } else {
+                    1_650_000_000_000 + rng.random_range(0..63_000_000_000u64)
+                };
+                let value = vec![(page * 50 + n) as u8; rng.random_range(1..400)];
+                (id_at(ms, &mut rng), value)
+            })
+            .collect();
+        put(&t, &ws, &items);
+        all.extend(items.iter().map(|(id, v)| (*id.as_bytes(), v.clone())));
+    }
+    put(&t, &other, &[(id_at(1_700_000_000_000, &mut rng), vec![9])]);
+    let blocks = chain(&t, &ws);
+    assert!(
+        blocks.len() >= all.len() / MAX_ENTRIES,
+        "{} blocks",
+        blocks.len()
+    );
+    assert!(
+        blocks.iter().all(|b| b.2 >= 1),
+        "splits leave no block empty"
+    );
+    assert_eq!(chain(&t, &other).len(), 1);
+
+    for (id, v) in &all {
+        assert_eq!(
+            get(&t, &ws, &Id::from_bytes(*id)).unwrap().as_ref(),
+            Some(v)
+        );
+        assert_eq!(get(&t, &other, &Id::from_bytes(*id)).unwrap(), None);
+    }
+    let up = scan(&t, &ws, &[0; 16], None, Order::Ascending, usize::MAX).unwrap();
+    let want: Vec<_> = all
+        .iter()
+        .map(|(id, v)| (Id::from_bytes(*id), v.clone()))
+        .collect();
+    assert_eq!(up, want);
+    let mut down = scan(&t, &ws, &[0; 16], None, Order::Descending, usize::MAX).unwrap();
+    down.reverse();
+    assert_eq!(down, want);
+    // A window: from the 100th id up to the 300th, newest first, at most 50.
+    let keys: Vec<[u8; 16]> = all.keys().copied().collect();
+    let window = ids(&t, &ws, &keys[100], Some(&keys[300]), Order::Descending, 50).unwrap();
+    let expected: Vec<Id<Item>> = keys[250..300]
+        .iter()
+        .rev()
+        .map(|k| Id::from_bytes(*k))
+        .collect();
+    assert_eq!(window, expected);
+    assert!(any_other(&t, &ws, &keys[5], &keys[7], &Id::from_bytes(keys[5])).unwrap());
+    assert!(!any_other(&t, &ws, &keys[5], &keys[6], &Id::from_bytes(keys[5])).unwrap());
+
+    // Hints taken before every split still lead to each item, and writes through them land
+    // where reads find them.
+    let (victim, _) = all.iter().nth(777).unwrap();
+    let victim = Id::<Item>::from_bytes(*victim);
+    let read = t
+        .transaction(|tx| early.get_tx(tx, &ws, &victim))
+        .map_err(crate::store::typed::txn_any)
+        .unwrap();
+    assert_eq!(read.as_ref(), all.get(victim.as_bytes()));
+    t.transaction(|tx| early.put_tx(tx, &ws, &victim, b"changed"))
+        .map_err(crate::store::typed::txn_any)
+        .unwrap();
+    assert_eq!(
+        get(&t, &ws, &victim).unwrap().as_deref(),
+        Some(&b"changed"[..])
+    );
+    let gone = t
+        .transaction(|tx| early.remove_tx(tx, &ws, &victim))
+        .map_err(crate::store::typed::txn_any)
+        .unwrap();
+    assert_eq!(gone.as_deref(), Some(&b"changed"[..]));
+    assert_eq!(get(&t, &ws, &victim).unwrap(), None);
+    assert_eq!(
+        scan(&t, &ws, &[0; 16], None, Order::Ascending, usize::MAX)
+            .unwrap()
+            .len(),
+        all.len() - 1
+    );
+    chain(&t, &ws);
+}
+
+#[test]
+fn long_items_split_by_size_and_an_emptied_block_keeps_the_chain() {
+    let t = tree();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(8);
+    let ws = Id::<Workspace>::from_bytes([5; 16]);
+    let items: Vec<_> = (0..12)
+        .map(|n| (id_at(1_600_000_000_000 + n, &mut rng), vec![1u8; 5_000]))
+        .collect();
+    put(&t, &ws, &items);
+    let blocks = chain(&t, &ws);
+    assert!(
+        blocks.iter().all(|b| b.2 <= 4),
+        "16 KiB blocks hold at most 3–4 such items: {blocks:?}"
+    );
+    // Every item of one block taken out: its block stays, the chain holds, the rest reads.
+    let hints = Hints::new(&t, &ws, items.iter().map(|(id, _)| *id.as_bytes())).unwrap();
+    for (id, _) in &items[..6] {
+        t.transaction(|tx| hints.remove_tx(tx, &ws, id))
+            .map_err(crate::store::typed::txn_any)
+            .unwrap();
+    }
+    assert_eq!(chain(&t, &ws).len(), blocks.len());
+    let left = ids(&t, &ws, &[0; 16], None, Order::Ascending, usize::MAX).unwrap();
+    assert_eq!(
+        left,
+        items[6..].iter().map(|(id, _)| *id).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn malformed_blocks_are_errors_not_panics() {
+    let ws = Id::<Workspace>::from_bytes([6; 16]);
+    let good = Block {
+        upper: Some([9; 16]),
+        entries: vec![([1; 16], vec![7; 300]), ([2; 16], vec![8; 3])],
+    };
+    let raw = good.encode();
+    assert_eq!(Block::decode(&raw).unwrap(), good);
+    for cut in 0..raw.len() {
+        if cut == 18 || cut == 18 + 16 + 2 + 300 {
+            continue; // cut where an item ends: a well-formed shorter block
+        }
+        assert!(Block::decode(&raw[..cut]).is_err(), "cut at {cut}");
+    }
+    assert!(Block::decode(&[FORMAT, 2]).is_err());
+    assert!(Block::decode(&[9, 0]).is_err());
+    let mut lying = vec![FORMAT, 0];
+    lying.extend_from_slice(&[1; 16]);
+    lying.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    assert!(Block::decode(&lying).is_err());
+    assert_eq!(parts(&key(&ws, &[1; 16])), Some((ws, [1; 16])));
+    assert_eq!(parts(&[0; 32]), None);
+}
