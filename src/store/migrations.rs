@@ -46,6 +46,11 @@ pub fn run(db: &sled::Db, from: u32) -> anyhow::Result<()> {
         db.flush().context("flushing after a migration")?;
         tracing::info!(to = version + 1, "store migrated");
     }
+    // A migration rewrites much of the store, and sled keeps the space of what it replaced:
+    // the next start compacts it (`workers::compaction`) without weighing it first.
+    db.open_tree("meta")?
+        .insert(super::weight::COMPACT_REQUESTED, &[][..])?;
+    db.flush().context("flushing after a migration")?;
     Ok(())
 }
 

@@ -58,6 +58,8 @@ impl Store {
 
 /// Where the folder size at the last weighing is kept (see `workers::compaction`).
 const WEIGHED_AT: &[u8] = b"weighed_at_disk_bytes";
+/// Set by a migration: the next start compacts the store.
+pub(super) const COMPACT_REQUESTED: &[u8] = b"compact_requested";
 
 impl Store {
     /// The size on disk the store had when it was last weighed for compaction.
@@ -67,6 +69,16 @@ impl Store {
             .get(WEIGHED_AT)?
             .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
             .map(u64::from_be_bytes))
+    }
+
+    /// Whether a migration asked the next start to compact the store; the request is taken
+    /// (and flushed) here, so the compacted copy does not carry it.
+    pub fn take_compaction_request(&self) -> anyhow::Result<bool> {
+        let asked = self.meta.remove(COMPACT_REQUESTED)?.is_some();
+        if asked {
+            self.meta.flush().context("taking the compaction request")?;
+        }
+        Ok(asked)
     }
 
     pub fn set_last_weighed_at(&self, disk_bytes: u64) -> anyhow::Result<()> {

@@ -48,15 +48,20 @@ pub fn compact_if_due(
     // A folder an older release wrote in another sled layout (`store::engine`): rewritten
     // without weighing it first.
     let older = engine::needs_rewrite(&data_dir.join("db"));
-    if disk < min_bytes || (!older && store.last_weighed_at()?.is_some_and(|w| disk < 2 * w)) {
+    // The open above migrated an older schema: much of the store was rewritten.
+    let migrated = store.take_compaction_request()?;
+    let weighed_lately = store.last_weighed_at()?.is_some_and(|w| disk < 2 * w);
+    if disk < min_bytes || (!older && !migrated && weighed_lately) {
         return Ok(Outcome::NotWeighed);
     }
-    if older {
+    if older || migrated {
         store.close()?;
-        tracing::info!(
-            disk,
-            "compacting the store before serving (it was written in an older sled layout)"
-        );
+        let why = if older {
+            "it was written in an older sled layout"
+        } else {
+            "a schema migration just rewrote it"
+        };
+        tracing::info!(disk, "compacting the store before serving ({why})");
     } else {
         let live = store.weight()?.logical_bytes;
         tracing::info!(disk, live, "weighed the store");

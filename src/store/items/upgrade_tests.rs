@@ -222,6 +222,11 @@ fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
     };
 
     let store = Store::open(dir.path(), 16, now).unwrap();
+    assert!(
+        store.take_compaction_request().unwrap(),
+        "a migration asks the next start to compact"
+    );
+    assert!(!store.take_compaction_request().unwrap(), "once");
     store.search().catch_up(usize::MAX).unwrap();
     let after = everything(&store, &ws, &locs);
     assert_eq!(after.0, before.0, "items");
