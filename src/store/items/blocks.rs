@@ -241,12 +241,15 @@ pub(in crate::store) fn get(
     let Some((_, mut raw)) = locate(tree, ws, id)? else {
         return Ok(None);
     };
-    // A block split between the read above and now: its upper half follows.
+    // A block split between the read above and now: its upper half follows. At most a
+    // few steps, each to a higher bound (a malformed chain ends the walk).
+    let mut lower = [0u8; 16];
     while let (Some(upper), _) = header(&raw)?
         && *id >= upper
+        && upper > lower
     {
         match tree.get(key(ws, &upper)).context("reading an item block")? {
-            Some(next) => raw = next,
+            Some(next) => (raw, lower) = (next, upper),
             None => return Ok(None),
         }
     }
@@ -307,11 +310,15 @@ fn walk(
     };
     match order {
         Order::Ascending => {
-            let Some((_, mut raw)) = locate(tree, ws, from)? else {
+            let Some((k, mut raw)) = locate(tree, ws, from)? else {
                 return Ok(());
             };
+            let (_, mut lower) = parts(&k).context("a malformed item block key")?;
             loop {
                 let (upper, _) = header(&raw)?;
+                if upper.is_some_and(|u| u <= lower) {
+                    bail!("a malformed chain of item blocks");
+                }
                 for (id, value) in items_of(&raw)? {
                     if to.is_some_and(|t| id.as_bytes() >= t) {
                         return Ok(());
@@ -324,7 +331,7 @@ fn walk(
                     return Ok(());
                 };
                 match tree.get(key(ws, &u)).context("reading an item block")? {
-                    Some(next) => raw = next,
+                    Some(next) => (raw, lower) = (next, u),
                     None => return Ok(()), // its workspace is going
                 }
             }
@@ -438,6 +445,11 @@ impl Hints {
             };
             let block = Block::decode(&raw).map_err(abort)?;
             match block.upper {
+                // An upper bound must lie above the block's own lower one, or the walk
+                // would not end.
+                Some(u) if u[..] <= k[16..32] => {
+                    return Err(abort(anyhow::anyhow!("a malformed chain of item blocks")));
+                }
                 Some(u) if *id >= u => k = key(ws, &u),
                 _ => return Ok(Some((k, block))),
             }

@@ -208,3 +208,23 @@ fn malformed_blocks_are_errors_not_panics() {
     assert_eq!(parts(&key(&ws, &[1; 16])), Some((ws, [1; 16])));
     assert_eq!(parts(&[0; 32]), None);
 }
+
+#[test]
+fn a_chain_that_does_not_go_up_ends_every_walk() {
+    let t = tree();
+    let ws = Id::<Workspace>::from_bytes([7; 16]);
+    let id = Id::<Item>::from_bytes([1; 16]);
+    // The first block names itself as the next one: a walk that trusted it would never end.
+    let looping = Block {
+        upper: Some([0; 16]),
+        entries: vec![],
+    };
+    t.insert(first_key(&ws), looping.encode()).unwrap();
+    assert_eq!(get(&t, &ws, &id).unwrap(), None);
+    assert!(scan(&t, &ws, &[0; 16], None, Order::Ascending, 10).is_err());
+    let hints = Hints::new(&t, &ws, [*id.as_bytes()]).unwrap();
+    let put = t
+        .transaction(|tx| hints.put_tx(tx, &ws, &id, b"x"))
+        .map_err(crate::store::typed::txn_any);
+    assert!(put.is_err());
+}
