@@ -27,7 +27,7 @@ pub(in crate::store) const KEY_LEN: usize = 33;
 const TAG: u8 = b'B';
 const FORMAT: u8 = 1;
 /// A block splits in two past this many items…
-const MAX_ENTRIES: usize = 32;
+const MAX_ENTRIES: usize = 16;
 /// …or past this many bytes (long reviews), if it holds two items or more.
 const MAX_BYTES: usize = 16 * 1024;
 
