@@ -1,3 +1,4 @@
+use super::block::FORMAT;
 use super::*;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
