@@ -152,6 +152,26 @@ pub mod elided {
     }
 }
 
+/// An id the store's compact encoding leaves out when it is the zero id (an item's location,
+/// which its block keeps: `store::items::placement`): nil there, the id itself otherwise; read
+/// back as the zero id from nil. JSON keeps it. `#[serde(with = "...::zero_elided")]`.
+pub mod zero_elided {
+    use super::Id;
+    use serde::{Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T, S: Serializer>(id: &Id<T>, s: S) -> Result<S::Ok, S::Error> {
+        if !s.is_human_readable() && id.bytes == [0; 16] {
+            s.serialize_unit()
+        } else {
+            id.serialize(s)
+        }
+    }
+
+    pub fn deserialize<'de, T, D: Deserializer<'de>>(d: D) -> Result<Id<T>, D::Error> {
+        super::elided::deserialize(d)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -208,6 +208,9 @@ pub struct Item {
     pub id: Id<Item>,
     #[serde(with = "crate::domain::ids::elided")]
     pub workspace: Id<Workspace>,
+    /// Left out of the store's encoding (with `feed` and `connection`) when the item's block
+    /// keeps it (`store::items::placement`).
+    #[serde(with = "crate::domain::ids::zero_elided")]
     pub location: Id<Location>,
     #[serde(with = "crate::domain::compact::unit")]
     pub origin: Origin,

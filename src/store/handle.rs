@@ -42,7 +42,7 @@ pub fn close(db: sled::Db, folder: &Path) -> anyhow::Result<()> {
 }
 
 /// The schema this binary writes. See `migrations` for the history.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {

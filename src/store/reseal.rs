@@ -13,6 +13,12 @@ use crate::domain::{Contact, Feedback, Item, OutboxMessage};
 use anyhow::Context;
 
 const CURSOR_KEY: &[u8] = b"reseal_cursor";
+/// Set once the walk has stored every item sealed whole again with its placement apart
+/// (`items::placement`), or for a store that never held one: until then a finished walk
+/// goes over the items once more.
+const PLACED_KEY: &[u8] = b"items_placed";
+/// The index of `Kind::Items` in `KINDS`.
+const ITEMS_AT: usize = 2;
 /// The kinds of record, in the order they are walked; the cursor names one by its index.
 const KINDS: [Kind; 6] = [
     Kind::Contacts,
@@ -41,6 +47,8 @@ enum Kind {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Resealed {
     pub sealed: usize,
+    /// Items sealed whole by an older release, stored again with their placement apart.
+    pub placed: usize,
     /// Nothing plain is left (later calls return at once).
     pub done: bool,
 }
@@ -85,25 +93,39 @@ impl Store {
         }
     }
 
-    /// The block stored under `key` with its plain items sealed, and how many they were;
-    /// None when it holds none.
-    fn sealed_block(&self, key: &[u8], raw: &[u8]) -> anyhow::Result<Option<(Vec<u8>, usize)>> {
-        use super::items::blocks;
+    /// The block stored under `key` with its plain items sealed and its items sealed whole
+    /// stored with their placement apart, and how many of each; None when it holds neither.
+    fn sealed_block(
+        &self,
+        key: &[u8],
+        raw: &[u8],
+    ) -> anyhow::Result<Option<(Vec<u8>, usize, usize)>> {
+        use super::items::{blocks, placement};
         let Some((ws, _)) = blocks::parts(key) else {
             return Ok(None); // a one-item key of an older layout: migrated at open, never here
         };
         let mut block = blocks::Block::decode(raw)?;
-        let mut n = 0;
+        let (mut sealed, mut placed) = (0, 0);
         for (id, value) in &mut block.entries {
-            if is_sealed(value) {
-                continue;
+            let id = crate::domain::Id::from_bytes(*id);
+            match placement::split(value)? {
+                (Some(_), _) => {}
+                (None, whole) if is_sealed(whole) => {
+                    // Its author's key shredded: noise, left as it is.
+                    if let Some(item) = self.item_at(&ws, &id, whole)? {
+                        *value = self.seal_item(&item)?;
+                        placed += 1;
+                    }
+                }
+                (None, plain) => {
+                    let mut item: Item = codec::decode(plain)?;
+                    (item.workspace, item.id) = (ws, id);
+                    *value = self.seal_item(&item)?;
+                    sealed += 1;
+                }
             }
-            let mut item: Item = codec::decode(value)?;
-            (item.workspace, item.id) = (ws, crate::domain::Id::from_bytes(*id));
-            *value = self.seal_item(&item)?;
-            n += 1;
         }
-        Ok((n > 0).then(|| (block.encode(), n)))
+        Ok((sealed + placed > 0).then(|| (block.encode(), sealed, placed)))
     }
 
     /// Seals up to `budget` plain records, from where the last call stopped.
@@ -113,6 +135,13 @@ impl Store {
             Some(c) if !c.is_empty() => (usize::from(c[0]), Some(c[1..].to_vec())),
             _ => (0, None),
         };
+        if self.meta.get(PLACED_KEY)?.is_none() {
+            // Past the items (or done): back to them once, for those sealed whole.
+            if kind > ITEMS_AT {
+                (kind, after) = (ITEMS_AT, None);
+            }
+            self.meta.insert(PLACED_KEY, &[])?;
+        }
         let mut read = 0;
         while kind < KINDS.len() && read < budget {
             let Some(tree) = self.tree_of(KINDS[kind]) else {
@@ -137,9 +166,10 @@ impl Store {
                 if matches!(KINDS[kind], Kind::Items) {
                     // Items sit in blocks (`items::blocks`): each plain one sealed alone.
                     match self.sealed_block(key, raw) {
-                        Ok(Some((block, n))) => {
+                        Ok(Some((block, sealed, placed))) => {
                             if tree.compare_and_swap(key, Some(raw), Some(block))?.is_ok() {
-                                out.sealed += n;
+                                out.sealed += sealed;
+                                out.placed += placed;
                             }
                         }
                         Ok(None) => {}
@@ -182,11 +212,15 @@ impl Store {
 
 /// Marks a new store as having nothing plain: every record it will hold is sealed when written.
 pub(super) fn nothing_to_seal(db: &sled::Db) -> anyhow::Result<()> {
-    db.open_tree("meta")?
-        .insert(CURSOR_KEY, &[KINDS.len() as u8])
+    let meta = db.open_tree("meta")?;
+    meta.insert(CURSOR_KEY, &[KINDS.len() as u8])
+        .context("marking a new store sealed")?;
+    meta.insert(PLACED_KEY, &[])
         .context("marking a new store sealed")?;
     Ok(())
 }
 
+#[cfg(test)]
+mod placed_tests;
 #[cfg(test)]
 mod tests;

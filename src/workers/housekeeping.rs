@@ -107,6 +107,13 @@ impl Housekeeping {
                 "records written before sealing existed are now sealed"
             );
         }
+        if resealed.placed > 0 {
+            tracing::info!(
+                items = resealed.placed,
+                done = resealed.done,
+                "items stored again with their placement apart (smaller)"
+            );
+        }
         Ok(purged)
     }
 }

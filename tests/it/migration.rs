@@ -35,7 +35,7 @@ fn write_v1(data: &std::path::Path) {
 
 #[test]
 fn schema_1_is_migrated_to_the_current_schema_after_a_snapshot() {
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
     let tmp = tempfile::tempdir().unwrap();
     let cfg = write_config(tmp.path(), "");
     let data = tmp.path().join("data");

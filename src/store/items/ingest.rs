@@ -4,7 +4,7 @@
 
 use super::blocks::Hints;
 use super::rollups::{Deltas, Tx, abort};
-use super::{Items, by_external, by_location, erase, external_form};
+use super::{Items, by_external, by_location, erase};
 use crate::domain::{Connection, Fetched, Id, Item, Location, Origin, Workspace};
 use crate::store::{PersonRef, Store, keys, typed};
 use sled::Transactional;
@@ -162,8 +162,7 @@ fn write_page(
                 let item =
                     Item::first_seen(f, ws, to.location, to.origin, to.feed, to.connection, now);
                 let who = PersonRef::item(&ws, &item.id);
-                let stored = external_form::stored(&item);
-                let (sealed, key) = Store::seal_implicit_new(&who, &*stored).map_err(abort)?;
+                let (sealed, key) = Store::seal_new_item(&item).map_err(abort)?;
                 new_items.push((item.id, sealed));
                 new_keys.push((who.as_bytes().to_vec(), key));
                 index.add(ext, &at, &item.id)?;

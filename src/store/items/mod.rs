@@ -18,6 +18,7 @@ mod gone;
 mod ingest;
 mod list;
 mod notes;
+pub(in crate::store) mod placement;
 mod rebuild;
 mod replies;
 mod restrict;
@@ -47,35 +48,61 @@ pub struct Items<'a> {
     pub(super) store: &'a Store,
 }
 
-/// The item read from its value, its ids taken from its key (the value leaves them out).
-fn keyed(item: Option<Item>, ws: Id<Workspace>, id: Id<Item>) -> Option<Item> {
-    item.map(|mut i| {
-        i.workspace = ws;
-        i.id = id;
-        external_form::expand(&mut i);
-        i
-    })
+/// The item read from its sealed part, its ids taken from its key and its placement from
+/// its block (the value leaves them out).
+fn keyed(
+    item: Option<Item>,
+    ws: Id<Workspace>,
+    id: Id<Item>,
+    place: Option<&[u8]>,
+) -> anyhow::Result<Option<Item>> {
+    let Some(mut i) = item else {
+        return Ok(None);
+    };
+    i.workspace = ws;
+    i.id = id;
+    placement::restore(&mut i, place)?;
+    Ok(Some(i))
 }
 
 impl Store {
     /// An item sealed with its author's key (see `sealing`), inside a transaction that holds
     /// `person_keys`. The value names neither the key nor the item: its own key does.
     pub(super) fn seal_item_tx(keys: &TransactionalTree, item: &Item) -> Tx<Vec<u8>> {
-        let stored = external_form::stored(item);
-        Self::seal_implicit_tx(keys, &PersonRef::item(&item.workspace, &item.id), &*stored)
+        let (place, stored) = placement::stored(item);
+        let sealed =
+            Self::seal_implicit_tx(keys, &PersonRef::item(&item.workspace, &item.id), &stored)?;
+        Ok(placement::join(&place, &sealed))
     }
 
     /// `seal_item_tx` outside a transaction.
     pub(super) fn seal_item(&self, item: &Item) -> anyhow::Result<Vec<u8>> {
-        let stored = external_form::stored(item);
-        self.seal_implicit(&PersonRef::item(&item.workspace, &item.id), &*stored)
+        let (place, stored) = placement::stored(item);
+        let sealed = self.seal_implicit(&PersonRef::item(&item.workspace, &item.id), &stored)?;
+        Ok(placement::join(&place, &sealed))
     }
 
     /// The bytes a new item is stored as: its stored form, sealed with a fresh key (the key is
     /// not kept). For benchmarks, whose reference writes these same bytes without the store.
     pub fn stored_item_bytes(item: &Item) -> anyhow::Result<Vec<u8>> {
+        Ok(Self::seal_new_item(item)?.0)
+    }
+
+    /// An item sealed whole, its placement inside, as releases before `placement` stored it.
+    #[cfg(test)]
+    pub(in crate::store) fn seal_item_whole(&self, item: &Item) -> Vec<u8> {
+        let stored = external_form::stored(item);
+        self.seal_implicit(&PersonRef::item(&item.workspace, &item.id), &*stored)
+            .expect("seals")
+    }
+
+    /// The stored value of a new item, sealed with a fresh key for its author, and the key
+    /// (to be stored in the same transaction).
+    pub(super) fn seal_new_item(item: &Item) -> anyhow::Result<(Vec<u8>, [u8; 32])> {
         let who = PersonRef::item(&item.workspace, &item.id);
-        Ok(Self::seal_implicit_new(&who, &*external_form::stored(item))?.0)
+        let (place, stored) = placement::stored(item);
+        let (sealed, key) = Self::seal_implicit_new(&who, &stored)?;
+        Ok((placement::join(&place, &sealed), key))
     }
 
     /// Item `id` of `ws` stored as `raw`; None once its author's key is shredded.
@@ -85,11 +112,13 @@ impl Store {
         id: &Id<Item>,
         raw: &[u8],
     ) -> anyhow::Result<Option<Item>> {
-        Ok(keyed(
-            self.unseal_as(&PersonRef::item(ws, id), raw)?,
+        let (place, sealed) = placement::split(raw)?;
+        keyed(
+            self.unseal_as(&PersonRef::item(ws, id), sealed)?,
             *ws,
             *id,
-        ))
+            place,
+        )
     }
 
     /// `item_at` inside a transaction that includes `person_keys` as `keys`.
@@ -99,11 +128,14 @@ impl Store {
         id: &Id<Item>,
         raw: &[u8],
     ) -> Tx<Option<Item>> {
-        Ok(keyed(
-            Self::unseal_as_tx(keys, &PersonRef::item(ws, id), raw)?,
+        let (place, sealed) = placement::split(raw).map_err(rollups::abort)?;
+        keyed(
+            Self::unseal_as_tx(keys, &PersonRef::item(ws, id), sealed)?,
             *ws,
             *id,
-        ))
+            place,
+        )
+        .map_err(rollups::abort)
     }
 }
 

@@ -100,7 +100,7 @@ impl Items<'_> {
                 };
                 for (id, sealed) in super::blocks::items_of(v)? {
                     in_chunk += 1;
-                    let Some(item) = s.item_at(&ws, &id, sealed)? else {
+                    let Some(item) = s.item_at(&ws, &id, &sealed)? else {
                         continue;
                     };
                     groups

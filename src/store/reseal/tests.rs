@@ -60,7 +60,12 @@ fn plain_left(store: &Store) -> usize {
         .map(|tree| {
             if std::ptr::eq(tree, &store.items) {
                 let every = crate::store::items::blocks::all(tree);
-                return every.iter().filter(|(_, _, v)| !is_sealed(v)).count();
+                return every
+                    .iter()
+                    .filter(|(_, _, v)| {
+                        !is_sealed(crate::store::items::placement::split(v).unwrap().1)
+                    })
+                    .count();
             }
             tree.iter()
                 .values()
@@ -79,6 +84,7 @@ fn plain_records_of_an_older_store_are_sealed_in_chunks_and_still_read_the_same(
         store.seal_plain_records(100).unwrap(),
         Resealed {
             sealed: 0,
+            placed: 0,
             done: true
         },
         "a new store has nothing to seal"
@@ -265,6 +271,7 @@ fn plain_records_of_an_older_store_are_sealed_in_chunks_and_still_read_the_same(
         store.seal_plain_records(100).unwrap(),
         Resealed {
             sealed: 0,
+            placed: 0,
             done: true
         }
     );

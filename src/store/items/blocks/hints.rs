@@ -1,7 +1,7 @@
 //! Writers' way into the blocks inside a sled transaction, which has no range reads: a block
 //! at or below each id, found before the transaction, and the chain followed from there.
 
-use super::block::{Block, header};
+use super::block::{Block, upper};
 use super::{BlockKey, Raw, first_key, key, locate, parts};
 use crate::domain::{Id, Item, Workspace};
 use crate::store::items::rollups::{Tx, abort};
@@ -43,7 +43,7 @@ impl Hints {
             }
             if let Some((k, v)) = locate(tree, &ws, &id)? {
                 let (_, lower) = parts(&k).context("a malformed item block key")?;
-                last = Some((ws, lower, header(&v)?.0));
+                last = Some((ws, lower, upper(&v)?));
                 found.push(
                     k.as_ref()
                         .try_into()

@@ -19,7 +19,7 @@ mod block;
 mod hints;
 
 pub(in crate::store) use block::{Block, items_of};
-use block::{find, header};
+use block::{find, upper};
 pub(in crate::store) use hints::Hints;
 
 use crate::domain::{Id, Item, Workspace};
@@ -86,16 +86,16 @@ pub(in crate::store) fn get(
     // A block split between the read above and now: its upper half follows. At most a
     // few steps, each to a higher bound (a malformed chain ends the walk).
     let mut lower = [0u8; 16];
-    while let (Some(upper), _) = header(&raw)?
-        && *id >= upper
-        && upper > lower
+    while let Some(up) = upper(&raw)?
+        && *id >= up
+        && up > lower
     {
-        match tree.get(key(ws, &upper)).context("reading an item block")? {
-            Some(next) => (raw, lower) = (next, upper),
+        match tree.get(key(ws, &up)).context("reading an item block")? {
+            Some(next) => (raw, lower) = (next, up),
             None => return Ok(None),
         }
     }
-    Ok(find(&raw, id)?.map(<[u8]>::to_vec))
+    Ok(find(&raw, id)?.map(std::borrow::Cow::into_owned))
 }
 
 /// Items of `ws` with ids from `from` (included) up to `to` (left out; None: no end), in
@@ -157,19 +157,19 @@ fn walk(
             };
             let (_, mut lower) = parts(&k).context("a malformed item block key")?;
             loop {
-                let (upper, _) = header(&raw)?;
-                if upper.is_some_and(|u| u <= lower) {
+                let up = upper(&raw)?;
+                if up.is_some_and(|u| u <= lower) {
                     bail!("a malformed chain of item blocks");
                 }
                 for (id, value) in items_of(&raw)? {
                     if to.is_some_and(|t| id.as_bytes() >= t) {
                         return Ok(());
                     }
-                    if id.as_bytes() >= from && !each(id, value) {
+                    if id.as_bytes() >= from && !each(id, &value) {
                         return Ok(());
                     }
                 }
-                let Some(u) = upper.filter(|u| to.is_none_or(|t| u < t)) else {
+                let Some(u) = up.filter(|u| to.is_none_or(|t| u < t)) else {
                     return Ok(());
                 };
                 match tree.get(key(ws, &u)).context("reading an item block")? {
@@ -191,7 +191,7 @@ fn walk(
                     if id.as_bytes() > &at {
                         continue;
                     }
-                    if id.as_bytes() < from || !each(id, value) {
+                    if id.as_bytes() < from || !each(id, &value) {
                         return Ok(());
                     }
                 }

@@ -1,4 +1,4 @@
-use super::block::FORMAT;
+use super::block::{FORMAT, find};
 use super::*;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
@@ -195,17 +195,22 @@ fn malformed_blocks_are_errors_not_panics() {
     let raw = good.encode();
     assert_eq!(Block::decode(&raw).unwrap(), good);
     for cut in 0..raw.len() {
-        if cut == 18 || cut == 18 + 16 + 2 + 300 {
+        if cut == 19 || cut == 19 + 16 + 1 + 2 + 300 {
             continue; // cut where an item ends: a well-formed shorter block
         }
         assert!(Block::decode(&raw[..cut]).is_err(), "cut at {cut}");
     }
     assert!(Block::decode(&[FORMAT, 2]).is_err());
     assert!(Block::decode(&[9, 0]).is_err());
-    let mut lying = vec![FORMAT, 0];
+    let mut lying = vec![FORMAT, 0, 0];
     lying.extend_from_slice(&[1; 16]);
-    lying.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    lying.extend_from_slice(&[0, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
     assert!(Block::decode(&lying).is_err());
+    // An item naming a placement the block does not have.
+    let mut unknown = vec![FORMAT, 0, 0];
+    unknown.extend_from_slice(&[1; 16]);
+    unknown.extend_from_slice(&[1, 1, 9]);
+    assert!(Block::decode(&unknown).is_err());
     assert_eq!(parts(&key(&ws, &[1; 16])), Some((ws, [1; 16])));
     assert_eq!(parts(&[0; 32]), None);
 }
@@ -228,4 +233,70 @@ fn a_chain_that_does_not_go_up_ends_every_walk() {
         .transaction(|tx| hints.put_tx(tx, &ws, &id, b"x"))
         .map_err(crate::store::typed::txn_any);
     assert!(put.is_err());
+}
+
+#[test]
+fn a_placement_is_stored_once_a_block_and_format_1_blocks_still_read() {
+    use crate::store::items::placement::join;
+    let (a, b) = (
+        [[1u8; 16].as_slice(), &[0], b"accounts/1/locations/1"].concat(),
+        [[2u8; 16].as_slice(), &[1], &[3; 16], b"123456"].concat(),
+    );
+    let entries: Vec<(Raw, Vec<u8>)> = (0..16u8)
+        .map(|n| {
+            let sealed = vec![5, n, n, n];
+            let value = match n % 4 {
+                0 => sealed, // an item sealed whole, as older releases wrote
+                3 => join(&b, &sealed),
+                _ => join(&a, &sealed),
+            };
+            ([n; 16], value)
+        })
+        .collect();
+    let block = Block {
+        upper: None,
+        entries,
+    };
+    let raw = block.encode();
+    assert_eq!(Block::decode(&raw).unwrap(), block);
+    // Two placements written once each: an item costs its id, two varints and its sealed part.
+    let shared = 1 + (1 + a.len()) + (1 + b.len());
+    assert_eq!(raw.len(), 2 + shared + 16 * (16 + 1 + 1 + 4));
+    let read = items_of(&raw).unwrap();
+    assert_eq!(read.len(), 16);
+    for ((id, v), (want_id, want)) in read.iter().zip(&block.entries) {
+        assert_eq!((id.as_bytes(), &v[..]), (want_id, &want[..]));
+    }
+    assert_eq!(
+        find(&raw, &[7; 16]).unwrap().as_deref(),
+        Some(&block.entries[7].1[..])
+    );
+
+    // A block as format 1 wrote it: read as it is, and written again in format 2 when it
+    // changes, every value the same.
+    let mut old = vec![1u8, 0];
+    for (id, v) in &block.entries {
+        old.extend_from_slice(id);
+        old.push(v.len() as u8);
+        old.extend_from_slice(v);
+    }
+    let t = tree();
+    let ws = Id::<Workspace>::from_bytes([8; 16]);
+    t.insert(first_key(&ws), old).unwrap();
+    let got = scan(&t, &ws, &[0; 16], None, Order::Ascending, 100).unwrap();
+    assert_eq!(got.len(), 16);
+    assert_eq!(
+        get(&t, &ws, &Id::from_bytes([3; 16])).unwrap(),
+        Some(block.entries[3].1.clone())
+    );
+    let added = (Id::<Item>::from_bytes([0x20; 16]), join(&a, &[5, 9]));
+    put(&t, &ws, std::slice::from_ref(&added));
+    let rewritten = t.get(first_key(&ws)).unwrap().unwrap();
+    assert_eq!(rewritten[0], FORMAT);
+    let after = scan(&t, &ws, &[0; 16], None, Order::Ascending, 100).unwrap();
+    assert_eq!(after.len(), 17);
+    assert_eq!(after[16], added);
+    for ((id, v), (want_id, want)) in after.iter().zip(&block.entries) {
+        assert_eq!((id.as_bytes(), v), (want_id, want));
+    }
 }
