@@ -1,9 +1,9 @@
 //! Items an older release sealed whole are stored again with their placement apart.
 
+use super::tests::first_items;
 use super::*;
 use crate::domain::{Author, Fetched, Id, Kind as ItemKind, Rating};
 use crate::store::items::{blocks, placement};
-use crate::store::{ItemFilter, PageRequest};
 use time::macros::datetime;
 
 #[test]
@@ -36,12 +36,7 @@ fn items_sealed_whole_get_their_placement_apart_once_and_read_the_same() {
         })
         .collect();
     store.items().ingest(&dest, &batch, now).unwrap();
-    let page = |s: &Store| {
-        s.items()
-            .page(&ws, &ItemFilter::default(), &PageRequest::first(50))
-            .unwrap()
-            .items
-    };
+    let page = |s: &Store| first_items(s, &ws);
     let items = page(&store);
     assert_eq!(items.len(), 40);
     assert!(

@@ -5,6 +5,14 @@ use crate::domain::{
 use crate::store::{ItemFilter, PageRequest};
 use time::macros::datetime;
 
+/// The first 50 items of `ws`, newest first.
+pub(super) fn first_items(s: &Store, ws: &Id<crate::domain::Workspace>) -> Vec<Item> {
+    s.items()
+        .page(ws, &ItemFilter::default(), &PageRequest::first(50))
+        .unwrap()
+        .items
+}
+
 /// A record as an older store wrote it: format 1, JSON.
 fn as_old_json<T: serde::Serialize + serde::de::DeserializeOwned>(
     store: &Store,
@@ -110,12 +118,7 @@ fn plain_records_of_an_older_store_are_sealed_in_chunks_and_still_read_the_same(
     let batch: Vec<Fetched> = (1..=5).map(|n| review(n, "Zelda Quill")).collect();
     store.items().ingest(&dest, &batch, now).unwrap();
     store.search().catch_up(100).unwrap();
-    let page = |s: &Store| {
-        s.items()
-            .page(&ws, &ItemFilter::default(), &PageRequest::first(50))
-            .unwrap()
-            .items
-    };
+    let page = |s: &Store| first_items(s, &ws);
     let items = page(&store);
     store
         .items()

@@ -94,6 +94,12 @@ impl Block {
         }
     }
 
+    /// The stored value of item `id`, if this block holds it.
+    pub(super) fn get(&self, id: &Raw) -> Option<&[u8]> {
+        let i = self.entries.binary_search_by(|(e, _)| e.cmp(id)).ok()?;
+        Some(&self.entries[i].1)
+    }
+
     pub(super) fn take(&mut self, id: &Raw) -> Option<Vec<u8>> {
         let i = self.entries.binary_search_by(|(e, _)| e.cmp(id)).ok()?;
         Some(self.entries.remove(i).1)

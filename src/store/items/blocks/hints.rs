@@ -109,10 +109,9 @@ impl Hints {
         id: &Id<Item>,
     ) -> Tx<Option<Vec<u8>>> {
         let id = id.as_bytes();
-        Ok(self.follow(tx, ws, id)?.and_then(|(_, b)| {
-            let i = b.entries.binary_search_by(|(e, _)| e.cmp(id)).ok()?;
-            Some(b.entries[i].1.clone())
-        }))
+        Ok(self
+            .follow(tx, ws, id)?
+            .and_then(|(_, b)| b.get(id).map(<[u8]>::to_vec)))
     }
 
     /// Stores `value` as item `id`, splitting its block when it grows past its limits.
