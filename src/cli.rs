@@ -69,7 +69,11 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
             }
             Ok(())
         }
-        Command::Serve { demo } => serve(load(cli.config)?.config, demo),
+        Command::Serve { demo } => {
+            // Before any thread starts: it may start this process again (`malloc`).
+            crate::malloc::tune();
+            serve(load(cli.config)?.config, demo)
+        }
         Command::FakeProviders { listen } => fake_providers(listen),
         Command::Waf {
             command: WafCommand::Test { file, misses },

@@ -16,6 +16,7 @@ pub mod http;
 pub mod jobs;
 pub mod logging;
 pub mod mail;
+pub mod malloc;
 pub mod notify;
 pub mod pdf;
 pub mod poller;

@@ -632,3 +632,51 @@ fn run_jobs_drives_a_running_server_and_refuses_without_one() {
     }
     drop(server);
 }
+
+/// `serve` starts itself again once with glibc's allocator tuned (the same pid, serving as
+/// before), and never over an operator's own `GLIBC_TUNABLES` or their "no".
+#[test]
+fn serve_runs_with_the_allocator_tuned_unless_the_operator_says_otherwise() {
+    let environ = |server: &Server| -> Vec<String> {
+        std::fs::read(format!("/proc/{}/environ", server.pid()))
+            .unwrap()
+            .split(|b| *b == 0)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write_config(tmp.path(), "");
+    let tuned = format!("GLIBC_TUNABLES={}", plaudit::malloc::TUNABLES);
+
+    let server = Server::spawn(tmp.path(), cfg.clone(), &[]).unwrap();
+    let env = environ(&server);
+    assert!(
+        env.contains(&format!("{}=1", plaudit::malloc::MARK)),
+        "{env:?}"
+    );
+    // glibc rewrites the variable in place as it reads it (what `environ` shows may end after
+    // the first setting): ours, from its start.
+    let given = env
+        .iter()
+        .find(|v| v.starts_with("GLIBC_TUNABLES="))
+        .unwrap();
+    assert!(
+        given.len() > "GLIBC_TUNABLES=".len() && tuned.starts_with(given.as_str()),
+        "{given}"
+    );
+    drop(server);
+
+    let own = "GLIBC_TUNABLES=glibc.malloc.arena_max=4";
+    let server = Server::spawn(tmp.path(), cfg.clone(), &[("GLIBC_TUNABLES", &own[15..])]).unwrap();
+    let env = environ(&server);
+    assert!(env.iter().any(|v| v == own), "{env:?}");
+    assert!(!env.iter().any(|v| v.starts_with(plaudit::malloc::MARK)));
+    drop(server);
+
+    let server = Server::spawn(tmp.path(), cfg, &[(plaudit::malloc::MARK, "0")]).unwrap();
+    let env = environ(&server);
+    assert!(
+        !env.iter().any(|v| v.starts_with("GLIBC_TUNABLES=")),
+        "{env:?}"
+    );
+}
