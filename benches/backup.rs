@@ -58,10 +58,27 @@ fn main() {
     let n = total();
     let base = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
+    // `BACKUP_KEEP=DIR` keeps the seeded folder there and reuses it on the next run with the
+    // same size (seeding a million reviews takes minutes; the backup, restore and copy do not).
+    let keep = std::env::var("BACKUP_KEEP")
+        .ok()
+        .map(std::path::PathBuf::from);
+    let data = keep
+        .as_ref()
+        .map_or_else(|| tmp.path().join("data"), |k| k.join("data"));
+    let marker = keep.as_ref().map(|k| k.join(format!("seeded-{n}.txt")));
     let locations = 20;
-    let ws: Id<Workspace> = Id::generate(base);
-    {
+    let kept: Option<Id<Workspace>> = marker
+        .as_ref()
+        .and_then(|m| std::fs::read_to_string(m).ok())
+        .and_then(|s| s.trim().parse().ok());
+    let ws: Id<Workspace> = kept.unwrap_or_else(|| Id::generate(base));
+    if kept.is_some() {
+        eprintln!("reusing the seeded folder {}", data.display());
+    } else {
+        if data.exists() {
+            std::fs::remove_dir_all(&data).unwrap();
+        }
         let store = Store::open(&data, 256, base).unwrap();
         let locs: Vec<Id<Location>> = (0..locations).map(|_| Id::generate(base)).collect();
         let feeds: Vec<String> = (0..locations)
@@ -88,6 +105,10 @@ fn main() {
             "seeded {n} reviews in {:.0} s",
             started.elapsed().as_secs_f64()
         );
+        drop(store);
+        if let Some(m) = &marker {
+            std::fs::write(m, ws.to_string()).unwrap();
+        }
     }
     let size = dir_size(&data);
 

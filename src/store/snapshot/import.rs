@@ -23,15 +23,62 @@ pub fn import_into<R: std::io::Read + ?Sized>(
         .cache_capacity(IMPORT_CACHE)
         .open()
         .with_context(|| format!("creating {}", path.display()))?;
+    // Two threads: this one reads, decompresses, parses and checks the stream, the other
+    // writes what it read into sled, a window behind (a restore of 1,000,000 reviews on two
+    // cores: BENCHMARKS.md, backup).
+    let (windows, received) = std::sync::mpsc::sync_channel::<Window>(2);
+    let summed = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> anyhow::Result<()> {
+            for (tree, mut window) in received {
+                insert_scrambled(&tree, &mut window)?;
+            }
+            Ok(())
+        });
+        let read = read_windows(&db, input, &windows);
+        drop(windows);
+        // The writer's error first: when it stops, the reader only sees its channel closed.
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the restore's writer thread failed")));
+        written.and(read)
+    })?;
+    summed
+        .redo
+        .apply(&db)
+        .context("applying the changes made during the backup")?;
+    db.flush().context("flushing the restored store")?;
+    crate::store::close(db, path)?;
+    Ok(summed)
+}
+
+/// Entries of one tree, to insert together.
+type Window = (sled::Tree, Vec<(Vec<u8>, Vec<u8>)>);
+
+/// Reads the stream, handing its entries to `windows` a window at a time; returns what the
+/// stream summed to.
+fn read_windows<R: std::io::Read + ?Sized>(
+    db: &sled::Db,
+    input: &mut R,
+    windows: &std::sync::mpsc::SyncSender<Window>,
+) -> anyhow::Result<Summed> {
     let mut tree: Option<sled::Tree> = None;
     let mut window: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     let mut window_bytes = 0usize;
     let mut summer = Summer::default();
+    let send = |tree: &Option<sled::Tree>, window: &mut Vec<(Vec<u8>, Vec<u8>)>| {
+        let full = std::mem::take(window);
+        match tree {
+            Some(tree) if !full.is_empty() => windows
+                .send((tree.clone(), full))
+                .map_err(|_| anyhow::anyhow!("the restore's writer stopped")),
+            _ => Ok(()),
+        }
+    };
     read_from(input, |record| {
         summer.add(&record);
         match record {
             Record::Tree { name, .. } => {
-                insert_scrambled(tree.as_ref(), &mut window)?;
+                send(&tree, &mut window)?;
                 window_bytes = 0;
                 tree = Some(db.open_tree(name).context("creating a tree")?);
             }
@@ -42,7 +89,7 @@ pub fn import_into<R: std::io::Read + ?Sized>(
                     // By count and by size: a window is held in memory until written.
                     if window.len() >= WINDOW || window_bytes >= WINDOW_BYTES {
                         window_bytes = 0;
-                        insert_scrambled(tree.as_ref(), &mut window)?;
+                        send(&tree, &mut window)?;
                     }
                 }
             }
@@ -50,17 +97,8 @@ pub fn import_into<R: std::io::Read + ?Sized>(
         }
         Ok(())
     })?;
-    insert_scrambled(tree.as_ref(), &mut window)?;
-    let summed = summer.finish();
-    summed
-        .redo
-        .apply(&db)
-        .context("applying the changes made during the backup")?;
-    db.flush().context("flushing the restored store")?;
-    // Every handle on a tree keeps the database open.
-    drop(tree);
-    crate::store::close(db, path)?;
-    Ok(summed)
+    send(&tree, &mut window)?;
+    Ok(summer.finish())
 }
 
 /// 128 MiB: with pages compressed, every page sled evicts and reads back costs a zstd context
@@ -71,14 +109,7 @@ const WINDOW: usize = 100_000;
 const WINDOW_BYTES: usize = 16 << 20;
 
 /// Inserts and empties `window`, visiting it with a stride coprime to its length.
-fn insert_scrambled(
-    tree: Option<&sled::Tree>,
-    window: &mut Vec<(Vec<u8>, Vec<u8>)>,
-) -> anyhow::Result<()> {
-    let Some(tree) = tree else {
-        window.clear();
-        return Ok(());
-    };
+fn insert_scrambled(tree: &sled::Tree, window: &mut Vec<(Vec<u8>, Vec<u8>)>) -> anyhow::Result<()> {
     let n = window.len();
     let stride = [7919usize, 7927, 7933]
         .into_iter()

@@ -178,11 +178,22 @@ fn import(
     }
     // One pass: the whole-file checksum first, then every record into a new folder while the
     // snapshot's own checksum is checked; the live store is untouched until all of it passed.
+    let started = std::time::Instant::now();
     let imported = read(path, key, |input| snapshot::import_into(&staging, input)).and_then(|s| {
+        tracing::info!(
+            entries = s.entries,
+            seconds = started.elapsed().as_secs_f64(),
+            "backup checked and imported"
+        );
         let db = crate::store::engine::config(&staging)
             .cache_capacity(snapshot::IMPORT_CACHE)
             .open()?;
+        let started = std::time::Instant::now();
         let opened = open_keys(&db, &db_dir, secret).and_then(|()| {
+            tracing::info!(
+                seconds = started.elapsed().as_secs_f64(),
+                "keys of the restored store opened"
+            );
             if !s.point_in_time {
                 // Each tree was read at its own time: derived records are rebuilt on open.
                 crate::store::mark_restored(&db)?;
