@@ -175,6 +175,8 @@ pub fn compact(config: &Config) -> Result<(), Failed> {
 }
 
 pub fn restore(config: &Config, from: &Path, secret: Option<&Path>) -> Result<(), Failed> {
+    // A restore of a large store takes a while: its steps are logged on stderr as they end.
+    crate::logging::init(&config.logs);
     let secret = secret_file(secret)?;
     let data_dir = &config.storage.data_dir;
     if admin_socket::call(data_dir, &Request::Status)

@@ -18,6 +18,7 @@
 //! instance secret: from the data folder it replaces, or from the file `plaudit backup secret`
 //! wrote (kept apart from the backups). Encrypted backups carry the keys inside the encryption.
 
+mod beside;
 mod frames;
 mod restore;
 mod schedule;
@@ -30,7 +31,7 @@ use crate::store::snapshot::{self, Summed, Summer, TreeSum};
 use anyhow::{Context, bail};
 use chacha20poly1305::ChaCha20Poly1305;
 use chacha20poly1305::aead::KeyInit;
-use frames::{FRAME, Opener, Sealer};
+use frames::Opener;
 use sha2::{Digest, Sha256};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -118,30 +119,9 @@ fn write_as(
         hash: Sha256::new(),
     };
     outer.write_all(MAGIC)?;
-    match key {
-        None => {
-            outer.write_all(&[0])?;
-            let mut z = zstd::stream::write::Encoder::new(&mut outer, LEVEL)?;
-            store.export_to(&mut z, keys, progress)?;
-            z.finish()?;
-        }
-        Some(key) => {
-            let mut prefix = [0u8; 8];
-            rand::RngCore::fill_bytes(&mut rand::rng(), &mut prefix);
-            outer.write_all(&[1])?;
-            outer.write_all(&prefix)?;
-            let sealer = Sealer {
-                out: &mut outer,
-                cipher: ChaCha20Poly1305::new(key.into()),
-                prefix,
-                frame: 0,
-                buf: Vec::with_capacity(FRAME),
-            };
-            let mut z = zstd::stream::write::Encoder::new(sealer, LEVEL)?;
-            store.export_to(&mut z, keys, progress)?;
-            z.finish()?.finish()?;
-        }
-    }
+    beside::compress_beside(&mut outer, key, LEVEL, |body| {
+        store.export_to(body, keys, progress)
+    })?;
     let digest = outer.hash.clone().finalize();
     let mut file = outer.inner;
     file.write_all(b"Z")?;

@@ -121,8 +121,18 @@ pub fn restore(
     // Until the journal is replayed, the next start replays it (a kill may come first).
     let pending = data_dir.join(REPLAY_PENDING);
     std::fs::write(&pending, b"").context("marking the erasure journal to replay")?;
+    let started = std::time::Instant::now();
     swap::swap_in(data_dir, &staging, swap::Why::Restore, now.unix_timestamp())?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "restored store swapped in"
+    );
+    let started = std::time::Instant::now();
     replay_if_pending(data_dir, now)?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "erasure journal replayed"
+    );
     Ok(summary)
 }
 
@@ -158,6 +168,7 @@ fn import(
     now: OffsetDateTime,
 ) -> anyhow::Result<(PathBuf, Summary)> {
     let db_dir = data_dir.join("db");
+    let started = std::time::Instant::now();
     if db_dir.exists() {
         // The lock sled takes: a running server holds it.
         match crate::store::engine::config(&db_dir)
@@ -172,6 +183,10 @@ fn import(
         }
     }
     crate::store::private::folder(data_dir)?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "the current store is not in use"
+    );
     let staging = data_dir.join(format!("db.restoring-{}", now.unix_timestamp()));
     if staging.exists() {
         std::fs::remove_dir_all(&staging)?;
