@@ -1,5 +1,6 @@
 //! Writing a snapshot stream into a new sled database (restores).
 
+use super::unwrapping::Unwrapping;
 use super::{Record, Summed, Summer, read_from};
 use anyhow::Context;
 use std::path::Path;
@@ -12,10 +13,15 @@ use std::path::Path;
 /// ascending key order only by half and leaves the rewrites of the rightmost one behind as
 /// garbage it does not clean, so a store imported in order took three times the disk of the
 /// same entries inserted out of order (measured: small entries 470 against 151 bytes each).
+///
+/// `wrap`: the wrapping key of the instance a backup made without encryption came from; its
+/// keys are then opened on their way in (`unwrapping`). Returns what the stream summed to, and
+/// whether its keys were opened so (the caller then adds the instance secret).
 pub fn import_into<R: std::io::Read + ?Sized>(
     path: &Path,
     input: &mut R,
-) -> anyhow::Result<Summed> {
+    wrap: Option<[u8; 32]>,
+) -> anyhow::Result<(Summed, bool)> {
     // A bounded cache: sled's default (1 GiB) would keep the whole import in memory. Imports
     // run in processes of their own (`plaudit restore`, the child a server compacts in at
     // start), which give their memory back when done.
@@ -26,6 +32,7 @@ pub fn import_into<R: std::io::Read + ?Sized>(
     // Two threads: this one reads, decompresses, parses and checks the stream, the other
     // writes what it read into sled, a window behind (a restore of 1,000,000 reviews on two
     // cores: BENCHMARKS.md, backup).
+    let mut keys = Unwrapping::new(wrap);
     let (windows, received) = std::sync::mpsc::sync_channel::<Window>(2);
     let summed = std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> anyhow::Result<()> {
@@ -34,7 +41,7 @@ pub fn import_into<R: std::io::Read + ?Sized>(
             }
             Ok(())
         });
-        let read = read_windows(&db, input, &windows);
+        let read = read_windows(&db, input, &windows, &mut keys);
         drop(windows);
         // The writer's error first: when it stops, the reader only sees its channel closed.
         let written = writer
@@ -42,13 +49,12 @@ pub fn import_into<R: std::io::Read + ?Sized>(
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the restore's writer thread failed")));
         written.and(read)
     })?;
-    summed
-        .redo
+    keys.redo(&summed.redo)?
         .apply(&db)
         .context("applying the changes made during the backup")?;
     db.flush().context("flushing the restored store")?;
     crate::store::close(db, path)?;
-    Ok(summed)
+    Ok((summed, keys.opened()))
 }
 
 /// Entries of one tree, to insert together.
@@ -60,6 +66,7 @@ fn read_windows<R: std::io::Read + ?Sized>(
     db: &sled::Db,
     input: &mut R,
     windows: &std::sync::mpsc::SyncSender<Window>,
+    keys: &mut Unwrapping,
 ) -> anyhow::Result<Summed> {
     let mut tree: Option<sled::Tree> = None;
     let mut window: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
@@ -74,18 +81,30 @@ fn read_windows<R: std::io::Read + ?Sized>(
             _ => Ok(()),
         }
     };
+    // The entries `keys` held while `meta` was read, once it has ended.
+    let end_of_tree = |tree: &Option<sled::Tree>,
+                       window: &mut Vec<(Vec<u8>, Vec<u8>)>,
+                       keys: &mut Unwrapping|
+     -> anyhow::Result<()> {
+        if tree.as_ref().is_some_and(|t| &*t.name() == b"meta") {
+            window.extend(keys.meta_ended()?);
+        }
+        send(tree, window)
+    };
     read_from(input, |record| {
         summer.add(&record);
         match record {
             Record::Tree { name, .. } => {
-                send(&tree, &mut window)?;
+                end_of_tree(&tree, &mut window, keys)?;
                 window_bytes = 0;
                 tree = Some(db.open_tree(name).context("creating a tree")?);
             }
             Record::Entry(parts) => {
-                if let [k, v] = parts {
+                if let ([k, v], Some(t)) = (parts, &tree)
+                    && let Some((k, v)) = keys.entry(&t.name(), k.clone(), v.clone())?
+                {
                     window_bytes += k.len() + v.len();
-                    window.push((k.clone(), v.clone()));
+                    window.push((k, v));
                     // By count and by size: a window is held in memory until written.
                     if window.len() >= WINDOW || window_bytes >= WINDOW_BYTES {
                         window_bytes = 0;
@@ -97,7 +116,8 @@ fn read_windows<R: std::io::Read + ?Sized>(
         }
         Ok(())
     })?;
-    send(&tree, &mut window)?;
+    end_of_tree(&tree, &mut window, keys)?;
+    keys.meta_ended()?;
     Ok(summer.finish())
 }
 

@@ -11,6 +11,7 @@ mod import;
 pub mod keywrap;
 mod recorder;
 mod sums;
+mod unwrapping;
 
 pub use import::{IMPORT_CACHE, import_into};
 pub use recorder::{Recorder, Redo};

@@ -98,7 +98,7 @@ fn a_snapshot_taken_during_transactions_restores_one_point_in_time() {
     other.join().unwrap();
 
     let restored = dir.path().join("restored");
-    let summed = import_into(&restored, &mut out.as_slice()).unwrap();
+    let (summed, _) = import_into(&restored, &mut out.as_slice(), None).unwrap();
     assert!(
         summed.redo.len() > 100,
         "changes were recorded: {}",

@@ -11,46 +11,41 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, Default)]
 pub struct Secret(pub Option<Vec<u8>>);
 
-/// Opens the wrapped keys of a restored store (a backup made without encryption) with the
-/// instance secret from `given`, else from the store at `db_dir` it is about to replace.
-fn open_keys(staging: &sled::Db, db_dir: &Path, given: &Secret) -> anyhow::Result<()> {
+/// The instance secret a restore opens wrapped keys with: `given`, else the one of the store
+/// it is about to replace (`current`).
+fn instance_secret(given: &Secret, current: Option<Vec<u8>>) -> Option<Vec<u8>> {
+    given.0.clone().or(current)
+}
+
+/// Completes the keys of a restored store: nothing for a backup that carried them (encrypted,
+/// or a compaction's); else the instance secret added, after the wrapped keys are opened —
+/// already done on their way in when `opened` (`snapshot::import_into`).
+fn open_keys(staging: &sled::Db, secret: Option<&[u8]>, opened: bool) -> anyhow::Result<()> {
     use crate::store::secrets as meta;
     if meta::instance_secret_of(staging)?.is_some() {
         return Ok(());
     }
-    let secret = match &given.0 {
-        Some(s) => s.clone(),
-        None => {
-            let current = if db_dir.exists() {
-                let db = crate::store::engine::config(db_dir)
-                    .cache_capacity(snapshot::IMPORT_CACHE)
-                    .open()?;
-                let secret = meta::instance_secret_of(&db);
-                crate::store::close(db, db_dir)?;
-                secret?
-            } else {
-                None
-            };
-            current.context(
-                "this backup was made without encryption, so it holds no instance secret: \
-                 restore it into the data folder it came from, or pass --secret-file with the \
-                 file `plaudit backup secret` wrote",
-            )?
-        }
-    };
-    let wrap = snapshot::keywrap::wrapping_key(&secret);
-    for name in ["person_keys", "meta"] {
-        let tree = staging.open_tree(name)?;
-        let mut batch = sled::Batch::default();
-        for entry in tree.iter() {
-            let (k, v) = entry?;
-            if snapshot::is_key_material(name.as_bytes(), &k) {
-                batch.insert(k.clone(), snapshot::keywrap::unwrap(&wrap, &k, &v)?);
+    let secret = secret.context(
+        "this backup was made without encryption, so it holds no instance secret: \
+         restore it into the data folder it came from, or pass --secret-file with the \
+         file `plaudit backup secret` wrote",
+    )?;
+    if !opened {
+        // A stream whose trees came in another order: its keys are opened here.
+        let wrap = snapshot::keywrap::wrapping_key(secret);
+        for name in ["person_keys", "meta"] {
+            let tree = staging.open_tree(name)?;
+            let mut batch = sled::Batch::default();
+            for entry in tree.iter() {
+                let (k, v) = entry?;
+                if snapshot::is_key_material(name.as_bytes(), &k) {
+                    batch.insert(k.clone(), snapshot::keywrap::unwrap(&wrap, &k, &v)?);
+                }
             }
+            tree.apply_batch(batch)?;
         }
-        tree.apply_batch(batch)?;
     }
-    meta::set_instance_secret(staging, &secret)?;
+    meta::set_instance_secret(staging, secret)?;
     staging.flush()?;
     Ok(())
 }
@@ -169,13 +164,18 @@ fn import(
 ) -> anyhow::Result<(PathBuf, Summary)> {
     let db_dir = data_dir.join("db");
     let started = std::time::Instant::now();
+    let mut current = None;
     if db_dir.exists() {
         // The lock sled takes: a running server holds it.
         match crate::store::engine::config(&db_dir)
             .cache_capacity(snapshot::IMPORT_CACHE)
             .open()
         {
-            Ok(db) => crate::store::close(db, &db_dir)?,
+            Ok(db) => {
+                let secret = crate::store::secrets::instance_secret_of(&db);
+                crate::store::close(db, &db_dir)?;
+                current = secret?;
+            }
             Err(e) => bail!(
                 "{} is in use (is `plaudit serve` running? stop it first): {e}",
                 db_dir.display()
@@ -194,7 +194,15 @@ fn import(
     // One pass: the whole-file checksum first, then every record into a new folder while the
     // snapshot's own checksum is checked; the live store is untouched until all of it passed.
     let started = std::time::Instant::now();
-    let imported = read(path, key, |input| snapshot::import_into(&staging, input)).and_then(|s| {
+    let secret = instance_secret(secret, current);
+    let wrap = secret.as_deref().map(snapshot::keywrap::wrapping_key);
+    let mut opened = false;
+    let imported = read(path, key, |input| {
+        let (summed, keys_opened) = snapshot::import_into(&staging, input, wrap)?;
+        opened = keys_opened;
+        Ok(summed)
+    })
+    .and_then(|s| {
         tracing::info!(
             entries = s.entries,
             seconds = started.elapsed().as_secs_f64(),
@@ -204,7 +212,7 @@ fn import(
             .cache_capacity(snapshot::IMPORT_CACHE)
             .open()?;
         let started = std::time::Instant::now();
-        let opened = open_keys(&db, &db_dir, secret).and_then(|()| {
+        let done = open_keys(&db, secret.as_deref(), opened).and_then(|()| {
             tracing::info!(
                 seconds = started.elapsed().as_secs_f64(),
                 "keys of the restored store opened"
@@ -216,7 +224,7 @@ fn import(
             Ok(())
         });
         crate::store::close(db, &staging)?;
-        opened.map(|()| s)
+        done.map(|()| s)
     });
     match imported {
         Ok(s) => Ok((staging, s)),
