@@ -81,13 +81,13 @@ fn read_windows<R: std::io::Read + ?Sized>(
             _ => Ok(()),
         }
     };
-    // The entries `keys` held while `meta` was read, once it has ended.
+    // A tree ended: with the entries `keys` held while it was read.
     let end_of_tree = |tree: &Option<sled::Tree>,
                        window: &mut Vec<(Vec<u8>, Vec<u8>)>,
                        keys: &mut Unwrapping|
      -> anyhow::Result<()> {
-        if tree.as_ref().is_some_and(|t| &*t.name() == b"meta") {
-            window.extend(keys.meta_ended()?);
+        if let Some(t) = tree {
+            window.extend(keys.tree_ended(&t.name())?);
         }
         send(tree, window)
     };
@@ -117,7 +117,7 @@ fn read_windows<R: std::io::Read + ?Sized>(
         Ok(())
     })?;
     end_of_tree(&tree, &mut window, keys)?;
-    keys.meta_ended()?;
+    keys.stream_ended()?;
     Ok(summer.finish())
 }
 

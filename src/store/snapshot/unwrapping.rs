@@ -69,8 +69,21 @@ impl Unwrapping {
         }
     }
 
+    /// Tree `tree` ended: the entries held while it was read, to write with it (only `meta`'s).
+    pub(super) fn tree_ended(&mut self, tree: &[u8]) -> anyhow::Result<Vec<Entry>> {
+        match tree {
+            b"meta" => self.meta_ended(),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// The stream ended: decides for a stream without `meta` (nothing is held then).
+    pub(super) fn stream_ended(&mut self) -> anyhow::Result<()> {
+        self.meta_ended().map(|_| ())
+    }
+
     /// `meta` ended (or the stream did): decides, and returns the entries held to write.
-    pub(super) fn meta_ended(&mut self) -> anyhow::Result<Vec<Entry>> {
+    fn meta_ended(&mut self) -> anyhow::Result<Vec<Entry>> {
         if self.state == State::Undecided {
             self.state = match self.key {
                 Some(_) if !self.secret_seen => State::Opening,

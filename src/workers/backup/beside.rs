@@ -21,11 +21,7 @@ pub(super) fn compress_beside<W: Write + Send>(
             match key {
                 None => {
                     outer.write_all(&[0])?;
-                    let mut z = zstd::stream::write::Encoder::new(&mut *outer, level)?;
-                    for chunk in received {
-                        z.write_all(&chunk)?;
-                    }
-                    z.finish()?;
+                    compress(&mut *outer, level, received)?;
                 }
                 Some(key) => {
                     let mut prefix = [0u8; 8];
@@ -39,11 +35,7 @@ pub(super) fn compress_beside<W: Write + Send>(
                         frame: 0,
                         buf: Vec::with_capacity(FRAME),
                     };
-                    let mut z = zstd::stream::write::Encoder::new(sealer, level)?;
-                    for chunk in received {
-                        z.write_all(&chunk)?;
-                    }
-                    z.finish()?.finish()?;
+                    compress(sealer, level, received)?.finish()?;
                 }
             }
             Ok(())
@@ -66,6 +58,19 @@ pub(super) fn compress_beside<W: Write + Send>(
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the backup's compressor failed")));
         compressed.and(exported)
     })
+}
+
+/// Compresses every chunk `received` into `out` until the channel closes; returns `out`.
+fn compress<W: Write>(
+    out: W,
+    level: i32,
+    received: std::sync::mpsc::Receiver<Vec<u8>>,
+) -> std::io::Result<W> {
+    let mut z = zstd::stream::write::Encoder::new(out, level)?;
+    for chunk in received {
+        z.write_all(&chunk)?;
+    }
+    z.finish()
 }
 
 /// What the export writes, handed to the compressor a chunk at a time.

@@ -11,12 +11,6 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, Default)]
 pub struct Secret(pub Option<Vec<u8>>);
 
-/// The instance secret a restore opens wrapped keys with: `given`, else the one of the store
-/// it is about to replace (`current`).
-fn instance_secret(given: &Secret, current: Option<Vec<u8>>) -> Option<Vec<u8>> {
-    given.0.clone().or(current)
-}
-
 /// Completes the keys of a restored store: nothing for a backup that carried them (encrypted,
 /// or a compaction's); else the instance secret added, after the wrapped keys are opened —
 /// already done on their way in when `opened` (`snapshot::import_into`).
@@ -194,7 +188,8 @@ fn import(
     // One pass: the whole-file checksum first, then every record into a new folder while the
     // snapshot's own checksum is checked; the live store is untouched until all of it passed.
     let started = std::time::Instant::now();
-    let secret = instance_secret(secret, current);
+    // The instance secret wrapped keys open with: the one given, else the replaced store's.
+    let secret = secret.0.clone().or(current);
     let wrap = secret.as_deref().map(snapshot::keywrap::wrapping_key);
     let mut opened = false;
     let imported = read(path, key, |input| {
