@@ -3,9 +3,8 @@
 
 use crate::domain::{
     Brand, Id, Item, ItemStatus, Kind, Location, Origin, Rating, RatingFilter, Workspace, date_day,
-    day_date,
 };
-use crate::services::stats::{Bucket, Point, Totals};
+use crate::services::stats::{Bucket, Point, Series, Totals};
 use crate::store::{DayCounts, ItemFilter, PageRequest, Polarity, Store, WordCount, month_number};
 use std::collections::HashMap;
 use time::{Date, OffsetDateTime};
@@ -71,26 +70,8 @@ pub fn figures(
         Some(l) => l.iter().map(Some).collect(),
     };
     let bucket = Bucket::fitting(len);
-    let mut series: Vec<Point> = Vec::new();
-    let mut start = a;
-    while start < b {
-        series.push(Point {
-            start: day_date(start),
-            google: 0,
-            facebook: 0,
-            import: 0,
-            rated: 0,
-            average: None,
-        });
-        start = bucket.next(bucket.start(start));
-    }
-    let index: HashMap<u32, usize> = series
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (date_day(p.start), i))
-        .collect();
+    let mut series = Series::new(a, b, bucket);
     let (mut now, mut before) = (DayCounts::default(), DayCounts::default());
-    let mut sums = vec![DayCounts::default(); series.len()];
     let (mut pos, mut neg): (HashMap<String, u64>, HashMap<String, u64>) = Default::default();
     let items = store.items();
     let search = store.search();
@@ -99,15 +80,7 @@ pub fn figures(
         now.add(&items.total(ws, loc, a, b)?);
         before.add(&items.total(ws, loc, a.saturating_sub(len), a)?);
         for (day, origin, c) in items.days(ws, loc, a, b)? {
-            let Some(&i) = index.get(&bucket.start(day).max(a)) else {
-                continue;
-            };
-            match origin {
-                Origin::Google => series[i].google += c.items,
-                Origin::Facebook => series[i].facebook += c.items,
-                Origin::Import => series[i].import += c.items,
-            }
-            sums[i].add(&c);
+            series.add(day, origin, &c);
         }
         for (polarity, into) in [
             (Polarity::Positive, &mut pos),
@@ -118,14 +91,10 @@ pub fn figures(
             }
         }
     }
-    for (p, c) in series.iter_mut().zip(&sums) {
-        p.rated = c.rated();
-        p.average = c.average();
-    }
     Ok(Figures {
         totals: Totals::of(&now),
         previous: Totals::of(&before),
-        series,
+        series: series.points(),
         positive_words: top(pos, 8),
         negative_words: top(neg, 8),
     })

@@ -129,6 +129,70 @@ pub struct Point {
     pub average: Option<f64>,
 }
 
+/// A chart's points over days `[a, b)`, one a bucket, and the day counts summed into each.
+pub struct Series {
+    a: u32,
+    bucket: Bucket,
+    points: Vec<Point>,
+    index: std::collections::HashMap<u32, usize>,
+    sums: Vec<DayCounts>,
+}
+
+impl Series {
+    pub fn new(a: u32, b: u32, bucket: Bucket) -> Self {
+        let mut points = Vec::new();
+        let mut start = a;
+        while start < b {
+            points.push(Point {
+                start: day_date(start),
+                google: 0,
+                facebook: 0,
+                import: 0,
+                rated: 0,
+                average: None,
+            });
+            start = bucket.next(bucket.start(start));
+        }
+        let index = points
+            .iter()
+            .enumerate()
+            .map(|(i, pt)| (date_day(pt.start), i))
+            .collect();
+        let sums = vec![DayCounts::default(); points.len()];
+        Self {
+            a,
+            bucket,
+            points,
+            index,
+            sums,
+        }
+    }
+
+    /// Counts one day's `c` from `origin` into its bucket (days outside `[a, b)` are not
+    /// drawn).
+    pub fn add(&mut self, day: u32, origin: Origin, c: &DayCounts) {
+        let Some(&i) = self.index.get(&self.bucket.start(day).max(self.a)) else {
+            return;
+        };
+        let pt = &mut self.points[i];
+        match origin {
+            Origin::Google => pt.google += c.items,
+            Origin::Facebook => pt.facebook += c.items,
+            Origin::Import => pt.import += c.items,
+        }
+        self.sums[i].add(c);
+    }
+
+    /// The points, with each bucket's rated count and average.
+    pub fn points(mut self) -> Vec<Point> {
+        for (pt, c) in self.points.iter_mut().zip(&self.sums) {
+            pt.rated = c.rated();
+            pt.average = c.average();
+        }
+        self.points
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct LocationRow {
     pub id: Id<Location>,
@@ -196,40 +260,11 @@ pub fn stats(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>, p: &Period) -
     let len = b - a;
     let previous = Totals::of(&items.total(ws, loc, a.saturating_sub(len), a)?);
 
-    let mut series: Vec<Point> = Vec::new();
-    let mut start = a;
-    while start < b {
-        series.push(Point {
-            start: day_date(start),
-            google: 0,
-            facebook: 0,
-            import: 0,
-            rated: 0,
-            average: None,
-        });
-        start = bucket.next(bucket.start(start));
-    }
-    let index: std::collections::HashMap<u32, usize> = series
-        .iter()
-        .enumerate()
-        .map(|(i, pt)| (date_day(pt.start), i))
-        .collect();
-    let mut sums = vec![DayCounts::default(); series.len()];
+    let mut series = Series::new(a, b, bucket);
     for (day, origin, c) in items.days(ws, loc, a, b)? {
-        let Some(&i) = index.get(&bucket.start(day).max(a)) else {
-            continue;
-        };
-        match origin {
-            Origin::Google => series[i].google += c.items,
-            Origin::Facebook => series[i].facebook += c.items,
-            Origin::Import => series[i].import += c.items,
-        }
-        sums[i].add(&c);
+        series.add(day, origin, &c);
     }
-    for (pt, c) in series.iter_mut().zip(&sums) {
-        pt.rated = c.rated();
-        pt.average = c.average();
-    }
+    let series = series.points();
 
     let mut locations = Vec::new();
     if here.is_none() {

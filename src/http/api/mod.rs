@@ -18,6 +18,7 @@ mod imports;
 mod item_views;
 pub mod items;
 mod keys;
+mod links;
 mod locations;
 mod me;
 mod members;

@@ -84,7 +84,7 @@ pub(super) fn query_parameters(schema: &Value) -> Vec<Value> {
         .collect()
 }
 
-fn operation(route: &Route) -> Value {
+fn operation(route: &Route, all: &[Route]) -> Value {
     let mut parameters: Vec<Value> = route
         .path
         .split('/')
@@ -113,6 +113,7 @@ fn operation(route: &Route) -> Value {
         success
     };
     let mut op = json!({
+        "operationId": super::links::operation_id(route),
         "summary": route.summary,
         "tags": [route.tag],
         "parameters": parameters,
@@ -121,6 +122,9 @@ fn operation(route: &Route) -> Value {
             "default": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         }
     });
+    if let Some(links) = super::links::links(route, all) {
+        op["responses"][route.status.to_string()]["links"] = links;
+    }
     if let Some(body) = route.body {
         op["requestBody"] =
             json!({"required": true, "content": {"application/json": {"schema": body()}}});
@@ -139,11 +143,12 @@ fn operation(route: &Route) -> Value {
 
 pub fn document() -> Value {
     let mut paths = Map::new();
-    for route in routes() {
+    let all = routes();
+    for route in &all {
         let entry = paths
             .entry(format!("/api/v1{}", route.path))
             .or_insert_with(|| json!({}));
-        entry[route.method.as_str().to_ascii_lowercase()] = operation(&route);
+        entry[route.method.as_str().to_ascii_lowercase()] = operation(route, &all);
     }
     json!({
         "openapi": "3.1.0",

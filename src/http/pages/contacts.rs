@@ -2,17 +2,16 @@
 
 use super::form_post::{self, FormPost};
 use super::import::read_upload;
-use super::upload_stash::{Held, ValidForm, hold, import_held};
+use super::upload_stash::{Held, ValidForm, check_and_hold, import_held};
 use super::workspaces::{WsNav, enter};
-use super::{Answer, PageCursor, PageUser, Visit, html, run, show};
+use super::{Answer, PageCursor, PageUser, Visit, html, show};
 use crate::domain::Contact;
 use crate::domain::{Access, Id, Location, Workspace};
 use crate::http::paths::{WsChildPath, WsPath};
-use crate::http::{AppState, Layout, PageError};
+use crate::http::{AppState, Layout};
 use crate::services::contacts::{self, ContactInput, Listed, consent_label};
 use crate::services::contacts_csv::{self, CsvReport};
 use actix_multipart::Multipart;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use askama::Template;
 use serde::Deserialize;
@@ -175,32 +174,24 @@ pub(super) async fn import(
 ) -> Answer {
     let up = read_upload(&mut form, &state, &user.layout, "contacts").await?;
     user.check_form(&req, &state, &up.csrf)?;
-    let wid = ws.into_inner();
-    if up.file.is_empty() {
-        return Err(PageError::new(
-            &user.layout,
-            StatusCode::BAD_REQUEST,
-            "choose a CSV file first",
-        ));
-    }
-    let (actor, dry_run) = (user.actor(&req), up.dry_run);
-    let kept = up.file.clone();
-    let (report, valid) = run(&state, &user.layout, move |ctx| {
-        contacts_csv::import_csv_counted(ctx, &actor, &wid, &up.file, dry_run)
-    })
-    .await?
-    .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
-    let counts = (report.errors.len(), valid, dry_run);
+    let (wid, actor) = (ws.into_inner(), user.actor(&req));
     let page = format!("/w/{wid}/contacts");
-    Ok(hold(
+    check_and_hold(
         &state.contact_uploads,
+        &state,
         &user,
         wid,
-        kept,
-        report,
-        counts,
+        up.file,
+        up.dry_run,
         &page,
-    ))
+        move |ctx, file, dry_run| {
+            let (report, valid) =
+                contacts_csv::import_csv_counted(ctx, &actor, &wid, file, dry_run)?;
+            let errors = report.errors.len();
+            Ok((report, errors, valid))
+        },
+    )
+    .await
 }
 
 /// Imports the rows of a held upload that passed the checks, skipping the bad ones.

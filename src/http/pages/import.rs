@@ -2,9 +2,9 @@
 //! every bad row with its line.
 
 use super::form_post::FormPost;
-use super::upload_stash::{Held, ValidForm, hold, import_held};
+use super::upload_stash::{Held, ValidForm, check_and_hold, import_held};
 use super::workspaces::{WsNav, enter};
-use super::{Answer, Visit, html, run};
+use super::{Answer, Visit, html};
 use crate::domain::Access;
 use crate::http::paths::WsPath;
 use crate::http::{AppState, Layout, PageError};
@@ -85,31 +85,23 @@ pub(super) async fn upload(
     } = read_upload(&mut form, &state, &user.layout, "reviews").await?;
     user.check_form(&req, &state, &csrf)?;
     let nav = enter(&state, &user, &ws, Access::Write, "import").await?;
-    if file.is_empty() {
-        return Err(PageError::new(
-            &user.layout,
-            StatusCode::BAD_REQUEST,
-            "choose a CSV file first",
-        ));
-    }
     let (actor, wid) = (user.actor(&req), nav.id);
-    let kept = file.clone();
-    let (report, valid) = run(&state, &user.layout, move |ctx| {
-        review_csv::import_file(ctx, &actor, &wid, &file, dry_run)
-    })
-    .await?
-    .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
-    let counts = (report.errors.len(), valid, dry_run);
     let page = format!("/w/{wid}/import");
-    Ok(hold(
+    check_and_hold(
         &state.review_uploads,
+        &state,
         &user,
         wid,
-        kept,
-        report,
-        counts,
+        file,
+        dry_run,
         &page,
-    ))
+        move |ctx, file, dry_run| {
+            let (report, valid) = review_csv::import_file(ctx, &actor, &wid, file, dry_run)?;
+            let errors = report.errors.len();
+            Ok((report, errors, valid))
+        },
+    )
+    .await
 }
 
 /// Imports the rows of a held upload that passed the checks, skipping the bad ones.

@@ -106,7 +106,7 @@ impl<R: Clone> UploadStash<R> {
 
 /// Keeps an upload's report (and its file, while its valid rows could still be imported) and
 /// answers with a redirect to the page that shows it: `page` gets `?upload=TOKEN`.
-pub fn hold<R: Clone>(
+fn hold<R: Clone>(
     stash: &UploadStash<R>,
     user: &PageUser,
     ws: Id<Workspace>,
@@ -126,6 +126,43 @@ pub fn hold<R: Clone>(
     };
     let token = stash.put(held, Instant::now());
     see_other(&format!("{page}?upload={token}#import-result"))
+}
+
+/// Checks (and unless any row is bad, imports) an uploaded file with `import` — which answers
+/// the report, its number of bad rows and of valid ones — then holds the report and redirects
+/// to `page`, which shows it (`hold`).
+#[allow(clippy::too_many_arguments)] // the stash, the page and the import are the caller's
+pub async fn check_and_hold<R: Clone + Send + 'static>(
+    stash: &UploadStash<R>,
+    state: &AppState,
+    user: &PageUser,
+    ws: Id<Workspace>,
+    file: Vec<u8>,
+    dry_run: bool,
+    page: &str,
+    import: impl FnOnce(&Ctx, &[u8], bool) -> services::Result<(R, usize, usize)> + Send + 'static,
+) -> Answer {
+    if file.is_empty() {
+        return Err(PageError::new(
+            &user.layout,
+            StatusCode::BAD_REQUEST,
+            "choose a CSV file first",
+        ));
+    }
+    let kept = file.clone();
+    let (report, errors, valid) =
+        super::run(state, &user.layout, move |ctx| import(ctx, &file, dry_run))
+            .await?
+            .map_err(|m| PageError::new(&user.layout, StatusCode::FORBIDDEN, m))?;
+    Ok(hold(
+        stash,
+        user,
+        ws,
+        kept,
+        report,
+        (errors, valid, dry_run),
+        page,
+    ))
 }
 
 /// "Import the valid rows" of a held upload: the import runs once (a second post finds the
