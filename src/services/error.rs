@@ -1,4 +1,5 @@
 //! The one error type services return: each variant is a clear, safe answer for the caller.
+use crate::store::kv;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -30,8 +31,8 @@ pub enum Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
-impl From<sled::Error> for Error {
-    fn from(e: sled::Error) -> Self {
+impl From<kv::Error> for Error {
+    fn from(e: kv::Error) -> Self {
         Self::Internal(anyhow::Error::new(e))
     }
 }

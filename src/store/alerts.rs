@@ -4,6 +4,7 @@
 //! (due ms, delivery) → delivery. Pending alerts turn into mail, digest entries and webhook
 //! deliveries (and auto-response rules' queued replies) in one transaction, so a crash neither
 //! loses nor doubles them.
+use crate::store::kv;
 
 use super::page::{self, Order, PageRequest};
 use super::{Store, codec, keys, typed};
@@ -11,8 +12,8 @@ use crate::domain::{
     AlertPrefs, Id, Item, OutboxMessage, QueuedReply, User, Webhook, WebhookDelivery, Workspace,
 };
 use anyhow::Context;
-use sled::Transactional;
-use sled::transaction::ConflictableTransactionError;
+use kv::Transactional;
+use kv::transaction::ConflictableTransactionError;
 use time::OffsetDateTime;
 
 pub struct Alerts<'a> {
@@ -228,7 +229,7 @@ impl Alerts<'_> {
     ) -> anyhow::Result<Vec<WebhookDelivery>> {
         let upper = keys::due_upper_bound(now);
         // Collected first: no iterator stays alive across the reads and removals below.
-        let raw: Vec<(sled::IVec, sled::IVec)> = self
+        let raw: Vec<(kv::IVec, kv::IVec)> = self
             .store
             .webhook_due
             .range(..upper.to_vec())
@@ -258,7 +259,7 @@ impl Alerts<'_> {
         next: Option<&WebhookDelivery>,
     ) -> anyhow::Result<()> {
         let s = &self.store.webhook_due;
-        let mut batch = sled::Batch::default();
+        let mut batch = kv::Batch::default();
         batch.remove(keys::due(d.due_at, &d.id).to_vec());
         if let Some(n) = next {
             batch.insert(

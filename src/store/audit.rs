@@ -1,10 +1,11 @@
 //! The append-only audit log: (workspace, time, sequence) → entry. Nothing here deletes; a
 //! deleted user's address and network addresses are blanked (`forget_actor`).
+use crate::store::kv;
 
 use super::{Store, codec, keys, typed};
 use crate::domain::{AuditEntry, Id, Workspace};
 use anyhow::Context;
-use sled::transaction::{TransactionalTree, UnabortableTransactionError};
+use kv::transaction::{TransactionalTree, UnabortableTransactionError};
 
 /// A sequence number for an entry written inside a transaction (taken before it starts).
 pub(super) fn next_seq(store: &Store) -> anyhow::Result<u64> {

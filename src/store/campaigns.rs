@@ -2,6 +2,7 @@
 //! → stages), feedback (`feedback`: (ws, feedback)) and each workspace's feedback settings
 //! (`feedback_settings`: ws → settings). A batch of first messages is queued in one transaction
 //! with its recipients, the contacts' last-asked times and the campaign's cursor.
+use crate::store::kv;
 
 use super::outbox::Outbox;
 use super::page::{self, Order, PageRequest};
@@ -10,8 +11,8 @@ use crate::domain::{
     Campaign, Contact, Feedback, FeedbackSettings, Funnel, Id, OutboxMessage, Recipient, Workspace,
 };
 use anyhow::Context;
-use sled::Transactional;
-use sled::transaction::ConflictableTransactionError;
+use kv::Transactional;
+use kv::transaction::ConflictableTransactionError;
 
 pub struct Campaigns<'a> {
     pub(super) store: &'a Store,
@@ -60,7 +61,7 @@ impl Campaigns<'_> {
             }
         }
         self.store.campaigns_active.clear()?;
-        let mut batch = sled::Batch::default();
+        let mut batch = kv::Batch::default();
         for k in active {
             batch.insert(k, &[]);
         }
@@ -373,10 +374,10 @@ impl Store {
 fn held_back(
     contact: &Contact,
     campaign: &Campaign,
-    recipients: &sled::transaction::TransactionalTree,
+    recipients: &kv::transaction::TransactionalTree,
     cap: time::Duration,
     now: time::OffsetDateTime,
-) -> sled::transaction::ConflictableTransactionResult<Option<String>, anyhow::Error> {
+) -> kv::transaction::ConflictableTransactionResult<Option<String>, anyhow::Error> {
     if contact.last_asked_at.is_some_and(|at| at > now - cap) {
         return Ok(Some(format!(
             "asked by a campaign within the last {} days (frequency cap)",
@@ -389,7 +390,7 @@ fn held_back(
     let waiting = match recipients.get(keys::pair(&other, &contact.id))? {
         Some(raw) => {
             let r: Recipient = codec::decode(&raw)
-                .map_err(sled::transaction::ConflictableTransactionError::Abort)?;
+                .map_err(kv::transaction::ConflictableTransactionError::Abort)?;
             r.queued_at.is_some()
                 && r.delivered_at.is_none()
                 && r.bounced.is_none()

@@ -1,15 +1,16 @@
 //! Contacts (`contacts`: (ws, contact) → contact), their address index (`contact_emails`:
 //! (ws, keyed hash of the address) → contact id) and the suppression list (`suppressions`:
 //! (ws, keyed hash) → why). Addresses are looked up by a keyed hash, never stored as keys.
+use crate::store::kv;
 
 use super::page::{self, Order, PageRequest};
 use super::{Page, PersonRef, Store, codec, keys, typed};
 use crate::domain::{Contact, Email, Id, Suppression, Workspace};
 use anyhow::Context;
 use hmac::{Hmac, Mac};
+use kv::Transactional;
+use kv::transaction::ConflictableTransactionError;
 use sha2::Sha256;
-use sled::Transactional;
-use sled::transaction::ConflictableTransactionError;
 
 pub struct Contacts<'a> {
     pub(super) store: &'a Store,
@@ -240,7 +241,7 @@ impl Contacts<'_> {
     }
 
     /// The contacts of a page of raw entries; erased ones (key destroyed) are left out.
-    fn open_all(&self, raw: &[(sled::IVec, sled::IVec)]) -> anyhow::Result<Vec<Contact>> {
+    fn open_all(&self, raw: &[(kv::IVec, kv::IVec)]) -> anyhow::Result<Vec<Contact>> {
         let mut out = Vec::with_capacity(raw.len());
         for (_, v) in raw {
             out.extend(self.store.unseal(v)?);

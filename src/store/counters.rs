@@ -1,8 +1,9 @@
 //! Per-workspace counters kept in the same transaction as the records they count, so a plan
 //! limit or the last-owner rule reads one key instead of a whole collection.
+use crate::store::kv;
 
 use crate::domain::{Id, Workspace};
-use sled::transaction::{TransactionalTree, UnabortableTransactionError};
+use kv::transaction::{TransactionalTree, UnabortableTransactionError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Counter {
@@ -34,7 +35,7 @@ fn value(raw: Option<&[u8]>) -> u64 {
         .unwrap_or(0)
 }
 
-pub(super) fn get(tree: &sled::Tree, ws: &Id<Workspace>, counter: Counter) -> anyhow::Result<u64> {
+pub(super) fn get(tree: &kv::Tree, ws: &Id<Workspace>, counter: Counter) -> anyhow::Result<u64> {
     Ok(value(tree.get(key(ws, counter))?.as_deref()))
 }
 

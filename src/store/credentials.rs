@@ -1,12 +1,13 @@
 //! Sessions, single-use link tokens and API keys.
+use crate::store::kv;
 
 use super::counters::{self, Counter};
 use super::page::{self, Order, Page, PageRequest};
 use super::{Store, audit, codec, keys, typed};
 use crate::domain::{ApiKey, AuditEntry, Id, LinkToken, OAuthState, Session, User, Workspace};
 use anyhow::Context;
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
+use kv::Transactional;
+use kv::transaction::{ConflictableTransactionError, TransactionError};
 use time::OffsetDateTime;
 
 pub struct Access<'a> {
@@ -166,11 +167,11 @@ impl Access<'_> {
 
 /// Walks `tree` in chunks, removing the values `expired` says so of.
 fn sweep<T: serde::de::DeserializeOwned>(
-    tree: &sled::Tree,
+    tree: &kv::Tree,
     expired: impl Fn(&T) -> bool,
 ) -> anyhow::Result<usize> {
     let mut removed = 0;
-    let mut after: Option<sled::IVec> = None;
+    let mut after: Option<kv::IVec> = None;
     loop {
         let mut chunk = Vec::with_capacity(SWEEP_CHUNK);
         {
@@ -189,7 +190,7 @@ fn sweep<T: serde::de::DeserializeOwned>(
             return Ok(removed);
         };
         after = Some(last.clone());
-        let mut batch = sled::Batch::default();
+        let mut batch = kv::Batch::default();
         for (k, v) in &chunk {
             // A value that no longer decodes is kept: never delete what we cannot judge.
             if codec::decode::<T>(v).is_ok_and(|x| expired(&x)) {

@@ -1,11 +1,12 @@
 //! Group commit: one thread makes the store durable for every caller waiting on it.
 //!
-//! Why not `sled::Db::flush_async`: it runs each flush on sled's small IO thread pool, where it
+//! Why not `kv::Db::flush_async`: it runs each flush on sled's small IO thread pool, where it
 //! holds the read side of sled's global lock while waiting for a log buffer that another task on
 //! the same pool must write. Under concurrent writes every pool thread ended up holding such a
 //! flush, queued behind a transaction waiting for the write side, and the buffer write never ran:
 //! a permanent hang (thread dumps in the floor issue). One flush at a time, on a thread of our
 //! own, leaves the pool free to write; waiters that arrive during a flush share the next one.
+use crate::store::kv;
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -33,7 +34,7 @@ pub(super) struct Flusher {
 }
 
 impl Flusher {
-    pub(super) fn start(db: sled::Db) -> anyhow::Result<Self> {
+    pub(super) fn start(db: kv::Db) -> anyhow::Result<Self> {
         let shared = Arc::new(Shared {
             requests: Mutex::new(Requests::default()),
             wake: Condvar::new(),
@@ -95,7 +96,7 @@ impl Drop for Flusher {
     }
 }
 
-fn run(db: sled::Db, shared: Arc<Shared>, done: watch::Sender<Done>) {
+fn run(db: kv::Db, shared: Arc<Shared>, done: watch::Sender<Done>) {
     let mut flushed = 0;
     loop {
         let target = {

@@ -78,7 +78,7 @@ mod tests {
         let db = config(&new).open().unwrap();
         db.insert(b"k", b"v").unwrap();
         // Closed as the store closes: sled lets go of the lock only once its threads are done.
-        crate::store::close(db, &new).unwrap();
+        crate::store::close(crate::store::kv::Db::from_sled(db), &new).unwrap();
         assert_eq!(
             written(&new),
             Some(Written {
@@ -89,7 +89,7 @@ mod tests {
         assert!(!needs_rewrite(&new));
         let db = config(&new).open().unwrap();
         assert_eq!(db.get(b"k").unwrap().as_deref(), Some(&b"v"[..]));
-        crate::store::close(db, &new).unwrap();
+        crate::store::close(crate::store::kv::Db::from_sled(db), &new).unwrap();
 
         // As releases before wrote: sled's defaults; and compressed with the old segments.
         for (name, old) in [
@@ -99,7 +99,7 @@ mod tests {
             let path = dir.path().join(name);
             let db = old.path(&path).open().unwrap();
             db.insert(b"k", b"v").unwrap();
-            crate::store::close(db, &path).unwrap();
+            crate::store::close(crate::store::kv::Db::from_sled(db), &path).unwrap();
             assert!(needs_rewrite(&path), "{name}");
             // Opened with this module's choices, sled refuses it: reading `conf` is what makes
             // it open.
@@ -113,7 +113,7 @@ mod tests {
             );
             let db = config(&path).open().unwrap();
             assert_eq!(db.get(b"k").unwrap().as_deref(), Some(&b"v"[..]), "{name}");
-            crate::store::close(db, &path).unwrap();
+            crate::store::close(crate::store::kv::Db::from_sled(db), &path).unwrap();
         }
         assert!(!needs_rewrite(&dir.path().join("none")));
     }

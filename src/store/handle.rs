@@ -1,5 +1,6 @@
 //! The store handle: every tree declared once, opening the folder (lock, schema, migrations,
 //! derived trees), flushing and closing. The way into each part is `parts`.
+use crate::store::kv;
 
 use super::trees::Trees;
 use super::{durability, meta, migrations, private, reseal, snapshot, swap};
@@ -9,8 +10,8 @@ use time::OffsetDateTime;
 
 /// Whether sled refused to open a database because another handle holds its lock. sled wraps
 /// the flock failure in an io::Error of its own, so its text is matched too.
-pub fn is_lock_error(e: &sled::Error) -> bool {
-    matches!(e, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock
+pub fn is_lock_error(e: &kv::Error) -> bool {
+    matches!(e, kv::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock
         || io.raw_os_error() == Some(11)
         || io.to_string().contains("could not acquire lock"))
 }
@@ -18,7 +19,7 @@ pub fn is_lock_error(e: &sled::Error) -> bool {
 /// Closes `db` (sled folder `folder`) and returns once sled has let go of the folder's lock.
 /// sled releases it only when its background threads are done with the database, so the same
 /// process opening the folder right after a plain drop can find it still held (seen under load).
-pub fn close(db: sled::Db, folder: &Path) -> anyhow::Result<()> {
+pub fn close(db: kv::Db, folder: &Path) -> anyhow::Result<()> {
     drop(db);
     let file = std::fs::File::open(folder.join("db"))
         .with_context(|| format!("opening {} to see it released", folder.display()))?;
@@ -66,7 +67,7 @@ pub enum OpenError {
 /// Cloning is cheap (sled handles are reference counted).
 #[derive(Clone)]
 pub struct Store {
-    pub(super) db: sled::Db,
+    pub(super) db: kv::Db,
     pub(super) dir: PathBuf,
     pub(super) flusher: std::sync::Arc<durability::Flusher>,
     /// One indexer step at a time: the background worker and a search catching up.
@@ -101,7 +102,8 @@ impl Store {
         let db = loop {
             let opened = super::engine::config(&data_dir.join("db"))
                 .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
-                .open();
+                .open()
+                .map(kv::Db::from_sled);
             match opened {
                 Err(e) if is_lock_error(&e) && std::time::Instant::now() < deadline => {
                     std::thread::sleep(std::time::Duration::from_millis(100));
@@ -162,7 +164,7 @@ impl Store {
         Ok(store)
     }
 
-    fn with_trees(db: sled::Db, dir: &Path) -> anyhow::Result<Self> {
+    fn with_trees(db: kv::Db, dir: &Path) -> anyhow::Result<Self> {
         Ok(Self {
             trees: Trees::open(&db)?,
             lookup: Default::default(),

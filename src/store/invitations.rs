@@ -1,5 +1,6 @@
 //! Pending invitations: by (workspace, id), by (workspace, email), and their single-use links.
 //! An invitation, its queued email and its audit entry are written in one transaction.
+use crate::store::kv;
 
 use super::counters::{self, Counter};
 use super::outbox::Outbox;
@@ -10,8 +11,8 @@ use crate::domain::{
     AuditEntry, Email, Id, Invitation, LinkPurpose, LinkToken, OutboxMessage, Role, User, Workspace,
 };
 use anyhow::Context;
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
+use kv::Transactional;
+use kv::transaction::{ConflictableTransactionError, TransactionError};
 
 pub struct Invitations<'a> {
     pub(super) store: &'a Store,

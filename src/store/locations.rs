@@ -1,13 +1,14 @@
 //! Locations of a workspace, keyed (workspace, location), with the active-location counter
 //! and the audit entry written in the same transaction as the location.
+use crate::store::kv;
 
 use super::counters::{self, Counter};
 use super::page::{self, Order, Page, PageRequest};
 use super::workspaces::{Refused, refuse, settle};
 use super::{Store, audit, codec, keys, typed};
 use crate::domain::{AuditEntry, Id, Location, Workspace};
-use sled::Transactional;
-use sled::transaction::ConflictableTransactionError;
+use kv::Transactional;
+use kv::transaction::ConflictableTransactionError;
 
 pub struct Locations<'a> {
     pub(super) store: &'a Store,

@@ -1,4 +1,5 @@
 //! Instance-wide facts: schema version, instance secrets, the one-time setup token.
+use crate::store::kv;
 
 use super::{codec, typed};
 use anyhow::Context;
@@ -24,20 +25,20 @@ pub fn is_instance_secret(key: &[u8]) -> bool {
 }
 
 /// Reads the instance secret of a store on disk (not opened as a `Store`).
-pub fn instance_secret_of(db: &sled::Db) -> anyhow::Result<Option<Vec<u8>>> {
+pub fn instance_secret_of(db: &kv::Db) -> anyhow::Result<Option<Vec<u8>>> {
     let meta = db.open_tree("meta").context("opening tree meta")?;
     Ok(meta.get(SECRET_KEY)?.map(|v| v.to_vec()))
 }
 
 /// Puts `secret` in place as a store's instance secret (a restore of a backup made without it).
-pub fn set_instance_secret(db: &sled::Db, secret: &[u8]) -> anyhow::Result<()> {
+pub fn set_instance_secret(db: &kv::Db, secret: &[u8]) -> anyhow::Result<()> {
     let meta = db.open_tree("meta").context("opening tree meta")?;
     meta.insert(SECRET_KEY, secret)
         .context("storing the instance secret")?;
     Ok(())
 }
 
-pub fn schema_version(db: &sled::Db) -> anyhow::Result<Option<u32>> {
+pub fn schema_version(db: &kv::Db) -> anyhow::Result<Option<u32>> {
     let meta = db.open_tree("meta").context("opening tree meta")?;
     let Some(raw) = meta.get(SCHEMA_KEY).context("reading the schema version")? else {
         return Ok(None);
@@ -49,7 +50,7 @@ pub fn schema_version(db: &sled::Db) -> anyhow::Result<Option<u32>> {
     Ok(Some(u32::from_be_bytes(bytes)))
 }
 
-pub fn set_schema_version(db: &sled::Db, version: u32) -> anyhow::Result<()> {
+pub fn set_schema_version(db: &kv::Db, version: u32) -> anyhow::Result<()> {
     let meta = db.open_tree("meta").context("opening tree meta")?;
     meta.insert(SCHEMA_KEY, &version.to_be_bytes())
         .context("writing the schema version")?;
@@ -65,7 +66,7 @@ pub struct SetupToken {
 }
 
 pub struct Meta<'a> {
-    pub(super) tree: &'a sled::Tree,
+    pub(super) tree: &'a kv::Tree,
 }
 
 impl Meta<'_> {

@@ -24,13 +24,14 @@
 //!   Nothing moves at the migration: blocks in format 1 still read, and housekeeping stores
 //!   the items sealed whole again with their placement apart, a chunk at a time (`reseal`).
 //!   The version says only that an older binary cannot read the new blocks.
+use crate::store::kv;
 
 use super::{codec, meta};
 use crate::domain::{Email, Id, User, Workspace};
 use anyhow::{Context, bail};
+use kv::Transactional;
+use kv::transaction::ConflictableTransactionError;
 use serde::Deserialize;
-use sled::Transactional;
-use sled::transaction::ConflictableTransactionError;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
@@ -39,7 +40,7 @@ pub fn backup_dir(data_dir: &Path) -> PathBuf {
 }
 
 /// Runs every migration from `from` up to the current schema, bumping the version after each.
-pub fn run(db: &sled::Db, from: u32) -> anyhow::Result<()> {
+pub fn run(db: &kv::Db, from: u32) -> anyhow::Result<()> {
     for version in from..super::SCHEMA_VERSION {
         match version {
             1 => v1_to_v2(db).context("migrating the store from schema 1 to 2")?,
@@ -74,7 +75,7 @@ struct V1User {
     created_at: OffsetDateTime,
 }
 
-fn v1_to_v2(db: &sled::Db) -> anyhow::Result<()> {
+fn v1_to_v2(db: &kv::Db) -> anyhow::Result<()> {
     let tree = |name: &str| {
         db.open_tree(name)
             .with_context(|| format!("opening tree {name}"))
@@ -123,7 +124,7 @@ fn v1_to_v2(db: &sled::Db) -> anyhow::Result<()> {
 }
 
 /// Collects every (key, value) of a tree; only for migrations of small, pre-v3 data.
-fn entries(tree: &sled::Tree) -> anyhow::Result<Vec<(sled::IVec, sled::IVec)>> {
+fn entries(tree: &kv::Tree) -> anyhow::Result<Vec<(kv::IVec, kv::IVec)>> {
     let mut out = Vec::new();
     for entry in tree.iter() {
         out.push(entry.context("reading for a migration")?);
@@ -131,7 +132,7 @@ fn entries(tree: &sled::Tree) -> anyhow::Result<Vec<(sled::IVec, sled::IVec)>> {
     Ok(out)
 }
 
-fn v2_to_v3(db: &sled::Db) -> anyhow::Result<()> {
+fn v2_to_v3(db: &kv::Db) -> anyhow::Result<()> {
     use super::counters::Counter;
     use std::collections::BTreeMap;
     let tree = |name: &str| {
@@ -157,7 +158,7 @@ fn v2_to_v3(db: &sled::Db) -> anyhow::Result<()> {
             bump(ws, Counter::Owners);
         }
     }
-    let mut email_index = sled::Batch::default();
+    let mut email_index = kv::Batch::default();
     for (k, v) in entries(&invitations)? {
         let Some(ws) = ws_of(&k) else { continue };
         let inv: crate::domain::Invitation = codec::decode(&v)?;
@@ -178,7 +179,7 @@ fn v2_to_v3(db: &sled::Db) -> anyhow::Result<()> {
         }
     }
     by_email.apply_batch(email_index)?;
-    let mut batch = sled::Batch::default();
+    let mut batch = kv::Batch::default();
     for ((ws, c), n) in counts {
         let mut key = [0u8; 17];
         key[..16].copy_from_slice(ws.as_bytes());
@@ -191,19 +192,19 @@ fn v2_to_v3(db: &sled::Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn v3_to_v4(db: &sled::Db) -> anyhow::Result<()> {
+fn v3_to_v4(db: &kv::Db) -> anyhow::Result<()> {
     use std::ops::Bound;
     const STEP: usize = 4_096;
     let keys = db.open_tree("person_keys").context("opening person_keys")?;
-    let mut after: Option<sled::IVec> = None;
+    let mut after: Option<kv::IVec> = None;
     let mut moved = 0usize;
     loop {
         let lower = after
             .clone()
-            .map_or(Bound::Included(sled::IVec::from(b"i")), Bound::Excluded);
+            .map_or(Bound::Included(kv::IVec::from(b"i")), Bound::Excluded);
         // Collected first: no iterator stays alive across the transaction below.
         let mut singles = Vec::with_capacity(STEP);
-        for entry in keys.range::<sled::IVec, _>((lower, Bound::Excluded(sled::IVec::from(b"j")))) {
+        for entry in keys.range::<kv::IVec, _>((lower, Bound::Excluded(kv::IVec::from(b"j")))) {
             let (k, v) = entry.context("reading person keys")?;
             after = Some(k.clone());
             if super::person_keys::is_single_item_key(&k) {
@@ -241,19 +242,19 @@ fn v3_to_v4(db: &sled::Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn v4_to_v5(db: &sled::Db) -> anyhow::Result<()> {
+fn v4_to_v5(db: &kv::Db) -> anyhow::Result<()> {
     use super::items::blocks::Hints;
     use std::ops::Bound;
     const STEP: usize = 4_096;
     let items = db.open_tree("items").context("opening items")?;
-    let mut after: Option<sled::IVec> = None;
+    let mut after: Option<kv::IVec> = None;
     let mut moved = 0usize;
     loop {
         let lower = after.clone().map_or(Bound::Unbounded, Bound::Excluded);
         // Collected first: no iterator stays alive across the transaction below. One
         // workspace a step, so its hints hold.
-        let mut singles: Vec<(sled::IVec, sled::IVec)> = Vec::with_capacity(STEP);
-        for entry in items.range::<sled::IVec, _>((lower, Bound::Unbounded)) {
+        let mut singles: Vec<(kv::IVec, kv::IVec)> = Vec::with_capacity(STEP);
+        for entry in items.range::<kv::IVec, _>((lower, Bound::Unbounded)) {
             let (k, v) = entry.context("reading items")?;
             if k.len() != 32 {
                 continue; // a block already written

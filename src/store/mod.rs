@@ -20,6 +20,7 @@ mod invitations;
 mod items;
 pub mod journal;
 mod keys;
+pub mod kv;
 mod locations;
 mod meta;
 mod reports;

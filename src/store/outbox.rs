@@ -1,17 +1,18 @@
 //! The durable outbox: messages by id plus a due index ((due time, id) → ()) of pending ones.
+use crate::store::kv;
 
 use super::{PersonRef, Store, keys};
 use crate::domain::{DeliveryState, Id, OutboxMessage};
 use anyhow::Context;
+use kv::Transactional;
+use kv::transaction::{ConflictableTransactionError, TransactionError};
 use serde::Serialize;
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
 use time::{Duration, OffsetDateTime};
 
 pub struct Outbox<'a> {
     pub(super) store: &'a Store,
-    pub(super) outbox: &'a sled::Tree,
-    pub(super) due: &'a sled::Tree,
+    pub(super) outbox: &'a kv::Tree,
+    pub(super) due: &'a kv::Tree,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -47,11 +48,11 @@ impl Outbox<'_> {
     /// the change that causes it, or not at all. `sealed` is `Store::seal_message(msg)`, made
     /// before the transaction.
     pub(in crate::store) fn enqueue_tx(
-        outbox: &sled::transaction::TransactionalTree,
-        due: &sled::transaction::TransactionalTree,
+        outbox: &kv::transaction::TransactionalTree,
+        due: &kv::transaction::TransactionalTree,
         msg: &OutboxMessage,
         sealed: &[u8],
-    ) -> Result<(), sled::transaction::UnabortableTransactionError> {
+    ) -> Result<(), kv::transaction::UnabortableTransactionError> {
         outbox.insert(&keys::id(&msg.id), sealed)?;
         due.insert(&keys::due(msg.due_at, &msg.id), &[])?;
         Ok(())

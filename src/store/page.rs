@@ -1,8 +1,9 @@
 //! One page of a key range. The iterator lives only inside `scan`, never across another store
 //! call: sled 0.34 can deadlock when an iterator is alive while a batch or transaction waits.
+use crate::store::kv;
 
 use anyhow::Context;
-use sled::IVec;
+use kv::IVec;
 use std::ops::Bound;
 
 /// One page of a list and the cursor of the next, if there is more.
@@ -73,7 +74,7 @@ pub(super) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
 
 /// `scan` for trees of plain encoded records: one page of them, decoded.
 pub(super) fn records<T: serde::de::DeserializeOwned>(
-    tree: &sled::Tree,
+    tree: &kv::Tree,
     prefix: &[u8],
     req: &PageRequest,
     order: Order,
@@ -93,7 +94,7 @@ pub(super) fn records<T: serde::de::DeserializeOwned>(
 /// At most `req.limit` entries under `prefix` after the cursor, in `order`, with the cursor of
 /// the next page. Collected before returning: the caller may then call the store freely.
 pub(super) fn scan(
-    tree: &sled::Tree,
+    tree: &kv::Tree,
     prefix: &[u8],
     req: &PageRequest,
     order: Order,
@@ -117,7 +118,7 @@ pub(super) fn scan(
     let mut entries = Vec::with_capacity(limit + 1);
     {
         let iter = tree.range::<Vec<u8>, _>(range);
-        let iter: Box<dyn Iterator<Item = sled::Result<(IVec, IVec)>>> = match order {
+        let iter: Box<dyn Iterator<Item = kv::Result<(IVec, IVec)>>> = match order {
             Order::Ascending => Box::new(iter),
             Order::Descending => Box::new(iter.rev()),
         };
@@ -138,7 +139,7 @@ pub(super) fn scan(
 }
 
 /// Up to `limit` keys under `prefix` (for chunked deletes), collected.
-pub(super) fn keys(tree: &sled::Tree, prefix: &[u8], limit: usize) -> anyhow::Result<Vec<IVec>> {
+pub(super) fn keys(tree: &kv::Tree, prefix: &[u8], limit: usize) -> anyhow::Result<Vec<IVec>> {
     let mut out = Vec::new();
     for key in tree.scan_prefix(prefix).keys().take(limit) {
         out.push(key.context("reading keys from the store")?);
@@ -149,14 +150,14 @@ pub(super) fn keys(tree: &sled::Tree, prefix: &[u8], limit: usize) -> anyhow::Re
 /// Goes through `tree` a page at a time; `change` answers None to keep an entry, Some(None) to
 /// remove it, Some(Some(v)) to replace it. Returns how many were removed.
 pub(super) fn rewrite_all(
-    tree: &sled::Tree,
+    tree: &kv::Tree,
     mut change: impl FnMut(&[u8]) -> anyhow::Result<Option<Option<Vec<u8>>>>,
 ) -> anyhow::Result<usize> {
     let mut removed = 0;
     let mut req = PageRequest::first(1_000);
     loop {
         let raw = scan(tree, b"", &req, Order::Ascending)?;
-        let mut batch = sled::Batch::default();
+        let mut batch = kv::Batch::default();
         for (k, v) in &raw.items {
             match change(v)? {
                 Some(None) => {
@@ -179,8 +180,8 @@ pub(super) fn rewrite_all(
 mod tests {
     use super::*;
 
-    fn tree() -> sled::Tree {
-        let db = sled::Config::new().temporary(true).open().unwrap();
+    fn tree() -> kv::Tree {
+        let db = kv::Db::temporary();
         let t = db.open_tree("t").unwrap();
         for p in [b'a', b'b', b'c'] {
             for i in 0u8..5 {
@@ -190,7 +191,7 @@ mod tests {
         t
     }
 
-    fn walk(t: &sled::Tree, prefix: &[u8], order: Order) -> Vec<u8> {
+    fn walk(t: &kv::Tree, prefix: &[u8], order: Order) -> Vec<u8> {
         let mut req = PageRequest::first(2);
         let mut seen = Vec::new();
         loop {

@@ -6,10 +6,11 @@
 //! itself; a block costs that once for dozens of keys. Shredding one key rewrites its block
 //! without it, as removing an entry of its own wrote a removal: sled's old log segments hold
 //! the old version either way until they are cleaned (see `store::sealing`).
+use crate::store::kv;
 
 use super::records;
-use sled::IVec;
-use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
+use kv::IVec;
+use kv::transaction::{ConflictableTransactionResult, TransactionalTree};
 
 const ID: usize = 16;
 const KEY: usize = 32;
@@ -63,7 +64,7 @@ fn key_in(value: Option<IVec>, id: Option<&[u8]>) -> anyhow::Result<Option<[u8; 
 }
 
 /// The key of `reference`, if it has one.
-pub(super) fn get(tree: &sled::Tree, reference: &[u8]) -> anyhow::Result<Option<[u8; 32]>> {
+pub(super) fn get(tree: &kv::Tree, reference: &[u8]) -> anyhow::Result<Option<[u8; 32]>> {
     let (entry, id) = place(reference);
     key_in(tree.get(entry)?, id)
 }
@@ -71,7 +72,7 @@ pub(super) fn get(tree: &sled::Tree, reference: &[u8]) -> anyhow::Result<Option<
 /// `get` inside a transaction.
 pub(super) fn get_tx(tree: &TransactionalTree, reference: &[u8]) -> Tx<Option<[u8; 32]>> {
     let (entry, id) = place(reference);
-    key_in(tree.get(entry)?, id).map_err(sled::transaction::ConflictableTransactionError::Abort)
+    key_in(tree.get(entry)?, id).map_err(kv::transaction::ConflictableTransactionError::Abort)
 }
 
 /// Stores `key` for `reference` (replacing one it had).
@@ -145,7 +146,7 @@ pub(super) fn is_single_item_key(entry: &[u8]) -> bool {
 /// Lays `tree` out as releases before the blocks did: an entry of its own for every item
 /// author's key. Returns how many.
 #[cfg(test)]
-pub(super) fn split_into_singles(tree: &sled::Tree) -> usize {
+pub(super) fn split_into_singles(tree: &kv::Tree) -> usize {
     let blocks: Vec<(IVec, IVec)> = tree
         .scan_prefix(b"i")
         .map(Result::unwrap)
@@ -173,7 +174,7 @@ mod tests {
     #[test]
     fn keys_of_items_share_blocks_and_each_is_found_and_removed_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let db = sled::open(dir.path()).unwrap();
+        let db = kv::Db::at(dir.path());
         let tree = db.open_tree("person_keys").unwrap();
         let ws: Id<Workspace> = Id::generate(datetime!(2026-01-01 00:00 UTC));
         let now = datetime!(2026-06-01 12:00 UTC);
@@ -191,7 +192,7 @@ mod tests {
             for (r, k) in refs.iter().zip(&keys) {
                 put_tx(t, r.as_bytes(), k)?;
             }
-            Ok::<_, sled::transaction::ConflictableTransactionError<anyhow::Error>>(())
+            Ok::<_, kv::transaction::ConflictableTransactionError<anyhow::Error>>(())
         })
         .unwrap();
         assert_eq!(

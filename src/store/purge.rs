@@ -2,18 +2,19 @@
 //! tombstone (`purge_queue`: workspace → purge time in ms, then the record) that the operator
 //! can undo until the purge time; then housekeeping purges everything in chunks, each chunk
 //! idempotent, so a kill in the middle resumes where it stopped.
+use crate::store::kv;
 
 use super::counters;
 use super::page::{self, Order, PageRequest};
 use super::{PersonRef, Store, keys, typed};
 use crate::domain::{Id, User, Workspace};
 use anyhow::Context;
-use sled::Transactional;
-use sled::transaction::ConflictableTransactionError;
+use kv::Transactional;
+use kv::transaction::ConflictableTransactionError;
 use time::OffsetDateTime;
 
-fn remove_all(tree: &sled::Tree, keys: &[sled::IVec]) -> anyhow::Result<()> {
-    let mut batch = sled::Batch::default();
+fn remove_all(tree: &kv::Tree, keys: &[kv::IVec]) -> anyhow::Result<()> {
+    let mut batch = kv::Batch::default();
     for key in keys {
         batch.remove(key);
     }
@@ -233,7 +234,7 @@ impl Purge<'_> {
             }
         }
 
-        let mut batch = sled::Batch::default();
+        let mut batch = kv::Batch::default();
         for c in counters::ALL {
             batch.remove(&counters::key(ws, c));
         }

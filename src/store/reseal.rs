@@ -6,6 +6,7 @@
 //! Each record is swapped for its sealed form only if it is still the value that was read, so a
 //! write racing the walk wins (and is sealed already: every write path seals). The plain copies
 //! sled keeps in old log segments go as sled rewrites them; a fresh backup holds none.
+use crate::store::kv;
 
 use super::sealing::is_sealed;
 use super::{PersonRef, Store, codec, keys};
@@ -54,7 +55,7 @@ pub struct Resealed {
 }
 
 impl Store {
-    fn tree_of(&self, kind: Kind) -> Option<&sled::Tree> {
+    fn tree_of(&self, kind: Kind) -> Option<&kv::Tree> {
         match kind {
             Kind::Contacts => Some(&self.contacts),
             Kind::Feedback => Some(&self.feedback),
@@ -152,7 +153,7 @@ impl Store {
             // Read a chunk, then let the iterator go before writing (sled 0.34 can deadlock
             // with an iterator alive across other calls).
             let take = SCAN.min(budget - read);
-            let chunk: Vec<(sled::IVec, sled::IVec)> = {
+            let chunk: Vec<(kv::IVec, kv::IVec)> = {
                 let from = match &after {
                     Some(k) => std::ops::Bound::Excluded(k.clone()),
                     None => std::ops::Bound::Unbounded,
@@ -211,7 +212,7 @@ impl Store {
 }
 
 /// Marks a new store as having nothing plain: every record it will hold is sealed when written.
-pub(super) fn nothing_to_seal(db: &sled::Db) -> anyhow::Result<()> {
+pub(super) fn nothing_to_seal(db: &kv::Db) -> anyhow::Result<()> {
     let meta = db.open_tree("meta")?;
     meta.insert(CURSOR_KEY, &[KINDS.len() as u8])
         .context("marking a new store sealed")?;

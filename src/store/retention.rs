@@ -1,6 +1,7 @@
 //! Removing what has been kept long enough: audit entries, feedback, delivered or abandoned
 //! mail, contacts never asked. Each call removes at most `max` records and is safe to repeat,
 //! so a purge cut short (a crash, the per-run budget) completes on the next run.
+use crate::store::kv;
 
 use super::page::{self, Order, PageRequest};
 use super::{ComeBack, Store, keys};
@@ -19,10 +20,10 @@ const REMOVED_ITEMS_CURSOR: &[u8] = b"retention.removed_items.after";
 /// Keys of `tree` whose value `old` says is past, at most `max`. Read a page at a time, the
 /// iterator dropped before `old` runs (it may read the store: sealed values need their key).
 fn expired_keys(
-    tree: &sled::Tree,
+    tree: &kv::Tree,
     max: usize,
     mut old: impl FnMut(&[u8], &[u8]) -> bool,
-) -> anyhow::Result<Vec<sled::IVec>> {
+) -> anyhow::Result<Vec<kv::IVec>> {
     let mut keys = Vec::new();
     let mut req = PageRequest::first(1_000);
     loop {
@@ -56,9 +57,9 @@ fn expired<T: serde::de::DeserializeOwned>(
     }
 }
 
-fn remove(tree: &sled::Tree, keys: Vec<sled::IVec>) -> anyhow::Result<usize> {
+fn remove(tree: &kv::Tree, keys: Vec<kv::IVec>) -> anyhow::Result<usize> {
     let n = keys.len();
-    let mut batch = sled::Batch::default();
+    let mut batch = kv::Batch::default();
     for k in keys {
         batch.remove(k);
     }

@@ -7,17 +7,18 @@
 //! reference bound in as associated data so a value cannot be pointed at another key. Where
 //! the key a value is stored under names its person (an item and what hangs off it), the
 //! reference is left out: `5 | nonce | ChaCha20-Poly1305(value)`, opened with `unseal_as`.
+use crate::store::kv;
 
 use super::{Store, codec, person_keys};
 use crate::domain::{Feedback, Id, Item, OutboxMessage, Workspace};
 use anyhow::{Context, bail};
 use chacha20poly1305::aead::{Aead, AeadInPlace, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use rand::RngCore;
-use serde::{Serialize, de::DeserializeOwned};
-use sled::transaction::{
+use kv::transaction::{
     ConflictableTransactionError, ConflictableTransactionResult, TransactionalTree,
 };
+use rand::RngCore;
+use serde::{Serialize, de::DeserializeOwned};
 
 const SEALED: u8 = 2;
 /// Sealed, the reference left out (not a codec version: those are 1 and 3).
@@ -320,7 +321,7 @@ impl Store {
     /// `unseal` of the value at `key` in `tree`.
     pub(super) fn unseal_at<T: DeserializeOwned>(
         &self,
-        tree: &sled::Tree,
+        tree: &kv::Tree,
         key: &[u8],
     ) -> anyhow::Result<Option<T>> {
         match tree.get(key).context("reading the store")? {
@@ -335,7 +336,7 @@ impl Store {
     /// everybody's.
     pub(super) fn sealed_for<T: DeserializeOwned>(
         &self,
-        tree: &sled::Tree,
+        tree: &kv::Tree,
         prefix: &[u8],
         who: &PersonRef,
     ) -> anyhow::Result<Vec<T>> {

@@ -1,12 +1,13 @@
 //! The request log ((time, seq) → request) and its per-minute rollups (minute → counts), which
 //! the traffic page reads so its cost does not grow with the number of stored requests.
+use crate::store::kv;
 
 use super::page::{self, PageRequest};
 use super::{Store, codec, typed};
 use anyhow::Context;
+use kv::Transactional;
+use kv::transaction::ConflictableTransactionError;
 use serde::{Deserialize, Serialize};
-use sled::Transactional;
-use sled::transaction::ConflictableTransactionError;
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
@@ -193,7 +194,7 @@ impl Traffic<'_> {
                 self.count_changed(-i64::try_from(over - removed as u64).unwrap_or(0))?;
                 break;
             }
-            let mut batch = sled::Batch::default();
+            let mut batch = kv::Batch::default();
             for key in &keys {
                 batch.remove(key);
             }
@@ -253,7 +254,7 @@ impl Traffic<'_> {
                 if keys.is_empty() {
                     break;
                 }
-                let mut batch = sled::Batch::default();
+                let mut batch = kv::Batch::default();
                 for key in &keys {
                     batch.remove(key);
                 }

@@ -2,6 +2,7 @@
 //! workspace purge removes and what `purge::leftovers` checks. A tree missing here is caught by
 //! a test (`every_tree_the_store_opens_is_declared`); a workspace's tree missing from the
 //! purge would be a privacy bug, so the purge's plain list is read from here.
+use crate::store::kv;
 
 /// Whose records a tree holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,11 +55,11 @@ macro_rules! trees {
         /// An open handle on every declared tree.
         #[derive(Clone)]
         pub struct Trees {
-            $( $(#[$doc])* pub(super) $name: sled::Tree, )*
+            $( $(#[$doc])* pub(super) $name: kv::Tree, )*
         }
 
         impl Trees {
-            pub(super) fn open(db: &sled::Db) -> anyhow::Result<Self> {
+            pub(super) fn open(db: &kv::Db) -> anyhow::Result<Self> {
                 use anyhow::Context as _;
                 Ok(Self {
                     $( $name: db

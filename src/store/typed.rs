@@ -1,18 +1,19 @@
 //! Small typed helpers over sled trees: get and put of encoded values. Lists go through `page`.
+use crate::store::kv;
 
 use super::codec;
 use anyhow::Context;
+use kv::transaction::TransactionError;
 use serde::{Serialize, de::DeserializeOwned};
-use sled::transaction::TransactionError;
 
-pub fn get<T: DeserializeOwned>(tree: &sled::Tree, key: &[u8]) -> anyhow::Result<Option<T>> {
+pub fn get<T: DeserializeOwned>(tree: &kv::Tree, key: &[u8]) -> anyhow::Result<Option<T>> {
     tree.get(key)
         .context("reading the store")?
         .map(|v| codec::decode(&v))
         .transpose()
 }
 
-pub fn put<T: Serialize>(tree: &sled::Tree, key: &[u8], value: &T) -> anyhow::Result<()> {
+pub fn put<T: Serialize>(tree: &kv::Tree, key: &[u8], value: &T) -> anyhow::Result<()> {
     tree.insert(key, codec::encode(value)?)
         .context("writing the store")?;
     Ok(())
@@ -21,7 +22,7 @@ pub fn put<T: Serialize>(tree: &sled::Tree, key: &[u8], value: &T) -> anyhow::Re
 /// Changes one stored value atomically (compare-and-swap, retried on a race): `change` returns
 /// false to leave it alone. `None` when absent; else the value as it now is.
 pub fn update<T: Serialize + DeserializeOwned>(
-    tree: &sled::Tree,
+    tree: &kv::Tree,
     key: &[u8],
     change: impl Fn(&mut T) -> bool,
 ) -> anyhow::Result<Option<T>> {

@@ -1,10 +1,11 @@
 //! Users by id, the email index, and the instance-admin set; written together or not at all.
+use crate::store::kv;
 
 use super::{Store, codec, keys, meta, typed};
 use crate::domain::{Email, Id, User};
 use anyhow::Context;
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
+use kv::Transactional;
+use kv::transaction::{ConflictableTransactionError, TransactionError};
 use time::OffsetDateTime;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -93,7 +94,7 @@ impl Users<'_> {
         setup: Option<(&str, OffsetDateTime)>,
     ) -> Result<(), TransactionError<Abort>> {
         let value = codec::encode(user)
-            .map_err(|e| TransactionError::Storage(sled::Error::Unsupported(format!("{e:#}"))))?;
+            .map_err(|e| TransactionError::Storage(kv::Error::Unsupported(format!("{e:#}"))))?;
         let s = self.store;
         (&s.users, &s.users_by_email, &s.instance_admins, &s.meta).transaction(
             |(users, by_email, admins, meta)| {

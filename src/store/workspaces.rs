@@ -1,13 +1,14 @@
 //! Workspaces and their members (indexed both ways), with member and owner counters kept in
 //! the same transactions, so the last-owner rule and plan limits hold under concurrency.
+use crate::store::kv;
 
 use super::counters::{self, Counter};
 use super::page::{self, Order, Page, PageRequest};
 use super::{Store, audit, codec, keys, typed};
 use crate::domain::{AuditEntry, Id, Role, User, Workspace};
 use anyhow::Context;
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
+use kv::Transactional;
+use kv::transaction::{ConflictableTransactionError, TransactionError};
 
 pub struct Workspaces<'a> {
     pub(super) store: &'a Store,
@@ -71,9 +72,9 @@ pub(super) fn refuse<T>(r: Refused) -> Result<T, ConflictableTransactionError<Re
 }
 
 fn counts_tx(
-    c: &sled::transaction::TransactionalTree,
+    c: &kv::transaction::TransactionalTree,
     ws: &Id<Workspace>,
-) -> Result<Counts, sled::transaction::UnabortableTransactionError> {
+) -> Result<Counts, kv::transaction::UnabortableTransactionError> {
     Ok(Counts {
         members: counters::get_tx(c, ws, Counter::Members)?,
         owners: counters::get_tx(c, ws, Counter::Owners)?,
@@ -251,7 +252,7 @@ impl Workspaces<'_> {
     }
 
     fn memberships<P, O>(
-        tree: &sled::Tree,
+        tree: &kv::Tree,
         prefix: &Id<P>,
         req: &PageRequest,
     ) -> anyhow::Result<Page<(Id<O>, Role)>> {

@@ -30,7 +30,7 @@ fn write_v1(data: &std::path::Path) {
     db.flush().unwrap();
     // Released before anything else opens the folder (sled lets go of it a moment late).
     drop((meta, users));
-    plaudit::store::close(db, &data.join("db")).unwrap();
+    plaudit::store::close(plaudit::store::kv::Db::from_sled(db), &data.join("db")).unwrap();
 }
 
 #[test]
@@ -122,7 +122,7 @@ fn a_data_folder_from_a_newer_version_is_refused_and_left_alone() {
             .insert("schema_version", &99u32.to_be_bytes())
             .unwrap();
         db.flush().unwrap();
-        plaudit::store::close(db, &data.join("db")).unwrap();
+        plaudit::store::close(plaudit::store::kv::Db::from_sled(db), &data.join("db")).unwrap();
     }
     let (_, err) = Server::spawn(tmp.path(), cfg, &[])
         .err()
@@ -216,7 +216,7 @@ fn schema_2_gets_its_counters_derived_from_the_records() {
             .insert("schema_version", &2u32.to_be_bytes())
             .unwrap();
         db.flush().unwrap();
-        plaudit::store::close(db, &data.join("db")).unwrap();
+        plaudit::store::close(plaudit::store::kv::Db::from_sled(db), &data.join("db")).unwrap();
     }
     let store = Store::open(&data, 16, now).unwrap();
     assert_eq!(store.schema_version().unwrap(), Some(SCHEMA_VERSION));

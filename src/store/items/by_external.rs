@@ -12,14 +12,15 @@
 //! sled operations a new item cost (ingest 0.48 → 0.70 of a raw batch without them, measured).
 //! Imported rows may come again with another date (a corrected file) under the same id, so
 //! they are located by their hash alone, in 16-bit buckets, as every item was before.
+use crate::store::kv;
 
 use super::Tx;
 use crate::domain::{Id, Item, Origin, Workspace};
 use crate::store::{Store, records};
 use anyhow::Context;
 use hmac::{Hmac, Mac};
+use kv::transaction::TransactionalTree;
 use sha2::Sha256;
-use sled::transaction::TransactionalTree;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
@@ -210,12 +211,12 @@ pub(super) fn remove_tx(tree: &TransactionalTree, at: &External, id: &Id<Item>) 
 
 /// Lists many items at once, outside any transaction: a rebuild, which runs before the store
 /// serves anything.
-pub(super) fn add_all(tree: &sled::Tree, listed: Vec<(External, Id<Item>)>) -> anyhow::Result<()> {
+pub(super) fn add_all(tree: &kv::Tree, listed: Vec<(External, Id<Item>)>) -> anyhow::Result<()> {
     let mut blocks: BTreeMap<Vec<u8>, Vec<(External, Id<Item>)>> = BTreeMap::new();
     for (at, id) in listed {
         blocks.entry(at.block.clone()).or_default().push((at, id));
     }
-    let mut batch = sled::Batch::default();
+    let mut batch = kv::Batch::default();
     for (key, adds) in blocks {
         let mut block = tree
             .get(&key)

@@ -10,12 +10,13 @@
 //! those of other locations skipped. Each stamp carries its item's rating (a byte: stars, or 0
 //! for none), so a list filtered by stars skips other ratings without opening their items:
 //! `'R' | count (u32 BE) | ratings | stamps as a posting block`.
+use crate::store::kv;
 
 use crate::domain::{Id, Item, Location, Workspace};
 use crate::store::Store;
 use crate::store::search::postings::{self, Stamp, stamp_of};
 use anyhow::Context;
-use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+use kv::transaction::{ConflictableTransactionError, TransactionalTree};
 
 /// Stamps are milliseconds shifted left by 16; a bucket is 2^31 ms (24.9 days).
 const BUCKET_SHIFT: u32 = 16 + 31;
@@ -78,7 +79,7 @@ fn decode(raw: &[u8]) -> anyhow::Result<Vec<Entry>> {
     Ok(stamps.into_iter().zip(ratings.iter().copied()).collect())
 }
 
-fn decode_tx(raw: Option<sled::IVec>) -> Tx<Vec<Entry>> {
+fn decode_tx(raw: Option<kv::IVec>) -> Tx<Vec<Entry>> {
     match raw {
         Some(v) => decode(&v).map_err(ConflictableTransactionError::Abort),
         None => Ok(Vec::new()),
@@ -175,7 +176,7 @@ pub(super) fn add_all(store: &Store, items: &[Listed]) -> anyhow::Result<()> {
             .or_default()
             .push((stamp, *rating));
     }
-    let mut batch = sled::Batch::default();
+    let mut batch = kv::Batch::default();
     for (key, mut add) in blocks {
         let mut entries = match store
             .item_loc

@@ -2,13 +2,14 @@
 //! pending alerts go in one transaction with its rollups; a tombstone by (origin, keyed hash
 //! of the provider's id) keeps a later sync or import from bringing it back; then the key that
 //! sealed it is destroyed, once the search index has taken it out.
+use crate::store::kv;
 
 use super::rollups::Deltas;
 use super::{Items, by_external, by_location};
 use crate::domain::{Id, Item, Origin, Workspace};
 use crate::store::{PersonRef, Store, keys, typed};
 use anyhow::Context;
-use sled::Transactional;
+use kv::Transactional;
 
 impl Store {
     /// (workspace, origin, HMAC of the provider's id): where an erased item's tombstone lies.

@@ -3,11 +3,12 @@
 //! item, so retention reads the removed items alone instead of opening every item in turn
 //! (at a million reviews the walk pulled ~50,000 items a run into memory, right after start).
 //! A derived family: the rollups' rebuild writes it from the items.
+use crate::store::kv;
 
 use super::rollups::{ALL, Tx};
 use crate::domain::{Id, Item, ItemStatus, Workspace};
 use crate::store::{Store, keys};
-use sled::transaction::TransactionalTree;
+use kv::transaction::TransactionalTree;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 

@@ -1,14 +1,15 @@
 //! Ingest: a page of fetched items written in one transaction with their provider-id and
 //! location index entries, their authors' keys, rollups and index-queue entry (and alert
 //! entries after a feed's first read). Re-ingesting a page changes nothing.
+use crate::store::kv;
 
 use super::blocks::Hints;
 use super::rollups::{Deltas, Tx, abort};
 use super::{Items, by_external, by_location, erase};
 use crate::domain::{Connection, Fetched, Id, Item, Location, Origin, Workspace};
 use crate::store::{PersonRef, Store, keys, typed};
-use sled::Transactional;
-use sled::transaction::TransactionalTree;
+use kv::Transactional;
+use kv::transaction::TransactionalTree;
 use time::OffsetDateTime;
 
 /// Where a page of fetched items goes.

@@ -6,6 +6,7 @@
 //! `rollups`), kept in the same transaction as the items; `index_queue`, what the search
 //! indexer has to bring up to date (see `search`); `replies_due` (workspace, item) → next
 //! attempt (ms). Removed items are listed by when among the rollups (`gone`).
+use crate::store::kv;
 
 pub(in crate::store) mod blocks;
 mod by_external;
@@ -30,18 +31,18 @@ mod upgrade_tests;
 
 pub use erase::ComeBack;
 pub use ingest::{Destination, Ingested};
+use kv::transaction::TransactionalTree;
 pub use list::ItemFilter;
 pub use rebuild::mark_restored;
 #[cfg(test)]
 pub(in crate::store) use rebuild::{ROLLUPS_KEY, SEARCH_KEY};
 pub use rollups::{ALL, DayCounts, RESPONSE_BOUNDS_MIN};
 use rollups::{Deltas, Tx};
-use sled::transaction::TransactionalTree;
 
 use super::{PersonRef, Store, typed};
 use crate::domain::{Id, Item, ItemStatus, Location, Origin, Workspace};
 use anyhow::Context;
-use sled::Transactional;
+use kv::Transactional;
 use time::OffsetDateTime;
 
 pub struct Items<'a> {

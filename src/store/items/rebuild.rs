@@ -5,13 +5,14 @@
 //! After a restore the rollups and the items' own indexes (`item_ext`, `item_loc`) are rebuilt
 //! too: a backup of a busy server reads one tree after another while writes go on, so an item
 //! may be in the backup without its index entries or its counts, or the other way round.
+use crate::store::kv;
 
 use super::Items;
 use super::rollups::Deltas;
 use crate::domain::{Id, Item, Location, Workspace};
 use crate::store::typed;
 use anyhow::Context;
-use sled::Transactional;
+use kv::Transactional;
 use std::collections::HashMap;
 use std::ops::Bound;
 
@@ -38,7 +39,7 @@ const OLD_SEARCH_TREES: [&str; 2] = ["search_docs", "item_changes"];
 const RESTORED_KEY: &[u8] = b"derived_after_restore";
 
 /// Asks the next open of the store in `db` to rebuild what a restore may have left out of step.
-pub fn mark_restored(db: &sled::Db) -> anyhow::Result<()> {
+pub fn mark_restored(db: &kv::Db) -> anyhow::Result<()> {
     db.open_tree("meta")?
         .insert(RESTORED_KEY, &[])
         .context("marking a restored store")?;
@@ -79,14 +80,14 @@ impl Items<'_> {
             }
         }
         let mut zones: HashMap<(Id<Workspace>, Id<Location>), jiff::tz::TimeZone> = HashMap::new();
-        let mut after: Option<sled::IVec> = None;
+        let mut after: Option<kv::IVec> = None;
         let mut read = 0;
         loop {
             let lower = after.clone().map_or(Bound::Unbounded, Bound::Excluded);
             // Collected first: no iterator stays alive across the writes below.
-            let chunk: Vec<(sled::IVec, sled::IVec)> = s
+            let chunk: Vec<(kv::IVec, kv::IVec)> = s
                 .items
-                .range::<sled::IVec, _>((lower, Bound::Unbounded))
+                .range::<kv::IVec, _>((lower, Bound::Unbounded))
                 .take(64)
                 .collect::<Result<_, _>>()
                 .context("reading items to rebuild from")?;

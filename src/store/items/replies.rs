@@ -1,11 +1,12 @@
 //! The reply queue: replies stored as "sending", due for the worker.
+use crate::store::kv;
 
 use super::Items;
 use crate::domain::{Id, Item, Workspace};
 use crate::store::page::{self, Order, PageRequest};
 use crate::store::{keys, typed};
 use anyhow::Context;
-use sled::Transactional;
+use kv::Transactional;
 use time::OffsetDateTime;
 
 impl Items<'_> {

@@ -1,6 +1,7 @@
 //! Restricted reviewers (`reviewer_restrictions`: (workspace, keyed hash of the folded name or
 //! of the provider's author id) → ()): their items are kept but raise no alerts. Keyed hashes,
 //! like tombstones: the tree never holds a name.
+use crate::store::kv;
 
 use super::Items;
 use crate::domain::{Id, Item, Workspace};
@@ -40,7 +41,7 @@ impl Items<'_> {
         names: &[String],
         author_ids: &[String],
     ) -> anyhow::Result<()> {
-        let mut batch = sled::Batch::default();
+        let mut batch = kv::Batch::default();
         for n in names.iter().map(|n| fold_name(n)).filter(|n| !n.is_empty()) {
             batch.insert(self.restriction_key(ws, "name", &n)?, &[]);
         }

@@ -10,12 +10,13 @@
 //!   levels in between would double what every ingest page writes for one read saved. Spans
 //!   of 4 days, rollups layout 8: a dashboard totals 200 locations over 90 days, and with
 //!   16-day spans the lowest, each read up to 30 day counts at a million reviews.)
+use crate::store::kv;
 
 use super::Items;
 use crate::domain::{Id, Item, ItemStatus, Location, Origin, Workspace, local_day};
 use crate::store::{codec, search};
+use kv::transaction::{ConflictableTransactionError, TransactionalTree};
 use serde::{Deserialize, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use std::collections::{BTreeMap, HashMap};
 
 /// The scope of workspace-wide rollups: no location id is all zeros.
@@ -424,7 +425,7 @@ impl Items<'_> {
         let start = [ws.as_bytes().as_slice(), &scope, b"d", &from.to_be_bytes()].concat();
         let end = [ws.as_bytes().as_slice(), &scope, b"d", &to.to_be_bytes()].concat();
         // Collected before any other store call: no iterator stays alive across one.
-        let raw: Vec<(sled::IVec, sled::IVec)> = self
+        let raw: Vec<(kv::IVec, kv::IVec)> = self
             .store
             .rollups
             .range(start..end)

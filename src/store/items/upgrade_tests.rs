@@ -203,10 +203,10 @@ fn a_folder_of_the_previous_release_opens_with_everything_as_it_was() {
         for (k, v) in &first {
             store.person_keys.remove(k).unwrap();
             let key: [u8; 32] = v[..].try_into().unwrap();
-            sled::Transactional::transaction(&store.person_keys, |t| {
-                crate::store::person_keys::put_tx(t, k, &key)
-            })
-            .unwrap();
+            store
+                .person_keys
+                .transaction(|t| crate::store::person_keys::put_tx(t, k, &key))
+                .unwrap();
         }
         crate::store::meta::set_schema_version(&store.db, 3).unwrap();
         for old in ["search_docs", "item_changes"] {

@@ -5,10 +5,11 @@
 //! later change to a waiting item finds it by exact key inside its transaction and leaves it
 //! there (the index still holds nothing for it); the indexer takes ids out of an entry one by
 //! one, so a page added meanwhile is never lost nor makes the indexer start over.
+use crate::store::kv;
 
 use crate::domain::{Id, Item, Workspace};
 use crate::store::records;
-use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+use kv::transaction::{ConflictableTransactionError, TransactionalTree};
 
 type Tx<T> = Result<T, ConflictableTransactionError<anyhow::Error>>;
 

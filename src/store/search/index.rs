@@ -5,6 +5,7 @@
 //! it (written by the first change only: while an item waits, the index still holds what it
 //! held then). So no copy of every item's words is kept to take them out again, and the queue
 //! is empty once the indexer has caught up.
+use crate::store::kv;
 
 use super::postings::{self, Window};
 use super::words::{self, Contribution};
@@ -14,9 +15,9 @@ use crate::domain::{Id, Item, Location, Workspace};
 use crate::store::items::blocks;
 use crate::store::{PersonRef, Store, keys, typed};
 use anyhow::Context;
+use kv::Transactional;
+use kv::transaction::{ConflictableTransactionError, TransactionalTree};
 use serde::{Deserialize, Serialize};
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What the index holds for one item: the lists it is in and its share of the word counts.
@@ -71,14 +72,14 @@ pub(in crate::store) fn queued_doc_tx(
 enum Waiting {
     /// Changed since it was indexed: its own entry holds what the index has for it.
     Changed {
-        key: sled::IVec,
+        key: kv::IVec,
         ws: Id<Workspace>,
         id: Id<Item>,
-        held: sled::IVec,
+        held: kv::IVec,
     },
     /// New: listed in a fresh entry, the index holds nothing for it.
     Fresh {
-        entry: sled::IVec,
+        entry: kv::IVec,
         ws: Id<Workspace>,
         id: Id<Item>,
     },

@@ -14,6 +14,7 @@
 //! disk on every entry, more than the posting itself. Only the indexer writes blocks (one step
 //! at a time), so a step may read a block, edit it and write it back without a transaction
 //! around the read.
+use crate::store::kv;
 
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
@@ -94,10 +95,10 @@ pub(in crate::store) fn decode(raw: &[u8]) -> anyhow::Result<Vec<Stamp>> {
 /// The block of `list` that holds `id` or would: the one with the greatest first id not
 /// above it, else the list's first block. (key, ids).
 fn locate(
-    tree: &sled::Tree,
+    tree: &kv::Tree,
     list: &[u8],
     stamp: Stamp,
-) -> anyhow::Result<Option<(sled::IVec, sled::IVec)>> {
+) -> anyhow::Result<Option<(kv::IVec, kv::IVec)>> {
     let at = [list, stamp.to_be_bytes().as_slice()].concat();
     let below = tree
         .range(list.to_vec()..=at)
@@ -121,7 +122,7 @@ pub(super) type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 /// Adds `add` to and takes `drop` out of the list `list`, reading its blocks from `tree`,
 /// and gathers the block writes in `writes`.
 pub(super) fn edit(
-    tree: &sled::Tree,
+    tree: &kv::Tree,
     list: &[u8],
     add: &[Stamp],
     drop: &[Stamp],
@@ -188,11 +189,7 @@ impl Cursor {
     }
 
     /// The greatest stamp of the list below `bound`. Bounds must not rise from call to call.
-    pub(super) fn below(
-        &mut self,
-        tree: &sled::Tree,
-        bound: Stamp,
-    ) -> anyhow::Result<Option<Stamp>> {
+    pub(super) fn below(&mut self, tree: &kv::Tree, bound: Stamp) -> anyhow::Result<Option<Stamp>> {
         let cached = matches!(&self.block, Some((first, _)) if *first < bound);
         if !cached {
             let upper = [self.list.as_slice(), bound.to_be_bytes().as_slice()].concat();
@@ -275,7 +272,7 @@ mod tests {
     #[test]
     fn edits_keep_each_list_exact_and_blocks_bounded() {
         let dir = tempfile::tempdir().unwrap();
-        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let db = kv::Db::at(dir.path());
         let tree = db.open_tree("t").unwrap();
         let mut model: std::collections::BTreeSet<Stamp> = Default::default();
         let list = b"list-a".to_vec();

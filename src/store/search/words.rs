@@ -2,14 +2,15 @@
 //! workspace by calendar month (local), so a dashboard reads a dozen small maps, not reviews.
 //! Counts are exact until a month's map passes `KEEP_MAX` words; then the rarest are dropped,
 //! which can only under-count words too rare to be shown.
+use crate::store::kv;
 
 use super::Search;
 use crate::domain::text::{document_terms, notable_words};
 use crate::domain::{Id, Item, ItemStatus, Location, Workspace, day_date, local_day};
 use crate::store::codec;
 use crate::store::items::ALL;
+use kv::transaction::{ConflictableTransactionError, TransactionalTree};
 use serde::{Deserialize, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use std::collections::{BTreeMap, HashMap};
 
 const KEEP_MAX: usize = 800;

@@ -1,4 +1,5 @@
 //! Writing a snapshot stream into a new sled database (restores).
+use crate::store::kv;
 
 use super::unwrapping::Unwrapping;
 use super::{Record, Summed, Summer, read_from};
@@ -28,6 +29,7 @@ pub fn import_into<R: std::io::Read + ?Sized>(
     let db = crate::store::engine::config(path)
         .cache_capacity(IMPORT_CACHE)
         .open()
+        .map(crate::store::kv::Db::from_sled)
         .with_context(|| format!("creating {}", path.display()))?;
     // Two threads: this one reads, decompresses, parses and checks the stream, the other
     // writes what it read into sled, a window behind (a restore of 1,000,000 reviews on two
@@ -58,21 +60,21 @@ pub fn import_into<R: std::io::Read + ?Sized>(
 }
 
 /// Entries of one tree, to insert together.
-type Window = (sled::Tree, Vec<(Vec<u8>, Vec<u8>)>);
+type Window = (kv::Tree, Vec<(Vec<u8>, Vec<u8>)>);
 
 /// Reads the stream, handing its entries to `windows` a window at a time; returns what the
 /// stream summed to.
 fn read_windows<R: std::io::Read + ?Sized>(
-    db: &sled::Db,
+    db: &kv::Db,
     input: &mut R,
     windows: &std::sync::mpsc::SyncSender<Window>,
     keys: &mut Unwrapping,
 ) -> anyhow::Result<Summed> {
-    let mut tree: Option<sled::Tree> = None;
+    let mut tree: Option<kv::Tree> = None;
     let mut window: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     let mut window_bytes = 0usize;
     let mut summer = Summer::default();
-    let send = |tree: &Option<sled::Tree>, window: &mut Vec<(Vec<u8>, Vec<u8>)>| {
+    let send = |tree: &Option<kv::Tree>, window: &mut Vec<(Vec<u8>, Vec<u8>)>| {
         let full = std::mem::take(window);
         match tree {
             Some(tree) if !full.is_empty() => windows
@@ -82,7 +84,7 @@ fn read_windows<R: std::io::Read + ?Sized>(
         }
     };
     // A tree ended: with the entries `keys` held while it was read.
-    let end_of_tree = |tree: &Option<sled::Tree>,
+    let end_of_tree = |tree: &Option<kv::Tree>,
                        window: &mut Vec<(Vec<u8>, Vec<u8>)>,
                        keys: &mut Unwrapping|
      -> anyhow::Result<()> {
@@ -129,7 +131,7 @@ const WINDOW: usize = 100_000;
 const WINDOW_BYTES: usize = 16 << 20;
 
 /// Inserts and empties `window`, visiting it with a stride coprime to its length.
-fn insert_scrambled(tree: &sled::Tree, window: &mut Vec<(Vec<u8>, Vec<u8>)>) -> anyhow::Result<()> {
+fn insert_scrambled(tree: &kv::Tree, window: &mut Vec<(Vec<u8>, Vec<u8>)>) -> anyhow::Result<()> {
     let n = window.len();
     let stride = [7919usize, 7927, 7933]
         .into_iter()

@@ -6,6 +6,7 @@
 //! redo section, the last change per key made while the trees were read (`recorder`): per
 //! change `R`, tree and key (u32 length + bytes each), `1` and the value, or `0` for a removal;
 //! then `Z` and the SHA-256 of everything before it. Version 1 files are the same without `R`.
+use crate::store::kv;
 
 mod import;
 pub mod keywrap;
@@ -46,12 +47,7 @@ impl<W: Write> HashingWriter<W> {
 
 /// Writes a snapshot named `<label>-<time>.snapshot` into `dir`, durably (temp file, fsync,
 /// rename), and returns its path.
-pub fn write(
-    db: &sled::Db,
-    dir: &Path,
-    label: &str,
-    now: OffsetDateTime,
-) -> anyhow::Result<PathBuf> {
+pub fn write(db: &kv::Db, dir: &Path, label: &str, now: OffsetDateTime) -> anyhow::Result<PathBuf> {
     super::private::folder(dir)?;
     let stamp = now.unix_timestamp();
     let path = dir.join(format!("{label}-{stamp}.snapshot"));
@@ -94,7 +90,7 @@ fn carried(keys: Keys, tree: &[u8], key: &[u8], value: &[u8]) -> Option<Vec<u8>>
 /// Writes every tree of `db` in snapshot format to `out`, as of one instant even while other
 /// threads write; `progress` hears of each entry.
 pub fn write_to(
-    db: &sled::Db,
+    db: &kv::Db,
     out: &mut impl Write,
     keys: Keys,
     mut progress: impl FnMut(u64),

@@ -8,6 +8,7 @@
 //! subscription; inside the transaction at the end (the cut) every earlier write's event is
 //! already in the channels and no later write has begun. Subscribers are dropped inside the cut
 //! too: dropping one while a writer is blocked on its full channel would hang both.
+use crate::store::kv;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -48,10 +49,10 @@ impl Redo {
     }
 
     /// Applies every change to `db`, a batch per tree.
-    pub fn apply(&self, db: &sled::Db) -> anyhow::Result<()> {
+    pub fn apply(&self, db: &kv::Db) -> anyhow::Result<()> {
         for (name, changes) in &self.trees {
             let tree = db.open_tree(name)?;
-            let mut batch = sled::Batch::default();
+            let mut batch = kv::Batch::default();
             for (k, v) in changes {
                 match v {
                     Some(v) => batch.insert(k.as_slice(), v.as_slice()),
@@ -73,7 +74,7 @@ struct Collected {
 
 /// Records every change to the trees it was started on, until `finish` makes the cut.
 pub struct Recorder {
-    db: sled::Db,
+    db: kv::Db,
     names: Vec<Vec<u8>>,
     cutting: Arc<AtomicBool>,
     collected: Arc<Mutex<Collected>>,
@@ -83,11 +84,14 @@ pub struct Recorder {
 
 impl Recorder {
     /// Subscribes to every tree of `db`, then waits until writes begun before are done.
-    pub fn start(db: &sled::Db) -> anyhow::Result<Self> {
+    pub fn start(db: &kv::Db) -> anyhow::Result<Self> {
+        let sled = db
+            .sled()
+            .ok_or_else(|| anyhow::anyhow!("the change recorder is for sled stores"))?;
         let names: Vec<Vec<u8>> = db.tree_names().into_iter().map(|n| n.to_vec()).collect();
         let mut subscribers = Vec::with_capacity(names.len());
         for name in &names {
-            subscribers.push((name.clone(), db.open_tree(name)?.watch_prefix(vec![])));
+            subscribers.push((name.clone(), sled.open_tree(name)?.watch_prefix(vec![])));
         }
         let cutting = Arc::new(AtomicBool::new(false));
         let collected = Arc::new(Mutex::new(Collected::default()));
@@ -118,7 +122,11 @@ impl Recorder {
 
     /// Runs `f` while no write can happen (inside an empty transaction).
     fn hold_writes(&self, f: impl Fn()) -> anyhow::Result<()> {
-        let result: sled::transaction::TransactionResult<(), ()> = self.db.transaction(|_| {
+        let sled = self
+            .db
+            .sled()
+            .ok_or_else(|| anyhow::anyhow!("the change recorder is for sled stores"))?;
+        let result: kv::transaction::TransactionResult<(), ()> = sled.transaction(|_| {
             f();
             Ok(())
         });
@@ -230,7 +238,7 @@ mod tests {
     #[test]
     fn changes_during_the_read_are_recorded_and_none_after_the_cut() {
         let dir = tempfile::tempdir().unwrap();
-        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let db = kv::Db::at(dir.path());
         let a = db.open_tree("a").unwrap();
         a.insert("before", "1").unwrap();
         let recorder = Recorder::start(&db).unwrap();

@@ -1,4 +1,5 @@
 //! Per-tree entry counts and checksums of a snapshot, with its redo section merged in.
+use crate::store::kv;
 
 use super::recorder::Changes;
 use super::{Record, Redo};
@@ -145,7 +146,7 @@ impl Summer {
 }
 
 /// The sums of every non-empty tree of a live database, as a snapshot's are computed.
-pub fn sums_of(db: &sled::Db) -> anyhow::Result<Vec<TreeSum>> {
+pub fn sums_of(db: &kv::Db) -> anyhow::Result<Vec<TreeSum>> {
     let mut summer = Summer::default();
     for name in db.tree_names() {
         summer.open(&name);

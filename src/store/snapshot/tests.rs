@@ -1,7 +1,8 @@
 //! The point-in-time property of snapshots, under concurrent transactions, batches and writes.
+use crate::store::kv;
 
 use super::*;
-use sled::Transactional;
+use kv::Transactional;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -11,10 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 #[test]
 fn a_snapshot_taken_during_transactions_restores_one_point_in_time() {
     let dir = tempfile::tempdir().unwrap();
-    let db = sled::Config::new()
-        .path(dir.path().join("db"))
-        .open()
-        .unwrap();
+    let db = kv::Db::at(&dir.path().join("db"));
     let (a, b, count) = (
         db.open_tree("a").unwrap(),
         db.open_tree("b").unwrap(),
@@ -40,7 +38,7 @@ fn a_snapshot_taken_during_transactions_restores_one_point_in_time() {
                     b.remove(&i.to_be_bytes())?;
                 }
                 c.insert("n", &n.to_be_bytes())?;
-                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
+                Ok::<_, kv::transaction::ConflictableTransactionError<()>>(())
             })
             .unwrap();
     };
@@ -72,12 +70,15 @@ fn a_snapshot_taken_during_transactions_restores_one_point_in_time() {
             let c = db.open_tree("c").unwrap();
             let mut i = 0u64;
             while !stop.load(Ordering::Acquire) {
-                let mut batch = sled::Batch::default();
+                let mut batch = kv::Batch::default();
                 for j in 0..50u64 {
                     batch.insert(&(i * 50 + j).to_be_bytes(), vec![1u8; 40]);
                 }
                 c.apply_batch(batch).unwrap();
-                db.insert(i.to_be_bytes(), &[2u8; 8]).unwrap();
+                db.sled()
+                    .unwrap()
+                    .insert(i.to_be_bytes(), &[2u8; 8])
+                    .unwrap();
                 i += 1;
             }
         })
@@ -108,7 +109,7 @@ fn a_snapshot_taken_during_transactions_restores_one_point_in_time() {
         summed.finished().is_none(),
         "plain sums would miss the changes"
     );
-    let db2 = crate::store::engine::config(&restored).open().unwrap();
+    let db2 = kv::Db::from_sled(crate::store::engine::config(&restored).open().unwrap());
     let keys = |t: &str| -> Vec<Vec<u8>> {
         db2.open_tree(t)
             .unwrap()

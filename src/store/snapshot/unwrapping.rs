@@ -137,10 +137,11 @@ impl Unwrapping {
 mod tests {
     use super::super::{Keys, import_into, write_to};
     use super::*;
+    use crate::store::kv;
 
     /// A store with items, meta (the instance secret, a link key, the schema) and person keys.
-    fn store(dir: &std::path::Path) -> sled::Db {
-        let db = sled::Config::new().path(dir.join("db")).open().unwrap();
+    fn store(dir: &std::path::Path) -> kv::Db {
+        let db = kv::Db::at(&dir.join("db"));
         let items = db.open_tree("items").unwrap();
         for i in 0u32..300 {
             items.insert(i.to_be_bytes(), vec![7u8; 100]).unwrap();
@@ -156,7 +157,7 @@ mod tests {
         db
     }
 
-    fn tree(db: &sled::Db, name: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+    fn tree(db: &kv::Db, name: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
         db.open_tree(name)
             .unwrap()
             .iter()
@@ -174,7 +175,7 @@ mod tests {
         let restored = dir.path().join("restored");
         let (_, opened) = import_into(&restored, &mut out.as_slice(), Some(wrap)).unwrap();
         assert!(opened);
-        let back = crate::store::engine::config(&restored).open().unwrap();
+        let back = kv::Db::from_sled(crate::store::engine::config(&restored).open().unwrap());
         assert_eq!(tree(&back, "person_keys"), tree(&db, "person_keys"));
         assert_eq!(tree(&back, "items"), tree(&db, "items"));
         let mut meta = tree(&db, "meta");
@@ -196,7 +197,7 @@ mod tests {
         let wrap = keywrap::wrapping_key(&[1u8; 32]);
         let (_, opened) = import_into(&restored, &mut out.as_slice(), Some(wrap)).unwrap();
         assert!(!opened);
-        let back = crate::store::engine::config(&restored).open().unwrap();
+        let back = kv::Db::from_sled(crate::store::engine::config(&restored).open().unwrap());
         for name in ["meta", "person_keys", "items"] {
             assert_eq!(tree(&back, name), tree(&db, name), "{name}");
         }

@@ -1,5 +1,6 @@
 //! Restoring a backup into a data folder, and compaction (a backup and its restore inside the
 //! data folder): verified whole, imported beside `db/`, swapped in, the erasure journal replayed.
+use crate::store::kv;
 
 use super::{Summary, read, write_as};
 use crate::store::{Store, snapshot, swap};
@@ -14,7 +15,7 @@ pub struct Secret(pub Option<Vec<u8>>);
 /// Completes the keys of a restored store: nothing for a backup that carried them (encrypted,
 /// or a compaction's); else the instance secret added, after the wrapped keys are opened —
 /// already done on their way in when `opened` (`snapshot::import_into`).
-fn open_keys(staging: &sled::Db, secret: Option<&[u8]>, opened: bool) -> anyhow::Result<()> {
+fn open_keys(staging: &kv::Db, secret: Option<&[u8]>, opened: bool) -> anyhow::Result<()> {
     use crate::store::secrets as meta;
     if meta::instance_secret_of(staging)?.is_some() {
         return Ok(());
@@ -29,7 +30,7 @@ fn open_keys(staging: &sled::Db, secret: Option<&[u8]>, opened: bool) -> anyhow:
         let wrap = snapshot::keywrap::wrapping_key(secret);
         for name in ["person_keys", "meta"] {
             let tree = staging.open_tree(name)?;
-            let mut batch = sled::Batch::default();
+            let mut batch = kv::Batch::default();
             for entry in tree.iter() {
                 let (k, v) = entry?;
                 if snapshot::is_key_material(name.as_bytes(), &k) {
@@ -164,6 +165,7 @@ fn import(
         match crate::store::engine::config(&db_dir)
             .cache_capacity(snapshot::IMPORT_CACHE)
             .open()
+            .map(kv::Db::from_sled)
         {
             Ok(db) => {
                 let secret = crate::store::secrets::instance_secret_of(&db);
@@ -205,7 +207,8 @@ fn import(
         );
         let db = crate::store::engine::config(&staging)
             .cache_capacity(snapshot::IMPORT_CACHE)
-            .open()?;
+            .open()
+            .map(kv::Db::from_sled)?;
         let started = std::time::Instant::now();
         let done = open_keys(&db, secret.as_deref(), opened).and_then(|()| {
             tracing::info!(

@@ -1,12 +1,13 @@
 //! Writers' way into the blocks inside a sled transaction, which has no range reads: a block
 //! at or below each id, found before the transaction, and the chain followed from there.
+use crate::store::kv;
 
 use super::block::{Block, upper};
 use super::{BlockKey, Raw, first_key, key, locate, parts};
 use crate::domain::{Id, Item, Workspace};
 use crate::store::items::rollups::{Tx, abort};
 use anyhow::Context;
-use sled::transaction::TransactionalTree;
+use kv::transaction::TransactionalTree;
 
 /// Where writers of items start their walk inside a transaction: blocks found before it, one
 /// at or below each id they will touch.
@@ -17,7 +18,7 @@ pub(in crate::store) struct Hints {
 impl Hints {
     /// Hints for ids (or the lowest id of a time: its milliseconds then zeros) in `ws`.
     pub fn new(
-        tree: &sled::Tree,
+        tree: &kv::Tree,
         ws: &Id<Workspace>,
         ids: impl IntoIterator<Item = Raw>,
     ) -> anyhow::Result<Self> {
@@ -26,7 +27,7 @@ impl Hints {
 
     /// Hints for ids of several workspaces.
     pub fn many(
-        tree: &sled::Tree,
+        tree: &kv::Tree,
         ids: impl IntoIterator<Item = (Id<Workspace>, Raw)>,
     ) -> anyhow::Result<Self> {
         let mut ids: Vec<(Id<Workspace>, Raw)> = ids.into_iter().collect();

@@ -14,6 +14,7 @@
 //!
 //! Key: workspace (16) | lower bound (16) | `TAG`; 33 bytes, so an older store's one-item keys
 //! (32 bytes) are told apart while schema 5's migration moves them. Value: see `block`.
+use crate::store::kv;
 
 mod block;
 mod hints;
@@ -59,10 +60,10 @@ pub(in crate::store) fn parts(k: &[u8]) -> Option<(Id<Workspace>, Raw)> {
 /// The block whose range holds `id`, as far as one read can tell: the last block of `ws`
 /// with a lower bound at or below it.
 fn locate(
-    tree: &sled::Tree,
+    tree: &kv::Tree,
     ws: &Id<Workspace>,
     id: &Raw,
-) -> anyhow::Result<Option<(sled::IVec, sled::IVec)>> {
+) -> anyhow::Result<Option<(kv::IVec, kv::IVec)>> {
     for kv in tree.range(first_key(ws)..=key(ws, id)).rev() {
         let (k, v) = kv.context("finding an item's block")?;
         // Only while schema 5's migration runs do one-item keys sit between the blocks.
@@ -75,7 +76,7 @@ fn locate(
 
 /// The stored (sealed) item `id` of `ws`.
 pub(in crate::store) fn get(
-    tree: &sled::Tree,
+    tree: &kv::Tree,
     ws: &Id<Workspace>,
     id: &Id<Item>,
 ) -> anyhow::Result<Option<Vec<u8>>> {
@@ -101,7 +102,7 @@ pub(in crate::store) fn get(
 /// Items of `ws` with ids from `from` (included) up to `to` (left out; None: no end), in
 /// `order`, at most `limit`: (id, sealed value). Collected, so no iterator outlives the call.
 pub(in crate::store) fn scan(
-    tree: &sled::Tree,
+    tree: &kv::Tree,
     ws: &Id<Workspace>,
     from: &Raw,
     to: Option<&Raw>,
@@ -118,7 +119,7 @@ pub(in crate::store) fn scan(
 
 /// `scan` for the ids alone.
 pub(in crate::store) fn ids(
-    tree: &sled::Tree,
+    tree: &kv::Tree,
     ws: &Id<Workspace>,
     from: &Raw,
     to: Option<&Raw>,
@@ -139,7 +140,7 @@ pub(in crate::store) fn ids(
 /// split, so the next block up is the one at a block's upper bound and the next one down
 /// is the one holding the id just below its lower bound, whatever splits happen meanwhile.
 fn walk(
-    tree: &sled::Tree,
+    tree: &kv::Tree,
     ws: &Id<Workspace>,
     (from, to): (&Raw, Option<&Raw>),
     order: Order,
@@ -213,7 +214,7 @@ pub(in crate::store) fn after(id: &Id<Item>) -> Raw {
 
 /// Whether some item of `ws` other than `except` has an id from `from` up to `to` (left out).
 pub(in crate::store) fn any_other(
-    tree: &sled::Tree,
+    tree: &kv::Tree,
     ws: &Id<Workspace>,
     from: &Raw,
     to: &Raw,
@@ -226,7 +227,7 @@ pub(in crate::store) fn any_other(
 /// Every item of the tree as (workspace, item, stored value), in key order (for tests that
 /// look at what is stored).
 #[cfg(test)]
-pub(in crate::store) fn all(tree: &sled::Tree) -> Vec<(Id<Workspace>, Id<Item>, Vec<u8>)> {
+pub(in crate::store) fn all(tree: &kv::Tree) -> Vec<(Id<Workspace>, Id<Item>, Vec<u8>)> {
     let mut out = Vec::new();
     for kv in tree.iter() {
         let (k, v) = kv.expect("reads");
@@ -241,7 +242,7 @@ pub(in crate::store) fn all(tree: &sled::Tree) -> Vec<(Id<Workspace>, Id<Item>, 
 /// Writes the tree as schema 4 did, an entry per item, but for the first `keep` items (what
 /// schema 5's migration leaves when killed after a step); returns how many went single.
 #[cfg(test)]
-pub(in crate::store) fn split_into_singles(tree: &sled::Tree, keep: usize) -> usize {
+pub(in crate::store) fn split_into_singles(tree: &kv::Tree, keep: usize) -> usize {
     let every = all(tree);
     tree.clear().expect("clears");
     for (ws, id, value) in &every[..keep.min(every.len())] {

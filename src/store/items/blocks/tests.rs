@@ -1,10 +1,11 @@
 use super::block::{FORMAT, find};
 use super::*;
+use crate::store::kv;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
 
-fn tree() -> sled::Tree {
-    let db = sled::Config::new().temporary(true).open().unwrap();
+fn tree() -> kv::Tree {
+    let db = kv::Db::temporary();
     db.open_tree("items").unwrap()
 }
 
@@ -16,7 +17,7 @@ fn id_at(ms: u64, rng: &mut impl Rng) -> Id<Item> {
     Id::from_bytes(b)
 }
 
-fn put(t: &sled::Tree, ws: &Id<Workspace>, items: &[(Id<Item>, Vec<u8>)]) {
+fn put(t: &kv::Tree, ws: &Id<Workspace>, items: &[(Id<Item>, Vec<u8>)]) {
     let hints = Hints::new(t, ws, items.iter().map(|(id, _)| *id.as_bytes())).unwrap();
     t.transaction(|tx| hints.put_many_tx(tx, ws, items.to_vec()))
         .map_err(crate::store::typed::txn_any)
@@ -24,7 +25,7 @@ fn put(t: &sled::Tree, ws: &Id<Workspace>, items: &[(Id<Item>, Vec<u8>)]) {
 }
 
 /// Every block of `ws` in key order: lower bound, upper bound, item count; checks the chain.
-fn chain(t: &sled::Tree, ws: &Id<Workspace>) -> Vec<([u8; 16], Option<[u8; 16]>, usize)> {
+fn chain(t: &kv::Tree, ws: &Id<Workspace>) -> Vec<([u8; 16], Option<[u8; 16]>, usize)> {
     let out: Vec<_> = t
         .scan_prefix(ws.as_bytes())
         .map(|kv| {

@@ -1,0 +1,385 @@
+//! The engine under the store: ordered trees of byte keys with point reads, range scans,
+//! atomic batches and multi-tree transactions — all the store asks of an engine, and so all a
+//! second engine (a PostgreSQL-wire one, issue 28) has to give. sled 0.34 is the engine today;
+//! only the modules that are about sled itself (`engine`, `handle`'s open and close, the
+//! snapshot's recorder and import) reach it, through `Db::sled`.
+
+mod iter;
+pub mod pg;
+pub mod transaction;
+
+pub use iter::Iter;
+pub use sled::{Error, IVec, Result};
+pub use transaction::Transactional;
+
+use std::ops::{Bound, RangeBounds};
+
+/// An open database: its trees by name.
+#[derive(Clone)]
+pub enum Db {
+    Sled(sled::Db),
+    Pg(pg::PgDb),
+}
+
+impl Db {
+    pub fn from_sled(db: sled::Db) -> Self {
+        Self::Sled(db)
+    }
+
+    /// The sled database underneath, for what is about sled itself (None on another engine).
+    pub fn sled(&self) -> Option<&sled::Db> {
+        match self {
+            Db::Sled(db) => Some(db),
+            Db::Pg(_) => None,
+        }
+    }
+
+    /// A database in a folder of its own that goes when it is dropped (tests).
+    #[cfg(test)]
+    pub fn temporary() -> Self {
+        Self::Sled(sled::Config::new().temporary(true).open().unwrap())
+    }
+
+    /// A database in `path`, as sled writes by default (tests).
+    #[cfg(test)]
+    pub fn at(path: &std::path::Path) -> Self {
+        Self::Sled(sled::Config::new().path(path).open().unwrap())
+    }
+
+    /// The tree `name`, created empty if the database has none.
+    pub fn open_tree<V: AsRef<[u8]>>(&self, name: V) -> Result<Tree> {
+        match self {
+            Db::Sled(db) => db.open_tree(name).map(Tree::Sled),
+            Db::Pg(db) => db.open_tree(name.as_ref()).map(Tree::Pg),
+        }
+    }
+
+    pub fn drop_tree<V: AsRef<[u8]>>(&self, name: V) -> Result<bool> {
+        match self {
+            Db::Sled(db) => db.drop_tree(name),
+            Db::Pg(db) => db.drop_tree(name.as_ref()),
+        }
+    }
+
+    /// Every tree's name (on sled, its default tree among them).
+    pub fn tree_names(&self) -> Vec<IVec> {
+        match self {
+            Db::Sled(db) => db.tree_names(),
+            Db::Pg(db) => db.tree_names(),
+        }
+    }
+
+    /// Makes every write so far durable; returns the bytes written (on a SQL engine every
+    /// write is durable once acknowledged: nothing to do).
+    pub fn flush(&self) -> Result<usize> {
+        match self {
+            Db::Sled(db) => db.flush(),
+            Db::Pg(_) => Ok(0),
+        }
+    }
+
+    /// A number never handed out before by this database, growing.
+    pub fn generate_id(&self) -> Result<u64> {
+        match self {
+            Db::Sled(db) => db.generate_id(),
+            Db::Pg(db) => db.generate_id(),
+        }
+    }
+
+    pub fn size_on_disk(&self) -> Result<u64> {
+        match self {
+            Db::Sled(db) => db.size_on_disk(),
+            Db::Pg(db) => db.size_on_disk(),
+        }
+    }
+}
+
+/// One tree: byte keys in order, each with a byte value.
+#[derive(Clone)]
+pub enum Tree {
+    Sled(sled::Tree),
+    Pg(pg::PgTree),
+}
+
+/// What a compare-and-swap found: `Err` holds the value there was instead.
+pub type CompareAndSwapResult = std::result::Result<(), sled::CompareAndSwapError>;
+
+fn owned<K: AsRef<[u8]>>(b: Bound<&K>) -> Bound<Vec<u8>> {
+    match b {
+        Bound::Included(k) => Bound::Included(k.as_ref().to_vec()),
+        Bound::Excluded(k) => Bound::Excluded(k.as_ref().to_vec()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+impl Tree {
+    pub fn name(&self) -> IVec {
+        match self {
+            Tree::Sled(t) => t.name(),
+            Tree::Pg(t) => t.name.clone(),
+        }
+    }
+
+    pub fn get<K: AsRef<[u8]>>(&self, key: K) -> Result<Option<IVec>> {
+        match self {
+            Tree::Sled(t) => t.get(key),
+            Tree::Pg(t) => t.get(key.as_ref()),
+        }
+    }
+
+    pub fn contains_key<K: AsRef<[u8]>>(&self, key: K) -> Result<bool> {
+        match self {
+            Tree::Sled(t) => t.contains_key(key),
+            Tree::Pg(t) => t.contains_key(key.as_ref()),
+        }
+    }
+
+    /// Sets `key` to `value`; returns the value it replaced.
+    pub fn insert<K: AsRef<[u8]>, V: Into<IVec>>(&self, key: K, value: V) -> Result<Option<IVec>> {
+        match self {
+            Tree::Sled(t) => t.insert(key, value),
+            Tree::Pg(t) => t.insert(key.as_ref(), &value.into()),
+        }
+    }
+
+    /// Removes `key`; returns the value it had.
+    pub fn remove<K: AsRef<[u8]>>(&self, key: K) -> Result<Option<IVec>> {
+        match self {
+            Tree::Sled(t) => t.remove(key),
+            Tree::Pg(t) => t.remove(key.as_ref()),
+        }
+    }
+
+    /// Sets `key` to `new` only if it holds `old` (`None`: absent, or to remove it).
+    pub fn compare_and_swap<K, OV, NV>(
+        &self,
+        key: K,
+        old: Option<OV>,
+        new: Option<NV>,
+    ) -> Result<CompareAndSwapResult>
+    where
+        K: AsRef<[u8]>,
+        OV: AsRef<[u8]>,
+        NV: Into<IVec>,
+    {
+        match self {
+            Tree::Sled(t) => t.compare_and_swap(key, old, new),
+            Tree::Pg(_) => {
+                let (key, old) = (
+                    IVec::from(key.as_ref()),
+                    old.map(|o| IVec::from(o.as_ref())),
+                );
+                let new: Option<IVec> = new.map(Into::into);
+                let found = self.transaction(|t| {
+                    let current = t.get(&key)?;
+                    if current != old {
+                        return Ok(Err(sled::CompareAndSwapError {
+                            current,
+                            proposed: new.clone(),
+                        }));
+                    }
+                    match &new {
+                        Some(v) => t.insert(key.clone(), v.clone())?,
+                        None => t.remove(key.clone())?,
+                    };
+                    Ok(Ok(()))
+                });
+                found.map_err(transaction::storage)
+            }
+        }
+    }
+
+    /// Replaces `key`'s value with what `f` makes of it, atomically; returns the new value.
+    pub fn update_and_fetch<K, V, F>(&self, key: K, mut f: F) -> Result<Option<IVec>>
+    where
+        K: AsRef<[u8]>,
+        F: FnMut(Option<&[u8]>) -> Option<V>,
+        V: Into<IVec>,
+    {
+        match self {
+            Tree::Sled(t) => t.update_and_fetch(key, f),
+            Tree::Pg(_) => loop {
+                let current = self.get(key.as_ref())?;
+                let next: Option<IVec> = f(current.as_deref()).map(Into::into);
+                if self
+                    .compare_and_swap(key.as_ref(), current.as_deref(), next.clone())?
+                    .is_ok()
+                {
+                    return Ok(next);
+                }
+            },
+        }
+    }
+
+    /// Applies every write of `batch` at once.
+    pub fn apply_batch(&self, batch: Batch) -> Result<()> {
+        match self {
+            Tree::Sled(t) => t.apply_batch(batch.to_sled()),
+            Tree::Pg(t) => t.apply(&batch.writes),
+        }
+    }
+
+    pub fn iter(&self) -> Iter {
+        self.range::<&[u8], _>(..)
+    }
+
+    pub fn range<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, range: R) -> Iter {
+        match self {
+            Tree::Sled(t) => Iter::Sled(t.range(range)),
+            Tree::Pg(t) => Iter::Pg(pg::PgIter::new(
+                t.clone(),
+                owned(range.start_bound()),
+                owned(range.end_bound()),
+            )),
+        }
+    }
+
+    pub fn scan_prefix<P: AsRef<[u8]>>(&self, prefix: P) -> Iter {
+        match self {
+            Tree::Sled(t) => Iter::Sled(t.scan_prefix(prefix)),
+            Tree::Pg(t) => Iter::Pg(pg::PgIter::prefix(t.clone(), prefix.as_ref())),
+        }
+    }
+
+    pub fn first(&self) -> Result<Option<(IVec, IVec)>> {
+        match self {
+            Tree::Sled(t) => t.first(),
+            Tree::Pg(t) => t.first(),
+        }
+    }
+
+    pub fn last(&self) -> Result<Option<(IVec, IVec)>> {
+        match self {
+            Tree::Sled(t) => t.last(),
+            Tree::Pg(t) => t.last(),
+        }
+    }
+
+    /// The number of entries (on sled a walk of the whole tree).
+    pub fn len(&self) -> usize {
+        match self {
+            Tree::Sled(t) => t.len(),
+            Tree::Pg(t) => t.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Tree::Sled(t) => t.is_empty(),
+            Tree::Pg(t) => t.is_empty(),
+        }
+    }
+
+    /// Removes every entry (not atomically).
+    pub fn clear(&self) -> Result<()> {
+        match self {
+            Tree::Sled(t) => t.clear(),
+            Tree::Pg(t) => t.clear(),
+        }
+    }
+
+    /// Makes every write so far durable (the whole database's, as sled keeps one log).
+    pub fn flush(&self) -> Result<usize> {
+        match self {
+            Tree::Sled(t) => t.flush(),
+            Tree::Pg(_) => Ok(0),
+        }
+    }
+
+    /// The sled tree underneath, for what is about sled itself (a backup's change recorder).
+    pub fn sled(&self) -> Option<&sled::Tree> {
+        match self {
+            Tree::Sled(t) => Some(t),
+            Tree::Pg(_) => None,
+        }
+    }
+
+    fn pg(&self) -> Option<&pg::PgTree> {
+        match self {
+            Tree::Pg(t) => Some(t),
+            Tree::Sled(_) => None,
+        }
+    }
+
+    /// Runs `f` as one transaction on this tree (see `Transactional` for several).
+    pub fn transaction<F, A, E>(&self, f: F) -> transaction::TransactionResult<A, E>
+    where
+        F: Fn(&transaction::TransactionalTree) -> transaction::ConflictableTransactionResult<A, E>,
+    {
+        match self {
+            Tree::Sled(t) => t.transaction(|t| f(&transaction::TransactionalTree::Sled(t.clone()))),
+            Tree::Pg(t) => pg::transaction(&t.db, &[t], |views| {
+                f(&transaction::TransactionalTree::Pg(views[0].clone()))
+            }),
+        }
+    }
+}
+
+/// Writes to apply together (`Tree::apply_batch`, `TransactionalTree::apply_batch`).
+#[derive(Debug, Default, Clone)]
+pub struct Batch {
+    writes: Vec<(IVec, Option<IVec>)>,
+}
+
+impl Batch {
+    pub fn insert<K: Into<IVec>, V: Into<IVec>>(&mut self, key: K, value: V) {
+        self.writes.push((key.into(), Some(value.into())));
+    }
+
+    pub fn remove<K: Into<IVec>>(&mut self, key: K) {
+        self.writes.push((key.into(), None));
+    }
+
+    fn to_sled(&self) -> sled::Batch {
+        let mut b = sled::Batch::default();
+        for (k, v) in &self.writes {
+            match v {
+                Some(v) => b.insert(k.clone(), v.clone()),
+                None => b.remove(k.clone()),
+            }
+        }
+        b
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod boundary {
+    /// The store speaks to its engine through this module: sled's own names appear only here
+    /// and in the modules about sled itself (how a folder is configured, a backup's change
+    /// recorder), so a second engine has one interface to give.
+    #[test]
+    fn only_the_engine_modules_name_sled() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let allowed = ["store/kv/", "store/engine.rs", "store/snapshot/recorder.rs"];
+        let mut found = Vec::new();
+        let mut stack = vec![src.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let name = path
+                    .strip_prefix(&src)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                if allowed.iter().any(|a| name.starts_with(a)) {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                if text.contains("sled::") {
+                    found.push(name);
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "sled named outside the engine modules: {found:?}"
+        );
+    }
+}
