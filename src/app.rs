@@ -33,9 +33,10 @@ use tokio::task::JoinHandle;
 
 /// The config checks that need parts above config (see `config::Check`): every start and
 /// `plaudit check-config` run them.
-pub const CONFIG_CHECKS: [crate::config::Check; 2] = [
+pub const CONFIG_CHECKS: [crate::config::Check; 3] = [
     crate::edge::waf::check_config,
     crate::mail::dkim::check_config,
+    crate::store::kv::pg::target::check_config,
 ];
 
 /// Set on the first start of a scripted deploy: creates the admin when none exists.
@@ -80,11 +81,13 @@ impl App {
         bootstrap: Bootstrap,
     ) -> Result<Self, StartError> {
         let data_dir = config.storage.data_dir.clone();
-        let (dir, cache_mb, now) = (data_dir.clone(), config.storage.cache_mb, clock.now());
+        let engine = crate::store::Engine::from_config(&config.storage)
+            .map_err(|e| StartError::Invalid(e.to_string()))?;
+        let (dir, now) = (data_dir.clone(), clock.now());
         let store = tokio::task::spawn_blocking(move || -> Result<Store, StartError> {
             // A restore a kill interrupted still owes its erasure replay.
             crate::workers::backup::replay_if_pending(&dir, now)?;
-            Ok(Store::open(&dir, cache_mb, now)?)
+            Ok(Store::open_on(&dir, &engine, now)?)
         })
         .await
         .context("opening the store")??;

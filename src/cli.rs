@@ -210,7 +210,11 @@ fn serve(mut config: Config, demo: bool) -> Result<(), Failed> {
     if std::env::var_os(crate::workers::compaction::COMPACT_ONLY).is_some() {
         return compact_only(&config);
     }
-    if config.storage.compact_at_start && !demo {
+    // Compaction rewrites a sled folder; a database server keeps its own files.
+    if config.storage.compact_at_start
+        && !demo
+        && config.storage.backend == crate::config::Backend::Sled
+    {
         compact_in_a_child();
     }
     let bootstrap = Bootstrap {
@@ -335,6 +339,13 @@ fn admin(config: &Config, request: Request) -> Result<(), Failed> {
     Ok(())
 }
 
+/// The store `config` names (a sled folder, or a database server), opened in this process.
+pub(crate) fn open_store(config: &Config, now: time::OffsetDateTime) -> Result<Store, Failed> {
+    let engine = crate::store::Engine::from_config(&config.storage)
+        .map_err(|e| Failed::Usage(format!("{e:#}")))?;
+    Store::open_on(&config.storage.data_dir, &engine, now).map_err(Failed::runtime)
+}
+
 /// Runs a control request on the running server, or in this process when none runs.
 fn call(config: &Config, request: Request) -> Result<serde_json::Value, Failed> {
     let data_dir = &config.storage.data_dir;
@@ -345,8 +356,7 @@ fn call(config: &Config, request: Request) -> Result<serde_json::Value, Failed> 
         None => {
             // No server running: open the store ourselves.
             let clock: SharedClock = Arc::new(SystemClock);
-            let store = Store::open(data_dir, config.storage.cache_mb, clock.now())
-                .map_err(Failed::runtime)?;
+            let store = open_store(config, clock.now())?;
             let instance_url = config.server.public_url.as_ref().map_or_else(
                 || format!("http://{}", config.server.listen),
                 |u| u.to_string(),

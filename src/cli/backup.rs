@@ -8,7 +8,6 @@ use super::{Failed, runtime};
 use crate::admin_socket::{self, Request, Response};
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::store::Store;
 use crate::workers::backup;
 use crate::{Clock, SystemClock};
 use clap::Subcommand;
@@ -35,8 +34,7 @@ pub fn secret(config: &Config, out: &Path) -> Result<(), Failed> {
         Some(Response::Ok(v)) => v["secret"].as_str().unwrap_or_default().to_string(),
         Some(Response::Err { message, .. }) => return Err(Failed::Runtime(message)),
         None => {
-            let store = Store::open(data_dir, config.storage.cache_mb, SystemClock.now())
-                .map_err(|e| Failed::Runtime(e.to_string()))?;
+            let store = crate::cli::open_store(config, SystemClock.now())?;
             let secret = store
                 .meta()
                 .instance_secret()
@@ -96,8 +94,7 @@ pub fn backup(config: &Config, out: &Path) -> Result<(), Failed> {
         Some(Response::Err { message, .. }) => return Err(Failed::Runtime(message)),
         None => {
             let clock: SharedClock = Arc::new(SystemClock);
-            let store = Store::open(data_dir, config.storage.cache_mb, clock.now())
-                .map_err(|e| Failed::Runtime(e.to_string()))?;
+            let store = crate::cli::open_store(config, clock.now())?;
             let bar = indicatif::ProgressBar::with_draw_target(
                 None,
                 indicatif::ProgressDrawTarget::stderr(),
@@ -179,6 +176,11 @@ pub fn restore(config: &Config, from: &Path, secret: Option<&Path>) -> Result<()
     crate::logging::init(&config.logs);
     let secret = secret_file(secret)?;
     let data_dir = &config.storage.data_dir;
+    if config.storage.backend != crate::config::Backend::Sled {
+        return Err(Failed::Usage(
+            "restoring into a PostgreSQL store is not built yet (issue 28): restore into a sled data folder (storage.backend = \"sled\")".into(),
+        ));
+    }
     if admin_socket::call(data_dir, &Request::Status)
         .ok()
         .flatten()

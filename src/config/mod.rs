@@ -127,6 +127,26 @@ pub struct StorageConfig {
     pub compact_at_start: bool,
     /// Folders smaller than this (MiB) are never weighed for compaction.
     pub compact_min_mb: u64,
+    /// Where the records live: the embedded sled store in `data_dir/db`, or a PostgreSQL-wire
+    /// database (`postgres_url`).
+    pub backend: Backend,
+    /// `postgres://user:password@host:port/dbname?sslmode=verify-full` (backend "postgres").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postgres_url: Option<String>,
+    /// A file holding that URL (kept out of the config file, as a secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postgres_url_file: Option<PathBuf>,
+    /// Connections each instance keeps open to the database at most.
+    pub postgres_max_connections: u32,
+}
+
+/// The store's engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    #[default]
+    Sled,
+    Postgres,
 }
 
 impl Default for StorageConfig {
@@ -137,6 +157,10 @@ impl Default for StorageConfig {
             stuck_secs: 30,
             compact_at_start: true,
             compact_min_mb: 64,
+            backend: Backend::Sled,
+            postgres_url: None,
+            postgres_url_file: None,
+            postgres_max_connections: 16,
         }
     }
 }

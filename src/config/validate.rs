@@ -107,7 +107,7 @@ fn validate_accounts(config: &Config, locate: Locate) -> Result<(), ConfigError>
 
 fn validate_numbers(config: &Config, locate: Locate) -> Result<(), ConfigError> {
     let a = &config.accounts;
-    let checks: [(&str, u64, u64, u64); 33] = [
+    let checks: [(&str, u64, u64, u64); 34] = [
         ("accounts.session_hours", a.session_hours, 1, 720),
         (
             "accounts.verify_link_hours",
@@ -178,6 +178,12 @@ fn validate_numbers(config: &Config, locate: Locate) -> Result<(), ConfigError> 
         ),
         ("storage.cache_mb", config.storage.cache_mb, 1, 64 * 1024),
         ("storage.stuck_secs", config.storage.stuck_secs, 2, 3600),
+        (
+            "storage.postgres_max_connections",
+            u64::from(config.storage.postgres_max_connections),
+            1,
+            1000,
+        ),
         ("smtp.timeout_secs", config.smtp.timeout_secs, 1, 600),
         ("smtp.pool_size", u64::from(config.smtp.pool_size), 1, 64),
         (

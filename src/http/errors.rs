@@ -32,6 +32,16 @@ impl ApiError {
     }
 
     pub fn internal(e: anyhow::Error) -> Self {
+        if crate::store::kv::unavailable(&e) {
+            tracing::warn!(error = %format!("{e:#}"), "the database is unavailable");
+            let mut out = Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database cannot be reached just now; try again in a few seconds",
+            );
+            out.retry_after = Some(5);
+            return out;
+        }
         tracing::error!(error = %format!("{e:#}"), "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -79,8 +89,12 @@ impl From<Error> for ApiError {
             Error::InvalidLink(_) => (StatusCode::NOT_FOUND, "invalid_link"),
             Error::PlanLimit(_) => (StatusCode::FORBIDDEN, "plan_limit"),
             Error::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
-            Error::Internal(_) => return Self::internal(anyhow::anyhow!("{e:#}")),
+            Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
+        if let Error::Internal(inner) = e {
+            // Its chain kept: whether the database was unreachable is read from it.
+            return Self::internal(inner);
+        }
         let mut out = Self::new(status, code, e.to_string());
         if let Error::Throttled { retry_after } = e {
             out.retry_after = Some(retry_after);
@@ -154,6 +168,14 @@ impl PageError {
     }
 
     pub fn internal(layout: &Layout, e: anyhow::Error) -> Self {
+        if crate::store::kv::unavailable(&e) {
+            tracing::warn!(error = %format!("{e:#}"), "the database is unavailable");
+            return Self::new(
+                layout,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The database cannot be reached just now. Try again in a few seconds.",
+            );
+        }
         tracing::error!(error = %format!("{e:#}"), "internal error");
         Self::new(
             layout,

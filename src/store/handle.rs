@@ -20,7 +20,12 @@ pub fn is_lock_error(e: &kv::Error) -> bool {
 /// sled releases it only when its background threads are done with the database, so the same
 /// process opening the folder right after a plain drop can find it still held (seen under load).
 pub fn close(db: kv::Db, folder: &Path) -> anyhow::Result<()> {
+    let sled = db.sled().is_some();
     drop(db);
+    if !sled {
+        // A database server's connections close with the last handle: no folder to wait for.
+        return Ok(());
+    }
     let file = std::fs::File::open(folder.join("db"))
         .with_context(|| format!("opening {} to see it released", folder.display()))?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -86,20 +91,72 @@ impl std::ops::Deref for Store {
     }
 }
 
+/// Which engine a store opens on.
+#[derive(Clone, Debug)]
+pub enum Engine {
+    /// The sled folder `data_dir/db`, with a page cache of this many MiB.
+    Sled { cache_mb: u64 },
+    /// A PostgreSQL-wire database (`kv::pg`); `data_dir` still holds backups and the control
+    /// socket.
+    Postgres {
+        target: kv::pg::target::Target,
+        max_connections: usize,
+    },
+}
+
+impl Engine {
+    /// The engine `storage` names (its URL checked when the configuration was loaded).
+    pub fn from_config(storage: &crate::config::StorageConfig) -> anyhow::Result<Self> {
+        Ok(match storage.backend {
+            crate::config::Backend::Sled => Engine::Sled {
+                cache_mb: storage.cache_mb,
+            },
+            crate::config::Backend::Postgres => Engine::Postgres {
+                target: kv::pg::target::from_config(storage)
+                    .map_err(|(key, e)| anyhow::anyhow!("{key}: {e}"))?,
+                max_connections: storage.postgres_max_connections as usize,
+            },
+        })
+    }
+}
+
 impl Store {
-    /// Opens (creating if needed) the store under `data_dir/db`, migrating older layouts after
-    /// taking a snapshot into `data_dir/backups`.
+    /// Opens (creating if needed) the sled store under `data_dir/db`, migrating older layouts
+    /// after taking a snapshot into `data_dir/backups`.
     pub fn open(data_dir: &Path, cache_mb: u64, now: OffsetDateTime) -> Result<Self, OpenError> {
+        Self::open_on(data_dir, &Engine::Sled { cache_mb }, now)
+    }
+
+    /// Opens the store on `engine` (see `open`).
+    pub fn open_on(
+        data_dir: &Path,
+        engine: &Engine,
+        now: OffsetDateTime,
+    ) -> Result<Self, OpenError> {
         // Only the service user may read reviews, contacts and secrets: the folder is 0700
         // even when it existed before (a Docker volume, a bind mount at 0755).
         private::folder(data_dir).context("preparing the data folder")?;
+        let db = match engine {
+            Engine::Sled { cache_mb } => Self::open_sled(data_dir, *cache_mb)?,
+            Engine::Postgres {
+                target,
+                max_connections,
+            } => kv::Db::Pg(
+                kv::pg::PgDb::open(target.clone(), *max_connections)
+                    .with_context(|| format!("cannot open the store in {target:?}"))?,
+            ),
+        };
+        Self::open_db(db, data_dir, now)
+    }
+
+    fn open_sled(data_dir: &Path, cache_mb: u64) -> Result<kv::Db, OpenError> {
         if let Some(aside) = swap::finish(data_dir)? {
             tracing::warn!(old = %aside.display(), "finished putting a restored or compacted store in place after an interruption");
         }
         // A process that just exited (a CLI command run right before this one) may still hold
         // the lock for a moment on a loaded machine: wait briefly before calling it in use.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
-        let db = loop {
+        loop {
             let opened = super::engine::config(&data_dir.join("db"))
                 .cache_capacity(cache_mb.saturating_mul(1024 * 1024))
                 .open()
@@ -117,7 +174,10 @@ impl Store {
                 anyhow::Error::new(other)
                     .context(format!("cannot open the store in {}", data_dir.display())),
             ),
-        })?;
+        })
+    }
+
+    fn open_db(db: kv::Db, data_dir: &Path, now: OffsetDateTime) -> Result<Self, OpenError> {
         let found = meta::schema_version(&db)?;
         match found {
             Some(v) if v > SCHEMA_VERSION => {
@@ -211,6 +271,16 @@ impl Store {
     /// A cheap read that proves the store answers (for /readyz).
     pub fn ping(&self) -> bool {
         self.meta.get(meta::SCHEMA_KEY).is_ok()
+    }
+
+    /// Whether a read returned at all (the watchdog's probe): a database server that cannot be
+    /// reached answers with its refusal, so the process is not stuck, and restarting it would
+    /// not bring the server back.
+    pub fn answers(&self) -> bool {
+        match self.meta.get(meta::SCHEMA_KEY) {
+            Ok(_) => true,
+            Err(e) => kv::engine_unavailable(&e),
+        }
     }
 
     /// Writes every tree to `out` in snapshot format (see `snapshot`).

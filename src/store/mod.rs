@@ -61,7 +61,7 @@ pub use connections::Connections;
 pub use contacts::{Contacts, Moved, Upserted};
 pub use credentials::Access;
 pub use drafts::Drafts;
-pub use handle::{OpenError, SCHEMA_VERSION, Store, close, is_lock_error};
+pub use handle::{Engine, OpenError, SCHEMA_VERSION, Store, close, is_lock_error};
 pub use invitations::{AcceptInvitation, Invitations, NewInvitation};
 pub use items::{
     ALL, ComeBack, DayCounts, Destination, Ingested, ItemFilter, Items, RESPONSE_BOUNDS_MIN,

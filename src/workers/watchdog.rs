@@ -43,7 +43,7 @@ pub fn start(store: Store, stuck: Duration) -> anyhow::Result<Heartbeat> {
         .name("store-probe".into())
         .spawn(move || {
             loop {
-                if store.ping() {
+                if store.answers() {
                     probe.beat();
                 }
                 std::thread::sleep(Duration::from_secs(1));

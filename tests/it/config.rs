@@ -55,6 +55,13 @@ fn each_malformed_config_exits_2_with_file_line_key_and_problem() {
         ("[waf]\ndisabled_rules = [\"942100\", \"no-such-rule\"]\n".into(), vec![format!("{file}:2"), "waf.disabled_rules".into(), "no WAF rule `no-such-rule`".into()]),
         ("[smtp]\ndkim_domain = \"shop.example\"\n".into(), vec![format!("{file}:2"), "smtp.dkim_domain".into(), "go together".into()]),
         ("[smtp]\ndkim_domain = \"shop.example\"\ndkim_selector = \"mail\"\ndkim_key_file = \"/nonexistent/dkim.pem\"\n".into(), vec![format!("{file}:4"), "smtp.dkim_key_file".into(), "cannot read /nonexistent/dkim.pem".into()]),
+        // The PostgreSQL backend: a URL that reads, and only with the backend that uses it.
+        ("[storage]\nbackend = \"postgres\"\n".into(), vec![format!("{file}:2"), "storage.backend".into(), "needs storage.postgres_url".into()]),
+        ("[storage]\nbackend = \"postgres\"\npostgres_url = \"mysql://u@h/db\"\n".into(), vec![format!("{file}:3"), "storage.postgres_url".into(), "postgres://".into()]),
+        ("[storage]\nbackend = \"postgres\"\npostgres_url = \"postgres://u@h/db?sslmode=sometimes\"\n".into(), vec![format!("{file}:3"), "storage.postgres_url".into(), "sslmode".into()]),
+        ("[storage]\nbackend = \"postgres\"\npostgres_url_file = \"/nonexistent/url\"\n".into(), vec![format!("{file}:3"), "storage.postgres_url_file".into(), "/nonexistent/url".into()]),
+        ("[storage]\npostgres_url = \"postgres://u@h/db\"\n".into(), vec![format!("{file}:2"), "storage.postgres_url".into(), "backend = \"postgres\"".into()]),
+        ("[storage]\nbackend = \"mysql\"\n".into(), vec![format!("{file}:2"), "storage.backend".into(), "unknown variant".into()]),
     ];
     for (toml, expect) in cases {
         let (code, err) = check(dir, &toml, &[]);

@@ -31,6 +31,10 @@ impl InProc {
         config.server.public_url = Some(PUBLIC_URL.parse().unwrap());
         config.storage.data_dir = dir.path().join("data");
         config.storage.cache_mb = 16;
+        if std::env::var("PLAUDIT_TEST_BACKEND").as_deref() == Ok("postgres") {
+            config.storage.backend = plaudit::config::Backend::Postgres;
+            config.storage.postgres_url = Some(crate::support::fresh_postgres_database());
+        }
         config.outbox.poll_interval_ms = 50;
         config.logs.access_log = plaudit::config::AccessLogFormat::Off;
         // Tests fire hundreds of requests from one address; those about limits set their own.

@@ -126,6 +126,36 @@ pub struct Server {
     lines: Arc<Mutex<Vec<String>>>,
 }
 
+/// The `[storage]` lines that put a server on the backend this run tests
+/// (`PLAUDIT_TEST_BACKEND=postgres`: a new database on the test server for each server; else
+/// the sled folder, nothing to add).
+pub fn backend_config() -> String {
+    match std::env::var("PLAUDIT_TEST_BACKEND").as_deref() {
+        Ok("postgres") => format!(
+            "backend = \"postgres\"\npostgres_url = \"{}\"\n",
+            fresh_postgres_database()
+        ),
+        Ok("sled") | Err(_) => String::new(),
+        Ok(other) => panic!("PLAUDIT_TEST_BACKEND={other}: sled or postgres"),
+    }
+}
+
+/// A new database on the test server (`scripts/test` starts one); its URL.
+pub fn fresh_postgres_database() -> String {
+    use plaudit::store::kv::pg::{target::Target, wire::Conn};
+    let server = std::env::var("PLAUDIT_TEST_POSTGRES_URL")
+        .expect("PLAUDIT_TEST_POSTGRES_URL is not set: run scripts/test, which starts PostgreSQL");
+    let admin = Target::parse(&server).unwrap();
+    let name = format!("plaudit_it_{}", hex::encode(rand::random::<[u8; 6]>()));
+    Conn::connect(&admin)
+        .unwrap()
+        .simple(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let mut url = url::Url::parse(&server).unwrap();
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
 /// Writes `dir/plaudit.toml` listening on port 0 with data in `dir/data`, plus `extra` TOML
 /// (which must not repeat [server]/[storage] keys given here).
 pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
@@ -136,8 +166,9 @@ pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
         text.push_str("[server]\nlisten = \"127.0.0.1:0\"\nshutdown_timeout_secs = 5\n");
     }
     text.push_str(&format!(
-        "[storage]\ndata_dir = \"{}\"\ncache_mb = 16\n",
-        dir.join("data").display()
+        "[storage]\ndata_dir = \"{}\"\ncache_mb = 16\n{}",
+        dir.join("data").display(),
+        backend_config()
     ));
     text.push_str(extra);
     std::fs::write(&path, text).unwrap();

@@ -14,6 +14,29 @@ pub use transaction::Transactional;
 
 use std::ops::{Bound, RangeBounds};
 
+/// Whether `e` comes from a database server that cannot be reached (down, restarting, every
+/// connection busy): the request may succeed later, so it is answered 503, not 500.
+pub fn unavailable(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<pg::wire::PgError>()
+            .is_some_and(pg::wire::PgError::is_broken)
+            || c.downcast_ref::<std::io::Error>()
+                .is_some_and(io_unavailable)
+            || c.downcast_ref::<Error>().is_some_and(engine_unavailable)
+    })
+}
+
+/// `unavailable` for an engine error.
+pub fn engine_unavailable(e: &Error) -> bool {
+    matches!(e, Error::Io(io) if io_unavailable(io))
+}
+
+fn io_unavailable(io: &std::io::Error) -> bool {
+    io.get_ref()
+        .and_then(|inner| inner.downcast_ref::<pg::wire::PgError>())
+        .is_some_and(pg::wire::PgError::is_broken)
+}
+
 /// An open database: its trees by name.
 #[derive(Clone)]
 pub enum Db {

@@ -307,3 +307,33 @@ fn postgres_over_tls_checks_the_certificate_when_asked() {
     let e = pg::PgDb::open(wrong, 1).err().unwrap().to_string();
     assert!(e.contains("28P01") || e.contains("password"), "{e}");
 }
+
+/// A server that cannot be reached is an outage to wait out (503, the watchdog keeps the
+/// process), not an internal error.
+#[test]
+fn a_server_that_cannot_be_reached_is_unavailable() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let target = Target::parse(&format!(
+        "postgres://u:p@127.0.0.1:{port}/db?sslmode=disable"
+    ))
+    .unwrap();
+    let e = pg::PgDb::open(target, 1).err().unwrap();
+    assert!(super::engine_unavailable(&e), "{e}");
+    assert!(super::unavailable(
+        &anyhow::Error::new(e).context("reading the store")
+    ));
+    // A refusal by the server itself is no outage.
+    let refused = pg::PgDb::open(
+        Target {
+            password: Some("wrong".into()),
+            ..pg::testing::fresh_database()
+        },
+        1,
+    )
+    .err()
+    .unwrap();
+    assert!(!super::engine_unavailable(&refused), "{refused}");
+}

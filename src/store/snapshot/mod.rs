@@ -95,6 +95,9 @@ pub fn write_to(
     keys: Keys,
     mut progress: impl FnMut(u64),
 ) -> anyhow::Result<()> {
+    if let kv::Db::Pg(pg) = db {
+        return write_consistent(pg, out, keys, progress);
+    }
     let recorder = Recorder::start(db)?;
     let mut w = HashingWriter {
         inner: out,
@@ -120,16 +123,11 @@ pub fn write_to(
         };
         for entry in tree.range(..=end) {
             let (k, v) = entry.context("reading the store")?;
-            let Some(v) = carried(keys, name, &k, &v) else {
-                continue;
-            };
-            w.put(b"E")?;
-            w.put(&2u32.to_be_bytes())?;
-            w.put_blob(&k)?;
-            w.put_blob(&v)?;
-            n += 1;
-            if n.is_multiple_of(10_000) {
-                progress(n);
+            if put_entry(&mut w, keys, name, &k, &v)? {
+                n += 1;
+                if n.is_multiple_of(10_000) {
+                    progress(n);
+                }
             }
         }
     }
@@ -155,11 +153,76 @@ pub fn write_to(
             }
         }
     }
-    let digest = w.hash.clone().finalize();
-    w.inner.write_all(b"Z")?;
-    w.inner.write_all(&digest)?;
-    w.inner.flush()?;
+    finish(w)
+}
+
+/// One entry of a tree, unless `keys` leaves it out; whether it was written.
+fn put_entry<W: Write>(
+    w: &mut HashingWriter<W>,
+    keys: Keys,
+    tree: &[u8],
+    k: &[u8],
+    v: &[u8],
+) -> std::io::Result<bool> {
+    let Some(v) = carried(keys, tree, k, v) else {
+        return Ok(false);
+    };
+    w.put(b"E")?;
+    w.put(&2u32.to_be_bytes())?;
+    w.put_blob(k)?;
+    w.put_blob(&v)?;
+    Ok(true)
+}
+
+/// The checksum record that ends a snapshot.
+fn finish<W: Write>(w: HashingWriter<W>) -> anyhow::Result<()> {
+    let HashingWriter { mut inner, hash } = w;
+    inner.write_all(b"Z")?;
+    inner.write_all(&hash.finalize())?;
+    inner.flush()?;
     Ok(())
+}
+
+/// `write_to` on a database server: everything read in one read-only transaction that sees
+/// one instant, so there is nothing to redo.
+fn write_consistent(
+    db: &kv::pg::PgDb,
+    out: &mut impl Write,
+    keys: Keys,
+    mut progress: impl FnMut(u64),
+) -> anyhow::Result<()> {
+    let mut snapshot = db.snapshot()?;
+    let mut w = HashingWriter {
+        inner: out,
+        hash: Sha256::new(),
+    };
+    w.put(MAGIC)?;
+    let mut trees = snapshot.trees()?;
+    // The items first, as `write_to` does for sled.
+    trees.sort_by_key(|(n, _)| n.as_ref() != b"items");
+    let mut n = 0u64;
+    for (name, id) in &trees {
+        w.put(b"T")?;
+        w.put_blob(name)?;
+        w.put_blob(b"tree")?;
+        let mut after: Option<kv::IVec> = None;
+        loop {
+            let page = snapshot.page(*id, after.as_deref())?;
+            let Some((last, _)) = page.last() else {
+                break;
+            };
+            for (k, v) in &page {
+                if put_entry(&mut w, keys, name, k, v)? {
+                    n += 1;
+                    if n.is_multiple_of(10_000) {
+                        progress(n);
+                    }
+                }
+            }
+            after = Some(last.clone());
+        }
+    }
+    finish(w)
 }
 
 /// One record of a snapshot, as `read_from` meets it.

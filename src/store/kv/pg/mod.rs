@@ -6,6 +6,7 @@
 
 mod iter;
 mod pool;
+mod snapshot;
 pub mod target;
 #[cfg(test)]
 pub mod testing;
@@ -13,6 +14,7 @@ mod tx;
 pub mod wire;
 
 pub use iter::PgIter;
+pub use snapshot::PgSnapshot;
 pub use tx::{PgTx, transaction};
 
 use super::{IVec, Result};

@@ -38,28 +38,25 @@ impl Pool {
     /// A connection: an idle one, a new one while fewer than `max` are open, or the first one
     /// given back within `WAIT`.
     pub fn get(&self) -> Result<Taken<'_>> {
+        Ok(Taken {
+            pool: self,
+            conn: Some(self.checkout()?),
+        })
+    }
+
+    /// A connection to hand back with `checkin` (or to drop, then `closed`), for a holder that
+    /// outlives a borrow (a backup's snapshot).
+    pub fn checkout(&self) -> Result<Conn> {
         let deadline = Instant::now() + WAIT;
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if let Some(conn) = state.idle.pop() {
-                return Ok(Taken {
-                    pool: self,
-                    conn: Some(conn),
-                });
+                return Ok(conn);
             }
             if state.open < self.max {
                 state.open += 1;
                 drop(state);
-                return match Conn::connect(&self.target) {
-                    Ok(conn) => Ok(Taken {
-                        pool: self,
-                        conn: Some(conn),
-                    }),
-                    Err(e) => {
-                        self.closed();
-                        Err(e)
-                    }
-                };
+                return Conn::connect(&self.target).inspect_err(|_| self.closed());
             }
             let now = Instant::now();
             if now >= deadline {
@@ -77,7 +74,21 @@ impl Pool {
         }
     }
 
-    fn closed(&self) {
+    /// Gives back a connection from `checkout`: kept if it is idle, closed if not (left in a
+    /// transaction).
+    pub fn checkin(&self, conn: Conn) {
+        if conn.status != b'I' {
+            drop(conn);
+            self.closed();
+            return;
+        }
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.idle.push(conn);
+        drop(state);
+        self.freed.notify_one();
+    }
+
+    pub fn closed(&self) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.open -= 1;
         drop(state);
@@ -120,18 +131,9 @@ impl Taken<'_> {
 
 impl Drop for Taken<'_> {
     fn drop(&mut self) {
-        let Some(conn) = self.conn.take() else {
-            self.pool.closed();
-            return;
-        };
-        if conn.status != b'I' {
-            drop(conn);
-            self.pool.closed();
-            return;
+        match self.conn.take() {
+            Some(conn) => self.pool.checkin(conn),
+            None => self.pool.closed(),
         }
-        let mut state = self.pool.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.idle.push(conn);
-        drop(state);
-        self.pool.freed.notify_one();
     }
 }

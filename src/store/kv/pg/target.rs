@@ -120,6 +120,56 @@ impl Target {
     }
 }
 
+/// The URL the configuration gives (`storage.postgres_url`, or the file `postgres_url_file`
+/// holds), read; the error names the key and what is wrong.
+pub fn from_config(
+    storage: &crate::config::StorageConfig,
+) -> Result<Target, (&'static str, String)> {
+    let (key, raw) = match (&storage.postgres_url, &storage.postgres_url_file) {
+        (Some(_), Some(_)) => {
+            return Err((
+                "storage.postgres_url",
+                "give storage.postgres_url or storage.postgres_url_file, not both".into(),
+            ));
+        }
+        (Some(url), None) => ("storage.postgres_url", url.clone()),
+        (None, Some(file)) => (
+            "storage.postgres_url_file",
+            std::fs::read_to_string(file).map_err(|e| {
+                (
+                    "storage.postgres_url_file",
+                    format!("{}: {e}", file.display()),
+                )
+            })?,
+        ),
+        (None, None) => {
+            return Err((
+                "storage.backend",
+                "\"postgres\" needs storage.postgres_url or storage.postgres_url_file".into(),
+            ));
+        }
+    };
+    Target::parse(&raw).map_err(|e| (key, e))
+}
+
+/// The configuration check (`app::CONFIG_CHECKS`): a PostgreSQL URL that reads, and only with
+/// the backend that uses it.
+pub fn check_config(config: &mut crate::Config) -> Result<(), (&'static str, String)> {
+    let storage = &config.storage;
+    match storage.backend {
+        crate::config::Backend::Postgres => from_config(storage).map(drop),
+        crate::config::Backend::Sled
+            if storage.postgres_url.is_some() || storage.postgres_url_file.is_some() =>
+        {
+            Err((
+                "storage.postgres_url",
+                "set storage.backend = \"postgres\" to use it (the backend is sled)".into(),
+            ))
+        }
+        crate::config::Backend::Sled => Ok(()),
+    }
+}
+
 fn seconds(key: &str, v: &str) -> Result<u64, String> {
     v.parse()
         .ok()
