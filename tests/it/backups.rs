@@ -110,8 +110,10 @@ async fn a_restored_backup_holds_identical_data_and_damaged_files_are_refused() 
     assert!(status.unwrap().success());
 
     // Into a fresh data folder: the file alone holds no instance secret...
+    // Into a sled folder on either run: a PostgreSQL store's backup restores there too (one
+    // file format), and a restore into PostgreSQL is not built yet (issue 28).
     let fresh = tempfile::tempdir().unwrap();
-    let fresh_config = write_config(fresh.path(), "");
+    let fresh_config = crate::support::write_sled_config(fresh.path(), "");
     let (code, out, err) = cli(
         &fresh_config,
         &["restore", "--from", file.to_str().unwrap()],
@@ -246,6 +248,11 @@ async fn a_restored_backup_holds_identical_data_and_damaged_files_are_refused() 
 
 #[test]
 fn sigkill_during_a_backup_leaves_no_file_that_passes_verify() {
+    if crate::support::sled_only(
+        "it kills a CLI backup of a sled folder large enough to take a while",
+    ) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "");
     {
@@ -372,17 +379,23 @@ async fn a_backup_taken_while_customers_are_added_restores_one_consistent_store(
     let file = backups_in(&out_dir).pop().expect("a backup file");
     let (code, verified, err) = cli(&config, &["backup", "verify", file.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{verified}{err}");
-    assert!(
-        verified.contains("changed while it was taken"),
-        "the backup overlapped the writes: {verified}"
-    );
+    // sled's backup records what changed while it read (the redo section); a PostgreSQL backup
+    // reads one transaction, one instant by itself, with nothing to redo.
+    if !crate::support::on_postgres() {
+        assert!(
+            verified.contains("changed while it was taken"),
+            "the backup overlapped the writes: {verified}"
+        );
+    }
 
     // The server is stopped: the secret is read from the store itself.
     let secret = dir.path().join("instance.secret");
     let (code, out, err) = cli(&config, &["backup", "secret", secret.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{out}{err}");
+    // Into a sled folder on either run: a PostgreSQL store's backup restores there too (one
+    // file format), and a restore into PostgreSQL is not built yet (issue 28).
     let fresh = tempfile::tempdir().unwrap();
-    let fresh_config = write_config(fresh.path(), "");
+    let fresh_config = crate::support::write_sled_config(fresh.path(), "");
     let (code, out, err) = cli(
         &fresh_config,
         &[

@@ -549,7 +549,7 @@ fn the_cli_imports_contacts_checking_every_row_first() {
         created_at: now,
     };
     {
-        let store = plaudit::store::Store::open(&dir.path().join("data"), 16, now).unwrap();
+        let store = crate::support::open_store_for(&config, now);
         store
             .workspaces()
             .create(&ws, &plaudit::domain::Id::generate(now))
@@ -589,7 +589,7 @@ fn the_cli_imports_contacts_checking_every_row_first() {
     let (code, out, err) = run(&[]);
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.contains("1200 new"), "{out}");
-    let store = plaudit::store::Store::open(&dir.path().join("data"), 16, now).unwrap();
+    let store = crate::support::open_store_for(&config, now);
     let seven = Email::parse("c7@example.net").unwrap();
     assert_eq!(
         store

@@ -140,6 +140,29 @@ pub fn backend_config() -> String {
     }
 }
 
+/// The store a server with `config` (a file `write_config` wrote) keeps its records in, opened
+/// in this process: its sled folder, or its database on the test server.
+pub fn open_store_for(config: &Path, now: time::OffsetDateTime) -> plaudit::store::Store {
+    let loaded = plaudit::config::load(Some(config), &[], &plaudit::app::CONFIG_CHECKS).unwrap();
+    let storage = &loaded.config.storage;
+    let engine = plaudit::store::Engine::from_config(storage).unwrap();
+    plaudit::store::Store::open_on(&storage.data_dir, &engine, now).unwrap()
+}
+
+/// Whether this run tests the PostgreSQL backend.
+pub fn on_postgres() -> bool {
+    std::env::var("PLAUDIT_TEST_BACKEND").as_deref() == Ok("postgres")
+}
+
+/// For a test about the sled folder itself (its files on disk, its compaction, a restore into
+/// it): true, after saying why it does not run, when this run tests the PostgreSQL backend.
+pub fn sled_only(why: &str) -> bool {
+    if on_postgres() {
+        eprintln!("not run on PostgreSQL: {why}");
+    }
+    on_postgres()
+}
+
 /// A new database on the test server (`scripts/test` starts one); its URL.
 pub fn fresh_postgres_database() -> String {
     use plaudit::store::kv::pg::{target::Target, wire::Conn};
@@ -156,9 +179,19 @@ pub fn fresh_postgres_database() -> String {
     url.to_string()
 }
 
-/// Writes `dir/plaudit.toml` listening on port 0 with data in `dir/data`, plus `extra` TOML
-/// (which must not repeat [server]/[storage] keys given here).
+/// Writes `dir/plaudit.toml` listening on port 0 with data in `dir/data` (on the backend this
+/// run tests: `backend_config`), plus `extra` TOML (which must not repeat [server]/[storage]
+/// keys given here).
 pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
+    write_config_with(dir, extra, &backend_config())
+}
+
+/// `write_config` on a sled folder, whichever backend this run tests (a restore's target).
+pub fn write_sled_config(dir: &Path, extra: &str) -> PathBuf {
+    write_config_with(dir, extra, "")
+}
+
+fn write_config_with(dir: &Path, extra: &str, backend: &str) -> PathBuf {
     let path = dir.join("plaudit.toml");
     let has_server = extra.contains("[server]");
     let mut text = String::new();
@@ -166,9 +199,8 @@ pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
         text.push_str("[server]\nlisten = \"127.0.0.1:0\"\nshutdown_timeout_secs = 5\n");
     }
     text.push_str(&format!(
-        "[storage]\ndata_dir = \"{}\"\ncache_mb = 16\n{}",
+        "[storage]\ndata_dir = \"{}\"\ncache_mb = 16\n{backend}",
         dir.join("data").display(),
-        backend_config()
     ));
     text.push_str(extra);
     std::fs::write(&path, text).unwrap();
