@@ -257,7 +257,7 @@ fn sigkill_during_a_backup_leaves_no_file_that_passes_verify() {
     let config = write_config(dir.path(), "");
     {
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
-        let store = Store::open(&dir.path().join("data"), 16, now).unwrap();
+        let store = crate::support::open_store_in(dir.path(), now);
         let ws: Id<Workspace> = Id::generate(now);
         let filler = "x".repeat(400);
         for n in 0..120_000u32 {

@@ -260,12 +260,10 @@ async fn sigkill_during_invitations_never_splits_an_invitation_from_its_email() 
         for t in tasks {
             t.await.unwrap();
         }
-        let store = plaudit::store::Store::open(
-            &tmp.path().join("data"),
-            16,
+        let store = crate::support::open_store_in(
+            tmp.path(),
             time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
-        )
-        .unwrap();
+        );
         let ws_id: Id<plaudit::domain::Workspace> = ws["id"].as_str().unwrap().parse().unwrap();
         let mut invited = BTreeSet::new();
         let mut req = PageRequest::first(200);
@@ -314,10 +312,9 @@ fn a_purge_killed_mid_way_finishes_after_the_restart() {
     use plaudit::domain::{User, Workspace};
     use std::time::Duration;
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
     let now = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
     let (ws, kept) = {
-        let store = plaudit::store::Store::open(&data, 16, now).unwrap();
+        let store = crate::support::open_store_in(tmp.path(), now);
         let owner: Id<User> = Id::generate(now);
         let mk = |name: &str| Workspace {
             id: Id::generate(now),
@@ -374,7 +371,7 @@ fn a_purge_killed_mid_way_finishes_after_the_restart() {
     );
     let (status, _) = server.terminate(Duration::from_secs(15));
     assert_eq!(status.and_then(|s| s.code()), Some(0));
-    let store = plaudit::store::Store::open(&data, 16, now).unwrap();
+    let store = crate::support::open_store_in(tmp.path(), now);
     assert_eq!(store.purge().leftovers(&ws).unwrap(), 0);
     assert!(store.purge().deleted().unwrap().is_empty());
     assert_eq!(store.audit().page(&kept, None, 10).unwrap().0.len(), 1);
@@ -394,7 +391,7 @@ fn the_operator_lists_and_undeletes_workspaces_from_the_cli() {
         created_at: now,
     };
     {
-        let store = plaudit::store::Store::open(&dir.path().join("data"), 16, now).unwrap();
+        let store = crate::support::open_store_in(dir.path(), now);
         store.workspaces().create(&ws, &Id::generate(now)).unwrap();
         let purge_at = now + time::Duration::days(30);
         assert!(store.purge().delete_workspace(&ws.id, purge_at).unwrap());
@@ -418,7 +415,7 @@ fn the_operator_lists_and_undeletes_workspaces_from_the_cli() {
     assert_eq!(code, Some(0), "{out}");
     let (code, _) = run(&["admin", "undelete-workspace", &id]);
     assert_eq!(code, Some(2), "no longer deleted");
-    let store = plaudit::store::Store::open(&dir.path().join("data"), 16, now).unwrap();
+    let store = crate::support::open_store_in(dir.path(), now);
     assert_eq!(
         store.workspaces().get(&ws.id).unwrap().unwrap().name,
         "Florist"

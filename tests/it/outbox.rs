@@ -31,7 +31,7 @@ struct Rig {
 
 fn rig(dir: &Path, port: u16, max_attempts: u32) -> Rig {
     let clock = ManualClock::new(OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap());
-    let store = Store::open(&dir.join("data"), 16, clock.now()).unwrap();
+    let store = crate::support::open_store_in(dir, clock.now());
     let transport = Transport::from_config(&smtp_config(port), dir).unwrap();
     let config = OutboxConfig {
         max_attempts,
@@ -163,7 +163,7 @@ async fn an_unreachable_relay_is_retried_then_given_up_after_max_attempts() {
 
 /// Queues `n` messages in a data folder no server owns yet; returns their Message-IDs.
 fn prefill(dir: &Path, n: usize) -> HashSet<String> {
-    let store = Store::open(&dir.join("data"), 16, OffsetDateTime::now_utc()).unwrap();
+    let store = crate::support::open_store_in(dir, OffsetDateTime::now_utc());
     let from = "Plaudit Test <plaudit@example.com>".parse().unwrap();
     let mut ids = HashSet::new();
     for i in 0..n {
@@ -232,7 +232,7 @@ fn sigkill_while_sending_loses_no_message() {
     }
     let (status, _) = server.terminate(Duration::from_secs(15));
     assert!(status.unwrap().success());
-    let store = Store::open(&tmp.path().join("data"), 16, OffsetDateTime::now_utc()).unwrap();
+    let store = crate::support::open_store_in(tmp.path(), OffsetDateTime::now_utc());
     let counts = store.outbox().counts().unwrap();
     // Every message arrived (above). One the relay took just before the kill, and whose
     // lease had not run out yet when the test ended, is still queued for its (harmless,
@@ -321,7 +321,7 @@ fn private_ca(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path:
 
 async fn send_one(dir: &Path, smtp: SmtpConfig) -> Outcome {
     let clock = ManualClock::new(OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap());
-    let store = Store::open(&dir.join("data"), 16, clock.now()).unwrap();
+    let store = crate::support::open_store_in(dir, clock.now());
     let worker = OutboxWorker::new(
         store.clone(),
         Transport::from_config(&smtp, dir).unwrap(),

@@ -349,7 +349,7 @@ pub fn shop_with_dee(dir: &std::path::Path) -> (std::path::PathBuf, plaudit::dom
         plan: "standard".into(),
         created_at: now,
     };
-    let store = plaudit::store::Store::open(&dir.join("data"), 16, now).unwrap();
+    let store = crate::support::open_store_in(dir, now);
     store
         .workspaces()
         .create(&ws, &plaudit::domain::Id::generate(now))
@@ -432,12 +432,7 @@ fn the_cli_answers_requests_across_workspaces() {
     let (code, _, _) = run(&["privacy", "forget", "--email", "dee@example.net"]);
     assert_eq!(code, Some(2));
     // Each request went through the services as the operator: audited in its name.
-    let store = plaudit::store::Store::open(
-        &dir.path().join("data"),
-        16,
-        time::OffsetDateTime::now_utc(),
-    )
-    .unwrap();
+    let store = crate::support::open_store_in(dir.path(), time::OffsetDateTime::now_utc());
     let (entries, _) = store.audit().page(&ws.id, None, 50).unwrap();
     let by_operator: Vec<&str> = entries
         .iter()
@@ -460,6 +455,11 @@ fn the_cli_answers_requests_across_workspaces() {
 
 #[test]
 fn restoring_a_backup_from_before_an_erasure_does_not_bring_the_person_back() {
+    if crate::support::sled_only(
+        "it restores into the store it backed up, and a restore into PostgreSQL is not built yet (issue 28)",
+    ) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let config = crate::support::write_config(dir.path(), "");
     let now = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
@@ -486,7 +486,7 @@ fn restoring_a_backup_from_before_an_erasure_does_not_bring_the_person_back() {
         last_campaign: None,
     };
     {
-        let store = plaudit::store::Store::open(&dir.path().join("data"), 16, now).unwrap();
+        let store = crate::support::open_store_in(dir.path(), now);
         store
             .workspaces()
             .create(&ws, &plaudit::domain::Id::generate(now))
@@ -515,7 +515,7 @@ fn restoring_a_backup_from_before_an_erasure_does_not_bring_the_person_back() {
     let file = made.split_whitespace().next().unwrap().to_string();
     run(&["privacy", "erase", "--email", "eve@example.net"]);
     run(&["restore", "--from", &file]);
-    let store = plaudit::store::Store::open(&dir.path().join("data"), 16, now).unwrap();
+    let store = crate::support::open_store_in(dir.path(), now);
     let eve = Email::parse("eve@example.net").unwrap();
     let fay = Email::parse("fay@example.net").unwrap();
     assert!(

@@ -126,17 +126,46 @@ pub struct Server {
     lines: Arc<Mutex<Vec<String>>>,
 }
 
-/// The `[storage]` lines that put a server on the backend this run tests
-/// (`PLAUDIT_TEST_BACKEND=postgres`: a new database on the test server for each server; else
-/// the sled folder, nothing to add).
-pub fn backend_config() -> String {
+/// The `[storage]` lines that put a server in the test folder `dir` on the backend this run
+/// tests (see `postgres_url_for`; on sled nothing to add).
+pub fn backend_config(dir: &Path) -> String {
+    match postgres_url_for(dir) {
+        Some(url) => format!("backend = \"postgres\"\npostgres_url = \"{url}\"\n"),
+        None => String::new(),
+    }
+}
+
+/// With `PLAUDIT_TEST_BACKEND=postgres`: the database of the test folder `dir` on the test
+/// server, the same one each time for the same folder (a restarted server finds its records).
+pub fn postgres_url_for(dir: &Path) -> Option<String> {
     match std::env::var("PLAUDIT_TEST_BACKEND").as_deref() {
-        Ok("postgres") => format!(
-            "backend = \"postgres\"\npostgres_url = \"{}\"\n",
-            fresh_postgres_database()
-        ),
-        Ok("sled") | Err(_) => String::new(),
+        Ok("postgres") => {
+            let kept = dir.join("postgres-url");
+            Some(std::fs::read_to_string(&kept).unwrap_or_else(|_| {
+                let url = fresh_postgres_database();
+                std::fs::create_dir_all(dir).unwrap();
+                std::fs::write(&kept, &url).unwrap();
+                url
+            }))
+        }
+        Ok("sled") | Err(_) => None,
         Ok(other) => panic!("PLAUDIT_TEST_BACKEND={other}: sled or postgres"),
+    }
+}
+
+/// The store a server started in the test folder `dir` keeps its records in (`dir/data`, or
+/// its database), opened in this process.
+pub fn open_store_in(dir: &Path, now: time::OffsetDateTime) -> plaudit::store::Store {
+    let data = dir.join("data");
+    match postgres_url_for(dir) {
+        Some(url) => {
+            let engine = plaudit::store::Engine::Postgres {
+                target: plaudit::store::kv::pg::target::Target::parse(&url).unwrap(),
+                max_connections: 4,
+            };
+            plaudit::store::Store::open_on(&data, &engine, now).unwrap()
+        }
+        None => plaudit::store::Store::open(&data, 16, now).unwrap(),
     }
 }
 
@@ -183,7 +212,7 @@ pub fn fresh_postgres_database() -> String {
 /// run tests: `backend_config`), plus `extra` TOML (which must not repeat [server]/[storage]
 /// keys given here).
 pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
-    write_config_with(dir, extra, &backend_config())
+    write_config_with(dir, extra, &backend_config(dir))
 }
 
 /// `write_config` on a sled folder, whichever backend this run tests (a restore's target).
