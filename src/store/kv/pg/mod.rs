@@ -10,6 +10,7 @@ mod snapshot;
 pub mod target;
 #[cfg(test)]
 pub mod testing;
+mod tls;
 mod tx;
 pub mod wire;
 

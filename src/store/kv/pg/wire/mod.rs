@@ -5,14 +5,15 @@
 //! with a runtime of its own cannot be entered from inside another.
 
 use super::target::{Target, Tls};
+use super::tls::start_tls;
+
+mod startup;
 use bytes::{Bytes, BytesMut};
 use fallible_iterator::FallibleIterator;
-use postgres_protocol::authentication::{md5_hash, sasl};
 use postgres_protocol::message::{backend::Message, frontend};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::Arc;
 
 /// What a statement failed with.
 #[derive(Debug, thiserror::Error)]
@@ -149,89 +150,6 @@ impl Conn {
         };
         conn.startup(t)?;
         Ok(conn)
-    }
-
-    fn startup(&mut self, t: &Target) -> Result<()> {
-        let timeout = format!("-c statement_timeout={}", t.statement_timeout.as_millis());
-        frontend::startup_message(
-            [
-                ("user", t.user.as_str()),
-                ("database", t.dbname.as_str()),
-                ("application_name", "plaudit"),
-                ("client_encoding", "UTF8"),
-                ("options", timeout.as_str()),
-            ],
-            &mut self.out,
-        )?;
-        self.send()?;
-        let password = || {
-            t.password.as_deref().ok_or_else(|| {
-                PgError::Protocol("the server asks for a password and the URL gives none".into())
-            })
-        };
-        let mut scram: Option<sasl::ScramSha256> = None;
-        loop {
-            match self.next()? {
-                Message::AuthenticationOk => {}
-                Message::AuthenticationCleartextPassword => {
-                    frontend::password_message(password()?.as_bytes(), &mut self.out)?;
-                    self.send()?;
-                }
-                Message::AuthenticationMd5Password(body) => {
-                    let hash = md5_hash(t.user.as_bytes(), password()?.as_bytes(), body.salt());
-                    frontend::password_message(hash.as_bytes(), &mut self.out)?;
-                    self.send()?;
-                }
-                Message::AuthenticationSasl(body) => {
-                    let mut mechanisms = body.mechanisms();
-                    let mut offered = false;
-                    while let Some(m) = mechanisms.next()? {
-                        offered |= m == sasl::SCRAM_SHA_256;
-                    }
-                    if !offered {
-                        return Err(PgError::Protocol("the server offers no SASL mechanism this client speaks (SCRAM-SHA-256)".into()));
-                    }
-                    let s = sasl::ScramSha256::new(
-                        password()?.as_bytes(),
-                        sasl::ChannelBinding::unsupported(),
-                    );
-                    frontend::sasl_initial_response(
-                        sasl::SCRAM_SHA_256,
-                        s.message(),
-                        &mut self.out,
-                    )?;
-                    self.send()?;
-                    scram = Some(s);
-                }
-                Message::AuthenticationSaslContinue(body) => {
-                    let s = scram
-                        .as_mut()
-                        .ok_or_else(|| PgError::Protocol("SASL out of turn".into()))?;
-                    s.update(body.data())?;
-                    frontend::sasl_response(s.message(), &mut self.out)?;
-                    self.send()?;
-                }
-                Message::AuthenticationSaslFinal(body) => {
-                    let s = scram
-                        .as_mut()
-                        .ok_or_else(|| PgError::Protocol("SASL out of turn".into()))?;
-                    s.finish(body.data())?;
-                }
-                Message::ErrorResponse(body) => return Err(server_error(&body)),
-                Message::ReadyForQuery(body) => {
-                    self.status = body.status();
-                    return Ok(());
-                }
-                Message::ParameterStatus(_)
-                | Message::BackendKeyData(_)
-                | Message::NoticeResponse(_) => {}
-                _ => {
-                    return Err(PgError::Protocol(
-                        "the server asks for an authentication this client does not speak".into(),
-                    ));
-                }
-            }
-        }
     }
 
     /// Runs SQL without parameters (one or several statements: DDL, BEGIN, COMMIT).
@@ -399,115 +317,4 @@ fn server_error(body: &postgres_protocol::message::backend::ErrorResponseBody) -
         }
     }
     PgError::Server { code, message }
-}
-
-/// Asks for TLS (SSLRequest); `Ok(Err(tcp))` when the server declines and `mode` allows that.
-fn start_tls(
-    mut tcp: TcpStream,
-    host: &str,
-    mode: &Tls,
-) -> Result<std::result::Result<rustls::StreamOwned<rustls::ClientConnection, TcpStream>, TcpStream>>
-{
-    let mut out = BytesMut::new();
-    frontend::ssl_request(&mut out);
-    tcp.write_all(&out)?;
-    let mut answer = [0u8; 1];
-    tcp.read_exact(&mut answer)?;
-    if answer[0] != b'S' {
-        return match mode {
-            Tls::Prefer => Ok(Err(tcp)),
-            _ => Err(PgError::Protocol(
-                "the server does not offer TLS and sslmode asks for it".into(),
-            )),
-        };
-    }
-    let config = client_config(mode)?;
-    let name = rustls::pki_types::ServerName::try_from(host.to_string())
-        .map_err(|e| PgError::Protocol(format!("{host}: {e}")))?;
-    let conn = rustls::ClientConnection::new(Arc::new(config), name)
-        .map_err(|e| PgError::Protocol(format!("TLS: {e}")))?;
-    Ok(Ok(rustls::StreamOwned::new(conn, tcp)))
-}
-
-fn client_config(mode: &Tls) -> Result<rustls::ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| PgError::Protocol(format!("TLS: {e}")))?;
-    Ok(match mode {
-        Tls::VerifyFull { root } => {
-            let mut roots = rustls::RootCertStore::empty();
-            match root {
-                Some(path) => {
-                    use rustls::pki_types::{CertificateDer, pem::PemObject};
-                    for cert in CertificateDer::pem_file_iter(path)
-                        .map_err(|e| PgError::Protocol(format!("sslrootcert {path}: {e}")))?
-                    {
-                        let cert = cert
-                            .map_err(|e| PgError::Protocol(format!("sslrootcert {path}: {e}")))?;
-                        roots
-                            .add(cert)
-                            .map_err(|e| PgError::Protocol(format!("sslrootcert {path}: {e}")))?;
-                    }
-                }
-                None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-            }
-            builder.with_root_certificates(roots).with_no_client_auth()
-        }
-        // libpq's `require` and `prefer`: encrypted, the certificate not checked.
-        _ => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(Unchecked(provider)))
-            .with_no_client_auth(),
-    })
-}
-
-/// Accepts any certificate, checking only that the handshake is signed by it (sslmode
-/// require/prefer, as libpq does).
-#[derive(Debug)]
-struct Unchecked(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for Unchecked {
-    fn verify_server_cert(
-        &self,
-        _: &rustls::pki_types::CertificateDer<'_>,
-        _: &[rustls::pki_types::CertificateDer<'_>],
-        _: &rustls::pki_types::ServerName<'_>,
-        _: &[u8],
-        _: rustls::pki_types::UnixTime,
-    ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }
