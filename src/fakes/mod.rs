@@ -1,5 +1,6 @@
 //! Local stand-ins for Google and Facebook that speak their documented wire formats, and for an
-//! OpenAI-compatible model server (reply drafts), for demos and tests (`plaudit
+//! OpenAI-compatible model server (reply drafts), and a network relay that can be cut (a
+//! database outage), for demos and tests (`plaudit
 //! fake-providers`). Never used by `serve` itself.
 
 // Handlers answer early with a ready response; boxing it would only add noise to a test fake.
@@ -10,7 +11,10 @@ mod facebook;
 mod google;
 mod model;
 mod oauth;
+mod outage;
 mod world;
+
+pub use outage::Outage;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};

@@ -26,6 +26,7 @@ mod connectors;
 mod connectors_crash;
 mod contract;
 mod crash;
+mod database;
 mod disk;
 mod drafts;
 mod edge;

@@ -29,26 +29,54 @@ pub struct PageUser {
     pub principal: Principal,
 }
 
-/// Not signed in: go to the sign-in page, then come back.
+/// Not signed in: go to the sign-in page, then come back. Or the session could not be read
+/// because the database cannot be reached: a readable 503, never a sign-out.
 #[derive(Debug)]
-pub struct SignInFirst(String);
+pub enum SignInFirst {
+    Redirect(String),
+    Unavailable(Box<Layout>),
+}
 
 impl std::fmt::Display for SignInFirst {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("sign in first")
+        match self {
+            SignInFirst::Redirect(_) => f.write_str("sign in first"),
+            SignInFirst::Unavailable(_) => f.write_str("the database cannot be reached"),
+        }
     }
 }
 
 impl ResponseError for SignInFirst {
     fn status_code(&self) -> StatusCode {
-        StatusCode::SEE_OTHER
+        match self {
+            SignInFirst::Redirect(_) => StatusCode::SEE_OTHER,
+            SignInFirst::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
     }
     fn error_response(&self) -> HttpResponse {
-        let next = url::form_urlencoded::byte_serialize(self.0.as_bytes()).collect::<String>();
-        HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/login?next={next}")))
-            .finish()
+        match self {
+            SignInFirst::Redirect(next) => {
+                let next =
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>();
+                HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, format!("/login?next={next}")))
+                    .finish()
+            }
+            SignInFirst::Unavailable(layout) => {
+                PageError::internal(layout, unavailable_error()).error_response()
+            }
+        }
     }
+}
+
+/// What `PageError::internal` recognises as an outage (the original went to the log).
+fn unavailable_error() -> anyhow::Error {
+    anyhow::Error::new(crate::store::kv::pg::wire::PgError::Io(
+        std::io::Error::new(
+            std::io::ErrorKind::NotConnected,
+            "the database cannot be reached",
+        ),
+    ))
 }
 
 fn flash_of(req: &HttpRequest) -> (Option<String>, Option<String>) {
@@ -101,7 +129,7 @@ fn signed_in_layout(
 /// The signed-in person behind the session cookie; the store is read off the async workers.
 async fn page_user(req: HttpRequest) -> Result<PageUser, SignInFirst> {
     let back = || {
-        SignInFirst(
+        SignInFirst::Redirect(
             req.uri()
                 .path_and_query()
                 .map_or("/", |p| p.as_str())
@@ -122,7 +150,13 @@ async fn page_user(req: HttpRequest) -> Result<PageUser, SignInFirst> {
     })
     .await
     .map_err(|_| back())?
-    .map_err(|_| back())?;
+    .map_err(|e| match e {
+        crate::services::Error::Internal(e) if crate::store::kv::unavailable(&e) => {
+            tracing::warn!(error = %format!("{e:#}"), "the database is unavailable");
+            SignInFirst::Unavailable(Box::new(state.layout.clone()))
+        }
+        _ => back(),
+    })?;
     let Principal::User { user, session } = &principal else {
         return Err(back());
     };

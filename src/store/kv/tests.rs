@@ -337,3 +337,43 @@ fn a_server_that_cannot_be_reached_is_unavailable() {
     .unwrap();
     assert!(!super::engine_unavailable(&refused), "{refused}");
 }
+
+/// During an outage every operation fails at once as "unavailable" (no hang, no panic); once
+/// the server is reachable again the same handle works, its pool reconnecting by itself.
+#[test]
+fn an_outage_fails_fast_and_the_same_handle_recovers() {
+    let target = pg::testing::fresh_database();
+    let outage = crate::fakes::Outage::to(&target.host, target.port);
+    let via = Target {
+        host: "127.0.0.1".into(),
+        port: outage.port,
+        ..target
+    };
+    let db = Db::Pg(pg::PgDb::open(via, 4).unwrap());
+    let t = db.open_tree("t").unwrap();
+    t.insert(b"k", b"1".to_vec()).unwrap();
+    outage.cut();
+    let started = std::time::Instant::now();
+    let e = t.get(b"k").unwrap_err();
+    assert!(super::engine_unavailable(&e), "{e}");
+    let tx: Result<(), TransactionError<()>> = (&t, &t).transaction(|(a, _)| {
+        a.insert(b"k", b"2".to_vec())?;
+        Ok(())
+    });
+    assert!(
+        matches!(&tx, Err(TransactionError::Storage(e)) if super::engine_unavailable(e)),
+        "{tx:?}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "no hang"
+    );
+    outage.restore();
+    assert_eq!(
+        t.get(b"k").unwrap().as_deref(),
+        Some(&b"1"[..]),
+        "nothing half-written"
+    );
+    t.insert(b"k", b"3".to_vec()).unwrap();
+    assert_eq!(t.get(b"k").unwrap().as_deref(), Some(&b"3"[..]));
+}
