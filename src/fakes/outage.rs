@@ -8,47 +8,33 @@ pub struct Outage {
     open: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
 }
 
+type Open = std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>;
+
 impl Outage {
     /// Relays 127.0.0.1:`self.port` (a free one) to `host:port`.
-    pub fn to(host: &str, port: u16) -> Outage {
+    pub fn to(host: &str, port: u16) -> std::io::Result<Outage> {
         use std::sync::atomic::Ordering;
         let server = format!("{host}:{port}");
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("relay");
-        let port = listener.local_addr().expect("relay").port();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
         let up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let open = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let open: Open = Default::default();
         let (up2, open2) = (up.clone(), open.clone());
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                if !up2.load(Ordering::Acquire) {
-                    continue; // dropped: refused
-                }
-                let Ok(upstream) = std::net::TcpStream::connect(&server) else {
-                    continue;
-                };
-                let mut list = open2.lock().expect("relay");
-                list.push(client.try_clone().expect("relay"));
-                list.push(upstream.try_clone().expect("relay"));
-                for (mut from, mut to) in [
-                    (
-                        client.try_clone().expect("relay"),
-                        upstream.try_clone().expect("relay"),
-                    ),
-                    (upstream, client),
-                ] {
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(std::net::Shutdown::Both);
-                    });
+                // Refused while cut: the connection is dropped at once.
+                if up2.load(Ordering::Acquire) {
+                    let _ = relay(client, &server, &open2);
                 }
             }
         });
-        Outage { port, up, open }
+        Ok(Outage { port, up, open })
     }
 
     pub fn cut(&self) {
         self.up.store(false, std::sync::atomic::Ordering::Release);
-        for s in self.open.lock().expect("relay").drain(..) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        for s in open.drain(..) {
             let _ = s.shutdown(std::net::Shutdown::Both);
         }
     }
@@ -56,4 +42,23 @@ impl Outage {
     pub fn restore(&self) {
         self.up.store(true, std::sync::atomic::Ordering::Release);
     }
+}
+
+/// Copies both ways between `client` and a new connection to `server`, each kept in `open`.
+fn relay(client: std::net::TcpStream, server: &str, open: &Open) -> std::io::Result<()> {
+    let upstream = std::net::TcpStream::connect(server)?;
+    let pairs = [
+        (client.try_clone()?, upstream.try_clone()?),
+        (upstream.try_clone()?, client.try_clone()?),
+    ];
+    let mut list = open.lock().unwrap_or_else(|p| p.into_inner());
+    list.push(client);
+    list.push(upstream);
+    for (mut from, mut to) in pairs {
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut from, &mut to);
+            let _ = to.shutdown(std::net::Shutdown::Both);
+        });
+    }
+    Ok(())
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_answers_503_and_the_same_process_recovers() {
     let target = Target::parse(&crate::support::fresh_postgres_database()).unwrap();
-    let outage = plaudit::fakes::Outage::to(&target.host, target.port);
+    let outage = plaudit::fakes::Outage::to(&target.host, target.port).unwrap();
     let via = format!(
         "postgres://{}:{}@127.0.0.1:{}/{}?sslmode=disable",
         target.user,

@@ -343,7 +343,7 @@ fn a_server_that_cannot_be_reached_is_unavailable() {
 #[test]
 fn an_outage_fails_fast_and_the_same_handle_recovers() {
     let target = pg::testing::fresh_database();
-    let outage = crate::fakes::Outage::to(&target.host, target.port);
+    let outage = crate::fakes::Outage::to(&target.host, target.port).unwrap();
     let via = Target {
         host: "127.0.0.1".into(),
         port: outage.port,
