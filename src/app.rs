@@ -70,6 +70,8 @@ pub struct App {
     runner: Runner,
     shutdown_timeout: Duration,
     control_path: PathBuf,
+    /// This process's lease on a shared database, given up at a clean stop.
+    lease_holder: Option<String>,
 }
 
 impl App {
@@ -91,6 +93,27 @@ impl App {
         })
         .await
         .context("opening the store")??;
+
+        // One serving instance per database server until several can share one (issue 28).
+        let lease = if store.on_a_server() {
+            let (s, dir, now) = (store.clone(), data_dir.clone(), clock.now());
+            let taken = tokio::task::spawn_blocking(move || {
+                crate::workers::instance_lease::LeaseKeeper::take(&s, &dir, now)
+            })
+            .await
+            .context("taking the instance lease")??;
+            match taken {
+                Ok(keeper) => Some(Arc::new(keeper)),
+                Err(other) => {
+                    return Err(StartError::Invalid(format!(
+                        "another Plaudit instance ({}) is serving this database; running several instances on one database is not supported yet, so stop it first (its lease lapses 30 s after it stops)",
+                        other.place
+                    )));
+                }
+            }
+        } else {
+            None
+        };
 
         let listener = TcpListener::bind(config.server.listen)
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
@@ -209,6 +232,9 @@ impl App {
             Arc::new(notify::Alerts::new(ctx.clone())),
             Arc::new(notify::Webhooks::new(ctx.clone())),
         ];
+        if let Some(keeper) = &lease {
+            jobs.push(keeper.clone());
+        }
         if config.poller.enabled {
             jobs.push(Arc::new(Syncs(Poller::new(gateway.clone()))));
             jobs.push(Arc::new(ReplySender::new(gateway.clone())));
@@ -281,6 +307,7 @@ impl App {
             runner,
             shutdown_timeout: Duration::from_secs(config.server.shutdown_timeout_secs),
             control_path,
+            lease_holder: lease.map(|l| l.holder.clone()),
         })
     }
 
@@ -340,6 +367,11 @@ impl App {
             );
         }
         let _ = std::fs::remove_file(&self.control_path);
+        if let Some(holder) = &self.lease_holder
+            && let Err(e) = self.store.leases().release(holder)
+        {
+            tracing::warn!(error = %format!("{e:#}"), "giving up the instance lease (it lapses by itself)");
+        }
         // A stuck store must not keep the process alive past its bound: what was acknowledged
         // was flushed already.
         match tokio::time::timeout(Duration::from_secs(3), self.store.flush()).await {

@@ -268,6 +268,11 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the records are on a database server (which other processes could reach too).
+    pub fn on_a_server(&self) -> bool {
+        self.db.sled().is_none()
+    }
+
     /// A cheap read that proves the store answers (for /readyz).
     pub fn ping(&self) -> bool {
         self.meta.get(meta::SCHEMA_KEY).is_ok()

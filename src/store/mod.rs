@@ -16,6 +16,7 @@ pub mod engine;
 #[cfg(test)]
 mod fixtures;
 mod handle;
+pub mod instance_lease;
 mod invitations;
 mod items;
 pub mod journal;

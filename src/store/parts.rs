@@ -8,6 +8,11 @@ use super::{
 };
 
 impl Store {
+    /// The lease of the instance serving this database (`instance_lease`).
+    pub fn leases(&self) -> super::instance_lease::Leases<'_> {
+        super::instance_lease::Leases { tree: &self.meta }
+    }
+
     pub fn meta(&self) -> meta::Meta<'_> {
         meta::Meta { tree: &self.meta }
     }

@@ -8,6 +8,7 @@ pub mod compaction;
 pub mod delivery;
 pub mod housekeeping;
 pub mod indexer;
+pub mod instance_lease;
 pub mod reports;
 pub mod retention;
 pub mod watchdog;

@@ -143,6 +143,33 @@ fn a_second_server_on_the_same_data_folder_fails_clearly() {
     }));
 }
 
+/// On a database server, a second instance from another data folder is refused while the
+/// first one's lease lives (several instances on one database are not supported yet), with
+/// words that say what to do; the first one is unharmed.
+#[test]
+fn a_second_instance_on_the_same_database_is_refused_clearly() {
+    if !crate::support::on_postgres() {
+        eprintln!(
+            "runs in the PostgreSQL pass: the lease guards a database several processes reach"
+        );
+        return;
+    }
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = Server::start(a.path(), "");
+    std::fs::copy(a.path().join("postgres-url"), b.path().join("postgres-url")).unwrap();
+    let config = crate::support::write_config(b.path(), "");
+    let second = Server::spawn(b.path(), config, &[]);
+    let (status, err) = second.err().expect("the second instance must not start");
+    assert!(status.contains('2'), "exit 2: {status}: {err}");
+    assert!(
+        err.contains("another Plaudit instance") && err.contains("stop it first"),
+        "{err}"
+    );
+    assert!(wait_until(Duration::from_secs(5), || {
+        std::net::TcpStream::connect(first.url.trim_start_matches("http://")).is_ok()
+    }));
+}
+
 #[tokio::test]
 async fn sigterm_stops_within_the_bound_and_a_restart_sees_acknowledged_writes() {
     let tmp = tempfile::tempdir().unwrap();
