@@ -14,9 +14,10 @@ mod args;
 mod backup;
 mod import;
 mod mail;
+mod store_copy;
 mod waf;
 
-pub use args::{AdminCommand, Cli, Command, WafCommand};
+pub use args::{AdminCommand, Cli, Command, StoreCommand, WafCommand};
 
 /// A failed command: `Usage` exits 2, `Runtime` exits 1.
 pub enum Failed {
@@ -128,6 +129,9 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
                 }
             }
         }
+        Command::Store {
+            command: StoreCommand::Copy { to },
+        } => store_copy::copy(&load(cli.config)?.config, &to),
         Command::Restore { from, secret_file } => {
             backup::restore(&load(cli.config)?.config, &from, secret_file.as_deref())
         }

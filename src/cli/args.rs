@@ -47,6 +47,12 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The store as a whole: `store copy --to TARGET` copies a stopped server's store to
+    /// another engine.
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
     /// Restore a backup into the data folder of a stopped server (the file is checked whole
     /// first; the old store is kept aside as db.before-restore-<time>).
     Restore {
@@ -161,4 +167,16 @@ pub enum AdminCommand {
     /// (sled never gives back the space of what was overwritten). Export, import, swap: what
     /// a restore does, with the same checks.
     Compact,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy every tree of the configured store into TARGET — a PostgreSQL URL
+    /// (postgres://user:password@host/db?sslmode=verify-full) or a new folder for a sled store —
+    /// with progress, then check each tree's entries and SHA-256 against what was read. The
+    /// server must be stopped; a target that holds anything is refused.
+    Copy {
+        #[arg(long)]
+        to: String,
+    },
 }

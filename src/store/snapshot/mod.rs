@@ -8,12 +8,14 @@
 //! then `Z` and the SHA-256 of everything before it. Version 1 files are the same without `R`.
 use crate::store::kv;
 
+mod copy;
 mod import;
 pub mod keywrap;
 mod recorder;
 mod sums;
 mod unwrapping;
 
+pub use copy::copy_into;
 pub use import::{IMPORT_CACHE, import_into};
 pub use recorder::{Recorder, Redo};
 pub use sums::{Summed, Summer, TreeSum, sums_of};
