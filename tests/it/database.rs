@@ -143,13 +143,14 @@ fn store_copy_moves_a_store_to_postgres_and_back_and_refuses_a_used_target() {
             .iter()
             .any(|t| t.name == "contacts" && t.entries == 300)
     );
-    let run = |args: &[&str]| {
+    let run_with = |config: &std::path::Path, args: &[&str]| {
         let mut all = args.to_vec();
         all.extend_from_slice(&["--config", config.to_str().unwrap()]);
         let out = plaudit(&all, &[], None, dir.path());
         let (o, e) = text(&out);
         (out.status.code(), format!("{o}{e}"))
     };
+    let run = |args: &[&str]| run_with(&config, args);
     let url = crate::support::fresh_postgres_database();
     let (code, out) = run(&["store", "copy", "--to", &url]);
     assert_eq!(code, Some(0), "{out}");
@@ -185,21 +186,14 @@ fn store_copy_moves_a_store_to_postgres_and_back_and_refuses_a_used_target() {
     )
     .unwrap();
     let back = dir.path().join("back");
-    let out = plaudit(
-        &[
-            "store",
-            "copy",
-            "--to",
-            back.to_str().unwrap(),
-            "--config",
-            pg_config.to_str().unwrap(),
-        ],
-        &[],
-        None,
-        dir.path(),
-    );
-    let (o, e) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{o}{e}");
+    let copy_back = || {
+        run_with(
+            &pg_config,
+            &["store", "copy", "--to", back.to_str().unwrap()],
+        )
+    };
+    let (code, out) = copy_back();
+    assert_eq!(code, Some(0), "{out}");
     let store = plaudit::store::Store::open(&back, 16, now).unwrap();
     assert_eq!(
         sums(&store),
@@ -208,18 +202,5 @@ fn store_copy_moves_a_store_to_postgres_and_back_and_refuses_a_used_target() {
     );
     drop(store);
     // A folder that holds anything is refused.
-    let out = plaudit(
-        &[
-            "store",
-            "copy",
-            "--to",
-            back.to_str().unwrap(),
-            "--config",
-            pg_config.to_str().unwrap(),
-        ],
-        &[],
-        None,
-        dir.path(),
-    );
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(copy_back().0, Some(2));
 }

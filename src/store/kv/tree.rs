@@ -123,7 +123,7 @@ impl Tree {
     /// Applies every write of `batch` at once.
     pub fn apply_batch(&self, batch: Batch) -> Result<()> {
         match self {
-            Tree::Sled(t) => t.apply_batch(batch.to_sled()),
+            Tree::Sled(t) => t.apply_batch(batch.into_sled()),
             Tree::Pg(t) => t.apply(&batch.writes),
         }
     }
@@ -239,12 +239,13 @@ impl Batch {
         self.writes.push((key.into(), None));
     }
 
-    fn to_sled(&self) -> sled::Batch {
+    /// The same writes as sled's batch, moved (no copy on the sled path).
+    fn into_sled(self) -> sled::Batch {
         let mut b = sled::Batch::default();
-        for (k, v) in &self.writes {
+        for (k, v) in self.writes {
             match v {
-                Some(v) => b.insert(k.clone(), v.clone()),
-                None => b.remove(k.clone()),
+                Some(v) => b.insert(k, v),
+                None => b.remove(k),
             }
         }
         b
