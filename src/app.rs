@@ -2,6 +2,7 @@
 
 use crate::admin_socket;
 use crate::clock::SharedClock;
+use crate::cluster::Cluster;
 use crate::config::{Config, TlsMode};
 use crate::edge::Edge;
 use crate::edge::metrics::Metrics;
@@ -19,6 +20,7 @@ use crate::services::{Ctx, setup};
 use crate::store::{OpenError, Store};
 use crate::workers::backup::BackupSchedule;
 use crate::workers::campaigns::CampaignSender;
+use crate::workers::edge_memory::EdgeMemory;
 use crate::workers::housekeeping::{Housekeeping, HousekeepingJob};
 use crate::workers::indexer::Indexer;
 use actix_web::dev::ServerHandle;
@@ -70,7 +72,7 @@ pub struct App {
     runner: Runner,
     shutdown_timeout: Duration,
     control_path: PathBuf,
-    /// This process's lease on a shared database, given up at a clean stop.
+    /// This process's name on a shared database: its leases are given up at a clean stop.
     lease_holder: Option<String>,
 }
 
@@ -94,20 +96,15 @@ impl App {
         .await
         .context("opening the store")??;
 
-        // One serving instance per database server until several can share one (issue 28).
-        let lease = if store.on_a_server() {
-            let (s, dir, now) = (store.clone(), data_dir.clone(), clock.now());
-            let taken = tokio::task::spawn_blocking(move || {
-                crate::workers::instance_lease::LeaseKeeper::take(&s, &dir, now)
-            })
-            .await
-            .context("taking the instance lease")??;
-            match taken {
-                Ok(keeper) => Some(Arc::new(keeper)),
-                Err(other) => {
+        // On a database server, several instances may serve at once (`cluster`); one per data
+        // folder, which a lock file in it guarantees (sled locks its own folder).
+        let cluster = if store.on_a_server() {
+            match Cluster::join(&data_dir, config.storage.lease_secs)? {
+                Some(c) => Some(Arc::new(c)),
+                None => {
                     return Err(StartError::Invalid(format!(
-                        "another Plaudit instance ({}) is serving this database; running several instances on one database is not supported yet, so stop it first (its lease lapses 30 s after it stops)",
-                        other.place
+                        "another plaudit serve is using the data folder {}; give each instance its own storage.data_dir",
+                        data_dir.display()
                     )));
                 }
             }
@@ -173,7 +170,13 @@ impl App {
             .with_metrics(metrics.outbox_deliveries.clone())
             .with_rate(config.smtp.rate_per_sec),
         );
-        let released = worker.recover()?;
+        // Mail a killed process was sending is sent again at once; on a shared database another
+        // instance may be sending it right now, so there it waits for its lease to lapse.
+        let released = if cluster.is_none() {
+            worker.recover()?
+        } else {
+            0
+        };
         if released > 0 {
             tracing::warn!(
                 released,
@@ -197,7 +200,6 @@ impl App {
         .context("starting the store watchdog")?;
         let housekeeping = Housekeeping::new(
             store.clone(),
-            edge.clone().into_inner(),
             clock.clone(),
             config.logs.retention_days,
             config.logs.max_requests,
@@ -219,10 +221,15 @@ impl App {
             clock.clone(),
             mail_from,
             instance_url.clone(),
-        );
+        )
+        .with_cluster(cluster.clone());
         let gateway = crate::gateway::Gateway::new(ctx.clone())?;
         let mut jobs: Vec<Arc<dyn Job>> = vec![
             Arc::new(HousekeepingJob(Arc::new(housekeeping))),
+            Arc::new(EdgeMemory::new(
+                edge.clone().into_inner(),
+                store.on_a_server(),
+            )),
             Arc::new(Indexer),
             worker,
             Arc::new(BackupSchedule),
@@ -232,9 +239,6 @@ impl App {
             Arc::new(notify::Alerts::new(ctx.clone())),
             Arc::new(notify::Webhooks::new(ctx.clone())),
         ];
-        if let Some(keeper) = &lease {
-            jobs.push(keeper.clone());
-        }
         if config.poller.enabled {
             jobs.push(Arc::new(Syncs(Poller::new(gateway.clone()))));
             jobs.push(Arc::new(ReplySender::new(gateway.clone())));
@@ -307,7 +311,7 @@ impl App {
             runner,
             shutdown_timeout: Duration::from_secs(config.server.shutdown_timeout_secs),
             control_path,
-            lease_holder: lease.map(|l| l.holder.clone()),
+            lease_holder: cluster.map(|c| c.holder.clone()),
         })
     }
 
@@ -368,9 +372,9 @@ impl App {
         }
         let _ = std::fs::remove_file(&self.control_path);
         if let Some(holder) = &self.lease_holder
-            && let Err(e) = self.store.leases().release(holder)
+            && let Err(e) = self.store.leases().release_all(holder)
         {
-            tracing::warn!(error = %format!("{e:#}"), "giving up the instance lease (it lapses by itself)");
+            tracing::warn!(error = %format!("{e:#}"), "giving up this instance's leases (they lapse by themselves)");
         }
         // A stuck store must not keep the process alive past its bound: what was acknowledged
         // was flushed already.

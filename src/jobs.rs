@@ -48,6 +48,12 @@ pub trait Job: Send + Sync + 'static {
     fn copies(&self) -> usize {
         1
     }
+    /// Whether, among several instances sharing a database, only one at a time runs this job
+    /// (by lease, `cluster`). Work claimed piece by piece (the outbox, syncs) or kept per
+    /// process (the edge's memory) says false.
+    fn single_runner(&self) -> bool {
+        true
+    }
     fn step<'a>(&'a self, ctx: &'a Ctx, now: OffsetDateTime) -> Step<'a>;
 }
 
@@ -64,7 +70,18 @@ impl Slot {
             Some(g) => Some(g.lock().await),
             None => None,
         };
-        self.job.step(ctx, now).await
+        match &ctx.cluster {
+            Some(cluster) if self.job.single_runner() => {
+                let lease = format!("job:{}", self.job.name());
+                let step = self.job.step(ctx, now);
+                match cluster.hold(&ctx.store, &ctx.clock, &lease, step).await? {
+                    Ok(outcome) => Ok(outcome),
+                    // Another instance runs it: look again when its lease would lapse.
+                    Err(other) => Ok(Outcome::RetryAt(other.until() + time::Duration::seconds(1))),
+                }
+            }
+            _ => self.job.step(ctx, now).await,
+        }
     }
 }
 
@@ -344,6 +361,120 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(a.steps.load(Ordering::SeqCst), 51);
+    }
+
+    /// Counts how many of its copies (one per runner) step at once.
+    struct Exclusive {
+        inside: Arc<AtomicUsize>,
+        most: Arc<AtomicUsize>,
+        steps: AtomicUsize,
+        single: bool,
+    }
+
+    impl Job for Exclusive {
+        fn name(&self) -> &'static str {
+            "exclusive"
+        }
+        fn idle_pause(&self) -> Duration {
+            Duration::from_millis(50)
+        }
+        fn single_runner(&self) -> bool {
+            self.single
+        }
+        fn step<'a>(&'a self, _: &'a Ctx, _: OffsetDateTime) -> Step<'a> {
+            Box::pin(async move {
+                let now = self.inside.fetch_add(1, Ordering::SeqCst) + 1;
+                self.most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                self.inside.fetch_sub(1, Ordering::SeqCst);
+                self.steps.fetch_add(1, Ordering::SeqCst);
+                Ok(Outcome::Worked)
+            })
+        }
+    }
+
+    /// Two instances (runners with their own `Cluster`) on one store, each with a copy of a job.
+    async fn two_instances(single: bool) -> (Arc<AtomicUsize>, [Arc<Exclusive>; 2], [Runner; 2]) {
+        let dirs = [(); 3].map(|()| tempfile::tempdir().unwrap());
+        let mut base = ctx(dirs[0].path());
+        base.clock = Arc::new(crate::clock::SystemClock);
+        let (inside, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let jobs = [(); 2].map(|()| {
+            Arc::new(Exclusive {
+                inside: inside.clone(),
+                most: most.clone(),
+                steps: AtomicUsize::new(0),
+                single,
+            })
+        });
+        let runners = [1, 2].map(|i| {
+            let cluster = crate::cluster::Cluster::join(dirs[i].path(), 2)
+                .unwrap()
+                .unwrap();
+            let job: Arc<dyn Job> = jobs[i - 1].clone();
+            Runner::new(
+                base.clone().with_cluster(Some(Arc::new(cluster))),
+                vec![job],
+            )
+        });
+        std::mem::forget(dirs); // the store and the lock files outlive this helper
+        (most, jobs, runners)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn among_instances_a_single_runner_job_steps_on_one_at_a_time_and_moves_when_it_stops() {
+        let (most, jobs, [a, b]) = two_instances(true).await;
+        let (stop_a, rx_a) = watch::channel(false);
+        let (stop_b, rx_b) = watch::channel(false);
+        let tasks_a = a.spawn(&rx_a);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let tasks_b = b.spawn(&rx_b);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            1,
+            "two instances stepped at once"
+        );
+        assert!(jobs[0].steps.load(Ordering::SeqCst) > 20);
+        assert_eq!(
+            jobs[1].steps.load(Ordering::SeqCst),
+            0,
+            "the lease holder kept it"
+        );
+        // The holder stops without giving the lease up (a kill): the other takes over once it
+        // lapses (two seconds).
+        stop_a.send(true).unwrap();
+        for t in tasks_a {
+            t.await.unwrap();
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(6);
+        while jobs[1].steps.load(Ordering::SeqCst) == 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the job never moved"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 1);
+        stop_b.send(true).unwrap();
+        for t in tasks_b {
+            t.await.unwrap();
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn among_instances_work_claimed_piece_by_piece_runs_everywhere() {
+        let (most, jobs, [a, b]) = two_instances(false).await;
+        let (stop, rx) = watch::channel(false);
+        let mut tasks = a.spawn(&rx);
+        tasks.extend(b.spawn(&rx));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        stop.send(true).unwrap();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert!(jobs.iter().all(|j| j.steps.load(Ordering::SeqCst) > 5));
+        assert_eq!(most.load(Ordering::SeqCst), 2);
     }
 
     #[test]

@@ -138,6 +138,9 @@ pub struct StorageConfig {
     pub postgres_url_file: Option<PathBuf>,
     /// Connections each instance keeps open to the database at most.
     pub postgres_max_connections: u32,
+    /// With several instances on one database: how long a single-runner job or a
+    /// connection's sync stays with an instance that stopped renewing its lease (it died).
+    pub lease_secs: u64,
 }
 
 /// The store's engine.
@@ -161,6 +164,7 @@ impl Default for StorageConfig {
             postgres_url: None,
             postgres_url_file: None,
             postgres_max_connections: 16,
+            lease_secs: 15,
         }
     }
 }

@@ -107,7 +107,7 @@ fn validate_accounts(config: &Config, locate: Locate) -> Result<(), ConfigError>
 
 fn validate_numbers(config: &Config, locate: Locate) -> Result<(), ConfigError> {
     let a = &config.accounts;
-    let checks: [(&str, u64, u64, u64); 34] = [
+    let checks: [(&str, u64, u64, u64); 35] = [
         ("accounts.session_hours", a.session_hours, 1, 720),
         (
             "accounts.verify_link_hours",
@@ -184,6 +184,7 @@ fn validate_numbers(config: &Config, locate: Locate) -> Result<(), ConfigError> 
             1,
             1000,
         ),
+        ("storage.lease_secs", config.storage.lease_secs, 2, 600),
         ("smtp.timeout_secs", config.smtp.timeout_secs, 1, 600),
         ("smtp.pool_size", u64::from(config.smtp.pool_size), 1, 64),
         (

@@ -134,6 +134,26 @@ impl Bans {
             .is_some()
     }
 
+    /// Takes the bans every instance stored (several instances on one database): a ban placed
+    /// or lifted on another instance holds here too. One placed here in the last few seconds
+    /// may not be stored yet, so it stays.
+    pub fn refresh(&self, stored: Vec<Ban>, now: OffsetDateTime) {
+        const GRACE: Duration = Duration::seconds(5);
+        let mut next: HashMap<IpAddr, Ban> = stored
+            .into_iter()
+            .filter(|b| b.until > now)
+            .map(|b| (b.client, b))
+            .collect();
+        let mut banned = self.banned.lock().unwrap_or_else(|p| p.into_inner());
+        for (client, ban) in banned.drain() {
+            let placed = ban.until - self.length;
+            if placed > now - GRACE && ban.until > now {
+                next.entry(client).or_insert(ban);
+            }
+        }
+        *banned = next;
+    }
+
     /// Drops expired bans and stale strike counts (housekeeping).
     pub fn forget_idle(&self, now: OffsetDateTime) {
         let expired: Vec<IpAddr> = {
@@ -181,5 +201,46 @@ mod tests {
         assert_eq!(bans.list(t0 + Duration::seconds(130)).len(), 1);
         assert!(bans.banned(ip, t0 + Duration::seconds(800)).is_none());
         assert!(!bans.strike(ip, t0 + Duration::seconds(900), "x"));
+    }
+
+    #[test]
+    fn a_refresh_takes_the_stored_bans_and_keeps_one_placed_here_a_moment_ago() {
+        let cfg = LimitsConfig {
+            ban_after: 1,
+            ban_secs: 600,
+            ..LimitsConfig::default()
+        };
+        let bans = Bans::new(&cfg);
+        let t0 = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let (here, elsewhere, lifted): (IpAddr, IpAddr, IpAddr) = (
+            "198.51.100.4".parse().unwrap(),
+            "203.0.113.9".parse().unwrap(),
+            "2001:db8::1".parse().unwrap(),
+        );
+        bans.strike(lifted, t0, "x");
+        bans.strike(here, t0 + Duration::seconds(60), "x");
+        let other = Ban {
+            client: elsewhere,
+            until: t0 + Duration::seconds(300),
+            reason: "placed by another instance".into(),
+        };
+        // The stored list lacks both local bans: the one placed 2 s ago is not stored yet and
+        // stays; the older one was lifted elsewhere and goes.
+        bans.refresh(vec![other.clone()], t0 + Duration::seconds(62));
+        let now = t0 + Duration::seconds(62);
+        assert!(bans.banned(elsewhere, now).is_some());
+        assert!(bans.banned(here, now).is_some());
+        assert!(bans.banned(lifted, now).is_none());
+        // Later, still not stored (the write failed): only what is stored counts.
+        bans.refresh(vec![other], t0 + Duration::seconds(90));
+        assert!(bans.banned(here, t0 + Duration::seconds(90)).is_none());
+        // Expired stored bans are not taken.
+        let stale = Ban {
+            client: here,
+            until: t0,
+            reason: "old".into(),
+        };
+        bans.refresh(vec![stale], t0 + Duration::seconds(91));
+        assert!(bans.list(t0 + Duration::seconds(91)).is_empty());
     }
 }

@@ -210,6 +210,37 @@ impl Poller {
         Ok(report)
     }
 
+    /// Syncs one due connection; among several instances sharing a database, under the
+    /// connection's lease, and only when it is still due once held (another instance may have
+    /// just synced it). `None` when it was not this instance's to sync.
+    async fn sync_held(
+        self: &Arc<Self>,
+        ws: Id<Workspace>,
+        id: Id<Connection>,
+    ) -> anyhow::Result<Option<SyncReport>> {
+        let ctx = &self.gateway.ctx;
+        let Some(cluster) = &ctx.cluster else {
+            return self.sync_connection(ws, id).await.map(Some);
+        };
+        let lease = format!("sync:{id}");
+        let work = async {
+            let now = ctx.clock.now();
+            let current = self
+                .gateway
+                .store(move |s| s.connections().get(&ws, &id))
+                .await?;
+            if !current.is_some_and(|c| c.due(now)) {
+                return Ok(None);
+            }
+            self.sync_connection(ws, id).await.map(Some)
+        };
+        let held = cluster.hold(&ctx.store, &ctx.clock, &lease, work).await?;
+        if let Err(e) = cluster.release(&ctx.store, &lease).await {
+            tracing::warn!(connection = %id, error = %format!("{e:#}"), "could not give up a sync's lease (it lapses by itself)");
+        }
+        Ok(held.unwrap_or(None))
+    }
+
     /// Runs the syncs that are due (up to the free slots, side by side) and waits for them;
     /// returns how many finished without an error (a failed one is not due again at once, but
     /// is not counted: the job then pauses instead of stepping again).
@@ -247,7 +278,7 @@ impl Poller {
                 let me = self.clone();
                 let (ws, id) = (c.workspace, c.id);
                 started.push(tokio::spawn(async move {
-                    let synced = me.sync_connection(ws, id).await;
+                    let synced = me.sync_held(ws, id).await;
                     if let Err(e) = &synced {
                         tracing::error!(connection = %id, error = %format!("{e:#}"), "sync failed");
                     }
@@ -256,7 +287,7 @@ impl Poller {
                         .unwrap_or_else(|p| p.into_inner())
                         .remove(&k);
                     drop(permit);
-                    synced.is_ok_and(|r| r.error.is_none())
+                    synced.is_ok_and(|r| r.is_some_and(|r| r.error.is_none()))
                 }));
             }
             match page.next {
@@ -276,6 +307,10 @@ impl Job for Syncs {
     }
     fn idle_pause(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.0.config.tick_ms)
+    }
+    /// Every instance syncs: each connection under its own lease (`Poller::start_due`).
+    fn single_runner(&self) -> bool {
+        false
     }
     fn step<'a>(&'a self, _: &'a Ctx, _: OffsetDateTime) -> Step<'a> {
         Box::pin(async move { self.0.tick().await.map(Outcome::from_count) })

@@ -14,6 +14,8 @@ pub struct Ctx {
     pub mail_from: Mailbox,
     /// Base of every link we hand out: `server.public_url`, else the listen address.
     pub instance_url: String,
+    /// This process among several sharing a database server; `None` on sled (one process).
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
     /// An argon2id hash to verify against when the email is unknown, so both answers take
     /// the same time. Made on first use (hashing is slow on purpose).
     dummy_hash: Arc<OnceLock<String>>,
@@ -33,8 +35,15 @@ impl Ctx {
             clock,
             mail_from,
             instance_url: instance_url.trim_end_matches('/').to_string(),
+            cluster: None,
             dummy_hash: Arc::new(OnceLock::new()),
         }
+    }
+
+    /// As one of several instances sharing a database.
+    pub fn with_cluster(mut self, cluster: Option<Arc<crate::cluster::Cluster>>) -> Self {
+        self.cluster = cluster;
+        self
     }
 
     /// Runs a store call off the async threads (for jobs and gateways; handlers use theirs).

@@ -16,12 +16,12 @@ pub mod engine;
 #[cfg(test)]
 mod fixtures;
 mod handle;
-pub mod instance_lease;
 mod invitations;
 mod items;
 pub mod journal;
 mod keys;
 pub mod kv;
+pub mod leases;
 mod locations;
 mod meta;
 mod reports;

@@ -8,9 +8,9 @@ use super::{
 };
 
 impl Store {
-    /// The lease of the instance serving this database (`instance_lease`).
-    pub fn leases(&self) -> super::instance_lease::Leases<'_> {
-        super::instance_lease::Leases { tree: &self.meta }
+    /// Named leases that keep a piece of work on one instance at a time (`leases`).
+    pub fn leases(&self) -> super::leases::Leases<'_> {
+        super::leases::Leases { tree: &self.meta }
     }
 
     pub fn meta(&self) -> meta::Meta<'_> {

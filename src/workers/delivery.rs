@@ -20,6 +20,11 @@ impl Job for OutboxWorker {
         self.config().concurrency
     }
 
+    /// Every instance sends: each message is claimed by one (`Outbox::claim_due`).
+    fn single_runner(&self) -> bool {
+        false
+    }
+
     fn step<'a>(&'a self, _: &'a Ctx, _: OffsetDateTime) -> Step<'a> {
         Box::pin(async move {
             Ok(match OutboxWorker::step(self).await? {

@@ -1,10 +1,9 @@
-//! Housekeeping: drops idle rate-limiter keys and expired bans, purges request logs older
+//! Housekeeping (one instance at a time): purges request logs older
 //! than `logs.retention_days`, deleted workspaces (in chunks) and expired sessions, links and
 //! sign-in states, and (hourly) whatever `[retention]` says was kept long enough; seals what a
 //! store from before sealing holds in plain. One `step`, run every minute.
 
 use crate::clock::SharedClock;
-use crate::edge::Edge;
 use crate::jobs::{Job, Outcome, Step};
 use crate::services::Ctx;
 use crate::store::Store;
@@ -14,7 +13,6 @@ use time::OffsetDateTime;
 
 pub struct Housekeeping {
     store: Store,
-    edge: Arc<Edge>,
     clock: SharedClock,
     retention: time::Duration,
     max_requests: u64,
@@ -24,17 +22,10 @@ pub struct Housekeeping {
 }
 
 impl Housekeeping {
-    pub fn new(
-        store: Store,
-        edge: Arc<Edge>,
-        clock: SharedClock,
-        retention_days: u64,
-        max_requests: u64,
-    ) -> Self {
+    pub fn new(store: Store, clock: SharedClock, retention_days: u64, max_requests: u64) -> Self {
         Self {
             max_requests,
             store,
-            edge,
             clock,
             retention: time::Duration::days(i64::try_from(retention_days).unwrap_or(30)),
             kept: crate::config::RetentionConfig::default(),
@@ -74,7 +65,6 @@ impl Housekeeping {
 
     /// Returns how many logged requests were purged.
     pub fn step(&self) -> anyhow::Result<usize> {
-        self.edge.forget_idle();
         let purged = self
             .store
             .traffic()

@@ -143,25 +143,22 @@ fn a_second_server_on_the_same_data_folder_fails_clearly() {
     }));
 }
 
-/// On a database server, a second instance from another data folder is refused while the
-/// first one's lease lives (several instances on one database are not supported yet), with
-/// words that say what to do; the first one is unharmed.
+/// On a database server, several instances may share the database but not a data folder (its
+/// control socket, mail files and backups are one process's): a second process on the same
+/// folder is refused with words that say what to do, and the first one is unharmed.
 #[test]
-fn a_second_instance_on_the_same_database_is_refused_clearly() {
+fn a_second_instance_on_the_same_data_folder_is_refused_clearly() {
     if !crate::support::on_postgres() {
-        eprintln!(
-            "runs in the PostgreSQL pass: the lease guards a database several processes reach"
-        );
+        eprintln!("runs in the PostgreSQL pass: on sled the store's own folder lock refuses it");
         return;
     }
-    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = tempfile::tempdir().unwrap();
     let first = Server::start(a.path(), "");
-    std::fs::copy(a.path().join("postgres-url"), b.path().join("postgres-url")).unwrap();
-    let config = crate::support::write_config(b.path(), "");
-    let second = Server::spawn(b.path(), config, &[]);
+    let second = Server::spawn(a.path(), first.config.clone(), &[]);
     let (_, err) = second.err().expect("the second instance must not start");
     assert!(
-        err.contains("another Plaudit instance") && err.contains("stop it first"),
+        err.contains("another plaudit serve is using the data folder")
+            && err.contains("its own storage.data_dir"),
         "{err}"
     );
     assert!(wait_until(Duration::from_secs(5), || {
