@@ -6,7 +6,8 @@ pub use crate::store::Ban;
 use crate::store::Store;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use time::{Duration, OffsetDateTime};
 
 struct Strikes {
@@ -21,6 +22,9 @@ pub struct Bans {
     length: Duration,
     strikes: Mutex<HashMap<IpAddr, Strikes>>,
     banned: Mutex<HashMap<IpAddr, Ban>>,
+    /// Bans placed here whose write to the store is under way (`None`) or finished at that
+    /// moment: a `refresh` from a read older than that must not drop them.
+    placed: Arc<Mutex<HashMap<IpAddr, Option<Instant>>>>,
 }
 
 fn secs(s: u64) -> Duration {
@@ -37,6 +41,7 @@ impl Bans {
             length: secs(config.ban_secs),
             strikes: Mutex::new(HashMap::new()),
             banned: Mutex::new(HashMap::new()),
+            placed: Arc::default(),
         }
     }
 
@@ -110,7 +115,19 @@ impl Bans {
         };
         tracing::warn!(%client, until = %ban.until, reason = %ban.reason, "client banned");
         let stored = ban.clone();
-        self.write_through(move |s| s.bans().put(&stored));
+        let placed = self.placed.clone();
+        placed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(client, None);
+        self.write_through(move |s| {
+            s.bans().put(&stored)?;
+            placed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(stored.client, Some(Instant::now()));
+            Ok(())
+        });
         self.banned
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -126,6 +143,10 @@ impl Bans {
     }
 
     pub fn lift(&self, client: IpAddr) -> bool {
+        self.placed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&client);
         self.write_through(move |s| s.bans().remove(client));
         self.banned
             .lock()
@@ -134,23 +155,26 @@ impl Bans {
             .is_some()
     }
 
-    /// Takes the bans every instance stored (several instances on one database): a ban placed
-    /// or lifted on another instance holds here too. One placed here in the last few seconds
-    /// may not be stored yet, so it stays.
-    pub fn refresh(&self, stored: Vec<Ban>, now: OffsetDateTime) {
-        const GRACE: Duration = Duration::seconds(5);
+    /// Takes the bans every instance stored, as read from the store from the moment `read`
+    /// (several instances on one database): a ban placed or lifted on another instance holds
+    /// here too. A ban placed here and not yet stored when that read began stays.
+    pub fn refresh(&self, stored: Vec<Ban>, read: Instant, now: OffsetDateTime) {
         let mut next: HashMap<IpAddr, Ban> = stored
             .into_iter()
             .filter(|b| b.until > now)
             .map(|b| (b.client, b))
             .collect();
+        let mut placed = self.placed.lock().unwrap_or_else(|p| p.into_inner());
         let mut banned = self.banned.lock().unwrap_or_else(|p| p.into_inner());
         for (client, ban) in banned.drain() {
-            let placed = ban.until - self.length;
-            if placed > now - GRACE && ban.until > now {
+            let unread = placed
+                .get(&client)
+                .is_some_and(|at| at.is_none_or(|stored_at| stored_at > read));
+            if unread && ban.until > now {
                 next.entry(client).or_insert(ban);
             }
         }
+        placed.retain(|_, at| at.is_none_or(|stored_at| stored_at > read));
         *banned = next;
     }
 
@@ -204,7 +228,7 @@ mod tests {
     }
 
     #[test]
-    fn a_refresh_takes_the_stored_bans_and_keeps_one_placed_here_a_moment_ago() {
+    fn a_refresh_takes_the_stored_bans_and_keeps_one_placed_here_but_not_yet_read() {
         let cfg = LimitsConfig {
             ban_after: 1,
             ban_secs: 600,
@@ -217,30 +241,38 @@ mod tests {
             "203.0.113.9".parse().unwrap(),
             "2001:db8::1".parse().unwrap(),
         );
+        // Without a store nothing is written: say one write finished, the other is under way.
+        let read = Instant::now();
         bans.strike(lifted, t0, "x");
         bans.strike(here, t0 + Duration::seconds(60), "x");
+        bans.placed
+            .lock()
+            .unwrap()
+            .insert(lifted, Some(Instant::now()));
         let other = Ban {
             client: elsewhere,
             until: t0 + Duration::seconds(300),
             reason: "placed by another instance".into(),
         };
-        // The stored list lacks both local bans: the one placed 2 s ago is not stored yet and
-        // stays; the older one was lifted elsewhere and goes.
-        bans.refresh(vec![other.clone()], t0 + Duration::seconds(62));
+        // A read from before either was stored lacks both: both stay.
         let now = t0 + Duration::seconds(62);
+        bans.refresh(vec![other.clone()], read, now);
         assert!(bans.banned(elsewhere, now).is_some());
         assert!(bans.banned(here, now).is_some());
+        assert!(bans.banned(lifted, now).is_some());
+        // A read from after `lifted` was stored lacks it: lifted elsewhere. `here` is still
+        // being written: it stays.
+        bans.refresh(vec![other], Instant::now(), now);
         assert!(bans.banned(lifted, now).is_none());
-        // Later, still not stored (the write failed): only what is stored counts.
-        bans.refresh(vec![other], t0 + Duration::seconds(90));
-        assert!(bans.banned(here, t0 + Duration::seconds(90)).is_none());
+        assert!(bans.banned(here, now).is_some());
         // Expired stored bans are not taken.
         let stale = Ban {
-            client: here,
+            client: elsewhere,
             until: t0,
             reason: "old".into(),
         };
-        bans.refresh(vec![stale], t0 + Duration::seconds(91));
+        bans.placed.lock().unwrap().clear();
+        bans.refresh(vec![stale], Instant::now(), t0 + Duration::seconds(91));
         assert!(bans.list(t0 + Duration::seconds(91)).is_empty());
     }
 }

@@ -59,8 +59,9 @@ impl Job for EdgeMemory {
     fn step<'a>(&'a self, ctx: &'a Ctx, now: OffsetDateTime) -> Step<'a> {
         Box::pin(async move {
             if self.shared {
+                let read = Instant::now();
                 let stored = ctx.blocking(|s| s.bans().all()).await?;
-                self.edge.bans.refresh(stored, now);
+                self.edge.bans.refresh(stored, read, now);
             }
             if self.tidy_due() {
                 self.edge.forget_idle();

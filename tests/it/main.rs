@@ -19,6 +19,7 @@ mod campaign_safety;
 mod campaigns;
 mod campaigns_crash;
 mod client_reports;
+mod cluster;
 mod compact;
 mod config;
 mod conformance;
