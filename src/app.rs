@@ -23,6 +23,7 @@ use crate::workers::campaigns::CampaignSender;
 use crate::workers::edge_memory::EdgeMemory;
 use crate::workers::housekeeping::{Housekeeping, HousekeepingJob};
 use crate::workers::indexer::Indexer;
+use crate::workers::presence::Presence;
 use actix_web::dev::ServerHandle;
 use actix_web::web;
 use anyhow::Context;
@@ -91,7 +92,10 @@ impl App {
         let store = tokio::task::spawn_blocking(move || -> Result<Store, StartError> {
             // A restore a kill interrupted still owes its erasure replay.
             crate::workers::backup::replay_if_pending(&dir, now)?;
-            Ok(Store::open_on(&dir, &engine, now)?)
+            let store = Store::open_on(&dir, &engine, now)?;
+            // A restore into a database server killed before it replayed its journal.
+            crate::workers::backup::replay_marked(&store, now)?;
+            Ok(store)
         })
         .await
         .context("opening the store")??;
@@ -111,6 +115,14 @@ impl App {
         } else {
             None
         };
+        let presence = cluster.clone().map(Presence);
+        if let Some(p) = &presence {
+            let (s, now) = (store.clone(), clock.now());
+            let p2 = Presence(p.0.clone());
+            tokio::task::spawn_blocking(move || p2.renew(&s, now))
+                .await
+                .context("announcing this instance")??;
+        }
 
         let listener = TcpListener::bind(config.server.listen)
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
@@ -239,6 +251,9 @@ impl App {
             Arc::new(notify::Alerts::new(ctx.clone())),
             Arc::new(notify::Webhooks::new(ctx.clone())),
         ];
+        if let Some(p) = presence {
+            jobs.push(Arc::new(p));
+        }
         if config.poller.enabled {
             jobs.push(Arc::new(Syncs(Poller::new(gateway.clone()))));
             jobs.push(Arc::new(ReplySender::new(gateway.clone())));

@@ -350,6 +350,23 @@ pub(crate) fn open_store(config: &Config, now: time::OffsetDateTime) -> Result<S
     Store::open_on(&config.storage.data_dir, &engine, now).map_err(Failed::runtime)
 }
 
+/// Refuses (exit 2) while instances serve the database (`places`, read from their presence
+/// leases: `workers::presence`): `what` says why they must stop.
+pub(crate) fn refuse_while_serving(
+    places: anyhow::Result<Vec<String>>,
+    what: &str,
+) -> Result<(), Failed> {
+    let places = places.map_err(Failed::runtime)?;
+    if places.is_empty() {
+        return Ok(());
+    }
+    Err(Failed::Usage(format!(
+        "{} instance(s) serve this database ({}): stop them first ({what}); an instance that died is forgotten storage.lease_secs after",
+        places.len(),
+        places.join(", ")
+    )))
+}
+
 /// Runs a control request on the running server, or in this process when none runs.
 fn call(config: &Config, request: Request) -> Result<serde_json::Value, Failed> {
     let data_dir = &config.storage.data_dir;

@@ -176,11 +176,6 @@ pub fn restore(config: &Config, from: &Path, secret: Option<&Path>) -> Result<()
     crate::logging::init(&config.logs);
     let secret = secret_file(secret)?;
     let data_dir = &config.storage.data_dir;
-    if config.storage.backend != crate::config::Backend::Sled {
-        return Err(Failed::Usage(
-            "restoring into a PostgreSQL store is not built yet (issue 28): restore into a sled data folder (storage.backend = \"sled\")".into(),
-        ));
-    }
     if admin_socket::call(data_dir, &Request::Status)
         .ok()
         .flatten()
@@ -191,11 +186,46 @@ pub fn restore(config: &Config, from: &Path, secret: Option<&Path>) -> Result<()
         ));
     }
     let now = SystemClock.now();
+    if let crate::store::Engine::Postgres { target, .. } =
+        crate::store::Engine::from_config(&config.storage)
+            .map_err(|e| Failed::Usage(format!("{e:#}")))?
+    {
+        return restore_into_server(config, from, &secret, &target, now);
+    }
     let summary = runtime().map(|_| ()).and_then(|()| {
         backup::restore(from, data_dir, key(config)?.as_ref(), &secret, now)
             .map_err(|e| Failed::Runtime(format!("{e:#}")))
     })?;
     print(&summary);
     println!("restored into {}", data_dir.join("db").display());
+    Ok(())
+}
+
+/// `restore` into the PostgreSQL database `target`, which no instance may be serving.
+fn restore_into_server(
+    config: &Config,
+    from: &Path,
+    secret: &backup::Secret,
+    target: &crate::store::kv::pg::target::Target,
+    now: time::OffsetDateTime,
+) -> Result<(), Failed> {
+    let pg = crate::store::kv::pg::PgDb::open(target.clone(), 4)
+        .map_err(|e| Failed::Runtime(format!("cannot reach the database {target:?}: {e}")))?;
+    let serving = crate::store::leases::live_in(
+        &crate::store::kv::Db::Pg(pg.clone()),
+        crate::workers::presence::PREFIX,
+        now,
+    )
+    .map(|live| live.into_iter().map(|(_, l)| l.place).collect());
+    super::refuse_while_serving(serving, "a restore replaces the whole store")?;
+    let summary = runtime().map(|_| ()).and_then(|()| {
+        backup::restore_into_server(from, &pg, key(config)?.as_ref(), secret)
+            .map_err(|e| Failed::Runtime(format!("{e:#}")))
+    })?;
+    // Opened once here: derived records rebuilt, erasures made since the backup replayed.
+    let store = super::open_store(config, now)?;
+    backup::replay_marked(&store, now).map_err(Failed::runtime)?;
+    print(&summary);
+    println!("restored into the database {target:?}");
     Ok(())
 }

@@ -24,6 +24,10 @@ pub fn copy(config: &Config, to: &str) -> Result<(), Failed> {
     }
     let target = open_target(to)?;
     let source = open_store(config, SystemClock.now())?;
+    super::refuse_while_serving(
+        crate::workers::presence::serving(&source, SystemClock.now()),
+        "a copy reads the store whole, as of one moment",
+    )?;
     let started = std::time::Instant::now();
     let bar =
         indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());

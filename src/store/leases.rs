@@ -31,6 +31,17 @@ pub struct Leases<'a> {
     pub(super) tree: &'a kv::Tree,
 }
 
+/// The leases of `db` whose names start with `prefix` and that live at `now`, without opening
+/// a `Store` (a restore reads them before it replaces the store).
+pub fn live_in(
+    db: &kv::Db,
+    prefix: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<Vec<(String, Lease)>> {
+    let tree = db.open_tree("meta").context("opening tree meta")?;
+    Leases { tree: &tree }.live(prefix, now)
+}
+
 fn key(name: &str) -> Vec<u8> {
     [PREFIX, name.as_bytes()].concat()
 }
@@ -104,6 +115,15 @@ impl Leases<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// The leases whose names start with `prefix` and that live at `now`.
+    pub fn live(&self, prefix: &str, now: OffsetDateTime) -> anyhow::Result<Vec<(String, Lease)>> {
+        Ok(self
+            .all()?
+            .into_iter()
+            .filter(|(name, lease)| name.starts_with(prefix) && lease.until >= now.unix_timestamp())
+            .collect())
     }
 
     /// Gives up every lease `holder` has (a clean stop: the others take over at once).
@@ -191,5 +211,8 @@ mod tests {
         );
         let names: Vec<String> = leases.all().unwrap().into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, [job]);
+        assert_eq!(leases.live("job:", later).unwrap().len(), 1);
+        assert!(leases.live("job:", later + ttl * 2).unwrap().is_empty());
+        assert!(leases.live("sync:", later).unwrap().is_empty());
     }
 }

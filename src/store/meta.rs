@@ -13,6 +13,8 @@ const RELAY_KEY: &[u8] = b"relay_health";
 pub(super) const SETUP_KEY: &[u8] = b"setup_token";
 const LINK_KEY_PREFIX: &[u8] = b"link_key:";
 const LINK_CURRENT: &[u8] = b"link_key_current";
+/// Present from a restore into a database server until its erasure journal was replayed.
+const REPLAY_KEY: &[u8] = b"restore_replay_pending";
 
 /// Keys in `meta` that are secrets: the instance secret and the link-signing keys.
 pub fn is_secret(key: &[u8]) -> bool {
@@ -35,6 +37,15 @@ pub fn set_instance_secret(db: &kv::Db, secret: &[u8]) -> anyhow::Result<()> {
     let meta = db.open_tree("meta").context("opening tree meta")?;
     meta.insert(SECRET_KEY, secret)
         .context("storing the instance secret")?;
+    Ok(())
+}
+
+/// Marks a restored store whose erasure journal is still to be replayed (a restore into a
+/// database server, where no file in one data folder could say so to every instance).
+pub fn mark_replay_pending(db: &kv::Db) -> anyhow::Result<()> {
+    let meta = db.open_tree("meta").context("opening tree meta")?;
+    meta.insert(REPLAY_KEY, &[][..])
+        .context("marking the erasure journal to replay")?;
     Ok(())
 }
 
@@ -70,6 +81,18 @@ pub struct Meta<'a> {
 }
 
 impl Meta<'_> {
+    /// Whether a restore's erasure journal is still to be replayed (`mark_replay_pending`).
+    pub fn replay_pending(&self) -> anyhow::Result<bool> {
+        Ok(self.tree.contains_key(REPLAY_KEY)?)
+    }
+
+    pub fn clear_replay_pending(&self) -> anyhow::Result<()> {
+        self.tree
+            .remove(REPLAY_KEY)
+            .context("clearing the replay mark")?;
+        Ok(())
+    }
+
     /// The 32-byte key later used to sign sessions and links; made once, on first start.
     pub fn ensure_instance_secret(&self) -> anyhow::Result<()> {
         let mut secret = [0u8; 32];

@@ -27,7 +27,7 @@ mod meta;
 mod reports;
 /// The instance secret of a store on disk, for a restore that brings it back.
 pub mod secrets {
-    pub use super::meta::{instance_secret_of, set_instance_secret};
+    pub use super::meta::{instance_secret_of, mark_replay_pending, set_instance_secret};
 }
 pub mod migrations;
 mod outbox;

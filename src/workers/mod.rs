@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod edge_memory;
 pub mod housekeeping;
 pub mod indexer;
+pub mod presence;
 pub mod reports;
 pub mod retention;
 pub mod watchdog;

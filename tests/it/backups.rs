@@ -111,7 +111,7 @@ async fn a_restored_backup_holds_identical_data_and_damaged_files_are_refused() 
 
     // Into a fresh data folder: the file alone holds no instance secret...
     // Into a sled folder on either run: a PostgreSQL store's backup restores there too (one
-    // file format), and a restore into PostgreSQL is not built yet (issue 28).
+    // file format; `database::a_backup_restores_into_postgres_…` restores into PostgreSQL).
     let fresh = tempfile::tempdir().unwrap();
     let fresh_config = crate::support::write_sled_config(fresh.path(), "");
     let (code, out, err) = cli(
@@ -393,7 +393,7 @@ async fn a_backup_taken_while_customers_are_added_restores_one_consistent_store(
     let (code, out, err) = cli(&config, &["backup", "secret", secret.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{out}{err}");
     // Into a sled folder on either run: a PostgreSQL store's backup restores there too (one
-    // file format), and a restore into PostgreSQL is not built yet (issue 28).
+    // file format; `database::a_backup_restores_into_postgres_…` restores into PostgreSQL).
     let fresh = tempfile::tempdir().unwrap();
     let fresh_config = crate::support::write_sled_config(fresh.path(), "");
     let (code, out, err) = cli(

@@ -301,6 +301,48 @@ async fn killing_either_of_two_instances_loses_nothing_and_repeats_only_mail_in_
         .map(|i| i["id"].as_str().unwrap().to_string())
         .collect();
 
+    // A burst of replies while both instances run: each published once (one instance at a
+    // time runs the reply sender), Google's PUT as much as Facebook's POST.
+    let burst: Vec<String> = targets.split_off(targets.len() - 24);
+    for target in &burst {
+        let (s, body) = api
+            .post(
+                &format!("/workspaces/{ws}/items/{target}/reply"),
+                json!({"text": "Thank you for coming!"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    }
+    crate::support::until_ok(Duration::from_secs(30), "the burst published", async || {
+        let items = all_items(&api, &ws, "").await;
+        let left = items
+            .iter()
+            .filter(|i| burst.contains(&i["id"].as_str().unwrap().to_string()))
+            .filter(|i| i["reply"]["state"] != "published")
+            .count();
+        if left == 0 { Ok(()) } else { Err(left) }
+    })
+    .await;
+    let state = control.state().await;
+    for i in all_items(&api, &ws, "").await {
+        if !burst.contains(&i["id"].as_str().unwrap().to_string()) {
+            continue;
+        }
+        let ext = i["external_id"].as_str().unwrap();
+        let (what, n) = if i["source"] == "facebook" {
+            (
+                "a Facebook reply",
+                &state["counts"]["facebook_replies"][ext],
+            )
+        } else {
+            (
+                "a Google reply PUT",
+                &state["counts"]["google_reply_puts"][ext],
+            )
+        };
+        assert_eq!(n, 1, "{what} made {n} times for {ext}");
+    }
+
     let (_, campaign) = api
         .post(
             &format!("/workspaces/{ws}/campaigns"),

@@ -204,3 +204,158 @@ fn store_copy_moves_a_store_to_postgres_and_back_and_refuses_a_used_target() {
     // A folder that holds anything is refused.
     assert_eq!(copy_back().0, Some(2));
 }
+
+/// `plaudit restore` into PostgreSQL: refused while an instance serves the database (here or
+/// elsewhere) and for a damaged file (the store untouched); a good file replaces the store
+/// whole (what was there and is not in the backup is gone), with every tree as the backup
+/// holds it, and the restored instance signs its users in. The backup comes from the store
+/// this pass tests: sled's restores into PostgreSQL as well (one file format).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_restores_into_postgres_whole_and_only_when_nothing_serves_it() {
+    use crate::caller::Api;
+    use crate::support::{Server, plaudit, text, write_config};
+    use serde_json::json;
+    let (src, dst, other) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let run = |config: &std::path::Path, args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--config", config.to_str().unwrap()]);
+        let out = plaudit(&all, &[], None, src.path());
+        let (o, e) = text(&out);
+        (out.status.code(), format!("{o}{e}"))
+    };
+    let admin = |email: &'static str| {
+        [
+            ("PLAUDIT_ADMIN_EMAIL", email),
+            ("PLAUDIT_ADMIN_PASSWORD", "a long enough admin password"),
+        ]
+    };
+    // The source: a workspace and its customers, backed up once its server stopped.
+    let src_config = write_config(src.path(), "");
+    let server =
+        Server::spawn(src.path(), src_config.clone(), &admin("src@agency.example")).unwrap();
+    let api = Api::new(&server.url)
+        .signed_in("src@agency.example", "a long enough admin password")
+        .await;
+    let (_, ws) = api.post("/workspaces", json!({"name": "Bakery"})).await;
+    let ws = ws["id"].as_str().unwrap().to_string();
+    let contacts: Vec<_> = (0..200)
+        .map(|i| json!({"email": format!("c{i}@example.net"), "name": format!("Customer {i}")}))
+        .collect();
+    let (s, _) = api
+        .post(
+            &format!("/workspaces/{ws}/contacts"),
+            serde_json::Value::Array(contacts),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        server
+            .terminate(Duration::from_secs(15))
+            .0
+            .unwrap()
+            .success()
+    );
+    let out_dir = src.path().join("out");
+    let (code, out) = run(&src_config, &["backup", "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}");
+    let file = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let secret = src.path().join("instance.secret");
+    let (code, out) = run(&src_config, &["backup", "secret", secret.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}");
+    let now = time::OffsetDateTime::now_utc();
+    let data_sums = |store: &plaudit::store::Store| -> Vec<(String, String)> {
+        store
+            .tree_sums()
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.entries > 0 && t.name != "meta" && t.name != "person_keys")
+            .map(|t| (t.name, t.sha256))
+            .collect()
+    };
+    let source_sums = data_sums(&crate::support::open_store_for(&src_config, now));
+
+    // The target: a database in use by another instance, with a workspace of its own.
+    let url = crate::support::fresh_postgres_database();
+    let storage = format!("backend = \"postgres\"\npostgres_url = \"{url}\"\n");
+    let dst_config = crate::support::write_sled_config(dst.path(), &storage);
+    let other_config = crate::support::write_sled_config(other.path(), &storage);
+    let here = Server::spawn(dst.path(), dst_config.clone(), &admin("dst@agency.example")).unwrap();
+    let before = Api::new(&here.url)
+        .signed_in("dst@agency.example", "a long enough admin password")
+        .await;
+    let (s, _) = before.post("/workspaces", json!({"name": "Before"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let elsewhere = Server::spawn(other.path(), other_config, &[]).unwrap();
+    let restore = |args: &[&str]| {
+        let mut all = vec!["restore", "--from"];
+        all.extend_from_slice(args);
+        run(&dst_config, &all)
+    };
+    let file_arg = file.to_str().unwrap();
+    let secret_arg = secret.to_str().unwrap();
+    let (code, out) = restore(&[file_arg, "--secret-file", secret_arg]);
+    assert_eq!(code, Some(2), "a server on this data folder: {out}");
+    assert!(here.terminate(Duration::from_secs(15)).0.unwrap().success());
+    let (code, out) = restore(&[file_arg, "--secret-file", secret_arg]);
+    assert_eq!(code, Some(2), "an instance elsewhere: {out}");
+    assert!(out.contains("instance(s) serve this database"), "{out}");
+    assert!(
+        elsewhere
+            .terminate(Duration::from_secs(15))
+            .0
+            .unwrap()
+            .success()
+    );
+
+    // A damaged file: refused, the store as it was.
+    let target_sums = data_sums(&crate::support::open_store_for(&dst_config, now));
+    let mut bytes = std::fs::read(&file).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x20;
+    let bad = dst.path().join("damaged.backup");
+    std::fs::write(&bad, bytes).unwrap();
+    let (code, out) = restore(&[bad.to_str().unwrap(), "--secret-file", secret_arg]);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(
+        data_sums(&crate::support::open_store_for(&dst_config, now)),
+        target_sums,
+        "untouched"
+    );
+
+    // The good file: the store replaced whole.
+    let (code, out) = restore(&[file_arg, "--secret-file", secret_arg]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("restored into the database"), "{out}");
+    assert_eq!(
+        data_sums(&crate::support::open_store_for(&dst_config, now)),
+        source_sums,
+        "every tree as the backup holds it"
+    );
+    let server = Server::spawn(dst.path(), dst_config.clone(), &[]).unwrap();
+    let api = Api::new(&server.url)
+        .signed_in("src@agency.example", "a long enough admin password")
+        .await;
+    let (_, listed) = api.get("/workspaces").await;
+    let names: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"))
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Bakery"],
+        "the target's own workspace went with its store"
+    );
+    let (s, _) = api.get(&format!("/workspaces/{ws}/contacts")).await;
+    assert_eq!(s, StatusCode::OK);
+}

@@ -1,4 +1,5 @@
-//! Writing a snapshot stream into a new sled database (restores).
+//! Writing a snapshot stream into a new sled database, or beside a database server's store
+//! (restores).
 use crate::store::kv;
 
 use super::unwrapping::Unwrapping;
@@ -31,19 +32,36 @@ pub fn import_into<R: std::io::Read + ?Sized>(
         .open()
         .map(crate::store::kv::Db::from_sled)
         .with_context(|| format!("creating {}", path.display()))?;
+    let done = import_into_db(&db, input, wrap);
+    crate::store::close(db, path)?;
+    done
+}
+
+/// `import_into` for a database already open (on a database server, the trees a restore
+/// writes beside the store: `kv::pg::PgDb::staging`), which must hold none of the stream's
+/// entries.
+pub fn import_into_db<R: std::io::Read + ?Sized>(
+    db: &kv::Db,
+    input: &mut R,
+    wrap: Option<[u8; 32]>,
+) -> anyhow::Result<(Summed, bool)> {
     // Two threads: this one reads, decompresses, parses and checks the stream, the other
-    // writes what it read into sled, a window behind (a restore of 1,000,000 reviews on two
-    // cores: BENCHMARKS.md, backup).
+    // writes what it read, a window behind (a restore of 1,000,000 reviews on two cores:
+    // BENCHMARKS.md, backup).
     let mut keys = Unwrapping::new(wrap);
     let (windows, received) = std::sync::mpsc::sync_channel::<Window>(2);
     let summed = std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> anyhow::Result<()> {
             for (tree, mut window) in received {
-                insert_scrambled(&tree, &mut window)?;
+                if tree.sled().is_some() {
+                    insert_scrambled(&tree, &mut window)?;
+                } else {
+                    insert_batched(&tree, &mut window)?;
+                }
             }
             Ok(())
         });
-        let read = read_windows(&db, input, &windows, &mut keys);
+        let read = read_windows(db, input, &windows, &mut keys);
         drop(windows);
         // The writer's error first: when it stops, the reader only sees its channel closed.
         let written = writer
@@ -52,11 +70,25 @@ pub fn import_into<R: std::io::Read + ?Sized>(
         written.and(read)
     })?;
     keys.redo(&summed.redo)?
-        .apply(&db)
+        .apply(db)
         .context("applying the changes made during the backup")?;
     db.flush().context("flushing the restored store")?;
-    crate::store::close(db, path)?;
     Ok((summed, keys.opened()))
+}
+
+/// Writes and empties `window` a thousand entries per batch (a database server's round trips,
+/// not its page layout, are what cost there).
+fn insert_batched(tree: &kv::Tree, window: &mut Vec<(Vec<u8>, Vec<u8>)>) -> anyhow::Result<()> {
+    for chunk in window.chunks(1000) {
+        let mut batch = kv::Batch::default();
+        for (k, v) in chunk {
+            batch.insert(k.as_slice(), v.as_slice());
+        }
+        tree.apply_batch(batch)
+            .context("writing a restored entry")?;
+    }
+    window.clear();
+    Ok(())
 }
 
 /// Entries of one tree, to insert together.

@@ -16,7 +16,7 @@ mod sums;
 mod unwrapping;
 
 pub use copy::copy_into;
-pub use import::{IMPORT_CACHE, import_into};
+pub use import::{IMPORT_CACHE, import_into, import_into_db};
 pub use recorder::{Recorder, Redo};
 pub use sums::{Summed, Summer, TreeSum, sums_of};
 

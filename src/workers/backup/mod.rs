@@ -23,7 +23,9 @@ mod frames;
 mod restore;
 mod schedule;
 
-pub use restore::{Secret, compact, replay_if_pending, restore};
+pub use restore::{
+    Secret, compact, replay_if_pending, replay_marked, restore, restore_into_server,
+};
 pub use schedule::{BackupSchedule, scheduled_step};
 
 use crate::store::Store;

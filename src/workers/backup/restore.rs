@@ -126,6 +126,73 @@ pub fn restore(
     Ok(summary)
 }
 
+/// Restores a backup into the database server `pg`, every instance on it stopped: the whole
+/// file is verified first, then written beside the store (`kv::pg::PgDb::staging`), and only
+/// then put in the store's place at once (the trees it replaces are deleted). The erasure
+/// journal is replayed by whoever opens the store next (`replay_marked`): the caller, or a
+/// server starting after a kill.
+pub fn restore_into_server(
+    path: &Path,
+    pg: &kv::pg::PgDb,
+    key: Option<&[u8; 32]>,
+    secret: &Secret,
+) -> anyhow::Result<Summary> {
+    let current = crate::store::secrets::instance_secret_of(&kv::Db::Pg(pg.clone()))?;
+    let secret = secret.0.clone().or(current);
+    let wrap = secret.as_deref().map(snapshot::keywrap::wrapping_key);
+    let staged = kv::Db::Pg(pg.staging()?);
+    let started = std::time::Instant::now();
+    let mut opened = false;
+    let written = read(path, key, |input| {
+        let (summed, keys_opened) = snapshot::import_into_db(&staged, input, wrap)?;
+        opened = keys_opened;
+        Ok(summed)
+    })
+    .and_then(|summary| {
+        tracing::info!(
+            entries = summary.entries,
+            seconds = started.elapsed().as_secs_f64(),
+            "backup checked and written beside the store"
+        );
+        open_keys(&staged, secret.as_deref(), opened)?;
+        if !summary.point_in_time {
+            crate::store::mark_restored(&staged)?;
+        }
+        crate::store::secrets::mark_replay_pending(&staged)?;
+        Ok(summary)
+    });
+    let summary = match written {
+        Ok(s) => s,
+        Err(e) => {
+            // What was written beside goes; the store was never touched.
+            let _ = pg.staging();
+            return Err(e);
+        }
+    };
+    let started = std::time::Instant::now();
+    pg.promote_staging()?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "restored store put in place"
+    );
+    Ok(summary)
+}
+
+/// Replays the erasure journal of a store restored on a database server, if that is still to
+/// do (`restore_into_server`).
+pub fn replay_marked(store: &Store, now: OffsetDateTime) -> anyhow::Result<()> {
+    if !store.meta().replay_pending()? {
+        return Ok(());
+    }
+    let replayed = crate::services::privacy::replay_journal(store, now)
+        .map_err(|e| anyhow::anyhow!("replaying the erasure journal: {e}"))?;
+    store.meta().clear_replay_pending()?;
+    if replayed > 0 {
+        tracing::info!(replayed, "erasures replayed after the restore");
+    }
+    Ok(())
+}
+
 /// The file whose presence says a restore's erasure journal was not replayed yet.
 const REPLAY_PENDING: &str = "restore.replay-pending";
 

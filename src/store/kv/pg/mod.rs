@@ -7,6 +7,7 @@
 mod iter;
 mod pool;
 mod snapshot;
+mod staging;
 pub mod target;
 #[cfg(test)]
 pub mod testing;
@@ -45,7 +46,13 @@ const TRIES: usize = 30;
 #[derive(Clone)]
 pub struct PgDb {
     pub(super) inner: Arc<Inner>,
+    /// Put before every tree name: empty for the store, `staging::STAGED` for the trees a
+    /// restore writes beside it.
+    prefix: &'static str,
 }
+
+/// Tree names from this character on are a restore's: beside the store, never part of it.
+const HIDDEN: &str = "~";
 
 pub(super) struct Inner {
     pub pool: Pool,
@@ -74,6 +81,7 @@ impl PgDb {
                 pool: Pool::new(target, max_connections),
                 trees: Mutex::new(HashMap::new()),
             }),
+            prefix: "",
         };
         db.with(|c| c.simple(SCHEMA))?;
         Ok(db)
@@ -113,8 +121,13 @@ impl PgDb {
 
     pub fn open_tree(&self, name: &[u8]) -> Result<PgTree> {
         let text = std::str::from_utf8(name)
-            .map_err(|_| engine_error(PgError::Protocol("a tree's name must be UTF-8".into())))?
-            .to_string();
+            .map_err(|_| engine_error(PgError::Protocol("a tree's name must be UTF-8".into())))?;
+        if text.starts_with(HIDDEN) {
+            return Err(engine_error(PgError::Protocol(format!(
+                "a tree's name may not start with {HIDDEN}"
+            ))));
+        }
+        let text = format!("{}{text}", self.prefix);
         if let Some(&id) = self
             .inner
             .trees
@@ -162,7 +175,7 @@ impl PgDb {
     }
 
     pub fn drop_tree(&self, name: &[u8]) -> Result<bool> {
-        let text = String::from_utf8_lossy(name).into_owned();
+        let text = format!("{}{}", self.prefix, String::from_utf8_lossy(name));
         let dropped = self.with(|c| {
             let rows = c.query(
                 "DELETE FROM plaudit_trees WHERE name = $1 RETURNING id",
@@ -187,7 +200,11 @@ impl PgDb {
             .map(|rows| {
                 rows.iter()
                     .filter_map(|r| r.first().cloned().flatten())
-                    .map(|b| IVec::from(&b[..]))
+                    .filter_map(|b| {
+                        let name = b.strip_prefix(self.prefix.as_bytes())?;
+                        let hidden = self.prefix.is_empty() && name.starts_with(HIDDEN.as_bytes());
+                        (!hidden).then(|| IVec::from(name))
+                    })
                     .collect()
             })
             .unwrap_or_default()

@@ -42,7 +42,10 @@ impl PgSnapshot {
     pub fn trees(&mut self) -> Result<Vec<(IVec, i64)>> {
         let rows = self
             .conn()?
-            .query("SELECT name, id FROM plaudit_trees ORDER BY name", &[])
+            .query(
+                "SELECT name, id FROM plaudit_trees WHERE name NOT LIKE '~%' ORDER BY name",
+                &[],
+            )
             .map_err(engine_error)?;
         Ok(rows
             .iter()
