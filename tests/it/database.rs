@@ -359,3 +359,102 @@ async fn a_backup_restores_into_postgres_whole_and_only_when_nothing_serves_it()
     let (s, _) = api.get(&format!("/workspaces/{ws}/contacts")).await;
     assert_eq!(s, StatusCode::OK);
 }
+
+/// A real restart of the database server under load: while it is down, requests answer 503
+/// (never 500, never a hang), and the same Plaudit process serves again by itself once it is
+/// back; every write acknowledged before, during or after is there. The server is one of this
+/// test's own (the shared test server must not be stopped).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_restart_under_load_answers_503_while_down_and_recovers_by_itself() {
+    use std::sync::{Arc, Mutex};
+    let pg = crate::pg_cluster::PgCluster::start();
+    let url = pg.url();
+    let h = InProc::start(move |c| {
+        c.storage.backend = plaudit::config::Backend::Postgres;
+        c.storage.postgres_url = Some(url);
+    })
+    .await;
+    let (_, token) = h.user("owner@agency.example", false);
+    let api = h.api().as_(&token);
+    let seen: Arc<Mutex<Vec<(std::time::Instant, u16)>>> = Arc::default();
+    let made: Arc<Mutex<Vec<String>>> = Arc::default();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut load = Vec::new();
+    for writer in [false, true] {
+        let (api, seen, made, stop) = (api.clone(), seen.clone(), made.clone(), stop.clone());
+        load.push(tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let (status, body) = if writer {
+                    n += 1;
+                    api.post("/workspaces", serde_json::json!({"name": format!("W{n}")}))
+                        .await
+                } else {
+                    api.get("/me").await
+                };
+                if status == StatusCode::CREATED {
+                    made.lock()
+                        .unwrap()
+                        .push(body["id"].as_str().unwrap().to_string());
+                }
+                seen.lock()
+                    .unwrap()
+                    .push((std::time::Instant::now(), status.as_u16()));
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    pg.down();
+    let went_down = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // From here it may answer (pg_ctl waits until it does).
+    let came_back = std::time::Instant::now();
+    pg.up();
+    // Serving again by itself, within seconds of the database's return.
+    let recovered = crate::support::eventually_async(Duration::from_secs(20), async || {
+        api.get("/me").await.0 == StatusCode::OK
+    })
+    .await;
+    assert!(
+        recovered,
+        "the process did not recover after the database came back"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for t in load {
+        t.await.unwrap();
+    }
+    let seen = seen.lock().unwrap().clone();
+    let odd: Vec<_> = seen
+        .iter()
+        .filter(|(_, s)| ![200, 201, 503].contains(s))
+        .collect();
+    assert!(odd.is_empty(), "answers other than 200/201/503: {odd:?}");
+    let during = seen
+        .iter()
+        .filter(|(at, _)| *at > went_down + Duration::from_millis(200) && *at < came_back)
+        .collect::<Vec<_>>();
+    assert!(
+        !during.is_empty(),
+        "requests were answered while the database was down"
+    );
+    assert!(
+        during.iter().all(|(_, s)| *s == 503),
+        "while down, only 503: {during:?}"
+    );
+    assert!(
+        seen.iter()
+            .rev()
+            .take(10)
+            .all(|(_, s)| *s == 200 || *s == 201),
+        "the last answers are successes"
+    );
+    let (_, listed) = api.get("/workspaces").await;
+    for id in made.lock().unwrap().iter() {
+        assert!(
+            listed.to_string().contains(id.as_str()),
+            "an acknowledged workspace was lost: {id}"
+        );
+    }
+}

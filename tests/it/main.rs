@@ -46,6 +46,7 @@ mod model;
 mod oauth;
 mod outbox;
 mod pages;
+mod pg_cluster;
 mod plans;
 mod privacy;
 mod privacy_disk;
