@@ -4,7 +4,8 @@
 //! `plaudit serve` on the seeded data folder: the inbox page (no filter; rating + location; a
 //! text search, each with its counts), the dashboard page (last 90 days), `GET .../stats`, and a
 //! showcase set's JSON, iframe page and wall (no sign-in, as a client's website reads them).
-//! Prints each median, the ratios, and the server's RSS while serving.
+//! Prints each median, the ratios, and the server's RSS while serving. With
+//! `BENCH_POSTGRES_URL` (`benches/run pg`) the store is on that PostgreSQL database.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::disallowed_methods)]
 
 #[path = "common/reviews.rs"]
@@ -169,7 +170,7 @@ fn main() {
     // store is closed and its lock released before the server opens the folder.
     if let Ok(dir) = std::env::var("INBOX_SEED_INTO") {
         let now = OffsetDateTime::now_utc();
-        let store = Store::open(std::path::Path::new(&dir), 64, now).unwrap();
+        let store = server::open_store(std::path::Path::new(&dir), 64, now);
         for (tag, n) in [("small", small_n), ("big", big_n)] {
             let s = seed(&store, now, tag, n);
             println!("{tag} {} {} {}", s.ws, s.email, s.first_location);
@@ -185,7 +186,8 @@ fn main() {
     let root = std::env::var("INBOX_KEEP")
         .map_or_else(|_| tmp.path().to_path_buf(), std::path::PathBuf::from);
     let data = root.join("data");
-    let ids = root.join(format!("seeded-{big_n}.txt"));
+    let ids = root.join(format!("seeded-{}-{big_n}.txt", server::backend_name()));
+    println!("store: {}", server::backend_name());
     let t0 = Instant::now();
     let listing = match std::fs::read_to_string(&ids) {
         Ok(text) => {

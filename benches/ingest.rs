@@ -5,7 +5,13 @@
 //! items are the bytes the store writes for them (stored form, sealed; `Store::stored_item_bytes`):
 //! until 2026-12-06 it wrote them as JSON, unsealed — twice the bytes and no encryption. Prints items/s of both, the ratio, the
 //! data folder's size and the process's peak RSS after.
+//!
+//! With `BENCH_POSTGRES_URL` (`benches/run pg`), the same pages also go into a store on that
+//! PostgreSQL database in the same rounds, and its items/s is printed beside sled's.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::disallowed_methods)]
+
+#[path = "common/server.rs"]
+mod server;
 
 use plaudit::domain::{Author, Fetched, Id, Item, Kind, Location, Origin, Rating, Workspace};
 use plaudit::store::{Destination, Store};
@@ -96,7 +102,10 @@ fn main() {
         .open()
         .unwrap();
     let tree = db.open_tree("items").unwrap();
-    let (mut plaudit_secs, mut raw_secs) = (0.0, 0.0);
+    // The same ingest into a store on PostgreSQL, when asked (`benches/run pg`).
+    let pg_dir = tempfile::tempdir().unwrap();
+    let on_pg = server::postgres_url().map(|_| server::open_store(pg_dir.path(), 16, base));
+    let (mut plaudit_secs, mut raw_secs, mut pg_secs) = (0.0, 0.0, 0.0);
     let mut encoded_bytes = 0usize;
     let round = 50_000;
     let mut from = 0;
@@ -124,6 +133,30 @@ fn main() {
             i += PAGE;
         }
         plaudit_secs += started.elapsed().as_secs_f64();
+
+        if let Some(pg) = &on_pg {
+            let started = Instant::now();
+            let mut i = from;
+            while i < to_ {
+                let l = (i / PAGE) % locations;
+                let page: Vec<Fetched> = (i..(i + PAGE).min(to_))
+                    .map(|k| review(l, k, base))
+                    .collect();
+                let dest = Destination {
+                    workspace: ws,
+                    location: locs[l],
+                    origin: Origin::Google,
+                    feed: &feeds[l],
+                    connection: None,
+                    alert: false,
+                };
+                let done = pg.items().ingest(&dest, &page, base).unwrap();
+                assert_eq!(done.new, page.len());
+                pg.flush_blocking().unwrap();
+                i += PAGE;
+            }
+            pg_secs += started.elapsed().as_secs_f64();
+        }
 
         let started = Instant::now();
         let mut i = from;
@@ -161,6 +194,13 @@ fn main() {
         "  raw sled batch of the same encoded items:                       {raw:>9.0} items/s ({raw_secs:.1} s)"
     );
     println!("  ratio plaudit / raw: {:.2}", ours / raw);
+    if on_pg.is_some() {
+        let pg = n as f64 / pg_secs;
+        println!(
+            "  plaudit on PostgreSQL (the same pages, same rounds):            {pg:>9.0} items/s ({pg_secs:.1} s)"
+        );
+        println!("  ratio PostgreSQL / sled: {:.2}", pg / ours);
+    }
     println!(
         "  on disk: plaudit {:.0} MiB, raw {:.0} MiB ({:.0} MiB of encoded items)",
         plaudit_size as f64 / 1048576.0,
