@@ -6,6 +6,7 @@
 
 mod iter;
 mod pool;
+pub mod schema;
 mod snapshot;
 mod staging;
 pub mod target;
@@ -25,19 +26,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use target::Target;
 use wire::{Conn, Param, PgError, Row};
-
-/// The schema, made by the first instance that opens the database (each statement is
-/// idempotent, so instances starting together agree).
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS plaudit_trees (name TEXT PRIMARY KEY, id INT8 NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS plaudit_kv (
-    tree INT8 NOT NULL,
-    k BYTEA NOT NULL,
-    v BYTEA NOT NULL,
-    PRIMARY KEY (tree, k)
-);
-CREATE SEQUENCE IF NOT EXISTS plaudit_ids;
-";
 
 /// Tries before a statement or transaction that keeps meeting serialization failures gives up.
 const TRIES: usize = 30;
@@ -83,7 +71,7 @@ impl PgDb {
             }),
             prefix: "",
         };
-        db.with(|c| c.simple(SCHEMA))?;
+        db.with(schema::migrate)?;
         Ok(db)
     }
 
