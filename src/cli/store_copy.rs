@@ -29,11 +29,17 @@ pub fn copy(config: &Config, to: &str) -> Result<(), Failed> {
         "a copy reads the store whole, as of one moment",
     )?;
     let started = std::time::Instant::now();
-    let bar =
-        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    // The total first (a walk of every tree), so the bar can say how far along it is.
+    let total = source.entry_count();
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {pos} entries copied {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} entries copied, {elapsed} so far, about {eta} left",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     // The source writes its snapshot stream into a pipe on one thread; this one writes it
     // into the target as it comes.

@@ -303,6 +303,16 @@ impl Store {
         snapshot::sums_of(&self.db)
     }
 
+    /// Entries in every tree (a copy's total, for its progress bar: walks sled's trees).
+    pub fn entry_count(&self) -> u64 {
+        self.db
+            .tree_names()
+            .iter()
+            .filter_map(|name| self.db.open_tree(name).ok())
+            .map(|t| t.len() as u64)
+            .sum()
+    }
+
     pub fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
     }
