@@ -80,6 +80,39 @@ fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// The workspace, its locations and their feeds that the reviews go to.
+struct Scene {
+    ws: Id<Workspace>,
+    locs: Vec<Id<Location>>,
+    feeds: Vec<String>,
+}
+
+/// Stores reviews `range` as the poller stores a first sync: pages of 50 to the locations in
+/// turn, one flush per page.
+fn ingest_pages(store: &Store, scene: &Scene, range: std::ops::Range<usize>, base: OffsetDateTime) {
+    let locations = scene.locs.len();
+    let mut i = range.start;
+    while i < range.end {
+        let l = (i / PAGE) % locations;
+        let page: Vec<Fetched> = (i..(i + PAGE).min(range.end))
+            .map(|k| review(l, k, base))
+            .collect();
+        let dest = Destination {
+            workspace: scene.ws,
+            location: scene.locs[l],
+            origin: Origin::Google,
+            feed: &scene.feeds[l],
+            // A first sync: history, not news (no alerts).
+            connection: None,
+            alert: false,
+        };
+        let done = store.items().ingest(&dest, &page, base).unwrap();
+        assert_eq!(done.new, page.len());
+        store.flush_blocking().unwrap();
+        i += PAGE;
+    }
+}
+
 fn main() {
     let n = total();
     let base = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
@@ -94,6 +127,11 @@ fn main() {
     let feeds: Vec<String> = (0..locations)
         .map(|l| format!("accounts/1001/locations/{l}"))
         .collect();
+    let scene = Scene {
+        ws,
+        locs: locs.clone(),
+        feeds: feeds.clone(),
+    };
     let raw_dir = tempfile::tempdir().unwrap();
     // Opened as the store opens sled (`store::engine`: pages compressed), so both pay the same
     // engine's costs.
@@ -112,49 +150,12 @@ fn main() {
     while from < n {
         let to_ = (from + round).min(n);
         let started = Instant::now();
-        let mut i = from;
-        while i < to_ {
-            let l = (i / PAGE) % locations;
-            let page: Vec<Fetched> = (i..(i + PAGE).min(to_))
-                .map(|k| review(l, k, base))
-                .collect();
-            let dest = Destination {
-                workspace: ws,
-                location: locs[l],
-                origin: Origin::Google,
-                feed: &feeds[l],
-                // A first sync: history, not news (no alerts).
-                connection: None,
-                alert: false,
-            };
-            let done = store.items().ingest(&dest, &page, base).unwrap();
-            assert_eq!(done.new, page.len());
-            store.flush_blocking().unwrap();
-            i += PAGE;
-        }
+        ingest_pages(&store, &scene, from..to_, base);
         plaudit_secs += started.elapsed().as_secs_f64();
 
         if let Some(pg) = &on_pg {
             let started = Instant::now();
-            let mut i = from;
-            while i < to_ {
-                let l = (i / PAGE) % locations;
-                let page: Vec<Fetched> = (i..(i + PAGE).min(to_))
-                    .map(|k| review(l, k, base))
-                    .collect();
-                let dest = Destination {
-                    workspace: ws,
-                    location: locs[l],
-                    origin: Origin::Google,
-                    feed: &feeds[l],
-                    connection: None,
-                    alert: false,
-                };
-                let done = pg.items().ingest(&dest, &page, base).unwrap();
-                assert_eq!(done.new, page.len());
-                pg.flush_blocking().unwrap();
-                i += PAGE;
-            }
+            ingest_pages(pg, &scene, from..to_, base);
             pg_secs += started.elapsed().as_secs_f64();
         }
 

@@ -182,13 +182,17 @@ impl App {
             .with_metrics(metrics.outbox_deliveries.clone())
             .with_rate(config.smtp.rate_per_sec),
         );
-        // Mail a killed process was sending is sent again at once; on a shared database another
-        // instance may be sending it right now, so there it waits for its lease to lapse.
-        let released = if cluster.is_none() {
-            worker.recover()?
-        } else {
-            0
+        // Mail a killed process was sending is sent again at once — unless another instance
+        // serves the same database: it may be sending that mail right now, so there it waits
+        // for its lease to lapse (`outbox.lease_secs`).
+        let others = match &cluster {
+            Some(c) => crate::workers::presence::serving(&store, clock.now())?
+                .into_iter()
+                .filter(|place| *place != c.place)
+                .count(),
+            None => 0,
         };
+        let released = if others == 0 { worker.recover()? } else { 0 };
         if released > 0 {
             tracing::warn!(
                 released,

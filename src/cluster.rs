@@ -34,11 +34,8 @@ impl Cluster {
     /// `Ok(None)` when another process already serves that folder.
     pub fn join(data_dir: &Path, ttl_secs: u64) -> anyhow::Result<Option<Self>> {
         let path = data_dir.join(LOCK_FILE);
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
+        // 0600 as every file in the data folder; empty, so truncating it costs nothing.
+        let file = crate::store::private::create_file(&path)
             .with_context(|| format!("opening {}", path.display()))?;
         match file.try_lock() {
             Ok(()) => {}

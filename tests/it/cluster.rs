@@ -6,7 +6,8 @@
 //! On sled these do not run: one process owns the store's folder (`lifecycle` tests that).
 
 use crate::caller::Api;
-use crate::providers::{Control, all_items, connect, map, served};
+use crate::diner::Diner;
+use crate::providers::Control;
 use crate::support::{
     ADMIN_EMAIL, ADMIN_PASSWORD, Server, Smtp, free_port, message_id, on_postgres,
     postgres_url_for, write_config,
@@ -225,17 +226,6 @@ async fn killing_either_of_two_instances_loses_nothing_and_repeats_only_mail_in_
     }
     let fake = FakeProviders::start("127.0.0.1:0".parse().unwrap()).unwrap();
     let control = Control::new(&fake);
-    let gname = control
-        .post(
-            "google/locations",
-            json!({"title": "Diner", "reviews": 200, "seed": 21}),
-        )
-        .await["name"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let page = control.post("facebook/pages", json!({"name": "Diner FB", "ratings": 10, "posts": 6, "comments": 12, "tagged": 2, "seed": 7})).await["id"]
-        .as_str().unwrap().to_string();
     let mail_dir = tempfile::tempdir().unwrap();
     let smtp = Smtp::start(mail_dir.path());
     // Short leases, so that work a killed instance held moves within seconds; a slow relay
@@ -255,55 +245,12 @@ async fn killing_either_of_two_instances_loses_nothing_and_repeats_only_mail_in_
     let api = Api::new(&url(&servers, 0))
         .signed_in(ADMIN_EMAIL, ADMIN_PASSWORD)
         .await;
-    let (_, ws) = api
-        .post("/workspaces", json!({"name": "Diner group"}))
-        .await;
-    let ws = ws["id"].as_str().unwrap().to_string();
-    let (s, v) = api
-        .call(
-            reqwest::Method::PUT,
-            &format!("/workspaces/{ws}/feedback-settings"),
-            Some(json!({"sender_name": "Diner", "subject": "How was it?",
-                "body_text": "{feedback_link}", "brand_color": "#2563eb",
-                "postal_address": "3 High Street", "scale": "stars"})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, loc) = api
-        .post(
-            &format!("/workspaces/{ws}/locations"),
-            json!({"name": "Diner", "timezone": "Europe/Paris"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{loc}");
-    let loc = loc["id"].as_str().unwrap().to_string();
-    let contacts: Vec<Value> = (0..CONTACTS)
-        .map(|n| json!({"email": format!("c{n:04}@example.net"), "name": format!("C {n}")}))
-        .collect();
-    let (s, r) = api
-        .post(
-            &format!("/workspaces/{ws}/contacts"),
-            Value::Array(contacts),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{r}");
-    let a_url = url(&servers, 0);
-    let g = connect(&api, &ws, "google", &a_url, &a_url).await;
-    let f = connect(&api, &ws, "facebook", &a_url, &a_url).await;
-    for (conn, ext) in [(&g, &gname), (&f, &page)] {
-        let ticket = map(&api, &ws, conn, ext, &loc).await;
-        served(&api, &ws, conn, ticket).await;
-    }
-    let items = all_items(&api, &ws, "").await;
-    let mut targets: Vec<String> = items
-        .iter()
-        .filter(|i| i["kind"] == "comment" || (i["source"] == "google" && i["kind"] == "review"))
-        .map(|i| i["id"].as_str().unwrap().to_string())
-        .collect();
+    let mut diner = Diner::open(&api, &control, &url(&servers, 0), 200).await;
+    let ws = diner.ws.clone();
 
     // A burst of replies while both instances run: each published once (one instance at a
     // time runs the reply sender), Google's PUT as much as Facebook's POST.
-    let burst: Vec<String> = targets.split_off(targets.len() - 24);
+    let burst: Vec<String> = diner.targets.split_off(diner.targets.len() - 24);
     for target in &burst {
         let (s, body) = api
             .post(
@@ -313,21 +260,19 @@ async fn killing_either_of_two_instances_loses_nothing_and_repeats_only_mail_in_
             .await;
         assert_eq!(s, StatusCode::ACCEPTED, "{body}");
     }
+    let in_burst = |i: &&Value| burst.contains(&i["id"].as_str().unwrap().to_string());
     crate::support::until_ok(Duration::from_secs(30), "the burst published", async || {
-        let items = all_items(&api, &ws, "").await;
+        let items = diner.items(&api).await;
         let left = items
             .iter()
-            .filter(|i| burst.contains(&i["id"].as_str().unwrap().to_string()))
+            .filter(in_burst)
             .filter(|i| i["reply"]["state"] != "published")
             .count();
         if left == 0 { Ok(()) } else { Err(left) }
     })
     .await;
     let state = control.state().await;
-    for i in all_items(&api, &ws, "").await {
-        if !burst.contains(&i["id"].as_str().unwrap().to_string()) {
-            continue;
-        }
+    for i in diner.items(&api).await.iter().filter(in_burst) {
         let ext = i["external_id"].as_str().unwrap();
         let (what, n) = if i["source"] == "facebook" {
             (
@@ -343,54 +288,14 @@ async fn killing_either_of_two_instances_loses_nothing_and_repeats_only_mail_in_
         assert_eq!(n, 1, "{what} made {n} times for {ext}");
     }
 
-    let (_, campaign) = api
-        .post(
-            &format!("/workspaces/{ws}/campaigns"),
-            json!({"name": "Everyone", "subject": "How did we do?", "body_text": "{feedback_link}", "not_asked_days": 0}),
-        )
-        .await;
-    let campaign = campaign["id"].as_str().unwrap().to_string();
-    let (s, _) = api
-        .post(
-            &format!("/workspaces/{ws}/campaigns/{campaign}/send?without_review_link=true"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::ACCEPTED);
-
+    let campaign = start_campaign(&api, &ws).await;
     // Each cycle: new activity at the providers, replies and syncs asked of one instance, which
     // is killed a random moment later and started again while the other one goes on.
-    let mut acknowledged = BTreeSet::new();
     let mut rng = crate::support::seeded_rng("cluster_kills");
     for cycle in 0..CYCLES {
         let victim = rng.random_range(0..2);
         let on_victim = Api::new(&url(&servers, victim)).as_(api.token());
-        control
-            .post(
-                "google/reviews",
-                json!({"location": gname, "action": "add", "text": format!("visit {cycle}")}),
-            )
-            .await;
-        for _ in 0..2 {
-            let Some(target) = targets.pop() else { break };
-            let (s, _) = on_victim
-                .post(
-                    &format!("/workspaces/{ws}/items/{target}/reply"),
-                    json!({"text": format!("Thanks! ({cycle})")}),
-                )
-                .await;
-            if s == StatusCode::ACCEPTED {
-                acknowledged.insert(target);
-            }
-        }
-        for conn in [&g, &f] {
-            let _ = on_victim
-                .post(
-                    &format!("/workspaces/{ws}/connections/{conn}/sync"),
-                    json!({}),
-                )
-                .await;
-        }
+        diner.stir(&on_victim, &control, cycle).await;
         tokio::time::sleep(Duration::from_millis(rng.random_range(0..600))).await;
         servers[victim].take().unwrap().kill9();
         servers[victim] = Some(pair.start(victim));
@@ -407,11 +312,7 @@ async fn killing_either_of_two_instances_loses_nothing_and_repeats_only_mail_in_
             .into_iter()
             .map(|m| m.0)
             .collect();
-        let items = all_items(&api, &ws, "").await;
-        let sending = items
-            .iter()
-            .filter(|i| i["reply"]["state"] == "sending")
-            .count();
+        let sending = diner.replies_sending(&api).await;
         if got == everyone && sending == 0 {
             break;
         }
@@ -441,58 +342,52 @@ async fn killing_either_of_two_instances_loses_nothing_and_repeats_only_mail_in_
         "{} messages to {} contacts ({repeats} repeats of mail in flight), {} replies acknowledged",
         mail.len(),
         ids.len(),
-        acknowledged.len()
+        diner.acknowledged.len()
     );
     assert!(repeats <= 4 * CYCLES, "{repeats} repeats");
-
-    // Replies: every acknowledged one published, Facebook's exactly once, nothing unknown.
-    let state = control.state().await;
-    let counts = &state["counts"];
-    let items = all_items(&api, &ws, "").await;
-    for target in &acknowledged {
-        let (_, i) = api.get(&format!("/workspaces/{ws}/items/{target}")).await;
-        assert_eq!(
-            i["reply"]["state"], "published",
-            "an acknowledged reply was lost: {i}"
-        );
-        let ext = i["external_id"].as_str().unwrap();
-        if i["source"] == "facebook" {
-            assert_eq!(counts["facebook_replies"][ext], 1, "exactly once: {ext}");
-        } else {
-            assert!(counts["google_reply_puts"][ext].as_u64().unwrap() >= 1);
-        }
-    }
+    diner.assert_replies_landed(&api, &control).await;
     assert!(
-        acknowledged.len() >= CYCLES,
+        diner.acknowledged.len() >= CYCLES,
         "most replies were acknowledged"
     );
-    let known: u64 = counts["facebook_replies"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|v| v.as_u64().unwrap())
-        .sum();
-    let fb_published = items
-        .iter()
-        .filter(|i| i["source"] == "facebook" && i["reply"]["state"] == "published")
-        .count() as u64;
-    assert_eq!(
-        known, fb_published,
-        "a Facebook reply Plaudit does not know of"
-    );
+    diner.assert_items_match(&api, &control).await;
+}
 
-    // Syncs: after one more, every Google review once, no item twice.
-    crate::providers::sync(&api, &ws, &g).await;
-    let items = all_items(&api, &ws, "").await;
-    let state = control.state().await;
-    assert_eq!(
-        items.iter().filter(|i| i["source"] == "google").count() as u64,
-        state["google_locations"][0]["reviews"].as_u64().unwrap(),
-        "every review, once"
-    );
-    let external: BTreeSet<_> = items
-        .iter()
-        .map(|i| i["external_id"].as_str().unwrap())
+/// A workspace's feedback settings and a campaign to `CONTACTS` new contacts, sent; its id.
+async fn start_campaign(api: &Api, ws: &str) -> String {
+    let (s, v) = api
+        .call(
+            reqwest::Method::PUT,
+            &format!("/workspaces/{ws}/feedback-settings"),
+            Some(json!({"sender_name": "Diner", "subject": "How was it?",
+                "body_text": "{feedback_link}", "brand_color": "#2563eb",
+                "postal_address": "3 High Street", "scale": "stars"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let contacts: Vec<Value> = (0..CONTACTS)
+        .map(|n| json!({"email": format!("c{n:04}@example.net"), "name": format!("C {n}")}))
         .collect();
-    assert_eq!(external.len(), items.len(), "no item twice");
+    let (s, r) = api
+        .post(
+            &format!("/workspaces/{ws}/contacts"),
+            Value::Array(contacts),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (_, campaign) = api
+        .post(
+            &format!("/workspaces/{ws}/campaigns"),
+            json!({"name": "Everyone", "subject": "How did we do?", "body_text": "{feedback_link}", "not_asked_days": 0}),
+        )
+        .await;
+    let campaign = campaign["id"].as_str().unwrap().to_string();
+    let (s, _) = api
+        .post(
+            &format!("/workspaces/{ws}/campaigns/{campaign}/send?without_review_link=true"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    campaign
 }

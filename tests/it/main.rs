@@ -28,6 +28,7 @@ mod connectors_crash;
 mod contract;
 mod crash;
 mod database;
+mod diner;
 mod disk;
 mod drafts;
 mod edge;
