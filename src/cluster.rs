@@ -20,6 +20,11 @@ pub struct Cluster {
     /// Host and data folder.
     pub place: String,
     pub ttl: time::Duration,
+    /// The leases this process holds, with the moment each lasts until as it wrote it: a
+    /// lease with more than two thirds of its life left is not written again (a job that
+    /// steps a thousand times a minute would otherwise write its lease as often, and every
+    /// such write is a transaction that others' may have to retry).
+    held: std::sync::Mutex<std::collections::HashMap<String, OffsetDateTime>>,
     /// The data folder's lock, held while the process lives: one process per place, so a
     /// lease of this place whose holder is another process belongs to a dead one.
     _lock: std::fs::File,
@@ -52,11 +57,42 @@ impl Cluster {
             holder: hex::encode(rand::random::<[u8; 8]>()),
             place: format!("{host}:{}", folder.display()),
             ttl: time::Duration::seconds(i64::try_from(ttl_secs).unwrap_or(30).max(1)),
+            held: Default::default(),
             _lock: file,
         }))
     }
 
+    fn held(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, OffsetDateTime>> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     async fn claim(
+        &self,
+        store: &Store,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<Result<(), Lease>> {
+        if self
+            .held()
+            .get(name)
+            .is_some_and(|until| *until - now > self.ttl * 2 / 3)
+        {
+            return Ok(Ok(()));
+        }
+        let claimed = self.write_claim(store, name, now).await;
+        let mut held = self.held();
+        match &claimed {
+            Ok(Ok(())) => {
+                held.insert(name.to_string(), now + self.ttl);
+            }
+            _ => {
+                held.remove(name);
+            }
+        }
+        claimed
+    }
+
+    async fn write_claim(
         &self,
         store: &Store,
         name: &str,
@@ -119,6 +155,7 @@ impl Cluster {
 
     /// Gives lease `name` up (the work is done: any instance may take the next piece).
     pub async fn release(&self, store: &Store, name: &str) -> anyhow::Result<()> {
+        self.held().remove(name);
         let (store, name, holder) = (store.clone(), name.to_string(), self.holder.clone());
         tokio::task::spawn_blocking(move || store.leases().release(&name, &holder)).await?
     }
