@@ -149,6 +149,7 @@ fn dispatch(cli: Cli) -> Result<(), Failed> {
                 AdminCommand::TestEmail { to } => Request::TestEmail { to },
                 AdminCommand::RotateLinkKey => Request::RotateLinkKey,
                 AdminCommand::DeletedWorkspaces => Request::DeletedWorkspaces,
+                AdminCommand::Status => Request::Status,
                 AdminCommand::RunJobs => Request::RunJobs,
                 AdminCommand::UndeleteWorkspace { id } => Request::UndeleteWorkspace { id },
                 AdminCommand::Compact => return backup::compact(&config),

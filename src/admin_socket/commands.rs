@@ -197,6 +197,17 @@ pub async fn handle(socket: &Context, request: Request) -> Response {
                 "admin_exists": admin,
                 "outbox_pending": ctx.store.outbox().pending(),
                 "store_bytes": ctx.store.size_on_disk(),
+                // On a shared database: who serves it, and which instance runs what.
+                "instances": crate::workers::presence::serving(&ctx.store, now).unwrap_or_default(),
+                "leases": ctx
+                    .store
+                    .leases()
+                    .live("", now)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|(name, _)| !name.starts_with(crate::workers::presence::PREFIX))
+                    .map(|(name, lease)| (name, lease.place))
+                    .collect::<std::collections::BTreeMap<_, _>>(),
             })),
             Err(e) => err(Failure::Internal, format!("{e:#}")),
         },

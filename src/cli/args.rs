@@ -151,6 +151,10 @@ pub enum AdminCommand {
     Bounce { file: Option<PathBuf> },
     /// List deleted workspaces with the time each will be purged.
     DeletedWorkspaces,
+    /// What the server (without one, the store) says of itself: whether an admin exists, mail
+    /// waiting, the store's size; on a shared database, the instances serving it (host and
+    /// data folder) and which one runs each single-runner job and each sync right now.
+    Status,
     /// Run every background job of the running server now (syncs, replies, alerts, mail,
     /// campaigns, indexing, housekeeping, a due backup) until none has work left; answers
     /// with how many steps did something. Fails if they are still busy after two minutes.
