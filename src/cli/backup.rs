@@ -211,12 +211,7 @@ fn restore_into_server(
 ) -> Result<(), Failed> {
     let pg = crate::store::kv::pg::PgDb::open(target.clone(), 4)
         .map_err(|e| Failed::Runtime(format!("cannot reach the database {target:?}: {e}")))?;
-    let serving = crate::store::leases::live_in(
-        &crate::store::kv::Db::Pg(pg.clone()),
-        crate::workers::presence::PREFIX,
-        now,
-    )
-    .map(|live| live.into_iter().map(|(_, l)| l.place).collect());
+    let serving = crate::workers::presence::serving_in(&crate::store::kv::Db::Pg(pg.clone()), now);
     super::refuse_while_serving(serving, "a restore replaces the whole store")?;
     let summary = runtime().map(|_| ()).and_then(|()| {
         backup::restore_into_server(from, &pg, key(config)?.as_ref(), secret)

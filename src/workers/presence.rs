@@ -57,10 +57,15 @@ impl Job for Presence {
 
 /// The instances serving the database of `store` now (host and data folder of each).
 pub fn serving(store: &Store, now: OffsetDateTime) -> anyhow::Result<Vec<String>> {
-    Ok(store
-        .leases()
-        .live(PREFIX, now)?
-        .into_iter()
-        .map(|(_, lease)| lease.place)
-        .collect())
+    Ok(places(store.leases().live(PREFIX, now)?))
+}
+
+/// `serving`, read from a database without opening a `Store` (a restore reads it before it
+/// replaces the store).
+pub fn serving_in(db: &crate::store::kv::Db, now: OffsetDateTime) -> anyhow::Result<Vec<String>> {
+    Ok(places(crate::store::leases::live_in(db, PREFIX, now)?))
+}
+
+fn places(live: Vec<(String, crate::store::leases::Lease)>) -> Vec<String> {
+    live.into_iter().map(|(_, lease)| lease.place).collect()
 }

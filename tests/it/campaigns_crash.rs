@@ -12,14 +12,16 @@ use std::time::{Duration, Instant, SystemTime};
 
 const CYCLES: usize = 30;
 
-fn header(raw: &str, name: &str) -> Option<String> {
+/// Header `name` of a raw message (the first one).
+pub(crate) fn header(raw: &str, name: &str) -> Option<String> {
     raw.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
         k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
     })
 }
 
-fn recipient(raw: &str) -> String {
+/// The address a raw message went to.
+pub(crate) fn recipient(raw: &str) -> String {
     let to = header(raw, "To").unwrap();
     to.rsplit('<')
         .next()

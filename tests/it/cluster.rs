@@ -6,7 +6,9 @@
 //! On sled these do not run: one process owns the store's folder (`lifecycle` tests that).
 
 use crate::caller::Api;
+use crate::campaigns_crash::{header, recipient};
 use crate::diner::Diner;
+use crate::edge::from;
 use crate::providers::Control;
 use crate::support::{
     ADMIN_EMAIL, ADMIN_PASSWORD, Server, Smtp, free_port, message_id, on_postgres,
@@ -64,13 +66,6 @@ impl Pair {
         Server::spawn(self.dirs[i].path(), self.configs[i].clone(), &env)
             .unwrap_or_else(|e| panic!("instance {i} did not start: {e:?}"))
     }
-}
-
-fn from(last: u8) -> reqwest::Client {
-    reqwest::Client::builder()
-        .local_address(std::net::IpAddr::from([127, 0, 0, last]))
-        .build()
-        .unwrap()
 }
 
 async fn status_of(client: &reqwest::Client, url: &str) -> u16 {
@@ -199,23 +194,12 @@ async fn two_instances_serve_the_same_users_and_a_sign_out_or_a_ban_holds_on_bot
 const CYCLES: usize = 30;
 const CONTACTS: usize = 600;
 
-fn header(raw: &str, name: &str) -> Option<String> {
-    raw.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
-    })
-}
-
 /// (recipient, Message-ID) of every message of `campaign` received.
 fn received(smtp: &Smtp, campaign: &str) -> Vec<(String, String)> {
     smtp.messages()
         .iter()
         .filter(|raw| header(raw, "X-Plaudit-Campaign").as_deref() == Some(campaign))
-        .map(|raw| {
-            let to = header(raw, "To").unwrap();
-            let to = to.rsplit('<').next().unwrap().trim_end_matches('>');
-            (to.to_string(), message_id(raw).unwrap())
-        })
+        .map(|raw| (recipient(raw), message_id(raw).unwrap()))
         .collect()
 }
 

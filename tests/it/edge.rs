@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-fn from(last: u8) -> Client {
+/// A client whose requests come from 127.0.0.`last`.
+pub(crate) fn from(last: u8) -> Client {
     Client::builder()
         .local_address(IpAddr::from([127, 0, 0, last]))
         .build()
