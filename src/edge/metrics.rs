@@ -20,6 +20,8 @@ pub struct Metrics {
     pub outbox_deliveries: IntCounterVec,
     pub job_steps: IntCounterVec,
     pub store_bytes: IntGauge,
+    /// A count, kept as a gauge because it is read from the store's pool when scraped.
+    pub store_round_trips: IntGauge,
     pub log_dropped: IntGauge,
 }
 
@@ -78,6 +80,10 @@ impl Metrics {
                 &["job", "outcome"],
             ),
             store_bytes: gauge("store_size_bytes", "Size of the store on disk"),
+            store_round_trips: gauge(
+                "store_round_trips",
+                "Round trips made to the database server since start (0 on sled)",
+            ),
             log_dropped: gauge(
                 "request_log_dropped",
                 "Request log records dropped because the writer fell behind",

@@ -39,6 +39,8 @@ async fn metrics(
         .set(i64::try_from(store.outbox().pending()).unwrap_or(i64::MAX));
     m.store_bytes
         .set(i64::try_from(store.size_on_disk()).unwrap_or(i64::MAX));
+    m.store_round_trips
+        .set(i64::try_from(store.round_trips()).unwrap_or(i64::MAX));
     m.limiter_keys
         .set(i64::try_from(edge.limits.keys()).unwrap_or(i64::MAX));
     m.bans_active

@@ -197,8 +197,8 @@ fn text_of(ctx: &Ctx, ws: &Id<Workspace>, q: &QueuedReply, item: &Item) -> Resul
     Ok(Some(fill_template(&t.body, item, loc.as_ref())))
 }
 
-/// The replies queued for `items` (one page of the inbox), with their texts: a lookup per
-/// item, so the inbox does not read the whole queue on every view.
+/// The replies queued for `items` (one page of the inbox), with their texts: looked up for
+/// those items in one read, so the inbox does not read the whole queue on every view.
 pub fn pending_among(
     ctx: &Ctx,
     principal: &Principal,
@@ -206,9 +206,11 @@ pub fn pending_among(
     items: &[&Item],
 ) -> Result<Vec<Pending>> {
     ctx.enter(principal, ws, Access::Read)?;
+    let ids: Vec<_> = items.iter().map(|i| i.id).collect();
+    let queued = ctx.store.auto_replies().queued_many(ws, &ids)?;
     let mut out = Vec::new();
-    for item in items {
-        if let Some(queued) = ctx.store.auto_replies().queued(ws, &item.id)?
+    for (item, queued) in items.iter().zip(queued) {
+        if let Some(queued) = queued
             && let Some(text) = text_of(ctx, ws, &queued, item)?
         {
             out.push(Pending { queued, text });

@@ -35,7 +35,10 @@ pub fn facets(
 ) -> Result<Facets> {
     ctx.enter(principal, ws, Access::Read)?;
     let items = ctx.store.items();
-    let t = items.total(ws, location, from, to)?;
+    let mut scopes = vec![location];
+    scopes.extend(locations.iter().map(|l| Some(&l.id)));
+    let mut totals = items.totals(ws, &scopes, from, to)?.into_iter();
+    let t = totals.next().unwrap_or_default();
     // Sources from the same spans as the total: reading the days would cost the history.
     let mut f = Facets {
         total: t.items,
@@ -48,9 +51,8 @@ pub fn facets(
         import: t.from(Origin::Import),
         by_location: Vec::new(),
     };
-    for l in locations {
-        let n = items.total(ws, Some(&l.id), from, to)?.items;
-        f.by_location.push((l.id, n));
+    for (l, t) in locations.iter().zip(totals) {
+        f.by_location.push((l.id, t.items));
     }
     Ok(f)
 }

@@ -58,6 +58,16 @@ impl AutoReplies<'_> {
         typed::get(&self.store.auto_queue, &keys::pair(ws, item))
     }
 
+    /// The replies queued for `items`, in their order.
+    pub fn queued_many(
+        &self,
+        ws: &Id<Workspace>,
+        items: &[Id<Item>],
+    ) -> anyhow::Result<Vec<Option<QueuedReply>>> {
+        let keys: Vec<_> = items.iter().map(|i| keys::pair(ws, i)).collect();
+        typed::get_many(&self.store.auto_queue, &keys)
+    }
+
     /// Every reply queued in `ws` (at most `limit`), by item.
     pub fn queue_of(&self, ws: &Id<Workspace>, limit: usize) -> anyhow::Result<Vec<QueuedReply>> {
         Ok(page::records(

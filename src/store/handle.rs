@@ -313,6 +313,11 @@ impl Store {
             .sum()
     }
 
+    /// Round trips made to the database server so far (0 on sled).
+    pub fn round_trips(&self) -> u64 {
+        self.db.round_trips()
+    }
+
     pub fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
     }

@@ -50,6 +50,7 @@ pub use weight::{TreeWeight, Weight};
 mod traffic;
 mod trees;
 mod typed;
+mod unseal_many;
 mod users;
 mod workspaces;
 

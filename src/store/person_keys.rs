@@ -69,6 +69,25 @@ pub(super) fn get(tree: &kv::Tree, reference: &[u8]) -> anyhow::Result<Option<[u
     key_in(tree.get(entry)?, id)
 }
 
+/// The keys of `references`, in their order, every entry read once and all of them in one
+/// read (a page of items: one round trip on a database server, not one per item).
+pub(super) fn get_many(
+    tree: &kv::Tree,
+    references: &[&[u8]],
+) -> anyhow::Result<Vec<Option<[u8; 32]>>> {
+    let places: Vec<(Vec<u8>, Option<&[u8]>)> = references.iter().map(|r| place(r)).collect();
+    let mut entries: Vec<&[u8]> = places.iter().map(|(e, _)| e.as_slice()).collect();
+    entries.sort_unstable();
+    entries.dedup();
+    let values = tree.get_many(&entries)?;
+    let found: std::collections::HashMap<&[u8], Option<IVec>> =
+        entries.into_iter().zip(values).collect();
+    places
+        .iter()
+        .map(|(entry, id)| key_in(found.get(entry.as_slice()).cloned().flatten(), *id))
+        .collect()
+}
+
 /// `get` inside a transaction.
 pub(super) fn get_tx(tree: &TransactionalTree, reference: &[u8]) -> Tx<Option<[u8; 32]>> {
     let (entry, id) = place(reference);

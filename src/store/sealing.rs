@@ -132,7 +132,10 @@ fn reference_of(raw: &[u8]) -> anyhow::Result<(&[u8], &[u8])> {
 
 /// The reference to open `raw` with, given whose it is when the value does not say, and
 /// the rest (nonce, ciphertext).
-fn reference_for<'a>(raw: &'a [u8], who: &'a PersonRef) -> anyhow::Result<(&'a [u8], &'a [u8])> {
+pub(super) fn reference_for<'a>(
+    raw: &'a [u8],
+    who: &'a PersonRef,
+) -> anyhow::Result<(&'a [u8], &'a [u8])> {
     if raw.first() != Some(&SEALED_IMPLICIT) {
         return reference_of(raw);
     }
@@ -142,7 +145,11 @@ fn reference_for<'a>(raw: &'a [u8], who: &'a PersonRef) -> anyhow::Result<(&'a [
     }
 }
 
-fn open_with<T: DeserializeOwned>(key: &[u8], reference: &[u8], rest: &[u8]) -> anyhow::Result<T> {
+pub(super) fn open_with<T: DeserializeOwned>(
+    key: &[u8],
+    reference: &[u8],
+    rest: &[u8],
+) -> anyhow::Result<T> {
     let (nonce, sealed) = rest.split_at(12);
     let plain = ChaCha20Poly1305::new(Key::from_slice(key))
         .decrypt(

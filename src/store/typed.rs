@@ -13,6 +13,18 @@ pub fn get<T: DeserializeOwned>(tree: &kv::Tree, key: &[u8]) -> anyhow::Result<O
         .transpose()
 }
 
+/// `get` for many keys, in their order, in one read.
+pub fn get_many<T: DeserializeOwned, K: AsRef<[u8]>>(
+    tree: &kv::Tree,
+    keys: &[K],
+) -> anyhow::Result<Vec<Option<T>>> {
+    tree.get_many(keys)
+        .context("reading the store")?
+        .into_iter()
+        .map(|v| v.map(|v| codec::decode(&v)).transpose())
+        .collect()
+}
+
 pub fn put<T: Serialize>(tree: &kv::Tree, key: &[u8], value: &T) -> anyhow::Result<()> {
     tree.insert(key, codec::encode(value)?)
         .context("writing the store")?;

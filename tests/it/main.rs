@@ -55,6 +55,7 @@ mod providers;
 mod reply_deletion;
 mod reply_deletion_crash;
 mod report_pages;
+mod round_trips;
 mod showcase;
 mod showcase_pages;
 mod support;

@@ -271,11 +271,9 @@ pub(super) async fn list(
             .is_none()
             .then(|| (page.items.len(), page.next.clone()));
         let matching = facets::matching(ctx, &principal, &wid, &filter, &facets, first)?;
-        let mut with_notes = Vec::with_capacity(page.items.len());
-        for i in page.items {
-            let n = ctx.store.items().notes(&wid, &i.id)?;
-            with_notes.push((i, n));
-        }
+        let ids: Vec<_> = page.items.iter().map(|i| i.id).collect();
+        let notes = ctx.store.items().notes_many(&wid, &ids)?;
+        let with_notes: Vec<(Item, ItemNotes)> = page.items.into_iter().zip(notes).collect();
         let members = workspaces::members(ctx, &principal, &wid, &PageRequest::first(200))?
             .items
             .into_iter()

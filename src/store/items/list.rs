@@ -28,7 +28,7 @@ pub struct ItemFilter {
 }
 
 impl ItemFilter {
-    fn matches(&self, i: &Item) -> bool {
+    pub(super) fn matches(&self, i: &Item) -> bool {
         self.location.is_none_or(|l| i.location == l)
             && self.origin.is_none_or(|o| i.origin == o)
             && self.kind.is_none_or(|k| i.kind == k)
@@ -47,11 +47,11 @@ impl ItemFilter {
             })
     }
 
-    fn needs_notes(&self) -> bool {
+    pub(super) fn needs_notes(&self) -> bool {
         self.tag.is_some() || self.assignee.is_some()
     }
 
-    fn notes_match(&self, n: &ItemNotes) -> bool {
+    pub(super) fn notes_match(&self, n: &ItemNotes) -> bool {
         self.tag.as_ref().is_none_or(|t| n.tags.contains(t))
             && self.assignee.is_none_or(|a| n.assignee == Some(a))
     }
@@ -92,6 +92,8 @@ impl Items<'_> {
         let mut out = Vec::new();
         let mut before: Option<[u8; 16]> = req.cursor.as_deref().map(cursor_id);
         let mut examined = 0;
+        // A page's worth first (unfiltered, that is all it reads), then larger chunks.
+        let mut size = limit + 1;
         loop {
             let chunk = blocks::scan(
                 &self.store.items,
@@ -99,31 +101,36 @@ impl Items<'_> {
                 &[0; 16],
                 before.as_ref(),
                 Order::Descending,
-                CHUNK + 1,
+                size + 1,
             )?;
-            let more_chunks = chunk.len() > CHUNK;
-            let chunk = &chunk[..chunk.len().min(CHUNK)];
-            for (n, (id, v)) in chunk.iter().enumerate() {
-                examined += 1;
-                let more = n + 1 < chunk.len() || more_chunks;
-                let next = || more.then(|| hex::encode(id.as_bytes()));
-                if let Some(item) = self.store.item_at(ws, id, v)?
-                    && self.passes(filter, &item)?
-                {
-                    out.push(item);
-                    if out.len() == limit {
+            let more_chunks = chunk.len() > size;
+            let chunk = &chunk[..chunk.len().min(size)];
+            let mut n = 0;
+            while n < chunk.len() {
+                // Opened a few at a time, as many as the page still lacks.
+                let piece = &chunk[n..chunk.len().min(n + (limit - out.len()).max(16))];
+                let kept = self.passing(ws, filter, self.store.items_at(ws, piece)?)?;
+                for ((id, _), item) in piece.iter().zip(kept) {
+                    n += 1;
+                    examined += 1;
+                    let more = n < chunk.len() || more_chunks;
+                    let next = || more.then(|| hex::encode(id.as_bytes()));
+                    if let Some(item) = item {
+                        out.push(item);
+                        if out.len() == limit {
+                            return Ok(Page {
+                                items: out,
+                                next: next(),
+                            });
+                        }
+                    }
+                    before = Some(*id.as_bytes());
+                    if examined >= SCAN_BUDGET {
                         return Ok(Page {
                             items: out,
                             next: next(),
                         });
                     }
-                }
-                before = Some(*id.as_bytes());
-                if examined >= SCAN_BUDGET {
-                    return Ok(Page {
-                        items: out,
-                        next: next(),
-                    });
                 }
             }
             if !more_chunks {
@@ -132,11 +139,13 @@ impl Items<'_> {
                     next: None,
                 });
             }
+            size = CHUNK;
         }
     }
 
-    /// A page of one location's items: its list (`by_location`) walked newest first, each
-    /// stamp turned into the items under it, the other filters applied to each.
+    /// A page of one location's items: its list (`by_location`) walked newest first, its
+    /// stamps taken a batch at a time and turned into the items under them, the other filters
+    /// applied to each.
     fn location_page(
         &self,
         ws: &Id<Workspace>,
@@ -154,31 +163,44 @@ impl Items<'_> {
         let mut walk = by_location::Newest::new(ws, loc, before.as_ref());
         let mut out = Vec::new();
         let mut examined = 0;
-        while let Some((stamp, ratings)) = walk.next(self.store)? {
-            if top.is_some_and(|t| stamp > t) {
-                continue;
-            }
-            // Other ratings are skipped unopened (each item is still checked below).
-            if filter
-                .rating
-                .is_some_and(|r| !by_location::has_rating(ratings, r.stars()))
+        loop {
+            let mut stamps = Vec::new();
+            let want = (limit - out.len()).clamp(8, 128);
+            while stamps.len() < want
+                && let Some((stamp, ratings)) = walk.next(self.store)?
             {
-                continue;
-            }
-            let ids = self.store.ids_under(ws, stamp, before.as_ref())?;
-            for (n, id) in ids.iter().enumerate() {
-                let id = *id;
-                let Some(item) = self.get(ws, &id)? else {
-                    continue;
-                };
-                if item.location != *loc {
-                    continue;
+                // Other ratings are skipped unopened (each item is still checked below).
+                let rated_out = filter
+                    .rating
+                    .is_some_and(|r| !by_location::has_rating(ratings, r.stars()));
+                if top.is_none_or(|t| stamp <= t) && !rated_out {
+                    stamps.push(stamp);
                 }
-                examined += 1;
-                if self.passes(filter, &item)? {
+            }
+            if stamps.is_empty() {
+                return Ok(Page {
+                    items: out,
+                    next: None,
+                });
+            }
+            let stored: Vec<(Id<Item>, Vec<u8>)> =
+                blocks::under_stamps(&self.store.items, ws, &stamps, before.as_ref())?
+                    .into_iter()
+                    .flatten()
+                    .collect();
+            let opened = self.store.items_at(ws, &stored)?;
+            let here: Vec<Option<Item>> = opened
+                .into_iter()
+                .map(|i| i.filter(|i| i.location == *loc))
+                .collect();
+            let counted: Vec<bool> = here.iter().map(Option::is_some).collect();
+            let kept = self.passing(ws, filter, here)?;
+            for (n, ((id, _), item)) in stored.iter().zip(kept).enumerate() {
+                examined += usize::from(counted[n]);
+                if let Some(item) = item {
                     out.push(item);
                     if out.len() == limit {
-                        let more = n + 1 < ids.len() || walk.has_more(self.store)?;
+                        let more = counted[n + 1..].contains(&true) || walk.has_more(self.store)?;
                         return Ok(Page {
                             items: out,
                             next: more.then(|| hex::encode(id.as_bytes())),
@@ -193,21 +215,6 @@ impl Items<'_> {
                 }
             }
         }
-        Ok(Page {
-            items: out,
-            next: None,
-        })
-    }
-
-    fn passes(&self, filter: &ItemFilter, item: &Item) -> anyhow::Result<bool> {
-        if !filter.matches(item) {
-            return Ok(false);
-        }
-        if filter.needs_notes() {
-            let notes = self.notes(&item.workspace, &item.id)?;
-            return Ok(filter.notes_match(&notes));
-        }
-        Ok(true)
     }
 
     /// A page of a text search: matches come from the index, newest first, then the other
@@ -232,18 +239,23 @@ impl Items<'_> {
                 .store
                 .search()
                 .matching(ws, &filter.terms, before, 100, 2_000)?;
-            for id in &m.ids {
-                examined += 1;
-                if let Some(item) = self.get(ws, id)?
-                    && self.passes(filter, &item)?
-                {
-                    out.push(item);
-                    if out.len() == limit {
-                        let more = m.next.is_some() || m.ids.last() != Some(id);
-                        return Ok(Page {
-                            items: out,
-                            next: more.then(|| hex::encode(id.as_bytes())),
-                        });
+            // Read a few at a time, as many as the page still lacks.
+            let mut rest = &m.ids[..];
+            while !rest.is_empty() {
+                let (piece, after) = rest.split_at(rest.len().min((limit - out.len()).max(16)));
+                rest = after;
+                let kept = self.passing(ws, filter, self.get_many(ws, piece)?)?;
+                for (id, item) in piece.iter().zip(kept) {
+                    examined += 1;
+                    if let Some(item) = item {
+                        out.push(item);
+                        if out.len() == limit {
+                            let more = m.next.is_some() || m.ids.last() != Some(id);
+                            return Ok(Page {
+                                items: out,
+                                next: more.then(|| hex::encode(id.as_bytes())),
+                            });
+                        }
                     }
                 }
             }

@@ -18,11 +18,13 @@ mod external_form;
 mod gone;
 mod ingest;
 mod list;
+mod many;
 mod notes;
 pub(in crate::store) mod placement;
 mod rebuild;
 mod replies;
 mod restrict;
+mod rollup_reads;
 mod rollups;
 #[cfg(test)]
 mod soak_tests;
@@ -120,6 +122,28 @@ impl Store {
             *id,
             place,
         )
+    }
+
+    /// `item_at` for many stored items, their keys read together (`unseal_many_as`).
+    pub(super) fn items_at(
+        &self,
+        ws: &Id<Workspace>,
+        stored: &[(Id<Item>, Vec<u8>)],
+    ) -> anyhow::Result<Vec<Option<Item>>> {
+        let mut places = Vec::with_capacity(stored.len());
+        let mut records = Vec::with_capacity(stored.len());
+        for (id, raw) in stored {
+            let (place, sealed) = placement::split(raw)?;
+            places.push(place);
+            records.push((PersonRef::item(ws, id), sealed));
+        }
+        let opened = self.unseal_many_as(&records)?;
+        stored
+            .iter()
+            .zip(places)
+            .zip(opened)
+            .map(|(((id, _), place), item)| keyed(item, *ws, *id, place))
+            .collect()
     }
 
     /// `item_at` inside a transaction that includes `person_keys` as `keys`.

@@ -12,7 +12,6 @@
 //!   16-day spans the lowest, each read up to 30 day counts at a million reviews.)
 use crate::store::kv;
 
-use super::Items;
 use crate::domain::{Id, Item, ItemStatus, Location, Origin, Workspace, local_day};
 use crate::store::{codec, search};
 use kv::transaction::{ConflictableTransactionError, TransactionalTree};
@@ -27,9 +26,9 @@ pub const RESPONSE_BOUNDS_MIN: [u32; 13] = [
     15, 30, 60, 120, 240, 480, 720, 1440, 2880, 4320, 10_080, 20_160, 43_200,
 ];
 const BUCKETS: usize = RESPONSE_BOUNDS_MIN.len() + 1;
-const LEVELS: u8 = 16;
+pub(super) const LEVELS: u8 = 16;
 /// The shortest span kept: 4 days.
-const LOWEST_SPAN: u8 = 2;
+pub(super) const LOWEST_SPAN: u8 = 2;
 const WIDTH: usize = 7 + BUCKETS + 3 + 2 + 1;
 /// Where the recommendation and attention counts sit in a change.
 const RECOMMENDS: usize = 7 + BUCKETS + 3;
@@ -349,103 +348,8 @@ impl Deltas {
     }
 }
 
-/// The spans that exactly cover days `[from, to)`: (level, n) pairs.
-pub(super) fn cover(from: u32, to: u32) -> Vec<(u8, u32)> {
-    let mut out = Vec::new();
-    let mut a = u64::from(from);
-    let b = u64::from(to);
-    while a < b {
-        let mut level = 0u8;
-        while level + 1 < LEVELS && a % (1u64 << (level + 1)) == 0 && a + (1u64 << (level + 1)) <= b
-        {
-            level += 1;
-        }
-        out.push((level, u32::try_from(a >> level).unwrap_or(u32::MAX)));
-        a += 1u64 << level;
-    }
-    out
-}
-
-/// The kept spans making up span `n` of `level` (at least `LOWEST_SPAN`): itself, or its two
-/// halves one level down.
-fn kept(level: u8, n: u32) -> Vec<(u8, u32)> {
-    if (level - LOWEST_SPAN).is_multiple_of(2) {
-        vec![(level, n)]
-    } else {
-        vec![(level - 1, n * 2), (level - 1, n * 2 + 1)]
-    }
-}
-
-impl Items<'_> {
-    /// Counts of days `[from, to)` for one location, or the whole workspace (`loc` None).
-    pub fn total(
-        &self,
-        ws: &Id<Workspace>,
-        loc: Option<&Id<Location>>,
-        from: u32,
-        to: u32,
-    ) -> anyhow::Result<DayCounts> {
-        let scope = loc.map_or(ALL, |l| *l.as_bytes());
-        let mut out = DayCounts::default();
-        // Days not in a kept span, as runs of adjacent days.
-        let mut runs: Vec<(u32, u32)> = Vec::new();
-        for (level, n) in cover(from, to) {
-            if level < LOWEST_SPAN {
-                let (a, b) = (n << level, (n + 1) << level);
-                match runs.last_mut() {
-                    Some(last) if last.1 == a => last.1 = b,
-                    _ => runs.push((a, b)),
-                }
-            } else {
-                for (level, n) in kept(level, n) {
-                    if let Some(v) = self.store.rollups.get(span_key(ws, &scope, level, n))? {
-                        out.add(&codec::decode(&v)?);
-                    }
-                }
-            }
-        }
-        for (a, b) in runs {
-            for (_, _, c) in self.days(ws, loc, a, b)? {
-                out.add(&c);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Day counts by source of days `[from, to)` for one location or the workspace,
-    /// oldest first: (day, origin, counts).
-    pub fn days(
-        &self,
-        ws: &Id<Workspace>,
-        loc: Option<&Id<Location>>,
-        from: u32,
-        to: u32,
-    ) -> anyhow::Result<Vec<(u32, Origin, DayCounts)>> {
-        let scope = loc.map_or(ALL, |l| *l.as_bytes());
-        let start = [ws.as_bytes().as_slice(), &scope, b"d", &from.to_be_bytes()].concat();
-        let end = [ws.as_bytes().as_slice(), &scope, b"d", &to.to_be_bytes()].concat();
-        // Collected before any other store call: no iterator stays alive across one.
-        let raw: Vec<(kv::IVec, kv::IVec)> = self
-            .store
-            .rollups
-            .range(start..end)
-            .collect::<Result<_, _>>()?;
-        let mut out = Vec::with_capacity(raw.len());
-        for (k, v) in raw {
-            let day = k
-                .get(33..37)
-                .and_then(|b| b.try_into().ok())
-                .map_or(0, u32::from_be_bytes);
-            let origin = match k.get(37) {
-                Some(b'g') => Origin::Google,
-                Some(b'f') => Origin::Facebook,
-                _ => Origin::Import,
-            };
-            out.push((day, origin, codec::decode(&v)?));
-        }
-        Ok(out)
-    }
-}
+#[cfg(test)]
+use super::rollup_reads::cover;
 
 #[cfg(test)]
 #[path = "rollups_tests.rs"]

@@ -111,6 +111,14 @@ impl Db {
         }
     }
 
+    /// Round trips to a database server so far (none on sled, which answers in-process).
+    pub fn round_trips(&self) -> u64 {
+        match self {
+            Db::Sled(_) => 0,
+            Db::Pg(db) => db.round_trips(),
+        }
+    }
+
     pub fn size_on_disk(&self) -> Result<u64> {
         match self {
             Db::Sled(db) => db.size_on_disk(),

@@ -377,3 +377,58 @@ fn an_outage_fails_fast_and_the_same_handle_recovers() {
     t.insert(b"k", b"3".to_vec()).unwrap();
     assert_eq!(t.get(b"k").unwrap().as_deref(), Some(&b"3"[..]));
 }
+
+#[test]
+fn many_point_reads_answer_each_key_in_order_in_one_round_trip_per_few_hundred() {
+    for (engine, db) in engines() {
+        let t = db.open_tree("many").unwrap();
+        for i in (0u32..600).step_by(2) {
+            t.insert(i.to_be_bytes(), i.to_le_bytes().to_vec()).unwrap();
+        }
+        let asked: Vec<[u8; 4]> = (0u32..600).rev().map(u32::to_be_bytes).collect();
+        let before = db.round_trips();
+        let got = t.get_many(&asked).unwrap();
+        let expected: Vec<Option<Vec<u8>>> = (0u32..600)
+            .rev()
+            .map(|i| (i % 2 == 0).then(|| i.to_le_bytes().to_vec()))
+            .collect();
+        let got: Vec<Option<Vec<u8>>> = got.into_iter().map(|v| v.map(|v| v.to_vec())).collect();
+        assert_eq!(got, expected, "{engine}");
+        if engine == "postgres" {
+            assert_eq!(db.round_trips() - before, 3, "600 keys, 256 a trip");
+        }
+        assert!(t.get_many::<&[u8]>(&[]).unwrap().is_empty(), "{engine}");
+        // The same key twice answers twice.
+        let twice = t
+            .get_many(&[0u32.to_be_bytes(), 0u32.to_be_bytes()])
+            .unwrap();
+        assert_eq!(twice.len(), 2, "{engine}");
+        assert_eq!(twice[0], twice[1], "{engine}");
+    }
+}
+
+#[test]
+fn the_last_entries_of_many_ranges_answer_alike() {
+    for (engine, db) in engines() {
+        let t = db.open_tree("ends").unwrap();
+        for i in (0u32..100).step_by(10) {
+            t.insert(i.to_be_bytes(), vec![i as u8]).unwrap();
+        }
+        let r = |a: u32, b: u32| (a.to_be_bytes(), b.to_be_bytes());
+        let ranges = [r(0, 35), r(41, 49), r(50, 50), r(0, 99), r(60, 20)];
+        let before = db.round_trips();
+        let got = t.last_in_each(&ranges, 2).unwrap();
+        if engine == "postgres" {
+            assert_eq!(db.round_trips() - before, 1, "one round trip");
+        }
+        let firsts: Vec<Vec<u8>> = got
+            .iter()
+            .map(|run| run.iter().map(|(_, v)| v[0]).collect())
+            .collect();
+        assert_eq!(
+            firsts,
+            vec![vec![30, 20], vec![], vec![50], vec![90, 80], vec![]],
+            "{engine}"
+        );
+    }
+}

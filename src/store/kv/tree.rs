@@ -36,6 +36,45 @@ impl Tree {
         }
     }
 
+    /// The values of `keys`, in their order: one round trip on a database server, where a
+    /// `get` each would make as many.
+    pub fn get_many<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<Vec<Option<IVec>>> {
+        match self {
+            Tree::Sled(t) => keys.iter().map(|k| t.get(k)).collect(),
+            Tree::Pg(t) => {
+                let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
+                t.get_many(&keys)
+            }
+        }
+    }
+
+    /// The last `n` entries of each range `lo..=hi`, greatest key first, collected (no
+    /// iterator outlives the call): one round trip for all of them on a database server.
+    pub fn last_in_each<K: AsRef<[u8]>>(
+        &self,
+        ranges: &[(K, K)],
+        n: usize,
+    ) -> Result<Vec<Vec<(IVec, IVec)>>> {
+        match self {
+            Tree::Sled(t) => ranges
+                .iter()
+                .map(|(lo, hi)| {
+                    if lo.as_ref() > hi.as_ref() {
+                        return Ok(Vec::new());
+                    }
+                    t.range(lo.as_ref()..=hi.as_ref()).rev().take(n).collect()
+                })
+                .collect(),
+            Tree::Pg(t) => {
+                let ranges: Vec<(&[u8], &[u8])> = ranges
+                    .iter()
+                    .map(|(l, h)| (l.as_ref(), h.as_ref()))
+                    .collect();
+                t.last_in_each(&ranges, n)
+            }
+        }
+    }
+
     pub fn contains_key<K: AsRef<[u8]>>(&self, key: K) -> Result<bool> {
         match self {
             Tree::Sled(t) => t.contains_key(key),

@@ -18,10 +18,12 @@ use crate::store::kv;
 
 mod block;
 mod hints;
+mod many;
 
 pub(in crate::store) use block::{Block, items_of};
 use block::{find, upper};
 pub(in crate::store) use hints::Hints;
+pub(in crate::store) use many::{get_many, under_stamps};
 
 use crate::domain::{Id, Item, Workspace};
 use crate::store::Order;
@@ -183,8 +185,9 @@ fn walk(
             let Some(mut at) = to.map_or(Some([0xff; 16]), below) else {
                 return Ok(());
             };
+            let mut ahead = many::Ahead::new(ws);
             loop {
-                let Some((k, raw)) = locate(tree, ws, &at)? else {
+                let Some((k, raw)) = ahead.next_at_or_below(tree, &at)? else {
                     return Ok(());
                 };
                 let (_, lower) = parts(&k).context("a malformed item block key")?;

@@ -27,6 +27,9 @@ use std::sync::{Arc, Mutex};
 use target::Target;
 use wire::{Conn, Param, PgError, Row};
 
+/// Point reads `get_many` sends in one round trip.
+const MANY: usize = 256;
+
 /// Tries before a statement or transaction that keeps meeting serialization failures gives up.
 const TRIES: usize = 30;
 
@@ -206,6 +209,11 @@ impl PgDb {
             .ok_or_else(|| engine_error(PgError::Protocol("nextval gave nothing".into())))
     }
 
+    /// Round trips made to the database so far (`Pool::round_trips`).
+    pub fn round_trips(&self) -> u64 {
+        self.inner.pool.round_trips()
+    }
+
     pub fn size_on_disk(&self) -> Result<u64> {
         // PostgreSQL's own measure; engines without it answer 0.
         Ok(self
@@ -243,6 +251,63 @@ impl PgTree {
 
     pub fn get(&self, key: &[u8]) -> Result<Option<IVec>> {
         self.one("SELECT v FROM plaudit_kv WHERE tree = $1 AND k = $2", key)
+    }
+
+    /// The values of `keys`, in their order, in one round trip per `MANY` keys.
+    pub fn get_many(&self, keys: &[&[u8]]) -> Result<Vec<Option<IVec>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(MANY) {
+            let params: Vec<Vec<Param<'_>>> = chunk
+                .iter()
+                .map(|k| vec![Param::Int(self.id), Param::Bytes(k)])
+                .collect();
+            let runs = self.db.with(|c| {
+                c.query_each(
+                    "SELECT v FROM plaudit_kv WHERE tree = $1 AND k = $2",
+                    &params,
+                )
+            })?;
+            out.extend(
+                runs.iter()
+                    .map(|rows| rows.first().and_then(|r| bytes(r, 0))),
+            );
+        }
+        Ok(out)
+    }
+
+    /// The last `n` entries of each range `lo..=hi`, greatest key first, all in one round trip.
+    pub fn last_in_each(
+        &self,
+        ranges: &[(&[u8], &[u8])],
+        n: usize,
+    ) -> Result<Vec<Vec<(IVec, IVec)>>> {
+        let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        let mut out = Vec::with_capacity(ranges.len());
+        for chunk in ranges.chunks(MANY) {
+            let params: Vec<Vec<Param<'_>>> = chunk
+                .iter()
+                .map(|(lo, hi)| {
+                    vec![
+                        Param::Int(self.id),
+                        Param::Int(limit),
+                        Param::Bytes(lo),
+                        Param::Bytes(hi),
+                    ]
+                })
+                .collect();
+            let runs = self.db.with(|c| {
+                c.query_each(
+                    "SELECT k, v FROM plaudit_kv WHERE tree = $1 AND k >= $3 AND k <= $4 ORDER BY k DESC LIMIT $2",
+                    &params,
+                )
+            })?;
+            out.extend(runs.iter().map(|rows| {
+                rows.iter()
+                    .filter_map(|r| Some((bytes(r, 0)?, bytes(r, 1)?)))
+                    .collect()
+            }));
+        }
+        Ok(out)
     }
 
     pub fn contains_key(&self, key: &[u8]) -> Result<bool> {

@@ -3,6 +3,7 @@
 
 use super::target::Target;
 use super::wire::{Conn, PgError, Result};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,8 @@ pub struct Pool {
     max: usize,
     state: Mutex<State>,
     freed: Condvar,
+    /// Round trips made on connections given back so far (`round_trips`).
+    trips: AtomicU64,
 }
 
 struct State {
@@ -32,6 +35,7 @@ impl Pool {
                 open: 0,
             }),
             freed: Condvar::new(),
+            trips: AtomicU64::new(0),
         }
     }
 
@@ -76,7 +80,9 @@ impl Pool {
 
     /// Gives back a connection from `checkout`: kept if it is idle, closed if not (left in a
     /// transaction).
-    pub fn checkin(&self, conn: Conn) {
+    pub fn checkin(&self, mut conn: Conn) {
+        self.trips
+            .fetch_add(std::mem::take(&mut conn.sent), Ordering::Relaxed);
         if conn.status != b'I' {
             drop(conn);
             self.closed();
@@ -86,6 +92,12 @@ impl Pool {
         state.idle.push(conn);
         drop(state);
         self.freed.notify_one();
+    }
+
+    /// Round trips to the database so far (those of connections in use counted when they
+    /// are given back): what a request costs here, where sled's reads cost none.
+    pub fn round_trips(&self) -> u64 {
+        self.trips.load(Ordering::Relaxed)
     }
 
     pub fn closed(&self) {

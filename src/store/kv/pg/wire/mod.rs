@@ -102,6 +102,8 @@ pub struct Conn {
     named: u64,
     /// The transaction state the server last reported: b'I' idle, b'T' in one, b'E' failed.
     pub status: u8,
+    /// Messages sent since the pool last counted them: each one a round trip.
+    pub sent: u64,
 }
 
 impl Conn {
@@ -147,6 +149,7 @@ impl Conn {
             prepared: HashMap::new(),
             named: 0,
             status: b'I',
+            sent: 0,
         };
         conn.startup(t)?;
         Ok(conn)
@@ -172,6 +175,37 @@ impl Conn {
             Ok(())
         })?;
         Ok(rows)
+    }
+
+    /// Runs `sql` once with each set of `params`, all in one round trip; the rows of each run,
+    /// in order.
+    pub fn query_each(&mut self, sql: &str, params: &[Vec<Param<'_>>]) -> Result<Vec<Vec<Row>>> {
+        if params.is_empty() {
+            return Ok(Vec::new());
+        }
+        for p in params {
+            self.queue(sql, p)?;
+        }
+        frontend::sync(&mut self.out);
+        self.send()?;
+        let mut out = vec![Vec::new()];
+        self.until_ready(|m| {
+            match m {
+                Message::DataRow(body) => {
+                    if let Some(rows) = out.last_mut() {
+                        rows.push(row(&body)?);
+                    }
+                }
+                Message::CommandComplete(_) => out.push(Vec::new()),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        out.truncate(params.len());
+        if out.len() != params.len() {
+            return Err(PgError::Protocol("a pipelined run went unanswered".into()));
+        }
+        Ok(out)
     }
 
     /// Runs statements one after the other in one round trip; the first failure stops the rest
@@ -265,6 +299,7 @@ impl Conn {
     }
 
     fn send(&mut self) -> Result<()> {
+        self.sent += 1;
         self.stream.write_all(&self.out)?;
         self.stream.flush()?;
         self.out.clear();
