@@ -254,7 +254,21 @@ async fn mail_the_relay_defers_waits_for_it_and_is_never_shown_delivered() {
         }
     };
     let base = format!("{}/w/{ws}", h.url);
-    let detail = get(format!("{base}/campaigns/{cid}")).await;
+    // The outbox's first try may still be on its way to the relay when the jobs go idle on a
+    // loaded machine: the page says so once the relay has answered.
+    let detail = crate::support::until_ok(
+        std::time::Duration::from_secs(10),
+        "the relay's deferral shown",
+        async || {
+            let d = get(format!("{base}/campaigns/{cid}")).await;
+            if d.contains("waiting for the mail relay") {
+                Ok(d)
+            } else {
+                Err("not yet")
+            }
+        },
+    )
+    .await;
     for shown in [
         "waiting for the mail relay",
         "Mail is not going out",
