@@ -207,6 +207,20 @@ impl Store {
         self.ids_between(ws, stamp, stamp.saturating_add(1), before)
     }
 
+    /// `ids_between` for each of many `(from, to)`, their blocks found in one read for all.
+    pub(in crate::store) fn ids_in_ranges(
+        &self,
+        ws: &Id<Workspace>,
+        ranges: &[(Stamp, Stamp)],
+        before: Option<&[u8; 16]>,
+    ) -> anyhow::Result<Vec<Vec<Id<Item>>>> {
+        let found = super::blocks::under_stamp_ranges(&self.items, ws, ranges, before)?;
+        Ok(found
+            .into_iter()
+            .map(|r| r.into_iter().map(|(id, _)| id).collect())
+            .collect())
+    }
+
     /// The items of `ws` whose ids start with a stamp from `from` up to `to` (not included)
     /// and sort below `before`, newest first.
     pub(in crate::store) fn ids_between(

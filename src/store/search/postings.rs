@@ -181,15 +181,24 @@ pub(super) fn edit(
 pub(super) struct Cursor {
     list: Vec<u8>,
     block: Option<(Stamp, Vec<Stamp>)>,
+    /// The list holds nothing below this bound (read once: bounds only fall).
+    empty_below: Option<Stamp>,
 }
 
 impl Cursor {
     pub(super) fn new(list: Vec<u8>) -> Self {
-        Self { list, block: None }
+        Self {
+            list,
+            block: None,
+            empty_below: None,
+        }
     }
 
     /// The greatest stamp of the list below `bound`. Bounds must not rise from call to call.
     pub(super) fn below(&mut self, tree: &kv::Tree, bound: Stamp) -> anyhow::Result<Option<Stamp>> {
+        if self.empty_below.is_some_and(|e| bound <= e) {
+            return Ok(None);
+        }
         let cached = matches!(&self.block, Some((first, _)) if *first < bound);
         if !cached {
             let upper = [self.list.as_slice(), bound.to_be_bytes().as_slice()].concat();
@@ -207,7 +216,10 @@ impl Cursor {
                         .context("a malformed search block key")?;
                     Some((first, decode(&v)?))
                 }
-                None => None,
+                None => {
+                    self.empty_below = Some(bound);
+                    None
+                }
             };
         }
         Ok(self.block.as_ref().and_then(|(_, ids)| {

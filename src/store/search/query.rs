@@ -54,15 +54,16 @@ impl Search<'_> {
             Some(b) => window_of(b).saturating_add(u64::from(*b != bound_of(window_of(b)))),
         };
         let mut lookups = 0;
-        loop {
+        // Windows every list agrees on, newest first, turned into ids together at the end:
+        // one read for all of them rather than one each.
+        let mut agreed = Vec::new();
+        let next = loop {
             if lookups >= budget {
-                return Ok(Matches {
-                    ids,
-                    next: Some(bound_of(hi)),
-                });
+                break Some(bound_of(hi));
             }
             let mut lowest: Option<Window> = None;
             let mut agree = true;
+            let mut ended = false;
             for group in &mut groups {
                 let mut best: Option<Window> = None;
                 for list in group.iter_mut() {
@@ -70,7 +71,8 @@ impl Search<'_> {
                     best = best.max(list.below(&self.store.search, hi)?);
                 }
                 let Some(stamp) = best else {
-                    return Ok(Matches { ids, next: None });
+                    ended = true;
+                    break;
                 };
                 match lowest {
                     None => lowest = Some(stamp),
@@ -81,25 +83,26 @@ impl Search<'_> {
                     Some(_) => {}
                 }
             }
-            let Some(low) = lowest else {
-                return Ok(Matches { ids, next: None });
+            let Some(low) = lowest.filter(|_| !ended) else {
+                break None;
             };
             if agree {
-                let (from, to) = stamps_of(low);
-                ids.extend(self.store.ids_between(ws, from, to, before.as_ref())?);
+                agreed.push(stamps_of(low));
                 hi = low;
-                if ids.len() >= limit {
-                    return Ok(Matches {
-                        ids,
-                        next: Some(bound_of(hi)),
-                    });
+                // A window holds one item or more (fewer only where an item went since).
+                if agreed.len() >= limit {
+                    break Some(bound_of(hi));
                 }
             } else {
                 match low.checked_add(1) {
                     Some(h) => hi = h,
-                    None => return Ok(Matches { ids, next: None }),
+                    None => break None,
                 }
             }
+        };
+        for found in self.store.ids_in_ranges(ws, &agreed, before.as_ref())? {
+            ids.extend(found);
         }
+        Ok(Matches { ids, next })
     }
 }

@@ -97,43 +97,84 @@ pub(in crate::store) fn under_stamps(
     stamps: &[u64],
     before: Option<&Raw>,
 ) -> anyhow::Result<Vec<Vec<Stored>>> {
-    let span = |stamp: u64| {
-        let (mut lo, mut hi) = ([0u8; 16], [0xffu8; 16]);
-        lo[..8].copy_from_slice(&stamp.to_be_bytes());
-        hi[..8].copy_from_slice(&stamp.to_be_bytes());
-        (lo, hi)
+    let ranges: Vec<(u64, u64)> = stamps.iter().map(|s| (*s, s.saturating_add(1))).collect();
+    under_stamp_ranges(tree, ws, &ranges, before)
+}
+
+/// The stored items of `ws` whose ids start with a stamp from `from` up to `to` (left out),
+/// for each `(from, to)`, sorting below `before`, newest first. A range's items mostly sit in
+/// one block: it is found for every range in one read, and a range whose items may run over
+/// two blocks is walked the careful way.
+pub(in crate::store) fn under_stamp_ranges(
+    tree: &kv::Tree,
+    ws: &Id<Workspace>,
+    ranges: &[(u64, u64)],
+    before: Option<&Raw>,
+) -> anyhow::Result<Vec<Vec<Stored>>> {
+    let at = |stamp: u64| {
+        let mut id = [0u8; 16];
+        id[..8].copy_from_slice(&stamp.to_be_bytes());
+        id
     };
-    let ranges: Vec<(BlockKey, BlockKey)> = stamps
-        .iter()
-        .map(|s| (first_key(ws), key(ws, &span(*s).1)))
-        .collect();
-    let found = tree.last_in_each(&ranges, 1)?;
-    let mut out = Vec::with_capacity(stamps.len());
-    for (stamp, run) in stamps.iter().zip(found) {
-        let (lo, hi) = span(*stamp);
-        let wanted = |id: &Raw| *id >= lo && *id <= hi && before.is_none_or(|b| id < b);
-        let whole = match run.first() {
-            Some((k, raw)) if k.len() == KEY_LEN => {
-                let lower = super::parts(k).map(|(_, l)| l);
-                lower.is_some_and(|l| l <= lo) && upper(raw)?.is_none_or(|u| hi < u)
-            }
-            _ => false,
+    // Ids from `lo` up to `hi`, both included; an empty range where `to` is not above `from`.
+    let span = |(from, to): (u64, u64)| {
+        let top = u128::from_be_bytes(at(to)).checked_sub(1)?.to_be_bytes();
+        (to > from).then(|| (at(from), top))
+    };
+    // For each range, the block holding its lowest id and the one holding its highest.
+    let mut keys: Vec<(BlockKey, BlockKey)> = Vec::with_capacity(ranges.len() * 2);
+    for r in ranges {
+        let (lo, hi) = span(*r).unwrap_or(([0; 16], [0; 16]));
+        keys.push((first_key(ws), key(ws, &lo)));
+        keys.push((first_key(ws), key(ws, &hi)));
+    }
+    let found = tree.last_in_each(&keys, 1)?;
+    let mut out = Vec::with_capacity(ranges.len());
+    for (range, ends) in ranges.iter().zip(found.chunks(2)) {
+        let Some((lo, hi)) = span(*range) else {
+            out.push(Vec::new());
+            continue;
         };
-        let mut items: Vec<Stored> = match run.first() {
-            Some((_, raw)) if whole => super::items_of(raw)?
-                .into_iter()
-                .filter(|(id, _)| wanted(id.as_bytes()))
-                .map(|(id, v)| (id, v.to_vec()))
-                .collect(),
-            // The stamp's ids may run over two blocks: walked the careful way.
-            _ => {
+        let wanted = |id: &Raw| *id >= lo && *id <= hi && before.is_none_or(|b| id < b);
+        let (low, high) = (ends[0].first(), ends.get(1).and_then(|e| e.first()));
+        // The range lies in one block, or in two that follow each other: read whole.
+        let blocks: Option<Vec<&kv::IVec>> = match (low, high) {
+            (Some((lk, lv)), Some((hk, hv))) if lk.len() == KEY_LEN && hk.len() == KEY_LEN => {
+                let ends_above = upper(hv)?.is_none_or(|u| hi < u);
+                let high_lower = super::parts(hk).map(|(_, l)| l);
+                if !ends_above {
+                    None
+                } else if lk == hk {
+                    Some(vec![hv])
+                } else if upper(lv)?.is_some_and(|u| Some(u) == high_lower) {
+                    Some(vec![lv, hv])
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        let mut items: Vec<Stored> = match blocks {
+            Some(blocks) => {
+                let mut items = Vec::new();
+                for raw in blocks {
+                    items.extend(
+                        super::items_of(raw)?
+                            .into_iter()
+                            .filter(|(id, _)| wanted(id.as_bytes()))
+                            .map(|(id, v)| (id, v.to_vec())),
+                    );
+                }
+                items
+            }
+            // Blocks that split meanwhile, or one-item keys of a migration: the careful way.
+            None => {
                 let to = match before {
                     Some(b) if *b <= hi => *b,
                     _ => u128::from_be_bytes(hi).saturating_add(1).to_be_bytes(),
                 };
-                let to = (to > lo).then_some(to);
                 let up = crate::store::Order::Ascending;
-                match to {
+                match (to > lo).then_some(to) {
                     Some(to) => super::scan(tree, ws, &lo, Some(&to), up, usize::MAX)?,
                     None => Vec::new(),
                 }

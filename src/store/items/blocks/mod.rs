@@ -23,7 +23,7 @@ mod many;
 pub(in crate::store) use block::{Block, items_of};
 use block::{find, upper};
 pub(in crate::store) use hints::Hints;
-pub(in crate::store) use many::{get_many, under_stamps};
+pub(in crate::store) use many::{get_many, under_stamp_ranges, under_stamps};
 
 use crate::domain::{Id, Item, Workspace};
 use crate::store::Order;
