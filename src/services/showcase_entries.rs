@@ -46,15 +46,17 @@ const WALK_PAGES: usize = 3;
 /// A review item as an entry, if it may be shown at all (reviews only, not removed, its
 /// reviewer not restricted).
 fn item_entry(ctx: &Ctx, item: Item) -> Result<Option<Entry>> {
-    if item.kind != Kind::Review || item.status == ItemStatus::Removed {
-        return Ok(None);
-    }
-    if ctx
+    let restricted = ctx
         .store
         .items()
-        .reviewer_restricted(&item.workspace, &item)?
-    {
-        return Ok(None);
+        .reviewer_restricted(&item.workspace, &item)?;
+    Ok(entry_of(item, restricted))
+}
+
+/// `item_entry` once whether its reviewer is restricted is known.
+fn entry_of(item: Item, restricted: bool) -> Option<Entry> {
+    if item.kind != Kind::Review || item.status == ItemStatus::Removed || restricted {
+        return None;
     }
     let author = if item.author.anonymous || item.author.name.trim().is_empty() {
         match item.origin {
@@ -70,7 +72,7 @@ fn item_entry(ctx: &Ctx, item: Item) -> Result<Option<Entry>> {
         Some(Rating::Recommends(r)) => (None, Some(r)),
         None => (None, None),
     };
-    Ok(Some(Entry {
+    Some(Entry {
         pick: Pick::Item(item.id),
         source: ShowSource::of_origin(item.origin),
         author,
@@ -82,7 +84,7 @@ fn item_entry(ctx: &Ctx, item: Item) -> Result<Option<Entry>> {
         location: Some(item.location),
         pinned: false,
         first_party: false,
-    }))
+    })
 }
 
 /// A feedback answer as an entry, if its customer agreed to publication and is not restricted.
@@ -180,12 +182,14 @@ pub fn rule_walk(
             let mut found = 0;
             for _ in 0..WALK_PAGES {
                 let page = ctx.store.items().page(ws, &filter, &req)?;
-                for item in page.items {
+                let shown: Vec<&Item> = page.items.iter().collect();
+                let restricted = ctx.store.items().reviewers_restricted(ws, &shown)?;
+                for (item, restricted) in page.items.into_iter().zip(restricted) {
                     let pick = Pick::Item(item.id);
                     if skip(&pick) {
                         continue;
                     }
-                    if let Some(e) = item_entry(ctx, item)?
+                    if let Some(e) = entry_of(item, restricted)
                         && passes(set, &e)
                     {
                         out.push(e);
@@ -272,12 +276,13 @@ pub fn badge(ctx: &Ctx, set: &Showcase, now: OffsetDateTime) -> Result<(Option<f
     let today = crate::domain::local_day(&jiff::tz::TimeZone::UTC, now);
     let items = ctx.store.items();
     let mut total = crate::store::DayCounts::default();
-    if set.rule.locations.is_empty() {
-        total.add(&items.total(&set.workspace, None, 0, today + 2)?);
+    let scopes: Vec<Option<&Id<Location>>> = if set.rule.locations.is_empty() {
+        vec![None]
     } else {
-        for l in &set.rule.locations {
-            total.add(&items.total(&set.workspace, Some(l), 0, today + 2)?);
-        }
+        set.rule.locations.iter().map(Some).collect()
+    };
+    for t in items.totals(&set.workspace, &scopes, 0, today + 2)? {
+        total.add(&t);
     }
     Ok((total.average(), total.rated()))
 }

@@ -268,8 +268,10 @@ pub fn stats(ctx: &Ctx, principal: &Principal, ws: &Id<Workspace>, p: &Period) -
 
     let mut locations = Vec::new();
     if here.is_none() {
-        for l in all_locations.iter().filter(|l| !l.archived) {
-            let c = items.total(ws, Some(&l.id), a, b)?;
+        let live: Vec<&Location> = all_locations.iter().filter(|l| !l.archived).collect();
+        let scopes: Vec<Option<&Id<Location>>> = live.iter().map(|l| Some(&l.id)).collect();
+        // Every location's counts read together (one round trip on a database server).
+        for (l, c) in live.iter().zip(items.totals(ws, &scopes, a, b)?) {
             if c.items == 0 {
                 continue;
             }
