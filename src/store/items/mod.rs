@@ -24,6 +24,7 @@ pub(in crate::store) mod placement;
 mod rebuild;
 mod replies;
 mod restrict;
+mod rollup_deltas;
 mod rollup_reads;
 mod rollups;
 #[cfg(test)]
